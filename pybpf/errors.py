@@ -1,0 +1,229 @@
+"""Every exception pybpf raises on purpose.
+
+A user sees one line that says what is wrong and where::
+
+    PybpfError
+    ├── IsaError          an instruction that is not valid eBPF (bad opcode, field out of range)
+    ├── AsmError          a malformed assembly line (file, line, column, what was expected)
+    ├── ElfError          a malformed or unsupported object file (section, offset)
+    ├── BtfError          malformed BTF or a type that cannot be found
+    ├── VerifierReject    the static verifier rejected a program (carries the Report)
+    ├── KernelError       a syscall failed (command, errno, hint, verifier log)
+    │   └── ProgLoadError     BPF_PROG_LOAD failed: the kernel verifier's log is attached
+    ├── MountError        tracefs/bpffs is not there and cannot be mounted
+    ├── VMFault           the VM stopped on a bad access or instruction
+    └── DslError          a probe written in Python is outside the DSL (file, line, caret)
+
+>>> try:
+...     raise AsmError("unknown mnemonic 'mvo'", line=3, column=1, filename="a.s")
+... except PybpfError as e:
+...     print(e)
+a.s:3:1: unknown mnemonic 'mvo'
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+from typing import Any
+
+
+class PybpfError(Exception):
+    """Base class of every error pybpf raises on purpose."""
+
+
+class IsaError(PybpfError, ValueError):
+    """An instruction is not valid eBPF: unknown opcode or a field out of range.
+
+    ``index`` is the instruction (slot) index when known.
+    """
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        self.message = message
+        self.index = index
+        super().__init__(message if index is None else f"insn {index}: {message}")
+
+
+class AsmError(PybpfError, ValueError):
+    """A line of assembly text could not be assembled.
+
+    Carries ``filename``, ``line`` (1-based), ``column`` (1-based) and the
+    offending ``source`` line, and renders like a compiler diagnostic.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        filename: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        self.filename = filename
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.filename or "<asm>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+    def caret(self) -> str:
+        """The message followed by the source line and a caret under the column."""
+        text = str(self)
+        if self.source is not None:
+            text += "\n" + self.source
+            if self.column is not None:
+                text += "\n" + " " * (self.column - 1) + "^"
+        return text
+
+
+class ElfError(PybpfError, ValueError):
+    """An ELF object is malformed or uses something pybpf does not support."""
+
+    def __init__(self, message: str, *, path: str | None = None, section: str | None = None,
+                 offset: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.section = section
+        self.offset = offset
+        where = path or "<elf>"
+        if section is not None:
+            where += f": section {section}"
+        if offset is not None:
+            where += f" at offset {offset:#x}"
+        super().__init__(f"{where}: {message}")
+
+
+class BtfError(PybpfError, ValueError):
+    """BTF data is malformed, or a type/name cannot be found."""
+
+    def __init__(self, message: str, *, offset: int | None = None, type_id: int | None = None) -> None:
+        self.message = message
+        self.offset = offset
+        self.type_id = type_id
+        where = []
+        if type_id is not None:
+            where.append(f"type {type_id}")
+        if offset is not None:
+            where.append(f"offset {offset:#x}")
+        super().__init__(f"BTF {' '.join(where)}: {message}" if where else f"BTF: {message}")
+
+
+class VerifierReject(PybpfError):
+    """pybpf's static verifier rejected a program; ``report`` says why."""
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        super().__init__(str(getattr(report, "summary", report)))
+
+
+#: One-line hints for errnos that bpf() and friends return.
+ERRNO_HINTS: dict[int, str] = {
+    _errno.EPERM: "operation not permitted: needs root/CAP_BPF (and CAP_PERFMON/CAP_NET_ADMIN for "
+    "some program types), or the running kernel refuses this program or attach type",
+    _errno.EACCES: "permission denied: the verifier rejected the program, or the object is not "
+    "accessible (see the verifier log)",
+    _errno.EINVAL: "invalid argument: a field the kernel does not accept for this command "
+    "(wrong type, size, flags or attach type)",
+    _errno.E2BIG: "too big: an attribute or program is larger than the kernel accepts, or unknown "
+    "non-zero trailing attribute bytes",
+    _errno.ENOENT: "not found: no such key, id, object or attach target",
+    _errno.EEXIST: "already exists: the key exists (BPF_NOEXIST) or something is already attached",
+    _errno.ENOSPC: "no space: the map is full or the log buffer is too small",
+    _errno.EBADF: "bad file descriptor: the object was closed or the fd is not a BPF object",
+    _errno.ENOMEM: "out of memory: try a smaller map or raise RLIMIT_MEMLOCK",
+    _errno.EOPNOTSUPP: "not supported by this kernel or by this map/program type",
+    _errno.ENOTSUPP if hasattr(_errno, "ENOTSUPP") else 524: "not supported by this kernel "
+    "(ENOTSUPP)",
+    _errno.EBUSY: "busy: something else already holds this attach point",
+    _errno.EFAULT: "bad address passed to the kernel",
+    _errno.ESRCH: "no such process or tracepoint",
+}
+
+
+class KernelError(PybpfError, OSError):
+    """A syscall into the kernel failed.
+
+    Carries ``command`` (e.g. ``"BPF_MAP_CREATE"``), ``errno``, a one-line
+    ``hint`` and, for program loads, the verifier ``log``.
+    """
+
+    def __init__(self, command: str, err: int, *, hint: str | None = None, log: str = "",
+                 detail: str | None = None) -> None:
+        self.command = command
+        self.log = log
+        self.detail = detail
+        self.hint = hint if hint is not None else ERRNO_HINTS.get(err, os.strerror(err))
+        name = _errno.errorcode.get(err, "ENOTSUPP" if err == 524 else str(err))
+        msg = f"{command} failed: {name}: {self.hint}"
+        if detail:
+            msg += f" ({detail})"
+        OSError.__init__(self, err, msg)
+        self.errno = err
+
+    def __str__(self) -> str:
+        return str(self.args[1]) if len(self.args) > 1 else super().__str__()
+
+
+class ProgLoadError(KernelError):
+    """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log."""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.log:
+            tail = [ln for ln in self.log.strip().splitlines() if ln.strip()][-3:]
+            text += "\nverifier log (last lines):\n  " + "\n  ".join(tail)
+        return text
+
+
+class MountError(PybpfError):
+    """tracefs or bpffs is not mounted and could not be mounted."""
+
+
+class VMFault(PybpfError):
+    """The userspace VM stopped: a bad memory access, a bad instruction, or a limit."""
+
+    def __init__(self, message: str, *, pc: int | None = None, insn: str | None = None,
+                 address: int | None = None, region: str | None = None,
+                 offset: int | None = None) -> None:
+        self.message = message
+        self.pc = pc
+        self.insn = insn
+        self.address = address
+        self.region = region
+        self.offset = offset
+        where = f"insn {pc}" if pc is not None else "vm"
+        if insn:
+            where += f" ({insn})"
+        super().__init__(f"{where}: {message}")
+
+
+class DslError(PybpfError):
+    """A probe written in Python uses something outside the DSL, or is wrong."""
+
+    def __init__(self, message: str, *, filename: str | None = None, line: int | None = None,
+                 column: int | None = None, source: str | None = None) -> None:
+        self.message = message
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.source = source
+        where = filename or "<probe>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        text = f"{where}: {message}"
+        if source is not None:
+            text += "\n    " + source.rstrip("\n")
+            if column is not None:
+                text += "\n    " + " " * max(column - 1, 0) + "^"
+        super().__init__(text)

@@ -1,0 +1,49 @@
+"""The eBPF instruction set as data: opcodes, `Insn`, `Program`, helpers.
+
+>>> from pybpf.isa import Insn, Class, AluOp, Source
+>>> Insn(Class.ALU64 | AluOp.MOV | Source.K, dst=0, imm=42).encode().hex()
+'b7000000 2a000000'.replace(' ', '')
+"""
+
+from .helpers import helper_id, helper_name, helper_signature
+from .insn import Insn, decode_all, encode_all, iter_decode
+from .opcodes import (
+    CALL,
+    CALLX,
+    CLASS_MASK,
+    CONDITIONAL_JUMPS,
+    END_WIDTHS,
+    EXIT,
+    FRAME_POINTER,
+    GOTOL,
+    JA,
+    LDDW,
+    MAY_GOTO,
+    MOVSX_WIDTHS,
+    NUM_REGS,
+    SIZE_BYTES,
+    SIZE_OF_BYTES,
+    STACK_SIZE,
+    AluOp,
+    AtomicOp,
+    CallSrc,
+    Class,
+    Endian,
+    JmpOp,
+    Mode,
+    PseudoSrc,
+    Size,
+    Source,
+    insn_class,
+)
+from .program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+from .validate import problem, validate
+
+__all__ = [
+    "CALL", "CALLX", "CLASS_MASK", "CONDITIONAL_JUMPS", "END_WIDTHS", "EXIT", "FRAME_POINTER",
+    "GOTOL", "JA", "LDDW", "MAY_GOTO", "MOVSX_WIDTHS", "NUM_REGS", "SIZE_BYTES", "SIZE_OF_BYTES",
+    "STACK_SIZE", "AluOp", "AtomicOp", "CallSrc", "Class", "Endian", "Insn", "JmpOp", "MapDecl",
+    "Mode", "Program", "PseudoSrc", "Ref", "RefKind", "Size", "Source", "SourceLine",
+    "decode_all", "encode_all", "helper_id", "helper_name", "helper_signature", "insn_class",
+    "iter_decode", "problem", "target_field", "validate",
+]

@@ -1,0 +1,178 @@
+"""`Insn`: one eBPF instruction as a frozen value of five plain fields.
+
+An instruction is 8 bytes (one *slot*)::
+
+    +--------+----+----+--------+----------------+
+    | opcode |src |dst |  off   |      imm       |
+    |   8    | 4  | 4  |  16    |       32       |
+    +--------+----+----+--------+----------------+
+
+except ``lddw`` (``LD | IMM | DW``), which takes two slots: the second slot
+carries the upper 32 bits of the 64-bit immediate and must be zero elsewhere.
+pybpf keeps ``lddw`` as *one* `Insn` whose ``imm`` is the whole 64-bit value,
+so a program is a plain list and slot arithmetic lives in one place
+(`Insn.slots`).
+
+Fields are canonical so that instructions compare by value: ``off`` is a signed
+16-bit and ``imm`` a signed 32-bit integer (signed 64-bit for ``lddw``);
+unsigned spellings (``imm=0xffffffff``) are folded to their signed value.
+
+>>> from pybpf.isa import Insn
+>>> Insn(0xb7, dst=0, imm=1).encode().hex()
+'b700000001000000'
+>>> Insn.decode(bytes.fromhex('b700000001000000'))
+Insn(opcode=0xb7, dst=0, src=0, off=0, imm=1)
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..errors import IsaError
+from .opcodes import LDDW
+
+_SLOT = struct.Struct("<BBhi")
+_SLOT_U = struct.Struct("<BBhI")
+
+
+def _s16(v: int) -> int:
+    return ((v + 0x8000) & 0xFFFF) - 0x8000
+
+
+def _s32(v: int) -> int:
+    return ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+
+
+def _s64(v: int) -> int:
+    return ((v + (1 << 63)) & ((1 << 64) - 1)) - (1 << 63)
+
+
+@dataclass(frozen=True, slots=True)
+class Insn:
+    """One eBPF instruction (``lddw`` included, as a single 16-byte value).
+
+    ``dst`` and ``src`` are register numbers 0-15 as encoded (only 0-10 are
+    valid registers; ``src`` also carries pseudo kinds for ``lddw`` and
+    ``call``). ``off`` accepts -32768..65535 and ``imm`` -2**31..2**32-1
+    (``lddw``: -2**63..2**64-1); both are stored signed.
+    """
+
+    opcode: int
+    dst: int = 0
+    src: int = 0
+    off: int = 0
+    imm: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.opcode <= 0xFF:
+            raise IsaError(f"opcode {self.opcode:#x} does not fit in 8 bits")
+        if not 0 <= self.dst <= 15:
+            raise IsaError(f"dst register {self.dst} does not fit in 4 bits")
+        if not 0 <= self.src <= 15:
+            raise IsaError(f"src register {self.src} does not fit in 4 bits")
+        off = self.off
+        if not -0x8000 <= off <= 0x7FFF:
+            if not 0 <= off <= 0xFFFF:
+                raise IsaError(f"offset {off} does not fit in 16 bits")
+            object.__setattr__(self, "off", _s16(off))
+        imm = self.imm
+        if self.opcode == LDDW:
+            if not -(1 << 63) <= imm < (1 << 63):
+                if not 0 <= imm < (1 << 64):
+                    raise IsaError(f"immediate {imm} does not fit in 64 bits")
+                object.__setattr__(self, "imm", _s64(imm))
+        elif not -0x80000000 <= imm <= 0x7FFFFFFF:
+            if not 0 <= imm <= 0xFFFFFFFF:
+                raise IsaError(f"immediate {imm} does not fit in 32 bits")
+            object.__setattr__(self, "imm", _s32(imm))
+
+    def __repr__(self) -> str:
+        return (f"Insn(opcode={self.opcode:#04x}, dst={self.dst}, src={self.src}, "
+                f"off={self.off}, imm={self.imm})")
+
+    # -- shape ---------------------------------------------------------------
+    @property
+    def slots(self) -> int:
+        """Number of 8-byte slots: 2 for ``lddw``, else 1."""
+        return 2 if self.opcode == LDDW else 1
+
+    @property
+    def cls(self) -> int:
+        """The class bits (``opcode & 7``); compare with `pybpf.isa.Class`."""
+        return self.opcode & 0x07
+
+    @property
+    def uimm(self) -> int:
+        """``imm`` read as an unsigned integer of its width (32 or 64 bits)."""
+        return self.imm & ((1 << 64) - 1 if self.opcode == LDDW else 0xFFFFFFFF)
+
+    def replace(self, **fields: int) -> Insn:
+        """A copy with some fields changed.
+
+        >>> Insn(0x05, off=1).replace(off=-1).off
+        -1
+        """
+        values = {"opcode": self.opcode, "dst": self.dst, "src": self.src,
+                  "off": self.off, "imm": self.imm}
+        values.update(fields)
+        return Insn(**values)
+
+    # -- bytes ---------------------------------------------------------------
+    def encode(self) -> bytes:
+        """The little-endian bytes of this instruction (8, or 16 for ``lddw``)."""
+        regs = (self.src << 4) | self.dst
+        if self.opcode == LDDW:
+            u = self.imm & ((1 << 64) - 1)
+            return _SLOT_U.pack(LDDW, regs, self.off, u & 0xFFFFFFFF) + _SLOT_U.pack(0, 0, 0, u >> 32)
+        return _SLOT.pack(self.opcode, regs, self.off, self.imm)
+
+    @classmethod
+    def decode(cls, data: bytes | bytearray | memoryview, offset: int = 0) -> Insn:
+        """Decode one instruction at byte ``offset`` (reads 16 bytes for ``lddw``).
+
+        Raises `IsaError` when the bytes end early or the second slot of an
+        ``lddw`` is not zero outside its immediate.
+        """
+        if offset + 8 > len(data):
+            raise IsaError(f"truncated instruction at byte {offset}: {len(data) - offset} "
+                           "bytes left, 8 needed", index=offset // 8)
+        opcode, regs, off, imm = _SLOT.unpack_from(data, offset)
+        if opcode == LDDW:
+            if offset + 16 > len(data):
+                raise IsaError("lddw needs 16 bytes but the program ends after its first "
+                               "slot", index=offset // 8)
+            op2, regs2, off2, hi = _SLOT_U.unpack_from(data, offset + 8)
+            if op2 or regs2 or off2:
+                raise IsaError("second slot of lddw must be zero except its immediate "
+                               f"(got opcode {op2:#x}, regs {regs2:#x}, off {off2})",
+                               index=offset // 8 + 1)
+            imm = _s64((hi << 32) | (imm & 0xFFFFFFFF))
+        return cls(opcode, regs & 0x0F, regs >> 4, off, imm)
+
+
+def decode_all(data: bytes | bytearray | memoryview) -> list[Insn]:
+    """Decode a whole program of raw little-endian bytecode.
+
+    >>> decode_all(bytes.fromhex('b700000000000000' '9500000000000000'))
+    [Insn(opcode=0xb7, dst=0, src=0, off=0, imm=0), Insn(opcode=0x95, dst=0, src=0, off=0, imm=0)]
+    """
+    if len(data) % 8:
+        raise IsaError(f"bytecode length {len(data)} is not a multiple of 8")
+    return list(iter_decode(data))
+
+
+def iter_decode(data: bytes | bytearray | memoryview) -> Iterator[Insn]:
+    """Yield the instructions of raw bytecode one by one."""
+    pos = 0
+    n = len(data)
+    while pos < n:
+        insn = Insn.decode(data, pos)
+        yield insn
+        pos += 16 if insn.opcode == LDDW else 8
+
+
+def encode_all(insns: list[Insn]) -> bytes:
+    """Concatenate the encodings of ``insns``."""
+    return b"".join(i.encode() for i in insns)

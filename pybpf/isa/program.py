@@ -1,0 +1,246 @@
+"""`Program`: the pivot type every front end produces and every back end reads.
+
+A program is a list of `Insn` plus side metadata that keeps the instructions
+themselves plain values:
+
+- ``labels``: name -> instruction index (not slot);
+- ``refs``: instruction index -> `Ref`, a symbolic operand resolved later:
+  a jump/call target label (resolved when encoding), a map by name (bound to an
+  fd at load), a kfunc by name (bound to a BTF id at load);
+- ``maps``: map declarations by name (`MapDecl`, from the ``.map`` directive,
+  an ELF ``.maps`` section or the DSL);
+- ``lines``: instruction index -> `SourceLine` (for errors and BTF line info).
+
+Jump offsets are counted in 8-byte slots, so ``lddw`` counts twice; `Program`
+does that arithmetic in one place (`slot_of`, `index_of_slot`, `resolve`).
+
+>>> from pybpf.isa import Insn, Program, Ref
+>>> p = Program([Insn(0x05), Insn(0xb7, imm=1), Insn(0x95)],
+...             labels={"out": 2}, refs={0: Ref.label("out")})
+>>> p.resolve()[0].off
+1
+>>> len(p.encode())
+24
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..errors import IsaError
+from .insn import Insn, decode_all
+from .opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
+
+
+class RefKind(str, Enum):
+    """What a symbolic operand names."""
+
+    LABEL = "label"  # a jump, local call or lddw-of-function target
+    MAP = "map"  # lddw of a map fd (src=1) or map value address (src=2)
+    KFUNC = "kfunc"  # call of a kernel function by name (src=2)
+    GLOBAL = "global"  # lddw of a global variable in a data section (map value)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A symbolic operand of one instruction.
+
+    ``name`` is a label, map, kfunc or global name; ``offset`` is the byte
+    offset into a map value (``map_value`` references and globals).
+    """
+
+    kind: RefKind
+    name: str
+    offset: int = 0
+
+    @classmethod
+    def label(cls, name: str) -> Ref:
+        return cls(RefKind.LABEL, name)
+
+    @classmethod
+    def map(cls, name: str, offset: int = 0) -> Ref:
+        return cls(RefKind.MAP, name, offset)
+
+    @classmethod
+    def kfunc(cls, name: str) -> Ref:
+        return cls(RefKind.KFUNC, name)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """Where an instruction came from: file, 1-based line and column, and the text."""
+
+    filename: str | None
+    line: int
+    column: int = 1
+    text: str = ""
+
+
+@dataclass(slots=True)
+class MapDecl:
+    """A map as a program declares it (before it exists in the kernel).
+
+    ``type`` is the kernel's map type name without prefix, lower case
+    (``"hash"``, ``"array"``, ``"ringbuf"``...).
+    """
+
+    name: str
+    type: str
+    key_size: int = 0
+    value_size: int = 0
+    max_entries: int = 0
+    flags: int = 0
+    inner: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def target_field(insn: Insn) -> str | None:
+    """Which field holds a relative target: ``"off"``, ``"imm"`` or None.
+
+    >>> target_field(Insn(0x05))
+    'off'
+    >>> target_field(Insn(0x85, src=1))
+    'imm'
+    """
+    op = insn.opcode
+    cls = op & 7
+    if cls == Class.JMP:
+        jop = op & 0xF0
+        if jop == JmpOp.CALL:
+            return "imm" if insn.src == CallSrc.LOCAL and not op & 0x08 else None
+        if jop == JmpOp.EXIT:
+            return None
+        return "off"
+    if cls == Class.JMP32:
+        return "imm" if op & 0xF0 == JmpOp.JA else "off"
+    if op == LDDW and insn.src == PseudoSrc.FUNC:
+        return "imm"
+    return None
+
+
+@dataclass
+class Program:
+    """Instructions with labels, symbolic references and declarations.
+
+    ``prog_type`` is the kernel program type name (``"socket_filter"``,
+    ``"xdp"``...) or None when not known yet.
+    """
+
+    insns: list[Insn] = field(default_factory=list)
+    labels: dict[str, int] = field(default_factory=dict)
+    refs: dict[int, Ref] = field(default_factory=dict)
+    maps: dict[str, MapDecl] = field(default_factory=dict)
+    lines: dict[int, SourceLine] = field(default_factory=dict)
+    name: str = ""
+    prog_type: str | None = None
+    license: str = "GPL"
+    section: str | None = None
+
+    # -- construction ----------------------------------------------------------
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview, **kw: object) -> Program:
+        """A program decoded from raw little-endian bytecode (no labels)."""
+        return cls(decode_all(data), **kw)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self.insns)
+
+    def __iter__(self) -> Iterator[Insn]:
+        return iter(self.insns)
+
+    def __getitem__(self, index: int) -> Insn:
+        return self.insns[index]
+
+    def append(self, insn: Insn, ref: Ref | None = None, line: SourceLine | None = None) -> int:
+        """Add an instruction (and its symbolic operand); returns its index."""
+        idx = len(self.insns)
+        self.insns.append(insn)
+        if ref is not None:
+            self.refs[idx] = ref
+        if line is not None:
+            self.lines[idx] = line
+        return idx
+
+    def label(self, name: str) -> None:
+        """Put label ``name`` on the next instruction appended."""
+        if name in self.labels:
+            raise IsaError(f"label {name!r} defined twice")
+        self.labels[name] = len(self.insns)
+
+    # -- slot arithmetic ---------------------------------------------------------
+    def slot_offsets(self) -> list[int]:
+        """Slot number of each instruction, plus the total slot count at the end."""
+        out = [0] * (len(self.insns) + 1)
+        pos = 0
+        for i, insn in enumerate(self.insns):
+            out[i] = pos
+            pos += 2 if insn.opcode == LDDW else 1
+        out[-1] = pos
+        return out
+
+    def slot_of(self, index: int) -> int:
+        """The slot number of instruction ``index``."""
+        return self.slot_offsets()[index]
+
+    def index_of_slot(self, slot: int) -> int:
+        """The instruction index at ``slot``; IsaError if it is the middle of an lddw."""
+        offsets = self.slot_offsets()
+        lo, hi = 0, len(offsets) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if offsets[mid] < slot:
+                lo = mid + 1
+            else:
+                hi = mid
+        if offsets[lo] != slot:
+            raise IsaError(f"slot {slot} is the second half of an lddw")
+        return lo
+
+    def labels_by_index(self) -> dict[int, list[str]]:
+        """Instruction index -> label names placed there."""
+        out: dict[int, list[str]] = {}
+        for name, idx in self.labels.items():
+            out.setdefault(idx, []).append(name)
+        return out
+
+    # -- resolution --------------------------------------------------------------
+    def resolve(self, *, strict: bool = False) -> list[Insn]:
+        """Instructions with every label reference turned into a relative offset.
+
+        Map and kfunc references keep their immediate (0 until a loader binds
+        them); with ``strict=True`` an unbound map or kfunc is an error.
+        """
+        if not self.refs:
+            return list(self.insns)
+        offsets = self.slot_offsets()
+        out = list(self.insns)
+        for idx, ref in self.refs.items():
+            insn = out[idx]
+            if ref.kind is RefKind.LABEL:
+                if ref.name not in self.labels:
+                    raise IsaError(f"unknown label {ref.name!r}", index=idx)
+                where = target_field(insn)
+                if where is None:
+                    raise IsaError(f"instruction cannot take a label target ({ref.name!r})",
+                                   index=idx)
+                rel = offsets[self.labels[ref.name]] - offsets[idx] - 1
+                limit = 0x7FFF if where == "off" else 0x7FFFFFFF
+                if not -limit - 1 <= rel <= limit:
+                    raise IsaError(f"jump to {ref.name!r} is {rel} slots away, out of range of "
+                                   f"its 16-bit offset; use gotol", index=idx)
+                out[idx] = insn.replace(**{where: rel})
+            elif strict:
+                raise IsaError(f"{ref.kind.value} {ref.name!r} is not bound to the kernel",
+                               index=idx)
+        return out
+
+    def encode(self) -> bytes:
+        """Raw little-endian bytecode with labels resolved."""
+        return b"".join(i.encode() for i in self.resolve())
+
+    def with_insns(self, insns: Iterable[Insn]) -> Program:
+        """A copy with other instructions and the same metadata."""
+        return Program(list(insns), dict(self.labels), dict(self.refs), dict(self.maps),
+                       dict(self.lines), self.name, self.prog_type, self.license, self.section)

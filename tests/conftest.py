@@ -1,0 +1,73 @@
+"""Shared pytest fixtures and the kernel-test policy.
+
+- ``kernel`` tests need bpf(); they skip with a reason only when bpf() is really
+  unavailable (not root). With ``PYBPF_REQUIRE_KERNEL=1`` (set by .ci/run) such a
+  skip is turned into a failure.
+- ``clang`` tests need clang-19 / llvm-mc-19 / llvm-objdump-19.
+- shared data is read from ../shared (``shared_dir`` fixture) and skipped when absent.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CONFORMANCE = SHARED / "conformance" / "bpf_conformance" / "tests"
+REQUIRE_KERNEL = os.environ.get("PYBPF_REQUIRE_KERNEL") == "1"
+
+_kernel_ran = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def kernel_unavailable() -> str | None:
+    """Why bpf() cannot be used here, or None."""
+    if not Path("/proc/sys/kernel/unprivileged_bpf_disabled").exists() and os.uname().sysname != "Linux":
+        return "not Linux: no bpf() syscall"
+    if os.geteuid() != 0:
+        return "not root: bpf() needs CAP_BPF/CAP_SYS_ADMIN"
+    return None
+
+
+def clang_unavailable() -> str | None:
+    missing = [t for t in ("clang-19", "llvm-mc-19", "llvm-objdump-19") if shutil.which(t) is None]
+    return f"missing {', '.join(missing)} (apt-get install clang-19 llvm-19)" if missing else None
+
+
+def pytest_collection_modifyitems(config, items):
+    kreason = kernel_unavailable()
+    creason = clang_unavailable()
+    for item in items:
+        if kreason and item.get_closest_marker("kernel") and not REQUIRE_KERNEL:
+            item.add_marker(pytest.mark.skip(reason=kreason))
+        if creason and item.get_closest_marker("clang"):
+            item.add_marker(pytest.mark.skip(reason=creason))
+
+
+def pytest_runtest_setup(item):
+    if REQUIRE_KERNEL and item.get_closest_marker("kernel"):
+        reason = kernel_unavailable()
+        if reason:
+            pytest.fail(f"PYBPF_REQUIRE_KERNEL=1 but the kernel is unavailable: {reason}")
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        if "kernel" in report.keywords:
+            _kernel_ran[report.outcome] = _kernel_ran.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    k = _kernel_ran
+    terminalreporter.write_line(
+        f"kernel tests: {k['passed']} passed, {k['failed']} failed, {k['skipped']} skipped "
+        f"(ran on the live kernel: {k['passed'] + k['failed']})")
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    if not CONFORMANCE.is_dir():
+        pytest.skip(f"shared conformance vectors absent ({CONFORMANCE})")
+    return CONFORMANCE
