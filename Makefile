@@ -17,7 +17,7 @@ deps:
 	      || { echo "apt-get failed, see /tmp/pybpf-apt.log"; exit 1; }; fi; \
 	else echo "not root: skipping Debian packages ($(DEBS))"; fi
 
-$(STAMP): pyproject.toml setup.py src_c/native.c src_c/native.h src_c/build_native.py
+$(STAMP): pyproject.toml setup.py $(wildcard src_c/*.c src_c/*.h) src_c/build_native.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
