@@ -41,6 +41,7 @@ class RefKind(str, Enum):
     MAP = "map"  # lddw of a map fd (src=1) or map value address (src=2)
     KFUNC = "kfunc"  # call of a kernel function by name (src=2)
     GLOBAL = "global"  # lddw of a global variable in a data section (map value)
+    KSYM = "ksym"  # lddw of a kernel variable by name (src=3, BTF id bound at load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,12 @@ class MapDecl:
     """A map as a program declares it (before it exists in the kernel).
 
     ``type`` is the kernel's map type name without prefix, lower case
-    (``"hash"``, ``"array"``, ``"ringbuf"``...).
+    (``"hash"``, ``"array"``, ``"ringbuf"``...). ``inner`` names the template of
+    the inner map of a map-in-map. ``initial`` is the value of entry 0 for
+    global-data maps (``.data``, ``.rodata``...) and ``frozen`` asks the loader to
+    freeze the map after writing it (``.rodata``). ``pinning`` is libbpf's
+    ``LIBBPF_PIN_BY_NAME`` (1) or none (0). ``btf_key_type``/``btf_value_type``
+    are type ids in the object's BTF, when it has one.
     """
 
     name: str
@@ -94,6 +100,13 @@ class MapDecl:
     flags: int = 0
     inner: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    initial: bytes | None = None
+    frozen: bool = False
+    pinning: int = 0
+    numa_node: int | None = None
+    map_extra: int = 0
+    btf_key_type: int = 0
+    btf_value_type: int = 0
 
 
 def target_field(insn: Insn) -> str | None:
