@@ -1,0 +1,292 @@
+/* Ring buffer and perf buffer readers: mmap, epoll and the drain loops.
+ *
+ * BPF ring buffer protocol (see pybpf/kernel/ringbuf_math.py for the arithmetic):
+ *   - load-acquire producer_pos, then load-acquire each record header's len word, so the
+ *     payload written before the producer committed is visible once BUSY is clear;
+ *   - store-release consumer_pos after the payloads are copied, so the producer never
+ *     overwrites bytes still being read.
+ * perf ring: load-acquire data_head, read records, store-release data_tail.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ringbuf.h"
+
+#define RB_BUSY_BIT (1U << 31)
+#define RB_DISCARD_BIT (1U << 30)
+#define RB_HDR_SIZE 8
+/* publish consumer_pos at least this often while draining a big backlog */
+#define RB_PUBLISH_EVERY (64 * 1024)
+
+#define PERF_RECORD_LOST 2
+#define PERF_RECORD_SAMPLE 9
+#define PERF_DATA_HEAD_OFF 1024
+#define PERF_DATA_TAIL_OFF 1032
+
+void *pybpf_mmap(int fd, unsigned long long length, int prot, int flags, long long offset, int *err)
+{
+	void *p = mmap(NULL, (size_t)length, prot, flags, fd, (off_t)offset);
+	if (p == MAP_FAILED) {
+		*err = errno;
+		return NULL;
+	}
+	*err = 0;
+	return p;
+}
+
+int pybpf_munmap(void *addr, unsigned long long length, int *err)
+{
+	int ret = munmap(addr, (size_t)length);
+	*err = ret < 0 ? errno : 0;
+	return ret;
+}
+
+int pybpf_epoll_create(int *err)
+{
+	int ret = epoll_create1(EPOLL_CLOEXEC);
+	*err = ret < 0 ? errno : 0;
+	return ret;
+}
+
+int pybpf_epoll_add(int epfd, int fd, unsigned int events, unsigned long long data, int *err)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = data;
+	int ret = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	*err = ret < 0 ? errno : 0;
+	return ret;
+}
+
+int pybpf_epoll_wait(int epfd, unsigned long long *data, unsigned int *events, int max_events,
+                     int timeout_ms, int *err)
+{
+	struct epoll_event evs[64];
+	if (max_events > 64)
+		max_events = 64;
+	int ret = epoll_wait(epfd, evs, max_events, timeout_ms);
+	*err = ret < 0 ? errno : 0;
+	for (int i = 0; i < ret; i++) {
+		data[i] = evs[i].data.u64;
+		events[i] = evs[i].events;
+	}
+	return ret;
+}
+
+/* ---- BPF ring buffer ------------------------------------------------------------------- */
+
+unsigned long long pybpf_ringbuf_ready(const void *consumer_pos, const void *producer_pos)
+{
+	uint64_t cons = __atomic_load_n((const uint64_t *)consumer_pos, __ATOMIC_ACQUIRE);
+	uint64_t prod = __atomic_load_n((const uint64_t *)producer_pos, __ATOMIC_ACQUIRE);
+	return prod - cons;
+}
+
+/* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room. */
+static inline int put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap,
+                             unsigned int *offsets, uint64_t max_records, unsigned int stride,
+                             struct pybpf_drain *res)
+{
+	uint64_t n = res->records;
+	if (n >= max_records)
+		return 1;
+	if (stride) {
+		if ((n + 1) * stride > out_cap)
+			return 1;
+		uint8_t *dst = out + n * stride;
+		if (len >= stride) {
+			memcpy(dst, src, stride);
+		} else {
+			memcpy(dst, src, len);
+			memset(dst + len, 0, stride - len);
+		}
+		if (len != stride)
+			res->mismatched++;
+		if (offsets)
+			offsets[n] = len;
+		res->bytes += stride;
+	} else {
+		if (res->bytes + len > out_cap)
+			return 1;
+		memcpy(out + res->bytes, src, len);
+		offsets[n] = (unsigned int)res->bytes;
+		res->bytes += len;
+		offsets[n + 1] = (unsigned int)res->bytes;
+	}
+	res->records = n + 1;
+	return 0;
+}
+
+int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void *data,
+                        unsigned long long mask, void *out, unsigned long long out_cap,
+                        unsigned int *offsets, unsigned long long max_records, unsigned int stride,
+                        struct pybpf_drain *res)
+{
+	uint64_t *cons_p = (uint64_t *)consumer_pos;
+	const uint8_t *ring = (const uint8_t *)data;
+	uint64_t cons = __atomic_load_n(cons_p, __ATOMIC_RELAXED); /* only we write it */
+	uint64_t published = cons;
+	uint64_t start = cons;
+	uint64_t prod = __atomic_load_n((const uint64_t *)producer_pos, __ATOMIC_ACQUIRE);
+	int status = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!stride && offsets && max_records)
+		offsets[0] = 0;
+	for (;;) {
+		if (cons >= prod) {
+			/* caught up: look again, the producer may have moved meanwhile */
+			prod = __atomic_load_n((const uint64_t *)producer_pos, __ATOMIC_ACQUIRE);
+			if (cons >= prod)
+				break;
+		}
+		const uint32_t *hdr = (const uint32_t *)(ring + (cons & mask));
+		uint32_t word = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		if (word & RB_BUSY_BIT) {
+			status = 2;
+			break;
+		}
+		uint32_t len = word & ~(RB_BUSY_BIT | RB_DISCARD_BIT);
+		uint64_t size = ((uint64_t)len + RB_HDR_SIZE + 7) & ~(uint64_t)7;
+		if (size > prod - cons || size > mask + 1) {
+			status = -1;
+			break;
+		}
+		if (word & RB_DISCARD_BIT) {
+			res->discarded++;
+		} else if (put_record((const uint8_t *)hdr + RB_HDR_SIZE, len, (uint8_t *)out, out_cap,
+		                      offsets, max_records, stride, res)) {
+			status = 1;
+			break;
+		}
+		cons += size;
+		if (cons - published >= RB_PUBLISH_EVERY) {
+			__atomic_store_n(cons_p, cons, __ATOMIC_RELEASE);
+			published = cons;
+		}
+	}
+	if (cons != published)
+		__atomic_store_n(cons_p, cons, __ATOMIC_RELEASE);
+	res->consumed = cons - start;
+	return status;
+}
+
+/* ---- perf event ring ------------------------------------------------------------------- */
+
+unsigned long long pybpf_perf_ready(const void *base)
+{
+	const uint8_t *b = (const uint8_t *)base;
+	uint64_t head = __atomic_load_n((const uint64_t *)(b + PERF_DATA_HEAD_OFF), __ATOMIC_ACQUIRE);
+	uint64_t tail = __atomic_load_n((const uint64_t *)(b + PERF_DATA_TAIL_OFF), __ATOMIC_RELAXED);
+	return head - tail;
+}
+
+/* Copy len bytes at ring position pos (wrapping at data_size) to dst. */
+static inline void ring_copy(void *dst, const uint8_t *ring, uint64_t data_size, uint64_t pos,
+                             uint64_t len)
+{
+	uint64_t off = pos & (data_size - 1);
+	uint64_t first = data_size - off;
+	if (first >= len) {
+		memcpy(dst, ring + off, len);
+	} else {
+		memcpy(dst, ring + off, first);
+		memcpy((uint8_t *)dst + first, ring, len - first);
+	}
+}
+
+int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size, void *out,
+                     unsigned long long out_cap, unsigned int *offsets,
+                     unsigned long long max_records, unsigned int stride, struct pybpf_drain *res)
+{
+	uint8_t *b = (uint8_t *)base;
+	uint64_t *tail_p = (uint64_t *)(b + PERF_DATA_TAIL_OFF);
+	const uint8_t *ring = (const uint8_t *)data;
+	uint64_t head = __atomic_load_n((const uint64_t *)(b + PERF_DATA_HEAD_OFF), __ATOMIC_ACQUIRE);
+	uint64_t tail = __atomic_load_n(tail_p, __ATOMIC_RELAXED);
+	uint64_t start = tail;
+	int status = 0;
+	uint8_t small[64];
+
+	memset(res, 0, sizeof(*res));
+	if (!stride && offsets && max_records)
+		offsets[0] = 0;
+	while (tail < head) {
+		struct {
+			uint32_t type;
+			uint16_t misc;
+			uint16_t size;
+		} hdr;
+		ring_copy(&hdr, ring, data_size, tail, sizeof(hdr));
+		if (hdr.size < sizeof(hdr) || hdr.size > head - tail) {
+			status = -1;
+			break;
+		}
+		if (hdr.type == PERF_RECORD_SAMPLE && hdr.size >= sizeof(hdr) + 4) {
+			uint32_t len;
+			ring_copy(&len, ring, data_size, tail + sizeof(hdr), 4);
+			if ((uint64_t)len + sizeof(hdr) + 4 > hdr.size) {
+				status = -1;
+				break;
+			}
+			uint64_t off = (tail + sizeof(hdr) + 4) & (data_size - 1);
+			if (off + len <= data_size) {
+				if (put_record(ring + off, len, (uint8_t *)out, out_cap, offsets, max_records,
+				               stride, res)) {
+					status = 1;
+					break;
+				}
+			} else {
+				/* the payload wraps: stage it unless it is big, then copy piecewise */
+				uint8_t *tmp = len <= sizeof(small) ? small : NULL;
+				if (tmp) {
+					ring_copy(tmp, ring, data_size, tail + sizeof(hdr) + 4, len);
+					if (put_record(tmp, len, (uint8_t *)out, out_cap, offsets, max_records,
+					               stride, res)) {
+						status = 1;
+						break;
+					}
+				} else {
+					uint64_t n = res->records;
+					uint64_t room = stride ? stride : len;
+					uint64_t dst = stride ? n * stride : res->bytes;
+					if (n >= max_records || dst + room > out_cap) {
+						status = 1;
+						break;
+					}
+					uint64_t take = stride && stride < len ? stride : len;
+					ring_copy((uint8_t *)out + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
+					if (stride) {
+						if (take < stride)
+							memset((uint8_t *)out + dst + take, 0, stride - take);
+						if (len != stride)
+							res->mismatched++;
+						if (offsets)
+							offsets[n] = len;
+						res->bytes += stride;
+					} else {
+						offsets[n] = (unsigned int)dst;
+						res->bytes += len;
+						offsets[n + 1] = (unsigned int)res->bytes;
+					}
+					res->records = n + 1;
+				}
+			}
+		} else if (hdr.type == PERF_RECORD_LOST && hdr.size >= sizeof(hdr) + 16) {
+			uint64_t lost;
+			ring_copy(&lost, ring, data_size, tail + sizeof(hdr) + 8, 8);
+			res->lost += lost;
+		} else {
+			res->other++;
+		}
+		tail += hdr.size;
+	}
+	__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
+	res->consumed = tail - start;
+	return status;
+}
