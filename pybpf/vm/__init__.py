@@ -1,0 +1,23 @@
+"""The userspace eBPF VM: run programs without root, exactly like the kernel.
+
+- `VM.run(program, mem=..., ctx=..., packet=..., trace=...)` -> `RunResult`;
+- a checked memory model (`pybpf.vm.memory`): every access resolves to a
+  named region or stops the run with a `VMFault`;
+- VM-side maps (`pybpf.vm.maps`) and Python helpers (`pybpf.vm.helpers`);
+- a per-instruction trace callback receiving `TraceStep`s.
+
+>>> from pybpf.isa import Insn, Program
+>>> VM().run(Program([Insn(0xb7, dst=0, imm=42), Insn(0x95)])).r0
+42
+"""
+
+from .alu import alu_function, end_function, jump_function
+from .machine import MAX_CALL_FRAMES, MAX_LOOPS, MAX_TAIL_CALLS, VM, MemChange, RunResult, Task, TraceStep
+from .maps import MAP_KINDS, VMMap, make_map
+from .memory import Memory, Region
+
+__all__ = [
+    "MAP_KINDS", "MAX_CALL_FRAMES", "MAX_LOOPS", "MAX_TAIL_CALLS", "VM", "MemChange", "Memory",
+    "Region", "RunResult", "Task", "TraceStep", "VMMap", "alu_function", "end_function",
+    "jump_function", "make_map",
+]

@@ -1,0 +1,351 @@
+"""Helper functions implemented in Python, on VM memory and VM-side maps.
+
+Each helper is registered under its kernel name (``map_lookup_elem``...) and
+looked up by the id `pybpf.isa.helper_id` gives for that name, so no helper
+number is spelled here. A helper is ``fn(machine) -> int``: it reads its
+arguments from r1-r5 and returns r0. Return codes are the kernel's.
+
+Implemented: map lookup/update/delete and push/pop/peek; ``ktime_get_ns`` (and
+the boot/coarse variants); ``get_prandom_u32``; ``get_smp_processor_id``;
+``trace_printk`` (captured in `VM.output`); ring buffer output, reserve,
+submit and discard; ``probe_read`` and its kernel/user/str variants on VM
+memory (a bad source gives -EFAULT and a zeroed destination, as in the
+kernel); ``get_current_pid_tgid``/``uid_gid``/``comm`` from the VM's fake
+`Task`; ``tail_call``; ``loop`` (``bpf_loop`` callbacks).
+
+>>> lookup(helper_id("ktime_get_ns")) is not None
+True
+>>> lookup(helper_id("skb_store_bytes")) is None
+True
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import VMFault
+from ..isa import helper_id
+from .compile import Switch
+from .maps import HashMap, PerCpuHashMap, QueueMap, RingBufMap, VMMap
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+Helper = Callable[["Machine"], int]
+_BY_ID: dict[int, Helper] = {}
+M64 = (1 << 64) - 1
+#: bpf_loop's limit on iterations (BPF_MAX_LOOPS).
+MAX_LOOPS = 8 * 1024 * 1024
+
+
+def helper(*names: str) -> Callable[[Helper], Helper]:
+    """Register a helper implementation under kernel helper ``names``."""
+    def deco(fn: Helper) -> Helper:
+        for name in names:
+            num = helper_id(name)
+            if num is not None:
+                _BY_ID[num] = fn
+        return fn
+    return deco
+
+
+def lookup(num: int) -> Helper | None:
+    """The implementation of helper ``num``, or None when the VM has none."""
+    return _BY_ID.get(num)
+
+
+def call(m: Machine, num: int) -> int:
+    fn = _BY_ID[num]
+    return fn(m)
+
+
+def implemented() -> list[int]:
+    """Ids of every helper the VM implements."""
+    return sorted(_BY_ID)
+
+
+def _neg(err: int) -> int:
+    return -err & M64
+
+
+def _key(m: Machine, mp: VMMap, addr: int) -> bytes:
+    return m.mem.read(addr, mp.key_size)
+
+
+# -- maps --------------------------------------------------------------------------------
+@helper("map_lookup_elem")
+def _map_lookup(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[1], "bpf_map_lookup_elem")
+    key = _key(m, mp, R[2])
+    v = mp.lookup(key)
+    return 0 if v is None else m.value_address(mp, v, f"[{key.hex()}]")
+
+
+@helper("map_update_elem")
+def _map_update(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[1], "bpf_map_update_elem")
+    if isinstance(mp, QueueMap):
+        return _neg(errno.EINVAL)
+    key = _key(m, mp, R[2])
+    value = m.mem.read(R[3], mp.value_size)
+    return mp.update(key, value, R[4]) & M64
+
+
+@helper("map_delete_elem")
+def _map_delete(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[1], "bpf_map_delete_elem")
+    key = _key(m, mp, R[2])
+    old = mp.lookup(key) if isinstance(mp, HashMap | PerCpuHashMap) else None
+    rc = mp.delete(key)
+    if rc == 0 and old is not None:
+        m.forget_value(old)
+    return rc & M64
+
+
+@helper("map_push_elem")
+def _map_push(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[1], "bpf_map_push_elem")
+    if not isinstance(mp, QueueMap):
+        return _neg(errno.EINVAL)
+    return mp.push(m.mem.read(R[2], mp.value_size), R[3]) & M64
+
+
+def _pop_or_peek(m: Machine, pop: bool) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[1], "bpf_map_pop_elem" if pop else "bpf_map_peek_elem")
+    if not isinstance(mp, QueueMap):
+        return _neg(errno.EINVAL)
+    v = mp.pop() if pop else mp.peek()
+    if v is None:
+        return _neg(errno.ENOENT)
+    m.mem.write(R[2], v)
+    return 0
+
+
+@helper("map_pop_elem")
+def _map_pop(m: Machine) -> int:
+    return _pop_or_peek(m, True)
+
+
+@helper("map_peek_elem")
+def _map_peek(m: Machine) -> int:
+    return _pop_or_peek(m, False)
+
+
+# -- time, randomness, cpu, task ----------------------------------------------------------
+@helper("ktime_get_ns", "ktime_get_boot_ns", "ktime_get_coarse_ns", "ktime_get_tai_ns")
+def _ktime(m: Machine) -> int:
+    return m.clock()
+
+
+@helper("get_prandom_u32")
+def _prandom(m: Machine) -> int:
+    return m.random.getrandbits(32)
+
+
+@helper("get_smp_processor_id")
+def _cpu(m: Machine) -> int:
+    return m.cpu
+
+
+@helper("get_numa_node_id")
+def _numa(m: Machine) -> int:
+    return 0
+
+
+@helper("get_current_pid_tgid")
+def _pid_tgid(m: Machine) -> int:
+    return (m.task.tgid << 32) | (m.task.pid & 0xFFFFFFFF)
+
+
+@helper("get_current_uid_gid")
+def _uid_gid(m: Machine) -> int:
+    return (m.task.gid << 32) | (m.task.uid & 0xFFFFFFFF)
+
+
+@helper("get_current_comm")
+def _comm(m: Machine) -> int:
+    R = m.R
+    size = R[2] & 0xFFFFFFFF
+    if size == 0:
+        return _neg(errno.EINVAL)
+    comm = m.task.comm.encode()[:15][: size - 1]
+    m.mem.write(R[1], comm + bytes(size - len(comm)))
+    return 0
+
+
+# -- probe_read ---------------------------------------------------------------------------
+@helper("probe_read", "probe_read_kernel", "probe_read_user")
+def _probe_read(m: Machine) -> int:
+    R = m.R
+    size = R[2] & 0xFFFFFFFF
+    try:
+        data = m.mem.read(R[3], size)
+    except VMFault:
+        m.mem.write(R[1], bytes(size))
+        return _neg(errno.EFAULT)
+    m.mem.write(R[1], data)
+    return 0
+
+
+@helper("probe_read_str", "probe_read_kernel_str", "probe_read_user_str")
+def _probe_read_str(m: Machine) -> int:
+    R = m.R
+    size = R[2] & 0xFFFFFFFF
+    if size == 0:
+        return 0
+    try:
+        s = m.mem.read_cstr(R[3], size - 1)
+    except VMFault:
+        m.mem.write(R[1], bytes(size))
+        return _neg(errno.EFAULT)
+    m.mem.write(R[1], s + b"\0")
+    return len(s) + 1
+
+
+# -- trace_printk -------------------------------------------------------------------------
+_SPEC = re.compile(rb"%(?:%|(?:[-+ 0#]*\d*)(?:ll|l|h|hh|z)?[diuxXpsc])")
+
+
+def format_printk(m: Machine, fmt: bytes, args: list[int]) -> str:
+    """Format like the kernel's ``bpf_trace_printk`` (%d %i %u %x %p %s %c, l/ll)."""
+    out = []
+    pos = 0
+    argi = 0
+    for mt in _SPEC.finditer(fmt):
+        out.append(fmt[pos:mt.start()].decode(errors="replace"))
+        pos = mt.end()
+        spec = mt.group().decode()
+        if spec == "%%":
+            out.append("%")
+            continue
+        if argi >= len(args):
+            raise VMFault(f"bpf_trace_printk: format {fmt!r} needs more than {len(args)} arguments")
+        v = args[argi]
+        argi += 1
+        conv = spec[-1]
+        long = "l" in spec
+        width = 64 if long else 32
+        if conv == "s":
+            out.append(m.mem.read_cstr(v, 4096).decode(errors="replace"))
+            continue
+        if conv == "c":
+            out.append(chr(v & 0xFF))
+            continue
+        if conv == "p":
+            out.append(f"{v:#x}" if v else "(null)")
+            continue
+        u = v & ((1 << width) - 1)
+        flags = spec[1:-1].rstrip("lhz")
+        if conv in "di":
+            val = u - (1 << width) if u >> (width - 1) else u
+            out.append(f"{val:{flags}d}" if flags else str(val))
+        elif conv == "u":
+            out.append(f"{u:{flags}d}" if flags else str(u))
+        else:
+            out.append(f"{u:{flags}{conv}}")
+    out.append(fmt[pos:].decode(errors="replace"))
+    return "".join(out)
+
+
+@helper("trace_printk")
+def _trace_printk(m: Machine) -> int:
+    R = m.R
+    size = R[2] & 0xFFFFFFFF
+    raw = m.mem.read(R[1], size)
+    nul = raw.find(b"\0")
+    if nul < 0:
+        raise VMFault("bpf_trace_printk: format string is not NUL-terminated within fmt_size")
+    text = format_printk(m, raw[:nul], [R[3], R[4], R[5]])
+    m.output.append(text)
+    return len(text.encode())
+
+
+# -- ring buffer --------------------------------------------------------------------------
+def _ringbuf(m: Machine, addr: int, name: str) -> RingBufMap:
+    mp = m.map_from_handle(addr, name)
+    if not isinstance(mp, RingBufMap):
+        raise VMFault(f"{name}: map {mp.name!r} is a {mp.kind}, not a ringbuf")
+    return mp
+
+
+@helper("ringbuf_output")
+def _rb_output(m: Machine) -> int:
+    R = m.R
+    mp = _ringbuf(m, R[1], "bpf_ringbuf_output")
+    size = R[3] & 0xFFFFFFFF
+    data = m.mem.read(R[2], size)
+    if not mp.reserve(size):
+        return _neg(errno.EAGAIN)
+    mp.commit(data, size)
+    return 0
+
+
+@helper("ringbuf_reserve")
+def _rb_reserve(m: Machine) -> int:
+    R = m.R
+    mp = _ringbuf(m, R[1], "bpf_ringbuf_reserve")
+    size = R[2] & 0xFFFFFFFF
+    if not mp.reserve(size):
+        return 0
+    r = m.mem.map(f"ringbuf record ({mp.name})", size, kind="ringbuf record")
+    m.reservations[r.base] = (mp, r, size)
+    return r.base
+
+
+def _rb_release(m: Machine, submit: bool) -> int:
+    name = "bpf_ringbuf_submit" if submit else "bpf_ringbuf_discard"
+    addr = m.R[1]
+    res = m.reservations.pop(addr, None)
+    if res is None:
+        raise VMFault(f"{name}: {addr:#x} is not a reserved ring buffer record", address=addr)
+    mp, region, size = res
+    mp.commit(bytes(region.data) if submit else None, size)
+    m.mem.unmap(region)
+    return 0
+
+
+@helper("ringbuf_submit")
+def _rb_submit(m: Machine) -> int:
+    return _rb_release(m, True)
+
+
+@helper("ringbuf_discard")
+def _rb_discard(m: Machine) -> int:
+    return _rb_release(m, False)
+
+
+# -- control flow -------------------------------------------------------------------------
+@helper("tail_call")
+def _tail_call(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[2], "bpf_tail_call")
+    if m.tail_call(mp, R[3] & 0xFFFFFFFF):
+        raise Switch
+    return _neg(errno.ENOENT)
+
+
+@helper("loop")
+def _loop(m: Machine) -> int:
+    R = m.R
+    n, fn, ctx, flags = R[1] & 0xFFFFFFFF, R[2], R[3], R[4]
+    if flags:
+        return _neg(errno.EINVAL)
+    if n > MAX_LOOPS:
+        return _neg(errno.E2BIG)
+    i = 0
+    while i < n:
+        rc = m.call_function(fn, (i, ctx))
+        i += 1
+        if rc & M64 == 1:
+            break
+        if rc & M64 != 0:
+            raise VMFault(f"bpf_loop callback returned {rc:#x}; it must return 0 or 1")
+    return i

@@ -1,0 +1,536 @@
+"""The VM: registers, stack frames, the dispatch loop and the trace API.
+
+`VM.run` executes a `Program` (or raw bytecode, or a list of `Insn`) and
+returns a `RunResult`. The conventions match the kernel's ``BPF_PROG_TEST_RUN``
+and the bpf_conformance runtimes:
+
+- ``mem=``: r1 points at a writable region named ``"mem"`` and r2 holds its
+  length (the bpf_conformance convention);
+- ``ctx=``: r1 points at a region named ``"context"`` (read-only unless
+  ``ctx_writable=True``);
+- ``packet=``: the data the legacy ``LD_ABS``/``LD_IND`` loads read (defaults to
+  ``mem``/``ctx``); an out-of-bounds legacy load ends the program with r0 = 0,
+  as in the kernel;
+- r10 is the top of a fresh 512-byte ``"stack frame 0"``; bpf-to-bpf calls get
+  their own frame (at most 8 frames), r6-r9 and r10 are restored on return;
+- ``may_goto`` falls through while a per-frame budget (8M, the kernel's
+  ``BPF_MAX_LOOPS``) lasts, then jumps;
+- tail calls through a ``prog_array`` map, at most 33 in a run.
+
+Tracing: ``trace=callback`` calls ``callback(step)`` after every instruction
+with a `TraceStep` (pc, instruction text, registers after it, memory it
+changed). Without a callback the hot loop is ``pc = table[pc]()``.
+
+>>> from pybpf.isa import Insn, Program
+>>> prog = Program([Insn(0x61, dst=0, src=1), Insn(0x95)])  # r0 = *(u32 *)(r1 + 0)
+>>> VM().run(prog, mem=bytes([1, 0, 0, 0])).r0
+1
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import VMFault
+from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, Program, decode_all, helper_name
+from . import helpers as _helpers
+from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
+from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
+from .memory import Memory, Region
+
+M64 = (1 << 64) - 1
+#: The kernel's limits: call frames (MAX_CALL_FRAMES), tail calls (MAX_TAIL_CALL_CNT),
+#: may_goto budget per frame (BPF_MAX_LOOPS).
+MAX_CALL_FRAMES = 8
+MAX_TAIL_CALLS = 33
+MAX_LOOPS = 8 * 1024 * 1024
+#: Default cap on executed instructions, so a runaway program cannot hang the caller.
+DEFAULT_MAX_INSNS = 50_000_000
+
+
+@dataclass
+class Task:
+    """The fake current task the ``get_current_*`` helpers report."""
+
+    pid: int = 4242
+    tgid: int = 4242
+    uid: int = 1000
+    gid: int = 1000
+    comm: str = "pybpf-vm"
+
+
+@dataclass(frozen=True)
+class MemChange:
+    """``size`` bytes at ``offset`` of ``region`` went from ``old`` to ``new``."""
+
+    region: str
+    address: int
+    offset: int
+    old: bytes
+    new: bytes
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One executed instruction: where, what, and its effect."""
+
+    pc: int
+    text: str
+    regs: tuple[int, ...]
+    changes: tuple[MemChange, ...]
+
+    def format(self) -> str:
+        """One line for a terminal: pc, text, changed registers are the caller's job."""
+        regs = " ".join(f"r{i}={v:#x}" for i, v in enumerate(self.regs) if v)
+        line = f"{self.pc:5d}: {self.text:<40s} {regs}"
+        for c in self.changes:
+            line += f"\n       {c.region}+{c.offset}: {c.old.hex()} -> {c.new.hex()}"
+        return line
+
+
+@dataclass
+class RunResult:
+    """What a run produced: r0, the memory after it, counts and captured output."""
+
+    r0: int
+    insns: int
+    mem: bytes | None = None
+    ctx: bytes | None = None
+    packet: bytes | None = None
+    output: list[str] = field(default_factory=list)
+
+
+class Machine:
+    """The state a compiled program runs against (see `VM` for the public API)."""
+
+    def __init__(self, *, maps: dict[Any, VMMap] | None = None, task: Task | None = None,
+                 cpu: int = 0, ncpus: int = 1, max_insns: int = DEFAULT_MAX_INSNS,
+                 max_loops: int = MAX_LOOPS, seed: int | None = None,
+                 clock: Callable[[], int] | None = None) -> None:
+        self.R: list[int] = [0] * NUM_REGS
+        self.mem = Memory()
+        self.maps: dict[Any, VMMap] = dict(maps or {})
+        self.task = task or Task()
+        self.cpu = cpu
+        self.ncpus = ncpus
+        self.max_insns = max_insns
+        self.max_loops = max_loops
+        self.random = random.Random(seed)
+        self.clock = clock or time.monotonic_ns
+        self.output: list[str] = []
+        # per-run state
+        self.frames: list[tuple[Any, ...]] = []
+        self.base_depth = 0
+        self.code: Compiled | None = None
+        self.pc = 0
+        self.budget = max_loops
+        self.stack: Region | None = None
+        self.tail_calls = 0
+        self.insns = 0
+        self.packet: Region | None = None
+        self._compiled: dict[int, tuple[Program, Compiled]] = {}
+        self._handles: dict[int, Region] = {}
+        self._values: dict[int, Region] = {}
+        self._code_regions: dict[int, Region] = {}
+        self.reservations: dict[int, tuple[Any, Region, int]] = {}
+
+    # -- compilation ----------------------------------------------------------------
+    def compiled(self, program: Program) -> Compiled:
+        """The decoded table of ``program`` (cached per program object)."""
+        hit = self._compiled.get(id(program))
+        if hit is not None and hit[0] is program:
+            return hit[1]
+        cp = compile_program(self, program)
+        self._compiled[id(program)] = (program, cp)
+        return cp
+
+    # -- maps and addresses -------------------------------------------------------------
+    def map_by_key(self, key: object, program: Program | None = None) -> VMMap:
+        """The VM map a program names (by name or fd number), created from its decl."""
+        m = self.maps.get(key)
+        if m is not None:
+            return m
+        decl = program.maps.get(key) if program is not None and isinstance(key, str) else None
+        if decl is None:
+            known = ", ".join(map(str, self.maps)) or "none"
+            raise VMFault(f"program refers to map {key!r} but the VM has no such map "
+                          f"(VM maps: {known}); pass maps={{...}}")
+        m = make_map(decl.type, decl.name, key_size=decl.key_size, value_size=decl.value_size,
+                     max_entries=decl.max_entries, ncpus=self.ncpus)
+        self.maps[key] = m
+        return m
+
+    def map_handle(self, m: VMMap) -> int:
+        """The address that stands for ``m`` (a ``struct bpf_map *``); not dereferenceable."""
+        r = self._handles.get(id(m))
+        if r is None:
+            r = self.mem.map(f"map {m.name}", 64, readable=False, writable=False, kind="map")
+            r.owner = m
+            self._handles[id(m)] = r
+        return r.base
+
+    def map_from_handle(self, addr: int, helper: str) -> VMMap:
+        r = self.mem.region_at(addr)
+        if r is None or r.kind != "map" or addr != r.base:
+            raise VMFault(f"{helper}: {addr:#x} is not a map (load it with lddw map)",
+                          address=addr)
+        return r.owner  # type: ignore[return-value]
+
+    def value_address(self, m: VMMap, value: bytearray, label: str) -> int:
+        """The address of a live map value (mapped once, stable while it lives)."""
+        r = self._values.get(id(value))
+        if r is None or r.data is not value:
+            r = self.mem.map(f"map value {m.name}{label}", value, kind="map value")
+            self._values[id(value)] = r
+        return r.base
+
+    def forget_value(self, value: bytearray) -> None:
+        r = self._values.pop(id(value), None)
+        if r is not None:
+            self.mem.unmap(r)
+
+    def code_region(self, cp: Compiled) -> Region:
+        r = self._code_regions.get(id(cp))
+        if r is None:
+            r = self.mem.map(f"code {cp.program.name or 'prog'}", 8 * max(cp.nslots, 1),
+                             readable=False, writable=False, kind="code")
+            r.owner = cp
+            self._code_regions[id(cp)] = r
+        return r
+
+    # -- handler factories used by compile.py ----------------------------------------------
+    def make_exit(self) -> Handler:
+        frames, R, mem = self.frames, self.R, self.mem
+
+        def h() -> int:
+            if len(frames) == self.base_depth:
+                raise Exit
+            r6, r7, r8, r9, r10, ret, code, stack, budget = frames.pop()
+            R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
+            if self.stack is not None:
+                mem.unmap(self.stack)
+            self.stack, self.budget = stack, budget
+            if code is not self.code:
+                self.code, self.pc = code, ret
+                raise Switch
+            return ret  # type: ignore[no-any-return]
+        return h
+
+    def push_frame(self, ret: int) -> None:
+        R = self.R
+        if len(self.frames) + 1 >= MAX_CALL_FRAMES:
+            raise VMFault(f"call depth exceeds {MAX_CALL_FRAMES} frames")
+        self.frames.append((R[6], R[7], R[8], R[9], R[10], ret, self.code, self.stack,
+                            self.budget))
+        self.stack = self.mem.map(f"stack frame {len(self.frames)}", STACK_SIZE, kind="stack",
+                                  origin=STACK_SIZE)
+        R[FRAME_POINTER] = self.stack.end
+        self.budget = self.max_loops
+
+    def make_local_call(self, target: int, nx: int) -> Handler:
+        push = self.push_frame
+
+        def h() -> int:
+            push(nx)
+            return target
+        return h
+
+    def make_callx(self, reg: int, nx: int, cp: Compiled) -> Handler:
+        R = self.R
+
+        def h() -> int:
+            addr = R[reg]
+            r = self.mem.region_at(addr)
+            if r is not None and r.kind == "code":
+                off = addr - r.base
+                if off % 8 or r.owner is not self.code:
+                    raise VMFault(f"callx to {addr:#x}: not a function of this program",
+                                  address=addr, region=r.name, offset=off)
+                self.push_frame(nx)
+                return off // 8
+            if addr < 1 << 32 and _helpers.lookup(addr) is not None:
+                # uBPF/bpf_conformance: callx with a helper id calls that helper
+                R[0] = _helpers.call(self, addr) & M64
+                return nx
+            raise VMFault(f"callx to {addr:#x}, which is neither a function address nor a "
+                          "helper id", address=addr)
+        return h
+
+    def make_helper_call(self, num: int, nx: int) -> Handler:
+        R = self.R
+        fn = _helpers.lookup(num)
+        if fn is None:
+            name = helper_name(num)
+            why = (f"helper {name} (id {num}) is not implemented in the VM" if name else
+                   f"unknown helper id {num}")
+
+            def missing() -> int:
+                raise VMFault(why)
+            return missing
+
+        def h() -> int:
+            R[0] = fn(self) & M64
+            return nx
+        return h
+
+    def make_may_goto(self, target: int, nx: int) -> Handler:
+        def h() -> int:
+            if self.budget == 0:
+                return target
+            self.budget -= 1
+            return nx
+        return h
+
+    def make_func_address(self, d: int, target: int, cp: Compiled, nx: int) -> Handler:
+        R = self.R
+
+        def h() -> int:
+            R[d] = self.code_region(cp).base + 8 * target
+            return nx
+        return h
+
+    def make_map_address(self, d: int, key: object, value: bool, offset: int, nx: int,
+                         slot: int) -> Handler:
+        R = self.R
+
+        def h() -> int:
+            m = self.map_by_key(key, self.code.program if self.code else None)
+            if not value:
+                R[d] = self.map_handle(m)
+                return nx
+            if not isinstance(m, ArrayMap):
+                raise VMFault(f"direct value access needs an array map, {m.name!r} is {m.kind}")
+            R[d] = (self.value_address(m, m.values[0], "[0]") + offset) & M64
+            return nx
+        return h
+
+    def make_ld_packet(self, n: int, imm: int, src: int | None, nx: int) -> Handler:
+        R = self.R
+
+        def h() -> int:
+            pkt = self.packet
+            off = imm if src is None else R[src] + imm
+            off = ((off & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+            if pkt is None or off < 0 or off + n > len(pkt.data):
+                R[0] = 0
+                raise Abort
+            R[0] = int.from_bytes(pkt.data[off:off + n], "big")
+            return nx
+        return h
+
+    # -- running --------------------------------------------------------------------
+    def reset(self) -> None:
+        self.mem.reset()
+        self.R[:] = [0] * NUM_REGS
+        self.frames.clear()
+        self.base_depth = 0
+        self.tail_calls = 0
+        self.insns = 0
+        self.budget = self.max_loops
+        self._handles.clear()
+        self._values.clear()
+        self._code_regions.clear()
+        self.reservations.clear()
+        self.packet = None
+        self.output = []
+        for m in self.maps.values():
+            m.cpu = self.cpu
+
+    def execute(self, cp: Compiled, pc: int, trace: Callable[[TraceStep], None] | None) -> None:
+        """Run from ``pc`` until the frame at ``base_depth`` exits."""
+        self.code = cp
+        H = cp.handlers
+        left = self.max_insns - self.insns
+        while True:
+            i = -1
+            try:
+                if trace is None:
+                    for i in range(left):  # noqa: B007 - i is read after the loop
+                        pc = H[pc]()
+                else:
+                    for i in range(left):  # noqa: B007
+                        pc = self._traced(H, pc, trace)
+                self.insns += left
+                raise VMFault(f"instruction limit reached ({self.max_insns} instructions); "
+                              "pass max_insns= to allow more", pc=pc,
+                              insn=self.code.texts[pc] if self.code else None)
+            except Switch:
+                self.insns += i + 1
+                if trace is not None:
+                    self._trace_last(trace)
+                left -= i + 1
+                H = self.code.handlers  # type: ignore[union-attr]
+                pc = self.pc
+            except (Exit, Abort):
+                self.insns += i + 1
+                if trace is not None:
+                    self._trace_last(trace)
+                raise
+            except VMFault as exc:
+                if exc.pc is not None:
+                    raise
+                self.insns += i + 1
+                cp_now = self.code
+                raise VMFault(exc.message, pc=pc, insn=cp_now.texts[pc] if cp_now else None,
+                              address=exc.address, region=exc.region, offset=exc.offset) from None
+            except (IndexError, KeyError, TypeError, ValueError, OverflowError) as exc:
+                cp_now = self.code
+                raise VMFault(f"internal VM error: {exc!r}", pc=pc,
+                              insn=cp_now.texts[pc] if cp_now else None) from exc
+
+    def _traced(self, H: Sequence[Handler], pc: int, trace: Callable[[TraceStep], None]) -> int:
+        log: list[tuple[Region, int, bytes, bytes]] = []
+        self.mem.log = log
+        self._trace_pending = (self.code, pc, log)
+        nxt = H[pc]()
+        self._emit(trace)
+        return nxt
+
+    def _emit(self, trace: Callable[[TraceStep], None]) -> None:
+        cp, pc, log = self._trace_pending
+        self.mem.log = None
+        changes = tuple(MemChange(r.name, r.base + o, o - r.origin, old, new)
+                        for r, o, old, new in log)
+        trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes))
+
+    def _trace_last(self, trace: Callable[[TraceStep], None]) -> None:
+        if getattr(self, "_trace_pending", None) is not None:
+            self._emit(trace)
+            self._trace_pending = None
+
+    def call_function(self, addr: int, args: Sequence[int]) -> int:
+        """Call the BPF function at code address ``addr`` (bpf_loop callbacks); its r0."""
+        r = self.mem.region_at(addr)
+        if r is None or r.kind != "code" or (addr - r.base) % 8:
+            raise VMFault(f"callback {addr:#x} is not a function address", address=addr)
+        cp: Compiled = r.owner  # type: ignore[assignment]
+        saved_code, saved_base, R = self.code, self.base_depth, self.R
+        self.push_frame(-1)
+        for i, v in enumerate(args, start=1):
+            R[i] = v & M64
+        self.base_depth = len(self.frames)
+        try:
+            self.execute(cp, (addr - r.base) // 8, self._trace_cb)
+        except Exit:
+            pass
+        finally:
+            self.base_depth = saved_base
+        r0 = R[0]
+        r6, r7, r8, r9, r10, _ret, _code, stack, budget = self.frames.pop()
+        R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
+        if self.stack is not None:
+            self.mem.unmap(self.stack)
+        self.stack, self.budget, self.code = stack, budget, saved_code
+        return r0
+
+    def tail_call(self, prog_array: VMMap, index: int) -> bool:
+        """Switch to ``prog_array[index]``; False if there is no such program or no budget."""
+        if not isinstance(prog_array, ProgArrayMap):
+            raise VMFault(f"bpf_tail_call: map {prog_array.name!r} is a {prog_array.kind}, "
+                          "not a prog_array")
+        target = prog_array.progs.get(index)
+        if target is None or self.tail_calls >= MAX_TAIL_CALLS:
+            return False
+        self.tail_calls += 1
+        self.code = self.compiled(_as_program(target))
+        self.pc = 0
+        self.budget = self.max_loops
+        return True
+
+    _trace_cb: Callable[[TraceStep], None] | None = None
+
+
+def _as_program(program: Program | bytes | bytearray | Sequence[Insn]) -> Program:
+    if isinstance(program, Program):
+        return program
+    if isinstance(program, (bytes, bytearray, memoryview)):
+        return Program(decode_all(program))
+    return Program(list(program))
+
+
+class VM:
+    """The userspace eBPF virtual machine.
+
+    Maps are VM-side (`pybpf.vm.maps`) and persist across runs; pass them as
+    ``maps={"name": map}`` (names used by the program's map references) or
+    let the VM create them from the program's map declarations.
+
+    >>> from pybpf.isa import Insn, Program
+    >>> vm = VM()
+    >>> res = vm.run(Program([Insn(0xb7, dst=0, imm=-1), Insn(0x95)]))
+    >>> hex(res.r0), res.insns
+    ('0xffffffffffffffff', 2)
+    """
+
+    def __init__(self, *, maps: dict[Any, VMMap] | None = None, task: Task | None = None,
+                 cpu: int = 0, ncpus: int = 1, max_insns: int = DEFAULT_MAX_INSNS,
+                 max_loops: int = MAX_LOOPS, seed: int | None = None,
+                 clock: Callable[[], int] | None = None) -> None:
+        self.machine = Machine(maps=maps, task=task, cpu=cpu, ncpus=ncpus, max_insns=max_insns,
+                               max_loops=max_loops, seed=seed, clock=clock)
+
+    @property
+    def maps(self) -> dict[Any, VMMap]:
+        return self.machine.maps
+
+    @property
+    def output(self) -> list[str]:
+        """Lines ``bpf_trace_printk`` printed in the last run."""
+        return self.machine.output
+
+    def run(self, program: Program | bytes | Sequence[Insn], *, mem: bytes | bytearray | None = None,
+            ctx: bytes | bytearray | None = None, packet: bytes | bytearray | None = None,
+            ctx_writable: bool = False, trace: Callable[[TraceStep], None] | None = None,
+            args: Sequence[int] | None = None) -> RunResult:
+        """Run ``program`` once; see the module docstring for the conventions.
+
+        A ``bytearray`` passed as ``mem``/``ctx``/``packet`` is updated in place.
+        Raises `VMFault` (with pc, instruction, address, region, offset) when
+        the program faults.
+        """
+        if mem is not None and ctx is not None:
+            raise VMFault("pass mem= (r1 = mem, r2 = length) or ctx= (r1 = ctx), not both")
+        m = self.machine
+        prog = _as_program(program)
+        cp = m.compiled(prog)
+        m.reset()
+        R = m.R
+        mem_r = ctx_r = pkt_r = None
+        if mem is not None:
+            mem_r = m.mem.map("mem", mem if isinstance(mem, bytearray) else bytearray(mem))
+            R[1], R[2] = mem_r.base, len(mem_r.data)
+        if ctx is not None:
+            ctx_r = m.mem.map("context", ctx if isinstance(ctx, bytearray) else bytearray(ctx),
+                              writable=ctx_writable, kind="context")
+            R[1] = ctx_r.base
+        if packet is not None:
+            pkt_r = m.mem.map("packet", packet if isinstance(packet, bytearray)
+                              else bytearray(packet), kind="packet")
+        m.packet = pkt_r or mem_r or ctx_r
+        for i, v in enumerate(args or (), start=1):
+            R[i] = v & M64
+        m.stack = m.mem.map("stack frame 0", STACK_SIZE, kind="stack", origin=STACK_SIZE)
+        R[FRAME_POINTER] = m.stack.end
+        m._trace_cb = trace
+        m._trace_pending = None
+        try:
+            m.execute(cp, 0, trace)
+        except (Exit, Abort):
+            pass
+        finally:
+            m.mem.log = None
+        if m.reservations:
+            first = next(iter(m.reservations.values()))
+            m.reservations.clear()
+            raise VMFault(f"ring buffer record of {first[2]} bytes reserved in {first[0].name!r} "
+                          "was neither submitted nor discarded before exit",
+                          address=first[1].base, region=first[1].name)
+        return RunResult(R[0], m.insns,
+                         bytes(mem_r.data) if mem_r is not None else None,
+                         bytes(ctx_r.data) if ctx_r is not None else None,
+                         bytes(pkt_r.data) if pkt_r is not None else None,
+                         list(m.output))

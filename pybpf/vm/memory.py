@@ -1,0 +1,224 @@
+"""The VM's checked memory: every address belongs to a named region.
+
+A `Region` is a ``bytearray`` placed at a base address of a fake 64-bit
+address space, with a name (``"mem"``, ``"context"``, ``"packet"``,
+``"stack frame 0"``, ``"map value counts[0]"``, ``"ringbuf record"``...) and
+read/write permissions. `Memory.load` and `Memory.store` resolve an address
+to its region; an access that falls outside every region, straddles a
+region's end, or breaks a permission raises `VMFault` naming the address,
+the region (the nearest one for a wild access) and the offending offset —
+never a Python ``IndexError``. The VM fills in the pc and instruction text.
+
+Regions are laid out by a bump allocator with unmapped guard gaps between
+them, so an overflow past one region never lands in the next.
+
+>>> m = Memory()
+>>> r = m.map("mem", bytearray(b"\\x01\\x02\\x03\\x04"))
+>>> hex(m.load(r.base, 4))
+'0x4030201'
+>>> m.store(r.base + 4, 1, 0)
+Traceback (most recent call last):
+...
+pybpf.errors.VMFault: vm: write of 1 byte at 0x10000004 is out of bounds of 'mem' (size 4): offset 4
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from dataclasses import dataclass
+
+from ..errors import VMFault
+
+_STRUCTS = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"),
+            8: struct.Struct("<Q")}
+_UNPACK = {n: s.unpack_from for n, s in _STRUCTS.items()}
+_PACK = {n: s.pack_into for n, s in _STRUCTS.items()}
+
+#: First address handed out; addresses below are the null page.
+BASE_ADDRESS = 0x1000_0000
+#: Unmapped gap left after every region.
+GUARD = 0x1000
+NULL_PAGE = 0x1000
+
+
+@dataclass(eq=False, slots=True)
+class Region:
+    """A named piece of VM memory.
+
+    ``origin`` is where offsets are counted from in messages (0: the base;
+    stacks count from their top, the frame pointer r10).
+    """
+
+    name: str
+    base: int
+    data: bytearray
+    readable: bool = True
+    writable: bool = True
+    origin: int = 0
+    kind: str = "data"
+    owner: object = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.data)
+
+    def describe(self, addr: int) -> str:
+        """``'name' (size N)`` plus where ``addr`` falls, for messages."""
+        off = addr - self.base - self.origin
+        rel = "r10" if self.kind == "stack" else "start"
+        where = f"offset {off}" if self.origin == 0 else f"offset {off} from {rel}"
+        return f"'{self.name}' (size {self.size}): {where}"
+
+
+class Memory:
+    """The address space of one VM: regions, and checked loads and stores.
+
+    When ``log`` is a list, every store appends ``(region, offset, old, new)``
+    (bytes) to it; the tracer uses this to show what an instruction changed.
+    """
+
+    def __init__(self) -> None:
+        self.regions: list[Region] = []
+        self._bases: list[int] = []
+        self._next = BASE_ADDRESS
+        self.last: Region | None = None
+        self.log: list[tuple[Region, int, bytes, bytes]] | None = None
+
+    # -- layout ---------------------------------------------------------------
+    def reset(self) -> None:
+        """Unmap everything (a fresh address space for the next run)."""
+        self.regions.clear()
+        self._bases.clear()
+        self._next = BASE_ADDRESS
+        self.last = None
+
+    def map(self, name: str, data: bytearray | bytes | int, *, readable: bool = True,
+            writable: bool = True, kind: str = "data", origin: int = 0,
+            align: int = 16) -> Region:
+        """Place ``data`` (or that many zero bytes) at a new address.
+
+        A ``bytearray`` is shared, not copied: stores are visible to the caller.
+        """
+        buf = bytearray(data) if isinstance(data, (bytes, int)) else data
+        base = (self._next + align - 1) // align * align
+        region = Region(name, base, buf, readable, writable, origin, kind)
+        self._next = base + max(len(buf), 1) + GUARD
+        i = bisect.bisect(self._bases, base)
+        self._bases.insert(i, base)
+        self.regions.insert(i, region)
+        return region
+
+    def unmap(self, region: Region) -> None:
+        """Remove ``region``; later accesses to it fault."""
+        i = self.regions.index(region)
+        del self.regions[i]
+        del self._bases[i]
+        if self.last is region:
+            self.last = None
+
+    def region_at(self, addr: int) -> Region | None:
+        """The region containing ``addr``, or None."""
+        i = bisect.bisect(self._bases, addr) - 1
+        if i >= 0:
+            r = self.regions[i]
+            if addr < r.base + len(r.data):
+                return r
+        return None
+
+    # -- faults ---------------------------------------------------------------
+    def fault(self, addr: int, size: int, what: str) -> VMFault:
+        """The `VMFault` for an access of ``size`` bytes at ``addr`` that failed."""
+        s = "s" if size != 1 else ""
+        access = f"{what} of {size} byte{s} at {addr:#x}"
+        r = self.region_at(addr)
+        if r is not None:
+            off = addr - r.base - r.origin
+            if what == "write" and not r.writable:
+                return VMFault(f"{access}: {r.describe(addr)}: region is read-only",
+                               address=addr, region=r.name, offset=off)
+            if what != "write" and not r.readable:
+                return VMFault(f"{access}: {r.describe(addr)}: region is not readable "
+                               f"({r.kind})", address=addr, region=r.name, offset=off)
+            return VMFault(f"{access} is out of bounds of {r.describe(addr)}",
+                           address=addr, region=r.name, offset=off)
+        if addr < NULL_PAGE:
+            return VMFault(f"{access}: null pointer dereference", address=addr, offset=addr)
+        near = self._nearest(addr)
+        if near is None:
+            return VMFault(f"{access}: wild access, nothing is mapped", address=addr)
+        off = addr - near.base - near.origin
+        return VMFault(f"{access} is out of bounds of {near.describe(addr)}"
+                       if abs(addr - near.base) < 1 << 20 else
+                       f"{access}: wild access, no region there (nearest {near.describe(addr)})",
+                       address=addr, region=near.name, offset=off)
+
+    def _nearest(self, addr: int) -> Region | None:
+        if not self.regions:
+            return None
+        i = bisect.bisect(self._bases, addr)
+        cands = [self.regions[j] for j in (i - 1, i) if 0 <= j < len(self.regions)]
+        return min(cands, key=lambda r: min(abs(addr - r.base), abs(addr - r.end)))
+
+    def _find(self, addr: int, size: int, what: str) -> Region:
+        r = self.region_at(addr)
+        if r is None or addr + size > r.base + len(r.data) or addr < r.base:
+            raise self.fault(addr, size, what)
+        if (r.writable if what == "write" else r.readable):
+            self.last = r
+            return r
+        raise self.fault(addr, size, what)
+
+    # -- access (the hot path: the last region hit is tried first) -----------
+    def load(self, addr: int, size: int) -> int:
+        """The little-endian unsigned integer of ``size`` bytes at ``addr``."""
+        r = self.last
+        if r is not None and r.readable:
+            o = addr - r.base
+            if 0 <= o and o + size <= len(r.data):
+                return _UNPACK[size](r.data, o)[0]
+        r = self._find(addr, size, "read")
+        return _UNPACK[size](r.data, addr - r.base)[0]
+
+    def store(self, addr: int, size: int, value: int) -> None:
+        """Write the low ``size`` bytes of ``value`` at ``addr``."""
+        r = self.last
+        if r is None or not r.writable or not 0 <= addr - r.base <= len(r.data) - size:
+            r = self._find(addr, size, "write")
+        o = addr - r.base
+        if self.log is not None:
+            old = bytes(r.data[o:o + size])
+            _PACK[size](r.data, o, value & ((1 << (8 * size)) - 1))
+            self.log.append((r, o, old, bytes(r.data[o:o + size])))
+            return
+        _PACK[size](r.data, o, value & ((1 << (8 * size)) - 1))
+
+    def read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes at ``addr`` (one region), for helpers."""
+        if size == 0:
+            return b""
+        r = self._find(addr, size, "read")
+        o = addr - r.base
+        return bytes(r.data[o:o + size])
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Write ``data`` at ``addr`` (one region), for helpers."""
+        if not data:
+            return
+        r = self._find(addr, len(data), "write")
+        o = addr - r.base
+        if self.log is not None:
+            self.log.append((r, o, bytes(r.data[o:o + len(data)]), bytes(data)))
+        r.data[o:o + len(data)] = data
+
+    def read_cstr(self, addr: int, limit: int) -> bytes:
+        """The NUL-terminated string at ``addr`` (at most ``limit`` bytes, NUL excluded)."""
+        r = self._find(addr, 1, "read")
+        o = addr - r.base
+        chunk = r.data[o:o + limit]
+        nul = chunk.find(0)
+        return bytes(chunk if nul < 0 else chunk[:nul])
