@@ -1,0 +1,191 @@
+"""The BTF wire format as data: header, kinds, and the layout of each kind's record.
+
+Every BTF type is a 12-byte common record ``struct btf_type {name_off, info, size_or_type}``
+followed by kind-specific data: a fixed part and ``vlen`` repeated items::
+
+    info bits  0-15  vlen      (members, params, enumerators, section vars)
+    info bits 24-28  kind      (`Kind`)
+    info bit  31     kind_flag (struct/union: member offsets carry bitfield sizes;
+                                fwd: union; enum/enum64: signed; decl_tag: attribute;
+                                type_tag: attribute)
+
+The header's own ``hdr_len`` says where the sections start; later kernels may grow the
+header, so it is never assumed to be 24 bytes.
+
+>>> Kind.STRUCT, LAYOUT[Kind.STRUCT]
+(<Kind.STRUCT: 4>, Layout(fixed=0, item=12))
+>>> kind_of((Kind.PTR << 24) | 0)
+<Kind.PTR: 2>
+"""
+from __future__ import annotations
+
+import enum
+import struct
+from typing import NamedTuple
+
+MAGIC = 0xEB9F
+VERSION = 1
+#: The smallest header this reader accepts (magic, version, flags, hdr_len + 4 u32 offsets).
+MIN_HDR_LEN = 24
+#: ``magic:u16 version:u8 flags:u8 hdr_len:u32``
+PREAMBLE = struct.Struct("<HBBI")
+#: ``type_off type_len str_off str_len`` (offsets relative to the end of the header)
+SECTIONS = struct.Struct("<IIII")
+#: The 12-byte common record of every type.
+COMMON = struct.Struct("<III")
+U32 = struct.Struct("<I")
+I32 = struct.Struct("<i")
+
+#: Highest type id and name offset representable (BTF_MAX_TYPE, BTF_MAX_NAME_OFFSET).
+MAX_TYPE = 0x000FFFFF
+MAX_NAME_OFFSET = 0x00FFFFFF
+MAX_VLEN = 0xFFFF
+
+
+class Kind(enum.IntEnum):
+    """``BTF_KIND_*``: the kind of a type record."""
+
+    UNKN = 0
+    INT = 1
+    PTR = 2
+    ARRAY = 3
+    STRUCT = 4
+    UNION = 5
+    ENUM = 6
+    FWD = 7
+    TYPEDEF = 8
+    VOLATILE = 9
+    CONST = 10
+    RESTRICT = 11
+    FUNC = 12
+    FUNC_PROTO = 13
+    VAR = 14
+    DATASEC = 15
+    FLOAT = 16
+    DECL_TAG = 17
+    TYPE_TAG = 18
+    ENUM64 = 19
+
+    @property
+    def label(self) -> str:
+        """The name bpftool prints (``STRUCT``, ``FUNC_PROTO``...)."""
+        return self.name
+
+
+NR_KINDS = 20
+
+
+class Layout(NamedTuple):
+    """Bytes after the 12-byte common record: ``fixed + item * vlen``."""
+
+    fixed: int
+    item: int
+
+
+LAYOUT: dict[Kind, Layout] = {
+    Kind.UNKN: Layout(0, 0),
+    Kind.INT: Layout(4, 0),        # u32: encoding<<24 | offset<<16 | bits
+    Kind.PTR: Layout(0, 0),
+    Kind.ARRAY: Layout(12, 0),     # struct btf_array {type, index_type, nelems}
+    Kind.STRUCT: Layout(0, 12),    # struct btf_member {name_off, type, offset}
+    Kind.UNION: Layout(0, 12),
+    Kind.ENUM: Layout(0, 8),       # struct btf_enum {name_off, s32 val}
+    Kind.FWD: Layout(0, 0),
+    Kind.TYPEDEF: Layout(0, 0),
+    Kind.VOLATILE: Layout(0, 0),
+    Kind.CONST: Layout(0, 0),
+    Kind.RESTRICT: Layout(0, 0),
+    Kind.FUNC: Layout(0, 0),       # vlen = linkage
+    Kind.FUNC_PROTO: Layout(0, 8),  # struct btf_param {name_off, type}
+    Kind.VAR: Layout(4, 0),        # struct btf_var {linkage}
+    Kind.DATASEC: Layout(0, 12),   # struct btf_var_secinfo {type, offset, size}
+    Kind.FLOAT: Layout(0, 0),
+    Kind.DECL_TAG: Layout(4, 0),   # struct btf_decl_tag {s32 component_idx}
+    Kind.TYPE_TAG: Layout(0, 0),
+    Kind.ENUM64: Layout(0, 12),    # struct btf_enum64 {name_off, val_lo32, val_hi32}
+}
+
+#: (fixed, item) per kind number, as a plain tuple for the hot indexing loop.
+LAYOUT_BY_NUMBER: tuple[tuple[int, int], ...] = tuple(
+    (LAYOUT[Kind(k)].fixed, LAYOUT[Kind(k)].item) for k in range(NR_KINDS))
+
+#: Kinds whose third common word is a size (the others carry a type id there).
+SIZED_KINDS = frozenset({Kind.INT, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.DATASEC,
+                         Kind.FLOAT, Kind.ENUM64})
+#: Kinds whose third word is a type id.
+REF_KINDS = frozenset({Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT,
+                       Kind.FUNC, Kind.FUNC_PROTO, Kind.VAR, Kind.DECL_TAG, Kind.TYPE_TAG})
+#: Modifiers a type is resolved through (besides typedef).
+MODIFIER_KINDS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
+
+
+class IntEncoding(enum.IntFlag):
+    """``BTF_INT_*`` encoding bits of an INT (bits 24-27 of its extra word)."""
+
+    NONE = 0
+    SIGNED = 1 << 0
+    CHAR = 1 << 1
+    BOOL = 1 << 2
+
+
+class Linkage(enum.IntEnum):
+    """Linkage of a FUNC (in vlen) or VAR (``btf_var.linkage``)."""
+
+    STATIC = 0
+    GLOBAL = 1
+    EXTERN = 2
+
+
+def kind_of(info: int) -> Kind:
+    """The `Kind` of an ``info`` word (raises ValueError for an unknown kind)."""
+    return Kind((info >> 24) & 0x1F)
+
+
+def vlen_of(info: int) -> int:
+    """The ``vlen`` of an ``info`` word."""
+    return info & 0xFFFF
+
+
+def kflag_of(info: int) -> bool:
+    """The ``kind_flag`` of an ``info`` word."""
+    return bool(info >> 31)
+
+
+def make_info(kind: Kind | int, vlen: int = 0, kflag: bool = False) -> int:
+    """Compose an ``info`` word.
+
+    >>> hex(make_info(Kind.STRUCT, 2, True))
+    '0x84000002'
+    """
+    return (int(kflag) << 31) | ((int(kind) & 0x1F) << 24) | (vlen & 0xFFFF)
+
+
+def member_bit_offset(kflag: bool, offset: int) -> tuple[int, int]:
+    """``(bit offset, bitfield size)`` of a struct member's ``offset`` word.
+
+    With kind_flag set the word is ``bitfield_size << 24 | bit_offset``; otherwise the
+    whole word is the bit offset and the bitfield size comes from an INT's own bits.
+
+    >>> member_bit_offset(True, (3 << 24) | 17)
+    (17, 3)
+    >>> member_bit_offset(False, 64)
+    (64, 0)
+    """
+    if kflag:
+        return offset & 0xFFFFFF, offset >> 24
+    return offset, 0
+
+
+def int_fields(word: int) -> tuple[int, int, int]:
+    """``(encoding, bit offset, bits)`` of an INT's extra word.
+
+    >>> int_fields(0x01000020)
+    (1, 0, 32)
+    """
+    return (word >> 24) & 0x0F, (word >> 16) & 0xFF, word & 0xFF
+
+
+def record_size(kind: int, vlen: int) -> int:
+    """Bytes of a whole type record (common part included) of this kind and vlen."""
+    fixed, item = LAYOUT_BY_NUMBER[kind]
+    return 12 + fixed + item * vlen
