@@ -1,0 +1,315 @@
+"""Ring buffer arithmetic and the C drain loops, without a kernel.
+
+`RingModel` simulates the kernel's producer; the C drain loop
+(``pybpf_ringbuf_drain``) runs on a copy of its memory laid out as the
+consumer's mapping (consumer page, producer page, data mapped twice) and must
+take exactly the records the pure `walk` takes. The perf ring drain is checked
+the same way against records written by a Python producer.
+"""
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pybpf.kernel import ringbuf_math as rm
+
+ffi = pytest.importorskip("pybpf._native").ffi
+lib = pytest.importorskip("pybpf._native").lib
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+# -- pure arithmetic ---------------------------------------------------------------------------
+@given(st.integers(0, rm.MAX_RECORD_SIZE))
+def test_record_size_is_aligned_and_tight(length: int) -> None:
+    size = rm.record_size(length)
+    assert size % 8 == 0
+    assert length + rm.HDR_SIZE <= size < length + rm.HDR_SIZE + 8
+
+
+@given(st.integers(0, rm.LEN_MASK), st.booleans(), st.booleans())
+def test_len_word_round_trips(length: int, busy: bool, discard: bool) -> None:
+    word = rm.encode_len(length, busy=busy, discard=discard)
+    assert 0 <= word <= 0xFFFFFFFF
+    assert rm.decode_len(word) == (length, busy, discard)
+
+
+def test_len_word_rejects_31_bit_lengths() -> None:
+    with pytest.raises(ValueError, match="30 bits"):
+        rm.encode_len(rm.DISCARD_BIT)
+
+
+@pytest.mark.parametrize("size", [0, 3000, 4096 * 3, 2048])
+def test_bad_ring_sizes(size: int) -> None:
+    with pytest.raises(ValueError):
+        rm.check_ring_size(size)
+
+
+@given(st.integers(0, 1 << 40), st.integers(0, 1 << 20))
+def test_ready_bytes_is_the_distance(consumer: int, n: int) -> None:
+    assert rm.ready_bytes(consumer, consumer + n) == n
+
+
+# -- the producer model ------------------------------------------------------------------------
+# An operation: ("out", payload, discard) writes one record; ("res", payload) reserves one and
+# leaves it BUSY until a later ("commit", k, discard) commits the k-th oldest open reservation;
+# ("consume",) takes what is ready.
+payloads = st.binary(min_size=0, max_size=300)
+ops = st.lists(st.one_of(
+    st.tuples(st.just("out"), payloads, st.booleans()),
+    st.tuples(st.just("res"), payloads),
+    st.tuples(st.just("commit"), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("consume")),
+), max_size=60)
+
+
+def run_model(size: int, operations: list[tuple]) -> tuple[list[bytes], list[bytes], rm.RingModel]:
+    """Run ``operations``; returns (payloads consumed, payloads expected, model)."""
+    m = rm.RingModel(size)
+    open_: list[tuple[int, bytes]] = []
+    committed: dict[int, bytes | None] = {}  # pos -> payload (None if discarded)
+    got: list[bytes] = []
+    for op in operations:
+        if op[0] == "out":
+            pos = m.producer
+            if m.output(op[1], discard=op[2]):
+                committed[pos] = None if op[2] else op[1]
+        elif op[0] == "res":
+            pos = m.reserve(len(op[1]), op[1])
+            if pos is not None:
+                open_.append((pos, op[1]))
+        elif op[0] == "commit" and open_:
+            pos, data = open_.pop(op[1] % len(open_))
+            m.commit(pos, discard=op[2])
+            committed[pos] = None if op[2] else data
+        elif op[0] == "consume":
+            got.extend(m.consume())
+    got.extend(m.consume())
+    # the consumer must have taken exactly the committed records before the oldest open one
+    first_open = min((p for p, _ in open_), default=m.producer)
+    expected = [d for p, d in sorted(committed.items()) if p < first_open and d is not None]
+    assert m.consumer == first_open
+    return got, expected, m
+
+
+@SETTINGS
+@given(ops)
+def test_model_consumer_takes_committed_records_in_order(operations: list[tuple]) -> None:
+    got, expected, m = run_model(4096, operations)
+    assert got == expected
+    assert rm.ready_bytes(m.consumer, m.producer) < m.size
+
+
+def test_model_refuses_when_full_and_wraps() -> None:
+    m = rm.RingModel(4096)
+    n = 0
+    while m.output(bytes([n % 256]) * 32):
+        n += 1
+    assert n == (4096 - 1) // rm.record_size(32)
+    assert len(m.consume()) == n
+    # after consuming, records cross the end of the data area and still read back whole
+    for i in range(500):
+        assert m.output(i.to_bytes(4, "little") * 9)
+        assert m.consume() == [i.to_bytes(4, "little") * 9]
+    assert m.producer > 5 * m.size
+
+
+# -- the C drain loop against the model --------------------------------------------------------
+class FakeMapping:
+    """The consumer's view of a ring buffer, built from a `RingModel`, in plain memory."""
+
+    def __init__(self, m: rm.RingModel) -> None:
+        self.model = m
+        self.cons = ffi.new("unsigned long long *", m.consumer)
+        self.prod = ffi.new("unsigned long long *", m.producer)
+        self.data = ffi.new("char[]", m.double_mapped())
+
+    def drain(self, out_cap: int, max_records: int, stride: int = 0):
+        out = ffi.new("char[]", max(out_cap, 1))
+        offsets = ffi.new("unsigned int[]", max_records + 1)
+        res = ffi.new("struct pybpf_drain *")
+        status = lib.pybpf_ringbuf_drain(self.cons, self.prod, self.data, self.model.size - 1, out,
+                                         out_cap, offsets, max_records, stride, res)
+        raw = ffi.buffer(out, max(out_cap, 1))[:]
+        n = res.records
+        if stride:
+            recs = [raw[i * stride:(i + 1) * stride] for i in range(n)]
+            lens = [offsets[i] for i in range(n)]
+        else:
+            recs = [raw[offsets[i]:offsets[i + 1]] for i in range(n)]
+            lens = [len(r) for r in recs]
+        return status, recs, lens, res
+
+
+@SETTINGS
+@given(ops, st.integers(1, 64), st.integers(1, 2000))
+def test_c_drain_matches_model(operations: list[tuple], max_records: int, out_cap: int) -> None:
+    m = rm.RingModel(4096)
+    # produce without consuming, so that a backlog (possibly wrapped) is waiting
+    m.consumer = m.producer = 4096 * 3 - 200  # positions that wrap soon
+    produce_backlog(m, operations)
+    records, end = rm.walk(m.consumer, m.producer, m.size, m.read_u32)
+    want = [bytes(m.double_mapped()[r.offset:r.offset + r.length]) for r in records if not r.discarded]
+    fake = FakeMapping(m)
+    taken: list[bytes] = []
+    discarded = 0
+    for _ in range(10_000):
+        status, recs, _, res = fake.drain(out_cap, max_records)
+        taken.extend(recs)
+        discarded += res.discarded
+        assert res.bytes == sum(map(len, recs))
+        if status != 1:
+            break
+        if not recs and res.consumed == 0:  # a record bigger than out: cannot progress
+            assert max(len(w) for w in want[len(taken):]) > out_cap
+            return
+    assert status in (0, 2)
+    assert status == (2 if end != m.producer else 0)
+    assert taken == want
+    assert discarded == sum(r.discarded for r in records)
+    assert fake.cons[0] == end
+
+
+def produce_backlog(m: rm.RingModel, operations: list[tuple]) -> None:
+    """Run the producing operations of ``operations`` (no consumer)."""
+    open_: list[int] = []
+    for op in operations:
+        if op[0] == "out":
+            m.output(op[1], discard=op[2])
+        elif op[0] == "res":
+            pos = m.reserve(len(op[1]), op[1])
+            if pos is not None:
+                open_.append(pos)
+        elif op[0] == "commit" and open_:
+            m.commit(open_.pop(op[1] % len(open_)), discard=op[2])
+
+
+@SETTINGS
+@given(st.lists(st.binary(max_size=40), min_size=1, max_size=50), st.integers(1, 48))
+def test_c_drain_stride_mode_pads_and_truncates(items: list[bytes], stride: int) -> None:
+    m = rm.RingModel(8192)
+    for it in items:
+        assert m.output(it)
+    fake = FakeMapping(m)
+    status, recs, lens, res = fake.drain(stride * len(items), len(items), stride)
+    assert status == 0
+    assert recs == [it[:stride].ljust(stride, b"\0") for it in items]
+    assert lens == [len(it) for it in items]
+    assert res.mismatched == sum(len(it) != stride for it in items)
+
+
+def test_c_drain_reports_corrupt_header() -> None:
+    m = rm.RingModel(4096)
+    m.output(b"x" * 16)
+    struct.pack_into("<I", m.data, 0, 1000)  # claims more than was produced
+    status, recs, _, _ = FakeMapping(m).drain(4096, 16)
+    assert status == -1 and recs == []
+
+
+# -- the perf ring drain -----------------------------------------------------------------------
+PERF_HDR = struct.Struct("<IHH")
+
+
+class FakePerfRing:
+    """A perf_event_mmap_page + data area in plain memory, written like the kernel does."""
+
+    def __init__(self, data_size: int, start: int) -> None:
+        self.size = data_size
+        self.base = ffi.new("char[]", 4096)
+        self.data = ffi.new("char[]", data_size)
+        self.head = start
+        self._set(1024, start)  # data_head
+        self._set(1032, start)  # data_tail
+
+    def _set(self, off: int, value: int) -> None:
+        ffi.cast("unsigned long long *", self.base + off)[0] = value
+
+    def tail(self) -> int:
+        return ffi.cast("unsigned long long *", self.base + 1032)[0]
+
+    def write(self, rec: bytes) -> bool:
+        if self.head + len(rec) - self.tail() > self.size:
+            return False
+        for i, b in enumerate(rec):
+            self.data[(self.head + i) % self.size] = bytes([b])
+        self.head += len(rec)
+        self._set(1024, self.head)
+        return True
+
+    def sample(self, payload: bytes) -> bool:
+        raw = payload.ljust(rm.round_up(len(payload) + 4) - 4, b"\0")
+        return self.write(PERF_HDR.pack(9, 0, 8 + 4 + len(raw)) + struct.pack("<I", len(raw)) + raw)
+
+    def lost(self, n: int) -> bool:
+        return self.write(PERF_HDR.pack(2, 0, 24) + struct.pack("<QQ", 7, n))
+
+    def drain(self, out_cap: int, max_records: int, stride: int = 0):
+        out = ffi.new("char[]", max(out_cap, 1))
+        offsets = ffi.new("unsigned int[]", max_records + 1)
+        res = ffi.new("struct pybpf_drain *")
+        status = lib.pybpf_perf_drain(self.base, self.data, self.size, out, out_cap, offsets,
+                                      max_records, stride, res)
+        raw = ffi.buffer(out, max(out_cap, 1))[:]
+        if stride:
+            recs = [raw[i * stride:(i + 1) * stride] for i in range(res.records)]
+        else:
+            recs = [raw[offsets[i]:offsets[i + 1]] for i in range(res.records)]
+        return status, recs, res
+
+
+perf_ops = st.lists(st.one_of(st.tuples(st.just("s"), st.binary(max_size=150)),
+                              st.tuples(st.just("l"), st.integers(1, 1000)),
+                              st.tuples(st.just("d"))), max_size=80)
+
+
+@SETTINGS
+@given(perf_ops, st.integers(0, 4095), st.integers(1, 8), st.integers(8, 600))
+def test_perf_drain_matches_written_records(operations: list[tuple], start: int, max_records: int,
+                                            out_cap: int) -> None:
+    ring = FakePerfRing(1024, start * 8)
+    want: list[bytes] = []
+    got: list[bytes] = []
+    lost_written = lost_read = 0
+
+    def drain_all() -> None:
+        nonlocal lost_read
+        for _ in range(1000):
+            status, recs, res = ring.drain(out_cap, max_records)
+            got.extend(recs)
+            lost_read += res.lost
+            assert status in (0, 1)
+            if status == 0:
+                return
+            if not recs and res.consumed == 0:
+                raise AssertionError("no progress")
+
+    for op in operations:
+        if op[0] == "s":
+            raw = op[1].ljust(rm.round_up(len(op[1]) + 4) - 4, b"\0")
+            if len(raw) > out_cap:
+                continue  # would never fit this test's out buffer
+            if ring.sample(op[1]):
+                want.append(raw)
+        elif op[0] == "l":
+            if ring.lost(op[1]):
+                lost_written += op[1]
+        else:
+            drain_all()
+    drain_all()
+    assert got == want
+    assert lost_read == lost_written
+    assert ring.tail() == ring.head
+
+
+def test_perf_drain_stride_and_corrupt() -> None:
+    ring = FakePerfRing(256, 200)  # the second sample wraps
+    assert ring.sample(b"A" * 20) and ring.sample(b"B" * 36) and ring.lost(5)
+    status, recs, res = ring.drain(64, 8, stride=16)
+    assert status == 0 and recs == [b"A" * 16, b"B" * 16] and res.lost == 5
+    assert res.mismatched == 2
+    ring.write(PERF_HDR.pack(9, 0, 4))  # size smaller than a header
+    status, recs, _ = ring.drain(64, 8)
+    assert status == -1 and recs == []
