@@ -50,10 +50,12 @@ where it has one)::
                                                spelling; ``call kfunc NAME`` keeps a symbolic kfunc
     lddw %r1, map_fd 3   lddw %r1, map_fd my_map          pseudo sources of lddw: the word after
     lddw %r1, map_value 3, 16   lddw %r1, map_value my_map, 16   the comma is the upper 32 bits
-    lddw %r1, btf_id 1234  lddw %r1, func label  lddw %r1, func +3
+    lddw %r1, btf_id 1234  lddw %r1, btf_id NAME (a kernel variable)
+    lddw %r1, func label   lddw %r1, func +3
     lddw %r1, map_idx 0    lddw %r1, map_idx_value 0, 8
 
-A map name gives a `Ref` of kind MAP (bound by the loader); a label after
+A map name gives a `Ref` of kind MAP, a ``btf_id`` name one of kind KSYM
+(both bound by the loader); a label after
 ``func`` or a jump gives a LABEL `Ref`. Every malformed line raises
 `AsmError` naming the file, line, column and what was expected.
 """
@@ -504,10 +506,13 @@ def _h_lddw(a: _Assembler, line: _Line, col: int, mn: str, opcode: int, rest: st
         low, label = a.target(line, arg, 32)
         ref = Ref.label(label) if label else None
     elif _IDENT.match(arg.text):
-        if pseudo not in _MAP_PSEUDO:
-            raise line.error(f"{kind} needs a number, got {arg.text!r}", arg.col)
         low = 0
-        ref = Ref.map(arg.text, high)
+        if pseudo is PseudoSrc.BTF_ID:
+            ref = Ref(RefKind.KSYM, arg.text)
+        elif pseudo in _MAP_PSEUDO:
+            ref = Ref.map(arg.text, high)
+        else:
+            raise line.error(f"{kind} needs a number, got {arg.text!r}", arg.col)
     else:
         low = _imm32(line, arg)
     a.emit(Insn(opcode, dst, pseudo, 0, (high << 32) | (low & 0xFFFFFFFF)), line, col, ref)
@@ -766,7 +771,7 @@ def format_insn(insn: Insn, ref: Ref | None = None) -> str:
         if insn.src == PseudoSrc.FUNC:
             low_s = low - _U32 if low & 0x80000000 else low
             text = _target(low_s, ref)
-        elif ref is not None and ref.kind in (RefKind.MAP, RefKind.GLOBAL):
+        elif ref is not None and ref.kind in (RefKind.MAP, RefKind.GLOBAL, RefKind.KSYM):
             text = ref.name
         else:
             text = str(low)
