@@ -78,15 +78,15 @@ class Compiled:
         return 0 <= target < self.nslots
 
 
-def insn_text(insn: Insn) -> str:
-    """The instruction as assembly text (pybpf.asm when present, else raw fields)."""
+def insn_text(insn: Insn, ref: Any = None) -> str:
+    """The instruction in the LLVM syntax (pybpf.asm's printer), or its raw fields."""
     try:
-        from ..asm import format_insn  # type: ignore[attr-defined]
-    except ImportError:  # the assembler is optional for the VM
-        format_insn = None
+        from ..asm.llvm_print import format_insn
+    except ImportError:  # the printer is optional for the VM
+        format_insn = None  # type: ignore[assignment]
     if format_insn is not None:
         try:
-            return str(format_insn(insn, "llvm"))
+            return str(format_insn(insn, ref) if ref is not None else format_insn(insn))
         except Exception:  # noqa: BLE001 - a printer bug must not hide the VM's answer
             pass
     return (f"opcode {insn.opcode:#04x} dst r{insn.dst} src r{insn.src} off {insn.off} "
@@ -340,7 +340,7 @@ def compile_program(m: Machine, program: Program) -> Compiled:
         if insn.opcode == LDDW:
             cp.slot_insn.append(i)
     cp.nslots = len(cp.slot_insn)
-    for i, insn in enumerate(insns):
+    for insn in insns:
         slot = len(cp.handlers)
         cls = insn.opcode & CLASS_MASK
         if cls in (Class.ALU, Class.ALU64):
@@ -355,7 +355,8 @@ def compile_program(m: Machine, program: Program) -> Compiled:
             h = _stx(m, insn, slot)
         else:
             h = _ld(m, insn, slot, cp)
-        text = insn_text(insn)
+        ref = cp.program.refs.get(cp.slot_insn[slot])
+        text = insn_text(insn, ref if ref is not None and ref.kind is not RefKind.LABEL else None)
         cp.handlers.append(h)
         cp.texts.append(text)
         if insn.opcode == LDDW:

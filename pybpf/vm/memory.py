@@ -149,12 +149,10 @@ class Memory:
         if addr < NULL_PAGE:
             return VMFault(f"{access}: null pointer dereference", address=addr, offset=addr)
         near = self._nearest(addr)
-        if near is None:
-            return VMFault(f"{access}: wild access, nothing is mapped", address=addr)
+        if near is None or min(abs(addr - near.base), abs(addr - near.end)) >= 1 << 20:
+            return VMFault(f"{access}: wild access, no region there", address=addr)
         off = addr - near.base - near.origin
-        return VMFault(f"{access} is out of bounds of {near.describe(addr)}"
-                       if abs(addr - near.base) < 1 << 20 else
-                       f"{access}: wild access, no region there (nearest {near.describe(addr)})",
+        return VMFault(f"{access} is out of bounds of {near.describe(addr)}",
                        address=addr, region=near.name, offset=off)
 
     def _nearest(self, addr: int) -> Region | None:

@@ -1,0 +1,103 @@
+"""Run bpf_conformance vectors on the VM (or the kernel) and compare with ``-- result``.
+
+The runtime convention is the conformance suite's: r1 points at the vector's
+``-- mem`` bytes, r2 holds their length, and the result is r0 at exit. A
+vector with an ``-- error`` section expects the run to fail (a VM fault, or a
+program the kernel refuses); it passes when it does.
+
+>>> from pybpf.conformance import parse_vector
+>>> v = parse_vector("-- asm\\nmov %r0, %r2\\nexit\\n-- mem\\n00 01\\n-- result\\n0x2\\n")
+>>> run_vector_vm(v).status
+'pass'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import PybpfError
+from .machine import VM
+
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+@dataclass
+class Outcome:
+    """One vector's verdict: ``status`` is ``pass``, ``fail`` or ``skip``."""
+
+    name: str
+    status: str
+    expected: int | None
+    got: int | None
+    reason: str = ""
+    mem: bytes | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("mem")
+        return d
+
+
+def _judge(vector: Any, got: int | None, error: str | None) -> Outcome:
+    expected = vector.result
+    if vector.error is not None:
+        if error is not None:
+            return Outcome(vector.name, PASS, expected, got, f"failed as expected: {error}")
+        return Outcome(vector.name, FAIL, expected, got,
+                       f"expected a failure ({vector.error}) but the program ran")
+    if error is not None:
+        return Outcome(vector.name, FAIL, expected, None, error)
+    if expected is None:
+        return Outcome(vector.name, SKIP, None, got, "the vector has no -- result")
+    if got == expected:
+        return Outcome(vector.name, PASS, expected, got)
+    return Outcome(vector.name, FAIL, expected, got,
+                   f"r0 = {got:#x}, expected {expected:#x}")
+
+
+def run_vector_vm(vector: Any, vm: VM | None = None) -> Outcome:
+    """Assemble and run one `pybpf.conformance.Vector` on the VM."""
+    vm = vm or VM()
+    try:
+        program = vector.program()
+    except PybpfError as exc:
+        return Outcome(vector.name, FAIL, vector.result, None, f"does not assemble: {exc}")
+    try:
+        res = vm.run(program, mem=bytearray(vector.mem))
+    except PybpfError as exc:
+        return _judge(vector, None, str(exc))
+    out = _judge(vector, res.r0, None)
+    out.mem = res.mem
+    return out
+
+
+def run_directory(directory: str | Path, runtime: str = "vm",
+                  runner: Callable[[Any], Outcome] | None = None) -> list[Outcome]:
+    """Every vector of ``directory`` on ``runtime`` (``"vm"`` or ``"kernel"``)."""
+    from ..conformance import load_vectors
+
+    if runner is None:
+        if runtime == "vm":
+            vm = VM()
+
+            def runner(v: Any) -> Outcome:
+                return run_vector_vm(v, vm)
+        elif runtime == "kernel":
+            from .oracle import run_vector_kernel as runner
+        else:
+            raise PybpfError(f"unknown runtime {runtime!r} (vm or kernel)")
+    return [runner(v) for v in load_vectors(directory)]
+
+
+def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    """The ``--json`` document of ``pybpf conformance``."""
+    results = list(outcomes)
+    return {
+        "passed": sum(o.status == PASS for o in results),
+        "failed": sum(o.status == FAIL for o in results),
+        "skipped": sum(o.status == SKIP for o in results),
+        "results": [o.as_json() for o in results],
+    }
