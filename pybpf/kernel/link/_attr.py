@@ -1,0 +1,87 @@
+"""Private: the bpf_attr buffers of the link commands, built with `pybpf.kernel.attrs`.
+
+The layouts themselves come from `pybpf.kernel.attrs` (generated from the
+kernel's BTF); this module only names the few combinations the link kinds use
+and turns the kernel's enum tables into `IntEnum`s for readable `LinkInfo`.
+The XDP mode flags and ``enum bpf_perf_event_type`` are not in that table:
+they are defined here (candidates to move into ``attrs``).
+"""
+from __future__ import annotations
+
+import enum
+
+from .. import attrs as _a
+
+#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix).
+AttachType = enum.IntEnum("AttachType", {k.upper(): v for k, v in _a.ATTACH_TYPES.items()})  # type: ignore[misc]
+#: ``enum bpf_link_type`` as an IntEnum (names without the BPF_LINK_TYPE_ prefix).
+LinkType = enum.IntEnum("LinkType", {k.upper(): v for k, v in _a.LINK_TYPES.items()})  # type: ignore[misc]
+
+
+class PerfEventType(enum.IntEnum):
+    """``enum bpf_perf_event_type`` (``bpf_link_info.perf_event.type``)."""
+
+    UNSPEC = 0
+    UPROBE = 1
+    URETPROBE = 2
+    KPROBE = 3
+    KRETPROBE = 4
+    TRACEPOINT = 5
+    EVENT = 6
+
+
+F_REPLACE = _a.BPF_F_REPLACE
+F_BEFORE = _a.BPF_F_BEFORE
+F_AFTER = _a.BPF_F_AFTER
+F_ID = _a.BPF_F_ID
+F_LINK = _a.BPF_F_LINK
+
+# XDP_FLAGS_* (uapi if_link.h #defines) for BPF_XDP links.
+XDP_FLAGS_SKB_MODE = 1 << 1
+XDP_FLAGS_DRV_MODE = 1 << 2
+XDP_FLAGS_HW_MODE = 1 << 3
+
+LINK_INFO = _a.LINK_INFO
+LINK_INFO_SIZE = _a.LINK_INFO.size
+
+
+def link_create(prog_fd: int, target_fd: int, attach_type: int, flags: int = 0,
+                **extra: int) -> bytearray:
+    """A BPF_LINK_CREATE attr; ``extra`` names union fields with ``__`` for ``.``
+    (``tracing__target_btf_id=5``)."""
+    fields = {k.replace("__", "."): v for k, v in extra.items()}
+    return _a.LINK_CREATE.new(prog_fd=prog_fd, target_fd=target_fd, attach_type=attach_type,
+                              flags=flags, **fields)
+
+
+def link_update(link_fd: int, new_prog_fd: int, flags: int = 0, old_prog_fd: int = 0) -> bytearray:
+    return _a.LINK_UPDATE.new(link_fd=link_fd, new_prog_fd=new_prog_fd, flags=flags,
+                              old_prog_fd=old_prog_fd)
+
+
+def link_detach(link_fd: int) -> bytearray:
+    return _a.LINK_DETACH.new(link_fd=link_fd)
+
+
+def iter_create(link_fd: int) -> bytearray:
+    return _a.ITER_CREATE.new(link_fd=link_fd)
+
+
+def raw_tracepoint_open(name_ptr: int, prog_fd: int, cookie: int = 0) -> bytearray:
+    return _a.RAW_TRACEPOINT.new(name=name_ptr, prog_fd=prog_fd, cookie=cookie)
+
+
+def obj_pin(path_ptr: int, fd: int = 0, file_flags: int = 0) -> bytearray:
+    return _a.OBJ.new(pathname=path_ptr, bpf_fd=fd, file_flags=file_flags)
+
+
+def obj_info(fd: int, info_ptr: int, info_len: int) -> bytearray:
+    return _a.INFO.new(bpf_fd=fd, info_len=info_len, info=info_ptr)
+
+
+def id_attr(start_id: int = 0, open_flags: int = 0) -> bytearray:
+    return _a.GET_ID.new(start_id=start_id, open_flags=open_flags)
+
+
+def next_id(attr: bytearray) -> int:
+    return int(_a.GET_ID.get(attr, "next_id"))
