@@ -71,3 +71,39 @@ def conformance_dir() -> Path:
     if not CONFORMANCE.is_dir():
         pytest.skip(f"shared conformance vectors absent ({CONFORMANCE})")
     return CONFORMANCE
+
+
+PROGS = ROOT / "tests" / "progs"
+_ARCH_INCLUDE = f"/usr/include/{os.uname().machine}-linux-gnu"
+
+
+@pytest.fixture(scope="session")
+def bpf_compile(tmp_path_factory):
+    """Compile tests/progs/NAME.bpf.c with clang-19 -O2 -g -target bpf; returns the .o path.
+
+    Extra include dirs (e.g. one holding a generated vmlinux.h) may be passed.
+    """
+    import subprocess
+
+    reason = clang_unavailable()
+    if reason:
+        pytest.skip(reason)
+    out_dir = tmp_path_factory.mktemp("bpfobj")
+    cache: dict[tuple, Path] = {}
+
+    def compile_(name: str, *include_dirs: str | Path, defines: tuple[str, ...] = ()) -> Path:
+        key = (name, tuple(map(str, include_dirs)), defines)
+        if key in cache:
+            return cache[key]
+        src = PROGS / f"{name}.bpf.c"
+        obj = out_dir / f"{name}-{len(cache)}.bpf.o"
+        cmd = ["clang-19", "-O2", "-g", "-target", "bpf", "-c", str(src), "-o", str(obj),
+               f"-I{_ARCH_INCLUDE}", f"-I{PROGS}"]
+        cmd += [f"-I{d}" for d in include_dirs] + [f"-D{d}" for d in defines]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode:
+            raise AssertionError(f"clang-19 failed on {src}:\n{res.stderr}")
+        cache[key] = obj
+        return obj
+
+    return compile_

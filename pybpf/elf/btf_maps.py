@@ -1,0 +1,156 @@
+"""BTF-defined maps: the ``.maps`` section and libbpf's ``__uint``/``__type``/``__array`` macros.
+
+In C a map is a variable of an anonymous struct whose members *encode values in
+their types*, which only BTF records::
+
+    struct {
+        __uint(type, BPF_MAP_TYPE_HASH);   // int (*type)[1]        -> array length
+        __uint(max_entries, 128);          // int (*max_entries)[128]
+        __type(key, __u32);                // __u32 *key            -> pointee size/type
+        __type(value, struct event);
+        __array(values, struct inner);     // struct inner *values[] -> inner map template
+    } counts SEC(".maps");
+
+`parse_btf_maps` walks the ``.maps`` DATASEC of an object's BTF and returns one
+`MapDecl` per variable with the variable's offset in the section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..btf import Btf
+from ..btf import types as T
+from ..errors import BtfError, ElfError
+from ..isa import MapDecl
+from .maptypes import map_type_name
+from .reader import Reloc
+
+_UINT_FIELDS = {"type", "max_entries", "map_flags", "numa_node", "key_size", "value_size",
+                "pinning", "map_extra"}
+
+
+def _uint_value(btf: Btf, type_id: int, where: str) -> int:
+    """The N of ``int (*name)[N]``."""
+    ptr = btf[type_id]
+    if not isinstance(ptr, T.Ptr):
+        raise ElfError(f"{where} must be declared with __uint() (a pointer to an array)",
+                       section=".maps")
+    arr = btf[btf.resolve(ptr.type)]
+    if not isinstance(arr, T.Array):
+        raise ElfError(f"{where} must be declared with __uint() (a pointer to an array)",
+                       section=".maps")
+    return arr.nelems
+
+
+def _pointee(btf: Btf, type_id: int, where: str) -> int:
+    """The T of ``T *name``."""
+    ptr = btf[type_id]
+    if not isinstance(ptr, T.Ptr):
+        raise ElfError(f"{where} must be declared with __type() (a pointer)", section=".maps")
+    return ptr.type
+
+
+def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
+                      inner_ok: bool = True) -> tuple[MapDecl, MapDecl | None]:
+    st = btf[btf.resolve(struct_id)]
+    if not isinstance(st, T.Struct):
+        raise ElfError(f"map {name!r} must be a struct (found {st.kind.name.lower()})",
+                       path=path, section=".maps")
+    values: dict[str, int] = {}
+    key_type = value_type = 0
+    inner: MapDecl | None = None
+    for m in st.members:
+        where = f"map {name!r} field {m.name!r}"
+        if m.name in _UINT_FIELDS:
+            values[m.name] = _uint_value(btf, m.type, where)
+        elif m.name == "key":
+            key_type = _pointee(btf, m.type, where)
+        elif m.name == "value":
+            value_type = _pointee(btf, m.type, where)
+        elif m.name == "values":
+            if not inner_ok:
+                raise ElfError(f"{where}: nested map-in-map is not supported", path=path,
+                               section=".maps")
+            arr = btf[btf.resolve(m.type)]
+            if not isinstance(arr, T.Array):
+                raise ElfError(f"{where} must be declared with __array()", path=path,
+                               section=".maps")
+            ptr = btf[btf.resolve(arr.type)]
+            if not isinstance(ptr, T.Ptr):
+                raise ElfError(f"{where}: __array() elements must be pointers", path=path,
+                               section=".maps")
+            inner, _ = _decl_from_struct(btf, f"{name}.inner", ptr.type, path, inner_ok=False)
+        else:
+            raise ElfError(f"{where}: unknown map definition field (libbpf knows type, "
+                           "max_entries, map_flags, numa_node, key, value, key_size, value_size, "
+                           "pinning, map_extra, values)", path=path, section=".maps")
+    if "type" not in values:
+        raise ElfError(f"map {name!r} has no type", path=path, section=".maps")
+    key_size = btf.size_of(key_type) if key_type else values.get("key_size", 0)
+    value_size = btf.size_of(value_type) if value_type else values.get("value_size", 0)
+    for field, tid, explicit in (("key_size", key_type, "key_size"),
+                                 ("value_size", value_type, "value_size")):
+        if tid and explicit in values and values[explicit] != btf.size_of(tid):
+            raise ElfError(f"map {name!r}: {field} {values[explicit]} disagrees with the size "
+                           f"of its __type() ({btf.size_of(tid)})", path=path, section=".maps")
+    decl = MapDecl(
+        name=name,
+        type=map_type_name(values["type"], where=f"map {name}"),
+        key_size=key_size,
+        value_size=value_size,
+        max_entries=values.get("max_entries", 0),
+        flags=values.get("map_flags", 0),
+        inner=inner.name if inner else None,
+        pinning=values.get("pinning", 0),
+        numa_node=values.get("numa_node"),
+        map_extra=values.get("map_extra", 0),
+        btf_key_type=key_type,
+        btf_value_type=value_type,
+    )
+    if inner is not None:
+        decl.extra["inner_decl"] = inner
+    return decl, inner
+
+
+def parse_btf_maps(btf_data: bytes, section: bytes, relocs: list[Reloc], *,
+                   path: str | None = None,
+                   offsets: dict[str, tuple[int, int]] | None = None) -> Iterator[tuple[MapDecl, int]]:
+    """Yield ``(MapDecl, offset in .maps)`` for every map variable of the ``.maps`` section.
+
+    ``relocs`` are the section's own relocations (``R_BPF_64_ABS64`` in ``values``
+    arrays name the initial inner maps or programs); they are recorded in
+    ``MapDecl.extra["init"]`` as ``{slot: symbol name}``. ``offsets`` (symbol name
+    -> (offset, size) from the ELF symbol table) overrides the DATASEC offsets, which
+    an object may leave at 0 for the loader to fill in, and the BTF size, which
+    leaves out a flexible ``values`` array.
+    """
+    try:
+        btf = Btf(btf_data, name=f"{path or '<object>'}:.BTF")
+        sec_id = btf.find(".maps", "datasec")
+    except BtfError as exc:
+        raise ElfError(f"cannot read the .maps variables from BTF: {exc}", path=path,
+                       section=".maps") from None
+    datasec = btf[sec_id]
+    assert isinstance(datasec, T.Datasec)
+    for vs in datasec.vars:
+        var = btf[vs.type]
+        if not isinstance(var, T.Var):
+            raise ElfError(f"entry at offset {vs.offset} is not a variable", path=path,
+                           section=".maps", offset=vs.offset)
+        decl, _inner = _decl_from_struct(btf, var.name, var.type, path)
+        start, size = (offsets or {}).get(var.name, (vs.offset, btf.size_of(var.type)))
+        init = {}
+        for rel in relocs:
+            if start <= rel.offset < start + size:
+                st = btf[btf.resolve(var.type)]
+                assert isinstance(st, T.Struct)
+                values_off = st.member("values").byte_offset if any(
+                    m.name == "values" for m in st.members) else None
+                if values_off is None:
+                    raise ElfError(f"map {var.name!r} has a relocation outside a values array",
+                                   path=path, section=".maps", offset=rel.offset)
+                init[(rel.offset - start - values_off) // 8] = rel.symbol.name
+        if init:
+            decl.extra["init"] = init
+        yield decl, start

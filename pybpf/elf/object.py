@@ -1,0 +1,362 @@
+"""A clang-compiled BPF object as specs: programs, maps and globals, no kernel involved.
+
+`load_object(path)` reads a ``.bpf.o`` the way libbpf does and returns an
+`ObjectSpec`:
+
+- every global function in a code section other than ``.text`` is a program, its
+  type and attach point taken from the section name (`pybpf.elf.sections`);
+- functions in ``.text`` are subprograms, appended to each program that calls
+  them (transitively) and reached through labels, so `Program.resolve` computes
+  the call offsets;
+- ``lddw`` relocations become symbolic references: a map in ``.maps``/``maps``
+  (``src=1``, `Ref.map`), a global variable in ``.data``/``.rodata``/``.bss``
+  (``src=2``, `Ref.map` of the section's map with the variable's offset), a
+  function address (``src=4``, `Ref.label`), a kernel variable in ``.ksyms``
+  (``src=3``, `RefKind.KSYM`); ``call`` relocations become bpf-to-bpf calls
+  (``src=1``) or kfunc calls (``src=2``, `Ref.kfunc`);
+- global data sections become single-entry array maps with their initial value,
+  ``.rodata`` frozen and read-only for programs, like libbpf.
+
+>>> obj = load_object("tests/progs/minimal.bpf.o")     # doctest: +SKIP
+>>> obj.programs["handle"].spec.prog_type               # doctest: +SKIP
+'tracepoint'
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+
+from ..errors import ElfError, IsaError
+from ..isa import LDDW, CallSrc, Class, Insn, JmpOp, MapDecl, Program, PseudoSrc, Ref, RefKind
+from ..isa.insn import decode_all
+from .reader import R_BPF_64_32, R_BPF_64_64, ElfReader, Reloc, Section, Symbol
+from .sections import SectionSpec, parse_section
+
+#: Flags libbpf sets on global-data maps.
+BPF_F_RDONLY_PROG = 1 << 7
+BPF_F_MMAPABLE = 1 << 10
+
+_DATA_PREFIXES = (".data", ".rodata", ".bss")
+_CALL = Class.JMP | JmpOp.CALL
+
+
+@dataclass
+class ProgramSpec:
+    """One program of an object: its `Program`, and what its section name says."""
+
+    name: str
+    section: str
+    spec: SectionSpec
+    program: Program
+    func_info: list[tuple[int, str]] = field(default_factory=list)  # (insn index, function)
+
+
+@dataclass
+class ObjectSpec:
+    """Everything in an object file, before anything is loaded into the kernel."""
+
+    path: str | None
+    name: str
+    programs: dict[str, ProgramSpec]
+    maps: dict[str, MapDecl]
+    license: str
+    kern_version: int
+    btf: bytes | None = None
+    btf_ext: bytes | None = None
+    externs: dict[str, str] = field(default_factory=dict)  # name -> ".kconfig" | ".ksyms"
+
+
+@dataclass
+class _Func:
+    """A function's code inside its section, with its relocations by instruction index."""
+
+    name: str
+    section: Section
+    start_slot: int
+    insns: list[Insn]
+    slots: list[int]  # slot (within the function) of each insn
+    relocs: dict[int, Reloc]
+
+    def index_of_slot(self, slot: int) -> int | None:
+        try:
+            return self.slots.index(slot)
+        except ValueError:
+            return None
+
+
+def _is_data_section(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in _DATA_PREFIXES)
+
+
+def _object_name(path: str | None) -> str:
+    base = os.path.basename(path or "obj")
+    for suffix in (".bpf.o", ".o"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return base.replace("-", "_")
+
+
+def global_map_name(obj_name: str, section: str) -> str:
+    """The kernel name libbpf gives the map of a data section (15 characters at most).
+
+    >>> global_map_name("trace_open", ".rodata")
+    'trace_op.rodata'
+    """
+    return (obj_name[:8] + section)[:15]
+
+
+class _ObjectParser:
+    def __init__(self, reader: ElfReader) -> None:
+        self.r = reader
+        self.path = reader.path
+        self.name = _object_name(reader.path)
+        self.maps: dict[str, MapDecl] = {}
+        self.map_symbols: dict[tuple[int, int], str] = {}  # (section index, offset) -> map name
+        self.externs: dict[str, str] = {}
+        self.funcs: dict[tuple[int, int], _Func] = {}  # (section index, start slot) -> func
+
+    def err(self, message: str, section: str | None = None, offset: int | None = None) -> ElfError:
+        return ElfError(message, path=self.path, section=section, offset=offset)
+
+    # -- small sections --------------------------------------------------------------
+    def license(self) -> str:
+        sec = self.r.section("license")
+        if sec is None:
+            return "GPL"  # libbpf's default is no license; programs needing GPL then fail clearly
+        return self.r.data(sec).split(b"\0", 1)[0].decode("ascii", "replace")
+
+    def version(self) -> int:
+        sec = self.r.section("version")
+        if sec is None:
+            return 0
+        data = self.r.data(sec)
+        if len(data) != 4:
+            raise self.err(f"must be 4 bytes, is {len(data)}", "version")
+        return struct.unpack("<I", data)[0]
+
+    # -- maps ------------------------------------------------------------------------
+    def legacy_maps(self) -> None:
+        sec = self.r.section("maps")
+        if sec is None:
+            return
+        from .maptypes import map_type_name
+
+        data = self.r.data(sec)
+        syms = sorted((s for s in self.r.symbols_in(sec) if s.name), key=lambda s: s.value)
+        if not syms:
+            return
+        size = syms[0].size or len(data) // len(syms)
+        if size < 20:
+            raise self.err(f"legacy map definitions must be at least 20 bytes, are {size}",
+                           "maps")
+        for sym in syms:
+            if sym.value + 20 > len(data):
+                raise self.err(f"map {sym.name!r} runs past the end of the section", "maps",
+                               sym.value)
+            mtype, ksz, vsz, maxe, flags = struct.unpack_from("<5I", data, sym.value)
+            self.maps[sym.name] = MapDecl(sym.name, map_type_name(mtype, where=f"map {sym.name}"),
+                                          ksz, vsz, maxe, flags)
+            self.map_symbols[(sec.index, sym.value)] = sym.name
+
+    def btf_maps(self, btf: bytes | None) -> None:
+        sec = self.r.section(".maps")
+        if sec is None:
+            return
+        if btf is None:
+            raise self.err("BTF-defined maps need the object's .BTF section: compile with -g",
+                           ".maps")
+        from .btf_maps import parse_btf_maps
+
+        # Offsets come from the symbol table, as in libbpf: the BTF DATASEC of an
+        # object may leave them to the loader.
+        offsets = {s.name: (s.value, s.size) for s in self.r.symbols_in(sec) if s.name}
+        relocs = self.r.relocations(sec)
+        for decl, _btf_offset in parse_btf_maps(btf, self.r.data(sec), relocs, path=self.path,
+                                                offsets=offsets):
+            if decl.name not in offsets:
+                raise self.err(f"map {decl.name!r} is in BTF but has no symbol", ".maps")
+            self.maps[decl.name] = decl
+            self.map_symbols[(sec.index, offsets[decl.name][0])] = decl.name
+
+    def data_maps(self) -> None:
+        for sec in self.r.sections():
+            if not _is_data_section(sec.name) or sec.size == 0:
+                continue
+            if sec.type not in ("SHT_PROGBITS", "SHT_NOBITS"):
+                continue
+            rodata = sec.name.startswith(".rodata")
+            flags = BPF_F_MMAPABLE | (BPF_F_RDONLY_PROG if rodata else 0)
+            self.maps[sec.name] = MapDecl(
+                sec.name, "array", key_size=4, value_size=sec.size, max_entries=1, flags=flags,
+                initial=self.r.data(sec), frozen=rodata,
+                extra={"kernel_name": global_map_name(self.name, sec.name), "global_data": True},
+            )
+
+    # -- code --------------------------------------------------------------------------
+    def collect_functions(self) -> None:
+        for sec in self.r.code_sections():
+            raw = self.r.data(sec)
+            if len(raw) % 8:
+                raise self.err(f"code size {len(raw)} is not a multiple of 8", sec.name)
+            relocs_by_off = {rel.offset: rel for rel in self.r.relocations(sec)}
+            syms = sorted({s.value: s for s in self.r.symbols_in(sec)
+                           if s.type == "STT_FUNC"}.values(), key=lambda s: s.value)
+            if not syms:  # hand-written assembly: the whole section is one program
+                syms = [Symbol(-1, sec.name, 0, sec.size, "STT_FUNC", "STB_GLOBAL", "STV_DEFAULT",
+                               sec.index)]
+            for sym in syms:
+                size = sym.size or sec.size - sym.value
+                if sym.value % 8 or size % 8 or sym.value + size > sec.size:
+                    raise self.err(f"function {sym.name!r} has a bad extent "
+                                   f"[{sym.value}, {sym.value + size})", sec.name, sym.value)
+                try:
+                    insns = decode_all(raw[sym.value:sym.value + size])
+                except IsaError as exc:
+                    raise self.err(f"in function {sym.name!r}: {exc}", sec.name, sym.value) from None
+                slots, pos, relocs = [], 0, {}
+                for i, insn in enumerate(insns):
+                    slots.append(pos)
+                    rel = relocs_by_off.get(sym.value + pos * 8)
+                    if rel is not None:
+                        relocs[i] = rel
+                    pos += insn.slots
+                self.funcs[(sec.index, sym.value // 8)] = _Func(
+                    sym.name, sec, sym.value // 8, insns, slots, relocs)
+
+    def _func_at(self, sec_index: int, slot: int, where: str) -> _Func:
+        func = self.funcs.get((sec_index, slot))
+        if func is None:
+            raise self.err(f"{where}: call target slot {slot} is not the start of a function",
+                           self.r.section_at(sec_index).name, slot * 8)
+        return func
+
+    def link(self, main: _Func, spec: SectionSpec) -> Program:
+        """The program of ``main`` with its subprograms appended and references symbolic."""
+        prog = Program(name=main.name, prog_type=spec.prog_type, section=main.section.name)
+        queue = [main]
+        placed: dict[str, int] = {}
+        while queue:
+            func = queue.pop(0)
+            if func.name in placed:
+                continue
+            placed[func.name] = len(prog.insns)
+            if func is not main:
+                prog.labels[func.name] = len(prog.insns)
+            for i, insn in enumerate(func.insns):
+                insn, ref, callee = self._relocate(func, i, insn)
+                prog.append(insn, ref)
+                if callee is not None and callee.name not in placed:
+                    queue.append(callee)
+        used = {ref.name for ref in prog.refs.values() if ref.kind is RefKind.MAP}
+        prog.maps = {name: self.maps[name] for name in used if name in self.maps}
+        return prog
+
+    def _relocate(self, func: _Func, i: int, insn: Insn) -> tuple[Insn, Ref | None, _Func | None]:
+        rel = func.relocs.get(i)
+        where = f"{func.name}+{i}"
+        byte_off = (func.start_slot + func.slots[i]) * 8
+        if rel is None:
+            if insn.opcode == _CALL and insn.src == CallSrc.LOCAL:
+                target = func.start_slot + func.slots[i] + 1 + insn.imm
+                callee = self._func_at(func.section.index, target, where)
+                return insn.replace(imm=0), Ref.label(callee.name), callee
+            return insn, None, None
+        sym = rel.symbol
+        if rel.type == R_BPF_64_64:
+            if insn.opcode != LDDW:
+                raise self.err(f"{where}: R_BPF_64_64 relocation on a non-lddw instruction",
+                               func.section.name, byte_off)
+            return self._relocate_lddw(func, insn, sym, where, byte_off)
+        if rel.type == R_BPF_64_32:
+            if insn.opcode != _CALL:
+                raise self.err(f"{where}: R_BPF_64_32 relocation on a non-call instruction",
+                               func.section.name, byte_off)
+            if sym.is_extern:
+                self.externs[sym.name] = ".ksyms"
+                return insn.replace(src=CallSrc.KFUNC, imm=0), Ref.kfunc(sym.name), None
+            if not isinstance(sym.shndx, int):
+                raise self.err(f"{where}: call to symbol {sym.name!r} in {sym.shndx}",
+                               func.section.name, byte_off)
+            target = sym.value // 8 + insn.imm + 1 if sym.type == "STT_SECTION" \
+                else sym.value // 8
+            callee = self._func_at(sym.shndx, target, where)
+            return insn.replace(src=CallSrc.LOCAL, imm=0), Ref.label(callee.name), callee
+        raise self.err(f"{where}: unsupported relocation type {rel.type} against "
+                       f"{sym.name!r}", func.section.name, byte_off)
+
+    def _relocate_lddw(self, func: _Func, insn: Insn, sym: Symbol, where: str,
+                       byte_off: int) -> tuple[Insn, Ref | None, _Func | None]:
+        if sym.is_extern:
+            kind = self._extern_section(sym)
+            self.externs[sym.name] = kind
+            if kind == ".kconfig":
+                return insn.replace(src=PseudoSrc.MAP_VALUE, imm=0), \
+                    Ref(RefKind.GLOBAL, sym.name), None
+            return insn.replace(src=PseudoSrc.BTF_ID, imm=0), Ref(RefKind.KSYM, sym.name), None
+        if not isinstance(sym.shndx, int):
+            raise self.err(f"{where}: lddw of symbol {sym.name!r} in {sym.shndx}",
+                           func.section.name, byte_off)
+        sec = self.r.section_at(sym.shndx)
+        map_name = self.map_symbols.get((sec.index, sym.value))
+        if map_name is not None:
+            return insn.replace(src=PseudoSrc.MAP_FD, imm=0), Ref.map(map_name), None
+        if sec.name in self.maps and self.maps[sec.name].extra.get("global_data"):
+            offset = sym.value + insn.imm  # a section symbol has value 0, imm the offset
+            return insn.replace(src=PseudoSrc.MAP_VALUE, imm=0), Ref.map(sec.name, offset), None
+        if sec.is_code:
+            target = (sym.value + insn.imm) // 8
+            callee = self._func_at(sec.index, target, where)
+            return insn.replace(src=PseudoSrc.FUNC, imm=0), Ref.label(callee.name), callee
+        raise self.err(f"{where}: lddw refers to {sym.name!r} in section {sec.name}, which is "
+                       "neither a map, global data nor code", func.section.name, byte_off)
+
+    def _extern_section(self, sym: Symbol) -> str:
+        # Without BTF we cannot tell .kconfig from .ksyms by section; libbpf's conventions:
+        # CONFIG_* and LINUX_* names are kconfig, everything else a kernel symbol.
+        if sym.name.startswith(("CONFIG_", "LINUX_")):
+            return ".kconfig"
+        return ".ksyms"
+
+    # -- whole object ------------------------------------------------------------------
+    def parse(self) -> ObjectSpec:
+        btf_sec = self.r.section(".BTF")
+        ext_sec = self.r.section(".BTF.ext")
+        btf = self.r.data(btf_sec) if btf_sec else None
+        self.legacy_maps()
+        self.btf_maps(btf)
+        self.data_maps()
+        self.collect_functions()
+        programs: dict[str, ProgramSpec] = {}
+        lic = self.license()
+        for (sec_index, _slot), func in sorted(self.funcs.items()):
+            sec = self.r.section_at(sec_index)
+            if sec.name == ".text":
+                continue
+            sym_global = any(s.name == func.name and s.bind != "STB_LOCAL"
+                             for s in self.r.symbols_in(sec)) or func.name == sec.name
+            if not sym_global:
+                continue
+            spec = parse_section(sec.name, path=self.path)
+            prog = self.link(func, spec)
+            prog.license = lic
+            if func.name in programs:
+                raise self.err(f"two programs named {func.name!r}", sec.name)
+            programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog)
+        return ObjectSpec(self.path, self.name, programs, self.maps, lic, self.version(), btf,
+                          self.r.data(ext_sec) if ext_sec else None, dict(self.externs))
+
+
+def load_object(path_or_bytes: str | bytes, *, name: str | None = None) -> ObjectSpec:
+    """Parse a clang-compiled BPF object into an `ObjectSpec` (no kernel needed).
+
+    Raises `ElfError` naming the file, section and offset for anything malformed
+    or unsupported.
+    """
+    if isinstance(path_or_bytes, (bytes, bytearray)):
+        reader = ElfReader(bytes(path_or_bytes), name)
+    else:
+        reader = ElfReader.from_path(path_or_bytes)
+    return _ObjectParser(reader).parse()
