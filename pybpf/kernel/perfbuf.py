@@ -1,0 +1,356 @@
+"""`PerfBuffer`: read what BPF programs send with ``bpf_perf_event_output``.
+
+A ``BPF_MAP_TYPE_PERF_EVENT_ARRAY`` map holds one perf event per CPU; a
+program's ``bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, data, size)``
+writes a ``PERF_RECORD_SAMPLE`` with the data as its ``PERF_SAMPLE_RAW``
+payload into the ring of the CPU it runs on. `PerfBuffer` opens those events
+(``PERF_COUNT_SW_BPF_OUTPUT``), maps their rings (one metadata page plus
+``page_count`` data pages each), stores them in the map (key: CPU, value: the
+event fd), waits on them with one epoll fd, and drains them with the C loop of
+``src_c/ringbuf.c``. When a ring is full the kernel drops samples and later
+writes a ``PERF_RECORD_LOST`` record: the counts are summed in `lost` (per CPU
+in `lost_per_cpu`) and passed to ``lost_callback(cpu, count)``.
+
+The kernel pads each raw sample so that the record stays 8-byte aligned: a
+record holds ``round_up(size + 4, 8) - 4`` bytes, the data and then zeros
+(a 32-byte output arrives as 36 bytes). With a ``dtype``, records are
+truncated (or zero-padded) to its size.
+
+Records are copies, with the same ownership rule as `pybpf.kernel.ringbuf`:
+each drain copies into one new buffer that lives as long as the records do.
+Samples of one CPU arrive in order; there is no order across CPUs.
+
+>>> from pybpf.kernel.perfbuf import PerfBuffer                      # doctest: +SKIP
+>>> pb = PerfBuffer(events, callback=lambda cpu, rec: print(cpu, bytes(rec)))  # doctest: +SKIP
+>>> pb.poll(timeout_ms=100)                                          # doctest: +SKIP
+1
+>>> pb.read_batch()                                                  # doctest: +SKIP
+[<memory at 0x...>]
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import KernelError, PybpfError
+from . import attrs
+from .link.perf import (
+    PERF_COUNT_SW_BPF_OUTPUT,
+    PERF_EVENT_IOC_DISABLE,
+    PERF_EVENT_IOC_ENABLE,
+    PERF_SAMPLE_RAW,
+    PERF_TYPE_SOFTWARE,
+    PerfEventAttr,
+    perf_event_open,
+    perf_ioctl,
+)
+from .ringbuf import PAGE_SIZE, Epoll, _fd_of, _Mapping, _native, _raw_alloc, map_info
+from .syscall import Cmd, bpf
+
+__all__ = ["PerfBuffer", "online_cpus", "parse_cpu_list"]
+
+_PERF_EVENT_ARRAY = attrs.map_type("perf_event_array")
+_DATA_OFFSET_OFF = 1040
+_DATA_SIZE_OFF = 1048
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """Parse a kernel CPU list such as ``"0-3,6"``.
+
+    >>> parse_cpu_list("0-2,5\\n")
+    [0, 1, 2, 5]
+    """
+    cpus: list[int] = []
+    for part in text.strip().split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        cpus.extend(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def online_cpus() -> list[int]:
+    """The CPUs online now (``/sys/devices/system/cpu/online``)."""
+    try:
+        with open("/sys/devices/system/cpu/online") as f:
+            return parse_cpu_list(f.read())
+    except OSError:
+        return list(range(os.cpu_count() or 1))
+
+
+class _CpuRing:
+    """The perf event of one CPU and its mapped ring."""
+
+    def __init__(self, cpu: int, page_count: int, wakeup_events: int) -> None:
+        self.cpu = cpu
+        self.what = f"perf buffer of CPU {cpu}"
+        attr = PerfEventAttr(type=PERF_TYPE_SOFTWARE, config=PERF_COUNT_SW_BPF_OUTPUT,
+                             sample_period=1, sample_type=PERF_SAMPLE_RAW,
+                             wakeup_events=wakeup_events)
+        self.fd = perf_event_open(attr, pid=-1, cpu=cpu, what=self.what)
+        self.mapping: _Mapping | None = None
+        try:
+            self.mapping = _Mapping(self.fd, PAGE_SIZE * (1 + page_count), 0, True, self.what)
+            ffi, _ = _native()
+            base = ffi.cast("char *", self.mapping.addr)
+            data_offset = int(ffi.cast("unsigned long long *", base + _DATA_OFFSET_OFF)[0])
+            data_size = int(ffi.cast("unsigned long long *", base + _DATA_SIZE_OFF)[0])
+            self.base = base
+            self.data = base + (data_offset or PAGE_SIZE)
+            self.data_size = data_size or PAGE_SIZE * page_count
+            perf_ioctl(self.fd, PERF_EVENT_IOC_ENABLE, what=self.what)
+        except BaseException:
+            self.close()
+            raise
+        self.records = 0
+        self.lost = 0
+        self.res = ffi.new("struct pybpf_drain *")
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            try:
+                perf_ioctl(self.fd, PERF_EVENT_IOC_DISABLE, what=self.what)
+            except KernelError:
+                pass
+        if self.mapping is not None:
+            self.mapping.unmap()
+            self.mapping = None
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
+    def ready(self) -> int:
+        _, lib = _native()
+        return int(lib.pybpf_perf_ready(self.base))
+
+    def _call(self, out: Any, cap: int, offsets: Any, max_records: int, stride: int) -> int:
+        _, lib = _native()
+        status = lib.pybpf_perf_drain(self.base, self.data, self.data_size, out, cap, offsets,
+                                      max_records, stride, self.res)
+        self.records += self.res.records
+        self.lost += self.res.lost
+        if status < 0:
+            raise PybpfError(f"{self.what}: corrupt perf record at the tail position")
+        return int(status)
+
+    def drain_views(self) -> tuple[list[memoryview], int]:
+        ready = self.ready()
+        if not ready:
+            return [], 0
+        ffi, _ = _native()
+        alloc = _raw_alloc()
+        max_records = ready // 16 + 1
+        out = alloc("char[]", ready)
+        offsets = alloc("unsigned int[]", max_records + 1)
+        self._call(out, ready, offsets, max_records, 0)
+        n = int(self.res.records)
+        lost = int(self.res.lost)
+        if not n:
+            return [], lost
+        view = memoryview(ffi.buffer(out, int(self.res.bytes)))
+        offs = memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I").tolist()
+        return list(map(view.__getitem__, map(slice, offs, offs[1:]))), lost
+
+    def drain_array(self, dtype: Any) -> tuple[Any, int]:
+        import numpy as np
+
+        ffi, _ = _native()
+        stride = int(dtype.itemsize)
+        ready = self.ready()
+        if not ready:
+            return np.empty(0, dtype=dtype), 0
+        n_est = ready // 16 + 1
+        out = _raw_alloc()("char[]", n_est * stride)
+        self._call(out, n_est * stride, ffi.NULL, n_est, stride)
+        n = int(self.res.records)
+        arr = np.frombuffer(ffi.buffer(out, n * stride), dtype=dtype, count=n) if n else \
+            np.empty(0, dtype=dtype)
+        return arr, int(self.res.lost)
+
+
+class PerfBuffer(Epoll):
+    """Reader of a perf event array map: one perf ring per CPU, one epoll fd (its `fileno`).
+
+    ``callback(cpu, record)`` is called by `poll` for each sample and
+    ``lost_callback(cpu, count)`` for each lost-samples notice. ``page_count``
+    (a power of two) is the size of each CPU's ring in pages; ``cpus``
+    defaults to the online CPUs (those below the map's max_entries);
+    ``wakeup_events`` is how many samples wake the reader up.
+
+    >>> with PerfBuffer(events, page_count=64) as pb:     # doctest: +SKIP
+    ...     records = pb.read_batch(timeout_ms=100)
+    ...     pb.lost
+    0
+    """
+
+    def __init__(self, map: object, callback: Callable[[int, Any], object] | None = None, *,  # noqa: A002
+                 lost_callback: Callable[[int, int], object] | None = None, dtype: Any = None,
+                 page_count: int = 8, cpus: list[int] | None = None,
+                 wakeup_events: int = 1) -> None:
+        super().__init__(kind="perf buffer reader")
+        self._rings: list[_CpuRing] = []
+        self._map_fd = -1
+        try:
+            self._setup(map, page_count, cpus, wakeup_events)
+        except BaseException:
+            self.close()
+            raise
+        self.callback = callback
+        self.lost_callback = lost_callback
+        if dtype is not None:
+            import numpy as np
+
+            dtype = np.dtype(dtype)
+        self.dtype = dtype
+
+    def _setup(self, map: object, page_count: int, cpus: list[int] | None,  # noqa: A002
+               wakeup_events: int) -> None:
+        if page_count <= 0 or page_count & (page_count - 1):
+            raise PybpfError(f"perf buffer page_count must be a power of two, got {page_count}")
+        fd = _fd_of(map, "perf buffer")
+        info = map_info(fd)
+        if info["type"] != _PERF_EVENT_ARRAY:
+            raise PybpfError(f"perf buffer: map {info['name']!r} is a "
+                             f"{attrs.type_name(attrs.MAP_TYPES, int(info['type']))} map, "  # type: ignore[arg-type]
+                             "not a perf_event_array map")
+        max_entries = int(info["max_entries"])  # type: ignore[arg-type]
+        self._map_fd = os.dup(fd)
+        wanted = online_cpus() if cpus is None else list(cpus)
+        bad = [c for c in wanted if not 0 <= c < max_entries]
+        if cpus is None:
+            wanted = [c for c in wanted if c < max_entries]
+        elif bad:
+            raise PybpfError(f"perf buffer: CPU {bad[0]} is outside the map's {max_entries} entries")
+        if not wanted:
+            raise PybpfError("perf buffer: no CPU to read (the map has no entry for any online CPU)")
+        ffi, _ = _native()
+        key = ffi.new("unsigned int *")
+        value = ffi.new("unsigned int *")
+        for i, cpu in enumerate(wanted):
+            ring = _CpuRing(cpu, page_count, wakeup_events)
+            self._rings.append(ring)
+            key[0], value[0] = cpu, ring.fd
+            attr = attrs.MAP_ELEM.new(map_fd=self._map_fd, key=int(ffi.cast("uintptr_t", key)),
+                                      value=int(ffi.cast("uintptr_t", value)))
+            bpf(Cmd.MAP_UPDATE_ELEM, attr)
+            self.add_fd(ring.fd, i)
+
+    # -- stats --------------------------------------------------------------------------------
+    @property
+    def cpus(self) -> list[int]:
+        """The CPUs this reader has a ring for."""
+        return [r.cpu for r in self._rings]
+
+    @property
+    def lost(self) -> int:
+        """Samples the kernel dropped because a ring was full (all CPUs)."""
+        return sum(r.lost for r in self._rings)
+
+    @property
+    def lost_per_cpu(self) -> dict[int, int]:
+        return {r.cpu: r.lost for r in self._rings}
+
+    @property
+    def records(self) -> int:
+        """Samples received so far (all CPUs)."""
+        return sum(r.records for r in self._rings)
+
+    def ready(self) -> int:
+        """Bytes (headers included) waiting in all rings."""
+        self.fd  # noqa: B018 - raises ClosedError when closed
+        return sum(r.ready() for r in self._rings)
+
+    # -- reading ------------------------------------------------------------------------------
+    def _drain(self, ring: _CpuRing) -> tuple[Any, int]:
+        return ring.drain_array(self.dtype) if self.dtype is not None else ring.drain_views()
+
+    def poll(self, timeout_ms: int = -1) -> int:
+        """Wait up to ``timeout_ms`` (-1: forever) for samples and deliver them to the callbacks.
+
+        Returns the number of samples delivered (0 when nothing came in time).
+        """
+        if self.callback is None:
+            raise PybpfError("perf buffer: poll() needs a callback (or use read_batch)")
+        n = self.consume()
+        if n or timeout_ms == 0:
+            return n
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+            self.wait(left)
+            n = self.consume()
+            if n or (deadline is not None and time.monotonic() >= deadline):
+                return n
+
+    def consume(self) -> int:
+        """Deliver every ready sample of every CPU without waiting; returns how many."""
+        self.fd  # noqa: B018
+        total = 0
+        for ring in self._rings:
+            if not ring.ready():
+                continue
+            records, lost = self._drain(ring)
+            if lost and self.lost_callback is not None:
+                self.lost_callback(ring.cpu, lost)
+            if self.callback is not None:
+                cb, cpu = self.callback, ring.cpu
+                for rec in records:
+                    cb(cpu, rec)
+            total += len(records)
+        return total
+
+    def read_batch(self, timeout_ms: int = 0, *, with_cpus: bool = False) -> Any:
+        """Every ready sample of every CPU at once (waiting up to ``timeout_ms`` for some).
+
+        Returns a list of memoryviews (or a numpy array with ``dtype``), CPU by
+        CPU; with ``with_cpus=True``, ``(records, cpus)`` where ``cpus[i]`` is
+        the CPU of record ``i``. Lost counts go to `lost` and ``lost_callback``.
+        """
+        self.fd  # noqa: B018
+        if timeout_ms != 0 and not any(r.ready() for r in self._rings):
+            deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+            while not any(r.ready() for r in self._rings):
+                left = -1 if deadline is None else int((deadline - time.monotonic()) * 1000)
+                if deadline is not None and left <= 0:
+                    break
+                self.wait(left)
+        parts = []
+        cpus: list[int] = []
+        for ring in self._rings:
+            if not ring.ready():
+                continue
+            records, lost = self._drain(ring)
+            if lost and self.lost_callback is not None:
+                self.lost_callback(ring.cpu, lost)
+            parts.append(records)
+            cpus.extend([ring.cpu] * len(records))
+        if self.dtype is not None:
+            import numpy as np
+
+            out: Any = np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
+        else:
+            out = [rec for part in parts for rec in part]
+        return (out, cpus) if with_cpus else out
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def _release(self) -> None:
+        ffi, _ = _native()
+        key = ffi.new("unsigned int *")
+        for ring in getattr(self, "_rings", []):
+            if self._map_fd >= 0:
+                key[0] = ring.cpu
+                attr = attrs.MAP_ELEM.new(map_fd=self._map_fd, key=int(ffi.cast("uintptr_t", key)))
+                try:
+                    bpf(Cmd.MAP_DELETE_ELEM, attr)
+                except KernelError:  # already gone: nothing to undo
+                    pass
+            ring.close()
+        self._rings = []
+        if getattr(self, "_map_fd", -1) >= 0:
+            fd, self._map_fd = self._map_fd, -1
+            os.close(fd)
+
+    def _repr_extra(self) -> str:
+        return f" cpus={self.cpus}" if not self.closed else ""

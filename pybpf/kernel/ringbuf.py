@@ -1,0 +1,449 @@
+"""`RingBuffer`: read the records BPF programs write to ``BPF_MAP_TYPE_RINGBUF`` maps.
+
+A reader maps each ring buffer (the consumer page read-write; the producer
+page and the data area, mapped twice, read-only), registers it on ONE epoll
+fd, and drains records with the C loop of ``src_c/ringbuf.c``, which copies
+every ready record in one call. Two ways to read:
+
+- callbacks: ``RingBuffer(rb, callback=fn)`` / ``add(rb2, callback=fn2)`` then
+  ``poll(timeout_ms)`` waits for data on any ring and calls each ring's
+  callback once per record; it returns the number of records delivered
+  (0 when the timeout expired with nothing ready);
+- batches: ``read_batch(timeout_ms=0)`` returns every ready record of one ring
+  at once, as a list of memoryviews, or as a numpy structured array when the
+  ring was added with a ``dtype``.
+
+Discarded records (``bpf_ringbuf_discard``) are skipped and counted in
+`RingBuffer.discarded`.
+
+Ownership rule: every record handed out is a COPY. Each drain call copies the
+ready records into one freshly allocated buffer, and the memoryviews (or the
+numpy array) returned or passed to callbacks are slices of that buffer, which
+lives as long as any of them does. So records stay valid after later reads,
+after ``close()``, and after the map is gone; nothing returned ever points
+into the ring's mapping, which the producer overwrites and ``close()`` unmaps.
+
+>>> from pybpf.kernel.ringbuf import RingBuffer           # doctest: +SKIP
+>>> with RingBuffer(events) as rb:                        # doctest: +SKIP
+...     batch = rb.read_batch(timeout_ms=100)
+...     [bytes(r) for r in batch]
+[b'...', b'...']
+>>> rb = RingBuffer(events, callback=lambda rec: print(bytes(rec)))  # doctest: +SKIP
+>>> rb.poll(timeout_ms=1000)                              # doctest: +SKIP
+2
+"""
+from __future__ import annotations
+
+import errno
+import mmap
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import KernelError, PybpfError
+from . import attrs
+from .fd import FD
+from .ringbuf_math import check_ring_size, record_size
+from .syscall import Cmd, bpf
+
+__all__ = ["RingBuffer", "map_info", "Epoll", "Record", "Callback"]
+
+#: A record: a memoryview of a copy of the payload, or a numpy record when a dtype was given.
+Record = Any
+Callback = Callable[[Record], object]
+
+PAGE_SIZE = mmap.PAGESIZE
+_EPOLLIN = 0x001
+_RINGBUF = attrs.map_type("ringbuf")
+_USER_RINGBUF = attrs.map_type("user_ringbuf")
+
+
+def _native() -> tuple[Any, Any]:
+    from .._native import ffi, lib
+
+    return ffi, lib
+
+
+def _raw_alloc() -> Callable[[str, int], Any]:
+    """An ffi allocator that does not zero memory (every byte handed out is written first)."""
+    global _ALLOC
+    if _ALLOC is None:
+        ffi, _ = _native()
+        _ALLOC = ffi.new_allocator(should_clear_after_alloc=False)
+    return _ALLOC
+
+
+_ALLOC: Callable[[str, int], Any] | None = None
+
+
+def _fd_of(obj: object, what: str) -> int:
+    """The fd number of a map object (``.fd``/``fileno()``) or of a plain int."""
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        return obj
+    fd = getattr(obj, "fd", None)
+    if fd is None and hasattr(obj, "fileno"):
+        fd = obj.fileno()  # type: ignore[attr-defined]
+    if not isinstance(fd, int):
+        raise PybpfError(f"{what}: expected a map object with an fd or an int fd, "
+                         f"got {type(obj).__name__}")
+    return fd
+
+
+def map_info(fd: int) -> dict[str, int | bytes]:
+    """``BPF_OBJ_GET_INFO_BY_FD`` of a map: type, id, key/value size, max_entries, name...
+
+    >>> map_info(rb_fd)["max_entries"]        # doctest: +SKIP
+    4096
+    """
+    info = bytearray(attrs.MAP_INFO.size)
+    ffi, _ = _native()
+    buf = ffi.from_buffer(info)
+    attr = attrs.INFO.new(bpf_fd=fd, info_len=len(info), info=int(ffi.cast("uintptr_t", buf)))
+    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
+    return attrs.MAP_INFO.unpack(info)
+
+
+class Epoll(FD):
+    """An epoll fd that maps registered fds to small integer tokens (level-triggered, EPOLLIN).
+
+    >>> ep = Epoll(); ep.add_fd(fd, token=3); ep.wait(100)   # doctest: +SKIP
+    [3]
+    """
+
+    _kind = "epoll"
+
+    def __init__(self, *, kind: str = "epoll") -> None:
+        ffi, lib = _native()
+        err = ffi.new("int *")
+        fd = lib.pybpf_epoll_create(err)
+        if fd < 0:
+            raise KernelError("epoll_create1", err[0])
+        super().__init__(int(fd), kind=kind)
+        self._tokens = ffi.new("unsigned long long[64]")
+        self._events = ffi.new("unsigned int[64]")
+        self._err = err
+
+    def add_fd(self, fd: int, token: int) -> None:
+        """Watch ``fd`` for input; `wait` reports it as ``token``."""
+        ffi, lib = _native()
+        if lib.pybpf_epoll_add(self.fd, fd, _EPOLLIN, token, self._err) < 0:
+            raise KernelError("epoll_ctl(EPOLL_CTL_ADD)", self._err[0], detail=f"fd {fd}")
+
+    def wait(self, timeout_ms: int) -> list[int]:
+        """Tokens of the fds ready within ``timeout_ms`` (-1: forever, 0: do not block).
+
+        EINTR is retried with the time left (Python signal handlers run in between).
+        """
+        _, lib = _native()
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            n = lib.pybpf_epoll_wait(self.fd, self._tokens, self._events, 64, timeout_ms, self._err)
+            if n >= 0:
+                return [int(self._tokens[i]) for i in range(n)]
+            if self._err[0] != errno.EINTR:
+                raise KernelError("epoll_wait", self._err[0])
+            if deadline is not None:
+                timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
+
+
+class _Mapping:
+    """One mmap of an fd, unmapped once."""
+
+    __slots__ = ("addr", "length")
+
+    def __init__(self, fd: int, length: int, offset: int, writable: bool, what: str) -> None:
+        ffi, lib = _native()
+        err = ffi.new("int *")
+        prot = mmap.PROT_READ | (mmap.PROT_WRITE if writable else 0)
+        addr = lib.pybpf_mmap(fd, length, prot, mmap.MAP_SHARED, offset, err)
+        if addr == ffi.NULL:
+            raise KernelError("mmap", err[0], detail=f"{what}: {length} bytes at offset {offset}")
+        self.addr = addr
+        self.length = length
+
+    def unmap(self) -> None:
+        if self.addr is not None:
+            ffi, lib = _native()
+            addr, self.addr = self.addr, None
+            lib.pybpf_munmap(addr, self.length, ffi.new("int *"))
+
+
+class _Ring:
+    """One BPF ring buffer map as the reader sees it."""
+
+    def __init__(self, index: int, fd: int, callback: Callback | None, dtype: Any) -> None:
+        info = map_info(fd)
+        kind = int(info["type"])  # type: ignore[arg-type]
+        self.name = (info["name"] or b"").decode(errors="replace")  # type: ignore[union-attr]
+        what = f"ring buffer {index} ({self.name or 'map id ' + str(info['id'])})"
+        if kind == _USER_RINGBUF:
+            raise PybpfError(f"{what} is a user_ringbuf map: userspace writes it and BPF programs "
+                             "drain it, so it cannot be read with RingBuffer")
+        if kind != _RINGBUF:
+            raise PybpfError(f"{what} is a {attrs.type_name(attrs.MAP_TYPES, kind)} map, "
+                             "not a ringbuf map")
+        self.size = int(info["max_entries"])  # type: ignore[arg-type]
+        check_ring_size(self.size, PAGE_SIZE)
+        self.index = index
+        self.what = what
+        self.callback = callback
+        self.dtype = dtype
+        self.stride = int(dtype.itemsize) if dtype is not None else 0
+        if dtype is not None and self.stride <= 0:
+            raise PybpfError(f"{what}: dtype {dtype} has no size")
+        self.fd = os.dup(fd)  # the reader's own reference: the user may close the map first
+        self.maps: list[_Mapping] = []
+        try:
+            self.maps.append(_Mapping(self.fd, PAGE_SIZE, 0, True, what + " consumer page"))
+            self.maps.append(_Mapping(self.fd, PAGE_SIZE + 2 * self.size, PAGE_SIZE, False,
+                                      what + " producer page and data"))
+        except BaseException:
+            self.close()
+            raise
+        ffi, _ = _native()
+        self.consumer = self.maps[0].addr
+        self.producer = self.maps[1].addr
+        self.data = ffi.cast("char *", self.maps[1].addr) + PAGE_SIZE
+        self.pending: list[Record] = []  # records not delivered because a callback raised
+        self.records = 0
+        self.discarded = 0
+        self.mismatched = 0
+        self.res = ffi.new("struct pybpf_drain *")
+
+    def close(self) -> None:
+        for m in self.maps:
+            m.unmap()
+        self.maps = []
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            os.close(fd)
+
+    def ready(self) -> int:
+        _, lib = _native()
+        return int(lib.pybpf_ringbuf_ready(self.consumer, self.producer))
+
+    def _call(self, out: Any, out_cap: int, offsets: Any, max_records: int, stride: int) -> int:
+        _, lib = _native()
+        status = lib.pybpf_ringbuf_drain(self.consumer, self.producer, self.data, self.size - 1,
+                                         out, out_cap, offsets, max_records, stride, self.res)
+        res = self.res
+        self.records += res.records
+        self.discarded += res.discarded
+        self.mismatched += res.mismatched
+        if status < 0:
+            raise PybpfError(f"{self.what}: corrupt record header at the consumer position "
+                             "(length larger than what was produced)")
+        return int(status)
+
+    def drain_views(self, max_bytes: int) -> list[memoryview]:
+        """Every ready record, as memoryviews into one new buffer."""
+        ready = self.ready()
+        if not ready:
+            return []
+        ffi, _ = _native()
+        alloc = _raw_alloc()
+        cap = min(ready, max_bytes)
+        max_records = cap // 8 + 1
+        out = alloc("char[]", cap)
+        offsets = alloc("unsigned int[]", max_records + 1)
+        self._call(out, cap, offsets, max_records, 0)
+        n = int(self.res.records)
+        if not n:
+            return []
+        view = memoryview(ffi.buffer(out, int(self.res.bytes)))
+        offs = memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I").tolist()
+        return list(map(view.__getitem__, map(slice, offs, offs[1:])))
+
+    def drain_array(self, max_bytes: int) -> Any:
+        """Every ready record, as one numpy array of ``dtype`` (records padded or truncated)."""
+        import numpy as np
+
+        ffi, _ = _native()
+        alloc = _raw_alloc()
+        budget = min(self.ready(), max_bytes)
+        chunks = []
+        while budget > 0:
+            n_est = max(1, budget // record_size(self.stride))
+            out = alloc("char[]", n_est * self.stride)
+            status = self._call(out, n_est * self.stride, ffi.NULL, n_est, self.stride)
+            n = int(self.res.records)
+            if n:
+                chunks.append(np.frombuffer(ffi.buffer(out, n * self.stride), dtype=self.dtype,
+                                            count=n))
+            budget -= int(self.res.consumed)
+            if status != 1:
+                break
+        if not chunks:
+            return np.empty(0, dtype=self.dtype)
+        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+    def drain(self, max_bytes: int) -> Any:
+        return self.drain_array(max_bytes) if self.dtype is not None else self.drain_views(max_bytes)
+
+
+class RingBuffer(Epoll):
+    """Reader of one or more BPF ring buffer maps on one epoll fd.
+
+    ``map`` is a ring buffer map (any object with an ``fd``, or an int fd);
+    ``callback(record)`` is called by `poll` for each record; ``dtype`` (a
+    numpy dtype) makes records numpy structured values: `read_batch` then
+    returns one array, and records whose length differs from ``dtype.itemsize``
+    are zero-padded or truncated (and counted in `mismatched`).
+    ``max_batch_bytes`` bounds the ring bytes one drain takes (default: all).
+
+    >>> with RingBuffer(events, dtype=np.dtype([("pid", "u4"), ("n", "u4")])) as rb:  # doctest: +SKIP
+    ...     arr = rb.read_batch(timeout_ms=100)
+    ...     arr["pid"]
+    array([4242, 4242], dtype=uint32)
+    """
+
+    _kind = "ring buffer reader"
+
+    def __init__(self, map: object = None, callback: Callback | None = None, *,  # noqa: A002
+                 dtype: Any = None, max_batch_bytes: int | None = None) -> None:
+        super().__init__(kind="ring buffer reader")
+        self._rings: list[_Ring] = []
+        self._max_bytes = max_batch_bytes if max_batch_bytes is not None else 1 << 62
+        if self._max_bytes <= 0:
+            self.close()
+            raise PybpfError(f"max_batch_bytes must be positive, got {max_batch_bytes}")
+        if map is not None:
+            try:
+                self.add(map, callback, dtype=dtype)
+            except BaseException:
+                self.close()
+                raise
+
+    # -- rings --------------------------------------------------------------------------------
+    def add(self, map: object, callback: Callback | None = None, *,  # noqa: A002
+            dtype: Any = None) -> int:
+        """Add a ring buffer map to this reader; returns its index (for `read_batch`)."""
+        index = len(self._rings)
+        fd = _fd_of(map, f"ring buffer {index}")
+        if dtype is not None:
+            import numpy as np
+
+            dtype = np.dtype(dtype)
+        ring = _Ring(index, fd, callback, dtype)
+        try:
+            self.add_fd(ring.fd, index)
+        except BaseException:
+            ring.close()
+            raise
+        self._rings.append(ring)
+        return index
+
+    def _ring(self, ring: int) -> _Ring:
+        self.fd  # noqa: B018 - raises ClosedError when closed
+        if not self._rings:
+            raise PybpfError("ring buffer reader has no ring buffer: call add(map) first")
+        try:
+            return self._rings[ring]
+        except IndexError:
+            raise PybpfError(f"no ring buffer {ring} in this reader "
+                             f"(it has {len(self._rings)})") from None
+
+    def __len__(self) -> int:
+        return len(self._rings)
+
+    # -- stats --------------------------------------------------------------------------------
+    @property
+    def records(self) -> int:
+        """Records taken from all rings so far (discarded ones excluded)."""
+        return sum(r.records for r in self._rings)
+
+    @property
+    def discarded(self) -> int:
+        """Discarded records skipped so far, all rings."""
+        return sum(r.discarded for r in self._rings)
+
+    @property
+    def mismatched(self) -> int:
+        """Records whose length differed from their ring's dtype size (padded or truncated)."""
+        return sum(r.mismatched for r in self._rings)
+
+    def ready(self, ring: int = 0) -> int:
+        """Bytes (headers included) waiting between the consumer and producer positions."""
+        return self._ring(ring).ready()
+
+    # -- callbacks ----------------------------------------------------------------------------
+    def poll(self, timeout_ms: int = -1) -> int:
+        """Wait up to ``timeout_ms`` (-1: forever) for records, deliver them to the callbacks.
+
+        Returns the number of records delivered; 0 when nothing came in time.
+        If a callback raises, the records after the failing one are kept and
+        delivered first by the next `poll`/`consume`, and the exception propagates.
+        """
+        self.fd  # noqa: B018
+        missing = [r.what for r in self._rings if r.callback is None]
+        if missing:
+            raise PybpfError(f"poll() needs a callback on every ring: {', '.join(missing)} has "
+                             "none (add it with callback=..., or use read_batch)")
+        if not self._rings:
+            raise PybpfError("ring buffer reader has no ring buffer: call add(map) first")
+        n = self.consume()
+        if n or timeout_ms == 0:
+            return n
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+            tokens = self.wait(left)
+            n = sum(self._deliver(self._rings[t]) for t in tokens if t < len(self._rings))
+            if n or (deadline is not None and time.monotonic() >= deadline):
+                return n
+
+    def consume(self) -> int:
+        """Deliver every ready record of every ring to its callback without waiting."""
+        return sum(self._deliver(r) for r in self._rings)
+
+    def _deliver(self, ring: _Ring) -> int:
+        if ring.callback is None:
+            return 0
+        batch = ring.pending + list(ring.drain(self._max_bytes)) if ring.pending else \
+            ring.drain(self._max_bytes)
+        ring.pending = []
+        cb = ring.callback
+        for i, record in enumerate(batch):
+            try:
+                cb(record)
+            except BaseException:
+                ring.pending = list(batch[i + 1:])
+                raise
+        return len(batch)
+
+    # -- batches ------------------------------------------------------------------------------
+    def read_batch(self, timeout_ms: int = 0, *, ring: int = 0) -> Any:
+        """All records ready on ring ``ring``, at once (waiting up to ``timeout_ms`` for some).
+
+        Returns a list of memoryviews, or a numpy array when the ring has a
+        dtype; empty when nothing came in time. Each call copies the records
+        into one new buffer: see the module's ownership rule.
+        """
+        r = self._ring(ring)
+        if r.ready() == 0 and timeout_ms != 0 and not r.pending:
+            deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+            while r.ready() == 0:
+                left = -1 if deadline is None else int((deadline - time.monotonic()) * 1000)
+                if deadline is not None and left <= 0:
+                    break
+                self.wait(left)
+        batch = r.drain(self._max_bytes)
+        if r.pending:
+            pending, r.pending = r.pending, []
+            if r.dtype is not None:
+                import numpy as np
+
+                return np.concatenate([np.array(pending, dtype=r.dtype), batch])
+            return pending + batch
+        return batch
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def _release(self) -> None:
+        for r in getattr(self, "_rings", []):
+            r.close()
+        self._rings = []
+
+    def _repr_extra(self) -> str:
+        return f" rings={len(self._rings)}" if not self.closed else ""
+
