@@ -1,0 +1,155 @@
+"""``pybpf disasm``: print eBPF bytecode as text.
+
+::
+
+    pybpf disasm prog.bin                    # raw bytecode, llvm-objdump -d layout
+    pybpf disasm prog.hex --syntax gas       # hex text (what `pybpf asm` prints)
+    pybpf disasm prog.bpf.o                  # every program of a clang-built object
+    pybpf disasm prog.bin --json             # one JSON document
+
+FILE is detected as an ELF object (by its magic), hex text (hex byte pairs,
+optionally ``0x``-prefixed and comma-separated, ``#`` comments) or raw
+little-endian bytecode; ``--input`` forces one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .asm import _CliError, insn_records
+
+if TYPE_CHECKING:
+    from ..isa.program import Program
+
+_ELF_MAGIC = b"\x7fELF"
+_HEX_TEXT = re.compile(rb"[0-9a-fA-FxX,\s]*")
+_COMMENT = re.compile(rb"(#|//)[^\n]*")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "disasm", help="disassemble eBPF bytecode (raw, hex text or an ELF object)",
+        description="Print eBPF bytecode one instruction a line in the layout of "
+        "llvm-objdump -d: slot number, raw bytes, then the text.")
+    p.add_argument("file", metavar="FILE", help="raw bytecode, hex text or an ELF object; "
+                   "- for stdin")
+    p.add_argument("--syntax", choices=("llvm", "gas", "kernel"), default="llvm",
+                   help="llvm (llvm-objdump), gas (uBPF/bpf_conformance) or kernel (verifier "
+                   "log); default llvm")
+    p.add_argument("--input", choices=("auto", "raw", "hex", "elf"), default="auto",
+                   help="how to read FILE (default: auto-detect)")
+    p.add_argument("--section", metavar="NAME",
+                   help="ELF objects: only the program with this name or section")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=run)
+
+
+def detect(data: bytes) -> str:
+    """``"elf"``, ``"hex"`` or ``"raw"`` for the bytes of FILE."""
+    if data.startswith(_ELF_MAGIC):
+        return "elf"
+    stripped = _COMMENT.sub(b"", data)
+    if stripped.strip() and _HEX_TEXT.fullmatch(stripped):
+        return "hex"
+    return "raw"
+
+
+def parse_hex(data: bytes, name: str) -> bytes:
+    """Hex text -> bytes: pairs of hex digits, optional 0x prefixes, commas, # comments."""
+    out = bytearray()
+    for lineno, line in enumerate(data.decode("ascii", "replace").splitlines(), 1):
+        for mark in ("#", "//"):
+            if mark in line:
+                line = line[: line.index(mark)]
+        for col_token in re.finditer(r"[^\s,]+", line):
+            token = col_token.group(0)
+            digits = token[2:] if token[:2].lower() == "0x" else token
+            if len(digits) % 2 or not re.fullmatch(r"[0-9a-fA-F]+", digits):
+                raise _CliError(f"{name}:{lineno}:{col_token.start() + 1}: expected hex bytes, "
+                                f"got {token!r}")
+            out += bytes.fromhex(digits)
+    return bytes(out)
+
+
+def load_programs(data: bytes, name: str, kind: str,
+                  section: str | None) -> list[tuple[str | None, str | None, Program]]:
+    """(program name, section, Program) for each program in FILE."""
+    from ..isa.program import Program
+
+    if kind == "elf":
+        try:
+            from ..elf.object import load_object
+        except ImportError:
+            raise _CliError(f"{name}: is an ELF object, and this pybpf cannot read ELF yet "
+                            "(pybpf.elf missing); extract the code with llvm-objcopy-19 -O "
+                            "binary --only-section=SECTION") from None
+        obj = load_object(data, name="stdin") if name == "<stdin>" else load_object(name)
+        progs = [(p.name, p.section, p.program) for p in obj.programs.values()
+                 if section is None or section in (p.name, p.section)]
+        if not progs:
+            have = ", ".join(f"{p.name} ({p.section})" for p in obj.programs.values()) or "none"
+            raise _CliError(f"{name}: no program {'named ' + repr(section) if section else ''} "
+                            f"in the object (programs: {have})")
+        return progs
+    if section is not None:
+        raise _CliError("--section applies to ELF objects only")
+    code = parse_hex(data, name) if kind == "hex" else data
+    if not code:
+        raise _CliError(f"{name}: no instructions")
+    return [(None, None, Program.from_bytes(code))]
+
+
+def _listing(program: Program, syntax: str) -> str:
+    try:
+        from ..asm import disassemble
+    except ImportError:  # pybpf.asm without its front door yet
+        from ..asm.listing import objdump_line
+        from .asm import _printer
+
+        fmt = _printer(syntax)
+        lines, slot = [], 0
+        for idx, insn in enumerate(program.resolve()):
+            lines.append(objdump_line(slot, insn.encode(), fmt(insn, program.refs.get(idx))))
+            slot += insn.slots
+        return "\n".join(lines) + "\n"
+    text = disassemble(program, syntax=syntax, listing=True)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.file == "-":
+            data, name = sys.stdin.buffer.read(), "<stdin>"
+        else:
+            name = args.file
+            try:
+                data = Path(name).read_bytes()
+            except OSError as exc:
+                raise _CliError(f"{name}: {exc.strerror or exc}") from None
+        kind = detect(data) if args.input == "auto" else args.input
+        programs = load_programs(data, name, kind, args.section)
+        if args.json:
+            doc: dict[str, Any] = {
+                "file": name, "input": kind, "syntax": args.syntax,
+                "programs": [{"name": pname, "section": sec,
+                              "insns": insn_records(prog, args.syntax)}
+                             for pname, sec, prog in programs],
+            }
+            sys.stdout.write(json.dumps(doc) + "\n")
+            return 0
+        out = []
+        for pname, sec, prog in programs:
+            if kind == "elf":
+                out.append(f"\nDisassembly of section {sec}:\n\n0000000000000000 <{pname}>:\n")
+            out.append(_listing(prog, args.syntax))
+        sys.stdout.write("".join(out))
+        sys.stdout.flush()
+    except _CliError as exc:
+        print(f"pybpf disasm: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
