@@ -37,8 +37,8 @@ _PACK = {n: s.pack_into for n, s in _STRUCTS.items()}
 
 #: First address handed out; addresses below are the null page.
 BASE_ADDRESS = 0x1000_0000
-#: Unmapped gap left after every region.
-GUARD = 0x1000
+#: Unmapped gap left after every region (larger than any 16-bit offset reaches).
+GUARD = 0x10000
 NULL_PAGE = 0x1000
 
 
