@@ -1,0 +1,203 @@
+"""Text <-> `Program`: assemble and disassemble eBPF in three syntaxes.
+
+- ``"llvm"``: the syntax of ``llvm-mc -triple bpfel`` / ``llvm-objdump -d``
+  (``r0 = 1``, ``if r1 > 5 goto +2``); the assembler also reads kernel verifier
+  log lines (`pybpf.asm.llvm_parse`);
+- ``"gas"``: the uBPF / bpf_conformance syntax (``mov %r0, 1``), in `pybpf.asm.gas`;
+- ``"kernel"`` (printing only): the verifier log's ``(b7) r0 = 42``.
+
+>>> prog = assemble("r0 = 42\\nexit")
+>>> print(disassemble(prog))  # doctest: +NORMALIZE_WHITESPACE
+       0:	b7 00 00 00 2a 00 00 00	r0 = 0x2a
+       1:	95 00 00 00 00 00 00 00	exit
+>>> print(disassemble(prog.encode(), listing=False))
+r0 = 0x2a
+exit
+>>> print(disassemble(prog, "kernel"))
+0: (b7) r0 = 42
+1: (95) exit
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from ..errors import AsmError
+from ..isa.insn import Insn
+from ..isa.opcodes import LDDW
+from ..isa.program import Program, Ref, RefKind, target_field
+from . import kernel_print, llvm_print
+from .listing import objdump_label, objdump_line, verifier_line
+
+__all__ = ["assemble", "disassemble", "format_insn"]
+
+SYNTAXES = ("llvm", "gas", "kernel")
+
+
+def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
+             check_targets: bool = True) -> Program:
+    """Assemble ``text`` into a `Program`.
+
+    ``syntax`` is ``"llvm"`` (also reads kernel-log lines) or ``"gas"``.
+    Raises `AsmError` naming ``filename``, line and column of a malformed line.
+    ``check_targets=False`` accepts numeric jumps that leave the program (for
+    assembling instruction lists that are not whole programs).
+
+    >>> assemble("call bpf_map_lookup_elem").insns[0].imm
+    1
+    """
+    if syntax == "llvm":
+        from .llvm_parse import parse
+
+        return parse(text, filename, check_targets=check_targets)
+    if syntax == "gas":
+        from . import gas  # type: ignore[attr-defined]
+
+        return gas.parse(text, filename)
+    raise AsmError(f"unknown syntax {syntax!r}: expected 'llvm' or 'gas' (the kernel syntax "
+                   "is read by 'llvm')", filename=filename)
+
+
+def _printer(syntax: str) -> Callable[[Insn, Ref | None], str]:
+    if syntax == "llvm":
+        return llvm_print.format_insn
+    if syntax == "kernel":
+        return kernel_print.format_insn
+    if syntax == "gas":
+        from . import gas  # type: ignore[attr-defined]
+
+        return gas.format_insn  # type: ignore[no-any-return]
+    raise AsmError(f"unknown syntax {syntax!r}: expected one of {', '.join(SYNTAXES)}")
+
+
+def format_insn(insn: Insn, syntax: str = "llvm", ref: Ref | None = None) -> str:
+    """The text of one instruction in ``syntax`` (``ref``: its symbolic operand).
+
+    >>> format_insn(Insn(0x61, dst=0, src=1, off=8))
+    'w0 = *(u32 *)(r1 + 0x8)'
+    >>> format_insn(Insn(0x61, dst=0, src=1, off=8), "kernel")
+    '(61) r0 = *(u32 *)(r1 +8)'
+    """
+    return _printer(syntax)(insn, ref)
+
+
+_SLOT = struct.Struct("<BBhi")
+
+
+def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
+    """Fast path: raw bytecode in the LLVM syntax without building `Insn` objects."""
+    if len(data) % 8:
+        raise AsmError(f"bytecode length {len(data)} is not a multiple of 8")
+    fmts = llvm_print.FORMATTERS
+    out: list[str] = []
+    append = out.append
+    slots = list(_SLOT.iter_unpack(data))
+    n = len(slots)
+    k = 0
+    while k < n:
+        op, regs, off, imm = slots[k]
+        if op == LDDW:
+            if k + 1 >= n:
+                raise AsmError(f"lddw at slot {k} needs 16 bytes but the bytecode ends")
+            op2, regs2, off2, hi = slots[k + 1]
+            if op2 or regs2 or off2:
+                raise AsmError(f"second slot of the lddw at slot {k} must be zero except its "
+                               "immediate")
+            v = ((hi & 0xFFFFFFFF) << 32) | (imm & 0xFFFFFFFF)
+            if v >= 1 << 63:
+                v -= 1 << 64
+            text = fmts[op](regs & 15, regs >> 4, off, v)
+            if listing:
+                append(objdump_line(k, data[k * 8:k * 8 + 16], text))
+            else:
+                append(text)
+            k += 2
+            continue
+        text = fmts[op](regs & 15, regs >> 4, off, imm)
+        if listing:
+            append(f"{k:8d}:\t{data[k * 8:k * 8 + 8].hex(' ')}\t{text}")
+        else:
+            append(text)
+        k += 1
+    return "\n".join(out)
+
+
+def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "llvm", *,
+                listing: bool = True) -> str:
+    """The text of a program: raw little-endian bytecode or a `Program`.
+
+    With ``listing=True`` the layout of ``llvm-objdump-19 -d`` (slot, bytes, text;
+    for ``syntax="kernel"`` the verifier log's ``N: (xx) text``); with
+    ``listing=False`` only the text, which `assemble` reads back (labels as
+    ``name:`` lines, symbolic operands by name, ``.map`` declarations first).
+
+    >>> print(disassemble(bytes.fromhex("b701000005000000"), listing=False))
+    r1 = 0x5
+    """
+    if not isinstance(data, Program):
+        data = bytes(data)
+        if syntax == "llvm":
+            return _disasm_bytes_llvm(data, listing)
+        try:
+            data = Program.from_bytes(data)
+        except Exception as e:  # IsaError: truncated bytecode
+            raise AsmError(f"cannot decode bytecode: {e}") from None
+    fmt = _printer(syntax)
+    prog = data
+    if listing:
+        return _listing(prog, fmt, syntax)
+    return _source(prog, fmt, syntax)
+
+
+def _listing(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
+    insns = prog.resolve() if prog.refs else prog.insns
+    offsets = prog.slot_offsets()
+    by_index = prog.labels_by_index() if prog.labels else {}
+    by_slot = {offsets[i]: names[0] for i, names in by_index.items()} if by_index else {}
+    out: list[str] = []
+    kernel = syntax == "kernel"
+    for idx, insn in enumerate(insns):
+        slot = offsets[idx]
+        ref = prog.refs.get(idx)
+        if ref is not None and ref.kind is RefKind.LABEL:
+            ref = None  # listings print numeric targets, with a <label> suffix
+        if not kernel and idx in by_index:
+            for name in by_index[idx]:
+                out.extend(objdump_label(slot, name, not out))
+        text = fmt(insn, ref)
+        if kernel:
+            out.append(verifier_line(slot, text))
+            continue
+        if by_slot:
+            where = target_field(insn)
+            if where is not None:
+                rel = insn.imm if where == "imm" else insn.off
+                name = by_slot.get(slot + 1 + rel)
+                if name is not None:
+                    text += f" <{name}>"
+        out.append(objdump_line(slot, insn.encode(), text))
+    return "\n".join(out)
+
+
+def _source(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
+    out: list[str] = []
+    if syntax == "llvm":
+        for decl in prog.maps.values():
+            line = (f".map {decl.name} {decl.type} key={decl.key_size} value={decl.value_size} "
+                    f"max_entries={decl.max_entries}")
+            if decl.flags:
+                line += f" flags={decl.flags:#x}"
+            if decl.inner:
+                line += f" inner={decl.inner}"
+            out.append(line)
+    by_index = prog.labels_by_index() if prog.labels else {}
+    refs = prog.refs
+    for idx, insn in enumerate(prog.insns):
+        if idx in by_index:
+            out.extend(f"{name}:" for name in by_index[idx])
+        out.append(fmt(insn, refs.get(idx)))
+    end = by_index.get(len(prog.insns))
+    if end:
+        out.extend(f"{name}:" for name in end)
+    return "\n".join(out)

@@ -1,0 +1,815 @@
+"""Parse the LLVM / kernel-log assembly syntax into a `Program`.
+
+Accepts what ``llvm-mc-19 -triple bpfel -mcpu=v4`` accepts (``r0 = 1``,
+``w1 += w2``, ``r1 = *(u32 *)(r2 + 8)``, ``if r1 > 5 goto +2``,
+``lock *(u64 *)(r10 - 8) += r1``, ``r0 = cmpxchg_64(r1 + 8, r0, r2)``,
+``r0 = 0x1122334455667788 ll``...), the lines of a kernel verifier log
+(``12: (85) call bpf_map_lookup_elem#1``, ``goto pc+2``, ``(r10 -8)``) and a few
+pybpf forms for what LLVM cannot spell:
+
+- ``call NAME``: a label of the program (local call, ``src=1``), else a helper
+  (``bpf_map_lookup_elem`` or ``map_lookup_elem``), else a kfunc (``src=2``,
+  ``Ref.kfunc``); ``call pc+3`` is a numeric local call, ``call kfunc(1234)``
+  a kfunc by BTF id (``call kfunc(1234, 1)`` with a module BTF index in off);
+- ``r1 = NAME ll``: a label (``src=4`` function pointer) or else a map
+  (``src=1``, ``Ref.map``; the map should be declared with ``.map``);
+  ``r1 = map_value(NAME) + 8 ll``: the address of a map value (``src=2``);
+  ``r1 = NAME + 8 ll``: a map value when NAME is a declared map, else a global
+  variable (``Ref(GLOBAL)``); the value offset is also put in the upper 32 bits
+  of the immediate, where the kernel reads it;
+- ``r1 = load_acquire((u64 *)(r2 + 0))`` and ``store_release((u8 *)(r1 + 0), w2)``
+  (the syntax of LLVM 20+);
+- ``ld_pseudo r1, 2, 7`` takes a 64-bit immediate when it does not fit 32 bits;
+  ``r0 = *(u32 *)skb[r1 + 5]`` keeps LD_IND's immediate;
+- ``.map NAME TYPE key=4 value=8 max_entries=1024 [flags=N] [inner=NAME]``.
+
+Comments start with ``#``, ``//`` or ``;`` (LLVM reads ``;`` as a statement
+separator; pybpf reads it as the kernel log and objdump ``-S`` do). Every
+malformed line raises `AsmError` with file, line, column and what was expected.
+
+>>> p = parse("r0 = 42\\nexit")
+>>> p.insns[0]
+Insn(opcode=0xb7, dst=0, src=0, off=0, imm=42)
+>>> parse("goto out\\nexit\\nout: exit").insns[0].off
+1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import AsmError
+from ..isa.helpers import helper_id
+from ..isa.insn import Insn
+from ..isa.opcodes import (
+    LDDW,
+    AluOp,
+    AtomicOp,
+    CallSrc,
+    Class,
+    JmpOp,
+    Mode,
+    PseudoSrc,
+    Size,
+    Source,
+)
+from ..isa.program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+
+
+class _Err(Exception):
+    """A parse error at a position of the statement text (converted to AsmError)."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+# -- tables (text -> ISA enum) ---------------------------------------------------------
+_ALU_SYM = {
+    "+": AluOp.ADD, "-": AluOp.SUB, "*": AluOp.MUL, "/": AluOp.DIV, "|": AluOp.OR,
+    "&": AluOp.AND, "<<": AluOp.LSH, ">>": AluOp.RSH, "%": AluOp.MOD, "^": AluOp.XOR,
+    "s>>": AluOp.ARSH, "s/": AluOp.DIV, "s%": AluOp.MOD, "": AluOp.MOV,
+}
+_JMP_SYM = {
+    "==": JmpOp.JEQ, ">": JmpOp.JGT, ">=": JmpOp.JGE, "&": JmpOp.JSET, "!=": JmpOp.JNE,
+    "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
+    "s<=": JmpOp.JSLE,
+}
+_SIZE = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
+_ATOMIC_SYM = {"+": AtomicOp.ADD, "|": AtomicOp.OR, "&": AtomicOp.AND, "^": AtomicOp.XOR}
+_ATOMIC_NAME = {"add": AtomicOp.FETCH_ADD, "or": AtomicOp.FETCH_OR, "and": AtomicOp.FETCH_AND,
+                "xor": AtomicOp.FETCH_XOR}
+_MNEMONICS = ("if", "goto", "gotol", "may_goto", "call", "callx", "exit", "lock", "ld_pseudo",
+              "store_release", "r0-r10 / w0-w10 assignment", "*(uN *)(rX + off) store")
+
+_NUM = r"[-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+)"
+_MEM = r"\(\s*r(\d+)\s*([-+])\s*([-+]?\s*\w+)\s*\)"  # (r1 + 8), (r10 -8), (r1 + -8)
+_MEM_BARE = r"r(\d+)\s*([-+])\s*([-+]?\s*\w+)"  # r1 + 8 (xchg/cmpxchg operands)
+_IDENT = r"[A-Za-z_.$][\w.$]*"
+
+_ASSIGN = re.compile(r"([rwRW])(\d+)\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(.*)")
+_IF = re.compile(r"if\s+([rwRW])(\d+)\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(.+?)\s+goto\s+(\S+)")
+_STORE = re.compile(r"\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*=\s*(.+)")
+_LOCK = re.compile(r"lock\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+                   + r"\s*([-+|&^])=\s*([rwRW])(\d+)")
+_REG = re.compile(r"([rwRW])(\d+)")
+_LOAD = re.compile(r"\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*(?:" + _MEM
+                   + r"|skb\s*\[\s*(?:r(\d+)(?:\s*\+\s*(" + _NUM + r"))?|(" + _NUM + r"))\s*\])")
+_MOVSX = re.compile(r"\(\s*s(8|16|32)\s*\)\s*([rwRW])(\d+)")
+_ENDIAN = re.compile(r"(le|be|bswap)(16|32|64)\s+([rwRW])(\d+)")
+_NEG = re.compile(r"-\s*([rwRW])(\d+)")
+_FETCH = re.compile(r"atomic(64)?_fetch_(add|or|and|xor)\(\s*\(\s*u(32|64)\s*\*\s*\)\s*" + _MEM
+                    + r"\s*,\s*([rwRW])(\d+)\s*\)")
+_XCHG = re.compile(r"(?:xchg(_64|32_32)\(\s*" + _MEM_BARE + r"|atomic(64)?_xchg\(\s*\(\s*u(32|64)\s*\*\s*\)\s*"
+                   + _MEM + r")\s*,\s*([rwRW])(\d+)\s*\)")
+_CMPXCHG = re.compile(r"(?:cmpxchg(_64|32_32)\(\s*" + _MEM_BARE
+                      + r"|atomic(64)?_cmpxchg\(\s*\(\s*u(32|64)\s*\*\s*\)\s*" + _MEM
+                      + r")\s*,\s*([rwRW])(\d+)\s*,\s*([rwRW])(\d+)\s*\)")
+_LOAD_ACQ = re.compile(r"load_acquire\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*\)")
+_STORE_REL = re.compile(r"store_release\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+                        + r"\s*,\s*([rwRW])(\d+)\s*\)")
+_LDDW_SYM = re.compile(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|(" + _IDENT + r"))\s*(?:([-+])\s*("
+                       + _NUM + r"))?\s+ll")
+_LDDW_NUM = re.compile(r"(" + _NUM + r")\s+ll")
+_PSEUDO = re.compile(r"ld_pseudo\s+r(\d+)\s*,\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")")
+_TARGET_NUM = re.compile(r"(?:pc(?=[-+]))?([-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+))")
+_LABEL_NAME = re.compile(_IDENT)
+_LABEL_DEF = re.compile(r"(" + _IDENT + r")\s*:\s*(.*)")
+_KLOG = re.compile(r"(?:\d+\s*:\s*)?\(([0-9a-fA-F]{2})\)\s*(.*)")
+_KCALL = re.compile(r"(" + _IDENT + r"|kernel-function)#(-?\d+)")
+_KFUNC = re.compile(r"kfunc\(\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r")\s*)?\)")
+_WORD = re.compile(r"([A-Za-z_]+)\s*")
+_MAP_ARG = re.compile(r"(\w+)=(\S+)")
+
+
+def _int(text: str, pos: int, what: str = "an immediate") -> int:
+    try:
+        return int(text.replace(" ", ""), 0)
+    except ValueError:
+        raise _Err(f"expected {what} (decimal or 0x hex), got {text!r}", pos) from None
+
+
+def _imm32(text: str, pos: int) -> int:
+    v = _int(text, pos)
+    if not -0x80000000 <= v <= 0xFFFFFFFF:
+        raise _Err(f"immediate {text} out of range: expected a 32-bit value "
+                   "(-2147483648..4294967295)", pos)
+    return v
+
+
+def _off16(sign: str, text: str, pos: int) -> int:
+    v = _int(text, pos, "an offset")
+    if sign == "-":
+        v = -v
+    if not -0x8000 <= v <= 0x7FFF:
+        raise _Err(f"offset {v} out of range: expected a signed 16-bit value (-32768..32767)", pos)
+    return v
+
+
+def _reg(num: str, pos: int) -> int:
+    n = int(num)
+    if n > 10:
+        raise _Err(f"bad register r{n}: expected r0-r10", pos)
+    return n
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An operand known only by name until the whole text is read."""
+
+    index: int
+    name: str
+    kind: str  # "jump" (label), "call" (label/helper/kfunc), "lddw" (label/map), "value"
+    line: int
+    column: int
+    offset: int = 0
+
+
+class _Parser:
+    """One statement at a time; the results accumulate on the `Program`."""
+
+    def __init__(self, filename: str | None) -> None:
+        self.filename = filename
+        self.prog = Program()
+        self.pending: list[_Pending] = []
+        self.numeric_targets: list[tuple[int, str, int, int]] = []  # idx, field, line, col
+        self.hint: int | None = None
+
+    # -- error helpers -----------------------------------------------------------------
+    def error(self, message: str, line: int, column: int, source: str) -> AsmError:
+        return AsmError(message, line=line, column=column, filename=self.filename, source=source)
+
+    # -- statements ------------------------------------------------------------------
+    def statement(self, text: str) -> tuple[Insn, str | None, int, int] | None:
+        """Parse one instruction; returns (insn, pending name, name pos, extra) or None.
+
+        Labels and directives are handled by the caller.
+        """
+        c = text[0]
+        if c in "rwRW":
+            m = _ASSIGN.fullmatch(text)
+            if m is not None:
+                return self.assign(m)
+        elif c == "i":
+            m = _IF.fullmatch(text)
+            if m is not None:
+                return self.cond_jump(m)
+        elif c == "*":
+            m = _STORE.fullmatch(text)
+            if m is not None:
+                return self.store(m)
+        elif c == "e" and text == "exit":
+            return (Insn(Class.JMP | JmpOp.EXIT), None, 0, 0)
+        elif c in "gcmls":
+            return self.keyword(text)
+        raise self.diagnose(text)
+
+    def assign(self, m: re.Match[str]) -> tuple[Insn, str | None, int, int]:
+        p, dnum, sym, rhs = m.group(1, 2, 3, 4)
+        dst = _reg(dnum, m.start(2))
+        is64 = p in "rR"
+        rpos = m.start(4)
+        if sym:  # compound ALU op: rhs is a register or an immediate
+            op = _ALU_SYM[sym]
+            off = 1 if sym[0] == "s" and sym != "s>>" else 0
+            cls = Class.ALU64 if is64 else Class.ALU
+            r = _REG.fullmatch(rhs)
+            if r is not None:
+                self.same_width(p, r.group(1), rpos)
+                return (Insn(cls | op | Source.X, dst, _reg(r.group(2), rpos), off, 0), None, 0, 0)
+            return (Insn(cls | op, dst, 0, off, _imm32(rhs, rpos)), None, 0, 0)
+        c = rhs[:1]
+        if c in ("r", "w", "R", "W"):
+            r = _REG.fullmatch(rhs)
+            if r is not None:
+                self.same_width(p, r.group(1), rpos)
+                cls = Class.ALU64 if is64 else Class.ALU
+                return (Insn(cls | AluOp.MOV | Source.X, dst, _reg(r.group(2), rpos)), None, 0, 0)
+        if rhs.endswith("ll") or self.hint == LDDW:
+            return self.lddw(p, dst, rhs, rpos)
+        if c.isdigit() or c in ("-", "+"):
+            n = _NEG.fullmatch(rhs)
+            if n is not None:
+                self.same_width(p, n.group(1), rpos)
+                if _reg(n.group(2), rpos) != dst:
+                    raise _Err(f"negation is in place: expected -{p}{dst}", rpos)
+                return (Insn((Class.ALU64 if is64 else Class.ALU) | AluOp.NEG, dst), None, 0, 0)
+            cls = Class.ALU64 if is64 else Class.ALU
+            return (Insn(cls | AluOp.MOV, dst, 0, 0, _imm32(rhs, rpos)), None, 0, 0)
+        if c == "*":
+            return self.load(p, dst, rhs, rpos)
+        if c == "(":
+            x = _MOVSX.fullmatch(rhs)
+            if x is None:
+                raise _Err("expected a sign-extending move like (s8)r2, (s16)r2 or (s32)r2", rpos)
+            self.same_width(p, x.group(2), rpos)
+            width = int(x.group(1))
+            if width == 32 and not is64:
+                raise _Err("(s32) needs a 64-bit destination: expected r registers", rpos)
+            cls = Class.ALU64 if is64 else Class.ALU
+            return (Insn(cls | AluOp.MOV | Source.X, dst, _reg(x.group(3), rpos), width), None, 0, 0)
+        return self.assign_call(p, dst, rhs, rpos)
+
+    def same_width(self, want: str, got: str, pos: int) -> None:
+        if want.lower() != got.lower():
+            raise _Err(f"register width mismatch: expected a {want.lower()} register "
+                       f"({'64' if want in 'rR' else '32'}-bit), got {got.lower()}", pos)
+
+    def lddw(self, p: str, dst: int, rhs: str, rpos: int) -> tuple[Insn, str | None, int, int]:
+        if p not in "rR":
+            raise _Err("a 64-bit load (ll) needs an r register", rpos)
+        m = _LDDW_NUM.fullmatch(rhs)
+        if m is None and self.hint == LDDW and not rhs.endswith("ll"):
+            m = re.fullmatch("(" + _NUM + ")", rhs)
+        if m is not None:
+            v = _int(m.group(1), rpos)
+            if not -(1 << 63) <= v < (1 << 64):
+                raise _Err(f"immediate {m.group(1)} out of range: expected a 64-bit value", rpos)
+            return (Insn(LDDW, dst, 0, 0, v), None, 0, 0)
+        s = _LDDW_SYM.fullmatch(rhs)
+        if s is None:
+            raise _Err("expected NUMBER ll, NAME ll, NAME + OFFSET ll or map_value(NAME) + OFFSET ll",
+                       rpos)
+        value_name, name, sign, num = s.group(1, 2, 3, 4)
+        off = 0
+        if num is not None:
+            off = _int(num, rpos + s.start(4))
+            if sign == "-":
+                off = -off
+            if not -0x80000000 <= off <= 0x7FFFFFFF:
+                raise _Err(f"value offset {off} out of range: expected a signed 32-bit value",
+                           rpos + s.start(4))
+        if value_name is not None:
+            imm = (off & 0xFFFFFFFF) << 32
+            return (Insn(LDDW, dst, PseudoSrc.MAP_VALUE, 0, imm), "value:" + value_name,
+                    rpos + s.start(1), off)
+        if num is not None:
+            imm = (off & 0xFFFFFFFF) << 32
+            return (Insn(LDDW, dst, PseudoSrc.MAP_VALUE, 0, imm), "global:" + name,
+                    rpos + s.start(2), off)
+        return (Insn(LDDW, dst, PseudoSrc.MAP_FD), "lddw:" + name, rpos + s.start(2), 0)
+
+    def load(self, p: str, dst: int, rhs: str, rpos: int) -> tuple[Insn, str | None, int, int]:
+        m = _LOAD.fullmatch(rhs)
+        if m is None:
+            raise _Err("expected *(uN *)(rX + OFF), *(sN *)(rX + OFF) or *(uN *)skb[...]", rpos)
+        sign, bits = m.group(1, 2)
+        size = _SIZE[bits]
+        if m.group(3) is None:  # skb[...]: LD_ABS / LD_IND
+            if sign == "s" or size == Size.DW:
+                raise _Err("packet loads (skb[...]) exist as u8, u16 and u32 only", rpos)
+            if dst != 0 or p not in "rR":
+                raise _Err("packet loads (skb[...]) always load into r0: expected r0", 0)
+            if m.group(8) is not None:
+                return (Insn(Class.LD | Mode.ABS | size, 0, 0, 0, _imm32(m.group(8), rpos)),
+                        None, 0, 0)
+            src = _reg(m.group(6), rpos + m.start(6))
+            imm = _imm32(m.group(7), rpos) if m.group(7) is not None else 0
+            return (Insn(Class.LD | Mode.IND | size, 0, src, 0, imm), None, 0, 0)
+        src = _reg(m.group(3), rpos + m.start(3))
+        off = _off16(m.group(4), m.group(5), rpos + m.start(5))
+        if sign == "s":
+            if size == Size.DW:
+                raise _Err("sign-extending loads exist as s8, s16 and s32 only", rpos)
+            if p not in "rR":
+                raise _Err("sign-extending loads need a 64-bit destination: expected an r register",
+                           0)
+            return (Insn(Class.LDX | Mode.MEMSX | size, dst, src, off), None, 0, 0)
+        if size == Size.DW and p not in "rR":
+            raise _Err("a u64 load needs an r register", 0)
+        return (Insn(Class.LDX | Mode.MEM | size, dst, src, off), None, 0, 0)
+
+    def assign_call(self, p: str, dst: int, rhs: str, rpos: int) -> tuple[Insn, str | None, int, int]:
+        """``rX = le16 rX``, atomics with a result, load_acquire."""
+        e = _ENDIAN.match(rhs)
+        if e is not None and e.end() == len(rhs):
+            kind, bits, rp, rn = e.group(1, 2, 3, 4)
+            if p not in "rR" or rp not in "rR":
+                raise _Err(f"{kind}{bits} works on r registers: expected r{dst} = {kind}{bits} r{dst}",
+                           0)
+            if _reg(rn, rpos) != dst:
+                raise _Err(f"byte swap is in place: expected r{dst} = {kind}{bits} r{dst}", rpos)
+            if kind == "bswap":
+                return (Insn(Class.ALU64 | AluOp.END, dst, 0, 0, int(bits)), None, 0, 0)
+            src = Source.X if kind == "be" else Source.K
+            return (Insn(Class.ALU | AluOp.END | src, dst, 0, 0, int(bits)), None, 0, 0)
+        if rhs.startswith("atomic") and "fetch" in rhs:
+            m = _FETCH.fullmatch(rhs)
+            if m is None:
+                raise _Err("expected atomic_fetch_OP((uN *)(rX + OFF), rY)", rpos)
+            size = _SIZE[m.group(3)]
+            val = _reg(m.group(8), rpos + m.start(8))
+            self.atomic_width(size, p, m.group(7), rpos)
+            if val != dst:
+                raise _Err(f"atomic_fetch_{m.group(2)} writes the old value back into its value "
+                           f"register: expected {p}{dst} = atomic_fetch_{m.group(2)}(..., {p}{dst})",
+                           rpos + m.start(7))
+            base = _reg(m.group(4), rpos + m.start(4))
+            off = _off16(m.group(5), m.group(6), rpos + m.start(6))
+            return (Insn(Class.STX | Mode.ATOMIC | size, base, val, off, _ATOMIC_NAME[m.group(2)]),
+                    None, 0, 0)
+        if "cmpxchg" in rhs:
+            m = _CMPXCHG.fullmatch(rhs)
+            if m is None:
+                raise _Err("expected cmpxchg_64(rX + OFF, r0, rY) or cmpxchg32_32(rX + OFF, w0, wY)",
+                           rpos)
+            if m.group(1) is not None:
+                size = Size.DW if m.group(1) == "_64" else Size.W
+                base, sign, offt = m.group(2, 3, 4)
+                opos = rpos + m.start(4)
+            else:
+                size = _SIZE[m.group(6)]
+                base, sign, offt = m.group(7, 8, 9)
+                opos = rpos + m.start(9)
+            self.atomic_width(size, p, m.group(10), rpos)
+            self.atomic_width(size, p, m.group(12), rpos)
+            if dst != 0 or int(m.group(11)) != 0:
+                raise _Err(f"cmpxchg compares with and returns into r0: expected {p}0 = "
+                           f"cmpxchg(..., {p}0, {p}N)", rpos + (m.start(11) if dst == 0 else 0))
+            src = _reg(m.group(13), rpos + m.start(13))
+            return (Insn(Class.STX | Mode.ATOMIC | size, _reg(base, rpos), src,
+                         _off16(sign, offt, opos), AtomicOp.CMPXCHG), None, 0, 0)
+        if "xchg" in rhs:
+            m = _XCHG.fullmatch(rhs)
+            if m is None:
+                raise _Err("expected xchg_64(rX + OFF, rY) or xchg32_32(rX + OFF, wY)", rpos)
+            if m.group(1) is not None:
+                size = Size.DW if m.group(1) == "_64" else Size.W
+                base, sign, offt = m.group(2, 3, 4)
+                opos = rpos + m.start(4)
+            else:
+                size = _SIZE[m.group(6)]
+                base, sign, offt = m.group(7, 8, 9)
+                opos = rpos + m.start(9)
+            self.atomic_width(size, p, m.group(10), rpos)
+            val = _reg(m.group(11), rpos + m.start(11))
+            if val != dst:
+                raise _Err(f"xchg writes the old value back into its value register: expected "
+                           f"{p}{dst} = xchg(..., {p}{dst})", rpos + m.start(10))
+            return (Insn(Class.STX | Mode.ATOMIC | size, _reg(base, rpos), val,
+                         _off16(sign, offt, opos), AtomicOp.XCHG), None, 0, 0)
+        if rhs.startswith("load_acquire"):
+            m = _LOAD_ACQ.fullmatch(rhs)
+            if m is None:
+                raise _Err("expected load_acquire((uN *)(rX + OFF))", rpos)
+            size = _SIZE[m.group(1)]
+            if size == Size.DW and p not in "rR":
+                raise _Err("a u64 load_acquire needs an r register", 0)
+            src = _reg(m.group(2), rpos + m.start(2))
+            return (Insn(Class.STX | Mode.ATOMIC | size, dst, src,
+                         _off16(m.group(3), m.group(4), rpos + m.start(4)), AtomicOp.LOAD_ACQ),
+                    None, 0, 0)
+        raise _Err(f"expected a register, an immediate, a load, NAME ll or an operation after "
+                   f"'=', got {rhs!r}", rpos)
+
+    def atomic_width(self, size: int, want: str, got: str, pos: int) -> None:
+        if size == Size.DW and (want not in "rR" or got not in "rR"):
+            raise _Err("64-bit atomics use r registers", pos)
+        if want.lower() != got.lower() and size != Size.W:
+            raise _Err("register width mismatch", pos)
+
+    def cond_jump(self, m: re.Match[str]) -> tuple[Insn, str | None, int, int]:
+        p, dnum, sym, rhs, target = m.group(1, 2, 3, 4, 5)
+        dst = _reg(dnum, m.start(2))
+        cls = Class.JMP if p in "rR" else Class.JMP32
+        op = _JMP_SYM[sym]
+        r = _REG.fullmatch(rhs)
+        if r is not None:
+            self.same_width(p, r.group(1), m.start(4))
+            insn = Insn(cls | op | Source.X, dst, _reg(r.group(2), m.start(4)))
+        else:
+            insn = Insn(cls | op, dst, 0, 0, _imm32(rhs, m.start(4)))
+        return self.target(insn, "off", target, m.start(5))
+
+    def target(self, insn: Insn, field: str, text: str, pos: int) -> tuple[Insn, str | None, int, int]:
+        n = _TARGET_NUM.fullmatch(text)
+        if n is not None:
+            v = _int(n.group(1), pos, "a jump offset")
+            if field == "off" and not -0x8000 <= v <= 0x7FFF:
+                raise _Err(f"jump offset {v} out of range: expected a signed 16-bit value; "
+                           "use gotol for longer jumps", pos)
+            if not -0x80000000 <= v <= 0x7FFFFFFF:
+                raise _Err(f"jump offset {v} out of range: expected a signed 32-bit value", pos)
+            return (insn.replace(**{field: v}), None, 0, 1)
+        if _LABEL_NAME.fullmatch(text) is None:
+            raise _Err(f"expected a label or a signed offset like +2, got {text!r}", pos)
+        return (insn, "jump:" + text, pos, 0)
+
+    def store(self, m: re.Match[str]) -> tuple[Insn, str | None, int, int]:
+        bits, base, sign, offt, rhs = m.group(1, 2, 3, 4, 5)
+        size = _SIZE[bits]
+        dst = _reg(base, m.start(2))
+        off = _off16(sign, offt, m.start(4))
+        r = _REG.fullmatch(rhs)
+        if r is not None:
+            if size == Size.DW and r.group(1) in "wW":
+                raise _Err("a u64 store needs an r register", m.start(5))
+            return (Insn(Class.STX | Mode.MEM | size, dst, _reg(r.group(2), m.start(5)), off),
+                    None, 0, 0)
+        return (Insn(Class.ST | Mode.MEM | size, dst, 0, off, _imm32(rhs, m.start(5))), None, 0, 0)
+
+    def keyword(self, text: str) -> tuple[Insn, str | None, int, int]:
+        w = _WORD.match(text)
+        word = w.group(1) if w is not None else ""
+        rest = text[w.end():] if w is not None else text
+        rpos = len(text) - len(rest)
+        if word == "goto" or word == "gotol" or word == "may_goto":
+            if not rest:
+                raise _Err(f"{word} needs a target: expected a label or an offset like +2", len(text))
+            if word == "goto":
+                return self.target(Insn(Class.JMP | JmpOp.JA), "off", rest, rpos)
+            if word == "gotol":
+                return self.target(Insn(Class.JMP32 | JmpOp.JA), "imm", rest, rpos)
+            return self.target(Insn(Class.JMP | JmpOp.JCOND), "off", rest, rpos)
+        if word == "call":
+            return self.call(rest, rpos)
+        if word == "callx":
+            r = _REG.fullmatch(rest)
+            if r is None or r.group(1) not in "rR":
+                raise _Err("expected callx rN", rpos)
+            return (Insn(Class.JMP | JmpOp.CALL | Source.X, _reg(r.group(2), rpos)), None, 0, 0)
+        if word == "lock":
+            m = _LOCK.fullmatch(text)
+            if m is None:
+                raise _Err("expected lock *(uN *)(rX + OFF) OP= rY with OP one of + | & ^", rpos)
+            size = _SIZE[m.group(1)]
+            if size not in (Size.W, Size.DW):
+                raise _Err("atomic operations exist as u32 and u64 only", m.start(1))
+            if size == Size.DW and m.group(6) in "wW":
+                raise _Err("a u64 atomic needs an r register", m.start(6))
+            return (Insn(Class.STX | Mode.ATOMIC | size, _reg(m.group(2), m.start(2)),
+                         _reg(m.group(7), m.start(7)), _off16(m.group(3), m.group(4), m.start(4)),
+                         _ATOMIC_SYM[m.group(5)]), None, 0, 0)
+        if word == "ld_pseudo":
+            m = _PSEUDO.fullmatch(text)
+            if m is None:
+                raise _Err("expected ld_pseudo rN, SRC, IMM", rpos)
+            src = _int(m.group(2), m.start(2))
+            if src not in {int(x) for x in PseudoSrc} or src == 0:
+                raise _Err(f"ld_pseudo source must be 1-6 (a pseudo kind), got {src}", m.start(2))
+            imm = _int(m.group(3), m.start(3))
+            if -0x80000000 <= imm <= 0xFFFFFFFF:
+                imm &= 0xFFFFFFFF
+            elif not -(1 << 63) <= imm < (1 << 64):
+                raise _Err("ld_pseudo immediate out of range: expected a 64-bit value", m.start(3))
+            return (Insn(LDDW, _reg(m.group(1), m.start(1)), src, 0, imm), None, 0, 0)
+        if word == "store_release":
+            m = _STORE_REL.fullmatch(text)
+            if m is None:
+                raise _Err("expected store_release((uN *)(rX + OFF), rY)", 0)
+            size = _SIZE[m.group(1)]
+            if size == Size.DW and m.group(5) in "wW":
+                raise _Err("a u64 store_release needs an r register", m.start(5))
+            return (Insn(Class.STX | Mode.ATOMIC | size, _reg(m.group(2), m.start(2)),
+                         _reg(m.group(6), m.start(6)), _off16(m.group(3), m.group(4), m.start(4)),
+                         AtomicOp.STORE_REL), None, 0, 0)
+        raise self.diagnose(text)
+
+    def call(self, rest: str, rpos: int) -> tuple[Insn, str | None, int, int]:
+        if not rest:
+            raise _Err("call needs a target: a helper number or name, a label or kfunc(ID)", rpos)
+        c = rest[0]
+        if c.isdigit() or c in "-+":
+            v = _imm32(rest, rpos)
+            return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.HELPER, 0, v), None, 0, 0)
+        if rest.startswith("pc") and len(rest) > 2 and rest[2] in "+-":
+            return self.target(Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.LOCAL), "imm", rest, rpos)
+        if rest.startswith("kfunc("):
+            m = _KFUNC.fullmatch(rest)
+            if m is None:
+                raise _Err("expected kfunc(BTF_ID) or kfunc(BTF_ID, MODULE_INDEX)", rpos)
+            off = _int(m.group(2), rpos) if m.group(2) else 0
+            if not -0x8000 <= off <= 0x7FFF:
+                raise _Err("kfunc module index out of range: expected a signed 16-bit value", rpos)
+            return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.KFUNC, off, _imm32(m.group(1), rpos)),
+                    None, 0, 0)
+        if "#" in rest:  # kernel log: call bpf_map_lookup_elem#1, call kernel-function#123
+            m = _KCALL.fullmatch(rest)
+            if m is None:
+                raise _Err("expected NAME#ID as in the kernel log", rpos)
+            name, num = m.group(1), _imm32(m.group(2), rpos)
+            if name in ("kernel-function",) or (helper_id(name) is None and name != "unknown"):
+                return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.KFUNC, 0, num),
+                        None if name == "kernel-function" else "kfunc:" + name, rpos, 0)
+            return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.HELPER, 0, num), None, 0, 0)
+        if _LABEL_NAME.fullmatch(rest) is None:
+            raise _Err(f"expected a helper number or name, a label or kfunc(ID) after call, "
+                       f"got {rest!r}", rpos)
+        return (Insn(Class.JMP | JmpOp.CALL), "call:" + rest, rpos, 0)
+
+    def diagnose(self, text: str) -> _Err:
+        """The most specific complaint about a statement no shape matched."""
+        word = re.match(r"[^\s(=*]*", text).group(0)  # type: ignore[union-attr]
+        reg = re.match(r"([rwRW])(\d+)\b", text)
+        if reg is not None:
+            if int(reg.group(2)) > 10:
+                return _Err(f"bad register {reg.group(0)}: expected r0-r10 or w0-w10", 0)
+            rest = text[reg.end():].lstrip()
+            return _Err(f"expected an assignment operator (=, +=, -=, ..., s>>=) after "
+                        f"{reg.group(0)}, got {rest[:10]!r}", len(text) - len(rest))
+        if word in ("if",):
+            return _Err("expected if rX OP (rY|IMM) goto TARGET with OP one of "
+                        "== != > >= < <= s> s>= s< s<= &", 0)
+        if text.startswith("*"):
+            return _Err("expected a store *(uN *)(rX + OFF) = (rY|IMM)", 0)
+        if word in ("exit",):
+            return _Err("exit takes no operands", len(word))
+        bad = re.match(r"[A-Za-z]\w*", text)
+        if bad is not None and bad.group(0) not in ("if", "goto", "gotol", "may_goto", "call", "callx",
+                                                    "exit", "lock", "ld_pseudo", "store_release"):
+            if re.match(r"[A-Za-z]\d+\b", text):
+                return _Err(f"bad register {bad.group(0)}: expected r0-r10 or w0-w10", 0)
+            return _Err(f"unknown mnemonic {bad.group(0)!r}: expected one of "
+                        + ", ".join(_MNEMONICS), 0)
+        return _Err(f"cannot parse {text!r}", 0)
+
+    # -- directives ------------------------------------------------------------------
+    def directive(self, text: str) -> None:
+        word, _, rest = text.partition(" ")
+        if word == ".map":
+            self.map_decl(rest.strip(), len(text) - len(rest.strip()))
+        elif word in (".text", ".globl", ".global", ".p2align", ".align", ".file", ".type",
+                      ".size", ".local", ".weak", ".addrsig", ".addrsig_sym", ".ident"):
+            return
+        elif word == ".section":
+            self.prog.section = rest.strip().split(",")[0].strip().strip('"') or None
+        elif word == ".license":
+            self.prog.license = rest.strip().strip('"')
+        else:
+            raise _Err(f"unknown directive {word!r}: expected .map, .section or .license", 0)
+
+    def map_decl(self, rest: str, pos: int) -> None:
+        parts = rest.split()
+        if len(parts) < 2:
+            raise _Err(".map needs NAME TYPE key=N value=N max_entries=N [flags=N] [inner=NAME]", pos)
+        name, mtype = parts[0], parts[1]
+        if _LABEL_NAME.fullmatch(name) is None:
+            raise _Err(f"bad map name {name!r}", pos)
+        if name in self.prog.maps:
+            raise _Err(f"map {name!r} declared twice", pos)
+        decl = MapDecl(name, mtype.lower())
+        fields = {"key": "key_size", "key_size": "key_size", "value": "value_size",
+                  "value_size": "value_size", "max_entries": "max_entries", "flags": "flags"}
+        for part in parts[2:]:
+            m = _MAP_ARG.fullmatch(part)
+            where = pos + rest.find(part)
+            if m is None:
+                raise _Err(f"expected KEY=VALUE in .map, got {part!r}", where)
+            key, val = m.group(1, 2)
+            if key == "inner":
+                decl.inner = val
+            elif key in fields:
+                v = _int(val, where, f"a number for {key}")
+                if not 0 <= v <= 0xFFFFFFFF:
+                    raise _Err(f"{key}={v} out of range: expected 0..4294967295", where)
+                setattr(decl, fields[key], v)
+            else:
+                raise _Err(f"unknown .map field {key!r}: expected key, value, max_entries, flags "
+                           "or inner", where)
+        self.prog.maps[name] = decl
+
+
+def _strip_comment(raw: str) -> str:
+    if "#" in raw and _KLOG.match(raw.lstrip()) is None:  # the kernel log spells name#id
+        raw = raw[: raw.index("#")]
+    if "//" in raw:
+        raw = raw[: raw.index("//")]
+    if ";" in raw:
+        raw = raw[: raw.index(";")]
+    return raw
+
+
+def parse(text: str, filename: str | None = None, *, check_targets: bool = True) -> Program:
+    """Assemble LLVM/kernel-log syntax into a `Program`.
+
+    Label references stay in ``Program.refs`` and are also resolved into the
+    instructions' offsets. With ``check_targets`` (default) a numeric jump that
+    leaves the program is an error; a sweep of single instructions turns it off.
+
+    >>> parse("r1 = counts ll\\nexit\\n.map counts array key=4 value=8 max_entries=1").refs[0]
+    Ref(kind=<RefKind.MAP: 'map'>, name='counts', offset=0)
+    """
+    ps = _Parser(filename)
+    prog = ps.prog
+    insns = prog.insns
+    labels = prog.labels
+    lines = prog.lines
+    pending = ps.pending
+    numeric: list[tuple[int, int, int]] = []
+    cache = _CACHE
+    statement = ps.statement
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        hit = cache.get(raw)
+        if hit is not None:
+            idx = len(insns)
+            insns.append(hit[0])
+            lines[idx] = SourceLine(filename, lineno, hit[1], raw)
+            if hit[2]:
+                numeric.append((idx, lineno, hit[1]))
+            continue
+        body = raw
+        if "#" in body or "/" in body or ";" in body:
+            body = _strip_comment(body)
+        stmt = body.strip()
+        if not stmt:
+            continue
+        base = body.index(stmt[0])
+        cacheable = raw is body
+        try:
+            while True:  # labels may prefix an instruction on the same line
+                c = stmt[0]
+                if ":" in stmt and not c.isdigit():
+                    m = _LABEL_DEF.fullmatch(stmt)
+                    if m is not None:
+                        name = m.group(1)
+                        if name in labels:
+                            raise _Err(f"label {name!r} defined twice", 0)
+                        labels[name] = len(insns)
+                        cacheable = False
+                        rest = m.group(2)
+                        if not rest:
+                            break
+                        base += m.start(2)
+                        stmt = rest
+                        continue
+                if c == ".":
+                    ps.directive(stmt)
+                    break
+                ps.hint = None
+                if c.isdigit() or c == "(":
+                    k = _KLOG.fullmatch(stmt)
+                    if k is None:
+                        raise _Err("expected an instruction; a kernel log line looks like "
+                                   "'12: (b7) r0 = 1'", 0)
+                    ps.hint = int(k.group(1), 16)
+                    cacheable = False
+                    base += k.start(2)
+                    stmt = k.group(2).strip()
+                    if not stmt:
+                        raise _Err("kernel log line without an instruction", 0)
+                insn, name, npos, extra = statement(stmt)
+                if ps.hint is not None and insn.opcode != ps.hint:
+                    raise _Err(f"instruction text encodes opcode {insn.opcode:#04x} but the log "
+                               f"says ({ps.hint:02x})", 0)
+                idx = len(insns)
+                insns.append(insn)
+                col = base + 1
+                lines[idx] = SourceLine(filename, lineno, col, raw)
+                if name is not None:
+                    kind, _, ident = name.partition(":")
+                    pending.append(_Pending(idx, ident, kind, lineno, base + npos + 1, extra))
+                elif extra:
+                    numeric.append((idx, lineno, col))
+                    if cacheable:
+                        _remember(raw, insn, col, True)
+                elif cacheable:
+                    _remember(raw, insn, col, False)
+                break
+        except _Err as e:
+            raise ps.error(e.message, lineno, base + e.pos + 1, raw) from None
+    _resolve_names(ps)
+    if check_targets and numeric:
+        _check_numeric(ps, numeric)
+    return prog
+
+
+#: line text -> (Insn, column, has numeric target): plain instructions seen before.
+_CACHE: dict[str, tuple[Insn, int, bool]] = {}
+_CACHE_MAX = 1 << 16
+
+
+def _remember(raw: str, insn: Insn, col: int, numeric: bool) -> None:
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[raw] = (insn, col, numeric)
+
+
+def _resolve_names(ps: _Parser) -> None:
+    prog = ps.prog
+    if not ps.pending:
+        return
+    labels = prog.labels
+    offsets = prog.slot_offsets()
+    src_line = prog.lines
+    for p in ps.pending:
+        insn = prog.insns[p.index]
+
+        def fail(message: str, p: _Pending = p) -> AsmError:
+            sl = src_line.get(p.index)
+            return AsmError(message, line=p.line, column=p.column, filename=ps.filename,
+                            source=sl.text if sl else None)
+
+        if p.kind in ("jump", "call", "lddw") and p.name in labels:
+            target = labels[p.name]
+            if target >= len(prog.insns):
+                raise fail(f"label {p.name!r} is past the last instruction: a jump needs an "
+                           "instruction to land on")
+            rel = offsets[target] - offsets[p.index] - 1
+            if p.kind == "call":
+                insn = insn.replace(src=CallSrc.LOCAL, imm=rel)
+            elif p.kind == "lddw":
+                insn = insn.replace(src=PseudoSrc.FUNC, imm=rel)
+            elif insn.cls == Class.JMP32:
+                insn = insn.replace(imm=rel)
+            else:
+                if not -0x8000 <= rel <= 0x7FFF:
+                    raise fail(f"jump to {p.name!r} is {rel} slots away: out of range of the "
+                               "16-bit offset; use gotol")
+                insn = insn.replace(off=rel)
+            prog.insns[p.index] = insn
+            prog.refs[p.index] = Ref.label(p.name)
+        elif p.kind == "jump":
+            raise fail(f"unknown label {p.name!r}")
+        elif p.kind == "call":
+            num = helper_id(p.name)
+            if num is not None:
+                prog.insns[p.index] = insn.replace(imm=num)
+            else:
+                prog.insns[p.index] = insn.replace(src=CallSrc.KFUNC)
+                prog.refs[p.index] = Ref.kfunc(p.name)
+        elif p.kind == "kfunc":
+            prog.refs[p.index] = Ref.kfunc(p.name)
+        elif p.kind == "lddw":
+            prog.refs[p.index] = Ref.map(p.name)
+        elif p.kind == "value":
+            prog.refs[p.index] = Ref.map(p.name, p.offset)
+        elif p.kind == "global":
+            if p.name in prog.maps:
+                prog.refs[p.index] = Ref.map(p.name, p.offset)
+            else:
+                prog.refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
+
+
+def _check_numeric(ps: _Parser, numeric: list[tuple[int, int, int]]) -> None:
+    prog = ps.prog
+    offsets = prog.slot_offsets()
+    total = offsets[-1]
+    starts = set(offsets[:-1])
+    for idx, line, col in numeric:
+        insn = prog.insns[idx]
+        rel = insn.imm if target_field(insn) == "imm" else insn.off
+        target = offsets[idx] + 1 + rel
+        problem = None
+        if not 0 <= target < total:
+            problem = (f"jump out of the program: target slot {target} is outside 0..{total - 1} "
+                       f"({rel:+d} from slot {offsets[idx]})")
+        elif target not in starts:
+            problem = f"jump into the middle of an lddw (slot {target})"
+        if problem is not None:
+            sl = prog.lines.get(idx)
+            raise AsmError(problem, line=line, column=col, filename=ps.filename,
+                           source=sl.text if sl else None)
+
+
+def parse_insn(text: str) -> Insn:
+    """One instruction from one line of text, numeric operands only (no labels or names).
+
+    >>> parse_insn("r1 = (s8)r2")
+    Insn(opcode=0xbf, dst=1, src=2, off=8, imm=0)
+    """
+    prog = parse(text, check_targets=False)
+    if len(prog.insns) != 1 or prog.refs:
+        raise AsmError(f"expected exactly one instruction without symbolic operands: {text!r}")
+    return prog.insns[0]
