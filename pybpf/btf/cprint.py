@@ -1,0 +1,741 @@
+"""Print BTF as C declarations: a ``vmlinux.h`` equal to ``bpftool btf dump ... format c``.
+
+The algorithm is libbpf's btf_dump, restated: (1) *order*: a depth-first walk from each
+type id puts named structs/unions/enums/typedefs into an emit queue after the types they
+embed ("strong" references); references through pointers are "weak" and are satisfied by a
+forward declaration; (2) *emit*: each queued type is emitted after making sure every type
+its definition mentions is declared, with anonymous types printed inline. Duplicate names
+get a ``___N`` suffix in order of first use, as bpftool does.
+
+The printer works on flat per-id lists rather than decoded records, so printing the
+~130k types of a kernel's BTF stays fast.
+
+>>> from pybpf.btf import vmlinux
+>>> text = to_c(vmlinux())                       # doctest: +SKIP
+>>> "struct task_struct {" in text               # doctest: +SKIP
+True
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import BtfError
+from .format import Kind
+from .parse import Btf
+
+_INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
+_VOLATILE, _CONST, _RESTRICT, _FUNC, _FUNC_PROTO, _VAR, _DATASEC = 9, 10, 11, 12, 13, 14, 15
+_FLOAT, _DECL_TAG, _TYPE_TAG, _ENUM64 = 16, 17, 18, 19
+_MODS = frozenset({_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG})
+_MAX_RESOLVE_DEPTH = 32
+
+# order/emit states
+_NOT, _ING, _ED = 0, 1, 2
+
+HEADER = ("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
+          "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+          "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
+          "#endif\n\n")
+FOOTER = ("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n"
+          "#endif /* __VMLINUX_H__ */\n")
+
+_PFX = "\t" * 24
+#: Typedefs some compilers know but that BTF encodes as plain ints (arm64 NEON polynomial types).
+_MISSING_ALIASES = {"__Poly8_t": "unsigned char", "__Poly16_t": "unsigned short",
+                    "__Poly64_t": "unsigned long long", "__Poly128_t": "unsigned __int128"}
+
+
+def _pfx(lvl: int) -> str:
+    return _PFX[:lvl] if lvl < 24 else _PFX
+
+
+class _Table:
+    """Flat per-id view of a (possibly split) BTF: kind, name, size/type word, vlen, kflag, data."""
+
+    def __init__(self, btf: Btf) -> None:
+        chain: list[Btf] = []
+        b: Btf | None = btf
+        while b is not None:
+            chain.append(b)
+            b = b.base
+        chain.reverse()
+        self.btf = btf
+        kind = [0]
+        name_off = [0]
+        word = [0]
+        info = [0]
+        data_pos = [0]
+        words_of = [None]
+        owner = [btf]
+        for b in chain:
+            w = b.words
+            for p in b.offsets:
+                name_off.append(w[p])
+                i = w[p + 1]
+                info.append(i)
+                kind.append((i >> 24) & 0x1F)
+                word.append(w[p + 2])
+                data_pos.append(p + 3)
+            words_of += [w] * len(b.offsets)
+            owner += [b] * len(b.offsets)
+        self.kind = kind
+        self.name_off = name_off
+        self.word = word
+        self.info = info
+        self.pos = data_pos
+        self.words_of = words_of
+        self.owner = owner
+        self.n = len(kind)
+        self._names: list[str | None] = [None] * self.n
+        self._names[0] = ""
+
+    def name(self, tid: int) -> str:
+        nm = self._names[tid]
+        if nm is None:
+            nm = self._names[tid] = self.btf.string(self.name_off[tid])
+        return nm
+
+    def refs(self, tid: int) -> list[int]:
+        """Every type id the record of ``tid`` refers to (for validation and marking)."""
+        k = self.kind[tid]
+        if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT) or tid == 0:
+            return []
+        if k in (_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG):
+            return [self.word[tid]]
+        w, p, vlen = self.words_of[tid], self.pos[tid], self.info[tid] & 0xFFFF
+        if k == _ARRAY:
+            return [w[p + 1], w[p]]
+        if k in (_STRUCT, _UNION, _DATASEC):
+            return list(w[p + 1 - (k == _DATASEC):p + 3 * vlen:3])
+        if k == _FUNC_PROTO:
+            return [self.word[tid], *w[p + 1:p + 2 * vlen:2]]
+        raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
+
+
+class CPrinter:
+    """libbpf's btf_dump for C, over one `Btf` (module BTF: with its base).
+
+    >>> p = CPrinter(vmlinux())       # doctest: +SKIP
+    >>> p.dump_all()[:22]             # doctest: +SKIP
+    'typedef signed char __s8;\\n\\n'
+    """
+
+    def __init__(self, btf: Btf) -> None:
+        self.btf = btf
+        t = self.t = _Table(btf)
+        n = t.n
+        self.referenced = bytearray(n)
+        self.order_state = bytearray(n)
+        self.emit_state = bytearray(n)
+        self.fwd_emitted = bytearray(n)
+        self.order_state[0] = _ED
+        self.emit_state[0] = _ED
+        self.cached: list[str | None] = [None] * n
+        self.type_names: dict[str, int] = {}
+        self.ident_names: dict[str, int] = {}
+        self.align: dict[int, int] = {}
+        self.ptr_sz = self._ptr_size()
+        self.out: list[str] = []
+        self._mark_referenced()
+
+    # ------------------------------------------------------------------ setup
+    def _ptr_size(self) -> int:
+        t = self.t
+        for tid in range(1, t.n):
+            if t.kind[tid] == _INT and t.name(tid) in ("long", "long int", "long unsigned int",
+                                                        "unsigned long", "unsigned long int"):
+                return t.word[tid]
+        return 8
+
+    def _mark_referenced(self) -> None:
+        t = self.t
+        n = t.n
+        ref = self.referenced
+        kind, word = t.kind, t.word
+        for tid in range(1, n):
+            k = kind[tid]
+            if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT):
+                continue
+            if k in (_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG):
+                r = word[tid]
+                if r >= n:
+                    raise BtfError(f"{self.btf.name}: refers to type {r} beyond the last id {n - 1}",
+                                   type_id=tid)
+                ref[r] = 1
+                continue
+            for r in t.refs(tid):
+                if r >= n:
+                    raise BtfError(f"{self.btf.name}: refers to type {r} beyond the last id {n - 1}",
+                                   type_id=tid)
+                ref[r] = 1
+
+    # ------------------------------------------------------------------ names
+    def _dups(self, names: dict[str, int], name: str) -> int:
+        c = names.get(name, 0) + 1
+        names[name] = c
+        return c
+
+    def _resolve_name(self, tid: int, names: dict[str, int]) -> str:
+        nm = self.cached[tid]
+        if nm is not None:
+            return nm
+        t = self.t
+        orig = t.name(tid)
+        if not orig:
+            self.cached[tid] = ""
+            return ""
+        k = t.kind[tid]
+        if k == _FWD or (k == _ENUM and t.info[tid] & 0xFFFF == 0):
+            self.cached[tid] = orig
+            return orig
+        c = self._dups(names, orig)
+        nm = f"{orig}___{c}" if c > 1 else orig
+        self.cached[tid] = nm
+        return nm
+
+    def type_name(self, tid: int) -> str:
+        return self._resolve_name(tid, self.type_names)
+
+    def ident_name(self, tid: int) -> str:
+        return self._resolve_name(tid, self.ident_names)
+
+    # ------------------------------------------------------------------ sizes
+    def align_of(self, tid: int, depth: int = 0) -> int:
+        a = self.align.get(tid)
+        if a is not None:
+            return a
+        if depth > _MAX_RESOLVE_DEPTH:
+            raise BtfError(f"{self.btf.name}: type nesting too deep computing alignment", type_id=tid)
+        t = self.t
+        k = t.kind[tid]
+        if k in (_INT, _ENUM, _ENUM64, _FLOAT):
+            a = min(self.ptr_sz, t.word[tid])
+        elif k == _PTR:
+            a = self.ptr_sz
+        elif k in (_TYPEDEF, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG):
+            a = self.align_of(t.word[tid], depth + 1)
+        elif k == _ARRAY:
+            a = self.align_of(t.words_of[tid][t.pos[tid] + 0], depth + 1)
+        elif k in (_STRUCT, _UNION):
+            w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            kflag = t.info[tid] >> 31
+            a = 1
+            for j in range(p, p + 3 * vlen, 3):
+                ma = self.align_of(w[j + 1], depth + 1)
+                if ma <= 0:
+                    a = 0
+                    break
+                if ma > a:
+                    a = ma
+                off = w[j + 2]
+                if (not kflag or off >> 24 == 0) and off % (8 * ma):
+                    a = 1
+                    break
+            else:
+                if a and t.word[tid] % a:
+                    a = 1
+        else:
+            a = 0
+        self.align[tid] = a
+        return a
+
+    def resolve_size(self, tid: int) -> int:
+        t = self.t
+        nelems = 1
+        for _ in range(_MAX_RESOLVE_DEPTH):
+            if tid == 0:
+                return -1
+            k = t.kind[tid]
+            if k in (_INT, _STRUCT, _UNION, _ENUM, _ENUM64, _DATASEC, _FLOAT):
+                return nelems * t.word[tid]
+            if k == _PTR:
+                return nelems * self.ptr_sz
+            if k in (_TYPEDEF, _VOLATILE, _CONST, _RESTRICT, _VAR, _DECL_TAG, _TYPE_TAG):
+                tid = t.word[tid]
+            elif k == _ARRAY:
+                w, p = t.words_of[tid], t.pos[tid]
+                nelems *= w[p + 2]
+                tid = w[p]
+            else:
+                return -1
+        return -1
+
+    def _is_packed(self, tid: int) -> bool:
+        t = self.t
+        w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+        kflag = t.info[tid] >> 31
+        max_align = 1
+        for j in range(p, p + 3 * vlen, 3):
+            a = self.align_of(w[j + 1])
+            off = w[j + 2]
+            bit_sz = off >> 24 if kflag else 0
+            if a and bit_sz == 0 and off % (8 * a):
+                return True
+            if a > max_align:
+                max_align = a
+        return t.word[tid] % max_align != 0
+
+    # ------------------------------------------------------------------ ordering
+    def _order(self, tid: int, through_ptr: bool) -> int:
+        st = self.order_state
+        s = st[tid]
+        if s == _ED:
+            return 1
+        t = self.t
+        k = t.kind[tid]
+        if s == _ING:
+            if (k == _STRUCT or k == _UNION) and through_ptr and t.name_off[tid]:
+                return 0
+            raise BtfError(f"{self.btf.name}: unsatisfiable type cycle", type_id=tid)
+        if k == _INT or k == _FLOAT:
+            st[tid] = _ED
+            return 0
+        if k == _PTR:
+            r = self._order(t.word[tid], True)
+            st[tid] = _ED
+            return r
+        if k == _ARRAY:
+            return self._order(t.words_of[tid][t.pos[tid]], False)
+        if k == _STRUCT or k == _UNION:
+            named = t.name_off[tid]
+            if through_ptr and named:
+                return 0
+            st[tid] = _ING
+            w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            order = self._order
+            for j in range(p + 1, p + 3 * vlen, 3):
+                order(w[j], False)
+            if named:
+                self.queue.append(tid)
+            st[tid] = _ED
+            return 1
+        if k == _ENUM or k == _ENUM64 or k == _FWD:
+            if t.name_off[tid] or not self.referenced[tid]:
+                self.queue.append(tid)
+            st[tid] = _ED
+            return 1
+        if k == _TYPEDEF:
+            strong = self._order(t.word[tid], through_ptr)
+            if through_ptr and not strong:
+                return 0
+            self.queue.append(tid)
+            st[tid] = _ED
+            return 1
+        if k in _MODS:
+            return self._order(t.word[tid], through_ptr)
+        if k == _FUNC_PROTO:
+            strong = self._order(t.word[tid], through_ptr) > 0
+            w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            for j in range(p + 1, p + 2 * vlen, 2):
+                if self._order(w[j], through_ptr) > 0:
+                    strong = True
+            return int(strong)
+        if k in (_FUNC, _VAR, _DATASEC, _DECL_TAG):
+            st[tid] = _ED
+            return 0
+        raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
+
+    # ------------------------------------------------------------------ emitting
+    def _emit(self, tid: int, cont_id: int) -> None:
+        es = self.emit_state
+        s = es[tid]
+        if s == _ED:
+            return
+        t = self.t
+        k = t.kind[tid]
+        out = self.out
+        if s == _ING:
+            if self.fwd_emitted[tid]:
+                return
+            if k == _STRUCT or k == _UNION:
+                if tid == cont_id:
+                    return
+                if not t.name_off[tid]:
+                    raise BtfError(f"{self.btf.name}: anonymous struct/union loop", type_id=tid)
+                out.append(self._struct_fwd(tid))
+                out.append(";\n\n")
+                self.fwd_emitted[tid] = 1
+            elif k == _TYPEDEF:
+                if not self._blacklisted(tid):
+                    self._typedef_def(tid, 0)
+                    out.append(";\n\n")
+                self.fwd_emitted[tid] = 1
+            return
+        if k == _INT:
+            if t.name(tid) in _MISSING_ALIASES:
+                out.append(f"typedef {_MISSING_ALIASES[t.name(tid)]} {t.name(tid)};\n\n")
+            es[tid] = _ED
+        elif k == _ENUM or k == _ENUM64:
+            if cont_id == 0:
+                self._enum_def(tid, 0)
+                out.append(";\n\n")
+            es[tid] = _ED
+        elif k in (_PTR, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG):
+            self._emit(t.word[tid], cont_id)
+        elif k == _ARRAY:
+            self._emit(t.words_of[tid][t.pos[tid]], cont_id)
+        elif k == _FWD:
+            out.append(self._fwd_def(tid))
+            out.append(";\n\n")
+            es[tid] = _ED
+        elif k == _TYPEDEF:
+            es[tid] = _ING
+            self._emit(t.word[tid], tid)
+            if not self.fwd_emitted[tid] and not self._blacklisted(tid):
+                self._typedef_def(tid, 0)
+                out.append(";\n\n")
+            es[tid] = _ED
+        elif k == _STRUCT or k == _UNION:
+            es[tid] = _ING
+            top = cont_id == 0
+            named = t.name_off[tid]
+            if top or not named:
+                new_cont = tid if named else cont_id
+                w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+                emit = self._emit
+                for j in range(p + 1, p + 3 * vlen, 3):
+                    emit(w[j], new_cont)
+            elif not self.fwd_emitted[tid] and tid != cont_id:
+                out.append(self._struct_fwd(tid))
+                out.append(";\n\n")
+                self.fwd_emitted[tid] = 1
+            if top:
+                self._struct_def(tid, 0)
+                out.append(";\n\n")
+                es[tid] = _ED
+            else:
+                es[tid] = _NOT
+        elif k == _FUNC_PROTO:
+            self._emit(t.word[tid], cont_id)
+            w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            for j in range(p + 1, p + 2 * vlen, 2):
+                self._emit(w[j], cont_id)
+
+    def _blacklisted(self, tid: int) -> bool:
+        return self.t.name(tid) == "__builtin_va_list"
+
+    def _struct_fwd(self, tid: int) -> str:
+        kw = "struct" if self.t.kind[tid] == _STRUCT else "union"
+        nm = self.type_name(tid)
+        return f"{kw} {nm}" if self.t.name_off[tid] else kw
+
+    def _fwd_def(self, tid: int) -> str:
+        kw = "union" if self.t.info[tid] >> 31 else "struct"
+        return f"{kw} {self.type_name(tid)}"
+
+    def _enum_fwd(self, tid: int) -> str:
+        return f"enum {self.type_name(tid)}"
+
+    def _typedef_def(self, tid: int, lvl: int) -> None:
+        name = self.ident_name(tid)
+        target = self.t.word[tid]
+        if target == 0 and name == "__gnuc_va_list":
+            self.out.append("typedef __builtin_va_list __gnuc_va_list")
+            return
+        self.out.append("typedef ")
+        self._decl(target, name, lvl)
+
+    def _enum_def(self, tid: int, lvl: int) -> None:
+        t = self.t
+        out = self.out
+        vlen = t.info[tid] & 0xFFFF
+        named = t.name_off[tid]
+        out.append(f"enum {self.type_name(tid)}" if named else "enum")
+        if not vlen:
+            return
+        out.append(" {")
+        w, p = t.words_of[tid], t.pos[tid]
+        signed = t.info[tid] >> 31
+        pfx = _pfx(lvl + 1)
+        string = self.btf.string
+        idents = self.ident_names
+        if t.kind[tid] == _ENUM:
+            for j in range(p, p + 2 * vlen, 2):
+                name = string(w[j])
+                c = idents.get(name, 0) + 1
+                idents[name] = c
+                v = w[j + 1]
+                if signed and v >= 1 << 31:
+                    v -= 1 << 32
+                if c > 1:
+                    out.append(f"\n{pfx}{name}___{c} = {v},")
+                else:
+                    out.append(f"\n{pfx}{name} = {v},")
+        else:
+            suffix = "LL" if signed else "ULL"
+            for j in range(p, p + 3 * vlen, 3):
+                name = string(w[j])
+                c = idents.get(name, 0) + 1
+                idents[name] = c
+                v = w[j + 1] | (w[j + 2] << 32)
+                if signed and v >= 1 << 63:
+                    v -= 1 << 64
+                if c > 1:
+                    out.append(f"\n{pfx}{name}___{c} = {v}{suffix},")
+                else:
+                    out.append(f"\n{pfx}{name} = {v}{suffix},")
+        out.append(f"\n{_pfx(lvl)}}}")
+
+    def _struct_def(self, tid: int, lvl: int) -> None:
+        t = self.t
+        out = self.out
+        k = t.kind[tid]
+        is_struct = k == _STRUCT
+        w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+        kflag = t.info[tid] >> 31
+        align = self.align_of(tid)
+        packed = self._is_packed(tid) if is_struct else False
+        kw = "struct" if is_struct else "union"
+        out.append(f"{kw} {self.type_name(tid)} {{" if t.name_off[tid] else f"{kw} {{")
+        off = 0
+        prev_bitfield = False
+        pfx = _pfx(lvl + 1)
+        string = self.btf.string
+        for j in range(p, p + 3 * vlen, 3):
+            mtype = w[j + 1]
+            raw = w[j + 2]
+            if kflag:
+                m_sz = raw >> 24
+                m_off = raw & 0xFFFFFF
+            else:
+                m_sz = 0
+                m_off = raw
+            m_align = 1 if packed else self.align_of(mtype)
+            self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1)
+            out.append("\n" + pfx)
+            self._decl(mtype, string(w[j]), lvl + 1)
+            if m_sz:
+                out.append(f": {m_sz};")
+                off = m_off + m_sz
+                prev_bitfield = True
+            else:
+                sz = self.resolve_size(mtype)
+                off = m_off + (sz if sz > 0 else 0) * 8
+                prev_bitfield = False
+                out.append(";")
+        if is_struct:
+            self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1)
+        if vlen or t.word[tid]:
+            out.append(f"\n{_pfx(lvl)}}}")
+        else:
+            out.append("}")
+        if packed:
+            out.append(" __attribute__((packed))")
+
+    def _bit_padding(self, cur: int, nxt: int, next_align: int, in_bitfield: bool, lvl: int) -> None:
+        if cur >= nxt:
+            return
+        pads = (("long", self.ptr_sz * 8), ("int", 32), ("short", 16), ("char", 8))
+        pad_type, pad_bits, new_off = "char", 8, cur
+        for pad in pads:
+            pad_type, pad_bits = pad
+            new_off = -(-cur // pad_bits) * pad_bits
+            if new_off <= nxt:
+                break
+        out = self.out
+        pfx = _pfx(lvl)
+        if cur < new_off <= nxt:
+            if (in_bitfield
+                    or (new_off == nxt and (-(-cur // (next_align * 8)) * next_align * 8 if next_align
+                                            else cur) != new_off)
+                    or (new_off != nxt and nxt - new_off <= new_off - cur)):
+                out.append(f"\n{pfx}{pad_type}: {new_off - cur if in_bitfield else 0};")
+            cur = new_off
+        while cur != nxt:
+            bits = min(nxt - cur, pad_bits)
+            if bits == pad_bits:
+                out.append(f"\n{pfx}{pad_type}: {pad_bits};")
+                cur += bits
+                continue
+            for pt, pb in reversed(pads):
+                if pb < bits:
+                    continue
+                out.append(f"\n{pfx}{pt}: {bits};")
+                cur += bits
+                break
+
+    # ------------------------------------------------------------------ declarators
+    def _decl(self, tid: int, fname: str, lvl: int) -> None:
+        """A declaration of ``fname`` with type ``tid`` (libbpf's emit_type_decl)."""
+        t = self.t
+        kind, word = t.kind, t.word
+        stack: list[int] = []
+        while True:
+            if tid in stack:
+                raise BtfError(f"{self.btf.name}: declaration loop", type_id=tid)
+            stack.append(tid)
+            if tid == 0:
+                break
+            k = kind[tid]
+            if k in (_PTR, _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _TYPE_TAG):
+                tid = word[tid]
+            elif k == _ARRAY:
+                tid = t.words_of[tid][t.pos[tid]]
+            elif k in (_INT, _ENUM, _ENUM64, _FWD, _STRUCT, _UNION, _TYPEDEF, _FLOAT):
+                break
+            else:
+                raise BtfError(f"{self.btf.name}: unexpected {Kind(k).name} in a declaration",
+                               type_id=tid)
+        self._chain(stack, fname, lvl)
+
+    def _emit_mods(self, stack: list[int]) -> None:
+        kind = self.t.kind
+        out = self.out
+        while stack:
+            k = kind[stack[-1]]
+            if k == _VOLATILE:
+                out.append("volatile ")
+            elif k == _CONST:
+                out.append("const ")
+            elif k == _RESTRICT:
+                out.append("restrict ")
+            else:
+                return
+            stack.pop()
+
+    def _drop_mods(self, stack: list[int]) -> None:
+        kind = self.t.kind
+        while stack and kind[stack[-1]] in _MODS:
+            stack.pop()
+
+    def _chain(self, stack: list[int], fname: str, lvl: int) -> None:
+        t = self.t
+        out = self.out
+        last_was_ptr = True
+        while stack:
+            tid = stack.pop()
+            if tid == 0:
+                self._emit_mods(stack)
+                out.append("void")
+                last_was_ptr = False
+                continue
+            k = t.kind[tid]
+            if k == _INT or k == _FLOAT:
+                if stack:
+                    self._emit_mods(stack)
+                out.append(t.name(tid))
+            elif k == _STRUCT or k == _UNION:
+                if stack:
+                    self._emit_mods(stack)
+                if t.name_off[tid]:
+                    out.append(self._struct_fwd(tid))
+                else:
+                    self._struct_def(tid, lvl)
+            elif k == _ENUM or k == _ENUM64:
+                if stack:
+                    self._emit_mods(stack)
+                if t.name_off[tid]:
+                    out.append(self._enum_fwd(tid))
+                else:
+                    self._enum_def(tid, lvl)
+            elif k == _FWD:
+                if stack:
+                    self._emit_mods(stack)
+                out.append(self._fwd_def(tid))
+            elif k == _TYPEDEF:
+                if stack:
+                    self._emit_mods(stack)
+                out.append(self.ident_name(tid))
+            elif k == _PTR:
+                out.append("*" if last_was_ptr else " *")
+            elif k == _VOLATILE:
+                out.append(" volatile")
+            elif k == _CONST:
+                out.append(" const")
+            elif k == _RESTRICT:
+                out.append(" restrict")
+            elif k == _TYPE_TAG:
+                self._emit_mods(stack)
+                out.append(f' __attribute__((btf_type_tag("{t.name(tid)}")))')
+            elif k == _ARRAY:
+                nelems = t.words_of[tid][t.pos[tid] + 2]
+                self._drop_mods(stack)
+                if not stack:
+                    if fname:
+                        out.append(fname if last_was_ptr else " " + fname)
+                    out.append(f"[{nelems}]")
+                    return
+                multidim = t.kind[stack[-1]] == _ARRAY
+                if fname and not last_was_ptr:
+                    out.append(" ")
+                if not multidim:
+                    out.append("(")
+                self._chain(stack, fname, lvl)
+                if not multidim:
+                    out.append(")")
+                out.append(f"[{nelems}]")
+                return
+            elif k == _FUNC_PROTO:
+                self._drop_mods(stack)
+                if stack:
+                    out.append(" (")
+                    self._chain(stack, fname, lvl)
+                    out.append(")")
+                elif fname:
+                    out.append(fname if last_was_ptr else " " + fname)
+                out.append("(")
+                w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+                if vlen == 0 or (vlen == 1 and w[p + 1] == 0):
+                    out.append("void)")
+                    return
+                string = self.btf.string
+                for i in range(vlen):
+                    if i:
+                        out.append(", ")
+                    ptype = w[p + 2 * i + 1]
+                    if i == vlen - 1 and ptype == 0:
+                        out.append("...")
+                        break
+                    self._decl(ptype, string(w[p + 2 * i]), lvl)
+                out.append(")")
+                return
+            else:
+                raise BtfError(f"{self.btf.name}: unexpected {Kind(k).name} in a declaration",
+                               type_id=tid)
+            last_was_ptr = k == _PTR
+        if fname:
+            out.append(fname if last_was_ptr else " " + fname)
+
+    # ------------------------------------------------------------------ driver
+    def dump_type(self, tid: int) -> None:
+        """Append the declarations needed for type ``tid`` (and not yet printed) to the output."""
+        if not 0 < tid < self.t.n:
+            raise BtfError(f"{self.btf.name}: type id {tid} out of range", type_id=tid)
+        self.queue: list[int] = []
+        try:
+            self._order(tid, False)
+            for q in self.queue:
+                self._emit(q, 0)
+        except RecursionError:
+            raise BtfError(f"{self.btf.name}: type graph nested too deeply to print",
+                           type_id=tid) from None
+
+    def dump(self, type_ids: Iterable[int] | None = None) -> str:
+        """C declarations for ``type_ids`` (default: every type) without the header wrapper."""
+        start = self.btf.start_id
+        ids = range(start, self.t.n) if type_ids is None else type_ids
+        dump_type = self.dump_type
+        for tid in ids:
+            dump_type(tid)
+        text = "".join(self.out)
+        self.out = []
+        return text
+
+    def dump_all(self) -> str:
+        return self.dump()
+
+
+def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True) -> str:
+    """The C text of ``btf`` as ``bpftool btf dump file F format c`` prints it.
+
+    With ``header`` (default) the text is wrapped in the ``__VMLINUX_H__`` guard and the
+    ``preserve_access_index`` pragma, ready to use as ``vmlinux.h``.
+
+    >>> print(to_c(vmlinux(), [vmlinux().find("u32", "typedef")], header=False))  # doctest: +SKIP
+    typedef unsigned int __u32;
+    <BLANKLINE>
+    typedef __u32 u32;
+    <BLANKLINE>
+    """
+    body = CPrinter(btf).dump(type_ids)
+    return HEADER + body + FOOTER if header else body
