@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...errors import KernelError
+from .. import pin as _pin
 from ..fd import FD
 from ..fs import ensure_bpffs
-from ..syscall import Cmd, bpf
+from ..syscall import Cmd, address, bpf
 from . import _attr
 from ._attr import AttachType, LinkType, PerfEventType
 
@@ -46,23 +47,15 @@ def prog_fd(prog: HasFd | int) -> int:
 
 
 def _cstr(text: str | bytes) -> tuple[Any, int]:
-    """A NUL-terminated C copy of ``text`` and its address (keep the first item alive)."""
-    from ..._native import ffi
-
-    buf = ffi.new("char[]", text.encode() if isinstance(text, str) else text)
-    return buf, int(ffi.cast("uintptr_t", buf))
-
-
-def _cbuf(size: int) -> tuple[Any, int]:
-    from ..._native import ffi
-
-    buf = ffi.new("char[]", size)
-    return buf, int(ffi.cast("uintptr_t", buf))
+    """A NUL-terminated copy of ``text`` and its address (keep the first item alive)."""
+    data = (os.fsencode(text) if isinstance(text, str) else bytes(text)) + b"\0"
+    addr, keep = address(data)
+    return (data, keep), addr
 
 
-#: Link kinds -> the hint given when BPF_LINK_DETACH / BPF_LINK_UPDATE is refused.
-_NO_DETACH = ("tracepoint", "uprobe", "uretprobe", "perf_event", "raw_tracepoint", "tp_btf",
-              "fentry", "fexit", "fmod_ret", "lsm", "iter")
+#: Link kinds whose kernel link type has no program update (BPF_LINK_UPDATE says EINVAL).
+_NO_UPDATE = frozenset({"tracepoint", "uprobe", "uretprobe", "perf_event", "raw_tracepoint",
+                        "tp_btf", "fentry", "fexit", "fmod_ret", "lsm"})
 
 
 def kernel_call(kind: str, cmd: Cmd, attr: bytearray, *, target: str = "",
@@ -129,15 +122,14 @@ _PERF_DETAIL_FIELDS = {
 
 def _query_info(fd: int, kind: str) -> LinkInfo:
     """BPF_OBJ_GET_INFO_BY_FD on a link, decoded with the kernel's ``bpf_link_info`` layout."""
-    from ..._native import ffi
-
     L = _attr.LINK_INFO
-    name_buf, name_ptr = _cbuf(4096)
+    name_buf = bytearray(4096)
+    name_ptr, name_keep = address(name_buf)
 
     def call(buf: bytearray) -> None:
-        cbuf = ffi.from_buffer(buf)
-        kernel_call(kind, Cmd.OBJ_GET_INFO_BY_FD,
-                    _attr.obj_info(fd, int(ffi.cast("uintptr_t", cbuf)), len(buf)))
+        ptr, keep = address(buf)
+        kernel_call(kind, Cmd.OBJ_GET_INFO_BY_FD, _attr.obj_info(fd, ptr, len(buf)))
+        del keep
 
     info = bytearray(L.size)
     call(info)
@@ -163,7 +155,8 @@ def _query_info(fd: int, kind: str) -> LinkInfo:
         value = L.get(info, fname)
         details[key] = _enum(AttachType, int(value)) if key == "attach_type" else value
     if strings is not None:
-        details[strings[0].rpartition(".")[2]] = ffi.string(name_buf).decode(errors="replace")
+        details[strings[0].rpartition(".")[2]] = bytes(name_buf).split(b"\0", 1)[0].decode(errors="replace")
+    del name_keep
     return LinkInfo(ltype, int(L.get(info, "id")), int(L.get(info, "prog_id")), details)
 
 
@@ -180,7 +173,7 @@ class Link(FD):
 
     def __init__(self, fd: int, *, kind: str, target: str = "", companions: tuple[int, ...] = (),
                  keep: Any = None) -> None:
-        super().__init__(fd, kind=f"{kind} link")
+        super().__init__(fd, kind=kind if kind == "link" else f"{kind} link")
         self.kind = kind
         self.target = target
         self.pinned_path: str | None = None
@@ -219,25 +212,14 @@ class Link(FD):
 
         A relative ``path`` is taken under the bpffs mount (mounted if needed).
         """
-        full = path if os.path.isabs(path) else os.path.join(ensure_bpffs(), path)
-        keep, ptr = _cstr(full)
-        kernel_call(self.kind, Cmd.OBJ_PIN, _attr.obj_pin(ptr, self.fd), target=full,
-                    hints={errno.EEXIST: f"{full} already exists", errno.ENOENT:
-                           f"the directory of {full} does not exist",
-                           errno.EPERM: f"{os.path.dirname(full)} is not on a bpffs mount"})
-        del keep
-        self.pinned_path = full
-        return full
+        self.pinned_path = _pin.pin(self.fd, path)
+        return self.pinned_path
 
     def unpin(self) -> None:
         """Remove the pin made by `pin`; the program detaches once no fd refers to it."""
         if self.pinned_path is None:
             raise KernelError(f"unpin ({self.kind})", errno.ENOENT, hint="this link is not pinned")
-        try:
-            os.unlink(self.pinned_path)
-        except OSError as e:
-            raise KernelError(f"unpin ({self.kind})", e.errno or errno.EIO,
-                              hint=f"cannot remove {self.pinned_path}") from e
+        _pin.unpin(self.pinned_path)
         self.pinned_path = None
 
     def update(self, prog: HasFd | int, *, old: HasFd | int | None = None) -> None:
@@ -247,10 +229,12 @@ class Link(FD):
         """
         flags = _attr.F_REPLACE if old is not None else 0
         attr = _attr.link_update(self.fd, prog_fd(prog), flags, prog_fd(old) if old is not None else 0)
+        cannot = (f"{self.kind} links cannot swap their program (the kernel has no update for "
+                  "this link type): close it and attach the new program")
         kernel_call(self.kind, Cmd.LINK_UPDATE, attr, target=self.target, hints={
-            errno.EOPNOTSUPP: f"{self.kind} links cannot swap their program (the kernel has no "
-                              "update for this link type): close it and attach the new program",
-            errno.EINVAL: f"the new program's type/attach type does not fit this {self.kind} link",
+            errno.EOPNOTSUPP: cannot,
+            errno.EINVAL: cannot if self.kind in _NO_UPDATE else
+            f"the new program's type/attach type does not fit this {self.kind} link",
             errno.EPERM: "old program is not the one attached",
         })
 
@@ -289,11 +273,8 @@ def from_id(link_id: int, *, kind: str = "link") -> Link:
 
 def from_pinned(path: str, *, kind: str = "link") -> Link:
     """Open a link pinned at ``path`` (BPF_OBJ_GET); a relative path is under bpffs."""
-    full = path if os.path.isabs(path) else os.path.join(ensure_bpffs(), path)
-    keep, ptr = _cstr(full)
-    fd = kernel_call(kind, Cmd.OBJ_GET, _attr.obj_pin(ptr), target=full,
-                     hints={errno.ENOENT: f"nothing is pinned at {full}"})
-    del keep
+    full = _pin.pin_path(path)
+    fd = _pin.get_pinned(full)
     lk = Link(fd, kind=kind, target=full)
     try:
         info = lk.info()
@@ -301,8 +282,9 @@ def from_pinned(path: str, *, kind: str = "link") -> Link:
         lk.close()
         raise KernelError(f"BPF_OBJ_GET ({kind})", errno.EINVAL,
                           hint=f"{full} is not a pinned link") from None
-    lk.kind = kind if kind != "link" else _enum(LinkType, info.type).name.lower() \
-        if isinstance(info.type, LinkType) else "link"
+    if kind == "link" and isinstance(info.type, LinkType):
+        lk.kind = info.type.name.lower()
+        lk._kind = f"{lk.kind} link"
     lk.pinned_path = full
     return lk
 
