@@ -1,4 +1,66 @@
 """The running kernel: bpf() commands, maps, programs, links, ring/perf buffers.
 
 Nothing outside this package touches the kernel.
+
+>>> from pybpf.kernel import HashMap, load                      # doctest: +SKIP
+>>> counts = HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64)
 """
+from .attrs import (
+    BPF_ANY,
+    BPF_EXIST,
+    BPF_F_MMAPABLE,
+    BPF_F_NO_PREALLOC,
+    BPF_F_RDONLY_PROG,
+    BPF_NOEXIST,
+    attach_type,
+    map_type,
+    prog_type,
+)
+from .fd import FD, ClosedError
+from .maps import (
+    ArrayMap,
+    ArrayOfMaps,
+    BloomFilterMap,
+    CgroupArrayMap,
+    CpuMap,
+    DevMap,
+    DevMapHash,
+    HashMap,
+    HashOfMaps,
+    LpmTrieMap,
+    LruHashMap,
+    LruPerCpuHashMap,
+    Map,
+    MapInfo,
+    MapSpec,
+    MapSpecError,
+    PerCpuArrayMap,
+    PerCpuHashMap,
+    PerfEventArrayMap,
+    ProgArrayMap,
+    QueueMap,
+    ReuseportSockArrayMap,
+    RingBufMap,
+    SockHash,
+    SockMap,
+    StackMap,
+    StackTraceMap,
+    UserRingBufMap,
+    XskMap,
+    create_map,
+    possible_cpus,
+)
+from .maps_codec import Codec, CodecError
+from .prog import Prog, ProgInfo, TestRun, load
+from .syscall import Cmd, bpf
+
+__all__ = [
+    "BPF_ANY", "BPF_EXIST", "BPF_NOEXIST", "BPF_F_MMAPABLE", "BPF_F_NO_PREALLOC", "BPF_F_RDONLY_PROG",
+    "attach_type", "map_type", "prog_type", "FD", "ClosedError",
+    "Map", "MapInfo", "MapSpec", "MapSpecError", "create_map", "possible_cpus", "Codec", "CodecError",
+    "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
+    "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
+    "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",
+    "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
+    "Prog", "ProgInfo", "TestRun", "load", "Cmd", "bpf",
+]

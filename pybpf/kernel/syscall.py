@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import errno
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import KernelError
 
@@ -73,11 +74,74 @@ def _native_bpf(cmd: int, attr: bytearray) -> tuple[int, int]:
 _sys_bpf: Callable[[int, bytearray], tuple[int, int]] = _native_bpf
 
 
-def bpf(cmd: Cmd | int, attr: bytearray, *, retry_eintr: bool = True) -> int:
+#: Hints for (command, errno) pairs, more specific than the generic errno hint.
+_E = errno
+HINTS: dict[tuple[int, int], str] = {
+    (Cmd.MAP_CREATE, _E.EINVAL): "the kernel refused this map's shape: check key_size/value_size/"
+    "max_entries/map_flags for this map type (arrays need 4-byte keys; ringbuf needs key/value 0 and "
+    "max_entries a power-of-2 multiple of the page size; map-in-map needs an inner map)",
+    (Cmd.MAP_CREATE, _E.EPERM): "map creation needs CAP_BPF (root), or this map type needs more "
+    "(CAP_SYS_ADMIN/CAP_NET_ADMIN)",
+    (Cmd.MAP_CREATE, _E.E2BIG): "max_entries or value_size is larger than this map type allows",
+    (Cmd.MAP_LOOKUP_ELEM, _E.ENOENT): "no such key in the map",
+    (Cmd.MAP_LOOKUP_ELEM, _E.EINVAL): "wrong flags for lookup, or this map type has no lookup from "
+    "user space",
+    (Cmd.MAP_UPDATE_ELEM, _E.E2BIG): "the map is full (max_entries reached) or the index is out of range",
+    (Cmd.MAP_UPDATE_ELEM, _E.EEXIST): "the key already exists and BPF_NOEXIST was given",
+    (Cmd.MAP_UPDATE_ELEM, _E.ENOENT): "the key does not exist and BPF_EXIST was given",
+    (Cmd.MAP_UPDATE_ELEM, _E.EPERM): "the map is frozen or read-only from user space (BPF_F_RDONLY)",
+    (Cmd.MAP_UPDATE_ELEM, _E.EINVAL): "wrong update flags, or a value this map type does not "
+    "accept (e.g. an fd of the wrong kind for a map-in-map or prog array)",
+    (Cmd.MAP_UPDATE_ELEM, _E.EBADF): "the value must be an fd of a live map/program/socket",
+    (Cmd.MAP_DELETE_ELEM, _E.ENOENT): "no such key in the map",
+    (Cmd.MAP_DELETE_ELEM, _E.EINVAL): "this map type does not support delete (arrays cannot delete)",
+    (Cmd.MAP_DELETE_ELEM, _E.EPERM): "the map is frozen or read-only from user space",
+    (Cmd.MAP_LOOKUP_AND_DELETE_ELEM, _E.ENOENT): "the queue/stack/map is empty or has no such key",
+    (Cmd.MAP_FREEZE, _E.EBUSY): "the map is already frozen or has a writable mmap",
+    (Cmd.MAP_LOOKUP_BATCH, _E.EINVAL): "this map type does not support batch operations, or count is 0",
+    (Cmd.MAP_UPDATE_BATCH, _E.EINVAL): "this map type does not support batch operations, or count is 0",
+    (Cmd.MAP_DELETE_BATCH, _E.EINVAL): "this map type does not support batch operations, or count is 0",
+    (Cmd.PROG_LOAD, _E.EACCES): "the kernel verifier rejected the program (see its log)",
+    (Cmd.PROG_LOAD, _E.EINVAL): "the kernel rejected the program or a load field (see its log): "
+    "bad instruction, program type, expected_attach_type or attach_btf_id",
+    (Cmd.PROG_LOAD, _E.EPERM): "loading needs CAP_BPF/CAP_SYS_ADMIN (root), or this kernel refuses "
+    "this program type or attach target (fentry/fexit/LSM/ext are refused on some kernels)",
+    (Cmd.PROG_LOAD, _E.E2BIG): "the program is too large (instruction count) for this kernel",
+    (Cmd.PROG_LOAD, _E.ENOSPC): "the verifier log buffer is too small",
+    (Cmd.PROG_TEST_RUN, _E.ENOTSUPP if hasattr(_E, "ENOTSUPP") else 524): "this program type does "
+    "not support BPF_PROG_TEST_RUN",
+    (Cmd.PROG_TEST_RUN, _E.EINVAL): "data/ctx size or flags not accepted for this program type "
+    "(e.g. packet programs need data of at least an Ethernet header)",
+    (Cmd.PROG_TEST_RUN, _E.ENOSPC): "data_size_out/ctx_size_out is smaller than the output",
+    (Cmd.OBJ_PIN, _E.EEXIST): "the pin path already exists",
+    (Cmd.OBJ_PIN, _E.EPERM): "the pin path is not inside a bpffs mount",
+    (Cmd.OBJ_PIN, _E.ENOENT): "the parent directory of the pin path does not exist",
+    (Cmd.OBJ_GET, _E.ENOENT): "nothing is pinned at this path",
+    (Cmd.OBJ_GET, _E.EINVAL): "the path is not a pinned object of the expected kind",
+    (Cmd.MAP_GET_FD_BY_ID, _E.ENOENT): "no map has this id (it was freed)",
+    (Cmd.PROG_GET_FD_BY_ID, _E.ENOENT): "no program has this id (it was freed)",
+    (Cmd.BTF_LOAD, _E.EINVAL): "the kernel rejected the BTF blob (see its log)",
+}
+
+
+def hint_for(cmd: int, err: int) -> str | None:
+    """The specific hint for ``(cmd, errno)``, or None (then the generic errno hint applies)."""
+    return HINTS.get((int(cmd), err))
+
+
+def command_name(cmd: int) -> str:
+    """``"BPF_MAP_CREATE"`` for ``Cmd.MAP_CREATE``."""
+    return f"BPF_{Cmd(cmd).name}" if cmd in Cmd._value2member_map_ else f"bpf cmd {int(cmd)}"
+
+
+def bpf(cmd: Cmd | int, attr: bytearray, *, retry_eintr: bool = True, detail: str | None = None,
+        hint: str | None = None) -> int:
     """Call bpf(cmd, attr, len(attr)); return its result or raise `KernelError`.
 
     ``attr`` is modified in place by commands that write back (ids, counts...).
-    EINTR and EAGAIN on PROG_LOAD are retried, as libbpf does.
+    EINTR (and EAGAIN on PROG_LOAD) is retried, as libbpf does. ``detail``
+    (e.g. the map's name) is appended to the error message; ``hint`` overrides
+    the (command, errno) hint.
     """
     while True:
         ret, err = _sys_bpf(int(cmd), attr)
@@ -85,5 +149,19 @@ def bpf(cmd: Cmd | int, attr: bytearray, *, retry_eintr: bool = True) -> int:
             return ret
         if retry_eintr and (err == errno.EINTR or (err == errno.EAGAIN and cmd == Cmd.PROG_LOAD)):
             continue
-        name = Cmd(cmd).name if cmd in Cmd._value2member_map_ else str(int(cmd))
-        raise KernelError(f"BPF_{name}", err)
+        raise KernelError(command_name(cmd), err, hint=hint or hint_for(cmd, err), detail=detail)
+
+
+def address(buf: Any) -> tuple[int, Any]:
+    """The address of a buffer (bytes, bytearray, memoryview, array, numpy array) and a
+    keep-alive object that must be held while the kernel may use the address.
+
+    An empty buffer has address 0. Internal to pybpf.kernel: no raw address is ever
+    returned to users.
+    """
+    from .._native import ffi
+
+    if buf is None or len(buf) == 0:
+        return 0, None
+    c = ffi.from_buffer(buf)
+    return int(ffi.cast("uintptr_t", c)), c

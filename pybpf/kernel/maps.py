@@ -1,0 +1,722 @@
+"""BPF maps: `Map` (the base class, a dict-like view of a kernel map) and creation.
+
+One class per map kind lives in `pybpf.kernel.maps_kinds` (`HashMap`,
+`ArrayMap`, `RingBufMap`...) and is re-exported here. Every map owns its fd
+(context manager, closes once, closes on GC).
+
+Keys and values are bytes by default (ints are accepted and written little
+endian); give ``key_type=``/``value_type=`` (``int``, a struct format string, a
+ctypes type or a numpy dtype, see `pybpf.kernel.maps_codec`) to read them as
+Python objects. Per-CPU maps read and write a list with one value per possible
+CPU.
+
+Why `count()` and not ``len()``: a hash map's size is only known by walking
+it (one syscall per key), so it is an explicit method; ``len()`` would make
+``bool(m)`` and ``list(m)`` quietly cost a full walk.
+
+>>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
+>>> with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
+...     m[1] = 10
+...     m[1], 1 in m, 2 in m, m.count()
+(10, True, False, 1)
+"""
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import KernelError, PybpfError
+from . import attrs as A
+from .attrs import BATCH, GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
+from .fd import FD
+from .maps_codec import Codec, CodecError, codec_for, spec_size
+from .syscall import Cmd, address, bpf
+
+if TYPE_CHECKING:
+    from ..isa.program import MapDecl
+
+__all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map",
+           "map_class", "CodecError"]
+
+_ENOTSUPP = 524
+_NAME_RE = re.compile(r"[^A-Za-z0-9_.]")
+_MISSING = object()
+
+
+class MapSpecError(PybpfError, ValueError):
+    """A map specification is wrong before the kernel is even asked; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+@functools.cache
+def possible_cpus() -> int:
+    """The number of possible CPUs (``/sys/devices/system/cpu/possible``), the length of
+    every per-CPU value list.
+
+    >>> possible_cpus() >= 1
+    True
+    """
+    try:
+        with open("/sys/devices/system/cpu/possible") as f:
+            text = f.read().strip()
+    except OSError:
+        return os.cpu_count() or 1
+    highest = 0
+    for part in text.split(","):
+        highest = max(highest, int(part.split("-")[-1]))
+    return highest + 1
+
+
+def _round8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def _sanitize_name(name: str) -> str:
+    """Kernel object names: at most 15 chars of [A-Za-z0-9_.]."""
+    return _NAME_RE.sub("_", name)[:A.BPF_OBJ_NAME_LEN - 1]
+
+
+@dataclass(frozen=True)
+class MapInfo:
+    """What the kernel says about a map (``BPF_OBJ_GET_INFO_BY_FD``)."""
+
+    id: int
+    name: str
+    type: str
+    type_id: int
+    key_size: int
+    value_size: int
+    max_entries: int
+    flags: int
+    map_extra: int = 0
+    btf_id: int = 0
+    btf_key_type_id: int = 0
+    btf_value_type_id: int = 0
+    ifindex: int = 0
+
+
+@dataclass
+class MapSpec:
+    """Everything needed to create a map (the kernel-side twin of `MapDecl`).
+
+    >>> MapSpec("hash", key_size=4, value_size=8, max_entries=16).type
+    'hash'
+    """
+
+    type: str | int
+    key_size: int = 0
+    value_size: int = 0
+    max_entries: int = 0
+    flags: int = 0
+    name: str = ""
+    inner_map: Map | None = None
+    numa_node: int | None = None
+    map_extra: int = 0
+    key_type: Any = None
+    value_type: Any = None
+    btf_fd: int = 0
+    btf_key_type_id: int = 0
+    btf_value_type_id: int = 0
+    btf_vmlinux_value_type_id: int = 0
+
+
+def _map_info(fd: int) -> MapInfo:
+    buf = bytearray(MAP_INFO.size)
+    addr, keep = address(buf)
+    attr = INFO.new(bpf_fd=fd, info_len=len(buf), info=addr)
+    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
+    del keep
+    v = MAP_INFO.unpack(buf)
+    type_id = int(v["type"])  # type: ignore[arg-type]
+    return MapInfo(
+        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),  # type: ignore[arg-type]
+        type=A.type_name(MAP_TYPES, type_id), type_id=type_id,
+        key_size=int(v["key_size"]), value_size=int(v["value_size"]),  # type: ignore[arg-type]
+        max_entries=int(v["max_entries"]), flags=int(v["map_flags"]),  # type: ignore[arg-type]
+        map_extra=int(v["map_extra"]), btf_id=int(v["btf_id"]),  # type: ignore[arg-type]
+        btf_key_type_id=int(v["btf_key_type_id"]),  # type: ignore[arg-type]
+        btf_value_type_id=int(v["btf_value_type_id"]),  # type: ignore[arg-type]
+        ifindex=int(v["ifindex"]))  # type: ignore[arg-type]
+
+
+class Map(FD):
+    """A kernel map: a dict-like view (``m[k]``, ``m[k] = v``, ``del m[k]``, ``in``,
+    iteration over keys, `items`, `values`, `get`, `update`, `count`) plus batch
+    operations, freeze, pin and info.
+
+    Create one with `Map.create` (or a subclass's ``create``), `create_map` from a
+    `MapSpec`/`MapDecl`, or open an existing one with `from_id`/`from_pinned`.
+    """
+
+    _kind = "map"
+    #: the kernel map type name of the subclass (None on the base class)
+    TYPE: ClassVar[str | None] = None
+    #: fixed key/value sizes of the kind (None: the caller chooses; 0: must be 0)
+    KEY_SIZE: ClassVar[int | None] = None
+    VALUE_SIZE: ClassVar[int | None] = None
+    #: default key/value codecs of the kind
+    KEY_TYPE: ClassVar[Any] = None
+    VALUE_TYPE: ClassVar[Any] = None
+    #: flags every map of this kind needs
+    REQUIRED_FLAGS: ClassVar[int] = 0
+    #: values are per CPU (lists with one value per possible CPU)
+    PER_CPU: ClassVar[bool] = False
+    #: BPF_MAP_*_BATCH work on this kind (otherwise batch calls fall back to per-key calls)
+    BATCH: ClassVar[bool] = True
+    #: max_entries may be 0 (storage maps)
+    ZERO_ENTRIES_OK: ClassVar[bool] = False
+
+    def __init__(self, fd: int, *, type: str | int, key_size: int, value_size: int, max_entries: int,
+                 flags: int = 0, name: str = "", key_type: Any = None, value_type: Any = None,
+                 owned: Iterable[FD] = ()) -> None:
+        super().__init__(fd, kind=f"map {name or '?'}")
+        self.type_id = A.map_type(type)
+        self.type = A.type_name(MAP_TYPES, self.type_id)
+        self.key_size = key_size
+        self.value_size = value_size
+        self.max_entries = max_entries
+        self.flags = flags
+        self.name = name
+        self._owned = list(owned)
+        kt = key_type if key_type is not None else self.KEY_TYPE
+        vt = value_type if value_type is not None else self.VALUE_TYPE
+        self.key_codec: Codec = codec_for(kt, key_size, "key") if key_size else codec_for(None, 0, "key")
+        self.value_codec: Codec = codec_for(vt, value_size, "value") if value_size else \
+            codec_for(None, 0, "value")
+        self._stride = _round8(value_size) if self.PER_CPU else value_size
+        self._ncpu = possible_cpus() if self.PER_CPU else 1
+        self._mmap: Any = None
+
+    # -- creation -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, type: str | int | None = None, key_size: int | None = None,
+               value_size: int | None = None, max_entries: int = 0, flags: int = 0, *, name: str = "",
+               inner_map: Map | None = None, numa_node: int | None = None, map_extra: int = 0,
+               key_type: Any = None, value_type: Any = None, btf_fd: int = 0, btf_key_type_id: int = 0,
+               btf_value_type_id: int = 0, btf_vmlinux_value_type_id: int = 0) -> Map:
+        """Create a map (``BPF_MAP_CREATE``) and return an object of the class of its kind.
+
+        On a subclass the type is implied (``HashMap.create(key_size=4, ...)``).
+        ``key_size``/``value_size`` default to the size of ``key_type``/``value_type``.
+        Bad input (unknown type, a size the kind forbids, no inner map for a
+        map-in-map) raises `MapSpecError` naming the field before any syscall.
+
+        >>> Map.create("array", 4, 8, 1).type      # doctest: +SKIP
+        'array'
+        """
+        if type is None:
+            if cls.TYPE is None:
+                raise MapSpecError("type", "Map.create needs a map type (e.g. 'hash')")
+            type = cls.TYPE
+        try:
+            type_id = A.map_type(type)
+        except PybpfError as e:
+            raise MapSpecError("type", str(e)) from None
+        kind = map_class(type_id)
+        if cls is not Map and cls.TYPE is not None and not issubclass(kind, cls):
+            raise MapSpecError("type", f"{cls.__name__} creates {cls.TYPE} maps, not {type!r}")
+        key_type = key_type if key_type is not None else kind.KEY_TYPE
+        value_type = value_type if value_type is not None else kind.VALUE_TYPE
+        key_size = kind._size("key_size", key_size, key_type, kind.KEY_SIZE)
+        value_size = kind._size("value_size", value_size, value_type, kind.VALUE_SIZE)
+        flags |= kind.REQUIRED_FLAGS
+        max_entries = kind._default_entries(max_entries)
+        if not isinstance(max_entries, int) or max_entries < 0 or (
+                max_entries == 0 and not kind.ZERO_ENTRIES_OK):
+            raise MapSpecError("max_entries", f"a {kind.TYPE or type} map needs max_entries > 0, "
+                               f"got {max_entries!r}")
+        kind._check(key_size, value_size, max_entries, flags, inner_map)
+        cname = _sanitize_name(name)
+        fields: dict[str, Any] = dict(map_type=type_id, key_size=key_size, value_size=value_size,
+                                      max_entries=max_entries, map_flags=flags, map_name=cname,
+                                      map_extra=map_extra)
+        if inner_map is not None:
+            fields["inner_map_fd"] = inner_map.fd
+        if numa_node is not None:
+            fields["numa_node"] = numa_node
+            fields["map_flags"] = flags | A.BPF_F_NUMA_NODE
+        if btf_fd:
+            fields.update(btf_fd=btf_fd, btf_key_type_id=btf_key_type_id,
+                          btf_value_type_id=btf_value_type_id,
+                          btf_vmlinux_value_type_id=btf_vmlinux_value_type_id)
+        attr = MAP_CREATE.new(**fields)
+        fd = bpf(Cmd.MAP_CREATE, attr, detail=f"{kind.TYPE or type} map {name!r}: key_size={key_size} "
+                 f"value_size={value_size} max_entries={max_entries} flags={flags:#x}")
+        try:
+            return kind(fd, type=type_id, key_size=key_size, value_size=value_size,
+                        max_entries=max_entries, flags=fields["map_flags"], name=cname,
+                        key_type=key_type, value_type=value_type)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    @classmethod
+    def _size(cls, field: str, given: int | None, spec: Any, fixed: int | None) -> int:
+        implied = spec_size(spec, field.split("_")[0]) if spec is not None else None
+        if given is None:
+            given = fixed if fixed is not None else implied
+            if given is None:
+                raise MapSpecError(field, f"a {cls.TYPE or ''} map needs a {field} (or a "
+                                   f"{field.split('_')[0]}_type that implies it)")
+        if not isinstance(given, int) or isinstance(given, bool) or given < 0:
+            raise MapSpecError(field, f"expected a size in bytes, got {given!r}")
+        if fixed is not None and given != fixed and not cls._size_ok(field, given):
+            raise MapSpecError(field, f"a {cls.TYPE} map has a {field} of {fixed}, not {given}")
+        if fixed is None and given == 0:
+            raise MapSpecError(field, f"a {cls.TYPE or ''} map needs a {field} > 0")
+        if implied is not None and implied != given:
+            raise MapSpecError(field, f"{field} is {given} but the {field.split('_')[0]}_type is "
+                               f"{implied} bytes")
+        return given
+
+    @classmethod
+    def _size_ok(cls, field: str, size: int) -> bool:
+        """Whether a size other than the kind's default is allowed (e.g. devmap 4 or 8)."""
+        return False
+
+    @classmethod
+    def _default_entries(cls, max_entries: int) -> int:
+        return max_entries
+
+    @classmethod
+    def _check(cls, key_size: int, value_size: int, max_entries: int, flags: int,
+               inner_map: Map | None) -> None:
+        """Kind-specific checks before the syscall (raise MapSpecError)."""
+
+    # -- opening existing maps ------------------------------------------------------------------
+    @classmethod
+    def from_fd(cls, fd: int, *, key_type: Any = None, value_type: Any = None) -> Map:
+        """Wrap (and take ownership of) an existing map fd, reading its shape from the kernel."""
+        try:
+            info = _map_info(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        kind = map_class(info.type_id) if cls is Map else cls
+        try:
+            return kind(fd, type=info.type_id, key_size=info.key_size, value_size=info.value_size,
+                        max_entries=info.max_entries, flags=info.flags, name=info.name,
+                        key_type=key_type, value_type=value_type)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    @classmethod
+    def from_id(cls, map_id: int, *, key_type: Any = None, value_type: Any = None) -> Map:
+        """Open the map with kernel id ``map_id`` (``BPF_MAP_GET_FD_BY_ID``)."""
+        attr = GET_ID.new(map_id=map_id)
+        fd = bpf(Cmd.MAP_GET_FD_BY_ID, attr, detail=f"map id {map_id}")
+        return cls.from_fd(fd, key_type=key_type, value_type=value_type)
+
+    @classmethod
+    def from_pinned(cls, path: str, *, key_type: Any = None, value_type: Any = None) -> Map:
+        """Open the map pinned at ``path`` on bpffs (relative paths are under the bpffs root)."""
+        from .pin import get_pinned
+
+        return cls.from_fd(get_pinned(path), key_type=key_type, value_type=value_type)
+
+    # -- object ---------------------------------------------------------------------------------
+    def info(self) -> MapInfo:
+        """The kernel's view of this map (id, name, type, sizes, flags...)."""
+        return _map_info(self.fd)
+
+    @property
+    def id(self) -> int:
+        return self.info().id
+
+    def pin(self, path: str) -> str:
+        """Pin the map on bpffs at ``path``; returns the absolute path."""
+        from .pin import pin
+
+        return pin(self.fd, path)
+
+    def unpin(self, path: str) -> None:
+        """Remove the pin at ``path`` (the map lives on while fds or programs hold it)."""
+        from .pin import unpin
+
+        unpin(path)
+
+    def freeze(self) -> None:
+        """Make the map read-only for user space (``BPF_MAP_FREEZE``); programs may still write
+        unless the map was created with BPF_F_RDONLY_PROG. Later updates raise KernelError EPERM."""
+        bpf(Cmd.MAP_FREEZE, MAP_ELEM.new(map_fd=self.fd), detail=self._detail())
+
+    def _detail(self) -> str:
+        return f"{self.type} map {self.name!r}"
+
+    def _repr_extra(self) -> str:
+        return f" {self.type} name={self.name!r} key={self.key_size} value={self.value_size} " \
+               f"max_entries={self.max_entries}"
+
+    def _release(self) -> None:
+        if self._mmap is not None:
+            try:
+                self._mmap.close()
+            except BufferError:
+                pass  # a memoryview is still exported: the mapping goes when it is released
+            self._mmap = None
+        for obj in self._owned:
+            obj.close()
+        self._owned.clear()
+
+    # -- encoding -------------------------------------------------------------------------------
+    def _key(self, key: Any) -> bytes:
+        return self.key_codec.encode(key)
+
+    def _value(self, value: Any) -> bytes:
+        if not self.PER_CPU:
+            return self.value_codec.encode(value)
+        if isinstance(value, (bytes, bytearray, memoryview)) and len(value) == self._stride * self._ncpu:
+            return bytes(value)
+        if not isinstance(value, (list, tuple)):
+            value = [value] * self._ncpu  # one value for every CPU
+        if len(value) != self._ncpu:
+            raise CodecError("value", f"a per-CPU value is a list of {self._ncpu} values (one per "
+                             f"possible CPU), got {len(value)}")
+        pad = b"\0" * (self._stride - self.value_size)
+        return b"".join(self.value_codec.encode(v) + pad for v in value)
+
+    def _decode_value(self, raw: bytes) -> Any:
+        if not self.PER_CPU:
+            return self.value_codec.decode(raw)
+        s, n = self._stride, self.value_size
+        dec = self.value_codec.decode
+        return [dec(raw[i * s:i * s + n]) for i in range(self._ncpu)]
+
+    @property
+    def _value_buf_size(self) -> int:
+        return self._stride * self._ncpu
+
+    # -- raw element operations -----------------------------------------------------------------
+    def _elem(self, cmd: Cmd, key: bytes | None, value: bytearray | bytes | None, flags: int = 0) -> int:
+        kaddr, kkeep = address(key)
+        vaddr, vkeep = address(value)
+        attr = MAP_ELEM.new(map_fd=self.fd, key=kaddr, value=vaddr, flags=flags)
+        try:
+            return bpf(cmd, attr, detail=self._detail())
+        finally:
+            del kkeep, vkeep
+
+    def lookup_raw(self, key: bytes | None, flags: int = 0) -> bytes | None:
+        """The raw value bytes at encoded ``key``, or None when absent."""
+        out = bytearray(self._value_buf_size)
+        try:
+            self._elem(Cmd.MAP_LOOKUP_ELEM, key, out, flags)
+        except KernelError as e:
+            if e.errno == errno.ENOENT:
+                return None
+            raise
+        return bytes(out)
+
+    # -- dict API -------------------------------------------------------------------------------
+    def lookup(self, key: Any, default: Any = _MISSING, *, flags: int = 0) -> Any:
+        """The value at ``key``; KeyError (or ``default``) when absent."""
+        raw = self.lookup_raw(self._key(key), flags)
+        if raw is None:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        return self._decode_value(raw)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.lookup(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The value at ``key`` or ``default``."""
+        return self.lookup(key, default)
+
+    def update(self, key: Any, value: Any, flags: int = A.BPF_ANY) -> None:
+        """Set ``key`` to ``value``. ``flags``: BPF_ANY, BPF_NOEXIST (KernelError EEXIST when
+        present), BPF_EXIST (KernelError ENOENT when absent), optionally | BPF_F_LOCK."""
+        self._elem(Cmd.MAP_UPDATE_ELEM, self._key(key), self._value(value), flags)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.update(key, value)
+
+    def delete(self, key: Any) -> None:
+        """Delete ``key``; KeyError when absent."""
+        try:
+            self._elem(Cmd.MAP_DELETE_ELEM, self._key(key), None)
+        except KernelError as e:
+            if e.errno == errno.ENOENT:
+                raise KeyError(key) from None
+            raise
+
+    def __delitem__(self, key: Any) -> None:
+        self.delete(key)
+
+    def __contains__(self, key: Any) -> bool:
+        return self.lookup_raw(self._key(key)) is not None
+
+    def keys_raw(self) -> Iterator[bytes]:
+        """Iterate over encoded keys (``BPF_MAP_GET_NEXT_KEY``)."""
+        fd = self.fd
+        cur: bytes | None = None
+        nxt = bytearray(self.key_size)
+        naddr, _nkeep = address(nxt)
+        while True:
+            kaddr, kkeep = address(cur)
+            attr = MAP_ELEM.new(map_fd=fd, key=kaddr, next_key=naddr)
+            try:
+                bpf(Cmd.MAP_GET_NEXT_KEY, attr, detail=self._detail())
+            except KernelError as e:
+                if e.errno == errno.ENOENT:
+                    return
+                raise
+            finally:
+                del kkeep
+            cur = bytes(nxt)
+            yield cur
+
+    def keys(self) -> Iterator[Any]:
+        """Iterate over keys (decoded)."""
+        dec = self.key_codec.decode
+        for raw in self.keys_raw():
+            yield dec(raw)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.keys()
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """Iterate over ``(key, value)`` pairs (keys deleted meanwhile are skipped)."""
+        dec = self.key_codec.decode
+        for raw in self.keys_raw():
+            value = self.lookup_raw(raw)
+            if value is not None:
+                yield dec(raw), self._decode_value(value)
+
+    def values(self) -> Iterator[Any]:
+        for _k, v in self.items():
+            yield v
+
+    def count(self) -> int:
+        """The number of keys, found by walking the map (one syscall per key)."""
+        return sum(1 for _ in self.keys_raw())
+
+    def clear(self) -> None:
+        """Delete every key (batch when the kind supports it)."""
+        keys = list(self.keys_raw())
+        if keys:
+            self.delete_batch_raw(b"".join(keys), len(keys))
+
+    # -- batch operations -----------------------------------------------------------------------
+    def lookup_batch_raw(self, batch_size: int = 4096, *, delete: bool = False,
+                         elem_flags: int = 0) -> tuple[bytes, bytes, int]:
+        """The whole map as ``(keys, values, count)``: two byte strings of ``count`` packed
+        keys and (per-CPU-strided) values, read with ``BPF_MAP_LOOKUP_BATCH`` (or
+        ``LOOKUP_AND_DELETE_BATCH`` with ``delete=True``), falling back to per-key calls for
+        kinds without batch support."""
+        if not self.BATCH:
+            return self._lookup_batch_fallback(delete)
+        cmd = Cmd.MAP_LOOKUP_AND_DELETE_BATCH if delete else Cmd.MAP_LOOKUP_BATCH
+        fd, ks, vs = self.fd, self.key_size, self._value_buf_size
+        chunk = max(1, min(batch_size, self.max_entries or batch_size))
+        keys_out: list[bytes] = []
+        values_out: list[bytes] = []
+        total = 0
+        token_in = bytearray(max(8, ks))
+        token_out = bytearray(max(8, ks))
+        first = True
+        while True:
+            kbuf = bytearray(chunk * ks)
+            vbuf = bytearray(chunk * vs)
+            ka, kk = address(kbuf)
+            va, vk = address(vbuf)
+            ia, ik = address(token_in)
+            oa, ok = address(token_out)
+            attr = BATCH.new(in_batch=0 if first else ia, out_batch=oa, keys=ka, values=va,
+                             count=chunk, map_fd=fd, elem_flags=elem_flags)
+            done = False
+            try:
+                bpf(cmd, attr, detail=self._detail())
+            except KernelError as e:
+                if e.errno == errno.ENOENT:
+                    done = True
+                elif e.errno == errno.ENOSPC and chunk < (1 << 20):
+                    chunk *= 2  # a hash bucket holds more entries than fit: grow and retry
+                    continue
+                elif e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and first and total == 0:
+                    return self._lookup_batch_fallback(delete)
+                else:
+                    raise
+            finally:
+                del kk, vk, ik, ok
+            n = int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+            if n:
+                keys_out.append(bytes(kbuf[:n * ks]))
+                values_out.append(bytes(vbuf[:n * vs]))
+                total += n
+            if done:
+                break
+            token_in[:] = token_out
+            first = False
+        return b"".join(keys_out), b"".join(values_out), total
+
+    def _lookup_batch_fallback(self, delete: bool) -> tuple[bytes, bytes, int]:
+        keys, values = [], []
+        for raw in list(self.keys_raw()):
+            v = self.lookup_raw(raw)
+            if v is None:
+                continue
+            keys.append(raw)
+            values.append(v)
+            if delete:
+                try:
+                    self._elem(Cmd.MAP_DELETE_ELEM, raw, None)
+                except KernelError as e:
+                    if e.errno != errno.ENOENT:
+                        raise
+        return b"".join(keys), b"".join(values), len(keys)
+
+    def lookup_batch(self, batch_size: int = 4096, *, delete: bool = False) -> list[tuple[Any, Any]]:
+        """Every ``(key, value)`` pair, decoded, read in batches (see `lookup_batch_raw`)."""
+        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
+        ks, vs = self.key_size, self._value_buf_size
+        kdec, vdec = self.key_codec.decode, self._decode_value
+        return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
+
+    def lookup_and_delete_batch(self, batch_size: int = 4096) -> list[tuple[Any, Any]]:
+        """Read and remove every entry (``BPF_MAP_LOOKUP_AND_DELETE_BATCH``)."""
+        return self.lookup_batch(batch_size, delete=True)
+
+    def update_batch_raw(self, keys: bytes | bytearray | memoryview, values: bytes | bytearray | memoryview,
+                         count: int, *, flags: int = 0, elem_flags: int = A.BPF_ANY) -> int:
+        """Write ``count`` packed keys/values (``BPF_MAP_UPDATE_BATCH``); returns the number
+        written. Lengths must be ``count * key_size`` and ``count * value stride``."""
+        ks, vs = self.key_size, self._value_buf_size
+        if len(keys) != count * ks:
+            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
+        if len(values) != count * vs:
+            raise CodecError("value", f"batch of {count} values needs {count * vs} bytes, got {len(values)}")
+        if count == 0:
+            return 0
+        if not self.BATCH:
+            return self._update_fallback(keys, values, count, elem_flags)
+        ka, kk = address(keys)
+        va, vk = address(values)
+        attr = BATCH.new(keys=ka, values=va, count=count, map_fd=self.fd, elem_flags=elem_flags,
+                         flags=flags)
+        try:
+            bpf(Cmd.MAP_UPDATE_BATCH, attr, detail=self._detail())
+        except KernelError as e:
+            if e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and \
+                    int(BATCH.get(attr, "count")) == 0:  # type: ignore[arg-type]
+                return self._update_fallback(keys, values, count, elem_flags)
+            raise
+        finally:
+            del kk, vk
+        return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+
+    def _update_fallback(self, keys: Any, values: Any, count: int, flags: int) -> int:
+        ks, vs = self.key_size, self._value_buf_size
+        for i in range(count):
+            self._elem(Cmd.MAP_UPDATE_ELEM, bytes(keys[i * ks:(i + 1) * ks]),
+                       bytes(values[i * vs:(i + 1) * vs]), flags)
+        return count
+
+    def update_batch(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], *,
+                     flags: int = A.BPF_ANY) -> int:
+        """Write many entries at once; ``items`` is a mapping or ``(key, value)`` pairs."""
+        pairs = list(items.items() if isinstance(items, Mapping) else items)
+        keys = b"".join(self._key(k) for k, _ in pairs)
+        values = b"".join(self._value(v) for _, v in pairs)
+        return self.update_batch_raw(keys, values, len(pairs), elem_flags=flags)
+
+    def delete_batch_raw(self, keys: bytes | bytearray | memoryview, count: int) -> int:
+        """Delete ``count`` packed keys (``BPF_MAP_DELETE_BATCH``); returns the number deleted."""
+        ks = self.key_size
+        if len(keys) != count * ks:
+            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
+        if count == 0:
+            return 0
+        if self.BATCH:
+            ka, kk = address(keys)
+            attr = BATCH.new(keys=ka, count=count, map_fd=self.fd)
+            try:
+                bpf(Cmd.MAP_DELETE_BATCH, attr, detail=self._detail())
+                return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+            except KernelError as e:
+                if e.errno not in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) or \
+                        int(BATCH.get(attr, "count")) != 0:  # type: ignore[arg-type]
+                    raise
+            finally:
+                del kk
+        done = 0
+        for i in range(count):
+            try:
+                self._elem(Cmd.MAP_DELETE_ELEM, bytes(keys[i * ks:(i + 1) * ks]), None)
+                done += 1
+            except KernelError as e:
+                if e.errno != errno.ENOENT:
+                    raise
+        return done
+
+    def delete_batch(self, keys: Iterable[Any]) -> int:
+        """Delete many keys at once; returns the number deleted."""
+        encoded = [self._key(k) for k in keys]
+        return self.delete_batch_raw(b"".join(encoded), len(encoded))
+
+
+# -- kinds registry ----------------------------------------------------------------------------
+_CLASSES: dict[int, type[Map]] = {}
+
+
+def register(cls: type[Map]) -> type[Map]:
+    """Class decorator: make ``cls`` the class of maps of type ``cls.TYPE``."""
+    assert cls.TYPE is not None
+    if cls.TYPE in MAP_TYPES:
+        _CLASSES[MAP_TYPES[cls.TYPE]] = cls
+    return cls
+
+
+def map_class(type: str | int) -> type[Map]:
+    """The class of a map type (``Map`` itself for kinds without a class)."""
+    from . import maps_kinds  # noqa: F401 - registers the classes
+
+    return _CLASSES.get(A.map_type(type), Map)
+
+
+def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: str | None = None) -> Map:
+    """Create a map from a `MapSpec` or a program's `MapDecl`.
+
+    A `MapDecl` with ``initial`` bytes gets them written at key 0 and, when
+    ``frozen``, is frozen afterwards (global data maps).
+
+    >>> from pybpf.isa.program import MapDecl
+    >>> m = create_map(MapDecl("counts", "array", 4, 8, 4))   # doctest: +SKIP
+    """
+    if isinstance(spec, MapSpec):
+        return Map.create(spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags,
+                          name=name or spec.name, inner_map=inner_map or spec.inner_map,
+                          numa_node=spec.numa_node, map_extra=spec.map_extra, key_type=spec.key_type,
+                          value_type=spec.value_type, btf_fd=spec.btf_fd,
+                          btf_key_type_id=spec.btf_key_type_id, btf_value_type_id=spec.btf_value_type_id,
+                          btf_vmlinux_value_type_id=spec.btf_vmlinux_value_type_id)
+    decl = spec
+    m = Map.create(decl.type, decl.key_size, decl.value_size, decl.max_entries, decl.flags,
+                   name=name or decl.name, inner_map=inner_map, numa_node=decl.numa_node,
+                   map_extra=decl.map_extra)
+    try:
+        if decl.initial is not None:
+            data = bytes(decl.initial).ljust(m.value_size, b"\0")
+            m.update(0, data)
+        if decl.frozen:
+            m.freeze()
+    except BaseException:
+        m.close()
+        raise
+    return m
+
+
+from .maps_kinds import *  # noqa: E402,F403 - the per-kind classes, re-exported
+from .maps_kinds import __all__ as _kinds_all  # noqa: E402
+
+__all__ += _kinds_all

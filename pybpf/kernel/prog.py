@@ -1,0 +1,440 @@
+"""Loading programs into the kernel (``BPF_PROG_LOAD``) and running them (``BPF_PROG_TEST_RUN``).
+
+`load` turns a `Program` into a `Prog`: map references (``r1 = counts ll``)
+are bound to map fds, from ``maps=`` by name or created from the program's own
+`MapDecl` declarations (those maps then belong to the `Prog`); the verifier
+log is captured (the buffer grows on ENOSPC) and a rejection raises
+`ProgLoadError` carrying the whole log.
+
+>>> from pybpf.isa import Insn, Program
+>>> prog = Program([Insn(0xb7, dst=0, imm=2), Insn(0x95)])          # r0 = 2; exit
+>>> with load(prog, "socket_filter") as p:                          # doctest: +SKIP
+...     p.test_run(b"\\0" * 64).retval
+2
+"""
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import KernelError, ProgLoadError, PybpfError
+from ..isa.opcodes import LDDW, PseudoSrc
+from ..isa.program import RefKind
+from . import attrs as A
+from .attrs import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
+from .fd import FD
+from .maps import Map, _sanitize_name, create_map
+from .syscall import Cmd, address, bpf, hint_for
+
+if TYPE_CHECKING:
+    from ..isa.program import Program
+
+__all__ = ["load", "Prog", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
+
+#: first verifier log buffer size, and the cap it may grow to on ENOSPC
+LOG_START = 64 * 1024
+LOG_MAX = 16 * 1024 * 1024
+
+_ENOTSUPP = 524
+_VERIFICATION_TIME = re.compile(r"verification time (\d+) usec")
+_PROCESSED = re.compile(r"processed (\d+) insns")
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """The result of `Prog.test_run`: return value, mean duration per run, output data/ctx."""
+
+    retval: int
+    duration_ns: int
+    data_out: bytes
+    ctx_out: bytes
+
+
+@dataclass(frozen=True)
+class ProgStats:
+    """Verifier figures: instructions it processed and (log_level & 4) its time."""
+
+    verified_insns: int
+    verification_time_us: int | None = None
+    processed_insns: int | None = None
+
+
+@dataclass(frozen=True)
+class ProgInfo:
+    """What the kernel says about a program (``BPF_OBJ_GET_INFO_BY_FD``)."""
+
+    id: int
+    name: str
+    type: str
+    type_id: int
+    tag: str
+    verified_insns: int
+    xlated_prog_len: int
+    jited_prog_len: int
+    load_time: int
+    created_by_uid: int
+    map_ids: tuple[int, ...] = ()
+    run_time_ns: int = 0
+    run_cnt: int = 0
+    btf_id: int = 0
+    attach_btf_id: int = 0
+    gpl_compatible: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _prog_info(fd: int) -> ProgInfo:
+    buf = bytearray(PROG_INFO.size)
+    addr, keep = address(buf)
+    attr = INFO.new(bpf_fd=fd, info_len=len(buf), info=addr)
+    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
+    v = PROG_INFO.unpack(buf)
+    nr_maps = int(v["nr_map_ids"])  # type: ignore[arg-type]
+    map_ids: tuple[int, ...] = ()
+    if nr_maps:
+        ids = bytearray(4 * nr_maps)
+        ia, ik = address(ids)
+        buf2 = PROG_INFO.new(nr_map_ids=nr_maps, map_ids=ia)
+        a2, k2 = address(buf2)
+        bpf(Cmd.OBJ_GET_INFO_BY_FD, INFO.new(bpf_fd=fd, info_len=len(buf2), info=a2))
+        n = min(nr_maps, int(PROG_INFO.get(buf2, "nr_map_ids")))  # type: ignore[arg-type]
+        map_ids = tuple(int.from_bytes(ids[4 * i:4 * i + 4], "little") for i in range(n))
+        del ik, k2
+    del keep
+    type_id = int(v["type"])  # type: ignore[arg-type]
+    return ProgInfo(
+        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),  # type: ignore[arg-type]
+        type=A.type_name(PROG_TYPES, type_id), type_id=type_id,
+        tag=bytes(v["tag"]).hex(),  # type: ignore[arg-type]
+        verified_insns=int(v["verified_insns"]),  # type: ignore[arg-type]
+        xlated_prog_len=int(v["xlated_prog_len"]),  # type: ignore[arg-type]
+        jited_prog_len=int(v["jited_prog_len"]), load_time=int(v["load_time"]),  # type: ignore[arg-type]
+        created_by_uid=int(v["created_by_uid"]), map_ids=map_ids,  # type: ignore[arg-type]
+        run_time_ns=int(v["run_time_ns"]), run_cnt=int(v["run_cnt"]),  # type: ignore[arg-type]
+        btf_id=int(v["btf_id"]), attach_btf_id=int(v["attach_btf_id"]),  # type: ignore[arg-type]
+        gpl_compatible=bool(v["gpl_compatible"]))
+
+
+class Prog(FD):
+    """A loaded program: ``fd``, ``id``, ``tag`` (hex), ``name``, ``type``, the verifier
+    ``log`` and ``stats``; `test_run`, `info`, `pin`; maps it created are closed with it."""
+
+    _kind = "program"
+
+    def __init__(self, fd: int, *, type: str | int, name: str = "", log: str = "",
+                 owned_maps: Mapping[str, Map] | None = None, maps: Mapping[str, Map] | None = None) -> None:
+        super().__init__(fd, kind=f"program {name or '?'}")
+        self.type_id = A.prog_type(type)
+        self.type = A.type_name(PROG_TYPES, self.type_id)
+        self.name = name
+        self.log = log
+        self._owned_maps: dict[str, Map] = dict(owned_maps or {})
+        #: every map bound into the program, by name (given or created)
+        self.maps: dict[str, Map] = dict(maps or {})
+        self._info: ProgInfo | None = None
+
+    def _release(self) -> None:
+        for m in self._owned_maps.values():
+            m.close()
+        self._owned_maps.clear()
+
+    def _repr_extra(self) -> str:
+        return f" {self.type} name={self.name!r}"
+
+    # -- identity -------------------------------------------------------------------------------
+    def info(self) -> ProgInfo:
+        """The kernel's view of this program (refreshed on each call)."""
+        self._info = _prog_info(self.fd)
+        return self._info
+
+    def _cached(self) -> ProgInfo:
+        return self._info or self.info()
+
+    @property
+    def id(self) -> int:
+        return self._cached().id
+
+    @property
+    def tag(self) -> str:
+        """The kernel's tag of the program (sha1 prefix of its instructions), hex."""
+        return self._cached().tag
+
+    @property
+    def stats(self) -> ProgStats:
+        """Verified instruction count (from prog info) and, when the log has them, the
+        verification time (log_level with BPF_LOG_STATS) and processed count."""
+        t = _VERIFICATION_TIME.search(self.log)
+        p = _PROCESSED.search(self.log)
+        return ProgStats(self._cached().verified_insns, int(t.group(1)) if t else None,
+                         int(p.group(1)) if p else None)
+
+    @classmethod
+    def from_fd(cls, fd: int) -> Prog:
+        """Wrap (and take ownership of) an existing program fd."""
+        try:
+            info = _prog_info(fd)
+        except BaseException:
+            import os
+
+            os.close(fd)
+            raise
+        return cls(fd, type=info.type_id, name=info.name)
+
+    @classmethod
+    def from_id(cls, prog_id: int) -> Prog:
+        """Open the program with kernel id ``prog_id`` (``BPF_PROG_GET_FD_BY_ID``)."""
+        fd = bpf(Cmd.PROG_GET_FD_BY_ID, GET_ID.new(prog_id=prog_id), detail=f"program id {prog_id}")
+        return cls.from_fd(fd)
+
+    @classmethod
+    def from_pinned(cls, path: str) -> Prog:
+        """Open the program pinned at ``path`` on bpffs."""
+        from .pin import get_pinned
+
+        return cls.from_fd(get_pinned(path))
+
+    def pin(self, path: str) -> str:
+        """Pin the program on bpffs; returns the absolute path."""
+        from .pin import pin
+
+        return pin(self.fd, path)
+
+    def unpin(self, path: str) -> None:
+        from .pin import unpin
+
+        unpin(path)
+
+    # -- running --------------------------------------------------------------------------------
+    def test_run(self, data: bytes | bytearray | memoryview = b"", *, ctx: bytes | None = None,
+                 repeat: int = 1, data_size_out: int | None = None, ctx_size_out: int | None = None,
+                 flags: int = 0, cpu: int = 0) -> TestRun:
+        """Run the program once or ``repeat`` times on ``data`` (and ``ctx``) in the kernel
+        (``BPF_PROG_TEST_RUN``) and return retval, mean duration and the output.
+
+        ``data_size_out`` defaults to room for the input plus 4 KiB of growth; when the
+        output does not fit, the call is retried once with the size the kernel reports.
+        """
+        if repeat < 0 or cpu < 0:
+            raise PybpfError(f"test_run: repeat and cpu must be >= 0 (got {repeat}, {cpu})")
+        data = bytes(data)
+        out_size = data_size_out if data_size_out is not None else (len(data) + 4096 if data else 0)
+        cout_size = ctx_size_out if ctx_size_out is not None else (len(ctx) if ctx else 0)
+        for _attempt in range(2):
+            dout = bytearray(out_size)
+            cout = bytearray(cout_size)
+            di, k1 = address(data)
+            do, k2 = address(dout)
+            ci, k3 = address(ctx)
+            co, k4 = address(cout)
+            attr = TEST.new(prog_fd=self.fd, data_in=di, data_size_in=len(data), data_out=do,
+                            data_size_out=len(dout), ctx_in=ci, ctx_size_in=len(ctx or b""),
+                            ctx_out=co, ctx_size_out=len(cout), repeat=repeat, flags=flags, cpu=cpu)
+            try:
+                bpf(Cmd.PROG_TEST_RUN, attr, detail=f"{self.type} program {self.name!r}")
+            except KernelError as e:
+                if e.errno == errno.ENOSPC and _attempt == 0 and data_size_out is None:
+                    out_size = max(out_size * 2, int(TEST.get(attr, "data_size_out")))  # type: ignore[arg-type]
+                    cout_size = max(cout_size, int(TEST.get(attr, "ctx_size_out")))  # type: ignore[arg-type]
+                    continue
+                raise
+            finally:
+                del k1, k2, k3, k4
+            dlen = min(int(TEST.get(attr, "data_size_out")), len(dout))  # type: ignore[arg-type]
+            clen = min(int(TEST.get(attr, "ctx_size_out")), len(cout))  # type: ignore[arg-type]
+            return TestRun(int(TEST.get(attr, "retval")), int(TEST.get(attr, "duration")),  # type: ignore[arg-type]
+                           bytes(dout[:dlen]), bytes(cout[:clen]))
+        raise AssertionError("unreachable")
+
+
+# -- loading ---------------------------------------------------------------------------------------
+def _bind_maps(program: Program, maps: Mapping[str, Map] | None) -> tuple[list, dict[str, Map], dict[str, Map]]:
+    """Resolve labels and bind map references; returns (insns, all maps, maps created here)."""
+    insns = program.resolve()
+    given = dict(maps or {})
+    created: dict[str, Map] = {}
+    bound: dict[str, Map] = {}
+
+    def get(name: str, index: int) -> Map:
+        if name in bound:
+            return bound[name]
+        if name in given:
+            m = given[name]
+        else:
+            decl = program.maps.get(name)
+            if decl is None:
+                raise PybpfError(f"insn {index}: map {name!r} is neither passed in maps= nor declared "
+                                 f"by the program (declared: {', '.join(program.maps) or 'none'})")
+            inner = None
+            if decl.inner:
+                inner = get(decl.inner, index)
+            m = create_map(decl, inner_map=inner)
+            created[name] = m
+        if not isinstance(m, Map):
+            raise PybpfError(f"maps[{name!r}] must be a pybpf Map, got {type(m).__name__}")
+        bound[name] = m
+        return m
+
+    try:
+        for idx, ref in program.refs.items():
+            if ref.kind not in (RefKind.MAP, RefKind.GLOBAL):
+                if ref.kind is RefKind.LABEL:
+                    continue
+                raise PybpfError(f"insn {idx}: {ref.kind.value} reference {ref.name!r} needs BTF "
+                                 "binding, which this loader does not do yet")
+            insn = insns[idx]
+            if insn.opcode != LDDW:
+                raise PybpfError(f"insn {idx}: map reference {ref.name!r} on a non-lddw instruction")
+            m = get(ref.name, idx)
+            value_ref = ref.offset != 0 or ref.kind is RefKind.GLOBAL or insn.src == PseudoSrc.MAP_VALUE
+            if value_ref:
+                if not 0 <= ref.offset < max(m.value_size, 1):
+                    raise PybpfError(f"insn {idx}: offset {ref.offset} is outside the {m.value_size}-byte "
+                                     f"value of map {ref.name!r}")
+                insns[idx] = insn.replace(src=PseudoSrc.MAP_VALUE, imm=m.fd | (ref.offset << 32))
+            else:
+                insns[idx] = insn.replace(src=PseudoSrc.MAP_FD, imm=m.fd)
+        for name in given:
+            bound.setdefault(name, given[name])
+    except BaseException:
+        for m in created.values():
+            m.close()
+        raise
+    return insns, bound, created
+
+
+def _load_attr(prog_type_id: int, code: bytes, license: bytes, name: str, *, log_level: int,
+               log: bytearray | None, keep: list, **extra: Any) -> bytearray:
+    ia, k1 = address(code)
+    la, k2 = address(license)
+    attr = PROG_LOAD.new(prog_type=prog_type_id, insn_cnt=len(code) // 8, insns=ia, license=la,
+                         prog_name=name, **extra)
+    keep += [k1, k2]
+    if log is not None:
+        ba, k3 = address(log)
+        keep.append(k3)
+        PROG_LOAD.set(attr, log_level=log_level, log_size=len(log), log_buf=ba)
+    return attr
+
+
+def _text(log: bytearray | None) -> str:
+    if log is None:
+        return ""
+    return bytes(log).split(b"\0", 1)[0].decode(errors="replace")
+
+
+def load(program: Program, prog_type: str | int | None = None, *, maps: Mapping[str, Map] | None = None,
+         license: str | None = None, name: str | None = None, expected_attach_type: str | int | None = None,
+         attach_btf_id: int | None = None, attach_prog_fd: int | None = None,
+         attach_btf_obj_fd: int | None = None, prog_flags: int = 0, log_level: int = 0,
+         kern_version: int = 0, fd_array: Sequence[int | Map] | None = None, prog_btf_fd: int = 0,
+         func_info: bytes | None = None, func_info_rec_size: int = 0, line_info: bytes | None = None,
+         line_info_rec_size: int = 0, prog_ifindex: int = 0) -> Prog:
+    """Load ``program`` as ``prog_type`` (kernel name without prefix: ``"xdp"``,
+    ``"socket_filter"``, ``"tracepoint"``...; defaults to ``program.prog_type``).
+
+    Map references are bound from ``maps`` by name, else created from the program's
+    declarations (owned by the returned `Prog`). With ``log_level=0`` the program is
+    first loaded without a log and, on failure, again with level 1 to get the log (as
+    libbpf does); the log buffer starts at 64 KiB and doubles on ENOSPC up to 16 MiB.
+    Failure raises `ProgLoadError` with the full log, the errno and a hint.
+    """
+    ptype = prog_type if prog_type is not None else program.prog_type
+    if ptype is None:
+        raise PybpfError("load: no program type given and the Program has none")
+    try:
+        ptype_id = A.prog_type(ptype)
+    except PybpfError as e:
+        raise PybpfError(f"load: {e}") from None
+    if not program.insns:
+        raise PybpfError("load: the program has no instructions")
+    pname = _sanitize_name(name if name is not None else program.name)
+    insns, bound, created = _bind_maps(program, maps)
+    try:
+        code = b"".join(i.encode() for i in insns)
+        lic = (license if license is not None else program.license or "GPL").encode() + b"\0"
+        extra: dict[str, Any] = {"kern_version": kern_version, "prog_flags": prog_flags,
+                                 "prog_ifindex": prog_ifindex}
+        if expected_attach_type is not None:
+            extra["expected_attach_type"] = A.attach_type(expected_attach_type)
+        if attach_btf_id is not None:
+            extra["attach_btf_id"] = attach_btf_id
+        if attach_prog_fd is not None:
+            extra["attach_prog_fd"] = attach_prog_fd
+        if attach_btf_obj_fd is not None:
+            extra["attach_btf_obj_fd"] = attach_btf_obj_fd
+        keep: list = []
+        if fd_array:
+            fds = b"".join(int(f.fd if isinstance(f, FD) else f).to_bytes(4, "little") for f in fd_array)
+            fa, fk = address(fds)
+            keep.append(fk)
+            extra["fd_array"] = fa
+        if prog_btf_fd:
+            extra["prog_btf_fd"] = prog_btf_fd
+        for what, blob, rec in (("func_info", func_info, func_info_rec_size),
+                                ("line_info", line_info, line_info_rec_size)):
+            if blob:
+                if rec <= 0 or len(blob) % rec:
+                    raise PybpfError(f"load: {what} is {len(blob)} bytes, not a multiple of "
+                                     f"{what}_rec_size={rec}")
+                ba, bk = address(blob)
+                keep.append(bk)
+                extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
+        fd, log_text = _load_with_log(ptype_id, code, lic, pname, log_level, keep, extra)
+        del keep
+    except BaseException:
+        for m in created.values():
+            m.close()
+        raise
+    try:
+        return Prog(fd, type=ptype_id, name=pname, log=log_text, owned_maps=created, maps=bound)
+    except BaseException:
+        import os
+
+        os.close(fd)
+        raise
+
+
+def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level: int, keep: list,
+                   extra: dict[str, Any]) -> tuple[int, str]:
+    detail = f"{A.type_name(PROG_TYPES, ptype_id)} program {pname!r}, {len(code) // 8} insns"
+    level = log_level
+    log: bytearray | None = None if level == 0 else bytearray(LOG_START)
+    first_error: KernelError | None = None
+    while True:
+        attr = _load_attr(ptype_id, code, lic, pname, log_level=level, log=log, keep=keep, **extra)
+        try:
+            fd = bpf(Cmd.PROG_LOAD, attr, detail=detail)
+            return fd, _text(log)
+        except KernelError as e:
+            if e.errno == errno.ENOSPC and log is not None and len(log) < LOG_MAX:
+                log = bytearray(min(len(log) * 4, LOG_MAX))
+                continue
+            if log is None:
+                # libbpf's way: the fast path failed, load again with a log to say why
+                first_error = e
+                level = 1
+                log = bytearray(LOG_START)
+                continue
+            err = first_error.errno if (first_error is not None and e.errno == errno.ENOSPC) else e.errno
+            text = _text(log)
+            hint = _hint(err, text)
+            raise ProgLoadError("BPF_PROG_LOAD", err, hint=hint, log=text, detail=detail) from None
+
+
+def _hint(err: int, log: str) -> str:
+    base = hint_for(Cmd.PROG_LOAD, err) or ""
+    lines = [ln.strip() for ln in log.strip().splitlines() if ln.strip()]
+    # the verifier's reason is usually the last line before the "processed N insns" summary
+    reason = ""
+    for ln in reversed(lines):
+        if ln.startswith(("processed ", "verification time", "stack depth", "mark_precise")):
+            continue
+        reason = ln
+        break
+    if err == errno.EPERM and not log:
+        return base
+    if reason:
+        return f"{base}; verifier: {reason}" if base else f"verifier: {reason}"
+    return base or "see the verifier log"
