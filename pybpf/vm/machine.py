@@ -302,8 +302,9 @@ class Machine:
             if not value:
                 R[d] = self.map_handle(m)
                 return nx
-            if not isinstance(m, ArrayMap):
-                raise VMFault(f"direct value access needs an array map, {m.name!r} is {m.kind}")
+            if not isinstance(m, ArrayMap) or m.kind != "array":
+                raise VMFault(f"direct value access (map_value) needs an array map, "
+                              f"{m.name!r} is a {m.kind}")
             R[d] = (self.value_address(m, m.values[0], "[0]") + offset) & M64
             return nx
         return h
