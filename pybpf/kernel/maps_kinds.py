@@ -93,15 +93,20 @@ class ArrayMap(Map):
     def count(self) -> int:
         return self.max_entries
 
+    @property
+    def stride(self) -> int:
+        """Bytes between consecutive elements in `memory` (value_size rounded up to 8)."""
+        return (self.value_size + 7) & ~7
+
     def memory(self) -> memoryview:
-        """The values as one writable memoryview of ``value_size * max_entries`` bytes
-        (``BPF_F_MMAPABLE`` arrays only; read-only once frozen). Valid while referenced,
-        even after `close`."""
+        """The values as one writable memoryview of ``stride * max_entries`` bytes: element
+        ``i`` is at ``i * stride`` (``BPF_F_MMAPABLE`` arrays only; read-only once frozen).
+        Valid while referenced, even after `close`."""
         if not self.flags & A.BPF_F_MMAPABLE:
             raise PybpfError(f"{self._detail()}: memory() needs an array created with "
                              "flags=BPF_F_MMAPABLE")
         if self._mmap is None:
-            length = (self.value_size * self.max_entries + _PAGE - 1) // _PAGE * _PAGE
+            length = (self.stride * self.max_entries + _PAGE - 1) // _PAGE * _PAGE
             try:
                 self._mmap = mmap.mmap(self.fd, length, mmap.MAP_SHARED,
                                        mmap.PROT_READ | mmap.PROT_WRITE)
@@ -110,7 +115,7 @@ class ArrayMap(Map):
             except OSError as e:
                 raise KernelError("mmap", e.errno or errno.EINVAL,
                                   hint="cannot map the array into memory", detail=self._detail()) from e
-        return memoryview(self._mmap)[:self.value_size * self.max_entries]
+        return memoryview(self._mmap)[:self.stride * self.max_entries]
 
 
 @register
@@ -181,9 +186,9 @@ class _MapOfMaps(Map):
     def _value(self, value: Any) -> bytes:
         return _fd_of(value, "a Map").to_bytes(4, "little")
 
-    def get_map(self, key: Any) -> Map:
+    def get_map(self, key: Any, *, key_type: Any = None, value_type: Any = None) -> Map:
         """Open the inner map stored at ``key`` (by its id)."""
-        return Map.from_id(self.lookup(key))
+        return Map.from_id(self.lookup(key), key_type=key_type, value_type=value_type)
 
 
 @register
@@ -407,12 +412,16 @@ class XskMap(_FdArray):
 
 
 class _SockMapBase(Map):
+    """Socket maps: write a socket (or its fd); lookups return the socket cookie, which needs
+    the default 8-byte value (a 4-byte value map can be written but not read)."""
+
     VALUE_TYPE = int
+    VALUE_SIZE = 8
     BATCH = False
 
     @classmethod
     def _size_ok(cls, field: str, size: int) -> bool:
-        return field == "value_size" and size == 8
+        return field == "value_size" and size == 4
 
     def _value(self, value: Any) -> bytes:
         return _fd_of(value, "a socket").to_bytes(self.value_size, "little")
@@ -425,7 +434,6 @@ class SockMap(_SockMapBase):
     TYPE = "sockmap"
     KEY_SIZE = 4
     KEY_TYPE = int
-    VALUE_SIZE = 4
 
 
 @register
@@ -433,7 +441,6 @@ class SockHash(_SockMapBase):
     """``BPF_MAP_TYPE_SOCKHASH``: sockets by any key; write a socket, read its cookie."""
 
     TYPE = "sockhash"
-    VALUE_SIZE = 4
 
 
 @register
@@ -443,7 +450,6 @@ class ReuseportSockArrayMap(_SockMapBase):
     TYPE = "reuseport_sockarray"
     KEY_SIZE = 4
     KEY_TYPE = int
-    VALUE_SIZE = 4
 
 
 class _RingMap(Map):

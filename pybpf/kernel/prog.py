@@ -289,6 +289,10 @@ def _bind_maps(program: Program, maps: Mapping[str, Map] | None) -> tuple[list, 
             m = get(ref.name, idx)
             value_ref = ref.offset != 0 or ref.kind is RefKind.GLOBAL or insn.src == PseudoSrc.MAP_VALUE
             if value_ref:
+                if m.max_entries != 1 or m.type != "array":
+                    raise PybpfError(f"insn {idx}: a direct value reference ({ref.name!r} + {ref.offset}) "
+                                     f"needs an array map with max_entries=1, not a {m.type} map with "
+                                     f"{m.max_entries} entries")
                 if not 0 <= ref.offset < max(m.value_size, 1):
                     raise PybpfError(f"insn {idx}: offset {ref.offset} is outside the {m.value_size}-byte "
                                      f"value of map {ref.name!r}")
