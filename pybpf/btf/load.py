@@ -1,0 +1,135 @@
+"""BPF_BTF_LOAD: hand a BTF blob to the kernel and get a BTF object fd back.
+
+The attribute layout is the kernel layer's (`pybpf.kernel.attrs.BTF_LOAD`, generated from
+the running kernel's BTF). A failed load is retried with a log (level 1) so the raised
+`KernelError` carries the kernel's BTF verifier log, which names the bad type id.
+
+>>> from pybpf.btf.writer import BtfBuilder
+>>> b = BtfBuilder(); _ = b.add_int("int", 4, 1)
+>>> with load_btf(b.encode()) as h:          # doctest: +SKIP
+...     h.fd > 0
+True
+"""
+from __future__ import annotations
+
+import errno
+from functools import lru_cache
+
+from ..errors import KernelError
+from ..kernel.attrs import BTF_LOAD
+from ..kernel.fd import FD
+from ..kernel.syscall import Cmd, address, bpf, hint_for
+from .format import IntEncoding, Linkage
+from .parse import Btf
+from .writer import BtfBuilder, Features
+
+_LOG_START = 64 * 1024
+_LOG_MAX = 16 * 1024 * 1024
+
+
+class LoadedBtf(FD):
+    """A BTF object in the kernel (its fd); ``log`` is the kernel's log when one was asked for."""
+
+    _kind = "btf"
+
+    def __init__(self, fd: int, *, log: str = "", btf: Btf | None = None) -> None:
+        super().__init__(fd)
+        self.log = log
+        self.btf = btf
+
+
+def _attempt(blob: bytes, log_level: int, log_size: int) -> tuple[int, int, str, int]:
+    """(fd or -1, errno, log text, true log size)."""
+    ba, keep_blob = address(blob)
+    log = bytearray(log_size) if log_level else None
+    la, keep_log = address(log) if log is not None else (0, None)
+    attr = BTF_LOAD.new(btf=ba, btf_size=len(blob))
+    if log is not None:
+        BTF_LOAD.set(attr, btf_log_buf=la, btf_log_size=len(log), btf_log_level=log_level)
+    try:
+        fd = bpf(Cmd.BTF_LOAD, attr)
+        err = 0
+    except KernelError as e:
+        fd, err = -1, e.errno
+    del keep_blob, keep_log
+    text = bytes(log).split(b"\0", 1)[0].decode(errors="replace") if log is not None else ""
+    true_size = int(BTF_LOAD.get(attr, "btf_log_true_size"))
+    return fd, err, text, true_size
+
+
+def load_btf(data: bytes | Btf, *, log_level: int = 0, log_size: int = _LOG_START) -> LoadedBtf:
+    """Load a BTF blob (or a `Btf`'s bytes) with BPF_BTF_LOAD; returns the owning `LoadedBtf`.
+
+    On failure raises `KernelError` (command ``BPF_BTF_LOAD``) whose ``log`` is the
+    kernel's BTF log (retried with level 1 if no log was requested; the buffer grows on
+    ENOSPC up to 16 MiB).
+    """
+    blob = data.data if isinstance(data, Btf) else bytes(data)
+    level = log_level
+    size = log_size
+    while True:
+        fd, err, text, true_size = _attempt(blob, level, size)
+        if fd >= 0:
+            return LoadedBtf(fd, log=text, btf=data if isinstance(data, Btf) else None)
+        if err == errno.ENOSPC and level and size < _LOG_MAX:
+            size = min(max(size * 2, true_size), _LOG_MAX)
+            continue
+        if level == 0:
+            level = 1
+            continue
+        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+        raise KernelError("BPF_BTF_LOAD", err, log=text, hint=hint_for(Cmd.BTF_LOAD, err),
+                          detail=lines[-1] if lines else None)
+
+
+def _probe(build) -> bool:  # noqa: ANN001 - a callable filling a builder
+    b = BtfBuilder()
+    build(b)
+    try:
+        load_btf(b.encode(), log_level=0).close()
+        return True
+    except KernelError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def probe_features() -> Features:
+    """Which optional BTF kinds the running kernel accepts (one tiny BPF_BTF_LOAD each).
+
+    >>> probe_features().datasec          # doctest: +SKIP
+    True
+    """
+    def func(b: BtfBuilder) -> None:
+        i = b.add_int("int", 4, IntEncoding.SIGNED)
+        p = b.add_func_proto(i, [])
+        b.add_func("f", p)
+
+    def func_global(b: BtfBuilder) -> None:
+        i = b.add_int("int", 4, IntEncoding.SIGNED)
+        p = b.add_func_proto(i, [])
+        b.add_func("f", p, Linkage.GLOBAL)
+
+    def datasec(b: BtfBuilder) -> None:
+        i = b.add_int("int", 4, IntEncoding.SIGNED)
+        v = b.add_var("x", i, Linkage.STATIC)
+        b.add_datasec(".data", 4, [(v, 0, 4)])
+
+    def float_(b: BtfBuilder) -> None:
+        b.add_float("float", 4)
+
+    def decl_tag(b: BtfBuilder) -> None:
+        i = b.add_int("int", 4, IntEncoding.SIGNED)
+        v = b.add_var("x", i, Linkage.STATIC)
+        b.add_decl_tag("tag", v)
+
+    def type_tag(b: BtfBuilder) -> None:
+        i = b.add_int("int", 4, IntEncoding.SIGNED)
+        t = b.add_type_tag("tag", i)
+        b.add_ptr(t)
+
+    def enum64(b: BtfBuilder) -> None:
+        b.add_enum("e", [("A", 1 << 40)], 8)
+
+    return Features(func=_probe(func), func_global=_probe(func_global), datasec=_probe(datasec),
+                    float=_probe(float_), decl_tag=_probe(decl_tag), type_tag=_probe(type_tag),
+                    enum64=_probe(enum64))
