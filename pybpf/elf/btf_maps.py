@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..btf import Btf
+from ..btf import Btf, Kind
 from ..btf import types as T
 from ..errors import BtfError, ElfError
 from ..isa import MapDecl
@@ -69,6 +69,7 @@ def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
         elif m.name == "value":
             value_type = _pointee(btf, m.type, where)
         elif m.name == "values":
+            values["value_size"] = 4  # slots hold fds (inner maps or programs), like libbpf
             if not inner_ok:
                 raise ElfError(f"{where}: nested map-in-map is not supported", path=path,
                                section=".maps")
@@ -80,7 +81,8 @@ def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
             if not isinstance(ptr, T.Ptr):
                 raise ElfError(f"{where}: __array() elements must be pointers", path=path,
                                section=".maps")
-            inner, _ = _decl_from_struct(btf, f"{name}.inner", ptr.type, path, inner_ok=False)
+            if btf.kind(btf.resolve(ptr.type)) != Kind.FUNC_PROTO:  # prog arrays hold programs
+                inner, _ = _decl_from_struct(btf, f"{name}.inner", ptr.type, path, inner_ok=False)
         else:
             raise ElfError(f"{where}: unknown map definition field (libbpf knows type, "
                            "max_entries, map_flags, numa_node, key, value, key_size, value_size, "

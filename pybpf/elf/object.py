@@ -50,7 +50,9 @@ class ProgramSpec:
     section: str
     spec: SectionSpec
     program: Program
-    func_info: list[tuple[int, str]] = field(default_factory=list)  # (insn index, function)
+    #: where each linked function came from: (section, byte offset of the function in
+    #: its section, byte length, index of its first instruction in ``program``)
+    placement: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -233,8 +235,13 @@ class _ObjectParser:
                            self.r.section_at(sec_index).name, slot * 8)
         return func
 
-    def link(self, main: _Func, spec: SectionSpec) -> Program:
-        """The program of ``main`` with its subprograms appended and references symbolic."""
+    def link(self, main: _Func, spec: SectionSpec,
+             placement: list[tuple[str, int, int, int]]) -> Program:
+        """The program of ``main`` with its subprograms appended and references symbolic.
+
+        Appends ``(section, byte start, byte length, first index)`` per placed function
+        to ``placement``.
+        """
         prog = Program(name=main.name, prog_type=spec.prog_type, section=main.section.name)
         queue = [main]
         placed: dict[str, int] = {}
@@ -243,6 +250,9 @@ class _ObjectParser:
             if func.name in placed:
                 continue
             placed[func.name] = len(prog.insns)
+            placement.append((func.section.name, func.start_slot * 8,
+                              (func.slots[-1] + func.insns[-1].slots) * 8 if func.insns else 0,
+                              len(prog.insns)))
             if func is not main:
                 prog.labels[func.name] = len(prog.insns)
             for i, insn in enumerate(func.insns):
@@ -340,11 +350,12 @@ class _ObjectParser:
             if not sym_global:
                 continue
             spec = parse_section(sec.name, path=self.path)
-            prog = self.link(func, spec)
+            placement: list[tuple[str, int, int, int]] = []
+            prog = self.link(func, spec, placement)
             prog.license = lic
             if func.name in programs:
                 raise self.err(f"two programs named {func.name!r}", sec.name)
-            programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog)
+            programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog, placement)
         return ObjectSpec(self.path, self.name, programs, self.maps, lic, self.version(), btf,
                           self.r.data(ext_sec) if ext_sec else None, dict(self.externs))
 

@@ -253,6 +253,22 @@ class Program:
         """Raw little-endian bytecode with labels resolved."""
         return b"".join(i.encode() for i in self.resolve())
 
+    def splice(self, index: int, insns: list[Insn]) -> None:
+        """Replace instruction ``index`` by ``insns``, moving labels, refs and lines after it.
+
+        The reference and line of the replaced instruction are dropped/kept on the first
+        new instruction respectively. Numeric jump offsets are not changed: keep the
+        slot count equal (``sum(i.slots for i in insns) == self[index].slots``) when
+        the program has numeric jumps across ``index``.
+        """
+        shift = len(insns) - 1
+        self.insns[index:index + 1] = insns
+        self.refs.pop(index, None)
+        if shift:
+            self.labels = {k: (v + shift if v > index else v) for k, v in self.labels.items()}
+            self.refs = {(i + shift if i > index else i): r for i, r in self.refs.items()}
+            self.lines = {(i + shift if i > index else i): ln for i, ln in self.lines.items()}
+
     def with_insns(self, insns: Iterable[Insn]) -> Program:
         """A copy with other instructions and the same metadata."""
         return Program(list(insns), dict(self.labels), dict(self.refs), dict(self.maps),

@@ -1,0 +1,424 @@
+"""`BpfObject`: a clang object loaded into the kernel the way libbpf does, skeleton-style.
+
+>>> obj = BpfObject.open("trace_open.bpf.o")        # doctest: +SKIP
+>>> obj.rodata["target_pid"] = os.getpid()           # before load: .rodata constants
+>>> obj.load()
+>>> link = obj.programs["handle_openat"].attach()    # target from SEC("tp/...")
+>>> obj.maps["events"]                               # a pybpf.kernel Map
+>>> obj.bss["hits"]                                  # after load: live .bss/.data values
+>>> obj.close()                                      # maps, programs and links
+
+Order of work in `load`: CO-RE relocations against the running kernel's BTF,
+externs (``.kconfig`` values, ``.ksyms`` and kfunc BTF ids), maps (pinned by
+name under bpffs when asked, inner-map templates, global data with initial
+values, ``.rodata`` frozen), programs (func/line info so the verifier log shows
+C source lines), then initial map-in-map and prog-array slots.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BtfError, ElfError, KernelError, PybpfError
+from ..isa import MapDecl, Program, RefKind
+from .object import ObjectSpec, ProgramSpec, load_object
+
+#: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
+DEFAULT_PIN_ROOT = "/sys/fs/bpf"
+
+
+@dataclass
+class LoadedProgram:
+    """A program of a loaded object: its spec, its kernel `Prog`, and its links."""
+
+    spec: ProgramSpec
+    prog: Any  # pybpf.kernel.prog.Prog
+    links: list[Any] = field(default_factory=list)
+    #: CO-RE relocations with no kernel match: (insn index, reason)
+    core_failures: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def fd(self) -> int:
+        return self.prog.fd
+
+    def attach(self, target: str | None = None, **kwargs: Any) -> Any:
+        """Attach as the section name says; returns the `Link` (kept until the object closes).
+
+        ``target`` overrides the section's target (tracepoint ``cat:name``, raw
+        tracepoint name, ``path:symbol`` for uprobes). Kinds that need more (an
+        interface for xdp/tcx, a cgroup path, a socket) take it as keyword
+        arguments (``iface=``, ``path=``, ``sock=``).
+        """
+        from ..kernel import link as L
+
+        s = self.spec.spec
+        kind = s.attach
+        if kind is None:
+            raise PybpfError(f"program {self.name!r} (SEC(\"{s.section}\")) has no automatic "
+                             "attach point; attach it with pybpf.kernel.link")
+        tgt = target if target is not None else s.target
+        if kind in ("tracepoint",):
+            if not tgt:
+                raise PybpfError(f"program {self.name!r}: SEC(\"{s.section}\") names no "
+                                 "tracepoint; pass target='category:name'")
+            lk = L.tracepoint(self.prog, tgt.replace("/", ":", 1), **kwargs)
+        elif kind == "raw_tracepoint":
+            if not tgt:
+                raise PybpfError(f"program {self.name!r}: pass target='<raw tracepoint>'")
+            lk = L.raw_tracepoint(self.prog, tgt, **kwargs)
+        elif kind in ("uprobe", "uretprobe"):
+            if not tgt or ":" not in tgt:
+                raise PybpfError(f"program {self.name!r}: uprobe target must be 'path:symbol', "
+                                 f"got {tgt!r}")
+            path, sym = tgt.rsplit(":", 1)
+            lk = (L.uprobe if kind == "uprobe" else L.uretprobe)(self.prog, path, sym, **kwargs)
+        elif kind == "xdp":
+            lk = L.xdp(self.prog, kwargs.pop("iface"), **kwargs)
+        elif kind == "tcx":
+            direction = "egress" if (s.expected_attach_type or "").endswith("egress") else "ingress"
+            lk = L.tcx(self.prog, kwargs.pop("iface"), direction, **kwargs)
+        elif kind == "cgroup":
+            hook = s.expected_attach_type or ""
+            lk = L.cgroup(self.prog, kwargs.pop("path"), hook, **kwargs)
+        elif kind == "socket_filter":
+            lk = L.socket_filter(self.prog, kwargs.pop("sock"))
+        elif kind in ("tracing", "lsm", "iter"):
+            sub = s.section.split("/", 1)[0].removesuffix(".s")
+            fn = {"iter": L.iterator}.get(sub) or L.ATTACH[sub]
+            lk = fn(self.prog, **kwargs)
+        elif kind in L.ATTACH:
+            lk = L.ATTACH[kind](self.prog, **kwargs)
+        else:
+            raise PybpfError(f"program {self.name!r}: attach kind {kind!r} is not supported "
+                             "by this kernel or by pybpf yet")
+        self.links.append(lk)
+        return lk
+
+
+class GlobalVars:
+    """Variables of one global-data section by name (``obj.rodata["x"]``).
+
+    Before load, reads and writes go to the section's initial value; after load,
+    to the live map (``.rodata`` is frozen then and reads only).
+    """
+
+    def __init__(self, obj: BpfObject, section: str, layout: dict[str, tuple[int, int, bool]]) -> None:
+        self._obj = obj
+        self._section = section
+        self._layout = layout  # name -> (offset, size, signed)
+
+    def _decl(self) -> MapDecl:
+        return self._obj.spec.maps[self._section]
+
+    def _buffer(self) -> bytes:
+        m = self._obj.maps.get(self._section) if self._obj.loaded else None
+        if m is not None:
+            return bytes(m.lookup_raw((0).to_bytes(4, "little")) or b"")
+        return bytes(self._decl().initial or b"")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layout
+
+    def _where(self, name: str) -> tuple[int, int, bool]:
+        try:
+            return self._layout[name]
+        except KeyError:
+            raise KeyError(f"{self._section} has no variable {name!r} (it has: "
+                           f"{', '.join(self._layout) or 'none'})") from None
+
+    def raw(self, name: str) -> bytes:
+        off, size, _ = self._where(name)
+        return self._buffer()[off:off + size]
+
+    def __getitem__(self, name: str) -> Any:
+        off, size, signed = self._where(name)
+        data = self.raw(name)
+        if size in (1, 2, 4, 8):
+            return int.from_bytes(data, "little", signed=signed)
+        return data
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        off, size, signed = self._where(name)
+        if isinstance(value, int):
+            try:
+                data = value.to_bytes(size, "little", signed=signed or value < 0)
+            except OverflowError:
+                raise ValueError(f"{name} is {size} bytes; {value} does not fit") from None
+        else:
+            data = bytes(value)
+            if len(data) > size:
+                raise ValueError(f"{name} is {size} bytes; got {len(data)}")
+            data = data.ljust(size, b"\0")
+        if self._obj.loaded:
+            if self._decl().frozen:
+                raise PybpfError(f"{self._section} is read-only after load (frozen like libbpf's "
+                                 ".rodata); set {name} before obj.load()")
+            m = self._obj.maps[self._section]
+            buf = bytearray(self._buffer())
+            buf[off:off + size] = data
+            m.update((0).to_bytes(4, "little"), bytes(buf))
+        else:
+            decl = self._decl()
+            buf = bytearray(decl.initial or bytes(decl.value_size))
+            buf[off:off + size] = data
+            decl.initial = bytes(buf)
+
+
+class BpfObject:
+    """A BPF object: open (parse) with `open`, then `load`, then attach programs."""
+
+    def __init__(self, spec: ObjectSpec) -> None:
+        self.spec = spec
+        self.maps: dict[str, Any] = {}
+        self.programs: dict[str, LoadedProgram] = {}
+        self.loaded = False
+        self._inner_templates: list[Any] = []
+        self._btf_obj: Any = None
+        self._globals: dict[str, GlobalVars] = {}
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str) -> BpfObject:
+        """Parse ``path`` (no kernel work); see `load`."""
+        return cls(load_object(path))
+
+    def globals(self, section: str) -> GlobalVars:
+        """The variables of a global-data section (``.rodata``, ``.data``, ``.bss``, ...)."""
+        if section not in self._globals:
+            if section not in self.spec.maps:
+                raise KeyError(f"{self.spec.path}: no section {section} (global data sections: "
+                               f"{', '.join(n for n in self.spec.maps if n.startswith('.'))})")
+            self._globals[section] = GlobalVars(self, section, self._layout(section))
+        return self._globals[section]
+
+    @property
+    def rodata(self) -> GlobalVars:
+        return self.globals(".rodata")
+
+    @property
+    def data(self) -> GlobalVars:
+        return self.globals(".data")
+
+    @property
+    def bss(self) -> GlobalVars:
+        return self.globals(".bss")
+
+    def _layout(self, section: str) -> dict[str, tuple[int, int, bool]]:
+        if self.spec.btf is None:
+            return {}
+        from ..btf import Btf
+        from ..btf import types as T
+
+        btf = Btf(self.spec.btf, name=f"{self.spec.path}:.BTF")
+        try:
+            sec = btf[btf.find(section, "datasec")]
+        except BtfError:
+            return {}
+        out = {}
+        assert isinstance(sec, T.Datasec)
+        for vs in sec.vars:
+            var = btf[vs.type]
+            rec = btf[btf.resolve(var.type)]  # type: ignore[attr-defined]
+            signed = isinstance(rec, T.Int) and rec.signed
+            out[var.name] = (vs.offset, vs.size, signed)
+        return out
+
+    # -- loading --------------------------------------------------------------------------
+    def load(self, *, log_level: int = 0, pin_root: str | None = None) -> BpfObject:
+        """Create the maps and load every program into the kernel.
+
+        On failure everything created so far is closed again and the error (a
+        `ProgLoadError` with the verifier log, a `KernelError`, an `ElfError`...)
+        propagates.
+        """
+        if self.loaded:
+            raise PybpfError("object is already loaded")
+        try:
+            self._create_maps(pin_root)
+            programs = {name: self._prepare(ps) for name, ps in self.spec.programs.items()}
+            for name, (ps, prog, kw, failures) in programs.items():
+                loaded = self._load_one(ps, prog, kw, log_level, failures)
+                self.programs[name] = LoadedProgram(ps, loaded, core_failures=failures)
+            self._init_slots()
+        except BaseException:
+            self.close()
+            raise
+        self.loaded = True
+        return self
+
+    def _create_maps(self, pin_root: str | None) -> None:
+        from ..kernel.maps import Map, create_map
+
+        decls = self.spec.maps
+        for name, decl in decls.items():
+            inner = None
+            template = decl.extra.get("inner_decl")
+            if isinstance(template, MapDecl):
+                inner = create_map(template, name=template.name[:15])
+                self._inner_templates.append(inner)
+            kname = str(decl.extra.get("kernel_name", name))
+            if decl.pinning:
+                from ..kernel.fs import ensure_bpffs
+
+                root = pin_root or ensure_bpffs()
+                path = os.path.join(root, name)
+                if os.path.exists(path):
+                    m = Map.from_pinned(path)
+                    info = m.info()
+                    if (info.key_size, info.value_size, info.max_entries) != (
+                            decl.key_size, decl.value_size, decl.max_entries):
+                        m.close()
+                        raise ElfError(f"map {name!r} is pinned at {path} with a different "
+                                       f"definition (key {info.key_size}, value {info.value_size}, "
+                                       f"max_entries {info.max_entries}); unpin it or rename",
+                                       path=self.spec.path, section=".maps")
+                    self.maps[name] = m
+                    continue
+                m = create_map(decl, inner_map=inner, name=kname)
+                m.pin(path)
+            else:
+                m = create_map(decl, inner_map=inner, name=kname)
+            self.maps[name] = m
+
+    def _local_btf(self) -> tuple[Any, Any]:
+        """The object's parsed (.BTF, .BTF.ext), or (None, None)."""
+        if self._btf_obj is None:
+            if self.spec.btf is None:
+                self._btf_obj = (None, None)
+            else:
+                from ..btf import Btf
+                from ..btf.ext import BtfExt
+
+                try:
+                    local = Btf(self.spec.btf, name=f"{self.spec.path}:.BTF")
+                    ext = BtfExt(self.spec.btf_ext, local) if self.spec.btf_ext else None
+                except BtfError as exc:
+                    raise ElfError(f"bad BTF: {exc}", path=self.spec.path,
+                                   section=".BTF") from None
+                self._btf_obj = (local, ext)
+        return self._btf_obj
+
+    def _prepare(self, ps: ProgramSpec) -> tuple[ProgramSpec, Program, dict[str, Any],
+                                                   list[tuple[int, str]]]:
+        """A copy of the program with externs bound and CO-RE applied; load keyword args."""
+        prog = copy.deepcopy(ps.program)
+        self._bind_externs(prog, ps)
+        failures: list[tuple[int, str]] = []
+        local, ext = self._local_btf()
+        if ext is not None and ext.core_relos:
+            from ..btf import vmlinux
+            from .core_apply import apply_core
+
+            failures = apply_core(local, ext, ps, prog, vmlinux())
+        kw: dict[str, Any] = {"kern_version": self.spec.kern_version}
+        if ps.spec.expected_attach_type and not ps.spec.attach_btf:
+            kw["expected_attach_type"] = ps.spec.expected_attach_type
+        if ps.spec.sleepable:
+            kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE
+        return ps, prog, kw, failures
+
+    def _bind_externs(self, prog: Program, ps: ProgramSpec) -> None:
+        from ..btf import vmlinux
+
+        for idx, ref in list(prog.refs.items()):
+            if ref.kind not in (RefKind.KFUNC, RefKind.KSYM):
+                continue
+            kind = "func" if ref.kind is RefKind.KFUNC else "var"
+            try:
+                type_id = vmlinux().find(ref.name, kind)
+            except BtfError:
+                raise ElfError(f"program {ps.name!r}: extern {kind} {ref.name!r} is not in the "
+                               "running kernel's BTF", path=self.spec.path,
+                               section=ps.section) from None
+            prog.insns[idx] = prog.insns[idx].replace(imm=type_id)
+            del prog.refs[idx]
+
+    def _load_one(self, ps: ProgramSpec, prog: Program, kw: dict[str, Any], log_level: int,
+                  core_failures: list[tuple[int, str]]) -> Any:
+        from ..errors import ProgLoadError
+
+        try:
+            return self._load_kernel(ps, prog, kw, log_level)
+        except ProgLoadError as exc:
+            if core_failures and "unknown#195896080" in (exc.log or ""):
+                lines = "; ".join(f"insn {i}: {why}" for i, why in core_failures)
+                exc.args = (exc.args[0], f"{exc.args[1]} -- a CO-RE relocation found no match "
+                            f"in the running kernel and its instruction was reached: {lines}")
+            raise
+
+    def _load_kernel(self, ps: ProgramSpec, prog: Program, kw: dict[str, Any],
+                     log_level: int) -> Any:
+        from ..kernel import prog as kprog
+
+        s = ps.spec
+        if s.attach_btf:
+            from ..kernel.link import tracing
+
+            sub = s.section.split("/", 1)[0].removesuffix(".s")
+            kind = {"iter": "iter", "lsm": "lsm"}.get(sub, sub)
+            if not s.target:
+                raise ElfError(f"program {ps.name!r}: SEC(\"{s.section}\") needs a target",
+                               path=self.spec.path, section=s.section)
+            return tracing.load(prog, kind, s.target, maps=self.maps, log_level=log_level,
+                                name=ps.name, **{k: v for k, v in kw.items()
+                                                 if k != "expected_attach_type"})
+        return kprog.load(prog, s.prog_type, maps=self.maps, log_level=log_level,
+                          name=ps.name, **kw)
+
+    def _init_slots(self) -> None:
+        for name, decl in self.spec.maps.items():
+            init = decl.extra.get("init")
+            if not init:
+                continue
+            outer = self.maps[name]
+            for slot, target in init.items():
+                obj = self.maps.get(target) or (self.programs[target].prog
+                                                if target in self.programs else None)
+                if obj is None:
+                    raise ElfError(f"map {name!r} slot {slot} names {target!r}, which is neither a "
+                                   "map nor a program of this object", path=self.spec.path,
+                                   section=".maps")
+                outer.update(slot, obj)
+
+    # -- teardown --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Detach every link, close programs and maps (pinned maps stay pinned)."""
+        errors: list[BaseException] = []
+        for lp in self.programs.values():
+            for lk in lp.links:
+                try:
+                    lk.close()
+                except (KernelError, OSError) as e:
+                    errors.append(e)
+            lp.links.clear()
+            lp.prog.close()
+        for m in list(self.maps.values()) + self._inner_templates:
+            m.close()
+        self.programs.clear()
+        self.maps.clear()
+        self._inner_templates.clear()
+        self.loaded = False
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> BpfObject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "loaded" if self.loaded else "open"
+        return (f"<BpfObject {self.spec.name} {state}: programs={list(self.spec.programs)} "
+                f"maps={list(self.spec.maps)}>")

@@ -1,0 +1,108 @@
+"""Objects loaded into the live kernel by pybpf behave as under libbpf (bpftool)."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import uuid
+
+import pytest
+
+from pybpf.elf.loader import BpfObject
+from pybpf.errors import PybpfError
+
+pytestmark = [pytest.mark.kernel, pytest.mark.clang]
+
+PKT = bytes(64)
+
+
+def test_subprograms_and_globals_run(bpf_compile):
+    with BpfObject.open(str(bpf_compile("subprogs"))) as obj:
+        assert obj.rodata["factor"] == 3
+        obj.rodata["factor"] = 5          # .rodata constants are set before load
+        obj.load()
+        # add_base(1) = 1*5 + 100, global_sum(0) = 10
+        assert obj.programs["subprogs_xdp"].prog.test_run(PKT).retval == 115
+        assert obj.programs["subprogs_sock"].prog.test_run(PKT).retval == 35
+        assert obj.bss["calls"] == 3      # .bss is live after load: 1 + 2
+        obj.data["base"] = 1000           # and writable
+        assert obj.programs["subprogs_xdp"].prog.test_run(PKT).retval == (5 + 1000 + 10) & 0xFF
+        with pytest.raises(PybpfError, match="read-only after load"):
+            obj.rodata["factor"] = 1
+
+
+def test_btf_maps_map_in_map_and_pinning(bpf_compile, tmp_path):
+    os.makedirs("/sys/fs/bpf", exist_ok=True)
+    from pybpf.kernel.fs import ensure_bpffs
+
+    root = os.path.join(ensure_bpffs(), f"pybpf-test-{uuid.uuid4().hex[:8]}")
+    os.mkdir(root)
+    try:
+        with BpfObject.open(str(bpf_compile("maps_btf"))) as obj:
+            obj.load(pin_root=root)
+            assert os.path.exists(os.path.join(root, "pinned_map"))
+            run = obj.programs["maps_prog"].prog.test_run(PKT)
+            assert run.retval == 0  # events_by_pid and pinned_map are empty
+            assert obj.maps["counters"].lookup_raw(struct.pack("<I", 0)) == struct.pack("<Q", 1)
+            inner_a = obj.maps["inner_a"]  # outer[0] was initialised to inner_a
+            assert inner_a.lookup_raw(struct.pack("<I", 0)) == struct.pack("<Q", 1)
+            obj.maps["pinned_map"].update(struct.pack("<I", 0), struct.pack("<Q", 7))
+        # a second object reuses the pinned map, with its contents
+        with BpfObject.open(str(bpf_compile("maps_btf"))) as obj2:
+            obj2.load(pin_root=root)
+            assert obj2.programs["maps_prog"].prog.test_run(PKT).retval == 2
+    finally:
+        for name in os.listdir(root):
+            os.unlink(os.path.join(root, name))
+        os.rmdir(root)
+
+
+def test_legacy_maps_load(bpf_compile):
+    with BpfObject.open(str(bpf_compile("maps_legacy"))) as obj:
+        obj.load()
+        obj.maps["legacy_array"].update(struct.pack("<I", 1), struct.pack("<I", 42))
+        assert obj.programs["legacy_prog"].prog.test_run(PKT).retval == 42
+        assert obj.maps["legacy_hash"].lookup_raw(struct.pack("<I", 1)) == struct.pack("<Q", 1)
+
+
+def _bpftool_json(*args: str):
+    out = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_libbpf_refuses_legacy_maps_but_pybpf_loads_them(bpf_compile):
+    res = subprocess.run(["bpftool", "prog", "loadall", str(bpf_compile("maps_legacy")),
+                          "/sys/fs/bpf/pybpf-never"], capture_output=True, text=True)
+    assert res.returncode != 0 and "legacy map definitions" in res.stderr
+
+
+@pytest.mark.parametrize("name", ["subprogs", "maps_btf"])
+def test_same_programs_as_bpftool_loadall(bpf_compile, name):
+    """bpftool (libbpf) and pybpf load the same programs with the same translated
+    length, the same number of maps, and the same test-run result."""
+    from pybpf.kernel.fs import ensure_bpffs
+    from pybpf.kernel.prog import Prog
+
+    obj_path = str(bpf_compile(name))
+    pin = os.path.join(ensure_bpffs(), f"pybpf-cmp-{uuid.uuid4().hex[:8]}")
+    subprocess.run(["bpftool", "prog", "loadall", obj_path, pin], check=True, capture_output=True)
+    try:
+        theirs = {}
+        for entry in sorted(os.listdir(pin)):
+            with Prog.from_pinned(os.path.join(pin, entry)) as p:
+                info = p.info()
+                run = p.test_run(PKT)
+                theirs[info.name] = (info.type, info.xlated_prog_len, run.retval, len(info.map_ids))
+        with BpfObject.open(obj_path) as obj:
+            obj.load()
+            ours = {}
+            for pname, lp in obj.programs.items():
+                info = lp.prog.info()
+                run = lp.prog.test_run(PKT)
+                ours[pname[:15]] = (info.type, info.xlated_prog_len, run.retval, len(info.map_ids))
+        assert ours == theirs
+    finally:
+        subprocess.run(["rm", "-rf", pin], check=False)
+        if name == "maps_btf":  # libbpf pins LIBBPF_PIN_BY_NAME maps under its default root
+            subprocess.run(["rm", "-f", "/sys/fs/bpf/pinned_map"], check=False)
