@@ -1,0 +1,73 @@
+"""``pybpf btf``: dump BTF as C (vmlinux.h), as bpftool's raw listing, or as JSON.
+
+    pybpf btf dump                               # /sys/kernel/btf/vmlinux as C
+    pybpf btf dump --format raw prog.bpf.o       # an object's .BTF, bpftool's text
+    pybpf btf dump --json /sys/kernel/btf/vmlinux
+    pybpf btf find task_struct --kind struct
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..btf import Btf, vmlinux
+from ..btf.parse import VMLINUX_PATH
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("btf", help="inspect BTF (dump as C/raw/JSON, find types)")
+    sub = p.add_subparsers(dest="btf_command", metavar="ACTION")
+    d = sub.add_parser("dump", help="print every type of a BTF file or object")
+    d.add_argument("file", nargs="?", default=VMLINUX_PATH,
+                   help="raw BTF file or BPF ELF object (default: %(default)s)")
+    d.add_argument("--format", choices=("c", "raw", "json"), default=None,
+                   help="c (vmlinux.h, default), raw (bpftool's text) or json (bpftool -j)")
+    d.add_argument("--json", action="store_true", help="same as --format json")
+    d.add_argument("--base", help="base BTF for split (module) BTF, e.g. /sys/kernel/btf/vmlinux")
+    d.set_defaults(func=_dump)
+    f = sub.add_parser("find", help="print the type id of a named type")
+    f.add_argument("name")
+    f.add_argument("--kind", help="struct, union, typedef, func, enum...")
+    f.add_argument("--file", default=VMLINUX_PATH)
+    f.add_argument("--json", action="store_true", help="print one JSON document")
+    f.set_defaults(func=_find)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _open(path: str, base: str | None = None) -> Btf:
+    from ..btf.objfile import load_any
+
+    if path == VMLINUX_PATH and base is None:
+        return vmlinux()
+    return load_any(path, base=_open(base) if base else None)
+
+
+def _dump(args: argparse.Namespace) -> int:
+    fmt = "json" if args.json else (args.format or "c")
+    btf = _open(args.file, args.base)
+    out = sys.stdout
+    if fmt == "c":
+        from ..btf.cprint import to_c
+
+        out.write(to_c(btf))
+    elif fmt == "raw":
+        from ..btf.dump import raw_lines
+
+        out.write("".join(line + "\n" for line in raw_lines(btf)))
+    else:
+        from ..btf.dump import json_types
+
+        json.dump(json_types(btf), out)
+        out.write("\n")
+    return 0
+
+
+def _find(args: argparse.Namespace) -> int:
+    btf = _open(args.file)
+    tid = btf.find(args.name, args.kind)
+    if args.json:
+        print(json.dumps({"name": args.name, "id": tid, "kind": btf.kind(tid).name.lower()}))
+    else:
+        print(tid)
+    return 0
