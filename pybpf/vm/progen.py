@@ -230,13 +230,17 @@ class _Gen:
             else:
                 out += self.straight(regs, self.draw(1, 4), memory=False)
                 out += self.stack_store(regs) + self.stack_load(regs)
-        return out + [Insn(EXIT)]
+        return out + fold(regs, stack=True) + [Insn(EXIT)]
 
     def main(self, nblocks: int) -> list[Insn]:
         # r6 = packet pointer, r1 becomes a scalar; the oracle prologue zeroed r0, r3-r9
-        out = [Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=PKT, src=1),
-               Insn(Class.ALU64 | AluOp.MOV, dst=1, imm=self.imm())] + zero_stack()
+        out = [Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=PKT, src=1)] + zero_stack()
         regs = SCALARS
+        for r in regs:  # r1 stops being a pointer; the others start from random values
+            if r == 2 and self.draw(0, 1):
+                continue  # sometimes keep r2 = len(mem)
+            out.append(Insn(LDDW, dst=r, imm=self.draw(0, (1 << 64) - 1)) if self.draw(0, 1)
+                       else Insn(Class.ALU64 | AluOp.MOV, dst=r, imm=self.imm()))
         for _ in range(nblocks):
             kind = self.draw(0, 9)
             if kind <= 3:
@@ -251,7 +255,24 @@ class _Gen:
                 out += [Insn(Class.ALU64 | AluOp.MOV, dst=a, imm=self.imm()) for a in (1, 2, 3, 4, 5)]
             else:
                 out += self.straight(regs, 2)
-        return out + [Insn(EXIT)]
+        return out + fold(SCALARS, stack=True) + [Insn(EXIT)]
+
+
+def fold(regs: Sequence[int], *, stack: bool) -> list[Insn]:
+    """Mix every register (and stack slot) into r0, so any difference reaches the result."""
+    out: list[Insn] = []
+    for r in regs:
+        if r == 0:
+            continue
+        out += [Insn(Class.ALU64 | AluOp.MUL, dst=0, imm=0x9E3779B1),
+                Insn(Class.ALU64 | AluOp.ADD | Source.X, dst=0, src=r)]
+    if stack:
+        tmp = next(r for r in regs if r != 0)
+        for k in range(1, STACK_SLOTS + 1):
+            out += [Insn(Class.LDX | Size.DW | Mode.MEM, dst=tmp, src=10, off=-8 * k),
+                    Insn(Class.ALU64 | AluOp.MUL, dst=0, imm=0x9E3779B1),
+                    Insn(Class.ALU64 | AluOp.ADD | Source.X, dst=0, src=tmp)]
+    return out
 
 
 def zero_stack() -> list[Insn]:
