@@ -19,15 +19,6 @@ from pybpf.elf.loader import BpfObject
 pytestmark = [pytest.mark.kernel, pytest.mark.clang]
 
 
-@pytest.fixture(scope="module")
-def vmlinux_dir(tmp_path_factory):
-    from pybpf.btf import vmlinux
-    from pybpf.btf.cprint import to_c
-
-    d = tmp_path_factory.mktemp("vmlinux")
-    (d / "vmlinux.h").write_text(to_c(vmlinux()))
-    return d
-
 
 @cache
 def _bpftool_raw() -> str:
