@@ -95,6 +95,10 @@ static inline int put_record(const uint8_t *src, uint32_t len, uint8_t *out, uin
 	uint64_t n = res->records;
 	if (n >= max_records)
 		return 1;
+	if (len < res->min_len)
+		res->min_len = len;
+	if (len > res->max_len)
+		res->max_len = len;
 	if (stride) {
 		if ((n + 1) * stride > out_cap)
 			return 1;
@@ -136,6 +140,7 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	int status = 0;
 
 	memset(res, 0, sizeof(*res));
+	res->min_len = ~0ULL;
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
 	for (;;) {
@@ -214,6 +219,7 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 	uint8_t small[64];
 
 	memset(res, 0, sizeof(*res));
+	res->min_len = ~0ULL;
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
 	while (tail < head) {
@@ -260,6 +266,10 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 						break;
 					}
 					uint64_t take = stride && stride < len ? stride : len;
+					if (len < res->min_len)
+						res->min_len = len;
+					if (len > res->max_len)
+						res->max_len = len;
 					ring_copy((uint8_t *)out + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
 					if (stride) {
 						if (take < stride)

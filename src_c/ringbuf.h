@@ -21,6 +21,8 @@ struct pybpf_drain {
 	unsigned long long mismatched; /* stride mode: records whose length differed from the stride */
 	unsigned long long bytes;      /* bytes written to out */
 	unsigned long long consumed;   /* ring bytes consumed, headers and padding included */
+	unsigned long long min_len;    /* shortest record copied (undefined when records == 0) */
+	unsigned long long max_len;    /* longest record copied */
 };
 
 /* Bytes between the consumer and the producer position of a BPF ring buffer (acquire load). */

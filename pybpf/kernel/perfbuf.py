@@ -46,7 +46,7 @@ from .link.perf import (
     perf_event_open,
     perf_ioctl,
 )
-from .ringbuf import PAGE_SIZE, Epoll, _fd_of, _Mapping, _native, _raw_alloc, map_info
+from .ringbuf import PAGE_SIZE, Epoll, _fd_of, _Mapping, _native, _raw_alloc, map_info, split_records
 from .syscall import Cmd, bpf
 
 __all__ = ["PerfBuffer", "online_cpus", "parse_cpu_list"]
@@ -135,23 +135,18 @@ class _CpuRing:
             raise PybpfError(f"{self.what}: corrupt perf record at the tail position")
         return int(status)
 
-    def drain_views(self) -> tuple[list[memoryview], int]:
+    def drain_records(self, as_bytes: bool) -> tuple[list[Any], int]:
         ready = self.ready()
         if not ready:
             return [], 0
-        ffi, _ = _native()
         alloc = _raw_alloc()
         max_records = ready // 16 + 1
         out = alloc("char[]", ready)
         offsets = alloc("unsigned int[]", max_records + 1)
         self._call(out, ready, offsets, max_records, 0)
-        n = int(self.res.records)
-        lost = int(self.res.lost)
-        if not n:
-            return [], lost
-        view = memoryview(ffi.buffer(out, int(self.res.bytes)))
-        offs = memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I").tolist()
-        return list(map(view.__getitem__, map(slice, offs, offs[1:]))), lost
+        res = self.res
+        return split_records(out, int(res.bytes), offsets, int(res.records), int(res.min_len),
+                             int(res.max_len), as_bytes), int(res.lost)
 
     def drain_array(self, dtype: Any) -> tuple[Any, int]:
         import numpy as np
@@ -176,7 +171,8 @@ class PerfBuffer(Epoll):
     ``callback(cpu, record)`` is called by `poll` for each sample and
     ``lost_callback(cpu, count)`` for each lost-samples notice. ``page_count``
     (a power of two) is the size of each CPU's ring in pages; ``cpus``
-    defaults to the online CPUs (those below the map's max_entries);
+    defaults to the online CPUs (those below the map's max_entries); records
+    are memoryviews, ``bytes`` with ``as_bytes``, numpy values with ``dtype``;
     ``wakeup_events`` is how many samples wake the reader up.
 
     >>> with PerfBuffer(events, page_count=64) as pb:     # doctest: +SKIP
@@ -187,7 +183,7 @@ class PerfBuffer(Epoll):
 
     def __init__(self, map: object, callback: Callable[[int, Any], object] | None = None, *,  # noqa: A002
                  lost_callback: Callable[[int, int], object] | None = None, dtype: Any = None,
-                 page_count: int = 8, cpus: list[int] | None = None,
+                 as_bytes: bool = False, page_count: int = 8, cpus: list[int] | None = None,
                  wakeup_events: int = 1) -> None:
         super().__init__(kind="perf buffer reader")
         self._rings: list[_CpuRing] = []
@@ -199,6 +195,7 @@ class PerfBuffer(Epoll):
             raise
         self.callback = callback
         self.lost_callback = lost_callback
+        self.as_bytes = as_bytes
         if dtype is not None:
             import numpy as np
 
@@ -264,7 +261,9 @@ class PerfBuffer(Epoll):
 
     # -- reading ------------------------------------------------------------------------------
     def _drain(self, ring: _CpuRing) -> tuple[Any, int]:
-        return ring.drain_array(self.dtype) if self.dtype is not None else ring.drain_views()
+        if self.dtype is not None:
+            return ring.drain_array(self.dtype)
+        return ring.drain_records(self.as_bytes)
 
     def poll(self, timeout_ms: int = -1) -> int:
         """Wait up to ``timeout_ms`` (-1: forever) for samples and deliver them to the callbacks.

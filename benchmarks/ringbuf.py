@@ -1,0 +1,475 @@
+"""Ring buffer drain rate: pybpf's batch reader vs BCC's ``ring_buffer_poll`` vs C libbpf.
+
+A tracepoint program on ``syscalls:sys_enter_getpid``, filtered on the tgid of
+a driver process, writes one 32-byte record per call with
+``bpf_ringbuf_output`` into a 128 MiB ring buffer (failed writes are counted
+in an array map: the drops). The driver, a small C program compiled here with
+``cc``, calls getpid ``N`` (2,000,000) times. Three consumers drain:
+
+- pybpf: `RingBuffer.read_batch` in this process, three figures by record
+  flavour: a list of memoryviews (``events_per_s``), a list of bytes
+  (``..._bytes``), one numpy structured array (``..._numpy``);
+- libbpf: a C consumer (``cc -lbpf``) that opens pybpf's map by id
+  (``bpf_map_get_fd_by_id``), so the same kernel program feeds it, and calls
+  ``ring_buffer__poll``;
+- BCC: ``/usr/bin/python3`` (Debian's python3-bpfcc) compiling its own version
+  of the probe with ``BPF(text=...)`` and calling ``ring_buffer_poll`` with a
+  Python callback.
+
+Two figures per peer:
+
+- ``events_per_s``: the consumer polls while the driver runs; events received
+  / (time of the last record drained - time the driver was released);
+- ``drain_events_per_s``: the driver runs to completion first, then the
+  consumer drains the full backlog; events / drain time (the consumer alone).
+
+Each line carries the lost counts (records the program could not write).
+Run as root: ``.venv/bin/python benchmarks/ringbuf.py [--events N] [--repeat R]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, skip  # noqa: E402
+
+BENCH = "ringbuf"
+RING_BYTES = 128 << 20
+RECORD = 32
+
+DRIVER_C = r"""
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* Wait for one byte on stdin, then call getpid argv[1] times. */
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 0;
+	char c;
+	if (read(0, &c, 1) != 1)
+		return 1;
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	return 0;
+}
+"""
+
+LIBBPF_C = r"""
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+static unsigned long long count;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx; (void)data; (void)size;
+	count++;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* argv: map id, "live" or "backlog". stdin: "expect N" (live), "go N" (backlog). */
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return 2;
+	int fd = bpf_map_get_fd_by_id((unsigned)atoi(argv[1]));
+	if (fd < 0) {
+		perror("bpf_map_get_fd_by_id");
+		return 1;
+	}
+	struct ring_buffer *rb = ring_buffer__new(fd, on_event, NULL, NULL);
+	if (!rb) {
+		perror("ring_buffer__new");
+		return 1;
+	}
+	int backlog = strcmp(argv[2], "backlog") == 0;
+	long long expected = -1;
+	char line[128];
+	double t0 = 0;
+	printf("ready\n");
+	fflush(stdout);
+	if (backlog) {
+		if (!fgets(line, sizeof(line), stdin) || sscanf(line, "go %lld", &expected) != 1)
+			return 3;
+		t0 = now();
+	}
+	while (expected < 0 || (long long)count < expected) {
+		int r = backlog ? ring_buffer__consume(rb) : ring_buffer__poll(rb, 10);
+		if (r < 0) {
+			fprintf(stderr, "ring buffer error %d\n", r);
+			return 1;
+		}
+		if (expected < 0) {
+			struct pollfd p = {.fd = 0, .events = POLLIN};
+			if (poll(&p, 1, 0) > 0) {
+				if (!fgets(line, sizeof(line), stdin) || sscanf(line, "expect %lld", &expected) != 1)
+					return 3;
+			}
+		}
+	}
+	double t1 = now();
+	printf("{\"count\": %llu, \"t_start\": %.9f, \"t_end\": %.9f}\n", count, t0, t1);
+	ring_buffer__free(rb);
+	return 0;
+}
+"""
+
+BCC_PY = r'''
+import ctypes, json, select, sys, time
+from bcc import BPF
+tgid, mode, pages = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+text = """
+struct event { u64 pid_tgid; u64 ts; u64 nr; u64 pad; };
+BPF_RINGBUF_OUTPUT(events, PAGES);
+BPF_ARRAY(lost, u64, 1);
+TRACEPOINT_PROBE(syscalls, sys_enter_getpid) {
+    u64 pt = bpf_get_current_pid_tgid();
+    if ((pt >> 32) != TGID)
+        return 0;
+    struct event e = {};
+    e.pid_tgid = pt;
+    e.ts = bpf_ktime_get_ns();
+    e.nr = args->__syscall_nr;
+    if (events.ringbuf_output(&e, sizeof(e), 0) != 0) {
+        int k = 0;
+        u64 *v = lost.lookup(&k);
+        if (v)
+            __sync_fetch_and_add(v, 1);
+    }
+    return 0;
+}
+""".replace("PAGES", str(pages)).replace("TGID", str(tgid))
+b = BPF(text=text)
+count = 0
+def cb(ctx, data, size):
+    global count
+    count += 1
+b["events"].open_ring_buffer(cb)
+print("ready", flush=True)
+expected, t0 = -1, 0.0
+if mode == "backlog":
+    line = sys.stdin.readline().split()
+    t0 = time.monotonic()
+    while count < int(line[1]) - b["lost"][ctypes.c_int(0)].value:
+        b.ring_buffer_consume()
+else:
+    while expected < 0 or count < expected:
+        b.ring_buffer_poll(10)
+        if expected < 0 and select.select([sys.stdin], [], [], 0)[0]:
+            n = int(sys.stdin.readline().split()[1])
+            expected = n - b["lost"][ctypes.c_int(0)].value
+t1 = time.monotonic()
+print(json.dumps({"count": count, "lost": b["lost"][ctypes.c_int(0)].value, "t_start": t0, "t_end": t1}),
+      flush=True)
+'''
+
+PROBE = """
+; one 32-byte record per getpid of the driver: pid_tgid, ktime, syscall nr, 0
+r6 = r1
+call bpf_get_current_pid_tgid
+r7 = r0
+r0 >>= 32
+if r0 != {tgid} goto out
+*(u64 *)(r10 - 32) = r7
+call bpf_ktime_get_ns
+*(u64 *)(r10 - 24) = r0
+r1 = *(s32 *)(r6 + 8)
+*(u64 *)(r10 - 16) = r1
+r1 = 0
+*(u64 *)(r10 - 8) = r1
+r1 = events ll
+r2 = r10
+r2 += -32
+r3 = 32
+r4 = 0
+call bpf_ringbuf_output
+if r0 == 0 goto out
+r1 = 0
+*(u32 *)(r10 - 36) = r1
+r1 = lost ll
+r2 = r10
+r2 += -36
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r1 = 1
+lock *(u64 *)(r0 + 0) += r1
+out:
+r0 = 0
+exit
+.map events ringbuf key=0 value=0 max_entries={ring}
+.map lost array key=4 value=8 max_entries=1
+"""
+
+
+def now() -> float:
+    return time.monotonic()  # CLOCK_MONOTONIC, the clock the C consumer reads too
+
+
+class Tools:
+    """The C programs of this benchmark, compiled once into a temporary directory."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="pybpf-bench-ringbuf-"))
+        self.driver = self._cc("driver", DRIVER_C, ["-O2"])
+        self.libbpf = self._cc("libbpf_consumer", LIBBPF_C, ["-O2", "-lbpf"]) \
+            if Path("/usr/include/bpf/libbpf.h").exists() else None
+
+    def _cc(self, name: str, source: str, flags: list[str]) -> Path:
+        src = self.dir / f"{name}.c"
+        src.write_text(source)
+        out = self.dir / name
+        cmd = ["cc", str(src), "-o", str(out), *[f for f in flags if f != "-lbpf"]]
+        cmd += [f for f in flags if f == "-lbpf"]
+        subprocess.run(cmd, check=True, capture_output=True)
+        return out
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_driver(tools: Tools, n: int) -> subprocess.Popen:
+    return subprocess.Popen([str(tools.driver), str(n)], stdin=subprocess.PIPE)
+
+
+def release(driver: subprocess.Popen) -> float:
+    t0 = now()
+    assert driver.stdin is not None
+    driver.stdin.write(b"g")
+    driver.stdin.close()
+    return t0
+
+
+class PybpfProbe:
+    """The pybpf program and maps for one driver process."""
+
+    def __init__(self, tgid: int) -> None:
+        from pybpf.asm import assemble
+        from pybpf.kernel.link import tracepoint
+        from pybpf.kernel.maps import Map
+        from pybpf.kernel.prog import load
+
+        program = assemble(PROBE.format(tgid=tgid, ring=RING_BYTES), filename="ringbuf-probe.s")
+        self.events = Map.create("ringbuf", 0, 0, RING_BYTES, name="events")
+        self.lost_map = Map.create("array", 4, 8, 1, name="lost")
+        self.prog = load(program, "tracepoint", maps={"events": self.events, "lost": self.lost_map})
+        self.link = tracepoint(self.prog, "syscalls:sys_enter_getpid")
+
+    def lost(self) -> int:
+        raw = self.lost_map.lookup_raw((0).to_bytes(4, "little"))
+        return int.from_bytes(raw or b"\0" * 8, "little")
+
+    def close(self) -> None:
+        for obj in (self.link, self.prog, self.events, self.lost_map):
+            obj.close()
+
+
+def run_pybpf(tools: Tools, n: int, backlog: bool, **reader: Any) -> dict[str, float]:
+    from pybpf.kernel.ringbuf import RingBuffer
+
+    driver = start_driver(tools, n)
+    probe = PybpfProbe(driver.pid)
+    try:
+        with RingBuffer(probe.events, **reader) as rb:
+            count = 0
+            if backlog:
+                release(driver)
+                driver.wait()
+                expected = n - probe.lost()
+                t0 = now()
+                while count < expected:
+                    count += len(rb.read_batch())
+            else:
+                expected = -1
+                t0 = release(driver)
+                while expected < 0 or count < expected:
+                    count += len(rb.read_batch(timeout_ms=10))
+                    if expected < 0 and driver.poll() is not None:
+                        expected = n - probe.lost()
+            t1 = now()
+            return {"count": count, "lost": probe.lost(), "seconds": t1 - t0}
+    finally:
+        driver.wait()
+        probe.close()
+
+
+def run_libbpf(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
+    assert tools.libbpf is not None
+    driver = start_driver(tools, n)
+    probe = PybpfProbe(driver.pid)
+    consumer = subprocess.Popen([str(tools.libbpf), str(probe.events.id), "live" if not backlog
+                                 else "backlog"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True)
+    try:
+        assert consumer.stdin is not None and consumer.stdout is not None
+        if consumer.stdout.readline().strip() != "ready":
+            raise RuntimeError("libbpf consumer did not start")
+        t0 = release(driver)
+        driver.wait()
+        lost = probe.lost()
+        consumer.stdin.write(f"{'go' if backlog else 'expect'} {n - lost}\n")
+        consumer.stdin.flush()
+        out = json.loads(consumer.stdout.readline())
+        consumer.wait()
+        start = out["t_start"] if backlog else t0
+        return {"count": out["count"], "lost": lost, "seconds": out["t_end"] - start}
+    finally:
+        if consumer.poll() is None:
+            consumer.kill()
+            consumer.wait()
+        driver.wait()
+        probe.close()
+
+
+def _merge_tree(sources: list[Path], dest: Path) -> None:
+    """Symlink the union of ``sources`` into ``dest``; directories present in several are merged."""
+    dest.mkdir(parents=True, exist_ok=True)
+    names: dict[str, list[Path]] = {}
+    for src in sources:
+        for entry in src.iterdir():
+            names.setdefault(entry.name, []).append(entry)
+    for name, entries in names.items():
+        dirs = [e for e in entries if e.is_dir() and not e.is_symlink()]
+        if len(dirs) > 1:
+            _merge_tree(dirs, dest / name)
+        else:
+            (dest / name).symlink_to(entries[-1].resolve())
+
+
+def bcc_env(tools: Tools) -> dict[str, str]:
+    """BCC compiles against the kernel's headers. This kernel ships none
+    (/lib/modules/$(uname -r)/build is absent), so point BCC_KERNEL_SOURCE at
+    Debian's newest linux-headers package, its arch part and common part merged
+    into one tree (BCC takes a single directory)."""
+    env = dict(os.environ)
+    if Path(f"/lib/modules/{os.uname().release}/build").exists() or "BCC_KERNEL_SOURCE" in env:
+        return env
+    builds = sorted(Path("/usr/src").glob("linux-headers-*-amd64"))
+    if not builds:
+        return env
+    build = builds[-1]
+    common = build.with_name(build.name[:-len("amd64")] + "common")
+    tree = tools.dir / "kernel-headers"
+    if not tree.exists():
+        _merge_tree([common, build] if common.is_dir() else [build], tree)
+    env["BCC_KERNEL_SOURCE"] = str(tree)
+    return env
+
+
+def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
+    driver = start_driver(tools, n)
+    pages = RING_BYTES // os.sysconf("SC_PAGE_SIZE")
+    bcc = subprocess.Popen(["/usr/bin/python3", "-c", BCC_PY, str(driver.pid),
+                            "backlog" if backlog else "live", str(pages)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=bcc_env(tools))
+    try:
+        assert bcc.stdin is not None and bcc.stdout is not None
+        ready, _, _ = select.select([bcc.stdout], [], [], 120)
+        if not ready or bcc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"BCC consumer did not start: {bcc.stderr.read()[-500:] if bcc.stderr else ''}")
+        t0 = release(driver)
+        driver.wait()
+        bcc.stdin.write(f"{'go' if backlog else 'expect'} {n}\n")
+        bcc.stdin.flush()
+        out = json.loads(bcc.stdout.readline())
+        bcc.wait()
+        start = out["t_start"] if backlog else t0
+        return {"count": out["count"], "lost": out["lost"], "seconds": out["t_end"] - start}
+    finally:
+        if bcc.poll() is None:
+            bcc.kill()
+            bcc.wait()
+        if driver.poll() is None:
+            driver.kill()
+        driver.wait()
+
+
+#: metric name suffix per record flavour of read_batch: list[memoryview], list[bytes], numpy array
+VARIANT_SUFFIX = {"memoryview": "", "bytes": "_bytes", "numpy": "_numpy"}
+
+
+def best(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the highest rate (runs share 2 CPUs with other work: take the least disturbed)."""
+    for r in runs:
+        r["rate"] = r["count"] / r["seconds"] if r["seconds"] > 0 else 0.0
+    return max(runs, key=lambda r: r["rate"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=2_000_000, help="getpid calls of the driver")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per consumer (the best is kept)")
+    args = ap.parse_args(argv)
+    if os.geteuid() != 0:
+        skip(BENCH, "events_per_s", "needs root (bpf, tracepoints)")
+        return 0
+    if shutil.which("cc") is None:
+        skip(BENCH, "events_per_s", "needs cc to build the driver")
+        return 0
+    import numpy as np
+
+    from pybpf.kernel.fs import ensure_tracefs
+
+    ensure_tracefs()  # BCC reads tracepoint formats from tracefs too
+    dtype = np.dtype([("pid_tgid", "<u8"), ("ts", "<u8"), ("nr", "<u8"), ("pad", "<u8")])
+    variants: dict[str, dict[str, Any]] = {"memoryview": {}, "bytes": {"as_bytes": True},
+                                           "numpy": {"dtype": dtype}}
+    tools = Tools()
+    try:
+        have_bcc = subprocess.run(["/usr/bin/python3", "-c", "import bcc"],
+                                  capture_output=True).returncode == 0
+        for backlog, metric in ((False, "events_per_s"), (True, "drain_events_per_s")):
+            results: dict[str, dict[str, float]] = {}
+            for variant, reader in variants.items():
+                results[variant] = best([run_pybpf(tools, args.events, backlog, **reader)
+                                         for _ in range(args.repeat)])
+            if tools.libbpf is not None:
+                results["libbpf"] = best([run_libbpf(tools, args.events, backlog)
+                                          for _ in range(args.repeat)])
+            if have_bcc:
+                results["bcc"] = best([run_bcc(tools, args.events, backlog)
+                                       for _ in range(args.repeat)])
+            for variant in variants:
+                mine = results[variant]
+                name = metric + VARIANT_SUFFIX[variant]
+                for peer in ("bcc", "libbpf"):
+                    if peer not in results:
+                        skip(BENCH, name, f"{peer} unavailable")
+                        continue
+                    other = results[peer]
+                    emit(BENCH, name, mine["rate"], peer, other["rate"], lower_is_better=False,
+                         events=args.events, record_bytes=RECORD, ring_bytes=RING_BYTES,
+                         pybpf_received=mine["count"], pybpf_lost=mine["lost"],
+                         peer_received=other["count"], peer_lost=other["lost"],
+                         pybpf_seconds=round(mine["seconds"], 4),
+                         peer_seconds=round(other["seconds"], 4))
+    finally:
+        tools.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
