@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BtfError, ElfError, KernelError, PybpfError
-from ..isa import MapDecl, Program, RefKind
+from ..isa import MapDecl, Program, Ref, RefKind
 from .object import ObjectSpec, ProgramSpec, load_object
 
 #: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
@@ -186,6 +186,7 @@ class BpfObject:
         self._inner_templates: list[Any] = []
         self._btf_obj: Any = None
         self._globals: dict[str, GlobalVars] = {}
+        self._kconfig_offsets: dict[str, int] = {}
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -257,10 +258,31 @@ class BpfObject:
         self.loaded = True
         return self
 
+    def _kconfig_decl(self) -> MapDecl | None:
+        """The ``.kconfig`` map of the object's kconfig externs (values of this kernel)."""
+        names = [n for n, sec in self.spec.externs.items() if sec == ".kconfig"]
+        if not names:
+            return None
+        local, _ext = self._local_btf()
+        if local is None:
+            raise ElfError("kconfig externs need the object's BTF (compile with -g)",
+                           path=self.spec.path, section=".kconfig")
+        from .kconfig import kconfig_layout
+        from .object import BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, global_map_name
+
+        offsets, data = kconfig_layout(local, self.spec.weak_externs)
+        self._kconfig_offsets = offsets
+        return MapDecl(".kconfig", "array", 4, max(len(data), 1), 1,
+                       BPF_F_MMAPABLE | BPF_F_RDONLY_PROG, initial=data or b"\0", frozen=True,
+                       extra={"kernel_name": global_map_name(self.spec.name, ".kconfig")})
+
     def _create_maps(self, pin_root: str | None) -> None:
         from ..kernel.maps import Map, create_map
 
-        decls = self.spec.maps
+        decls = dict(self.spec.maps)
+        kconfig = self._kconfig_decl()
+        if kconfig is not None:
+            decls[".kconfig"] = kconfig
         for name, decl in decls.items():
             inner = None
             template = decl.extra.get("inner_decl")
@@ -332,6 +354,9 @@ class BpfObject:
         from ..btf import vmlinux
 
         for idx, ref in list(prog.refs.items()):
+            if ref.kind is RefKind.GLOBAL and self.spec.externs.get(ref.name) == ".kconfig":
+                prog.refs[idx] = Ref.map(".kconfig", self._kconfig_offsets[ref.name])
+                continue
             if ref.kind not in (RefKind.KFUNC, RefKind.KSYM):
                 continue
             kind = "func" if ref.kind is RefKind.KFUNC else "var"

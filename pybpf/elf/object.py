@@ -68,6 +68,7 @@ class ObjectSpec:
     btf: bytes | None = None
     btf_ext: bytes | None = None
     externs: dict[str, str] = field(default_factory=dict)  # name -> ".kconfig" | ".ksyms"
+    weak_externs: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -118,6 +119,8 @@ class _ObjectParser:
         self.maps: dict[str, MapDecl] = {}
         self.map_symbols: dict[tuple[int, int], str] = {}  # (section index, offset) -> map name
         self.externs: dict[str, str] = {}
+        self.weak: set[str] = set()
+        self.kconfig_names: set[str] | None = None  # from the BTF DATASEC, when there is BTF
         self.funcs: dict[tuple[int, int], _Func] = {}  # (section index, start slot) -> func
 
     def err(self, message: str, section: str | None = None, offset: int | None = None) -> ElfError:
@@ -302,6 +305,8 @@ class _ObjectParser:
         if sym.is_extern:
             kind = self._extern_section(sym)
             self.externs[sym.name] = kind
+            if sym.bind == "STB_WEAK":
+                self.weak.add(sym.name)
             if kind == ".kconfig":
                 return insn.replace(src=PseudoSrc.MAP_VALUE, imm=0), \
                     Ref(RefKind.GLOBAL, sym.name), None
@@ -324,17 +329,37 @@ class _ObjectParser:
                        "neither a map, global data nor code", func.section.name, byte_off)
 
     def _extern_section(self, sym: Symbol) -> str:
-        # Without BTF we cannot tell .kconfig from .ksyms by section; libbpf's conventions:
-        # CONFIG_* and LINUX_* names are kconfig, everything else a kernel symbol.
-        if sym.name.startswith(("CONFIG_", "LINUX_")):
-            return ".kconfig"
-        return ".ksyms"
+        # The BTF DATASEC says which section an extern variable belongs to; without BTF,
+        # libbpf's naming convention: CONFIG_* and LINUX_* are kconfig, the rest ksyms.
+        if self.kconfig_names is not None:
+            return ".kconfig" if sym.name in self.kconfig_names else ".ksyms"
+        return ".kconfig" if sym.name.startswith(("CONFIG_", "LINUX_")) else ".ksyms"
+
+    def _read_kconfig_names(self, btf: bytes | None) -> None:
+        if btf is None:
+            return
+        from ..btf import Btf
+        from ..btf import types as T
+        from ..errors import BtfError
+
+        try:
+            b = Btf(btf, name=f"{self.path}:.BTF")
+            ids = b.find_all(".kconfig", 15)  # BTF_KIND_DATASEC
+            names: set[str] = set()
+            for tid in ids:
+                sec = b[tid]
+                assert isinstance(sec, T.Datasec)
+                names.update(b[v.type].name for v in sec.vars)
+        except BtfError as exc:
+            raise self.err(f"bad BTF: {exc}", ".BTF") from None
+        self.kconfig_names = names
 
     # -- whole object ------------------------------------------------------------------
     def parse(self) -> ObjectSpec:
         btf_sec = self.r.section(".BTF")
         ext_sec = self.r.section(".BTF.ext")
         btf = self.r.data(btf_sec) if btf_sec else None
+        self._read_kconfig_names(btf)
         self.legacy_maps()
         self.btf_maps(btf)
         self.data_maps()
@@ -357,7 +382,8 @@ class _ObjectParser:
                 raise self.err(f"two programs named {func.name!r}", sec.name)
             programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog, placement)
         return ObjectSpec(self.path, self.name, programs, self.maps, lic, self.version(), btf,
-                          self.r.data(ext_sec) if ext_sec else None, dict(self.externs))
+                          self.r.data(ext_sec) if ext_sec else None, dict(self.externs),
+                          set(self.weak))
 
 
 def load_object(path_or_bytes: str | bytes, *, name: str | None = None) -> ObjectSpec:
