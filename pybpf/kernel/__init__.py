@@ -5,6 +5,7 @@ Nothing outside this package touches the kernel.
 >>> from pybpf.kernel import HashMap, load                      # doctest: +SKIP
 >>> counts = HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64)
 """
+from . import features
 from .attrs import (
     BPF_ANY,
     BPF_EXIST,
@@ -18,15 +19,19 @@ from .attrs import (
 )
 from .fd import FD, ClosedError
 from .maps import (
+    ArenaMap,
     ArrayMap,
     ArrayOfMaps,
     BloomFilterMap,
     CgroupArrayMap,
+    CgroupStorageMap,
+    CgrpStorageMap,
     CpuMap,
     DevMap,
     DevMapHash,
     HashMap,
     HashOfMaps,
+    InodeStorageMap,
     LpmTrieMap,
     LruHashMap,
     LruPerCpuHashMap,
@@ -35,23 +40,27 @@ from .maps import (
     MapSpec,
     MapSpecError,
     PerCpuArrayMap,
+    PerCpuCgroupStorageMap,
     PerCpuHashMap,
     PerfEventArrayMap,
     ProgArrayMap,
     QueueMap,
     ReuseportSockArrayMap,
     RingBufMap,
+    SkStorageMap,
     SockHash,
     SockMap,
     StackMap,
     StackTraceMap,
+    TaskStorageMap,
     UserRingBufMap,
     XskMap,
     create_map,
     possible_cpus,
 )
 from .maps_codec import Codec, CodecError
-from .prog import Prog, ProgInfo, TestRun, load
+from .pin import get_pinned, pin, unpin
+from .prog import Prog, ProgInfo, ProgLoadError, TestRun, load
 from .syscall import Cmd, bpf
 
 __all__ = [
@@ -62,5 +71,8 @@ __all__ = [
     "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
     "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",
     "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
-    "Prog", "ProgInfo", "TestRun", "load", "Cmd", "bpf",
+    "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
+    "CgroupStorageMap", "PerCpuCgroupStorageMap",
+    "Prog", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf", "features",
+    "pin", "unpin", "get_pinned",
 ]

@@ -679,7 +679,7 @@ def register(cls: type[Map]) -> type[Map]:
 
 def map_class(type: str | int) -> type[Map]:
     """The class of a map type (``Map`` itself for kinds without a class)."""
-    from . import maps_kinds  # noqa: F401 - registers the classes
+    from . import maps_kinds, maps_storage  # noqa: F401 - registers the classes
 
     return _CLASSES.get(A.map_type(type), Map)
 
@@ -718,5 +718,7 @@ def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: s
 
 from .maps_kinds import *  # noqa: E402,F403 - the per-kind classes, re-exported
 from .maps_kinds import __all__ as _kinds_all  # noqa: E402
+from .maps_storage import *  # noqa: E402,F403
+from .maps_storage import __all__ as _storage_all  # noqa: E402
 
-__all__ += _kinds_all
+__all__ += _kinds_all + _storage_all

@@ -28,6 +28,7 @@ __all__ = [
     "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
     "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",
     "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
+    "ArenaMap",
 ]
 
 _PAGE = mmap.PAGESIZE
@@ -497,3 +498,20 @@ class UserRingBufMap(_RingMap):
     """``BPF_MAP_TYPE_USER_RINGBUF``: user -> kernel ring buffer."""
 
     TYPE = "user_ringbuf"
+
+
+@register
+class ArenaMap(_RingMap):
+    """``BPF_MAP_TYPE_ARENA``: pages shared by programs and user space; ``max_entries`` is the
+    number of pages (BPF_F_MMAPABLE is added for you). No elements."""
+
+    TYPE = "arena"
+    REQUIRED_FLAGS = A.BPF_F_MMAPABLE
+
+    @classmethod
+    def _check(cls, key_size: int, value_size: int, max_entries: int, flags: int, inner: Any) -> None:
+        pass
+
+    @property
+    def size(self) -> int:
+        return self.max_entries * _PAGE

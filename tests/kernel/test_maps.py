@@ -432,3 +432,38 @@ def test_ring_buffers_and_stack_trace():
         assert st.get(0) is None
         with pytest.raises(KeyError):
             st.stack(1)
+
+
+# -- local storage (created with a BTF blob pybpf builds) ----------------------------------------------
+def test_storage_maps_keyed_by_owner_fds():
+    from pybpf.kernel.maps import CgrpStorageMap, InodeStorageMap, SkStorageMap, TaskStorageMap
+
+    with SkStorageMap.create(value_type="<Q") as sk, socket.socket() as s1, socket.socket() as s2:
+        sk[s1] = 5
+        sk[s2] = 6
+        assert (sk[s1], sk[s2]) == (5, 6) and sk.info().type == "sk_storage"
+        del sk[s1]
+        assert sk.get(s1) is None
+    pidfd = os.pidfd_open(os.getpid())
+    try:
+        with TaskStorageMap.create(value_type="<I") as ts:
+            ts[pidfd] = 77
+            assert ts[pidfd] == 77
+            with pytest.raises(PybpfError, match="cannot be iterated"):
+                list(ts)
+    finally:
+        os.close(pidfd)
+    cg = os.open(cgroup2_root(), os.O_RDONLY)
+    f = os.open(__file__, os.O_RDONLY)
+    try:
+        with CgrpStorageMap.create(value_size=16) as cs, InodeStorageMap.create(value_type="<Q") as ino:
+            cs[cg] = bytes(range(16))
+            assert cs[cg] == bytes(range(16))
+            ino[f] = 9
+            assert ino[f] == 9
+    finally:
+        os.close(cg)
+        os.close(f)
+    with pytest.raises(CodecError, match="fd of its owner"):
+        with TaskStorageMap.create(value_type="<I") as ts:
+            ts["nope"] = 1

@@ -1,0 +1,241 @@
+"""What the running kernel supports, found by trying (and cached per process).
+
+- map types: create a minimal map of the type (storage maps with their BTF,
+  map-in-map with an inner map) and close it;
+- program types: load ``r0 = 0; exit`` as the type (with the expected attach
+  type some types need). A type whose load fails *after* the verifier ran (a
+  log came back) or is refused with EPERM (fentry/LSM on some kernels) is
+  known to the kernel: `prog_type_support` says which;
+- helpers: load a program of a type that calls the helper with zero
+  arguments and classify the verifier's answer: ``invalid func unknown#N``
+  (the kernel does not know the helper), ``program of this type cannot use
+  helper`` (not for this type), anything else (the helper exists for the type;
+  the zero arguments were merely wrong).
+
+>>> from pybpf.kernel import features
+>>> features.has_map_type("hash")                 # doctest: +SKIP
+True
+>>> features.has_helper("xdp", "bpf_redirect")    # doctest: +SKIP
+True
+>>> features.kernel_release()                     # doctest: +SKIP
+'6.18.0'
+"""
+from __future__ import annotations
+
+import errno
+import functools
+import mmap
+import os
+from dataclasses import dataclass
+
+from ..errors import KernelError, PybpfError
+from ..isa.helpers import helper_id, helper_name
+from ..isa.helpers_table import HELPERS
+from ..isa.insn import Insn
+from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
+from ..isa.program import Program
+from . import attrs as A
+from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
+
+__all__ = ["kernel_release", "kernel_version", "Support", "map_type_support", "has_map_type",
+           "prog_type_support", "has_prog_type", "helper_support", "has_helper", "helpers_for",
+           "supported_map_types", "supported_prog_types", "possible_cpus"]
+
+_MOV_K = Class.ALU64 | AluOp.MOV | Source.K
+
+#: program types that load only with an expected attach type
+_EXPECTED_ATTACH = {
+    "cgroup_sock_addr": "cgroup_inet4_connect",
+    "sk_lookup": "sk_lookup",
+    "cgroup_sockopt": "cgroup_getsockopt",
+    "netfilter": "netfilter",
+    "sk_reuseport": "sk_reuseport_select",
+    "cgroup_skb": "cgroup_inet_ingress",
+    "cgroup_sock": "cgroup_inet_sock_create",
+    "flow_dissector": "flow_dissector",
+}
+
+
+@dataclass(frozen=True)
+class Support:
+    """The answer of a probe: ``supported`` and how that was concluded."""
+
+    supported: bool
+    detail: str
+
+    def __bool__(self) -> bool:
+        return self.supported
+
+
+@functools.cache
+def kernel_release() -> str:
+    """The running kernel's release string (``uname -r``)."""
+    return os.uname().release
+
+
+@functools.cache
+def kernel_version() -> tuple[int, int, int]:
+    """``(major, minor, patch)`` of the running kernel.
+
+    >>> len(kernel_version())
+    3
+    """
+    nums: list[int] = []
+    for part in kernel_release().split("-")[0].split(".")[:3]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        nums.append(int(digits or 0))
+    while len(nums) < 3:
+        nums.append(0)
+    return nums[0], nums[1], nums[2]
+
+
+# -- maps ------------------------------------------------------------------------------------------
+@functools.cache
+def map_type_support(name: str | int) -> Support:
+    """Whether this kernel can create maps of type ``name`` (kernel name or number)."""
+    try:
+        type_id = A.map_type(name)
+    except PybpfError as e:
+        return Support(False, str(e))
+    tname = A.type_name(A.MAP_TYPES, type_id)
+    from .maps import map_class
+
+    kind = map_class(type_id)
+    kw: dict = {"max_entries": 1}
+    if kind is Map:
+        if tname == "struct_ops":
+            return Support(True, "known type; probe skipped: needs a kernel struct_ops value type")
+        kw = {"key_size": 4, "value_size": 8, "max_entries": 1}
+    else:
+        if kind.KEY_SIZE is None:
+            kw["key_size"] = 8 if tname == "lpm_trie" else 4
+        if kind.VALUE_SIZE is None:
+            kw["value_size"] = 8
+        if tname in ("ringbuf", "user_ringbuf"):
+            kw["max_entries"] = mmap.PAGESIZE
+        if kind.ZERO_ENTRIES_OK:
+            kw["max_entries"] = 0
+    inner = None
+    try:
+        if tname in ("array_of_maps", "hash_of_maps"):
+            inner = Map.create("array", 4, 4, 1)
+            kw["inner_map"] = inner
+        with (kind if kind is not Map else Map).create(type_id, **kw):
+            return Support(True, "created")
+    except KernelError as e:
+        return Support(False, f"{e.command}: {errno.errorcode.get(e.errno, e.errno)}")
+    except PybpfError as e:
+        return Support(False, str(e))
+    finally:
+        if inner is not None:
+            inner.close()
+
+
+def has_map_type(name: str | int) -> bool:
+    """True when maps of this type can be created here."""
+    return map_type_support(name).supported
+
+
+def supported_map_types() -> list[str]:
+    """Every map type name this kernel can create."""
+    return [n for n in A.MAP_TYPES if n != "unspec" and has_map_type(n)]
+
+
+# -- programs ----------------------------------------------------------------------------------------
+def _minimal(calls: int | None = None) -> Program:
+    insns = []
+    if calls is not None:
+        insns += [Insn(_MOV_K, dst=r, imm=0) for r in range(1, 6)]
+        insns.append(Insn(CALL, imm=calls))
+    insns += [Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)]
+    return Program(insns)
+
+
+#: program types that need an attach target (BTF id) before the verifier looks at helper calls
+_NEEDS_TARGET = frozenset({"tracing", "lsm", "ext", "struct_ops"})
+
+
+def _try_load(ptype: str, program: Program) -> tuple[bool, int, str]:
+    from .prog import load
+
+    flags = A.BPF_F_SLEEPABLE if ptype == "syscall" else 0
+    try:
+        with load(program, ptype, expected_attach_type=_EXPECTED_ATTACH.get(ptype), log_level=1,
+                  prog_flags=flags):
+            return True, 0, ""
+    except KernelError as e:
+        return False, e.errno, e.log
+
+
+@functools.cache
+def prog_type_support(name: str | int) -> Support:
+    """Whether this kernel knows program type ``name`` and whether a plain program loads."""
+    try:
+        type_id = A.prog_type(name)
+    except PybpfError as e:
+        return Support(False, str(e))
+    tname = A.type_name(A.PROG_TYPES, type_id)
+    ok, err, log = _try_load(tname, _minimal())
+    if ok:
+        return Support(True, "loaded")
+    if err == errno.EPERM:
+        return Support(True, "known but refused here (EPERM)")
+    if log.strip():
+        return Support(True, f"known (the verifier ran): {_reason(log)}")
+    return Support(False, f"BPF_PROG_LOAD: {errno.errorcode.get(err, err)} without a verifier log")
+
+
+def has_prog_type(name: str | int) -> bool:
+    """True when the kernel knows this program type."""
+    return prog_type_support(name).supported
+
+
+def supported_prog_types() -> list[str]:
+    """Every program type name this kernel knows."""
+    return [n for n in A.PROG_TYPES if n != "unspec" and has_prog_type(n)]
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+@functools.cache
+def helper_support(prog_type: str | int, helper: str | int) -> Support:
+    """Whether programs of ``prog_type`` may call ``helper`` (name or id) on this kernel.
+
+    `PybpfError` for types that need an attach target (tracing, lsm, ext, struct_ops)."""
+    if isinstance(helper, str):
+        hid = helper_id(helper)
+        if hid is None:
+            return Support(False, f"unknown helper {helper!r}")
+    else:
+        hid = helper
+    tname = A.type_name(A.PROG_TYPES, A.prog_type(prog_type))
+    if tname in _NEEDS_TARGET:
+        raise PybpfError(f"helpers of {tname} programs cannot be probed without an attach target "
+                         "(the verifier stops before looking at calls)")
+    ok, err, log = _try_load(tname, _minimal(hid))
+    if ok:
+        return Support(True, "loaded")
+    if "invalid func unknown#" in log or "unknown func" in log:
+        return Support(False, "the kernel does not know this helper")
+    if "cannot use helper" in log or "cannot call" in log:
+        return Support(False, f"not available to {tname} programs")
+    if not log.strip():
+        return Support(False, f"BPF_PROG_LOAD: {errno.errorcode.get(err, err)} without a log")
+    return Support(True, f"available (probe rejected for its arguments: {_reason(log)})")
+
+
+def _reason(log: str) -> str:
+    lines = [ln.strip() for ln in log.strip().splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("processed ", "verification time", "stack depth"))
+              and not ln[:1].isdigit()]
+    return (useful or lines or [""])[-1]
+
+
+def has_helper(prog_type: str | int, helper: str | int) -> bool:
+    """True when ``helper`` is callable from ``prog_type`` programs."""
+    return helper_support(prog_type, helper).supported
+
+
+def helpers_for(prog_type: str | int) -> list[str]:
+    """Names (``bpf_...``) of every helper callable from ``prog_type`` programs."""
+    return [helper_name(h) or str(h) for h in sorted(HELPERS) if h and has_helper(prog_type, h)]
+
