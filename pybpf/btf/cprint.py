@@ -17,7 +17,9 @@ True
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
+from operator import itemgetter
 
 from ..errors import BtfError
 from .format import Kind
@@ -60,56 +62,90 @@ class _Table:
             b = b.base
         chain.reverse()
         self.btf = btf
-        kind = [0]
-        name_off = [0]
-        word = [0]
-        info = [0]
-        data_pos = [0]
-        words_of = [None]
-        owner = [btf]
+        name_off: list[int] = [0]
+        word: list[int] = [0]
+        info: list[int] = [0]
+        data_pos: list[int] = [0]
+        words_of: list = [None]
         for b in chain:
             w = b.words
-            for p in b.offsets:
+            offs = b.offsets
+            if not offs:
+                continue
+            if len(offs) == 1:
+                p = offs[0]
                 name_off.append(w[p])
-                i = w[p + 1]
-                info.append(i)
-                kind.append((i >> 24) & 0x1F)
+                info.append(w[p + 1])
                 word.append(w[p + 2])
                 data_pos.append(p + 3)
-            words_of += [w] * len(b.offsets)
-            owner += [b] * len(b.offsets)
-        self.kind = kind
+            else:
+                name_off += itemgetter(*offs)(w)
+                info += itemgetter(*[p + 1 for p in offs])(w)
+                word += itemgetter(*[p + 2 for p in offs])(w)
+                data_pos += [p + 3 for p in offs]
+            words_of += [w] * len(offs)
+        self.kind = [(i >> 24) & 0x1F for i in info]
+        self.kind[0] = 0
         self.name_off = name_off
         self.word = word
         self.info = info
         self.pos = data_pos
         self.words_of = words_of
-        self.owner = owner
-        self.n = len(kind)
+        self.n = len(info)
         self._names: list[str | None] = [None] * self.n
         self._names[0] = ""
+        text = btf._text
+        if btf.base is None and text is not None:
+            def string(off: int) -> str:
+                return text[off:text.index("\0", off)] if off < len(text) else btf.string(off)
+            self.string = string
+        else:
+            self.string = btf.string
 
     def name(self, tid: int) -> str:
         nm = self._names[tid]
         if nm is None:
-            nm = self._names[tid] = self.btf.string(self.name_off[tid])
+            nm = self._names[tid] = self.string(self.name_off[tid])
         return nm
 
-    def refs(self, tid: int) -> list[int]:
-        """Every type id the record of ``tid`` refers to (for validation and marking)."""
-        k = self.kind[tid]
-        if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT) or tid == 0:
-            return []
-        if k in (_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG):
-            return [self.word[tid]]
-        w, p, vlen = self.words_of[tid], self.pos[tid], self.info[tid] & 0xFFFF
-        if k == _ARRAY:
-            return [w[p + 1], w[p]]
-        if k in (_STRUCT, _UNION, _DATASEC):
-            return list(w[p + 1 - (k == _DATASEC):p + 3 * vlen:3])
-        if k == _FUNC_PROTO:
-            return [self.word[tid], *w[p + 1:p + 2 * vlen:2]]
-        raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
+    def all_refs(self) -> tuple[array, int]:
+        """Every referenced type id (with repeats) and the first id whose record refers beyond
+        the last id (0 if none)."""
+        refs = array("I")
+        kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
+        single = {_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG}
+        n = self.n
+        bad = 0
+        for tid in range(1, n):
+            k = kind[tid]
+            if k in single:
+                r = word[tid]
+                refs.append(r)
+                if r >= n and not bad:
+                    bad = tid
+                continue
+            if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT):
+                continue
+            w, p = words_of[tid], pos[tid]
+            vlen = info[tid] & 0xFFFF
+            if k == _STRUCT or k == _UNION:
+                part = w[p + 1:p + 3 * vlen:3]
+            elif k == _FUNC_PROTO:
+                refs.append(word[tid])
+                if word[tid] >= n and not bad:
+                    bad = tid
+                part = w[p + 1:p + 2 * vlen:2]
+            elif k == _ARRAY:
+                part = w[p:p + 2]
+            elif k == _DATASEC:
+                part = w[p:p + 3 * vlen:3]
+            else:
+                raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
+            if part:
+                refs += part
+                if not bad and max(part) >= n:
+                    bad = tid
+        return refs, bad
 
 
 class CPrinter:
@@ -133,9 +169,13 @@ class CPrinter:
         self.cached: list[str | None] = [None] * n
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
-        self.align: dict[int, int] = {}
+        self.align: list[int] = [-1] * n
+        self.sizes: list[int | None] = [None] * n
         self.ptr_sz = self._ptr_size()
         self.out: list[str] = []
+        #: Work left for the parts of the walk that are not memoised (function prototypes are
+        #: revisited per use): bounds the time a hostile blob can take.
+        self.budget = 64 * n + 100_000
         self._mark_referenced()
 
     # ------------------------------------------------------------------ setup
@@ -148,26 +188,13 @@ class CPrinter:
         return 8
 
     def _mark_referenced(self) -> None:
-        t = self.t
-        n = t.n
+        refs, bad = self.t.all_refs()
+        if bad:
+            raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {self.t.n - 1}",
+                           type_id=bad)
         ref = self.referenced
-        kind, word = t.kind, t.word
-        for tid in range(1, n):
-            k = kind[tid]
-            if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT):
-                continue
-            if k in (_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG):
-                r = word[tid]
-                if r >= n:
-                    raise BtfError(f"{self.btf.name}: refers to type {r} beyond the last id {n - 1}",
-                                   type_id=tid)
-                ref[r] = 1
-                continue
-            for r in t.refs(tid):
-                if r >= n:
-                    raise BtfError(f"{self.btf.name}: refers to type {r} beyond the last id {n - 1}",
-                                   type_id=tid)
-                ref[r] = 1
+        for r in set(refs):
+            ref[r] = 1
 
     # ------------------------------------------------------------------ names
     def _dups(self, names: dict[str, int], name: str) -> int:
@@ -201,8 +228,8 @@ class CPrinter:
 
     # ------------------------------------------------------------------ sizes
     def align_of(self, tid: int, depth: int = 0) -> int:
-        a = self.align.get(tid)
-        if a is not None:
+        a = self.align[tid]
+        if a >= 0:
             return a
         if depth > _MAX_RESOLVE_DEPTH:
             raise BtfError(f"{self.btf.name}: type nesting too deep computing alignment", type_id=tid)
@@ -240,6 +267,12 @@ class CPrinter:
         return a
 
     def resolve_size(self, tid: int) -> int:
+        sz = self.sizes[tid]
+        if sz is None:
+            sz = self.sizes[tid] = self._resolve_size(tid)
+        return sz
+
+    def _resolve_size(self, tid: int) -> int:
         t = self.t
         nelems = 1
         for _ in range(_MAX_RESOLVE_DEPTH):
@@ -303,8 +336,9 @@ class CPrinter:
             st[tid] = _ING
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
             order = self._order
-            for j in range(p + 1, p + 3 * vlen, 3):
-                order(w[j], False)
+            for m in w[p + 1:p + 3 * vlen:3]:
+                if st[m] != _ED:
+                    order(m, False)
             if named:
                 self.queue.append(tid)
             st[tid] = _ED
@@ -324,10 +358,15 @@ class CPrinter:
         if k in _MODS:
             return self._order(t.word[tid], through_ptr)
         if k == _FUNC_PROTO:
-            strong = self._order(t.word[tid], through_ptr) > 0
+            self.budget -= 1
+            if self.budget < 0:
+                raise BtfError(f"{self.btf.name}: type graph too large to print (function prototype "
+                               "fan-out)", type_id=tid)
+            r = t.word[tid]
+            strong = st[r] == _ED or self._order(r, through_ptr) > 0
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
-            for j in range(p + 1, p + 2 * vlen, 2):
-                if self._order(w[j], through_ptr) > 0:
+            for r in w[p + 1:p + 2 * vlen:2]:
+                if st[r] == _ED or self._order(r, through_ptr) > 0:
                     strong = True
             return int(strong)
         if k in (_FUNC, _VAR, _DATASEC, _DECL_TAG):
@@ -393,8 +432,9 @@ class CPrinter:
                 new_cont = tid if named else cont_id
                 w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
                 emit = self._emit
-                for j in range(p + 1, p + 3 * vlen, 3):
-                    emit(w[j], new_cont)
+                for m in w[p + 1:p + 3 * vlen:3]:
+                    if es[m] != _ED:
+                        emit(m, new_cont)
             elif not self.fwd_emitted[tid] and tid != cont_id:
                 out.append(self._struct_fwd(tid))
                 out.append(";\n\n")
@@ -447,7 +487,7 @@ class CPrinter:
         w, p = t.words_of[tid], t.pos[tid]
         signed = t.info[tid] >> 31
         pfx = _pfx(lvl + 1)
-        string = self.btf.string
+        string = self.t.string
         idents = self.ident_names
         if t.kind[tid] == _ENUM:
             for j in range(p, p + 2 * vlen, 2):
@@ -489,8 +529,10 @@ class CPrinter:
         out.append(f"{kw} {self.type_name(tid)} {{" if t.name_off[tid] else f"{kw} {{")
         off = 0
         prev_bitfield = False
+        aligns = self.align
+        sizes = self.sizes
         pfx = _pfx(lvl + 1)
-        string = self.btf.string
+        string = self.t.string
         for j in range(p, p + 3 * vlen, 3):
             mtype = w[j + 1]
             raw = w[j + 2]
@@ -500,7 +542,12 @@ class CPrinter:
             else:
                 m_sz = 0
                 m_off = raw
-            m_align = 1 if packed else self.align_of(mtype)
+            if packed:
+                m_align = 1
+            else:
+                m_align = aligns[mtype]
+                if m_align < 0:
+                    m_align = self.align_of(mtype)
             self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1)
             out.append("\n" + pfx)
             self._decl(mtype, string(w[j]), lvl + 1)
@@ -509,7 +556,9 @@ class CPrinter:
                 off = m_off + m_sz
                 prev_bitfield = True
             else:
-                sz = self.resolve_size(mtype)
+                sz = sizes[mtype]
+                if sz is None:
+                    sz = self.resolve_size(mtype)
                 off = m_off + (sz if sz > 0 else 0) * 8
                 prev_bitfield = False
                 out.append(";")
@@ -555,10 +604,41 @@ class CPrinter:
                 break
 
     # ------------------------------------------------------------------ declarators
+    def _simple(self, tid: int, k: int) -> str | None:
+        """The text of a type that needs no declarator (a name), or None."""
+        if k == _TYPEDEF:
+            return self.ident_name(tid)
+        if k == _INT or k == _FLOAT:
+            return self.t.name(tid)
+        if k == _STRUCT or k == _UNION:
+            return self._struct_fwd(tid) if self.t.name_off[tid] else None
+        if k == _ENUM or k == _ENUM64:
+            return self._enum_fwd(tid) if self.t.name_off[tid] else None
+        if k == _FWD:
+            return self._fwd_def(tid)
+        return None
+
     def _decl(self, tid: int, fname: str, lvl: int) -> None:
         """A declaration of ``fname`` with type ``tid`` (libbpf's emit_type_decl)."""
         t = self.t
         kind, word = t.kind, t.word
+        # fast paths: NAME fname, NAME *fname, void **fname
+        k = kind[tid]
+        if k == _PTR:
+            stars = 1
+            r = word[tid]
+            while r and kind[r] == _PTR and stars < 8:
+                stars += 1
+                r = word[r]
+            base = "void" if r == 0 else self._simple(r, kind[r])
+            if base is not None:
+                self.out.append(f"{base} {'*' * stars}{fname}")
+                return
+        elif tid:
+            base = self._simple(tid, k)
+            if base is not None:
+                self.out.append(f"{base} {fname}" if fname else base)
+                return
         stack: list[int] = []
         while True:
             if tid in stack:
@@ -666,6 +746,10 @@ class CPrinter:
                 out.append(f"[{nelems}]")
                 return
             elif k == _FUNC_PROTO:
+                self.budget -= 1
+                if self.budget < 0:
+                    raise BtfError(f"{self.btf.name}: type graph too large to print (nested "
+                                   "function prototypes)", type_id=tid)
                 self._drop_mods(stack)
                 if stack:
                     out.append(" (")
@@ -678,7 +762,7 @@ class CPrinter:
                 if vlen == 0 or (vlen == 1 and w[p + 1] == 0):
                     out.append("void)")
                     return
-                string = self.btf.string
+                string = self.t.string
                 for i in range(vlen):
                     if i:
                         out.append(", ")
@@ -713,10 +797,32 @@ class CPrinter:
     def dump(self, type_ids: Iterable[int] | None = None) -> str:
         """C declarations for ``type_ids`` (default: every type) without the header wrapper."""
         start = self.btf.start_id
-        ids = range(start, self.t.n) if type_ids is None else type_ids
-        dump_type = self.dump_type
-        for tid in ids:
-            dump_type(tid)
+        n = self.t.n
+        if type_ids is None:
+            ids: Iterable[int] = range(start, n)
+        else:
+            ids = list(type_ids)
+            for tid in ids:
+                if not 0 < tid < n:
+                    raise BtfError(f"{self.btf.name}: type id {tid} out of range", type_id=tid)
+        st = self.order_state
+        kind = self.t.kind
+        order, emit = self._order, self._emit
+        quiet = {_INT, _FLOAT, _FUNC, _VAR, _DATASEC, _DECL_TAG}
+        try:
+            for tid in ids:
+                if st[tid] == _ED:
+                    continue
+                if kind[tid] in quiet:
+                    st[tid] = _ED
+                    continue
+                queue: list[int] = []
+                self.queue = queue
+                order(tid, False)
+                for q in queue:
+                    emit(q, 0)
+        except RecursionError:
+            raise BtfError(f"{self.btf.name}: type graph nested too deeply to print") from None
         text = "".join(self.out)
         self.out = []
         return text
