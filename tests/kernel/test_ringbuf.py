@@ -1,0 +1,346 @@
+"""`RingBuffer` on the live kernel.
+
+A socket filter program, run with BPF_PROG_TEST_RUN, numbers its runs with a
+counter map (``seq``) and, by ``seq % 3``, writes a 12-byte record with
+``bpf_ringbuf_output``, a 24-byte record with reserve+submit, or reserves one
+and discards it. Every test checks each record's bytes against what that
+``seq`` must have written, in order.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+
+import pytest
+
+from pybpf.asm import assemble
+from pybpf.errors import PybpfError
+from pybpf.kernel.fd import ClosedError
+from pybpf.kernel.link import tracepoint
+from pybpf.kernel.maps import Map
+from pybpf.kernel.prog import load
+from pybpf.kernel.ringbuf import RingBuffer
+from pybpf.kernel.ringbuf_math import RingModel
+
+np = pytest.importorskip("numpy")
+
+pytestmark = pytest.mark.kernel
+
+WRITER = """
+r6 = r1
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r1 = counter ll
+r2 = r10
+r2 += -4
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r7 = 1
+r7 = atomic_fetch_add((u64 *)(r0 + 0), r7)
+r8 = r7
+r8 %= 3
+if r8 == 0 goto output
+if r8 == 1 goto submit
+r1 = events ll
+r2 = 24
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto out
+*(u64 *)(r0 + 0) = r7
+r1 = r0
+r2 = 0
+call bpf_ringbuf_discard
+goto out
+submit:
+r1 = events ll
+r2 = 24
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto out
+*(u64 *)(r0 + 0) = r7
+r2 = r7
+r2 *= 3
+r2 += 7
+*(u64 *)(r0 + 8) = r2
+r2 = 0x5355424d4954 ll
+*(u64 *)(r0 + 16) = r2
+r1 = r0
+r2 = 0
+call bpf_ringbuf_submit
+goto out
+output:
+*(u64 *)(r10 - 24) = r7
+r2 = r7
+r2 *= 3
+r2 += 7
+*(u64 *)(r10 - 16) = r2
+r1 = events ll
+r2 = r10
+r2 += -24
+r3 = 12
+r4 = 0
+call bpf_ringbuf_output
+out:
+r0 = 0
+exit
+"""
+
+
+def expected(seq: int) -> bytes | None:
+    """What run number ``seq`` writes (None: a discarded record)."""
+    check = struct.pack("<Q", seq * 3 + 7)
+    if seq % 3 == 0:
+        return struct.pack("<Q", seq) + check[:4]
+    if seq % 3 == 1:
+        return struct.pack("<Q", seq) + check + b"TIMBUS\0\0"
+    return None
+
+
+class Writer:
+    """A ring buffer map, a counter and the WRITER program bound to them."""
+
+    def __init__(self, ring_bytes: int = 1 << 16) -> None:
+        self.events = Map.create("ringbuf", 0, 0, ring_bytes, name="events")
+        self.counter = Map.create("array", 4, 8, 1, name="counter")
+        self.prog = load(assemble(WRITER, filename="writer.s"), "socket_filter",
+                         maps={"events": self.events, "counter": self.counter})
+        self.seq = 0
+
+    def run(self, n: int) -> list[bytes]:
+        """Run the program ``n`` times; the records those runs write (if the ring has room)."""
+        self.prog.test_run(bytes(64), repeat=n)
+        out = [expected(s) for s in range(self.seq, self.seq + n)]
+        self.seq += n
+        return [r for r in out if r is not None]
+
+    def close(self) -> None:
+        for obj in (self.prog, self.events, self.counter):
+            obj.close()
+
+
+@pytest.fixture
+def writer():
+    w = Writer()
+    yield w
+    w.close()
+
+
+def test_callback_delivers_every_record_in_order_and_skips_discards(writer: Writer) -> None:
+    got: list[bytes] = []
+    with RingBuffer(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb:
+        want = writer.run(300)
+        assert rb.poll(timeout_ms=1000) == len(want)
+        assert got == want
+        assert rb.discarded == 100  # seq % 3 == 2
+        assert rb.records == 200
+        assert rb.poll(timeout_ms=0) == 0
+
+
+def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
+    rb = RingBuffer(writer.events)
+    raw = RingBuffer(writer.events, as_bytes=True)
+    dtype = np.dtype([("seq", "<u8"), ("check", "<u8"), ("tag", "S8")])
+    arr_reader = RingBuffer(writer.events, dtype=dtype)
+    try:
+        want = writer.run(60)
+        batch = rb.read_batch()
+        assert all(isinstance(r, memoryview) for r in batch)
+        assert [bytes(r) for r in batch] == want
+        # the three readers share one ring (one consumer position): the first one took it all
+        assert raw.read_batch() == [] and len(arr_reader.read_batch()) == 0
+        want = writer.run(30)
+        records = raw.read_batch()
+        assert records == want and all(type(r) is bytes for r in records)
+        want = writer.run(30)
+        arr = arr_reader.read_batch()
+        assert arr.dtype == dtype and len(arr) == len(want)
+        assert [bytes(row.tobytes()) for row in arr] == [w.ljust(24, b"\0") for w in want]
+        assert list(arr["seq"]) == [struct.unpack_from("<Q", w)[0] for w in want]
+        assert arr_reader.mismatched == sum(len(w) != 24 for w in want)  # 12-byte records padded
+    finally:
+        for r in (rb, raw, arr_reader):
+            r.close()
+
+
+def test_records_outlive_reader_and_map() -> None:
+    w = Writer()
+    rb = RingBuffer(w.events)
+    want = w.run(9)
+    batch = rb.read_batch()
+    rb.close()
+    w.close()
+    assert [bytes(r) for r in batch] == want  # copies: valid after munmap and map close
+    with pytest.raises(ClosedError):
+        rb.read_batch()
+    rb.close()  # twice is fine
+
+
+def test_poll_timeout_returns_zero_when_idle(writer: Writer) -> None:
+    with RingBuffer(writer.events, callback=lambda rec: None) as rb:
+        t = time.monotonic()
+        assert rb.poll(timeout_ms=80) == 0
+        assert time.monotonic() - t >= 0.07
+        t = time.monotonic()
+        assert rb.read_batch(timeout_ms=80) == []
+        assert time.monotonic() - t >= 0.07
+        assert rb.read_batch() == []
+
+
+def test_two_ring_buffers_on_one_epoll() -> None:
+    a, b = Writer(), Writer()
+    got: dict[str, list[bytes]] = {"a": [], "b": []}
+    try:
+        rb = RingBuffer(a.events, callback=lambda rec: got["a"].append(bytes(rec)))
+        assert rb.add(b.events, callback=lambda rec: got["b"].append(bytes(rec))) == 1
+        assert len(rb) == 2
+        want_b = b.run(10)
+        assert rb.poll(timeout_ms=1000) == len(want_b)  # woken by the second ring alone
+        assert got == {"a": [], "b": want_b}
+        want_a = a.run(20)
+        want_b += b.run(5)
+        assert rb.poll(timeout_ms=1000) == len(want_a) + len(want_b) - 7
+        assert got == {"a": want_a, "b": want_b}
+        assert rb.read_batch(ring=1) == []
+        with pytest.raises(PybpfError, match="no ring buffer 2"):
+            rb.read_batch(ring=2)
+        rb.close()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_poll_blocks_until_a_tracepoint_fires() -> None:
+    """A tracepoint program on getpid, filtered on this process: poll() wakes up when it writes."""
+    probe = f"""
+    call bpf_get_current_pid_tgid
+    r6 = r0
+    r0 >>= 32
+    if r0 != {os.getpid()} goto out
+    *(u64 *)(r10 - 8) = r6
+    r1 = events ll
+    r2 = r10
+    r2 += -8
+    r3 = 8
+    r4 = 0
+    call bpf_ringbuf_output
+    out:
+    r0 = 0
+    exit
+    """
+    events = Map.create("ringbuf", 0, 0, 4096, name="events")
+    prog = load(assemble(probe), "tracepoint", maps={"events": events})
+    got: list[int] = []
+    try:
+        with tracepoint(prog, "syscalls:sys_enter_getpid"), \
+                RingBuffer(events, callback=lambda r: got.append(struct.unpack("<Q", r)[0])) as rb:
+            rb.consume()
+            got.clear()
+            timer = threading.Timer(0.2, os.getpid)
+            t = time.monotonic()
+            timer.start()
+            n = rb.poll(timeout_ms=5000)
+            waited = time.monotonic() - t
+            timer.join()
+            assert n >= 1 and 0.1 < waited < 4
+            assert got and all(v >> 32 == os.getpid() for v in got)
+    finally:
+        prog.close()
+        events.close()
+
+
+def test_wrap_around_over_thousands_of_records() -> None:
+    w = Writer(ring_bytes=4096)
+    try:
+        with RingBuffer(w.events) as rb:
+            total: list[bytes] = []
+            want: list[bytes] = []
+            for _ in range(120):
+                want += w.run(60)  # about 1.3 KiB of records per round, a third of the ring
+                total += [bytes(r) for r in rb.read_batch()]
+            assert total == want and len(total) == 4800
+            assert rb.discarded == 2400
+    finally:
+        w.close()
+
+
+def model_of(ring_bytes: int, seqs: range) -> tuple[list[bytes], int]:
+    """What the kernel keeps of runs ``seqs`` in a ring nobody reads: `RingModel`'s answer
+    (records, discarded records)."""
+    m = RingModel(ring_bytes)
+    discarded = 0
+    for seq in seqs:
+        rec = expected(seq)
+        if rec is None:
+            pos = m.reserve(24)
+            if pos is not None:
+                m.commit(pos, discard=True)
+                discarded += 1
+        else:
+            m.output(rec)
+    return m.consume(), discarded
+
+
+def test_consumer_that_falls_behind_keeps_what_fit_like_the_model() -> None:
+    w = Writer(ring_bytes=4096)
+    try:
+        with RingBuffer(w.events) as rb:
+            w.run(1000)  # far more than 4 KiB: the kernel refuses what does not fit
+            got = [bytes(r) for r in rb.read_batch()]
+            want, discarded = model_of(4096, range(1000))
+            assert 50 < len(got) < 200
+            assert got == want  # the same records as the model, in order, nothing torn
+            assert rb.discarded == discarded
+            # once drained, the ring takes records again, from the current run on
+            want = w.run(10)
+            assert [bytes(r) for r in rb.read_batch()] == want
+    finally:
+        w.close()
+
+
+def test_callback_exception_keeps_the_rest_for_next_poll(writer: Writer) -> None:
+    got: list[bytes] = []
+
+    def cb(rec: memoryview) -> None:
+        if len(got) == 3 and not getattr(cb, "raised", False):
+            cb.raised = True  # type: ignore[attr-defined]
+            raise RuntimeError("boom")
+        got.append(bytes(rec))
+
+    with RingBuffer(writer.events, callback=cb) as rb:
+        want = writer.run(30)
+        with pytest.raises(RuntimeError, match="boom"):
+            rb.poll(timeout_ms=100)
+        assert rb.poll(timeout_ms=100) == len(want) - 4
+        assert got == want[:3] + want[4:]
+
+
+def test_wrong_maps_are_refused() -> None:
+    arr = Map.create("array", 4, 8, 1, name="notring")
+    user = Map.create("user_ringbuf", 0, 0, 4096, name="user")
+    try:
+        with pytest.raises(PybpfError, match="array map, not a ringbuf"):
+            RingBuffer(arr)
+        with pytest.raises(PybpfError, match="user_ringbuf"):
+            RingBuffer(user)
+        with RingBuffer() as empty, pytest.raises(PybpfError, match="no ring buffer"):
+            empty.poll(0)
+        with RingBuffer(None) as rb:
+            with pytest.raises(PybpfError, match="no ring buffer"):
+                rb.read_batch()
+    finally:
+        arr.close()
+        user.close()
+
+
+def test_no_fd_leak_over_many_readers(writer: Writer) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(200):
+        with RingBuffer(writer.events) as rb:
+            rb.add(writer.events)
+    try:
+        RingBuffer(writer.events, dtype="not a dtype")
+    except TypeError:
+        pass
+    assert len(os.listdir("/proc/self/fd")) == before
