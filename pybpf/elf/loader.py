@@ -187,6 +187,7 @@ class BpfObject:
         self._btf_obj: Any = None
         self._globals: dict[str, GlobalVars] = {}
         self._kconfig_offsets: dict[str, int] = {}
+        self._kbtf: Any = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -331,6 +332,18 @@ class BpfObject:
                 self._btf_obj = (local, ext)
         return self._btf_obj
 
+    def _kernel_btf(self) -> Any:
+        """The object's BTF fixed up for the kernel (loaded on first use), or None."""
+        if self._kbtf is None:
+            local, ext = self._local_btf()
+            if local is None:
+                return None
+            from .btf_load import KernelBtf
+
+            self._kbtf = KernelBtf(local, ext, self.spec.section_sizes,
+                                   self.spec.section_symbols, self._kconfig_offsets)
+        return self._kbtf
+
     def _prepare(self, ps: ProgramSpec) -> tuple[ProgramSpec, Program, dict[str, Any],
                                                    list[tuple[int, str]]]:
         """A copy of the program with externs bound and CO-RE applied; load keyword args."""
@@ -344,6 +357,12 @@ class BpfObject:
 
             failures = apply_core(local, ext, ps, prog, vmlinux())
         kw: dict[str, Any] = {"kern_version": self.spec.kern_version}
+        kbtf = self._kernel_btf()
+        if kbtf is not None:
+            func_info, line_info = kbtf.prog_info(ps.placement, prog.slot_offsets())
+            if func_info:
+                kw.update(prog_btf_fd=kbtf.fd(), func_info=func_info, func_info_rec_size=8,
+                          line_info=line_info or None, line_info_rec_size=16)
         if ps.spec.expected_attach_type and not ps.spec.attach_btf:
             kw["expected_attach_type"] = ps.spec.expected_attach_type
         if ps.spec.sleepable:
@@ -430,6 +449,9 @@ class BpfObject:
             lp.prog.close()
         for m in list(self.maps.values()) + self._inner_templates:
             m.close()
+        if self._kbtf is not None:
+            self._kbtf.close()
+            self._kbtf = None
         self.programs.clear()
         self.maps.clear()
         self._inner_templates.clear()

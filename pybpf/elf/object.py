@@ -69,6 +69,10 @@ class ObjectSpec:
     btf_ext: bytes | None = None
     externs: dict[str, str] = field(default_factory=dict)  # name -> ".kconfig" | ".ksyms"
     weak_externs: set[str] = field(default_factory=set)
+    #: ELF facts the kernel's copy of the BTF needs (libbpf's DATASEC fix-ups):
+    #: section name -> size, and section name -> {symbol: offset}
+    section_sizes: dict[str, int] = field(default_factory=dict)
+    section_symbols: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -381,9 +385,14 @@ class _ObjectParser:
             if func.name in programs:
                 raise self.err(f"two programs named {func.name!r}", sec.name)
             programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog, placement)
+        sizes = {sec.name: sec.size for sec in self.r.sections() if sec.name}
+        symbols: dict[str, dict[str, int]] = {}
+        for sym in self.r.symbols():
+            if isinstance(sym.shndx, int) and sym.name and sym.type == "STT_OBJECT":
+                symbols.setdefault(self.r.section_at(sym.shndx).name, {})[sym.name] = sym.value
         return ObjectSpec(self.path, self.name, programs, self.maps, lic, self.version(), btf,
                           self.r.data(ext_sec) if ext_sec else None, dict(self.externs),
-                          set(self.weak))
+                          set(self.weak), sizes, symbols)
 
 
 def load_object(path_or_bytes: str | bytes, *, name: str | None = None) -> ObjectSpec:
