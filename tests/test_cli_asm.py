@@ -241,7 +241,7 @@ def test_disasm_elf_matches_llvm_objdump(tmp_path: Path,
     if code and "ELF" in err:
         pytest.skip(f"pybpf.elf cannot read this object yet: {err.strip()}")
     assert code == 0, err
-    strip = lambda s: [re.sub(r"\s*<[^>]*>$", "", t).strip() for t in _texts(s)]  # noqa: E731
+    strip = lambda s: [re.sub(r"\s+<[^<>\s]*>$", "", t).strip() for t in _texts(s)]  # noqa: E731
     assert strip(out.decode()) == strip(want)
     assert "Disassembly of section xdp:" in out.decode()
 

@@ -15,6 +15,7 @@ little-endian bytecode; ``--input`` forces one.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import sys
@@ -122,6 +123,7 @@ def _listing(program: Program, syntax: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    gc.disable()  # short-lived, no cycles: see pybpf.cli.asm.run
     try:
         if args.file == "-":
             data, name = sys.stdin.buffer.read(), "<stdin>"

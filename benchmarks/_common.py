@@ -1,0 +1,96 @@
+"""Helpers shared by the benchmarks: timing, and the one-JSON-line-per-figure output.
+
+Every figure is printed as one JSON line::
+
+    {"benchmark": "asm", "metric": "assemble_100k_s", "pybpf": 0.8, "peer": "llvm-mc-19",
+     "peer_value": 0.4, "ratio": 0.5}
+
+where ``ratio`` > 1 always means pybpf is better, whatever the unit: for a
+time (lower is better) ``ratio = peer_value / pybpf``, for a rate (higher is
+better) ``ratio = pybpf / peer_value``.
+
+>>> ratio(2.0, 1.0, lower_is_better=True)
+0.5
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ratio(pybpf: float, peer: float, *, lower_is_better: bool) -> float:
+    """The ratio that is > 1 when pybpf is better."""
+    if lower_is_better:
+        return peer / pybpf if pybpf else float("inf")
+    return pybpf / peer if peer else float("inf")
+
+
+def emit(benchmark: str, metric: str, pybpf: float, peer: str, peer_value: float, *,
+         lower_is_better: bool = True, **extra: Any) -> dict[str, Any]:
+    """Print one figure as a JSON line (and return it)."""
+    rec: dict[str, Any] = {
+        "benchmark": benchmark, "metric": metric, "pybpf": round(pybpf, 6), "peer": peer,
+        "peer_value": round(peer_value, 6),
+        "ratio": round(ratio(pybpf, peer_value, lower_is_better=lower_is_better), 4),
+    }
+    rec.update(extra)
+    print(json.dumps(rec), flush=True)
+    return rec
+
+
+def skip(benchmark: str, metric: str, reason: str) -> None:
+    """Print a figure that could not be measured, with the reason."""
+    print(json.dumps({"benchmark": benchmark, "metric": metric, "skipped": reason}), flush=True)
+
+
+def need(*tools: str) -> str | None:
+    """None when every tool is on PATH, else a reason naming the missing ones."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    return f"missing {', '.join(missing)}" if missing else None
+
+
+def pybpf_cmd() -> list[str]:
+    """How to run the ``pybpf`` command as a whole process (this interpreter, -m pybpf)."""
+    return [sys.executable, "-m", "pybpf"]
+
+
+def run_once(argv: Sequence[str], *, stdout: Any = subprocess.DEVNULL,
+             env: dict[str, str] | None = None) -> float:
+    """Wall time of one run of ``argv``; raises RuntimeError naming the command on failure."""
+    start = time.perf_counter()
+    proc = subprocess.run(list(argv), stdout=stdout, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace').strip()[:500]}")
+    return elapsed
+
+
+def time_command(argv: Sequence[str], *, repeat: int = 5, warmup: int = 1,
+                 env: dict[str, str] | None = None) -> float:
+    """Median wall time of ``repeat`` whole-process runs of ``argv`` (after ``warmup``)."""
+    full_env = None if env is None else {**os.environ, **env}
+    for _ in range(warmup):
+        run_once(argv, env=full_env)
+    return statistics.median(run_once(argv, env=full_env) for _ in range(repeat))
+
+
+def time_call(fn: Callable[[], object], *, repeat: int = 5) -> float:
+    """Best wall time of ``repeat`` in-process calls of ``fn``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
