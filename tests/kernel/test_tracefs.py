@@ -162,7 +162,7 @@ def test_every_format_file_parses_consistently():
         fmt = tracefs.tracepoint_format(category, name)
         assert fmt.name == name and fmt.id > 0
         spans = sorted((f.offset, f.offset + f.size) for f in fmt.fields.values())
-        for (a0, a1), (b0, _b1) in zip(spans, spans[1:]):
+        for (_a0, a1), (b0, _b1) in zip(spans, spans[1:], strict=False):
             assert a1 <= b0, f"{category}:{name}: overlapping fields"
         for f in fmt.fields.values():
             if f.array_len and not f.data_loc:
