@@ -27,9 +27,22 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import ElfError, IsaError
-from ..isa import LDDW, CallSrc, Class, Insn, JmpOp, MapDecl, Program, PseudoSrc, Ref, RefKind
+from ..isa import (
+    LDDW,
+    CallSrc,
+    Class,
+    Insn,
+    JmpOp,
+    MapDecl,
+    Program,
+    PseudoSrc,
+    Ref,
+    RefKind,
+    SourceLine,
+)
 from ..isa.insn import decode_all
 from .reader import R_BPF_64_32, R_BPF_64_64, ElfReader, Reloc, Section, Symbol
 from .sections import SectionSpec, parse_section
@@ -358,6 +371,32 @@ class _ObjectParser:
             raise self.err(f"bad BTF: {exc}", ".BTF") from None
         self.kconfig_names = names
 
+    # -- source lines ------------------------------------------------------------------
+    def _line_info(self, btf: bytes | None, ext: bytes | None) -> dict[str, list[Any]]:
+        if btf is None or ext is None:
+            return {}
+        from ..btf import Btf
+        from ..btf.ext import BtfExt
+        from ..errors import BtfError
+
+        try:
+            return BtfExt(ext, Btf(btf, name=f"{self.path}:.BTF")).line_info
+        except BtfError as exc:
+            raise self.err(f"bad line info: {exc}", ".BTF.ext") from None
+
+    @staticmethod
+    def _attach_lines(prog: Program, placement: list[tuple[str, int, int, int]],
+                      line_info: dict[str, list[Any]]) -> None:
+        slots = prog.slot_offsets()
+        index_at = {slot: i for i, slot in enumerate(slots[:-1])}
+        for sec, fstart, flen, first in placement:
+            for li in line_info.get(sec, ()):
+                if fstart <= li.insn_off < fstart + flen:
+                    idx = index_at.get(slots[first] + (li.insn_off - fstart) // 8)
+                    if idx is not None:
+                        prog.lines[idx] = SourceLine(li.file_name, li.line_col >> 10,
+                                                     li.line_col & 0x3FF, li.source)
+
     # -- whole object ------------------------------------------------------------------
     def parse(self) -> ObjectSpec:
         btf_sec = self.r.section(".BTF")
@@ -370,6 +409,7 @@ class _ObjectParser:
         self.collect_functions()
         programs: dict[str, ProgramSpec] = {}
         lic = self.license()
+        line_info = self._line_info(btf, self.r.data(ext_sec) if ext_sec else None)
         for (sec_index, _slot), func in sorted(self.funcs.items()):
             sec = self.r.section_at(sec_index)
             if sec.name == ".text":
@@ -385,6 +425,8 @@ class _ObjectParser:
             if func.name in programs:
                 raise self.err(f"two programs named {func.name!r}", sec.name)
             programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog, placement)
+            if line_info:
+                self._attach_lines(prog, placement, line_info)
         sizes = {sec.name: sec.size for sec in self.r.sections() if sec.name}
         symbols: dict[str, dict[str, int]] = {}
         for sym in self.r.symbols():

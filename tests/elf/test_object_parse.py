@@ -116,3 +116,18 @@ def test_bad_inputs_name_file_and_section(tmp_path, bpf_compile):
     truncated.write_bytes(data[: len(data) // 3])
     with pytest.raises(ElfError):
         load_object(str(truncated))
+
+
+def test_source_lines_from_line_info(bpf_compile):
+    """Each linked function keeps its C lines (from .BTF.ext), at the right instructions."""
+    spec = load_object(str(bpf_compile("subprogs")))
+    prog = spec.programs["subprogs_xdp"].program
+    texts = {i: ln.text.strip() for i, ln in prog.lines.items()}
+    assert texts[0] == "calls++;"
+    assert texts[prog.labels["scale"]] == "return x * factor;"
+    assert all(ln.filename.endswith("subprogs.bpf.c") for ln in prog.lines.values())
+    from pathlib import Path
+
+    lines = (Path(__file__).parent.parent / "progs" / "subprogs.bpf.c").read_text().splitlines()
+    for ln in prog.lines.values():
+        assert lines[ln.line - 1].strip() == ln.text.strip()
