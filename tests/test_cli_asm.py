@@ -211,7 +211,7 @@ def test_disasm_json_is_exactly_one_document(raw: Path,
 
 @pytest.mark.parametrize("data, message", [
     (b"\xb7\x00\x00\x00\x01\x00\x00", "not a multiple of 8"),
-    (b"\x18\x01\x00\x00\x00\x00\x00\x00", "lddw needs 16 bytes"),
+    (b"\x18\x01\x00\x00\x00\x00\x00\x00", "lddw .*needs 16 bytes"),
     (b"b7 00 00 00 01 00 00 0\n", "expected hex bytes"),
     (b"", "no instructions"),
 ])
@@ -221,7 +221,7 @@ def test_disasm_bad_input_is_one_line(tmp_path: Path, data: bytes, message: str,
     bad.write_bytes(data)
     code, out, err = _run(capsysbinary, "disasm", str(bad))
     assert code == 1 and out == b""
-    assert len(err.strip().splitlines()) == 1 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and re.search(message, err), err
 
 
 @pytest.mark.clang

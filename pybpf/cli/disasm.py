@@ -78,10 +78,8 @@ def parse_hex(data: bytes, name: str) -> bytes:
 
 
 def load_programs(data: bytes, name: str, kind: str,
-                  section: str | None) -> list[tuple[str | None, str | None, Program]]:
-    """(program name, section, Program) for each program in FILE."""
-    from ..isa.program import Program
-
+                  section: str | None) -> list[tuple[str | None, str | None, Program | bytes]]:
+    """(program name, section, Program or raw bytecode) for each program in FILE."""
     if kind == "elf":
         try:
             from ..elf.object import load_object
@@ -102,24 +100,20 @@ def load_programs(data: bytes, name: str, kind: str,
     code = parse_hex(data, name) if kind == "hex" else data
     if not code:
         raise _CliError(f"{name}: no instructions")
-    return [(None, None, Program.from_bytes(code))]
+    return [(None, None, code)]
 
 
-def _listing(program: Program, syntax: str) -> str:
-    try:
-        from ..asm import disassemble
-    except ImportError:  # pybpf.asm without its front door yet
-        from ..asm.listing import objdump_line
-        from .asm import _printer
+def _listing(program: Program | bytes, syntax: str) -> str:
+    from ..asm import disassemble  # raw bytes take its fast path
 
-        fmt = _printer(syntax)
-        lines, slot = [], 0
-        for idx, insn in enumerate(program.resolve()):
-            lines.append(objdump_line(slot, insn.encode(), fmt(insn, program.refs.get(idx))))
-            slot += insn.slots
-        return "\n".join(lines) + "\n"
     text = disassemble(program, syntax=syntax, listing=True)
     return text if text.endswith("\n") else text + "\n"
+
+
+def _program(code: Program | bytes) -> Program:
+    from ..isa.program import Program
+
+    return code if isinstance(code, Program) else Program.from_bytes(code)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             doc: dict[str, Any] = {
                 "file": name, "input": kind, "syntax": args.syntax,
                 "programs": [{"name": pname, "section": sec,
-                              "insns": insn_records(prog, args.syntax)}
+                              "insns": insn_records(_program(prog), args.syntax)}
                              for pname, sec, prog in programs],
             }
             sys.stdout.write(json.dumps(doc) + "\n")
