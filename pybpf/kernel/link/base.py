@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...errors import KernelError
-from .. import pin as _pin
 from ..fd import FD
 from ..fs import ensure_bpffs
-from ..syscall import Cmd, address, bpf
+from ..pin import get_pinned, pin_path
+from ..pin import pin as pin_object
+from ..pin import unpin as unpin_path
+from ..syscall import Cmd, address, bpf, hint_for
 from . import _attr
 from ._attr import AttachType, LinkType, PerfEventType
 
@@ -64,7 +66,7 @@ def kernel_call(kind: str, cmd: Cmd, attr: bytearray, *, target: str = "",
     try:
         return bpf(cmd, attr)
     except KernelError as e:
-        hint = (hints or {}).get(e.errno)
+        hint = (hints or {}).get(e.errno) or hint_for(cmd, e.errno)
         raise KernelError(f"BPF_{cmd.name} ({kind})", e.errno, hint=hint,
                           detail=target or None) from None
 
@@ -212,14 +214,14 @@ class Link(FD):
 
         A relative ``path`` is taken under the bpffs mount (mounted if needed).
         """
-        self.pinned_path = _pin.pin(self.fd, path)
+        self.pinned_path = pin_object(self.fd, path)
         return self.pinned_path
 
     def unpin(self) -> None:
         """Remove the pin made by `pin`; the program detaches once no fd refers to it."""
         if self.pinned_path is None:
             raise KernelError(f"unpin ({self.kind})", errno.ENOENT, hint="this link is not pinned")
-        _pin.unpin(self.pinned_path)
+        unpin_path(self.pinned_path)
         self.pinned_path = None
 
     def update(self, prog: HasFd | int, *, old: HasFd | int | None = None) -> None:
@@ -273,8 +275,8 @@ def from_id(link_id: int, *, kind: str = "link") -> Link:
 
 def from_pinned(path: str, *, kind: str = "link") -> Link:
     """Open a link pinned at ``path`` (BPF_OBJ_GET); a relative path is under bpffs."""
-    full = _pin.pin_path(path)
-    fd = _pin.get_pinned(full)
+    full = pin_path(path)
+    fd = get_pinned(full)
     lk = Link(fd, kind=kind, target=full)
     try:
         info = lk.info()

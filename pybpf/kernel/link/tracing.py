@@ -110,12 +110,14 @@ def tracing_link(prog: HasFd | int, kind: str, *, cookie: int = 0, target: str =
     _, attach_type, _, _ = KINDS[kind]
     attr = _attr.link_create(prog_fd(prog), 0, attach_type, 0, tracing__cookie=cookie)
     label = target or getattr(prog, "name", "") or kind
-    fd = kernel_call(kind, Cmd.LINK_CREATE, attr, target=label, hints={
-        errno.EPERM: _restriction(kind) if kind in _TRAMPOLINE else None,  # type: ignore[dict-item]
+    hints = {
         errno.EINVAL: f"the program must be loaded as a {kind} program (expected attach type "
                       f"BPF_{attach_type.name} with its target's BTF id)",
         errno.EBUSY: f"the {kind} program is already attached",
-    })
+    }
+    if kind in _TRAMPOLINE:
+        hints[errno.EPERM] = _restriction(kind)
+    fd = kernel_call(kind, Cmd.LINK_CREATE, attr, target=label, hints=hints)
     return Link(fd, kind=kind, target=label)
 
 
