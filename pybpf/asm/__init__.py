@@ -143,6 +143,8 @@ def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "l
             data = Program.from_bytes(data)
         except Exception as e:  # IsaError: truncated bytecode
             raise AsmError(f"cannot decode bytecode: {e}") from None
+    if syntax == "llvm" and not data.refs and not data.labels and (listing or not data.maps):
+        return _disasm_bytes_llvm(data.encode(), listing)
     fmt = _printer(syntax)
     prog = data
     if listing:

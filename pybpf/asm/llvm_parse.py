@@ -15,7 +15,8 @@ pybpf forms for what LLVM cannot spell:
   (``src=1``, ``Ref.map``; the map should be declared with ``.map``);
   ``r1 = map_value(NAME) + 8 ll``: the address of a map value (``src=2``);
   ``r1 = NAME + 8 ll``: a map value when NAME is a declared map, else a global
-  variable (``Ref(GLOBAL)``); the value offset is also put in the upper 32 bits
+  variable (``Ref(GLOBAL)``); ``r1 = btf_id(NAME) ll``: a kernel variable
+  (``src=3``, ``Ref(KSYM)``); the value offset is also put in the upper 32 bits
   of the immediate, where the kernel reads it;
 - ``r1 = load_acquire((u64 *)(r2 + 0))`` and ``store_release((u8 *)(r1 + 0), w2)``
   (the syntax of LLVM 20+);
@@ -55,6 +56,7 @@ from ..isa.opcodes import (
     Source,
 )
 from ..isa.program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+from .llvm_fast import fast_insn
 
 
 class _Err(Exception):
@@ -110,7 +112,8 @@ _CMPXCHG = re.compile(r"(?:cmpxchg(_64|32_32)\(\s*" + _MEM_BARE
 _LOAD_ACQ = re.compile(r"load_acquire\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*\)")
 _STORE_REL = re.compile(r"store_release\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
                         + r"\s*,\s*([rwRW])(\d+)\s*\)")
-_LDDW_SYM = re.compile(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|(" + _IDENT + r"))\s*(?:([-+])\s*("
+_LDDW_SYM = re.compile(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|btf_id\(\s*(" + _IDENT + r")\s*\)|("
+                       + _IDENT + r"))\s*(?:([-+])\s*("
                        + _NUM + r"))?\s+ll")
 _LDDW_NUM = re.compile(r"(" + _NUM + r")\s+ll")
 _PSEUDO = re.compile(r"ld_pseudo\s+r(\d+)\s*,\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")")
@@ -272,15 +275,19 @@ class _Parser:
         if s is None:
             raise _Err("expected NUMBER ll, NAME ll, NAME + OFFSET ll or map_value(NAME) + OFFSET ll",
                        rpos)
-        value_name, name, sign, num = s.group(1, 2, 3, 4)
+        value_name, ksym, name, sign, num = s.group(1, 2, 3, 4, 5)
         off = 0
+        if ksym is not None:
+            if num is not None:
+                raise _Err("btf_id(NAME) takes no offset", rpos + s.start(5))
+            return (Insn(LDDW, dst, PseudoSrc.BTF_ID), "ksym:" + ksym, rpos + s.start(2), 0)
         if num is not None:
-            off = _int(num, rpos + s.start(4))
+            off = _int(num, rpos + s.start(5))
             if sign == "-":
                 off = -off
             if not -0x80000000 <= off <= 0x7FFFFFFF:
                 raise _Err(f"value offset {off} out of range: expected a signed 32-bit value",
-                           rpos + s.start(4))
+                           rpos + s.start(5))
         if value_name is not None:
             imm = (off & 0xFFFFFFFF) << 32
             return (Insn(LDDW, dst, PseudoSrc.MAP_VALUE, 0, imm), "value:" + value_name,
@@ -288,8 +295,8 @@ class _Parser:
         if num is not None:
             imm = (off & 0xFFFFFFFF) << 32
             return (Insn(LDDW, dst, PseudoSrc.MAP_VALUE, 0, imm), "global:" + name,
-                    rpos + s.start(2), off)
-        return (Insn(LDDW, dst, PseudoSrc.MAP_FD), "lddw:" + name, rpos + s.start(2), 0)
+                    rpos + s.start(3), off)
+        return (Insn(LDDW, dst, PseudoSrc.MAP_FD), "lddw:" + name, rpos + s.start(3), 0)
 
     def load(self, p: str, dst: int, rhs: str, rpos: int) -> tuple[Insn, str | None, int, int]:
         m = _LOAD.fullmatch(rhs)
@@ -640,14 +647,23 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     numeric: list[tuple[int, int, int]] = []
     cache = _CACHE
     statement = ps.statement
+    fast = fast_insn
     for lineno, raw in enumerate(text.split("\n"), 1):
         hit = cache.get(raw)
+        if hit is None:
+            hit = fast(raw)
+            if hit is not None:
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[raw] = hit
         if hit is not None:
             idx = len(insns)
             insns.append(hit[0])
             lines[idx] = SourceLine(filename, lineno, hit[1], raw)
             if hit[2]:
                 numeric.append((idx, lineno, hit[1]))
+            elif hit[3] is not None:
+                pending.append(_Pending(idx, hit[3], "jump", lineno, hit[4]))
             continue
         body = raw
         if "#" in body or "/" in body or ";" in body:
@@ -715,15 +731,15 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     return prog
 
 
-#: line text -> (Insn, column, has numeric target): plain instructions seen before.
-_CACHE: dict[str, tuple[Insn, int, bool]] = {}
+#: line text -> (Insn, column, has numeric target, label target, its column): lines seen before.
+_CACHE: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
 _CACHE_MAX = 1 << 16
 
 
 def _remember(raw: str, insn: Insn, col: int, numeric: bool) -> None:
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
-    _CACHE[raw] = (insn, col, numeric)
+    _CACHE[raw] = (insn, col, numeric, None, 0)
 
 
 def _resolve_names(ps: _Parser) -> None:
@@ -751,7 +767,7 @@ def _resolve_names(ps: _Parser) -> None:
                 insn = insn.replace(src=CallSrc.LOCAL, imm=rel)
             elif p.kind == "lddw":
                 insn = insn.replace(src=PseudoSrc.FUNC, imm=rel)
-            elif insn.cls == Class.JMP32:
+            elif target_field(insn) == "imm":
                 insn = insn.replace(imm=rel)
             else:
                 if not -0x8000 <= rel <= 0x7FFF:
@@ -771,6 +787,8 @@ def _resolve_names(ps: _Parser) -> None:
                 prog.refs[p.index] = Ref.kfunc(p.name)
         elif p.kind == "kfunc":
             prog.refs[p.index] = Ref.kfunc(p.name)
+        elif p.kind == "ksym":
+            prog.refs[p.index] = Ref(RefKind.KSYM, p.name)
         elif p.kind == "lddw":
             prog.refs[p.index] = Ref.map(p.name)
         elif p.kind == "value":

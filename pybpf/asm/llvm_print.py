@@ -15,6 +15,9 @@ objdump adds and pybpf prints only as ``<label>`` in listings:
 - kfunc call (``src=2``): objdump ``call 0x4d2``; pybpf ``call kfunc(0x4d2)``
   (``call kfunc(0x4d2, 0x1)`` with a module BTF index in ``off``), or
   ``call name`` with a kfunc reference;
+- symbolic lddw operands: ``r1 = name ll`` (map fd, or a label: function
+  pointer), ``r1 = map_value(name) + 0x8 ll``, ``r1 = name + 0x8 ll`` (global),
+  ``r1 = btf_id(name) ll`` (kernel variable, ``src=3``);
 - ``ld_pseudo``: objdump drops the upper 32 bits of the immediate; pybpf prints
   the whole 64-bit value when they are not zero;
 - ``LD_IND`` with a non-zero immediate: objdump drops it (``skb[r1]``); pybpf
@@ -265,6 +268,8 @@ def format_ref(insn: Insn, ref: Ref) -> str:
     if ref.kind is RefKind.KFUNC:
         return f"call {name}"
     if op == LDDW:
+        if ref.kind is RefKind.KSYM:
+            return f"r{insn.dst} = btf_id({name}) ll"
         if ref.kind is RefKind.MAP:
             if insn.src == PseudoSrc.MAP_VALUE:
                 return (f"r{insn.dst} = map_value({name}) + {ref.offset:#x} ll" if ref.offset

@@ -1,0 +1,308 @@
+"""The fast path of the LLVM-syntax assembler: the common line shapes in one regex each.
+
+`fast_insn` recognises a well-formed line of the most frequent shapes (ALU,
+loads, stores, lddw of a constant, numeric jumps, helper calls, exit) with a
+single compiled regex chosen by the line's first character, and builds the
+`Insn` from a few table look-ups. Anything else, including every line with an
+error, a comment or a symbolic operand, returns None and goes to the full
+parser in `pybpf.asm.llvm_parse`, which produces the same instruction or a
+precise `AsmError`. Tests check that both paths agree on every form.
+
+>>> fast_insn("r1 += 0x10")
+(Insn(opcode=0x07, dst=1, src=0, off=0, imm=16), 1, False, None, 0)
+>>> fast_insn("r1 += foo") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..isa.insn import Insn
+from ..isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+
+_N = r"([-+]?(?:0[xX][0-9a-fA-F]+|\d+))"
+_R = r"(10|[0-9])"
+_MEM = r"\(\s*r" + _R + r"\s*([-+])\s*" + _N + r"\s*\)"
+
+_ALU_SYM = {
+    "+": AluOp.ADD, "-": AluOp.SUB, "*": AluOp.MUL, "/": AluOp.DIV, "|": AluOp.OR,
+    "&": AluOp.AND, "<<": AluOp.LSH, ">>": AluOp.RSH, "%": AluOp.MOD, "^": AluOp.XOR,
+    "s>>": AluOp.ARSH, "s/": AluOp.DIV, "s%": AluOp.MOD, "": AluOp.MOV,
+}
+_JMP_SYM = {
+    "==": JmpOp.JEQ, ">": JmpOp.JGT, ">=": JmpOp.JGE, "&": JmpOp.JSET, "!=": JmpOp.JNE,
+    "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
+    "s<=": JmpOp.JSLE,
+}
+_SIZES = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
+
+#: (register prefix, operator, register source?) -> (opcode, off)
+_ALU: dict[tuple[str, str, bool], tuple[int, int]] = {}
+for _p, _cls in (("r", Class.ALU64), ("w", Class.ALU)):
+    for _sym, _op in _ALU_SYM.items():
+        _off = 1 if _sym in ("s/", "s%") else 0
+        _ALU[(_p, _sym, True)] = (int(_cls | _op | Source.X), _off)
+        _ALU[(_p, _sym, False)] = (int(_cls | _op | Source.K), _off)
+#: (register prefix, u/s, bits) -> LDX opcode
+_LDX: dict[tuple[str, str, str], int] = {}
+for _bits, _size in _SIZES.items():
+    _LDX[("r", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
+    if _size != Size.DW:
+        _LDX[("w", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
+        _LDX[("r", "s", _bits)] = int(Class.LDX | Mode.MEMSX | _size)
+#: (bits, register prefix or "" for an immediate) -> ST/STX opcode
+_STORE: dict[tuple[str, str], int] = {}
+for _bits, _size in _SIZES.items():
+    _STORE[(_bits, "")] = int(Class.ST | Mode.MEM | _size)
+    _STORE[(_bits, "r")] = int(Class.STX | Mode.MEM | _size)
+    if _size != Size.DW:
+        _STORE[(_bits, "w")] = int(Class.STX | Mode.MEM | _size)
+#: (register prefix, operator, register source?) -> conditional jump opcode
+_JMP: dict[tuple[str, str, bool], int] = {}
+for _p, _cls in (("r", Class.JMP), ("w", Class.JMP32)):
+    for _sym, _op in _JMP_SYM.items():
+        _JMP[(_p, _sym, True)] = int(_cls | _op | Source.X)
+        _JMP[(_p, _sym, False)] = int(_cls | _op | Source.K)
+_GOTO = {"goto": int(Class.JMP | JmpOp.JA), "may_goto": int(Class.JMP | JmpOp.JCOND),
+         "gotol": int(Class.JMP32 | JmpOp.JA)}
+_EXIT = Insn(int(Class.JMP | JmpOp.EXIT))
+_CALL = int(Class.JMP | JmpOp.CALL)
+
+_RW = re.compile("".join([
+    r"\s*([rw])", _R, r"\s*(?:",
+    r"(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])", _R, "|", _N, ")",  # 3-6: ALU
+    r"|=\s*\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*", _MEM,  # 7-11: LDX
+    r"|=\s*", _N, r"\s+ll",  # 12: lddw
+    r"|=\s*\*\s*\(\s*u(8|16|32)\s*\*\s*\)\s*skb\[\s*(?:r", _R, "|", _N, r")\s*\]",  # 13-15
+    r"|=\s*(le|be|bswap)(16|32|64)\s+r", _R,  # 16-18: byte swaps
+    r"|=\s*-\s*([rw])", _R,  # 19-20: neg
+    r"|=\s*\(\s*s(8|16|32)\s*\)\s*([rw])", _R,  # 21-23: movsx
+    r"|=\s*atomic_fetch_(add|or|and|xor)\(\s*\(\s*u(32|64)\s*\*\s*\)\s*", _MEM,  # 24-28
+    r"\s*,\s*([rw])", _R, r"\s*\)",  # 29-30
+    r"|=\s*(xchg|cmpxchg)(_64|32_32)\(\s*r", _R, r"\s*([-+])\s*", _N,  # 31-35
+    r"\s*,\s*([rw])", _R, r"\s*(?:,\s*([rw])", _R, r"\s*)?\)",  # 36-39
+    r")\s*"]))
+_ST = re.compile(r"\s*(\*)\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+                 + r"\s*=\s*(?:([rw])" + _R + "|" + _N + r")\s*")
+_TARGET = r"(?:" + _N + r"|([A-Za-z_.$][\w.$]*))"
+_IF = re.compile(r"\s*(if)\s+([rw])" + _R + r"\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(?:([rw])"
+                 + _R + "|" + _N + r")\s+goto\s+" + _TARGET + r"\s*")
+_LOCK = re.compile(r"\s*(?:(lock)\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+                   + r"\s*(?P<op>[-+|&^])=\s*([rw])" + _R
+                   + r"|(ld_pseudo)\s+r" + _R + r"\s*,\s*" + _N + r"\s*,\s*" + _N + r")\s*")
+_GO = re.compile(r"\s*(goto|gotol|may_goto)\s+" + _TARGET + r"\s*")
+_CALL_RE = re.compile(r"\s*(call)\s+" + _N + r"\s*")
+_EXIT_RE = re.compile(r"\s*(exit)\s*")
+
+_I32_MIN, _I32_MAX = -0x80000000, 0xFFFFFFFF
+_LD_ABS = int(Class.LD | Mode.ABS)
+_XCHG = int(AtomicOp.XCHG)
+_CMPXCHG = int(AtomicOp.CMPXCHG)
+_LD_IND = int(Class.LD | Mode.IND)
+_ATOMIC = int(Class.STX | Mode.ATOMIC)
+_END = {"le": int(Class.ALU | AluOp.END | Source.K), "be": int(Class.ALU | AluOp.END | Source.X),
+        "bswap": int(Class.ALU64 | AluOp.END | Source.K)}
+_NEG = {"r": int(Class.ALU64 | AluOp.NEG), "w": int(Class.ALU | AluOp.NEG)}
+_FETCH = {"add": int(AtomicOp.FETCH_ADD), "or": int(AtomicOp.FETCH_OR),
+          "and": int(AtomicOp.FETCH_AND), "xor": int(AtomicOp.FETCH_XOR)}
+_LOCK_OPS = {"+": int(AtomicOp.ADD), "|": int(AtomicOp.OR), "&": int(AtomicOp.AND),
+             "^": int(AtomicOp.XOR)}
+
+#: the instruction, its 1-based column, has a numeric jump target?, label target or None,
+#: the label's column
+Result = tuple[Insn, int, bool, "str | None", int]
+
+
+def _rw(m: re.Match[str]) -> Result | None:
+    g = m.groups()
+    p = g[0]
+    dst = int(g[1])
+    if g[6] is not None:  # load
+        opcode = _LDX.get((p, g[6], g[7]))
+        if opcode is None:
+            return None
+        off = int(g[10], 0)
+        if g[9] == "-":
+            off = -off
+        if not -0x8000 <= off <= 0x7FFF:
+            return None
+        return Insn(opcode, dst, int(g[8]), off, 0), m.start(1) + 1, False, None, 0
+    if g[11] is not None:  # lddw
+        v = int(g[11], 0)
+        if p != "r" or not -(1 << 63) <= v < (1 << 64):
+            return None
+        return Insn(LDDW, dst, 0, 0, v), m.start(1) + 1, False, None, 0
+    if g[3] is None and g[5] is None:
+        return _rw_more(m, g, p, dst)
+    if g[3] is not None:
+        if g[3] != p:
+            return None
+        opcode, off = _ALU[(p, g[2], True)]
+        return Insn(opcode, dst, int(g[4]), off, 0), m.start(1) + 1, False, None, 0
+    v = int(g[5], 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    opcode, off = _ALU[(p, g[2], False)]
+    return Insn(opcode, dst, 0, off, v), m.start(1) + 1, False, None, 0
+
+
+def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result | None:
+    col = m.start(1) + 1
+    if g[12] is not None:  # skb[...]
+        if p != "r" or dst != 0:
+            return None
+        size = _SIZES[g[12]]
+        if g[13] is not None:
+            return Insn(_LD_IND | size, 0, int(g[13]), 0, 0), col, False, None, 0
+        v = int(g[14], 0)
+        if not _I32_MIN <= v <= _I32_MAX:
+            return None
+        return Insn(_LD_ABS | size, 0, 0, 0, v), col, False, None, 0
+    if g[15] is not None:  # le/be/bswap
+        if p != "r" or int(g[17]) != dst:
+            return None
+        return Insn(_END[g[15]], dst, 0, 0, int(g[16])), col, False, None, 0
+    if g[18] is not None:  # neg
+        if g[18] != p or int(g[19]) != dst:
+            return None
+        return Insn(_NEG[p], dst), col, False, None, 0
+    if g[20] is not None:  # movsx
+        if g[21] != p or (p == "w" and g[20] == "32"):
+            return None
+        return Insn(_ALU[(p, "", True)][0], dst, int(g[22]), int(g[20]), 0), col, False, None, 0
+    if g[23] is not None:  # atomic_fetch_OP((uN *)(rX + OFF), rY)
+        bits = g[24]
+        if g[28] != p or int(g[29]) != dst or (bits == "64") != (p == "r"):
+            return None
+        off = int(g[27], 0)
+        if g[26] == "-":
+            off = -off
+        if not -0x8000 <= off <= 0x7FFF:
+            return None
+        return (Insn(_ATOMIC | _SIZES[bits], int(g[25]), dst, off, _FETCH[g[23]]), col, False, None, 0)
+    if g[30] is not None:  # xchg / cmpxchg
+        wide = g[31] == "_64"
+        if wide != (p == "r") or g[35] != p:
+            return None
+        off = int(g[34], 0)
+        if g[33] == "-":
+            off = -off
+        if not -0x8000 <= off <= 0x7FFF:
+            return None
+        size = Size.DW if wide else Size.W
+        if g[30] == "xchg":
+            if g[37] is not None or int(g[36]) != dst:
+                return None
+            return Insn(_ATOMIC | size, int(g[32]), dst, off, _XCHG), col, False, None, 0
+        if g[37] is None or dst != 0 or int(g[36]) != 0 or g[37] != p:
+            return None
+        return Insn(_ATOMIC | size, int(g[32]), int(g[38]), off, _CMPXCHG), col, False, None, 0
+    return None
+
+
+def _lock(m: re.Match[str]) -> Result | None:
+    g = m.groups()
+    if g[8] is not None:  # ld_pseudo rD, SRC, IMM
+        src = int(g[10], 0)
+        imm = int(g[11], 0)
+        if not 1 <= src <= 6 or not _I32_MIN <= imm <= _I32_MAX:
+            return None
+        return Insn(LDDW, int(g[9]), src, 0, imm & 0xFFFFFFFF), m.start(9) + 1, False, None, 0
+    bits, p = g[1], g[6]
+    if bits not in ("32", "64") or (bits == "64" and p != "r"):
+        return None
+    off = int(g[4], 0)
+    if g[3] == "-":
+        off = -off
+    if not -0x8000 <= off <= 0x7FFF:
+        return None
+    return (Insn(_ATOMIC | _SIZES[bits], int(g[2]), int(g[7]), off, _LOCK_OPS[g[5]]),
+            m.start(1) + 1, False, None, 0)
+
+
+def _st(m: re.Match[str]) -> Result | None:
+    g = m.groups()
+    off = int(g[4], 0)
+    if g[3] == "-":
+        off = -off
+    if not -0x8000 <= off <= 0x7FFF:
+        return None
+    if g[5] is not None:
+        opcode = _STORE.get((g[1], g[5]))
+        if opcode is None:
+            return None
+        return Insn(opcode, int(g[2]), int(g[6]), off, 0), m.start(1) + 1, False, None, 0
+    v = int(g[7], 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    return Insn(_STORE[(g[1], "")], int(g[2]), 0, off, v), m.start(1) + 1, False, None, 0
+
+
+def _if(m: re.Match[str]) -> Result | None:
+    g = m.groups()
+    p = g[1]
+    name = g[8]
+    off = 0
+    if name is None:
+        off = int(g[7], 0)
+        if not -0x8000 <= off <= 0x7FFF:
+            return None
+    col = m.start(1) + 1
+    ncol = m.start(9) + 1
+    if g[4] is not None:
+        if g[4] != p:
+            return None
+        return Insn(_JMP[(p, g[3], True)], int(g[2]), int(g[5]), off, 0), col, name is None, name, ncol
+    v = int(g[6], 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    return Insn(_JMP[(p, g[3], False)], int(g[2]), 0, off, v), col, name is None, name, ncol
+
+
+def _go(m: re.Match[str]) -> Result | None:
+    word, num, name = m.groups()
+    col = m.start(1) + 1
+    if name is not None:
+        return Insn(_GOTO[word]), col, False, name, m.start(3) + 1
+    v = int(num, 0)
+    if word == "gotol":
+        if not -0x80000000 <= v <= 0x7FFFFFFF:
+            return None
+        return Insn(_GOTO[word], 0, 0, 0, v), col, True, None, 0
+    if not -0x8000 <= v <= 0x7FFF:
+        return None
+    return Insn(_GOTO[word], 0, 0, v, 0), col, True, None, 0
+
+
+def _call(m: re.Match[str]) -> Result | None:
+    v = int(m.group(2), 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    return Insn(_CALL, 0, 0, 0, v), m.start(1) + 1, False, None, 0
+
+
+def _exit(m: re.Match[str]) -> Result | None:
+    return _EXIT, m.start(1) + 1, False, None, 0
+
+
+#: first character of the statement -> (regex, builder)
+FAST: dict[str, tuple[re.Pattern[str], Callable[[re.Match[str]], Result | None]]] = {
+    "r": (_RW, _rw), "w": (_RW, _rw), "*": (_ST, _st), "i": (_IF, _if), "g": (_GO, _go),
+    "m": (_GO, _go), "c": (_CALL_RE, _call), "e": (_EXIT_RE, _exit), "l": (_LOCK, _lock),
+}
+
+
+def fast_insn(line: str) -> Result | None:
+    """(insn, column, has a numeric jump target) for a common well-formed line, else None."""
+    c = line[:1]
+    if c == " " or c == "\t":
+        c = line.lstrip()[:1]
+    entry = FAST.get(c)
+    if entry is None:
+        return None
+    m = entry[0].fullmatch(line)
+    if m is None:
+        return None
+    return entry[1](m)
