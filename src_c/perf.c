@@ -31,12 +31,3 @@ long pybpf_setsockopt(int fd, int level, int name, const void *value, unsigned i
 	*err = ret < 0 ? errno : 0;
 	return ret;
 }
-
-long pybpf_getsockopt(int fd, int level, int name, void *value, unsigned int *len, int *err)
-{
-	socklen_t l = *len;
-	long ret = getsockopt(fd, level, name, value, &l);
-	*len = (unsigned int)l;
-	*err = ret < 0 ? errno : 0;
-	return ret;
-}

@@ -3,4 +3,3 @@
 long pybpf_perf_event_open(void *attr, int pid, int cpu, int group_fd, unsigned long flags, int *err);
 long pybpf_ioctl(int fd, unsigned long request, unsigned long arg, int *err);
 long pybpf_setsockopt(int fd, int level, int name, const void *value, unsigned int len, int *err);
-long pybpf_getsockopt(int fd, int level, int name, void *value, unsigned int *len, int *err);
