@@ -249,8 +249,8 @@ class _Ring:
         self.dtype = dtype
         self.as_bytes = as_bytes
         self.stride = int(dtype.itemsize) if dtype is not None else 0
-        if dtype is not None and self.stride <= 0:
-            raise PybpfError(f"{what}: dtype {dtype} has no size")
+        if dtype is not None and (self.stride <= 0 or dtype.hasobject):
+            raise PybpfError(f"{what}: dtype {dtype} must be a fixed-size type without objects")
         self.fd = os.dup(fd)  # the reader's own reference: the user may close the map first
         self.maps: list[_Mapping] = []
         try:
@@ -315,17 +315,18 @@ class _Ring:
         import numpy as np
 
         ffi, _ = _native()
-        alloc = _raw_alloc()
         budget = min(self.ready(), max_bytes)
         chunks = []
         while budget > 0:
             n_est = max(1, budget // record_size(self.stride))
-            out = alloc("char[]", n_est * self.stride)
+            # numpy's allocator: no zeroing, and huge pages for big arrays (fewer page faults)
+            arr = np.empty(n_est, dtype=self.dtype)
+            out = ffi.from_buffer("char[]", arr.view(np.uint8), require_writable=True)
             status = self._call(out, n_est * self.stride, ffi.NULL, n_est, self.stride)
             n = int(self.res.records)
             if n:
-                chunks.append(np.frombuffer(ffi.buffer(out, n * self.stride), dtype=self.dtype,
-                                            count=n))
+                chunks.append(arr[:n])
+            del out
             budget -= int(self.res.consumed)
             if status != 1:
                 break
