@@ -40,14 +40,16 @@ S32_MIN = -(1 << 31)
 S32_MAX = (1 << 31) - 1
 _TOP32 = U64 ^ U32
 
-#: Numbers the kernel log prints in decimal (larger ones in hex).
+#: Numbers the kernel log prints in decimal (others in hex): unsigned up to
+#: U16_MAX, signed within the s16 range.
+_UDEC_MAX = 0xFFFF
 _DEC_MAX = 0x7FFF
 _DEC_MIN = -0x8000
 
 
 def fmt_unum(v: int) -> str:
     """An unsigned number the way the verifier log prints it (small: decimal, else hex)."""
-    return str(v) if v <= _DEC_MAX else f"{v:#x}"
+    return str(v) if v <= _UDEC_MAX else f"{v:#x}"
 
 
 def fmt_snum(v: int) -> str:

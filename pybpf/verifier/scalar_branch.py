@@ -67,10 +67,11 @@ class Branch(NamedTuple):
     false: tuple[Scalar, Scalar] | None
 
 
-def is_branch_taken(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = False) -> int:
+def is_branch_taken(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool) -> int:
     """1 if ``a <op> b`` always holds, 0 if never, -1 if unknown.
 
-    ``same_reg`` says both operands are the same register (``if r1 > r1``).
+    Like the running kernel, a comparison of a register with itself gets no
+    special treatment: it is decided from the ranges only.
 
     >>> from pybpf.isa import JmpOp
     >>> is_branch_taken(Scalar.const(3), Scalar.const(3), JmpOp.JEQ, False)
@@ -85,16 +86,6 @@ def is_branch_taken(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg
         t1, t2 = a.var_off, b.var_off
         umin1, umax1, smin1, smax1 = a.umin, a.umax, a.smin, a.smax
         umin2, umax2, smin2, smax2 = b.umin, b.umax, b.smin, b.smax
-    if same_reg:
-        if op in (_JGE, _JLE, _JSGE, _JSLE, _JEQ):
-            return 1
-        if op in (_JGT, _JLT, _JSGT, _JSLT, _JNE):
-            return 0
-        if op == _JSET:
-            if t1.mask == 0:
-                return int(t1.value != 0)
-            return -1 if smin1 <= 0 <= smax1 else 1
-        return -1
     if op == _JEQ or op == _JNE:
         eq = op == _JEQ
         if t1.mask == 0 and t2.mask == 0:
@@ -237,18 +228,22 @@ def _refine_in_place(r1: Scalar, r2: Scalar, op: int, jmp32: bool) -> None:
 
 
 def refine(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, *,
-           sanitize: bool = True) -> tuple[Scalar, Scalar]:
+           sanitize: bool = True, same_reg: bool = False) -> tuple[Scalar, Scalar]:
     """New ``(a, b)`` narrowed by assuming ``a <op> b`` (op may be `JSET_FALSE`).
 
     Like the kernel, a result whose bounds contradict each other (a side that
-    cannot happen) has its bounds forgotten when ``sanitize`` is true.
+    cannot happen) has its bounds forgotten when ``sanitize`` is true. With
+    ``same_reg`` (``if r1 < r1``) both operands are one register, narrowed in
+    place through both roles as the running kernel does (only the side that
+    cannot happen changes).
 
     >>> from pybpf.isa import JmpOp
     >>> x, _ = refine(Scalar.unknown(), Scalar.const(7), JmpOp.JEQ, False)
     >>> x.fmt()
     '7'
     """
-    r1, r2 = a.copy(), b.copy()
+    r1 = a.copy()
+    r2 = r1 if same_reg else b.copy()
     _refine_in_place(r1, r2, int(op), jmp32)
     bounds_sync(r1)
     bounds_sync(r2)
@@ -261,18 +256,19 @@ def branch(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = 
     """Both sides of ``if a <op> b goto``, as the verifier explores them.
 
     A decided jump keeps the operands unchanged on the side that is followed.
-    An undecided one refines both sides (``reg_set_min_max``); with
-    ``same_reg`` nothing is refined.
+    An undecided one refines both sides (``reg_set_min_max``); ``same_reg``
+    says ``a`` and ``b`` are one register (``b`` is then ignored).
     """
     op = int(op)
-    taken = is_branch_taken(a, b, op, jmp32, same_reg)
+    if same_reg:
+        b = a
+    taken = is_branch_taken(a, b, op, jmp32)
     if taken == 1:
         return Branch(1, (a, b), None)
     if taken == 0:
         return Branch(0, None, (a, b))
-    if same_reg:
-        return Branch(-1, (a, b), (a, b))
-    return Branch(-1, refine(a, b, op, jmp32), refine(a, b, _REV[op], jmp32))
+    return Branch(-1, refine(a, b, op, jmp32, same_reg=same_reg),
+                  refine(a, b, _REV[op], jmp32, same_reg=same_reg))
 
 
 __all__ = ["JSET_FALSE", "Branch", "branch", "flip_op", "is_branch_taken", "refine", "reverse_op"]
