@@ -439,6 +439,17 @@ def _cgroup_actions(v: VethPair) -> dict[str, Callable[[], None]]:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.sendto(b"x", (v.ip_b, 9))
 
+    def udp_loop() -> None:
+        """Send from namespace a and receive in namespace b, both sockets in this process."""
+        setns(v.ns_path("a"))
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        setns(v.ns_path("b"))
+        with tx, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx:
+            rx.bind((v.ip_b, 4100))
+            rx.settimeout(2)
+            tx.sendto(b"x", (v.ip_b, 4100))
+            assert rx.recv(8) == b"x"
+
     def read_sysctl() -> None:
         with open("/proc/sys/kernel/ostype", "rb", buffering=0) as f:
             f.read(64)
@@ -446,13 +457,16 @@ def _cgroup_actions(v: VethPair) -> dict[str, Callable[[], None]]:
     def open_dev_null() -> None:
         os.close(os.open("/dev/null", os.O_RDONLY))
 
-    return {"connect": udp_connect, "send": udp_send, "sysctl": read_sysctl, "dev": open_dev_null}
+    return {"connect": udp_connect, "send": udp_send, "loop": udp_loop, "sysctl": read_sysctl,
+            "dev": open_dev_null}
 
 
 @pytest.mark.parametrize("hook, prog_type, expected, action", [
     ("connect4", "cgroup_sock_addr", "cgroup_inet4_connect", "connect"),
     ("sock_create", "cgroup_sock", "cgroup_inet_sock_create", "connect"),
+    ("sendmsg4", "cgroup_sock_addr", "cgroup_udp4_sendmsg", "send"),
     ("egress", "cgroup_skb", "cgroup_inet_egress", "send"),
+    ("ingress", "cgroup_skb", "cgroup_inet_ingress", "loop"),
     ("sysctl", "cgroup_sysctl", "cgroup_sysctl", "sysctl"),
     ("dev", "cgroup_device", "cgroup_device", "dev"),
 ])
