@@ -348,6 +348,23 @@ def test_tcx_counts_packets(veth, make_probe, direction, side):
         assert p.count == seen
 
 
+def test_tcx_before_after_and_revision(veth, make_probe):
+    from pybpf.kernel.link.tcx import query
+
+    first, second, third = (make_probe("sched_cls") for _ in range(3))
+    a = veth.run("a", L.tcx, first.prog, veth.if_a, "egress")
+    with a, veth.run("a", lambda: L.tcx(second.prog, veth.if_a, "egress", before=a)) as b, \
+            veth.run("a", lambda: L.tcx(third.prog, veth.if_a, "egress", after=first.prog)) as c:
+        chain = veth.run("a", query, veth.if_a, "egress")
+        assert chain.prog_ids == [second.prog.id, first.prog.id, third.prog.id]
+        assert chain.link_ids == [b.id, a.id, c.id]
+        with pytest.raises(KernelError, match="revision differs") as exc:
+            veth.run("a", lambda: L.tcx(make_probe("sched_cls").prog, veth.if_a, "egress",
+                                        expected_revision=chain.revision + 7))
+        assert exc.value.errno == errno.ESTALE
+    assert veth.run("a", query, veth.if_a, "egress").prog_ids == []
+
+
 SK_PASS = 1
 
 

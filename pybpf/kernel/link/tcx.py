@@ -5,13 +5,16 @@
 from __future__ import annotations
 
 import errno
+import struct
+from dataclasses import dataclass
 
-from ..syscall import Cmd
+from ..attrs import QUERY
+from ..syscall import Cmd, address
 from . import _attr
 from .base import HasFd, Link, kernel_call, prog_fd
 from .xdp import resolve_ifindex
 
-__all__ = ["tcx"]
+__all__ = ["tcx", "query", "TcxChain"]
 
 _DIRECTIONS = {"ingress": _attr.AttachType.TCX_INGRESS, "egress": _attr.AttachType.TCX_EGRESS}
 
@@ -47,3 +50,37 @@ def tcx(prog: HasFd | int, iface: int | str, direction: str = "ingress", *,
         errno.EEXIST: "this program is already attached to that hook",
     })
     return Link(fd, kind="tcx", target=target)
+
+
+@dataclass(frozen=True)
+class TcxChain:
+    """The programs on one tcx hook, in run order, and the hook's revision."""
+
+    prog_ids: list[int]
+    link_ids: list[int]
+    revision: int
+
+
+def query(iface: int | str, direction: str = "ingress", *, max_progs: int = 64) -> TcxChain:
+    """The programs attached to ``iface``'s tcx ``direction``, in the order they run (BPF_PROG_QUERY).
+
+    >>> query("eth0", "ingress").prog_ids      # doctest: +SKIP
+    [42, 43]
+    """
+    if direction not in _DIRECTIONS:
+        raise ValueError(f"tcx direction must be 'ingress' or 'egress', got {direction!r}")
+    index, target = resolve_ifindex(iface, "tcx")
+    progs = bytearray(4 * max_progs)
+    links = bytearray(4 * max_progs)
+    pa, pk = address(progs)
+    la, lk = address(links)
+    attr = QUERY.new(target_ifindex=index, attach_type=_DIRECTIONS[direction], prog_ids=pa,
+                     link_ids=la, count=max_progs)
+    kernel_call("tcx", Cmd.PROG_QUERY, attr, target=f"{target} {direction}", hints={
+        errno.ENOSPC: f"more than {max_progs} programs on this hook: raise max_progs",
+    })
+    del pk, lk
+    count = int(QUERY.get(attr, "count"))
+    ids = struct.unpack_from(f"<{count}I", progs)
+    lids = struct.unpack_from(f"<{count}I", links)
+    return TcxChain(list(ids), list(lids), int(QUERY.get(attr, "revision")))
