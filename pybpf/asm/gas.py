@@ -53,9 +53,11 @@ where it has one)::
     lddw %r1, btf_id 1234  lddw %r1, btf_id NAME (a kernel variable)
     lddw %r1, func label   lddw %r1, func +3
     lddw %r1, map_idx 0    lddw %r1, map_idx_value 0, 8
+    lddw %r1, global counter, 8               a global variable (map value of its data section)
 
-A map name gives a `Ref` of kind MAP, a ``btf_id`` name one of kind KSYM
-(both bound by the loader); a label after
+A map name gives a `Ref` of kind MAP, a ``global`` name one of kind GLOBAL, a
+``btf_id`` name one of kind KSYM (all bound by the loader; the value after the
+comma is the signed offset into the map value); a label after
 ``func`` or a jump gives a LABEL `Ref`. Every malformed line raises
 `AsmError` naming the file, line, column and what was expected.
 """

@@ -134,6 +134,10 @@ def _mem(text: str, k: int) -> tuple[int, int]:
     return reg, off
 
 
+def _s32(value: int) -> int:
+    return value - _U32 if value & 0x80000000 else value
+
+
 def _want(ops: list[str], n: int, form: str) -> None:
     if len(ops) != n:
         raise _Bad(f"expected {n} operand{'s' if n != 1 else ''} ({form}), got {len(ops)}",
@@ -475,6 +479,12 @@ def _h_lddw(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
     dst = _reg(ops[0], 0)
     kind, value, sub = _keyword(ops[1])
     pseudo = _PSEUDO.get(kind)
+    if kind == "global":  # a global variable: a value of the map of its data section
+        if not _IDENT.match(value):
+            raise _Bad(f"global needs a variable name, got {value!r}", 1, sub)
+        high = _imm32(ops[2], 2) & 0xFFFFFFFF if len(ops) == 3 else 0
+        return (Insn(opcode, dst, PseudoSrc.MAP_VALUE, 0, high << 32),
+                Ref(RefKind.GLOBAL, value, _s32(high)), None)
     if pseudo is None:
         if len(ops) == 3:
             raise _Bad("a plain lddw takes one 64-bit immediate; a second value belongs to a "
@@ -494,7 +504,7 @@ def _h_lddw(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
         if pseudo is PseudoSrc.BTF_ID:
             ref = Ref(RefKind.KSYM, value)
         elif pseudo in _MAP_PSEUDO:
-            ref = Ref.map(value, high)
+            ref = Ref.map(value, _s32(high))
         else:
             raise _Bad(f"{kind} needs a number, got {value!r}", 1, sub)
     else:

@@ -144,7 +144,9 @@ def format_insn(insn: Insn, ref: Ref | None = None) -> str:
         if kind is None:
             raise IsaError(f"lddw pseudo source must be 0-6 (got {insn.src})")
         low = insn.imm & 0xFFFFFFFF
-        high = (insn.imm >> 32) & 0xFFFFFFFF
+        high = insn.imm >> 32  # signed: the offset into a map value
+        if ref is not None and ref.kind is RefKind.GLOBAL:
+            kind = "global"
         if insn.src == PseudoSrc.FUNC:
             low_s = low - _U32 if low & 0x80000000 else low
             text = _target(low_s, ref)
