@@ -220,6 +220,17 @@ def test_uretprobe_counts_returns_of_one_pid(make_probe, uprobe_target):
         child.wait()
 
 
+def test_uprobe_on_libc_by_library_name_for_this_process(make_probe):
+    """``libc.so.6`` is found as mapped in this process; pid= limits the probe to us."""
+    p = make_probe("kprobe")
+    with L.uprobe(p.prog, "libc.so.6", "getpid", pid=os.getpid()) as lk:
+        getpids(11)
+        subprocess.run([sys.executable, "-S", "-c", "import os\nfor _ in range(50): os.getpid()"],
+                       check=True)  # another process calling libc getpid: not counted
+        assert p.count == 11
+        assert lk.info().details["file_name"].endswith("libc.so.6")
+
+
 @pytest.mark.parametrize("pie", [True, False])
 def test_symbol_offset_matches_objdump(tmp_path, pie):
     """Differential: the file offset pybpf computes equals GNU objdump's ``File Offset``."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 
 from ...errors import ElfError
@@ -33,10 +35,33 @@ class ResolvedSymbol:
     table: str
 
 
+def _find_library(name: str) -> str | None:
+    """A shared library by file name: as mapped in this process, else from ``ldconfig -p``."""
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.rstrip("\n").partition("/")[2]
+                if path and os.path.basename("/" + path) == name:
+                    return "/" + path
+    except OSError:
+        pass
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    bits64 = sys.maxsize > 2**32
+    for line in out.splitlines():
+        head, _, path = line.strip().partition(" => ")
+        if head.split(" ", 1)[0] == name and (("64" in head) == bits64) and os.path.isfile(path):
+            return path
+    return None
+
+
 def resolve_binary(binary: str) -> str:
-    """An absolute path for ``binary``: as given when it exists, else looked up in PATH."""
+    """An absolute path for ``binary``: as given when it exists, else a program in PATH or
+    a shared library by name (``"libc.so.6"``: as loaded in this process, else via ldconfig)."""
     if os.sep not in binary and not os.path.exists(binary):
-        found = shutil.which(binary)
+        found = _find_library(binary) if ".so" in binary else shutil.which(binary)
         if found:
             return os.path.realpath(found)
     if not os.path.isfile(binary):
