@@ -14,6 +14,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from pybpf.asm import assemble
 from pybpf.errors import PybpfError
@@ -344,3 +346,116 @@ def test_no_fd_leak_over_many_readers(writer: Writer) -> None:
     except TypeError:
         pass
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+# -- the kernel against the producer model, on random operation sequences --------------------------
+XDP_WRITER = """
+r6 = r1
+r2 = *(u32 *)(r6 + 0)
+r3 = *(u32 *)(r6 + 4)
+r4 = r2
+r4 += 64
+if r4 > r3 goto out
+r7 = *(u8 *)(r2 + 0)
+r8 = *(u8 *)(r2 + 1)
+if r8 == 1 goto submit
+if r8 == 2 goto discard
+if r7 > 56 goto out
+r1 = *(u64 *)(r2 + 8)
+*(u64 *)(r10 - 56) = r1
+r1 = *(u64 *)(r2 + 16)
+*(u64 *)(r10 - 48) = r1
+r1 = *(u64 *)(r2 + 24)
+*(u64 *)(r10 - 40) = r1
+r1 = *(u64 *)(r2 + 32)
+*(u64 *)(r10 - 32) = r1
+r1 = *(u64 *)(r2 + 40)
+*(u64 *)(r10 - 24) = r1
+r1 = *(u64 *)(r2 + 48)
+*(u64 *)(r10 - 16) = r1
+r1 = *(u64 *)(r2 + 56)
+*(u64 *)(r10 - 8) = r1
+r1 = events ll
+r2 = r10
+r2 += -56
+r3 = r7
+r4 = 0
+call bpf_ringbuf_output
+goto out
+submit:
+r1 = events ll
+r2 = 16
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto out
+r2 = *(u32 *)(r6 + 0)
+r3 = *(u32 *)(r6 + 4)
+r4 = r2
+r4 += 64
+if r4 > r3 goto drop
+r1 = *(u64 *)(r2 + 8)
+*(u64 *)(r0 + 0) = r1
+r1 = *(u64 *)(r2 + 16)
+*(u64 *)(r0 + 8) = r1
+r1 = r0
+r2 = 0
+call bpf_ringbuf_submit
+goto out
+drop:
+r1 = r0
+r2 = 0
+call bpf_ringbuf_discard
+goto out
+discard:
+r1 = events ll
+r2 = 16
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto out
+r1 = r0
+r2 = 0
+call bpf_ringbuf_discard
+out:
+r0 = 2
+exit
+"""
+
+_output = st.tuples(st.just(0), st.integers(0, 56), st.binary(min_size=56, max_size=56))
+_submit = st.tuples(st.just(1), st.just(16), st.binary(min_size=56, max_size=56))
+_discard = st.tuples(st.just(2), st.just(16), st.just(bytes(56)))
+_consume = st.tuples(st.just(3), st.just(0), st.just(b""))
+# long sequences with few consumes, so that the 4 KiB ring also overflows
+_ops = st.lists(st.one_of(_output, _output, _output, _submit, _discard, _consume),
+                min_size=1, max_size=250)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ops)
+@example([(0, 56, bytes(range(56)))] * 100 + [(2, 16, bytes(56))] * 30 + [(3, 0, b"")]
+         + [(1, 16, bytes(range(100, 156)))] * 200)  # overflows, drains, overflows again
+def test_kernel_ring_matches_the_model(ops: list[tuple[int, int, bytes]]) -> None:
+    events = Map.create("ringbuf", 0, 0, 4096, name="events")
+    prog = load(assemble(XDP_WRITER, filename="xdp_writer.s"), "xdp", maps={"events": events})
+    model = RingModel(4096)
+    discarded = 0
+    try:
+        with RingBuffer(events, as_bytes=True) as rb:
+            for kind, length, payload in ops:
+                if kind == 3:
+                    assert rb.read_batch() == model.consume()
+                    continue
+                prog.test_run(bytes([length, kind]) + bytes(6) + payload)
+                if kind == 0:
+                    model.output(payload[:length])
+                elif kind == 1:
+                    model.output(payload[:16])
+                else:
+                    pos = model.reserve(16)
+                    if pos is not None:
+                        model.commit(pos, discard=True)
+                        discarded += 1
+            assert rb.read_batch() == model.consume()
+            assert rb.discarded == discarded
+    finally:
+        prog.close()
+        events.close()
