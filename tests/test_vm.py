@@ -352,3 +352,43 @@ def test_kfunc_and_unknown_helper_are_clear_faults():
 
 def test_insn_counts():
     assert VM().run(assemble("r0 = 0\nr0 += 1\nif r0 < 10 goto -2\nexit")).insns == 1 + 20 + 1
+
+
+# -- fused blocks against the per-instruction table -----------------------------------------
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), mem=st.binary(min_size=16, max_size=16))
+def test_fused_blocks_match_per_instruction_handlers(data, mem):
+    from pybpf.vm.progen import generate
+
+    prog = generate(lambda lo, hi: data.draw(st.integers(lo, hi)), mem_size=len(mem))
+    fused = VM()
+    fused.machine.hot = 0  # generate blocks before the first instruction
+    a = fused.run(prog, mem=mem)
+    b = VM(fuse=False).run(prog, mem=mem)
+    steps = []
+    c = VM().run(prog, mem=mem, trace=steps.append)
+    assert (a.r0, a.mem, a.insns) == (b.r0, b.mem, b.insns) == (c.r0, c.mem, len(steps))
+
+
+def test_fused_blocks_fault_at_the_right_instruction():
+    vm = VM()
+    vm.machine.hot = 0
+    with pytest.raises(VMFault) as info:
+        vm.run(assemble("r0 = 1\nr0 += 2\nr2 = *(u32 *)(r1 + 2)\nr0 += 1\nexit"), mem=b"abcd")
+    assert info.value.pc == 2 and info.value.region == "mem" and info.value.offset == 2
+    # a cached region that went away must not be readable through the cache: g reads f's
+    # frame through a pointer while f is live (filling its site cache), then again after
+    text = ("call pc+3\nr1 = r0\ncall pc+5\nexit\n"
+            "r1 = r10\ncall pc+2\nr0 = r10\nexit\n"
+            "r0 = *(u64 *)(r1 - 8)\nexit")
+    with pytest.raises(VMFault, match="out of bounds|wild") as info:
+        vm.run(assemble(text))
+    assert info.value.pc == 8
+
+
+def test_hot_loop_switches_to_fused_blocks():
+    vm = VM()
+    prog = assemble("r0 = 0\nr2 = 3000\nr0 += r2\nr2 -= 1\nif r2 != 0 goto -3\nexit")
+    res = vm.run(prog)
+    assert res.r0 == sum(range(1, 3001)) and res.insns == 2 + 3 * 3000 + 1
+    assert vm.machine.compiled(prog).fast is not None

@@ -3,6 +3,7 @@
 ``--runtime vm`` (default) runs them in the userspace VM; ``--runtime kernel``
 runs them on the live kernel through ``BPF_PROG_TEST_RUN`` (needs root; see
 `pybpf.vm.oracle` for how the vector's convention is expressed in XDP).
+``--markdown`` runs both and prints the side-by-side table of docs/conformance.md.
 ``--json`` prints ``{"passed", "failed", "skipped", "results": [{"name",
 "status", "expected", "got", "reason"}]}``. The exit code is 1 when a vector
 fails.
@@ -25,10 +26,14 @@ def _num(v: int | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..vm.conformance import run_directory, summary
+    from ..vm.conformance import compare_directory, markdown, run_directory, summary
 
     if not Path(args.dir).is_dir():
         raise PybpfError(f"{args.dir}: not a directory of .data vectors")
+    if args.markdown:
+        rows = compare_directory(args.dir)
+        print(markdown(rows), end="")
+        return 1 if any("fail" in (r.vm.status, r.kernel.status) for r in rows) else 0
     outcomes = run_directory(args.dir, args.runtime)
     doc = summary(outcomes)
     if args.json:
@@ -51,4 +56,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("dir", help="directory of .data vectors")
     p.add_argument("--runtime", choices=("vm", "kernel"), default="vm")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--markdown", action="store_true",
+                   help="run on the VM and the kernel and print the side-by-side Markdown "
+                   "table of docs/conformance.md")
     p.set_defaults(func=run)

@@ -72,6 +72,8 @@ class Compiled:
     texts: list[str] = field(default_factory=list)
     slot_insn: list[int] = field(default_factory=list)
     nslots: int = 0
+    fast: list[Handler] | None = None
+    heat: int = 0
 
     def target_ok(self, target: int) -> bool:
         """Whether ``target`` is a slot of this program."""

@@ -101,3 +101,67 @@ def summary(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         "skipped": sum(o.status == SKIP for o in results),
         "results": [o.as_json() for o in results],
     }
+
+
+@dataclass
+class Comparison:
+    """One vector on both runtimes, for the side-by-side table."""
+
+    name: str
+    expected: int | None
+    vm: Outcome
+    kernel: Outcome
+
+    @property
+    def memory_agrees(self) -> bool | None:
+        if self.vm.mem is None or self.kernel.mem is None:
+            return None
+        return self.vm.mem == self.kernel.mem
+
+
+def compare_directory(directory: str | Path) -> list[Comparison]:
+    """Every vector of ``directory`` on the VM and on the kernel."""
+    from ..conformance import load_vectors
+    from .oracle import run_vector_kernel
+
+    vm = VM()
+    return [Comparison(v.name, v.result, run_vector_vm(v, vm), run_vector_kernel(v))
+            for v in load_vectors(directory)]
+
+
+def markdown(rows: list[Comparison]) -> str:
+    """The docs/conformance.md table: expected, VM and kernel results side by side."""
+
+    def cell(o: Outcome) -> str:
+        if o.status == SKIP:
+            return "cannot run"
+        mark = "" if o.status == PASS else " ✗"
+        return f"`{o.got:#x}`{mark}" if o.got is not None else f"error{mark}"
+
+    vm_pass = sum(r.vm.status == PASS for r in rows)
+    k_pass = sum(r.kernel.status == PASS for r in rows)
+    k_skip = [r for r in rows if r.kernel.status == SKIP]
+    k_fail = [r for r in rows if r.kernel.status == FAIL]
+    lines = [
+        f"- vectors: **{len(rows)}**",
+        f"- VM: **{vm_pass} pass**, {sum(r.vm.status == FAIL for r in rows)} fail",
+        f"- kernel: **{k_pass} pass**, {len(k_fail)} fail, {len(k_skip)} cannot run "
+        "(refused by the verifier, listed below with its reason)",
+        f"- output memory identical in the VM and the kernel for "
+        f"{sum(r.memory_agrees is True for r in rows)} of the "
+        f"{sum(r.memory_agrees is not None for r in rows)} vectors both ran",
+        "",
+        "## Vectors the kernel cannot run",
+        "",
+        "| vector | reason |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {r.name} | {r.kernel.reason.removeprefix('kernel cannot run it: ')} |"
+              for r in k_skip]
+    lines += ["", "## Every vector", "",
+              "| vector | expected | VM | kernel | memory |", "| --- | --- | --- | --- | --- |"]
+    for r in rows:
+        memo = {True: "same", False: "**differs**", None: "-"}[r.memory_agrees]
+        exp = "-" if r.expected is None else f"`{r.expected:#x}`"
+        lines.append(f"| {r.name} | {exp} | {cell(r.vm)} | {cell(r.kernel)} | {memo} |")
+    return "\n".join(lines) + "\n"

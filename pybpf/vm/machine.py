@@ -38,6 +38,7 @@ from typing import Any
 from ..errors import VMFault
 from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, Program, decode_all, helper_name
 from . import helpers as _helpers
+from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
 from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
 from .memory import Memory, Region
@@ -48,6 +49,8 @@ M64 = (1 << 64) - 1
 MAX_CALL_FRAMES = 8
 MAX_TAIL_CALLS = 33
 MAX_LOOPS = 8 * 1024 * 1024
+#: Instructions a program runs per-instruction before its fused blocks are generated.
+HOT = 5000
 #: Default cap on executed instructions, so a runaway program cannot hang the caller.
 DEFAULT_MAX_INSNS = 50_000_000
 
@@ -131,6 +134,10 @@ class Machine:
         self.stack: Region | None = None
         self.tail_calls = 0
         self.insns = 0
+        self.extra = 0
+        self.fault_pc: int | None = None
+        self.fuse = True
+        self.hot = HOT
         self.packet: Region | None = None
         self._compiled: dict[int, tuple[Program, Compiled]] = {}
         self._handles: dict[int, Region] = {}
@@ -331,6 +338,8 @@ class Machine:
         self.base_depth = 0
         self.tail_calls = 0
         self.insns = 0
+        self.extra = 0
+        self.fault_pc = None
         self.budget = self.max_loops
         self._handles.clear()
         self._values.clear()
@@ -342,32 +351,44 @@ class Machine:
             m.cpu = self.cpu
 
     def execute(self, cp: Compiled, pc: int, trace: Callable[[TraceStep], None] | None) -> None:
-        """Run from ``pc`` until the frame at ``base_depth`` exits."""
+        """Run from ``pc`` until the frame at ``base_depth`` exits.
+
+        Untraced runs start on the per-instruction table and move to the fused
+        blocks (`pybpf.vm.blocks`) once the program has run `HOT` instructions,
+        so short one-off runs do not pay for generating code.
+        """
         self.code = cp
-        H = cp.handlers
-        left = self.max_insns - self.insns
         while True:
+            cp = self.code  # type: ignore[assignment]
+            left = self.max_insns - self.insns - self.extra
+            warm = trace is None and self.fuse and cp.fast is None and cp.heat < self.hot
+            if warm:
+                H, n = cp.handlers, min(left, self.hot - cp.heat)
+            else:
+                H, n = self._table(cp, trace), left
             i = -1
             try:
+                if left <= 0:
+                    raise VMFault(f"instruction limit reached ({self.max_insns} instructions); "
+                                  "pass max_insns= to allow more")
                 if trace is None:
-                    for i in range(left):  # noqa: B007 - i is read after the loop
+                    for i in range(n):  # noqa: B007 - i is read after the loop
                         pc = H[pc]()
                 else:
-                    for i in range(left):  # noqa: B007
+                    for i in range(n):  # noqa: B007
                         pc = self._traced(H, pc, trace)
-                self.insns += left
-                raise VMFault(f"instruction limit reached ({self.max_insns} instructions); "
-                              "pass max_insns= to allow more", pc=pc,
-                              insn=self.code.texts[pc] if self.code else None)
+                self.insns += n
+                if warm:
+                    cp.heat += n
             except Switch:
                 self.insns += i + 1
                 if trace is not None:
                     self._trace_last(trace)
-                left -= i + 1
-                H = self.code.handlers  # type: ignore[union-attr]
                 pc = self.pc
             except (Exit, Abort):
                 self.insns += i + 1
+                if warm:
+                    cp.heat += i + 1
                 if trace is not None:
                     self._trace_last(trace)
                 raise
@@ -375,6 +396,8 @@ class Machine:
                 if exc.pc is not None:
                     raise
                 self.insns += i + 1
+                if self.fault_pc is not None:
+                    pc, self.fault_pc = self.fault_pc, None
                 cp_now = self.code
                 raise VMFault(exc.message, pc=pc, insn=cp_now.texts[pc] if cp_now else None,
                               address=exc.address, region=exc.region, offset=exc.offset) from None
@@ -382,6 +405,14 @@ class Machine:
                 cp_now = self.code
                 raise VMFault(f"internal VM error: {exc!r}", pc=pc,
                               insn=cp_now.texts[pc] if cp_now else None) from exc
+
+    def _table(self, cp: Compiled, trace: Callable[[TraceStep], None] | None) -> list[Handler]:
+        """The per-instruction table when tracing, else the fused-block table."""
+        if trace is not None or not self.fuse:
+            return cp.handlers
+        if cp.fast is None:
+            cp.fast = build_blocks(self, cp)
+        return cp.fast
 
     def _traced(self, H: Sequence[Handler], pc: int, trace: Callable[[TraceStep], None]) -> int:
         log: list[tuple[Region, int, bytes, bytes]] = []
@@ -456,6 +487,8 @@ def _as_program(program: Program | bytes | bytearray | Sequence[Insn]) -> Progra
 class VM:
     """The userspace eBPF virtual machine.
 
+    ``fuse=False`` runs one handler call per instruction instead of fused basic
+    blocks (same results; the tracer always works per instruction).
     Maps are VM-side (`pybpf.vm.maps`) and persist across runs; pass them as
     ``maps={"name": map}`` (names used by the program's map references) or
     let the VM create them from the program's map declarations.
@@ -470,9 +503,10 @@ class VM:
     def __init__(self, *, maps: dict[Any, VMMap] | None = None, task: Task | None = None,
                  cpu: int = 0, ncpus: int = 1, max_insns: int = DEFAULT_MAX_INSNS,
                  max_loops: int = MAX_LOOPS, seed: int | None = None,
-                 clock: Callable[[], int] | None = None) -> None:
+                 clock: Callable[[], int] | None = None, fuse: bool = True) -> None:
         self.machine = Machine(maps=maps, task=task, cpu=cpu, ncpus=ncpus, max_insns=max_insns,
                                max_loops=max_loops, seed=seed, clock=clock)
+        self.machine.fuse = fuse
 
     @property
     def maps(self) -> dict[Any, VMMap]:
@@ -530,7 +564,7 @@ class VM:
             raise VMFault(f"ring buffer record of {first[2]} bytes reserved in {first[0].name!r} "
                           "was neither submitted nor discarded before exit",
                           address=first[1].base, region=first[1].name)
-        return RunResult(R[0], m.insns,
+        return RunResult(R[0], m.insns + m.extra,
                          bytes(mem_r.data) if mem_r is not None else None,
                          bytes(ctx_r.data) if ctx_r is not None else None,
                          bytes(pkt_r.data) if pkt_r is not None else None,

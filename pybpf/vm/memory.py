@@ -88,6 +88,8 @@ class Memory:
         self._next = BASE_ADDRESS
         self.last: Region | None = None
         self.log: list[tuple[Region, int, bytes, bytes]] | None = None
+        #: Bumped whenever a region disappears; access-site caches compare it.
+        self.gen = 0
 
     # -- layout ---------------------------------------------------------------
     def reset(self) -> None:
@@ -96,6 +98,7 @@ class Memory:
         self._bases.clear()
         self._next = BASE_ADDRESS
         self.last = None
+        self.gen += 1
 
     def map(self, name: str, data: bytearray | bytes | int, *, readable: bool = True,
             writable: bool = True, kind: str = "data", origin: int = 0,
@@ -120,6 +123,7 @@ class Memory:
         del self._bases[i]
         if self.last is region:
             self.last = None
+        self.gen += 1
 
     def region_at(self, addr: int) -> Region | None:
         """The region containing ``addr``, or None."""
@@ -194,6 +198,22 @@ class Memory:
             self.log.append((r, o, old, bytes(r.data[o:o + size])))
             return
         _PACK[size](r.data, o, value & ((1 << (8 * size)) - 1))
+
+    # -- access-site caches (used by the fused blocks of pybpf.vm.blocks) -----------------
+    def load_fill(self, addr: int, size: int, cache: list) -> int:
+        """`load`, and remember the region in ``cache`` = [base, last offset, data, gen]."""
+        r = self._find(addr, size, "read")
+        cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
+        return _UNPACK[size](r.data, addr - r.base)[0]
+
+    def store_fill(self, addr: int, size: int, value: int, cache: list) -> None:
+        """`store`, and remember the (writable) region in ``cache``."""
+        if self.log is not None:
+            self.store(addr, size, value)
+            return
+        r = self._find(addr, size, "write")
+        cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
+        _PACK[size](r.data, addr - r.base, value & ((1 << (8 * size)) - 1))
 
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr`` (one region), for helpers."""

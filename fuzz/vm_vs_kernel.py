@@ -1,0 +1,169 @@
+"""Unbounded differential campaign: random verifier-safe programs in the VM and the kernel.
+
+Each iteration draws a program from `pybpf.vm.progen` (ALU chains in both widths,
+branches, stack and packet accesses, atomics, bpf-to-bpf calls, counter and
+may_goto loops) with a random seed, random ``mem`` size and contents, runs it in
+the VM and on the kernel (`pybpf.vm.oracle`: XDP + BPF_PROG_TEST_RUN) and
+compares r0 and the output memory. Programs the kernel refuses are counted
+by verifier reason (they are generator bugs), disagreements are kept with
+their seed and disassembly, and a summary is written to ``docs/vm-fuzz.md``.
+
+    sudo .venv/bin/python fuzz/vm_vs_kernel.py --duration 600
+    sudo .venv/bin/python fuzz/vm_vs_kernel.py --replay 12345     # one seed, verbose
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pybpf.asm import disassemble  # noqa: E402
+from pybpf.errors import VMFault  # noqa: E402
+from pybpf.vm import VM  # noqa: E402
+from pybpf.vm.oracle import run_kernel  # noqa: E402
+from pybpf.vm.progen import generate  # noqa: E402
+
+MEM_SIZES = (1, 4, 8, 16, 32, 64)
+
+
+def case(seed: int):
+    """The program and memory of campaign case ``seed``."""
+    rnd = random.Random(seed)
+    size = rnd.choice(MEM_SIZES)
+    mem = bytes(rnd.randrange(256) for _ in range(size))
+    prog = generate(rnd.randint, mem_size=size, max_blocks=rnd.randint(1, 12))
+    return prog, mem
+
+
+def check(seed: int) -> tuple[str, str, int]:
+    """(verdict, detail, VM instructions): verdict is agree, differ, rejected or vmfault."""
+    prog, mem = case(seed)
+    k = run_kernel(prog, mem)
+    if k.rejected is not None:
+        return "rejected", k.rejected, 0
+    try:
+        v = VM().run(prog, mem=mem)
+    except VMFault as exc:
+        return "vmfault", f"VM faulted where the kernel returned r0={k.r0:#x}: {exc}", 0
+    if (v.r0, v.mem) == (k.r0, k.mem):
+        return "agree", "", v.insns
+    detail = (f"r0 VM={v.r0:#x} kernel={k.r0:#x}; mem VM={(v.mem or b'').hex()} "
+              f"kernel={(k.mem or b'').hex()}")
+    return "differ", detail, v.insns
+
+
+def write_report(path: Path, stats: dict, findings: list[tuple[int, str, str]], args) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    uname = os.uname()
+    lines = [
+        "# VM vs kernel: differential fuzzing",
+        "",
+        "`fuzz/vm_vs_kernel.py` generates random verifier-safe programs (`pybpf.vm.progen`: ALU",
+        "chains in both widths with every operation, sign-extending moves, byte swaps; forward",
+        "branches in JMP and JMP32; stack stores/loads incl. sign-extending loads; packet loads/",
+        "stores; every atomic in 32/64 bits plus load-acquire/store-release; bpf-to-bpf calls with",
+        "their own stack frames; counter loops and may_goto-guarded loops), runs each one in the",
+        "VM and on the kernel through `BPF_PROG_TEST_RUN` (XDP, see docs/conformance.md for the",
+        "wrapping), and compares r0 (64 bits) and the output memory. Every register and stack",
+        "slot is folded into r0 before exit, so a wrong intermediate value shows up in the result.",
+        "",
+        "## Last campaign",
+        "",
+        f"- when: {now}, kernel {uname.release} ({uname.machine})",
+        f"- command: `fuzz/vm_vs_kernel.py --duration {args.duration:g} --seed {args.seed}`",
+        f"- programs: **{stats['total']}** in {stats['elapsed']:.0f} s "
+        f"({stats['total'] / max(stats['elapsed'], 1e-9):.1f}/s), "
+        f"{stats['insns']} VM instructions executed",
+        f"- agree: **{stats['agree']}**, differ: **{stats['differ']}**, VM faults where the "
+        f"kernel ran: **{stats['vmfault']}**, refused by the verifier: {stats['rejected']}",
+        "",
+    ]
+    if stats["reasons"]:
+        lines += ["Verifier refusals (generator limits, not VM bugs):", ""]
+        lines += [f"- {n} x `{r}`" for r, n in stats["reasons"].most_common(10)]
+        lines.append("")
+    lines += ["## Findings", ""]
+    if findings:
+        for seed, verdict, detail in findings[:20]:
+            prog, mem = case(seed)
+            lines += [f"### seed {seed}: {verdict}", "", detail, "", "```",
+                      disassemble(prog, listing=False).rstrip(), "```", ""]
+    else:
+        lines += ["None in this campaign: the VM and the kernel agreed on every program the",
+                  "kernel accepted.", ""]
+    lines += [
+        "## Found earlier (while building the VM and this harness)",
+        "",
+        "- The harness itself: a socket filter's test run sees the packet after the 14-byte",
+        "  Ethernet header, so LD_ABS offsets are relative to `data + 14` there (the test feeds",
+        "  the VM `packet[14:]`).",
+        "- Generator bugs the verifier caught (now fixed): an unused subprogram is refused as",
+        "  `unreachable insn`; reading the uninitialised kernel stack differs from the VM's",
+        "  zeroed stack, so each frame zeroes the slots it uses first.",
+        "- Planted VM bugs the campaign catches within a few hundred programs (mutation check):",
+        "  smod32 with the divisor's sign, arsh32 masking the amount with 63, rsh64 not masking,",
+        "  JSLT32 compared unsigned, 32-bit movsx not zero-extended, be16 not swapping, sdiv64",
+        "  flooring instead of truncating.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds to run (0: forever)")
+    ap.add_argument("--seed", type=int, default=None, help="first seed (default: random)")
+    ap.add_argument("--report", type=Path, default=ROOT / "docs" / "vm-fuzz.md")
+    ap.add_argument("--replay", type=int, help="run one seed and print it")
+    args = ap.parse_args(argv)
+    if args.replay is not None:
+        prog, mem = case(args.replay)
+        print(disassemble(prog, listing=False))
+        print("mem:", mem.hex())
+        print(check(args.replay))
+        return 0
+    if args.seed is None:
+        args.seed = random.randrange(1 << 32)
+    stats: dict = {"total": 0, "agree": 0, "differ": 0, "vmfault": 0, "rejected": 0, "insns": 0,
+                   "reasons": collections.Counter(), "elapsed": 0.0}
+    findings: list[tuple[int, str, str]] = []
+    start = time.monotonic()
+    seed = args.seed
+    last = start
+    try:
+        while args.duration <= 0 or time.monotonic() - start < args.duration:
+            verdict, detail, insns = check(seed)
+            stats["total"] += 1
+            stats[verdict] += 1
+            stats["insns"] += insns
+            if verdict == "rejected":
+                stats["reasons"][detail] += 1
+            elif verdict != "agree":
+                findings.append((seed, verdict, detail))
+                print(f"seed {seed}: {verdict}: {detail}", flush=True)
+            seed += 1
+            if time.monotonic() - last > 30:
+                last = time.monotonic()
+                print(f"{stats['total']} programs, {stats['differ'] + stats['vmfault']} findings",
+                      flush=True)
+    except KeyboardInterrupt:
+        pass
+    stats["elapsed"] = time.monotonic() - start
+    write_report(args.report, stats, findings, args)
+    print(f"{stats['total']} programs: {stats['agree']} agree, {stats['differ']} differ, "
+          f"{stats['vmfault']} VM faults, {stats['rejected']} rejected -> {args.report}")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Fuse straight-line runs of instructions into one generated Python function each.
+
+The per-instruction table of `pybpf.vm.compile` costs one Python call per
+executed instruction. For untraced runs the VM uses a second table whose
+entries at *block leaders* (the entry, every jump/call target, every
+instruction after a jump, call or exit) are generated functions executing
+the whole basic block inline: arithmetic as the `pybpf.vm.alu` expression
+text, loads and stores as calls of the checked `Memory`, and anything else
+(atomics, map/func ``lddw``) through its own per-instruction handler. A block
+ends with its control transfer (``return t if cond else nx``, or the call of
+the jump/call/exit handler), so a tight loop body costs one Python call per
+iteration instead of one per instruction.
+
+Each generated block adds its length minus one to ``machine.extra`` (the
+dispatch loop counts the calls), so instruction counts stay exact. Before an
+instruction that can fault, the block records its slot in a local, and a fault
+is re-raised with that slot in ``machine.fault_pc`` so the error names the
+instruction, not the block.
+
+Entries of non-leader slots keep the per-instruction handler, so any pc (a
+computed ``callx`` target) still runs correctly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import VMFault
+from ..isa import (
+    LDDW,
+    SIZE_BYTES,
+    AluOp,
+    CallSrc,
+    Class,
+    Endian,
+    Insn,
+    JmpOp,
+    Mode,
+    PseudoSrc,
+    Size,
+    Source,
+)
+from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
+from . import alu
+from .memory import _PACK, _UNPACK
+
+if TYPE_CHECKING:
+    from .compile import Compiled, Handler
+    from .machine import Machine
+
+
+def _targets(insn: Insn, slot: int) -> list[int]:
+    cls = insn.opcode & CLASS_MASK
+    if cls in (Class.JMP, Class.JMP32):
+        op = insn.opcode & OP_MASK
+        if op == JmpOp.EXIT:
+            return []
+        if op == JmpOp.CALL:
+            if insn.opcode & SOURCE_MASK == Source.K and insn.src == CallSrc.LOCAL:
+                return [slot + 1 + insn.imm]
+            return []
+        if op == JmpOp.JA and cls == Class.JMP32:
+            return [slot + 1 + insn.imm]
+        return [slot + 1 + insn.off]
+    if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:
+        return [slot + 1 + insn.imm]
+    return []
+
+
+def _ends_block(insn: Insn) -> bool:
+    return insn.opcode & CLASS_MASK in (Class.JMP, Class.JMP32) or (
+        insn.opcode & CLASS_MASK == Class.LD and insn.opcode != LDDW)
+
+
+def _leaders(cp: Compiled) -> set[int]:
+    leaders = {0}
+    slot = 0
+    for insn in cp.insns:
+        leaders.update(t for t in _targets(insn, slot) if cp.target_ok(t))
+        if _ends_block(insn):
+            leaders.add(slot + insn.slots)
+        slot += insn.slots
+    return leaders
+
+
+def _alu_lines(insn: Insn) -> list[str] | None:
+    op = insn.opcode & OP_MASK
+    is64 = insn.opcode & CLASS_MASK == Class.ALU64
+    x = insn.opcode & SOURCE_MASK == Source.X
+    d, s = insn.dst, insn.src
+    if op == AluOp.END:
+        swap = bool(is64 or x == bool(Endian.TO_BE))
+        expr = alu.END_EXPR.get((swap, insn.imm))
+        return None if expr is None else [f"a = R[{d}]", f"R[{d}] = {expr}"]
+    if op in (AluOp.DIV, AluOp.MOD) and insn.off not in (0, 1):
+        return None
+    try:
+        movsx = insn.off if op == AluOp.MOV and x and insn.off else 0
+        signed = op in (AluOp.DIV, AluOp.MOD) and insn.off == 1
+        expr = alu.alu_expression(op, is64=is64, signed=signed, movsx=movsx)
+    except (KeyError, ValueError):
+        return None
+    if op == AluOp.NEG:
+        return [f"a = R[{d}]", f"R[{d}] = {expr}"]
+    b = f"R[{s}]" if x else str(alu.widen_imm(insn.imm, is64=is64))
+    return [f"a = R[{d}]; b = {b}", f"R[{d}] = {expr}"]
+
+
+def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
+    """Inline access with a per-site region cache ``c<slot>`` = [base, last offset, data, gen]."""
+    cls = insn.opcode & CLASS_MASK
+    mode = insn.opcode & MODE_MASK
+    n = SIZE_BYTES[Size(insn.opcode & SIZE_MASK)]
+    d, s, off = insn.dst, insn.src, insn.off
+    c = f"c{slot}"
+    hit = f"0 <= o <= {c}[1] and {c}[3] == mem.gen"
+    if cls == Class.LDX and mode in (Mode.MEM, Mode.MEMSX):
+        if mode == Mode.MEMSX and n == 8:
+            return None
+        ns[c] = [0, -1, None, -1]
+        ns[f"U{n}"] = _UNPACK[n]
+        val = f"(U{n}({c}[2], o)[0] if {hit} else mem.load_fill(a, {n}, {c}))"
+        if mode == Mode.MEMSX:
+            sb = 1 << (8 * n - 1)
+            val = f"(({val} ^ {sb}) - {sb}) & M64"
+        return [f"a = (R[{s}] + {off}) & M64; o = a - {c}[0]", f"R[{d}] = {val}"]
+    if cls in (Class.ST, Class.STX) and mode == Mode.MEM:
+        if cls == Class.ST:
+            v = str(insn.imm & ((1 << (8 * n)) - 1))
+        else:
+            v = f"R[{s}]" if n == 8 else f"R[{s}] & {(1 << (8 * n)) - 1}"
+        ns[c] = [0, -1, None, -1]
+        ns[f"P{n}"] = _PACK[n]
+        return [f"a = (R[{d}] + {off}) & M64; o = a - {c}[0]",
+                f"if {hit}: P{n}({c}[2], o, {v})",
+                f"else: mem.store_fill(a, {n}, {v}, {c})"]
+    return None
+
+
+def _jump_lines(insn: Insn, slot: int) -> list[str] | None:
+    op = insn.opcode & OP_MASK
+    is64 = insn.opcode & CLASS_MASK == Class.JMP
+    x = insn.opcode & SOURCE_MASK == Source.X
+    nx = slot + 1
+    if op == JmpOp.JA:
+        return [f"return {slot + 1 + (insn.off if is64 else insn.imm)}"]
+    table = alu.JMP64_COND if is64 else alu.JMP32_COND
+    if op not in table:
+        return None
+    mask = "" if is64 else " & M32"
+    b = f"R[{insn.src}]{mask}" if x else str(alu.widen_imm(insn.imm, is64=is64))
+    return [f"a = R[{insn.dst}]{mask}; b = {b}",
+            f"return {slot + 1 + insn.off} if {table[op]} else {nx}"]
+
+
+def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
+    """The fast table of ``cp``: fused block functions at leaders, handlers elsewhere."""
+    leaders = _leaders(cp)
+    fast: list[Any] = list(cp.handlers)
+    slots: list[tuple[int, Insn]] = []
+    slot = 0
+    for insn in cp.insns:
+        slots.append((slot, insn))
+        slot += insn.slots
+    ns: dict[str, Any] = dict(alu.NAMESPACE)
+    ns.update(R=m.R, mem=m.mem, m=m, VMFault=VMFault)
+    i = 0
+    sources: list[str] = []
+    names: list[tuple[int, str]] = []
+    while i < len(slots):
+        start = slots[i][0]
+        body: list[str] = []
+        count = 0
+        ended = False
+        while i < len(slots):
+            slot, insn = slots[i]
+            if count and slot in leaders:
+                body.append(f"return {slot}")
+                ended = True
+                break
+            count += 1
+            i += 1
+            cls = insn.opcode & CLASS_MASK
+            is_gotol = cls == Class.JMP32 and insn.opcode & OP_MASK == JmpOp.JA
+            jump_ok = cp.target_ok(slot + 1 + (insn.imm if is_gotol else insn.off))
+            if cls in (Class.ALU, Class.ALU64):
+                lines = _alu_lines(insn)
+            elif cls in (Class.LDX, Class.ST, Class.STX):
+                lines = _mem_lines(insn, slot, ns)
+                if lines is not None:
+                    lines = [f"p = {slot}"] + lines
+            elif cls in (Class.JMP, Class.JMP32) and insn.opcode & OP_MASK not in (
+                    JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND) and jump_ok:
+                lines = _jump_lines(insn, slot)
+            elif insn.opcode == LDDW and insn.src == PseudoSrc.IMM and \
+                    cp.program.refs.get(cp.slot_insn[slot]) is None:
+                lines = [f"R[{insn.dst}] = {insn.imm & alu.M64}"]
+            else:
+                lines = None
+            if lines is None:
+                ns[f"h{slot}"] = cp.handlers[slot]
+                if _ends_block(insn):
+                    lines = [f"p = {slot}", f"return h{slot}()"]
+                else:
+                    lines = [f"p = {slot}", f"h{slot}()"]
+            body += lines
+            if _ends_block(insn):
+                ended = True
+                break
+        if not ended:
+            body.append(f"return {slots[i][0] if i < len(slots) else cp.nslots}")
+        name = f"block_{start}"
+        text = "\n".join(body)
+        binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text]
+        if count > 1 or "m." in text:
+            binds.append("m")
+        params = ", ".join(f"{k}={k}" for k in dict.fromkeys(binds))
+        head = [f"def {name}({params}):", "  p = " + str(start), "  try:"]
+        if count > 1:
+            head.insert(1, f"  m.extra += {count - 1}")
+        src = "\n".join(head + ["    " + ln for ln in body] +
+                        ["  except VMFault:", "    m.fault_pc = p", "    raise"])
+        sources.append(src)
+        names.append((start, name))
+    exec(compile("\n\n".join(sources), f"<pybpf.vm blocks of {cp.program.name or 'prog'}>",
+                 "exec"), ns)  # noqa: S102 - generated from our own tables
+    for start, name in names:
+        fast[start] = ns[name]
+    return fast
