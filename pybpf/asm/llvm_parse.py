@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ..errors import AsmError
 from ..isa.helpers import helper_id
@@ -57,6 +58,10 @@ from ..isa.opcodes import (
 )
 from ..isa.program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
 from .llvm_fast import fast_insn
+
+_LOCAL = int(CallSrc.LOCAL)
+_FUNC = int(PseudoSrc.FUNC)
+_GOTOL = int(Class.JMP32 | JmpOp.JA)
 
 
 class _Err(Exception):
@@ -211,7 +216,7 @@ class _Parser:
 
     def assign(self, m: re.Match[str]) -> tuple[Insn, str | None, int, int]:
         p, dnum, sym, rhs = m.group(1, 2, 3, 4)
-        dst = _reg(dnum, m.start(2))
+        dst = _reg(dnum, m.start(1))
         is64 = p in "rR"
         rpos = m.start(4)
         if sym:  # compound ALU op: rhs is a register or an immediate
@@ -374,7 +379,7 @@ class _Parser:
             self.atomic_width(size, p, m.group(12), rpos)
             if dst != 0 or int(m.group(11)) != 0:
                 raise _Err(f"cmpxchg compares with and returns into r0: expected {p}0 = "
-                           f"cmpxchg(..., {p}0, {p}N)", rpos + (m.start(11) if dst == 0 else 0))
+                           f"cmpxchg(..., {p}0, {p}N)", rpos + (m.start(10) if dst == 0 else 0))
             src = _reg(m.group(13), rpos + m.start(13))
             return (Insn(Class.STX | Mode.ATOMIC | size, _reg(base, rpos), src,
                          _off16(sign, offt, opos), AtomicOp.CMPXCHG), None, 0, 0)
@@ -725,9 +730,12 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
                 break
         except _Err as e:
             raise ps.error(e.message, lineno, base + e.pos + 1, raw) from None
-    _resolve_names(ps)
-    if check_targets and numeric:
-        _check_numeric(ps, numeric)
+    if pending or (check_targets and numeric):
+        offsets = _slot_offsets(insns)
+        if pending:
+            _resolve_names(ps, offsets)
+        if check_targets and numeric:
+            _check_numeric(ps, numeric, offsets)
     return prog
 
 
@@ -742,69 +750,78 @@ def _remember(raw: str, insn: Insn, col: int, numeric: bool) -> None:
     _CACHE[raw] = (insn, col, numeric, None, 0)
 
 
-def _resolve_names(ps: _Parser) -> None:
+def _slot_offsets(insns: list[Insn]) -> list[int]:
+    """Slot of each instruction plus the total at the end (lddw counts twice)."""
+    return list(accumulate((2 if i.opcode == LDDW else 1 for i in insns), initial=0))
+
+
+def _fail(ps: _Parser, p: _Pending, message: str) -> AsmError:
+    sl = ps.prog.lines.get(p.index)
+    return AsmError(message, line=p.line, column=p.column, filename=ps.filename,
+                    source=sl.text if sl else None)
+
+
+def _resolve_names(ps: _Parser, offsets: list[int]) -> None:
     prog = ps.prog
-    if not ps.pending:
-        return
     labels = prog.labels
-    offsets = prog.slot_offsets()
-    src_line = prog.lines
+    insns = prog.insns
+    refs = prog.refs
+    n = len(insns)
+    label_refs: dict[str, Ref] = {}
     for p in ps.pending:
-        insn = prog.insns[p.index]
-
-        def fail(message: str, p: _Pending = p) -> AsmError:
-            sl = src_line.get(p.index)
-            return AsmError(message, line=p.line, column=p.column, filename=ps.filename,
-                            source=sl.text if sl else None)
-
-        if p.kind in ("jump", "call", "lddw") and p.name in labels:
-            target = labels[p.name]
-            if target >= len(prog.insns):
-                raise fail(f"label {p.name!r} is past the last instruction: a jump needs an "
-                           "instruction to land on")
+        insn = insns[p.index]
+        kind = p.kind
+        target = labels.get(p.name) if kind in ("jump", "call", "lddw") else None
+        if target is not None:
+            if target >= n:
+                raise _fail(ps, p, f"label {p.name!r} is past the last instruction: a jump needs "
+                            "an instruction to land on")
             rel = offsets[target] - offsets[p.index] - 1
-            if p.kind == "call":
-                insn = insn.replace(src=CallSrc.LOCAL, imm=rel)
-            elif p.kind == "lddw":
-                insn = insn.replace(src=PseudoSrc.FUNC, imm=rel)
-            elif target_field(insn) == "imm":
-                insn = insn.replace(imm=rel)
+            op = insn.opcode
+            if kind == "call":
+                insn = Insn(op, 0, _LOCAL, 0, rel)
+            elif kind == "lddw":
+                insn = Insn(op, insn.dst, _FUNC, 0, rel)
+            elif op == _GOTOL:
+                insn = Insn(op, 0, 0, 0, rel)
             else:
                 if not -0x8000 <= rel <= 0x7FFF:
-                    raise fail(f"jump to {p.name!r} is {rel} slots away: out of range of the "
-                               "16-bit offset; use gotol")
-                insn = insn.replace(off=rel)
-            prog.insns[p.index] = insn
-            prog.refs[p.index] = Ref.label(p.name)
-        elif p.kind == "jump":
-            raise fail(f"unknown label {p.name!r}")
-        elif p.kind == "call":
+                    raise _fail(ps, p, f"jump to {p.name!r} is {rel} slots away: out of range of "
+                                "the 16-bit offset; use gotol")
+                insn = Insn(op, insn.dst, insn.src, rel, insn.imm)
+            insns[p.index] = insn
+            ref = label_refs.get(p.name)
+            if ref is None:
+                ref = label_refs[p.name] = Ref.label(p.name)
+            refs[p.index] = ref
+        elif kind == "jump":
+            raise _fail(ps, p, f"unknown label {p.name!r}")
+        elif kind == "call":
             num = helper_id(p.name)
             if num is not None:
-                prog.insns[p.index] = insn.replace(imm=num)
+                insns[p.index] = insn.replace(imm=num)
             else:
-                prog.insns[p.index] = insn.replace(src=CallSrc.KFUNC)
-                prog.refs[p.index] = Ref.kfunc(p.name)
-        elif p.kind == "kfunc":
-            prog.refs[p.index] = Ref.kfunc(p.name)
-        elif p.kind == "ksym":
-            prog.refs[p.index] = Ref(RefKind.KSYM, p.name)
-        elif p.kind == "lddw":
-            prog.refs[p.index] = Ref.map(p.name)
-        elif p.kind == "value":
-            prog.refs[p.index] = Ref.map(p.name, p.offset)
-        elif p.kind == "global":
+                insns[p.index] = insn.replace(src=CallSrc.KFUNC)
+                refs[p.index] = Ref.kfunc(p.name)
+        elif kind == "kfunc":
+            refs[p.index] = Ref.kfunc(p.name)
+        elif kind == "ksym":
+            refs[p.index] = Ref(RefKind.KSYM, p.name)
+        elif kind == "lddw":
+            refs[p.index] = Ref.map(p.name)
+        elif kind == "value":
+            refs[p.index] = Ref.map(p.name, p.offset)
+        elif kind == "global":
             if p.name in prog.maps:
-                prog.refs[p.index] = Ref.map(p.name, p.offset)
+                refs[p.index] = Ref.map(p.name, p.offset)
             else:
-                prog.refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
+                refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
 
 
-def _check_numeric(ps: _Parser, numeric: list[tuple[int, int, int]]) -> None:
+def _check_numeric(ps: _Parser, numeric: list[tuple[int, int, int]], offsets: list[int]) -> None:
     prog = ps.prog
-    offsets = prog.slot_offsets()
     total = offsets[-1]
-    starts = set(offsets[:-1])
+    starts: set[int] | None = None
     for idx, line, col in numeric:
         insn = prog.insns[idx]
         rel = insn.imm if target_field(insn) == "imm" else insn.off
@@ -813,8 +830,11 @@ def _check_numeric(ps: _Parser, numeric: list[tuple[int, int, int]]) -> None:
         if not 0 <= target < total:
             problem = (f"jump out of the program: target slot {target} is outside 0..{total - 1} "
                        f"({rel:+d} from slot {offsets[idx]})")
-        elif target not in starts:
-            problem = f"jump into the middle of an lddw (slot {target})"
+        else:
+            if starts is None:
+                starts = set(offsets[:-1])
+            if target not in starts:
+                problem = f"jump into the middle of an lddw (slot {target})"
         if problem is not None:
             sl = prog.lines.get(idx)
             raise AsmError(problem, line=line, column=col, filename=ps.filename,
