@@ -34,7 +34,7 @@ from pybpf.kernel.link.perf_event import online_cpus  # noqa: E402
 from pybpf.kernel.maps import ArrayMap  # noqa: E402
 from pybpf.kernel.prog import Prog, load  # noqa: E402
 
-pytestmark = pytest.mark.kernel
+kernel = pytest.mark.kernel
 veth = netns.veth  # the fixture: two namespaces joined by a veth pair
 
 PROGS = Path(__file__).resolve().parent.parent / "progs"
@@ -120,6 +120,7 @@ def getpids(n: int) -> None:
 
 
 # -- tracepoints ------------------------------------------------------------------------------
+@kernel
 def test_tracepoint_counts_getpid_and_close_detaches(make_probe):
     p = make_probe("tracepoint", my_tgid=True)
     with L.tracepoint(p.prog, "syscalls:sys_enter_getpid") as lk:
@@ -134,6 +135,7 @@ def test_tracepoint_counts_getpid_and_close_detaches(make_probe):
     assert p.count == 25
 
 
+@kernel
 def test_pinned_link_survives_close_and_unpin_removes_it(make_probe):
     p = make_probe("tracepoint", my_tgid=True)
     name = f"pybpf-test-pin-{os.getpid()}"
@@ -158,6 +160,7 @@ def test_pinned_link_survives_close_and_unpin_removes_it(make_probe):
             os.unlink(f"/sys/fs/bpf/{name}")
 
 
+@kernel
 def test_raw_tracepoint_sys_enter(make_probe):
     p = make_probe("raw_tracepoint", my_tgid=True, getpid_only=True)
     with L.raw_tracepoint(p.prog, "sys_enter") as lk:
@@ -169,6 +172,7 @@ def test_raw_tracepoint_sys_enter(make_probe):
     assert p.count == 12
 
 
+@kernel
 def test_tp_btf_sys_enter(make_probe):
     target = L.tracing.attach_target("tp_btf", "sys_enter")
     p = make_probe("tracing", my_tgid=True, getpid_only=True,
@@ -191,6 +195,7 @@ def uprobe_target(tmp_path_factory) -> Path:
     return out
 
 
+@kernel
 def test_uprobe_counts_calls(make_probe, uprobe_target):
     p = make_probe("kprobe")
     with L.uprobe(p.prog, str(uprobe_target), "pybpf_uprobe_target") as lk:
@@ -204,6 +209,7 @@ def test_uprobe_counts_calls(make_probe, uprobe_target):
     assert p.count == 17
 
 
+@kernel
 def test_uretprobe_counts_returns_of_one_pid(make_probe, uprobe_target):
     p = make_probe("kprobe")
     # a stopped child: the probe is attached to its pid before it runs
@@ -220,6 +226,7 @@ def test_uretprobe_counts_returns_of_one_pid(make_probe, uprobe_target):
         child.wait()
 
 
+@kernel
 def test_uprobe_on_libc_by_library_name_for_this_process(make_probe):
     """``libc.so.6`` is found as mapped in this process; pid= limits the probe to us."""
     p = make_probe("kprobe")
@@ -248,6 +255,7 @@ def test_symbol_offset_matches_objdump(tmp_path, pie):
     assert (resolved.address != resolved.offset) == (not pie)
 
 
+@kernel
 def test_uprobe_missing_symbol_names_symbol_and_file(make_probe, uprobe_target):
     p = make_probe("kprobe")
     with pytest.raises(ElfError) as exc:
@@ -258,6 +266,7 @@ def test_uprobe_missing_symbol_names_symbol_and_file(make_probe, uprobe_target):
 
 
 # -- perf events ------------------------------------------------------------------------------
+@kernel
 def test_perf_event_cpu_clock_samples_busy_loop(make_probe):
     p = make_probe("perf_event")
     with L.perf_event(p.prog, frequency=1000) as group:
@@ -274,6 +283,7 @@ def test_perf_event_cpu_clock_samples_busy_loop(make_probe):
     assert p.count == settled
 
 
+@kernel
 def test_perf_event_single_cpu_period(make_probe):
     p = make_probe("perf_event")
     os.sched_setaffinity(0, {0})
@@ -307,6 +317,7 @@ def _send(v: VethPair, tx: socket.socket, rx: socket.socket, port: int, n: int) 
 XDP_PASS = 2
 
 
+@kernel
 def test_xdp_counts_veth_packets_update_and_close(veth, make_probe):
     p = make_probe("xdp", ret=XDP_PASS, expected_attach_type="xdp")
     q = make_probe("xdp", ret=XDP_PASS, expected_attach_type="xdp")
@@ -330,6 +341,7 @@ def test_xdp_counts_veth_packets_update_and_close(veth, make_probe):
         assert q.count == seen
 
 
+@kernel
 def test_xdp_detach_keeps_fd_but_stops(veth, make_probe):
     p = make_probe("xdp", ret=XDP_PASS, expected_attach_type="xdp")
     tx, rx = _udp_pair(veth, 4001)
@@ -342,6 +354,7 @@ def test_xdp_detach_keeps_fd_but_stops(veth, make_probe):
         assert p.count == seen and not lk.closed
 
 
+@kernel
 @pytest.mark.parametrize("direction, side", [("ingress", "b"), ("egress", "a")])
 def test_tcx_counts_packets(veth, make_probe, direction, side):
     p = make_probe("sched_cls", ret=0)  # TC_ACT_OK
@@ -359,6 +372,7 @@ def test_tcx_counts_packets(veth, make_probe, direction, side):
         assert p.count == seen
 
 
+@kernel
 def test_tcx_before_after_and_revision(veth, make_probe):
     from pybpf.kernel.link.tcx import query
 
@@ -379,6 +393,7 @@ def test_tcx_before_after_and_revision(veth, make_probe):
 SK_PASS = 1
 
 
+@kernel
 def test_sk_lookup_counts_lookups_in_its_netns(veth, make_probe):
     p = make_probe("sk_lookup", ret=SK_PASS, expected_attach_type="sk_lookup")
     tx, rx = _udp_pair(veth, 4003)
@@ -393,6 +408,7 @@ def test_sk_lookup_counts_lookups_in_its_netns(veth, make_probe):
         assert p.count == 5
 
 
+@kernel
 def test_socket_filter_drops_then_close_lets_through(make_probe):
     p = make_probe("socket_filter", ret=0)  # keep 0 bytes: drop
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -411,6 +427,7 @@ def test_socket_filter_drops_then_close_lets_through(make_probe):
         assert b.recv(16) == b"three" and p.count == 2
 
 
+@kernel
 def test_socket_filter_update_swaps_program(make_probe):
     drop = make_probe("socket_filter", ret=0)
     keep = make_probe("socket_filter", ret=0xFFFF)
@@ -424,7 +441,7 @@ def test_socket_filter_update_swaps_program(make_probe):
 
 # -- cgroups ----------------------------------------------------------------------------------
 @pytest.fixture
-def test_cgroup() -> Iterator[str]:
+def cgroup_dir() -> Iterator[str]:
     path = os.path.join(cgroup2_root(), f"pybpf-test-{os.getpid()}-{time.monotonic_ns()}")
     os.mkdir(path)
     try:
@@ -489,6 +506,7 @@ def _cgroup_actions(v: VethPair) -> dict[str, Callable[[], None]]:
             "dev": open_dev_null}
 
 
+@kernel
 @pytest.mark.parametrize("hook, prog_type, expected, action", [
     ("connect4", "cgroup_sock_addr", "cgroup_inet4_connect", "connect"),
     ("sock_create", "cgroup_sock", "cgroup_inet_sock_create", "connect"),
@@ -498,11 +516,11 @@ def _cgroup_actions(v: VethPair) -> dict[str, Callable[[], None]]:
     ("sysctl", "cgroup_sysctl", "cgroup_sysctl", "sysctl"),
     ("dev", "cgroup_device", "cgroup_device", "dev"),
 ])
-def test_cgroup_hook_sees_only_its_cgroup(veth, make_probe, test_cgroup, hook, prog_type, expected, action):
+def test_cgroup_hook_sees_only_its_cgroup(veth, make_probe, cgroup_dir, hook, prog_type, expected, action):
     act = _cgroup_actions(veth)[action]
     p = make_probe(prog_type, ret=1, expected_attach_type=expected)
-    with L.cgroup(p.prog, test_cgroup, hook) as lk:
-        in_child(act, test_cgroup)
+    with L.cgroup(p.prog, cgroup_dir, hook) as lk:
+        in_child(act, cgroup_dir)
         inside = p.count
         assert inside >= 1
         in_child(act, None)  # a process outside the cgroup
@@ -510,27 +528,29 @@ def test_cgroup_hook_sees_only_its_cgroup(veth, make_probe, test_cgroup, hook, p
         info = lk.info()
         assert info.type == L.LinkType.CGROUP
         assert info.details["attach_type"] == getattr(L.AttachType, expected.upper())
-        assert info.details["cgroup_id"] == os.stat(test_cgroup).st_ino
-    in_child(act, test_cgroup)
+        assert info.details["cgroup_id"] == os.stat(cgroup_dir).st_ino
+    in_child(act, cgroup_dir)
     assert p.count == inside
 
 
-def test_cgroup_detach_and_update(veth, make_probe, test_cgroup):
+@kernel
+def cgroup_dir_detach_and_update(veth, make_probe, cgroup_dir):
     act = _cgroup_actions(veth)["connect"]
     p = make_probe("cgroup_sock_addr", ret=1, expected_attach_type="cgroup_inet4_connect")
     q = make_probe("cgroup_sock_addr", ret=1, expected_attach_type="cgroup_inet4_connect")
-    with L.cgroup(p.prog, test_cgroup, "connect4") as lk:
+    with L.cgroup(p.prog, cgroup_dir, "connect4") as lk:
         lk.update(q.prog)
-        in_child(act, test_cgroup)
+        in_child(act, cgroup_dir)
         assert (p.count, q.count) == (0, 1)
         lk.detach()
-        in_child(act, test_cgroup)
+        in_child(act, cgroup_dir)
         assert q.count == 1
 
 
 # -- BTF-attached kinds and iterators -----------------------------------------------------------
 @pytest.mark.parametrize("kind, target", [("fentry", "__do_sys_getpid"), ("fexit", "__do_sys_getpid"),
                                           ("lsm", "file_open")])
+@kernel
 def test_trampoline_kinds(kind, target):
     """This kernel refuses trampolines with EPERM: the error names the kind and the restriction.
 
@@ -552,6 +572,7 @@ def test_trampoline_kinds(kind, target):
             assert counts[0] >= 1
 
 
+@kernel
 def test_btf_target_missing_is_named():
     with pytest.raises(BtfError, match="fentry target 'no_such_kernel_fn'"):
         L.tracing.attach_target("fentry", "no_such_kernel_fn")
@@ -576,6 +597,7 @@ out:
 """
 
 
+@kernel
 def test_task_iterator_lists_our_pid():
     from pybpf.btf import vmlinux
 
@@ -595,6 +617,7 @@ def test_task_iterator_lists_our_pid():
 
 
 # -- bad input ----------------------------------------------------------------------------------
+@kernel
 def test_unknown_tracepoint_is_named(make_probe):
     p = make_probe("tracepoint")
     with pytest.raises(KernelError, match="unknown tracepoint syscalls:sys_enter_nope") as exc:
@@ -606,12 +629,14 @@ def test_unknown_tracepoint_is_named(make_probe):
     assert exc.value.errno == errno.ENOENT
 
 
+@kernel
 def test_wrong_program_type_is_explained(make_probe):
     p = make_probe("socket_filter")
     with pytest.raises(KernelError, match=r"BPF_LINK_CREATE \(tracepoint\).*must be of type tracepoint"):
         L.tracepoint(p.prog, "syscalls:sys_enter_getpid")
 
 
+@kernel
 def test_unsupported_operations_are_specific(make_probe):
     p = make_probe("tracepoint")
     with L.tracepoint(p.prog, "syscalls:sys_enter_getpid") as lk:
@@ -624,6 +649,7 @@ def test_unsupported_operations_are_specific(make_probe):
         lk.info()
 
 
+@kernel
 def test_bad_ifindex_and_interface(veth, make_probe):
     p = make_probe("xdp", ret=XDP_PASS, expected_attach_type="xdp")
     for bad in (987654, "pybpf-nope0", 0):
@@ -634,6 +660,7 @@ def test_bad_ifindex_and_interface(veth, make_probe):
         L.tcx(make_probe("sched_cls").prog, 987654, "ingress")
 
 
+@kernel
 def test_bad_cgroup_path(make_probe, tmp_path):
     p = make_probe("cgroup_device", ret=1, expected_attach_type="cgroup_device")
     with pytest.raises(KernelError, match="cannot open cgroup /nonexistent/cg") as exc:
@@ -646,6 +673,7 @@ def test_bad_cgroup_path(make_probe, tmp_path):
 
 
 # -- oracle and robustness ----------------------------------------------------------------------
+@kernel
 @pytest.mark.skipif(shutil.which("bpftool") is None, reason="bpftool absent")
 def test_link_info_agrees_with_bpftool(make_probe):
     p = make_probe("tracepoint")
@@ -667,6 +695,7 @@ def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@kernel
 def test_attach_detach_cycles_leak_nothing():
     """1,000 tracepoint attach/detach cycles leave no fd and no link behind.
 
@@ -705,3 +734,80 @@ def test_attach_detach_cycles_leak_nothing():
         for p in progs:
             p.close()
         counts.close()
+
+
+# -- without the kernel: layouts against BTF, error paths through the bpf() seam -----------------
+@pytest.mark.skipif(not os.path.exists("/sys/kernel/btf/vmlinux"), reason="no vmlinux BTF")
+def test_perf_event_attr_layout_matches_kernel_btf():
+    """pybpf's own perf_event_attr packing puts every field where the kernel's BTF says."""
+    import struct
+
+    from pybpf.btf import vmlinux
+    from pybpf.kernel.link.perf import PerfEventAttr
+
+    btf = vmlinux()
+    struct_id = btf.find("perf_event_attr", "struct")
+    attr = PerfEventAttr(type=0x11, config=0x22, sample_period=0x33, sample_type=0x44, freq=True,
+                         disabled=True, wakeup_events=0x55, config1=0x66, config2=0x77)
+    raw = attr.pack()
+    for name, value in (("type", 0x11), ("config", 0x22), ("sample_period", 0x33),
+                        ("sample_type", 0x44), ("wakeup_events", 0x55), ("config1", 0x66),
+                        ("config2", 0x77), ("size", len(raw))):
+        _, bit, _ = btf.member(struct_id, name)
+        size = btf.size_of(btf.member(struct_id, name)[0])
+        assert int.from_bytes(raw[bit // 8:bit // 8 + size], "little") == value, name
+    word_bit = btf.member(struct_id, "disabled")[1] // 64 * 64
+    word = struct.unpack_from("<Q", raw, word_bit // 8)[0]
+    set_bits = {btf.member(struct_id, n)[1] - word_bit for n in ("disabled", "freq")}
+    assert {b for b in range(64) if word >> b & 1} == set_bits
+
+
+def test_cgroup_hook_names():
+    from pybpf.kernel.link.cgroup import resolve_hook
+
+    assert resolve_hook("connect4") == L.AttachType.CGROUP_INET4_CONNECT
+    assert resolve_hook("cgroup/sendmsg6") == L.AttachType.CGROUP_UDP6_SENDMSG
+    assert resolve_hook("inet_ingress") == L.AttachType.CGROUP_INET_INGRESS
+    assert resolve_hook(int(L.AttachType.CGROUP_SYSCTL)) == L.AttachType.CGROUP_SYSCTL
+    with pytest.raises(ValueError, match="unknown cgroup hook 'bogus'"):
+        resolve_hook("bogus")
+
+
+@pytest.fixture
+def fake_bpf(monkeypatch):
+    """Replace the bpf() syscall seam: ``fail[cmd] = errno`` makes that command fail."""
+    from pybpf.kernel import syscall
+
+    fail: dict[int, int] = {}
+    calls: list[int] = []
+
+    def fake(cmd: int, attr: bytearray) -> tuple[int, int]:
+        calls.append(cmd)
+        if cmd in fail:
+            return -1, fail[cmd]
+        raise AssertionError(f"unexpected bpf command {cmd}")
+
+    monkeypatch.setattr(syscall, "_sys_bpf", fake)
+    return fail, calls
+
+
+@pytest.mark.parametrize("kind", ["fentry", "fexit", "fmod_ret", "lsm"])
+def test_trampoline_attach_refusal_names_kind(fake_bpf, kind):
+    from pybpf.kernel.syscall import Cmd
+
+    fail, calls = fake_bpf
+    fail[Cmd.LINK_CREATE] = errno.EPERM
+    with pytest.raises(KernelError) as exc:
+        L.ATTACH[kind](12345)
+    assert calls == [Cmd.LINK_CREATE] and exc.value.errno == errno.EPERM
+    assert f"BPF_LINK_CREATE ({kind})" in str(exc.value)
+    assert f"this kernel refuses {kind} programs" in str(exc.value)
+
+
+def test_iterator_attach_error_explains_loading(fake_bpf):
+    from pybpf.kernel.syscall import Cmd
+
+    fail, _ = fake_bpf
+    fail[Cmd.LINK_CREATE] = errno.EINVAL
+    with pytest.raises(KernelError, match=r"BPF_LINK_CREATE \(iter\).*BPF_TRACE_ITER"):
+        L.iterator(12345)
