@@ -7,6 +7,8 @@ definition of the ISA's semantics in pybpf (division by zero, masked shifts,
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +26,7 @@ BINARY_OPS = [AluOp.ADD, AluOp.SUB, AluOp.MUL, AluOp.DIV, AluOp.MOD, AluOp.OR, A
               AluOp.LSH, AluOp.RSH, AluOp.XOR, AluOp.ARSH]
 JUMPS = [JmpOp.JEQ, JmpOp.JNE, JmpOp.JGT, JmpOp.JGE, JmpOp.JLT, JmpOp.JLE, JmpOp.JSGT,
          JmpOp.JSGE, JmpOp.JSLT, JmpOp.JSLE, JmpOp.JSET]
-EXAMPLES = 120
+EXAMPLES = int(os.environ.get("PYBPF_VERIFIER_EXAMPLES", "70"))
 
 
 def _check_sound(out: Scalar, value: int, what: str) -> None:
