@@ -28,6 +28,8 @@ R_BPF_64_32 = 10  # call: bpf-to-bpf or kfunc
 SHT_PROGBITS = "SHT_PROGBITS"
 SHT_NOBITS = "SHT_NOBITS"
 SHF_EXECINSTR = 0x4
+#: The largest .bss-like section pybpf materialises (a map value cannot be larger).
+_MAX_NOBITS = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,9 @@ class ElfReader:
     def data(self, sec: Section) -> bytes:
         """The bytes of a section (zeros for NOBITS such as .bss)."""
         if sec.type == SHT_NOBITS:
+            if not 0 <= sec.size <= _MAX_NOBITS:
+                raise ElfError(f"NOBITS size {sec.size} is not plausible for a BPF map value",
+                               path=self.path, section=sec.name)
             return bytes(sec.size)
         end = sec.offset + sec.size
         if sec.offset < 0 or end > len(self._raw):
