@@ -26,16 +26,19 @@ import errno
 import functools
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import KernelError, PybpfError
 from . import attrs as A
+from . import syscall
 from .attrs import BATCH, GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from .fd import FD
 from .maps_codec import Codec, CodecError, codec_for, spec_size
-from .syscall import Cmd, address, bpf
+from .syscall import Cmd, PreparedAttr, address, bpf
 
 if TYPE_CHECKING:
     from ..isa.program import MapDecl
@@ -44,6 +47,55 @@ __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create
            "map_class", "CodecError"]
 
 _ENOTSUPP = 524
+_ELEM_PACK = MAP_ELEM.packer("map_fd", "key", "value")
+_FLAGS_OFF = MAP_ELEM.offset("flags")
+_VALUE_OFF = MAP_ELEM.offset("value")  # delete passes the attr only up to `key`
+_ATTR_SIZE = MAP_ELEM.size
+_INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
+
+
+class _Scratch:
+    """Per-map reusable buffers for single-element calls: the attr points at them once."""
+
+    __slots__ = ("owner", "attr", "key", "val", "keep", "flags", "c", "err", "sys_bpf")
+
+    def __init__(self, fd: int, key_size: int, value_size: int) -> None:
+        self.owner = get_ident()
+        self.key = bytearray(max(key_size, 1))
+        self.val = bytearray(max(value_size, 1))
+        ka, kk = address(self.key)
+        va, vk = address(self.val)
+        self.keep = (kk, vk)
+        self.attr = PreparedAttr(MAP_ELEM.size)
+        _ELEM_PACK.pack_into(self.attr.buf, 0, fd, ka, va)
+        self.flags = 0
+        native = syscall._native()
+        self.c = native.ffi.from_buffer(self.attr.buf)
+        self.err = native.ffi.new("int *")
+        self.sys_bpf = native.lib.pybpf_sys_bpf
+
+    def one(self, cmd: int, key: bytes, value: bytes | None, flags: int, size: int = _ATTR_SIZE) -> int:
+        """errno of one element call (0 on success), EINTR retried; ``key``/``value`` must
+        have the buffers' lengths."""
+        self.key[:] = key
+        if value is not None:
+            self.val[:] = value
+        if self.flags != flags:
+            self.set_flags(flags)
+        if syscall._sys_bpf is syscall._native_bpf:
+            while True:
+                if self.sys_bpf(cmd, self.c, size, self.err) >= 0:
+                    return 0
+                err = self.err[0]
+                if err != errno.EINTR:
+                    return err
+        ret, err = self.attr.call(cmd, size)
+        return err if ret < 0 else 0
+
+    def set_flags(self, flags: int) -> None:
+        if flags != self.flags:
+            self.attr.buf[_FLAGS_OFF:_FLAGS_OFF + 8] = flags.to_bytes(8, "little")
+            self.flags = flags
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.]")
 _MISSING = object()
 
@@ -194,6 +246,7 @@ class Map(FD):
         self._stride = _round8(value_size) if self.PER_CPU else value_size
         self._ncpu = possible_cpus() if self.PER_CPU else 1
         self._mmap: Any = None
+        self._scr: _Scratch | None = None
 
     # -- creation -------------------------------------------------------------------------------
     @classmethod
@@ -405,8 +458,27 @@ class Map(FD):
         finally:
             del kkeep, vkeep
 
+    def _mine(self) -> _Scratch | None:
+        """This map's scratch buffers when the calling thread owns them (the first thread to
+        use them; others take the allocating path, so no lock is needed), else None."""
+        s = self._scr
+        if s is None:
+            if not self.key_size or self._fd < 0:
+                return None
+            s = self._scr = _Scratch(self._fd, self.key_size, self._value_buf_size)
+        if s.owner != get_ident() or self._fd < 0:
+            return None
+        return s
+
     def lookup_raw(self, key: bytes | None, flags: int = 0) -> bytes | None:
         """The raw value bytes at encoded ``key``, or None when absent."""
+        if key is not None and len(key) == self.key_size and (s := self._mine()) is not None:
+            err = s.one(Cmd.MAP_LOOKUP_ELEM, key, None, flags)
+            if not err:
+                return bytes(s.val)
+            if err == errno.ENOENT:
+                return None
+            raise s.attr.fail(Cmd.MAP_LOOKUP_ELEM, err, self._detail())
         out = bytearray(self._value_buf_size)
         try:
             self._elem(Cmd.MAP_LOOKUP_ELEM, key, out, flags)
@@ -419,12 +491,24 @@ class Map(FD):
     # -- dict API -------------------------------------------------------------------------------
     def lookup(self, key: Any, default: Any = _MISSING, *, flags: int = 0) -> Any:
         """The value at ``key``; KeyError (or ``default``) when absent."""
-        raw = self.lookup_raw(self._key(key), flags)
+        kb = self.key_codec.encode(key)
+        s = self._scr
+        if s is not None and s.owner == get_ident() and self._fd >= 0 and len(kb) == self.key_size:
+            # hot path: the scratch attr already points at the key and value buffers
+            err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
+            if not err:
+                raw: bytes | None = bytes(s.val)
+            elif err == errno.ENOENT:
+                raw = None
+            else:
+                raise s.attr.fail(Cmd.MAP_LOOKUP_ELEM, err, self._detail())
+        else:
+            raw = self.lookup_raw(kb, flags)
         if raw is None:
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        return self._decode_value(raw)
+        return self._decode_value(raw) if self.PER_CPU else self.value_codec.decode(raw)
 
     def __getitem__(self, key: Any) -> Any:
         return self.lookup(key)
@@ -436,19 +520,36 @@ class Map(FD):
     def update(self, key: Any, value: Any, flags: int = A.BPF_ANY) -> None:
         """Set ``key`` to ``value``. ``flags``: BPF_ANY, BPF_NOEXIST (KernelError EEXIST when
         present), BPF_EXIST (KernelError ENOENT when absent), optionally | BPF_F_LOCK."""
-        self._elem(Cmd.MAP_UPDATE_ELEM, self._key(key), self._value(value), flags)
+        k, v = self.key_codec.encode(key), self._value(value)
+        s = self._mine() if len(k) == self.key_size else None
+        if s is not None and len(v) == len(s.val):
+            err = s.one(Cmd.MAP_UPDATE_ELEM, k, v, flags)
+            if err:
+                raise s.attr.fail(Cmd.MAP_UPDATE_ELEM, err, self._detail())
+            return
+        self._elem(Cmd.MAP_UPDATE_ELEM, k, v, flags)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.update(key, value)
 
     def delete(self, key: Any) -> None:
         """Delete ``key``; KeyError when absent."""
-        try:
-            self._elem(Cmd.MAP_DELETE_ELEM, self._key(key), None)
-        except KernelError as e:
-            if e.errno == errno.ENOENT:
-                raise KeyError(key) from None
-            raise
+        k = self._key(key)
+        s = self._mine() if len(k) == self.key_size else None
+        if s is not None:
+            err = s.one(Cmd.MAP_DELETE_ELEM, k, None, 0, _VALUE_OFF)
+        else:
+            try:
+                self._elem(Cmd.MAP_DELETE_ELEM, k, None)
+                err = 0
+            except KernelError as e:
+                if e.errno != errno.ENOENT:
+                    raise
+                err = e.errno
+        if err == errno.ENOENT:
+            raise KeyError(key)
+        if err:
+            raise s.attr.fail(Cmd.MAP_DELETE_ELEM, err, self._detail())  # type: ignore[union-attr]
 
     def __delitem__(self, key: Any) -> None:
         self.delete(key)
@@ -458,23 +559,27 @@ class Map(FD):
 
     def keys_raw(self) -> Iterator[bytes]:
         """Iterate over encoded keys (``BPF_MAP_GET_NEXT_KEY``)."""
-        fd = self.fd
-        cur: bytes | None = None
-        nxt = bytearray(self.key_size)
-        naddr, _nkeep = address(nxt)
+        ks = self.key_size
+        cur = bytearray(ks)
+        nxt = bytearray(ks)
+        ca, ck = address(cur)
+        na, nk = address(nxt)
+        attr = PreparedAttr(_FLAGS_OFF)  # up to next_key: flags must look zero
+        _ELEM_PACK.pack_into(attr.buf, 0, self.fd, 0, na)
+        first = True
         while True:
-            kaddr, kkeep = address(cur)
-            attr = MAP_ELEM.new(map_fd=fd, key=kaddr, next_key=naddr)
-            try:
-                bpf(Cmd.MAP_GET_NEXT_KEY, attr, detail=self._detail())
-            except KernelError as e:
-                if e.errno == errno.ENOENT:
+            ret, err = attr.call(Cmd.MAP_GET_NEXT_KEY)
+            if ret < 0:
+                if err == errno.ENOENT:
                     return
-                raise
-            finally:
-                del kkeep
-            cur = bytes(nxt)
-            yield cur
+                raise attr.fail(Cmd.MAP_GET_NEXT_KEY, err, self._detail())
+            key = bytes(nxt)
+            yield key
+            cur[:] = key
+            if first:
+                _ELEM_PACK.pack_into(attr.buf, 0, self.fd, ca, na)
+                first = False
+        del ck, nk
 
     def keys(self) -> Iterator[Any]:
         """Iterate over keys (decoded)."""
@@ -580,6 +685,10 @@ class Map(FD):
         """Every ``(key, value)`` pair, decoded, read in batches (see `lookup_batch_raw`)."""
         kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
         ks, vs = self.key_size, self._value_buf_size
+        kfmt, vfmt = _INT_FORMATS.get((self.key_codec.name, ks)), _INT_FORMATS.get((self.value_codec.name, vs))
+        if kfmt and vfmt and not self.PER_CPU and sys.byteorder == "little":
+            # int keys and values: let memoryview unpack them in C
+            return list(zip(memoryview(kraw).cast(kfmt), memoryview(vraw).cast(vfmt), strict=True))
         kdec, vdec = self.key_codec.decode, self._decode_value
         return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
 

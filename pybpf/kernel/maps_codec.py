@@ -90,10 +90,16 @@ def _int(size: int, field: str) -> Codec:
         raise CodecError(field, f"int codec needs a size of 1, 2, 4, 8 or 16 bytes, not {size}")
     raw = _raw(size, field).encode
 
+    def encode(obj: Any) -> bytes:
+        try:
+            return obj.to_bytes(size, "little")  # the common case: a non-negative int that fits
+        except (OverflowError, AttributeError, TypeError):
+            return raw(obj)  # negative ints, bytes, and the errors
+
     def decode(data: bytes) -> int:
         return int.from_bytes(data, "little")
 
-    return Codec(size, field, raw, decode, "int")
+    return Codec(size, field, encode, decode, "int")
 
 
 def _struct(fmt: str, field: str) -> Codec:

@@ -61,12 +61,23 @@ class Cmd(enum.IntEnum):
     TOKEN_CREATE = 36
 
 
-def _native_bpf(cmd: int, attr: bytearray) -> tuple[int, int]:
-    from .._native import ffi, lib
+def _native() -> Any:
+    global _NATIVE
+    if _NATIVE is None:
+        from .. import _native as mod
 
-    err = ffi.new("int *")
-    buf = ffi.from_buffer(attr)
-    ret = lib.pybpf_sys_bpf(cmd, buf, len(attr), err)
+        _NATIVE = mod
+    return _NATIVE
+
+
+_NATIVE: Any = None
+
+
+def _native_bpf(cmd: int, attr: bytearray) -> tuple[int, int]:
+    n = _native()
+    err = n.ffi.new("int *")
+    buf = n.ffi.from_buffer(attr)
+    ret = n.lib.pybpf_sys_bpf(cmd, buf, len(attr), err)
     return ret, err[0]
 
 
@@ -159,9 +170,50 @@ def address(buf: Any) -> tuple[int, Any]:
     An empty buffer has address 0. Internal to pybpf.kernel: no raw address is ever
     returned to users.
     """
-    from .._native import ffi
-
     if buf is None or len(buf) == 0:
         return 0, None
+    ffi = _native().ffi
     c = ffi.from_buffer(buf)
     return int(ffi.cast("uintptr_t", c)), c
+
+
+class PreparedAttr:
+    """A reusable attribute buffer for hot paths (map element operations).
+
+    ``buf`` is filled once (pointers to long-lived scratch buffers included) and
+    `call` passes it to the kernel without re-encoding; ``size`` may be shorter
+    than the buffer for commands whose trailing fields must look zero to the
+    kernel. The `_sys_bpf` seam is honoured: a replaced seam sees a copy of the
+    first ``size`` bytes.
+    """
+
+    __slots__ = ("buf", "_c", "_err")
+
+    def __init__(self, size: int) -> None:
+        n = _native()
+        self.buf = bytearray(size)
+        self._c = n.ffi.from_buffer(self.buf)
+        self._err = n.ffi.new("int *")
+
+    def call(self, cmd: int, size: int | None = None) -> tuple[int, int]:
+        """``(result, errno)`` of bpf(cmd, buf, size); EINTR is retried."""
+        size = len(self.buf) if size is None else size
+        if _sys_bpf is _native_bpf:
+            sys_bpf = _NATIVE.lib.pybpf_sys_bpf
+            while True:
+                ret = sys_bpf(cmd, self._c, size, self._err)
+                if ret >= 0:
+                    return ret, 0
+                err = self._err[0]
+                if err != errno.EINTR:
+                    return ret, err
+        while True:
+            part = bytearray(self.buf[:size])
+            ret, err = _sys_bpf(cmd, part)
+            self.buf[:size] = part
+            if ret >= 0 or err != errno.EINTR:
+                return ret, err
+
+    def fail(self, cmd: int, err: int, detail: str | None = None) -> KernelError:
+        """The KernelError for a failed `call`."""
+        return KernelError(command_name(cmd), err, hint=hint_for(cmd, err), detail=detail)

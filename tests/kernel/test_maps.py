@@ -467,3 +467,54 @@ def test_storage_maps_keyed_by_owner_fds():
     with pytest.raises(CodecError, match="fd of its owner"):
         with TaskStorageMap.create(value_type="<I") as ts:
             ts["nope"] = 1
+
+
+def test_threads_share_a_map_safely():
+    import threading
+
+    with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=4096) as m:
+        errors = []
+
+        def work(base: int) -> None:
+            try:
+                for i in range(500):
+                    m[base + i] = (base + i) * 7
+                    assert m[base + i] == (base + i) * 7
+                    if i % 3 == 0:
+                        del m[base + i]
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(t * 1000,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        work(4000)  # the main thread too (it owns the fast-path buffers)
+        for t in threads:
+            t.join()
+        assert errors == []
+        expected = {b + i: (b + i) * 7 for b in (0, 1000, 2000, 3000, 4000)
+                    for i in range(500) if i % 3}
+        assert dict(m.items()) == expected
+
+
+def test_element_calls_go_through_the_seam(monkeypatch):
+    from pybpf.kernel import syscall
+
+    with HashMap.create(key_type=int, key_size=4, value_type="<I", max_entries=4) as m:
+        m[1] = 1  # the scratch buffers exist now
+        seen = []
+        real = syscall._sys_bpf
+
+        def spy(cmd, attr):
+            seen.append(cmd)
+            return real(cmd, attr)
+
+        monkeypatch.setattr(syscall, "_sys_bpf", spy)
+        m[2] = 2
+        assert m[2] == 2 and m.get(3) is None
+        del m[2]
+        monkeypatch.setattr(syscall, "_sys_bpf", lambda cmd, attr: (-1, errno.EPERM))
+        with pytest.raises(KernelError) as e:
+            m[1] = 5
+        assert e.value.errno == errno.EPERM
+    assert seen == [2, 1, 1, 3]
