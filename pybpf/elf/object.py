@@ -120,12 +120,15 @@ def _object_name(path: str | None) -> str:
 
 
 def global_map_name(obj_name: str, section: str) -> str:
-    """The kernel name libbpf gives the map of a data section (15 characters at most).
+    """The kernel name libbpf gives the map of a data section (15 characters at most):
+    the standard sections get a prefix of the object name, custom ones keep their name.
 
-    >>> global_map_name("trace_open", ".rodata")
-    'trace_op.rodata'
+    >>> global_map_name("trace_open", ".rodata"), global_map_name("x", ".data.table")
+    ('trace_op.rodata', '.data.table')
     """
-    return (obj_name[:8] + section)[:15]
+    if section in (".data", ".rodata", ".bss", ".kconfig"):
+        return (obj_name[:8] + section)[:15]
+    return section[:15]
 
 
 class _ObjectParser:

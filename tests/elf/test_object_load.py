@@ -77,10 +77,26 @@ def test_libbpf_refuses_legacy_maps_but_pybpf_loads_them(bpf_compile):
     assert res.returncode != 0 and "legacy map definitions" in res.stderr
 
 
+def _map_contents(map_ids) -> dict[str, list[tuple[bytes, bytes]]]:
+    """map name -> sorted (key, value) pairs, for maps with a lookup-able key space."""
+    from pybpf.kernel.maps import Map
+
+    out = {}
+    for mid in map_ids:
+        with Map.from_id(mid) as m:
+            info = m.info()
+            if info.type in ("ringbuf", "array_of_maps", "hash_of_maps"):
+                out[info.name] = [("kind", info.type)]
+                continue
+            out[info.name] = sorted((k, m.lookup_raw(k)) for k in m.keys_raw())
+    return out
+
+
 @pytest.mark.parametrize("name", ["subprogs", "maps_btf"])
 def test_same_programs_as_bpftool_loadall(bpf_compile, name):
-    """bpftool (libbpf) and pybpf load the same programs with the same translated
-    length, the same number of maps, and the same test-run result."""
+    """bpftool (libbpf) and pybpf load the same programs (type, translated length,
+    number of maps, test-run result), and after the same test runs every map holds
+    the same contents."""
     from pybpf.kernel.fs import ensure_bpffs
     from pybpf.kernel.prog import Prog
 
@@ -88,20 +104,27 @@ def test_same_programs_as_bpftool_loadall(bpf_compile, name):
     pin = os.path.join(ensure_bpffs(), f"pybpf-cmp-{uuid.uuid4().hex[:8]}")
     subprocess.run(["bpftool", "prog", "loadall", obj_path, pin], check=True, capture_output=True)
     try:
-        theirs = {}
+        theirs, their_maps = {}, set()
         for entry in sorted(os.listdir(pin)):
             with Prog.from_pinned(os.path.join(pin, entry)) as p:
                 info = p.info()
                 run = p.test_run(PKT)
                 theirs[info.name] = (info.type, info.xlated_prog_len, run.retval, len(info.map_ids))
+                their_maps.update(info.map_ids)
+        their_contents = _map_contents(their_maps)
+        if name == "maps_btf":  # the pinned map is shared by both loads: empty it between
+            subprocess.run(["rm", "-f", "/sys/fs/bpf/pinned_map"], check=False)
         with BpfObject.open(obj_path) as obj:
             obj.load()
-            ours = {}
+            ours, our_maps = {}, set()
             for pname, lp in obj.programs.items():
                 info = lp.prog.info()
                 run = lp.prog.test_run(PKT)
                 ours[pname[:15]] = (info.type, info.xlated_prog_len, run.retval, len(info.map_ids))
+                our_maps.update(info.map_ids)
+            our_contents = _map_contents(our_maps)
         assert ours == theirs
+        assert our_contents == their_contents
     finally:
         subprocess.run(["rm", "-rf", pin], check=False)
         if name == "maps_btf":  # libbpf pins LIBBPF_PIN_BY_NAME maps under its default root
