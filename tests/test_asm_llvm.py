@@ -9,6 +9,8 @@ store-release ``*(size *)(dst + off) = src``; ``BPF_PSEUDO_CALL = 1``,
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 
@@ -245,3 +247,85 @@ def test_fast_and_full_parsers_agree(insn: Insn) -> None:
         llvm_fast.FAST.update(saved)
         llvm_parse._CACHE.clear()
     assert fast == full == [insn] * 3
+
+
+# -- the kernel's own log -------------------------------------------------------------------
+
+_KERNEL_PROGRAMS = ["""
+    r6 = r1
+    r1 = 0
+    *(u64 *)(r10 - 8) = r1
+    r0 = *(u8 *)skb[12]
+    r0 = *(u16 *)skb[r6 + 0]
+    w0 = *(u32 *)(r6 + 0)
+    r1 = 1
+    if r0 > 5 goto +2
+    if w0 == -1 goto +1
+    lock *(u64 *)(r10 - 8) += r1
+    r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)
+    r0 = cmpxchg_64(r10 - 8, r0, r1)
+    r1 = xchg_64(r10 - 8, r1)
+    w1 = atomic_fetch_or((u32 *)(r10 - 8), w1)
+    r3 = 0x1122334455667788 ll
+    r4 = -1
+    r5 = r4
+    w5 = w4
+    w5 += 7
+    r4 = -r4
+    w4 = -w4
+    *(u32 *)(r10 - 16) = 7
+    *(u8 *)(r10 - 12) = w4
+    r4 = *(s16 *)(r10 - 16)
+    r4 = *(s8 *)(r10 - 16)
+    if r4 s> r5 goto +0
+    if w4 & 0x80 goto +0
+    goto +0
+    r3 = be16 r3
+    r3 = bswap32 r3
+    r3 s/= 3
+    r3 = (s8)r3
+    call bpf_get_prandom_u32
+    r0 = 0
+    exit
+""", """
+    r1 = 5
+    *(u64 *)(r10 - 8) = r1
+    r2 = load_acquire((u64 *)(r10 - 8))
+    w3 = load_acquire((u8 *)(r10 - 8))
+    store_release((u32 *)(r10 - 8), w3)
+    call sub
+    if r0 > 3 goto +1
+    gotol +1
+    r0 = 1
+    may_goto +0
+    w0 = 3
+    w0 s%= 2
+    w0 = (s16)w0
+    r0 = le64 r0
+    exit
+sub:
+    r0 = 0
+    exit
+"""]
+_LOG_INSN = re.compile(r"^(\d+): (\([0-9a-f]{2}\) .*?)(?:\s+;.*)?$")
+_LOG_LIVE = re.compile(r"^\s*(\d+): [0-9.]{10} (\([0-9a-f]{2}\) .*?)\s*$")
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("src", _KERNEL_PROGRAMS, ids=["alu-mem-atomics", "calls-acq-rel"])
+def test_kernel_printer_matches_the_verifier_log(src: str) -> None:
+    from pybpf.kernel.prog import load
+
+    prog = assemble(src)
+    ours = dict(line.split(": ", 1) for line in disassemble(prog, "kernel").splitlines())
+    with load(prog, "socket_filter", log_level=2) as loaded:
+        log = loaded.log
+    seen: set[str] = set()
+    for line in log.splitlines():
+        m = _LOG_INSN.match(line) or _LOG_LIVE.match(line)
+        if m is None:
+            continue
+        slot, text = m.groups()
+        assert ours[slot] == text, f"slot {slot}: kernel {text!r}, pybpf {ours[slot]!r}"
+        seen.add(slot)
+    assert seen == set(ours), f"not in the log: {sorted(set(ours) - seen)}"
