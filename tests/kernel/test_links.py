@@ -238,6 +238,42 @@ def test_uprobe_on_libc_by_library_name_for_this_process(make_probe):
         assert lk.info().details["file_name"].endswith("libc.so.6")
 
 
+@kernel
+def test_uprobe_multi_counts_every_symbol(make_probe, uprobe_target):
+    p = make_probe("kprobe", expected_attach_type="trace_uprobe_multi")
+    with L.uprobe_multi(p.prog, str(uprobe_target), ["pybpf_uprobe_target", "main"]) as lk:
+        subprocess.run([str(uprobe_target), "9"], check=True, capture_output=True)
+        assert p.count == 9 + 1
+        info = lk.info()
+        assert info.type == L.LinkType.UPROBE_MULTI and info.details["count"] == 2
+        assert info.details["path"] == str(uprobe_target.resolve())
+    subprocess.run([str(uprobe_target), "3"], check=True, capture_output=True)
+    assert p.count == 10
+
+
+@kernel
+def test_kprobe_kinds_refused_clearly_or_working(make_probe):
+    """This kernel has no kprobes and no fprobe: the errors say so. Elsewhere they must count."""
+    single = make_probe("kprobe")
+    multi = make_probe("kprobe", expected_attach_type="trace_kprobe_multi")
+    if not os.path.exists("/sys/bus/event_source/devices/kprobe"):
+        with pytest.raises(KernelError, match=r"perf_event_open \(kprobe\).*no kprobe PMU") as exc:
+            L.kprobe(single.prog, "__x64_sys_getpid")
+        assert exc.value.errno == errno.ENOENT
+    else:  # pragma: no cover - kernels with kprobes
+        with L.kprobe(single.prog, "__x64_sys_getpid"):
+            getpids(3)
+            assert single.count >= 3
+    try:
+        lk = L.kprobe_multi(multi.prog, ["__x64_sys_getpid"])
+    except KernelError as e:
+        assert e.errno == errno.EOPNOTSUPP and "no multi-kprobe links" in str(e)
+    else:  # pragma: no cover - kernels with fprobe
+        with lk:
+            getpids(3)
+            assert multi.count >= 3
+
+
 @pytest.mark.parametrize("pie", [True, False])
 def test_symbol_offset_matches_objdump(tmp_path, pie):
     """Differential: the file offset pybpf computes equals GNU objdump's ``File Offset``."""
@@ -388,6 +424,22 @@ def test_tcx_before_after_and_revision(veth, make_probe):
                                         expected_revision=chain.revision + 7))
         assert exc.value.errno == errno.ESTALE
     assert veth.run("a", query, veth.if_a, "egress").prog_ids == []
+
+
+@kernel
+def test_flow_dissector_runs_for_rps_hashing(veth, make_probe):
+    """With RPS on the receiving veth, every packet's hash goes through the netns's dissector."""
+    p = make_probe("flow_dissector", ret=0, expected_attach_type="flow_dissector")  # BPF_OK
+    veth.exec("b", "sh", "-c", f"echo 1 > /sys/class/net/{veth.if_b}/queues/rx-0/rps_cpus")
+    tx, rx = _udp_pair(veth, 4004)
+    with tx, rx:
+        with veth.run("b", L.flow_dissector, p.prog) as lk:
+            _send(veth, tx, rx, 4004, 5)
+            assert p.count >= 5
+            assert lk.info().details["attach_type"] == L.AttachType.FLOW_DISSECTOR
+        seen = p.count
+        _send(veth, tx, rx, 4004, 3)
+        assert p.count == seen
 
 
 SK_PASS = 1

@@ -56,8 +56,9 @@ def _cstr(text: str | bytes) -> tuple[Any, int]:
 
 
 #: Link kinds whose kernel link type has no program update (BPF_LINK_UPDATE says EINVAL).
-_NO_UPDATE = frozenset({"tracepoint", "uprobe", "uretprobe", "perf_event", "raw_tracepoint",
-                        "tp_btf", "fentry", "fexit", "fmod_ret", "lsm"})
+_NO_UPDATE = frozenset({"tracepoint", "uprobe", "uretprobe", "kprobe", "kretprobe", "perf_event",
+                        "raw_tracepoint", "tp_btf", "fentry", "fexit", "fmod_ret", "lsm",
+                        "uprobe_multi", "kprobe_multi"})
 
 
 def kernel_call(kind: str, cmd: Cmd, attr: bytearray, *, target: str = "",
@@ -95,6 +96,7 @@ def _enum(cls: Any, value: int) -> Any:
 _STRING_FIELD = {  # link type -> (pointer field, length field) of its name string
     "RAW_TRACEPOINT": ("raw_tracepoint.tp_name", "raw_tracepoint.tp_name_len"),
     "ITER": ("iter.target_name", "iter.target_name_len"),
+    "UPROBE_MULTI": ("uprobe_multi.path", "uprobe_multi.path_size"),
 }
 _PERF_STRING_FIELD = {
     PerfEventType.UPROBE: ("perf_event.uprobe.file_name", "perf_event.uprobe.name_len"),
@@ -112,6 +114,8 @@ _DETAIL_FIELDS = {
     "XDP": ("xdp.ifindex",),
     "TCX": ("tcx.ifindex", "tcx.attach_type"),
     "NETKIT": ("netkit.ifindex", "netkit.attach_type"),
+    "UPROBE_MULTI": ("uprobe_multi.count", "uprobe_multi.flags", "uprobe_multi.pid"),
+    "KPROBE_MULTI": ("kprobe_multi.count", "kprobe_multi.flags", "kprobe_multi.missed"),
     "NETFILTER": ("netfilter.pf", "netfilter.hooknum", "netfilter.priority", "netfilter.flags"),
 }
 _PERF_DETAIL_FIELDS = {

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from ...errors import KernelError
 
-__all__ = ["PerfEventAttr", "perf_event_open", "perf_ioctl", "uprobe_pmu_type",
+__all__ = ["PerfEventAttr", "perf_event_open", "perf_ioctl", "uprobe_pmu_type", "kprobe_pmu_type",
+           "pmu_type", "retprobe_bit",
            "PERF_TYPE_HARDWARE", "PERF_TYPE_SOFTWARE", "PERF_TYPE_TRACEPOINT",
            "PERF_COUNT_SW_CPU_CLOCK", "PERF_COUNT_SW_BPF_OUTPUT", "PERF_SAMPLE_RAW",
            "PERF_EVENT_IOC_ENABLE", "PERF_EVENT_IOC_DISABLE", "PERF_EVENT_IOC_SET_BPF"]
@@ -108,7 +109,12 @@ def perf_ioctl(fd: int, request: int, arg: int = 0, *, what: str = "perf event")
 
 def uprobe_pmu_type() -> int:
     """The dynamic PMU type of uprobes (``/sys/bus/event_source/devices/uprobe/type``)."""
-    return _pmu_type("uprobe")
+    return pmu_type("uprobe")
+
+
+def kprobe_pmu_type() -> int:
+    """The dynamic PMU type of kprobes (``/sys/bus/event_source/devices/kprobe/type``)."""
+    return pmu_type("kprobe")
 
 
 def retprobe_bit(pmu: str = "uprobe") -> int:
@@ -118,17 +124,18 @@ def retprobe_bit(pmu: str = "uprobe") -> int:
         with open(path) as f:
             text = f.read().strip()
     except OSError as e:
-        raise KernelError("perf_event_open", e.errno or errno.ENOENT,
+        raise KernelError(f"perf_event_open ({pmu})", e.errno or errno.ENOENT,
                           hint=f"this kernel has no {pmu} return probes ({path} missing)") from e
     return int(text.partition(":")[2])
 
 
-def _pmu_type(pmu: str) -> int:
+def pmu_type(pmu: str) -> int:
+    """The type number of a dynamic PMU; `KernelError` (ENOENT) naming it when the kernel has none."""
     path = os.path.join(_PMU_DIR, pmu, "type")
     try:
         with open(path) as f:
             return int(f.read().strip())
     except OSError as e:
-        raise KernelError("perf_event_open", e.errno or errno.ENOENT,
-                          hint=f"this kernel has no {pmu} PMU ({path} missing: "
-                          f"CONFIG_{pmu.upper()}_EVENTS off?)") from e
+        raise KernelError(f"perf_event_open ({pmu})", e.errno or errno.ENOENT,
+                          hint=f"this kernel has no {pmu} PMU ({path} missing: built without "
+                          f"CONFIG_{pmu.upper()}S / CONFIG_{pmu.upper()}_EVENTS)") from e
