@@ -47,7 +47,8 @@ ENUMS = {"bpf_map_type": ("MAP_TYPES", "BPF_MAP_TYPE_"),
          "bpf_attach_type": ("ATTACH_TYPES", "BPF_"),
          "bpf_link_type": ("LINK_TYPES", "BPF_LINK_TYPE_"),
          "bpf_cmd": ("COMMANDS", "BPF_"),
-         "bpf_stats_type": ("STATS_TYPES", "BPF_STATS_")}
+         "bpf_stats_type": ("STATS_TYPES", "BPF_STATS_"),
+         "bpf_perf_event_type": ("PERF_EVENT_TYPES", "BPF_PERF_EVENT_")}
 
 #: Anonymous enums whose constants are exported (recognised by one member).
 FLAG_ENUM_MARKERS = ("BPF_ANY", "BPF_F_NO_PREALLOC", "BPF_F_INGRESS", "BPF_F_RB_NO_WAKEUP",

@@ -25,10 +25,18 @@ import struct
 from collections.abc import Mapping
 
 from ..errors import PybpfError
-from .attrs_table import ATTACH_TYPES, FLAGS, LAYOUTS, LINK_TYPES, MAP_TYPES, PROG_TYPES
+from .attrs_table import (
+    ATTACH_TYPES,
+    FLAGS,
+    LAYOUTS,
+    LINK_TYPES,
+    MAP_TYPES,
+    PERF_EVENT_TYPES,
+    PROG_TYPES,
+)
 
 __all__ = [
-    "Layout", "MAP_TYPES", "PROG_TYPES", "ATTACH_TYPES", "LINK_TYPES", "FLAGS",
+    "Layout", "MAP_TYPES", "PROG_TYPES", "ATTACH_TYPES", "LINK_TYPES", "PERF_EVENT_TYPES", "FLAGS",
     "map_type", "prog_type", "attach_type", "link_type", "type_name",
     "MAP_CREATE", "MAP_ELEM", "BATCH", "PROG_LOAD", "OBJ", "PROG_ATTACH", "TEST", "GET_ID",
     "INFO", "QUERY", "RAW_TRACEPOINT", "BTF_LOAD", "TASK_FD_QUERY", "LINK_CREATE", "LINK_UPDATE",
@@ -73,13 +81,13 @@ class Layout:
         """The byte offset of field ``name``."""
         return self._field(name)[0]
 
-    def new(self, **values: int | str | bytes) -> bytearray:
+    def new(self, /, **values: int | str | bytes) -> bytearray:
         """A zeroed buffer of this struct's size with ``values`` written in."""
         buf = bytearray(self.size)
         self.set(buf, **values)
         return buf
 
-    def set(self, buf: bytearray, **values: int | str | bytes) -> None:
+    def set(self, buf: bytearray, /, **values: int | str | bytes) -> None:
         """Write fields into ``buf`` in place."""
         for name, value in values.items():
             off, size, bit, bits, code = self._field(name)
@@ -261,6 +269,12 @@ BPF_F_ID = 1 << 5
 BPF_F_QUERY_EFFECTIVE = 1 << 0
 BPF_OBJ_NAME_LEN = 16
 BPF_TAG_SIZE = 8
+#: XDP attach flags (uapi if_link.h #defines), for BPF_LINK_CREATE on XDP
+XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
+XDP_FLAGS_SKB_MODE = 1 << 1
+XDP_FLAGS_DRV_MODE = 1 << 2
+XDP_FLAGS_HW_MODE = 1 << 3
+XDP_FLAGS_REPLACE = 1 << 4
 
 #: map update flags and map_flags, from the kernel's anonymous enums
 BPF_ANY = FLAGS["BPF_ANY"]

@@ -581,6 +581,17 @@ STATS_TYPES: dict[str, int] = {
     'run_time': 0,
 }
 
+#: enum bpf_perf_event_type: name without 'BPF_PERF_EVENT_', lower case -> value
+PERF_EVENT_TYPES: dict[str, int] = {
+    'unspec': 0,
+    'uprobe': 1,
+    'uretprobe': 2,
+    'kprobe': 3,
+    'kretprobe': 4,
+    'tracepoint': 5,
+    'event': 6,
+}
+
 #: Anonymous enums of flag constants (BPF_ANY, BPF_F_*...), kernel names.
 FLAGS: dict[str, int] = {
     'BPF_F_UPROBE_MULTI_RETURN': 1,
