@@ -49,14 +49,15 @@ def setns(path: str) -> None:
         os.close(fd)
 
 
-def run_in_netns(path: str, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(*args)`` in a fresh thread moved into the namespace at ``path``; return its result."""
+def run_in_netns(path: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` in a fresh thread moved into the namespace at ``path``; return
+    its result (or raise its exception)."""
     box: dict[str, Any] = {}
 
     def worker() -> None:
         try:
             setns(path)
-            box["value"] = fn(*args)
+            box["value"] = fn(*args, **kwargs)
         except BaseException as e:  # handed back to the caller below
             box["error"] = e
 
@@ -83,9 +84,9 @@ class VethPair:
         """``/run/netns/<name>`` of side "a" or "b"."""
         return f"/run/netns/{self.ns_a if side == 'a' else self.ns_b}"
 
-    def run(self, side: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` inside namespace ``side`` (see `run_in_netns`)."""
-        return run_in_netns(self.ns_path(side), fn, *args)
+    def run(self, side: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` inside namespace ``side`` (see `run_in_netns`)."""
+        return run_in_netns(self.ns_path(side), fn, *args, **kwargs)
 
     def ifindex(self, side: str) -> int:
         """The ifindex of this side's veth end, inside its namespace."""

@@ -442,6 +442,27 @@ def test_flow_dissector_runs_for_rps_hashing(veth, make_probe):
         assert p.count == seen
 
 
+@kernel
+def test_netfilter_local_in_counts_and_drops(veth, make_probe):
+    accept = make_probe("netfilter", ret=1, expected_attach_type="netfilter")  # NF_ACCEPT
+    drop = make_probe("netfilter", ret=0, expected_attach_type="netfilter")    # NF_DROP
+    tx, rx = _udp_pair(veth, 4005)
+    with tx, rx:
+        with veth.run("b", L.netfilter, accept.prog, "ipv4", "local_in", priority=-100) as lk:
+            _send(veth, tx, rx, 4005, 4)
+            assert accept.count == 4
+            assert lk.info().details == {"pf": 2, "hooknum": 1, "priority": -100, "flags": 0}
+            with veth.run("b", L.netfilter, drop.prog, "ipv4", "local_in", priority=-50):
+                tx.sendto(b"dropped", (veth.ip_b, 4005))
+                with pytest.raises(TimeoutError):
+                    rx.settimeout(0.2)
+                    rx.recv(64)
+                assert drop.count == 1
+            rx.settimeout(2)
+            _send(veth, tx, rx, 4005, 1)
+        assert accept.count == 6  # 4, the dropped one (seen first at -100), and 1 more
+
+
 SK_PASS = 1
 
 

@@ -21,6 +21,7 @@ socket_filter      ``socket_filter(prog, sock)``                  socket_filter
 cgroup             ``cgroup(prog, "/sys/fs/cgroup/x", "connect4")``  cgroup_*
 sk_lookup          ``sk_lookup(prog)``                            sk_lookup
 flow_dissector     ``flow_dissector(prog)``                       flow_dissector
+netfilter          ``netfilter(prog, "ipv4", "local_in", priority=-100)``  netfilter
 fentry/fexit/...   ``fentry(tracing.load(program, "fentry", "f"))``  tracing / lsm
 iter               ``iterator(tracing.load(program, "iter", "task"))``  tracing
 =================  =============================================  ==========================
@@ -41,6 +42,7 @@ from .cgroup import cgroup
 from .flow_dissector import flow_dissector
 from .iter import IterLink, iterator
 from .kprobe import kprobe, kprobe_multi, kretprobe
+from .netfilter import netfilter
 from .perf_event import perf_event
 from .raw_tracepoint import raw_tracepoint
 from .sk_lookup import sk_lookup
@@ -60,13 +62,13 @@ ATTACH: dict[str, Callable[..., Any]] = {
     "socket_filter": socket_filter, "cgroup": cgroup, "sk_lookup": sk_lookup, "fentry": fentry,
     "fexit": fexit, "fmod_ret": fmod_ret, "lsm": lsm, "tp_btf": tp_btf, "iter": iterator,
     "kprobe": kprobe, "kretprobe": kretprobe, "kprobe_multi": kprobe_multi,
-    "uprobe_multi": uprobe_multi, "flow_dissector": flow_dissector,
+    "uprobe_multi": uprobe_multi, "flow_dissector": flow_dissector, "netfilter": netfilter,
 }
 
 __all__ = [
     "ATTACH", "AttachType", "HasFd", "IterLink", "Link", "LinkGroup", "LinkInfo", "LinkType",
     "PerfEventType", "SocketFilterLink", "cgroup", "fentry", "fexit", "flow_dissector", "fmod_ret",
     "from_id", "from_pinned", "iterator", "kprobe", "kprobe_multi", "kretprobe", "link_ids", "lsm",
-    "perf_event", "raw_tracepoint", "resolve_symbol", "sk_lookup", "socket_filter", "symbol_offset",
+    "netfilter", "perf_event", "raw_tracepoint", "resolve_symbol", "sk_lookup", "socket_filter", "symbol_offset",
     "tcx", "tp_btf", "tracepoint", "tracing", "uprobe", "uprobe_multi", "uretprobe", "xdp",
 ]
