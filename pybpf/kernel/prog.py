@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import KernelError, ProgLoadError, PybpfError
-from ..isa.opcodes import LDDW, PseudoSrc
+from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
 from . import attrs as A
 from .attrs import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
@@ -278,11 +278,13 @@ def _bind_maps(program: Program, maps: Mapping[str, Map] | None) -> tuple[list, 
 
     try:
         for idx, ref in program.refs.items():
+            if ref.kind is RefKind.LABEL:
+                continue
+            if ref.kind in (RefKind.KFUNC, RefKind.KSYM):
+                insns[idx] = _bind_btf(insns[idx], ref.kind, ref.name, idx)
+                continue
             if ref.kind not in (RefKind.MAP, RefKind.GLOBAL):
-                if ref.kind is RefKind.LABEL:
-                    continue
-                raise PybpfError(f"insn {idx}: {ref.kind.value} reference {ref.name!r} needs BTF "
-                                 "binding, which this loader does not do yet")
+                raise PybpfError(f"insn {idx}: cannot bind a {ref.kind.value} reference ({ref.name!r})")
             insn = insns[idx]
             if insn.opcode != LDDW:
                 raise PybpfError(f"insn {idx}: map reference {ref.name!r} on a non-lddw instruction")
@@ -306,6 +308,25 @@ def _bind_maps(program: Program, maps: Mapping[str, Map] | None) -> tuple[list, 
             m.close()
         raise
     return insns, bound, created
+
+
+def _bind_btf(insn: Any, kind: RefKind, name: str, idx: int) -> Any:
+    """Bind a kfunc call (``call NAME``, src=2) or a ksym load (``r1 = btf_id(NAME) ll``,
+    src=3) to the BTF id of ``NAME`` in vmlinux BTF."""
+    from ..btf import vmlinux
+    from ..errors import BtfError
+
+    want = "func" if kind is RefKind.KFUNC else "var"
+    try:
+        btf_id = vmlinux().find(name, want)
+    except BtfError:
+        raise PybpfError(f"insn {idx}: no kernel {'function' if want == 'func' else 'variable'} "
+                         f"{name!r} in vmlinux BTF") from None
+    if kind is RefKind.KFUNC:
+        return insn.replace(src=CallSrc.KFUNC, imm=btf_id, off=0)
+    if insn.opcode != LDDW:
+        raise PybpfError(f"insn {idx}: kernel variable {name!r} referenced by a non-lddw instruction")
+    return insn.replace(src=PseudoSrc.BTF_ID, imm=btf_id)
 
 
 def _load_attr(prog_type_id: int, code: bytes, license: bytes, name: str, *, log_level: int,

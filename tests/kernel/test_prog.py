@@ -283,3 +283,22 @@ def test_pin_from_pinned_from_id():
             p.unpin(path)
         with Prog.from_id(p.id) as r:
             assert r.tag == p.tag and r.name == "pinme"
+
+
+def test_kfunc_calls_are_bound_by_name():
+    prog = assemble("call bpf_rcu_read_lock\ncall bpf_rcu_read_unlock\nr0 = 2\nexit")
+    with load(prog, "xdp") as p:
+        assert p.test_run(ETH_PKT).retval == 2
+    with pytest.raises(Exception, match="no kernel function 'bpf_no_such_kfunc'"):
+        load(assemble("call bpf_no_such_kfunc\nr0 = 0\nexit"), "xdp")
+
+
+def test_ksym_is_bound_to_its_btf_id():
+    """The kernel names the variable back: the BTF id pybpf bound is the right one. (This
+    kernel has no data symbols in kallsyms, so it cannot give the address; a kernel that can
+    loads the program.)"""
+    prog = assemble("r1 = btf_id(runqueues) ll\nr0 = 0\nexit")
+    try:
+        load(prog, "socket_filter").close()
+    except ProgLoadError as e:
+        assert e.errno == errno.ENOENT and "kernel symbol 'runqueues'" in e.log
