@@ -166,6 +166,36 @@ def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
             r.close()
 
 
+def test_read_batch_into_a_caller_array(writer: Writer) -> None:
+    dtype = np.dtype([("seq", "<u8"), ("check", "<u8"), ("tag", "S8")])
+    got: list[int] = []
+
+    def cb(rec: object) -> None:
+        if len(got) == 2:
+            raise RuntimeError("stop")
+        got.append(int(rec["seq"]))  # type: ignore[index]
+
+    with RingBuffer(writer.events, callback=cb, dtype=dtype) as rb:
+        buf = np.zeros(16, dtype=dtype)
+        want = writer.run(60)  # 40 records
+        with pytest.raises(RuntimeError):
+            rb.poll(0)  # delivers 2, fails on the 3rd: 37 left pending after it
+        seqs: list[int] = []
+        while True:
+            part = rb.read_batch(out=buf)
+            assert part.base is buf or part.base is buf.base or np.shares_memory(part, buf)
+            if not len(part):
+                break
+            seqs += part["seq"].tolist()
+        assert got + seqs == [struct.unpack_from("<Q", w)[0] for w in want[:2] + want[3:]]
+        with pytest.raises(PybpfError, match="1-D C-contiguous"):
+            rb.read_batch(out=np.zeros(4, dtype="<u8"))
+        with pytest.raises(PybpfError, match="1-D C-contiguous"):
+            rb.read_batch(out=buf[::2])
+    with RingBuffer(writer.events) as rb, pytest.raises(PybpfError, match="needs a ring added with a dtype"):
+        rb.read_batch(out=buf)
+
+
 def test_records_outlive_reader_and_map() -> None:
     w = Writer()
     rb = RingBuffer(w.events)
