@@ -1,11 +1,14 @@
 """The running kernel: bpf() commands, maps, programs, links, ring/perf buffers.
 
-Nothing outside this package touches the kernel.
+Nothing outside this package touches the kernel. Submodules: `maps` (one class per map
+kind), `prog` (load, test_run), `link` (attach, one function per kind), `ringbuf`/`perfbuf`
+(readers), `pin` (bpffs), `fs`/`tracefs` (mounts, tracepoint formats), `features`
+(probes), `attrs` (the bpf() layouts and constants generated from the kernel's BTF).
 
 >>> from pybpf.kernel import HashMap, load                      # doctest: +SKIP
 >>> counts = HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64)
 """
-from . import features
+from . import features, fs, link, pin, tracefs
 from .attrs import (
     BPF_ANY,
     BPF_EXIST,
@@ -59,8 +62,9 @@ from .maps import (
     possible_cpus,
 )
 from .maps_codec import Codec, CodecError
-from .pin import get_pinned, pin, unpin
+from .perfbuf import PerfBuffer
 from .prog import Prog, ProgInfo, ProgLoadError, TestRun, load
+from .ringbuf import RingBuffer
 from .syscall import Cmd, bpf
 
 __all__ = [
@@ -73,6 +77,7 @@ __all__ = [
     "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap",
-    "Prog", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf", "features",
-    "pin", "unpin", "get_pinned",
+    "Prog", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
+    "RingBuffer", "PerfBuffer",
+    "features", "fs", "link", "pin", "tracefs",
 ]
