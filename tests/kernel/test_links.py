@@ -161,6 +161,20 @@ def test_pinned_link_survives_close_and_unpin_removes_it(make_probe):
 
 
 @kernel
+def test_from_pinned_refuses_a_pinned_map(tmp_path):
+    name = f"pybpf-test-map-{os.getpid()}"
+    with ArrayMap.create(key_size=4, value_size=8, max_entries=1) as m:
+        path = m.pin(name)
+        try:
+            with pytest.raises(KernelError, match=f"{path} is not a BPF link"):
+                L.from_pinned(name)
+        finally:
+            os.unlink(path)
+    with pytest.raises(KernelError, match="no link with id 4294967295"):
+        L.from_id(0xFFFFFFFF)
+
+
+@kernel
 def test_raw_tracepoint_sys_enter(make_probe):
     p = make_probe("raw_tracepoint", my_tgid=True, getpid_only=True)
     with L.raw_tracepoint(p.prog, "sys_enter") as lk:

@@ -177,14 +177,12 @@ class Link(FD):
 
     kind: str = "link"
 
-    def __init__(self, fd: int, *, kind: str, target: str = "", companions: tuple[int, ...] = (),
-                 keep: Any = None) -> None:
+    def __init__(self, fd: int, *, kind: str, target: str = "", companions: tuple[int, ...] = ()) -> None:
         super().__init__(fd, kind=kind if kind == "link" else f"{kind} link")
         self.kind = kind
         self.target = target
         self.pinned_path: str | None = None
         self._companions = list(companions)
-        self._keep = keep
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"fd={self.fd}"
@@ -201,7 +199,6 @@ class Link(FD):
 
     def _release(self) -> None:
         self._close_companions()
-        self._keep = None
 
     # -- the common API -------------------------------------------------------
     @property
@@ -270,27 +267,42 @@ def link_ids() -> Iterator[int]:
         yield start
 
 
-def from_id(link_id: int, *, kind: str = "link") -> Link:
-    """Open an existing link by its id (BPF_LINK_GET_FD_BY_ID)."""
-    fd = kernel_call(kind, Cmd.LINK_GET_FD_BY_ID, _attr.id_attr(link_id), target=f"id {link_id}",
+def _fdinfo_link_type(fd: int) -> str | None:
+    """The ``link_type`` line of /proc/self/fdinfo/<fd>, or None when the fd is not a link."""
+    try:
+        with open(f"/proc/self/fdinfo/{fd}") as f:
+            for line in f:
+                if line.startswith("link_type:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def _adopt(fd: int, target: str, what: str) -> Link:
+    """Wrap an fd obtained by id or from a pin, checking it is a link and naming its kind."""
+    if _fdinfo_link_type(fd) is None:
+        os.close(fd)
+        raise KernelError(what, errno.EINVAL, hint=f"{target} is not a BPF link (a map or program?)")
+    lk = Link(fd, kind="link", target=target)
+    ltype = lk.info().type
+    if isinstance(ltype, LinkType):
+        lk.kind = ltype.name.lower()
+        lk._kind = f"{lk.kind} link"
+    return lk
+
+
+def from_id(link_id: int) -> Link:
+    """Open an existing link by its id (BPF_LINK_GET_FD_BY_ID); its ``kind`` is its link type."""
+    fd = kernel_call("link", Cmd.LINK_GET_FD_BY_ID, _attr.id_attr(link_id), target=f"id {link_id}",
                      hints={errno.ENOENT: f"no link with id {link_id}"})
-    return Link(fd, kind=kind, target=f"id {link_id}")
+    return _adopt(fd, f"id {link_id}", "BPF_LINK_GET_FD_BY_ID")
 
 
-def from_pinned(path: str, *, kind: str = "link") -> Link:
+def from_pinned(path: str) -> Link:
     """Open a link pinned at ``path`` (BPF_OBJ_GET); a relative path is under bpffs."""
     full = pin_path(path)
-    fd = get_pinned(full)
-    lk = Link(fd, kind=kind, target=full)
-    try:
-        info = lk.info()
-    except KernelError:
-        lk.close()
-        raise KernelError(f"BPF_OBJ_GET ({kind})", errno.EINVAL,
-                          hint=f"{full} is not a pinned link") from None
-    if kind == "link" and isinstance(info.type, LinkType):
-        lk.kind = info.type.name.lower()
-        lk._kind = f"{lk.kind} link"
+    lk = _adopt(get_pinned(full), full, "BPF_OBJ_GET (link)")
     lk.pinned_path = full
     return lk
 
