@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -66,24 +67,38 @@ def pybpf_cmd() -> list[str]:
 
 
 def run_once(argv: Sequence[str], *, stdout: Any = subprocess.DEVNULL,
-             env: dict[str, str] | None = None) -> float:
-    """Wall time of one run of ``argv``; raises RuntimeError naming the command on failure."""
+             env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``argv``; RuntimeError naming the command on failure.
+
+    CPU is the child's user + system time: on a machine shared with other work
+    it moves much less than the wall time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(list(argv), stdout=stdout, stderr=subprocess.PIPE, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace').strip()[:500]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def measure(argv: Sequence[str], *, repeat: int = 5, warmup: int = 1,
+            env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``repeat`` whole-process runs of ``argv`` after ``warmup``."""
+    full_env = None if env is None else {**os.environ, **env}
+    for _ in range(warmup):
+        run_once(argv, env=full_env)
+    runs = [run_once(argv, env=full_env) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def time_command(argv: Sequence[str], *, repeat: int = 5, warmup: int = 1,
                  env: dict[str, str] | None = None) -> float:
     """Median wall time of ``repeat`` whole-process runs of ``argv`` (after ``warmup``)."""
-    full_env = None if env is None else {**os.environ, **env}
-    for _ in range(warmup):
-        run_once(argv, env=full_env)
-    return statistics.median(run_once(argv, env=full_env) for _ in range(repeat))
+    return measure(argv, repeat=repeat, warmup=warmup, env=env)[0]
 
 
 def time_call(fn: Callable[[], object], *, repeat: int = 5) -> float:

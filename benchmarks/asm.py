@@ -14,8 +14,9 @@ helper calls, callx, exit), then times whole processes:
 
 It also checks that both assemblers produce the same bytes and that the
 disassembly texts agree line by line (objdump's ``<sym+0x..>`` suffixes
-aside). One JSON line per figure; ratio = llvm time / pybpf time (> 1: pybpf
-is faster).
+aside). One JSON line per figure, wall time and CPU time (user + system of
+the process, steadier on a shared machine); ratio = llvm time / pybpf time
+(> 1: pybpf is faster).
 
     python benchmarks/asm.py [--count N] [--repeat R] [--keep DIR]
 """
@@ -30,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, emit, need, pybpf_cmd, skip, time_command
+from _common import ROOT, emit, measure, need, pybpf_cmd, skip
 
 sys.path.insert(0, str(ROOT))
 
@@ -158,6 +159,7 @@ def main() -> int:
     if missing:
         for metric in ("assemble", "assemble_gas", "disassemble"):
             skip(BENCH, f"{metric}_{n}_s", missing)
+            skip(BENCH, f"{metric}_{n}_cpu_s", missing)
         return 0
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="pybpf-bench-asm-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -165,33 +167,38 @@ def main() -> int:
     src.write_text(generate(args.count))
 
     mc = ["llvm-mc-19", "-triple", "bpfel", "-mcpu=v4", "-filetype=obj", "-o", str(obj), str(src)]
-    t_mc = time_command(mc, repeat=args.repeat)
-    t_asm = time_command(pybpf_cmd() + ["asm", str(src), "--syntax", "llvm", "-o", str(raw)],
-                         repeat=args.repeat)
+    mc_wall, mc_cpu = measure(mc, repeat=args.repeat)
+    asm_wall, asm_cpu = measure(pybpf_cmd() + ["asm", str(src), "--syntax", "llvm", "-o", str(raw)],
+                                repeat=args.repeat)
     subprocess.run(["llvm-objcopy-19", "-O", "binary", "--only-section=.text", str(obj),
                     str(text)], check=True)
-    identical = raw.read_bytes() == text.read_bytes()
-    emit(BENCH, f"assemble_{n}_s", t_asm, "llvm-mc-19", t_mc, instructions=args.count,
-         identical_bytes=identical)
+    same = raw.read_bytes() == text.read_bytes()
+    emit(BENCH, f"assemble_{n}_s", asm_wall, "llvm-mc-19", mc_wall, instructions=args.count,
+         identical_bytes=same)
+    emit(BENCH, f"assemble_{n}_cpu_s", asm_cpu, "llvm-mc-19", mc_cpu, instructions=args.count)
 
     gas = work / "prog.gas"
     gas.write_text(gas_text(text.read_bytes()))
     gas_raw = work / "prog-gas.bin"
-    t_gas = time_command(pybpf_cmd() + ["asm", str(gas), "--syntax", "gas", "-o", str(gas_raw)],
-                         repeat=args.repeat)
-    emit(BENCH, f"assemble_gas_{n}_s", t_gas, "llvm-mc-19", t_mc, instructions=args.count,
-         identical_bytes=gas_raw.read_bytes() == text.read_bytes())
+    gas_wall, gas_cpu = measure(pybpf_cmd() + ["asm", str(gas), "--syntax", "gas", "-o",
+                                               str(gas_raw)], repeat=args.repeat)
+    same = gas_raw.read_bytes() == text.read_bytes()
+    emit(BENCH, f"assemble_gas_{n}_s", gas_wall, "llvm-mc-19", mc_wall, instructions=args.count,
+         identical_bytes=same)
+    emit(BENCH, f"assemble_gas_{n}_cpu_s", gas_cpu, "llvm-mc-19", mc_cpu, instructions=args.count)
 
     objdump = ["llvm-objdump-19", "-d", "--mcpu=v4", str(obj)]
-    t_od = time_command(objdump, repeat=args.repeat)
-    t_dis = time_command(pybpf_cmd() + ["disasm", str(raw)], repeat=args.repeat)
+    od_wall, od_cpu = measure(objdump, repeat=args.repeat)
+    dis_wall, dis_cpu = measure(pybpf_cmd() + ["disasm", str(raw)], repeat=args.repeat)
     ours = subprocess.run(pybpf_cmd() + ["disasm", str(raw)], capture_output=True, text=True,
                           check=True).stdout
     theirs = subprocess.run(objdump, capture_output=True, text=True, check=True).stdout
     a, b = _texts(ours), _texts(theirs)
     mismatches = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
-    emit(BENCH, f"disassemble_{n}_s", t_dis, "llvm-objdump-19", t_od, instructions=args.count,
-         text_mismatches=mismatches)
+    emit(BENCH, f"disassemble_{n}_s", dis_wall, "llvm-objdump-19", od_wall,
+         instructions=args.count, text_mismatches=mismatches)
+    emit(BENCH, f"disassemble_{n}_cpu_s", dis_cpu, "llvm-objdump-19", od_cpu,
+         instructions=args.count)
     return 0
 
 

@@ -152,9 +152,9 @@ def _split(rest: str) -> list[str]:
 
 # -- the assembler -----------------------------------------------------------------------------
 
-#: A symbolic jump target waiting for its label: (line number, raw line, rest, rest column,
-#: operand index, offset in the operand) for the error message if the label is missing.
-_Where = tuple[int, str, str, int, int, int]
+#: Where a symbolic jump target was written: (the statement, as in `_column`, operand index,
+#: offset in the operand), for the error message if its label is missing.
+_Where = tuple[tuple[int, str, str, int, str], int, int]
 
 
 class _Assembler:
@@ -170,10 +170,7 @@ class _Assembler:
         self.pending: list[tuple[int, str]] = []  # (index, "off" | "imm") awaiting a label
         self.slots: list[int] = []  # slot number of each instruction, then the total
         # set per statement, read by target() to remember where a label was named
-        self.lineno = 0
-        self.raw = ""
-        self.rest = ""
-        self.rest_col = 0
+        self.here: tuple[int, str, str, int, str] = (0, "", "", 0, "")
 
     def target(self, text: str, k: int, bits: int, sub: int = 0) -> tuple[int, str | None]:
         """A jump target: (offset, None) for a number, (0, label) for a label."""
@@ -183,8 +180,7 @@ class _Assembler:
         if c.isalpha() or c in "_.$":
             if not _IDENT.match(text):
                 raise _Bad(f"expected a label name or +N/-N, got {text!r}", k, sub)
-            self.targets[len(self.insns)] = (self.lineno, self.raw, self.rest, self.rest_col,
-                                             k, sub)
+            self.targets[len(self.insns)] = (self.here, k, sub)
             return 0, text
         off = _number(text, k, "a jump target (+N, -N or a label)", sub)
         lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -241,13 +237,11 @@ class _Assembler:
             handler = handlers.get(mnemonic)
             if handler is None:
                 raise self.error(_unknown_mnemonic(mnemonic), lineno, raw, start + 1)
-            rest_col = code.index(rest, start + len(mnemonic)) if rest else len(code)
-            self.lineno, self.raw, self.rest, self.rest_col = lineno, raw, rest, rest_col
+            self.here = here = (lineno, raw, code, start, mnemonic)
             try:
                 insn, ref, field = handler[0](self, handler[1], mnemonic, rest)
             except _Bad as bad:
-                col = start + 1 if bad.op is None else _column(rest, rest_col, bad.op, bad.sub)
-                raise self.error(bad.message, lineno, raw, col) from None
+                raise self.error(bad.message, lineno, raw, _column(here, bad.op, bad.sub)) from None
             idx = len(insns)
             insns.append(insn)
             slots.append(slot)
@@ -311,8 +305,8 @@ class _Assembler:
         return Program(insns, labels, refs, lines=self.lines)
 
     def _target_error(self, idx: int, message: str) -> AsmError:
-        lineno, raw, rest, rest_col, k, sub = self.targets[idx]
-        return self.error(message, lineno, raw, _column(rest, rest_col, k, sub))
+        here, k, sub = self.targets[idx]
+        return self.error(message, here[0], here[1], _column(here, k, sub))
 
 
 #: raw line -> (Insn, column, slots, is exit) for plain instructions seen before (no label
@@ -321,13 +315,23 @@ _CACHE: dict[str, tuple[Insn, int, int, bool]] = {}
 _CACHE_MAX = 1 << 16
 
 
-def _column(rest: str, rest_col: int, k: int, sub: int) -> int:
-    """1-based column of offset ``sub`` in operand ``k`` of ``rest`` (at 0-based ``rest_col``)."""
+def _column(here: tuple[int, str, str, int, str], k: int | None, sub: int) -> int:
+    """1-based column of offset ``sub`` in operand ``k`` (None: the mnemonic) of a statement.
+
+    ``here`` is (line number, raw line, code without comment, 0-based start of the
+    statement, mnemonic), as the driver records it for each statement.
+    """
+    _lineno, _raw, code, start, mnemonic = here
+    if k is None:
+        return start + 1
+    after = start + len(mnemonic)
+    rest = code[after:].strip()
+    rest_col = code.index(rest, after) if rest else len(code.rstrip())
     pieces = rest.split(",")
     pos = rest_col
     for piece in pieces[:k]:
         pos += len(piece) + 1
-    if k >= len(pieces):
+    if k >= len(pieces) or not rest:
         return rest_col + len(rest) + 1
     piece = pieces[k]
     return pos + len(piece) - len(piece.lstrip()) + sub + 1
