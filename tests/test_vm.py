@@ -1,6 +1,8 @@
 """The VM's instruction semantics: arithmetic, jumps, loads/stores, atomics, calls, limits."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from pybpf.asm.gas import parse as gas
 from pybpf.errors import VMFault
 from pybpf.isa import AluOp, AtomicOp, Class, Insn, JmpOp, Mode, Program, Size, Source
 from pybpf.isa.opcodes import EXIT, LDDW
+from pybpf.testing.strategies import programs
 from pybpf.vm import VM, alu_function, jump_function
 from pybpf.vm.alu import M32, M64, s32, s64
 
@@ -392,3 +395,42 @@ def test_hot_loop_switches_to_fused_blocks():
     res = vm.run(prog)
     assert res.r0 == sum(range(1, 3001)) and res.insns == 2 + 3 * 3000 + 1
     assert vm.machine.compiled(prog).fast is not None
+
+
+def test_hot_loop_does_not_accumulate_memory():
+    """Peak traced memory of a run is the same for 5k and 200k executed instructions."""
+    import tracemalloc
+
+    def loop(n: int) -> Program:
+        return assemble(f"r0 = 0\nr2 = {n}\n*(u64 *)(r10 - 8) = r2\nr3 = *(u64 *)(r10 - 8)\n"
+                        "r0 += r3\nr2 -= 1\nif r2 != 0 goto -5\nexit")
+
+    vm = VM()
+    peaks = []
+    for n in (1000, 40000):
+        prog = loop(n)
+        vm.run(prog)  # compile and fuse outside the measurement
+        tracemalloc.start()
+        try:
+            res = vm.run(prog)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert res.insns == 3 + 5 * n
+    assert peaks[1] < peaks[0] + 1024, peaks
+    assert peaks[1] < 16 * 1024, peaks
+
+
+@settings(max_examples=int(os.environ.get("PYBPF_VM_EXAMPLES", "150")), deadline=None)
+@given(prog=programs(max_size=16), fuse=st.booleans(), mem=st.binary(max_size=32))
+def test_any_valid_program_returns_or_faults(prog, fuse, mem):
+    """Whatever valid instructions a program holds, the VM answers or raises VMFault: never
+    another exception, never a hang (max_insns), never a huge allocation."""
+    vm = VM(max_insns=3000, fuse=fuse, clock=lambda: 1)
+    vm.machine.hot = 0
+    try:
+        res = vm.run(prog, mem=mem)
+    except VMFault as e:
+        assert e.pc is not None or "neither submitted" in str(e) or "map" in str(e)
+    else:
+        assert 0 <= res.r0 < 1 << 64 and res.insns <= 3000

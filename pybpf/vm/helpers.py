@@ -71,6 +71,12 @@ def _neg(err: int) -> int:
     return -err & M64
 
 
+def _dst(m: Machine, addr: int, size: int) -> None:
+    """Fault now if ``size`` bytes at ``addr`` are not writable (before building buffers)."""
+    if size:
+        m.mem._find(addr, size, "write")
+
+
 def _key(m: Machine, mp: VMMap, addr: int) -> bytes:
     return m.mem.read(addr, mp.key_size)
 
@@ -176,6 +182,7 @@ def _comm(m: Machine) -> int:
     size = R[2] & 0xFFFFFFFF
     if size == 0:
         return _neg(errno.EINVAL)
+    _dst(m, R[1], size)
     comm = m.task.comm.encode()[:15][: size - 1]
     m.mem.write(R[1], comm + bytes(size - len(comm)))
     return 0
@@ -186,6 +193,7 @@ def _comm(m: Machine) -> int:
 def _probe_read(m: Machine) -> int:
     R = m.R
     size = R[2] & 0xFFFFFFFF
+    _dst(m, R[1], size)
     try:
         data = m.mem.read(R[3], size)
     except VMFault:
@@ -201,6 +209,7 @@ def _probe_read_str(m: Machine) -> int:
     size = R[2] & 0xFFFFFFFF
     if size == 0:
         return 0
+    _dst(m, R[1], size)
     try:
         s = m.mem.read_cstr(R[3], size - 1)
     except VMFault:
