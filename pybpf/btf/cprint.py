@@ -548,7 +548,7 @@ class CPrinter:
                 m_align = aligns[mtype]
                 if m_align < 0:
                     m_align = self.align_of(mtype)
-            self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1)
+            self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1, tid)
             out.append("\n" + pfx)
             self._decl(mtype, string(w[j]), lvl + 1)
             if m_sz:
@@ -563,7 +563,7 @@ class CPrinter:
                 prev_bitfield = False
                 out.append(";")
         if is_struct:
-            self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1)
+            self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1, tid)
         if vlen or t.word[tid]:
             out.append(f"\n{_pfx(lvl)}}}")
         else:
@@ -571,7 +571,8 @@ class CPrinter:
         if packed:
             out.append(" __attribute__((packed))")
 
-    def _bit_padding(self, cur: int, nxt: int, next_align: int, in_bitfield: bool, lvl: int) -> None:
+    def _bit_padding(self, cur: int, nxt: int, next_align: int, in_bitfield: bool, lvl: int,
+                     tid: int = 0) -> None:
         if cur >= nxt:
             return
         pads = (("long", self.ptr_sz * 8), ("int", 32), ("short", 16), ("char", 8))
@@ -590,12 +591,16 @@ class CPrinter:
                     or (new_off != nxt and nxt - new_off <= new_off - cur)):
                 out.append(f"\n{pfx}{pad_type}: {new_off - cur if in_bitfield else 0};")
             cur = new_off
+        full = (nxt - cur) // pad_bits
+        if full:
+            self.budget -= full
+            if self.budget < 0:
+                raise BtfError(f"{self.btf.name}: padding of {full} lines is too large to print",
+                               type_id=tid or None)
+            out.append(f"\n{pfx}{pad_type}: {pad_bits};" * full)
+            cur += full * pad_bits
         while cur != nxt:
             bits = min(nxt - cur, pad_bits)
-            if bits == pad_bits:
-                out.append(f"\n{pfx}{pad_type}: {pad_bits};")
-                cur += bits
-                continue
             for pt, pb in reversed(pads):
                 if pb < bits:
                     continue

@@ -246,3 +246,37 @@ def _rebase(block: InfoBlock, section: str, insn_base: int) -> bytes:
         (off,) = struct.unpack_from("<I", out, i)
         struct.pack_into("<I", out, i, off // 8 - insn_base)
     return bytes(out)
+
+
+def encode_ext(add_string, *, func_info: dict[str, list[tuple[int, int]]] | None = None,  # noqa: ANN001
+               line_info: dict[str, list[tuple[int, str, str, int, int]]] | None = None,
+               core_relos: dict[str, list[tuple[int, int, str, int]]] | None = None) -> bytes:
+    """Encode a ``.BTF.ext`` blob (header with CO-RE part, 32 bytes).
+
+    ``add_string`` adds a string to the matching ``.BTF`` and returns its offset (e.g.
+    `BtfBuilder.add_string`). Records: func ``(insn_off, type_id)``, line
+    ``(insn_off, file, source, line, column)``, CO-RE ``(insn_off, type_id, access, kind)``;
+    ``insn_off`` in bytes.
+
+    >>> from pybpf.btf.writer import BtfBuilder
+    >>> b = BtfBuilder()
+    >>> blob = encode_ext(b.add_string, func_info={"xdp": [(0, 1)]})
+    >>> len(blob)
+    52
+    """
+    def block(rec_size: int, secs: dict[str, list[bytes]] | None) -> bytes:
+        if not secs:
+            return b""
+        out = bytearray(struct.pack("<I", rec_size))
+        for name, recs in secs.items():
+            out += struct.pack("<II", add_string(name), len(recs)) + b"".join(recs)
+        return bytes(out)
+
+    fi = block(8, {s: [struct.pack("<II", *r) for r in rs] for s, rs in (func_info or {}).items()})
+    li = block(16, {s: [struct.pack("<IIII", off, add_string(f), add_string(src), (ln << 10) | (col & 0x3FF))
+                        for off, f, src, ln, col in rs] for s, rs in (line_info or {}).items()})
+    cr = block(16, {s: [struct.pack("<IIII", off, tid, add_string(acc), kind) for off, tid, acc, kind in rs]
+                    for s, rs in (core_relos or {}).items()})
+    hdr = struct.pack("<HBBIIIIIII", MAGIC, 1, 0, _HDR_CORE, 0, len(fi), len(fi), len(li),
+                      len(fi) + len(li), len(cr))
+    return hdr + fi + li + cr

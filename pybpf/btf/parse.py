@@ -457,7 +457,9 @@ class Btf:
             bit += off
         return type_id, bit, bits
 
-    def _find_member(self, type_id: int, name: str) -> tuple[int, int, int] | None:
+    def _find_member(self, type_id: int, name: str, depth: int = 0) -> tuple[int, int, int] | None:
+        if depth > _MAX_RESOLVE_DEPTH:
+            raise BtfError(f"{self.name}: anonymous members nested too deeply or cyclic", type_id=type_id)
         rec = self[type_id]
         if not isinstance(rec, T.Composite):
             return None
@@ -466,7 +468,7 @@ class Btf:
                 return m.type, m.bit_offset, m.bitfield_size
         for m in rec.members:
             if not m.name:
-                inner = self._find_member(self.resolve(m.type), name)
+                inner = self._find_member(self.resolve(m.type), name, depth + 1)
                 if inner is not None:
                     return inner[0], m.bit_offset + inner[1], inner[2]
         return None
