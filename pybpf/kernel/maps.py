@@ -354,6 +354,10 @@ class Map(FD):
             os.close(fd)
             raise
         kind = map_class(info.type_id) if cls is Map else cls
+        if cls is not Map and cls.TYPE is not None and not issubclass(map_class(info.type_id), cls):
+            os.close(fd)
+            raise MapSpecError("type", f"{cls.__name__} opens {cls.TYPE} maps, but this one has type "
+                               f"{info.type!r} (use Map.from_... to get the right class)")
         try:
             return kind(fd, type=info.type_id, key_size=info.key_size, value_size=info.value_size,
                         max_entries=info.max_entries, flags=info.flags, name=info.name,

@@ -434,7 +434,9 @@ def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level
             return fd, _text(log)
         except KernelError as e:
             if e.errno == errno.ENOSPC and log is not None and len(log) < LOG_MAX:
-                log = bytearray(min(len(log) * 4, LOG_MAX))
+                # the kernel reports the size it needed (log_true_size) since 6.4
+                need = int(PROG_LOAD.get(attr, "log_true_size"))  # type: ignore[arg-type]
+                log = bytearray(min(max(len(log) * 4, need + 1), LOG_MAX))
                 continue
             if log is None:
                 # libbpf's way: the fast path failed, load again with a log to say why

@@ -518,3 +518,11 @@ def test_element_calls_go_through_the_seam(monkeypatch):
             m[1] = 5
         assert e.value.errno == errno.EPERM
     assert seen == [2, 1, 1, 3]
+
+
+def test_opening_with_the_wrong_class_is_refused():
+    with ArrayMap.create(value_size=4, max_entries=1) as a:
+        with pytest.raises(MapSpecError, match="HashMap opens hash maps, but this one has type .array."):
+            HashMap.from_id(a.info().id)
+        with ArrayMap.from_id(a.info().id) as again:
+            assert again.max_entries == 1
