@@ -211,6 +211,16 @@ def test_disasm_reads_what_asm_writes_as_hex(src: Path, tmp_path: Path,
     assert code == 0 and _texts(out.decode()) == ["mov %r0, 1", "exit"]
 
 
+def test_disasm_reads_the_c_array_asm_writes(src: Path, tmp_path: Path,
+                                             capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    cfile = tmp_path / "p.c"
+    assert main(["asm", str(src), "-o", str(cfile), "--format", "c"]) == 0
+    capsysbinary.readouterr()
+    code, out, err = _run(capsysbinary, "disasm", str(cfile), "--syntax", "gas")
+    assert code == 0, err
+    assert _texts(out.decode())[1] == "lddw %r1, 0x1122334455667788"
+
+
 def test_disasm_json_is_exactly_one_document(raw: Path,
                                              capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     code, out, err = _run(capsysbinary, "disasm", str(raw), "--json", "--syntax", "gas")

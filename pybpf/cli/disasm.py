@@ -8,8 +8,9 @@
     pybpf disasm prog.bin --json             # one JSON document
 
 FILE is detected as an ELF object (by its magic), hex text (hex byte pairs,
-optionally ``0x``-prefixed and comma-separated, ``#`` comments) or raw
-little-endian bytecode; ``--input`` forces one.
+optionally ``0x``-prefixed and comma-separated, ``#`` comments, or the C array
+of ``pybpf asm --format c``) or raw little-endian bytecode; ``--input`` forces
+one.
 """
 
 from __future__ import annotations
@@ -54,16 +55,29 @@ def detect(data: bytes) -> str:
     """``"elf"``, ``"hex"`` or ``"raw"`` for the bytes of FILE."""
     if data.startswith(_ELF_MAGIC):
         return "elf"
-    stripped = _COMMENT.sub(b"", data)
+    stripped = _COMMENT.sub(b"", _c_body(data)[0])
     if stripped.strip() and _HEX_TEXT.fullmatch(stripped):
         return "hex"
     return "raw"
 
 
+def _c_body(data: bytes) -> tuple[bytes, int]:
+    """The inside of a C array initializer (``pybpf asm --format c``), comments removed,
+    and the number of lines before it; other data unchanged."""
+    start, end = data.find(b"{"), data.rfind(b"}")
+    if start < 0 or end < start or not data.isascii():
+        return data, 0
+    body = re.sub(rb"/\*.*?\*/", lambda m: b"\n" * m.group(0).count(b"\n"), data[start + 1:end],
+                  flags=re.S)
+    return body, data.count(b"\n", 0, start)
+
+
 def parse_hex(data: bytes, name: str) -> bytes:
-    """Hex text -> bytes: pairs of hex digits, optional 0x prefixes, commas, # comments."""
+    """Hex text -> bytes: pairs of hex digits, optional 0x prefixes, commas, # comments,
+    or the C array that ``pybpf asm --format c`` writes."""
     out = bytearray()
-    for lineno, line in enumerate(data.decode("ascii", "replace").splitlines(), 1):
+    data, skipped = _c_body(data)
+    for lineno, line in enumerate(data.decode("ascii", "replace").splitlines(), 1 + skipped):
         for mark in ("#", "//"):
             if mark in line:
                 line = line[: line.index(mark)]
