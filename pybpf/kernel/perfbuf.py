@@ -30,12 +30,14 @@ Samples of one CPU arrive in order; there is no order across CPUs.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import KernelError, PybpfError
 from . import attrs
+from .fd import ClosedError
 from .link.perf import (
     PERF_COUNT_SW_BPF_OUTPUT,
     PERF_EVENT_IOC_DISABLE,
@@ -91,6 +93,7 @@ class _CpuRing:
                              wakeup_events=wakeup_events)
         self.fd = perf_event_open(attr, pid=-1, cpu=cpu, what=self.what)
         self.mapping: _Mapping | None = None
+        self.lock = threading.RLock()  # held while the ring is read or unmapped
         try:
             self.mapping = _Mapping(self.fd, PAGE_SIZE * (1 + page_count), 0, True, self.what)
             ffi, _ = _native()
@@ -109,21 +112,24 @@ class _CpuRing:
         self.res = ffi.new("struct pybpf_drain *")
 
     def close(self) -> None:
-        if self.fd >= 0:
-            try:
-                perf_ioctl(self.fd, PERF_EVENT_IOC_DISABLE, what=self.what)
-            except KernelError:
-                pass
-        if self.mapping is not None:
-            self.mapping.unmap()
-            self.mapping = None
-        if self.fd >= 0:
-            fd, self.fd = self.fd, -1
-            os.close(fd)
+        with self.lock:
+            if self.fd >= 0:
+                try:
+                    perf_ioctl(self.fd, PERF_EVENT_IOC_DISABLE, what=self.what)
+                except KernelError:
+                    pass
+            if self.mapping is not None:
+                self.mapping.unmap()
+                self.mapping = None
+            if self.fd >= 0:
+                fd, self.fd = self.fd, -1
+                os.close(fd)
 
     def ready(self) -> int:
-        _, lib = _native()
-        return int(lib.pybpf_perf_ready(self.base))
+        with self.lock:
+            if self.mapping is None:
+                raise ClosedError(f"{self.what} is closed")
+            return int(_native()[1].pybpf_perf_ready(self.base))
 
     def _call(self, out: Any, cap: int, offsets: Any, max_records: int, stride: int) -> int:
         _, lib = _native()
@@ -261,9 +267,10 @@ class PerfBuffer(Epoll):
 
     # -- reading ------------------------------------------------------------------------------
     def _drain(self, ring: _CpuRing) -> tuple[Any, int]:
-        if self.dtype is not None:
-            return ring.drain_array(self.dtype)
-        return ring.drain_records(self.as_bytes)
+        with ring.lock:
+            if self.dtype is not None:
+                return ring.drain_array(self.dtype)
+            return ring.drain_records(self.as_bytes)
 
     def poll(self, timeout_ms: int = -1) -> int:
         """Wait up to ``timeout_ms`` (-1: forever) for samples and deliver them to the callbacks.
@@ -280,14 +287,16 @@ class PerfBuffer(Epoll):
             left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
             self.wait(left)
             n = self.consume()
-            if n or (deadline is not None and time.monotonic() >= deadline):
+            if n or self.closed or (deadline is not None and time.monotonic() >= deadline):
                 return n
 
     def consume(self) -> int:
         """Deliver every ready sample of every CPU without waiting; returns how many."""
         self.fd  # noqa: B018
         total = 0
-        for ring in self._rings:
+        for ring in list(self._rings):
+            if self.closed:  # a callback closed the reader: stop quietly
+                break
             if not ring.ready():
                 continue
             records, lost = self._drain(ring)

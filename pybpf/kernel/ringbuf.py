@@ -39,13 +39,14 @@ import gc
 import mmap
 import os
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import KernelError, PybpfError
 from . import attrs
-from .fd import FD
+from .fd import FD, ClosedError
 from .ringbuf_math import check_ring_size, record_size
 from .syscall import Cmd, bpf
 
@@ -261,6 +262,9 @@ class _Ring:
             raise PybpfError(f"{what}: dtype {dtype} must be a fixed-size type without objects")
         self.fd = os.dup(fd)  # the reader's own reference: the user may close the map first
         self.maps: list[_Mapping] = []
+        # held while the mapping is read or unmapped: a close() from another thread (or
+        # from a callback) can never unmap memory the drain loop is reading
+        self.lock = threading.RLock()
         try:
             self.maps.append(_Mapping(self.fd, PAGE_SIZE, 0, True, what + " consumer page"))
             self.maps.append(_Mapping(self.fd, PAGE_SIZE + 2 * self.size, PAGE_SIZE, False,
@@ -279,16 +283,22 @@ class _Ring:
         self.res = ffi.new("struct pybpf_drain *")
 
     def close(self) -> None:
-        for m in self.maps:
-            m.unmap()
-        self.maps = []
-        if self.fd >= 0:
-            fd, self.fd = self.fd, -1
-            os.close(fd)
+        with self.lock:
+            for m in self.maps:
+                m.unmap()
+            self.maps = []
+            if self.fd >= 0:
+                fd, self.fd = self.fd, -1
+                os.close(fd)
+
+    def _check_open(self) -> None:
+        if not self.maps:
+            raise ClosedError(f"{self.what} is closed")
 
     def ready(self) -> int:
-        _, lib = _native()
-        return int(lib.pybpf_ringbuf_ready(self.consumer, self.producer))
+        with self.lock:
+            self._check_open()
+            return int(_native()[1].pybpf_ringbuf_ready(self.consumer, self.producer))
 
     def _call(self, out: Any, out_cap: int, offsets: Any, max_records: int, stride: int) -> int:
         _, lib = _native()
@@ -345,14 +355,18 @@ class _Ring:
     def drain_into(self, out: Any) -> int:
         """Copy ready records into the caller's array ``out``; returns how many."""
         ffi, _ = _native()
-        if not self.ready() or len(out) == 0:
-            return 0
-        buf = ffi.from_buffer("char[]", out, require_writable=True)
-        self._call(buf, len(out) * self.stride, ffi.NULL, len(out), self.stride)
-        return int(self.res.records)
+        with self.lock:
+            if not self.ready() or len(out) == 0:
+                return 0
+            buf = ffi.from_buffer("char[]", out, require_writable=True)
+            self._call(buf, len(out) * self.stride, ffi.NULL, len(out), self.stride)
+            return int(self.res.records)
 
     def drain(self, max_bytes: int) -> Any:
-        return self.drain_array(max_bytes) if self.dtype is not None else self.drain_records(max_bytes)
+        with self.lock:
+            if self.dtype is not None:
+                return self.drain_array(max_bytes)
+            return self.drain_records(max_bytes)
 
 
 class RingBuffer(Epoll):
@@ -468,13 +482,22 @@ class RingBuffer(Epoll):
         while True:
             left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
             tokens = self.wait(left)
-            n = sum(self._deliver(self._rings[t]) for t in tokens if t < len(self._rings))
-            if n or (deadline is not None and time.monotonic() >= deadline):
+            rings = self._rings
+            n = self._deliver_all([rings[t] for t in tokens if t < len(rings)])
+            if n or self.closed or (deadline is not None and time.monotonic() >= deadline):
                 return n
 
     def consume(self) -> int:
         """Deliver every ready record of every ring to its callback without waiting."""
-        return sum(self._deliver(r) for r in self._rings)
+        return self._deliver_all(list(self._rings))
+
+    def _deliver_all(self, rings: list[_Ring]) -> int:
+        n = 0
+        for ring in rings:
+            if self.closed:  # a callback closed the reader: stop quietly
+                break
+            n += self._deliver(ring)
+        return n
 
     def _deliver(self, ring: _Ring) -> int:
         if ring.callback is None:

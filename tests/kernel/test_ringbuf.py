@@ -489,3 +489,53 @@ def test_kernel_ring_matches_the_model(ops: list[tuple[int, int, bytes]]) -> Non
     finally:
         prog.close()
         events.close()
+
+
+def test_a_callback_may_close_the_reader() -> None:
+    a, b = Writer(), Writer()
+    try:
+        got: list[bytes] = []
+        rb = RingBuffer()
+
+        def close_it(rec: memoryview) -> None:
+            got.append(bytes(rec))
+            rb.close()
+
+        rb.add(a.events, callback=close_it)
+        rb.add(b.events, callback=lambda rec: got.append(bytes(rec)))
+        want = a.run(4)
+        b.run(4)
+        rb.poll(timeout_ms=100)  # ring 0's first callback closes: nothing more, no crash
+        assert got == want  # the rest of ring 0's batch was already copied out
+        with pytest.raises(ClosedError):
+            rb.poll(0)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_close_from_another_thread_while_reading() -> None:
+    w = Writer(ring_bytes=1 << 20)
+    try:
+        for _ in range(20):
+            rb = RingBuffer(w.events)
+            w.run(2000)
+            errors: list[BaseException] = []
+
+            def reader(rb: RingBuffer = rb, errors: list[BaseException] = errors) -> None:
+                try:
+                    while True:
+                        rb.read_batch(timeout_ms=1)
+                except ClosedError:
+                    pass
+                except BaseException as e:  # reported below
+                    errors.append(e)
+
+            t = threading.Thread(target=reader)
+            t.start()
+            time.sleep(0.002)
+            rb.close()
+            t.join(5)
+            assert not t.is_alive() and errors == []
+    finally:
+        w.close()
