@@ -26,8 +26,7 @@ import errno
 import functools
 import os
 import re
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,8 +34,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import KernelError, PybpfError
 from . import attrs as A
 from . import syscall
-from .attrs import BATCH, GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
+from .attrs import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from .fd import FD
+from .maps_batch import BatchOps
 from .maps_codec import Codec, CodecError, codec_for, spec_size
 from .syscall import Cmd, PreparedAttr, address, bpf
 
@@ -46,12 +46,10 @@ if TYPE_CHECKING:
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map",
            "map_class", "CodecError"]
 
-_ENOTSUPP = 524
 _ELEM_PACK = MAP_ELEM.packer("map_fd", "key", "value")
 _FLAGS_OFF = MAP_ELEM.offset("flags")
 _VALUE_OFF = MAP_ELEM.offset("value")  # delete passes the attr only up to `key`
 _ATTR_SIZE = MAP_ELEM.size
-_INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
 
 
 class _Scratch:
@@ -199,7 +197,7 @@ def _map_info(fd: int) -> MapInfo:
         ifindex=int(v["ifindex"]))  # type: ignore[arg-type]
 
 
-class Map(FD):
+class Map(FD, BatchOps):
     """A kernel map: a dict-like view (``m[k]``, ``m[k] = v``, ``del m[k]``, ``in``,
     iteration over keys, `items`, `values`, `get`, `update`, `count`) plus batch
     operations, freeze, pin and info.
@@ -615,167 +613,6 @@ class Map(FD):
         keys = list(self.keys_raw())
         if keys:
             self.delete_batch_raw(b"".join(keys), len(keys))
-
-    # -- batch operations -----------------------------------------------------------------------
-    def lookup_batch_raw(self, batch_size: int = 4096, *, delete: bool = False,
-                         elem_flags: int = 0) -> tuple[bytes, bytes, int]:
-        """The whole map as ``(keys, values, count)``: two byte strings of ``count`` packed
-        keys and (per-CPU-strided) values, read with ``BPF_MAP_LOOKUP_BATCH`` (or
-        ``LOOKUP_AND_DELETE_BATCH`` with ``delete=True``), falling back to per-key calls for
-        kinds without batch support."""
-        if not self.BATCH:
-            return self._lookup_batch_fallback(delete)
-        cmd = Cmd.MAP_LOOKUP_AND_DELETE_BATCH if delete else Cmd.MAP_LOOKUP_BATCH
-        fd, ks, vs = self.fd, self.key_size, self._value_buf_size
-        chunk = max(1, min(batch_size, self.max_entries or batch_size))
-        keys_out: list[bytes] = []
-        values_out: list[bytes] = []
-        total = 0
-        token_in = bytearray(max(8, ks))
-        token_out = bytearray(max(8, ks))
-        first = True
-        while True:
-            kbuf = bytearray(chunk * ks)
-            vbuf = bytearray(chunk * vs)
-            ka, kk = address(kbuf)
-            va, vk = address(vbuf)
-            ia, ik = address(token_in)
-            oa, ok = address(token_out)
-            attr = BATCH.new(in_batch=0 if first else ia, out_batch=oa, keys=ka, values=va,
-                             count=chunk, map_fd=fd, elem_flags=elem_flags)
-            done = False
-            try:
-                bpf(cmd, attr, detail=self._detail())
-            except KernelError as e:
-                if e.errno == errno.ENOENT:
-                    done = True
-                elif e.errno == errno.ENOSPC and chunk < (1 << 20):
-                    chunk *= 2  # a hash bucket holds more entries than fit: grow and retry
-                    continue
-                elif e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and first and total == 0:
-                    return self._lookup_batch_fallback(delete)
-                else:
-                    raise
-            finally:
-                del kk, vk, ik, ok
-            n = int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
-            if n:
-                keys_out.append(bytes(kbuf[:n * ks]))
-                values_out.append(bytes(vbuf[:n * vs]))
-                total += n
-            if done:
-                break
-            token_in[:] = token_out
-            first = False
-        return b"".join(keys_out), b"".join(values_out), total
-
-    def _lookup_batch_fallback(self, delete: bool) -> tuple[bytes, bytes, int]:
-        keys, values = [], []
-        for raw in list(self.keys_raw()):
-            v = self.lookup_raw(raw)
-            if v is None:
-                continue
-            keys.append(raw)
-            values.append(v)
-            if delete:
-                try:
-                    self._elem(Cmd.MAP_DELETE_ELEM, raw, None)
-                except KernelError as e:
-                    if e.errno != errno.ENOENT:
-                        raise
-        return b"".join(keys), b"".join(values), len(keys)
-
-    def lookup_batch(self, batch_size: int = 4096, *, delete: bool = False) -> list[tuple[Any, Any]]:
-        """Every ``(key, value)`` pair, decoded, read in batches (see `lookup_batch_raw`)."""
-        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
-        ks, vs = self.key_size, self._value_buf_size
-        kfmt, vfmt = _INT_FORMATS.get((self.key_codec.name, ks)), _INT_FORMATS.get((self.value_codec.name, vs))
-        if kfmt and vfmt and not self.PER_CPU and sys.byteorder == "little":
-            # int keys and values: let memoryview unpack them in C
-            return list(zip(memoryview(kraw).cast(kfmt), memoryview(vraw).cast(vfmt), strict=True))
-        kdec, vdec = self.key_codec.decode, self._decode_value
-        return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
-
-    def lookup_and_delete_batch(self, batch_size: int = 4096) -> list[tuple[Any, Any]]:
-        """Read and remove every entry (``BPF_MAP_LOOKUP_AND_DELETE_BATCH``)."""
-        return self.lookup_batch(batch_size, delete=True)
-
-    def update_batch_raw(self, keys: bytes | bytearray | memoryview, values: bytes | bytearray | memoryview,
-                         count: int, *, flags: int = 0, elem_flags: int = A.BPF_ANY) -> int:
-        """Write ``count`` packed keys/values (``BPF_MAP_UPDATE_BATCH``); returns the number
-        written. Lengths must be ``count * key_size`` and ``count * value stride``."""
-        ks, vs = self.key_size, self._value_buf_size
-        if len(keys) != count * ks:
-            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
-        if len(values) != count * vs:
-            raise CodecError("value", f"batch of {count} values needs {count * vs} bytes, got {len(values)}")
-        if count == 0:
-            return 0
-        if not self.BATCH:
-            return self._update_fallback(keys, values, count, elem_flags)
-        ka, kk = address(keys)
-        va, vk = address(values)
-        attr = BATCH.new(keys=ka, values=va, count=count, map_fd=self.fd, elem_flags=elem_flags,
-                         flags=flags)
-        try:
-            bpf(Cmd.MAP_UPDATE_BATCH, attr, detail=self._detail())
-        except KernelError as e:
-            if e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and \
-                    int(BATCH.get(attr, "count")) == 0:  # type: ignore[arg-type]
-                return self._update_fallback(keys, values, count, elem_flags)
-            raise
-        finally:
-            del kk, vk
-        return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
-
-    def _update_fallback(self, keys: Any, values: Any, count: int, flags: int) -> int:
-        ks, vs = self.key_size, self._value_buf_size
-        for i in range(count):
-            self._elem(Cmd.MAP_UPDATE_ELEM, bytes(keys[i * ks:(i + 1) * ks]),
-                       bytes(values[i * vs:(i + 1) * vs]), flags)
-        return count
-
-    def update_batch(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], *,
-                     flags: int = A.BPF_ANY) -> int:
-        """Write many entries at once; ``items`` is a mapping or ``(key, value)`` pairs."""
-        pairs = list(items.items() if isinstance(items, Mapping) else items)
-        keys = b"".join(self._key(k) for k, _ in pairs)
-        values = b"".join(self._value(v) for _, v in pairs)
-        return self.update_batch_raw(keys, values, len(pairs), elem_flags=flags)
-
-    def delete_batch_raw(self, keys: bytes | bytearray | memoryview, count: int) -> int:
-        """Delete ``count`` packed keys (``BPF_MAP_DELETE_BATCH``); returns the number deleted."""
-        ks = self.key_size
-        if len(keys) != count * ks:
-            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
-        if count == 0:
-            return 0
-        if self.BATCH:
-            ka, kk = address(keys)
-            attr = BATCH.new(keys=ka, count=count, map_fd=self.fd)
-            try:
-                bpf(Cmd.MAP_DELETE_BATCH, attr, detail=self._detail())
-                return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
-            except KernelError as e:
-                if e.errno not in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) or \
-                        int(BATCH.get(attr, "count")) != 0:  # type: ignore[arg-type]
-                    raise
-            finally:
-                del kk
-        done = 0
-        for i in range(count):
-            try:
-                self._elem(Cmd.MAP_DELETE_ELEM, bytes(keys[i * ks:(i + 1) * ks]), None)
-                done += 1
-            except KernelError as e:
-                if e.errno != errno.ENOENT:
-                    raise
-        return done
-
-    def delete_batch(self, keys: Iterable[Any]) -> int:
-        """Delete many keys at once; returns the number deleted."""
-        encoded = [self._key(k) for k in keys]
-        return self.delete_batch_raw(b"".join(encoded), len(encoded))
 
 
 # -- kinds registry ----------------------------------------------------------------------------
