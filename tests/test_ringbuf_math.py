@@ -313,3 +313,29 @@ def test_perf_drain_stride_and_corrupt() -> None:
     ring.write(PERF_HDR.pack(9, 0, 4))  # size smaller than a header
     status, recs, _ = ring.drain(64, 8)
     assert status == -1 and recs == []
+
+
+# -- cutting a drained batch into records ------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 1300), st.booleans(), st.booleans())
+def test_split_records_uniform_and_mixed(length: int, count: int, mixed: bool, as_bytes: bool) -> None:
+    from pybpf.kernel.ringbuf import split_records
+
+    payloads = [bytes([i % 251]) * (length + (i % 3 if mixed else 0)) for i in range(count)]
+    m = rm.RingModel(1 << 17)  # room for 1300 records of 42 bytes
+    for p in payloads:
+        assert m.output(p)
+    fake = FakeMapping(m)
+    cap = sum(map(len, payloads))
+    out = ffi.new("char[]", max(cap, 1))
+    offsets = ffi.new("unsigned int[]", count + 2)
+    res = ffi.new("struct pybpf_drain *")
+    assert lib.pybpf_ringbuf_drain(fake.cons, fake.prod, fake.data, m.size - 1, out, cap, offsets,
+                                   count + 1, 0, res) == 0
+    assert res.records == count
+    if count:
+        assert (res.min_len, res.max_len) == (min(map(len, payloads)), max(map(len, payloads)))
+    records = split_records(out, int(res.bytes), offsets, int(res.records), int(res.min_len),
+                            int(res.max_len), as_bytes)
+    assert all(type(r) is (bytes if as_bytes else memoryview) for r in records)
+    assert [bytes(r) for r in records] == payloads
