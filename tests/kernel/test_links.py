@@ -31,7 +31,7 @@ from pybpf.errors import BtfError, ElfError, KernelError, ProgLoadError  # noqa:
 from pybpf.kernel import link as L  # noqa: E402
 from pybpf.kernel.fs import cgroup2_root  # noqa: E402
 from pybpf.kernel.link.perf_event import online_cpus  # noqa: E402
-from pybpf.kernel.maps import ArrayMap  # noqa: E402
+from pybpf.kernel.maps import ArrayMap, Map  # noqa: E402
 from pybpf.kernel.prog import Prog, load  # noqa: E402
 
 kernel = pytest.mark.kernel
@@ -70,7 +70,7 @@ _SYSCALL_IS_GETPID = """
 class Probe:
     """A loaded counting program and its counter."""
 
-    def __init__(self, prog: Prog, counts: ArrayMap) -> None:
+    def __init__(self, prog: Prog, counts: Map) -> None:
         self.prog = prog
         self.counts = counts
 

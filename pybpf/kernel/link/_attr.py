@@ -9,13 +9,20 @@ they are defined here (candidates to move into ``attrs``).
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from .. import attrs as _a
 
-#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix).
-AttachType = enum.IntEnum("AttachType", {k.upper(): v for k, v in _a.ATTACH_TYPES.items()})  # type: ignore[misc]
+
+#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix). Built from the
+#: generated table, so its members are only known at run time (typed ``Any``; values are ints).
+def _int_enum(name: str, table: dict[str, int]) -> Any:
+    return enum.IntEnum(name, {k.upper(): v for k, v in table.items()})
+
+
+AttachType = _int_enum("AttachType", _a.ATTACH_TYPES)
 #: ``enum bpf_link_type`` as an IntEnum (names without the BPF_LINK_TYPE_ prefix).
-LinkType = enum.IntEnum("LinkType", {k.upper(): v for k, v in _a.LINK_TYPES.items()})  # type: ignore[misc]
+LinkType = _int_enum("LinkType", _a.LINK_TYPES)
 
 
 class PerfEventType(enum.IntEnum):

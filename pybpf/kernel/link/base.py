@@ -67,8 +67,9 @@ def kernel_call(kind: str, cmd: Cmd, attr: bytearray, *, target: str = "",
     try:
         return bpf(cmd, attr)
     except KernelError as e:
-        hint = (hints or {}).get(e.errno) or hint_for(cmd, e.errno)
-        raise KernelError(f"BPF_{cmd.name} ({kind})", e.errno, hint=hint,
+        err = e.errno or errno.EIO
+        hint = (hints or {}).get(err) or hint_for(cmd, err)
+        raise KernelError(f"BPF_{cmd.name} ({kind})", err, hint=hint,
                           detail=target or None) from None
 
 
@@ -80,7 +81,7 @@ class LinkInfo:
     tp_name, file_name/offset for uprobes...).
     """
 
-    type: LinkType | int
+    type: int
     id: int
     prog_id: int
     details: dict[str, Any] = field(default_factory=dict)

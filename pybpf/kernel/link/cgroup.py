@@ -22,7 +22,7 @@ from .base import HasFd, Link, kernel_call, prog_fd
 __all__ = ["cgroup", "HOOKS", "resolve_hook"]
 
 #: libbpf's names of cgroup attach points -> attach type.
-HOOKS: dict[str, AttachType] = {
+HOOKS: dict[str, int] = {
     "ingress": AttachType.CGROUP_INET_INGRESS,
     "egress": AttachType.CGROUP_INET_EGRESS,
     "sock_create": AttachType.CGROUP_INET_SOCK_CREATE,
@@ -64,7 +64,7 @@ _PROG_TYPE_OF = {
 }
 
 
-def resolve_hook(hook: str | int) -> AttachType:
+def resolve_hook(hook: str | int) -> int:
     """The attach type of a cgroup hook name ("connect4") or number."""
     if isinstance(hook, str):
         key = hook.lower().removeprefix("cgroup/").removeprefix("cgroup_").removeprefix("bpf_cgroup_")
@@ -97,7 +97,7 @@ def cgroup(prog: HasFd | int, path: str, hook: str | int) -> Link:
     loaded with the expected attach type of ``hook`` where its type needs one
     (sock_addr hooks such as connect4, sock hooks such as post_bind4).
     """
-    attach_type = resolve_hook(hook)
+    attach_type = AttachType(resolve_hook(hook))
     cg_fd, full = _open_cgroup(path)
     name = hook if isinstance(hook, str) else attach_type.name.lower()
     target = f"{full} {name}"

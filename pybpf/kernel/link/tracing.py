@@ -31,7 +31,7 @@ __all__ = ["AttachTarget", "KINDS", "attach_target", "load", "fentry", "fexit", 
            "tp_btf", "tracing_link"]
 
 #: kind -> (program type, expected attach type, BTF kind of the target, BTF name prefix)
-KINDS: dict[str, tuple[str, AttachType, str, str]] = {
+KINDS: dict[str, tuple[str, Any, str, str]] = {
     "fentry": ("tracing", AttachType.TRACE_FENTRY, "func", ""),
     "fexit": ("tracing", AttachType.TRACE_FEXIT, "func", ""),
     "fmod_ret": ("tracing", AttachType.MODIFY_RETURN, "func", ""),
@@ -58,7 +58,7 @@ class AttachTarget:
     name: str
     btf_name: str
     prog_type: str
-    expected_attach_type: AttachType
+    expected_attach_type: int
     attach_btf_id: int
 
 
