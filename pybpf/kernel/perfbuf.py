@@ -162,13 +162,11 @@ class _CpuRing:
         ready = self.ready()
         if not ready:
             return np.empty(0, dtype=dtype), 0
-        n_est = ready // 16 + 1
-        out = _raw_alloc()("char[]", n_est * stride)
+        n_est = ready // 16 + 1  # the smallest sample record is 16 bytes
+        arr = np.empty(n_est, dtype=dtype)
+        out = ffi.from_buffer("char[]", arr.view(np.uint8), require_writable=True)
         self._call(out, n_est * stride, ffi.NULL, n_est, stride)
-        n = int(self.res.records)
-        arr = np.frombuffer(ffi.buffer(out, n * stride), dtype=dtype, count=n) if n else \
-            np.empty(0, dtype=dtype)
-        return arr, int(self.res.lost)
+        return arr[:int(self.res.records)], int(self.res.lost)
 
 
 class PerfBuffer(Epoll):
@@ -191,6 +189,17 @@ class PerfBuffer(Epoll):
                  lost_callback: Callable[[int, int], object] | None = None, dtype: Any = None,
                  as_bytes: bool = False, page_count: int = 8, cpus: list[int] | None = None,
                  wakeup_events: int = 1) -> None:
+        if dtype is not None:
+            import numpy as np
+
+            dtype = np.dtype(dtype)
+            if dtype.itemsize <= 0 or dtype.hasobject:
+                raise PybpfError(f"perf buffer: dtype {dtype} must be a fixed-size type without "
+                                 "objects")
+        self.dtype = dtype
+        self.callback = callback
+        self.lost_callback = lost_callback
+        self.as_bytes = as_bytes
         super().__init__(kind="perf buffer reader")
         self._rings: list[_CpuRing] = []
         self._map_fd = -1
@@ -199,14 +208,6 @@ class PerfBuffer(Epoll):
         except BaseException:
             self.close()
             raise
-        self.callback = callback
-        self.lost_callback = lost_callback
-        self.as_bytes = as_bytes
-        if dtype is not None:
-            import numpy as np
-
-            dtype = np.dtype(dtype)
-        self.dtype = dtype
 
     def _setup(self, map: object, page_count: int, cpus: list[int] | None,  # noqa: A002
                wakeup_events: int) -> None:
