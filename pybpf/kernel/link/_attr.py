@@ -14,12 +14,13 @@ from typing import Any
 from .. import attrs as _a
 
 
-#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix). Built from the
-#: generated table, so its members are only known at run time (typed ``Any``; values are ints).
 def _int_enum(name: str, table: dict[str, int]) -> Any:
+    """An IntEnum built from a generated kernel table: its members are only known at run
+    time, so it is typed ``Any`` (its values are plain ints)."""
     return enum.IntEnum(name, {k.upper(): v for k, v in table.items()})
 
 
+#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix).
 AttachType = _int_enum("AttachType", _a.ATTACH_TYPES)
 #: ``enum bpf_link_type`` as an IntEnum (names without the BPF_LINK_TYPE_ prefix).
 LinkType = _int_enum("LinkType", _a.LINK_TYPES)
