@@ -37,6 +37,7 @@ from ..isa import (
     Mode,
     Program,
     PseudoSrc,
+    RefKind,
     Size,
     Source,
     target_field,
@@ -122,22 +123,29 @@ def _insert(insns: list[Insn], at: int, extra: list[Insn]) -> list[Insn]:
 def xdp_wrap(program: Program, length: int, *, high: bool) -> Program:
     """``program`` as an XDP program following the VM's convention (see module doc).
 
-    With ``high``, the main function returns ``r0 >> 32`` instead of r0.
+    With ``high``, the main function returns ``r0 >> 32`` instead of r0. Map, global
+    and kfunc references move with their instructions.
     """
     insns = program.resolve()
+    head = prologue(length)
+    end = _main_end(insns)
+    slots, slot = [], 0
+    for insn in insns:
+        slots.append(slot)
+        slot += insn.slots
+    epilogue: list[Insn] = []
     if high:
-        end = _main_end(insns)
-        slot, body = 0, []
-        for insn in insns:
-            if insn.opcode == EXIT and slot < end:
-                insn = Insn(JA, off=end - slot - 1)
-            body.append(insn)
-            slot += insn.slots
+        body = [Insn(JA, off=end - s - 1) if insn.opcode == EXIT and s < end else insn
+                for insn, s in zip(insns, slots, strict=True)]
         epilogue = [Insn(Class.ALU64 | AluOp.RSH | Source.K, dst=0, imm=32), Insn(EXIT)]
         insns = _insert(body, end, epilogue)
-    wrapped = prologue(length) + insns
-    return Program(wrapped, maps=dict(program.maps), name=program.name or "vm_oracle",
-                   prog_type="xdp", license="GPL")
+    refs = {}
+    for idx, ref in program.refs.items():
+        if ref.kind is not RefKind.LABEL:
+            shift = len(epilogue) if high and slots[idx] >= end else 0
+            refs[len(head) + idx + shift] = ref
+    return Program(head + insns, refs=refs, maps=dict(program.maps),
+                   name=program.name or "vm_oracle", prog_type="xdp", license="GPL")
 
 
 def _reason(exc: PybpfError) -> str:

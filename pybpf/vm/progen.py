@@ -4,10 +4,12 @@ A generated program follows the VM/oracle convention (r1 = mem, r2 = its
 length) and is built from self-contained *blocks* so every jump stays inside
 its block: ALU chains in both widths (all operations, register and immediate
 forms, sign-extending moves, byte swaps, negation), forward conditional jumps
-(JMP and JMP32), stack stores and loads, packet (``mem``) loads and stores,
-atomics on the stack (every read-modify-write, xchg, cmpxchg, in 32 and 64
-bits), bpf-to-bpf calls to generated subprograms, counter loops and loops
-guarded by ``may_goto``.
+(JMP and JMP32, some over a ``gotol``), stack stores and loads, packet
+(``mem``) loads and stores, atomics on the stack (every read-modify-write,
+xchg, cmpxchg, in 32 and 64 bits, load-acquire/store-release), bpf-to-bpf
+calls to generated subprograms, counter loops and loops guarded by
+``may_goto``, and ``bpf_map_lookup_elem``/``bpf_map_update_elem`` on an
+array map ``arr`` followed by loads, stores and atomics on the value.
 
 It keeps what the verifier checks true by construction: pointers never reach
 arithmetic (the packet pointer lives in r6, r1 becomes a scalar), only
@@ -42,12 +44,16 @@ from ..isa import (
     Endian,
     Insn,
     JmpOp,
+    MapDecl,
     Mode,
     Program,
+    PseudoSrc,
+    Ref,
     Size,
     Source,
+    helper_id,
 )
-from ..isa.opcodes import EXIT, JA, MAY_GOTO
+from ..isa.opcodes import EXIT, GOTOL, JA, MAY_GOTO
 
 Draw = Callable[[int, int], int]
 T = TypeVar("T")
@@ -64,11 +70,15 @@ RMW = [AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.FETCH_ADD
        AtomicOp.FETCH_OR, AtomicOp.FETCH_AND, AtomicOp.FETCH_XOR, AtomicOp.XCHG,
        AtomicOp.CMPXCHG]
 SIZES = [Size.B, Size.H, Size.W, Size.DW]
+ARR = "arr"  # the array map generated programs use (4 x 32-byte values)
+ARR_VALUE = 32
+KEY_OFF = -8 * STACK_SLOTS - 8  # where map keys are written, below the zeroed slots
 
 
 class _Gen:
     def __init__(self, draw: Draw, mem_size: int, *, subprogs: bool = True,
-                 loops: bool = True) -> None:
+                 loops: bool = True, helpers: bool = True) -> None:
+        self.helpers = helpers
         self.draw = draw
         self.mem_size = mem_size
         self.allow_subprogs = subprogs
@@ -178,6 +188,10 @@ class _Gen:
         cls = Class.JMP if self.draw(0, 1) else Class.JMP32
         op = self.pick(COND_OPS)
         skip = sum(i.slots for i in body)
+        long = self.draw(0, 3) == 0  # "if cond goto +1; gotol +len(body)": gotol in play
+        if long:
+            body = [Insn(GOTOL, imm=skip)] + body
+            skip = 1
         if self.draw(0, 1):
             jump = Insn(cls | op | Source.X, dst=self.pick(regs), src=self.pick(regs), off=skip)
         else:
@@ -211,6 +225,43 @@ class _Gen:
                  for a in (1, 2, 3, 4, 5)]
         # target is patched in `generate` once subprogram positions are known
         return setup + [Insn(Class.JMP | JmpOp.CALL, src=CallSrc.LOCAL, imm=-(idx + 1))]
+
+    def via_pointer(self, base: int, regs: Sequence[int], size: int, *,
+                    atomics: bool) -> list[Insn]:
+        """One load, store or atomic at ``[base + off]`` inside ``size`` bytes, aligned."""
+        width = self.pick(SIZES)
+        n = width.nbytes
+        off = n * self.draw(0, size // n - 1)
+        k = self.draw(0, 2 if atomics else 1)
+        if k == 0:
+            return [Insn(Class.LDX | width | Mode.MEM, dst=self.pick(regs), src=base, off=off)]
+        if k == 1:
+            return [Insn(Class.STX | width | Mode.MEM, dst=base, src=self.pick(regs), off=off)]
+        width = self.pick([Size.W, Size.DW])
+        n = width.nbytes
+        # cmpxchg compares with and writes r0: not when r0 is the base pointer
+        ops = [op for op in RMW if op != AtomicOp.CMPXCHG] if base == 0 else RMW
+        return [Insn(Class.STX | width | Mode.ATOMIC, dst=base, src=self.pick(regs),
+                     off=n * self.draw(0, size // n - 1), imm=self.pick(ops))]
+
+    def map_block(self, regs: Sequence[int]) -> list[Insn]:
+        """Look up (or update) an element of the array map ``arr`` and work on its value."""
+        key = [Insn(Class.ST | Size.W | Mode.MEM, dst=10, off=KEY_OFF, imm=self.draw(0, 4)),
+               Insn(LDDW, dst=1, src=PseudoSrc.MAP_FD, imm=0),
+               Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=2, src=10),
+               Insn(Class.ALU64 | AluOp.ADD, dst=2, imm=KEY_OFF)]
+        if self.draw(0, 2) == 0:  # update from the zeroed-then-written stack area
+            return key + [Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=3, src=10),
+                          Insn(Class.ALU64 | AluOp.ADD, dst=3, imm=-8 * STACK_SLOTS),
+                          Insn(Class.ALU64 | AluOp.MOV, dst=4, imm=self.draw(0, 2)),
+                          Insn(Class.JMP | JmpOp.CALL, imm=_helper("map_update_elem"))]
+        others = [r for r in regs if r not in (0, 1, 2, 3, 4, 5)]
+        ops: list[Insn] = []
+        for _ in range(self.draw(1, 4)):
+            ops += self.via_pointer(0, others, ARR_VALUE, atomics=True)
+        return key + [Insn(Class.JMP | JmpOp.CALL, imm=_helper("map_lookup_elem")),
+                      Insn(Class.JMP | JmpOp.JEQ, dst=0, imm=0, off=sum(i.slots for i in ops))
+                      ] + ops + [Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=self.imm())]
 
     def subprog(self) -> list[Insn]:
         self.in_main = False
@@ -249,6 +300,9 @@ class _Gen:
                 out += self.branch(regs, True)
             elif kind <= 7 and self.allow_loops:
                 out += self.loop(regs, self.draw(0, 1) == 1)
+            elif self.allow_subprogs and self.helpers and self.draw(0, 2) == 0:
+                out += self.map_block(regs)
+                out += [Insn(Class.ALU64 | AluOp.MOV, dst=a, imm=self.imm()) for a in (1, 2, 3, 4, 5)]
             elif self.allow_subprogs:
                 out += self.call(regs)
                 # r1-r5 are dead after a call: give them values again
@@ -282,9 +336,9 @@ def zero_stack() -> list[Insn]:
 
 
 def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: bool = True,
-             loops: bool = True) -> Program:
+             loops: bool = True, helpers: bool = True) -> Program:
     """A random verifier-safe program (see the module docstring)."""
-    g = _Gen(draw, mem_size, subprogs=subprogs, loops=loops)
+    g = _Gen(draw, mem_size, subprogs=subprogs, loops=loops, helpers=helpers)
     main = g.main(draw(1, max_blocks))
     starts = []
     pos = sum(i.slots for i in main)
@@ -292,15 +346,25 @@ def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: b
         starts.append(pos)
         pos += sum(i.slots for i in sp)
     insns: list[Insn] = []
+    refs: dict[int, Ref] = {}
     slot = 0
-    for insn in main:
-        if insn.opcode == Class.JMP | JmpOp.CALL and insn.src == CallSrc.LOCAL:
-            insn = insn.replace(imm=starts[-insn.imm - 1] - slot - 1)
+    for insn in main + [i for sp in g.subprogs for i in sp]:
+        if (insn.opcode == Class.JMP | JmpOp.CALL and insn.src == CallSrc.LOCAL) or (
+                insn.opcode == LDDW and insn.src == PseudoSrc.FUNC):
+            if insn.imm < 0 and slot < starts[0] if starts else False:
+                insn = insn.replace(imm=starts[-insn.imm - 1] - slot - 1)
+        if insn.opcode == LDDW and insn.src == PseudoSrc.MAP_FD:
+            refs[len(insns)] = Ref.map(ARR)
         insns.append(insn)
         slot += insn.slots
-    for sp in g.subprogs:
-        insns += sp
-    return Program(insns, name="vmfuzz", prog_type="xdp")
+    maps = {ARR: MapDecl(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)}
+    return Program(insns, refs=refs, maps=maps if refs else {}, name="vmfuzz", prog_type="xdp")
+
+
+def _helper(name: str) -> int:
+    num = helper_id(name)
+    assert num is not None, name
+    return num
 
 
 __all__ = ["JA", "generate", "zero_stack"]
