@@ -38,8 +38,6 @@ Insn(opcode=0xb7, dst=0, src=0, off=0, imm=42)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from itertools import accumulate
 
 from ..errors import AsmError
 from ..isa.helpers import helper_id
@@ -56,12 +54,9 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+from ..isa.program import MapDecl, Program, SourceLine
 from .llvm_fast import fast_insn
-
-_LOCAL = int(CallSrc.LOCAL)
-_FUNC = int(PseudoSrc.FUNC)
-_GOTOL = int(Class.JMP32 | JmpOp.JA)
+from .llvm_symbols import Pending, check_numeric, resolve_names, slot_offsets
 
 
 class _Err(Exception):
@@ -163,25 +158,13 @@ def _reg(num: str, pos: int) -> int:
     return n
 
 
-@dataclass(slots=True)
-class _Pending:
-    """An operand known only by name until the whole text is read."""
-
-    index: int
-    name: str
-    kind: str  # "jump" (label), "call" (label/helper/kfunc), "lddw" (label/map), "value"
-    line: int
-    column: int
-    offset: int = 0
-
-
 class _Parser:
     """One statement at a time; the results accumulate on the `Program`."""
 
     def __init__(self, filename: str | None) -> None:
         self.filename = filename
         self.prog = Program()
-        self.pending: list[_Pending] = []
+        self.pending: list[Pending] = []
         self.numeric_targets: list[tuple[int, str, int, int]] = []  # idx, field, line, col
         self.hint: int | None = None
 
@@ -653,22 +636,26 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     cache = _CACHE
     statement = ps.statement
     fast = fast_insn
+    cache_get = cache.get
+    append = insns.append
+    cache_max = _CACHE_MAX
     for lineno, raw in enumerate(text.split("\n"), 1):
-        hit = cache.get(raw)
+        hit = cache_get(raw)
         if hit is None:
             hit = fast(raw)
             if hit is not None:
-                if len(cache) >= _CACHE_MAX:
+                if len(cache) >= cache_max:
                     cache.clear()
                 cache[raw] = hit
         if hit is not None:
+            insn, col, num, name, ncol = hit
             idx = len(insns)
-            insns.append(hit[0])
-            lines[idx] = SourceLine(filename, lineno, hit[1], raw)
-            if hit[2]:
-                numeric.append((idx, lineno, hit[1]))
-            elif hit[3] is not None:
-                pending.append(_Pending(idx, hit[3], "jump", lineno, hit[4]))
+            append(insn)
+            lines[idx] = SourceLine(filename, lineno, col, raw)
+            if num:
+                numeric.append((idx, lineno, col))
+            elif name is not None:
+                pending.append(Pending(idx, name, "jump", lineno, ncol))
             continue
         body = raw
         if "#" in body or "/" in body or ";" in body:
@@ -720,7 +707,7 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
                 lines[idx] = SourceLine(filename, lineno, col, raw)
                 if name is not None:
                     kind, _, ident = name.partition(":")
-                    pending.append(_Pending(idx, ident, kind, lineno, base + npos + 1, extra))
+                    pending.append(Pending(idx, ident, kind, lineno, base + npos + 1, extra))
                 elif extra:
                     numeric.append((idx, lineno, col))
                     if cacheable:
@@ -731,11 +718,11 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
         except _Err as e:
             raise ps.error(e.message, lineno, base + e.pos + 1, raw) from None
     if pending or (check_targets and numeric):
-        offsets = _slot_offsets(insns)
+        offsets = slot_offsets(insns)
         if pending:
-            _resolve_names(ps, offsets)
+            resolve_names(prog, pending, filename, offsets)
         if check_targets and numeric:
-            _check_numeric(ps, numeric, offsets)
+            check_numeric(prog, numeric, filename, offsets)
     return prog
 
 
@@ -748,97 +735,6 @@ def _remember(raw: str, insn: Insn, col: int, numeric: bool) -> None:
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[raw] = (insn, col, numeric, None, 0)
-
-
-def _slot_offsets(insns: list[Insn]) -> list[int]:
-    """Slot of each instruction plus the total at the end (lddw counts twice)."""
-    return list(accumulate((2 if i.opcode == LDDW else 1 for i in insns), initial=0))
-
-
-def _fail(ps: _Parser, p: _Pending, message: str) -> AsmError:
-    sl = ps.prog.lines.get(p.index)
-    return AsmError(message, line=p.line, column=p.column, filename=ps.filename,
-                    source=sl.text if sl else None)
-
-
-def _resolve_names(ps: _Parser, offsets: list[int]) -> None:
-    prog = ps.prog
-    labels = prog.labels
-    insns = prog.insns
-    refs = prog.refs
-    n = len(insns)
-    label_refs: dict[str, Ref] = {}
-    for p in ps.pending:
-        insn = insns[p.index]
-        kind = p.kind
-        target = labels.get(p.name) if kind in ("jump", "call", "lddw") else None
-        if target is not None:
-            if target >= n:
-                raise _fail(ps, p, f"label {p.name!r} is past the last instruction: a jump needs "
-                            "an instruction to land on")
-            rel = offsets[target] - offsets[p.index] - 1
-            op = insn.opcode
-            if kind == "call":
-                insn = Insn(op, 0, _LOCAL, 0, rel)
-            elif kind == "lddw":
-                insn = Insn(op, insn.dst, _FUNC, 0, rel)
-            elif op == _GOTOL:
-                insn = Insn(op, 0, 0, 0, rel)
-            else:
-                if not -0x8000 <= rel <= 0x7FFF:
-                    raise _fail(ps, p, f"jump to {p.name!r} is {rel} slots away: out of range of "
-                                "the 16-bit offset; use gotol")
-                insn = Insn(op, insn.dst, insn.src, rel, insn.imm)
-            insns[p.index] = insn
-            ref = label_refs.get(p.name)
-            if ref is None:
-                ref = label_refs[p.name] = Ref.label(p.name)
-            refs[p.index] = ref
-        elif kind == "jump":
-            raise _fail(ps, p, f"unknown label {p.name!r}")
-        elif kind == "call":
-            num = helper_id(p.name)
-            if num is not None:
-                insns[p.index] = insn.replace(imm=num)
-            else:
-                insns[p.index] = insn.replace(src=CallSrc.KFUNC)
-                refs[p.index] = Ref.kfunc(p.name)
-        elif kind == "kfunc":
-            refs[p.index] = Ref.kfunc(p.name)
-        elif kind == "ksym":
-            refs[p.index] = Ref(RefKind.KSYM, p.name)
-        elif kind == "lddw":
-            refs[p.index] = Ref.map(p.name)
-        elif kind == "value":
-            refs[p.index] = Ref.map(p.name, p.offset)
-        elif kind == "global":
-            if p.name in prog.maps:
-                refs[p.index] = Ref.map(p.name, p.offset)
-            else:
-                refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
-
-
-def _check_numeric(ps: _Parser, numeric: list[tuple[int, int, int]], offsets: list[int]) -> None:
-    prog = ps.prog
-    total = offsets[-1]
-    starts: set[int] | None = None
-    for idx, line, col in numeric:
-        insn = prog.insns[idx]
-        rel = insn.imm if target_field(insn) == "imm" else insn.off
-        target = offsets[idx] + 1 + rel
-        problem = None
-        if not 0 <= target < total:
-            problem = (f"jump out of the program: target slot {target} is outside 0..{total - 1} "
-                       f"({rel:+d} from slot {offsets[idx]})")
-        else:
-            if starts is None:
-                starts = set(offsets[:-1])
-            if target not in starts:
-                problem = f"jump into the middle of an lddw (slot {target})"
-        if problem is not None:
-            sl = prog.lines.get(idx)
-            raise AsmError(problem, line=line, column=col, filename=ps.filename,
-                           source=sl.text if sl else None)
 
 
 def parse_insn(text: str) -> Insn:

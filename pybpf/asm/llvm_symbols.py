@@ -1,0 +1,131 @@
+"""Name binding for the LLVM-syntax assembler, once the whole text is read.
+
+Labels become slot-relative offsets (kept as LABEL refs), ``call NAME`` becomes a
+local call, a helper call or a kfunc reference, ``r1 = NAME ll`` a function
+pointer or a map reference; numeric jump targets are checked to land on an
+instruction of the program.
+
+>>> from pybpf.asm.llvm_parse import parse
+>>> parse("call sub\\nexit\\nsub: exit").refs[0].name
+'sub'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import accumulate
+
+from ..errors import AsmError
+from ..isa.helpers import helper_id
+from ..isa.insn import Insn
+from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
+from ..isa.program import Program, Ref, RefKind, target_field
+
+_LOCAL = int(CallSrc.LOCAL)
+_FUNC = int(PseudoSrc.FUNC)
+_GOTOL = int(Class.JMP32 | JmpOp.JA)
+
+
+@dataclass(slots=True)
+class Pending:
+    """An operand known only by name until the whole text is read."""
+
+    index: int
+    name: str
+    kind: str  # "jump" (label), "call" (label/helper/kfunc), "lddw" (label/map), "value"
+    line: int
+    column: int
+    offset: int = 0
+
+
+def slot_offsets(insns: list[Insn]) -> list[int]:
+    """Slot of each instruction plus the total at the end (lddw counts twice)."""
+    return list(accumulate((2 if i.opcode == LDDW else 1 for i in insns), initial=0))
+
+
+def _fail(prog: Program, filename: str | None, p: Pending, message: str) -> AsmError:
+    sl = prog.lines.get(p.index)
+    return AsmError(message, line=p.line, column=p.column, filename=filename,
+                    source=sl.text if sl else None)
+
+
+def resolve_names(prog: Program, pending: list[Pending], filename: str | None,
+                  offsets: list[int]) -> None:
+    """Bind every name: labels (offsets + LABEL refs), helpers, kfuncs, maps, globals, ksyms."""
+    labels = prog.labels
+    insns = prog.insns
+    refs = prog.refs
+    n = len(insns)
+    label_refs: dict[str, Ref] = {}
+    for p in pending:
+        insn = insns[p.index]
+        kind = p.kind
+        target = labels.get(p.name) if kind in ("jump", "call", "lddw") else None
+        if target is not None:
+            if target >= n:
+                raise _fail(prog, filename, p, f"label {p.name!r} is past the last instruction: a jump needs "
+                            "an instruction to land on")
+            rel = offsets[target] - offsets[p.index] - 1
+            op = insn.opcode
+            if kind == "call":
+                insn = Insn(op, 0, _LOCAL, 0, rel)
+            elif kind == "lddw":
+                insn = Insn(op, insn.dst, _FUNC, 0, rel)
+            elif op == _GOTOL:
+                insn = Insn(op, 0, 0, 0, rel)
+            else:
+                if not -0x8000 <= rel <= 0x7FFF:
+                    raise _fail(prog, filename, p, f"jump to {p.name!r} is {rel} slots away: out of range of "
+                                "the 16-bit offset; use gotol")
+                insn = Insn(op, insn.dst, insn.src, rel, insn.imm)
+            insns[p.index] = insn
+            ref = label_refs.get(p.name)
+            if ref is None:
+                ref = label_refs[p.name] = Ref.label(p.name)
+            refs[p.index] = ref
+        elif kind == "jump":
+            raise _fail(prog, filename, p, f"unknown label {p.name!r}")
+        elif kind == "call":
+            num = helper_id(p.name)
+            if num is not None:
+                insns[p.index] = insn.replace(imm=num)
+            else:
+                insns[p.index] = insn.replace(src=CallSrc.KFUNC)
+                refs[p.index] = Ref.kfunc(p.name)
+        elif kind == "kfunc":
+            refs[p.index] = Ref.kfunc(p.name)
+        elif kind == "ksym":
+            refs[p.index] = Ref(RefKind.KSYM, p.name)
+        elif kind == "lddw":
+            refs[p.index] = Ref.map(p.name)
+        elif kind == "value":
+            refs[p.index] = Ref.map(p.name, p.offset)
+        elif kind == "global":
+            if p.name in prog.maps:
+                refs[p.index] = Ref.map(p.name, p.offset)
+            else:
+                refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
+
+
+def check_numeric(prog: Program, numeric: list[tuple[int, int, int]], filename: str | None,
+                  offsets: list[int]) -> None:
+    """AsmError for a numeric jump that leaves the program or lands inside an lddw."""
+    total = offsets[-1]
+    starts: set[int] | None = None
+    for idx, line, col in numeric:
+        insn = prog.insns[idx]
+        rel = insn.imm if target_field(insn) == "imm" else insn.off
+        target = offsets[idx] + 1 + rel
+        problem = None
+        if not 0 <= target < total:
+            problem = (f"jump out of the program: target slot {target} is outside 0..{total - 1} "
+                       f"({rel:+d} from slot {offsets[idx]})")
+        else:
+            if starts is None:
+                starts = set(offsets[:-1])
+            if target not in starts:
+                problem = f"jump into the middle of an lddw (slot {target})"
+        if problem is not None:
+            sl = prog.lines.get(idx)
+            raise AsmError(problem, line=line, column=col, filename=filename,
+                           source=sl.text if sl else None)
