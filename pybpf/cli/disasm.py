@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             }
             sys.stdout.write(json.dumps(doc) + "\n")
             return 0
-        out = []
+        out = [f"\n{name}:\tfile format elf64-bpf\n"] if kind == "elf" else []
         for pname, sec, prog in programs:
             if kind == "elf":
                 out.append(f"\nDisassembly of section {sec}:\n\n0000000000000000 <{pname}>:\n")
