@@ -193,7 +193,7 @@ def _source(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) 
             if decl.inner:
                 line += f" inner={decl.inner}"
             out.append(line)
-    by_index = prog.labels_by_index() if prog.labels else {}
+    by_index = prog.labels_by_index() if prog.labels and syntax != "kernel" else {}
     refs = prog.refs
     for idx, insn in enumerate(prog.insns):
         if idx in by_index:
