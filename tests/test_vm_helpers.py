@@ -283,6 +283,11 @@ def test_bpf_loop_callback():
         exit
     """)
     r0 = VM().run(prog).r0
+    steps = []
+    traced = VM().run(prog, trace=steps.append)
+    assert traced.r0 == r0 and traced.insns == len(steps)
+    assert [s.pc for s in steps].count(8) == 1  # the bpf_loop call, once, after its callbacks
+    assert steps[[s.pc for s in steps].index(8) - 1].text == "exit"
     assert r0 >> 32 == 7  # iterations: 0..6, the callback stopped the loop at i = 6
     assert r0 & 0xFFFFFFFF == sum(range(7))
 

@@ -144,6 +144,8 @@ class Machine:
         self._values: dict[int, Region] = {}
         self._code_regions: dict[int, Region] = {}
         self.reservations: dict[int, tuple[Any, Region, int]] = {}
+        self._trace_cb: Callable[[TraceStep], None] | None = None
+        self._trace_pending: tuple[Any, int, list[Any]] | None = None
 
     # -- compilation ----------------------------------------------------------------
     def compiled(self, program: Program) -> Compiled:
@@ -417,12 +419,15 @@ class Machine:
     def _traced(self, H: Sequence[Handler], pc: int, trace: Callable[[TraceStep], None]) -> int:
         log: list[tuple[Region, int, bytes, bytes]] = []
         self.mem.log = log
-        self._trace_pending = (self.code, pc, log)
+        pending = (self.code, pc, log)
+        self._trace_pending = pending
         nxt = H[pc]()
+        self._trace_pending = pending  # a helper may have run traced callbacks meanwhile
         self._emit(trace)
         return nxt
 
     def _emit(self, trace: Callable[[TraceStep], None]) -> None:
+        assert self._trace_pending is not None
         cp, pc, log = self._trace_pending
         self.mem.log = None
         changes = tuple(MemChange(r.name, r.base + o, o - r.origin, old, new)
@@ -430,7 +435,7 @@ class Machine:
         trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes))
 
     def _trace_last(self, trace: Callable[[TraceStep], None]) -> None:
-        if getattr(self, "_trace_pending", None) is not None:
+        if self._trace_pending is not None:
             self._emit(trace)
             self._trace_pending = None
 
@@ -472,8 +477,6 @@ class Machine:
         self.pc = 0
         self.budget = self.max_loops
         return True
-
-    _trace_cb: Callable[[TraceStep], None] | None = None
 
 
 def _as_program(program: Program | bytes | bytearray | Sequence[Insn]) -> Program:
