@@ -1,0 +1,39 @@
+"""Context access rules per program type, read from the generated `ctx_table`.
+
+`ctx_access(prog_type, off, size, write)` answers what the kernel's
+``is_valid_access`` callback would: ``None`` when the access is refused, else
+the register type a read produces (``"scalar"``, ``"pkt"``, ``"pkt_end"``,
+``"pkt_meta"``, ``"sock_common_or_null"``...; ``"w"`` for an allowed write).
+
+>>> ctx_access("xdp", 0, 4, False)
+'pkt'
+>>> ctx_access("socket_filter", 76, 4, False) is None   # skb->data: not for socket filters
+True
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .ctx_table import CTX
+
+#: Program types whose context rules pybpf knows (others: any aligned read is a scalar).
+KNOWN_TYPES = frozenset(CTX)
+
+
+@cache
+def _index(prog_type: str, kind: str) -> dict[tuple[int, int], str]:
+    out: dict[tuple[int, int], str] = {}
+    for run in CTX[prog_type][kind]:
+        size, first, last, step = run[:4]
+        label = run[4] if len(run) > 4 else "w"
+        for off in range(first, last + 1, step or size):
+            out[(off, size)] = label
+    return out
+
+
+def ctx_access(prog_type: str | None, off: int, size: int, write: bool) -> str | None:
+    """The result of a context access, or None when the kernel refuses it."""
+    if prog_type not in KNOWN_TYPES:
+        return None if write else ("scalar" if off >= 0 and off % size == 0 else None)
+    return _index(prog_type, "write" if write else "read").get((off, size))
