@@ -95,3 +95,21 @@ def test_ld_abs_matches_a_socket_filter():
             kernel = p.test_run(pkt).retval
         # a socket filter's test run sees the packet after its 14-byte Ethernet header
         assert VM().run(prog, ctx=bytes(8), packet=pkt[14:]).r0 == kernel, text
+
+
+def test_cli_conformance_on_the_kernel(tmp_path, capsys):
+    import json
+
+    from pybpf.cli import main
+
+    (tmp_path / "ok.data").write_text("-- asm\nmov %r0, %r2\nldxb %r3, [%r1+1]\nadd %r0, %r3\n"
+                                      "exit\n-- mem\n01 02 03\n-- result\n0x5\n")
+    (tmp_path / "shift.data").write_text("-- asm\nmov %r0, 1\nlsh %r0, 64\nexit\n-- result\n0x1\n")
+    (tmp_path / "big.data").write_text("-- asm\nlddw %r0, 0x1122334455667788\nexit\n"
+                                       "-- result\n0x1122334455667788\n")
+    assert main(["conformance", str(tmp_path), "--runtime", "kernel", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    by = {r["name"]: r for r in doc["results"]}
+    assert (doc["passed"], doc["failed"], doc["skipped"]) == (2, 0, 1)
+    assert by["big"]["got"] == 0x1122334455667788  # all 64 bits of r0, from two runs
+    assert by["shift"]["status"] == "skip" and "invalid shift 64" in by["shift"]["reason"]
