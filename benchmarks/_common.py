@@ -66,6 +66,17 @@ def pybpf_cmd() -> list[str]:
     return [sys.executable, "-m", "pybpf"]
 
 
+def pybpf_env(cache_dir: str | Path) -> dict[str, str]:
+    """Environment for timing ``pybpf`` as installed: with cached bytecode.
+
+    An installed package has its ``.pyc`` files; a shell with
+    ``PYTHONDONTWRITEBYTECODE=1`` would recompile every module on every run.
+    The cache goes to ``cache_dir`` (``PYTHONPYCACHEPREFIX``), not the source tree,
+    and the warm-up run of `measure` fills it.
+    """
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache_dir)}
+
+
 def run_once(argv: Sequence[str], *, stdout: Any = subprocess.DEVNULL,
              env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one run of ``argv``; RuntimeError naming the command on failure.

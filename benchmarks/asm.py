@@ -12,7 +12,8 @@ helper calls, callx, exit), then times whole processes:
   (against the same llvm-mc run);
 - ``python -m pybpf disasm OUT`` against ``llvm-objdump-19 -d`` of the object.
 
-It also checks that both assemblers produce the same bytes and that the
+pybpf runs with its bytecode cached, as an installed package has it (see
+`_common.pybpf_env`). It also checks that both assemblers produce the same bytes and that the
 disassembly texts agree line by line (objdump's ``<sym+0x..>`` suffixes
 aside). One JSON line per figure, wall time and CPU time (user + system of
 the process, steadier on a shared machine); ratio = llvm time / pybpf time
@@ -31,7 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, emit, measure, need, pybpf_cmd, skip
+from _common import ROOT, emit, measure, need, pybpf_cmd, pybpf_env, skip
 
 sys.path.insert(0, str(ROOT))
 
@@ -167,9 +168,10 @@ def main() -> int:
     src.write_text(generate(args.count))
 
     mc = ["llvm-mc-19", "-triple", "bpfel", "-mcpu=v4", "-filetype=obj", "-o", str(obj), str(src)]
+    env = pybpf_env(work / "pycache")
     mc_wall, mc_cpu = measure(mc, repeat=args.repeat)
     asm_wall, asm_cpu = measure(pybpf_cmd() + ["asm", str(src), "--syntax", "llvm", "-o", str(raw)],
-                                repeat=args.repeat)
+                                repeat=args.repeat, env=env)
     subprocess.run(["llvm-objcopy-19", "-O", "binary", "--only-section=.text", str(obj),
                     str(text)], check=True)
     same = raw.read_bytes() == text.read_bytes()
@@ -181,7 +183,7 @@ def main() -> int:
     gas.write_text(gas_text(text.read_bytes()))
     gas_raw = work / "prog-gas.bin"
     gas_wall, gas_cpu = measure(pybpf_cmd() + ["asm", str(gas), "--syntax", "gas", "-o",
-                                               str(gas_raw)], repeat=args.repeat)
+                                               str(gas_raw)], repeat=args.repeat, env=env)
     same = gas_raw.read_bytes() == text.read_bytes()
     emit(BENCH, f"assemble_gas_{n}_s", gas_wall, "llvm-mc-19", mc_wall, instructions=args.count,
          identical_bytes=same)
@@ -189,7 +191,7 @@ def main() -> int:
 
     objdump = ["llvm-objdump-19", "-d", "--mcpu=v4", str(obj)]
     od_wall, od_cpu = measure(objdump, repeat=args.repeat)
-    dis_wall, dis_cpu = measure(pybpf_cmd() + ["disasm", str(raw)], repeat=args.repeat)
+    dis_wall, dis_cpu = measure(pybpf_cmd() + ["disasm", str(raw)], repeat=args.repeat, env=env)
     ours = subprocess.run(pybpf_cmd() + ["disasm", str(raw)], capture_output=True, text=True,
                           check=True).stdout
     theirs = subprocess.run(objdump, capture_output=True, text=True, check=True).stdout
