@@ -22,7 +22,9 @@ pybpf forms for what LLVM cannot spell:
   (the syntax of LLVM 20+);
 - ``ld_pseudo r1, 2, 7`` takes a 64-bit immediate when it does not fit 32 bits;
   ``r0 = *(u32 *)skb[r1 + 5]`` keeps LD_IND's immediate;
-- ``.map NAME TYPE key=4 value=8 max_entries=1024 [flags=N] [inner=NAME]``.
+- ``.map NAME TYPE key=4 value=8 max_entries=1024 [flags=N] [inner=NAME]``;
+- ``r2 = w2``, which ``clang -S`` prints for a zero-extending 32-bit move and
+  llvm-mc-19 rejects, assembles as ``w2 = w2`` (what clang encodes).
 
 Comments start with ``#``, ``//`` or ``;`` (LLVM reads ``;`` as a statement
 separator; pybpf reads it as the kernel log and objdump ``-S`` do). Every
@@ -215,6 +217,9 @@ class _Parser:
         if c in ("r", "w", "R", "W"):
             r = _REG.fullmatch(rhs)
             if r is not None:
+                if is64 and r.group(1) in "wW":  # clang -S prints the zero-extending w-move so
+                    return (Insn(Class.ALU | AluOp.MOV | Source.X, dst, _reg(r.group(2), rpos)),
+                            None, 0, 0)
                 self.same_width(p, r.group(1), rpos)
                 cls = Class.ALU64 if is64 else Class.ALU
                 return (Insn(cls | AluOp.MOV | Source.X, dst, _reg(r.group(2), rpos)), None, 0, 0)
@@ -562,7 +567,8 @@ class _Parser:
 
     # -- directives ------------------------------------------------------------------
     def directive(self, text: str) -> None:
-        word, _, rest = text.partition(" ")
+        parts = text.split(None, 1)
+        word, rest = parts[0], (parts[1] if len(parts) > 1 else "")
         if word == ".map":
             self.map_decl(rest.strip(), len(text) - len(rest.strip()))
         elif word in (".text", ".globl", ".global", ".p2align", ".align", ".file", ".type",
