@@ -434,3 +434,11 @@ def test_any_valid_program_returns_or_faults(prog, fuse, mem):
         assert e.pc is not None or "neither submitted" in str(e) or "map" in str(e)
     else:
         assert 0 <= res.r0 < 1 << 64 and res.insns <= 3000
+
+
+def test_a_changed_program_is_recompiled():
+    vm = VM()
+    prog = assemble("r0 = 1\nexit")
+    assert vm.run(prog).r0 == 1
+    prog.insns[0] = prog.insns[0].replace(imm=2)
+    assert vm.run(prog).r0 == 2

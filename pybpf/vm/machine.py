@@ -139,7 +139,7 @@ class Machine:
         self.fuse = True
         self.hot = HOT
         self.packet: Region | None = None
-        self._compiled: dict[int, tuple[Program, Compiled]] = {}
+        self._compiled: dict[int, tuple[Program, tuple[Any, ...], Compiled]] = {}
         self._handles: dict[int, Region] = {}
         self._values: dict[int, Region] = {}
         self._code_regions: dict[int, Region] = {}
@@ -149,12 +149,14 @@ class Machine:
 
     # -- compilation ----------------------------------------------------------------
     def compiled(self, program: Program) -> Compiled:
-        """The decoded table of ``program`` (cached per program object)."""
+        """The decoded table of ``program`` (cached per program object, and recompiled
+        when its instructions or references changed since)."""
+        key = (tuple(program.insns), tuple(program.refs.items()))
         hit = self._compiled.get(id(program))
-        if hit is not None and hit[0] is program:
-            return hit[1]
+        if hit is not None and hit[0] is program and hit[1] == key:
+            return hit[2]
         cp = compile_program(self, program)
-        self._compiled[id(program)] = (program, cp)
+        self._compiled[id(program)] = (program, key, cp)
         return cp
 
     # -- maps and addresses -------------------------------------------------------------
