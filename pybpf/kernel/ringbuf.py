@@ -117,6 +117,18 @@ def map_info(fd: int) -> dict[str, int | bytes]:
 
 _CHUNK = 512
 _SPLITTERS: dict[tuple[int, int], struct.Struct] = {}
+_VIEW_CHUNK = 4096
+_SLICES: dict[int, list[slice]] = {}
+
+
+def _slices(length: int) -> list[slice]:
+    """``slice(i * length, (i + 1) * length)`` for i < 4096, made once per length."""
+    s = _SLICES.get(length)
+    if s is None:
+        if len(_SLICES) > 64:
+            _SLICES.clear()
+        s = _SLICES[length] = [slice(i * length, (i + 1) * length) for i in range(_VIEW_CHUNK)]
+    return s
 
 
 def _splitter(length: int, count: int) -> struct.Struct:
@@ -156,7 +168,6 @@ def split_records(out: Any, nbytes: int, offsets: Any, n: int, min_len: int, max
         if rest:
             result.extend(_splitter(min_len, rest).unpack_from(buf, full * step))
         return result
-    offs = memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I").tolist()
     data: Any = buf[:] if as_bytes else memoryview(buf)
     # memoryviews are GC-tracked: building many at once triggers collections of the
     # growing list again and again, so the collector is paused meanwhile.
@@ -164,6 +175,17 @@ def split_records(out: Any, nbytes: int, offsets: Any, n: int, min_len: int, max
     if enabled:
         gc.disable()
     try:
+        if min_len == max_len and min_len:
+            # same-length records: cut 4096-record chunks with slice objects made once
+            result = []
+            step = _VIEW_CHUNK * min_len
+            cuts = _slices(min_len)
+            full, rest = divmod(n, _VIEW_CHUNK)
+            for i in range(full + (rest > 0)):
+                chunk = data[i * step:(i + 1) * step]
+                result.extend(map(chunk.__getitem__, cuts if i < full else cuts[:rest]))
+            return result
+        offs = memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I").tolist()
         return list(map(data.__getitem__, map(slice, offs, offs[1:])))
     finally:
         if enabled:
