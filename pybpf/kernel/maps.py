@@ -50,6 +50,7 @@ _ELEM_PACK = MAP_ELEM.packer("map_fd", "key", "value")
 _FLAGS_OFF = MAP_ELEM.offset("flags")
 _VALUE_OFF = MAP_ELEM.offset("value")  # delete passes the attr only up to `key`
 _ATTR_SIZE = MAP_ELEM.size
+_NATIVE_BPF = syscall._native_bpf
 
 
 class _Scratch:
@@ -497,7 +498,13 @@ class Map(FD, BatchOps):
         s = self._scr
         if s is not None and s.owner == get_ident() and self._fd >= 0 and len(kb) == self.key_size:
             # hot path: the scratch attr already points at the key and value buffers
-            err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
+            if flags or s.flags or syscall._sys_bpf is not _NATIVE_BPF:
+                err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
+            else:
+                s.key[:] = kb
+                err = 0 if s.sys_bpf(Cmd.MAP_LOOKUP_ELEM, s.c, _ATTR_SIZE, s.err) >= 0 else s.err[0]
+                if err == errno.EINTR:
+                    err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
             if not err:
                 raw: bytes | None = bytes(s.val)
             elif err == errno.ENOENT:
@@ -512,8 +519,9 @@ class Map(FD, BatchOps):
             return default
         return self._decode_value(raw) if self.PER_CPU else self.value_codec.decode(raw)
 
-    def __getitem__(self, key: Any) -> Any:
-        return self.lookup(key)
+    #: ``m[k]`` is `lookup` itself (one call less on the hot path); a subclass that overrides
+    #: `lookup` overrides ``__getitem__`` too
+    __getitem__ = lookup
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key`` or ``default``."""
@@ -531,8 +539,7 @@ class Map(FD, BatchOps):
             return
         self._elem(Cmd.MAP_UPDATE_ELEM, k, v, flags)
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self.update(key, value)
+    __setitem__ = update
 
     def delete(self, key: Any) -> None:
         """Delete ``key``; KeyError when absent."""

@@ -27,6 +27,7 @@ Every mismatch (wrong length, int out of range, wrong type) raises
 from __future__ import annotations
 
 import ctypes
+import functools
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -96,8 +97,7 @@ def _int(size: int, field: str) -> Codec:
         except (OverflowError, AttributeError, TypeError):
             return raw(obj)  # negative ints, bytes, and the errors
 
-    def decode(data: bytes) -> int:
-        return int.from_bytes(data, "little")
+    decode = functools.partial(int.from_bytes, byteorder="little")  # C-level: no Python frame
 
     return Codec(size, field, encode, decode, "int")
 
