@@ -9,6 +9,7 @@ and discards it. Every test checks each record's bytes against what that
 from __future__ import annotations
 
 import os
+import signal
 import struct
 import threading
 import time
@@ -539,3 +540,30 @@ def test_close_from_another_thread_while_reading() -> None:
             assert not t.is_alive() and errors == []
     finally:
         w.close()
+
+
+def test_signals_interrupt_a_blocking_poll(writer: Writer) -> None:
+    """EINTR: a handler that returns lets poll() go on waiting its full timeout; one that raises
+    stops poll(-1) with its exception (so Ctrl-C works)."""
+    hits: list[int] = []
+
+    def count(signum: int, frame: object) -> None:
+        hits.append(signum)
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("interrupted")
+
+    old = signal.signal(signal.SIGALRM, count)
+    try:
+        with RingBuffer(writer.events, callback=lambda rec: None) as rb:
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            t = time.monotonic()
+            assert rb.poll(timeout_ms=300) == 0
+            assert hits and time.monotonic() - t >= 0.28
+            signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            with pytest.raises(TimeoutError):
+                rb.poll(timeout_ms=-1)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
