@@ -339,7 +339,7 @@ def add_fake_const(dst: Scalar, delta: int, zext32: bool) -> Scalar:
 
 
 def fork_minus_one_or_zero(dst: Scalar) -> tuple[Scalar, Scalar] | None:
-    """``maybe_fork_scalars``: a value known to be -1 or 0 is split before AND with a constant.
+    """``maybe_fork_scalars``: a value known to be -1 or 0 is split before AND/OR with a constant.
 
     Returns ``(zero_side, minus_one_side)`` (the verifier explores the zero
     side as a new branch re-running the instruction), or None when ``dst``

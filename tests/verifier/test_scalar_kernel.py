@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pybpf.isa import AluOp, Class, Endian, Insn, JmpOp, Program, Source, helper_id
 from pybpf.verifier.scalar import Scalar
+from pybpf.verifier.scalar_alu import fork_minus_one_or_zero
 from pybpf.verifier.scalar_branch import branch
 from pybpf.verifier.tnum import U32, U64
 
@@ -40,7 +41,7 @@ def ops(draw) -> list[tuple]:
     out: list[tuple] = []
     for _ in range(draw(st.integers(1, 12))):
         kind = draw(st.sampled_from(["alu", "alu", "alu", "jmp", "jmp", "neg", "end", "movsx",
-                                     "mov32", "movk"]))
+                                     "mov32", "movk", "signmask"]))
         dst = draw(st.sampled_from(REGS))
         alu64 = draw(st.booleans())
         if kind == "alu":
@@ -68,6 +69,10 @@ def ops(draw) -> list[tuple]:
             out.append(("movsx", alu64, bits, dst, draw(st.sampled_from(REGS))))
         elif kind == "mov32":
             out.append(("mov32", dst, draw(st.sampled_from(REGS))))
+        elif kind == "signmask":  # a value in [-1, 0] (64-bit or in its low half)
+            top = 63 if alu64 else 31
+            out += [("alu", AluOp.LSH, alu64, dst, None, top, False),
+                    ("alu", AluOp.ARSH, alu64, dst, None, top, False)]
         else:
             out.append(("movk", alu64, dst, draw(IMMS)))
     return out
@@ -160,6 +165,11 @@ def simulate(insns: list[Insn]) -> dict[int, dict[int, Scalar]]:
                 regs[i.dst] = d.end(i.imm, to_be=x and not alu64, alu64=alu64)
             else:
                 s = regs[i.src] if x else Scalar.const(i.imm & U64)
+                if op in (AluOp.AND, AluOp.OR) and s.is_const:
+                    # the kernel forks a [-1, 0] value; this path goes on with -1
+                    split = fork_minus_one_or_zero(d)
+                    if split is not None:
+                        d = split[1]
                 regs[i.dst] = d.alu(op, s, alu64=alu64, off=i.off)
         elif cls in (Class.JMP, Class.JMP32):
             s = regs[i.src] if x else Scalar.const(i.imm & U64)
@@ -243,8 +253,20 @@ FIXED = {
     "tnum meets range in one value": [("jmp", JmpOp.JLT, True, 7, None, 2),
                                       ("jmp", JmpOp.JGT, True, 7, None, 0x100)],
     "sub from a constant": [("movk", True, 8, 100000), ("alu", AluOp.SUB, True, 8, 9, 0, False)],
-    "lsh 63 arsh 63 and": [("alu", AluOp.LSH, True, 6, None, 63, False),
-                           ("alu", AluOp.ARSH, True, 6, None, 63, False)],
+    "lsh 63 arsh 63": [("alu", AluOp.LSH, True, 6, None, 63, False),
+                       ("alu", AluOp.ARSH, True, 6, None, 63, False)],
+    "fork of -1/0 before and/or": [("alu", AluOp.LSH, True, 6, None, 63, False),
+                                   ("alu", AluOp.ARSH, True, 6, None, 63, False),
+                                   ("alu", AluOp.OR, True, 6, None, 12, False),
+                                   ("alu", AluOp.LSH, True, 7, None, 63, False),
+                                   ("alu", AluOp.ARSH, True, 7, None, 63, False),
+                                   ("alu", AluOp.AND, False, 7, None, 12, False),
+                                   ("alu", AluOp.LSH, False, 8, None, 31, False),
+                                   ("alu", AluOp.ARSH, False, 8, None, 31, False),
+                                   ("alu", AluOp.OR, False, 8, None, 12, False),
+                                   ("alu", AluOp.LSH, True, 9, None, 63, False),
+                                   ("alu", AluOp.ARSH, True, 9, None, 63, False),
+                                   ("alu", AluOp.XOR, True, 9, None, 12, False)],
     "div and mod are unknown": [("alu", AluOp.DIV, True, 6, None, 3, False),
                                 ("alu", AluOp.MOD, False, 7, None, 7, True)],
     "jset bit": [("jmp", JmpOp.JSET, True, 6, None, 8), ("jmp", JmpOp.JSET, False, 7, None, 6)],

@@ -1,0 +1,104 @@
+"""Static checks before path exploration: encodings, jump targets, reachability.
+
+The kernel's ``check_cfg`` order: every jump must land on an instruction start
+inside the program, the last instruction must end the flow, and every
+instruction must be reachable from the entry (or a subprogram).
+"""
+
+from __future__ import annotations
+
+from ..isa import LDDW, CallSrc, Class, Insn, JmpOp, problem
+from .report import Reject
+
+_JA = int(JmpOp.JA)
+_CALL = int(JmpOp.CALL)
+_EXIT = int(JmpOp.EXIT)
+
+
+def slot_map(insns: list[Insn]) -> tuple[list[int], dict[int, int]]:
+    """(slot of each insn, slot -> insn index)."""
+    slots, index, pos = [], {}, 0
+    for i, insn in enumerate(insns):
+        slots.append(pos)
+        index[pos] = i
+        pos += 2 if insn.opcode == LDDW else 1
+    slots.append(pos)
+    return slots, index
+
+
+def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int]) -> list[int]:
+    """Instruction indices that may follow insn ``i`` (calls continue after the call)."""
+    insn = insns[i]
+    cls = insn.opcode & 7
+    nxt = [i + 1] if i + 1 < len(insns) else []
+    if cls not in (Class.JMP, Class.JMP32):
+        return nxt
+    op = insn.opcode & 0xF0
+    if op == _EXIT and cls == Class.JMP:
+        return []
+    if op == _CALL and cls == Class.JMP:
+        return nxt
+    rel = insn.imm if (cls == Class.JMP32 and op == _JA) else insn.off
+    target = index.get(slots[i] + 1 + rel)
+    if op == _JA:
+        return [target] if target is not None else []
+    return nxt + ([target] if target is not None else [])
+
+
+def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], set[int]]:
+    """Run the static checks; returns (slots, slot->index, jump targets, subprogram starts)."""
+    slots, index = slot_map(insns)
+    total = slots[-1]
+    targets: set[int] = set()
+    subprogs: set[int] = {0}
+    for i, insn in enumerate(insns):
+        reason = problem(insn)
+        if reason is not None:
+            cls = insn.opcode & 7
+            known = reason.startswith(("unknown",))
+            raise Reject(i, f"unknown opcode {insn.opcode:02x}" if known else
+                         _reserved_message(insn, cls), "invalid_insn")
+        cls = insn.opcode & 7
+        if cls not in (Class.JMP, Class.JMP32):
+            continue
+        op = insn.opcode & 0xF0
+        is_pseudo_call = op == _CALL and cls == Class.JMP and insn.src == CallSrc.LOCAL
+        if op in (_EXIT,) or (op == _CALL and not is_pseudo_call):
+            continue
+        rel = insn.imm if (cls == Class.JMP32 and op == _JA) or is_pseudo_call else insn.off
+        dest = slots[i] + 1 + rel
+        if dest < 0 or dest >= total:
+            raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
+                         "jump_out_of_range")
+        if dest not in index:
+            raise Reject(i, f"jump to the middle of ldimm64 insn {dest}", "jump_into_lddw")
+        if is_pseudo_call:
+            subprogs.add(index[dest])
+        else:
+            targets.add(index[dest])
+            targets.add(i + 1)
+    last = insns[-1]
+    lcls, lop = last.opcode & 7, last.opcode & 0xF0
+    if not (lcls in (Class.JMP, Class.JMP32) and lop in (_EXIT, _JA)):
+        raise Reject(None, "last insn is not an exit or jmp", "missing_exit")
+    # reachability from every subprogram entry
+    seen = [False] * len(insns)
+    for start in sorted(subprogs):
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            if seen[i]:
+                continue
+            seen[i] = True
+            stack.extend(successors(insns, i, slots, index))
+    for i, ok in enumerate(seen):
+        if not ok:
+            raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
+    return slots, index, targets, subprogs
+
+
+def _reserved_message(insn: Insn, cls: int) -> str:
+    names = {Class.ALU: "BPF_ALU", Class.ALU64: "BPF_ALU", Class.JMP: "BPF_JMP/JMP32",
+             Class.JMP32: "BPF_JMP/JMP32", Class.LDX: "BPF_LDX", Class.STX: "BPF_STX",
+             Class.ST: "BPF_ST", Class.LD: "BPF_LD"}
+    return f"{names.get(cls, 'BPF')} uses reserved fields"
