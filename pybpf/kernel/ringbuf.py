@@ -402,6 +402,8 @@ class RingBuffer(Epoll):
     makes records ``bytes`` instead of memoryviews (faster to build when there
     are many: CPython makes small bytes objects about twice as fast).
     ``max_batch_bytes`` bounds the ring bytes one drain takes (default: all).
+    `fileno` is the epoll fd: it turns readable when any ring has data, so a
+    reader can sit in a ``selectors``/asyncio loop (then call `consume`).
 
     >>> with RingBuffer(events, dtype=np.dtype([("pid", "u4"), ("n", "u4")])) as rb:  # doctest: +SKIP
     ...     arr = rb.read_batch(timeout_ms=100)
