@@ -285,3 +285,26 @@ def sanitize(btf: Btf, features: Features) -> bytes:
         else:
             b.add(rec)
     return b.encode()
+
+
+def with_datasec_sizes(btf: Btf, sizes: dict[str, int], offsets: dict[str, int] | None = None) -> bytes:
+    """``btf`` re-encoded with DATASEC sizes (and optionally VAR offsets) filled in.
+
+    clang leaves each DATASEC's size 0 (and, for some sections, var offsets) for the loader
+    to take from the ELF: ``sizes`` maps section name -> section size, ``offsets`` maps
+    variable name -> symbol value. The kernel refuses a DATASEC of size 0.
+
+    >>> b = BtfBuilder(); i = b.add_int("int", 4, 1); v = b.add_var("x", i)
+    >>> _ = b.add_datasec(".data", 0, [(v, 0, 4)])
+    >>> Btf(with_datasec_sizes(Btf(b.encode()), {".data": 8}))[3].size
+    8
+    """
+    b = BtfBuilder(base=btf.base)
+    for rec in btf:
+        if isinstance(rec, T.Datasec):
+            vs = [T.VarSecinfo(v.type, (offsets or {}).get(btf.type_name(v.type), v.offset), v.size)
+                  for v in rec.vars]
+            b.add_datasec(rec.name, sizes.get(rec.name, rec.size), vs)
+        else:
+            b.add(rec)
+    return b.encode()
