@@ -9,6 +9,7 @@ and discards it. Every test checks each record's bytes against what that
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import struct
 import threading
@@ -567,3 +568,15 @@ def test_signals_interrupt_a_blocking_poll(writer: Writer) -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_reader_in_a_selector_loop(writer: Writer) -> None:
+    got: list[bytes] = []
+    with RingBuffer(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb, \
+            selectors.DefaultSelector() as sel:
+        sel.register(rb, selectors.EVENT_READ)
+        assert sel.select(timeout=0.05) == []
+        want = writer.run(5)
+        assert [key.fileobj for key, _ in sel.select(timeout=1)] == [rb]
+        assert rb.consume() == len(want) and got == want
+        assert sel.select(timeout=0.05) == []
