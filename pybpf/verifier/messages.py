@@ -159,6 +159,7 @@ MESSAGES: dict[str, Message] = {m.key: m for m in [
     _M("jumps_too_complex", "The sequence of %d jumps is too complex.", "complexity", "source"),
     _M("call_stack_depth", "the call stack of %d frames is too deep", "call_depth"),
     _M("combined_stack", "combined stack size of %d calls is %d. Too large", "stack_limit"),
+    _M("missing_func_info", "missing btf func_info", "btf"),
 ]}
 del _M
 

@@ -260,3 +260,53 @@ def test_map_compatibility_matches_kernel(mtype, name):
         # tail_call has its own earlier check (record_func_map)
         assert not ok and ("cannot pass map_type" in log
                            or "expected prog array map for tail call" in log), log
+
+
+RB = ".map rb ringbuf key=0 value=0 max_entries=4096\n"
+RESERVE = RB + "r1 = rb ll\nr2 = 8\nr3 = 0\ncall bpf_ringbuf_reserve\n"
+#: (name, assembly, what the table predicts: accepted?). A callback that the kernel
+#: accepts needs BTF func_info ("missing btf func_info" otherwise), so only the
+#: wrong-kind callback is probed here.
+REF_AND_CALLBACK_CASES = [
+    ("reserve then submit the reference", RESERVE + "if r0 == 0 goto +3\nr1 = r0\nr2 = 0\n"
+     "call bpf_ringbuf_submit\nr0 = 0\nexit", True),
+    ("reserve then discard", RESERVE + "if r0 == 0 goto +3\nr1 = r0\nr2 = 0\ncall bpf_ringbuf_discard\n"
+     "r0 = 0\nexit", True),
+    ("submit a stack pointer", "r1 = r10\nr1 += -8\nr2 = 0\ncall bpf_ringbuf_submit\nr0 = 0\nexit", False),
+    ("submit before the null check", RESERVE + "r1 = r0\nr2 = 0\ncall bpf_ringbuf_submit\nr0 = 0\nexit",
+     False),
+    ("reserve without release", RESERVE + "r0 = 0\nexit", False),
+    ("loop with a scalar for the callback", "r1 = 4\nr2 = 0\nr3 = 0\nr4 = 0\ncall bpf_loop\nr0 = 0\n"
+     "exit", False),
+]
+
+
+def test_reference_and_callback_rows():
+    assert proto("ringbuf_reserve").acquires and proto("ringbuf_reserve").ret_nullable
+    for name in ("ringbuf_submit", "ringbuf_discard"):
+        a = proto(name).args[0]
+        assert a.kind is ArgKind.PTR_TO_RINGBUF_MEM and a.release
+    assert proto("loop").args[1].kind is ArgKind.PTR_TO_FUNC
+    assert proto("loop").args[2].kind is ArgKind.PTR_TO_STACK and proto("loop").args[2].nullable
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("what,src,accepted", REF_AND_CALLBACK_CASES,
+                         ids=[c[0] for c in REF_AND_CALLBACK_CASES])
+def test_reference_and_callback_kinds_on_kernel(what, src, accepted):
+    from pybpf.asm import assemble
+
+    ok, log = _verdict_program(assemble(src), "socket_filter")
+    assert ok == accepted, f"{what}:\n{log}"
+    if what.startswith("loop"):
+        assert "R2 type=scalar expected=func" in log, log
+
+
+def _verdict_program(program: Program, prog_type: str) -> tuple[bool, str]:
+    from pybpf.kernel.prog import load
+
+    try:
+        with load(program, prog_type, log_level=1) as prog:
+            return True, prog.log
+    except ProgLoadError as e:
+        return False, e.log

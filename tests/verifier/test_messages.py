@@ -84,6 +84,8 @@ CASES: dict[str, tuple[str, str | list[Insn], tuple]] = {
         + ["f9: r0 = 0\nexit"]), (9,)),
     "combined_stack": ("socket_filter", "call f\nr0 = 0\nexit\nf: *(u64 *)(r10 - 512) = 0\ncall g\n"
                        "r0 = 0\nexit\ng: *(u64 *)(r10 - 16) = 0\nr0 = 0\nexit", (3, 528)),
+    "missing_func_info": ("socket_filter", "r1 = 4\nr2 = cb ll\nr3 = 0\nr4 = 0\ncall bpf_loop\n"
+                          "r0 = 0\nexit\ncb: r0 = 0\nexit", ()),
 }
 SLOW = {"too_large": ("socket_filter", "r1 = 0\nl: r1 += 1\nif r1 < 100000000 goto l\nr0 = 0\nexit",
                       (1000001,))}
