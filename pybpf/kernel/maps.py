@@ -56,12 +56,14 @@ _NATIVE_BPF = syscall._native_bpf
 class _Scratch:
     """Per-map reusable buffers for single-element calls: the attr points at them once."""
 
-    __slots__ = ("owner", "attr", "key", "val", "keep", "flags", "c", "err", "sys_bpf")
+    __slots__ = ("owner", "attr", "key", "val", "kmv", "vmv", "keep", "flags", "c", "err", "sys_bpf")
 
     def __init__(self, fd: int, key_size: int, value_size: int) -> None:
         self.owner = get_ident()
         self.key = bytearray(max(key_size, 1))
         self.val = bytearray(max(value_size, 1))
+        self.kmv = memoryview(self.key)  # slice assignment through a view is ~2x faster
+        self.vmv = memoryview(self.val)
         ka, kk = address(self.key)
         va, vk = address(self.val)
         self.keep = (kk, vk)
@@ -76,9 +78,9 @@ class _Scratch:
     def one(self, cmd: int, key: bytes, value: bytes | None, flags: int, size: int = _ATTR_SIZE) -> int:
         """errno of one element call (0 on success), EINTR retried; ``key``/``value`` must
         have the buffers' lengths."""
-        self.key[:] = key
+        self.kmv[:] = key
         if value is not None:
-            self.val[:] = value
+            self.vmv[:] = value
         if self.flags != flags:
             self.set_flags(flags)
         if syscall._sys_bpf is syscall._native_bpf:
@@ -501,7 +503,7 @@ class Map(FD, BatchOps):
             if flags or s.flags or syscall._sys_bpf is not _NATIVE_BPF:
                 err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
             else:
-                s.key[:] = kb
+                s.kmv[:] = kb
                 err = 0 if s.sys_bpf(Cmd.MAP_LOOKUP_ELEM, s.c, _ATTR_SIZE, s.err) >= 0 else s.err[0]
                 if err == errno.EINTR:
                     err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)

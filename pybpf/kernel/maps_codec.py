@@ -27,7 +27,6 @@ Every mismatch (wrong length, int out of range, wrong type) raises
 from __future__ import annotations
 
 import ctypes
-import functools
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -97,7 +96,8 @@ def _int(size: int, field: str) -> Codec:
         except (OverflowError, AttributeError, TypeError):
             return raw(obj)  # negative ints, bytes, and the errors
 
-    decode = functools.partial(int.from_bytes, byteorder="little")  # C-level: no Python frame
+    def decode(data: bytes, _from: Any = int.from_bytes) -> int:
+        return _from(data, "little")
 
     return Codec(size, field, encode, decode, "int")
 
