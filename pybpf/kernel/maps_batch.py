@@ -22,6 +22,28 @@ _ENOTSUPP = 524
 _INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
 
 
+def _contiguous(buf: Any, field: str) -> memoryview:
+    """A flat byte view of any contiguous buffer (bytes, bytearray, array, numpy array)."""
+    try:
+        view = memoryview(buf)
+    except TypeError:
+        raise CodecError(field, f"batch {field}s must be a buffer (bytes, bytearray, numpy array), "
+                         f"got {type(buf).__name__}") from None
+    if not view.c_contiguous:
+        raise CodecError(field, f"batch {field}s must be a C-contiguous buffer")
+    return view.cast("B") if view.format != "B" or view.ndim != 1 else view
+
+
+def _dtype_of(codec: Any, size: int) -> Any:
+    import numpy as np
+
+    if codec.dtype is not None:
+        return codec.dtype
+    if codec.name == "int" and size in (1, 2, 4, 8):
+        return np.dtype(f"<u{size}")
+    return np.dtype((np.void, size))
+
+
 class BatchOps:
     """The batch half of the `Map` API (see `Map` for the attributes it relies on)."""
 
@@ -32,6 +54,9 @@ class BatchOps:
     value_codec: Any
     PER_CPU: bool
     max_entries: int
+    value_size: int
+    _stride: int
+    _ncpu: int
 
     def lookup_batch_raw(self, batch_size: int = 4096, *, delete: bool = False,
                          elem_flags: int = 0) -> tuple[bytes, bytes, int]:
@@ -112,6 +137,24 @@ class BatchOps:
         kdec, vdec = self.key_codec.decode, self._decode_value
         return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
 
+    def lookup_batch_arrays(self, batch_size: int = 4096, *, delete: bool = False) -> tuple[Any, Any]:
+        """The whole map as two numpy arrays ``(keys, values)`` without a Python object per
+        entry: dtypes come from numpy codecs, ``<uN`` for int codecs, else raw ``void``
+        items; per-CPU values have shape ``(count, possible CPUs)``.
+
+        >>> keys, values = m.lookup_batch_arrays()        # doctest: +SKIP
+        """
+        import numpy as np
+
+        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
+        keys = np.frombuffer(kraw, dtype=_dtype_of(self.key_codec, self.key_size))
+        vd = _dtype_of(self.value_codec, self.value_size)
+        if not self.PER_CPU:
+            return keys, np.frombuffer(vraw, dtype=vd)
+        strided = np.dtype({"names": ["v"], "formats": [vd], "offsets": [0], "itemsize": self._stride})
+        values = np.frombuffer(vraw, dtype=strided)["v"].reshape(n, self._ncpu)
+        return keys, values
+
     def lookup_and_delete_batch(self, batch_size: int = 4096) -> list[tuple[Any, Any]]:
         """Read and remove every entry (``BPF_MAP_LOOKUP_AND_DELETE_BATCH``)."""
         return self.lookup_batch(batch_size, delete=True)
@@ -121,10 +164,11 @@ class BatchOps:
         """Write ``count`` packed keys/values (``BPF_MAP_UPDATE_BATCH``); returns the number
         written. Lengths must be ``count * key_size`` and ``count * value stride``."""
         ks, vs = self.key_size, self._value_buf_size
-        if len(keys) != count * ks:
-            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
-        if len(values) != count * vs:
-            raise CodecError("value", f"batch of {count} values needs {count * vs} bytes, got {len(values)}")
+        keys, values = _contiguous(keys, "key"), _contiguous(values, "value")
+        if keys.nbytes != count * ks:
+            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {keys.nbytes}")
+        if values.nbytes != count * vs:
+            raise CodecError("value", f"batch of {count} values needs {count * vs} bytes, got {values.nbytes}")
         if count == 0:
             return 0
         if not self.BATCH:
@@ -162,8 +206,9 @@ class BatchOps:
     def delete_batch_raw(self, keys: bytes | bytearray | memoryview, count: int) -> int:
         """Delete ``count`` packed keys (``BPF_MAP_DELETE_BATCH``); returns the number deleted."""
         ks = self.key_size
-        if len(keys) != count * ks:
-            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {len(keys)}")
+        keys = _contiguous(keys, "key")
+        if keys.nbytes != count * ks:
+            raise CodecError("key", f"batch of {count} keys needs {count * ks} bytes, got {keys.nbytes}")
         if count == 0:
             return 0
         if self.BATCH:

@@ -50,15 +50,17 @@ class CodecError(PybpfError, ValueError):
 class Codec:
     """Converts objects to exactly ``size`` bytes and back."""
 
-    __slots__ = ("size", "field", "encode", "decode", "name")
+    __slots__ = ("size", "field", "encode", "decode", "name", "dtype")
 
     def __init__(self, size: int, field: str, encode: Callable[[Any], bytes],
-                 decode: Callable[[bytes], Any], name: str) -> None:
+                 decode: Callable[[bytes], Any], name: str, dtype: Any = None) -> None:
         self.size = size
         self.field = field
         self.encode = encode
         self.decode = decode
         self.name = name
+        #: the numpy dtype of numpy codecs (None otherwise)
+        self.dtype = dtype
 
     def __repr__(self) -> str:
         return f"Codec({self.name}, size={self.size})"
@@ -163,7 +165,7 @@ def _numpy(dtype: Any, field: str) -> Codec:
     def decode(data: bytes) -> Any:
         return np.frombuffer(data, dtype=dt)[0]
 
-    return Codec(dt.itemsize, field, encode, decode, f"numpy {dt}")
+    return Codec(dt.itemsize, field, encode, decode, f"numpy {dt}", dt)
 
 
 def _is_numpy_dtype(spec: Any) -> bool:

@@ -526,3 +526,29 @@ def test_opening_with_the_wrong_class_is_refused():
             HashMap.from_id(a.info().id)
         with ArrayMap.from_id(a.info().id) as again:
             assert again.max_entries == 1
+
+
+def test_batch_with_numpy_arrays_both_ways():
+    np = pytest.importorskip("numpy")
+    n = 2000
+    with HashMap.create(key_type=int, key_size=4, value_type=int, value_size=8, max_entries=n) as m:
+        keys = np.arange(n, dtype="<u4")
+        values = (keys.astype("<u8") * 5) + (1 << 40)
+        assert m.update_batch_raw(keys, values, n) == n  # numpy arrays pass zero-copy
+        k, v = m.lookup_batch_arrays(batch_size=512)
+        assert k.dtype == np.dtype("<u4") and v.dtype == np.dtype("<u8")
+        order = np.argsort(k)
+        assert (k[order] == keys).all() and (v[order] == values).all()
+        with pytest.raises(CodecError, match="needs 8000 bytes"):
+            m.update_batch_raw(keys[:-1], values, n)
+        with pytest.raises(CodecError, match="C-contiguous"):
+            m.update_batch_raw(np.arange(2 * n, dtype="<u4")[::2], values, n)
+    with PerCpuArrayMap.create(value_type=np.uint32, max_entries=3) as pc:
+        pc[1] = list(range(10, 10 + NCPU))
+        k, v = pc.lookup_batch_arrays()
+        assert v.shape == (3, NCPU) and list(v[list(k).index(1)]) == list(range(10, 10 + NCPU))
+    dt = np.dtype([("a", "<u4"), ("b", "<i4")])
+    with HashMap.create(key_type=int, key_size=4, value_type=dt, max_entries=4) as rec:
+        rec[1] = (7, -7)
+        _k, v = rec.lookup_batch_arrays()
+        assert v.dtype == dt and (int(v[0]["a"]), int(v[0]["b"])) == (7, -7)
