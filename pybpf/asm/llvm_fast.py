@@ -18,9 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+
+
+class LazyRegex:
+    """A regex compiled on first use (compiling ~30 large patterns costs tens of ms at import)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = re.compile(self.pattern)
+        for method in ("fullmatch", "match", "search", "finditer"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
 
 _N = r"([-+]?(?:0[xX][0-9a-fA-F]+|\d+))"
 _R = r"(10|[0-9])"
@@ -70,7 +85,7 @@ _GOTO = {"goto": int(Class.JMP | JmpOp.JA), "may_goto": int(Class.JMP | JmpOp.JC
 _EXIT = Insn(int(Class.JMP | JmpOp.EXIT))
 _CALL = int(Class.JMP | JmpOp.CALL)
 
-_RW = re.compile("".join([
+_RW = LazyRegex("".join([
     r"\s*([rw])", _R, r"\s*(?:",
     r"(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])", _R, "|", _N, ")",  # 3-6: ALU
     r"|=\s*\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*", _MEM,  # 7-11: LDX
@@ -84,17 +99,17 @@ _RW = re.compile("".join([
     r"|=\s*(xchg|cmpxchg)(_64|32_32)\(\s*r", _R, r"\s*([-+])\s*", _N,  # 31-35
     r"\s*,\s*([rw])", _R, r"\s*(?:,\s*([rw])", _R, r"\s*)?\)",  # 36-39
     r")\s*"]))
-_ST = re.compile(r"\s*(\*)\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+_ST = LazyRegex(r"\s*(\*)\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
                  + r"\s*=\s*(?:([rw])" + _R + "|" + _N + r")\s*")
 _TARGET = r"(?:" + _N + r"|([A-Za-z_.$][\w.$]*))"
-_IF = re.compile(r"\s*(if)\s+([rw])" + _R + r"\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(?:([rw])"
+_IF = LazyRegex(r"\s*(if)\s+([rw])" + _R + r"\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(?:([rw])"
                  + _R + "|" + _N + r")\s+goto\s+" + _TARGET + r"\s*")
-_LOCK = re.compile(r"\s*(?:(lock)\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+_LOCK = LazyRegex(r"\s*(?:(lock)\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
                    + r"\s*(?P<op>[-+|&^])=\s*([rw])" + _R
                    + r"|(ld_pseudo)\s+r" + _R + r"\s*,\s*" + _N + r"\s*,\s*" + _N + r")\s*")
-_GO = re.compile(r"\s*(goto|gotol|may_goto)\s+" + _TARGET + r"\s*")
-_CALL_RE = re.compile(r"\s*(call)\s+" + _N + r"\s*")
-_EXIT_RE = re.compile(r"\s*(exit)\s*")
+_GO = LazyRegex(r"\s*(goto|gotol|may_goto)\s+" + _TARGET + r"\s*")
+_CALL_RE = LazyRegex(r"\s*(call)\s+" + _N + r"\s*")
+_EXIT_RE = LazyRegex(r"\s*(exit)\s*")
 
 _I32_MIN, _I32_MAX = -0x80000000, 0xFFFFFFFF
 _LD_ABS = int(Class.LD | Mode.ABS)
@@ -288,7 +303,7 @@ def _exit(m: re.Match[str]) -> Result | None:
 
 
 #: first character of the statement -> (regex, builder)
-FAST: dict[str, tuple[re.Pattern[str], Callable[[re.Match[str]], Result | None]]] = {
+FAST: dict[str, tuple[Any, Callable[[re.Match[str]], Result | None]]] = {
     "r": (_RW, _rw), "w": (_RW, _rw), "*": (_ST, _st), "i": (_IF, _if), "g": (_GO, _go),
     "m": (_GO, _go), "c": (_CALL_RE, _call), "e": (_EXIT_RE, _exit), "l": (_LOCK, _lock),
 }

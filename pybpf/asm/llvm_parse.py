@@ -57,7 +57,7 @@ from ..isa.opcodes import (
     Source,
 )
 from ..isa.program import MapDecl, Program, SourceLine
-from .llvm_fast import fast_insn
+from .llvm_fast import LazyRegex, fast_insn
 from .llvm_symbols import Pending, check_numeric, resolve_names, slot_offsets
 
 
@@ -93,40 +93,40 @@ _MEM = r"\(\s*r(\d+)\s*([-+])\s*([-+]?\s*\w+)\s*\)"  # (r1 + 8), (r10 -8), (r1 +
 _MEM_BARE = r"r(\d+)\s*([-+])\s*([-+]?\s*\w+)"  # r1 + 8 (xchg/cmpxchg operands)
 _IDENT = r"[A-Za-z_.$][\w.$]*"
 
-_ASSIGN = re.compile(r"([rwRW])(\d+)\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(.*)")
-_IF = re.compile(r"if\s+([rwRW])(\d+)\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(.+?)\s+goto\s+(\S+)")
-_STORE = re.compile(r"\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*=\s*(.+)")
-_LOCK = re.compile(r"lock\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+_ASSIGN = LazyRegex(r"([rwRW])(\d+)\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(.*)")
+_IF = LazyRegex(r"if\s+([rwRW])(\d+)\s*(==|!=|s>=|s<=|>=|<=|s>|s<|>|<|&)\s*(.+?)\s+goto\s+(\S+)")
+_STORE = LazyRegex(r"\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*=\s*(.+)")
+_LOCK = LazyRegex(r"lock\s+\*\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
                    + r"\s*([-+|&^])=\s*([rwRW])(\d+)")
-_REG = re.compile(r"([rwRW])(\d+)")
-_LOAD = re.compile(r"\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*(?:" + _MEM
+_REG = LazyRegex(r"([rwRW])(\d+)")
+_LOAD = LazyRegex(r"\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*(?:" + _MEM
                    + r"|skb\s*\[\s*(?:r(\d+)(?:\s*\+\s*(" + _NUM + r"))?|(" + _NUM + r"))\s*\])")
-_MOVSX = re.compile(r"\(\s*s(8|16|32)\s*\)\s*([rwRW])(\d+)")
-_ENDIAN = re.compile(r"(le|be|bswap)(16|32|64)\s+([rwRW])(\d+)")
-_NEG = re.compile(r"-\s*([rwRW])(\d+)")
-_FETCH = re.compile(r"atomic(64)?_fetch_(add|or|and|xor)\(\s*\(\s*u(32|64)\s*\*\s*\)\s*" + _MEM
+_MOVSX = LazyRegex(r"\(\s*s(8|16|32)\s*\)\s*([rwRW])(\d+)")
+_ENDIAN = LazyRegex(r"(le|be|bswap)(16|32|64)\s+([rwRW])(\d+)")
+_NEG = LazyRegex(r"-\s*([rwRW])(\d+)")
+_FETCH = LazyRegex(r"atomic(64)?_fetch_(add|or|and|xor)\(\s*\(\s*u(32|64)\s*\*\s*\)\s*" + _MEM
                     + r"\s*,\s*([rwRW])(\d+)\s*\)")
-_XCHG = re.compile(r"(?:xchg(_64|32_32)\(\s*" + _MEM_BARE + r"|atomic(64)?_xchg\(\s*\(\s*u(32|64)\s*\*\s*\)\s*"
+_XCHG = LazyRegex(r"(?:xchg(_64|32_32)\(\s*" + _MEM_BARE + r"|atomic(64)?_xchg\(\s*\(\s*u(32|64)\s*\*\s*\)\s*"
                    + _MEM + r")\s*,\s*([rwRW])(\d+)\s*\)")
-_CMPXCHG = re.compile(r"(?:cmpxchg(_64|32_32)\(\s*" + _MEM_BARE
+_CMPXCHG = LazyRegex(r"(?:cmpxchg(_64|32_32)\(\s*" + _MEM_BARE
                       + r"|atomic(64)?_cmpxchg\(\s*\(\s*u(32|64)\s*\*\s*\)\s*" + _MEM
                       + r")\s*,\s*([rwRW])(\d+)\s*,\s*([rwRW])(\d+)\s*\)")
-_LOAD_ACQ = re.compile(r"load_acquire\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*\)")
-_STORE_REL = re.compile(r"store_release\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
+_LOAD_ACQ = LazyRegex(r"load_acquire\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM + r"\s*\)")
+_STORE_REL = LazyRegex(r"store_release\(\s*\(\s*u(8|16|32|64)\s*\*\s*\)\s*" + _MEM
                         + r"\s*,\s*([rwRW])(\d+)\s*\)")
-_LDDW_SYM = re.compile(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|btf_id\(\s*(" + _IDENT + r")\s*\)|("
+_LDDW_SYM = LazyRegex(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|btf_id\(\s*(" + _IDENT + r")\s*\)|("
                        + _IDENT + r"))\s*(?:([-+])\s*("
                        + _NUM + r"))?\s+ll")
-_LDDW_NUM = re.compile(r"(" + _NUM + r")\s+ll")
-_PSEUDO = re.compile(r"ld_pseudo\s+r(\d+)\s*,\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")")
-_TARGET_NUM = re.compile(r"(?:pc(?=[-+]))?([-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+))")
-_LABEL_NAME = re.compile(_IDENT)
-_LABEL_DEF = re.compile(r"(" + _IDENT + r")\s*:\s*(.*)")
-_KLOG = re.compile(r"(?:\d+\s*:\s*)?\(([0-9a-fA-F]{2})\)\s*(.*)")
-_KCALL = re.compile(r"(" + _IDENT + r"|kernel-function)#(-?\d+)")
-_KFUNC = re.compile(r"kfunc\(\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r")\s*)?\)")
-_WORD = re.compile(r"([A-Za-z_]+)\s*")
-_MAP_ARG = re.compile(r"(\w+)=(\S+)")
+_LDDW_NUM = LazyRegex(r"(" + _NUM + r")\s+ll")
+_PSEUDO = LazyRegex(r"ld_pseudo\s+r(\d+)\s*,\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")")
+_TARGET_NUM = LazyRegex(r"(?:pc(?=[-+]))?([-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+))")
+_LABEL_NAME = LazyRegex(_IDENT)
+_LABEL_DEF = LazyRegex(r"(" + _IDENT + r")\s*:\s*(.*)")
+_KLOG = LazyRegex(r"(?:\d+\s*:\s*)?\(([0-9a-fA-F]{2})\)\s*(.*)")
+_KCALL = LazyRegex(r"(" + _IDENT + r"|kernel-function)#(-?\d+)")
+_KFUNC = LazyRegex(r"kfunc\(\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r")\s*)?\)")
+_WORD = LazyRegex(r"([A-Za-z_]+)\s*")
+_MAP_ARG = LazyRegex(r"(\w+)=(\S+)")
 
 
 def _int(text: str, pos: int, what: str = "an immediate") -> int:
