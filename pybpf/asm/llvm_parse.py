@@ -167,18 +167,18 @@ class _Parser:
         self.filename = filename
         self.prog = Program()
         self.pending: list[Pending] = []
-        self.numeric_targets: list[tuple[int, str, int, int]] = []  # idx, field, line, col
-        self.hint: int | None = None
+        self.hint: int | None = None  # the (xx) opcode of a kernel log line
 
     # -- error helpers -----------------------------------------------------------------
     def error(self, message: str, line: int, column: int, source: str) -> AsmError:
         return AsmError(message, line=line, column=column, filename=self.filename, source=source)
 
     # -- statements ------------------------------------------------------------------
-    def statement(self, text: str) -> tuple[Insn, str | None, int, int] | None:
-        """Parse one instruction; returns (insn, pending name, name pos, extra) or None.
+    def statement(self, text: str) -> tuple[Insn, str | None, int, int]:
+        """Parse one instruction (comment, labels and directives already stripped).
 
-        Labels and directives are handled by the caller.
+        Returns (insn, "kind:name" of a symbolic operand or None, its position, extra):
+        extra is 1 for a numeric jump target (checked later) or a value offset.
         """
         c = text[0]
         if c in "rwRW":
