@@ -113,7 +113,7 @@ def c_like_btf(draw) -> bytes:
     return b.encode()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(c_like_btf())
 def test_c_printer_matches_bpftool(tmp_path_factory, blob):
     path = tmp_path_factory.mktemp("rnd") / "t.btf"
@@ -158,3 +158,21 @@ def test_selected_types_only():
     assert text == "typedef unsigned int __u32;\n\ntypedef __u32 u32;\n\n"
     with pytest.raises(BtfError):
         CPrinter(Btf(b.encode())).dump([99])
+
+
+def test_anonymous_enum_returned_by_a_prototype_is_top_level(tmp_path):
+    """libbpf counts a prototype's parameters, not its return type, as references: an
+    anonymous enum only returned by a function pointer is printed at top level."""
+    b = BtfBuilder()
+    b.add_int("int", 4, IntEncoding.SIGNED)
+    e = b.add_enum("", [("A", 0)])
+    b.add_ptr(b.add_func_proto(e, []))
+    e2 = b.add_enum("", [("B", 1)])
+    b.add_ptr(b.add_func_proto(0, [("x", e2)]))
+    blob = b.encode()
+    text = to_c(Btf(blob), header=False)
+    assert "enum {\n\tA = 0,\n};\n\n" in text and "B = 1" not in text
+    path = tmp_path / "t.btf"
+    path.write_bytes(blob)
+    assert to_c(Btf(blob)) == subprocess.run(["bpftool", "btf", "dump", "file", str(path), "format", "c"],
+                                             capture_output=True, text=True, check=True).stdout

@@ -109,8 +109,8 @@ class _Table:
         return nm
 
     def all_refs(self) -> tuple[array, int]:
-        """Every referenced type id (with repeats) and the first id whose record refers beyond
-        the last id (0 if none)."""
+        """Every type id that libbpf's btf_dump counts as referenced (with repeats), and the
+        first id whose record refers beyond the last id (0 if none)."""
         refs = array("I")
         kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
         single = {_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG}
@@ -131,7 +131,7 @@ class _Table:
             if k == _STRUCT or k == _UNION:
                 part = w[p + 1:p + 3 * vlen:3]
             elif k == _FUNC_PROTO:
-                refs.append(word[tid])
+                # libbpf marks a prototype's parameters as referenced, not its return type
                 if word[tid] >= n and not bad:
                     bad = tid
                 part = w[p + 1:p + 2 * vlen:2]
