@@ -20,3 +20,11 @@ from .scalar_branch import Branch, branch, is_branch_taken, refine
 from .tnum import Tnum
 
 __all__ = ["Branch", "Scalar", "Tnum", "branch", "is_branch_taken", "refine"]
+
+
+def __getattr__(name: str):  # the engine is imported lazily: it pulls in the asm printer
+    if name in ("verify", "Report", "Verifier"):
+        from . import engine, report
+
+        return {"verify": engine.verify, "Verifier": engine.Verifier, "Report": report.Report}[name]
+    raise AttributeError(f"module 'pybpf.verifier' has no attribute {name!r}")

@@ -78,6 +78,7 @@ class MapRef:
     value_size: int
     max_entries: int
     flags: int = 0
+    inner: MapRef | None = None  # map-in-map: the inner map's template
 
 
 @dataclass(frozen=True, slots=True)
