@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ..errors import AsmError
+from ..errors import AsmError, IsaError
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW
 from ..isa.program import Program, Ref, RefKind, target_field
@@ -153,7 +153,10 @@ def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "l
 
 
 def _listing(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
-    insns = prog.resolve() if prog.refs else prog.insns
+    try:
+        insns = prog.resolve() if prog.refs else prog.insns
+    except IsaError:  # a reference to a label the program lacks: print the offsets it has
+        insns = prog.insns
     offsets = prog.slot_offsets()
     by_index = prog.labels_by_index() if prog.labels else {}
     by_slot = {offsets[i]: names[0] for i, names in by_index.items()} if by_index else {}
