@@ -1,0 +1,10 @@
+# type: socket_filter
+# expect: accept
+# about: 64-bit rsh with an immediate and with a register operand
+call bpf_get_prandom_u32
+r6 = r0
+r6 >>= 3
+r7 = 5
+r6 >>= r7
+r0 = r6
+exit

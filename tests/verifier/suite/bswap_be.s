@@ -1,0 +1,12 @@
+# type: socket_filter
+# expect: accept
+# about: to-big-endian conversions of 16, 32 and 64 bits
+call bpf_get_prandom_u32
+r1 = r0
+r1 = be16 r1
+r2 = r0
+r2 = be32 r2
+r0 = be64 r0
+r0 += r1
+r0 += r2
+exit

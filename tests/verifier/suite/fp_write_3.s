@@ -1,0 +1,9 @@
+# type: socket_filter
+# expect: reject
+# class: frame_pointer_write
+# insn: 0
+# message: frame pointer is read only
+# about: R10 is read-only: a register move into it is refused
+r10 = r1
+r0 = 0
+exit

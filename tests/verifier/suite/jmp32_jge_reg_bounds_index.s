@@ -1,0 +1,19 @@
+# type: socket_filter
+# expect: accept
+# about: a 32-bit `>=` against a register holding 64 skips the access and bounds an index into a 64-byte map value
+.map m array key=4 value=64 max_entries=1
+call bpf_get_prandom_u32
+w6 = w0
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+w7 = 64
+if w6 >= w7 goto out
+r0 += r6
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,21 @@
+# type: socket_filter
+# expect: accept
+# about: comparing with a register known to be at most 63 bounds the index
+.map m array key=4 value=64 max_entries=1
+call bpf_get_prandom_u32
+w6 = w0
+call bpf_get_prandom_u32
+r7 = r0
+r7 &= 63
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+if r6 > r7 goto out
+r0 += r6
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,23 @@
+# type: socket_filter
+# expect: reject
+# class: unbounded_access
+# insn: 12
+# message: R0 unbounded memory access, make sure to bounds check any such access
+# about: on the fall-through side of `!=` nothing is learned about the index
+.map m array key=4 value=64 max_entries=1
+call bpf_get_prandom_u32
+w6 = w0
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+if r6 != 56 goto ok
+goto out
+ok:
+r0 += r6
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

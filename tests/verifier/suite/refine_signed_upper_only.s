@@ -1,0 +1,21 @@
+# type: socket_filter
+# expect: reject
+# class: negative_index
+# insn: 11
+# message: R0 min value is negative, either use unsigned index or do a if (index >=0) check.
+# about: a signed upper bound alone leaves a sign-extended index possibly negative
+.map m array key=4 value=64 max_entries=1
+call bpf_get_prandom_u32
+r6 = (s16) r0
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+if r6 s> 63 goto out
+r0 += r6
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit
