@@ -461,16 +461,18 @@ def main(argv: list[str] | None = None) -> int:
         have_bcc = subprocess.run(["/usr/bin/python3", "-c", "import bcc"],
                                   capture_output=True).returncode == 0
         for backlog, metric in ((False, "events_per_s"), (True, "drain_events_per_s")):
-            results: dict[str, dict[str, float]] = {}
-            for variant, reader in variants.items():
-                results[variant] = best([run_pybpf(tools, args.events, backlog, **reader)
-                                         for _ in range(args.repeat)])
-            if tools.libbpf is not None:
-                results["libbpf"] = best([run_libbpf(tools, args.events, backlog)
-                                          for _ in range(args.repeat)])
-            if have_bcc:
-                results["bcc"] = best([run_bcc(tools, args.events, backlog)
-                                       for _ in range(args.repeat)])
+            # round-robin over the consumers, so that load from other work on the machine
+            # falls on all of them alike; the best run of each is kept
+            runs: dict[str, list[dict[str, float]]] = {}
+            for _ in range(args.repeat):
+                for variant, reader in variants.items():
+                    runs.setdefault(variant, []).append(
+                        run_pybpf(tools, args.events, backlog, **reader))
+                if tools.libbpf is not None:
+                    runs.setdefault("libbpf", []).append(run_libbpf(tools, args.events, backlog))
+                if have_bcc:
+                    runs.setdefault("bcc", []).append(run_bcc(tools, args.events, backlog))
+            results = {name: best(r) for name, r in runs.items()}
             for variant in variants:
                 mine = results[variant]
                 name = metric + VARIANT_SUFFIX[variant]
