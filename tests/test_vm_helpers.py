@@ -312,3 +312,5 @@ def test_trace_follows_calls_and_sees_same_result():
     traced = VM().run(assemble(calls), trace=steps.append)
     assert plain.r0 == 11
     assert traced.r0 == plain.r0 and traced.insns == plain.insns == len(steps)
+    assert [s.depth for s in steps] == [0, 0, 1, 1, 1, 0, 0]  # the callee runs one deeper
+    assert steps[2].format().startswith("    4:   r6 = 0x5")

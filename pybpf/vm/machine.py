@@ -79,17 +79,24 @@ class MemChange:
 
 @dataclass(frozen=True)
 class TraceStep:
-    """One executed instruction: where, what, and its effect."""
+    """One executed instruction: where, what, and its effect.
+
+    ``regs`` are the 11 registers after the instruction, ``changes`` the memory it
+    wrote, ``depth`` the call depth it ran at (0: the main function).
+    """
 
     pc: int
     text: str
     regs: tuple[int, ...]
     changes: tuple[MemChange, ...]
+    depth: int = 0
 
     def format(self) -> str:
-        """One line for a terminal: pc, text, changed registers are the caller's job."""
+        """Lines for a terminal: pc, the instruction (indented by call depth), the non-zero
+        registers after it, then one line per memory change."""
         regs = " ".join(f"r{i}={v:#x}" for i, v in enumerate(self.regs) if v)
-        line = f"{self.pc:5d}: {self.text:<40s} {regs}"
+        text = "  " * self.depth + self.text
+        line = f"{self.pc:5d}: {text:<40s} {regs}"
         for c in self.changes:
             line += f"\n       {c.region}+{c.offset}: {c.old.hex()} -> {c.new.hex()}"
         return line
@@ -145,7 +152,7 @@ class Machine:
         self._code_regions: dict[int, Region] = {}
         self.reservations: dict[int, tuple[Any, Region, int]] = {}
         self._trace_cb: Callable[[TraceStep], None] | None = None
-        self._trace_pending: tuple[Any, int, list[Any]] | None = None
+        self._trace_pending: tuple[Any, int, list[Any], int] | None = None
 
     # -- compilation ----------------------------------------------------------------
     def compiled(self, program: Program) -> Compiled:
@@ -421,7 +428,7 @@ class Machine:
     def _traced(self, H: Sequence[Handler], pc: int, trace: Callable[[TraceStep], None]) -> int:
         log: list[tuple[Region, int, bytes, bytes]] = []
         self.mem.log = log
-        pending = (self.code, pc, log)
+        pending = (self.code, pc, log, len(self.frames))
         self._trace_pending = pending
         nxt = H[pc]()
         self._trace_pending = pending  # a helper may have run traced callbacks meanwhile
@@ -430,11 +437,11 @@ class Machine:
 
     def _emit(self, trace: Callable[[TraceStep], None]) -> None:
         assert self._trace_pending is not None
-        cp, pc, log = self._trace_pending
+        cp, pc, log, depth = self._trace_pending
         self.mem.log = None
         changes = tuple(MemChange(r.name, r.base + o, o - r.origin, old, new)
                         for r, o, old, new in log)
-        trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes))
+        trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes, depth))
 
     def _trace_last(self, trace: Callable[[TraceStep], None]) -> None:
         if self._trace_pending is not None:
