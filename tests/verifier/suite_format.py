@@ -54,6 +54,9 @@ _NAMED_INSN = re.compile(
     r"|back-edge from insn (\d+)|jump into the middle of ldimm64 insn (\d+)")
 
 
+_GLUED = re.compile(r"(\S)(processed \d+ insns \(limit)")
+
+
 @dataclass
 class Case:
     """One suite file."""
@@ -149,6 +152,8 @@ def kernel_error(log: str) -> tuple[int | None, list[str]]:
     a message names (``unreachable insn 7``...), else that of the last instruction
     line, else None.
     """
+    # a message printed without its newline runs into the summary line
+    log = _GLUED.sub(r"\1\n\2", log)
     lines = log.rstrip("\n").split("\n")
     end = len(lines)
     for i in range(len(lines) - 1, -1, -1):

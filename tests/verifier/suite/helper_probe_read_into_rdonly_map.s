@@ -1,0 +1,20 @@
+# type: tracepoint
+# expect: reject
+# class: helper_mem_access
+# insn: 10
+# message: write into map forbidden, value_size=16 off=0 size=8
+# about: a helper may not write into a BPF_F_RDONLY_PROG map value
+.map m array key=4 value=16 max_entries=1 flags=0x80
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r1 = r0
+r2 = 8
+r3 = 0
+call bpf_probe_read_kernel
+out:
+r0 = 0
+exit

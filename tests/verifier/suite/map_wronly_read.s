@@ -1,0 +1,18 @@
+# type: socket_filter
+# expect: reject
+# class: map_value_oob
+# insn: 7
+# message: read from map forbidden, value_size=8 off=0 size=8
+# about: a program may not read a BPF_F_WRONLY_PROG map
+.map m array key=4 value=8 max_entries=1 flags=0x100
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = m ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 0)
+exit
+out:
+r0 = 0
+exit
