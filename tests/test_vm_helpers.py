@@ -303,6 +303,8 @@ def test_trace_steps_show_registers_and_memory_changes():
                                                                       b"\x02\x01")
     assert "r0 += 0x1" in steps[2].text and steps[2].changes == ()
     assert "mem+1: 0000 -> 0201" in steps[1].format()
+    assert steps[0].pointers[1] == "mem+0" and steps[0].pointers[10] == "fp0"
+    assert steps[0].pointers[0] is None and "r1=mem+0 " in steps[0].format()
 
 
 def test_trace_follows_calls_and_sees_same_result():

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     def on_step(step: TraceStep) -> None:
         if args.json:
             steps.append({"pc": step.pc, "insn": step.text, "depth": step.depth,
-                          "regs": list(step.regs),
+                          "regs": list(step.regs), "pointers": list(step.pointers),
                           "changes": [{"region": c.region, "offset": c.offset,
                                        "old": c.old.hex(), "new": c.new.hex()}
                                       for c in step.changes]})

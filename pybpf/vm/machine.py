@@ -41,7 +41,7 @@ from . import helpers as _helpers
 from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
 from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
-from .memory import Memory, Region
+from .memory import BASE_ADDRESS, Memory, Region
 
 M64 = (1 << 64) - 1
 #: The kernel's limits: call frames (MAX_CALL_FRAMES), tail calls (MAX_TAIL_CALL_CNT),
@@ -82,7 +82,9 @@ class TraceStep:
     """One executed instruction: where, what, and its effect.
 
     ``regs`` are the 11 registers after the instruction, ``changes`` the memory it
-    wrote, ``depth`` the call depth it ran at (0: the main function).
+    wrote, ``depth`` the call depth it ran at (0: the main function) and
+    ``pointers`` names, per register, where it points (``"mem+4"``,
+    ``"stack frame 0-8"``) or None for a plain number.
     """
 
     pc: int
@@ -90,15 +92,18 @@ class TraceStep:
     regs: tuple[int, ...]
     changes: tuple[MemChange, ...]
     depth: int = 0
+    pointers: tuple[str | None, ...] = ()
 
     def format(self) -> str:
         """Lines for a terminal: pc, the instruction (indented by call depth), the non-zero
         registers after it, then one line per memory change."""
-        regs = " ".join(f"r{i}={v:#x}" for i, v in enumerate(self.regs) if v)
+        where = self.pointers or (None,) * len(self.regs)
+        regs = " ".join(f"r{i}={w}" if w else f"r{i}={v:#x}"
+                        for i, (v, w) in enumerate(zip(self.regs, where, strict=True)) if v)
         text = "  " * self.depth + self.text
         line = f"{self.pc:5d}: {text:<40s} {regs}"
         for c in self.changes:
-            line += f"\n       {c.region}+{c.offset}: {c.old.hex()} -> {c.new.hex()}"
+            line += f"\n       {c.region}{c.offset:+d}: {c.old.hex()} -> {c.new.hex()}"
         return line
 
 
@@ -441,7 +446,20 @@ class Machine:
         self.mem.log = None
         changes = tuple(MemChange(r.name, r.base + o, o - r.origin, old, new)
                         for r, o, old, new in log)
-        trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes, depth))
+        trace(TraceStep(pc, cp.texts[pc], tuple(self.R), changes, depth,
+                        tuple(self._pointer(v) for v in self.R)))
+
+    def _pointer(self, value: int) -> str | None:
+        """``region+offset`` when ``value`` points into (or just past) a region."""
+        if value < BASE_ADDRESS:
+            return None
+        r = self.mem.region_at(value) or self.mem.region_at(value - 1)
+        if r is None:
+            return None
+        off = value - r.base - r.origin
+        if r.kind == "stack":  # fp0 = r10 of frame 0, fp1-8 = 8 below r10 of frame 1...
+            return f"fp{r.name.rsplit(' ', 1)[-1]}" + (f"{off:+d}" if off else "")
+        return f"{r.name.replace(' ', '_')}{off:+d}"
 
     def _trace_last(self, trace: Callable[[TraceStep], None]) -> None:
         if self._trace_pending is not None:
