@@ -6,6 +6,7 @@ import ctypes
 import errno
 import os
 import random
+import shutil
 import socket
 import struct
 import uuid
@@ -552,3 +553,33 @@ def test_batch_with_numpy_arrays_both_ways():
         rec[1] = (7, -7)
         _k, v = rec.lookup_batch_arrays()
         assert v.dtype == dt and (int(v[0]["a"]), int(v[0]["b"])) == (7, -7)
+
+
+def _bpftool_dump(map_id: int) -> list[dict]:
+    import json
+    import subprocess
+
+    out = subprocess.run(["bpftool", "map", "dump", "id", str(map_id), "-j"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def _hexbytes(items: list[str]) -> bytes:
+    return bytes(int(x, 16) for x in items)
+
+
+@pytest.mark.skipif(not shutil.which("bpftool"), reason="bpftool missing")
+def test_contents_agree_with_bpftool():
+    rng = random.Random(7)
+    with HashMap.create(key_type=int, key_size=4, value_type="<Qi", max_entries=64) as m, \
+            PerCpuHashMap.create(key_type=int, key_size=4, value_type="<I", max_entries=8) as p:
+        model = {rng.randrange(1 << 32): (rng.randrange(1 << 64), rng.randrange(-(1 << 31), 1 << 31))
+                 for _ in range(40)}
+        m.update_batch(model)
+        p[9] = list(range(100, 100 + NCPU))
+        seen = {int.from_bytes(_hexbytes(e["key"]), "little"): struct.unpack("<Qi", _hexbytes(e["value"]))
+                for e in _bpftool_dump(m.info().id)}
+        assert seen == model
+        (entry,) = _bpftool_dump(p.info().id)
+        per_cpu = [int.from_bytes(_hexbytes(v["value"]), "little") for v in entry["values"]]
+        assert per_cpu == p[9]
