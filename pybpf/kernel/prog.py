@@ -170,6 +170,24 @@ class Prog(FD):
         return ProgStats(self._cached().verified_insns, int(t.group(1)) if t else None,
                          int(p.group(1)) if p else None)
 
+    def xlated(self) -> bytes:
+        """The instructions as the kernel holds them after verification and rewriting
+        (``xlated_prog_insns``): map fds become map addresses, helper calls are resolved.
+
+        >>> Program.from_bytes(p.xlated())           # doctest: +SKIP
+        """
+        n = self.info().xlated_prog_len
+        if not n:
+            return b""
+        out = bytearray(n)
+        oa, keep = address(out)
+        buf = PROG_INFO.new(xlated_prog_len=n, xlated_prog_insns=oa)
+        ba, kb = address(buf)
+        bpf(Cmd.OBJ_GET_INFO_BY_FD, INFO.new(bpf_fd=self.fd, info_len=len(buf), info=ba),
+            detail=f"program {self.name!r}")
+        del keep, kb
+        return bytes(out[:min(n, int(PROG_INFO.get(buf, "xlated_prog_len")))])  # type: ignore[arg-type]
+
     @classmethod
     def from_fd(cls, fd: int) -> Prog:
         """Wrap (and take ownership of) an existing program fd."""

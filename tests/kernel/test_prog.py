@@ -302,3 +302,18 @@ def test_ksym_is_bound_to_its_btf_id():
         load(prog, "socket_filter").close()
     except ProgLoadError as e:
         assert e.errno == errno.ENOENT and "kernel symbol 'runqueues'" in e.log
+
+
+def test_xlated_is_what_we_sent_for_a_plain_program():
+    prog = assemble("r0 = 5\nr1 = r0\nr0 += r1\nexit")
+    with load(prog, "socket_filter") as p:
+        assert p.xlated() == prog.encode()
+        assert p.test_run(ETH_PKT).retval == 10
+
+
+def test_map_reference_is_rewritten_by_the_kernel():
+    prog = assemble(".map m array key=4 value=4 max_entries=1\nr1 = m ll\nr0 = 0\nexit")
+    with load(prog, "socket_filter") as p:
+        x = Program.from_bytes(p.xlated())
+        assert x.insns[0].opcode == 0x18 and x.insns[0].src in (0, 1)  # a map pointer now
+        assert x.insns[1:] == prog.insns[1:]
