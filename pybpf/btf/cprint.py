@@ -17,7 +17,6 @@ True
 """
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable
 from operator import itemgetter
 
@@ -108,32 +107,26 @@ class _Table:
             nm = self._names[tid] = self.string(self.name_off[tid])
         return nm
 
-    def all_refs(self) -> tuple[array, int]:
+    def all_refs(self) -> tuple[list[int], int]:
         """Every type id that libbpf's btf_dump counts as referenced (with repeats), and the
         first id whose record refers beyond the last id (0 if none)."""
-        refs = array("I")
         kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
-        single = {_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG}
         n = self.n
-        bad = 0
-        for tid in range(1, n):
+        single = {_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG}
+        plain = {_INT, _ENUM, _ENUM64, _FWD, _FLOAT}
+        singles = [t for t, k in enumerate(kind) if k in single]
+        refs: list[int] = [word[t] for t in singles]
+        bad = [t for t in singles if word[t] >= n]
+        for tid in [t for t, k in enumerate(kind) if t and k not in single and k not in plain]:
             k = kind[tid]
-            if k in single:
-                r = word[tid]
-                refs.append(r)
-                if r >= n and not bad:
-                    bad = tid
-                continue
-            if k in (_INT, _ENUM, _ENUM64, _FWD, _FLOAT):
-                continue
             w, p = words_of[tid], pos[tid]
             vlen = info[tid] & 0xFFFF
             if k == _STRUCT or k == _UNION:
                 part = w[p + 1:p + 3 * vlen:3]
             elif k == _FUNC_PROTO:
                 # libbpf marks a prototype's parameters as referenced, not its return type
-                if word[tid] >= n and not bad:
-                    bad = tid
+                if word[tid] >= n:
+                    bad.append(tid)
                 part = w[p + 1:p + 2 * vlen:2]
             elif k == _ARRAY:
                 part = w[p:p + 2]
@@ -143,9 +136,9 @@ class _Table:
                 raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
             if part:
                 refs += part
-                if not bad and max(part) >= n:
-                    bad = tid
-        return refs, bad
+                if max(part) >= n:
+                    bad.append(tid)
+        return refs, min(bad) if bad else 0
 
 
 class CPrinter:
@@ -171,6 +164,8 @@ class CPrinter:
         self.ident_names: dict[str, int] = {}
         self.align: list[int] = [-1] * n
         self.sizes: list[int | None] = [None] * n
+        self.prefix: list[str | None] = [None] * n
+        self.member_names: dict[int, str] = {}
         self.ptr_sz = self._ptr_size()
         self.out: list[str] = []
         #: Work left for the parts of the walk that are not memoised (function prototypes are
@@ -247,8 +242,11 @@ class CPrinter:
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
             kflag = t.info[tid] >> 31
             a = 1
+            aligns = self.align
             for j in range(p, p + 3 * vlen, 3):
-                ma = self.align_of(w[j + 1], depth + 1)
+                ma = aligns[w[j + 1]]
+                if ma < 0:
+                    ma = self.align_of(w[j + 1], depth + 1)
                 if ma <= 0:
                     a = 0
                     break
@@ -298,8 +296,11 @@ class CPrinter:
         w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
         kflag = t.info[tid] >> 31
         max_align = 1
+        aligns = self.align
         for j in range(p, p + 3 * vlen, 3):
-            a = self.align_of(w[j + 1])
+            a = aligns[w[j + 1]]
+            if a < 0:
+                a = self.align_of(w[j + 1])
             off = w[j + 2]
             bit_sz = off >> 24 if kflag else 0
             if a and bit_sz == 0 and off % (8 * a):
@@ -531,6 +532,8 @@ class CPrinter:
         prev_bitfield = False
         aligns = self.align
         sizes = self.sizes
+        prefix = self.prefix
+        names = self.member_names
         pfx = _pfx(lvl + 1)
         string = self.t.string
         for j in range(p, p + 3 * vlen, 3):
@@ -548,11 +551,24 @@ class CPrinter:
                 m_align = aligns[mtype]
                 if m_align < 0:
                     m_align = self.align_of(mtype)
-            self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1, tid)
-            out.append("\n" + pfx)
-            self._decl(mtype, string(w[j]), lvl + 1)
+            if off < m_off:
+                self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1, tid)
+            name = names.get(w[j])
+            if name is None:
+                name = names[w[j]] = string(w[j])
+            pre = prefix[mtype]
+            if pre is None:
+                pre = self._prefix_of(mtype)
+            if pre and name:
+                if m_sz:
+                    out.append(f"\n{pfx}{pre}{name}: {m_sz};")
+                else:
+                    out.append(f"\n{pfx}{pre}{name};")
+            else:
+                out.append("\n" + pfx)
+                self._decl(mtype, name, lvl + 1)
+                out.append(f": {m_sz};" if m_sz else ";")
             if m_sz:
-                out.append(f": {m_sz};")
                 off = m_off + m_sz
                 prev_bitfield = True
             else:
@@ -561,7 +577,6 @@ class CPrinter:
                     sz = self.resolve_size(mtype)
                 off = m_off + (sz if sz > 0 else 0) * 8
                 prev_bitfield = False
-                out.append(";")
         if is_struct:
             self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1, tid)
         if vlen or t.word[tid]:
@@ -623,12 +638,13 @@ class CPrinter:
             return self._fwd_def(tid)
         return None
 
-    def _decl(self, tid: int, fname: str, lvl: int) -> None:
-        """A declaration of ``fname`` with type ``tid`` (libbpf's emit_type_decl)."""
+    def _prefix_of(self, tid: int) -> str:
+        """The text before the name in a declaration of a simple type ("int ", "struct s **"),
+        or "" when the type needs the general declarator machinery; cached per id."""
         t = self.t
         kind, word = t.kind, t.word
-        # fast paths: NAME fname, NAME *fname, void **fname
         k = kind[tid]
+        pre = ""
         if k == _PTR:
             stars = 1
             r = word[tid]
@@ -637,13 +653,25 @@ class CPrinter:
                 r = word[r]
             base = "void" if r == 0 else self._simple(r, kind[r])
             if base is not None:
-                self.out.append(f"{base} {'*' * stars}{fname}")
-                return
+                pre = f"{base} {'*' * stars}"
         elif tid:
             base = self._simple(tid, k)
             if base is not None:
-                self.out.append(f"{base} {fname}" if fname else base)
-                return
+                pre = base + " "
+        self.prefix[tid] = pre
+        return pre
+
+    def _decl(self, tid: int, fname: str, lvl: int) -> None:
+        """A declaration of ``fname`` with type ``tid`` (libbpf's emit_type_decl)."""
+        t = self.t
+        kind, word = t.kind, t.word
+        # fast path: NAME fname, NAME *fname, void **fname
+        pre = self.prefix[tid]
+        if pre is None:
+            pre = self._prefix_of(tid)
+        if pre:
+            self.out.append(pre + fname if fname or pre[-1] == "*" else pre[:-1])
+            return
         stack: list[int] = []
         while True:
             if tid in stack:
