@@ -317,3 +317,19 @@ def test_map_reference_is_rewritten_by_the_kernel():
         x = Program.from_bytes(p.xlated())
         assert x.insns[0].opcode == 0x18 and x.insns[0].src in (0, 1)  # a map pointer now
         assert x.insns[1:] == prog.insns[1:]
+
+
+def test_fd_array_map_index_references():
+    """lddw src=MAP_IDX_VALUE (6) names the map by its index in fd_array."""
+    from pybpf.isa.opcodes import PseudoSrc
+
+    with ArrayMap.create(value_type="<I", max_entries=1) as a, \
+            ArrayMap.create(value_type="<I", max_entries=1) as b:
+        a[0], b[0] = 111, 222
+        prog = Program([Insn(0x18, dst=1, src=PseudoSrc.MAP_IDX_VALUE, imm=1),  # &fd_array[1][0]
+                        Insn(0x61, dst=0, src=1, off=0), Insn(0x95)])
+        with load(prog, "socket_filter", fd_array=[a, b]) as p:
+            assert p.test_run(ETH_PKT).retval == 222
+        with load(prog.with_insns([prog.insns[0].replace(imm=0)] + prog.insns[1:]), "socket_filter",
+                  fd_array=[a, b]) as p:
+            assert p.test_run(ETH_PKT).retval == 111
