@@ -32,7 +32,7 @@ test: venv
 	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: venv
-	@for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples

@@ -19,17 +19,22 @@ import sys
 from ..errors import PybpfError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand module registered."""
+def _command_names() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand module registered (or just ``only``,
+    so that ``pybpf asm`` does not import the BTF parser: startup time is part of
+    every command's cost)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(prog="pybpf", description="A pure-Python eBPF toolchain.")
     parser.add_argument("--version", action="version", version=f"pybpf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    names = _command_names()
+    for name in ([only] if only in names else names):
+        module = importlib.import_module(f"{__name__}.{name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
@@ -38,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (1 on a pybpf error, 2 on usage)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first and "-h" not in argv[:1] else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import IsaError
 from .opcodes import LDDW
@@ -49,44 +49,58 @@ def _s64(v: int) -> int:
     return ((v + (1 << 63)) & ((1 << 64) - 1)) - (1 << 63)
 
 
-@dataclass(frozen=True, slots=True)
-class Insn:
-    """One eBPF instruction (``lddw`` included, as a single 16-byte value).
+def _canonical(opcode: int, dst: int, src: int, off: int, imm: int) -> tuple[int, int, int, int, int]:
+    """Check the fields and fold unsigned spellings to the stored signed values."""
+    if not isinstance(opcode, int) or not 0 <= opcode <= 0xFF:
+        raise IsaError(f"opcode {opcode!r} does not fit in 8 bits")
+    if not 0 <= dst <= 15:
+        raise IsaError(f"dst register {dst} does not fit in 4 bits")
+    if not 0 <= src <= 15:
+        raise IsaError(f"src register {src} does not fit in 4 bits")
+    if not -0x8000 <= off <= 0x7FFF:
+        if not 0 <= off <= 0xFFFF:
+            raise IsaError(f"offset {off} does not fit in 16 bits")
+        off = _s16(off)
+    if opcode == LDDW:
+        if not -(1 << 63) <= imm < (1 << 63):
+            if not 0 <= imm < (1 << 64):
+                raise IsaError(f"immediate {imm} does not fit in 64 bits")
+            imm = _s64(imm)
+    elif not -0x80000000 <= imm <= 0x7FFFFFFF:
+        if not 0 <= imm <= 0xFFFFFFFF:
+            raise IsaError(f"immediate {imm} does not fit in 32 bits")
+        imm = _s32(imm)
+    return opcode, dst, src, off, imm
 
-    ``dst`` and ``src`` are register numbers 0-15 as encoded (only 0-10 are
-    valid registers; ``src`` also carries pseudo kinds for ``lddw`` and
-    ``call``). ``off`` accepts -32768..65535 and ``imm`` -2**31..2**32-1
-    (``lddw``: -2**63..2**64-1); both are stored signed.
-    """
 
+class _InsnFields(NamedTuple):
     opcode: int
     dst: int = 0
     src: int = 0
     off: int = 0
     imm: int = 0
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.opcode <= 0xFF:
-            raise IsaError(f"opcode {self.opcode:#x} does not fit in 8 bits")
-        if not 0 <= self.dst <= 15:
-            raise IsaError(f"dst register {self.dst} does not fit in 4 bits")
-        if not 0 <= self.src <= 15:
-            raise IsaError(f"src register {self.src} does not fit in 4 bits")
-        off = self.off
-        if not -0x8000 <= off <= 0x7FFF:
-            if not 0 <= off <= 0xFFFF:
-                raise IsaError(f"offset {off} does not fit in 16 bits")
-            object.__setattr__(self, "off", _s16(off))
-        imm = self.imm
-        if self.opcode == LDDW:
-            if not -(1 << 63) <= imm < (1 << 63):
-                if not 0 <= imm < (1 << 64):
-                    raise IsaError(f"immediate {imm} does not fit in 64 bits")
-                object.__setattr__(self, "imm", _s64(imm))
-        elif not -0x80000000 <= imm <= 0x7FFFFFFF:
-            if not 0 <= imm <= 0xFFFFFFFF:
-                raise IsaError(f"immediate {imm} does not fit in 32 bits")
-            object.__setattr__(self, "imm", _s32(imm))
+
+class Insn(_InsnFields):
+    """One eBPF instruction (``lddw`` included, as a single 16-byte value).
+
+    ``dst`` and ``src`` are register numbers 0-15 as encoded (only 0-10 are
+    valid registers; ``src`` also carries pseudo kinds for ``lddw`` and
+    ``call``). ``off`` accepts -32768..65535 and ``imm`` -2**31..2**32-1
+    (``lddw``: -2**63..2**64-1); both are stored signed.
+
+    An immutable tuple underneath (constructing one is on every parser's hot
+    path): values in canonical range take a fast path; anything else is checked
+    and folded, or rejected with `IsaError`.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, opcode: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> Insn:
+        if (0 <= opcode <= 0xFF and 0 <= dst <= 15 and 0 <= src <= 15 and -0x8000 <= off <= 0x7FFF
+                and -0x80000000 <= imm <= 0x7FFFFFFF):
+            return tuple.__new__(cls, (opcode, dst, src, off, imm))
+        return tuple.__new__(cls, _canonical(opcode, dst, src, off, imm))
 
     def __repr__(self) -> str:
         return (f"Insn(opcode={self.opcode:#04x}, dst={self.dst}, src={self.src}, "
@@ -114,10 +128,7 @@ class Insn:
         >>> Insn(0x05, off=1).replace(off=-1).off
         -1
         """
-        values = {"opcode": self.opcode, "dst": self.dst, "src": self.src,
-                  "off": self.off, "imm": self.imm}
-        values.update(fields)
-        return Insn(**values)
+        return Insn(*self._replace(**fields))
 
     # -- bytes ---------------------------------------------------------------
     def encode(self) -> bytes:

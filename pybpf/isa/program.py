@@ -243,7 +243,8 @@ class Program:
                 if not -limit - 1 <= rel <= limit:
                     raise IsaError(f"jump to {ref.name!r} is {rel} slots away, out of range of "
                                    f"its 16-bit offset; use gotol", index=idx)
-                out[idx] = insn.replace(**{where: rel})
+                if getattr(insn, where) != rel:
+                    out[idx] = insn.replace(**{where: rel})
             elif strict:
                 raise IsaError(f"{ref.kind.value} {ref.name!r} is not bound to the kernel",
                                index=idx)
