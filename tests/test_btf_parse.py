@@ -232,3 +232,23 @@ def test_vmlinux_is_cached_and_lazy():
     tid = fresh.find("task_struct", "struct")
     assert fresh.kind(tid) == Kind.STRUCT and fresh.size_of(tid) > 1000
     assert fresh[tid].name == "task_struct" and list(fresh._records) == [tid]
+
+
+@pytest.mark.parametrize("module", ["format", "types", "parse", "writer", "ext", "dump", "cprint",
+                                    "objfile", "modules", "load"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"pybpf.btf.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_negative_and_missing_ids_raise():
+    blob, _ = small()
+    btf = Btf(blob)
+    for bad in (-1, btf.nr_types, 1 << 30):
+        with pytest.raises(BtfError) as ei:
+            btf[bad]
+        assert ei.value.type_id == bad

@@ -183,7 +183,8 @@ class Btf:
             if type_id >= btf.start_id:
                 return btf
             btf = btf.base
-        return self
+        raise BtfError(f"{self.name}: type id {type_id} out of range 0..{self.nr_types - 1}",
+                       type_id=type_id)
 
     def kind(self, type_id: int) -> Kind:
         """The `Kind` of a type (``Kind.UNKN`` for void, id 0)."""

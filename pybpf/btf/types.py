@@ -4,10 +4,13 @@ Records are small frozen dataclasses that refer to other types by id (an ``int``
 ``0`` is ``void``), so decoding one type never decodes another. `Btf` resolves ids::
 
     >>> from pybpf.btf import Btf, Kind
-    >>> btf = Btf.build_simple()                # doctest: +SKIP
-    >>> t = btf[btf.find("task_struct", Kind.STRUCT)]   # doctest: +SKIP
-    >>> t.members[0].name, t.members[0].bit_offset      # doctest: +SKIP
-    ('thread_info', 0)
+    >>> from pybpf.btf.writer import BtfBuilder
+    >>> b = BtfBuilder(); i = b.add_int("int", 4, 1)
+    >>> s = b.add_struct("pair", 8, [("a", i, 0), ("b", i, 32)])
+    >>> btf = Btf(b.encode())
+    >>> t = btf[btf.find("pair", Kind.STRUCT)]
+    >>> t.members[1].name, t.members[1].bit_offset, t.size
+    ('b', 32, 8)
 """
 from __future__ import annotations
 
