@@ -32,6 +32,7 @@ the live kernel's log.
 from __future__ import annotations
 
 from ..isa.opcodes import AluOp
+from .scalar_sync import sync_fields as bounds_sync
 from .tnum import U32, U64, UNKNOWN, Tnum, _s32, _s64
 
 S64_MIN = -(1 << 63)
@@ -535,9 +536,9 @@ def _deduce_mixed(r: Scalar) -> None:
     if new < r.smax:
         r.smax = new
     if r.s32_min >= 0 and r.smin >= S32_MIN and r.smax <= S32_MAX:
-        r.smin = r.umin = r.s32_min
-        r.smax = r.umax = r.s32_max
-        r.var_off = r.var_off.intersect(Tnum.range(r.smin, r.smax))
+        r.smin, r.umin = r.s32_min, r.s32_min & U64
+        r.smax, r.umax = r.s32_max, r.s32_max & U64
+        r.var_off = r.var_off.intersect(Tnum.range(r.umin, r.umax))
 
 
 def deduce_bounds(r: Scalar) -> None:
@@ -554,8 +555,11 @@ def bound_offset(r: Scalar) -> None:
     r.var_off = var64.clear_subreg().or_(var32)
 
 
-def bounds_sync(r: Scalar) -> None:
-    """``reg_bounds_sync`` (in place): the synchronisation after every operation."""
+def bounds_sync_reference(r: Scalar) -> None:
+    """``reg_bounds_sync`` (in place), step by step as the kernel writes it.
+
+    `bounds_sync` (the fast version in `pybpf.verifier.scalar_sync`) must agree with it.
+    """
     update_bounds(r)
     deduce_bounds(r)
     deduce_bounds(r)

@@ -334,6 +334,22 @@ class Tnum(NamedTuple):
     def __str__(self) -> str:
         return f"({self.value:#x}; {self.mask:#x})"
 
+    def fmt(self) -> str:
+        """The kernel's ``tnum_strn``: a known constant as a number (decimal when
+        small), else ``(value; mask)``.
+
+        >>> Tnum.const(8).fmt(), Tnum.const(1 << 40).fmt(), Tnum(0, 7).fmt()
+        ('8', '0x10000000000', '(0x0; 0x7)')
+        """
+        if self.mask == 0:
+            v = self.value
+            if v <= 0xFFFF:
+                return str(v)
+            if v >> 63 and v - (1 << 64) >= -0x8000:
+                return str(v - (1 << 64))
+            return f"{v:#x}"
+        return str(self)
+
     def sbin(self) -> str:
         """The 64 bits as ``0``/``1``/``x`` characters, most significant first."""
         return "".join("x" if (self.mask >> i) & 1 else str((self.value >> i) & 1)

@@ -253,3 +253,25 @@ def test_sanity_and_subsumption():
     assert Scalar.unknown().subsumes(Scalar.const(3))
     assert not Scalar.const(3).subsumes(Scalar.unknown())
     assert Scalar.const(3) == Scalar.const(3) and hash(Scalar.const(3)) == hash(Scalar.const(3))
+
+
+@settings(max_examples=EXAMPLES * 4, deadline=None)
+@given(seed=scalars(), lo=u64s, hi=u64s, lo32=st.integers(0, U32), hi32=st.integers(0, U32),
+       mask=u64s)
+def test_fast_bounds_sync_equals_reference(seed, lo, hi, lo32, hi32, mask):
+    """`bounds_sync` (locals, early exit) computes exactly the step-by-step version."""
+    from pybpf.verifier.scalar import bounds_sync, bounds_sync_reference
+    from pybpf.verifier.tnum import _s32, _s64
+
+    s, _ = seed
+    t = s.var_off.intersect(Tnum(0, mask)) if mask else s.var_off
+    lo, hi = sorted((lo, hi))
+    lo32, hi32 = sorted((lo32, hi32))
+    cases = [s, Scalar(t, s.smin, s.smax, lo, hi, s.s32_min, s.s32_max, lo32, hi32),
+             Scalar(t, min(_s64(lo), _s64(hi)), max(_s64(lo), _s64(hi)), s.umin, s.umax,
+                    min(_s32(lo32), _s32(hi32)), max(_s32(lo32), _s32(hi32)), s.u32_min, s.u32_max)]
+    for c in cases:
+        a, b = c.copy(), c.copy()
+        bounds_sync(a)
+        bounds_sync_reference(b)
+        assert a == b, (repr(c), repr(a), repr(b))
