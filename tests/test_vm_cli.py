@@ -59,3 +59,14 @@ def test_run_errors(tmp_path, capsys):
     f.write_text("exit\n")
     assert main(["run", str(f), "--mem", "zz", "--json"]) == 1
     assert "not hex" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_run_xdp_packet(tmp_path, capsys):
+    f = tmp_path / "xdp.s"
+    f.write_text("r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 2\n"
+                 "if r4 > r3 goto +2\n*(u8 *)(r2 + 1) = 0xee\nr0 = 2\nexit\n")
+    assert main(["run", str(f), "--prog-type", "xdp", "--packet", "00112233", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["r0"] == 2 and doc["packet"] == "00ee2233"
+    assert main(["run", str(f), "--prog-type", "xdp", "--packet", "00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["packet"] == "00"  # the bounds check held

@@ -316,3 +316,18 @@ def test_trace_follows_calls_and_sees_same_result():
     assert traced.r0 == plain.r0 and traced.insns == plain.insns == len(steps)
     assert [s.depth for s in steps] == [0, 0, 1, 1, 1, 0, 0]  # the callee runs one deeper
     assert steps[2].format().startswith("    4:   r6 = 0x5")
+
+
+def test_built_contexts():
+    prog = assemble("r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 16)\nr0 <<= 16\nr0 |= r2\nexit")
+    frame = bytes(12) + b"\x86\xdd" + bytes(50)
+    assert VM().run(prog, packet=frame, prog_type="sched_cls").r0 == (64 << 16) | 0xDD86
+    with pytest.raises(VMFault, match="read-only") as info:
+        VM().run(assemble("*(u32 *)(r1 + 0) = 1\nr0 = 0\nexit"), packet=frame, prog_type="xdp")
+    assert info.value.region == "xdp_md"
+    with pytest.raises(VMFault, match="packet="):
+        VM().run(prog, prog_type="xdp")
+    from pybpf.errors import PybpfError
+
+    with pytest.raises(PybpfError, match="cannot build a context"):
+        VM().run(prog, packet=frame, prog_type="kprobe")

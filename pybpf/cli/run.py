@@ -3,8 +3,9 @@
 FILE is assembly text (LLVM syntax, or the gas-like syntax of bpf_conformance
 with ``--syntax gas``; by default the syntax is guessed) or raw little-endian
 bytecode. ``--mem HEX`` gives the memory r1 points at (r2 = its length).
-``--trace`` prints every instruction with the registers after it and the
-memory it changed. ``--json`` prints ``{"r0": <u64>, "mem": "<hex>", "insns": N}``
+``--packet HEX --prog-type xdp|sched_cls`` runs a packet program with a context
+the VM builds (``xdp_md`` / ``__sk_buff``). ``--trace`` prints every
+instruction with the registers after it and the memory it changed. ``--json`` prints ``{"r0": <u64>, "mem": "<hex>", "insns": N}``
 (plus ``"trace"`` with ``--trace``) or ``{"error": "..."}``.
 
     $ pybpf run prog.s --mem 01020304 --json
@@ -72,11 +73,11 @@ def load_program(path: str, syntax: str) -> Program:
     return assemble_text(data.decode("utf-8"), syntax, filename=path)
 
 
-def _hex(text: str) -> bytes:
+def _hex(text: str, option: str = "--mem") -> bytes:
     try:
         return bytes.fromhex(text.replace(" ", "").replace(":", ""))
     except ValueError:
-        raise PybpfError(f"--mem: {text!r} is not hex bytes") from None
+        raise PybpfError(f"{option}: {text!r} is not hex bytes") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,8 +98,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         program = load_program(args.file, args.syntax)
         mem = _hex(args.mem) if args.mem is not None else None
+        packet = _hex(args.packet, "--packet") if args.packet is not None else None
         vm = VM(max_insns=args.max_insns)
-        res = vm.run(program, mem=mem, trace=on_step if args.trace else None)
+        res = vm.run(program, mem=mem, packet=packet, prog_type=args.prog_type,
+                     trace=on_step if args.trace else None)
     except OSError as exc:
         return _fail(args, f"cannot read {args.file}: {exc.strerror}")
     except VMFault as exc:
@@ -107,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, str(exc))
     if args.json:
         doc: dict[str, Any] = {"r0": res.r0, "mem": (res.mem or b"").hex(), "insns": res.insns}
+        if res.packet is not None:
+            doc["packet"] = res.packet.hex()
         if args.trace:
             doc["trace"] = steps
         if res.output:
@@ -118,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"r0 = {res.r0:#x} ({res.r0})")
         if res.mem is not None:
             print(f"mem = {res.mem.hex()}")
+        if res.packet is not None:
+            print(f"packet = {res.packet.hex()}")
         print(f"{res.insns} instructions")
     return 0
 
@@ -141,6 +148,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--syntax", choices=("auto", "llvm", "gas"), default="auto",
                    help="assembly syntax (default: guessed)")
     p.add_argument("--mem", metavar="HEX", help="memory r1 points at (r2 = its length)")
+    p.add_argument("--packet", metavar="HEX",
+                   help="packet data (what LD_ABS reads; with --prog-type, what data points at)")
+    p.add_argument("--prog-type", choices=("xdp", "sched_cls", "sched_act"),
+                   help="build this program type's context (xdp_md or __sk_buff) for --packet")
     p.add_argument("--trace", action="store_true", help="print every instruction executed")
     p.add_argument("--max-insns", type=int, default=10_000_000,
                    help="stop after this many instructions (default 10M)")

@@ -40,6 +40,7 @@ from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, Program, decode_all
 from . import helpers as _helpers
 from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
+from .contexts import build_context, prog_type_ctx_name
 from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
 from .memory import BASE_ADDRESS, Memory, Region
 
@@ -550,15 +551,20 @@ class VM:
     def run(self, program: Program | bytes | Sequence[Insn], *, mem: bytes | bytearray | None = None,
             ctx: bytes | bytearray | None = None, packet: bytes | bytearray | None = None,
             ctx_writable: bool = False, trace: Callable[[TraceStep], None] | None = None,
-            args: Sequence[int] | None = None) -> RunResult:
+            args: Sequence[int] | None = None, prog_type: str | None = None) -> RunResult:
         """Run ``program`` once; see the module docstring for the conventions.
 
-        A ``bytearray`` passed as ``mem``/``ctx``/``packet`` is updated in place.
-        Raises `VMFault` (with pc, instruction, address, region, offset) when
-        the program faults.
+        With ``prog_type`` ``"xdp"`` or ``"sched_cls"`` and a ``packet``, r1 is a
+        context the VM builds (`pybpf.vm.contexts`) whose ``data``/``data_end``
+        point at the packet. A ``bytearray`` passed as ``mem``/``ctx``/``packet``
+        is updated in place. Raises `VMFault` (with pc, instruction, address,
+        region, offset) when the program faults.
         """
         if mem is not None and ctx is not None:
             raise VMFault("pass mem= (r1 = mem, r2 = length) or ctx= (r1 = ctx), not both")
+        if prog_type is not None and (ctx is not None or mem is not None or packet is None):
+            raise VMFault(f"prog_type={prog_type!r} builds the context from packet=: pass "
+                          "packet= and neither ctx= nor mem=")
         m = self.machine
         prog = _as_program(program)
         cp = m.compiled(prog)
@@ -575,6 +581,11 @@ class VM:
         if packet is not None:
             pkt_r = m.mem.map("packet", packet if isinstance(packet, bytearray)
                               else bytearray(packet), kind="packet")
+            if prog_type is not None:
+                built = build_context(prog_type, pkt_r.base, len(pkt_r.data), bytes(pkt_r.data))
+                ctx_r = m.mem.map(prog_type_ctx_name(prog_type), built, writable=False,
+                                  kind="context")
+                R[1] = ctx_r.base
         m.packet = pkt_r or mem_r or ctx_r
         for i, v in enumerate(args or (), start=1):
             R[i] = v & M64

@@ -113,3 +113,84 @@ def test_cli_conformance_on_the_kernel(tmp_path, capsys):
     assert (doc["passed"], doc["failed"], doc["skipped"]) == (2, 0, 1)
     assert by["big"]["got"] == 0x1122334455667788  # all 64 bits of r0, from two runs
     assert by["shift"]["status"] == "skip" and "invalid shift 64" in by["shift"]["reason"]
+
+
+XDP_PROGRAMS = [
+    # swap the Ethernet addresses and bounce the frame (XDP_TX)
+    """
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto drop
+    r5 = *(u32 *)(r2 + 0)
+    r6 = *(u16 *)(r2 + 4)
+    r7 = *(u32 *)(r2 + 6)
+    r8 = *(u16 *)(r2 + 10)
+    *(u32 *)(r2 + 0) = r7
+    *(u16 *)(r2 + 4) = r8
+    *(u32 *)(r2 + 6) = r5
+    *(u16 *)(r2 + 10) = r6
+    r0 = 3
+    exit
+drop:
+    r0 = 1
+    exit
+    """,
+    # sum the first 64 bytes, each access checked against data_end; add the ifindex
+    """
+    r9 = *(u32 *)(r1 + 12)
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r0 = 0
+    r4 = 0
+loop:
+    r5 = r2
+    r5 += 1
+    if r5 > r3 goto out
+    r6 = *(u8 *)(r2 + 0)
+    r0 += r6
+    r2 += 1
+    r4 += 1
+    if r4 < 64 goto loop
+out:
+    r0 += r9
+    exit
+    """,
+]
+
+TC_PROGRAMS = [
+    "r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 16)\nr0 += r2\nexit",
+    # rewrite the second byte of the EtherType through direct packet access
+    """
+    r2 = *(u32 *)(r1 + 76)
+    r3 = *(u32 *)(r1 + 80)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto out
+    r5 = *(u8 *)(r2 + 13)
+    r5 ^= 0x5a
+    *(u8 *)(r2 + 13) = r5
+out:
+    r0 = 0
+    exit
+    """,
+]
+
+
+@pytest.mark.parametrize("prog_type, text", [("xdp", t) for t in XDP_PROGRAMS]
+                         + [("sched_cls", t) for t in TC_PROGRAMS])
+@pytest.mark.parametrize("size", [34, 60, 100])  # an Ethernet and an IPv4 header at least
+def test_contexts_match_the_kernel(prog_type, text, size):
+    """Programs reading xdp_md / __sk_buff fields and the packet behind data/data_end."""
+    from pybpf.kernel.prog import load
+
+    frame = bytes((7 * i + 3) & 0xFF for i in range(size))
+    frame = frame[:12] + b"\x08\x00" + frame[14:]
+    prog = assemble(text)
+    with load(prog, prog_type) as p:
+        tr = p.test_run(frame)
+    packet = bytearray(frame)
+    res = VM().run(prog, packet=packet, prog_type=prog_type)
+    assert res.r0 & 0xFFFFFFFF == tr.retval
+    assert bytes(packet) == tr.data_out
