@@ -46,7 +46,7 @@ _STATE_LINE = re.compile(
     r"|^from \d+ to \d+: "
     r"|^(\d+: )?frame\d+:"
     r"|^mark_precise: |^last_idx |^regs=|^parent |^func#\d+ @\d+"
-    r"|^(caller|callee):$"
+    r"|^(caller|callee):$|^(cur|old) state: "
     r"|^verification time |^stack depth |^\d+: safe$|^; ")
 #: messages that name the instruction they are about (the rest use the last insn line)
 _NAMED_INSN = re.compile(

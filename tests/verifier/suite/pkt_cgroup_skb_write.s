@@ -1,0 +1,16 @@
+# type: cgroup_skb
+# attach: cgroup_inet_ingress
+# expect: reject
+# class: packet_write
+# insn: 5
+# message: cannot write into packet
+# about: cgroup_skb programs cannot write into the packet
+r2 = *(u32 *)(r1 + 76)
+r3 = *(u32 *)(r1 + 80)
+r4 = r2
+r4 += 20
+if r4 > r3 goto out
+*(u8 *)(r2 + 9) = 0
+out:
+r0 = 1
+exit

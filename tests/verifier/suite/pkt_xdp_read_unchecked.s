@@ -1,0 +1,12 @@
+# type: xdp
+# expect: reject
+# class: packet_oob
+# insn: 2
+# message: invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)
+# message: R2 offset is outside of the packet
+# about: XDP reads packet data without comparing with data_end
+r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r0 = *(u8 *)(r2 + 0)
+r0 = 2
+exit

@@ -1,0 +1,9 @@
+# type: cgroup_sock_addr
+# attach: cgroup_inet4_connect
+# expect: reject
+# class: return_range
+# insn: 1
+# message: At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]
+# about: connect4 must return 0 or 1
+r0 = 2
+exit
