@@ -194,3 +194,51 @@ def test_contexts_match_the_kernel(prog_type, text, size):
     res = VM().run(prog, packet=packet, prog_type=prog_type)
     assert res.r0 & 0xFFFFFFFF == tr.retval
     assert bytes(packet) == tr.data_out
+
+
+def test_tail_call_limit_matches_the_kernel():
+    """A program that tail-calls itself runs 1 + 33 times in both (MAX_TAIL_CALL_CNT)."""
+    from pybpf.isa import MapDecl
+    from pybpf.kernel.maps import create_map
+    from pybpf.kernel.prog import load
+    from pybpf.vm import make_map
+
+    text = ("r6 = r1\nr2 = map_value(n) ll\nr3 = 1\nlock *(u64 *)(r2 + 0) += r3\n"
+            "r1 = r6\nr2 = jt ll\nr3 = 0\ncall bpf_tail_call\n"
+            "r0 = map_value(n) ll\nr0 = *(u64 *)(r0 + 0)\nexit")
+    prog = assemble(text)
+    with create_map(MapDecl("jt", "prog_array", 4, 4, 4)) as jt, \
+            create_map(MapDecl("n", "array", 4, 8, 1)) as n, \
+            load(prog, "xdp", maps={"jt": jt, "n": n}) as p:
+        jt[0] = p
+        kernel = p.test_run(bytes(64)).retval
+    vjt = make_map("prog_array", "jt", max_entries=4)
+    vjt[0] = prog
+    vm = VM(maps={"jt": vjt, "n": make_map("array", "n", value_size=8, max_entries=1)})
+    assert vm.run(prog, ctx=bytes(24)).r0 == kernel == 34
+
+
+@pytest.mark.parametrize("kind", ["hash", "lru_hash", "array", "percpu_hash", "percpu_array"])
+def test_map_update_codes_match_the_kernel(kind):
+    """Return codes of update/delete/lookup sequences (flags, capacity) are the kernel's."""
+    from pybpf.isa import MapDecl
+
+    steps = [("update", 1, 0), ("update", 1, 1), ("update", 2, 2), ("update", 2, 0),
+             ("update", 3, 0), ("delete", 1, 0), ("update", 3, 1), ("lookup", 3, 0),
+             ("lookup", 1, 0), ("update", 7, 0), ("delete", 9, 0)]
+    lines = ["r9 = 0", "r1 = 0x1122 ll", "*(u64 *)(r10 - 16) = r1"]
+    for op, key, flags in steps:
+        lines += [f"r1 = {key}", "*(u32 *)(r10 - 4) = r1", "r1 = h ll", "r2 = r10", "r2 += -4"]
+        if op == "update":
+            lines += ["r3 = r10", "r3 += -16", f"r4 = {flags}", "call bpf_map_update_elem"]
+        elif op == "delete":
+            lines += ["call bpf_map_delete_elem"]
+        else:
+            lines += ["call bpf_map_lookup_elem", "if r0 == 0 goto +1", "r0 = 1"]
+        lines += ["r9 *= 131", "r0 &= 0xff", "r9 += r0"]
+    lines += ["r0 = r9", "exit"]
+    prog = assemble("\n".join(lines))
+    prog.maps["h"] = MapDecl("h", kind, key_size=4, value_size=8, max_entries=2)
+    k = run_kernel(prog, bytes(16))
+    assert k.rejected is None, k.rejected
+    assert VM().run(prog, mem=bytes(16)).r0 == k.r0
