@@ -5,9 +5,9 @@ forms), so pybpf keeps every format it speaks in this one table. Each
 `Message` has a key, the kernel's printf-style format, an error class (for
 reports and statistics) and how its wording was established: ``"live"`` when
 the test suite provokes it on the running kernel and finds the same text,
-``"source"`` when it comes from the kernel sources only (typically messages
-that privileged loads cannot trigger, such as pointer leaks and uninitialised
-stack reads, or limits too slow to reach in a test).
+``"live_unpriv"`` when it does so with a loader that has CAP_BPF but not
+CAP_PERFMON (pointer leaks, uninitialised stack reads: what such a program may
+not do), ``"source"`` when it comes from the kernel sources only.
 
 >>> render("invalid_mem_access", 0, "map_value_or_null")
 "R0 invalid mem access 'map_value_or_null'"
@@ -86,10 +86,8 @@ MESSAGES: dict[str, Message] = {m.key: m for m in [
     _M("invalid_mem_access", "R%d invalid mem access '%s'", "bad_mem_access"),
     _M("stack_bounds", "invalid%s stack R%d off=%d size=%d", "stack_out_of_bounds"),
     _M("stack_misaligned", "misaligned stack access off %s+%d+%d size %d", "stack_out_of_bounds"),
-    _M("stack_read_uninit", "invalid read from stack off %d+%d size %d", "uninit_stack", "source"),
+    _M("stack_read_uninit", "invalid read from stack R%d off=%d size=%d", "uninit_stack", "live_unpriv"),
     _M("stack_read_uninit_var", "invalid read from stack R%d var_off %s+%d size %d", "uninit_stack",
-       "source"),
-    _M("stack_indirect_uninit", "invalid indirect read from stack R%d off %d+%d size %d", "uninit_stack",
        "source"),
     _M("register_fill_size", "invalid size of register fill", "uninit_stack"),
     _M("map_value_access", "invalid access to map value, value_size=%d off=%d size=%d", "map_bounds"),
@@ -113,10 +111,10 @@ MESSAGES: dict[str, Message] = {m.key: m for m in [
     _M("ptr_bitwise", "R%d bitwise operator %s on pointer prohibited", "ptr_arith"),
     _M("ptr_op", "R%d pointer arithmetic with %s operator prohibited", "ptr_arith"),
     _M("ptr_ptr", "R%d pointer %s pointer prohibited", "ptr_arith"),
-    _M("ptr_comparison", "R%d pointer comparison prohibited", "ptr_leak", "source"),
+    _M("ptr_comparison", "R%d pointer comparison prohibited", "ptr_leak", "live_unpriv"),
     # pointer leaks (unprivileged only)
-    _M("leak_map", "R%d leaks addr into map", "ptr_leak", "source"),
-    _M("leak_ret", "R%d leaks addr as return value", "ptr_leak", "source"),
+    _M("leak_map", "R%d leaks addr into map", "ptr_leak", "live_unpriv"),
+    _M("leak_ret", "R%d leaks addr as return value", "ptr_leak", "live_unpriv"),
     _M("leak_mem", "R%d leaks addr into mem", "ptr_leak", "source"),
     # helpers
     _M("helper_prog_type", "program of this type cannot use helper %s#%d", "helper_unavailable"),
@@ -167,7 +165,8 @@ del _M
 OLDER_WORDINGS: dict[str, tuple[str, ...]] = {
     "stack_bounds": ("invalid stack off=%d size=%d",),
     "stack_read_uninit": ("invalid read from stack R%d off %d+%d size %d",
-                          "invalid read from stack off %d+%d size %d"),
+                          "invalid read from stack off %d+%d size %d",
+                          "invalid indirect read from stack R%d off %d+%d size %d"),
     "call_stack_depth": ("the call stack of %d frames is too deep !",),
 }
 

@@ -87,6 +87,13 @@ CASES: dict[str, tuple[str, str | list[Insn], tuple]] = {
     "missing_func_info": ("socket_filter", "r1 = 4\nr2 = cb ll\nr3 = 0\nr4 = 0\ncall bpf_loop\n"
                           "r0 = 0\nexit\ncb: r0 = 0\nexit", ()),
 }
+#: provoked by a loader with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN
+UNPRIV = {
+    "stack_read_uninit": ("socket_filter", "r0 = *(u64 *)(r10 - 8)\nexit", (10, -8, 8)),
+    "ptr_comparison": ("socket_filter", "r0 = 0\nif r1 > r10 goto +0\nexit", (10,)),
+    "leak_ret": ("socket_filter", "r0 = r10\nexit", (0,)),
+    "leak_map": ("socket_filter", LOOKUP + "if r0 == 0 goto +1\n*(u64 *)(r0 + 0) = r10\nr0 = 0\nexit", (10,)),
+}
 SLOW = {"too_large": ("socket_filter", "r1 = 0\nl: r1 += 1\nif r1 < 100000000 goto l\nr0 = 0\nexit",
                       (1000001,))}
 
@@ -119,6 +126,39 @@ def _check(key: str, case: tuple) -> None:
 def test_every_live_message_has_a_provoking_case():
     live = {k for k, m in MESSAGES.items() if m.how == "live"}
     assert live == set(CASES) | set(SLOW)
+    assert {k for k, m in MESSAGES.items() if m.how == "live_unpriv"} == set(UNPRIV)
+
+
+_UNPRIV_SCRIPT = """
+import sys
+from pybpf.asm import assemble
+from pybpf.errors import ProgLoadError
+from pybpf.kernel.prog import load
+try:
+    with load(assemble(sys.stdin.read()), sys.argv[1], log_level=1):
+        print("ACCEPTED")
+except ProgLoadError as e:
+    print(e.log)
+"""
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("key", sorted(UNPRIV))
+def test_unprivileged_message_wording(key):
+    """Loaded by a child process whose capability bounding set lacks CAP_PERFMON and
+    CAP_SYS_ADMIN (it keeps CAP_BPF), so the verifier applies the unprivileged rules."""
+    import shutil
+    import subprocess
+    import sys
+
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to drop capabilities"
+    prog_type, src, args = UNPRIV[key]
+    out = subprocess.run([setpriv, "--bounding-set=-perfmon,-sys_admin", sys.executable, "-c",
+                          _UNPRIV_SCRIPT, prog_type], input=src, capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    expected = render(key, *args)
+    assert expected in [ln.strip() for ln in out.splitlines()], out
 
 
 @pytest.mark.kernel
