@@ -40,6 +40,7 @@ _OR, _AND, _LSH, _RSH = int(AluOp.OR), int(AluOp.AND), int(AluOp.LSH), int(AluOp
 _NEG, _MOD, _XOR, _ARSH = int(AluOp.NEG), int(AluOp.MOD), int(AluOp.XOR), int(AluOp.ARSH)
 _ALWAYS = frozenset({_ADD, _SUB, _AND, _XOR, _OR, _MUL})
 _SHIFTS = frozenset({_LSH, _RSH, _ARSH})
+_BINARY = _ALWAYS | _SHIFTS | {_DIV, _MOD}
 
 
 def src_is_const(src: Scalar, alu64: bool) -> bool:
@@ -259,7 +260,14 @@ def _shift(r: Scalar, s: Scalar, op: int, alu64: bool) -> None:
 # -- entry points -----------------------------------------------------------
 
 def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
-    """``dst op= src`` for ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH, ARSH."""
+    """``dst op= src`` for ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH, ARSH.
+
+    Raises ValueError for MOV, NEG and END, which have their own methods.
+    """
+    if op not in _BINARY:
+        name = AluOp(op).name if op in AluOp._value2member_map_ else hex(op)
+        raise ValueError(f"Scalar.alu: {name} is not a binary ALU operation "
+                         "(use Scalar.neg, Scalar.end, Scalar.movsx or Scalar.mov32)")
     r = dst.copy()
     if not is_safe_to_compute(op, src, alu64):
         _mark_unknown(r)

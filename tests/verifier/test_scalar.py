@@ -211,6 +211,12 @@ def test_division_is_unknown_like_the_running_kernel():
     assert Scalar.from_range(0, 255).alu(AluOp.MOD, Scalar.const(7), alu64=False).is_unbounded
 
 
+def test_alu_refuses_unary_ops():
+    for op in (AluOp.MOV, AluOp.NEG, AluOp.END):
+        with pytest.raises(ValueError, match="not a binary ALU operation"):
+            Scalar.unknown().alu(op, Scalar.const(1))
+
+
 def test_shift_by_unknown_or_too_far_is_unknown():
     assert Scalar.const(1).alu(AluOp.LSH, Scalar.from_range(0, 3)).is_unbounded
     assert Scalar.const(1).alu(AluOp.LSH, Scalar.const(40), alu64=False).is_unbounded
