@@ -344,9 +344,9 @@ class BpfObject:
                                    self.spec.section_symbols, self._kconfig_offsets)
         return self._kbtf
 
-    def _prepare(self, ps: ProgramSpec) -> tuple[ProgramSpec, Program, dict[str, Any],
-                                                   list[tuple[int, str]]]:
-        """A copy of the program with externs bound and CO-RE applied; load keyword args."""
+    def prepare_program(self, ps: ProgramSpec) -> tuple[Program, list[tuple[int, str]]]:
+        """A copy of ``ps``'s program with externs bound and CO-RE applied for the running
+        kernel (reads its BTF file; no bpf() call). Returns it and the CO-RE failures."""
         prog = copy.deepcopy(ps.program)
         self._bind_externs(prog, ps)
         failures: list[tuple[int, str]] = []
@@ -356,6 +356,35 @@ class BpfObject:
             from .core_apply import apply_core
 
             failures = apply_core(local, ext, ps, prog, vmlinux())
+        return prog, failures
+
+    def verify(self, names: list[str] | None = None) -> dict[str, Any]:
+        """pybpf's verdict for each program (or those in ``names``), before any load.
+
+        >>> BpfObject.open("x.bpf.o").verify()["handler"].accepted   # doctest: +SKIP
+        True
+        """
+        from ..verifier import verify
+
+        maps: dict[str, Any] = dict(self.spec.maps)
+        kconfig = self._kconfig_decl()
+        if kconfig is not None:
+            maps[".kconfig"] = kconfig
+        out = {}
+        for name, ps in self.spec.programs.items():
+            if names is not None and name not in names and ps.section not in names:
+                continue
+            prog, _failures = self.prepare_program(ps)
+            report = verify(prog, ps.spec.prog_type, maps=maps,
+                            expected_attach_type=ps.spec.expected_attach_type)
+            report.program = name
+            out[name] = report
+        return out
+
+    def _prepare(self, ps: ProgramSpec) -> tuple[ProgramSpec, Program, dict[str, Any],
+                                                   list[tuple[int, str]]]:
+        """A copy of the program with externs bound and CO-RE applied; load keyword args."""
+        prog, failures = self.prepare_program(ps)
         kw: dict[str, Any] = {"kern_version": self.spec.kern_version}
         kbtf = self._kernel_btf()
         if kbtf is not None:

@@ -221,6 +221,7 @@ def enter_subprog(v: Verifier, st: State, insn: Insn, i: int) -> None:
     callee = Frame(frameno=len(st.frames), callsite=i, subprog=target)
     for r in range(1, 6):
         callee.regs[r] = caller.regs[r]
+        callee.origins[r] = caller.origins[r]
     callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=callee.frameno)
     st.frames.append(callee)
     st.insn = target
@@ -236,6 +237,7 @@ def leave_subprog(v: Verifier, st: State, i: int) -> None:
     st.frames.pop()
     caller = st.frame
     caller.regs[0] = r0
+    caller.origins[0] = callee.origins[0]
     for r in range(1, 6):
         caller.regs[r] = Reg.not_init()
     st.insn = callee.callsite + 1

@@ -137,14 +137,33 @@ class Verifier:
             except Exception:  # noqa: BLE001 - text is a convenience
                 text = None
         regs = {}
-        if getattr(self, "_last_state", None) is not None and rej.reg is not None:
-            regs[f"R{rej.reg}"] = self._last_state.regs[rej.reg].fmt()
+        origin = None
+        last = getattr(self, "_last_state", None)
+        if last is not None and rej.reg is not None and 0 <= rej.reg <= 10:
+            regs[f"R{rej.reg}"] = last.regs[rej.reg].fmt()
+            at = last.frame.origins[rej.reg]
+            if at >= 0 and at != rej.insn:
+                origin = self._origin_text(rej.reg, at)
         insn_slot = self.slots[rej.insn] if (rej.insn is not None and hasattr(self, "slots")) \
             else rej.insn
         return Report(False, self.processed, insn=insn_slot, insn_text=text,
                       message="\n".join(rej.lines), error_class=rej.cls, explanation=expl,
-                      hint=hint, registers=regs, program=self.program.name,
+                      hint=hint, registers=regs, program=self.program.name, origin=origin,
                       source=self.program.lines.get(rej.insn) if rej.insn is not None else None)
+
+    def _origin_text(self, reg: int, at: int) -> str:
+        """'R0 was set at insn 5 (call bpf_map_lookup_elem#1), line 12: ...'."""
+        from ..asm import format_insn
+
+        try:
+            text = format_insn(self.insns[at], syntax="kernel")
+        except Exception:  # noqa: BLE001 - text is a convenience
+            text = ""
+        out = f"R{reg} was set at insn {self.slots[at]}" + (f": {text}" if text else "")
+        line = self.program.lines.get(at)
+        if line is not None:
+            out += f", {line.filename or 'line'}:{line.line}: {line.text.strip()}"
+        return out
 
     def _explore(self) -> None:
         stack: list[State] = [self.initial_state()]
@@ -186,6 +205,7 @@ class Verifier:
             cls = insn.opcode & 7
             if cls in (Class.ALU, Class.ALU64):
                 self._alu(st, insn, i)
+                st.frame.origins[insn.dst] = i
                 st.insn = i + 1
             elif cls in (Class.JMP, Class.JMP32):
                 other = self._jump(st, insn, i)
@@ -196,12 +216,14 @@ class Verifier:
                     self._push(stack, other, parent)
             elif cls == Class.LDX:
                 self._ldx(st, insn, i)
+                st.frame.origins[insn.dst] = i
                 st.insn = i + 1
             elif cls in (Class.ST, Class.STX):
                 self._store(st, insn, i)
                 st.insn = i + 1
             else:
                 self._ld(st, insn, i)
+                st.frame.origins[insn.dst if insn.opcode == LDDW else 0] = i
                 st.insn = i + 1
 
     # -- pruning --------------------------------------------------------------------------
@@ -445,6 +467,7 @@ class Verifier:
                 raise Reject(i, "calling kernel functions is not allowed in this program",
                              "unsupported")
             calls.helper_call(self, st, insn, i)
+            st.frame.origins[0] = i
             st.insn = i + 1
             return None
         target = self.index[self.slots[i] + 1 + insn.off]

@@ -178,6 +178,7 @@ class Report:
     program: str = ""
     log: str = ""
     source: Any = None  # a SourceLine when the program has one for the instruction
+    origin: str | None = None  # where the offending register's value was produced
 
     @property
     def summary(self) -> str:
@@ -199,6 +200,8 @@ class Report:
         lines.append(f"  why: {self.explanation}")
         for reg, val in self.registers.items():
             lines.append(f"  {reg} = {val}")
+        if self.origin:
+            lines.append(f"  from: {self.origin}")
         lines.append(f"  fix: {self.hint}")
         return "\n".join(lines)
 
@@ -206,7 +209,7 @@ class Report:
         return {"program": self.program, "accepted": self.accepted, "insn": self.insn,
                 "message": self.message, "class": self.error_class,
                 "explanation": self.explanation, "hint": self.hint,
-                "processed_insns": self.processed_insns}
+                "processed_insns": self.processed_insns, "origin": self.origin}
 
     def __str__(self) -> str:
         return self.summary

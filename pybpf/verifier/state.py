@@ -187,10 +187,12 @@ class Frame:
     maps an 8-byte slot index (0..63, fp-512+8*i) to the spilled register.
     """
 
-    __slots__ = ("regs", "slots", "spills", "frameno", "callsite", "subprog")
+    __slots__ = ("regs", "slots", "spills", "frameno", "callsite", "subprog", "origins")
 
     def __init__(self, frameno: int = 0, callsite: int = -1, subprog: int = 0) -> None:
         self.regs: list[Reg] = [_NOT_INIT] * 11
+        #: the instruction that last wrote each register (-1: the entry state)
+        self.origins: list[int] = [-1] * 11
         self.slots = bytearray(STACK_SIZE)
         self.spills: dict[int, Reg] = {}
         self.frameno = frameno
@@ -200,6 +202,7 @@ class Frame:
     def copy(self) -> Frame:
         f = Frame.__new__(Frame)
         f.regs = list(self.regs)
+        f.origins = list(self.origins)
         f.slots = bytearray(self.slots)
         f.spills = dict(self.spills)
         f.frameno = self.frameno
