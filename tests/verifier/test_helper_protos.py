@@ -310,3 +310,47 @@ def _verdict_program(program: Program, prog_type: str) -> tuple[bool, str]:
             return True, prog.log
     except ProgLoadError as e:
         return False, e.log
+
+
+_UNPRIV_LOADER = """
+import sys
+from pybpf.errors import ProgLoadError
+from pybpf.isa import Program
+from pybpf.kernel.prog import load
+try:
+    with load(Program.from_bytes(bytes.fromhex(sys.stdin.read())), sys.argv[1], log_level=1):
+        print("ACCEPTED")
+except ProgLoadError as e:
+    print("REJECTED")
+    print(e.log)
+"""
+
+#: (helper, argument index probed with never-written stack, program type)
+UNINIT_CASES = [("map_lookup_elem", 1, "socket_filter"), ("map_update_elem", 2, "socket_filter"),
+                ("ringbuf_output", 1, "socket_filter"), ("skb_load_bytes", 2, "sched_cls"),
+                ("map_pop_elem", 1, "socket_filter"), ("csum_diff", 0, "sched_cls")]
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name,index,prog_type", UNINIT_CASES, ids=[c[0] for c in UNINIT_CASES])
+def test_uninit_flag_predicts_unprivileged_verdict(name, index, prog_type):
+    """Without CAP_PERFMON the verifier refuses reads of never-written stack: an argument
+    the table marks ``uninit`` (the helper writes it) may point there, any other may not."""
+    import shutil
+    import subprocess
+    import sys
+
+    p = proto(name)
+    values = _right_values(p)
+    values[index] = "uninit"
+    mtype = next(t for t in sorted(p.map_types) if t in MAP_SHAPES) if p.map_types else "hash"
+    with _map(mtype) as m:
+        code = Program(_probe(p, values, m.fd)).encode().hex()
+        out = subprocess.run([shutil.which("setpriv") or "setpriv", "--bounding-set=-perfmon,-sys_admin",
+                              sys.executable, "-c", _UNPRIV_LOADER, prog_type], input=code,
+                             capture_output=True, text=True, timeout=60, check=True,
+                             pass_fds=(m.fd,)).stdout
+    accepted = out.startswith("ACCEPTED")
+    assert accepted == p.args[index].uninit, f"{name} R{index + 1} uninit:\n{out}"
+    if not accepted:
+        assert "invalid read from stack" in out, out
