@@ -164,3 +164,46 @@ def test_program_on_our_vmlinux_h_builds_with_core_relocations(tmp_path):
         seen.add(member.name)
         assert kbtf.member(task, member.name)[1] == member.bit_offset
     assert {"pid", "tgid", "flags", "comm"} <= seen
+
+
+def _contains_va_list(btf, tid: int, depth: int = 0) -> bool:  # noqa: ANN001
+    """Whether a struct embeds (not through a pointer) a va_list, whose size differs between
+    the BPF target (a pointer) and x86-64 (24 bytes)."""
+    if depth > 20:
+        return False
+    k = btf.kind(tid)
+    if k == Kind.TYPEDEF and btf.type_name(tid) in ("va_list", "__gnuc_va_list", "__builtin_va_list"):
+        return True
+    if k in (Kind.TYPEDEF, Kind.CONST, Kind.VOLATILE, Kind.TYPE_TAG, Kind.RESTRICT):
+        return _contains_va_list(btf, btf[tid].type, depth + 1)
+    if k == Kind.ARRAY:
+        return _contains_va_list(btf, btf[tid].type, depth + 1)
+    if k in (Kind.STRUCT, Kind.UNION):
+        return any(_contains_va_list(btf, m.type, depth + 1) for m in btf[tid].members)
+    return False
+
+
+@pytest.mark.clang
+def test_enum_modes_header_has_the_kernel_layout_for_every_struct(tmp_path):
+    """With ``enum_modes`` (newer libbpf's sized-enum attributes) clang lays out every named
+    struct of vmlinux at its BTF size, except those embedding a va_list (a target difference);
+    bpftool 7.1's header mislays the structs after 1-byte enums."""
+    btf = vmlinux()
+    printer = CPrinter(btf, enum_modes=True)
+    (tmp_path / "vmlinux.h").write_text(HEADER_WRAP(printer.dump()))
+    asserts = []
+    for tid in range(1, btf.nr_types):
+        if btf.kind(tid) == Kind.STRUCT and printer.cached[tid]:
+            cname = f"struct {printer.cached[tid]}"
+            asserts.append(f'_Static_assert(sizeof({cname}) == {btf.size_of(tid)}, "{tid}");')
+    src = tmp_path / "sizes.bpf.c"
+    src.write_text('#include "vmlinux.h"\n' + "\n".join(asserts) + "\n")
+    res = subprocess.run(["clang-19", "-target", "bpf", "-fsyntax-only", "-ferror-limit=0", str(src),
+                          f"-I{tmp_path}"], capture_output=True, text=True)
+    failed = [int(x) for x in re.findall(r"static assertion failed due to requirement '[^']*': (\d+)",
+                                         res.stderr)]
+    others = [ln for ln in res.stderr.splitlines() if "error:" in ln and "static assertion" not in ln]
+    assert not others, others[:3]
+    assert len(asserts) > 5000
+    assert all(_contains_va_list(btf, tid) for tid in failed), [btf.type_name(t) for t in failed]
+    assert res.stderr.count("static assertion failed") == len(failed)

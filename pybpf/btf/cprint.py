@@ -149,8 +149,12 @@ class CPrinter:
     'typedef signed char __s8;\\n\\n'
     """
 
-    def __init__(self, btf: Btf) -> None:
+    def __init__(self, btf: Btf, *, enum_modes: bool = False) -> None:
         self.btf = btf
+        #: Newer libbpf's sized enums: ``__attribute__((mode(byte)))`` on 1-byte enums and
+        #: ``mode(word)`` on 8-byte ones whose values fit 32 bits (bpftool 7.1 prints neither,
+        #: which mislays members after a 1-byte ``enum x : u8`` field).
+        self.enum_modes = enum_modes
         t = self.t = _Table(btf)
         n = t.n
         self.referenced = bytearray(n)
@@ -516,6 +520,13 @@ class CPrinter:
                 else:
                     out.append(f"\n{pfx}{name} = {v}{suffix},")
         out.append(f"\n{_pfx(lvl)}}}")
+        if self.enum_modes:
+            size = t.word[tid]
+            if size == 1:
+                out.append(" __attribute__((mode(byte)))")
+            elif size == 8 and self.ptr_sz == 8:
+                if t.kind[tid] == _ENUM or not any(w[j + 2] for j in range(p, p + 3 * vlen, 3)):
+                    out.append(" __attribute__((mode(word)))")
 
     def _struct_def(self, tid: int, lvl: int) -> None:
         t = self.t
@@ -864,11 +875,14 @@ class CPrinter:
         return self.dump()
 
 
-def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True) -> str:
+def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True,
+         enum_modes: bool = False) -> str:
     """The C text of ``btf`` as ``bpftool btf dump file F format c`` prints it.
 
     With ``header`` (default) the text is wrapped in the ``__VMLINUX_H__`` guard and the
-    ``preserve_access_index`` pragma, ready to use as ``vmlinux.h``.
+    ``preserve_access_index`` pragma, ready to use as ``vmlinux.h``. ``enum_modes`` adds the
+    size attributes newer libbpf prints on 1- and 8-byte enums, so that every struct laid
+    out after such an enum has the kernel's layout (bpftool 7.1's output does not).
 
     >>> print(to_c(vmlinux(), [vmlinux().find("u32", "typedef")], header=False))  # doctest: +SKIP
     typedef unsigned int __u32;
@@ -876,5 +890,5 @@ def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True
     typedef __u32 u32;
     <BLANKLINE>
     """
-    body = CPrinter(btf).dump(type_ids)
+    body = CPrinter(btf, enum_modes=enum_modes).dump(type_ids)
     return HEADER + body + FOOTER if header else body

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--format", choices=("c", "raw", "json"), default=None,
                    help="c (vmlinux.h, default), raw (bpftool's text) or json (bpftool -j)")
     d.add_argument("--json", action="store_true", help="same as --format json")
+    d.add_argument("--enum-modes", action="store_true",
+                   help="C: add newer libbpf's mode(byte)/mode(word) to 1- and 8-byte enums, so structs "
+                   "after them keep the kernel's layout (bpftool 7.1 omits them)")
     d.add_argument("--base", help="base BTF for split (module) BTF, e.g. /sys/kernel/btf/vmlinux")
     d.set_defaults(func=_dump)
     f = sub.add_parser("find", help="print the type id of a named type")
@@ -50,7 +53,7 @@ def _dump(args: argparse.Namespace) -> int:
     if fmt == "c":
         from ..btf.cprint import to_c
 
-        out.write(to_c(btf))
+        out.write(to_c(btf, enum_modes=args.enum_modes))
     elif fmt == "raw":
         from ..btf.dump import raw_lines
 
