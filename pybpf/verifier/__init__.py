@@ -15,11 +15,14 @@ This package starts with its foundations, which need nothing else:
 'scalar(smin=umin=smin32=umin32=16,smax=umax=smax32=umax32=31,var_off=(0x10; 0xf))'
 """
 
+from .helper_protos import HELPER_PROTOS, HelperProto, proto
+from .messages import MESSAGES, Message
 from .scalar import Scalar
 from .scalar_branch import Branch, branch, is_branch_taken, refine
 from .tnum import Tnum
 
-__all__ = ["Branch", "Scalar", "Tnum", "branch", "is_branch_taken", "refine"]
+__all__ = ["HELPER_PROTOS", "MESSAGES", "Branch", "HelperProto", "Message", "Scalar", "Tnum", "branch",
+           "is_branch_taken", "proto", "refine"]
 
 
 def __getattr__(name: str):  # the engine is imported lazily: it pulls in the asm printer
