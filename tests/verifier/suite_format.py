@@ -30,6 +30,9 @@ at log_level 1, so headers can be checked against, and filled from, the kernel.
 from __future__ import annotations
 
 import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,3 +227,82 @@ def kernel_outcome(case: Case) -> Outcome:
         return Outcome(False, insn, lines, e.log or "")
     with loaded:
         return Outcome(True, log=loaded.log if hasattr(loaded, "log") else "")
+
+
+@dataclass
+class Agreement:
+    """How pybpf's `Report` for a case compares with the case's (kernel) header."""
+
+    case: Case
+    verdict: bool
+    insn: bool
+    message: bool
+    got_accepted: bool | None = None
+    got_insn: int | None = None
+    got_message: str | None = None
+    got_class: str | None = None
+    error: str | None = None  # pybpf raised instead of reporting
+
+    @property
+    def exact(self) -> bool:
+        """Verdict, and for a rejection also instruction and message, agree."""
+        return self.verdict and self.insn and self.message
+
+    def describe(self) -> str:
+        c = self.case
+        if self.error is not None:
+            return f"{c.name}: pybpf raised {self.error}"
+        if not self.verdict:
+            want = "accept" if c.accepted else f"reject at insn {c.insn}: {c.message!r}"
+            got = "accept" if self.got_accepted else f"reject at insn {self.got_insn}: {self.got_message!r}"
+            return f"{c.name}: kernel {want}, pybpf {got}"
+        return (f"{c.name}: insn kernel {c.insn} pybpf {self.got_insn}; message kernel {c.message!r} "
+                f"pybpf {self.got_message!r}")
+
+
+def pybpf_verify(case: Case):  # -> pybpf.verifier.report.Report
+    """Run pybpf's verifier on ``case`` (its program type and attach type)."""
+    import inspect
+
+    from pybpf.verifier import verify
+
+    kwargs = {}
+    if case.attach and "expected_attach_type" in inspect.signature(verify).parameters:
+        kwargs["expected_attach_type"] = case.attach
+    return verify(assemble_case(case), case.prog_type, **kwargs)
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` (main thread, SIGALRM); None: no limit."""
+    if not seconds:
+        yield
+        return
+
+    def fire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took more than {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def compare(case: Case, seconds: float | None = None) -> Agreement:
+    """Verify ``case`` with pybpf and compare with its header (exceptions, and taking longer
+    than ``seconds``, count as disagreement)."""
+    try:
+        with deadline(seconds):
+            report = pybpf_verify(case)
+    except Exception as e:  # noqa: BLE001 - a crash is a disagreement to report, not to hide
+        return Agreement(case, False, False, False, error=f"{type(e).__name__}: {e}")
+    verdict = bool(report.accepted) == case.accepted
+    if case.accepted or not verdict:
+        same = verdict
+        return Agreement(case, verdict, same, same, bool(report.accepted), report.insn, report.message,
+                         report.error_class)
+    return Agreement(case, True, report.insn == case.insn, (report.message or "") == case.message,
+                     False, report.insn, report.message, report.error_class)
