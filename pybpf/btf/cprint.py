@@ -329,11 +329,13 @@ class CPrinter:
             st[tid] = _ED
             return 0
         if k == _PTR:
-            r = self._order(t.word[tid], True)
+            x = t.word[tid]
+            r = 1 if st[x] == _ED else self._order(x, True)
             st[tid] = _ED
             return r
         if k == _ARRAY:
-            return self._order(t.words_of[tid][t.pos[tid]], False)
+            x = t.words_of[tid][t.pos[tid]]
+            return 1 if st[x] == _ED else self._order(x, False)
         if k == _STRUCT or k == _UNION:
             named = t.name_off[tid]
             if through_ptr and named:
@@ -354,14 +356,16 @@ class CPrinter:
             st[tid] = _ED
             return 1
         if k == _TYPEDEF:
-            strong = self._order(t.word[tid], through_ptr)
+            x = t.word[tid]
+            strong = 1 if st[x] == _ED else self._order(x, through_ptr)
             if through_ptr and not strong:
                 return 0
             self.queue.append(tid)
             st[tid] = _ED
             return 1
         if k in _MODS:
-            return self._order(t.word[tid], through_ptr)
+            x = t.word[tid]
+            return 1 if st[x] == _ED else self._order(x, through_ptr)
         if k == _FUNC_PROTO:
             self.budget -= 1
             if self.budget < 0:
@@ -415,9 +419,13 @@ class CPrinter:
                 out.append(";\n\n")
             es[tid] = _ED
         elif k in (_PTR, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG):
-            self._emit(t.word[tid], cont_id)
+            x = t.word[tid]
+            if es[x] != _ED:
+                self._emit(x, cont_id)
         elif k == _ARRAY:
-            self._emit(t.words_of[tid][t.pos[tid]], cont_id)
+            x = t.words_of[tid][t.pos[tid]]
+            if es[x] != _ED:
+                self._emit(x, cont_id)
         elif k == _FWD:
             out.append(self._fwd_def(tid))
             out.append(";\n\n")
@@ -451,10 +459,13 @@ class CPrinter:
             else:
                 es[tid] = _NOT
         elif k == _FUNC_PROTO:
-            self._emit(t.word[tid], cont_id)
+            x = t.word[tid]
+            if es[x] != _ED:
+                self._emit(x, cont_id)
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
-            for j in range(p + 1, p + 2 * vlen, 2):
-                self._emit(w[j], cont_id)
+            for x in w[p + 1:p + 2 * vlen:2]:
+                if es[x] != _ED:
+                    self._emit(x, cont_id)
 
     def _blacklisted(self, tid: int) -> bool:
         return self.t.name(tid) == "__builtin_va_list"
