@@ -33,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "of an object; may be repeated")
     p.add_argument("--syntax", choices=("llvm", "gas"), default="llvm", help="assembly syntax")
     p.add_argument("--json", action="store_true", help="one JSON object per program, per line")
+    p.add_argument("--log", action="store_true", help="print a state log in the layout of the "
+                   "kernel's log_level 2 before each verdict")
     p.set_defaults(func=run)
 
 
@@ -73,7 +75,7 @@ def _reports(args: argparse.Namespace) -> list[Any]:
     else:
         program = Program.from_bytes(data)
     program.name = program.name or Path(args.file).stem
-    report = verify(program, args.prog_type, expected_attach_type=args.attach)
+    report = verify(program, args.prog_type, expected_attach_type=args.attach, log=args.log)
     report.program = program.name
     return [report]
 
@@ -91,6 +93,8 @@ def _looks_binary(data: bytes) -> bool:
 def run(args: argparse.Namespace) -> int:
     reports = _reports(args)
     for r in reports:
+        if args.log and r.log and not args.json:
+            print(r.log, end="")
         if args.json:
             print(json.dumps(r.to_json()))
         else:

@@ -102,3 +102,66 @@ def _reserved_message(insn: Insn, cls: int) -> str:
              Class.JMP32: "BPF_JMP/JMP32", Class.LDX: "BPF_LDX", Class.STX: "BPF_STX",
              Class.ST: "BPF_ST", Class.LD: "BPF_LD"}
     return f"{names.get(cls, 'BPF')} uses reserved fields"
+
+
+def _use_def(insn: Insn) -> tuple[int, int]:
+    """(registers read, registers written) of one instruction, as bit masks."""
+    op = insn.opcode
+    cls = op & 7
+    d, s = 1 << insn.dst, 1 << insn.src
+    x = bool(op & 0x08)
+    if cls in (Class.ALU, Class.ALU64):
+        aop = op & 0xF0
+        if aop == 0xB0:  # MOV
+            return (s if x else 0), d
+        return d | (s if x else 0), d
+    if cls == Class.LDX:
+        return s, d
+    if cls == Class.ST:
+        return d, 0
+    if cls == Class.STX:
+        if (op & 0xE0) == 0xC0:  # atomics
+            imm = insn.imm & 0xFFFFFFFF
+            if imm == 0xF1:
+                return d | s | 1, 1
+            if imm == 0x100:  # load-acquire
+                return s, d
+            return d | s, (s if imm & 1 and imm != 0x110 else 0)
+        return d | s, 0
+    if cls == Class.LD:
+        if op == LDDW:
+            return 0, d
+        return (1 << 6) | (s if (op & 0xE0) == 0x40 else 0), 0x3F
+    jop = op & 0xF0
+    if cls == Class.JMP and jop == _CALL:
+        return 0x3E, 0x3F
+    if cls == Class.JMP and jop == _EXIT:
+        return 1, 0
+    if jop in (_JA, 0xE0):
+        return 0, 0
+    return d | (s if x else 0), 0
+
+
+def liveness(insns: list[Insn], slots: list[int], index: dict[int, int]) -> list[int]:
+    """Registers live before each instruction (a bit mask per insn), by backward dataflow.
+
+    A register is live when some path from here reads it before writing it. Calls keep
+    the caller's r6-r9 and define r0-r5; a subprogram's ``exit`` reads only r0.
+    """
+    n = len(insns)
+    use_def = [_use_def(insn) for insn in insns]
+    succ = [successors(insns, i, slots, index) for i in range(n)]
+    live = [0] * n
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n - 1, -1, -1):
+            out = 0
+            for j in succ[i]:
+                out |= live[j]
+            use, defs = use_def[i]
+            new = use | (out & ~defs)
+            if new != live[i]:
+                live[i] = new
+                changed = True
+    return live

@@ -24,7 +24,7 @@ from typing import Any
 from ..isa import LDDW, AluOp, CallSrc, Class, Insn, JmpOp, Mode, Program, PseudoSrc, RefKind
 from ..isa.opcodes import SIZE_BYTES, Size
 from . import calls, mem
-from .cfg import check_cfg
+from .cfg import check_cfg, liveness
 from .report import Reject, Report
 from .scalar import Scalar
 from .scalar_branch import branch
@@ -81,8 +81,9 @@ class Verifier:
     """One verification run; use `verify`."""
 
     def __init__(self, program: Program, prog_type: str, *, maps: Mapping[str, Any] | None = None,
-                 expected_attach_type: str | None = None) -> None:
+                 expected_attach_type: str | None = None, log: bool = False) -> None:
         self.program = program
+        self.log: list[str] | None = [] if log else None
         self.prog_type = prog_type
         self.attach = expected_attach_type
         self.insns = program.resolve()
@@ -117,14 +118,22 @@ class Verifier:
     def run(self) -> Report:
         try:
             self.slots, self.index, self.targets, self.subprogs = check_cfg(self.insns)
+            self.live = liveness(self.insns, self.slots, self.index)
             self.prune_points = set(self.targets)
             for i, insn in enumerate(self.insns):
                 if insn.opcode == (Class.JMP | JmpOp.CALL):
                     self.prune_points.add(i + 1)
             self._explore()
         except Reject as rej:
-            return self._report(rej)
-        return Report(True, self.processed, program=self.program.name)
+            report = self._report(rej)
+        else:
+            report = Report(True, self.processed, program=self.program.name)
+        if self.log is not None:
+            if not report.accepted and report.message:
+                self.log.extend(report.message.splitlines())
+            self.log.append(f"processed {self.processed} insns (limit {MAX_PROCESSED})")
+            report.log = "\n".join(self.log) + "\n"
+        return report
 
     def _report(self, rej: Reject) -> Report:
         expl, hint = rej.fill()
@@ -188,19 +197,37 @@ class Verifier:
 
     def _run_path(self, st: State, parent: _Entry | None, stack: list[State]) -> None:
         insns = self.insns
+        log = self.log
+        if log is not None:
+            if st.parent_insn < 0:
+                log.append(f"{self.slots[st.insn]}: {_state_text(st)}")
+            else:
+                state = _state_text(st)
+                log += ["", f"from {self.slots[st.parent_insn]} to {self.slots[st.insn]}: {state}",
+                        f"{self.slots[st.insn]}: {state}"]
+        first = True
         while True:
             i = st.insn
             self._last_state = st
-            if i in self.prune_points:
-                verdict = self._checkpoint(st, i, parent)
-                if verdict is None:
-                    self._finish(parent)
-                    return
-                parent = verdict
-            self.processed += 1
+            self.processed += 1  # counted before the prune check, as the kernel does
             if self.processed > MAX_PROCESSED:
                 raise Reject(i, f"BPF program is too large. Processed {self.processed} insn",
                              "too_complex")
+            if i in self.prune_points:
+                verdict = self._checkpoint(st, i, parent)
+                if verdict is None:
+                    if log is not None:
+                        if first and st.parent_insn >= 0:
+                            del log[-1]
+                            log[-1] = f"from {self.slots[st.parent_insn]} to {self.slots[i]}: safe"
+                        else:
+                            log.append(f"{self.slots[i]}: safe")
+                    self._finish(parent)
+                    return
+                parent = verdict
+            first = False
+            if log is not None:
+                before = _snapshot(st)
             insn = insns[i]
             cls = insn.opcode & 7
             if cls in (Class.ALU, Class.ALU64):
@@ -210,9 +237,12 @@ class Verifier:
             elif cls in (Class.JMP, Class.JMP32):
                 other = self._jump(st, insn, i)
                 if other is _EXITED:
+                    if log is not None:
+                        log.append(f"{self.slots[i]}: {_kernel_text(insn)}")
                     self._finish(parent)
                     return
                 if other is not None:
+                    other.parent_insn = i
                     self._push(stack, other, parent)
             elif cls == Class.LDX:
                 self._ldx(st, insn, i)
@@ -225,15 +255,56 @@ class Verifier:
                 self._ld(st, insn, i)
                 st.frame.origins[insn.dst if insn.opcode == LDDW else 0] = i
                 st.insn = i + 1
+            if log is not None:
+                self._log_insn(log, i, insn, st, before)
+
+    def _log_insn(self, log: list[str], i: int, insn: Insn, st: State,
+                  before: tuple[list[Reg], bytes, dict[int, Reg]]) -> None:
+        """``N: (op) text ; <touched registers and stack slots>``, as log_level 2 prints."""
+        head = f"{self.slots[i]}: {_kernel_text(insn)}"
+        regs = st.regs
+        touched = set()
+        cls = insn.opcode & 7
+        if cls in (Class.ALU, Class.ALU64, Class.LDX, Class.LD):
+            touched.add(insn.dst)
+            if cls != Class.LD and (insn.opcode & 0x08 or cls == Class.LDX):
+                touched.add(insn.src)
+        elif cls in (Class.ST, Class.STX):
+            touched.add(insn.dst)
+            if cls == Class.STX:
+                touched.add(insn.src)
+        elif insn.opcode & 0xF0 == JmpOp.CALL:
+            touched.add(0)
+        elif insn.opcode & 0xF0 not in (JmpOp.JA, JmpOp.EXIT, JmpOp.JCOND):
+            touched.add(insn.dst)
+            if insn.opcode & 0x08:
+                touched.add(insn.src)
+        parts = [f"R{r}={regs[r].fmt()}" for r in sorted(touched) if 0 <= r <= 10 and regs[r].is_init]
+        old_regs, old_slots, old_spills = before
+        frame = st.frame
+        scratched = set()
+        if cls in (Class.LDX, Class.ST, Class.STX):  # the stack slot a load/store touched
+            base = old_regs[insn.src if cls == Class.LDX else insn.dst]
+            if base.type is RT.PTR_TO_STACK and base.var.is_const and base.frameno == frame.frameno:
+                at = base.off + insn.off + 512
+                if 0 <= at < 512:
+                    scratched.add(at // 8)
+        for slot in range(64):
+            lo = slot * 8
+            if slot in scratched or frame.slots[lo:lo + 8] != old_slots[lo:lo + 8] or \
+                    frame.spills.get(slot) is not old_spills.get(slot):
+                parts.append(f"fp{lo - 512}={_slot_text(frame, slot)}")
+        log.append(f"{head:<37} ; {' '.join(parts)}" if parts else head)
 
     # -- pruning --------------------------------------------------------------------------
     def _checkpoint(self, st: State, i: int, parent: _Entry | None) -> _Entry | None:
         """None when the path is pruned; else the new checkpoint for the path."""
         entries = self.explored.setdefault(i, [])
         may_goto = self.insns[i].opcode == (Class.JMP | JmpOp.JCOND)
+        live = self.live[i]
         for e in entries:
             if e.branches == 0 or may_goto:
-                if subsumes(e.state, st):
+                if subsumes(e.state, st, live):
                     return None
             elif states_identical(e.state, st):
                 raise Reject(i, f"infinite loop detected at insn {self.slots[i]}", "infinite_loop")
@@ -556,7 +627,8 @@ class Verifier:
             if is_null:
                 released = r.ref_obj_id or released
                 return Reg.const(0)
-            return r.with_(maybe_null=False)
+            # like the kernel, forget the id once non-NULL (unless a reference needs it)
+            return r.with_(maybe_null=False, id=r.id if r.ref_obj_id else 0)
 
         for frame in st.frames:
             frame.regs = [fix(r) for r in frame.regs]
@@ -635,6 +707,38 @@ class Verifier:
 
 
 _EXITED = object()
+_SLOT_CHARS = "?r m0"  # INVALID, SPILL, (unused), MISC, ZERO by Slot value order
+
+
+def _kernel_text(insn: Insn) -> str:
+    from ..asm import format_insn
+
+    try:
+        return format_insn(insn, syntax="kernel")
+    except Exception:  # noqa: BLE001 - a log line must not fail verification
+        return f"({insn.opcode:02x}) ?"
+
+
+def _snapshot(st: State) -> tuple[list[Reg], bytes, dict[int, Reg]]:
+    f = st.frame
+    return list(f.regs), bytes(f.slots), dict(f.spills)
+
+
+def _slot_text(frame: Any, slot: int) -> str:
+    spill = frame.spills.get(slot)
+    if spill is not None and frame.slots[slot * 8] == 1:
+        return spill.fmt()
+    chars = {0: "?", 2: "m", 3: "0", 1: "m"}
+    return "".join(chars[frame.slots[slot * 8 + b]] for b in range(7, -1, -1))
+
+
+def _state_text(st: State) -> str:
+    parts = [f"R{r}={reg.fmt()}" for r, reg in enumerate(st.regs) if reg.is_init]
+    frame = st.frame
+    for slot in range(63, -1, -1):
+        if any(frame.slots[slot * 8:slot * 8 + 8]):
+            parts.append(f"fp{slot * 8 - 512}={_slot_text(frame, slot)}")
+    return " ".join(parts)
 
 
 # -- state comparison ------------------------------------------------------------------------
@@ -653,15 +757,21 @@ def reg_subsumes(old: Reg, cur: Reg) -> bool:
     return old.var.subsumes(cur.var)
 
 
-def subsumes(old: State, cur: State) -> bool:
-    """True when every concrete state in ``cur`` is in ``old`` (so ``cur`` is safe too)."""
+def subsumes(old: State, cur: State, live: int = 0x7FF) -> bool:
+    """True when every concrete state in ``cur`` is in ``old`` (so ``cur`` is safe too).
+
+    ``live`` masks the registers of the current frame that may still be read; the
+    others cannot matter (the kernel's liveness does the same).
+    """
     if len(old.frames) != len(cur.frames) or len(old.refs) != len(cur.refs):
         return False
-    for fo, fc in zip(old.frames, cur.frames, strict=True):
+    last = len(old.frames) - 1
+    for n, (fo, fc) in enumerate(zip(old.frames, cur.frames, strict=True)):
         if fo.callsite != fc.callsite:
             return False
-        for ro, rc in zip(fo.regs, fc.regs, strict=True):
-            if ro is not rc and not reg_subsumes(ro, rc):
+        mask = live if n == last else 0x7FF
+        for r, (ro, rc) in enumerate(zip(fo.regs, fc.regs, strict=True)):
+            if ro is not rc and mask >> r & 1 and not reg_subsumes(ro, rc):
                 return False
         if fo.slots != fc.slots:
             for b, (so, sc) in enumerate(zip(fo.slots, fc.slots, strict=True)):
@@ -690,11 +800,12 @@ def states_identical(a: State, b: State) -> bool:
 
 
 def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
-           expected_attach_type: str | None = None) -> Report:
+           expected_attach_type: str | None = None, log: bool = False) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).
 
     ``maps`` gives map definitions by name (kernel `Map` objects or `MapDecl`s) for
-    references the program does not declare itself.
+    references the program does not declare itself. With ``log=True`` the report's
+    ``log`` holds a state log in the layout of the kernel's log_level 2.
     """
     ptype = prog_type or program.prog_type
     if ptype is None:
@@ -703,7 +814,8 @@ def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str,
         return Report(False, 0, message="empty program", error_class="missing_exit",
                       explanation="the program has no instructions", hint="add `r0 = 0; exit`")
     try:
-        v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type)
+        v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
+                     log=log)
     except Reject as rej:
         expl, hint = rej.fill()
         return Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,
