@@ -193,6 +193,11 @@ def test_ringbuf_record_bounds_and_leaks():
     leak = assemble("r1 = rb ll\nr2 = 8\nr3 = 0\ncall bpf_ringbuf_reserve\nr0 = 0\nexit")
     with pytest.raises(VMFault, match="neither submitted nor discarded"):
         VM(maps={"rb": rb}).run(leak)
+    stale = assemble("r1 = rb ll\nr2 = 8\nr3 = 0\ncall bpf_ringbuf_reserve\nif r0 == 0 goto +5\n"
+                     "r6 = r0\nr1 = r0\nr2 = 0\ncall bpf_ringbuf_submit\n*(u64 *)(r6 + 0) = r1\n"
+                     "r0 = 0\nexit")
+    with pytest.raises(VMFault, match="record was submitted"):
+        VM(maps={"rb": rb}).run(stale)
     small = make_map("ringbuf", "rb", max_entries=16)
     assert VM(maps={"rb": small}).run(assemble(
         "r1 = rb ll\nr2 = 64\nr3 = 0\ncall bpf_ringbuf_reserve\nexit")).r0 == 0

@@ -317,7 +317,7 @@ def _rb_release(m: Machine, submit: bool) -> int:
         raise VMFault(f"{name}: {addr:#x} is not a reserved ring buffer record", address=addr)
     mp, region, size = res
     mp.commit(bytes(region.data) if submit else None, size)
-    m.mem.unmap(region)
+    m.mem.unmap(region, why=f"the ring buffer record was {'submitted' if submit else 'discarded'}")
     return 0
 
 

@@ -215,7 +215,7 @@ class Machine:
     def forget_value(self, value: bytearray) -> None:
         r = self._values.pop(id(value), None)
         if r is not None:
-            self.mem.unmap(r)
+            self.mem.unmap(r, why="the map element was deleted")
 
     def code_region(self, cp: Compiled) -> Region:
         r = self._code_regions.get(id(cp))
@@ -228,15 +228,14 @@ class Machine:
 
     # -- handler factories used by compile.py ----------------------------------------------
     def make_exit(self) -> Handler:
-        frames, R, mem = self.frames, self.R, self.mem
+        frames, R, pop_stack = self.frames, self.R, self.pop_stack
 
         def h() -> int:
             if len(frames) == self.base_depth:
                 raise Exit
             r6, r7, r8, r9, r10, ret, code, stack, budget = frames.pop()
             R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
-            if self.stack is not None:
-                mem.unmap(self.stack)
+            pop_stack()
             self.stack, self.budget = stack, budget
             if code is not self.code:
                 self.code, self.pc = code, ret
@@ -250,10 +249,17 @@ class Machine:
             raise VMFault(f"call depth exceeds {MAX_CALL_FRAMES} frames")
         self.frames.append((R[6], R[7], R[8], R[9], R[10], ret, self.code, self.stack,
                             self.budget))
-        self.stack = self.mem.map(f"stack frame {len(self.frames)}", STACK_SIZE, kind="stack",
-                                  origin=STACK_SIZE)
-        R[FRAME_POINTER] = self.stack.end
+        # a fresh region per call: a pointer into a returned frame must fault, not alias
+        stack = self.mem.map(f"stack frame {len(self.frames)}", STACK_SIZE, kind="stack",
+                             origin=STACK_SIZE)
+        self.stack = stack
+        R[FRAME_POINTER] = stack.end
         self.budget = self.max_loops
+
+    def pop_stack(self) -> None:
+        """The current callee frame returns: its stack region goes away."""
+        if self.stack is not None:
+            self.mem.unmap(self.stack, why="the function that owned this stack frame returned")
 
     def make_local_call(self, target: int, nx: int) -> Handler:
         push = self.push_frame
@@ -487,8 +493,7 @@ class Machine:
         r0 = R[0]
         r6, r7, r8, r9, r10, _ret, _code, stack, budget = self.frames.pop()
         R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
-        if self.stack is not None:
-            self.mem.unmap(self.stack)
+        self.pop_stack()
         self.stack, self.budget, self.code = stack, budget, saved_code
         return r0
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections import deque
 from dataclasses import dataclass
 
 from ..errors import VMFault
@@ -90,6 +91,8 @@ class Memory:
         self.log: list[tuple[Region, int, bytes, bytes]] | None = None
         #: Bumped whenever a region disappears; access-site caches compare it.
         self.gen = 0
+        #: Recently removed regions and why, so a stale pointer's fault can say so.
+        self.gone: deque[tuple[Region, str]] = deque(maxlen=64)
 
     # -- layout ---------------------------------------------------------------
     def reset(self) -> None:
@@ -99,6 +102,7 @@ class Memory:
         self._next = BASE_ADDRESS
         self.last = None
         self.gen += 1
+        self.gone.clear()
 
     def map(self, name: str, data: bytearray | bytes | int, *, readable: bool = True,
             writable: bool = True, kind: str = "data", origin: int = 0,
@@ -116,14 +120,18 @@ class Memory:
         self.regions.insert(i, region)
         return region
 
-    def unmap(self, region: Region) -> None:
-        """Remove ``region``; later accesses to it fault."""
-        i = self.regions.index(region)
+    def unmap(self, region: Region, why: str | None = None) -> None:
+        """Remove ``region``; later accesses to it fault (saying ``why``, if given)."""
+        i = bisect.bisect_left(self._bases, region.base)
+        if i == len(self.regions) or self.regions[i] is not region:
+            raise ValueError(f"region {region.name!r} is not mapped")
         del self.regions[i]
         del self._bases[i]
         if self.last is region:
             self.last = None
         self.gen += 1
+        if why is not None:
+            self.gone.append((region, why))
 
     def region_at(self, addr: int) -> Region | None:
         """The region containing ``addr``, or None."""
@@ -152,6 +160,11 @@ class Memory:
                            address=addr, region=r.name, offset=off)
         if addr < NULL_PAGE:
             return VMFault(f"{access}: null pointer dereference", address=addr, offset=addr)
+        for dead, why in reversed(self.gone):
+            if dead.base <= addr < dead.base + max(len(dead.data), 1):
+                off = addr - dead.base - dead.origin
+                return VMFault(f"{access}: {dead.describe(addr)}: {why}", address=addr,
+                               region=dead.name, offset=off)
         near = self._nearest(addr)
         if near is None or min(abs(addr - near.base), abs(addr - near.end)) >= 1 << 20:
             return VMFault(f"{access}: wild access, no region there", address=addr)
