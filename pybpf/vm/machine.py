@@ -10,7 +10,8 @@ and the bpf_conformance runtimes:
   ``ctx_writable=True``);
 - ``packet=``: the data the legacy ``LD_ABS``/``LD_IND`` loads read (defaults to
   ``mem``/``ctx``); an out-of-bounds legacy load ends the program with r0 = 0,
-  as in the kernel;
+  as in the kernel; with ``prog_type="xdp"``/``"sched_cls"`` r1 is an
+  ``xdp_md``/``__sk_buff`` the VM builds over the packet (`pybpf.vm.contexts`);
 - r10 is the top of a fresh 512-byte ``"stack frame 0"``; bpf-to-bpf calls get
   their own frame (at most 8 frames), r6-r9 and r10 are restored on return;
 - ``may_goto`` falls through while a per-frame budget (8M, the kernel's
@@ -19,7 +20,9 @@ and the bpf_conformance runtimes:
 
 Tracing: ``trace=callback`` calls ``callback(step)`` after every instruction
 with a `TraceStep` (pc, instruction text, registers after it, memory it
-changed). Without a callback the hot loop is ``pc = table[pc]()``.
+changed, call depth, what each register points at). Without a callback the
+hot loop is ``pc = table[pc]()``, over fused basic blocks once a program is hot
+(`pybpf.vm.blocks`).
 
 >>> from pybpf.isa import Insn, Program
 >>> prog = Program([Insn(0x61, dst=0, src=1), Insn(0x95)])  # r0 = *(u32 *)(r1 + 0)
