@@ -18,16 +18,34 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from operator import itemgetter
 
 from ..errors import BtfError
+from .flat import (
+    K_ARRAY,
+    K_CONST,
+    K_DATASEC,
+    K_DECL_TAG,
+    K_ENUM,
+    K_ENUM64,
+    K_FLOAT,
+    K_FUNC,
+    K_FUNC_PROTO,
+    K_FWD,
+    K_INT,
+    K_PTR,
+    K_RESTRICT,
+    K_STRUCT,
+    K_TYPE_TAG,
+    K_TYPEDEF,
+    K_UNION,
+    K_VAR,
+    K_VOLATILE,
+    FlatTable,
+)
 from .format import Kind
 from .parse import Btf
 
-_INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
-_VOLATILE, _CONST, _RESTRICT, _FUNC, _FUNC_PROTO, _VAR, _DATASEC = 9, 10, 11, 12, 13, 14, 15
-_FLOAT, _DECL_TAG, _TYPE_TAG, _ENUM64 = 16, 17, 18, 19
-_MODS = frozenset({_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG})
+_MODS = frozenset({K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG})
 _MAX_RESOLVE_DEPTH = 32
 
 # order/emit states
@@ -50,97 +68,6 @@ def _pfx(lvl: int) -> str:
     return _PFX[:lvl] if lvl < 24 else _PFX
 
 
-class _Table:
-    """Flat per-id view of a (possibly split) BTF: kind, name, size/type word, vlen, kflag, data."""
-
-    def __init__(self, btf: Btf) -> None:
-        chain: list[Btf] = []
-        b: Btf | None = btf
-        while b is not None:
-            chain.append(b)
-            b = b.base
-        chain.reverse()
-        self.btf = btf
-        name_off: list[int] = [0]
-        word: list[int] = [0]
-        info: list[int] = [0]
-        data_pos: list[int] = [0]
-        words_of: list = [None]
-        for b in chain:
-            w = b.words
-            offs = b.offsets
-            if not offs:
-                continue
-            if len(offs) == 1:
-                p = offs[0]
-                name_off.append(w[p])
-                info.append(w[p + 1])
-                word.append(w[p + 2])
-                data_pos.append(p + 3)
-            else:
-                name_off += itemgetter(*offs)(w)
-                info += itemgetter(*[p + 1 for p in offs])(w)
-                word += itemgetter(*[p + 2 for p in offs])(w)
-                data_pos += [p + 3 for p in offs]
-            words_of += [w] * len(offs)
-        self.kind = [(i >> 24) & 0x1F for i in info]
-        self.kind[0] = 0
-        self.name_off = name_off
-        self.word = word
-        self.info = info
-        self.pos = data_pos
-        self.words_of = words_of
-        self.n = len(info)
-        self._names: list[str | None] = [None] * self.n
-        self._names[0] = ""
-        text = btf._text
-        if btf.base is None and text is not None:
-            def string(off: int) -> str:
-                return text[off:text.index("\0", off)] if off < len(text) else btf.string(off)
-            self.string = string
-        else:
-            self.string = btf.string
-
-    def name(self, tid: int) -> str:
-        nm = self._names[tid]
-        if nm is None:
-            nm = self._names[tid] = self.string(self.name_off[tid])
-        return nm
-
-    def all_refs(self) -> tuple[list[int], int]:
-        """Every type id that libbpf's btf_dump counts as referenced (with repeats), and the
-        first id whose record refers beyond the last id (0 if none)."""
-        kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
-        n = self.n
-        single = {_VOLATILE, _CONST, _RESTRICT, _PTR, _TYPEDEF, _FUNC, _VAR, _DECL_TAG, _TYPE_TAG}
-        plain = {_INT, _ENUM, _ENUM64, _FWD, _FLOAT}
-        singles = [t for t, k in enumerate(kind) if k in single]
-        refs: list[int] = [word[t] for t in singles]
-        bad = [t for t in singles if word[t] >= n]
-        for tid in [t for t, k in enumerate(kind) if t and k not in single and k not in plain]:
-            k = kind[tid]
-            w, p = words_of[tid], pos[tid]
-            vlen = info[tid] & 0xFFFF
-            if k == _STRUCT or k == _UNION:
-                part = w[p + 1:p + 3 * vlen:3]
-            elif k == _FUNC_PROTO:
-                # libbpf marks a prototype's parameters as referenced, not its return type
-                if word[tid] >= n:
-                    bad.append(tid)
-                part = w[p + 1:p + 2 * vlen:2]
-            elif k == _ARRAY:
-                part = w[p:p + 2]
-            elif k == _DATASEC:
-                part = w[p:p + 3 * vlen:3]
-            else:
-                raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
-            if part:
-                refs += part
-                if max(part) >= n:
-                    bad.append(tid)
-        return refs, min(bad) if bad else 0
-
-
 class CPrinter:
     """libbpf's btf_dump for C, over one `Btf` (module BTF: with its base).
 
@@ -155,7 +82,7 @@ class CPrinter:
         #: ``mode(word)`` on 8-byte ones whose values fit 32 bits (bpftool 7.1 prints neither,
         #: which mislays members after a 1-byte ``enum x : u8`` field).
         self.enum_modes = enum_modes
-        t = self.t = _Table(btf)
+        t = self.t = FlatTable(btf)
         n = t.n
         self.referenced = bytearray(n)
         self.order_state = bytearray(n)
@@ -181,7 +108,7 @@ class CPrinter:
     def _ptr_size(self) -> int:
         t = self.t
         for tid in range(1, t.n):
-            if t.kind[tid] == _INT and t.name(tid) in ("long", "long int", "long unsigned int",
+            if t.kind[tid] == K_INT and t.name(tid) in ("long", "long int", "long unsigned int",
                                                         "unsigned long", "unsigned long int"):
                 return t.word[tid]
         return 8
@@ -211,7 +138,7 @@ class CPrinter:
             self.cached[tid] = ""
             return ""
         k = t.kind[tid]
-        if k == _FWD or (k == _ENUM and t.info[tid] & 0xFFFF == 0):
+        if k == K_FWD or (k == K_ENUM and t.info[tid] & 0xFFFF == 0):
             self.cached[tid] = orig
             return orig
         c = self._dups(names, orig)
@@ -234,15 +161,15 @@ class CPrinter:
             raise BtfError(f"{self.btf.name}: type nesting too deep computing alignment", type_id=tid)
         t = self.t
         k = t.kind[tid]
-        if k in (_INT, _ENUM, _ENUM64, _FLOAT):
+        if k in (K_INT, K_ENUM, K_ENUM64, K_FLOAT):
             a = min(self.ptr_sz, t.word[tid])
-        elif k == _PTR:
+        elif k == K_PTR:
             a = self.ptr_sz
-        elif k in (_TYPEDEF, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG):
+        elif k in (K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG):
             a = self.align_of(t.word[tid], depth + 1)
-        elif k == _ARRAY:
+        elif k == K_ARRAY:
             a = self.align_of(t.words_of[tid][t.pos[tid] + 0], depth + 1)
-        elif k in (_STRUCT, _UNION):
+        elif k in (K_STRUCT, K_UNION):
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
             kflag = t.info[tid] >> 31
             a = 1
@@ -281,13 +208,13 @@ class CPrinter:
             if tid == 0:
                 return -1
             k = t.kind[tid]
-            if k in (_INT, _STRUCT, _UNION, _ENUM, _ENUM64, _DATASEC, _FLOAT):
+            if k in (K_INT, K_STRUCT, K_UNION, K_ENUM, K_ENUM64, K_DATASEC, K_FLOAT):
                 return nelems * t.word[tid]
-            if k == _PTR:
+            if k == K_PTR:
                 return nelems * self.ptr_sz
-            if k in (_TYPEDEF, _VOLATILE, _CONST, _RESTRICT, _VAR, _DECL_TAG, _TYPE_TAG):
+            if k in (K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_VAR, K_DECL_TAG, K_TYPE_TAG):
                 tid = t.word[tid]
-            elif k == _ARRAY:
+            elif k == K_ARRAY:
                 w, p = t.words_of[tid], t.pos[tid]
                 nelems *= w[p + 2]
                 tid = w[p]
@@ -322,21 +249,21 @@ class CPrinter:
         t = self.t
         k = t.kind[tid]
         if s == _ING:
-            if (k == _STRUCT or k == _UNION) and through_ptr and t.name_off[tid]:
+            if (k == K_STRUCT or k == K_UNION) and through_ptr and t.name_off[tid]:
                 return 0
             raise BtfError(f"{self.btf.name}: unsatisfiable type cycle", type_id=tid)
-        if k == _INT or k == _FLOAT:
+        if k == K_INT or k == K_FLOAT:
             st[tid] = _ED
             return 0
-        if k == _PTR:
+        if k == K_PTR:
             x = t.word[tid]
             r = 1 if st[x] == _ED else self._order(x, True)
             st[tid] = _ED
             return r
-        if k == _ARRAY:
+        if k == K_ARRAY:
             x = t.words_of[tid][t.pos[tid]]
             return 1 if st[x] == _ED else self._order(x, False)
-        if k == _STRUCT or k == _UNION:
+        if k == K_STRUCT or k == K_UNION:
             named = t.name_off[tid]
             if through_ptr and named:
                 return 0
@@ -350,12 +277,12 @@ class CPrinter:
                 self.queue.append(tid)
             st[tid] = _ED
             return 1
-        if k == _ENUM or k == _ENUM64 or k == _FWD:
+        if k == K_ENUM or k == K_ENUM64 or k == K_FWD:
             if t.name_off[tid] or not self.referenced[tid]:
                 self.queue.append(tid)
             st[tid] = _ED
             return 1
-        if k == _TYPEDEF:
+        if k == K_TYPEDEF:
             x = t.word[tid]
             strong = 1 if st[x] == _ED else self._order(x, through_ptr)
             if through_ptr and not strong:
@@ -366,7 +293,7 @@ class CPrinter:
         if k in _MODS:
             x = t.word[tid]
             return 1 if st[x] == _ED else self._order(x, through_ptr)
-        if k == _FUNC_PROTO:
+        if k == K_FUNC_PROTO:
             self.budget -= 1
             if self.budget < 0:
                 raise BtfError(f"{self.btf.name}: type graph too large to print (function prototype "
@@ -378,7 +305,7 @@ class CPrinter:
                 if st[r] == _ED or self._order(r, through_ptr) > 0:
                     strong = True
             return int(strong)
-        if k in (_FUNC, _VAR, _DATASEC, _DECL_TAG):
+        if k in (K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG):
             st[tid] = _ED
             return 0
         raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
@@ -395,7 +322,7 @@ class CPrinter:
         if s == _ING:
             if self.fwd_emitted[tid]:
                 return
-            if k == _STRUCT or k == _UNION:
+            if k == K_STRUCT or k == K_UNION:
                 if tid == cont_id:
                     return
                 if not t.name_off[tid]:
@@ -403,41 +330,41 @@ class CPrinter:
                 out.append(self._struct_fwd(tid))
                 out.append(";\n\n")
                 self.fwd_emitted[tid] = 1
-            elif k == _TYPEDEF:
+            elif k == K_TYPEDEF:
                 if not self._blacklisted(tid):
                     self._typedef_def(tid, 0)
                     out.append(";\n\n")
                 self.fwd_emitted[tid] = 1
             return
-        if k == _INT:
+        if k == K_INT:
             if t.name(tid) in _MISSING_ALIASES:
                 out.append(f"typedef {_MISSING_ALIASES[t.name(tid)]} {t.name(tid)};\n\n")
             es[tid] = _ED
-        elif k == _ENUM or k == _ENUM64:
+        elif k == K_ENUM or k == K_ENUM64:
             if cont_id == 0:
                 self._enum_def(tid, 0)
                 out.append(";\n\n")
             es[tid] = _ED
-        elif k in (_PTR, _VOLATILE, _CONST, _RESTRICT, _TYPE_TAG):
+        elif k in (K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG):
             x = t.word[tid]
             if es[x] != _ED:
                 self._emit(x, cont_id)
-        elif k == _ARRAY:
+        elif k == K_ARRAY:
             x = t.words_of[tid][t.pos[tid]]
             if es[x] != _ED:
                 self._emit(x, cont_id)
-        elif k == _FWD:
+        elif k == K_FWD:
             out.append(self._fwd_def(tid))
             out.append(";\n\n")
             es[tid] = _ED
-        elif k == _TYPEDEF:
+        elif k == K_TYPEDEF:
             es[tid] = _ING
             self._emit(t.word[tid], tid)
             if not self.fwd_emitted[tid] and not self._blacklisted(tid):
                 self._typedef_def(tid, 0)
                 out.append(";\n\n")
             es[tid] = _ED
-        elif k == _STRUCT or k == _UNION:
+        elif k == K_STRUCT or k == K_UNION:
             es[tid] = _ING
             top = cont_id == 0
             named = t.name_off[tid]
@@ -458,7 +385,7 @@ class CPrinter:
                 es[tid] = _ED
             else:
                 es[tid] = _NOT
-        elif k == _FUNC_PROTO:
+        elif k == K_FUNC_PROTO:
             x = t.word[tid]
             if es[x] != _ED:
                 self._emit(x, cont_id)
@@ -471,7 +398,7 @@ class CPrinter:
         return self.t.name(tid) == "__builtin_va_list"
 
     def _struct_fwd(self, tid: int) -> str:
-        kw = "struct" if self.t.kind[tid] == _STRUCT else "union"
+        kw = "struct" if self.t.kind[tid] == K_STRUCT else "union"
         nm = self.type_name(tid)
         return f"{kw} {nm}" if self.t.name_off[tid] else kw
 
@@ -505,7 +432,7 @@ class CPrinter:
         pfx = _pfx(lvl + 1)
         string = self.t.string
         idents = self.ident_names
-        if t.kind[tid] == _ENUM:
+        if t.kind[tid] == K_ENUM:
             for j in range(p, p + 2 * vlen, 2):
                 name = string(w[j])
                 c = idents.get(name, 0) + 1
@@ -536,14 +463,14 @@ class CPrinter:
             if size == 1:
                 out.append(" __attribute__((mode(byte)))")
             elif size == 8 and self.ptr_sz == 8:
-                if t.kind[tid] == _ENUM or not any(w[j + 2] for j in range(p, p + 3 * vlen, 3)):
+                if t.kind[tid] == K_ENUM or not any(w[j + 2] for j in range(p, p + 3 * vlen, 3)):
                     out.append(" __attribute__((mode(word)))")
 
     def _struct_def(self, tid: int, lvl: int) -> None:
         t = self.t
         out = self.out
         k = t.kind[tid]
-        is_struct = k == _STRUCT
+        is_struct = k == K_STRUCT
         w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
         kflag = t.info[tid] >> 31
         align = self.align_of(tid)
@@ -648,15 +575,15 @@ class CPrinter:
     # ------------------------------------------------------------------ declarators
     def _simple(self, tid: int, k: int) -> str | None:
         """The text of a type that needs no declarator (a name), or None."""
-        if k == _TYPEDEF:
+        if k == K_TYPEDEF:
             return self.ident_name(tid)
-        if k == _INT or k == _FLOAT:
+        if k == K_INT or k == K_FLOAT:
             return self.t.name(tid)
-        if k == _STRUCT or k == _UNION:
+        if k == K_STRUCT or k == K_UNION:
             return self._struct_fwd(tid) if self.t.name_off[tid] else None
-        if k == _ENUM or k == _ENUM64:
+        if k == K_ENUM or k == K_ENUM64:
             return self._enum_fwd(tid) if self.t.name_off[tid] else None
-        if k == _FWD:
+        if k == K_FWD:
             return self._fwd_def(tid)
         return None
 
@@ -667,10 +594,10 @@ class CPrinter:
         kind, word = t.kind, t.word
         k = kind[tid]
         pre = ""
-        if k == _PTR:
+        if k == K_PTR:
             stars = 1
             r = word[tid]
-            while r and kind[r] == _PTR and stars < 8:
+            while r and kind[r] == K_PTR and stars < 8:
                 stars += 1
                 r = word[r]
             base = "void" if r == 0 else self._simple(r, kind[r])
@@ -702,11 +629,11 @@ class CPrinter:
             if tid == 0:
                 break
             k = kind[tid]
-            if k in (_PTR, _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _TYPE_TAG):
+            if k in (K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_FUNC_PROTO, K_TYPE_TAG):
                 tid = word[tid]
-            elif k == _ARRAY:
+            elif k == K_ARRAY:
                 tid = t.words_of[tid][t.pos[tid]]
-            elif k in (_INT, _ENUM, _ENUM64, _FWD, _STRUCT, _UNION, _TYPEDEF, _FLOAT):
+            elif k in (K_INT, K_ENUM, K_ENUM64, K_FWD, K_STRUCT, K_UNION, K_TYPEDEF, K_FLOAT):
                 break
             else:
                 raise BtfError(f"{self.btf.name}: unexpected {Kind(k).name} in a declaration",
@@ -718,11 +645,11 @@ class CPrinter:
         out = self.out
         while stack:
             k = kind[stack[-1]]
-            if k == _VOLATILE:
+            if k == K_VOLATILE:
                 out.append("volatile ")
-            elif k == _CONST:
+            elif k == K_CONST:
                 out.append("const ")
-            elif k == _RESTRICT:
+            elif k == K_RESTRICT:
                 out.append("restrict ")
             else:
                 return
@@ -745,44 +672,44 @@ class CPrinter:
                 last_was_ptr = False
                 continue
             k = t.kind[tid]
-            if k == _INT or k == _FLOAT:
+            if k == K_INT or k == K_FLOAT:
                 if stack:
                     self._emit_mods(stack)
                 out.append(t.name(tid))
-            elif k == _STRUCT or k == _UNION:
+            elif k == K_STRUCT or k == K_UNION:
                 if stack:
                     self._emit_mods(stack)
                 if t.name_off[tid]:
                     out.append(self._struct_fwd(tid))
                 else:
                     self._struct_def(tid, lvl)
-            elif k == _ENUM or k == _ENUM64:
+            elif k == K_ENUM or k == K_ENUM64:
                 if stack:
                     self._emit_mods(stack)
                 if t.name_off[tid]:
                     out.append(self._enum_fwd(tid))
                 else:
                     self._enum_def(tid, lvl)
-            elif k == _FWD:
+            elif k == K_FWD:
                 if stack:
                     self._emit_mods(stack)
                 out.append(self._fwd_def(tid))
-            elif k == _TYPEDEF:
+            elif k == K_TYPEDEF:
                 if stack:
                     self._emit_mods(stack)
                 out.append(self.ident_name(tid))
-            elif k == _PTR:
+            elif k == K_PTR:
                 out.append("*" if last_was_ptr else " *")
-            elif k == _VOLATILE:
+            elif k == K_VOLATILE:
                 out.append(" volatile")
-            elif k == _CONST:
+            elif k == K_CONST:
                 out.append(" const")
-            elif k == _RESTRICT:
+            elif k == K_RESTRICT:
                 out.append(" restrict")
-            elif k == _TYPE_TAG:
+            elif k == K_TYPE_TAG:
                 self._emit_mods(stack)
                 out.append(f' __attribute__((btf_type_tag("{t.name(tid)}")))')
-            elif k == _ARRAY:
+            elif k == K_ARRAY:
                 nelems = t.words_of[tid][t.pos[tid] + 2]
                 self._drop_mods(stack)
                 if not stack:
@@ -790,7 +717,7 @@ class CPrinter:
                         out.append(fname if last_was_ptr else " " + fname)
                     out.append(f"[{nelems}]")
                     return
-                multidim = t.kind[stack[-1]] == _ARRAY
+                multidim = t.kind[stack[-1]] == K_ARRAY
                 if fname and not last_was_ptr:
                     out.append(" ")
                 if not multidim:
@@ -800,7 +727,7 @@ class CPrinter:
                     out.append(")")
                 out.append(f"[{nelems}]")
                 return
-            elif k == _FUNC_PROTO:
+            elif k == K_FUNC_PROTO:
                 self.budget -= 1
                 if self.budget < 0:
                     raise BtfError(f"{self.btf.name}: type graph too large to print (nested "
@@ -831,7 +758,7 @@ class CPrinter:
             else:
                 raise BtfError(f"{self.btf.name}: unexpected {Kind(k).name} in a declaration",
                                type_id=tid)
-            last_was_ptr = k == _PTR
+            last_was_ptr = k == K_PTR
         if fname:
             out.append(fname if last_was_ptr else " " + fname)
 
@@ -863,7 +790,7 @@ class CPrinter:
         st = self.order_state
         kind = self.t.kind
         order, emit = self._order, self._emit
-        quiet = {_INT, _FLOAT, _FUNC, _VAR, _DATASEC, _DECL_TAG}
+        quiet = {K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG}
         try:
             for tid in ids:
                 if st[tid] == _ED:
