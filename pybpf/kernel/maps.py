@@ -579,6 +579,8 @@ class Map(FD, BatchOps):
         _ELEM_PACK.pack_into(attr.buf, 0, self.fd, 0, na)
         first = True
         while True:
+            if self._fd < 0:  # closed meanwhile: never hand a stale fd number to the kernel
+                self.fd  # noqa: B018 - raises ClosedError
             ret, err = attr.call(Cmd.MAP_GET_NEXT_KEY)
             if ret < 0:
                 if err == errno.ENOENT:

@@ -583,3 +583,14 @@ def test_contents_agree_with_bpftool():
         (entry,) = _bpftool_dump(p.info().id)
         per_cpu = [int.from_bytes(_hexbytes(v["value"]), "little") for v in entry["values"]]
         assert per_cpu == p[9]
+
+
+def test_closing_during_iteration_stops_it():
+    m = HashMap.create(key_type=int, key_size=4, value_size=4, max_entries=8)
+    for i in range(5):
+        m[i] = 0
+    it = iter(m)
+    next(it)
+    m.close()
+    with pytest.raises(ClosedError):
+        next(it)
