@@ -122,10 +122,11 @@ def possible_cpus() -> int:
             text = f.read().strip()
     except OSError:
         return os.cpu_count() or 1
-    highest = 0
+    count = 0  # the kernel copies one value per possible CPU (for_each_possible_cpu)
     for part in text.split(","):
-        highest = max(highest, int(part.split("-")[-1]))
-    return highest + 1
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    return count
 
 
 def _round8(n: int) -> int:
