@@ -545,7 +545,10 @@ class RingBuffer(Epoll):
         Returns a list of memoryviews (``bytes`` if the ring was added with
         ``as_bytes``), or a numpy array when the ring has a dtype; empty when
         nothing came in time. Each call copies the records into one new
-        buffer: see the module's ownership rule.
+        buffer: see the module's ownership rule. A streaming consumer that
+        processes and drops each batch does best with a bounded batch
+        (``RingBuffer(..., max_batch_bytes=256 << 10)``): the memory of one
+        batch's objects is then reused by the next.
 
         ``out`` (rings with a dtype only): a 1-D C-contiguous numpy array of
         that dtype to copy records into instead, at most ``len(out)`` of them
