@@ -38,10 +38,49 @@ def _name(n: str) -> str:
     return n or "(anon)"
 
 
+_ENC = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}
+_SIMPLE_REF = {int(k): k.name for k in (Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT,
+                                        Kind.TYPE_TAG)}
+
+
 def raw_lines(btf: Btf, start: int | None = None) -> Iterator[str]:
-    """bpftool's default text for every own type of ``btf`` (one string per line)."""
-    for tid in range(btf.start_id if start is None else start, btf.nr_types):
-        yield from type_lines(btf, tid)
+    """bpftool's default text for every own type of ``btf`` (one string per line).
+
+    The common kinds are formatted straight from the type words (no records), the rest
+    through `type_lines`.
+    """
+    w = btf.words
+    string = btf.string
+    first = btf.start_id if start is None else start
+    offs = btf.offsets
+    K = Kind
+    for tid in range(first, btf.nr_types):
+        p = offs[tid - btf.start_id]
+        name_off, info, word = w[p], w[p + 1], w[p + 2]
+        k = (info >> 24) & 0x1F
+        if k in _SIMPLE_REF:
+            yield f"[{tid}] {_SIMPLE_REF[k]} '{string(name_off) or '(anon)'}' type_id={word}"
+        elif k == K.STRUCT or k == K.UNION:
+            vlen = info & 0xFFFF
+            yield (f"[{tid}] {'STRUCT' if k == K.STRUCT else 'UNION'} '{string(name_off) or '(anon)'}' "
+                   f"size={word} vlen={vlen}")
+            kflag = info >> 31
+            for j in range(p + 3, p + 3 + 3 * vlen, 3):
+                off = w[j + 2]
+                if kflag and off >> 24:
+                    yield (f"\t'{string(w[j]) or '(anon)'}' type_id={w[j + 1]} bits_offset={off & 0xFFFFFF} "
+                           f"bitfield_size={off >> 24}")
+                else:
+                    yield f"\t'{string(w[j]) or '(anon)'}' type_id={w[j + 1]} bits_offset={off & 0xFFFFFF if kflag else off}"
+        elif k == K.FUNC_PROTO:
+            vlen = info & 0xFFFF
+            yield f"[{tid}] FUNC_PROTO '{string(name_off) or '(anon)'}' ret_type_id={word} vlen={vlen}"
+            for j in range(p + 3, p + 3 + 2 * vlen, 2):
+                yield f"\t'{string(w[j]) or '(anon)'}' type_id={w[j + 1]}"
+        elif k == K.FUNC and (info & 0xFFFF) in _LINKAGE:
+            yield f"[{tid}] FUNC '{string(name_off) or '(anon)'}' type_id={word} linkage={_LINKAGE[info & 0xFFFF]}"
+        else:
+            yield from type_lines(btf, tid)
 
 
 def type_lines(btf: Btf, tid: int) -> list[str]:
