@@ -375,8 +375,10 @@ class BpfObject:
             if names is not None and name not in names and ps.section not in names:
                 continue
             prog, _failures = self.prepare_program(ps)
+            _local, ext = self._local_btf()
             report = verify(prog, ps.spec.prog_type, maps=maps,
-                            expected_attach_type=ps.spec.expected_attach_type)
+                            expected_attach_type=ps.spec.expected_attach_type,
+                            func_info=bool(ext is not None and ext.func_info))
             report.program = name
             out[name] = report
         return out

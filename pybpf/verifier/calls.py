@@ -42,7 +42,8 @@ def _expect(insn: int, regno: int, reg: Reg, expected: str) -> Reject:
                   reg=regno, type_label=reg.type_label())
 
 
-def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> None:
+def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> bool:
+    """Check a helper call; True when it entered a callback (the next insn is set)."""
     num = insn.imm
     if num not in HELPERS or num == 0:
         raise Reject(i, f"invalid func unknown#{num}", "unknown_helper")
@@ -75,10 +76,14 @@ def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> None:
             release_ref = reg.ref_obj_id
     if release_ref:
         _release(st, release_ref)
+    if proto.name == "loop":  # bpf_loop(nr, callback, ctx, flags): verify the callback
+        _enter_callback(v, st, i, regs[2], regs[3])
+        return True
     r0 = _ret(v, st, i, proto, map_reg)  # before the clobber: it may read R2 (a size)
     for r in range(1, 6):
         regs[r] = Reg.not_init()
     regs[0] = r0
+    return False
 
 
 def _gpl(license: str) -> bool:
@@ -227,11 +232,42 @@ def enter_subprog(v: Verifier, st: State, insn: Insn, i: int) -> None:
     st.insn = target
 
 
+def _enter_callback(v: Verifier, st: State, i: int, fn: Reg, ctx: Reg) -> None:
+    """Run the callback of bpf_loop once, as a call from the helper: R1 = the index
+    (a u32), R2 = the context argument; back in the caller R0 is the loop count."""
+    if fn.type is not RT.PTR_TO_FUNC or fn.subprog < 0:
+        raise Reject(i, f"R2 type={fn.type_label()} expected=func", "helper_arg_type", reg=2)
+    if len(st.frames) >= MAX_CALL_FRAMES:
+        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep !",
+                     "call_depth")
+    callee = Frame(frameno=len(st.frames), callsite=i, subprog=fn.subprog)
+    callee.callback = True
+    callee.regs[1] = Reg.scalar(Scalar.from_range(0, 0xFFFFFFFF))
+    callee.regs[2] = ctx
+    callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=callee.frameno)
+    st.frames.append(callee)
+    st.insn = fn.subprog
+
+
 def leave_subprog(v: Verifier, st: State, i: int) -> None:
     callee = st.frames[-1]
     r0 = callee.regs[0]
     if not r0.is_init:
         raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
+    if callee.callback:
+        if r0.is_pointer or not (0 <= r0.var.smin and r0.var.smax <= 1):
+            desc = "" if r0.is_pointer else "".join(
+                (f" smin={r0.var.smin}" if r0.var.smin > -(1 << 63) else "",
+                 f" smax={r0.var.smax}" if r0.var.smax < (1 << 63) - 1 else ""))
+            raise Reject(i, f"At callback return the register R0 has{desc or ' unknown scalar value'}"
+                         " should have been in [0, 1]", "return_range", reg=0)
+        st.frames.pop()
+        caller = st.frame
+        caller.regs[0] = Reg.scalar()
+        for r in range(1, 6):
+            caller.regs[r] = Reg.not_init()
+        st.insn = callee.callsite + 1
+        return
     if r0.type is RT.PTR_TO_STACK and r0.frameno == callee.frameno:
         raise Reject(i, "cannot return stack pointer to the caller", "pointer_leak", reg=0)
     st.frames.pop()

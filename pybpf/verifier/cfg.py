@@ -59,6 +59,13 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], s
             raise Reject(i, f"unknown opcode {insn.opcode:02x}" if known else
                          _reserved_message(insn, cls), "invalid_insn")
         cls = insn.opcode & 7
+        if insn.opcode == LDDW and insn.src == 4:  # the address of a function (a callback)
+            dest = slots[i] + 1 + insn.imm
+            if dest not in index:
+                raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
+                             "jump_out_of_range")
+            subprogs.add(index[dest])
+            continue
         if cls not in (Class.JMP, Class.JMP32):
             continue
         op = insn.opcode & 0xF0

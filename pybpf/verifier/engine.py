@@ -81,8 +81,10 @@ class Verifier:
     """One verification run; use `verify`."""
 
     def __init__(self, program: Program, prog_type: str, *, maps: Mapping[str, Any] | None = None,
-                 expected_attach_type: str | None = None, log: bool = False) -> None:
+                 expected_attach_type: str | None = None, log: bool = False,
+                 func_info: bool = False) -> None:
         self.program = program
+        self.func_info = func_info
         self.log: list[str] | None = [] if log else None
         self.prog_type = prog_type
         self.attach = expected_attach_type
@@ -501,6 +503,8 @@ class Verifier:
                     off = self.program.refs[i].offset
                     st.regs[insn.dst] = Reg.ptr(RT.PTR_TO_MAP_VALUE, off=off, map=m)
             elif src == PseudoSrc.FUNC:
+                if not self.func_info:
+                    raise Reject(i, "missing btf func_info", "missing_func_info")
                 target = self.index.get(self.slots[i] + 1 + insn.imm, -1)
                 st.regs[insn.dst] = Reg.ptr(RT.PTR_TO_FUNC, subprog=target)
             else:
@@ -537,9 +541,9 @@ class Verifier:
             if insn.src == CallSrc.KFUNC:
                 raise Reject(i, "calling kernel functions is not allowed in this program",
                              "unsupported")
-            calls.helper_call(self, st, insn, i)
-            st.frame.origins[0] = i
-            st.insn = i + 1
+            if not calls.helper_call(self, st, insn, i):
+                st.frame.origins[0] = i
+                st.insn = i + 1
             return None
         target = self.index[self.slots[i] + 1 + insn.off]
         if op == JmpOp.JCOND:  # may_goto: both ways, the loop budget bounds the body
@@ -800,12 +804,15 @@ def states_identical(a: State, b: State) -> bool:
 
 
 def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
-           expected_attach_type: str | None = None, log: bool = False) -> Report:
+           expected_attach_type: str | None = None, log: bool = False,
+           func_info: bool = False) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).
 
     ``maps`` gives map definitions by name (kernel `Map` objects or `MapDecl`s) for
     references the program does not declare itself. With ``log=True`` the report's
     ``log`` holds a state log in the layout of the kernel's log_level 2.
+    ``func_info`` says the program will be loaded with BTF function info (objects
+    compiled with ``-g``), which callbacks such as bpf_loop's require.
     """
     ptype = prog_type or program.prog_type
     if ptype is None:
@@ -815,7 +822,7 @@ def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str,
                       explanation="the program has no instructions", hint="add `r0 = 0; exit`")
     try:
         v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                     log=log)
+                     log=log, func_info=func_info)
     except Reject as rej:
         expl, hint = rej.fill()
         return Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,

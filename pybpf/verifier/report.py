@@ -156,6 +156,11 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "call_depth": (
         "bpf-to-bpf calls nest deeper than 8 frames or the combined stack exceeds 512 bytes.",
         "inline small functions or reduce stack use."),
+    "missing_func_info": (
+        "the program takes the address of a function (a callback for bpf_loop and friends), "
+        "which the kernel allows only with BTF function info.",
+        "write the program in C and compile with clang -g (pybpf loads the .BTF.ext func "
+        "info), or use a counted loop instead of a callback."),
     "unsupported": (
         "pybpf's verifier does not model this construct yet.",
         "load it into the kernel to get its verdict."),

@@ -187,12 +187,15 @@ class Frame:
     maps an 8-byte slot index (0..63, fp-512+8*i) to the spilled register.
     """
 
-    __slots__ = ("regs", "slots", "spills", "frameno", "callsite", "subprog", "origins")
+    __slots__ = ("regs", "slots", "spills", "frameno", "callsite", "subprog", "origins",
+                 "callback")
 
     def __init__(self, frameno: int = 0, callsite: int = -1, subprog: int = 0) -> None:
         self.regs: list[Reg] = [_NOT_INIT] * 11
         #: the instruction that last wrote each register (-1: the entry state)
         self.origins: list[int] = [-1] * 11
+        #: a callback called by a helper (bpf_loop): its R0 must be 0 or 1
+        self.callback = False
         self.slots = bytearray(STACK_SIZE)
         self.spills: dict[int, Reg] = {}
         self.frameno = frameno
@@ -208,6 +211,7 @@ class Frame:
         f.frameno = self.frameno
         f.callsite = self.callsite
         f.subprog = self.subprog
+        f.callback = self.callback
         return f
 
     def stack_depth(self) -> int:

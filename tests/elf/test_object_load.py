@@ -140,3 +140,12 @@ def test_verifier_log_shows_c_source_lines(bpf_compile):
     assert "; calls++;" in log and "subprogs.bpf.c:" in log
     assert "; return x * factor;" in log          # a subprogram's line, too
     assert info.btf_id != 0
+
+
+def test_bpf_loop_callback_runs_and_verifies(bpf_compile):
+    """A bpf_loop callback needs the func info pybpf passes; pybpf's verifier agrees."""
+    with BpfObject.open(str(bpf_compile("loop_cb"))) as obj:
+        assert obj.verify()["loop_prog"].accepted
+        obj.load()
+        obj.programs["loop_prog"].prog.test_run(PKT)
+        assert obj.bss["total"] == 45
