@@ -51,6 +51,9 @@ _FLAGS_OFF = MAP_ELEM.offset("flags")
 _VALUE_OFF = MAP_ELEM.offset("value")  # delete passes the attr only up to `key`
 _ATTR_SIZE = MAP_ELEM.size
 _NATIVE_BPF = syscall._native_bpf
+# plain ints for the hot paths (an IntEnum member lookup costs more than the call setup)
+_LOOKUP, _UPDATE, _DELETE, _NEXT_KEY = (int(Cmd.MAP_LOOKUP_ELEM), int(Cmd.MAP_UPDATE_ELEM),
+                                        int(Cmd.MAP_DELETE_ELEM), int(Cmd.MAP_GET_NEXT_KEY))
 
 
 class _Scratch:
@@ -479,7 +482,7 @@ class Map(FD, BatchOps):
     def lookup_raw(self, key: bytes | None, flags: int = 0) -> bytes | None:
         """The raw value bytes at encoded ``key``, or None when absent."""
         if key is not None and len(key) == self.key_size and (s := self._mine()) is not None:
-            err = s.one(Cmd.MAP_LOOKUP_ELEM, key, None, flags)
+            err = s.one(_LOOKUP, key, None, flags)
             if not err:
                 return bytes(s.val)
             if err == errno.ENOENT:
@@ -502,12 +505,12 @@ class Map(FD, BatchOps):
         if s is not None and s.owner == get_ident() and self._fd >= 0 and len(kb) == self.key_size:
             # hot path: the scratch attr already points at the key and value buffers
             if flags or s.flags or syscall._sys_bpf is not _NATIVE_BPF:
-                err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
+                err = s.one(_LOOKUP, kb, None, flags)
             else:
                 s.kmv[:] = kb
-                err = 0 if s.sys_bpf(Cmd.MAP_LOOKUP_ELEM, s.c, _ATTR_SIZE, s.err) >= 0 else s.err[0]
+                err = 0 if s.sys_bpf(_LOOKUP, s.c, _ATTR_SIZE, s.err) >= 0 else s.err[0]
                 if err == errno.EINTR:
-                    err = s.one(Cmd.MAP_LOOKUP_ELEM, kb, None, flags)
+                    err = s.one(_LOOKUP, kb, None, flags)
             if not err:
                 raw: bytes | None = bytes(s.val)
             elif err == errno.ENOENT:
@@ -536,7 +539,7 @@ class Map(FD, BatchOps):
         k, v = self.key_codec.encode(key), self._value(value)
         s = self._mine() if len(k) == self.key_size else None
         if s is not None and len(v) == len(s.val):
-            err = s.one(Cmd.MAP_UPDATE_ELEM, k, v, flags)
+            err = s.one(_UPDATE, k, v, flags)
             if err:
                 raise s.attr.fail(Cmd.MAP_UPDATE_ELEM, err, self._detail())
             return
@@ -549,7 +552,7 @@ class Map(FD, BatchOps):
         k = self._key(key)
         s = self._mine() if len(k) == self.key_size else None
         if s is not None:
-            err = s.one(Cmd.MAP_DELETE_ELEM, k, None, 0, _VALUE_OFF)
+            err = s.one(_DELETE, k, None, 0, _VALUE_OFF)
         else:
             try:
                 self._elem(Cmd.MAP_DELETE_ELEM, k, None)
@@ -582,7 +585,7 @@ class Map(FD, BatchOps):
         while True:
             if self._fd < 0:  # closed meanwhile: never hand a stale fd number to the kernel
                 self.fd  # noqa: B018 - raises ClosedError
-            ret, err = attr.call(Cmd.MAP_GET_NEXT_KEY)
+            ret, err = attr.call(_NEXT_KEY)
             if ret < 0:
                 if err == errno.ENOENT:
                     return
