@@ -279,6 +279,14 @@ class Map(FD, BatchOps):
         except PybpfError as e:
             raise MapSpecError("type", str(e)) from None
         kind = map_class(type_id)
+        if cls is Map and kind is not Map and getattr(kind.create, "__func__", None) is not \
+                getattr(Map.create, "__func__", None):
+            # the kind creates itself differently (storage maps build their BTF): let it
+            return kind.create(type_id, key_size, value_size, max_entries, flags, name=name,
+                               inner_map=inner_map, numa_node=numa_node, map_extra=map_extra,
+                               key_type=key_type, value_type=value_type, btf_fd=btf_fd,
+                               btf_key_type_id=btf_key_type_id, btf_value_type_id=btf_value_type_id,
+                               btf_vmlinux_value_type_id=btf_vmlinux_value_type_id)
         if cls is not Map and cls.TYPE is not None and not issubclass(kind, cls):
             raise MapSpecError("type", f"{cls.__name__} creates {cls.TYPE} maps, not {type!r}")
         key_type = key_type if key_type is not None else kind.KEY_TYPE
@@ -649,11 +657,14 @@ def map_class(type: str | int) -> type[Map]:
     return _CLASSES.get(A.map_type(type), Map)
 
 
-def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: str | None = None) -> Map:
+def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: str | None = None,
+               btf_fd: int = 0) -> Map:
     """Create a map from a `MapSpec` or a program's `MapDecl`.
 
     A `MapDecl` with ``initial`` bytes gets them written at key 0 and, when
-    ``frozen``, is frozen afterwards (global data maps).
+    ``frozen``, is frozen afterwards (global data maps). With ``btf_fd`` (the
+    loaded object BTF the decl's ``btf_key_type``/``btf_value_type`` ids refer to)
+    the map is created with that BTF.
 
     >>> from pybpf.isa.program import MapDecl
     >>> m = create_map(MapDecl("counts", "array", 4, 8, 4))   # doctest: +SKIP
@@ -666,9 +677,13 @@ def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: s
                           btf_key_type_id=spec.btf_key_type_id, btf_value_type_id=spec.btf_value_type_id,
                           btf_vmlinux_value_type_id=spec.btf_vmlinux_value_type_id)
     decl = spec
+    btf: dict[str, int] = {}
+    if btf_fd and (decl.btf_key_type or decl.btf_value_type):
+        btf = {"btf_fd": btf_fd, "btf_key_type_id": decl.btf_key_type,
+               "btf_value_type_id": decl.btf_value_type}
     m = Map.create(decl.type, decl.key_size, decl.value_size, decl.max_entries, decl.flags,
                    name=name or decl.name, inner_map=inner_map, numa_node=decl.numa_node,
-                   map_extra=decl.map_extra)
+                   map_extra=decl.map_extra, **btf)
     try:
         if decl.initial is not None:
             data = bytes(decl.initial).ljust(m.value_size, b"\0")

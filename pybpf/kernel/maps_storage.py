@@ -65,8 +65,10 @@ class _StorageMap(Map):
         """Create the map with a minimal BTF describing its key and value."""
         from ..btf.load import load_btf
 
-        if "btf_fd" in kw and kw["btf_fd"]:
+        if kw.get("btf_fd"):
             return super().create(type, key_size, value_size, max_entries, flags, **kw)
+        for unused in ("btf_fd", "btf_key_type_id", "btf_value_type_id", "btf_vmlinux_value_type_id"):
+            kw.pop(unused, None)
         vt = kw.get("value_type")
         size = value_size
         if size is None and vt is not None:

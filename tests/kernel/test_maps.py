@@ -594,3 +594,23 @@ def test_closing_during_iteration_stops_it():
     m.close()
     with pytest.raises(ClosedError):
         next(it)
+
+
+def test_storage_map_from_a_decl_builds_its_btf():
+    with create_map(MapDecl("sk", "sk_storage", 4, 8, 0, flags=A.BPF_F_NO_PREALLOC)) as m, \
+            socket.socket() as s:
+        assert m.info().btf_id != 0 and m.info().type == "sk_storage"
+        m[s] = (3).to_bytes(8, "little")
+        assert m[s] == (3).to_bytes(8, "little")
+
+
+def test_create_map_with_object_btf():
+    from pybpf.btf.load import load_btf
+    from pybpf.kernel.maps_storage import storage_btf
+
+    blob, key_id, value_id = storage_btf(8)
+    with load_btf(blob) as btf:
+        decl = MapDecl("withbtf", "hash", 4, 8, 4, btf_key_type=key_id, btf_value_type=value_id)
+        with create_map(decl, btf_fd=btf.fd) as m:
+            info = m.info()
+            assert (info.btf_key_type_id, info.btf_value_type_id) == (key_id, value_id)
