@@ -13,6 +13,7 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pybpf.asm import assemble, disassemble, format_insn, llvm_fast, llvm_parse
 from pybpf.asm.llvm_parse import parse_insn
@@ -376,3 +377,35 @@ def test_clang_assembly_output_assembles_to_clangs_bytes(name: str, tmp_path) ->
     subprocess.run(["llvm-objcopy-19", "-O", "binary", f"--only-section={section}",
                     str(tmp_path / "p.o"), str(tmp_path / "p.bin")], check=True)
     assert prog.encode() == (tmp_path / "p.bin").read_bytes()
+
+
+# -- malformed text never escapes as anything but AsmError -----------------------------------
+
+_PIECES = st.sampled_from(
+    list("rw0123456789 +-*/=<>&|^%()[]:;#.,xlabcdefgikmnopstu_\t")
+    + ["ll", "goto ", "if ", "lock ", "call ", "*(u32 *)", "skb[", "0x", "s>>", "pc+", "(b7) ",
+       "12: ", ".map ", "atomic_fetch_add(", "cmpxchg_64(", "map_value(", "btf_id(", "kfunc(",
+       "#1", "kernel-function", "load_acquire((u8 *)", "store_release(", "ld_pseudo ", "(s8)",
+       "07", "0b1", "L1", "L1:"])
+
+
+@st.composite
+def _mangled(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        text = format_insn(draw(insns()))
+        i = draw(st.integers(0, len(text)))
+        j = draw(st.integers(i, len(text)))
+        return text[:i] + "".join(draw(st.lists(_PIECES, max_size=3))) + text[j:]
+    return "".join(draw(st.lists(_PIECES, max_size=12)))
+
+
+@given(st.lists(_mangled(), min_size=1, max_size=4))
+@settings(max_examples=400)
+def test_malformed_text_raises_only_asm_error(lines: list[str]) -> None:
+    try:
+        prog = assemble("\n".join(lines), filename="fuzz.s")
+    except AsmError as e:
+        assert e.filename == "fuzz.s" and e.line is not None and 1 <= e.line <= len(lines)
+        assert e.column is None or e.column >= 1
+    else:
+        assert prog.encode() is not None

@@ -37,7 +37,7 @@ class LazyRegex:
         return getattr(compiled, name)
 
 
-_N = r"([-+]?(?:0[xX][0-9a-fA-F]+|\d+))"
+_N = r"([-+]?(?:0[xX][0-9a-fA-F]+|0|[1-9]\d*))"  # octal/binary spellings: the full parser
 _R = r"(10|[0-9])"
 _MEM = r"\(\s*r" + _R + r"\s*([-+])\s*" + _N + r"\s*\)"
 

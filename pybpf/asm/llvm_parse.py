@@ -88,7 +88,7 @@ _ATOMIC_NAME = {"add": AtomicOp.FETCH_ADD, "or": AtomicOp.FETCH_OR, "and": Atomi
 _MNEMONICS = ("if", "goto", "gotol", "may_goto", "call", "callx", "exit", "lock", "ld_pseudo",
               "store_release", "r0-r10 / w0-w10 assignment", "*(uN *)(rX + off) store")
 
-_NUM = r"[-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+)"
+_NUM = r"[-+]?\s*(?:0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)"
 _MEM = r"\(\s*r(\d+)\s*([-+])\s*([-+]?\s*\w+)\s*\)"  # (r1 + 8), (r10 -8), (r1 + -8)
 _MEM_BARE = r"r(\d+)\s*([-+])\s*([-+]?\s*\w+)"  # r1 + 8 (xchg/cmpxchg operands)
 _IDENT = r"[A-Za-z_.$][\w.$]*"
@@ -119,7 +119,7 @@ _LDDW_SYM = LazyRegex(r"(?:map_value\(\s*(" + _IDENT + r")\s*\)|btf_id\(\s*(" + 
                        + _NUM + r"))?\s+ll")
 _LDDW_NUM = LazyRegex(r"(" + _NUM + r")\s+ll")
 _PSEUDO = LazyRegex(r"ld_pseudo\s+r(\d+)\s*,\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")")
-_TARGET_NUM = LazyRegex(r"(?:pc(?=[-+]))?([-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+))")
+_TARGET_NUM = LazyRegex(r"(?:pc(?=[-+]))?([-+]?\s*(?:0[xX][0-9a-fA-F]+|0[bB][01]+|\d+))")
 _LABEL_NAME = LazyRegex(_IDENT)
 _LABEL_DEF = LazyRegex(r"(" + _IDENT + r")\s*:\s*(.*)")
 _KLOG = LazyRegex(r"(?:\d+\s*:\s*)?\(([0-9a-fA-F]{2})\)\s*(.*)")
@@ -129,11 +129,19 @@ _WORD = LazyRegex(r"([A-Za-z_]+)\s*")
 _MAP_ARG = LazyRegex(r"(\w+)=(\S+)")
 
 
+_OCTAL = re.compile(r"[-+]?0[0-7]+")
+
+
 def _int(text: str, pos: int, what: str = "an immediate") -> int:
+    """A number as LLVM reads it: decimal, 0x hex, 0b binary, or octal with a leading 0."""
+    text = text.replace(" ", "")
     try:
-        return int(text.replace(" ", ""), 0)
+        if _OCTAL.fullmatch(text):
+            return int(text, 8)
+        return int(text, 0)
     except ValueError:
-        raise _Err(f"expected {what} (decimal or 0x hex), got {text!r}", pos) from None
+        raise _Err(f"expected {what} (decimal, 0x hex, 0b binary or 0 octal), got {text!r}",
+                   pos) from None
 
 
 def _imm32(text: str, pos: int) -> int:
