@@ -8,6 +8,8 @@ register names the log uses (``r`` everywhere but ALU32 and JMP32 operands).
 The layout follows the running kernel (6.x); a kfunc prints by name when the
 program references it, else as ``kernel-function``. The kernel prints a map
 address after loading (a pointer); pybpf prints the map by name (``map[name]``).
+``callx r2``, which the kernel does not load (its printer would show
+``call bpf_unspec#0``), prints as ``callx r2``.
 
 >>> from pybpf.isa import Insn
 >>> format_insn(Insn(0xb7, dst=0, imm=42))
