@@ -614,3 +614,77 @@ def test_create_map_with_object_btf():
         with create_map(decl, btf_fd=btf.fd) as m:
             info = m.info()
             assert (info.btf_key_type_id, info.btf_value_type_id) == (key_id, value_id)
+
+
+# -- a hash map against a dict model, driven by hypothesis --------------------------------------------
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule  # noqa: E402
+
+KEYS = st.integers(0, 40)
+VALUES = st.integers(0, (1 << 64) - 1)
+CAPACITY = 32
+
+
+class HashMapMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.m = HashMap.create(key_type=int, key_size=4, value_type=int, value_size=8,
+                                max_entries=CAPACITY)
+        self.model: dict[int, int] = {}
+
+    def teardown(self) -> None:
+        self.m.close()
+
+    @rule(k=KEYS, v=VALUES, flag=st.sampled_from([A.BPF_ANY, A.BPF_NOEXIST, A.BPF_EXIST]))
+    def update(self, k, v, flag):
+        expect = None
+        if flag == A.BPF_NOEXIST and k in self.model:
+            expect = errno.EEXIST
+        elif flag == A.BPF_EXIST and k not in self.model:
+            expect = errno.ENOENT
+        elif k not in self.model and len(self.model) >= CAPACITY:
+            expect = errno.E2BIG
+        if expect is None:
+            self.m.update(k, v, flag)
+            self.model[k] = v
+        else:
+            with pytest.raises(KernelError) as e:
+                self.m.update(k, v, flag)
+            assert e.value.errno == expect
+
+    @rule(k=KEYS)
+    def delete(self, k):
+        if k in self.model:
+            del self.m[k]
+            del self.model[k]
+        else:
+            with pytest.raises(KeyError):
+                del self.m[k]
+
+    @rule(items=st.dictionaries(KEYS, VALUES, max_size=8))
+    def update_batch(self, items):
+        if len(set(self.model) | set(items)) > CAPACITY:
+            return
+        assert self.m.update_batch(items) == len(items)
+        self.model.update(items)
+
+    @rule(keys=st.sets(KEYS, max_size=8))
+    def delete_present_batch(self, keys):
+        present = [k for k in keys if k in self.model]
+        assert self.m.delete_batch(present) == len(present)
+        for k in present:
+            del self.model[k]
+
+    @rule(k=KEYS)
+    def lookup(self, k):
+        assert self.m.get(k) == self.model.get(k)
+        assert (k in self.m) == (k in self.model)
+
+    @invariant()
+    def same_contents(self):
+        assert dict(self.m.lookup_batch(batch_size=7)) == self.model
+
+
+TestHashMapModel = HashMapMachine.TestCase
+TestHashMapModel.settings = settings(max_examples=25, stateful_step_count=30, deadline=None)
