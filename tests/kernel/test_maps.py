@@ -12,6 +12,9 @@ import struct
 import uuid
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pybpf.errors import KernelError, PybpfError
 from pybpf.isa import Insn, Program
@@ -617,10 +620,6 @@ def test_create_map_with_object_btf():
 
 
 # -- a hash map against a dict model, driven by hypothesis --------------------------------------------
-from hypothesis import settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule  # noqa: E402
-
 KEYS = st.integers(0, 40)
 VALUES = st.integers(0, (1 << 64) - 1)
 CAPACITY = 32
