@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     fmt.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every disagreement")
     ap.add_argument("--kernel", action="store_true", help="also check every header against the live kernel")
-    ap.add_argument("--timeout", type=float, default=10.0, help="seconds pybpf may take per case (default 10)")
+    ap.add_argument("--timeout", type=float, default=5.0, help="CPU seconds pybpf may take per case (default 5)")
     ap.add_argument("--fill", nargs="+", metavar="FILE", help="fill headers of new cases from the kernel")
     args = ap.parse_args(argv)
     if args.fill:
