@@ -176,3 +176,13 @@ def test_anonymous_enum_returned_by_a_prototype_is_top_level(tmp_path):
     path.write_bytes(blob)
     assert to_c(Btf(blob)) == subprocess.run(["bpftool", "btf", "dump", "file", str(path), "format", "c"],
                                              capture_output=True, text=True, check=True).stdout
+
+
+def test_modifier_loop_is_a_btf_error_naming_the_type():
+    b = BtfBuilder()
+    b.add_int("int", 4, IntEncoding.SIGNED)
+    b.add_const(3)
+    b.add_volatile(2)  # const -> volatile -> const ...
+    with pytest.raises(BtfError) as ei:
+        to_c(Btf(b.encode()))
+    assert ei.value.type_id == 2

@@ -791,6 +791,7 @@ class CPrinter:
         kind = self.t.kind
         order, emit = self._order, self._emit
         quiet = {K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG}
+        tid = 0
         try:
             for tid in ids:
                 if st[tid] == _ED:
@@ -804,7 +805,8 @@ class CPrinter:
                 for q in queue:
                     emit(q, 0)
         except RecursionError:
-            raise BtfError(f"{self.btf.name}: type graph nested too deeply to print") from None
+            raise BtfError(f"{self.btf.name}: type graph nested too deeply (or a modifier loop) to print",
+                           type_id=tid) from None
         text = "".join(self.out)
         self.out = []
         return text
