@@ -186,3 +186,30 @@ def test_modifier_loop_is_a_btf_error_naming_the_type():
     with pytest.raises(BtfError) as ei:
         to_c(Btf(b.encode()))
     assert ei.value.type_id == 2
+
+
+def test_split_btf_matches_bpftool_with_base(tmp_path):
+    """Module-style split BTF: ``bpftool btf dump -B base file mod`` (raw and C)."""
+    b = BtfBuilder()
+    i = b.add_int("int", 4, IntEncoding.SIGNED)
+    s = b.add_struct("s", 8, [("a", i, 0, 3), ("b", i, 32)])
+    e = b.add_enum("e", [("A", 1)])
+    b.add_struct("s", 4, [("z", i, 0)])
+    base_blob = b.encode()
+    base = Btf(base_blob)
+    mb = BtfBuilder(base=base)
+    p = mb.add_ptr(s)
+    mb.add_struct("mod_only", 16, [("ptr", p, 0), ("e", e, 64)])
+    mb.add_typedef("s_t", s)
+    mod_blob = mb.encode()
+    (tmp_path / "base.btf").write_bytes(base_blob)
+    (tmp_path / "mod.btf").write_bytes(mod_blob)
+    mod = Btf(mod_blob, base=base)
+
+    def peer(*extra: str) -> str:
+        return subprocess.run(["bpftool", "btf", "dump", "-B", str(tmp_path / "base.btf"), "file",
+                               str(tmp_path / "mod.btf"), *extra], capture_output=True, text=True,
+                              check=True).stdout
+
+    assert to_c(mod) == peer("format", "c")
+    assert list(raw_lines(mod)) == peer().splitlines()

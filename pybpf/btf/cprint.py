@@ -777,11 +777,11 @@ class CPrinter:
                            type_id=tid) from None
 
     def dump(self, type_ids: Iterable[int] | None = None) -> str:
-        """C declarations for ``type_ids`` (default: every type) without the header wrapper."""
-        start = self.btf.start_id
+        """C declarations for ``type_ids`` (default: every type, a split BTF's base types
+        included, as bpftool prints them) without the header wrapper."""
         n = self.t.n
-        if type_ids is None:
-            ids: Iterable[int] = range(start, n)
+        if type_ids is None:  # split BTF: base types too, as bpftool prints them
+            ids: Iterable[int] = range(1, n)
         else:
             ids = list(type_ids)
             for tid in ids:
