@@ -368,16 +368,22 @@ def test_wrong_maps_are_refused() -> None:
         user.close()
 
 
-def test_no_fd_leak_over_many_readers(writer: Writer) -> None:
-    before = len(os.listdir("/proc/self/fd"))
+def bpf_mappings() -> int:
+    """How many mappings of BPF objects this process has."""
+    with open("/proc/self/maps") as f:
+        return sum("anon_inode:bpf" in line for line in f)
+
+
+def test_no_fd_or_mapping_leak_over_many_readers(writer: Writer) -> None:
+    before = len(os.listdir("/proc/self/fd")), bpf_mappings()
     for _ in range(200):
         with RingBuffer(writer.events) as rb:
             rb.add(writer.events)
-    try:
+            assert bpf_mappings() == before[1] + 4  # consumer page + data, per ring
+    with pytest.raises(TypeError):
         RingBuffer(writer.events, dtype="not a dtype")
-    except TypeError:
-        pass
-    assert len(os.listdir("/proc/self/fd")) == before
+    RingBuffer(writer.events)  # dropped without close(): the garbage collector closes it
+    assert (len(os.listdir("/proc/self/fd")), bpf_mappings()) == before
 
 
 # -- the kernel against the producer model, on random operation sequences --------------------------
