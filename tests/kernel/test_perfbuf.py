@@ -170,12 +170,18 @@ def test_bad_arguments(sender: Sender) -> None:
         arr.close()
 
 
+def perf_mappings() -> int:
+    with open("/proc/self/maps") as f:
+        return sum("[perf_event]" in line for line in f)
+
+
 def test_closed_reader_and_fd_count(sender: Sender) -> None:
-    before = len(os.listdir("/proc/self/fd"))
+    before = len(os.listdir("/proc/self/fd")), perf_mappings()
     for _ in range(50):
         pb = PerfBuffer(sender.events)
+        assert perf_mappings() == before[1] + len(pb.cpus)
         pb.close()
-    assert len(os.listdir("/proc/self/fd")) == before
+    assert (len(os.listdir("/proc/self/fd")), perf_mappings()) == before
     with pytest.raises(ClosedError):
         pb.read_batch()
     # closing removed the CPU entries: outputs now fail quietly in the program, nothing crashes
