@@ -545,6 +545,18 @@ class Map(FD, BatchOps):
         """Set ``key`` to ``value``. ``flags``: BPF_ANY, BPF_NOEXIST (KernelError EEXIST when
         present), BPF_EXIST (KernelError ENOENT when absent), optionally | BPF_F_LOCK."""
         k, v = self.key_codec.encode(key), self._value(value)
+        s = self._scr
+        if s is not None and s.owner == get_ident() and self._fd >= 0 and len(k) == self.key_size \
+                and len(v) == len(s.val) and s.flags == flags and syscall._sys_bpf is _NATIVE_BPF:
+            # hot path, as in `lookup`
+            s.kmv[:] = k
+            s.vmv[:] = v
+            err = 0 if s.sys_bpf(_UPDATE, s.c, _ATTR_SIZE, s.err) >= 0 else s.err[0]
+            if err == errno.EINTR:
+                err = s.one(_UPDATE, k, v, flags)
+            if err:
+                raise s.attr.fail(Cmd.MAP_UPDATE_ELEM, err, self._detail())
+            return
         s = self._mine() if len(k) == self.key_size else None
         if s is not None and len(v) == len(s.val):
             err = s.one(_UPDATE, k, v, flags)
