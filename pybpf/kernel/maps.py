@@ -59,10 +59,12 @@ _LOOKUP, _UPDATE, _DELETE, _NEXT_KEY = (int(Cmd.MAP_LOOKUP_ELEM), int(Cmd.MAP_UP
 class _Scratch:
     """Per-map reusable buffers for single-element calls: the attr points at them once."""
 
-    __slots__ = ("owner", "attr", "key", "val", "kmv", "vmv", "keep", "flags", "c", "err", "sys_bpf")
+    __slots__ = ("owner", "attr", "key", "val", "kmv", "vmv", "keep", "flags", "c", "err", "sys_bpf",
+                 "vint")
 
     def __init__(self, fd: int, key_size: int, value_size: int) -> None:
         self.owner = get_ident()
+        self.vint = False  # values decode as little-endian ints straight from the buffer
         self.key = bytearray(max(key_size, 1))
         self.val = bytearray(max(value_size, 1))
         self.kmv = memoryview(self.key)  # slice assignment through a view is ~2x faster
@@ -482,7 +484,9 @@ class Map(FD, BatchOps):
         if s is None:
             if not self.key_size or self._fd < 0:
                 return None
-            s = self._scr = _Scratch(self._fd, self.key_size, self._value_buf_size)
+            s = _Scratch(self._fd, self.key_size, self._value_buf_size)
+            s.vint = self.value_codec.name == "int" and not self.PER_CPU
+            self._scr = s
         if s.owner != get_ident() or self._fd < 0:
             return None
         return s
@@ -520,6 +524,8 @@ class Map(FD, BatchOps):
                 if err == errno.EINTR:
                     err = s.one(_LOOKUP, kb, None, flags)
             if not err:
+                if s.vint:
+                    return int.from_bytes(s.val, "little")
                 raw: bytes | None = bytes(s.val)
             elif err == errno.ENOENT:
                 raw = None
