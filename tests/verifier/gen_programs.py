@@ -1,0 +1,469 @@
+"""Hypothesis strategies: structured, plausible BPF programs for the verifier differential campaign.
+
+A program is a prologue (``r6 = r1``: the context stays in r6), one to three
+*blocks* drawn from templates with random parameters, and an epilogue
+(``r0 = 0; exit``), followed by the subprograms that blocks call. Each template
+draws the parameters of a correct program and, with a modest probability, one
+mistake (a missing NULL check, an off-by-one bound, a wrong helper argument...),
+so both verdicts are frequent. Every draw that introduces a mistake shrinks
+towards "no mistake", so hypothesis shrinks a failure to the blocks that matter.
+
+Templates (the ``tags`` of a `GenCase` name them and the variants drawn):
+map lookups with and without NULL checks, stack reads and writes at random
+offsets and widths, packet accesses with and without a correct ``data_end``
+check (xdp, sched_cls), pointer arithmetic with bounded and unbounded scalars,
+counter and ``may_goto`` loops, bpf-to-bpf calls, and helper arguments right and
+wrong (map update, ``skb/xdp_load_bytes`` sizes, ring buffer reserve/submit/
+discard/leak).
+
+>>> from hypothesis import find
+>>> case = find(gen_cases(), lambda c: "map" in c.tags[0])
+>>> case.prog_type in PROG_TYPES and case.text.rstrip().endswith("exit")
+True
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+PROG_TYPES = ("socket_filter", "xdp", "sched_cls")
+#: (data, data_end) offsets in the context, per program type with direct packet access
+PACKET_CTX = {"xdp": (0, 4), "sched_cls": (76, 80), "socket_filter": (76, 80)}
+SIZES = {1: "u8", 2: "u16", 4: "u32", 8: "u64"}
+
+
+@dataclass(frozen=True)
+class GenCase:
+    """One generated program: its type, assembly text and the template/variant tags."""
+
+    prog_type: str
+    text: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class _Prog:
+    prog_type: str
+    maps: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    subs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    n: int = 0
+
+    def fresh(self, stem: str) -> str:
+        self.n += 1
+        return f"{stem}{self.n}"
+
+    def emit(self, *lines: str) -> None:
+        self.body.extend(lines)
+
+
+def _bug(draw: st.DrawFn, percent: int) -> bool:
+    """True with about ``percent``% probability; shrinks to False."""
+    return draw(st.integers(0, 99)) >= 100 - percent
+
+
+def _pick(draw: st.DrawFn, good: list, bad: list, percent: int):
+    """A value from ``good`` usually, from ``bad`` with about ``percent``% probability."""
+    if bad and _bug(draw, percent):
+        return draw(st.sampled_from(bad)), True
+    return draw(st.sampled_from(good)), False
+
+
+# -- building blocks shared by templates --------------------------------------------------------
+def _unknown_scalar(draw: st.DrawFn, p: _Prog, reg: str) -> str:
+    """Emit code leaving an unknown scalar in ``reg`` (clobbers r0-r5); returns its source."""
+    src = draw(st.sampled_from(["prandom", "ctx_len", "prandom32"]))
+    if src == "ctx_len" and p.prog_type != "xdp":
+        p.emit(f"{reg} = *(u32 *)(r6 + 0)")
+    elif src == "prandom32":
+        p.emit("call bpf_get_prandom_u32", f"w{reg[1:]} = w0")
+    else:
+        src = "prandom"
+        p.emit("call bpf_get_prandom_u32", f"{reg} = r0")
+    return src
+
+
+def _lookup(draw: st.DrawFn, p: _Prog, end: str, *, value: int, null_check: bool = True) -> str:
+    """Declare a map, look up key 0; r0 = value pointer (NULL-checked when asked)."""
+    name = p.fresh("m")
+    kind = draw(st.sampled_from(["hash", "array"]))
+    p.maps.append(f".map {name} {kind} key=4 value={value} max_entries=4")
+    koff = draw(st.sampled_from([4, 8, 12, 16, 32]))
+    key_init = not _bug(draw, 6)
+    if key_init:
+        p.emit(f"*(u32 *)(r10 - {koff}) = 0")
+    else:
+        p.tags.append("key_uninit")
+    mapreg, bad = _pick(draw, [f"{name} ll"], ["r10", "0", "r6"], 5)
+    if bad:
+        p.tags.append("bad_map_arg")
+    p.emit("r2 = r10", f"r2 += -{koff}", f"r1 = {mapreg}", "call bpf_map_lookup_elem")
+    if null_check:
+        op = draw(st.sampled_from(["if r0 == 0 goto {end}", "if r0 != 0 goto +1\ngoto {end}"]))
+        p.emit(*op.format(end=end).split("\n"))
+    return name
+
+
+# -- templates ----------------------------------------------------------------------------------
+def t_map(draw: st.DrawFn, p: _Prog) -> None:
+    """Map lookup, NULL check (or not), a read or write at an offset in (or out of) the value."""
+    end = p.fresh("map_end")
+    value = draw(st.sampled_from([4, 8, 16, 24, 64]))
+    null_check = not _bug(draw, 12)
+    p.tags.append("map" if null_check else "map:no_null_check")
+    _lookup(draw, p, end, value=value, null_check=null_check)
+    size = draw(st.sampled_from([s for s in SIZES if s <= value]))
+    good = list(range(0, value - size + 1))
+    off, bad = _pick(draw, good, [value - size + 1, value, -1, -size, value - 1], 12)
+    if bad:
+        p.tags.append("map:oob")
+    if draw(st.booleans()):
+        p.emit(f"r1 = *({SIZES[size]} *)(r0 + {off})")
+    else:
+        imm = draw(st.sampled_from([0, 1, -1, 0x7fffffff]))
+        p.emit(f"*({SIZES[size]} *)(r0 + {off}) = {imm}")
+    if draw(st.integers(0, 9)) == 0:
+        p.tags.append("map:deref_after_end")
+        p.emit(f"{end}:", "r1 = *(u8 *)(r0 + 0)")
+        return
+    p.emit(f"{end}:")
+
+
+def t_stack(draw: st.DrawFn, p: _Prog) -> None:
+    """A write then a read of the stack at random offsets and widths."""
+    p.tags.append("stack")
+    wsize = draw(st.sampled_from(list(SIZES)))
+    aligned = not _bug(draw, 15)
+    base = draw(st.integers(1, 64)) * -8
+    woff = base if aligned else base + draw(st.integers(1, 7))
+    if _bug(draw, 8):
+        woff = draw(st.sampled_from([-520, -513, -512 + 4, -4, 0, 4, -2]))
+        p.tags.append("stack:edge")
+    src = draw(st.sampled_from(["imm", "scalar", "fp", "ctx"]))
+    if src == "imm":
+        p.emit(f"*({SIZES[wsize]} *)(r10 {'+' if woff >= 0 else '-'} {abs(woff)}) = 7")
+    else:
+        reg = {"scalar": "r7", "fp": "r10", "ctx": "r6"}[src]
+        if src == "scalar":
+            p.emit("r7 = 42")
+        p.emit(f"*({SIZES[wsize]} *)(r10 {'+' if woff >= 0 else '-'} {abs(woff)}) = {reg}")
+    rsize, roff = wsize, woff
+    if _bug(draw, 20):
+        p.tags.append("stack:mismatch")
+        rsize = draw(st.sampled_from(list(SIZES)))
+        roff = woff + draw(st.sampled_from([-8, -4, -1, 1, 4, 8]))
+    p.emit(f"r1 = *({SIZES[rsize]} *)(r10 {'+' if roff >= 0 else '-'} {abs(roff)})")
+    if src in ("fp", "ctx") and draw(st.booleans()):
+        p.emit("r2 = *(u32 *)(r1 + 0)")  # deref the refilled pointer
+        p.tags.append("stack:fill_deref")
+
+
+def t_packet(draw: st.DrawFn, p: _Prog) -> None:
+    """Direct packet access with a data_end check: correct, off by one, or missing."""
+    end = p.fresh("pkt_end")
+    data, data_end = PACKET_CTX[p.prog_type]
+    p.tags.append("packet")
+    p.emit(f"r2 = *(u32 *)(r6 + {data})", f"r3 = *(u32 *)(r6 + {data_end})")
+    n = draw(st.sampled_from([1, 2, 4, 8, 14, 20, 34, 60]))
+    size = draw(st.sampled_from([s for s in SIZES if s <= n]))
+    off, bad = _pick(draw, list(range(0, n - size + 1)), [n - size + 1, n], 15)
+    if bad:
+        p.tags.append("packet:off_by_one")
+    check = not _bug(draw, 10)
+    if check:
+        form = draw(st.sampled_from(["gt", "ge", "lt_rev", "le_rev", "gt_strict_bug"]))
+        p.emit("r4 = r2", f"r4 += {n}")
+        if form == "gt":
+            p.emit(f"if r4 > r3 goto {end}")
+        elif form == "ge":
+            p.emit(f"if r4 >= r3 goto {end}")  # one byte stricter than needed: still safe
+        elif form == "lt_rev":
+            p.emit(f"if r3 < r4 goto {end}")
+        elif form == "le_rev":
+            p.emit(f"if r3 <= r4 goto {end}")
+        else:  # the comparison the wrong way round: the access is on the unchecked side
+            p.tags.append("packet:inverted")
+            p.emit(f"if r4 <= r3 goto {end}")
+    else:
+        p.tags.append("packet:no_check")
+    if draw(st.booleans()):
+        p.emit(f"r0 = *({SIZES[size]} *)(r2 + {off})")
+    else:
+        p.emit(f"*({SIZES[size]} *)(r2 + {off}) = 1")
+        p.tags.append("packet:write")
+    p.emit(f"{end}:")
+
+
+def t_ptr_arith(draw: st.DrawFn, p: _Prog) -> None:
+    """A pointer plus a scalar that is bounded (correctly or off by one) or unbounded."""
+    end = p.fresh("pa_end")
+    target = draw(st.sampled_from(["map", "stack", "packet"] if p.prog_type != "socket_filter"
+                                  else ["map", "stack"]))
+    p.tags.append(f"ptr_arith:{target}")
+    _unknown_scalar(draw, p, "r7")
+    if target == "map":
+        size = draw(st.sampled_from([8, 16, 48]))
+        _lookup(draw, p, end, value=size)
+        p.emit("r8 = r0")
+    elif target == "stack":
+        size = draw(st.sampled_from([8, 16, 32]))
+        for o in range(8, size + 1, 8):
+            p.emit(f"*(u64 *)(r10 - {o}) = 0")
+        p.emit("r8 = r10", f"r8 += -{size}")
+    else:
+        size = draw(st.sampled_from([8, 16, 32]))
+        data, data_end = PACKET_CTX[p.prog_type]
+        p.emit(f"r8 = *(u32 *)(r6 + {data})", f"r3 = *(u32 *)(r6 + {data_end})", "r4 = r8",
+               f"r4 += {size}", f"if r4 > r3 goto {end}")
+    acc = draw(st.sampled_from([1, 2, 4, 8]))
+    acc = min(acc, size)
+    limit = size - acc  # the largest safe index
+    how = draw(st.sampled_from(["jgt", "and", "jge", "jsgt", "w_and", "none"]))
+    bad = _bug(draw, 25)
+    if how == "none":
+        if not bad:
+            how = "and"
+        else:
+            p.tags.append("ptr_arith:unbounded")
+    if how == "jgt":
+        k = limit + 1 if bad else limit
+        p.emit(f"if r7 > {k} goto {end}")
+    elif how == "jge":
+        k = limit + 2 if bad else limit + 1
+        p.emit(f"if r7 >= {k} goto {end}")
+    elif how == "jsgt":  # signed upper bound only: negative values stay possible
+        p.emit(f"if r7 s> {limit} goto {end}")
+        if not bad:
+            p.emit(f"if r7 s< 0 goto {end}")
+        else:
+            p.tags.append("ptr_arith:signed_only")
+    elif how in ("and", "w_and"):
+        mask = (1 << max(limit.bit_length(), 0)) - 1 if limit else 0
+        while mask > limit:
+            mask >>= 1
+        if bad:
+            mask = mask * 2 + 1
+        p.emit(f"r7 &= {mask}" if how == "and" else f"w7 &= {mask}")
+    if bad and how != "none":
+        p.tags.append("ptr_arith:off_by_one")
+    if draw(st.integers(0, 9)) == 0:
+        p.emit("r7 += r8", f"r0 = *({SIZES[acc]} *)(r7 + 0)")  # scalar + pointer
+        p.tags.append("ptr_arith:scalar_plus_ptr")
+    else:
+        p.emit("r8 += r7", f"r0 = *({SIZES[acc]} *)(r8 + 0)")
+    p.emit(f"{end}:")
+
+
+def t_loop(draw: st.DrawFn, p: _Prog) -> None:
+    """A bounded counter loop, a may_goto loop, or a loop that never terminates."""
+    top, end = p.fresh("loop"), p.fresh("loop_end")
+    kind = draw(st.sampled_from(["counter", "counter32", "down", "may_goto", "counter_body"]))
+    p.tags.append(f"loop:{kind}")
+    n = draw(st.integers(1, 40))
+    if _bug(draw, 10):
+        p.tags.append("loop:infinite")
+        p.emit("r7 = 0", f"{top}:", f"if r7 > {n} goto {end}", "r8 = r7", f"goto {top}", f"{end}:")
+        return
+    if kind in ("counter", "counter32", "counter_body"):
+        step = draw(st.sampled_from([1, 1, 2, 3]))
+        p.emit("r7 = 0", "r8 = 0", f"{top}:")
+        if kind == "counter_body":
+            p.emit(f"*(u64 *)(r10 - {draw(st.sampled_from([8, 16, 64]))}) = r7")
+        p.emit("r8 += r7", f"r7 += {step}")
+        p.emit(f"if w7 < {n} goto {top}" if kind == "counter32" else f"if r7 < {n} goto {top}")
+    elif kind == "down":
+        p.emit(f"r7 = {n}", f"{top}:", "r7 -= 1", f"if r7 != 0 goto {top}")
+    else:
+        p.emit("r7 = 0", f"{top}:", f"may_goto {end}", "r7 += 1", f"goto {top}", f"{end}:")
+
+
+def t_call(draw: st.DrawFn, p: _Prog) -> None:
+    """A bpf-to-bpf call: arguments, a pointer to the caller's stack, the callee's own stack."""
+    fn = p.fresh("fn")
+    p.tags.append("call")
+    nargs = draw(st.integers(0, 3))
+    for i in range(1, nargs + 1):
+        p.emit(f"r{i} = {draw(st.integers(0, 100))}")
+    stack_arg = draw(st.booleans())
+    if stack_arg:
+        init = not _bug(draw, 10)
+        if init:
+            p.emit("*(u64 *)(r10 - 8) = 5")
+        else:
+            p.tags.append("call:uninit_stack_arg")
+        p.emit("r4 = r10", "r4 += -8")
+    p.emit(f"call {fn}", "r7 = r0")
+    r0_uninit = _bug(draw, 8)
+    if r0_uninit:
+        p.tags.append("call:r0_uninit")
+    acc = "r9" if r0_uninit else "r0"  # without r0 = ..., the callee returns nothing
+    sub = [f"{fn}:", f"{acc} = 0"]
+    reads = list(range(1, nargs + 1))
+    if _bug(draw, 10):
+        reads.append(draw(st.sampled_from([5, 6, 7])) if not stack_arg else 5)
+        p.tags.append("call:uninit_arg")
+    sub += [f"{acc} += r{r}" for r in reads]
+    if stack_arg:
+        sub += ["r3 = *(u64 *)(r4 + 0)", f"{acc} += r3"]
+    frame = draw(st.sampled_from([8, 64, 256, 512]))
+    if _bug(draw, 5):
+        frame = 520
+        p.tags.append("call:frame_oob")
+    sub.append(f"*(u64 *)(r10 - {frame}) = {acc}")
+    if _bug(draw, 3):
+        sub.append(f"call {fn}")
+        p.tags.append("call:recursive")
+    sub.append("exit")
+    p.subs.extend(sub)
+
+
+def t_helper(draw: st.DrawFn, p: _Prog) -> None:
+    """Helper arguments right and wrong: map update, load_bytes sizes, ring buffers."""
+    which = draw(st.sampled_from(["update", "load_bytes", "ringbuf", "ringbuf_output",
+                                  "wrong_type"]))
+    getattr(_Helpers, which)(draw, p)
+
+
+class _Helpers:
+    @staticmethod
+    def update(draw: st.DrawFn, p: _Prog) -> None:
+        p.tags.append("helper:update")
+        name = p.fresh("m")
+        value = draw(st.sampled_from([8, 16, 32]))
+        p.maps.append(f".map {name} hash key=4 value={value} max_entries=4")
+        p.emit("*(u32 *)(r10 - 4) = 1")
+        voff = draw(st.sampled_from([16, 32, 48]))
+        init = value
+        if _bug(draw, 15):
+            init = value - 8
+            p.tags.append("helper:value_partly_uninit")
+        for o in range(0, init, 8):
+            p.emit(f"*(u64 *)(r10 - {voff - o}) = {o}")
+        if voff < value:
+            p.tags.append("helper:value_past_frame")
+        val, bad = _pick(draw, [f"r3 = r10\nr3 += -{voff}"], ["r3 = 0", "r3 = r6"], 6)
+        if bad:
+            p.tags.append("helper:bad_value_ptr")
+        p.emit(f"r1 = {name} ll", "r2 = r10", "r2 += -4", *val.split("\n"), "r4 = 0",
+               "call bpf_map_update_elem")
+
+    @staticmethod
+    def load_bytes(draw: st.DrawFn, p: _Prog) -> None:
+        p.tags.append("helper:load_bytes")
+        buf = draw(st.sampled_from([4, 8, 16, 32]))
+        helper = "bpf_xdp_load_bytes" if p.prog_type == "xdp" else "bpf_skb_load_bytes"
+        how = draw(st.sampled_from(["const", "const", "masked", "bounded"]))
+        bad = _bug(draw, 25)
+        end = p.fresh("lb_end")
+        if how == "const":
+            size = draw(st.sampled_from([0, buf + 1, buf + 8])) if bad else draw(
+                st.integers(1, buf))
+            p.emit(f"r4 = {size}")
+        else:
+            _unknown_scalar(draw, p, "r4")
+            if how == "masked":
+                p.emit(f"r4 &= {buf - 1 if not bad else buf * 2 - 1}", "r4 += 1")
+            else:
+                p.emit(f"if r4 > {buf + (1 if bad else 0)} goto {end}", f"if r4 == 0 goto {end}")
+        if bad:
+            p.tags.append("helper:load_bytes_size_bad")
+        p.emit("r1 = r6", f"r2 = {draw(st.integers(0, 20))}", "r3 = r10", f"r3 += -{buf}",
+               f"call {helper}", f"{end}:")
+
+    @staticmethod
+    def ringbuf(draw: st.DrawFn, p: _Prog) -> None:
+        p.tags.append("helper:ringbuf")
+        end = p.fresh("rb_end")
+        name = p.fresh("rb")
+        p.maps.append(f".map {name} ringbuf max_entries=4096")
+        size = draw(st.sampled_from([8, 16, 24, 64]))
+        size_src, bad_size = _pick(draw, [f"r2 = {size}"], ["r2 = r7"], 5)
+        if bad_size:
+            p.emit("call bpf_get_prandom_u32", "r7 = r0")
+            p.tags.append("ringbuf:var_size")
+        p.emit(f"r1 = {name} ll", size_src, "r3 = 0", "call bpf_ringbuf_reserve")
+        null_check = not _bug(draw, 8)
+        if null_check:
+            p.emit(f"if r0 == 0 goto {end}")
+        else:
+            p.tags.append("ringbuf:no_null_check")
+        off, bad = _pick(draw, list(range(0, size - 7, 8)), [size - 4, size], 8)
+        if bad:
+            p.tags.append("ringbuf:oob")
+        p.emit(f"*(u64 *)(r0 + {off}) = 1")
+        fate = draw(st.sampled_from(["submit", "discard"]))
+        if _bug(draw, 10):
+            fate = draw(st.sampled_from(["leak", "double", "release_other"]))
+            p.tags.append(f"ringbuf:{fate}")
+        if fate == "leak":
+            p.emit(f"{end}:")
+            return
+        if fate == "release_other":
+            p.emit("r1 = r10", "r1 += -8", "r2 = 0", "call bpf_ringbuf_submit", f"{end}:")
+            return
+        if fate == "double":
+            p.emit("r7 = r0")
+        p.emit("r1 = r0", "r2 = 0")
+        p.emit(f"call bpf_ringbuf_{fate if fate != 'double' else 'submit'}")
+        if fate == "double":
+            p.emit("r1 = r7", "r2 = 0", "call bpf_ringbuf_submit")
+        p.emit(f"{end}:")
+
+    @staticmethod
+    def ringbuf_output(draw: st.DrawFn, p: _Prog) -> None:
+        p.tags.append("helper:ringbuf_output")
+        name = p.fresh("rb")
+        kind, bad = _pick(draw, ["ringbuf"], ["hash", "array"], 8)
+        if bad:
+            p.maps.append(f".map {name} {kind} key=4 value=8 max_entries=4")
+            p.tags.append("helper:wrong_map_type")
+        else:
+            p.maps.append(f".map {name} ringbuf max_entries=4096")
+        size = draw(st.sampled_from([8, 16]))
+        init = size if not _bug(draw, 12) else size - 8
+        if init < size:
+            p.tags.append("helper:buf_partly_uninit")
+        for o in range(0, init, 8):
+            p.emit(f"*(u64 *)(r10 - {16 - o}) = {o}")
+        p.emit(f"r1 = {name} ll", "r2 = r10", "r2 += -16", f"r3 = {size}", "r4 = 0",
+               "call bpf_ringbuf_output")
+
+    @staticmethod
+    def wrong_type(draw: st.DrawFn, p: _Prog) -> None:
+        helper = draw(st.sampled_from(["bpf_ktime_get_ns", "bpf_get_smp_processor_id",
+                                       "bpf_get_current_pid_tgid", "bpf_probe_read_kernel",
+                                       "bpf_get_current_comm", "bpf_get_socket_cookie"]))
+        p.tags.append(f"helper:call:{helper}")
+        if helper == "bpf_probe_read_kernel":
+            p.emit("r1 = r10", "r1 += -8", "r2 = 8", "r3 = 0")
+        elif helper == "bpf_get_current_comm":
+            p.emit("r1 = r10", "r1 += -16", "r2 = 16")
+        elif helper == "bpf_get_socket_cookie":
+            p.emit("r1 = r6")
+        p.emit(f"call {helper}")
+
+
+TEMPLATES: dict[str, Callable[[st.DrawFn, _Prog], None]] = {
+    "map": t_map, "stack": t_stack, "packet": t_packet, "ptr_arith": t_ptr_arith,
+    "loop": t_loop, "call": t_call, "helper": t_helper,
+}
+
+
+@st.composite
+def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
+    """A structured program: a context save, 1..max_blocks template blocks, ``r0 = 0; exit``."""
+    prog_type = draw(st.sampled_from(PROG_TYPES))
+    p = _Prog(prog_type)
+    p.emit("r6 = r1")
+    names = [n for n in TEMPLATES if n != "packet" or prog_type != "socket_filter"]
+    for _ in range(draw(st.integers(1, max_blocks))):
+        draw(st.sampled_from([TEMPLATES[n] for n in names]))(draw, p)
+    if prog_type == "socket_filter" and _bug(draw, 2):
+        t_packet(draw, p)  # socket filters have no direct packet access
+        p.tags.append("packet:socket_filter")
+    p.emit("r0 = 0" if prog_type != "xdp" else "r0 = 2", "exit")
+    lines = p.maps + [ln for ln in p.body if ln] + p.subs
+    return GenCase(prog_type, "\n".join(lines) + "\n", tuple(p.tags))
