@@ -17,7 +17,7 @@ from . import mem
 from .helper_protos import HELPER_PROTOS, Arg, ArgKind, RetKind, map_func_compatible
 from .report import Reject
 from .scalar import Scalar
-from .state import MAX_CALL_FRAMES, RT, STACK_SIZE, Frame, RefState, Reg, State
+from .state import MAX_CALL_FRAMES, RT, Frame, RefState, Reg, State
 
 if TYPE_CHECKING:
     from .engine import Verifier
@@ -26,7 +26,7 @@ BPF_MAX_VAR_SIZ = 1 << 29
 
 #: the type lists the kernel prints in "R%d type=%s expected=%s"
 _MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_"
-_KEY_TYPES = "fp, pkt, pkt_meta, map_key, map_value"
+_KEY_TYPES = _MEM_TYPES
 _MEM_OK = {RT.PTR_TO_STACK, RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY,
            RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MEM, RT.PTR_TO_BTF_ID}
 _KEY_OK = {RT.PTR_TO_STACK, RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY,
@@ -71,11 +71,20 @@ def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> bool:
                 raise Reject(i, f"R{regno} must be referenced when passed to release function",
                              "release_invalid", reg=regno)
             if reg.off or not (reg.var.is_const and reg.var.value == 0):
-                raise Reject(i, f"R{regno} must have zero offset when passed to release func",
+                raise Reject(i, f"R{regno} must have zero offset when passed to release func "
+                             "or trusted arg to kfunc",
                              "release_invalid", reg=regno)
             release_ref = reg.ref_obj_id
+    if map_reg is not None and map_reg.map is not None and \
+            not map_func_compatible(map_reg.map.type, proto.name):
+        from ..kernel.attrs_table import MAP_TYPES
+
+        raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(map_reg.map.type, map_reg.map.type)} "
+                     f"into func {_name(proto.id)}#{proto.id}", "helper_map_mismatch")
     if release_ref:
         _release(st, release_ref)
+    if proto.changes_pkt_data:  # every packet pointer is stale after the helper
+        _clear_packet_pointers(st)
     if proto.name == "loop":  # bpf_loop(nr, callback, ctx, flags): verify the callback
         _enter_callback(v, st, i, regs[2], regs[3])
         return True
@@ -103,11 +112,8 @@ def _check_arg(v: Verifier, st: State, i: int, proto, args: tuple[Arg, ...], n: 
         if reg.type is not RT.CONST_PTR_TO_MAP:
             raise _expect(i, regno, reg, "map_ptr")
         assert reg.map is not None
-        if not map_func_compatible(reg.map.type, proto.name):
-            from ..kernel.attrs_table import MAP_TYPES
-
-            raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(reg.map.type, reg.map.type)} "
-                         f"into func {_name(proto.id)}#{proto.id}", "helper_map_mismatch",
+        if proto.name == "tail_call" and reg.map.type != "prog_array":
+            raise Reject(i, "expected prog array map for tail call", "helper_map_mismatch",
                          reg=regno)
         return reg
     if kind in (ArgKind.PTR_TO_MAP_KEY, ArgKind.PTR_TO_MAP_VALUE):
@@ -151,7 +157,7 @@ def _check_arg(v: Verifier, st: State, i: int, proto, args: tuple[Arg, ...], n: 
             raise Reject(i, f"R{regno} min value is negative, either use unsigned or 'var &= const'",
                          "helper_arg_size", reg=regno)
         zero_ok = kind is ArgKind.CONST_SIZE_OR_ZERO
-        if var.umax == 0 and not zero_ok:
+        if var.umin == 0 and not zero_ok:
             raise Reject(i, f"R{regno} invalid zero-sized read: u64=[{var.umin},{var.umax}]",
                          "helper_arg_size", reg=regno)
         if var.umax >= BPF_MAX_VAR_SIZ:
@@ -170,6 +176,31 @@ def _check_arg(v: Verifier, st: State, i: int, proto, args: tuple[Arg, ...], n: 
     # other kinds (spin locks, timers, BTF objects, dynptrs): any pointer will do here
     if not reg.is_pointer and not (arg.nullable and reg.is_null_const):
         raise _expect(i, regno, reg, kind.name.lower())
+    return None
+
+
+def _clear_packet_pointers(st: State) -> None:
+    def fix(r: Reg) -> Reg:
+        return Reg.scalar() if r.type.is_packet or r.type is RT.PTR_TO_PACKET_END else r
+
+    for frame in st.frames:
+        frame.regs = [fix(r) for r in frame.regs]
+        frame.spills = {k: fix(r) for k, r in frame.spills.items()}
+
+
+def _const_key(st: State, reg: Reg, size: int) -> int | None:
+    """The constant a stack key holds, when the verifier knows it (zeroed bytes, a spill)."""
+    if reg.type is not RT.PTR_TO_STACK or not reg.var.is_const:
+        return None
+    at = 512 + reg.off + (reg.var.value - (1 << 64) if reg.var.value >> 63 else reg.var.value)
+    if not 0 <= at <= 512 - size:
+        return None
+    frame = st.frames[reg.frameno]
+    if all(frame.slots[b] == 3 for b in range(at, at + size)):  # STACK_ZERO
+        return 0
+    spill = frame.spills.get(at // 8)
+    if spill is not None and at % 8 == 0 and spill.is_scalar and spill.var.is_const:
+        return spill.var.value & ((1 << (8 * size)) - 1)
     return None
 
 
@@ -193,6 +224,11 @@ def _ret(v: Verifier, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
         if map_reg.map.inner is not None:  # map-in-map: the value is the inner map
             return Reg.ptr(RT.CONST_PTR_TO_MAP, map=map_reg.map.inner, id=nid,
                            maybe_null=proto.ret_nullable)
+        m = map_reg.map
+        if proto.name == "map_lookup_elem" and m.type in ("array", "percpu_array"):
+            key = _const_key(st, st.regs[2], m.key_size)  # a constant in-range index
+            if key is not None and key < m.max_entries:
+                return Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
         return Reg.ptr(RT.PTR_TO_MAP_VALUE, map=map_reg.map, id=nid, maybe_null=proto.ret_nullable)
     if ret is RetKind.PTR_TO_MEM:
         size_reg = st.regs[2]
@@ -215,11 +251,7 @@ def _ret(v: Verifier, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
 # -- bpf-to-bpf calls --------------------------------------------------------------------------
 def enter_subprog(v: Verifier, st: State, insn: Insn, i: int) -> None:
     if len(st.frames) >= MAX_CALL_FRAMES:
-        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep !",
-                     "call_depth")
-    depth = sum(f.stack_depth() for f in st.frames)
-    if depth > STACK_SIZE:
-        raise Reject(i, f"combined stack size of {len(st.frames)} calls is {depth}. Too large",
+        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep",
                      "call_depth")
     target = v.index[v.slots[i] + 1 + insn.imm]
     caller = st.frame
@@ -238,7 +270,7 @@ def _enter_callback(v: Verifier, st: State, i: int, fn: Reg, ctx: Reg) -> None:
     if fn.type is not RT.PTR_TO_FUNC or fn.subprog < 0:
         raise Reject(i, f"R2 type={fn.type_label()} expected=func", "helper_arg_type", reg=2)
     if len(st.frames) >= MAX_CALL_FRAMES:
-        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep !",
+        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep",
                      "call_depth")
     callee = Frame(frameno=len(st.frames), callsite=i, subprog=fn.subprog)
     callee.callback = True
@@ -252,9 +284,9 @@ def _enter_callback(v: Verifier, st: State, i: int, fn: Reg, ctx: Reg) -> None:
 def leave_subprog(v: Verifier, st: State, i: int) -> None:
     callee = st.frames[-1]
     r0 = callee.regs[0]
-    if not r0.is_init:
-        raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
     if callee.callback:
+        if not r0.is_init:
+            raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
         if r0.is_pointer or not (0 <= r0.var.smin and r0.var.smax <= 1):
             desc = "" if r0.is_pointer else "".join(
                 (f" smin={r0.var.smin}" if r0.var.smin > -(1 << 63) else "",

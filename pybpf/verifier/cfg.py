@@ -56,7 +56,7 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], s
         if reason is not None:
             cls = insn.opcode & 7
             known = reason.startswith(("unknown",))
-            raise Reject(i, f"unknown opcode {insn.opcode:02x}" if known else
+            raise Reject(None if known else i, f"unknown opcode {insn.opcode:02x}" if known else
                          _reserved_message(insn, cls), "invalid_insn")
         cls = insn.opcode & 7
         if insn.opcode == LDDW and insn.src == 4:  # the address of a function (a callback)
@@ -75,10 +75,13 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], s
         rel = insn.imm if (cls == Class.JMP32 and op == _JA) or is_pseudo_call else insn.off
         dest = slots[i] + 1 + rel
         if dest < 0 or dest >= total:
+            if is_pseudo_call:
+                raise Reject(None, "call to invalid destination", "jump_out_of_range")
             raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
                          "jump_out_of_range")
-        if dest not in index:
-            raise Reject(i, f"jump to the middle of ldimm64 insn {dest}", "jump_into_lddw")
+        if dest not in index:  # named by the lddw whose second half it hits
+            raise Reject(index[dest - 1], f"jump into the middle of ldimm64 insn {dest - 1}",
+                         "jump_into_lddw")
         if is_pseudo_call:
             subprogs.add(index[dest])
         else:
@@ -172,3 +175,67 @@ def liveness(insns: list[Insn], slots: list[int], index: dict[int, int]) -> list
                 live[i] = new
                 changed = True
     return live
+
+
+def _relevance_step(insn: Insn, ret_checked: bool) -> tuple[int, int, int, int]:
+    """(uses needing precision, defs, flow sources, flow-through mask) of one instruction.
+
+    A scalar needs to be exact when it may reach a memory access offset, pointer
+    arithmetic, a helper argument, a conditional jump or a checked return value;
+    values flow backwards through arithmetic and moves.
+    """
+    op = insn.opcode
+    cls = op & 7
+    d, s = 1 << insn.dst, 1 << insn.src
+    x = bool(op & 0x08)
+    if cls in (Class.ALU, Class.ALU64):
+        aop = op & 0xF0
+        if aop == 0xB0:
+            return 0, d, (s if x else 0), 0
+        need = (d | s) if (x and aop in (0x00, 0x10) and cls == Class.ALU64) else 0
+        return need, d, d | (s if x else 0), 0
+    if cls == Class.LDX:
+        return s, d, 0, 0
+    if cls == Class.ST:
+        return d, 0, 0, 0
+    if cls == Class.STX:
+        return d | s, (s if (op & 0xE0) == 0xC0 else 0), 0, 0
+    if cls == Class.LD:
+        if op == LDDW:
+            return 0, d, 0, 0
+        return (1 << 6) | (s if (op & 0xE0) == 0x40 else 0), 0x3F, 0, 0
+    jop = op & 0xF0
+    if cls == Class.JMP and jop == _CALL:
+        return 0x3E, 0x3F, 0, 0
+    if cls == Class.JMP and jop == _EXIT:
+        return (1 if ret_checked else 0), 0, 0, 0
+    if jop in (_JA, 0xE0):
+        return 0, 0, 0, 0
+    return d | (s if x else 0), 0, 0, 0
+
+
+def precision_needed(insns: list[Insn], slots: list[int], index: dict[int, int],
+                     ret_checked: bool) -> list[int]:
+    """Registers whose exact scalar value may matter for safety, before each instruction.
+
+    A static, conservative stand-in for the kernel's precision backtracking: when
+    comparing states for pruning, scalars outside this mask are "imprecise" and
+    compare equal whatever their range (values spilled to the stack always count).
+    """
+    n = len(insns)
+    steps = [_relevance_step(insn, ret_checked) for insn in insns]
+    succ = [successors(insns, i, slots, index) for i in range(n)]
+    need = [0] * n
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n - 1, -1, -1):
+            out = 0
+            for j in succ[i]:
+                out |= need[j]
+            uses, defs, flow, _ = steps[i]
+            new = uses | (out & ~defs) | (flow if out & defs else 0)
+            if new != need[i]:
+                need[i] = new
+                changed = True
+    return need

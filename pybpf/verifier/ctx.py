@@ -32,8 +32,19 @@ def _index(prog_type: str, kind: str) -> dict[tuple[int, int], str]:
     return out
 
 
-def ctx_access(prog_type: str | None, off: int, size: int, write: bool) -> str | None:
-    """The result of a context access, or None when the kernel refuses it."""
-    if prog_type not in KNOWN_TYPES:
+def ctx_access(prog_type: str | None, off: int, size: int, write: bool,
+               attach: str | None = None) -> str | None:
+    """The result of a context access, or None when the kernel refuses it.
+
+    The rules of some types depend on the expected attach type (the table keys
+    those ``"cgroup_sock_addr/cgroup_udp4_sendmsg"``); without one, the type's
+    default hook is used.
+    """
+    if attach and f"{prog_type}/{attach}" in KNOWN_TYPES:
+        prog_type = f"{prog_type}/{attach}"
+    elif prog_type not in KNOWN_TYPES:
+        defaults = [k for k in KNOWN_TYPES if k.startswith(f"{prog_type}/")]
+        if defaults:
+            prog_type = defaults[0]
         return None if write else ("scalar" if off >= 0 and off % size == 0 else None)
     return _index(prog_type, "write" if write else "read").get((off, size))

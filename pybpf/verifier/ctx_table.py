@@ -22,12 +22,24 @@ CTX: dict[str, dict[str, list[tuple]]] = {
         "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 91, 1, 'scalar'), (1, 132, 139, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 90, 2, 'scalar'), (2, 132, 138, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 136, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 152, 152, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null'), (8, 184, 184, 8, 'scalar')],
         "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8), (8, 152, 152, 8)],
     },
+    'cgroup_skb/cgroup_inet_egress': {
+        "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 91, 1, 'scalar'), (1, 132, 139, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 90, 2, 'scalar'), (2, 132, 138, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 136, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 152, 152, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null'), (8, 184, 184, 8, 'scalar')],
+        "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8), (8, 152, 152, 8)],
+    },
     'xdp': {
         "read": [(4, 0, 0, 4, 'pkt'), (4, 4, 4, 4, 'pkt_end'), (4, 8, 8, 4, 'pkt'), (4, 12, 16, 4, 'scalar')],
         "write": [],
     },
+    'xdp/xdp_devmap': {
+        "read": [(4, 0, 0, 4, 'pkt'), (4, 4, 4, 4, 'pkt_end'), (4, 8, 8, 4, 'pkt'), (4, 12, 20, 4, 'scalar')],
+        "write": [],
+    },
+    'xdp/xdp_cpumap': {
+        "read": [(4, 0, 0, 4, 'pkt'), (4, 4, 4, 4, 'pkt_end'), (4, 8, 8, 4, 'pkt'), (4, 12, 16, 4, 'scalar')],
+        "write": [],
+    },
     'tracepoint': {
-        "read": [(1, 8, 8191, 1, 'scalar'), (2, 8, 8190, 2, 'scalar'), (4, 8, 8188, 4, 'scalar'), (8, 8, 8184, 8, 'scalar')],
+        "read": [(1, -64, -1, 1, 'scalar'), (1, 8, 8191, 1, 'scalar'), (2, -64, -2, 2, 'scalar'), (2, 8, 8190, 2, 'scalar'), (4, -64, -4, 4, 'scalar'), (4, 8, 8188, 4, 'scalar'), (8, -64, -8, 8, 'scalar'), (8, 8, 8184, 8, 'scalar')],
         "write": [],
     },
     'raw_tracepoint': {
@@ -38,13 +50,29 @@ CTX: dict[str, dict[str, list[tuple]]] = {
         "read": [(1, 168, 183, 1, 'scalar'), (2, 168, 182, 2, 'scalar'), (4, 168, 180, 4, 'scalar'), (8, 0, 176, 8, 'scalar')],
         "write": [],
     },
-    'cgroup_sock': {
-        "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 0, 20, 4, 'scalar'), (4, 48, 76, 4, 'scalar')],
-        "write": [(4, 0, 0, 4), (4, 16, 20, 4)],
+    'kprobe': {
+        "read": [(1, 0, 167, 1, 'scalar'), (2, 0, 166, 2, 'scalar'), (4, 0, 164, 4, 'scalar'), (8, 0, 160, 8, 'scalar')],
+        "write": [],
     },
-    'cgroup_sock_addr': {
-        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
-        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    'lwt_in': {
+        "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 87, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 86, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 84, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null')],
+        "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8)],
+    },
+    'lwt_out': {
+        "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 87, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 86, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 84, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null')],
+        "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8)],
+    },
+    'lwt_xmit': {
+        "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 87, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 86, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 84, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null')],
+        "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8)],
+    },
+    'sk_skb': {
+        "read": [(1, 0, 7, 1, 'scalar'), (1, 12, 71, 1, 'scalar'), (1, 84, 91, 1, 'scalar'), (1, 132, 139, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 6, 2, 'scalar'), (2, 12, 70, 2, 'scalar'), (2, 84, 90, 2, 'scalar'), (2, 132, 138, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 12, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 136, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null')],
+        "write": [(4, 32, 32, 4), (4, 44, 44, 4)],
+    },
+    'flow_dissector': {
+        "read": [(4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (8, 144, 144, 8, 'mem')],
+        "write": [],
     },
     'sk_lookup': {
         "read": [(1, 8, 67, 1, 'scalar'), (2, 8, 66, 2, 'scalar'), (4, 8, 64, 4, 'scalar'), (8, 0, 0, 8, 'sock_or_null')],
@@ -58,8 +86,80 @@ CTX: dict[str, dict[str, list[tuple]]] = {
         "read": [(1, 0, 3, 1, 'scalar'), (2, 0, 2, 2, 'scalar'), (4, 0, 8, 4, 'scalar')],
         "write": [],
     },
-    'kprobe': {
-        "read": [(1, 0, 167, 1, 'scalar'), (2, 0, 166, 2, 'scalar'), (4, 0, 164, 4, 'scalar'), (8, 0, 160, 8, 'scalar')],
+    'sock_ops': {
+        "read": [(1, 212, 212, 1, 'scalar'), (2, 212, 212, 2, 'scalar'), (4, 0, 164, 4, 'scalar'), (4, 208, 212, 4, 'scalar'), (8, 168, 176, 8, 'scalar'), (8, 184, 184, 8, 'sock_or_null'), (8, 192, 192, 8, 'pkt'), (8, 200, 200, 8, 'pkt_end'), (8, 216, 216, 8, 'scalar')],
+        "write": [(4, 4, 4, 4), (4, 164, 164, 4)],
+    },
+    'cgroup_sock/cgroup_inet_sock_create': {
+        "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 0, 20, 4, 'scalar'), (4, 48, 76, 4, 'scalar')],
+        "write": [(4, 0, 0, 4), (4, 16, 20, 4)],
+    },
+    'cgroup_sock/cgroup_inet_sock_release': {
+        "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 0, 20, 4, 'scalar'), (4, 48, 76, 4, 'scalar')],
+        "write": [(4, 0, 0, 4), (4, 16, 20, 4)],
+    },
+    'cgroup_sock/cgroup_inet4_post_bind': {
+        "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (1, 44, 44, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (2, 44, 44, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 4, 12, 4, 'scalar'), (4, 24, 24, 4, 'scalar'), (4, 44, 76, 4, 'scalar')],
         "write": [],
+    },
+    'cgroup_sock/cgroup_inet6_post_bind': {
+        "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 28, 44, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 28, 44, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 4, 12, 4, 'scalar'), (4, 28, 76, 4, 'scalar')],
+        "write": [],
+    },
+    'cgroup_sock_addr/cgroup_inet4_bind': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_inet6_bind': {
+        "read": [(1, 8, 27, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (8, 8, 16, 8)],
+    },
+    'cgroup_sock_addr/cgroup_inet4_connect': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_inet6_connect': {
+        "read": [(1, 8, 27, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (8, 8, 16, 8)],
+    },
+    'cgroup_sock_addr/cgroup_udp4_sendmsg': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (1, 40, 43, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (2, 40, 42, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 40, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4), (4, 40, 40, 4)],
+    },
+    'cgroup_sock_addr/cgroup_udp6_sendmsg': {
+        "read": [(1, 8, 27, 1, 'scalar'), (1, 44, 59, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (2, 44, 58, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (4, 44, 56, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 48, 48, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (4, 44, 56, 4), (8, 8, 16, 8), (8, 48, 48, 8)],
+    },
+    'cgroup_sock_addr/cgroup_udp4_recvmsg': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_udp6_recvmsg': {
+        "read": [(1, 8, 27, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (8, 8, 16, 8)],
+    },
+    'cgroup_sock_addr/cgroup_inet4_getpeername': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_inet6_getpeername': {
+        "read": [(1, 8, 27, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (8, 8, 16, 8)],
+    },
+    'cgroup_sock_addr/cgroup_inet4_getsockname': {
+        "read": [(1, 4, 7, 1, 'scalar'), (1, 24, 27, 1, 'scalar'), (2, 4, 6, 2, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 4, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 4, 4, 4), (4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_inet6_getsockname': {
+        "read": [(1, 8, 27, 1, 'scalar'), (2, 8, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 8, 36, 4, 'scalar'), (8, 8, 16, 8, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 8, 24, 4), (8, 8, 16, 8)],
+    },
+    'cgroup_sock_addr/cgroup_unix_connect': {
+        "read": [(1, 24, 27, 1, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 24, 24, 4)],
+    },
+    'cgroup_sock_addr/cgroup_unix_sendmsg': {
+        "read": [(1, 24, 27, 1, 'scalar'), (2, 24, 26, 2, 'scalar'), (4, 0, 0, 4, 'scalar'), (4, 24, 36, 4, 'scalar'), (8, 64, 64, 8, 'unknown')],
+        "write": [(4, 24, 24, 4)],
     },
 }

@@ -24,13 +24,16 @@ from typing import Any
 from ..isa import LDDW, AluOp, CallSrc, Class, Insn, JmpOp, Mode, Program, PseudoSrc, RefKind
 from ..isa.opcodes import SIZE_BYTES, Size
 from . import calls, mem
-from .cfg import check_cfg, liveness
+from .cfg import check_cfg, liveness, precision_needed
 from .report import Reject, Report
 from .scalar import Scalar
 from .scalar_branch import branch
 from .state import RT, MapRef, Reg, State
 
 MAX_PROCESSED = 1_000_000
+MAX_JMP_SEQ = 8192  # pending branches (BPF_COMPLEXITY_LIMIT_JMP_SEQ)
+MAX_COMPARED = 16  # checkpoints compared at one instruction (newest first)
+MAX_STATES_PER_INSN = 256  # checkpoints kept at one instruction
 BPF_MAX_VAR_OFF = 1 << 29
 S64_MIN = -(1 << 63)
 _U64 = (1 << 64) - 1
@@ -48,7 +51,7 @@ ATTACH_RETURN_RANGES = {"cgroup_inet_egress": (0, 3), "cgroup_udp4_recvmsg": (1,
                         "cgroup_inet4_getsockname": (1, 1), "cgroup_inet6_getsockname": (1, 1)}
 _LD_ABS_TYPES = {"socket_filter", "sched_cls", "sched_act"}
 
-_BITWISE = {AluOp.AND: "&=", AluOp.OR: "|=", AluOp.XOR: "^=", AluOp.LSH: "<<=",
+_BITWISE = {AluOp.ADD: "+=", AluOp.SUB: "-=", AluOp.AND: "&=", AluOp.OR: "|=", AluOp.XOR: "^=", AluOp.LSH: "<<=",
             AluOp.RSH: ">>=", AluOp.ARSH: "s>>=", AluOp.MUL: "*=", AluOp.DIV: "/=",
             AluOp.MOD: "%="}
 
@@ -91,6 +94,7 @@ class Verifier:
         self.insns = program.resolve()
         self.maprefs = self._map_refs(maps)
         self.processed = 0
+        self.jmps = self.prev_jmps = self.prev_insns = 0
         self.explored: dict[int, list[_Entry]] = {}
         self.parents: dict[int, _Entry | None] = {}
 
@@ -121,11 +125,12 @@ class Verifier:
         try:
             self.slots, self.index, self.targets, self.subprogs = check_cfg(self.insns)
             self.live = liveness(self.insns, self.slots, self.index)
-            self.prune_points = set(self.targets)
-            for i, insn in enumerate(self.insns):
-                if insn.opcode == (Class.JMP | JmpOp.CALL):
-                    self.prune_points.add(i + 1)
+            checked = (ATTACH_RETURN_RANGES.get(self.attach or "")
+                       or RETURN_RANGES.get(self.prog_type)) is not None
+            self.precise = precision_needed(self.insns, self.slots, self.index, checked)
+            self.prune_points = self._prune_points()
             self._explore()
+            self._check_stack_depth()
         except Reject as rej:
             report = self._report(rej)
         else:
@@ -136,6 +141,56 @@ class Verifier:
             self.log.append(f"processed {self.processed} insns (limit {MAX_PROCESSED})")
             report.log = "\n".join(self.log) + "\n"
         return report
+
+    def _prune_points(self) -> set[int]:
+        """Where the kernel compares states (visit_insn): conditional jumps and their
+        targets, goto targets, the instruction after a call, bpf-to-bpf calls."""
+        points: set[int] = set()
+        for i, insn in enumerate(self.insns):
+            cls, op = insn.opcode & 7, insn.opcode & 0xF0
+            if cls not in (Class.JMP, Class.JMP32) or op == JmpOp.EXIT:
+                continue
+            if op == JmpOp.CALL and cls == Class.JMP:
+                points.add(i + 1)
+                if insn.src == CallSrc.LOCAL:
+                    points.add(i)
+                continue
+            rel = insn.imm if (cls == Class.JMP32 and op == JmpOp.JA) else insn.off
+            target = self.index.get(self.slots[i] + 1 + rel)
+            if target is not None:
+                points.add(target)
+            if op != JmpOp.JA:
+                points.add(i)
+        return points
+
+    def _check_stack_depth(self) -> None:
+        """The kernel's check_max_stack_depth: along every call chain, the frames' stack
+        depths (each rounded up to 32 bytes) add up to at most 512."""
+        depth: dict[int, int] = {}
+        for entries in self.explored.values():
+            for e in entries:
+                for f in e.state.frames:
+                    depth[f.subprog] = max(depth.get(f.subprog, 0), f.stack_depth())
+        for st in getattr(self, "_depth_states", ()):
+            for f in st.frames:
+                depth[f.subprog] = max(depth.get(f.subprog, 0), f.stack_depth())
+        callees: dict[int, set[int]] = {}
+        starts = sorted(self.subprogs)
+        for i, insn in enumerate(self.insns):
+            if insn.opcode == (Class.JMP | JmpOp.CALL) and insn.src == CallSrc.LOCAL:
+                caller = max(s for s in starts if s <= i)
+                callees.setdefault(caller, set()).add(self.index[self.slots[i] + 1 + insn.imm])
+
+        def walk(sub: int, total: int, frames: int, seen: tuple[int, ...]) -> None:
+            total += max(32, (depth.get(sub, 0) + 31) // 32 * 32) if depth.get(sub) else 0
+            if total > 512:
+                raise Reject(None, f"combined stack size of {frames} calls is {total}. Too large",
+                             "call_depth")
+            for callee in callees.get(sub, ()):
+                if callee not in seen:
+                    walk(callee, total, frames + 1, seen + (callee,))
+
+        walk(0, 0, 1, (0,))
 
     def _report(self, rej: Reject) -> Report:
         expl, hint = rej.fill()
@@ -191,7 +246,10 @@ class Verifier:
                 return
             entry = entry.parent
 
-    def _push(self, stack: list[State], st: State, parent: _Entry | None) -> None:
+    def _push(self, stack: list[State], st: State, parent: _Entry | None, insn: int) -> None:
+        if len(stack) + 1 > MAX_JMP_SEQ:
+            raise Reject(insn, f"The sequence of {len(stack) + 1} jumps is too complex.",
+                         "too_complex")
         if parent is not None:
             parent.branches += 1
         self._parent_of[id(st)] = parent
@@ -217,7 +275,7 @@ class Verifier:
                              "too_complex")
             if i in self.prune_points:
                 verdict = self._checkpoint(st, i, parent)
-                if verdict is None:
+                if verdict is _PRUNED:
                     if log is not None:
                         if first and st.parent_insn >= 0:
                             del log[-1]
@@ -237,6 +295,7 @@ class Verifier:
                 st.frame.origins[insn.dst] = i
                 st.insn = i + 1
             elif cls in (Class.JMP, Class.JMP32):
+                self.jmps += 1
                 other = self._jump(st, insn, i)
                 if other is _EXITED:
                     if log is not None:
@@ -245,7 +304,7 @@ class Verifier:
                     return
                 if other is not None:
                     other.parent_insn = i
-                    self._push(stack, other, parent)
+                    self._push(stack, other, parent, i)
             elif cls == Class.LDX:
                 self._ldx(st, insn, i)
                 st.frame.origins[insn.dst] = i
@@ -299,17 +358,25 @@ class Verifier:
         log.append(f"{head:<37} ; {' '.join(parts)}" if parts else head)
 
     # -- pruning --------------------------------------------------------------------------
-    def _checkpoint(self, st: State, i: int, parent: _Entry | None) -> _Entry | None:
-        """None when the path is pruned; else the new checkpoint for the path."""
+    def _checkpoint(self, st: State, i: int, parent: _Entry | None) -> _Entry | None | object:
+        """`_PRUNED` when the path is pruned; else the path's (maybe new) last checkpoint."""
         entries = self.explored.setdefault(i, [])
         may_goto = self.insns[i].opcode == (Class.JMP | JmpOp.JCOND)
         live = self.live[i]
-        for e in entries:
+        precise = self.precise[i]
+        for e in reversed(entries[-MAX_COMPARED:]):  # newest first: the likeliest match
             if e.branches == 0 or may_goto:
-                if subsumes(e.state, st, live):
-                    return None
+                if subsumes(e.state, st, live, precise):
+                    return _PRUNED
             elif states_identical(e.state, st):
                 raise Reject(i, f"infinite loop detected at insn {self.slots[i]}", "infinite_loop")
+        # like the kernel, record a new checkpoint only after some work since the last one
+        # (2 jumps and 8 instructions), or where a loop must be cut (may_goto)
+        if not may_goto and (self.jmps - self.prev_jmps < 2 or self.processed - self.prev_insns < 8):
+            return parent
+        if len(entries) >= MAX_STATES_PER_INSN:  # like the kernel's eviction: stop recording
+            return parent  # (the path goes on, still counted under its last checkpoint)
+        self.prev_jmps, self.prev_insns = self.jmps, self.processed
         entry = _Entry(st.copy(), parent)
         entries.append(entry)
         return entry
@@ -339,9 +406,9 @@ class Verifier:
         if op == AluOp.END or op == AluOp.NEG:
             dst = self._read(st, d, i)
             self._write_check(d, i)
-            if dst.is_pointer:
-                raise Reject(i, f"R{d} pointer arithmetic prohibited", "pointer_arith_prohibited",
-                             reg=d)
+            if dst.is_pointer:  # root may: the pointer becomes an unknown number
+                regs[d] = Reg.scalar()
+                return
             v = dst.var.neg(alu64=alu64) if op == AluOp.NEG else \
                 dst.var.end(insn.imm, to_be=bool(x), alu64=alu64)
             regs[d] = Reg.scalar(v)
@@ -388,16 +455,21 @@ class Verifier:
                  src: Reg) -> Reg:
         d = insn.dst
         sym = _BITWISE.get(AluOp(op))
-        if not alu64:
+        if not alu64:  # root may subtract (a meaningless number); nothing else
+            if op == AluOp.SUB:
+                return Reg.scalar(Scalar.unknown().mov32())
             raise Reject(i, f"R{d} 32-bit pointer arithmetic prohibited", "pointer_32bit", reg=d)
-        if op not in (AluOp.ADD, AluOp.SUB):
+        if dst.is_pointer and src.is_pointer:
+            if op == AluOp.SUB:  # pointer - pointer is a number (root)
+                return Reg.scalar()
+            raise Reject(i, f"R{d} pointer {sym} pointer prohibited", "pointer_arith_prohibited",
+                         reg=d)
+        if op in (AluOp.AND, AluOp.OR, AluOp.XOR):
             raise Reject(i, f"R{d} bitwise operator {sym} on pointer prohibited",
                          "pointer_bitwise", reg=d)
-        if dst.is_pointer and src.is_pointer:
-            if op == AluOp.SUB and dst.type == src.type:
-                return Reg.scalar()
-            raise Reject(i, f"R{d} pointer {'+' if op == AluOp.ADD else '-'}= pointer "
-                         "prohibited", "pointer_arith_prohibited", reg=d)
+        if op not in (AluOp.ADD, AluOp.SUB):
+            raise Reject(i, f"R{d} pointer arithmetic with {sym} operator prohibited",
+                         "pointer_arith_prohibited", reg=d)
         if src.is_pointer:  # scalar +/- pointer
             if op == AluOp.SUB:
                 raise Reject(i, f"R{d} tried to subtract pointer from scalar",
@@ -411,12 +483,16 @@ class Verifier:
                         RT.PTR_TO_SOCK_COMMON, RT.PTR_TO_FUNC, RT.PTR_TO_FLOW_KEYS):
             raise Reject(i, f"R{d} pointer arithmetic on {dst.type_label()} prohibited",
                          "pointer_arith_prohibited", reg=d, type_label=dst.type_label())
+        if op == AluOp.SUB and dst.type is RT.PTR_TO_STACK:
+            raise Reject(i, f"R{d} subtraction from stack pointer prohibited",
+                         "pointer_arith_prohibited", reg=d)
         v = src.var
         if v.is_const:
             k = v.value - (1 << 64) if v.value >> 63 else v.value
-            if op == AluOp.SUB:
-                k = -k
-            new_off = dst.off + k
+            if not -BPF_MAX_VAR_OFF < k < BPF_MAX_VAR_OFF:
+                raise Reject(i, f"math between {dst.type_label()} pointer and {k} is not allowed",
+                             "pointer_arith_prohibited", reg=d)
+            new_off = dst.off + (-k if op == AluOp.SUB else k)
             if not -BPF_MAX_VAR_OFF < new_off < BPF_MAX_VAR_OFF:
                 raise Reject(i, f"value {k} makes {dst.type_label()} pointer be out of bounds",
                              "pointer_arith_prohibited", reg=d)
@@ -441,7 +517,7 @@ class Verifier:
         size = SIZE_BYTES[Size(insn.opcode & 0x18)]
         sx = (insn.opcode & 0xE0) == Mode.MEMSX
         val = mem.access(st, self.prog_type, insn.src, insn.off, size, write=False, value=None,
-                         insn=i, sign_ext=sx)
+                         insn=i, sign_ext=sx, attach=self.attach)
         assert val is not None
         st.regs[insn.dst] = val
 
@@ -453,24 +529,24 @@ class Verifier:
         if cls == Class.ST:
             value = Reg.const(insn.imm) if size == 8 else Reg.const(insn.imm & ((1 << (8 * size)) - 1))
             mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True, value=value,
-                       insn=i)
+                       insn=i, attach=self.attach)
             return
         value = self._read(st, insn.src, i)
         if mode == Mode.ATOMIC:
             self._atomic(st, insn, i, size, value)
             return
-        mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True, value=value, insn=i)
+        mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True, value=value, insn=i, attach=self.attach)
 
     def _atomic(self, st: State, insn: Insn, i: int, size: int, value: Reg) -> None:
         imm = insn.imm & 0xFFFFFFFF
         if imm == 0x100:  # load-acquire: dst = *(src + off)
             val = mem.access(st, self.prog_type, insn.src, insn.off, size, write=False, value=None,
-                             insn=i)
+                             insn=i, attach=self.attach)
             st.regs[insn.dst] = val  # type: ignore[assignment]
             return
         if imm == 0x110:  # store-release
             mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True, value=value,
-                       insn=i)
+                       insn=i, attach=self.attach)
             return
         target = st.regs[insn.dst]
         if target.type is RT.PTR_TO_CTX or target.type.is_packet:
@@ -478,7 +554,7 @@ class Verifier:
                          "allowed", "bad_pointer_deref", reg=insn.dst)
         if imm == 0xF1:  # cmpxchg reads r0
             self._read(st, 0, i)
-        mem.access(st, self.prog_type, insn.dst, insn.off, size, write=False, value=None, insn=i)
+        mem.access(st, self.prog_type, insn.dst, insn.off, size, write=False, value=None, insn=i, attach=self.attach)
         mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True,
                    value=Reg.scalar(), insn=i)
         if imm & 1:  # fetch: the old value lands in src (r0 for cmpxchg)
@@ -533,8 +609,8 @@ class Verifier:
         if op == JmpOp.EXIT:
             return self._exit(st, i)
         if op == JmpOp.CALL:
-            if insn.opcode & 0x08:
-                raise Reject(i, "unknown opcode 8d", "invalid_insn")
+            if insn.opcode & 0x08:  # callx: the kernel has no such instruction
+                raise Reject(None, "unknown opcode 8d", "invalid_insn")
             if insn.src == CallSrc.LOCAL:
                 calls.enter_subprog(self, st, insn, i)
                 return None
@@ -643,18 +719,17 @@ class Verifier:
     def _packet_compare(self, st: State, insn: Insn, op: int, dst: Reg, src: Reg, target: int,
                         fall: int) -> State | None:
         """``pkt <op> pkt_end`` (either order): learn the readable range on the safe side."""
-        if dst.type.is_packet and src.type is RT.PTR_TO_PACKET_END:
+        if (dst.type, src.type) in _PKT_PAIRS:
             pkt, swapped = dst, False
-        elif src.type.is_packet and dst.type is RT.PTR_TO_PACKET_END:
+        elif (src.type, dst.type) in _PKT_PAIRS:
             pkt, swapped = src, True
         else:
             return None
         if swapped:  # end <op> pkt  ==  pkt <rev op> end
             op = {JmpOp.JGT: JmpOp.JLT, JmpOp.JLT: JmpOp.JGT, JmpOp.JGE: JmpOp.JLE,
                   JmpOp.JLE: JmpOp.JGE}.get(JmpOp(op), op)
-        # which side proves pkt (+off) <= end. Older kernels granted one byte less after
-        # a strict proof (pkt < end); 6.18 grants off for every form (measured, see
-        # tests/verifier/test_engine_kernel.py::pkt_strict).
+        # which side proves pkt (+off) <= end; a strict proof (pkt < end) grants one more
+        # byte (measured on 6.18: tests/verifier/suite/pkt_xdp_check_*).
         if op == JmpOp.JGT:      # pkt > end: the fall-through has pkt <= end
             safe_taken, open_right = False, False
         elif op == JmpOp.JGE:    # pkt >= end: the fall-through has pkt < end
@@ -669,9 +744,8 @@ class Verifier:
         other.insn = target
         st.insn = fall
         good = other if safe_taken else st
-        del open_right
         if pkt.off >= 0 and pkt.var.umax + pkt.off <= 0xFFFF:
-            new_range = pkt.off
+            new_range = pkt.off + (1 if open_right else 0)
             for frame in good.frames:
                 frame.regs = [r.with_(range=max(r.range, new_range)) if r.type == pkt.type and
                               r.id == pkt.id else r for r in frame.regs]
@@ -681,6 +755,10 @@ class Verifier:
 
     # -- exit --------------------------------------------------------------------------------
     def _exit(self, st: State, i: int) -> object:
+        if not hasattr(self, "_depth_states"):
+            self._depth_states: list[State] = []
+        if len(self._depth_states) < 64:
+            self._depth_states.append(st.copy())
         if len(st.frames) > 1:
             calls.leave_subprog(self, st, i)
             return None
@@ -711,6 +789,9 @@ class Verifier:
 
 
 _EXITED = object()
+_PRUNED = object()
+#: (checked pointer, bound): pkt against pkt_end, and pkt_meta against pkt (data)
+_PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
 _SLOT_CHARS = "?r m0"  # INVALID, SPILL, (unused), MISC, ZERO by Slot value order
 
 
@@ -761,11 +842,12 @@ def reg_subsumes(old: Reg, cur: Reg) -> bool:
     return old.var.subsumes(cur.var)
 
 
-def subsumes(old: State, cur: State, live: int = 0x7FF) -> bool:
+def subsumes(old: State, cur: State, live: int = 0x7FF, precise: int = 0x7FF) -> bool:
     """True when every concrete state in ``cur`` is in ``old`` (so ``cur`` is safe too).
 
     ``live`` masks the registers of the current frame that may still be read; the
-    others cannot matter (the kernel's liveness does the same).
+    others cannot matter (the kernel's liveness does the same). Scalars outside
+    ``precise`` only need to be scalars (the kernel's imprecise scalars).
     """
     if len(old.frames) != len(cur.frames) or len(old.refs) != len(cur.refs):
         return False
@@ -774,8 +856,13 @@ def subsumes(old: State, cur: State, live: int = 0x7FF) -> bool:
         if fo.callsite != fc.callsite:
             return False
         mask = live if n == last else 0x7FF
+        exact = precise if n == last else 0x7FF
         for r, (ro, rc) in enumerate(zip(fo.regs, fc.regs, strict=True)):
-            if ro is not rc and mask >> r & 1 and not reg_subsumes(ro, rc):
+            if ro is rc or not mask >> r & 1:
+                continue
+            if not exact >> r & 1 and ro.is_scalar and rc.is_scalar:
+                continue
+            if not reg_subsumes(ro, rc):
                 return False
         if fo.slots != fc.slots:
             for b, (so, sc) in enumerate(zip(fo.slots, fc.slots, strict=True)):

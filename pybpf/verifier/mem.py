@@ -33,7 +33,7 @@ def _region_message(reg: Reg, regno: int, off: int, size: int, limit: int) -> st
         return f"invalid access to map key, key_size={limit} off={off} size={size}"
     if t.is_packet or t is RT.PTR_TO_PACKET_END:
         return (f"invalid access to packet, off={off} size={size}, "
-                f"R{regno}(id={reg.id},off={reg.off},r={reg.range})")
+                f"R{regno}(id={reg.id},off={off},r={reg.range})")
     return f"invalid access to memory, mem_size={limit} off={off} size={size}"
 
 
@@ -71,8 +71,16 @@ def _packet(reg: Reg, regno: int, off: int, size: int, insn: int) -> None:
 
 
 def _stack_bounds(st: State, reg: Reg, regno: int, off: int, size: int, insn: int,
-                  what: str) -> tuple[int, int]:
+                  what: str, *, aligned: bool = True) -> tuple[int, int]:
     v = reg.var
+    if aligned and v.is_const:  # the stack is always accessed with strict alignment
+        k = v.value - (1 << 64) if v.value >> 63 else v.value
+        if (k + off) % size:
+            raise Reject(insn, f"misaligned stack access off {k}+{reg.off}+{off - reg.off} "
+                         f"size {size}", "stack_misaligned", reg=regno)
+    if not v.is_const and (v.smax >= BPF_MAX_VAR_OFF or v.smin <= -BPF_MAX_VAR_OFF):
+        raise Reject(insn, f"invalid unbounded variable-offset {what} stack R{regno}",
+                     "stack_oob", reg=regno)
     if v.is_const:
         lo = hi = off + (v.value - (1 << 64) if v.value >> 63 else v.value)
         bad = lo < -STACK_SIZE or hi + size > 0
@@ -139,14 +147,14 @@ def stack_read(st: State, reg: Reg, regno: int, off: int, size: int, insn: int) 
 
 
 def _ctx(st: State, prog_type: str | None, reg: Reg, regno: int, off: int, size: int,
-         write: bool, insn: int) -> Reg | None:
+         write: bool, insn: int, attach: str | None) -> Reg | None:
     if reg.off:
         raise Reject(insn, f"dereference of modified ctx ptr R{regno} off={reg.off} disallowed",
                      "ctx_modified", reg=regno)
     if not (reg.var.is_const and reg.var.value == 0):
         raise Reject(insn, f"variable ctx access var_off={reg.var.var_off.fmt()} disallowed",
                      "ctx_modified", reg=regno)
-    result = ctx_access(prog_type, off, size, write)
+    result = ctx_access(prog_type, off, size, write, attach)
     if result is None:
         raise Reject(insn, f"invalid bpf_context access off={off} size={size}", "ctx_access",
                      reg=regno)
@@ -165,12 +173,14 @@ def _ctx(st: State, prog_type: str | None, reg: Reg, regno: int, off: int, size:
 
 
 def access(st: State, prog_type: str | None, regno: int, insn_off: int, size: int, *,
-           write: bool, value: Reg | None, insn: int, sign_ext: bool = False) -> Reg | None:
+           write: bool, value: Reg | None, insn: int, sign_ext: bool = False,
+           attach: str | None = None) -> Reg | None:
     """Check one load or store through R``regno``; returns the loaded value for reads."""
     reg = st.regs[regno]
     t = reg.type
-    if t is RT.SCALAR or reg.maybe_null or t in (RT.CONST_PTR_TO_MAP, RT.PTR_TO_PACKET_END,
-                                                  RT.PTR_TO_FUNC):
+    if t is RT.CONST_PTR_TO_MAP and not reg.maybe_null:
+        return _map_ptr_field(reg, regno, insn_off + reg.off, size, write, insn)
+    if t is RT.SCALAR or reg.maybe_null or t in (RT.PTR_TO_PACKET_END, RT.PTR_TO_FUNC):
         cls = "null_deref" if reg.maybe_null else "scalar_deref" if t is RT.SCALAR \
             else "bad_pointer_deref"
         raise Reject(insn, f"R{regno} invalid mem access '{reg.type_label()}'", cls, reg=regno,
@@ -184,9 +194,7 @@ def access(st: State, prog_type: str | None, regno: int, insn_off: int, size: in
             result = stack_read(st, reg, regno, off, size, insn)
     elif t is RT.PTR_TO_MAP_VALUE:
         assert reg.map is not None
-        if write and reg.map.flags & (1 << 7):  # BPF_F_RDONLY_PROG
-            raise Reject(insn, f"write into map forbidden, value_size={reg.map.value_size} "
-                         f"off={off} size={size}", "map_value_oob", reg=regno)
+        _map_rw(reg, regno, off, size, write, insn)
         check_region(reg, regno, off, size, reg.map.value_size, insn, "map_value_oob")
         if not write:
             result = Reg.scalar(Scalar.unknown().truncate(size))
@@ -200,7 +208,7 @@ def access(st: State, prog_type: str | None, regno: int, insn_off: int, size: in
         if not write:
             result = Reg.scalar(Scalar.unknown().truncate(size))
     elif t is RT.PTR_TO_CTX:
-        result = _ctx(st, prog_type, reg, regno, off, size, write, insn)
+        result = _ctx(st, prog_type, reg, regno, off, size, write, insn, attach)
     elif t.is_packet:
         if write and prog_type not in ("xdp", "sched_cls", "sched_act", "lwt_xmit", "sk_skb",
                                        "sk_msg"):
@@ -222,9 +230,12 @@ def helper_mem(st: State, prog_type: str | None, regno: int, size_lo: int, size_
     reg = st.regs[regno]
     t = reg.type
     if size_hi == 0:
-        return
+        if zero_ok:
+            return
+        raise Reject(insn, "invalid zero-sized read", "helper_arg_size", reg=regno)
     if t is RT.PTR_TO_STACK:
-        lo, hi = _stack_bounds(st, reg, regno, reg.off, size_hi, insn, "indirect access to")
+        lo, hi = _stack_bounds(st, reg, regno, reg.off, size_hi, insn,
+                               "write to" if write else "read from", aligned=False)
         frame = st.frames[reg.frameno]
         for b in range(_slot_index(lo), _slot_index(hi) + size_hi):
             if write:
@@ -233,6 +244,7 @@ def helper_mem(st: State, prog_type: str | None, regno: int, size_lo: int, size_
         return
     if t is RT.PTR_TO_MAP_VALUE:
         assert reg.map is not None
+        _map_rw(reg, regno, reg.off, size_hi, write, insn)
         check_region(reg, regno, reg.off, size_hi, reg.map.value_size, insn, "helper_mem_access")
     elif t is RT.PTR_TO_MAP_KEY:
         assert reg.map is not None
@@ -243,3 +255,48 @@ def helper_mem(st: State, prog_type: str | None, regno: int, size_lo: int, size_
         _packet(reg, regno, reg.off, size_hi, insn)
     elif t is RT.PTR_TO_CTX:
         pass
+
+
+def _map_rw(reg: Reg, regno: int, off: int, size: int, write: bool, insn: int) -> None:
+    """Maps created with BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG limit programs to one way."""
+    assert reg.map is not None
+    flags = reg.map.flags
+    if write and flags & (1 << 7):
+        raise Reject(insn, f"write into map forbidden, value_size={reg.map.value_size} "
+                     f"off={off} size={size}", "map_value_oob", reg=regno)
+    if not write and flags & (1 << 8):
+        raise Reject(insn, f"read from map forbidden, value_size={reg.map.value_size} "
+                     f"off={off} size={size}", "map_value_oob", reg=regno)
+
+
+#: map type -> the kernel struct a program may read through a map pointer
+_MAP_STRUCTS = {"hash": "bpf_htab", "lru_hash": "bpf_htab", "percpu_hash": "bpf_htab",
+                "lru_percpu_hash": "bpf_htab", "hash_of_maps": "bpf_htab",
+                "array": "bpf_array", "percpu_array": "bpf_array", "prog_array": "bpf_array",
+                "perf_event_array": "bpf_array", "array_of_maps": "bpf_array",
+                "cgroup_array": "bpf_array", "ringbuf": "bpf_ringbuf_map"}
+
+
+def _map_ptr_field(reg: Reg, regno: int, off: int, size: int, write: bool, insn: int) -> Reg:
+    """Reads of ``struct bpf_map`` fields through a map pointer (privileged, BTF-typed)."""
+    assert reg.map is not None
+    struct = _MAP_STRUCTS.get(reg.map.type, "bpf_map")
+    if write:
+        raise Reject(insn, f"only read from {struct} is supported", "bad_pointer_deref",
+                     reg=regno)
+    try:
+        from ..btf import types as T
+        from ..btf import vmlinux
+
+        btf = vmlinux()
+        rec = btf[btf.find("bpf_map", "struct")]
+        assert isinstance(rec, T.Struct)
+        for m in rec.members:
+            start = m.bit_offset // 8
+            msize = btf.size_of(m.type) if not m.bitfield_size else (m.bitfield_size + 7) // 8
+            if start <= off and off + size <= start + msize:
+                return Reg.scalar(Scalar.unknown().truncate(size))
+    except Exception:  # noqa: BLE001 - no BTF: be conservative below
+        pass
+    raise Reject(insn, f"struct bpf_map doesn't have field at offset {off}", "bad_pointer_deref",
+                 reg=regno)

@@ -52,6 +52,9 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "stack_oob": (
         "the stack access falls outside this function's 512-byte frame [r10-512, r10).",
         "use offsets between -512 and -1 from r10, with offset + size <= 0."),
+    "stack_misaligned": (
+        "the stack is accessed at an offset that is not a multiple of the access size.",
+        "align stack slots to their size (u64 at multiples of 8, u32 at multiples of 4...)."),
     "stack_uninit_read": (
         "the stack bytes read here were never written on this path.",
         "write the stack slot before reading it, or zero the buffer first."),
