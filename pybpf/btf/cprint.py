@@ -17,6 +17,7 @@ True
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from ..errors import BtfError
@@ -84,7 +85,7 @@ class CPrinter:
         self.enum_modes = enum_modes
         t = self.t = FlatTable(btf)
         n = t.n
-        self.referenced = bytearray(n)
+        self.referenced: set[int] = set()
         self.order_state = bytearray(n)
         self.emit_state = bytearray(n)
         self.fwd_emitted = bytearray(n)
@@ -118,9 +119,7 @@ class CPrinter:
         if bad:
             raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {self.t.n - 1}",
                            type_id=bad)
-        ref = self.referenced
-        for r in set(refs):
-            ref[r] = 1
+        self.referenced = set(refs)
 
     # ------------------------------------------------------------------ names
     def _dups(self, names: dict[str, int], name: str) -> int:
@@ -278,7 +277,7 @@ class CPrinter:
             st[tid] = _ED
             return 1
         if k == K_ENUM or k == K_ENUM64 or k == K_FWD:
-            if t.name_off[tid] or not self.referenced[tid]:
+            if t.name_off[tid] or tid not in self.referenced:
                 self.queue.append(tid)
             st[tid] = _ED
             return 1
@@ -830,5 +829,13 @@ def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True
     typedef __u32 u32;
     <BLANKLINE>
     """
-    body = CPrinter(btf, enum_modes=enum_modes).dump(type_ids)
+    # The printer allocates ~1M small objects and no reference cycles: pausing the cyclic
+    # collector (restored afterwards) saves its repeated full scans, ~10% of the time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        body = CPrinter(btf, enum_modes=enum_modes).dump(type_ids)
+    finally:
+        if was_enabled:
+            gc.enable()
     return HEADER + body + FOOTER if header else body

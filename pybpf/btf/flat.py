@@ -94,28 +94,47 @@ class FlatTable:
         n = self.n
         single = {K_VOLATILE, K_CONST, K_RESTRICT, K_PTR, K_TYPEDEF, K_FUNC, K_VAR, K_DECL_TAG, K_TYPE_TAG}
         plain = {K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT}
-        singles = [t for t, k in enumerate(kind) if k in single]
-        refs: list[int] = [word[t] for t in singles]
-        bad = [t for t in singles if word[t] >= n]
+        refs: list[int] = [word[t] for t, k in enumerate(kind) if k in single]
+        protos_ret_max = 0
         for tid in [t for t, k in enumerate(kind) if t and k not in single and k not in plain]:
             k = kind[tid]
             w, p = words_of[tid], pos[tid]
-            vlen = info[tid] & 0xFFFF
             if k == K_STRUCT or k == K_UNION:
-                part = w[p + 1:p + 3 * vlen:3]
+                refs += w[p + 1:p + 3 * (info[tid] & 0xFFFF):3]
             elif k == K_FUNC_PROTO:
                 # libbpf marks a prototype's parameters as referenced, not its return type
-                if word[tid] >= n:
-                    bad.append(tid)
-                part = w[p + 1:p + 2 * vlen:2]
+                if word[tid] > protos_ret_max:
+                    protos_ret_max = word[tid]
+                refs += w[p + 1:p + 2 * (info[tid] & 0xFFFF):2]
             elif k == K_ARRAY:
-                part = w[p:p + 2]
+                refs += w[p:p + 2]
             elif k == K_DATASEC:
-                part = w[p:p + 3 * vlen:3]
+                refs += w[p:p + 3 * (info[tid] & 0xFFFF):3]
             else:
                 raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
-            if part:
-                refs += part
-                if max(part) >= n:
-                    bad.append(tid)
-        return refs, min(bad) if bad else 0
+        if (refs and max(refs) >= n) or protos_ret_max >= n:
+            return refs, self._first_bad_ref()
+        return refs, 0
+
+    def _first_bad_ref(self) -> int:
+        """The first type id whose record refers beyond the last id (the slow, exact scan)."""
+        kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
+        n = self.n
+        for tid in range(1, n):
+            k = kind[tid]
+            w, p, vlen = words_of[tid], pos[tid], info[tid] & 0xFFFF
+            if k in (K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT):
+                refs: list[int] = []
+            elif k in (K_STRUCT, K_UNION):
+                refs = list(w[p + 1:p + 3 * vlen:3])
+            elif k == K_FUNC_PROTO:
+                refs = [word[tid], *w[p + 1:p + 2 * vlen:2]]
+            elif k == K_ARRAY:
+                refs = list(w[p:p + 2])
+            elif k == K_DATASEC:
+                refs = list(w[p:p + 3 * vlen:3])
+            else:
+                refs = [word[tid]]
+            if any(r >= n for r in refs):
+                return tid
+        return 0
