@@ -4,9 +4,17 @@ Assemble, disassemble, verify, run (VM) and load eBPF programs from Python.
 
 >>> import pybpf
 >>> prog = pybpf.assemble("r0 = 42\\nexit")
->>> print(pybpf.disassemble(prog))
+>>> print(pybpf.disassemble(prog))  # doctest: +NORMALIZE_WHITESPACE
        0:	b7 00 00 00 2a 00 00 00	r0 = 0x2a
        1:	95 00 00 00 00 00 00 00	exit
+>>> pybpf.verify(prog, "socket_filter").accepted
+True
+>>> pybpf.VM().run(prog).r0
+42
+
+The top level re-exports the entry points of each layer; they are imported on first
+use, so ``import pybpf`` stays cheap (the kernel layer needs the compiled cffi module,
+the verifier and BTF layers pull in their tables).
 """
 
 from __future__ import annotations
@@ -29,18 +37,49 @@ from .errors import (
 )
 from .isa import Insn, MapDecl, Program, Ref
 
+#: name -> (module, attribute) for the lazily imported entry points
+_LAZY = {
+    "assemble": ("pybpf.asm", "assemble"),
+    "disassemble": ("pybpf.asm", "disassemble"),
+    "format_insn": ("pybpf.asm", "format_insn"),
+    "verify": ("pybpf.verifier.engine", "verify"),
+    "Report": ("pybpf.verifier.report", "Report"),
+    "VM": ("pybpf.vm", "VM"),
+    "load": ("pybpf.kernel.prog", "load"),
+    "Prog": ("pybpf.kernel.prog", "Prog"),
+    "Map": ("pybpf.kernel.maps", "Map"),
+    "HashMap": ("pybpf.kernel.maps", "HashMap"),
+    "ArrayMap": ("pybpf.kernel.maps", "ArrayMap"),
+    "RingBufMap": ("pybpf.kernel.maps", "RingBufMap"),
+    "RingBuffer": ("pybpf.kernel.ringbuf", "RingBuffer"),
+    "PerfBuffer": ("pybpf.kernel.perfbuf", "PerfBuffer"),
+    "features": ("pybpf.kernel.features", None),
+    "link": ("pybpf.kernel.link", None),
+    "load_object": ("pybpf.elf", "load_object"),
+    "BpfObject": ("pybpf.elf.loader", "BpfObject"),
+    "Btf": ("pybpf.btf", "Btf"),
+    "vmlinux": ("pybpf.btf", "vmlinux"),
+}
+
 
 def __getattr__(name: str) -> object:
-    # Lazily import the heavier layers so `import pybpf` stays cheap.
-    if name in ("assemble", "disassemble"):
-        from . import asm
+    entry = _LAZY.get(name)
+    if entry is None:
+        raise AttributeError(f"module 'pybpf' has no attribute {name!r}")
+    import importlib
 
-        return getattr(asm, name)
-    raise AttributeError(f"module 'pybpf' has no attribute {name!r}")
+    module = importlib.import_module(entry[0])
+    value = module if entry[1] is None else getattr(module, entry[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
     "AsmError", "BtfError", "DslError", "ElfError", "Insn", "IsaError", "KernelError",
     "MapDecl", "MountError", "ProgLoadError", "Program", "PybpfError", "Ref", "VMFault",
-    "VerifierReject", "__version__", "assemble", "disassemble", "errors", "isa",
+    "VerifierReject", "__version__", "errors", "isa", *sorted(_LAZY),
 ]
