@@ -1,12 +1,16 @@
 """`BpfObject`: a clang object loaded into the kernel the way libbpf does, skeleton-style.
 
 >>> obj = BpfObject.open("trace_open.bpf.o")        # doctest: +SKIP
->>> obj.rodata["target_pid"] = os.getpid()           # before load: .rodata constants
->>> obj.load()
->>> link = obj.programs["handle_openat"].attach()    # target from SEC("tp/...")
->>> obj.maps["events"]                               # a pybpf.kernel Map
->>> obj.bss["hits"]                                  # after load: live .bss/.data values
->>> obj.close()                                      # maps, programs and links
+>>> obj.rodata["target_pid"] = os.getpid()           # doctest: +SKIP
+>>> obj.load()                                       # doctest: +SKIP
+>>> link = obj.programs["handle_openat"].attach()    # doctest: +SKIP
+>>> obj.maps["events"]                               # doctest: +SKIP
+>>> obj.bss["hits"]                                  # doctest: +SKIP
+>>> obj.close()                                      # doctest: +SKIP
+
+(.rodata constants are set before load; the attach target comes from the
+``SEC("tp/...")`` name; .bss/.data values are live after load; ``close`` detaches
+links and closes programs and maps.)
 
 Order of work in `load`: CO-RE relocations against the running kernel's BTF,
 externs (``.kconfig`` values, ``.ksyms`` and kfunc BTF ids), maps (pinned by

@@ -2,7 +2,7 @@
 
 >>> from pybpf.isa import Insn, Class, AluOp, Source
 >>> Insn(Class.ALU64 | AluOp.MOV | Source.K, dst=0, imm=42).encode().hex()
-'b7000000 2a000000'.replace(' ', '')
+'b70000002a000000'
 """
 
 from .helpers import helper_id, helper_name, helper_signature
