@@ -3,19 +3,29 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-DEBS   := clang-19 llvm-19 bpftool libbpf-dev python3-bpfcc iproute2
+# oracles the tests compare against (clang-19/llvm-19/bpftool), C headers for test programs,
+# iproute2 for the network-namespace tests
+DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc
+# peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes)
+BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint deps venv clean
+.PHONY: demo test bench fuzz lint deps bench-deps venv clean
 
-# Debian oracles and peers (only as root, only when something is missing).
-deps:
+define apt_install
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing) >/tmp/pybpf-apt.log 2>&1 \
 	      || { echo "apt-get failed, see /tmp/pybpf-apt.log"; exit 1; }; fi; \
-	else echo "not root: skipping Debian packages ($(DEBS))"; fi
+	else echo "not root: skipping Debian packages ($(1))"; fi
+endef
+
+deps:
+	$(call apt_install,$(DEBS))
+
+bench-deps:
+	$(call apt_install,$(DEBS) $(BENCH_DEBS))
 
 $(STAMP): pyproject.toml setup.py $(wildcard src_c/*.c src_c/*.h) src_c/build_native.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,11 +41,20 @@ demo: venv
 test: venv
 	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: venv
-	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+# whole-process benchmarks must not recompile pybpf on every run
+bench: bench-deps $(STAMP)
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; env -u PYTHONDONTWRITEBYTECODE $(PY) $$b || exit 1; done
+
+# unbounded differential campaigns (set SECONDS_PER_CAMPAIGN to change their length)
+SECONDS_PER_CAMPAIGN ?= 600
+fuzz: venv
+	$(PY) fuzz/vm_vs_kernel.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/verifier_vs_kernel.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/elf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/btf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 
 lint: venv
-	$(PY) -m ruff check pybpf tests benchmarks fuzz examples
+	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools
 
 clean:
-	rm -rf $(VENV) build *.egg-info pybpf/_native*.so
+	rm -rf $(VENV) build *.egg-info pybpf/_native*.so pybpf/_native.c
