@@ -51,7 +51,7 @@ fuzz: venv
 	$(PY) fuzz/vm_vs_kernel.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/verifier_vs_kernel.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/elf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
-	$(PY) fuzz/btf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/btf_fuzz.py --examples 100000
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools
