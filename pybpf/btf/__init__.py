@@ -17,12 +17,37 @@
 """
 from __future__ import annotations
 
-from .cprint import CPrinter, to_c
-from .ext import BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
-from .format import IntEncoding, Kind, Linkage
-from .objfile import from_object
-from .parse import VMLINUX_PATH, Btf, vmlinux
-from .writer import BtfBuilder, Features, sanitize
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Public names -> submodule. Imported on first use, so that `import pybpf.btf` (and the
+# CLI's vmlinux.h path) stays cheap: the typed records and writer load only when needed.
+_EXPORTS = {
+    "CPrinter": "cprint", "to_c": "cprint",
+    "BtfExt": "ext", "CoreRelo": "ext", "CoreReloKind": "ext", "FuncInfo": "ext", "LineInfo": "ext",
+    "IntEncoding": "format", "Kind": "format", "Linkage": "format",
+    "from_object": "objfile",
+    "VMLINUX_PATH": "parse", "Btf": "parse", "vmlinux": "parse",
+    "BtfBuilder": "writer", "Features": "writer", "sanitize": "writer",
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .cprint import CPrinter, to_c
+    from .ext import BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
+    from .format import IntEncoding, Kind, Linkage
+    from .objfile import from_object
+    from .parse import VMLINUX_PATH, Btf, vmlinux
+    from .writer import BtfBuilder, Features, sanitize
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pybpf.btf' has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["VMLINUX_PATH", "Btf", "BtfBuilder", "BtfExt", "CPrinter", "CoreRelo", "CoreReloKind",
            "Features", "FuncInfo", "IntEncoding", "Kind", "LineInfo", "Linkage", "from_object",

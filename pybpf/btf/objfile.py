@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BtfError, ElfError
-from .ext import BtfExt
 from .parse import Btf
+
+if TYPE_CHECKING:
+    from .ext import BtfExt
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -25,6 +28,7 @@ def from_object(obj: str | Path | bytes, *, name: str | None = None) -> tuple[Bt
     Raises `BtfError` if the object has no ``.BTF`` section, `ElfError` if it is not ELF.
     """
     from ..elf.reader import ElfReader
+    from .ext import BtfExt
 
     if isinstance(obj, bytes):
         reader = ElfReader(obj, name)

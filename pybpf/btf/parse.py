@@ -19,9 +19,9 @@ import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BtfError
-from . import types as T
 from .format import (
     LAYOUT_BY_NUMBER,
     MAGIC,
@@ -33,6 +33,17 @@ from .format import (
     Kind,
     Linkage,
 )
+
+if TYPE_CHECKING:
+    from . import types as T
+
+
+def _types():  # noqa: ANN202 - the pybpf.btf.types module
+    """The record classes, imported on first decode (index and lookups never need them)."""
+    from . import types
+
+    return types
+
 
 _KINDS = tuple(Kind(k) for k in range(NR_KINDS))
 _MAX_RESOLVE_DEPTH = 64
@@ -312,6 +323,7 @@ class Btf:
 
     # ------------------------------------------------------------------ decoding
     def __getitem__(self, type_id: int) -> T.AnyType:
+        T = _types()  # noqa: N806
         if type_id == 0:
             return T.Void(0, Kind.UNKN, "void")
         if type_id < self.start_id:
@@ -322,6 +334,7 @@ class Btf:
         return rec
 
     def _decode(self, tid: int) -> T.AnyType:
+        T = _types()  # noqa: N806
         p = self._pos(tid)
         w = self.words
         name_off, info, word = w[p], w[p + 1], w[p + 2]
@@ -424,6 +437,7 @@ class Btf:
         """
         orig = type_id
         nelems = 1
+        T = _types()  # noqa: N806
         for _ in range(_MAX_RESOLVE_DEPTH):
             type_id = self.resolve(type_id)
             k = self.kind(type_id)
@@ -459,6 +473,7 @@ class Btf:
         return type_id, bit, bits
 
     def _find_member(self, type_id: int, name: str, depth: int = 0) -> tuple[int, int, int] | None:
+        T = _types()  # noqa: N806
         if depth > _MAX_RESOLVE_DEPTH:
             raise BtfError(f"{self.name}: anonymous members nested too deeply or cyclic", type_id=type_id)
         rec = self[type_id]
