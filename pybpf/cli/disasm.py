@@ -47,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="how to read FILE (default: auto-detect)")
     p.add_argument("--section", metavar="NAME",
                    help="ELF objects: only the program with this name or section")
+    p.add_argument("--no-source", dest="source", action="store_false",
+                   help="ELF objects: do not interleave the C source lines (from .BTF.ext line "
+                   "info, like llvm-objdump -S)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run)
 
@@ -124,6 +127,22 @@ def _listing(program: Program | bytes, syntax: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def _with_source(program: Program, listing: str) -> str:
+    """Put each new C source line (``; text``) before the first instruction it produced."""
+    if not program.lines:
+        return listing
+    out, last, idx = [], None, 0
+    for line in listing.splitlines(keepends=True):
+        if re.match(r"^\s*\d+:\t", line):  # an instruction line (labels and blanks are not)
+            src = program.lines.get(idx)
+            if src is not None and (src.filename, src.line) != last:
+                out.append(f"; {src.text.strip()}\n")
+                last = (src.filename, src.line)
+            idx += 1
+        out.append(line)
+    return "".join(out)
+
+
 def _program(code: Program | bytes) -> Program:
     from ..isa.program import Program
 
@@ -156,7 +175,10 @@ def run(args: argparse.Namespace) -> int:
         for pname, sec, prog in programs:
             if kind == "elf":
                 out.append(f"\nDisassembly of section {sec}:\n\n0000000000000000 <{pname}>:\n")
-            out.append(_listing(prog, args.syntax))
+            listing = _listing(prog, args.syntax)
+            if kind == "elf" and args.source and not isinstance(prog, bytes):
+                listing = _with_source(prog, listing)
+            out.append(listing)
         sys.stdout.write("".join(out))
         sys.stdout.flush()
     except _CliError as exc:

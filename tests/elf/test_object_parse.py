@@ -131,3 +131,16 @@ def test_source_lines_from_line_info(bpf_compile):
     lines = (Path(__file__).parent.parent / "progs" / "subprogs.bpf.c").read_text().splitlines()
     for ln in prog.lines.values():
         assert lines[ln.line - 1].strip() == ln.text.strip()
+
+
+def test_disasm_interleaves_c_source(bpf_compile, capsys):
+    from pybpf.cli import main
+
+    assert main(["disasm", str(bpf_compile("subprogs")), "--section", "subprogs_sock"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    first = out.index("; calls += 2;")
+    assert "r1 = map_value(.bss) ll" in out[first + 1]
+    scale = next(i for i, line in enumerate(out) if line.endswith("<scale>:"))
+    assert out[scale + 1] == "; return x * factor;"
+    assert main(["disasm", str(bpf_compile("subprogs")), "--no-source"]) == 0
+    assert not any(line.startswith("; ") for line in capsys.readouterr().out.splitlines())
