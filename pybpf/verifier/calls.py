@@ -65,9 +65,9 @@ def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> bool:
             raise Reject(i, f"R{regno} !read_ok", "uninit_register", reg=regno)
         map_reg = _check_arg(v, st, i, proto, args, n, arg, reg, map_reg) or map_reg
         if arg.release:
-            if reg.type is not RT.PTR_TO_MEM or not reg.ref_obj_id or reg.maybe_null:
+            if not reg.ref_obj_id or reg.maybe_null:
                 if reg.maybe_null:
-                    raise _expect(i, regno, reg, "ringbuf_mem")
+                    raise _expect(i, regno, reg, arg.kind.name.lower().removeprefix("ptr_to_"))
                 raise Reject(i, f"R{regno} must be referenced when passed to release function",
                              "release_invalid", reg=regno)
             if reg.off or not (reg.var.is_const and reg.var.value == 0):

@@ -53,6 +53,12 @@ CASES = {
     "infinite_loop": ("socket_filter", "r0 = 0\nl:\nr0 += 0\nif r0 == 0 goto l\nexit"),
     "subprog": ("socket_filter", "r1 = 3\ncall f\nexit\nf:\nr0 = r1\nr0 += 1\nexit"),
     "subprog_uninit": ("socket_filter", "call f\nexit\nf:\nr0 = r6\nexit"),
+    "socket_ref": ("sched_cls", "".join(f"*(u64 *)(r10 - {o}) = 0\n" for o in (8, 16, 24, 32, 40))
+                   + "r2 = r10\nr2 += -40\nr3 = 36\nr4 = 0\nr5 = 0\ncall bpf_sk_lookup_tcp\n"
+                   "if r0 == 0 goto +2\nr1 = r0\ncall bpf_sk_release\nr0 = 0\nexit"),
+    "socket_leak": ("sched_cls", "".join(f"*(u64 *)(r10 - {o}) = 0\n" for o in (8, 16, 24, 32, 40))
+                    + "r2 = r10\nr2 += -40\nr3 = 36\nr4 = 0\nr5 = 0\ncall bpf_sk_lookup_tcp\n"
+                    "r0 = 0\nexit"),
 }
 
 
