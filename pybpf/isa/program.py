@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from ..errors import IsaError
 from .insn import Insn, decode_all
@@ -69,9 +70,11 @@ class Ref:
         return cls(RefKind.KFUNC, name)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceLine:
-    """Where an instruction came from: file, 1-based line and column, and the text."""
+class SourceLine(NamedTuple):
+    """Where an instruction came from: file, 1-based line and column, and the text.
+
+    A tuple: parsers make one per line, so construction cost matters.
+    """
 
     filename: str | None
     line: int
