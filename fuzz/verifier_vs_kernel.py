@@ -88,12 +88,17 @@ class Outcome:
 
     @property
     def message_key(self) -> str:
-        """For a rejection on both sides with different insn/message: what differs."""
+        """For a rejection on both sides with different insn/message: the first difference."""
         if not self.agree or self.kernel_accepted or self.same_error:
             return ""
         if self.pybpf_message == self.kernel_message:
             return f"same message, insn differs: {_norm(self.kernel_message)}"
-        return f"kernel: {_norm(self.kernel_message)} | pybpf: {_norm(self.pybpf_message)}"
+        k = (self.kernel_message or "").splitlines()
+        p = (self.pybpf_message or "").splitlines()
+        pairs = enumerate(zip(k, p, strict=False))
+        i = next((i for i, (a, b) in pairs if a != b), min(len(k), len(p)))
+        return (f"kernel: {_norm(k[i] if i < len(k) else '(nothing)')} / "
+                f"pybpf: {_norm(p[i] if i < len(p) else '(nothing)')}")
 
 
 def _norm(message: str | None) -> str:
@@ -163,13 +168,16 @@ def shrink(text: str, keep: Callable[[str], bool], *, budget: float = 20.0) -> s
     return "\n".join(lines) + "\n"
 
 
-def minimal_example(outcome: Outcome, *, budget: float = 20.0) -> Outcome:
-    """Shrink ``outcome``'s program while it stays in the same disagreement class."""
-    key, ptype = outcome.key, outcome.case.prog_type
+def minimal_example(outcome: Outcome, *, budget: float = 20.0, message: bool = False) -> Outcome:
+    """Shrink ``outcome``'s program while it stays in the same disagreement class
+    (the same message-difference class with ``message=True``)."""
+    ptype = outcome.case.prog_type
+    key = outcome.message_key if message else outcome.key
 
     def keep(text: str) -> bool:
         try:
-            return check(GenCase(ptype, text), timeout=5.0).key == key
+            o = check(GenCase(ptype, text), timeout=5.0)
+            return (o.message_key if message else o.key) == key
         except PybpfError:  # no longer assembles (a label was deleted...)
             return False
 
@@ -243,6 +251,8 @@ def summary(st: Stats) -> str:
 
 
 HISTORY = "## Campaign history"
+#: message-difference classes given a (shrunk) example in the report
+MESSAGE_EXAMPLES = 10
 
 
 def _block(o: Outcome) -> list[str]:
@@ -308,10 +318,11 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
     out += ["## Rejected by both, different instruction or message", "",
             "Not verdict disagreements; listed so the message texts can be aligned.", "",
             "| count | difference |", "| ---: | --- |"]
-    out += [f"| {n} | {k.replace('|', '/')} |" for k, n in st.msg_classes.most_common(25)]
+    out += [f"| {n} | {k.replace('|', '/')} |" for k, n in st.msg_classes.most_common()]
     out.append("")
-    for i, (key, _n) in enumerate(st.msg_classes.most_common(8), 1):
-        out += [f"### M{i}. {key}", "", *_block(st.msg_examples[key])]
+    for i, (key, _n) in enumerate(st.msg_classes.most_common(MESSAGE_EXAMPLES), 1):
+        o = minimal.get("message:" + key, st.msg_examples[key])
+        out += [f"### M{i}. {key}", "", *_block(o)]
     out += [HISTORY, "", *history, ""]
     path.write_text("\n".join(out))
 
@@ -335,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_report:
         return 0
     minimal = {k: minimal_example(o, budget=args.shrink_budget) for k, o in st.examples.items()}
+    for key, _n in st.msg_classes.most_common(MESSAGE_EXAMPLES):
+        minimal["message:" + key] = minimal_example(st.msg_examples[key], message=True,
+                                                    budget=args.shrink_budget / 2)
     command = "fuzz/verifier_vs_kernel.py " + " ".join(argv if argv is not None else sys.argv[1:])
     write_report(args.report, st, command.strip(), minimal)
     print(f"report: {args.report}")
