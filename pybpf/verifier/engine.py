@@ -27,6 +27,7 @@ from . import calls, mem
 from .cfg import check_cfg, liveness, precision_needed
 from .report import Reject, Report
 from .scalar import Scalar
+from .scalar_alu import fork_minus_one_or_zero
 from .scalar_branch import branch
 from .state import RT, MapRef, Reg, State
 
@@ -291,6 +292,10 @@ class Verifier:
             insn = insns[i]
             cls = insn.opcode & 7
             if cls in (Class.ALU, Class.ALU64):
+                forked = self._fork_minus_one_or_zero(st, insn)
+                if forked is not None:  # the zero side re-runs this instruction later
+                    forked.parent_insn = i
+                    self._push(stack, forked, parent, i)
                 self._alu(st, insn, i)
                 st.frame.origins[insn.dst] = i
                 st.insn = i + 1
@@ -305,6 +310,9 @@ class Verifier:
                 if other is not None:
                     other.parent_insn = i
                     self._push(stack, other, parent, i)
+                elif log is not None and insn.opcode & 0xF0 in _COND_OPS:
+                    self._log_insn(log, i, insn, st, before, decided=True)
+                    continue
             elif cls == Class.LDX:
                 self._ldx(st, insn, i)
                 st.frame.origins[insn.dst] = i
@@ -320,7 +328,7 @@ class Verifier:
                 self._log_insn(log, i, insn, st, before)
 
     def _log_insn(self, log: list[str], i: int, insn: Insn, st: State,
-                  before: tuple[list[Reg], bytes, dict[int, Reg]]) -> None:
+                  before: tuple[list[Reg], bytes, dict[int, Reg]], decided: bool = False) -> None:
         """``N: (op) text ; <touched registers and stack slots>``, as log_level 2 prints."""
         head = f"{self.slots[i]}: {_kernel_text(insn)}"
         regs = st.regs
@@ -355,6 +363,11 @@ class Verifier:
             if slot in scratched or frame.slots[lo:lo + 8] != old_slots[lo:lo + 8] or \
                     frame.spills.get(slot) is not old_spills.get(slot):
                 parts.append(f"fp{lo - 512}={_slot_text(frame, slot)}")
+        if decided:  # a branch with a known outcome: the state on a line of its own
+            log.append(head)
+            if parts:
+                log.append(f"{self.slots[i]}: {' '.join(parts)}")
+            return
         log.append(f"{head:<37} ; {' '.join(parts)}" if parts else head)
 
     # -- pruning --------------------------------------------------------------------------
@@ -397,6 +410,25 @@ class Verifier:
             raise Reject(insn, "frame pointer is read only", "frame_pointer_write", reg=10)
 
     # -- ALU -----------------------------------------------------------------------------
+    @staticmethod
+    def _fork_minus_one_or_zero(st: State, insn: Insn) -> State | None:
+        """The kernel's maybe_fork_scalars: before ``dst &= K`` / ``dst |= K`` a scalar known
+        to be -1 or 0 is split; this path goes on with -1, the returned one with 0."""
+        op = insn.opcode & 0xF0
+        if op not in (AluOp.AND, AluOp.OR) or insn.opcode & 0x08:
+            return None
+        dst = st.regs[insn.dst]
+        if not dst.is_scalar:
+            return None
+        sides = fork_minus_one_or_zero(dst.var)
+        if sides is None:
+            return None
+        zero, minus = sides
+        other = st.copy()
+        other.regs[insn.dst] = dst.with_(var=zero)
+        st.regs[insn.dst] = dst.with_(var=minus)
+        return other
+
     def _alu(self, st: State, insn: Insn, i: int) -> None:
         op = insn.opcode & 0xF0
         alu64 = (insn.opcode & 7) == Class.ALU64
@@ -790,6 +822,8 @@ class Verifier:
 
 _EXITED = object()
 _PRUNED = object()
+_COND_OPS = {int(op) for op in JmpOp} - {int(JmpOp.JA), int(JmpOp.CALL), int(JmpOp.EXIT),
+                                         int(JmpOp.JCOND)}
 #: (checked pointer, bound): pkt against pkt_end, and pkt_meta against pkt (data)
 _PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
 _SLOT_CHARS = "?r m0"  # INVALID, SPILL, (unused), MISC, ZERO by Slot value order

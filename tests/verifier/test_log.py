@@ -21,6 +21,8 @@ PROGRAMS = {
     "branches": ("socket_filter", "r0 = *(u32 *)(r1 + 0)\nif r0 > 10 goto +2\nr0 += 1\ngoto +1\n"
                  "r0 = 0\nexit"),
     "stack": ("xdp", "r1 = 7\n*(u64 *)(r10 - 8) = r1\nr2 = *(u64 *)(r10 - 8)\nr0 = 2\nexit"),
+    "fork_and_decided": ("socket_filter", "r0 = *(u32 *)(r1 + 0)\nr0 &= 1\nr0 = -r0\nr0 &= 7\n"
+                         "if r0 == 7 goto +1\nr0 = 0\nexit"),
 }
 
 
