@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings  # noqa: E402
 from hypothesis import seed as hseed  # noqa: E402
 
 from pybpf.asm import assemble  # noqa: E402
@@ -46,6 +46,10 @@ PYBPF_TIMEOUT = 20.0
 
 class _Timeout(Exception):
     pass
+
+
+class _Enough(Exception):
+    """Stops hypothesis once enough distinct programs were drawn."""
 
 
 def _alarm(signum, frame):  # noqa: ARG001
@@ -132,18 +136,27 @@ def check(case: GenCase, *, timeout: float = PYBPF_TIMEOUT) -> Outcome:
 
 
 def cases(n: int, seed: int) -> Iterator[GenCase]:
-    """``n`` programs drawn by hypothesis from `gen_cases` (deterministic for a seed)."""
-    out: list[GenCase] = []
+    """``n`` distinct programs drawn by hypothesis from `gen_cases` (deterministic for a seed).
+
+    Hypothesis draws the same small program more than once; duplicates are dropped
+    (up to ``4 * n`` draws are made), so every program counts once.
+    """
+    out: dict[tuple[str, str], GenCase] = {}
 
     @hseed(seed)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=4 * n, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
     @given(gen_cases())
     def collect(case: GenCase) -> None:
-        out.append(case)
+        out.setdefault((case.prog_type, case.text), case)
+        if len(out) >= n:
+            raise _Enough
 
-    collect()
-    return iter(out)
+    try:
+        collect()
+    except _Enough:
+        pass
+    return iter(out.values())
 
 
 def shrink(text: str, keep: Callable[[str], bool], *, budget: float = 20.0) -> str:
