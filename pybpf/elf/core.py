@@ -23,11 +23,11 @@ libbpf's rules:
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from ..btf import Btf, Kind
 from ..btf import types as T
+from ..btf.ext import CoreReloKind
 from ..errors import BtfError, ElfError
 from ..isa import CALL, LDDW, Class, Insn, Mode, Size
 from ..isa.opcodes import SIZE_BYTES, SIZE_OF_BYTES
@@ -36,35 +36,25 @@ from ..isa.opcodes import SIZE_BYTES, SIZE_OF_BYTES
 POISON_HELPER = 0xBAD2310
 
 
-class CoreKind(enum.IntEnum):
-    """``enum bpf_core_relo_kind``."""
+#: The relocation kinds (``enum bpf_core_relo_kind``), defined once in `pybpf.btf.ext`.
+CoreKind = CoreReloKind
+_FIELD_KINDS = frozenset(k for k in CoreKind if k <= CoreKind.FIELD_RSHIFT_U64)
+_ENUMVAL_KINDS = frozenset({CoreKind.ENUMVAL_EXISTS, CoreKind.ENUMVAL_VALUE})
+_EXISTENCE_KINDS = frozenset({CoreKind.FIELD_EXISTS, CoreKind.TYPE_EXISTS,
+                              CoreKind.ENUMVAL_EXISTS, CoreKind.TYPE_MATCHES})
 
-    FIELD_BYTE_OFFSET = 0
-    FIELD_BYTE_SIZE = 1
-    FIELD_EXISTS = 2
-    FIELD_SIGNED = 3
-    FIELD_LSHIFT_U64 = 4
-    FIELD_RSHIFT_U64 = 5
-    TYPE_ID_LOCAL = 6
-    TYPE_ID_TARGET = 7
-    TYPE_EXISTS = 8
-    TYPE_SIZE = 9
-    ENUMVAL_EXISTS = 10
-    ENUMVAL_VALUE = 11
-    TYPE_MATCHES = 12
 
-    @property
-    def is_field(self) -> bool:
-        return self <= CoreKind.FIELD_RSHIFT_U64
+def is_field(kind: CoreKind) -> bool:
+    return kind in _FIELD_KINDS
 
-    @property
-    def is_enumval(self) -> bool:
-        return self in (CoreKind.ENUMVAL_EXISTS, CoreKind.ENUMVAL_VALUE)
 
-    @property
-    def is_existence(self) -> bool:
-        return self in (CoreKind.FIELD_EXISTS, CoreKind.TYPE_EXISTS, CoreKind.ENUMVAL_EXISTS,
-                        CoreKind.TYPE_MATCHES)
+def is_enumval(kind: CoreKind) -> bool:
+    return kind in _ENUMVAL_KINDS
+
+
+def is_existence(kind: CoreKind) -> bool:
+    """Kinds that ask whether something exists: no match gives 0, not a poisoned insn."""
+    return kind in _EXISTENCE_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +124,7 @@ def _parse_local(btf: Btf, relo: CoreRelo) -> _Spec:
     if not raw or any(x < 0 for x in raw):
         raise ElfError(f"CO-RE access string {relo.access!r} is malformed")
     root = relo.type_id
-    if not relo.kind.is_field:
+    if not is_field(relo.kind):
         return _Spec(btf, root, [], 0, root)
     tid = btf.resolve(root)
     accs = [_Acc(tid, raw[0], None)]
@@ -335,9 +325,9 @@ def resolve_relo(local: Btf, target: Btf, relo: CoreRelo) -> CoreResult:
     if not lname:
         raise ElfError(f"CO-RE relocation on an anonymous type (id {relo.type_id}) "
                        "cannot be matched by name")
-    if kind.is_field:
+    if is_field(kind):
         lval, lsize, _ = _field_value(spec, kind)
-    elif kind.is_enumval:
+    elif is_enumval(kind):
         lrec = local[local.resolve(relo.type_id)]
         idx = int(relo.access)
         if not isinstance(lrec, T.Enum) or idx >= len(lrec.values):
@@ -352,12 +342,12 @@ def resolve_relo(local: Btf, target: Btf, relo: CoreRelo) -> CoreResult:
     results: set[tuple[int, int, bool]] = set()
     for cand in _candidates(local, relo.type_id, target):
         try:
-            if kind.is_field:
+            if is_field(kind):
                 matched = _match_field(spec, target, cand)
                 if matched is None:
                     continue
                 results.add(_field_value(matched, kind))
-            elif kind.is_enumval:
+            elif is_enumval(kind):
                 lrec = local[local.resolve(relo.type_id)]
                 assert isinstance(lrec, T.Enum)
                 want = essential_name(lrec.values[int(relo.access)].name)
@@ -380,7 +370,7 @@ def resolve_relo(local: Btf, target: Btf, relo: CoreRelo) -> CoreResult:
         except BtfError:
             continue
     if not results:
-        if kind.is_existence:
+        if is_existence(kind):
             return CoreResult(lval, 0)
         return CoreResult(lval, 0, poison=True, local_size=lsize,
                           reason=f"no kernel type matches {_describe(local, relo)}")
