@@ -120,3 +120,42 @@ def time_call(fn: Callable[[], object], *, repeat: int = 5) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def _merge_tree(sources: list[Path], dest: Path) -> None:
+    """Symlink the union of ``sources`` into ``dest``; directories present in several are merged."""
+    dest.mkdir(parents=True, exist_ok=True)
+    names: dict[str, list[Path]] = {}
+    for src in sources:
+        for entry in src.iterdir():
+            names.setdefault(entry.name, []).append(entry)
+    for name, entries in names.items():
+        dirs = [e for e in entries if e.is_dir() and not e.is_symlink()]
+        if len(dirs) > 1:
+            _merge_tree(dirs, dest / name)
+        else:
+            (dest / name).symlink_to(entries[-1].resolve())
+
+
+def bcc_env(workdir: Path) -> dict[str, str]:
+    """Environment for a BCC peer process.
+
+    BCC compiles even a bare map declaration against kernel headers. This kernel ships
+    none (/lib/modules/$(uname -r)/build is absent), so point BCC_KERNEL_SOURCE at
+    Debian's newest linux-headers package, its arch part and common part merged into one
+    tree under ``workdir`` (BCC takes a single directory).
+    """
+    env = dict(os.environ)
+    if Path(f"/lib/modules/{os.uname().release}/build").exists() or "BCC_KERNEL_SOURCE" in env:
+        return env
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+    builds = sorted(Path("/usr/src").glob(f"linux-headers-*-{arch}"))
+    if not builds:
+        return env
+    build = builds[-1]
+    common = build.with_name(build.name[: -len(arch)] + "common")
+    tree = workdir / "kernel-headers"
+    if not tree.exists():
+        _merge_tree([common, build] if common.is_dir() else [build], tree)
+    env["BCC_KERNEL_SOURCE"] = str(tree)
+    return env

@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import emit, skip  # noqa: E402
+from _common import bcc_env, emit, skip  # noqa: E402
 
 from pybpf.kernel.maps import HashMap  # noqa: E402
 
@@ -112,34 +112,7 @@ def pybpf_ops(m: HashMap, n: int) -> dict[str, Callable[[], None]]:
             "iterate_batch_numpy": itn}
 
 
-def _link_union(sources: list[Path], dest: Path) -> None:
-    """Symlink the union of the ``sources`` trees into ``dest`` (shared directories merged)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    names: dict[str, list[Path]] = {}
-    for src in sources:
-        for entry in src.iterdir():
-            names.setdefault(entry.name, []).append(entry)
-    for name, entries in names.items():
-        dirs = [e for e in entries if e.is_dir() and not e.is_symlink()]
-        if len(dirs) > 1:
-            _link_union(dirs, dest / name)
-        else:
-            (dest / name).symlink_to(entries[-1].resolve())
 
-
-def bcc_env(workdir: Path) -> dict[str, str]:
-    """BCC compiles even a bare map declaration against kernel headers; this kernel ships
-    none, so point BCC_KERNEL_SOURCE at Debian's linux-headers (arch + common parts merged)."""
-    env = dict(os.environ)
-    if Path(f"/lib/modules/{os.uname().release}/build").exists() or "BCC_KERNEL_SOURCE" in env:
-        return env
-    builds = sorted(Path("/usr/src").glob("linux-headers-*-amd64"))
-    if builds:
-        common = builds[-1].with_name(builds[-1].name[:-len("amd64")] + "common")
-        tree = workdir / "kernel-headers"
-        _link_union([common, builds[-1]] if common.is_dir() else [builds[-1]], tree)
-        env["BCC_KERNEL_SOURCE"] = str(tree)
-    return env
 
 
 class BccPeer:

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, skip  # noqa: E402
+from _common import bcc_env, emit, skip  # noqa: E402
 
 BENCH = "ringbuf"
 RING_BYTES = 128 << 20
@@ -363,39 +363,8 @@ def run_libbpf(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
         probe.close()
 
 
-def _merge_tree(sources: list[Path], dest: Path) -> None:
-    """Symlink the union of ``sources`` into ``dest``; directories present in several are merged."""
-    dest.mkdir(parents=True, exist_ok=True)
-    names: dict[str, list[Path]] = {}
-    for src in sources:
-        for entry in src.iterdir():
-            names.setdefault(entry.name, []).append(entry)
-    for name, entries in names.items():
-        dirs = [e for e in entries if e.is_dir() and not e.is_symlink()]
-        if len(dirs) > 1:
-            _merge_tree(dirs, dest / name)
-        else:
-            (dest / name).symlink_to(entries[-1].resolve())
 
 
-def bcc_env(tools: Tools) -> dict[str, str]:
-    """BCC compiles against the kernel's headers. This kernel ships none
-    (/lib/modules/$(uname -r)/build is absent), so point BCC_KERNEL_SOURCE at
-    Debian's newest linux-headers package, its arch part and common part merged
-    into one tree (BCC takes a single directory)."""
-    env = dict(os.environ)
-    if Path(f"/lib/modules/{os.uname().release}/build").exists() or "BCC_KERNEL_SOURCE" in env:
-        return env
-    builds = sorted(Path("/usr/src").glob("linux-headers-*-amd64"))
-    if not builds:
-        return env
-    build = builds[-1]
-    common = build.with_name(build.name[:-len("amd64")] + "common")
-    tree = tools.dir / "kernel-headers"
-    if not tree.exists():
-        _merge_tree([common, build] if common.is_dir() else [build], tree)
-    env["BCC_KERNEL_SOURCE"] = str(tree)
-    return env
 
 
 def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
@@ -404,7 +373,7 @@ def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
     bcc = subprocess.Popen(["/usr/bin/python3", "-c", BCC_PY, str(driver.pid),
                             "backlog" if backlog else "live", str(pages)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, env=bcc_env(tools))
+                           text=True, env=bcc_env(tools.dir))
     try:
         assert bcc.stdin is not None and bcc.stdout is not None
         ready, _, _ = select.select([bcc.stdout], [], [], 120)
