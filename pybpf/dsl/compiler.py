@@ -1,0 +1,223 @@
+"""Compile a probe function's Python AST to a `Program`.
+
+The function's own source is parsed with `ast`; every statement records its Python
+line on the instructions it produces (``Program.lines``), so errors, the verifier and
+disassembly name the user's line.
+
+>>> from pybpf.dsl import compile_probe, u64    # doctest: +SKIP
+>>> def probe(ctx):
+...     x: u64 = 1
+...     return x + 1
+>>> compile_probe(probe, "raw_tracepoint/sys_enter").insns   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..asm import builder as B
+from ..errors import DslError
+from ..isa.program import Program, SourceLine
+from . import exprs, stmts
+from .codegen import LOCAL_REGS, Emitter, Val
+from .context import ContextSpec
+from .maps import DslMap
+from .types import IntType, is_struct
+
+__all__ = ["Compiler", "Local", "compile_probe"]
+
+
+@dataclass(eq=False)
+class Local:
+    """A named local: a scalar (register or slot), an aggregate on the stack, or a pointer."""
+
+    name: str
+    typ: Any
+    val: Val
+    kind: str = "scalar"  # scalar | agg | ptr
+    checked: bool = True
+
+    def read(self) -> Val:
+        v = self.val
+        return Val(v.kind, self.typ, reg=v.reg, off=v.off, ptr_to=v.ptr_to)
+
+
+@dataclass
+class Frame:
+    """One function being compiled: the probe itself or an inlined helper function."""
+
+    locals: dict[str, Local] = field(default_factory=dict)
+    ret_label: str | None = None  # inlined: where ``return`` jumps
+    ret_local: Local | None = None
+    globals: dict[str, Any] = field(default_factory=dict)
+    loops: list[tuple[str, str]] = field(default_factory=list)  # (continue, break) labels
+
+
+class Compiler:
+    """Turns one probe function into a `Program` (see `compile_probe`)."""
+
+    def __init__(self, fn: Any, section: str, *, name: str | None = None) -> None:
+        self.fn = fn
+        self.filename = inspect.getsourcefile(fn) or "<probe>"
+        try:
+            src_lines, first = inspect.getsourcelines(fn)
+        except (OSError, TypeError) as e:
+            raise DslError(f"cannot read the source of {fn!r}: {e}", filename=self.filename) from None
+        source = textwrap.dedent("".join(src_lines))
+        self.col_shift = len(src_lines[0]) - len(src_lines[0].lstrip())
+        tree = ast.parse(source)
+        ast.increment_lineno(tree, first - 1)
+        self.tree = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        try:
+            self.ctx = ContextSpec.for_section(section)
+        except ValueError as e:
+            raise DslError(str(e), filename=self.filename, line=first,
+                           source=linecache.getline(self.filename, first).rstrip()) from None
+        self.em = Emitter(name or fn.__name__, self.ctx.prog_type, self.filename)
+        self.maps: dict[str, DslMap] = {}
+        self.next_local_reg = 0
+        self.frames: list[Frame] = [Frame(globals=fn.__globals__)]
+        self.inline_depth = 0
+        self.null_tested: Any = None
+
+    # -- entry -----------------------------------------------------------------------------
+    def compile(self) -> Program:
+        fdef = self.tree
+        if isinstance(fdef, ast.AsyncFunctionDef):
+            raise self.error("a probe cannot be async", fdef)
+        args = fdef.args.args
+        if len(args) > 1 or fdef.args.vararg or fdef.args.kwarg or fdef.args.kwonlyargs:
+            raise self.error("a probe takes one argument, the context (def probe(ctx): ...)", fdef)
+        self.at(fdef)
+        if args:
+            if any(isinstance(n, ast.Name) and n.id == args[0].arg for n in ast.walk(fdef)):
+                self.em.emit(B.Mov.reg(6, 1))
+            self.frame.locals[args[0].arg] = Local(args[0].arg, "ctx", Val("reg", "ctx", reg=6),
+                                                   kind="ctx")
+        stmts.block(self, fdef.body)
+        if not stmts.terminates(fdef.body):
+            if self.ctx.prog_type == "xdp":
+                last = fdef.body[-1]
+                raise self.error("missing return: an XDP probe must return an action "
+                                 "(XDP_PASS, XDP_DROP, ...) on every path", last)
+            self.at(fdef.body[-1])
+            self.em.emit(B.Mov.imm(0, 0))
+            self.em.emit(B.Exit())
+        prog = self.em.prog
+        for name, m in self.maps.items():
+            prog.maps[name] = m.decl(name)
+        try:
+            prog.insns = prog.resolve()
+        except Exception as e:  # IsaError: a jump too far
+            raise self.error(f"the probe is too large: {e}", fdef) from None
+        prog.section = self.ctx.section
+        return prog
+
+    # -- shared state --------------------------------------------------------------------------
+    @property
+    def frame(self) -> Frame:
+        return self.frames[-1]
+
+    def at(self, node: ast.AST) -> None:
+        """Following instructions come from ``node``'s line."""
+        line = getattr(node, "lineno", 0)
+        col = getattr(node, "col_offset", 0) + 1 + self.col_shift
+        self.em.where = SourceLine(self.filename, line, col,
+                                   linecache.getline(self.filename, line).rstrip("\n"))
+
+    def error(self, message: str, node: ast.AST | None = None) -> DslError:
+        line = getattr(node, "lineno", None) or self.em.where.line or None
+        col = getattr(node, "col_offset", None)
+        return DslError(message, filename=self.filename, line=line,
+                        column=(col + 1 + self.col_shift) if col is not None else None,
+                        source=linecache.getline(self.filename, line or 0).rstrip("\n") or None)
+
+    def lookup_name(self, name: str) -> Any:
+        """A local, else a global of the probe's module (or the inlined function's)."""
+        for frame in reversed(self.frames):
+            if name in frame.locals:
+                return frame.locals[name]
+            if frame.ret_label is not None:  # inlined functions do not see the caller's locals
+                break
+        g = self.frame.globals
+        if name in g:
+            return g[name]
+        import builtins
+
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        return _MISSING
+
+    def map_name(self, m: DslMap) -> str:
+        for name, obj in self.maps.items():
+            if obj is m:
+                return name
+        for g in (self.frame.globals, self.fn.__globals__):
+            for name, obj in g.items():
+                if obj is m:
+                    self.maps[name] = m
+                    m.name = name
+                    return name
+        raise self.error("this map is not a module-level variable")  # pragma: no cover
+
+    def new_local(self, name: str, typ: Any, node: ast.AST) -> Local:
+        """Declare a scalar, aggregate or pointer local (registers r7-r9 first, then slots)."""
+        if is_struct(typ) or not isinstance(typ, (IntType, str)) and hasattr(typ, "size") \
+                and not isinstance(typ, IntType):
+            off = self.em.alloc(typ.size, 8, node)
+            local = Local(name, typ, Val("stack", typ, off=off), kind="agg")
+        elif self.next_local_reg < len(LOCAL_REGS):
+            reg = LOCAL_REGS[self.next_local_reg]
+            self.next_local_reg += 1
+            local = Local(name, typ, Val("reg", typ, reg=reg))
+        else:
+            local = Local(name, typ, Val("slot", typ, off=self.em.alloc(8, 8, node)))
+        self.frame.locals[name] = local
+        return local
+
+    # -- expression entry points (implemented in exprs) --------------------------------------
+    def expr(self, node: ast.expr) -> Val:
+        return exprs.expr(self, node)
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: bool = True) -> Program:
+    """Compile ``fn`` (a probe function) for ``section`` (``"tracepoint/syscalls/sys_enter_openat"``,
+    ``"raw_tracepoint/sys_enter"``, ``"xdp"``, ``"perf_event"``) into a `Program`.
+
+    With ``verify`` the program is checked by `pybpf.verifier.verify` and a rejection is a
+    `DslError` at the Python line of the failing instruction.
+    """
+    prog = Compiler(fn, section, name=name).compile()
+    if verify:
+        check(prog)
+    return prog
+
+
+def check(prog: Program) -> None:
+    """Raise a `DslError` at the Python line of the instruction the verifier rejects."""
+    from ..verifier import verify as _verify
+
+    report = _verify(prog)
+    if report.accepted:
+        return
+    src = report.source
+    text = f"the verifier rejects this probe: {report.message}"
+    if report.explanation:
+        text += f"\n  why: {report.explanation}"
+    if report.hint:
+        text += f"\n  fix: {report.hint}"
+    text += f"\n  at insn {report.insn}: {report.insn_text}"
+    raise DslError(text, filename=getattr(src, "filename", None), line=getattr(src, "line", None),
+                   column=getattr(src, "column", None), source=getattr(src, "text", None) or None)

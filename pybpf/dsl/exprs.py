@@ -1,0 +1,464 @@
+"""Expressions and conditions of the DSL: arithmetic in the declared width, comparisons,
+``and``/``or``/``not``, attribute and field access, helper, map and inlined-function calls.
+
+Every function takes the `Compiler` (``c``) and an AST node; values are `Val`s.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from ..asm import builder as B
+from .codegen import SIZE_OPS, Val
+from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
+from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
+from .types import ArrayType, IntType, bool_, is_struct, s64, type_name, u32, u64
+
+if TYPE_CHECKING:
+    from .compiler import Compiler
+
+_ALU = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
+        ast.BitAnd: "And", ast.BitOr: "Or", ast.BitXor: "Xor", ast.LShift: "LSh",
+        ast.RShift: "RSh"}
+_WRAPS = {"Add", "Sub", "Mul", "LSh"}  # results that can leave the declared width
+_JMP = {ast.Eq: ("JEq", "JEq"), ast.NotEq: ("JNE", "JNE"), ast.Lt: ("JLT", "JSLT"),
+        ast.LtE: ("JLE", "JSLE"), ast.Gt: ("JGT", "JSGT"), ast.GtE: ("JGE", "JSGE")}
+_NEGATE = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
+           ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+_MIRROR = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.Gt: ast.Lt,
+           ast.LtE: ast.GtE, ast.GtE: ast.LtE}
+
+
+def is_int(t: Any) -> bool:
+    return isinstance(t, IntType)
+
+
+def arith_type(a: Val, b: Val) -> IntType:
+    """The C-like common type: literals take the other side's type, else the wider wins."""
+    if a.kind == "imm" and b.kind != "imm":
+        return b.typ
+    if b.kind == "imm" and a.kind != "imm":
+        return a.typ
+    ta, tb = a.typ, b.typ
+    if ta.size != tb.size:
+        return ta if ta.size > tb.size else tb
+    return tb if ta.signed else ta
+
+
+def fold(op: type, a: int, b: int, node: ast.AST, c: Compiler) -> int:
+    if op in (ast.FloorDiv, ast.Mod) and b == 0:
+        raise c.error("division by zero in a constant expression", node)
+    return {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
+            ast.FloorDiv: lambda: a // b, ast.Mod: lambda: a % b, ast.BitAnd: lambda: a & b,
+            ast.BitOr: lambda: a | b, ast.BitXor: lambda: a ^ b, ast.LShift: lambda: a << b,
+            ast.RShift: lambda: a >> b}[op]()
+
+
+def normalize(c: Compiler, reg: int, t: IntType) -> None:
+    """Bring register ``reg`` back to the value of type ``t`` (zero/sign extension)."""
+    if t.size == 8:
+        return
+    if t.signed:
+        c.em.emit(B.Mov.sx(reg, reg, t.bits))
+    elif t.size == 4:
+        c.em.emit(B.Mov.reg32(reg, reg))
+    else:
+        c.em.emit(B.And.imm(reg, (1 << t.bits) - 1))
+
+
+def convert(c: Compiler, v: Val, to: IntType, node: ast.AST) -> Val:
+    """``v`` as a value of type ``to`` (C conversion)."""
+    if not is_int(v.typ):
+        raise c.error(f"expected an integer, got {type_name(v.typ)}", node)
+    if v.kind == "imm":
+        return Val.const(to.wrap(v.imm), to)
+    frm = v.typ
+    if to.size < 8 and (to.size < frm.size or frm.signed != to.signed):
+        t = c.em.to_temp(v)
+        normalize(c, t.reg, to)
+        t.typ = to
+        return t
+    out = Val(v.kind, to, imm=v.imm, reg=v.reg, off=v.off, temp=v.temp)
+    if v.temp and v in c.em.live:
+        c.em.live[c.em.live.index(v)] = out
+    return out
+
+
+def scalar(c: Compiler, node: ast.expr) -> Val:
+    v = expr(c, node)
+    if v.kind == "mem":
+        if not is_int(v.typ):
+            raise c.error(f"{type_name(v.typ)} is not a number", node)
+        return v
+    if not is_int(v.typ):
+        what = "the context" if v.typ == "ctx" else type_name(v.typ) if v.typ != "ptr" else "a pointer"
+        raise c.error(f"expected a number here, got {what}", node)
+    return v
+
+
+# -- expressions -----------------------------------------------------------------------------
+def expr(c: Compiler, node: ast.expr) -> Val:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return Val.const(int(node.value), bool_)
+        if isinstance(node.value, int):
+            if not -(1 << 63) <= node.value < (1 << 64):
+                raise c.error(f"integer {node.value} does not fit in 64 bits", node)
+            return Val.const(node.value, u64 if node.value >= 0 else s64)
+        if node.value is None:
+            raise c.error("None is only allowed in `x is None` tests of lookups", node)
+        raise c.error(f"{type(node.value).__name__} constants are not supported in a probe "
+                      "(only integers)", node)
+    if isinstance(node, ast.Name):
+        return name(c, node)
+    if isinstance(node, ast.BinOp):
+        return binop(c, node)
+    if isinstance(node, ast.UnaryOp):
+        return unary(c, node)
+    if isinstance(node, (ast.Compare, ast.BoolOp)):
+        return as_value(c, node)
+    if isinstance(node, ast.Attribute):
+        return attribute(c, node)
+    if isinstance(node, ast.Subscript):
+        return subscript(c, node)
+    if isinstance(node, ast.Call):
+        from .calls import call
+
+        return call(c, node)
+    if isinstance(node, ast.IfExp):
+        raise c.error("conditional expressions (a if c else b) are not supported: use an if "
+                      "statement", node)
+    kinds = {ast.List: "lists", ast.Dict: "dicts", ast.Set: "sets", ast.Tuple: "tuples",
+             ast.ListComp: "list comprehensions", ast.Lambda: "lambdas", ast.JoinedStr: "f-strings",
+             ast.GeneratorExp: "generators", ast.Await: "await", ast.DictComp: "comprehensions"}
+    what = kinds.get(type(node), type(node).__name__)
+    raise c.error(f"{what} are not supported in a probe", node)
+
+
+def name(c: Compiler, node: ast.Name) -> Val:
+    from .compiler import _MISSING, Local
+
+    obj = c.lookup_name(node.id)
+    if isinstance(obj, Local):
+        if obj.kind == "ptr" and not obj.checked:
+            raise c.error(f"{node.id} may be None (the map has no such key): check it with "
+                          f"`if {node.id}:` or `if {node.id} is None: return 0` before using it",
+                          node)
+        v = obj.read()
+        if obj.kind == "ptr":
+            v.typ = "ptr"
+        return v
+    if obj is _MISSING:
+        raise c.error(f"name {node.id!r} is not defined (assign it first, or define it at module "
+                      "level)", node)
+    if isinstance(obj, bool):
+        return Val.const(int(obj), bool_)
+    if isinstance(obj, int):
+        return Val.const(obj, u64 if obj >= 0 else s64)
+    raise c.error(f"{node.id!r} is a {type(obj).__name__}: only integer constants, maps, DSL "
+                  "helpers and functions can be used in a probe", node)
+
+
+def binop(c: Compiler, node: ast.BinOp) -> Val:
+    op = type(node.op)
+    if op is ast.Div:
+        raise c.error("true division (/) gives a float: use // for integer division", node)
+    if op is ast.Pow:
+        raise c.error("** is not supported (BPF has no power instruction): multiply, or shift "
+                      "for powers of two", node)
+    if op not in _ALU:
+        raise c.error(f"operator {type(node.op).__name__} is not supported", node)
+    a = scalar(c, node.left)
+    b = scalar(c, node.right)
+    if a.kind == "imm" and b.kind == "imm":
+        t = arith_type(a, b)
+        return Val.const(t.wrap(fold(op, a.imm, b.imm, node, c)) if t.signed or a.imm >= 0 else
+                         fold(op, a.imm, b.imm, node, c), t)
+    t = arith_type(a, b)
+    if b.kind == "imm" and op in (ast.FloorDiv, ast.Mod) and b.imm == 0:
+        raise c.error("division by zero", node)
+    alu = _ALU[op]
+    if t.signed:
+        alu = {"Div": "SDiv", "Mod": "SMod", "RSh": "ArSh"}.get(alu, alu)
+    a = convert(c, a, t, node)
+    if a.kind == "imm" and op in (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor):
+        a, b = b, a  # commutative: keep the constant as the immediate
+    dst = c.em.to_temp(a)
+    builder = getattr(B, alu)
+    wide = t.size == 8 or t.size < 4
+    if b.kind == "imm" and -(1 << 31) <= t.wrap(b.imm) < (1 << 31):
+        imm = t.wrap(b.imm)
+        c.em.emit(builder.imm(dst.reg, imm) if wide else builder.imm32(dst.reg, imm))
+    else:
+        b = convert(c, b, t, node)
+        rb = c.em.to_reg(b)
+        c.em.emit(builder.reg(dst.reg, rb) if wide else builder.reg32(dst.reg, rb))
+        c.em.release(b)
+    dst.typ = t
+    if t.size == 4 and t.signed or t.size < 4 and alu in _WRAPS:
+        normalize(c, dst.reg, t)
+    return dst
+
+
+def unary(c: Compiler, node: ast.UnaryOp) -> Val:
+    if isinstance(node.op, ast.Not):
+        return as_value(c, node)
+    v = scalar(c, node.operand)
+    if isinstance(node.op, ast.UAdd):
+        return v
+    if v.kind == "imm":
+        value = -v.imm if isinstance(node.op, ast.USub) else ~v.imm
+        return Val.const(v.typ.wrap(value) if v.typ.signed else value, v.typ)
+    t = c.em.to_temp(v)
+    if isinstance(node.op, ast.USub):
+        c.em.emit(B.Neg.reg(t.reg))
+    else:
+        c.em.emit(B.Xor.imm(t.reg, -1))
+    if t.typ.size < 8:
+        normalize(c, t.reg, t.typ)
+    return t
+
+
+def as_value(c: Compiler, node: ast.expr) -> Val:
+    """A condition as a 0/1 value."""
+    t = c.em.new_temp(bool_)
+    c.em.emit(B.Mov.imm(t.reg, 1))
+    done = c.em.new_label("b")
+    c.em.live.remove(t)  # keep ``t`` out of spills inside the condition
+    branch(c, node, done, True)
+    c.em.emit(B.Mov.imm(t.reg, 0))
+    c.em.place(done)
+    c.em.live.append(t)
+    return t
+
+
+def attribute(c: Compiler, node: ast.Attribute) -> Val:
+    base = node.value
+    if isinstance(base, ast.Name):
+        obj = c.lookup_name(base.id)
+        from .compiler import Local
+
+        if isinstance(obj, Local) and obj.kind == "ctx":
+            return ctx_field(c, node)
+    lv = lvalue(c, base)
+    t = lv.typ if lv.kind != "reg" else lv.ptr_to
+    if lv.kind == "reg" and lv.typ == "ptr":
+        t = lv.ptr_to
+        lv = Val("mem", t, reg=c.em.to_reg(lv), off=0)
+    if not is_struct(t):
+        raise c.error(f"{type_name(t)} has no attribute {node.attr!r}", node)
+    if node.attr not in t._fields:
+        raise c.error(f"struct {t.__name__} has no field {node.attr!r} (fields: "
+                      f"{', '.join(t._fields)})", node)
+    f = t._fields[node.attr]
+    if lv.kind == "stack":
+        return Val("mem", f.type, reg=10, off=lv.off + f.offset)
+    return Val("mem", f.type, reg=lv.reg, off=lv.off + f.offset, temp=lv.temp)
+
+
+def lvalue(c: Compiler, node: ast.expr) -> Val:
+    """The memory location ``node`` names (a struct local, a field, a checked lookup)."""
+    if isinstance(node, ast.Name):
+        from .compiler import Local
+
+        obj = c.lookup_name(node.id)
+        if isinstance(obj, Local) and obj.kind == "agg":
+            return obj.read()
+        if isinstance(obj, Local) and obj.kind == "ptr":
+            v = name(c, node)
+            v.ptr_to = obj.val.ptr_to
+            reg = c.em.to_reg(v)
+            return Val("mem", obj.val.ptr_to, reg=reg, off=0, temp=v.temp)
+        return name(c, node)
+    if isinstance(node, ast.Attribute):
+        v = attribute(c, node)
+        if v.kind == "mem" and v.reg == 10:
+            return Val("stack", v.typ, off=v.off)
+        return v
+    return expr(c, node)
+
+
+def ctx_field(c: Compiler, node: ast.Attribute) -> Val:
+    f = c.ctx.field(node.attr)
+    if f is None:
+        names = ", ".join(n for n in c.ctx.fields if not n.startswith("common_")) or "(none)"
+        raise c.error(f"the context of {c.ctx.section} has no field {node.attr!r} "
+                      f"(fields: {names})", node)
+    if f.data_loc:
+        t = c.em.new_temp(u64)
+        c.em.emit(B.Ldx.w(t.reg, 6, f.offset))
+        c.em.emit(B.And.imm(t.reg, 0xFFFF))
+        c.em.emit(B.Add.reg(t.reg, 6))
+        return t
+    return Val("mem", f.typ, reg=6, off=f.offset)
+
+
+def subscript(c: Compiler, node: ast.Subscript) -> Val:
+    target = node.value
+    obj = c.lookup_name(target.id) if isinstance(target, ast.Name) else None
+    if isinstance(obj, DslMap):
+        if isinstance(obj, ArrayMap):
+            from .calls import map_get
+
+            return map_get(c, obj, node.slice, Val.const(0, obj.value), node)
+        raise c.error(f"{target.id}[key] may miss (a hash map has no default): use "  # type: ignore[union-attr]
+                      f"{target.id}.get(key, 0) or {target.id}.lookup(key)", node)  # type: ignore[union-attr]
+    base = lvalue(c, target)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+            and c.ctx.field(target.attr) is not None and base.kind == "mem":
+        pass
+    if not isinstance(base.typ, ArrayType):
+        raise c.error(f"{type_name(base.typ)} cannot be indexed", node)
+    idx = scalar(c, node.slice)
+    if idx.kind != "imm":
+        raise c.error("array index must be a constant (a variable index needs a bounds check "
+                      "the DSL does not emit yet)", node.slice)
+    if not 0 <= idx.imm < base.typ.n:
+        raise c.error(f"index {idx.imm} is out of bounds for {type_name(base.typ)}", node.slice)
+    et = base.typ.elem
+    if base.kind == "stack":
+        return Val("mem", et, reg=10, off=base.off + idx.imm * et.size)
+    return Val("mem", et, reg=base.reg, off=base.off + idx.imm * et.size)
+
+
+# -- conditions -------------------------------------------------------------------------------
+def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
+    """Jump to ``label`` when ``node`` is ``jump_if``; fall through otherwise."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        branch(c, node.operand, label, not jump_if)
+        return
+    if isinstance(node, ast.BoolOp):
+        is_and = isinstance(node.op, ast.And)
+        if is_and != jump_if:  # and/false or or/true: any operand decides
+            for v in node.values:
+                branch(c, v, label, jump_if)
+            return
+        skip = c.em.new_label("s")
+        for v in node.values[:-1]:
+            branch(c, v, skip, not jump_if)
+        branch(c, node.values[-1], label, jump_if)
+        c.em.place(skip)
+        return
+    if isinstance(node, ast.Compare):
+        if len(node.ops) > 1:  # a < b < c
+            parts = [ast.Compare(left=left, ops=[op], comparators=[right])
+                     for left, op, right in zip([node.left, *node.comparators[:-1]], node.ops,
+                                                node.comparators)]
+            for p in parts:
+                ast.copy_location(p, node)
+            branch(c, ast.copy_location(ast.BoolOp(op=ast.And(), values=parts), node), label, jump_if)
+            return
+        op = type(node.ops[0])
+        if op in (ast.Is, ast.IsNot):
+            if not (isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value is None):
+                raise c.error("`is` only tests lookups against None", node)
+            null_test(c, node.left, label, jump_if == (op is ast.Is))
+            return
+        if op in (ast.In, ast.NotIn):
+            raise c.error("`in` is not supported: use map.get(key, 0) or compare explicitly", node)
+        compare(c, node.left, op, node.comparators[0], label, jump_if, node)
+        return
+    if isinstance(node, ast.Name):
+        from .compiler import Local
+
+        obj = c.lookup_name(node.id)
+        if isinstance(obj, Local) and obj.kind == "ptr":
+            null_test(c, node, label, not jump_if)
+            return
+    v = scalar(c, node)
+    if v.kind == "imm":
+        if bool(v.imm) == jump_if:
+            c.em.jump(label)
+        return
+    r = c.em.to_reg(v)
+    c.em.emit((B.JNE if jump_if else B.JEq).imm(r, 0, label))
+    c.em.release(v)
+
+
+def null_test(c: Compiler, node: ast.expr, label: str, jump_if_null: bool) -> None:
+    from .compiler import Local
+
+    obj = c.lookup_name(node.id) if isinstance(node, ast.Name) else None
+    if not isinstance(obj, Local) or obj.kind != "ptr":
+        raise c.error("only the result of map.lookup(key) can be tested against None", node)
+    v = obj.read()
+    r = c.em.to_reg(v)
+    c.em.emit((B.JEq if jump_if_null else B.JNE).imm(r, 0, label))
+    c.em.release(v)
+    c.null_tested = obj  # the statement compiler marks it checked on the right path
+
+
+def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, jump_if: bool,
+            node: ast.AST) -> None:
+    a = scalar(c, left)
+    b = scalar(c, right)
+    if a.kind == "imm" and b.kind == "imm":
+        res = {ast.Eq: a.imm == b.imm, ast.NotEq: a.imm != b.imm, ast.Lt: a.imm < b.imm,
+               ast.LtE: a.imm <= b.imm, ast.Gt: a.imm > b.imm, ast.GtE: a.imm >= b.imm}[op]
+        if res == jump_if:
+            c.em.jump(label)
+        return
+    if a.kind == "imm":
+        a, b, op = b, a, _MIRROR[op]
+    if not jump_if:
+        op = _NEGATE[op]
+    t = arith_type(a, b)
+    signed = t.signed or (b.kind == "imm" and b.imm < 0 and a.typ.signed)
+    if b.kind == "imm" and b.imm < 0 and not a.typ.signed:
+        raise c.error(f"comparing an unsigned {type_name(a.typ)} with a negative number is "
+                      "always false or always true", node)
+    jmp = getattr(B, _JMP[op][1 if signed else 0])
+    ra = c.em.to_reg(a)
+    if b.kind == "imm" and -(1 << 31) <= b.imm < (1 << 31):
+        c.em.emit(jmp.imm(ra, b.imm, label))
+    else:
+        rb = c.em.to_reg(b)
+        c.em.emit(jmp.reg(ra, rb, label))
+        c.em.release(b)
+    c.em.release(a)
+
+
+def store_to(c: Compiler, lv: Val, value_node: ast.expr, node: ast.AST) -> None:
+    """``lv = value`` for a memory lvalue (struct field, array element)."""
+    t = lv.typ
+    if isinstance(t, IntType):
+        v = convert(c, scalar(c, value_node), t, node)
+        base = 10 if lv.kind == "stack" else lv.reg
+        c.em.store(base, lv.off, t, v)
+        c.em.release(v)
+        return
+    from .calls import fill_buffer
+
+    if fill_buffer(c, lv, value_node):
+        return
+    src = expr(c, value_node)
+    if src.typ != t and not (isinstance(t, ArrayType) and isinstance(src.typ, ArrayType)
+                             and src.typ.elem.size == t.elem.size):
+        raise c.error(f"cannot assign {type_name(src.typ)} to {type_name(t)}", node)
+    copy(c, lv, src, min(t.size, src.typ.size))
+
+
+def copy(c: Compiler, dst: Val, src: Val, size: int) -> None:
+    """Copy ``size`` bytes between two memory values (stack, ctx or map value)."""
+    sreg = 10 if src.kind == "stack" else c.em.to_reg(src) if src.kind != "mem" else src.reg
+    dreg = 10 if dst.kind == "stack" else dst.reg
+    tmp = c.em.new_temp(u64)
+    pos = 0
+    while pos < size:
+        step = 8 if size - pos >= 8 else 4 if size - pos >= 4 else 2 if size - pos >= 2 else 1
+        c.em.emit(getattr(B.Ldx, SIZE_OPS[step])(tmp.reg, sreg, src.off + pos))
+        c.em.emit(getattr(B.Stx, SIZE_OPS[step])(dreg, dst.off + pos, tmp.reg))
+        pos += step
+    c.em.release(tmp)
+
+
+def ensure_int(c: Compiler, v: Val, node: ast.AST) -> IntType:
+    if not is_int(v.typ):
+        raise c.error(f"expected an integer, got {type_name(v.typ)}", node)
+    return v.typ
+
+
+__all__ = ["as_value", "branch", "convert", "copy", "expr", "lvalue", "scalar", "store_to",
+           "RingBuf", "PerfBuf", "StackTrace", "Histogram", "BUFFER_HELPERS", "SCALAR_HELPERS",
+           "u32", "s64"]

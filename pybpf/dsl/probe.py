@@ -1,0 +1,224 @@
+"""Probes: ``@probe("tracepoint/syscalls/sys_enter_openat")`` and the load/attach/read/detach
+lifecycle (`Session`).
+
+>>> from pybpf.dsl import HashMap, probe, u32, u64, pid          # doctest: +SKIP
+>>> counts = HashMap(u32, u64)
+>>> @probe("raw_tracepoint/sys_enter")
+... def count(ctx):
+...     counts[pid()] += 1
+>>> with Session([count]) as s:                                 # doctest: +SKIP
+...     time.sleep(1); print(dict(counts.items()))
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import DslError, PybpfError
+from ..isa.program import Program
+from .compiler import compile_probe
+from .maps import DslMap, PerfBuf, RingBuf
+
+__all__ = ["Probe", "Session", "load_module", "probe"]
+
+
+class Probe:
+    """A probe function and where it attaches; `compile` gives its `Program`."""
+
+    def __init__(self, fn: Callable[..., Any], section: str, *, target: str | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.fn = fn
+        self.section = section
+        self.target = target  # XDP interface, perf event options...
+        self.options = options or {}
+        self.name = fn.__name__
+        self._program: Program | None = None
+
+    def compile(self, *, verify: bool = True) -> Program:
+        if self._program is None:
+            self._program = compile_probe(self.fn, self.section, verify=verify)
+        return self._program
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        raise DslError(f"probe {self.name} runs in the kernel: load it with a Session")
+
+    def __repr__(self) -> str:
+        return f"Probe({self.name!r}, {self.section!r})"
+
+
+def probe(section: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]:
+    """Decorator: ``@probe("tracepoint/CAT/NAME")``, ``@probe("raw_tracepoint/NAME")``,
+    ``@probe("xdp", iface="veth0")``, ``@probe("perf_event", frequency=99)``."""
+
+    def wrap(fn: Callable[..., Any]) -> Probe:
+        return Probe(fn, section, target=options.pop("iface", None), options=options)
+
+    return wrap
+
+
+class Session:
+    """Loads probes (maps shared by name), attaches them, reads events, detaches on close.
+
+    ``on_event(event)`` receives each ring/perf buffer record decoded to its Struct.
+    """
+
+    def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
+                 attach: bool = True) -> None:
+        from ..kernel import create_map
+
+        self.probes = list(probes)
+        self.on_event = on_event
+        self.maps: dict[str, DslMap] = {}
+        self.kernel_maps: dict[str, Any] = {}
+        self.progs: list[Any] = []
+        self.links: list[Any] = []
+        self.readers: list[Any] = []
+        self.events: list[Any] = []
+        try:
+            programs = [(p, p.compile()) for p in self.probes]
+            for p, prog in programs:
+                for name, decl in prog.maps.items():
+                    if name not in self.kernel_maps:
+                        self.kernel_maps[name] = create_map(decl)
+                        obj = p.fn.__globals__[name]
+                        obj.kernel, obj.name = self.kernel_maps[name], name
+                        self.maps[name] = obj
+            from ..kernel import load
+
+            for p, prog in programs:
+                self.progs.append(load(prog, maps=self.kernel_maps))
+            if attach:
+                for p, pr in zip(self.probes, self.progs):
+                    self.links.append(_attach(p, pr))
+            for name, m in self.maps.items():
+                if isinstance(m, RingBuf):
+                    self._add_ring(m)
+                elif isinstance(m, PerfBuf):
+                    self._add_perf(m)
+        except BaseException:
+            self.close()
+            raise
+
+    def _deliver(self, struct: Any) -> Callable[[Any], None]:
+        def cb(raw: Any) -> None:
+            ev = struct.decode(bytes(raw))
+            if self.on_event is not None:
+                self.on_event(ev)
+            else:
+                self.events.append(ev)
+        return cb
+
+    def _add_ring(self, m: RingBuf) -> None:
+        from ..kernel import RingBuffer
+
+        self.readers.append(RingBuffer(m.kernel, self._deliver(m.event), as_bytes=True))
+
+    def _add_perf(self, m: PerfBuf) -> None:
+        from ..kernel import PerfBuffer
+
+        self.readers.append(PerfBuffer(m.kernel, self._deliver(m.event)))
+
+    def poll(self, timeout_ms: int = 100) -> int:
+        """Deliver pending events (to ``on_event`` or `events`); returns how many."""
+        n = 0
+        for r in self.readers:
+            n += r.poll(timeout_ms if len(self.readers) == 1 else 0) or 0
+        return n
+
+    def run(self, duration: float | None = None, tick: Callable[[], None] | None = None,
+            interval: float = 1.0) -> None:
+        """Poll until ``duration`` seconds pass (forever if None) or Ctrl-C."""
+        end = None if duration is None else time.monotonic() + duration
+        last = time.monotonic()
+        try:
+            while end is None or time.monotonic() < end:
+                if self.readers:
+                    self.poll(100)
+                else:
+                    time.sleep(0.1)
+                if tick is not None and time.monotonic() - last >= interval:
+                    last = time.monotonic()
+                    tick()
+        except KeyboardInterrupt:
+            pass
+
+    def close(self) -> None:
+        for group in (self.readers, self.links, self.progs):
+            for obj in reversed(group):
+                try:
+                    obj.close()
+                except PybpfError:
+                    pass
+            group.clear()
+        for m in self.kernel_maps.values():
+            m.close()
+        for m in self.maps.values():
+            m.kernel = None
+        self.kernel_maps.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _attach(p: Probe, prog: Any) -> Any:
+    from ..kernel import link
+
+    kind, _, rest = p.section.partition("/")
+    if kind in ("tracepoint", "tp"):
+        return link.tracepoint(prog, rest.replace("/", ":", 1))
+    if kind in ("raw_tracepoint", "raw_tp"):
+        return link.raw_tracepoint(prog, rest)
+    if kind == "xdp":
+        if p.target is None:
+            raise DslError(f"probe {p.name}: an XDP probe needs iface= (@probe('xdp', iface='eth0'))")
+        return link.xdp(prog, p.target, mode=p.options.get("mode"))
+    if kind == "perf_event":
+        return _perf_links(p, prog)
+    raise DslError(f"probe {p.name}: cannot attach {p.section!r}")
+
+
+class _Links:
+    def __init__(self, links: list[Any]) -> None:
+        self.links = links
+
+    def close(self) -> None:
+        for lk in self.links:
+            lk.close()
+
+
+def _perf_links(p: Probe, prog: Any) -> Any:
+    from ..kernel import link
+    from ..kernel.link.perf_event import online_cpus
+
+    links = []
+    try:
+        for cpu in online_cpus():
+            links.append(link.perf_event(prog, cpu=cpu, frequency=p.options.get("frequency", 99)))
+    except BaseException:
+        _Links(links).close()
+        raise
+    return _Links(links)
+
+
+def load_module(path: str) -> types.ModuleType:
+    """Import a probe file (``examples/opensnoop.py``) as a module."""
+    name = "pybpf_probe_" + path.replace("/", "_").replace(".", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise DslError(f"cannot import {path}", filename=path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def module_probes(mod: types.ModuleType) -> list[Probe]:
+    return [v for v in vars(mod).values() if isinstance(v, Probe)]

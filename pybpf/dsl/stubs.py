@@ -1,0 +1,39 @@
+"""Names probes import: each helper stub only runs in the kernel (calling one from Python
+raises `DslError`); the compiler recognises them by name. XDP action constants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DslError
+
+XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX = 0, 1, 2, 3
+
+
+def _stub(name: str, doc: str) -> Any:
+    def fn(*args: Any) -> Any:
+        raise DslError(f"{name}() runs only inside a probe (compiled to a BPF helper call)")
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+pid_tgid = _stub("pid_tgid", "tgid << 32 | tid of the current task")
+pid = _stub("pid", "the current process id (tgid)")
+tid = _stub("tid", "the current thread id")
+uid = _stub("uid", "the current uid")
+gid = _stub("gid", "the current gid")
+ktime_ns = _stub("ktime_ns", "monotonic time in ns")
+boot_ns = _stub("boot_ns", "boot time in ns")
+cpu = _stub("cpu", "the current CPU")
+prandom = _stub("prandom", "a pseudo-random u32")
+cgroup_id = _stub("cgroup_id", "the current cgroup id")
+task = _stub("task", "the current task_struct address")
+send_signal = _stub("send_signal", "send_signal(sig): signal the current process")
+comm = _stub("comm", "the current task's command name (char[16])")
+log2 = _stub("log2", "floor(log2(v))")
+probe_read_user_str = _stub("probe_read_user_str", "dst = probe_read_user_str(ptr)")
+probe_read_kernel_str = _stub("probe_read_kernel_str", "dst = probe_read_kernel_str(ptr)")
+probe_read_user = _stub("probe_read_user", "dst = probe_read_user(ptr)")
+probe_read_kernel = _stub("probe_read_kernel", "dst = probe_read_kernel(ptr)")
