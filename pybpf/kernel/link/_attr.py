@@ -3,8 +3,6 @@
 The layouts themselves come from `pybpf.kernel.attrs` (generated from the
 kernel's BTF); this module only names the few combinations the link kinds use
 and turns the kernel's enum tables into `IntEnum`s for readable `LinkInfo`.
-The XDP mode flags and ``enum bpf_perf_event_type`` are not in that table:
-they are defined here (candidates to move into ``attrs``).
 """
 from __future__ import annotations
 
@@ -26,16 +24,8 @@ AttachType = _int_enum("AttachType", _a.ATTACH_TYPES)
 LinkType = _int_enum("LinkType", _a.LINK_TYPES)
 
 
-class PerfEventType(enum.IntEnum):
-    """``enum bpf_perf_event_type`` (``bpf_link_info.perf_event.type``)."""
-
-    UNSPEC = 0
-    UPROBE = 1
-    URETPROBE = 2
-    KPROBE = 3
-    KRETPROBE = 4
-    TRACEPOINT = 5
-    EVENT = 6
+#: ``enum bpf_perf_event_type`` (``bpf_link_info.perf_event.type``), from the kernel's BTF.
+PerfEventType = _int_enum("PerfEventType", _a.PERF_EVENT_TYPES)
 
 
 F_REPLACE = _a.BPF_F_REPLACE
@@ -44,10 +34,10 @@ F_AFTER = _a.BPF_F_AFTER
 F_ID = _a.BPF_F_ID
 F_LINK = _a.BPF_F_LINK
 
-# XDP_FLAGS_* (uapi if_link.h #defines) for BPF_XDP links.
-XDP_FLAGS_SKB_MODE = 1 << 1
-XDP_FLAGS_DRV_MODE = 1 << 2
-XDP_FLAGS_HW_MODE = 1 << 3
+# XDP_FLAGS_* (uapi if_link.h #defines) for BPF_XDP links: defined once in attrs.
+XDP_FLAGS_SKB_MODE = _a.XDP_FLAGS_SKB_MODE
+XDP_FLAGS_DRV_MODE = _a.XDP_FLAGS_DRV_MODE
+XDP_FLAGS_HW_MODE = _a.XDP_FLAGS_HW_MODE
 
 LINK_INFO = _a.LINK_INFO
 LINK_INFO_SIZE = _a.LINK_INFO.size
