@@ -20,11 +20,15 @@ EXAMPLES = 300
 @pytest.mark.kernel
 def test_verdicts_agree_with_kernel():
     st = run(EXAMPLES, seed=0)
-    print(summary(st))
+    report = summary(st)
+    for key, o in st.examples.items():  # the smallest program of each class
+        report += (f"\n\n{key}\n  kernel: {o.kernel_message or 'accepts'}\n"
+                   f"  pybpf: {o.pybpf_message or 'accepts'}\n{o.case.prog_type}:\n{o.case.text}")
+    print(report)
     assert st.total == EXAMPLES
-    # the generator is balanced: both verdicts are frequent
-    assert 0.3 <= st.kernel_accepted / st.total <= 0.7, summary(st)
-    assert st.agreement >= 0.95, summary(st)
+    accepted, agreement = st.kernel_accepted / st.total, st.agreement
+    assert 0.3 <= accepted <= 0.7, f"the generator is unbalanced:\n{report}"
+    assert agreement >= 0.95, f"verdict agreement {agreement:.2%} < 95%:\n{report}"
 
 
 def test_generator_is_deterministic_and_varied():
