@@ -14,7 +14,7 @@ from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
-from .types import ArrayType, IntType, char, is_struct, s64, type_name, u32, u64
+from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -247,6 +247,10 @@ def call(c: Compiler, node: ast.Call) -> Val:
         if h.mask == 0xFFFFFFFF:
             c.em.emit(B.Mov.reg32(r.reg, r.reg))
         r.typ = h.ret
+        if fname == "task":
+            from ..btf import vmlinux
+
+            r.typ = KPtr(vmlinux().find("task_struct", "struct"), "task_struct")
         return r
     if fname == "log2":
         if len(node.args) != 1:

@@ -27,7 +27,7 @@ from . import exprs, stmts
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
-from .types import IntType, is_struct
+from .types import ArrayType, is_struct
 
 __all__ = ["Compiler", "Local", "compile_probe"]
 
@@ -165,10 +165,9 @@ class Compiler:
                     return name
         raise self.error("this map is not a module-level variable")  # pragma: no cover
 
-    def new_local(self, name: str, typ: Any, node: ast.AST) -> Local:
+    def new_local(self, name: str, typ: Any, node: ast.AST, *, pointer: bool = False) -> Local:
         """Declare a scalar, aggregate or pointer local (registers r7-r9 first, then slots)."""
-        if is_struct(typ) or not isinstance(typ, (IntType, str)) and hasattr(typ, "size") \
-                and not isinstance(typ, IntType):
+        if not pointer and (is_struct(typ) or isinstance(typ, ArrayType)):
             off = self.em.alloc(typ.size, 8, node)
             local = Local(name, typ, Val("stack", typ, off=off), kind="agg")
         elif self.next_local_reg < len(LOCAL_REGS):

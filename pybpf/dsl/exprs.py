@@ -13,7 +13,8 @@ from ..asm import builder as B
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
-from .types import ArrayType, IntType, bool_, is_struct, s64, type_name, u32, u64
+from .types import (ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8,
+                    u16, u32, u64)
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -242,6 +243,8 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
         if isinstance(obj, Local) and obj.kind == "ctx":
             return ctx_field(c, node)
     lv = lvalue(c, base)
+    if isinstance(lv.typ, KPtr):
+        return kernel_field(c, lv, node)
     t = lv.typ if lv.kind != "reg" else lv.ptr_to
     if lv.kind == "reg" and lv.typ == "ptr":
         t = lv.ptr_to
@@ -255,6 +258,48 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
     if lv.kind == "stack":
         return Val("mem", f.type, reg=10, off=lv.off + f.offset)
     return Val("mem", f.type, reg=lv.reg, off=lv.off + f.offset, temp=lv.temp)
+
+
+def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
+    """``task.real_parent``: read a kernel struct member with probe_read_kernel, at the offset
+    the running kernel's BTF gives (pointers to structs stay followable)."""
+    from ..btf import vmlinux
+    from ..errors import BtfError
+    from .calls import emit_call
+
+    btf = vmlinux()
+    try:
+        tid, bit, bits = btf.member(ptr.typ.type_id, node.attr)
+    except BtfError:
+        raise c.error(f"{ptr.typ!r} has no member {node.attr!r} in this kernel's BTF", node) from None
+    if bits or bit % 8:
+        raise c.error(f"{node.attr} is a bitfield: not supported", node)
+    rid = btf.resolve(tid)
+    rec = btf[rid]
+    kind = type(rec).__name__
+    if kind == "Ptr":
+        target = btf.resolve(rec.type)
+        result: Any = KPtr(target, btf.type_name(target) or "?")
+        size = 8
+    elif kind in ("Int", "Enum"):
+        size = rec.size
+        signed = kind == "Int" and bool(int(rec.encoding) & 1)
+        result = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
+                  (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}[(size, signed)]
+    else:
+        raise c.error(f"{node.attr} is a {kind.lower()}: only integer and pointer members can be "
+                      "read", node)
+    addr = c.em.to_temp(ptr)
+    if bit:
+        c.em.emit(B.Add.imm(addr.reg, bit // 8))
+    off = c.em.alloc(8, 8, node)
+    c.em.emit(B.St.dw(10, off, 0))
+    r = emit_call(c, "probe_read_kernel", [Val("stack", u64, off=off), Val.const(size), addr], s64)
+    c.em.release(r)
+    v = c.em.new_temp(u64)
+    c.em.load_mem(v.reg, Val("mem", result if isinstance(result, IntType) else u64, reg=10, off=off))
+    v.typ = result
+    return v
 
 
 def lvalue(c: Compiler, node: ast.expr) -> Val:

@@ -11,7 +11,7 @@ from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
 from .exprs import _ALU, binop, branch, convert, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap
-from .types import ArrayType, IntType, is_struct, type_name, u64
+from .types import ArrayType, IntType, KPtr, is_struct, type_name, u64
 
 if TYPE_CHECKING:
     from .compiler import Compiler, Local
@@ -104,6 +104,13 @@ def stmt(c: Compiler, s: ast.stmt) -> None:
 
 def assign_local(c: Compiler, local: Local, v: Val, node: ast.AST) -> None:
     t = local.typ
+    if isinstance(t, KPtr) and v.typ == t:
+        if local.val.kind == "reg":
+            c.em.load_into(v, local.val.reg)
+        else:
+            c.em.emit(B.Stx.dw(10, local.val.off, c.em.to_reg(v)))
+        c.em.release(v)
+        return
     if not isinstance(t, IntType):
         raise c.error(f"cannot assign a number to {local.name} ({type_name(t)})", node)
     if v.typ == "ptr" or not isinstance(v.typ, IntType):
@@ -131,7 +138,7 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
                 raise c.error(f"{target.id} is a map: assign to {target.id}[key]", target)
             v = expr(c, value)
             if v.typ == "ptr":
-                loc = c.new_local(target.id, v.ptr_to, node)
+                loc = c.new_local(target.id, v.ptr_to, node, pointer=True)
                 loc.kind, loc.checked = "ptr", False
                 loc.val.ptr_to = v.ptr_to
                 if loc.val.kind == "reg":
@@ -144,7 +151,7 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
                 return
             if v.typ == "ctx":
                 raise c.error("the context cannot be copied into a variable", node)
-            t = v.typ if isinstance(v.typ, IntType) else u64
+            t = v.typ if isinstance(v.typ, (IntType, KPtr)) else u64
             if v.kind == "imm":
                 t = u64 if v.imm >= 0 else t
             local = c.new_local(target.id, t, node)

@@ -206,6 +206,18 @@ class Struct(metaclass=_StructMeta):
         return f"{type(self).__name__}({inner})"
 
 
+@dataclass(frozen=True)
+class KPtr:
+    """A pointer to a kernel struct (``task()``), followed field by field through BTF."""
+
+    type_id: int
+    name: str
+    size: int = 8
+
+    def __repr__(self) -> str:
+        return f"struct {self.name} *"
+
+
 DslType = IntType | ArrayType | type[Struct]
 
 
