@@ -12,9 +12,12 @@ Templates (the ``tags`` of a `GenCase` name them and the variants drawn):
 map lookups with and without NULL checks, stack reads and writes at random
 offsets and widths, packet accesses with and without a correct ``data_end``
 check (xdp, sched_cls), pointer arithmetic with bounded and unbounded scalars,
-counter and ``may_goto`` loops, bpf-to-bpf calls, and helper arguments right and
+counter and ``may_goto`` loops, bpf-to-bpf calls, helper arguments right and
 wrong (map update, ``skb/xdp_load_bytes`` sizes, ring buffer reserve/submit/
-discard/leak).
+discard/leak), context fields at random offsets and widths, ALU on pointers
+(allowed and forbidden operators, pointer differences, spills and leaks), bounded
+scalars spilled and filled (8 and 4 bytes, intact or partly overwritten),
+LD_ABS/LD_IND, and tail calls.
 
 >>> from hypothesis import find
 >>> case = find(gen_cases(), lambda c: "map" in c.tags[0])
@@ -446,9 +449,113 @@ class _Helpers:
         p.emit(f"call {helper}")
 
 
+#: context sizes worth probing per program type (offsets beyond are drawn too)
+CTX_SPAN = {"socket_filter": 192, "sched_cls": 192, "xdp": 24}
+
+
+def t_ctx(draw: st.DrawFn, p: _Prog) -> None:
+    """A context field read or written at a random offset and width."""
+    p.tags.append("ctx")
+    span = CTX_SPAN[p.prog_type]
+    size = draw(st.sampled_from([4, 4, 4, 8, 2, 1]))
+    off = draw(st.integers(0, span // 4 - 1)) * 4
+    if _bug(draw, 10):
+        off = draw(st.sampled_from([span, span + 4, off + 1, off + 2, -4]))
+        p.tags.append("ctx:odd_offset")
+    if draw(st.integers(0, 3)) == 0:
+        p.tags.append("ctx:write")
+        src = draw(st.sampled_from(["imm", "reg"]))
+        if src == "imm":
+            p.emit(f"*({SIZES[size]} *)(r6 + {off}) = 1")
+        else:
+            p.emit("r1 = 3", f"*({SIZES[size]} *)(r6 + {off}) = r1")
+    else:
+        p.emit(f"r1 = *({SIZES[size]} *)(r6 + {off})")
+    if _bug(draw, 5):
+        p.tags.append("ctx:modified_ptr")
+        p.body[-1:] = ["r2 = r6", "r2 += 4", p.body[-1].replace("r6 + ", "r2 + ")]
+
+
+def t_ptr_alu(draw: st.DrawFn, p: _Prog) -> None:
+    """ALU on pointers: allowed moves, forbidden operators, pointer differences, leaks."""
+    end = p.fresh("alu_end")
+    kind = draw(st.sampled_from(["stack", "ctx", "map"]))
+    p.tags.append(f"ptr_alu:{kind}")
+    if kind == "stack":
+        p.emit("r8 = r10")
+    elif kind == "ctx":
+        p.emit("r8 = r6")
+    else:
+        _lookup(draw, p, end, value=16)
+        p.emit("r8 = r0")
+    good = ["r8 += 0", "r8 += 8\nr8 += -8", "r9 = r8\nr9 -= r8", "r1 = 4\nr8 += r1\nr8 -= r1",
+            "r9 = r8"]
+    bad = ["r8 *= 2", "r8 &= -8", "r8 |= 1", "r8 <<= 1", "r8 = -r8", "w8 += 1", "r8 >>= 1",
+           "r8 ^= 1", "r9 = 1\nr9 -= r8", "r8 /= 2", "r9 = r10\nr9 -= r6"]
+    op, bad_op = _pick(draw, good, bad, 40)
+    if bad_op:
+        p.tags.append("ptr_alu:op")
+    p.emit(*op.split("\n"))
+    use = draw(st.sampled_from(["none", "deref", "store", "cmp"]))
+    if use == "deref" and kind != "ctx":
+        p.emit("r1 = *(u64 *)(r8 - 8)" if kind == "stack" else "r1 = *(u64 *)(r8 + 0)")
+    elif use == "store":  # a pointer spilled to the stack (or leaked into a map value)
+        p.emit("*(u64 *)(r10 - 16) = r8" if kind != "map" else "*(u64 *)(r8 + 8) = r10")
+    elif use == "cmp":
+        p.emit(f"if r8 == r6 goto {end}", "r1 = 0")
+    p.emit(f"{end}:")
+
+
+def t_spill(draw: st.DrawFn, p: _Prog) -> None:
+    """A bounded scalar spilled to the stack, filled back and used as a map value index."""
+    end = p.fresh("sp_end")
+    p.tags.append("spill")
+    _unknown_scalar(draw, p, "r7")
+    p.emit("r7 &= 7")
+    width = draw(st.sampled_from([8, 8, 4]))
+    slot = draw(st.sampled_from([8, 16, 24]))
+    p.emit(f"*({SIZES[width]} *)(r10 - {slot}) = r7")
+    clobber = _bug(draw, 20)
+    if clobber:  # part of the slot overwritten: the fill gives an unknown value
+        p.tags.append("spill:clobbered")
+        p.emit(f"*(u8 *)(r10 - {slot - draw(st.integers(0, width - 1))}) = 0")
+    _lookup(draw, p, end, value=draw(st.sampled_from([8, 16])))
+    p.emit(f"r1 = *({SIZES[width]} *)(r10 - {slot})", "r0 += r1", "r1 = *(u8 *)(r0 + 0)",
+           f"{end}:")
+
+
+def t_ld_abs(draw: st.DrawFn, p: _Prog) -> None:
+    """Legacy packet loads (LD_ABS / LD_IND), which need the context in r6."""
+    p.tags.append("ld_abs")
+    size = draw(st.sampled_from(["u8", "u16", "u32"]))
+    if _bug(draw, 15):
+        p.tags.append("ld_abs:r6_clobbered")
+        p.emit("r6 = 0")
+    if draw(st.booleans()):
+        p.emit(f"r0 = *({size} *)skb[{draw(st.integers(0, 60))}]")
+    else:
+        p.emit("r7 = 3", f"r0 = *({size} *)skb[r7 + {draw(st.integers(0, 40))}]")
+    p.emit("r1 = r0")
+
+
+def t_tail_call(draw: st.DrawFn, p: _Prog) -> None:
+    """bpf_tail_call with a program array (or the wrong kind of map)."""
+    p.tags.append("tail_call")
+    name = p.fresh("pa")
+    kind, bad = _pick(draw, ["prog_array"], ["array", "hash"], 15)
+    if bad:
+        p.tags.append("tail_call:wrong_map")
+    p.maps.append(f".map {name} {kind} key=4 value=4 max_entries=4")
+    ctx, bad_ctx = _pick(draw, ["r1 = r6"], ["r1 = r10", "r1 = 0"], 10)
+    if bad_ctx:
+        p.tags.append("tail_call:bad_ctx")
+    p.emit(ctx, f"r2 = {name} ll", f"r3 = {draw(st.integers(0, 5))}", "call bpf_tail_call")
+
+
 TEMPLATES: dict[str, Callable[[st.DrawFn, _Prog], None]] = {
     "map": t_map, "stack": t_stack, "packet": t_packet, "ptr_arith": t_ptr_arith,
-    "loop": t_loop, "call": t_call, "helper": t_helper,
+    "loop": t_loop, "call": t_call, "helper": t_helper, "ctx": t_ctx, "ptr_alu": t_ptr_alu,
+    "spill": t_spill, "ld_abs": t_ld_abs, "tail_call": t_tail_call,
 }
 
 
@@ -458,7 +565,8 @@ def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
     prog_type = draw(st.sampled_from(PROG_TYPES))
     p = _Prog(prog_type)
     p.emit("r6 = r1")
-    names = [n for n in TEMPLATES if n != "packet" or prog_type != "socket_filter"]
+    names = [n for n in TEMPLATES if not (n == "packet" and prog_type == "socket_filter")
+             and not (n == "ld_abs" and prog_type == "xdp" and not _bug(draw, 10))]
     for _ in range(draw(st.integers(1, max_blocks))):
         draw(st.sampled_from([TEMPLATES[n] for n in names]))(draw, p)
     if prog_type == "socket_filter" and _bug(draw, 2):

@@ -36,7 +36,8 @@ def test_generator_is_deterministic_and_varied():
     b = [c.text for c in cases(40, seed=3)]
     assert a == b
     tags = {t.split(":")[0] for c in cases(200, seed=3) for t in c.tags}
-    assert {"map", "stack", "packet", "loop", "call", "helper"} <= tags, tags
+    assert {"map", "stack", "packet", "loop", "call", "helper", "ctx", "ptr_alu", "spill",
+            "ld_abs", "tail_call", "ptr_arith"} <= tags, tags
 
 
 def test_shrink_keeps_the_property():
