@@ -56,6 +56,7 @@ class Frame:
     ret_local: Local | None = None
     globals: dict[str, Any] = field(default_factory=dict)
     loops: list[tuple[str, str]] = field(default_factory=list)  # (continue, break) labels
+    consts: dict[str, int] = field(default_factory=dict)  # unrolled loop variables
 
 
 class Compiler:
@@ -140,6 +141,8 @@ class Compiler:
     def lookup_name(self, name: str) -> Any:
         """A local, else a global of the probe's module (or the inlined function's)."""
         for frame in reversed(self.frames):
+            if name in frame.consts:
+                return frame.consts[name]
             if name in frame.locals:
                 return frame.locals[name]
             if frame.ret_label is not None:  # inlined functions do not see the caller's locals

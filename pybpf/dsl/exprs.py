@@ -375,15 +375,22 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
         return
     if isinstance(node, ast.BoolOp):
         is_and = isinstance(node.op, ast.And)
-        if is_and != jump_if:  # and/false or or/true: any operand decides
-            for v in node.values:
-                branch(c, v, label, jump_if)
-            return
-        skip = c.em.new_label("s")
-        for v in node.values[:-1]:
-            branch(c, v, skip, not jump_if)
-        branch(c, node.values[-1], label, jump_if)
-        c.em.place(skip)
+        guarded = []  # `p is None or p.x` / `p and p.x`: later operands see p checked
+        try:
+            if is_and != jump_if:  # and/false or or/true: any operand decides
+                for v in node.values:
+                    branch(c, v, label, jump_if)
+                    _guard(c, v, is_and, guarded)
+                return
+            skip = c.em.new_label("s")
+            for v in node.values[:-1]:
+                branch(c, v, skip, not jump_if)
+                _guard(c, v, is_and, guarded)
+            branch(c, node.values[-1], label, jump_if)
+            c.em.place(skip)
+        finally:
+            for loc in guarded:
+                loc.checked = False
         return
     if isinstance(node, ast.Compare):
         if len(node.ops) > 1:  # a < b < c
@@ -419,6 +426,16 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
     r = c.em.to_reg(v)
     c.em.emit((B.JNE if jump_if else B.JEq).imm(r, 0, label))
     c.em.release(v)
+
+
+def _guard(c: Compiler, v: ast.expr, is_and: bool, guarded: list[Any]) -> None:
+    loc = c.null_tested
+    if loc is None or loc.checked:
+        return
+    positive = isinstance(v, ast.Name) or (isinstance(v, ast.Compare) and isinstance(v.ops[0], ast.IsNot))
+    if positive == is_and:
+        loc.checked = True
+        guarded.append(loc)
 
 
 def null_test(c: Compiler, node: ast.expr, label: str, jump_if_null: bool) -> None:

@@ -16,7 +16,7 @@ from .types import ArrayType, IntType, KPtr, is_struct, type_name, u64
 if TYPE_CHECKING:
     from .compiler import Compiler, Local
 
-UNROLL_MAX = 4
+UNROLL_MAX = 16
 
 
 def terminates(body: list[ast.stmt]) -> bool:
@@ -305,14 +305,15 @@ def for_stmt(c: Compiler, s: ast.For) -> None:
     lo, hi = (0, bounds[0].imm) if len(bounds) == 1 else (bounds[0].imm, bounds[1].imm)
     if hi - lo > 1 << 16:
         raise c.error(f"range({hi - lo}) is too many iterations for a BPF program", it)
-    var = c.frame.locals.get(s.target.id) or c.new_local(s.target.id, u64, s)
     has_jumps = any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s))
-    if hi - lo <= UNROLL_MAX and not has_jumps:
+    if hi - lo <= UNROLL_MAX and not has_jumps and s.target.id not in c.frame.locals:
+        # unrolled: the loop variable is a constant in each copy (constant indexes work)
         for i in range(lo, hi):
-            c.at(s)
-            assign_local(c, var, Val.const(i, var.typ), s)
+            c.frame.consts[s.target.id] = i
             block(c, s.body)
+        c.frame.consts.pop(s.target.id, None)
         return
+    var = c.frame.locals.get(s.target.id) or c.new_local(s.target.id, u64, s)
     top, step, end = c.em.new_label("for"), c.em.new_label("next"), c.em.new_label("endfor")
     assign_local(c, var, Val.const(lo, var.typ), s)
     c.em.place(top)
