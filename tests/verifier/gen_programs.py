@@ -17,7 +17,8 @@ wrong (map update, ``skb/xdp_load_bytes`` sizes, ring buffer reserve/submit/
 discard/leak), context fields at random offsets and widths, ALU on pointers
 (allowed and forbidden operators, pointer differences, spills and leaks), bounded
 scalars spilled and filled (8 and 4 bytes, intact or partly overwritten),
-LD_ABS/LD_IND, and tail calls.
+LD_ABS/LD_IND, tail calls, and unknown scalars through ALU operations and branch
+refinements (both widths) before they index a map value.
 
 >>> from hypothesis import find
 >>> case = find(gen_cases(), lambda c: "map" in c.tags[0])
@@ -552,10 +553,42 @@ def t_tail_call(draw: st.DrawFn, p: _Prog) -> None:
     p.emit(ctx, f"r2 = {name} ll", f"r3 = {draw(st.integers(0, 5))}", "call bpf_tail_call")
 
 
+#: scalar operations (``{k}`` a small constant) applied to an unknown value before it indexes
+SCALAR_OPS = ["r7 &= {k}", "r7 >>= {k}", "r7 += {k}", "r7 -= {k}", "r7 *= {k}", "w7 &= {k}",
+              "w7 >>= {k}", "w7 += {k}", "r7 |= {k}", "r7 s>>= {k}", "r7 %= {k}", "r7 /= {k}",
+              "w7 = w7", "r7 = (s8)r7", "r7 = (s16)r7", "w7 = (s8)w7", "r7 = -r7", "r7 <<= {k}",
+              "r7 = be16 r7", "r7 = le32 r7", "r7 ^= {k}", "w7 -= {k}", "w7 *= {k}"]
+#: refinements by conditional jumps (to the block's end)
+SCALAR_JUMPS = ["if r7 > {k} goto {end}", "if r7 >= {k} goto {end}", "if w7 > {k} goto {end}",
+                "if r7 s> {k} goto {end}", "if r7 s< 0 goto {end}", "if w7 s< 0 goto {end}",
+                "if r7 & {big} goto {end}", "if r7 == {k} goto {end}", "if r7 < {k} goto {end}",
+                "if w7 >= {k} goto {end}", "if r7 s>= {k} goto {end}", "if r7 < 0 goto {end}",
+                "if r7 != 0 goto {end}", "if r7 > r8 goto {end}"]
+
+
+def t_bounds(draw: st.DrawFn, p: _Prog) -> None:
+    """An unknown scalar through a few ALU operations and branches, then a map value index."""
+    end = p.fresh("bd_end")
+    p.tags.append("bounds")
+    _unknown_scalar(draw, p, "r7")
+    for _ in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            op = draw(st.sampled_from(SCALAR_OPS))
+            p.emit(op.format(k=draw(st.sampled_from([1, 2, 3, 4, 7, 8, 15, 16, 31, 63, 255]))))
+        else:
+            jmp = draw(st.sampled_from(SCALAR_JUMPS))
+            if "r8" in jmp:
+                p.emit(f"r8 = {draw(st.sampled_from([7, 15, 63]))}")
+            p.emit(jmp.format(k=draw(st.sampled_from([0, 1, 7, 8, 15, 16, 63, 64, 255])),
+                              big=draw(st.sampled_from([-8, -16, 0xf0, -256])), end=end))
+    _lookup(draw, p, end, value=draw(st.sampled_from([16, 64, 256])))
+    p.emit("r0 += r7", "r1 = *(u8 *)(r0 + 0)", f"{end}:")
+
+
 TEMPLATES: dict[str, Callable[[st.DrawFn, _Prog], None]] = {
     "map": t_map, "stack": t_stack, "packet": t_packet, "ptr_arith": t_ptr_arith,
     "loop": t_loop, "call": t_call, "helper": t_helper, "ctx": t_ctx, "ptr_alu": t_ptr_alu,
-    "spill": t_spill, "ld_abs": t_ld_abs, "tail_call": t_tail_call,
+    "spill": t_spill, "ld_abs": t_ld_abs, "tail_call": t_tail_call, "bounds": t_bounds,
 }
 
 
