@@ -64,6 +64,7 @@ class KernelBtf:
                 off = i * 8
             vars_.append(T.VarSecinfo(vs.type, off, vs.size))
             end = max(end, off + vs.size)
+        vars_.sort(key=lambda v: v.offset)  # the kernel wants them in address order
         size = rec.size or sizes.get(rec.name, end)
         if rec.name in (".kconfig", ".ksyms"):
             size = max(size, end)

@@ -99,6 +99,15 @@ def _value_bytes(name: str, type_id: int, btf: Btf, size: int, weak: bool) -> by
                    section=".kconfig")
 
 
+def _align_of(btf: Btf, type_id: int) -> int:
+    """Natural alignment of a kconfig variable's type (arrays: their element's)."""
+    rec = btf[btf.resolve(type_id)]
+    if isinstance(rec, T.Array):
+        return _align_of(btf, rec.type)
+    size = btf.size_of(type_id) if not isinstance(rec, T.Array) else 1
+    return min(size, 8) if size in (1, 2, 4, 8) else 8
+
+
 def kconfig_layout(btf: Btf, weak: set[str]) -> tuple[dict[str, int], bytes]:
     """``(name -> offset, initial bytes)`` of the ``.kconfig`` map for the object's externs."""
     try:
@@ -108,11 +117,15 @@ def kconfig_layout(btf: Btf, weak: set[str]) -> tuple[dict[str, int], bytes]:
     assert isinstance(sec, T.Datasec)
     offsets: dict[str, int] = {}
     buf = bytearray()
+    # libbpf's layout: larger alignment first, then by name, each at its natural alignment
+    items = []
     for vs in sec.vars:
         var = btf[vs.type]
         assert isinstance(var, T.Var)
         size = btf.size_of(var.type)
-        align = min(8, size) if size in (1, 2, 4, 8) else 8
+        items.append((-_align_of(btf, var.type), var.name, var, size))
+    for neg_align, _name, var, size in sorted(items, key=lambda x: (x[0], x[1])):
+        align = -neg_align
         off = (len(buf) + align - 1) // align * align
         buf.extend(bytes(off - len(buf)))
         buf.extend(_value_bytes(var.name, var.type, btf, size, var.name in weak))

@@ -125,9 +125,12 @@ def global_map_name(obj_name: str, section: str) -> str:
 
     >>> global_map_name("trace_open", ".rodata"), global_map_name("x", ".data.table")
     ('trace_op.rodata', '.data.table')
+    >>> global_map_name("kconfig_2", ".kconfig")
+    'kconfig.kconfig'
     """
     if section in (".data", ".rodata", ".bss", ".kconfig"):
-        return (obj_name[:8] + section)[:15]
+        # at most 8 characters of the object name, fewer when the suffix needs the room
+        return obj_name[:min(8, 15 - len(section))] + section
     return section[:15]
 
 
@@ -266,23 +269,28 @@ class _ObjectParser:
         to ``placement``.
         """
         prog = Program(name=main.name, prog_type=spec.prog_type, section=main.section.name)
-        queue = [main]
-        placed: dict[str, int] = {}
-        while queue:
-            func = queue.pop(0)
-            if func.name in placed:
-                continue
-            placed[func.name] = len(prog.insns)
+        placed: set[str] = set()
+
+        def place(func: _Func) -> None:
+            # libbpf's order: the whole body first, then each callee not yet placed,
+            # depth first, in the order of the calls
+            placed.add(func.name)
             placement.append((func.section.name, func.start_slot * 8,
                               (func.slots[-1] + func.insns[-1].slots) * 8 if func.insns else 0,
                               len(prog.insns)))
             if func is not main:
                 prog.labels[func.name] = len(prog.insns)
+            callees: list[_Func] = []
             for i, insn in enumerate(func.insns):
                 insn, ref, callee = self._relocate(func, i, insn)
                 prog.append(insn, ref)
-                if callee is not None and callee.name not in placed:
-                    queue.append(callee)
+                if callee is not None:
+                    callees.append(callee)
+            for callee in callees:
+                if callee.name not in placed:
+                    place(callee)
+
+        place(main)
         used = {ref.name for ref in prog.refs.values() if ref.kind is RefKind.MAP}
         prog.maps = {name: self.maps[name] for name in used if name in self.maps}
         return prog
