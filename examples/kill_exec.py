@@ -14,10 +14,10 @@ SIGKILL = 9
 
 
 class Path(Struct):
-    name: char[64]
+    name: char[256]
 
 
-blocked = HashMap(char[64], u8, max_entries=64)
+blocked = HashMap(char[256], u8, max_entries=64)
 killed = HashMap(u32, u64, max_entries=1024)
 
 

@@ -1,0 +1,106 @@
+"""Each example probe on the real kernel, with its own trigger and asserted output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pybpf.dsl import Session, load_module, module_probes
+
+pytestmark = pytest.mark.kernel
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _session(name: str):
+    mod = load_module(str(EXAMPLES / f"{name}.py"))
+    return mod, Session(module_probes(mod))
+
+
+def _drain(s: Session, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        s.poll(50)
+
+
+def test_syscount_counts_our_getppid_calls():
+    mod, s = _session("syscount")
+    me = Path("/proc/self/comm").read_text().strip().encode()
+    with s:
+        before = mod.counts.get(me, 0)
+        for _ in range(500):
+            os.getppid()
+        after = mod.counts.get(me, 0)
+    assert after - before >= 500
+    assert mod.counts.kernel is None  # detached and freed on close
+
+
+def test_opensnoop_sees_our_open_with_pid_and_return_value(tmp_path):
+    mod, s = _session("opensnoop")
+    target = tmp_path / "opensnoop-target.txt"
+    with s:
+        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        try:
+            os.open(tmp_path / "missing", os.O_RDONLY)
+        except FileNotFoundError:
+            pass
+        _drain(s)
+    mine = {e.filename: e for e in s.events if e.pid == os.getpid()}
+    ok = mine[str(target).encode()]
+    assert ok.ret >= 0 and ok.tid == ok.pid  # single-threaded test process
+    assert 0 < ok.lat_ns < 10**9
+    assert mine[str(tmp_path / "missing").encode()].ret == -2  # -ENOENT
+
+
+def test_execsnoop_reports_parent_pid_and_argv0():
+    mod, s = _session("execsnoop")
+    with s:
+        subprocess.run(["/bin/true", "--execsnoop-test"], check=True)
+        _drain(s)
+    ev = [e for e in s.events if e.filename == b"/bin/true"]
+    assert ev, s.events
+    assert ev[0].ppid == os.getpid()
+    assert ev[0].argv0 == b"/bin/true"
+
+
+def test_kill_exec_kills_only_the_forbidden_binary(tmp_path):
+    mod, s = _session("kill_exec")
+    bad = tmp_path / "forbidden-binary"
+    shutil.copy("/bin/sleep", bad)
+    with s:
+        mod.blocked[str(bad).encode()] = 1
+        victim = subprocess.Popen([str(bad), "5"])
+        bystander = subprocess.Popen(["/bin/sleep", "0.2"])
+        assert victim.wait(timeout=5) == -9  # SIGKILL
+        assert bystander.wait(timeout=5) == 0
+        assert dict(mod.killed.items()) == {victim.pid: 1}
+
+
+def test_sensitive_read_alerts_unlisted_process_only(tmp_path):
+    mod, s = _session("sensitive_read")
+    secret = tmp_path / "watched" / "secret"
+    secret.parent.mkdir()
+    secret.write_text("x")
+    with s:
+        mod.watch_dir(str(secret.parent), allow=("cat",))
+        subprocess.run(["/bin/cat", str(secret)], check=True, capture_output=True)
+        subprocess.run(["/usr/bin/head", str(secret)], check=True, capture_output=True)
+        open(tmp_path / "not-watched", "w").close()
+        _drain(s)
+    comms = sorted({a.comm for a in s.events if a.filename == str(secret).encode()})
+    assert comms == [b"head"]
+    assert not [a for a in s.events if b"not-watched" in a.filename]
+
+
+def test_cli_probe_json_prints_rows_and_detaches():
+    out = subprocess.run([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "syscount.py"),
+                          "--duration", "0.5", "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows and all(set(r) == {"comm", "count"} for r in rows)
+    assert any(r["count"] > 0 for r in rows)
