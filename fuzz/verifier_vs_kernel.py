@@ -270,6 +270,8 @@ def summary(st: Stats) -> str:
 
 
 HISTORY = "## Campaign history"
+#: a hand-written section (causes of the classes) that campaign runs keep as it is
+NOTES = "## Analysis (by hand, kept across runs)"
 #: message-difference classes given a (shrunk) example in the report
 MESSAGE_EXAMPLES = 10
 
@@ -288,10 +290,14 @@ def _block(o: Outcome) -> list[str]:
 def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome]) -> None:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     history: list[str] = []
+    notes: list[str] = []
     if path.exists():
-        old = path.read_text().split(HISTORY, 1)
+        text = path.read_text()
+        old = text.split(HISTORY, 1)
         if len(old) == 2:
             history = [ln for ln in old[1].splitlines() if ln.startswith("- ")]
+        if NOTES in text:  # the hand-written analysis is kept across runs
+            notes = text.split(NOTES, 1)[1].split("\n## ", 1)[0].strip("\n").splitlines()
     history.append(f"- {now}: `{command}`: {st.total} programs in {st.elapsed:.0f} s, "
                    f"agreement {st.agreement:.2%}, {sum(st.classes.values())} disagreements in "
                    f"{len(st.classes)} classes, kernel accepted {st.kernel_accepted}")
@@ -333,6 +339,10 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
         *[f"| {t} | {st.by_template[t, True] + st.by_template[t, False]} | "
           f"{st.by_template[t, True] / (st.by_template[t, True] + st.by_template[t, False]):.1%} |"
           for t in sorted({t for t, _ in st.by_template})],
+        "",
+        NOTES,
+        "",
+        *(notes or ["(none yet)"]),
         "",
         "## Verdict disagreements by class",
         "",
