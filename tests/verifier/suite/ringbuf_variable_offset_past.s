@@ -1,0 +1,25 @@
+# type: socket_filter
+# expect: reject
+# class: mem_oob
+# insn: 11
+# message: invalid access to memory, mem_size=16 off=15 size=8
+# message: R1 max value is outside of the allowed memory range
+# about: a variable offset up to 15 into a 16-byte reservation, then an 8-byte write
+.map rb ringbuf key=0 value=0 max_entries=4096
+r1 = rb ll
+r2 = 16
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto out
+r6 = r0
+call bpf_get_prandom_u32
+r0 &= 15
+r1 = r6
+r1 += r0
+*(u64 *)(r1 + 0) = 0
+r1 = r6
+r2 = 0
+call bpf_ringbuf_submit
+out:
+r0 = 0
+exit
