@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-PROG_TYPES = ("socket_filter", "xdp", "sched_cls")
+PROG_TYPES = ("socket_filter", "xdp", "sched_cls", "cgroup_skb")
 #: (data, data_end) offsets in the context, per program type with direct packet access
-PACKET_CTX = {"xdp": (0, 4), "sched_cls": (76, 80), "socket_filter": (76, 80)}
+PACKET_CTX = {"xdp": (0, 4), "sched_cls": (76, 80), "socket_filter": (76, 80),
+              "cgroup_skb": (76, 80)}
 SIZES = {1: "u8", 2: "u16", 4: "u32", 8: "u64"}
 
 
@@ -451,7 +452,7 @@ class _Helpers:
 
 
 #: context sizes worth probing per program type (offsets beyond are drawn too)
-CTX_SPAN = {"socket_filter": 192, "sched_cls": 192, "xdp": 24}
+CTX_SPAN = {"socket_filter": 192, "sched_cls": 192, "xdp": 24, "cgroup_skb": 192}
 
 
 def t_ctx(draw: st.DrawFn, p: _Prog) -> None:
@@ -605,6 +606,13 @@ def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
     if prog_type == "socket_filter" and _bug(draw, 2):
         t_packet(draw, p)  # socket filters have no direct packet access
         p.tags.append("packet:socket_filter")
-    p.emit("r0 = 0" if prog_type != "xdp" else "r0 = 2", "exit")
+    ret = "r0 = 0" if prog_type != "xdp" else "r0 = 2"
+    if prog_type == "cgroup_skb":
+        ret = draw(st.sampled_from(["r0 = 0", "r0 = 1"]))
+    if _bug(draw, 6):  # out of the type's return range, unknown, or a pointer
+        ret = draw(st.sampled_from(["r0 = 2", "r0 = -1", "r0 = r10", "r0 = r6",
+                                    "call bpf_get_prandom_u32", "r0 = 3\nr0 &= 1"]))
+        p.tags.append("return:odd")
+    p.emit(*ret.split("\n"), "exit")
     lines = p.maps + [ln for ln in p.body if ln] + p.subs
     return GenCase(prog_type, "\n".join(lines) + "\n", tuple(p.tags))
