@@ -96,6 +96,7 @@ class Verifier:
         self.maprefs = self._map_refs(maps)
         self.processed = 0
         self.jmps = self.prev_jmps = self.prev_insns = 0
+        self.max_depth: dict[int, int] = {}  # subprogram start -> deepest stack use seen
         self.explored: dict[int, list[_Entry]] = {}
         self.parents: dict[int, _Entry | None] = {}
 
@@ -143,6 +144,14 @@ class Verifier:
             report.log = "\n".join(self.log) + "\n"
         return report
 
+    def note_depth(self, st: State) -> None:
+        """Remember how deep each frame of ``st`` has used its stack (for the total check)."""
+        md = self.max_depth
+        for f in st.frames:
+            d = f.stack_depth()
+            if d > md.get(f.subprog, 0):
+                md[f.subprog] = d
+
     def _prune_points(self) -> set[int]:
         """Where the kernel compares states (visit_insn): conditional jumps and their
         targets, goto targets, the instruction after a call, bpf-to-bpf calls."""
@@ -166,15 +175,8 @@ class Verifier:
 
     def _check_stack_depth(self) -> None:
         """The kernel's check_max_stack_depth: along every call chain, the frames' stack
-        depths (each rounded up to 32 bytes) add up to at most 512."""
-        depth: dict[int, int] = {}
-        for entries in self.explored.values():
-            for e in entries:
-                for f in e.state.frames:
-                    depth[f.subprog] = max(depth.get(f.subprog, 0), f.stack_depth())
-        for st in getattr(self, "_depth_states", ()):
-            for f in st.frames:
-                depth[f.subprog] = max(depth.get(f.subprog, 0), f.stack_depth())
+        depths (each rounded up to 8 bytes) add up to at most 512."""
+        depth = self.max_depth
         callees: dict[int, set[int]] = {}
         starts = sorted(self.subprogs)
         for i, insn in enumerate(self.insns):
@@ -183,7 +185,7 @@ class Verifier:
                 callees.setdefault(caller, set()).add(self.index[self.slots[i] + 1 + insn.imm])
 
         def walk(sub: int, total: int, frames: int, seen: tuple[int, ...]) -> None:
-            total += max(32, (depth.get(sub, 0) + 31) // 32 * 32) if depth.get(sub) else 0
+            total += depth.get(sub, 0)
             if total > 512:
                 raise Reject(None, f"combined stack size of {frames} calls is {total}. Too large",
                              "call_depth")
@@ -277,6 +279,7 @@ class Verifier:
             if i in self.prune_points:
                 verdict = self._checkpoint(st, i, parent)
                 if verdict is _PRUNED:
+                    self.note_depth(st)
                     if log is not None:
                         if first and st.parent_insn >= 0:
                             del log[-1]
@@ -787,10 +790,7 @@ class Verifier:
 
     # -- exit --------------------------------------------------------------------------------
     def _exit(self, st: State, i: int) -> object:
-        if not hasattr(self, "_depth_states"):
-            self._depth_states: list[State] = []
-        if len(self._depth_states) < 64:
-            self._depth_states.append(st.copy())
+        self.note_depth(st)
         if len(st.frames) > 1:
             calls.leave_subprog(self, st, i)
             return None

@@ -238,6 +238,8 @@ _ROWS: list[tuple[str, tuple[Arg, ...], RetKind, dict]] = [
     ("skb_load_bytes", (CTX, ANY, UNINIT, SIZE), INT, {}),
     ("skb_load_bytes_relative", (CTX, ANY, UNINIT, SIZE, ANY), INT, {}),
     ("skb_store_bytes", (CTX, ANY, MEM_RO, SIZE, ANY), INT, {"changes_pkt_data": True}),
+    ("xdp_load_bytes", (CTX, ANY, UNINIT, SIZE), INT, {}),
+    ("xdp_store_bytes", (CTX, ANY, MEM_RO, SIZE), INT, {}),
     ("l3_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {"changes_pkt_data": True}),
     ("l4_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {"changes_pkt_data": True}),
     ("csum_diff", (MEM_RO_NULL, SIZE0, MEM_RO_NULL, SIZE0, ANY), INT, {}),

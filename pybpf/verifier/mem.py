@@ -13,6 +13,7 @@ from .ctx import ctx_access
 from .report import Reject
 from .scalar import Scalar
 from .state import RT, STACK_SIZE, Reg, Slot, State
+from .tnum import Tnum
 
 BPF_MAX_VAR_OFF = 1 << 29
 S64_MIN = -(1 << 63)
@@ -73,10 +74,15 @@ def _packet(reg: Reg, regno: int, off: int, size: int, insn: int) -> None:
 def _stack_bounds(st: State, reg: Reg, regno: int, off: int, size: int, insn: int,
                   what: str, *, aligned: bool = True) -> tuple[int, int]:
     v = reg.var
-    if aligned and v.is_const:  # the stack is always accessed with strict alignment
-        k = v.value - (1 << 64) if v.value >> 63 else v.value
-        if (k + off) % size:
-            raise Reject(insn, f"misaligned stack access off {k}+{reg.off}+{off - reg.off} "
+    if aligned and size > 1:  # the stack is always accessed with strict alignment
+        at = v.var_off.add(Tnum.const(off & ((1 << 64) - 1)))
+        if not at.is_aligned(size):
+            if v.is_const:
+                k = v.value - (1 << 64) if v.value >> 63 else v.value
+                where = str(k)
+            else:
+                where = v.var_off.fmt()
+            raise Reject(insn, f"misaligned stack access off {where}+{reg.off}+{off - reg.off} "
                          f"size {size}", "stack_misaligned", reg=regno)
     if not v.is_const and (v.smax >= BPF_MAX_VAR_OFF or v.smin <= -BPF_MAX_VAR_OFF):
         raise Reject(insn, f"invalid unbounded variable-offset {what} stack R{regno}",
@@ -87,11 +93,14 @@ def _stack_bounds(st: State, reg: Reg, regno: int, off: int, size: int, insn: in
         if bad:
             raise Reject(insn, f"invalid {what} stack R{regno} off={lo} size={size}",
                          "stack_oob", reg=regno)
-        return lo, hi
-    lo, hi = v.smin + off, v.smax + off
-    if lo < -STACK_SIZE or hi + size > 0:
-        raise Reject(insn, f"invalid variable-offset {what} stack R{regno} var_off={v.var_off.fmt()} "
-                     f"off={off} size={size}", "stack_oob", reg=regno)
+    else:
+        lo, hi = v.smin + off, v.smax + off
+        if lo < -STACK_SIZE or hi + size > 0:
+            raise Reject(insn, f"invalid variable-offset {what} stack R{regno} "
+                         f"var_off={v.var_off.fmt()} off={off} size={size}", "stack_oob", reg=regno)
+    frame = st.frames[reg.frameno]
+    if -lo > frame.depth:  # reads count too: the kernel's update_stack_depth
+        frame.depth = -lo
     return lo, hi
 
 
@@ -108,6 +117,8 @@ def stack_write(st: State, reg: Reg, regno: int, off: int, size: int, value: Reg
             frame.slots[b] = Slot.MISC
             frame.spills.pop(b // 8, None)
         return
+    if value is not None and value.is_pointer and size != 8:
+        raise Reject(insn, "invalid size of register spill", "pointer_leak", reg=regno)
     start = _slot_index(lo)
     for b in range(start & ~7, (start + size + 7) & ~7, 8):  # break spills we overlap
         if b // 8 in frame.spills and not (size == 8 and start % 8 == 0):
@@ -119,6 +130,16 @@ def stack_write(st: State, reg: Reg, regno: int, off: int, size: int, value: Reg
         frame.spills[start // 8] = value
         for i in range(start, start + 8):
             frame.slots[i] = Slot.SPILL
+        return
+    if (start % 8 == 0 and value is not None and value.is_scalar and size in (1, 2, 4)
+            and not value.is_null_const):
+        # a narrow spill of a scalar keeps its value for a fill of the same size
+        frame.spills[start // 8] = Reg.scalar(value.var.truncate(size))
+        for i in range(start, start + size):
+            frame.slots[i] = Slot.SPILL
+        for i in range(start + size, start + 8):
+            if frame.slots[i] == Slot.SPILL:
+                frame.slots[i] = Slot.MISC
         return
     zero = value is not None and value.is_null_const
     for i in range(start, start + size):
@@ -133,12 +154,15 @@ def stack_read(st: State, reg: Reg, regno: int, off: int, size: int, insn: int) 
     start = _slot_index(lo)
     spill = frame.spills.get(start // 8)
     if spill is not None and frame.slots[start] == Slot.SPILL:
-        if size == 8 and start % 8 == 0:
+        spilled = sum(1 for b in range(start & ~7, (start & ~7) + 8) if frame.slots[b] == Slot.SPILL)
+        if size == 8 and start % 8 == 0 and spilled == 8:
             return spill
         if spill.is_pointer:
             raise Reject(insn, "invalid size of register fill", "stack_uninit_read", reg=regno)
-        if start % 8 == 0 and spill.var.is_const:
-            return Reg.scalar(Scalar.const(spill.var.value).truncate(size))
+        if start % 8 == 0 and size <= spilled and (size == spilled
+                                                   or spill.var.umax < (1 << (8 * size))):
+            # a fill of the spilled size, or a narrowing fill of a value that fits
+            return Reg.scalar(spill.var.truncate(size))
         return Reg.scalar(Scalar.unknown().truncate(size))
     kinds = frame.slots[start:start + size]
     if all(k == Slot.ZERO for k in kinds):

@@ -188,7 +188,7 @@ class Frame:
     """
 
     __slots__ = ("regs", "slots", "spills", "frameno", "callsite", "subprog", "origins",
-                 "callback")
+                 "callback", "depth")
 
     def __init__(self, frameno: int = 0, callsite: int = -1, subprog: int = 0) -> None:
         self.regs: list[Reg] = [_NOT_INIT] * 11
@@ -196,6 +196,8 @@ class Frame:
         self.origins: list[int] = [-1] * 11
         #: a callback called by a helper (bpf_loop): its R0 must be 0 or 1
         self.callback = False
+        #: deepest stack byte any access (read or write) reached, in bytes below fp
+        self.depth = 0
         self.slots = bytearray(STACK_SIZE)
         self.spills: dict[int, Reg] = {}
         self.frameno = frameno
@@ -212,14 +214,12 @@ class Frame:
         f.callsite = self.callsite
         f.subprog = self.subprog
         f.callback = self.callback
+        f.depth = self.depth
         return f
 
     def stack_depth(self) -> int:
-        """Bytes of stack in use (rounded up to 8, like the kernel)."""
-        for i, s in enumerate(self.slots):
-            if s != Slot.INVALID:
-                return (STACK_SIZE - i + 7) // 8 * 8
-        return 0
+        """Bytes of stack in use, reads included (rounded up to 8, like the kernel)."""
+        return (self.depth + 7) // 8 * 8
 
 
 @dataclass(frozen=True, slots=True)
