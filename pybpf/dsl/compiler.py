@@ -85,6 +85,8 @@ class Compiler:
         self.frames: list[Frame] = [Frame(globals=fn.__globals__)]
         self.inline_depth = 0
         self.null_tested: Any = None
+        self.shared_returns: dict[int, str] = {}  # return value -> label of its exit block
+        self.shared_where: dict[int, ast.AST] = {}
 
     # -- entry -----------------------------------------------------------------------------
     def compile(self) -> Program:
@@ -108,6 +110,11 @@ class Compiler:
                                  "(XDP_PASS, XDP_DROP, ...) on every path", last)
             self.at(fdef.body[-1])
             self.em.emit(B.Mov.imm(0, 0))
+            self.em.emit(B.Exit())
+        for value, label in self.shared_returns.items():
+            self.at(self.shared_where[value])
+            self.em.place(label)
+            self.em.emit(B.Mov.imm(0, value))
             self.em.emit(B.Exit())
         prog = self.em.prog
         for name, m in self.maps.items():

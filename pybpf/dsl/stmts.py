@@ -239,6 +239,8 @@ def delete(c: Compiler, t: ast.expr) -> None:
 def if_stmt(c: Compiler, s: ast.If) -> None:
     from .compiler import Local
 
+    if _shared_return(c, s):
+        return
     els = c.em.new_label("else")
     c.null_tested = None
     branch(c, s.test, els, False)
@@ -264,6 +266,35 @@ def if_stmt(c: Compiler, s: ast.If) -> None:
         c.em.place(els)
     if tested is not None and not positive and terminates(s.body):
         tested.checked = True  # `if p is None: return` guards the rest
+
+
+def _shared_return(c: Compiler, s: ast.If) -> bool:
+    """``if cond: return K`` in the probe itself: one conditional jump to a shared
+    ``r0 = K; exit`` block at the end of the program (as clang merges returns)."""
+    if s.orelse or len(s.body) != 1 or c.frame.ret_label is not None:
+        return False
+    r = s.body[0]
+    if not isinstance(r, ast.Return):
+        return False
+    value = 0 if r.value is None else r.value
+    if not isinstance(value, int):
+        if not (isinstance(value, ast.Constant) and type(value.value) is int):
+            return False
+        value = value.value
+    if not -(1 << 31) <= value < (1 << 31):
+        return False
+    label = c.shared_returns.get(value)
+    if label is None:
+        label = c.em.new_label(f"ret{value}_")
+        c.shared_returns[value] = label
+        c.shared_where[value] = r
+    c.null_tested = None
+    branch(c, s.test, label, True)
+    tested = c.null_tested
+    c.null_tested = None
+    if tested is not None and not _is_positive_null_test(s.test):
+        tested.checked = True  # `if p is None: return 0` guards the rest
+    return True
 
 
 def _is_positive_null_test(test: ast.expr) -> bool:
