@@ -1,0 +1,84 @@
+"""DSL code quality and compile time: each example probe against its C twin (clang-19 -O2).
+
+Prints one JSON line per figure:
+
+- ``insns/<probe>``: instruction count of the probe compiled by pybpf.dsl vs the same
+  logic in C (tests/progs/dsl_<example>.bpf.c, ``clang-19 -O2 -g -target bpf``), counted by
+  llvm-objdump-19 (an lddw counts as one instruction on both sides); ratio = clang/pybpf,
+  so > 1 means pybpf emits fewer instructions; the target is ratio >= 1/1.2.
+- ``compile_ms/<probe>``: milliseconds to compile the probe from Python source (warm: the
+  tracepoint format and BTF already cached, verifier check included) vs clang-19 compiling
+  the C twin (whole file, divided by its number of programs); ratio = clang/pybpf.
+
+    .venv/bin/python benchmarks/dsl.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, emit, need, skip
+
+from pybpf.dsl import compile_probe, load_module, module_probes
+
+BENCH = "dsl"
+EXAMPLES = ["syscount", "opensnoop", "execsnoop", "kill_exec", "sensitive_read"]
+CLANG = ["clang-19", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu"]
+
+
+def clang_counts(obj: Path) -> dict[str, int]:
+    """Instructions per function symbol, from llvm-objdump-19 -d."""
+    out = subprocess.run(["llvm-objdump-19", "-d", str(obj)], capture_output=True, text=True,
+                         check=True).stdout
+    counts: dict[str, int] = {}
+    current = None
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(\w+)>:", line)
+        if m:
+            current = m.group(1)
+            counts[current] = 0
+        elif current and re.match(r"^\s+\d+:\s", line):
+            counts[current] += 1
+    return counts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    reason = need("clang-19", "llvm-objdump-19")
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in EXAMPLES:
+            mod = load_module(str(ROOT / "examples" / f"{ex}.py"))
+            probes = module_probes(mod)
+            src = ROOT / "tests" / "progs" / f"dsl_{ex}.bpf.c"
+            obj = Path(tmp) / f"{ex}.o"
+            if reason is None:
+                t0 = time.perf_counter()
+                for _ in range(args.repeat):
+                    subprocess.run([*CLANG, "-c", str(src), "-o", str(obj)], check=True)
+                clang_s = (time.perf_counter() - t0) / args.repeat / len(probes)
+                counts = clang_counts(obj)
+            for p in probes:
+                compile_probe(p.fn, p.section)  # warm: imports, tracefs format, BTF
+                t0 = time.perf_counter()
+                for _ in range(args.repeat):
+                    prog = compile_probe(p.fn, p.section)
+                ours_s = (time.perf_counter() - t0) / args.repeat
+                if reason is not None:
+                    skip(BENCH, f"insns/{p.name}", reason)
+                    continue
+                peer = counts[p.name]
+                emit(BENCH, f"insns/{p.name}", len(prog.insns), "clang-19 -O2", peer,
+                     lower_is_better=True, example=ex)
+                emit(BENCH, f"compile_ms/{p.name}", ours_s * 1000, "clang-19 -O2", clang_s * 1000,
+                     lower_is_better=True, example=ex)
+
+
+if __name__ == "__main__":
+    main()
