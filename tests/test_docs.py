@@ -89,3 +89,15 @@ def test_extract_finds_marked_blocks_only() -> None:
 def test_pages_have_tested_examples() -> None:
     counted = {p: len(extract((ROOT / p).read_text())) for p in PAGES if (ROOT / p).exists()}
     assert sum(counted.values()) > 0, counted
+
+
+def test_verifier_error_class_table_matches_explain() -> None:
+    """docs/verifier.md's error-class table lists exactly pybpf.verifier.report.EXPLAIN, in order."""
+    from pybpf.verifier.report import EXPLAIN
+
+    text = (ROOT / "docs" / "verifier.md").read_text()
+    table = text[text.index("| class | what it means | how to fix |"):]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == list(EXPLAIN)
+    for row, (explanation, hint) in zip(rows, EXPLAIN.values(), strict=True):
+        assert explanation.replace("|", "\\|") in row and hint.replace("|", "\\|") in row, row
