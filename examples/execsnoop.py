@@ -3,8 +3,19 @@
     pybpf probe examples/execsnoop.py --duration 5
 """
 
-from pybpf.dsl import (RingBuf, Struct, char, comm, pid, probe, probe_read_user,
-                       probe_read_user_str, task, u32, u64)
+from pybpf.dsl import (
+    RingBuf,
+    Struct,
+    char,
+    comm,
+    pid,
+    probe,
+    probe_read_user,
+    probe_read_user_str,
+    task,
+    u32,
+    u64,
+)
 
 
 class Event(Struct):

@@ -3,8 +3,21 @@
     pybpf probe examples/opensnoop.py --duration 5
 """
 
-from pybpf.dsl import (HashMap, RingBuf, Struct, char, comm, ktime_ns, pid, probe,
-                       probe_read_user_str, s64, tid, u32, u64)
+from pybpf.dsl import (
+    HashMap,
+    RingBuf,
+    Struct,
+    char,
+    comm,
+    ktime_ns,
+    pid,
+    probe,
+    probe_read_user_str,
+    s64,
+    tid,
+    u32,
+    u64,
+)
 
 
 class Start(Struct):

@@ -9,8 +9,20 @@ under a watched directory.
 
 import os
 
-from pybpf.dsl import (ArrayMap, HashMap, RingBuf, Struct, char, comm, pid, probe,
-                       probe_read_user_str, u8, u32, u64)
+from pybpf.dsl import (
+    ArrayMap,
+    HashMap,
+    RingBuf,
+    Struct,
+    char,
+    comm,
+    pid,
+    probe,
+    probe_read_user_str,
+    u8,
+    u32,
+    u64,
+)
 
 
 class Watch(Struct):

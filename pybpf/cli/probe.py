@@ -43,7 +43,7 @@ def _jsonable(v: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ..dsl import Session, load_module, module_probes
-    from ..dsl.maps import Histogram, HashMap
+    from ..dsl.maps import HashMap, Histogram
 
     mod = load_module(args.file)
     probes = module_probes(mod)

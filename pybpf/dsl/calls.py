@@ -240,7 +240,7 @@ def call(c: Compiler, node: ast.Call) -> Val:
         h = SCALAR_HELPERS[fname]
         if len(node.args) != len(h.args):
             raise c.error(f"{fname}() takes {len(h.args)} argument(s), got {len(node.args)}", node)
-        args = [convert(c, scalar(c, a), t, a) for a, t in zip(node.args, h.args)]
+        args = [convert(c, scalar(c, a), t, a) for a, t in zip(node.args, h.args, strict=True)]
         r = emit_call(c, h.helper, args, h.ret)
         if h.shift:
             c.em.emit(B.RSh.imm(r.reg, h.shift))
@@ -369,7 +369,7 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
         raise c.error(f"{fn.__name__}() takes {len(params)} argument(s), got {len(node.args)}", node)
     frame = Frame(globals=fn.__globals__, ret_label=c.em.new_label("ret"))
     vals = []
-    for p, a in zip(params, node.args):
+    for p, a in zip(params, node.args, strict=True):
         v = expr(c, a)
         ann = stmts.annotation(c, p.annotation) if p.annotation is not None else None
         vals.append((p, v, ann))

@@ -13,8 +13,7 @@ from ..asm import builder as B
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
-from .types import (ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8,
-                    u16, u32, u64)
+from .types import ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8, u16, u32, u64
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -396,7 +395,7 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
         if len(node.ops) > 1:  # a < b < c
             parts = [ast.Compare(left=left, ops=[op], comparators=[right])
                      for left, op, right in zip([node.left, *node.comparators[:-1]], node.ops,
-                                                node.comparators)]
+                                                node.comparators, strict=True)]
             for p in parts:
                 ast.copy_location(p, node)
             branch(c, ast.copy_location(ast.BoolOp(op=ast.And(), values=parts), node), label, jump_if)

@@ -90,12 +90,12 @@ class Session:
                         self.maps[name] = obj
             from ..kernel import load
 
-            for p, prog in programs:
+            for _, prog in programs:
                 self.progs.append(load(prog, maps=self.kernel_maps))
             if attach:
-                for p, pr in zip(self.probes, self.progs):
+                for p, pr in zip(self.probes, self.progs, strict=True):
                     self.links.append(_attach(p, pr))
-            for name, m in self.maps.items():
+            for m in self.maps.values():
                 if isinstance(m, RingBuf):
                     self._add_ring(m)
                 elif isinstance(m, PerfBuf):

@@ -237,7 +237,6 @@ def delete(c: Compiler, t: ast.expr) -> None:
 
 
 def if_stmt(c: Compiler, s: ast.If) -> None:
-    from .compiler import Local
 
     if _shared_return(c, s):
         return
