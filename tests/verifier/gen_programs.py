@@ -156,7 +156,7 @@ def t_stack(draw: st.DrawFn, p: _Prog) -> None:
             p.emit("r7 = 42")
         p.emit(f"*({SIZES[wsize]} *)(r10 {'+' if woff >= 0 else '-'} {abs(woff)}) = {reg}")
     rsize, roff = wsize, woff
-    if _bug(draw, 20):
+    if _bug(draw, 15):
         p.tags.append("stack:mismatch")
         rsize = draw(st.sampled_from(list(SIZES)))
         roff = woff + draw(st.sampled_from([-8, -4, -1, 1, 4, 8]))
@@ -227,7 +227,7 @@ def t_ptr_arith(draw: st.DrawFn, p: _Prog) -> None:
     acc = min(acc, size)
     limit = size - acc  # the largest safe index
     how = draw(st.sampled_from(["jgt", "and", "jge", "jsgt", "w_and", "none"]))
-    bad = _bug(draw, 25)
+    bad = _bug(draw, 20)
     if how == "none":
         if not bad:
             how = "and"
@@ -494,7 +494,7 @@ def t_ptr_alu(draw: st.DrawFn, p: _Prog) -> None:
             "r9 = r8"]
     bad = ["r8 *= 2", "r8 &= -8", "r8 |= 1", "r8 <<= 1", "r8 = -r8", "w8 += 1", "r8 >>= 1",
            "r8 ^= 1", "r9 = 1\nr9 -= r8", "r8 /= 2", "r9 = r10\nr9 -= r6"]
-    op, bad_op = _pick(draw, good, bad, 40)
+    op, bad_op = _pick(draw, good, bad, 30)
     if bad_op:
         p.tags.append("ptr_alu:op")
     p.emit(*op.split("\n"))
@@ -609,7 +609,7 @@ def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
     ret = "r0 = 0" if prog_type != "xdp" else "r0 = 2"
     if prog_type == "cgroup_skb":
         ret = draw(st.sampled_from(["r0 = 0", "r0 = 1"]))
-    if _bug(draw, 6):  # out of the type's return range, unknown, or a pointer
+    if _bug(draw, 4):  # out of the type's return range, unknown, or a pointer
         ret = draw(st.sampled_from(["r0 = 2", "r0 = -1", "r0 = r10", "r0 = r6",
                                     "call bpf_get_prandom_u32", "r0 = 3\nr0 &= 1"]))
         p.tags.append("return:odd")
