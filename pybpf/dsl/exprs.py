@@ -496,7 +496,9 @@ def store_to(c: Compiler, lv: Val, value_node: ast.expr, node: ast.AST) -> None:
     src = expr(c, value_node)
     if src.typ != t and not (isinstance(t, ArrayType) and isinstance(src.typ, ArrayType)
                              and src.typ.elem.size == t.elem.size):
-        raise c.error(f"cannot assign {type_name(src.typ)} to {type_name(t)}", node)
+        what = "a map lookup" if src.typ == "ptr" else type_name(src.typ)
+        raise c.error(f"cannot assign {what} to {type_name(t)} (a local keeps the type of its "
+                      "first assignment: use another name)", node)
     copy(c, lv, src, min(t.size, src.typ.size))
 
 

@@ -104,3 +104,22 @@ def test_cli_probe_json_prints_rows_and_detaches():
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert rows and all(set(r) == {"comm", "count"} for r in rows)
     assert any(r["count"] > 0 for r in rows)
+
+
+def test_tcpconnect_sees_our_connect_to_a_local_listener():
+    import socket
+
+    mod, s = _session("tcpconnect")
+    with s, socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as cli:
+            sport = cli.getsockname()[1]
+            _drain(s)
+    ev = [e for e in s.events if e.dport == port]
+    assert len(ev) == 1, s.events
+    e = ev[0]
+    assert (e.pid, e.sport) == (os.getpid(), sport)
+    assert e.daddr == [127, 0, 0, 1] and e.saddr == [127, 0, 0, 1]
+    assert 0 < e.lat_ns < 10**9
