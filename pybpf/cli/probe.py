@@ -7,7 +7,8 @@
 
 The file declares maps and ``@probe`` functions (see `pybpf.dsl`). Optional hooks:
 ``setup()`` runs after load (fill allow lists), ``format_event(event)`` formats one
-ring/perf buffer event as text, ``report(emit)`` prints tables through ``emit(row)``
+ring/perf buffer event as text, ``report(emit)`` prints tables through ``emit(row)`` (``emit.json`` says whether
+the output is JSON)
 when the run ends (and every ``INTERVAL`` seconds when the file sets it). Without
 ``report`` every histogram and hash map is printed. With ``--json`` every event and
 every table row is one JSON object per line. Ctrl-C ends the run; links are closed
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             out.write("  ".join(f"{k}={_jsonable(v)}" for k, v in row.items()) + "\n")
         out.flush()
 
+    emit.json = args.json  # type: ignore[attr-defined] - report hooks choose their layout
     fmt = getattr(mod, "format_event", None)
 
     def on_event(ev: Any) -> None:

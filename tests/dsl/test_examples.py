@@ -123,3 +123,24 @@ def test_tcpconnect_sees_our_connect_to_a_local_listener():
     assert (e.pid, e.sport) == (os.getpid(), sport)
     assert e.daddr == [127, 0, 0, 1] and e.saddr == [127, 0, 0, 1]
     assert 0 < e.lat_ns < 10**9
+
+
+def test_biolatency_histogram_counts_our_direct_writes(tmp_path):
+    import mmap
+
+    mod, s = _session("biolatency")
+    buf = mmap.mmap(-1, 4096)
+    buf.write(b"x" * 4096)
+    with s:
+        before = sum(mod.usecs.buckets())
+        fd = os.open(tmp_path / "direct.bin", os.O_CREAT | os.O_WRONLY | os.O_DIRECT | os.O_DSYNC,
+                     0o600)
+        try:
+            for i in range(16):
+                os.pwrite(fd, buf, i * 4096)
+        finally:
+            os.close(fd)
+        buckets = mod.usecs.buckets()
+        text = mod.usecs.format("us")
+    assert sum(buckets) - before >= 16
+    assert "@" in text and text.count("\n") + 1 == len([ln for ln in text.splitlines() if "|" in ln])
