@@ -181,31 +181,8 @@ def _attach(p: Probe, prog: Any) -> Any:
             raise DslError(f"probe {p.name}: an XDP probe needs iface= (@probe('xdp', iface='eth0'))")
         return link.xdp(prog, p.target, mode=p.options.get("mode"))
     if kind == "perf_event":
-        return _perf_links(p, prog)
+        return link.perf_event(prog, frequency=p.options.get("frequency", 99))
     raise DslError(f"probe {p.name}: cannot attach {p.section!r}")
-
-
-class _Links:
-    def __init__(self, links: list[Any]) -> None:
-        self.links = links
-
-    def close(self) -> None:
-        for lk in self.links:
-            lk.close()
-
-
-def _perf_links(p: Probe, prog: Any) -> Any:
-    from ..kernel import link
-    from ..kernel.link.perf_event import online_cpus
-
-    links = []
-    try:
-        for cpu in online_cpus():
-            links.append(link.perf_event(prog, cpu=cpu, frequency=p.options.get("frequency", 99)))
-    except BaseException:
-        _Links(links).close()
-        raise
-    return _Links(links)
 
 
 def load_module(path: str) -> types.ModuleType:
