@@ -17,7 +17,8 @@ wrong (map update, ``skb/xdp_load_bytes`` sizes, ring buffer reserve/submit/
 discard/leak), context fields at random offsets and widths, ALU on pointers
 (allowed and forbidden operators, pointer differences, spills and leaks), bounded
 scalars spilled and filled (8 and 4 bytes, intact or partly overwritten),
-LD_ABS/LD_IND, tail calls, and unknown scalars through ALU operations and branch
+LD_ABS/LD_IND, tail calls, atomics, packet pointers moved by a variable offset,
+nested calls, and unknown scalars through ALU operations and branch
 refinements (both widths) before they index a map value.
 
 >>> from hypothesis import find
@@ -558,7 +559,9 @@ def t_tail_call(draw: st.DrawFn, p: _Prog) -> None:
 SCALAR_OPS = ["r7 &= {k}", "r7 >>= {k}", "r7 += {k}", "r7 -= {k}", "r7 *= {k}", "w7 &= {k}",
               "w7 >>= {k}", "w7 += {k}", "r7 |= {k}", "r7 s>>= {k}", "r7 %= {k}", "r7 /= {k}",
               "w7 = w7", "r7 = (s8)r7", "r7 = (s16)r7", "w7 = (s8)w7", "r7 = -r7", "r7 <<= {k}",
-              "r7 = be16 r7", "r7 = le32 r7", "r7 ^= {k}", "w7 -= {k}", "w7 *= {k}"]
+              "r7 = be16 r7", "r7 = le32 r7", "r7 ^= {k}", "w7 -= {k}", "w7 *= {k}",
+              "*(u64 *)(r10 - 8) = r7\nr7 = *(s8 *)(r10 - 8)", "r7 = (s32)r7", "r7 s/= {k}",
+              "r7 s%= {k}", "w7 s/= {k}", "r7 >>= r8", "w7 <<= w8"]
 #: refinements by conditional jumps (to the block's end)
 SCALAR_JUMPS = ["if r7 > {k} goto {end}", "if r7 >= {k} goto {end}", "if w7 > {k} goto {end}",
                 "if r7 s> {k} goto {end}", "if r7 s< 0 goto {end}", "if w7 s< 0 goto {end}",
@@ -575,7 +578,10 @@ def t_bounds(draw: st.DrawFn, p: _Prog) -> None:
     for _ in range(draw(st.integers(1, 4))):
         if draw(st.booleans()):
             op = draw(st.sampled_from(SCALAR_OPS))
-            p.emit(op.format(k=draw(st.sampled_from([1, 2, 3, 4, 7, 8, 15, 16, 31, 63, 255]))))
+            if "r8" in op or "w8" in op:
+                p.emit(f"r8 = {draw(st.sampled_from([1, 3, 31, 63, 64]))}")
+            k = draw(st.sampled_from([1, 2, 3, 4, 7, 8, 15, 16, 31, 63, 255]))
+            p.emit(*op.format(k=k).split("\n"))
         else:
             jmp = draw(st.sampled_from(SCALAR_JUMPS))
             if "r8" in jmp:
@@ -586,10 +592,92 @@ def t_bounds(draw: st.DrawFn, p: _Prog) -> None:
     p.emit("r0 += r7", "r1 = *(u8 *)(r0 + 0)", f"{end}:")
 
 
+def t_atomic(draw: st.DrawFn, p: _Prog) -> None:
+    """Atomic operations on the stack, a map value, the context or the packet."""
+    end = p.fresh("at_end")
+    where = draw(st.sampled_from(["stack", "stack", "map", "map", "ctx", "packet"]))
+    p.tags.append(f"atomic:{where}")
+    width = draw(st.sampled_from([8, 4]))
+    w = "u64" if width == 8 else "u32"
+    r = "r" if width == 8 else "w"
+    if where == "stack":
+        off = draw(st.sampled_from([8, 16, 24]))
+        if not _bug(draw, 15):
+            p.emit(f"*(u64 *)(r10 - {off}) = 0")
+        else:
+            p.tags.append("atomic:uninit")
+        base = f"r10 - {off}"
+    elif where == "map":
+        _lookup(draw, p, end, value=16)
+        p.emit("r8 = r0")
+        base = f"r8 + {draw(st.sampled_from([0, 8, 4, 12, 2]))}"
+    elif where == "ctx":
+        base = "r6 + 0"
+    else:
+        if p.prog_type == "socket_filter":
+            p.tags.append("atomic:no_packet")
+        data, data_end = PACKET_CTX[p.prog_type]
+        p.emit(f"r8 = *(u32 *)(r6 + {data})", f"r3 = *(u32 *)(r6 + {data_end})", "r4 = r8",
+               "r4 += 8", f"if r4 > r3 goto {end}")
+        base = "r8 + 0"
+    op = draw(st.sampled_from(["add", "fetch_add", "xchg", "cmpxchg", "or", "fetch_and"]))
+    p.emit(f"{r}1 = 1")
+    if op == "add":
+        p.emit(f"lock *({w} *)({base}) += {r}1")
+    elif op == "or":
+        p.emit(f"lock *({w} *)({base}) |= {r}1")
+    elif op in ("fetch_add", "fetch_and"):
+        p.emit(f"{r}1 = atomic_{op}(({w} *)({base}), {r}1)")
+    elif op == "xchg":
+        p.emit(f"{r}1 = xchg{'_64' if width == 8 else '32_32'}({base}, {r}1)")
+    else:
+        p.emit(f"{r}0 = 0", f"{r}0 = cmpxchg{'_64' if width == 8 else '32_32'}({base}, {r}0, {r}1)")
+    p.emit(f"{end}:")
+
+
+def t_pkt_var(draw: st.DrawFn, p: _Prog) -> None:
+    """A packet pointer moved by a bounded variable offset, then checked again (or not)."""
+    end = p.fresh("pv_end")
+    p.tags.append("pkt_var")
+    data, data_end = PACKET_CTX[p.prog_type]
+    p.emit(f"r2 = *(u32 *)(r6 + {data})", f"r3 = *(u32 *)(r6 + {data_end})", "r4 = r2",
+           "r4 += 1", f"if r4 > r3 goto {end}", "r5 = *(u8 *)(r2 + 0)")
+    mask = draw(st.sampled_from([0xf, 0x3f, 0xff]))
+    if _bug(draw, 12):
+        p.tags.append("pkt_var:unbounded")
+        p.emit("r5 <<= 20")
+    else:
+        p.emit(f"r5 &= {mask}")
+    p.emit("r2 += r5")
+    need = draw(st.sampled_from([1, 2, 4, 8]))
+    if not _bug(draw, 15):
+        p.emit("r4 = r2", f"r4 += {need}", f"if r4 > r3 goto {end}")
+    else:
+        p.tags.append("pkt_var:no_recheck")
+    acc = draw(st.sampled_from([s for s in SIZES if s <= need] if not _bug(draw, 10) else [8]))
+    p.emit(f"r0 = *({SIZES[acc]} *)(r2 + 0)", f"{end}:")
+
+
+def t_deep_calls(draw: st.DrawFn, p: _Prog) -> None:
+    """A chain of nested bpf-to-bpf calls, each frame using some stack."""
+    depth = draw(st.integers(2, 9))
+    frame = draw(st.sampled_from([8, 32, 64, 128]))
+    p.tags.append(f"deep_calls:{depth}x{frame}")
+    names = [p.fresh("deep") for _ in range(depth)]
+    p.emit(f"call {names[0]}")
+    for i, name in enumerate(names):
+        p.subs.append(f"{name}:")
+        p.subs.append(f"*(u64 *)(r10 - {frame}) = 1")
+        if i + 1 < depth:
+            p.subs.append(f"call {names[i + 1]}")
+        p.subs += ["r0 = 0", "exit"]
+
+
 TEMPLATES: dict[str, Callable[[st.DrawFn, _Prog], None]] = {
     "map": t_map, "stack": t_stack, "packet": t_packet, "ptr_arith": t_ptr_arith,
     "loop": t_loop, "call": t_call, "helper": t_helper, "ctx": t_ctx, "ptr_alu": t_ptr_alu,
     "spill": t_spill, "ld_abs": t_ld_abs, "tail_call": t_tail_call, "bounds": t_bounds,
+    "atomic": t_atomic, "pkt_var": t_pkt_var, "deep_calls": t_deep_calls,
 }
 
 
@@ -599,7 +687,7 @@ def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
     prog_type = draw(st.sampled_from(PROG_TYPES))
     p = _Prog(prog_type)
     p.emit("r6 = r1")
-    names = [n for n in TEMPLATES if not (n == "packet" and prog_type == "socket_filter")
+    names = [n for n in TEMPLATES if not (n in ("packet", "pkt_var") and prog_type == "socket_filter")
              and not (n == "ld_abs" and prog_type == "xdp" and not _bug(draw, 10))]
     for _ in range(draw(st.integers(1, max_blocks))):
         draw(st.sampled_from([TEMPLATES[n] for n in names]))(draw, p)
