@@ -1,7 +1,8 @@
 """The Python examples of the user documentation run, so the docs cannot rot.
 
 A fenced ```python block is tested when the line just before it is ``<!-- test -->``
-(no kernel needed) or ``<!-- test kernel -->`` (needs bpf(): marked ``kernel``).
+(no kernel needed) or ``<!-- test kernel -->`` (needs bpf() or the kernel's BTF: marked
+``kernel``); a block that runs clang-19 is also marked ``clang``.
 A block written as a doctest (``>>>`` prompts) must print what it shows (ELLIPSIS
 and NORMALIZE_WHITESPACE are on); any other block is executed and must not raise
 (write ``assert``s in it). Each block runs on its own, from the repository root.
@@ -55,6 +56,8 @@ def _cases() -> list:
             continue
         for line, kernel, source in extract(path.read_text()):
             marks = [pytest.mark.kernel] if kernel else []
+            if "clang-19" in source:  # compiles C: needs the LLVM oracle too
+                marks.append(pytest.mark.clang)
             cases.append(pytest.param(page, line, source, marks=marks, id=f"{page}:{line}"))
     return cases
 
