@@ -27,7 +27,7 @@ from _common import ROOT, emit, need, skip
 from pybpf.dsl import compile_probe, load_module, module_probes
 
 BENCH = "dsl"
-EXAMPLES = ["syscount", "opensnoop", "execsnoop", "kill_exec", "sensitive_read", "tcpconnect", "biolatency", "profile"]
+EXAMPLES = ["syscount", "opensnoop", "execsnoop", "kill_exec", "sensitive_read", "tcpconnect", "biolatency", "profile", "xdp_drop"]
 CLANG = ["clang-19", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu"]
 
 

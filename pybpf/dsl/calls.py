@@ -264,6 +264,8 @@ def call(c: Compiler, node: ast.Call) -> Val:
         buf = Val("stack", char[16], off=off)
         fill_buffer(c, buf, node)
         return buf
+    if fname == "header" and getattr(obj, "__module__", "") == "pybpf.dsl.net":
+        return packet_header(c, node)
     if is_struct(obj):
         if node.args:
             raise c.error(f"{fname}() takes no arguments: set its fields one by one", node)
@@ -279,6 +281,41 @@ def call(c: Compiler, node: ast.Call) -> Val:
     raise c.error(f"unknown function {fname!r}: probes can call DSL helpers ("
                   f"{', '.join(sorted(SCALAR_HELPERS))}, comm, log2, probe_read_*), map methods "
                   "and module-level functions", node)
+
+
+def packet_header(c: Compiler, node: ast.Call) -> Val:
+    """``header(ctx, Hdr, offset)``: ``data + offset`` when ``data + offset + sizeof(Hdr) <=
+    data_end``, else None (0); the bounds check is the one the verifier needs."""
+    if c.ctx.prog_type != "xdp":
+        raise c.error("header() reads packets: only in XDP probes", node)
+    if len(node.args) != 3:
+        raise c.error("header(ctx, Hdr, offset) takes the context, a header Struct and an offset",
+                      node)
+    hdr = c.lookup_name(node.args[1].id) if isinstance(node.args[1], ast.Name) else None
+    if not is_struct(hdr):
+        raise c.error("the second argument of header() must be a header Struct (EthHdr, IpHdr, "
+                      "UdpHdr, TcpHdr or your own)", node.args[1])
+    off = scalar(c, node.args[2])
+    if off.kind != "imm" or not 0 <= off.imm < 0xFFFF:
+        raise c.error("the offset of header() must be a constant (the verifier needs a known "
+                      "range)", node.args[2])
+    em = c.em
+    p = em.new_temp("ptr", ptr_to=hdr)
+    end = em.new_temp(u64)
+    q = em.new_temp(u64)
+    em.emit(B.Ldx.w(p.reg, 6, 0))
+    em.emit(B.Ldx.w(end.reg, 6, 4))
+    if off.imm:
+        em.emit(B.Add.imm(p.reg, off.imm))
+    em.emit(B.Mov.reg(q.reg, p.reg))
+    em.emit(B.Add.imm(q.reg, hdr.size))
+    ok = em.new_label("pkt")
+    em.emit(B.JLE.reg(q.reg, end.reg, ok))
+    em.emit(B.Mov.imm(p.reg, 0))
+    em.place(ok)
+    em.release(end)
+    em.release(q)
+    return p
 
 
 def map_method(c: Compiler, m: DslMap, meth: str, node: ast.Call) -> Val:

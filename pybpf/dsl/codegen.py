@@ -187,6 +187,8 @@ class Emitter:
             raise self.error(f"{t!r} is not a scalar: read one of its fields or pass it to a helper")
         op = B.Ldsx if t.signed and t.size < 8 else B.Ldx
         self.emit(getattr(op, SIZE_OPS[t.size])(reg, v.reg, v.off))
+        if t.big:
+            self.emit(B.Swap.be(reg, t.bits))
 
     def mov_imm(self, reg: int, value: int) -> None:
         value = value & 0xFFFFFFFFFFFFFFFF
@@ -228,6 +230,13 @@ class Emitter:
     def store(self, base: int, off: int, typ: IntType, v: Val) -> None:
         """``*(typ *)(base + off) = v``."""
         size = SIZE_OPS[typ.size]
+        if typ.big:
+            if v.kind == "imm":
+                v = Val.const(int.from_bytes(typ.encode(v.imm), "little"), typ)
+            else:
+                v = self.to_temp(v)
+                self.emit(B.Swap.be(v.reg, typ.bits))
+            typ = IntType(typ.name, typ.size, False)
         if v.kind == "imm" and -(1 << 31) <= typ.wrap(v.imm) < (1 << 31) and typ.size <= 8:
             self.emit(getattr(B.St, size)(base, off, typ.wrap(v.imm) if typ.size < 8 else
                                           _s32(v.imm)))

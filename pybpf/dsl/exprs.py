@@ -73,6 +73,8 @@ def convert(c: Compiler, v: Val, to: IntType, node: ast.AST) -> Val:
         raise c.error(f"expected an integer, got {type_name(v.typ)}", node)
     if v.kind == "imm":
         return Val.const(to.wrap(v.imm), to)
+    if v.kind == "mem":  # load with the memory's own type (byte order, sign) first
+        c.em.to_reg(v)
     frm = v.typ
     if to.size < 8 and (to.size < frm.size or frm.signed != to.signed):
         t = c.em.to_temp(v)

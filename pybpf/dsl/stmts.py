@@ -275,7 +275,10 @@ def _shared_return(c: Compiler, s: ast.If) -> bool:
     r = s.body[0]
     if not isinstance(r, ast.Return):
         return False
-    value = 0 if r.value is None else r.value
+    value: Any = 0 if r.value is None else r.value
+    if isinstance(value, ast.Name):
+        named = c.lookup_name(value.id)
+        value = named if type(named) is int else value
     if not isinstance(value, int):
         if not (isinstance(value, ast.Constant) and type(value.value) is int):
             return False

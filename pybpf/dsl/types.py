@@ -25,6 +25,7 @@ class IntType:
     name: str
     size: int
     signed: bool
+    big: bool = False  # network byte order in memory (be16, be32): values are host order
 
     @property
     def bits(self) -> int:
@@ -47,10 +48,10 @@ class IntType:
         return code if self.signed else code.upper()
 
     def decode(self, raw: bytes) -> int:
-        return int(_struct.unpack_from("<" + self.fmt, raw)[0])
+        return int(_struct.unpack_from((">" if self.big else "<") + self.fmt, raw)[0])
 
     def encode(self, value: int) -> bytes:
-        return _struct.pack("<" + self.fmt, self.wrap(int(value)))
+        return _struct.pack((">" if self.big else "<") + self.fmt, self.wrap(int(value)))
 
     def __getitem__(self, n: int) -> ArrayType:
         """``char[16]``, ``u32[4]``: a fixed-size array of this type."""
@@ -64,9 +65,11 @@ class IntType:
 
 u8, u16, u32, u64 = (IntType(f"u{8 * s}", s, False) for s in (1, 2, 4, 8))
 s8, s16, s32, s64 = (IntType(f"s{8 * s}", s, True) for s in (1, 2, 4, 8))
+be16, be32, be64 = (IntType(f"be{8 * s}", s, False, big=True) for s in (2, 4, 8))
 char = IntType("char", 1, False)
 bool_ = IntType("bool", 1, False)
-INT_TYPES: dict[str, IntType] = {t.name: t for t in (u8, u16, u32, u64, s8, s16, s32, s64, char)}
+INT_TYPES: dict[str, IntType] = {t.name: t for t in (u8, u16, u32, u64, s8, s16, s32, s64, char,
+                                                    be16, be32, be64)}
 INT_TYPES["bool"] = bool_
 
 

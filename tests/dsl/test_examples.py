@@ -156,3 +156,41 @@ def test_profile_samples_a_busy_child_with_its_stacks():
         stacks = [mod.stacks.stack(k.user_stack) for k, _ in mine if k.user_stack >= 0]
     assert sum(n for _, n in mine) >= 20  # 99 Hz for about a second, on a shared machine
     assert any(stacks) and all(a > 0 for st in stacks for a in st)
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernel"))
+import netns  # noqa: E402
+
+veth = netns.veth  # two network namespaces joined by a veth pair, removed afterwards
+
+
+def test_xdp_drop_drops_one_udp_port_and_counts_by_source(veth):
+    import socket
+    import struct
+
+    from pybpf.kernel import link
+
+    mod = load_module(str(EXAMPLES / "xdp_drop.py"))
+    port = mod.PORT
+    with Session(module_probes(mod), attach=False) as s:
+        lk = veth.run("b", link.xdp, s.progs[0], veth.if_b)
+        rx_drop = veth.socket("b")
+        rx_pass = veth.socket("b")
+        tx = veth.socket("a")
+        try:
+            rx_drop.bind((veth.ip_b, port))
+            rx_pass.bind((veth.ip_b, port + 1))
+            for sock in (rx_drop, rx_pass):
+                sock.settimeout(0.5)
+            for _ in range(5):
+                tx.sendto(b"dropped", (veth.ip_b, port))
+                tx.sendto(b"passed", (veth.ip_b, port + 1))
+            assert [rx_pass.recv(64) for _ in range(5)] == [b"passed"] * 5
+            with pytest.raises(socket.timeout):
+                rx_drop.recv(64)
+            src = struct.unpack(">I", socket.inet_aton(veth.ip_a))[0]
+            assert dict(mod.drops.items()) == {src: 5}
+        finally:
+            for sock in (rx_drop, rx_pass, tx):
+                sock.close()
+            lk.close()
