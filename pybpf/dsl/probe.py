@@ -91,7 +91,7 @@ class Session:
             from ..kernel import load
 
             for _, prog in programs:
-                self.progs.append(load(prog, maps=self.kernel_maps))
+                self.progs.append(load_with_lines(prog, self.kernel_maps))
             if attach:
                 for p, pr in zip(self.probes, self.progs, strict=True):
                     self.links.append(_attach(p, pr))
@@ -166,6 +166,20 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def load_with_lines(prog: Program, maps: dict[str, Any]) -> Any:
+    """Load ``prog`` with BTF line info naming its Python lines (the kernel's log and
+    ``bpftool prog dump xlated`` then show them)."""
+    from ..btf.load import load_btf
+    from ..kernel import load
+    from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
+
+    blob, func_info, line_info = line_info_blobs(prog)
+    with load_btf(blob) as btf:
+        return load(prog, maps=maps, prog_btf_fd=btf.fd, func_info=func_info,
+                    func_info_rec_size=FUNC_INFO_REC, line_info=line_info,
+                    line_info_rec_size=LINE_INFO_REC)
 
 
 def _attach(p: Probe, prog: Any) -> Any:
