@@ -220,11 +220,34 @@ class Stats:
         return self.agree / self.total if self.total else 0.0
 
 
+BATCH = 5000
+
+
+def stream(examples: int, seed: int) -> Iterator[GenCase]:
+    """``examples`` distinct programs (0: without end), drawn in batches of `BATCH`: the first
+    batch is `cases` of ``seed``, the next ones use ``seed + 1``, ``seed + 2``..."""
+    seen: set[tuple[str, str]] = set()
+    batch_seed = seed
+    while not examples or len(seen) < examples:
+        want = BATCH if not examples else min(BATCH, examples - len(seen))
+        fresh = 0
+        for case in cases(want, batch_seed):
+            key = (case.prog_type, case.text)
+            if key not in seen and (not examples or len(seen) < examples):
+                seen.add(key)
+                fresh += 1
+                yield case
+        if not fresh:
+            return
+        batch_seed += 1
+
+
 def run(examples: int, seed: int, duration: float = 0.0, *, progress: bool = False) -> Stats:
-    """Run the campaign over ``examples`` programs (stop early after ``duration`` s if > 0)."""
+    """Run the campaign over ``examples`` programs (0: no limit); stop after ``duration`` s
+    if > 0."""
     st = Stats()
     start = time.monotonic()
-    for case in cases(examples, seed):
+    for case in stream(examples, seed):
         if duration and time.monotonic() - start > duration:
             break
         try:
@@ -375,7 +398,8 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--examples", type=int, default=1000, help="programs to generate")
+    ap.add_argument("--examples", type=int, default=None,
+                    help="programs to generate (default 1000; no limit when --duration is given)")
     ap.add_argument("--duration", type=float, default=0.0, help="stop after S seconds (0: no limit)")
     ap.add_argument("--seed", type=int, default=0, help="hypothesis seed")
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "verifier-differences.md")
@@ -386,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         print("needs root (loads programs into the kernel)", file=sys.stderr)
         return 2
+    if args.examples is None:
+        args.examples = 0 if args.duration else 1000
     st = run(args.examples, args.seed, args.duration, progress=True)
     print(summary(st))
     if args.no_report:
