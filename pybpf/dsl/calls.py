@@ -405,6 +405,7 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
     if len(params) != len(node.args):
         raise c.error(f"{fn.__name__}() takes {len(params)} argument(s), got {len(node.args)}", node)
     frame = Frame(globals=fn.__globals__, ret_label=c.em.new_label("ret"))
+    c.em.spill_all()  # the inlined statements start with every scratch register free
     vals = []
     for p, a in zip(params, node.args, strict=True):
         v = expr(c, a)

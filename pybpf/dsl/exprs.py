@@ -34,13 +34,24 @@ def is_int(t: Any) -> bool:
     return isinstance(t, IntType)
 
 
+def literal_type(value: int) -> IntType:
+    """The C type of an integer literal: int, long or unsigned long."""
+    if -(1 << 31) <= value < (1 << 31):
+        return s32
+    return s64 if -(1 << 63) <= value < (1 << 63) else u64
+
+
+def promote(v: Val) -> IntType:
+    """C integer promotion: narrower than int becomes int (s32); a literal is int when it
+    fits, else long (s64) or unsigned long (u64)."""
+    t = v.typ
+    return s32 if t.size < 4 else t
+
+
 def arith_type(a: Val, b: Val) -> IntType:
-    """The C-like common type: literals take the other side's type, else the wider wins."""
-    if a.kind == "imm" and b.kind != "imm":
-        return b.typ
-    if b.kind == "imm" and a.kind != "imm":
-        return a.typ
-    ta, tb = a.typ, b.typ
+    """The usual arithmetic conversions of C after promotion: the wider type wins; at equal
+    width unsigned wins."""
+    ta, tb = promote(a), promote(b)
     if ta.size != tb.size:
         return ta if ta.size > tb.size else tb
     return tb if ta.signed else ta
@@ -107,7 +118,7 @@ def expr(c: Compiler, node: ast.expr) -> Val:
         if isinstance(node.value, int):
             if not -(1 << 63) <= node.value < (1 << 64):
                 raise c.error(f"integer {node.value} does not fit in 64 bits", node)
-            return Val.const(node.value, u64 if node.value >= 0 else s64)
+            return Val.const(node.value, literal_type(node.value))
         if node.value is None:
             raise c.error("None is only allowed in `x is None` tests of lookups", node)
         raise c.error(f"{type(node.value).__name__} constants are not supported in a probe "
@@ -157,7 +168,7 @@ def name(c: Compiler, node: ast.Name) -> Val:
     if isinstance(obj, bool):
         return Val.const(int(obj), bool_)
     if isinstance(obj, int):
-        return Val.const(obj, u64 if obj >= 0 else s64)
+        return Val.const(obj, literal_type(obj))
     raise c.error(f"{node.id!r} is a {type(obj).__name__}: only integer constants, maps, DSL "
                   "helpers and functions can be used in a probe", node)
 

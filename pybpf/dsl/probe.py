@@ -88,7 +88,6 @@ class Session:
                         obj = p.fn.__globals__[name]
                         obj.kernel, obj.name = self.kernel_maps[name], name
                         self.maps[name] = obj
-            from ..kernel import load
 
             for _, prog in programs:
                 self.progs.append(load_with_lines(prog, self.kernel_maps))
