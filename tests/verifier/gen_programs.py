@@ -33,7 +33,10 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-PROG_TYPES = ("socket_filter", "xdp", "sched_cls", "cgroup_skb")
+PROG_TYPES = ("socket_filter", "xdp", "sched_cls", "cgroup_skb", "tracepoint", "raw_tracepoint",
+              "perf_event", "cgroup_sock")
+#: the types whose context is an skb or xdp buffer (packet and LD_ABS templates apply)
+PACKET_TYPES = ("xdp", "sched_cls", "cgroup_skb")
 #: (data, data_end) offsets in the context, per program type with direct packet access
 PACKET_CTX = {"xdp": (0, 4), "sched_cls": (76, 80), "socket_filter": (76, 80),
               "cgroup_skb": (76, 80)}
@@ -82,7 +85,7 @@ def _pick(draw: st.DrawFn, good: list, bad: list, percent: int):
 def _unknown_scalar(draw: st.DrawFn, p: _Prog, reg: str) -> str:
     """Emit code leaving an unknown scalar in ``reg`` (clobbers r0-r5); returns its source."""
     src = draw(st.sampled_from(["prandom", "ctx_len", "prandom32"]))
-    if src == "ctx_len" and p.prog_type != "xdp":
+    if src == "ctx_len" and p.prog_type in ("socket_filter", "sched_cls", "cgroup_skb"):
         p.emit(f"{reg} = *(u32 *)(r6 + 0)")
     elif src == "prandom32":
         p.emit("call bpf_get_prandom_u32", f"w{reg[1:]} = w0")
@@ -206,7 +209,7 @@ def t_packet(draw: st.DrawFn, p: _Prog) -> None:
 def t_ptr_arith(draw: st.DrawFn, p: _Prog) -> None:
     """A pointer plus a scalar that is bounded (correctly or off by one) or unbounded."""
     end = p.fresh("pa_end")
-    target = draw(st.sampled_from(["map", "stack", "packet"] if p.prog_type != "socket_filter"
+    target = draw(st.sampled_from(["map", "stack", "packet"] if p.prog_type in PACKET_TYPES
                                   else ["map", "stack"]))
     p.tags.append(f"ptr_arith:{target}")
     _unknown_scalar(draw, p, "r7")
@@ -358,6 +361,9 @@ class _Helpers:
 
     @staticmethod
     def load_bytes(draw: st.DrawFn, p: _Prog) -> None:
+        if p.prog_type not in ("socket_filter", *PACKET_TYPES):
+            _Helpers.update(draw, p)
+            return
         p.tags.append("helper:load_bytes")
         buf = draw(st.sampled_from([4, 8, 16, 32]))
         helper = "bpf_xdp_load_bytes" if p.prog_type == "xdp" else "bpf_skb_load_bytes"
@@ -453,7 +459,8 @@ class _Helpers:
 
 
 #: context sizes worth probing per program type (offsets beyond are drawn too)
-CTX_SPAN = {"socket_filter": 192, "sched_cls": 192, "xdp": 24, "cgroup_skb": 192}
+CTX_SPAN = {"socket_filter": 192, "sched_cls": 192, "xdp": 24, "cgroup_skb": 192, "tracepoint": 64,
+            "raw_tracepoint": 104, "perf_event": 192, "cgroup_sock": 96}
 
 
 def t_ctx(draw: st.DrawFn, p: _Prog) -> None:
@@ -596,6 +603,8 @@ def t_atomic(draw: st.DrawFn, p: _Prog) -> None:
     """Atomic operations on the stack, a map value, the context or the packet."""
     end = p.fresh("at_end")
     where = draw(st.sampled_from(["stack", "stack", "map", "map", "ctx", "packet"]))
+    if where == "packet" and p.prog_type not in PACKET_TYPES:
+        where = "ctx"
     p.tags.append(f"atomic:{where}")
     width = draw(st.sampled_from([8, 4]))
     w = "u64" if width == 8 else "u32"
@@ -687,15 +696,17 @@ def gen_cases(draw: st.DrawFn, max_blocks: int = 3) -> GenCase:
     prog_type = draw(st.sampled_from(PROG_TYPES))
     p = _Prog(prog_type)
     p.emit("r6 = r1")
-    names = [n for n in TEMPLATES if not (n in ("packet", "pkt_var") and prog_type == "socket_filter")
-             and not (n == "ld_abs" and prog_type == "xdp" and not _bug(draw, 10))]
+    names = [n for n in TEMPLATES if not (n in ("packet", "pkt_var") and prog_type not in PACKET_TYPES)
+             and not (n == "ld_abs" and prog_type not in ("socket_filter", "sched_cls", "cgroup_skb")
+                      and not _bug(draw, 10))
+             and not (n == "tail_call" and prog_type == "cgroup_sock")]
     for _ in range(draw(st.integers(1, max_blocks))):
         draw(st.sampled_from([TEMPLATES[n] for n in names]))(draw, p)
     if prog_type == "socket_filter" and _bug(draw, 2):
         t_packet(draw, p)  # socket filters have no direct packet access
         p.tags.append("packet:socket_filter")
     ret = "r0 = 0" if prog_type != "xdp" else "r0 = 2"
-    if prog_type == "cgroup_skb":
+    if prog_type in ("cgroup_skb", "cgroup_sock"):
         ret = draw(st.sampled_from(["r0 = 0", "r0 = 1"]))
     if _bug(draw, 4):  # out of the type's return range, unknown, or a pointer
         ret = draw(st.sampled_from(["r0 = 2", "r0 = -1", "r0 = r10", "r0 = r6",
