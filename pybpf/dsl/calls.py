@@ -283,7 +283,7 @@ def call(c: Compiler, node: ast.Call) -> Val:
                   "and module-level functions", node)
 
 
-def packet_header(c: Compiler, node: ast.Call) -> Val:
+def packet_header(c: Compiler, node: ast.Call, fail: str | None = None, dest: int | None = None) -> Val:
     """``header(ctx, Hdr, offset)``: ``data + offset`` when ``data + offset + sizeof(Hdr) <=
     data_end``, else None (0); the bounds check is the one the verifier needs."""
     if c.ctx.prog_type != "xdp":
@@ -300,7 +300,7 @@ def packet_header(c: Compiler, node: ast.Call) -> Val:
         raise c.error("the offset of header() must be a constant (the verifier needs a known "
                       "range)", node.args[2])
     em = c.em
-    p = em.new_temp("ptr", ptr_to=hdr)
+    p = em.new_temp("ptr", ptr_to=hdr) if dest is None else Val("reg", "ptr", reg=dest, ptr_to=hdr)
     end = em.new_temp(u64)
     q = em.new_temp(u64)
     em.emit(B.Ldx.w(p.reg, 6, 0))
@@ -309,10 +309,13 @@ def packet_header(c: Compiler, node: ast.Call) -> Val:
         em.emit(B.Add.imm(p.reg, off.imm))
     em.emit(B.Mov.reg(q.reg, p.reg))
     em.emit(B.Add.imm(q.reg, hdr.size))
-    ok = em.new_label("pkt")
-    em.emit(B.JLE.reg(q.reg, end.reg, ok))
-    em.emit(B.Mov.imm(p.reg, 0))
-    em.place(ok)
+    if fail is not None:  # `if h is None: return K` fused: a short packet jumps to that return
+        em.emit(B.JGT.reg(q.reg, end.reg, fail))
+    else:
+        ok = em.new_label("pkt")
+        em.emit(B.JLE.reg(q.reg, end.reg, ok))
+        em.emit(B.Mov.imm(p.reg, 0))
+        em.place(ok)
     em.release(end)
     em.release(q)
     return p

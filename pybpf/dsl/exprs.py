@@ -477,6 +477,13 @@ def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, 
         a, b, op = b, a, _MIRROR[op]
     if not jump_if:
         op = _NEGATE[op]
+    if a.kind == "mem" and isinstance(a.typ, IntType) and a.typ.big and b.kind == "imm" \
+            and op in (ast.Eq, ast.NotEq) and 0 <= b.imm < (1 << a.typ.bits):
+        # compare in network order: swap the constant, not the loaded field
+        swapped = int.from_bytes(a.typ.encode(b.imm), "little")
+        raw = IntType(a.typ.name, a.typ.size, False)
+        a = Val("mem", raw, reg=a.reg, off=a.off, temp=a.temp)
+        b = Val.const(swapped, raw)
     t = arith_type(a, b)
     signed = t.signed or (b.kind == "imm" and b.imm < 0 and a.typ.signed)
     if b.kind == "imm" and b.imm < 0 and not a.typ.signed:

@@ -32,8 +32,79 @@ def terminates(body: list[ast.stmt]) -> bool:
 
 
 def block(c: Compiler, body: list[ast.stmt]) -> None:
-    for s in body:
-        stmt(c, s)
+    i = 0
+    while i < len(body):
+        if i + 1 < len(body) and _fused_header(c, body[i], body[i + 1]):
+            i += 2
+            continue
+        stmt(c, body[i])
+        i += 1
+
+
+def _fused_header(c: Compiler, assign_: ast.stmt, test: ast.stmt) -> bool:
+    """``h = header(ctx, Hdr, off)`` then ``if h is None [or ...]: return K``: the bounds
+    check jumps straight to the return, and ``h`` lives in its own register (as clang does)."""
+    if not (isinstance(assign_, ast.Assign) and len(assign_.targets) == 1
+            and isinstance(assign_.targets[0], ast.Name) and isinstance(assign_.value, ast.Call)
+            and isinstance(assign_.value.func, ast.Name) and assign_.value.func.id == "header"
+            and isinstance(test, ast.If) and not test.orelse and c.frame.ret_label is None):
+        return False
+    name = assign_.targets[0].id
+    first = test.test.values[0] if isinstance(test.test, ast.BoolOp) and \
+        isinstance(test.test.op, ast.Or) else test.test
+    if not (isinstance(first, ast.Compare) and isinstance(first.left, ast.Name)
+            and first.left.id == name and isinstance(first.ops[0], ast.Is)
+            and isinstance(first.comparators[0], ast.Constant) and first.comparators[0].value is None):
+        return False
+    value = _return_const(c, test)
+    if value is None or name in c.frame.locals:
+        return False
+    from .calls import packet_header
+
+    c.at(assign_)
+    c.em.free = set(SCRATCH)
+    c.em.live = []
+    label = _return_label(c, value, test.body[0])
+    local = c.new_local(name, "ptr", assign_, pointer=True)
+    if local.val.kind != "reg":
+        c.frame.locals.pop(name)
+        return False
+    local.kind, local.checked = "ptr", True
+    v = packet_header(c, assign_.value, fail=label, dest=local.val.reg)
+    local.val.ptr_to = v.ptr_to
+    local.typ = v.ptr_to
+    rest = test.test.values[1:] if isinstance(test.test, ast.BoolOp) else []
+    if rest:
+        c.at(test)
+        c.em.free = set(SCRATCH)
+        c.em.live = []
+        cond = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(op=ast.Or(), values=rest),
+                                                                 test.test)
+        branch(c, cond, label, True)
+    return True
+
+
+def _return_const(c: Compiler, s: ast.If) -> int | None:
+    if len(s.body) != 1 or not isinstance(s.body[0], ast.Return):
+        return None
+    value: Any = 0 if s.body[0].value is None else s.body[0].value
+    if isinstance(value, ast.Name):
+        named = c.lookup_name(value.id)
+        value = named if type(named) is int else value
+    if isinstance(value, ast.Constant) and type(value.value) is int:
+        value = value.value
+    if type(value) is not int or not -(1 << 31) <= value < (1 << 31):
+        return None
+    return value
+
+
+def _return_label(c: Compiler, value: int, where: ast.AST) -> str:
+    label = c.shared_returns.get(value)
+    if label is None:
+        label = c.em.new_label(f"ret{value}_")
+        c.shared_returns[value] = label
+        c.shared_where[value] = where
+    return label
 
 
 def annotation(c: Compiler, node: ast.expr) -> Any:
