@@ -27,6 +27,7 @@ from . import exprs, stmts
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
+from .peephole import remove_dead_zeroing
 from .types import ArrayType, is_struct
 
 __all__ = ["Compiler", "Local", "compile_probe"]
@@ -117,6 +118,7 @@ class Compiler:
             self.em.emit(B.Mov.imm(0, value))
             self.em.emit(B.Exit())
         prog = self.em.prog
+        remove_dead_zeroing(prog)
         for name, m in self.maps.items():
             prog.maps[name] = m.decl(name)
         try:
