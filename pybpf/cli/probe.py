@@ -4,6 +4,7 @@
 
     pybpf probe examples/opensnoop.py --duration 5
     pybpf probe examples/syscount.py --duration 3 --json
+    pybpf probe examples/opensnoop.py --disasm     # bytecode under each Python line
 
 The file declares maps and ``@probe`` functions (see `pybpf.dsl`). Optional hooks:
 ``setup()`` runs after load (fill allow lists), ``format_event(event)`` formats one
@@ -29,7 +30,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE.py", help="a Python file with @probe functions")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     p.add_argument("--json", action="store_true", help="JSON lines: one per event or table row")
+    p.add_argument("--disasm", action="store_true", help="print each probe's bytecode under the "
+                   "Python lines it comes from, and exit (nothing is loaded)")
     p.set_defaults(func=run)
+
+
+def listing(program: Any) -> str:
+    """The bytecode of a compiled probe interleaved with its Python source lines."""
+    from ..asm.llvm_print import format_insn
+
+    out = []
+    last = None
+    by_index = program.labels_by_index()
+    for i, ins in enumerate(program.insns):
+        src = program.lines.get(i)
+        if src is not None and src.line != last:
+            out.append(f"; {src.filename}:{src.line}: {src.text.strip()}")
+            last = src.line
+        for name in by_index.get(i, []):
+            out.append(f"{name}:")
+        out.append(f"{i:5}: {format_insn(ins, program.refs.get(i))}")
+    return "\n".join(out)
 
 
 def _jsonable(v: Any) -> Any:
@@ -52,6 +73,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no @probe functions", file=sys.stderr)
         return 1
     out = sys.stdout
+    if args.disasm:
+        for p in probes:
+            prog = p.compile()
+            out.write(f"{p.name} ({p.section}): {len(prog.insns)} instructions\n")
+            out.write(listing(prog) + "\n\n")
+        return 0
 
     def emit(row: dict[str, Any]) -> None:
         if args.json:

@@ -31,6 +31,15 @@ SECTIONS = {"xdp_no_return": "xdp", "xdp_stack_id": "xdp", "xdp_stack_id_in_bran
             "tp_read_int_as_ptr": "tracepoint/syscalls/sys_enter_openat"}
 
 
+from pybpf.dsl import probe as _probe
+
+
+@_probe("raw_tracepoint/sys_enter")
+def _cli_probe(ctx):
+    p = structs.lookup(1)
+    return p.x  # the CLI test expects this mistake
+
+
 def unchecked_lookup(ctx):
     p = structs.lookup(1)
     return p.x  # ERR: may be None
