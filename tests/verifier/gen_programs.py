@@ -98,7 +98,8 @@ def _unknown_scalar(draw: st.DrawFn, p: _Prog, reg: str) -> str:
 def _lookup(draw: st.DrawFn, p: _Prog, end: str, *, value: int, null_check: bool = True) -> str:
     """Declare a map, look up key 0; r0 = value pointer (NULL-checked when asked)."""
     name = p.fresh("m")
-    kind = draw(st.sampled_from(["hash", "array"]))
+    kind = draw(st.sampled_from(["hash", "array", "hash", "array", "percpu_array", "percpu_hash",
+                                 "lru_hash"]))
     p.maps.append(f".map {name} {kind} key=4 value={value} max_entries=4")
     koff = draw(st.sampled_from([4, 8, 12, 16, 32]))
     key_init = not _bug(draw, 6)
@@ -120,7 +121,7 @@ def _lookup(draw: st.DrawFn, p: _Prog, end: str, *, value: int, null_check: bool
 def t_map(draw: st.DrawFn, p: _Prog) -> None:
     """Map lookup, NULL check (or not), a read or write at an offset in (or out of) the value."""
     end = p.fresh("map_end")
-    value = draw(st.sampled_from([4, 8, 16, 24, 64]))
+    value = draw(st.sampled_from([4, 8, 16, 24, 64, 3, 12, 20]))
     null_check = not _bug(draw, 12)
     p.tags.append("map" if null_check else "map:no_null_check")
     _lookup(draw, p, end, value=value, null_check=null_check)
@@ -183,7 +184,10 @@ def t_packet(draw: st.DrawFn, p: _Prog) -> None:
         p.tags.append("packet:off_by_one")
     check = not _bug(draw, 10)
     if check:
-        form = draw(st.sampled_from(["gt", "ge", "lt_rev", "le_rev", "gt_strict_bug"]))
+        form = draw(st.sampled_from(["gt", "ge", "lt_rev", "le_rev", "gt_strict_bug", "gt",
+                                     "w_gt", "meta"]))
+        if form == "meta" and p.prog_type != "xdp":
+            form = "gt"
         p.emit("r4 = r2", f"r4 += {n}")
         if form == "gt":
             p.emit(f"if r4 > r3 goto {end}")
@@ -193,6 +197,13 @@ def t_packet(draw: st.DrawFn, p: _Prog) -> None:
             p.emit(f"if r3 < r4 goto {end}")
         elif form == "le_rev":
             p.emit(f"if r3 <= r4 goto {end}")
+        elif form == "w_gt":  # a 32-bit comparison of packet pointers
+            p.tags.append("packet:jmp32")
+            p.emit(f"if w4 > w3 goto {end}")
+        elif form == "meta":  # data_meta .. data: a check against data, the access via meta
+            p.tags.append("packet:meta")
+            p.emit("r3 = r2", "r2 = *(u32 *)(r6 + 8)", "r4 = r2", f"r4 += {n}",
+                   f"if r4 > r3 goto {end}")
         else:  # the comparison the wrong way round: the access is on the unchecked side
             p.tags.append("packet:inverted")
             p.emit(f"if r4 <= r3 goto {end}")
