@@ -88,8 +88,9 @@ def parse_hex(data: bytes, name: str) -> bytes:
             token = col_token.group(0)
             digits = token[2:] if token[:2].lower() == "0x" else token
             if len(digits) % 2 or not re.fullmatch(r"[0-9a-fA-F]+", digits):
+                shown = repr(token if len(token) <= 24 else token[:24] + "...")
                 raise _CliError(f"{name}:{lineno}:{col_token.start() + 1}: expected hex bytes, "
-                                f"got {token!r}")
+                                f"got {shown} (raw bytecode? try --input raw)")
             out += bytes.fromhex(digits)
     return bytes(out)
 

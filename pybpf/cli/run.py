@@ -65,12 +65,19 @@ def assemble_text(text: str, syntax: str, filename: str | None = None) -> Progra
     raise AsmError(f"the {syntax} assembler is not available in this build", filename=filename)
 
 
-def load_program(path: str, syntax: str) -> Program:
-    """The program in file ``path`` (raw bytecode or assembly text)."""
+def load_program(path: str, syntax: str) -> tuple[Program, bytes | None]:
+    """The program in file ``path`` (raw bytecode, assembly text, or a bpf_conformance
+    ``.data`` vector, whose ``-- mem`` section is returned as the default memory)."""
     data = Path(path).read_bytes()
     if _looks_binary(data):
-        return Program.from_bytes(data, name=Path(path).stem)
-    return assemble_text(data.decode("utf-8"), syntax, filename=path)
+        return Program.from_bytes(data, name=Path(path).stem), None
+    text = data.decode("utf-8")
+    if any(line.strip() == "-- asm" for line in text.splitlines()):
+        from ..conformance import parse_vector
+
+        vector = parse_vector(text, name=Path(path).stem, path=path)
+        return vector.program(), vector.mem or None
+    return assemble_text(text, syntax, filename=path), None
 
 
 def _hex(text: str, option: str = "--mem") -> bytes:
@@ -96,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
             print(step.format())
 
     try:
-        program = load_program(args.file, args.syntax)
-        mem = _hex(args.mem) if args.mem is not None else None
+        program, vector_mem = load_program(args.file, args.syntax)
+        mem = _hex(args.mem) if args.mem is not None else vector_mem
         packet = _hex(args.packet, "--packet") if args.packet is not None else None
         vm = VM(max_insns=args.max_insns)
         res = vm.run(program, mem=mem, packet=packet, prog_type=args.prog_type,

@@ -233,11 +233,13 @@ class BpfObject:
             return {}
         out = {}
         assert isinstance(sec, T.Datasec)
+        # clang may leave DATASEC offsets at 0 for the loader: the ELF symbols are the truth
+        symbols = self.spec.section_symbols.get(section, {})
         for vs in sec.vars:
             var = btf[vs.type]
             rec = btf[btf.resolve(var.type)]  # type: ignore[attr-defined]
             signed = isinstance(rec, T.Int) and rec.signed
-            out[var.name] = (vs.offset, vs.size, signed)
+            out[var.name] = (symbols.get(var.name, vs.offset), vs.size, signed)
         return out
 
     # -- loading --------------------------------------------------------------------------

@@ -231,7 +231,8 @@ class Verifier:
         out = f"R{reg} was set at insn {self.slots[at]}" + (f": {text}" if text else "")
         line = self.program.lines.get(at)
         if line is not None:
-            out += f", {line.filename or 'line'}:{line.line}: {line.text.strip()}"
+            where = f"{line.filename}:{line.line}" if line.filename else f"line {line.line}"
+            out += f", {where}: {line.text.strip()}"
         return out
 
     def _explore(self) -> None:

@@ -203,8 +203,9 @@ class Report:
             return self.summary
         lines = [self.summary]
         if self.source is not None:
-            lines.append(f"  source: {self.source.filename}:{self.source.line}: "
-                         f"{self.source.text.strip()}")
+            where = f"{self.source.filename}:{self.source.line}" if self.source.filename \
+                else f"line {self.source.line}"
+            lines.append(f"  source: {where}: {self.source.text.strip()}")
         lines.append(f"  why: {self.explanation}")
         for reg, val in self.registers.items():
             lines.append(f"  {reg} = {val}")

@@ -153,3 +153,15 @@ def test_bpf_loop_callback_runs_and_verifies(bpf_compile):
         obj.load()
         obj.programs["loop_prog"].prog.test_run(PKT)
         assert obj.bss["total"] == 45
+
+
+def test_every_global_has_its_own_offset(bpf_compile):
+    """Globals are read and written where the program finds them (ELF symbol offsets: clang
+    leaves the BTF DATASEC offsets at 0)."""
+    with BpfObject.open(str(bpf_compile("two_globals"))) as obj:
+        assert (obj.rodata["a"], obj.rodata["b"], obj.data["x"], obj.data["y"]) == (1, 2, 10, 20)
+        obj.rodata["b"] = 5
+        obj.data["y"] = 30
+        obj.load()
+        assert obj.programs["two"].prog.test_run(PKT).retval == 100 + 5 + 10 + 30
+        assert (obj.bss["hits_a"], obj.bss["hits_b"]) == (0, 3)
