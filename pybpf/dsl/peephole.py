@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..isa.opcodes import SIZE_BYTES, AluOp, Class, JmpOp, Mode, Size, Source
 from ..isa.program import Program
 
+
 def _size(opcode: int) -> int:
     return SIZE_BYTES[Size(opcode & 0x18)]
 

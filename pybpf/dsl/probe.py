@@ -64,11 +64,13 @@ def probe(section: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]
 class Session:
     """Loads probes (maps shared by name), attaches them, reads events, detaches on close.
 
-    ``on_event(event)`` receives each ring/perf buffer record decoded to its Struct.
+    ``on_event(event)`` receives each ring/perf buffer record decoded to its Struct. With
+    ``batch=True`` ring buffers are read with `read_batch` instead, as numpy structured
+    arrays of the event's `Struct.dtype`.
     """
 
     def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
-                 attach: bool = True) -> None:
+                 attach: bool = True, batch: bool = False) -> None:
         from ..kernel import create_map
 
         self.probes = list(probes)
@@ -79,6 +81,8 @@ class Session:
         self.links: list[Any] = []
         self.readers: list[Any] = []
         self.events: list[Any] = []
+        self.batch = batch
+        self._ring_index: dict[str, tuple[Any, int]] = {}
         try:
             programs = [(p, p.compile()) for p in self.probes]
             for p, prog in programs:
@@ -95,7 +99,13 @@ class Session:
                 for p, pr in zip(self.probes, self.progs, strict=True):
                     self.links.append(_attach(p, pr))
             for m in self.maps.values():
-                if isinstance(m, RingBuf):
+                if isinstance(m, RingBuf) and batch:
+                    from ..kernel import RingBuffer
+
+                    rb = RingBuffer(m.kernel, dtype=m.event.dtype())
+                    self.readers.append(rb)
+                    self._ring_index[m.name or ""] = (rb, 0)
+                elif isinstance(m, RingBuf):
                     self._add_ring(m)
                 elif isinstance(m, PerfBuf):
                     self._add_perf(m)
@@ -125,9 +135,20 @@ class Session:
     def poll(self, timeout_ms: int = 100) -> int:
         """Deliver pending events (to ``on_event`` or `events`); returns how many."""
         n = 0
+        batch_readers = {id(rb) for rb, _ in self._ring_index.values()}
         for r in self.readers:
-            n += r.poll(timeout_ms if len(self.readers) == 1 else 0) or 0
+            if id(r) not in batch_readers:
+                n += r.poll(timeout_ms if len(self.readers) == 1 else 0) or 0
         return n
+
+    def read_batch(self, ring: RingBuf, timeout_ms: int = 0) -> Any:
+        """Every event waiting in ``ring`` as one numpy structured array (``batch=True``)."""
+        entry = self._ring_index.get(ring.name or "")
+        if entry is None:
+            raise DslError(f"ring buffer {ring.name!r} is not read in batch mode "
+                           "(Session(..., batch=True))")
+        rb, index = entry
+        return rb.read_batch(timeout_ms, ring=index)
 
     def run(self, duration: float | None = None, tick: Callable[[], None] | None = None,
             interval: float = 1.0) -> None:

@@ -194,6 +194,23 @@ class Struct(metaclass=_StructMeta):
             out[f.offset:f.offset + f.type.size] = f.type.encode(v)
         return bytes(out)
 
+    @classmethod
+    def dtype(cls) -> Any:
+        """The numpy structured dtype of this layout (same offsets and size), for batch reads.
+
+        >>> class E(Struct):
+        ...     pid: u32
+        ...     comm: char[16]
+        >>> E.dtype().names, E.dtype().itemsize
+        (('pid', 'comm'), 20)
+        """
+        import numpy as np
+
+        return np.dtype({"names": list(cls._fields),
+                         "formats": [_np_format(f.type) for f in cls._fields.values()],
+                         "offsets": [f.offset for f in cls._fields.values()],
+                         "itemsize": cls.size})
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in self._fields:
@@ -219,6 +236,16 @@ class KPtr:
 
     def __repr__(self) -> str:
         return f"struct {self.name} *"
+
+
+def _np_format(t: Any) -> Any:
+    if isinstance(t, IntType):
+        return f"{'>' if t.big else '<'}{'i' if t.signed else 'u'}{t.size}"
+    if isinstance(t, ArrayType):
+        if t.is_string:
+            return f"S{t.n}"
+        return (_np_format(t.elem), (t.n,))
+    return t.dtype()
 
 
 DslType = IntType | ArrayType | type[Struct]

@@ -194,3 +194,15 @@ def test_xdp_drop_drops_one_udp_port_and_counts_by_source(veth):
             for sock in (rx_drop, rx_pass, tx):
                 sock.close()
             lk.close()
+
+
+def test_opensnoop_batch_mode_gives_a_numpy_array(tmp_path):
+    mod = load_module(str(EXAMPLES / "opensnoop.py"))
+    target = tmp_path / "batch-target"
+    with Session(module_probes(mod), batch=True) as s:
+        for _ in range(3):
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+        arr = s.read_batch(mod.events, timeout_ms=200)
+    assert arr.dtype == mod.Event.dtype()
+    mine = arr[(arr["pid"] == os.getpid()) & (arr["filename"] == str(target).encode())]
+    assert len(mine) == 3 and (mine["ret"] >= 0).all()
