@@ -213,6 +213,7 @@ class Stats:
     msg_classes: collections.Counter = field(default_factory=collections.Counter)
     msg_examples: dict[str, Outcome] = field(default_factory=dict)
     by_template: collections.Counter = field(default_factory=collections.Counter)
+    by_type: collections.Counter = field(default_factory=collections.Counter)
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
     @property
@@ -261,6 +262,7 @@ def run(examples: int, seed: int, duration: float = 0.0, *, progress: bool = Fal
         st.slowest = sorted([*st.slowest, (o.pybpf_seconds, case.text)], reverse=True)[:3]
         st.kernel_accepted += o.kernel_accepted
         st.by_template[(case.tags[0].split(":")[0] if case.tags else "?", o.agree)] += 1
+        st.by_type[(case.prog_type, o.agree)] += 1
         if o.agree:
             st.agree += 1
             if not o.kernel_accepted:
@@ -297,6 +299,14 @@ HISTORY = "## Campaign history"
 NOTES = "## Analysis (by hand, kept across runs)"
 #: message-difference classes given a (shrunk) example in the report
 MESSAGE_EXAMPLES = 10
+
+
+def _agreement_table(title: str, what: str, counts: collections.Counter) -> list[str]:
+    rows = [title, "", f"| {what} | programs | agree |", "| --- | ---: | ---: |"]
+    for name in sorted({n for n, _ in counts}):
+        total = counts[name, True] + counts[name, False]
+        rows.append(f"| {name} | {total} | {counts[name, True] / total:.1%} |")
+    return [*rows, ""]
 
 
 def _block(o: Outcome) -> list[str]:
@@ -357,14 +367,9 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
         f"- both rejected: {st.both_reject}; same instruction and message: {st.same_error} "
         f"({st.same_error / max(st.both_reject, 1):.1%})",
         "",
-        "Agreement by the first template of the program:",
-        "",
-        "| template | programs | agree |",
-        "| --- | ---: | ---: |",
-        *[f"| {t} | {st.by_template[t, True] + st.by_template[t, False]} | "
-          f"{st.by_template[t, True] / (st.by_template[t, True] + st.by_template[t, False]):.1%} |"
-          for t in sorted({t for t, _ in st.by_template})],
-        "",
+        *_agreement_table("Agreement by program type:", "type", st.by_type),
+        *_agreement_table("Agreement by the first template of the program:", "template",
+                          st.by_template),
         NOTES,
         "",
         *(notes or ["(none yet)"]),
