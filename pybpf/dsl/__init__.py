@@ -1,10 +1,33 @@
 """Write eBPF probes as Python functions.
 
->>> from pybpf.dsl import HashMap, probe, pid, u32, u64          # doctest: +SKIP
+>>> from pybpf.dsl import HashMap, probe, pid, u32, u64
 >>> counts = HashMap(u32, u64)
 >>> @probe("tracepoint/raw_syscalls/sys_enter")
 ... def count(ctx):
 ...     counts[pid()] += 1
+
+The probe's own source is compiled (``ast``), never run in Python. The subset:
+
+- locals typed by annotation (``x: u32 = ...``; u8..u64, s8..s64, be16/be32, ``char[N]``,
+  `Struct` subclasses) or by their first value; C integer promotions and conversions,
+  ``+ - * // % & | ^ << >> ~``, comparisons (chained too), ``and``/``or``/``not``;
+- ``if``/``elif``/``else``, ``return``, ``for i in range(N)`` (constant N: unrolled up
+  to 16 iterations with ``i`` a constant, else a counted loop), ``while i < N`` with a
+  counter the body changes, ``break``/``continue``; module-level int constants; module
+  functions are inlined;
+- maps (`HashMap`, `ArrayMap`, per-CPU, LRU, `RingBuf`, `PerfBuf`, `StackTrace`,
+  `Histogram`): ``m[k] += n``, ``m[k] = v``, ``m.get(k, 0)``, ``p = m.lookup(k)`` then
+  ``if p is None: return 0``, ``del m[k]``, ``events.output(e)``, ``hist.log2(v)``;
+- the context by name: tracepoint fields from the format file (``ctx.filename``),
+  ``ctx.args[i]`` for raw tracepoints, ``header(ctx, IpHdr, 14)`` in XDP
+  (`pybpf.dsl.net`), kernel structs through BTF (``task().real_parent.tgid``);
+- helpers by name: `pid`, `tid`, `pid_tgid`, `uid`, `ktime_ns`, `cpu`, `comm`,
+  `send_signal`, ``buf = probe_read_user_str(ptr)`` and the other ``probe_read_*``, `log2`.
+
+Anything else is a `DslError` at the Python line, with a caret; the compiled program is
+checked by `pybpf.verifier` before load and a rejection is reported at the Python line
+that produced the failing instruction. `Session` loads (with BTF line info), attaches,
+reads events and detaches; ``pybpf probe FILE.py`` runs a probe file.
 """
 
 from .compiler import compile_probe

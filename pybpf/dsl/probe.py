@@ -1,7 +1,7 @@
 """Probes: ``@probe("tracepoint/syscalls/sys_enter_openat")`` and the load/attach/read/detach
 lifecycle (`Session`).
 
->>> from pybpf.dsl import HashMap, probe, u32, u64, pid          # doctest: +SKIP
+>>> from pybpf.dsl import HashMap, probe, u32, u64, pid
 >>> counts = HashMap(u32, u64)
 >>> @probe("raw_tracepoint/sys_enter")
 ... def count(ctx):
