@@ -116,8 +116,8 @@ def run(args: argparse.Namespace) -> int:
         setup = getattr(mod, "setup", None)
         if setup is not None:
             setup()
-        if not args.json:
-            print(f"attached {', '.join(p.name for p in probes)}; Ctrl-C to stop", file=sys.stderr)
+        print(f"attached {', '.join(p.name for p in probes)}; Ctrl-C to stop", file=sys.stderr,
+              flush=True)
         interval = getattr(mod, "INTERVAL", None)
         session.run(args.duration, tick=report if interval else None, interval=interval or 1.0)
         report()

@@ -39,7 +39,11 @@ class Probe:
         self.name = fn.__name__
         self._program: Program | None = None
 
-    def compile(self, *, verify: bool = True) -> Program:
+    def compile(self, *, verify: bool | None = None) -> Program:
+        """The compiled `Program` (cached). ``verify`` defaults to the probe's ``precheck``
+        option (True): pybpf's verifier checks the program before the kernel sees it."""
+        if verify is None:
+            verify = bool(self.options.get("precheck", True))
         if self._program is None:
             self._program = compile_probe(self.fn, self.section, verify=verify)
         return self._program
@@ -53,7 +57,9 @@ class Probe:
 
 def probe(section: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]:
     """Decorator: ``@probe("tracepoint/CAT/NAME")``, ``@probe("raw_tracepoint/NAME")``,
-    ``@probe("xdp", iface="veth0")``, ``@probe("perf_event", frequency=99)``."""
+    ``@probe("xdp", iface="veth0")``, ``@probe("perf_event", frequency=99)``.
+
+    ``precheck=False`` skips pybpf's verifier before load (the kernel still verifies)."""
 
     def wrap(fn: Callable[..., Any]) -> Probe:
         return Probe(fn, section, target=options.pop("iface", None), options=options)

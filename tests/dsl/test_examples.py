@@ -206,3 +206,17 @@ def test_opensnoop_batch_mode_gives_a_numpy_array(tmp_path):
     assert arr.dtype == mod.Event.dtype()
     mine = arr[(arr["pid"] == os.getpid()) & (arr["filename"] == str(target).encode())]
     assert len(mine) == 3 and (mine["ret"] >= 0).all()
+
+
+def test_cli_probe_stops_cleanly_on_ctrl_c():
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "syscount.py"),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline().startswith("attached count_syscalls")
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out and all("count" in json.loads(line) for line in out.splitlines())
