@@ -60,8 +60,12 @@ def arith_type(a: Val, b: Val) -> IntType:
 def fold(op: type, a: int, b: int, node: ast.AST, c: Compiler) -> int:
     if op in (ast.FloorDiv, ast.Mod) and b == 0:
         raise c.error("division by zero in a constant expression", node)
+    def div() -> int:  # C truncates toward zero
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+
     return {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
-            ast.FloorDiv: lambda: a // b, ast.Mod: lambda: a % b, ast.BitAnd: lambda: a & b,
+            ast.FloorDiv: div, ast.Mod: lambda: a - div() * b, ast.BitAnd: lambda: a & b,
             ast.BitOr: lambda: a | b, ast.BitXor: lambda: a ^ b, ast.LShift: lambda: a << b,
             ast.RShift: lambda: a >> b}[op]()
 
@@ -186,8 +190,10 @@ def binop(c: Compiler, node: ast.BinOp) -> Val:
     b = scalar(c, node.right)
     if a.kind == "imm" and b.kind == "imm":
         t = arith_type(a, b)
-        return Val.const(t.wrap(fold(op, a.imm, b.imm, node, c)) if t.signed or a.imm >= 0 else
-                         fold(op, a.imm, b.imm, node, c), t)
+        x, y = t.wrap(a.imm), t.wrap(b.imm)
+        if op in (ast.LShift, ast.RShift):
+            y &= t.bits - 1 if t.size >= 4 else 63  # as the ALU masks the shift amount
+        return Val.const(t.wrap(fold(op, x, y, node, c)), t)
     t = arith_type(a, b)
     if b.kind == "imm" and op in (ast.FloorDiv, ast.Mod) and b.imm == 0:
         raise c.error("division by zero", node)
@@ -221,8 +227,9 @@ def unary(c: Compiler, node: ast.UnaryOp) -> Val:
     if isinstance(node.op, ast.UAdd):
         return v
     if v.kind == "imm":
-        value = -v.imm if isinstance(node.op, ast.USub) else ~v.imm
-        return Val.const(v.typ.wrap(value) if v.typ.signed else value, v.typ)
+        t = promote(v)
+        value = -t.wrap(v.imm) if isinstance(node.op, ast.USub) else ~t.wrap(v.imm)
+        return Val.const(t.wrap(value), t)
     t = c.em.to_temp(v)
     if isinstance(node.op, ast.USub):
         c.em.emit(B.Neg.reg(t.reg))
