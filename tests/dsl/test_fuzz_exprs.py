@@ -56,9 +56,9 @@ def model(expr: str, a: int, b: int) -> int:
         def __ror__(self, o): return U(self._o(o) | self.v)
         def __xor__(self, o): return U(self.v ^ self._o(o))
         def __rxor__(self, o): return U(self._o(o) ^ self.v)
-        def __floordiv__(self, o): d = self._o(o); return U(self.v // d if d else 0)
+        def __floordiv__(self, o): return U(self.v // self._o(o) if self._o(o) else 0)
         def __rfloordiv__(self, o): return U(self._o(o)) // self
-        def __mod__(self, o): d = self._o(o); return U(self.v % d if d else self.v)
+        def __mod__(self, o): return U(self.v % self._o(o) if self._o(o) else self.v)
         def __rmod__(self, o): return U(self._o(o)) % self
         def __lshift__(self, o): return U(self.v << (self._o(o) & 63))
         def __rlshift__(self, o): return U(self._o(o)) << self
