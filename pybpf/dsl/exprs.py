@@ -91,7 +91,8 @@ def convert(c: Compiler, v: Val, to: IntType, node: ast.AST) -> Val:
     if v.kind == "mem":  # load with the memory's own type (byte order, sign) first
         c.em.to_reg(v)
     frm = v.typ
-    if to.size < 8 and (to.size < frm.size or frm.signed != to.signed):
+    if to.size < 8 and (to.size < frm.size or (frm.signed and not to.signed)
+                        or (to.size == frm.size and frm.signed != to.signed)):
         t = c.em.to_temp(v)
         normalize(c, t.reg, to)
         t.typ = to
@@ -230,13 +231,15 @@ def unary(c: Compiler, node: ast.UnaryOp) -> Val:
         t = promote(v)
         value = -t.wrap(v.imm) if isinstance(node.op, ast.USub) else ~t.wrap(v.imm)
         return Val.const(t.wrap(value), t)
-    t = c.em.to_temp(v)
+    pt = promote(v)  # C: ~x and -x work on the promoted type (int for narrow types)
+    t = c.em.to_temp(convert(c, v, pt, node))
     if isinstance(node.op, ast.USub):
         c.em.emit(B.Neg.reg(t.reg))
     else:
         c.em.emit(B.Xor.imm(t.reg, -1))
-    if t.typ.size < 8:
-        normalize(c, t.reg, t.typ)
+    t.typ = pt
+    if pt.size < 8:
+        normalize(c, t.reg, pt)
     return t
 
 
@@ -491,11 +494,13 @@ def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, 
         raw = IntType(a.typ.name, a.typ.size, False)
         a = Val("mem", raw, reg=a.reg, off=a.off, temp=a.temp)
         b = Val.const(swapped, raw)
-    t = arith_type(a, b)
-    signed = t.signed or (b.kind == "imm" and b.imm < 0 and a.typ.signed)
-    if b.kind == "imm" and b.imm < 0 and not a.typ.signed:
+    if b.kind == "imm" and b.imm < 0 and not a.typ.signed and a.typ.size >= 4:
         raise c.error(f"comparing an unsigned {type_name(a.typ)} with a negative number is "
                       "always false or always true", node)
+    t = arith_type(a, b)
+    a = convert(c, a, t, node)  # C: both sides in the common type (s32 -1 == u32 0xffffffff)
+    b = convert(c, b, t, node)
+    signed = t.signed
     jmp = getattr(B, _JMP[op][1 if signed else 0])
     ra = c.em.to_reg(a)
     if b.kind == "imm" and -(1 << 31) <= b.imm < (1 << 31):
