@@ -79,6 +79,16 @@ class DslMap:
             return default
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        """Set an entry; for a per-CPU map a list (one value per CPU) or one value for all."""
+        if self.percpu:
+            from ..kernel.maps import possible_cpus
+
+            n = possible_cpus()
+            values = list(value) if isinstance(value, (list, tuple)) else [value] * n
+            size = (self.value.size + 7) // 8 * 8
+            raw = b"".join(self.value.encode(v).ljust(size, b"\0") for v in values)
+            self._bound().update(self.key.encode(key), raw)
+            return
         self._bound().update(self.key.encode(key), self.value.encode(value))
 
     def clear(self) -> None:

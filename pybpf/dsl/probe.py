@@ -136,7 +136,8 @@ class Session:
     def _add_perf(self, m: PerfBuf) -> None:
         from ..kernel import PerfBuffer
 
-        self.readers.append(PerfBuffer(m.kernel, self._deliver(m.event)))
+        deliver = self._deliver(m.event)
+        self.readers.append(PerfBuffer(m.kernel, lambda _cpu, raw: deliver(raw), as_bytes=True))
 
     def poll(self, timeout_ms: int = 100) -> int:
         """Deliver pending events (to ``on_event`` or `events`); returns how many."""
