@@ -11,7 +11,8 @@ The file declares maps and ``@probe`` functions (see `pybpf.dsl`). Optional hook
 ring/perf buffer event as text, ``report(emit)`` prints tables through ``emit(row)`` (``emit.json`` says whether
 the output is JSON)
 when the run ends (and every ``INTERVAL`` seconds when the file sets it). Without
-``report`` every histogram and hash map is printed. With ``--json`` every event and
+``report`` every histogram is printed, and every hash map unless the file streams events
+(a ring or perf buffer). With ``--json`` every event and
 every table row is one JSON object per line. Ctrl-C ends the run; links are closed
 (detached) and maps freed on exit.
 """
@@ -65,7 +66,7 @@ def _jsonable(v: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ..dsl import Session, load_module, module_probes
-    from ..dsl.maps import HashMap, Histogram
+    from ..dsl.maps import HashMap, Histogram, PerfBuf, RingBuf
 
     mod = load_module(args.file)
     probes = module_probes(mod)
@@ -102,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
         if hook is not None:
             hook(emit)
             return
+        streams = any(isinstance(m, (RingBuf, PerfBuf)) for m in session.maps.values())
         for name, m in session.maps.items():
+            if streams and not isinstance(m, Histogram):
+                continue  # an event-streaming probe's hash maps are its working state
             if isinstance(m, Histogram):
                 if args.json:
                     emit({"map": name, "buckets": m.buckets()})
