@@ -202,11 +202,38 @@ def load_with_lines(prog: Program, maps: dict[str, Any]) -> Any:
     from ..kernel import load
     from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
 
+    from ..errors import ProgLoadError
+
     blob, func_info, line_info = line_info_blobs(prog)
     with load_btf(blob) as btf:
-        return load(prog, maps=maps, prog_btf_fd=btf.fd, func_info=func_info,
-                    func_info_rec_size=FUNC_INFO_REC, line_info=line_info,
-                    line_info_rec_size=LINE_INFO_REC)
+        try:
+            return load(prog, maps=maps, prog_btf_fd=btf.fd, func_info=func_info,
+                        func_info_rec_size=FUNC_INFO_REC, line_info=line_info,
+                        line_info_rec_size=LINE_INFO_REC)
+        except ProgLoadError as e:
+            raise kernel_reject(prog, e) from e
+
+
+def kernel_reject(prog: Program, err: Any) -> DslError:
+    """The kernel verifier's rejection as a `DslError` at the Python line of the last
+    instruction its log shows (log pcs are slots)."""
+    import re
+
+    log = getattr(err, "log", "") or ""
+    pcs = [int(m.group(1)) for m in re.finditer(r"^(\d+): \(", log, re.M)]
+    lines = [ln for ln in log.strip().splitlines() if ln.strip()]
+    reason = next((ln for ln in reversed(lines) if not ln.startswith(("processed ", "verification time"))),
+                  str(err))
+    src = None
+    if pcs:
+        try:
+            src = prog.lines.get(prog.index_of_slot(pcs[-1]))
+        except Exception:  # noqa: BLE001 - a pc in the middle of an lddw: no line
+            src = None
+    return DslError(f"the kernel rejects probe {prog.name}: {reason}\n  (errno {err.errno}; the "
+                    "whole verifier log is in this error's __cause__.log)",
+                    filename=getattr(src, "filename", None), line=getattr(src, "line", None),
+                    column=getattr(src, "column", None), source=getattr(src, "text", None) or None)
 
 
 def _attach(p: Probe, prog: Any) -> Any:

@@ -38,3 +38,21 @@ def test_bpftool_shows_the_python_lines_of_a_loaded_probe():
                              capture_output=True, text=True, check=True).stdout
     assert "; e.lat_ns = ktime_ns() - s.ts" in out
     assert "; del start[t]" in out
+
+
+@pytest.mark.kernel
+def test_kernel_rejection_points_at_the_python_line():
+    from pybpf.dsl import Probe
+    from pybpf.errors import DslError
+
+    from . import wrong_probes as W
+
+    # pybpf's own check is skipped: the kernel's verifier rejects, at the same Python line
+    p = Probe(W.xdp_stack_id, "xdp", options={"precheck": False})
+    with pytest.raises(DslError) as info:
+        Session([p], attach=False)
+    err = info.value
+    assert "the kernel rejects probe xdp_stack_id" in err.message
+    assert "bpf_get_stackid" in err.message or "unknown func" in err.message
+    assert err.source and "stacks.get_stackid(ctx)" in err.source
+    assert err.__cause__ is not None and err.__cause__.log
