@@ -199,10 +199,9 @@ def load_with_lines(prog: Program, maps: dict[str, Any]) -> Any:
     """Load ``prog`` with BTF line info naming its Python lines (the kernel's log and
     ``bpftool prog dump xlated`` then show them)."""
     from ..btf.load import load_btf
+    from ..errors import ProgLoadError
     from ..kernel import load
     from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
-
-    from ..errors import ProgLoadError
 
     blob, func_info, line_info = line_info_blobs(prog)
     with load_btf(blob) as btf:
