@@ -33,6 +33,7 @@ reads events and detaches; ``pybpf probe FILE.py`` runs a probe file.
 from .compiler import compile_probe
 from .maps import (
     ArrayMap,
+    Global,
     HashMap,
     Histogram,
     LruHashMap,
@@ -71,7 +72,7 @@ from .stubs import (
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
 
 __all__ = [
-    "ArrayMap", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
+    "ArrayMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
     "Probe", "RingBuf", "Session", "StackTrace", "Struct", "XDP_ABORTED", "XDP_DROP", "XDP_PASS",
     "XDP_TX", "bool_", "boot_ns", "cgroup_id", "char", "comm", "compile_probe", "cpu",
     "format_histogram", "gid", "ktime_ns", "load_module", "log2", "module_probes", "pid",

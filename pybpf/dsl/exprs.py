@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..asm import builder as B
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
-from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
+from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
 from .types import ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8, u16, u32, u64
 
 if TYPE_CHECKING:
@@ -264,6 +264,8 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
 
         if isinstance(obj, Local) and obj.kind == "ctx":
             return ctx_field(c, node)
+        if isinstance(obj, Global):
+            return global_value(c, obj, node)
     lv = lvalue(c, base)
     if isinstance(lv.typ, KPtr):
         return kernel_field(c, lv, node)
@@ -280,6 +282,15 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
     if lv.kind == "stack":
         return Val("mem", f.type, reg=10, off=lv.off + f.offset)
     return Val("mem", f.type, reg=lv.reg, off=lv.off + f.offset, temp=lv.temp)
+
+
+def global_value(c: Compiler, g: Global, node: ast.Attribute) -> Val:
+    """``g.value``: the global's memory, at its map value's direct address (never NULL)."""
+    if node.attr != "value":
+        raise c.error(f"a Global has one attribute, .value (got .{node.attr})", node)
+    p = c.em.new_temp(u64)
+    c.em.emit(B.LoadMapValue(p.reg, c.map_name(g), 0))
+    return Val("mem", g.value, reg=p.reg, off=0, temp=True)
 
 
 def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:

@@ -19,7 +19,7 @@ from ..errors import PybpfError
 from ..isa.program import MapDecl
 from .types import ArrayType, IntType, Struct, is_struct, u32, u64
 
-__all__ = ["ArrayMap", "DslMap", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap",
+__all__ = ["ArrayMap", "DslMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap",
            "PerCpuHashMap", "PerfBuf", "RingBuf", "StackTrace", "format_histogram"]
 
 
@@ -148,6 +148,32 @@ class Histogram(ArrayMap):
 
     def format(self, unit: str = "") -> str:
         return format_histogram(self.buckets(), unit)
+
+
+class Global(DslMap):
+    """A global variable (``total = Global(u64)``): in probes ``total.value`` reads, assigns
+    and ``+=`` (atomically for u32/u64) through the map value's direct address, as clang's
+    ``.bss`` globals do; from userspace after load, `read` and `write`.
+    """
+
+    kind = "array"
+
+    def __init__(self, typ: Any, initial: int = 0) -> None:
+        if not isinstance(typ, IntType):
+            raise TypeError(f"Global holds a number type (u32, u64, ...), got {typ!r}")
+        super().__init__(u32, typ, 1)
+        self.initial = initial
+
+    def decl(self, name: str) -> MapDecl:
+        d = super().decl(name)
+        d.initial = self.value.encode(self.initial) if self.initial else None
+        return d
+
+    def read(self) -> int:
+        return int(self[0])
+
+    def write(self, v: int) -> None:
+        self[0] = v
 
 
 class RingBuf(DslMap):

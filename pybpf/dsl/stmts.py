@@ -10,7 +10,7 @@ from ..asm import builder as B
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
 from .exprs import _ALU, binop, branch, convert, expr, lvalue, scalar, store_to
-from .maps import ArrayMap, DslMap
+from .maps import ArrayMap, DslMap, Global
 from .types import ArrayType, IntType, KPtr, is_struct, type_name, u64
 
 if TYPE_CHECKING:
@@ -245,6 +245,13 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
             r = emit_call(c, "map_update_elem", [map_arg(c, obj), k, v, Val.const(0)])
             c.em.release(r)
             return
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+            and isinstance(c.lookup_name(target.value.id), Global):
+        g = c.lookup_name(target.value.id)
+        v = convert(c, scalar(c, value), g.value, node)  # the value first (it may call)
+        lv = lvalue(c, target)
+        c.em.store(lv.reg, lv.off, g.value, v)
+        return
     if isinstance(target, (ast.Attribute, ast.Subscript)):
         lv = lvalue(c, target)
         if lv.kind == "mem" and lv.reg == 6:
@@ -276,10 +283,21 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
             raise c.error(f"{t.id} is not defined yet", t)
         assign_local(c, local, binop(c, value), s)
         return
+    g = c.lookup_name(t.value.id) if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) \
+        else None
+    if isinstance(g, Global) and isinstance(s.op, (ast.Add, ast.Sub)) and g.value.size in (4, 8):
+        # a global shared by every CPU: one atomic add
+        d = c.em.to_temp(convert(c, scalar(c, s.value), g.value, s))
+        if isinstance(s.op, ast.Sub):
+            c.em.emit(B.Neg.reg(d.reg))
+        lv = lvalue(c, t)
+        c.em.emit(B.Atomic.add(lv.reg, lv.off, d.reg, size="dw" if g.value.size == 8 else "w"))
+        return
+    res = binop(c, value)  # first: a call in the value must not clobber the target's address
     lv = lvalue(c, t)
     if not isinstance(lv.typ, IntType):
         raise c.error(f"{ast.unparse(t)} is {type_name(lv.typ)}, not a number", t)
-    res = convert(c, binop(c, value), lv.typ, s)
+    res = convert(c, res, lv.typ, s)
     base = 10 if lv.kind == "stack" else lv.reg
     c.em.store(base, lv.off, lv.typ, res)
 

@@ -26,3 +26,16 @@ def test_perf_buffer_events_and_percpu_counts():
     assert sum(per_cpu) == 7 and len(per_cpu) == possible_cpus()
     mine = [e for e in s.events if e.pid == os.getpid()]
     assert len(mine) == 7 and mine[0].comm
+
+
+def test_globals_are_shared_variables_with_initial_values():
+    with Session(module_probes(P)):
+        assert (P.total.read(), P.last_pid.read()) == (0, 7)
+        for _ in range(5):
+            os.getppid()
+        got = P.total.read()
+        P.last_pid.write(7)
+        os.getppid()
+        again = P.total.read()
+    assert got >= 105  # other processes may call getppid too
+    assert again >= got + 101
