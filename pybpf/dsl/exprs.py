@@ -527,8 +527,16 @@ def store_to(c: Compiler, lv: Val, value_node: ast.expr, node: ast.AST) -> None:
     """``lv = value`` for a memory lvalue (struct field, array element)."""
     t = lv.typ
     if isinstance(t, IntType):
+        holder = None
+        if lv.kind == "mem" and 0 <= lv.reg <= 5:
+            # the address sits in a scratch register: let a call in the value spill it
+            holder = next((x for x in c.em.live if x.kind == "reg" and x.reg == lv.reg), None)
+            if holder is None:
+                holder = Val("reg", u64, reg=lv.reg, temp=True)
+                c.em.free.discard(lv.reg)
+                c.em.live.append(holder)
         v = convert(c, scalar(c, value_node), t, node)
-        base = 10 if lv.kind == "stack" else lv.reg
+        base = 10 if lv.kind == "stack" else c.em.to_reg(holder) if holder is not None else lv.reg
         c.em.store(base, lv.off, t, v)
         c.em.release(v)
         return

@@ -2,7 +2,7 @@
 """Probes for tests/dsl/test_compiler.py (compiled for tracepoint/raw_syscalls/sys_enter: the inputs
 are ctx.args[0] and ctx.args[1]; the result is the return value)."""
 
-from pybpf.dsl import Struct, char, s32, u8, u16, u32, u64
+from pybpf.dsl import HashMap, Struct, char, ktime_ns, s32, u8, u16, u32, u64
 
 LIMIT = 10
 
@@ -96,3 +96,34 @@ def narrow_types(ctx):
     b: u16 = a * 300
     c: s32 = 0 - a
     return b + c
+
+
+class Slot(Struct):
+    x: u64
+    y: u64
+
+
+def pointer_in_a_slot(ctx):
+    a = ctx.args[0]
+    b = a + 1
+    c = b + 1
+    p = Slot()
+    p.x = a + b + c
+    p.y = clamp(p.x, 100) + b
+    return p.x * 1000 + p.y
+
+
+vals = HashMap(u32, Slot)
+
+
+def lookup_pointer_spilled(ctx):
+    a = ctx.args[0]
+    b = a + 1
+    c = b + 1
+    d = c + 1
+    p = vals.lookup(1)
+    if p is None:
+        return 0
+    p.x = ktime_ns() + a + b + c + d
+    p.y = p.x
+    return 0

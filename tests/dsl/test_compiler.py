@@ -117,3 +117,14 @@ def test_histogram_text_has_one_row_per_bucket_in_range():
     text = format_histogram([0, 2, 0, 8, 0], "us")
     rows = text.splitlines()
     assert len(rows) == 3 and rows[0].startswith("[2, 4)") and rows[2].count("@") == 40
+
+
+@pytest.mark.parametrize("a,want", [(1, 6 * 1000 + 8), (50, 153 * 1000 + 151)])
+def test_struct_field_assigned_from_an_inlined_call(a, want):
+    assert run(P.pointer_in_a_slot, a) == want
+
+
+def test_spilled_map_pointer_survives_a_call_in_the_assigned_value():
+    # p lives in a stack slot (r7-r9 hold a, b, c): its reload must outlive the helper call
+    prog = compile_probe(P.lookup_pointer_spilled, SECTION)  # the verifier accepts it
+    assert len(prog.insns) > 20
