@@ -245,6 +245,17 @@ def unary(c: Compiler, node: ast.UnaryOp) -> Val:
 
 def as_value(c: Compiler, node: ast.expr) -> Val:
     """A condition as a 0/1 value."""
+    if any(isinstance(n, ast.Call) for n in ast.walk(node)):
+        # a call in the condition clobbers scratch registers: pick the result's after it
+        false, done = c.em.new_label("f"), c.em.new_label("b")
+        branch(c, node, false, False)
+        t = c.em.new_temp(bool_)
+        c.em.emit(B.Mov.imm(t.reg, 1))
+        c.em.jump(done)
+        c.em.place(false)
+        c.em.emit(B.Mov.imm(t.reg, 0))
+        c.em.place(done)
+        return t
     t = c.em.new_temp(bool_)
     c.em.emit(B.Mov.imm(t.reg, 1))
     done = c.em.new_label("b")

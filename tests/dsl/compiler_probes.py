@@ -127,3 +127,10 @@ def lookup_pointer_spilled(ctx):
     p.x = ktime_ns() + a + b + c + d
     p.y = p.x
     return 0
+
+
+def bool_from_calls(ctx):
+    a = ctx.args[0]
+    x = a > 5 and ktime_ns() > 0
+    y = (a < 3) + (ktime_ns() == 0)
+    return x * 10 + y

@@ -128,3 +128,8 @@ def test_spilled_map_pointer_survives_a_call_in_the_assigned_value():
     # p lives in a stack slot (r7-r9 hold a, b, c): its reload must outlive the helper call
     prog = compile_probe(P.lookup_pointer_spilled, SECTION)  # the verifier accepts it
     assert len(prog.insns) > 20
+
+
+@pytest.mark.parametrize("a,want", [(9, 10), (4, 0), (1, 1)])
+def test_conditions_with_calls_as_values(a, want):
+    assert run(P.bool_from_calls, a) == want
