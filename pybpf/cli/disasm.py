@@ -38,8 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "disasm", help="disassemble eBPF bytecode (raw, hex text or an ELF object)",
         description="Print eBPF bytecode one instruction a line in the layout of "
         "llvm-objdump -d: slot number, raw bytes, then the text.")
-    p.add_argument("file", metavar="FILE", help="raw bytecode, hex text or an ELF object; "
-                   "- for stdin")
+    p.add_argument("file", metavar="FILE", nargs="?", help="raw bytecode, hex text or an ELF "
+                   "object; - for stdin")
+    p.add_argument("--source", metavar="PROBE.py", dest="probe_file",
+                   help="compile the @probe functions of a pybpf DSL file and show each one's "
+                   "bytecode under the Python lines that produced it")
     p.add_argument("--syntax", choices=("llvm", "gas", "kernel"), default="llvm",
                    help="llvm (llvm-objdump), gas (uBPF/bpf_conformance) or kernel (verifier "
                    "log); default llvm")
@@ -128,8 +131,9 @@ def _listing(program: Program | bytes, syntax: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _with_source(program: Program, listing: str) -> str:
-    """Put each new C source line (``; text``) before the first instruction it produced."""
+def _with_source(program: Program, listing: str, *, with_place: bool = False) -> str:
+    """Put each new source line (``; text``, or ``; file:line: text``) before the first
+    instruction it produced."""
     if not program.lines:
         return listing
     out, last, idx = [], None, 0
@@ -137,7 +141,8 @@ def _with_source(program: Program, listing: str) -> str:
         if re.match(r"^\s*\d+:\t", line):  # an instruction line (labels and blanks are not)
             src = program.lines.get(idx)
             if src is not None and (src.filename, src.line) != last:
-                out.append(f"; {src.text.strip()}\n")
+                place = f"{src.filename}:{src.line}: " if with_place else ""
+                out.append(f"; {place}{src.text.strip()}\n")
                 last = (src.filename, src.line)
             idx += 1
         out.append(line)
@@ -150,9 +155,29 @@ def _program(code: Program | bytes) -> Program:
     return code if isinstance(code, Program) else Program.from_bytes(code)
 
 
+def _dsl_listing(path: str, syntax: str) -> int:
+    from ..dsl import load_module, module_probes
+
+    probes = module_probes(load_module(path))
+    if not probes:
+        raise _CliError(f"{path}: no @probe functions")
+    out = []
+    for p in probes:
+        prog = p.compile()
+        out.append(f"\n{p.name} ({p.section}): {len(prog.insns)} instructions\n")
+        listing = _listing(prog, syntax)
+        out.append(_with_source(prog, listing, with_place=True))
+    sys.stdout.write("".join(out))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     gc.disable()  # short-lived, no cycles: see pybpf.cli.asm.run
     try:
+        if args.probe_file:
+            return _dsl_listing(args.probe_file, args.syntax)
+        if args.file is None:
+            raise _CliError("give FILE (bytecode, hex text or an ELF object) or --source PROBE.py")
         if args.file == "-":
             data, name = sys.stdin.buffer.read(), "<stdin>"
         else:

@@ -27,3 +27,16 @@ def test_probe_file_with_a_mistake_prints_the_python_line():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "wrong_probes.py:" in out.stderr and "^" in out.stderr
+
+
+def test_disasm_source_shows_python_lines(capsys):
+    from pathlib import Path
+
+    from pybpf.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "syscount.py"
+    assert main(["disasm", "--source", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "count_syscalls (tracepoint/raw_syscalls/sys_enter)" in out
+    assert "syscount.py:13: counts[comm()] += 1" in out
+    assert "lock *(u64 *)(r0 + 0x0) += r1" in out
