@@ -19,6 +19,8 @@ from .ctx_table import CTX
 
 #: Program types whose context rules pybpf knows (others: any aligned read is a scalar).
 KNOWN_TYPES = frozenset(CTX)
+#: the expected attach type the kernel assumes when a program gives none
+DEFAULT_ATTACH = {"cgroup_sock": "cgroup_inet_sock_create", "cgroup_sock_addr": "cgroup_inet4_bind"}
 
 
 @cache
@@ -43,8 +45,9 @@ def ctx_access(prog_type: str | None, off: int, size: int, write: bool,
     if attach and f"{prog_type}/{attach}" in KNOWN_TYPES:
         prog_type = f"{prog_type}/{attach}"
     elif prog_type not in KNOWN_TYPES:
-        defaults = [k for k in KNOWN_TYPES if k.startswith(f"{prog_type}/")]
-        if defaults:
-            prog_type = defaults[0]
+        default = DEFAULT_ATTACH.get(prog_type or "")
+        if default and f"{prog_type}/{default}" in KNOWN_TYPES:
+            prog_type = f"{prog_type}/{default}"
+    if prog_type not in KNOWN_TYPES:  # a type pybpf has no facts for: any aligned read
         return None if write else ("scalar" if off >= 0 and off % size == 0 else None)
     return _index(prog_type, "write" if write else "read").get((off, size))

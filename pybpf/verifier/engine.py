@@ -30,6 +30,7 @@ from .scalar import Scalar
 from .scalar_alu import fork_minus_one_or_zero
 from .scalar_branch import branch
 from .state import RT, MapRef, Reg, State
+from .tnum import Tnum
 
 MAX_PROCESSED = 1_000_000
 MAX_JMP_SEQ = 8192  # pending branches (BPF_COMPLEXITY_LIMIT_JMP_SEQ)
@@ -43,7 +44,7 @@ _U64 = (1 << 64) - 1
 RETURN_RANGES: dict[str, tuple[int, int]] = {
     "cgroup_skb": (0, 1), "cgroup_sock": (0, 1), "cgroup_sock_addr": (0, 1),
     "cgroup_sysctl": (0, 1), "cgroup_device": (0, 1), "cgroup_sockopt": (0, 1),
-    "sock_ops": (0, 1), "sk_lookup": (0, 1), "raw_tracepoint": (0, 0),
+    "sock_ops": (0, 1), "sk_lookup": (0, 1),
 }
 #: expected attach types with their own ranges
 ATTACH_RETURN_RANGES = {"cgroup_inet_egress": (0, 3), "cgroup_udp4_recvmsg": (1, 1),
@@ -51,6 +52,9 @@ ATTACH_RETURN_RANGES = {"cgroup_inet_egress": (0, 3), "cgroup_udp4_recvmsg": (1,
                         "cgroup_inet4_getpeername": (1, 1), "cgroup_inet6_getpeername": (1, 1),
                         "cgroup_inet4_getsockname": (1, 1), "cgroup_inet6_getsockname": (1, 1)}
 _LD_ABS_TYPES = {"socket_filter", "sched_cls", "sched_act"}
+#: tracing programs run on a private stack per frame: no combined-size limit (measured)
+_PRIVATE_STACK_TYPES = {"tracepoint", "raw_tracepoint", "perf_event", "kprobe", "tracing",
+                        "raw_tracepoint_writable"}
 
 _BITWISE = {AluOp.ADD: "+=", AluOp.SUB: "-=", AluOp.AND: "&=", AluOp.OR: "|=", AluOp.XOR: "^=", AluOp.LSH: "<<=",
             AluOp.RSH: ">>=", AluOp.ARSH: "s>>=", AluOp.MUL: "*=", AluOp.DIV: "/=",
@@ -175,7 +179,7 @@ class Verifier:
 
     def _check_stack_depth(self) -> None:
         """The kernel's check_max_stack_depth: along every call chain, the frames' stack
-        depths (each rounded up to 8 bytes) add up to at most 512."""
+        depths (each rounded up to 16 bytes, as with the JIT) add up to at most 512."""
         depth = self.max_depth
         callees: dict[int, set[int]] = {}
         starts = sorted(self.subprogs)
@@ -184,8 +188,11 @@ class Verifier:
                 caller = max(s for s in starts if s <= i)
                 callees.setdefault(caller, set()).add(self.index[self.slots[i] + 1 + insn.imm])
 
+        if self.prog_type in _PRIVATE_STACK_TYPES:  # each frame has its own 512 bytes
+            return
+
         def walk(sub: int, total: int, frames: int, seen: tuple[int, ...]) -> None:
-            total += depth.get(sub, 0)
+            total += (depth.get(sub, 0) + 15) // 16 * 16  # the JIT rounds each frame to 16
             if total > 512:
                 raise Reject(None, f"combined stack size of {frames} calls is {total}. Too large",
                              "call_depth")
@@ -536,6 +543,9 @@ class Verifier:
         if v.smin == S64_MIN and op == AluOp.ADD:
             raise Reject(i, f"math between {dst.type_label()} pointer and register with unbounded "
                          "min value is not allowed", "unbounded_pointer_math", reg=insn.src)
+        if (v.smin >= BPF_MAX_VAR_OFF or v.smin <= -BPF_MAX_VAR_OFF) and op == AluOp.ADD:
+            raise Reject(i, f"value {v.smin} makes {dst.type_label()} pointer be out of bounds",
+                         "unbounded_pointer_math", reg=insn.src)
         if op == AluOp.SUB and v.smax == (1 << 63) - 1:
             raise Reject(i, f"math between {dst.type_label()} pointer and register with unbounded "
                          "min value is not allowed", "unbounded_pointer_math", reg=insn.src)
@@ -585,6 +595,7 @@ class Verifier:
                        insn=i, attach=self.attach)
             return
         target = st.regs[insn.dst]
+        self._atomic_alignment(target, insn, size, i)
         if target.type is RT.PTR_TO_CTX or target.type.is_packet:
             raise Reject(i, f"BPF_ATOMIC stores into R{insn.dst} {target.type_label()} is not "
                          "allowed", "bad_pointer_deref", reg=insn.dst)
@@ -596,6 +607,20 @@ class Verifier:
         if imm & 1:  # fetch: the old value lands in src (r0 for cmpxchg)
             out = 0 if imm == 0xF1 else insn.src
             st.regs[out] = Reg.scalar(Scalar.unknown().truncate(size))
+
+    @staticmethod
+    def _atomic_alignment(target: Reg, insn: Insn, size: int, i: int) -> None:
+        """Atomic read-modify-write needs natural alignment on every memory kind."""
+        if not target.is_pointer or target.maybe_null or target.type is RT.PTR_TO_STACK:
+            return  # (stack: the stack check says it with its own words)
+        at = target.var.var_off.add(Tnum.const((target.off + insn.off) & _U64))
+        if not at.is_aligned(size):
+            desc = {RT.PTR_TO_MAP_VALUE: "value ", RT.PTR_TO_MAP_KEY: "key ",
+                    RT.PTR_TO_CTX: "context "}.get(target.type, "")
+            v = target.var
+            where = str(v.value) if v.is_const else v.var_off.fmt()
+            raise Reject(i, f"misaligned {desc}access off {where}+{target.off}+{insn.off} "
+                         f"size {size}", "misaligned_access", reg=insn.dst)
 
     def _ld(self, st: State, insn: Insn, i: int) -> None:
         mode = insn.opcode & 0xE0
@@ -689,17 +714,14 @@ class Verifier:
         ptr, other_reg, ptr_is_dst = (dst, src, True) if dst.is_pointer else (src, dst, False)
         if op in (JmpOp.JEQ, JmpOp.JNE) and other_reg.is_null_const and not jmp32:
             eq_taken = op == JmpOp.JEQ
-            if ptr.maybe_null:
-                null_state = st.copy()
-                self._mark_null(null_state, ptr.id, is_null=True)
-                self._mark_null(st, ptr.id, is_null=False)
-                if eq_taken:  # jump when NULL
-                    null_state.insn = target
-                    st.insn = fall
-                else:
-                    null_state.insn = fall
-                    st.insn = target
-                return null_state
+            if ptr.maybe_null:  # the fall-through goes on here, the jump is pushed
+                other = st.copy()
+                jump_null = eq_taken  # JEQ 0: the jump sees NULL; JNE 0: the fall-through does
+                self._mark_null(other, ptr.id, is_null=jump_null)
+                self._mark_null(st, ptr.id, is_null=not jump_null)
+                other.insn = target
+                st.insn = fall
+                return other
             # a pointer that cannot be NULL: the outcome is known
             st.insn = fall if eq_taken else target
             return None

@@ -55,6 +55,10 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "stack_misaligned": (
         "the stack is accessed at an offset that is not a multiple of the access size.",
         "align stack slots to their size (u64 at multiples of 8, u32 at multiples of 4...)."),
+    "misaligned_access": (
+        "atomic operations need their operand naturally aligned (an 8-byte xchg at a multiple "
+        "of 8).",
+        "align the field the atomic operation works on to its size."),
     "stack_uninit_read": (
         "the stack bytes read here were never written on this path.",
         "write the stack slot before reading it, or zero the buffer first."),
