@@ -35,8 +35,13 @@ $(STAMP): pyproject.toml setup.py $(wildcard src_c/*.c src_c/*.h) src_c/build_na
 
 venv: deps $(STAMP)
 
+# the toolchain tour, then (as root) a live probe: syscalls by process for 3 seconds
 demo: venv
 	$(PY) examples/demo.py
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo; echo "== live probe: pybpf probe examples/syscount.py --duration 3"; \
+	  $(PY) -m pybpf probe examples/syscount.py --duration 3; \
+	else echo "(not root: skipping the live probe examples/syscount.py)"; fi
 
 test: venv
 	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q $(PYTEST_ARGS)
