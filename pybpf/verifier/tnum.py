@@ -228,6 +228,8 @@ class Tnum(NamedTuple):
         """
         a_v, a_m = self.value, self.mask
         b = other
+        if not a_m and not b.mask:  # two constants: the exact product (what the loop yields)
+            return Tnum((a_v * b.value) & U64, 0)
         acc = ZERO
         while a_v or a_m:
             if a_v & 1:
