@@ -25,6 +25,8 @@ from ..isa import LDDW, AluOp, CallSrc, Class, Insn, JmpOp, Mode, Program, Pseud
 from ..isa.opcodes import SIZE_BYTES, Size
 from . import calls, mem
 from .cfg import check_cfg, liveness, precision_needed
+from .log import kernel_text, log_insn, snapshot, state_text
+from .prune import states_identical, subsumes
 from .report import Reject, Report
 from .scalar import Scalar
 from .scalar_alu import fork_minus_one_or_zero
@@ -271,9 +273,9 @@ class Verifier:
         log = self.log
         if log is not None:
             if st.parent_insn < 0:
-                log.append(f"{self.slots[st.insn]}: {_state_text(st)}")
+                log.append(f"{self.slots[st.insn]}: {state_text(st)}")
             else:
-                state = _state_text(st)
+                state = state_text(st)
                 log += ["", f"from {self.slots[st.parent_insn]} to {self.slots[st.insn]}: {state}",
                         f"{self.slots[st.insn]}: {state}"]
         first = True
@@ -299,7 +301,7 @@ class Verifier:
                 parent = verdict
             first = False
             if log is not None:
-                before = _snapshot(st)
+                before = snapshot(st)
             insn = insns[i]
             cls = insn.opcode & 7
             if cls in (Class.ALU, Class.ALU64):
@@ -315,14 +317,14 @@ class Verifier:
                 other = self._jump(st, insn, i)
                 if other is _EXITED:
                     if log is not None:
-                        log.append(f"{self.slots[i]}: {_kernel_text(insn)}")
+                        log.append(f"{self.slots[i]}: {kernel_text(insn)}")
                     self._finish(parent)
                     return
                 if other is not None:
                     other.parent_insn = i
                     self._push(stack, other, parent, i)
                 elif log is not None and insn.opcode & 0xF0 in _COND_OPS:
-                    self._log_insn(log, i, insn, st, before, decided=True)
+                    log_insn(log, self.slots[i], i, insn, st, before, decided=True)
                     continue
             elif cls == Class.LDX:
                 self._ldx(st, insn, i)
@@ -336,50 +338,7 @@ class Verifier:
                 st.frame.origins[insn.dst if insn.opcode == LDDW else 0] = i
                 st.insn = i + 1
             if log is not None:
-                self._log_insn(log, i, insn, st, before)
-
-    def _log_insn(self, log: list[str], i: int, insn: Insn, st: State,
-                  before: tuple[list[Reg], bytes, dict[int, Reg]], decided: bool = False) -> None:
-        """``N: (op) text ; <touched registers and stack slots>``, as log_level 2 prints."""
-        head = f"{self.slots[i]}: {_kernel_text(insn)}"
-        regs = st.regs
-        touched = set()
-        cls = insn.opcode & 7
-        if cls in (Class.ALU, Class.ALU64, Class.LDX, Class.LD):
-            touched.add(insn.dst)
-            if cls != Class.LD and (insn.opcode & 0x08 or cls == Class.LDX):
-                touched.add(insn.src)
-        elif cls in (Class.ST, Class.STX):
-            touched.add(insn.dst)
-            if cls == Class.STX:
-                touched.add(insn.src)
-        elif insn.opcode & 0xF0 == JmpOp.CALL:
-            touched.add(0)
-        elif insn.opcode & 0xF0 not in (JmpOp.JA, JmpOp.EXIT, JmpOp.JCOND):
-            touched.add(insn.dst)
-            if insn.opcode & 0x08:
-                touched.add(insn.src)
-        parts = [f"R{r}={regs[r].fmt()}" for r in sorted(touched) if 0 <= r <= 10 and regs[r].is_init]
-        old_regs, old_slots, old_spills = before
-        frame = st.frame
-        scratched = set()
-        if cls in (Class.LDX, Class.ST, Class.STX):  # the stack slot a load/store touched
-            base = old_regs[insn.src if cls == Class.LDX else insn.dst]
-            if base.type is RT.PTR_TO_STACK and base.var.is_const and base.frameno == frame.frameno:
-                at = base.off + insn.off + 512
-                if 0 <= at < 512:
-                    scratched.add(at // 8)
-        for slot in range(64):
-            lo = slot * 8
-            if slot in scratched or frame.slots[lo:lo + 8] != old_slots[lo:lo + 8] or \
-                    frame.spills.get(slot) is not old_spills.get(slot):
-                parts.append(f"fp{lo - 512}={_slot_text(frame, slot)}")
-        if decided:  # a branch with a known outcome: the state on a line of its own
-            log.append(head)
-            if parts:
-                log.append(f"{self.slots[i]}: {' '.join(parts)}")
-            return
-        log.append(f"{head:<37} ; {' '.join(parts)}" if parts else head)
+                log_insn(log, self.slots[i], i, insn, st, before)
 
     # -- pruning --------------------------------------------------------------------------
     def _checkpoint(self, st: State, i: int, parent: _Entry | None) -> _Entry | None | object:
@@ -849,104 +808,6 @@ _COND_OPS = {int(op) for op in JmpOp} - {int(JmpOp.JA), int(JmpOp.CALL), int(Jmp
                                          int(JmpOp.JCOND)}
 #: (checked pointer, bound): pkt against pkt_end, and pkt_meta against pkt (data)
 _PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
-_SLOT_CHARS = "?r m0"  # INVALID, SPILL, (unused), MISC, ZERO by Slot value order
-
-
-def _kernel_text(insn: Insn) -> str:
-    from ..asm import format_insn
-
-    try:
-        return format_insn(insn, syntax="kernel")
-    except Exception:  # noqa: BLE001 - a log line must not fail verification
-        return f"({insn.opcode:02x}) ?"
-
-
-def _snapshot(st: State) -> tuple[list[Reg], bytes, dict[int, Reg]]:
-    f = st.frame
-    return list(f.regs), bytes(f.slots), dict(f.spills)
-
-
-def _slot_text(frame: Any, slot: int) -> str:
-    spill = frame.spills.get(slot)
-    if spill is not None and frame.slots[slot * 8] == 1:
-        return spill.fmt()
-    chars = {0: "?", 2: "m", 3: "0", 1: "m"}
-    return "".join(chars[frame.slots[slot * 8 + b]] for b in range(7, -1, -1))
-
-
-def _state_text(st: State) -> str:
-    parts = [f"R{r}={reg.fmt()}" for r, reg in enumerate(st.regs) if reg.is_init]
-    frame = st.frame
-    for slot in range(63, -1, -1):
-        if any(frame.slots[slot * 8:slot * 8 + 8]):
-            parts.append(f"fp{slot * 8 - 512}={_slot_text(frame, slot)}")
-    return " ".join(parts)
-
-
-# -- state comparison ------------------------------------------------------------------------
-def reg_subsumes(old: Reg, cur: Reg) -> bool:
-    if old.type is RT.NOT_INIT:
-        return True
-    if old.type is not cur.type or old.maybe_null != cur.maybe_null:
-        return False
-    if old.type is RT.SCALAR:
-        return old.var.subsumes(cur.var)
-    if old.off != cur.off or old.map != cur.map or old.mem_size != cur.mem_size \
-            or old.frameno != cur.frameno or bool(old.ref_obj_id) != bool(cur.ref_obj_id):
-        return False
-    if old.type.is_packet and old.range > cur.range:
-        return False
-    return old.var.subsumes(cur.var)
-
-
-def subsumes(old: State, cur: State, live: int = 0x7FF, precise: int = 0x7FF) -> bool:
-    """True when every concrete state in ``cur`` is in ``old`` (so ``cur`` is safe too).
-
-    ``live`` masks the registers of the current frame that may still be read; the
-    others cannot matter (the kernel's liveness does the same). Scalars outside
-    ``precise`` only need to be scalars (the kernel's imprecise scalars).
-    """
-    if len(old.frames) != len(cur.frames) or len(old.refs) != len(cur.refs):
-        return False
-    last = len(old.frames) - 1
-    for n, (fo, fc) in enumerate(zip(old.frames, cur.frames, strict=True)):
-        if fo.callsite != fc.callsite:
-            return False
-        mask = live if n == last else 0x7FF
-        exact = precise if n == last else 0x7FF
-        for r, (ro, rc) in enumerate(zip(fo.regs, fc.regs, strict=True)):
-            if ro is rc or not mask >> r & 1:
-                continue
-            if not exact >> r & 1 and ro.is_scalar and rc.is_scalar:
-                continue
-            if not reg_subsumes(ro, rc):
-                return False
-        if fo.slots != fc.slots:
-            for b, (so, sc) in enumerate(zip(fo.slots, fc.slots, strict=True)):
-                if so == sc or so == 0:  # INVALID in old: nothing there was relied on
-                    continue
-                if so == 2 and sc in (3, 0):  # MISC covers ZERO
-                    continue
-                if so == 2 and sc == 1 and not fc.spills.get(b // 8, Reg.scalar()).is_pointer:
-                    continue
-                return False
-        for k, so_reg in fo.spills.items():
-            sc_reg = fc.spills.get(k)
-            if sc_reg is None or not reg_subsumes(so_reg, sc_reg):
-                if fo.slots[k * 8] == 1:
-                    return False
-    return True
-
-
-def states_identical(a: State, b: State) -> bool:
-    if len(a.frames) != len(b.frames):
-        return False
-    for fa, fb in zip(a.frames, b.frames, strict=True):
-        if fa.regs != fb.regs or fa.slots != fb.slots or fa.spills != fb.spills:
-            return False
-    return len(a.refs) == len(b.refs)
-
-
 def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
            expected_attach_type: str | None = None, log: bool = False,
            func_info: bool = False) -> Report:
