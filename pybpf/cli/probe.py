@@ -36,24 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def listing(program: Any) -> str:
-    """The bytecode of a compiled probe interleaved with its Python source lines."""
-    from ..asm.llvm_print import format_insn
-
-    out = []
-    last = None
-    by_index = program.labels_by_index()
-    for i, ins in enumerate(program.insns):
-        src = program.lines.get(i)
-        if src is not None and src.line != last:
-            out.append(f"; {src.filename}:{src.line}: {src.text.strip()}")
-            last = src.line
-        for name in by_index.get(i, []):
-            out.append(f"{name}:")
-        out.append(f"{i:5}: {format_insn(ins, program.refs.get(i))}")
-    return "\n".join(out)
-
-
 def _jsonable(v: Any) -> Any:
     if isinstance(v, bytes):
         return v.decode(errors="replace")
@@ -74,12 +56,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no @probe functions", file=sys.stderr)
         return 1
     out = sys.stdout
-    if args.disasm:
-        for p in probes:
-            prog = p.compile()
-            out.write(f"{p.name} ({p.section}): {len(prog.insns)} instructions\n")
-            out.write(listing(prog) + "\n\n")
-        return 0
+    if args.disasm:  # the same listing as `pybpf disasm --source FILE.py`
+        from .disasm import _dsl_listing
+
+        return _dsl_listing(args.file, "llvm")
 
     def emit(row: dict[str, Any]) -> None:
         if args.json:

@@ -311,4 +311,4 @@ def leave_subprog(v: Verifier, st: State, i: int) -> None:
     st.insn = callee.callsite + 1
 
 
-__all__ = ["enter_subprog", "helper_call", "leave_subprog", "Scalar"]
+__all__ = ["enter_subprog", "helper_call", "leave_subprog"]

@@ -7,7 +7,8 @@ instruction must be reachable from the entry (or a subprogram).
 
 from __future__ import annotations
 
-from ..isa import LDDW, CallSrc, Class, Insn, JmpOp, problem
+from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, problem
+from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SOURCE_MASK
 from .report import Reject
 
 _JA = int(JmpOp.JA)
@@ -45,11 +46,10 @@ def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int
     return nxt + ([target] if target is not None else [])
 
 
-def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], set[int]]:
-    """Run the static checks; returns (slots, slot->index, jump targets, subprogram starts)."""
+def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
+    """Run the static checks; returns (slots, slot->index, subprogram starts)."""
     slots, index = slot_map(insns)
     total = slots[-1]
-    targets: set[int] = set()
     subprogs: set[int] = {0}
     for i, insn in enumerate(insns):
         reason = problem(insn)
@@ -84,9 +84,6 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], s
                          "jump_into_lddw")
         if is_pseudo_call:
             subprogs.add(index[dest])
-        else:
-            targets.add(index[dest])
-            targets.add(i + 1)
     last = insns[-1]
     lcls, lop = last.opcode & 7, last.opcode & 0xF0
     if not (lcls in (Class.JMP, Class.JMP32) and lop in (_EXIT, _JA)):
@@ -104,7 +101,7 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int], s
     for i, ok in enumerate(seen):
         if not ok:
             raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
-    return slots, index, targets, subprogs
+    return slots, index, subprogs
 
 
 def _reserved_message(insn: Insn, cls: int) -> str:
@@ -114,42 +111,67 @@ def _reserved_message(insn: Insn, cls: int) -> str:
     return f"{names.get(cls, 'BPF')} uses reserved fields"
 
 
-def _use_def(insn: Insn) -> tuple[int, int]:
-    """(registers read, registers written) of one instruction, as bit masks."""
+_MOV = int(AluOp.MOV)
+_ADD_SUB = (int(AluOp.ADD), int(AluOp.SUB))
+_ATOMIC = int(Mode.ATOMIC)
+_IND = int(Mode.IND)
+_CMPXCHG = int(AtomicOp.CMPXCHG)
+_LOAD_ACQ = int(AtomicOp.LOAD_ACQ)
+_STORE_REL = int(AtomicOp.STORE_REL)
+_JCOND = int(JmpOp.JCOND)
+_CALL_DEFS = 0x3F  # a call writes r0 (result) and clobbers r1-r5
+_CALL_ARGS = 0x3E  # r1-r5
+
+
+def reg_effects(insn: Insn, ret_checked: bool = True) -> tuple[int, int, int, int]:
+    """What one instruction does to registers, as bit masks (bit n = rn):
+    ``(reads, writes, needs_exact, flows_from)``.
+
+    ``needs_exact`` are the reads whose exact scalar value can matter for safety (memory
+    bases and offsets, pointer arithmetic, helper arguments, conditional jumps, a checked
+    return value); ``flows_from`` are the sources of the written value, through which
+    that need travels backwards (the static stand-in for the kernel's precision
+    backtracking). One place, read by `liveness` and `precision_needed`.
+    """
     op = insn.opcode
-    cls = op & 7
+    cls = op & CLASS_MASK
     d, s = 1 << insn.dst, 1 << insn.src
-    x = bool(op & 0x08)
+    x = bool(op & SOURCE_MASK)
     if cls in (Class.ALU, Class.ALU64):
-        aop = op & 0xF0
-        if aop == 0xB0:  # MOV
-            return (s if x else 0), d
-        return d | (s if x else 0), d
+        aop = op & OP_MASK
+        if aop == _MOV:
+            return (s if x else 0), d, 0, (s if x else 0)
+        reads = d | (s if x else 0)
+        exact = reads if (x and aop in _ADD_SUB and cls == Class.ALU64) else 0
+        return reads, d, exact, reads
     if cls == Class.LDX:
-        return s, d
+        return s, d, s, 0
     if cls == Class.ST:
-        return d, 0
+        return d, 0, d, 0
     if cls == Class.STX:
-        if (op & 0xE0) == 0xC0:  # atomics
-            imm = insn.imm & 0xFFFFFFFF
-            if imm == 0xF1:
-                return d | s | 1, 1
-            if imm == 0x100:  # load-acquire
-                return s, d
-            return d | s, (s if imm & 1 and imm != 0x110 else 0)
-        return d | s, 0
+        if op & MODE_MASK != _ATOMIC:
+            return d | s, 0, d | s, 0
+        imm = insn.imm & 0xFFFFFFFF
+        if imm == _CMPXCHG:
+            return d | s | 1, 1, d | s | 1, 0
+        if imm == _LOAD_ACQ:
+            return s, d, s, 0
+        fetch = imm & 1 and imm != _STORE_REL
+        return d | s, (s if fetch else 0), d | s, 0
     if cls == Class.LD:
         if op == LDDW:
-            return 0, d
-        return (1 << 6) | (s if (op & 0xE0) == 0x40 else 0), 0x3F
-    jop = op & 0xF0
+            return 0, d, 0, 0
+        reads = (1 << 6) | (s if op & MODE_MASK == _IND else 0)  # r6 holds the skb
+        return reads, _CALL_DEFS, reads, 0
+    jop = op & OP_MASK
     if cls == Class.JMP and jop == _CALL:
-        return 0x3E, 0x3F
+        return _CALL_ARGS, _CALL_DEFS, _CALL_ARGS, 0
     if cls == Class.JMP and jop == _EXIT:
-        return 1, 0
-    if jop in (_JA, 0xE0):
-        return 0, 0
-    return d | (s if x else 0), 0
+        return 1, 0, (1 if ret_checked else 0), 0
+    if jop in (_JA, _JCOND):
+        return 0, 0, 0, 0
+    reads = d | (s if x else 0)
+    return reads, 0, reads, 0
 
 
 def liveness(insns: list[Insn], slots: list[int], index: dict[int, int]) -> list[int]:
@@ -159,7 +181,7 @@ def liveness(insns: list[Insn], slots: list[int], index: dict[int, int]) -> list
     the caller's r6-r9 and define r0-r5; a subprogram's ``exit`` reads only r0.
     """
     n = len(insns)
-    use_def = [_use_def(insn) for insn in insns]
+    use_def = [reg_effects(insn)[:2] for insn in insns]
     succ = [successors(insns, i, slots, index) for i in range(n)]
     live = [0] * n
     changed = True
@@ -177,43 +199,6 @@ def liveness(insns: list[Insn], slots: list[int], index: dict[int, int]) -> list
     return live
 
 
-def _relevance_step(insn: Insn, ret_checked: bool) -> tuple[int, int, int, int]:
-    """(uses needing precision, defs, flow sources, flow-through mask) of one instruction.
-
-    A scalar needs to be exact when it may reach a memory access offset, pointer
-    arithmetic, a helper argument, a conditional jump or a checked return value;
-    values flow backwards through arithmetic and moves.
-    """
-    op = insn.opcode
-    cls = op & 7
-    d, s = 1 << insn.dst, 1 << insn.src
-    x = bool(op & 0x08)
-    if cls in (Class.ALU, Class.ALU64):
-        aop = op & 0xF0
-        if aop == 0xB0:
-            return 0, d, (s if x else 0), 0
-        need = (d | s) if (x and aop in (0x00, 0x10) and cls == Class.ALU64) else 0
-        return need, d, d | (s if x else 0), 0
-    if cls == Class.LDX:
-        return s, d, 0, 0
-    if cls == Class.ST:
-        return d, 0, 0, 0
-    if cls == Class.STX:
-        return d | s, (s if (op & 0xE0) == 0xC0 else 0), 0, 0
-    if cls == Class.LD:
-        if op == LDDW:
-            return 0, d, 0, 0
-        return (1 << 6) | (s if (op & 0xE0) == 0x40 else 0), 0x3F, 0, 0
-    jop = op & 0xF0
-    if cls == Class.JMP and jop == _CALL:
-        return 0x3E, 0x3F, 0, 0
-    if cls == Class.JMP and jop == _EXIT:
-        return (1 if ret_checked else 0), 0, 0, 0
-    if jop in (_JA, 0xE0):
-        return 0, 0, 0, 0
-    return d | (s if x else 0), 0, 0, 0
-
-
 def precision_needed(insns: list[Insn], slots: list[int], index: dict[int, int],
                      ret_checked: bool) -> list[int]:
     """Registers whose exact scalar value may matter for safety, before each instruction.
@@ -223,7 +208,7 @@ def precision_needed(insns: list[Insn], slots: list[int], index: dict[int, int],
     compare equal whatever their range (values spilled to the stack always count).
     """
     n = len(insns)
-    steps = [_relevance_step(insn, ret_checked) for insn in insns]
+    steps = [reg_effects(insn, ret_checked) for insn in insns]
     succ = [successors(insns, i, slots, index) for i in range(n)]
     need = [0] * n
     changed = True
@@ -233,8 +218,8 @@ def precision_needed(insns: list[Insn], slots: list[int], index: dict[int, int],
             out = 0
             for j in succ[i]:
                 out |= need[j]
-            uses, defs, flow, _ = steps[i]
-            new = uses | (out & ~defs) | (flow if out & defs else 0)
+            _reads, defs, exact, flow = steps[i]
+            new = exact | (out & ~defs) | (flow if out & defs else 0)
             if new != need[i]:
                 need[i] = new
                 changed = True

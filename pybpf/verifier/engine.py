@@ -3,7 +3,8 @@
 `verify(program, prog_type)` returns a `Report`. Exploration is depth-first:
 at an undecided branch the jump target is pushed and the fall-through is
 followed first (the kernel's order, so the first error found is the kernel's).
-At prune points (jump targets, the instruction after a branch or a call) a state
+At the kernel's prune points (conditional jumps and their targets, goto targets, the
+instruction after a call) a state
 already proven safe that subsumes the current one ends the path; an identical
 state still being explored means an infinite loop. Completion is tracked by
 counting live branches below each checkpoint, as the kernel's ``branches`` does.
@@ -21,7 +22,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..isa import LDDW, AluOp, CallSrc, Class, Insn, JmpOp, Mode, Program, PseudoSrc, RefKind
+from ..isa import (
+    LDDW,
+    AluOp,
+    AtomicOp,
+    CallSrc,
+    Class,
+    Insn,
+    JmpOp,
+    Mode,
+    Program,
+    PseudoSrc,
+    RefKind,
+    helper_id,
+)
 from ..isa.opcodes import SIZE_BYTES, Size
 from . import calls, mem
 from .cfg import check_cfg, liveness, precision_needed
@@ -55,6 +69,7 @@ ATTACH_RETURN_RANGES = {"cgroup_inet_egress": (0, 3), "cgroup_udp4_recvmsg": (1,
                         "cgroup_inet4_getsockname": (1, 1), "cgroup_inet6_getsockname": (1, 1)}
 _LD_ABS_TYPES = {"socket_filter", "sched_cls", "sched_act"}
 #: tracing programs run on a private stack per frame: no combined-size limit (measured)
+_TAIL_CALL = helper_id("tail_call")
 _PRIVATE_STACK_TYPES = {"tracepoint", "raw_tracepoint", "perf_event", "kprobe", "tracing",
                         "raw_tracepoint_writable"}
 
@@ -131,7 +146,7 @@ class Verifier:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
         try:
-            self.slots, self.index, self.targets, self.subprogs = check_cfg(self.insns)
+            self.slots, self.index, self.subprogs = check_cfg(self.insns)
             self.live = liveness(self.insns, self.slots, self.index)
             checked = (ATTACH_RETURN_RANGES.get(self.attach or "")
                        or RETURN_RANGES.get(self.prog_type)) is not None
@@ -190,8 +205,10 @@ class Verifier:
                 caller = max(s for s in starts if s <= i)
                 callees.setdefault(caller, set()).add(self.index[self.slots[i] + 1 + insn.imm])
 
-        if self.prog_type in _PRIVATE_STACK_TYPES:  # each frame has its own 512 bytes
-            return
+        tail_calls = any(i.opcode == (Class.JMP | JmpOp.CALL) and i.src == CallSrc.HELPER
+                         and i.imm == _TAIL_CALL for i in self.insns)
+        if self.prog_type in _PRIVATE_STACK_TYPES and not tail_calls:
+            return  # each frame has its own 512 bytes (not with tail calls: measured)
 
         def walk(sub: int, total: int, frames: int, seen: tuple[int, ...]) -> None:
             total += (depth.get(sub, 0) + 15) // 16 * 16  # the JIT rounds each frame to 16
@@ -369,8 +386,6 @@ class Verifier:
     def _read(st: State, regno: int, insn: int) -> Reg:
         r = st.regs[regno]
         if not r.is_init:
-            if regno == 0 and False:
-                pass
             raise Reject(insn, f"R{regno} !read_ok", "uninit_register", reg=regno)
         return r
 
@@ -544,12 +559,12 @@ class Verifier:
 
     def _atomic(self, st: State, insn: Insn, i: int, size: int, value: Reg) -> None:
         imm = insn.imm & 0xFFFFFFFF
-        if imm == 0x100:  # load-acquire: dst = *(src + off)
+        if imm == AtomicOp.LOAD_ACQ:  # dst = *(src + off)
             val = mem.access(st, self.prog_type, insn.src, insn.off, size, write=False, value=None,
                              insn=i, attach=self.attach)
             st.regs[insn.dst] = val  # type: ignore[assignment]
             return
-        if imm == 0x110:  # store-release
+        if imm == AtomicOp.STORE_REL:
             mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True, value=value,
                        insn=i, attach=self.attach)
             return
@@ -558,13 +573,13 @@ class Verifier:
         if target.type is RT.PTR_TO_CTX or target.type.is_packet:
             raise Reject(i, f"BPF_ATOMIC stores into R{insn.dst} {target.type_label()} is not "
                          "allowed", "bad_pointer_deref", reg=insn.dst)
-        if imm == 0xF1:  # cmpxchg reads r0
+        if imm == AtomicOp.CMPXCHG:  # cmpxchg reads r0
             self._read(st, 0, i)
         mem.access(st, self.prog_type, insn.dst, insn.off, size, write=False, value=None, insn=i, attach=self.attach)
         mem.access(st, self.prog_type, insn.dst, insn.off, size, write=True,
                    value=Reg.scalar(), insn=i)
         if imm & 1:  # fetch: the old value lands in src (r0 for cmpxchg)
-            out = 0 if imm == 0xF1 else insn.src
+            out = 0 if imm == AtomicOp.CMPXCHG else insn.src
             st.regs[out] = Reg.scalar(Scalar.unknown().truncate(size))
 
     @staticmethod
