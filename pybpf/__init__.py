@@ -19,9 +19,11 @@ the verifier and BTF layers pull in their tables).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-from . import errors, isa
+from . import errors
 from .errors import (
     AsmError,
     BtfError,
@@ -35,10 +37,19 @@ from .errors import (
     VerifierReject,
     VMFault,
 )
-from .isa import Insn, MapDecl, Program, Ref
 
-#: name -> (module, attribute) for the lazily imported entry points
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from . import isa
+    from .isa import Insn, MapDecl, Program, Ref
+
+#: name -> (module, attribute) for the lazily imported entry points (the ISA too: commands
+#: such as ``pybpf btf dump`` never need it)
 _LAZY = {
+    "isa": ("pybpf.isa", None),
+    "Insn": ("pybpf.isa", "Insn"),
+    "MapDecl": ("pybpf.isa", "MapDecl"),
+    "Program": ("pybpf.isa", "Program"),
+    "Ref": ("pybpf.isa", "Ref"),
     "assemble": ("pybpf.asm", "assemble"),
     "disassemble": ("pybpf.asm", "disassemble"),
     "format_insn": ("pybpf.asm", "format_insn"),
@@ -79,7 +90,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AsmError", "BtfError", "DslError", "ElfError", "Insn", "IsaError", "KernelError",
-    "MapDecl", "MountError", "ProgLoadError", "Program", "PybpfError", "Ref", "VMFault",
-    "VerifierReject", "__version__", "errors", "isa", *sorted(_LAZY),
+    "AsmError", "BtfError", "DslError", "ElfError", "IsaError", "KernelError",
+    "MountError", "ProgLoadError", "PybpfError", "VMFault",
+    "VerifierReject", "__version__", "errors", *sorted(_LAZY),
 ]

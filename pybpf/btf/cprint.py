@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from itertools import compress
 
 from ..errors import BtfError
 from .flat import (
@@ -46,6 +47,8 @@ from .flat import (
 from .format import Kind
 from .parse import Btf
 
+_ASKS_REFERENCED = bytes(int(k in (K_ENUM, K_ENUM64, K_FWD)) for k in range(256))
+_ORDERED = bytes(int(k not in (0, K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG)) for k in range(256))
 _MODS = frozenset({K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG})
 _MAX_RESOLVE_DEPTH = 32
 
@@ -95,8 +98,15 @@ class CPrinter:
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.align: list[int] = [-1] * n
+        self.packed = bytearray(n)  # filled with align (structs and unions)
         self.sizes: list[int | None] = [None] * n
-        self.prefix: list[str | None] = [None] * n
+        #: Declarator pieces of types whose declaration prints no anonymous definition inline:
+        #: ``parts[t] = (before, after)`` the declared name, ``bare[t]`` the text with no name;
+        #: False where the general machinery is needed (computed on first use).
+        self.parts: list = [None] * n
+        self.bare: list = [None] * n
+        self.plain = bytearray(n)
+        self.plain[0] = 1
         self.member_names: dict[int, str] = {}
         self.ptr_sz = self._ptr_size()
         self.out: list[str] = []
@@ -115,11 +125,11 @@ class CPrinter:
         return 8
 
     def _mark_referenced(self) -> None:
-        refs, bad = self.t.all_refs()
-        if bad:
-            raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {self.t.n - 1}",
-                           type_id=bad)
-        self.referenced = set(refs)
+        # Only unnamed enums and forward declarations ask whether they are referenced.
+        t = self.t
+        candidates = {tid for tid in compress(range(t.n), t.kinds.translate(_ASKS_REFERENCED))
+                      if not t.name_off[tid]}
+        self.referenced = t.referenced(candidates)
 
     # ------------------------------------------------------------------ names
     def _dups(self, names: dict[str, int], name: str) -> int:
@@ -169,26 +179,36 @@ class CPrinter:
         elif k == K_ARRAY:
             a = self.align_of(t.words_of[tid][t.pos[tid] + 0], depth + 1)
         elif k in (K_STRUCT, K_UNION):
+            # One pass gives the alignment (libbpf's btf__align_of: 0 if a member has none,
+            # 1 if one is misaligned or the size is not a multiple) and whether the struct
+            # needs __attribute__((packed)) (btf_is_struct_packed).
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
             kflag = t.info[tid] >> 31
-            a = 1
+            a = -1  # undecided until the first member without alignment or misaligned
+            top = 1
+            packed = 0
             aligns = self.align
-            for j in range(p, p + 3 * vlen, 3):
-                ma = aligns[w[j + 1]]
+            end = p + 3 * vlen
+            for m, off in zip(w[p + 1:end:3], w[p + 2:end:3]):
+                ma = aligns[m]
                 if ma < 0:
-                    ma = self.align_of(w[j + 1], depth + 1)
+                    ma = self.align_of(m, depth + 1)
                 if ma <= 0:
-                    a = 0
-                    break
-                if ma > a:
-                    a = ma
-                off = w[j + 2]
+                    if a < 0:
+                        a = 0
+                    continue
+                if ma > top:
+                    top = ma
                 if (not kflag or off >> 24 == 0) and off % (8 * ma):
-                    a = 1
-                    break
-            else:
-                if a and t.word[tid] % a:
-                    a = 1
+                    packed = 1
+                    if a < 0:
+                        a = 1
+            size = t.word[tid]
+            if a < 0:
+                a = 1 if size % top else top
+            if size % top:
+                packed = 1
+            self.packed[tid] = packed
         else:
             a = 0
         self.align[tid] = a
@@ -220,24 +240,6 @@ class CPrinter:
             else:
                 return -1
         return -1
-
-    def _is_packed(self, tid: int) -> bool:
-        t = self.t
-        w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
-        kflag = t.info[tid] >> 31
-        max_align = 1
-        aligns = self.align
-        for j in range(p, p + 3 * vlen, 3):
-            a = aligns[w[j + 1]]
-            if a < 0:
-                a = self.align_of(w[j + 1])
-            off = w[j + 2]
-            bit_sz = off >> 24 if kflag else 0
-            if a and bit_sz == 0 and off % (8 * a):
-                return True
-            if a > max_align:
-                max_align = a
-        return t.word[tid] % max_align != 0
 
     # ------------------------------------------------------------------ ordering
     def _order(self, tid: int, through_ptr: bool) -> int:
@@ -344,14 +346,14 @@ class CPrinter:
                 self._enum_def(tid, 0)
                 out.append(";\n\n")
             es[tid] = _ED
-        elif k in (K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG):
-            x = t.word[tid]
+        elif k in (K_PTR, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_ARRAY):
+            # These only pass the walk on to their target. Once the target is emitted (or
+            # forward-declared: a no-op for every container), so are they.
+            x = t.word[tid] if k != K_ARRAY else t.words_of[tid][t.pos[tid]]
             if es[x] != _ED:
                 self._emit(x, cont_id)
-        elif k == K_ARRAY:
-            x = t.words_of[tid][t.pos[tid]]
-            if es[x] != _ED:
-                self._emit(x, cont_id)
+            if es[x] == _ED or self.fwd_emitted[x]:
+                es[tid] = _ED
         elif k == K_FWD:
             out.append(self._fwd_def(tid))
             out.append(";\n\n")
@@ -432,11 +434,11 @@ class CPrinter:
         string = self.t.string
         idents = self.ident_names
         if t.kind[tid] == K_ENUM:
-            for j in range(p, p + 2 * vlen, 2):
-                name = string(w[j])
+            it = iter(w[p:p + 2 * vlen])
+            for name_off, v in zip(it, it):
+                name = string(name_off)
                 c = idents.get(name, 0) + 1
                 idents[name] = c
-                v = w[j + 1]
                 if signed and v >= 1 << 31:
                     v -= 1 << 32
                 if c > 1:
@@ -473,45 +475,40 @@ class CPrinter:
         w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
         kflag = t.info[tid] >> 31
         align = self.align_of(tid)
-        packed = self._is_packed(tid) if is_struct else False
+        packed = is_struct and self.packed[tid]
         kw = "struct" if is_struct else "union"
         out.append(f"{kw} {self.type_name(tid)} {{" if t.name_off[tid] else f"{kw} {{")
         off = 0
         prev_bitfield = False
         aligns = self.align
         sizes = self.sizes
-        prefix = self.prefix
+        parts_of = self.parts
         names = self.member_names
         pfx = _pfx(lvl + 1)
         string = self.t.string
-        for j in range(p, p + 3 * vlen, 3):
-            mtype = w[j + 1]
-            raw = w[j + 2]
+        it = iter(w[p:p + 3 * vlen])
+        for name_off, mtype, raw in zip(it, it, it):
             if kflag:
                 m_sz = raw >> 24
                 m_off = raw & 0xFFFFFF
             else:
                 m_sz = 0
                 m_off = raw
-            if packed:
-                m_align = 1
-            else:
-                m_align = aligns[mtype]
-                if m_align < 0:
-                    m_align = self.align_of(mtype)
             if off < m_off:
+                m_align = 1 if packed else aligns[mtype]  # align_of(tid) computed them all
                 self._bit_padding(off, m_off, m_align, prev_bitfield and m_sz != 0, lvl + 1, tid)
-            name = names.get(w[j])
+            name = names.get(name_off)
             if name is None:
-                name = names[w[j]] = string(w[j])
-            pre = prefix[mtype]
-            if pre is None:
-                pre = self._prefix_of(mtype)
-            if pre and name:
+                name = names[name_off] = string(name_off)
+            parts = parts_of[mtype]
+            if parts is None:
+                parts = self._cache_parts(mtype)
+            if parts and name:
+                before, after = parts
                 if m_sz:
-                    out.append(f"\n{pfx}{pre}{name}: {m_sz};")
+                    out.append(f"\n{pfx}{before}{name}{after}: {m_sz};")
                 else:
-                    out.append(f"\n{pfx}{pre}{name};")
+                    out.append(f"\n{pfx}{before}{name}{after};")
             else:
                 out.append("\n" + pfx)
                 self._decl(mtype, name, lvl + 1)
@@ -572,8 +569,43 @@ class CPrinter:
                 break
 
     # ------------------------------------------------------------------ declarators
+    def _is_plain(self, tid: int) -> bool:
+        """Whether a declaration of ``tid`` prints no anonymous struct/union/enum inline (so its
+        text does not depend on the nesting level and has no side effects on names)."""
+        st = self.plain
+        s = st[tid]
+        if s:
+            return s == 1
+        st[tid] = 2  # pessimistic while in progress: loops take the general path (and its error)
+        t = self.t
+        k = t.kind[tid]
+        if k == K_INT or k == K_FLOAT or k == K_FWD or k == K_TYPEDEF:
+            ok = True
+        elif k == K_STRUCT or k == K_UNION or k == K_ENUM or k == K_ENUM64:
+            ok = t.name_off[tid] != 0
+        elif k == K_PTR or k == K_CONST or k == K_VOLATILE or k == K_RESTRICT or k == K_TYPE_TAG:
+            ok = self._is_plain(t.word[tid])
+        elif k == K_ARRAY:
+            ok = self._is_plain(t.words_of[tid][t.pos[tid]])
+        elif k == K_FUNC_PROTO:
+            w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            ok = self._is_plain(t.word[tid]) and all(self._is_plain(x) for x in w[p + 1:p + 2 * vlen:2])
+        else:
+            ok = False
+        st[tid] = 1 if ok else 2
+        return ok
+
+    def _render(self, tid: int, fname: str) -> str:
+        """The general declarator's text for a plain type (no output side effects)."""
+        saved, self.out = self.out, []
+        try:
+            self._decl_general(tid, fname, 0)
+            return "".join(self.out)
+        finally:
+            self.out = saved
+
     def _simple(self, tid: int, k: int) -> str | None:
-        """The text of a type that needs no declarator (a name), or None."""
+        """The text of a type that is just a name ("int", "struct s", "u32"), or None."""
         if k == K_TYPEDEF:
             return self.ident_name(tid)
         if k == K_INT or k == K_FLOAT:
@@ -586,13 +618,12 @@ class CPrinter:
             return self._fwd_def(tid)
         return None
 
-    def _prefix_of(self, tid: int) -> str:
-        """The text before the name in a declaration of a simple type ("int ", "struct s **"),
-        or "" when the type needs the general declarator machinery; cached per id."""
+    def _cache_parts(self, tid: int) -> tuple[str, str] | bool:
+        """``(before, after)`` the name in a declaration of ``tid`` (False: no such split)."""
         t = self.t
         kind, word = t.kind, t.word
         k = kind[tid]
-        pre = ""
+        # quick forms: NAME x, NAME **x, void *x
         if k == K_PTR:
             stars = 1
             r = word[tid]
@@ -601,25 +632,44 @@ class CPrinter:
                 r = word[r]
             base = "void" if r == 0 else self._simple(r, kind[r])
             if base is not None:
-                pre = f"{base} {'*' * stars}"
+                parts: tuple[str, str] | bool = (f"{base} {'*' * stars}", "")
+                self.parts[tid] = parts
+                return parts
         elif tid:
             base = self._simple(tid, k)
             if base is not None:
-                pre = base + " "
-        self.prefix[tid] = pre
-        return pre
+                parts = self.parts[tid] = (base + " ", "")
+                return parts
+        parts = False
+        if self._is_plain(tid):
+            text = self._render(tid, "\x01")
+            if text.count("\x01") == 1:
+                before, after = text.split("\x01")
+                parts = (before, after)
+        self.parts[tid] = parts
+        return parts
 
     def _decl(self, tid: int, fname: str, lvl: int) -> None:
         """A declaration of ``fname`` with type ``tid`` (libbpf's emit_type_decl)."""
+        if fname:
+            parts = self.parts[tid]
+            if parts is None:
+                parts = self._cache_parts(tid)
+            if parts:
+                self.out.append(parts[0] + fname + parts[1])
+                return
+        else:
+            text = self.bare[tid]
+            if text is None:
+                text = self.bare[tid] = self._render(tid, "") if self._is_plain(tid) else False
+            if text is not False:
+                self.out.append(text)
+                return
+        self._decl_general(tid, fname, lvl)
+
+    def _decl_general(self, tid: int, fname: str, lvl: int) -> None:
         t = self.t
         kind, word = t.kind, t.word
-        # fast path: NAME fname, NAME *fname, void **fname
-        pre = self.prefix[tid]
-        if pre is None:
-            pre = self._prefix_of(tid)
-        if pre:
-            self.out.append(pre + fname if fname or pre[-1] == "*" else pre[:-1])
-            return
         stack: list[int] = []
         while True:
             if tid in stack:
@@ -778,31 +828,49 @@ class CPrinter:
     def dump(self, type_ids: Iterable[int] | None = None) -> str:
         """C declarations for ``type_ids`` (default: every type, a split BTF's base types
         included, as bpftool prints them) without the header wrapper."""
-        n = self.t.n
+        t = self.t
+        n = t.n
         if type_ids is None:  # split BTF: base types too, as bpftool prints them
-            ids: Iterable[int] = range(1, n)
+            # Kinds that print nothing by themselves (int, float, func, var, datasec, decl
+            # tag: _order only marks them) are skipped here in C, not one by one.
+            ids: Iterable[int] = compress(range(n), t.kinds.translate(_ORDERED))
         else:
             ids = list(type_ids)
             for tid in ids:
                 if not 0 < tid < n:
                     raise BtfError(f"{self.btf.name}: type id {tid} out of range", type_id=tid)
         st = self.order_state
-        kind = self.t.kind
         order, emit = self._order, self._emit
-        quiet = {K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG}
+        kind, word, words_of, pos, info = t.kind, t.word, t.words_of, t.pos, t.info
+        queue: list[int] = []
+        self.queue = queue
         tid = 0
         try:
             for tid in ids:
                 if st[tid] == _ED:
                     continue
-                if kind[tid] in quiet:
+                # _order inlined for the two most common kinds (a third of all types)
+                k = kind[tid]
+                if k == K_FUNC_PROTO:
+                    self.budget -= 1
+                    r = word[tid]
+                    if st[r] != _ED:
+                        order(r, False)
+                    p = pos[tid]
+                    for r in words_of[tid][p + 1:p + 2 * (info[tid] & 0xFFFF):2]:
+                        if st[r] != _ED:
+                            order(r, False)
+                elif k == K_PTR:
+                    r = word[tid]
+                    if st[r] != _ED:
+                        order(r, True)
                     st[tid] = _ED
-                    continue
-                queue: list[int] = []
-                self.queue = queue
-                order(tid, False)
-                for q in queue:
-                    emit(q, 0)
+                else:
+                    order(tid, False)
+                if queue:
+                    for q in queue:
+                        emit(q, 0)
+                    queue.clear()
         except RecursionError:
             raise BtfError(f"{self.btf.name}: type graph nested too deeply (or a modifier loop) to print",
                            type_id=tid) from None

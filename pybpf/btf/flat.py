@@ -13,6 +13,8 @@ pass touches every one of ~130k types, as the C printer does.
 """
 from __future__ import annotations
 
+import sys
+from itertools import compress
 from operator import itemgetter
 
 from ..errors import BtfError
@@ -28,6 +30,18 @@ K_RESTRICT, K_FUNC, K_FUNC_PROTO, K_VAR, K_DATASEC = int(Kind.RESTRICT), int(Kin
     int(Kind.FUNC_PROTO), int(Kind.VAR), int(Kind.DATASEC)
 K_FLOAT, K_DECL_TAG, K_TYPE_TAG, K_ENUM64 = int(Kind.FLOAT), int(Kind.DECL_TAG), int(Kind.TYPE_TAG), \
     int(Kind.ENUM64)
+
+#: The kind number of an info word's top byte (kind in bits 0..4, kflag in bit 7).
+_KIND_OF_TOP_BYTE = bytes(b & 0x1F for b in range(256))
+
+_SINGLE = (K_VOLATILE, K_CONST, K_RESTRICT, K_PTR, K_TYPEDEF, K_FUNC, K_VAR, K_DECL_TAG, K_TYPE_TAG)
+_MULTI = (K_STRUCT, K_UNION, K_FUNC_PROTO, K_ARRAY, K_DATASEC)
+_PLAIN = (K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT)
+#: kind -> 1 masks: kinds whose one reference is the size/type word, kinds with a list of
+#: references, and numbers that are no kind at all
+_SINGLE_REF = bytes(int(k in _SINGLE) for k in range(256))
+_MULTI_REF = bytes(int(k in _MULTI) for k in range(256))
+_NO_KIND = bytes(int(k not in _SINGLE + _MULTI + _PLAIN) for k in range(256))
 
 
 class FlatTable:
@@ -46,25 +60,26 @@ class FlatTable:
         info: list[int] = [0]
         data_pos: list[int] = [0]
         words_of: list = [None]
+        kinds = bytearray(1)
+        high = 3 if sys.byteorder == "little" else 0  # the byte of a u32 word holding its top bits
         for b in chain:
             w = b.words
-            offs = b.offsets
+            offs = b.offsets.tolist()
             if not offs:
                 continue
-            if len(offs) == 1:
-                p = offs[0]
-                name_off.append(w[p])
-                info.append(w[p + 1])
-                word.append(w[p + 2])
-                data_pos.append(p + 3)
-            else:
-                name_off += itemgetter(*offs)(w)
-                info += itemgetter(*[p + 1 for p in offs])(w)
-                word += itemgetter(*[p + 2 for p in offs])(w)
-                data_pos += [p + 3 for p in offs]
+            # One gather per field: a record's name, info and size/type words are at its
+            # offset +0, +1, +2 (the shifted copies of the word array are cheap C copies).
+            get = itemgetter(*offs) if len(offs) > 1 else (lambda seq, _p=offs[0]: (seq[_p],))
+            w1 = w[1:]
+            name_off += get(w)
+            info += get(w1)
+            word += get(w[2:])
+            data_pos += [p + 3 for p in offs]
+            kinds += bytes(get(w1.tobytes()[high::4]))  # top byte of info: kflag | kind
             words_of += [w] * len(offs)
-        self.kind = [(i >> 24) & 0x1F for i in info]
-        self.kind[0] = 0
+        #: kind numbers as bytes (for C-speed masks) and as a list (for fast indexing)
+        self.kinds = kinds.translate(_KIND_OF_TOP_BYTE)
+        self.kind = list(self.kinds)
         self.name_off = name_off
         self.word = word
         self.info = info
@@ -87,16 +102,16 @@ class FlatTable:
             nm = self._names[tid] = self.string(self.name_off[tid])
         return nm
 
-    def all_refs(self) -> tuple[list[int], int]:
-        """Every type id that libbpf's btf_dump counts as referenced (with repeats), and the
-        first id whose record refers beyond the last id (0 if none)."""
-        kind, word, info, pos, words_of = self.kind, self.word, self.info, self.pos, self.words_of
+    def referenced(self, candidates: set[int]) -> set[int]:
+        """The ``candidates`` that libbpf's btf_dump counts as referenced by another type.
+
+        Raises `BtfError` naming the first type whose record refers beyond the last id."""
+        kind, word, info, pos, words_of, kinds = (self.kind, self.word, self.info, self.pos,
+                                                  self.words_of, self.kinds)
         n = self.n
-        single = {K_VOLATILE, K_CONST, K_RESTRICT, K_PTR, K_TYPEDEF, K_FUNC, K_VAR, K_DECL_TAG, K_TYPE_TAG}
-        plain = {K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT}
-        refs: list[int] = [word[t] for t, k in enumerate(kind) if k in single]
+        refs: list[int] = list(compress(word, kinds.translate(_SINGLE_REF)))
         protos_ret_max = 0
-        for tid in [t for t, k in enumerate(kind) if t and k not in single and k not in plain]:
+        for tid in compress(range(n), kinds.translate(_MULTI_REF)):
             k = kind[tid]
             w, p = words_of[tid], pos[tid]
             if k == K_STRUCT or k == K_UNION:
@@ -108,13 +123,15 @@ class FlatTable:
                 refs += w[p + 1:p + 2 * (info[tid] & 0xFFFF):2]
             elif k == K_ARRAY:
                 refs += w[p:p + 2]
-            elif k == K_DATASEC:
+            else:  # DATASEC
                 refs += w[p:p + 3 * (info[tid] & 0xFFFF):3]
-            else:
-                raise BtfError(f"{self.btf.name}: invalid kind {k}", type_id=tid)
         if (refs and max(refs) >= n) or protos_ret_max >= n:
-            return refs, self._first_bad_ref()
-        return refs, 0
+            bad = self._first_bad_ref()
+            raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {n - 1}", type_id=bad)
+        bad = next((tid for tid in compress(range(n), kinds.translate(_NO_KIND)) if tid), 0)
+        if bad:
+            raise BtfError(f"{self.btf.name}: invalid kind {kind[bad]}", type_id=bad)
+        return candidates.intersection(refs)
 
     def _first_bad_ref(self) -> int:
         """The first type id whose record refers beyond the last id (the slow, exact scan)."""

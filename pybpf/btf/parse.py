@@ -18,7 +18,6 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BtfError
@@ -35,6 +34,8 @@ from .format import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from . import types as T
 
 
@@ -174,7 +175,8 @@ class Btf:
         True
         """
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         except OSError as e:
             raise BtfError(f"cannot read {path}: {e.strerror}") from e
         return cls(data, base=base, name=str(path))

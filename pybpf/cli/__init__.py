@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
+import os
 import sys
 
 from ..errors import PybpfError
 
 
 def _command_names() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    # a directory listing, not pkgutil.iter_modules: that imports inspect (10 ms per command)
+    here = os.path.dirname(__file__)
+    return sorted(f[:-3] for f in os.listdir(here) if f.endswith(".py") and not f.startswith("_"))
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

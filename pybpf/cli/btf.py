@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ..btf import Btf, vmlinux
@@ -59,6 +58,8 @@ def _dump(args: argparse.Namespace) -> int:
 
         out.write("".join(line + "\n" for line in raw_lines(btf)))
     else:
+        import json
+
         from ..btf.dump import json_types
 
         json.dump(json_types(btf), out)
@@ -70,6 +71,8 @@ def _find(args: argparse.Namespace) -> int:
     btf = _open(args.file)
     tid = btf.find(args.name, args.kind)
     if args.json:
+        import json
+
         print(json.dumps({"name": args.name, "id": tid, "kind": btf.kind(tid).name.lower()}))
     else:
         print(tid)
