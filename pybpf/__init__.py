@@ -39,8 +39,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from . import isa
-    from .isa import Insn, MapDecl, Program, Ref
+    from . import isa  # noqa: F401
+    from .isa import Insn, MapDecl, Program, Ref  # noqa: F401
 
 #: name -> (module, attribute) for the lazily imported entry points (the ISA too: commands
 #: such as ``pybpf btf dump`` never need it)

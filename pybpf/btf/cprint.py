@@ -189,7 +189,7 @@ class CPrinter:
             packed = 0
             aligns = self.align
             end = p + 3 * vlen
-            for m, off in zip(w[p + 1:end:3], w[p + 2:end:3]):
+            for m, off in zip(w[p + 1:end:3], w[p + 2:end:3], strict=False):
                 ma = aligns[m]
                 if ma < 0:
                     ma = self.align_of(m, depth + 1)
@@ -435,7 +435,7 @@ class CPrinter:
         idents = self.ident_names
         if t.kind[tid] == K_ENUM:
             it = iter(w[p:p + 2 * vlen])
-            for name_off, v in zip(it, it):
+            for name_off, v in zip(it, it, strict=False):
                 name = string(name_off)
                 c = idents.get(name, 0) + 1
                 idents[name] = c
@@ -487,7 +487,7 @@ class CPrinter:
         pfx = _pfx(lvl + 1)
         string = self.t.string
         it = iter(w[p:p + 3 * vlen])
-        for name_off, mtype, raw in zip(it, it, it):
+        for name_off, mtype, raw in zip(it, it, it, strict=False):
             if kflag:
                 m_sz = raw >> 24
                 m_off = raw & 0xFFFFFF
