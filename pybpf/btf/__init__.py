@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 # Public names -> submodule. Imported on first use, so that `import pybpf.btf` (and the
 # CLI's vmlinux.h path) stays cheap: the typed records and writer load only when needed.
 _EXPORTS = {
-    "CPrinter": "cprint", "to_c": "cprint",
+    "CPrinter": "cprint", "to_c": "cprint", "write_c": "cprint",
     "BtfExt": "ext", "CoreRelo": "ext", "CoreReloKind": "ext", "FuncInfo": "ext", "LineInfo": "ext",
     "IntEncoding": "format", "Kind": "format", "Linkage": "format",
     "from_object": "objfile",
@@ -32,7 +32,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .cprint import CPrinter, to_c
+    from .cprint import CPrinter, to_c, write_c
     from .ext import BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
     from .format import IntEncoding, Kind, Linkage
     from .objfile import from_object
@@ -51,4 +51,4 @@ def __getattr__(name: str) -> object:
 
 __all__ = ["VMLINUX_PATH", "Btf", "BtfBuilder", "BtfExt", "CPrinter", "CoreRelo", "CoreReloKind",
            "Features", "FuncInfo", "IntEncoding", "Kind", "LineInfo", "Linkage", "from_object",
-           "sanitize", "to_c", "vmlinux"]
+           "sanitize", "to_c", "vmlinux", "write_c"]

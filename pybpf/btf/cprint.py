@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from itertools import compress
+from typing import TextIO
 
 from ..errors import BtfError
 from .flat import (
@@ -828,6 +829,11 @@ class CPrinter:
     def dump(self, type_ids: Iterable[int] | None = None) -> str:
         """C declarations for ``type_ids`` (default: every type, a split BTF's base types
         included, as bpftool prints them) without the header wrapper."""
+        return "".join(self.chunks(type_ids))
+
+    def chunks(self, type_ids: Iterable[int] | None = None) -> list[str]:
+        """`dump`'s text in pieces of some kilobytes (joined as they fill, so the printer never
+        holds more than a few thousand small strings: memory, and so time, stays low)."""
         t = self.t
         n = t.n
         if type_ids is None:  # split BTF: base types too, as bpftool prints them
@@ -844,6 +850,8 @@ class CPrinter:
         kind, word, words_of, pos, info = t.kind, t.word, t.words_of, t.pos, t.info
         queue: list[int] = []
         self.queue = queue
+        out = self.out
+        pieces: list[str] = []
         tid = 0
         try:
             for tid in ids:
@@ -871,12 +879,15 @@ class CPrinter:
                     for q in queue:
                         emit(q, 0)
                     queue.clear()
+                    if len(out) > 4096:
+                        pieces.append("".join(out))
+                        out.clear()
         except RecursionError:
             raise BtfError(f"{self.btf.name}: type graph nested too deeply (or a modifier loop) to print",
                            type_id=tid) from None
-        text = "".join(self.out)
-        self.out = []
-        return text
+        pieces.append("".join(out))
+        out.clear()
+        return pieces
 
     def dump_all(self) -> str:
         return self.dump()
@@ -897,13 +908,33 @@ def to_c(btf: Btf, type_ids: Iterable[int] | None = None, *, header: bool = True
     typedef __u32 u32;
     <BLANKLINE>
     """
+    parts = _chunks(btf, type_ids, enum_modes)
+    return "".join([HEADER, *parts, FOOTER] if header else parts)
+
+
+def write_c(btf: Btf, file: TextIO, *, header: bool = True, enum_modes: bool = False) -> None:
+    """Write `to_c`'s text of every type to a text ``file`` (``pybpf btf dump`` does), in
+    pieces rather than as one string.
+
+    >>> import io; f = io.StringIO(); write_c(vmlinux(), f)    # doctest: +SKIP
+    >>> f.getvalue() == to_c(vmlinux())                         # doctest: +SKIP
+    True
+    """
+    parts = _chunks(btf, None, enum_modes)
+    if header:
+        file.write(HEADER)
+    file.writelines(parts)
+    if header:
+        file.write(FOOTER)
+
+
+def _chunks(btf: Btf, type_ids: Iterable[int] | None, enum_modes: bool) -> list[str]:
     # The printer allocates ~1M small objects and no reference cycles: pausing the cyclic
     # collector (restored afterwards) saves its repeated full scans, ~10% of the time.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        body = CPrinter(btf, enum_modes=enum_modes).dump(type_ids)
+        return CPrinter(btf, enum_modes=enum_modes).chunks(type_ids)
     finally:
         if was_enabled:
             gc.enable()
-    return HEADER + body + FOOTER if header else body

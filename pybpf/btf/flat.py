@@ -14,6 +14,7 @@ pass touches every one of ~130k types, as the C printer does.
 from __future__ import annotations
 
 import sys
+from array import array
 from itertools import compress
 from operator import itemgetter
 
@@ -68,14 +69,15 @@ class FlatTable:
             if not offs:
                 continue
             # One gather per field: a record's name, info and size/type words are at its
-            # offset +0, +1, +2 (the shifted copies of the word array are cheap C copies).
+            # offset +0, +1, +2 (read through shifted views of the word array, not copies).
             get = itemgetter(*offs) if len(offs) > 1 else (lambda seq, _p=offs[0]: (seq[_p],))
-            w1 = w[1:]
+            view = memoryview(w)
             name_off += get(w)
-            info += get(w1)
-            word += get(w[2:])
+            info += get(view[1:])
+            word += get(view[2:])
             data_pos += [p + 3 for p in offs]
-            kinds += bytes(get(w1.tobytes()[high::4]))  # top byte of info: kflag | kind
+            kinds += bytes(get(view[1:].cast("B")[high::4]))  # top byte of info: kflag | kind
+            view.release()
             words_of += [w] * len(offs)
         #: kind numbers as bytes (for C-speed masks) and as a list (for fast indexing)
         self.kinds = kinds.translate(_KIND_OF_TOP_BYTE)
@@ -109,7 +111,8 @@ class FlatTable:
         kind, word, info, pos, words_of, kinds = (self.kind, self.word, self.info, self.pos,
                                                   self.words_of, self.kinds)
         n = self.n
-        refs: list[int] = list(compress(word, kinds.translate(_SINGLE_REF)))
+        # u32 arrays, not lists: a list would hold ~250k new int objects (memory is time here)
+        refs = array("I", compress(word, kinds.translate(_SINGLE_REF)))
         protos_ret_max = 0
         for tid in compress(range(n), kinds.translate(_MULTI_REF)):
             k = kind[tid]

@@ -50,7 +50,7 @@ _KINDS = tuple(Kind(k) for k in range(NR_KINDS))
 _MAX_RESOLVE_DEPTH = 64
 
 
-def _words(blob: bytes, swap: bool) -> array:
+def _words(blob: bytes | memoryview, swap: bool) -> array:
     a = array("I")
     a.frombytes(blob)
     if swap:
@@ -132,7 +132,8 @@ class Btf:
     def _index_types(self) -> None:
         start = self.hdr_len + self.type_off
         #: The type section as little-endian-normalised u32 words.
-        self.words = w = _words(self.data[start:start + self.type_len], self.byteorder != sys.byteorder)
+        self.words = w = _words(memoryview(self.data)[start:start + self.type_len],
+                                self.byteorder != sys.byteorder)
         self.start_id = self.base.nr_types if self.base is not None else 1
         offs = array("I")
         append = offs.append

@@ -50,9 +50,9 @@ def _dump(args: argparse.Namespace) -> int:
     btf = _open(args.file, args.base)
     out = sys.stdout
     if fmt == "c":
-        from ..btf.cprint import to_c
+        from ..btf.cprint import write_c
 
-        out.write(to_c(btf, enum_modes=args.enum_modes))
+        write_c(btf, out, enum_modes=args.enum_modes)
     elif fmt == "raw":
         from ..btf.dump import raw_lines
 
