@@ -90,23 +90,23 @@ class CPrinter:
         t = self.t = FlatTable(btf)
         n = t.n
         self.referenced: set[int] = set()
-        self.order_state = bytearray(n)
-        self.emit_state = bytearray(n)
-        self.fwd_emitted = bytearray(n)
+        self.order_state = [_NOT] * n  # lists, not bytearrays: CPython specialises list indexing
+        self.emit_state = [_NOT] * n
+        self.fwd_emitted = [0] * n
         self.order_state[0] = _ED
         self.emit_state[0] = _ED
         self.cached: list[str | None] = [None] * n
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.align: list[int] = [-1] * n
-        self.packed = bytearray(n)  # filled with align (structs and unions)
+        self.packed = [0] * n  # filled with align (structs and unions)
         self.sizes: list[int | None] = [None] * n
         #: Declarator pieces of types whose declaration prints no anonymous definition inline:
         #: ``parts[t] = (before, after)`` the declared name, ``bare[t]`` the text with no name;
         #: False where the general machinery is needed (computed on first use).
         self.parts: list = [None] * n
         self.bare: list = [None] * n
-        self.plain = bytearray(n)
+        self.plain = [0] * n
         self.plain[0] = 1
         self.member_names: dict[int, str] = {}
         self.ptr_sz = self._ptr_size()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sys
 from array import array
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter
 
 from ..errors import BtfError
 from .format import Kind
@@ -75,7 +75,7 @@ class FlatTable:
             name_off += get(w)
             info += get(view[1:])
             word += get(view[2:])
-            data_pos += [p + 3 for p in offs]
+            data_pos += map(add, offs, repeat(3))
             kinds += bytes(get(view[1:].cast("B")[high::4]))  # top byte of info: kflag | kind
             view.release()
             words_of += [w] * len(offs)
@@ -111,8 +111,8 @@ class FlatTable:
         kind, word, info, pos, words_of, kinds = (self.kind, self.word, self.info, self.pos,
                                                   self.words_of, self.kinds)
         n = self.n
-        # u32 arrays, not lists: a list would hold ~250k new int objects (memory is time here)
-        refs = array("I", compress(word, kinds.translate(_SINGLE_REF)))
+        single = list(compress(word, kinds.translate(_SINGLE_REF)))  # ints that already exist
+        refs = array("I")  # the others, copied slice by slice (no int objects made)
         protos_ret_max = 0
         for tid in compress(range(n), kinds.translate(_MULTI_REF)):
             k = kind[tid]
@@ -128,13 +128,15 @@ class FlatTable:
                 refs += w[p:p + 2]
             else:  # DATASEC
                 refs += w[p:p + 3 * (info[tid] & 0xFFFF):3]
-        if (refs and max(refs) >= n) or protos_ret_max >= n:
+        if max(max(single, default=0), max(refs, default=0), protos_ret_max) >= n:
             bad = self._first_bad_ref()
             raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {n - 1}", type_id=bad)
         bad = next((tid for tid in compress(range(n), kinds.translate(_NO_KIND)) if tid), 0)
         if bad:
             raise BtfError(f"{self.btf.name}: invalid kind {kind[bad]}", type_id=bad)
-        return candidates.intersection(refs)
+        if not candidates:
+            return set()
+        return candidates.intersection(single).union(candidates.intersection(refs))
 
     def _first_bad_ref(self) -> int:
         """The first type id whose record refers beyond the last id (the slow, exact scan)."""

@@ -50,6 +50,16 @@ _KINDS = tuple(Kind(k) for k in range(NR_KINDS))
 _MAX_RESOLVE_DEPTH = 64
 
 
+# Record length in words by the top byte of its info word (kflag, kind): the 3 common words
+# plus the kind's fixed part (``_HEAD_WORDS``), and words per vlen item; None: no such kind.
+_HEAD_WORDS: tuple[int | None, ...] = tuple(
+    3 + LAYOUT_BY_NUMBER[b & 0x1F][0] // 4 if b & 0x1F < NR_KINDS else None
+    for b in range(256))
+_ITEM_WORDS: tuple[int | None, ...] = tuple(
+    LAYOUT_BY_NUMBER[b & 0x1F][1] // 4 if b & 0x1F < NR_KINDS else None
+    for b in range(256))
+
+
 def _words(blob: bytes | memoryview, swap: bool) -> array:
     a = array("I")
     a.frombytes(blob)
@@ -137,16 +147,16 @@ class Btf:
         self.start_id = self.base.nr_types if self.base is not None else 1
         offs = array("I")
         append = offs.append
-        layout = LAYOUT_BY_NUMBER
+        head, item = _HEAD_WORDS, _ITEM_WORDS
         n = len(w)
         i = 0
         try:
             while i < n:
                 append(i)
                 info = w[i + 1]
-                fixed, item = layout[(info >> 24) & 0x1F]
-                i += 3 + ((fixed + item * (info & 0xFFFF)) >> 2)
-        except IndexError:
+                top = info >> 24  # kflag and kind
+                i += head[top] + item[top] * (info & 0xFFFF)
+        except (IndexError, TypeError):  # TypeError: None, an unknown kind
             tid = self.start_id + len(offs) - 1
             pos = start + 4 * offs[-1]
             if i + 1 >= n:
