@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from itertools import compress
 from typing import TextIO
 
 from ..errors import BtfError
@@ -101,6 +100,7 @@ class CPrinter:
         self.align: list[int] = [-1] * n
         self.packed = [0] * n  # filled with align (structs and unions)
         self.sizes: list[int | None] = [None] * n
+        self.bits: list[int | None] = [None] * n  # max(size, 0) in bits
         #: Declarator pieces of types whose declaration prints no anonymous definition inline:
         #: ``parts[t] = (before, after)`` the declared name, ``bare[t]`` the text with no name;
         #: False where the general machinery is needed (computed on first use).
@@ -128,8 +128,7 @@ class CPrinter:
     def _mark_referenced(self) -> None:
         # Only unnamed enums and forward declarations ask whether they are referenced.
         t = self.t
-        candidates = {tid for tid in compress(range(t.n), t.kinds.translate(_ASKS_REFERENCED))
-                      if not t.name_off[tid]}
+        candidates = {tid for tid in t.ids(_ASKS_REFERENCED) if not t.name_off[tid]}
         self.referenced = t.referenced(candidates)
 
     # ------------------------------------------------------------------ names
@@ -263,8 +262,12 @@ class CPrinter:
             st[tid] = _ED
             return r
         if k == K_ARRAY:
+            # (arrays and modifiers pass the walk on; once their target is done, so are they)
             x = t.words_of[tid][t.pos[tid]]
-            return 1 if st[x] == _ED else self._order(x, False)
+            r = 1 if st[x] == _ED else self._order(x, False)
+            if st[x] == _ED:
+                st[tid] = _ED
+            return r
         if k == K_STRUCT or k == K_UNION:
             named = t.name_off[tid]
             if through_ptr and named:
@@ -294,7 +297,10 @@ class CPrinter:
             return 1
         if k in _MODS:
             x = t.word[tid]
-            return 1 if st[x] == _ED else self._order(x, through_ptr)
+            r = 1 if st[x] == _ED else self._order(x, through_ptr)
+            if st[x] == _ED:
+                st[tid] = _ED
+            return r
         if k == K_FUNC_PROTO:
             self.budget -= 1
             if self.budget < 0:
@@ -392,9 +398,14 @@ class CPrinter:
             if es[x] != _ED:
                 self._emit(x, cont_id)
             w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
+            done = es[x] == _ED
             for x in w[p + 1:p + 2 * vlen:2]:
                 if es[x] != _ED:
                     self._emit(x, cont_id)
+                    if es[x] != _ED:
+                        done = False
+            if done:  # every type it names is emitted: nothing left to do for any container
+                es[tid] = _ED
 
     def _blacklisted(self, tid: int) -> bool:
         return self.t.name(tid) == "__builtin_va_list"
@@ -488,7 +499,28 @@ class CPrinter:
         pfx = _pfx(lvl + 1)
         string = self.t.string
         it = iter(w[p:p + 3 * vlen])
-        for name_off, mtype, raw in zip(it, it, it, strict=False):
+        if not kflag:  # no bitfields (most structs): the same loop, with less to decide
+            bits = self.bits
+            for name_off, mtype, m_off in zip(it, it, it, strict=False):
+                if off < m_off:
+                    self._bit_padding(off, m_off, 1 if packed else aligns[mtype], False, lvl + 1, tid)
+                name = names.get(name_off)
+                if name is None:
+                    name = names[name_off] = string(name_off)
+                parts = parts_of[mtype]
+                if parts is None:
+                    parts = self._cache_parts(mtype)
+                if parts and name:
+                    out.append(f"\n{pfx}{parts[0]}{name}{parts[1]};")
+                else:
+                    out.append("\n" + pfx)
+                    self._decl(mtype, name, lvl + 1)
+                    out.append(";")
+                b = bits[mtype]
+                if b is None:
+                    b = bits[mtype] = max(self.resolve_size(mtype), 0) * 8
+                off = m_off + b
+        for name_off, mtype, raw in zip(it, it, it, strict=False):  # (empty if done above)
             if kflag:
                 m_sz = raw >> 24
                 m_off = raw & 0xFFFFFF
@@ -839,7 +871,7 @@ class CPrinter:
         if type_ids is None:  # split BTF: base types too, as bpftool prints them
             # Kinds that print nothing by themselves (int, float, func, var, datasec, decl
             # tag: _order only marks them) are skipped here in C, not one by one.
-            ids: Iterable[int] = compress(range(n), t.kinds.translate(_ORDERED))
+            ids: Iterable[int] = t.ids(_ORDERED)
         else:
             ids = list(type_ids)
             for tid in ids:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Iterator
 from itertools import compress, repeat
 from operator import add, itemgetter
 
@@ -40,6 +41,10 @@ _MULTI = (K_STRUCT, K_UNION, K_FUNC_PROTO, K_ARRAY, K_DATASEC)
 _PLAIN = (K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT)
 #: kind -> 1 masks: kinds whose one reference is the size/type word, kinds with a list of
 #: references, and numbers that are no kind at all
+_STRUCT_OR_UNION = bytes(int(k in (K_STRUCT, K_UNION)) for k in range(256))
+_PROTO = bytes(int(k == K_FUNC_PROTO) for k in range(256))
+_ARRAY = bytes(int(k == K_ARRAY) for k in range(256))
+_DATASEC = bytes(int(k == K_DATASEC) for k in range(256))
 _SINGLE_REF = bytes(int(k in _SINGLE) for k in range(256))
 _MULTI_REF = bytes(int(k in _MULTI) for k in range(256))
 _NO_KIND = bytes(int(k not in _SINGLE + _MULTI + _PLAIN) for k in range(256))
@@ -89,6 +94,7 @@ class FlatTable:
         self.words_of = words_of
         self.n = len(info)
         self._names: list[str | None] = [None] * self.n
+        self._all_ids: list[int] | None = None
         self._names[0] = ""
         text = btf._text
         if btf.base is None and text is not None:
@@ -114,7 +120,20 @@ class FlatTable:
         single = list(compress(word, kinds.translate(_SINGLE_REF)))  # ints that already exist
         refs = array("I")  # the others, copied slice by slice (no int objects made)
         protos_ret_max = 0
-        for tid in compress(range(n), kinds.translate(_MULTI_REF)):
+        if self.btf.base is None:  # one word array: a tight loop per kind
+            w = self.btf.words
+            for p, i in self._pos_info(_STRUCT_OR_UNION):
+                refs += w[p + 1:p + 3 * (i & 0xFFFF):3]
+            protos = self.ids(_PROTO)
+            for p, i in self._pos_info(_PROTO, protos):
+                refs += w[p + 1:p + 2 * (i & 0xFFFF):2]  # parameters, not the return type
+            protos_ret_max = max([word[tid] for tid in protos], default=0)
+            for p, _ in self._pos_info(_ARRAY):
+                refs += w[p:p + 2]
+            multi = self.ids(_DATASEC)
+        else:
+            multi = self.ids(_MULTI_REF)
+        for tid in multi:
             k = kind[tid]
             w, p = words_of[tid], pos[tid]
             if k == K_STRUCT or k == K_UNION:
@@ -131,12 +150,32 @@ class FlatTable:
         if max(max(single, default=0), max(refs, default=0), protos_ret_max) >= n:
             bad = self._first_bad_ref()
             raise BtfError(f"{self.btf.name}: refers to a type beyond the last id {n - 1}", type_id=bad)
-        bad = next((tid for tid in compress(range(n), kinds.translate(_NO_KIND)) if tid), 0)
-        if bad:
+        bad = kinds.translate(_NO_KIND).find(1, 1)
+        if bad > 0:
             raise BtfError(f"{self.btf.name}: invalid kind {kind[bad]}", type_id=bad)
         if not candidates:
             return set()
         return candidates.intersection(single).union(candidates.intersection(refs))
+
+    def ids(self, mask: bytes) -> list[int]:
+        """The type ids whose kind ``mask`` (a 256-byte table) maps to 1, in order.
+
+        >>> from pybpf.btf.writer import BtfBuilder
+        >>> b = BtfBuilder(); _ = b.add_int("int", 4, 1)
+        >>> FlatTable(Btf(b.encode())).ids(bytes([0, 1] + [0] * 254))   # the INT kind
+        [1]
+        """
+        if self._all_ids is None:  # made once: compress over range() would make every int anew
+            self._all_ids = list(range(self.n))
+        return list(compress(self._all_ids, self.kinds.translate(mask)))
+
+    def _pos_info(self, mask: bytes, ids: list[int] | None = None) -> Iterator[tuple[int, int]]:
+        """(data position, info word) of each type of the kinds in ``mask``."""
+        ids = self.ids(mask) if ids is None else ids
+        if not ids:
+            return iter(())
+        at = itemgetter(*ids, 0)  # (one id more keeps a single result a tuple)
+        return zip(at(self.pos)[:-1], at(self.info)[:-1], strict=True)
 
     def _first_bad_ref(self) -> int:
         """The first type id whose record refers beyond the last id (the slow, exact scan)."""
