@@ -49,6 +49,7 @@ from .parse import Btf
 
 _ASKS_REFERENCED = bytes(int(k in (K_ENUM, K_ENUM64, K_FWD)) for k in range(256))
 _ORDERED = bytes(int(k not in (0, K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG)) for k in range(256))
+_QUALS = {K_CONST: "const ", K_VOLATILE: "volatile ", K_RESTRICT: "restrict "}
 _MODS = frozenset({K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG})
 _MAX_RESOLVE_DEPTH = 32
 
@@ -656,17 +657,31 @@ class CPrinter:
         t = self.t
         kind, word = t.kind, t.word
         k = kind[tid]
-        # quick forms: NAME x, NAME **x, void *x
+        # quick forms: NAME x, NAME **x, void *x, const char *x, T x[N][M]
         if k == K_PTR:
             stars = 1
             r = word[tid]
             while r and kind[r] == K_PTR and stars < 8:
                 stars += 1
                 r = word[r]
+            quals = ""
+            while r and kind[r] in _QUALS and len(quals) < 64:  # printed innermost first
+                quals = _QUALS[kind[r]] + quals
+                r = word[r]
             base = "void" if r == 0 else self._simple(r, kind[r])
             if base is not None:
-                parts: tuple[str, str] | bool = (f"{base} {'*' * stars}", "")
+                parts: tuple[str, str] | bool = (f"{quals}{base} {'*' * stars}", "")
                 self.parts[tid] = parts
+                return parts
+        elif k == K_ARRAY:
+            w, p = t.words_of[tid], t.pos[tid]
+            elem = w[p]
+            inner = self.parts[elem]
+            if inner is None:
+                self.parts[tid] = False  # (an array of itself, in a bad blob, stops here)
+                inner = self._cache_parts(elem)
+            if inner and (not inner[1] or inner[1][0] == "["):
+                parts = self.parts[tid] = (inner[0], f"[{w[p + 2]}]{inner[1]}")
                 return parts
         elif tid:
             base = self._simple(tid, k)
