@@ -194,16 +194,15 @@ class CPrinter:
                 ma = aligns[m]
                 if ma < 0:
                     ma = self.align_of(m, depth + 1)
-                if ma <= 0:
-                    if a < 0:
-                        a = 0
-                    continue
-                if ma > top:
-                    top = ma
-                if (not kflag or off >> 24 == 0) and off % (8 * ma):
-                    packed = 1
-                    if a < 0:
-                        a = 1
+                if ma > 0:
+                    if ma > top:
+                        top = ma
+                    if off % (8 * ma) and (not kflag or off >> 24 == 0):
+                        packed = 1
+                        if a < 0:
+                            a = 1
+                elif a < 0:
+                    a = 0
             size = t.word[tid]
             if a < 0:
                 a = 1 if size % top else top
@@ -709,7 +708,14 @@ class CPrinter:
         else:
             text = self.bare[tid]
             if text is None:
-                text = self.bare[tid] = self._render(tid, "") if self._is_plain(tid) else False
+                parts = self.parts[tid]
+                if parts is None:
+                    parts = self._cache_parts(tid)
+                if parts and not parts[1]:  # "int ", "char *": the text before the name, trimmed
+                    text = parts[0][:-1] if parts[0][-1] == " " else parts[0]
+                else:
+                    text = self._render(tid, "") if self._is_plain(tid) else False
+                self.bare[tid] = text
             if text is not False:
                 self.out.append(text)
                 return
