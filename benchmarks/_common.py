@@ -106,6 +106,38 @@ def measure(argv: Sequence[str], *, repeat: int = 5, warmup: int = 1,
     return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
+def measure_pair(ours: Sequence[str], peer: Sequence[str], *, repeat: int = 5, warmup: int = 1,
+                 env: dict[str, str] | None = None) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median (wall, CPU) seconds of ``ours`` and of ``peer``, run alternately (ours, peer,
+    ours, ...) so that a change in the machine's load between runs weighs on both alike.
+    ``env`` applies to ``ours`` only."""
+    full_env = None if env is None else {**os.environ, **env}
+    for _ in range(warmup):
+        run_once(ours, env=full_env)
+        run_once(peer)
+    a: list[tuple[float, float]] = []
+    b: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        a.append(run_once(ours, env=full_env))
+        b.append(run_once(peer))
+    return ((statistics.median(w for w, _ in a), statistics.median(c for _, c in a)),
+            (statistics.median(w for w, _ in b), statistics.median(c for _, c in b)))
+
+
+def instructions(argv: Sequence[str], *, env: dict[str, str] | None = None) -> int | None:
+    """Instructions one run of ``argv`` executes, counted by valgrind's callgrind (None
+    without valgrind): the same on every run, whatever else the machine is doing."""
+    if shutil.which("valgrind") is None:
+        return None
+    full_env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env, text=True)
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1])
+    return None
+
+
 def time_command(argv: Sequence[str], *, repeat: int = 5, warmup: int = 1,
                  env: dict[str, str] | None = None) -> float:
     """Median wall time of ``repeat`` whole-process runs of ``argv`` (after ``warmup``)."""

@@ -2,46 +2,34 @@
 
 Times ``python -m pybpf btf dump --format c /sys/kernel/btf/vmlinux`` against
 ``bpftool btf dump file /sys/kernel/btf/vmlinux format c`` (median of whole-process
-runs, output to /dev/null), checks that the two outputs are identical, and also reports
-pybpf's in-process parse (index) time and the raw-listing time against bpftool's default
-listing. Wall time and CPU time (user+system of the process: steadier when the machine is
-shared) are both reported. ratio = bpftool time / pybpf time (> 1: pybpf is faster).
+runs, the two commands alternating, output to /dev/null), checks that the two outputs are
+identical, and also reports pybpf's in-process parse (index) time and the raw-listing time
+against bpftool's default listing. Wall time and CPU time (user+system of the process:
+steadier when the machine is shared) are both reported, and, with valgrind installed, the
+instructions each run executes (the same on every run: a steady figure for a machine whose
+speed changes under other tenants' load). ratio = bpftool / pybpf (> 1: pybpf is faster).
 
-    python benchmarks/btf.py [--repeat R] [--file PATH]
+    python benchmarks/btf.py [--repeat R] [--file PATH] [--no-instructions]
 """
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import statistics
 import subprocess
 import sys
 
-from _common import ROOT, emit, need, pybpf_cmd, skip, time_call, time_command
+from _common import ROOT, emit, instructions, measure_pair, need, pybpf_cmd, skip, time_call, time_command
 
 sys.path.insert(0, str(ROOT))
 
 BENCH = "btf"
 
 
-def cpu_seconds(argv: list[str], *, repeat: int, env: dict[str, str] | None = None) -> float:
-    """Median user+system CPU time of whole-process runs (robust on a shared, loaded machine,
-    where wall time mostly measures the other tenants)."""
-    full_env = {**os.environ, **(env or {})}
-    times = []
-    for _ in range(repeat + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env, check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(times[1:])
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--file", default="/sys/kernel/btf/vmlinux")
+    ap.add_argument("--instructions", action=argparse.BooleanOptionalAction, default=True,
+                    help="also count instructions with valgrind (steady on a loaded machine; ~1 min)")
     args = ap.parse_args()
     reason = need("bpftool")
     if reason:
@@ -55,11 +43,13 @@ def main() -> int:
         a.count(b"\n") - b.count(b"\n"))
     # bytecode caching on (a normal install has .pyc files; this environment may disable them)
     pyc = {"PYTHONDONTWRITEBYTECODE": ""}
-    t_ours = time_command(ours, repeat=args.repeat, env=pyc)
-    t_peer = time_command(peer, repeat=args.repeat)
-    emit(BENCH, "vmlinux_h_s", t_ours, "bpftool", t_peer, lines=a.count(b"\n"), differing_lines=diff_lines)
-    emit(BENCH, "vmlinux_h_cpu_s", cpu_seconds(ours, repeat=args.repeat, env=pyc), "bpftool",
-         cpu_seconds(peer, repeat=args.repeat))
+    (w_ours, c_ours), (w_peer, c_peer) = measure_pair(ours, peer, repeat=args.repeat, env=pyc)
+    emit(BENCH, "vmlinux_h_s", w_ours, "bpftool", w_peer, lines=a.count(b"\n"), differing_lines=diff_lines)
+    emit(BENCH, "vmlinux_h_cpu_s", c_ours, "bpftool", c_peer)
+    if args.instructions:
+        i_ours, i_peer = instructions(ours, env=pyc), instructions(peer)
+        if i_ours and i_peer:
+            emit(BENCH, "vmlinux_h_instructions", i_ours, "bpftool", i_peer)
 
     raw_ours = pybpf_cmd() + ["btf", "dump", "--format", "raw", args.file]
     raw_peer = ["bpftool", "btf", "dump", "file", args.file]
@@ -72,7 +62,7 @@ def main() -> int:
         data = f.read()
     t_parse = time_call(lambda: Btf(data), repeat=args.repeat)
     btf = Btf(data)
-    emit(BENCH, "index_vmlinux_s", t_parse, "bpftool (whole c dump)", t_peer, types=btf.nr_types - 1)
+    emit(BENCH, "index_vmlinux_s", t_parse, "bpftool (whole c dump)", w_peer, types=btf.nr_types - 1)
     return 0
 
 
