@@ -6,7 +6,8 @@ failure. Seeds are built with pybpf's own writer and cover every kind (bitfields
 members, enum64, func protos, datasec...), plus a ``.BTF.ext`` with every record kind.
 
     python fuzz/btf_fuzz.py [--examples N] [--seed S]     # hypothesis campaign
-    python fuzz/btf_fuzz.py --atheris [atheris args]      # coverage-guided, if installed
+    python fuzz/btf_fuzz.py --atheris [-max_total_time=600] [CORPUS]   # coverage-guided
+                                                          # (pip install atheris)
 
 CI runs a short campaign through tests/test_btf_fuzz.py.
 """
@@ -173,9 +174,22 @@ def campaign(examples: int, seed: int | None = None, max_seconds: float = 2.0) -
 
 
 def atheris_main(argv: list[str]) -> None:  # pragma: no cover - optional tool
+    """libFuzzer through atheris, coverage-guided over every pybpf module already imported.
+
+    The first byte of an input picks the target (0: the .BTF.ext parser with the seed BTF,
+    else: the BTF itself); the seeds are written to a corpus directory when none is given.
+    Arguments after ``--atheris`` go to libFuzzer (``-max_total_time=600``, ``-runs=N``...).
+    """
+    import tempfile
+
     import atheris
 
     btf_seed, ext_seed = seed_btf()
+    if not any(not a.startswith("-") for a in argv[1:]):  # no corpus directory: the seeds
+        corpus = Path(tempfile.mkdtemp(prefix="btf-corpus-"))
+        (corpus / "btf").write_bytes(b"\1" + btf_seed)
+        (corpus / "ext").write_bytes(b"\0" + ext_seed)
+        argv = [*argv, str(corpus)]
 
     def one(data: bytes) -> None:
         if data[:1] == b"\0":
@@ -183,6 +197,7 @@ def atheris_main(argv: list[str]) -> None:  # pragma: no cover - optional tool
         else:
             check_one(data[1:] or btf_seed, ext_seed, 5.0)
 
+    atheris.instrument_all()
     atheris.Setup(argv, one)
     atheris.Fuzz()
 

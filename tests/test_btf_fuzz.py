@@ -36,3 +36,19 @@ def test_harness_catches_unnamed_errors(fuzz):
 
 def test_short_campaign(fuzz):
     assert fuzz.campaign(250, max_seconds=2.0) == 250
+
+
+def test_sanitize_refuses_a_datasec_too_far_for_a_struct():
+    """Found by the atheris campaign: a variable at byte offset >= 2**29 has a bit offset
+    beyond u32, which the struct standing in for the datasec (kernels without datasec)
+    cannot hold. That is a BtfError naming the datasec, not a struct.error."""
+    from pybpf.btf import Btf, BtfBuilder, Features, sanitize
+    from pybpf.errors import BtfError
+
+    b = BtfBuilder()
+    i = b.add_int("int", 4, 1)
+    v = b.add_var("far", i)
+    sec = b.add_datasec(".data", 1 << 30, [(v, 1 << 29, 4)])
+    with pytest.raises(BtfError, match="far") as ei:
+        sanitize(Btf(b.encode()), Features.none())
+    assert ei.value.type_id == sec

@@ -119,6 +119,9 @@ class BtfBuilder:
                 off = (m.bitfield_size << 24) | m.bit_offset
             else:
                 off = m.bit_offset
+            if not 0 <= off < 1 << 32 or not 0 <= m.type < 1 << 32:
+                raise BtfError(f"member {m.name!r} of {name or '(anon)'}: bit offset {off} or type "
+                               f"{m.type} does not fit in 32 bits")
             extra += struct.pack("<III", self.add_string(m.name), m.type, off)
         return self.add_raw(name, Kind.UNION if union else Kind.STRUCT, len(ms), kflag, size, bytes(extra))
 
@@ -264,6 +267,11 @@ def sanitize(btf: Btf, features: Features) -> bytes:
             b.add_int(rec.name, 1, 0, 8)
         elif isinstance(rec, T.Datasec) and not features.datasec:
             members = [T.Member(btf.type_name(v.type), v.type, v.offset * 8) for v in rec.vars]
+            far = next((m for m in members if m.bit_offset >= 1 << 32), None)
+            if far is not None:  # a struct member's bit offset is a u32
+                raise BtfError(f"{btf.name}: datasec {rec.name!r}: variable {far.name!r} at byte offset "
+                               f"{far.bit_offset // 8} is beyond what a struct (for a kernel without "
+                               "datasec) can describe", type_id=rec.id)
             b.add_struct(rec.name.replace(".", "_"), rec.size, members)
         elif isinstance(rec, T.Func) and not features.func:
             b.add_typedef(rec.name, rec.type)
