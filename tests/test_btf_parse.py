@@ -234,7 +234,7 @@ def test_vmlinux_is_cached_and_lazy():
     assert fresh[tid].name == "task_struct" and list(fresh._records) == [tid]
 
 
-@pytest.mark.parametrize("module", ["format", "types", "parse", "flat", "writer", "ext", "dump", "cprint",
+@pytest.mark.parametrize("module", ["format", "types", "parse", "flat", "writer", "ext", "dump", "cprint", "cdecl",
                                     "objfile", "modules", "load"])
 def test_docstring_examples(module):
     import doctest
