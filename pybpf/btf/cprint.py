@@ -68,7 +68,8 @@ _MISSING_ALIASES = {"__Poly8_t": "unsigned char", "__Poly16_t": "unsigned short"
 
 
 def _pfx(lvl: int) -> str:
-    return _PFX[:lvl] if lvl < 24 else _PFX
+    """``lvl`` tabs, at most 24 (as libbpf); the same as ``_PFX[:lvl]``, which hot code inlines."""
+    return _PFX[:lvl]
 
 
 class CPrinter(Declarators):
@@ -440,7 +441,7 @@ class CPrinter(Declarators):
         out.append(" {")
         w, p = t.words_of[tid], t.pos[tid]
         signed = t.info[tid] >> 31
-        pfx = _pfx(lvl + 1)
+        pfx = _PFX[:lvl + 1]
         string = self.t.string
         idents = self.ident_names
         if t.kind[tid] == K_ENUM:
@@ -468,7 +469,7 @@ class CPrinter(Declarators):
                     out.append(f"\n{pfx}{name}___{c} = {v}{suffix},")
                 else:
                     out.append(f"\n{pfx}{name} = {v}{suffix},")
-        out.append(f"\n{_pfx(lvl)}}}")
+        out.append(f"\n{_PFX[:lvl]}}}")
         if self.enum_modes:
             size = t.word[tid]
             if size == 1:
@@ -484,17 +485,23 @@ class CPrinter(Declarators):
         is_struct = k == K_STRUCT
         w, p, vlen = t.words_of[tid], t.pos[tid], t.info[tid] & 0xFFFF
         kflag = t.info[tid] >> 31
-        align = self.align_of(tid)
+        align = self.align[tid]
+        if align < 0:
+            align = self.align_of(tid)
         packed = is_struct and self.packed[tid]
         kw = "struct" if is_struct else "union"
-        out.append(f"{kw} {self.type_name(tid)} {{" if t.name_off[tid] else f"{kw} {{")
+        if t.name_off[tid]:
+            name = self.cached[tid]
+            out.append(f"{kw} {name if name is not None else self.type_name(tid)} {{")
+        else:
+            out.append(f"{kw} {{")
         off = 0
         prev_bitfield = False
         aligns = self.align
         sizes = self.sizes
         parts_of = self.parts
         names = self.member_names
-        pfx = _pfx(lvl + 1)
+        pfx = _PFX[:lvl + 1]
         string = self.t.string
         it = iter(w[p:p + 3 * vlen])
         if not kflag:  # no bitfields (most structs): the same loop, with less to decide
@@ -554,9 +561,10 @@ class CPrinter(Declarators):
                 off = m_off + (sz if sz > 0 else 0) * 8
                 prev_bitfield = False
         if is_struct:
-            self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1, tid)
+            if off < t.word[tid] * 8:
+                self._bit_padding(off, t.word[tid] * 8, align, False, lvl + 1, tid)
         if vlen or t.word[tid]:
-            out.append(f"\n{_pfx(lvl)}}}")
+            out.append(f"\n{_PFX[:lvl]}}}")
         else:
             out.append("}")
         if packed:
