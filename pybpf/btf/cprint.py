@@ -44,11 +44,12 @@ from .flat import (
     K_VAR,
     K_VOLATILE,
     FlatTable,
+    kind_mask,
 )
 from .parse import Btf
 
-_ASKS_REFERENCED = bytes(int(k in (K_ENUM, K_ENUM64, K_FWD)) for k in range(256))
-_ORDERED = bytes(int(k not in (0, K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG)) for k in range(256))
+_ASKS_REFERENCED = kind_mask((K_ENUM, K_ENUM64, K_FWD))
+_ORDERED = kind_mask((0, K_INT, K_FLOAT, K_FUNC, K_VAR, K_DATASEC, K_DECL_TAG), invert=True)
 _MAX_RESOLVE_DEPTH = 32
 
 # order/emit states

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import add, itemgetter
 
@@ -41,13 +41,18 @@ _MULTI = (K_STRUCT, K_UNION, K_FUNC_PROTO, K_ARRAY, K_DATASEC)
 _PLAIN = (K_INT, K_ENUM, K_ENUM64, K_FWD, K_FLOAT)
 #: kind -> 1 masks: kinds whose one reference is the size/type word, kinds with a list of
 #: references, and numbers that are no kind at all
-_STRUCT_OR_UNION = bytes(int(k in (K_STRUCT, K_UNION)) for k in range(256))
-_PROTO = bytes(int(k == K_FUNC_PROTO) for k in range(256))
-_ARRAY = bytes(int(k == K_ARRAY) for k in range(256))
-_DATASEC = bytes(int(k == K_DATASEC) for k in range(256))
-_SINGLE_REF = bytes(int(k in _SINGLE) for k in range(256))
-_MULTI_REF = bytes(int(k in _MULTI) for k in range(256))
-_NO_KIND = bytes(int(k not in _SINGLE + _MULTI + _PLAIN) for k in range(256))
+
+
+def kind_mask(kinds: Iterable[int], *, invert: bool = False) -> bytes:
+    """A 256-byte table mapping each kind in ``kinds`` to 1 (others to 0; the reverse with
+    ``invert``): with ``bytes.translate`` over `FlatTable.kinds`, a per-type selector in C."""
+    chosen = set(kinds)
+    return bytes(int((k in chosen) != invert) for k in range(256))
+
+
+_SINGLE_REF = kind_mask(_SINGLE)
+_MULTI_REF = kind_mask(_MULTI)
+_NO_KIND = kind_mask(_SINGLE + _MULTI + _PLAIN, invert=True)
 
 
 class FlatTable:
@@ -120,19 +125,7 @@ class FlatTable:
         single = list(compress(word, kinds.translate(_SINGLE_REF)))  # ints that already exist
         refs = array("I")  # the others, copied slice by slice (no int objects made)
         protos_ret_max = 0
-        if self.btf.base is None:  # one word array: a tight loop per kind
-            w = self.btf.words
-            for p, i in self._pos_info(_STRUCT_OR_UNION):
-                refs += w[p + 1:p + 3 * (i & 0xFFFF):3]
-            protos = self.ids(_PROTO)
-            for p, i in self._pos_info(_PROTO, protos):
-                refs += w[p + 1:p + 2 * (i & 0xFFFF):2]  # parameters, not the return type
-            protos_ret_max = max([word[tid] for tid in protos], default=0)
-            for p, _ in self._pos_info(_ARRAY):
-                refs += w[p:p + 2]
-            multi = self.ids(_DATASEC)
-        else:
-            multi = self.ids(_MULTI_REF)
+        multi = self.ids(_MULTI_REF)
         for tid in multi:
             k = kind[tid]
             w, p = words_of[tid], pos[tid]
@@ -168,14 +161,6 @@ class FlatTable:
         if self._all_ids is None:  # made once: compress over range() would make every int anew
             self._all_ids = list(range(self.n))
         return list(compress(self._all_ids, self.kinds.translate(mask)))
-
-    def _pos_info(self, mask: bytes, ids: list[int] | None = None) -> Iterator[tuple[int, int]]:
-        """(data position, info word) of each type of the kinds in ``mask``."""
-        ids = self.ids(mask) if ids is None else ids
-        if not ids:
-            return iter(())
-        at = itemgetter(*ids, 0)  # (one id more keeps a single result a tuple)
-        return zip(at(self.pos)[:-1], at(self.info)[:-1], strict=True)
 
     def _first_bad_ref(self) -> int:
         """The first type id whose record refers beyond the last id (the slow, exact scan)."""
