@@ -13,6 +13,20 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# One commit, one verdict: the suite draws the same hypothesis examples on every run
+# (derandomize: the examples are a function of the test alone), with no example
+# database carried between runs and no wall-clock deadline (a loaded machine must not
+# fail a test). Random exploration lives in `make fuzz` and fuzz/; what it finds is
+# kept as an @example or a regression file. HYPOTHESIS_PROFILE=explore draws new
+# examples on every run, for a contributor hunting bugs by hand.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("explore", deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -36,10 +50,17 @@ def clang_unavailable() -> str | None:
     return f"missing {', '.join(missing)} (apt-get install clang-19 llvm-19)" if missing else None
 
 
+#: node ids of the tests marked ``kernel`` (the marker, not a keyword: the folder name
+#: ``tests/kernel`` is a keyword of every test in it, marked or not)
+_kernel_tests: set[str] = set()
+
+
 def pytest_collection_modifyitems(config, items):
     kreason = kernel_unavailable()
     creason = clang_unavailable()
     for item in items:
+        if item.get_closest_marker("kernel"):
+            _kernel_tests.add(item.nodeid)
         if kreason and item.get_closest_marker("kernel") and not REQUIRE_KERNEL:
             item.add_marker(pytest.mark.skip(reason=kreason))
         if creason and item.get_closest_marker("clang"):
@@ -55,7 +76,7 @@ def pytest_runtest_setup(item):
 
 def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        if "kernel" in report.keywords:
+        if report.nodeid in _kernel_tests:
             _kernel_ran[report.outcome] = _kernel_ran.get(report.outcome, 0) + 1
 
 
@@ -64,6 +85,18 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"kernel tests: {k['passed']} passed, {k['failed']} failed, {k['skipped']} skipped "
         f"(ran on the live kernel: {k['passed'] + k['failed']})")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def running_kernel_profile():
+    """With bpf() at hand, the verifier judges helper calls by this kernel's own measured
+    availability (kernel builds differ), as `pybpf verify` does; without it, by the shipped
+    table."""
+    if kernel_unavailable() is None:
+        from pybpf.kernel.features import running_kernel_profile as measure
+
+        measure()
+    yield
 
 
 @pytest.fixture(scope="session")

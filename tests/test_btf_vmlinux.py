@@ -108,7 +108,34 @@ def test_vmlinux_h_compiles_and_layouts_match(tmp_path):
     (peer_dir / "vmlinux.h").write_text(bpftool("format", "c"))
     failed_peer = _failed_asserts(src, peer_dir)
     assert failed_ours == failed_peer
-    assert len(failed_ours) <= 5 and len(asserts) > 1000
+    assert len(asserts) > 1000
+    # Every layout that C written in bpftool 7.1's dialect cannot express must be explained by
+    # the BTF itself: an enum whose size is not 4 (a packed enum: clang makes it an int) inside
+    # the struct, whose members after it then shift. How many such structs the sample holds is
+    # a fact of this kernel's BTF, not a number to type into the test.
+    unexplained = {a for a in failed_ours
+                   if not _has_odd_sized_enum(btf, btf.find(_struct_of(a), "struct"))}
+    assert unexplained == set()
+
+
+def _struct_of(assertion: str) -> str:
+    return re.search(r"struct (\w+)", assertion).group(1)
+
+
+def _has_odd_sized_enum(btf, tid: int, seen: set[int] | None = None) -> bool:  # noqa: ANN001
+    """Whether struct ``tid`` holds, directly or through nested members, an enum of size != 4."""
+    seen = set() if seen is None else seen
+    if tid in seen:
+        return False
+    seen.add(tid)
+    t = btf[tid]
+    while isinstance(t, (T.Typedef, T.Const, T.Volatile, T.Restrict, T.TypeTag, T.Array)):
+        t = btf[t.type]
+    if isinstance(t, T.Enum):
+        return t.size != 4
+    if isinstance(t, T.Composite):
+        return any(_has_odd_sized_enum(btf, m.type, seen) for m in t.members)
+    return False
 
 
 def _failed_asserts(src, include_dir) -> set[str]:  # noqa: ANN001

@@ -38,9 +38,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _measure_running_kernel() -> None:
+    """As root on Linux, measure the running kernel's helper availability once (cached per
+    kernel build), so the verdicts are this kernel's; elsewhere the shipped table serves."""
+    import os
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    from ..errors import PybpfError
+
+    try:
+        from ..kernel.features import running_kernel_profile
+
+        running_kernel_profile()
+    except (PybpfError, OSError, ImportError):
+        pass  # no bpf() here after all: the shipped profile applies
+
+
 def _reports(args: argparse.Namespace) -> list[Any]:
     from ..errors import PybpfError
     from ..verifier import verify
+
+    _measure_running_kernel()
 
     data = Path(args.file).read_bytes() if args.file != "-" else __import__("sys").stdin.buffer.read()
     if data.startswith(b"\x7fELF"):

@@ -109,10 +109,15 @@ class Layout:
                 buf[off:off + size] = word.to_bytes(size, "little")
                 continue
             lo = -(1 << (8 * size - 1))  # a negative value is stored two's complement
-            hi = (1 << (8 * size)) - 1
+            mask = (1 << (8 * size)) - 1
+            # a signed field (__s32 token fds, ifindex...) reads back what was written only
+            # within its signed range; an unsigned one also takes -1 and friends as all-ones
+            hi = mask >> 1 if code == "i" else mask
             if not lo <= value <= hi:
-                raise PybpfError(f"{self.name}.{name}: {value} does not fit in {size} bytes")
-            buf[off:off + size] = (value & hi).to_bytes(size, "little")
+                kind = "signed" if code == "i" else "unsigned"
+                raise PybpfError(f"{self.name}.{name}: {value} does not fit in a {kind} "
+                                 f"{8 * size}-bit field ({lo}..{hi})")
+            buf[off:off + size] = (value & mask).to_bytes(size, "little")
 
     def get(self, buf: bytes | bytearray | memoryview, name: str) -> int | bytes:
         """Read one field: an int, or bytes (up to the first NUL for ``char[]``)."""

@@ -27,6 +27,7 @@ import functools
 import mmap
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import KernelError, PybpfError
 from ..isa.helpers import helper_id, helper_name
@@ -39,7 +40,8 @@ from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exporte
 
 __all__ = ["kernel_release", "kernel_version", "Support", "map_type_support", "has_map_type",
            "prog_type_support", "has_prog_type", "helper_support", "has_helper", "helpers_for",
-           "supported_map_types", "supported_prog_types", "possible_cpus"]
+           "supported_map_types", "supported_prog_types", "possible_cpus", "probe_kernel_profile",
+           "running_kernel_profile"]
 
 _MOV_K = Class.ALU64 | AluOp.MOV | Source.K
 
@@ -239,3 +241,87 @@ def helpers_for(prog_type: str | int) -> list[str]:
     """Names (``bpf_...``) of every helper callable from ``prog_type`` programs."""
     return [helper_name(h) or str(h) for h in sorted(HELPERS) if h and has_helper(prog_type, h)]
 
+
+
+# -- the verifier's profile of this kernel ---------------------------------------------------------------
+#: program types whose helpers the profile measures, with the expected attach type they load with
+PROFILE_PROG_TYPES: dict[str, str | None] = {
+    "socket_filter": None, "kprobe": None, "sched_cls": None, "sched_act": None,
+    "tracepoint": None, "xdp": None, "perf_event": None, "cgroup_skb": None,
+    "cgroup_sock": "cgroup_inet_sock_create", "lwt_in": None, "lwt_out": None, "lwt_xmit": None,
+    "sock_ops": None, "sk_skb": None, "cgroup_device": None, "sk_msg": None,
+    "raw_tracepoint": None, "cgroup_sock_addr": "cgroup_inet4_connect", "lwt_seg6local": None,
+    "sk_reuseport": None, "flow_dissector": None, "cgroup_sysctl": None,
+    "raw_tracepoint_writable": None, "cgroup_sockopt": "cgroup_getsockopt",
+    "sk_lookup": "sk_lookup", "syscall": None, "netfilter": "netfilter",
+}
+_UNAVAILABLE = ("unknown func", "program of this type cannot use helper", "invalid func")
+_GPL_MSG = "cannot call GPL-restricted function"
+
+
+def _probe_call(prog_type: str, attach: str | None, helper: int, license: str) -> str | None:
+    """None when ``call helper; r0 = 0; exit`` loads as ``prog_type``, else the verifier log."""
+    from ..errors import ProgLoadError
+    from .prog import load
+
+    program = Program([Insn(CALL, imm=helper), Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)])
+    try:
+        with load(program, prog_type, license=license, log_level=1, expected_attach_type=attach):
+            return None
+    except ProgLoadError as e:
+        return e.log or str(e)
+
+
+def probe_kernel_profile() -> Any:
+    """Measure the running kernel's `KernelProfile` (about 0.5 s): for each program type of
+    `PROFILE_PROG_TYPES` that loads here and each helper, whether the verifier accepts the
+    call (the way ``bpftool feature probe`` decides), and which helpers need a GPL license."""
+    from ..verifier.kernel_profile import KernelProfile, running_kernel_key
+
+    avail: dict[int, list[str]] = {h: [] for h in HELPERS if h}
+    gpl: set[int] = set()
+    judged: set[int] = set()
+    probed = []
+    for ptype, attach in PROFILE_PROG_TYPES.items():
+        if _probe_call(ptype, attach, helper_id("get_prandom_u32") or 7, "GPL") is not None:
+            continue  # programs of this type do not load here with a plain body
+        probed.append(ptype)
+        for h in avail:
+            log = _probe_call(ptype, attach, h, "GPL")
+            if log is None or not any(u in log for u in _UNAVAILABLE):
+                avail[h].append(ptype)
+                if h not in judged:
+                    judged.add(h)
+                    mlog = _probe_call(ptype, attach, h, "MIT")
+                    if mlog is not None and _GPL_MSG in mlog:
+                        gpl.add(h)
+    return KernelProfile.from_probes(running_kernel_key(), avail, gpl, probed)
+
+
+def running_kernel_profile(*, refresh: bool = False) -> Any:
+    """The running kernel's `KernelProfile`: read from its cache file, else probed and
+    written there (atomically), and made the verifier's default for this process."""
+    import json
+    import tempfile
+
+    from ..verifier import kernel_profile as KP
+
+    path = KP.cache_path()
+    if not refresh:
+        try:
+            profile = KP.KernelProfile.from_json(json.loads(path.read_text()))
+            KP.set_default(profile)
+            return profile
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    profile = probe_kernel_profile()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(profile.to_json(), f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: the profile still serves this process
+    KP.set_default(profile)
+    return profile

@@ -48,10 +48,10 @@ def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> bool:
     if num not in HELPERS or num == 0:
         raise Reject(i, f"invalid func unknown#{num}", "unknown_helper")
     proto = HELPER_PROTOS[num]
-    if proto.prog_types and v.prog_type not in proto.prog_types:
+    if not v.kernel.allows(num, v.prog_type):
         raise Reject(i, f"program of this type cannot use helper {_name(num)}#{num}",
                      "helper_not_allowed")
-    if proto.gpl_only and v.program.license and not _gpl(v.program.license):
+    if v.kernel.is_gpl_only(num) and v.program.license and not _gpl(v.program.license):
         raise Reject(i, "cannot call GPL-restricted function from non-GPL compatible program",
                      "helper_not_allowed")
     regs = st.regs

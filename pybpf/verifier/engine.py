@@ -37,8 +37,9 @@ from ..isa import (
     helper_id,
 )
 from ..isa.opcodes import SIZE_BYTES, Size
-from . import calls, mem
+from . import calls, kernel_profile, mem
 from .cfg import check_cfg, liveness, precision_needed
+from .kernel_profile import KernelProfile
 from .log import kernel_text, log_insn, snapshot, state_text
 from .prune import states_identical, subsumes
 from .report import Reject, Report
@@ -107,8 +108,9 @@ class Verifier:
 
     def __init__(self, program: Program, prog_type: str, *, maps: Mapping[str, Any] | None = None,
                  expected_attach_type: str | None = None, log: bool = False,
-                 func_info: bool = False) -> None:
+                 func_info: bool = False, kernel: KernelProfile | None = None) -> None:
         self.program = program
+        self.kernel = kernel if kernel is not None else kernel_profile.default()
         self.func_info = func_info
         self.log: list[str] | None = [] if log else None
         self.prog_type = prog_type
@@ -825,14 +827,16 @@ _COND_OPS = {int(op) for op in JmpOp} - {int(JmpOp.JA), int(JmpOp.CALL), int(Jmp
 _PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
 def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
            expected_attach_type: str | None = None, log: bool = False,
-           func_info: bool = False) -> Report:
+           func_info: bool = False, kernel: KernelProfile | None = None) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).
 
     ``maps`` gives map definitions by name (kernel `Map` objects or `MapDecl`s) for
     references the program does not declare itself. With ``log=True`` the report's
     ``log`` holds a state log in the layout of the kernel's log_level 2.
     ``func_info`` says the program will be loaded with BTF function info (objects
-    compiled with ``-g``), which callbacks such as bpf_loop's require.
+    compiled with ``-g``), which callbacks such as bpf_loop's require. ``kernel`` is the
+    `KernelProfile` whose helper availability applies (default: the running kernel's when it
+    was measured here, see `pybpf.verifier.kernel_profile.default`).
     """
     ptype = prog_type or program.prog_type
     if ptype is None:
@@ -842,7 +846,7 @@ def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str,
                       explanation="the program has no instructions", hint="add `r0 = 0; exit`")
     try:
         v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                     log=log, func_info=func_info)
+                     log=log, func_info=func_info, kernel=kernel)
     except Reject as rej:
         expl, hint = rej.fill()
         return Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,

@@ -9,14 +9,17 @@ One `HelperProto` row per helper of the running kernel's list
 - the return kind (`RetKind`, with ``ret_nullable``);
 - ``gpl_only``, whether it acquires a reference (``acquires``) or releases one
   (the argument with ``release=True``), whether it changes packet data;
-- which program types may call it (``prog_types``).
+- which program types may call it (``prog_types``) on the reference kernel.
 
 Argument and return kinds are written here from the kernel's helper
 prototypes (``struct bpf_func_proto`` in kernel/bpf/helpers.c, net/core/filter.c,
 kernel/trace/bpf_trace.c ...), for the helpers programs use most; a helper
 without a written row has ``known=False`` and no argument facts.
-Availability per program type and GPL-only flags are measured on the running
-kernel by ``tools/gen_helper_availability.py`` (`pybpf.verifier.helper_availability`).
+Availability per program type and GPL-only flags are facts of a kernel build: the
+``prog_types``/``gpl_only`` of a row are the reference kernel's (measured by
+``tools/gen_helper_availability.py`` into `pybpf.verifier.helper_availability`); the
+verifier itself asks a `pybpf.verifier.kernel_profile.KernelProfile`, which is the
+running kernel's own measurement when one was made here.
 Map compatibility (``check_map_func_compatibility``) is `map_func_compatible`.
 
 >>> p = proto("map_lookup_elem")
@@ -411,8 +414,11 @@ def proto(helper: str | int) -> HelperProto:
 
 
 def allowed(helper: str | int, prog_type: str) -> bool:
-    """Whether programs of ``prog_type`` may call ``helper`` on the running kernel."""
-    return prog_type in proto(helper).prog_types
+    """Whether programs of ``prog_type`` may call ``helper`` on the running kernel (its
+    measured `KernelProfile` when there is one, else the shipped table's answer)."""
+    from .kernel_profile import default
+
+    return default().allows(proto(helper).id, prog_type)
 
 
 __all__ = ["Arg", "ArgKind", "HELPER_MAP_TYPES", "HELPER_PROTOS", "HelperProto", "MAP_ONLY_HELPERS",

@@ -628,13 +628,20 @@ def coerce_to_size_sx(r: Scalar, size: int) -> None:
             r.u32_max = hi & U32
             r.var_off = Tnum.range(lo & U64, hi & U64)
             return
-    lo, hi = _SEXT_LIMITS[size]
-    r.smin = r.s32_min = lo
-    r.smax = r.s32_max = hi
-    r.umin = r.u32_min = 0
-    r.umax = U64
-    r.u32_max = U32
+    r.umin, r.umax = 0, U64
     r.var_off = UNKNOWN
+    if size == 4:
+        # Sign-extending from 32 bits leaves the low 32 bits as they were: the kernel keeps
+        # the subregister's bounds, the signed 64-bit range is the signed 32-bit one, and
+        # the rest follows from them (a value masked with -16 keeps smax=0x7ffffff0 and
+        # umax=0xfffffffffffffff0 through (s32)).
+        r.smin, r.smax = r.s32_min, r.s32_max
+        bounds_sync(r)
+        return
+    lo, hi = _SEXT_LIMITS[size]
+    r.smin, r.smax = lo, hi
+    r.s32_min, r.s32_max = lo, hi
+    r.u32_min, r.u32_max = 0, U32
 
 
 def coerce_subreg_to_size_sx(r: Scalar, size: int) -> None:

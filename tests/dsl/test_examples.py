@@ -212,11 +212,18 @@ def test_cli_probe_stops_cleanly_on_ctrl_c():
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "syscount.py"),
-                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # faulthandler: if the probe ever fails to stop, SIGABRT makes it print where it hangs
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "pybpf", "probe",
+                             str(EXAMPLES / "syscount.py"), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr.readline().startswith("attached count_syscalls")
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=10)
+        raise AssertionError(f"pybpf probe did not stop 30 s after SIGINT; where it was:\n{err}") from None
     assert proc.returncode == 0, err
     assert out and all("count" in json.loads(line) for line in out.splitlines())

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pybpf.errors import PybpfError
@@ -105,7 +105,10 @@ def test_layout_roundtrip(data):
     for f in chosen:
         _off, size, _bit, bits, _code = ints[f]
         width = bits or 8 * size
-        values[f] = data.draw(st.integers(0, (1 << width) - 1))
+        if _code == "i" and not bits:  # a signed field holds its signed range
+            values[f] = data.draw(st.integers(-(1 << (width - 1)), (1 << (width - 1)) - 1))
+        else:
+            values[f] = data.draw(st.integers(0, (1 << width) - 1))
     # fields of one union arm may alias another's: keep only non-overlapping ones
     used: list[tuple[int, int]] = []
     kept = {}
@@ -119,6 +122,24 @@ def test_layout_roundtrip(data):
     assert len(buf) == layout.size
     for f, v in kept.items():
         assert layout.get(buf, f) == v
+
+
+@example(name="get_id", field="fd_by_id_token_fd", value=2**31)  # drawn on a fresh machine
+@example(name="prog_load", field="prog_token_fd", value=-1)
+@given(name=st.sampled_from(sorted(LAYOUTS)), field=st.text(), value=st.integers(-(1 << 64), 1 << 64))
+def test_signed_fields_read_back_what_was_written_or_refuse_it(name, field, value):
+    layout = A.Layout(name, *LAYOUTS[name])
+    if field not in layout.fields or layout.fields[field][4] != "i" or layout.fields[field][3]:
+        signed = [f for f, spec in sorted(layout.fields.items()) if spec[4] == "i" and not spec[3]]
+        if not signed:
+            return
+        field = signed[len(field) % len(signed)]
+    size = layout.fields[field][1]
+    if -(1 << (8 * size - 1)) <= value < (1 << (8 * size - 1)):
+        assert layout.get(layout.new(**{field: value}), field) == value
+    else:
+        with pytest.raises(PybpfError, match=f"{name}.{field}: .* signed"):
+            layout.new(**{field: value})
 
 
 def test_layout_errors_name_the_field():

@@ -26,8 +26,14 @@ def test_release_and_version():
 def test_every_map_class_is_creatable_here():
     kinds = {n for n in A.MAP_TYPES if map_class(n).TYPE is not None}
     assert {"hash", "ringbuf", "sk_storage", "arena", "cgroup_storage"} <= kinds
-    missing = [n for n in kinds if not features.has_map_type(n)]
-    assert missing == []
+    # A type this kernel refuses by policy (EPERM: arena maps on some machines of this kind)
+    # is a fact of the machine; any other refusal (EINVAL, E2BIG...) means pybpf built the
+    # creation attributes wrong for that type.
+    answers = {n: features.map_type_support(n) for n in kinds}
+    wrong = {n: s.detail for n, s in answers.items()
+             if not s.supported and not s.detail.endswith(("EPERM", "EOPNOTSUPP"))}
+    assert wrong == {}
+    assert answers["hash"].supported and answers["ringbuf"].supported
     assert not features.has_map_type("no_such_map_type")
     assert "unknown map type" in features.map_type_support("no_such_map_type").detail
 
