@@ -122,9 +122,9 @@ def generate(count: int, seed: int = 1) -> str:
 def gas_text(code: bytes) -> str:
     """The gas-syntax text of bytecode (llvm-mc's, the oracle), jump targets as labels."""
     from pybpf.asm.gas import format_program
-    from pybpf.isa import Program, Ref, target_field
+    from pybpf.isa import ProgramSpec, Ref, target_field
 
-    prog = Program.from_bytes(code)
+    prog = ProgramSpec.from_bytes(code)
     offsets = prog.slot_offsets()
     index_of = {slot: i for i, slot in enumerate(offsets)}
     for idx, insn in enumerate(prog.insns):

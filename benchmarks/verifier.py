@@ -39,7 +39,7 @@ from _common import emit, skip  # noqa: E402
 
 from pybpf.asm import assemble  # noqa: E402
 from pybpf.errors import KernelError  # noqa: E402
-from pybpf.isa.program import Program  # noqa: E402
+from pybpf.isa.program import ProgramSpec  # noqa: E402
 from pybpf.verifier import verify  # noqa: E402
 
 _TIME = re.compile(r"verification time (\d+) usec")
@@ -73,7 +73,7 @@ def complex_branches(iterations: int = 12500) -> str:
             f"r1 += 1\nif r1 < {iterations} goto loop\nr0 = 0\nexit\n")
 
 
-def kernel_time(program: Program, prog_type: str, attach: str | None = None,
+def kernel_time(program: ProgramSpec, prog_type: str, attach: str | None = None,
                 repeat: int = 3) -> tuple[bool, float, int | None]:
     """(accepted, best verification seconds, processed insns) from the kernel's stats log."""
     from pybpf.kernel.prog import load
@@ -93,7 +93,7 @@ def kernel_time(program: Program, prog_type: str, attach: str | None = None,
     return accepted, best, processed
 
 
-def pybpf_time(program: Program, prog_type: str, attach: str | None = None,
+def pybpf_time(program: ProgramSpec, prog_type: str, attach: str | None = None,
                repeat: int = 3) -> tuple[bool, float, int]:
     """(accepted, best wall seconds, processed insns) of pybpf's verifier."""
     best, report = float("inf"), None

@@ -40,7 +40,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import isa  # noqa: F401
-    from .isa import Insn, MapDecl, Program, Ref  # noqa: F401
+    from .isa import Insn, MapDecl, ProgramSpec, Ref  # noqa: F401
 
 #: name -> (module, attribute) for the lazily imported entry points (the ISA too: commands
 #: such as ``pybpf btf dump`` never need it)
@@ -48,7 +48,7 @@ _LAZY = {
     "isa": ("pybpf.isa", None),
     "Insn": ("pybpf.isa", "Insn"),
     "MapDecl": ("pybpf.isa", "MapDecl"),
-    "Program": ("pybpf.isa", "Program"),
+    "ProgramSpec": ("pybpf.isa", "ProgramSpec"),
     "Ref": ("pybpf.isa", "Ref"),
     "assemble": ("pybpf.asm", "assemble"),
     "disassemble": ("pybpf.asm", "disassemble"),
@@ -57,7 +57,7 @@ _LAZY = {
     "Report": ("pybpf.verifier.report", "Report"),
     "VM": ("pybpf.vm", "VM"),
     "load": ("pybpf.kernel.prog", "load"),
-    "Prog": ("pybpf.kernel.prog", "Prog"),
+    "Program": ("pybpf.kernel.prog", "Program"),
     "Map": ("pybpf.kernel.maps", "Map"),
     "HashMap": ("pybpf.kernel.maps", "HashMap"),
     "ArrayMap": ("pybpf.kernel.maps", "ArrayMap"),
@@ -73,7 +73,17 @@ _LAZY = {
 }
 
 
+#: old name -> (new name, since): kept for one release, with a DeprecationWarning
+_DEPRECATED = {"Prog": ("Program", "0.2")}
+
+
 def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        import warnings
+
+        new, since = _DEPRECATED[name]
+        warnings.warn(f"pybpf.{name} is pybpf.{new} since {since}", DeprecationWarning, stacklevel=2)
+        return __getattr__(new)
     entry = _LAZY.get(name)
     if entry is None:
         raise AttributeError(f"module 'pybpf' has no attribute {name!r}")

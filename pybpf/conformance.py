@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .errors import PybpfError
 
 if TYPE_CHECKING:
-    from .isa.program import Program
+    from .isa.program import ProgramSpec
 
 __all__ = ["ConformanceError", "Vector", "load_vector", "load_vectors", "parse_vector"]
 
@@ -68,7 +68,7 @@ class Vector:
         """True when the vector says the kernel plugin cannot express one instruction."""
         return "no register offset" in self.sections
 
-    def program(self) -> Program:
+    def program(self) -> ProgramSpec:
         """The ``asm`` section assembled; `AsmError` lines point into the ``.data`` file."""
         from .asm.gas import parse
 

@@ -22,7 +22,7 @@ from pybpf.isa import (
     Insn,
     JmpOp,
     Mode,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     Ref,
     RefKind,
@@ -134,7 +134,7 @@ def test_parse_of_format_is_identity(insn: Insn) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(local_insns(), min_size=1, max_size=30))
 def test_program_round_trip(insns: list[Insn]) -> None:
-    prog = Program(insns)
+    prog = ProgramSpec(insns)
     text = format_program(prog)
     assert parse(text).insns == insns
     assert text.count("\n") == len(insns)
@@ -408,7 +408,7 @@ def _asm_api():
 @given(_insns())
 def test_llvm_and_gas_agree(insn: Insn) -> None:
     asm = _asm_api()
-    prog = Program([insn])
+    prog = ProgramSpec([insn])
     via_gas = asm.assemble(asm.disassemble(prog, syntax="gas", listing=False), syntax="gas")
     via_llvm = asm.assemble(asm.disassemble(prog, syntax="llvm", listing=False), syntax="llvm",
                             check_targets=False)

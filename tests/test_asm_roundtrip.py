@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from pybpf.asm import assemble, disassemble, format_insn
 from pybpf.asm.llvm_parse import parse_insn
-from pybpf.isa import LDDW, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, Program
+from pybpf.isa import LDDW, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, ProgramSpec
 from pybpf.testing import insns, programs
 
 
@@ -32,7 +32,7 @@ def test_llvm_insn_round_trip(insn: Insn) -> None:
     assert parse_insn(text) == insn, text
 
 
-def _same(a: Program, b: Program) -> None:
+def _same(a: ProgramSpec, b: ProgramSpec) -> None:
     assert b.insns == a.insns
     assert b.labels == a.labels
     assert b.refs == a.refs
@@ -41,14 +41,14 @@ def _same(a: Program, b: Program) -> None:
 
 @given(programs())
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-def test_llvm_program_round_trip(prog: Program) -> None:
+def test_llvm_program_round_trip(prog: ProgramSpec) -> None:
     text = disassemble(prog, listing=False)
     _same(prog, assemble(text))
 
 
 @given(programs(symbols=False))
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
-def test_llvm_bytes_round_trip(prog: Program) -> None:
+def test_llvm_bytes_round_trip(prog: ProgramSpec) -> None:
     code = prog.encode()
     assert assemble(disassemble(code, listing=False)).encode() == code
     # the listing carries the same text after its second tab
@@ -66,14 +66,14 @@ def test_gas_insn_round_trip(insn: Insn) -> None:
 
 @given(programs(symbols=False))
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-def test_gas_program_round_trip(prog: Program) -> None:
+def test_gas_program_round_trip(prog: ProgramSpec) -> None:
     code = prog.encode()
     assert assemble(disassemble(code, "gas", listing=False), "gas").encode() == code
 
 
 @given(programs())
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-def test_llvm_and_gas_agree(prog: Program) -> None:
+def test_llvm_and_gas_agree(prog: ProgramSpec) -> None:
     gas = assemble(disassemble(prog, "gas", listing=False), "gas")
     llvm = assemble(disassemble(gas, "llvm", listing=False))
     assert llvm.encode() == prog.encode()

@@ -158,7 +158,7 @@ def test_missing_and_binary_files(tmp_path: Path, capsysbinary: pytest.CaptureFi
 
 @pytest.mark.parametrize("syntax, text", [("gas", GAS), ("llvm", LLVM)])
 def test_assemblers_hand_back_resolved_offsets(syntax: str, text: str) -> None:
-    """`pybpf asm` writes Program.insns without re-resolving: both parsers must fill them."""
+    """`pybpf asm` writes ProgramSpec.insns without re-resolving: both parsers must fill them."""
     from pybpf.asm import assemble
 
     source = text.replace("out:", "back:\nout:") + ("ja back\n" if syntax == "gas" else

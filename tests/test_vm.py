@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pybpf.asm import assemble
 from pybpf.asm.gas import parse as gas
 from pybpf.errors import VMFault
-from pybpf.isa import AluOp, AtomicOp, Class, Insn, JmpOp, Mode, Program, Size, Source
+from pybpf.isa import AluOp, AtomicOp, Class, Insn, JmpOp, Mode, ProgramSpec, Size, Source
 from pybpf.isa.opcodes import EXIT, LDDW
 from pybpf.testing.strategies import programs
 from pybpf.vm import VM, alu_function, jump_function
@@ -49,7 +49,7 @@ def test_alu_handler_matches_semantics(opsig, is64, use_reg, a, b, imm):
     else:
         insn = Insn(cls | op | Source.K, dst=0, imm=imm, off=off)
         operand = imm & (M64 if is64 else M32)
-    r0 = VM().run(Program([lddw(0, a), lddw(1, b), insn, Insn(EXIT)])).r0
+    r0 = VM().run(ProgramSpec([lddw(0, a), lddw(1, b), insn, Insn(EXIT)])).r0
     assert r0 == alu_function(op, is64=is64, signed=signed)(a, operand)
     if not is64:
         assert r0 <= M32, "32-bit results are zero-extended"
@@ -128,7 +128,7 @@ def test_jump_handler_matches_reference(op, is64, use_reg, a, b, imm):
     else:
         insn = Insn(cls | op | Source.K, dst=1, imm=imm, off=1)
         operand = imm & M64
-    prog = Program([lddw(1, a), lddw(2, b), Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=0), insn,
+    prog = ProgramSpec([lddw(1, a), lddw(2, b), Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=0), insn,
                     Insn(EXIT), Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=1), Insn(EXIT)])
     taken = VM().run(prog).r0 == 1
     assert taken == jump_function(op, is64=is64)(a, operand)
@@ -200,7 +200,7 @@ def test_any_access_is_a_value_or_a_vmfault(off, size, base, store):
         insn = Insn(Class.STX | size | Mode.MEM, dst=base, src=2, off=off)
     else:
         insn = Insn(Class.LDX | size | Mode.MEM, dst=0, src=base, off=off)
-    prog = Program([Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=0), insn, Insn(EXIT)])
+    prog = ProgramSpec([Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=0), insn, Insn(EXIT)])
     lo, hi = (0, 64) if base == 1 else (-512, 0)
     inside = lo <= off and off + n <= hi
     try:
@@ -222,7 +222,7 @@ def test_any_access_is_a_value_or_a_vmfault(off, size, base, store):
 def test_atomic_read_modify_write(aop, is64, old, v):
     size = Size.DW if is64 else Size.W
     mask = M64 if is64 else M32
-    prog = Program([lddw(1, v), Insn(Class.STX | size | Mode.ATOMIC, dst=10, src=1, off=-8,
+    prog = ProgramSpec([lddw(1, v), Insn(Class.STX | size | Mode.ATOMIC, dst=10, src=1, off=-8,
                                      imm=aop), Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=0,
                                                     src=1), Insn(EXIT)])
     mem = bytearray(old.to_bytes(8, "little"))
@@ -230,7 +230,7 @@ def test_atomic_read_modify_write(aop, is64, old, v):
     pre = [lddw(2, old), Insn(Class.STX | Size.DW | Mode.MEM, dst=10, src=2, off=-8)]
     post = [Insn(Class.LDX | Size.DW | Mode.MEM, dst=3, src=10, off=-8),
             Insn(Class.STX | Size.DW | Mode.MEM, dst=4, src=3)]
-    prog = Program([Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=4, src=1)] + pre
+    prog = ProgramSpec([Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=4, src=1)] + pre
                    + prog.insns[:-2] + post + prog.insns[-2:])
     res = VM().run(prog, mem=mem)
     after = int.from_bytes(res.mem, "little")
@@ -315,11 +315,11 @@ def test_callx_and_function_pointers():
 
 def test_bad_jumps_are_faults():
     with pytest.raises(VMFault, match="outside the program"):
-        VM().run(Program([Insn(Class.JMP | JmpOp.JA, off=5), Insn(EXIT)]))
+        VM().run(ProgramSpec([Insn(Class.JMP | JmpOp.JA, off=5), Insn(EXIT)]))
     with pytest.raises(VMFault, match="fell off the end"):
-        VM().run(Program([Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=1)]))
+        VM().run(ProgramSpec([Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=1)]))
     with pytest.raises(VMFault, match="middle of an lddw"):
-        VM().run(Program([Insn(Class.JMP | JmpOp.JA, off=1), lddw(0, 1), Insn(EXIT)]))
+        VM().run(ProgramSpec([Insn(Class.JMP | JmpOp.JA, off=1), lddw(0, 1), Insn(EXIT)]))
 
 
 def test_instruction_limit():
@@ -350,7 +350,7 @@ def test_kfunc_and_unknown_helper_are_clear_faults():
     with pytest.raises(VMFault, match="bpf_skb_store_bytes"):
         run("call bpf_skb_store_bytes\nexit")
     with pytest.raises(VMFault, match="unknown helper id 100000"):
-        VM().run(Program([Insn(Class.JMP | JmpOp.CALL, imm=100000), Insn(EXIT)]))
+        VM().run(ProgramSpec([Insn(Class.JMP | JmpOp.CALL, imm=100000), Insn(EXIT)]))
 
 
 def test_insn_counts():
@@ -401,7 +401,7 @@ def test_hot_loop_does_not_accumulate_memory():
     """Peak traced memory of a run is the same for 5k and 200k executed instructions."""
     import tracemalloc
 
-    def loop(n: int) -> Program:
+    def loop(n: int) -> ProgramSpec:
         return assemble(f"r0 = 0\nr2 = {n}\n*(u64 *)(r10 - 8) = r2\nr3 = *(u64 *)(r10 - 8)\n"
                         "r0 += r3\nr2 -= 1\nif r2 != 0 goto -5\nexit")
 

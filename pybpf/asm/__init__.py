@@ -1,4 +1,4 @@
-"""Text <-> `Program`: assemble and disassemble eBPF in three syntaxes.
+"""Text <-> `ProgramSpec`: assemble and disassemble eBPF in three syntaxes.
 
 - ``"llvm"``: the syntax of ``llvm-mc -triple bpfel`` / ``llvm-objdump -d``
   (``r0 = 1``, ``if r1 > 5 goto +2``); the assembler also reads kernel verifier
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from ..errors import AsmError, IsaError
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW
-from ..isa.program import Program, Ref, RefKind, target_field
+from ..isa.program import ProgramSpec, Ref, RefKind, target_field
 from . import kernel_print, llvm_print
 from .listing import objdump_label, objdump_line, verifier_line
 
@@ -36,8 +36,8 @@ SYNTAXES = ("llvm", "gas", "kernel")
 
 
 def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
-             check_targets: bool = True) -> Program:
-    """Assemble ``text`` into a `Program`.
+             check_targets: bool = True) -> ProgramSpec:
+    """Assemble ``text`` into a `ProgramSpec`.
 
     ``syntax`` is ``"llvm"`` (also reads kernel-log lines) or ``"gas"``.
     Raises `AsmError` naming ``filename``, line and column of a malformed line.
@@ -123,9 +123,9 @@ def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
     return "\n".join(out)
 
 
-def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "llvm", *,
+def disassemble(data: bytes | bytearray | memoryview | ProgramSpec, syntax: str = "llvm", *,
                 listing: bool = True) -> str:
-    """The text of a program: raw little-endian bytecode or a `Program`.
+    """The text of a program: raw little-endian bytecode or a `ProgramSpec`.
 
     With ``listing=True`` the layout of ``llvm-objdump-19 -d`` (slot, bytes, text;
     for ``syntax="kernel"`` the verifier log's ``N: (xx) text``); with
@@ -135,12 +135,12 @@ def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "l
     >>> print(disassemble(bytes.fromhex("b701000005000000"), listing=False))
     r1 = 0x5
     """
-    if not isinstance(data, Program):
+    if not isinstance(data, ProgramSpec):
         data = bytes(data)
         if syntax == "llvm":
             return _disasm_bytes_llvm(data, listing)
         try:
-            data = Program.from_bytes(data)
+            data = ProgramSpec.from_bytes(data)
         except Exception as e:  # IsaError: truncated bytecode
             raise AsmError(f"cannot decode bytecode: {e}") from None
     if syntax == "llvm" and not data.refs and not data.labels and (listing or not data.maps):
@@ -152,7 +152,7 @@ def disassemble(data: bytes | bytearray | memoryview | Program, syntax: str = "l
     return _source(prog, fmt, syntax)
 
 
-def _listing(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
+def _listing(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
     try:
         insns = prog.resolve() if prog.refs else prog.insns
     except IsaError:  # a reference to a label the program lacks: print the offsets it has
@@ -185,7 +185,7 @@ def _listing(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str)
     return "\n".join(out)
 
 
-def _source(prog: Program, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
+def _source(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
     out: list[str] = []
     if syntax == "llvm":
         for decl in prog.maps.values():

@@ -20,8 +20,8 @@ that errors, the verifier and BTF line info can name the user's line)::
     LoadFunc(R1, "cb")  LoadKsym(R1, "bpf_prog_active")  LdAbs.h(12)  LdInd.w(R3, 0)
 
 `ProgramBuilder` collects them with labels and map declarations and `build`
-returns a `Program` whose label references are resolved (and kept in
-``Program.refs``) and whose ``lines`` name the Python line of each instruction.
+returns a `ProgramSpec` whose label references are resolved (and kept in
+``ProgramSpec.refs``) and whose ``lines`` name the Python line of each instruction.
 
 >>> b = ProgramBuilder(prog_type="socket_filter")
 >>> _ = b.emit(Mov.imm(R0, 0), JEq.imm(R1, 0, "out"), Mov.imm(R0, 1))
@@ -56,7 +56,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+from ..isa.program import MapDecl, ProgramSpec, Ref, RefKind, SourceLine, target_field
 from ..isa.validate import problem
 
 __all__ = [
@@ -422,7 +422,7 @@ LdInd = _Packet(Mode.IND)  # LdInd.w(R3, 0): r0 = *(u32 *)skb[r3 + 0]
 
 
 class ProgramBuilder:
-    """Collects `Op`s, labels and map declarations into a `Program`.
+    """Collects `Op`s, labels and map declarations into a `ProgramSpec`.
 
     ``emit`` (also spelt calling the builder) takes `Op`s or iterables of them;
     ``label`` names the next instruction; ``build`` resolves labels and raises
@@ -467,9 +467,9 @@ class ProgramBuilder:
         self.maps[name] = MapDecl(name, type, key_size, value_size, max_entries, flags)
         return self
 
-    def build(self) -> Program:
-        """The `Program`, labels resolved into offsets (and kept as ``refs``)."""
-        prog = Program(name=self.name, prog_type=self.prog_type, license=self.license,
+    def build(self) -> ProgramSpec:
+        """The `ProgramSpec`, labels resolved into offsets (and kept as ``refs``)."""
+        prog = ProgramSpec(name=self.name, prog_type=self.prog_type, license=self.license,
                        labels=dict(self.labels), maps=dict(self.maps))
         for op in self.ops:
             prog.append(op.insn, op.ref, op.where)

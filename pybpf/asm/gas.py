@@ -1,6 +1,6 @@
 """The gas-like assembly syntax of uBPF and the bpf_conformance test vectors.
 
-`parse` turns text into a `Program`; `format_insn` prints one instruction
+`parse` turns text into a `ProgramSpec`; `format_insn` prints one instruction
 back, and `format_program` a whole program with its labels, so that
 ``parse(format_program(p))`` gives ``p`` again.
 

@@ -32,7 +32,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import Program, Ref, RefKind, SourceLine
+from ..isa.program import ProgramSpec, Ref, RefKind, SourceLine
 
 __all__ = ["parse", "MNEMONICS"]
 
@@ -193,7 +193,7 @@ class _Assembler:
         return AsmError(message, line=lineno, column=col, filename=self.filename,
                         source=raw.rstrip("\r"))
 
-    def run(self, text: str) -> Program:
+    def run(self, text: str) -> ProgramSpec:
         insns: list = self.insns  # Insn, or the field tuple of an instruction awaiting a label
         lines = self.lines
         refs = self.refs
@@ -271,7 +271,7 @@ class _Assembler:
         self.labels[name] = len(self.insns)
         self.label_lines[name] = lineno
 
-    def finish(self) -> Program:
+    def finish(self) -> ProgramSpec:
         refs = self.refs
         labels = self.labels
         insns = self.insns
@@ -302,7 +302,7 @@ class _Assembler:
                 insns[idx] = Insn(opcode, dst, src, off, (imm & ~0xFFFFFFFF) | (rel & 0xFFFFFFFF))
             else:
                 insns[idx] = Insn(opcode, dst, src, off, rel)
-        return Program(insns, labels, refs, lines=self.lines)
+        return ProgramSpec(insns, labels, refs, lines=self.lines)
 
     def _target_error(self, idx: int, message: str) -> AsmError:
         here, k, sub = self.targets[idx]
@@ -633,8 +633,8 @@ _HANDLERS = _build_handlers()
 MNEMONICS = frozenset(_HANDLERS)
 
 
-def parse(text: str, filename: str | None = None) -> Program:
-    """Assemble gas-syntax ``text`` into a `Program` (labels resolved, kept as refs).
+def parse(text: str, filename: str | None = None) -> ProgramSpec:
+    """Assemble gas-syntax ``text`` into a `ProgramSpec` (labels resolved, kept as refs).
 
     Raises `AsmError` (file, line, column, what was expected) on the first
     malformed line.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import IsaError
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, PseudoSrc, Size, Source
-from ..isa.program import Program, Ref, RefKind
+from ..isa.program import ProgramSpec, Ref, RefKind
 
 __all__ = ["format_insn", "format_program"]
 
@@ -162,7 +162,7 @@ def format_insn(insn: Insn, ref: Ref | None = None) -> str:
     raise IsaError(f"unknown LD mode {mode:#x} (opcode {op:#04x})")
 
 
-def format_program(program: Program) -> str:
+def format_program(program: ProgramSpec) -> str:
     """A whole program in gas syntax, labels on their own lines, one instruction a line.
 
     >>> from pybpf.asm.gas_parse import parse

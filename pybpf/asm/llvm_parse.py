@@ -1,4 +1,4 @@
-"""Parse the LLVM / kernel-log assembly syntax into a `Program`.
+"""Parse the LLVM / kernel-log assembly syntax into a `ProgramSpec`.
 
 Accepts what ``llvm-mc-19 -triple bpfel -mcpu=v4`` accepts (``r0 = 1``,
 ``w1 += w2``, ``r1 = *(u32 *)(r2 + 8)``, ``if r1 > 5 goto +2``,
@@ -56,7 +56,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, Program, SourceLine
+from ..isa.program import MapDecl, ProgramSpec, SourceLine
 from .llvm_fast import LazyRegex, fast_insn
 from .llvm_symbols import Pending, check_numeric, resolve_names, slot_offsets
 
@@ -169,11 +169,11 @@ def _reg(num: str, pos: int) -> int:
 
 
 class _Parser:
-    """One statement at a time; the results accumulate on the `Program`."""
+    """One statement at a time; the results accumulate on the `ProgramSpec`."""
 
     def __init__(self, filename: str | None) -> None:
         self.filename = filename
-        self.prog = Program()
+        self.prog = ProgramSpec()
         self.pending: list[Pending] = []
         self.hint: int | None = None  # the (xx) opcode of a kernel log line
 
@@ -630,10 +630,10 @@ def _strip_comment(raw: str) -> str:
     return raw
 
 
-def parse(text: str, filename: str | None = None, *, check_targets: bool = True) -> Program:
-    """Assemble LLVM/kernel-log syntax into a `Program`.
+def parse(text: str, filename: str | None = None, *, check_targets: bool = True) -> ProgramSpec:
+    """Assemble LLVM/kernel-log syntax into a `ProgramSpec`.
 
-    Label references stay in ``Program.refs`` and are also resolved into the
+    Label references stay in ``ProgramSpec.refs`` and are also resolved into the
     instructions' offsets. With ``check_targets`` (default) a numeric jump that
     leaves the program is an error; a sweep of single instructions turns it off.
 

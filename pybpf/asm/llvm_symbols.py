@@ -19,7 +19,7 @@ from ..errors import AsmError
 from ..isa.helpers import helper_id
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
-from ..isa.program import Program, Ref, RefKind, target_field
+from ..isa.program import ProgramSpec, Ref, RefKind, target_field
 
 _LOCAL = int(CallSrc.LOCAL)
 _FUNC = int(PseudoSrc.FUNC)
@@ -43,13 +43,13 @@ def slot_offsets(insns: list[Insn]) -> list[int]:
     return list(accumulate((2 if i.opcode == LDDW else 1 for i in insns), initial=0))
 
 
-def _fail(prog: Program, filename: str | None, p: Pending, message: str) -> AsmError:
+def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
     sl = prog.lines.get(p.index)
     return AsmError(message, line=p.line, column=p.column, filename=filename,
                     source=sl.text if sl else None)
 
 
-def resolve_names(prog: Program, pending: list[Pending], filename: str | None,
+def resolve_names(prog: ProgramSpec, pending: list[Pending], filename: str | None,
                   offsets: list[int]) -> None:
     """Bind every name: labels (offsets + LABEL refs), helpers, kfuncs, maps, globals, ksyms."""
     labels = prog.labels
@@ -107,7 +107,7 @@ def resolve_names(prog: Program, pending: list[Pending], filename: str | None,
                 refs[p.index] = Ref(RefKind.GLOBAL, p.name, p.offset)
 
 
-def check_numeric(prog: Program, numeric: list[tuple[int, int, int]], filename: str | None,
+def check_numeric(prog: ProgramSpec, numeric: list[tuple[int, int, int]], filename: str | None,
                   offsets: list[int]) -> None:
     """AsmError for a numeric jump that leaves the program or lands inside an lddw."""
     total = offsets[-1]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..isa.insn import Insn
-    from ..isa.program import Program
+    from ..isa.program import ProgramSpec
 
 FORMATS = ("raw", "hex", "c", "json")
 _GAS_HINT = re.compile(r"%r\d")
@@ -64,7 +64,7 @@ class _CliError(Exception):
     """A problem with the command line or its files (reported as one line, exit 1)."""
 
 
-def assemble_file(text: str, name: str, syntax: str) -> Program:
+def assemble_file(text: str, name: str, syntax: str) -> ProgramSpec:
     """Assemble FILE's text (a ``.data`` vector's asm section) in the chosen syntax."""
     if name.endswith(".data") and "\n-- asm" in "\n" + text:
         from ..conformance import parse_vector
@@ -87,11 +87,11 @@ def assemble_file(text: str, name: str, syntax: str) -> Program:
     return assemble(text, syntax=syntax, filename=name)
 
 
-def insn_records(program: Program, syntax: str = "llvm", *,
+def insn_records(program: ProgramSpec, syntax: str = "llvm", *,
                  insns: list[Insn] | None = None) -> list[dict[str, Any]]:
     """One JSON-ready dict per instruction: index, slot, fields, bytes, text, labels, ref.
 
-    ``insns``: the program's instructions already resolved (default: `Program.resolve`).
+    ``insns``: the program's instructions already resolved (default: `ProgramSpec.resolve`).
     """
     printer = _printer(syntax)
     if insns is None:
@@ -134,12 +134,12 @@ def _c_name(name: str) -> str:
     return ("_" + ident) if ident[0].isdigit() else ident
 
 
-def render(program: Program, fmt: str, name: str, *, resolved: bool = False) -> bytes:
+def render(program: ProgramSpec, fmt: str, name: str, *, resolved: bool = False) -> bytes:
     """The bytes ``pybpf asm`` writes for ``program`` in format ``fmt``.
 
     ``resolved``: the program comes from `pybpf.asm.assemble`, whose parsers
     write every label's offset into its instruction (tests hold them to it), so
-    `Program.resolve` is skipped.
+    `ProgramSpec.resolve` is skipped.
     """
     insns = program.insns if resolved else program.resolve()
     if fmt == "raw":
@@ -169,7 +169,7 @@ def _raw(insns: list[Insn]) -> bytes:
     return bytes(out)
 
 
-def _c_array(program: Program, insns: list[Insn], name: str) -> str:
+def _c_array(program: ProgramSpec, insns: list[Insn], name: str) -> str:
     from ..asm.llvm_print import format_insn
 
     ident = _c_name(name)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .asm import _CliError, insn_records
 
 if TYPE_CHECKING:
-    from ..isa.program import Program
+    from ..isa.program import ProgramSpec
 
 _ELF_MAGIC = b"\x7fELF"
 _HEX_TEXT = re.compile(rb"[0-9a-fA-FxX,\s]*")
@@ -99,8 +99,8 @@ def parse_hex(data: bytes, name: str) -> bytes:
 
 
 def load_programs(data: bytes, name: str, kind: str,
-                  section: str | None) -> list[tuple[str | None, str | None, Program | bytes]]:
-    """(program name, section, Program or raw bytecode) for each program in FILE."""
+                  section: str | None) -> list[tuple[str | None, str | None, ProgramSpec | bytes]]:
+    """(program name, section, ProgramSpec or raw bytecode) for each program in FILE."""
     if kind == "elf":
         try:
             from ..elf.object import load_object
@@ -124,14 +124,14 @@ def load_programs(data: bytes, name: str, kind: str,
     return [(None, None, code)]
 
 
-def _listing(program: Program | bytes, syntax: str) -> str:
+def _listing(program: ProgramSpec | bytes, syntax: str) -> str:
     from ..asm import disassemble  # raw bytes take its fast path
 
     text = disassemble(program, syntax=syntax, listing=True)
     return text if text.endswith("\n") else text + "\n"
 
 
-def _with_source(program: Program, listing: str, *, with_place: bool = False) -> str:
+def _with_source(program: ProgramSpec, listing: str, *, with_place: bool = False) -> str:
     """Put each new source line (``; text``, or ``; file:line: text``) before the first
     instruction it produced."""
     if not program.lines:
@@ -149,10 +149,10 @@ def _with_source(program: Program, listing: str, *, with_place: bool = False) ->
     return "".join(out)
 
 
-def _program(code: Program | bytes) -> Program:
-    from ..isa.program import Program
+def _program(code: ProgramSpec | bytes) -> ProgramSpec:
+    from ..isa.program import ProgramSpec
 
-    return code if isinstance(code, Program) else Program.from_bytes(code)
+    return code if isinstance(code, ProgramSpec) else ProgramSpec.from_bytes(code)
 
 
 def _dsl_listing(path: str, syntax: str) -> int:

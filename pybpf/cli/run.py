@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AsmError, PybpfError, VMFault
-from ..isa import Program
+from ..isa import ProgramSpec
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -43,7 +43,7 @@ def guess_syntax(text: str) -> str:
     return "gas" if "%r" in text else "llvm"
 
 
-def assemble_text(text: str, syntax: str, filename: str | None = None) -> Program:
+def assemble_text(text: str, syntax: str, filename: str | None = None) -> ProgramSpec:
     """Assemble ``text`` with pybpf.asm in ``syntax`` (``llvm``, ``gas`` or ``auto``)."""
     if syntax == "auto":
         syntax = guess_syntax(text)
@@ -65,12 +65,12 @@ def assemble_text(text: str, syntax: str, filename: str | None = None) -> Progra
     raise AsmError(f"the {syntax} assembler is not available in this build", filename=filename)
 
 
-def load_program(path: str, syntax: str) -> tuple[Program, bytes | None]:
+def load_program(path: str, syntax: str) -> tuple[ProgramSpec, bytes | None]:
     """The program in file ``path`` (raw bytecode, assembly text, or a bpf_conformance
     ``.data`` vector, whose ``-- mem`` section is returned as the default memory)."""
     data = Path(path).read_bytes()
     if _looks_binary(data):
-        return Program.from_bytes(data, name=Path(path).stem), None
+        return ProgramSpec.from_bytes(data, name=Path(path).stem), None
     text = data.decode("utf-8")
     if any(line.strip() == "-- asm" for line in text.splitlines()):
         from ..conformance import parse_vector

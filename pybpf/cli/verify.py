@@ -82,7 +82,7 @@ def _reports(args: argparse.Namespace) -> list[Any]:
     if not args.prog_type:
         raise PybpfError(f"{args.file}: give --type for assembly or raw bytecode "
                          "(e.g. --type socket_filter)")
-    from ..isa import Program
+    from ..isa import ProgramSpec
 
     text = None
     if not _looks_binary(data):
@@ -92,7 +92,7 @@ def _reports(args: argparse.Namespace) -> list[Any]:
 
         program = assemble(text, syntax=args.syntax, filename=args.file)
     else:
-        program = Program.from_bytes(data)
+        program = ProgramSpec.from_bytes(data)
     program.name = program.name or Path(args.file).stem
     report = verify(program, args.prog_type, expected_attach_type=args.attach, log=args.log)
     report.program = program.name

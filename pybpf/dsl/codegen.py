@@ -20,7 +20,7 @@ from typing import Any
 
 from ..asm import builder as B
 from ..errors import DslError
-from ..isa.program import Program, SourceLine
+from ..isa.program import ProgramSpec, SourceLine
 from .types import IntType, u64
 
 SIZE_OPS = {1: "b", 2: "h", 4: "w", 8: "dw"}
@@ -57,7 +57,7 @@ class Emitter:
     """Collects instructions with their Python source lines; owns registers and the frame."""
 
     def __init__(self, name: str, prog_type: str, filename: str | None = None) -> None:
-        self.prog = Program(name=name, prog_type=prog_type)
+        self.prog = ProgramSpec(name=name, prog_type=prog_type)
         self.where = SourceLine(filename, 0)
         self.filename = filename
         self.nlabels = 0

@@ -1,7 +1,7 @@
-"""Compile a probe function's Python AST to a `Program`.
+"""Compile a probe function's Python AST to a `ProgramSpec`.
 
 The function's own source is parsed with `ast`; every statement records its Python
-line on the instructions it produces (``Program.lines``), so errors, the verifier and
+line on the instructions it produces (``ProgramSpec.lines``), so errors, the verifier and
 disassembly name the user's line.
 
 >>> from pybpf.dsl import compile_probe, u64    # doctest: +SKIP
@@ -22,7 +22,7 @@ from typing import Any
 
 from ..asm import builder as B
 from ..errors import DslError
-from ..isa.program import Program, SourceLine
+from ..isa.program import ProgramSpec, SourceLine
 from . import exprs, stmts
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
@@ -61,7 +61,7 @@ class Frame:
 
 
 class Compiler:
-    """Turns one probe function into a `Program` (see `compile_probe`)."""
+    """Turns one probe function into a `ProgramSpec` (see `compile_probe`)."""
 
     def __init__(self, fn: Any, section: str, *, name: str | None = None) -> None:
         self.fn = fn
@@ -90,7 +90,7 @@ class Compiler:
         self.shared_where: dict[int, ast.AST] = {}
 
     # -- entry -----------------------------------------------------------------------------
-    def compile(self) -> Program:
+    def compile(self) -> ProgramSpec:
         fdef = self.tree
         if isinstance(fdef, ast.AsyncFunctionDef):
             raise self.error("a probe cannot be async", fdef)
@@ -203,9 +203,9 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: bool = True) -> Program:
+def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: bool = True) -> ProgramSpec:
     """Compile ``fn`` (a probe function) for ``section`` (``"tracepoint/syscalls/sys_enter_openat"``,
-    ``"raw_tracepoint/sys_enter"``, ``"xdp"``, ``"perf_event"``) into a `Program`.
+    ``"raw_tracepoint/sys_enter"``, ``"xdp"``, ``"perf_event"``) into a `ProgramSpec`.
 
     With ``verify`` the program is checked by `pybpf.verifier.verify` and a rejection is a
     `DslError` at the Python line of the failing instruction.
@@ -216,7 +216,7 @@ def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: boo
     return prog
 
 
-def check(prog: Program) -> None:
+def check(prog: ProgramSpec) -> None:
     """Raise a `DslError` at the Python line of the instruction the verifier rejects."""
     from ..verifier import verify as _verify
 

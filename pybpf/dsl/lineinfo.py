@@ -1,9 +1,9 @@
 """BTF function and line info for a compiled probe, so the kernel's own verifier log (and
 ``bpftool prog dump xlated``) shows the Python lines the instructions came from.
 
->>> from pybpf.isa.program import Program, SourceLine
+>>> from pybpf.isa.program import ProgramSpec, SourceLine
 >>> from pybpf.isa import Insn
->>> p = Program([Insn(0xb7, 0, 0, 0, 0), Insn(0x95)], name="p")
+>>> p = ProgramSpec([Insn(0xb7, 0, 0, 0, 0), Insn(0x95)], name="p")
 >>> p.lines = {0: SourceLine("probe.py", 3, 5, "return 0"), 1: SourceLine("probe.py", 3, 5, "return 0")}
 >>> blob, func_info, line_info = line_info_blobs(p)
 >>> len(func_info), len(line_info)
@@ -16,13 +16,13 @@ import struct
 
 from ..btf.format import IntEncoding, Linkage
 from ..btf.writer import BtfBuilder
-from ..isa.program import Program
+from ..isa.program import ProgramSpec
 
 FUNC_INFO_REC = 8   # struct bpf_func_info { u32 insn_off; u32 type_id; }
 LINE_INFO_REC = 16  # struct bpf_line_info { u32 insn_off, file_name_off, line_off, line_col; }
 
 
-def line_info_blobs(prog: Program) -> tuple[bytes, bytes, bytes]:
+def line_info_blobs(prog: ProgramSpec) -> tuple[bytes, bytes, bytes]:
     """(BTF blob, func_info, line_info) for ``prog``: one function ``int name(void *ctx)``
     and a line record wherever the Python line changes (instruction offsets in slots)."""
     b = BtfBuilder()

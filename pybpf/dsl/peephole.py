@@ -6,8 +6,8 @@
   assignments.
 
 >>> from pybpf.asm import builder as B
->>> from pybpf.isa.program import Program
->>> p = Program([B.St.dw(10, -8, 0).insn, B.Stx.dw(10, -8, 1).insn, B.Exit().insn])
+>>> from pybpf.isa.program import ProgramSpec
+>>> p = ProgramSpec([B.St.dw(10, -8, 0).insn, B.Stx.dw(10, -8, 1).insn, B.Exit().insn])
 >>> remove_dead_zeroing(p); len(p.insns)
 2
 """
@@ -15,14 +15,14 @@
 from __future__ import annotations
 
 from ..isa.opcodes import SIZE_BYTES, AluOp, Class, JmpOp, Mode, Size, Source
-from ..isa.program import Program
+from ..isa.program import ProgramSpec
 
 
 def _size(opcode: int) -> int:
     return SIZE_BYTES[Size(opcode & 0x18)]
 
 
-def remove_dead_zeroing(prog: Program) -> None:
+def remove_dead_zeroing(prog: ProgramSpec) -> None:
     """Drop zero stores to the stack that are fully overwritten before being read."""
     targets = set(prog.labels.values())
     dead: set[int] = set()
@@ -59,7 +59,7 @@ def remove_dead_zeroing(prog: Program) -> None:
         _remove(prog, dead)
 
 
-def _remove(prog: Program, dead: set[int]) -> None:
+def _remove(prog: ProgramSpec, dead: set[int]) -> None:
     keep = [i for i in range(len(prog.insns)) if i not in dead]
     new_index = {}
     pos = 0

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import DslError, PybpfError
-from ..isa.program import Program
+from ..isa.program import ProgramSpec
 from .compiler import compile_probe
 from .maps import DslMap, PerfBuf, RingBuf
 
@@ -28,7 +28,7 @@ __all__ = ["Probe", "Session", "load_module", "probe"]
 
 
 class Probe:
-    """A probe function and where it attaches; `compile` gives its `Program`."""
+    """A probe function and where it attaches; `compile` gives its `ProgramSpec`."""
 
     def __init__(self, fn: Callable[..., Any], section: str, *, target: str | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -37,10 +37,10 @@ class Probe:
         self.target = target  # XDP interface, perf event options...
         self.options = options or {}
         self.name = fn.__name__
-        self._program: Program | None = None
+        self._program: ProgramSpec | None = None
 
-    def compile(self, *, verify: bool | None = None) -> Program:
-        """The compiled `Program` (cached). ``verify`` defaults to the probe's ``precheck``
+    def compile(self, *, verify: bool | None = None) -> ProgramSpec:
+        """The compiled `ProgramSpec` (cached). ``verify`` defaults to the probe's ``precheck``
         option (True): pybpf's verifier checks the program before the kernel sees it."""
         if verify is None:
             verify = bool(self.options.get("precheck", True))
@@ -195,7 +195,7 @@ class Session:
         self.close()
 
 
-def load_with_lines(prog: Program, maps: dict[str, Any]) -> Any:
+def load_with_lines(prog: ProgramSpec, maps: dict[str, Any]) -> Any:
     """Load ``prog`` with BTF line info naming its Python lines (the kernel's log and
     ``bpftool prog dump xlated`` then show them)."""
     from ..btf.load import load_btf
@@ -213,7 +213,7 @@ def load_with_lines(prog: Program, maps: dict[str, Any]) -> Any:
             raise kernel_reject(prog, e) from e
 
 
-def kernel_reject(prog: Program, err: Any) -> DslError:
+def kernel_reject(prog: ProgramSpec, err: Any) -> DslError:
     """The kernel verifier's rejection as a `DslError` at the Python line of the last
     instruction its log shows (log pcs are slots)."""
     import re

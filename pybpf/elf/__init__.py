@@ -6,8 +6,8 @@
 ['handle_openat']
 """
 
-from .object import ObjectSpec, ProgramSpec, load_object
+from .object import ObjectProgramSpec, ObjectSpec, load_object
 from .sections import SECTION_DEFS, SectionDef, SectionSpec, find_section_def, parse_section
 
-__all__ = ["SECTION_DEFS", "ObjectSpec", "ProgramSpec", "SectionDef", "SectionSpec",
+__all__ = ["SECTION_DEFS", "ObjectSpec", "ObjectProgramSpec", "SectionDef", "SectionSpec",
            "find_section_def", "load_object", "parse_section"]

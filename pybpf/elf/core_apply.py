@@ -2,7 +2,7 @@
 
 The records give byte offsets inside the *section* of the function they belong
 to; `apply_core` maps them to the program's instruction indices through the
-linker's placement (`ProgramSpec.placement`) and patches or poisons each
+linker's placement (`ObjectProgramSpec.placement`) and patches or poisons each
 instruction (`pybpf.elf.core`).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..btf import Btf
-from ..isa import Program
+from ..isa import ProgramSpec
 from .core import CoreKind, CoreRelo, patch_insn, poison_insns, resolve_relo
 
 
@@ -21,7 +21,7 @@ def core_relos_by_section(ext: Any) -> dict[str, list[CoreRelo]]:
             for sec, recs in ext.core_relos.items()}
 
 
-def apply_core(local: Btf, ext: Any, ps: Any, prog: Program, target: Btf) -> list[tuple[int, str]]:
+def apply_core(local: Btf, ext: Any, ps: Any, prog: ProgramSpec, target: Btf) -> list[tuple[int, str]]:
     """Resolve and apply the CO-RE relocations that fall in ``prog``'s code.
 
     Returns ``[(insn index, reason)]`` for poisoned instructions (no kernel match),

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BtfError, ElfError, KernelError, PybpfError
-from ..isa import MapDecl, Program, Ref, RefKind
-from .object import ObjectSpec, ProgramSpec, load_object
+from ..isa import MapDecl, ProgramSpec, Ref, RefKind
+from .object import ObjectProgramSpec, ObjectSpec, load_object
 
 #: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
@@ -37,10 +37,10 @@ DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 
 @dataclass
 class LoadedProgram:
-    """A program of a loaded object: its spec, its kernel `Prog`, and its links."""
+    """A program of a loaded object: its spec, its kernel `Program`, and its links."""
 
-    spec: ProgramSpec
-    prog: Any  # pybpf.kernel.prog.Prog
+    spec: ObjectProgramSpec
+    prog: Any  # pybpf.kernel.prog.Program
     links: list[Any] = field(default_factory=list)
     #: CO-RE relocations with no kernel match: (insn index, reason)
     core_failures: list[tuple[int, str]] = field(default_factory=list)
@@ -350,7 +350,7 @@ class BpfObject:
                                    self.spec.section_symbols, self._kconfig_offsets)
         return self._kbtf
 
-    def prepare_program(self, ps: ProgramSpec) -> tuple[Program, list[tuple[int, str]]]:
+    def prepare_program(self, ps: ObjectProgramSpec) -> tuple[ProgramSpec, list[tuple[int, str]]]:
         """A copy of ``ps``'s program with externs bound and CO-RE applied for the running
         kernel (reads its BTF file; no bpf() call). Returns it and the CO-RE failures."""
         prog = copy.deepcopy(ps.program)
@@ -389,7 +389,7 @@ class BpfObject:
             out[name] = report
         return out
 
-    def _prepare(self, ps: ProgramSpec) -> tuple[ProgramSpec, Program, dict[str, Any],
+    def _prepare(self, ps: ObjectProgramSpec) -> tuple[ObjectProgramSpec, ProgramSpec, dict[str, Any],
                                                    list[tuple[int, str]]]:
         """A copy of the program with externs bound and CO-RE applied; load keyword args."""
         prog, failures = self.prepare_program(ps)
@@ -406,7 +406,7 @@ class BpfObject:
             kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE
         return ps, prog, kw, failures
 
-    def _bind_externs(self, prog: Program, ps: ProgramSpec) -> None:
+    def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec) -> None:
         from ..btf import vmlinux
 
         for idx, ref in list(prog.refs.items()):
@@ -425,7 +425,7 @@ class BpfObject:
             prog.insns[idx] = prog.insns[idx].replace(imm=type_id)
             del prog.refs[idx]
 
-    def _load_one(self, ps: ProgramSpec, prog: Program, kw: dict[str, Any], log_level: int,
+    def _load_one(self, ps: ObjectProgramSpec, prog: ProgramSpec, kw: dict[str, Any], log_level: int,
                   core_failures: list[tuple[int, str]]) -> Any:
         from ..errors import ProgLoadError
 
@@ -438,7 +438,7 @@ class BpfObject:
                             f"in the running kernel and its instruction was reached: {lines}")
             raise
 
-    def _load_kernel(self, ps: ProgramSpec, prog: Program, kw: dict[str, Any],
+    def _load_kernel(self, ps: ObjectProgramSpec, prog: ProgramSpec, kw: dict[str, Any],
                      log_level: int) -> Any:
         from ..kernel import prog as kprog
 

@@ -6,7 +6,7 @@
 - every global function in a code section other than ``.text`` is a program, its
   type and attach point taken from the section name (`pybpf.elf.sections`);
 - functions in ``.text`` are subprograms, appended to each program that calls
-  them (transitively) and reached through labels, so `Program.resolve` computes
+  them (transitively) and reached through labels, so `ProgramSpec.resolve` computes
   the call offsets;
 - ``lddw`` relocations become symbolic references: a map in ``.maps``/``maps``
   (``src=1``, `Ref.map`), a global variable in ``.data``/``.rodata``/``.bss``
@@ -37,7 +37,7 @@ from ..isa import (
     Insn,
     JmpOp,
     MapDecl,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     Ref,
     RefKind,
@@ -56,13 +56,13 @@ _CALL = Class.JMP | JmpOp.CALL
 
 
 @dataclass
-class ProgramSpec:
-    """One program of an object: its `Program`, and what its section name says."""
+class ObjectProgramSpec:
+    """One program of an object: its `ProgramSpec`, and what its section name says."""
 
     name: str
     section: str
     spec: SectionSpec
-    program: Program
+    program: ProgramSpec
     #: where each linked function came from: (section, byte offset of the function in
     #: its section, byte length, index of its first instruction in ``program``)
     placement: list[tuple[str, int, int, int]] = field(default_factory=list)
@@ -74,7 +74,7 @@ class ObjectSpec:
 
     path: str | None
     name: str
-    programs: dict[str, ProgramSpec]
+    programs: dict[str, ObjectProgramSpec]
     maps: dict[str, MapDecl]
     license: str
     kern_version: int
@@ -262,13 +262,13 @@ class _ObjectParser:
         return func
 
     def link(self, main: _Func, spec: SectionSpec,
-             placement: list[tuple[str, int, int, int]]) -> Program:
+             placement: list[tuple[str, int, int, int]]) -> ProgramSpec:
         """The program of ``main`` with its subprograms appended and references symbolic.
 
         Appends ``(section, byte start, byte length, first index)`` per placed function
         to ``placement``.
         """
-        prog = Program(name=main.name, prog_type=spec.prog_type, section=main.section.name)
+        prog = ProgramSpec(name=main.name, prog_type=spec.prog_type, section=main.section.name)
         placed: set[str] = set()
 
         def place(func: _Func) -> None:
@@ -396,7 +396,7 @@ class _ObjectParser:
             raise self.err(f"bad line info: {exc}", ".BTF.ext") from None
 
     @staticmethod
-    def _attach_lines(prog: Program, placement: list[tuple[str, int, int, int]],
+    def _attach_lines(prog: ProgramSpec, placement: list[tuple[str, int, int, int]],
                       line_info: dict[str, list[Any]]) -> None:
         slots = prog.slot_offsets()
         index_at = {slot: i for i, slot in enumerate(slots[:-1])}
@@ -418,7 +418,7 @@ class _ObjectParser:
         self.btf_maps(btf)
         self.data_maps()
         self.collect_functions()
-        programs: dict[str, ProgramSpec] = {}
+        programs: dict[str, ObjectProgramSpec] = {}
         lic = self.license()
         line_info = self._line_info(btf, self.r.data(ext_sec) if ext_sec else None)
         for (sec_index, _slot), func in sorted(self.funcs.items()):
@@ -435,7 +435,7 @@ class _ObjectParser:
             prog.license = lic
             if func.name in programs:
                 raise self.err(f"two programs named {func.name!r}", sec.name)
-            programs[func.name] = ProgramSpec(func.name, sec.name, spec, prog, placement)
+            programs[func.name] = ObjectProgramSpec(func.name, sec.name, spec, prog, placement)
             if line_info:
                 self._attach_lines(prog, placement, line_info)
         sizes = {sec.name: sec.size for sec in self.r.sections() if sec.name}

@@ -1,4 +1,4 @@
-"""The eBPF instruction set as data: opcodes, `Insn`, `Program`, helpers.
+"""The eBPF instruction set as data: opcodes, `Insn`, `ProgramSpec`, helpers.
 
 >>> from pybpf.isa import Insn, Class, AluOp, Source
 >>> Insn(Class.ALU64 | AluOp.MOV | Source.K, dst=0, imm=42).encode().hex()
@@ -36,14 +36,14 @@ from .opcodes import (
     Source,
     insn_class,
 )
-from .program import MapDecl, Program, Ref, RefKind, SourceLine, target_field
+from .program import MapDecl, ProgramSpec, Ref, RefKind, SourceLine, target_field
 from .validate import problem, validate
 
 __all__ = [
     "CALL", "CALLX", "CLASS_MASK", "CONDITIONAL_JUMPS", "END_WIDTHS", "EXIT", "FRAME_POINTER",
     "GOTOL", "JA", "LDDW", "MAY_GOTO", "MOVSX_WIDTHS", "NUM_REGS", "SIZE_BYTES", "SIZE_OF_BYTES",
     "STACK_SIZE", "AluOp", "AtomicOp", "CallSrc", "Class", "Endian", "Insn", "JmpOp", "MapDecl",
-    "Mode", "Program", "PseudoSrc", "Ref", "RefKind", "Size", "Source", "SourceLine",
+    "Mode", "ProgramSpec", "PseudoSrc", "Ref", "RefKind", "Size", "Source", "SourceLine",
     "decode_all", "encode_all", "helper_id", "helper_name", "helper_signature", "insn_class",
     "iter_decode", "problem", "target_field", "validate",
 ]

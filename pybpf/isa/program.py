@@ -1,4 +1,4 @@
-"""`Program`: the pivot type every front end produces and every back end reads.
+"""`ProgramSpec`: the pivot type every front end produces and every back end reads.
 
 A program is a list of `Insn` plus side metadata that keeps the instructions
 themselves plain values:
@@ -11,11 +11,11 @@ themselves plain values:
   an ELF ``.maps`` section or the DSL);
 - ``lines``: instruction index -> `SourceLine` (for errors and BTF line info).
 
-Jump offsets are counted in 8-byte slots, so ``lddw`` counts twice; `Program`
+Jump offsets are counted in 8-byte slots, so ``lddw`` counts twice; `ProgramSpec`
 does that arithmetic in one place (`slot_of`, `index_of_slot`, `resolve`).
 
->>> from pybpf.isa import Insn, Program, Ref
->>> p = Program([Insn(0x05), Insn(0xb7, imm=1), Insn(0x95)],
+>>> from pybpf.isa import Insn, ProgramSpec, Ref
+>>> p = ProgramSpec([Insn(0x05), Insn(0xb7, imm=1), Insn(0x95)],
 ...             labels={"out": 2}, refs={0: Ref.label("out")})
 >>> p.resolve()[0].off
 1
@@ -137,7 +137,7 @@ def target_field(insn: Insn) -> str | None:
 
 
 @dataclass
-class Program:
+class ProgramSpec:
     """Instructions with labels, symbolic references and declarations.
 
     ``prog_type`` is the kernel program type name (``"socket_filter"``,
@@ -156,7 +156,7 @@ class Program:
 
     # -- construction ----------------------------------------------------------
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray | memoryview, **kw: object) -> Program:
+    def from_bytes(cls, data: bytes | bytearray | memoryview, **kw: object) -> ProgramSpec:
         """A program decoded from raw little-endian bytecode (no labels)."""
         return cls(decode_all(data), **kw)  # type: ignore[arg-type]
 
@@ -273,7 +273,7 @@ class Program:
             self.refs = {(i + shift if i > index else i): r for i, r in self.refs.items()}
             self.lines = {(i + shift if i > index else i): ln for i, ln in self.lines.items()}
 
-    def with_insns(self, insns: Iterable[Insn]) -> Program:
+    def with_insns(self, insns: Iterable[Insn]) -> ProgramSpec:
         """A copy with other instructions and the same metadata."""
-        return Program(list(insns), dict(self.labels), dict(self.refs), dict(self.maps),
+        return ProgramSpec(list(insns), dict(self.labels), dict(self.refs), dict(self.maps),
                        dict(self.lines), self.name, self.prog_type, self.license, self.section)

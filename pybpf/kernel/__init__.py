@@ -63,7 +63,7 @@ from .maps import (
 )
 from .maps_codec import Codec, CodecError
 from .perfbuf import PerfBuffer
-from .prog import Prog, ProgInfo, ProgLoadError, TestRun, load
+from .prog import ProgInfo, ProgLoadError, Program, TestRun, load
 from .ringbuf import RingBuffer
 from .syscall import Cmd, bpf
 
@@ -77,7 +77,7 @@ __all__ = [
     "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap",
-    "Prog", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
+    "Program", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
     "RingBuffer", "PerfBuffer",
     "features", "fs", "link", "pin", "tracefs",
 ]

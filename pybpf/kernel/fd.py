@@ -28,7 +28,7 @@ class ClosedError(PybpfError, ValueError):
 
 
 class FD:
-    """Owns one file descriptor. Subclasses add meaning (`Map`, `Prog`, links...)."""
+    """Owns one file descriptor. Subclasses add meaning (`Map`, `Program`, links...)."""
 
     _kind = "fd"
 

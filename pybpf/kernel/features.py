@@ -34,7 +34,7 @@ from ..isa.helpers import helper_id, helper_name
 from ..isa.helpers_table import HELPERS
 from ..isa.insn import Insn
 from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
-from ..isa.program import Program
+from ..isa.program import ProgramSpec
 from . import attrs as A
 from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
 
@@ -144,20 +144,20 @@ def supported_map_types() -> list[str]:
 
 
 # -- programs ----------------------------------------------------------------------------------------
-def _minimal(calls: int | None = None) -> Program:
+def _minimal(calls: int | None = None) -> ProgramSpec:
     insns = []
     if calls is not None:
         insns += [Insn(_MOV_K, dst=r, imm=0) for r in range(1, 6)]
         insns.append(Insn(CALL, imm=calls))
     insns += [Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)]
-    return Program(insns)
+    return ProgramSpec(insns)
 
 
 #: program types that need an attach target (BTF id) before the verifier looks at helper calls
 _NEEDS_TARGET = frozenset({"tracing", "lsm", "ext", "struct_ops"})
 
 
-def _try_load(ptype: str, program: Program) -> tuple[bool, int, str]:
+def _try_load(ptype: str, program: ProgramSpec) -> tuple[bool, int, str]:
     from .prog import load
 
     flags = A.BPF_F_SLEEPABLE if ptype == "syscall" else 0
@@ -264,7 +264,7 @@ def _probe_call(prog_type: str, attach: str | None, helper: int, license: str) -
     from ..errors import ProgLoadError
     from .prog import load
 
-    program = Program([Insn(CALL, imm=helper), Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)])
+    program = ProgramSpec([Insn(CALL, imm=helper), Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)])
     try:
         with load(program, prog_type, license=license, log_level=1, expected_attach_type=attach):
             return None

@@ -224,10 +224,10 @@ class _FdArray(Map):
 
 @register
 class ProgArrayMap(_FdArray):
-    """``BPF_MAP_TYPE_PROG_ARRAY``: tail-call targets; write a `Prog`, read its id."""
+    """``BPF_MAP_TYPE_PROG_ARRAY``: tail-call targets; write a `Program`, read its id."""
 
     TYPE = "prog_array"
-    _WHAT = "a Prog"
+    _WHAT = "a Program"
 
 
 @register

@@ -1,13 +1,13 @@
 """Loading programs into the kernel (``BPF_PROG_LOAD``) and running them (``BPF_PROG_TEST_RUN``).
 
-`load` turns a `Program` into a `Prog`: map references (``r1 = counts ll``)
+`load` turns a `ProgramSpec` into a `Program`: map references (``r1 = counts ll``)
 are bound to map fds, from ``maps=`` by name or created from the program's own
-`MapDecl` declarations (those maps then belong to the `Prog`); the verifier
+`MapDecl` declarations (those maps then belong to the `Program`); the verifier
 log is captured (the buffer grows on ENOSPC) and a rejection raises
 `ProgLoadError` carrying the whole log.
 
->>> from pybpf.isa import Insn, Program
->>> prog = Program([Insn(0xb7, dst=0, imm=2), Insn(0x95)])          # r0 = 2; exit
+>>> from pybpf.isa import Insn, ProgramSpec
+>>> prog = ProgramSpec([Insn(0xb7, dst=0, imm=2), Insn(0x95)])          # r0 = 2; exit
 >>> with load(prog, "socket_filter") as p:                          # doctest: +SKIP
 ...     p.test_run(b"\\0" * 64).retval
 2
@@ -30,9 +30,9 @@ from .maps import Map, _sanitize_name, create_map
 from .syscall import Cmd, address, bpf, hint_for
 
 if TYPE_CHECKING:
-    from ..isa.program import Program
+    from ..isa.program import ProgramSpec
 
-__all__ = ["load", "Prog", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
+__all__ = ["load", "Program", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
 
 #: first verifier log buffer size, and the cap it may grow to on ENOSPC
 LOG_START = 64 * 1024
@@ -45,7 +45,7 @@ _PROCESSED = re.compile(r"processed (\d+) insns")
 
 @dataclass(frozen=True)
 class TestRun:
-    """The result of `Prog.test_run`: return value, mean duration per run, output data/ctx."""
+    """The result of `Program.test_run`: return value, mean duration per run, output data/ctx."""
 
     retval: int
     duration_ns: int
@@ -117,7 +117,7 @@ def _prog_info(fd: int) -> ProgInfo:
         gpl_compatible=bool(v["gpl_compatible"]))
 
 
-class Prog(FD):
+class Program(FD):
     """A loaded program: ``fd``, ``id``, ``tag`` (hex), ``name``, ``type``, the verifier
     ``log`` and ``stats``; `test_run`, `info`, `pin`; maps it created are closed with it."""
 
@@ -125,6 +125,10 @@ class Prog(FD):
 
     def __init__(self, fd: int, *, type: str | int, name: str = "", log: str = "",
                  owned_maps: Mapping[str, Map] | None = None, maps: Mapping[str, Map] | None = None) -> None:
+        if not isinstance(fd, int):
+            raise PybpfError("pybpf.Program is a program loaded in the kernel (it owns an fd); "
+                             "instructions are a pybpf.ProgramSpec (renamed in 0.2): "
+                             "ProgramSpec(insns), then pybpf.load(spec)")
         super().__init__(fd, kind=f"program {name or '?'}")
         self.type_id = A.prog_type(type)
         self.type = A.type_name(PROG_TYPES, self.type_id)
@@ -174,7 +178,7 @@ class Prog(FD):
         """The instructions as the kernel holds them after verification and rewriting
         (``xlated_prog_insns``): map fds become map addresses, helper calls are resolved.
 
-        >>> Program.from_bytes(p.xlated())           # doctest: +SKIP
+        >>> ProgramSpec.from_bytes(p.xlated())           # doctest: +SKIP
         """
         n = self.info().xlated_prog_len
         if not n:
@@ -189,7 +193,7 @@ class Prog(FD):
         return bytes(out[:min(n, int(PROG_INFO.get(buf, "xlated_prog_len")))])  # type: ignore[arg-type]
 
     @classmethod
-    def from_fd(cls, fd: int) -> Prog:
+    def from_fd(cls, fd: int) -> Program:
         """Wrap (and take ownership of) an existing program fd."""
         try:
             info = _prog_info(fd)
@@ -201,13 +205,13 @@ class Prog(FD):
         return cls(fd, type=info.type_id, name=info.name)
 
     @classmethod
-    def from_id(cls, prog_id: int) -> Prog:
+    def from_id(cls, prog_id: int) -> Program:
         """Open the program with kernel id ``prog_id`` (``BPF_PROG_GET_FD_BY_ID``)."""
         fd = bpf(Cmd.PROG_GET_FD_BY_ID, GET_ID.new(prog_id=prog_id), detail=f"program id {prog_id}")
         return cls.from_fd(fd)
 
     @classmethod
-    def from_pinned(cls, path: str) -> Prog:
+    def from_pinned(cls, path: str) -> Program:
         """Open the program pinned at ``path`` on bpffs."""
         from .pin import get_pinned
 
@@ -267,7 +271,7 @@ class Prog(FD):
 
 
 # -- loading ---------------------------------------------------------------------------------------
-def _bind_maps(program: Program, maps: Mapping[str, Map] | None) -> tuple[list, dict[str, Map], dict[str, Map]]:
+def _bind_maps(program: ProgramSpec, maps: Mapping[str, Map] | None) -> tuple[list, dict[str, Map], dict[str, Map]]:
     """Resolve labels and bind map references; returns (insns, all maps, maps created here)."""
     insns = program.resolve()
     given = dict(maps or {})
@@ -367,25 +371,25 @@ def _text(log: bytearray | None) -> str:
     return bytes(log).split(b"\0", 1)[0].decode(errors="replace")
 
 
-def load(program: Program, prog_type: str | int | None = None, *, maps: Mapping[str, Map] | None = None,
+def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapping[str, Map] | None = None,
          license: str | None = None, name: str | None = None, expected_attach_type: str | int | None = None,
          attach_btf_id: int | None = None, attach_prog_fd: int | None = None,
          attach_btf_obj_fd: int | None = None, prog_flags: int = 0, log_level: int = 0,
          kern_version: int = 0, fd_array: Sequence[int | Map] | None = None, prog_btf_fd: int = 0,
          func_info: bytes | None = None, func_info_rec_size: int = 0, line_info: bytes | None = None,
-         line_info_rec_size: int = 0, prog_ifindex: int = 0) -> Prog:
+         line_info_rec_size: int = 0, prog_ifindex: int = 0) -> Program:
     """Load ``program`` as ``prog_type`` (kernel name without prefix: ``"xdp"``,
     ``"socket_filter"``, ``"tracepoint"``...; defaults to ``program.prog_type``).
 
     Map references are bound from ``maps`` by name, else created from the program's
-    declarations (owned by the returned `Prog`). With ``log_level=0`` the program is
+    declarations (owned by the returned `Program`). With ``log_level=0`` the program is
     first loaded without a log and, on failure, again with level 1 to get the log (as
     libbpf does); the log buffer starts at 64 KiB and doubles on ENOSPC up to 16 MiB.
     Failure raises `ProgLoadError` with the full log, the errno and a hint.
     """
     ptype = prog_type if prog_type is not None else program.prog_type
     if ptype is None:
-        raise PybpfError("load: no program type given and the Program has none")
+        raise PybpfError("load: no program type given and the ProgramSpec has none")
     try:
         ptype_id = A.prog_type(ptype)
     except PybpfError as e:
@@ -431,7 +435,7 @@ def load(program: Program, prog_type: str | int | None = None, *, maps: Mapping[
             m.close()
         raise
     try:
-        return Prog(fd, type=ptype_id, name=pname, log=log_text, owned_maps=created, maps=bound)
+        return Program(fd, type=ptype_id, name=pname, log=log_text, owned_maps=created, maps=bound)
     except BaseException:
         import os
 

@@ -32,7 +32,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, Program, Ref, RefKind, target_field
+from ..isa.program import MapDecl, ProgramSpec, Ref, RefKind, target_field
 
 __all__ = ["imm32", "imm64", "insns", "off16", "programs", "regs"]
 
@@ -171,8 +171,8 @@ def insns() -> st.SearchStrategy[Insn]:
 
 @st.composite
 def programs(draw: st.DrawFn, min_size: int = 1, max_size: int = 24, *,
-             symbols: bool = True) -> Program:
-    """A `Program` whose jumps, local calls and function loads land on its instructions.
+             symbols: bool = True) -> ProgramSpec:
+    """A `ProgramSpec` whose jumps, local calls and function loads land on its instructions.
 
     With ``symbols`` some targets carry labels (``Ref.label``), some lddw load a
     declared map (``Ref.map``, src 1 or 2) or a global (``Ref(GLOBAL)``) and some
@@ -184,7 +184,7 @@ def programs(draw: st.DrawFn, min_size: int = 1, max_size: int = 24, *,
     for insn in body:
         offsets.append(pos)
         pos += insn.slots
-    prog = Program()
+    prog = ProgramSpec()
     n = len(body)
     for idx, insn in enumerate(body):
         where = target_field(insn)

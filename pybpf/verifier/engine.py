@@ -31,7 +31,7 @@ from ..isa import (
     Insn,
     JmpOp,
     Mode,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     RefKind,
     helper_id,
@@ -106,7 +106,7 @@ def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, An
 class Verifier:
     """One verification run; use `verify`."""
 
-    def __init__(self, program: Program, prog_type: str, *, maps: Mapping[str, Any] | None = None,
+    def __init__(self, program: ProgramSpec, prog_type: str, *, maps: Mapping[str, Any] | None = None,
                  expected_attach_type: str | None = None, log: bool = False,
                  func_info: bool = False, kernel: KernelProfile | None = None) -> None:
         self.program = program
@@ -825,7 +825,7 @@ _COND_OPS = {int(op) for op in JmpOp} - {int(JmpOp.JA), int(JmpOp.CALL), int(Jmp
                                          int(JmpOp.JCOND)}
 #: (checked pointer, bound): pkt against pkt_end, and pkt_meta against pkt (data)
 _PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
-def verify(program: Program, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
+def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
            expected_attach_type: str | None = None, log: bool = False,
            func_info: bool = False, kernel: KernelProfile | None = None) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).

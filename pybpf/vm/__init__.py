@@ -6,8 +6,8 @@
 - VM-side maps (`pybpf.vm.maps`) and Python helpers (`pybpf.vm.helpers`);
 - a per-instruction trace callback receiving `TraceStep`s.
 
->>> from pybpf.isa import Insn, Program
->>> VM().run(Program([Insn(0xb7, dst=0, imm=42), Insn(0x95)])).r0
+>>> from pybpf.isa import Insn, ProgramSpec
+>>> VM().run(ProgramSpec([Insn(0xb7, dst=0, imm=42), Insn(0x95)])).r0
 42
 """
 

@@ -33,7 +33,7 @@ from ..isa import (
     Insn,
     JmpOp,
     Mode,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     RefKind,
     Size,
@@ -66,7 +66,7 @@ class Abort(Exception):
 class Compiled:
     """A program decoded for the VM: handlers and texts by slot."""
 
-    program: Program
+    program: ProgramSpec
     insns: list[Insn]
     handlers: list[Handler] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -327,12 +327,12 @@ def _bad(m: Machine, slot: int, why: str) -> Handler:
     return h
 
 
-def compile_program(m: Machine, program: Program) -> Compiled:
+def compile_program(m: Machine, program: ProgramSpec) -> Compiled:
     """Decode ``program`` into handlers bound to machine ``m``.
 
     >>> from pybpf.vm import VM
-    >>> from pybpf.isa import Insn, Program
-    >>> VM().run(Program([Insn(0xb7, imm=7), Insn(0x95)])).r0
+    >>> from pybpf.isa import Insn, ProgramSpec
+    >>> VM().run(ProgramSpec([Insn(0xb7, imm=7), Insn(0x95)])).r0
     7
     """
     insns = program.resolve()

@@ -1,6 +1,6 @@
 """The VM: registers, stack frames, the dispatch loop and the trace API.
 
-`VM.run` executes a `Program` (or raw bytecode, or a list of `Insn`) and
+`VM.run` executes a `ProgramSpec` (or raw bytecode, or a list of `Insn`) and
 returns a `RunResult`. The conventions match the kernel's ``BPF_PROG_TEST_RUN``
 and the bpf_conformance runtimes:
 
@@ -24,8 +24,8 @@ changed, call depth, what each register points at). Without a callback the
 hot loop is ``pc = table[pc]()``, over fused basic blocks once a program is hot
 (`pybpf.vm.blocks`).
 
->>> from pybpf.isa import Insn, Program
->>> prog = Program([Insn(0x61, dst=0, src=1), Insn(0x95)])  # r0 = *(u32 *)(r1 + 0)
+>>> from pybpf.isa import Insn, ProgramSpec
+>>> prog = ProgramSpec([Insn(0x61, dst=0, src=1), Insn(0x95)])  # r0 = *(u32 *)(r1 + 0)
 >>> VM().run(prog, mem=bytes([1, 0, 0, 0])).r0
 1
 """
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import VMFault
-from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, Program, decode_all, helper_name
+from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, ProgramSpec, decode_all, helper_name
 from . import helpers as _helpers
 from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
@@ -155,7 +155,7 @@ class Machine:
         self.fuse = True
         self.hot = HOT
         self.packet: Region | None = None
-        self._compiled: dict[int, tuple[Program, tuple[Any, ...], Compiled]] = {}
+        self._compiled: dict[int, tuple[ProgramSpec, tuple[Any, ...], Compiled]] = {}
         self._handles: dict[int, Region] = {}
         self._values: dict[int, Region] = {}
         self._code_regions: dict[int, Region] = {}
@@ -164,7 +164,7 @@ class Machine:
         self._trace_pending: tuple[Any, int, list[Any], int] | None = None
 
     # -- compilation ----------------------------------------------------------------
-    def compiled(self, program: Program) -> Compiled:
+    def compiled(self, program: ProgramSpec) -> Compiled:
         """The decoded table of ``program`` (cached per program object, and recompiled
         when its instructions or references changed since)."""
         key = (tuple(program.insns), tuple(program.refs.items()))
@@ -176,7 +176,7 @@ class Machine:
         return cp
 
     # -- maps and addresses -------------------------------------------------------------
-    def map_by_key(self, key: object, program: Program | None = None) -> VMMap:
+    def map_by_key(self, key: object, program: ProgramSpec | None = None) -> VMMap:
         """The VM map a program names (by name or fd number), created from its decl."""
         m = self.maps.get(key)
         if m is not None:
@@ -515,12 +515,12 @@ class Machine:
         return True
 
 
-def _as_program(program: Program | bytes | bytearray | Sequence[Insn]) -> Program:
-    if isinstance(program, Program):
+def _as_program(program: ProgramSpec | bytes | bytearray | Sequence[Insn]) -> ProgramSpec:
+    if isinstance(program, ProgramSpec):
         return program
     if isinstance(program, (bytes, bytearray, memoryview)):
-        return Program(decode_all(program))
-    return Program(list(program))
+        return ProgramSpec(decode_all(program))
+    return ProgramSpec(list(program))
 
 
 class VM:
@@ -532,9 +532,9 @@ class VM:
     ``maps={"name": map}`` (names used by the program's map references) or
     let the VM create them from the program's map declarations.
 
-    >>> from pybpf.isa import Insn, Program
+    >>> from pybpf.isa import Insn, ProgramSpec
     >>> vm = VM()
-    >>> res = vm.run(Program([Insn(0xb7, dst=0, imm=-1), Insn(0x95)]))
+    >>> res = vm.run(ProgramSpec([Insn(0xb7, dst=0, imm=-1), Insn(0x95)]))
     >>> hex(res.r0), res.insns
     ('0xffffffffffffffff', 2)
     """
@@ -556,7 +556,7 @@ class VM:
         """Lines ``bpf_trace_printk`` printed in the last run."""
         return self.machine.output
 
-    def run(self, program: Program | bytes | Sequence[Insn], *, mem: bytes | bytearray | None = None,
+    def run(self, program: ProgramSpec | bytes | Sequence[Insn], *, mem: bytes | bytearray | None = None,
             ctx: bytes | bytearray | None = None, packet: bytes | bytearray | None = None,
             ctx_writable: bool = False, trace: Callable[[TraceStep], None] | None = None,
             args: Sequence[int] | None = None, prog_type: str | None = None) -> RunResult:

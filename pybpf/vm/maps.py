@@ -318,7 +318,7 @@ class RingBufMap(VMMap):
 
 
 class ProgArrayMap(VMMap):
-    """``BPF_MAP_TYPE_PROG_ARRAY``: slot -> `Program` for ``bpf_tail_call``."""
+    """``BPF_MAP_TYPE_PROG_ARRAY``: slot -> `ProgramSpec` for ``bpf_tail_call``."""
 
     kind = "prog_array"
 

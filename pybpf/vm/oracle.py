@@ -16,7 +16,7 @@ expressed on the kernel with an XDP program run by ``BPF_PROG_TEST_RUN``:
 What the kernel refuses is reported as `KernelVerdict.rejected` with the
 verifier's last log line, so a table can say why a vector cannot run there.
 
->>> xdp_wrap(Program([Insn(0xb7, imm=1), Insn(0x95)]), 4, high=False).insns[3].imm
+>>> xdp_wrap(ProgramSpec([Insn(0xb7, imm=1), Insn(0x95)]), 4, high=False).insns[3].imm
 4
 """
 
@@ -35,7 +35,7 @@ from ..isa import (
     Insn,
     JmpOp,
     Mode,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     RefKind,
     Size,
@@ -120,7 +120,7 @@ def _insert(insns: list[Insn], at: int, extra: list[Insn]) -> list[Insn]:
     return out
 
 
-def xdp_wrap(program: Program, length: int, *, high: bool) -> Program:
+def xdp_wrap(program: ProgramSpec, length: int, *, high: bool) -> ProgramSpec:
     """``program`` as an XDP program following the VM's convention (see module doc).
 
     With ``high``, the main function returns ``r0 >> 32`` instead of r0. Map, global
@@ -144,7 +144,7 @@ def xdp_wrap(program: Program, length: int, *, high: bool) -> Program:
         if ref.kind is not RefKind.LABEL:
             shift = len(epilogue) if high and slots[idx] >= end else 0
             refs[len(head) + idx + shift] = ref
-    return Program(head + insns, refs=refs, maps=dict(program.maps),
+    return ProgramSpec(head + insns, refs=refs, maps=dict(program.maps),
                    name=program.name or "vm_oracle", prog_type="xdp", license="GPL")
 
 
@@ -158,7 +158,7 @@ def _reason(exc: PybpfError) -> str:
     return str(exc).splitlines()[0]
 
 
-def run_kernel(program: Program, mem: bytes = b"", *, repeat: int = 1) -> KernelVerdict:
+def run_kernel(program: ProgramSpec, mem: bytes = b"", *, repeat: int = 1) -> KernelVerdict:
     """Run ``program`` on the kernel with r1 = mem, r2 = len(mem); 64-bit r0 and memory."""
     from ..kernel.prog import load
 

@@ -46,7 +46,7 @@ from ..isa import (
     JmpOp,
     MapDecl,
     Mode,
-    Program,
+    ProgramSpec,
     PseudoSrc,
     Ref,
     Size,
@@ -336,7 +336,7 @@ def zero_stack() -> list[Insn]:
 
 
 def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: bool = True,
-             loops: bool = True, helpers: bool = True) -> Program:
+             loops: bool = True, helpers: bool = True) -> ProgramSpec:
     """A random verifier-safe program (see the module docstring)."""
     g = _Gen(draw, mem_size, subprogs=subprogs, loops=loops, helpers=helpers)
     main = g.main(draw(1, max_blocks))
@@ -358,7 +358,7 @@ def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: b
         insns.append(insn)
         slot += insn.slots
     maps = {ARR: MapDecl(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)}
-    return Program(insns, refs=refs, maps=maps if refs else {}, name="vmfuzz", prog_type="xdp")
+    return ProgramSpec(insns, refs=refs, maps=maps if refs else {}, name="vmfuzz", prog_type="xdp")
 
 
 def _helper(name: str) -> int:

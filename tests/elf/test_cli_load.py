@@ -26,9 +26,9 @@ def test_load_json_and_pin(bpf_compile, capsys):
         assert os.path.exists(os.path.join(pin, "subprogs_xdp"))
         assert os.path.exists(os.path.join(pin, "maps", "rodata"))
         # the pinned program outlives the command and sees factor=9: 9 + 100 + 10
-        from pybpf.kernel.prog import Prog
+        from pybpf.kernel.prog import Program
 
-        with Prog.from_pinned(os.path.join(pin, "subprogs_xdp")) as p:
+        with Program.from_pinned(os.path.join(pin, "subprogs_xdp")) as p:
             assert p.test_run(bytes(64)).retval == 119
     finally:
         subprocess.run(["rm", "-rf", pin], check=False)

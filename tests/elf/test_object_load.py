@@ -102,7 +102,7 @@ def test_same_programs_as_bpftool_loadall(bpf_compile, vmlinux_dir, name):
     identically), same number of maps; runnable ones return the same value and leave
     every map with the same contents."""
     from pybpf.kernel.fs import ensure_bpffs
-    from pybpf.kernel.prog import Prog
+    from pybpf.kernel.prog import Program
 
     obj_path = str(bpf_compile(name, vmlinux_dir))
     pin = os.path.join(ensure_bpffs(), f"pybpf-cmp-{uuid.uuid4().hex[:8]}")
@@ -110,7 +110,7 @@ def test_same_programs_as_bpftool_loadall(bpf_compile, vmlinux_dir, name):
     try:
         theirs, their_maps = {}, set()
         for entry in sorted(os.listdir(pin)):
-            with Prog.from_pinned(os.path.join(pin, entry)) as p:
+            with Program.from_pinned(os.path.join(pin, entry)) as p:
                 info = p.info()
                 ret = p.test_run(PKT).retval if info.type in _RUNNABLE else None
                 theirs[info.name] = (info.type, info.tag, ret, len(info.map_ids))

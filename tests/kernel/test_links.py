@@ -32,7 +32,7 @@ from pybpf.kernel import link as L  # noqa: E402
 from pybpf.kernel.fs import cgroup2_root  # noqa: E402
 from pybpf.kernel.link.perf_event import online_cpus  # noqa: E402
 from pybpf.kernel.maps import ArrayMap, Map  # noqa: E402
-from pybpf.kernel.prog import Prog, load  # noqa: E402
+from pybpf.kernel.prog import Program, load  # noqa: E402
 
 kernel = pytest.mark.kernel
 veth = netns.veth  # the fixture: two namespaces joined by a veth pair
@@ -70,7 +70,7 @@ _SYSCALL_IS_GETPID = """
 class Probe:
     """A loaded counting program and its counter."""
 
-    def __init__(self, prog: Prog, counts: Map) -> None:
+    def __init__(self, prog: Program, counts: Map) -> None:
         self.prog = prog
         self.counts = counts
 
@@ -798,7 +798,7 @@ def test_attach_detach_cycles_leak_nothing():
         L.tracepoint(progs[0], "syscalls:sys_enter_getpid").close()  # warm caches (tracefs...)
         before = _open_fds()
 
-        def cycles(prog: Prog) -> None:
+        def cycles(prog: Program) -> None:
             for _ in range(per_thread):
                 L.tracepoint(prog, "syscalls:sys_enter_getpid").close()
 

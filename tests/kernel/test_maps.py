@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pybpf.errors import KernelError, PybpfError
-from pybpf.isa import Insn, Program
+from pybpf.isa import Insn, ProgramSpec
 from pybpf.isa.program import MapDecl, Ref
 from pybpf.kernel import attrs as A
 from pybpf.kernel.fd import ClosedError
@@ -61,8 +61,8 @@ pytestmark = pytest.mark.kernel
 NCPU = possible_cpus()
 
 
-def ret(n: int) -> Program:
-    return Program([Insn(0xB7, dst=0, imm=n), Insn(0x95)])
+def ret(n: int) -> ProgramSpec:
+    return ProgramSpec([Insn(0xB7, dst=0, imm=n), Insn(0x95)])
 
 
 # -- hash family ----------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_mmapable_array_memory_is_shared_with_syscalls():
 def test_mmapable_array_write_seen_by_program():
     """user space writes through the memoryview; the program returns the value it reads."""
     with ArrayMap.create(value_size=16, max_entries=1, flags=A.BPF_F_MMAPABLE, name="shared") as m:
-        prog = Program([
+        prog = ProgramSpec([
             Insn(0x18, dst=1, src=2, imm=0),   # r1 = &shared[0] + 8  (map value, offset 8)
             Insn(0x61, dst=0, src=1, off=0),   # r0 = *(u32 *)(r1 + 0)
             Insn(0x95),

@@ -13,11 +13,11 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
-from pybpf.isa import Insn, Program
+from pybpf.isa import Insn, ProgramSpec
 from pybpf.kernel import syscall
 from pybpf.kernel.attrs import BPF_LOG_LEVEL1, BPF_LOG_STATS
 from pybpf.kernel.maps import ArrayMap, HashMap
-from pybpf.kernel.prog import LOG_START, Prog, load
+from pybpf.kernel.prog import LOG_START, Program, load
 from pybpf.kernel.syscall import Cmd
 
 pytestmark = pytest.mark.kernel
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.kernel
 ETH_PKT = bytes(range(64))
 
 
-def returns(n: int) -> Program:
+def returns(n: int) -> ProgramSpec:
     return assemble(f"r0 = {n}\nexit")
 
 
@@ -155,7 +155,7 @@ def test_rejected_program_carries_the_log():
 
 def test_uninitialised_r0_message():
     with pytest.raises(ProgLoadError) as e:
-        load(Program([Insn(0x95)]), "xdp")
+        load(ProgramSpec([Insn(0x95)]), "xdp")
     assert "R0 !read_ok" in e.value.log and "R0 !read_ok" in str(e.value)
 
 
@@ -219,7 +219,7 @@ def test_failed_fast_load_is_retried_with_a_log(monkeypatch):
     fake, calls = _fake(syscall._sys_bpf, [errno.EACCES, 0])
     monkeypatch.setattr(syscall, "_sys_bpf", fake)
     with pytest.raises(ProgLoadError) as e:
-        load(Program([Insn(0x95)]), "socket_filter")
+        load(ProgramSpec([Insn(0x95)]), "socket_filter")
     assert [PROG_LOAD.get(a, "log_level") for a in calls] == [0, 1]
     assert e.value.errno == errno.EACCES and "R0 !read_ok" in e.value.log
 
@@ -277,11 +277,11 @@ def test_pin_from_pinned_from_id():
     with load(returns(5), "socket_filter", name="pinme") as p:
         path = p.pin(f"pybpf_prog_{uuid.uuid4().hex[:8]}")
         try:
-            with Prog.from_pinned(path) as q:
+            with Program.from_pinned(path) as q:
                 assert q.id == p.id and q.test_run(ETH_PKT).retval == 5 and q.type == "socket_filter"
         finally:
             p.unpin(path)
-        with Prog.from_id(p.id) as r:
+        with Program.from_id(p.id) as r:
             assert r.tag == p.tag and r.name == "pinme"
 
 
@@ -314,7 +314,7 @@ def test_xlated_is_what_we_sent_for_a_plain_program():
 def test_map_reference_is_rewritten_by_the_kernel():
     prog = assemble(".map m array key=4 value=4 max_entries=1\nr1 = m ll\nr0 = 0\nexit")
     with load(prog, "socket_filter") as p:
-        x = Program.from_bytes(p.xlated())
+        x = ProgramSpec.from_bytes(p.xlated())
         assert x.insns[0].opcode == 0x18 and x.insns[0].src in (0, 1)  # a map pointer now
         assert x.insns[1:] == prog.insns[1:]
 
@@ -326,7 +326,7 @@ def test_fd_array_map_index_references():
     with ArrayMap.create(value_type="<I", max_entries=1) as a, \
             ArrayMap.create(value_type="<I", max_entries=1) as b:
         a[0], b[0] = 111, 222
-        prog = Program([Insn(0x18, dst=1, src=PseudoSrc.MAP_IDX_VALUE, imm=1),  # &fd_array[1][0]
+        prog = ProgramSpec([Insn(0x18, dst=1, src=PseudoSrc.MAP_IDX_VALUE, imm=1),  # &fd_array[1][0]
                         Insn(0x61, dst=0, src=1, off=0), Insn(0x95)])
         with load(prog, "socket_filter", fd_array=[a, b]) as p:
             assert p.test_run(ETH_PKT).retval == 222

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pybpf.asm import assemble
 from pybpf.conformance import load_vectors
 from pybpf.errors import VMFault
-from pybpf.isa import Program
+from pybpf.isa import ProgramSpec
 from pybpf.vm import VM
 from pybpf.vm.oracle import run_kernel
 from pybpf.vm.progen import generate
@@ -47,7 +47,7 @@ def test_conformance_vectors_on_the_kernel_match_the_vm(conformance_dir):
     assert ran == 313 - len(KERNEL_CANNOT_RUN)
 
 
-def check_same(prog: Program, mem: bytes) -> None:
+def check_same(prog: ProgramSpec, mem: bytes) -> None:
     k = run_kernel(prog, mem)
     assert k.rejected is None, f"generator produced a program the kernel refuses: {k.rejected}"
     try:

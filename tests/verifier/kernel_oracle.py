@@ -1,4 +1,4 @@
-"""The live kernel as the verifier oracle: load a `Program` and return the kernel's verdict.
+"""The live kernel as the verifier oracle: load a `ProgramSpec` and return the kernel's verdict.
 
 The instruction index and error lines are extracted from the log exactly as the
 suite does (`tests.verifier.suite_format.kernel_error`), so the campaign, the
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pybpf.errors import KernelError, ProgLoadError, PybpfError
-from pybpf.isa.program import Program
+from pybpf.isa.program import ProgramSpec
 
 from .suite_format import kernel_error
 
@@ -29,7 +29,7 @@ class KernelVerdict:
     verification_us: int | None = None
 
 
-def kernel_verdict(program: Program, prog_type: str, *, expected_attach_type: str | None = None,
+def kernel_verdict(program: ProgramSpec, prog_type: str, *, expected_attach_type: str | None = None,
                    log_level: int = 1) -> KernelVerdict:
     """Load ``program`` as ``prog_type`` (root), close it again, and return the verdict.
 

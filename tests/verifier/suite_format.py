@@ -203,7 +203,7 @@ class Outcome:
     log: str = ""
 
 
-def assemble_case(case: Case):  # -> pybpf.isa.program.Program
+def assemble_case(case: Case):  # -> pybpf.isa.program.ProgramSpec
     """The case's program (numeric jumps may leave it: some cases test exactly that)."""
     from pybpf.asm import assemble
 

@@ -15,7 +15,7 @@ import contextlib
 import pytest
 
 from pybpf.errors import ProgLoadError
-from pybpf.isa import CALL, EXIT, LDDW, AluOp, Class, Insn, Mode, Program, PseudoSrc, Size, Source
+from pybpf.isa import CALL, EXIT, LDDW, AluOp, Class, Insn, Mode, ProgramSpec, PseudoSrc, Size, Source
 from pybpf.isa.helpers_table import HELPERS
 from pybpf.verifier.helper_protos import (
     HELPER_MAP_TYPES,
@@ -171,7 +171,7 @@ def _verdict(insns: list[Insn], prog_type: str, license: str = "GPL") -> tuple[b
     from pybpf.kernel.prog import load
 
     try:
-        with load(Program(insns), prog_type, license=license, log_level=1) as prog:
+        with load(ProgramSpec(insns), prog_type, license=license, log_level=1) as prog:
             return True, prog.log
     except ProgLoadError as e:
         return False, e.log
@@ -315,7 +315,7 @@ def test_reference_and_callback_kinds_on_kernel(what, src, accepted):
         assert "R2 type=scalar expected=func" in log, log
 
 
-def _verdict_program(program: Program, prog_type: str) -> tuple[bool, str]:
+def _verdict_program(program: ProgramSpec, prog_type: str) -> tuple[bool, str]:
     from pybpf.kernel.prog import load
 
     try:
@@ -328,10 +328,10 @@ def _verdict_program(program: Program, prog_type: str) -> tuple[bool, str]:
 _UNPRIV_LOADER = """
 import sys
 from pybpf.errors import ProgLoadError
-from pybpf.isa import Program
+from pybpf.isa import ProgramSpec
 from pybpf.kernel.prog import load
 try:
-    with load(Program.from_bytes(bytes.fromhex(sys.stdin.read())), sys.argv[1], log_level=1):
+    with load(ProgramSpec.from_bytes(bytes.fromhex(sys.stdin.read())), sys.argv[1], log_level=1):
         print("ACCEPTED")
 except ProgLoadError as e:
     print("REJECTED")
@@ -358,7 +358,7 @@ def test_uninit_flag_predicts_unprivileged_verdict(name, index, prog_type):
     values[index] = "uninit"
     mtype = next(t for t in sorted(p.map_types) if t in MAP_SHAPES) if p.map_types else "hash"
     with _map(mtype) as m:
-        code = Program(_probe(p, values, m.fd)).encode().hex()
+        code = ProgramSpec(_probe(p, values, m.fd)).encode().hex()
         out = subprocess.run([shutil.which("setpriv") or "setpriv", "--bounding-set=-perfmon,-sys_admin",
                               sys.executable, "-c", _UNPRIV_LOADER, prog_type], input=code,
                              capture_output=True, text=True, timeout=60, check=True,

@@ -6,7 +6,7 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import ProgLoadError
-from pybpf.isa import Insn, Program
+from pybpf.isa import Insn, ProgramSpec
 from pybpf.verifier.messages import MESSAGES, OLDER_WORDINGS, classify_log, find, match, render
 
 MAP = ".map m hash key=4 value=8 max_entries=4\n"
@@ -98,8 +98,8 @@ SLOW = {"too_large": ("socket_filter", "r1 = 0\nl: r1 += 1\nif r1 < 100000000 go
                       (1000001,))}
 
 
-def _program(src: str | list[Insn]) -> Program:
-    return assemble(src) if isinstance(src, str) else Program(src)
+def _program(src: str | list[Insn]) -> ProgramSpec:
+    return assemble(src) if isinstance(src, str) else ProgramSpec(src)
 
 
 def _reject_log(prog_type: str, src, license: str = "GPL") -> str:

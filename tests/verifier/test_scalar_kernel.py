@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pybpf.isa import AluOp, Class, Endian, Insn, JmpOp, Program, Source, helper_id
+from pybpf.isa import AluOp, Class, Endian, Insn, JmpOp, ProgramSpec, Source, helper_id
 from pybpf.verifier.scalar import Scalar
 from pybpf.verifier.scalar_alu import fork_minus_one_or_zero
 from pybpf.verifier.scalar_branch import branch
@@ -214,7 +214,7 @@ def kernel_states(log: str) -> dict[int, dict[int, str]]:
 def compare(insns: list[Insn]) -> list[str]:
     from pybpf.kernel.prog import load
 
-    with load(Program(insns), "socket_filter", log_level=2) as p:
+    with load(ProgramSpec(insns), "socket_filter", log_level=2) as p:
         log = p.log
     ours = simulate(insns)
     theirs = kernel_states(log)

@@ -1,6 +1,6 @@
 """Attach loaded programs: one module per attach kind, one `Link` type for all.
 
-Every function takes a loaded program (a `Prog` or an fd) and its target and
+Every function takes a loaded program (a `Program` or an fd) and its target and
 returns a `Link` (``pin``, ``unpin``, ``update``, ``detach``, ``info``,
 ``close``; a context manager). Links are fd-based ``bpf_link``s wherever the
 kernel has them, so closing the link or exiting the process detaches.

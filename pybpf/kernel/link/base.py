@@ -39,7 +39,7 @@ class HasFd(Protocol):
 
 
 def prog_fd(prog: HasFd | int) -> int:
-    """The fd of a loaded program (a `Prog` or anything with ``.fd``, or an int fd)."""
+    """The fd of a loaded program (a `Program` or anything with ``.fd``, or an int fd)."""
     if isinstance(prog, int):
         return prog
     fd = getattr(prog, "fd", None)

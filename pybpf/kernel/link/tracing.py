@@ -3,7 +3,7 @@
 These programs are loaded *for one target*: the load carries the BTF id of the
 kernel function (fentry/fexit/fmod_ret), LSM hook (``bpf_lsm_<hook>``) or BTF
 tracepoint (typedef ``btf_trace_<tp>``). `attach_target` finds that id in the
-vmlinux BTF (`pybpf.btf`); `load` loads a `Program` with it and turns this
+vmlinux BTF (`pybpf.btf`); `load` loads a `ProgramSpec` with it and turns this
 kernel's refusal into a `ProgLoadError` that names the kind and the
 restriction; `fentry` & co. then attach the loaded program with
 BPF_LINK_CREATE.
@@ -86,7 +86,7 @@ def attach_target(kind: str, name: str) -> AttachTarget:
 
 
 def load(program: Any, kind: str, target: str, **kwargs: Any) -> Any:
-    """Load ``program`` (a `Program`) as a ``kind`` program for ``target``; return the `Prog`.
+    """Load ``program`` (a `ProgramSpec`) as a ``kind`` program for ``target``; return the `Program`.
 
     Other keyword arguments go to `pybpf.kernel.prog.load`. A refusal of
     trampoline kinds by this kernel comes back as a `ProgLoadError` naming the
