@@ -14,6 +14,7 @@ from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
+from .scope import Frame, Local
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
 
 if TYPE_CHECKING:
@@ -390,7 +391,6 @@ def _array_inc(c: Compiler, m: DslMap, key: Val) -> None:
 def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
     """Inline a module-level function: parameters become locals, ``return`` jumps to the end."""
     from . import stmts
-    from .compiler import Frame, Local
 
     if c.inline_depth > 8:
         raise c.error(f"{fn.__name__}() is recursive (or nested too deep): BPF has no recursion",

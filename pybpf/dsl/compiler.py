@@ -17,7 +17,6 @@ import ast
 import inspect
 import linecache
 import textwrap
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..asm import builder as B
@@ -28,36 +27,10 @@ from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
 from .peephole import remove_dead_zeroing
+from .scope import MISSING, Frame, Local
 from .types import ArrayType, is_struct
 
-__all__ = ["Compiler", "Local", "compile_probe"]
-
-
-@dataclass(eq=False)
-class Local:
-    """A named local: a scalar (register or slot), an aggregate on the stack, or a pointer."""
-
-    name: str
-    typ: Any
-    val: Val
-    kind: str = "scalar"  # scalar | agg | ptr
-    checked: bool = True
-
-    def read(self) -> Val:
-        v = self.val
-        return Val(v.kind, self.typ, reg=v.reg, off=v.off, ptr_to=v.ptr_to)
-
-
-@dataclass
-class Frame:
-    """One function being compiled: the probe itself or an inlined helper function."""
-
-    locals: dict[str, Local] = field(default_factory=dict)
-    ret_label: str | None = None  # inlined: where ``return`` jumps
-    ret_local: Local | None = None
-    globals: dict[str, Any] = field(default_factory=dict)
-    loops: list[tuple[str, str]] = field(default_factory=list)  # (continue, break) labels
-    consts: dict[str, int] = field(default_factory=dict)  # unrolled loop variables
+__all__ = ["Compiler", "compile_probe"]
 
 
 class Compiler:
@@ -163,7 +136,7 @@ class Compiler:
 
         if hasattr(builtins, name):
             return getattr(builtins, name)
-        return _MISSING
+        return MISSING
 
     def map_name(self, m: DslMap) -> str:
         for name, obj in self.maps.items():
@@ -194,13 +167,6 @@ class Compiler:
     # -- expression entry points (implemented in exprs) --------------------------------------
     def expr(self, node: ast.expr) -> Val:
         return exprs.expr(self, node)
-
-
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
 
 
 def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: bool = True) -> ProgramSpec:

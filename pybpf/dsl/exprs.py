@@ -13,6 +13,7 @@ from ..asm import builder as B
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
+from .scope import MISSING, Local
 from .types import ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8, u16, u32, u64
 
 if TYPE_CHECKING:
@@ -155,8 +156,6 @@ def expr(c: Compiler, node: ast.expr) -> Val:
 
 
 def name(c: Compiler, node: ast.Name) -> Val:
-    from .compiler import _MISSING, Local
-
     obj = c.lookup_name(node.id)
     if isinstance(obj, Local):
         if obj.kind == "ptr" and not obj.checked:
@@ -167,7 +166,7 @@ def name(c: Compiler, node: ast.Name) -> Val:
         if obj.kind == "ptr":
             v.typ = "ptr"
         return v
-    if obj is _MISSING:
+    if obj is MISSING:
         raise c.error(f"name {node.id!r} is not defined (assign it first, or define it at module "
                       "level)", node)
     if isinstance(obj, bool):
@@ -271,8 +270,6 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
     base = node.value
     if isinstance(base, ast.Name):
         obj = c.lookup_name(base.id)
-        from .compiler import Local
-
         if isinstance(obj, Local) and obj.kind == "ctx":
             return ctx_field(c, node)
         if isinstance(obj, Global):
@@ -349,8 +346,6 @@ def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
 def lvalue(c: Compiler, node: ast.expr) -> Val:
     """The memory location ``node`` names (a struct local, a field, a checked lookup)."""
     if isinstance(node, ast.Name):
-        from .compiler import Local
-
         obj = c.lookup_name(node.id)
         if isinstance(obj, Local) and obj.kind == "agg":
             return obj.read()
@@ -456,8 +451,6 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
         compare(c, node.left, op, node.comparators[0], label, jump_if, node)
         return
     if isinstance(node, ast.Name):
-        from .compiler import Local
-
         obj = c.lookup_name(node.id)
         if isinstance(obj, Local) and obj.kind == "ptr":
             null_test(c, node, label, not jump_if)
@@ -483,8 +476,6 @@ def _guard(c: Compiler, v: ast.expr, is_and: bool, guarded: list[Any]) -> None:
 
 
 def null_test(c: Compiler, node: ast.expr, label: str, jump_if_null: bool) -> None:
-    from .compiler import Local
-
     obj = c.lookup_name(node.id) if isinstance(node, ast.Name) else None
     if not isinstance(obj, Local) or obj.kind != "ptr":
         raise c.error("only the result of map.lookup(key) can be tested against None", node)

@@ -11,10 +11,11 @@ from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
 from .exprs import _ALU, binop, branch, convert, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
+from .scope import Local
 from .types import ArrayType, IntType, KPtr, is_struct, type_name, u64
 
 if TYPE_CHECKING:
-    from .compiler import Compiler, Local
+    from .compiler import Compiler
 
 UNROLL_MAX = 16
 
@@ -199,8 +200,6 @@ def assign_local(c: Compiler, local: Local, v: Val, node: ast.AST) -> None:
 
 
 def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> None:
-    from .compiler import Local
-
     if isinstance(target, ast.Name):
         local = c.frame.locals.get(target.id)
         if local is None:
