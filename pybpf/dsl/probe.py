@@ -24,7 +24,7 @@ from ..isa.program import ProgramSpec
 from .compiler import compile_probe
 from .maps import DslMap, PerfBuf, RingBuf
 
-__all__ = ["Probe", "Session", "load_module", "probe"]
+__all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]
 
 
 class Probe:
@@ -72,11 +72,13 @@ class Session:
 
     ``on_event(event)`` receives each ring/perf buffer record decoded to its Struct. With
     ``batch=True`` ring buffers are read with `read_batch` instead, as numpy structured
-    arrays of the event's `Struct.dtype`.
+    arrays of the event's `Struct.dtype`. ``maps`` gives kernel maps to use instead of
+    creating them, by map name (maps reopened from bpffs pins); the session owns them.
+    With ``attach=False`` nothing is attached: `attach_probe` attaches one probe.
     """
 
     def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
-                 attach: bool = True, batch: bool = False) -> None:
+                 attach: bool = True, batch: bool = False, maps: dict[str, Any] | None = None) -> None:
         from ..kernel import create_map
 
         self.probes = list(probes)
@@ -94,7 +96,8 @@ class Session:
             for p, prog in programs:
                 for name, decl in prog.maps.items():
                     if name not in self.kernel_maps:
-                        self.kernel_maps[name] = create_map(decl)
+                        given = (maps or {}).get(name)
+                        self.kernel_maps[name] = given if given is not None else create_map(decl)
                         obj = p.fn.__globals__[name]
                         obj.kernel, obj.name = self.kernel_maps[name], name
                         self.maps[name] = obj
@@ -103,7 +106,7 @@ class Session:
                 self.progs.append(load_with_lines(prog, self.kernel_maps))
             if attach:
                 for p, pr in zip(self.probes, self.progs, strict=True):
-                    self.links.append(_attach(p, pr))
+                    self.links.append(attach_probe(p, pr))
             for m in self.maps.values():
                 if isinstance(m, RingBuf) and batch:
                     from ..kernel import RingBuffer
@@ -235,7 +238,8 @@ def kernel_reject(prog: ProgramSpec, err: Any) -> DslError:
                     column=getattr(src, "column", None), source=getattr(src, "text", None) or None)
 
 
-def _attach(p: Probe, prog: Any) -> Any:
+def attach_probe(p: Probe, prog: Any) -> Any:
+    """Attach the loaded program ``prog`` of probe ``p`` where its section says; the `Link`."""
     from ..kernel import link
 
     kind, _, rest = p.section.partition("/")
