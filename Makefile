@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 # oracles the tests compare against (clang-19/llvm-19/bpftool), C headers for test programs,
-# iproute2 for the network-namespace tests, prometheus for the exporter's end-to-end tests
-DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus
+# iproute2 for the network-namespace tests, prometheus for the exporter's end-to-end tests,
+# bpftrace (0.17) run side by side with `pybpf trace`
+DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace
 # peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes)
 BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
