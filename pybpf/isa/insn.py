@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..errors import IsaError
-from .opcodes import LDDW
+from .opcodes import CLASS_MASK, LDDW, MODE_MASK, OP_MASK, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, Size
 
 _SLOT = struct.Struct("<BBhi")
 _SLOT_U = struct.Struct("<BBhI")
@@ -115,7 +115,41 @@ class Insn(_InsnFields):
     @property
     def cls(self) -> int:
         """The class bits (``opcode & 7``); compare with `pybpf.isa.Class`."""
-        return self.opcode & 0x07
+        return self.opcode & CLASS_MASK
+
+    @property
+    def op(self) -> int:
+        """The operation bits of an arithmetic or jump opcode; compare with `pybpf.isa.AluOp`
+        or `pybpf.isa.JmpOp`.
+
+        >>> from pybpf.isa import JmpOp
+        >>> Insn(0x95).op == JmpOp.EXIT
+        True
+        """
+        return self.opcode & OP_MASK
+
+    @property
+    def uses_src_reg(self) -> bool:
+        """Arithmetic and jumps: the second operand is ``src`` (`pybpf.isa.Source.X`), not ``imm``.
+
+        >>> Insn(0x0f, dst=1, src=2).uses_src_reg, Insn(0x07, dst=1, imm=2).uses_src_reg
+        (True, False)
+        """
+        return bool(self.opcode & SOURCE_MASK)
+
+    @property
+    def mode(self) -> int:
+        """The mode bits of a load or store opcode; compare with `pybpf.isa.Mode`."""
+        return self.opcode & MODE_MASK
+
+    @property
+    def size(self) -> int:
+        """Loads and stores: the access width in bytes (1, 2, 4 or 8).
+
+        >>> Insn(0x61, dst=0, src=1).size
+        4
+        """
+        return SIZE_BYTES[Size(self.opcode & SIZE_MASK)]
 
     @property
     def uimm(self) -> int:

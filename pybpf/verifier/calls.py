@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..isa import Insn, helper_name
+from ..isa import CallSrc, Insn, helper_name
 from ..isa.helpers_table import HELPERS
 from . import mem
+from .flow import Flow
 from .helper_protos import HELPER_PROTOS, Arg, ArgKind, RetKind, map_func_compatible
 from .report import Reject
 from .scalar import Scalar
 from .state import MAX_CALL_FRAMES, RT, Frame, RefState, Reg, State
 
 if TYPE_CHECKING:
-    from .engine import Verifier
+    from .session import Session
 
 BPF_MAX_VAR_SIZ = 1 << 29
 
@@ -42,7 +43,22 @@ def _expect(insn: int, regno: int, reg: Reg, expected: str) -> Reject:
                   reg=regno, type_label=reg.type_label())
 
 
-def helper_call(v: Verifier, st: State, insn: Insn, i: int) -> bool:
+def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
+    """A ``call``: a bpf-to-bpf call enters the callee, a helper call is checked and run."""
+    if insn.uses_src_reg:  # callx
+        raise Reject(None, f"unknown opcode {insn.opcode:02x}", "invalid_insn")
+    if insn.src == CallSrc.LOCAL:
+        enter_subprog(v, st, insn, i)
+        return Flow.NEXT
+    if insn.src == CallSrc.KFUNC:
+        raise Reject(i, "calling kernel functions is not allowed in this program", "unsupported")
+    if not helper_call(v, st, insn, i):
+        st.frame.origins[0] = i
+        st.insn = i + 1
+    return Flow.NEXT
+
+
+def helper_call(v: Session, st: State, insn: Insn, i: int) -> bool:
     """Check a helper call; True when it entered a callback (the next insn is set)."""
     num = insn.imm
     if num not in HELPERS or num == 0:
@@ -100,7 +116,7 @@ def _gpl(license: str) -> bool:
                        "Dual MIT/GPL", "Dual MPL/GPL")
 
 
-def _check_arg(v: Verifier, st: State, i: int, proto, args: tuple[Arg, ...], n: int, arg: Arg,
+def _check_arg(v: Session, st: State, i: int, proto, args: tuple[Arg, ...], n: int, arg: Arg,
                reg: Reg, map_reg: Reg | None) -> Reg | None:
     regno = n + 1
     kind = arg.kind
@@ -212,7 +228,7 @@ def _release(st: State, ref_id: int) -> None:
                         for k, r in frame.spills.items()}
 
 
-def _ret(v: Verifier, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
+def _ret(v: Session, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
     ret = proto.ret
     if ret is RetKind.VOID:
         return Reg.not_init()
@@ -249,7 +265,7 @@ def _ret(v: Verifier, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
 
 
 # -- bpf-to-bpf calls --------------------------------------------------------------------------
-def enter_subprog(v: Verifier, st: State, insn: Insn, i: int) -> None:
+def enter_subprog(v: Session, st: State, insn: Insn, i: int) -> None:
     if len(st.frames) >= MAX_CALL_FRAMES:
         raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep",
                      "call_depth")
@@ -264,7 +280,7 @@ def enter_subprog(v: Verifier, st: State, insn: Insn, i: int) -> None:
     st.insn = target
 
 
-def _enter_callback(v: Verifier, st: State, i: int, fn: Reg, ctx: Reg) -> None:
+def _enter_callback(v: Session, st: State, i: int, fn: Reg, ctx: Reg) -> None:
     """Run the callback of bpf_loop once, as a call from the helper: R1 = the index
     (a u32), R2 = the context argument; back in the caller R0 is the loop count."""
     if fn.type is not RT.PTR_TO_FUNC or fn.subprog < 0:
@@ -281,7 +297,7 @@ def _enter_callback(v: Verifier, st: State, i: int, fn: Reg, ctx: Reg) -> None:
     st.insn = fn.subprog
 
 
-def leave_subprog(v: Verifier, st: State, i: int) -> None:
+def leave_subprog(v: Session, st: State, i: int) -> None:
     callee = st.frames[-1]
     r0 = callee.regs[0]
     if callee.callback:
@@ -311,4 +327,4 @@ def leave_subprog(v: Verifier, st: State, i: int) -> None:
     st.insn = callee.callsite + 1
 
 
-__all__ = ["enter_subprog", "helper_call", "leave_subprog"]
+__all__ = ["enter_subprog", "helper_call", "leave_subprog", "step"]

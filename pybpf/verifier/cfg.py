@@ -7,8 +7,7 @@ instruction must be reachable from the entry (or a subprogram).
 
 from __future__ import annotations
 
-from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, problem
-from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SOURCE_MASK
+from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc, problem
 from .report import Reject
 
 _JA = int(JmpOp.JA)
@@ -30,11 +29,11 @@ def slot_map(insns: list[Insn]) -> tuple[list[int], dict[int, int]]:
 def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int]) -> list[int]:
     """Instruction indices that may follow insn ``i`` (calls continue after the call)."""
     insn = insns[i]
-    cls = insn.opcode & 7
+    cls = insn.cls
     nxt = [i + 1] if i + 1 < len(insns) else []
     if cls not in (Class.JMP, Class.JMP32):
         return nxt
-    op = insn.opcode & 0xF0
+    op = insn.op
     if op == _EXIT and cls == Class.JMP:
         return []
     if op == _CALL and cls == Class.JMP:
@@ -54,12 +53,12 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
     for i, insn in enumerate(insns):
         reason = problem(insn)
         if reason is not None:
-            cls = insn.opcode & 7
+            cls = insn.cls
             known = reason.startswith(("unknown",))
             raise Reject(None if known else i, f"unknown opcode {insn.opcode:02x}" if known else
                          _reserved_message(insn, cls), "invalid_insn")
-        cls = insn.opcode & 7
-        if insn.opcode == LDDW and insn.src == 4:  # the address of a function (a callback)
+        cls = insn.cls
+        if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:  # the address of a function (a callback)
             dest = slots[i] + 1 + insn.imm
             if dest not in index:
                 raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
@@ -68,7 +67,7 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
             continue
         if cls not in (Class.JMP, Class.JMP32):
             continue
-        op = insn.opcode & 0xF0
+        op = insn.op
         is_pseudo_call = op == _CALL and cls == Class.JMP and insn.src == CallSrc.LOCAL
         if op in (_EXIT,) or (op == _CALL and not is_pseudo_call):
             continue
@@ -85,7 +84,7 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
         if is_pseudo_call:
             subprogs.add(index[dest])
     last = insns[-1]
-    lcls, lop = last.opcode & 7, last.opcode & 0xF0
+    lcls, lop = last.cls, last.op
     if not (lcls in (Class.JMP, Class.JMP32) and lop in (_EXIT, _JA)):
         raise Reject(None, "last insn is not an exit or jmp", "missing_exit")
     # reachability from every subprogram entry
@@ -133,12 +132,11 @@ def reg_effects(insn: Insn, ret_checked: bool = True) -> tuple[int, int, int, in
     that need travels backwards (the static stand-in for the kernel's precision
     backtracking). One place, read by `liveness` and `precision_needed`.
     """
-    op = insn.opcode
-    cls = op & CLASS_MASK
+    cls = insn.cls
     d, s = 1 << insn.dst, 1 << insn.src
-    x = bool(op & SOURCE_MASK)
+    x = insn.uses_src_reg
     if cls in (Class.ALU, Class.ALU64):
-        aop = op & OP_MASK
+        aop = insn.op
         if aop == _MOV:
             return (s if x else 0), d, 0, (s if x else 0)
         reads = d | (s if x else 0)
@@ -149,7 +147,7 @@ def reg_effects(insn: Insn, ret_checked: bool = True) -> tuple[int, int, int, in
     if cls == Class.ST:
         return d, 0, d, 0
     if cls == Class.STX:
-        if op & MODE_MASK != _ATOMIC:
+        if insn.mode != _ATOMIC:
             return d | s, 0, d | s, 0
         imm = insn.imm & 0xFFFFFFFF
         if imm == _CMPXCHG:
@@ -159,11 +157,11 @@ def reg_effects(insn: Insn, ret_checked: bool = True) -> tuple[int, int, int, in
         fetch = imm & 1 and imm != _STORE_REL
         return d | s, (s if fetch else 0), d | s, 0
     if cls == Class.LD:
-        if op == LDDW:
+        if insn.opcode == LDDW:
             return 0, d, 0, 0
-        reads = (1 << 6) | (s if op & MODE_MASK == _IND else 0)  # r6 holds the skb
+        reads = (1 << 6) | (s if insn.mode == _IND else 0)  # r6 holds the skb
         return reads, _CALL_DEFS, reads, 0
-    jop = op & OP_MASK
+    jop = insn.op
     if cls == Class.JMP and jop == _CALL:
         return _CALL_ARGS, _CALL_DEFS, _CALL_ARGS, 0
     if cls == Class.JMP and jop == _EXIT:

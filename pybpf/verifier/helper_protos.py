@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from ..isa.helpers_table import HELPERS
 from .helper_availability import AVAILABLE_IN, GPL_ONLY, PROBED_PROG_TYPES
+from .kernel_profile import default as _default_profile
 
 
 class ArgKind(enum.Enum):
@@ -416,9 +417,7 @@ def proto(helper: str | int) -> HelperProto:
 def allowed(helper: str | int, prog_type: str) -> bool:
     """Whether programs of ``prog_type`` may call ``helper`` on the running kernel (its
     measured `KernelProfile` when there is one, else the shipped table's answer)."""
-    from .kernel_profile import default
-
-    return default().allows(proto(helper).id, prog_type)
+    return _default_profile().allows(proto(helper).id, prog_type)
 
 
 __all__ = ["Arg", "ArgKind", "HELPER_MAP_TYPES", "HELPER_PROTOS", "HelperProto", "MAP_ONLY_HELPERS",

@@ -7,10 +7,69 @@ state on a line of its own; a popped branch starts with ``from X to Y: state``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..isa import Class, Insn, JmpOp
+from .observer import Observer
 from .state import RT, Reg, State
+
+if TYPE_CHECKING:
+    from .report import Report
+
+
+class LogObserver(Observer):
+    """Writes the kernel's log_level 2 text of a run into ``lines``.
+
+    >>> from pybpf.asm import assemble
+    >>> from pybpf.verifier import verify
+    >>> print(verify(assemble("r0 = 0\\nexit"), "socket_filter", log=True).log, end="")
+    0: R1=ctx() R10=fp0
+    0: (b7) r0 = 0                        ; R0=0
+    1: (95) exit
+    processed 2 insns (limit 1000000)
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.slots: list[int] = []
+        self._before: tuple[list[Reg], bytes, dict[int, Reg]] | None = None
+
+    def setup(self, slots: list[int]) -> None:
+        self.slots = slots
+
+    def path_start(self, st: State) -> None:
+        at = self.slots[st.insn]
+        if st.parent_insn < 0:
+            self.lines.append(f"{at}: {state_text(st)}")
+            return
+        state = state_text(st)
+        self.lines += ["", f"from {self.slots[st.parent_insn]} to {at}: {state}", f"{at}: {state}"]
+
+    def pruned(self, st: State, i: int, first: bool) -> None:
+        log = self.lines
+        if first and st.parent_insn >= 0:
+            del log[-1]
+            log[-1] = f"from {self.slots[st.parent_insn]} to {self.slots[i]}: safe"
+        else:
+            log.append(f"{self.slots[i]}: safe")
+
+    def insn_start(self, st: State) -> None:
+        self._before = snapshot(st)
+
+    def insn_done(self, st: State | None, insn: Insn | None, i: int, slot: int | None, *,
+                  decided: bool) -> None:
+        assert st is not None and insn is not None and slot is not None
+        assert self._before is not None
+        log_insn(self.lines, slot, i, insn, st, self._before, decided=decided)
+
+    def path_exit(self, insn: Insn, i: int, slot: int) -> None:
+        self.lines.append(f"{slot}: {kernel_text(insn)}")
+
+    def finished(self, report: Report, processed: int, limit: int) -> None:
+        if not report.accepted and report.message:
+            self.lines.extend(report.message.splitlines())
+        self.lines.append(f"processed {processed} insns (limit {limit})")
+        report.log = "\n".join(self.lines) + "\n"
 
 
 def log_insn(log: list[str], at_slot: int, i: int, insn: Insn, st: State,
@@ -19,20 +78,20 @@ def log_insn(log: list[str], at_slot: int, i: int, insn: Insn, st: State,
     head = f"{at_slot}: {kernel_text(insn)}"
     regs = st.regs
     touched = set()
-    cls = insn.opcode & 7
+    cls = insn.cls
     if cls in (Class.ALU, Class.ALU64, Class.LDX, Class.LD):
         touched.add(insn.dst)
-        if cls != Class.LD and (insn.opcode & 0x08 or cls == Class.LDX):
+        if cls != Class.LD and (insn.uses_src_reg or cls == Class.LDX):
             touched.add(insn.src)
     elif cls in (Class.ST, Class.STX):
         touched.add(insn.dst)
         if cls == Class.STX:
             touched.add(insn.src)
-    elif insn.opcode & 0xF0 == JmpOp.CALL:
+    elif insn.op == JmpOp.CALL:
         touched.add(0)
-    elif insn.opcode & 0xF0 not in (JmpOp.JA, JmpOp.EXIT, JmpOp.JCOND):
+    elif insn.op not in (JmpOp.JA, JmpOp.EXIT, JmpOp.JCOND):
         touched.add(insn.dst)
-        if insn.opcode & 0x08:
+        if insn.uses_src_reg:
             touched.add(insn.src)
     parts = [f"R{r}={regs[r].fmt()}" for r in sorted(touched) if 0 <= r <= 10 and regs[r].is_init]
     old_regs, old_slots, old_spills = before
@@ -55,9 +114,6 @@ def log_insn(log: list[str], at_slot: int, i: int, insn: Insn, st: State,
             log.append(f"{at_slot}: {' '.join(parts)}")
         return
     log.append(f"{head:<37} ; {' '.join(parts)}" if parts else head)
-
-
-
 
 
 def kernel_text(insn: Insn) -> str:
@@ -91,3 +147,4 @@ def state_text(st: State) -> str:
     return " ".join(parts)
 
 
+__all__ = ["LogObserver", "kernel_text", "log_insn", "snapshot", "state_text"]

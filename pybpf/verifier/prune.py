@@ -9,7 +9,9 @@ whose exact value cannot matter (outside the precision mask), are not compared.
 
 from __future__ import annotations
 
-from .state import RT, Reg, State
+from .state import RT, Reg, Slot, State
+
+_INVALID, _SPILL, _MISC, _ZERO = Slot.INVALID, Slot.SPILL, Slot.MISC, Slot.ZERO
 
 
 def reg_subsumes(old: Reg, cur: Reg) -> bool:
@@ -51,17 +53,18 @@ def subsumes(old: State, cur: State, live: int = 0x7FF, precise: int = 0x7FF) ->
                 return False
         if fo.slots != fc.slots:
             for b, (so, sc) in enumerate(zip(fo.slots, fc.slots, strict=True)):
-                if so == sc or so == 0:  # INVALID in old: nothing there was relied on
+                if so == sc or so == _INVALID:  # INVALID in old: nothing there was relied on
                     continue
-                if so == 2 and sc in (3, 0):  # MISC covers ZERO
+                if so == _MISC and sc in (_ZERO, _INVALID):  # MISC covers ZERO
                     continue
-                if so == 2 and sc == 1 and not fc.spills.get(b // 8, Reg.scalar()).is_pointer:
+                if so == _MISC and sc == _SPILL and \
+                        not fc.spills.get(b // 8, Reg.scalar()).is_pointer:
                     continue
                 return False
         for k, so_reg in fo.spills.items():
             sc_reg = fc.spills.get(k)
             if sc_reg is None or not reg_subsumes(so_reg, sc_reg):
-                if fo.slots[k * 8] == 1:
+                if fo.slots[k * 8] == _SPILL:
                     return False
     return True
 

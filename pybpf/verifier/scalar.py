@@ -32,14 +32,20 @@ the live kernel's log.
 from __future__ import annotations
 
 from ..isa.opcodes import AluOp
-from .scalar_sync import sync_fields as bounds_sync
-from .tnum import U32, U64, UNKNOWN, Tnum, _s32, _s64
-
-S64_MIN = -(1 << 63)
-S64_MAX = (1 << 63) - 1
-S32_MIN = -(1 << 31)
-S32_MAX = (1 << 31) - 1
-_TOP32 = U64 ^ U32
+from .bounds import (
+    S32_MAX,
+    S32_MIN,
+    S64_MAX,
+    S64_MIN,
+    coerce_subreg_to_size_sx,
+    coerce_to_size,
+    coerce_to_size_sx,
+    mark_known,
+    zext_32_to_64,
+)
+from .bounds import sync as bounds_sync
+from .scalar_alu import add_fake_const, alu_binary, alu_end, alu_neg
+from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 
 #: Numbers the kernel log prints in decimal (others in hex): unsigned up to
 #: U16_MAX, signed within the s16 range.
@@ -110,7 +116,7 @@ class Scalar:
     def const(value: int) -> Scalar:
         """Exactly ``value`` (taken modulo 2**64)."""
         s = Scalar()
-        _mark_known(s, value & U64)
+        mark_known(s, value & U64)
         return s
 
     @staticmethod
@@ -195,12 +201,12 @@ class Scalar:
             return "range bounds violation"
         if self.var_off.mask == 0:
             u = self.var_off.value
-            if self.umin != u or self.umax != u or self.smin != _s64(u) or self.smax != _s64(u):
+            if self.umin != u or self.umax != u or self.smin != s64(u) or self.smax != s64(u):
                 return "const tnum out of sync with range bounds"
         if not (self.var_off.mask & U32):
             u = self.var_off.value & U32
-            if (self.u32_min != u or self.u32_max != u or self.s32_min != _s32(u)
-                    or self.s32_max != _s32(u)):
+            if (self.u32_min != u or self.u32_max != u or self.s32_min != s32(u)
+                    or self.s32_max != s32(u)):
                 return "const subreg tnum out of sync with range bounds"
         return None
 
@@ -245,24 +251,21 @@ class Scalar:
         >>> Scalar.const(6).alu(AluOp.MUL, Scalar.const(7)).value
         42
         """
-        from .scalar_alu import alu_binary
         return alu_binary(self, int(op), src, alu64)
 
     def neg(self, *, alu64: bool = True) -> Scalar:
         """``-self`` (NEG), 64- or 32-bit."""
-        from .scalar_alu import alu_neg
         return alu_neg(self, alu64)
 
     def end(self, bits: int, *, to_be: bool = False, alu64: bool = False) -> Scalar:
         """Byte swap: ``le16/32/64`` (``to_be=False``), ``be16/32/64`` (``to_be=True``) or,
         with ``alu64=True``, the unconditional ``bswap16/32/64`` (little-endian host)."""
-        from .scalar_alu import alu_end
         return alu_end(self, bits, to_be, alu64)
 
     def mov32(self) -> Scalar:
         """``w = w`` (32-bit move: the low 32 bits, zero-extended)."""
         s = self.copy()
-        _zext_32_to_64(s)
+        zext_32_to_64(s)
         bounds_sync(s)
         return s
 
@@ -273,7 +276,7 @@ class Scalar:
             coerce_to_size_sx(s, bits // 8)
         else:
             coerce_subreg_to_size_sx(s, bits // 8)
-            _zext_32_to_64(s)
+            zext_32_to_64(s)
             bounds_sync(s)
         return s
 
@@ -296,7 +299,6 @@ class Scalar:
 
     def add_const(self, delta: int, *, zext32: bool = False) -> Scalar:
         """``self + delta`` as the kernel does when syncing linked registers."""
-        from .scalar_alu import add_fake_const
         return add_fake_const(self, delta, zext32)
 
     # -- display --------------------------------------------------------------
@@ -313,7 +315,7 @@ class Scalar:
         """
         p = "P" if precise else ""
         if self.var_off.mask == 0:
-            return p + fmt_snum(_s64(self.var_off.value))
+            return p + fmt_snum(s64(self.var_off.value))
         parts: list[str] = []
         head = ""
         if reg_id:
@@ -367,302 +369,9 @@ def _fmt_ranges(s: Scalar) -> str:
                 continue
             m2[2] = True
             text += f"{m2[0]}="
-        text += fmt_snum(_s64(val)) if name[0] == "s" else fmt_unum(val)
+        text += fmt_snum(s64(val)) if name[0] == "s" else fmt_unum(val)
         out.append(text)
     return ",".join(out)
 
 
-# ---------------------------------------------------------------------------
-# In-place primitives on a fresh Scalar (the kernel's mutating helpers).
-# ---------------------------------------------------------------------------
-
-def _mark_known(r: Scalar, imm: int) -> None:
-    """``___mark_reg_known``: every field from the 64-bit ``imm``."""
-    r.var_off = Tnum(imm, 0)
-    r.smin = r.smax = imm - (1 << 64) if imm >> 63 else imm
-    r.umin = r.umax = imm
-    lo = imm & U32
-    r.s32_min = r.s32_max = lo - (1 << 32) if lo >> 31 else lo
-    r.u32_min = r.u32_max = lo
-
-
-def _mark32_known(r: Scalar, imm: int) -> None:
-    """``__mark_reg32_known``: the low 32 bits known, the 64-bit bounds untouched."""
-    lo = imm & U32
-    r.var_off = r.var_off.const_subreg(lo)
-    r.s32_min = r.s32_max = lo - (1 << 32) if lo >> 31 else lo
-    r.u32_min = r.u32_max = lo
-
-
-def _mark_unbounded(r: Scalar) -> None:
-    r.smin, r.smax, r.umin, r.umax = S64_MIN, S64_MAX, 0, U64
-    r.s32_min, r.s32_max, r.u32_min, r.u32_max = S32_MIN, S32_MAX, 0, U32
-
-
-def _mark64_unbounded(r: Scalar) -> None:
-    r.smin, r.smax, r.umin, r.umax = S64_MIN, S64_MAX, 0, U64
-
-
-def _mark32_unbounded(r: Scalar) -> None:
-    r.s32_min, r.s32_max, r.u32_min, r.u32_max = S32_MIN, S32_MAX, 0, U32
-
-
-def _mark_unknown(r: Scalar) -> None:
-    r.var_off = UNKNOWN
-    _mark_unbounded(r)
-
-
-def _update_bounds32(r: Scalar) -> None:
-    v = r.var_off.value & U32
-    m = r.var_off.mask & U32
-    lo = _s32(v | (m & 0x80000000))
-    hi = _s32(v | (m & 0x7FFFFFFF))
-    if lo > r.s32_min:
-        r.s32_min = lo
-    if hi < r.s32_max:
-        r.s32_max = hi
-    if v > r.u32_min:
-        r.u32_min = v
-    if (v | m) < r.u32_max:
-        r.u32_max = v | m
-
-
-def _update_bounds64(r: Scalar) -> None:
-    t = r.var_off
-    v, m = t.value, t.mask
-    lo = _s64(v | (m & 0x8000000000000000))
-    hi = _s64(v | (m & 0x7FFFFFFFFFFFFFFF))
-    if lo > r.smin:
-        r.smin = lo
-    if hi < r.smax:
-        r.smax = hi
-    if v > r.umin:
-        r.umin = v
-    tmax = v | m
-    if tmax < r.umax:
-        r.umax = tmax
-    if m == 0:
-        return
-    # The u64 range and the tnum may meet in a single value.
-    umin, umax = r.umin, r.umax
-    nxt = t.step(umin)
-    umin_in = (umin & ~m) == v
-    if umin_in and nxt > umax:
-        _mark_known(r, umin)
-    elif not umin_in and nxt == tmax:
-        _mark_known(r, tmax)
-    elif not umin_in and nxt <= umax and t.step(nxt) > umax:
-        _mark_known(r, nxt)
-
-
-def update_bounds(r: Scalar) -> None:
-    """``__update_reg_bounds`` (in place): bounds tightened from the tnum."""
-    _update_bounds32(r)
-    _update_bounds64(r)
-
-
-def _deduce32(r: Scalar) -> None:
-    umin, umax, smin, smax = r.umin, r.umax, r.smin, r.smax
-    if (umin >> 32) == (umax >> 32):
-        r.u32_min = max(r.u32_min, umin & U32)
-        r.u32_max = min(r.u32_max, umax & U32)
-        a, b = _s32(umin), _s32(umax)
-        if a <= b:
-            r.s32_min = max(r.s32_min, a)
-            r.s32_max = min(r.s32_max, b)
-    if (smin >> 32) == (smax >> 32):
-        a, b = smin & U32, smax & U32
-        if a <= b:
-            r.u32_min = max(r.u32_min, a)
-            r.u32_max = min(r.u32_max, b)
-        a, b = _s32(smin), _s32(smax)
-        if a <= b:
-            r.s32_min = max(r.s32_min, a)
-            r.s32_max = min(r.s32_max, b)
-    if ((umin >> 32) + 1) & U32 == (umax >> 32) & U32:
-        a, b = _s32(umin), _s32(umax)
-        if a < 0 <= b:
-            r.s32_min = max(r.s32_min, a)
-            r.s32_max = min(r.s32_max, b)
-    if ((smin >> 32) + 1) & U32 == (smax >> 32) & U32:
-        a, b = _s32(smin), _s32(smax)
-        if a < 0 <= b:
-            r.s32_min = max(r.s32_min, a)
-            r.s32_max = min(r.s32_max, b)
-    a, b = _s32(r.u32_min), _s32(r.u32_max)
-    if a <= b:
-        r.s32_min = max(r.s32_min, a)
-        r.s32_max = min(r.s32_max, b)
-    a, b = r.s32_min & U32, r.s32_max & U32
-    if a <= b:
-        r.u32_min = max(a, r.u32_min)
-        r.u32_max = min(b, r.u32_max)
-    elif r.u32_max < a:
-        r.s32_min = _s32(r.u32_min)
-        r.u32_max = min(r.u32_max, b)
-    elif b < r.u32_min:
-        r.s32_max = _s32(r.u32_max)
-        r.u32_min = max(r.u32_min, a)
-
-
-def _deduce64(r: Scalar) -> None:
-    a, b = _s64(r.umin), _s64(r.umax)
-    if a <= b:
-        r.smin = max(r.smin, a)
-        r.smax = min(r.smax, b)
-    a, b = r.smin & U64, r.smax & U64
-    if a <= b:
-        r.umin = max(a, r.umin)
-        r.umax = min(b, r.umax)
-    elif r.umax < a:
-        r.smin = _s64(r.umin)
-        r.umax = min(r.umax, b)
-    elif b < r.umin:
-        r.smax = _s64(r.umax)
-        r.umin = max(r.umin, a)
-
-
-def _deduce_mixed(r: Scalar) -> None:
-    new = (r.umin & _TOP32) | r.u32_min
-    if new > r.umin:
-        r.umin = new
-    new = (r.umax & _TOP32) | r.u32_max
-    if new < r.umax:
-        r.umax = new
-    new = _s64((r.smin & _TOP32) | r.u32_min)
-    if new > r.smin:
-        r.smin = new
-    new = _s64((r.smax & _TOP32) | r.u32_max)
-    if new < r.smax:
-        r.smax = new
-    if r.s32_min >= 0 and r.smin >= S32_MIN and r.smax <= S32_MAX:
-        r.smin, r.umin = r.s32_min, r.s32_min & U64
-        r.smax, r.umax = r.s32_max, r.s32_max & U64
-        r.var_off = r.var_off.intersect(Tnum.range(r.umin, r.umax))
-
-
-def deduce_bounds(r: Scalar) -> None:
-    """``__reg_deduce_bounds`` (in place): 32-bit, 64-bit and mixed deductions."""
-    _deduce32(r)
-    _deduce64(r)
-    _deduce_mixed(r)
-
-
-def bound_offset(r: Scalar) -> None:
-    """``__reg_bound_offset`` (in place): tnum tightened from the unsigned bounds."""
-    var64 = r.var_off.intersect(Tnum.range(r.umin, r.umax))
-    var32 = var64.subreg().intersect(Tnum.range(r.u32_min, r.u32_max))
-    r.var_off = var64.clear_subreg().or_(var32)
-
-
-def bounds_sync_reference(r: Scalar) -> None:
-    """``reg_bounds_sync`` (in place), step by step as the kernel writes it.
-
-    `bounds_sync` (the fast version in `pybpf.verifier.scalar_sync`) must agree with it.
-    """
-    update_bounds(r)
-    deduce_bounds(r)
-    deduce_bounds(r)
-    deduce_bounds(r)
-    bound_offset(r)
-    update_bounds(r)
-
-
-def _assign_32_into_64(r: Scalar) -> None:
-    r.umin = r.u32_min
-    r.umax = r.u32_max
-    if r.s32_min >= 0 and r.s32_max >= 0:
-        r.smin = r.s32_min
-        r.smax = r.s32_max
-    else:
-        r.smin = 0
-        r.smax = U32
-
-
-def _zext_32_to_64(r: Scalar) -> None:
-    r.var_off = r.var_off.subreg()
-    _assign_32_into_64(r)
-
-
-def coerce_to_size(r: Scalar, size: int) -> None:
-    """``coerce_reg_to_size`` (in place): keep the low ``size`` bytes, zero-extended."""
-    r.var_off = r.var_off.cast(size)
-    mask = (1 << (size * 8)) - 1
-    if (r.umin & ~mask) == (r.umax & ~mask):
-        r.umin &= mask
-        r.umax &= mask
-    else:
-        r.umin = 0
-        r.umax = mask
-    r.smin = _s64(r.umin)
-    r.smax = _s64(r.umax)
-    if size < 4:
-        _mark32_unbounded(r)
-    bounds_sync(r)
-
-
-_SEXT_LIMITS = {1: (-(1 << 7), (1 << 7) - 1), 2: (-(1 << 15), (1 << 15) - 1), 4: (S32_MIN, S32_MAX)}
-
-
-def _sext(v: int, size: int) -> int:
-    bits = size * 8
-    v &= (1 << bits) - 1
-    return v - (1 << bits) if v >> (bits - 1) else v
-
-
-def coerce_to_size_sx(r: Scalar, size: int) -> None:
-    """``coerce_reg_to_size_sx`` (in place): sign-extend the low ``size`` bytes to 64 bits."""
-    if r.var_off.mask == 0:
-        _mark_known(r, _sext(r.var_off.value, size) & U64)
-        return
-    bits = size * 8
-    if ((r.smax & U64) >> bits) == ((r.smin & U64) >> bits):
-        a, b = _sext(r.smax, size), _sext(r.smin, size)
-        hi, lo = max(a, b), min(a, b)
-        if (hi >= 0) == (lo >= 0):
-            r.smin = r.s32_min = lo
-            r.smax = r.s32_max = hi
-            r.umin = lo & U64
-            r.u32_min = lo & U32
-            r.umax = hi & U64
-            r.u32_max = hi & U32
-            r.var_off = Tnum.range(lo & U64, hi & U64)
-            return
-    r.umin, r.umax = 0, U64
-    r.var_off = UNKNOWN
-    if size == 4:
-        # Sign-extending from 32 bits leaves the low 32 bits as they were: the kernel keeps
-        # the subregister's bounds, the signed 64-bit range is the signed 32-bit one, and
-        # the rest follows from them (a value masked with -16 keeps smax=0x7ffffff0 and
-        # umax=0xfffffffffffffff0 through (s32)).
-        r.smin, r.smax = r.s32_min, r.s32_max
-        bounds_sync(r)
-        return
-    lo, hi = _SEXT_LIMITS[size]
-    r.smin, r.smax = lo, hi
-    r.s32_min, r.s32_max = lo, hi
-    r.u32_min, r.u32_max = 0, U32
-
-
-def coerce_subreg_to_size_sx(r: Scalar, size: int) -> None:
-    """``coerce_subreg_to_size_sx`` (in place): sign-extend the low ``size`` bytes to 32 bits."""
-    if r.var_off.mask == 0:
-        v = _sext(r.var_off.value, size) & U64
-        r.var_off = Tnum(v, 0)
-        lo = v & U32
-        r.s32_min = r.s32_max = _s32(lo)
-        r.u32_min = r.u32_max = lo
-        return
-    bits = size * 8
-    if ((r.s32_max & U32) >> bits) == ((r.s32_min & U32) >> bits):
-        a, b = _sext(r.s32_max, size), _sext(r.s32_min, size)
-        hi, lo = max(a, b), min(a, b)
-        if (lo >= 0) == (hi >= 0):
-            r.s32_min, r.s32_max = lo, hi
-            r.u32_min, r.u32_max = lo & U32, hi & U32
-            r.var_off = Tnum.range(lo & U64, hi & U64).subreg()
-            return
-    lo, hi = _SEXT_LIMITS[size]
-    r.s32_min, r.s32_max = lo, hi
-    r.u32_min, r.u32_max = 0, U32
-    r.var_off = UNKNOWN.subreg()
+__all__ = ["S32_MAX", "S32_MIN", "S64_MAX", "S64_MIN", "Scalar", "fmt_snum", "fmt_unum"]

@@ -14,26 +14,30 @@ Use them through `Scalar.alu`, `Scalar.neg` and `Scalar.end`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..isa.opcodes import AluOp
-from .scalar import (
+from .bounds import (
     S32_MAX,
     S32_MIN,
     S64_MAX,
     S64_MIN,
-    Scalar,
-    _mark32_known,
-    _mark32_unbounded,
-    _mark64_unbounded,
-    _mark_known,
-    _mark_unbounded,
-    _mark_unknown,
-    _update_bounds32,
-    _zext_32_to_64,
-    bounds_sync,
     coerce_to_size,
+    mark32_known,
+    mark32_unbounded,
+    mark64_unbounded,
+    mark_known,
+    mark_unbounded,
+    mark_unknown,
     update_bounds,
+    update_bounds32,
+    zext_32_to_64,
 )
-from .tnum import U32, U64, _s32, _s64
+from .bounds import sync as bounds_sync
+from .tnum import U32, U64, Tnum, s32, s64
+
+if TYPE_CHECKING:
+    from .scalar import Scalar
 
 _ADD, _SUB, _MUL, _DIV = int(AluOp.ADD), int(AluOp.SUB), int(AluOp.MUL), int(AluOp.DIV)
 _OR, _AND, _LSH, _RSH = int(AluOp.OR), int(AluOp.AND), int(AluOp.LSH), int(AluOp.RSH)
@@ -148,15 +152,15 @@ def _mul64(r: Scalar, s: Scalar) -> None:
 # -- bitwise ----------------------------------------------------------------
 
 def _signed32_from_u32(r: Scalar) -> None:
-    if _s32(r.u32_min) <= _s32(r.u32_max):
-        r.s32_min, r.s32_max = _s32(r.u32_min), _s32(r.u32_max)
+    if s32(r.u32_min) <= s32(r.u32_max):
+        r.s32_min, r.s32_max = s32(r.u32_min), s32(r.u32_max)
     else:
         r.s32_min, r.s32_max = S32_MIN, S32_MAX
 
 
 def _signed64_from_u64(r: Scalar) -> None:
-    if _s64(r.umin) <= _s64(r.umax):
-        r.smin, r.smax = _s64(r.umin), _s64(r.umax)
+    if s64(r.umin) <= s64(r.umax):
+        r.smin, r.smax = s64(r.umin), s64(r.umax)
     else:
         r.smin, r.smax = S64_MIN, S64_MAX
 
@@ -164,7 +168,7 @@ def _signed64_from_u64(r: Scalar) -> None:
 def _bitop32(r: Scalar, s: Scalar, op: int) -> None:
     t = r.var_off
     if not (s.var_off.mask & U32) and not (t.mask & U32):
-        _mark32_known(r, t.value)
+        mark32_known(r, t.value)
         return
     v, m = t.value & U32, t.mask & U32
     if op == _AND:
@@ -179,7 +183,7 @@ def _bitop32(r: Scalar, s: Scalar, op: int) -> None:
 def _bitop64(r: Scalar, s: Scalar, op: int) -> None:
     t = r.var_off
     if s.var_off.mask == 0 and t.mask == 0:
-        _mark_known(r, t.value)
+        mark_known(r, t.value)
         return
     if op == _AND:
         r.umin, r.umax = t.value, min(r.umax, s.umax)
@@ -228,14 +232,14 @@ def _shift(r: Scalar, s: Scalar, op: int, alu64: bool) -> None:
             r.var_off = r.var_off.rshift(lo)
             r.umin >>= hi
             r.umax >>= lo
-            _mark32_unbounded(r)
+            mark32_unbounded(r)
             update_bounds(r)
         else:
             r.smin >>= lo
             r.smax >>= lo
             r.var_off = r.var_off.arshift(lo, 64)
             r.umin, r.umax = 0, U64
-            _mark32_unbounded(r)
+            mark32_unbounded(r)
             update_bounds(r)
         return
     lo, hi = s.u32_min, s.u32_max
@@ -253,8 +257,8 @@ def _shift(r: Scalar, s: Scalar, op: int, alu64: bool) -> None:
         r.s32_max >>= lo
         r.var_off = sub.arshift(lo, 32)
         r.u32_min, r.u32_max = 0, U32
-    _mark64_unbounded(r)
-    _update_bounds32(r)
+    mark64_unbounded(r)
+    update_bounds32(r)
 
 
 # -- entry points -----------------------------------------------------------
@@ -270,7 +274,7 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
                          "(use Scalar.neg, Scalar.end, Scalar.movsx or Scalar.mov32)")
     r = dst.copy()
     if not is_safe_to_compute(op, src, alu64):
-        _mark_unknown(r)
+        mark_unknown(r)
         return r
     if op == _ADD:
         _add32(r, src)
@@ -299,7 +303,7 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
     else:
         _shift(r, src, op, alu64)
     if not alu64:
-        _zext_32_to_64(r)
+        zext_32_to_64(r)
     bounds_sync(r)
     return r
 
@@ -307,12 +311,12 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
 def alu_neg(dst: Scalar, alu64: bool) -> Scalar:
     """``dst = -dst``: computed as ``0 - dst`` on the bounds, tnum negated."""
     r = dst.copy()
-    _mark_known(r, 0)
+    mark_known(r, 0)
     _sub32(r, dst)
     _sub64(r, dst)
     r.var_off = dst.var_off.neg()
     if not alu64:
-        _zext_32_to_64(r)
+        zext_32_to_64(r)
     bounds_sync(r)
     return r
 
@@ -326,7 +330,7 @@ def alu_end(dst: Scalar, bits: int, to_be: bool, alu64: bool) -> Scalar:
     r = dst.copy()
     if alu64 or to_be:
         r.var_off = r.var_off.bswap(bits)
-        _mark_unbounded(r)
+        mark_unbounded(r)
     if bits in (16, 32):
         coerce_to_size(r, bits // 8)
     bounds_sync(r)
@@ -336,12 +340,13 @@ def alu_end(dst: Scalar, bits: int, to_be: bool, alu64: bool) -> Scalar:
 def add_fake_const(dst: Scalar, delta: int, zext32: bool) -> Scalar:
     """``dst + delta`` the way ``sync_linked_regs`` adds a known delta."""
     r = dst.copy()
-    fake = Scalar.const(delta & U64)
+    fake = dst.copy()
+    mark_known(fake, delta & U64)
     _add32(r, fake)
     _add64(r, fake)
-    r.var_off = r.var_off.add(fake.var_off)
+    r.var_off = r.var_off.add(Tnum(delta & U64, 0))
     if zext32:
-        _zext_32_to_64(r)
+        zext_32_to_64(r)
     bounds_sync(r)
     return r
 
@@ -355,12 +360,12 @@ def fork_minus_one_or_zero(dst: Scalar) -> tuple[Scalar, Scalar] | None:
     """
     if dst.smin == -1 and dst.smax == 0:
         zero, minus = dst.copy(), dst.copy()
-        _mark_known(zero, 0)
-        _mark_known(minus, U64)
+        mark_known(zero, 0)
+        mark_known(minus, U64)
         return zero, minus
     if dst.s32_min == -1 and dst.s32_max == 0:
         zero, minus = dst.copy(), dst.copy()
-        _mark32_known(zero, 0)
-        _mark32_known(minus, U64)
+        mark32_known(zero, 0)
+        mark32_known(minus, U64)
         return zero, minus
     return None

@@ -29,8 +29,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..isa.opcodes import JmpOp
-from .scalar import Scalar, _mark_unbounded, bounds_sync
-from .tnum import U32, U64, Tnum, _s32, _s64
+from .bounds import mark_unbounded
+from .bounds import sync as bounds_sync
+from .scalar import Scalar
+from .tnum import U32, U64, Tnum, s32, s64
 
 _JEQ, _JNE, _JSET = int(JmpOp.JEQ), int(JmpOp.JNE), int(JmpOp.JSET)
 _JGT, _JGE, _JLT, _JLE = int(JmpOp.JGT), int(JmpOp.JGE), int(JmpOp.JLT), int(JmpOp.JLE)
@@ -162,21 +164,21 @@ def _refine_in_place(r1: Scalar, r2: Scalar, op: int, jmp32: bool) -> None:
                 r1.u32_min = (r1.u32_min + 1) & U32
             if r1.u32_max == val:
                 r1.u32_max = (r1.u32_max - 1) & U32
-            sv = _s32(val)
+            sv = s32(val)
             if r1.s32_min == sv:
-                r1.s32_min = _s32(r1.s32_min + 1)
+                r1.s32_min = s32(r1.s32_min + 1)
             if r1.s32_max == sv:
-                r1.s32_max = _s32(r1.s32_max - 1)
+                r1.s32_max = s32(r1.s32_max - 1)
         else:
             if r1.umin == val:
                 r1.umin = (r1.umin + 1) & U64
             if r1.umax == val:
                 r1.umax = (r1.umax - 1) & U64
-            sv = _s64(val)
+            sv = s64(val)
             if r1.smin == sv:
-                r1.smin = _s64(r1.smin + 1)
+                r1.smin = s64(r1.smin + 1)
             if r1.smax == sv:
-                r1.smax = _s64(r1.smax - 1)
+                r1.smax = s64(r1.smax - 1)
     elif op == _JSET or op == JSET_FALSE:
         if not r2.is_const_width(jmp32):
             r1, r2 = r2, r1
@@ -191,7 +193,7 @@ def _refine_in_place(r1: Scalar, r2: Scalar, op: int, jmp32: bool) -> None:
             else:
                 r1.var_off = r1.var_off.or_(r2.var_off)
         else:
-            _mark_unbounded(r1)
+            mark_unbounded(r1)
             t = r1.var_off
             if jmp32:
                 r1.var_off = t.with_subreg(t.subreg().and_(Tnum(~val & U32, 0)))
@@ -220,11 +222,11 @@ def _refine_in_place(r1: Scalar, r2: Scalar, op: int, jmp32: bool) -> None:
             r2.smin = max(r1.smin, r2.smin)
     elif op == _JSLT:
         if jmp32:
-            r1.s32_max = min(r1.s32_max, _s32(r2.s32_max - 1))
-            r2.s32_min = max(_s32(r1.s32_min + 1), r2.s32_min)
+            r1.s32_max = min(r1.s32_max, s32(r2.s32_max - 1))
+            r2.s32_min = max(s32(r1.s32_min + 1), r2.s32_min)
         else:
-            r1.smax = min(r1.smax, _s64(r2.smax - 1))
-            r2.smin = max(_s64(r1.smin + 1), r2.smin)
+            r1.smax = min(r1.smax, s64(r2.smax - 1))
+            r2.smin = max(s64(r1.smin + 1), r2.smin)
 
 
 def refine(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, *,

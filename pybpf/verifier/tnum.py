@@ -30,13 +30,13 @@ U32 = (1 << 32) - 1
 _TOP32 = U64 ^ U32
 
 
-def _s64(v: int) -> int:
+def s64(v: int) -> int:
     """``v`` (any int) read as a signed 64-bit integer."""
     v &= U64
     return v - (1 << 64) if v >> 63 else v
 
 
-def _s32(v: int) -> int:
+def s32(v: int) -> int:
     """``v`` (any int) read as a signed 32-bit integer."""
     v &= U32
     return v - (1 << 32) if v >> 31 else v
@@ -176,8 +176,8 @@ class Tnum(NamedTuple):
         Tnum(value=0xf8000000, mask=0x0)
         """
         if bits == 32:
-            return Tnum((_s32(self.value) >> min_shift) & U32, (_s32(self.mask) >> min_shift) & U32)
-        return Tnum((_s64(self.value) >> min_shift) & U64, (_s64(self.mask) >> min_shift) & U64)
+            return Tnum((s32(self.value) >> min_shift) & U32, (s32(self.mask) >> min_shift) & U32)
+        return Tnum((s64(self.value) >> min_shift) & U64, (s64(self.mask) >> min_shift) & U64)
 
     # -- arithmetic -----------------------------------------------------------
     def add(self, other: Tnum) -> Tnum:

@@ -266,8 +266,10 @@ def test_sanity_and_subsumption():
        mask=u64s)
 def test_fast_bounds_sync_equals_reference(seed, lo, hi, lo32, hi32, mask):
     """`bounds_sync` (locals, early exit) computes exactly the step-by-step version."""
-    from pybpf.verifier.scalar import bounds_sync, bounds_sync_reference
-    from pybpf.verifier.tnum import _s32, _s64
+    from pybpf.verifier.bounds import sync as bounds_sync
+    from pybpf.verifier.bounds import sync_reference as bounds_sync_reference
+    from pybpf.verifier.tnum import s32 as _s32
+    from pybpf.verifier.tnum import s64 as _s64
 
     s, _ = seed
     t = s.var_off.intersect(Tnum(0, mask)) if mask else s.var_off
