@@ -30,7 +30,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-CONFORMANCE = SHARED / "conformance" / "bpf_conformance" / "tests"
+#: the bpf_conformance vectors (PYBPF_CONFORMANCE_DIR names them for a worktree outside /work/main)
+CONFORMANCE = Path(os.environ.get("PYBPF_CONFORMANCE_DIR")
+                   or SHARED / "conformance" / "bpf_conformance" / "tests")
 REQUIRE_KERNEL = os.environ.get("PYBPF_REQUIRE_KERNEL") == "1"
 
 _kernel_ran = {"passed": 0, "failed": 0, "skipped": 0}

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pybpf.asm import assemble, disassemble, format_insn, llvm_fast, llvm_parse
-from pybpf.asm.llvm_parse import parse_insn
+from pybpf.asm import assemble, disassemble, format_insn
+from pybpf.asm.llvm import fast as llvm_fast
+from pybpf.asm.llvm import parser as llvm_parse
+from pybpf.asm.llvm.parser import parse_insn
 from pybpf.errors import AsmError
 from pybpf.isa import LDDW, Insn, MapDecl, Ref, RefKind
 from pybpf.testing import insns

@@ -6,7 +6,7 @@
   references and maps; raw bytecode comes back byte for byte;
 - random valid instructions encoded and disassembled by llvm-objdump-19 print
   exactly as pybpf prints them (except the forms LLVM 19 cannot spell, listed
-  in pybpf.asm.llvm_print).
+  in pybpf.asm.llvm.printer).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pybpf.asm import assemble, disassemble, format_insn
-from pybpf.asm.llvm_parse import parse_insn
+from pybpf.asm.llvm.parser import parse_insn
 from pybpf.isa import LDDW, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, ProgramSpec
 from pybpf.testing import insns, programs
 

@@ -108,7 +108,7 @@ def test_vectors_agree_with_llvm_mc(vectors: list[Vector], tmp_path: Path) -> No
     programs can be concatenated); local calls print in a form of pybpf's own
     that llvm-mc does not read, so those vectors are left to the other tests.
     """
-    llvm_print = pytest.importorskip("pybpf.asm.llvm_print")
+    llvm_print = pytest.importorskip("pybpf.asm.llvm.printer")
     chosen, lines, expected = [], [], []
     for v in vectors:
         insns = v.program().resolve()

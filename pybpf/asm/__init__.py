@@ -2,7 +2,7 @@
 
 - ``"llvm"``: the syntax of ``llvm-mc -triple bpfel`` / ``llvm-objdump -d``
   (``r0 = 1``, ``if r1 > 5 goto +2``); the assembler also reads kernel verifier
-  log lines (`pybpf.asm.llvm_parse`);
+  log lines (`pybpf.asm.llvm`);
 - ``"gas"``: the uBPF / bpf_conformance syntax (``mov %r0, 1``), in `pybpf.asm.gas`;
 - ``"kernel"`` (printing only): the verifier log's ``(b7) r0 = 42``.
 
@@ -27,7 +27,8 @@ from ..errors import AsmError, IsaError
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
-from . import kernel_print, llvm_print
+from . import kernel_print
+from .llvm import printer as llvm_print
 from .listing import objdump_label, objdump_line, verifier_line
 
 __all__ = ["assemble", "disassemble", "format_insn"]
@@ -48,11 +49,11 @@ def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
     1
     """
     if syntax == "llvm":
-        from .llvm_parse import parse
+        from .llvm.parser import parse  # lazy: the parser's tables load on first assembly
 
         return parse(text, filename, check_targets=check_targets)
     if syntax == "gas":
-        from . import gas  # type: ignore[attr-defined]
+        from . import gas  # lazy: the gas tables load only for the gas syntax
 
         return gas.parse(text, filename)
     raise AsmError(f"unknown syntax {syntax!r}: expected 'llvm' or 'gas' (the kernel syntax "
@@ -65,9 +66,9 @@ def _printer(syntax: str) -> Callable[[Insn, Ref | None], str]:
     if syntax == "kernel":
         return kernel_print.format_insn
     if syntax == "gas":
-        from . import gas  # type: ignore[attr-defined]
+        from . import gas  # lazy: the gas tables load only for the gas syntax
 
-        return gas.format_insn  # type: ignore[no-any-return]
+        return gas.format_insn
     raise AsmError(f"unknown syntax {syntax!r}: expected one of {', '.join(SYNTAXES)}")
 
 

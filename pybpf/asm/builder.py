@@ -117,7 +117,7 @@ class Op:
     where: SourceLine | None = None
 
     def __repr__(self) -> str:
-        from .llvm_print import format_insn
+        from .llvm.printer import format_insn
 
         return f"Op({format_insn(self.insn, self.ref)!r})"
 

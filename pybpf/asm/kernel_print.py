@@ -26,7 +26,7 @@ from ..isa.helpers import helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, Size, Source
 from ..isa.program import Ref, RefKind
-from .llvm_print import ALU_OPS, JMP_OPS, SIGNED_ALU_OPS, SIZE_NAMES, SX_NAMES
+from .llvm.printer import ALU_OPS, JMP_OPS, SIGNED_ALU_OPS, SIZE_NAMES, SX_NAMES
 
 _ATOMIC_OPS = {AtomicOp.ADD: "+=", AtomicOp.AND: "&=", AtomicOp.OR: "|=", AtomicOp.XOR: "^="}
 _ATOMIC_NAMES = {AtomicOp.ADD: "add", AtomicOp.AND: "and", AtomicOp.OR: "or", AtomicOp.XOR: "xor"}

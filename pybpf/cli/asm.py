@@ -82,7 +82,7 @@ def assemble_file(text: str, name: str, syntax: str) -> ProgramSpec:
         if syntax == "gas":
             from ..asm.gas import parse
         else:
-            from ..asm.llvm_parse import parse
+            from ..asm.llvm.parser import parse
         return parse(text, filename=name)
     return assemble(text, syntax=syntax, filename=name)
 
@@ -124,7 +124,7 @@ def _printer(syntax: str) -> Any:
     elif syntax == "kernel":
         from ..asm.kernel_print import format_insn
     else:
-        from ..asm.llvm_print import format_insn
+        from ..asm.llvm.printer import format_insn
     return format_insn
 
 
@@ -170,7 +170,7 @@ def _raw(insns: list[Insn]) -> bytes:
 
 
 def _c_array(program: ProgramSpec, insns: list[Insn], name: str) -> str:
-    from ..asm.llvm_print import format_insn
+    from ..asm.llvm.printer import format_insn
 
     ident = _c_name(name)
     total = sum(i.slots for i in insns)

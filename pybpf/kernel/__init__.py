@@ -61,7 +61,7 @@ from .maps import (
     create_map,
     possible_cpus,
 )
-from .maps_codec import Codec, CodecError
+from .maps import Codec, CodecError
 from .perfbuf import PerfBuffer
 from .prog import ProgInfo, ProgLoadError, Program, TestRun, load
 from .ringbuf import RingBuffer

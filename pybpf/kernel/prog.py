@@ -26,7 +26,7 @@ from ..isa.program import RefKind
 from . import attrs as A
 from .attrs import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
 from .fd import FD
-from .maps import Map, _sanitize_name, create_map
+from .maps.base import Map, _sanitize_name, create_map
 from .syscall import Cmd, address, bpf, hint_for
 
 if TYPE_CHECKING:

@@ -83,7 +83,7 @@ class Compiled:
 def insn_text(insn: Insn, ref: Any = None) -> str:
     """The instruction in the LLVM syntax (pybpf.asm's printer), or its raw fields."""
     try:
-        from ..asm.llvm_print import format_insn
+        from ..asm.llvm.printer import format_insn
     except ImportError:  # the printer is optional for the VM
         format_insn = None  # type: ignore[assignment]
     if format_insn is not None:

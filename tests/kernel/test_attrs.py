@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pybpf.errors import PybpfError
 from pybpf.kernel import attrs as A
 from pybpf.kernel.attrs_table import LAYOUTS
-from pybpf.kernel.maps_codec import CodecError, codec_for
+from pybpf.kernel.maps.codec import CodecError, codec_for
 
 ROOT = Path(__file__).resolve().parents[2]
 VMLINUX = "/sys/kernel/btf/vmlinux"

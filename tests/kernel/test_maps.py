@@ -609,7 +609,7 @@ def test_storage_map_from_a_decl_builds_its_btf():
 
 def test_create_map_with_object_btf():
     from pybpf.btf.load import load_btf
-    from pybpf.kernel.maps_storage import storage_btf
+    from pybpf.kernel.maps.storage import storage_btf
 
     blob, key_id, value_id = storage_btf(8)
     with load_btf(blob) as btf:

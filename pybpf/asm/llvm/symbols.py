@@ -5,7 +5,7 @@ local call, a helper call or a kfunc reference, ``r1 = NAME ll`` a function
 pointer or a map reference; numeric jump targets are checked to land on an
 instruction of the program.
 
->>> from pybpf.asm.llvm_parse import parse
+>>> from pybpf.asm.llvm.parser import parse
 >>> parse("call sub\\nexit\\nsub: exit").refs[0].name
 'sub'
 """
@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import accumulate
 
-from ..errors import AsmError
-from ..isa.helpers import helper_id
-from ..isa.insn import Insn
-from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
-from ..isa.program import ProgramSpec, Ref, RefKind, target_field
+from ...errors import AsmError
+from ...isa.helpers import helper_id
+from ...isa.insn import Insn
+from ...isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
+from ...isa.program import ProgramSpec, Ref, RefKind, target_field
 
 _LOCAL = int(CallSrc.LOCAL)
 _FUNC = int(PseudoSrc.FUNC)

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import AsmError
-from ..isa.helpers import helper_id
-from ..isa.insn import Insn
-from ..isa.opcodes import (
+from ...errors import AsmError
+from ...isa.helpers import helper_id
+from ...isa.insn import Insn
+from ...isa.opcodes import (
     LDDW,
     AluOp,
     AtomicOp,
@@ -56,9 +56,9 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, ProgramSpec, SourceLine
-from .llvm_fast import LazyRegex, fast_insn
-from .llvm_symbols import Pending, check_numeric, resolve_names, slot_offsets
+from ...isa.program import MapDecl, ProgramSpec, SourceLine
+from .fast import LazyRegex, fast_insn
+from .symbols import Pending, check_numeric, resolve_names, slot_offsets
 
 
 class _Err(Exception):

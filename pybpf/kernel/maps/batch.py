@@ -12,11 +12,11 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import KernelError
-from . import attrs as A
-from .attrs import BATCH
-from .maps_codec import CodecError
-from .syscall import Cmd, address, bpf
+from ...errors import KernelError
+from .. import attrs as A
+from ..attrs import BATCH
+from .codec import CodecError
+from ..syscall import Cmd, address, bpf
 
 _ENOTSUPP = 524
 _INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}

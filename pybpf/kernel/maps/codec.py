@@ -31,7 +31,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import PybpfError
+from ...errors import PybpfError
 
 __all__ = ["Codec", "CodecError", "codec_for", "spec_size"]
 

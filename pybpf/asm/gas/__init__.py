@@ -64,7 +64,7 @@ comma is the signed offset into the map value); a label after
 
 from __future__ import annotations
 
-from .gas_parse import MNEMONICS, parse
-from .gas_print import format_insn, format_program
+from .parser import MNEMONICS, parse
+from .printer import format_insn, format_program
 
 __all__ = ["MNEMONICS", "format_insn", "format_program", "parse"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import AsmError
-from ..isa.helpers import helper_id
-from ..isa.insn import Insn
-from ..isa.opcodes import (
+from ...errors import AsmError
+from ...isa.helpers import helper_id
+from ...isa.insn import Insn
+from ...isa.opcodes import (
     CONDITIONAL_JUMPS,
     END_WIDTHS,
     LDDW,
@@ -32,7 +32,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import ProgramSpec, Ref, RefKind, SourceLine
+from ...isa.program import ProgramSpec, Ref, RefKind, SourceLine
 
 __all__ = ["parse", "MNEMONICS"]
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import PybpfError
-from . import attrs as A
-from .maps import Map, register
-from .maps_codec import Codec, CodecError
+from ...errors import PybpfError
+from .. import attrs as A
+from .base import Map, MapSpecError, register
+from .codec import Codec, CodecError, spec_size
 
 __all__ = ["SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap", "CgroupStorageMap",
            "PerCpuCgroupStorageMap", "storage_btf"]
@@ -30,8 +30,8 @@ __all__ = ["SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap"
 
 def storage_btf(value_size: int) -> tuple[bytes, int, int]:
     """A BTF blob for a storage map: ``(blob, key type id, value type id)``."""
-    from ..btf.format import IntEncoding
-    from ..btf.writer import BtfBuilder
+    from ...btf.format import IntEncoding
+    from ...btf.writer import BtfBuilder
 
     b = BtfBuilder()
     int_id = b.add_int("int", 4, IntEncoding.SIGNED)
@@ -63,7 +63,7 @@ class _StorageMap(Map):
     def create(cls, type: str | int | None = None, key_size: int | None = None,  # type: ignore[override]
                value_size: int | None = None, max_entries: int = 0, flags: int = 0, **kw: Any) -> Map:
         """Create the map with a minimal BTF describing its key and value."""
-        from ..btf.load import load_btf
+        from ...btf.load import load_btf
 
         if kw.get("btf_fd"):
             return super().create(type, key_size, value_size, max_entries, flags, **kw)
@@ -72,12 +72,8 @@ class _StorageMap(Map):
         vt = kw.get("value_type")
         size = value_size
         if size is None and vt is not None:
-            from .maps_codec import spec_size
-
             size = spec_size(vt, "value")
         if not size:
-            from .maps import MapSpecError
-
             raise MapSpecError("value_size", f"a {cls.TYPE} map needs a value_size > 0")
         blob, key_id, value_id = storage_btf(size)
         with load_btf(blob) as btf:

@@ -5,7 +5,7 @@ loads, stores, lddw of a constant, numeric jumps, helper calls, exit) with a
 single compiled regex chosen by the line's first character, and builds the
 `Insn` from a few table look-ups. Anything else, including every line with an
 error, a comment or a symbolic operand, returns None and goes to the full
-parser in `pybpf.asm.llvm_parse`, which produces the same instruction or a
+parser in `pybpf.asm.llvm.parser`, which produces the same instruction or a
 precise `AsmError`. Tests check that both paths agree on every form.
 
 >>> fast_insn("r1 += 0x10")
@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..isa.insn import Insn
-from ..isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+from ...isa.insn import Insn
+from ...isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
 
 
 class LazyRegex:

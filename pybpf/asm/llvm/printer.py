@@ -38,8 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..isa.insn import Insn
-from ..isa.opcodes import (
+from ...isa.insn import Insn
+from ...isa.opcodes import (
     LDDW,
     AluOp,
     AtomicOp,
@@ -51,7 +51,7 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import Ref, RefKind
+from ...isa.program import Ref, RefKind
 
 #: A formatter of the raw fields (dst, src, off, imm) of one opcode.
 Fmt = Callable[[int, int, int, int], str]

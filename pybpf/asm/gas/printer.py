@@ -1,6 +1,6 @@
 """The gas-syntax printer (the syntax is described in `pybpf.asm.gas`).
 
-`format_insn` prints one instruction so that `pybpf.asm.gas_parse.parse`
+`format_insn` prints one instruction so that `pybpf.asm.gas.parser.parse`
 reads it back to the same instruction; `format_program` prints a whole
 program with its labels.
 
@@ -11,10 +11,10 @@ program with its labels.
 
 from __future__ import annotations
 
-from ..errors import IsaError
-from ..isa.insn import Insn
-from ..isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, PseudoSrc, Size, Source
-from ..isa.program import ProgramSpec, Ref, RefKind
+from ...errors import IsaError
+from ...isa.insn import Insn
+from ...isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, PseudoSrc, Size, Source
+from ...isa.program import ProgramSpec, Ref, RefKind
 
 __all__ = ["format_insn", "format_program"]
 
@@ -165,7 +165,7 @@ def format_insn(insn: Insn, ref: Ref | None = None) -> str:
 def format_program(program: ProgramSpec) -> str:
     """A whole program in gas syntax, labels on their own lines, one instruction a line.
 
-    >>> from pybpf.asm.gas_parse import parse
+    >>> from pybpf.asm.gas.parser import parse
     >>> print(format_program(parse("ja out\\nout: exit")), end="")
     ja out
     out:

@@ -1,12 +1,12 @@
 """BPF maps: `Map` (the base class, a dict-like view of a kernel map) and creation.
 
-One class per map kind lives in `pybpf.kernel.maps_kinds` (`HashMap`,
+One class per map kind lives in `pybpf.kernel.maps.kinds` (`HashMap`,
 `ArrayMap`, `RingBufMap`...) and is re-exported here. Every map owns its fd
 (context manager, closes once, closes on GC).
 
 Keys and values are bytes by default (ints are accepted and written little
 endian); give ``key_type=``/``value_type=`` (``int``, a struct format string, a
-ctypes type or a numpy dtype, see `pybpf.kernel.maps_codec`) to read them as
+ctypes type or a numpy dtype, see `pybpf.kernel.maps.codec`) to read them as
 Python objects. Per-CPU maps read and write a list with one value per possible
 CPU.
 
@@ -14,11 +14,10 @@ Why `count()` and not ``len()``: a hash map's size is only known by walking
 it (one syscall per key), so it is an explicit method; ``len()`` would make
 ``bool(m)`` and ``list(m)`` quietly cost a full walk.
 
->>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
->>> with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
+>>> with Map.create("hash", key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
 ...     m[1] = 10
-...     m[1], 1 in m, 2 in m, m.count()
-(10, True, False, 1)
+...     type(m).__name__, m[1], 1 in m, 2 in m, m.count()
+('HashMap', 10, True, False, 1)
 """
 from __future__ import annotations
 
@@ -31,17 +30,18 @@ from dataclasses import dataclass
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import KernelError, PybpfError
-from . import attrs as A
-from . import syscall
-from .attrs import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
-from .fd import FD
-from .maps_batch import BatchOps
-from .maps_codec import Codec, CodecError, codec_for, spec_size
-from .syscall import Cmd, PreparedAttr, address, bpf
+from ...errors import KernelError, PybpfError
+from .. import attrs as A
+from .. import syscall
+from ..attrs import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
+from ..fd import FD
+from .. import pin as bpffs
+from .batch import BatchOps
+from .codec import Codec, CodecError, codec_for, spec_size
+from ..syscall import Cmd, PreparedAttr, address, bpf
 
 if TYPE_CHECKING:
-    from ..isa.program import MapDecl
+    from ...isa.program import MapDecl
 
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map",
            "map_class", "CodecError"]
@@ -391,9 +391,7 @@ class Map(FD, BatchOps):
     @classmethod
     def from_pinned(cls, path: str, *, key_type: Any = None, value_type: Any = None) -> Map:
         """Open the map pinned at ``path`` on bpffs (relative paths are under the bpffs root)."""
-        from .pin import get_pinned
-
-        return cls.from_fd(get_pinned(path), key_type=key_type, value_type=value_type)
+        return cls.from_fd(bpffs.get_pinned(path), key_type=key_type, value_type=value_type)
 
     # -- object ---------------------------------------------------------------------------------
     def info(self) -> MapInfo:
@@ -406,15 +404,11 @@ class Map(FD, BatchOps):
 
     def pin(self, path: str) -> str:
         """Pin the map on bpffs at ``path``; returns the absolute path."""
-        from .pin import pin
-
-        return pin(self.fd, path)
+        return bpffs.pin(self.fd, path)
 
     def unpin(self, path: str) -> None:
         """Remove the pin at ``path`` (the map lives on while fds or programs hold it)."""
-        from .pin import unpin
-
-        unpin(path)
+        bpffs.unpin(path)
 
     def freeze(self) -> None:
         """Make the map read-only for user space (``BPF_MAP_FREEZE``); programs may still write
@@ -670,8 +664,6 @@ def register(cls: type[Map]) -> type[Map]:
 
 def map_class(type: str | int) -> type[Map]:
     """The class of a map type (``Map`` itself for kinds without a class)."""
-    from . import maps_kinds, maps_storage  # noqa: F401 - registers the classes
-
     return _CLASSES.get(A.map_type(type), Map)
 
 
@@ -712,11 +704,3 @@ def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: s
         m.close()
         raise
     return m
-
-
-from .maps_kinds import *  # noqa: E402,F403 - the per-kind classes, re-exported
-from .maps_kinds import __all__ as _kinds_all  # noqa: E402
-from .maps_storage import *  # noqa: E402,F403
-from .maps_storage import __all__ as _storage_all  # noqa: E402
-
-__all__ += _kinds_all + _storage_all

@@ -16,12 +16,12 @@ import errno
 import mmap
 from typing import Any
 
-from ..errors import KernelError, PybpfError
-from . import attrs as A
-from .fd import FD
-from .maps import Map, MapSpecError, possible_cpus, register
-from .maps_codec import CodecError
-from .syscall import Cmd
+from ...errors import KernelError, PybpfError
+from .. import attrs as A
+from ..fd import FD
+from .base import Map, MapSpecError, possible_cpus, register
+from .codec import CodecError
+from ..syscall import Cmd
 
 __all__ = [
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",

@@ -1,0 +1,79 @@
+"""BPF maps: `Map` (a dict-like view of a kernel map), one class per map kind, codecs.
+
+- `base`: the `Map` base class (element access, iteration, pinning), `MapSpec`,
+  `create_map`, the registry of kind classes;
+- `kinds`: one class per map kind (`HashMap`, `ArrayMap`, `RingBufMap`, ...);
+- `storage`: local-storage maps (sk, inode, task, cgroup), which need BTF;
+- `batch`: the batch operations mixed into `Map`;
+- `codec`: keys and values as Python objects (``int``, struct formats, ctypes, numpy).
+
+Importing the package registers every kind, so `Map.create` returns the class of the kind.
+
+>>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
+>>> with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
+...     m[1] = 10
+...     m[1], 1 in m, 2 in m, m.count()
+(10, True, False, 1)
+"""
+from __future__ import annotations
+
+from .base import (
+    CodecError,
+    Map,
+    MapInfo,
+    MapSpec,
+    MapSpecError,
+    create_map,
+    map_class,
+    possible_cpus,
+    register,
+)
+from .codec import Codec, codec_for
+from .kinds import (
+    ArenaMap,
+    ArrayMap,
+    ArrayOfMaps,
+    BloomFilterMap,
+    CgroupArrayMap,
+    CpuMap,
+    DevMap,
+    DevMapHash,
+    HashMap,
+    HashOfMaps,
+    LpmTrieMap,
+    LruHashMap,
+    LruPerCpuHashMap,
+    PerCpuArrayMap,
+    PerCpuHashMap,
+    PerfEventArrayMap,
+    ProgArrayMap,
+    QueueMap,
+    ReuseportSockArrayMap,
+    RingBufMap,
+    SockHash,
+    SockMap,
+    StackMap,
+    StackTraceMap,
+    UserRingBufMap,
+    XskMap,
+)
+from .storage import (
+    CgroupStorageMap,
+    CgrpStorageMap,
+    InodeStorageMap,
+    PerCpuCgroupStorageMap,
+    SkStorageMap,
+    TaskStorageMap,
+    storage_btf,
+)
+
+__all__ = [
+    "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map", "map_class",
+    "register", "Codec", "CodecError", "codec_for",
+    "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
+    "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
+    "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",
+    "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
+    "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
+    "CgroupStorageMap", "PerCpuCgroupStorageMap", "storage_btf",
+]
