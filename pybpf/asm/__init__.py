@@ -28,8 +28,8 @@ from ..isa.insn import Insn
 from ..isa.opcodes import LDDW
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
 from . import kernel_print
-from .llvm import printer as llvm_print
 from .listing import objdump_label, objdump_line, verifier_line
+from .llvm import printer as llvm_print
 
 __all__ = ["assemble", "disassemble", "format_insn"]
 

@@ -29,6 +29,8 @@ from .maps import (
     CgroupArrayMap,
     CgroupStorageMap,
     CgrpStorageMap,
+    Codec,
+    CodecError,
     CpuMap,
     DevMap,
     DevMapHash,
@@ -61,7 +63,6 @@ from .maps import (
     create_map,
     possible_cpus,
 )
-from .maps import Codec, CodecError
 from .perfbuf import PerfBuffer
 from .prog import ProgInfo, ProgLoadError, Program, TestRun, load
 from .ringbuf import RingBuffer

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import KernelError, PybpfError
 from .. import attrs as A
+from .. import pin as bpffs
 from .. import syscall
 from ..attrs import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ..fd import FD
-from .. import pin as bpffs
+from ..syscall import Cmd, PreparedAttr, address, bpf
 from .batch import BatchOps
 from .codec import Codec, CodecError, codec_for, spec_size
-from ..syscall import Cmd, PreparedAttr, address, bpf
 
 if TYPE_CHECKING:
     from ...isa.program import MapDecl

@@ -15,8 +15,8 @@ from typing import Any
 from ...errors import KernelError
 from .. import attrs as A
 from ..attrs import BATCH
-from .codec import CodecError
 from ..syscall import Cmd, address, bpf
+from .codec import CodecError
 
 _ENOTSUPP = 524
 _INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}

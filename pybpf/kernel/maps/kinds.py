@@ -19,9 +19,9 @@ from typing import Any
 from ...errors import KernelError, PybpfError
 from .. import attrs as A
 from ..fd import FD
+from ..syscall import Cmd
 from .base import Map, MapSpecError, possible_cpus, register
 from .codec import CodecError
-from ..syscall import Cmd
 
 __all__ = [
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
