@@ -98,8 +98,8 @@ def vm_rate(prog, mem: bytes, *, trace=None, repeat: int = 5) -> tuple[float, in
 
 
 def kernel_rate(prog, mem: bytes, insns: int, repeat: int = 200) -> tuple[float, int]:
+    from pybpf.kernel.oracle import MIN_PACKET, run_kernel, xdp_wrap
     from pybpf.kernel.prog import load
-    from pybpf.vm.oracle import MIN_PACKET, run_kernel, xdp_wrap
 
     r0 = run_kernel(prog, mem).r0
     data = mem + bytes(max(0, MIN_PACKET - len(mem)))

@@ -1,9 +1,9 @@
 """Unbounded differential campaign: random verifier-safe programs in the VM and the kernel.
 
-Each iteration draws a program from `pybpf.vm.progen` (ALU chains in both widths,
+Each iteration draws a program from `pybpf.testing.progen` (ALU chains in both widths,
 branches, stack and packet accesses, atomics, bpf-to-bpf calls, counter and
 may_goto loops) with a random seed, random ``mem`` size and contents, runs it in
-the VM and on the kernel (`pybpf.vm.oracle`: XDP + BPF_PROG_TEST_RUN) and
+the VM and on the kernel (`pybpf.kernel.oracle`: XDP + BPF_PROG_TEST_RUN) and
 compares r0 and the output memory. Programs the kernel refuses are counted
 by verifier reason (they are generator bugs), disagreements are kept with
 their seed and disassembly, and a summary is written to ``docs/vm-fuzz.md``.
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from pybpf.asm import disassemble  # noqa: E402
 from pybpf.errors import VMFault  # noqa: E402
+from pybpf.kernel.oracle import run_kernel  # noqa: E402
+from pybpf.testing.progen import generate  # noqa: E402
 from pybpf.vm import VM  # noqa: E402
-from pybpf.vm.oracle import run_kernel  # noqa: E402
-from pybpf.vm.progen import generate  # noqa: E402
 
 MEM_SIZES = (1, 4, 8, 16, 32, 64)
 
@@ -78,7 +78,7 @@ def write_report(path: Path, stats: dict, findings: list[tuple[int, str, str]], 
     lines = [
         "# VM vs kernel: differential fuzzing",
         "",
-        "`fuzz/vm_vs_kernel.py` generates random verifier-safe programs (`pybpf.vm.progen`: ALU",
+        "`fuzz/vm_vs_kernel.py` generates random verifier-safe programs (`pybpf.testing.progen`: ALU",
         "chains in both widths with every operation, sign-extending moves, byte swaps; forward",
         "branches in JMP and JMP32, some over a gotol; stack stores/loads incl. sign-extending",
         "loads; packet loads/stores; every atomic in 32/64 bits plus load-acquire/store-release;",

@@ -7,9 +7,9 @@ import errno
 import pytest
 
 from pybpf.btf import Btf, IntEncoding, Kind, Linkage
-from pybpf.btf.load import load_btf, probe_features
 from pybpf.btf.writer import BtfBuilder, Features, sanitize
 from pybpf.errors import KernelError
+from pybpf.kernel.btf import load_btf, probe_features
 
 pytestmark = pytest.mark.kernel
 

@@ -235,7 +235,7 @@ def test_vmlinux_is_cached_and_lazy():
 
 
 @pytest.mark.parametrize("module", ["format", "types", "parse", "flat", "writer", "ext", "dump", "cprint", "cdecl",
-                                    "objfile", "modules", "load"])
+                                    "objfile", "modules"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -361,7 +361,7 @@ def test_insn_counts():
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), mem=st.binary(min_size=16, max_size=16))
 def test_fused_blocks_match_per_instruction_handlers(data, mem):
-    from pybpf.vm.progen import generate
+    from pybpf.testing.progen import generate
 
     prog = generate(lambda lo, hi: data.draw(st.integers(lo, hi)), mem_size=len(mem))
     fused = VM()

@@ -8,8 +8,8 @@ import pytest
 
 from pybpf.cli import main
 from pybpf.conformance import load_vectors, parse_vector
+from pybpf.conformance.runner import run_directory, run_vector_vm, summary
 from pybpf.vm import VM
-from pybpf.vm.conformance import run_directory, run_vector_vm, summary
 
 EXPECTED_VECTORS = 313
 

@@ -8,7 +8,7 @@
 - `BtfExt`: an object's ``.BTF.ext`` (func info, line info, CO-RE relocations);
   `from_object` reads both sections of a ``.bpf.o``;
 - `BtfBuilder`, `sanitize`, `Features`: write BTF (and downgrade kinds an old kernel lacks);
-- `pybpf.btf.load.load_btf` (BPF_BTF_LOAD), `pybpf.btf.modules` (module BTF).
+- `pybpf.btf.modules` (module BTF); loading BTF into the kernel is `pybpf.kernel.btf.load_btf`.
 
 >>> from pybpf.btf import vmlinux
 >>> btf = vmlinux()                          # doctest: +SKIP

@@ -237,7 +237,7 @@ def copy_btf(btf: Btf) -> bytes:
 
 @dataclass(frozen=True)
 class Features:
-    """Which BTF kinds/flags a kernel accepts (see `pybpf.btf.load.probe_features`)."""
+    """Which BTF kinds/flags a kernel accepts (see `pybpf.kernel.btf.probe_features`)."""
 
     func: bool = True
     func_global: bool = True

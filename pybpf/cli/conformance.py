@@ -2,7 +2,7 @@
 
 ``--runtime vm`` (default) runs them in the userspace VM; ``--runtime kernel``
 runs them on the live kernel through ``BPF_PROG_TEST_RUN`` (needs root; see
-`pybpf.vm.oracle` for how the vector's convention is expressed in XDP).
+`pybpf.kernel.oracle` for how the vector's convention is expressed in XDP).
 ``--markdown`` runs both and prints the side-by-side table of docs/conformance.md.
 ``--json`` prints ``{"passed", "failed", "skipped", "results": [{"name",
 "status", "expected", "got", "reason"}]}``. The exit code is 1 when a vector
@@ -26,7 +26,7 @@ def _num(v: int | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..vm.conformance import compare_directory, markdown, run_directory, summary
+    from ..conformance.runner import compare_directory, markdown, run_directory, summary
 
     if not Path(args.dir).is_dir():
         raise PybpfError(f"{args.dir}: not a directory of .data vectors")

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..kernel import features as f
-    from ..kernel.attrs_table import MAP_TYPES, PROG_TYPES
+    from ..uapi import MAP_TYPES, PROG_TYPES
 
     doc: dict[str, object] = {"kernel": f.kernel_release()}
     if args.helpers:

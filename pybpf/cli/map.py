@@ -30,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def map_ids() -> Iterator[int]:
     """Every map id in the system (BPF_MAP_GET_NEXT_ID)."""
+    from .. import uapi as attrs
     from ..errors import KernelError
-    from ..kernel import attrs
     from ..kernel.syscall import Cmd, bpf
 
     start = 0

@@ -81,7 +81,7 @@ class DslMap:
     def __setitem__(self, key: Any, value: Any) -> None:
         """Set an entry; for a per-CPU map a list (one value per CPU) or one value for all."""
         if self.percpu:
-            from ..kernel.maps import possible_cpus
+            from ..uapi.cpus import possible_cpus
 
             n = possible_cpus()
             values = list(value) if isinstance(value, (list, tuple)) else [value] * n
@@ -204,7 +204,7 @@ class PerfBuf(DslMap):
         self.event = event
 
     def decl(self, name: str) -> MapDecl:
-        from ..kernel.maps import possible_cpus
+        from ..uapi.cpus import possible_cpus
 
         return MapDecl(name, "perf_event_array", 4, 4, possible_cpus())
 

@@ -201,9 +201,9 @@ class Session:
 def load_with_lines(prog: ProgramSpec, maps: dict[str, Any]) -> Any:
     """Load ``prog`` with BTF line info naming its Python lines (the kernel's log and
     ``bpftool prog dump xlated`` then show them)."""
-    from ..btf.load import load_btf
     from ..errors import ProgLoadError
     from ..kernel import load
+    from ..kernel.btf import load_btf
     from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
 
     blob, func_info, line_info = line_info_blobs(prog)

@@ -73,7 +73,7 @@ class KernelBtf:
     def fd(self) -> int:
         """Load into the kernel once (BPF_BTF_LOAD); the fd lives as long as this object."""
         if self._fd is None:
-            from ..btf.load import load_btf
+            from ..kernel.btf import load_btf
 
             self._fd = load_btf(self.blob)
         return self._fd.fd

@@ -1,7 +1,7 @@
 """Map type numbers (``enum bpf_map_type``) as the names pybpf uses everywhere.
 
 The table itself is generated from the running kernel's BTF into
-`pybpf.kernel.attrs_table` (a constant table; importing it does not touch the kernel).
+`pybpf.uapi` (a constant table; importing it does not touch the kernel).
 
 >>> map_type_name(1)
 'hash'
@@ -14,7 +14,7 @@ from ..errors import ElfError
 
 def map_type_name(number: int, *, where: str = "map") -> str:
     """The lower-case kernel name of map type ``number`` (``BPF_MAP_TYPE_HASH`` -> ``hash``)."""
-    from ..kernel.attrs_table import MAP_TYPES
+    from ..uapi import MAP_TYPES
 
     for name, value in MAP_TYPES.items():
         if value == number:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .helpers_table import HELPERS
+from .generated.helpers_table import HELPERS
 
 #: helper name without ``bpf_`` prefix -> id
 _BY_NAME = {name: num for num, (name, _sig) in HELPERS.items()}

@@ -8,8 +8,7 @@ kind), `prog` (load, test_run), `link` (attach, one function per kind), `ringbuf
 >>> from pybpf.kernel import HashMap, load                      # doctest: +SKIP
 >>> counts = HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64)
 """
-from . import features, fs, link, pin, tracefs
-from .attrs import (
+from ..uapi import (
     BPF_ANY,
     BPF_EXIST,
     BPF_F_MMAPABLE,
@@ -20,6 +19,7 @@ from .attrs import (
     map_type,
     prog_type,
 )
+from . import features, fs, link, pin, tracefs
 from .fd import FD, ClosedError
 from .maps import (
     ArenaMap,

@@ -29,13 +29,13 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .. import uapi as A
 from ..errors import KernelError, PybpfError
+from ..isa.generated.helpers_table import HELPERS
 from ..isa.helpers import helper_id, helper_name
-from ..isa.helpers_table import HELPERS
 from ..isa.insn import Insn
 from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
 from ..isa.program import ProgramSpec
-from . import attrs as A
 from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
 
 __all__ = ["kernel_release", "kernel_version", "Support", "map_type_support", "has_map_type",

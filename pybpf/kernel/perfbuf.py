@@ -35,8 +35,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import uapi as attrs
 from ..errors import KernelError, PybpfError
-from . import attrs
 from .fd import ClosedError
 from .link.perf import (
     PERF_COUNT_SW_BPF_OUTPUT,

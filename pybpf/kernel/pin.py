@@ -14,7 +14,7 @@ import errno
 import os
 
 from ..errors import KernelError
-from .attrs import OBJ
+from ..uapi import OBJ
 from .fs import ensure_bpffs
 from .syscall import Cmd, address, bpf
 

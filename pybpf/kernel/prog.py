@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import uapi as A
 from ..errors import KernelError, ProgLoadError, PybpfError
 from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
-from . import attrs as A
-from .attrs import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
+from ..uapi import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
 from .fd import FD
 from .maps.base import Map, _sanitize_name, create_map
 from .syscall import Cmd, address, bpf, hint_for

@@ -44,8 +44,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import uapi as attrs
 from ..errors import KernelError, PybpfError
-from . import attrs
 from .fd import FD, ClosedError
 from .ringbuf_math import check_ring_size, record_size
 from .syscall import Cmd, bpf

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..isa import CallSrc, Insn, helper_name
-from ..isa.helpers_table import HELPERS
+from ..isa.generated.helpers_table import HELPERS
 from . import mem
 from .flow import Flow
 from .helper_protos import HELPER_PROTOS, Arg, ArgKind, RetKind, map_func_compatible
@@ -93,7 +93,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> bool:
             release_ref = reg.ref_obj_id
     if map_reg is not None and map_reg.map is not None and \
             not map_func_compatible(map_reg.map.type, proto.name):
-        from ..kernel.attrs_table import MAP_TYPES
+        from ..uapi import MAP_TYPES
 
         raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(map_reg.map.type, map_reg.map.type)} "
                      f"into func {_name(proto.id)}#{proto.id}", "helper_map_mismatch")

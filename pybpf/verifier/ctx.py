@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from .ctx_table import CTX
+from .generated.ctx_table import CTX
 
 #: Program types whose context rules pybpf knows (others: any aligned read is a scalar).
 KNOWN_TYPES = frozenset(CTX)

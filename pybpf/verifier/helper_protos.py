@@ -1,7 +1,7 @@
 """What the verifier knows about each helper call: pybpf's own fact table.
 
 One `HelperProto` row per helper of the running kernel's list
-(`pybpf.isa.helpers_table.HELPERS`):
+(`pybpf.isa.generated.helpers_table.HELPERS`):
 
 - argument kinds (`Arg`: an `ArgKind` plus the flags the kernel combines with
   it: may be NULL, read-only, uninitialised memory the helper writes, fixed
@@ -17,7 +17,8 @@ kernel/trace/bpf_trace.c ...), for the helpers programs use most; a helper
 without a written row has ``known=False`` and no argument facts.
 Availability per program type and GPL-only flags are facts of a kernel build: the
 ``prog_types``/``gpl_only`` of a row are the reference kernel's (measured by
-``tools/gen_helper_availability.py`` into `pybpf.verifier.helper_availability`); the
+``pybpf/verifier/generated/gen_helper_availability.py`` into
+`pybpf.verifier.generated.helper_availability`); the
 verifier itself asks a `pybpf.verifier.kernel_profile.KernelProfile`, which is the
 running kernel's own measurement when one was made here.
 Map compatibility (``check_map_func_compatibility``) is `map_func_compatible`.
@@ -37,8 +38,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from ..isa.helpers_table import HELPERS
-from .helper_availability import AVAILABLE_IN, GPL_ONLY, PROBED_PROG_TYPES
+from ..isa.generated.helpers_table import HELPERS
+from .generated.helper_availability import AVAILABLE_IN, GPL_ONLY, PROBED_PROG_TYPES
 from .kernel_profile import default as _default_profile
 
 

@@ -7,7 +7,7 @@ XDP programs and has no ``lwt_seg6local`` helpers). So the verifier reads them f
 `KernelProfile`, as data:
 
 - `SHIPPED`: the table generated on the project's reference kernel
-  (``pybpf/verifier/helper_availability.py``, by ``tools/gen_helper_availability.py``);
+  (``pybpf/verifier/generated/helper_availability.py``, by ``gen_helper_availability.py`` beside it);
 - the running kernel's own profile, measured by probes that ``pybpf.kernel.features``
   loads (``running_kernel_profile()``) and kept in a cache file per kernel build, which
   `default` reads without touching the kernel itself.
@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import helper_availability as _shipped
+from .generated import helper_availability as _shipped
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from pybpf import uapi as A
 from pybpf.errors import PybpfError
-from pybpf.kernel import attrs as A
-from pybpf.kernel.attrs_table import LAYOUTS
 from pybpf.kernel.maps.codec import CodecError, codec_for
+from pybpf.uapi.generated.attrs_table import LAYOUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 VMLINUX = "/sys/kernel/btf/vmlinux"
@@ -68,10 +68,10 @@ def test_offsets_match_clang(tmp_path):
 
 @pytest.mark.skipif(not os.access(VMLINUX, os.R_OK), reason="no kernel BTF")
 def test_checked_in_table_matches_this_kernel():
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_attrs.py")], check=True,
-                         capture_output=True, text=True).stdout
-    assert out == (ROOT / "pybpf" / "kernel" / "attrs_table.py").read_text(), \
-        "regenerate: python3 tools/gen_attrs.py > pybpf/kernel/attrs_table.py"
+    out = subprocess.run([sys.executable, "-m", "pybpf.uapi.generated.gen_attrs_table"], check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    assert out == (ROOT / "pybpf" / "uapi" / "generated" / "attrs_table.py").read_text(), \
+        "regenerate: python -m pybpf.uapi.generated.gen_attrs_table > pybpf/uapi/generated/attrs_table.py"
 
 
 def test_constants_come_from_btf_enums():

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
+from pybpf import uapi as A
 from pybpf.errors import PybpfError
-from pybpf.kernel import attrs as A
 from pybpf.kernel import features
 from pybpf.kernel.maps import map_class
 

@@ -16,10 +16,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from pybpf import uapi as A
 from pybpf.errors import KernelError, PybpfError
 from pybpf.isa import Insn, ProgramSpec
 from pybpf.isa.program import MapDecl, Ref
-from pybpf.kernel import attrs as A
 from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.fs import cgroup2_root
 from pybpf.kernel.maps import (
@@ -608,7 +608,7 @@ def test_storage_map_from_a_decl_builds_its_btf():
 
 
 def test_create_map_with_object_btf():
-    from pybpf.btf.load import load_btf
+    from pybpf.kernel.btf import load_btf
     from pybpf.kernel.maps.storage import storage_btf
 
     blob, key_id, value_id = storage_btf(8)

@@ -15,10 +15,10 @@ from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
 from pybpf.isa import Insn, ProgramSpec
 from pybpf.kernel import syscall
-from pybpf.kernel.attrs import BPF_LOG_LEVEL1, BPF_LOG_STATS
 from pybpf.kernel.maps import ArrayMap, HashMap
 from pybpf.kernel.prog import LOG_START, Program, load
 from pybpf.kernel.syscall import Cmd
+from pybpf.uapi import BPF_LOG_LEVEL1, BPF_LOG_STATS
 
 pytestmark = pytest.mark.kernel
 
@@ -203,7 +203,7 @@ def _fake(real, script):
 
 
 def test_enospc_grows_the_buffer_through_the_seam(monkeypatch):
-    from pybpf.kernel.attrs import PROG_LOAD
+    from pybpf.uapi import PROG_LOAD
 
     fake, calls = _fake(syscall._sys_bpf, [errno.ENOSPC, errno.ENOSPC, 0])
     monkeypatch.setattr(syscall, "_sys_bpf", fake)
@@ -214,7 +214,7 @@ def test_enospc_grows_the_buffer_through_the_seam(monkeypatch):
 
 
 def test_failed_fast_load_is_retried_with_a_log(monkeypatch):
-    from pybpf.kernel.attrs import PROG_LOAD
+    from pybpf.uapi import PROG_LOAD
 
     fake, calls = _fake(syscall._sys_bpf, [errno.EACCES, 0])
     monkeypatch.setattr(syscall, "_sys_bpf", fake)

@@ -1,7 +1,7 @@
 """The VM against the live kernel (BPF_PROG_TEST_RUN): conformance vectors and generated programs.
 
 The kernel runs each program as XDP behind the oracle's prologue (r1 = mem,
-r2 = len) and returns the 64-bit r0 in two runs; see `pybpf.vm.oracle`.
+r2 = len) and returns the 64-bit r0 in two runs; see `pybpf.kernel.oracle`.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pybpf.asm import assemble
 from pybpf.conformance import load_vectors
 from pybpf.errors import VMFault
 from pybpf.isa import ProgramSpec
+from pybpf.kernel.oracle import run_kernel
+from pybpf.testing.progen import generate
 from pybpf.vm import VM
-from pybpf.vm.oracle import run_kernel
-from pybpf.vm.progen import generate
 
 pytestmark = pytest.mark.kernel
 

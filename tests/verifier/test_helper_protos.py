@@ -16,7 +16,7 @@ import pytest
 
 from pybpf.errors import ProgLoadError
 from pybpf.isa import CALL, EXIT, LDDW, AluOp, Class, Insn, Mode, ProgramSpec, PseudoSrc, Size, Source
-from pybpf.isa.helpers_table import HELPERS
+from pybpf.isa.generated.helpers_table import HELPERS
 from pybpf.verifier.helper_protos import (
     HELPER_MAP_TYPES,
     HELPER_PROTOS,

@@ -1,4 +1,4 @@
-"""Private: the bpf_attr buffers of the link commands, built with `pybpf.kernel.attrs`.
+"""Private: the bpf_attr buffers of the link commands, built with `pybpf.uapi`.
 
 The layouts themselves come from `pybpf.kernel.attrs` (generated from the
 kernel's BTF); this module only names the few combinations the link kinds use
@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from .. import attrs as _a
+from ... import uapi as _a
 
 
 def _int_enum(name: str, table: dict[str, int]) -> Any:

@@ -8,7 +8,7 @@ import errno
 import struct
 from dataclasses import dataclass
 
-from ..attrs import QUERY
+from ...uapi import QUERY
 from ..syscall import Cmd, address
 from . import _attr
 from .base import HasFd, Link, kernel_call, prog_fd

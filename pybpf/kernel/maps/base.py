@@ -22,7 +22,6 @@ it (one syscall per key), so it is an explicit method; ``len()`` would make
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -30,11 +29,12 @@ from dataclasses import dataclass
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ... import uapi as A
 from ...errors import KernelError, PybpfError
-from .. import attrs as A
+from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
+from ...uapi.cpus import possible_cpus
 from .. import pin as bpffs
 from .. import syscall
-from ..attrs import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
 from .batch import BatchOps
@@ -112,26 +112,6 @@ class MapSpecError(PybpfError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
-
-
-@functools.cache
-def possible_cpus() -> int:
-    """The number of possible CPUs (``/sys/devices/system/cpu/possible``), the length of
-    every per-CPU value list.
-
-    >>> possible_cpus() >= 1
-    True
-    """
-    try:
-        with open("/sys/devices/system/cpu/possible") as f:
-            text = f.read().strip()
-    except OSError:
-        return os.cpu_count() or 1
-    count = 0  # the kernel copies one value per possible CPU (for_each_possible_cpu)
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        count += int(hi or lo) - int(lo) + 1
-    return count
 
 
 def _round8(n: int) -> int:

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ... import uapi as A
 from ...errors import KernelError
-from .. import attrs as A
-from ..attrs import BATCH
+from ...uapi import BATCH
 from ..syscall import Cmd, address, bpf
 from .codec import CodecError
 

@@ -16,8 +16,8 @@ import errno
 import mmap
 from typing import Any
 
+from ... import uapi as A
 from ...errors import KernelError, PybpfError
-from .. import attrs as A
 from ..fd import FD
 from ..syscall import Cmd
 from .base import Map, MapSpecError, possible_cpus, register

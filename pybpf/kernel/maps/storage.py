@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import uapi as A
 from ...errors import PybpfError
-from .. import attrs as A
 from .base import Map, MapSpecError, register
 from .codec import Codec, CodecError, spec_size
 
@@ -63,7 +63,7 @@ class _StorageMap(Map):
     def create(cls, type: str | int | None = None, key_size: int | None = None,  # type: ignore[override]
                value_size: int | None = None, max_entries: int = 0, flags: int = 0, **kw: Any) -> Map:
         """Create the map with a minimal BTF describing its key and value."""
-        from ...btf.load import load_btf
+        from ..btf import load_btf
 
         if kw.get("btf_fd"):
             return super().create(type, key_size, value_size, max_entries, flags, **kw)

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import PybpfError
+from ..errors import PybpfError
 
 if TYPE_CHECKING:
-    from .isa.program import ProgramSpec
+    from ..isa.program import ProgramSpec
 
 __all__ = ["ConformanceError", "Vector", "load_vector", "load_vectors", "parse_vector"]
 
@@ -70,7 +70,7 @@ class Vector:
 
     def program(self) -> ProgramSpec:
         """The ``asm`` section assembled; `AsmError` lines point into the ``.data`` file."""
-        from .asm.gas import parse
+        from ..asm.gas import parse  # lazy: reading vectors needs no assembler
 
         # Pad with blank lines so that error line numbers are the file's own.
         return parse("\n" * (self.asm_line - 1) + self.asm, filename=self.path or self.name)

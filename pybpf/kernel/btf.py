@@ -1,6 +1,6 @@
 """BPF_BTF_LOAD: hand a BTF blob to the kernel and get a BTF object fd back.
 
-The attribute layout is the kernel layer's (`pybpf.kernel.attrs.BTF_LOAD`, generated from
+The attribute layout is `pybpf.uapi.BTF_LOAD` (generated from
 the running kernel's BTF). A failed load is retried with a log (level 1) so the raised
 `KernelError` carries the kernel's BTF verifier log, which names the bad type id.
 
@@ -15,13 +15,13 @@ from __future__ import annotations
 import errno
 from functools import lru_cache
 
+from ..btf.format import IntEncoding, Linkage
+from ..btf.parse import Btf
+from ..btf.writer import BtfBuilder, Features
 from ..errors import KernelError
-from ..kernel.attrs import BTF_LOAD
-from ..kernel.fd import FD
-from ..kernel.syscall import Cmd, address, bpf, hint_for
-from .format import IntEncoding, Linkage
-from .parse import Btf
-from .writer import BtfBuilder, Features
+from ..uapi import BTF_LOAD
+from .fd import FD
+from .syscall import Cmd, address, bpf, hint_for
 
 _LOG_START = 64 * 1024
 _LOG_MAX = 16 * 1024 * 1024

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PybpfError
-from .machine import VM
+from ..vm.machine import VM
+from .vectors import Vector, load_vectors
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 
@@ -74,11 +75,30 @@ def run_vector_vm(vector: Any, vm: VM | None = None) -> Outcome:
     return out
 
 
+def run_vector_kernel(vector: Vector) -> Outcome:
+    """One bpf_conformance vector on the kernel, as a `conformance.Outcome`."""
+    from ..kernel.oracle import run_kernel  # lazy: the kernel layer, only for runtime="kernel"
+
+    try:
+        program = vector.program()
+    except PybpfError as exc:
+        return Outcome(vector.name, FAIL, vector.result, None, f"does not assemble: {exc}")
+    verdict = run_kernel(program, vector.mem)
+    if verdict.rejected is not None:
+        if vector.error is not None:
+            return Outcome(vector.name, PASS, vector.result, None,
+                           f"rejected as expected: {verdict.rejected}")
+        return Outcome(vector.name, SKIP, vector.result, None,
+                       f"kernel cannot run it: {verdict.rejected}")
+    if vector.result is not None and verdict.r0 == vector.result:
+        return Outcome(vector.name, PASS, vector.result, verdict.r0, mem=verdict.mem)
+    return Outcome(vector.name, FAIL, vector.result, verdict.r0,
+                   f"r0 = {verdict.r0:#x}, expected {vector.result!r}", mem=verdict.mem)
+
+
 def run_directory(directory: str | Path, runtime: str = "vm",
                   runner: Callable[[Any], Outcome] | None = None) -> list[Outcome]:
     """Every vector of ``directory`` on ``runtime`` (``"vm"`` or ``"kernel"``)."""
-    from ..conformance import load_vectors
-
     if runner is None:
         if runtime == "vm":
             vm = VM()
@@ -86,7 +106,7 @@ def run_directory(directory: str | Path, runtime: str = "vm",
             def runner(v: Any) -> Outcome:
                 return run_vector_vm(v, vm)
         elif runtime == "kernel":
-            from .oracle import run_vector_kernel as runner
+            runner = run_vector_kernel
         else:
             raise PybpfError(f"unknown runtime {runtime!r} (vm or kernel)")
     return [runner(v) for v in load_vectors(directory)]
@@ -121,9 +141,6 @@ class Comparison:
 
 def compare_directory(directory: str | Path) -> list[Comparison]:
     """Every vector of ``directory`` on the VM and on the kernel."""
-    from ..conformance import load_vectors
-    from .oracle import run_vector_kernel
-
     vm = VM()
     return [Comparison(v.name, v.result, run_vector_vm(v, vm), run_vector_kernel(v))
             for v in load_vectors(directory)]

@@ -1,4 +1,4 @@
-"""Run a program on the live kernel the way the VM runs it, for comparisons.
+"""Run a program on the live kernel the way the VM runs it: the VM's differential oracle.
 
 The VM's convention (r1 = pointer to ``mem``, r2 = its length, 64-bit r0) is
 expressed on the kernel with an XDP program run by ``BPF_PROG_TEST_RUN``:
@@ -23,7 +23,6 @@ verifier's last log line, so a table can say why a vector cannot run there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..errors import KernelError, PybpfError
 from ..isa import (
@@ -43,6 +42,7 @@ from ..isa import (
     target_field,
 )
 from ..isa.opcodes import EXIT
+from .prog import load
 
 #: XDP test runs need at least an Ethernet header of data.
 MIN_PACKET = 14
@@ -160,8 +160,6 @@ def _reason(exc: PybpfError) -> str:
 
 def run_kernel(program: ProgramSpec, mem: bytes = b"", *, repeat: int = 1) -> KernelVerdict:
     """Run ``program`` on the kernel with r1 = mem, r2 = len(mem); 64-bit r0 and memory."""
-    from ..kernel.prog import load
-
     data = bytes(mem) + bytes(max(0, MIN_PACKET - len(mem)))
     halves = []
     out_mem = None
@@ -178,24 +176,3 @@ def run_kernel(program: ProgramSpec, mem: bytes = b"", *, repeat: int = 1) -> Ke
         if out_mem is None:
             out_mem = bytes(tr.data_out[:len(mem)])
     return KernelVerdict(r0=halves[0] | (halves[1] << 32), mem=out_mem)
-
-
-def run_vector_kernel(vector: Any) -> Any:
-    """One bpf_conformance vector on the kernel, as a `conformance.Outcome`."""
-    from .conformance import FAIL, PASS, SKIP, Outcome
-
-    try:
-        program = vector.program()
-    except PybpfError as exc:
-        return Outcome(vector.name, FAIL, vector.result, None, f"does not assemble: {exc}")
-    verdict = run_kernel(program, vector.mem)
-    if verdict.rejected is not None:
-        if vector.error is not None:
-            return Outcome(vector.name, PASS, vector.result, None,
-                           f"rejected as expected: {verdict.rejected}")
-        return Outcome(vector.name, SKIP, vector.result, None,
-                       f"kernel cannot run it: {verdict.rejected}")
-    if vector.result is not None and verdict.r0 == vector.result:
-        return Outcome(vector.name, PASS, vector.result, verdict.r0, mem=verdict.mem)
-    return Outcome(vector.name, FAIL, vector.result, verdict.r0,
-                   f"r0 = {verdict.r0:#x}, expected {vector.result!r}", mem=verdict.mem)
