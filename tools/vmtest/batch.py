@@ -1,0 +1,218 @@
+"""The batch the vmtest loader replays: bpf() calls encoded on the host, results decoded back.
+
+The loader (``loader.c``) knows no attribute layout. Every ``union bpf_attr`` is built here
+with pybpf's own layouts (`pybpf.kernel.attrs`); the batch only tells the loader where to
+write the address of a blob (instructions, license, log buffer, map key...) and where to
+write the fd an earlier call returned (a map into an ``lddw``, a BTF into ``prog_btf_fd``).
+The same batch runs natively on the host or inside a guest kernel.
+
+>>> from pybpf.asm import assemble
+>>> b = Batch()
+>>> i = b.add_program("ok", assemble("r0 = 0\\nexit"), "socket_filter")
+>>> data = b.encode()
+>>> data[:8], len(b.records)
+(b'PBVTBAT1', 2)
+"""
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pybpf.isa.opcodes import CallSrc, PseudoSrc
+from pybpf.isa.program import MapDecl, ProgramSpec, RefKind
+from pybpf.kernel import attrs as A
+from pybpf.kernel.syscall import Cmd
+
+NO_SLOT = 0xFFFFFFFF
+_PTR, _FD = 1, 2
+_REPORT = 1
+_OP_BPF, _OP_CLOSE, _OP_DUMP = 1, 2, 3
+#: log buffer per program (the suite's rejections fit; an overflow reports ENOSPC)
+LOG_SIZE = 1 << 20
+_LDDW = 0x18
+_ZEROED = 0x80000000
+
+
+class BatchError(ValueError):
+    """A program the batch cannot encode (names the program and instruction)."""
+
+
+@dataclass
+class Record:
+    """One call the loader makes: ``bpf(cmd, attr)``, a close of fd slots, or a file dump."""
+
+    op: int
+    cmd: int
+    attr: bytes
+    report: bool = False
+    slot: int = NO_SLOT
+    #: bytes shipped with the record, or an int: a zeroed buffer of that size
+    blobs: list[bytes | int] = field(default_factory=list)
+    #: (kind, target (0 = attr, i = blob i-1), offset, value (blob index or slot))
+    patches: list[tuple[int, int, int, int]] = field(default_factory=list)
+    log_blob: int = 0  # blob index + 1 of the log buffer, 0 = none
+
+    def encode(self) -> bytes:
+        head = struct.pack("<8I", self.op, self.cmd, len(self.attr), _REPORT if self.report else 0,
+                           self.slot, len(self.blobs), len(self.patches), self.log_blob)
+        parts = [head, self.attr]
+        for b in self.blobs:
+            if isinstance(b, int):  # a zeroed buffer of b bytes (a log), not shipped
+                parts.append(struct.pack("<I", b | _ZEROED))
+            else:
+                parts += [struct.pack("<I", len(b)), b]
+        parts += [struct.pack("<4I", *p) for p in self.patches]
+        return b"".join(parts)
+
+
+@dataclass
+class Result:
+    """What the loader reported for one record: the return value, errno and the log or data."""
+
+    ret: int
+    errno: int
+    data: bytes
+
+    @property
+    def log(self) -> str:
+        return self.data.decode(errors="replace")
+
+
+#: resolves a kernel function or variable name to its BTF id in the target kernel
+BtfLookup = Callable[[str, str], int]
+
+
+class Batch:
+    """A list of loader records, with helpers to add whole programs (maps and all)."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        #: record index of each program's PROG_LOAD, by the name given to `add_program`
+        self.programs: dict[str, int] = {}
+
+    def add(self, record: Record) -> int:
+        self.records.append(record)
+        return len(self.records) - 1
+
+    def dump_file(self, path: str) -> int:
+        """Ask the loader for the bytes of ``path`` (``/sys/kernel/btf/vmlinux``...)."""
+        return self.add(Record(_OP_DUMP, 0, b"", report=True, blobs=[path.encode() + b"\0"]))
+
+    def add_program(self, key: str, spec: ProgramSpec, prog_type: str, *,
+                    expected_attach_type: str | None = None, license: str | None = None,
+                    log_level: int = 1, prog_flags: int = 0, name: str = "",
+                    btf: BtfLookup | None = None) -> int:
+        """Create the program's maps, load it (reported), close its fds; returns the record
+        index of the load, also kept in ``programs[key]``."""
+        slots: dict[str, int] = {}
+
+        def map_slot(mname: str, at: int) -> int:
+            if mname in slots:
+                return slots[mname]
+            decl = spec.maps.get(mname)
+            if decl is None:
+                raise BatchError(f"{key}: insn {at}: map {mname!r} is not declared by the program")
+            inner = map_slot(decl.inner, at) if decl.inner else None
+            slots[mname] = self._create_map(decl, len(slots), inner)
+            return slots[mname]
+
+        insns = list(spec.insns)
+        fd_patches: list[tuple[int, int]] = []  # (byte offset in the code, slot)
+        for idx, ref in sorted(spec.refs.items()):
+            insn = insns[idx]
+            if ref.kind is RefKind.LABEL:
+                continue
+            if ref.kind in (RefKind.KFUNC, RefKind.KSYM):
+                if btf is None:
+                    raise BatchError(f"{key}: insn {idx}: {ref.name!r} needs the target kernel's BTF")
+                if ref.kind is RefKind.KFUNC:
+                    insns[idx] = insn.replace(src=CallSrc.KFUNC, imm=btf(ref.name, "func"), off=0)
+                else:
+                    insns[idx] = insn.replace(src=PseudoSrc.BTF_ID, imm=btf(ref.name, "var"))
+                continue
+            if ref.kind not in (RefKind.MAP, RefKind.GLOBAL) or insn.opcode != _LDDW:
+                raise BatchError(f"{key}: insn {idx}: cannot bind a {ref.kind.value} reference")
+            slot = map_slot(ref.name, idx)
+            value_ref = ref.offset != 0 or ref.kind is RefKind.GLOBAL or insn.src == PseudoSrc.MAP_VALUE
+            src = PseudoSrc.MAP_VALUE if value_ref else PseudoSrc.MAP_FD
+            insns[idx] = insn.replace(src=src, imm=(ref.offset << 32) if value_ref else 0)
+            fd_patches.append((idx, slot))
+        code = b"".join(i.encode() for i in insns)
+        starts = _slot_starts(insns)
+        lic = (license if license is not None else spec.license or "GPL").encode() + b"\0"
+        fields: dict = {"prog_type": A.prog_type(prog_type), "insn_cnt": len(code) // 8,
+                        "log_level": log_level, "log_size": LOG_SIZE, "prog_flags": prog_flags,
+                        "prog_name": name[:15]}
+        if expected_attach_type:
+            fields["expected_attach_type"] = A.attach_type(expected_attach_type)
+        attr = A.PROG_LOAD.new(**fields)
+        rec = Record(_OP_BPF, Cmd.PROG_LOAD, bytes(attr), report=True,
+                     blobs=[code, lic, LOG_SIZE], log_blob=3)
+        rec.patches += [(_PTR, 0, A.PROG_LOAD.offset("insns"), 0),
+                        (_PTR, 0, A.PROG_LOAD.offset("license"), 1),
+                        (_PTR, 0, A.PROG_LOAD.offset("log_buf"), 2)]
+        rec.patches += [(_FD, 1, starts[idx] * 8 + 4, slot) for idx, slot in fd_patches]
+        index = self.add(rec)
+        if slots:
+            self.add(Record(_OP_CLOSE, 0, bytes(len(slots))))  # closes slots [0, len)
+        self.programs[key] = index
+        return index
+
+    def _create_map(self, decl: MapDecl, slot: int, inner: int | None) -> int:
+        attr = A.MAP_CREATE.new(map_type=A.map_type(decl.type), key_size=decl.key_size,
+                                value_size=decl.value_size, max_entries=decl.max_entries,
+                                map_flags=decl.flags, map_extra=decl.map_extra,
+                                map_name=_map_name(decl.name))
+        rec = Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=False, slot=slot)
+        if inner is not None:
+            rec.patches.append((_FD, 0, A.MAP_CREATE.offset("inner_map_fd"), inner))
+        self.add(rec)
+        if decl.initial is not None:
+            value = bytes(decl.initial).ljust(decl.value_size, b"\0")
+            up = A.MAP_ELEM.new()
+            self.add(Record(_OP_BPF, Cmd.MAP_UPDATE_ELEM, bytes(up), blobs=[bytes(4), value],
+                            patches=[(_FD, 0, A.MAP_ELEM.offset("map_fd"), slot),
+                                     (_PTR, 0, A.MAP_ELEM.offset("key"), 0),
+                                     (_PTR, 0, A.MAP_ELEM.offset("value"), 1)]))
+            if decl.frozen:
+                self.add(Record(_OP_BPF, Cmd.MAP_FREEZE, bytes(A.MAP_ELEM.new()),
+                                patches=[(_FD, 0, A.MAP_ELEM.offset("map_fd"), slot)]))
+        return slot
+
+    def encode(self) -> bytes:
+        return b"PBVTBAT1" + struct.pack("<I", len(self.records)) + b"".join(
+            r.encode() for r in self.records)
+
+
+def _slot_starts(insns: Sequence) -> list[int]:
+    starts, at = [], 0
+    for i in insns:
+        starts.append(at)
+        at += 2 if i.opcode == _LDDW else 1
+    return starts
+
+
+def _map_name(name: str) -> str:
+    clean = "".join(c if c.isalnum() or c in "_." else "_" for c in name)
+    return clean[:15]
+
+
+def decode_results(data: bytes) -> dict[int, Result]:
+    """The loader's results by record index; raises `BatchError` when the stream is cut
+    short (the guest died or the run timed out)."""
+    if not data.startswith(b"PBVTRES1"):
+        raise BatchError("the results do not start with the loader's header (no output?)")
+    pos = 8
+    out: dict[int, Result] = {}
+    while True:
+        tag = data[pos:pos + 4]
+        if tag == b"END!":
+            return out
+        if tag != b"REC!" or pos + 20 > len(data):
+            raise BatchError(f"results cut short after {len(out)} records (at byte {pos})")
+        index, ret, err, n = struct.unpack_from("<Iiii", data, pos + 4)
+        if pos + 20 + n > len(data):
+            raise BatchError(f"results cut short inside record {index}")
+        out[index] = Result(ret, err, data[pos + 20:pos + 20 + n])
+        pos += 20 + n
