@@ -12,6 +12,7 @@ A user sees one line that says what is wrong and where::
     │   └── ProgLoadError     BPF_PROG_LOAD failed: the kernel verifier's log is attached
     ├── MountError        tracefs/bpffs is not there and cannot be mounted
     ├── VMFault           the VM stopped on a bad access or instruction
+    ├── KernelProfileError  an unknown kernel name or a malformed kernel profile file
     └── DslError          a probe written in Python is outside the DSL (file, line, caret)
 
 >>> try:
@@ -186,6 +187,10 @@ class ProgLoadError(KernelError):
 
 class MountError(PybpfError):
     """tracefs or bpffs is not mounted and could not be mounted."""
+
+
+class KernelProfileError(PybpfError, ValueError):
+    """A kernel profile that does not exist (``--kernel 5.4``) or a malformed profile file."""
 
 
 class VMFault(PybpfError):

@@ -241,7 +241,8 @@ def _ret(v: Session, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
             return Reg.ptr(RT.CONST_PTR_TO_MAP, map=map_reg.map.inner, id=nid,
                            maybe_null=proto.ret_nullable)
         m = map_reg.map
-        if proto.name == "map_lookup_elem" and m.type in ("array", "percpu_array"):
+        if (proto.name == "map_lookup_elem" and m.type in ("array", "percpu_array")
+                and v.kernel.has_feature("array_lookup_const_key_nonnull")):
             key = _const_key(st, st.regs[2], m.key_size)  # a constant in-range index
             if key is not None and key < m.max_entries:
                 return Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)

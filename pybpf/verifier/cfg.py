@@ -7,8 +7,13 @@ instruction must be reachable from the entry (or a subprogram).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc, problem
 from .report import Reject
+
+if TYPE_CHECKING:
+    from .kernel_profile import KernelProfile
 
 _JA = int(JmpOp.JA)
 _CALL = int(JmpOp.CALL)
@@ -45,11 +50,15 @@ def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int
     return nxt + ([target] if target is not None else [])
 
 
-def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
-    """Run the static checks; returns (slots, slot->index, subprogram starts)."""
+def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> tuple[list[int], dict[int, int], set[int]]:
+    """Run the static checks; returns (slots, slot->index, subprogram starts).
+
+    ``kernel``: the profile whose unknown instruction forms are refused (`_kernel_refusals`)."""
     slots, index = slot_map(insns)
     total = slots[-1]
     subprogs: set[int] = {0}
+    if kernel is not None and kernel.insn_forms:
+        _kernel_refusals(insns, kernel)
     for i, insn in enumerate(insns):
         reason = problem(insn)
         if reason is not None:
@@ -101,6 +110,23 @@ def check_cfg(insns: list[Insn]) -> tuple[list[int], dict[int, int], set[int]]:
         if not ok:
             raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
     return slots, index, subprogs
+
+
+def _kernel_refusals(insns: list[Insn], kernel: KernelProfile) -> None:
+    """Refuse the instruction forms ``kernel`` does not know, as it does: an opcode missing from
+    its instruction table before anything else (no instruction named), a field it reserves
+    (``BPF_ALU uses reserved fields``) at the first such instruction."""
+    named = None
+    for i, insn in enumerate(insns):
+        refusal = kernel.refuses_insn(insn)
+        if refusal is None:
+            continue
+        if not refusal.named:
+            raise Reject(None, refusal.message.splitlines(), "invalid_insn")
+        if named is None:
+            named = (i, refusal)
+    if named is not None:
+        raise Reject(named[0], named[1].message.splitlines(), "invalid_insn")
 
 
 def _reserved_message(insn: Insn, cls: int) -> str:

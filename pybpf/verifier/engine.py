@@ -112,7 +112,7 @@ class Verifier:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
         try:
-            self.slots, self.index, self.subprogs = check_cfg(self.insns)
+            self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
             self.observer.setup(self.slots)
             self.live = liveness(self.insns, self.slots, self.index)
             checked = return_range(self.prog_type, self.attach) is not None
@@ -240,6 +240,20 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
                      log=log, func_info=func_info, kernel=kernel, observer=observer)
     except Reject as rej:
         expl, hint = rej.fill()
-        return Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,
-                      explanation=expl, hint=hint, program=program.name)
-    return v.run()
+        report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,
+                        explanation=expl, hint=hint, program=program.name)
+        return _in_kernel_wording(report, kernel or kernel_profile.default())
+    with kernel_profile.using(v.kernel):
+        report = v.run()
+    return _in_kernel_wording(report, v.kernel)
+
+
+def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
+    """The report's message as ``kernel`` words it (its profile's rewordings)."""
+    if kernel.rewordings and report.message:
+        worded = kernel.reword(report.message, report.insn_text)
+        if worded != report.message:
+            if report.log:
+                report.log = report.log.replace(report.message, worded)
+            report.message = worded
+    return report

@@ -1,12 +1,27 @@
-"""What the verifier must know about one kernel that the ISA does not say: which program types
-may call each helper and which helpers are GPL-only.
+"""What the verifier must know about one kernel that the ISA does not say, as data.
 
-These are facts of a kernel *build*, not of a version: two 6.18 kernels with different
-configurations differ (one machine of this project's kind refuses ``bpf_xdp_adjust_meta`` in
-XDP programs and has no ``lwt_seg6local`` helpers). So the verifier reads them from a
-`KernelProfile`, as data:
+A `KernelProfile` holds the facts of one kernel build that decide verdicts and wording:
 
-- `SHIPPED`: the table generated on the project's reference kernel
+- helper availability: which program types may call each helper, which helpers are GPL-only;
+- instruction forms the kernel does not know (``sdiv``, ``movsx``, ``bswap``, ``gotol``,
+  ``may_goto``, ``load_acquire``...: `insn_form` names them) and the message it refuses each
+  with;
+- map types it can create, and features (bounded loops, ``bpf_loop``, ``may_goto``...);
+- rewordings: how its verifier words a message that the newest kernel words differently
+  (``invalid indirect access to stack`` for ``invalid read from stack R2 off=...``), as
+  regular expressions applied to pybpf's message;
+- its release and the hash of its BTF.
+
+Every fact is measured: the probes of `pybpf.verifier.profile_probes` are loaded into the
+kernel (natively by ``pybpf.kernel.features``, or inside a QEMU guest by the vmtest harness
+``tools/vmtest``) and their outcomes become the profile. These are facts of a kernel
+*build*, not of a version: two 6.18 kernels with different configurations differ (one
+machine of this project's kind refuses ``bpf_xdp_adjust_meta`` in XDP programs).
+
+Profiles that ship with pybpf (``pybpf/verifier/profiles/*.json``): Debian's 6.1 and 6.12
+cloud kernels and this project's 6.18; `profile` picks one by name or path.
+
+- `SHIPPED`: the helper table generated on the project's reference kernel
   (``pybpf/verifier/generated/helper_availability.py``, by ``gen_helper_availability.py`` beside it);
 - the running kernel's own profile, measured by probes that ``pybpf.kernel.features``
   loads (``running_kernel_profile()``) and kept in a cache file per kernel build, which
@@ -19,22 +34,137 @@ its cache file exists, else `SHIPPED`.
 True
 >>> SHIPPED.allows(44, "socket_filter")  # bpf_xdp_adjust_head
 False
+>>> k61 = profile("6.1")
+>>> from pybpf.asm import assemble
+>>> insn = assemble("w0 s/= 3").insns[0]
+>>> insn_form(insn), k61.refuses_insn(insn)
+('sdiv32', InsnRefusal(named=True, message='BPF_ALU uses reserved fields'))
+>>> k61.reword("program of this type cannot use helper bpf_redirect#23")
+'unknown func bpf_redirect#23'
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..isa.insn import Insn
+from ..isa.opcodes import AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
 from .generated import helper_availability as _shipped
+
+_SIZE_BITS = {Size.B: 8, Size.H: 16, Size.W: 32, Size.DW: 64}
+
+
+def insn_form(insn: Insn) -> str | None:
+    """The name of the instruction form ``insn`` belongs to, when kernels differ on it
+    (None for forms every supported kernel knows).
+
+    >>> from pybpf.asm import assemble
+    >>> [insn_form(i) for i in assemble("r1 = (s16)r2\\nr0 = bswap64 r0\\nr0 += 1").insns]
+    ['movsx16_64', 'bswap64', None]
+    """
+    op = insn.opcode
+    cls = op & 0x07
+    if cls in (Class.ALU, Class.ALU64):
+        width = "64" if cls == Class.ALU64 else "32"
+        alu = op & 0xF0
+        if alu in (AluOp.DIV, AluOp.MOD) and insn.off == 1:
+            return ("sdiv" if alu == AluOp.DIV else "smod") + width
+        if alu == AluOp.MOV and op & Source.X and insn.off in (8, 16, 32):
+            return f"movsx{insn.off}_{width}"
+        if alu == AluOp.END and cls == Class.ALU64:
+            return f"bswap{insn.imm}"
+        return None
+    if cls == Class.LDX and op & 0xE0 == Mode.MEMSX:
+        return f"ldsx{_SIZE_BITS.get(Size(op & 0x18), 0)}"
+    if cls == Class.JMP32 and op & 0xF0 == JmpOp.JA:
+        return "gotol"
+    if cls == Class.JMP and op & 0xF0 == JmpOp.JCOND:
+        return "may_goto"
+    if cls == Class.STX and op & 0xE0 == Mode.ATOMIC:
+        if insn.imm == AtomicOp.LOAD_ACQ:
+            return "load_acquire"
+        if insn.imm == AtomicOp.STORE_REL:
+            return "store_release"
+    return None
+
+
+@dataclass(frozen=True)
+class InsnRefusal:
+    """How a kernel refuses an instruction form it does not know: the message, and whether
+    it names the instruction (``BPF_ALU uses reserved fields``, found while walking the
+    program) or not (``unknown opcode d7``, found before)."""
+
+    named: bool
+    message: str
+
+
+_CONV = re.compile(r"\{(\d+(?:,\d+)*)(?:\|(\w+))?\}")
+_U64 = (1 << 64) - 1
+
+
+def _tnum_const(v: int) -> str:
+    return f"(0x{v & _U64:x}; 0x0)"
+
+
+def _tnum_range(lo: int, hi: int) -> str:
+    """The kernel's tnum_range(lo, hi), printed as ``(value; mask)``."""
+    lo &= _U64
+    hi &= _U64
+    chi = lo ^ hi
+    bits = chi.bit_length()
+    if bits > 63:
+        return f"(0x0; 0x{_U64:x})"
+    delta = (1 << bits) - 1
+    return f"(0x{lo & ~delta & _U64:x}; 0x{delta:x})"
+
+
+#: converters a rewording's template may apply to captured groups
+_CONVERTERS = {"tnum": lambda a: _tnum_const(int(a[0])),
+               "tnumrange": lambda a: _tnum_range(int(a[0]), int(a[1]))}
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """One difference of wording: where pybpf's message (the newest kernel's wording) matches
+    ``pattern`` (a regular expression searched in the message's lines joined by newlines),
+    this kernel prints ``template`` instead; ``{N}`` is group N, ``{N|tnum}`` prints the
+    decimal group N as a constant tnum, ``{N,M|tnumrange}`` the tnum of the range [N, M].
+
+    >>> Rewording(r"smin=(-?\\d+) smax=\\1 should have been in \\[(\\d+), (\\d+)\\]",
+    ...           "value {1|tnum} should have been in {2,3|tnumrange}").apply(
+    ...           "R0 has smin=4 smax=4 should have been in [0, 3]")
+    'R0 has value (0x4; 0x0) should have been in (0x0; 0x3)'
+    """
+
+    pattern: str
+    template: str
+    #: when set, the rewording applies only where the rejected instruction's text matches this
+    #: expression (``^call `` : a helper's argument, not the program's own access)
+    insn: str = ""
+
+    def apply(self, message: str, insn_text: str | None = None) -> str:
+        if self.insn and not re.search(self.insn, insn_text or ""):
+            return message
+        return re.sub(self.pattern, self._fill, message)
+
+    def _fill(self, m: re.Match[str]) -> str:
+        def conv(c: re.Match[str]) -> str:
+            args = [m.group(int(g)) or "" for g in c.group(1).split(",")]
+            return _CONVERTERS[c.group(2)](args) if c.group(2) else args[0]
+
+        return _CONV.sub(conv, self.template)
 
 
 @dataclass(frozen=True)
 class KernelProfile:
-    """Helper availability and GPL-only flags of one kernel build."""
+    """The facts of one kernel build the verifier reads (see the module's docstring)."""
 
     name: str
     #: helper id -> program types whose verifier accepts a call to it
@@ -42,6 +172,25 @@ class KernelProfile:
     gpl_only: frozenset[int]
     #: program types whose availability was measured (others are not judged)
     probed_prog_types: frozenset[str]
+    #: ``uname -r`` of the kernel the profile was measured on ("" when not recorded)
+    release: str = ""
+    #: instruction form (`insn_form`) -> how the kernel refuses it (None: it accepts it);
+    #: forms not listed are accepted
+    insn_forms: Mapping[str, InsnRefusal | None] = field(default_factory=dict)
+    #: map types the kernel can create (None: not measured)
+    map_types: frozenset[str] | None = None
+    #: feature name -> whether the kernel has it (the probes of ``profile_probes.FEATURES``)
+    features: Mapping[str, bool] = field(default_factory=dict)
+    #: wording differences, applied in order to pybpf's messages
+    rewordings: tuple[Rewording, ...] = ()
+    #: ``{"sha256": ..., "size": ...}`` of the kernel's /sys/kernel/btf/vmlinux
+    btf: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        """The release's leading numbers: ``(6, 1, 0)`` for ``6.1.0-57-cloud-amd64``."""
+        nums = re.findall(r"\d+", (self.release or self.name).split("-")[0])
+        return tuple(int(n) for n in nums[:3])
 
     def allows(self, helper: int, prog_type: str) -> bool:
         """Whether ``prog_type`` programs may call helper number ``helper`` on this kernel.
@@ -55,29 +204,171 @@ class KernelProfile:
     def is_gpl_only(self, helper: int) -> bool:
         return helper in self.gpl_only
 
+    def refuses_insn(self, insn: Insn) -> InsnRefusal | None:
+        """How this kernel refuses ``insn``, or None when it knows the instruction's form."""
+        if not self.insn_forms:
+            return None
+        form = insn_form(insn)
+        return None if form is None else self.insn_forms.get(form)
+
+    def has_feature(self, name: str, default: bool = True) -> bool:
+        """Whether the kernel has feature ``name`` (``default`` when it was not measured)."""
+        return self.features.get(name, default)
+
+    def reword(self, message: str, insn_text: str | None = None) -> str:
+        """``message`` (pybpf's wording, the newest kernel's) in this kernel's wording;
+        ``insn_text`` is the rejected instruction (as `Report.insn_text` prints it)."""
+        for r in self.rewordings:
+            message = r.apply(message, insn_text)
+        return message
+
+    def vmlinux_btf(self):  # -> pybpf.btf.Btf
+        """This kernel's BTF (``/sys/kernel/btf/vmlinux``): the running kernel's when the
+        profile records no BTF or the same one, else the copy in the BTF cache (`btf_path`),
+        else the running kernel's (with a `BtfError` when there is none)."""
+        from ..btf import Btf, vmlinux
+
+        path = btf_path(self)
+        if path is not None:
+            if path not in _BTF:
+                _BTF[path] = Btf.from_file(str(path))
+            return _BTF[path]
+        return vmlinux()
+
     def to_json(self) -> dict:
-        return {"name": self.name,
-                "available_in": {str(h): sorted(t) for h, t in sorted(self.available_in.items())},
-                "gpl_only": sorted(self.gpl_only),
-                "probed_prog_types": sorted(self.probed_prog_types)}
+        doc: dict = {"name": self.name, "release": self.release,
+                     "available_in": {str(h): sorted(t) for h, t in sorted(self.available_in.items())},
+                     "gpl_only": sorted(self.gpl_only),
+                     "probed_prog_types": sorted(self.probed_prog_types)}
+        if self.insn_forms:
+            doc["insn_forms"] = {f: None if r is None else [r.named, r.message]
+                                 for f, r in sorted(self.insn_forms.items())}
+        if self.map_types is not None:
+            doc["map_types"] = sorted(self.map_types)
+        if self.features:
+            doc["features"] = dict(sorted(self.features.items()))
+        if self.rewordings:
+            doc["rewordings"] = [[r.pattern, r.template] + ([r.insn] if r.insn else []) for r in self.rewordings]
+        if self.btf:
+            doc["btf"] = dict(self.btf)
+        return doc
 
     @classmethod
     def from_json(cls, doc: Mapping) -> KernelProfile:
+        forms = {str(f): None if r is None else InsnRefusal(bool(r[0]), str(r[1]))
+                 for f, r in doc.get("insn_forms", {}).items()}
+        maps = doc.get("map_types")
         return cls(str(doc["name"]),
                    {int(h): frozenset(t) for h, t in doc["available_in"].items()},
                    frozenset(int(h) for h in doc["gpl_only"]),
-                   frozenset(doc["probed_prog_types"]))
+                   frozenset(doc["probed_prog_types"]),
+                   release=str(doc.get("release", "")), insn_forms=forms,
+                   map_types=None if maps is None else frozenset(maps),
+                   features={str(k): bool(v) for k, v in doc.get("features", {}).items()},
+                   rewordings=tuple(Rewording(*map(str, r)) for r in doc.get("rewordings", ())),
+                   btf=dict(doc.get("btf", {})))
 
     @classmethod
     def from_probes(cls, name: str, available_in: Mapping[int, Iterable[str]],
-                    gpl_only: Iterable[int], probed_prog_types: Iterable[str]) -> KernelProfile:
+                    gpl_only: Iterable[int], probed_prog_types: Iterable[str], **facts: object) -> KernelProfile:
         return cls(name, {h: frozenset(t) for h, t in available_in.items() if t},
-                   frozenset(gpl_only), frozenset(probed_prog_types))
+                   frozenset(gpl_only), frozenset(probed_prog_types), **facts)  # type: ignore[arg-type]
 
 
 SHIPPED = KernelProfile.from_probes(
     "shipped", _shipped.AVAILABLE_IN, (h for h, gpl in _shipped.GPL_ONLY.items() if gpl),
     _shipped.PROBED_PROG_TYPES)
+
+
+#: the folder of the profiles that ship with pybpf (one JSON file per kernel)
+PROFILES_DIR = Path(__file__).parent / "profiles"
+
+
+def shipped_kernels() -> list[str]:
+    """Names of the shipped profiles, oldest first (``['6.1', '6.12', '6.18']``)."""
+    names = [p.stem for p in PROFILES_DIR.glob("*.json")]
+    return sorted(names, key=lambda n: tuple(int(x) for x in re.findall(r"\d+", n)))
+
+
+_LOADED: dict[str, KernelProfile] = {}
+
+
+def profile(name: str) -> KernelProfile:
+    """A kernel profile by name: a shipped one (``"6.1"``, ``"6.12"``, ``"6.18"``), ``"running"``
+    (the running kernel's, measured here and cached: needs bpf()), or the path of a profile's
+    JSON file. Unknown names raise `KernelProfileError` listing the shipped ones.
+
+    >>> profile("6.12").name, profile("6.12").version[:2]
+    ('6.12', (6, 12))
+    """
+    from ..errors import KernelProfileError
+
+    if name in _LOADED:
+        return _LOADED[name]
+    if name == "running":
+        from ..kernel.features import running_kernel_profile
+
+        return running_kernel_profile()
+    path = PROFILES_DIR / f"{name}.json"
+    if not path.exists():
+        path = Path(name)
+        if not (path.suffix == ".json" or os.sep in name) or not path.exists():
+            raise KernelProfileError(
+                f"no kernel profile {name!r}: give one of {', '.join(shipped_kernels())}, "
+                "'running', or the path of a profile's .json file")
+    try:
+        prof = KernelProfile.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise KernelProfileError(f"{path}: not a kernel profile ({type(e).__name__}: {e})") from None
+    _LOADED[name] = prof
+    return prof
+
+
+_BTF: dict[Path, object] = {}
+
+
+def btf_cache_dir() -> Path:
+    """Where kernels' BTF is kept by hash (``<cache>/btf/SHA256.btf``): the vmtest harness
+    copies each test kernel's /sys/kernel/btf/vmlinux there; a user may copy one from a
+    machine of their fleet (`store_btf`)."""
+    return cache_dir() / "btf"
+
+
+def btf_path(prof: KernelProfile) -> Path | None:
+    """The cached BTF of ``prof`` (None: none cached, or the running kernel's is the same)."""
+    sha = str(prof.btf.get("sha256", ""))
+    if not sha:
+        return None
+    path = btf_cache_dir() / f"{sha}.btf"
+    return path if path.exists() else None
+
+
+def store_btf(data: bytes) -> Path:
+    """Keep a kernel's BTF in the cache under its hash; returns the path."""
+    path = btf_cache_dir() / f"{hashlib.sha256(data).hexdigest()}.btf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+_ACTIVE: ContextVar[KernelProfile | None] = ContextVar("pybpf_kernel_profile", default=None)
+
+
+def active() -> KernelProfile:
+    """The profile of the verification running now (`default` outside one)."""
+    return _ACTIVE.get() or default()
+
+
+@contextmanager
+def using(prof: KernelProfile) -> Iterator[None]:
+    """Make ``prof`` the `active` profile inside the block (the engine does, per run)."""
+    token = _ACTIVE.set(prof)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
 
 
 def cache_dir() -> Path:
@@ -124,5 +415,6 @@ def set_default(profile: KernelProfile | None) -> None:
     _default = profile
 
 
-__all__ = ["SHIPPED", "KernelProfile", "cache_dir", "cache_path", "default", "running_kernel_key",
-           "set_default"]
+__all__ = ["PROFILES_DIR", "SHIPPED", "InsnRefusal", "KernelProfile", "Rewording", "active", "btf_cache_dir",
+           "btf_path", "cache_dir", "cache_path", "default", "insn_form", "profile", "running_kernel_key",
+           "set_default", "shipped_kernels", "store_btf", "using"]

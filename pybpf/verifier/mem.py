@@ -310,9 +310,9 @@ def _map_ptr_field(reg: Reg, regno: int, off: int, size: int, write: bool, insn:
                      reg=regno)
     try:
         from ..btf import types as T
-        from ..btf import vmlinux
+        from .kernel_profile import active
 
-        btf = vmlinux()
+        btf = active().vmlinux_btf()  # the layout of struct bpf_map in the kernel judged
         rec = btf[btf.find("bpf_map", "struct")]
         assert isinstance(rec, T.Struct)
         for m in rec.members:

@@ -102,7 +102,7 @@ class Batch:
     def add_program(self, key: str, spec: ProgramSpec, prog_type: str, *,
                     expected_attach_type: str | None = None, license: str | None = None,
                     log_level: int = 1, prog_flags: int = 0, name: str = "",
-                    btf: BtfLookup | None = None) -> int:
+                    btf: BtfLookup | None = None, log_size: int = LOG_SIZE) -> int:
         """Create the program's maps, load it (reported), close its fds; returns the record
         index of the load, also kept in ``programs[key]``."""
         slots: dict[str, int] = {}
@@ -142,13 +142,13 @@ class Batch:
         starts = _slot_starts(insns)
         lic = (license if license is not None else spec.license or "GPL").encode() + b"\0"
         fields: dict = {"prog_type": A.prog_type(prog_type), "insn_cnt": len(code) // 8,
-                        "log_level": log_level, "log_size": LOG_SIZE, "prog_flags": prog_flags,
+                        "log_level": log_level, "log_size": log_size, "prog_flags": prog_flags,
                         "prog_name": name[:15]}
         if expected_attach_type:
             fields["expected_attach_type"] = A.attach_type(expected_attach_type)
         attr = A.PROG_LOAD.new(**fields)
         rec = Record(_OP_BPF, Cmd.PROG_LOAD, bytes(attr), report=True,
-                     blobs=[code, lic, LOG_SIZE], log_blob=3)
+                     blobs=[code, lic, log_size], log_blob=3)
         rec.patches += [(_PTR, 0, A.PROG_LOAD.offset("insns"), 0),
                         (_PTR, 0, A.PROG_LOAD.offset("license"), 1),
                         (_PTR, 0, A.PROG_LOAD.offset("log_buf"), 2)]
@@ -156,6 +156,13 @@ class Batch:
         index = self.add(rec)
         if slots:
             self.add(Record(_OP_CLOSE, 0, bytes(len(slots))))  # closes slots [0, len)
+        self.programs[key] = index
+        return index
+
+    def add_map_probe(self, key: str, map_type: str, fields: dict[str, int]) -> int:
+        """Create a map (reported: does this kernel know the type?) and close it again."""
+        attr = A.MAP_CREATE.new(map_type=A.map_type(map_type), **fields)
+        index = self.add(Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=True))
         self.programs[key] = index
         return index
 

@@ -145,7 +145,6 @@ int main(int argc, char **argv) {
             }
         }
         if (op == 1) {
-            if (log_blob) memset(blobs[log_blob - 1], 0, lens[log_blob - 1]);
             long ret = syscall(__NR_bpf, cmd, attr, attr_size);
             int err = ret < 0 ? errno : 0;
             if (ret >= 0 && slot != 0xffffffffu) {

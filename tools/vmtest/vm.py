@@ -264,7 +264,7 @@ def run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float = 600, memory: st
         if r.returncode:
             raise VmtestError(f"{spec}: qemu exited {r.returncode}: "
                               f"{r.stderr.decode(errors='replace').strip()[-500:]}")
-        m = re.search(r"vmtest: kernel (\S+)", text)
+        m = re.search(r"vmtest: kernel ([^\s,]+)", text)
         if not results.exists() or not m:
             raise VmtestError(f"{spec}: the guest produced no results; console: {_tail(console)}")
         return Run(spec.name, m.group(1), results.read_bytes(), text, took)

@@ -1,0 +1,314 @@
+"""The probes that measure a `KernelProfile`, and how their outcomes become one.
+
+Each `Probe` is a small program (or a map to create) with a key. Whoever can load programs
+into a kernel runs them: ``pybpf.kernel.features.probe_kernel_profile`` on the running
+kernel, the vmtest harness (``tools/vmtest``) inside a QEMU guest. Both hand the outcomes
+(`Outcome`: loaded or not, errno, verifier log) to `build_profile`, so one kernel's profile
+is the same whichever way it was measured.
+
+- helpers: ``call N; r0 = 0; exit`` for each program type of `PROG_TYPES` and helper, with a
+  GPL and a non-GPL license. The verifier checks that the helper exists for the program type
+  (``unknown func``, ``program of this type cannot use helper``) before it looks at the
+  arguments, so any other outcome means "available"; ``cannot call GPL-restricted function``
+  under the non-GPL license means GPL-only (the way ``bpftool feature probe`` decides);
+- instruction forms (`FORM_PROBES`): one program per form of `kernel_profile.insn_form`;
+- features (`FEATURE_PROBES`): programs that load only where the kernel has the feature;
+- map types (`MAP_PROBES`): a minimal map of each type;
+- wording (`REWORDINGS`): each candidate difference of wording comes with programs that
+  provoke the message; the kernel's message for them decides whether the candidate applies.
+
+>>> probes = helper_probes()
+>>> len(probes) > 1000, probes[0].key
+(True, 'type:socket_filter')
+>>> sorted(FORM_PROBES)[:3]
+['bswap16', 'bswap32', 'bswap64']
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..isa.helpers_table import HELPERS
+from .kernel_profile import InsnRefusal, KernelProfile, Rewording
+
+#: program types whose helpers a profile measures, with the expected attach type they load with
+PROG_TYPES: dict[str, str | None] = {
+    "socket_filter": None, "kprobe": None, "sched_cls": None, "sched_act": None,
+    "tracepoint": None, "xdp": None, "perf_event": None, "cgroup_skb": None,
+    "cgroup_sock": "cgroup_inet_sock_create", "lwt_in": None, "lwt_out": None, "lwt_xmit": None,
+    "sock_ops": None, "sk_skb": None, "cgroup_device": None, "sk_msg": None,
+    "raw_tracepoint": None, "cgroup_sock_addr": "cgroup_inet4_connect", "lwt_seg6local": None,
+    "sk_reuseport": None, "flow_dissector": None, "cgroup_sysctl": None,
+    "raw_tracepoint_writable": None, "cgroup_sockopt": "cgroup_getsockopt",
+    "sk_lookup": "sk_lookup", "syscall": None, "netfilter": "netfilter",
+}
+_UNAVAILABLE = ("unknown func", "program of this type cannot use helper", "invalid func")
+_GPL_MSG = "cannot call GPL-restricted function"
+_PRANDOM = 7  # bpf_get_prandom_u32: every program type may call it
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One program to load (``asm`` text, or raw ``call`` of helper ``helper``) or, with
+    ``map_type``, one map to create."""
+
+    key: str
+    prog_type: str = "socket_filter"
+    attach: str | None = None
+    asm: str = ""
+    helper: int | None = None
+    license: str = "GPL"
+    map_type: str | None = None
+
+    def program(self):  # -> pybpf.isa.ProgramSpec
+        """The probe's program."""
+        from ..asm import assemble
+        from ..isa.insn import Insn
+        from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
+        from ..isa.program import ProgramSpec
+
+        if self.helper is not None:
+            mov = Class.ALU64 | AluOp.MOV | Source.K
+            return ProgramSpec([Insn(CALL, imm=self.helper), Insn(mov, dst=0, imm=0), Insn(EXIT)])
+        return assemble(self.asm, filename=f"<probe {self.key}>")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the kernel answered to a probe."""
+
+    loaded: bool
+    errno: int = 0
+    log: str = ""
+
+
+def helper_probes() -> list[Probe]:
+    """The helper probes: per program type a plain one (``type:T``, does the type load?), then
+    ``helper:T:N`` (GPL) and ``gpl:T:N`` (non-GPL) for every helper."""
+    out: list[Probe] = []
+    for ptype, attach in PROG_TYPES.items():
+        out.append(Probe(f"type:{ptype}", ptype, attach, helper=_PRANDOM))
+        for h in sorted(HELPERS):
+            if h:
+                out.append(Probe(f"helper:{ptype}:{h}", ptype, attach, helper=h))
+                out.append(Probe(f"gpl:{ptype}:{h}", ptype, attach, helper=h, license="MIT"))
+    return out
+
+
+_STACK8 = "*(u64 *)(r10 - 8) = 7\n"
+#: instruction form -> a socket filter holding it (loads wherever the kernel knows the form)
+FORM_PROBES: dict[str, str] = {
+    "sdiv32": "w0 = 7\nw0 s/= 3\nexit", "sdiv64": "r0 = 7\nr0 s/= 3\nexit",
+    "smod32": "w0 = 7\nw0 s%= 3\nexit", "smod64": "r0 = 7\nr0 s%= 3\nexit",
+    "movsx8_32": "w0 = 7\nw0 = (s8)w0\nexit", "movsx16_32": "w0 = 7\nw0 = (s16)w0\nexit",
+    "movsx8_64": "r0 = 7\nr0 = (s8)r0\nexit", "movsx16_64": "r0 = 7\nr0 = (s16)r0\nexit",
+    "movsx32_64": "r0 = 7\nr0 = (s32)r0\nexit",
+    "ldsx8": _STACK8 + "r0 = *(s8 *)(r10 - 8)\nexit", "ldsx16": _STACK8 + "r0 = *(s16 *)(r10 - 8)\nexit",
+    "ldsx32": _STACK8 + "r0 = *(s32 *)(r10 - 8)\nexit",
+    "bswap16": "r0 = 7\nr0 = bswap16 r0\nexit", "bswap32": "r0 = 7\nr0 = bswap32 r0\nexit",
+    "bswap64": "r0 = 7\nr0 = bswap64 r0\nexit",
+    "gotol": "call bpf_get_prandom_u32\nif r0 == 0 goto a\ngotol out\na:\nr0 = 1\nout:\nr0 = 0\nexit",
+    "may_goto": "r0 = 0\nmay_goto out\nr0 = 1\nout:\nexit",
+    "load_acquire": _STACK8 + "r0 = load_acquire((u64 *)(r10 - 8))\nexit",
+    "store_release": "r1 = 7\nstore_release((u64 *)(r10 - 8), r1)\nr0 = 0\nexit",
+}
+
+#: feature -> (program type, program) that loads only where the kernel has the feature
+FEATURE_PROBES: dict[str, tuple[str, str]] = {
+    "bounded_loops": ("socket_filter", "r0 = 0\nl:\nr0 += 1\nif r0 < 4 goto l\nexit"),
+    # the lookup of a constant in-range key in an array cannot fail (no NULL check needed)
+    "array_lookup_const_key_nonnull": (
+        "socket_filter", ".map m array key=4 value=8 max_entries=4\n*(u32 *)(r10 - 4) = 0\n"
+        "r2 = r10\nr2 += -4\nr1 = m ll\ncall bpf_map_lookup_elem\n*(u64 *)(r0 + 0) = 1\nr0 = 0\nexit"),
+    # reading a field of struct bpf_map through a map pointer is refused
+    "map_ptr_read_refused": (
+        "socket_filter", ".map m hash key=4 value=8 max_entries=16\nr1 = m ll\n"
+        "r0 = *(u32 *)(r1 + 36)\nexit"),
+}
+#: features whose probe program is *refused* where the kernel has the feature
+_FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused"})
+
+#: map type -> MAP_CREATE fields of a minimal map of it (types whose creation needs BTF or a
+#: kernel object are not probed)
+MAP_PROBES: dict[str, dict[str, int]] = {
+    **{t: {"key_size": 4, "value_size": 8, "max_entries": 1} for t in (
+        "hash", "array", "percpu_hash", "percpu_array", "stack_trace", "lru_hash", "lru_percpu_hash",
+        "devmap", "cpumap", "devmap_hash")},
+    **{t: {"key_size": 4, "value_size": 4, "max_entries": 1} for t in (
+        "prog_array", "perf_event_array", "cgroup_array", "sockmap", "xskmap", "sockhash",
+        "reuseport_sockarray")},
+    "lpm_trie": {"key_size": 8, "value_size": 8, "max_entries": 1, "map_flags": 1},
+    "queue": {"key_size": 0, "value_size": 8, "max_entries": 1},
+    "stack": {"key_size": 0, "value_size": 8, "max_entries": 1},
+    "ringbuf": {"key_size": 0, "value_size": 0, "max_entries": 4096},
+    "user_ringbuf": {"key_size": 0, "value_size": 0, "max_entries": 4096},
+    "bloom_filter": {"key_size": 0, "value_size": 8, "max_entries": 1},
+    "arena": {"key_size": 0, "value_size": 0, "max_entries": 1, "map_flags": 1 << 10},
+}
+
+
+@dataclass(frozen=True)
+class RewordingCandidate:
+    """A known difference of wording, with the probes (program type, attach, program) that
+    provoke the message: a kernel gets the rewording when, for every probe, it prints
+    exactly what the rewording makes of pybpf's message."""
+
+    name: str
+    rewording: Rewording
+    probes: tuple[tuple[str, str | None, str], ...]
+
+
+_MAP = ".map m hash key=4 value=8 max_entries=16\n"
+_RB = ".map rb ringbuf key=0 value=0 max_entries=4096\nr1 = rb ll\nr2 = 8\nr3 = 0\ncall bpf_ringbuf_reserve\n"
+_SF = "socket_filter"
+_RC = RewordingCandidate
+_RW = Rewording
+#: candidates, in the order they apply
+REWORDINGS: tuple[RewordingCandidate, ...] = (
+    _RC("helper_unknown_func", _RW(r"program of this type cannot use helper (\S+)", "unknown func {1}"),
+        (("cgroup_sock", "cgroup_inet_sock_create", "r1 = 1\nr2 = 0\ncall bpf_redirect\nr0 = 1\nexit"),)),
+    _RC("helper_stack_indirect",
+        _RW(r"invalid (?:read from|write to) stack (R\d+ off=-?\d+ size=\d+)",
+            "invalid indirect access to stack {1}", insn=r"^call "),
+        (("tracepoint", None, "r1 = r10\nr1 += -16\nr2 = 32\ncall bpf_get_current_comm\nr0 = 0\nexit"),
+         (_SF, None, _MAP + "r2 = r10\nr2 += -2\nr1 = m ll\ncall bpf_map_lookup_elem\nr0 = 0\nexit"))),
+    _RC("zero_sized_read", _RW(r"R\d+ invalid zero-sized read: u64=\[-?\d+,-?\d+\]", "invalid zero-sized read"),
+        ((_SF, None, "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 0\ncall bpf_skb_load_bytes\nr0 = 0\nexit"),)),
+    _RC("map_key_expected_types",
+        _RW(r"(R2 type=\S+ expected=fp, pkt, pkt_meta, map_key, map_value), mem, ringbuf_mem, buf, trusted_ptr_",
+            "{1}"),
+        ((_SF, None, _MAP + "r1 = m ll\nr2 = 0\ncall bpf_map_lookup_elem\nr0 = 0\nexit"),)),
+    _RC("mem_expected_types",
+        _RW(r"expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_",
+            "expected=fp, pkt, pkt_meta, map_key, map_value, mem, alloc_mem, buf"),
+        (("tracepoint", None, "r2 = 16\ncall bpf_get_current_comm\nr0 = 0\nexit"),)),
+    _RC("ringbuf_mem_named_alloc_mem", _RW(r"ringbuf_mem", "alloc_mem"),
+        ((_SF, None, _RB + "r0 += 1\nr0 = 0\nexit"),)),
+    _RC("leak_without_exit_line",
+        _RW(r"(Unreleased reference [^\n]*)\nBPF_EXIT instruction in main prog would lead to reference leak",
+            "{1}"),
+        ((_SF, None, _RB + "if r0 == 0 goto out\n*(u64 *)(r0 + 0) = 1\nout:\nr0 = 0\nexit"),)),
+    _RC("tail_call_map_misconfigured",
+        _RW(r"expected prog array map for tail call", "kernel subsystem misconfigured verifier"),
+        ((_SF, None, _MAP + "r2 = m ll\nr3 = 0\ncall bpf_tail_call\nr0 = 0\nexit"),)),
+    _RC("return_range_as_tnum",
+        _RW(r"has smin=(-?\d+) smax=\1 should have been in \[(-?\d+), (-?\d+)\]",
+            "has value {1|tnum} should have been in {2,3|tnumrange}"),
+        (("cgroup_skb", "cgroup_inet_egress", "r0 = 4\nexit"),)),
+    _RC("return_unknown_range_as_tnum",
+        _RW(r"has unknown scalar value should have been in \[(-?\d+), (-?\d+)\]",
+            "has unknown scalar value should have been in {1,2|tnumrange}"),
+        (("cgroup_skb", "cgroup_inet_ingress", "call bpf_get_prandom_u32\nexit"),)),
+    _RC("misaligned_stack_tnum",
+        _RW(r"misaligned stack access off (-?\d+)\+", "misaligned stack access off {1|tnum}+"),
+        ((_SF, None, "*(u64 *)(r10 - 4) = 1\nr0 = 0\nexit"),)),
+    _RC("var_off_stack_without_off",
+        _RW(r"(invalid variable-offset (?:read from|write to) stack R\d+ var_off=\([^)]*\)) off=-?\d+ (size=\d+)",
+            "{1} {2}"),
+        ((_SF, None, "call bpf_get_prandom_u32\nr0 &= 15\nr1 = r10\nr1 += -8\nr1 += r0\n"
+                     "*(u8 *)(r1 + 0) = 0\nr0 = 0\nexit"),)),
+)
+
+
+def all_probes() -> list[Probe]:
+    """Every probe of a profile, keyed ``type:``/``helper:``/``gpl:``/``form:``/``feature:``/
+    ``map:``/``reword:NAME:I``."""
+    out = helper_probes()
+    out += [Probe(f"form:{f}", asm=a) for f, a in FORM_PROBES.items()]
+    out += [Probe(f"feature:{f}", t, asm=a) for f, (t, a) in FEATURE_PROBES.items()]
+    out += [Probe(f"map:{m}", map_type=m) for m in MAP_PROBES]
+    for c in REWORDINGS:
+        out += [Probe(f"reword:{c.name}:{i}", t, a, asm=p) for i, (t, a, p) in enumerate(c.probes)]
+    return out
+
+
+_INSN_LINE = re.compile(r"^\d+: (\([0-9a-f]{2}\) |BUG_)")
+
+
+def error_lines(log: str) -> tuple[bool, list[str]]:
+    """(whether an instruction line precedes the error, the error lines) of a rejection's log at
+    log_level 1: the lines after the last instruction line, without state lines and the summary."""
+    lines = [ln for ln in log.rstrip("\n").split("\n")]
+    end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith("processed ")), len(lines))
+    start = next((i + 1 for i in range(end - 1, -1, -1) if _INSN_LINE.match(lines[i])), 0)
+    keep = [ln.rstrip() for ln in lines[start:end]
+            if ln.strip() and not re.match(r"^(\d+: )?(frame\d+: ?)?(R\d+(_\w+)?=|fp-\d+=|; )|^from \d+ to \d+: ", ln)
+            and not ln.startswith(("verification time", "stack depth", "mark_precise", "last_idx", "regs=",
+                                   "parent ", "func#"))]
+    return start > 0, keep
+
+
+#: pybpf's (message, rejected instruction's text) for a probe under a profile without
+#: rewordings (None: accepted)
+Predict = Callable[[KernelProfile, str, "str | None", str], "tuple[str, str | None] | None"]
+
+
+def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
+                  predict: Predict | None = None, btf: Mapping[str, object] | None = None) -> KernelProfile:
+    """The profile the outcomes of `all_probes` (or any subset) measure.
+
+    ``predict(profile, prog_type, attach, asm)`` gives pybpf's message for a rewording probe
+    under the profile measured so far (default: pybpf's verifier).
+    """
+    avail: dict[int, list[str]] = {}
+    gpl: set[int] = set()
+    probed: list[str] = []
+    for ptype in PROG_TYPES:
+        t = outcomes.get(f"type:{ptype}")
+        if t is None or not t.loaded:
+            continue  # programs of this type do not load there with a plain body
+        probed.append(ptype)
+        for h in HELPERS:
+            o = outcomes.get(f"helper:{ptype}:{h}")
+            if o is None or not (o.loaded or not any(u in o.log for u in _UNAVAILABLE)):
+                continue
+            avail.setdefault(h, []).append(ptype)
+            m = outcomes.get(f"gpl:{ptype}:{h}")
+            if m is not None and not m.loaded and _GPL_MSG in m.log:
+                gpl.add(h)
+    forms: dict[str, InsnRefusal | None] = {}
+    for form in FORM_PROBES:
+        o = outcomes.get(f"form:{form}")
+        if o is None:
+            continue
+        if o.loaded:
+            forms[form] = None
+        else:
+            named, lines = error_lines(o.log)
+            forms[form] = InsnRefusal(named, "\n".join(lines))
+    features = {}
+    for feat in FEATURE_PROBES:
+        o = outcomes.get(f"feature:{feat}")
+        if o is not None:
+            features[feat] = (not o.loaded) if feat in _FEATURE_WHEN_REFUSED else o.loaded
+    maps = None
+    if any(k.startswith("map:") for k in outcomes):
+        maps = frozenset(m for m in MAP_PROBES if (o := outcomes.get(f"map:{m}")) is not None and o.loaded)
+    base = KernelProfile.from_probes(name, avail, gpl, probed, release=release, insn_forms=forms,
+                                     map_types=maps, features=features, btf=dict(btf or {}))
+    rewordings = []
+    predict = predict or _pybpf_message
+    for c in REWORDINGS:
+        results = [outcomes.get(f"reword:{c.name}:{i}") for i in range(len(c.probes))]
+        if not results or any(r is None or r.loaded for r in results):
+            continue
+        ok = True
+        for (ptype, attach, asm), r in zip(c.probes, results, strict=True):
+            ours = predict(base, ptype, attach, asm)
+            theirs = "\n".join(error_lines(r.log)[1])  # type: ignore[union-attr]
+            if ours is None or ours[0] == theirs or c.rewording.apply(*ours) != theirs:
+                ok = False
+        if ok:
+            rewordings.append(c.rewording)
+    return dataclasses.replace(base, rewordings=tuple(rewordings))
+
+
+def _pybpf_message(profile: KernelProfile, prog_type: str, attach: str | None, asm: str
+                   ) -> tuple[str, str | None] | None:
+    from ..asm import assemble
+    from .engine import verify
+
+    report = verify(assemble(asm), prog_type, expected_attach_type=attach, kernel=profile)
+    return None if report.accepted else (report.message or "", report.insn_text)

@@ -1,0 +1,199 @@
+"""The verifier corpora on each kernel of the fleet, against pybpf's prediction for that kernel.
+
+A corpus is a list of `CorpusProgram`s (the assembly suite ``tests/verifier/suite/*.s``, the
+kernel-difference cases ``tests/verifier/kernels/*.s``, and the C corpus
+``tests/verifier/c/`` once it has objects). `run` boots one kernel with all of them in one
+batch (or replays them natively for the running kernel), `compare` verifies each with pybpf
+under that kernel's profile, and `Summary` counts the agreement the project promises:
+the same verdict on >= 99% of the programs, the same instruction and message lines on
+>= 95% of the rejections.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pybpf.verifier.kernel_profile import KernelProfile
+from pybpf.verifier.kernel_profile import profile as kernel_profile
+
+from . import vm
+from .batch import Batch, decode_results
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.verifier.suite_format import Case, assemble_case, kernel_error, load_suite  # noqa: E402
+
+#: kernel verdicts recorded per kernel (what the last run of the harness saw)
+RECORD_DIR = ROOT / "tests" / "verifier" / "kernels"
+DIFF_DIR = RECORD_DIR / "cases"
+
+
+@dataclass
+class CorpusProgram:
+    """One program of a corpus, ready to load and to verify."""
+
+    key: str
+    corpus: str
+    spec: object  # pybpf.isa.ProgramSpec
+    prog_type: str
+    attach: str | None = None
+
+
+@dataclass
+class Verdict:
+    """A verdict with, for a rejection, the instruction index and message lines."""
+
+    accepted: bool
+    insn: int | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        if self.accepted:
+            return {"verdict": "accept"}
+        return {"verdict": "reject", "insn": self.insn, "message": self.messages}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> Verdict:
+        return cls(doc["verdict"] == "accept", doc.get("insn"), list(doc.get("message", [])))
+
+    def short(self) -> str:
+        return "accept" if self.accepted else f"reject@{self.insn}: {' / '.join(self.messages)}"
+
+
+@dataclass
+class Comparison:
+    program: CorpusProgram
+    kernel: Verdict
+    pybpf: Verdict
+    error: str | None = None
+
+    @property
+    def verdict_agrees(self) -> bool:
+        return self.error is None and self.kernel.accepted == self.pybpf.accepted
+
+    @property
+    def message_agrees(self) -> bool:
+        return self.verdict_agrees and (self.kernel.accepted or (
+            self.kernel.insn == self.pybpf.insn and self.kernel.messages == self.pybpf.messages))
+
+
+@dataclass
+class Summary:
+    kernel: str
+    release: str
+    seconds: float
+    comparisons: list[Comparison]
+
+    @property
+    def programs(self) -> int:
+        return len(self.comparisons)
+
+    @property
+    def verdicts_agreeing(self) -> int:
+        return sum(c.verdict_agrees for c in self.comparisons)
+
+    @property
+    def rejections(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.kernel.accepted]
+
+    @property
+    def messages_agreeing(self) -> int:
+        return sum(c.message_agrees for c in self.rejections)
+
+    def line(self) -> str:
+        rej = self.rejections
+        return (f"{self.kernel:5} {self.release:28} {self.programs:4} programs  verdicts "
+                f"{self.verdicts_agreeing}/{self.programs} ({self.verdicts_agreeing / self.programs:.1%})  "
+                f"messages {self.messages_agreeing}/{len(rej)} "
+                f"({self.messages_agreeing / max(len(rej), 1):.1%})  {self.seconds:.1f} s")
+
+
+def suite_programs(cases: Iterable[Case] | None = None, corpus: str = "suite") -> list[CorpusProgram]:
+    return [CorpusProgram(c.name, corpus, assemble_case(c), c.prog_type, c.attach)
+            for c in (cases if cases is not None else load_suite())]
+
+
+def difference_programs() -> list[CorpusProgram]:
+    """The kernel-difference cases (``tests/verifier/kernels/cases/*.s``)."""
+    if not DIFF_DIR.is_dir():
+        return []
+    return suite_programs(load_suite(DIFF_DIR), "differences")
+
+
+def all_programs() -> list[CorpusProgram]:
+    return suite_programs() + difference_programs()
+
+
+def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, Verdict]]:
+    """Load every program into ``kernel`` (``native``: the running one) in one boot."""
+    b = Batch()
+    for p in programs:
+        b.add_program(p.key, p.spec, p.prog_type, expected_attach_type=p.attach, name=p.key)
+    data = b.encode()
+    r = vm.run_native(data) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], data)
+    results = decode_results(r.results)
+    out: dict[str, Verdict] = {}
+    for p in programs:
+        res = results[b.programs[p.key]]
+        if res.ret >= 0:
+            out[p.key] = Verdict(True)
+        else:
+            insn, lines = kernel_error(res.log)
+            out[p.key] = Verdict(False, insn, lines)
+    return r, out
+
+
+def profile_name(kernel: str, release: str) -> str:
+    return kernel if kernel != vm.NATIVE else ".".join(release.split(".")[:2])
+
+
+def predict(p: CorpusProgram, prof: KernelProfile) -> tuple[Verdict, str | None]:
+    from pybpf.verifier import verify
+
+    try:
+        rep = verify(p.spec, p.prog_type, expected_attach_type=p.attach, kernel=prof)  # type: ignore[arg-type]
+    except Exception as e:  # noqa: BLE001 - a crash is a disagreement to report
+        return Verdict(False), f"{type(e).__name__}: {e}"
+    if rep.accepted:
+        return Verdict(True), None
+    return Verdict(False, rep.insn, (rep.message or "").split("\n")), None
+
+
+def compare(programs: list[CorpusProgram], kernel_verdicts: dict[str, Verdict], prof: KernelProfile
+            ) -> list[Comparison]:
+    out = []
+    for p in programs:
+        ours, err = predict(p, prof)
+        out.append(Comparison(p, kernel_verdicts[p.key], ours, err))
+    return out
+
+
+def check(kernel: str, programs: list[CorpusProgram] | None = None) -> Summary:
+    """Run ``programs`` (default: every corpus) on ``kernel`` and compare with pybpf."""
+    programs = programs if programs is not None else all_programs()
+    r, verdicts = run(kernel, programs)
+    prof = kernel_profile(profile_name(kernel, r.release))
+    return Summary(profile_name(kernel, r.release), r.release, r.seconds, compare(programs, verdicts, prof))
+
+
+def record(summary: Summary) -> Path:
+    """Write the kernel's verdicts to ``tests/verifier/kernels/NAME.json``."""
+    RECORD_DIR.mkdir(parents=True, exist_ok=True)
+    path = RECORD_DIR / f"{summary.kernel}.json"
+    doc = {"kernel": summary.kernel, "release": summary.release,
+           "verdicts": {c.program.key: c.kernel.to_json() for c in summary.comparisons}}
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def recorded(kernel: str) -> dict[str, Verdict]:
+    """The verdicts recorded for ``kernel`` (empty when none were)."""
+    path = RECORD_DIR / f"{kernel}.json"
+    if not path.exists():
+        return {}
+    return {k: Verdict.from_json(v) for k, v in json.loads(path.read_text())["verdicts"].items()}
