@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..isa.helpers_table import HELPERS
+from ..isa.generated.helpers_table import HELPERS
 from .kernel_profile import InsnRefusal, KernelProfile, Rewording
 
 #: program types whose helpers a profile measures, with the expected attach type they load with

@@ -19,9 +19,9 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from pybpf import uapi as A
 from pybpf.isa.opcodes import CallSrc, PseudoSrc
 from pybpf.isa.program import MapDecl, ProgramSpec, RefKind
-from pybpf.kernel import attrs as A
 from pybpf.kernel.syscall import Cmd
 
 NO_SLOT = 0xFFFFFFFF
