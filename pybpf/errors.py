@@ -13,7 +13,8 @@ A user sees one line that says what is wrong and where::
     ├── MountError        tracefs/bpffs is not there and cannot be mounted
     ├── VMFault           the VM stopped on a bad access or instruction
     ├── KernelProfileError  an unknown kernel name or a malformed kernel profile file
-    └── DslError          a probe written in Python is outside the DSL (file, line, caret)
+    ├── DslError          a probe written in Python is outside the DSL (file, line, caret)
+    └── ExportError       a probe's metrics cannot be exported as declared (file, map, field)
 
 >>> try:
 ...     raise AsmError("unknown mnemonic 'mvo'", line=3, column=1, filename="a.s")
@@ -232,3 +233,19 @@ class DslError(PybpfError):
             if column is not None:
                 text += "\n    " + " " * max(column - 1, 0) + "^"
         super().__init__(text)
+
+
+class ExportError(PybpfError):
+    """A probe's maps cannot be exported as Prometheus metrics the way its file declares
+    (``pybpf export``): names the probe file and the map (and the field or label) at fault.
+
+    >>> print(ExportError("label 'comm' is given twice", filename="syscount.py", map="counts"))
+    syscount.py: map counts: label 'comm' is given twice
+    """
+
+    def __init__(self, message: str, *, filename: str | None = None, map: str | None = None) -> None:
+        self.message = message
+        self.filename = filename
+        self.map = map
+        where = [w for w in (filename, f"map {map}" if map else None) if w]
+        super().__init__(": ".join([*where, message]))
