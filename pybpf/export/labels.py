@@ -11,8 +11,9 @@ is big-endian, a plain ``u16`` port is host order.
 ('10.0.0.1',)
 >>> decoder("port", None).fn((8080).to_bytes(2, "little"))
 ('8080',)
->>> infer("daddr", None, 16), infer("dport", None, 2), infer("comm", None, 16)
-('ipv6', 'port', 'string')
+>>> from pybpf.dsl.types import char, u32
+>>> infer("daddr", None, 16), infer("dport", None, 2), infer("comm", char[16], 16), infer("pid", u32, 4)
+('ipv6', 'port', 'string', 'pid')
 """
 
 from __future__ import annotations

@@ -245,12 +245,14 @@ def plan_one(name: str, m: Any, spec: MetricSpec, *, prefix: str, filename: str,
                     spec.buckets, bucket_part, spec.sum, is_array, spec)]
 
 
-def plan_metrics(module: Any, maps: Mapping[str, Any], *, filename: str | None = None) -> list[MapPlan]:
-    """Every exported map of a probe module: its ``METRICS`` declarations, else defaults."""
+def plan_metrics(module: Any, maps: Mapping[str, Any], *, filename: str | None = None,
+                 source: str | None = None) -> list[MapPlan]:
+    """Every exported map of a probe module: its ``METRICS`` declarations, else defaults
+    (read from ``source``, by default the module's own source file)."""
     filename = filename or getattr(module, "__file__", None) or "<probe>"
     prefix = metric_prefix(filename)
     declared = _declared(module, maps, filename)
-    usage = _module_usage(module)
+    usage = map_usage(source) if source is not None else _module_usage(module)
     plans: list[MapPlan] = []
     for name, m in maps.items():
         if name in declared:

@@ -1,0 +1,109 @@
+"""`pybpf.export.Exporter` on the live kernel: each kind of map as its metric family, labels
+decoded from the keys, program run counts from the kernel's BPF stats."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pybpf.export import Exporter
+
+pytestmark = pytest.mark.kernel
+HERE = Path(__file__).resolve().parent
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def getppid_as(name: str, n: int) -> None:
+    """``n`` getppid() calls from a thread whose command name is ``name``."""
+    def body() -> None:
+        LIBC.prctl(15, name.encode(), 0, 0, 0)  # PR_SET_NAME: this thread's comm
+        for _ in range(n):
+            os.getppid()
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+
+
+@pytest.fixture(scope="module")
+def rich():
+    with Exporter(str(HERE / "richprobe.py")) as ex:
+        yield ex
+
+
+def test_every_kind_of_map_as_its_family(rich):
+    name = "pbr" + uuid.uuid4().hex[:10]
+    getppid_as(name, 300)
+    snap = rich.collector.snapshot()
+    me = str(os.getpid())
+    # struct key: one label per field; a pid gets the process name beside it
+    ours = {k: v for k, v in snap.items() if k.startswith("rich_syscalls_total{") and f'pid="{me}"' in k}
+    assert len(ours) == 1, ours
+    (series, value), = ours.items()
+    assert value >= 300 and 'syscall="110"' in series and 'process="' in series
+    # per-CPU values summed over CPUs; char[16] keys decode to strings
+    assert snap[f'richprobe_per_cpu_total{{comm="{name}"}}'] == 300
+    # a struct value: only the chosen field, as a gauge
+    assert snap[f'rich_traffic_calls{{comm="{name}"}}'] == 300
+    assert not any(k.startswith("rich_traffic_last_id") for k in snap)
+    # Global: counter (+=) and gauge (=)
+    assert snap["rich_total"] >= 300 and snap["richprobe_latest"] == 110
+    # linear histogram, scaled: le of slot i is (100 i + 99) * 0.5
+    assert snap['rich_linear_bucket{le="49.5"}'] >= 1
+    assert snap['rich_linear_bucket{le="+Inf"}'] == snap["rich_linear_count"] == snap["rich_total"]
+    # keyed histogram: the slot field is the bucket, the other fields are labels
+    buckets = {k: v for k, v in snap.items() if k.startswith("rich_keyed_bucket{") and name in k}
+    assert buckets[f'rich_keyed_bucket{{comm="{name}",le="+Inf"}}'] == 300
+    cum = [v for k, v in sorted(buckets.items(), key=lambda kv: _le(kv[0]))]
+    assert cum == sorted(cum)  # cumulative
+    assert snap[f'rich_keyed_count{{comm="{name}"}}'] == 300
+
+
+def _le(series: str) -> float:
+    le = series.split('le="', 1)[1].split('"', 1)[0]
+    return float("inf") if le == "+Inf" else float(le)
+
+
+def test_program_run_count_and_time_come_from_bpf_stats(rich):
+    def runs() -> tuple[float, float]:
+        snap = rich.collector.snapshot()
+        key = next(k for k in snap if k.startswith("pybpf_prog_runs_total{"))
+        return snap[key], snap[key.replace("pybpf_prog_runs_total", "pybpf_prog_run_seconds_total")]
+
+    n0, t0 = runs()
+    getppid_as("pbr" + uuid.uuid4().hex[:10], 200)
+    n1, t1 = runs()
+    assert n1 - n0 >= 200 and t1 > t0
+    assert rich.collector.snapshot()["pybpf_bpf_stats_enabled"] == 1
+
+
+def test_text_exposition_and_openmetrics(rich):
+    text = rich.text().decode()
+    assert "# TYPE rich_syscalls_total counter" in text and "# TYPE rich_keyed histogram" in text
+    om = rich.text("application/openmetrics-text; version=1.0.0").decode()
+    assert om.rstrip().endswith("# EOF") and "# TYPE rich_syscalls counter" in om
+
+
+def test_scrape_cost_is_reported(rich):
+    snap = rich.collector.snapshot()
+    assert snap['pybpf_export_map_entries{map="linear"}'] == 8
+    assert 0 < snap["pybpf_export_collect_seconds"] < 5
+    assert snap['pybpf_export_map_read_seconds{map="by_who"}'] > 0
+
+
+def test_syscount_exports_with_no_extra_lines():
+    ex = Exporter(str(HERE.parents[1] / "examples" / "syscount.py"))
+    with ex:
+        assert [(p.map_name, p.kind, p.label_names) for p in ex.plans] == [("counts", "counter", ("comm",))]
+        getppid_as("pbs" + uuid.uuid4().hex[:10], 50)
+        assert any(k.startswith("syscount_counts_total{comm=") for k in ex.collector.snapshot())
+    assert ex.session is None  # closed: detached and freed
+
+
+def test_biolatency_exports_the_histogram_and_not_its_working_state():
+    with Exporter(str(HERE.parents[1] / "examples" / "biolatency.py")) as ex:
+        assert [(p.map_name, p.kind) for p in ex.plans] == [("usecs", "histogram")]
