@@ -44,7 +44,7 @@ class PinDir:
         """The pinned maps that fit ``decls`` (map name -> `MapDecl`); a pinned map that does
         not fit is an `ExportError` naming both shapes."""
         from ..kernel import Map
-        from ..kernel.attrs import map_type
+        from ..kernel import map_type
 
         out: dict[str, Any] = {}
         for name, decl in decls.items():

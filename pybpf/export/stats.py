@@ -32,8 +32,7 @@ class RunTimeStats:
     turned on (then `enabled` falls back to what the sysctl says)."""
 
     def __init__(self) -> None:
-        from ..kernel.attrs import ENABLE_STATS
-        from ..kernel.attrs_table import STATS_TYPES
+        from ..uapi import ENABLE_STATS, STATS_TYPES
         from ..kernel.syscall import Cmd, bpf
 
         self.fd: int | None = None
