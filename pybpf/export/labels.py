@@ -132,7 +132,9 @@ def process_name(pid: int) -> str:
     return name
 
 
-_CGROUP_ROOT = "/sys/fs/cgroup"
+#: where the cgroup v2 tree is read from: a container mounts the node's at /host/sys/fs/cgroup
+#: and says so in PYBPF_CGROUP_ROOT (its own /sys/fs/cgroup is its cgroup namespace)
+_CGROUP_ROOT = os.environ.get("PYBPF_CGROUP_ROOT", "/sys/fs/cgroup")
 _cgroups: dict[int, str] = {}
 _cgroups_read = [0.0]
 

@@ -43,8 +43,7 @@ class PinDir:
     def open_maps(self, decls: dict[str, Any]) -> dict[str, Any]:
         """The pinned maps that fit ``decls`` (map name -> `MapDecl`); a pinned map that does
         not fit is an `ExportError` naming both shapes."""
-        from ..kernel import Map
-        from ..kernel import map_type
+        from ..kernel import Map, map_type
 
         out: dict[str, Any] = {}
         for name, decl in decls.items():

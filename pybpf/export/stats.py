@@ -32,8 +32,8 @@ class RunTimeStats:
     turned on (then `enabled` falls back to what the sysctl says)."""
 
     def __init__(self) -> None:
-        from ..uapi import ENABLE_STATS, STATS_TYPES
         from ..kernel.syscall import Cmd, bpf
+        from ..uapi import ENABLE_STATS, STATS_TYPES
 
         self.fd: int | None = None
         self.error: str | None = None
