@@ -18,7 +18,9 @@ __all__ = ["Exporter"]
 
 
 class Exporter:
-    """Loads the probes of ``path`` (a DSL probe file) and collects their maps as metrics.
+    """Loads the probes of ``path`` and collects their maps as metrics: a DSL probe file,
+    or a description file that names a clang object (``OBJECT = "x.bpf.o"``) and declares
+    its maps' metrics in ``METRICS``.
 
     ``pin`` (a bpffs directory) hands the maps and links over between exporters (see
     `pybpf.export.pins`); `close` removes the pins unless ``keep_pins``. ``bpf_stats``
@@ -28,10 +30,8 @@ class Exporter:
 
     def __init__(self, path: str, *, pin: str | None = None, keep_pins: bool = False,
                  bpf_stats: bool = True) -> None:
-        from ..dsl import Session, load_module, module_probes
+        from ..dsl import load_module
         from .collector import MapCollector
-        from .pins import PinDir
-        from .plan import plan_metrics
         from .stats import RunTimeStats
 
         if not os.path.exists(path):
@@ -47,35 +47,16 @@ class Exporter:
         self.heartbeat = time.monotonic()
         self.lock = threading.Lock()
         self._registry: Any = None
+        self.object: Any = None  # a BpfObject, for an object file's description
         try:
             self.module = load_module(path)
-            probes = module_probes(self.module)
-            if not probes:
-                raise ExportError("no @probe functions in this file", filename=path)
-            decls: dict[str, Any] = {}
-            for p in probes:
-                decls.update(p.compile().maps)
-            self.pins = PinDir(pin) if pin else None
-            reuse = self.pins.open_maps(decls) if self.pins else {}
-            self.session = Session(probes, attach=False, maps=reuse)
-            programs: list[tuple[str, Any]] = []
-            for p, prog in zip(probes, self.session.progs, strict=True):
-                if self.pins is not None:
-                    lk, runs = self.pins.attach(p, prog)
-                    if runs is not prog:
-                        self.running.append(runs)
-                else:
-                    from ..dsl.probe import attach_probe
-
-                    lk, runs = attach_probe(p, prog), prog
-                self.links.append(lk)
-                programs.append((p.name, runs))
-            if self.pins is not None:
-                self.pins.pin_maps(self.session.kernel_maps)
-            self.plans = plan_metrics(self.module, self.session.maps, filename=path)
+            if getattr(self.module, "OBJECT", None) is not None:
+                kernel_maps, programs = self._load_object(pin)
+            else:
+                kernel_maps, programs = self._load_dsl(pin)
             if bpf_stats:
                 self.stats = RunTimeStats()
-            self.collector = MapCollector(self.plans, self.session.kernel_maps, programs,
+            self.collector = MapCollector(self.plans, kernel_maps, programs,
                                           stats_enabled=self.stats.enabled if self.stats else None)
             setup = getattr(self.module, "setup", None)
             if setup is not None:
@@ -83,6 +64,59 @@ class Exporter:
         except BaseException:
             self.close(remove_pins=False)
             raise
+
+    def _load_dsl(self, pin: str | None) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+        """Compile, load and attach the file's @probe functions (handing over pins)."""
+        from ..dsl import Session, module_probes
+        from ..dsl.probe import attach_probe
+        from .pins import PinDir
+        from .plan import plan_metrics
+
+        probes = module_probes(self.module)
+        if not probes:
+            raise ExportError("no @probe functions in this file (nor OBJECT = 'file.bpf.o')",
+                              filename=self.path)
+        decls: dict[str, Any] = {}
+        for p in probes:
+            decls.update(p.compile().maps)
+        self.pins = PinDir(pin) if pin else None
+        reuse = self.pins.open_maps(decls) if self.pins else {}
+        self.session = Session(probes, attach=False, maps=reuse)
+        programs: list[tuple[str, Any]] = []
+        for p, prog in zip(probes, self.session.progs, strict=True):
+            if self.pins is not None:
+                lk, runs = self.pins.attach(p, prog)
+                if runs is not prog:
+                    self.running.append(runs)
+            else:
+                lk, runs = attach_probe(p, prog), prog
+            self.links.append(lk)
+            programs.append((p.name, runs))
+        if self.pins is not None:
+            self.pins.pin_maps(self.session.kernel_maps)
+        self.plans = plan_metrics(self.module, self.session.maps, filename=self.path)
+        return self.session.kernel_maps, programs
+
+    def _load_object(self, pin: str | None) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+        """Load a clang object named by the description's ``OBJECT`` (relative to the
+        description file), attach every program by its section, and export the maps its
+        ``METRICS`` names (an object's maps carry no Python types: see `object_plans`)."""
+        from ..elf.loader import BpfObject
+        from .plan import object_plans
+
+        if pin:
+            raise ExportError("--pin hands over DSL probes' maps; an object's maps are pinned by "
+                              "their own pinning attribute (LIBBPF_PIN_BY_NAME)", filename=self.path)
+        obj_path = os.path.join(os.path.dirname(os.path.abspath(self.path)), str(self.module.OBJECT))
+        if not os.path.exists(obj_path):
+            raise ExportError(f"OBJECT names {obj_path}, which does not exist", filename=self.path)
+        self.object = BpfObject.open(obj_path).load()
+        programs = []
+        for name, lp in self.object.programs.items():
+            self.links.append(lp.attach())
+            programs.append((name, lp.prog))
+        self.plans = object_plans(self.module, self.object.maps, filename=self.path)
+        return self.object.maps, programs
 
     # -- what the HTTP endpoints ask -------------------------------------------------------------
     def registry(self) -> Any:
@@ -138,6 +172,9 @@ class Exporter:
         if self.session is not None:
             self.session.close()
             self.session = None
+        if self.object is not None:
+            self.object.close()
+            self.object = None
         if self.stats is not None:
             self.stats.close()
             self.stats = None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ExportError
@@ -34,7 +34,7 @@ from .labels import Decoder, decoder, infer
 from .spec import Buckets, MetricSpec, counter, gauge, histogram
 from .usage import KEY_HELPERS, MapUse, map_usage
 
-__all__ = ["KeyPart", "ValueField", "MapPlan", "plan_metrics", "metric_prefix"]
+__all__ = ["KeyPart", "ValueField", "MapPlan", "plan_metrics", "object_plans", "metric_prefix"]
 
 _NOT_METRICS = ("ringbuf", "perf_event_array", "stack_trace")
 
@@ -270,3 +270,50 @@ def plan_metrics(module: Any, maps: Mapping[str, Any], *, filename: str | None =
         raise ExportError(f"two maps export the metric name {dup!r}: name one with METRICS",
                           filename=filename)
     return plans
+
+
+_BY_SIZE = {1: "u8", 2: "u16", 4: "u32", 8: "u64"}
+
+
+def object_plans(module: Any, maps: Mapping[str, Any], *, filename: str | None = None) -> list[MapPlan]:
+    """The plans of an object file's maps: only those the description's ``METRICS`` names
+    (an object gives no source to read defaults from). A declaration without ``key=`` or
+    ``value=`` takes an unsigned integer of the map's key or value size."""
+    from ..dsl import types as T
+
+    filename = filename or getattr(module, "__file__", None) or "<description>"
+    prefix = metric_prefix(filename)
+    declared = _declared(module, maps, filename)
+    if not any(v is not None for v in declared.values()):
+        raise ExportError("an object's description must name the maps to export in METRICS "
+                          f"(maps: {', '.join(sorted(maps)) or 'none'})", filename=filename)
+    plans: list[MapPlan] = []
+    for name, spec in declared.items():
+        if spec is None:
+            continue
+        m = maps[name]
+        key, value = spec.key, spec.value
+        for what, given, size in (("key", key, m.key_size), ("value", value, m.value_size)):
+            if given is None and size not in _BY_SIZE:
+                raise ExportError(f"the {what} is {size} bytes: say its type with {what}= "
+                                  "(a Struct, char[N], u32...)", filename=filename, map=name)
+            if given is not None and given.size != size:
+                raise ExportError(f"{what}={given!r} is {given.size} bytes but the map's {what} is "
+                                  f"{size} bytes", filename=filename, map=name)
+        key = key if key is not None else getattr(T, _BY_SIZE[m.key_size])
+        value = value if value is not None else getattr(T, _BY_SIZE[m.value_size])
+        kind = getattr(m, "type", "") or ""
+        view = _ObjectMap(str(kind), m.max_entries, key, value)
+        plans.extend(plan_one(name, view, replace(spec, key=key, value=value), prefix=prefix,
+                              filename=filename))
+    return plans
+
+
+@dataclass
+class _ObjectMap:
+    """What `plan_one` reads of a map: its kind, size and types."""
+
+    kind: str
+    max_entries: int
+    key: Any
+    value: Any
