@@ -42,7 +42,7 @@ class Exporter:
         self.links: list[Any] = []
         self.running: list[Any] = []  # programs adopted from pins (closed with us)
         self.stats: RunTimeStats | None = None
-        self.pins: PinDir | None = None
+        self.pins: Any = None  # a PinDir with --pin
         self.ready = threading.Event()
         self.heartbeat = time.monotonic()
         self.lock = threading.Lock()
