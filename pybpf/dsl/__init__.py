@@ -30,6 +30,7 @@ that produced the failing instruction. `Session` loads (with BTF line info), att
 reads events and detaches; ``pybpf probe FILE.py`` runs a probe file.
 """
 
+from .automap import Map, Maps
 from .compiler import compile_probe
 from .maps import (
     ArrayMap,
@@ -50,28 +51,54 @@ from .stubs import (
     XDP_DROP,
     XDP_PASS,
     XDP_TX,
+    avg,
     boot_ns,
+    cgroup,
     cgroup_id,
+    clear,
     comm,
+    count,
     cpu,
+    curtask,
+    elapsed,
+    exit,
+    func,
     gid,
+    hist,
+    join,
+    kaddr,
+    kstack,
+    ksym,
     ktime_ns,
+    lhist,
     log2,
+    nsecs,
     pid,
     pid_tgid,
     prandom,
+    print_time,
+    printf,
+    probe_name,
     probe_read_kernel,
     probe_read_kernel_str,
     probe_read_user,
     probe_read_user_str,
+    rand,
     send_signal,
+    stats,
     task,
     tid,
     uid,
+    ustack,
+    usym,
+    zero,
 )
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
 
 __all__ = [
+    "Map", "Maps", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
+    "join", "kaddr", "ksym", "kstack", "lhist", "nsecs", "print_time", "printf", "probe_name",
+    "rand", "stats", "usym", "ustack", "zero",
     "ArrayMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
     "Probe", "RingBuf", "Session", "StackTrace", "Struct", "XDP_ABORTED", "XDP_DROP", "XDP_PASS",
     "XDP_TX", "bool_", "boot_ns", "cgroup_id", "char", "comm", "compile_probe", "cpu",

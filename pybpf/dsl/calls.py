@@ -13,6 +13,7 @@ from ..isa.helpers import helper_id
 from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
+from .library import builtin_handler
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import Frame, Local
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
@@ -237,6 +238,9 @@ def call(c: Compiler, node: ast.Call) -> Val:
         raise c.error("only helpers, map methods and module functions can be called", node)
     fname = f.id
     obj = c.lookup_name(fname)
+    handler = builtin_handler(c, fname, obj)
+    if handler is not None:
+        return handler(c, node)
     if fname in SCALAR_HELPERS and getattr(obj, "__module__", "").startswith("pybpf.dsl"):
         h = SCALAR_HELPERS[fname]
         if len(node.args) != len(h.args):

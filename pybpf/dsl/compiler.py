@@ -23,44 +23,81 @@ from ..asm import builder as B
 from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
 from . import exprs, stmts
+from .attach import AttachPoint
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
 from .peephole import remove_dead_zeroing
 from .scope import MISSING, Frame, Local
+from .state import ProgramState, state_of
 from .types import ArrayType, is_struct
 
 __all__ = ["Compiler", "compile_probe"]
+
+#: builtins whose code reads the context (r6 must hold it)
+CTX_BUILTINS = frozenset({"kstack", "ustack", "args", "retval"})
 
 
 class Compiler:
     """Turns one probe function into a `ProgramSpec` (see `compile_probe`)."""
 
-    def __init__(self, fn: Any, section: str, *, name: str | None = None) -> None:
+    def __init__(self, fn: Any = None, section: str | None = None, *, name: str | None = None,
+                 attach: AttachPoint | None = None, tree: ast.FunctionDef | None = None,
+                 namespace: dict[str, Any] | None = None, filename: str | None = None) -> None:
         self.fn = fn
-        self.filename = inspect.getsourcefile(fn) or "<probe>"
+        if tree is None:
+            self.filename = inspect.getsourcefile(fn) or "<probe>"
+            try:
+                src_lines, first = inspect.getsourcelines(fn)
+            except (OSError, TypeError) as e:
+                raise DslError(f"cannot read the source of {fn!r}: {e}",
+                               filename=self.filename) from None
+            source = textwrap.dedent("".join(src_lines))
+            self.col_shift = len(src_lines[0]) - len(src_lines[0].lstrip())
+            parsed = ast.parse(source)
+            ast.increment_lineno(parsed, first - 1)
+            self.tree = next(n for n in parsed.body
+                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            namespace = fn.__globals__
+        else:  # a front end (pybpf.bpftrace) hands the tree and the names it sees
+            self.filename = filename or "<probe>"
+            self.col_shift = 0
+            self.tree = tree
+            first = tree.lineno
+        self.namespace: dict[str, Any] = namespace if namespace is not None else {}
+        self.attach = attach
         try:
-            src_lines, first = inspect.getsourcelines(fn)
-        except (OSError, TypeError) as e:
-            raise DslError(f"cannot read the source of {fn!r}: {e}", filename=self.filename) from None
-        source = textwrap.dedent("".join(src_lines))
-        self.col_shift = len(src_lines[0]) - len(src_lines[0].lstrip())
-        tree = ast.parse(source)
-        ast.increment_lineno(tree, first - 1)
-        self.tree = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        try:
-            self.ctx = ContextSpec.for_section(section)
-        except ValueError as e:
-            raise DslError(str(e), filename=self.filename, line=first,
+            self.ctx = ContextSpec.for_section(attach.section if attach is not None else section or "")
+        except (ValueError, DslError) as e:
+            raise DslError(str(e).split(": ", 1)[-1] if isinstance(e, DslError) else str(e),
+                           filename=self.filename, line=first,
                            source=linecache.getline(self.filename, first).rstrip()) from None
-        self.em = Emitter(name or fn.__name__, self.ctx.prog_type, self.filename)
+        self.em = Emitter(name or self.tree.name, self.ctx.prog_type, self.filename)
         self.maps: dict[str, DslMap] = {}
         self.next_local_reg = 0
-        self.frames: list[Frame] = [Frame(globals=fn.__globals__)]
+        self.frames: list[Frame] = [Frame(globals=self.namespace)]
         self.inline_depth = 0
         self.null_tested: Any = None
         self.shared_returns: dict[int, str] = {}  # return value -> label of its exit block
         self.shared_where: dict[int, ast.AST] = {}
+
+    @property
+    def state(self) -> ProgramState:
+        """What the probes of this program share (record channel, stack maps...)."""
+        return state_of(self.namespace)
+
+    def use_map(self, m: DslMap) -> str:
+        """Register a map the generated code refers to (by its own ``name``)."""
+        assert m.name is not None
+        self.maps.setdefault(m.name, m)
+        return m.name
+
+    def _named(self, m: DslMap, name: str) -> str:
+        self.maps[name] = m
+        m.name = name
+        if getattr(m, "label", "") is None:
+            m.label = f"@{name}"  # type: ignore[attr-defined] - a module-level Map
+        return name
 
     # -- entry -----------------------------------------------------------------------------
     def compile(self) -> ProgramSpec:
@@ -72,7 +109,8 @@ class Compiler:
             raise self.error("a probe takes one argument, the context (def probe(ctx): ...)", fdef)
         self.at(fdef)
         if args:
-            if any(isinstance(n, ast.Name) and n.id == args[0].arg for n in ast.walk(fdef)):
+            if any(isinstance(n, ast.Name) and (n.id == args[0].arg or n.id in CTX_BUILTINS)
+                   for n in ast.walk(fdef)):
                 self.em.emit(B.Mov.reg(6, 1))
             self.frame.locals[args[0].arg] = Local(args[0].arg, "ctx", Val("reg", "ctx", reg=6),
                                                    kind="ctx")
@@ -142,12 +180,12 @@ class Compiler:
         for name, obj in self.maps.items():
             if obj is m:
                 return name
-        for g in (self.frame.globals, self.fn.__globals__):
+        for g in (self.frame.globals, self.namespace):
             for name, obj in g.items():
                 if obj is m:
-                    self.maps[name] = m
-                    m.name = name
-                    return name
+                    return self._named(m, name)
+        if m.name is not None:  # a program's own map (records, stacks) or one of a Maps
+            return self.use_map(m)
         raise self.error("this map is not a module-level variable")  # pragma: no cover
 
     def new_local(self, name: str, typ: Any, node: ast.AST, *, pointer: bool = False) -> Local:
@@ -176,7 +214,10 @@ def compile_probe(fn: Any, section: str, *, name: str | None = None, verify: boo
     With ``verify`` the program is checked by `pybpf.verifier.verify` and a rejection is a
     `DslError` at the Python line of the failing instruction.
     """
-    prog = Compiler(fn, section, name=name).compile()
+    from .attach import parse_probe
+
+    aps = parse_probe(section)
+    prog = Compiler(fn, name=name, attach=aps[0]).compile()
     if verify:
         check(prog)
     return prog

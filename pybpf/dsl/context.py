@@ -1,17 +1,31 @@
-"""The probe's context argument, by name: tracepoint fields, raw tracepoint args, XDP.
+"""The probe's context argument, by name: tracepoint fields, probe arguments, packets.
 
-A `ContextSpec` says, for one attach point, what ``ctx.NAME`` means: a field at an
-offset with a DSL type, read straight from the context (tracepoints), an ``args[i]``
-slot (raw tracepoints), or the packet pointers of XDP.
+A `ContextSpec` says, for one attach point, what ``ctx.NAME`` means: a field at an offset
+with a DSL type, read straight from the context (tracepoint records, ``struct pt_regs`` of
+uprobes and perf events, ``struct xdp_md``, ``struct __sk_buff``), an ``args[i]`` slot (raw
+tracepoints), or a USDT argument (a register, a constant or memory, as the binary's note
+says).
+
+- tracepoints: the fields of the ``format`` file (``ctx.filename``, ``ctx.ret``);
+- raw tracepoints: ``ctx.args[i]`` and ``ctx.arg0``..``ctx.arg11``;
+- uprobes, uretprobes, kprobes: ``ctx.arg0``..``ctx.arg5`` (x86-64 calling convention),
+  ``ctx.retval``, ``ctx.ip``, ``ctx.sp`` and every ``pt_regs`` register by name;
+- USDT: ``ctx.arg0``.. as the probe's note describes them;
+- perf events (``profile``, ``interval``): the ``pt_regs`` of the sampled task;
+- XDP: ``data``, ``data_end``, ``ingress_ifindex``, ``rx_queue_index``;
+- tc (``sched_cls``): the readable ``__sk_buff`` fields (``len``, ``protocol``, ``ifindex``...).
 
 >>> spec = ContextSpec.for_section("raw_tracepoint/sys_enter")
->>> spec.prog_type, spec.field("args").offset
-('raw_tracepoint', 0)
+>>> spec.prog_type, spec.field("args").offset, spec.field("arg1").offset
+('raw_tracepoint', 0, 8)
+>>> ContextSpec.for_section("uretprobe//bin/true:main").field("retval").offset
+80
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
@@ -20,19 +34,57 @@ _INTS = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
          (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}
 
 PROG_TYPES = {"tracepoint": "tracepoint", "tp": "tracepoint", "raw_tracepoint": "raw_tracepoint",
-              "raw_tp": "raw_tracepoint", "xdp": "xdp", "perf_event": "perf_event"}
+              "raw_tp": "raw_tracepoint", "xdp": "xdp", "perf_event": "perf_event",
+              "uprobe": "kprobe", "uretprobe": "kprobe", "usdt": "kprobe", "kprobe": "kprobe",
+              "kretprobe": "kprobe", "tc": "sched_cls"}
+
+#: x86-64 ``struct pt_regs``: register -> offset
+PT_REGS = {"r15": 0, "r14": 8, "r13": 16, "r12": 24, "bp": 32, "bx": 40, "r11": 48, "r10": 56,
+           "r9": 64, "r8": 72, "ax": 80, "cx": 88, "dx": 96, "si": 104, "di": 112,
+           "orig_ax": 120, "ip": 128, "cs": 136, "flags": 144, "sp": 152, "ss": 160}
+#: the System V calling convention: argument registers, then the return register
+ARG_REGS = ("di", "si", "dx", "cx", "r8", "r9")
+
+#: ``struct __sk_buff`` fields a tc program reads (offset, type)
+SKB_FIELDS = {"len": (0, u32), "pkt_type": (4, u32), "mark": (8, u32), "queue_mapping": (12, u32),
+              "protocol": (16, u32), "vlan_present": (20, u32), "vlan_tci": (24, u32),
+              "vlan_proto": (28, u32), "priority": (32, u32), "ingress_ifindex": (36, u32),
+              "ifindex": (40, u32), "tc_index": (44, u32), "hash": (68, u32),
+              "tc_classid": (72, u32), "data": (76, u32), "data_end": (80, u32),
+              "napi_id": (84, u32), "family": (88, u32), "remote_ip4": (92, u32),
+              "local_ip4": (96, u32), "remote_port": (132, u32), "local_port": (136, u32),
+              "data_meta": (140, u32)}
+
+
+@dataclass(frozen=True)
+class UsdtArg:
+    """One USDT argument as its note spells it (``-4@%edi``, ``8@-8(%rbp)``, ``4@$5``):
+    ``size`` bytes (signed when the note says ``-``), from a register, memory at
+    ``register + offset``, or a constant."""
+
+    size: int
+    signed: bool
+    reg: str | None = None
+    offset: int = 0
+    memory: bool = False
+    const: int = 0
 
 
 @dataclass(frozen=True)
 class CtxField:
     """``ctx.name``: ``typ`` at ``offset``; ``pointer`` for C pointers (read with a helper);
-    ``data_loc`` for ``__data_loc`` strings (the value is the string's kernel address)."""
+    ``data_loc`` for ``__data_loc`` strings (the value is the string's kernel address);
+    ``user`` when a pointer points into user memory (syscall arguments, uprobe arguments);
+    ``usdt`` for a USDT argument (read as the note says)."""
 
     name: str
     offset: int
     typ: IntType | ArrayType
     pointer: bool = False
     data_loc: bool = False
+    user: bool = False
+    usdt: UsdtArg | None = None
+    ctype: str = ""
 
 
 @dataclass
@@ -43,34 +95,48 @@ class ContextSpec:
     prog_type: str
     target: str = ""  # "cat:name" for tracepoints, the raw tracepoint name, ...
     fields: dict[str, CtxField] = field(default_factory=dict)
+    kind: str = ""
 
     def field(self, name: str) -> CtxField | None:
         return self.fields.get(name)
 
     @classmethod
     def for_section(cls, section: str) -> ContextSpec:
-        """The spec of ``"tracepoint/CAT/NAME"``, ``"raw_tracepoint/NAME"``, ``"xdp"``,
-        ``"perf_event"``; ValueError for anything else."""
+        """The spec of ``"tracepoint/CAT/NAME"``, ``"raw_tracepoint/NAME"``, ``"xdp"``, ``"tc"``,
+        ``"perf_event"``, ``"uprobe/PATH:FUNC"``, ``"uretprobe/..."``, ``"kprobe/FUNC"``,
+        ``"usdt/PATH:PROVIDER:NAME"``; ValueError for anything else."""
         kind, _, rest = section.partition("/")
         ptype = PROG_TYPES.get(kind)
         if ptype is None:
             raise ValueError(f"unknown probe kind {kind!r} in {section!r} (use tracepoint/CAT/NAME, "
-                             "raw_tracepoint/NAME, xdp or perf_event)")
-        spec = cls(section, ptype, rest)
-        if ptype == "tracepoint":
+                             "raw_tracepoint/NAME, uprobe/PATH:FUNC, xdp, tc or perf_event)")
+        kind = {"tp": "tracepoint", "raw_tp": "raw_tracepoint"}.get(kind, kind)
+        spec = cls(section, ptype, rest, kind=kind)
+        if kind == "tracepoint":
             cat, _, name = rest.partition("/")
             if not cat or not name:
                 raise ValueError(f"{section!r}: a tracepoint is tracepoint/CATEGORY/NAME")
             spec.target = f"{cat}:{name}"
             spec.fields = _tracepoint_fields(cat, name)
-        elif ptype == "raw_tracepoint":
+        elif kind == "raw_tracepoint":
             if not rest:
                 raise ValueError(f"{section!r}: a raw tracepoint is raw_tracepoint/NAME")
             spec.fields = {"args": CtxField("args", 0, u64[12])}
+            spec.fields.update({f"arg{i}": CtxField(f"arg{i}", 8 * i, u64) for i in range(12)})
+        elif ptype in ("kprobe", "perf_event"):
+            user = kind in ("uprobe", "uretprobe", "usdt")
+            spec.fields = {r: CtxField(r, off, u64) for r, off in PT_REGS.items()}
+            spec.fields.update({f"arg{i}": CtxField(f"arg{i}", PT_REGS[r], u64, user=user)
+                                for i, r in enumerate(ARG_REGS)})
+            spec.fields["retval"] = CtxField("retval", PT_REGS["ax"], u64, user=user)
+            if kind == "usdt":
+                spec.fields.update(_usdt_fields(rest))
         elif ptype == "xdp":
             spec.fields = {"data": CtxField("data", 0, u32), "data_end": CtxField("data_end", 4, u32),
                            "ingress_ifindex": CtxField("ingress_ifindex", 12, u32),
                            "rx_queue_index": CtxField("rx_queue_index", 16, u32)}
+        elif ptype == "sched_cls":
+            spec.fields = {n: CtxField(n, off, t) for n, (off, t) in SKB_FIELDS.items()}
         return spec
 
 
@@ -87,6 +153,7 @@ def _tracepoint_fields(cat: str, name: str) -> dict[str, CtxField]:
         fmt = tracepoint_format(cat, name)
     except PybpfError as e:
         raise ValueError(f"tracepoint {cat}:{name}: {e}") from None
+    user = cat == "syscalls"  # syscall arguments that are pointers point into user memory
     out: dict[str, CtxField] = {}
     for f in fmt.fields.values():
         name_ = f.name
@@ -99,6 +166,25 @@ def _tracepoint_fields(cat: str, name: str) -> dict[str, CtxField]:
         elif f.size in (1, 2, 4, 8):
             pointer = "*" in f.ctype
             out[name_] = CtxField(name_, f.offset, _INTS[(f.size, f.signed and not pointer)],
-                                  pointer=pointer)
+                                  pointer=pointer, user=user and pointer, ctype=f.ctype)
     _FORMAT_CACHE[key] = out
     return out
+
+
+def _usdt_fields(rest: str) -> dict[str, CtxField]:
+    from .usdt import find_probe
+
+    path, _, probe_name = rest.partition(":")
+    note = find_probe(path, probe_name)
+    return {f"arg{i}": CtxField(f"arg{i}", 0, _INTS[(a.size, a.signed)], user=True, usdt=a)
+            for i, a in enumerate(note.args)}
+
+
+def ctx_type_of(spec: ContextSpec) -> Any:
+    """What a probe's ``ctx`` argument is, in words (for error messages)."""
+    return {"tracepoint": f"the record of tracepoint {spec.target}",
+            "raw_tracepoint": "the raw tracepoint's arguments",
+            "kprobe": "the probed function's registers (struct pt_regs)",
+            "perf_event": "the sampled registers (struct bpf_perf_event_data)",
+            "xdp": "the packet (struct xdp_md)",
+            "sched_cls": "the packet (struct __sk_buff)"}.get(spec.prog_type, "the context")

@@ -10,11 +10,30 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
+from . import aggregate, strings
+from .automap import Map
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import MISSING, Local
-from .types import ArrayType, IntType, KPtr, bool_, is_struct, s8, s16, s32, s64, type_name, u8, u16, u32, u64
+from .types import (
+    ArrayType,
+    IntType,
+    KPtr,
+    StackId,
+    bool_,
+    char,
+    is_struct,
+    s8,
+    s16,
+    s32,
+    s64,
+    type_name,
+    u8,
+    u16,
+    u32,
+    u64,
+)
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -105,7 +124,15 @@ def convert(c: Compiler, v: Val, to: IntType, node: ast.AST) -> Val:
 
 
 def scalar(c: Compiler, node: ast.expr) -> Val:
-    v = expr(c, node)
+    return _as_scalar(c, expr(c, node), node)
+
+
+def _as_scalar(c: Compiler, v: Val, node: ast.expr) -> Val:
+    if isinstance(v.typ, StackId):
+        return v
+    if strings.is_string(v):
+        raise c.error(f"expected a number here, got a string ({type_name(v.typ)}); strings compare "
+                      "with == or != to a literal", node)
     if v.kind == "mem":
         if not is_int(v.typ):
             raise c.error(f"{type_name(v.typ)} is not a number", node)
@@ -127,6 +154,8 @@ def expr(c: Compiler, node: ast.expr) -> Val:
             return Val.const(node.value, literal_type(node.value))
         if node.value is None:
             raise c.error("None is only allowed in `x is None` tests of lookups", node)
+        if isinstance(node.value, (str, bytes)):
+            return strings.literal(node.value)
         raise c.error(f"{type(node.value).__name__} constants are not supported in a probe "
                       "(only integers)", node)
     if isinstance(node, ast.Name):
@@ -146,8 +175,7 @@ def expr(c: Compiler, node: ast.expr) -> Val:
 
         return call(c, node)
     if isinstance(node, ast.IfExp):
-        raise c.error("conditional expressions (a if c else b) are not supported: use an if "
-                      "statement", node)
+        return conditional(c, node)
     kinds = {ast.List: "lists", ast.Dict: "dicts", ast.Set: "sets", ast.Tuple: "tuples",
              ast.ListComp: "list comprehensions", ast.Lambda: "lambdas", ast.JoinedStr: "f-strings",
              ast.GeneratorExp: "generators", ast.Await: "await", ast.DictComp: "comprehensions"}
@@ -268,6 +296,9 @@ def as_value(c: Compiler, node: ast.expr) -> Val:
 
 def attribute(c: Compiler, node: ast.Attribute) -> Val:
     base = node.value
+    m = aggregate.map_ref(c, node)
+    if isinstance(m, Map):
+        return aggregate.read(c, m, None, node)
     if isinstance(base, ast.Name):
         obj = c.lookup_name(base.id)
         if isinstance(obj, Local) and obj.kind == "ctx":
@@ -302,44 +333,66 @@ def global_value(c: Compiler, g: Global, node: ast.Attribute) -> Val:
 
 
 def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
-    """``task.real_parent``: read a kernel struct member with probe_read_kernel, at the offset
-    the running kernel's BTF gives (pointers to structs stay followable)."""
+    """``task.real_parent``: a member of a kernel (or user) struct at the offset the running
+    kernel's BTF gives. Integers and pointers are read (``probe_read_kernel``, or
+    ``probe_read_user`` behind a user pointer); a pointer to a struct stays followable; an
+    embedded struct is its address; a ``char`` array is read as a string."""
+    from ..btf import types as T
     from ..btf import vmlinux
     from ..errors import BtfError
     from .calls import emit_call
 
     btf = vmlinux()
+    kp: KPtr = ptr.typ
     try:
-        tid, bit, bits = btf.member(ptr.typ.type_id, node.attr)
+        tid, bit, bits = btf.member(kp.type_id, node.attr)
     except BtfError:
-        raise c.error(f"{ptr.typ!r} has no member {node.attr!r} in this kernel's BTF", node) from None
+        raise c.error(f"{kp!r} has no member {node.attr!r} in this kernel's BTF", node) from None
     if bits or bit % 8:
         raise c.error(f"{node.attr} is a bitfield: not supported", node)
     rid = btf.resolve(tid)
     rec = btf[rid]
-    kind = type(rec).__name__
-    if kind == "Ptr":
-        target = btf.resolve(rec.type)
-        result: Any = KPtr(target, btf.type_name(target) or "?")
-        size = 8
-    elif kind in ("Int", "Enum"):
-        size = rec.size
-        signed = kind == "Int" and bool(int(rec.encoding) & 1)
-        result = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
-                  (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}[(size, signed)]
-    else:
-        raise c.error(f"{node.attr} is a {kind.lower()}: only integer and pointer members can be "
-                      "read", node)
+    read = "probe_read_user" if kp.user else "probe_read_kernel"
     addr = c.em.to_temp(ptr)
     if bit:
         c.em.emit(B.Add.imm(addr.reg, bit // 8))
+    if isinstance(rec, T.Composite):  # an embedded struct: its address, followed further
+        addr.typ = KPtr(rid, btf.type_name(rid) or "?", user=kp.user)
+        return addr
+    if isinstance(rec, T.Array):
+        elem = btf[btf.resolve(rec.type)]
+        if not (isinstance(elem, T.Int) and elem.size == 1):
+            raise c.error(f"{node.attr} is an array of {btf.type_name(rec.type) or '?'}: only char "
+                          "arrays (strings) can be read", node)
+        n = rec.nelems
+        buf = Val("stack", char[n], off=c.em.alloc(n, 8, node))
+        strings.store_zero(c, 10, buf.off, n)
+        r = emit_call(c, read, [buf, Val.const(n), addr], s64)
+        c.em.release(r)
+        return buf
+    if isinstance(rec, T.Ptr):
+        target = btf.resolve(rec.type)
+        trec = btf[target] if target else None
+        result: Any = KPtr(target, btf.type_name(target) or "?", user=kp.user) \
+            if isinstance(trec, T.Composite) else u64
+        size = 8
+    elif isinstance(rec, (T.Int, T.Enum)):
+        size = rec.size
+        signed = isinstance(rec, T.Int) and rec.signed
+        result = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
+                  (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}[(size, signed)]
+    else:
+        raise c.error(f"{node.attr} is a {type(rec).__name__.lower()}: only integers, pointers, "
+                      "structs and char arrays can be read", node)
     off = c.em.alloc(8, 8, node)
     c.em.emit(B.St.dw(10, off, 0))
-    r = emit_call(c, "probe_read_kernel", [Val("stack", u64, off=off), Val.const(size), addr], s64)
+    r = emit_call(c, read, [Val("stack", u64, off=off), Val.const(size), addr], s64)
     c.em.release(r)
     v = c.em.new_temp(u64)
     c.em.load_mem(v.reg, Val("mem", result if isinstance(result, IntType) else u64, reg=10, off=off))
     v.typ = result
+    if kp.user and result is u64:
+        v.data["space"] = "user"
     return v
 
 
@@ -369,17 +422,72 @@ def ctx_field(c: Compiler, node: ast.Attribute) -> Val:
         names = ", ".join(n for n in c.ctx.fields if not n.startswith("common_")) or "(none)"
         raise c.error(f"the context of {c.ctx.section} has no field {node.attr!r} "
                       f"(fields: {names})", node)
+    if f.usdt is not None:
+        return usdt_arg(c, f, node)
     if f.data_loc:
         t = c.em.new_temp(u64)
         c.em.emit(B.Ldx.w(t.reg, 6, f.offset))
         c.em.emit(B.And.imm(t.reg, 0xFFFF))
         c.em.emit(B.Add.reg(t.reg, 6))
+        t.data["space"] = "kernel"
         return t
-    return Val("mem", f.typ, reg=6, off=f.offset)
+    if f.pointer and "struct " in f.ctype:
+        from ..btf import vmlinux
+        from ..errors import BtfError
+
+        name = f.ctype.replace("const", "").replace("*", "").replace("struct", "").strip()
+        try:
+            tid = vmlinux().find(name, "struct")
+        except BtfError:
+            tid = 0
+        if tid:
+            t = c.em.new_temp(u64)
+            c.em.emit(B.Ldx.dw(t.reg, 6, f.offset))
+            t.typ = KPtr(tid, name, user=f.user)
+            return t
+    v = Val("mem", f.typ, reg=6, off=f.offset)
+    if f.pointer:
+        v.data["space"] = "user" if f.user else None
+    elif f.user:
+        v.data["space"] = "user"
+    return v
+
+
+def usdt_arg(c: Compiler, f: Any, node: ast.AST) -> Val:
+    """A USDT argument: a register of ``pt_regs``, a constant, or memory the note names."""
+    from .calls import emit_call
+    from .context import PT_REGS
+
+    a = f.usdt
+    t = f.typ
+    if a.reg is None:
+        return Val.const(t.wrap(a.const), t)
+    if not a.memory:
+        v = c.em.new_temp(u64)
+        c.em.emit(B.Ldx.dw(v.reg, 6, PT_REGS[a.reg]))
+        normalize(c, v.reg, t)
+        v.typ = t
+        v.data["space"] = "user"
+        return v
+    addr = c.em.new_temp(u64)
+    c.em.emit(B.Ldx.dw(addr.reg, 6, PT_REGS[a.reg]))
+    if a.offset:
+        c.em.emit(B.Add.imm(addr.reg, a.offset))
+    off = c.em.alloc(8, 8, node)
+    c.em.emit(B.St.dw(10, off, 0))
+    r = emit_call(c, "probe_read_user", [Val("stack", u64, off=off), Val.const(a.size), addr], s64)
+    c.em.release(r)
+    v = c.em.new_temp(t)
+    c.em.load_mem(v.reg, Val("mem", t, reg=10, off=off))
+    v.data["space"] = "user"
+    return v
 
 
 def subscript(c: Compiler, node: ast.Subscript) -> Val:
     target = node.value
+    m = aggregate.map_ref(c, target)
+    if isinstance(m, Map):
+        return aggregate.read(c, m, node.slice, node)
     obj = c.lookup_name(target.id) if isinstance(target, ast.Name) else None
     if isinstance(obj, DslMap):
         if isinstance(obj, ArrayMap):
@@ -404,6 +512,49 @@ def subscript(c: Compiler, node: ast.Subscript) -> Val:
     if base.kind == "stack":
         return Val("mem", et, reg=10, off=base.off + idx.imm * et.size)
     return Val("mem", et, reg=base.reg, off=base.off + idx.imm * et.size)
+
+
+def string_compare(c: Compiler, a: Val, op: type, b: Val, label: str, jump_if: bool,
+                   node: ast.AST) -> None:
+    """``s == "lit"`` / ``s != "lit"``: compare the bytes of the literal and its NUL."""
+    if op not in (ast.Eq, ast.NotEq):
+        raise c.error("strings compare only with == and !=", node)
+    if not (strings.is_string(a) and strings.is_string(b)):
+        raise c.error("cannot compare a string with a number", node)
+    if a.kind == "strlit" and b.kind == "strlit":
+        same = a.data["bytes"] == b.data["bytes"]
+        if (same == (op is ast.Eq)) == jump_if:
+            c.em.jump(label)
+        return
+    if a.kind == "strlit":
+        a, b = b, a
+    if b.kind != "strlit":
+        raise c.error("compare a string with a literal (\"bash\"): comparing two strings read "
+                      "at run time is not supported", node)
+    strings.compare_literal(c, a, b.data["bytes"], label, jump_if == (op is ast.Eq))
+
+
+def conditional(c: Compiler, node: ast.IfExp) -> Val:
+    """``a if cond else b`` (bpftrace's ``cond ? a : b``) on numbers: each arm stores its
+    value in one stack slot, the result."""
+    els, done = c.em.new_label("ce"), c.em.new_label("cd")
+    c.em.spill_all()
+    slot = c.em.alloc(8, 8, node)
+    branch(c, node.test, els, False)
+    types = []
+    for arm, last in ((node.body, False), (node.orelse, True)):
+        v = scalar(c, arm)
+        types.append(v.typ)
+        c.em.store(10, slot, u64, convert(c, v, s64, arm) if v.typ.size < 8 else v)
+        c.em.release(v)
+        c.em.spill_all()
+        if not last:
+            c.em.jump(done)
+            c.em.place(els)
+    c.em.place(done)
+    ints = [t for t in types if isinstance(t, IntType)]
+    typ = arith_type(Val("reg", ints[0]), Val("reg", ints[-1])) if ints else s64
+    return Val("slot", typ if typ.size == 8 else s64, off=slot, temp=True)
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -488,8 +639,13 @@ def null_test(c: Compiler, node: ast.expr, label: str, jump_if_null: bool) -> No
 
 def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, jump_if: bool,
             node: ast.AST) -> None:
-    a = scalar(c, left)
-    b = scalar(c, right)
+    a = expr(c, left)
+    b = expr(c, right)
+    if strings.is_string(a) or strings.is_string(b):
+        string_compare(c, a, op, b, label, jump_if, node)
+        return
+    a = _as_scalar(c, a, left)
+    b = _as_scalar(c, b, right)
     if a.kind == "imm" and b.kind == "imm":
         res = {ast.Eq: a.imm == b.imm, ast.NotEq: a.imm != b.imm, ast.Lt: a.imm < b.imm,
                ast.LtE: a.imm <= b.imm, ast.Gt: a.imm > b.imm, ast.GtE: a.imm >= b.imm}[op]

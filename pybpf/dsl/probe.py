@@ -1,4 +1,4 @@
-"""Probes: ``@probe("tracepoint/syscalls/sys_enter_openat")`` and the load/attach/read/detach
+"""Probes: ``@probe("tracepoint:syscalls:sys_enter_openat")`` and the load/attach/read/detach
 lifecycle (`Session`).
 
 >>> from pybpf.dsl import HashMap, probe, u32, u64, pid
@@ -8,11 +8,19 @@ lifecycle (`Session`).
 ...     counts[pid()] += 1
 >>> with Session([count]) as s:                                 # doctest: +SKIP
 ...     time.sleep(1); print(dict(counts.items()))
+
+A probe names one or more attach points (`pybpf.dsl.attach`): bpftrace's spelling
+(``tracepoint:sched:sched*``, ``uretprobe:/bin/bash:readline``, ``profile:hz:99``,
+``interval:s:1``, ``BEGIN``, ``END``) or a libbpf section (``tracepoint/cat/name``, ``xdp``).
+Its function is compiled once per attach point (contexts differ). BEGIN and END programs run
+once, in the kernel, through ``BPF_PROG_TEST_RUN`` (as bpftrace runs them): BEGIN after
+loading and before the other probes attach, END when the session finishes.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import time
 import types
@@ -21,32 +29,86 @@ from typing import Any
 
 from ..errors import DslError, PybpfError
 from ..isa.program import ProgramSpec
-from .compiler import compile_probe
-from .maps import DslMap, PerfBuf, RingBuf
+from .attach import AttachPoint, kprobes_available, parse_probe
+from .automap import Map
+from .compiler import Compiler, check
+from .events import EventChannel
+from .maps import DslMap, Global, PerfBuf, RingBuf
+from .state import state_of
 
 __all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]
 
 
 class Probe:
-    """A probe function and where it attaches; `compile` gives its `ProgramSpec`."""
+    """A probe function and where it attaches; `compile` gives its `ProgramSpec` (the first
+    attach point's), `programs` one per attach point."""
 
-    def __init__(self, fn: Callable[..., Any], section: str, *, target: str | None = None,
-                 options: dict[str, Any] | None = None) -> None:
+    def __init__(self, fn: Callable[..., Any] | None, section: str, *, target: str | None = None,
+                 options: dict[str, Any] | None = None, tree: Any = None,
+                 namespace: dict[str, Any] | None = None, filename: str | None = None,
+                 name: str | None = None) -> None:
         self.fn = fn
         self.section = section
-        self.target = target  # XDP interface, perf event options...
+        self.target = target  # XDP/tc interface
         self.options = options or {}
-        self.name = fn.__name__
-        self._program: ProgramSpec | None = None
+        self.tree = tree  # a front end's function tree (pybpf.bpftrace), instead of fn's source
+        self.namespace = namespace if namespace is not None else (fn.__globals__ if fn else {})
+        self.filename = filename
+        self.name = name or (fn.__name__ if fn is not None else tree.name)
+        self._points: list[AttachPoint] | None = None
+        self._programs: list[tuple[AttachPoint, ProgramSpec, dict[str, DslMap]]] | None = None
 
-    def compile(self, *, verify: bool | None = None) -> ProgramSpec:
-        """The compiled `ProgramSpec` (cached). ``verify`` defaults to the probe's ``precheck``
-        option (True): pybpf's verifier checks the program before the kernel sees it."""
+    @property
+    def attach_points(self) -> list[AttachPoint]:
+        if self._points is None:
+            try:
+                self._points = parse_probe(self.section, iface=self.target)
+            except DslError as e:
+                raise self._error(e.args[0] if e.args else str(e)) from None
+        return self._points
+
+    def where(self) -> tuple[str | None, int | None]:
+        """The file and line of the probe's definition (for errors)."""
+        if self.tree is not None:
+            return self.filename, getattr(self.tree, "lineno", None)
+        try:
+            return inspect.getsourcefile(self.fn), inspect.getsourcelines(self.fn)[1]  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            return None, None
+
+    def _error(self, message: str) -> DslError:
+        import linecache
+
+        filename, line = self.where()
+        source = linecache.getline(filename, line).rstrip("\n") if filename and line else None
+        return DslError(f"probe {self.name}: {message}", filename=filename, line=line,
+                        source=source or None)
+
+    def programs(self, *, verify: bool | None = None) -> list[tuple[AttachPoint, ProgramSpec,
+                                                                    dict[str, DslMap]]]:
+        """(attach point, program, maps it uses) for every attach point (cached). ``verify``
+        defaults to the ``precheck`` option (True): pybpf's verifier checks each program."""
         if verify is None:
             verify = bool(self.options.get("precheck", True))
-        if self._program is None:
-            self._program = compile_probe(self.fn, self.section, verify=verify)
-        return self._program
+        if self._programs is None:
+            out = []
+            for ap in self.attach_points:
+                c = Compiler(self.fn, attach=ap, name=self.name, tree=self.tree,
+                             namespace=self.namespace, filename=self.filename)
+                prog = c.compile()
+                if verify:
+                    check(prog)
+                out.append((ap, prog, dict(c.maps)))
+            self._programs = out
+        return self._programs
+
+    def compile(self, *, verify: bool | None = None) -> ProgramSpec:
+        """The compiled `ProgramSpec` of the first attach point (cached)."""
+        return self.programs(verify=verify)[0][1]
+
+    @property
+    def program(self) -> ProgramSpec:
+        return self.compile()
 
     def __call__(self, *args: Any, **kw: Any) -> Any:
         raise DslError(f"probe {self.name} runs in the kernel: load it with a Session")
@@ -55,72 +117,114 @@ class Probe:
         return f"Probe({self.name!r}, {self.section!r})"
 
 
-def probe(section: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]:
-    """Decorator: ``@probe("tracepoint/CAT/NAME")``, ``@probe("raw_tracepoint/NAME")``,
-    ``@probe("xdp", iface="veth0")``, ``@probe("perf_event", frequency=99)``.
+def probe(section: str, *more: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]:
+    """Decorator: ``@probe("tracepoint:syscalls:sys_enter_openat")``,
+    ``@probe("tracepoint:syscalls:sys_enter_open", "tracepoint:syscalls:sys_enter_openat")``,
+    ``@probe("uretprobe:/bin/bash:readline")``, ``@probe("profile:hz:99")``,
+    ``@probe("interval:s:1")``, ``@probe("BEGIN")``, ``@probe("xdp", iface="veth0")``,
+    ``@probe("tc", iface="veth0")``, ``@probe("perf_event", frequency=99)``.
 
     ``precheck=False`` skips pybpf's verifier before load (the kernel still verifies)."""
 
+    spec = ",".join((section, *more))
+
     def wrap(fn: Callable[..., Any]) -> Probe:
-        return Probe(fn, section, target=options.pop("iface", None), options=options)
+        return Probe(fn, spec, target=options.pop("iface", None), options=options)
 
     return wrap
 
 
 class Session:
-    """Loads probes (maps shared by name), attaches them, reads events, detaches on close.
+    """Loads probes (maps shared by name), runs BEGIN, attaches, reads events, and on close
+    runs END and detaches.
 
-    ``on_event(event)`` receives each ring/perf buffer record decoded to its Struct. With
-    ``batch=True`` ring buffers are read with `read_batch` instead, as numpy structured
-    arrays of the event's `Struct.dtype`. ``maps`` gives kernel maps to use instead of
-    creating them, by map name (maps reopened from bpffs pins); the session owns them.
-    With ``attach=False`` nothing is attached: `attach_probe` attaches one probe.
+    ``on_event(event)`` receives each record of a `RingBuf`/`PerfBuf` decoded to its Struct
+    (else they collect in `events`). ``output(text)`` receives what ``printf``, ``print``...
+    print (default: standard output). With ``batch=True`` ring buffers are read with
+    `read_batch` instead, as numpy structured arrays of the event's `Struct.dtype`. ``maps``
+    gives kernel maps to use instead of creating them, by map name (maps reopened from
+    bpffs pins); the session owns them. With ``attach=False`` nothing is attached:
+    `attach_probe` attaches one probe.
     """
 
     def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
-                 attach: bool = True, batch: bool = False, maps: dict[str, Any] | None = None) -> None:
+                 attach: bool = True, batch: bool = False, maps: dict[str, Any] | None = None,
+                 output: Callable[[str], Any] | None = None) -> None:
         from ..kernel import create_map
 
         self.probes = list(probes)
         self.on_event = on_event
+        self.output = output if output is not None else _stdout_write
         self.maps: dict[str, DslMap] = {}
         self.kernel_maps: dict[str, Any] = {}
         self.progs: list[Any] = []
+        self.programs: list[tuple[Probe, AttachPoint, Any]] = []
         self.links: list[Any] = []
         self.readers: list[Any] = []
         self.events: list[Any] = []
         self.batch = batch
+        self.stopped = False
+        self.finished = False
+        self.symbolizer: Any = None
         self._ring_index: dict[str, tuple[Any, int]] = {}
+        self._channels: list[EventChannel] = []
         try:
-            programs = [(p, p.compile()) for p in self.probes]
-            for p, prog in programs:
-                for name, decl in prog.maps.items():
+            compiled = compile_all(self.probes)
+            for _p, _ap, _prog, used in compiled:
+                for name, m in used.items():
                     if name not in self.kernel_maps:
                         given = (maps or {}).get(name)
-                        self.kernel_maps[name] = given if given is not None else create_map(decl)
-                        obj = p.fn.__globals__[name]
-                        obj.kernel, obj.name = self.kernel_maps[name], name
-                        self.maps[name] = obj
-
-            for _, prog in programs:
-                self.progs.append(load_with_lines(prog, self.kernel_maps))
+                        self.kernel_maps[name] = given if given is not None else \
+                            create_map(m.decl(name))
+                        m.kernel, m.name = self.kernel_maps[name], name
+                        self.maps[name] = m
+            self._set_start()
+            for p, ap, prog, _used in compiled:
+                if attach:
+                    _check_attachable(p, ap)
+                loaded = load_with_lines(prog, self.kernel_maps)
+                self.progs.append(loaded)
+                self.programs.append((p, ap, loaded))
+            self._add_readers()
+            self.run_special("begin")
             if attach:
-                for p, pr in zip(self.probes, self.progs, strict=True):
-                    self.links.append(attach_probe(p, pr))
-            for m in self.maps.values():
-                if isinstance(m, RingBuf) and batch:
-                    from ..kernel import RingBuffer
-
-                    rb = RingBuffer(m.kernel, dtype=m.event.dtype())
-                    self.readers.append(rb)
-                    self._ring_index[m.name or ""] = (rb, 0)
-                elif isinstance(m, RingBuf):
-                    self._add_ring(m)
-                elif isinstance(m, PerfBuf):
-                    self._add_perf(m)
+                for p, ap, pr in self.programs:
+                    if ap.kind not in ("begin", "end"):
+                        self.links.append(attach_point(p, ap, pr))
         except BaseException:
             self.close()
             raise
+
+    # -- setup -------------------------------------------------------------------------------
+    def _set_start(self) -> None:
+        """``elapsed`` counts from now (the boot clock, as bpftrace)."""
+        for m in self.maps.values():
+            if isinstance(m, Global) and m.name == "_start":
+                m.write(time.clock_gettime_ns(time.CLOCK_BOOTTIME))
+
+    def _add_readers(self) -> None:
+        for m in self.maps.values():
+            if isinstance(m, EventChannel):
+                self._add_channel(m)
+            elif isinstance(m, RingBuf) and self.batch:
+                from ..kernel import RingBuffer
+
+                rb = RingBuffer(m.kernel, dtype=m.event.dtype())
+                self.readers.append(rb)
+                self._ring_index[m.name or ""] = (rb, 0)
+            elif isinstance(m, RingBuf):
+                self._add_ring(m)
+            elif isinstance(m, PerfBuf):
+                self._add_perf(m)
+
+    def _add_channel(self, ch: EventChannel) -> None:
+        from ..kernel import RingBuffer
+        from .render import channel_hooks
+
+        ch.hooks = channel_hooks(self, ch)
+        self._channels.append(ch)
+        self.readers.append(RingBuffer(ch.kernel, lambda raw: ch.dispatch(raw, self.output),
+                                       as_bytes=True))
 
     def _deliver(self, struct: Any) -> Callable[[Any], None]:
         def cb(raw: Any) -> None:
@@ -142,13 +246,23 @@ class Session:
         deliver = self._deliver(m.event)
         self.readers.append(PerfBuffer(m.kernel, lambda _cpu, raw: deliver(raw), as_bytes=True))
 
+    def run_special(self, kind: str) -> None:
+        """Run the BEGIN (``"begin"``) or END (``"end"``) programs once, in the kernel."""
+        for _p, ap, prog in self.programs:
+            if ap.kind == kind:
+                prog.test_run()
+
+    # -- running -----------------------------------------------------------------------------
     def poll(self, timeout_ms: int = 100) -> int:
-        """Deliver pending events (to ``on_event`` or `events`); returns how many."""
+        """Deliver pending events (to ``on_event``/`events`, printed text to ``output``);
+        returns how many."""
         n = 0
         batch_readers = {id(rb) for rb, _ in self._ring_index.values()}
-        for r in self.readers:
-            if id(r) not in batch_readers:
-                n += r.poll(timeout_ms if len(self.readers) == 1 else 0) or 0
+        readers = [r for r in self.readers if id(r) not in batch_readers]
+        for r in readers:
+            n += r.poll(timeout_ms if len(readers) == 1 else 0) or 0
+        if not n and len(readers) > 1 and timeout_ms:
+            time.sleep(min(timeout_ms, 20) / 1000)
         return n
 
     def read_batch(self, ring: RingBuf, timeout_ms: int = 0) -> Any:
@@ -160,15 +274,20 @@ class Session:
         rb, index = entry
         return rb.read_batch(timeout_ms, ring=index)
 
+    def stop(self) -> None:
+        """End `run` at the next poll (``exit()`` in a probe, SIGTERM, ...)."""
+        self.stopped = True
+
     def run(self, duration: float | None = None, tick: Callable[[], None] | None = None,
             interval: float = 1.0) -> None:
-        """Poll until ``duration`` seconds pass (forever if None) or Ctrl-C."""
+        """Poll until ``duration`` seconds pass (forever if None), Ctrl-C or `stop`."""
         end = None if duration is None else time.monotonic() + duration
         last = time.monotonic()
         try:
-            while end is None or time.monotonic() < end:
+            while not self.stopped and (end is None or time.monotonic() < end):
                 if self.readers:
-                    self.poll(100)
+                    left = 100 if end is None else max(0, min(100, int((end - time.monotonic()) * 1000)))
+                    self.poll(left)
                 else:
                     time.sleep(0.1)
                 if tick is not None and time.monotonic() - last >= interval:
@@ -177,25 +296,72 @@ class Session:
         except KeyboardInterrupt:
             pass
 
+    def finish(self) -> None:
+        """Detach the probes, run END, and deliver what is left in the buffers (once)."""
+        if self.finished:
+            return
+        self.finished = True
+        for lk in reversed(self.links):
+            try:
+                lk.close()
+            except PybpfError:
+                pass
+        self.links.clear()
+        if self.progs:
+            self.run_special("end")
+            for _ in range(64):
+                if not self.poll(0):
+                    break
+
     def close(self) -> None:
-        for group in (self.readers, self.links, self.progs):
-            for obj in reversed(group):
-                try:
-                    obj.close()
-                except PybpfError:
-                    pass
-            group.clear()
-        for m in self.kernel_maps.values():
-            m.close()
-        for m in self.maps.values():
-            m.kernel = None
-        self.kernel_maps.clear()
+        try:
+            if self.progs and not self.finished:
+                self.finish()
+        finally:
+            for group in (self.readers, self.links, self.progs):
+                for obj in reversed(group):
+                    try:
+                        obj.close()
+                    except PybpfError:
+                        pass
+                group.clear()
+            for m in self.kernel_maps.values():
+                m.close()
+            for m in self.maps.values():
+                m.kernel = None
+            self.kernel_maps.clear()
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stdout_write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def compile_all(probes: list[Probe]) -> list[tuple[Probe, AttachPoint, ProgramSpec, dict[str, DslMap]]]:
+    """Every program of ``probes``. A probe that reads a `Map` no compiled probe has written
+    yet waits until one has (bpftrace types a map by its assignments, wherever they are)."""
+    from .aggregate import UntypedMap
+
+    pending = list(probes)
+    done: dict[int, list[tuple[AttachPoint, ProgramSpec, dict[str, DslMap]]]] = {}
+    while pending:
+        waiting: list[tuple[Probe, UntypedMap]] = []
+        for p in pending:
+            try:
+                done[id(p)] = p.programs()
+            except UntypedMap as e:
+                p._programs = None
+                waiting.append((p, e))
+        if len(waiting) == len(pending):
+            raise waiting[0][1]
+        pending = [p for p, _ in waiting]
+    return [(p, ap, prog, used) for p in probes for ap, prog, used in done[id(p)]]
 
 
 def load_with_lines(prog: ProgramSpec, maps: dict[str, Any]) -> Any:
@@ -238,22 +404,53 @@ def kernel_reject(prog: ProgramSpec, err: Any) -> DslError:
                     column=getattr(src, "column", None), source=getattr(src, "text", None) or None)
 
 
-def attach_probe(p: Probe, prog: Any) -> Any:
-    """Attach the loaded program ``prog`` of probe ``p`` where its section says; the `Link`."""
+def _check_attachable(p: Probe, ap: AttachPoint) -> None:
+    """Refuse, before anything loads, what this kernel or this probe cannot attach."""
+    if ap.kind in ("kprobe", "kretprobe") and not kprobes_available():
+        raise p._error(f"{ap.name}: this kernel has no kprobes (built without CONFIG_KPROBES: "
+                       "/sys/bus/event_source/devices/kprobe is missing); trace a tracepoint "
+                       "instead (list them: pybpf trace -l 'tracepoint:*')")
+    if ap.kind in ("xdp", "tc") and not (ap.iface or p.target):
+        raise p._error(f"an {ap.kind.upper() if ap.kind == 'xdp' else 'tc'} probe needs the "
+                       f"interface: @probe({ap.kind!r}, iface='eth0')")
+
+
+def attach_point(p: Probe, ap: AttachPoint, prog: Any) -> Any:
+    """Attach the loaded program ``prog`` of probe ``p`` at ``ap``; the `Link`."""
     from ..kernel import link
 
-    kind, _, rest = p.section.partition("/")
-    if kind in ("tracepoint", "tp"):
-        return link.tracepoint(prog, rest.replace("/", ":", 1))
-    if kind in ("raw_tracepoint", "raw_tp"):
-        return link.raw_tracepoint(prog, rest)
-    if kind == "xdp":
-        if p.target is None:
-            raise DslError(f"probe {p.name}: an XDP probe needs iface= (@probe('xdp', iface='eth0'))")
-        return link.xdp(prog, p.target, mode=p.options.get("mode"))
-    if kind == "perf_event":
+    _check_attachable(p, ap)
+    k = ap.kind
+    if k == "tracepoint":
+        return link.tracepoint(prog, ap.target)
+    if k == "raw_tracepoint":
+        return link.raw_tracepoint(prog, ap.target)
+    if k in ("uprobe", "uretprobe"):
+        return link.uprobe(prog, ap.target, ap.symbol, retprobe=k == "uretprobe")
+    if k == "usdt":
+        from .usdt import attach_usdt
+
+        return attach_usdt(prog, ap.target, ap.symbol)
+    if k in ("kprobe", "kretprobe"):
+        return link.kprobe(prog, ap.target, retprobe=k == "kretprobe")
+    if k == "profile":
+        if ap.rate:
+            return link.perf_event(prog, frequency=ap.rate)
+        return link.perf_event(prog, period=ap.period_ns)
+    if k == "interval":
+        return link.perf_event(prog, cpu=0, period=ap.period_ns)
+    if k == "perf_event":
         return link.perf_event(prog, frequency=p.options.get("frequency", 99))
-    raise DslError(f"probe {p.name}: cannot attach {p.section!r}")
+    if k == "xdp":
+        return link.xdp(prog, ap.iface or p.target, mode=p.options.get("mode"))
+    if k == "tc":
+        return link.tcx(prog, ap.iface or p.target, p.options.get("direction", "ingress"))
+    raise p._error(f"cannot attach {ap.name!r}")
+
+
+def attach_probe(p: Probe, prog: Any) -> Any:
+    """Attach the loaded program ``prog`` of probe ``p`` where its (first) attach point says."""
+    return attach_point(p, p.attach_points[0], prog)
 
 
 def load_module(path: str) -> types.ModuleType:
@@ -270,3 +467,21 @@ def load_module(path: str) -> types.ModuleType:
 
 def module_probes(mod: types.ModuleType) -> list[Probe]:
     return [v for v in vars(mod).values() if isinstance(v, Probe)]
+
+
+def program_maps(namespace: dict[str, Any]) -> list[Map]:
+    """The bpftrace-style maps of a program (its `Maps` namespaces' and module-level `Map`s),
+    sorted by how bpftrace prints them (by name)."""
+    from .automap import Maps
+
+    found: dict[int, Map] = {}
+    for v in namespace.values():
+        if isinstance(v, Map):
+            found[id(v)] = v
+        elif isinstance(v, Maps):
+            for m in v:
+                found[id(m)] = m
+    return sorted(found.values(), key=lambda m: m.label or f"@{m.name}")
+
+
+__all__ += ["compile_all", "program_maps", "state_of"]

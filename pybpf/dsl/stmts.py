@@ -7,12 +7,16 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
+from . import aggregate
+from .aggregate import map_ref
+from .automap import Map
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
 from .exprs import _ALU, binop, branch, convert, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
 from .scope import Local
-from .types import ArrayType, IntType, KPtr, is_struct, type_name, u64
+from .strings import STRLEN, is_string, store_string, string_size
+from .types import ArrayType, IntType, KPtr, char, is_struct, type_name, u64
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -117,6 +121,15 @@ def annotation(c: Compiler, node: ast.expr) -> Any:
 
 
 def stmt(c: Compiler, s: ast.stmt) -> None:
+    frame, nlocals, top = c.frame, len(c.frame.locals), c.em.frame
+    _stmt(c, s)
+    if c.frame is frame and len(frame.locals) == nlocals and c.em.frame > top:
+        # nothing the statement put on the stack outlives it: the next one reuses the space
+        c.em.frame = top
+        c.em.free_slots = [off for off in c.em.free_slots if off >= -top]
+
+
+def _stmt(c: Compiler, s: ast.stmt) -> None:
     c.at(s)
     c.em.free = set(SCRATCH)
     c.em.live = []
@@ -219,6 +232,11 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
             if v.kind == "stack":  # a new struct or buffer: the local is that stack area
                 c.frame.locals[target.id] = Local(target.id, v.typ, v, kind="agg")
                 return
+            if is_string(v):  # a literal or a string in memory: a char array local holds it
+                size = STRLEN if v.kind == "strlit" else string_size(v)
+                local = c.new_local(target.id, char[size], node)
+                store_string(c, 10, local.val.off, size, v)
+                return
             if v.typ == "ctx":
                 raise c.error("the context cannot be copied into a variable", node)
             t = v.typ if isinstance(v.typ, (IntType, KPtr)) else u64
@@ -234,6 +252,12 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
             raise c.error(f"{target.id} cannot be reassigned", node)
         assign_local(c, local, expr(c, value), node)
         return
+    if isinstance(target, (ast.Subscript, ast.Attribute)):
+        m = map_ref(c, target.value if isinstance(target, ast.Subscript) else target)
+        if isinstance(m, Map):
+            aggregate.assign(c, m, target.slice if isinstance(target, ast.Subscript) else None,
+                             value, node)
+            return
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
         obj = c.lookup_name(target.value.id)
         if isinstance(obj, DslMap):
@@ -262,6 +286,16 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
 
 def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
     t = s.target
+    if isinstance(t, (ast.Subscript, ast.Attribute)):
+        m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
+        if isinstance(m, Map):
+            if not isinstance(s.op, (ast.Add, ast.Sub)):
+                raise c.error("maps support only += and -= in place (at.n[k] += 1)", s)
+            delta: ast.expr = s.value
+            if isinstance(s.op, ast.Sub):
+                delta = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=s.value), s.value)
+            aggregate.increment(c, m, t.slice if isinstance(t, ast.Subscript) else None, delta, s)
+            return
     if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
         obj = c.lookup_name(t.value.id)
         if isinstance(obj, DslMap):
@@ -312,6 +346,11 @@ def _as_load(node: ast.expr) -> ast.expr:
 
 
 def delete(c: Compiler, t: ast.expr) -> None:
+    if isinstance(t, (ast.Subscript, ast.Attribute)):
+        m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
+        if isinstance(m, Map):
+            aggregate.delete(c, m, t.slice if isinstance(t, ast.Subscript) else None, t)
+            return
     if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
         obj = c.lookup_name(t.value.id)
         if isinstance(obj, DslMap):

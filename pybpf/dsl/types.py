@@ -228,14 +228,40 @@ class Struct(metaclass=_StructMeta):
 
 @dataclass(frozen=True)
 class KPtr:
-    """A pointer to a kernel struct (``task()``), followed field by field through BTF."""
+    """A pointer to a kernel (or, with ``user``, a user-space) struct, followed field by field
+    through the running kernel's BTF (``task().real_parent.tgid``, ``ctx.rqtp.tv_sec``)."""
 
     type_id: int
     name: str
     size: int = 8
+    user: bool = False
 
     def __repr__(self) -> str:
         return f"struct {self.name} *"
+
+
+@dataclass(frozen=True)
+class StackId:
+    """A stack as a value: the id ``get_stackid`` gave in the low 32 bits, and for a user
+    stack the pid in the high 32 bits (the symbols of user addresses depend on the process)."""
+
+    user: bool
+    depth: int = 127
+    size: int = 8
+
+    def __repr__(self) -> str:
+        return "ustack" if self.user else "kstack"
+
+
+@dataclass(frozen=True)
+class SymAddr:
+    """An address to print as a symbol (``ksym(a)``, ``usym(a)``: user addresses with the pid)."""
+
+    user: bool
+    size: int = 8
+
+    def __repr__(self) -> str:
+        return "usym" if self.user else "ksym"
 
 
 def _np_format(t: Any) -> Any:

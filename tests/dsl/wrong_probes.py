@@ -136,8 +136,8 @@ def float_constant(ctx):
     x = 1.5  # ERR: float constants are not supported
 
 
-def string_constant(ctx):
-    x = "hello"  # ERR: str constants are not supported
+def string_arithmetic(ctx):
+    x = "hello" * 2  # ERR: expected a number here, got a string
 
 
 def true_division(ctx):
@@ -193,8 +193,8 @@ def keyword_arguments(ctx):
     counts.get(1, default=0)  # ERR: keyword arguments
 
 
-def conditional_expression(ctx):
-    return 1 if pid() else 2  # ERR: conditional expressions
+def conditional_expression_with_a_string(ctx):
+    return 1 if pid() else comm()  # ERR: expected a number here, got a string
 
 
 def constant_division_by_zero(ctx):

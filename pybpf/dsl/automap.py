@@ -1,0 +1,275 @@
+"""bpftrace-style maps: `Map` is typed by its first use, `Maps` holds maps by name (``at.name``).
+
+A `Map` needs no declared key or value type: the first probe that writes it fixes them,
+like bpftrace's ``@name[key] = value``. Keys are ints, strings (``comm()``, ``str(p)``, a
+literal), stacks (``kstack()``, ``ustack()``) or tuples of those (``m[pid(), comm()]``); a
+map without a key (``at.usecs = hist(v)``) has one entry. Values are plain ints or strings,
+or aggregations that keep one value per CPU and are summed when read:
+
+================  ==========================  =====================================
+in a probe        kept per key                 read from Python (`Map.items`)
+================  ==========================  =====================================
+``count()``       u64                          int
+``sum(v)``        s64                          int
+``min(v)``        s64 (and whether it is set)  int
+``max(v)``        s64 (and whether it is set)  int
+``avg(v)``        count, total                 int (total // count, as bpftrace)
+``stats(v)``      count, total                 (count, average, total)
+``hist(v)``       u64 per log2 bucket          list of 65 bucket counts
+``lhist(v,a,b,s)`` u64 per linear bucket       list of buckets (below, each step, above)
+================  ==========================  =====================================
+
+>>> at = Maps()
+>>> at.start is at.start, at.start.label, at[()].label if False else at.anonymous.label
+(True, '@start', '@')
+>>> hist_bucket(0), hist_bucket(1), hist_bucket(2), hist_bucket(3), hist_bucket(4), hist_bucket(-1)
+(1, 2, 3, 3, 4, 0)
+>>> lhist_bucket(5, 0, 100, 10), lhist_bucket(-3, 0, 100, 10), lhist_bucket(150, 0, 100, 10)
+(1, 0, 11)
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DslError, PybpfError
+from ..isa.program import MapDecl
+from .maps import DslMap
+
+__all__ = ["AGGREGATIONS", "KeyPart", "Map", "Maps", "StackRef", "hist_bucket", "lhist_bucket"]
+
+#: aggregation functions and the bytes of their per-CPU value
+AGGREGATIONS = {"count": 8, "sum": 8, "min": 16, "max": 16, "avg": 16, "stats": 16, "hist": 8,
+                "lhist": 8}
+HIST_BUCKETS = 65  # bpftrace: (..., 0), [0], [1], [2, 4) ... [2^62, 2^63)
+
+
+def hist_bucket(v: int) -> int:
+    """bpftrace's log2 bucket of ``v``: 0 for negatives, 1 for 0, 2 for 1, then
+    ``floor(log2(v)) + 2`` (so [2, 4) is bucket 3)."""
+    if v < 0:
+        return 0
+    if v == 0:
+        return 1
+    return v.bit_length() + 1
+
+
+def lhist_bucket(v: int, lo: int, hi: int, step: int) -> int:
+    """bpftrace's linear bucket: 0 below ``lo``, ``(v - lo) // step + 1`` inside, and
+    ``(hi - lo) // step + 1`` at or above ``hi``."""
+    if v < lo:
+        return 0
+    if v >= hi:
+        return (hi - lo) // step + 1
+    return (v - lo) // step + 1
+
+
+@dataclass(frozen=True)
+class KeyPart:
+    """One element of a map key: ``int`` (8 bytes, ``signed`` or not), ``str`` (``size``
+    bytes), ``kstack``/``ustack`` (a stack id; a user stack also keeps the pid)."""
+
+    kind: str
+    size: int = 8
+    signed: bool = False
+
+    @property
+    def slot(self) -> int:
+        return (self.size + 7) // 8 * 8
+
+
+@dataclass(frozen=True)
+class StackRef:
+    """A stack as a map key or value: its id in the stack map, and the pid for user stacks."""
+
+    kernel: bool
+    stack_id: int
+    pid: int = 0
+
+
+class Map(DslMap):
+    """A hash map typed by its first use in a probe (see the module doc)."""
+
+    kind = "hash"
+
+    def __init__(self, max_entries: int = 4096, *, label: str | None = None) -> None:
+        super().__init__(None, None, max_entries)
+        self.label = label  # how bpftrace prints it: "@name" or "@"
+        self.parts: list[KeyPart] | None = None  # None: not typed yet; []: no key
+        self.agg: str | None = None  # int | str | count | sum | min | max | avg | stats | hist | lhist
+        self.value_size = 0
+        self.signed = True
+        self.lhist: tuple[int, int, int] | None = None
+        self.stack_map: Any = None  # the StackTrace map stack keys refer to
+
+    # -- typing (by the compiler) -----------------------------------------------------------
+    @property
+    def typed(self) -> bool:
+        return self.agg is not None
+
+    @property
+    def percpu(self) -> bool:  # type: ignore[override]
+        return self.agg in AGGREGATIONS
+
+    @property
+    def bucketed(self) -> bool:
+        return self.agg in ("hist", "lhist")
+
+    def key_offsets(self) -> list[int]:
+        out, pos = [], 0
+        for p in self.parts or []:
+            out.append(pos)
+            pos += p.slot
+        return out
+
+    @property
+    def key_size(self) -> int:
+        size = sum(p.slot for p in self.parts or [])
+        if self.bucketed:
+            size += 8
+        return size or 8
+
+    def decl(self, name: str) -> MapDecl:
+        if not self.typed:
+            raise DslError(f"map {self.label or name} is never assigned in a probe, so its type "
+                           "is unknown")
+        kind = "percpu_hash" if self.percpu else "hash"
+        return MapDecl(name, kind, self.key_size, self.value_size, self.max_entries)
+
+    # -- reading from userspace ---------------------------------------------------------------
+    def _decode_key(self, raw: bytes) -> Any:
+        parts = self.parts or []
+        vals = []
+        for p, off in zip(parts, self.key_offsets(), strict=True):
+            chunk = raw[off:off + p.size]
+            if p.kind == "int":
+                vals.append(int.from_bytes(chunk[:8], "little", signed=p.signed))
+            elif p.kind == "str":
+                vals.append(chunk.split(b"\0", 1)[0].decode(errors="replace"))
+            else:
+                word = int.from_bytes(chunk[:8], "little")
+                sid = word & 0xFFFFFFFF
+                vals.append(StackRef(p.kind == "kstack", sid - (1 << 32) if sid >> 31 else sid,
+                                     word >> 32))
+        if not parts:
+            return None
+        return vals[0] if len(vals) == 1 else tuple(vals)
+
+    def _cpu_values(self, raw: bytes) -> list[bytes]:
+        if not self.percpu:
+            return [raw]
+        size = (self.value_size + 7) // 8 * 8
+        return [raw[i:i + self.value_size] for i in range(0, len(raw), size)]
+
+    def _reduce(self, raws: list[bytes]) -> Any:
+        agg = self.agg
+        if agg == "str":
+            return raws[0][:self.value_size].split(b"\0", 1)[0].decode(errors="replace")
+        if agg in ("int", "count", "sum", "hist", "lhist"):
+            signed = self.signed and agg in ("int", "sum")
+            return sum(int.from_bytes(r[:8], "little", signed=signed) for r in raws)
+        if agg in ("min", "max"):
+            set_values = [struct.unpack_from("<q", r)[0] for r in raws
+                          if struct.unpack_from("<Q", r, 8)[0]]
+            if not set_values:
+                return 0
+            return min(set_values) if agg == "min" else max(set_values)
+        count = sum(struct.unpack_from("<Q", r)[0] for r in raws)
+        total = sum(struct.unpack_from("<q", r, 8)[0] for r in raws)
+        avg = int(total / count) if count else 0  # C division truncates toward zero
+        return avg if agg == "avg" else (count, avg, total)
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """(key, value) pairs: keys decoded (an int, a str, a tuple, None without a key),
+        values reduced over CPUs; hist/lhist maps give a list of bucket counts per key."""
+        m = self._bound()
+        if not self.bucketed:
+            for kraw in list(m.keys_raw()):
+                vraw = m.lookup_raw(kraw)
+                if vraw is not None:
+                    yield self._decode_key(kraw), self._reduce(self._cpu_values(vraw))
+            return
+        nb = HIST_BUCKETS if self.agg == "hist" else self._lhist_buckets()
+        out: dict[bytes, list[int]] = {}
+        for kraw in list(m.keys_raw()):
+            vraw = m.lookup_raw(kraw)
+            if vraw is None:
+                continue
+            prefix, bucket = kraw[:-8], int.from_bytes(kraw[-8:], "little")
+            if 0 <= bucket < nb:
+                out.setdefault(prefix, [0] * nb)[bucket] += self._reduce(self._cpu_values(vraw))
+        for prefix, buckets in out.items():
+            yield self._decode_key(prefix), buckets
+
+    def _lhist_buckets(self) -> int:
+        lo, hi, step = self.lhist or (0, 0, 1)
+        return (hi - lo) // step + 2
+
+    def __getitem__(self, key: Any) -> Any:
+        for k, v in self.items():
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def clear(self) -> None:
+        m = self._bound()
+        for kraw in list(m.keys_raw()):
+            try:
+                m.delete(kraw)
+            except PybpfError:
+                pass
+
+    def zero(self) -> None:
+        """Every value set to zero, keys kept (bpftrace's ``zero()``)."""
+        m = self._bound()
+        for kraw in list(m.keys_raw()):
+            vraw = m.lookup_raw(kraw)
+            if vraw is not None:
+                try:
+                    m.update(kraw, bytes(len(vraw)))
+                except PybpfError:
+                    pass
+
+    def __repr__(self) -> str:
+        return f"Map({self.label or '?'}, {self.agg or 'untyped'})"
+
+
+class Maps:
+    """bpftrace's ``@`` namespace: ``at.name`` is a `Map` made on first use; ``at[key]`` is
+    the anonymous map ``@`` (printed ``@[key]: value``).
+
+    >>> at = Maps()
+    >>> sorted(m.label for m in (at.b, at.a, at.anonymous))
+    ['@', '@a', '@b']
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        object.__setattr__(self, "_maps", {})
+        object.__setattr__(self, "_max_entries", max_entries)
+
+    def get(self, name: str) -> Map:
+        maps: dict[str, Map] = self._maps  # type: ignore[attr-defined]
+        if name not in maps:
+            maps[name] = Map(self._max_entries, label=f"@{name}")  # type: ignore[attr-defined]
+        return maps[name]
+
+    def __getattr__(self, name: str) -> Map:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.get(name)
+
+    @property
+    def anonymous(self) -> Map:
+        return self.get("")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PybpfError(f"at.{name} = ... runs only inside a probe")
+
+    def __iter__(self) -> Iterator[Map]:
+        return iter(list(self._maps.values()))  # type: ignore[attr-defined]
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.anonymous[key]

@@ -1,0 +1,71 @@
+"""Text for what probes print, as bpftrace prints it: maps (`pybpf.dsl.output`), stacks
+(one ``symbol+offset`` per line, kernel through kallsyms, user through the process's
+mappings and ELF symbols) and ``ksym``/``usym`` addresses.
+
+`channel_hooks` gives an `EventChannel` what its records need from a running `Session`;
+`print_maps` prints every bpftrace-style map of a program at the end of a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .automap import Map, StackRef
+from .output import format_map
+
+__all__ = ["channel_hooks", "print_maps", "stack_text"]
+
+
+def _symbolizer(session: Any) -> Any:
+    if session.symbolizer is None:
+        from ..symbolize import Symbolizer
+
+        session.symbolizer = Symbolizer()
+    return session.symbolizer
+
+
+def stack_text(session: Any, stack_map: Any, ref: StackRef, indent: int) -> str:
+    """A stack as bpftrace prints it: a newline, then each frame on its own line."""
+    if stack_map is None or stack_map.kernel is None or ref.stack_id < 0:
+        return "\n"
+    sym = _symbolizer(session)
+    frames = stack_map.stack(ref.stack_id)
+    pad = " " * indent
+    if ref.kernel:
+        lines = [sym.kernel_name(a, offset=True) for a in frames]
+    else:
+        lines = [sym.user_name(ref.pid, a, offset=True) for a in frames]
+    return "\n" + "".join(f"{pad}{line}\n" for line in lines)
+
+
+def channel_hooks(session: Any, channel: Any) -> dict[str, Callable[..., Any]]:
+    """The callbacks an `EventChannel` record needs from ``session``."""
+
+    def stack(spec: Any, word: int) -> str:
+        sid = word & 0xFFFFFFFF
+        ref = StackRef(spec.kind == "kstack", sid - (1 << 32) if sid >> 31 else sid, word >> 32)
+        return stack_text(session, spec.extra, ref, 8)
+
+    def sym(kind: str, addr: int, pid: int) -> str:
+        s = _symbolizer(session)
+        return s.kernel_name(addr) if kind == "ksym" else s.user_name(pid, addr)
+
+    def print_map(m: Map, top: int, div: int) -> None:
+        session.output(render_map(session, m, top=top, div=div))
+
+    return {"stack": stack, "sym": sym, "print_map": print_map, "exit": session.stop}
+
+
+def render_map(session: Any, m: Map, *, top: int = 0, div: int = 0) -> str:
+    def keytext(ref: StackRef) -> str:
+        return stack_text(session, m.stack_map, ref, 4)
+
+    return format_map(m, top=top, div=div, stack_text=keytext)
+
+
+def print_maps(session: Any, maps: list[Map], write: Callable[[str], Any]) -> None:
+    """Every map (bound to the kernel) in ``maps``, in order, as bpftrace prints them at exit."""
+    for m in maps:
+        if m.kernel is not None and m.typed:
+            write(render_map(session, m))
