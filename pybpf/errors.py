@@ -14,6 +14,7 @@ A user sees one line that says what is wrong and where::
     ├── VMFault           the VM stopped on a bad access or instruction
     ├── KernelProfileError  an unknown kernel name or a malformed kernel profile file
     ├── DslError          a probe written in Python is outside the DSL (file, line, caret)
+    │   └── ScriptError       a bpftrace script (pybpf trace) that does not parse or run
     └── ExportError       a probe's metrics cannot be exported as declared (file, map, field)
 
 >>> try:
@@ -249,3 +250,8 @@ class ExportError(PybpfError):
         self.map = map
         where = [w for w in (filename, f"map {map}" if map else None) if w]
         super().__init__(": ".join([*where, message]))
+
+
+class ScriptError(DslError):
+    """A bpftrace script (``pybpf trace``) does not parse, or uses what pybpf cannot run;
+    names the script's file, line and column with a caret."""

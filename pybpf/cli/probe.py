@@ -6,15 +6,16 @@
     pybpf probe examples/syscount.py --duration 3 --json
     pybpf probe examples/opensnoop.py --disasm     # bytecode under each Python line
 
-The file declares maps and ``@probe`` functions (see `pybpf.dsl`). Optional hooks:
-``setup()`` runs after load (fill allow lists), ``format_event(event)`` formats one
-ring/perf buffer event as text, ``report(emit)`` prints tables through ``emit(row)`` (``emit.json`` says whether
-the output is JSON)
-when the run ends (and every ``INTERVAL`` seconds when the file sets it). Without
-``report`` every histogram is printed, and every hash map unless the file streams events
-(a ring or perf buffer). With ``--json`` every event and
-every table row is one JSON object per line. Ctrl-C ends the run; links are closed
-(detached) and maps freed on exit.
+The file declares maps and ``@probe`` functions (see `pybpf.dsl` and docs/dsl.md). What
+``printf``/``print`` print appears as the probes run. Optional hooks: ``setup()`` runs after
+load (fill allow lists), ``format_event(event)`` formats one ring/perf buffer event as text,
+``report(emit)`` prints tables through ``emit(row)`` (``emit.json`` says whether the output
+is JSON) when the run ends (and every ``INTERVAL`` seconds when the file sets it). Without
+``report``, every map is printed at the end as bpftrace prints it, sorted (values by value,
+histograms by their total); a file that streams events (a ring or perf buffer) prints only
+its histograms and bpftrace-style maps. With ``--json`` every event and every map entry is
+one JSON object per line. Ctrl-C or SIGTERM ends the run (the maps are printed either way);
+links are closed (detached) and maps freed on exit.
 """
 
 from __future__ import annotations
@@ -39,16 +40,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _jsonable(v: Any) -> Any:
     if isinstance(v, bytes):
         return v.decode(errors="replace")
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     if hasattr(v, "as_dict"):
         return v.as_dict()
+    if hasattr(v, "stack_id"):
+        return {"stack_id": v.stack_id, "pid": v.pid, "kernel": v.kernel}
     return v
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dsl import Session, load_module, module_probes
-    from ..dsl.maps import HashMap, Histogram, PerfBuf, RingBuf
+    from ..dsl import load_module, module_probes
+    from ..dsl.runtime import run_program
 
     mod = load_module(args.file)
     probes = module_probes(mod)
@@ -61,48 +64,77 @@ def run(args: argparse.Namespace) -> int:
 
         return _dsl_listing(args.file, "llvm")
 
+    def write(text: str) -> None:
+        out.write(text)
+        out.flush()
+
     def emit(row: dict[str, Any]) -> None:
         if args.json:
-            out.write(json.dumps({k: _jsonable(v) for k, v in row.items()}) + "\n")
+            write(json.dumps({k: _jsonable(v) for k, v in row.items()}) + "\n")
         else:
-            out.write("  ".join(f"{k}={_jsonable(v)}" for k, v in row.items()) + "\n")
-        out.flush()
+            write("  ".join(f"{k}={_jsonable(v)}" for k, v in row.items()) + "\n")
 
     emit.json = args.json  # type: ignore[attr-defined] - report hooks choose their layout
     fmt = getattr(mod, "format_event", None)
 
     def on_event(ev: Any) -> None:
         if fmt is not None and not args.json:
-            out.write(fmt(ev) + "\n")
-            out.flush()
+            write(fmt(ev) + "\n")
         else:
             emit(ev.as_dict())
 
-    def report() -> None:
+    def report(session: Any) -> None:
         hook = getattr(mod, "report", None)
         if hook is not None:
             hook(emit)
-            return
-        streams = any(isinstance(m, (RingBuf, PerfBuf)) for m in session.maps.values())
-        for name, m in session.maps.items():
-            if streams and not isinstance(m, Histogram):
-                continue  # an event-streaming probe's hash maps are its working state
-            if isinstance(m, Histogram):
-                if args.json:
-                    emit({"map": name, "buckets": m.buckets()})
-                else:
-                    out.write(f"@{name}:\n{m.format()}\n")
-            elif isinstance(m, HashMap):
-                for k, v in m.items():
-                    emit({"map": name, "key": k, "value": v})
+        else:
+            default_report(session, vars(mod), write, emit if args.json else None)
 
-    with Session(probes, on_event=on_event) as session:
+    interval = getattr(mod, "INTERVAL", None)
+    running: list[Any] = []
+
+    def on_start(session: Any) -> None:
+        running.append(session)
         setup = getattr(mod, "setup", None)
         if setup is not None:
             setup()
         print(f"attached {', '.join(p.name for p in probes)}; Ctrl-C to stop", file=sys.stderr,
               flush=True)
-        interval = getattr(mod, "INTERVAL", None)
-        session.run(args.duration, tick=report if interval else None, interval=interval or 1.0)
-        report()
-    return 0
+
+    def tick() -> None:
+        if running:
+            report(running[0])
+
+    return run_program(probes, vars(mod), duration=args.duration, write=write, on_event=on_event,
+                       on_start=on_start, tick=tick if interval else None,
+                       interval=interval or 1.0, report=report)
+
+
+def default_report(session: Any, namespace: dict[str, Any], write: Any, emit: Any) -> None:
+    """Every map of the program, sorted as bpftrace prints them (``emit``: JSON rows)."""
+    from ..dsl.maps import HashMap, Histogram, PerfBuf, RingBuf
+    from ..dsl.output import typed_map_rows, typed_map_text
+    from ..dsl.probe import program_maps
+    from ..dsl.render import print_maps
+
+    auto = [m for m in program_maps(namespace) if m.kernel is not None and m.typed]
+    streams = any(isinstance(m, (RingBuf, PerfBuf)) for m in session.maps.values())
+    typed = [(name, m) for name, m in sorted(session.maps.items())
+             if isinstance(m, Histogram) or (isinstance(m, HashMap) and not streams)]
+    if emit is not None:
+        for m in auto:
+            for k, v in m.items():
+                emit({"map": m.label, "key": k, "value": v})
+        for name, m in typed:
+            if isinstance(m, Histogram):
+                emit({"map": name, "buckets": m.buckets()})
+            else:
+                for k, v in typed_map_rows(m):
+                    emit({"map": name, "key": k, "value": v})
+        return
+    if not auto and not typed:
+        return
+    write("\n\n")
+    print_maps(session, auto, write)
+    for name, m in typed:
+        write(typed_map_text(name, m))

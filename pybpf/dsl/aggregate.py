@@ -53,6 +53,8 @@ def map_ref(c: Compiler, node: ast.expr) -> DslMap | None:
         obj = c.lookup_name(node.value.id)
         if isinstance(obj, Maps):
             return _owned(c, obj, node.value.id, node.attr)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and not node.slice.elts:
+        return map_ref(c, node.value)  # at[()]: the map itself (no key)
     return None
 
 

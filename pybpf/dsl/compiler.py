@@ -69,7 +69,7 @@ class Compiler:
         try:
             self.ctx = ContextSpec.for_section(attach.section if attach is not None else section or "")
         except (ValueError, DslError) as e:
-            raise DslError(str(e).split(": ", 1)[-1] if isinstance(e, DslError) else str(e),
+            raise DslError(e.message if isinstance(e, DslError) else str(e),
                            filename=self.filename, line=first,
                            source=linecache.getline(self.filename, first).rstrip()) from None
         self.em = Emitter(name or self.tree.name, self.ctx.prog_type, self.filename)

@@ -130,6 +130,10 @@ def scalar(c: Compiler, node: ast.expr) -> Val:
 def _as_scalar(c: Compiler, v: Val, node: ast.expr) -> Val:
     if isinstance(v.typ, StackId):
         return v
+    if isinstance(v.typ, KPtr):  # a pointer as a number (tests, arithmetic)
+        out = c.em.to_temp(v)
+        out.typ = u64
+        return out
     if strings.is_string(v):
         raise c.error(f"expected a number here, got a string ({type_name(v.typ)}); strings compare "
                       "with == or != to a literal", node)

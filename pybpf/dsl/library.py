@@ -111,6 +111,37 @@ def curtask(c: Compiler, node: ast.Call) -> Val:
     return r
 
 
+def kptr(c: Compiler, node: ast.Call) -> Val:
+    """``kptr("task_struct", p)``: ``p`` as a pointer to a kernel struct (followable by
+    field names through BTF), bpftrace's ``(struct task_struct *)p``."""
+    from ..btf import vmlinux
+    from ..errors import BtfError
+    from .exprs import convert
+
+    _nargs(c, node, 2)
+    a = node.args[0]
+    if not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
+        raise c.error("kptr() takes the struct's name in quotes first", a)
+    try:
+        tid = vmlinux().find(a.value, "struct")
+    except BtfError:
+        try:
+            tid = vmlinux().find(a.value, "union")
+        except BtfError:
+            raise c.error(f"struct {a.value} is not in this kernel's BTF", a) from None
+    v = c.expr(node.args[1])
+    if isinstance(v.typ, KPtr):
+        out = c.em.to_temp(v)
+        out.typ = KPtr(tid, a.value, user=v.typ.user)
+        return out
+    user = v.data.get("space") == "user"
+    if not isinstance(v.typ, IntType):
+        raise c.error(f"kptr() takes an address, got {type_name(v.typ)}", node.args[1])
+    out = c.em.to_temp(convert(c, v, u64, node.args[1]))
+    out.typ = KPtr(tid, a.value, user=user)
+    return out
+
+
 def stack(c: Compiler, node: ast.Call, user: bool) -> Val:
     """``kstack()``/``ustack()`` (or with a depth): the stack's id, for keys and ``printf``."""
     from .calls import emit_call, map_arg
@@ -411,7 +442,7 @@ def not_here(c: Compiler, node: ast.Call) -> Val:
 
 HANDLERS: dict[str, Callable[[Compiler, ast.Call], Val]] = {
     "nsecs": nsecs, "elapsed": elapsed, "cgroup": cgroup, "rand": rand, "curtask": curtask,
-    "kstack": kstack, "ustack": ustack, "probe_name": probe_name, "func": func, "str": str_,
+    "kstack": kstack, "ustack": ustack, "kptr": kptr, "probe_name": probe_name, "func": func, "str": str_,
     "ksym": ksym, "usym": usym, "kaddr": kaddr, "printf": printf, "print": print_,
     "print_time": print_time, "clear": clear, "zero": zero, "exit": exit_, "join": join,
     "count": not_here, "sum": not_here, "min": not_here, "max": not_here, "avg": not_here,

@@ -224,8 +224,19 @@ class StackTrace(DslMap):
         return [a for a in (self.value.decode(raw) if raw else []) if a]
 
 
-def format_histogram(buckets: list[int], unit: str = "", bar: int = 40) -> str:
-    """bpftrace-style ``hist()`` text for log2 ``buckets`` (slot i holds [2^i, 2^(i+1)))."""
+def format_histogram(buckets: list[int], unit: str = "", bar: int = 52) -> str:
+    """A `Histogram`'s log2 slots in bpftrace's layout (label in 16 columns, count in 8, a
+    52-wide bar). Slot 0 holds 0 and 1 (``log2()`` of both is 0): it is labelled ``[0, 2)``;
+    slot i > 0 holds [2^i, 2^(i+1)). For bpftrace's own ``[0]`` and ``[1]`` buckets use a
+    `pybpf.dsl.Map` with ``hist()``. ``unit`` is appended to the title line's caller, not to
+    the labels (kept for compatibility, ignored).
+
+    >>> print(format_histogram([2, 1, 0, 4]))
+    [0, 2)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |
+    [2, 4)                 1 |@@@@@@@@@@@@@                                       |
+    [4, 8)                 0 |                                                    |
+    [8, 16)                4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+    """
     last = max((i for i, c in enumerate(buckets) if c), default=-1)
     if last < 0:
         return "(empty)"
@@ -233,10 +244,11 @@ def format_histogram(buckets: list[int], unit: str = "", bar: int = 40) -> str:
     top = max(buckets)
     lines = []
     for i in range(first, last + 1):
-        lo, hi = (0, 1) if i == 0 else (1 << i, 1 << (i + 1))
+        lo, hi = (0, 2) if i == 0 else (1 << i, 1 << (i + 1))
         n = buckets[i]
-        width = n * bar // top if top else 0
-        lines.append(f"[{_human(lo)}, {_human(hi)}){unit:>3} {n:8d} |{'@' * width:<{bar}}|")
+        width = int(n / top * bar) if top else 0
+        label = f"[{_human(lo)}, {_human(hi)})"
+        lines.append(f"{label:<16}{n:>8} |{'@' * width:<{bar}}|")
     return "\n".join(lines)
 
 

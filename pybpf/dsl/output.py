@@ -155,3 +155,39 @@ def _cdiv(a: int, b: int) -> int:
     """C's integer division (truncates toward zero)."""
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b >= 0) else -q
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return v.split(b"\0", 1)[0].decode(errors="replace")
+    if hasattr(v, "as_dict"):
+        return {k: _plain(x) for k, x in v.as_dict().items()}
+    return v
+
+
+def typed_map_rows(m: Any) -> list[tuple[Any, Any]]:
+    """(key, value) of a typed map (`HashMap`...), per-CPU values summed, sorted by value
+    (numbers) then key, as bpftrace sorts its maps."""
+    rows = []
+    for k, v in m.items():
+        if isinstance(v, list) and all(isinstance(x, int) for x in v):
+            v = sum(v)
+        rows.append((_plain(k), _plain(v)))
+    rows.sort(key=lambda kv: str(kv[0]))
+    if all(isinstance(v, int) for _, v in rows):
+        rows.sort(key=lambda kv: kv[1])
+    return rows
+
+
+def typed_map_text(name: str, m: Any) -> str:
+    """A typed map as bpftrace would print it: ``@name[key]: value`` lines, or a histogram."""
+    from .maps import Histogram
+
+    if isinstance(m, Histogram):
+        return f"@{name}: \n{m.format()}\n"
+    lines = []
+    for k, v in typed_map_rows(m):
+        key = ", ".join(str(x) for x in k.values()) if isinstance(k, dict) else str(k)
+        value = ", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v
+        lines.append(f"@{name}[{key}]: {value}")
+    return "\n".join(lines) + "\n"

@@ -62,9 +62,13 @@ class Probe:
     def attach_points(self) -> list[AttachPoint]:
         if self._points is None:
             try:
-                self._points = parse_probe(self.section, iface=self.target)
+                points = parse_probe(self.section, iface=self.target)
             except DslError as e:
-                raise self._error(e.args[0] if e.args else str(e)) from None
+                raise self._error(e.message) from None
+            if self.options.get("missing_uprobes") == "skip":  # bpftrace drops them silently
+                points = [ap for ap in points if ap.kind not in ("uprobe", "uretprobe")
+                          or _has_symbol(ap)]
+            self._points = points
         return self._points
 
     def where(self) -> tuple[str | None, int | None]:
@@ -115,6 +119,25 @@ class Probe:
 
     def __repr__(self) -> str:
         return f"Probe({self.name!r}, {self.section!r})"
+
+
+def _has_symbol(ap: AttachPoint) -> bool:
+    from ..symbolize import elf_symbols
+
+    return bool(elf_symbols(ap.target).address(ap.symbol))
+
+
+def _uprobe(prog: Any, ap: AttachPoint) -> Any:
+    """A uprobe at ``ap``, its file offset from the cached symbol table of the binary."""
+    from ..kernel import link
+    from ..symbolize import elf_symbols
+
+    syms = elf_symbols(ap.target)
+    addr = syms.address(ap.symbol)
+    off = syms.file_offset(addr) if addr else None
+    if off is None:  # not a plain function symbol: the loader's own lookup says why
+        return link.uprobe(prog, ap.target, ap.symbol, retprobe=ap.kind == "uretprobe")
+    return link.uprobe(prog, ap.target, None, offset=off, retprobe=ap.kind == "uretprobe")
 
 
 def probe(section: str, *more: str, **options: Any) -> Callable[[Callable[..., Any]], Probe]:
@@ -250,7 +273,7 @@ class Session:
         """Run the BEGIN (``"begin"``) or END (``"end"``) programs once, in the kernel."""
         for _p, ap, prog in self.programs:
             if ap.kind == kind:
-                prog.test_run()
+                prog.test_run(repeat=0)
 
     # -- running -----------------------------------------------------------------------------
     def poll(self, timeout_ms: int = 100) -> int:
@@ -426,7 +449,7 @@ def attach_point(p: Probe, ap: AttachPoint, prog: Any) -> Any:
     if k == "raw_tracepoint":
         return link.raw_tracepoint(prog, ap.target)
     if k in ("uprobe", "uretprobe"):
-        return link.uprobe(prog, ap.target, ap.symbol, retprobe=k == "uretprobe")
+        return _uprobe(prog, ap)
     if k == "usdt":
         from .usdt import attach_usdt
 

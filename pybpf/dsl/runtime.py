@@ -57,8 +57,12 @@ def run_program(probes: list[Probe], namespace: dict[str, Any], *, duration: flo
     (``Attaching N probes...``); ``on_start(session)`` once everything is attached.
     """
     out = write if write is not None else _write
+    count = sum(len(p.attach_points) for p in probes)
+    if count == 0:
+        out("No probes to attach\n")
+        return 1
     if banner is not None:
-        banner(sum(len(p.attach_points) for p in probes))
+        banner(count)
     with Stopper() as stopper:
         with Session(probes, on_event=on_event, output=out) as session:
             stopper.session = session

@@ -86,6 +86,7 @@ class ElfSymbols:
     names: list[str] = field(default_factory=list)
     segments: list[tuple[int, int, int]] = field(default_factory=list)  # (offset, vaddr, filesz)
     build_id: str = ""
+    aliases: dict[str, int] = field(default_factory=dict)  # every function name, first address
 
     @classmethod
     def load(cls, path: str) -> ElfSymbols:
@@ -108,6 +109,7 @@ class ElfSymbols:
                                 not s["st_value"] or s["st_shndx"] == "SHN_UNDEF":
                             continue
                         name = s.name.split("@", 1)[0]
+                        out.aliases.setdefault(name, s["st_value"])
                         prev = syms.get(s["st_value"])
                         if prev is None or (prev[1].startswith("_") and not name.startswith("_")):
                             syms[s["st_value"]] = (s["st_size"], name)
@@ -123,6 +125,20 @@ class ElfSymbols:
         except (OSError, ELFError):
             pass
         return out
+
+    def address(self, name: str) -> int:
+        """The address of function ``name`` (0 when the file has none)."""
+        if not hasattr(self, "_by_name"):
+            self._by_name = {n: a for a, n in zip(self.addrs, self.names, strict=True)}
+            self._by_name.update(self.aliases)
+        return self._by_name.get(name, 0)
+
+    def file_offset(self, vaddr: int) -> int | None:
+        """The file offset of address ``vaddr`` (None outside every loadable segment)."""
+        for off, va, size in self.segments:
+            if va <= vaddr < va + max(size, 1):
+                return vaddr - va + off
+        return None
 
     def vaddr(self, file_offset: int) -> int:
         """The link-time address of ``file_offset`` (through the PT_LOAD segments)."""

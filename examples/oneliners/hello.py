@@ -1,0 +1,11 @@
+"""Lesson 2, hello world: ``bpftrace -e 'BEGIN { printf("hello world\\n"); }'``
+
+    pybpf probe examples/oneliners/hello.py
+"""
+
+from pybpf.dsl import printf, probe
+
+
+@probe("BEGIN")
+def hello(ctx):
+    printf("hello world\n")

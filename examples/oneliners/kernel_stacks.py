@@ -1,0 +1,13 @@
+"""Lesson 9, on-CPU kernel stacks: ``profile:hz:99 { @[kstack] = count(); }``
+
+    pybpf probe examples/oneliners/kernel_stacks.py
+"""
+
+from pybpf.dsl import Maps, count, kstack, probe
+
+at = Maps()
+
+
+@probe("profile:hz:99")
+def sample(ctx):
+    at[kstack()] = count()

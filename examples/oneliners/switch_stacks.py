@@ -1,0 +1,13 @@
+"""Lesson 10, scheduler tracing: ``tracepoint:sched:sched_switch { @[kstack] = count(); }``
+
+    pybpf probe examples/oneliners/switch_stacks.py
+"""
+
+from pybpf.dsl import Maps, count, kstack, probe
+
+at = Maps()
+
+
+@probe("tracepoint:sched:sched_switch")
+def switch(ctx):
+    at[kstack()] = count()

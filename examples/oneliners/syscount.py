@@ -1,0 +1,13 @@
+"""Lesson 4, syscall counts by process: ``tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }``
+
+    pybpf probe examples/oneliners/syscount.py
+"""
+
+from pybpf.dsl import Maps, comm, count, probe
+
+at = Maps()
+
+
+@probe("tracepoint:raw_syscalls:sys_enter")
+def syscalls(ctx):
+    at[comm()] = count()
