@@ -85,8 +85,9 @@ class Probe:
 
         filename, line = self.where()
         source = linecache.getline(filename, line).rstrip("\n") if filename and line else None
+        column = getattr(self.tree, "col_offset", None) if self.tree is not None else None
         return DslError(f"probe {self.name}: {message}", filename=filename, line=line,
-                        source=source or None)
+                        column=column + 1 if column is not None else None, source=source or None)
 
     def programs(self, *, verify: bool | None = None) -> list[tuple[AttachPoint, ProgramSpec,
                                                                     dict[str, DslMap]]]:
@@ -425,6 +426,14 @@ def kernel_reject(prog: ProgramSpec, err: Any) -> DslError:
                     "whole verifier log is in this error's __cause__.log)",
                     filename=getattr(src, "filename", None), line=getattr(src, "line", None),
                     column=getattr(src, "column", None), source=getattr(src, "text", None) or None)
+
+
+def check_attachable(probes: list[Probe]) -> None:
+    """Refuse what this kernel cannot attach (kprobes here), before anything loads."""
+    for p in probes:
+        for ap in p.attach_points:
+            if ap.kind in ("kprobe", "kretprobe"):
+                _check_attachable(p, ap)
 
 
 def _check_attachable(p: Probe, ap: AttachPoint) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .automap import Map
-from .probe import Probe, Session, program_maps
+from .probe import Probe, Session, check_attachable, program_maps
 from .render import print_maps
 
 __all__ = ["Stopper", "run_program"]
@@ -57,6 +57,7 @@ def run_program(probes: list[Probe], namespace: dict[str, Any], *, duration: flo
     (``Attaching N probes...``); ``on_start(session)`` once everything is attached.
     """
     out = write if write is not None else _write
+    check_attachable(probes)
     count = sum(len(p.attach_points) for p in probes)
     if count == 0:
         out("No probes to attach\n")
