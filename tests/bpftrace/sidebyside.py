@@ -87,8 +87,18 @@ def run_both(args: list[str], trigger: Callable[[], object] | None = None, *, se
             for p in procs.values():
                 if p.poll() is None:
                     p.send_signal(signal.SIGINT)
-        for p in procs.values():
-            p.wait(timeout=timeout)
+        for t, p in procs.items():
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # note where it sits, then ask again
+                where = _wchan(p.pid)
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"{t} did not stop after SIGINT (twice); it waited in "
+                                         f"{where}") from None
+                errs[t].append(f"(needed a second SIGINT; the first found it in {where})\n")
         for r in readers:
             r.join(10)
         runs = [Run(t, "".join(outs[t]), "".join(errs[t]), p.returncode) for t, p in procs.items()]
@@ -98,6 +108,17 @@ def run_both(args: list[str], trigger: Callable[[], object] | None = None, *, se
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def _wchan(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            wchan = f.read()
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().split()[2]
+        return f"{wchan} (state {state})"
+    except OSError:
+        return "?"
 
 
 def child(code: str, comm: str, *args: str) -> subprocess.CompletedProcess[str]:

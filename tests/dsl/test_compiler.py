@@ -114,9 +114,14 @@ def test_struct_layout_and_decoding_follow_c():
 
 
 def test_histogram_text_has_one_row_per_bucket_in_range():
+    """bpftrace's layout: the label in 16 columns, the count in 8, a 52-wide bar; the unit
+    stays out of the labels; slot 0 (log2 of 0 and of 1) is [0, 2)."""
     text = format_histogram([0, 2, 0, 8, 0], "us")
     rows = text.splitlines()
-    assert len(rows) == 3 and rows[0].startswith("[2, 4)") and rows[2].count("@") == 40
+    assert len(rows) == 3 and rows[0].startswith("[2, 4)          ") and rows[2].count("@") == 52
+    assert rows[0] == "[2, 4)                 2 |@@@@@@@@@@@@@                                       |"
+    assert all(len(r) == 79 and "us" not in r for r in rows)
+    assert format_histogram([3, 1]).splitlines()[0].startswith("[0, 2)      ")
 
 
 @pytest.mark.parametrize("a,want", [(1, 6 * 1000 + 8), (50, 153 * 1000 + 151)])
