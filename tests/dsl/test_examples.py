@@ -213,9 +213,12 @@ def test_cli_probe_stops_cleanly_on_ctrl_c():
     import time
 
     # faulthandler: if the probe ever fails to stop, SIGABRT makes it print where it hangs
+    # started as a shell starts a background job, with SIGINT ignored: Python then installs no
+    # KeyboardInterrupt handler of its own, and the probe must still stop on SIGINT
     proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "pybpf", "probe",
                              str(EXAMPLES / "syscount.py"), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert proc.stderr.readline().startswith("attached count_syscalls")
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
