@@ -3,6 +3,7 @@
 >>> obj = BpfObject.open("trace_open.bpf.o")        # doctest: +SKIP
 >>> obj.rodata["target_pid"] = os.getpid()           # doctest: +SKIP
 >>> obj.load()                                       # doctest: +SKIP
+>>> links = obj.attach()                             # doctest: +SKIP
 >>> link = obj.programs["handle_openat"].attach()    # doctest: +SKIP
 >>> obj.maps["events"]                               # doctest: +SKIP
 >>> obj.bss["hits"]                                  # doctest: +SKIP
@@ -105,6 +106,19 @@ class LoadedProgram:
                              "by this kernel or by pybpf yet")
         self.links.append(lk)
         return lk
+
+
+def _auto_attaches(lp: LoadedProgram) -> bool:
+    """Whether ``lp`` attaches from its section name alone (no interface, cgroup, socket)."""
+    s = lp.spec.spec
+    if s.attach in (None, "xdp", "tcx", "cgroup", "socket_filter", "sk_lookup", "flow_dissector",
+                    "netfilter"):
+        return False
+    if s.attach in ("tracepoint", "raw_tracepoint"):
+        return bool(s.target)
+    if s.attach in ("uprobe", "uretprobe"):
+        return bool(s.target) and ":" in s.target
+    return True
 
 
 class GlobalVars:
@@ -264,6 +278,25 @@ class BpfObject:
             raise
         self.loaded = True
         return self
+
+    # -- attaching -----------------------------------------------------------------------------
+    def attach(self, *names: str) -> dict[str, Any]:
+        """Attach programs as their ``SEC()`` names say, like a libbpf skeleton's attach:
+        every program that has an automatic attach point (a tracepoint, a raw tracepoint, a
+        uprobe with its target, perf events...), or only ``names``. Programs that need more
+        (an interface, a cgroup) are left for `LoadedProgram.attach` unless named. Returns
+        the links by program name (kept until `close`)."""
+        if not self.loaded:
+            raise PybpfError("attach() needs a loaded object: call load() first")
+        wanted = list(names) or [n for n, lp in self.programs.items() if _auto_attaches(lp)]
+        links: dict[str, Any] = {}
+        for name in wanted:
+            lp = self.programs.get(name)
+            if lp is None:
+                raise PybpfError(f"no program {name!r} in {self.spec.path} (programs: "
+                                 f"{', '.join(self.programs)})")
+            links[name] = lp.attach()
+        return links
 
     def _kconfig_decl(self) -> MapDecl | None:
         """The ``.kconfig`` map of the object's kconfig externs (values of this kernel)."""
