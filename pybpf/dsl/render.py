@@ -69,3 +69,37 @@ def print_maps(session: Any, maps: list[Map], write: Callable[[str], Any]) -> No
     for m in maps:
         if m.kernel is not None and m.typed:
             write(render_map(session, m))
+
+
+def folded(m: Map, symbolizer: Any = None) -> list[str]:
+    """``m``'s entries as flame-graph folded stacks (Brendan Gregg's ``stackcollapse``
+    format): ``name;outer;...;inner count``, outermost frame first, user frames then kernel
+    frames (marked ``_[k]``), one line per key, sorted. ``m`` is keyed by stacks (and
+    optionally strings such as ``comm()`` first) with ``count()`` values.
+
+    >>> folded.__name__
+    'folded'
+    """
+    if symbolizer is None:
+        from ..symbolize import Symbolizer
+
+        symbolizer = Symbolizer()
+    stacks = m.stack_map
+    lines = []
+    for key, count in m.items():
+        parts = key if isinstance(key, tuple) else (key,)
+        names: list[str] = []
+        frames_user: list[str] = []
+        frames_kernel: list[str] = []
+        for part in parts:
+            if isinstance(part, StackRef):
+                addrs = stacks.stack(part.stack_id) if stacks is not None and part.stack_id >= 0 else []
+                if part.kernel:
+                    frames_kernel += [symbolizer.kernel_name(a) + "_[k]" for a in reversed(addrs)]
+                else:
+                    frames_user += [symbolizer.user_name(part.pid, a) for a in reversed(addrs)]
+            else:
+                names.append(str(part))
+        frames = [*names, *frames_user, *frames_kernel]
+        lines.append(f"{';'.join(f.replace(';', ':') for f in frames) or '[unknown]'} {count}")
+    return sorted(lines)

@@ -20,9 +20,28 @@ from __future__ import annotations
 
 import bisect
 import os
+import struct
 from dataclasses import dataclass, field
 
 __all__ = ["ElfSymbols", "KernelSymbols", "Mapping", "Symbolizer", "elf_symbols", "kernel_symbols"]
+
+
+_STT_FUNC, _STT_GNU_IFUNC = 2, 10
+
+
+def _read_symbols(data: bytes, strtab: bytes, syms: dict[int, tuple[int, str]],
+                  aliases: dict[str, int]) -> None:
+    """Function symbols of one Elf64_Sym table: address -> (size, name); a global name
+    wins over a local alias at the same address."""
+    for name_off, info, _other, shndx, value, size in struct.iter_unpack("<IBBHQQ", data):
+        if info & 0xF not in (_STT_FUNC, _STT_GNU_IFUNC) or not value or shndx == 0:
+            continue
+        end = strtab.find(b"\0", name_off)
+        name = strtab[name_off:end].decode(errors="replace").split("@", 1)[0]
+        aliases.setdefault(name, value)
+        prev = syms.get(value)
+        if prev is None or (prev[1].startswith("_") and not name.startswith("_")):
+            syms[value] = (size, name)
 
 
 class KernelSymbols:
@@ -90,6 +109,8 @@ class ElfSymbols:
 
     @classmethod
     def load(cls, path: str) -> ElfSymbols:
+        """Read ``path``'s function symbols (``.symtab`` and ``.dynsym``, parsed in bulk: a
+        library such as libLLVM has ~100k of them), segments and build id."""
         from elftools.common.exceptions import ELFError
         from elftools.elf.elffile import ELFFile
 
@@ -97,22 +118,17 @@ class ElfSymbols:
         try:
             with open(path, "rb") as f:
                 elf = ELFFile(f)
+                if elf.elfclass != 64 or not elf.little_endian:
+                    return out
                 out.segments = [(s["p_offset"], s["p_vaddr"], s["p_filesz"])
                                 for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
                 syms: dict[int, tuple[int, str]] = {}
                 for table in (".symtab", ".dynsym"):
                     sec = elf.get_section_by_name(table)
-                    if sec is None or not hasattr(sec, "iter_symbols"):
+                    if sec is None or sec["sh_type"] == "SHT_NOBITS":
                         continue
-                    for s in sec.iter_symbols():
-                        if s["st_info"]["type"] not in ("STT_FUNC", "STT_GNU_IFUNC") or \
-                                not s["st_value"] or s["st_shndx"] == "SHN_UNDEF":
-                            continue
-                        name = s.name.split("@", 1)[0]
-                        out.aliases.setdefault(name, s["st_value"])
-                        prev = syms.get(s["st_value"])
-                        if prev is None or (prev[1].startswith("_") and not name.startswith("_")):
-                            syms[s["st_value"]] = (s["st_size"], name)
+                    strtab = elf.get_section(sec["sh_link"]).data()
+                    _read_symbols(sec.data(), strtab, syms, out.aliases)
                 for a in sorted(syms):
                     out.addrs.append(a)
                     out.ends.append(a + max(syms[a][0], 1))
@@ -122,7 +138,7 @@ class ElfSymbols:
                     for n in note.iter_notes():
                         if n["n_type"] == "NT_GNU_BUILD_ID":
                             out.build_id = n["n_desc"]
-        except (OSError, ELFError):
+        except (OSError, ELFError, ValueError, struct.error):
             pass
         return out
 
@@ -183,20 +199,22 @@ class Mapping:
 
 
 def read_maps(pid: int) -> list[Mapping]:
-    """The file-backed executable mappings of ``pid`` (empty when it is gone)."""
+    """The file-backed executable mappings of ``pid`` (empty when it is gone). A process in
+    another mount namespace (a container) has its files read through ``/proc/PID/root``."""
     out = []
     try:
         with open(f"/proc/{pid}/maps") as f:
-            for line in f:
-                parts = line.split(None, 5)
-                if len(parts) < 6 or "x" not in parts[1] or not parts[5].startswith("/"):
-                    continue
-                lo, hi = (int(x, 16) for x in parts[0].split("-"))
-                path = parts[5].strip()
-                root = f"/proc/{pid}/root{path}"
-                out.append(Mapping(lo, hi, int(parts[2], 16), root if os.path.exists(root) else path))
+            lines = f.read().splitlines()
+        own_root = os.readlink(f"/proc/{pid}/root") == "/"
     except OSError:
         return []
+    for line in lines:
+        parts = line.split(None, 5)
+        if len(parts) < 6 or "x" not in parts[1] or not parts[5].startswith("/"):
+            continue
+        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+        path = parts[5].strip()
+        out.append(Mapping(lo, hi, int(parts[2], 16), path if own_root else f"/proc/{pid}/root{path}"))
     return out
 
 
@@ -225,11 +243,6 @@ class Symbolizer:
             maps = read_maps(pid)
             if maps:
                 self._maps[pid] = maps
-                for m in maps:
-                    if m.path not in self.by_build_id.values():
-                        bid = elf_symbols(m.path).build_id
-                        if bid:
-                            self.by_build_id.setdefault(bid, m.path)
 
     def user(self, pid: int, addr: int) -> tuple[str, int, str] | None:
         """``(name, offset, file)`` of user address ``addr`` in process ``pid``, or None."""
@@ -250,8 +263,17 @@ class Symbolizer:
         return f"{found[0]}+{found[1]}" if offset else found[0]
 
     def build_id(self, build_id: str, file_offset: int) -> tuple[str, int, str] | None:
-        """``(name, offset, file)`` of a frame given as build id + file offset."""
+        """``(name, offset, file)`` of a frame given as build id + file offset (files known
+        from the processes seen so far, or the system's debug directory)."""
         path = self.by_build_id.get(build_id)
+        if path is None:
+            for maps in self._maps.values():
+                for m in maps:
+                    if m.path not in self.by_build_id.values():
+                        bid = elf_symbols(m.path).build_id
+                        if bid:
+                            self.by_build_id.setdefault(bid, m.path)
+            path = self.by_build_id.get(build_id)
         if path is None:
             debug = f"/usr/lib/debug/.build-id/{build_id[:2]}/{build_id[2:]}.debug"
             if not os.path.exists(debug):

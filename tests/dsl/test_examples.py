@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,16 +147,31 @@ def test_biolatency_histogram_counts_our_direct_writes(tmp_path):
     assert "@" in text and text.count("\n") + 1 == len([ln for ln in text.splitlines() if "|" in ln])
 
 
-def test_profile_samples_a_busy_child_with_its_stacks():
-    mod, s = _session("profile")
-    with s:
-        child = subprocess.Popen([sys.executable, "-c",
-                                  "import time\nwhile time.process_time() < 0.6: pass"])
-        child.wait(timeout=10)
-        mine = [(k, n) for k, n in mod.counts.items() if k.pid == child.pid]
-        stacks = [mod.stacks.stack(k.user_stack) for k, _ in mine if k.user_stack >= 0]
-    assert sum(n for _, n in mine) >= 20  # 99 Hz for 0.6 s of its own CPU time
-    assert any(stacks) and all(a > 0 for st in stacks for a in st)
+def test_profile_folds_stacks_that_name_a_function_of_the_profiled_binary(tmp_path):
+    """examples/profile.py on a test binary spinning in pybpf_profile_spin(): its folded
+    stacks name that function (ELF symbols through the process's mappings) and kernel
+    functions (kallsyms) of the getppid() calls it makes."""
+    binary = tmp_path / "pybpf-prof"
+    subprocess.run(["cc", "-O1", "-fno-omit-frame-pointer", "-o", str(binary),
+                    str(Path(__file__).resolve().parents[1] / "progs" / "profile_target.c")],
+                   check=True)
+    spinner = subprocess.Popen([str(binary)])
+    try:
+        out = subprocess.run([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "profile.py"),
+                              "--duration", "1.5"], capture_output=True, text=True, timeout=120)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all(re.fullmatch(r"\S.* \d+", ln) for ln in lines)  # folded: stack, space, count
+    mine = [ln for ln in lines if ln.startswith("pybpf-prof;")]
+    assert sum(int(ln.rsplit(" ", 1)[1]) for ln in mine) >= 20  # 99 Hz, 1.5 s, a shared machine
+    assert any(";pybpf_profile_spin" in ln for ln in mine), mine[:10]
+    assert any("_[k]" in ln for ln in lines)  # kernel frames, marked as flame graphs do
+    kernel = [ln for ln in mine if "_[k]" in ln]
+    assert not kernel or any("getppid" in ln or "entry_SYSCALL" in ln or "syscall" in ln
+                             for ln in kernel), kernel[:5]
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernel"))
