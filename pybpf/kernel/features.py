@@ -36,6 +36,7 @@ from ..isa.helpers import helper_id, helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
 from ..isa.program import ProgramSpec
+from ..verifier import profile_probes as _probes
 from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
 
 __all__ = ["kernel_release", "kernel_version", "Support", "map_type_support", "has_map_type",
@@ -244,58 +245,49 @@ def helpers_for(prog_type: str | int) -> list[str]:
 
 
 # -- the verifier's profile of this kernel ---------------------------------------------------------------
-#: program types whose helpers the profile measures, with the expected attach type they load with
-PROFILE_PROG_TYPES: dict[str, str | None] = {
-    "socket_filter": None, "kprobe": None, "sched_cls": None, "sched_act": None,
-    "tracepoint": None, "xdp": None, "perf_event": None, "cgroup_skb": None,
-    "cgroup_sock": "cgroup_inet_sock_create", "lwt_in": None, "lwt_out": None, "lwt_xmit": None,
-    "sock_ops": None, "sk_skb": None, "cgroup_device": None, "sk_msg": None,
-    "raw_tracepoint": None, "cgroup_sock_addr": "cgroup_inet4_connect", "lwt_seg6local": None,
-    "sk_reuseport": None, "flow_dissector": None, "cgroup_sysctl": None,
-    "raw_tracepoint_writable": None, "cgroup_sockopt": "cgroup_getsockopt",
-    "sk_lookup": "sk_lookup", "syscall": None, "netfilter": "netfilter",
-}
-_UNAVAILABLE = ("unknown func", "program of this type cannot use helper", "invalid func")
-_GPL_MSG = "cannot call GPL-restricted function"
+#: program types whose helpers the profile measures (``profile_probes.PROG_TYPES``)
+PROFILE_PROG_TYPES = _probes.PROG_TYPES
 
 
-def _probe_call(prog_type: str, attach: str | None, helper: int, license: str) -> str | None:
-    """None when ``call helper; r0 = 0; exit`` loads as ``prog_type``, else the verifier log."""
+def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
+    """Load (or, for a map probe, create) one profile probe in the running kernel."""
     from ..errors import ProgLoadError
     from .prog import load
+    from .syscall import Cmd, bpf
 
-    program = ProgramSpec([Insn(CALL, imm=helper), Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)])
+    if probe.map_type is not None:
+        attr = A.MAP_CREATE.new(map_type=A.map_type(probe.map_type), **_probes.MAP_PROBES[probe.map_type])
+        try:
+            os.close(bpf(Cmd.MAP_CREATE, attr))
+            return _probes.Outcome(True)
+        except KernelError as e:
+            return _probes.Outcome(False, e.errno)
     try:
-        with load(program, prog_type, license=license, log_level=1, expected_attach_type=attach):
-            return None
+        with load(probe.program(), probe.prog_type, license=probe.license, log_level=1,
+                  expected_attach_type=probe.attach):
+            return _probes.Outcome(True)
     except ProgLoadError as e:
-        return e.log or str(e)
+        return _probes.Outcome(False, e.errno, e.log or str(e))
 
 
 def probe_kernel_profile() -> Any:
-    """Measure the running kernel's `KernelProfile` (about 0.5 s): for each program type of
-    `PROFILE_PROG_TYPES` that loads here and each helper, whether the verifier accepts the
-    call (the way ``bpftool feature probe`` decides), and which helpers need a GPL license."""
-    from ..verifier.kernel_profile import KernelProfile, running_kernel_key
+    """Measure the running kernel's `KernelProfile` (about 1 s): the probes of
+    `pybpf.verifier.profile_probes` (helpers per program type, GPL-only helpers, instruction
+    forms, features, map types, wording) loaded here, the same ones the vmtest harness loads
+    into the fleet's kernels."""
+    import hashlib
 
-    avail: dict[int, list[str]] = {h: [] for h in HELPERS if h}
-    gpl: set[int] = set()
-    judged: set[int] = set()
-    probed = []
-    for ptype, attach in PROFILE_PROG_TYPES.items():
-        if _probe_call(ptype, attach, helper_id("get_prandom_u32") or 7, "GPL") is not None:
-            continue  # programs of this type do not load here with a plain body
-        probed.append(ptype)
-        for h in avail:
-            log = _probe_call(ptype, attach, h, "GPL")
-            if log is None or not any(u in log for u in _UNAVAILABLE):
-                avail[h].append(ptype)
-                if h not in judged:
-                    judged.add(h)
-                    mlog = _probe_call(ptype, attach, h, "MIT")
-                    if mlog is not None and _GPL_MSG in mlog:
-                        gpl.add(h)
-    return KernelProfile.from_probes(running_kernel_key(), avail, gpl, probed)
+    from ..verifier.kernel_profile import running_kernel_key
+
+    outcomes = {p.key: _run_probe(p) for p in _probes.all_probes()}
+    btf: dict[str, object] = {}
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            data = f.read()
+        btf = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    except OSError:
+        pass
+    return _probes.build_profile(running_kernel_key(), kernel_release(), outcomes, btf=btf)
 
 
 def running_kernel_profile(*, refresh: bool = False) -> Any:

@@ -18,7 +18,7 @@ from .flow import Flow
 from .operands import read_reg
 from .report import Reject
 from .scalar import S64_MAX, S64_MIN, Scalar
-from .scalar_branch import branch
+from .scalar_branch import Branch, branch
 from .state import RT, Reg, State
 
 if TYPE_CHECKING:
@@ -69,6 +69,17 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     return _cond(v, st, insn, i, op, jmp32, target)
 
 
+def _branch_against_unknown(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Branch:
+    """``if a <op> b`` with ``b`` not a constant, on kernels without the ``reg_reg_refinement``
+    feature of their profile: no side is predicted; a constant ``a`` narrows ``b``, an
+    (in)equality narrows both, any other comparison neither."""
+    if a.is_const_width(jmp32) or op in (JmpOp.JEQ, JmpOp.JNE):
+        full = branch(a, b, op, jmp32)
+        if full.taken == -1:
+            return full
+    return Branch(-1, (a, b), (a, b))
+
+
 def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool,
           target: int) -> Flow:
     x = insn.uses_src_reg
@@ -77,7 +88,11 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool,
     src = read_reg(st, insn.src, i) if x else Reg.const(insn.imm)
     fall = i + 1
     if dst.is_scalar and src.is_scalar:
-        b = branch(dst.var, src.var, op, jmp32, same_reg=x and insn.src == d)
+        if (x and insn.src != d and not src.var.is_const_width(jmp32)
+                and not v.kernel.has_feature("reg_reg_refinement")):
+            b = _branch_against_unknown(dst.var, src.var, op, jmp32)
+        else:
+            b = branch(dst.var, src.var, op, jmp32, same_reg=x and insn.src == d)
         if b.taken == 1:
             st.insn = target
             return Flow.DECIDED

@@ -390,9 +390,13 @@ def running_kernel_key() -> str:
     return f"{release}-{hashlib.sha256(build).hexdigest()[:12]}"
 
 
+#: bumped when profiles gain facts, so a cache written by an older pybpf is measured again
+_CACHE_SCHEMA = "v2"
+
+
 def cache_path() -> Path:
     """The cache file of the running kernel's profile."""
-    return cache_dir() / f"{running_kernel_key()}.json"
+    return cache_dir() / f"{running_kernel_key()}.{_CACHE_SCHEMA}.json"
 
 
 _default: KernelProfile | None = None

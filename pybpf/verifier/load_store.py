@@ -47,7 +47,8 @@ def step_ldx(v: Session, st: State, insn: Insn, i: int) -> Flow:
 def step_store(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """``*(size *)(dst + off) = src`` (STX), ``= imm`` (ST), or an atomic operation."""
     size = insn.size
-    read_reg(st, insn.dst, i)
+    if not (insn.mode == Mode.ATOMIC and insn.imm & U32 == AtomicOp.LOAD_ACQ):
+        read_reg(st, insn.dst, i)  # load_acquire writes dst (its address is in src)
     if insn.cls == Class.ST:
         value = Reg.const(insn.imm if size == 8 else insn.imm & ((1 << (8 * size)) - 1))
         mem.access(st, v.prog_type, insn.dst, insn.off, size, write=True, value=value,

@@ -122,6 +122,12 @@ FEATURE_PROBES: dict[str, tuple[str, str]] = {
     "array_lookup_const_key_nonnull": (
         "socket_filter", ".map m array key=4 value=8 max_entries=4\n*(u32 *)(r10 - 4) = 0\n"
         "r2 = r10\nr2 += -4\nr1 = m ll\ncall bpf_map_lookup_elem\n*(u64 *)(r0 + 0) = 1\nr0 = 0\nexit"),
+    # comparing two unknown scalars narrows both (before: only against a constant)
+    "reg_reg_refinement": (
+        "socket_filter", ".map m array key=4 value=64 max_entries=1\ncall bpf_get_prandom_u32\n"
+        "w6 = w0\ncall bpf_get_prandom_u32\nw7 = w0\n*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\n"
+        "r1 = m ll\ncall bpf_map_lookup_elem\nif r0 == 0 goto out\nif r7 > 63 goto out\n"
+        "if r6 >= r7 goto out\nr0 += r6\nr0 = *(u8 *)(r0 + 0)\nout:\nr0 = 0\nexit"),
     # reading a field of struct bpf_map through a map pointer is refused
     "map_ptr_read_refused": (
         "socket_filter", ".map m hash key=4 value=8 max_entries=16\nr1 = m ll\n"

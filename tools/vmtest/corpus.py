@@ -11,6 +11,7 @@ the same verdict on >= 99% of the programs, the same instruction and message lin
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -129,11 +130,28 @@ def all_programs() -> list[CorpusProgram]:
     return suite_programs() + difference_programs()
 
 
-def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, Verdict]]:
-    """Load every program into ``kernel`` (``native``: the running one) in one boot."""
+@dataclass
+class Boot:
+    """What one boot of a kernel gave: the run, the verdicts, and (with probes) its profile."""
+
+    run: vm.Run
+    verdicts: dict[str, Verdict]
+    profile: KernelProfile | None = None
+
+    @property
+    def name(self) -> str:
+        return profile_name(self.run.kernel, self.run.release)
+
+
+def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) -> Boot:
+    """Load every program into ``kernel`` (``native``: the running one) in one boot; with
+    ``probes``, also measure its profile (`pybpf.verifier.profile_probes`) in the same boot."""
+    from .profiles import add_probes, profile_from
+
     b = Batch()
     for p in programs:
         b.add_program(p.key, p.spec, p.prog_type, expected_attach_type=p.attach, name=p.key)
+    btf_rec = add_probes(b) if probes else None
     data = b.encode()
     r = vm.run_native(data) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], data)
     results = decode_results(r.results)
@@ -143,9 +161,25 @@ def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, V
         if res.ret >= 0:
             out[p.key] = Verdict(True)
         else:
-            insn, lines = kernel_error(res.log)
-            out[p.key] = Verdict(False, insn, lines)
-    return r, out
+            out[p.key] = Verdict(False, *log_error(res.log))
+    prof = profile_from(kernel, r, b, results, btf_rec) if probes else None
+    return Boot(r, out, prof)
+
+
+def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, Verdict]]:
+    """Load every program into ``kernel`` in one boot: (the run, the verdicts by key)."""
+    b = boot(kernel, programs)
+    return b.run, b.verdicts
+
+
+def log_error(log: str) -> tuple[int | None, list[str]]:
+    """(instruction, message lines) of a rejection's log: the suite's `kernel_error`, where an
+    instruction older kernels cannot print (``1: BUG_db``) also names the instruction."""
+    insn, lines = kernel_error(log)
+    m = re.match(r"^(\d+): BUG_", lines[0]) if lines else None
+    if m:
+        return int(m.group(1)), lines[1:]
+    return insn, lines
 
 
 def profile_name(kernel: str, release: str) -> str:

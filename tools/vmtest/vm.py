@@ -37,9 +37,12 @@ class VmtestSkip(VmtestError):
 
 @dataclass(frozen=True)
 class KernelSpec:
-    """One test kernel: the name users give (``6.1``) and the Debian package pattern."""
+    """One test kernel: the name users give (``6.1``), the Debian package the shipped profile
+    was measured on (fetched when the archive still has it) and the pattern of its series
+    (the newest of which is fetched otherwise)."""
 
     name: str
+    package: str
     package_re: str
 
     def __str__(self) -> str:
@@ -48,8 +51,9 @@ class KernelSpec:
 
 #: the fleet the project checks; the running kernel is the third (6.18 on this machine)
 KERNELS = {
-    "6.1": KernelSpec("6.1", r"^linux-image-6\.1\.0-(\d+)-cloud-amd64$"),
-    "6.12": KernelSpec("6.12", r"^linux-image-6\.12\.(\d+)\+deb12-cloud-amd64$"),
+    "6.1": KernelSpec("6.1", "linux-image-6.1.0-57-cloud-amd64", r"^linux-image-6\.1\.0-(\d+)-cloud-amd64$"),
+    "6.12": KernelSpec("6.12", "linux-image-6.12.118+deb12-cloud-amd64",
+                       r"^linux-image-6\.12\.(\d+)\+deb12-cloud-amd64$"),
 }
 NATIVE = "native"
 
@@ -125,6 +129,9 @@ def loader_binary() -> Path:
 
 # -- kernels -----------------------------------------------------------------------------------------
 def _newest_package(spec: KernelSpec) -> str:
+    """The pinned package when the archive has it, else the newest of its series."""
+    if subprocess.run(["apt-cache", "show", spec.package], capture_output=True).returncode == 0:
+        return spec.package
     out = _run(["apt-cache", "search", "--names-only", "^linux-image-.*cloud-amd64$"],
                "apt-cache search").stdout.decode()
     best: tuple[int, str] | None = None

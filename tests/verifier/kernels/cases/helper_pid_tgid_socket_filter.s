@@ -1,0 +1,6 @@
+# type: socket_filter
+# expect: accept
+# about: bpf_get_current_pid_tgid in a socket filter: available there only on the newer kernels
+call bpf_get_current_pid_tgid
+r0 = 0
+exit

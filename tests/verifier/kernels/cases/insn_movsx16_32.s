@@ -1,0 +1,7 @@
+# type: socket_filter
+# expect: accept
+# about: sign-extending 16-bit move into a 32-bit register (cpu v4)
+call bpf_get_prandom_u32
+w0 = (s16)w0
+r0 = 0
+exit

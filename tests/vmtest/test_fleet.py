@@ -1,0 +1,100 @@
+"""The fleet's kernels, booted: every corpus loaded into 6.1 and 6.12 (QEMU guests) and 6.18
+(the running kernel), and pybpf's prediction for each kernel compared with what it said.
+
+One boot per kernel loads the assembly suite, the kernel-difference cases and every profile
+probe (``tools/vmtest``). The tests then hold that
+
+- pybpf's verdict agrees with the kernel's on >= 99% of the programs, and the instruction and
+  message lines on >= 95% of the rejections (the table of docs/kernels.md);
+- the kernel still says what ``tests/verifier/kernels/NAME.json`` recorded (so the recorded
+  verdicts that ``tests/verifier/test_kernel_profiles.py`` checks without QEMU are the truth);
+- the profile its probes measure is the one pybpf ships for it.
+
+``make vmtest`` runs this file alone. The boots skip, saying why, only where QEMU cannot be
+installed; ``PYBPF_VMTEST_RECORD=1`` rewrites the recorded verdicts and the shipped profiles
+from the kernels instead of checking them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools.vmtest import corpus, profiles, vm  # noqa: E402
+
+pytestmark = [pytest.mark.kernel, pytest.mark.vmtest]
+
+KERNELS = ["6.1", "6.12", vm.NATIVE]
+VERDICT_TARGET = 0.99
+MESSAGE_TARGET = 0.95
+RECORD = os.environ.get("PYBPF_VMTEST_RECORD") == "1"
+
+_BOOTS: dict[str, corpus.Boot] = {}
+
+
+def _boot(kernel: str) -> corpus.Boot:
+    if kernel not in _BOOTS:
+        try:
+            start = time.monotonic()
+            _BOOTS[kernel] = corpus.boot(kernel, corpus.all_programs(), probes=True)
+            b = _BOOTS[kernel]
+            print(f"\n{kernel}: {b.run.release}: booted and ran {len(b.verdicts)} programs and the probes "
+                  f"in {b.run.seconds:.1f} s ({time.monotonic() - start:.1f} s with the batch)")
+        except vm.VmtestSkip as e:
+            pytest.skip(f"QEMU cannot be used here: {e}")
+    return _BOOTS[kernel]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_pybpf_predicts_the_kernel(kernel: str) -> None:
+    b = _boot(kernel)
+    from pybpf.verifier.kernel_profile import profile
+
+    comparisons = corpus.compare(corpus.all_programs(), b.verdicts, profile(b.name))
+    summary = corpus.Summary(b.name, b.run.release, b.run.seconds, comparisons)
+    print(summary.line())
+    bad = [c for c in comparisons if not c.message_agrees]
+    for c in bad:
+        print(f"  {'verdict' if not c.verdict_agrees else 'message'}: {c.program.key}: kernel "
+              f"{c.kernel.short()} | pybpf {c.pybpf.short()} {c.error or ''}")
+    assert summary.verdicts_agreeing >= VERDICT_TARGET * summary.programs, summary.line()
+    assert summary.messages_agreeing >= MESSAGE_TARGET * len(summary.rejections), summary.line()
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_kernel_says_what_was_recorded(kernel: str) -> None:
+    b = _boot(kernel)
+    if RECORD:
+        corpus.record(corpus.Summary(b.name, b.run.release, b.run.seconds,
+                                     [corpus.Comparison(p, b.verdicts[p.key], b.verdicts[p.key])
+                                      for p in corpus.all_programs()]))
+    recorded = corpus.recorded(b.name)
+    assert recorded, f"no verdicts recorded for {b.name}: run with PYBPF_VMTEST_RECORD=1"
+    changed = [f"{k}: recorded {recorded[k].short() if k in recorded else 'nothing'}, kernel {v.short()}"
+               for k, v in b.verdicts.items() if recorded.get(k) != v]
+    assert not changed, f"{b.run.release} no longer says what was recorded:\n" + "\n".join(changed)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_shipped_profile_is_what_the_kernel_measures(kernel: str) -> None:
+    from pybpf.verifier.kernel_profile import profile
+
+    b = _boot(kernel)
+    assert b.profile is not None
+    if RECORD:
+        profiles.write(b.profile)
+    shipped = profile(b.name)
+    measured = b.profile.to_json()
+    expected = shipped.to_json()
+    for key in ("release", "btf"):  # the package may have moved on; the facts must not
+        measured.pop(key, None)
+        expected.pop(key, None)
+    diff = sorted(k for k in set(measured) | set(expected) if measured.get(k) != expected.get(k))
+    assert not diff, f"{b.name}: the kernel measures other {', '.join(diff)} than the shipped profile"
