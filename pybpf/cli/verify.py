@@ -5,13 +5,17 @@
     pybpf verify prog.s --type xdp               # LLVM-syntax assembly (.map directives)
     pybpf verify prog.bin --type socket_filter   # raw bytecode
     pybpf verify trace.bpf.o                     # every program; types from SEC() names
-    pybpf verify trace.bpf.o --program handler --json
+    pybpf verify probes.py                       # the DSL probes of a Python file
+    pybpf verify trace.bpf.o --program handler --json --counterexample
 
 Nothing is loaded into the kernel. Exit status: 0 when every program is
 accepted, 1 when one is rejected (or on an error), so it can gate a build.
-``--json`` prints one JSON object per program, one per line:
-``{"program", "accepted", "insn", "message", "class", "explanation", "hint",
-"processed_insns"}``.
+A rejection is told at the user's own line (C through the object's line info,
+Python for DSL probes, the assembly line), with the instructions that made the
+value at fault what it is, the kind of problem, its root cause and a fix in the
+program's language. ``--json`` prints one JSON object per program, one per
+line (schema: docs/cli.md, `pybpf.explain.schema`). ``--unprivileged`` applies
+the kernel's rules for a loader without CAP_PERFMON/CAP_SYS_ADMIN.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from typing import Any
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("verify", help="predict the kernel verifier's verdict, explained",
                               description=__doc__.split("::")[0].strip())
-    p.add_argument("file", metavar="FILE", help="assembly text, raw bytecode or an ELF object")
+    p.add_argument("file", metavar="FILE", help="assembly text, raw bytecode, an ELF object or a "
+                   "Python file of DSL probes")
     p.add_argument("--type", dest="prog_type", help="program type (socket_filter, xdp, "
                    "sched_cls, tracepoint, ...); for objects the SEC() name decides by default")
     p.add_argument("--attach", help="expected attach type (e.g. cgroup_inet_egress)")
@@ -35,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per program, per line")
     p.add_argument("--log", action="store_true", help="print a state log in the layout of the "
                    "kernel's log_level 2 before each verdict")
+    p.add_argument("--counterexample", action="store_true", help="for a rejection, concrete "
+                   "values that make the failing instruction fault, replayed in the VM")
+    p.add_argument("--unprivileged", action="store_true", help="the kernel's rules for a loader "
+                   "without CAP_PERFMON/CAP_SYS_ADMIN (uninitialised stack, pointer leaks)")
     p.set_defaults(func=run)
 
 
@@ -55,30 +64,29 @@ def _measure_running_kernel() -> None:
         pass  # no bpf() here after all: the shipped profile applies
 
 
-def _reports(args: argparse.Namespace) -> list[Any]:
+def _explanations(args: argparse.Namespace) -> list[Any]:
     from ..errors import PybpfError
-    from ..verifier import verify
+    from ..explain.api import dsl_programs, explain_object, explain_programs
 
     _measure_running_kernel()
-
+    kw: dict[str, Any] = {"log": args.log, "counterexample": args.counterexample,
+                          "privileged": not args.unprivileged}
     data = Path(args.file).read_bytes() if args.file != "-" else __import__("sys").stdin.buffer.read()
     if data.startswith(b"\x7fELF"):
         from ..elf.loader import BpfObject
 
         obj = BpfObject.open(args.file)
-        reports = obj.verify(args.program)
-        if args.program and not reports:
+        out = explain_object(obj, args.program, prog_type=args.prog_type,
+                             expected_attach_type=args.attach, **kw)
+        if args.program and not out:
             raise PybpfError(f"{args.file}: no program {', '.join(args.program)} (programs: "
                              f"{', '.join(obj.spec.programs)})")
-        if args.prog_type:  # an explicit type overrides the section names
-            from ..verifier import verify as v
-
-            for name in reports:
-                prog, _ = obj.prepare_program(obj.spec.programs[name])
-                reports[name] = v(prog, args.prog_type, maps=obj.spec.maps,
-                                  expected_attach_type=args.attach)
-                reports[name].program = name
-        return list(reports.values())
+        return out
+    if args.file.endswith(".py"):
+        items = dsl_programs(args.file, args.program)
+        if args.prog_type:
+            items = [(n, p, args.prog_type) for n, p, _ in items]
+        return explain_programs(items, expected_attach_type=args.attach, **kw)
     if not args.prog_type:
         raise PybpfError(f"{args.file}: give --type for assembly or raw bytecode "
                          "(e.g. --type socket_filter)")
@@ -94,9 +102,8 @@ def _reports(args: argparse.Namespace) -> list[Any]:
     else:
         program = ProgramSpec.from_bytes(data)
     program.name = program.name or Path(args.file).stem
-    report = verify(program, args.prog_type, expected_attach_type=args.attach, log=args.log)
-    report.program = program.name
-    return [report]
+    return explain_programs([(program.name, program, args.prog_type)],
+                            expected_attach_type=args.attach, **kw)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -110,13 +117,13 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = _reports(args)
-    for r in reports:
-        if args.log and r.log and not args.json:
-            print(r.log, end="")
+    explanations = _explanations(args)
+    for e in explanations:
+        if args.log and e.log and not args.json:
+            print(e.log, end="")
         if args.json:
-            print(json.dumps(r.to_json()))
+            print(json.dumps(e.to_json()))
         else:
-            head = f"{r.program}: " if r.program else ""
-            print(head + r.explain())
-    return 0 if all(r.accepted for r in reports) else 1
+            head = f"{e.program}: " if e.program else ""
+            print(head + e.text())
+    return 0 if all(e.accepted for e in explanations) else 1

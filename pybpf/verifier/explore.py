@@ -77,6 +77,7 @@ class Search:
             raise Reject(i, f"The sequence of {len(self.stack) + 1} jumps is too complex.",
                          "too_complex")
         st.parent_insn = i
+        self.v.observer.branch_pushed(st, i)
         if self.parent is not None:
             self.parent.branches += 1
         self.stack.append((st, self.parent))

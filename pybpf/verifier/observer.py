@@ -27,6 +27,10 @@ class Observer:
     def path_start(self, st: State) -> None:
         """A path starts: the entry state, or a branch popped from the stack."""
 
+    def branch_pushed(self, st: State, i: int) -> None:
+        """``st``, the other side of instruction ``i``, is left to be explored later (it comes
+        back through `path_start`); an observer that follows paths copies its record here."""
+
     def pruned(self, st: State, i: int, first: bool) -> None:
         """The path was pruned at insn ``i`` (``first``: before any instruction of it ran)."""
 

@@ -18,7 +18,8 @@ def test_rejection_is_explained(tmp_path, capsys):
     assert main(["verify", str(f), "--type", "socket_filter"]) == 1
     out = capsys.readouterr().out
     assert "R0 invalid mem access 'map_value_or_null'" in out
-    assert "from: R0 was set at insn 5" in out and "bad.s:6" in out and "fix:" in out
+    assert "how it got there:" in out and "insn 5    call bpf_map_lookup_elem#1" in out
+    assert "bad.s:6" in out and "root cause: insn 5" in out and "fix (assembly):" in out
 
 
 def test_json_lines_and_raw_bytecode(tmp_path, capsys):
