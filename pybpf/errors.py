@@ -177,9 +177,22 @@ class KernelError(PybpfError, OSError):
 
 
 class ProgLoadError(KernelError):
-    """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log."""
+    """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log.
+
+    With a log, the text quotes the log's failing line and pybpf's explanation of it
+    (`pybpf.explain.loaderror`); ``program`` (when the loader sets it) gives source lines."""
+
+    program: Any = None
+    prog_type: Any = None
 
     def __str__(self) -> str:
+        if self.log:
+            try:
+                from .explain.loaderror import describe
+
+                return describe(self)
+            except Exception:  # noqa: BLE001 - an error's text must not fail
+                pass
         text = super().__str__()
         if self.log:
             tail = [ln for ln in self.log.strip().splitlines() if ln.strip()][-3:]

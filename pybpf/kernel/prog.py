@@ -428,7 +428,11 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
                 ba, bk = address(blob)
                 keep.append(bk)
                 extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
-        fd, log_text = _load_with_log(ptype_id, code, lic, pname, log_level, keep, extra)
+        try:
+            fd, log_text = _load_with_log(ptype_id, code, lic, pname, log_level, keep, extra)
+        except ProgLoadError as exc:  # its text places the failing insn at a source line
+            exc.program, exc.prog_type = program, prog_type
+            raise
         del keep
     except BaseException:
         for m in created.values():
