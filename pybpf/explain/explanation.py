@@ -232,9 +232,12 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     ptype = prog_type or program.prog_type
     kw: dict[str, Any] = {"maps": maps, "expected_attach_type": expected_attach_type,
                           "func_info": func_info, "kernel": kernel}
+    rules = None
     if not privileged:
-        kw["privileged"] = False
-    first = verify(program, ptype, log=log, **kw)
+        from .unpriv import rules_for
+
+        rules = rules_for(program, ptype)
+    first = verify(program, ptype, log=log and rules is None, observer=rules, **kw)
     lang = language(program)
     pname = name or program.name or ""
     if first.accepted or first.insn is None and first.error_class in (None, "missing_exit") \
@@ -245,7 +248,8 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
                            report=first, kind=None if first.accepted else "program")
     trace = TraceObserver()
     logger = LogObserver() if log else None
-    obs: Observer = Tee(trace, logger) if logger is not None else trace
+    parts = [o for o in (rules, trace, logger) if o is not None]
+    obs: Observer = Tee(*parts) if len(parts) > 1 else trace
     v = Verifier(program, ptype, observer=obs, **kw)  # type: ignore[arg-type]
     report = v.run()
     if report.accepted:  # cannot happen (the verifier is deterministic); keep the first verdict

@@ -40,6 +40,9 @@ _END = "-- END PROG LOAD LOG --"
 _CILIUM = re.compile(r"load program: [^:]+: (.*?)(?: \(\d+ line\(s\) omitted\))?$")
 _NAMED_INSN = re.compile(r"(?:unreachable insn|infinite loop detected at insn|jump into the middle "
                          r"of ldimm64 insn|jump out of range from insn) (\d+)")
+#: a message the kernel prints on the same line as the instruction (no newline before it)
+_GLUED = re.compile(r"^(\d+: \([0-9a-f]{2}\) .*?) ?(infinite loop detected at insn \d+|"
+                    r"back-edge from insn \d+ to \d+)$", re.M)
 _PROG_NAME = re.compile(r"libbpf: prog '([^']+)': (?:BPF program load failed|-- BEGIN)")
 
 #: message key -> pybpf error class (where the key alone decides it)
@@ -194,6 +197,7 @@ def error_class(line: str) -> str:
 def parse_log(text: str) -> KernelLog:
     """Parse a kernel verifier log (or a loader's output that contains one)."""
     log, name = extract(text)
+    log = _GLUED.sub(r"\1\n\2", log)
     lines = log.rstrip("\n").split("\n")
     end = len(lines)
     accepted = False
@@ -212,7 +216,8 @@ def parse_log(text: str) -> KernelLog:
               and not _SRC.match(ln) and not ln.startswith("mark_precise") and
               not ln.startswith("verification time") and not ln.startswith("stack depth")
               and not ln.startswith("last_idx") and not ln.startswith("regs=")
-              and not ln.startswith("parent ")]
+              and not ln.startswith("parent ") and not ln.startswith("cur state:")
+              and not ln.startswith("old state:")]
     if not errors and end < len(lines) and not insns:
         accepted = True
     if not errors and insns and end < len(lines):

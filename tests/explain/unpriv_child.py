@@ -1,0 +1,19 @@
+"""Run in a child process that dropped CAP_PERFMON and CAP_SYS_ADMIN: load each program
+given on stdin (JSON list of [name, prog_type, assembly]) and print the kernel's verdicts."""
+import json
+import sys
+
+from pybpf.asm import assemble
+from pybpf.errors import KernelError, ProgLoadError
+from pybpf.kernel.prog import load
+
+out = {}
+for name, ptype, src in json.load(sys.stdin):
+    try:
+        with load(assemble(src), ptype, log_level=1):
+            out[name] = {"accepted": True}
+    except ProgLoadError as e:
+        out[name] = {"accepted": False, "errno": e.errno, "log": e.log}
+    except KernelError as e:
+        out[name] = {"accepted": False, "errno": e.errno, "log": ""}
+print(json.dumps(out))
