@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..isa import CALL, AluOp, CallSrc, Class, Insn, JmpOp, Mode, helper_name
+from ..isa import AluOp, CallSrc, Class, Insn, JmpOp, Mode, helper_name
 from ..verifier.observer import Observer
 from ..verifier.report import Reject
 from ..verifier.state import RT, Slot
