@@ -185,6 +185,10 @@ class ProgLoadError(KernelError):
     program: Any = None
     prog_type: Any = None
 
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.first_text = str(self.args[1]) if len(self.args) > 1 else ""
+
     def __str__(self) -> str:
         if self.log:
             try:

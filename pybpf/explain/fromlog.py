@@ -173,10 +173,15 @@ def explain_log(text: str, program: Any = None, prog_type: str | None = None, *,
     kind = kind_of(cls, steps, language=lang)
     from ..verifier.report import EXPLAIN
 
+    if cls == "core_relocation":
+        expl = ("clang marked this call as a CO-RE relocation that found no match in the running "
+                "kernel's BTF (a field or type this kernel does not have); the kernel rejects it "
+                "because the instruction is reachable.")
     tm = re.search(r"'([^']+)'", k.failing_line or "")
-    expl = EXPLAIN.get(cls, EXPLAIN["unsupported"])[0].format(
-        reg=reg if reg is not None else "?", type=tm.group(1) if tm else "?", insn=k.insn,
-        detail="")
+    if cls != "core_relocation":
+        expl = EXPLAIN.get(cls, EXPLAIN["unsupported"])[0].format(
+            reg=reg if reg is not None else "?", type=tm.group(1) if tm else "?", insn=k.insn,
+            detail="")
     hints = hints_for(cls if k.message_key != "jumps_too_complex" else "too_many_jumps",
                       kind=kind, reg=reg, insn=k.insn)
     fail = Step(index if index is not None else (k.insn or 0), k.insn or 0, k.insn_text or "",

@@ -244,6 +244,17 @@ HINTS: dict[str, dict[str, str]] = {
         "c": "compile with `clang -g` so the object carries BTF function info.",
         "python": "use a counted loop (`for i in range(N)`).",
         "asm": "write the program in C and compile with clang -g, or use a counted loop."},
+    "core_relocation": {
+        "c": "the running kernel lacks a field or type this CO-RE access names: guard it with "
+             "`if (bpf_core_field_exists(p->field))` (or a ___flavor struct per kernel version) "
+             "so the access is not reached on this kernel.",
+        "python": "the running kernel lacks the field: read it only when it exists.",
+        "asm": "the CO-RE relocation found no match: do not reach this access on this kernel."},
+    "privileges": {
+        "c": "load it with CAP_PERFMON (or as root), or use a program type an unprivileged "
+             "loader may load (socket filters, cgroup_skb, xdp, tc with CAP_NET_ADMIN).",
+        "python": "run the probe with CAP_PERFMON (or as root).",
+        "asm": "load it with CAP_PERFMON, or as another program type."},
     "unsupported": {
         "c": "load it into the kernel to get its verdict (`pybpf load`).",
         "python": "load it into the kernel to get its verdict.",

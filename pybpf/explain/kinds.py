@@ -21,7 +21,8 @@ from typing import Any
 KINDS = ("program", "compiler", "verifier_limit", "environment")
 
 _ENVIRONMENT = {"unknown_helper", "helper_not_allowed", "ld_abs_not_allowed", "packet_write",
-                "missing_func_info", "pointer_leak", "unsupported_prog_type", "privileges"}
+                "missing_func_info", "pointer_leak", "unsupported_prog_type", "privileges",
+                "core_relocation"}
 _LIMIT = {"too_complex", "call_depth", "too_many_jumps"}
 
 

@@ -27,7 +27,7 @@ def describe(err: Any) -> str:
     e = explain_log(err.log, program, getattr(err, "prog_type", None), verify=False)
     if e.accepted or not e.message:
         tail = [ln for ln in err.log.strip().splitlines() if ln.strip()][-1:]
-        return head + ("\n  kernel: " + tail[0] if tail else "")
+        return head + ("\n  kernel: " + tail[0] if tail else "") + _added(err)
     from .logparse import parse_log
 
     k = parse_log(err.log)
@@ -41,7 +41,17 @@ def describe(err: Any) -> str:
     out.append(f"  pybpf: {e.explanation}")
     if e.hint:
         out.append(f"  fix: {e.hint}")
-    return "\n".join(out)
+    return "\n".join(out) + _added(err)
+
+
+def _added(err: Any) -> str:
+    """What a loader appended to the error's text after it was raised (e.g. the CO-RE
+    relocation that poisoned the failing call)."""
+    first = getattr(err, "first_text", "")
+    now = str(err.args[1]) if len(err.args) > 1 else ""
+    if first and now.startswith(first) and len(now) > len(first):
+        return "\n  loader: " + now[len(first):].strip(" -")
+    return ""
 
 
 __all__ = ["describe"]
