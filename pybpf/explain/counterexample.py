@@ -71,8 +71,7 @@ def find_counterexample(program: Any, prog_type: str | None, e: Any, v: Any, tra
                         maps: Any = None) -> Counterexample | None:
     """A counterexample for explanation ``e`` of ``program``, or None when none is known."""
     if e.error_class not in ("null_deref", "map_value_oob", "unbounded_access", "negative_index",
-                             "unbounded_pointer_math", "mem_oob", "packet_oob",
-                             "helper_arg_size", "scalar_deref"):
+                             "mem_oob", "packet_oob"):
         return None
     ce = Counterexample()
     ctx = bytearray(256)
@@ -96,7 +95,8 @@ def find_counterexample(program: Any, prog_type: str | None, e: Any, v: Any, tra
         after = path[k + 1].regs if k + 1 < len(path) else trace.before
         loaded = after[insn.dst]
         width = insn.size * 8
-        value = _extreme(loaded, e.error_class == "negative_index", width)
+        cands = _candidates(loaded, width, e, trace, v)
+        value = cands[0]
         ce.registers[f"R{insn.dst}"] = value
         off = base.off + insn.off
         if base.type is RT.PTR_TO_MAP_VALUE and base.map is not None and base.var.is_const:
@@ -117,8 +117,51 @@ def find_counterexample(program: Any, prog_type: str | None, e: Any, v: Any, tra
             return None
     else:
         return None
-    _replay(program, prog_type, ce, ctx, packet, fills, e.insn)
+    if not fills and packet is None and not ce.registers:  # a NULL: nothing to choose
+        _replay(program, prog_type, ce, ctx, packet, fills, e.insn)
+        return ce
+    reg = next(iter(ce.registers))
+    key = next(k for k in ce.inputs if k != "helper")
+    for value in cands:
+        ce.registers[reg] = value
+        ce.inputs[key] = value
+        size = insn.size
+        if fills:
+            fills = [(m, o, sz, value) for m, o, sz, _ in fills]
+        elif packet is not None:
+            packet[off:off + size] = value.to_bytes(size, "little")
+        else:
+            ctx[off:off + size] = value.to_bytes(size, "little")
+        _replay(program, prog_type, ce, ctx, packet, fills, e.insn)
+        if ce.replayed:
+            break
     return ce
+
+
+def _candidates(loaded: Any, width: int, e: Any, trace: Any, v: Any) -> list[int]:
+    """Values to try for the loaded input: the extremes its abstract value allows at the
+    load and, scaled back through the shifts on the way, at the failing instruction."""
+    mask = (1 << width) - 1
+    out: list[int] = []
+    neg = e.error_class == "negative_index"
+    for val in (loaded.var.smin if neg else loaded.var.umax, loaded.var.smin, loaded.var.umax):
+        out.append(val & mask)
+    shift = 0
+    for s in e.provenance:
+        m = re.match(r"r\d+ <<= (\d+)$", s.text)
+        if m:
+            shift += int(m.group(1))
+    at_fail = trace.before
+    regs = [r for r in (at_fail or ()) if r.is_pointer and not r.var.is_const]
+    for r in regs:
+        for val in (r.var.smin, r.var.umax, r.var.smax):
+            out.append((val >> shift) & mask if val >= 0 else (val >> shift) & mask)
+    out += [mask, 1 << (width - 1), (-8) & mask, 4096, 256, 64]
+    seen: list[int] = []
+    for x in out:
+        if x not in seen:
+            seen.append(x)
+    return seen
 
 
 def _replay(program: Any, prog_type: str | None, ce: Counterexample, ctx: bytearray,

@@ -291,13 +291,30 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     text = insn_text(v.insns[index]) if index is not None and index < len(v.insns) else None
     e = Explanation(pname, False, report.processed_insns, report.insn, index, text,
                     report.message, key, report.error_class, kind, expl, lang, hints,
-                    line_of(program, index), dict(report.registers), steps, root,
+                    _path_line(program, index, trace), dict(report.registers), steps, root,
                     log=(report.log or first.log), report=report)
     if counterexample:
         from .counterexample import find_counterexample
 
         e.counterexample = find_counterexample(program, ptype, e, v, trace, maps=maps)
     return e
+
+
+def _path_line(program: ProgramSpec, index: int | None, trace: Any) -> SourceLine | None:
+    """The line the kernel log shows for the failing instruction: its own line record, else
+    the last record met on the failing path (the log prints line info along the path), else
+    the nearest record before it."""
+    if index is None:
+        return None
+    own = program.lines.get(index)
+    if own is not None or not program.lines:
+        return own
+    if trace is not None and trace.failing_insn is not None:
+        for node in reversed(trace.failing_path()):
+            rec = program.lines.get(node.insn)
+            if rec is not None:
+                return rec
+    return line_of(program, index)
 
 
 def _explanation(report: Report, key: str | None, steps: list[Step], helper: str | None) -> str:

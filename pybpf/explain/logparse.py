@@ -79,6 +79,7 @@ _CLASS_OF_KEY = {
 #: other kernel messages (not in the verifier's table) -> pybpf error class
 _CLASS_OF_TEXT = [
     (re.compile(r"unknown#195896080"), "core_relocation"),
+    (re.compile(r"^R\d+ is not a known constant"), "helper_arg_size"),
     (re.compile(r"^cannot write into packet"), "packet_write"),
     (re.compile(r"^dereference of modified ctx ptr"), "ctx_modified"),
     (re.compile(r"^variable ctx access"), "ctx_modified"),

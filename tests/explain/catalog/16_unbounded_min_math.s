@@ -1,0 +1,18 @@
+// message: unbounded_min_math
+// kind: program
+// type: socket_filter
+// hint: r1 &=
+.map table array key=4 value=64 max_entries=1
+*(u32 *)(r10 - 4) = 0
+r2 = r10
+r2 += -4
+r1 = table ll
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0) // ROOT
+r1 &= 63 // fix
+r0 += r1 // FAIL
+r1 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit
