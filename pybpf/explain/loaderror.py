@@ -7,7 +7,7 @@ with its instruction, and pybpf's explanation beside it (no errno guess when a l
 >>> e = ProgLoadError("BPF_PROG_LOAD", 13, log="0: R1=ctx() R10=fp0\\n0: (95) exit\\nR0 !read_ok\\nprocessed 1 insns (limit 1000000)\\n",
 ...                   detail="socket_filter program 'p', 1 insns")
 >>> print(str(e).splitlines()[1])
-  kernel: insn 0 (exit): R0 !read_ok
+  verifier: insn 0 (exit): R0 !read_ok
 """
 from __future__ import annotations
 
@@ -27,14 +27,14 @@ def describe(err: Any) -> str:
     e = explain_log(err.log, program, getattr(err, "prog_type", None), verify=False)
     if e.accepted or not e.message:
         tail = [ln for ln in err.log.strip().splitlines() if ln.strip()][-1:]
-        return head + ("\n  kernel: " + tail[0] if tail else "") + _added(err)
+        return head + ("\n  verifier: " + tail[0] if tail else "") + _added(err)
     from .logparse import parse_log
 
     k = parse_log(err.log)
     where = f"insn {e.insn}" if e.insn is not None else "program"
     if e.insn_text:
         where += f" ({e.insn_text})"
-    out = [head, f"  kernel: {where}: {k.failing_line or e.message}"]
+    out = [head, f"  verifier: {where}: {k.failing_line or e.message}"]
     if e.source is not None:
         place = f"{e.source.filename}:{e.source.line}" if e.source.filename else f"line {e.source.line}"
         out.append(f"  at {place}: {e.source.text.strip()}")

@@ -7,13 +7,18 @@ from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
 from pybpf.kernel.prog import load
 
-out = {}
-for name, ptype, src in json.load(sys.stdin):
-    try:
-        with load(assemble(src), ptype, log_level=1):
-            out[name] = {"accepted": True}
-    except ProgLoadError as e:
-        out[name] = {"accepted": False, "errno": e.errno, "log": e.log}
-    except KernelError as e:
-        out[name] = {"accepted": False, "errno": e.errno, "log": ""}
-print(json.dumps(out))
+def main() -> None:
+    out = {}
+    for name, ptype, src in json.load(sys.stdin):
+        try:
+            with load(assemble(src), ptype, log_level=1):
+                out[name] = {"accepted": True}
+        except ProgLoadError as e:
+            out[name] = {"accepted": False, "errno": e.errno, "log": e.log}
+        except KernelError as e:
+            out[name] = {"accepted": False, "errno": e.errno, "log": ""}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
