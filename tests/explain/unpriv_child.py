@@ -7,6 +7,7 @@ from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
 from pybpf.kernel.prog import load
 
+
 def main() -> None:
     out = {}
     for name, ptype, src in json.load(sys.stdin):
