@@ -1,0 +1,74 @@
+"""Write docs/verifier-errors.md from the catalog (run: python -m tests.explain.gen_verifier_errors).
+
+Needs clang-19 for the C programs; the kernel is not needed (the tests check the kernel)."""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pybpf.asm import assemble
+from pybpf.elf.loader import BpfObject
+from pybpf.explain import explain_program
+from pybpf.explain.api import explain_object
+from pybpf.explain.explanation import KIND_WORDS
+from pybpf.verifier.messages import MESSAGES
+
+from .catalog_format import entries
+
+ROOT = Path(__file__).resolve().parents[2]
+INTRO = """# Verifier errors: what the kernel says, what it means, how to fix it
+
+Each message below is one the running kernel (6.18) prints, in its own words. Every one has
+programs in `tests/explain/catalog/` (C and assembly) that the live kernel rejects with it,
+and a fixed variant (the hint applied) that both pybpf and the kernel accept; the tests
+(`tests/explain/test_catalog.py`) load all of them on every CI run. `pybpf verify FILE` and
+`pybpf explain LOG --object FILE` print the explanations quoted here. This page is written by
+`python -m tests.explain.gen_verifier_errors`.
+
+The *kind* says where the fix lies: a bug in the program (fix the logic), the compiler's
+lowering of correct source (a barrier or a rewrite of the same logic), a limit of the verifier
+(restructure), or the environment (program type, kernel, privileges, BTF).
+"""
+
+
+def main() -> None:
+    rows: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for e in entries():
+            if e.lang == "c":
+                o = Path(tmp, e.path.stem + ".o")
+                subprocess.run(["clang-19", "-O2", "-g", "-target", "bpf",
+                                "-I/usr/include/x86_64-linux-gnu", "-c", str(e.path), "-o", str(o)],
+                               check=True, cwd=e.path.parent)
+                with BpfObject.open(str(o)) as obj:
+                    (ex,) = explain_object(obj)
+            else:
+                ex = explain_program(assemble(e.asm_variant(False), filename=e.path.name,
+                                              check_targets=False), e.prog_type)
+            rows.setdefault(e.message, []).append((e, ex))
+    out = [INTRO, "| message | kind | programs |", "| --- | --- | --- |"]
+    fmts = {m: (MESSAGES[m].fmt if m in MESSAGES else m.strip('"')) for m in rows}
+    for msg, lst in rows.items():
+        cell = fmts[msg].replace("|", "\\\\|")
+        out.append(f"| `{cell}` | {lst[0][1].kind} | " + ", ".join(f"`{e.name}`" for e, _ in lst) + " |")
+    out.append("")
+    for msg, lst in rows.items():
+        ex0 = lst[0][1]
+        out += [f"## `{fmts[msg]}`", "", f"**Meaning.** {ex0.explanation}", "",
+                f"**Kind.** {KIND_WORDS.get(ex0.kind, ex0.kind)}.", ""]
+        for e, ex in lst:
+            lang = {"c": "C", "asm": "assembly"}[e.lang]
+            text = ex.source.text.strip() if ex.source else ""
+            line = (f"- `{e.name}` ({lang}): the kernel says `{(ex.message or '').splitlines()[0]}` "
+                    f"at insn {ex.insn}, line {ex.line} (`{text}`)")
+            rc = ex.root_cause
+            if rc is not None and rc.line is not None and rc.insn != ex.index:
+                line += f"; root cause: line {rc.line.line} (`{rc.line.text.strip()}`)"
+            out.append(line + f". Fix ({lang}): {ex.hint}")
+        out.append("")
+    (ROOT / "docs" / "verifier-errors.md").write_text("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
