@@ -50,7 +50,7 @@ def main() -> None:
     out = [INTRO, "| message | kind | programs |", "| --- | --- | --- |"]
     fmts = {m: (MESSAGES[m].fmt if m in MESSAGES else m.strip('"')) for m in rows}
     for msg, lst in rows.items():
-        cell = fmts[msg].replace("|", "\\\\|")
+        cell = fmts[msg].replace("|", "\\|")
         out.append(f"| `{cell}` | {lst[0][1].kind} | " + ", ".join(f"`{e.name}`" for e, _ in lst) + " |")
     out.append("")
     for msg, lst in rows.items():
