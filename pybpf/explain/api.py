@@ -44,9 +44,17 @@ def explain_object(obj: Any, names: list[str] | None = None, *, prog_type: str |
 def dsl_programs(path: str, names: list[str] | None = None) -> list[tuple[str, ProgramSpec, str | None]]:
     """The probes of a DSL file, compiled without pybpf's verifier check."""
     from ..dsl.probe import load_module, module_probes
+    from ..errors import PybpfError
 
+    try:
+        mod = load_module(path)
+    except PybpfError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's module failed to import
+        raise PybpfError(f"{path}: cannot import the probe file: {type(exc).__name__}: {exc}") \
+            from None
     out = []
-    for p in module_probes(load_module(path)):
+    for p in module_probes(mod):
         if names and p.name not in names and p.section not in names:
             continue
         prog = p.compile(verify=False)

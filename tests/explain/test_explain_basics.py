@@ -98,3 +98,33 @@ def test_verify_json_matches_the_schema(tmp_path, src):
     jsonschema.validate(doc, SCHEMA)
     if not doc["accepted"]:
         assert doc["file"] == str(f) and doc["line"] and doc["insn_text"] and doc["hint"]
+
+
+def test_verify_a_probe_file_that_fails_to_import(tmp_path):
+    f = tmp_path / "broken.py"
+    f.write_text("x = 1 / 0\n")
+    out = subprocess.run([sys.executable, "-m", "pybpf", "verify", str(f)], capture_output=True,
+                         text=True)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "cannot import the probe file: ZeroDivisionError" in out.stderr
+
+
+def test_explain_reads_libbpf_output():
+    log = """libbpf: prog 'count': BPF program load failed: Permission denied
+libbpf: prog 'count': -- BEGIN PROG LOAD LOG --
+0: R1=ctx() R10=fp0
+; __u64 *val = bpf_map_lookup_elem(&counts, &key); @ null.c:15
+6: (85) call bpf_map_lookup_elem#1    ; R0=map_value_or_null(id=1,map=counts,ks=4,vs=8)
+; *val += 1; @ null.c:16
+7: (79) r1 = *(u64 *)(r0 +0)
+R0 invalid mem access 'map_value_or_null'
+processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+-- END PROG LOAD LOG --
+libbpf: prog 'count': failed to load: -13
+"""
+    from pybpf.explain.fromlog import explain_log
+
+    e = explain_log(log)
+    assert (e.program, e.insn, e.error_class, e.line, e.language) == ("count", 7, "null_deref", 16, "c")
+    assert e.root_cause is not None and e.root_cause.line.line == 15
+    jsonschema.validate(e.to_json(), SCHEMA)
