@@ -97,3 +97,28 @@ def test_a_pinned_map_of_another_shape_is_a_clear_error(pin_dir, tmp_path):
     with pytest.raises(ExportError, match=r"map counts: the map pinned at .* key 8 B.*key 4 B"):
         Exporter(str(probe), pin=pin_dir)
     assert os.listdir(os.path.join(pin_dir, "links")) == []  # nothing attached or pinned
+
+
+def test_a_changed_probe_keeps_the_maps_and_replaces_the_link(pin_dir, tmp_path):
+    comm = "pbc" + uuid.uuid4().hex[:10]
+    probe = tmp_path / "syscount.py"  # same metric names as the example
+    body = ("from pybpf.dsl import HashMap, char, comm, pid, probe, u64\n"
+            "counts = HashMap(char[16], u64, max_entries=10240)\n"
+            "@probe('tracepoint/raw_syscalls/sys_enter')\n"
+            "def count_syscalls(ctx):\n{extra}    counts[comm()] += 1\n")
+    probe.write_text(body.format(extra=""))
+    first = ExporterProc(probe, "--pin", pin_dir, "--keep-pins", log_dir=tmp_path)
+    named_child(comm, "for _ in range(1000):\n    os.getppid()\n")
+    a = _count(first.url, comm)
+    assert first.stop() == 0 and a >= 1000
+    probe.write_text(body.format(extra="    if pid() == 0:\n        return 0\n"))
+    second = ExporterProc(probe, "--pin", pin_dir, log_dir=tmp_path)
+    try:
+        assert "reused maps: counts; links: none" in second.output()
+        named_child(comm, "for _ in range(500):\n    os.getppid()\n")
+        b = _count(second.url, comm)
+        assert b >= a + 500
+        assert b < a + 900  # one program counts each syscall (two would give a + 1000 and more)
+    finally:
+        assert second.stop() == 0
+    assert not os.path.exists(pin_dir)
