@@ -6,6 +6,7 @@ from pybpf.dsl import (
     HashMap,
     PerCpuHashMap,
     Struct,
+    cgroup_id,
     char,
     comm,
     log2,
@@ -39,6 +40,7 @@ per_cpu = PerCpuHashMap(char[16], u64, max_entries=1024)
 traffic = HashMap(char[16], Traffic, max_entries=1024)
 linear = ArrayMap(u64, 8)
 keyed = HashMap(Slot, u64, max_entries=1024)
+by_cgroup = HashMap(u64, u64, max_entries=1024)
 total = Global(u64)
 latest = Global(u64)
 
@@ -75,6 +77,7 @@ def on_enter(ctx):
     s.comm = comm()
     s.slot = log2(n)
     keyed[s] += 1
+    by_cgroup[cgroup_id()] += 1
     total.value += 1
     latest.value = ctx.id
     return 0

@@ -63,6 +63,25 @@ def test_every_kind_of_map_as_its_family(rich):
     assert snap[f'rich_keyed_count{{comm="{name}"}}'] == 300
 
 
+def test_cgroup_ids_become_cgroup_paths(rich):
+    getppid_as("pbg" + uuid.uuid4().hex[:10], 10)
+    mine = Path("/proc/self/cgroup").read_text().strip().split("::", 1)[1]  # cgroup v2: "0::/path"
+    snap = rich.collector.snapshot()
+    assert snap[f'richprobe_by_cgroup_total{{cgroup="{mine}"}}'] >= 10
+
+
+def test_kernel_addresses_become_symbols():
+    from pybpf.export.labels import ksym_name
+
+    for line in Path("/proc/kallsyms").read_text().splitlines():
+        addr, kind, name = line.split()[:3]
+        if kind in "tT" and int(addr, 16) and name == "schedule":
+            break
+    else:
+        pytest.fail("no 'schedule' in /proc/kallsyms")
+    assert ksym_name(int(addr, 16) + 4) == "schedule"
+
+
 def _le(series: str) -> float:
     le = series.split('le="', 1)[1].split('"', 1)[0]
     return float("inf") if le == "+Inf" else float(le)
