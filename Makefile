@@ -4,14 +4,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 # oracles the tests compare against (clang-19/llvm-19/bpftool), C headers for test programs,
+# QEMU and a static busybox for the fleet's test kernels (make vmtest),
 # iproute2 for the network-namespace tests, prometheus for the exporter's end-to-end tests,
 # bpftrace (0.17) run side by side with `pybpf trace`
-DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace
+DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace qemu-system-x86 busybox-static
 # peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes)
 BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz lint deps bench-deps venv clean
+.PHONY: demo test vmtest bench fuzz lint deps bench-deps venv clean
 
 define apt_install
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -46,6 +47,11 @@ demo: venv
 
 test: venv
 	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# the fleet's kernels booted in QEMU (6.1, 6.12; 6.18 is the running one): every corpus and
+# profile probe in one boot per kernel, against pybpf's prediction (also part of `make test`)
+vmtest: venv
+	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q -s -m vmtest tests/vmtest $(PYTEST_ARGS)
 
 # whole-process benchmarks must not recompile pybpf on every run
 bench: bench-deps $(STAMP)

@@ -7,6 +7,7 @@
     pybpf verify trace.bpf.o                     # every program; types from SEC() names
     pybpf verify probes.py                       # the DSL probes of a Python file
     pybpf verify trace.bpf.o --program handler --json --counterexample
+    pybpf verify prog.s --type xdp --kernel 6.1,6.12,6.18   # one verdict per kernel
 
 Nothing is loaded into the kernel. Exit status: 0 when every program is
 accepted, 1 when one is rejected (or on an error), so it can gate a build.
@@ -16,6 +17,11 @@ value at fault what it is, the kind of problem, its root cause and a fix in the
 program's language. ``--json`` prints one JSON object per program, one per
 line (schema: docs/cli.md, `pybpf.explain.schema`). ``--unprivileged`` applies
 the kernel's rules for a loader without CAP_PERFMON/CAP_SYS_ADMIN.
+With ``--kernel K1,K2,...`` each program gets one verdict per kernel (from the kernel
+profiles that ship with pybpf, see docs/kernels.md), side by side, each rejection followed by
+what that kernel lacks; ``--json`` then prints one object per program: ``{"program", "type",
+"accepted_on", "kernels": {K: {...pybpf's report..., "release", "lacks"}}}``. Exit status 0
+only when every kernel accepts every program.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "values that make the failing instruction fault, replayed in the VM")
     p.add_argument("--unprivileged", action="store_true", help="the kernel's rules for a loader "
                    "without CAP_PERFMON/CAP_SYS_ADMIN (uninitialised stack, pointer leaks)")
+    p.add_argument("--kernel", metavar="K1,K2,...", help="the kernels to judge for, side by side: "
+                   "shipped profiles (6.1, 6.12, 6.18), 'running', or a profile's .json path "
+                   "(default: the running kernel's profile)")
     p.set_defaults(func=run)
 
 
@@ -116,7 +125,54 @@ def _looks_binary(data: bytes) -> bool:
     return b"\0" in data
 
 
+def _fleet_reports(args: argparse.Namespace, kernels: list[str]) -> list[Any]:
+    from ..errors import PybpfError
+    from ..verifier.fleet import verify_fleet
+    from ..verifier.kernel_profile import profile
+
+    for k in kernels:
+        profile(k)  # an unknown kernel is an error before anything is verified
+    data = Path(args.file).read_bytes() if args.file != "-" else __import__("sys").stdin.buffer.read()
+    if data.startswith(b"\x7fELF"):
+        from ..elf.loader import BpfObject
+
+        obj = BpfObject.open(args.file)
+        reports = obj.verify(args.program, kernels=kernels)
+        if args.program and not reports:
+            raise PybpfError(f"{args.file}: no program {', '.join(args.program)} (programs: "
+                             f"{', '.join(obj.spec.programs)})")
+        return list(reports.values())
+    program = _program(args, data)
+    return [verify_fleet(program, args.prog_type, kernels, expected_attach_type=args.attach,
+                         name=program.name)]
+
+
+def _program(args: argparse.Namespace, data: bytes) -> Any:
+    from ..errors import PybpfError
+    from ..isa import ProgramSpec
+
+    if not args.prog_type:
+        raise PybpfError(f"{args.file}: give --type for assembly or raw bytecode "
+                         "(e.g. --type socket_filter)")
+    if not _looks_binary(data):
+        from ..asm import assemble
+
+        program = assemble(data.decode(), syntax=args.syntax, filename=args.file)
+    else:
+        program = ProgramSpec.from_bytes(data)
+    program.name = program.name or Path(args.file).stem
+    return program
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.kernel:
+        kernels = [k.strip() for k in args.kernel.split(",") if k.strip()]
+        if "running" in kernels:
+            _measure_running_kernel()
+        fleet = _fleet_reports(args, kernels)
+        for f in fleet:
+            print(json.dumps(f.to_json()) if args.json else f.table())
+        return 0 if all(f.accepted_everywhere for f in fleet) else 1
     explanations = _explanations(args)
     for e in explanations:
         if args.log and e.log and not args.json:

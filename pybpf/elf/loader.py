@@ -383,9 +383,11 @@ class BpfObject:
                                    self.spec.section_symbols, self._kconfig_offsets)
         return self._kbtf
 
-    def prepare_program(self, ps: ObjectProgramSpec) -> tuple[ProgramSpec, list[tuple[int, str]]]:
+    def prepare_program(self, ps: ObjectProgramSpec, target_btf: Any = None
+                        ) -> tuple[ProgramSpec, list[tuple[int, str]]]:
         """A copy of ``ps``'s program with externs bound and CO-RE applied for the running
-        kernel (reads its BTF file; no bpf() call). Returns it and the CO-RE failures."""
+        kernel (reads its BTF file; no bpf() call), or for the kernel whose BTF is
+        ``target_btf``. Returns it and the CO-RE failures."""
         prog = copy.deepcopy(ps.program)
         self._bind_externs(prog, ps)
         failures: list[tuple[int, str]] = []
@@ -394,16 +396,22 @@ class BpfObject:
             from ..btf import vmlinux
             from .core_apply import apply_core
 
-            failures = apply_core(local, ext, ps, prog, vmlinux())
+            failures = apply_core(local, ext, ps, prog, target_btf if target_btf is not None else vmlinux())
         return prog, failures
 
-    def verify(self, names: list[str] | None = None) -> dict[str, Any]:
-        """pybpf's verdict for each program (or those in ``names``), before any load.
+    def verify(self, names: list[str] | None = None, kernels: list[str] | None = None) -> dict[str, Any]:
+        """pybpf's verdict for each program (or those in ``names``), before any load; with
+        ``kernels`` (profile names, `pybpf.verifier.kernel_profile.profile`), a
+        `pybpf.verifier.fleet.FleetReport` per program instead, CO-RE resolved against each
+        kernel's BTF.
 
         >>> BpfObject.open("x.bpf.o").verify()["handler"].accepted   # doctest: +SKIP
         True
         """
         from ..verifier import verify
+
+        if kernels is not None:
+            return self._verify_fleet(names, kernels)
 
         maps: dict[str, Any] = dict(self.spec.maps)
         kconfig = self._kconfig_decl()
@@ -420,6 +428,25 @@ class BpfObject:
                             func_info=bool(ext is not None and ext.func_info))
             report.program = name
             out[name] = report
+        return out
+
+    def _verify_fleet(self, names: list[str] | None, kernels: list[str]) -> dict[str, Any]:
+        from ..verifier.fleet import verify_fleet
+
+        maps: dict[str, Any] = dict(self.spec.maps)
+        kconfig = self._kconfig_decl()
+        if kconfig is not None:
+            maps[".kconfig"] = kconfig
+        _local, ext = self._local_btf()
+        out = {}
+        for name, ps in self.spec.programs.items():
+            if names is not None and name not in names and ps.section not in names:
+                continue
+            out[name] = verify_fleet(
+                ps.program, ps.spec.prog_type, kernels, maps=maps, name=name,
+                expected_attach_type=ps.spec.expected_attach_type,
+                func_info=bool(ext is not None and ext.func_info),
+                prepare=lambda prof, ps=ps: self.prepare_program(ps, prof.vmlinux_btf())[0])
         return out
 
     def _prepare(self, ps: ObjectProgramSpec) -> tuple[ObjectProgramSpec, ProgramSpec, dict[str, Any],

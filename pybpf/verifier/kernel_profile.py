@@ -95,6 +95,35 @@ def insn_form(insn: Insn) -> str | None:
     return None
 
 
+#: instruction form -> what it is, in words (for explanations of a refusal)
+FORM_TEXT: dict[str, str] = {
+    **{f"sdiv{w}": f"signed {w}-bit division (s/=, cpu v4)" for w in (32, 64)},
+    **{f"smod{w}": f"signed {w}-bit modulo (s%=, cpu v4)" for w in (32, 64)},
+    **{f"movsx{b}_{w}": f"the sign-extending {b}-bit move into a {w}-bit register ((s{b}), cpu v4)"
+       for b, w in ((8, 32), (16, 32), (8, 64), (16, 64), (32, 64))},
+    **{f"ldsx{b}": f"the sign-extending {b}-bit load (*(s{b} *), cpu v4)" for b in (8, 16, 32)},
+    **{f"bswap{b}": f"the unconditional byte swap bswap{b} (cpu v4)" for b in (16, 32, 64)},
+    "gotol": "the 32-bit-offset jump gotol (cpu v4)",
+    "may_goto": "may_goto (loops bounded at run time)",
+    "load_acquire": "load_acquire (atomic load with acquire semantics)",
+    "store_release": "store_release (atomic store with release semantics)",
+}
+
+#: feature -> (what a kernel with it does, what a kernel without it does), in words
+FEATURE_TEXT: dict[str, tuple[str, str]] = {
+    "array_lookup_const_key_nonnull": (
+        "an array lookup with a constant in-range key cannot return NULL",
+        "treats an array lookup with a constant key as possibly NULL"),
+    "reg_reg_refinement": (
+        "a comparison of two unknown registers narrows both",
+        "narrows registers only when compared with a constant"),
+    "map_ptr_read_refused": (
+        "checks reads through a map pointer against the fields of struct bpf_map",
+        "lets a program read through a map pointer at any offset of the map's struct"),
+    "bounded_loops": ("accepts loops it can prove bounded", "refuses every back-edge"),
+}
+
+
 @dataclass(frozen=True)
 class InsnRefusal:
     """How a kernel refuses an instruction form it does not know: the message, and whether
@@ -419,6 +448,6 @@ def set_default(profile: KernelProfile | None) -> None:
     _default = profile
 
 
-__all__ = ["PROFILES_DIR", "SHIPPED", "InsnRefusal", "KernelProfile", "Rewording", "active", "btf_cache_dir",
+__all__ = ["FEATURE_TEXT", "FORM_TEXT", "PROFILES_DIR", "SHIPPED", "InsnRefusal", "KernelProfile", "Rewording", "active", "btf_cache_dir",
            "btf_path", "cache_dir", "cache_path", "default", "insn_form", "profile", "running_kernel_key",
            "set_default", "shipped_kernels", "store_btf", "using"]

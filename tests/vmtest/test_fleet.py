@@ -17,6 +17,8 @@ from the kernels instead of checking them.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -98,3 +100,40 @@ def test_shipped_profile_is_what_the_kernel_measures(kernel: str) -> None:
         expected.pop(key, None)
     diff = sorted(k for k in set(measured) | set(expected) if measured.get(k) != expected.get(k))
     assert not diff, f"{b.name}: the kernel measures other {', '.join(diff)} than the shipped profile"
+
+
+@pytest.mark.clang
+def test_core_relocations_follow_each_kernels_btf(tmp_path) -> None:
+    """The same object reads task_struct->tgid at each kernel's own offset (its BTF copied out
+    of the guest), and pybpf verifies it for each kernel."""
+    from pybpf.elf.loader import BpfObject
+    from pybpf.verifier.kernel_profile import btf_path, profile
+
+    for k in ("6.1", "6.12"):
+        _boot(k)  # copies the kernel's BTF into the cache
+        assert btf_path(profile(k)) is not None, f"{k}: its BTF is not in the cache after the boot"
+    src = tmp_path / "tgid.bpf.c"
+    src.write_text(
+        "struct task_struct { int pid; int tgid; } __attribute__((preserve_access_index));\n"
+        "unsigned long long out;\n"
+        "__attribute__((section(\"tracepoint/syscalls/sys_enter_getpid\"), used))\n"
+        "int on_getpid(void *ctx) { struct task_struct *t = (void *)((long (*)(void))35)();\n"
+        "  out = __builtin_preserve_access_index(&t->tgid) == 0; return 0; }\n"
+        "char LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n")
+    obj = tmp_path / "tgid.bpf.o"
+    subprocess.run([shutil.which("clang-19") or "clang-19", "-O2", "-g", "-target", "bpf", "-c", str(src),
+                    "-o", str(obj)], check=True)
+    o = BpfObject.open(str(obj))
+    ps = o.spec.programs["on_getpid"]
+    offsets = {}
+    for k in ("6.1", "6.12", "6.18"):
+        btf = profile(k).vmlinux_btf()
+        tid = btf.find("task_struct", "struct")
+        expected = next(m.bit_offset // 8 for m in btf[tid].members if m.name == "tgid")
+        prog, failures = o.prepare_program(ps, btf)
+        assert not failures
+        assert any(i.imm == expected for i in prog.insns), (k, expected)
+        offsets[k] = expected
+    assert len(set(offsets.values())) == 3, offsets
+    reports = o.verify(kernels=["6.1", "6.12", "6.18"])
+    assert reports["on_getpid"].accepted_on == ["6.1", "6.12", "6.18"]

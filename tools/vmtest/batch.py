@@ -16,7 +16,7 @@ The same batch runs natively on the host or inside a guest kernel.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pybpf import uapi as A
@@ -102,15 +102,17 @@ class Batch:
     def add_program(self, key: str, spec: ProgramSpec, prog_type: str, *,
                     expected_attach_type: str | None = None, license: str | None = None,
                     log_level: int = 1, prog_flags: int = 0, name: str = "",
-                    btf: BtfLookup | None = None, log_size: int = LOG_SIZE) -> int:
-        """Create the program's maps, load it (reported), close its fds; returns the record
-        index of the load, also kept in ``programs[key]``."""
+                    btf: BtfLookup | None = None, log_size: int = LOG_SIZE,
+                    maps: Mapping[str, MapDecl] | None = None) -> int:
+        """Create the program's maps (its own declarations, else those of ``maps``), load it
+        (reported), close its fds; returns the record index of the load, also kept in
+        ``programs[key]``."""
         slots: dict[str, int] = {}
 
         def map_slot(mname: str, at: int) -> int:
             if mname in slots:
                 return slots[mname]
-            decl = spec.maps.get(mname)
+            decl = spec.maps.get(mname) or (maps or {}).get(mname)
             if decl is None:
                 raise BatchError(f"{key}: insn {at}: map {mname!r} is not declared by the program")
             inner = map_slot(decl.inner, at) if decl.inner else None

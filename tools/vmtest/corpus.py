@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pybpf.verifier.kernel_profile import KernelProfile
 from pybpf.verifier.kernel_profile import profile as kernel_profile
@@ -36,13 +37,21 @@ DIFF_DIR = RECORD_DIR / "cases"
 
 @dataclass
 class CorpusProgram:
-    """One program of a corpus, ready to load and to verify."""
+    """One program of a corpus, ready to load and to verify. ``spec`` is a `ProgramSpec`, or a
+    function of a kernel profile giving the one for that kernel (an object's program with its
+    CO-RE relocations resolved against the kernel's BTF); ``maps`` declares the maps it uses
+    when they are not its own (an object's)."""
 
     key: str
     corpus: str
-    spec: object  # pybpf.isa.ProgramSpec
+    spec: Any
     prog_type: str
     attach: str | None = None
+    maps: Any = None
+    func_info: bool = False
+
+    def spec_for(self, prof: KernelProfile) -> Any:
+        return self.spec(prof) if callable(self.spec) else self.spec
 
 
 @dataclass
@@ -126,8 +135,73 @@ def difference_programs() -> list[CorpusProgram]:
     return suite_programs(load_suite(DIFF_DIR), "differences")
 
 
+EXAMPLES_DIR = ROOT / "examples" / "fleet"
+C_CORPUS_DIR = ROOT / "tests" / "verifier" / "c"
+
+
+def _compiled(src: Path) -> Path:
+    """``src`` compiled by clang-19 (-O2 -g, BPF target), cached by the source's hash."""
+    import hashlib
+    import subprocess
+
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()[:16]
+    out = vm.cache_dir() / "objects" / f"{src.stem}-{digest}.o"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        subprocess.run(["clang-19", "-O2", "-g", "-target", "bpf", "-mcpu=v3",
+                        "-I/usr/include/x86_64-linux-gnu", "-c", str(src), "-o", str(tmp)],
+                       check=True, capture_output=True)
+        tmp.replace(out)
+    return out
+
+
+def object_programs(sources: Iterable[Path], corpus_name: str) -> list[CorpusProgram]:
+    """Every program of each C source, compiled; CO-RE resolved per kernel (none without
+    clang-19)."""
+    import shutil
+
+    from pybpf.elf.loader import BpfObject
+
+    out: list[CorpusProgram] = []
+    if shutil.which("clang-19") is None:
+        return out
+    for src in sorted(sources):
+        obj = BpfObject.open(str(_compiled(src)))
+        maps = dict(obj.spec.maps)
+        _local, ext = obj._local_btf()
+        for name, ps in obj.spec.programs.items():
+            out.append(CorpusProgram(
+                f"{src.name.split('.')[0]}:{name}", corpus_name,
+                lambda prof, obj=obj, ps=ps: obj.prepare_program(ps, prof.vmlinux_btf())[0],
+                ps.spec.prog_type, ps.spec.expected_attach_type, maps,
+                bool(ext is not None and ext.func_info)))
+    return out
+
+
+def example_programs() -> list[CorpusProgram]:
+    """docs/kernels.md's examples (``examples/fleet``): objects, and assembly whose first line
+    says ``# type: T``."""
+    from pybpf.asm import assemble
+
+    out = object_programs(EXAMPLES_DIR.glob("*.bpf.c"), "examples")
+    for src in sorted(EXAMPLES_DIR.glob("*.s")):
+        text = src.read_text()
+        m = re.search(r"^# type: (\w+)", text, re.M)
+        ptype = m.group(1) if m else "socket_filter"
+        out.append(CorpusProgram(src.stem, "examples", assemble(text, filename=str(src)), ptype))
+    return out
+
+
+def c_programs() -> list[CorpusProgram]:
+    """The C corpus (``tests/verifier/c``), when it has sources."""
+    if not C_CORPUS_DIR.is_dir():
+        return []
+    return object_programs(C_CORPUS_DIR.rglob("*.c"), "c")
+
+
 def all_programs() -> list[CorpusProgram]:
-    return suite_programs() + difference_programs()
+    return suite_programs() + difference_programs() + example_programs() + c_programs()
 
 
 @dataclass
@@ -146,11 +220,15 @@ class Boot:
 def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) -> Boot:
     """Load every program into ``kernel`` (``native``: the running one) in one boot; with
     ``probes``, also measure its profile (`pybpf.verifier.profile_probes`) in the same boot."""
+    import os
+
     from .profiles import add_probes, profile_from
 
+    prof = kernel_profile(profile_name(kernel, os.uname().release))
     b = Batch()
     for p in programs:
-        b.add_program(p.key, p.spec, p.prog_type, expected_attach_type=p.attach, name=p.key)
+        b.add_program(p.key, p.spec_for(prof), p.prog_type, expected_attach_type=p.attach,
+                      name=p.key.split(":")[-1], maps=p.maps)
     btf_rec = add_probes(b) if probes else None
     data = b.encode()
     r = vm.run_native(data) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], data)
@@ -190,7 +268,8 @@ def predict(p: CorpusProgram, prof: KernelProfile) -> tuple[Verdict, str | None]
     from pybpf.verifier import verify
 
     try:
-        rep = verify(p.spec, p.prog_type, expected_attach_type=p.attach, kernel=prof)  # type: ignore[arg-type]
+        rep = verify(p.spec_for(prof), p.prog_type, expected_attach_type=p.attach, kernel=prof,
+                     maps=p.maps, func_info=p.func_info)
     except Exception as e:  # noqa: BLE001 - a crash is a disagreement to report
         return Verdict(False), f"{type(e).__name__}: {e}"
     if rep.accepted:

@@ -105,9 +105,9 @@ def qemu_binary() -> str:
 
 
 def busybox_binary() -> Path:
+    """Debian's static busybox (``busybox-static`` replaces the dynamic one at /bin/busybox)."""
+    _apt_install("busybox-static")
     path = Path("/bin/busybox")
-    if not path.exists() or b"statically linked" not in _run(["file", "-L", str(path)], "file").stdout:
-        _apt_install("busybox-static")
     if not path.exists():
         raise VmtestError("busybox-static installed no /bin/busybox")
     return path
@@ -119,8 +119,7 @@ def loader_binary() -> Path:
     out = cache_dir() / "bin" / f"vmtest-loader-{int(src.stat().st_mtime_ns)}-{src.stat().st_size}"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        if shutil.which("gcc") is None:
-            _apt_install("gcc", "libc6-dev")
+        _apt_install("gcc", "libc6-dev")  # libc6-dev holds the static libc
         tmp = out.with_suffix(".tmp")
         _run(["gcc", "-static", "-O2", "-Wall", "-o", str(tmp), str(src)], "building the loader")
         tmp.replace(out)

@@ -1,0 +1,197 @@
+"""One program, every kernel of a fleet: a verdict per kernel, and what each refusing kernel lacks.
+
+`verify_fleet` verifies a program under several kernel profiles (``"6.1"``, ``"6.12"``,
+``"6.18"``, ``"running"`` or a profile's path, see `pybpf.verifier.kernel_profile.profile`).
+Each rejection is explained by what the profiles say the kernel lacks and the others have:
+a helper not available to the program type there, an instruction form it does not know, a map
+type it cannot create, a verifier feature it does not have. These facts come from the
+profiles (measured on each kernel), not from a table of versions.
+
+>>> from pybpf.asm import assemble
+>>> fr = verify_fleet(assemble("call bpf_get_current_pid_tgid\\nr0 = 0\\nexit"), "socket_filter",
+...                   ["6.1", "6.12"])
+>>> [(v.kernel, v.report.accepted) for v in fr.verdicts]
+[('6.1', False), ('6.12', True)]
+>>> fr.verdicts[0].lacks[0]
+'bpf_get_current_pid_tgid is not available to socket_filter programs on 6.1 (it is on 6.12)'
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..isa.helpers import helper_name
+from ..isa.opcodes import CALL, LDDW, Class, JmpOp
+from .kernel_profile import FEATURE_TEXT, FORM_TEXT, KernelProfile, insn_form, profile
+from .report import Report
+
+#: features whose presence makes a kernel refuse more (the others make it accept more)
+STRICTER_FEATURES = frozenset({"map_ptr_read_refused"})
+#: the kernels `verify_fleet` checks when given none
+DEFAULT_KERNELS = ("6.1", "6.12", "6.18")
+
+
+@dataclass
+class KernelVerdict:
+    """pybpf's verdict for one kernel, with what that kernel lacks when it refuses."""
+
+    kernel: str
+    profile: KernelProfile
+    report: Report
+    lacks: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.report.to_json(), "kernel": self.kernel, "release": self.profile.release,
+                "lacks": self.lacks}
+
+
+@dataclass
+class FleetReport:
+    """The verdicts of one program on every kernel asked about."""
+
+    program: str
+    prog_type: str
+    verdicts: list[KernelVerdict]
+
+    @property
+    def accepted_everywhere(self) -> bool:
+        return all(v.report.accepted for v in self.verdicts)
+
+    @property
+    def accepted_on(self) -> list[str]:
+        return [v.kernel for v in self.verdicts if v.report.accepted]
+
+    def table(self) -> str:
+        """The verdicts side by side, one line per kernel, each refusal followed by its reasons.
+
+        >>> from pybpf.asm import assemble
+        >>> print(verify_fleet(assemble("r0 = 0\\nexit"), "xdp", ["6.1", "6.18"], name="ok").table())
+        ok (xdp)
+          6.1   accepted (2 instructions processed)
+          6.18  accepted (2 instructions processed)
+        """
+        width = max(len(v.kernel) for v in self.verdicts)
+        out = [f"{self.program} ({self.prog_type})" if self.program else f"({self.prog_type})"]
+        for v in self.verdicts:
+            out.append(f"  {v.kernel:<{width}}  {v.report.summary}")
+            out += [f"  {'':<{width}}    - {why}" for why in v.lacks]
+        return "\n".join(out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"program": self.program, "type": self.prog_type, "accepted_on": self.accepted_on,
+                "kernels": {v.kernel: v.to_json() for v in self.verdicts}}
+
+
+def _names(kernels: Sequence[str]) -> str:
+    return kernels[0] if len(kernels) == 1 else ", ".join(kernels[:-1]) + " and " + kernels[-1]
+
+
+def _calls_lookup(program: Any) -> bool:
+    return any(i.opcode == CALL and i.src == 0 and i.imm == 1 for i in program.insns)
+
+
+def _compares_registers(program: Any) -> bool:
+    return any(i.opcode & 0x07 in (Class.JMP, Class.JMP32) and i.opcode & 0x08 and i.opcode & 0xF0
+               not in (JmpOp.JA, JmpOp.CALL, JmpOp.EXIT) for i in program.insns)
+
+
+def _reads_map_pointer(program: Any) -> bool:
+    return any(i.opcode == LDDW for i in program.insns) and any(
+        i.opcode & 0x07 == Class.LDX for i in program.insns)
+
+
+#: feature -> whether a program uses what the feature is about (unlisted: always relevant)
+_USES: dict[str, Callable[[Any], bool]] = {
+    "array_lookup_const_key_nonnull": _calls_lookup,
+    "reg_reg_refinement": _compares_registers,
+    "map_ptr_read_refused": _reads_map_pointer,
+}
+
+
+def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
+          others: Sequence[tuple[str, KernelProfile]], accepted_by: Sequence[str] = ()) -> list[str]:
+    """What ``prof`` lacks that ``program`` uses, in words, naming the other kernels that have it.
+
+    Helpers and instruction forms are listed whenever the program uses one the kernel does not
+    have; verifier features only where they differ from a kernel of ``accepted_by`` (the
+    kernels that accept the program: the features explain a different verdict, not a use)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for insn in program.insns:
+        if insn.opcode == CALL and insn.src == 0:
+            h = insn.imm
+            if not prof.allows(h, prog_type):
+                name = helper_name(h) or f"helper #{h}"
+                if name in seen:
+                    continue
+                seen.add(name)
+                have = [k for k, p in others if p.allows(h, prog_type)]
+                known = bool(prof.available_in.get(h))
+                if not known:
+                    text = f"{kernel} does not know {name}"
+                else:
+                    text = f"{name} is not available to {prog_type} programs on {kernel}"
+                out.append(text + (f" (it is on {_names(have)})" if have else
+                                   " (nor on any other kernel checked)"))
+            continue
+        form = insn_form(insn)
+        if form is not None and form not in seen and prof.refuses_insn(insn) is not None:
+            seen.add(form)
+            have = [k for k, p in others if p.refuses_insn(insn) is None]
+            text = f"{kernel} does not know {FORM_TEXT.get(form, form)}"
+            out.append(text + (f" ({_names(have)} {'does' if len(have) == 1 else 'do'})" if have else ""))
+    for decl in getattr(program, "maps", {}).values():
+        if prof.map_types is not None and decl.type not in prof.map_types and decl.type not in seen:
+            seen.add(decl.type)
+            have = [k for k, p in others if p.map_types is not None and decl.type in p.map_types]
+            if have:
+                out.append(f"{kernel} cannot create {decl.type} maps ({_names(have)} can)")
+    if out:
+        return out  # a missing helper or instruction is reason enough
+    accepting = [(k, p) for k, p in others if k in accepted_by]
+    for feat, (has_text, lacks_text) in FEATURE_TEXT.items():
+        used = _USES.get(feat)
+        if used is not None and not used(program):
+            continue
+        stricter = feat in STRICTER_FEATURES  # having it refuses more
+        if prof.has_feature(feat, not stricter) != stricter:
+            continue
+        differ = [k for k, p in accepting if p.has_feature(feat, stricter) != stricter]
+        if differ:
+            mine, theirs = (has_text, lacks_text) if stricter else (lacks_text, has_text)
+            out.append(f"{kernel} {mine} ({_names(differ)}: {theirs})")
+    return out
+
+
+def verify_fleet(program: Any, prog_type: str | None = None, kernels: Sequence[str] = DEFAULT_KERNELS, *,
+                 maps: Any = None, expected_attach_type: str | None = None, func_info: bool = False,
+                 name: str = "", prepare: Callable[[KernelProfile], Any] | None = None) -> FleetReport:
+    """Verify ``program`` (a `ProgramSpec`) as ``prog_type`` under each kernel of ``kernels``.
+
+    ``prepare(profile)``, when given, returns the program to verify for that kernel (an object's
+    program with its CO-RE relocations resolved against that kernel's BTF).
+    """
+    from .engine import verify
+
+    ptype = prog_type or program.prog_type
+    if ptype is None:
+        raise ValueError("verify_fleet: give prog_type (e.g. 'socket_filter', 'xdp')")
+    profs = [(k, profile(k)) for k in kernels]
+    verdicts = []
+    for k, prof in profs:
+        prog = prepare(prof) if prepare is not None else program
+        report = verify(prog, ptype, maps=maps, expected_attach_type=expected_attach_type,
+                        func_info=func_info, kernel=prof)
+        report.program = name or report.program
+        verdicts.append(KernelVerdict(k, prof, report))
+    accepted = [v.kernel for v in verdicts if v.report.accepted]
+    for v in verdicts:
+        if not v.report.accepted:
+            prog = prepare(v.profile) if prepare is not None else program
+            others = [(k, p) for k, p in profs if k != v.kernel]
+            v.lacks = lacks(prog, ptype, v.kernel, v.profile, others, accepted)
+    return FleetReport(name or getattr(program, "name", "") or "", ptype, verdicts)
+
+
+__all__ = ["DEFAULT_KERNELS", "FleetReport", "KernelVerdict", "lacks", "verify_fleet"]
