@@ -71,5 +71,5 @@ def compile_script(text: str, filename: str = "<program>", params: list[str] | N
     for i, p in enumerate(script.probes):
         probes.append(Probe(None, ",".join(p.attach), tree=p.tree, namespace=ns, filename=filename,
                             name=_probe_name(p.attach, i),
-                            options={"precheck": False, "missing_uprobes": "skip"}))
+                            options={"missing_uprobes": "skip", "lineinfo": False}))
     return Program(script, probes, ns)

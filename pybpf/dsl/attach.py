@@ -21,10 +21,7 @@ type, the libbpf-style section its context is read from, and the bpftrace-style 
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 
 from ..errors import DslError
@@ -184,6 +181,8 @@ def _tracepoints(rest: str, spec: str) -> list[AttachPoint]:
         raise DslError(f"{spec!r}: a tracepoint is tracepoint:CATEGORY:NAME")
     if not any(ch in rest for ch in "*?["):
         return [AttachPoint("tracepoint", f"{cat}:{name}")]
+    import fnmatch
+
     from ..kernel.tracefs import list_categories, list_events
 
     found = [AttachPoint("tracepoint", f"{c}:{n}")
@@ -198,6 +197,8 @@ def _tracepoints(rest: str, spec: str) -> list[AttachPoint]:
 def resolve_library(name: str, spec: str = "") -> str:
     """The file a uprobe names: a path as given, a program in PATH, or a library by name
     (``libc`` and ``libc.so.6`` both give the libc this system's loader finds)."""
+    import shutil
+
     if os.sep in name:
         if not os.path.isfile(name):
             raise DslError(f"{spec or name!r}: no such file {name}")
@@ -220,6 +221,8 @@ _LDCONFIG: list[str] | None = None
 def _ldconfig_libraries() -> list[str]:
     global _LDCONFIG
     if _LDCONFIG is None:
+        import subprocess
+
         try:
             text = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True,
                                   timeout=10).stdout

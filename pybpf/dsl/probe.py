@@ -91,10 +91,12 @@ class Probe:
 
     def programs(self, *, verify: bool | None = None) -> list[tuple[AttachPoint, ProgramSpec,
                                                                     dict[str, DslMap]]]:
-        """(attach point, program, maps it uses) for every attach point (cached). ``verify``
-        defaults to the ``precheck`` option (True): pybpf's verifier checks each program."""
+        """(attach point, program, maps it uses) for every attach point (cached). With
+        ``verify`` (default: the ``precheck`` option when it is True) pybpf's verifier checks
+        each program now; by default (``precheck="auto"``) it runs only if the kernel rejects
+        the program, to explain the rejection at the probe's line."""
         if verify is None:
-            verify = bool(self.options.get("precheck", True))
+            verify = self.options.get("precheck", "auto") is True
         if self._programs is None:
             out = []
             for ap in self.attach_points:
@@ -206,7 +208,9 @@ class Session:
             for p, ap, prog, _used in compiled:
                 if attach:
                     _check_attachable(p, ap)
-                loaded = load_with_lines(prog, self.kernel_maps)
+                loaded = load_with_lines(prog, self.kernel_maps,
+                                         lineinfo=bool(p.options.get("lineinfo", True)),
+                                         explain=p.options.get("precheck", "auto") == "auto")
                 self.progs.append(loaded)
                 self.programs.append((p, ap, loaded))
             self._add_readers()
@@ -388,22 +392,33 @@ def compile_all(probes: list[Probe]) -> list[tuple[Probe, AttachPoint, ProgramSp
     return [(p, ap, prog, used) for p in probes for ap, prog, used in done[id(p)]]
 
 
-def load_with_lines(prog: ProgramSpec, maps: dict[str, Any]) -> Any:
-    """Load ``prog`` with BTF line info naming its Python lines (the kernel's log and
-    ``bpftool prog dump xlated`` then show them)."""
+def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool = True,
+                    explain: bool = False) -> Any:
+    """Load ``prog``, with BTF line info naming its source lines (the kernel's log and
+    ``bpftool prog dump xlated`` then show them) unless ``lineinfo`` is False. A rejection is
+    a `DslError` at the source line of the instruction the kernel stopped at; with
+    ``explain``, pybpf's verifier first tries to explain it (why, and a fix)."""
     from ..errors import ProgLoadError
     from ..kernel import load
-    from ..kernel.btf import load_btf
-    from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
 
-    blob, func_info, line_info = line_info_blobs(prog)
-    with load_btf(blob) as btf:
-        try:
+    try:
+        if not lineinfo:
+            return load(prog, maps=maps)
+        from ..kernel.btf import load_btf
+        from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
+
+        blob, func_info, line_info = line_info_blobs(prog)
+        with load_btf(blob) as btf:
             return load(prog, maps=maps, prog_btf_fd=btf.fd, func_info=func_info,
                         func_info_rec_size=FUNC_INFO_REC, line_info=line_info,
                         line_info_rec_size=LINE_INFO_REC)
-        except ProgLoadError as e:
-            raise kernel_reject(prog, e) from e
+    except ProgLoadError as e:
+        if explain:
+            try:
+                check(prog)
+            except DslError as ours:
+                raise ours from e
+        raise kernel_reject(prog, e) from e
 
 
 def kernel_reject(prog: ProgramSpec, err: Any) -> DslError:
