@@ -67,11 +67,13 @@ from .stubs import (
     hist,
     join,
     kaddr,
+    kptr,
     kstack,
     ksym,
     ktime_ns,
     lhist,
     log2,
+    loop,
     nsecs,
     pid,
     pid_tgid,
@@ -93,11 +95,12 @@ from .stubs import (
     usym,
     zero,
 )
+from .subprogs import subprog
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
 
 __all__ = [
     "Map", "Maps", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
-    "join", "kaddr", "ksym", "kstack", "lhist", "nsecs", "print_time", "printf", "probe_name",
+    "join", "kaddr", "ksym", "kstack", "lhist", "loop", "nsecs", "subprog", "kptr", "print_time", "printf", "probe_name",
     "rand", "stats", "usym", "ustack", "zero",
     "ArrayMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
     "Probe", "RingBuf", "Session", "StackTrace", "Struct", "XDP_ABORTED", "XDP_DROP", "XDP_PASS",

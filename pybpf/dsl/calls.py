@@ -16,6 +16,7 @@ from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .library import builtin_handler
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import Frame, Local
+from .subprogs import call_subprog, is_subprog
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
 
 if TYPE_CHECKING:
@@ -25,9 +26,18 @@ BPF_NOEXIST = 1
 BPF_F_CURRENT_CPU = 0xFFFFFFFF
 
 
-def emit_call(c: Compiler, helper: str, args: list[Val], ret: Any = u64) -> Val:
+def emit_local_call(c: Compiler, label: str, args: list[Val], ret: Any = u64) -> Val:
+    """Place ``args`` in r1-r5, call the subprogram at ``label``; the result is in r0."""
+    return emit_call(c, "", args, ret, local=label)
+
+
+def emit_call(c: Compiler, helper: str, args: list[Val], ret: Any = u64, *,
+              local: str | None = None) -> Val:
     """Place ``args`` in r1-r5, call ``helper``; the result is a temporary in r0."""
     em = c.em
+    if c.in_subprog and any(a.kind == "ctx" or a.typ == "ctx" for a in args):
+        raise c.error(f"{helper or 'this'}() needs the probe's context, which a subprogram does "
+                      "not have (pass what it needs as arguments)")
     for a in args:
         em.release(a) if a.kind != "reg" or a not in em.live else em.live.remove(a)
     for a in args:
@@ -44,14 +54,19 @@ def emit_call(c: Compiler, helper: str, args: list[Val], ret: Any = u64) -> Val:
     for i, a in targets.items():
         if a.kind == "map":
             em.emit(B.LoadMapPtr(i, a.data["name"]))
+        elif a.kind == "func":
+            em.emit(B.LoadFunc(i, a.data["label"]))
         elif a.kind == "ctx" or a.typ == "ctx":
             em.emit(B.Mov.reg(i, 6))
         else:
             em.load_into(a, i)
-    hid = helper_id(helper)
-    if hid is None:  # pragma: no cover - the tables name helpers of this kernel
-        raise c.error(f"helper {helper} is not known to this kernel")
-    em.emit(B.Call.helper(helper))
+    if local is not None:
+        em.emit(B.Call.local(local))
+    else:
+        hid = helper_id(helper)
+        if hid is None:  # pragma: no cover - the tables name helpers of this kernel
+            raise c.error(f"helper {helper} is not known to this kernel")
+        em.emit(B.Call.helper(helper))
     em.free = set(range(6))
     em.live = []
     return em.claim(0, ret)
@@ -277,6 +292,8 @@ def call(c: Compiler, node: ast.Call) -> Val:
         off = c.em.alloc(obj.size, 8, node)
         c.em.zero(off, obj.size)
         return Val("stack", obj, off=off)
+    if is_subprog(obj):
+        return call_subprog(c, obj, node)
     if inspect.isfunction(obj):
         return inline(c, obj, node)
     if isinstance(obj, IntType):
@@ -291,8 +308,9 @@ def call(c: Compiler, node: ast.Call) -> Val:
 def packet_header(c: Compiler, node: ast.Call, fail: str | None = None, dest: int | None = None) -> Val:
     """``header(ctx, Hdr, offset)``: ``data + offset`` when ``data + offset + sizeof(Hdr) <=
     data_end``, else None (0); the bounds check is the one the verifier needs."""
-    if c.ctx.prog_type != "xdp":
-        raise c.error("header() reads packets: only in XDP probes", node)
+    data_off = {"xdp": (0, 4), "sched_cls": (76, 80)}.get(c.ctx.prog_type or "")
+    if data_off is None:
+        raise c.error("header() reads packets: only in XDP and tc probes", node)
     if len(node.args) != 3:
         raise c.error("header(ctx, Hdr, offset) takes the context, a header Struct and an offset",
                       node)
@@ -308,8 +326,8 @@ def packet_header(c: Compiler, node: ast.Call, fail: str | None = None, dest: in
     p = em.new_temp("ptr", ptr_to=hdr) if dest is None else Val("reg", "ptr", reg=dest, ptr_to=hdr)
     end = em.new_temp(u64)
     q = em.new_temp(u64)
-    em.emit(B.Ldx.w(p.reg, 6, 0))
-    em.emit(B.Ldx.w(end.reg, 6, 4))
+    em.emit(B.Ldx.w(p.reg, 6, data_off[0]))  # data, data_end of xdp_md / __sk_buff
+    em.emit(B.Ldx.w(end.reg, 6, data_off[1]))
     if off.imm:
         em.emit(B.Add.imm(p.reg, off.imm))
     em.emit(B.Mov.reg(q.reg, p.reg))

@@ -30,6 +30,7 @@ from .maps import DslMap
 from .peephole import remove_dead_zeroing
 from .scope import MISSING, Frame, Local
 from .state import ProgramState, state_of
+from .subprogs import finish_subprograms
 from .types import ArrayType, is_struct
 
 __all__ = ["Compiler", "compile_probe"]
@@ -80,6 +81,10 @@ class Compiler:
         self.null_tested: Any = None
         self.shared_returns: dict[int, str] = {}  # return value -> label of its exit block
         self.shared_where: dict[int, ast.AST] = {}
+        self.subprograms: dict[str, Any] = {}  # label -> function compiled as a subprogram
+        self.subprogram_order: list[str] = []
+        self.loop_callbacks: set[str] = set()
+        self.in_subprog = False
 
     @property
     def state(self) -> ProgramState:
@@ -120,6 +125,9 @@ class Compiler:
                 last = fdef.body[-1]
                 raise self.error("missing return: an XDP probe must return an action "
                                  "(XDP_PASS, XDP_DROP, ...) on every path", last)
+            if self.ctx.prog_type == "sched_cls":
+                raise self.error("missing return: a tc probe must return a verdict (TC_ACT_OK, "
+                                 "TC_ACT_SHOT, ...) on every path", fdef.body[-1])
             self.at(fdef.body[-1])
             self.em.emit(B.Mov.imm(0, 0))
             self.em.emit(B.Exit())
@@ -128,6 +136,7 @@ class Compiler:
             self.em.place(label)
             self.em.emit(B.Mov.imm(0, value))
             self.em.emit(B.Exit())
+        finish_subprograms(self)
         prog = self.em.prog
         remove_dead_zeroing(prog)
         for name, m in self.maps.items():

@@ -500,22 +500,65 @@ def subscript(c: Compiler, node: ast.Subscript) -> Val:
             return map_get(c, obj, node.slice, Val.const(0, obj.value), node)
         raise c.error(f"{target.id}[key] may miss (a hash map has no default): use "  # type: ignore[union-attr]
                       f"{target.id}.get(key, 0) or {target.id}.lookup(key)", node)  # type: ignore[union-attr]
+    v, skip = element(c, node)
+    if skip is not None:  # a variable index: the element was copied to a slot (0 when out of range)
+        c.em.place(skip)
+    return v
+
+
+def element(c: Compiler, node: ast.Subscript, *, store: bool = False) -> tuple[Val, str | None]:
+    """The memory of ``array[index]``. A constant index is checked now; a variable index is
+    checked in the program (``index < N``, unsigned: a negative index is out of range too),
+    and the label the code jumps to when it is out of range comes back with the element:
+    a read then gives 0, a store does nothing. Context arrays are read with
+    ``probe_read_kernel`` (the verifier takes no variable offset into the context)."""
+    target = node.value
     base = lvalue(c, target)
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-            and c.ctx.field(target.attr) is not None and base.kind == "mem":
-        pass
     if not isinstance(base.typ, ArrayType):
         raise c.error(f"{type_name(base.typ)} cannot be indexed", node)
     idx = scalar(c, node.slice)
-    if idx.kind != "imm":
-        raise c.error("array index must be a constant (a variable index needs a bounds check "
-                      "the DSL does not emit yet)", node.slice)
-    if not 0 <= idx.imm < base.typ.n:
-        raise c.error(f"index {idx.imm} is out of bounds for {type_name(base.typ)}", node.slice)
     et = base.typ.elem
-    if base.kind == "stack":
-        return Val("mem", et, reg=10, off=base.off + idx.imm * et.size)
-    return Val("mem", et, reg=base.reg, off=base.off + idx.imm * et.size)
+    if idx.kind == "imm":
+        if not 0 <= idx.imm < base.typ.n:
+            raise c.error(f"index {idx.imm} is out of bounds for {type_name(base.typ)}", node.slice)
+        if base.kind == "stack":
+            return Val("mem", et, reg=10, off=base.off + idx.imm * et.size), None
+        return Val("mem", et, reg=base.reg, off=base.off + idx.imm * et.size), None
+    em = c.em
+    ctx_array = base.kind == "mem" and base.reg == 6
+    if ctx_array and store:
+        raise c.error("the context is read-only", node)
+    slot = None
+    if not store:  # reads land in a slot zeroed before the check, so both paths agree
+        slot = em.alloc(max(et.size, 8), 8, node)
+        strings.store_zero(c, 10, slot, max(et.size, 8))
+    i = em.to_temp(convert(c, idx, u64, node.slice))
+    skip = em.new_label("oob")
+    em.emit(B.JGE.imm(i.reg, base.typ.n, skip))
+    if et.size > 1:
+        if et.size & (et.size - 1) == 0:
+            em.emit(B.LSh.imm(i.reg, et.size.bit_length() - 1))
+        else:
+            em.emit(B.Mul.imm(i.reg, et.size))
+    addr = em.new_temp(u64)
+    em.emit(B.Mov.reg(addr.reg, 10 if base.kind == "stack" else base.reg))
+    if base.off:
+        em.emit(B.Add.imm(addr.reg, base.off))
+    em.emit(B.Add.reg(addr.reg, i.reg))
+    em.release(i)
+    if store:
+        return Val("mem", et, reg=addr.reg, off=0, temp=True), skip
+    assert slot is not None
+    if ctx_array:
+        from .calls import emit_call
+
+        r = emit_call(c, "probe_read_kernel", [Val("stack", u64, off=slot), Val.const(et.size), addr],
+                      s64)
+        em.release(r)
+    else:
+        copy(c, Val("stack", et, off=slot), Val("mem", et, reg=addr.reg, off=0), et.size)
+        em.release(addr)
+    return Val("mem", et, reg=10, off=slot), skip
 
 
 def string_compare(c: Compiler, a: Val, op: type, b: Val, label: str, jump_if: bool,

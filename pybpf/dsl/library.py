@@ -434,6 +434,12 @@ def join(c: Compiler, node: ast.Call) -> Val:
     return Val.const(0)
 
 
+def _loop(c: Compiler, node: ast.Call) -> Val:
+    from .subprogs import loop
+
+    return loop(c, node)
+
+
 def not_here(c: Compiler, node: ast.Call) -> Val:
     name = getattr(node.func, "id", "?")
     raise c.error(f"{name}() is an aggregation: assign it to a map entry (at.name[key] = "
@@ -442,7 +448,7 @@ def not_here(c: Compiler, node: ast.Call) -> Val:
 
 HANDLERS: dict[str, Callable[[Compiler, ast.Call], Val]] = {
     "nsecs": nsecs, "elapsed": elapsed, "cgroup": cgroup, "rand": rand, "curtask": curtask,
-    "kstack": kstack, "ustack": ustack, "kptr": kptr, "probe_name": probe_name, "func": func, "str": str_,
+    "kstack": kstack, "ustack": ustack, "kptr": kptr, "loop": _loop, "probe_name": probe_name, "func": func, "str": str_,
     "ksym": ksym, "usym": usym, "kaddr": kaddr, "printf": printf, "print": print_,
     "print_time": print_time, "clear": clear, "zero": zero, "exit": exit_, "join": join,
     "count": not_here, "sum": not_here, "min": not_here, "max": not_here, "avg": not_here,

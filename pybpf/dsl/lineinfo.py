@@ -23,25 +23,32 @@ LINE_INFO_REC = 16  # struct bpf_line_info { u32 insn_off, file_name_off, line_o
 
 
 def line_info_blobs(prog: ProgramSpec) -> tuple[bytes, bytes, bytes]:
-    """(BTF blob, func_info, line_info) for ``prog``: one function ``int name(void *ctx)``
-    and a line record wherever the Python line changes (instruction offsets in slots)."""
+    """(BTF blob, func_info, line_info) for ``prog``: one function ``int name(void *ctx)`` for
+    the program and one (static) per subprogram (labels ``fn:NAME``, as the DSL names them),
+    and a line record wherever the source line changes (instruction offsets in slots)."""
     b = BtfBuilder()
     int_t = b.add_int("int", 4, IntEncoding.SIGNED)
     void_ptr = b.add_ptr(0)
     proto = b.add_func_proto(int_t, [("ctx", void_ptr)])
-    func = b.add_func(prog.name or "probe", proto, Linkage.GLOBAL)
-    lines = []
     offsets = prog.slot_offsets()
+    funcs = [(0, b.add_func(prog.name or "probe", proto, Linkage.GLOBAL))]
+    for label, index in sorted(prog.labels.items(), key=lambda kv: kv[1]):
+        if label.startswith("fn:"):
+            sub_proto = b.add_func_proto(int_t, [("a", void_ptr), ("b", void_ptr)])
+            funcs.append((offsets[index], b.add_func(label[3:], sub_proto, Linkage.STATIC)))
+    starts = {off for off, _ in funcs}
+    lines = []
     last = None
     for idx in range(len(prog.insns)):
         src = prog.lines.get(idx)
-        if src is None or (idx and src == last):
+        off = offsets[idx]
+        if src is None or (off not in starts and src == last):
             continue
         if not lines and idx != 0:  # the first record must be at instruction 0
             lines.append(struct.pack("<IIII", 0, b.add_string(src.filename or "?"),
                                      b.add_string(src.text or ""), (src.line << 10) | (src.column & 0x3FF)))
-        lines.append(struct.pack("<IIII", offsets[idx], b.add_string(src.filename or "?"),
+        lines.append(struct.pack("<IIII", off, b.add_string(src.filename or "?"),
                                  b.add_string(src.text or ""), (src.line << 10) | (src.column & 0x3FF)))
         last = src
-    func_info = struct.pack("<II", 0, func)
+    func_info = b"".join(struct.pack("<II", off, tid) for off, tid in funcs)
     return b.encode(), func_info, b"".join(lines)

@@ -1,11 +1,14 @@
-"""Packet headers for XDP probes, and ``header(ctx, Hdr, offset)``: a bounds-checked pointer
-into the packet (None when the packet is too short), checked like a map lookup.
+"""Packet headers for XDP and tc probes, and ``header(ctx, Hdr, offset)``: a bounds-checked
+pointer into the packet (None when the packet is too short), checked like a map lookup.
+
+Ethernet, IPv4, IPv6, UDP and TCP headers; tc verdicts (``TC_ACT_OK``, ``TC_ACT_SHOT``) for
+``@probe("tc", iface=...)`` (a tcx ingress link by default; ``direction="egress"``).
 
 Multi-byte fields are in network byte order in the packet (``be16``/``be32``); probes
 read and compare them in host order (the compiler emits the byte swaps).
 
->>> IpHdr.size, UdpHdr.field("dest").offset
-(20, 2)
+>>> IpHdr.size, Ipv6Hdr.size, Ipv6Hdr.field("daddr").offset, UdpHdr.field("dest").offset
+(20, 40, 24, 2)
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from .types import Struct, be16, be32, u8
 
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
-IPPROTO_TCP, IPPROTO_UDP = 6, 17
+IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 = 6, 17, 58
 ETH_HLEN = 14
+IPV6_HLEN = 40
+TC_ACT_OK, TC_ACT_SHOT, TC_ACT_PIPE = 0, 2, 3
 
 
 class EthHdr(Struct):
@@ -35,6 +40,17 @@ class IpHdr(Struct):
     check: be16
     saddr: be32
     daddr: be32
+
+
+class Ipv6Hdr(Struct):
+    """The fixed IPv6 header (RFC 8200): version, traffic class and flow label in one word."""
+
+    ver_tc_flow: be32
+    payload_len: be16
+    nexthdr: u8
+    hop_limit: u8
+    saddr: u8[16]
+    daddr: u8[16]
 
 
 class UdpHdr(Struct):

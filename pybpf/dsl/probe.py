@@ -402,8 +402,8 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
     from ..kernel import load
 
     try:
-        if not lineinfo:
-            return load(prog, maps=maps)
+        if not lineinfo and not any(lb.startswith("fn:") for lb in prog.labels):
+            return load(prog, maps=maps)  # (subprograms need func_info: bpf_loop insists)
         from ..kernel.btf import load_btf
         from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
 

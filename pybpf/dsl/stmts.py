@@ -12,7 +12,7 @@ from .aggregate import map_ref
 from .automap import Map
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
-from .exprs import _ALU, binop, branch, convert, expr, lvalue, scalar, store_to
+from .exprs import _ALU, binop, branch, convert, element, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
 from .scope import Local
 from .strings import STRLEN, is_string, store_string, string_size
@@ -52,7 +52,8 @@ def _fused_header(c: Compiler, assign_: ast.stmt, test: ast.stmt) -> bool:
     if not (isinstance(assign_, ast.Assign) and len(assign_.targets) == 1
             and isinstance(assign_.targets[0], ast.Name) and isinstance(assign_.value, ast.Call)
             and isinstance(assign_.value.func, ast.Name) and assign_.value.func.id == "header"
-            and isinstance(test, ast.If) and not test.orelse and c.frame.ret_label is None):
+            and isinstance(test, ast.If) and not test.orelse and c.frame.ret_label is None
+            and not c.in_subprog):
         return False
     name = assign_.targets[0].id
     first = test.test.values[0] if isinstance(test.test, ast.BoolOp) and \
@@ -275,7 +276,15 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
         lv = lvalue(c, target)
         c.em.store(lv.reg, lv.off, g.value, v)
         return
-    if isinstance(target, (ast.Attribute, ast.Subscript)):
+    if isinstance(target, ast.Subscript):
+        lv, skip = element(c, target, store=True)
+        if lv.kind == "mem" and lv.reg == 6:
+            raise c.error("the context is read-only", target)
+        store_to(c, lv, value, node)
+        if skip is not None:  # a variable index out of range: no store
+            c.em.place(skip)
+        return
+    if isinstance(target, ast.Attribute):
         lv = lvalue(c, target)
         if lv.kind == "mem" and lv.reg == 6:
             raise c.error("the context is read-only", target)
@@ -327,12 +336,18 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
         c.em.emit(B.Atomic.add(lv.reg, lv.off, d.reg, size="dw" if g.value.size == 8 else "w"))
         return
     res = binop(c, value)  # first: a call in the value must not clobber the target's address
-    lv = lvalue(c, t)
+    skip = None
+    if isinstance(t, ast.Subscript):
+        lv, skip = element(c, t, store=True)
+    else:
+        lv = lvalue(c, t)
     if not isinstance(lv.typ, IntType):
         raise c.error(f"{ast.unparse(t)} is {type_name(lv.typ)}, not a number", t)
     res = convert(c, res, lv.typ, s)
     base = 10 if lv.kind == "stack" else lv.reg
     c.em.store(base, lv.off, lv.typ, res)
+    if skip is not None:
+        c.em.place(skip)
 
 
 def _as_load(node: ast.expr) -> ast.expr:
@@ -397,7 +412,7 @@ def if_stmt(c: Compiler, s: ast.If) -> None:
 def _shared_return(c: Compiler, s: ast.If) -> bool:
     """``if cond: return K`` in the probe itself: one conditional jump to a shared
     ``r0 = K; exit`` block at the end of the program (as clang merges returns)."""
-    if s.orelse or len(s.body) != 1 or c.frame.ret_label is not None:
+    if s.orelse or len(s.body) != 1 or c.frame.ret_label is not None or c.in_subprog:
         return False
     r = s.body[0]
     if not isinstance(r, ast.Return):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -40,3 +43,47 @@ def test_disasm_source_shows_python_lines(capsys):
     assert "count_syscalls (tracepoint/raw_syscalls/sys_enter)" in out
     assert "syscount.py:13: counts[comm()] += 1" in out
     assert "lock *(u64 *)(r0 + 0x0) += r1" in out
+
+
+def _probe_file(tmp_path, text):
+    path = tmp_path / "probe_file.py"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.kernel
+def test_sigterm_prints_the_maps_like_sigint(tmp_path):
+    """A supervisor stops with SIGTERM: the maps are printed all the same, sorted by value."""
+    import signal
+
+    path = _probe_file(tmp_path, "from pybpf.dsl import HashMap, char, comm, probe, u64\n"
+                                 "counts = HashMap(char[16], u64)\n\n\n"
+                                 "@probe('tracepoint:raw_syscalls:sys_enter')\n"
+                                 "def count(ctx):\n"
+                                 "    counts[comm()] += 1\n")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen([sys.executable, "-m", "pybpf", "probe", str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr.readline().startswith("attached count")
+        for _ in range(200):
+            os.getppid()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        rows = [ln for ln in out.splitlines() if ln.startswith("@counts[")]
+        assert rows, (sig, out)
+        values = [int(ln.rsplit(": ", 1)[1]) for ln in rows]
+        assert values == sorted(values)
+
+
+@pytest.mark.kernel
+def test_xdp_probe_without_an_interface_names_the_file_and_line(tmp_path):
+    path = _probe_file(tmp_path, "from pybpf.dsl import XDP_PASS, probe\n\n\n"
+                                 "@probe('xdp')\n"
+                                 "def passes(ctx):\n"
+                                 "    return XDP_PASS\n")
+    out = subprocess.run([sys.executable, "-m", "pybpf", "probe", str(path)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1
+    assert f"{path}:4" in out.stderr and "needs the interface" in out.stderr  # @probe's line
+    assert "iface=" in out.stderr and "Traceback" not in out.stderr

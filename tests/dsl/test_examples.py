@@ -246,3 +246,37 @@ def test_cli_probe_stops_cleanly_on_ctrl_c():
         raise AssertionError(f"pybpf probe did not stop 30 s after SIGINT; where it was:\n{err}") from None
     assert proc.returncode == 0, err
     assert out and all("count" in json.loads(line) for line in out.splitlines())
+
+
+def test_tc_ipv6_drops_one_udp_port_and_counts_by_source(veth):
+    import ipaddress
+    import socket
+
+    from pybpf.kernel import link
+
+    for side, ifname, addr in (("a", veth.if_a, "fd00:250::1"), ("b", veth.if_b, "fd00:250::2")):
+        veth.exec(side, "ip", "-6", "addr", "add", f"{addr}/64", "dev", ifname, "nodad")
+    mod = load_module(str(EXAMPLES / "tc_ipv6.py"))
+    port = mod.PORT
+    with Session(module_probes(mod), attach=False) as s:
+        lk = veth.run("b", link.tcx, s.progs[0], veth.if_b, "ingress")
+        rx_drop = veth.socket("b", socket.AF_INET6)
+        rx_pass = veth.socket("b", socket.AF_INET6)
+        tx = veth.socket("a", socket.AF_INET6)
+        try:
+            rx_drop.bind(("fd00:250::2", port))
+            rx_pass.bind(("fd00:250::2", port + 1))
+            for sock in (rx_drop, rx_pass):
+                sock.settimeout(0.5)
+            for _ in range(4):
+                tx.sendto(b"dropped", ("fd00:250::2", port))
+                tx.sendto(b"passed", ("fd00:250::2", port + 1))
+            assert [rx_pass.recv(64) for _ in range(4)] == [b"passed"] * 4
+            with pytest.raises(socket.timeout):
+                rx_drop.recv(64)
+            got = {str(ipaddress.IPv6Address(bytes(k))): v for k, v in mod.drops.items()}
+            assert got == {"fd00:250::1": 4}
+        finally:
+            for sock in (rx_drop, rx_pass, tx):
+                sock.close()
+            lk.close()
