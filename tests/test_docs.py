@@ -10,6 +10,7 @@ and NORMALIZE_WHITESPACE are on); any other block is executed and must not raise
 from __future__ import annotations
 
 import doctest
+import linecache
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: the pages whose examples are tested (the docs team owns these)
 PAGES = ["README.md"] + [f"docs/{n}.md" for n in
-                         ("index", "assembler", "kernel", "elf", "verifier", "cli", "testing", "kernels")]
+                         ("index", "assembler", "kernel", "elf", "verifier", "cli", "testing", "kernels",
+                          "dsl")]
 
 _MARK = re.compile(r"^<!--\s*test(\s+kernel)?\s*-->\s*$")
 
@@ -70,7 +72,8 @@ def run_block(name: str, source: str) -> None:
         out: list[str] = []
         runner.run(test, out=out.append)
         assert runner.failures == 0, "".join(out)
-    else:
+    else:  # the block's lines are findable, as the DSL compiles functions from their source
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         exec(compile(source, name, "exec"), {"__name__": "__docs__"})
 
 

@@ -65,7 +65,7 @@ UNSUPPORTED = {"system": "system() runs a shell command (bpftrace's --unsafe): n
                "macaddr": "macaddr() is not supported", "path": "path() needs fentry (refused here)",
                "uaddr": "uaddr() is not supported", "strftime": "strftime() is not supported",
                "cgroupid": "cgroupid() is not supported", "sizeof": "sizeof() is not supported",
-               "offsetof": "offsetof() is not supported", "strncmp": "strncmp() is not supported: "
+               "offsetof": "offsetof() is not supported", "bswap": "bswap() is not supported yet", "strncmp": "strncmp() is not supported: "
                "compare with == to a literal", "username": "username is not supported"}
 CASTS = {"int8": "s8", "int16": "s16", "int32": "s32", "int64": "s64", "uint8": "u8",
          "uint16": "u16", "uint32": "u32", "uint64": "u64", "char": "u8", "int": "s32",
@@ -297,6 +297,8 @@ class _Parser:
         tok = self.lex.peek()
         if tok.kind == "op" and tok.text == "}":
             return
+        if tok.kind == "eof":
+            raise self.error("missing '}' at the end of the script", tok)
         if not self.accept(";"):
             raise self.error(f"expected ';' after the statement, found {tok.text or 'the end'!r}",
                              tok)
@@ -546,8 +548,11 @@ class _Parser:
             return self.call(tok, BUILTIN_CALLS[name], [])
         if name in ("true", "false"):
             return _at(ast.Constant(1 if name == "true" else 0), tok)  # type: ignore[return-value]
-        raise self.error(f"unknown identifier {name!r} (not a bpftrace builtin; a macro from a "
-                         "C header?)", tok)
+        value = kernel_enums().get(name)
+        if value is not None:  # an enumerator of the kernel's BTF (TCP_CLOSE, SKB_DROP_...)
+            return _at(ast.Constant(value), tok)  # type: ignore[return-value]
+        raise self.error(f"unknown identifier {name!r} (not a bpftrace builtin, not a kernel "
+                         "enumerator: a macro from a C header?)", tok)
 
 
 _ENUMS: dict[str, int] | None = None
@@ -565,7 +570,7 @@ def kernel_enums() -> dict[str, int]:
             btf = vmlinux()
         except Exception:  # noqa: BLE001 - no BTF: no enumerators
             return _ENUMS
-        for tid in range(1, len(btf) + 1):
+        for tid in range(1, len(btf)):  # ids 1 .. nr_types - 1 (0 is void)
             if btf.kind(tid) in (Kind.ENUM, Kind.ENUM64):
                 for e in btf[tid].values:  # type: ignore[union-attr]
                     _ENUMS.setdefault(e.name, e.value)

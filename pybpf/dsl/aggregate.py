@@ -228,6 +228,11 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
         m.lhist = (lo, hi, step)
         bucket = _lhist_bucket(c, v, lo, hi, step)  # type: ignore[arg-type]
         v = None
+    vslot = None
+    if v is not None:  # the value waits in a slot: both paths below read it from there
+        vslot = em.alloc(8, 8, node)
+        em.store(10, vslot, u64, v)
+        em.release(v)
     k = build_key(c, m, key, node, bucket)
     p = emit_call(c, "map_lookup_elem", [map_arg(c, m), k])
     miss, done = em.new_label("new"), em.new_label("agg")
@@ -237,29 +242,31 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
         em.emit(B.Ldx.dw(t.reg, p.reg, 0))
         em.emit(B.Add.imm(t.reg, 1))
         em.emit(B.Stx.dw(p.reg, 0, t.reg))
-    elif agg == "sum":
-        em.emit(B.Ldx.dw(t.reg, p.reg, 0))
-        em.emit(B.Add.reg(t.reg, em.to_reg(v)))  # type: ignore[arg-type]
-        em.emit(B.Stx.dw(p.reg, 0, t.reg))
-    elif agg in ("avg", "stats"):
-        em.emit(B.Ldx.dw(t.reg, p.reg, 0))
-        em.emit(B.Add.imm(t.reg, 1))
-        em.emit(B.Stx.dw(p.reg, 0, t.reg))
-        em.emit(B.Ldx.dw(t.reg, p.reg, 8))
-        em.emit(B.Add.reg(t.reg, em.to_reg(v)))  # type: ignore[arg-type]
-        em.emit(B.Stx.dw(p.reg, 8, t.reg))
-    else:  # min / max: replace when unset or better
-        keep = em.new_label("keep")
-        vr = em.to_reg(v)  # type: ignore[arg-type]
-        em.emit(B.Ldx.dw(t.reg, p.reg, 8))
-        setl = em.new_label("set")
-        em.emit(B.JEq.imm(t.reg, 0, setl))
-        em.emit(B.Ldx.dw(t.reg, p.reg, 0))
-        em.emit((B.JSLE if agg == "min" else B.JSGE).reg(t.reg, vr, keep))
-        em.place(setl)
-        em.emit(B.Stx.dw(p.reg, 0, vr))
-        em.emit(B.St.dw(p.reg, 8, 1))
-        em.place(keep)
+    else:
+        x = em.new_temp(u64)
+        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]
+        if agg == "sum":
+            em.emit(B.Ldx.dw(t.reg, p.reg, 0))
+            em.emit(B.Add.reg(t.reg, x.reg))
+            em.emit(B.Stx.dw(p.reg, 0, t.reg))
+        elif agg in ("avg", "stats"):
+            em.emit(B.Ldx.dw(t.reg, p.reg, 0))
+            em.emit(B.Add.imm(t.reg, 1))
+            em.emit(B.Stx.dw(p.reg, 0, t.reg))
+            em.emit(B.Ldx.dw(t.reg, p.reg, 8))
+            em.emit(B.Add.reg(t.reg, x.reg))
+            em.emit(B.Stx.dw(p.reg, 8, t.reg))
+        else:  # min / max: replace when unset or better
+            keep, setl = em.new_label("keep"), em.new_label("set")
+            em.emit(B.Ldx.dw(t.reg, p.reg, 8))
+            em.emit(B.JEq.imm(t.reg, 0, setl))
+            em.emit(B.Ldx.dw(t.reg, p.reg, 0))
+            em.emit((B.JSLE if agg == "min" else B.JSGE).reg(t.reg, x.reg, keep))
+            em.place(setl)
+            em.emit(B.Stx.dw(p.reg, 0, x.reg))
+            em.emit(B.St.dw(p.reg, 8, 1))
+            em.place(keep)
+        em.release(x)
     em.release(t)
     em.release(p)
     em.jump(done)
@@ -267,16 +274,18 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
     first = Val("stack", u64, off=em.alloc(m.value_size, 8, node))
     if agg in ("count", "hist", "lhist"):
         em.emit(B.St.dw(10, first.off, 1))
-    elif agg == "sum":
-        em.store(10, first.off, u64, v)  # type: ignore[arg-type]
-    elif agg in ("avg", "stats"):
-        em.emit(B.St.dw(10, first.off, 1))
-        em.store(10, first.off + 8, u64, v)  # type: ignore[arg-type]
     else:
-        em.store(10, first.off, u64, v)  # type: ignore[arg-type]
-        em.emit(B.St.dw(10, first.off + 8, 1))
-    if v is not None:
-        em.release(v)
+        x = em.new_temp(u64)
+        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]
+        if agg == "sum":
+            em.emit(B.Stx.dw(10, first.off, x.reg))
+        elif agg in ("avg", "stats"):
+            em.emit(B.St.dw(10, first.off, 1))
+            em.emit(B.Stx.dw(10, first.off + 8, x.reg))
+        else:
+            em.emit(B.Stx.dw(10, first.off, x.reg))
+            em.emit(B.St.dw(10, first.off + 8, 1))
+        em.release(x)
     r = emit_call(c, "map_update_elem", [map_arg(c, m), k, first, Val.const(BPF_ANY)], s64)
     em.release(r)
     em.place(done)

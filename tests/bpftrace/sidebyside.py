@@ -132,3 +132,25 @@ def child(code: str, comm: str, *args: str) -> subprocess.CompletedProcess[str]:
 def unique(prefix: str) -> str:
     """A name no other test run uses (15 characters at most, a comm's size)."""
     return f"{prefix}{os.getpid() % 100000}"[:15]
+
+
+def canonical(lines: list[str]) -> list[str]:
+    """``lines`` with each run of map entries of one map and one value sorted: bpftrace sorts
+    entries by value and leaves equal values in hash order, which differs run to run."""
+    import re
+
+    out: list[str] = []
+    group: list[str] = []
+    key = None
+    for ln in lines + [""]:
+        m = re.fullmatch(r"(@\w*)\[.*\]: (-?\d+)", ln)
+        k = (m.group(1), m.group(2)) if m else None
+        if k is None or k != key:
+            out.extend(sorted(group))
+            group = []
+        if k is None:
+            out.append(ln)
+        else:
+            group.append(ln)
+        key = k
+    return out[:-1]
