@@ -20,7 +20,7 @@ in a probe        kept per key                 read from Python (`Map.items`)
 ================  ==========================  =====================================
 
 >>> at = Maps()
->>> at.start is at.start, at.start.label, at[()].label if False else at.anonymous.label
+>>> at.start is at.start, at.start.label, at.anonymous.label
 (True, '@start', '@')
 >>> hist_bucket(0), hist_bucket(1), hist_bucket(2), hist_bucket(3), hist_bucket(4), hist_bucket(-1)
 (1, 2, 3, 3, 4, 0)
