@@ -19,7 +19,7 @@ from ..uapi import (
     map_type,
     prog_type,
 )
-from . import features, fs, link, pin, tracefs
+from . import fs, link, pin, tracefs
 from .fd import FD, ClosedError
 from .maps import (
     ArenaMap,
@@ -82,3 +82,13 @@ __all__ = [
     "RingBuffer", "PerfBuffer",
     "features", "fs", "link", "pin", "tracefs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `features` probes the kernel with the verifier's tables, whose import costs more than a
+    # probe's whole startup (pybpf trace's first event): it loads on first use.
+    if name == "features":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.features")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
