@@ -9,7 +9,7 @@ members, enum64, func protos, datasec...), plus a ``.BTF.ext`` with every record
     python fuzz/btf_fuzz.py --atheris [-max_total_time=600] [CORPUS]   # coverage-guided
                                                           # (pip install atheris)
 
-CI runs a short campaign through tests/test_btf_fuzz.py.
+CI runs a short campaign through tests/btf/test_fuzz.py.
 """
 from __future__ import annotations
 

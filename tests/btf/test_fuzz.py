@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-HARNESS = Path(__file__).resolve().parent.parent / "fuzz" / "btf_fuzz.py"
+HARNESS = Path(__file__).resolve().parents[2] / "fuzz" / "btf_fuzz.py"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ symbol table for raw bytes; with labels it prints ``<label>`` there).
 
 Forms LLVM 19 cannot spell (load-acquire/store-release, gotol beyond 16 bits,
 kfunc and numeric local calls, LD_IND with an immediate, the upper half of an
-ld_pseudo immediate) are checked by hand-derived encodings in test_asm_llvm.py.
+ld_pseudo immediate) are checked by hand-derived encodings in tests/asm/test_llvm.py.
 """
 
 from __future__ import annotations
