@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import bcc_env, emit, skip  # noqa: E402
 
+from pybpf.isa import MapSpec  # noqa: E402
 from pybpf.kernel.maps import HashMap  # noqa: E402
 
 BENCH = "maps"
@@ -161,8 +162,7 @@ def main() -> int:
     ours: dict[str, float] = {}
     peer: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="pybpf-bench-maps-") as tmp, \
-            HashMap.create(key_type=int, key_size=4, value_type=int, value_size=8, max_entries=n,
-                           name="bench") as m:
+            HashMap.create(MapSpec(name="bench", key_size=4, value_size=8, max_entries=n, key_type=int, value_type=int)) as m:
         try:
             bcc = BccPeer(n, Path(tmp))
         except (OSError, RuntimeError) as e:

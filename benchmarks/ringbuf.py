@@ -279,13 +279,14 @@ class PybpfProbe:
 
     def __init__(self, tgid: int) -> None:
         from pybpf.asm import assemble
+        from pybpf.isa import MapSpec
         from pybpf.kernel.link import tracepoint
         from pybpf.kernel.maps import Map
         from pybpf.kernel.prog import load
 
         program = assemble(PROBE.format(tgid=tgid, ring=RING_BYTES), filename="ringbuf-probe.s")
-        self.events = Map.create("ringbuf", 0, 0, RING_BYTES, name="events")
-        self.lost_map = Map.create("array", 4, 8, 1, name="lost")
+        self.events = Map.create(MapSpec(name="events", type="ringbuf", key_size=0, value_size=0, max_entries=RING_BYTES))
+        self.lost_map = Map.create(MapSpec(name="lost", type="array", key_size=4, value_size=8, max_entries=1))
         self.prog = load(program, "tracepoint", maps={"events": self.events, "lost": self.lost_map})
         self.link = tracepoint(self.prog, "syscalls:sys_enter_getpid")
 

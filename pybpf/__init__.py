@@ -40,14 +40,14 @@ from .errors import (
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import isa  # noqa: F401
-    from .isa import Insn, MapDecl, ProgramSpec, Ref  # noqa: F401
+    from .isa import Insn, MapSpec, ProgramSpec, Ref  # noqa: F401
 
 #: name -> (module, attribute) for the lazily imported entry points (the ISA too: commands
 #: such as ``pybpf btf dump`` never need it)
 _LAZY = {
     "isa": ("pybpf.isa", None),
     "Insn": ("pybpf.isa", "Insn"),
-    "MapDecl": ("pybpf.isa", "MapDecl"),
+    "MapSpec": ("pybpf.isa", "MapSpec"),
     "ProgramSpec": ("pybpf.isa", "ProgramSpec"),
     "Ref": ("pybpf.isa", "Ref"),
     "assemble": ("pybpf.asm", "assemble"),
@@ -59,6 +59,7 @@ _LAZY = {
     "load": ("pybpf.kernel.prog", "load"),
     "Program": ("pybpf.kernel.prog", "Program"),
     "Map": ("pybpf.kernel.maps", "Map"),
+    "MapSpecError": ("pybpf.kernel.maps", "MapSpecError"),
     "HashMap": ("pybpf.kernel.maps", "HashMap"),
     "ArrayMap": ("pybpf.kernel.maps", "ArrayMap"),
     "RingBufMap": ("pybpf.kernel.maps", "RingBufMap"),
@@ -74,7 +75,7 @@ _LAZY = {
 
 
 #: old name -> (new name, since): kept for one release, with a DeprecationWarning
-_DEPRECATED = {"Prog": ("Program", "0.2")}
+_DEPRECATED = {"Prog": ("Program", "0.2"), "MapDecl": ("MapSpec", "0.2")}
 
 
 def __getattr__(name: str) -> object:

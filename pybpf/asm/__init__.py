@@ -195,7 +195,8 @@ def _source(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: s
             if decl.flags:
                 line += f" flags={decl.flags:#x}"
             if decl.inner:
-                line += f" inner={decl.inner}"
+                inner = decl.inner if isinstance(decl.inner, str) else decl.inner.name
+                line += f" inner={inner}"
             out.append(line)
     by_index = prog.labels_by_index() if prog.labels and syntax != "kernel" else {}
     refs = prog.refs

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import AsmError
+from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, target_field
 from ..isa.helpers import helper_id
 from ..isa.insn import Insn
 from ..isa.opcodes import (
@@ -56,7 +57,6 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, ProgramSpec, Ref, RefKind, SourceLine, target_field
 from ..isa.validate import problem
 
 __all__ = [
@@ -435,7 +435,7 @@ class ProgramBuilder:
         self.license = license
         self.ops: list[Op] = []
         self.labels: dict[str, int] = {}
-        self.maps: dict[str, MapDecl] = {}
+        self.maps: dict[str, MapSpec] = {}
         self._label_where: dict[str, SourceLine] = {}
 
     def emit(self, *ops: Op | Iterable[Op]) -> ProgramBuilder:
@@ -464,7 +464,7 @@ class ProgramBuilder:
     def map(self, name: str, type: str, key_size: int, value_size: int, max_entries: int,
             flags: int = 0) -> ProgramBuilder:
         """Declare a map that `LoadMapPtr`/`LoadMapValue` name."""
-        self.maps[name] = MapDecl(name, type, key_size, value_size, max_entries, flags)
+        self.maps[name] = MapSpec(name, type, key_size, value_size, max_entries, flags)
         return self
 
     def build(self) -> ProgramSpec:

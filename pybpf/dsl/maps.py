@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import PybpfError
-from ..isa.program import MapDecl
+from ..isa.mapspec import MapSpec
 from .types import ArrayType, IntType, Struct, is_struct, u32, u64
 
 __all__ = ["ArrayMap", "DslMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap",
@@ -41,9 +41,9 @@ class DslMap:
         self.name: str | None = None
         self.kernel: Any = None  # the pybpf.kernel Map once loaded
 
-    def decl(self, name: str) -> MapDecl:
-        """The `MapDecl` this map compiles to."""
-        return MapDecl(name, self.kind, self.key.size if self.key else 0,
+    def decl(self, name: str) -> MapSpec:
+        """The `MapSpec` this map compiles to."""
+        return MapSpec(name, self.kind, self.key.size if self.key else 0,
                        self.value.size if self.value else 0, self.max_entries, self.flags)
 
     # -- userspace side -------------------------------------------------------------------
@@ -164,7 +164,7 @@ class Global(DslMap):
         super().__init__(u32, typ, 1)
         self.initial = initial
 
-    def decl(self, name: str) -> MapDecl:
+    def decl(self, name: str) -> MapSpec:
         d = super().decl(name)
         d.initial = self.value.encode(self.initial) if self.initial else None
         return d
@@ -190,8 +190,8 @@ class RingBuf(DslMap):
         super().__init__(None, None, size)
         self.event = event
 
-    def decl(self, name: str) -> MapDecl:
-        return MapDecl(name, "ringbuf", 0, 0, self.max_entries)
+    def decl(self, name: str) -> MapSpec:
+        return MapSpec(name, "ringbuf", 0, 0, self.max_entries)
 
 
 class PerfBuf(DslMap):
@@ -203,10 +203,10 @@ class PerfBuf(DslMap):
         super().__init__(None, None, 0)
         self.event = event
 
-    def decl(self, name: str) -> MapDecl:
+    def decl(self, name: str) -> MapSpec:
         from ..uapi.cpus import possible_cpus
 
-        return MapDecl(name, "perf_event_array", 4, 4, possible_cpus())
+        return MapSpec(name, "perf_event_array", 4, 4, possible_cpus())
 
 
 class StackTrace(DslMap):

@@ -12,7 +12,7 @@ their types*, which only BTF records::
     } counts SEC(".maps");
 
 `parse_btf_maps` walks the ``.maps`` DATASEC of an object's BTF and returns one
-`MapDecl` per variable with the variable's offset in the section.
+`MapSpec` per variable with the variable's offset in the section.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from ..btf import Btf, Kind
 from ..btf import types as T
 from ..errors import BtfError, ElfError
-from ..isa import MapDecl
+from ..isa import MapSpec
 from .maptypes import map_type_name
 from .reader import Reloc
 
@@ -52,14 +52,14 @@ def _pointee(btf: Btf, type_id: int, where: str) -> int:
 
 
 def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
-                      inner_ok: bool = True) -> tuple[MapDecl, MapDecl | None]:
+                      inner_ok: bool = True) -> tuple[MapSpec, MapSpec | None]:
     st = btf[btf.resolve(struct_id)]
     if not isinstance(st, T.Struct):
         raise ElfError(f"map {name!r} must be a struct (found {st.kind.name.lower()})",
                        path=path, section=".maps")
     values: dict[str, int] = {}
     key_type = value_type = 0
-    inner: MapDecl | None = None
+    inner: MapSpec | None = None
     for m in st.members:
         where = f"map {name!r} field {m.name!r}"
         if m.name in _UINT_FIELDS:
@@ -96,33 +96,31 @@ def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
         if tid and explicit in values and values[explicit] != btf.size_of(tid):
             raise ElfError(f"map {name!r}: {field} {values[explicit]} disagrees with the size "
                            f"of its __type() ({btf.size_of(tid)})", path=path, section=".maps")
-    decl = MapDecl(
+    decl = MapSpec(
         name=name,
         type=map_type_name(values["type"], where=f"map {name}"),
         key_size=key_size,
         value_size=value_size,
         max_entries=values.get("max_entries", 0),
         flags=values.get("map_flags", 0),
-        inner=inner.name if inner else None,
+        inner=inner,
         pinning=values.get("pinning", 0),
         numa_node=values.get("numa_node"),
         map_extra=values.get("map_extra", 0),
-        btf_key_type=key_type,
-        btf_value_type=value_type,
+        btf_key_type_id=key_type,
+        btf_value_type_id=value_type,
     )
-    if inner is not None:
-        decl.extra["inner_decl"] = inner
     return decl, inner
 
 
 def parse_btf_maps(btf_data: bytes, section: bytes, relocs: list[Reloc], *,
                    path: str | None = None,
-                   offsets: dict[str, tuple[int, int]] | None = None) -> Iterator[tuple[MapDecl, int]]:
-    """Yield ``(MapDecl, offset in .maps)`` for every map variable of the ``.maps`` section.
+                   offsets: dict[str, tuple[int, int]] | None = None) -> Iterator[tuple[MapSpec, int]]:
+    """Yield ``(MapSpec, offset in .maps)`` for every map variable of the ``.maps`` section.
 
     ``relocs`` are the section's own relocations (``R_BPF_64_ABS64`` in ``values``
     arrays name the initial inner maps or programs); they are recorded in
-    ``MapDecl.extra["init"]`` as ``{slot: symbol name}``. ``offsets`` (symbol name
+    ``MapSpec.extra["init"]`` as ``{slot: symbol name}``. ``offsets`` (symbol name
     -> (offset, size) from the ELF symbol table) overrides the DATASEC offsets, which
     an object may leave at 0 for the loader to fill in, and the BTF size, which
     leaves out a flexible ``values`` array.

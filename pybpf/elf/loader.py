@@ -25,11 +25,11 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import BtfError, ElfError, KernelError, PybpfError
-from ..isa import MapDecl, ProgramSpec, Ref, RefKind
+from ..isa import MapSpec, ProgramSpec, Ref, RefKind
 from .object import ObjectProgramSpec, ObjectSpec, load_object
 
 #: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
@@ -133,7 +133,7 @@ class GlobalVars:
         self._section = section
         self._layout = layout  # name -> (offset, size, signed)
 
-    def _decl(self) -> MapDecl:
+    def _decl(self) -> MapSpec:
         return self._obj.spec.maps[self._section]
 
     def _buffer(self) -> bytes:
@@ -312,12 +312,12 @@ class BpfObject:
 
         offsets, data = kconfig_layout(local, self.spec.weak_externs)
         self._kconfig_offsets = offsets
-        return MapDecl(".kconfig", "array", 4, max(len(data), 1), 1,
+        return MapSpec(".kconfig", "array", 4, max(len(data), 1), 1,
                        BPF_F_MMAPABLE | BPF_F_RDONLY_PROG, initial=data or b"\0", frozen=True,
                        extra={"kernel_name": global_map_name(self.spec.name, ".kconfig")})
 
     def _create_maps(self, pin_root: str | None) -> None:
-        from ..kernel.maps import Map, create_map
+        from ..kernel.maps import Map
 
         decls = dict(self.spec.maps)
         kconfig = self._kconfig_decl()
@@ -325,9 +325,8 @@ class BpfObject:
             decls[".kconfig"] = kconfig
         for name, decl in decls.items():
             inner = None
-            template = decl.extra.get("inner_decl")
-            if isinstance(template, MapDecl):
-                inner = create_map(template, name=template.name[:15])
+            if isinstance(decl.inner, MapSpec):  # an anonymous template of the inner maps
+                inner = Map.create(replace(decl.inner, name=decl.inner.name[:15]))
                 self._inner_templates.append(inner)
             kname = str(decl.extra.get("kernel_name", name))
             if decl.pinning:
@@ -347,10 +346,10 @@ class BpfObject:
                                        path=self.spec.path, section=".maps")
                     self.maps[name] = m
                     continue
-                m = create_map(decl, inner_map=inner, name=kname)
+                m = Map.create(replace(decl, name=kname), inner_map=inner)
                 m.pin(path)
             else:
-                m = create_map(decl, inner_map=inner, name=kname)
+                m = Map.create(replace(decl, name=kname), inner_map=inner)
             self.maps[name] = m
 
     def _local_btf(self) -> tuple[Any, Any]:

@@ -36,7 +36,7 @@ from ..isa import (
     Class,
     Insn,
     JmpOp,
-    MapDecl,
+    MapSpec,
     ProgramSpec,
     PseudoSrc,
     Ref,
@@ -75,7 +75,7 @@ class ObjectSpec:
     path: str | None
     name: str
     programs: dict[str, ObjectProgramSpec]
-    maps: dict[str, MapDecl]
+    maps: dict[str, MapSpec]
     license: str
     kern_version: int
     btf: bytes | None = None
@@ -139,7 +139,7 @@ class _ObjectParser:
         self.r = reader
         self.path = reader.path
         self.name = _object_name(reader.path)
-        self.maps: dict[str, MapDecl] = {}
+        self.maps: dict[str, MapSpec] = {}
         self.map_symbols: dict[tuple[int, int], str] = {}  # (section index, offset) -> map name
         self.externs: dict[str, str] = {}
         self.weak: set[str] = set()
@@ -185,7 +185,7 @@ class _ObjectParser:
                 raise self.err(f"map {sym.name!r} runs past the end of the section", "maps",
                                sym.value)
             mtype, ksz, vsz, maxe, flags = struct.unpack_from("<5I", data, sym.value)
-            self.maps[sym.name] = MapDecl(sym.name, map_type_name(mtype, where=f"map {sym.name}"),
+            self.maps[sym.name] = MapSpec(sym.name, map_type_name(mtype, where=f"map {sym.name}"),
                                           ksz, vsz, maxe, flags)
             self.map_symbols[(sec.index, sym.value)] = sym.name
 
@@ -217,7 +217,7 @@ class _ObjectParser:
                 continue
             rodata = sec.name.startswith(".rodata")
             flags = BPF_F_MMAPABLE | (BPF_F_RDONLY_PROG if rodata else 0)
-            self.maps[sec.name] = MapDecl(
+            self.maps[sec.name] = MapSpec(
                 sec.name, "array", key_size=4, value_size=sec.size, max_entries=1, flags=flags,
                 initial=self.r.data(sec), frozen=rodata,
                 extra={"kernel_name": global_map_name(self.name, sec.name), "global_data": True},

@@ -41,7 +41,7 @@ class PinDir:
         self.reused_links: list[str] = []
 
     def open_maps(self, decls: dict[str, Any]) -> dict[str, Any]:
-        """The pinned maps that fit ``decls`` (map name -> `MapDecl`); a pinned map that does
+        """The pinned maps that fit ``decls`` (map name -> `MapSpec`); a pinned map that does
         not fit is an `ExportError` naming both shapes."""
         from ..kernel import Map, map_type
 

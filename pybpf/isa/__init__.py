@@ -7,6 +7,7 @@
 
 from .helpers import helper_id, helper_name, helper_signature
 from .insn import Insn, decode_all, encode_all, iter_decode
+from .mapspec import MapSpec
 from .opcodes import (
     CALL,
     CALLX,
@@ -36,14 +37,29 @@ from .opcodes import (
     Source,
     insn_class,
 )
-from .program import MapDecl, ProgramSpec, Ref, RefKind, SourceLine, target_field
+from .program import ProgramSpec, Ref, RefKind, SourceLine, target_field
 from .validate import problem, validate
 
 __all__ = [
     "CALL", "CALLX", "CLASS_MASK", "CONDITIONAL_JUMPS", "END_WIDTHS", "EXIT", "FRAME_POINTER",
     "GOTOL", "JA", "LDDW", "MAY_GOTO", "MOVSX_WIDTHS", "NUM_REGS", "SIZE_BYTES", "SIZE_OF_BYTES",
-    "STACK_SIZE", "AluOp", "AtomicOp", "CallSrc", "Class", "Endian", "Insn", "JmpOp", "MapDecl",
+    "STACK_SIZE", "AluOp", "AtomicOp", "CallSrc", "Class", "Endian", "Insn", "JmpOp", "MapSpec",
     "Mode", "ProgramSpec", "PseudoSrc", "Ref", "RefKind", "Size", "Source", "SourceLine",
     "decode_all", "encode_all", "helper_id", "helper_name", "helper_signature", "insn_class",
     "iter_decode", "problem", "target_field", "validate",
 ]
+
+
+#: old name -> (new name, since): kept for one release, with a DeprecationWarning
+_DEPRECATED = {"MapDecl": ("MapSpec", "0.2")}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        import warnings  # lazy: only a deprecated name needs it
+
+        new, since = _DEPRECATED[name]
+        warnings.warn(f"pybpf.isa.{name} is pybpf.isa.{new} since {since}", DeprecationWarning,
+                      stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module 'pybpf.isa' has no attribute {name!r}")

@@ -7,7 +7,7 @@ themselves plain values:
 - ``refs``: instruction index -> `Ref`, a symbolic operand resolved later:
   a jump/call target label (resolved when encoding), a map by name (bound to an
   fd at load), a kfunc by name (bound to a BTF id at load);
-- ``maps``: map declarations by name (`MapDecl`, from the ``.map`` directive,
+- ``maps``: map descriptions by name (`MapSpec`, from the ``.map`` directive,
   an ELF ``.maps`` section or the DSL);
 - ``lines``: instruction index -> `SourceLine` (for errors and BTF line info).
 
@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from ..errors import IsaError
 from .insn import Insn, decode_all
+from .mapspec import MapSpec
 from .opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
 
 
@@ -82,36 +83,6 @@ class SourceLine(NamedTuple):
     text: str = ""
 
 
-@dataclass(slots=True)
-class MapDecl:
-    """A map as a program declares it (before it exists in the kernel).
-
-    ``type`` is the kernel's map type name without prefix, lower case
-    (``"hash"``, ``"array"``, ``"ringbuf"``...). ``inner`` names the template of
-    the inner map of a map-in-map. ``initial`` is the value of entry 0 for
-    global-data maps (``.data``, ``.rodata``...) and ``frozen`` asks the loader to
-    freeze the map after writing it (``.rodata``). ``pinning`` is libbpf's
-    ``LIBBPF_PIN_BY_NAME`` (1) or none (0). ``btf_key_type``/``btf_value_type``
-    are type ids in the object's BTF, when it has one.
-    """
-
-    name: str
-    type: str
-    key_size: int = 0
-    value_size: int = 0
-    max_entries: int = 0
-    flags: int = 0
-    inner: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
-    initial: bytes | None = None
-    frozen: bool = False
-    pinning: int = 0
-    numa_node: int | None = None
-    map_extra: int = 0
-    btf_key_type: int = 0
-    btf_value_type: int = 0
-
-
 def target_field(insn: Insn) -> str | None:
     """Which field holds a relative target: ``"off"``, ``"imm"`` or None.
 
@@ -147,7 +118,7 @@ class ProgramSpec:
     insns: list[Insn] = field(default_factory=list)
     labels: dict[str, int] = field(default_factory=dict)
     refs: dict[int, Ref] = field(default_factory=dict)
-    maps: dict[str, MapDecl] = field(default_factory=dict)
+    maps: dict[str, MapSpec] = field(default_factory=dict)
     lines: dict[int, SourceLine] = field(default_factory=dict)
     name: str = ""
     prog_type: str | None = None

@@ -3,10 +3,11 @@
 Nothing outside this package touches the kernel. Submodules: `maps` (one class per map
 kind), `prog` (load, test_run), `link` (attach, one function per kind), `ringbuf`/`perfbuf`
 (readers), `pin` (bpffs), `fs`/`tracefs` (mounts, tracepoint formats), `features`
-(probes), `attrs` (the bpf() layouts and constants generated from the kernel's BTF).
+(probes), `btf` (BTF loading), `oracle` (run a program the way the VM does, to compare).
+The bpf() layouts and constants it packs are `pybpf.uapi`'s (no kernel needed to read them).
 
->>> from pybpf.kernel import HashMap, load                      # doctest: +SKIP
->>> counts = HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64)
+>>> from pybpf.kernel import Map, MapSpec, load                 # doctest: +SKIP
+>>> counts = Map.create(MapSpec("counts", "hash", max_entries=64, key_type="<I", value_type="<Q"))
 """
 from ..uapi import (
     BPF_ANY,
@@ -60,7 +61,6 @@ from .maps import (
     TaskStorageMap,
     UserRingBufMap,
     XskMap,
-    create_map,
     possible_cpus,
 )
 from .perfbuf import PerfBuffer
@@ -71,7 +71,7 @@ from .syscall import Cmd, bpf
 __all__ = [
     "BPF_ANY", "BPF_EXIST", "BPF_NOEXIST", "BPF_F_MMAPABLE", "BPF_F_NO_PREALLOC", "BPF_F_RDONLY_PROG",
     "attach_type", "map_type", "prog_type", "FD", "ClosedError",
-    "Map", "MapInfo", "MapSpec", "MapSpecError", "create_map", "possible_cpus", "Codec", "CodecError",
+    "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "Codec", "CodecError",
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
     "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
     "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",

@@ -31,11 +31,11 @@ from typing import Any
 
 from .. import uapi as A
 from ..errors import KernelError, PybpfError
+from ..isa import MapSpec, ProgramSpec
 from ..isa.generated.helpers_table import HELPERS
 from ..isa.helpers import helper_id, helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
-from ..isa.program import ProgramSpec
 from ..verifier import profile_probes as _probes
 from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
 
@@ -121,9 +121,8 @@ def map_type_support(name: str | int) -> Support:
     inner = None
     try:
         if tname in ("array_of_maps", "hash_of_maps"):
-            inner = Map.create("array", 4, 4, 1)
-            kw["inner_map"] = inner
-        with (kind if kind is not Map else Map).create(type_id, **kw):
+            inner = Map.create(MapSpec(type="array", key_size=4, value_size=4, max_entries=1))
+        with Map.create(MapSpec(type=type_id, **kw), inner_map=inner):
             return Support(True, "created")
     except KernelError as e:
         return Support(False, f"{e.command}: {errno.errorcode.get(e.errno, e.errno)}")

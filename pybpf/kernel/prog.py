@@ -2,7 +2,7 @@
 
 `load` turns a `ProgramSpec` into a `Program`: map references (``r1 = counts ll``)
 are bound to map fds, from ``maps=`` by name or created from the program's own
-`MapDecl` declarations (those maps then belong to the `Program`); the verifier
+`MapSpec` descriptions (those maps then belong to the `Program`); the verifier
 log is captured (the buffer grows on ENOSPC) and a rejection raises
 `ProgLoadError` carrying the whole log.
 
@@ -26,7 +26,7 @@ from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
 from ..uapi import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
 from .fd import FD
-from .maps.base import Map, _sanitize_name, create_map
+from .maps.base import Map, _sanitize_name
 from .syscall import Cmd, address, bpf, hint_for
 
 if TYPE_CHECKING:
@@ -288,10 +288,8 @@ def _bind_maps(program: ProgramSpec, maps: Mapping[str, Map] | None) -> tuple[li
             if decl is None:
                 raise PybpfError(f"insn {index}: map {name!r} is neither passed in maps= nor declared "
                                  f"by the program (declared: {', '.join(program.maps) or 'none'})")
-            inner = None
-            if decl.inner:
-                inner = get(decl.inner, index)
-            m = create_map(decl, inner_map=inner)
+            inner = get(decl.inner, index) if isinstance(decl.inner, str) else None
+            m = Map.create(decl, inner_map=inner)
             created[name] = m
         if not isinstance(m, Map):
             raise PybpfError(f"maps[{name!r}] must be a pybpf Map, got {type(m).__name__}")

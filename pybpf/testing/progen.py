@@ -44,7 +44,7 @@ from ..isa import (
     Endian,
     Insn,
     JmpOp,
-    MapDecl,
+    MapSpec,
     Mode,
     ProgramSpec,
     PseudoSrc,
@@ -357,7 +357,7 @@ def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: b
             refs[len(insns)] = Ref.map(ARR)
         insns.append(insn)
         slot += insn.slots
-    maps = {ARR: MapDecl(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)}
+    maps = {ARR: MapSpec(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)}
     return ProgramSpec(insns, refs=refs, maps=maps if refs else {}, name="vmfuzz", prog_type="xdp")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from ..isa import MapSpec, ProgramSpec, Ref, RefKind, target_field
 from ..isa.insn import Insn
 from ..isa.opcodes import (
     END_WIDTHS,
@@ -32,7 +33,6 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.program import MapDecl, ProgramSpec, Ref, RefKind, target_field
 
 __all__ = ["imm32", "imm64", "insns", "off16", "programs", "regs"]
 
@@ -208,7 +208,7 @@ def programs(draw: st.DrawFn, min_size: int = 1, max_size: int = 24, *,
                 insn = insn.replace(imm=(off & 0xFFFFFFFF) << 32)
                 ref = Ref.map(name, off) if draw(st.booleans()) else Ref(RefKind.GLOBAL, "g" + name, off)
             if ref.kind is RefKind.MAP and name not in prog.maps:
-                prog.maps[name] = MapDecl(name, "array", 4, draw(st.integers(1, 64)),
+                prog.maps[name] = MapSpec(name, "array", 4, draw(st.integers(1, 64)),
                                           draw(st.integers(1, 1024)))
         elif symbols and insn.opcode == Class.JMP | JmpOp.CALL and insn.src == CallSrc.KFUNC \
                 and draw(st.booleans()):

@@ -39,12 +39,12 @@ MAX_COMBINED_STACK = 512
 
 
 def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any]) -> MapRef:
-    """A `MapRef` from a `MapDecl` or a kernel `Map` (with its inner map, for map-in-map)."""
+    """A `MapRef` from a `MapSpec` or a kernel `Map` (with its inner map, for map-in-map)."""
     info = src.info() if hasattr(src, "info") and not hasattr(src, "key_size") else src
     inner = None
-    inner_src = getattr(src, "extra", {}).get("inner_decl") if hasattr(src, "extra") else None
-    if inner_src is None and getattr(src, "inner", None):
-        inner_src = maps.get(src.inner) or decls.get(src.inner)
+    inner_src = getattr(src, "inner", None)  # a MapSpec's template: a MapSpec or a map's name
+    if isinstance(inner_src, str):
+        inner_src = maps.get(inner_src) or decls.get(inner_src)
     if inner_src is not None:
         inner = _mapref(getattr(inner_src, "name", "inner"), inner_src, maps, decls)
     return MapRef(name, str(info.type), int(info.key_size), int(info.value_size),
@@ -220,7 +220,7 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
            observer: Observer | None = None) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).
 
-    ``maps`` gives map definitions by name (kernel `Map` objects or `MapDecl`s) for
+    ``maps`` gives map definitions by name (kernel `Map` objects or `MapSpec`s) for
     references the program does not declare itself. With ``log=True`` the report's
     ``log`` holds a state log in the layout of the kernel's log_level 2.
     ``func_info`` says the program will be loaded with BTF function info (objects

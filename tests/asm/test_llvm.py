@@ -20,7 +20,7 @@ from pybpf.asm.llvm import fast as llvm_fast
 from pybpf.asm.llvm import parser as llvm_parse
 from pybpf.asm.llvm.parser import parse_insn
 from pybpf.errors import AsmError
-from pybpf.isa import LDDW, Insn, MapDecl, Ref, RefKind
+from pybpf.isa import LDDW, Insn, MapSpec, Ref, RefKind
 from pybpf.testing import insns
 
 
@@ -101,7 +101,7 @@ def test_calls_and_loads_by_name() -> None:
         r0 = 0
         exit
     """)
-    assert prog.maps == {"counts": MapDecl("counts", "hash", 4, 8, 1024, 1)}
+    assert prog.maps == {"counts": MapSpec("counts", "hash", 4, 8, 1024, 1)}
     ins, refs = prog.insns, prog.refs
     assert (ins[0].src, refs[0]) == (1, Ref.map("counts"))
     assert (ins[1].src, ins[1].imm >> 32, refs[1]) == (2, 8, Ref.map("counts", 8))

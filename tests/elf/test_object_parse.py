@@ -84,11 +84,11 @@ def test_btf_defined_maps(bpf_compile):
     m = spec.maps
     assert (m["events_by_pid"].type, m["events_by_pid"].key_size, m["events_by_pid"].value_size,
             m["events_by_pid"].max_entries, m["events_by_pid"].flags) == ("hash", 4, 16, 1024, 1)
-    assert (m["counters"].key_size, m["counters"].value_size, m["counters"].btf_key_type) == (4, 8, 0)
+    assert (m["counters"].key_size, m["counters"].value_size, m["counters"].btf_key_type_id) == (4, 8, 0)
     assert (m["rb"].type, m["rb"].max_entries) == ("ringbuf", 4096)
     assert m["pinned_map"].pinning == 1
-    assert m["outer"].type == "array_of_maps" and m["outer"].inner == "outer.inner"
-    assert m["outer"].extra["inner_decl"].type == "array"
+    assert m["outer"].type == "array_of_maps" and m["outer"].inner.name == "outer.inner"
+    assert m["outer"].inner.type == "array"
     assert m["outer"].extra["init"] == {0: "inner_a", 1: "inner_b"}
     prog = spec.programs["maps_prog"].program
     used = {r.name for r in prog.refs.values() if r.kind is RefKind.MAP}

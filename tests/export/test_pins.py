@@ -84,6 +84,7 @@ def test_keep_pins_hands_over_on_sigterm(pin_dir, tmp_path):
 
 def test_a_pinned_map_of_another_shape_is_a_clear_error(pin_dir, tmp_path):
     from pybpf.export import Exporter
+    from pybpf.isa import MapSpec
     from pybpf.kernel import HashMap
 
     probe = tmp_path / "shape.py"
@@ -92,7 +93,7 @@ def test_a_pinned_map_of_another_shape_is_a_clear_error(pin_dir, tmp_path):
                      "@probe('tracepoint/raw_syscalls/sys_enter')\n"
                      "def f(ctx):\n    counts[pid()] += 1\n")
     os.makedirs(os.path.join(pin_dir, "maps"))
-    with HashMap.create(key_size=8, value_size=8, max_entries=64) as m:
+    with HashMap.create(MapSpec(key_size=8, value_size=8, max_entries=64)) as m:
         m.pin(os.path.join(pin_dir, "maps", "counts"))
     with pytest.raises(ExportError, match=r"map counts: the map pinned at .* key 8 B.*key 4 B"):
         Exporter(str(probe), pin=pin_dir)

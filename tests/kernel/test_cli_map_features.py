@@ -13,10 +13,11 @@ pytestmark = pytest.mark.kernel
 
 
 def test_map_list_and_show(capsys):
+    from pybpf.isa import MapSpec
     from pybpf.kernel.fs import ensure_bpffs
     from pybpf.kernel.maps import HashMap
 
-    with HashMap.create(key_size=4, value_size=8, max_entries=8, name="cli_map_t") as m:
+    with HashMap.create(MapSpec(name="cli_map_t", key_size=4, value_size=8, max_entries=8)) as m:
         m.update((7).to_bytes(4, "little"), (42).to_bytes(8, "little"))
         assert main(["map", "--json"]) == 0
         listed = json.loads(capsys.readouterr().out)["maps"]

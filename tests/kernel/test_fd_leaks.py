@@ -10,6 +10,7 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
+from pybpf.isa import MapSpec
 from pybpf.kernel.maps import ArrayMap, HashMap, Map, QueueMap, RingBufMap
 from pybpf.kernel.prog import load
 
@@ -43,7 +44,7 @@ def test_10k_create_load_run_close_cycles_leak_nothing():
     before = fd_count()
     start = time.monotonic()
     for i in range(10_000):
-        with HashMap.create(key_size=4, value_size=8, max_entries=4) as m:
+        with HashMap.create(MapSpec(key_size=4, value_size=8, max_entries=4)) as m:
             m[i & 3] = i
             with load(COUNTER, "socket_filter") as p:
                 assert p.test_run(pkt).retval == 0
@@ -59,10 +60,10 @@ def test_dropped_objects_are_closed_by_gc():
     gc.collect()
     before = fd_count()
     for _ in range(200):
-        m = ArrayMap.create(value_size=4, max_entries=1)
+        m = ArrayMap.create(MapSpec(value_size=4, max_entries=1))
         p = load(COUNTER, "xdp")
-        q = QueueMap.create(value_size=4, max_entries=2)
-        r = RingBufMap.create(max_entries=4096)
+        q = QueueMap.create(MapSpec(value_size=4, max_entries=2))
+        r = RingBufMap.create(MapSpec(max_entries=4096))
         del m, p, q, r
     gc.collect()
     assert fd_count() == before
@@ -86,7 +87,7 @@ def test_failures_leak_nothing():
         with pytest.raises(ProgLoadError):
             load(bad, "socket_filter")  # the map created for the program is closed again
         with pytest.raises(KernelError):
-            Map.create("stack_trace", 4, 8 * 100000, 4)
+            Map.create(MapSpec(type="stack_trace", key_size=4, value_size=8 * 100000, max_entries=4))
         with pytest.raises(KernelError):
             Map.from_id(0x7FFFFFF0)
     gc.collect()
@@ -94,7 +95,7 @@ def test_failures_leak_nothing():
 
 
 def test_mmap_outlives_close_safely():
-    m = ArrayMap.create(value_size=8, max_entries=4, flags=1024)
+    m = ArrayMap.create(MapSpec(value_size=8, max_entries=4, flags=1024))
     mem = m.memory()
     mem[0:8] = b"\x01" * 8
     m.close()  # the view stays valid: the mapping keeps the map alive

@@ -28,6 +28,7 @@ from netns import VethPair, setns  # noqa: E402
 
 from pybpf.asm import assemble  # noqa: E402
 from pybpf.errors import BtfError, ElfError, KernelError, ProgLoadError  # noqa: E402
+from pybpf.isa import MapSpec  # noqa: E402
 from pybpf.kernel import link as L  # noqa: E402
 from pybpf.kernel.fs import cgroup2_root  # noqa: E402
 from pybpf.kernel.link.perf_event import online_cpus  # noqa: E402
@@ -98,7 +99,7 @@ def make_probe() -> Iterator[Callable[..., Probe]]:
 
     def make(prog_type: str, *, ret: int = 0, my_tgid: bool = False, getpid_only: bool = False,
              expected_attach_type: str | int | None = None, attach_btf_id: int | None = None) -> Probe:
-        counts = ArrayMap.create(key_size=4, value_size=8, max_entries=1, value_type="<Q")
+        counts = ArrayMap.create(MapSpec(key_size=4, value_size=8, max_entries=1, value_type="<Q"))
         try:
             prog = load(assemble(probe_text(ret=ret, my_tgid=my_tgid, getpid_only=getpid_only)),
                         prog_type, maps={"counts": counts}, expected_attach_type=expected_attach_type,
@@ -163,7 +164,7 @@ def test_pinned_link_survives_close_and_unpin_removes_it(make_probe):
 @kernel
 def test_from_pinned_refuses_a_pinned_map(tmp_path):
     name = f"pybpf-test-map-{os.getpid()}"
-    with ArrayMap.create(key_size=4, value_size=8, max_entries=1) as m:
+    with ArrayMap.create(MapSpec(key_size=4, value_size=8, max_entries=1)) as m:
         path = m.pin(name)
         try:
             with pytest.raises(KernelError, match=f"{path} is not a BPF link"):
@@ -643,7 +644,7 @@ def test_trampoline_kinds(kind, target):
 
     On a kernel that allows them, the program must attach and really count getpid calls.
     """
-    counts = ArrayMap.create(key_size=4, value_size=8, max_entries=1, value_type="<Q")
+    counts = ArrayMap.create(MapSpec(key_size=4, value_size=8, max_entries=1, value_type="<Q"))
     with counts:
         try:
             prog = L.tracing.load(assemble(probe_text()), kind, target, maps={"counts": counts})
@@ -791,7 +792,7 @@ def test_attach_detach_cycles_leak_nothing():
     attaches to a tracepoint once) whose waits overlap.
     """
     threads, per_thread = 50, 20
-    counts = ArrayMap.create(key_size=4, value_size=8, max_entries=1, value_type="<Q")
+    counts = ArrayMap.create(MapSpec(key_size=4, value_size=8, max_entries=1, value_type="<Q"))
     progs = [load(assemble(probe_text(my_tgid=True)), "tracepoint", maps={"counts": counts})
              for _ in range(threads)]
     try:

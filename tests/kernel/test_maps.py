@@ -18,8 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from pybpf import uapi as A
 from pybpf.errors import KernelError, PybpfError
-from pybpf.isa import Insn, ProgramSpec
-from pybpf.isa.program import MapDecl, Ref
+from pybpf.isa import Insn, MapSpec, ProgramSpec, Ref
 from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.fs import cgroup2_root
 from pybpf.kernel.maps import (
@@ -37,7 +36,6 @@ from pybpf.kernel.maps import (
     LruHashMap,
     LruPerCpuHashMap,
     Map,
-    MapSpec,
     MapSpecError,
     PerCpuArrayMap,
     PerCpuHashMap,
@@ -51,7 +49,6 @@ from pybpf.kernel.maps import (
     StackTraceMap,
     UserRingBufMap,
     XskMap,
-    create_map,
     possible_cpus,
 )
 from pybpf.kernel.prog import load
@@ -70,7 +67,7 @@ def ret(n: int) -> ProgramSpec:
 def test_hash_dict_api_matches_a_dict(cls):
     rng = random.Random(1)
     model: dict[int, int] = {}
-    with cls.create(key_type=int, key_size=4, value_type="<q", max_entries=256, name="t") as m:
+    with cls.create(MapSpec(name="t", key_size=4, max_entries=256, key_type=int, value_type="<q")) as m:
         for _ in range(300):
             k = rng.randrange(64)
             op = rng.random()
@@ -98,7 +95,7 @@ def test_hash_dict_api_matches_a_dict(cls):
 
 
 def test_update_flags():
-    with HashMap.create(key_size=4, value_size=4, max_entries=4) as m:
+    with HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=4)) as m:
         m.update(1, 10, A.BPF_NOEXIST)
         with pytest.raises(KernelError) as e:
             m.update(1, 11, A.BPF_NOEXIST)
@@ -111,7 +108,7 @@ def test_update_flags():
 
 
 def test_full_hash_map_says_so():
-    with HashMap.create(key_size=4, value_size=4, max_entries=2) as m:
+    with HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=2)) as m:
         m[1] = 1
         m[2] = 2
         with pytest.raises(KernelError) as e:
@@ -122,7 +119,7 @@ def test_full_hash_map_says_so():
 @pytest.mark.parametrize("cls", [PerCpuHashMap, LruPerCpuHashMap, PerCpuArrayMap])
 def test_per_cpu_values_are_lists(cls):
     kw = {} if cls is PerCpuArrayMap else {"key_size": 4, "key_type": int}
-    with cls.create(value_type="<I", max_entries=4, **kw) as m:
+    with cls.create(MapSpec(max_entries=4, value_type="<I", **kw)) as m:
         vals = [i * 7 + 1 for i in range(NCPU)]
         m[0] = vals
         assert m[0] == vals
@@ -135,7 +132,7 @@ def test_per_cpu_values_are_lists(cls):
 
 
 def test_array_semantics():
-    with ArrayMap.create(value_type="<Q", max_entries=8) as m:
+    with ArrayMap.create(MapSpec(max_entries=8, value_type="<Q")) as m:
         assert m.count() == 8 and list(m) == list(range(8))
         assert m[3] == 0
         m[3] = 99
@@ -154,20 +151,20 @@ class Pair(ctypes.Structure):
 
 def test_ctypes_and_numpy_codecs():
     np = pytest.importorskip("numpy")
-    with HashMap.create(key_type=ctypes.c_uint32, value_type=Pair, max_entries=4) as m:
+    with HashMap.create(MapSpec(max_entries=4, key_type=ctypes.c_uint32, value_type=Pair)) as m:
         assert m.key_size == 4 and m.value_size == ctypes.sizeof(Pair)
         m[7] = Pair(1, 2)
         got = m[7]
         assert (got.a, got.b) == (1, 2)
     dt = np.dtype([("x", "<u4"), ("y", "<i4")])
-    with HashMap.create(key_type=np.uint64, value_type=dt, max_entries=4) as m:
+    with HashMap.create(MapSpec(max_entries=4, key_type=np.uint64, value_type=dt)) as m:
         m[np.uint64(5)] = (3, -4)
         rec = m[5]
         assert (int(rec["x"]), int(rec["y"])) == (3, -4)
 
 
 def test_bad_key_and_value_lengths_are_named():
-    with HashMap.create(key_size=4, value_size=8, max_entries=4) as m:
+    with HashMap.create(MapSpec(key_size=4, value_size=8, max_entries=4)) as m:
         with pytest.raises(CodecError) as e:
             m[b"abc"] = bytes(8)
         assert e.value.field == "key" and "4 bytes" in str(e.value)
@@ -192,7 +189,7 @@ def test_bad_key_and_value_lengths_are_named():
 def test_bad_specs_fail_before_the_syscall(kwargs, field):
     before = len(os.listdir("/proc/self/fd"))
     with pytest.raises(MapSpecError) as e:
-        Map.create(**kwargs)
+        Map.create(MapSpec(**kwargs))
     assert e.value.field == field
     assert len(os.listdir("/proc/self/fd")) == before
 
@@ -201,7 +198,7 @@ def test_kernel_refusal_names_command_and_errno():
     # a value size the kernel refuses for a stack trace map (not a multiple of 8 is caught
     # earlier, so use a depth above the kernel's limit)
     with pytest.raises(KernelError) as e:
-        Map.create("stack_trace", 4, 8 * 100000, 4)
+        Map.create(MapSpec(type="stack_trace", key_size=4, value_size=8 * 100000, max_entries=4))
     assert e.value.command == "BPF_MAP_CREATE" and e.value.errno in (errno.EINVAL, errno.E2BIG)
     assert "stack_trace map" in str(e.value)
 
@@ -209,8 +206,8 @@ def test_kernel_refusal_names_command_and_errno():
 # -- queue, stack, bloom ----------------------------------------------------------------------------
 def test_queue_and_stack_order():
     items = [5, 1, 4, 2]
-    with QueueMap.create(value_type="<I", max_entries=4) as q, \
-            StackMap.create(value_type="<I", max_entries=4) as s:
+    with QueueMap.create(MapSpec(max_entries=4, value_type="<I")) as q, \
+            StackMap.create(MapSpec(max_entries=4, value_type="<I")) as s:
         for x in items:
             q.push(x)
             s.push(x)
@@ -227,7 +224,7 @@ def test_queue_and_stack_order():
 
 
 def test_bloom_filter_has_no_false_negatives():
-    with BloomFilterMap.create(value_type="<Q", max_entries=128, map_extra=3) as b:
+    with BloomFilterMap.create(MapSpec(max_entries=128, value_type="<Q", map_extra=3)) as b:
         present = list(range(0, 600, 7))[:100]
         for x in present:
             b.add(x)
@@ -238,7 +235,7 @@ def test_bloom_filter_has_no_false_negatives():
 
 # -- LPM trie ---------------------------------------------------------------------------------------
 def test_lpm_longest_prefix():
-    with LpmTrieMap.create(key_size=8, value_type="<I", max_entries=16) as t:
+    with LpmTrieMap.create(MapSpec(key_size=8, max_entries=16, value_type="<I")) as t:
         t[(8, bytes([10, 0, 0, 0]))] = 8
         t[(16, bytes([10, 1, 0, 0]))] = 16
         t[(24, bytes([10, 1, 2, 0]))] = 24
@@ -257,23 +254,23 @@ def test_lpm_longest_prefix():
 # -- map in map, prog array ---------------------------------------------------------------------------
 @pytest.mark.parametrize("outer_cls", [ArrayOfMaps, HashOfMaps])
 def test_map_in_map(outer_cls):
-    with ArrayMap.create(value_type="<I", max_entries=2) as template, \
-            ArrayMap.create(value_type="<I", max_entries=2) as inner:
+    with ArrayMap.create(MapSpec(max_entries=2, value_type="<I")) as template, \
+            ArrayMap.create(MapSpec(max_entries=2, value_type="<I")) as inner:
         kw = {} if outer_cls is ArrayOfMaps else {"key_size": 4, "key_type": int}
-        with outer_cls.create(max_entries=4, inner_map=template, **kw) as outer:
+        with outer_cls.create(MapSpec(max_entries=4, **kw), inner_map=template) as outer:
             outer[1] = inner
             inner[0] = 1234
             assert outer[1] == inner.info().id
             with outer.get_map(1, value_type="<I") as again:
                 assert again[0] == 1234
-            with HashMap.create(key_size=4, value_size=4, max_entries=2) as wrong:
+            with HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=2)) as wrong:
                 with pytest.raises(KernelError) as e:
                     outer[2] = wrong
                 assert e.value.errno == errno.EINVAL
 
 
 def test_prog_array_holds_programs():
-    with ProgArrayMap.create(max_entries=4) as pa, load(ret(1), "socket_filter") as p:
+    with ProgArrayMap.create(MapSpec(max_entries=4)) as pa, load(ret(1), "socket_filter") as p:
         pa[0] = p
         assert pa[0] == p.id
         del pa[0]
@@ -283,7 +280,7 @@ def test_prog_array_holds_programs():
 # -- batch ------------------------------------------------------------------------------------------
 def test_batch_ops_10k():
     n = 10_000
-    with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=n) as m:
+    with HashMap.create(MapSpec(key_size=4, max_entries=n, key_type=int, value_type="<Q")) as m:
         keys = struct.pack(f"<{n}I", *range(n))
         values = struct.pack(f"<{n}Q", *(i * 3 for i in range(n)))
         assert m.update_batch_raw(keys, values, n) == n
@@ -299,7 +296,7 @@ def test_batch_ops_10k():
 
 
 def test_batch_fallback_for_kinds_without_batch():
-    with LpmTrieMap.create(key_size=8, value_size=4, max_entries=8) as t:
+    with LpmTrieMap.create(MapSpec(key_size=8, value_size=4, max_entries=8)) as t:
         assert t.update_batch({(32, bytes([1, 2, 3, 4])): 1, (16, bytes([1, 2, 0, 0])): 2}) == 2
         assert sorted(v for _, v in t.lookup_batch()) == [(1).to_bytes(4, "little"),
                                                           (2).to_bytes(4, "little")]
@@ -307,7 +304,7 @@ def test_batch_fallback_for_kinds_without_batch():
 
 # -- mmapable arrays, freeze ---------------------------------------------------------------------------
 def test_mmapable_array_memory_is_shared_with_syscalls():
-    with ArrayMap.create(value_type="<I", max_entries=16, flags=A.BPF_F_MMAPABLE) as m:
+    with ArrayMap.create(MapSpec(max_entries=16, flags=A.BPF_F_MMAPABLE, value_type="<I")) as m:
         mem = m.memory()
         assert m.stride == 8 and len(mem) == 16 * 8  # elements are 8-byte aligned
         mem[8 * 5:8 * 5 + 4] = struct.pack("<I", 77)
@@ -315,14 +312,14 @@ def test_mmapable_array_memory_is_shared_with_syscalls():
         m[6] = 88
         assert struct.unpack_from("<I", mem, 8 * 6)[0] == 88
         mem.release()
-    with ArrayMap.create(value_type="<I", max_entries=1) as plain, \
+    with ArrayMap.create(MapSpec(max_entries=1, value_type="<I")) as plain, \
             pytest.raises(PybpfError, match="BPF_F_MMAPABLE"):
         plain.memory()
 
 
 def test_mmapable_array_write_seen_by_program():
     """user space writes through the memoryview; the program returns the value it reads."""
-    with ArrayMap.create(value_size=16, max_entries=1, flags=A.BPF_F_MMAPABLE, name="shared") as m:
+    with ArrayMap.create(MapSpec(name="shared", value_size=16, max_entries=1, flags=A.BPF_F_MMAPABLE)) as m:
         prog = ProgramSpec([
             Insn(0x18, dst=1, src=2, imm=0),   # r1 = &shared[0] + 8  (map value, offset 8)
             Insn(0x61, dst=0, src=1, off=0),   # r0 = *(u32 *)(r1 + 0)
@@ -338,7 +335,7 @@ def test_mmapable_array_write_seen_by_program():
 
 
 def test_freeze_then_update_fails_clearly():
-    with ArrayMap.create(value_type="<I", max_entries=2) as m:
+    with ArrayMap.create(MapSpec(max_entries=2, value_type="<I")) as m:
         m[0] = 1
         m.freeze()
         assert m[0] == 1
@@ -350,7 +347,7 @@ def test_freeze_then_update_fails_clearly():
 # -- pinning, ids, fds ----------------------------------------------------------------------------------
 def test_pin_open_pinned_unpin_from_id():
     name = f"pybpf_test_{uuid.uuid4().hex[:8]}"
-    with HashMap.create(key_type=int, key_size=4, value_type="<I", max_entries=4) as m:
+    with HashMap.create(MapSpec(key_size=4, max_entries=4, key_type=int, value_type="<I")) as m:
         m[1] = 11
         path = m.pin(name)
         try:
@@ -373,7 +370,7 @@ def test_pin_open_pinned_unpin_from_id():
 
 
 def test_closed_map_raises_not_ebadf():
-    m = HashMap.create(key_size=4, value_size=4, max_entries=1)
+    m = HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=1))
     m.close()
     m.close()
     assert "closed" in repr(m)
@@ -381,38 +378,38 @@ def test_closed_map_raises_not_ebadf():
         m[1] = 1
 
 
-def test_create_map_from_decl_and_spec():
-    with create_map(MapDecl("g", "array", 4, 8, 1, initial=b"\x05", frozen=True)) as g:
+def test_create_map_from_spec_writes_initial_and_freezes():
+    with Map.create(MapSpec("g", "array", 4, 8, 1, initial=b"\x05", frozen=True)) as g:
         assert g[0] == (5).to_bytes(8, "little")
         with pytest.raises(KernelError):
             g[0] = 0
-    with create_map(MapSpec("hash", 8, 8, 4, key_type=int, value_type=int, name="s")) as s:
+    with Map.create(MapSpec("s", "hash", 8, 8, 4, key_type=int, value_type=int)) as s:
         s[1 << 40] = 3
         assert s[1 << 40] == 3 and s.info().name == "s"
 
 
 # -- fd-valued kinds, ring buffers, misc ------------------------------------------------------------------
 def test_fd_valued_kinds_exist_and_check_their_values(tmp_path):
-    with PerfEventArrayMap.create() as pe:
+    with PerfEventArrayMap.create(MapSpec()) as pe:
         assert pe.max_entries == NCPU
-    with CgroupArrayMap.create(max_entries=2) as cg:
+    with CgroupArrayMap.create(MapSpec(max_entries=2)) as cg:
         fd = os.open(cgroup2_root(), os.O_RDONLY)
         try:
             cg[0] = fd
         finally:
             os.close(fd)
-    with DevMap.create(max_entries=2) as dm, DevMapHash.create(max_entries=2) as dh:
+    with DevMap.create(MapSpec(max_entries=2)) as dm, DevMapHash.create(MapSpec(max_entries=2)) as dh:
         lo = socket.if_nametoindex("lo")
         dm[0] = lo
         dh[7] = lo
         assert dm[0] == lo and dh[7] == lo
-    with CpuMap.create() as cpu:
+    with CpuMap.create(MapSpec()) as cpu:
         cpu[0] = 192  # queue size
         assert cpu[0] == 192
-    with XskMap.create(max_entries=2) as xsk:
+    with XskMap.create(MapSpec(max_entries=2)) as xsk:
         with pytest.raises(KernelError):
             xsk[0] = os.open(tmp_path, os.O_RDONLY)  # not an AF_XDP socket
-    with SockMap.create(max_entries=2) as sm, SockHash.create(key_size=4, max_entries=2) as sh:
+    with SockMap.create(MapSpec(max_entries=2)) as sm, SockHash.create(MapSpec(key_size=4, max_entries=2)) as sh:
         srv = socket.socket()
         srv.bind(("127.0.0.1", 0))
         srv.listen()
@@ -428,11 +425,11 @@ def test_fd_valued_kinds_exist_and_check_their_values(tmp_path):
 
 
 def test_ring_buffers_and_stack_trace():
-    with RingBufMap.create(max_entries=4096 * 4) as rb, UserRingBufMap.create(max_entries=4096) as urb:
+    with RingBufMap.create(MapSpec(max_entries=4096 * 4)) as rb, UserRingBufMap.create(MapSpec(max_entries=4096)) as urb:
         assert rb.size == 16384 and urb.info().type == "user_ringbuf"
         with pytest.raises(PybpfError, match="no elements"):
             rb[0] = 1
-    with StackTraceMap.create(value_size=8 * 32, max_entries=8) as st:
+    with StackTraceMap.create(MapSpec(value_size=8 * 32, max_entries=8)) as st:
         assert st.get(0) is None
         with pytest.raises(KeyError):
             st.stack(1)
@@ -442,7 +439,7 @@ def test_ring_buffers_and_stack_trace():
 def test_storage_maps_keyed_by_owner_fds():
     from pybpf.kernel.maps import CgrpStorageMap, InodeStorageMap, SkStorageMap, TaskStorageMap
 
-    with SkStorageMap.create(value_type="<Q") as sk, socket.socket() as s1, socket.socket() as s2:
+    with SkStorageMap.create(MapSpec(value_type="<Q")) as sk, socket.socket() as s1, socket.socket() as s2:
         sk[s1] = 5
         sk[s2] = 6
         assert (sk[s1], sk[s2]) == (5, 6) and sk.info().type == "sk_storage"
@@ -450,7 +447,7 @@ def test_storage_maps_keyed_by_owner_fds():
         assert sk.get(s1) is None
     pidfd = os.pidfd_open(os.getpid())
     try:
-        with TaskStorageMap.create(value_type="<I") as ts:
+        with TaskStorageMap.create(MapSpec(value_type="<I")) as ts:
             ts[pidfd] = 77
             assert ts[pidfd] == 77
             with pytest.raises(PybpfError, match="cannot be iterated"):
@@ -460,7 +457,7 @@ def test_storage_maps_keyed_by_owner_fds():
     cg = os.open(cgroup2_root(), os.O_RDONLY)
     f = os.open(__file__, os.O_RDONLY)
     try:
-        with CgrpStorageMap.create(value_size=16) as cs, InodeStorageMap.create(value_type="<Q") as ino:
+        with CgrpStorageMap.create(MapSpec(value_size=16)) as cs, InodeStorageMap.create(MapSpec(value_type="<Q")) as ino:
             cs[cg] = bytes(range(16))
             assert cs[cg] == bytes(range(16))
             ino[f] = 9
@@ -469,14 +466,14 @@ def test_storage_maps_keyed_by_owner_fds():
         os.close(cg)
         os.close(f)
     with pytest.raises(CodecError, match="fd of its owner"):
-        with TaskStorageMap.create(value_type="<I") as ts:
+        with TaskStorageMap.create(MapSpec(value_type="<I")) as ts:
             ts["nope"] = 1
 
 
 def test_threads_share_a_map_safely():
     import threading
 
-    with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=4096) as m:
+    with HashMap.create(MapSpec(key_size=4, max_entries=4096, key_type=int, value_type="<Q")) as m:
         errors = []
 
         def work(base: int) -> None:
@@ -504,7 +501,7 @@ def test_threads_share_a_map_safely():
 def test_element_calls_go_through_the_seam(monkeypatch):
     from pybpf.kernel import syscall
 
-    with HashMap.create(key_type=int, key_size=4, value_type="<I", max_entries=4) as m:
+    with HashMap.create(MapSpec(key_size=4, max_entries=4, key_type=int, value_type="<I")) as m:
         m[1] = 1  # the scratch buffers exist now
         seen = []
         real = syscall._sys_bpf
@@ -525,7 +522,7 @@ def test_element_calls_go_through_the_seam(monkeypatch):
 
 
 def test_opening_with_the_wrong_class_is_refused():
-    with ArrayMap.create(value_size=4, max_entries=1) as a:
+    with ArrayMap.create(MapSpec(value_size=4, max_entries=1)) as a:
         with pytest.raises(MapSpecError, match="HashMap opens hash maps, but this one has type .array."):
             HashMap.from_id(a.info().id)
         with ArrayMap.from_id(a.info().id) as again:
@@ -535,7 +532,7 @@ def test_opening_with_the_wrong_class_is_refused():
 def test_batch_with_numpy_arrays_both_ways():
     np = pytest.importorskip("numpy")
     n = 2000
-    with HashMap.create(key_type=int, key_size=4, value_type=int, value_size=8, max_entries=n) as m:
+    with HashMap.create(MapSpec(key_size=4, value_size=8, max_entries=n, key_type=int, value_type=int)) as m:
         keys = np.arange(n, dtype="<u4")
         values = (keys.astype("<u8") * 5) + (1 << 40)
         assert m.update_batch_raw(keys, values, n) == n  # numpy arrays pass zero-copy
@@ -547,12 +544,12 @@ def test_batch_with_numpy_arrays_both_ways():
             m.update_batch_raw(keys[:-1], values, n)
         with pytest.raises(CodecError, match="C-contiguous"):
             m.update_batch_raw(np.arange(2 * n, dtype="<u4")[::2], values, n)
-    with PerCpuArrayMap.create(value_type=np.uint32, max_entries=3) as pc:
+    with PerCpuArrayMap.create(MapSpec(max_entries=3, value_type=np.uint32)) as pc:
         pc[1] = list(range(10, 10 + NCPU))
         k, v = pc.lookup_batch_arrays()
         assert v.shape == (3, NCPU) and list(v[list(k).index(1)]) == list(range(10, 10 + NCPU))
     dt = np.dtype([("a", "<u4"), ("b", "<i4")])
-    with HashMap.create(key_type=int, key_size=4, value_type=dt, max_entries=4) as rec:
+    with HashMap.create(MapSpec(key_size=4, max_entries=4, key_type=int, value_type=dt)) as rec:
         rec[1] = (7, -7)
         _k, v = rec.lookup_batch_arrays()
         assert v.dtype == dt and (int(v[0]["a"]), int(v[0]["b"])) == (7, -7)
@@ -574,8 +571,8 @@ def _hexbytes(items: list[str]) -> bytes:
 @pytest.mark.skipif(not shutil.which("bpftool"), reason="bpftool missing")
 def test_contents_agree_with_bpftool():
     rng = random.Random(7)
-    with HashMap.create(key_type=int, key_size=4, value_type="<Qi", max_entries=64) as m, \
-            PerCpuHashMap.create(key_type=int, key_size=4, value_type="<I", max_entries=8) as p:
+    with HashMap.create(MapSpec(key_size=4, max_entries=64, key_type=int, value_type="<Qi")) as m, \
+            PerCpuHashMap.create(MapSpec(key_size=4, max_entries=8, key_type=int, value_type="<I")) as p:
         model = {rng.randrange(1 << 32): (rng.randrange(1 << 64), rng.randrange(-(1 << 31), 1 << 31))
                  for _ in range(40)}
         m.update_batch(model)
@@ -589,7 +586,7 @@ def test_contents_agree_with_bpftool():
 
 
 def test_closing_during_iteration_stops_it():
-    m = HashMap.create(key_type=int, key_size=4, value_size=4, max_entries=8)
+    m = HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=8, key_type=int))
     for i in range(5):
         m[i] = 0
     it = iter(m)
@@ -600,7 +597,7 @@ def test_closing_during_iteration_stops_it():
 
 
 def test_storage_map_from_a_decl_builds_its_btf():
-    with create_map(MapDecl("sk", "sk_storage", 4, 8, 0, flags=A.BPF_F_NO_PREALLOC)) as m, \
+    with Map.create(MapSpec("sk", "sk_storage", 4, 8, 0, flags=A.BPF_F_NO_PREALLOC)) as m, \
             socket.socket() as s:
         assert m.info().btf_id != 0 and m.info().type == "sk_storage"
         m[s] = (3).to_bytes(8, "little")
@@ -613,8 +610,8 @@ def test_create_map_with_object_btf():
 
     blob, key_id, value_id = storage_btf(8)
     with load_btf(blob) as btf:
-        decl = MapDecl("withbtf", "hash", 4, 8, 4, btf_key_type=key_id, btf_value_type=value_id)
-        with create_map(decl, btf_fd=btf.fd) as m:
+        decl = MapSpec("withbtf", "hash", 4, 8, 4, btf_key_type_id=key_id, btf_value_type_id=value_id)
+        with Map.create(decl, btf=btf) as m:
             info = m.info()
             assert (info.btf_key_type_id, info.btf_value_type_id) == (key_id, value_id)
 
@@ -628,8 +625,7 @@ CAPACITY = 32
 class HashMapMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.m = HashMap.create(key_type=int, key_size=4, value_type=int, value_size=8,
-                                max_entries=CAPACITY)
+        self.m = HashMap.create(MapSpec(key_size=4, value_size=8, max_entries=CAPACITY, key_type=int, value_type=int))
         self.model: dict[int, int] = {}
 
     def teardown(self) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import PybpfError
+from pybpf.isa import MapSpec
 from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.maps import Map, possible_cpus
 from pybpf.kernel.perfbuf import PerfBuffer, online_cpus, parse_cpu_list
@@ -59,8 +60,8 @@ def sample(seq: int) -> bytes:
 
 class Sender:
     def __init__(self) -> None:
-        self.events = Map.create("perf_event_array", 4, 4, possible_cpus(), name="events")
-        self.counter = Map.create("array", 4, 8, 1, name="counter")
+        self.events = Map.create(MapSpec(name="events", type="perf_event_array", key_size=4, value_size=4, max_entries=possible_cpus()))
+        self.counter = Map.create(MapSpec(name="counter", type="array", key_size=4, value_size=8, max_entries=1))
         self.prog = load(assemble(SENDER, filename="sender.s"), "socket_filter",
                          maps={"events": self.events, "counter": self.counter})
         self.seq = 0
@@ -156,7 +157,7 @@ def test_lost_samples_are_counted_when_a_ring_overflows(sender: Sender) -> None:
 
 
 def test_bad_arguments(sender: Sender) -> None:
-    arr = Map.create("array", 4, 4, 1, name="notperf")
+    arr = Map.create(MapSpec(name="notperf", type="array", key_size=4, value_size=4, max_entries=1))
     try:
         with pytest.raises(PybpfError, match="not a perf_event_array"):
             PerfBuffer(arr)

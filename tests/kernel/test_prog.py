@@ -13,7 +13,7 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
-from pybpf.isa import Insn, ProgramSpec
+from pybpf.isa import Insn, MapSpec, ProgramSpec
 from pybpf.kernel import syscall
 from pybpf.kernel.maps import ArrayMap, HashMap
 from pybpf.kernel.prog import LOG_START, Program, load
@@ -139,7 +139,7 @@ def test_program_uses_a_given_map():
         r0 = *(u32 *)(r2 + 0)
         exit
     """)
-    with ArrayMap.create(value_type="<I", max_entries=1, name="values") as m:
+    with ArrayMap.create(MapSpec(name="values", max_entries=1, value_type="<I")) as m:
         m[0] = 31337
         with load(prog, "socket_filter", maps={"values": m}) as p:
             assert p.test_run(ETH_PKT).retval == 31337
@@ -244,12 +244,12 @@ def test_eperm_and_eintr_through_the_seam(monkeypatch):
         return real(cmd, attr)
 
     monkeypatch.setattr(syscall, "_sys_bpf", eintr_twice)
-    with HashMap.create(key_size=4, value_size=4, max_entries=1) as m:
+    with HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=1)) as m:
         assert state["n"] == 2 and not m.closed
 
     monkeypatch.setattr(syscall, "_sys_bpf", lambda cmd, attr: (-1, errno.EPERM))
     with pytest.raises(KernelError) as e:
-        HashMap.create(key_size=4, value_size=4, max_entries=1)
+        HashMap.create(MapSpec(key_size=4, value_size=4, max_entries=1))
     assert e.value.errno == errno.EPERM and "CAP_BPF" in str(e.value)
     with pytest.raises(ProgLoadError) as e2:
         load(returns(0), "xdp")
@@ -332,8 +332,8 @@ def test_fd_array_map_index_references():
     """lddw src=MAP_IDX_VALUE (6) names the map by its index in fd_array."""
     from pybpf.isa.opcodes import PseudoSrc
 
-    with ArrayMap.create(value_type="<I", max_entries=1) as a, \
-            ArrayMap.create(value_type="<I", max_entries=1) as b:
+    with ArrayMap.create(MapSpec(max_entries=1, value_type="<I")) as a, \
+            ArrayMap.create(MapSpec(max_entries=1, value_type="<I")) as b:
         a[0], b[0] = 111, 222
         prog = ProgramSpec([Insn(0x18, dst=1, src=PseudoSrc.MAP_IDX_VALUE, imm=1),  # &fd_array[1][0]
                         Insn(0x61, dst=0, src=1, off=0), Insn(0x95)])

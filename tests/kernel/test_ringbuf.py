@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from pybpf.asm import assemble
 from pybpf.errors import PybpfError
+from pybpf.isa import MapSpec
 from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.link import tracepoint
 from pybpf.kernel.maps import Map
@@ -106,8 +107,8 @@ class Writer:
     """A ring buffer map, a counter and the WRITER program bound to them."""
 
     def __init__(self, ring_bytes: int = 1 << 16) -> None:
-        self.events = Map.create("ringbuf", 0, 0, ring_bytes, name="events")
-        self.counter = Map.create("array", 4, 8, 1, name="counter")
+        self.events = Map.create(MapSpec(name="events", type="ringbuf", key_size=0, value_size=0, max_entries=ring_bytes))
+        self.counter = Map.create(MapSpec(name="counter", type="array", key_size=4, value_size=8, max_entries=1))
         self.prog = load(assemble(WRITER, filename="writer.s"), "socket_filter",
                          maps={"events": self.events, "counter": self.counter})
         self.seq = 0
@@ -263,7 +264,7 @@ def test_poll_blocks_until_a_tracepoint_fires() -> None:
     r0 = 0
     exit
     """
-    events = Map.create("ringbuf", 0, 0, 4096, name="events")
+    events = Map.create(MapSpec(name="events", type="ringbuf", key_size=0, value_size=0, max_entries=4096))
     prog = load(assemble(probe), "tracepoint", maps={"events": events})
     got: list[int] = []
     try:
@@ -351,8 +352,8 @@ def test_callback_exception_keeps_the_rest_for_next_poll(writer: Writer) -> None
 
 
 def test_wrong_maps_are_refused() -> None:
-    arr = Map.create("array", 4, 8, 1, name="notring")
-    user = Map.create("user_ringbuf", 0, 0, 4096, name="user")
+    arr = Map.create(MapSpec(name="notring", type="array", key_size=4, value_size=8, max_entries=1))
+    user = Map.create(MapSpec(name="user", type="user_ringbuf", key_size=0, value_size=0, max_entries=4096))
     try:
         with pytest.raises(PybpfError, match="array map, not a ringbuf"):
             RingBuffer(arr)
@@ -472,7 +473,7 @@ _ops = st.lists(st.one_of(_output, _output, _output, _submit, _discard, _consume
 @example([(0, 56, bytes(range(56)))] * 100 + [(2, 16, bytes(56))] * 30 + [(3, 0, b"")]
          + [(1, 16, bytes(range(100, 156)))] * 200)  # overflows, drains, overflows again
 def test_kernel_ring_matches_the_model(ops: list[tuple[int, int, bytes]]) -> None:
-    events = Map.create("ringbuf", 0, 0, 4096, name="events")
+    events = Map.create(MapSpec(name="events", type="ringbuf", key_size=0, value_size=0, max_entries=4096))
     prog = load(assemble(XDP_WRITER, filename="xdp_writer.s"), "xdp", maps={"events": events})
     model = RingModel(4096)
     discarded = 0

@@ -198,8 +198,8 @@ def test_contexts_match_the_kernel(prog_type, text, size):
 
 def test_tail_call_limit_matches_the_kernel():
     """A program that tail-calls itself runs 1 + 33 times in both (MAX_TAIL_CALL_CNT)."""
-    from pybpf.isa import MapDecl
-    from pybpf.kernel.maps import create_map
+    from pybpf.isa import MapSpec
+    from pybpf.kernel.maps import Map
     from pybpf.kernel.prog import load
     from pybpf.vm import make_map
 
@@ -207,8 +207,8 @@ def test_tail_call_limit_matches_the_kernel():
             "r1 = r6\nr2 = jt ll\nr3 = 0\ncall bpf_tail_call\n"
             "r0 = map_value(n) ll\nr0 = *(u64 *)(r0 + 0)\nexit")
     prog = assemble(text)
-    with create_map(MapDecl("jt", "prog_array", 4, 4, 4)) as jt, \
-            create_map(MapDecl("n", "array", 4, 8, 1)) as n, \
+    with Map.create(MapSpec("jt", "prog_array", 4, 4, 4)) as jt, \
+            Map.create(MapSpec("n", "array", 4, 8, 1)) as n, \
             load(prog, "xdp", maps={"jt": jt, "n": n}) as p:
         jt[0] = p
         kernel = p.test_run(bytes(64)).retval
@@ -221,7 +221,7 @@ def test_tail_call_limit_matches_the_kernel():
 @pytest.mark.parametrize("kind", ["hash", "lru_hash", "array", "percpu_hash", "percpu_array"])
 def test_map_update_codes_match_the_kernel(kind):
     """Return codes of update/delete/lookup sequences (flags, capacity) are the kernel's."""
-    from pybpf.isa import MapDecl
+    from pybpf.isa import MapSpec
 
     steps = [("update", 1, 0), ("update", 1, 1), ("update", 2, 2), ("update", 2, 0),
              ("update", 3, 0), ("delete", 1, 0), ("update", 3, 1), ("lookup", 3, 0),
@@ -238,7 +238,7 @@ def test_map_update_codes_match_the_kernel(kind):
         lines += ["r9 *= 131", "r0 &= 0xff", "r9 += r0"]
     lines += ["r0 = r9", "exit"]
     prog = assemble("\n".join(lines))
-    prog.maps["h"] = MapDecl("h", kind, key_size=4, value_size=8, max_entries=2)
+    prog.maps["h"] = MapSpec("h", kind, key_size=4, value_size=8, max_entries=2)
     k = run_kernel(prog, bytes(16))
     assert k.rejected is None, k.rejected
     assert VM().run(prog, mem=bytes(16)).r0 == k.r0

@@ -15,7 +15,20 @@ import contextlib
 import pytest
 
 from pybpf.errors import ProgLoadError
-from pybpf.isa import CALL, EXIT, LDDW, AluOp, Class, Insn, Mode, ProgramSpec, PseudoSrc, Size, Source
+from pybpf.isa import (
+    CALL,
+    EXIT,
+    LDDW,
+    AluOp,
+    Class,
+    Insn,
+    MapSpec,
+    Mode,
+    ProgramSpec,
+    PseudoSrc,
+    Size,
+    Source,
+)
 from pybpf.isa.generated.helpers_table import HELPERS
 from pybpf.verifier.helper_protos import (
     HELPER_MAP_TYPES,
@@ -126,7 +139,7 @@ def _map(mtype: str):
     from pybpf.kernel.maps import Map, possible_cpus
 
     k, v, n = MAP_SHAPES[mtype]
-    m = Map.create(mtype, k, v, n or possible_cpus())
+    m = Map.create(MapSpec(type=mtype, key_size=k, value_size=v, max_entries=n or possible_cpus()))
     try:
         yield m
     finally:

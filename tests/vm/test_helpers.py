@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pybpf.asm import assemble
 from pybpf.asm.gas import parse as gas
 from pybpf.errors import VMFault
-from pybpf.isa import MapDecl
+from pybpf.isa import MapSpec
 from pybpf.vm import VM, Task, make_map
 from pybpf.vm.maps import EXIST, NOEXIST
 
@@ -63,7 +63,7 @@ def test_hash_counter_persists_across_runs(kind):
 
 def test_map_created_from_program_declaration():
     prog = assemble(COUNTER)
-    prog.maps["counts"] = MapDecl("counts", "hash", key_size=4, value_size=8, max_entries=1)
+    prog.maps["counts"] = MapSpec("counts", "hash", key_size=4, value_size=8, max_entries=1)
     vm = VM()
     assert vm.run(prog).r0 == 1 and vm.run(prog).r0 == 2
     assert vm.maps["counts"].kind == "hash"

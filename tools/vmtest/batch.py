@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pybpf import uapi as A
+from pybpf.isa import MapSpec, ProgramSpec, RefKind
 from pybpf.isa.opcodes import CallSrc, PseudoSrc
-from pybpf.isa.program import MapDecl, ProgramSpec, RefKind
 from pybpf.kernel.syscall import Cmd
 
 NO_SLOT = 0xFFFFFFFF
@@ -115,7 +115,7 @@ class Batch:
             decl = spec.maps.get(mname) or (maps or {}).get(mname)
             if decl is None:
                 raise BatchError(f"{key}: insn {at}: map {mname!r} is not declared by the program")
-            inner = map_slot(decl.inner, at) if decl.inner else None
+            inner = map_slot(decl.inner, at) if isinstance(decl.inner, str) else None
             slots[mname] = self._create_map(decl, len(slots), inner)
             return slots[mname]
 
@@ -168,7 +168,7 @@ class Batch:
         self.programs[key] = index
         return index
 
-    def _create_map(self, decl: MapDecl, slot: int, inner: int | None) -> int:
+    def _create_map(self, decl: MapSpec, slot: int, inner: int | None) -> int:
         attr = A.MAP_CREATE.new(map_type=A.map_type(decl.type), key_size=decl.key_size,
                                 value_size=decl.value_size, max_entries=decl.max_entries,
                                 map_flags=decl.flags, map_extra=decl.map_extra,

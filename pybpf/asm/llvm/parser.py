@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 
 from ...errors import AsmError
+from ...isa import MapSpec, ProgramSpec, SourceLine
 from ...isa.helpers import helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import (
@@ -56,7 +57,6 @@ from ...isa.opcodes import (
     Size,
     Source,
 )
-from ...isa.program import MapDecl, ProgramSpec, SourceLine
 from .fast import LazyRegex, fast_insn
 from .symbols import Pending, check_numeric, resolve_names, slot_offsets
 
@@ -598,7 +598,7 @@ class _Parser:
             raise _Err(f"bad map name {name!r}", pos)
         if name in self.prog.maps:
             raise _Err(f"map {name!r} declared twice", pos)
-        decl = MapDecl(name, mtype.lower())
+        decl = MapSpec(name, mtype.lower())
         fields = {"key": "key_size", "key_size": "key_size", "value": "value_size",
                   "value_size": "value_size", "max_entries": "max_entries", "flags": "flags"}
         for part in parts[2:]:

@@ -1,7 +1,7 @@
 """BPF maps: `Map` (a dict-like view of a kernel map), one class per map kind, codecs.
 
-- `base`: the `Map` base class (element access, iteration, pinning), `MapSpec`,
-  `create_map`, the registry of kind classes;
+- `base`: the `Map` base class (creation from a `MapSpec`, element access, iteration,
+  pinning), the registry of kind classes;
 - `kinds`: one class per map kind (`HashMap`, `ArrayMap`, `RingBufMap`, ...);
 - `storage`: local-storage maps (sk, inode, task, cgroup), which need BTF;
 - `batch`: the batch operations mixed into `Map`;
@@ -10,7 +10,7 @@
 Importing the package registers every kind, so `Map.create` returns the class of the kind.
 
 >>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
->>> with HashMap.create(key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
+>>> with HashMap.create(MapSpec(max_entries=64, key_type="<I", value_type="<Q")) as m:
 ...     m[1] = 10
 ...     m[1], 1 in m, 2 in m, m.count()
 (10, True, False, 1)
@@ -23,7 +23,6 @@ from .base import (
     MapInfo,
     MapSpec,
     MapSpecError,
-    create_map,
     map_class,
     possible_cpus,
     register,
@@ -68,7 +67,7 @@ from .storage import (
 )
 
 __all__ = [
-    "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map", "map_class",
+    "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "map_class",
     "register", "Codec", "CodecError", "codec_for",
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
     "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",

@@ -1,11 +1,12 @@
 """BPF maps: `Map` (the base class, a dict-like view of a kernel map) and creation.
 
-One class per map kind lives in `pybpf.kernel.maps.kinds` (`HashMap`,
-`ArrayMap`, `RingBufMap`...) and is re-exported here. Every map owns its fd
-(context manager, closes once, closes on GC).
+`Map.create` makes a map from a `pybpf.isa.MapSpec` (the description every front end
+produces) and returns the class of its kind (`pybpf.kernel.maps.kinds`: `HashMap`,
+`ArrayMap`, `RingBufMap`...). Every map owns its fd (context manager, closes once,
+closes on GC).
 
 Keys and values are bytes by default (ints are accepted and written little
-endian); give ``key_type=``/``value_type=`` (``int``, a struct format string, a
+endian); give ``key_type``/``value_type`` in the spec (``int``, a struct format string, a
 ctypes type or a numpy dtype, see `pybpf.kernel.maps.codec`) to read them as
 Python objects. Per-CPU maps read and write a list with one value per possible
 CPU.
@@ -14,7 +15,7 @@ Why `count()` and not ``len()``: a hash map's size is only known by walking
 it (one syscall per key), so it is an explicit method; ``len()`` would make
 ``bool(m)`` and ``list(m)`` quietly cost a full walk.
 
->>> with Map.create("hash", key_type=int, key_size=4, value_type="<Q", max_entries=64) as m:
+>>> with Map.create(MapSpec("counts", "hash", max_entries=64, key_type="<I", value_type="<Q")) as m:
 ...     m[1] = 10
 ...     type(m).__name__, m[1], 1 in m, 2 in m, m.count()
 ('HashMap', 10, True, False, 1)
@@ -25,12 +26,13 @@ import errno
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import get_ident
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from ... import uapi as A
 from ...errors import KernelError, PybpfError
+from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ...uapi.cpus import possible_cpus
 from .. import pin as bpffs
@@ -40,10 +42,7 @@ from ..syscall import Cmd, PreparedAttr, address, bpf
 from .batch import BatchOps
 from .codec import Codec, CodecError, codec_for, spec_size
 
-if TYPE_CHECKING:
-    from ...isa.program import MapDecl
-
-__all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "create_map",
+__all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus",
            "map_class", "CodecError"]
 
 _ELEM_PACK = MAP_ELEM.packer("map_fd", "key", "value")
@@ -142,31 +141,6 @@ class MapInfo:
     ifindex: int = 0
 
 
-@dataclass
-class MapSpec:
-    """Everything needed to create a map (the kernel-side twin of `MapDecl`).
-
-    >>> MapSpec("hash", key_size=4, value_size=8, max_entries=16).type
-    'hash'
-    """
-
-    type: str | int
-    key_size: int = 0
-    value_size: int = 0
-    max_entries: int = 0
-    flags: int = 0
-    name: str = ""
-    inner_map: Map | None = None
-    numa_node: int | None = None
-    map_extra: int = 0
-    key_type: Any = None
-    value_type: Any = None
-    btf_fd: int = 0
-    btf_key_type_id: int = 0
-    btf_value_type_id: int = 0
-    btf_vmlinux_value_type_id: int = 0
-
-
 def _map_info(fd: int) -> MapInfo:
     buf = bytearray(MAP_INFO.size)
     addr, keep = address(buf)
@@ -191,8 +165,8 @@ class Map(FD, BatchOps):
     iteration over keys, `items`, `values`, `get`, `update`, `count`) plus batch
     operations, freeze, pin and info.
 
-    Create one with `Map.create` (or a subclass's ``create``), `create_map` from a
-    `MapSpec`/`MapDecl`, or open an existing one with `from_id`/`from_pinned`.
+    Create one from a `MapSpec` with `Map.create`, or open an existing one with
+    `from_id`/`from_pinned`/`from_fd`.
     """
 
     _kind = "map"
@@ -237,71 +211,95 @@ class Map(FD, BatchOps):
 
     # -- creation -------------------------------------------------------------------------------
     @classmethod
-    def create(cls, type: str | int | None = None, key_size: int | None = None,
-               value_size: int | None = None, max_entries: int = 0, flags: int = 0, *, name: str = "",
-               inner_map: Map | None = None, numa_node: int | None = None, map_extra: int = 0,
-               key_type: Any = None, value_type: Any = None, btf_fd: int = 0, btf_key_type_id: int = 0,
-               btf_value_type_id: int = 0, btf_vmlinux_value_type_id: int = 0) -> Map:
-        """Create a map (``BPF_MAP_CREATE``) and return an object of the class of its kind.
+    def create(cls, spec: MapSpec, *, inner_map: Map | None = None, btf: int | FD = 0) -> Map:
+        """Create the map ``spec`` describes (``BPF_MAP_CREATE``); the one way to make a map.
 
-        On a subclass the type is implied (``HashMap.create(key_size=4, ...)``).
-        ``key_size``/``value_size`` default to the size of ``key_type``/``value_type``.
-        Bad input (unknown type, a size the kind forbids, no inner map for a
-        map-in-map) raises `MapSpecError` naming the field before any syscall.
+        Returns an object of the class of the map's kind (`HashMap`, `RingBufMap`...). On a
+        subclass the type may be left out of the spec (``HashMap.create(MapSpec(...))``).
+        A zero ``key_size``/``value_size`` is taken from ``key_type``/``value_type`` or the
+        kind's fixed size. A map-in-map takes the template of its inner maps as
+        ``inner_map`` (a live map), or creates one for the call from ``spec.inner`` when that
+        is a `MapSpec`. ``btf`` (a loaded BTF or its fd) is the BTF that
+        ``spec.btf_key_type_id``/``btf_value_type_id`` refer to. ``spec.initial`` is written
+        at key 0 and ``spec.frozen`` freezes the map afterwards (global data). Bad input (an
+        unknown type, a size the kind forbids, no inner map for a map-in-map) raises
+        `MapSpecError` naming the field before any syscall.
 
-        >>> Map.create("array", 4, 8, 1).type      # doctest: +SKIP
-        'array'
+        >>> m = Map.create(MapSpec("counts", "array", 4, 8, 1))        # doctest: +SKIP
+        >>> type(m).__name__, m.value_size                              # doctest: +SKIP
+        ('ArrayMap', 8)
         """
-        if type is None:
-            if cls.TYPE is None:
-                raise MapSpecError("type", "Map.create needs a map type (e.g. 'hash')")
-            type = cls.TYPE
+        if not isinstance(spec, MapSpec):
+            raise MapSpecError("spec", f"{cls.__name__}.create takes a MapSpec, got "
+                               f"{type(spec).__name__} (pybpf.MapSpec(name, type, key_size, "
+                               "value_size, max_entries, ...))")
+        mtype = spec.type if spec.type not in ("", None) else cls.TYPE
+        if mtype is None:
+            raise MapSpecError("type", "Map.create needs a map type (MapSpec(type='hash', ...))")
         try:
-            type_id = A.map_type(type)
+            type_id = A.map_type(mtype)
         except PybpfError as e:
             raise MapSpecError("type", str(e)) from None
         kind = map_class(type_id)
-        if cls is Map and kind is not Map and getattr(kind.create, "__func__", None) is not \
-                getattr(Map.create, "__func__", None):
-            # the kind creates itself differently (storage maps build their BTF): let it
-            return kind.create(type_id, key_size, value_size, max_entries, flags, name=name,
-                               inner_map=inner_map, numa_node=numa_node, map_extra=map_extra,
-                               key_type=key_type, value_type=value_type, btf_fd=btf_fd,
-                               btf_key_type_id=btf_key_type_id, btf_value_type_id=btf_value_type_id,
-                               btf_vmlinux_value_type_id=btf_vmlinux_value_type_id)
         if cls is not Map and cls.TYPE is not None and not issubclass(kind, cls):
-            raise MapSpecError("type", f"{cls.__name__} creates {cls.TYPE} maps, not {type!r}")
-        key_type = key_type if key_type is not None else kind.KEY_TYPE
-        value_type = value_type if value_type is not None else kind.VALUE_TYPE
-        key_size = kind._size("key_size", key_size, key_type, kind.KEY_SIZE)
-        value_size = kind._size("value_size", value_size, value_type, kind.VALUE_SIZE)
-        flags |= kind.REQUIRED_FLAGS
-        max_entries = kind._default_entries(max_entries)
+            raise MapSpecError("type", f"{cls.__name__} creates {cls.TYPE} maps, not {mtype!r}")
+        template: Map | None = None
+        if inner_map is None and isinstance(spec.inner, MapSpec):
+            inner_spec = spec.inner
+            if not inner_spec.name:
+                inner_spec = replace(inner_spec, name=f"{spec.name}.inner")
+            template = inner_map = Map.create(inner_spec)
+        try:
+            m = kind._create(spec, type_id, inner_map, btf.fd if isinstance(btf, FD) else btf)
+        finally:
+            if template is not None:
+                template.close()  # the outer map keeps what it needs of the template
+        try:
+            if spec.initial is not None:
+                m.update(0, bytes(spec.initial).ljust(m.value_size, b"\0"))
+            if spec.frozen:
+                m.freeze()
+        except BaseException:
+            m.close()
+            raise
+        return m
+
+    @classmethod
+    def _create(cls, spec: MapSpec, type_id: int, inner_map: Map | None, btf_fd: int) -> Map:
+        """``BPF_MAP_CREATE`` for this kind (storage kinds override it to supply their BTF)."""
+        name = spec.name
+        key_type = spec.key_type if spec.key_type is not None else cls.KEY_TYPE
+        value_type = spec.value_type if spec.value_type is not None else cls.VALUE_TYPE
+        key_size = cls._size("key_size", spec.key_size or None, key_type, cls.KEY_SIZE)
+        value_size = cls._size("value_size", spec.value_size or None, value_type, cls.VALUE_SIZE)
+        flags = spec.flags | cls.REQUIRED_FLAGS
+        max_entries = cls._default_entries(spec.max_entries)
         if not isinstance(max_entries, int) or max_entries < 0 or (
-                max_entries == 0 and not kind.ZERO_ENTRIES_OK):
-            raise MapSpecError("max_entries", f"a {kind.TYPE or type} map needs max_entries > 0, "
+                max_entries == 0 and not cls.ZERO_ENTRIES_OK):
+            raise MapSpecError("max_entries", f"a {cls.TYPE or spec.type} map needs max_entries > 0, "
                                f"got {max_entries!r}")
-        kind._check(key_size, value_size, max_entries, flags, inner_map)
+        cls._check(key_size, value_size, max_entries, flags, inner_map)
         cname = _sanitize_name(name)
         fields: dict[str, Any] = dict(map_type=type_id, key_size=key_size, value_size=value_size,
                                       max_entries=max_entries, map_flags=flags, map_name=cname,
-                                      map_extra=map_extra)
+                                      map_extra=spec.map_extra)
         if inner_map is not None:
             fields["inner_map_fd"] = inner_map.fd
-        if numa_node is not None:
-            fields["numa_node"] = numa_node
+        if spec.numa_node is not None:
+            fields["numa_node"] = spec.numa_node
             fields["map_flags"] = flags | A.BPF_F_NUMA_NODE
-        if btf_fd:
-            fields.update(btf_fd=btf_fd, btf_key_type_id=btf_key_type_id,
-                          btf_value_type_id=btf_value_type_id,
-                          btf_vmlinux_value_type_id=btf_vmlinux_value_type_id)
+        if btf_fd and (spec.btf_key_type_id or spec.btf_value_type_id or spec.btf_vmlinux_value_type_id):
+            fields.update(btf_fd=btf_fd, btf_key_type_id=spec.btf_key_type_id,
+                          btf_value_type_id=spec.btf_value_type_id,
+                          btf_vmlinux_value_type_id=spec.btf_vmlinux_value_type_id)
         attr = MAP_CREATE.new(**fields)
-        fd = bpf(Cmd.MAP_CREATE, attr, detail=f"{kind.TYPE or type} map {name!r}: key_size={key_size} "
+        kind_name = cls.TYPE or spec.type
+        fd = bpf(Cmd.MAP_CREATE, attr, detail=f"{kind_name} map {name!r}: key_size={key_size} "
                  f"value_size={value_size} max_entries={max_entries} flags={flags:#x}")
         try:
-            return kind(fd, type=type_id, key_size=key_size, value_size=value_size,
-                        max_entries=max_entries, flags=fields["map_flags"], name=cname,
-                        key_type=key_type, value_type=value_type)
+            return cls(fd, type=type_id, key_size=key_size, value_size=value_size,
+                       max_entries=max_entries, flags=fields["map_flags"], name=cname,
+                       key_type=key_type, value_type=value_type)
         except BaseException:
             os.close(fd)
             raise
@@ -645,42 +643,3 @@ def register(cls: type[Map]) -> type[Map]:
 def map_class(type: str | int) -> type[Map]:
     """The class of a map type (``Map`` itself for kinds without a class)."""
     return _CLASSES.get(A.map_type(type), Map)
-
-
-def create_map(spec: MapSpec | MapDecl, *, inner_map: Map | None = None, name: str | None = None,
-               btf_fd: int = 0) -> Map:
-    """Create a map from a `MapSpec` or a program's `MapDecl`.
-
-    A `MapDecl` with ``initial`` bytes gets them written at key 0 and, when
-    ``frozen``, is frozen afterwards (global data maps). With ``btf_fd`` (the
-    loaded object BTF the decl's ``btf_key_type``/``btf_value_type`` ids refer to)
-    the map is created with that BTF.
-
-    >>> from pybpf.isa.program import MapDecl
-    >>> m = create_map(MapDecl("counts", "array", 4, 8, 4))   # doctest: +SKIP
-    """
-    if isinstance(spec, MapSpec):
-        return Map.create(spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags,
-                          name=name or spec.name, inner_map=inner_map or spec.inner_map,
-                          numa_node=spec.numa_node, map_extra=spec.map_extra, key_type=spec.key_type,
-                          value_type=spec.value_type, btf_fd=spec.btf_fd,
-                          btf_key_type_id=spec.btf_key_type_id, btf_value_type_id=spec.btf_value_type_id,
-                          btf_vmlinux_value_type_id=spec.btf_vmlinux_value_type_id)
-    decl = spec
-    btf: dict[str, int] = {}
-    if btf_fd and (decl.btf_key_type or decl.btf_value_type):
-        btf = {"btf_fd": btf_fd, "btf_key_type_id": decl.btf_key_type,
-               "btf_value_type_id": decl.btf_value_type}
-    m = Map.create(decl.type, decl.key_size, decl.value_size, decl.max_entries, decl.flags,
-                   name=name or decl.name, inner_map=inner_map, numa_node=decl.numa_node,
-                   map_extra=decl.map_extra, **btf)
-    try:
-        if decl.initial is not None:
-            data = bytes(decl.initial).ljust(m.value_size, b"\0")
-            m.update(0, data)
-        if decl.frozen:
-            m.freeze()
-    except BaseException:
-        m.close()
-        raise
-    return m

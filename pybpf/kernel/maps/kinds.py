@@ -5,8 +5,8 @@ that `Map.create` can refuse a wrong spec with `MapSpecError` before the
 kernel is asked, and adds the operations of its kind (queue push/pop, LPM
 prefixes, map-in-map inner maps, memory-mapped arrays...).
 
->>> from pybpf.kernel.maps import ArrayMap, QueueMap           # doctest: +SKIP
->>> with QueueMap.create(value_type="<I", max_entries=8) as q:
+>>> from pybpf.kernel.maps import MapSpec, QueueMap
+>>> with QueueMap.create(MapSpec(max_entries=8, value_type="<I")) as q:
 ...     q.push(1); q.push(2); q.pop(), q.peek()
 (1, 2)
 """
@@ -135,7 +135,7 @@ class LpmTrieMap(Map):
     ``key_size - 4`` address bytes (network order); a lookup returns the value of the
     longest stored prefix matching ``data``. Needs BPF_F_NO_PREALLOC (added for you).
 
-    >>> t = LpmTrieMap.create(key_size=8, value_type="<I", max_entries=16)   # doctest: +SKIP
+    >>> t = LpmTrieMap.create(MapSpec(key_size=8, value_type="<I", max_entries=16))  # doctest: +SKIP
     >>> t[(8, bytes([10, 0, 0, 0]))] = 1; t[(32, bytes([10, 1, 2, 3]))]      # doctest: +SKIP
     1
     """

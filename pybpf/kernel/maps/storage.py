@@ -11,16 +11,18 @@ storage), a pidfd (task storage), an open file (inode storage, only with the
 BPF LSM active) or a cgroup directory (cgrp storage). Keys cannot be
 iterated.
 
->>> with TaskStorageMap.create(value_type="<Q") as m:                # doctest: +SKIP
+>>> with TaskStorageMap.create(MapSpec(value_type="<Q")) as m:       # doctest: +SKIP
 ...     pidfd = os.pidfd_open(os.getpid()); m[pidfd] = 7; m[pidfd]
 7
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ... import uapi as A
 from ...errors import PybpfError
+from ...isa.mapspec import MapSpec
 from .base import Map, MapSpecError, register
 from .codec import Codec, CodecError, spec_size
 
@@ -30,7 +32,7 @@ __all__ = ["SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap"
 
 def storage_btf(value_size: int) -> tuple[bytes, int, int]:
     """A BTF blob for a storage map: ``(blob, key type id, value type id)``."""
-    from ...btf.format import IntEncoding
+    from ...btf.format import IntEncoding  # lazy: BTF writing loads only for storage maps
     from ...btf.writer import BtfBuilder
 
     b = BtfBuilder()
@@ -60,25 +62,22 @@ class _StorageMap(Map):
     OWNER = "an fd"
 
     @classmethod
-    def create(cls, type: str | int | None = None, key_size: int | None = None,  # type: ignore[override]
-               value_size: int | None = None, max_entries: int = 0, flags: int = 0, **kw: Any) -> Map:
-        """Create the map with a minimal BTF describing its key and value."""
-        from ..btf import load_btf
-
-        if kw.get("btf_fd"):
-            return super().create(type, key_size, value_size, max_entries, flags, **kw)
-        for unused in ("btf_fd", "btf_key_type_id", "btf_value_type_id", "btf_vmlinux_value_type_id"):
-            kw.pop(unused, None)
-        vt = kw.get("value_type")
-        size = value_size
-        if size is None and vt is not None:
-            size = spec_size(vt, "value")
+    def _create(cls, spec: MapSpec, type_id: int, inner_map: Map | None, btf_fd: int) -> Map:
+        """Create the map with a minimal BTF describing its key and value (unless given one)."""
+        if btf_fd and spec.btf_value_type_id:
+            return super()._create(spec, type_id, inner_map, btf_fd)
+        size = spec.value_size
+        if not size and spec.value_type is not None:
+            size = spec_size(spec.value_type, "value")
         if not size:
             raise MapSpecError("value_size", f"a {cls.TYPE} map needs a value_size > 0")
+        from ..btf import load_btf  # lazy: BTF writing loads only for storage maps
+
         blob, key_id, value_id = storage_btf(size)
         with load_btf(blob) as btf:
-            return super().create(type, key_size, size, max_entries, flags, btf_fd=btf.fd,
-                                  btf_key_type_id=key_id, btf_value_type_id=value_id, **kw)
+            spec = replace(spec, value_size=size, btf_key_type_id=key_id, btf_value_type_id=value_id,
+                           btf_vmlinux_value_type_id=0)
+            return super()._create(spec, type_id, inner_map, btf.fd)
 
     def __init__(self, fd: int, **kw: Any) -> None:
         super().__init__(fd, **kw)
