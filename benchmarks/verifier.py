@@ -76,12 +76,12 @@ def complex_branches(iterations: int = 12500) -> str:
 def kernel_time(program: ProgramSpec, prog_type: str, attach: str | None = None,
                 repeat: int = 3) -> tuple[bool, float, int | None]:
     """(accepted, best verification seconds, processed insns) from the kernel's stats log."""
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     best, processed, accepted = float("inf"), None, False
     for _ in range(repeat):
         try:
-            with load(program, prog_type, log_level=4, expected_attach_type=attach) as p:
+            with load(program, prog_type, options=LoadOptions(log_level=4, expected_attach_type=attach)) as p:
                 log, accepted = p.log, True
         except KernelError as e:
             log, accepted = (getattr(e, "log", "") or ""), False

@@ -57,6 +57,7 @@ _LAZY = {
     "Report": ("pybpf.verifier.report", "Report"),
     "VM": ("pybpf.vm", "VM"),
     "load": ("pybpf.kernel.prog", "load"),
+    "LoadOptions": ("pybpf.kernel.prog", "LoadOptions"),
     "Program": ("pybpf.kernel.prog", "Program"),
     "Map": ("pybpf.kernel.maps", "Map"),
     "MapSpecError": ("pybpf.kernel.maps", "MapSpecError"),

@@ -399,7 +399,7 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
     a `DslError` at the source line of the instruction the kernel stopped at; with
     ``explain``, pybpf's verifier first tries to explain it (why, and a fix)."""
     from ..errors import ProgLoadError
-    from ..kernel import load
+    from ..kernel import LoadOptions, load
 
     try:
         if not lineinfo and not any(lb.startswith("fn:") for lb in prog.labels):
@@ -409,9 +409,9 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
 
         blob, func_info, line_info = line_info_blobs(prog)
         with load_btf(blob) as btf:
-            return load(prog, maps=maps, prog_btf_fd=btf.fd, func_info=func_info,
-                        func_info_rec_size=FUNC_INFO_REC, line_info=line_info,
-                        line_info_rec_size=LINE_INFO_REC)
+            return load(prog, maps=maps, options=LoadOptions(
+                prog_btf_fd=btf.fd, func_info=func_info, func_info_rec_size=FUNC_INFO_REC,
+                line_info=line_info, line_info_rec_size=LINE_INFO_REC))
     except ProgLoadError as e:
         if explain:
             try:

@@ -510,11 +510,10 @@ class BpfObject:
             if not s.target:
                 raise ElfError(f"program {ps.name!r}: SEC(\"{s.section}\") needs a target",
                                path=self.spec.path, section=s.section)
-            return tracing.load(prog, kind, s.target, maps=self.maps, log_level=log_level,
-                                name=ps.name, **{k: v for k, v in kw.items()
-                                                 if k != "expected_attach_type"})
-        return kprog.load(prog, s.prog_type, maps=self.maps, log_level=log_level,
-                          name=ps.name, **kw)
+            return tracing.load(replace(prog, name=ps.name), kind, s.target, maps=self.maps,
+                                options=kprog.LoadOptions(log_level=log_level, **kw))
+        return kprog.load(replace(prog, name=ps.name), s.prog_type, maps=self.maps,
+                          options=kprog.LoadOptions(log_level=log_level, **kw))
 
     def _init_slots(self) -> None:
         for name, decl in self.spec.maps.items():

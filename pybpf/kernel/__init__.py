@@ -64,7 +64,7 @@ from .maps import (
     possible_cpus,
 )
 from .perfbuf import PerfBuffer
-from .prog import ProgInfo, ProgLoadError, Program, TestRun, load
+from .prog import LoadOptions, ProgInfo, ProgLoadError, Program, TestRun, load
 from .ringbuf import RingBuffer
 from .syscall import Cmd, bpf
 
@@ -78,7 +78,7 @@ __all__ = [
     "DevMap", "DevMapHash", "CpuMap", "XskMap", "SockMap", "SockHash", "ReuseportSockArrayMap",
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap",
-    "Program", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
+    "LoadOptions", "Program", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
     "RingBuffer", "PerfBuffer",
     "features", "fs", "link", "pin", "tracefs",
 ]

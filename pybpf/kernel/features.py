@@ -26,7 +26,7 @@ import errno
 import functools
 import mmap
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import uapi as A
@@ -158,12 +158,12 @@ _NEEDS_TARGET = frozenset({"tracing", "lsm", "ext", "struct_ops"})
 
 
 def _try_load(ptype: str, program: ProgramSpec) -> tuple[bool, int, str]:
-    from .prog import load
+    from .prog import LoadOptions, load
 
     flags = A.BPF_F_SLEEPABLE if ptype == "syscall" else 0
     try:
-        with load(program, ptype, expected_attach_type=_EXPECTED_ATTACH.get(ptype), log_level=1,
-                  prog_flags=flags):
+        with load(program, ptype, options=LoadOptions(
+                expected_attach_type=_EXPECTED_ATTACH.get(ptype), log_level=1, prog_flags=flags)):
             return True, 0, ""
     except KernelError as e:
         return False, e.errno, e.log
@@ -251,7 +251,7 @@ PROFILE_PROG_TYPES = _probes.PROG_TYPES
 def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
     """Load (or, for a map probe, create) one profile probe in the running kernel."""
     from ..errors import ProgLoadError
-    from .prog import load
+    from .prog import LoadOptions, load
     from .syscall import Cmd, bpf
 
     if probe.map_type is not None:
@@ -262,8 +262,8 @@ def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
         except KernelError as e:
             return _probes.Outcome(False, e.errno)
     try:
-        with load(probe.program(), probe.prog_type, license=probe.license, log_level=1,
-                  expected_attach_type=probe.attach):
+        with load(replace(probe.program(), license=probe.license), probe.prog_type,
+                  options=LoadOptions(log_level=1, expected_attach_type=probe.attach)):
             return _probes.Outcome(True)
     except ProgLoadError as e:
         return _probes.Outcome(False, e.errno, e.log or str(e))

@@ -15,6 +15,7 @@ log is captured (the buffer grows on ENOSPC) and a rejection raises
 from __future__ import annotations
 
 import errno
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from .syscall import Cmd, address, bpf, hint_for
 if TYPE_CHECKING:
     from ..isa.program import ProgramSpec
 
-__all__ = ["load", "Program", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
+__all__ = ["load", "LoadOptions", "Program", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
 
 #: first verifier log buffer size, and the cap it may grow to on ENOSPC
 LOG_START = 64 * 1024
@@ -198,8 +199,6 @@ class Program(FD):
         try:
             info = _prog_info(fd)
         except BaseException:
-            import os
-
             os.close(fd)
             raise
         return cls(fd, type=info.type_id, name=info.name)
@@ -369,22 +368,51 @@ def _text(log: bytearray | None) -> str:
     return bytes(log).split(b"\0", 1)[0].decode(errors="replace")
 
 
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load a program: the ``BPF_PROG_LOAD`` fields a `ProgramSpec` does not carry.
+
+    The spec says what the program is (instructions, maps, type, name, license); these
+    say how this load asks the kernel for it: the verifier log level, the attach target of
+    programs checked against one (``expected_attach_type``, ``attach_btf_id``,
+    ``attach_prog_fd``, ``attach_btf_obj_fd``), ``prog_flags`` (``BPF_F_SLEEPABLE``...),
+    the BTF and its func/line info, an ``fd_array`` (maps and BTFs that instructions
+    index), ``prog_ifindex`` for offloaded programs and ``kern_version``.
+
+    >>> LoadOptions(log_level=2).log_level
+    2
+    """
+
+    log_level: int = 0
+    expected_attach_type: str | int | None = None
+    attach_btf_id: int | None = None
+    attach_prog_fd: int | None = None
+    attach_btf_obj_fd: int | None = None
+    prog_flags: int = 0
+    kern_version: int = 0
+    fd_array: Sequence[int | FD] | None = None
+    prog_btf_fd: int = 0
+    func_info: bytes | None = None
+    func_info_rec_size: int = 0
+    line_info: bytes | None = None
+    line_info_rec_size: int = 0
+    prog_ifindex: int = 0
+
+
 def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapping[str, Map] | None = None,
-         license: str | None = None, name: str | None = None, expected_attach_type: str | int | None = None,
-         attach_btf_id: int | None = None, attach_prog_fd: int | None = None,
-         attach_btf_obj_fd: int | None = None, prog_flags: int = 0, log_level: int = 0,
-         kern_version: int = 0, fd_array: Sequence[int | Map] | None = None, prog_btf_fd: int = 0,
-         func_info: bytes | None = None, func_info_rec_size: int = 0, line_info: bytes | None = None,
-         line_info_rec_size: int = 0, prog_ifindex: int = 0) -> Program:
+         options: LoadOptions | None = None) -> Program:
     """Load ``program`` as ``prog_type`` (kernel name without prefix: ``"xdp"``,
     ``"socket_filter"``, ``"tracepoint"``...; defaults to ``program.prog_type``).
 
     Map references are bound from ``maps`` by name, else created from the program's
-    declarations (owned by the returned `Program`). With ``log_level=0`` the program is
-    first loaded without a log and, on failure, again with level 1 to get the log (as
-    libbpf does); the log buffer starts at 64 KiB and doubles on ENOSPC up to 16 MiB.
-    Failure raises `ProgLoadError` with the full log, the errno and a hint.
+    `MapSpec` descriptions (owned by the returned `Program`). The program's name and
+    license are the spec's; how to load it (log level, attach target, flags, BTF...) is
+    ``options``. With ``log_level=0`` the program is first loaded without a log and, on
+    failure, again with level 1 to get the log (as libbpf does); the log buffer starts at
+    64 KiB and doubles on ENOSPC up to 16 MiB. Failure raises `ProgLoadError` with the
+    full log, the errno and a hint.
     """
+    opts = options if options is not None else LoadOptions()
     ptype = prog_type if prog_type is not None else program.prog_type
     if ptype is None:
         raise PybpfError("load: no program type given and the ProgramSpec has none")
@@ -394,31 +422,32 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
         raise PybpfError(f"load: {e}") from None
     if not program.insns:
         raise PybpfError("load: the program has no instructions")
-    pname = _sanitize_name(name if name is not None else program.name)
+    pname = _sanitize_name(program.name)
     insns, bound, created = _bind_maps(program, maps)
     try:
         code = b"".join(i.encode() for i in insns)
-        lic = (license if license is not None else program.license or "GPL").encode() + b"\0"
-        extra: dict[str, Any] = {"kern_version": kern_version, "prog_flags": prog_flags,
-                                 "prog_ifindex": prog_ifindex}
-        if expected_attach_type is not None:
-            extra["expected_attach_type"] = A.attach_type(expected_attach_type)
-        if attach_btf_id is not None:
-            extra["attach_btf_id"] = attach_btf_id
-        if attach_prog_fd is not None:
-            extra["attach_prog_fd"] = attach_prog_fd
-        if attach_btf_obj_fd is not None:
-            extra["attach_btf_obj_fd"] = attach_btf_obj_fd
+        lic = (program.license or "GPL").encode() + b"\0"
+        extra: dict[str, Any] = {"kern_version": opts.kern_version, "prog_flags": opts.prog_flags,
+                                 "prog_ifindex": opts.prog_ifindex}
+        if opts.expected_attach_type is not None:
+            extra["expected_attach_type"] = A.attach_type(opts.expected_attach_type)
+        if opts.attach_btf_id is not None:
+            extra["attach_btf_id"] = opts.attach_btf_id
+        if opts.attach_prog_fd is not None:
+            extra["attach_prog_fd"] = opts.attach_prog_fd
+        if opts.attach_btf_obj_fd is not None:
+            extra["attach_btf_obj_fd"] = opts.attach_btf_obj_fd
         keep: list = []
-        if fd_array:
-            fds = b"".join(int(f.fd if isinstance(f, FD) else f).to_bytes(4, "little") for f in fd_array)
+        if opts.fd_array:
+            fds = b"".join(int(f.fd if isinstance(f, FD) else f).to_bytes(4, "little")
+                           for f in opts.fd_array)
             fa, fk = address(fds)
             keep.append(fk)
             extra["fd_array"] = fa
-        if prog_btf_fd:
-            extra["prog_btf_fd"] = prog_btf_fd
-        for what, blob, rec in (("func_info", func_info, func_info_rec_size),
-                                ("line_info", line_info, line_info_rec_size)):
+        if opts.prog_btf_fd:
+            extra["prog_btf_fd"] = opts.prog_btf_fd
+        for what, blob, rec in (("func_info", opts.func_info, opts.func_info_rec_size),
+                                ("line_info", opts.line_info, opts.line_info_rec_size)):
             if blob:
                 if rec <= 0 or len(blob) % rec:
                     raise PybpfError(f"load: {what} is {len(blob)} bytes, not a multiple of "
@@ -427,7 +456,7 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
                 keep.append(bk)
                 extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
         try:
-            fd, log_text = _load_with_log(ptype_id, code, lic, pname, log_level, keep, extra)
+            fd, log_text = _load_with_log(ptype_id, code, lic, pname, opts.log_level, keep, extra)
         except ProgLoadError as exc:  # its text places the failing insn at a source line
             exc.program, exc.prog_type = program, prog_type
             raise
@@ -439,8 +468,6 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
     try:
         return Program(fd, type=ptype_id, name=pname, log=log_text, owned_maps=created, maps=bound)
     except BaseException:
-        import os
-
         os.close(fd)
         raise
 

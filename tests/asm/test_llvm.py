@@ -319,11 +319,11 @@ _LOG_LIVE = re.compile(r"^\s*(\d+): [0-9.]{10} (\([0-9a-f]{2}\) .*?)\s*$")
 @pytest.mark.kernel
 @pytest.mark.parametrize("src", _KERNEL_PROGRAMS, ids=["alu-mem-atomics", "calls-acq-rel"])
 def test_kernel_printer_matches_the_verifier_log(src: str) -> None:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     prog = assemble(src)
     ours = dict(line.split(": ", 1) for line in disassemble(prog, "kernel").splitlines())
-    with load(prog, "socket_filter", log_level=2) as loaded:
+    with load(prog, "socket_filter", options=LoadOptions(log_level=2)) as loaded:
         log = loaded.log
     seen: set[str] = set()
     for line in log.splitlines():

@@ -33,7 +33,7 @@ from pybpf.kernel import link as L  # noqa: E402
 from pybpf.kernel.fs import cgroup2_root  # noqa: E402
 from pybpf.kernel.link.perf_event import online_cpus  # noqa: E402
 from pybpf.kernel.maps import ArrayMap, Map  # noqa: E402
-from pybpf.kernel.prog import Program, load  # noqa: E402
+from pybpf.kernel.prog import LoadOptions, Program, load  # noqa: E402
 
 kernel = pytest.mark.kernel
 veth = netns.veth  # the fixture: two namespaces joined by a veth pair
@@ -101,9 +101,7 @@ def make_probe() -> Iterator[Callable[..., Probe]]:
              expected_attach_type: str | int | None = None, attach_btf_id: int | None = None) -> Probe:
         counts = ArrayMap.create(MapSpec(key_size=4, value_size=8, max_entries=1, value_type="<Q"))
         try:
-            prog = load(assemble(probe_text(ret=ret, my_tgid=my_tgid, getpid_only=getpid_only)),
-                        prog_type, maps={"counts": counts}, expected_attach_type=expected_attach_type,
-                        attach_btf_id=attach_btf_id)
+            prog = load(assemble(probe_text(ret=ret, my_tgid=my_tgid, getpid_only=getpid_only)), prog_type, maps={"counts": counts}, options=LoadOptions(expected_attach_type=expected_attach_type, attach_btf_id=attach_btf_id))
         except BaseException:
             counts.close()
             raise

@@ -8,6 +8,7 @@ import shutil
 import struct
 import subprocess
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,7 @@ from pybpf.errors import KernelError, ProgLoadError
 from pybpf.isa import Insn, MapSpec, ProgramSpec
 from pybpf.kernel import syscall
 from pybpf.kernel.maps import ArrayMap, HashMap
-from pybpf.kernel.prog import LOG_START, Program, load
+from pybpf.kernel.prog import LOG_START, LoadOptions, Program, load
 from pybpf.kernel.syscall import Cmd
 from pybpf.uapi import BPF_LOG_LEVEL1, BPF_LOG_STATS
 
@@ -32,7 +33,7 @@ def returns(n: int) -> ProgramSpec:
 @pytest.mark.parametrize("ptype,ret", [("socket_filter", 7), ("xdp", 2), ("sched_cls", 0)])
 def test_load_and_test_run_retval(ptype, ret):
     stats_before = _stats_enabled()
-    with load(returns(ret), ptype, name=f"ret_{ptype}") as p:
+    with load(replace(returns(ret), name=f"ret_{ptype}"), ptype) as p:
         r = p.test_run(ETH_PKT, repeat=50)
         assert r.retval == ret
         if ptype != "socket_filter":  # socket filters see the packet after the L2 header
@@ -170,7 +171,7 @@ def test_uninitialised_r0_message():
 
 def test_log_level_stats_and_tag_against_the_kernel():
     prog = returns(3)
-    with load(prog, "socket_filter", log_level=BPF_LOG_LEVEL1 | BPF_LOG_STATS) as p:
+    with load(prog, "socket_filter", options=LoadOptions(log_level=BPF_LOG_LEVEL1 | BPF_LOG_STATS)) as p:
         assert "processed 2 insns" in p.log
         assert p.stats.verified_insns == 2 and p.stats.verification_time_us is not None
         # the kernel's tag is the first 8 bytes of a digest of the instructions: SHA-1 before
@@ -181,7 +182,7 @@ def test_log_level_stats_and_tag_against_the_kernel():
 
 @pytest.mark.skipif(shutil.which("bpftool") is None, reason="bpftool missing")
 def test_info_matches_bpftool():
-    with load(returns(1), "sched_cls", name="bt_check") as p:
+    with load(replace(returns(1), name="bt_check"), "sched_cls") as p:
         out = subprocess.run(["bpftool", "prog", "show", "id", str(p.id), "--json"],
                              capture_output=True, text=True, check=True).stdout
         shown = json.loads(out)
@@ -191,7 +192,7 @@ def test_info_matches_bpftool():
 def test_log_grows_on_enospc_for_a_long_log():
     body = "\n".join("r0 += 1" for _ in range(3000))
     prog = assemble(f"r0 = 0\n{body}\nexit")
-    with load(prog, "socket_filter", log_level=2) as p:
+    with load(prog, "socket_filter", options=LoadOptions(log_level=2)) as p:
         assert len(p.log) > LOG_START
         assert "3001: (95) exit" in p.log
 
@@ -216,7 +217,7 @@ def test_enospc_grows_the_buffer_through_the_seam(monkeypatch):
 
     fake, calls = _fake(syscall._sys_bpf, [errno.ENOSPC, errno.ENOSPC, 0])
     monkeypatch.setattr(syscall, "_sys_bpf", fake)
-    with load(returns(0), "socket_filter", log_level=1) as p:
+    with load(returns(0), "socket_filter", options=LoadOptions(log_level=1)) as p:
         assert p.test_run(ETH_PKT).retval == 0
     sizes = [PROG_LOAD.get(a, "log_size") for a in calls]
     assert sizes[0] == LOG_START and sizes[1] > sizes[0] and sizes[2] > sizes[1]
@@ -265,7 +266,7 @@ def test_fentry_and_lsm_are_refused_clearly(ptype, attach, func):
 
     btf_id = vmlinux().find(func, "func")
     with pytest.raises(KernelError) as e:
-        load(returns(0), ptype, expected_attach_type=attach, attach_btf_id=btf_id)
+        load(returns(0), ptype, options=LoadOptions(expected_attach_type=attach, attach_btf_id=btf_id))
     assert e.value.errno == errno.EPERM
     assert "refuses" in str(e.value) and "BPF_PROG_LOAD" in str(e.value)
 
@@ -283,7 +284,7 @@ def test_test_run_unsupported_type_says_so():
 
 
 def test_pin_from_pinned_from_id():
-    with load(returns(5), "socket_filter", name="pinme") as p:
+    with load(replace(returns(5), name="pinme"), "socket_filter") as p:
         path = p.pin(f"pybpf_prog_{uuid.uuid4().hex[:8]}")
         try:
             with Program.from_pinned(path) as q:
@@ -337,8 +338,7 @@ def test_fd_array_map_index_references():
         a[0], b[0] = 111, 222
         prog = ProgramSpec([Insn(0x18, dst=1, src=PseudoSrc.MAP_IDX_VALUE, imm=1),  # &fd_array[1][0]
                         Insn(0x61, dst=0, src=1, off=0), Insn(0x95)])
-        with load(prog, "socket_filter", fd_array=[a, b]) as p:
+        with load(prog, "socket_filter", options=LoadOptions(fd_array=[a, b])) as p:
             assert p.test_run(ETH_PKT).retval == 222
-        with load(prog.with_insns([prog.insns[0].replace(imm=0)] + prog.insns[1:]), "socket_filter",
-                  fd_array=[a, b]) as p:
+        with load(prog.with_insns([prog.insns[0].replace(imm=0)] + prog.insns[1:]), "socket_filter", options=LoadOptions(fd_array=[a, b])) as p:
             assert p.test_run(ETH_PKT).retval == 111

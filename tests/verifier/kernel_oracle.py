@@ -37,10 +37,10 @@ def kernel_verdict(program: ProgramSpec, prog_type: str, *, expected_attach_type
     load that fails before verification (e.g. a map the kernel cannot create) is a
     rejection whose message is the error itself.
     """
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        prog = load(program, prog_type, log_level=log_level, expected_attach_type=expected_attach_type)
+        prog = load(program, prog_type, options=LoadOptions(log_level=log_level, expected_attach_type=expected_attach_type))
     except ProgLoadError as e:
         insn, lines = kernel_error(e.log or "")
         return KernelVerdict(False, insn, "\n".join(lines) if lines else str(e))

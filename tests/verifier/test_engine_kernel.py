@@ -63,10 +63,10 @@ CASES = {
 
 
 def kernel_verdict(prog_type: str, text: str) -> tuple[bool, int | None, str | None]:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        load(assemble(text), prog_type, log_level=1).close()
+        load(assemble(text), prog_type, options=LoadOptions(log_level=1)).close()
         return True, None, None
     except ProgLoadError as e:
         insn, msg = None, []

@@ -11,6 +11,7 @@ rejected; and a map of a type `map_func_compatible` refuses must be refused.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 import pytest
 
@@ -181,10 +182,10 @@ def _probe(p, values: list[str], map_fd: int) -> list[Insn]:
 
 
 def _verdict(insns: list[Insn], prog_type: str, license: str = "GPL") -> tuple[bool, str]:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(ProgramSpec(insns), prog_type, license=license, log_level=1) as prog:
+        with load(replace(ProgramSpec(insns), license=license), prog_type, options=LoadOptions(log_level=1)) as prog:
             return True, prog.log
     except ProgLoadError as e:
         return False, e.log
@@ -329,10 +330,10 @@ def test_reference_and_callback_kinds_on_kernel(what, src, accepted):
 
 
 def _verdict_program(program: ProgramSpec, prog_type: str) -> tuple[bool, str]:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(program, prog_type, log_level=1) as prog:
+        with load(program, prog_type, options=LoadOptions(log_level=1)) as prog:
             return True, prog.log
     except ProgLoadError as e:
         return False, e.log
@@ -342,9 +343,10 @@ _UNPRIV_LOADER = """
 import sys
 from pybpf.errors import ProgLoadError
 from pybpf.isa import ProgramSpec
-from pybpf.kernel.prog import load
+from pybpf.kernel.prog import LoadOptions, load
 try:
-    with load(ProgramSpec.from_bytes(bytes.fromhex(sys.stdin.read())), sys.argv[1], log_level=1):
+    with load(ProgramSpec.from_bytes(bytes.fromhex(sys.stdin.read())), sys.argv[1],
+              options=LoadOptions(log_level=1)):
         print("ACCEPTED")
 except ProgLoadError as e:
     print("REJECTED")

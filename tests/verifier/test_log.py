@@ -38,11 +38,11 @@ def _comparable(log: str) -> list[str]:
 @pytest.mark.kernel
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_log_matches_kernel_log_level_2(name):
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     prog_type, text = PROGRAMS[name]
     prog = assemble(text)
-    with load(prog, prog_type, log_level=2) as p:
+    with load(prog, prog_type, options=LoadOptions(log_level=2)) as p:
         kernel = _comparable(p.log)
     ours = _comparable(verify(prog, prog_type, log=True).log)
     assert ours == kernel

@@ -2,6 +2,8 @@
 log must contain exactly the text the table renders."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pybpf.asm import assemble
@@ -103,10 +105,10 @@ def _program(src: str | list[Insn]) -> ProgramSpec:
 
 
 def _reject_log(prog_type: str, src, license: str = "GPL") -> str:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(_program(src), prog_type, log_level=1, license=license):
+        with load(replace(_program(src), license=license), prog_type, options=LoadOptions(log_level=1)):
             pass
     except ProgLoadError as e:
         return e.log
@@ -133,9 +135,9 @@ _UNPRIV_SCRIPT = """
 import sys
 from pybpf.asm import assemble
 from pybpf.errors import ProgLoadError
-from pybpf.kernel.prog import load
+from pybpf.kernel.prog import LoadOptions, load
 try:
-    with load(assemble(sys.stdin.read()), sys.argv[1], log_level=1):
+    with load(assemble(sys.stdin.read()), sys.argv[1], options=LoadOptions(log_level=1)):
         print("ACCEPTED")
 except ProgLoadError as e:
     print(e.log)

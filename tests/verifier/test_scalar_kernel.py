@@ -212,9 +212,9 @@ def kernel_states(log: str) -> dict[int, dict[int, str]]:
 
 
 def compare(insns: list[Insn]) -> list[str]:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
-    with load(ProgramSpec(insns), "socket_filter", log_level=2) as p:
+    with load(ProgramSpec(insns), "socket_filter", options=LoadOptions(log_level=2)) as p:
         log = p.log
     ours = simulate(insns)
     theirs = kernel_states(log)

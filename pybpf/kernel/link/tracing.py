@@ -18,10 +18,14 @@ or a lockdown/LSM policy denies them. tp_btf does not need a trampoline.
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ...errors import BtfError, KernelError, ProgLoadError
+from ...isa.program import ProgramSpec
+from ..prog import LoadOptions, Program
+from ..prog import load as load_prog
 from ..syscall import Cmd
 from . import _attr
 from ._attr import AttachType
@@ -85,19 +89,19 @@ def attach_target(kind: str, name: str) -> AttachTarget:
     return AttachTarget(kind, name, btf_name, prog_type, attach_type, type_id)
 
 
-def load(program: Any, kind: str, target: str, **kwargs: Any) -> Any:
-    """Load ``program`` (a `ProgramSpec`) as a ``kind`` program for ``target``; return the `Program`.
+def load(program: ProgramSpec, kind: str, target: str, *, maps: Mapping[str, Any] | None = None,
+         options: LoadOptions | None = None) -> Program:
+    """Load ``program`` as a ``kind`` program for ``target``; return the `Program`.
 
-    Other keyword arguments go to `pybpf.kernel.prog.load`. A refusal of
-    trampoline kinds by this kernel comes back as a `ProgLoadError` naming the
-    kind, the target and the restriction.
+    The attach target (expected attach type, BTF id) is filled into ``options``; the rest
+    is `pybpf.kernel.prog.load`'s. A refusal of trampoline kinds by this kernel comes back
+    as a `ProgLoadError` naming the kind, the target and the restriction.
     """
-    from ..prog import load as load_prog
-
     where = attach_target(kind, target)
+    opts = replace(options or LoadOptions(), expected_attach_type=int(where.expected_attach_type),
+                   attach_btf_id=where.attach_btf_id)
     try:
-        return load_prog(program, where.prog_type, expected_attach_type=int(where.expected_attach_type),
-                         attach_btf_id=where.attach_btf_id, **kwargs)
+        return load_prog(program, where.prog_type, maps=maps, options=opts)
     except KernelError as e:
         if e.errno == errno.EPERM and kind in _TRAMPOLINE:
             raise ProgLoadError(f"BPF_PROG_LOAD ({kind} {target})", e.errno, hint=_restriction(kind),

@@ -19,7 +19,7 @@ import sys
 
 from pybpf.errors import KernelError
 from pybpf.isa import Insn, ProgramSpec
-from pybpf.kernel.prog import load
+from pybpf.kernel.prog import LoadOptions, load
 
 # key ("type" or "type/expected attach type") -> (program type, attach type, bytes to probe)
 TYPES = {
@@ -56,7 +56,7 @@ LDX, STX, MOV_K, EXIT, JA = 0x61, 0x63, 0xB7, 0x95, 0x05
 
 def _ok(ptype: str, attach: str | None, insns: list[Insn]) -> tuple[bool, str]:
     try:
-        p = load(ProgramSpec(insns), ptype, expected_attach_type=attach, log_level=1)
+        p = load(ProgramSpec(insns), ptype, options=LoadOptions(expected_attach_type=attach, log_level=1))
     except KernelError as e:
         return False, getattr(e, "log", "") or ""
     p.close()
@@ -104,7 +104,7 @@ def main() -> None:
         reads: list[tuple] = []
         writes: list[tuple] = []
         try:
-            load(ProgramSpec([Insn(MOV_K, imm=RET[0]), Insn(EXIT)]), ptype, expected_attach_type=attach).close()
+            load(ProgramSpec([Insn(MOV_K, imm=RET[0]), Insn(EXIT)]), ptype, options=LoadOptions(expected_attach_type=attach)).close()
         except KernelError:
             sys.stderr.write(f"{key}: not loadable here, skipped\n")
             continue
