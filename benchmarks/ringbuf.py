@@ -6,7 +6,7 @@ a driver process, writes one 32-byte record per call with
 in an array map: the drops). The driver, a small C program compiled here with
 ``cc``, calls getpid ``N`` (2,000,000) times. Three consumers drain:
 
-- pybpf: `RingBuffer.read_batch` in this process, four figures by record
+- pybpf: `RingBufReader.read_batch` in this process, four figures by record
   flavour: a list of memoryviews (``events_per_s``), a list of bytes
   (``..._bytes``) (both with ``max_batch_bytes=256 KiB``: the consumer
   processes and drops each batch, as a streaming consumer does), one new
@@ -302,12 +302,12 @@ class PybpfProbe:
 def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0,
               **reader: Any) -> dict[str, float]:
     """One run of the pybpf reader; ``out_records`` > 0: read into one reused array of that size."""
-    from pybpf.kernel.ringbuf import RingBuffer
+    from pybpf.kernel.ringbuf import RingBufReader
 
     driver = start_driver(tools, n)
     probe = PybpfProbe(driver.pid)
     try:
-        with RingBuffer(probe.events, **reader) as rb:
+        with RingBufReader(probe.events, **reader) as rb:
             kw: dict[str, Any] = {}
             if out_records:
                 import numpy as np

@@ -3,7 +3,7 @@
 
 Seeds are the clang-compiled objects of tests/progs; each case flips, overwrites,
 inserts or truncates bytes (section headers, symbol tables, relocations, BTF and
-code are all hit) and runs `pybpf.elf.load_object`. Anything but success,
+code are all hit) and runs `pybpf.elf.read_object`. Anything but success,
 `ElfError`, `BtfError` or `IsaError` is a finding; so is a case slower than a
 second (a hang). Findings are printed and written to docs/elf-fuzz.md.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pybpf.elf import load_object  # noqa: E402
+from pybpf.elf import read_object  # noqa: E402
 from pybpf.errors import BtfError, ElfError, IsaError  # noqa: E402
 
 EXPECTED = (ElfError, BtfError, IsaError)
@@ -68,7 +68,7 @@ def check_one(data: bytes) -> str | None:
     """None when the parser behaved; otherwise a description of the finding."""
     start = time.perf_counter()
     try:
-        load_object(data, name="<fuzz>")
+        read_object(data, name="<fuzz>")
     except EXPECTED:
         pass
     except Exception:  # noqa: BLE001 - a finding

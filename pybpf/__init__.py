@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 from . import errors
+from ._deprecated import module_getattr
 from .errors import (
     AsmError,
     BtfError,
@@ -61,35 +62,40 @@ _LAZY = {
     "Program": ("pybpf.kernel.prog", "Program"),
     "Map": ("pybpf.kernel.maps", "Map"),
     "MapSpecError": ("pybpf.kernel.maps", "MapSpecError"),
-    "HashMap": ("pybpf.kernel.maps", "HashMap"),
-    "ArrayMap": ("pybpf.kernel.maps", "ArrayMap"),
-    "RingBufMap": ("pybpf.kernel.maps", "RingBufMap"),
-    "RingBuffer": ("pybpf.kernel.ringbuf", "RingBuffer"),
-    "PerfBuffer": ("pybpf.kernel.perfbuf", "PerfBuffer"),
+    "RingBufReader": ("pybpf.kernel.ringbuf", "RingBufReader"),
+    "PerfBufReader": ("pybpf.kernel.perfbuf", "PerfBufReader"),
     "features": ("pybpf.kernel.features", None),
     "link": ("pybpf.kernel.link", None),
-    "load_object": ("pybpf.elf", "load_object"),
+    "read_object": ("pybpf.elf", "read_object"),
     "BpfObject": ("pybpf.elf.loader", "BpfObject"),
     "Btf": ("pybpf.btf", "Btf"),
     "vmlinux": ("pybpf.btf", "vmlinux"),
 }
 
 
-#: old name -> (new name, since): kept for one release, with a DeprecationWarning
-_DEPRECATED = {"Prog": ("Program", "0.2"), "MapDecl": ("MapSpec", "0.2")}
+#: old name -> (where it is now, since): kept for one release, with a DeprecationWarning.
+#: The map kinds left the top level: ``pybpf.Map.create(pybpf.MapSpec(...))`` returns them,
+#: and ``pybpf.dsl.HashMap`` is the DSL's declaration, a different thing.
+_DEPRECATED = {
+    "Prog": ("pybpf.kernel.prog.Program", "0.2"),
+    "MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2"),
+    "HashMap": ("pybpf.kernel.maps.HashMap", "0.2"),
+    "ArrayMap": ("pybpf.kernel.maps.ArrayMap", "0.2"),
+    "RingBufMap": ("pybpf.kernel.maps.RingBufMap", "0.2"),
+    "RingBuffer": ("pybpf.kernel.ringbuf.RingBufReader", "0.2"),
+    "PerfBuffer": ("pybpf.kernel.perfbuf.PerfBufReader", "0.2"),
+    "load_object": ("pybpf.elf.object.read_object", "0.2"),
+}
+_deprecated_getattr = module_getattr("pybpf", _DEPRECATED)
 
 
 def __getattr__(name: str) -> object:
     if name in _DEPRECATED:
-        import warnings
-
-        new, since = _DEPRECATED[name]
-        warnings.warn(f"pybpf.{name} is pybpf.{new} since {since}", DeprecationWarning, stacklevel=2)
-        return __getattr__(new)
+        return _deprecated_getattr(name)
     entry = _LAZY.get(name)
     if entry is None:
         raise AttributeError(f"module 'pybpf' has no attribute {name!r}")
-    import importlib
+    import importlib  # lazy: a plain `import pybpf` never needs it
 
     module = importlib.import_module(entry[0])
     value = module if entry[1] is None else getattr(module, entry[1])

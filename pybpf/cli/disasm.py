@@ -103,12 +103,12 @@ def load_programs(data: bytes, name: str, kind: str,
     """(program name, section, ProgramSpec or raw bytecode) for each program in FILE."""
     if kind == "elf":
         try:
-            from ..elf.object import load_object
+            from ..elf.object import read_object
         except ImportError:
             raise _CliError(f"{name}: is an ELF object, and this pybpf cannot read ELF yet "
                             "(pybpf.elf missing); extract the code with llvm-objcopy-19 -O "
                             "binary --only-section=SECTION") from None
-        obj = load_object(data, name="stdin") if name == "<stdin>" else load_object(name)
+        obj = read_object(data, name="stdin") if name == "<stdin>" else read_object(name)
         progs = [(p.name, p.section, p.program) for p in obj.programs.values()
                  if section is None or section in (p.name, p.section)]
         if not progs:

@@ -264,15 +264,15 @@ class Session:
         return cb
 
     def _add_ring(self, m: RingBuf) -> None:
-        from ..kernel import RingBuffer
+        from ..kernel import RingBufReader
 
-        self.readers.append(RingBuffer(m.kernel, self._deliver(m.event), as_bytes=True))
+        self.readers.append(RingBufReader(m.kernel, self._deliver(m.event), as_bytes=True))
 
     def _add_perf(self, m: PerfBuf) -> None:
-        from ..kernel import PerfBuffer
+        from ..kernel import PerfBufReader
 
         deliver = self._deliver(m.event)
-        self.readers.append(PerfBuffer(m.kernel, lambda _cpu, raw: deliver(raw), as_bytes=True))
+        self.readers.append(PerfBufReader(m.kernel, lambda _cpu, raw: deliver(raw), as_bytes=True))
 
     def run_special(self, kind: str) -> None:
         """Run the BEGIN (``"begin"``) or END (``"end"``) programs once, in the kernel."""

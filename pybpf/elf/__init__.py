@@ -1,13 +1,17 @@
 """clang-compiled eBPF objects, loaded the way libbpf does (SEC() names, maps, globals, CO-RE).
 
->>> from pybpf.elf import load_object
->>> spec = load_object("tests/progs/minimal.bpf.o")   # doctest: +SKIP
+>>> from pybpf.elf import read_object
+>>> spec = read_object("tests/progs/minimal.bpf.o")   # doctest: +SKIP
 >>> list(spec.programs)                               # doctest: +SKIP
 ['handle_openat']
 """
 
-from .object import ObjectProgramSpec, ObjectSpec, load_object
+from .._deprecated import module_getattr
+from .object import ObjectProgramSpec, ObjectSpec, read_object
 from .sections import SECTION_DEFS, SectionDef, SectionSpec, find_section_def, parse_section
 
 __all__ = ["SECTION_DEFS", "ObjectSpec", "ObjectProgramSpec", "SectionDef", "SectionSpec",
-           "find_section_def", "load_object", "parse_section"]
+           "find_section_def", "read_object", "parse_section"]
+
+#: old names, kept for one release with a DeprecationWarning (docs showed them)
+__getattr__ = module_getattr(__name__, {"load_object": ("pybpf.elf.object.read_object", "0.2")})

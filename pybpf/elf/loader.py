@@ -28,16 +28,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .._deprecated import module_getattr
 from ..errors import BtfError, ElfError, KernelError, PybpfError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind
-from .object import ObjectProgramSpec, ObjectSpec, load_object
+from .object import ObjectProgramSpec, ObjectSpec, read_object
 
 #: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 
 
 @dataclass
-class LoadedProgram:
+class ObjectProgram:
     """A program of a loaded object: its spec, its kernel `Program`, and its links."""
 
     spec: ObjectProgramSpec
@@ -199,7 +200,7 @@ class BpfObject:
     def __init__(self, spec: ObjectSpec) -> None:
         self.spec = spec
         self.maps: dict[str, Any] = {}
-        self.programs: dict[str, LoadedProgram] = {}
+        self.programs: dict[str, ObjectProgram] = {}
         self.loaded = False
         self._inner_templates: list[Any] = []
         self._btf_obj: Any = None
@@ -211,7 +212,7 @@ class BpfObject:
     @classmethod
     def open(cls, path: str) -> BpfObject:
         """Parse ``path`` (no kernel work); see `load`."""
-        return cls(load_object(path))
+        return cls(read_object(path))
 
     def globals(self, section: str) -> GlobalVars:
         """The variables of a global-data section (``.rodata``, ``.data``, ``.bss``, ...)."""
@@ -271,7 +272,7 @@ class BpfObject:
             programs = {name: self._prepare(ps) for name, ps in self.spec.programs.items()}
             for name, (ps, prog, kw, failures) in programs.items():
                 loaded = self._load_one(ps, prog, kw, log_level, failures)
-                self.programs[name] = LoadedProgram(ps, loaded, core_failures=failures)
+                self.programs[name] = ObjectProgram(ps, loaded, core_failures=failures)
             self._init_slots()
         except BaseException:
             self.close()
@@ -564,3 +565,7 @@ class BpfObject:
         state = "loaded" if self.loaded else "open"
         return (f"<BpfObject {self.spec.name} {state}: programs={list(self.spec.programs)} "
                 f"maps={list(self.spec.maps)}>")
+
+
+#: old names, kept for one release with a DeprecationWarning (docs/elf.md showed them)
+__getattr__ = module_getattr(__name__, {"LoadedProgram": (f"{__name__}.ObjectProgram", "0.2")})

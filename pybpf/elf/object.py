@@ -1,6 +1,6 @@
 """A clang-compiled BPF object as specs: programs, maps and globals, no kernel involved.
 
-`load_object(path)` reads a ``.bpf.o`` the way libbpf does and returns an
+`read_object(path)` reads a ``.bpf.o`` the way libbpf does and returns an
 `ObjectSpec`:
 
 - every global function in a code section other than ``.text`` is a program, its
@@ -17,7 +17,7 @@
 - global data sections become single-entry array maps with their initial value,
   ``.rodata`` frozen and read-only for programs, like libbpf.
 
->>> obj = load_object("tests/progs/minimal.bpf.o")     # doctest: +SKIP
+>>> obj = read_object("tests/progs/minimal.bpf.o")     # doctest: +SKIP
 >>> obj.programs["handle"].spec.prog_type               # doctest: +SKIP
 'tracepoint'
 """
@@ -448,7 +448,7 @@ class _ObjectParser:
                           set(self.weak), sizes, symbols)
 
 
-def load_object(path_or_bytes: str | bytes, *, name: str | None = None) -> ObjectSpec:
+def read_object(path_or_bytes: str | bytes, *, name: str | None = None) -> ObjectSpec:
     """Parse a clang-compiled BPF object into an `ObjectSpec` (no kernel needed).
 
     Raises `ElfError` naming the file, section and offset for anything malformed

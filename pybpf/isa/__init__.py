@@ -5,6 +5,7 @@
 'b70000002a000000'
 """
 
+from .._deprecated import module_getattr
 from .helpers import helper_id, helper_name, helper_signature
 from .insn import Insn, decode_all, encode_all, iter_decode
 from .mapspec import MapSpec
@@ -50,16 +51,5 @@ __all__ = [
 ]
 
 
-#: old name -> (new name, since): kept for one release, with a DeprecationWarning
-_DEPRECATED = {"MapDecl": ("MapSpec", "0.2")}
-
-
-def __getattr__(name: str) -> object:
-    if name in _DEPRECATED:
-        import warnings  # lazy: only a deprecated name needs it
-
-        new, since = _DEPRECATED[name]
-        warnings.warn(f"pybpf.isa.{name} is pybpf.isa.{new} since {since}", DeprecationWarning,
-                      stacklevel=2)
-        return globals()[new]
-    raise AttributeError(f"module 'pybpf.isa' has no attribute {name!r}")
+#: old names, kept for one release with a DeprecationWarning (docs showed them)
+__getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")})

@@ -63,9 +63,9 @@ from .maps import (
     XskMap,
     possible_cpus,
 )
-from .perfbuf import PerfBuffer
+from .perfbuf import PerfBufReader
 from .prog import LoadOptions, ProgInfo, ProgLoadError, Program, TestRun, load
-from .ringbuf import RingBuffer
+from .ringbuf import RingBufReader
 from .syscall import Cmd, bpf
 
 __all__ = [
@@ -79,7 +79,7 @@ __all__ = [
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap",
     "LoadOptions", "Program", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
-    "RingBuffer", "PerfBuffer",
+    "RingBufReader", "PerfBufReader",
     "features", "fs", "link", "pin", "tracefs",
 ]
 

@@ -1,9 +1,9 @@
-"""`PerfBuffer`: read what BPF programs send with ``bpf_perf_event_output``.
+"""`PerfBufReader`: read what BPF programs send with ``bpf_perf_event_output``.
 
 A ``BPF_MAP_TYPE_PERF_EVENT_ARRAY`` map holds one perf event per CPU; a
 program's ``bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, data, size)``
 writes a ``PERF_RECORD_SAMPLE`` with the data as its ``PERF_SAMPLE_RAW``
-payload into the ring of the CPU it runs on. `PerfBuffer` opens those events
+payload into the ring of the CPU it runs on. `PerfBufReader` opens those events
 (``PERF_COUNT_SW_BPF_OUTPUT``), maps their rings (one metadata page plus
 ``page_count`` data pages each), stores them in the map (key: CPU, value: the
 event fd), waits on them with one epoll fd, and drains them with the C loop of
@@ -20,8 +20,8 @@ Records are copies, with the same ownership rule as `pybpf.kernel.ringbuf`:
 each drain copies into one new buffer that lives as long as the records do.
 Samples of one CPU arrive in order; there is no order across CPUs.
 
->>> from pybpf.kernel.perfbuf import PerfBuffer                      # doctest: +SKIP
->>> pb = PerfBuffer(events, callback=lambda cpu, rec: print(cpu, bytes(rec)))  # doctest: +SKIP
+>>> from pybpf.kernel.perfbuf import PerfBufReader                      # doctest: +SKIP
+>>> pb = PerfBufReader(events, callback=lambda cpu, rec: print(cpu, bytes(rec)))  # doctest: +SKIP
 >>> pb.poll(timeout_ms=100)                                          # doctest: +SKIP
 1
 >>> pb.read_batch()                                                  # doctest: +SKIP
@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import uapi as attrs
+from .._deprecated import module_getattr
 from ..errors import KernelError, PybpfError
 from .fd import ClosedError
 from .link.perf import (
@@ -51,7 +52,7 @@ from .link.perf import (
 from .ringbuf import PAGE_SIZE, Epoll, _fd_of, _Mapping, _native, _raw_alloc, map_info, split_records
 from .syscall import Cmd, bpf
 
-__all__ = ["PerfBuffer", "online_cpus", "parse_cpu_list"]
+__all__ = ["PerfBufReader", "online_cpus", "parse_cpu_list"]
 
 _PERF_EVENT_ARRAY = attrs.map_type("perf_event_array")
 _DATA_OFFSET_OFF = 1040
@@ -169,7 +170,7 @@ class _CpuRing:
         return arr[:int(self.res.records)], int(self.res.lost)
 
 
-class PerfBuffer(Epoll):
+class PerfBufReader(Epoll):
     """Reader of a perf event array map: one perf ring per CPU, one epoll fd (its `fileno`).
 
     ``callback(cpu, record)`` is called by `poll` for each sample and
@@ -179,7 +180,7 @@ class PerfBuffer(Epoll):
     are memoryviews, ``bytes`` with ``as_bytes``, numpy values with ``dtype``;
     ``wakeup_events`` is how many samples wake the reader up.
 
-    >>> with PerfBuffer(events, page_count=64) as pb:     # doctest: +SKIP
+    >>> with PerfBufReader(events, page_count=64) as pb:     # doctest: +SKIP
     ...     records = pb.read_batch(timeout_ms=100)
     ...     pb.lost
     0
@@ -363,3 +364,7 @@ class PerfBuffer(Epoll):
 
     def _repr_extra(self) -> str:
         return f" cpus={self.cpus}" if not self.closed else ""
+
+
+#: old names, kept for one release with a DeprecationWarning (docs/kernel.md showed them)
+__getattr__ = module_getattr(__name__, {"PerfBuffer": (f"{__name__}.PerfBufReader", "0.2")})

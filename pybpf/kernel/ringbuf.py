@@ -1,11 +1,11 @@
-"""`RingBuffer`: read the records BPF programs write to ``BPF_MAP_TYPE_RINGBUF`` maps.
+"""`RingBufReader`: read the records BPF programs write to ``BPF_MAP_TYPE_RINGBUF`` maps.
 
 A reader maps each ring buffer (the consumer page read-write; the producer
 page and the data area, mapped twice, read-only), registers it on ONE epoll
 fd, and drains records with the C loop of ``src_c/ringbuf.c``, which copies
 every ready record in one call. Two ways to read:
 
-- callbacks: ``RingBuffer(rb, callback=fn)`` / ``add(rb2, callback=fn2)`` then
+- callbacks: ``RingBufReader(rb, callback=fn)`` / ``add(rb2, callback=fn2)`` then
   ``poll(timeout_ms)`` waits for data on any ring and calls each ring's
   callback once per record; it returns the number of records delivered
   (0 when the timeout expired with nothing ready);
@@ -14,7 +14,7 @@ every ready record in one call. Two ways to read:
   ring was added with a ``dtype``.
 
 Discarded records (``bpf_ringbuf_discard``) are skipped and counted in
-`RingBuffer.discarded`.
+`RingBufReader.discarded`.
 
 Ownership rule: every record handed out is a COPY. Each drain call copies the
 ready records into one freshly allocated buffer, and the memoryviews (or the
@@ -23,12 +23,12 @@ lives as long as any of them does. So records stay valid after later reads,
 after ``close()``, and after the map is gone; nothing returned ever points
 into the ring's mapping, which the producer overwrites and ``close()`` unmaps.
 
->>> from pybpf.kernel.ringbuf import RingBuffer           # doctest: +SKIP
->>> with RingBuffer(events) as rb:                        # doctest: +SKIP
+>>> from pybpf.kernel.ringbuf import RingBufReader           # doctest: +SKIP
+>>> with RingBufReader(events) as rb:                        # doctest: +SKIP
 ...     batch = rb.read_batch(timeout_ms=100)
 ...     [bytes(r) for r in batch]
 [b'...', b'...']
->>> rb = RingBuffer(events, callback=lambda rec: print(bytes(rec)))  # doctest: +SKIP
+>>> rb = RingBufReader(events, callback=lambda rec: print(bytes(rec)))  # doctest: +SKIP
 >>> rb.poll(timeout_ms=1000)                              # doctest: +SKIP
 2
 """
@@ -45,12 +45,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import uapi as attrs
+from .._deprecated import module_getattr
 from ..errors import KernelError, PybpfError
 from .fd import FD, ClosedError
 from .ringbuf_math import check_ring_size, record_size
 from .syscall import Cmd, bpf
 
-__all__ = ["RingBuffer", "map_info", "Epoll", "Record", "Callback"]
+__all__ = ["RingBufReader", "map_info", "Epoll", "Record", "Callback"]
 
 #: A record: a memoryview of a copy of the payload, or a numpy record when a dtype was given.
 Record = Any
@@ -268,7 +269,7 @@ class _Ring:
         what = f"ring buffer {index} ({self.name or 'map id ' + str(info['id'])})"
         if kind == _USER_RINGBUF:
             raise PybpfError(f"{what} is a user_ringbuf map: userspace writes it and BPF programs "
-                             "drain it, so it cannot be read with RingBuffer")
+                             "drain it, so it cannot be read with RingBufReader")
         if kind != _RINGBUF:
             raise PybpfError(f"{what} is a {attrs.type_name(attrs.MAP_TYPES, kind)} map, "
                              "not a ringbuf map")
@@ -391,7 +392,7 @@ class _Ring:
             return self.drain_records(max_bytes)
 
 
-class RingBuffer(Epoll):
+class RingBufReader(Epoll):
     """Reader of one or more BPF ring buffer maps on one epoll fd.
 
     ``map`` is a ring buffer map (any object with an ``fd``, or an int fd);
@@ -405,7 +406,7 @@ class RingBuffer(Epoll):
     `fileno` is the epoll fd: it turns readable when any ring has data, so a
     reader can sit in a ``selectors``/asyncio loop (then call `consume`).
 
-    >>> with RingBuffer(events, dtype=np.dtype([("pid", "u4"), ("n", "u4")])) as rb:  # doctest: +SKIP
+    >>> with RingBufReader(events, dtype=np.dtype([("pid", "u4"), ("n", "u4")])) as rb:  # doctest: +SKIP
     ...     arr = rb.read_batch(timeout_ms=100)
     ...     arr["pid"]
     array([4242, 4242], dtype=uint32)
@@ -547,7 +548,7 @@ class RingBuffer(Epoll):
         nothing came in time. Each call copies the records into one new
         buffer: see the module's ownership rule. A streaming consumer that
         processes and drops each batch does best with a bounded batch
-        (``RingBuffer(..., max_batch_bytes=256 << 10)``): the memory of one
+        (``RingBufReader(..., max_batch_bytes=256 << 10)``): the memory of one
         batch's objects is then reused by the next.
 
         ``out`` (rings with a dtype only): a 1-D C-contiguous numpy array of
@@ -608,3 +609,6 @@ class RingBuffer(Epoll):
     def _repr_extra(self) -> str:
         return f" rings={len(self._rings)}" if not self.closed else ""
 
+
+#: old names, kept for one release with a DeprecationWarning (docs/kernel.md showed them)
+__getattr__ = module_getattr(__name__, {"RingBuffer": (f"{__name__}.RingBufReader", "0.2")})

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pybpf.dsl import compile_probe
-from pybpf.elf import load_object
+from pybpf.elf import read_object
 from pybpf.errors import DslError
 from pybpf.vm import VM
 
@@ -78,7 +78,7 @@ def test_typed_expressions_agree_with_clang(tmp_path, exs, args):
     obj = tmp_path / f"clang_diff_{n}.o"
     subprocess.run(["clang-19", "-O2", "-fwrapv", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu",
                     "-c", str(csrc), "-o", str(obj)], check=True, capture_output=True)
-    theirs = load_object(str(obj)).programs
+    theirs = read_object(str(obj)).programs
     ctx = bytes(16) + struct.pack("<6Q", *args)
     for i, ex in enumerate(exs):
         try:

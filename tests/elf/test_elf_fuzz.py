@@ -33,5 +33,5 @@ def test_harness_reports_an_unexpected_exception(monkeypatch):
     def broken(data, name=None):
         raise IndexError("deep inside")
 
-    monkeypatch.setattr(fz, "load_object", broken)
+    monkeypatch.setattr(fz, "read_object", broken)
     assert "IndexError" in fz.check_one(b"\x7fELF")

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from pybpf.elf import load_object
+from pybpf.elf import read_object
 from pybpf.elf.object import BPF_F_MMAPABLE, BPF_F_RDONLY_PROG
 from pybpf.errors import ElfError
 from pybpf.isa import LDDW, CallSrc, PseudoSrc, RefKind
@@ -33,7 +33,7 @@ def _objdump_functions(obj) -> dict[str, list[bytes]]:
 
 def test_subprograms_are_linked_after_the_main_body(bpf_compile):
     obj = bpf_compile("subprogs")
-    spec = load_object(str(obj))
+    spec = read_object(str(obj))
     assert set(spec.programs) == {"subprogs_xdp", "subprogs_sock"}
     funcs = _objdump_functions(obj)
     xdp = spec.programs["subprogs_xdp"]
@@ -62,7 +62,7 @@ def test_subprograms_are_linked_after_the_main_body(bpf_compile):
 
 
 def test_global_data_becomes_array_maps(bpf_compile):
-    spec = load_object(str(bpf_compile("subprogs")))
+    spec = read_object(str(bpf_compile("subprogs")))
     names = set(spec.maps)
     assert {".rodata", ".bss", ".data", ".data.table"} <= names
     rodata = spec.maps[".rodata"]
@@ -80,7 +80,7 @@ def test_global_data_becomes_array_maps(bpf_compile):
 
 
 def test_btf_defined_maps(bpf_compile):
-    spec = load_object(str(bpf_compile("maps_btf")))
+    spec = read_object(str(bpf_compile("maps_btf")))
     m = spec.maps
     assert (m["events_by_pid"].type, m["events_by_pid"].key_size, m["events_by_pid"].value_size,
             m["events_by_pid"].max_entries, m["events_by_pid"].flags) == ("hash", 4, 16, 1024, 1)
@@ -99,7 +99,7 @@ def test_btf_defined_maps(bpf_compile):
 
 
 def test_legacy_maps(bpf_compile):
-    spec = load_object(str(bpf_compile("maps_legacy")))
+    spec = read_object(str(bpf_compile("maps_legacy")))
     assert (spec.maps["legacy_hash"].type, spec.maps["legacy_hash"].max_entries) == ("hash", 16)
     assert (spec.maps["legacy_array"].value_size, spec.maps["legacy_array"].type) == (4, "array")
 
@@ -108,19 +108,19 @@ def test_bad_inputs_name_file_and_section(tmp_path, bpf_compile):
     bad = tmp_path / "x.o"
     bad.write_bytes(b"not an elf at all")
     with pytest.raises(ElfError, match=r"x.o.*not an ELF file"):
-        load_object(str(bad))
+        read_object(str(bad))
     with pytest.raises(ElfError, match="cannot read"):
-        load_object(str(tmp_path / "missing.o"))
+        read_object(str(tmp_path / "missing.o"))
     data = bytearray(bpf_compile("subprogs").read_bytes())
     truncated = tmp_path / "trunc.o"
     truncated.write_bytes(data[: len(data) // 3])
     with pytest.raises(ElfError):
-        load_object(str(truncated))
+        read_object(str(truncated))
 
 
 def test_source_lines_from_line_info(bpf_compile):
     """Each linked function keeps its C lines (from .BTF.ext), at the right instructions."""
-    spec = load_object(str(bpf_compile("subprogs")))
+    spec = read_object(str(bpf_compile("subprogs")))
     prog = spec.programs["subprogs_xdp"].program
     texts = {i: ln.text.strip() for i, ln in prog.lines.items()}
     assert texts[0] == "calls++;"

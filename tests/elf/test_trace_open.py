@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from pybpf.elf.loader import BpfObject
-from pybpf.kernel.ringbuf import RingBuffer
+from pybpf.kernel.ringbuf import RingBufReader
 
 pytestmark = [pytest.mark.kernel, pytest.mark.clang]
 
@@ -26,7 +26,7 @@ def test_trace_open_reports_our_open(bpf_compile, vmlinux_dir, tmp_path):
         obj.rodata["target_tgid"] = os.getpid()
         obj.load()
         obj.programs["handle_openat"].attach()
-        with RingBuffer(obj.maps["events"], lambda rec: seen.append(bytes(rec))) as rb:
+        with RingBufReader(obj.maps["events"], lambda rec: seen.append(bytes(rec))) as rb:
             with open(target) as f:
                 f.read()
             for _ in range(50):

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from pybpf.elf import load_object
+from pybpf.elf import read_object
 
 pytestmark = pytest.mark.clang
 
@@ -21,8 +21,8 @@ def bpftool_vmlinux_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["trace_open", "core"])
 def test_same_code_with_either_header(bpf_compile, vmlinux_dir, bpftool_vmlinux_dir, name):
-    ours = load_object(str(bpf_compile(name, vmlinux_dir)))
-    theirs = load_object(str(bpf_compile(name, bpftool_vmlinux_dir)))
+    ours = read_object(str(bpf_compile(name, vmlinux_dir)))
+    theirs = read_object(str(bpf_compile(name, bpftool_vmlinux_dir)))
     assert set(ours.programs) == set(theirs.programs)
     for pname, prog in ours.programs.items():
         assert prog.program.insns == theirs.programs[pname].program.insns, pname

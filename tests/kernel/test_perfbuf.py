@@ -1,4 +1,4 @@
-"""`PerfBuffer` on the live kernel.
+"""`PerfBufReader` on the live kernel.
 
 A socket filter program, run with BPF_PROG_TEST_RUN, numbers its runs with a
 counter map and sends ``seq`` and a check word with ``bpf_perf_event_output``
@@ -18,7 +18,7 @@ from pybpf.errors import PybpfError
 from pybpf.isa import MapSpec
 from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.maps import Map, possible_cpus
-from pybpf.kernel.perfbuf import PerfBuffer, online_cpus, parse_cpu_list
+from pybpf.kernel.perfbuf import PerfBufReader, online_cpus, parse_cpu_list
 from pybpf.kernel.prog import load
 
 np = pytest.importorskip("numpy")
@@ -96,7 +96,7 @@ def test_parse_cpu_list() -> None:
 
 def test_callback_gets_every_sample_with_its_cpu(sender: Sender) -> None:
     got: list[tuple[int, bytes]] = []
-    with PerfBuffer(sender.events, callback=lambda cpu, rec: got.append((cpu, bytes(rec)))) as pb:
+    with PerfBufReader(sender.events, callback=lambda cpu, rec: got.append((cpu, bytes(rec)))) as pb:
         want = sender.run(50)
         n = 0
         deadline = time.monotonic() + 5
@@ -111,16 +111,16 @@ def test_callback_gets_every_sample_with_its_cpu(sender: Sender) -> None:
 
 
 def test_read_batch_flavours(sender: Sender) -> None:
-    with PerfBuffer(sender.events, page_count=4) as pb:
+    with PerfBufReader(sender.events, page_count=4) as pb:
         want = sender.run(20)
         records, cpus = pb.read_batch(with_cpus=True)
         assert all(isinstance(r, memoryview) for r in records) and len(cpus) == 20
         assert by_seq([bytes(r) for r in records]) == want
-    with PerfBuffer(sender.events, as_bytes=True) as pb:
+    with PerfBufReader(sender.events, as_bytes=True) as pb:
         want = sender.run(20)
         assert by_seq(pb.read_batch()) == want
     dtype = np.dtype([("seq", "<u8"), ("check", "<u8")])
-    with PerfBuffer(sender.events, dtype=dtype) as pb:
+    with PerfBufReader(sender.events, dtype=dtype) as pb:
         want = sender.run(20)
         arr = pb.read_batch()
         assert sorted(arr["seq"].tolist()) == list(range(40, 60))
@@ -128,7 +128,7 @@ def test_read_batch_flavours(sender: Sender) -> None:
 
 
 def test_poll_timeout_idle(sender: Sender) -> None:
-    with PerfBuffer(sender.events, callback=lambda cpu, rec: None) as pb:
+    with PerfBufReader(sender.events, callback=lambda cpu, rec: None) as pb:
         t = time.monotonic()
         assert pb.poll(timeout_ms=80) == 0
         assert time.monotonic() - t >= 0.07
@@ -138,7 +138,7 @@ def test_poll_timeout_idle(sender: Sender) -> None:
 def test_lost_samples_are_counted_when_a_ring_overflows(sender: Sender) -> None:
     lost_seen: list[tuple[int, int]] = []
     # one 4 KiB data page per CPU holds 128 records of 32 bytes at most
-    with PerfBuffer(sender.events, page_count=1, lost_callback=lambda c, n: lost_seen.append((c, n)),
+    with PerfBufReader(sender.events, page_count=1, lost_callback=lambda c, n: lost_seen.append((c, n)),
                     cpus=list(range(min(possible_cpus(), len(online_cpus()))))) as pb:
         sender.run(1000)
         first = [bytes(r) for r in pb.read_batch()]
@@ -160,13 +160,13 @@ def test_bad_arguments(sender: Sender) -> None:
     arr = Map.create(MapSpec(name="notperf", type="array", key_size=4, value_size=4, max_entries=1))
     try:
         with pytest.raises(PybpfError, match="not a perf_event_array"):
-            PerfBuffer(arr)
+            PerfBufReader(arr)
         with pytest.raises(PybpfError, match="power of two"):
-            PerfBuffer(sender.events, page_count=3)
+            PerfBufReader(sender.events, page_count=3)
         with pytest.raises(PybpfError, match="outside the map"):
-            PerfBuffer(sender.events, cpus=[possible_cpus() + 5])
+            PerfBufReader(sender.events, cpus=[possible_cpus() + 5])
         with pytest.raises(PybpfError, match="needs a callback"):
-            PerfBuffer(sender.events).poll(0)
+            PerfBufReader(sender.events).poll(0)
     finally:
         arr.close()
 
@@ -179,7 +179,7 @@ def perf_mappings() -> int:
 def test_closed_reader_and_fd_count(sender: Sender) -> None:
     before = len(os.listdir("/proc/self/fd")), perf_mappings()
     for _ in range(50):
-        pb = PerfBuffer(sender.events)
+        pb = PerfBufReader(sender.events)
         assert perf_mappings() == before[1] + len(pb.cpus)
         pb.close()
     assert (len(os.listdir("/proc/self/fd")), perf_mappings()) == before
@@ -187,7 +187,7 @@ def test_closed_reader_and_fd_count(sender: Sender) -> None:
         pb.read_batch()
     # closing removed the CPU entries: outputs now fail quietly in the program, nothing crashes
     sender.run(3)
-    with PerfBuffer(sender.events) as pb:
+    with PerfBufReader(sender.events) as pb:
         assert pb.read_batch() == []
         want = sender.run(2)
         assert by_seq([bytes(r) for r in pb.read_batch()]) == want

@@ -1,4 +1,4 @@
-"""`RingBuffer` on the live kernel.
+"""`RingBufReader` on the live kernel.
 
 A socket filter program, run with BPF_PROG_TEST_RUN, numbers its runs with a
 counter map (``seq``) and, by ``seq % 3``, writes a 12-byte record with
@@ -26,7 +26,7 @@ from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.link import tracepoint
 from pybpf.kernel.maps import Map
 from pybpf.kernel.prog import load
-from pybpf.kernel.ringbuf import RingBuffer
+from pybpf.kernel.ringbuf import RingBufReader
 from pybpf.kernel.ringbuf_math import RingModel
 
 np = pytest.importorskip("numpy")
@@ -134,7 +134,7 @@ def writer():
 
 def test_callback_delivers_every_record_in_order_and_skips_discards(writer: Writer) -> None:
     got: list[bytes] = []
-    with RingBuffer(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb:
+    with RingBufReader(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb:
         want = writer.run(300)
         assert rb.poll(timeout_ms=1000) == len(want)
         assert got == want
@@ -144,10 +144,10 @@ def test_callback_delivers_every_record_in_order_and_skips_discards(writer: Writ
 
 
 def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
-    rb = RingBuffer(writer.events)
-    raw = RingBuffer(writer.events, as_bytes=True)
+    rb = RingBufReader(writer.events)
+    raw = RingBufReader(writer.events, as_bytes=True)
     dtype = np.dtype([("seq", "<u8"), ("check", "<u8"), ("tag", "S8")])
-    arr_reader = RingBuffer(writer.events, dtype=dtype)
+    arr_reader = RingBufReader(writer.events, dtype=dtype)
     try:
         want = writer.run(60)
         batch = rb.read_batch()
@@ -178,7 +178,7 @@ def test_read_batch_into_a_caller_array(writer: Writer) -> None:
             raise RuntimeError("stop")
         got.append(int(rec["seq"]))  # type: ignore[index]
 
-    with RingBuffer(writer.events, callback=cb, dtype=dtype) as rb:
+    with RingBufReader(writer.events, callback=cb, dtype=dtype) as rb:
         buf = np.zeros(16, dtype=dtype)
         want = writer.run(60)  # 40 records
         with pytest.raises(RuntimeError):
@@ -195,13 +195,13 @@ def test_read_batch_into_a_caller_array(writer: Writer) -> None:
             rb.read_batch(out=np.zeros(4, dtype="<u8"))
         with pytest.raises(PybpfError, match="1-D C-contiguous"):
             rb.read_batch(out=buf[::2])
-    with RingBuffer(writer.events) as rb, pytest.raises(PybpfError, match="needs a ring added with a dtype"):
+    with RingBufReader(writer.events) as rb, pytest.raises(PybpfError, match="needs a ring added with a dtype"):
         rb.read_batch(out=buf)
 
 
 def test_records_outlive_reader_and_map() -> None:
     w = Writer()
-    rb = RingBuffer(w.events)
+    rb = RingBufReader(w.events)
     want = w.run(9)
     batch = rb.read_batch()
     rb.close()
@@ -213,7 +213,7 @@ def test_records_outlive_reader_and_map() -> None:
 
 
 def test_poll_timeout_returns_zero_when_idle(writer: Writer) -> None:
-    with RingBuffer(writer.events, callback=lambda rec: None) as rb:
+    with RingBufReader(writer.events, callback=lambda rec: None) as rb:
         t = time.monotonic()
         assert rb.poll(timeout_ms=80) == 0
         assert time.monotonic() - t >= 0.07
@@ -227,7 +227,7 @@ def test_two_ring_buffers_on_one_epoll() -> None:
     a, b = Writer(), Writer()
     got: dict[str, list[bytes]] = {"a": [], "b": []}
     try:
-        rb = RingBuffer(a.events, callback=lambda rec: got["a"].append(bytes(rec)))
+        rb = RingBufReader(a.events, callback=lambda rec: got["a"].append(bytes(rec)))
         assert rb.add(b.events, callback=lambda rec: got["b"].append(bytes(rec))) == 1
         assert len(rb) == 2
         want_b = b.run(10)
@@ -269,7 +269,7 @@ def test_poll_blocks_until_a_tracepoint_fires() -> None:
     got: list[int] = []
     try:
         with tracepoint(prog, "syscalls:sys_enter_getpid"), \
-                RingBuffer(events, callback=lambda r: got.append(struct.unpack("<Q", r)[0])) as rb:
+                RingBufReader(events, callback=lambda r: got.append(struct.unpack("<Q", r)[0])) as rb:
             rb.consume()
             got.clear()
             timer = threading.Timer(0.2, os.getpid)
@@ -288,7 +288,7 @@ def test_poll_blocks_until_a_tracepoint_fires() -> None:
 def test_wrap_around_over_thousands_of_records() -> None:
     w = Writer(ring_bytes=4096)
     try:
-        with RingBuffer(w.events) as rb:
+        with RingBufReader(w.events) as rb:
             total: list[bytes] = []
             want: list[bytes] = []
             for _ in range(120):
@@ -320,7 +320,7 @@ def model_of(ring_bytes: int, seqs: range) -> tuple[list[bytes], int]:
 def test_consumer_that_falls_behind_keeps_what_fit_like_the_model() -> None:
     w = Writer(ring_bytes=4096)
     try:
-        with RingBuffer(w.events) as rb:
+        with RingBufReader(w.events) as rb:
             w.run(1000)  # far more than 4 KiB: the kernel refuses what does not fit
             got = [bytes(r) for r in rb.read_batch()]
             want, discarded = model_of(4096, range(1000))
@@ -343,7 +343,7 @@ def test_callback_exception_keeps_the_rest_for_next_poll(writer: Writer) -> None
             raise RuntimeError("boom")
         got.append(bytes(rec))
 
-    with RingBuffer(writer.events, callback=cb) as rb:
+    with RingBufReader(writer.events, callback=cb) as rb:
         want = writer.run(30)
         with pytest.raises(RuntimeError, match="boom"):
             rb.poll(timeout_ms=100)
@@ -356,12 +356,12 @@ def test_wrong_maps_are_refused() -> None:
     user = Map.create(MapSpec(name="user", type="user_ringbuf", key_size=0, value_size=0, max_entries=4096))
     try:
         with pytest.raises(PybpfError, match="array map, not a ringbuf"):
-            RingBuffer(arr)
+            RingBufReader(arr)
         with pytest.raises(PybpfError, match="user_ringbuf"):
-            RingBuffer(user)
-        with RingBuffer() as empty, pytest.raises(PybpfError, match="no ring buffer"):
+            RingBufReader(user)
+        with RingBufReader() as empty, pytest.raises(PybpfError, match="no ring buffer"):
             empty.poll(0)
-        with RingBuffer(None) as rb:
+        with RingBufReader(None) as rb:
             with pytest.raises(PybpfError, match="no ring buffer"):
                 rb.read_batch()
     finally:
@@ -378,12 +378,12 @@ def bpf_mappings() -> int:
 def test_no_fd_or_mapping_leak_over_many_readers(writer: Writer) -> None:
     before = len(os.listdir("/proc/self/fd")), bpf_mappings()
     for _ in range(200):
-        with RingBuffer(writer.events) as rb:
+        with RingBufReader(writer.events) as rb:
             rb.add(writer.events)
             assert bpf_mappings() == before[1] + 4  # consumer page + data, per ring
     with pytest.raises(TypeError):
-        RingBuffer(writer.events, dtype="not a dtype")
-    RingBuffer(writer.events)  # dropped without close(): the garbage collector closes it
+        RingBufReader(writer.events, dtype="not a dtype")
+    RingBufReader(writer.events)  # dropped without close(): the garbage collector closes it
     assert (len(os.listdir("/proc/self/fd")), bpf_mappings()) == before
 
 
@@ -478,7 +478,7 @@ def test_kernel_ring_matches_the_model(ops: list[tuple[int, int, bytes]]) -> Non
     model = RingModel(4096)
     discarded = 0
     try:
-        with RingBuffer(events, as_bytes=True) as rb:
+        with RingBufReader(events, as_bytes=True) as rb:
             for kind, length, payload in ops:
                 if kind == 3:
                     assert rb.read_batch() == model.consume()
@@ -504,7 +504,7 @@ def test_a_callback_may_close_the_reader() -> None:
     a, b = Writer(), Writer()
     try:
         got: list[bytes] = []
-        rb = RingBuffer()
+        rb = RingBufReader()
 
         def close_it(rec: memoryview) -> None:
             got.append(bytes(rec))
@@ -527,11 +527,11 @@ def test_close_from_another_thread_while_reading() -> None:
     w = Writer(ring_bytes=1 << 20)
     try:
         for _ in range(20):
-            rb = RingBuffer(w.events)
+            rb = RingBufReader(w.events)
             w.run(2000)
             errors: list[BaseException] = []
 
-            def reader(rb: RingBuffer = rb, errors: list[BaseException] = errors) -> None:
+            def reader(rb: RingBufReader = rb, errors: list[BaseException] = errors) -> None:
                 try:
                     while True:
                         rb.read_batch(timeout_ms=1)
@@ -563,7 +563,7 @@ def test_signals_interrupt_a_blocking_poll(writer: Writer) -> None:
 
     old = signal.signal(signal.SIGALRM, count)
     try:
-        with RingBuffer(writer.events, callback=lambda rec: None) as rb:
+        with RingBufReader(writer.events, callback=lambda rec: None) as rb:
             signal.setitimer(signal.ITIMER_REAL, 0.05)
             t = time.monotonic()
             assert rb.poll(timeout_ms=300) == 0
@@ -579,7 +579,7 @@ def test_signals_interrupt_a_blocking_poll(writer: Writer) -> None:
 
 def test_reader_in_a_selector_loop(writer: Writer) -> None:
     got: list[bytes] = []
-    with RingBuffer(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb, \
+    with RingBufReader(writer.events, callback=lambda rec: got.append(bytes(rec))) as rb, \
             selectors.DefaultSelector() as sel:
         sel.register(rb, selectors.EVENT_READ)
         assert sel.select(timeout=0.05) == []

@@ -1,0 +1,35 @@
+"""Names kept for one release after a rename, each with a `DeprecationWarning`.
+
+A module lists its old names as ``{old: ("module.new_name", "since")}`` and installs the
+``__getattr__`` this returns; the old name then resolves (lazily) to the new object and
+warns, naming the replacement.
+
+>>> import warnings
+>>> get = module_getattr("demo", {"old": ("pybpf.errors.PybpfError", "0.2")})
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     get("old").__name__, str(caught[0].message)
+('PybpfError', 'demo.old is pybpf.errors.PybpfError since 0.2')
+"""
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Mapping
+
+__all__ = ["module_getattr"]
+
+
+def module_getattr(module: str, aliases: Mapping[str, tuple[str, str]]) -> Callable[[str], object]:
+    """A module ``__getattr__`` resolving the old names of ``aliases`` with a warning."""
+
+    def __getattr__(name: str) -> object:
+        entry = aliases.get(name)
+        if entry is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        target, since = entry
+        warnings.warn(f"{module}.{name} is {target} since {since}", DeprecationWarning, stacklevel=2)
+        where, _, attr = target.rpartition(".")
+        return getattr(importlib.import_module(where), attr)
+
+    return __getattr__
