@@ -61,14 +61,14 @@ def main() -> int:
     from pybpf.export import counter
     from pybpf.export.collector import MapCollector
     from pybpf.export.plan import plan_one
-    from pybpf.kernel import HashMap
+    from pybpf.kernel import HashMap, MapSpec
 
     class Key(Struct):
         comm: char[16]
         cpu: u32
 
     n = args.series
-    with HashMap.create(key_size=Key.size, value_size=8, max_entries=n) as m:
+    with HashMap.create(MapSpec(key_size=Key.size, value_size=8, max_entries=n)) as m:
         keys = b"".join(Key.encode({"comm": f"proc-{i // 8}".encode(), "cpu": i % 8}) for i in range(n))
         values = b"".join((i * 7).to_bytes(8, "little") for i in range(n))
         assert m.update_batch_raw(keys, values, n) == n

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DslError, PybpfError
-from ..isa.program import MapDecl
+from ..isa.mapspec import MapSpec
 from .maps import DslMap
 
 __all__ = ["AGGREGATIONS", "KeyPart", "Map", "Maps", "StackRef", "hist_bucket", "lhist_bucket"]
@@ -132,12 +132,12 @@ class Map(DslMap):
             size += 8
         return size or 8
 
-    def decl(self, name: str) -> MapDecl:
+    def decl(self, name: str) -> MapSpec:
         if not self.typed:
             raise DslError(f"map {self.label or name} is never assigned in a probe, so its type "
                            "is unknown")
         kind = "percpu_hash" if self.percpu else "hash"
-        return MapDecl(name, kind, self.key_size, self.value_size, self.max_entries)
+        return MapSpec(name, kind, self.key_size, self.value_size, self.max_entries)
 
     # -- reading from userspace ---------------------------------------------------------------
     def _decode_key(self, raw: bytes) -> Any:

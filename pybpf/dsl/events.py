@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..isa.program import MapDecl
+from ..isa.mapspec import MapSpec
 from .cformat import CFormat
 from .maps import DslMap
 
@@ -86,8 +86,8 @@ class EventChannel(DslMap):
         self.actions: list[Action] = []
         self.hooks: dict[str, Callable[..., Any]] = {}
 
-    def decl(self, name: str) -> MapDecl:
-        return MapDecl(name, "ringbuf", 0, 0, self.max_entries)
+    def decl(self, name: str) -> MapSpec:
+        return MapSpec(name, "ringbuf", 0, 0, self.max_entries)
 
     def register(self, action: Action) -> int:
         """The id of ``action`` (registered once; equal actions share an id)."""

@@ -176,7 +176,7 @@ class Session:
     def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
                  attach: bool = True, batch: bool = False, maps: dict[str, Any] | None = None,
                  output: Callable[[str], Any] | None = None) -> None:
-        from ..kernel import create_map
+        from ..kernel import Map as KernelMap
 
         self.probes = list(probes)
         self.on_event = on_event
@@ -201,7 +201,7 @@ class Session:
                     if name not in self.kernel_maps:
                         given = (maps or {}).get(name)
                         self.kernel_maps[name] = given if given is not None else \
-                            create_map(m.decl(name))
+                            KernelMap.create(m.decl(name))
                         m.kernel, m.name = self.kernel_maps[name], name
                         self.maps[name] = m
             self._set_start()
@@ -235,9 +235,9 @@ class Session:
             if isinstance(m, EventChannel):
                 self._add_channel(m)
             elif isinstance(m, RingBuf) and self.batch:
-                from ..kernel import RingBuffer
+                from ..kernel import RingBufReader
 
-                rb = RingBuffer(m.kernel, dtype=m.event.dtype())
+                rb = RingBufReader(m.kernel, dtype=m.event.dtype())
                 self.readers.append(rb)
                 self._ring_index[m.name or ""] = (rb, 0)
             elif isinstance(m, RingBuf):
@@ -246,12 +246,12 @@ class Session:
                 self._add_perf(m)
 
     def _add_channel(self, ch: EventChannel) -> None:
-        from ..kernel import RingBuffer
+        from ..kernel import RingBufReader
         from .render import channel_hooks
 
         ch.hooks = channel_hooks(self, ch)
         self._channels.append(ch)
-        self.readers.append(RingBuffer(ch.kernel, lambda raw: ch.dispatch(raw, self.output),
+        self.readers.append(RingBufReader(ch.kernel, lambda raw: ch.dispatch(raw, self.output),
                                        as_bytes=True))
 
     def _deliver(self, struct: Any) -> Callable[[Any], None]:

@@ -251,7 +251,7 @@ def run_object(path: str, *, programs: list[str] | None = None, sets: list[str] 
                follow: list[str] | None = None, as_json: bool = False,
                duration: float | None = None, out: Any = None) -> int:
     """``pybpf trace OBJ.o``: load, attach, print the events of its ring/perf buffers."""
-    from ..kernel import PerfBuffer, RingBuffer
+    from ..kernel import PerfBufReader, RingBufReader
     from .loader import BpfObject
 
     out = out if out is not None else sys.stdout
@@ -293,9 +293,9 @@ def run_object(path: str, *, programs: list[str] | None = None, sets: list[str] 
             for n in names:
                 cb = (lambda name: lambda rec: show(name, rec))(n)
                 if buffers[n].type == "ringbuf":
-                    readers.append(RingBuffer(obj.maps[n], cb, as_bytes=True))
+                    readers.append(RingBufReader(obj.maps[n], cb, as_bytes=True))
                 else:
-                    readers.append(PerfBuffer(obj.maps[n], lambda _cpu, rec, cb=cb: cb(rec),
+                    readers.append(PerfBufReader(obj.maps[n], lambda _cpu, rec, cb=cb: cb(rec),
                                               as_bytes=True))
             attached = ", ".join(f"{lk_name}" for lk_name in links)
             print(f"attached {attached or 'nothing'}; Ctrl-C to stop", file=sys.stderr, flush=True)

@@ -109,7 +109,7 @@ class ObjectProgram:
         return lk
 
 
-def _auto_attaches(lp: LoadedProgram) -> bool:
+def _auto_attaches(lp: ObjectProgram) -> bool:
     """Whether ``lp`` attaches from its section name alone (no interface, cgroup, socket)."""
     s = lp.spec.spec
     if s.attach in (None, "xdp", "tcx", "cgroup", "socket_filter", "sk_lookup", "flow_dissector",
@@ -299,7 +299,7 @@ class BpfObject:
             links[name] = lp.attach()
         return links
 
-    def _kconfig_decl(self) -> MapDecl | None:
+    def _kconfig_decl(self) -> MapSpec | None:
         """The ``.kconfig`` map of the object's kconfig externs (values of this kernel)."""
         names = [n for n, sec in self.spec.externs.items() if sec == ".kconfig"]
         if not names:
