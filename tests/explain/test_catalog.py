@@ -63,10 +63,10 @@ def _kernel_c(obj_path: Path) -> str:
 
 
 def _kernel_asm(src: str, ptype: str) -> str:
-    from pybpf.kernel.prog import load
+    from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(assemble(src, check_targets=False), ptype, log_level=1):
+        with load(assemble(src, check_targets=False), ptype, options=LoadOptions(log_level=1)):
             return ""
     except ProgLoadError as e:
         return e.log or f"(no log) {e}"

@@ -5,14 +5,14 @@ import sys
 
 from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
-from pybpf.kernel.prog import load
+from pybpf.kernel.prog import LoadOptions, load
 
 
 def main() -> None:
     out = {}
     for name, ptype, src in json.load(sys.stdin):
         try:
-            with load(assemble(src), ptype, log_level=1):
+            with load(assemble(src), ptype, options=LoadOptions(log_level=1)):
                 out[name] = {"accepted": True}
         except ProgLoadError as e:
             out[name] = {"accepted": False, "errno": e.errno, "log": e.log}
