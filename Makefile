@@ -67,6 +67,8 @@ fuzz: venv
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools
+	$(PY) -m mypy
+	$(PY) -m pybpf.tools.importgraph --check
 
 clean:
 	rm -rf $(VENV) build *.egg-info pybpf/_native*.so pybpf/_native.c

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno as _errno
 import os
+from collections.abc import Callable
 from typing import Any
 
 
@@ -159,6 +160,8 @@ class KernelError(PybpfError, OSError):
     ``hint`` and, for program loads, the verifier ``log``.
     """
 
+    errno: int  # always set (OSError's may be None)
+
     def __init__(self, command: str, err: int, *, hint: str | None = None, log: str = "",
                  detail: str | None = None) -> None:
         self.command = command
@@ -179,22 +182,22 @@ class KernelError(PybpfError, OSError):
 class ProgLoadError(KernelError):
     """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log.
 
-    With a log, the text quotes the log's failing line and pybpf's explanation of it
-    (`pybpf.explain.loaderror`); ``program`` (when the loader sets it) gives source lines."""
+    With a log, the text quotes the log's failing line and pybpf's explanation of it:
+    the loader sets ``explain`` (`pybpf.explain.loaderror.describe`; this module imports
+    nothing of pybpf) and ``program`` (source lines)."""
 
     program: Any = None
     prog_type: Any = None
+    explain: Callable[[ProgLoadError], str] | None = None
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.first_text = str(self.args[1]) if len(self.args) > 1 else ""
 
     def __str__(self) -> str:
-        if self.log:
+        if self.log and self.explain is not None:
             try:
-                from .explain.loaderror import describe
-
-                return describe(self)
+                return self.explain(self)
             except Exception:  # noqa: BLE001 - an error's text must not fail
                 pass
         text = super().__str__()

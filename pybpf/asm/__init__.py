@@ -179,9 +179,9 @@ def _listing(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: 
             where = target_field(insn)
             if where is not None:
                 rel = insn.imm if where == "imm" else insn.off
-                name = by_slot.get(slot + 1 + rel)
-                if name is not None:
-                    text += f" <{name}>"
+                label = by_slot.get(slot + 1 + rel)
+                if label is not None:
+                    text += f" <{label}>"
         out.append(objdump_line(slot, insn.encode(), text))
     return "\n".join(out)
 

@@ -40,6 +40,7 @@ import linecache
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import FrameType
 
 from ..errors import AsmError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, target_field
@@ -58,6 +59,7 @@ from ..isa.opcodes import (
     Source,
 )
 from ..isa.validate import problem
+from .llvm.printer import format_insn
 
 __all__ = [
     "R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "RFP",
@@ -93,9 +95,9 @@ Target = str | int  # a label name or a relative offset in slots
 
 def _caller() -> SourceLine:
     """The first frame outside this module: where the user wrote the instruction."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:
         return SourceLine(None, 0)
     filename = frame.f_code.co_filename
@@ -117,8 +119,6 @@ class Op:
     where: SourceLine | None = None
 
     def __repr__(self) -> str:
-        from .llvm.printer import format_insn
-
         return f"Op({format_insn(self.insn, self.ref)!r})"
 
 
@@ -495,7 +495,7 @@ class ProgramBuilder:
         try:
             prog.insns = prog.resolve()
         except Exception as e:  # IsaError: a label too far for a 16-bit offset
-            idx = getattr(e, "index", None)
-            where = prog.lines.get(idx) if idx is not None else None
-            raise _error(str(getattr(e, "message", e)), where or SourceLine(None, 0)) from None
+            bad = getattr(e, "index", None)
+            at = prog.lines.get(bad) if bad is not None else None
+            raise _error(str(getattr(e, "message", e)), at or SourceLine(None, 0)) from None
         return prog

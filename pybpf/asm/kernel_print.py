@@ -28,8 +28,9 @@ from ..isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, Si
 from ..isa.program import Ref, RefKind
 from .llvm.printer import ALU_OPS, JMP_OPS, SIGNED_ALU_OPS, SIZE_NAMES, SX_NAMES
 
-_ATOMIC_OPS = {AtomicOp.ADD: "+=", AtomicOp.AND: "&=", AtomicOp.OR: "|=", AtomicOp.XOR: "^="}
-_ATOMIC_NAMES = {AtomicOp.ADD: "add", AtomicOp.AND: "and", AtomicOp.OR: "or", AtomicOp.XOR: "xor"}
+_ATOMIC_OPS: dict[int, str] = {AtomicOp.ADD: "+=", AtomicOp.AND: "&=", AtomicOp.OR: "|=", AtomicOp.XOR: "^="}
+_ATOMIC_NAMES: dict[int, str] = {AtomicOp.ADD: "add", AtomicOp.AND: "and", AtomicOp.OR: "or",
+                                 AtomicOp.XOR: "xor"}
 
 
 def _body(insn: Insn, ref: Ref | None) -> str:
@@ -105,8 +106,8 @@ def _body(insn: Insn, ref: Ref | None) -> str:
         if s == CallSrc.KFUNC:
             name = ref.name if ref is not None and ref.kind is RefKind.KFUNC else "kernel-function"
             return f"call {name}#{i}"
-        name = helper_name(i) if s == CallSrc.HELPER else None
-        return f"call {name or 'unknown'}#{i}"
+        helper = helper_name(i) if s == CallSrc.HELPER else None
+        return f"call {helper or 'unknown'}#{i}"
     if op == Class.JMP | JmpOp.JA:
         return f"goto pc{o:+d}"
     if op == Class.JMP | JmpOp.JCOND:

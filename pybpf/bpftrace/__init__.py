@@ -37,7 +37,7 @@ class Program:
 
     @property
     def maps(self) -> Maps:
-        return self.namespace[AT]  # type: ignore[no-any-return]
+        return self.namespace[AT]
 
 
 def namespace() -> dict[str, Any]:

@@ -38,7 +38,7 @@ class Token:
     text: str
     line: int
     col: int  # 1-based
-    value: object = None
+    value: int | str | None = None  # an int literal's value, a string literal's text
 
 
 class Lexer:
@@ -170,12 +170,12 @@ class Lexer:
             if ch == "\\" and i + 1 < len(text):
                 nxt = text[i + 1]
                 if nxt == "x" and re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:i + 4]):
-                    h = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:i + 4]).group(0)  # type: ignore[union-attr]
+                    h = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:i + 4]).group(0)  # type: ignore[union-attr]  # a hex digit was seen
                     out.append(chr(int(h, 16)))
                     i += 2 + len(h)
                     continue
                 if nxt in "01234567" and re.match(r"[0-7]{1,3}", text[i + 1:i + 4]):
-                    o = re.match(r"[0-7]{1,3}", text[i + 1:i + 4]).group(0)  # type: ignore[union-attr]
+                    o = re.match(r"[0-7]{1,3}", text[i + 1:i + 4]).group(0)  # type: ignore[union-attr]  # an octal digit was seen
                     out.append(chr(int(o, 8)))
                     i += 1 + len(o)
                     continue

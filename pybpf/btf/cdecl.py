@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .parse import Btf
 
 _QUALS = {K_CONST: "const ", K_VOLATILE: "volatile ", K_RESTRICT: "restrict "}
-_MODS = frozenset({K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG})
+MODIFIER_KINDS = frozenset({K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG})
 
 
 class Declarators:
@@ -54,6 +54,14 @@ class Declarators:
     bare: list
     plain: list
     budget: int
+
+    if TYPE_CHECKING:  # supplied by CPrinter (declared for the type checker only)
+        def ident_name(self, tid: int) -> str: ...
+        def _struct_fwd(self, tid: int) -> str: ...
+        def _fwd_def(self, tid: int) -> str: ...
+        def _enum_fwd(self, tid: int) -> str: ...
+        def _enum_def(self, tid: int, lvl: int) -> None: ...
+        def _struct_def(self, tid: int, lvl: int) -> None: ...
 
     def _is_plain(self, tid: int) -> bool:
         """Whether a declaration of ``tid`` prints no anonymous struct/union/enum inline (so its
@@ -213,7 +221,7 @@ class Declarators:
 
     def _drop_mods(self, stack: list[int]) -> None:
         kind = self.t.kind
-        while stack and kind[stack[-1]] in _MODS:
+        while stack and kind[stack[-1]] in MODIFIER_KINDS:
             stack.pop()
 
     def _chain(self, stack: list[int], fname: str, lvl: int) -> None:

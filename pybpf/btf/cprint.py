@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from ..errors import BtfError
-from .cdecl import _MODS, Declarators
+from .cdecl import MODIFIER_KINDS, Declarators
 from .flat import (
     K_ARRAY,
     K_CONST,
@@ -295,7 +295,7 @@ class CPrinter(Declarators):
             self.queue.append(tid)
             st[tid] = _ED
             return 1
-        if k in _MODS:
+        if k in MODIFIER_KINDS:
             x = t.word[tid]
             r = 1 if st[x] == _ED else self._order(x, through_ptr)
             if st[x] == _ED:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, repeat
 from operator import add, itemgetter
 
@@ -102,6 +102,7 @@ class FlatTable:
         self._all_ids: list[int] | None = None
         self._names[0] = ""
         text = btf._text
+        self.string: Callable[[int], str]
         if btf.base is None and text is not None:
             def string(off: int) -> str:
                 return text[off:text.index("\0", off)] if off < len(text) else btf.string(off)

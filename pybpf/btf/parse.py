@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import BtfError
 from .format import (
@@ -68,6 +68,16 @@ def _words(blob: bytes | memoryview, swap: bool) -> array:
     return a
 
 
+
+def _as_kind(kind: Kind | int | str | None) -> Kind | int | None:
+    """A kind given by name (``"struct"``) as its `Kind`; numbers and None pass through."""
+    if not isinstance(kind, str):
+        return kind
+    try:
+        return Kind[kind.upper()]
+    except KeyError:
+        raise BtfError(f"unknown BTF kind {kind!r}") from None
+
 class Btf:
     """One BTF blob, indexed on open and decoded on demand.
 
@@ -80,6 +90,9 @@ class Btf:
     ...
     pybpf.errors.BtfError: BTF offset 0x0: <btf>: 0 bytes is too short for a BTF header
     """
+
+    byteorder: Literal["little", "big"]
+    nr_types: int
 
     def __init__(self, data: bytes, *, base: Btf | None = None, name: str = "<btf>") -> None:
         self.name = name
@@ -289,12 +302,13 @@ class Btf:
             yield self._str_base + p
             p = strs.find(needle, p + 1)
 
-    def find_all(self, name: str, kind: Kind | int | None = None) -> list[int]:
+    def find_all(self, name: str, kind: Kind | int | str | None = None) -> list[int]:
         """Every type id named ``name`` (of ``kind`` if given), base types first, ascending.
 
         >>> vmlinux().find_all("task_struct", Kind.STRUCT)   # doctest: +SKIP
         [131]
         """
+        kind = _as_kind(kind)
         found: list[int] = []
         if self.base is not None:
             found += self.base.find_all(name, kind)
@@ -319,11 +333,7 @@ class Btf:
         >>> vmlinux().find("do_getpid", "func")     # doctest: +SKIP
         51234
         """
-        if isinstance(kind, str):
-            try:
-                kind = Kind[kind.upper()]
-            except KeyError:
-                raise BtfError(f"unknown BTF kind {kind!r}") from None
+        kind = _as_kind(kind)
         ids = self.find_all(name, kind)
         if not ids:
             what = f"{Kind(kind).name.lower()} " if kind is not None else "type "

@@ -102,14 +102,10 @@ def load_programs(data: bytes, name: str, kind: str,
                   section: str | None) -> list[tuple[str | None, str | None, ProgramSpec | bytes]]:
     """(program name, section, ProgramSpec or raw bytecode) for each program in FILE."""
     if kind == "elf":
-        try:
-            from ..elf.object import read_object
-        except ImportError:
-            raise _CliError(f"{name}: is an ELF object, and this pybpf cannot read ELF yet "
-                            "(pybpf.elf missing); extract the code with llvm-objcopy-19 -O "
-                            "binary --only-section=SECTION") from None
+        from ..elf.object import read_object  # lazy: only ELF input needs the ELF reader
         obj = read_object(data, name="stdin") if name == "<stdin>" else read_object(name)
-        progs = [(p.name, p.section, p.program) for p in obj.programs.values()
+        progs: list[tuple[str | None, str | None, ProgramSpec | bytes]] = [
+            (p.name, p.section, p.program) for p in obj.programs.values()
                  if section is None or section in (p.name, p.section)]
         if not progs:
             have = ", ".join(f"{p.name} ({p.section})" for p in obj.programs.values()) or "none"

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=server.serve_forever, name="pybpf-export-http", daemon=True)
         thread.start()
         bound_host, bound_port = server.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+        shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
         reused = ""
         if ex.pins is not None:
             reused = (f"; pinned under {ex.pins.path} (reused maps: "

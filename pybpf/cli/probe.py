@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             write("  ".join(f"{k}={_jsonable(v)}" for k, v in row.items()) + "\n")
 
-    emit.json = args.json  # type: ignore[attr-defined] - report hooks choose their layout
+    emit.json = args.json  # type: ignore[attr-defined]  # report hooks choose their layout
     fmt = getattr(mod, "format_event", None)
 
     def on_event(ev: Any) -> None:
@@ -125,16 +125,16 @@ def default_report(session: Any, namespace: dict[str, Any], write: Any, emit: An
         for m in auto:
             for k, v in m.items():
                 emit({"map": m.label, "key": k, "value": v})
-        for name, m in typed:
-            if isinstance(m, Histogram):
-                emit({"map": name, "buckets": m.buckets()})
+        for name, dm in typed:
+            if isinstance(dm, Histogram):
+                emit({"map": name, "buckets": dm.buckets()})
             else:
-                for k, v in typed_map_rows(m):
+                for k, v in typed_map_rows(dm):
                     emit({"map": name, "key": k, "value": v})
         return
     if not auto and not typed:
         return
     write("\n\n")
     print_maps(session, auto, write)
-    for name, m in typed:
-        write(typed_map_text(name, m))
+    for name, dm in typed:
+        write(typed_map_text(name, dm))

@@ -55,9 +55,9 @@ def assemble_text(text: str, syntax: str, filename: str | None = None) -> Progra
         assemble = None
     if assemble is not None:
         try:
-            return assemble(text, syntax=syntax, filename=filename)  # type: ignore[no-any-return]
+            return assemble(text, syntax=syntax, filename=filename)
         except TypeError:
-            return assemble(text, syntax=syntax)  # type: ignore[no-any-return]
+            return assemble(text, syntax=syntax)
     if syntax == "gas":
         from ..asm.gas import parse
 

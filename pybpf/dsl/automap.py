@@ -111,7 +111,7 @@ class Map(DslMap):
         return self.agg is not None
 
     @property
-    def percpu(self) -> bool:  # type: ignore[override]
+    def percpu(self) -> bool:  # type: ignore[override]  # a property over the DslMap class attribute
         return self.agg in AGGREGATIONS
 
     @property
@@ -142,7 +142,7 @@ class Map(DslMap):
     # -- reading from userspace ---------------------------------------------------------------
     def _decode_key(self, raw: bytes) -> Any:
         parts = self.parts or []
-        vals = []
+        vals: list[Any] = []
         for p, off in zip(parts, self.key_offsets(), strict=True):
             chunk = raw[off:off + p.size]
             if p.kind == "int":
@@ -246,14 +246,17 @@ class Maps:
     ['@', '@a', '@b']
     """
 
+    _maps: dict[str, Map]
+    _max_entries: int
+
     def __init__(self, max_entries: int = 4096) -> None:
         object.__setattr__(self, "_maps", {})
         object.__setattr__(self, "_max_entries", max_entries)
 
     def get(self, name: str) -> Map:
-        maps: dict[str, Map] = self._maps  # type: ignore[attr-defined]
+        maps: dict[str, Map] = self._maps
         if name not in maps:
-            maps[name] = Map(self._max_entries, label=f"@{name}")  # type: ignore[attr-defined]
+            maps[name] = Map(self._max_entries, label=f"@{name}")
         return maps[name]
 
     def __getattr__(self, name: str) -> Map:
@@ -269,7 +272,7 @@ class Maps:
         raise PybpfError(f"at.{name} = ... runs only inside a probe")
 
     def __iter__(self) -> Iterator[Map]:
-        return iter(list(self._maps.values()))  # type: ignore[attr-defined]
+        return iter(list(self._maps.values()))
 
     def __getitem__(self, key: Any) -> Any:
         return self.anonymous[key]

@@ -101,12 +101,12 @@ def key_addr(c: Compiler, m: DslMap, node: ast.expr) -> Val:
 def value_addr(c: Compiler, m: DslMap, node: ast.expr | None, value: Val | None = None) -> Val:
     vt = m.value
     if isinstance(vt, IntType):
-        v = value if value is not None else convert(c, scalar(c, node), vt, node)  # type: ignore[arg-type]
+        v = value if value is not None else convert(c, scalar(c, node), vt, node)  # type: ignore[arg-type]  # node is given when value is not
         off = c.em.alloc(8, 8, node)
         c.em.store(10, off, vt, v)
         c.em.release(v)
         return Val("stack", vt, off=off)
-    v = lvalue(c, node)  # type: ignore[arg-type]
+    v = lvalue(c, node)  # type: ignore[arg-type]  # node is given for struct values
     if v.typ != vt or v.kind != "stack":
         raise c.error(f"value of {c.map_name(m)} must be a local {type_name(vt)}", node)
     return v
@@ -164,6 +164,7 @@ def map_increment(c: Compiler, m: DslMap, key: ast.expr, delta: ast.expr | Val, 
     if dv.kind == "imm":
         em.mov_imm(t.reg, dv.imm)
     else:
+        assert vslot is not None  # made above for a delta that is not a constant
         em.emit(B.Ldx.dw(t.reg, 10, vslot.off) if vt.size == 8 else B.Ldx.w(t.reg, 10, vslot.off))
     em.emit(B.Atomic.add(p.reg, 0, t.reg, size="dw" if vt.size == 8 else "w"))
     em.release(t)
@@ -171,7 +172,7 @@ def map_increment(c: Compiler, m: DslMap, key: ast.expr, delta: ast.expr | Val, 
     if not is_array:
         em.jump(done)
         em.place(miss)
-        emit_call(c, "map_update_elem", [map_arg(c, m), k, vslot, Val.const(BPF_NOEXIST)])  # type: ignore[list-item]
+        emit_call(c, "map_update_elem", [map_arg(c, m), k, vslot, Val.const(BPF_NOEXIST)])  # type: ignore[list-item]  # vslot is made for hash maps
         em.release(em.live[0]) if em.live else None
     em.place(done)
 
@@ -315,7 +316,7 @@ def packet_header(c: Compiler, node: ast.Call, fail: str | None = None, dest: in
         raise c.error("header(ctx, Hdr, offset) takes the context, a header Struct and an offset",
                       node)
     hdr = c.lookup_name(node.args[1].id) if isinstance(node.args[1], ast.Name) else None
-    if not is_struct(hdr):
+    if hdr is None or not is_struct(hdr):
         raise c.error("the second argument of header() must be a header Struct (EthHdr, IpHdr, "
                       "UdpHdr, TcpHdr or your own)", node.args[1])
     off = scalar(c, node.args[2])
@@ -456,7 +457,7 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
         if ret_t is not None and isinstance(ret_t, IntType):
             frame.ret_local = c.new_local(".ret", ret_t, node)
         stmts.block(c, fdef.body)
-        c.em.place(frame.ret_label)  # type: ignore[arg-type]
+        c.em.place(frame.ret_label)  # type: ignore[arg-type]  # an inlined frame has a return label
     finally:
         c.inline_depth -= 1
         c.frames.pop()

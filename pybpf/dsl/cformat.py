@@ -51,10 +51,10 @@ class Conversion:
                 value = value.split(b"\0", 1)[0].decode(errors="replace")
             return (head + "s") % (value,)
         if conv == "p":
-            return (head + "s") % (hex(int(value)),)  # type: ignore[call-overload]
+            return (head + "s") % (hex(int(value)),)  # type: ignore[call-overload]  # a number here (strings were handled above)
         if isinstance(value, (bytes, str)):
             raise DslError(f"printf: {self.text} takes a number, got a string")
-        n = int(value)  # type: ignore[call-overload]
+        n = int(value)  # type: ignore[call-overload]  # a number here (strings were refused above)
         bits = _BITS[self.length]
         n &= (1 << bits) - 1
         if conv in "di":

@@ -406,8 +406,8 @@ def join(c: Compiler, node: ast.Call) -> Val:
     pslot = c.em.alloc(8, 8, node)
     c.em.emit(B.Stx.dw(10, pslot, p.reg))
     c.em.release(p)
-    read = {"user": "probe_read_user", "kernel": "probe_read_kernel"}.get(space, "probe_read")
-    read_s = {"user": "probe_read_user_str", "kernel": "probe_read_kernel_str"}.get(space,
+    read = {"user": "probe_read_user", "kernel": "probe_read_kernel"}.get(space or "", "probe_read")
+    read_s = {"user": "probe_read_user_str", "kernel": "probe_read_kernel_str"}.get(space or "",
                                                                                   "probe_read_str")
     ptr = Val("stack", u64, off=c.em.alloc(8, 8, node))
     for i in range(JOIN_ARGS):

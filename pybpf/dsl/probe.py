@@ -76,7 +76,7 @@ class Probe:
         if self.tree is not None:
             return self.filename, getattr(self.tree, "lineno", None)
         try:
-            return inspect.getsourcefile(self.fn), inspect.getsourcelines(self.fn)[1]  # type: ignore[arg-type]
+            return inspect.getsourcefile(self.fn), inspect.getsourcelines(self.fn)[1]  # type: ignore[arg-type]  # compiled from its source file
         except (OSError, TypeError):
             return None, None
 
@@ -488,10 +488,13 @@ def attach_point(p: Probe, ap: AttachPoint, prog: Any) -> Any:
         return link.perf_event(prog, cpu=0, period=ap.period_ns)
     if k == "perf_event":
         return link.perf_event(prog, frequency=p.options.get("frequency", 99))
-    if k == "xdp":
-        return link.xdp(prog, ap.iface or p.target, mode=p.options.get("mode"))
-    if k == "tc":
-        return link.tcx(prog, ap.iface or p.target, p.options.get("direction", "ingress"))
+    if k in ("xdp", "tc"):
+        iface = ap.iface or p.target
+        if not iface:
+            raise p._error(f"{ap.name!r} needs an interface (xdp/IFACE, tc/IFACE)")
+        if k == "xdp":
+            return link.xdp(prog, iface, mode=p.options.get("mode"))
+        return link.tcx(prog, iface, p.options.get("direction", "ingress"))
     raise p._error(f"cannot attach {ap.name!r}")
 
 

@@ -300,7 +300,7 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
         if isinstance(m, Map):
             if not isinstance(s.op, (ast.Add, ast.Sub)):
                 raise c.error("maps support only += and -= in place (at.n[k] += 1)", s)
-            delta: ast.expr = s.value
+            delta = s.value
             if isinstance(s.op, ast.Sub):
                 delta = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=s.value), s.value)
             aggregate.increment(c, m, t.slice if isinstance(t, ast.Subscript) else None, delta, s)
@@ -310,7 +310,7 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
         if isinstance(obj, DslMap):
             if not isinstance(s.op, (ast.Add, ast.Sub)):
                 raise c.error(f"maps support only += and -= in place ({t.value.id}[k] += n)", s)
-            delta: ast.expr = s.value
+            delta = s.value
             if isinstance(s.op, ast.Sub):
                 delta = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=s.value), s.value)
             map_increment(c, obj, t.slice, delta, s)
@@ -356,7 +356,7 @@ def _as_load(node: ast.expr) -> ast.expr:
     n = copy.deepcopy(node)
     for sub in ast.walk(n):
         if hasattr(sub, "ctx"):
-            sub.ctx = ast.Load()  # type: ignore[attr-defined]
+            sub.ctx = ast.Load()
     return n
 
 

@@ -43,7 +43,7 @@ def is_string(v: Val) -> bool:
 
 
 def string_size(v: Val) -> int:
-    return v.typ.size  # type: ignore[no-any-return]
+    return v.typ.size
 
 
 def _chunk(pos: int, left: int, align_base: int) -> int:

@@ -135,9 +135,9 @@ class _StructMeta(type):
             fields.append(FieldInfo(fname, ftype, offset))
             offset += ftype.size
             align = max(align, a)
-        cls._fields = {f.name: f for f in fields}  # type: ignore[attr-defined]
-        cls.align = align  # type: ignore[attr-defined]
-        cls.size = (offset + align - 1) // align * align  # type: ignore[attr-defined]
+        cls._fields = {f.name: f for f in fields}  # type: ignore[attr-defined]  # the metaclass fills the Struct ClassVars
+        cls.align = align  # type: ignore[attr-defined]  # the metaclass fills the Struct ClassVars
+        cls.size = (offset + align - 1) // align * align  # type: ignore[attr-defined]  # the metaclass fills the Struct ClassVars
         return cls
 
 
@@ -219,7 +219,7 @@ class Struct(metaclass=_StructMeta):
         return out
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.as_dict() == other.as_dict()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.as_dict() == other.as_dict()
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
@@ -282,6 +282,6 @@ def is_struct(t: object) -> bool:
 
 
 def type_name(t: object) -> str:
-    if is_struct(t):
-        return f"struct {t.__name__}"  # type: ignore[union-attr]
+    if isinstance(t, type) and is_struct(t):
+        return f"struct {t.__name__}"
     return repr(t)

@@ -149,7 +149,7 @@ def attach_usdt(prog: Any, path: str, spec: str) -> Any:
     import errno
     import os
 
-    from ..kernel.link.base import _cstr
+    from ..kernel.link.base import cstr
     from ..kernel.link.perf import PerfEventAttr, perf_event_open, uprobe_pmu_type
     from ..kernel.link.tracepoint import attach_perf_event_fd
 
@@ -164,7 +164,7 @@ def attach_usdt(prog: Any, path: str, spec: str) -> Any:
             raise DslError(f"usdt {spec}: the probe has a semaphore and this kernel's uprobes "
                            f"take no reference counter ({fmt} missing)") from None
         config = _file_offset(path, note.semaphore) << shift
-    keep, path_ptr = _cstr(os.path.realpath(path))
+    keep, path_ptr = cstr(os.path.realpath(path))
     attr = PerfEventAttr(type=uprobe_pmu_type(), config=config, config1=path_ptr,
                          config2=note.offset)
     target = f"{path}:{note.provider}:{note.name}"

@@ -296,7 +296,9 @@ def _types_match(lb: Btf, lid: int, tb: Btf, tid: int, depth: int = 0) -> bool:
         assert isinstance(li, T.Int) and isinstance(ti, T.Int)
         return li.size == ti.size and li.signed == ti.signed
     if lk == Kind.PTR:
-        return _types_match(lb, lb[lid].type, tb, tb[tid].type, depth + 1)  # type: ignore[attr-defined]
+        lp, tp = lb[lid], tb[tid]
+        assert isinstance(lp, T.Ptr) and isinstance(tp, T.Ptr)
+        return _types_match(lb, lp.type, tb, tp.type, depth + 1)
     if lk == Kind.ARRAY:
         la, ta = lb[lid], tb[tid]
         assert isinstance(la, T.Array) and isinstance(ta, T.Array)

@@ -22,6 +22,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +151,7 @@ def _dwarf_layouts(elf: Any) -> list[Layout]:
 
     def layout(die: Any) -> Layout:
         if die.offset in cache:
-            return cache[die.offset]  # type: ignore[no-any-return]
+            return cache[die.offset]
         name = die.attributes["DW_AT_name"].value.decode() if "DW_AT_name" in die.attributes else ""
         lay = Layout(name, size_of(die))
         cache[die.offset] = lay
@@ -196,8 +197,9 @@ def _btf_layouts(btf_bytes: bytes | None) -> list[Layout]:
 
     def layout(tid: int) -> Layout:
         rec = btf[tid]
-        lay = Layout(rec.name, rec.size)  # type: ignore[union-attr]
-        for m in rec.members:  # type: ignore[union-attr]
+        assert isinstance(rec, T.Composite)  # layout() is only called for structs and unions
+        lay = Layout(rec.name, rec.size)
+        for m in rec.members:
             lay.fields.append(member(m.name, m.bit_offset // 8, m.type))
         return lay
 
@@ -245,6 +247,11 @@ def _set_global(obj: Any, assignment: str) -> None:
                 return
     raise PybpfError(f"--set {name}: the object has no global variable {name!r} in .rodata, "
                      ".data or .bss")
+
+
+def _per_cpu(cb: Callable[[bytes], None]) -> Callable[[int, bytes], None]:
+    """A perf buffer callback (cpu, record) calling ``cb(record)``."""
+    return lambda _cpu, rec: cb(rec)
 
 
 def run_object(path: str, *, programs: list[str] | None = None, sets: list[str] | None = None,
@@ -295,8 +302,7 @@ def run_object(path: str, *, programs: list[str] | None = None, sets: list[str] 
                 if buffers[n].type == "ringbuf":
                     readers.append(RingBufReader(obj.maps[n], cb, as_bytes=True))
                 else:
-                    readers.append(PerfBufReader(obj.maps[n], lambda _cpu, rec, cb=cb: cb(rec),
-                                              as_bytes=True))
+                    readers.append(PerfBufReader(obj.maps[n], _per_cpu(cb), as_bytes=True))
             attached = ", ".join(f"{lk_name}" for lk_name in links)
             print(f"attached {attached or 'nothing'}; Ctrl-C to stop", file=sys.stderr, flush=True)
             end = None if duration is None else time.monotonic() + duration
@@ -310,6 +316,6 @@ def run_object(path: str, *, programs: list[str] | None = None, sets: list[str] 
     finally:
         for r in readers:
             r.close()
-        for s, h in old.items():
-            signal.signal(s, h)
+        for sig, h in old.items():
+            signal.signal(sig, h)
     return 0

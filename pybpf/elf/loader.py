@@ -118,7 +118,7 @@ def _auto_attaches(lp: ObjectProgram) -> bool:
     if s.attach in ("tracepoint", "raw_tracepoint"):
         return bool(s.target)
     if s.attach in ("uprobe", "uretprobe"):
-        return bool(s.target) and ":" in s.target
+        return s.target is not None and ":" in s.target
     return True
 
 
@@ -252,7 +252,8 @@ class BpfObject:
         symbols = self.spec.section_symbols.get(section, {})
         for vs in sec.vars:
             var = btf[vs.type]
-            rec = btf[btf.resolve(var.type)]  # type: ignore[attr-defined]
+            assert isinstance(var, T.Var)
+            rec = btf[btf.resolve(var.type)]
             signed = isinstance(rec, T.Int) and rec.signed
             out[var.name] = (symbols.get(var.name, vs.offset), vs.size, signed)
         return out
@@ -519,7 +520,7 @@ class BpfObject:
     def _init_slots(self) -> None:
         for name, decl in self.spec.maps.items():
             init = decl.extra.get("init")
-            if not init:
+            if not isinstance(init, dict) or not init:
                 continue
             outer = self.maps[name]
             for slot, target in init.items():

@@ -194,7 +194,7 @@ def _root(cls: str | None, steps: list[Step], fail: Step | None, v: Any,
         m = re.search(r"alloc_insn=(\d+)", report.message or "")
         slot = int(m.group(1)) if m else None
         idx = v.index.get(slot) if slot is not None else None
-        if idx is not None:
+        if idx is not None and slot is not None:
             return Step(idx, slot, insn_text(v.insns[idx]), "source",
                         "the reference was acquired here and is not released on every path",
                         None, line_of(v.program, idx))
@@ -250,7 +250,7 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     logger = LogObserver() if log else None
     parts = [o for o in (rules, trace, logger) if o is not None]
     obs: Observer = Tee(*parts) if len(parts) > 1 else trace
-    v = Verifier(program, ptype, observer=obs, **kw)  # type: ignore[arg-type]
+    v = Verifier(program, ptype, observer=obs, **kw)  # type: ignore[arg-type]  # kw: verify()'s keywords, passed on
     report = v.run()
     if report.accepted:  # cannot happen (the verifier is deterministic); keep the first verdict
         report = first

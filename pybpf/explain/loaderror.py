@@ -6,7 +6,7 @@ with its instruction, and pybpf's explanation beside it (no errno guess when a l
 >>> from pybpf.errors import ProgLoadError
 >>> e = ProgLoadError("BPF_PROG_LOAD", 13, log="0: R1=ctx() R10=fp0\\n0: (95) exit\\nR0 !read_ok\\nprocessed 1 insns (limit 1000000)\\n",
 ...                   detail="socket_filter program 'p', 1 insns")
->>> print(str(e).splitlines()[1])
+>>> print(describe(e).splitlines()[1])
   verifier: insn 0 (exit): R0 !read_ok
 """
 from __future__ import annotations

@@ -31,6 +31,7 @@ from ..verifier.report import Reject
 from ..verifier.state import RT, Slot
 
 if TYPE_CHECKING:
+    from ..isa import ProgramSpec
     from ..verifier.state import Reg, State
 
 #: program types a loader without CAP_PERFMON may not load (EPERM, no log)
@@ -201,10 +202,10 @@ class UnprivilegedRules(Observer):
                 self._stack_read(st, n, reg, reg.off + reg.var.value, int(size), i, helper=True)
 
 
-def rules_for(program: object, prog_type: str | None) -> UnprivilegedRules:
+def rules_for(program: ProgramSpec, prog_type: str | None) -> UnprivilegedRules:
     """`UnprivilegedRules` for ``program`` (it needs the instructions to look at)."""
     r = UnprivilegedRules(prog_type)
-    r.insns = program.resolve()  # type: ignore[attr-defined]
+    r.insns = program.resolve()
     return r
 
 

@@ -18,10 +18,16 @@ Modules: `spec` (the declarations), `usage` and `plan` (maps to metric plans),
 (`Exporter`: load, attach, collect), `server` (``/metrics``, ``/healthz``, ``/readyz``).
 """
 
+from typing import TYPE_CHECKING
+
 from .spec import Buckets, MetricSpec, counter, gauge, histogram, linear_buckets, log2_buckets
 
 __all__ = ["Buckets", "Exporter", "MetricSpec", "counter", "gauge", "histogram", "linear_buckets",
            "log2_buckets"]
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .exporter import Exporter
 
 
 def __getattr__(name: str) -> object:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
@@ -24,8 +24,9 @@ from .plan import MapPlan, ValueField
 
 __all__ = ["MapCollector", "ScrapeCost"]
 
-_FMT = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
-        (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
+_FMT: dict[tuple[int, bool], Literal["B", "H", "I", "Q", "b", "h", "i", "q"]] = {
+    (1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
+    (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
 _REDECODE_S = 5.0
 
 
@@ -54,8 +55,8 @@ def _column(vraw: bytes, n: int, stride: int, f: ValueField, ncpu: int, cpu_stri
     cols = []
     for c in range(ncpu):
         off = f.offset + c * cpu_stride
-        if aligned:
-            view = memoryview(vraw).cast(code)  # type: ignore[arg-type]
+        if aligned and code is not None:
+            view = memoryview(vraw).cast(code)
             cols.append(view[off // f.size::stride // f.size].tolist()[:n])
         else:
             cols.append([int.from_bytes(vraw[i * stride + off:i * stride + off + f.size], "little",

@@ -90,7 +90,7 @@ def make_server(exporter: Any, host: str, port: int) -> ThreadingHTTPServer:
     import socket
 
     handler = type("Handler", (_Handler,), {"exporter": exporter})
-    cls = _Server
+    cls: type[_Server] = _Server
     if ":" in host:
         cls = type("Server6", (_Server,), {"address_family": socket.AF_INET6})
     return cls((host, port), handler)

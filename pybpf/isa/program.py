@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import IsaError
 from .insn import Insn, decode_all
@@ -127,9 +127,9 @@ class ProgramSpec:
 
     # -- construction ----------------------------------------------------------
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray | memoryview, **kw: object) -> ProgramSpec:
+    def from_bytes(cls, data: bytes | bytearray | memoryview, **kw: Any) -> ProgramSpec:
         """A program decoded from raw little-endian bytecode (no labels)."""
-        return cls(decode_all(data), **kw)  # type: ignore[arg-type]
+        return cls(decode_all(data), **kw)
 
     def __len__(self) -> int:
         return len(self.insns)

@@ -24,20 +24,27 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
+import json
 import mmap
 import os
+import tempfile
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import uapi as A
-from ..errors import KernelError, PybpfError
+from ..errors import KernelError, ProgLoadError, PybpfError
 from ..isa import MapSpec, ProgramSpec
 from ..isa.generated.helpers_table import HELPERS
 from ..isa.helpers import helper_id, helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
+from ..verifier import kernel_profile as KP
 from ..verifier import profile_probes as _probes
-from .maps import Map, possible_cpus  # noqa: F401 - possible_cpus is re-exported
+from ..verifier.kernel_profile import running_kernel_key
+from .maps import Map, map_class, possible_cpus  # noqa: F401 - possible_cpus is re-exported
+from .prog import LoadOptions, load
+from .syscall import Cmd, bpf
 
 __all__ = ["kernel_release", "kernel_version", "Support", "map_type_support", "has_map_type",
            "prog_type_support", "has_prog_type", "helper_support", "has_helper", "helpers_for",
@@ -101,8 +108,6 @@ def map_type_support(name: str | int) -> Support:
     except PybpfError as e:
         return Support(False, str(e))
     tname = A.type_name(A.MAP_TYPES, type_id)
-    from .maps import map_class
-
     kind = map_class(type_id)
     kw: dict = {"max_entries": 1}
     if kind is Map:
@@ -158,8 +163,6 @@ _NEEDS_TARGET = frozenset({"tracing", "lsm", "ext", "struct_ops"})
 
 
 def _try_load(ptype: str, program: ProgramSpec) -> tuple[bool, int, str]:
-    from .prog import LoadOptions, load
-
     flags = A.BPF_F_SLEEPABLE if ptype == "syscall" else 0
     try:
         with load(program, ptype, options=LoadOptions(
@@ -250,10 +253,6 @@ PROFILE_PROG_TYPES = _probes.PROG_TYPES
 
 def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
     """Load (or, for a map probe, create) one profile probe in the running kernel."""
-    from ..errors import ProgLoadError
-    from .prog import LoadOptions, load
-    from .syscall import Cmd, bpf
-
     if probe.map_type is not None:
         attr = A.MAP_CREATE.new(map_type=A.map_type(probe.map_type), **_probes.MAP_PROBES[probe.map_type])
         try:
@@ -274,10 +273,6 @@ def probe_kernel_profile() -> Any:
     `pybpf.verifier.profile_probes` (helpers per program type, GPL-only helpers, instruction
     forms, features, map types, wording) loaded here, the same ones the vmtest harness loads
     into the fleet's kernels."""
-    import hashlib
-
-    from ..verifier.kernel_profile import running_kernel_key
-
     outcomes = {p.key: _run_probe(p) for p in _probes.all_probes()}
     btf: dict[str, object] = {}
     try:
@@ -292,11 +287,6 @@ def probe_kernel_profile() -> Any:
 def running_kernel_profile(*, refresh: bool = False) -> Any:
     """The running kernel's `KernelProfile`: read from its cache file, else probed and
     written there (atomically), and made the verifier's default for this process."""
-    import json
-    import tempfile
-
-    from ..verifier import kernel_profile as KP
-
     path = KP.cache_path()
     if not refresh:
         try:

@@ -49,7 +49,7 @@ from .link.perf import (
     perf_event_open,
     perf_ioctl,
 )
-from .ringbuf import PAGE_SIZE, Epoll, _fd_of, _Mapping, _native, _raw_alloc, map_info, split_records
+from .mmap_io import PAGE_SIZE, Epoll, MappedRegion, fd_of, map_info, native, raw_alloc, split_records
 from .syscall import Cmd, bpf
 
 __all__ = ["PerfBufReader", "online_cpus", "parse_cpu_list"]
@@ -93,11 +93,11 @@ class _CpuRing:
                              sample_period=1, sample_type=PERF_SAMPLE_RAW,
                              wakeup_events=wakeup_events)
         self.fd = perf_event_open(attr, pid=-1, cpu=cpu, what=self.what)
-        self.mapping: _Mapping | None = None
+        self.mapping: MappedRegion | None = None
         self.lock = threading.RLock()  # held while the ring is read or unmapped
         try:
-            self.mapping = _Mapping(self.fd, PAGE_SIZE * (1 + page_count), 0, True, self.what)
-            ffi, _ = _native()
+            self.mapping = MappedRegion(self.fd, PAGE_SIZE * (1 + page_count), 0, True, self.what)
+            ffi, _ = native()
             base = ffi.cast("char *", self.mapping.addr)
             data_offset = int(ffi.cast("unsigned long long *", base + _DATA_OFFSET_OFF)[0])
             data_size = int(ffi.cast("unsigned long long *", base + _DATA_SIZE_OFF)[0])
@@ -130,10 +130,10 @@ class _CpuRing:
         with self.lock:
             if self.mapping is None:
                 raise ClosedError(f"{self.what} is closed")
-            return int(_native()[1].pybpf_perf_ready(self.base))
+            return int(native()[1].pybpf_perf_ready(self.base))
 
     def _call(self, out: Any, cap: int, offsets: Any, max_records: int, stride: int) -> int:
-        _, lib = _native()
+        _, lib = native()
         status = lib.pybpf_perf_drain(self.base, self.data, self.data_size, out, cap, offsets,
                                       max_records, stride, self.res)
         self.records += self.res.records
@@ -146,7 +146,7 @@ class _CpuRing:
         ready = self.ready()
         if not ready:
             return [], 0
-        alloc = _raw_alloc()
+        alloc = raw_alloc()
         max_records = ready // 16 + 1
         out = alloc("char[]", ready)
         offsets = alloc("unsigned int[]", max_records + 1)
@@ -156,9 +156,9 @@ class _CpuRing:
                              int(res.max_len), as_bytes), int(res.lost)
 
     def drain_array(self, dtype: Any) -> tuple[Any, int]:
-        import numpy as np
+        import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
-        ffi, _ = _native()
+        ffi, _ = native()
         stride = int(dtype.itemsize)
         ready = self.ready()
         if not ready:
@@ -191,7 +191,7 @@ class PerfBufReader(Epoll):
                  as_bytes: bool = False, page_count: int = 8, cpus: list[int] | None = None,
                  wakeup_events: int = 1) -> None:
         if dtype is not None:
-            import numpy as np
+            import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
             dtype = np.dtype(dtype)
             if dtype.itemsize <= 0 or dtype.hasobject:
@@ -214,13 +214,13 @@ class PerfBufReader(Epoll):
                wakeup_events: int) -> None:
         if page_count <= 0 or page_count & (page_count - 1):
             raise PybpfError(f"perf buffer page_count must be a power of two, got {page_count}")
-        fd = _fd_of(map, "perf buffer")
+        fd = fd_of(map, "perf buffer")
         info = map_info(fd)
         if info["type"] != _PERF_EVENT_ARRAY:
             raise PybpfError(f"perf buffer: map {info['name']!r} is a "
-                             f"{attrs.type_name(attrs.MAP_TYPES, int(info['type']))} map, "  # type: ignore[arg-type]
+                             f"{attrs.type_name(attrs.MAP_TYPES, int(info['type']))} map, "
                              "not a perf_event_array map")
-        max_entries = int(info["max_entries"])  # type: ignore[arg-type]
+        max_entries = int(info["max_entries"])
         self._map_fd = os.dup(fd)
         wanted = online_cpus() if cpus is None else list(cpus)
         bad = [c for c in wanted if not 0 <= c < max_entries]
@@ -230,7 +230,7 @@ class PerfBufReader(Epoll):
             raise PybpfError(f"perf buffer: CPU {bad[0]} is outside the map's {max_entries} entries")
         if not wanted:
             raise PybpfError("perf buffer: no CPU to read (the map has no entry for any online CPU)")
-        ffi, _ = _native()
+        ffi, _ = native()
         key = ffi.new("unsigned int *")
         value = ffi.new("unsigned int *")
         for i, cpu in enumerate(wanted):
@@ -337,7 +337,7 @@ class PerfBufReader(Epoll):
             parts.append(records)
             cpus.extend([ring.cpu] * len(records))
         if self.dtype is not None:
-            import numpy as np
+            import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
             out: Any = np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
         else:
@@ -346,7 +346,7 @@ class PerfBufReader(Epoll):
 
     # -- lifetime -----------------------------------------------------------------------------
     def _release(self) -> None:
-        ffi, _ = _native()
+        ffi, _ = native()
         key = ffi.new("unsigned int *")
         for ring in getattr(self, "_rings", []):
             if self._map_fd >= 0:

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import uapi as A
-from ..errors import KernelError, ProgLoadError, PybpfError
+from ..errors import BtfError, KernelError, ProgLoadError, PybpfError
 from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
 from ..uapi import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
+from ..uapi.names import object_name
+from . import pin as bpffs
 from .fd import FD
-from .maps.base import Map, _sanitize_name
+from .maps.base import Map
 from .syscall import Cmd, address, bpf, hint_for
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def _prog_info(fd: int) -> ProgInfo:
     attr = INFO.new(bpf_fd=fd, info_len=len(buf), info=addr)
     bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
     v = PROG_INFO.unpack(buf)
-    nr_maps = int(v["nr_map_ids"])  # type: ignore[arg-type]
+    nr_maps = int(v["nr_map_ids"])
     map_ids: tuple[int, ...] = ()
     if nr_maps:
         ids = bytearray(4 * nr_maps)
@@ -100,21 +102,21 @@ def _prog_info(fd: int) -> ProgInfo:
         buf2 = PROG_INFO.new(nr_map_ids=nr_maps, map_ids=ia)
         a2, k2 = address(buf2)
         bpf(Cmd.OBJ_GET_INFO_BY_FD, INFO.new(bpf_fd=fd, info_len=len(buf2), info=a2))
-        n = min(nr_maps, int(PROG_INFO.get(buf2, "nr_map_ids")))  # type: ignore[arg-type]
+        n = min(nr_maps, int(PROG_INFO.get(buf2, "nr_map_ids")))
         map_ids = tuple(int.from_bytes(ids[4 * i:4 * i + 4], "little") for i in range(n))
         del ik, k2
     del keep
-    type_id = int(v["type"])  # type: ignore[arg-type]
+    type_id = int(v["type"])
     return ProgInfo(
-        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),  # type: ignore[arg-type]
+        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),
         type=A.type_name(PROG_TYPES, type_id), type_id=type_id,
-        tag=bytes(v["tag"]).hex(),  # type: ignore[arg-type]
-        verified_insns=int(v["verified_insns"]),  # type: ignore[arg-type]
-        xlated_prog_len=int(v["xlated_prog_len"]),  # type: ignore[arg-type]
-        jited_prog_len=int(v["jited_prog_len"]), load_time=int(v["load_time"]),  # type: ignore[arg-type]
-        created_by_uid=int(v["created_by_uid"]), map_ids=map_ids,  # type: ignore[arg-type]
-        run_time_ns=int(v["run_time_ns"]), run_cnt=int(v["run_cnt"]),  # type: ignore[arg-type]
-        btf_id=int(v["btf_id"]), attach_btf_id=int(v["attach_btf_id"]),  # type: ignore[arg-type]
+        tag=bytes(v["tag"]).hex(),
+        verified_insns=int(v["verified_insns"]),
+        xlated_prog_len=int(v["xlated_prog_len"]),
+        jited_prog_len=int(v["jited_prog_len"]), load_time=int(v["load_time"]),
+        created_by_uid=int(v["created_by_uid"]), map_ids=map_ids,
+        run_time_ns=int(v["run_time_ns"]), run_cnt=int(v["run_cnt"]),
+        btf_id=int(v["btf_id"]), attach_btf_id=int(v["attach_btf_id"]),
         gpl_compatible=bool(v["gpl_compatible"]))
 
 
@@ -191,7 +193,7 @@ class Program(FD):
         bpf(Cmd.OBJ_GET_INFO_BY_FD, INFO.new(bpf_fd=self.fd, info_len=len(buf), info=ba),
             detail=f"program {self.name!r}")
         del keep, kb
-        return bytes(out[:min(n, int(PROG_INFO.get(buf, "xlated_prog_len")))])  # type: ignore[arg-type]
+        return bytes(out[:min(n, int(PROG_INFO.get(buf, "xlated_prog_len")))])
 
     @classmethod
     def from_fd(cls, fd: int) -> Program:
@@ -212,20 +214,14 @@ class Program(FD):
     @classmethod
     def from_pinned(cls, path: str) -> Program:
         """Open the program pinned at ``path`` on bpffs."""
-        from .pin import get_pinned
-
-        return cls.from_fd(get_pinned(path))
+        return cls.from_fd(bpffs.get_pinned(path))
 
     def pin(self, path: str) -> str:
         """Pin the program on bpffs; returns the absolute path."""
-        from .pin import pin
-
-        return pin(self.fd, path)
+        return bpffs.pin(self.fd, path)
 
     def unpin(self, path: str) -> None:
-        from .pin import unpin
-
-        unpin(path)
+        bpffs.unpin(path)
 
     # -- running --------------------------------------------------------------------------------
     def test_run(self, data: bytes | bytearray | memoryview = b"", *, ctx: bytes | None = None,
@@ -256,15 +252,15 @@ class Program(FD):
                 bpf(Cmd.PROG_TEST_RUN, attr, detail=f"{self.type} program {self.name!r}")
             except KernelError as e:
                 if e.errno == errno.ENOSPC and _attempt == 0 and data_size_out is None:
-                    out_size = max(out_size * 2, int(TEST.get(attr, "data_size_out")))  # type: ignore[arg-type]
-                    cout_size = max(cout_size, int(TEST.get(attr, "ctx_size_out")))  # type: ignore[arg-type]
+                    out_size = max(out_size * 2, int(TEST.get(attr, "data_size_out")))
+                    cout_size = max(cout_size, int(TEST.get(attr, "ctx_size_out")))
                     continue
                 raise
             finally:
                 del k1, k2, k3, k4
-            dlen = min(int(TEST.get(attr, "data_size_out")), len(dout))  # type: ignore[arg-type]
-            clen = min(int(TEST.get(attr, "ctx_size_out")), len(cout))  # type: ignore[arg-type]
-            return TestRun(int(TEST.get(attr, "retval")), int(TEST.get(attr, "duration")),  # type: ignore[arg-type]
+            dlen = min(int(TEST.get(attr, "data_size_out")), len(dout))
+            clen = min(int(TEST.get(attr, "ctx_size_out")), len(cout))
+            return TestRun(int(TEST.get(attr, "retval")), int(TEST.get(attr, "duration")),
                            bytes(dout[:dlen]), bytes(cout[:clen]))
         raise AssertionError("unreachable")
 
@@ -332,8 +328,7 @@ def _bind_maps(program: ProgramSpec, maps: Mapping[str, Map] | None) -> tuple[li
 def _bind_btf(insn: Any, kind: RefKind, name: str, idx: int) -> Any:
     """Bind a kfunc call (``call NAME``, src=2) or a ksym load (``r1 = btf_id(NAME) ll``,
     src=3) to the BTF id of ``NAME`` in vmlinux BTF."""
-    from ..btf import vmlinux
-    from ..errors import BtfError
+    from ..btf import vmlinux  # lazy: vmlinux BTF loads only for kfunc/ksym references
 
     want = "func" if kind is RefKind.KFUNC else "var"
     try:
@@ -422,7 +417,7 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
         raise PybpfError(f"load: {e}") from None
     if not program.insns:
         raise PybpfError("load: the program has no instructions")
-    pname = _sanitize_name(program.name)
+    pname = object_name(program.name)
     insns, bound, created = _bind_maps(program, maps)
     try:
         code = b"".join(i.encode() for i in insns)
@@ -486,7 +481,7 @@ def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level
         except KernelError as e:
             if e.errno == errno.ENOSPC and log is not None and len(log) < LOG_MAX:
                 # the kernel reports the size it needed (log_true_size) since 6.4
-                need = int(PROG_LOAD.get(attr, "log_true_size"))  # type: ignore[arg-type]
+                need = int(PROG_LOAD.get(attr, "log_true_size"))
                 log = bytearray(min(max(len(log) * 4, need + 1), LOG_MAX))
                 continue
             if log is None:
@@ -498,7 +493,11 @@ def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level
             err = first_error.errno if (first_error is not None and e.errno == errno.ENOSPC) else e.errno
             text = _text(log)
             hint = _hint(err, text)
-            raise ProgLoadError("BPF_PROG_LOAD", err, hint=hint, log=text, detail=detail) from None
+            from ..explain.loaderror import describe  # lazy: only a rejected load needs it
+
+            rejected = ProgLoadError("BPF_PROG_LOAD", err, hint=hint, log=text, detail=detail)
+            rejected.explain = describe
+            raise rejected from None
 
 
 def _hint(err: int, log: str) -> str:

@@ -134,7 +134,7 @@ class ElfSymbols:
                     out.ends.append(a + max(syms[a][0], 1))
                     out.names.append(syms[a][1])
                 note = elf.get_section_by_name(".note.gnu.build-id")
-                if note is not None:
+                if note is not None and hasattr(note, "iter_notes"):
                     for n in note.iter_notes():
                         if n["n_type"] == "NT_GNU_BUILD_ID":
                             out.build_id = n["n_desc"]

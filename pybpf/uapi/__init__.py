@@ -101,6 +101,7 @@ from .names import (
     attach_type,
     link_type,
     map_type,
+    object_name,
     prog_type,
     type_name,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "attach_type",
     "link_type",
     "map_type",
+    "object_name",
     "prog_type",
     "type_name",
     "BPF_F_STRICT_ALIGNMENT",

@@ -73,7 +73,7 @@ class Layout:
         for name, value in values.items():
             off, size, bit, bits, code = self._field(name)
             if code in ("s", "b"):
-                data = value.encode() if isinstance(value, str) else bytes(value)  # type: ignore[arg-type]
+                data = value.encode() if isinstance(value, str) else bytes(value)
                 limit = size - 1 if code == "s" else size
                 if len(data) > limit:
                     raise PybpfError(f"{self.name}.{name}: {len(data)} bytes do not fit in {limit}")

@@ -13,6 +13,7 @@ True
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from ..errors import PybpfError
@@ -29,7 +30,8 @@ from .generated.attrs_table import (
 
 __all__ = [
     "ATTACH_TYPES", "COMMANDS", "FLAGS", "LINK_TYPES", "MAP_TYPES", "PERF_EVENT_TYPES",
-    "PROG_TYPES", "STATS_TYPES", "attach_type", "link_type", "map_type", "prog_type", "type_name",
+    "PROG_TYPES", "STATS_TYPES", "attach_type", "link_type", "map_type", "object_name", "prog_type",
+    "type_name",
     "BPF_F_STRICT_ALIGNMENT",
     "BPF_F_ANY_ALIGNMENT",
     "BPF_F_TEST_RND_HI32",
@@ -123,6 +125,16 @@ def link_type(value: str | int) -> int:
     return _lookup(LINK_TYPES, "link type", value)
 
 
+def object_name(name: str) -> str:
+    """A kernel object name (``map_name``, ``prog_name``): at most 15 characters of
+    ``[A-Za-z0-9_.]``, others replaced by ``_``.
+
+    >>> object_name("my-counts/by pid, long name")
+    'my_counts_by_pi'
+    """
+    return _NAME_RE.sub("_", name)[:BPF_OBJ_NAME_LEN - 1]
+
+
 def type_name(table: Mapping[str, int], value: int) -> str:
     """The kernel name of ``value`` in one of the type tables, or its number as text.
 
@@ -186,3 +198,5 @@ BPF_F_WRONLY_PROG = FLAGS["BPF_F_WRONLY_PROG"]
 BPF_F_MMAPABLE = FLAGS["BPF_F_MMAPABLE"]
 BPF_F_INNER_MAP = FLAGS["BPF_F_INNER_MAP"]
 BPF_F_LINK = FLAGS["BPF_F_LINK"]
+
+_NAME_RE = re.compile(r"[^A-Za-z0-9_.]")

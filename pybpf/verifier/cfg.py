@@ -130,7 +130,7 @@ def _kernel_refusals(insns: list[Insn], kernel: KernelProfile) -> None:
 
 
 def _reserved_message(insn: Insn, cls: int) -> str:
-    names = {Class.ALU: "BPF_ALU", Class.ALU64: "BPF_ALU", Class.JMP: "BPF_JMP/JMP32",
+    names: dict[int, str] = {Class.ALU: "BPF_ALU", Class.ALU64: "BPF_ALU", Class.JMP: "BPF_JMP/JMP32",
              Class.JMP32: "BPF_JMP/JMP32", Class.LDX: "BPF_LDX", Class.STX: "BPF_STX",
              Class.ST: "BPF_ST", Class.LD: "BPF_LD"}
     return f"{names.get(cls, 'BPF')} uses reserved fields"

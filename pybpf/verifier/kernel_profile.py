@@ -301,7 +301,7 @@ class KernelProfile:
     def from_probes(cls, name: str, available_in: Mapping[int, Iterable[str]],
                     gpl_only: Iterable[int], probed_prog_types: Iterable[str], **facts: object) -> KernelProfile:
         return cls(name, {h: frozenset(t) for h, t in available_in.items() if t},
-                   frozenset(gpl_only), frozenset(probed_prog_types), **facts)  # type: ignore[arg-type]
+                   frozenset(gpl_only), frozenset(probed_prog_types), **facts)  # type: ignore[arg-type]  # facts: optional fields by name
 
 
 SHIPPED = KernelProfile.from_probes(
@@ -324,7 +324,7 @@ _LOADED: dict[str, KernelProfile] = {}
 
 def profile(name: str) -> KernelProfile:
     """A kernel profile by name: a shipped one (``"6.1"``, ``"6.12"``, ``"6.18"``), ``"running"``
-    (the running kernel's, measured here and cached: needs bpf()), or the path of a profile's
+    (the running kernel's, once measured here by `pybpf.kernel.features`), or the path of a profile's
     JSON file. Unknown names raise `KernelProfileError` listing the shipped ones.
 
     >>> profile("6.12").name, profile("6.12").version[:2]
@@ -335,9 +335,14 @@ def profile(name: str) -> KernelProfile:
     if name in _LOADED:
         return _LOADED[name]
     if name == "running":
-        from ..kernel.features import running_kernel_profile
-
-        return running_kernel_profile()
+        # measured by pybpf.kernel.features.running_kernel_profile(), which a front end runs
+        # (the verifier never calls the kernel); once measured it is the default
+        measured = default()
+        if measured is SHIPPED:
+            raise KernelProfileError(
+                "the running kernel has not been measured on this machine: call "
+                "pybpf.kernel.features.running_kernel_profile() as root (or run `pybpf verify` once)")
+        return measured
     path = PROFILES_DIR / f"{name}.json"
     if not path.exists():
         path = Path(name)

@@ -303,7 +303,7 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
         ok = True
         for (ptype, attach, asm), r in zip(c.probes, results, strict=True):
             ours = predict(base, ptype, attach, asm)
-            theirs = "\n".join(error_lines(r.log)[1])  # type: ignore[union-attr]
+            theirs = "\n".join(error_lines(r.log)[1])  # type: ignore[union-attr]  # no None: any() above
             if ours is None or ours[0] == theirs or c.rewording.apply(*ours) != theirs:
                 ok = False
         if ok:

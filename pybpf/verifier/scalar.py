@@ -31,6 +31,8 @@ the live kernel's log.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..isa.opcodes import AluOp
 from .bounds import (
     S32_MAX,
@@ -344,7 +346,7 @@ def _fmt_ranges(s: Scalar) -> str:
     def s32v(v: int) -> int:
         return v & U64 if _DEC_MIN <= v <= _DEC_MAX else v & U32
 
-    items = [
+    items: list[list[Any]] = [  # [name, value, omitted]: rows are marked as they are printed
         ["smin", s.smin & U64, s.smin == S64_MIN],
         ["smax", s.smax & U64, s.smax == S64_MAX],
         ["umin", s.umin, s.umin == 0],

@@ -8,7 +8,6 @@ the engine imports the handlers, never the reverse.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -29,9 +28,9 @@ class Session(Protocol):
     insns: list[Insn]
     #: slot number of each instruction, and slot -> instruction index
     slots: list[int]
-    index: Mapping[int, int]
+    index: dict[int, int]
     #: instruction index of each map-referencing ``lddw`` -> the map
-    maprefs: Mapping[int, MapRef]
+    maprefs: dict[int, MapRef]
     #: instructions processed and jumps taken so far
     processed: int
     jmps: int

@@ -31,6 +31,7 @@ The ISA's rules (RFC 9669 and the kernel's interpreter/JITs):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from ..isa import AluOp, JmpOp
 
@@ -262,5 +263,5 @@ def jump_function(op: int, *, is64: bool) -> Callable[[int, int], bool]:
     """
     cond = (JMP64_COND if is64 else JMP32_COND)[op]
     if is64:
-        return _compile(f"bool({cond})")  # type: ignore[return-value]
-    return _compile(f"(lambda a, b: bool({cond}))(a & M32, b & M32)")  # type: ignore[return-value]
+        return cast(Callable[[int, int], bool], _compile(f"bool({cond})"))  # a bool expression
+    return cast(Callable[[int, int], bool], _compile(f"(lambda a, b: bool({cond}))(a & M32, b & M32)"))

@@ -42,7 +42,7 @@ from ..isa import (
 )
 from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
-from .memory import _PACK, _UNPACK
+from .memory import PACKERS, UNPACKERS
 
 if TYPE_CHECKING:
     from .compile import Compiled, Handler
@@ -118,7 +118,7 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
         if mode == Mode.MEMSX and n == 8:
             return None
         ns[c] = [0, -1, None, -1]
-        ns[f"U{n}"] = _UNPACK[n]
+        ns[f"U{n}"] = UNPACKERS[n]
         val = f"(U{n}({c}[2], o)[0] if {hit} else mem.load_fill(a, {n}, {c}))"
         if mode == Mode.MEMSX:
             sb = 1 << (8 * n - 1)
@@ -130,7 +130,7 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
         else:
             v = f"R[{s}]" if n == 8 else f"R[{s}] & {(1 << (8 * n)) - 1}"
         ns[c] = [0, -1, None, -1]
-        ns[f"P{n}"] = _PACK[n]
+        ns[f"P{n}"] = PACKERS[n]
         return [f"a = (R[{d}] + {off}) & M64; o = a - {c}[0]",
                 f"if {hit}: P{n}({c}[2], o, {v})",
                 f"else: mem.store_fill(a, {n}, {v}, {c})"]

@@ -82,10 +82,7 @@ class Compiled:
 
 def insn_text(insn: Insn, ref: Any = None) -> str:
     """The instruction in the LLVM syntax (pybpf.asm's printer), or its raw fields."""
-    try:
-        from ..asm.llvm.printer import format_insn
-    except ImportError:  # the printer is optional for the VM
-        format_insn = None  # type: ignore[assignment]
+    from ..asm.llvm.printer import format_insn  # lazy: only a fault's message prints an insn
     if format_insn is not None:
         try:
             return str(format_insn(insn, ref) if ref is not None else format_insn(insn))

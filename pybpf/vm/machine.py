@@ -36,10 +36,11 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..errors import VMFault
 from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, ProgramSpec, decode_all, helper_name
+from ..uapi import MAP_TYPES, type_name
 from . import helpers as _helpers
 from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
@@ -186,7 +187,8 @@ class Machine:
             known = ", ".join(map(str, self.maps)) or "none"
             raise VMFault(f"program refers to map {key!r} but the VM has no such map "
                           f"(VM maps: {known}); pass maps={{...}}")
-        m = make_map(decl.type, decl.name, key_size=decl.key_size, value_size=decl.value_size,
+        kind = decl.type if isinstance(decl.type, str) else type_name(MAP_TYPES, decl.type)
+        m = make_map(kind, decl.name, key_size=decl.key_size, value_size=decl.value_size,
                      max_entries=decl.max_entries, ncpus=self.ncpus)
         self.maps[key] = m
         return m
@@ -205,7 +207,7 @@ class Machine:
         if r is None or r.kind != "map" or addr != r.base:
             raise VMFault(f"{helper}: {addr:#x} is not a map (load it with lddw map)",
                           address=addr)
-        return r.owner  # type: ignore[return-value]
+        return cast(VMMap, r.owner)  # a region of kind "map" is owned by its VMMap
 
     def value_address(self, m: VMMap, value: bytearray, label: str) -> int:
         """The address of a live map value (mapped once, stable while it lives)."""
@@ -243,7 +245,7 @@ class Machine:
             if code is not self.code:
                 self.code, self.pc = code, ret
                 raise Switch
-            return ret  # type: ignore[no-any-return]
+            return ret
         return h
 
     def push_frame(self, ret: int) -> None:
@@ -385,7 +387,7 @@ class Machine:
         """
         self.code = cp
         while True:
-            cp = self.code  # type: ignore[assignment]
+            cp = self.code
             left = self.max_insns - self.insns - self.extra
             warm = trace is None and self.fuse and cp.fast is None and cp.heat < self.hot
             if warm:
@@ -481,7 +483,7 @@ class Machine:
         r = self.mem.region_at(addr)
         if r is None or r.kind != "code" or (addr - r.base) % 8:
             raise VMFault(f"callback {addr:#x} is not a function address", address=addr)
-        cp: Compiled = r.owner  # type: ignore[assignment]
+        cp = cast(Compiled, r.owner)  # a region of kind "code" is owned by its Compiled
         saved_code, saved_base, R = self.code, self.base_depth, self.R
         self.push_frame(-1)
         for i, v in enumerate(args, start=1):

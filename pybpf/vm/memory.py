@@ -33,8 +33,8 @@ from ..errors import VMFault
 
 _STRUCTS = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"),
             8: struct.Struct("<Q")}
-_UNPACK = {n: s.unpack_from for n, s in _STRUCTS.items()}
-_PACK = {n: s.pack_into for n, s in _STRUCTS.items()}
+UNPACKERS = {n: s.unpack_from for n, s in _STRUCTS.items()}
+PACKERS = {n: s.pack_into for n, s in _STRUCTS.items()}
 
 #: First address handed out; addresses below are the null page.
 BASE_ADDRESS = 0x1000_0000
@@ -195,9 +195,9 @@ class Memory:
         if r is not None and r.readable:
             o = addr - r.base
             if 0 <= o and o + size <= len(r.data):
-                return _UNPACK[size](r.data, o)[0]
+                return UNPACKERS[size](r.data, o)[0]
         r = self._find(addr, size, "read")
-        return _UNPACK[size](r.data, addr - r.base)[0]
+        return UNPACKERS[size](r.data, addr - r.base)[0]
 
     def store(self, addr: int, size: int, value: int) -> None:
         """Write the low ``size`` bytes of ``value`` at ``addr``."""
@@ -207,17 +207,17 @@ class Memory:
         o = addr - r.base
         if self.log is not None:
             old = bytes(r.data[o:o + size])
-            _PACK[size](r.data, o, value & ((1 << (8 * size)) - 1))
+            PACKERS[size](r.data, o, value & ((1 << (8 * size)) - 1))
             self.log.append((r, o, old, bytes(r.data[o:o + size])))
             return
-        _PACK[size](r.data, o, value & ((1 << (8 * size)) - 1))
+        PACKERS[size](r.data, o, value & ((1 << (8 * size)) - 1))
 
     # -- access-site caches (used by the fused blocks of pybpf.vm.blocks) -----------------
     def load_fill(self, addr: int, size: int, cache: list) -> int:
         """`load`, and remember the region in ``cache`` = [base, last offset, data, gen]."""
         r = self._find(addr, size, "read")
         cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
-        return _UNPACK[size](r.data, addr - r.base)[0]
+        return UNPACKERS[size](r.data, addr - r.base)[0]
 
     def store_fill(self, addr: int, size: int, value: int, cache: list) -> None:
         """`store`, and remember the (writable) region in ``cache``."""
@@ -226,7 +226,7 @@ class Memory:
             return
         r = self._find(addr, size, "write")
         cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
-        _PACK[size](r.data, addr - r.base, value & ((1 << (8 * size)) - 1))
+        PACKERS[size](r.data, addr - r.base, value & ((1 << (8 * size)) - 1))
 
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr`` (one region), for helpers."""

@@ -319,7 +319,7 @@ def test_perf_drain_stride_and_corrupt() -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 40), st.integers(0, 1300), st.booleans(), st.booleans())
 def test_split_records_uniform_and_mixed(length: int, count: int, mixed: bool, as_bytes: bool) -> None:
-    from pybpf.kernel.ringbuf import split_records
+    from pybpf.kernel.mmap_io import split_records
 
     payloads = [bytes([i % 251]) * (length + (i % 3 if mixed else 0)) for i in range(count)]
     m = rm.RingModel(1 << 17)  # room for 1300 records of 42 bytes

@@ -338,7 +338,7 @@ def _column(here: tuple[int, str, str, int, str], k: int | None, sub: int) -> in
 
 
 def _unknown_mnemonic(mnemonic: str) -> str:
-    import difflib
+    import difflib  # lazy: only an unknown mnemonic needs suggestions
 
     close = difflib.get_close_matches(mnemonic.lower(), list(_HANDLERS), n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
@@ -605,9 +605,9 @@ def _build_handlers() -> dict[str, tuple]:
         bswap = (_h_end, (Class.ALU64 | AluOp.END | Source.K, width))
         h[f"bswap{width}"] = bswap
         h[f"swap{width}"] = bswap
-    for op in CONDITIONAL_JUMPS:
+    for jop in CONDITIONAL_JUMPS:
         for suffix, cls in _JMP_SUFFIX.items():
-            h[op.name.lower() + suffix] = (_h_jcond, (op, cls))
+            h[jop.name.lower() + suffix] = (_h_jcond, (jop, cls))
     h["ja"] = (_h_ja, Class.JMP | JmpOp.JA)
     h["ja32"] = h["gotol"] = (_h_ja, Class.JMP32 | JmpOp.JA)
     h["exit"] = (_h_exit, Class.JMP | JmpOp.EXIT)

@@ -129,10 +129,10 @@ def format_insn(insn: Insn, ref: Ref | None = None) -> str:
                 return f"ldacq{size} {R[insn.dst]}, {_mem_text(insn.src, insn.off)}"
             if imm == AtomicOp.STORE_REL:
                 return f"strel{size} {_mem_text(insn.dst, insn.off)}, {R[insn.src]}"
-            name = _ATOMIC_NAME.get(imm)
-            if name is None:
+            aname = _ATOMIC_NAME.get(imm)
+            if aname is None:
                 raise IsaError(f"unknown atomic operation imm={imm:#x} (opcode {op:#04x})")
-            return (f"lock {name}{'32' if size == 'w' else ''} "
+            return (f"lock {aname}{'32' if size == 'w' else ''} "
                     f"{_mem_text(insn.dst, insn.off)}, {R[insn.src]}")
         return f"stx{size} {_mem_text(insn.dst, insn.off)}, {R[insn.src]}"
     # Class.LD

@@ -77,9 +77,9 @@ for _bits, _size in _SIZES.items():
 #: (register prefix, operator, register source?) -> conditional jump opcode
 _JMP: dict[tuple[str, str, bool], int] = {}
 for _p, _cls in (("r", Class.JMP), ("w", Class.JMP32)):
-    for _sym, _op in _JMP_SYM.items():
-        _JMP[(_p, _sym, True)] = int(_cls | _op | Source.X)
-        _JMP[(_p, _sym, False)] = int(_cls | _op | Source.K)
+    for _sym, _jop in _JMP_SYM.items():
+        _JMP[(_p, _sym, True)] = int(_cls | _jop | Source.X)
+        _JMP[(_p, _sym, False)] = int(_cls | _jop | Source.K)
 _GOTO = {"goto": int(Class.JMP | JmpOp.JA), "may_goto": int(Class.JMP | JmpOp.JCOND),
          "gotol": int(Class.JMP32 | JmpOp.JA)}
 _EXIT = Insn(int(Class.JMP | JmpOp.EXIT))

@@ -341,8 +341,8 @@ class _Parser:
                 raise _Err(f"byte swap is in place: expected r{dst} = {kind}{bits} r{dst}", rpos)
             if kind == "bswap":
                 return (Insn(Class.ALU64 | AluOp.END, dst, 0, 0, int(bits)), None, 0, 0)
-            src = Source.X if kind == "be" else Source.K
-            return (Insn(Class.ALU | AluOp.END | src, dst, 0, 0, int(bits)), None, 0, 0)
+            order = Source.X if kind == "be" else Source.K
+            return (Insn(Class.ALU | AluOp.END | order, dst, 0, 0, int(bits)), None, 0, 0)
         if rhs.startswith("atomic") and "fetch" in rhs:
             m = _FETCH.fullmatch(rhs)
             if m is None:
@@ -549,7 +549,7 @@ class _Parser:
 
     def diagnose(self, text: str) -> _Err:
         """The most specific complaint about a statement no shape matched."""
-        word = re.match(r"[^\s(=*]*", text).group(0)  # type: ignore[union-attr]
+        word = re.match(r"[^\s(=*]*", text).group(0)  # type: ignore[union-attr]  # matches "" at worst
         reg = re.match(r"([rwRW])(\d+)\b", text)
         if reg is not None:
             if int(reg.group(2)) > 10:

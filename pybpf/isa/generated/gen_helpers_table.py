@@ -29,7 +29,7 @@ def kernel_ids() -> dict[int, str]:
 
 def signatures() -> dict[str, str]:
     text = open(UAPI).read()
-    sigs = {}
+    sigs: dict[str, str] = {}
     for m in re.finditer(r"^ \* ((?:[\w ]+?)[ *]+bpf_(\w+)\(([^)]*)\))\s*$", text, re.M):
         sig = re.sub(r"\s+", " ", m.group(1)).strip()
         sigs.setdefault(m.group(2), sig)

@@ -48,7 +48,7 @@ def prog_fd(prog: HasFd | int) -> int:
     return fd
 
 
-def _cstr(text: str | bytes) -> tuple[Any, int]:
+def cstr(text: str | bytes) -> tuple[Any, int]:
     """A NUL-terminated copy of ``text`` and its address (keep the first item alive)."""
     data = (os.fsencode(text) if isinstance(text, str) else bytes(text)) + b"\0"
     addr, keep = address(data)

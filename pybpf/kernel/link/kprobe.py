@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from ..syscall import Cmd, address
 from . import _attr
-from .base import HasFd, Link, _cstr, kernel_call, prog_fd
+from .base import HasFd, Link, cstr, kernel_call, prog_fd
 from .perf import PerfEventAttr, kprobe_pmu_type, perf_event_open, retprobe_bit
 from .tracepoint import attach_perf_event_fd
 
@@ -34,7 +34,7 @@ def kprobe(prog: HasFd | int, function: str, *, offset: int = 0, retprobe: bool 
     target = function + (f"+{offset:#x}" if offset else "")
     pmu = kprobe_pmu_type()
     config = (1 << retprobe_bit("kprobe")) if retprobe else 0
-    keep, name_ptr = _cstr(function)
+    keep, name_ptr = cstr(function)
     pfd = perf_event_open(PerfEventAttr(type=pmu, config=config, config1=name_ptr, config2=offset),
                           pid=-1, cpu=0, what=f"{kind} {target}")
     del keep

@@ -80,7 +80,7 @@ def perf_event_open(attr: PerfEventAttr, *, pid: int = -1, cpu: int = 0, group_f
     ``pid=-1, cpu=N`` counts every process on CPU N; ``pid=P, cpu=-1`` one process
     on every CPU. Raises `KernelError` naming ``what`` on failure.
     """
-    from ..._native import ffi, lib
+    from ..._native import ffi, lib  # lazy: the compiled module loads on first syscall
 
     buf = ffi.new("char[]", attr.pack())
     err = ffi.new("int *")
@@ -100,7 +100,7 @@ def perf_event_open(attr: PerfEventAttr, *, pid: int = -1, cpu: int = 0, group_f
 
 def perf_ioctl(fd: int, request: int, arg: int = 0, *, what: str = "perf event") -> None:
     """ioctl on a perf event fd (ENABLE, DISABLE, SET_BPF), raising `KernelError`."""
-    from ..._native import ffi, lib
+    from ..._native import ffi, lib  # lazy: the compiled module loads on first syscall
 
     err = ffi.new("int *")
     if lib.pybpf_ioctl(fd, request, arg, err) < 0:

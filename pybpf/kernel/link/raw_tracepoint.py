@@ -8,7 +8,7 @@ import errno
 
 from ..syscall import Cmd
 from . import _attr
-from .base import HasFd, Link, _cstr, kernel_call, prog_fd
+from .base import HasFd, Link, cstr, kernel_call, prog_fd
 
 __all__ = ["raw_tracepoint"]
 
@@ -22,7 +22,7 @@ def raw_tracepoint(prog: HasFd | int, name: str, *, cookie: int = 0) -> Link:
     bare = name.rpartition(":")[2].rpartition("/")[2]
     if not bare:
         raise ValueError(f"bad raw tracepoint name {name!r}")
-    keep, ptr = _cstr(bare)
+    keep, ptr = cstr(bare)
     fd = kernel_call("raw_tracepoint", Cmd.RAW_TRACEPOINT_OPEN,
                      _attr.raw_tracepoint_open(ptr, prog_fd(prog), cookie), target=bare, hints={
                          errno.ENOENT: f"unknown raw tracepoint {bare!r} (no such tracepoint in the "

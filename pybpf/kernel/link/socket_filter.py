@@ -30,7 +30,7 @@ class _HasFileno(Protocol):
 
 
 def _setsockopt(fd: int, name: int, value: int, what: str, hints: dict[int, str]) -> None:
-    from ..._native import ffi, lib
+    from ..._native import ffi, lib  # lazy: the compiled module loads on first syscall
 
     val = ffi.new("int *", value)
     err = ffi.new("int *")

@@ -79,7 +79,7 @@ def resolve_symbol(binary: str, symbol: str) -> ResolvedSymbol:
     Raises `ElfError` naming the symbol and the file when it is absent, undefined
     (imported from another object) or not inside any loadable segment.
     """
-    from elftools.common.exceptions import ELFError as _PyElfError
+    from elftools.common.exceptions import ELFError as _PyElfError  # lazy: start-up cost
     from elftools.elf.elffile import ELFFile
 
     path = resolve_binary(binary)

@@ -78,7 +78,7 @@ def attach_target(kind: str, name: str) -> AttachTarget:
         prog_type, attach_type, btf_kind, prefix = KINDS[kind]
     except KeyError:
         raise ValueError(f"unknown BTF attach kind {kind!r}: expected one of {', '.join(KINDS)}") from None
-    from ...btf import vmlinux
+    from ...btf import vmlinux  # lazy: vmlinux BTF loads only to find a target
 
     btf_name = name if name.startswith(prefix) else prefix + name
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 
-from .base import HasFd, Link, _cstr
+from .base import HasFd, Link, cstr
 from .perf import PerfEventAttr, perf_event_open, retprobe_bit, uprobe_pmu_type
 from .symbols import resolve_binary, resolve_symbol
 from .tracepoint import attach_perf_event_fd
@@ -37,7 +37,7 @@ def uprobe(prog: HasFd | int, binary: str, symbol: str | None = None, *, offset:
         path, file_offset = resolve_binary(binary), offset
         target = f"{path}:{offset:#x}"
     config = (1 << retprobe_bit("uprobe")) if retprobe else 0
-    keep, path_ptr = _cstr(path)
+    keep, path_ptr = cstr(path)
     attr = PerfEventAttr(type=uprobe_pmu_type(), config=config, config1=path_ptr, config2=file_offset)
     pfd = perf_event_open(attr, pid=pid if pid >= 0 else -1, cpu=0 if pid < 0 else -1,
                           what=f"{kind} {target}")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..syscall import Cmd, address
 from . import _attr
-from .base import HasFd, Link, _cstr, kernel_call, prog_fd
+from .base import HasFd, Link, cstr, kernel_call, prog_fd
 from .symbols import resolve_binary, resolve_symbol
 
 __all__ = ["uprobe_multi"]
@@ -31,7 +31,7 @@ def uprobe_multi(prog: HasFd | int, binary: str, symbols: Sequence[str | int], *
         raise ValueError(f"{len(cookies)} cookies for {len(symbols)} symbols")
     path = resolve_binary(binary)
     offsets = [s if isinstance(s, int) else resolve_symbol(path, s).offset for s in symbols]
-    keep_path, path_addr = _cstr(path)
+    keep_path, path_addr = cstr(path)
     offs = b"".join(o.to_bytes(8, "little") for o in offsets)
     offs_addr, offs_keep = address(offs)
     cookie_bytes = b"".join(c.to_bytes(8, "little") for c in cookies) if cookies else b""

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from threading import get_ident
@@ -35,6 +34,7 @@ from ...errors import KernelError, PybpfError
 from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ...uapi.cpus import possible_cpus
+from ...uapi.names import object_name
 from .. import pin as bpffs
 from .. import syscall
 from ..fd import FD
@@ -101,7 +101,6 @@ class _Scratch:
         if flags != self.flags:
             self.attr.buf[_FLAGS_OFF:_FLAGS_OFF + 8] = flags.to_bytes(8, "little")
             self.flags = flags
-_NAME_RE = re.compile(r"[^A-Za-z0-9_.]")
 _MISSING = object()
 
 
@@ -115,11 +114,6 @@ class MapSpecError(PybpfError, ValueError):
 
 def _round8(n: int) -> int:
     return (n + 7) & ~7
-
-
-def _sanitize_name(name: str) -> str:
-    """Kernel object names: at most 15 chars of [A-Za-z0-9_.]."""
-    return _NAME_RE.sub("_", name)[:A.BPF_OBJ_NAME_LEN - 1]
 
 
 @dataclass(frozen=True)
@@ -148,16 +142,16 @@ def _map_info(fd: int) -> MapInfo:
     bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
     del keep
     v = MAP_INFO.unpack(buf)
-    type_id = int(v["type"])  # type: ignore[arg-type]
+    type_id = int(v["type"])
     return MapInfo(
-        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),  # type: ignore[arg-type]
+        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),
         type=A.type_name(MAP_TYPES, type_id), type_id=type_id,
-        key_size=int(v["key_size"]), value_size=int(v["value_size"]),  # type: ignore[arg-type]
-        max_entries=int(v["max_entries"]), flags=int(v["map_flags"]),  # type: ignore[arg-type]
-        map_extra=int(v["map_extra"]), btf_id=int(v["btf_id"]),  # type: ignore[arg-type]
-        btf_key_type_id=int(v["btf_key_type_id"]),  # type: ignore[arg-type]
-        btf_value_type_id=int(v["btf_value_type_id"]),  # type: ignore[arg-type]
-        ifindex=int(v["ifindex"]))  # type: ignore[arg-type]
+        key_size=int(v["key_size"]), value_size=int(v["value_size"]),
+        max_entries=int(v["max_entries"]), flags=int(v["map_flags"]),
+        map_extra=int(v["map_extra"]), btf_id=int(v["btf_id"]),
+        btf_key_type_id=int(v["btf_key_type_id"]),
+        btf_value_type_id=int(v["btf_value_type_id"]),
+        ifindex=int(v["ifindex"]))
 
 
 class Map(FD, BatchOps):
@@ -279,7 +273,7 @@ class Map(FD, BatchOps):
             raise MapSpecError("max_entries", f"a {cls.TYPE or spec.type} map needs max_entries > 0, "
                                f"got {max_entries!r}")
         cls._check(key_size, value_size, max_entries, flags, inner_map)
-        cname = _sanitize_name(name)
+        cname = object_name(name)
         fields: dict[str, Any] = dict(map_type=type_id, key_size=key_size, value_size=value_size,
                                       max_entries=max_entries, map_flags=flags, map_name=cname,
                                       map_extra=spec.map_extra)
@@ -562,7 +556,8 @@ class Map(FD, BatchOps):
         if err == errno.ENOENT:
             raise KeyError(key)
         if err:
-            raise s.attr.fail(Cmd.MAP_DELETE_ELEM, err, self._detail())  # type: ignore[union-attr]
+            assert s is not None  # only the fast path returns an errno other than ENOENT
+            raise s.attr.fail(Cmd.MAP_DELETE_ELEM, err, self._detail())
 
     def __delitem__(self, key: Any) -> None:
         self.delete(key)

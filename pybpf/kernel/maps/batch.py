@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ... import uapi as A
 from ...errors import KernelError
@@ -19,7 +19,7 @@ from ..syscall import Cmd, address, bpf
 from .codec import CodecError
 
 _ENOTSUPP = 524
-_INT_FORMATS = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
+_INT_FORMATS: dict[tuple[str, int], Literal["B", "H", "I", "Q"]] = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
 
 
 def _contiguous(buf: Any, field: str) -> memoryview:
@@ -35,7 +35,7 @@ def _contiguous(buf: Any, field: str) -> memoryview:
 
 
 def _dtype_of(codec: Any, size: int) -> Any:
-    import numpy as np
+    import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
     if codec.dtype is not None:
         return codec.dtype
@@ -47,16 +47,30 @@ def _dtype_of(codec: Any, size: int) -> Any:
 class BatchOps:
     """The batch half of the `Map` API (see `Map` for the attributes it relies on)."""
 
-    BATCH: bool
+    # what the mixin reads of its host class, `Map` (declared for the type checker only)
+    BATCH: ClassVar[bool]
+    PER_CPU: ClassVar[bool]
     key_size: int
-    fd: int
     key_codec: Any
     value_codec: Any
-    PER_CPU: bool
     max_entries: int
     value_size: int
     _stride: int
     _ncpu: int
+
+    if TYPE_CHECKING:
+        @property
+        def fd(self) -> int: ...
+        @property
+        def _value_buf_size(self) -> int: ...
+        def _detail(self) -> str: ...
+        def _key(self, key: Any) -> bytes: ...
+        def _value(self, value: Any) -> bytes: ...
+        def _decode_value(self, raw: bytes) -> Any: ...
+        def _elem(self, cmd: Cmd, key: bytes | None, value: bytearray | bytes | None,
+                  flags: int = 0) -> int: ...
+        def lookup_raw(self, key: bytes | None, flags: int = 0) -> bytes | None: ...
+        def keys_raw(self) -> Iterator[bytes]: ...
 
     def lookup_batch_raw(self, batch_size: int = 4096, *, delete: bool = False,
                          elem_flags: int = 0) -> tuple[bytes, bytes, int]:
@@ -99,7 +113,7 @@ class BatchOps:
                     raise
             finally:
                 del kk, vk, ik, ok
-            n = int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+            n = int(BATCH.get(attr, "count"))
             if n:
                 keys_out.append(bytes(kbuf[:n * ks]))
                 values_out.append(bytes(vbuf[:n * vs]))
@@ -144,7 +158,7 @@ class BatchOps:
 
         >>> keys, values = m.lookup_batch_arrays()        # doctest: +SKIP
         """
-        import numpy as np
+        import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
         kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
         keys = np.frombuffer(kraw, dtype=_dtype_of(self.key_codec, self.key_size))
@@ -181,12 +195,12 @@ class BatchOps:
             bpf(Cmd.MAP_UPDATE_BATCH, attr, detail=self._detail())
         except KernelError as e:
             if e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and \
-                    int(BATCH.get(attr, "count")) == 0:  # type: ignore[arg-type]
+                    int(BATCH.get(attr, "count")) == 0:
                 return self._update_fallback(keys, values, count, elem_flags)
             raise
         finally:
             del kk, vk
-        return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+        return int(BATCH.get(attr, "count"))
 
     def _update_fallback(self, keys: Any, values: Any, count: int, flags: int) -> int:
         ks, vs = self.key_size, self._value_buf_size
@@ -216,10 +230,10 @@ class BatchOps:
             attr = BATCH.new(keys=ka, count=count, map_fd=self.fd)
             try:
                 bpf(Cmd.MAP_DELETE_BATCH, attr, detail=self._detail())
-                return int(BATCH.get(attr, "count"))  # type: ignore[arg-type]
+                return int(BATCH.get(attr, "count"))
             except KernelError as e:
                 if e.errno not in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) or \
-                        int(BATCH.get(attr, "count")) != 0:  # type: ignore[arg-type]
+                        int(BATCH.get(attr, "count")) != 0:
                     raise
             finally:
                 del kk

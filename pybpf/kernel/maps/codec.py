@@ -134,7 +134,7 @@ def _ctypes(ctype: type, field: str) -> Codec:
 
     def encode(obj: Any) -> bytes:
         if isinstance(obj, ctype):
-            return bytes(obj)  # type: ignore[call-overload]
+            return bytes(obj)  # type: ignore[call-overload]  # a ctypes instance is a buffer; typeshed's bytes() does not say so
         if isinstance(obj, (bytes, bytearray, memoryview)) and len(obj) == size:
             return bytes(obj)
         try:
@@ -143,14 +143,14 @@ def _ctypes(ctype: type, field: str) -> Codec:
             raise CodecError(field, f"expected {ctype.__name__}, got {type(obj).__name__}: {e}") from None
 
     def decode(data: bytes) -> Any:
-        value = ctype.from_buffer_copy(data)  # type: ignore[attr-defined]
+        value = ctype.from_buffer_copy(data)  # type: ignore[attr-defined]  # any ctypes type, typed as `type` here
         return value.value if isinstance(value, ctypes._SimpleCData) else value
 
     return Codec(size, field, encode, decode, f"ctypes {ctype.__name__}")
 
 
 def _numpy(dtype: Any, field: str) -> Codec:
-    import numpy as np
+    import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
     dt = np.dtype(dtype)
 

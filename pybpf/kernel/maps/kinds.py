@@ -256,7 +256,7 @@ class _NoKeyMap(Map):
     KEY_SIZE = 0
     BATCH = False
 
-    def keys_raw(self):  # type: ignore[override]
+    def keys_raw(self):
         raise PybpfError(f"{self._detail()}: a {self.TYPE} map has no keys to iterate")
 
 
@@ -476,10 +476,10 @@ class _RingMap(Map):
         raise PybpfError(f"{self._detail()}: a {self.TYPE} map has no elements; read it with a "
                          "ring buffer reader")
 
-    lookup = update = delete = _no_elems  # type: ignore[assignment]
-    __getitem__ = __setitem__ = __delitem__ = _no_elems  # type: ignore[assignment]
+    lookup = update = delete = _no_elems
+    __getitem__ = __setitem__ = __delitem__ = _no_elems
 
-    def keys_raw(self):  # type: ignore[override]
+    def keys_raw(self):
         return self._no_elems()
 
     def __contains__(self, key: Any) -> bool:

@@ -66,9 +66,8 @@ class _StorageMap(Map):
         """Create the map with a minimal BTF describing its key and value (unless given one)."""
         if btf_fd and spec.btf_value_type_id:
             return super()._create(spec, type_id, inner_map, btf_fd)
-        size = spec.value_size
-        if not size and spec.value_type is not None:
-            size = spec_size(spec.value_type, "value")
+        size = spec.value_size or (spec_size(spec.value_type, "value")
+                                   if spec.value_type is not None else None)
         if not size:
             raise MapSpecError("value_size", f"a {cls.TYPE} map needs a value_size > 0")
         from ..btf import load_btf  # lazy: BTF writing loads only for storage maps
@@ -84,7 +83,7 @@ class _StorageMap(Map):
         self.key_codec = Codec(4, "key", _fd_key, lambda raw: int.from_bytes(raw, "little"),
                                f"fd of {self.OWNER}")
 
-    def keys_raw(self):  # type: ignore[override]
+    def keys_raw(self):
         raise PybpfError(f"{self._detail()}: storage map keys cannot be iterated from user space")
 
     def count(self) -> int:

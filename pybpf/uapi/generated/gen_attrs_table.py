@@ -121,7 +121,7 @@ class Btf:
         if kind == PTR:
             return 8
         if kind == ARRAY:
-            elem, _index, nelems = extra  # type: ignore[misc]
+            elem, _index, nelems = extra
             return nelems * self.size(elem)
         return size_type
 
@@ -130,17 +130,17 @@ class Btf:
         tid = self.resolve(tid)
         kind, _n, _s, _k, _v, extra = self.types[tid]
         if kind == INT:
-            return "i" if (extra >> 24) & 1 else "u"  # type: ignore[operator]
+            return "i" if (extra >> 24) & 1 else "u"
         if kind == ENUM:
             return "u"
         if kind == ARRAY:
-            return "s" if self.types[self.resolve(extra[0])][1] == "char" else "b"  # type: ignore[index]
+            return "s" if self.types[self.resolve(extra[0])][1] == "char" else "b"
         return "b"
 
     def flatten(self, tid: int, base_bits: int, prefix: str, out: dict[str, tuple]) -> None:
         tid = self.resolve(tid)
         kind, _n, _size, kflag, _vlen, members = self.types[tid]
-        for name_off, mtype, offset in members:  # type: ignore[union-attr]
+        for name_off, mtype, offset in members:
             mname = self.name(name_off)
             bits = offset & 0xFFFFFF if kflag else offset
             bitsize = offset >> 24 if kflag else 0
@@ -167,7 +167,7 @@ class Btf:
 def first_leaf(btf: Btf, tid: int) -> str:
     tid = btf.resolve(tid)
     _k, _n, _s, _f, _v, members = btf.types[tid]
-    name_off, mtype, _off = members[0]  # type: ignore[index]
+    name_off, mtype, _off = members[0]
     name = btf.name(name_off)
     mres = btf.resolve(mtype)
     if btf.types[mres][0] in (STRUCT, UNION) and not name:
@@ -178,7 +178,7 @@ def first_leaf(btf: Btf, tid: int) -> str:
 def layouts(btf: Btf) -> dict[str, tuple[int, dict[str, tuple]]]:
     result: dict[str, tuple[int, dict[str, tuple]]] = {}
     attr = btf.find(UNION, "bpf_attr")
-    for name_off, mtype, _off in btf.types[attr][5]:  # type: ignore[union-attr]
+    for name_off, mtype, _off in btf.types[attr][5]:
         name = btf.name(name_off)
         if not name:
             leaf = first_leaf(btf, mtype)

@@ -1,0 +1,1 @@
+"""Developer tools that ship with pybpf: ``python -m pybpf.tools.importgraph``."""
