@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -447,8 +447,12 @@ class BpfObject:
                 ps.program, ps.spec.prog_type, kernels, maps=maps, name=name,
                 expected_attach_type=ps.spec.expected_attach_type,
                 func_info=bool(ext is not None and ext.func_info),
-                prepare=lambda prof, ps=ps: self.prepare_program(ps, prof.vmlinux_btf())[0])
+                prepare=self._preparer(ps))
         return out
+
+    def _preparer(self, ps: ObjectProgramSpec) -> Callable[[Any], ProgramSpec]:
+        """The program of ``ps`` prepared (CO-RE) against a kernel profile's BTF."""
+        return lambda prof: self.prepare_program(ps, prof.vmlinux_btf())[0]
 
     def _prepare(self, ps: ObjectProgramSpec) -> tuple[ObjectProgramSpec, ProgramSpec, dict[str, Any],
                                                    list[tuple[int, str]]]:

@@ -103,7 +103,7 @@ class Batch:
                     expected_attach_type: str | None = None, license: str | None = None,
                     log_level: int = 1, prog_flags: int = 0, name: str = "",
                     btf: BtfLookup | None = None, log_size: int = LOG_SIZE,
-                    maps: Mapping[str, MapDecl] | None = None) -> int:
+                    maps: Mapping[str, MapSpec] | None = None) -> int:
         """Create the program's maps (its own declarations, else those of ``maps``), load it
         (reported), close its fds; returns the record index of the load, also kept in
         ``programs[key]``."""
