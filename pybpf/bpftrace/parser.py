@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..errors import ScriptError
 from .lexer import Lexer, Token
@@ -109,9 +110,12 @@ def parse(text: str, filename: str = "<program>", params: list[str] | None = Non
     return Script(probes, filename, text, macros)
 
 
-def _at(node: ast.AST, tok: Token) -> ast.AST:
-    node.lineno = node.end_lineno = tok.line  # type: ignore[attr-defined]
-    node.col_offset = node.end_col_offset = tok.col - 1  # type: ignore[attr-defined]
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def _at(node: _Node, tok: Token) -> _Node:
+    node.lineno = node.end_lineno = tok.line  # type: ignore[attr-defined]  # every node given is a stmt or expr
+    node.col_offset = node.end_col_offset = tok.col - 1  # type: ignore[attr-defined]  # (they carry positions)
     return node
 
 
@@ -142,14 +146,14 @@ class _Parser:
         return None
 
     def name(self, tok: Token, ident: str, load: bool = True) -> ast.Name:
-        return _at(ast.Name(ident, ast.Load() if load else ast.Store()), tok)  # type: ignore[return-value]
+        return _at(ast.Name(ident, ast.Load() if load else ast.Store()), tok)
 
     def call(self, tok: Token, fn: str, args: list[ast.expr]) -> ast.Call:
-        return _at(ast.Call(self.name(tok, fn), args, []), tok)  # type: ignore[return-value]
+        return _at(ast.Call(self.name(tok, fn), args, []), tok)
 
     # -- script ----------------------------------------------------------------------------------
     def script(self) -> list[ProbeDef]:
-        probes = []
+        probes: list[ProbeDef] = []
         while True:
             self.lex.skip_space()
             if self.lex.pos >= len(self.lex.text):
@@ -200,13 +204,13 @@ class _Parser:
             self.expect("/")
         body = self.block()
         if pred is not None:
-            body = [_at(ast.If(pred, body or [ast.Pass()], []), first)]  # type: ignore[list-item]
+            body = [_at(ast.If(pred, body or [ast.Pass()], []), first)]
         args = ast.arguments(posonlyargs=[], args=[ast.arg(CTX)], kwonlyargs=[], kw_defaults=[],
                              defaults=[])
         fdef = ast.FunctionDef(f"probe{index}", args, body or [_at(ast.Pass(), first)], [], None)
         _at(fdef, first)
         ast.fix_missing_locations(fdef)
-        return ProbeDef([t.text for t in points], fdef, first.line, first.col)  # type: ignore[arg-type]
+        return ProbeDef([t.text for t in points], fdef, first.line, first.col)
 
     # -- statements --------------------------------------------------------------------------------
     def block(self) -> list[ast.stmt]:
@@ -233,10 +237,10 @@ class _Parser:
                 raise self.error("unroll takes a constant count: unroll (5) { ... }", n)
             self.expect(")")
             body = self.block()
-            target = self.name(tok, f"_unroll{self.loops}", load=False)
+            counter = self.name(tok, f"_unroll{self.loops}", load=False)
             self.loops += 1
-            rng = self.call(tok, "range", [_at(ast.Constant(n.value), n)])  # type: ignore[list-item]
-            return [_at(ast.For(target, rng, body or [ast.Pass()], []), tok)]  # type: ignore[list-item]
+            rng = self.call(tok, "range", [_at(ast.Constant(n.value), n)])
+            return [_at(ast.For(counter, rng, body or [ast.Pass()], []), tok)]
         if tok.kind == "ident" and tok.text == "while":
             self.lex.next()
             self.expect("(")
@@ -244,26 +248,26 @@ class _Parser:
             self.expect(")")
             self.loops += 1
             body = self.block()
-            return [_at(ast.While(cond, body or [ast.Pass()], []), tok)]  # type: ignore[list-item]
+            return [_at(ast.While(cond, body or [ast.Pass()], []), tok)]
         if tok.kind == "ident" and tok.text in ("break", "continue"):
             self.lex.next()
             self._end_statement()
-            return [_at(ast.Break() if tok.text == "break" else ast.Continue(), tok)]  # type: ignore[list-item]
+            return [_at(ast.Break() if tok.text == "break" else ast.Continue(), tok)]
         if tok.kind == "ident" and tok.text == "return":
             self.lex.next()
             self._end_statement()
-            return [_at(ast.Return(_at(ast.Constant(0), tok)), tok)]  # type: ignore[list-item,arg-type]
+            return [_at(ast.Return(_at(ast.Constant(0), tok)), tok)]
         if tok.kind == "op" and tok.text == "{":
             return self.block()
         if tok.kind == "ident" and tok.text == "delete":
             self.lex.next()
             self.expect("(")
-            targets = [self._store(self.expr(), tok)]
+            targets: list[ast.expr] = [self._store(self.expr(), tok)]
             while self.accept(","):
                 targets.append(self._store(self.expr(), tok))
             self.expect(")")
             self._end_statement()
-            return [_at(ast.Delete(targets), tok)]  # type: ignore[list-item]
+            return [_at(ast.Delete(targets), tok)]
         if tok.kind == "op" and tok.text in ("++", "--"):
             self.lex.next()
             target = self.postfix()
@@ -275,22 +279,22 @@ class _Parser:
             self.lex.next()
             value = self.expr()
             self._end_statement()
-            return [_at(ast.Assign([self._store(target, nxt)], value), tok)]  # type: ignore[list-item]
+            return [_at(ast.Assign([self._store(target, nxt)], value), tok)]
         if nxt.kind == "op" and nxt.text in _ASSIGN_OPS:
             self.lex.next()
             value = self.expr()
             self._end_statement()
-            return [_at(ast.AugAssign(self._store(target, nxt), _ASSIGN_OPS[nxt.text](), value),  # type: ignore[arg-type]
+            return [_at(ast.AugAssign(self._store(target, nxt), _ASSIGN_OPS[nxt.text](), value),
                         tok)]
         if nxt.kind == "op" and nxt.text in ("++", "--"):
             self.lex.next()
             self._end_statement()
             return [self._incdec(target, nxt.text, tok)]
         self._end_statement()
-        return [_at(ast.Expr(target), tok)]  # type: ignore[list-item]
+        return [_at(ast.Expr(target), tok)]
 
     def _incdec(self, target: ast.expr, op: str, tok: Token) -> ast.stmt:
-        return _at(ast.AugAssign(self._store(target, tok), ast.Add() if op == "++" else ast.Sub(),  # type: ignore[return-value]
+        return _at(ast.AugAssign(self._store(target, tok), ast.Add() if op == "++" else ast.Sub(),
                                  _at(ast.Constant(1), tok)), tok)
 
     def _end_statement(self) -> None:
@@ -303,7 +307,7 @@ class _Parser:
             raise self.error(f"expected ';' after the statement, found {tok.text or 'the end'!r}",
                              tok)
 
-    def _store(self, node: ast.expr, tok: Token) -> ast.expr:
+    def _store(self, node: ast.expr, tok: Token) -> ast.Name | ast.Subscript | ast.Attribute:
         if isinstance(node, ast.Name) and node.id.startswith("_v_"):
             node.ctx = ast.Store()
             return node
@@ -324,7 +328,7 @@ class _Parser:
             self.lex.next()
             after = self.lex.peek()
             orelse = [self.if_stmt()] if after.kind == "ident" and after.text == "if" else self.block()
-        return _at(ast.If(cond, body or [ast.Pass()], orelse), tok)  # type: ignore[return-value]
+        return _at(ast.If(cond, body or [ast.Pass()], orelse), tok)
 
     # -- expressions -------------------------------------------------------------------------------
     def expr(self) -> ast.expr:
@@ -334,7 +338,7 @@ class _Parser:
             a = self.expr()
             self.expect(":")
             b = self.expr()
-            return _at(ast.IfExp(cond, a, b), tok)  # type: ignore[return-value]
+            return _at(ast.IfExp(cond, a, b), tok)
         return cond
 
     def logical_or(self) -> ast.expr:
@@ -342,14 +346,14 @@ class _Parser:
         values = [self.logical_and()]
         while self.accept("||"):
             values.append(self.logical_and())
-        return values[0] if len(values) == 1 else _at(ast.BoolOp(ast.Or(), values), tok)  # type: ignore[return-value]
+        return values[0] if len(values) == 1 else _at(ast.BoolOp(ast.Or(), values), tok)
 
     def logical_and(self) -> ast.expr:
         tok = self.lex.peek()
         values = [self.binary(0)]
         while self.accept("&&"):
             values.append(self.binary(0))
-        return values[0] if len(values) == 1 else _at(ast.BoolOp(ast.And(), values), tok)  # type: ignore[return-value]
+        return values[0] if len(values) == 1 else _at(ast.BoolOp(ast.And(), values), tok)
 
     def binary(self, level: int) -> ast.expr:
         if level == len(_LEVELS):
@@ -366,9 +370,9 @@ class _Parser:
             self.lex.next()
             right = self.binary(level + 1)
             if op.text in _CMPS:
-                left = _at(ast.Compare(left, [_CMPS[op.text]()], [right]), tok)  # type: ignore[assignment]
+                left = _at(ast.Compare(left, [_CMPS[op.text]()], [right]), tok)
             else:
-                left = _at(ast.BinOp(left, _BINOPS[op.text](), right), tok)  # type: ignore[assignment]
+                left = _at(ast.BinOp(left, _BINOPS[op.text](), right), tok)
 
     def _closes_predicate(self) -> bool:
         """A ``/`` in a predicate closes it when a block follows (after spaces or newlines)."""
@@ -385,9 +389,10 @@ class _Parser:
                 self.lex.next()
                 operand = self.unary()
                 op = {"!": ast.Not, "-": ast.USub, "~": ast.Invert, "+": ast.UAdd}[tok.text]()
-                if isinstance(op, ast.USub) and isinstance(operand, ast.Constant):
-                    return _at(ast.Constant(-operand.value), tok)  # type: ignore[return-value]
-                return _at(ast.UnaryOp(op, operand), tok)  # type: ignore[return-value]
+                if isinstance(op, ast.USub) and isinstance(operand, ast.Constant) \
+                        and isinstance(operand.value, int):
+                    return _at(ast.Constant(-operand.value), tok)
+                return _at(ast.UnaryOp(op, operand), tok)
             if tok.text == "*":
                 raise self.error("dereferencing an address (*p) is not supported: read a field of "
                                  "a typed pointer (p->field) instead", tok)
@@ -424,7 +429,7 @@ class _Parser:
             if stars != 1:
                 raise self.error(f"cast to {t.text} {name.text}: only pointers to structs "
                                  f"({t.text} {name.text} *) can be cast to", name)
-            return self.call(tok, "kptr", [_at(ast.Constant(name.text), name), value])  # type: ignore[list-item]
+            return self.call(tok, "kptr", [_at(ast.Constant(name.text), name), value])
         words = [t.text]
         while self.lex.peek().kind == "ident" and self.lex.peek().text in CASTS:
             words.append(self.lex.next().text)
@@ -451,21 +456,21 @@ class _Parser:
                 field = self.lex.next()
                 if field.kind != "ident":
                     raise self.error(f"expected a field name after {tok.text}", field)
-                node = _at(ast.Attribute(node, field.text, ast.Load()), tok)  # type: ignore[assignment]
+                node = _at(ast.Attribute(node, field.text, ast.Load()), tok)
             elif tok.text == "[":
                 self.lex.next()
                 idx = self.expr()
                 self.expect("]")
-                node = _at(ast.Subscript(node, idx, ast.Load()), tok)  # type: ignore[assignment]
+                node = _at(ast.Subscript(node, idx, ast.Load()), tok)
             else:
                 return node
 
     def primary(self) -> ast.expr:
         tok = self.lex.next()
         if tok.kind == "int":
-            return _at(ast.Constant(tok.value), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(tok.value), tok)
         if tok.kind == "str":
-            return _at(ast.Constant(tok.value), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(tok.value), tok)
         if tok.kind == "var":
             return self.name(tok, f"_v_{tok.text}")
         if tok.kind == "param":
@@ -473,7 +478,7 @@ class _Parser:
         if tok.kind == "map":
             base: ast.expr = self.name(tok, AT)
             if tok.text:
-                base = _at(ast.Attribute(base, tok.text, ast.Load()), tok)  # type: ignore[assignment]
+                base = _at(ast.Attribute(base, tok.text, ast.Load()), tok)
             if self.lex.peek().text == "[" and self.lex.peek().kind == "op":
                 self.lex.next()
                 keys = [self.expr()]
@@ -481,10 +486,10 @@ class _Parser:
                     keys.append(self.expr())
                 self.expect("]")
                 key = keys[0] if len(keys) == 1 else _at(ast.Tuple(keys, ast.Load()), tok)
-                return _at(ast.Subscript(base, key, ast.Load()), tok)  # type: ignore[return-value]
+                return _at(ast.Subscript(base, key, ast.Load()), tok)
             if not tok.text:  # the map @ without a key: _at[()]
                 empty = _at(ast.Tuple([], ast.Load()), tok)
-                return _at(ast.Subscript(base, empty, ast.Load()), tok)  # type: ignore[return-value]
+                return _at(ast.Subscript(base, empty, ast.Load()), tok)
             return base
         if tok.kind == "op" and tok.text == "(":
             first = self.expr()
@@ -493,7 +498,7 @@ class _Parser:
                 while self.accept(","):
                     elts.append(self.expr())
                 self.expect(")")
-                return _at(ast.Tuple(elts, ast.Load()), tok)  # type: ignore[return-value]
+                return _at(ast.Tuple(elts, ast.Load()), tok)
             self.expect(")")
             return first
         if tok.kind == "ident":
@@ -502,16 +507,16 @@ class _Parser:
 
     def param(self, tok: Token) -> ast.expr:
         if tok.text == "#":
-            return _at(ast.Constant(len(self.params)), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(len(self.params)), tok)
         n = int(tok.text)
         if n == 0 or n > len(self.params):
             raise self.error(f"${n}: the program has {len(self.params)} positional parameter"
                              f"{'s' if len(self.params) != 1 else ''}", tok)
         text = self.params[n - 1]
         try:
-            return _at(ast.Constant(int(text, 0)), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(int(text, 0)), tok)
         except ValueError:
-            return _at(ast.Constant(text), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(text), tok)
 
     def identifier(self, tok: Token) -> ast.expr:
         name = tok.text
@@ -520,9 +525,9 @@ class _Parser:
         if name in self.macros:
             sub = Lexer(self.macros[name], self.lex.filename).next()
             if sub.kind == "int":
-                return _at(ast.Constant(sub.value), tok)  # type: ignore[return-value]
+                return _at(ast.Constant(sub.value), tok)
             if sub.kind == "str":
-                return _at(ast.Constant(sub.value), tok)  # type: ignore[return-value]
+                return _at(ast.Constant(sub.value), tok)
         if name in UNSUPPORTED:
             raise self.error(UNSUPPORTED[name], tok)
         if is_call:
@@ -541,16 +546,16 @@ class _Parser:
         if name == "args":
             return self.name(tok, CTX)
         if name == "retval":
-            return _at(ast.Attribute(self.name(tok, CTX), "retval", ast.Load()), tok)  # type: ignore[return-value]
+            return _at(ast.Attribute(self.name(tok, CTX), "retval", ast.Load()), tok)
         if len(name) > 3 and name.startswith("arg") and name[3:].isdigit():
-            return _at(ast.Attribute(self.name(tok, CTX), name, ast.Load()), tok)  # type: ignore[return-value]
+            return _at(ast.Attribute(self.name(tok, CTX), name, ast.Load()), tok)
         if name in BUILTIN_CALLS:
             return self.call(tok, BUILTIN_CALLS[name], [])
         if name in ("true", "false"):
-            return _at(ast.Constant(1 if name == "true" else 0), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(1 if name == "true" else 0), tok)
         value = kernel_enums().get(name)
         if value is not None:  # an enumerator of the kernel's BTF (TCP_CLOSE, SKB_DROP_...)
-            return _at(ast.Constant(value), tok)  # type: ignore[return-value]
+            return _at(ast.Constant(value), tok)
         raise self.error(f"unknown identifier {name!r} (not a bpftrace builtin, not a kernel "
                          "enumerator: a macro from a C header?)", tok)
 
@@ -572,7 +577,7 @@ def kernel_enums() -> dict[str, int]:
             return _ENUMS
         for tid in range(1, len(btf)):  # ids 1 .. nr_types - 1 (0 is void)
             if btf.kind(tid) in (Kind.ENUM, Kind.ENUM64):
-                for e in btf[tid].values:  # type: ignore[union-attr]
+                for e in btf[tid].values:  # type: ignore[union-attr]  # ENUM and ENUM64 records have values
                     _ENUMS.setdefault(e.name, e.value)
     return _ENUMS
 

@@ -163,7 +163,7 @@ def assign(c: Compiler, m: Map, key: ast.expr | None, value: ast.expr, node: ast
     """``m[key] = value``: an aggregation call updates, anything else is stored."""
     agg = _agg_call(c, value)
     if agg is not None:
-        _aggregate(c, m, key, agg, value, node)  # type: ignore[arg-type]
+        _aggregate(c, m, key, agg, value, node)  # type: ignore[arg-type]  # the call was checked to be an aggregation
         return
     v = c.expr(value)
     if is_string(v):
@@ -211,7 +211,7 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
     bucket = None
     em = c.em
     if agg == "hist":
-        bucket = _hist_bucket(c, v)  # type: ignore[arg-type]
+        bucket = _hist_bucket(c, v)  # type: ignore[arg-type]  # v is set for every aggregation but count
         v = None
     elif agg == "lhist":
         params = []
@@ -226,7 +226,7 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
         if m.lhist is not None and m.lhist != (lo, hi, step):
             raise c.error(f"{m.label or c.map_name(m)} was lhist{m.lhist} (first use)", call)
         m.lhist = (lo, hi, step)
-        bucket = _lhist_bucket(c, v, lo, hi, step)  # type: ignore[arg-type]
+        bucket = _lhist_bucket(c, v, lo, hi, step)  # type: ignore[arg-type]  # v is set for every aggregation but count
         v = None
     vslot = None
     if v is not None:  # the value waits in a slot: both paths below read it from there
@@ -244,7 +244,7 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
         em.emit(B.Stx.dw(p.reg, 0, t.reg))
     else:
         x = em.new_temp(u64)
-        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]
+        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]  # vslot is set for every aggregation but count
         if agg == "sum":
             em.emit(B.Ldx.dw(t.reg, p.reg, 0))
             em.emit(B.Add.reg(t.reg, x.reg))
@@ -276,7 +276,7 @@ def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Ca
         em.emit(B.St.dw(10, first.off, 1))
     else:
         x = em.new_temp(u64)
-        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]
+        em.emit(B.Ldx.dw(x.reg, 10, vslot))  # type: ignore[arg-type]  # vslot is set for every aggregation but count
         if agg == "sum":
             em.emit(B.Stx.dw(10, first.off, x.reg))
         elif agg in ("avg", "stats"):

@@ -7,6 +7,7 @@ Every function takes the `Compiler` (``c``) and an AST node; values are `Val`s.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
@@ -38,15 +39,15 @@ from .types import (
 if TYPE_CHECKING:
     from .compiler import Compiler
 
-_ALU = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
+_ALU: dict[type, str] = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
         ast.BitAnd: "And", ast.BitOr: "Or", ast.BitXor: "Xor", ast.LShift: "LSh",
         ast.RShift: "RSh"}
 _WRAPS = {"Add", "Sub", "Mul", "LSh"}  # results that can leave the declared width
-_JMP = {ast.Eq: ("JEq", "JEq"), ast.NotEq: ("JNE", "JNE"), ast.Lt: ("JLT", "JSLT"),
+_JMP: dict[type, tuple[str, str]] = {ast.Eq: ("JEq", "JEq"), ast.NotEq: ("JNE", "JNE"), ast.Lt: ("JLT", "JSLT"),
         ast.LtE: ("JLE", "JSLE"), ast.Gt: ("JGT", "JSGT"), ast.GtE: ("JGE", "JSGE")}
-_NEGATE = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
+_NEGATE: dict[type, type] = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
            ast.Gt: ast.LtE, ast.LtE: ast.Gt}
-_MIRROR = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.Gt: ast.Lt,
+_MIRROR: dict[type, type] = {ast.Eq: ast.Eq, ast.NotEq: ast.NotEq, ast.Lt: ast.Gt, ast.Gt: ast.Lt,
            ast.LtE: ast.GtE, ast.GtE: ast.LtE}
 
 
@@ -84,10 +85,11 @@ def fold(op: type, a: int, b: int, node: ast.AST, c: Compiler) -> int:
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
 
-    return {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
+    ops: dict[type, Callable[[], int]] = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
             ast.FloorDiv: div, ast.Mod: lambda: a - div() * b, ast.BitAnd: lambda: a & b,
             ast.BitOr: lambda: a | b, ast.BitXor: lambda: a ^ b, ast.LShift: lambda: a << b,
-            ast.RShift: lambda: a >> b}[op]()
+            ast.RShift: lambda: a >> b}
+    return ops[op]()
 
 
 def normalize(c: Compiler, reg: int, t: IntType) -> None:
@@ -259,9 +261,9 @@ def unary(c: Compiler, node: ast.UnaryOp) -> Val:
     if isinstance(node.op, ast.UAdd):
         return v
     if v.kind == "imm":
-        t = promote(v)
-        value = -t.wrap(v.imm) if isinstance(node.op, ast.USub) else ~t.wrap(v.imm)
-        return Val.const(t.wrap(value), t)
+        it = promote(v)
+        value = -it.wrap(v.imm) if isinstance(node.op, ast.USub) else ~it.wrap(v.imm)
+        return Val.const(it.wrap(value), it)
     pt = promote(v)  # C: ~x and -x work on the promoted type (int for narrow types)
     t = c.em.to_temp(convert(c, v, pt, node))
     if isinstance(node.op, ast.USub):
@@ -498,8 +500,9 @@ def subscript(c: Compiler, node: ast.Subscript) -> Val:
             from .calls import map_get
 
             return map_get(c, obj, node.slice, Val.const(0, obj.value), node)
-        raise c.error(f"{target.id}[key] may miss (a hash map has no default): use "  # type: ignore[union-attr]
-                      f"{target.id}.get(key, 0) or {target.id}.lookup(key)", node)  # type: ignore[union-attr]
+        name = ast.unparse(target)
+        raise c.error(f"{name}[key] may miss (a hash map has no default): use "
+                      f"{name}.get(key, 0) or {name}.lookup(key)", node)
     v, skip = element(c, node)
     if skip is not None:  # a variable index: the element was copied to a slot (0 when out of range)
         c.em.place(skip)
@@ -612,17 +615,17 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
         return
     if isinstance(node, ast.BoolOp):
         is_and = isinstance(node.op, ast.And)
-        guarded = []  # `p is None or p.x` / `p and p.x`: later operands see p checked
+        guarded: list[Local] = []  # `p is None or p.x` / `p and p.x`: later operands see p checked
         try:
             if is_and != jump_if:  # and/false or or/true: any operand decides
-                for v in node.values:
-                    branch(c, v, label, jump_if)
-                    _guard(c, v, is_and, guarded)
+                for operand in node.values:
+                    branch(c, operand, label, jump_if)
+                    _guard(c, operand, is_and, guarded)
                 return
             skip = c.em.new_label("s")
-            for v in node.values[:-1]:
-                branch(c, v, skip, not jump_if)
-                _guard(c, v, is_and, guarded)
+            for operand in node.values[:-1]:
+                branch(c, operand, skip, not jump_if)
+                _guard(c, operand, is_and, guarded)
             branch(c, node.values[-1], label, jump_if)
             c.em.place(skip)
         finally:
@@ -631,11 +634,11 @@ def branch(c: Compiler, node: ast.expr, label: str, jump_if: bool) -> None:
         return
     if isinstance(node, ast.Compare):
         if len(node.ops) > 1:  # a < b < c
-            parts = [ast.Compare(left=left, ops=[op], comparators=[right])
+            parts: list[ast.expr] = [ast.Compare(left=left, ops=[op], comparators=[right])
                      for left, op, right in zip([node.left, *node.comparators[:-1]], node.ops,
                                                 node.comparators, strict=True)]
-            for p in parts:
-                ast.copy_location(p, node)
+            for part in parts:
+                ast.copy_location(part, node)
             branch(c, ast.copy_location(ast.BoolOp(op=ast.And(), values=parts), node), label, jump_if)
             return
         op = type(node.ops[0])
@@ -694,9 +697,9 @@ def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, 
     a = _as_scalar(c, a, left)
     b = _as_scalar(c, b, right)
     if a.kind == "imm" and b.kind == "imm":
-        res = {ast.Eq: a.imm == b.imm, ast.NotEq: a.imm != b.imm, ast.Lt: a.imm < b.imm,
-               ast.LtE: a.imm <= b.imm, ast.Gt: a.imm > b.imm, ast.GtE: a.imm >= b.imm}[op]
-        if res == jump_if:
+        results: dict[type, bool] = {ast.Eq: a.imm == b.imm, ast.NotEq: a.imm != b.imm, ast.Lt: a.imm < b.imm,
+               ast.LtE: a.imm <= b.imm, ast.Gt: a.imm > b.imm, ast.GtE: a.imm >= b.imm}
+        if results[op] == jump_if:
             c.em.jump(label)
         return
     if a.kind == "imm":

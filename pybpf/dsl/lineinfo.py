@@ -37,7 +37,7 @@ def line_info_blobs(prog: ProgramSpec) -> tuple[bytes, bytes, bytes]:
             sub_proto = b.add_func_proto(int_t, [("a", void_ptr), ("b", void_ptr)])
             funcs.append((offsets[index], b.add_func(label[3:], sub_proto, Linkage.STATIC)))
     starts = {off for off, _ in funcs}
-    lines = []
+    lines: list[bytes] = []
     last = None
     for idx in range(len(prog.insns)):
         src = prog.lines.get(idx)
