@@ -4,8 +4,8 @@ needs), buffer-filling helpers (``comm()``, ``probe_read_*``) and inlined module
 from __future__ import annotations
 
 import ast
-import inspect
 import textwrap
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
@@ -295,7 +295,7 @@ def call(c: Compiler, node: ast.Call) -> Val:
         return Val("stack", obj, off=off)
     if is_subprog(obj):
         return call_subprog(c, obj, node)
-    if inspect.isfunction(obj):
+    if isinstance(obj, FunctionType):
         return inline(c, obj, node)
     if isinstance(obj, IntType):
         if len(node.args) != 1:
@@ -419,6 +419,8 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
         raise c.error(f"{fn.__name__}() is recursive (or nested too deep): BPF has no recursion",
                       node)
     try:
+        import inspect
+
         src_lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError):
         raise c.error(f"cannot read the source of {fn.__name__}()", node) from None

@@ -14,7 +14,6 @@ disassembly name the user's line.
 from __future__ import annotations
 
 import ast
-import inspect
 import linecache
 import textwrap
 from typing import Any
@@ -47,6 +46,8 @@ class Compiler:
                  namespace: dict[str, Any] | None = None, filename: str | None = None) -> None:
         self.fn = fn
         if tree is None:
+            import inspect  # (a front end's tree needs none of it: a faster start)
+
             self.filename = inspect.getsourcefile(fn) or "<probe>"
             try:
                 src_lines, first = inspect.getsourcelines(fn)

@@ -19,8 +19,6 @@ loading and before the other probes attach, END when the session finishes.
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import sys
 import time
 import types
@@ -75,6 +73,8 @@ class Probe:
         """The file and line of the probe's definition (for errors)."""
         if self.tree is not None:
             return self.filename, getattr(self.tree, "lineno", None)
+        import inspect
+
         try:
             return inspect.getsourcefile(self.fn), inspect.getsourcelines(self.fn)[1]  # type: ignore[arg-type]  # compiled from its source file
         except (OSError, TypeError):
@@ -505,6 +505,8 @@ def attach_probe(p: Probe, prog: Any) -> Any:
 
 def load_module(path: str) -> types.ModuleType:
     """Import a probe file (``examples/opensnoop.py``) as a module."""
+    import importlib.util
+
     name = "pybpf_probe_" + path.replace("/", "_").replace(".", "_")
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -28,8 +28,8 @@ probe's locals: they take what they need as arguments.
 from __future__ import annotations
 
 import ast
-import inspect
 import textwrap
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
@@ -52,7 +52,7 @@ def subprog(fn: Any) -> Any:
 
 
 def is_subprog(obj: Any) -> bool:
-    return inspect.isfunction(obj) and getattr(obj, "__pybpf_subprog__", False)
+    return isinstance(obj, FunctionType) and getattr(obj, "__pybpf_subprog__", False)
 
 
 def _label(c: Compiler, fn: Any) -> str:
@@ -65,6 +65,8 @@ def _label(c: Compiler, fn: Any) -> str:
 
 
 def _params(c: Compiler, fn: Any, node: ast.AST) -> tuple[ast.FunctionDef, list[Any]]:
+    import inspect
+
     try:
         src_lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError):
@@ -131,7 +133,7 @@ def loop(c: Compiler, node: ast.Call) -> Val:
         raise c.error(f"loop() runs 0 to {LOOP_MAX} times (the kernel's limit)", node.args[0])
     f = node.args[1]
     fn = c.lookup_name(f.id) if isinstance(f, ast.Name) else None
-    if not inspect.isfunction(fn):
+    if not isinstance(fn, FunctionType):
         raise c.error("loop()'s second argument is a module-level function fn(i, state)", f)
     fdef, types = _params(c, fn, f)
     if len(types) not in (1, 2) or not isinstance(types[0], IntType):
