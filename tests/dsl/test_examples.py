@@ -158,7 +158,8 @@ def test_profile_folds_stacks_that_name_a_function_of_the_profiled_binary(tmp_pa
     spinner = subprocess.Popen([str(binary)])
     try:
         out = subprocess.run([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "profile.py"),
-                              "--duration", "1.5"], capture_output=True, text=True, timeout=120)
+                              "--duration", "1.5"], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PID": str(spinner.pid)})
     finally:
         spinner.kill()
         spinner.wait()
@@ -166,12 +167,12 @@ def test_profile_folds_stacks_that_name_a_function_of_the_profiled_binary(tmp_pa
     lines = out.stdout.splitlines()
     assert all(re.fullmatch(r"\S.* \d+", ln) for ln in lines)  # folded: stack, space, count
     mine = [ln for ln in lines if ln.startswith("pybpf-prof;")]
-    assert sum(int(ln.rsplit(" ", 1)[1]) for ln in mine) >= 20  # 99 Hz, 1.5 s, a shared machine
+    assert mine and len(mine) == len(lines)  # PID= keeps the profile to the spinner
+    assert sum(int(ln.rsplit(" ", 1)[1]) for ln in mine) >= 5  # 99 Hz, 1.5 s, a shared machine
     assert any(";pybpf_profile_spin" in ln for ln in mine), mine[:10]
-    assert any("_[k]" in ln for ln in lines)  # kernel frames, marked as flame graphs do
-    kernel = [ln for ln in mine if "_[k]" in ln]
-    assert not kernel or any("getppid" in ln or "entry_SYSCALL" in ln or "syscall" in ln
-                             for ln in kernel), kernel[:5]
+    kernel = [ln for ln in mine if "_[k]" in ln]  # kernel frames, marked as flame graphs do
+    assert any(re.search(r";(__x64_sys_getppid|do_syscall_64|entry_SYSCALL_64\w*)_\[k\]", ln)
+               for ln in kernel), mine[:10]
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernel"))
