@@ -66,3 +66,23 @@ def test_profile_counts_by_cpu():
     for run in (b, p):
         rows = [ln for ln in run.lines if ln.startswith("@[")]
         assert rows and all(re.fullmatch(r"@\[\d+\]: \d+", ln) for ln in rows)
+
+
+def test_rawtracepoint_with_a_string_filter():
+    """bpftrace 0.17 has no rawtracepoint probes ("Invalid probe type"): pybpf alone."""
+    import signal
+    import sys
+
+    from .sidebyside import NOTIFY, ROOT, child, unique
+
+    comm = unique("rtp-")
+    prog = f'rawtracepoint:sys_enter /comm == "{comm}"/ {{ @[arg1] = count(); }}'
+    proc = subprocess.Popen([sys.executable, "-m", "pybpf", "trace", "-e", prog], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, NOTIFY: "1"})
+    assert NOTIFY in proc.stderr.readline()
+    child("for _ in range(30): os.getppid()\n", comm)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "@[110]: 30" in out.splitlines()  # getppid, from the child alone
