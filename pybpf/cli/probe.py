@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="JSON lines: one per event or table row")
     p.add_argument("--disasm", action="store_true", help="print each probe's bytecode under the "
                    "Python lines it comes from, and exit (nothing is loaded)")
+    p.add_argument("--lineinfo", action="store_true", help="load BTF line info naming the Python "
+                   "lines (bpftool prog dump xlated shows them); slower to start")
     p.set_defaults(func=run)
 
 
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
     return run_program(probes, vars(mod), duration=args.duration, write=write, on_event=on_event,
                        on_start=on_start, tick=tick if interval else None,
-                       interval=interval or 1.0, report=report)
+                       interval=interval or 1.0, report=report, lineinfo=args.lineinfo)
 
 
 def default_report(session: Any, namespace: dict[str, Any], write: Any, emit: Any) -> None:

@@ -170,12 +170,14 @@ class Session:
     `read_batch` instead, as numpy structured arrays of the event's `Struct.dtype`. ``maps``
     gives kernel maps to use instead of creating them, by map name (maps reopened from
     bpffs pins); the session owns them. With ``attach=False`` nothing is attached:
-    `attach_probe` attaches one probe.
+    `attach_probe` attaches one probe. ``lineinfo`` (default: each probe's ``lineinfo``
+    option, True) loads BTF line info naming the source lines (for ``bpftool prog dump
+    xlated``); without it programs load sooner.
     """
 
     def __init__(self, probes: Iterable[Probe], *, on_event: Callable[[Any], None] | None = None,
                  attach: bool = True, batch: bool = False, maps: dict[str, Any] | None = None,
-                 output: Callable[[str], Any] | None = None) -> None:
+                 output: Callable[[str], Any] | None = None, lineinfo: bool | None = None) -> None:
         from ..kernel import Map as KernelMap
 
         self.probes = list(probes)
@@ -209,7 +211,8 @@ class Session:
                 if attach:
                     _check_attachable(p, ap)
                 loaded = load_with_lines(prog, self.kernel_maps,
-                                         lineinfo=bool(p.options.get("lineinfo", True)),
+                                         lineinfo=bool(p.options.get("lineinfo", True))
+                                         if lineinfo is None else lineinfo,
                                          explain=p.options.get("precheck", "auto") == "auto")
                 self.progs.append(loaded)
                 self.programs.append((p, ap, loaded))

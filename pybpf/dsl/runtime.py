@@ -50,7 +50,7 @@ def run_program(probes: list[Probe], namespace: dict[str, Any], *, duration: flo
                 write: Callable[[str], Any] | None = None, banner: Callable[[int], None] | None = None,
                 on_event: Callable[[Any], None] | None = None, on_start: Callable[[Session], None] | None = None,
                 tick: Callable[[], None] | None = None, interval: float = 1.0,
-                report: Callable[[Session], None] | None = None) -> int:
+                report: Callable[[Session], None] | None = None, lineinfo: bool | None = None) -> int:
     """Load, attach and run ``probes`` until stopped; then END, and the maps (or ``report``).
 
     ``banner(n)`` is called with the number of attach points before anything loads
@@ -65,7 +65,7 @@ def run_program(probes: list[Probe], namespace: dict[str, Any], *, duration: flo
     if banner is not None:
         banner(count)
     with Stopper() as stopper:
-        with Session(probes, on_event=on_event, output=out) as session:
+        with Session(probes, on_event=on_event, output=out, lineinfo=lineinfo) as session:
             stopper.session = session
             if stopper.requested:
                 session.stop()
