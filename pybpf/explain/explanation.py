@@ -246,7 +246,7 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
                            error_class=first.error_class, explanation=first.explanation,
                            language=lang, hints=hints_for(first.error_class), log=first.log,
                            report=first, kind=None if first.accepted else "program")
-    trace = TraceObserver()
+    trace = TraceObserver(sorted(program.lines))
     logger = LogObserver() if log else None
     parts = [o for o in (rules, trace, logger) if o is not None]
     obs: Observer = Tee(*parts) if len(parts) > 1 else trace
@@ -301,19 +301,16 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
 
 
 def _path_line(program: ProgramSpec, index: int | None, trace: Any) -> SourceLine | None:
-    """The line the kernel log shows for the failing instruction: its own line record, else
-    the last record met on the failing path (the log prints line info along the path), else
-    the nearest record before it."""
+    """The line the kernel log shows for the failing instruction: the last line record its log
+    prints on the failing path (`pybpf.explain.trace.TraceObserver.log_line_record`: a record
+    already printed on a path the log erased is not printed again), else the nearest record
+    at or before it."""
     if index is None:
         return None
-    own = program.lines.get(index)
-    if own is not None or not program.lines:
-        return own
-    if trace is not None and trace.failing_insn is not None:
-        for node in reversed(trace.failing_path()):
-            rec = program.lines.get(node.insn)
-            if rec is not None:
-                return rec
+    if trace is not None and trace.failing_insn is not None and program.lines:
+        rec = trace.log_line_record()
+        if rec is not None and rec in program.lines:
+            return program.lines[rec]
     return line_of(program, index)
 
 

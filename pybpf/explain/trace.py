@@ -20,6 +20,7 @@ program the verifier accepts.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..verifier.observer import Observer
@@ -43,12 +44,22 @@ class Node(NamedTuple):
     length: int
     #: True when this node is the jump side of a conditional jump (the branch was taken)
     taken: bool = False
+    #: the line record the kernel's log prints before this instruction (None: none printed)
+    printed: int | None = None
 
 
 class TraceObserver(Observer):
     """Records the path each state took (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, line_records: list[int] | None = None) -> None:
+        #: the instruction indexes that have a line record (sorted), to follow the log's
+        #: line info: the kernel prints an instruction's record (the nearest one at or before
+        #: it) only when it differs from the last record it printed, on any path, and a path
+        #: that ends well is erased from the log afterwards (log level 1)
+        self.records = line_records or []
+        self._prev_record: int | None = None
+        self._printed: int | None = None
+        self.failing_printed: int | None = None
         self.trace: Node | None = None
         self.pending: dict[int, Node | None] = {}
         self._before: tuple[tuple[Reg, ...], int] | None = None
@@ -72,6 +83,12 @@ class TraceObserver(Observer):
         self._before = (tuple(st.regs), len(st.frames))
         self._current = st.insn
         self.state = st
+        self._printed = None
+        if self.records:
+            at = bisect_right(self.records, st.insn) - 1
+            rec = self.records[at] if at >= 0 else None
+            if rec is not None and rec != self._prev_record:
+                self._printed = self._prev_record = rec
 
     def insn_done(self, st: State | None, insn: Insn | None, i: int, slot: int | None, *,
                   decided: bool) -> None:
@@ -87,13 +104,26 @@ class TraceObserver(Observer):
             return
         self.before, self.failing_depth = self._before
         self.failing_insn = self._current
+        self.failing_printed = self._printed
+
+    def log_line_record(self) -> int | None:
+        """The line record the kernel's log shows last before the failing instruction: the
+        one printed at it, else the last one printed along the failing path."""
+        if self.failing_printed is not None:
+            return self.failing_printed
+        node = self.trace
+        while node is not None:
+            if node.printed is not None:
+                return node.printed
+            node = node.prev
+        return None
 
     def _node(self, i: int, depth: int, regs: tuple[Reg, ...], *, taken: bool = False) -> Node:
         prev = self.trace
         length = prev.length + 1 if prev is not None else 1
         if length > MAX_KEPT:  # keep memory bounded on very long paths: restart the list
             prev, length = None, 1
-        return Node(prev, i, depth, regs, length, taken)
+        return Node(prev, i, depth, regs, length, taken, self._printed)
 
     def failing_path(self) -> list[Node]:
         """The nodes of the failing path, oldest first (without the failing instruction)."""

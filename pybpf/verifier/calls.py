@@ -97,6 +97,10 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> bool:
 
         raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(map_reg.map.type, map_reg.map.type)} "
                      f"into func {_name(proto.id)}#{proto.id}", "helper_map_mismatch")
+    if proto.name == "tail_call" and st.refs:  # the kernel's check_resource_leak("tail_call")
+        ref = st.refs[0]
+        raise Reject(i, f"Unreleased reference id={ref.id} alloc_insn={v.slots[ref.insn]}",
+                     "reference_leak", detail=v.slots[ref.insn])
     if release_ref:
         _release(st, release_ref)
     if proto.changes_pkt_data:  # every packet pointer is stale after the helper
