@@ -198,6 +198,10 @@ def _root(cls: str | None, steps: list[Step], fail: Step | None, v: Any,
             return Step(idx, slot, insn_text(v.insns[idx]), "source",
                         "the reference was acquired here and is not released on every path",
                         None, line_of(v.program, idx))
+    if cls == "ctx_modified":
+        moved = [s for s in steps if s.role == "op"]
+        if moved:
+            return moved[0]
     for role in ("clobber", "lost"):
         for s in reversed(steps):
             if s.role == role:

@@ -97,8 +97,11 @@ HINTS: dict[str, dict[str, str]] = {
         "asm": "access context fields at their documented offsets with their full size; only a "
                "few fields are writable."},
     "ctx_modified": {
-        "c": "read the context fields through the context pointer itself, not through a "
-             "pointer moved from it.",
+        "c": "read each context field through the context pointer itself (`skb->mark`), with a "
+             "constant offset: clang turned a pointer into the context (`&skb->cb[i]`, a loop "
+             "over fields, a choice between two fields) into a moved pointer; read the fields "
+             "into variables first and pin them with `asm volatile(\"\" : \"+r\"(v));`, or "
+             "unroll the loop.",
         "python": "read the context fields by name.",
         "asm": "access the context through the original pointer with a constant offset."},
     "packet_oob": {
@@ -301,9 +304,11 @@ HELPER_HINTS: dict[tuple[str, str], dict[str, str]] = {
 KIND_HINTS: dict[str, dict[str, str]] = {
     "compiler": {
         "c": "the C is right but clang's code loses the fact the verifier needs: make the check "
-             "and the use the same register, e.g. re-check right before the use, clamp with "
-             "`i &= N - 1`, or put `asm volatile(\"\" : \"+r\"(i));` after the check so clang "
-             "cannot split the variable into two copies; ",
+             "and the use the same register. A 32-bit `int` made from a 64-bit field is checked "
+             "on one sign-extended copy and used through another: keep it in a 64-bit variable "
+             "(`__s64`/`__u64`, or `long`) so one register is checked and used; else re-check "
+             "right before the use, clamp with `i &= N - 1`, or put "
+             "`asm volatile(\"\" : \"+r\"(i));` after the check; ",
         "python": "",
         "asm": "check the register you use, not a copy of it; "},
 }

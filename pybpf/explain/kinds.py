@@ -35,6 +35,8 @@ def kind_of(cls: str | None, steps: Sequence[Any] = (), *, language: str = "asm"
         return "verifier_limit"
     if language != "asm" and compiler_step(steps) is not None:
         return "compiler"
+    if language == "c" and cls == "ctx_modified":
+        return "compiler"  # C reads fields by name: clang moved the context pointer
     return "program"
 
 

@@ -262,15 +262,18 @@ class _Walk:
 
     # -- checks on copies -------------------------------------------------------------
     def copy_checks(self, reg: int, steps: list[Step], out: list[Step]) -> None:
-        """Branches after the value was made that bounded another register holding the same
-        value (a copy), while ``reg`` itself stayed unbounded: clang checked one copy and
-        used the other."""
+        """A branch after the value was made that bounded another register holding the same
+        value (a copy: its own chain reaches the same source) while ``reg`` itself did not
+        get the bound: clang checked one copy and used the other. Only a check that leaves
+        the copy non-negative counts (a check that would not have made the access safe is
+        the program's own bug, not the compiler's)."""
         if not steps:
             return
-        born = max((s.insn for s in steps if s.role in ("source", "fill", "lost")), default=None)
-        if born is None:
+        born = {s.insn for s in steps if s.role in ("source", "fill", "lost")}
+        if not born:
             return
-        start = next((k for k, n in enumerate(self.path) if n.insn == born), None)
+        first = min(born)
+        start = next((k for k, n in enumerate(self.path) if n.insn == first), None)
         if start is None:
             return
         for k in range(len(self.path) - 1, start, -1):
@@ -279,25 +282,32 @@ class _Walk:
             if insn.cls not in (Class.JMP, Class.JMP32) or insn.op in (JmpOp.CALL, JmpOp.EXIT,
                                                                        JmpOp.JA):
                 continue
-            checked = insn.dst
-            if checked == reg:
-                continue
             after = self.regs_after(k)
             if after is None:
                 continue
-            if not (_unbounded(node.regs[checked]) or not _bounded(node.regs[checked])):
-                continue
-            if not _bounded(after[checked]):
-                continue
-            sub: list[Step] = []
-            self.reg_chain(checked, k, node.depth, sub)
-            if any(s.insn == born for s in sub) or (sub and sub[-1].insn in
-                                                    {s.insn for s in steps}):
+            cands = [insn.dst] + ([insn.src] if insn.uses_src_reg else [])
+            for checked in cands:
+                if checked == reg or not _refined(node.regs[checked], after[checked]):
+                    continue
+                if after[checked].var.smin < 0:
+                    continue
+                sub: list[Step] = []
+                self.reg_chain(checked, k, node.depth, sub)
+                if not any(s.insn in born for s in sub):
+                    continue
                 out.append(self.step(k, "check", f"this check bounds R{checked}, a copy of the "
-                                     f"value, but R{reg} (used later) is a different register the "
-                                     "verifier did not link to it, so R{reg} stays unbounded"
-                                     .replace("R{reg}", f"R{reg}"), checked))
+                                     f"value, but R{reg} (used later) is a different register "
+                                     "the verifier did not link to it: the bound does not reach "
+                                     f"R{reg}", checked))
                 return
+
+
+def _refined(old: Reg, new: Reg) -> bool:
+    """``new`` is a scalar with a tighter 64-bit range than ``old``."""
+    if not (old.is_scalar and new.is_scalar):
+        return False
+    a, b = old.var, new.var
+    return b.smin > a.smin or b.smax < a.smax or b.umin > a.umin or b.umax < a.umax
 
 
 def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...]) -> list[Step]:
@@ -315,7 +325,7 @@ def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...]) -
         reg = int(target[1])
         w.reg_chain(reg, k, w.depth_at_fail, out)
         checks: list[Step] = []
-        if w.after_last is not None and _unbounded(w.after_last[reg]):
+        if w.after_last is not None and w.after_last[reg].is_scalar:
             w.copy_checks(reg, out, checks)
         out.extend(checks)
     else:

@@ -1,4 +1,4 @@
-// message: "R2 is not a known constant'"
+// message: "R%d is not a known constant'"
 // kind: program
 // hint: bpf_ringbuf_output
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-// message: "value -2147483648 makes map_value pointer be out of bounds"
+// message: "value %d makes %s pointer be out of bounds"
 // kind: program
 // hint: unsigned
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-// message: "dereference of modified ctx ptr"
+// message: "dereference of modified ctx ptr R%d off=%d disallowed"
 // kind: program
 // type: socket_filter
 // hint: original pointer

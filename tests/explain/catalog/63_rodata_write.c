@@ -1,4 +1,4 @@
-// message: "write into map forbidden"
+// message: "write into map forbidden, value_size=%d off=%d size=%d"
 // kind: program
 // hint: .data
 #include <linux/bpf.h>

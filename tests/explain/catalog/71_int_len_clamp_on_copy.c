@@ -1,0 +1,47 @@
+// message: zero_size
+// kind: compiler
+// hint: 64-bit
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct slots { __u64 v[16]; };
+struct cfg { __u64 member; __s64 delta; __u64 len; };
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slots);
+} table SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cfg);
+} cfgs SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+SEC("socket")
+int int_len_clamp_on_copy(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	struct cfg *c = bpf_map_lookup_elem(&cfgs, &key);
+	if (!c)
+		return 0;
+	char buf[32] = {};
+#ifdef FIXED
+	__s64 len = c->len;
+#else
+	int len = c->len;
+#endif
+	if (len > (int)sizeof(buf))
+		len = sizeof(buf);
+	if (len <= 0) /* ROOT */
+		return 0;
+	bpf_skb_load_bytes(skb, 0, buf, len); /* FAIL */
+	return buf[1];
+}
+
+char LICENSE[] SEC("license") = "GPL";

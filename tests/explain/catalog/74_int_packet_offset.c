@@ -1,0 +1,48 @@
+// message: "value %d makes %s pointer be out of bounds"
+// kind: compiler
+// hint: 64-bit
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct slots { __u64 v[16]; };
+struct cfg { __u64 member; __s64 delta; __u64 len; };
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slots);
+} table SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cfg);
+} cfgs SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+SEC("xdp")
+int int_packet_offset(struct xdp_md *ctx)
+{
+	__u32 key = 0;
+	struct cfg *c = bpf_map_lookup_elem(&cfgs, &key);
+	if (!c)
+		return 0;
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+#ifdef FIXED
+	__s64 off = c->delta;
+#else
+	int off = c->delta;
+#endif
+	if (off < 0 || off > 64) /* ROOT */
+		return XDP_PASS;
+	__u8 *p = data + off; /* FAIL */
+	if ((void *)(p + 1) > end)
+		return XDP_PASS;
+	return *p == 0xff ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
