@@ -288,20 +288,38 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     hints = hints_for(report.error_class, helper=helper, kind=kind, reg=reg,
                       insn=report.insn)
     key = _message_key(report.message)
+    cls = report.error_class
+    if key == "gpl_only":  # the kernel's words say it: a license, not the program type
+        cls = "license"
+        hints = hints_for(cls, helper=helper, kind=kind)
     if key == "jumps_too_complex":
         hints = hints_for("too_many_jumps")
+    if (report.message or "").startswith("write into map forbidden"):
+        hints = hints_for("map_readonly")
     expl = _explanation(report, key, steps, helper)
     root = _root(report.error_class, steps, fail_step, v, report)
     text = insn_text(v.insns[index]) if index is not None and index < len(v.insns) else None
+    src = _path_line(program, index, trace)
+    if src is None and index is None and key == "combined_stack":
+        src = _first_call_line(program, v)
     e = Explanation(pname, False, report.processed_insns, report.insn, index, text,
-                    report.message, key, report.error_class, kind, expl, lang, hints,
-                    _path_line(program, index, trace), dict(report.registers), steps, root,
+                    report.message, key, cls, kind, expl, lang, hints,
+                    src, dict(report.registers), steps, root,
                     log=(report.log or first.log), report=report)
     if counterexample:
         from .counterexample import find_counterexample
 
         e.counterexample = find_counterexample(program, ptype, e, v, trace, maps=maps)
     return e
+
+
+def _first_call_line(program: ProgramSpec, v: Any) -> SourceLine | None:
+    """The line of the first BPF-to-BPF call: where the frames the kernel adds up start (a
+    combined stack size names no instruction)."""
+    for i, ins in enumerate(v.insns):
+        if ins.opcode == CALL and ins.src == CallSrc.LOCAL:
+            return line_of(program, i)
+    return None
 
 
 def _path_line(program: ProgramSpec, index: int | None, trace: Any) -> SourceLine | None:

@@ -67,8 +67,9 @@ HINTS: dict[str, dict[str, str]] = {
         "python": "check the index before using it (`if i >= N: return 0`).",
         "asm": "compare the index with the size before using it (`if r{reg} > N goto <out>`)."},
     "stack_oob": {
-        "c": "keep stack buffers small (the whole frame is 512 bytes): move big buffers to a "
-             "per-CPU array map.",
+        "c": "pass a helper at most `sizeof(buf)` bytes of a stack buffer, and keep stack "
+             "buffers small (the whole frame is 512 bytes): move big buffers to a per-CPU array "
+             "map.",
         "python": "use a per-CPU array map for large buffers.",
         "asm": "use offsets between -512 and -1 from r10, with offset + size <= 0."},
     "stack_misaligned": {
@@ -115,8 +116,9 @@ HINTS: dict[str, dict[str, str]] = {
         "python": "write packets from an xdp or tc probe.",
         "asm": "use a program type that may write packets (tc, xdp)."},
     "unbounded_pointer_math": {
-        "c": "bound the index before the arithmetic on the same variable: "
-             "`if (i >= N) return 0;` or mask it (`i &= N - 1`).",
+        "c": "make the index unsigned (`__u32 i`: a signed `int` may be negative, and one made "
+             "from a 64-bit value is sign-extended) and bound it before the arithmetic on the "
+             "same variable: `if (i >= N) return 0;` or mask it (`i &= N - 1`).",
         "python": "bound the index before using it (`i = i & (N - 1)`).",
         "asm": "bound R{reg} first (`r{reg} &= 0xff` or a comparison) before the arithmetic."},
     "pointer_arith_prohibited": {
@@ -124,6 +126,13 @@ HINTS: dict[str, dict[str, str]] = {
              "check a map lookup's result for NULL before moving the pointer.",
         "python": "check the lookup's result for None before using it.",
         "asm": "check the pointer for NULL before arithmetic, or use a type that allows it."},
+    "map_readonly": {
+        "c": "this map is read-only for the program (a `const volatile` global lives in .rodata, "
+             "frozen at load): declare it without `const` (it then lives in .data) to change it "
+             "from the program, or change it from user space before loading.",
+        "python": "the map is read-only for the program: update it from user space.",
+        "asm": "the map was created read-only for programs (BPF_F_RDONLY_PROG): create it "
+               "without that flag, or only read it."},
     "pointer_bitwise": {
         "c": "do bitwise operations on integers, not pointers.",
         "python": "operate on integers, not pointers.",
@@ -151,8 +160,9 @@ HINTS: dict[str, dict[str, str]] = {
         "asm": "check the helper's prototype: which register must hold a map, a stack pointer, "
                "a size..."},
     "helper_arg_size": {
-        "c": "bound the size on the variable you pass: `if (len > sizeof(buf)) len = sizeof(buf);`"
-             " (or `len &= sizeof(buf) - 1`), and keep it > 0 when the helper reads.",
+        "c": "declare the size unsigned (`__u32 len`) and bound it on the variable you pass: "
+             "`if (len > sizeof(buf)) len = sizeof(buf);` (or `len &= sizeof(buf) - 1`), and keep "
+             "it > 0 when the helper reads.",
         "python": "bound the size before passing it (`n = n & (N - 1)`).",
         "asm": "bound the size register (`if r{reg} > N goto <out>`, or `r{reg} &= N - 1`) "
                "and keep it > 0."},

@@ -103,6 +103,7 @@ _CLASS_OF_TEXT = [
     (re.compile(r"^fd \d+ is not pointing to valid bpf_map"), "helper_arg_type"),
     (re.compile(r"^program of this type cannot use helper"), "helper_not_allowed"),
     (re.compile(r"^loop detected|^back-edge"), "infinite_loop"),
+    (re.compile(r"^value -?\d+ makes \w+ pointer be out of bounds"), "unbounded_pointer_math"),
 ]
 
 

@@ -287,9 +287,9 @@ class _Walk:
                 continue
             cands = [insn.dst] + ([insn.src] if insn.uses_src_reg else [])
             for checked in cands:
-                if checked == reg or not _refined(node.regs[checked], after[checked]):
-                    continue
-                if after[checked].var.smin < 0:
+                if checked == reg or not _established(node.regs[checked], after[checked],
+                                                      self.after_last[reg] if self.after_last
+                                                      else None):
                     continue
                 sub: list[Step] = []
                 self.reg_chain(checked, k, node.depth, sub)
@@ -302,12 +302,16 @@ class _Walk:
                 return
 
 
-def _refined(old: Reg, new: Reg) -> bool:
-    """``new`` is a scalar with a tighter 64-bit range than ``old``."""
+def _established(old: Reg, new: Reg, used: Reg | None) -> bool:
+    """The branch made the copy safe where the used register is not: it proved the copy
+    non-negative (it could be negative before), or gave a copy that had no upper bound one
+    (when the used register has none)."""
     if not (old.is_scalar and new.is_scalar):
         return False
     a, b = old.var, new.var
-    return b.smin > a.smin or b.smax < a.smax or b.umin > a.umin or b.umax < a.umax
+    if a.smin < 0 <= b.smin:
+        return True
+    return _unbounded(used) and b.smin >= 0 and b.umax < 1 << 32 <= a.umax
 
 
 def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...]) -> list[Step]:

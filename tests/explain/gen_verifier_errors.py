@@ -19,12 +19,14 @@ from .catalog_format import entries
 ROOT = Path(__file__).resolve().parents[2]
 INTRO = """# Verifier errors: what the kernel says, what it means, how to fix it
 
-Each message below is one the running kernel (6.18) prints, in its own words. Every one has
-programs in `tests/explain/catalog/` (C and assembly) that the live kernel rejects with it,
-and a fixed variant (the hint applied) that both pybpf and the kernel accept; the tests
-(`tests/explain/test_catalog.py`) load all of them on every CI run. `pybpf verify FILE` and
-`pybpf explain LOG --object FILE` print the explanations quoted here. This page is written by
-`python -m tests.explain.gen_verifier_errors`.
+Each of the {messages} messages below is one the running kernel (6.18) prints, in its own words.
+They come with {programs} programs in `tests/explain/catalog/`: {both} messages have both a C
+program and an assembly program (the others are assembly only: clang never emits them), and
+{compiler} programs are correct C that clang-19 -O2 lowers into code the verifier rejects. The
+live kernel rejects each program with its message, and a fixed variant (the hint applied) is
+accepted by both pybpf and the kernel; the tests (`tests/explain/test_catalog.py`) load all of
+them on every CI run. `pybpf verify FILE` and `pybpf explain LOG --object FILE` print the
+explanations quoted here. This page is written by `python -m tests.explain.gen_verifier_errors`.
 
 The *kind* says where the fix lies: a bug in the program (fix the logic), the compiler's
 lowering of correct source (a barrier or a rewrite of the same logic), a limit of the verifier
@@ -47,7 +49,11 @@ def main() -> None:
                 ex = explain_program(assemble(e.asm_variant(False), filename=e.path.name,
                                               check_targets=False), e.prog_type)
             rows.setdefault(e.message, []).append((e, ex))
-    out = [INTRO, "| message | kind | programs |", "| --- | --- | --- |"]
+    all_entries = [e for lst in rows.values() for e, _ in lst]
+    both = sum({"c", "asm"} <= {e.lang for e, _ in lst} for lst in rows.values())
+    intro = INTRO.format(messages=len(rows), programs=len(all_entries), both=both,
+                         compiler=sum(e.kind == "compiler" for e in all_entries))
+    out = [intro, "| message | kind | programs |", "| --- | --- | --- |"]
     fmts = {m: (MESSAGES[m].fmt if m in MESSAGES else m.strip('"')) for m in rows}
     for msg, lst in rows.items():
         cell = fmts[msg].replace("|", "\\|")

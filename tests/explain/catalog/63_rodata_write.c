@@ -1,6 +1,6 @@
 // message: "write into map forbidden, value_size=%d off=%d size=%d"
 // kind: program
-// hint: .data
+// hint: without `const`
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

@@ -1,7 +1,7 @@
 // message: "write into map forbidden, value_size=%d off=%d size=%d"
 // kind: program
 // type: socket_filter
-// hint: read-only
+// hint: BPF_F_RDONLY_PROG
 .map cfg array key=4 value=8 max_entries=1 flags=0x80 // bad
 .map cfg array key=4 value=8 max_entries=1 // fix
 *(u32 *)(r10 - 4) = 0

@@ -33,6 +33,6 @@ f7:
 call f8 // FAIL // bad
 r0 = 0
 exit
-f8:
-r0 = 0
-exit
+f8: // bad
+r0 = 0 // bad
+exit // bad
