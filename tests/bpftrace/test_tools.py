@@ -190,3 +190,75 @@ def test_threadsnoop_attaches_what_bpftrace_attaches():
     b, p = run_both([tool("threadsnoop")])
     assert p.stdout == b.stdout
     assert p.lines[0] == "Attaching 1 probe..."
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A certificate and key for the TLS trigger (openssl req), and the trigger's code."""
+    import subprocess
+
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "1", "-subj",
+                    "/CN=localhost"], check=True, capture_output=True)
+    code = (Path(__file__).parent / "tls_pair.py").read_text()
+    return code, str(d / "cert.pem"), str(d / "key.pem")
+
+
+def test_sslsnoop(tls):
+    code, cert, key = tls
+    comm = unique("ssn-")
+    b, p = run_both([tool("sslsnoop")], lambda: child(code, comm, cert, key))
+    _same_head(b, p, 3)
+
+    def fields(run):  # TIME(us) and LAT(us) are each tool's own clock readings
+        return sorted((r[1], r[2], r[4], r[5]) for r in (ln.split() for ln in _mine(run, comm)))
+
+    assert fields(p) == fields(b)
+    assert [f[3] for f in fields(p)].count("SSL_do_handshake") == 2  # client and server
+
+
+def test_ssllatency(tls):
+    """The same layout; bpftrace 0.17 prints the ``func`` it keyed by as an address
+    (@hist[0x7f...]), pybpf as the function's name."""
+    code, cert, key = tls
+    comm = unique("ssl-")
+    b, p = run_both([tool("ssllatency")], lambda: child(code, comm, cert, key))
+
+    def shape(run):  # latencies are each tool's own clock readings: numbers masked
+        return [re.sub(r"\d+", "N", re.sub(r"^(@\w+)\[[^\]]*\]", r"\1[F]", ln))
+                for ln in run.lines if not re.match(r"\[|\(", ln)]
+
+    assert shape(p) == shape(b)
+    assert "@hist[SSL_do_handshake]: " in p.lines
+    assert any(ln.startswith("@stat[SSL_do_handshake]: count 2, average ") for ln in p.lines)
+
+
+def test_bashreadline():
+    """An interactive bash on a pseudo-terminal reads two lines with readline (a uretprobe)."""
+    import pty
+    import time
+
+    pids: list[int] = []
+
+    def interactive_bash():
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+        pids.append(pid)
+        time.sleep(0.3)
+        os.write(fd, b"echo pybpf-readline-marker\nexit\n")
+        while True:
+            try:
+                if not os.read(fd, 1024):
+                    break
+            except OSError:
+                break
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+    b, p = run_both([tool("bashreadline")], interactive_bash)
+    _same_head(b, p, 3)
+    ours = [ln[10:] for ln in p.lines[3:] if ln]  # the time of day aside
+    assert ours == [ln[10:] for ln in b.lines[3:] if ln]
+    assert ours == [f"{pids[0]:<6} echo pybpf-readline-marker", f"{pids[0]:<6} exit"]
