@@ -262,3 +262,21 @@ def test_bashreadline():
     ours = [ln[10:] for ln in p.lines[3:] if ln]  # the time of day aside
     assert ours == [ln[10:] for ln in b.lines[3:] if ln]
     assert ours == [f"{pids[0]:<6} echo pybpf-readline-marker", f"{pids[0]:<6} exit"]
+
+
+def test_writeback(tmp_path):
+    """syncfs() on a file just written: the flusher's writeback events, seen by both."""
+    def go():
+        child("fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o600)\n"
+              "os.write(fd, os.urandom(1 << 20))\nctypes.CDLL(None).syncfs(fd)\nos.close(fd)\n",
+              unique("wbk-"), str(tmp_path / "dirty"))
+
+    b, p = run_both([tool("writeback")], go, settle=0.5)
+    _same_head(b, p, 3)
+
+    def events(run):  # DEVICE PAGES REASON; TIME and ms are each tool's own clock readings
+        return [tuple(ln.split()[1:4]) for ln in run.lines[3:] if ln]
+
+    assert events(p) == events(b) and events(p)
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d  \S+ +\d+ +\S+ +\d+\.\d{3}", ln)
+               for ln in p.lines[3:] if ln)
