@@ -89,8 +89,9 @@ def run_both(args: list[str], trigger: Callable[[], object] | None = None, *, se
                     p.send_signal(signal.SIGINT)
         for t, p in procs.items():
             try:
-                p.wait(timeout=6)  # bpftrace sometimes stays in epoll_wait after one SIGINT
-            except subprocess.TimeoutExpired:  # note where it sits, then ask again
+                p.wait(timeout=4)  # bpftrace sometimes stays in epoll_wait after one SIGINT
+            except subprocess.TimeoutExpired:  # (the signal can land on a thread other than the
+                # one in epoll_wait with no timeout): note where it sits, then ask again
                 where = _wchan(p.pid)
                 p.send_signal(signal.SIGINT)
                 try:
