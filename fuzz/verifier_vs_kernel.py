@@ -324,8 +324,12 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     history: list[str] = []
     notes: list[str] = []
+    c_section: list[str] = []  # fuzz/c_vs_kernel.py's section, kept as it is
     if path.exists():
         text = path.read_text()
+        begin, end = "<!-- c_vs_kernel: begin -->", "<!-- c_vs_kernel: end -->"
+        if begin in text and end in text:
+            c_section = [begin + text.split(begin, 1)[1].split(end, 1)[0] + end, ""]
         old = text.split(HISTORY, 1)
         if len(old) == 2:
             history = [ln for ln in old[1].splitlines() if ln.startswith("- ")]
@@ -397,7 +401,7 @@ def write_report(path: Path, st: Stats, command: str, minimal: dict[str, Outcome
     for i, (key, _n) in enumerate(st.msg_classes.most_common(MESSAGE_EXAMPLES), 1):
         o = minimal.get("message:" + key, st.msg_examples[key])
         out += [f"### M{i}. {key}", "", *_block(o)]
-    out += [HISTORY, "", *history, ""]
+    out += [*c_section, HISTORY, "", *history, ""]
     path.write_text("\n".join(out))
 
 

@@ -30,18 +30,40 @@ class KernelBtf:
         self.local = local
         self.ext = ext
         b = BtfBuilder()
-        int_id = 0
+        ksyms = next((rec for rec in local if isinstance(rec, T.Datasec) and rec.name == ".ksyms"),
+                     None)
+        ksym_funcs = {vs.type for vs in ksyms.vars if isinstance(local[vs.type], T.Func)} \
+            if ksyms is not None else set()
+        # libbpf's way with .ksyms: every entry becomes a 4-byte int variable (kernel
+        # functions through one added "dummy_ksym" variable), the functions themselves
+        # global, their unnamed parameters named after the dummy variable
+        int_id = next((rec.id for rec in local if isinstance(rec, T.Int) and rec.bits == 32), 0)
+        dummy_id = local.nr_types if ksym_funcs else 0
+        protos = {local[f].type for f in ksym_funcs}  # type: ignore[attr-defined]
         for rec in local:
             if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
-                b.add(T.Var(rec.id, rec.kind, rec.name, rec.type, Linkage.GLOBAL))
+                in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)
+                b.add(T.Var(rec.id, rec.kind, rec.name, int_id if in_ksyms and int_id else rec.type,
+                            Linkage.GLOBAL))
+            elif isinstance(rec, T.Func) and rec.id in ksym_funcs:
+                b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.GLOBAL))
             elif isinstance(rec, T.Func) and rec.linkage == Linkage.EXTERN:
                 b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.STATIC))
+            elif isinstance(rec, T.FuncProto) and rec.id in protos:
+                params = tuple(T.Param(p.name or ("dummy_ksym" if p.type else ""), p.type)
+                               for p in rec.params)
+                b.add(T.FuncProto(rec.id, rec.kind, rec.name, rec.type, params))
+            elif isinstance(rec, T.Datasec) and rec is ksyms:
+                b.add(T.Datasec(rec.id, rec.kind, rec.name, 4 * len(rec.vars), tuple(
+                    T.VarSecinfo(dummy_id if vs.type in ksym_funcs else vs.type, 4 * i, 4)
+                    for i, vs in enumerate(rec.vars))))
             elif isinstance(rec, T.Datasec):
                 b.add(self._datasec(local, rec, section_sizes, section_symbols, kconfig))
             else:
                 b.add(rec)
-            if isinstance(rec, T.Int) and rec.size == 4 and not int_id:
-                int_id = rec.id
+        if dummy_id:
+            got = b.add_var("dummy_ksym", int_id, Linkage.GLOBAL)
+            assert got == dummy_id, (got, dummy_id)
         if ext is not None:
             for records in ext.line_info.values():
                 for li in records:
@@ -57,16 +79,14 @@ class KernelBtf:
         offsets = kconfig if rec.name == ".kconfig" else symbols.get(rec.name, {})
         vars_ = []
         end = 0
-        for i, vs in enumerate(rec.vars):
+        for vs in rec.vars:
             name = local[vs.type].name
             off = offsets.get(name, vs.offset)
-            if rec.name == ".ksyms":  # kernel symbols live in the kernel, not in a map
-                off = i * 8
             vars_.append(T.VarSecinfo(vs.type, off, vs.size))
             end = max(end, off + vs.size)
         vars_.sort(key=lambda v: v.offset)  # the kernel wants them in address order
         size = rec.size or sizes.get(rec.name, end)
-        if rec.name in (".kconfig", ".ksyms"):
+        if rec.name == ".kconfig":
             size = max(size, end)
         return T.Datasec(rec.id, rec.kind, rec.name, size, tuple(vars_))
 

@@ -82,6 +82,12 @@ class CoreResult:
     local_size: int = 0
     target_size: int = 0
     target_signed: bool = False
+    #: whether the instruction must hold the local value (libbpf skips the check on
+    #: bitfields, where clang's choices and libbpf's may differ)
+    validate: bool = True
+    #: a load/store whose size would have to change in a way that corrupts the value
+    #: (signed or non-integer fields of another size): libbpf poisons it
+    fail_memsz_adjust: bool = False
 
 
 def essential_name(name: str) -> str:
@@ -144,6 +150,14 @@ def _parse_local(btf: Btf, relo: CoreRelo) -> _Spec:
                 accs.append(_Acc(tid, idx, m.name))
             tid = m.type
         elif isinstance(rec, T.Array):
+            # libbpf refuses an index past a fixed-size array (only a flexible array
+            # member, the last one of its struct with no elements, may be indexed freely)
+            flex = (rec.nelems == 0 and len(accs) > 0 and isinstance(btf[accs[-1].type_id],
+                                                                      T.Composite)
+                    and accs[-1].idx == len(btf[accs[-1].type_id].members) - 1)  # type: ignore[attr-defined]
+            if not flex and idx >= rec.nelems:
+                raise ElfError(f"CO-RE access {relo.access!r}: index {idx} is past the end of "
+                               f"an array of {rec.nelems}")
             accs.append(_Acc(tid, idx, None))
             bit += idx * btf.size_of(rec.type) * 8
             bits = 0
@@ -234,6 +248,16 @@ def _match_field(local: _Spec, tb: Btf, cand: int) -> _Spec | None:
 
 
 # -- values -----------------------------------------------------------------------------
+def _size_class(btf: Btf, type_id: int) -> str:
+    """How a field of another size may still be loaded: 'ptr', 'uint' or 'other'."""
+    rec = btf[btf.resolve(type_id)]
+    if isinstance(rec, T.Ptr):
+        return "ptr"
+    if isinstance(rec, T.Int) and not rec.signed:
+        return "uint"
+    return "other"
+
+
 def _field_value(spec: _Spec, kind: CoreKind) -> tuple[int, int, bool]:
     """(value, field byte size, signed) of a field relocation on a matched spec."""
     btf = spec.btf
@@ -380,7 +404,28 @@ def resolve_relo(local: Btf, target: Btf, relo: CoreRelo) -> CoreResult:
         raise ElfError(f"CO-RE relocation {_describe(local, relo)} is ambiguous: kernel "
                        f"candidates give {sorted(r[0] for r in results)}")
     val, size, signed = next(iter(results))
-    return CoreResult(lval, val, local_size=lsize, target_size=size, target_signed=signed)
+    validate = not (is_field(kind) and spec.bitfield_size)
+    fail_memsz = False
+    if kind is CoreKind.FIELD_BYTE_OFFSET and lsize != size:
+        # libbpf lets a load change size only for pointers and unsigned integers
+        lcls = _size_class(local, spec.field_type)
+        tcls = {_size_class(target, t) for t in _target_field_types(spec, target, relo)}
+        fail_memsz = not (tcls == {lcls} and lcls in ("ptr", "uint"))
+    return CoreResult(lval, val, local_size=lsize, target_size=size, target_signed=signed,
+                      validate=validate, fail_memsz_adjust=fail_memsz)
+
+
+def _target_field_types(spec: _Spec, target: Btf, relo: CoreRelo) -> list[int]:
+    """The field type of every matching kernel candidate."""
+    out = []
+    for cand in _candidates(spec.btf, relo.type_id, target):
+        try:
+            matched = _match_field(spec, target, cand)
+        except BtfError:
+            continue
+        if matched is not None:
+            out.append(matched.field_type)
+    return out
 
 
 def _describe(local: Btf, relo: CoreRelo) -> str:
@@ -388,22 +433,35 @@ def _describe(local: Btf, relo: CoreRelo) -> str:
             f"access {relo.access}")
 
 
-def patch_insn(insn: Insn, res: CoreResult, relo: CoreRelo, where: str) -> Insn:
-    """The instruction with the resolved value put in place (not for poisoned results)."""
+def patch_insn(insn: Insn, res: CoreResult, relo: CoreRelo, where: str) -> Insn | None:
+    """The instruction with the resolved value put in place, as libbpf patches it, or
+    None when libbpf would poison it instead (a load whose size cannot be adjusted).
+
+    Raises `ElfError` where libbpf refuses the object (the instruction does not hold
+    the local value clang computed, or has an unexpected size).
+    """
     cls = insn.opcode & 0x07
     if insn.opcode == LDDW:
+        if res.validate and insn.imm != res.local:
+            raise ElfError(f"{where}: CO-RE: instruction has {insn.imm}, expected the local "
+                           f"value {res.local}")
         return insn.replace(imm=res.target)
     if cls in (Class.ALU, Class.ALU64):
         if insn.opcode & 0x08:
             raise ElfError(f"{where}: CO-RE relocation on an ALU instruction with a register "
                            "source")
-        if insn.imm != res.local and not (insn.imm & 0xFFFFFFFF) == (res.local & 0xFFFFFFFF):
+        if res.validate and (insn.imm & 0xFFFFFFFF) != (res.local & 0xFFFFFFFF):
             raise ElfError(f"{where}: CO-RE: instruction has {insn.imm}, expected the local "
                            f"value {res.local}")
         if not -(1 << 31) <= res.target < (1 << 32):
             raise ElfError(f"{where}: CO-RE value {res.target} does not fit in 32 bits")
         return insn.replace(imm=res.target)
     if cls in (Class.LDX, Class.ST, Class.STX):
+        if res.validate and insn.off != res.local:
+            raise ElfError(f"{where}: CO-RE: instruction has offset {insn.off}, expected the "
+                           f"local value {res.local}")
+        if res.fail_memsz_adjust:
+            return None
         if not -(1 << 15) <= res.target < (1 << 15):
             raise ElfError(f"{where}: CO-RE offset {res.target} does not fit in 16 bits")
         new = insn.replace(off=res.target)
@@ -414,7 +472,7 @@ def patch_insn(insn: Insn, res: CoreResult, relo: CoreRelo, where: str) -> Insn:
             if cur != res.local_size:
                 raise ElfError(f"{where}: CO-RE: access size {cur} differs from the local field "
                                f"size {res.local_size}")
-            if res.target_size not in SIZE_OF_BYTES or res.target_signed:
+            if res.target_size not in SIZE_OF_BYTES:
                 raise ElfError(f"{where}: CO-RE: kernel field size {res.target_size} cannot be "
                                "loaded by adjusting the instruction")
             new = new.replace(opcode=(insn.opcode & ~0x18) | SIZE_OF_BYTES[res.target_size])

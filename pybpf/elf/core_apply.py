@@ -39,10 +39,12 @@ def apply_core(local: Btf, ext: Any, ps: Any, prog: ProgramSpec, target: Btf) ->
             idx = prog.index_of_slot(slots[first_idx] + (relo.insn_off - fstart) // 8)
             where = f"{ps.name}: insn {idx} ({sec_name}+{relo.insn_off:#x})"
             res = resolve_relo(local, target, relo)
-            if res.poison:
-                poisoned.append((idx, res.reason))
+            patched = None if res.poison else patch_insn(prog.insns[idx], res, relo, where)
+            if patched is None:
+                poisoned.append((idx, res.reason or "the kernel field's size or signedness "
+                                 "differs and the load cannot be adjusted"))
             else:
-                prog.insns[idx] = patch_insn(prog.insns[idx], res, relo, where)
+                prog.insns[idx] = patched
     for idx, _reason in sorted(poisoned, reverse=True):
         prog.splice(idx, poison_insns(prog.insns[idx]))
     return poisoned

@@ -97,7 +97,7 @@ class ObjectProgram:
         elif kind == "socket_filter":
             lk = L.socket_filter(self.prog, kwargs.pop("sock"))
         elif kind in ("tracing", "lsm", "iter"):
-            sub = s.section.split("/", 1)[0].removesuffix(".s")
+            sub = s.section.lstrip("?").split("/", 1)[0].removesuffix(".s")
             fn = {"iter": L.iterator}.get(sub) or L.ATTACH[sub]
             lk = fn(self.prog, **kwargs)
         elif kind in L.ATTACH:
@@ -207,6 +207,7 @@ class BpfObject:
         self._globals: dict[str, GlobalVars] = {}
         self._kconfig_offsets: dict[str, int] = {}
         self._kbtf: Any = None
+        self._maps_created = False
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -269,8 +270,10 @@ class BpfObject:
         if self.loaded:
             raise PybpfError("object is already loaded")
         try:
-            self._create_maps(pin_root)
-            programs = {name: self._prepare(ps) for name, ps in self.spec.programs.items()}
+            if not self._maps_created:
+                self._create_maps(pin_root)
+            programs = {name: self._prepare(ps) for name, ps in self.spec.programs.items()
+                        if ps.spec.autoload and name not in self.programs}
             for name, (ps, prog, kw, failures) in programs.items():
                 loaded = self._load_one(ps, prog, kw, log_level, failures)
                 self.programs[name] = ObjectProgram(ps, loaded, core_failures=failures)
@@ -300,6 +303,30 @@ class BpfObject:
             links[name] = lp.attach()
         return links
 
+    def load_program(self, name: str, *, log_level: int = 0,
+                     pin_root: str | None = None) -> ObjectProgram:
+        """Load one program on its own (the object's maps are created on first use).
+
+        This is how a ``?`` program (``SEC("?tc")``, not loaded by `load`) is loaded, and
+        how each program of an object gets its own verdict: a `ProgLoadError` here leaves
+        the maps and the programs loaded so far in place (`close` releases them).
+
+        >>> obj = BpfObject.open("x.bpf.o")                  # doctest: +SKIP
+        >>> obj.load_program("handler", log_level=1).fd      # doctest: +SKIP
+        7
+        """
+        if name not in self.spec.programs:
+            raise KeyError(f"{self.spec.path}: no program {name!r} (programs: "
+                           f"{', '.join(self.spec.programs)})")
+        if name in self.programs:
+            raise PybpfError(f"program {name!r} is already loaded")
+        if not self._maps_created:
+            self._create_maps(pin_root)
+        ps, prog, kw, failures = self._prepare(self.spec.programs[name])
+        loaded = self._load_one(ps, prog, kw, log_level, failures)
+        lp = self.programs[name] = ObjectProgram(ps, loaded, core_failures=failures)
+        return lp
+
     def _kconfig_decl(self) -> MapSpec | None:
         """The ``.kconfig`` map of the object's kconfig externs (values of this kernel)."""
         names = [n for n, sec in self.spec.externs.items() if sec == ".kconfig"]
@@ -321,11 +348,15 @@ class BpfObject:
     def _create_maps(self, pin_root: str | None) -> None:
         from ..kernel.maps import Map
 
+        self._maps_created = True
         decls = dict(self.spec.maps)
         kconfig = self._kconfig_decl()
         if kconfig is not None:
             decls[".kconfig"] = kconfig
+        kbtf = self._kernel_btf()
+        btf_fd = kbtf.fd() if kbtf is not None else 0
         for name, decl in decls.items():
+            decl = self._with_btf_types(decl, kbtf)
             inner = None
             if isinstance(decl.inner, MapSpec):  # an anonymous template of the inner maps
                 inner = Map.create(replace(decl.inner, name=decl.inner.name[:15]))
@@ -348,11 +379,36 @@ class BpfObject:
                                        path=self.spec.path, section=".maps")
                     self.maps[name] = m
                     continue
-                m = Map.create(replace(decl, name=kname), inner_map=inner)
+                m = self._create_one(decl, inner, kname, btf_fd)
                 m.pin(path)
             else:
-                m = Map.create(replace(decl, name=kname), inner_map=inner)
+                m = self._create_one(decl, inner, kname, btf_fd)
             self.maps[name] = m
+
+    @staticmethod
+    def _create_one(decl: MapSpec, inner: Any, kname: str, btf_fd: int) -> Any:
+        """The map, created with the object's BTF when it has types for it (as libbpf does,
+        again without BTF if the kernel refuses that)."""
+        from ..kernel.maps import Map
+
+        spec = replace(decl, name=kname)
+        if btf_fd and (decl.btf_key_type_id or decl.btf_value_type_id):
+            try:
+                return Map.create(spec, inner_map=inner, btf=btf_fd)
+            except KernelError:
+                pass
+        return Map.create(replace(spec, btf_key_type_id=0, btf_value_type_id=0), inner_map=inner)
+
+    @staticmethod
+    def _with_btf_types(decl: MapSpec, kbtf: Any) -> MapSpec:
+        """A global-data map's value type is its section's DATASEC (libbpf's choice)."""
+        if kbtf is None or decl.btf_value_type_id or not decl.extra.get("global_data"):
+            return decl
+        try:
+            sec_id = kbtf.local.find(decl.name, "datasec")
+        except BtfError:
+            return decl
+        return replace(decl, btf_value_type_id=sec_id)
 
     def _local_btf(self) -> tuple[Any, Any]:
         """The object's parsed (.BTF, .BTF.ext), or (None, None)."""
@@ -467,8 +523,13 @@ class BpfObject:
                           line_info=line_info or None, line_info_rec_size=16)
         if ps.spec.expected_attach_type and not ps.spec.attach_btf:
             kw["expected_attach_type"] = ps.spec.expected_attach_type
+        flags = 0
         if ps.spec.sleepable:
-            kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE
+            flags |= 1 << 4  # BPF_F_SLEEPABLE
+        if ps.spec.xdp_frags:
+            flags |= 1 << 5  # BPF_F_XDP_HAS_FRAGS
+        if flags:
+            kw["prog_flags"] = flags
         return ps, prog, kw, failures
 
     def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec) -> None:
@@ -511,7 +572,7 @@ class BpfObject:
         if s.attach_btf:
             from ..kernel.link import tracing
 
-            sub = s.section.split("/", 1)[0].removesuffix(".s")
+            sub = s.section.lstrip("?").split("/", 1)[0].removesuffix(".s")
             kind = {"iter": "iter", "lsm": "lsm"}.get(sub, sub)
             if not s.target:
                 raise ElfError(f"program {ps.name!r}: SEC(\"{s.section}\") needs a target",
@@ -556,6 +617,7 @@ class BpfObject:
         self.programs.clear()
         self.maps.clear()
         self._inner_templates.clear()
+        self._maps_created = False
         self.loaded = False
         if errors:
             raise errors[0]

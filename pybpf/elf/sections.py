@@ -48,6 +48,7 @@ class SectionDef:
     attach: str | None = None  # the auto-attach kind (pybpf.kernel.link), None: manual
     sleepable: bool = False
     attach_btf: bool = False  # needs a BTF id of its target (fentry, lsm, tp_btf, iter...)
+    xdp_frags: bool = False  # loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,9 @@ class SectionSpec:
     target: str | None
     sleepable: bool
     attach_btf: bool
+    #: False for a ``?`` name (``SEC("?tc")``): libbpf does not load it unless asked
+    autoload: bool = True
+    xdp_frags: bool = False
 
 
 _E, _P, _X = Match.EXACT, Match.PLUS, Match.PREFIX
@@ -79,6 +83,9 @@ SECTION_DEFS: tuple[SectionDef, ...] = (
                sleepable=True),
     SectionDef("uretprobe.multi.s", "kprobe", "trace_uprobe_multi", _P, attach="uprobe_multi",
                sleepable=True),
+    SectionDef("uprobe.session.s", "kprobe", "trace_uprobe_session", _P, attach="uprobe_multi",
+               sleepable=True),
+    SectionDef("uprobe.session", "kprobe", "trace_uprobe_session", _P, attach="uprobe_multi"),
     SectionDef("uprobe.multi", "kprobe", "trace_uprobe_multi", _P, attach="uprobe_multi"),
     SectionDef("uretprobe.multi", "kprobe", "trace_uprobe_multi", _P, attach="uprobe_multi"),
     SectionDef("uprobe.s", "kprobe", match=_P, attach="uprobe", sleepable=True),
@@ -122,11 +129,11 @@ SECTION_DEFS: tuple[SectionDef, ...] = (
                attach_btf=True),
     SectionDef("iter", "tracing", "trace_iter", _P, attach="iter", attach_btf=True),
     SectionDef("syscall", "syscall", match=_E, sleepable=True),
-    SectionDef("xdp.frags/devmap", "xdp", "xdp_devmap", _E),
+    SectionDef("xdp.frags/devmap", "xdp", "xdp_devmap", _E, xdp_frags=True),
     SectionDef("xdp/devmap", "xdp", "xdp_devmap", _E),
-    SectionDef("xdp.frags/cpumap", "xdp", "xdp_cpumap", _E),
+    SectionDef("xdp.frags/cpumap", "xdp", "xdp_cpumap", _E, xdp_frags=True),
     SectionDef("xdp/cpumap", "xdp", "xdp_cpumap", _E),
-    SectionDef("xdp.frags", "xdp", "xdp", _E, attach="xdp"),
+    SectionDef("xdp.frags", "xdp", "xdp", _E, attach="xdp", xdp_frags=True),
     SectionDef("xdp", "xdp", "xdp", _E, attach="xdp"),
     SectionDef("perf_event", "perf_event", match=_E, attach="perf_event"),
     SectionDef("lwt_in", "lwt_in", match=_E),
@@ -211,10 +218,19 @@ def find_section_def(section: str) -> SectionDef | None:
 def parse_section(section: str, *, path: str | None = None) -> SectionSpec:
     """What ``SEC(section)`` means, following libbpf's rules.
 
+    A leading ``?`` (``SEC("?raw_tp/sys_enter")``) marks a program libbpf does not
+    load automatically; the rest of the name is matched as usual.
+
     Raises `ElfError` naming the section when libbpf would not recognise it.
+
+    >>> s = parse_section("?tc")
+    >>> s.prog_type, s.autoload
+    ('sched_cls', False)
     """
+    autoload = not section.startswith("?")
+    name = section if autoload else section[1:]
     for row in SECTION_DEFS:
-        extras = _matches(row, section)
+        extras = _matches(row, name)
         if extras is None:
             continue
         return SectionSpec(
@@ -225,6 +241,8 @@ def parse_section(section: str, *, path: str | None = None) -> SectionSpec:
             target=extras or None,
             sleepable=row.sleepable,
             attach_btf=row.attach_btf,
+            autoload=autoload,
+            xdp_frags=row.xdp_frags,
         )
     raise ElfError("unknown program section name (libbpf's SEC() conventions: e.g. 'xdp', "
                    "'tp/<category>/<name>', 'raw_tp/<name>', 'uprobe/<path>:<symbol>', "
