@@ -39,7 +39,7 @@ class KernelBtf:
         # global, their unnamed parameters named after the dummy variable
         int_id = next((rec.id for rec in local if isinstance(rec, T.Int) and rec.bits == 32), 0)
         dummy_id = local.nr_types if ksym_funcs else 0
-        protos = {local[f].type for f in ksym_funcs}  # type: ignore[attr-defined]
+        protos = {rec.type for f in ksym_funcs if isinstance(rec := local[f], T.Func)}
         for rec in local:
             if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
                 in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)

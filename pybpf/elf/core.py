@@ -152,9 +152,9 @@ def _parse_local(btf: Btf, relo: CoreRelo) -> _Spec:
         elif isinstance(rec, T.Array):
             # libbpf refuses an index past a fixed-size array (only a flexible array
             # member, the last one of its struct with no elements, may be indexed freely)
-            flex = (rec.nelems == 0 and len(accs) > 0 and isinstance(btf[accs[-1].type_id],
-                                                                      T.Composite)
-                    and accs[-1].idx == len(btf[accs[-1].type_id].members) - 1)  # type: ignore[attr-defined]
+            parent = btf[accs[-1].type_id] if accs else None
+            flex = (rec.nelems == 0 and isinstance(parent, T.Composite)
+                    and accs[-1].idx == len(parent.members) - 1)
             if not flex and idx >= rec.nelems:
                 raise ElfError(f"CO-RE access {relo.access!r}: index {idx} is past the end of "
                                f"an array of {rec.nelems}")
