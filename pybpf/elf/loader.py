@@ -446,7 +446,7 @@ class BpfObject:
         kernel (reads its BTF file; no bpf() call), or for the kernel whose BTF is
         ``target_btf``. Returns it and the CO-RE failures."""
         prog = copy.deepcopy(ps.program)
-        self._bind_externs(prog, ps)
+        self._bind_externs(prog, ps, target_btf)
         failures: list[tuple[int, str]] = []
         local, ext = self._local_btf()
         if ext is not None and ext.core_relos:
@@ -532,8 +532,10 @@ class BpfObject:
             kw["prog_flags"] = flags
         return ps, prog, kw, failures
 
-    def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec) -> None:
+    def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec, target_btf: Any = None) -> None:
         from ..btf import vmlinux
+
+        kernel_btf = target_btf if target_btf is not None else vmlinux()
 
         for idx, ref in list(prog.refs.items()):
             if ref.kind is RefKind.GLOBAL and self.spec.externs.get(ref.name) == ".kconfig":
@@ -543,7 +545,7 @@ class BpfObject:
                 continue
             kind = "func" if ref.kind is RefKind.KFUNC else "var"
             try:
-                type_id = vmlinux().find(ref.name, kind)
+                type_id = kernel_btf.find(ref.name, kind)
             except BtfError:
                 raise ElfError(f"program {ps.name!r}: extern {kind} {ref.name!r} is not in the "
                                "running kernel's BTF", path=self.spec.path,

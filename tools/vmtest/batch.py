@@ -34,13 +34,28 @@ _LDDW = 0x18
 _ZEROED = 0x80000000
 
 
+#: the fd slot of a program's object BTF (map slots count up from 0)
+BTF_SLOT = 4000
+
+
+@dataclass(frozen=True)
+class ObjectBtf:
+    """What a program of a clang object loads with besides its instructions: the object's BTF
+    (as BPF_BTF_LOAD takes it) and the program's func_info/line_info records (8 and 16 bytes)."""
+
+    blob: bytes
+    func_info: bytes = b""
+    line_info: bytes = b""
+
+
 class BatchError(ValueError):
     """A program the batch cannot encode (names the program and instruction)."""
 
 
 @dataclass
 class Record:
-    """One call the loader makes: ``bpf(cmd, attr)``, a close of fd slots, or a file dump."""
+    """One call the loader makes: ``bpf(cmd, attr)``, a close of fd slots ``[cmd, slot)``, or a
+    file dump."""
 
     op: int
     cmd: int
@@ -90,6 +105,9 @@ class Batch:
         self.records: list[Record] = []
         #: record index of each program's PROG_LOAD, by the name given to `add_program`
         self.programs: dict[str, int] = {}
+        #: (map name, record index) of the maps each program's load creates, by program key
+        self.map_records: dict[str, list[tuple[str, int]]] = {}
+        self._current = ""
 
     def add(self, record: Record) -> int:
         self.records.append(record)
@@ -103,11 +121,20 @@ class Batch:
                     expected_attach_type: str | None = None, license: str | None = None,
                     log_level: int = 1, prog_flags: int = 0, name: str = "",
                     btf: BtfLookup | None = None, log_size: int = LOG_SIZE,
-                    maps: Mapping[str, MapSpec] | None = None) -> int:
+                    maps: Mapping[str, MapSpec] | None = None, object_btf: ObjectBtf | None = None,
+                    attach_btf_id: int = 0) -> int:
         """Create the program's maps (its own declarations, else those of ``maps``), load it
         (reported), close its fds; returns the record index of the load, also kept in
         ``programs[key]``."""
+        self._current = key
         slots: dict[str, int] = {}
+        btf_slot = None
+        if object_btf is not None and object_btf.blob:
+            btf_slot = BTF_SLOT
+            i = self.add(Record(_OP_BPF, Cmd.BTF_LOAD, bytes(A.BTF_LOAD.new(btf_size=len(object_btf.blob))),
+                                report=True, slot=btf_slot, blobs=[object_btf.blob],
+                                patches=[(_PTR, 0, A.BTF_LOAD.offset("btf"), 0)]))
+            self.map_records.setdefault(key, []).append(("(the object's BTF)", i))
 
         def map_slot(mname: str, at: int) -> int:
             if mname in slots:
@@ -115,11 +142,15 @@ class Batch:
             decl = spec.maps.get(mname) or (maps or {}).get(mname)
             if decl is None:
                 raise BatchError(f"{key}: insn {at}: map {mname!r} is not declared by the program")
-            inner = map_slot(decl.inner, at) if isinstance(decl.inner, str) else None
-            slots[mname] = self._create_map(decl, len(slots), inner)
+            inner = None
+            if isinstance(decl.inner, str):  # the name of another declared map
+                inner = map_slot(decl.inner, at)
+            elif decl.inner is not None:  # a template of its own
+                slots[f"{mname}.inner"] = inner = self._create_map(decl.inner, len(slots), None, btf_slot)
+            slots[mname] = self._create_map(decl, len(slots), inner, btf_slot)
             return slots[mname]
 
-        insns = list(spec.insns)
+        insns = spec.resolve()  # labels (jumps, subprogram calls, callbacks) as offsets
         fd_patches: list[tuple[int, int]] = []  # (byte offset in the code, slot)
         for idx, ref in sorted(spec.refs.items()):
             insn = insns[idx]
@@ -148,16 +179,32 @@ class Batch:
                         "prog_name": name[:15]}
         if expected_attach_type:
             fields["expected_attach_type"] = A.attach_type(expected_attach_type)
+        if attach_btf_id:
+            fields["attach_btf_id"] = attach_btf_id
+        info = object_btf if object_btf is not None and btf_slot is not None and object_btf.func_info else None
+        if info is not None:
+            fields.update(func_info_rec_size=8, func_info_cnt=len(info.func_info) // 8)
+            if info.line_info:
+                fields.update(line_info_rec_size=16, line_info_cnt=len(info.line_info) // 16)
         attr = A.PROG_LOAD.new(**fields)
         rec = Record(_OP_BPF, Cmd.PROG_LOAD, bytes(attr), report=True,
                      blobs=[code, lic, log_size], log_blob=3)
         rec.patches += [(_PTR, 0, A.PROG_LOAD.offset("insns"), 0),
                         (_PTR, 0, A.PROG_LOAD.offset("license"), 1),
                         (_PTR, 0, A.PROG_LOAD.offset("log_buf"), 2)]
+        if info is not None:
+            rec.patches.append((_FD, 0, A.PROG_LOAD.offset("prog_btf_fd"), BTF_SLOT))
+            rec.blobs.append(info.func_info)
+            rec.patches.append((_PTR, 0, A.PROG_LOAD.offset("func_info"), len(rec.blobs) - 1))
+            if info.line_info:
+                rec.blobs.append(info.line_info)
+                rec.patches.append((_PTR, 0, A.PROG_LOAD.offset("line_info"), len(rec.blobs) - 1))
         rec.patches += [(_FD, 1, starts[idx] * 8 + 4, slot) for idx, slot in fd_patches]
         index = self.add(rec)
         if slots:
-            self.add(Record(_OP_CLOSE, 0, bytes(len(slots))))  # closes slots [0, len)
+            self.add(Record(_OP_CLOSE, 0, b"", slot=len(slots)))  # closes slots [0, len)
+        if btf_slot is not None:
+            self.add(Record(_OP_CLOSE, BTF_SLOT, b"", slot=BTF_SLOT + 1))
         self.programs[key] = index
         return index
 
@@ -168,15 +215,20 @@ class Batch:
         self.programs[key] = index
         return index
 
-    def _create_map(self, decl: MapSpec, slot: int, inner: int | None) -> int:
+    def _create_map(self, decl: MapSpec, slot: int, inner: int | None, btf_slot: int | None = None) -> int:
+        fields: dict = {}
+        if btf_slot is not None and (decl.btf_key_type_id or decl.btf_value_type_id):
+            fields = {"btf_key_type_id": decl.btf_key_type_id, "btf_value_type_id": decl.btf_value_type_id}
         attr = A.MAP_CREATE.new(map_type=A.map_type(decl.type), key_size=decl.key_size,
                                 value_size=decl.value_size, max_entries=decl.max_entries,
                                 map_flags=decl.flags, map_extra=decl.map_extra,
-                                map_name=_map_name(decl.name))
-        rec = Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=False, slot=slot)
+                                map_name=_map_name(decl.name), **fields)
+        rec = Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=True, slot=slot)
         if inner is not None:
             rec.patches.append((_FD, 0, A.MAP_CREATE.offset("inner_map_fd"), inner))
-        self.add(rec)
+        if fields:
+            rec.patches.append((_FD, 0, A.MAP_CREATE.offset("btf_fd"), btf_slot))
+        self.map_records.setdefault(self._current, []).append((decl.name, self.add(rec)))
         if decl.initial is not None:
             value = bytes(decl.initial).ljust(decl.value_size, b"\0")
             up = A.MAP_ELEM.new()

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pybpf.errors import PybpfError
 from pybpf.verifier.kernel_profile import KernelProfile
 from pybpf.verifier.kernel_profile import profile as kernel_profile
 
 from . import vm
-from .batch import Batch, decode_results
+from .batch import Batch, BatchError, ObjectBtf, decode_results
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -49,6 +50,9 @@ class CorpusProgram:
     attach: str | None = None
     maps: Any = None
     func_info: bool = False
+    prog_flags: int = 0
+    #: for an object's program: its BTF and func/line info (`batch.ObjectBtf`) for a given spec
+    object_btf: Any = None
 
     def spec_for(self, prof: KernelProfile) -> Any:
         return self.spec(prof) if callable(self.spec) else self.spec
@@ -171,12 +175,19 @@ def object_programs(sources: Iterable[Path], corpus_name: str, *,
         obj = BpfObject.open(str(src if compiled else _compiled(src)))
         maps = dict(obj.spec.maps)
         _local, ext = obj._local_btf()
+        kbtf = obj._kernel_btf()
         for name, ps in obj.spec.programs.items():
+            def info(spec: Any, ps: Any = ps, kbtf: Any = kbtf) -> ObjectBtf | None:
+                if kbtf is None:
+                    return None
+                func_info, line_info = kbtf.prog_info(ps.placement, spec.slot_offsets())
+                return ObjectBtf(kbtf.blob, func_info, line_info) if func_info else None
+
             out.append(CorpusProgram(
                 f"{src.name.split('.')[0]}:{name}", corpus_name,
                 lambda prof, obj=obj, ps=ps: obj.prepare_program(ps, prof.vmlinux_btf())[0],
                 ps.spec.prog_type, ps.spec.expected_attach_type, maps,
-                bool(ext is not None and ext.func_info)))
+                bool(ext is not None and ext.func_info), 1 << 4 if ps.spec.sleepable else 0, info))
     return out
 
 
@@ -222,6 +233,8 @@ class Boot:
     run: vm.Run
     verdicts: dict[str, Verdict]
     profile: KernelProfile | None = None
+    #: programs the harness could not encode, with why (not loaded, not compared)
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -237,22 +250,34 @@ def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) ->
 
     prof = kernel_profile(profile_name(kernel, os.uname().release))
     b = Batch()
+    skipped: dict[str, str] = {}
     for p in programs:
-        b.add_program(p.key, p.spec_for(prof), p.prog_type, expected_attach_type=p.attach,
-                      name=p.key.split(":")[-1], maps=p.maps)
+        try:
+            spec = p.spec_for(prof)
+            b.add_program(p.key, spec, p.prog_type, expected_attach_type=p.attach,
+                          name=p.key.split(":")[-1], maps=p.maps, prog_flags=p.prog_flags,
+                          object_btf=p.object_btf(spec) if p.object_btf is not None else None)
+        except (BatchError, PybpfError) as e:  # the harness cannot load it: say so, go on
+            skipped[p.key] = str(e)
     btf_rec = add_probes(b) if probes else None
     data = b.encode()
     r = vm.run_native(data) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], data)
     results = decode_results(r.results)
     out: dict[str, Verdict] = {}
     for p in programs:
+        if p.key in skipped:
+            continue
+        failed = [(n, results[i]) for n, i in b.map_records.get(p.key, ()) if i in results and results[i].ret < 0]
+        if failed:  # the program never met the verifier: the harness could not build its maps
+            skipped[p.key] = "; ".join(f"map {n}: errno {r.errno}" for n, r in failed)
+            continue
         res = results[b.programs[p.key]]
         if res.ret >= 0:
             out[p.key] = Verdict(True)
         else:
             out[p.key] = Verdict(False, *log_error(res.log))
-    prof = profile_from(kernel, r, b, results, btf_rec) if probes else None
-    return Boot(r, out, prof)
+    measured = profile_from(kernel, r, b, results, btf_rec) if probes else None
+    return Boot(r, out, measured, skipped)
 
 
 def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, Verdict]]:
@@ -292,6 +317,8 @@ def compare(programs: list[CorpusProgram], kernel_verdicts: dict[str, Verdict], 
             ) -> list[Comparison]:
     out = []
     for p in programs:
+        if p.key not in kernel_verdicts:
+            continue
         ours, err = predict(p, prof)
         out.append(Comparison(p, kernel_verdicts[p.key], ours, err))
     return out

@@ -12,7 +12,7 @@
  *   attr bytes, nblobs x (u32 len, bytes: none when bit 31 of len is set, a zeroed buffer), npatches x (u32 kind, u32 target, u32 off, u32 val)
  *   patch kind 1: write the u64 address of blob[val] at target+off (target 0 = attr, i = blob i-1)
  *   patch kind 2: write the u32 fd held in slot[val] at target+off
- *   op 2 closes slots [cmd, attr_size); op 3 dumps the file named by blob 0.
+ *   op 2 closes slots [cmd, slot); op 3 dumps the file named by blob 0.
  * Results: "PBVTRES1", then for each record with flags & 1: "REC!" u32 index, i32 ret,
  *   i32 errno, u32 len, len bytes (the log's text, or the dumped file), and "END!" at the end.
  */
@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
     for (uint32_t r = 0; r < nrec; r++) {
         uint32_t op = u32(), cmd = u32(), attr_size = u32(), flags = u32(), slot = u32();
         uint32_t nblobs = u32(), npatches = u32(), log_blob = u32();
-        if (nblobs > MAXBLOBS || (slot != 0xffffffffu && slot >= NSLOTS)) {
+        if (nblobs > MAXBLOBS || (op != 2 && slot != 0xffffffffu && slot >= NSLOTS)) {
             fprintf(stderr, "vmtest-loader: record %u is malformed\n", r);
             return 2;
         }
@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
                 report(r, (int32_t)ret, err, log, len);
             }
         } else if (op == 2) {
-            for (uint32_t s = cmd; s < attr_size && s < NSLOTS; s++) {
+            for (uint32_t s = cmd; s < slot && s < NSLOTS; s++) {
                 if (slots[s] >= 0) close(slots[s]);
                 slots[s] = -1;
             }
