@@ -53,6 +53,8 @@ class CorpusProgram:
     prog_flags: int = 0
     #: for an object's program: its BTF and func/line info (`batch.ObjectBtf`) for a given spec
     object_btf: Any = None
+    #: why the harness cannot load it as the object's loader would ("" when it can)
+    unsupported: str = ""
 
     def spec_for(self, prof: KernelProfile) -> Any:
         return self.spec(prof) if callable(self.spec) else self.spec
@@ -187,7 +189,9 @@ def object_programs(sources: Iterable[Path], corpus_name: str, *,
                 f"{src.name.split('.')[0]}:{name}", corpus_name,
                 lambda prof, obj=obj, ps=ps: obj.prepare_program(ps, prof.vmlinux_btf())[0],
                 ps.spec.prog_type, ps.spec.expected_attach_type, maps,
-                bool(ext is not None and ext.func_info), 1 << 4 if ps.spec.sleepable else 0, info))
+                bool(ext is not None and ext.func_info), 1 << 4 if ps.spec.sleepable else 0, info,
+                "needs an attach target's BTF id (fentry, tp_btf, lsm, iter...): not encoded yet"
+                if ps.spec.attach_btf else ""))
     return out
 
 
@@ -252,6 +256,9 @@ def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) ->
     b = Batch()
     skipped: dict[str, str] = {}
     for p in programs:
+        if p.unsupported:
+            skipped[p.key] = p.unsupported
+            continue
         try:
             spec = p.spec_for(prof)
             b.add_program(p.key, spec, p.prog_type, expected_attach_type=p.attach,
