@@ -247,8 +247,13 @@ def run_native(batch: bytes) -> Run:
         return Run(NATIVE, os.uname().release, rpath.read_bytes(), "", took)
 
 
-def run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float = 600, memory: str = "1G") -> Run:
-    """Boot ``spec`` once with ``batch`` in its initramfs and return the loader's results."""
+def run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float | None = None, memory: str = "1G") -> Run:
+    """Boot ``spec`` once with ``batch`` in its initramfs and return the loader's results.
+
+    ``timeout`` (default ``$PYBPF_VMTEST_TIMEOUT`` or 600 s) bounds the whole boot: the C
+    corpus under TCG on a loaded 2-CPU machine can need more."""
+    if timeout is None:
+        timeout = float(os.environ.get("PYBPF_VMTEST_TIMEOUT") or 600)
     qemu = qemu_binary()
     image = kernel_image(spec)
     with tempfile.TemporaryDirectory() as tmp:
