@@ -244,8 +244,11 @@ def check(prog: ProgramSpec) -> None:
     text = f"the verifier rejects this probe: {report.message}"
     if report.explanation:
         text += f"\n  why: {report.explanation}"
-    if report.hint:
-        text += f"\n  fix: {report.hint}"
+    from ..explain.hints import hint_for  # a data table: the fix in Python, not assembly
+
+    hint = hint_for(report.error_class, "python") if report.error_class else report.hint
+    if hint:
+        text += f"\n  fix: {hint}"
     text += f"\n  at insn {report.insn}: {report.insn_text}"
     raise DslError(text, filename=getattr(src, "filename", None), line=getattr(src, "line", None),
                    column=getattr(src, "column", None), source=getattr(src, "text", None) or None)

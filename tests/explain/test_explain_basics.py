@@ -128,3 +128,16 @@ libbpf: prog 'count': failed to load: -13
     assert (e.program, e.insn, e.error_class, e.line, e.language) == ("count", 7, "null_deref", 16, "c")
     assert e.root_cause is not None and e.root_cause.line.line == 15
     jsonschema.validate(e.to_json(), SCHEMA)
+
+
+def test_dsl_check_gives_the_fix_in_python():
+    """A DSL probe the verifier rejects is told with the Python fix, not the assembly one."""
+    from pybpf.dsl import compile_probe
+    from pybpf.errors import DslError
+    from tests.dsl import wrong_probes
+
+    with pytest.raises(DslError) as err:
+        compile_probe(wrong_probes.xdp_stack_id_in_branch, "xdp")
+    text = str(err.value)
+    assert "fix: " in text and "probe type: attach elsewhere" in text
+    assert "load it as a type" not in text and "goto <out>" not in text

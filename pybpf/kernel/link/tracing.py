@@ -104,8 +104,13 @@ def load(program: ProgramSpec, kind: str, target: str, *, maps: Mapping[str, Any
         return load_prog(program, where.prog_type, maps=maps, options=opts)
     except KernelError as e:
         if e.errno == errno.EPERM and kind in _TRAMPOLINE:
-            raise ProgLoadError(f"BPF_PROG_LOAD ({kind} {target})", e.errno, hint=_restriction(kind),
-                                log=getattr(e, "log", "")) from None
+            refused = ProgLoadError(f"BPF_PROG_LOAD ({kind} {target})", e.errno,
+                                    hint=_restriction(kind), log=getattr(e, "log", ""))
+            # the text of a refusal with a log is explained as prog.load's own errors are
+            refused.program = getattr(e, "program", program)
+            refused.prog_type = getattr(e, "prog_type", where.prog_type)
+            refused.explain = getattr(e, "explain", None)
+            raise refused from None
         raise
 
 
