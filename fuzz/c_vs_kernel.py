@@ -201,7 +201,10 @@ class Campaign:
                 small, small_r = self.minimise(cls, prog, cpu)
                 if small_r is not None:
                     prog, r = small, small_r
-            slug = re.sub(r"[^a-z0-9]+", "_", cls.lower()).strip("_")[:80]
+            import hashlib
+
+            slug = (re.sub(r"[^a-z0-9]+", "_", cls.lower()).strip("_")[:72] + "_"
+                    + hashlib.sha1(cls.encode()).hexdigest()[:6])  # distinct classes, distinct files
             path = self.out / f"{slug}.bpf.c"
             head = [f"class: {cls}", f"found by: fuzz/c_vs_kernel.py --seed {self.seed} "
                     f"(program {prog.name}, -mcpu={cpu})",
