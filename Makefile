@@ -12,7 +12,7 @@ DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace q
 BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test vmtest bench fuzz lint deps bench-deps venv clean
+.PHONY: demo test test-quick vmtest bench fuzz lint deps bench-deps venv clean
 
 define apt_install
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -52,6 +52,10 @@ test: venv
 # profile probe in one boot per kernel, against pybpf's prediction (also part of `make test`)
 vmtest: venv
 	PYBPF_REQUIRE_KERNEL=$${PYBPF_REQUIRE_KERNEL:-1} $(PY) -m pytest -q -s -m vmtest tests/vmtest $(PYTEST_ARGS)
+# without root, apt or the kernel: everything but the tests marked `kernel` (those would skip
+# with their reason; CI runs them all with `make test`)
+test-quick: $(STAMP)
+	$(PY) -m pytest -q -m "not kernel" $(PYTEST_ARGS)
 
 # whole-process benchmarks must not recompile pybpf on every run
 bench: bench-deps $(STAMP)
@@ -64,6 +68,7 @@ fuzz: venv
 	$(PY) fuzz/verifier_vs_kernel.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/elf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/btf_fuzz.py --examples 100000
+	$(PY) fuzz/cli_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools

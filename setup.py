@@ -1,7 +1,10 @@
 """Build hook: compiles the cffi extension ``pybpf._native`` from ``src_c/``.
 
-Everything else lives in pyproject.toml.
+The extension uses only the stable ABI (``_native.abi3.so``), so the wheel is tagged
+``cp310-abi3``: one wheel serves every CPython >= 3.10 on the platform, and a user
+without a C compiler installs it as is. Everything else lives in pyproject.toml.
 """
 from setuptools import setup
 
-setup(cffi_modules=["src_c/build_native.py:ffibuilder"])
+setup(cffi_modules=["src_c/build_native.py:ffibuilder"],
+      options={"bdist_wheel": {"py_limited_api": "cp310"}})

@@ -5,11 +5,15 @@ A user sees one line that says what is wrong and where::
     PybpfError
     ├── IsaError          an instruction that is not valid eBPF (bad opcode, field out of range)
     ├── AsmError          a malformed assembly line (file, line, column, what was expected)
+    ├── InputError        a file that is not what a command needs (file, line:column or byte)
+    ├── UsageError        a command line that asks for something impossible
     ├── ElfError          a malformed or unsupported object file (section, offset)
     ├── BtfError          malformed BTF or a type that cannot be found
     ├── VerifierReject    the static verifier rejected a program (carries the Report)
     ├── KernelError       a syscall failed (command, errno, hint, verifier log)
     │   └── ProgLoadError     BPF_PROG_LOAD failed: the kernel verifier's log is attached
+    ├── KernelUnavailable the kernel layer cannot run here (no bpf(), module not built)
+    │   └── MissingCapability the process lacks CAP_BPF/CAP_SYS_ADMIN/...: names which
     ├── MountError        tracefs/bpffs is not there and cannot be mounted
     ├── VMFault           the VM stopped on a bad access or instruction
     ├── KernelProfileError  an unknown kernel name or a malformed kernel profile file
@@ -87,6 +91,43 @@ class AsmError(PybpfError, ValueError):
             if self.column is not None:
                 text += "\n" + " " * (self.column - 1) + "^"
         return text
+
+
+class InputError(PybpfError, ValueError):
+    """A file given to pybpf cannot be used as it is: unreadable, empty, hex text with a
+    bad digit, bytecode cut short, or a kind of input the command cannot take.
+
+    Names ``filename`` and where: ``line``/``column`` (1-based) in text, ``offset`` (byte)
+    and ``slot`` (8-byte instruction slot) in binary data.
+
+    >>> print(InputError("expected hex bytes, got 'zz'", filename="p.hex", line=2, column=5))
+    p.hex:2:5: expected hex bytes, got 'zz'
+    >>> print(InputError("3 bytes left over", filename="p.bin", offset=40, slot=5))
+    p.bin: byte 40 (slot 5): 3 bytes left over
+    """
+
+    def __init__(self, message: str, *, filename: str | None = None, line: int | None = None,
+                 column: int | None = None, offset: int | None = None,
+                 slot: int | None = None) -> None:
+        self.message = message
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.offset = offset
+        self.slot = slot
+        where = filename or "<input>"
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        elif offset is not None:
+            where += f": byte {offset}" + (f" (slot {slot})" if slot is not None else "")
+        elif slot is not None:
+            where += f": slot {slot}"
+        super().__init__(f"{where}: {message}")
+
+
+class UsageError(PybpfError):
+    """A command line asks for something impossible: options that do not go together, an
+    output that cannot be written, raw bytes for a terminal."""
 
 
 class ElfError(PybpfError, ValueError):
@@ -205,6 +246,33 @@ class ProgLoadError(KernelError):
             tail = [ln for ln in self.log.strip().splitlines() if ln.strip()][-3:]
             text += "\nverifier log (last lines):\n  " + "\n  ".join(tail)
         return text
+
+
+class KernelUnavailable(PybpfError):
+    """The kernel layer cannot be used in this process: not Linux, no bpf() syscall, or
+    ``pybpf._native`` (its compiled side) not built. Assembling, verifying and the VM
+    still work."""
+
+
+class MissingCapability(KernelUnavailable, PermissionError):
+    """The process lacks capabilities a kernel command needs. ``lacking`` lists what is
+    missing as alternatives (any one capability of each inner list would do);
+    ``missing`` names the specific ones (CAP_SYS_ADMIN, which stands for all, aside).
+
+    >>> print(MissingCapability([["CAP_BPF", "CAP_SYS_ADMIN"], ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]],
+    ...                         "loading an xdp program"))
+    loading an xdp program needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN), which this process does not have (run it as root, or grant them with setcap/capsh)
+    """
+
+    def __init__(self, lacking: list[list[str]], action: str) -> None:
+        self.lacking = [list(alt) for alt in lacking]
+        self.action = action
+        self.missing = [c for alt in self.lacking for c in alt if c != "CAP_SYS_ADMIN"]
+        text = " and ".join(dict.fromkeys(self.missing)) or "CAP_SYS_ADMIN"
+        if self.missing and all("CAP_SYS_ADMIN" in alt for alt in self.lacking):
+            text += " (or CAP_SYS_ADMIN)"
+        super().__init__(f"{action} needs {text}, which this process does not have (run it "
+                         "as root, or grant them with setcap/capsh)")
 
 
 class MountError(PybpfError):

@@ -3,6 +3,8 @@
 - ``kernel`` tests need bpf(); they skip with a reason only when bpf() is really
   unavailable (not root). With ``PYBPF_REQUIRE_KERNEL=1`` (set by .ci/run) such a
   skip is turned into a failure.
+- ``tracefs`` tests read the kernel's tracepoint formats (DSL probes on tracepoints); they
+  skip where tracefs cannot be read (not root), and fail instead with PYBPF_REQUIRE_KERNEL=1.
 - ``clang`` tests need clang-19 / llvm-mc-19 / llvm-objdump-19.
 - shared data is read from ../shared (``shared_dir`` fixture) and skipped when absent.
 """
@@ -39,11 +41,27 @@ _kernel_ran = {"passed": 0, "failed": 0, "skipped": 0}
 
 
 def kernel_unavailable() -> str | None:
-    """Why bpf() cannot be used here, or None."""
+    """Why bpf() cannot be used here, or None: what the kernel says this process holds
+    (CapEff), not its uid, decides."""
     if not Path("/proc/sys/kernel/unprivileged_bpf_disabled").exists() and os.uname().sysname != "Linux":
         return "not Linux: no bpf() syscall"
-    if os.geteuid() != 0:
-        return "not root: bpf() needs CAP_BPF/CAP_SYS_ADMIN"
+    from pybpf.errors import MissingCapability
+    from pybpf.kernel.caps import ALL_BPF, require
+
+    try:
+        require("the kernel tests (bpf() with every program type)", ALL_BPF)
+    except MissingCapability as exc:
+        return str(exc)
+    return None
+
+
+def tracefs_unavailable() -> str | None:
+    """Why the kernel's tracepoint formats cannot be read here, or None."""
+    events = Path("/sys/kernel/tracing/events")
+    try:
+        next(events.iterdir())
+    except (OSError, StopIteration) as exc:
+        return f"cannot read the kernel's tracepoint formats in {events} ({exc}): needs root"
     return None
 
 
@@ -60,11 +78,14 @@ _kernel_tests: set[str] = set()
 def pytest_collection_modifyitems(config, items):
     kreason = kernel_unavailable()
     creason = clang_unavailable()
+    treason = tracefs_unavailable()
     for item in items:
         if item.get_closest_marker("kernel"):
             _kernel_tests.add(item.nodeid)
         if kreason and item.get_closest_marker("kernel") and not REQUIRE_KERNEL:
             item.add_marker(pytest.mark.skip(reason=kreason))
+        if treason and item.get_closest_marker("tracefs") and not REQUIRE_KERNEL:
+            item.add_marker(pytest.mark.skip(reason=treason))
         if creason and item.get_closest_marker("clang"):
             item.add_marker(pytest.mark.skip(reason=creason))
 
@@ -74,6 +95,10 @@ def pytest_runtest_setup(item):
         reason = kernel_unavailable()
         if reason:
             pytest.fail(f"PYBPF_REQUIRE_KERNEL=1 but the kernel is unavailable: {reason}")
+    if REQUIRE_KERNEL and item.get_closest_marker("tracefs"):
+        reason = tracefs_unavailable()
+        if reason:
+            pytest.fail(f"PYBPF_REQUIRE_KERNEL=1 but tracefs is unavailable: {reason}")
 
 
 def pytest_runtest_logreport(report):

@@ -21,19 +21,23 @@ exit
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..errors import AsmError, IsaError
+from ..isa.helpers import helper_name
 from ..isa.insn import Insn
-from ..isa.opcodes import LDDW
+from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
 from . import kernel_print
 from .listing import objdump_label, objdump_line, verifier_line
 from .llvm import printer as llvm_print
 
-__all__ = ["assemble", "disassemble", "format_insn"]
+__all__ = ["assemble", "disassemble", "format_insn", "readable"]
 
 SYNTAXES = ("llvm", "gas", "kernel")
+#: what llvm-objdump prints for bytes that are no instruction
+UNKNOWN = llvm_print.UNKNOWN
+_CALL = Class.JMP | JmpOp.CALL
 
 
 def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
@@ -83,13 +87,89 @@ def format_insn(insn: Insn, syntax: str = "llvm", ref: Ref | None = None) -> str
     return _printer(syntax)(insn, ref)
 
 
+def readable(insn: Insn, ref: Ref | None = None) -> str:
+    """The LLVM text of ``insn`` for a person to read (verifier verdicts, VM traces): like
+    `format_insn`, but a helper call by its name, which `assemble` reads back, instead of
+    llvm-objdump's number.
+
+    >>> readable(Insn(0x85, imm=1)), format_insn(Insn(0x85, imm=1))
+    ('call bpf_map_lookup_elem', 'call 0x1')
+    """
+    if ref is None and insn.opcode == _CALL and insn.src == CallSrc.HELPER:
+        name = helper_name(insn.imm)
+        if name is not None:
+            return f"call {name}"
+    return llvm_print.format_insn(insn, ref)
+
+
 _SLOT = struct.Struct("<BBhi")
 
 
+def walk_bytecode(data: bytes) -> Iterator[tuple[int, int, Insn | None]]:
+    """``(byte offset, length, Insn or None)`` over raw bytecode, the way llvm-objdump
+    walks it: 8 bytes a slot, 16 for ``lddw``; a slot whose bytes are no instruction
+    (``llvm-objdump`` prints ``<unknown>``) gives None for its 8 bytes; fewer bytes than
+    the instruction needs give None one byte at a time, so a listing of damaged bytecode
+    goes on to the end.
+
+    >>> [(o, n, i is not None) for o, n, i in walk_bytecode(bytes.fromhex("9500000000000000ff0018"))]
+    [(0, 8, True), (8, 1, False), (9, 1, False), (10, 1, False)]
+    """
+    fmts = llvm_print.FORMATTERS
+    pos, n = 0, len(data)
+    while pos < n:
+        op = data[pos]
+        need = 16 if op == LDDW else 8
+        if n - pos < need:
+            yield pos, 1, None
+            pos += 1
+            continue
+        _, regs, off, imm = _SLOT.unpack_from(data, pos)
+        if op == LDDW:
+            imm = ((_SLOT.unpack_from(data, pos + 8)[3] & 0xFFFFFFFF) << 32) | (imm & 0xFFFFFFFF)
+            if imm >= 1 << 63:
+                imm -= 1 << 64
+        if fmts[op](regs & 15, regs >> 4, off, imm) == UNKNOWN:
+            yield pos, 8, None
+        else:
+            yield pos, need, Insn(op, regs & 15, regs >> 4, off, imm)
+        pos += need
+
+
+def _damaged(data: bytes, syntax: str, listing: bool) -> str:
+    """Bytecode that does not decode whole, in any syntax: every instruction that does,
+    and ``<unknown>`` for the bytes that do not (llvm-objdump's mark)."""
+    fmt = _printer(syntax)
+    out: list[str] = []
+    for pos, length, insn in walk_bytecode(data):
+        text = UNKNOWN
+        if insn is not None:
+            try:
+                text = fmt(insn, None)
+            except IsaError:
+                text = UNKNOWN
+        if syntax == "kernel":
+            text = text if insn is not None else f"({data[pos]:02x}) {UNKNOWN}"
+            out.append(verifier_line(pos // 8, text) if listing else text)
+        else:
+            out.append(objdump_line(pos // 8, data[pos:pos + length], text) if listing else text)
+    return "\n".join(out)
+
+
+def bad_slots(data: bytes) -> list[int]:
+    """Byte offsets of the parts of ``data`` that are no instruction (see `walk_bytecode`).
+
+    >>> bad_slots(bytes.fromhex("9500000000000000ff00000000000000"))
+    [8]
+    """
+    return [pos for pos, _, insn in walk_bytecode(data) if insn is None]
+
+
 def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
-    """Fast path: raw bytecode in the LLVM syntax without building `Insn` objects."""
+    """Fast path: raw bytecode in the LLVM syntax without building `Insn` objects (a
+    damaged program, cut short or with a cut lddw, goes the slower way of `_damaged`)."""
     if len(data) % 8:
-        raise AsmError(f"bytecode length {len(data)} is not a multiple of 8")
+        return _damaged(data, "llvm", listing)
     fmts = llvm_print.FORMATTERS
     out: list[str] = []
     append = out.append
@@ -100,15 +180,17 @@ def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
         op, regs, off, imm = slots[k]
         if op == LDDW:
             if k + 1 >= n:
-                raise AsmError(f"lddw at slot {k} needs 16 bytes but the bytecode ends")
-            op2, regs2, off2, hi = slots[k + 1]
-            if op2 or regs2 or off2:
-                raise AsmError(f"second slot of the lddw at slot {k} must be zero except its "
-                               "immediate")
+                return _damaged(data, "llvm", listing)
+            hi = slots[k + 1][3]  # llvm-objdump reads only the immediate of the second slot
             v = ((hi & 0xFFFFFFFF) << 32) | (imm & 0xFFFFFFFF)
             if v >= 1 << 63:
                 v -= 1 << 64
             text = fmts[op](regs & 15, regs >> 4, off, v)
+            if text == UNKNOWN:  # 8 bytes unknown; the next slot is read on its own
+                k_bytes = data[k * 8:k * 8 + 8]
+                append(objdump_line(k, k_bytes, text) if listing else text)
+                k += 1
+                continue
             if listing:
                 append(objdump_line(k, data[k * 8:k * 8 + 16], text))
             else:
@@ -142,8 +224,8 @@ def disassemble(data: bytes | bytearray | memoryview | ProgramSpec, syntax: str 
             return _disasm_bytes_llvm(data, listing)
         try:
             data = ProgramSpec.from_bytes(data)
-        except Exception as e:  # IsaError: truncated bytecode
-            raise AsmError(f"cannot decode bytecode: {e}") from None
+        except IsaError:  # cut short, or an lddw cut or with a second slot not zero
+            return _damaged(data, syntax, listing)
     if syntax == "llvm" and not data.refs and not data.labels and (listing or not data.maps):
         return _disasm_bytes_llvm(data.encode(), listing)
     fmt = _printer(syntax)

@@ -43,6 +43,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left at exit cannot raise
+    BrokenPipeError again (Python would print it as an ignored exception)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (captured in-process)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (1 on a pybpf error, 2 on usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -57,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     except PybpfError as exc:
         print(f"pybpf {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`pybpf ... | head`): end quietly
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         return 130

@@ -15,13 +15,15 @@ else llvm). ``--format`` defaults to ``raw`` with ``-o`` and ``hex`` on stdout.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import re
 import struct
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ._input import add_input_options, gc_paused, read_input
 
 if TYPE_CHECKING:
     from ..isa.insn import Insn
@@ -36,55 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "asm", help="assemble a text file into eBPF bytecode",
         description="Assemble LLVM-syntax (r0 = 1) or gas-syntax (mov %%r0, 1) text into "
         "eBPF bytecode. A bpf_conformance .data file assembles its '-- asm' section.")
-    p.add_argument("file", metavar="FILE", help="assembly source, or - for stdin")
-    p.add_argument("--syntax", choices=("auto", "llvm", "gas"), default="auto",
-                   help="assembly syntax (default: auto: gas for .data files and text using "
-                   "%%rN registers, else llvm)")
+    p.add_argument("file", metavar="FILE", help="assembly source (or any input: hex, bytecode, "
+                   "an ELF object, a Python probe file), - for stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="raw: bytecode, 8 or 16 bytes per instruction, little-endian; hex: one "
                    "instruction a line; c: a C array; json: a list of instructions with their "
                    "fields (default: raw with -o, hex on stdout)")
+    add_input_options(p)
     p.set_defaults(func=run)
-
-
-def read_source(path: str) -> tuple[str, str]:
-    """(text, display name) of FILE, '-' meaning stdin; OSError becomes a one-line error."""
-    if path == "-":
-        return sys.stdin.read(), "<stdin>"
-    try:
-        return Path(path).read_text(encoding="utf-8"), path
-    except UnicodeDecodeError as exc:
-        raise _CliError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise _CliError(f"{path}: {exc.strerror or exc}") from None
-
-
-class _CliError(Exception):
-    """A problem with the command line or its files (reported as one line, exit 1)."""
-
-
-def assemble_file(text: str, name: str, syntax: str) -> ProgramSpec:
-    """Assemble FILE's text (a ``.data`` vector's asm section) in the chosen syntax."""
-    if name.endswith(".data") and "\n-- asm" in "\n" + text:
-        from ..conformance import parse_vector
-
-        vector = parse_vector(text, name=Path(name).stem, path=name)
-        if syntax == "llvm":
-            raise _CliError(f"{name}: a bpf_conformance vector is in the gas syntax, "
-                            "not llvm")
-        return vector.program()
-    if syntax == "auto":
-        syntax = "gas" if _GAS_HINT.search(text) else "llvm"
-    try:
-        from ..asm import assemble
-    except ImportError:  # pybpf.asm without its front door yet: call the parsers directly
-        if syntax == "gas":
-            from ..asm.gas import parse
-        else:
-            from ..asm.llvm.parser import parse
-        return parse(text, filename=name)
-    return assemble(text, syntax=syntax, filename=name)
 
 
 def insn_records(program: ProgramSpec, syntax: str = "llvm", *,
@@ -190,24 +152,21 @@ def _c_array(program: ProgramSpec, insns: list[Insn], name: str) -> str:
 def run(args: argparse.Namespace) -> int:
     # A short-lived process that builds ~3 objects a line and no cycles: the cyclic
     # garbage collector would only rescan them (about a fifth of the time on 100k lines).
-    gc.disable()
-    try:
-        text, name = read_source(args.file)
-        program = assemble_file(text, name, args.syntax)
+    with gc_paused():
+        inp = read_input(args.file, kind=args.input, syntax=args.syntax)
+        # assembly is assembled here with every label resolved; other kinds resolve on render
+        program = inp.one(args.program).program
         fmt = args.format or ("raw" if args.output else "hex")
-        data = render(program, fmt, name, resolved=True)
-        if args.output and args.output != "-":
-            try:
-                Path(args.output).write_bytes(data)
-            except OSError as exc:
-                raise _CliError(f"{args.output}: {exc.strerror or exc}") from None
-        elif fmt == "raw" and sys.stdout.isatty():
-            raise _CliError("refusing to write raw bytecode to a terminal: use -o OUT or "
-                            "--format hex")
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-    except _CliError as exc:
-        print(f"pybpf asm: error: {exc}", file=sys.stderr)
-        return 1
+        data = render(program, fmt, inp.name, resolved=inp.kind in ("asm", "vector"))
+    if args.output and args.output != "-":
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    elif fmt == "raw" and sys.stdout.isatty():
+        raise UsageError("refusing to write raw bytecode to a terminal: use -o OUT or "
+                         "--format hex")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0

@@ -49,6 +49,8 @@ def _dump(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else (args.format or "c")
     btf = _open(args.file, args.base)
     out = sys.stdout
+    if hasattr(out, "reconfigure"):  # names that are not UTF-8 are written back as their bytes
+        out.reconfigure(errors="surrogateescape")
     if fmt == "c":
         from ..btf.cprint import write_c
 

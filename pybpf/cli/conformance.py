@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.dir).is_dir():
         raise PybpfError(f"{args.dir}: not a directory of .data vectors")
+    if args.runtime == "kernel" or args.markdown:  # vectors run as XDP programs
+        from ..kernel.caps import require
+
+        require("running vectors on the kernel", prog_types=["xdp"])
     if args.markdown:
         rows = compare_directory(args.dir)
         print(markdown(rows), end="")

@@ -27,7 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..kernel import features as f
+    from ..kernel.caps import ALL_BPF, require
     from ..uapi import MAP_TYPES, PROG_TYPES
+
+    # an EPERM would read as "known but refused": say what is missing instead
+    require("probing the kernel (pybpf features)", ALL_BPF)
 
     doc: dict[str, object] = {"kernel": f.kernel_release()}
     if args.helpers:

@@ -1,4 +1,4 @@
-"""``pybpf load OBJ.o``: load every program and map of a clang-built object.
+"""``pybpf load FILE``: load every program and map of FILE into the kernel.
 
 ::
 
@@ -6,6 +6,12 @@
     pybpf load trace.bpf.o --pin /sys/fs/bpf/t  # keep them: pin programs and maps
     pybpf load trace.bpf.o --json               # one JSON document
     pybpf load trace.bpf.o --set target_pid=42  # .rodata constants before load
+    pybpf load prog.s --type xdp                # assembly, bytecode, hex: give the type
+    pybpf load probe.py                         # the @probe functions of a Python file
+
+FILE is a clang-built object or any input the other commands take (assembly, hex,
+bytecode, a Python probe file); a text program's type comes from ``--type`` or its
+``.section`` line.
 
 Without ``--pin`` the programs exist only while the command runs (nothing stays
 loaded or attached afterwards), which makes it a check that the kernel verifier
@@ -19,11 +25,16 @@ import json
 import os
 from typing import Any
 
+from ..errors import InputError
+from ._input import add_input_options, describe, need_type, read_input
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("load", help="load the programs and maps of an ELF object",
                               description=__doc__.split("::")[0].strip())
-    p.add_argument("file", metavar="OBJ", help="a clang -target bpf object (.bpf.o)")
+    p.add_argument("file", metavar="FILE", help="a clang -target bpf object (.bpf.o), "
+                   "assembly, bytecode, hex or a Python probe file")
+    add_input_options(p, types=True)
     p.add_argument("--pin", metavar="DIR", help="pin programs (DIR/NAME) and maps "
                    "(DIR/maps/NAME) under this bpffs directory")
     p.add_argument("--set", metavar="VAR=VALUE", action="append", default=[],
@@ -52,7 +63,25 @@ def run(args: argparse.Namespace) -> int:
     from ..elf.loader import BpfObject
     from ..errors import ProgLoadError
 
-    obj = BpfObject.open(args.file)
+    inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
+                     attach=args.attach, dsl_precheck=True)
+    from ..verifier.engine import size_report
+
+    too_large = size_report(inp.least_slots() or 0, inp.stem)
+    if too_large is not None:  # the kernel's E2BIG, said before assembling a million lines
+        raise InputError(f"{too_large.message}; {too_large.explanation}", filename=inp.name)
+    spec = inp.spec
+    if args.program:
+        keep = {p.name for p in inp.programs(args.program)}
+        spec.programs = {n: p for n, p in spec.programs.items() if n in keep}
+    if not spec.programs:
+        raise InputError(f"no programs in {describe(inp.kind)}", filename=inp.name)
+    need_type(inp, list(spec.programs.values()))
+    from ..kernel.caps import require
+
+    require(f"pybpf load {inp.name}",
+            prog_types=sorted({p.spec.prog_type for p in spec.programs.values()}))
+    obj = BpfObject(spec)
     with obj:
         _set_globals(obj, args.set)
         try:

@@ -55,7 +55,10 @@ def _info(m: Any) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import KernelError
+    from ..kernel.caps import require
     from ..kernel.maps import Map
+
+    require("reading the kernel's maps (pybpf map)")
 
     if args.map is None:
         rows = []

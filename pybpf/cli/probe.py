@@ -5,6 +5,12 @@
     pybpf probe examples/opensnoop.py --duration 5
     pybpf probe examples/syscount.py --duration 3 --json
     pybpf probe examples/opensnoop.py --disasm     # bytecode under each Python line
+    pybpf probe trace.bpf.o --duration 5           # an object: attach by SEC(), print maps
+
+FILE may also be a clang-built object, or assembly/bytecode whose section
+(``.section tp/sched/sched_switch``, or ``--type`` and ``--attach``) says where it
+attaches: every program with an automatic attach point is loaded and attached, and
+at the end each map's entries are printed (hex), as ``pybpf map`` prints them.
 
 The file declares maps and ``@probe`` functions (see `pybpf.dsl` and docs/dsl.md). What
 ``printf``/``print`` print appears as the probes run. Optional hooks: ``setup()`` runs after
@@ -23,13 +29,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
+
+from ..errors import InputError
+from ..kernel.caps import require
+from ._input import Input, add_input_options, describe, need_type, read_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("probe", help="run the Python probes of FILE.py",
                               description=__doc__.split("::")[0].strip())
-    p.add_argument("file", metavar="FILE.py", help="a Python file with @probe functions")
+    p.add_argument("file", metavar="FILE", help="a Python file with @probe functions, or an "
+                   "object/assembly whose sections name attach points")
+    add_input_options(p, types=True)
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     p.add_argument("--json", action="store_true", help="JSON lines: one per event or table row")
     p.add_argument("--disasm", action="store_true", help="print each probe's bytecode under the "
@@ -52,19 +65,26 @@ def _jsonable(v: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dsl import load_module, module_probes
     from ..dsl.runtime import run_program
 
-    mod = load_module(args.file)
-    probes = module_probes(mod)
-    if not probes:
-        print(f"{args.file}: no @probe functions", file=sys.stderr)
-        return 1
-    out = sys.stdout
+    inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
+                     attach=args.attach, dsl_precheck=not args.disasm)
     if args.disasm:  # the same listing as `pybpf disasm --source FILE.py`
         from .disasm import _dsl_listing
+        from .disasm import run as disasm
 
-        return _dsl_listing(args.file, "llvm")
+        if inp.kind == "dsl":
+            return _dsl_listing(args.file, "llvm")
+        return disasm(argparse.Namespace(probe_file=None, file=args.file, input=inp.kind,
+                                         syntax="llvm", section=None, source=True, json=False))
+    if inp.kind != "dsl":
+        return _run_object(inp, args)
+    spec = inp.spec  # runs the file and compiles its probes (errors at the Python line)
+    mod, probes = inp.module, inp.probes
+    assert mod is not None
+    require(f"pybpf probe {inp.name}",
+            prog_types=sorted({p.spec.prog_type for p in spec.programs.values()}))
+    out = sys.stdout
 
     def write(text: str) -> None:
         out.write(text)
@@ -140,3 +160,53 @@ def default_report(session: Any, namespace: dict[str, Any], write: Any, emit: An
     print_maps(session, auto, write)
     for name, dm in typed:
         write(typed_map_text(name, dm))
+
+
+def _run_object(inp: Input, args: argparse.Namespace) -> int:
+    """Load an object (or a sectioned program), attach what attaches by itself, wait, and
+    print every map's entries: a probe written in C or assembly."""
+    from ..elf.loader import BpfObject
+    from ..kernel.maps import Map
+
+    progs = inp.programs(args.program)
+    if not progs:
+        raise InputError(f"no programs in {describe(inp.kind)}", filename=inp.name)
+    need_type(inp, progs)
+    spec = inp.spec
+    spec.programs = {p.name: p for p in progs}
+    require(f"pybpf probe {inp.name}", prog_types=sorted({p.spec.prog_type for p in progs}))
+    attachable = [p for p in progs if p.spec.attach is not None]
+    if not attachable:
+        raise InputError("no program attaches by itself: give sections that name attach "
+                         "points (tp/CAT/NAME, raw_tp/NAME, uprobe/PATH:SYM, ...)",
+                         filename=inp.name)
+    with BpfObject(spec) as obj:
+        obj.load()
+        for p in attachable:
+            obj.programs[p.name].attach()
+        print(f"attached {', '.join(p.name for p in attachable)}; Ctrl-C to stop",
+              file=sys.stderr, flush=True)
+        try:
+            if args.duration is None:
+                while True:
+                    time.sleep(3600)
+            time.sleep(max(args.duration, 0))
+        except KeyboardInterrupt:
+            pass
+        for name, m in obj.maps.items():
+            if not isinstance(m, Map) or name.startswith("."):
+                continue
+            rows = []
+            for key in m.keys_raw():
+                value = m.lookup_raw(key)
+                if value is not None:
+                    rows.append((bytes(key).hex(), [bytes(v).hex() for v in value]
+                                 if isinstance(value, list) else bytes(value).hex()))
+            if args.json:
+                for k, v in rows:
+                    print(json.dumps({"map": name, "key": k, "value": v}))
+            else:
+                print(f"@{name}: {len(rows)} entries")
+                for k, v in rows:
+                    print(f"  {k}: {v}")
+    return 0

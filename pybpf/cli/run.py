@@ -1,8 +1,11 @@
 """``pybpf run FILE``: run a program in the userspace VM.
 
-FILE is assembly text (LLVM syntax, or the gas-like syntax of bpf_conformance
-with ``--syntax gas``; by default the syntax is guessed) or raw little-endian
-bytecode. ``--mem HEX`` gives the memory r1 points at (r2 = its length).
+FILE is any input the other commands take, told by its content: assembly text
+(LLVM syntax, or the gas-like syntax of bpf_conformance; by default the syntax is
+guessed), raw little-endian bytecode, hex text, a bpf_conformance vector (its
+``-- mem`` is the default memory), an ELF object or a Python probe file
+(``--program`` picks one of several). ``--mem HEX`` gives the memory r1 points at
+(r2 = its length).
 ``--packet HEX --prog-type xdp|sched_cls`` runs a packet program with a context
 the VM builds (``xdp_md`` / ``__sk_buff``). ``--trace`` prints every
 instruction with the registers after it and the memory it changed. ``--json`` prints ``{"r0": <u64>, "mem": "<hex>", "insns": N}``
@@ -17,21 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import AsmError, PybpfError, VMFault
-from ..isa import ProgramSpec
+from ..errors import PybpfError, VMFault
+from ._input import add_input_options, read_input
 
-
-def _looks_binary(data: bytes) -> bool:
-    if not data:
-        return False
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return "\0" in text or any(ord(c) < 9 for c in text)
+if TYPE_CHECKING:
+    from ..isa import ProgramSpec
 
 
 def guess_syntax(text: str) -> str:
@@ -43,48 +38,26 @@ def guess_syntax(text: str) -> str:
     return "gas" if "%r" in text else "llvm"
 
 
-def assemble_text(text: str, syntax: str, filename: str | None = None) -> ProgramSpec:
-    """Assemble ``text`` with pybpf.asm in ``syntax`` (``llvm``, ``gas`` or ``auto``)."""
-    if syntax == "auto":
-        syntax = guess_syntax(text)
-    try:
-        from .. import asm
-
-        assemble = getattr(asm, "assemble", None)
-    except ImportError:
-        assemble = None
-    if assemble is not None:
-        try:
-            return assemble(text, syntax=syntax, filename=filename)
-        except TypeError:
-            return assemble(text, syntax=syntax)
-    if syntax == "gas":
-        from ..asm.gas import parse
-
-        return parse(text, filename=filename)
-    raise AsmError(f"the {syntax} assembler is not available in this build", filename=filename)
-
-
-def load_program(path: str, syntax: str) -> tuple[ProgramSpec, bytes | None]:
-    """The program in file ``path`` (raw bytecode, assembly text, or a bpf_conformance
-    ``.data`` vector, whose ``-- mem`` section is returned as the default memory)."""
-    data = Path(path).read_bytes()
-    if _looks_binary(data):
-        return ProgramSpec.from_bytes(data, name=Path(path).stem), None
-    text = data.decode("utf-8")
-    if any(line.strip() == "-- asm" for line in text.splitlines()):
-        from ..conformance import parse_vector
-
-        vector = parse_vector(text, name=Path(path).stem, path=path)
-        return vector.program(), vector.mem or None
-    return assemble_text(text, syntax, filename=path), None
+def load_program(path: str, syntax: str, *, kind: str = "auto",
+                 program: list[str] | None = None) -> tuple[ProgramSpec, bytes | None]:
+    """The program in file ``path`` (any input kind; `pybpf.cli._input`) and the memory
+    a bpf_conformance vector gives it (its ``-- mem`` section), else None."""
+    inp = read_input(path, kind=kind, syntax=syntax)
+    prog = inp.one(program).program
+    return prog, inp.mem
 
 
 def _hex(text: str, option: str = "--mem") -> bytes:
-    try:
-        return bytes.fromhex(text.replace(" ", "").replace(":", ""))
-    except ValueError:
-        raise PybpfError(f"{option}: {text!r} is not hex bytes") from None
+    """The bytes of a ``--mem``/``--packet`` value: hex digits, in one run or in words
+    separated by spaces, commas or colons, optionally ``0x``-prefixed; a bad digit is an
+    `InputError` naming the option and the column.
+
+    >>> _hex("01020304"), _hex("de:ad be,ef")
+    (b'\\x01\\x02\\x03\\x04', b'\\xde\\xad\\xbe\\xef')
+    """
+    from ._input import parse_hex
+
+    return parse_hex(text.replace(":", " "), option)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,14 +76,13 @@ def run(args: argparse.Namespace) -> int:
             print(step.format())
 
     try:
-        program, vector_mem = load_program(args.file, args.syntax)
+        program, vector_mem = load_program(args.file, args.syntax, kind=args.input,
+                                           program=args.program)
         mem = _hex(args.mem) if args.mem is not None else vector_mem
         packet = _hex(args.packet, "--packet") if args.packet is not None else None
         vm = VM(max_insns=args.max_insns)
         res = vm.run(program, mem=mem, packet=packet, prog_type=args.prog_type,
                      trace=on_step if args.trace else None)
-    except OSError as exc:
-        return _fail(args, f"cannot read {args.file}: {exc.strerror}")
     except VMFault as exc:
         return _fail(args, str(exc), fault=exc)
     except PybpfError as exc:
@@ -151,9 +123,8 @@ def _fail(args: argparse.Namespace, message: str, fault: VMFault | None = None) 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("run", help="run a program in the userspace VM",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="assembly text or raw bytecode")
-    p.add_argument("--syntax", choices=("auto", "llvm", "gas"), default="auto",
-                   help="assembly syntax (default: guessed)")
+    p.add_argument("file", help="assembly text, bytecode, hex, an ELF object, a probe file")
+    add_input_options(p)
     p.add_argument("--mem", metavar="HEX", help="memory r1 points at (r2 = its length)")
     p.add_argument("--packet", metavar="HEX",
                    help="packet data (what LD_ABS reads; with --prog-type, what data points at)")

@@ -3,7 +3,7 @@
 ::
 
     pybpf verify prog.s --type xdp               # LLVM-syntax assembly (.map directives)
-    pybpf verify prog.bin --type socket_filter   # raw bytecode
+    pybpf verify prog.bin --type socket_filter   # raw bytecode (or hex text)
     pybpf verify trace.bpf.o                     # every program; types from SEC() names
     pybpf verify probes.py                       # the DSL probes of a Python file
     pybpf verify trace.bpf.o --program handler --json --counterexample
@@ -11,6 +11,7 @@
 
 Nothing is loaded into the kernel. Exit status: 0 when every program is
 accepted, 1 when one is rejected (or on an error), so it can gate a build.
+FILE is any input the other commands take, told by its content (`pybpf.cli._input`).
 A rejection is told at the user's own line (C through the object's line info,
 Python for DSL probes, the assembly line), with the instructions that made the
 value at fault what it is, the kind of problem, its root cause and a fix in the
@@ -28,21 +29,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
+
+from ..errors import InputError
+from ._input import add_input_options, describe, need_type, read_input
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("verify", help="predict the kernel verifier's verdict, explained",
                               description=__doc__.split("::")[0].strip())
-    p.add_argument("file", metavar="FILE", help="assembly text, raw bytecode, an ELF object or a "
-                   "Python file of DSL probes")
-    p.add_argument("--type", dest="prog_type", help="program type (socket_filter, xdp, "
-                   "sched_cls, tracepoint, ...); for objects the SEC() name decides by default")
-    p.add_argument("--attach", help="expected attach type (e.g. cgroup_inet_egress)")
-    p.add_argument("--program", action="append", help="only this program (name or section) "
-                   "of an object; may be repeated")
-    p.add_argument("--syntax", choices=("llvm", "gas"), default="llvm", help="assembly syntax")
+    p.add_argument("file", metavar="FILE", help="assembly text, bytecode, hex, an ELF object or "
+                   "a Python file of DSL probes")
+    add_input_options(p, types=True)
     p.add_argument("--json", action="store_true", help="one JSON object per program, per line")
     p.add_argument("--log", action="store_true", help="print a state log in the layout of the "
                    "kernel's log_level 2 before each verdict")
@@ -57,13 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _measure_running_kernel() -> None:
-    """As root on Linux, measure the running kernel's helper availability once (cached per
-    kernel build), so the verdicts are this kernel's; elsewhere the shipped table serves."""
-    import os
-
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return
+    """With every capability bpf() checks (root), measure the running kernel's helper
+    availability once (cached per kernel build), so the verdicts are this kernel's;
+    elsewhere (or with a capability dropped) the shipped table serves."""
     from ..errors import PybpfError
+    from ..kernel.caps import ALL_BPF, effective, missing
+
+    if effective() is None or missing(ALL_BPF):  # no bpf() here, or probes would get EPERM
+        return
 
     try:
         from ..kernel.features import running_kernel_profile
@@ -74,55 +73,32 @@ def _measure_running_kernel() -> None:
 
 
 def _explanations(args: argparse.Namespace) -> list[Any]:
-    from ..errors import PybpfError
-    from ..explain.api import dsl_programs, explain_object, explain_programs
+    from ..elf.loader import BpfObject
+    from ..explain.api import explain_object, explain_programs
+    from ..explain.explanation import explain_report
 
     _measure_running_kernel()
     kw: dict[str, Any] = {"log": args.log, "counterexample": args.counterexample,
                           "privileged": not args.unprivileged}
-    data = Path(args.file).read_bytes() if args.file != "-" else __import__("sys").stdin.buffer.read()
-    if data.startswith(b"\x7fELF"):
-        from ..elf.loader import BpfObject
+    inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
+                     attach=args.attach)
+    at_least = inp.least_slots()
+    if at_least is not None:  # refused for its size: neither assembled nor decoded
+        from ..verifier.engine import size_report
 
-        obj = BpfObject.open(args.file)
-        out = explain_object(obj, args.program, prog_type=args.prog_type,
-                             expected_attach_type=args.attach, **kw)
-        if args.program and not out:
-            raise PybpfError(f"{args.file}: no program {', '.join(args.program)} (programs: "
-                             f"{', '.join(obj.spec.programs)})")
-        return out
-    if args.file.endswith(".py"):
-        items = dsl_programs(args.file, args.program)
-        if args.prog_type:
-            items = [(n, p, args.prog_type) for n, p, _ in items]
-        return explain_programs(items, expected_attach_type=args.attach, **kw)
-    if not args.prog_type:
-        raise PybpfError(f"{args.file}: give --type for assembly or raw bytecode "
-                         "(e.g. --type socket_filter)")
-    from ..isa import ProgramSpec
-
-    text = None
-    if not _looks_binary(data):
-        text = data.decode()
-    if text is not None:
-        from ..asm import assemble
-
-        program = assemble(text, syntax=args.syntax, filename=args.file)
-    else:
-        program = ProgramSpec.from_bytes(data)
-    program.name = program.name or Path(args.file).stem
-    return explain_programs([(program.name, program, args.prog_type)],
-                            expected_attach_type=args.attach, **kw)
-
-
-def _looks_binary(data: bytes) -> bool:
-    if not data or len(data) % 8:
-        return False
-    try:
-        data.decode("ascii")
-    except UnicodeDecodeError:
-        return True
-    return b"\0" in data
+        report = size_report(at_least, inp.stem)
+        if report is not None:
+            return [explain_report(report, inp.stem)]
+    progs = inp.programs(args.program)
+    if not progs:
+        raise InputError(f"no programs in {describe(inp.kind)}", filename=inp.name)
+    need_type(inp, progs)
+    if inp.kind == "elf":
+        return explain_object(BpfObject(inp.spec), [p.name for p in progs],
+                              prog_type=args.prog_type, expected_attach_type=args.attach, **kw)
+    return explain_programs([(p.name, p.program, args.prog_type or p.spec.prog_type)
+                             for p in progs], expected_attach_type=args.attach,
+                            maps=dict(inp.spec.maps), **kw)
 
 
 def _fleet_reports(args: argparse.Namespace, kernels: list[str]) -> list[Any]:

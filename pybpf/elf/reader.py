@@ -12,6 +12,7 @@ pybpf.elf sees plain records (`Symbol`, `Reloc`) instead of pyelftools objects.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -75,6 +76,44 @@ class Section:
         return self.type == SHT_PROGBITS and bool(self.flags & SHF_EXECINSTR)
 
 
+_EHDR = struct.Struct("<16sHHIQQQIHHHHHH")  # Elf64_Ehdr, little-endian
+
+
+def header_problem(data: bytes) -> str | None:
+    """What is wrong with the ELF header of ``data`` in words, or None; checked before
+    pyelftools reads it, whose errors on a short or damaged file name struct fields.
+
+    >>> header_problem(b"\\x7fELF" + bytes(6))
+    'the file is 10 bytes: too short for an ELF object (the ELF identification alone is 16 bytes)'
+    """
+    n = len(data)
+    if n < 16:
+        return (f"the file is {n} bytes: too short for an ELF object (the ELF identification "
+                "alone is 16 bytes)")
+    ei_class, ei_data = data[4], data[5]
+    if ei_class != 2:
+        kind = {1: "a 32-bit ELF object"}.get(ei_class, f"an ELF class byte of {ei_class}")
+        return f"{kind}: BPF objects are 64-bit (clang -target bpf)"
+    if ei_data != 1:
+        kind = {2: "a big-endian ELF object"}.get(ei_data, f"an ELF data byte of {ei_data}")
+        return f"{kind}: pybpf reads little-endian BPF objects (-target bpf or bpfel)"
+    if n < _EHDR.size:
+        return (f"the file is {n} bytes: cut short inside the ELF header, which is "
+                f"{_EHDR.size} bytes")
+    (_ident, _type, _machine, _version, _entry, _phoff, shoff, _flags, _ehsize, _phentsize,
+     _phnum, shentsize, shnum, shstrndx) = _EHDR.unpack_from(data)
+    if shnum and shentsize != 64:
+        return f"section header entries of {shentsize} bytes: ELF64 ones are 64"
+    end = shoff + shnum * shentsize
+    if shnum and end > n:
+        return (f"the section header table ({shnum} entries at byte {shoff}) ends at byte "
+                f"{end}, past the end of the file ({n} bytes): the file is cut short")
+    if shnum and shstrndx >= shnum:
+        return (f"the section name table is section {shstrndx}, but there are only "
+                f"{shnum} sections")
+    return None
+
+
 class ElfReader:
     """Read-only access to a 64-bit little-endian BPF relocatable object."""
 
@@ -86,6 +125,9 @@ class ElfReader:
         self._raw = data
         if data[:4] != b"\x7fELF":
             raise ElfError("not an ELF file (bad magic)", path=path, offset=0)
+        problem = header_problem(data)
+        if problem is not None:
+            raise ElfError(problem, path=path)
         try:
             self._elf = ELFFile(io.BytesIO(data))
             machine = self._elf.header["e_machine"]

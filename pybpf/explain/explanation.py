@@ -218,6 +218,15 @@ def _root(cls: str | None, steps: list[Step], fail: Step | None, v: Any,
     return fail
 
 
+def explain_report(report: Report, name: str = "", lang: str = "asm") -> Explanation:
+    """The explanation of a verdict reached before any instruction ran (the program's size,
+    its maps: `pybpf.verifier.engine.CHECKED_BEFORE_RUN`), from its `Report` alone."""
+    return Explanation(name, report.accepted, report.processed_insns, message=report.message,
+                       error_class=report.error_class, explanation=report.explanation,
+                       language=lang, hints=hints_for(report.error_class), log=report.log,
+                       report=report, kind=None if report.accepted else "program")
+
+
 def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
                     maps: Mapping[str, Any] | None = None, expected_attach_type: str | None = None,
                     func_info: bool = False, kernel: Any = None, log: bool = False,
@@ -229,7 +238,7 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     CAP_PERFMON/CAP_SYS_ADMIN; ``counterexample=True`` looks for concrete values that make
     the failing instruction fault, replayed in `pybpf.vm`.
     """
-    from ..verifier.engine import Verifier, verify
+    from ..verifier.engine import CHECKED_BEFORE_RUN, Verifier, verify
     from ..verifier.log import LogObserver
     from .trace import TraceObserver
 
@@ -244,6 +253,8 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     first = verify(program, ptype, log=log and rules is None, observer=rules, **kw)
     lang = language(program)
     pname = name or program.name or ""
+    if first.error_class in CHECKED_BEFORE_RUN:  # no instruction ran: nothing to trace
+        return explain_report(first, pname, lang)
     if first.accepted or first.insn is None and first.error_class in (None, "missing_exit") \
             and not program.insns:
         return Explanation(pname, first.accepted, first.processed_insns, message=first.message,

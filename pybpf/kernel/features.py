@@ -103,6 +103,7 @@ def kernel_version() -> tuple[int, int, int]:
 @functools.cache
 def map_type_support(name: str | int) -> Support:
     """Whether this kernel can create maps of type ``name`` (kernel name or number)."""
+    _require_capabilities()
     try:
         type_id = A.map_type(name)
     except PybpfError as e:
@@ -172,9 +173,18 @@ def _try_load(ptype: str, program: ProgramSpec) -> tuple[bool, int, str]:
         return False, e.errno, e.log
 
 
+def _require_capabilities() -> None:
+    """Probing with a capability missing gets EPERM for reasons that are not the kernel's
+    (a probe would report what this process may do, not what the kernel supports)."""
+    from .caps import ALL_BPF, require
+
+    require("probing the kernel's features", ALL_BPF)
+
+
 @functools.cache
 def prog_type_support(name: str | int) -> Support:
     """Whether this kernel knows program type ``name`` and whether a plain program loads."""
+    _require_capabilities()
     try:
         type_id = A.prog_type(name)
     except PybpfError as e:
@@ -237,6 +247,7 @@ def _reason(log: str) -> str:
 
 def has_helper(prog_type: str | int, helper: str | int) -> bool:
     """True when ``helper`` is callable from ``prog_type`` programs."""
+    _require_capabilities()
     return helper_support(prog_type, helper).supported
 
 
@@ -273,6 +284,7 @@ def probe_kernel_profile() -> Any:
     `pybpf.verifier.profile_probes` (helpers per program type, GPL-only helpers, instruction
     forms, features, map types, wording) loaded here, the same ones the vmtest harness loads
     into the fleet's kernels."""
+    _require_capabilities()
     outcomes = {p.key: _run_probe(p) for p in _probes.all_probes()}
     btf: dict[str, object] = {}
     try:

@@ -16,7 +16,7 @@ import errno
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import KernelError
+from ..errors import KernelError, KernelUnavailable
 
 
 class Cmd(enum.IntEnum):
@@ -64,10 +64,20 @@ class Cmd(enum.IntEnum):
 def _native() -> Any:
     global _NATIVE
     if _NATIVE is None:
-        from .. import _native as mod
-
+        try:
+            from .. import _native as mod
+        except ImportError as exc:
+            raise native_missing(exc) from None
         _NATIVE = mod
     return _NATIVE
+
+
+def native_missing(exc: ImportError) -> KernelUnavailable:
+    """The error for a pybpf whose compiled module ``pybpf._native`` is absent."""
+    return KernelUnavailable(
+        f"pybpf._native, the compiled side of pybpf.kernel, cannot be imported ({exc}): "
+        "install pybpf from its wheel (it carries the module), or with a C compiler "
+        "(pip install .); assembling, verifying and the VM work without it")
 
 
 _NATIVE: Any = None

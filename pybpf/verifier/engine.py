@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..isa import CALL, CallSrc, Class, JmpOp, ProgramSpec, RefKind, helper_id
+from ..errors import UsageError
+from ..isa import CALL, LDDW, CallSrc, Class, JmpOp, ProgramSpec, RefKind, helper_id
 from . import kernel_profile
 from .cfg import check_cfg, liveness, precision_needed
 from .explore import MAX_PROCESSED, Search
@@ -28,7 +29,7 @@ from .jumps import return_range
 from .kernel_profile import KernelProfile
 from .log import LogObserver
 from .observer import Observer
-from .report import Reject, Report
+from .report import EXPLAIN, Reject, Report
 from .state import RT, MapRef, Reg, State
 
 #: tracing programs run on a private stack per frame: no combined-size limit (measured)
@@ -36,6 +37,11 @@ _TAIL_CALL = helper_id("tail_call")
 _PRIVATE_STACK_TYPES = {"tracepoint", "raw_tracepoint", "perf_event", "kprobe", "tracing",
                         "raw_tracepoint_writable"}
 MAX_COMBINED_STACK = 512
+#: error classes decided before any instruction runs (the program's size, its maps)
+CHECKED_BEFORE_RUN = frozenset({"prog_too_large", "bad_map"})
+#: instruction slots BPF_PROG_LOAD accepts from a loader with CAP_BPF (BPF_COMPLEXITY_LIMIT_INSNS;
+#: 4096, BPF_MAXINSNS, without it)
+MAX_INSNS = 1_000_000
 
 
 def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any]) -> MapRef:
@@ -179,10 +185,10 @@ class Verifier:
         expl, hint = rej.fill()
         text = None
         if rej.insn is not None and 0 <= rej.insn < len(self.insns):
-            from ..asm import format_insn
+            from ..asm import readable  # helper calls by name
 
             try:
-                text = format_insn(self.insns[rej.insn])
+                text = readable(self.insns[rej.insn], self.program.refs.get(rej.insn))
             except Exception:  # noqa: BLE001 - text is a convenience
                 text = None
         regs = {}
@@ -214,6 +220,39 @@ class Verifier:
             out += f", {where}: {line.text.strip()}"
         return out
 
+def size_report(slots: int, name: str = "") -> Report | None:
+    """The rejection of a program of ``slots`` instruction slots when BPF_PROG_LOAD refuses it
+    for its size alone (E2BIG, before the verifier runs), else None: checked first, so a
+    program of a million and more instructions is refused at once.
+
+    >>> size_report(1_000_002).summary
+    'rejected at program: E2BIG: the program has 1000002 instructions, more than the 1000000 BPF_PROG_LOAD accepts'
+    """
+    if slots <= MAX_INSNS:
+        return None
+    explanation, hint = EXPLAIN["prog_too_large"]
+    return Report(False, 0, message=f"E2BIG: the program has {slots} instructions, more than the "
+                  f"{MAX_INSNS} BPF_PROG_LOAD accepts", error_class="prog_too_large",
+                  explanation=explanation, hint=hint, program=name)
+
+
+def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> Report | None:
+    """The rejection of a program whose declared maps BPF_MAP_CREATE would refuse (checked
+    before the instructions; `pybpf.verifier.map_rules`), else None."""
+    from ..isa.mapspec import MapSpec
+    from .map_rules import map_problem
+
+    decls = {n: d for n, d in (maps or {}).items() if isinstance(d, MapSpec)}
+    decls.update(program.maps)
+    for name, decl in decls.items():
+        problem = map_problem(decl, decls)
+        if problem is not None:
+            explanation, hint = EXPLAIN["bad_map"]
+            return Report(False, 0, message=f"map {name!r}: {problem}", error_class="bad_map",
+                          explanation=explanation, hint=hint, program=program.name)
+    return None
+
+
 def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
            expected_attach_type: str | None = None, log: bool = False,
            func_info: bool = False, kernel: KernelProfile | None = None,
@@ -231,10 +270,16 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
     """
     ptype = prog_type or program.prog_type
     if ptype is None:
-        raise ValueError("verify: give prog_type (e.g. 'socket_filter', 'xdp')")
+        raise UsageError("verify: give prog_type (e.g. 'socket_filter', 'xdp')")
     if not program.insns:
         return Report(False, 0, message="empty program", error_class="missing_exit",
                       explanation="the program has no instructions", hint="add `r0 = 0; exit`")
+    too_large = size_report(sum(2 if i.opcode == LDDW else 1 for i in program.insns), program.name)
+    if too_large is not None:
+        return too_large
+    bad_map = map_report(program, maps)
+    if bad_map is not None:
+        return bad_map
     try:
         v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
                      log=log, func_info=func_info, kernel=kernel, observer=observer)

@@ -41,15 +41,25 @@ _HANDLERS = {Class.LD: load_store.step_ld, Class.LDX: load_store.step_ldx,
 _HANDLER_BY_CLASS = tuple(_HANDLERS[Class(c)] for c in range(8))
 
 
+def identity(st: State) -> int:
+    """A hash of everything `states_identical` compares, so that a loop whose state changes
+    every turn (``r0 += r1`` until the 1M-instruction limit) costs one hash a visit, not a
+    full comparison with each live checkpoint."""
+    return hash((len(st.refs), *((tuple(f.regs), bytes(f.slots), frozenset(f.spills.items()))
+                                 for f in st.frames)))
+
+
 class Checkpoint:
     """A state seen at a prune point, and how many live paths are below it."""
 
-    __slots__ = ("state", "branches", "parent")
+    __slots__ = ("state", "branches", "parent", "identity")
 
-    def __init__(self, state: State, parent: Checkpoint | None) -> None:
+    def __init__(self, state: State, parent: Checkpoint | None, identity: int | None = None) -> None:
         self.state = state
         self.branches = 1
         self.parent = parent
+        #: `identity` of the state: two states identical by `states_identical` have the same
+        self.identity = identity
 
 
 class Search:
@@ -130,11 +140,15 @@ class Search:
         may_goto = v.insns[i].opcode == MAY_GOTO
         live = v.live[i]
         precise = v.precise[i]
+        mine: int | None = None
         for e in reversed(entries[-MAX_COMPARED:]):  # newest first: the likeliest match
             if e.branches == 0 or may_goto:
                 if subsumes(e.state, st, live, precise):
                     return True
-            elif states_identical(e.state, st):
+                continue
+            if mine is None:  # one hash for the comparisons with every live checkpoint
+                mine = identity(st)
+            if e.identity == mine and states_identical(e.state, st):
                 raise Reject(i, f"infinite loop detected at insn {v.slots[i]}", "infinite_loop")
         # like the kernel, record a new checkpoint only after some work since the last one,
         # or where a loop must be cut (may_goto)
@@ -144,7 +158,7 @@ class Search:
         if len(entries) >= MAX_STATES_PER_INSN:  # like the kernel's eviction: stop recording
             return False  # (the path goes on, still counted under its last checkpoint)
         self.prev_jmps, self.prev_insns = v.jmps, v.processed
-        entry = Checkpoint(st.copy(), self.parent)
+        entry = Checkpoint(st.copy(), self.parent, identity(st) if mine is None else mine)
         entries.append(entry)
         self.parent = entry
         return False

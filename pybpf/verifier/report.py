@@ -151,6 +151,15 @@ EXPLAIN: dict[str, tuple[str, str]] = {
     "infinite_loop": (
         "the loop can come back to the same state, so it may never end.",
         "make the loop counter change on every iteration and bound it."),
+    "bad_map": (
+        "a map the program declares is one BPF_MAP_CREATE refuses (its type, sizes, "
+        "max_entries, flags or inner map), so the program cannot be loaded.",
+        "fix the declaration (the .map line, the SEC(\".maps\") definition or the DSL map)."),
+    "prog_too_large": (
+        "the program is longer than the kernel loads: BPF_PROG_LOAD refuses more than "
+        "1,000,000 instruction slots (4096 without CAP_BPF) with E2BIG, before verifying.",
+        "split it into programs joined by tail calls (bpf_tail_call) or move work into "
+        "bpf-to-bpf functions called in loops."),
     "too_complex": (
         "verification explores too many states (the 1,000,000 instruction limit).",
         "reduce branching inside loops, use bpf_loop() or smaller bounds."),

@@ -81,11 +81,12 @@ class Compiled:
 
 
 def insn_text(insn: Insn, ref: Any = None) -> str:
-    """The instruction in the LLVM syntax (pybpf.asm's printer), or its raw fields."""
-    from ..asm.llvm.printer import format_insn  # lazy: only a fault's message prints an insn
-    if format_insn is not None:
+    """The instruction in the LLVM syntax with helper calls by name (`pybpf.asm.readable`),
+    or its raw fields."""
+    from ..asm import readable  # lazy: only a fault's message prints an insn
+    if readable is not None:
         try:
-            return str(format_insn(insn, ref) if ref is not None else format_insn(insn))
+            return str(readable(insn, ref))
         except Exception:  # noqa: BLE001 - a printer bug must not hide the VM's answer
             pass
     return (f"opcode {insn.opcode:#04x} dst r{insn.dst} src r{insn.src} off {insn.off} "

@@ -58,7 +58,7 @@ def test_run_errors(tmp_path, capsys):
     assert "bad.s:1" in capsys.readouterr().err
     f.write_text("exit\n")
     assert main(["run", str(f), "--mem", "zz", "--json"]) == 1
-    assert "not hex" in json.loads(capsys.readouterr().out)["error"]
+    assert json.loads(capsys.readouterr().out)["error"].startswith("--mem:1:1: 'z' is not a hex digit")
 
 
 def test_run_xdp_packet(tmp_path, capsys):

@@ -20,7 +20,7 @@ from pybpf.elf import read_object
 from pybpf.errors import DslError
 from pybpf.vm import VM
 
-pytestmark = pytest.mark.clang
+pytestmark = [pytest.mark.clang, pytest.mark.tracefs]
 VARS = {"a": ("u8", "__u8"), "b": ("s16", "__s16"), "c": ("u32", "__u32"), "d": ("s32", "__s32"),
         "e": ("u64", "__u64"), "f": ("s8", "__s8")}
 _ids = itertools.count()

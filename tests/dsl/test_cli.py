@@ -12,6 +12,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@pytest.mark.tracefs
 def test_disasm_interleaves_python_lines_and_bytecode():
     out = subprocess.run([sys.executable, "-m", "pybpf", "probe", str(EXAMPLES / "opensnoop.py"),
                           "--disasm"], capture_output=True, text=True, timeout=60)
@@ -32,6 +33,7 @@ def test_probe_file_with_a_mistake_prints_the_python_line():
     assert "wrong_probes.py:" in out.stderr and "^" in out.stderr
 
 
+@pytest.mark.tracefs
 def test_disasm_source_shows_python_lines(capsys):
     from pathlib import Path
 

@@ -19,6 +19,7 @@ from pybpf.vm import VM
 
 from . import compiler_probes as P
 
+pytestmark = pytest.mark.tracefs  # the probes read raw_syscalls/sys_enter's format
 SECTION = "tracepoint/raw_syscalls/sys_enter"  # ctx.args: unsigned long args[6] at 16
 _CACHE: dict[str, object] = {}
 

@@ -34,7 +34,12 @@ def test_there_are_at_least_forty_mistakes():
     assert len(CASES) >= 40
 
 
-@pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
+def _case(fn):  # a tracepoint probe's mistakes are found once its format is read
+    section = wrong_probes.SECTIONS.get(fn.__name__, "")
+    return pytest.param(fn, marks=pytest.mark.tracefs) if section.startswith("tracepoint/") else fn
+
+
+@pytest.mark.parametrize("fn", [_case(fn) for fn in CASES], ids=lambda f: f.__name__)
 def test_mistake_is_reported_at_its_line(fn):
     line, words, source = _expected(fn)
     section = wrong_probes.SECTIONS.get(fn.__name__, "raw_tracepoint/sys_enter")

@@ -9,6 +9,7 @@ import os
 import struct
 import sys
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -83,6 +84,7 @@ def compile_expr(expr: str, tmp_dir) -> object:
     return compile_probe(mod.probe, "tracepoint/raw_syscalls/sys_enter")
 
 
+@pytest.mark.tracefs
 @settings(max_examples=int(os.environ.get("PYBPF_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(expr=exprs, a=st.integers(0, M64), b=st.integers(0, M64))
 def test_random_expression_matches_u64_model(tmp_path, expr, a, b):

@@ -14,6 +14,7 @@ from pybpf.dsl.lineinfo import LINE_INFO_REC, line_info_blobs
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@pytest.mark.tracefs
 def test_line_records_start_at_zero_and_follow_line_changes():
     mod = load_module(str(EXAMPLES / "opensnoop.py"))
     prog = next(p for p in module_probes(mod) if p.name == "openat_exit").compile()

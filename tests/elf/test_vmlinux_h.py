@@ -1,6 +1,7 @@
 """pybpf's vmlinux.h compiles the test programs to the same code as bpftool's vmlinux.h."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.clang
 
 @pytest.fixture(scope="module")
 def bpftool_vmlinux_dir(tmp_path_factory):
+    if shutil.which("bpftool") is None:
+        pytest.skip("bpftool is not on PATH (apt-get install bpftool; /usr/sbin)")
     d = tmp_path_factory.mktemp("bpftool-vmlinux")
     out = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"],
                          capture_output=True, check=True).stdout

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ...errors import AsmError
-from ...isa.helpers import helper_id
+from ...isa.helpers import helper_id, misspelled_helper
 from ...isa.insn import Insn
 from ...isa.opcodes import (
     CONDITIONAL_JUMPS,
@@ -449,7 +449,9 @@ def _h_call(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
         if _IDENT.match(text):
             num = helper_id(text)
             if num is None:
-                raise _Bad(f"unknown helper {text!r} (for a subprogram write 'call local "
+                near = misspelled_helper(text)
+                guess = f"did you mean {near}? " if near else ""
+                raise _Bad(f"unknown helper {text!r}: {guess}(for a subprogram write 'call local "
                            f"{text}', for a kernel function 'call kfunc {text}')", 0)
             return Insn(opcode, imm=num), None, None
         return Insn(opcode, imm=_imm32(text, 0)), None, None

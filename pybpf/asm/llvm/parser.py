@@ -9,7 +9,9 @@ pybpf forms for what LLVM cannot spell:
 
 - ``call NAME``: a label of the program (local call, ``src=1``), else a helper
   (``bpf_map_lookup_elem`` or ``map_lookup_elem``), else a kfunc (``src=2``,
-  ``Ref.kfunc``); ``call pc+3`` is a numeric local call, ``call kfunc(1234)``
+  ``Ref.kfunc``); a name within two edits of a helper's (``bpf_map_lookup_elm``) that is
+  no known kfunc is an error with a did-you-mean; ``call kfunc(NAME)`` is a kfunc call
+  whatever the name; ``call pc+3`` is a numeric local call, ``call kfunc(1234)``
   a kfunc by BTF id (``call kfunc(1234, 1)`` with a module BTF index in off);
 - ``r1 = NAME ll``: a label (``src=4`` function pointer) or else a map
   (``src=1``, ``Ref.map``; the map should be declared with ``.map``);
@@ -124,6 +126,7 @@ _LABEL_NAME = LazyRegex(_IDENT)
 _LABEL_DEF = LazyRegex(r"(" + _IDENT + r")\s*:\s*(.*)")
 _KLOG = LazyRegex(r"(?:\d+\s*:\s*)?\(([0-9a-fA-F]{2})\)\s*(.*)")
 _KCALL = LazyRegex(r"(" + _IDENT + r"|kernel-function)#(-?\d+)")
+_KFUNC_NAME = LazyRegex(r"kfunc\(\s*[A-Za-z_]\w*\s*\)")
 _KFUNC = LazyRegex(r"kfunc\(\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r")\s*)?\)")
 _WORD = LazyRegex(r"([A-Za-z_]+)\s*")
 _MAP_ARG = LazyRegex(r"(\w+)=(\S+)")
@@ -524,6 +527,9 @@ class _Parser:
             return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.HELPER, 0, v), None, 0, 0)
         if rest.startswith("pc") and len(rest) > 2 and rest[2] in "+-":
             return self.target(Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.LOCAL), "imm", rest, rpos)
+        if rest.startswith("kfunc(") and _KFUNC_NAME.fullmatch(rest):  # a kfunc by name
+            return (Insn(Class.JMP | JmpOp.CALL, 0, CallSrc.KFUNC), "kfunc:" + rest[6:-1].strip(),
+                    rpos, 0)
         if rest.startswith("kfunc("):
             m = _KFUNC.fullmatch(rest)
             if m is None:
@@ -617,6 +623,17 @@ class _Parser:
             else:
                 raise _Err(f"unknown .map field {key!r}: expected key, value, max_entries, flags "
                            "or inner", where)
+        from ...verifier.map_rules import field_problem  # what BPF_MAP_CREATE would refuse
+
+        found = field_problem(decl, self.prog.maps)
+        if found is not None:
+            field, message = found
+            at = {"type": 1}.get(field)
+            words = parts[2:]
+            spelled = {"key": ("key", "key_size"), "value": ("value", "value_size")}.get(field, (field,))
+            part = next((p for p in words if p.split("=", 1)[0] in spelled), None)
+            where = pos + (rest.find(part) if part else rest.find(mtype) if at else 0)
+            raise _Err(f"map {name!r}: {message}", where)
         self.prog.maps[name] = decl
 
 

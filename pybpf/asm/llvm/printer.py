@@ -266,6 +266,10 @@ def format_ref(insn: Insn, ref: Ref) -> str:
         head, sep, _ = text.rpartition(" ")
         return f"{head} {name}" if sep else text
     if ref.kind is RefKind.KFUNC:
+        from ...isa.helpers import helper_id, misspelled_helper
+
+        if helper_id(name) is not None or misspelled_helper(name) is not None:
+            return f"call kfunc({name})"  # bare, the name would read as a helper
         return f"call {name}"
     if op == LDDW:
         if ref.kind is RefKind.KSYM:

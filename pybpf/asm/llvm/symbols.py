@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from ...errors import AsmError
-from ...isa.helpers import helper_id
+from ...isa.helpers import helper_id, misspelled_helper
 from ...isa.insn import Insn
 from ...isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
@@ -89,6 +89,9 @@ def resolve_names(prog: ProgramSpec, pending: list[Pending], filename: str | Non
             num = helper_id(p.name)
             if num is not None:
                 insns[p.index] = insn.replace(imm=num)
+            elif (near := misspelled_helper(p.name)) is not None:
+                raise _fail(prog, filename, p, f"unknown helper {p.name!r}: did you mean {near}? "
+                            f"(a kernel function of that name is called as 'call kfunc({p.name})')")
             else:
                 insns[p.index] = insn.replace(src=CallSrc.KFUNC)
                 refs[p.index] = Ref.kfunc(p.name)
