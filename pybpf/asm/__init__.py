@@ -219,13 +219,13 @@ def disassemble(data: bytes | bytearray | memoryview | ProgramSpec, syntax: str 
     r1 = 0x5
     """
     if not isinstance(data, ProgramSpec):
-        data = bytes(data)
+        code = bytes(data)
         if syntax == "llvm":
-            return _disasm_bytes_llvm(data, listing)
+            return _disasm_bytes_llvm(code, listing)
         try:
-            data = ProgramSpec.from_bytes(data)
+            data = ProgramSpec.from_bytes(code)
         except IsaError:  # cut short, or an lddw cut or with a second slot not zero
-            return _damaged(data, syntax, listing)
+            return _damaged(code, syntax, listing)
     if syntax == "llvm" and not data.refs and not data.labels and (listing or not data.maps):
         return _disasm_bytes_llvm(data.encode(), listing)
     fmt = _printer(syntax)

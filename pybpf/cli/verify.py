@@ -102,42 +102,23 @@ def _explanations(args: argparse.Namespace) -> list[Any]:
 
 
 def _fleet_reports(args: argparse.Namespace, kernels: list[str]) -> list[Any]:
-    from ..errors import PybpfError
+    from ..elf.loader import BpfObject
     from ..verifier.fleet import verify_fleet
     from ..verifier.kernel_profile import profile
 
     for k in kernels:
         profile(k)  # an unknown kernel is an error before anything is verified
-    data = Path(args.file).read_bytes() if args.file != "-" else __import__("sys").stdin.buffer.read()
-    if data.startswith(b"\x7fELF"):
-        from ..elf.loader import BpfObject
-
-        obj = BpfObject.open(args.file)
-        reports = obj.verify(args.program, kernels=kernels)
-        if args.program and not reports:
-            raise PybpfError(f"{args.file}: no program {', '.join(args.program)} (programs: "
-                             f"{', '.join(obj.spec.programs)})")
+    inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
+                     attach=args.attach)
+    progs = inp.programs(args.program)
+    if not progs:
+        raise InputError(f"no programs in {describe(inp.kind)}", filename=inp.name)
+    if inp.kind == "elf":
+        reports = BpfObject(inp.spec).verify([p.name for p in progs], kernels=kernels)
         return list(reports.values())
-    program = _program(args, data)
-    return [verify_fleet(program, args.prog_type, kernels, expected_attach_type=args.attach,
-                         name=program.name)]
-
-
-def _program(args: argparse.Namespace, data: bytes) -> Any:
-    from ..errors import PybpfError
-    from ..isa import ProgramSpec
-
-    if not args.prog_type:
-        raise PybpfError(f"{args.file}: give --type for assembly or raw bytecode "
-                         "(e.g. --type socket_filter)")
-    if not _looks_binary(data):
-        from ..asm import assemble
-
-        program = assemble(data.decode(), syntax=args.syntax, filename=args.file)
-    else:
-        program = ProgramSpec.from_bytes(data)
-    program.name = program.name or Path(args.file).stem
-    return program
+    need_type(inp, progs)
+    return [verify_fleet(p.program, args.prog_type or p.spec.prog_type, kernels,
+                         expected_attach_type=args.attach, name=p.name) for p in progs]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -628,11 +628,10 @@ class _Parser:
         found = field_problem(decl, self.prog.maps)
         if found is not None:
             field, message = found
-            at = {"type": 1}.get(field)
-            words = parts[2:]
             spelled = {"key": ("key", "key_size"), "value": ("value", "value_size")}.get(field, (field,))
-            part = next((p for p in words if p.split("=", 1)[0] in spelled), None)
-            where = pos + (rest.find(part) if part else rest.find(mtype) if at else 0)
+            culprit = next((p for p in parts[2:] if p.split("=", 1)[0] in spelled), None)
+            where = pos + (rest.find(culprit) if culprit is not None else
+                           rest.find(mtype) if field == "type" else 0)
             raise _Err(f"map {name!r}: {message}", where)
         self.prog.maps[name] = decl
 
