@@ -77,13 +77,15 @@ import errno, json
 from pybpf.errors import KernelError
 from pybpf import uapi as A
 from pybpf.kernel.features import _EXPECTED_ATTACH, _minimal
-from pybpf.kernel.prog import load
+from pybpf.kernel.prog import LoadOptions, load
 out = {}
 for t in A.PROG_TYPES:
     if t == "unspec":
         continue
+    flags = A.BPF_F_SLEEPABLE if t == "syscall" else 0
     try:
-        with load(_minimal(), t, expected_attach_type=_EXPECTED_ATTACH.get(t), license="GPL"):
+        with load(_minimal(), t, options=LoadOptions(expected_attach_type=_EXPECTED_ATTACH.get(t),
+                                                     prog_flags=flags)):
             out[t] = "ok"
     except KernelError as e:
         out[t] = errno.errorcode.get(e.errno, str(e.errno))

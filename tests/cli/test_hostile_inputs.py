@@ -181,10 +181,10 @@ def test_a_damaged_elf_header_is_said_in_words(tmp_path, capsys, data, words):
         err = capsys.readouterr().err
         assert err == f"pybpf {verb}: error: {f}: {words}" + err.split(words, 1)[1], err
         assert len(err.strip().splitlines()) == 1
-    from pybpf.elf import load_object
+    from pybpf.elf.object import read_object
 
     with pytest.raises(ElfError, match=re.escape(words)):
-        load_object(data, name="obj.o")
+        read_object(data, name="obj.o")
 
 
 @pytest.mark.clang
