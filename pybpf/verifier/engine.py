@@ -238,9 +238,9 @@ def size_report(slots: int, name: str = "") -> Report | None:
 
 def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> Report | None:
     """The rejection of a program whose declared maps BPF_MAP_CREATE would refuse (checked
-    before the instructions; `pybpf.verifier.map_rules`), else None."""
+    before the instructions; `pybpf.uapi.map_rules`), else None."""
     from ..isa.mapspec import MapSpec
-    from .map_rules import map_problem
+    from ..uapi.map_rules import map_problem
 
     decls = {n: d for n, d in (maps or {}).items() if isinstance(d, MapSpec)}
     decls.update(program.maps)

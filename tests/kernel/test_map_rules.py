@@ -1,4 +1,4 @@
-"""pybpf's map rules (`pybpf.verifier.map_rules`) against BPF_MAP_CREATE on the running kernel.
+"""pybpf's map rules (`pybpf.uapi.map_rules`) against BPF_MAP_CREATE on the running kernel.
 
 For every map type pybpf checks, each field is varied on its own around a map the kernel
 creates, and every flag bit is tried: pybpf's verdict ("what is wrong", or nothing) must be
@@ -14,7 +14,7 @@ import pytest
 
 from pybpf.errors import KernelError
 from pybpf.isa import MapSpec
-from pybpf.verifier.map_rules import FLAGS, RULES, map_problem
+from pybpf.uapi.map_rules import FLAGS, RULES, map_problem
 
 pytestmark = pytest.mark.kernel
 
@@ -80,7 +80,7 @@ def test_map_rules_agree_with_map_create(map_type, inner_fd):
 
 
 def test_every_map_type_of_the_kernel_has_a_rule_or_is_named_unchecked():
-    from pybpf.verifier.map_rules import _ALIASES, UNCHECKED, map_type_names
+    from pybpf.uapi.map_rules import _ALIASES, UNCHECKED, map_type_names
 
     for name in map_type_names():
         assert _ALIASES.get(name, name) in RULES or name in UNCHECKED, name

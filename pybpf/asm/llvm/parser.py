@@ -623,7 +623,7 @@ class _Parser:
             else:
                 raise _Err(f"unknown .map field {key!r}: expected key, value, max_entries, flags "
                            "or inner", where)
-        from ...verifier.map_rules import field_problem  # what BPF_MAP_CREATE would refuse
+        from ...uapi.map_rules import field_problem  # what BPF_MAP_CREATE would refuse
 
         found = field_problem(decl, self.prog.maps)
         if found is not None:

@@ -1,7 +1,7 @@
 """What BPF_MAP_CREATE refuses, as rules over a `MapSpec`: checked before anything exists.
 
-A ``.map`` line of assembly, a map of an object or of a probe file is checked here when it
-is assembled and when it is verified, so ``.map m blah key=4 value=8`` is an error at its
+Part of the ABI as data: a ``.map`` line of assembly, a map of an object or of a probe file
+is checked here when it is assembled and when it is verified, so ``.map m blah key=4 value=8`` is an error at its
 line instead of an EINVAL at load time. Each rule is the kernel's ``map_alloc_check`` for
 the type (``kernel/bpf/*.c``), written as data; ``tests/kernel/test_map_rules.py`` holds
 every verdict here against what BPF_MAP_CREATE answers on the running kernel.
@@ -23,8 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..isa.mapspec import MapSpec
+from .names import MAP_TYPES
+
+if TYPE_CHECKING:
+    from ..isa.mapspec import MapSpec
 
 #: map flag bits by name (``BPF_F_*`` of ``union bpf_attr``'s map_flags)
 FLAGS: dict[str, int] = {
@@ -159,8 +163,6 @@ def machine_limits() -> dict[str, int]:
 
 def map_type_names() -> list[str]:
     """Every map type name of ``enum bpf_map_type``, without ``unspec``."""
-    from ..uapi import MAP_TYPES  # the ABI as data: touches no kernel
-
     return [n for n in MAP_TYPES if n != "unspec"]
 
 
@@ -182,8 +184,6 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     names = map_type_names()
     t = decl.type
     if isinstance(t, int):  # a number: its name, when the table knows it
-        from ..uapi import MAP_TYPES
-
         t = next((n for n, v in MAP_TYPES.items() if v == t), str(t))
     if t not in names:
         import difflib
