@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: names of C compilers and their front ends, as Debian installs them
 COMPILER = re.compile(r"^(?:[\w.-]+-)?(?:cc|c\+\+|c89|c99|gcc|g\+\+|cpp|clang|clang\+\+|clang-cpp|tcc)"
                       r"(?:-\d+(?:\.\d+)*)?$")
-WARNING = re.compile(r"deprecat|SetuptoolsWarning", re.I)
+#: a deprecation warning of setuptools/pip (not a file name such as pybpf/_deprecated.py)
+WARNING = re.compile(r"DeprecationWarning|SetuptoolsWarning|\bdeprecated\b", re.I)
 
 SMOKE = r"""
 import os, sys

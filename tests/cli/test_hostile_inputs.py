@@ -285,6 +285,10 @@ def test_wheel_test_hides_every_compiler():
         assert mod.COMPILER.match(name), name
     for name in ("python3", "ld", "make", "git", "bpftool", "llvm-objdump-19"):
         assert not mod.COMPILER.match(name), name
+    # the warnings it refuses: setuptools' deprecations, not a file named like one
+    assert mod.WARNING.search("WARNING `project.license` as a TOML table is deprecated")
+    assert mod.WARNING.search("SetuptoolsDeprecationWarning: License classifiers are deprecated.")
+    assert not mod.WARNING.search("copying pybpf/_deprecated.py -> build/lib/pybpf")
     if shutil.which("gcc"):
         assert not any(mod.COMPILER.match(Path(p).name) is None and Path(p).name == "gcc"
                        for p in [shutil.which("gcc") or ""])
