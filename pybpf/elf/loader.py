@@ -440,13 +440,14 @@ class BpfObject:
                                    self.spec.section_symbols, self._kconfig_offsets)
         return self._kbtf
 
-    def prepare_program(self, ps: ObjectProgramSpec, target_btf: Any = None
-                        ) -> tuple[ProgramSpec, list[tuple[int, str]]]:
+    def prepare_program(self, ps: ObjectProgramSpec, target_btf: Any = None, *,
+                        btf_ids: bool = True) -> tuple[ProgramSpec, list[tuple[int, str]]]:
         """A copy of ``ps``'s program with externs bound and CO-RE applied for the running
         kernel (reads its BTF file; no bpf() call), or for the kernel whose BTF is
-        ``target_btf``. Returns it and the CO-RE failures."""
+        ``target_btf``. Returns it and the CO-RE failures. ``btf_ids=False`` leaves kfunc
+        and ksym references symbolic (the VM, which has no kernel to resolve them in)."""
         prog = copy.deepcopy(ps.program)
-        self._bind_externs(prog, ps, target_btf)
+        self._bind_externs(prog, ps, target_btf, btf_ids=btf_ids)
         failures: list[tuple[int, str]] = []
         local, ext = self._local_btf()
         if ext is not None and ext.core_relos:
@@ -532,16 +533,17 @@ class BpfObject:
             kw["prog_flags"] = flags
         return ps, prog, kw, failures
 
-    def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec, target_btf: Any = None) -> None:
+    def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec, target_btf: Any = None, *,
+                      btf_ids: bool = True) -> None:
         from ..btf import vmlinux
 
-        kernel_btf = target_btf if target_btf is not None else vmlinux()
+        kernel_btf = target_btf if target_btf is not None or not btf_ids else vmlinux()
 
         for idx, ref in list(prog.refs.items()):
             if ref.kind is RefKind.GLOBAL and self.spec.externs.get(ref.name) == ".kconfig":
                 prog.refs[idx] = Ref.map(".kconfig", self._kconfig_offsets[ref.name])
                 continue
-            if ref.kind not in (RefKind.KFUNC, RefKind.KSYM):
+            if ref.kind not in (RefKind.KFUNC, RefKind.KSYM) or not btf_ids:
                 continue
             kind = "func" if ref.kind is RefKind.KFUNC else "var"
             try:
