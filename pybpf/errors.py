@@ -16,6 +16,7 @@ A user sees one line that says what is wrong and where::
     │   └── MissingCapability the process lacks CAP_BPF/CAP_SYS_ADMIN/...: names which
     ├── MountError        tracefs/bpffs is not there and cannot be mounted
     ├── VMFault           the VM stopped on a bad access or instruction
+    ├── BackendMismatch   a program gave the VM and the kernel different results (pybpf.testing)
     ├── KernelProfileError  an unknown kernel name or a malformed kernel profile file
     ├── DslError          a probe written in Python is outside the DSL (file, line, caret)
     │   └── ScriptError       a bpftrace script (pybpf trace) that does not parse or run
@@ -299,6 +300,25 @@ class VMFault(PybpfError):
         if insn:
             where += f" ({insn})"
         super().__init__(f"{where}: {message}")
+
+
+class BackendMismatch(PybpfError, AssertionError):
+    """The same program on the same input gave different results in the VM and in the
+    kernel (``BPF_PROG_TEST_RUN``): return value, packet bytes, map contents or records.
+    ``differences`` lists each one (``"retval: VM 1, kernel 2"``); an AssertionError, so a
+    test that compares the two fails like any other assertion.
+
+    >>> print(BackendMismatch("xdp_prog", ["retval: VM 1, kernel 2"], input="Packet(...)"))
+    xdp_prog: the VM and the kernel differ on input Packet(...):
+      retval: VM 1, kernel 2
+    """
+
+    def __init__(self, program: str, differences: list[str], *, input: str | None = None) -> None:
+        self.program = program
+        self.differences = list(differences)
+        self.input = input
+        head = f"{program}: the VM and the kernel differ" + (f" on input {input}" if input else "")
+        super().__init__(head + ":\n" + "\n".join(f"  {d}" for d in differences))
 
 
 class DslError(PybpfError):

@@ -26,9 +26,13 @@ XDP_MD = struct.Struct("<6I")
 SKB_SIZE = 192
 SKB_LEN, SKB_PROTOCOL, SKB_IFINDEX, SKB_DATA, SKB_DATA_END = 0, 16, 40, 76, 80
 ETH_P_OFFSET = 12  # EtherType in an Ethernet header
+ETH_HLEN = 14
 
 #: Program types with a context the VM can build.
-CONTEXT_TYPES = ("xdp", "sched_cls", "sched_act")
+CONTEXT_TYPES = ("xdp", "sched_cls", "sched_act", "socket_filter")
+#: Program types whose skb starts after the Ethernet header (BPF_PROG_TEST_RUN pulls it
+#: for everything but tc): ``len`` and ``LD_ABS`` offsets count from the network header.
+L3_TYPES = ("socket_filter",)
 
 
 def build_context(prog_type: str, data: int, length: int, packet: bytes, *,
@@ -38,12 +42,14 @@ def build_context(prog_type: str, data: int, length: int, packet: bytes, *,
         raise PybpfError("packet address does not fit the 32-bit context fields")
     if prog_type == "xdp":
         return bytearray(XDP_MD.pack(data, data + length, data, ifindex, 0, 0))
-    if prog_type in ("sched_cls", "sched_act"):
+    if prog_type in ("sched_cls", "sched_act", "socket_filter"):
         ctx = bytearray(SKB_SIZE)
         proto = int.from_bytes(packet[ETH_P_OFFSET:ETH_P_OFFSET + 2], "little") \
             if length >= ETH_P_OFFSET + 2 else 0  # skb->protocol stays big endian in memory
-        for off, value in ((SKB_LEN, length), (SKB_PROTOCOL, proto), (SKB_IFINDEX, ifindex),
-                           (SKB_DATA, data), (SKB_DATA_END, data + length)):
+        l3 = prog_type in L3_TYPES
+        for off, value in ((SKB_LEN, length - ETH_HLEN if l3 else length), (SKB_PROTOCOL, proto),
+                           (SKB_IFINDEX, ifindex), (SKB_DATA, data + (ETH_HLEN if l3 else 0)),
+                           (SKB_DATA_END, data + length)):
             struct.pack_into("<I", ctx, off, value)
         return ctx
     raise PybpfError(f"the VM cannot build a context for {prog_type!r} programs "

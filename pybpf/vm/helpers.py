@@ -8,10 +8,13 @@ arguments from r1-r5 and returns r0. Return codes are the kernel's.
 Implemented: map lookup/update/delete and push/pop/peek; ``ktime_get_ns`` (and
 the boot/coarse variants); ``get_prandom_u32``; ``get_smp_processor_id``;
 ``trace_printk`` (captured in `VM.output`); ring buffer output, reserve,
-submit and discard; ``probe_read`` and its kernel/user/str variants on VM
-memory (a bad source gives -EFAULT and a zeroed destination, as in the
-kernel); ``get_current_pid_tgid``/``uid_gid``/``comm`` from the VM's fake
-`Task`; ``tail_call``; ``loop`` (``bpf_loop`` callbacks).
+submit and discard; perf event output (records kept per map); ``probe_read``
+and its kernel/user/str variants on VM memory and a `pybpf.vm.image.MemoryImage`
+(a bad source gives -EFAULT and a zeroed destination, as in the kernel);
+``get_current_pid_tgid``/``uid_gid``/``comm``/``task`` from the VM's fake
+`Task`; ``skb_load_bytes``; ``tail_call``; ``loop`` (``bpf_loop`` callbacks).
+A test replaces any of them per VM (``VM(helpers={"ktime_get_ns": ...})``,
+`pybpf.vm.stubs`).
 
 >>> lookup(helper_id("ktime_get_ns")) is not None
 True
@@ -189,34 +192,87 @@ def _comm(m: Machine) -> int:
 
 
 # -- probe_read ---------------------------------------------------------------------------
-@helper("probe_read", "probe_read_kernel", "probe_read_user")
-def _probe_read(m: Machine) -> int:
+# The user variants read only a memory image's user memory, the kernel variants everything
+# else, the legacy ones both (x86's compat rule: below TASK_SIZE is user memory); what the
+# kernel could not copy gives -EFAULT and a zeroed destination.
+_SPACE = {"probe_read": "any", "probe_read_kernel": "kernel", "probe_read_user": "user",
+          "probe_read_str": "any", "probe_read_kernel_str": "kernel",
+          "probe_read_user_str": "user"}
+
+
+def _read_mem(m: Machine, space: str) -> int:
     R = m.R
     size = R[2] & 0xFFFFFFFF
     _dst(m, R[1], size)
-    try:
-        data = m.mem.read(R[3], size)
-    except VMFault:
+    data = m.mem.read_probe(R[3], size, space) if size else b""
+    if data is None:
         m.mem.write(R[1], bytes(size))
         return _neg(errno.EFAULT)
     m.mem.write(R[1], data)
     return 0
 
 
-@helper("probe_read_str", "probe_read_kernel_str", "probe_read_user_str")
-def _probe_read_str(m: Machine) -> int:
+def _read_str(m: Machine, space: str) -> int:
     R = m.R
     size = R[2] & 0xFFFFFFFF
     if size == 0:
         return 0
     _dst(m, R[1], size)
-    try:
-        s = m.mem.read_cstr(R[3], size - 1)
-    except VMFault:
+    s = m.mem.read_probe_str(R[3], size - 1, space)
+    if s is None:
         m.mem.write(R[1], bytes(size))
         return _neg(errno.EFAULT)
     m.mem.write(R[1], s + b"\0")
     return len(s) + 1
+
+
+@helper("probe_read")
+def _probe_read(m: Machine) -> int:
+    return _read_mem(m, "any")
+
+
+@helper("probe_read_kernel")
+def _probe_read_kernel(m: Machine) -> int:
+    return _read_mem(m, "kernel")
+
+
+@helper("probe_read_user")
+def _probe_read_user(m: Machine) -> int:
+    return _read_mem(m, "user")
+
+
+@helper("probe_read_str")
+def _probe_read_str(m: Machine) -> int:
+    return _read_str(m, "any")
+
+
+@helper("probe_read_kernel_str")
+def _probe_read_kernel_str(m: Machine) -> int:
+    return _read_str(m, "kernel")
+
+
+@helper("probe_read_user_str")
+def _probe_read_user_str(m: Machine) -> int:
+    return _read_str(m, "user")
+
+
+@helper("get_current_task", "get_current_task_btf")
+def _current_task(m: Machine) -> int:
+    return m.task_address()
+
+
+# -- packets --------------------------------------------------------------------------------
+@helper("skb_load_bytes")
+def _skb_load_bytes(m: Machine) -> int:
+    R = m.R
+    off, size = R[2] & 0xFFFFFFFF, R[4] & 0xFFFFFFFF
+    pkt = m.packet
+    _dst(m, R[3], size)
+    if pkt is None or off + size > len(pkt.data) or size == 0:
+        m.mem.write(R[3], bytes(size))
+        return _neg(errno.EFAULT)
+    m.mem.write(R[3], bytes(pkt.data[off:off + size]))
+    return 0
 
 
 # -- trace_printk -------------------------------------------------------------------------

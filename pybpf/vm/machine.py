@@ -44,7 +44,8 @@ from ..uapi import MAP_TYPES, type_name
 from . import helpers as _helpers
 from .blocks import build_blocks
 from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
-from .contexts import build_context, prog_type_ctx_name
+from .contexts import CONTEXT_TYPES, ETH_HLEN, L3_TYPES, build_context, prog_type_ctx_name
+from .image import MemoryImage
 from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
 from .memory import BASE_ADDRESS, Memory, Region
 
@@ -69,6 +70,26 @@ class Task:
     uid: int = 1000
     gid: int = 1000
     comm: str = "pybpf-vm"
+    ppid: int = 1
+
+    @classmethod
+    def current(cls) -> Task:
+        """This process's own ids and name (so a VM run sees what the kernel would).
+
+        >>> import os
+        >>> Task.current().tgid == os.getpid()
+        True
+        """
+        import os
+        import threading
+
+        try:
+            with open("/proc/self/comm", "rb") as f:
+                comm = f.read().strip().decode(errors="replace")
+        except OSError:
+            comm = "python3"
+        return cls(pid=threading.get_native_id(), tgid=os.getpid(), uid=os.getuid(),
+                   gid=os.getgid(), comm=comm, ppid=os.getppid())
 
 
 @dataclass(frozen=True)
@@ -131,6 +152,16 @@ class Machine:
                  cpu: int = 0, ncpus: int = 1, max_insns: int = DEFAULT_MAX_INSNS,
                  max_loops: int = MAX_LOOPS, seed: int | None = None,
                  clock: Callable[[], int] | None = None) -> None:
+        #: per-VM helper replacements (`pybpf.vm.stubs`), looked up at each call
+        self.stubs: dict[int, Callable[[Machine], int]] = {}
+        #: user and kernel memory the probe_read helpers see (`pybpf.vm.image`)
+        self.image: MemoryImage = MemoryImage()
+        #: the BTF kernel structs (the current task) are laid out by; None: the running kernel's
+        self.btf: Any = None
+        #: a `pybpf.coverage.Coverage` recording executed instructions and branches, or None
+        self.cover: Any = None
+        self._task_addr: int | None = None
+        self._task_key: tuple[Any, ...] | None = None
         self.R: list[int] = [0] * NUM_REGS
         self.mem = Memory()
         self.maps: dict[Any, VMMap] = dict(maps or {})
@@ -213,7 +244,8 @@ class Machine:
         """The address of a live map value (mapped once, stable while it lives)."""
         r = self._values.get(id(value))
         if r is None or r.data is not value:
-            r = self.mem.map(f"map value {m.name}{label}", value, kind="map value")
+            r = self.mem.map(f"map value {m.name}{label}", value, kind="map value",
+                             writable=not m.rdonly_prog)
             self._values[id(value)] = r
         return r.base
 
@@ -296,21 +328,45 @@ class Machine:
         return h
 
     def make_helper_call(self, num: int, nx: int) -> Handler:
-        R = self.R
+        R, stubs = self.R, self.stubs
         fn = _helpers.lookup(num)
-        if fn is None:
-            name = helper_name(num)
-            why = (f"helper {name} (id {num}) is not implemented in the VM" if name else
-                   f"unknown helper id {num}")
-
-            def missing() -> int:
-                raise VMFault(why)
-            return missing
+        name = helper_name(num)
+        why = (f"helper {name} (id {num}) is not implemented in the VM; stub it with "
+               f"VM(helpers={{{name!r}: ...}})" if name else f"unknown helper id {num}")
 
         def h() -> int:
-            R[0] = fn(self) & M64
+            f = stubs.get(num, fn) if stubs else fn
+            if f is None:
+                raise VMFault(why)
+            R[0] = f(self) & M64
             return nx
         return h
+
+    def task_address(self) -> int:
+        """The kernel address of the current task's ``task_struct`` (``bpf_get_current_task``):
+        one the memory image holds for it, else one built from `Task` and the BTF
+        (``pid``, ``tgid``, ``comm``, and a ``real_parent`` whose ``tgid`` is ``ppid``)."""
+        key = (self.task.pid, self.task.tgid, self.task.comm, self.task.ppid, id(self.btf))
+        if self._task_addr is None or self._task_key != key:
+            from ..btf import vmlinux
+
+            btf = self.btf if self.btf is not None else vmlinux()
+            t = self.task
+            parent = self.image.struct(btf, "task_struct", {"pid": t.ppid, "tgid": t.ppid})
+            self._task_addr = self.image.struct(btf, "task_struct", {
+                "pid": t.pid, "tgid": t.tgid, "comm": t.comm.encode()[:15],
+                "real_parent": parent, "parent": parent, "group_leader": 0})
+            self._task_key = key
+            self._map_image()
+        return self._task_addr
+
+    def _map_image(self) -> None:
+        """Map memory-image chunks not mapped yet (their regions last until the next run)."""
+        for c in self.image.chunks:
+            if self.mem.region_at(c.address) is None:
+                user = c.space == "user"
+                self.mem.map(c.name, bytearray(c.data), readable=not user, writable=False,
+                             kind=f"{c.space} memory", at=c.address)
 
     def make_may_goto(self, target: int, nx: int) -> Handler:
         def h() -> int:
@@ -377,6 +433,7 @@ class Machine:
         self.output = []
         for m in self.maps.values():
             m.cpu = self.cpu
+        self._map_image()
 
     def execute(self, cp: Compiled, pc: int, trace: Callable[[TraceStep], None] | None) -> None:
         """Run from ``pc`` until the frame at ``base_depth`` exits.
@@ -389,9 +446,13 @@ class Machine:
         while True:
             cp = self.code
             left = self.max_insns - self.insns - self.extra
-            warm = trace is None and self.fuse and cp.fast is None and cp.heat < self.hot
+            cover = self.cover.sets(cp.program) if self.cover is not None else None
+            warm = (trace is None and cover is None and self.fuse and cp.fast is None
+                    and cp.heat < self.hot)
             if warm:
                 H, n = cp.handlers, min(left, self.hot - cp.heat)
+            elif cover is not None:
+                H, n = cp.handlers, left
             else:
                 H, n = self._table(cp, trace), left
             i = -1
@@ -399,11 +460,20 @@ class Machine:
                 if left <= 0:
                     raise VMFault(f"instruction limit reached ({self.max_insns} instructions); "
                                   "pass max_insns= to allow more")
-                if trace is None:
+                if cover is not None and trace is None:
+                    hits, arcs = cover
+                    for i in range(n):  # noqa: B007
+                        hits.add(pc)
+                        nxt = H[pc]()
+                        arcs.add((pc, nxt))
+                        pc = nxt
+                elif trace is None:
                     for i in range(n):  # noqa: B007 - i is read after the loop
                         pc = H[pc]()
                 else:
                     for i in range(n):  # noqa: B007
+                        if cover is not None:
+                            cover[0].add(pc)
                         pc = self._traced(H, pc, trace)
                 self.insns += n
                 if warm:
@@ -544,10 +614,53 @@ class VM:
     def __init__(self, *, maps: dict[Any, VMMap] | None = None, task: Task | None = None,
                  cpu: int = 0, ncpus: int = 1, max_insns: int = DEFAULT_MAX_INSNS,
                  max_loops: int = MAX_LOOPS, seed: int | None = None,
-                 clock: Callable[[], int] | None = None, fuse: bool = True) -> None:
+                 clock: Callable[[], int] | None = None, fuse: bool = True,
+                 helpers: dict[Any, Any] | None = None, image: MemoryImage | None = None,
+                 btf: Any = None, coverage: Any = None) -> None:
         self.machine = Machine(maps=maps, task=task, cpu=cpu, ncpus=ncpus, max_insns=max_insns,
                                max_loops=max_loops, seed=seed, clock=clock)
         self.machine.fuse = fuse
+        if helpers:
+            self.stub(helpers)
+        if image is not None:
+            self.machine.image = image
+        self.machine.btf = btf
+        self.machine.cover = coverage
+
+    def stub(self, helpers: dict[Any, Any]) -> None:
+        """Replace helpers for the following runs (`pybpf.vm.stubs`): ``{name: int or
+        callable(HelperCall) -> int}``; a value of None restores the VM's own helper."""
+        from .stubs import helper_number, make_stub
+
+        for name, value in helpers.items():
+            num = helper_number(name)
+            if value is None:
+                self.machine.stubs.pop(num, None)
+            else:
+                self.machine.stubs[num] = make_stub(name, value)
+
+    @property
+    def image(self) -> MemoryImage:
+        """The user/kernel memory ``bpf_probe_read_*`` read (`pybpf.vm.image.MemoryImage`)."""
+        return self.machine.image
+
+    @property
+    def task(self) -> Task:
+        """The fake current task (``bpf_get_current_pid_tgid``, ``_comm``, ``_task``)."""
+        return self.machine.task
+
+    @task.setter
+    def task(self, task: Task) -> None:
+        self.machine.task = task
+
+    @property
+    def coverage(self) -> Any:
+        """The `pybpf.coverage.Coverage` this VM records into, or None."""
+        return self.machine.cover
+
+    @coverage.setter
+    def coverage(self, cov: Any) -> None:
+        self.machine.cover = cov
 
     @property
     def maps(self) -> dict[Any, VMMap]:
@@ -564,19 +677,26 @@ class VM:
             args: Sequence[int] | None = None, prog_type: str | None = None) -> RunResult:
         """Run ``program`` once; see the module docstring for the conventions.
 
-        With ``prog_type`` ``"xdp"`` or ``"sched_cls"`` and a ``packet``, r1 is a
-        context the VM builds (`pybpf.vm.contexts`) whose ``data``/``data_end``
-        point at the packet. A ``bytearray`` passed as ``mem``/``ctx``/``packet``
+        With ``prog_type`` ``"xdp"``, ``"sched_cls"`` or ``"socket_filter"`` (by
+        default the program's own type) and a ``packet``, r1 is a context the VM
+        builds (`pybpf.vm.contexts`) whose ``data``/``data_end`` point at the packet.
+        Other program types take their context as ``ctx=`` (a tracepoint record, a
+        raw tracepoint's ``u64`` arguments, ``bpf_perf_event_data``). A ``bytearray`` passed as ``mem``/``ctx``/``packet``
         is updated in place. Raises `VMFault` (with pc, instruction, address,
         region, offset) when the program faults.
         """
         if mem is not None and ctx is not None:
             raise VMFault("pass mem= (r1 = mem, r2 = length) or ctx= (r1 = ctx), not both")
-        if prog_type is not None and (ctx is not None or mem is not None or packet is None):
+        prog = _as_program(program)
+        if prog_type is None and packet is not None and ctx is None and mem is None \
+                and prog.prog_type in CONTEXT_TYPES:
+            prog_type = prog.prog_type  # a packet for an XDP/tc program: its own context
+        if prog_type in CONTEXT_TYPES and (ctx is not None or mem is not None or packet is None):
             raise VMFault(f"prog_type={prog_type!r} builds the context from packet=: pass "
                           "packet= and neither ctx= nor mem=")
+        if prog_type not in CONTEXT_TYPES and (packet is None or ctx is not None or mem is not None):
+            prog_type = None  # tracing programs: the context is ctx= as given
         m = self.machine
-        prog = _as_program(program)
         cp = m.compiled(prog)
         m.reset()
         R = m.R
@@ -597,6 +717,10 @@ class VM:
                                   kind="context")
                 R[1] = ctx_r.base
         m.packet = pkt_r or mem_r or ctx_r
+        if prog_type in L3_TYPES and pkt_r is not None:
+            # a socket filter's skb starts after the Ethernet header (what LD_ABS reads)
+            m.packet = m.mem.map("packet after the Ethernet header",
+                                 bytes(pkt_r.data[ETH_HLEN:]), writable=False, kind="packet")
         for i, v in enumerate(args or (), start=1):
             R[i] = v & M64
         m.stack = m.mem.map("stack frame 0", STACK_SIZE, kind="stack", origin=STACK_SIZE)

@@ -7,7 +7,8 @@ can hand a program a stable pointer to it (its own memory region) exactly as
 ``-EEXIST``, ``-E2BIG``...).
 
 Kinds: ``hash``, ``array``, ``percpu_hash``, ``percpu_array``, ``lru_hash``,
-``lru_percpu_hash``, ``queue``, ``stack``, ``ringbuf``, ``prog_array``.
+``lru_percpu_hash``, ``queue``, ``stack``, ``ringbuf``, ``perf_event_array``,
+``prog_array``.
 
 >>> m = make_map("hash", key_size=4, value_size=8, max_entries=2)
 >>> m.update((1).to_bytes(4, "little"), (7).to_bytes(8, "little"))
@@ -34,6 +35,8 @@ class VMMap:
     """Base of every VM map: name, kind, sizes, and the kernel-style API."""
 
     kind = ""
+    #: values are read-only to programs (BPF_F_RDONLY_PROG: libbpf's frozen .rodata)
+    rdonly_prog = False
 
     def __init__(self, name: str = "", *, key_size: int = 0, value_size: int = 0,
                  max_entries: int = 1, ncpus: int = 1) -> None:
@@ -69,6 +72,19 @@ class VMMap:
         """Remove ``key``; 0 or a negative errno."""
         return -errno.EINVAL
 
+    def lookup_raw(self, key: bytes) -> bytes | None:
+        """A copy of the value for ``key`` (what userspace's lookup returns), or None."""
+        v = self.lookup(key)
+        return None if v is None else bytes(v)
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        """Every (key, value) as userspace would iterate them (this CPU's values)."""
+        return []
+
+    def snapshot(self) -> dict[bytes, bytes]:
+        """The contents as ``{key: value}`` bytes, for comparing with the kernel's map."""
+        return dict(self.items())
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
 
@@ -80,10 +96,10 @@ class HashMap(VMMap):
 
     def __init__(self, name: str = "", **kw: Any) -> None:
         super().__init__(name, **kw)
-        self.items: OrderedDict[bytes, bytearray] = OrderedDict()
+        self.elems: OrderedDict[bytes, bytearray] = OrderedDict()
 
     def lookup(self, key: bytes) -> bytearray | None:
-        return self.items.get(self._check_key(key))
+        return self.elems.get(self._check_key(key))
 
     def _make_room(self) -> bool:
         return False
@@ -92,7 +108,7 @@ class HashMap(VMMap):
         key, value = self._check_key(key), self._check_value(value)
         if flags not in (ANY, NOEXIST, EXIST):
             return -errno.EINVAL
-        cur = self.items.get(key)
+        cur = self.elems.get(key)
         if cur is not None:
             if flags == NOEXIST:
                 return -errno.EEXIST
@@ -100,13 +116,16 @@ class HashMap(VMMap):
             return 0
         if flags == EXIST:
             return -errno.ENOENT
-        if len(self.items) >= self.max_entries and not self._make_room():
+        if len(self.elems) >= self.max_entries and not self._make_room():
             return -errno.E2BIG
-        self.items[key] = bytearray(value)
+        self.elems[key] = bytearray(value)
         return 0
 
     def delete(self, key: bytes) -> int:
-        return 0 if self.items.pop(self._check_key(key), None) is not None else -errno.ENOENT
+        return 0 if self.elems.pop(self._check_key(key), None) is not None else -errno.ENOENT
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        return [(k, bytes(v)) for k, v in self.elems.items()]
 
 
 class LruHashMap(HashMap):
@@ -116,13 +135,13 @@ class LruHashMap(HashMap):
 
     def lookup(self, key: bytes) -> bytearray | None:
         key = self._check_key(key)
-        v = self.items.get(key)
+        v = self.elems.get(key)
         if v is not None:
-            self.items.move_to_end(key)
+            self.elems.move_to_end(key)
         return v
 
     def _make_room(self) -> bool:
-        self.items.popitem(last=False)
+        self.elems.popitem(last=False)
         return True
 
 
@@ -158,6 +177,9 @@ class ArrayMap(VMMap):
     def delete(self, key: bytes) -> int:
         return -errno.EINVAL
 
+    def items(self) -> list[tuple[bytes, bytes]]:
+        return [(i.to_bytes(self.key_size, "little"), bytes(v)) for i, v in enumerate(self.values)]
+
 
 class PerCpuArrayMap(ArrayMap):
     """``BPF_MAP_TYPE_PERCPU_ARRAY``: one value per CPU; programs see their CPU's."""
@@ -182,6 +204,10 @@ class PerCpuArrayMap(ArrayMap):
         """Every CPU's value for ``key`` (what userspace sees)."""
         i = self._index(key)
         return [cpu[i] for cpu in self.per_cpu]
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        return [(i.to_bytes(self.key_size, "little"), bytes(v))
+                for i, v in enumerate(self.per_cpu[self.cpu])]
 
 
 class PerCpuHashMap(HashMap):
@@ -216,6 +242,9 @@ class PerCpuHashMap(HashMap):
 
     def delete(self, key: bytes) -> int:
         return 0 if self.per_cpu.pop(self._check_key(key), None) is not None else -errno.ENOENT
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        return [(k, bytes(v[self.cpu])) for k, v in self.per_cpu.items()]
 
     def _make_room(self) -> bool:
         return False
@@ -317,6 +346,24 @@ class RingBufMap(VMMap):
         return out
 
 
+class PerfEventArrayMap(VMMap):
+    """``BPF_MAP_TYPE_PERF_EVENT_ARRAY``: ``records`` holds ``(cpu, data)`` of each
+    ``bpf_perf_event_output`` (a reader on every CPU, none ever full)."""
+
+    kind = "perf_event_array"
+
+    def __init__(self, name: str = "", **kw: Any) -> None:
+        kw["key_size"] = kw.get("key_size") or 4
+        kw["value_size"] = kw.get("value_size") or 4
+        super().__init__(name, **kw)
+        self.records: list[tuple[int, bytes]] = []
+
+    def consume(self) -> list[bytes]:
+        """Take every record's data (as a reader would)."""
+        out, self.records = [data for _cpu, data in self.records], []
+        return out
+
+
 class ProgArrayMap(VMMap):
     """``BPF_MAP_TYPE_PROG_ARRAY``: slot -> `ProgramSpec` for ``bpf_tail_call``."""
 
@@ -340,7 +387,8 @@ class ProgArrayMap(VMMap):
 
 MAP_KINDS: dict[str, type[VMMap]] = {
     cls.kind: cls for cls in (HashMap, LruHashMap, ArrayMap, PerCpuArrayMap, PerCpuHashMap,
-                              LruPerCpuHashMap, QueueMap, StackMap, RingBufMap, ProgArrayMap)
+                              LruPerCpuHashMap, QueueMap, StackMap, RingBufMap, PerfEventArrayMap,
+                              ProgArrayMap)
 }
 
 

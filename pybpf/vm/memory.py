@@ -106,15 +106,21 @@ class Memory:
 
     def map(self, name: str, data: bytearray | bytes | int, *, readable: bool = True,
             writable: bool = True, kind: str = "data", origin: int = 0,
-            align: int = 16) -> Region:
-        """Place ``data`` (or that many zero bytes) at a new address.
+            align: int = 16, at: int | None = None) -> Region:
+        """Place ``data`` (or that many zero bytes) at a new address (or at ``at``, for
+        the fixed addresses of a `pybpf.vm.image.MemoryImage`, which must not overlap).
 
         A ``bytearray`` is shared, not copied: stores are visible to the caller.
         """
         buf = bytearray(data) if isinstance(data, (bytes, int)) else data
-        base = (self._next + align - 1) // align * align
+        if at is not None:
+            base = at
+            if self.region_at(at) is not None or self.region_at(at + max(len(buf), 1) - 1):
+                raise ValueError(f"region {name!r} at {at:#x} overlaps a mapped region")
+        else:
+            base = (self._next + align - 1) // align * align
+            self._next = base + max(len(buf), 1) + GUARD
         region = Region(name, base, buf, readable, writable, origin, kind)
-        self._next = base + max(len(buf), 1) + GUARD
         i = bisect.bisect(self._bases, base)
         self._bases.insert(i, base)
         self.regions.insert(i, region)
@@ -246,6 +252,30 @@ class Memory:
             self.log.append((r, o, bytes(r.data[o:o + len(data)]), bytes(data)))
         r.data[o:o + len(data)] = data
 
+    def read_probe(self, addr: int, size: int, space: str) -> bytes | None:
+        """What ``bpf_probe_read_{user,kernel}`` read: ``size`` bytes at ``addr``, or None
+        where the kernel's copy would fault (-EFAULT). ``space`` ``"user"`` reads only
+        ``user memory`` regions of a memory image, ``"kernel"`` everything else that holds
+        data, ``"any"`` (the legacy helpers) both."""
+        r = self.region_at(addr)
+        if r is None or addr + size > r.base + len(r.data) or not _space_ok(r, space):
+            return None
+        o = addr - r.base
+        return bytes(r.data[o:o + size])
+
+    def read_probe_str(self, addr: int, limit: int, space: str) -> bytes | None:
+        """The NUL-terminated string at ``addr`` for ``bpf_probe_read_*_str`` (at most
+        ``limit`` bytes, NUL excluded), or None where the kernel would fault."""
+        r = self.region_at(addr)
+        if r is None or not _space_ok(r, space):
+            return None
+        o = addr - r.base
+        chunk = r.data[o:o + limit]
+        nul = chunk.find(0)
+        if nul < 0 and len(chunk) < limit:
+            return None  # ran off the end of the region before a NUL: the kernel faults there
+        return bytes(chunk if nul < 0 else chunk[:nul])
+
     def read_cstr(self, addr: int, limit: int) -> bytes:
         """The NUL-terminated string at ``addr`` (at most ``limit`` bytes, NUL excluded)."""
         r = self._find(addr, 1, "read")
@@ -253,3 +283,17 @@ class Memory:
         chunk = r.data[o:o + limit]
         nul = chunk.find(0)
         return bytes(chunk if nul < 0 else chunk[:nul])
+
+
+#: Region kinds that hold no readable bytes (a map handle, function addresses).
+_OPAQUE = ("map", "code")
+
+
+def _space_ok(r: Region, space: str) -> bool:
+    if r.kind in _OPAQUE:
+        return False
+    if space == "user":
+        return r.kind == "user memory"
+    if space == "kernel":
+        return r.kind != "user memory"
+    return True

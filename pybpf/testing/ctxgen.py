@@ -1,0 +1,254 @@
+"""Hypothesis strategies for the contexts of tracing programs, and for map contents.
+
+- `tracepoint_contexts`: a tracepoint's record laid out by its ``format`` file (tracefs):
+  integers by size and sign with their edge values, ``char *`` fields pointing at
+  strings in user memory (lengths at buffer sizes and one either side drawn often),
+  other pointers NULL, unmapped or to zeroed memory, ``__data_loc`` strings in the
+  record itself; a test overrides any field (``fields={"ret": st.integers(-4095, 1 << 20)}``);
+- `raw_tracepoint_contexts`: the ``u64 args[]`` array a raw tracepoint program gets;
+- `perf_event_contexts`: ``struct bpf_perf_event_data`` (``pt_regs``, sample period, address);
+- `map_contents`: ``{key: value}`` bytes that fit a map's spec.
+
+A drawn context is a `Context`: the record's bytes plus the `pybpf.vm.image.MemoryImage`
+its pointers point into (the VM runner installs it before the run).
+
+>>> from hypothesis import find
+>>> FMT = '''name: sys_enter_openat
+... ID: 782
+... format:
+... \\tfield:unsigned short common_type;\\toffset:0;\\tsize:2;\\tsigned:0;
+... \\tfield:int __syscall_nr;\\toffset:8;\\tsize:4;\\tsigned:1;
+... \\tfield:const char * filename;\\toffset:24;\\tsize:8;\\tsigned:0;
+...
+... print fmt: ""
+... '''
+>>> ctx = find(tracepoint_contexts("syscalls/sys_enter_openat", format=FMT),
+...            lambda c: len(c.strings["filename"]) == 127)
+>>> len(ctx), ctx.image.read(ctx.values["filename"], 3)
+(32, b'aaa')
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..vm.image import MemoryImage
+
+#: Lengths of strings drawn often: empty, buffer sizes (16, 64, 128, 256, 4096) and one
+#: either side of each.
+EDGE_LENGTHS = (0, 1, 15, 16, 17, 63, 64, 65, 126, 127, 128, 129, 255, 256, 257)
+#: An address where nothing is mapped in user memory (reads fault with -EFAULT).
+UNMAPPED_USER = 0x7FFF_DEAD_0000
+#: Characters of drawn paths: mostly path-like, sometimes any byte but NUL.
+_PATH_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789/._-"
+
+
+class Context(bytes):
+    """A drawn context record: ``values`` by field name, ``strings`` the bytes a
+    ``char *`` field points at, ``image`` the user/kernel memory behind its pointers."""
+
+    def __new__(cls, data: bytes, values: dict[str, Any] | None = None,
+                strings: dict[str, bytes] | None = None, image: MemoryImage | None = None,
+                name: str = "") -> Context:
+        obj = super().__new__(cls, data)
+        obj.values = dict(values or {})
+        obj.strings = dict(strings or {})
+        obj.image = image if image is not None else MemoryImage()
+        obj.name = name
+        return obj
+
+    values: dict[str, Any]
+    strings: dict[str, bytes]
+    image: MemoryImage
+    name: str
+
+    def __repr__(self) -> str:
+        shown = {k: (self.strings[k] if k in self.strings else v) for k, v in self.values.items()}
+        return f"Context({self.name or 'ctx'}: {shown!r})"
+
+
+def ints(size: int, signed: bool) -> st.SearchStrategy[int]:
+    """An integer of ``size`` bytes, its edge values (0, ±1, the limits) drawn often."""
+    bits = 8 * size
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    edges = sorted({v for v in (0, 1, -1, 2, lo, hi, lo + 1, hi - 1) if lo <= v <= hi},
+                   key=abs)
+    return st.one_of(st.sampled_from(edges), st.integers(lo, hi))
+
+
+def c_strings(max_len: int = 300, *, alphabet: bytes = _PATH_CHARS) -> st.SearchStrategy[bytes]:
+    """Bytes without NUL, lengths at the `EDGE_LENGTHS` often, else up to ``max_len``."""
+    lengths = st.one_of(st.sampled_from([n for n in EDGE_LENGTHS if n <= max_len]),
+                        st.integers(0, max_len))
+    chars = st.one_of(st.sampled_from(list(alphabet)), st.integers(1, 255))
+
+    @st.composite
+    def draw_string(draw: st.DrawFn) -> bytes:
+        n = draw(lengths)
+        if draw(st.integers(0, 3)) < 3:  # mostly one repeated byte: cheap to draw and to shrink
+            return bytes([draw(chars)]) * n
+        return bytes(draw(st.lists(chars, min_size=n, max_size=n)))
+    return draw_string()
+
+
+def _format(name: str, format: str | None) -> Any:
+    from ..kernel import tracefs
+
+    cat, _, ev = name.replace(":", "/").partition("/")
+    if format is not None:
+        return tracefs.parse_format(format, category=cat)
+    return tracefs.tracepoint_format(cat, ev)
+
+
+def tracepoint_contexts(name: str, *, fields: Mapping[str, Any] | None = None,
+                        format: str | None = None, max_string: int = 300) -> st.SearchStrategy[Context]:
+    """Records of tracepoint ``name`` (``"syscalls/sys_enter_openat"``) from its format
+    file (tracefs; or ``format=`` text). ``fields`` maps a field name to a strategy or a
+    constant; a ``char *`` field's override draws the *string* (bytes), not the pointer."""
+    fmt = _format(name, format)
+    overrides = dict(fields or {})
+    unknown = set(overrides) - set(fmt.fields)
+    if unknown:
+        from ..errors import PybpfError
+
+        raise PybpfError(f"tracepoint {name}: no field {', '.join(sorted(unknown))} (fields: "
+                         f"{', '.join(f.name for f in fmt.record_fields)})")
+
+    @st.composite
+    def draw_ctx(draw: st.DrawFn) -> Context:
+        image = MemoryImage()
+        data = bytearray(fmt.size)
+        values: dict[str, Any] = {}
+        strings: dict[str, bytes] = {}
+        tail = bytearray()
+        for f in fmt.fields.values():
+            if f.common:
+                if f.name == "common_type":
+                    struct.pack_into("<H", data, f.offset, fmt.id & 0xFFFF)
+                continue
+            given = overrides.get(f.name)
+            pick = (lambda s: draw(s)) if isinstance(given, st.SearchStrategy) else (lambda v: v)
+            if f.data_loc:
+                s = pick(given) if given is not None else draw(c_strings(max_string))
+                s = bytes(s) + b"\0"
+                loc = fmt.size + len(tail)
+                tail += s
+                struct.pack_into("<I", data, f.offset, (len(s) << 16) | loc)
+                strings[f.name] = s[:-1]
+                values[f.name] = loc
+            elif f.is_array:
+                n = f.size
+                v = pick(given) if given is not None else draw(st.binary(min_size=n, max_size=n))
+                data[f.offset:f.offset + n] = bytes(v)[:n].ljust(n, b"\0")
+                values[f.name] = bytes(data[f.offset:f.offset + n])
+            elif f.ctype.endswith("*") and "char" in f.ctype:
+                s = pick(given) if given is not None else draw(c_strings(max_string))
+                if s is None:
+                    addr = 0
+                else:
+                    addr = image.string(bytes(s))
+                    strings[f.name] = bytes(s)
+                struct.pack_into("<Q", data, f.offset, addr)
+                values[f.name] = addr
+            elif f.ctype.endswith("*"):
+                if given is not None:
+                    addr = pick(given)
+                else:
+                    kind = draw(st.integers(0, 2))
+                    addr = (image.add(bytes(64), name=f"{f.name} target") if kind == 2 else
+                            UNMAPPED_USER if kind == 1 else 0)
+                struct.pack_into("<Q", data, f.offset, addr)
+                values[f.name] = addr
+            else:
+                v = pick(given) if given is not None else draw(ints(f.size, f.signed))
+                mask = (1 << (8 * f.size)) - 1
+                data[f.offset:f.offset + f.size] = (int(v) & mask).to_bytes(f.size, "little")
+                values[f.name] = int(v)
+        return Context(bytes(data + tail), values, strings, image, fmt.name)
+    return draw_ctx()
+
+
+def raw_tracepoint_contexts(*args: Any, nargs: int | None = None) -> st.SearchStrategy[Context]:
+    """``u64 args[]`` for a raw tracepoint: one strategy (or constant) per argument, or
+    ``nargs`` 64-bit values with edge values drawn often."""
+    parts = [a if isinstance(a, st.SearchStrategy) else st.just(a) for a in args]
+    if not parts:
+        parts = [ints(8, False) for _ in range(nargs or 6)]
+
+    @st.composite
+    def draw_args(draw: st.DrawFn) -> Context:
+        vals = [draw(p) & ((1 << 64) - 1) for p in parts]
+        return Context(struct.pack(f"<{len(vals)}Q", *vals),
+                       {f"args[{i}]": v for i, v in enumerate(vals)}, name="raw_tracepoint")
+    return draw_args()
+
+
+#: x86-64 ``struct pt_regs`` register names in order (168 bytes).
+PT_REGS = ("r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
+           "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss")
+
+
+def perf_event_contexts(*, regs: Mapping[str, Any] | None = None,
+                        sample_period: Any = None, addr: Any = None) -> st.SearchStrategy[Context]:
+    """``struct bpf_perf_event_data``: ``pt_regs`` (x86-64), ``sample_period``, ``addr``.
+    Registers not given draw 64-bit values; ``ip`` a user or kernel text address."""
+    given = dict(regs or {})
+    unknown = set(given) - set(PT_REGS)
+    if unknown:
+        from ..errors import PybpfError
+
+        raise PybpfError(f"perf_event_contexts: no register {', '.join(sorted(unknown))} "
+                         f"(pt_regs has {', '.join(PT_REGS)})")
+
+    def strat(v: Any, default: st.SearchStrategy[int]) -> st.SearchStrategy[int]:
+        if v is None:
+            return default
+        return v if isinstance(v, st.SearchStrategy) else st.just(v)
+
+    ip = st.one_of(st.sampled_from([0x401000, 0xFFFFFFFF81000000]), ints(8, False))
+
+    @st.composite
+    def draw_perf(draw: st.DrawFn) -> Context:
+        vals = {r: draw(strat(given.get(r), ip if r == "ip" else ints(8, False))) for r in PT_REGS}
+        period = draw(strat(sample_period, st.sampled_from([1, 100, 10007, 1 << 20])))
+        where = draw(strat(addr, ints(8, False)))
+        data = struct.pack("<21Q", *(vals[r] & ((1 << 64) - 1) for r in PT_REGS))
+        data += struct.pack("<QQ", period, where & ((1 << 64) - 1))
+        return Context(data, {**vals, "sample_period": period, "addr": where}, name="perf_event")
+    return draw_perf()
+
+
+def _spec_sizes(spec: Any) -> tuple[str, int, int, int]:
+    """(type, key size, value size, max entries) of a MapDecl, MapSpec, VM or kernel map."""
+    decl = spec.decl(getattr(spec, "name", None) or "map") if hasattr(spec, "decl") else spec
+    mtype = getattr(decl, "type", None) or getattr(decl, "kind", "hash")
+    return (str(mtype).lower().removeprefix("bpf_map_type_"), int(decl.key_size),
+            int(decl.value_size), int(decl.max_entries))
+
+
+def map_contents(spec: Any, *, max_size: int | None = None,
+                 keys: st.SearchStrategy[bytes] | None = None,
+                 values: st.SearchStrategy[bytes] | None = None) -> st.SearchStrategy[dict[bytes, bytes]]:
+    """``{key: value}`` bytes that fit map ``spec`` (a `MapDecl`, kernel ``MapSpec``, a VM
+    or kernel map, a DSL map): keys and values of its sizes, at most ``max_entries`` (or
+    ``max_size``) of them, array keys below ``max_entries``.
+
+    >>> from hypothesis import find
+    >>> from pybpf.isa import MapDecl
+    >>> find(map_contents(MapDecl("m", "array", 4, 8, 4)), lambda d: len(d) == 2)
+    {b'\\x00\\x00\\x00\\x00': b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00', b'\\x01\\x00\\x00\\x00': b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'}
+    """
+    mtype, ksize, vsize, entries = _spec_sizes(spec)
+    limit = min(entries, max_size) if max_size is not None else min(entries, 64)
+    if keys is None:
+        if "array" in mtype:
+            keys = st.integers(0, max(entries - 1, 0)).map(lambda i: i.to_bytes(ksize, "little"))
+        else:
+            keys = st.binary(min_size=ksize, max_size=ksize)
+    if values is None:
+        values = st.binary(min_size=vsize, max_size=vsize)
+    return st.dictionaries(keys, values, max_size=limit)

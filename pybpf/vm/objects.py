@@ -1,0 +1,180 @@
+"""Clang objects in the VM: every program of a ``.bpf.o`` with its maps and global data.
+
+`VMObject` is `pybpf.elf.loader.BpfObject`'s twin without a kernel: it parses the object
+(`pybpf.elf.load_object`), creates VM maps for its BTF-defined and legacy maps and for
+its ``.data``/``.rodata``/``.bss``/``.kconfig`` sections (with their initial values;
+``.rodata`` read-only to programs, as libbpf freezes it), links subprograms, applies the
+CO-RE relocations against a chosen BTF (the running kernel's by default) and runs any
+of its programs, the maps shared between programs and runs:
+
+>>> obj = VMObject("trace_open.bpf.o")               # doctest: +SKIP
+>>> obj.rodata["target_tgid"] = 42                   # doctest: +SKIP
+>>> obj.vm.task = Task(pid=42, tgid=42, comm="cat")   # doctest: +SKIP
+>>> obj.run("handle_openat", ctx=record).r0          # doctest: +SKIP
+0
+>>> obj.maps["events"].consume()                     # doctest: +SKIP
+[b'*\\x00\\x00\\x00...']
+
+Externs the VM cannot provide (kfuncs, ``.ksyms`` variables) fault with a clear
+message when a program reaches them, not before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import PybpfError
+from ..isa import MapDecl, ProgramSpec
+from .machine import VM, RunResult
+from .maps import VMMap, make_map
+
+#: Flags libbpf sets on global data (uapi BPF_F_RDONLY_PROG).
+BPF_F_RDONLY_PROG = 1 << 7
+
+
+class OpaqueMap(VMMap):
+    """A map of a kind the VM does not model: it exists (its address can be loaded),
+    and any helper on it faults naming the kind."""
+
+    def __init__(self, name: str, kind: str, **kw: Any) -> None:
+        self.kind = kind
+        super().__init__(name, **kw)
+
+
+def vm_map(decl: MapDecl, name: str, *, ncpus: int = 1) -> VMMap:
+    """The VM map of declaration ``decl`` (initial value set, ``.rodata`` read-only).
+
+    >>> m = vm_map(MapDecl(".data", "array", 4, 8, 1, initial=b"\\x07" + bytes(7)), ".data")
+    >>> m.lookup_raw(bytes(4))[0]
+    7
+    """
+    try:
+        m = make_map(decl.type, name, key_size=decl.key_size, value_size=decl.value_size,
+                     max_entries=max(decl.max_entries, 1), ncpus=ncpus)
+    except PybpfError:
+        m = OpaqueMap(name, decl.type, key_size=decl.key_size, value_size=decl.value_size,
+                      max_entries=decl.max_entries, ncpus=ncpus)
+    if decl.initial is not None and decl.type == "array":
+        init = bytes(decl.initial)[:decl.value_size]
+        m.values[0][:len(init)] = init  # type: ignore[attr-defined]
+    m.rdonly_prog = bool(decl.flags & BPF_F_RDONLY_PROG)
+    return m
+
+
+class VMObject:
+    """A clang object whose programs run in the VM (see the module docstring).
+
+    ``btf`` is the BTF CO-RE relocations resolve against and kernel structs are laid
+    out by (a `pybpf.btf.Btf`, or a path to a BTF file); the running kernel's when
+    None. The other keyword arguments go to `VM` (``task=``, ``helpers=``, ``image=``,
+    ``seed=``, ``clock=``, ``coverage=``...).
+    """
+
+    def __init__(self, path_or_spec: Any, *, btf: Any = None, **vm_options: Any) -> None:
+        from ..elf import ObjectSpec, load_object
+        from ..elf.loader import BpfObject
+
+        if isinstance(path_or_spec, ObjectSpec):
+            spec = path_or_spec
+        elif isinstance(path_or_spec, BpfObject):
+            spec = path_or_spec.spec
+        else:
+            spec = load_object(path_or_spec if isinstance(path_or_spec, (bytes, bytearray))
+                               else str(path_or_spec))
+        self.spec = spec
+        if isinstance(btf, str):
+            from ..btf import Btf
+
+            btf = Btf.from_file(btf)
+        self.btf = btf
+        self._bo = BpfObject(spec)
+        self.vm = VM(btf=btf, **vm_options)
+        self.loaded = False
+        #: the programs as they run (externs bound, CO-RE applied), by name
+        self.programs: dict[str, ProgramSpec] = {}
+        #: CO-RE relocations with no match in ``btf``, by program: (insn index, reason)
+        self.core_failures: dict[str, list[tuple[int, str]]] = {}
+        self._globals: dict[str, Any] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> VMObject:
+        """Create the VM maps (with initial values) and prepare every program; `run`
+        does this on first use. Set ``.rodata`` values before."""
+        if self.loaded:
+            return self
+        decls = dict(self.spec.maps)
+        kconfig = self._bo._kconfig_decl()
+        if kconfig is not None:
+            decls[".kconfig"] = kconfig
+        maps = self.vm.maps
+        for name, decl in decls.items():
+            if name not in maps:
+                maps[name] = vm_map(decl, name, ncpus=self.vm.machine.ncpus)
+        for name, ps in self.spec.programs.items():
+            prog, failures = self._bo.prepare_program(ps, target_btf=self.btf, btf_ids=False)
+            prog.maps = {n: decls[n] for n in prog.maps if n in decls}
+            self.programs[name] = prog
+            self.core_failures[name] = failures
+        self.loaded = True
+        return self
+
+    @property
+    def maps(self) -> dict[str, VMMap]:
+        """The object's maps by name (``events``, ``.rodata``, ``.bss``...), shared by its
+        programs and kept across runs."""
+        return self.vm.maps
+
+    def program(self, name: str | None = None) -> ProgramSpec:
+        """The prepared program ``name`` (or the only one); by function or section name."""
+        self.load()
+        if name is None:
+            if len(self.programs) != 1:
+                raise PybpfError(f"{self.spec.path}: {len(self.programs)} programs "
+                                 f"({', '.join(self.programs)}): name one")
+            return next(iter(self.programs.values()))
+        prog = self.programs.get(name)
+        if prog is None:
+            for pname, ops in self.spec.programs.items():
+                if ops.section == name:
+                    return self.programs[pname]
+            raise PybpfError(f"{self.spec.path}: no program {name!r} (programs: "
+                             f"{', '.join(self.programs) or 'none'})")
+        return prog
+
+    def run(self, name: str | None = None, **kwargs: Any) -> RunResult:
+        """Run program ``name`` once (`VM.run` arguments: ``ctx=``, ``packet=``, ``mem=``,
+        ``trace=``...); maps keep their contents between runs."""
+        return self.vm.run(self.program(name), **kwargs)
+
+    # -- global variables ------------------------------------------------------------------
+    def globals(self, section: str) -> Any:
+        """The variables of a global data section by name (``obj.bss["hits"]``), read from
+        and written to the VM's map once loaded, to the initial value before."""
+        from ..elf.loader import GlobalVars
+
+        if section not in self._globals:
+            if section not in self.spec.maps:
+                raise KeyError(f"{self.spec.path}: no section {section} (global data "
+                               f"sections: {', '.join(n for n in self.spec.maps if n.startswith('.'))})")
+            self._globals[section] = GlobalVars(self, section,  # type: ignore[arg-type]
+                                                self._bo._layout(section))
+        return self._globals[section]
+
+    @property
+    def rodata(self) -> Any:
+        return self.globals(".rodata")
+
+    @property
+    def data(self) -> Any:
+        return self.globals(".data")
+
+    @property
+    def bss(self) -> Any:
+        return self.globals(".bss")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spec.programs)
+
+    def __repr__(self) -> str:
+        return f"<VMObject {self.spec.name}: programs={list(self.spec.programs)} maps={list(self.spec.maps)}>"
