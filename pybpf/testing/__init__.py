@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         map_contents,
         perf_event_contexts,
         raw_tracepoint_contexts,
+        tracepoint_context,
         tracepoint_contexts,
     )
     from .netgen import Packet, packets, socket_packets, tc_packets, xdp_packets
@@ -51,6 +52,7 @@ _EXPORTS = {
     "Packet": "netgen", "packets": "netgen", "xdp_packets": "netgen", "tc_packets": "netgen",
     "socket_packets": "netgen",
     "Context": "ctxgen", "c_strings": "ctxgen", "tracepoint_contexts": "ctxgen",
+    "tracepoint_context": "ctxgen",
     "raw_tracepoint_contexts": "ctxgen", "perf_event_contexts": "ctxgen",
     "map_contents": "ctxgen",
     "NearMiss": "progs", "accepted_programs": "progs", "near_misses": "progs",
@@ -71,5 +73,5 @@ __all__ = [
     "BpfProgram", "Context", "NearMiss", "Outcome", "Packet", "accepted_programs", "c_strings",
     "compare", "imm32", "imm64", "insns", "map_contents", "near_misses", "off16", "packets",
     "perf_event_contexts", "programs", "raw_tracepoint_contexts", "regs", "socket_packets",
-    "tc_packets", "tracepoint_contexts", "xdp_packets",
+    "tc_packets", "tracepoint_context", "tracepoint_contexts", "xdp_packets",
 ]

@@ -10,22 +10,15 @@
 - `map_contents`: ``{key: value}`` bytes that fit a map's spec.
 
 A drawn context is a `Context`: the record's bytes plus the `pybpf.vm.image.MemoryImage`
-its pointers point into (the VM runner installs it before the run).
+its pointers point into (the VM runner adds it to the VM's memory before the run; each
+context's strings get addresses of their own, so a pointer an entry probe saved still
+reads its string when the exit probe runs with another context).
 
 >>> from hypothesis import find
->>> FMT = '''name: sys_enter_openat
-... ID: 782
-... format:
-... \\tfield:unsigned short common_type;\\toffset:0;\\tsize:2;\\tsigned:0;
-... \\tfield:int __syscall_nr;\\toffset:8;\\tsize:4;\\tsigned:1;
-... \\tfield:const char * filename;\\toffset:24;\\tsize:8;\\tsigned:0;
-...
-... print fmt: ""
-... '''
->>> ctx = find(tracepoint_contexts("syscalls/sys_enter_openat", format=FMT),
+>>> ctx = find(tracepoint_contexts("syscalls/sys_enter_openat", format=EXAMPLE_FORMAT),
 ...            lambda c: len(c.strings["filename"]) == 127)
->>> len(ctx), ctx.image.read(ctx.values["filename"], 3)
-(32, b'aaa')
+>>> len(ctx), ctx.image.read(ctx.values["filename"], 3), ctx.image.space_of(ctx.values["filename"])
+(32, b'aaa', 'user')
 """
 
 from __future__ import annotations
@@ -36,8 +29,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..vm.image import MemoryImage
+from ..vm.image import USER_BASE, MemoryImage
 
+#: Part of a format file, for the examples in the docstrings (tests read tracefs).
+EXAMPLE_FORMAT = """name: sys_enter_openat
+ID: 782
+format:
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:const char * filename;\toffset:24;\tsize:8;\tsigned:0;
+
+print fmt: ""
+"""
 #: Lengths of strings drawn often: empty, buffer sizes (16, 64, 128, 256, 4096) and one
 #: either side of each.
 EDGE_LENGTHS = (0, 1, 15, 16, 17, 63, 64, 65, 126, 127, 128, 129, 255, 256, 257)
@@ -45,6 +48,18 @@ EDGE_LENGTHS = (0, 1, 15, 16, 17, 63, 64, 65, 126, 127, 128, 129, 255, 256, 257)
 UNMAPPED_USER = 0x7FFF_DEAD_0000
 #: Characters of drawn paths: mostly path-like, sometimes any byte but NUL.
 _PATH_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789/._-"
+_PAGE = 0x1000
+#: Next free user address: every drawn context gets its own pages, so the strings of
+#: contexts run one after another (an entry probe's, then an exit probe's) never collide.
+_next_user = [USER_BASE]
+
+
+def _user_address(size: int) -> int:
+    addr = _next_user[0]
+    _next_user[0] += (size + 2 * _PAGE - 1) // _PAGE * _PAGE
+    if _next_user[0] >= UNMAPPED_USER:
+        _next_user[0] = USER_BASE
+    return addr
 
 
 class Context(bytes):
@@ -120,56 +135,86 @@ def tracepoint_contexts(name: str, *, fields: Mapping[str, Any] | None = None,
 
     @st.composite
     def draw_ctx(draw: st.DrawFn) -> Context:
-        image = MemoryImage()
-        data = bytearray(fmt.size)
         values: dict[str, Any] = {}
-        strings: dict[str, bytes] = {}
-        tail = bytearray()
-        for f in fmt.fields.values():
-            if f.common:
-                if f.name == "common_type":
-                    struct.pack_into("<H", data, f.offset, fmt.id & 0xFFFF)
-                continue
+        for f in fmt.record_fields:
             given = overrides.get(f.name)
-            pick = (lambda s: draw(s)) if isinstance(given, st.SearchStrategy) else (lambda v: v)
-            if f.data_loc:
-                s = pick(given) if given is not None else draw(c_strings(max_string))
-                s = bytes(s) + b"\0"
-                loc = fmt.size + len(tail)
-                tail += s
-                struct.pack_into("<I", data, f.offset, (len(s) << 16) | loc)
-                strings[f.name] = s[:-1]
-                values[f.name] = loc
+            if isinstance(given, st.SearchStrategy):
+                values[f.name] = draw(given)
+            elif f.name in overrides:
+                values[f.name] = given
+            elif f.data_loc or (f.ctype.endswith("*") and "char" in f.ctype):
+                values[f.name] = draw(c_strings(max_string))
             elif f.is_array:
-                n = f.size
-                v = pick(given) if given is not None else draw(st.binary(min_size=n, max_size=n))
-                data[f.offset:f.offset + n] = bytes(v)[:n].ljust(n, b"\0")
-                values[f.name] = bytes(data[f.offset:f.offset + n])
-            elif f.ctype.endswith("*") and "char" in f.ctype:
-                s = pick(given) if given is not None else draw(c_strings(max_string))
-                if s is None:
-                    addr = 0
-                else:
-                    addr = image.string(bytes(s))
-                    strings[f.name] = bytes(s)
-                struct.pack_into("<Q", data, f.offset, addr)
-                values[f.name] = addr
+                values[f.name] = draw(st.binary(min_size=f.size, max_size=f.size))
             elif f.ctype.endswith("*"):
-                if given is not None:
-                    addr = pick(given)
-                else:
-                    kind = draw(st.integers(0, 2))
-                    addr = (image.add(bytes(64), name=f"{f.name} target") if kind == 2 else
-                            UNMAPPED_USER if kind == 1 else 0)
-                struct.pack_into("<Q", data, f.offset, addr)
-                values[f.name] = addr
+                values[f.name] = draw(st.sampled_from([0, UNMAPPED_USER, "memory"]))
             else:
-                v = pick(given) if given is not None else draw(ints(f.size, f.signed))
-                mask = (1 << (8 * f.size)) - 1
-                data[f.offset:f.offset + f.size] = (int(v) & mask).to_bytes(f.size, "little")
-                values[f.name] = int(v)
-        return Context(bytes(data + tail), values, strings, image, fmt.name)
+                values[f.name] = draw(ints(f.size, f.signed))
+        return _build(fmt, values)
     return draw_ctx()
+
+
+def tracepoint_context(name: str, values: Mapping[str, Any] | None = None, *,
+                       format: str | None = None) -> Context:
+    """One record of tracepoint ``name`` with ``values`` by field name (others zero): a
+    ``char *`` field takes the string (bytes or str; None for a NULL pointer), another
+    pointer an address or ``"memory"`` (64 zeroed bytes of user memory).
+
+    >>> ctx = tracepoint_context("syscalls/sys_enter_openat", {"filename": "/etc/hosts"},
+    ...                          format=EXAMPLE_FORMAT)
+    >>> ctx.strings["filename"], ctx.image.read(ctx.values["filename"], 4)
+    (b'/etc/hosts', b'/etc')
+    """
+    fmt = _format(name, format)
+    values = dict(values or {})
+    unknown = set(values) - set(fmt.fields)
+    if unknown:
+        from ..errors import PybpfError
+
+        raise PybpfError(f"tracepoint {name}: no field {', '.join(sorted(unknown))} (fields: "
+                         f"{', '.join(f.name for f in fmt.record_fields)})")
+    return _build(fmt, values)
+
+
+def _build(fmt: Any, given: Mapping[str, Any]) -> Context:
+    image = MemoryImage()
+    data = bytearray(fmt.size)
+    values: dict[str, Any] = {}
+    strings: dict[str, bytes] = {}
+    tail = bytearray()
+    for f in fmt.fields.values():
+        if f.common:
+            if f.name == "common_type":
+                struct.pack_into("<H", data, f.offset, fmt.id & 0xFFFF)
+            continue
+        v = given.get(f.name)
+        if f.data_loc:
+            s = (v.encode() if isinstance(v, str) else bytes(v or b"")) + b"\0"
+            loc = fmt.size + len(tail)
+            tail += s
+            struct.pack_into("<I", data, f.offset, (len(s) << 16) | loc)
+            strings[f.name] = s[:-1]
+            values[f.name] = loc
+        elif f.is_array:
+            raw = v.encode() if isinstance(v, str) else bytes(v or b"")
+            data[f.offset:f.offset + f.size] = raw[:f.size].ljust(f.size, b"\0")
+            values[f.name] = bytes(data[f.offset:f.offset + f.size])
+        elif f.ctype.endswith("*"):
+            if "char" in f.ctype and isinstance(v, (bytes, str)):
+                raw = v.encode() if isinstance(v, str) else bytes(v)
+                addr = image.string(raw, address=_user_address(len(raw) + 1))
+                strings[f.name] = raw
+            elif v == "memory":
+                addr = image.add(bytes(64), name=f"{f.name} target", address=_user_address(64))
+            else:
+                addr = int(v or 0)
+            struct.pack_into("<Q", data, f.offset, addr & ((1 << 64) - 1))
+            values[f.name] = addr
+        else:
+            n = int(v or 0)
+            data[f.offset:f.offset + f.size] = (n & ((1 << (8 * f.size)) - 1)).to_bytes(f.size, "little")
+            values[f.name] = n
+    return Context(bytes(data + tail), values, strings, image, fmt.name)
 
 
 def raw_tracepoint_contexts(*args: Any, nargs: int | None = None) -> st.SearchStrategy[Context]:

@@ -150,9 +150,13 @@ class BpfProgram:
         self.object_path = object_path
         self.program_name = program_name
         self.vm_options = dict(vm_options or {})
-        self._vm: Any = None
-        self._vmobj: Any = None
-        self._kernel: Any = None
+        #: the Python module of a DSL probe file (its Struct classes decode records)
+        self.module: Any = None
+        #: event Struct of each ring/perf buffer of a DSL probe, by map name
+        self.events: dict[str, Any] = {}
+        #: the programs loaded together with this one (one object, one probe file): they
+        #: share their maps, in the VM and in the kernel
+        self.group: ProgramGroup = ProgramGroup([self])
         self.coverage: Any = None
 
     # -- construction --------------------------------------------------------------------------
@@ -169,18 +173,43 @@ class BpfProgram:
         if isinstance(source, ProgramSpec):
             return cls._from_spec(source, prog_type, vm_options)
         text = str(source)
+        is_path = isinstance(source, Path) or ("\n" not in text and len(text) < 4096)
         path = Path(text)
-        if "\n" not in text and path.suffix == ".py":
+        if is_path and path.suffix == ".py":
             return cls._from_probe_file(path, program, vm_options)
-        if "\n" not in text and path.suffix == ".o":
+        if is_path and path.suffix == ".o":
             return cls._from_object(path, program, vm_options)
-        if "\n" not in text and path.is_file():
-            text = path.read_text()
+        filename = None
+        if is_path and path.is_file():
+            text, filename = path.read_text(), str(path)
         from ..asm import assemble
 
         syntax = "gas" if "%r" in text else "llvm"
-        return cls._from_spec(assemble(text, syntax, filename=str(path) if path.is_file() else None),
-                              prog_type, vm_options)
+        return cls._from_spec(assemble(text, syntax, filename=filename), prog_type, vm_options)
+
+    @classmethod
+    def load_all(cls, source: str | Path, **vm_options: Any) -> dict[str, BpfProgram]:
+        """Every program of a probe file or an object, by name, sharing their maps (an
+        entry probe and an exit probe that meet in a hash map)."""
+        path = Path(source)
+        if path.suffix == ".py":
+            from ..dsl import load_module, module_probes
+
+            module = load_module(str(path))
+            progs = [cls._from_probe(p, vm_options) for p in module_probes(module)]
+            for prog in progs:
+                prog.module = module
+        elif path.suffix == ".o":
+            from ..vm.objects import VMObject
+
+            vmobj = VMObject(str(path), **cls._vm_defaults(vm_options))
+            progs = [cls._from_vmobject(vmobj, name, path, vm_options) for name in vmobj.spec.programs]
+        else:
+            raise PybpfError(f"{path}: load_all takes a probe file (.py) or an object (.o)")
+        if not progs:
+            raise PybpfError(f"{path}: no programs")
+        ProgramGroup(progs)
+        return {p.name: p for p in progs}
 
     @classmethod
     def _from_spec(cls, spec: ProgramSpec, prog_type: str | None, vm_options: dict) -> BpfProgram:
@@ -194,7 +223,8 @@ class BpfProgram:
     def _from_probe_file(cls, path: Path, program: str | None, vm_options: dict) -> BpfProgram:
         from ..dsl import load_module, module_probes
 
-        probes = module_probes(load_module(str(path)))
+        module = load_module(str(path))
+        probes = module_probes(module)
         if not probes:
             raise PybpfError(f"{path}: no @probe functions")
         if program is not None:
@@ -202,18 +232,23 @@ class BpfProgram:
             if not chosen:
                 raise PybpfError(f"{path}: no probe {program!r} (probes: "
                                  f"{', '.join(p.name for p in probes)})")
-            return cls._from_probe(chosen[0], vm_options)
-        if len(probes) > 1:
+        elif len(probes) > 1:
             raise PybpfError(f"{path}: {len(probes)} probes ({', '.join(p.name for p in probes)}): "
-                             "pass program=")
-        return cls._from_probe(probes[0], vm_options)
+                             "pass program=, or use BpfProgram.load_all")
+        else:
+            chosen = probes
+        prog = cls._from_probe(chosen[0], vm_options)
+        prog.module = module
+        return prog
 
     @classmethod
     def _from_probe(cls, probe: Any, vm_options: dict) -> BpfProgram:
         _ap, spec, used = probe.programs()[0]
         types = {name: (m.key, m.value) for name, m in used.items()}
-        return cls(spec, prog_type=spec.prog_type or "", name=probe.name, types=types,
+        self = cls(spec, prog_type=spec.prog_type or "", name=probe.name, types=types,
                    vm_options=vm_options)
+        self.events = {name: m.event for name, m in used.items() if getattr(m, "event", None)}
+        return self
 
     @classmethod
     def _from_object(cls, path: Path, program: str | None, vm_options: dict) -> BpfProgram:
@@ -222,11 +257,15 @@ class BpfProgram:
         vmobj = VMObject(str(path), **cls._vm_defaults(vm_options))
         spec = vmobj.program(program)
         name = next(n for n, p in vmobj.programs.items() if p is spec)
+        return cls._from_vmobject(vmobj, name, path, vm_options)
+
+    @classmethod
+    def _from_vmobject(cls, vmobj: Any, name: str, path: Path, vm_options: dict) -> BpfProgram:
+        spec = vmobj.program(name)
+        decls = vmobj._decls()
         self = cls(spec, prog_type=vmobj.spec.programs[name].spec.prog_type, name=name,
-                   decls=vmobj.spec.maps, object_path=str(path), program_name=name,
-                   vm_options=vm_options)
-        self._vmobj = vmobj
-        self._vm = vmobj.vm
+                   decls=decls, object_path=str(path), program_name=name, vm_options=vm_options)
+        self.group.vm, self.group.vmobj = vmobj.vm, vmobj
         return self
 
     @staticmethod
@@ -244,31 +283,28 @@ class BpfProgram:
     # -- the VM ------------------------------------------------------------------------------
     @property
     def vm(self) -> Any:
-        """The `pybpf.vm.VM` the program runs in (created on first use)."""
-        if self._vm is None:
+        """The `pybpf.vm.VM` the program (and its group) runs in, created on first use."""
+        g = self.group
+        if g.vm is None:
             from ..vm import VM
 
-            self._vm = VM(**self._vm_defaults(self.vm_options))
-        return self._vm
+            g.vm = VM(**self._vm_defaults(self.vm_options))
+        return g.vm
 
     def _vm_maps(self) -> dict[str, Any]:
-        m = self.vm.machine
-        for name, decl in self.decls.items():
-            if name not in m.maps:
-                from ..vm.objects import vm_map
+        from ..vm.objects import vm_map
 
-                m.maps[name] = vm_map(decl, name, ncpus=m.ncpus)
+        m = self.vm.machine
+        for prog in self.group.members:
+            for name, decl in prog.decls.items():
+                if name not in m.maps:
+                    m.maps[name] = vm_map(decl, name, ncpus=m.ncpus)
         return m.maps
 
     def reset(self) -> BpfProgram:
-        """Empty every map in both backends (global data back to its initial value)."""
-        if self._vm is not None:
-            self.vm.machine.maps.clear()
-            if self._vmobj is not None:
-                self._vmobj.loaded = False
-                self._vmobj.load()
-        if self._kernel is not None:
-            self._kernel.reset()
+        """Empty every map of the group in both backends (global data back to its initial
+        value)."""
+        self.group.reset()
         return self
 
     # -- running ------------------------------------------------------------------------------
@@ -305,9 +341,8 @@ class BpfProgram:
         vm = self.vm
         m = vm.machine
         image = getattr(ctx, "image", None)
-        if image is not None:
-            m.image = image
-            m._task_addr = None
+        if image is not None and image.chunks:
+            m.image.merge(image)
         maps = self._vm_maps()
         if self.coverage is not None:
             m.cover = self.coverage
@@ -345,16 +380,36 @@ class BpfProgram:
             raise PybpfError(f"cannot run {self.name} in the kernel: {why}")
         if self.prog_type in _NO_TEST_RUN:
             return Outcome("kernel", 0, note=f"kernel: {_NO_TEST_RUN[self.prog_type]}")
-        if self._kernel is None:
-            self._kernel = KernelProgram(self)
+        g = self.group
+        if g.kernel is None:
+            g.kernel = KernelGroup(g)
         try:
-            return self._kernel.run(packet, ctx)
+            return g.kernel.run(self, packet, ctx)
         except KernelError as exc:
             if exc.errno in (ENOTSUPP, errno.EOPNOTSUPP):
                 _NO_TEST_RUN[self.prog_type] = (f"{self.prog_type} programs cannot be test-run "
-                                                f"(BPF_PROG_TEST_RUN: {exc.strerror or exc})")
+                                                f"(BPF_PROG_TEST_RUN answers errno {exc.errno})")
                 return Outcome("kernel", 0, note=f"kernel: {_NO_TEST_RUN[self.prog_type]}")
             raise
+
+    def view(self, outcome: Outcome, name: str) -> MapView:
+        """Map ``name`` as it was after the run of ``outcome`` (either backend), decoded
+        with the DSL's types for DSL probes."""
+        kt, vt = self.types.get(name, (None, None))
+        contents = outcome.maps.get(name)
+        if contents is None:
+            raise PybpfError(f"{self.name}: no map {name!r} in the outcome (maps: "
+                             f"{', '.join(outcome.maps) or 'none'})")
+        percpu = any(isinstance(v, tuple) for v in contents.values())
+        return MapView(contents, kt, None if percpu else vt)
+
+    def decode(self, name: str, record: bytes) -> Any:
+        """A ring/perf buffer record of map ``name`` decoded to its DSL event Struct."""
+        for prog in self.group.members:
+            ev = prog.events.get(name)
+            if ev is not None:
+                return ev.decode(record)
+        raise PybpfError(f"{self.name}: map {name!r} carries no DSL event type")
 
     @property
     def maps(self) -> dict[str, MapView]:
@@ -368,10 +423,8 @@ class BpfProgram:
         return out
 
     def close(self) -> None:
-        """Unload the kernel side (programs, maps); the VM needs nothing closed."""
-        if self._kernel is not None:
-            self._kernel.close()
-            self._kernel = None
+        """Unload the kernel side of the group (programs, maps); the VM needs nothing closed."""
+        self.group.close()
 
     def __enter__(self) -> BpfProgram:
         return self
@@ -436,50 +489,96 @@ def _show(v: Any) -> str:
     return v.hex() if isinstance(v, bytes) else repr(v)
 
 
-class KernelProgram:
-    """The kernel side of a `BpfProgram`: maps created from its declarations (or the
-    object's own), the program loaded once, test runs, snapshots, resets."""
+class ProgramGroup:
+    """Programs loaded together (one object, one probe file): one VM, one set of kernel maps."""
 
-    def __init__(self, prog: BpfProgram) -> None:
-        self.owner = prog
+    def __init__(self, members: list[BpfProgram]) -> None:
+        self.members = list(members)
+        self.vm: Any = next((m.group.vm for m in members if hasattr(m, "group") and m.group.vm),
+                            None)
+        self.vmobj: Any = next((m.group.vmobj for m in members if hasattr(m, "group")
+                                and m.group.vmobj), None)
+        self.kernel: KernelGroup | None = None
+        for m in members:
+            m.group = self
+
+    def reset(self) -> None:
+        if self.vm is not None:
+            from ..vm.image import MemoryImage
+
+            self.vm.machine.maps.clear()
+            self.vm.machine.image = MemoryImage()
+            self.vm.machine._task_addr = None
+            if self.vmobj is not None:
+                self.vmobj.reset_maps()
+        if self.kernel is not None:
+            self.kernel.reset()
+
+    def close(self) -> None:
+        if self.kernel is not None:
+            self.kernel.close()
+            self.kernel = None
+
+
+class KernelGroup:
+    """The kernel side of a `ProgramGroup`: maps created from the programs' declarations
+    (or the object's own), each program loaded once, test runs, snapshots, resets."""
+
+    def __init__(self, group: ProgramGroup) -> None:
+        self.group = group
         self.maps: dict[str, Any] = {}
+        self.progs: dict[str, Any] = {}
         self.readers: dict[str, Any] = {}
         self.pending: dict[str, list[bytes]] = {}
+        self.decls: dict[str, MapDecl] = {}
+        for m in group.members:
+            self.decls.update(m.decls)
         self._obj: Any = None
         self._own: list[Any] = []
+        self._pin_dir: str | None = None
         try:
-            if prog.object_path is not None:
-                self._load_object(prog)
+            first = group.members[0]
+            if first.object_path is not None:
+                self._load_object(first)
             else:
-                self._load_spec(prog)
+                self._load_specs()
             self._add_readers()
         except BaseException:
             self.close()
             raise
 
-    def _load_spec(self, prog: BpfProgram) -> None:
+    def _load_specs(self) -> None:
         from ..kernel import create_map, load
 
-        for name, decl in prog.decls.items():
+        for name, decl in self.decls.items():
             m = create_map(decl)
             self._own.append(m)
             self.maps[name] = m
-        self.prog = load(prog.spec, prog.prog_type, maps=self.maps, name=prog.name[:15])
-        self._own.append(self.prog)
+        for prog in self.group.members:
+            p = load(prog.spec, prog.prog_type, maps=self.maps, name=prog.name[:15])
+            self._own.append(p)
+            self.progs[prog.name] = p
 
-    def _load_object(self, prog: BpfProgram) -> None:
+    def _load_object(self, first: BpfProgram) -> None:
         from ..elf.loader import BpfObject
 
-        obj = BpfObject.open(prog.object_path)  # type: ignore[arg-type]
-        vmobj = prog._vmobj
+        obj = BpfObject.open(first.object_path)  # type: ignore[arg-type]
+        vmobj = self.group.vmobj
         if vmobj is not None:  # .rodata set on the VM side before the first run
             for name, decl in vmobj.spec.maps.items():
                 if name in obj.spec.maps and decl.initial is not None:
                     obj.spec.maps[name].initial = decl.initial
-        obj.load()
+        if any(d.pinning for d in obj.spec.maps.values()):
+            # maps pinned by name go under a directory of our own, removed on close, so a
+            # test never meets (nor leaves) a pin of another run
+            from ..kernel.fs import ensure_bpffs
+
+            self._pin_dir = os.path.join(ensure_bpffs(), f"pybpf-testing-{os.getpid()}-{id(self)}")
+            os.makedirs(self._pin_dir, exist_ok=True)
+        obj.load(pin_root=self._pin_dir)
         self._obj = obj
         self.maps = dict(obj.maps)
-        self.prog = obj.programs[prog.program_name].prog  # type: ignore[index]
+        self.progs = {name: lp.prog for name, lp in obj.programs.items()}
 
     def _add_readers(self) -> None:
         from ..kernel import RingBuffer
@@ -491,13 +590,13 @@ class KernelProgram:
                 self.readers[name] = RingBuffer(m, lambda raw, sink=sink: sink.append(bytes(raw)),
                                                 as_bytes=True)
 
-    def run(self, packet: bytes | None, ctx: bytes | None) -> Outcome:
-        ptype = self.owner.prog_type
+    def run(self, prog: BpfProgram, packet: bytes | None, ctx: bytes | None) -> Outcome:
+        kprog = self.progs[prog.program_name or prog.name]
         if packet is not None:
-            tr = self.prog.test_run(bytes(packet), ctx=bytes(ctx) if ctx is not None else None)
+            tr = kprog.test_run(bytes(packet), ctx=bytes(ctx) if ctx is not None else None)
         else:
-            cbytes = bytes(ctx) if ctx is not None else bytes(default_ctx_size(ptype))
-            tr = self.prog.test_run(b"", ctx=cbytes)
+            cbytes = bytes(ctx) if ctx is not None else bytes(default_ctx_size(prog.prog_type))
+            tr = kprog.test_run(b"", ctx=cbytes)
         records = {}
         for name, rb in self.readers.items():
             rb.poll(0)
@@ -521,7 +620,6 @@ class KernelProgram:
 
     def reset(self) -> None:
         """Every map back to empty (arrays zeroed, global data to its initial value)."""
-        decls = self.owner.decls
         for name, m in self.maps.items():
             if m.type in EVENT_MAPS:
                 rb = self.readers.get(name)
@@ -531,7 +629,7 @@ class KernelProgram:
                 continue
             if m.type in OPAQUE_MAPS:
                 continue
-            decl = decls.get(name)
+            decl = self.decls.get(name)
             if "array" in m.type:
                 if decl is not None and decl.frozen:
                     continue
@@ -555,3 +653,8 @@ class KernelProgram:
         for obj in reversed(self._own):
             obj.close()
         self._own.clear()
+        if self._pin_dir is not None:
+            for name in os.listdir(self._pin_dir):
+                os.unlink(os.path.join(self._pin_dir, name))
+            os.rmdir(self._pin_dir)
+            self._pin_dir = None

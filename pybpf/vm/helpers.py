@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from ..errors import VMFault
 from ..isa import helper_id
 from .compile import Switch
-from .maps import HashMap, PerCpuHashMap, QueueMap, RingBufMap, VMMap
+from .maps import HashMap, MapOfMaps, PerCpuHashMap, PerfEventArrayMap, QueueMap, RingBufMap, VMMap
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -90,6 +90,9 @@ def _map_lookup(m: Machine) -> int:
     R = m.R
     mp = m.map_from_handle(R[1], "bpf_map_lookup_elem")
     key = _key(m, mp, R[2])
+    if isinstance(mp, MapOfMaps):  # the inner map itself
+        inner = mp.inner_map(key)
+        return 0 if inner is None else m.map_handle(inner)
     v = mp.lookup(key)
     return 0 if v is None else m.value_address(mp, v, f"[{key.hex()}]")
 
@@ -193,8 +196,8 @@ def _comm(m: Machine) -> int:
 
 # -- probe_read ---------------------------------------------------------------------------
 # The user variants read only a memory image's user memory, the kernel variants everything
-# else, the legacy ones both (x86's compat rule: below TASK_SIZE is user memory); what the
-# kernel could not copy gives -EFAULT and a zeroed destination.
+# else, the legacy ones both; what the kernel could not copy gives a zeroed destination and
+# -EFAULT, or -ERANGE for a kernel read of a user address (as this kernel answers).
 _SPACE = {"probe_read": "any", "probe_read_kernel": "kernel", "probe_read_user": "user",
           "probe_read_str": "any", "probe_read_kernel_str": "kernel",
           "probe_read_user_str": "user"}
@@ -205,9 +208,9 @@ def _read_mem(m: Machine, space: str) -> int:
     size = R[2] & 0xFFFFFFFF
     _dst(m, R[1], size)
     data = m.mem.read_probe(R[3], size, space) if size else b""
-    if data is None:
+    if isinstance(data, int):
         m.mem.write(R[1], bytes(size))
-        return _neg(errno.EFAULT)
+        return _neg(data)
     m.mem.write(R[1], data)
     return 0
 
@@ -219,9 +222,9 @@ def _read_str(m: Machine, space: str) -> int:
         return 0
     _dst(m, R[1], size)
     s = m.mem.read_probe_str(R[3], size - 1, space)
-    if s is None:
+    if isinstance(s, int):
         m.mem.write(R[1], bytes(size))
-        return _neg(errno.EFAULT)
+        return _neg(s)
     m.mem.write(R[1], s + b"\0")
     return len(s) + 1
 
@@ -385,6 +388,18 @@ def _rb_submit(m: Machine) -> int:
 @helper("ringbuf_discard")
 def _rb_discard(m: Machine) -> int:
     return _rb_release(m, False)
+
+
+@helper("perf_event_output")
+def _perf_output(m: Machine) -> int:
+    R = m.R
+    mp = m.map_from_handle(R[2], "bpf_perf_event_output")
+    if not isinstance(mp, PerfEventArrayMap):
+        raise VMFault(f"bpf_perf_event_output: map {mp.name!r} is a {mp.kind}, not a "
+                      "perf_event_array")
+    size = R[5] & 0xFFFFFFFF
+    mp.records.append((m.cpu, m.mem.read(R[4], size)))
+    return 0
 
 
 # -- control flow -------------------------------------------------------------------------

@@ -57,6 +57,8 @@ class MemoryImage:
     def __init__(self) -> None:
         self.chunks: list[Chunk] = []
         self._next = {"user": USER_BASE, "kernel": KERNEL_BASE}
+        #: bumped on every change (the VM remaps the image when it changed)
+        self.version = 0
 
     def add(self, data: bytes, *, space: str = "user", address: int | None = None,
             name: str = "") -> int:
@@ -71,6 +73,7 @@ class MemoryImage:
                 raise PybpfError(f"memory image: {len(data)} bytes at {address:#x} overlap "
                                  f"{c.name or 'a chunk'} at {c.address:#x}")
         self.chunks.append(Chunk(address, data, space, name or f"{space} data"))
+        self.version += 1
         top = address + max(len(data), 1)
         self._next[space] = max(self._next[space], (top + 2 * PAGE - 1) // PAGE * PAGE)
         return address
@@ -81,7 +84,8 @@ class MemoryImage:
         return self.add(raw + b"\0", space=space, address=address, name=f"{space} string")
 
     def struct(self, btf: Any, type_name: str, fields: dict[str, Any] | None = None, *,
-               space: str = "kernel", address: int | None = None) -> int:
+               space: str = "kernel", address: int | None = None,
+               missing_ok: bool = False) -> int:
         """A zeroed ``struct type_name`` laid out by ``btf`` with ``fields`` set (dotted
         member paths; ints stored little-endian in the member's size, bytes copied and
         cut to it); its address.
@@ -90,8 +94,18 @@ class MemoryImage:
         >>> img = MemoryImage()
         >>> a = img.struct(vmlinux(), "task_struct", {"pid": 7, "comm": b"sh"})  # doctest: +SKIP
         """
-        data = struct_bytes(btf, type_name, fields or {})
+        data = struct_bytes(btf, type_name, fields or {}, missing_ok=missing_ok)
         return self.add(data, space=space, address=address, name=f"struct {type_name}")
+
+    def merge(self, other: MemoryImage) -> None:
+        """Add ``other``'s chunks (a context's strings) to this image; a chunk at an
+        address this image already holds replaces it."""
+        for c in other.chunks:
+            if any(x.address == c.address and x.data == c.data for x in self.chunks):
+                continue
+            self.chunks = [x for x in self.chunks if not (x.address < c.end and c.address < x.end)]
+            self.chunks.append(c)
+            self.version += 1
 
     def space_of(self, address: int) -> str | None:
         """``"user"``/``"kernel"`` for an address inside a chunk, else None."""
@@ -112,8 +126,10 @@ class MemoryImage:
         return c.data[address - c.address:address - c.address + size]
 
 
-def struct_bytes(btf: Any, type_name: str, fields: dict[str, Any]) -> bytes:
-    """The bytes of ``struct type_name`` in ``btf`` with ``fields`` set (see `MemoryImage.struct`)."""
+def struct_bytes(btf: Any, type_name: str, fields: dict[str, Any], *,
+                 missing_ok: bool = False) -> bytes:
+    """The bytes of ``struct type_name`` in ``btf`` with ``fields`` set (see `MemoryImage.struct`);
+    ``missing_ok`` skips fields the struct does not have (another kernel's layout)."""
     from ..errors import BtfError
 
     try:
@@ -125,6 +141,8 @@ def struct_bytes(btf: Any, type_name: str, fields: dict[str, Any]) -> bytes:
         try:
             mtype, bit, bits = btf.member(tid, path)
         except BtfError as exc:
+            if missing_ok:
+                continue
             raise PybpfError(f"memory image: struct {type_name}: {exc}") from None
         if bits or bit % 8:
             raise PybpfError(f"memory image: struct {type_name}.{path} is a bitfield; "

@@ -352,10 +352,11 @@ class Machine:
 
             btf = self.btf if self.btf is not None else vmlinux()
             t = self.task
-            parent = self.image.struct(btf, "task_struct", {"pid": t.ppid, "tgid": t.ppid})
+            parent = self.image.struct(btf, "task_struct", {"pid": t.ppid, "tgid": t.ppid},
+                                       missing_ok=True)
             self._task_addr = self.image.struct(btf, "task_struct", {
                 "pid": t.pid, "tgid": t.tgid, "comm": t.comm.encode()[:15],
-                "real_parent": parent, "parent": parent, "group_leader": 0})
+                "real_parent": parent, "parent": parent}, missing_ok=True)
             self._task_key = key
             self._map_image()
         return self._task_addr

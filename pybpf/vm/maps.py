@@ -8,7 +8,7 @@ can hand a program a stable pointer to it (its own memory region) exactly as
 
 Kinds: ``hash``, ``array``, ``percpu_hash``, ``percpu_array``, ``lru_hash``,
 ``lru_percpu_hash``, ``queue``, ``stack``, ``ringbuf``, ``perf_event_array``,
-``prog_array``.
+``array_of_maps``, ``hash_of_maps``, ``prog_array``.
 
 >>> m = make_map("hash", key_size=4, value_size=8, max_entries=2)
 >>> m.update((1).to_bytes(4, "little"), (7).to_bytes(8, "little"))
@@ -364,6 +364,36 @@ class PerfEventArrayMap(VMMap):
         return out
 
 
+class MapOfMaps(VMMap):
+    """``BPF_MAP_TYPE_ARRAY_OF_MAPS`` / ``HASH_OF_MAPS``: slots hold VM maps; a lookup from a
+    program gives the inner map itself (what ``bpf_map_lookup_elem`` returns there)."""
+
+    kind = "array_of_maps"
+
+    def __init__(self, name: str = "", **kw: Any) -> None:
+        kw["key_size"] = kw.get("key_size") or 4
+        kw["value_size"] = 4
+        super().__init__(name, **kw)
+        self.inner: dict[bytes, VMMap] = {}
+
+    def set(self, key: bytes, inner: VMMap) -> None:
+        key = self._check_key(key)
+        if self.kind == "array_of_maps" and int.from_bytes(key, "little") >= self.max_entries:
+            raise PybpfError(f"map {self.name!r}: index {int.from_bytes(key, 'little')} out of "
+                             f"range 0..{self.max_entries - 1}")
+        self.inner[key] = inner
+
+    def inner_map(self, key: bytes) -> VMMap | None:
+        return self.inner.get(self._check_key(key))
+
+    def delete(self, key: bytes) -> int:
+        return 0 if self.inner.pop(self._check_key(key), None) is not None else -errno.ENOENT
+
+
+class HashOfMaps(MapOfMaps):
+    kind = "hash_of_maps"
+
+
 class ProgArrayMap(VMMap):
     """``BPF_MAP_TYPE_PROG_ARRAY``: slot -> `ProgramSpec` for ``bpf_tail_call``."""
 
@@ -388,7 +418,7 @@ class ProgArrayMap(VMMap):
 MAP_KINDS: dict[str, type[VMMap]] = {
     cls.kind: cls for cls in (HashMap, LruHashMap, ArrayMap, PerCpuArrayMap, PerCpuHashMap,
                               LruPerCpuHashMap, QueueMap, StackMap, RingBufMap, PerfEventArrayMap,
-                              ProgArrayMap)
+                              MapOfMaps, HashOfMaps, ProgArrayMap)
 }
 
 

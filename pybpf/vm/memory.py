@@ -25,6 +25,7 @@ pybpf.errors.VMFault: vm: write of 1 byte at 0x10000004 is out of bounds of 'mem
 from __future__ import annotations
 
 import bisect
+import errno
 import struct
 from collections import deque
 from dataclasses import dataclass
@@ -252,28 +253,28 @@ class Memory:
             self.log.append((r, o, bytes(r.data[o:o + len(data)]), bytes(data)))
         r.data[o:o + len(data)] = data
 
-    def read_probe(self, addr: int, size: int, space: str) -> bytes | None:
-        """What ``bpf_probe_read_{user,kernel}`` read: ``size`` bytes at ``addr``, or None
-        where the kernel's copy would fault (-EFAULT). ``space`` ``"user"`` reads only
-        ``user memory`` regions of a memory image, ``"kernel"`` everything else that holds
-        data, ``"any"`` (the legacy helpers) both."""
+    def read_probe(self, addr: int, size: int, space: str) -> bytes | int:
+        """What ``bpf_probe_read_{user,kernel}`` read: ``size`` bytes at ``addr``, or the
+        errno the kernel's copy fails with (see `probe_error`). ``space`` ``"user"`` reads
+        only ``user memory`` regions of a memory image, ``"kernel"`` everything else that
+        holds data, ``"any"`` (the legacy helpers) both."""
         r = self.region_at(addr)
         if r is None or addr + size > r.base + len(r.data) or not _space_ok(r, space):
-            return None
+            return probe_error(r, addr, space)
         o = addr - r.base
         return bytes(r.data[o:o + size])
 
-    def read_probe_str(self, addr: int, limit: int, space: str) -> bytes | None:
+    def read_probe_str(self, addr: int, limit: int, space: str) -> bytes | int:
         """The NUL-terminated string at ``addr`` for ``bpf_probe_read_*_str`` (at most
-        ``limit`` bytes, NUL excluded), or None where the kernel would fault."""
+        ``limit`` bytes, NUL excluded), or the errno the kernel fails with."""
         r = self.region_at(addr)
         if r is None or not _space_ok(r, space):
-            return None
+            return probe_error(r, addr, space)
         o = addr - r.base
         chunk = r.data[o:o + limit]
         nul = chunk.find(0)
         if nul < 0 and len(chunk) < limit:
-            return None  # ran off the end of the region before a NUL: the kernel faults there
+            return errno.EFAULT  # ran off the end of the region before a NUL
         return bytes(chunk if nul < 0 else chunk[:nul])
 
     def read_cstr(self, addr: int, limit: int) -> bytes:
@@ -287,6 +288,23 @@ class Memory:
 
 #: Region kinds that hold no readable bytes (a map handle, function addresses).
 _OPAQUE = ("map", "code")
+
+
+#: The top of x86-64 user space (TASK_SIZE) and the bottom of kernel space: the kernel's
+#: own copy refuses to read below the first and between the two (non-canonical), where
+#: ``bpf_probe_read_kernel`` answers -ERANGE (measured on the live kernel).
+USER_TOP = 1 << 47
+KERNEL_BOTTOM = 0xFFFF_8000_0000_0000
+
+
+def probe_error(r: Region | None, addr: int, space: str) -> int:
+    """The errno of a failed probe read at ``addr`` (``r``: the region there, if any):
+    -ERANGE for a kernel read of a user or non-canonical address, -EFAULT otherwise (an
+    address the memory image does not hold is unmapped)."""
+    if space == "kernel" and (r is None and addr < KERNEL_BOTTOM or r is not None
+                              and r.kind == "user memory"):
+        return errno.ERANGE
+    return errno.EFAULT
 
 
 def _space_ok(r: Region, space: str) -> bool:

@@ -96,6 +96,7 @@ class VMObject:
         #: CO-RE relocations with no match in ``btf``, by program: (insn index, reason)
         self.core_failures: dict[str, list[tuple[int, str]]] = {}
         self._globals: dict[str, Any] = {}
+        self._kconfig: MapDecl | None = None
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> VMObject:
@@ -103,21 +104,50 @@ class VMObject:
         does this on first use. Set ``.rodata`` values before."""
         if self.loaded:
             return self
-        decls = dict(self.spec.maps)
-        kconfig = self._bo._kconfig_decl()
-        if kconfig is not None:
-            decls[".kconfig"] = kconfig
-        maps = self.vm.maps
-        for name, decl in decls.items():
-            if name not in maps:
-                maps[name] = vm_map(decl, name, ncpus=self.vm.machine.ncpus)
+        decls = self._decls()  # first: the .kconfig layout binds the kconfig externs
         for name, ps in self.spec.programs.items():
             prog, failures = self._bo.prepare_program(ps, target_btf=self.btf, btf_ids=False)
-            prog.maps = {n: decls[n] for n in prog.maps if n in decls}
+            prog.maps = {n: d for n, d in decls.items() if n in prog.maps}
             self.programs[name] = prog
             self.core_failures[name] = failures
         self.loaded = True
+        self.reset_maps()
         return self
+
+    def _decls(self) -> dict[str, MapDecl]:
+        decls = dict(self.spec.maps)
+        kconfig = self._bo._kconfig_decl() if self._kconfig is None else self._kconfig
+        if kconfig is not None:
+            self._kconfig = kconfig
+            decls[".kconfig"] = kconfig
+        return decls
+
+    def reset_maps(self) -> None:
+        """Every map as it is at load: empty, global data at its initial value, maps of
+        maps and program arrays with their initial slots."""
+        maps = self.vm.maps
+        maps.clear()
+        decls = self._decls()
+        for name, decl in decls.items():
+            maps[name] = vm_map(decl, name, ncpus=self.vm.machine.ncpus)
+        self._init_slots(decls)
+
+    def _init_slots(self, decls: dict[str, MapDecl]) -> None:
+        """Initial slots of maps of maps and program arrays (``.values = { &inner_a }``)."""
+        from .maps import MapOfMaps, ProgArrayMap
+
+        maps = self.vm.maps
+        for name, decl in decls.items():
+            init = decl.extra.get("init")
+            outer = maps.get(name)
+            if not init or outer is None:
+                continue
+            for slot, target in dict(init).items():  # type: ignore[call-overload]
+                key = int(slot).to_bytes(outer.key_size or 4, "little")
+                if isinstance(outer, MapOfMaps) and target in maps:
+                    outer.set(key, maps[target])
+                elif isinstance(outer, ProgArrayMap) and target in self.spec.programs:
+                    outer[int(slot)] = self.programs.get(target) or target
 
     @property
     def maps(self) -> dict[str, VMMap]:
