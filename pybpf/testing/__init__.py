@@ -2,7 +2,7 @@
 
 - packets (`pybpf.testing.netgen`): `packets`, `xdp_packets`, `tc_packets`,
   `socket_packets`: Ethernet/VLAN/IPv4/IPv6/TCP/UDP/ICMP frames, valid and corrupt;
-  the builders and the dissector that reads them back are `pybpf.testing.packets`;
+  the builders and the dissector that reads them back are `pybpf.testing.frames`;
 - contexts and maps (`pybpf.testing.ctxgen`): `tracepoint_contexts` (from the
   tracepoint's format file), `raw_tracepoint_contexts`, `perf_event_contexts`, `map_contents`;
 - verifier work (`pybpf.testing.progs`): `accepted_programs` the verifier loads and

@@ -10,7 +10,7 @@ there, stacked VLAN tags. They shrink toward a plain, valid, minimal packet (eve
 optional feature is off at the low end of its draw).
 
 >>> from hypothesis import find
->>> from pybpf.testing.packets import dissect
+>>> from pybpf.testing.frames import dissect
 >>> pkt = find(xdp_packets(l3=["ipv4"], l4=["udp"], ports=[9999]),
 ...            lambda p: dissect(p).dport == 9999)
 >>> len(pkt), pkt.recipe
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from . import packets as P
+from . import frames as P
 
 #: Ports parsers trip on: 0, the well-known edges, byte-swapped look-alikes.
 EDGE_PORTS = (0, 1, 53, 80, 255, 256, 443, 1023, 1024, 8080, 32768, 65535)
@@ -138,10 +138,14 @@ def packets(draw: st.DrawFn, *, l3: Sequence[str] = ("ipv4", "ipv6"),
         ext: tuple[tuple[int, bytes], ...] = ()
         if draw(st.integers(0, 4)) == 4:
             htype = draw(st.sampled_from([0, 60, P.IPV6_FRAGMENT]))
-            body = (b"\x00\x00\x00\x00\x00\x01" if draw(st.booleans()) else
-                    b"\x00\x08\x00\x00\x00\x01") if htype == P.IPV6_FRAGMENT else bytes(4)
+            body = bytes(4)
+            if htype == P.IPV6_FRAGMENT:  # offset 0 with M (the first piece), or offset 8
+                first = draw(st.booleans())
+                body = b"\x00\x01\x00\x00\x00\x01" if first else b"\x00\x08\x00\x00\x00\x01"
+                notes.append(f"fragment offset {0 if first else 8}" + (" MF" if first else ""))
+            else:
+                notes.append("hop-by-hop" if htype == 0 else "dest options")
             ext = ((htype, body),)
-            notes.append({0: "hop-by-hop", 60: "dest options"}.get(htype, "fragment header"))
         ip = P.ipv6(seg, src=src, dst=dst, ext=ext, hop_limit=draw(st.sampled_from([64, 1, 0, 255])))
     else:
         options = b""

@@ -21,7 +21,7 @@ Maps keep their contents between runs, in both backends; `reset` empties them ag
 (global data back to its initial value), which the `bpf_program` fixture does for every
 program it hands out.
 
->>> from pybpf.testing.packets import ethernet, ipv4, udp
+>>> from pybpf.testing.frames import ethernet, ipv4, udp
 >>> prog = BpfProgram.load("r0 = *(u32 *)(r1 + 4)\\nr1 = *(u32 *)(r1 + 0)\\nr0 -= r1\\nexit",
 ...                        prog_type="xdp")
 >>> prog.run(packet=ethernet(ipv4(udp(b"x")))).retval
@@ -294,6 +294,8 @@ class BpfProgram:
     def _vm_maps(self) -> dict[str, Any]:
         from ..vm.objects import vm_map
 
+        if self.group.vmobj is not None:
+            return self.group.vmobj.load().maps
         m = self.vm.machine
         for prog in self.group.members:
             for name, decl in prog.decls.items():
@@ -509,7 +511,7 @@ class ProgramGroup:
             self.vm.machine.maps.clear()
             self.vm.machine.image = MemoryImage()
             self.vm.machine._task_addr = None
-            if self.vmobj is not None:
+            if self.vmobj is not None and self.vmobj.loaded:
                 self.vmobj.reset_maps()
         if self.kernel is not None:
             self.kernel.reset()
@@ -594,6 +596,9 @@ class KernelGroup:
         kprog = self.progs[prog.program_name or prog.name]
         if packet is not None:
             tr = kprog.test_run(bytes(packet), ctx=bytes(ctx) if ctx is not None else None)
+        elif prog.prog_type == "raw_tracepoint":  # args only: no data, no ctx out, no repeat
+            cbytes = bytes(ctx) if ctx is not None else bytes(default_ctx_size(prog.prog_type))
+            tr = kprog.test_run(b"", ctx=cbytes, repeat=0, ctx_size_out=0, data_size_out=0)
         else:
             cbytes = bytes(ctx) if ctx is not None else bytes(default_ctx_size(prog.prog_type))
             tr = kprog.test_run(b"", ctx=cbytes)

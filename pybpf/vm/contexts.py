@@ -44,8 +44,7 @@ def build_context(prog_type: str, data: int, length: int, packet: bytes, *,
         return bytearray(XDP_MD.pack(data, data + length, data, ifindex, 0, 0))
     if prog_type in ("sched_cls", "sched_act", "socket_filter"):
         ctx = bytearray(SKB_SIZE)
-        proto = int.from_bytes(packet[ETH_P_OFFSET:ETH_P_OFFSET + 2], "little") \
-            if length >= ETH_P_OFFSET + 2 else 0  # skb->protocol stays big endian in memory
+        proto = int.from_bytes(eth_type_trans(packet), "little")  # big endian in memory
         l3 = prog_type in L3_TYPES
         for off, value in ((SKB_LEN, length - ETH_HLEN if l3 else length), (SKB_PROTOCOL, proto),
                            (SKB_IFINDEX, ifindex), (SKB_DATA, data + (ETH_HLEN if l3 else 0)),
@@ -54,6 +53,30 @@ def build_context(prog_type: str, data: int, length: int, packet: bytes, *,
         return ctx
     raise PybpfError(f"the VM cannot build a context for {prog_type!r} programs "
                      f"(it can for {', '.join(CONTEXT_TYPES)}); pass ctx= yourself")
+
+
+#: The smallest EtherType (below it the field is an 802.3 length), and the protocols
+#: the kernel's eth_type_trans() gives such frames.
+ETH_P_802_3_MIN = 0x0600
+ETH_P_802_3, ETH_P_802_2 = 0x0001, 0x0004
+
+
+def eth_type_trans(frame: bytes) -> bytes:
+    """``skb->protocol`` (network order) of an Ethernet frame, as the kernel's
+    ``eth_type_trans`` sets it: the EtherType, or for an 802.3 length field 802.3 (raw
+    IPX: the payload starts with ffff) or else 802.2 LLC.
+
+    >>> eth_type_trans(bytes(12) + b"\\x08\\x00").hex(), eth_type_trans(bytes(14)).hex()
+    ('0800', '0004')
+    """
+    if len(frame) < ETH_HLEN:
+        return bytes(2)
+    proto = frame[ETH_P_OFFSET:ETH_P_OFFSET + 2]
+    if int.from_bytes(proto, "big") >= ETH_P_802_3_MIN:
+        return proto
+    if frame[ETH_HLEN:ETH_HLEN + 2] == b"\xff\xff":
+        return ETH_P_802_3.to_bytes(2, "big")
+    return ETH_P_802_2.to_bytes(2, "big")
 
 
 def prog_type_ctx_name(prog_type: str) -> str:

@@ -100,19 +100,23 @@ class VMObject:
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> VMObject:
-        """Create the VM maps (with initial values) and prepare every program; `run`
-        does this on first use. Set ``.rodata`` values before."""
-        if self.loaded:
-            return self
+        """Prepare every program and create the VM maps (with initial values); `run` does
+        this on first use. ``.rodata`` and the other globals are set before it in the
+        initial values, after it in the live maps (``.rodata`` frozen then, as libbpf's)."""
+        self._prepare()
+        if not self.loaded:
+            self.reset_maps()
+        return self
+
+    def _prepare(self) -> None:
+        if self.programs:
+            return
         decls = self._decls()  # first: the .kconfig layout binds the kconfig externs
         for name, ps in self.spec.programs.items():
             prog, failures = self._bo.prepare_program(ps, target_btf=self.btf, btf_ids=False)
             prog.maps = {n: d for n, d in decls.items() if n in prog.maps}
             self.programs[name] = prog
             self.core_failures[name] = failures
-        self.loaded = True
-        self.reset_maps()
-        return self
 
     def _decls(self) -> dict[str, MapDecl]:
         decls = dict(self.spec.maps)
@@ -125,12 +129,14 @@ class VMObject:
     def reset_maps(self) -> None:
         """Every map as it is at load: empty, global data at its initial value, maps of
         maps and program arrays with their initial slots."""
+        self._prepare()
         maps = self.vm.maps
         maps.clear()
         decls = self._decls()
         for name, decl in decls.items():
             maps[name] = vm_map(decl, name, ncpus=self.vm.machine.ncpus)
         self._init_slots(decls)
+        self.loaded = True
 
     def _init_slots(self, decls: dict[str, MapDecl]) -> None:
         """Initial slots of maps of maps and program arrays (``.values = { &inner_a }``)."""
@@ -157,7 +163,7 @@ class VMObject:
 
     def program(self, name: str | None = None) -> ProgramSpec:
         """The prepared program ``name`` (or the only one); by function or section name."""
-        self.load()
+        self._prepare()
         if name is None:
             if len(self.programs) != 1:
                 raise PybpfError(f"{self.spec.path}: {len(self.programs)} programs "
@@ -175,6 +181,7 @@ class VMObject:
     def run(self, name: str | None = None, **kwargs: Any) -> RunResult:
         """Run program ``name`` once (`VM.run` arguments: ``ctx=``, ``packet=``, ``mem=``,
         ``trace=``...); maps keep their contents between runs."""
+        self.load()
         return self.vm.run(self.program(name), **kwargs)
 
     # -- global variables ------------------------------------------------------------------

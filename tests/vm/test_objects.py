@@ -17,7 +17,7 @@ import pytest
 from pybpf.elf.loader import BpfObject
 from pybpf.kernel.ringbuf import RingBuffer
 from pybpf.testing import BpfProgram, tracepoint_context
-from pybpf.testing.packets import ethernet, icmp, ipv4, ipv6, tcp, udp
+from pybpf.testing.frames import ethernet, icmp, ipv4, ipv6, tcp, udp
 from pybpf.vm import Task
 from pybpf.vm.objects import VMObject
 
