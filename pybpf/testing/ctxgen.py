@@ -268,7 +268,7 @@ def perf_event_contexts(*, regs: Mapping[str, Any] | None = None,
 
 
 def _spec_sizes(spec: Any) -> tuple[str, int, int, int]:
-    """(type, key size, value size, max entries) of a MapDecl, MapSpec, VM or kernel map."""
+    """(type, key size, value size, max entries) of a MapSpec, MapSpec, VM or kernel map."""
     decl = spec.decl(getattr(spec, "name", None) or "map") if hasattr(spec, "decl") else spec
     mtype = getattr(decl, "type", None) or getattr(decl, "kind", "hash")
     return (str(mtype).lower().removeprefix("bpf_map_type_"), int(decl.key_size),
@@ -278,13 +278,13 @@ def _spec_sizes(spec: Any) -> tuple[str, int, int, int]:
 def map_contents(spec: Any, *, max_size: int | None = None,
                  keys: st.SearchStrategy[bytes] | None = None,
                  values: st.SearchStrategy[bytes] | None = None) -> st.SearchStrategy[dict[bytes, bytes]]:
-    """``{key: value}`` bytes that fit map ``spec`` (a `MapDecl`, kernel ``MapSpec``, a VM
+    """``{key: value}`` bytes that fit map ``spec`` (a `MapSpec`, kernel ``MapSpec``, a VM
     or kernel map, a DSL map): keys and values of its sizes, at most ``max_entries`` (or
     ``max_size``) of them, array keys below ``max_entries``.
 
     >>> from hypothesis import find
-    >>> from pybpf.isa import MapDecl
-    >>> find(map_contents(MapDecl("m", "array", 4, 8, 4)), lambda d: len(d) == 2)
+    >>> from pybpf.isa import MapSpec
+    >>> find(map_contents(MapSpec("m", "array", 4, 8, 4)), lambda d: len(d) == 2)
     {b'\\x00\\x00\\x00\\x00': b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00', b'\\x01\\x00\\x00\\x00': b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'}
     """
     mtype, ksize, vsize, entries = _spec_sizes(spec)

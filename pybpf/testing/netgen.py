@@ -225,15 +225,15 @@ def _corrupt(draw: st.DrawFn, frame: bytes, v6: bool, proto: str, ntags: int,
 
 def xdp_packets(**kw: object) -> st.SearchStrategy[Packet]:
     """Frames for XDP programs (`packets` with its defaults; at least 14 bytes)."""
-    return packets(**kw)  # type: ignore[arg-type]
+    return packets(**kw)  # type: ignore[arg-type]  # the same keywords as packets()
 
 
 def tc_packets(**kw: object) -> st.SearchStrategy[Packet]:
     """Frames for tc (``sched_cls``) programs: the skb starts at the Ethernet header."""
-    return packets(**kw)  # type: ignore[arg-type]
+    return packets(**kw)  # type: ignore[arg-type]  # the same keywords as packets()
 
 
 def socket_packets(**kw: object) -> st.SearchStrategy[Packet]:
     """Frames for socket filters: the program sees them from the network header on
     (``LD_ABS`` offsets count from there, as in ``BPF_PROG_TEST_RUN``)."""
-    return packets(**kw)  # type: ignore[arg-type]
+    return packets(**kw)  # type: ignore[arg-type]  # the same keywords as packets()

@@ -32,7 +32,7 @@ from ..isa import (
     Class,
     Insn,
     JmpOp,
-    MapDecl,
+    MapSpec,
     Mode,
     ProgramSpec,
     PseudoSrc,
@@ -175,7 +175,7 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
     if kind in ("stack_out_of_frame", "stack_misaligned"):
         i = draw(st.sampled_from([i for i in _stack_accesses(prog) if i in ran]))
         insn = prog.insns[i]
-        size_b = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}[insn.opcode & 0x18]
+        size_b = Size(insn.opcode & 0x18).nbytes
         if kind == "stack_out_of_frame":
             off = draw(st.sampled_from([-520, -513, 8, 0]))  # 0: the first byte above it
         else:
@@ -186,7 +186,7 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
         return _replace(prog, i, insn.replace(off=off)), i
     if kind == "packet_past_end":
         width = draw(st.sampled_from([Size.B, Size.H, Size.W, Size.DW]))
-        n = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}[width]
+        n = width.nbytes
         off = size - n + 1  # the access ends one byte past the checked length
         return insert(prog, first, [Insn(Class.LDX | width | Mode.MEM, dst=0, src=PKT, off=off)]), first
     if kind == "map_value_null":  # a key the verifier cannot know (a constant one in range
@@ -201,7 +201,7 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
                       off=8 * draw(st.integers(0, ARR_VALUE // 8 - 1)))]
         at = draw(st.sampled_from(ran))
         out = insert(prog, at, block, refs={2: Ref.map(ARR)})
-        out.maps[ARR] = MapDecl(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)
+        out.maps[ARR] = MapSpec(ARR, "array", key_size=4, value_size=ARR_VALUE, max_entries=4)
         return out, at + 6
     if kind == "scalar_deref":
         at = draw(st.sampled_from(ran))

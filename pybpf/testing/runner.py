@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendMismatch, KernelError, PybpfError
-from ..isa import MapDecl, ProgramSpec
+from ..isa import MapSpec, ProgramSpec
 
 #: Map kinds whose contents are compared as records (what a reader drains), not elements.
 EVENT_MAPS = ("ringbuf", "perf_event_array")
@@ -101,7 +101,7 @@ class Outcome:
         return self.retval
 
 
-class MapView(Mapping):  # type: ignore[type-arg]
+class MapView(Mapping[Any, Any]):
     """A map of the program as a read-only dict, decoded with the DSL's key and value
     types when the program is a DSL probe (raw bytes otherwise)."""
 
@@ -139,7 +139,7 @@ class BpfProgram:
     """A program under test (see the module docstring)."""
 
     def __init__(self, spec: ProgramSpec, *, prog_type: str, name: str = "",
-                 decls: Mapping[str, MapDecl] | None = None, types: Mapping[str, Any] | None = None,
+                 decls: Mapping[str, MapSpec] | None = None, types: Mapping[str, Any] | None = None,
                  object_path: str | None = None, program_name: str | None = None,
                  vm_options: Mapping[str, Any] | None = None) -> None:
         self.spec = spec
@@ -200,7 +200,7 @@ class BpfProgram:
             for prog in progs:
                 prog.module = module
         elif path.suffix == ".o":
-            from ..vm.objects import VMObject
+            from ..elf.vmobject import VMObject
 
             vmobj = VMObject(str(path), **cls._vm_defaults(vm_options))
             progs = [cls._from_vmobject(vmobj, name, path, vm_options) for name in vmobj.spec.programs]
@@ -252,7 +252,7 @@ class BpfProgram:
 
     @classmethod
     def _from_object(cls, path: Path, program: str | None, vm_options: dict) -> BpfProgram:
-        from ..vm.objects import VMObject
+        from ..elf.vmobject import VMObject
 
         vmobj = VMObject(str(path), **cls._vm_defaults(vm_options))
         spec = vmobj.program(program)
@@ -272,10 +272,10 @@ class BpfProgram:
     def _vm_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
         from ..vm import FakeClock, Task
 
-        out = {"task": Task.current(), "seed": 0, "clock": FakeClock()}
+        out: dict[str, Any] = {"task": Task.current(), "seed": 0, "clock": FakeClock()}
         out.update(options)
         clock = out.pop("clock")
-        helpers = dict(out.pop("helpers", {}) or {})
+        helpers: dict[Any, Any] = dict(out.pop("helpers", None) or {})
         helpers.setdefault("ktime_get_ns", clock)
         out["helpers"] = helpers
         return out
@@ -292,7 +292,7 @@ class BpfProgram:
         return g.vm
 
     def _vm_maps(self) -> dict[str, Any]:
-        from ..vm.objects import vm_map
+        from ..vm.maps import vm_map
 
         if self.group.vmobj is not None:
             return self.group.vmobj.load().maps
@@ -491,6 +491,12 @@ def _show(v: Any) -> str:
     return v.hex() if isinstance(v, bytes) else repr(v)
 
 
+def _collector(sink: list[bytes]) -> Any:
+    def collect(raw: Any) -> None:
+        sink.append(bytes(raw))
+    return collect
+
+
 class ProgramGroup:
     """Programs loaded together (one object, one probe file): one VM, one set of kernel maps."""
 
@@ -532,7 +538,7 @@ class KernelGroup:
         self.progs: dict[str, Any] = {}
         self.readers: dict[str, Any] = {}
         self.pending: dict[str, list[bytes]] = {}
-        self.decls: dict[str, MapDecl] = {}
+        self.decls: dict[str, MapSpec] = {}
         for m in group.members:
             self.decls.update(m.decls)
         self._obj: Any = None
@@ -550,21 +556,21 @@ class KernelGroup:
             raise
 
     def _load_specs(self) -> None:
-        from ..kernel import create_map, load
+        from ..kernel import Map, load
 
         for name, decl in self.decls.items():
-            m = create_map(decl)
+            m = Map.create(decl)
             self._own.append(m)
             self.maps[name] = m
         for prog in self.group.members:
-            p = load(prog.spec, prog.prog_type, maps=self.maps, name=prog.name[:15])
+            p = load(prog.spec, prog.prog_type, maps=self.maps)
             self._own.append(p)
             self.progs[prog.name] = p
 
     def _load_object(self, first: BpfProgram) -> None:
         from ..elf.loader import BpfObject
 
-        obj = BpfObject.open(first.object_path)  # type: ignore[arg-type]
+        obj = BpfObject.open(str(first.object_path))
         vmobj = self.group.vmobj
         if vmobj is not None:  # .rodata set on the VM side before the first run
             for name, decl in vmobj.spec.maps.items():
@@ -583,14 +589,13 @@ class KernelGroup:
         self.progs = {name: lp.prog for name, lp in obj.programs.items()}
 
     def _add_readers(self) -> None:
-        from ..kernel import RingBuffer
+        from ..kernel import RingBufReader
 
         for name, m in self.maps.items():
             if m.type == "ringbuf":
-                self.pending[name] = []
-                sink = self.pending[name]
-                self.readers[name] = RingBuffer(m, lambda raw, sink=sink: sink.append(bytes(raw)),
-                                                as_bytes=True)
+                sink: list[bytes] = []
+                self.pending[name] = sink
+                self.readers[name] = RingBufReader(m, _collector(sink), as_bytes=True)
 
     def run(self, prog: BpfProgram, packet: bytes | None, ctx: bytes | None) -> Outcome:
         kprog = self.progs[prog.program_name or prog.name]

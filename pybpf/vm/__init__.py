@@ -6,7 +6,8 @@
 - VM-side maps (`pybpf.vm.maps`) and Python helpers (`pybpf.vm.helpers`);
 - a per-instruction trace callback receiving `TraceStep`s;
 - helpers a test replaces (`pybpf.vm.stubs`), user/kernel memory for ``probe_read``
-  (`pybpf.vm.image`), and clang objects with their maps and globals (`pybpf.vm.objects`).
+  (`pybpf.vm.image`); clang objects run with their maps and globals through
+  `pybpf.elf.vmobject.VMObject`.
 
 >>> from pybpf.isa import Insn, ProgramSpec
 >>> VM().run(ProgramSpec([Insn(0xb7, dst=0, imm=42), Insn(0x95)])).r0

@@ -435,3 +435,38 @@ def make_map(kind: str, name: str = "", *, key_size: int = 0, value_size: int = 
                          f"(supported: {', '.join(sorted(MAP_KINDS))})")
     return cls(name, key_size=key_size, value_size=value_size, max_entries=max_entries,
                ncpus=ncpus)
+
+
+#: Flags libbpf sets on global data (uapi BPF_F_RDONLY_PROG).
+BPF_F_RDONLY_PROG = 1 << 7
+
+
+class OpaqueMap(VMMap):
+    """A map of a kind the VM does not model: it exists (its address can be loaded),
+    and any helper on it faults naming the kind."""
+
+    def __init__(self, name: str, kind: str, **kw: Any) -> None:
+        self.kind = kind
+        super().__init__(name, **kw)
+
+
+def vm_map(decl: Any, name: str, *, ncpus: int = 1) -> VMMap:
+    """The VM map of declaration ``decl`` (initial value set, ``.rodata`` read-only).
+
+    >>> from pybpf.isa import MapSpec
+    >>> m = vm_map(MapSpec(".data", "array", 4, 8, 1, initial=b"\\x07" + bytes(7)), ".data")
+    >>> m.lookup_raw(bytes(4))[0]
+    7
+    """
+    m: VMMap
+    try:
+        m = make_map(decl.type, name, key_size=decl.key_size, value_size=decl.value_size,
+                     max_entries=max(decl.max_entries, 1), ncpus=ncpus)
+    except PybpfError:
+        m = OpaqueMap(name, decl.type, key_size=decl.key_size, value_size=decl.value_size,
+                      max_entries=decl.max_entries, ncpus=ncpus)
+    if decl.initial is not None and isinstance(m, ArrayMap):
+        init = bytes(decl.initial)[:decl.value_size]
+        m.values[0][:len(init)] = init
+    m.rdonly_prog = bool(decl.flags & BPF_F_RDONLY_PROG)
+    return m

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybpf.errors import PybpfError
-from pybpf.isa import MapDecl
+from pybpf.isa import MapSpec
 from pybpf.testing import (
     BpfProgram,
     c_strings,
@@ -57,7 +57,7 @@ def test_tracepoint_context_values_and_errors():
 def test_c_strings_reach_the_edge_lengths():
     lengths = set()
 
-    @settings(max_examples=150, derandomize=True, database=None)
+    @settings(max_examples=300, derandomize=True, database=None)
     @given(c_strings(300))
     def collect(s):
         assert b"\0" not in s
@@ -102,16 +102,16 @@ def test_raw_tracepoint_args_read_back_in_both(ctx):
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("decl", [MapDecl("h", "hash", 8, 16, 32), MapDecl("a", "array", 4, 12, 8),
-                                  MapDecl("l", "lru_hash", 4, 4, 16)])
+@pytest.mark.parametrize("decl", [MapSpec("h", "hash", 8, 16, 32), MapSpec("a", "array", 4, 12, 8),
+                                  MapSpec("l", "lru_hash", 4, 4, 16)])
 def test_map_contents_fit_a_kernel_map(decl):
-    from pybpf.kernel import create_map
+    from pybpf.kernel import Map
 
     @settings(max_examples=15, derandomize=True, database=None, deadline=None)
     @given(map_contents(decl))
     def check(contents):
         assert len(contents) <= decl.max_entries
-        with create_map(decl) as m:
+        with Map.create(decl) as m:
             for k, v in contents.items():
                 m.update(k, v)
             if decl.type != "array":

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from pybpf.errors import BackendMismatch, PybpfError
-from pybpf.isa import MapDecl
+from pybpf.isa import MapSpec
 from pybpf.testing import BpfProgram, socket_packets, tc_packets, xdp_packets
 from pybpf.testing.frames import dissect
 
@@ -48,7 +48,7 @@ def test_differences_are_caught():
                                                                               match="retval: VM"):
         p.run(packet=bytes(64), backend="both")
     prog = BpfProgram.load(CLOCK_TO_MAP, prog_type="xdp")
-    prog.spec.maps["clock"] = MapDecl("clock", "array", 4, 8, 1)
+    prog.spec.maps["clock"] = MapSpec("clock", "array", 4, 8, 1)
     prog.decls = dict(prog.spec.maps)
     with prog, pytest.raises(BackendMismatch, match=r"map clock\[00000000\]: VM 00ca9a3b"):
         prog.run(packet=bytes(64), backend="both")
@@ -122,7 +122,7 @@ out:
 @given(pkt=xdp_packets())
 def test_ring_buffer_records_compared(pkt):
     prog = BpfProgram.load(RING, prog_type="xdp")
-    prog.spec.maps["events"] = MapDecl("events", "ringbuf", 0, 0, 4096)
+    prog.spec.maps["events"] = MapSpec("events", "ringbuf", 0, 0, 4096)
     prog.decls = dict(prog.spec.maps)
     with prog:
         out = prog.run(packet=pkt, backend="both")

@@ -15,11 +15,11 @@ import threading
 import pytest
 
 from pybpf.elf.loader import BpfObject
-from pybpf.kernel.ringbuf import RingBuffer
+from pybpf.elf.vmobject import VMObject
+from pybpf.kernel import RingBufReader
 from pybpf.testing import BpfProgram, tracepoint_context
 from pybpf.testing.frames import ethernet, icmp, ipv4, ipv6, tcp, udp
 from pybpf.vm import Task
-from pybpf.vm.objects import VMObject
 
 pytestmark = [pytest.mark.kernel, pytest.mark.clang]
 
@@ -41,7 +41,7 @@ def test_trace_open_vm_matches_kernel(bpf_compile, vmlinux_h, tmp_path):
         obj.rodata["target_tgid"] = os.getpid()
         obj.load()
         obj.programs["handle_openat"].attach()
-        with RingBuffer(obj.maps["events"], lambda rec: seen.append(bytes(rec)),
+        with RingBufReader(obj.maps["events"], lambda rec: seen.append(bytes(rec)),
                         as_bytes=True) as rb:
             with open(target) as f:
                 f.read()

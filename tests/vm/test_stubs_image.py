@@ -13,10 +13,9 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import PybpfError, VMFault
-from pybpf.isa import MapDecl
+from pybpf.isa import MapSpec
 from pybpf.vm import VM, FakeClock, MemoryImage, Task, make_map
-from pybpf.vm.maps import MapOfMaps, PerfEventArrayMap
-from pybpf.vm.objects import vm_map
+from pybpf.vm.maps import MapOfMaps, PerfEventArrayMap, vm_map
 
 M64 = (1 << 64) - 1
 
@@ -217,7 +216,7 @@ def test_perf_event_output_and_maps_of_maps():
 
 
 def test_rodata_is_read_only_to_programs():
-    rodata = vm_map(MapDecl(".rodata", "array", 4, 8, 1, flags=1 << 7, initial=b"\x01" + bytes(7),
+    rodata = vm_map(MapSpec(".rodata", "array", 4, 8, 1, flags=1 << 7, initial=b"\x01" + bytes(7),
                             frozen=True), ".rodata")
     from pybpf.isa import Insn, ProgramSpec, PseudoSrc, Ref
 

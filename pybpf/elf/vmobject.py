@@ -1,7 +1,7 @@
 """Clang objects in the VM: every program of a ``.bpf.o`` with its maps and global data.
 
 `VMObject` is `pybpf.elf.loader.BpfObject`'s twin without a kernel: it parses the object
-(`pybpf.elf.load_object`), creates VM maps for its BTF-defined and legacy maps and for
+(`pybpf.elf.read_object`), creates VM maps for its BTF-defined and legacy maps and for
 its ``.data``/``.rodata``/``.bss``/``.kconfig`` sections (with their initial values;
 ``.rodata`` read-only to programs, as libbpf freezes it), links subprograms, applies the
 CO-RE relocations against a chosen BTF (the running kernel's by default) and runs any
@@ -25,41 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import PybpfError
-from ..isa import MapDecl, ProgramSpec
-from .machine import VM, RunResult
-from .maps import VMMap, make_map
-
-#: Flags libbpf sets on global data (uapi BPF_F_RDONLY_PROG).
-BPF_F_RDONLY_PROG = 1 << 7
-
-
-class OpaqueMap(VMMap):
-    """A map of a kind the VM does not model: it exists (its address can be loaded),
-    and any helper on it faults naming the kind."""
-
-    def __init__(self, name: str, kind: str, **kw: Any) -> None:
-        self.kind = kind
-        super().__init__(name, **kw)
-
-
-def vm_map(decl: MapDecl, name: str, *, ncpus: int = 1) -> VMMap:
-    """The VM map of declaration ``decl`` (initial value set, ``.rodata`` read-only).
-
-    >>> m = vm_map(MapDecl(".data", "array", 4, 8, 1, initial=b"\\x07" + bytes(7)), ".data")
-    >>> m.lookup_raw(bytes(4))[0]
-    7
-    """
-    try:
-        m = make_map(decl.type, name, key_size=decl.key_size, value_size=decl.value_size,
-                     max_entries=max(decl.max_entries, 1), ncpus=ncpus)
-    except PybpfError:
-        m = OpaqueMap(name, decl.type, key_size=decl.key_size, value_size=decl.value_size,
-                      max_entries=decl.max_entries, ncpus=ncpus)
-    if decl.initial is not None and decl.type == "array":
-        init = bytes(decl.initial)[:decl.value_size]
-        m.values[0][:len(init)] = init  # type: ignore[attr-defined]
-    m.rdonly_prog = bool(decl.flags & BPF_F_RDONLY_PROG)
-    return m
+from ..isa import MapSpec, ProgramSpec
+from ..vm import VM, RunResult, VMMap
+from ..vm.maps import vm_map
 
 
 class VMObject:
@@ -72,15 +40,15 @@ class VMObject:
     """
 
     def __init__(self, path_or_spec: Any, *, btf: Any = None, **vm_options: Any) -> None:
-        from ..elf import ObjectSpec, load_object
-        from ..elf.loader import BpfObject
+        from .loader import BpfObject
+        from .object import ObjectSpec, read_object
 
         if isinstance(path_or_spec, ObjectSpec):
             spec = path_or_spec
         elif isinstance(path_or_spec, BpfObject):
             spec = path_or_spec.spec
         else:
-            spec = load_object(path_or_spec if isinstance(path_or_spec, (bytes, bytearray))
+            spec = read_object(bytes(path_or_spec) if isinstance(path_or_spec, (bytes, bytearray))
                                else str(path_or_spec))
         self.spec = spec
         if isinstance(btf, str):
@@ -96,7 +64,7 @@ class VMObject:
         #: CO-RE relocations with no match in ``btf``, by program: (insn index, reason)
         self.core_failures: dict[str, list[tuple[int, str]]] = {}
         self._globals: dict[str, Any] = {}
-        self._kconfig: MapDecl | None = None
+        self._kconfig: MapSpec | None = None
 
     # -- loading -------------------------------------------------------------------------
     def load(self) -> VMObject:
@@ -118,7 +86,7 @@ class VMObject:
             self.programs[name] = prog
             self.core_failures[name] = failures
 
-    def _decls(self) -> dict[str, MapDecl]:
+    def _decls(self) -> dict[str, MapSpec]:
         decls = dict(self.spec.maps)
         kconfig = self._bo._kconfig_decl() if self._kconfig is None else self._kconfig
         if kconfig is not None:
@@ -138,9 +106,9 @@ class VMObject:
         self._init_slots(decls)
         self.loaded = True
 
-    def _init_slots(self, decls: dict[str, MapDecl]) -> None:
+    def _init_slots(self, decls: dict[str, MapSpec]) -> None:
         """Initial slots of maps of maps and program arrays (``.values = { &inner_a }``)."""
-        from .maps import MapOfMaps, ProgArrayMap
+        from ..vm.maps import MapOfMaps, ProgArrayMap
 
         maps = self.vm.maps
         for name, decl in decls.items():
@@ -148,7 +116,7 @@ class VMObject:
             outer = maps.get(name)
             if not init or outer is None:
                 continue
-            for slot, target in dict(init).items():  # type: ignore[call-overload]
+            for slot, target in dict(init).items():  # type: ignore[call-overload]  # extra is dict[str, object]
                 key = int(slot).to_bytes(outer.key_size or 4, "little")
                 if isinstance(outer, MapOfMaps) and target in maps:
                     outer.set(key, maps[target])
@@ -188,13 +156,13 @@ class VMObject:
     def globals(self, section: str) -> Any:
         """The variables of a global data section by name (``obj.bss["hits"]``), read from
         and written to the VM's map once loaded, to the initial value before."""
-        from ..elf.loader import GlobalVars
+        from .loader import GlobalVars
 
         if section not in self._globals:
             if section not in self.spec.maps:
                 raise KeyError(f"{self.spec.path}: no section {section} (global data "
                                f"sections: {', '.join(n for n in self.spec.maps if n.startswith('.'))})")
-            self._globals[section] = GlobalVars(self, section,  # type: ignore[arg-type]
+            self._globals[section] = GlobalVars(self, section,  # type: ignore[arg-type]  # duck-typed: spec, maps, loaded
                                                 self._bo._layout(section))
         return self._globals[section]
 
