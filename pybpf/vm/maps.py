@@ -459,11 +459,16 @@ def vm_map(decl: Any, name: str, *, ncpus: int = 1) -> VMMap:
     7
     """
     m: VMMap
+    kind = decl.type
+    if isinstance(kind, int):  # a MapSpec made from a kernel map: the uapi number
+        from ..uapi import MAP_TYPES, type_name
+
+        kind = type_name(MAP_TYPES, kind)
     try:
-        m = make_map(decl.type, name, key_size=decl.key_size, value_size=decl.value_size,
+        m = make_map(kind, name, key_size=decl.key_size, value_size=decl.value_size,
                      max_entries=max(decl.max_entries, 1), ncpus=ncpus)
     except PybpfError:
-        m = OpaqueMap(name, decl.type, key_size=decl.key_size, value_size=decl.value_size,
+        m = OpaqueMap(name, str(kind), key_size=decl.key_size, value_size=decl.value_size,
                       max_entries=decl.max_entries, ncpus=ncpus)
     if decl.initial is not None and isinstance(m, ArrayMap):
         init = bytes(decl.initial)[:decl.value_size]
