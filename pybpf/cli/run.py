@@ -3,8 +3,9 @@
 FILE is any input the other commands take, told by its content: assembly text
 (LLVM syntax, or the gas-like syntax of bpf_conformance; by default the syntax is
 guessed), raw little-endian bytecode, hex text, a bpf_conformance vector (its
-``-- mem`` is the default memory), an ELF object or a Python probe file
-(``--program`` picks one of several). ``--mem HEX`` gives the memory r1 points at
+``-- mem`` is the default memory), a clang object (``OBJ.o``: one of its programs with its maps and
+globals, see `pybpf.cli.run_object`) or a Python probe file (``--program`` picks
+one of several). ``--mem HEX`` gives the memory r1 points at
 (r2 = its length).
 ``--packet HEX --prog-type xdp|sched_cls`` runs a packet program with a context
 the VM builds (``xdp_md`` / ``__sk_buff``). ``--trace`` prints every
@@ -62,6 +63,10 @@ def _hex(text: str, option: str = "--mem") -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     from ..vm import VM, TraceStep
+    from .run_object import is_object, run_object
+
+    if is_object(args.file):
+        return run_object(args)
 
     steps: list[dict[str, Any]] = []
 
@@ -134,4 +139,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-insns", type=int, default=10_000_000,
                    help="stop after this many instructions (default 10M)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    from .run_object import add_options
+
+    add_options(p)
     p.set_defaults(func=run)
