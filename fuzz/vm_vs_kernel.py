@@ -5,8 +5,11 @@ branches, stack and packet accesses, atomics, bpf-to-bpf calls, counter and
 may_goto loops) with a random seed, random ``mem`` size and contents, runs it in
 the VM and on the kernel (`pybpf.kernel.oracle`: XDP + BPF_PROG_TEST_RUN) and
 compares r0 and the output memory. Programs the kernel refuses are counted
-by verifier reason (they are generator bugs), disagreements are kept with
-their seed and disassembly, and a summary is written to ``docs/vm-fuzz.md``.
+by verifier reason (they are generator bugs); a disagreement is filed by class (what
+differs: r0, memory, or the VM's fault message with numbers blanked), the first of each
+class is shrunk (its generator choices minimised while it stays in its class,
+`campaign.shrink_choices`), and a summary with programs/s is written to
+``docs/vm-fuzz.md``.
 
     sudo .venv/bin/python fuzz/vm_vs_kernel.py --duration 600
     sudo .venv/bin/python fuzz/vm_vs_kernel.py --replay 12345     # one seed, verbose
@@ -26,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from campaign import Findings, Recorder, Replayer, markdown, normalize, rate, shrink_choices  # noqa: E402
+
 from pybpf.asm import disassemble  # noqa: E402
 from pybpf.errors import VMFault  # noqa: E402
 from pybpf.kernel.oracle import run_kernel  # noqa: E402
@@ -35,18 +40,23 @@ from pybpf.vm import VM  # noqa: E402
 MEM_SIZES = (1, 4, 8, 16, 32, 64)
 
 
-def case(seed: int):
-    """The program and memory of campaign case ``seed``."""
-    rnd = random.Random(seed)
-    size = rnd.choice(MEM_SIZES)
-    mem = bytes(rnd.randrange(256) for _ in range(size))
-    prog = generate(rnd.randint, mem_size=size, max_blocks=rnd.randint(1, 12))
+def build(draw) -> tuple:
+    """The program and memory the generator makes from ``draw(lo, hi)`` choices."""
+    size = MEM_SIZES[draw(0, len(MEM_SIZES) - 1)]
+    mem = bytes(draw(0, 255) for _ in range(size))
+    prog = generate(draw, mem_size=size, max_blocks=draw(1, 12))
     return prog, mem
 
 
-def check(seed: int) -> tuple[str, str, int]:
+def case(seed: int) -> tuple:
+    """The program, memory and generator choices of campaign case ``seed``."""
+    rec = Recorder(random.Random(seed))
+    prog, mem = build(rec.draw)
+    return prog, mem, rec.choices
+
+
+def run_case(prog, mem) -> tuple[str, str, int]:
     """(verdict, detail, VM instructions): verdict is agree, differ, rejected or vmfault."""
-    prog, mem = case(seed)
     k = run_kernel(prog, mem)
     if k.rejected is not None:
         return "rejected", k.rejected, 0
@@ -56,15 +66,40 @@ def check(seed: int) -> tuple[str, str, int]:
         return "vmfault", f"VM faulted where the kernel returned r0={k.r0:#x}: {exc}", 0
     if (v.r0, v.mem) == (k.r0, k.mem):
         return "agree", "", v.insns
-    detail = (f"r0 VM={v.r0:#x} kernel={k.r0:#x}; mem VM={(v.mem or b'').hex()} "
+    what = "+".join(w for w, bad in (("r0", v.r0 != k.r0), ("mem", v.mem != k.mem)) if bad)
+    detail = (f"{what} differ: r0 VM={v.r0:#x} kernel={k.r0:#x}; mem VM={(v.mem or b'').hex()} "
               f"kernel={(k.mem or b'').hex()}")
     return "differ", detail, v.insns
+
+
+def check(seed: int) -> tuple[str, str, int]:
+    prog, mem, _choices = case(seed)
+    return run_case(prog, mem)
+
+
+def class_of(verdict: str, detail: str) -> str:
+    """The class of a finding: what differs, or the fault with its numbers blanked."""
+    if verdict == "differ":
+        return "differ: " + detail.split(" differ", 1)[0]
+    return "VM fault: " + normalize(detail.split(": ", 1)[-1])
+
+
+def shrink(choices: list[int], key: str, budget: float) -> list[int]:
+    def same(c: list[int]) -> bool:
+        verdict, detail, _ = run_case(*build(Replayer(c).draw))
+        return verdict in ("differ", "vmfault") and class_of(verdict, detail) == key
+    return shrink_choices(choices, same, budget=budget)
+
+
+def show(choices: list[int]) -> str:
+    prog, mem = build(Replayer(choices).draw)
+    return disassemble(prog, listing=False) + f"\nmem: {mem.hex()}"
 
 
 HISTORY = "## Campaign history"
 
 
-def write_report(path: Path, stats: dict, findings: list[tuple[int, str, str]], args) -> None:
+def write_report(path: Path, stats: dict, findings: Findings, args) -> None:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     uname = os.uname()
     history: list[str] = []
@@ -73,8 +108,10 @@ def write_report(path: Path, stats: dict, findings: list[tuple[int, str, str]], 
         if len(old) == 2:
             history = [ln for ln in old[1].splitlines() if ln.startswith("- ")]
     history.append(f"- {now}: seed {args.seed}, {stats['total']} programs in "
-                   f"{stats['elapsed']:.0f} s: {stats['agree']} agree, {stats['differ']} differ, "
-                   f"{stats['vmfault']} VM faults, {stats['rejected']} refused")
+                   f"{stats['elapsed']:.0f} s ({rate(stats['total'], stats['elapsed'])}): "
+                   f"{stats['agree']} agree, {stats['differ']} differ, "
+                   f"{stats['vmfault']} VM faults, {stats['rejected']} refused, "
+                   f"{len(findings.classes)} classes")
     lines = [
         "# VM vs kernel: differential fuzzing",
         "",
@@ -104,11 +141,8 @@ def write_report(path: Path, stats: dict, findings: list[tuple[int, str, str]], 
         lines += [f"- {n} x `{r}`" for r, n in stats["reasons"].most_common(10)]
         lines.append("")
     lines += ["## Findings", ""]
-    if findings:
-        for seed, verdict, detail in findings[:20]:
-            prog, mem = case(seed)
-            lines += [f"### seed {seed}: {verdict}", "", detail, "", "```",
-                      disassemble(prog, listing=False).rstrip(), "```", ""]
+    if findings.classes:
+        lines += markdown("Disagreements by class (the first of each, shrunk)", findings, show)
     else:
         lines += ["None in this campaign: the VM and the kernel agreed on every program the",
                   "kernel accepted.", ""]
@@ -144,9 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="first seed (default: random)")
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "vm-fuzz.md")
     ap.add_argument("--replay", type=int, help="run one seed and print it")
+    ap.add_argument("--shrink-budget", type=float, default=60.0,
+                    help="seconds spent shrinking the first finding of each class")
     args = ap.parse_args(argv)
     if args.replay is not None:
-        prog, mem = case(args.replay)
+        prog, mem, _ = case(args.replay)
         print(disassemble(prog, listing=False))
         print("mem:", mem.hex())
         print(check(args.replay))
@@ -155,33 +191,40 @@ def main(argv: list[str] | None = None) -> int:
         args.seed = random.randrange(1 << 32)
     stats: dict = {"total": 0, "agree": 0, "differ": 0, "vmfault": 0, "rejected": 0, "insns": 0,
                    "reasons": collections.Counter(), "elapsed": 0.0}
-    findings: list[tuple[int, str, str]] = []
+    findings = Findings()
     start = time.monotonic()
     seed = args.seed
     last = start
     try:
         while args.duration <= 0 or time.monotonic() - start < args.duration:
-            verdict, detail, insns = check(seed)
+            prog, mem, choices = case(seed)
+            verdict, detail, insns = run_case(prog, mem)
             stats["total"] += 1
             stats[verdict] += 1
             stats["insns"] += insns
             if verdict == "rejected":
                 stats["reasons"][detail] += 1
             elif verdict != "agree":
-                findings.append((seed, verdict, detail))
-                print(f"seed {seed}: {verdict}: {detail}", flush=True)
+                key = class_of(verdict, detail)
+                new = findings.add(key, choices, f"seed {seed}: {detail}")
+                print(f"seed {seed}: {key}: {detail}", flush=True)
+                if new is not None:
+                    new.shrunk = shrink(choices, key, args.shrink_budget)
+                    new.shrunk_detail = run_case(*build(Replayer(new.shrunk).draw))[1]
             seed += 1
             if time.monotonic() - last > 30:
                 last = time.monotonic()
-                print(f"{stats['total']} programs, {stats['differ'] + stats['vmfault']} findings",
-                      flush=True)
+                print(f"{stats['total']} programs ({rate(stats['total'], last - start)}), "
+                      f"{len(findings)} findings in {len(findings.classes)} classes", flush=True)
     except KeyboardInterrupt:
         pass
     stats["elapsed"] = time.monotonic() - start
     write_report(args.report, stats, findings, args)
-    print(f"{stats['total']} programs: {stats['agree']} agree, {stats['differ']} differ, "
-          f"{stats['vmfault']} VM faults, {stats['rejected']} rejected -> {args.report}")
-    return 1 if findings else 0
+    print(f"{stats['total']} programs in {stats['elapsed']:.0f} s "
+          f"({rate(stats['total'], stats['elapsed'])}): {stats['agree']} agree, "
+          f"{stats['differ']} differ, {stats['vmfault']} VM faults, {stats['rejected']} rejected, "
+          f"{len(findings.classes)} classes -> {args.report}")
+    return 1 if len(findings) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""The fuzz campaigns' machinery, briefly: shrinking, classes, the assembler round trip on one
+batch, and the VM-vs-kernel campaign catching and shrinking a bug planted in the VM."""
+from __future__ import annotations
+
+import doctest
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
+sys.path.insert(0, str(FUZZ))
+
+import campaign  # noqa: E402
+
+
+def test_campaign_helpers_doctests():
+    assert doctest.testmod(campaign).failed == 0
+
+
+def test_shrink_bytes_undoes_what_does_not_matter():
+    seed = bytes(range(64)) * 2
+    data = bytearray(seed)
+    for i in (3, 40, 77, 100):
+        data[i] ^= 0xFF
+    shrunk = campaign.shrink_bytes(bytes(data), seed,
+                                   lambda d: len(d) == len(seed) and d[40] != seed[40])
+    assert [i for i in range(len(seed)) if shrunk[i] != seed[i]] == [40]
+
+
+@pytest.mark.clang
+def test_asm_roundtrip_batch_and_coverage_of_forms():
+    import asm_roundtrip as a
+
+    rng = random.Random(3)
+    forms = {a.random_insn(rng).opcode for _ in range(6000)}
+    # every opcode LLVM 19 can spell comes up (the sweep's set, tests/asm/test_llvm_sweep.py)
+    from pybpf.isa import Class, Insn, Mode, Size, problem
+
+    valid = {op for op in range(256)
+             if any(problem(Insn(op, 0, src, off, imm)) is None
+                    for src in (0, 1) for off in (0, 1, 8) for imm in (0, 1, 16, 0x100))}
+    valid -= {Class.STX | Mode.ATOMIC | Size.B, Class.STX | Mode.ATOMIC | Size.H}
+    assert valid <= forms
+    with tempfile.TemporaryDirectory() as t:
+        batch = [a.random_insn(rng) for _ in range(1500)]
+        assert a.check_batch(batch, Path(t)) == []
+
+
+@pytest.mark.kernel
+def test_vm_campaign_catches_and_shrinks_a_planted_bug(monkeypatch, tmp_path):
+    """be16 made a no-op in the VM (a bug the campaign was built to catch): a short run finds
+    it and shrinks the first program to the byte swap."""
+    import pybpf.vm.alu as alu
+
+    monkeypatch.setitem(alu.END_EXPR, (True, 16), alu.END_EXPR[(False, 16)])
+    monkeypatch.setattr(alu, "NAMESPACE", dict(alu.NAMESPACE))
+    import pybpf.vm.compile as comp
+
+    monkeypatch.setattr(comp, "_FACTORIES", {})
+    import vm_vs_kernel as v
+
+    report = tmp_path / "vm.md"
+    assert v.main(["--duration", "6", "--seed", "5", "--report", str(report),
+                   "--shrink-budget", "8"]) == 1
+    text = report.read_text()
+    assert "| differ: r0 |" in text.replace("differ: r0+mem", "differ: r0")
+    shrunk = text.split("Shrunk:", 1)[1].split("```")[1]
+    assert "bswap16" in shrunk or "be16" in shrunk
+    assert len(shrunk.strip().splitlines()) < 80  # the generator's own prologue and fold: ~60
