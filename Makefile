@@ -69,6 +69,8 @@ fuzz: venv
 	$(PY) fuzz/elf_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/btf_fuzz.py --examples 100000
 	$(PY) fuzz/cli_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/parsers_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
+	$(PY) fuzz/asm_roundtrip.py --duration $(SECONDS_PER_CAMPAIGN)
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools
