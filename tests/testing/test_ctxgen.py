@@ -24,7 +24,7 @@ from pybpf.testing.ctxgen import EDGE_LENGTHS
 
 
 @pytest.mark.kernel
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(ctx=tracepoint_contexts("syscalls/sys_enter_openat"))
 def test_tracepoint_contexts_follow_tracefs(ctx):
     from pybpf.kernel.tracefs import tracepoint_format

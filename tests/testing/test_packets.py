@@ -24,7 +24,7 @@ def _checksum_ok_v4(ip: bytes) -> bool:
     return P.checksum(ip[:(ip[0] & 0xF) * 4]) == 0
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(packets(corrupt=False, other=False, vlans=False))
 def test_valid_packets_read_back_by_dpkt(pkt):
     d = P.dissect(pkt)
@@ -68,7 +68,7 @@ def test_dissect_never_raises(data):
     assert d.length == len(data)
 
 
-@settings(max_examples=200)
+@settings(max_examples=120)
 @given(packets(ports=[9999]))
 def test_drawn_packets_and_their_recipes(pkt):
     """Every frame is at least an Ethernet header; a corrupted one says so; a frame the

@@ -14,7 +14,7 @@ from pybpf.verifier import verify
 pytestmark = pytest.mark.kernel
 
 
-@settings(max_examples=25)
+@settings(max_examples=20)
 @given(prog=accepted_programs())
 def test_accepted_programs_load(prog):
     with load(prog, "xdp") as p:
@@ -22,7 +22,7 @@ def test_accepted_programs_load(prog):
     assert verify(prog, "xdp").accepted
 
 
-@settings(max_examples=60)
+@settings(max_examples=30)
 @given(nm=near_misses())
 def test_near_misses_are_refused(nm):
     with pytest.raises(KernelError):
