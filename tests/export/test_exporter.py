@@ -126,3 +126,14 @@ def test_syscount_exports_with_no_extra_lines():
 def test_biolatency_exports_the_histogram_and_not_its_working_state():
     with Exporter(str(HERE.parents[1] / "examples" / "biolatency.py")) as ex:
         assert [(p.map_name, p.kind) for p in ex.plans] == [("usecs", "histogram")]
+
+
+def test_liveness_says_why_it_fails():
+    with Exporter(str(HERE.parents[1] / "examples" / "syscount.py")) as ex:
+        assert ex.healthy() == (True, "ok")
+        ex.heartbeat -= 60
+        assert ex.healthy() == (False, "main loop stalled")
+        ex.beat()
+        ex.collector.programs[0][1].close()  # as if the program were gone
+        ok, why = ex.healthy()
+        assert not ok and why.startswith("program gone")
