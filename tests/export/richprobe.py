@@ -12,6 +12,8 @@ from pybpf.dsl import (
     log2,
     pid,
     probe,
+    u8,
+    u16,
     u32,
     u64,
 )
@@ -35,7 +37,14 @@ class Slot(Struct):
     slot: u32
 
 
+class Dest(Struct):
+    daddr6: u8[16]  # first: the DSL copies a u8[16] at struct offset 4 with misaligned u64 stores
+    daddr: u8[4]
+    dport: u16
+
+
 by_who = HashMap(Who, u64, max_entries=4096)
+connects = HashMap(Dest, u64, max_entries=1024)
 per_cpu = PerCpuHashMap(char[16], u64, max_entries=1024)
 traffic = HashMap(char[16], Traffic, max_entries=1024)
 linear = ArrayMap(u64, 8)
@@ -80,4 +89,16 @@ def on_enter(ctx):
     by_cgroup[cgroup_id()] += 1
     total.value += 1
     latest.value = ctx.id
+    return 0
+
+
+@probe("tracepoint/sock/inet_sock_set_state")
+def on_state(ctx):
+    if ctx.protocol != 6 or ctx.newstate != 2:  # TCP, -> SYN_SENT: a connect() starts
+        return 0
+    d = Dest()
+    d.daddr = ctx.daddr
+    d.daddr6 = ctx.daddr_v6
+    d.dport = ctx.dport
+    connects[d] += 1
     return 0

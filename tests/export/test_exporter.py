@@ -63,6 +63,24 @@ def test_every_kind_of_map_as_its_family(rich):
     assert snap[f'rich_keyed_count{{comm="{name}"}}'] == 300
 
 
+def test_addresses_and_ports_decode_as_the_kernel_wrote_them(rich):
+    import socket
+
+    seen = {}
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        with socket.socket(family) as srv:
+            srv.bind((host, 0))
+            srv.listen(1)
+            port = srv.getsockname()[1]
+            with socket.create_connection((host, port)):
+                pass
+            seen[host] = port
+    snap = rich.collector.snapshot()
+    v4, v6 = seen["127.0.0.1"], seen["::1"]
+    assert snap[f'richprobe_connects_total{{daddr="127.0.0.1",daddr6="::ffff:127.0.0.1",dport="{v4}"}}'] == 1
+    assert snap[f'richprobe_connects_total{{daddr="0.0.0.0",daddr6="::1",dport="{v6}"}}'] == 1
+
+
 def test_cgroup_ids_become_cgroup_paths(rich):
     getppid_as("pbg" + uuid.uuid4().hex[:10], 10)
     mine = Path("/proc/self/cgroup").read_text().strip().split("::", 1)[1]  # cgroup v2: "0::/path"
