@@ -12,9 +12,19 @@ submit and discard; perf event output (records kept per map); ``probe_read``
 and its kernel/user/str variants on VM memory and a `pybpf.vm.image.MemoryImage`
 (a bad source gives -EFAULT and a zeroed destination, as in the kernel);
 ``get_current_pid_tgid``/``uid_gid``/``comm``/``task`` from the VM's fake
-`Task`; ``skb_load_bytes``; ``tail_call``; ``loop`` (``bpf_loop`` callbacks).
+`Task`; ``skb_load_bytes`` and ``xdp_load_bytes`` from the run's packet (past
+its end: -EFAULT); ``tail_call``; ``loop`` (``bpf_loop`` callbacks).
 A test replaces any of them per VM (``VM(helpers={"ktime_get_ns": ...})``,
 `pybpf.vm.stubs`).
+
+Memory arguments are checked at the call, as the kernel's verifier contract for
+them says (`MEM_ARGS`: a pointer and its size argument, ``ARG_CONST_SIZE`` or
+``_OR_ZERO``): the whole 64-bit size must fit in one region the helper may read
+or write, a zero size is refused where the contract says > 0, and a negative one
+always. A program the verifier accepts never breaks this; one it rejects faults
+at the call itself, the instruction the kernel names, rather than later or not
+at all (the kernel's helpers take a 32-bit size, which would hide a size that is
+wrong only in its upper half).
 
 >>> lookup(helper_id("ktime_get_ns")) is not None
 True
@@ -27,7 +37,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import VMFault
 from ..isa import helper_id
@@ -44,12 +54,70 @@ M64 = (1 << 64) - 1
 MAX_LOOPS = 8 * 1024 * 1024
 
 
+class MemArg(NamedTuple):
+    """A memory argument of a helper: R``ptr`` points at R``size`` bytes (or ``fixed``
+    bytes) the helper reads (``write=False``) or writes; ``zero_ok``: the contract is
+    ``ARG_CONST_SIZE_OR_ZERO`` rather than ``ARG_CONST_SIZE``."""
+
+    ptr: int
+    size: int | None
+    write: bool
+    zero_ok: bool
+
+
+#: The memory arguments of the helpers the VM implements, as the kernel's
+#: ``bpf_func_proto``s declare them (pybpf.verifier.helper_protos has the same facts;
+#: tests/vm compare the two tables).
+MEM_ARGS: dict[str, tuple[MemArg, ...]] = {
+    "probe_read": (MemArg(1, 2, True, True),),
+    "probe_read_kernel": (MemArg(1, 2, True, True),),
+    "probe_read_user": (MemArg(1, 2, True, True),),
+    "probe_read_str": (MemArg(1, 2, True, True),),
+    "probe_read_kernel_str": (MemArg(1, 2, True, True),),
+    "probe_read_user_str": (MemArg(1, 2, True, True),),
+    "get_current_comm": (MemArg(1, 2, True, False),),
+    "trace_printk": (MemArg(1, 2, False, False),),
+    "ringbuf_output": (MemArg(2, 3, False, True),),
+    "skb_load_bytes": (MemArg(3, 4, True, False),),
+    "xdp_load_bytes": (MemArg(3, 4, True, False),),
+}
+
+
+def check_mem_args(m: Machine, name: str, args: tuple[MemArg, ...]) -> None:
+    """Fault unless every memory argument of helper ``name`` meets its contract."""
+    R = m.R
+    for a in args:
+        n = R[a.size] if a.size is not None else 0
+        what = f"bpf_{name}: R{a.ptr} with size R{a.size} = "
+        if n >> 63:
+            raise VMFault(f"{what}{n - (1 << 64)}: a negative size", address=R[a.ptr])
+        if n == 0:
+            if a.zero_ok:
+                continue
+            raise VMFault(f"{what}0: the size must be > 0", address=R[a.ptr])
+        try:
+            m.mem._find(R[a.ptr], n, "write" if a.write else "read")
+        except VMFault as f:
+            raise VMFault(f"{what}{n}: {f.message}", address=f.address, region=f.region,
+                          offset=f.offset) from None
+
+
 def helper(*names: str) -> Callable[[Helper], Helper]:
-    """Register a helper implementation under kernel helper ``names``."""
+    """Register a helper implementation under kernel helper ``names`` (with the check
+    of its `MEM_ARGS`, if it has any)."""
     def deco(fn: Helper) -> Helper:
         for name in names:
             num = helper_id(name)
-            if num is not None:
+            if num is None:
+                continue
+            args = MEM_ARGS.get(name)
+            if args:
+                def checked(m: Machine, fn: Helper = fn, name: str = name,
+                            args: tuple[MemArg, ...] = args) -> int:
+                    check_mem_args(m, name, args)
+                    return fn(m)
+                _BY_ID[num] = checked
+            else:
                 _BY_ID[num] = fn
         return fn
     return deco
@@ -265,8 +333,8 @@ def _current_task(m: Machine) -> int:
 
 
 # -- packets --------------------------------------------------------------------------------
-@helper("skb_load_bytes")
-def _skb_load_bytes(m: Machine) -> int:
+@helper("skb_load_bytes", "xdp_load_bytes")
+def _load_bytes(m: Machine) -> int:
     R = m.R
     off, size = R[2] & 0xFFFFFFFF, R[4] & 0xFFFFFFFF
     pkt = m.packet
