@@ -62,6 +62,9 @@ class Explanation:
     provenance: list[Step] = field(default_factory=list)
     root_cause: Step | None = None
     counterexample: Any = None
+    #: why there is no counterexample (`pybpf.explain.counterexample.NO_COUNTEREXAMPLE`),
+    #: when one was asked for and the rejection's case has none
+    no_counterexample: str | None = None
     log: str = ""
     report: Report | None = None
 
@@ -117,6 +120,8 @@ class Explanation:
             out.append(f"  root cause: insn {rc.slot} ({rc.text}){place}")
         if self.counterexample is not None:
             out += ["  " + ln for ln in self.counterexample.text().splitlines()]
+        elif self.no_counterexample:
+            out.append(f"  counterexample: none ({self.no_counterexample})")
         out.append(f"  fix ({_LANG_WORDS.get(self.language, self.language)}): {self.hint}")
         return "\n".join(out)
 
@@ -139,6 +144,7 @@ class Explanation:
             "root_cause": None if rc is None else dict(rc.to_json(),
                                                         before_failing=rc.insn != self.index),
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
+            "no_counterexample": self.no_counterexample,
         }
 
     def __str__(self) -> str:
@@ -174,7 +180,8 @@ def _message_key(message: str | None) -> str | None:
 
 def _target(cls: str | None, message: str, registers: Mapping[str, str], before: Any,
             frameno: int) -> tuple[Any, ...] | None:
-    m = messages.match("stack_read_uninit", message.splitlines()[0]) if message else None
+    m = messages.match("stack_read_uninit", message.splitlines()[0]) \
+        if message and cls == "stack_uninit_read" else None
     if m is not None:
         return ("stack", frameno, int(m[1]), int(m[2]))
     if registers:
@@ -183,6 +190,31 @@ def _target(cls: str | None, message: str, registers: Mapping[str, str], before:
     if hit is not None and int(hit.group(1)) <= 10:
         return ("reg", int(hit.group(1)))
     return None
+
+
+#: classes whose value at fault may have a bound that is too loose (`bound_origin`)
+_BOUNDED = frozenset({"map_value_oob", "stack_oob", "mem_oob", "packet_oob"})
+
+
+def _size_target(target: tuple[Any, ...] | None, cls: str | None, v: Any,
+                 index: int | None) -> tuple[Any, ...] | None:
+    """For a helper's memory argument that is too small for its size, the size register
+    (the kernel names the pointer, the size is what was wrong)."""
+    if target is None or target[0] != "reg" or cls not in _BOUNDED or index is None:
+        return target
+    ins = v.insns[index]
+    if ins.opcode != CALL or ins.src != CallSrc.HELPER:
+        return target
+    from ..verifier.helper_protos import proto
+
+    try:
+        args = proto(ins.imm).args
+    except (KeyError, ValueError):
+        return target
+    n = int(target[1])
+    if 1 <= n < len(args) and args[n].is_size:
+        return ("reg", n + 1)
+    return target
 
 
 def _root(cls: str | None, steps: list[Step], fail: Step | None, v: Any,
@@ -202,7 +234,7 @@ def _root(cls: str | None, steps: list[Step], fail: Step | None, v: Any,
         moved = [s for s in steps if s.role == "op"]
         if moved:
             return moved[0]
-    for role in ("clobber", "lost"):
+    for role in ("clobber", "lost", "bound"):
         for s in reversed(steps):
             if s.role == role:
                 return s
@@ -277,13 +309,15 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
         fail_step = Step(index, report.insn or 0, insn_text(v.insns[index]), "fail",
                          "the kernel rejects this instruction", None, line_of(program, index))
     steps: list[Step] = []
+    target: tuple[Any, ...] | None = None
     if trace.failing_insn is not None and trace.before is not None:
         frameno = len(trace.state.frames) - 1 if trace.state is not None else 0
         target = _target(report.error_class, report.message or "", report.registers,
                          trace.before, frameno)
+        target = _size_target(target, report.error_class, v, index)
         if target is not None and report.error_class not in ("too_complex", "infinite_loop"):
             try:
-                steps = chain(v, trace, target)
+                steps = chain(v, trace, target, bound=report.error_class in _BOUNDED)
             except Exception:  # noqa: BLE001 - provenance is an aid, the verdict stands
                 steps = []
     helper = None
@@ -296,8 +330,14 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     moved = [s.reg for s in steps if s.role == "op" and s.note.startswith(f"R{reg} moves by")]
     if moved and moved[-1] is not None:
         reg = moved[-1]  # a pointer moved by a scalar: the scalar is what to bound
-    hints = hints_for(report.error_class, helper=helper, kind=kind, reg=reg,
-                      insn=report.insn)
+    hint_cls = report.error_class
+    if hint_cls == "stack_oob" and helper is not None:
+        hint_cls = "stack_oob/helper"
+    elif hint_cls == "stack_oob" and (report.message or "").startswith("invalid variable-offset"):
+        hint_cls = "stack_oob/variable"
+    size_reg = target[1] if target is not None and target[0] == "reg" else None
+    hints = hints_for(hint_cls, helper=helper, kind=kind, reg=reg, insn=report.insn,
+                      size_reg=size_reg)
     key = _message_key(report.message)
     cls = report.error_class
     if key == "gpl_only":  # the kernel's words say it: a license, not the program type
@@ -318,8 +358,9 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
                     src, dict(report.registers), steps, root,
                     log=(report.log or first.log), report=report)
     if counterexample:
-        from .counterexample import find_counterexample
+        from .counterexample import find_counterexample, no_counterexample
 
+        e.no_counterexample = no_counterexample(e)
         e.counterexample = find_counterexample(program, ptype, e, v, trace, maps=maps)
     return e
 

@@ -72,6 +72,19 @@ HINTS: dict[str, dict[str, str]] = {
              "map.",
         "python": "use a per-CPU array map for large buffers.",
         "asm": "use offsets between -512 and -1 from r10, with offset + size <= 0."},
+    "stack_oob/helper": {
+        "c": "pass a helper at most `sizeof(buf)` bytes of a stack buffer: bound the size by the "
+             "buffer (`if (n > sizeof(buf)) n = sizeof(buf);`), not by a larger number.",
+        "python": "pass a buffer as large as the size, or bound the size by the buffer's.",
+        "asm": "bound the size register by the buffer's size before the call: "
+               "`if r{size_reg} > N goto <out>` where N is the bytes the buffer has."},
+    "stack_oob/variable": {
+        "c": "keep the index inside the array: `i &= N - 1` (N a power of two) or "
+             "`if (i >= N) return 0;` with N the array's length, before indexing.",
+        "python": "check the index against the array length before indexing "
+                  "(`if i >= N: return 0`).",
+        "asm": "bound the offset register so that offset + size stays inside the buffer: "
+               "`rX &= N - 1` or `if rX >= N goto <out>` before adding it to the stack pointer."},
     "stack_misaligned": {
         "c": "access stack variables through their own type (no casts of char buffers to wider "
              "types at odd offsets).",

@@ -174,9 +174,23 @@ def extract(text: str) -> tuple[str, str | None]:
 
 
 def message_key(line: str) -> str | None:
-    """The key (`pybpf.verifier.messages.MESSAGES`) of a log line's message, or None."""
+    """The key (`pybpf.verifier.messages.MESSAGES`) of a log line's message, or None.
+
+    ``invalid read from stack R2 off=-32 size=64`` is worded the same for bytes never
+    written and for bytes outside the frame: it is ``stack_bounds`` when they leave the
+    frame [r10-512, r10).
+
+    >>> message_key("invalid read from stack R2 off=-32 size=64")
+    'stack_bounds'
+    >>> message_key("invalid read from stack R2 off=-16 size=4")
+    'stack_read_uninit'
+    """
     hits = messages.find(line)
     if hits:
+        if hits[0].key == "stack_read_uninit":
+            got = messages.match("stack_read_uninit", line)
+            if got is not None and (int(got[1]) + int(got[2]) > 0 or int(got[1]) < -512):
+                return "stack_bounds"
         return hits[0].key
     for key, olds in messages.OLDER_WORDINGS.items():
         for fmt in olds:

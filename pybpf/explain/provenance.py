@@ -11,6 +11,9 @@ says what the instruction did to the value, with the abstract value it produced 
 ``spill``/``fill``  through a stack slot;
 ``lost``     a bound was lost here (a 32-bit operation, a narrower spill, arithmetic);
 ``check``    a branch that bounded a *copy* of the value, not the register used later;
+``bound``    where a value got the (too loose) upper bound it has at the failing instruction,
+             or where a packet pointer got the range it has: the check or mask to fix
+             (`bound_origin`);
 ``clobber``  a call that left the register unreadable.
 
 >>> from pybpf.asm import assemble
@@ -314,11 +317,13 @@ def _established(old: Reg, new: Reg, used: Reg | None) -> bool:
     return _unbounded(used) and b.smin >= 0 and b.umax < 1 << 32 <= a.umax
 
 
-def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...]) -> list[Step]:
+def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...], *,
+          bound: bool = False) -> list[Step]:
     """The provenance of ``target`` at the failing instruction, oldest step first.
 
     ``target`` is ``("reg", regno)`` or ``("stack", frameno, off, size)``; ``v`` is the
-    `pybpf.verifier.engine.Verifier` of the run ``t`` observed.
+    `pybpf.verifier.engine.Verifier` of the run ``t`` observed. With ``bound``, the step
+    that gave a register its bound (`bound_origin`) is among them.
     """
     w = _Walk(v, t)
     if w.fail is None:
@@ -332,11 +337,65 @@ def chain(v: Any, t: TraceObserver, target: tuple[str, ...] | tuple[Any, ...]) -
         if w.after_last is not None and w.after_last[reg].is_scalar:
             w.copy_checks(reg, out, checks)
         out.extend(checks)
+        b = bound_origin(v, t, reg) if bound else None
+        if b is not None:
+            out = [s for s in out if s.insn != b.insn] + [b]
     else:
         _, frameno, off, size = target
         w.stack_chain(int(frameno), int(off), int(size), k, out)
     out.sort(key=lambda s: _order(w, s))
     return out
+
+
+def bound_origin(v: Any, t: TraceObserver, reg: int) -> Step | None:
+    """The instruction that gave register ``reg`` the bound it has at the failing
+    instruction: for a packet pointer, the check that proved its range; for a scalar (or
+    a pointer's variable offset, followed into the scalar added to it), the last mask or
+    branch that lowered its upper bound. None when the bound is only the width of a load
+    (or there is none)."""
+    w = _Walk(v, t)
+    if w.fail is None or w.after_last is None:
+        return None
+    depth = w.depth_at_fail
+    cur = w.after_last[reg]
+    packet = cur.type.is_packet
+    for k in range(len(w.path) - 1, -1, -1):
+        node = w.path[k]
+        if node.depth != depth:
+            continue
+        insn = w.insns[node.insn]
+        after = w.regs_after(k)
+        if after is None:
+            continue
+        old, new = node.regs[reg], after[reg]
+        if packet:
+            if insn.cls in (Class.JMP, Class.JMP32) and new.type.is_packet and \
+                    new.range > (old.range if old.type.is_packet else 0):
+                return w.step(k, "bound", f"this check proves {new.range} bytes of the packet "
+                              f"from R{reg}: the access needs more", reg)
+            if reg in written(insn):
+                return None
+            continue
+        if reg in written(insn):
+            if insn.cls in (Class.ALU, Class.ALU64):
+                if insn.op == AluOp.MOV and insn.uses_src_reg and insn.off == 0:
+                    reg = insn.src
+                    continue
+                if old.is_pointer and insn.uses_src_reg and node.regs[insn.src].is_scalar:
+                    reg = insn.src  # a pointer moved by a scalar: follow the scalar
+                    continue
+                if old.is_scalar and new.is_scalar and new.var.umax < old.var.umax and \
+                        new.var.umax < _U32_MAX:
+                    return w.step(k, "bound", f"R{reg} gets its upper bound {new.var.umax} here",
+                                  reg)
+                continue
+            return None
+        if insn.cls in (Class.JMP, Class.JMP32) and insn.op not in (JmpOp.CALL, JmpOp.EXIT,
+                                                                    JmpOp.JA):
+            if old.is_scalar and new.is_scalar and new.var.umax < old.var.umax:
+                return w.step(k, "bound", f"this check leaves R{reg} at most {new.var.umax}",
+                              reg)
+    return None
 
 
 def _order(w: _Walk, s: Step) -> int:
@@ -346,4 +405,4 @@ def _order(w: _Walk, s: Step) -> int:
     return len(w.path)
 
 
-__all__ = ["MAX_STEPS", "Step", "chain", "written"]
+__all__ = ["MAX_STEPS", "Step", "bound_origin", "chain", "written"]

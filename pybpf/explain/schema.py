@@ -17,7 +17,7 @@ STEP: dict[str, Any] = {
     "required": ["insn", "insn_text", "role", "note", "value", "file", "line", "column", "source"],
     "properties": {
         "insn": {"type": "integer", "minimum": 0}, "insn_text": {"type": "string"},
-        "role": {"enum": ["source", "copy", "op", "spill", "fill", "lost", "check", "clobber",
+        "role": {"enum": ["source", "copy", "op", "spill", "fill", "lost", "check", "bound", "clobber",
                           "fail"]},
         "note": {"type": "string"}, "value": _STR, "register": _INT, **_LINE,
         "before_failing": {"type": "boolean"},
@@ -58,6 +58,7 @@ SCHEMA: dict[str, Any] = {
                 "fault_insn": _INT,
                 "fault": _STR,
             }}]},
+        "no_counterexample": _STR,
         "log_line": _STR,
         "source_of_verdict": {"enum": ["pybpf", "kernel_log"]},
     },

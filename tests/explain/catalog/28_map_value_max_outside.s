@@ -9,8 +9,8 @@ r2 += -4
 r1 = table ll
 call bpf_map_lookup_elem
 if r0 == 0 goto out
-r1 = *(u32 *)(r0 + 0) // ROOT
-if r1 > 64 goto out // bad
+r1 = *(u32 *)(r0 + 0)
+if r1 > 64 goto out // ROOT // bad
 if r1 > 56 goto out // fix
 r0 += r1
 r1 = *(u64 *)(r0 + 0) // FAIL
