@@ -3,8 +3,11 @@
 Scalars go through `pybpf.verifier.scalar` (the kernel's ``adjust_scalar_min_max_vals``);
 a pointer operand goes through `pointer_arith`, which allows only what the kernel allows
 (adding or subtracting a bounded scalar, per pointer type) and keeps the fixed and variable
-offsets apart. Before ``dst &= K`` / ``dst |= K`` a scalar known to be -1 or 0 is split in
-two paths (`fork_minus_one_or_zero`, the kernel's ``maybe_fork_scalars``).
+offsets apart. The value of a scalar added to a pointer matters, so it is marked precise
+(`pybpf.verifier.precision`). Copies of a scalar share an id, and ``r1 = r2; r1 += K``
+keeps the link with the constant (``ADD_CONST``), so a later branch on one narrows the
+other. Before ``dst &= K`` / ``dst |= K`` a scalar known to be -1 or 0 is split in two
+paths (the kernel's ``maybe_fork_scalars``).
 """
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ from ..isa import AluOp, Class, Insn
 from .flow import Flow
 from .operands import check_writable, read_reg
 from .report import Reject
-from .scalar import S64_MIN, Scalar
+from .scalar import S32_MAX, S32_MIN, S64_MAX, S64_MIN, Scalar
 from .scalar_alu import fork_minus_one_or_zero
-from .state import RT, Reg, State
+from .state import ADD_CONST, ADD_CONST32, ADD_CONST64, MAYBE_NULL, RT, UNTRUSTED, Reg, State, type_str
+from .tnum import U32, U64
 
 if TYPE_CHECKING:
     from .session import Session
@@ -24,160 +28,278 @@ if TYPE_CHECKING:
 BPF_MAX_VAR_OFF = 1 << 29
 _U32 = 0xFFFFFFFF
 
-_SYMBOL = {AluOp.ADD: "+=", AluOp.SUB: "-=", AluOp.AND: "&=", AluOp.OR: "|=", AluOp.XOR: "^=",
-           AluOp.LSH: "<<=", AluOp.RSH: ">>=", AluOp.ARSH: "s>>=", AluOp.MUL: "*=",
-           AluOp.DIV: "/=", AluOp.MOD: "%="}
+_OP_NAME = {AluOp.ADD: "+=", AluOp.SUB: "-=", AluOp.MUL: "*=", AluOp.DIV: "/=", AluOp.OR: "|=",
+            AluOp.AND: "&=", AluOp.LSH: "<<=", AluOp.RSH: ">>=", AluOp.NEG: "neg",
+            AluOp.MOD: "%=", AluOp.XOR: "^=", AluOp.MOV: "=", AluOp.ARSH: "s>>=",
+            AluOp.END: "endian"}
 _SHIFTS = (AluOp.LSH, AluOp.RSH, AluOp.ARSH)
-#: pointer types on which no arithmetic is allowed at all
-_NO_ARITH = (RT.CONST_PTR_TO_MAP, RT.PTR_TO_PACKET_END, RT.PTR_TO_SOCKET, RT.PTR_TO_SOCK_COMMON,
-             RT.PTR_TO_FUNC, RT.PTR_TO_FLOW_KEYS)
+_ADD, _SUB, _MOV, _AND, _OR = AluOp.ADD, AluOp.SUB, AluOp.MOV, AluOp.AND, AluOp.OR
+#: pointer types arithmetic may move (adjust_ptr_min_max_vals' allowed list)
+_ARITH_OK = frozenset({RT.PTR_TO_CTX, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MAP_KEY, RT.PTR_TO_STACK,
+                       RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET, RT.PTR_TO_TP_BUFFER,
+                       RT.PTR_TO_BTF_ID, RT.PTR_TO_MEM, RT.PTR_TO_BUF, RT.PTR_TO_FUNC,
+                       RT.CONST_PTR_TO_DYNPTR})
 
 
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """Run one ALU/ALU64 instruction on ``st``."""
-    other = _fork_minus_one_or_zero(st, insn)
-    if other is not None:  # the zero side re-runs this instruction later
-        v.push_branch(other, i)
-    _alu(st, insn, i)
+    _alu(v, st, insn, i, insn.op)
     st.frame.origins[insn.dst] = i
     st.insn = i + 1
     return Flow.NEXT
 
 
-def _fork_minus_one_or_zero(st: State, insn: Insn) -> State | None:
-    """The kernel's maybe_fork_scalars: before ``dst &= K`` / ``dst |= K`` a scalar known
-    to be -1 or 0 is split; this path goes on with -1, the returned one with 0."""
-    if insn.op not in (AluOp.AND, AluOp.OR) or insn.uses_src_reg:
-        return None
-    dst = st.regs[insn.dst]
-    if not dst.is_scalar:
-        return None
-    sides = fork_minus_one_or_zero(dst.var)
-    if sides is None:
-        return None
-    zero, minus = sides
-    other = st.copy()
-    other.parent_insn = st.insn
-    other.regs[insn.dst] = dst.with_(var=zero)
-    st.regs[insn.dst] = dst.with_(var=minus)
-    return other
-
-
-def _alu(st: State, insn: Insn, i: int) -> None:
-    op = insn.op
+def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
     alu64 = insn.cls == Class.ALU64
-    x = insn.uses_src_reg
     d = insn.dst
     regs = st.regs
     if op == AluOp.END or op == AluOp.NEG:
         dst = read_reg(st, d, i)
         check_writable(d, i)
-        if dst.is_pointer:  # root may: the pointer becomes an unknown number
+        if dst.type is not RT.SCALAR:  # root: the pointer becomes an unknown number
             regs[d] = Reg.scalar()
             return
-        val = dst.var.neg(alu64=alu64) if op == AluOp.NEG else \
-            dst.var.end(insn.imm, to_be=x, alu64=alu64)
-        regs[d] = Reg.scalar(val)
+        if op == AluOp.NEG:
+            regs[d] = Reg.scalar(dst.var.neg(alu64=alu64))
+            return
+        val = dst.var.end(insn.imm, to_be=insn.uses_src_reg, alu64=alu64)
+        keep = not alu64 and not insn.uses_src_reg and insn.imm == 64  # le64: no change
+        regs[d] = dst.with_(var=val) if keep and dst.id else Reg.scalar(val)
         return
-    if op == AluOp.MOV:
-        _mov(st, insn, i, alu64, x)
+    if op == _MOV:
+        _mov(v, st, insn, i, alu64)
         return
-    dst = read_reg(st, d, i)
+    x = insn.uses_src_reg
     if x:
-        src = read_reg(st, insn.src, i)
-    else:
-        if op in (AluOp.DIV, AluOp.MOD) and insn.imm == 0:
+        read_reg(st, insn.src, i)
+    dst = read_reg(st, d, i)
+    if not x:
+        if (op == AluOp.DIV or op == AluOp.MOD) and insn.imm == 0:
             raise Reject(i, "div by zero", "div_by_zero")
         if op in _SHIFTS and not 0 <= insn.imm < (64 if alu64 else 32):
             raise Reject(i, f"invalid shift {insn.imm}", "invalid_shift", detail=insn.imm)
-        src = Reg.const(insn.imm)
     check_writable(d, i)
-    if dst.is_pointer or src.is_pointer:
-        regs[d] = pointer_arith(st, insn, i, op, alu64, dst, src)
-        return
-    regs[d] = Reg.scalar(dst.var.alu(op, src.var, alu64=alu64, off=insn.off))
+    if x:
+        src = regs[insn.src]
+        if src.type is not RT.SCALAR:
+            if dst.type is not RT.SCALAR:
+                if op == _SUB:  # pointer - pointer is a number (root)
+                    regs[d] = Reg.scalar()
+                    return
+                raise Reject(i, f"R{d} pointer {_OP_NAME[AluOp(op)]} pointer prohibited",
+                             "pointer_arith_prohibited", reg=d)
+            v.mark_precise(st, d)  # scalar += pointer
+            regs[d] = pointer_arith(v, st, insn, i, op, alu64, src, dst)
+            return
+        if dst.type is not RT.SCALAR:
+            v.mark_precise(st, insn.src)
+            regs[d] = pointer_arith(v, st, insn, i, op, alu64, dst, src)
+            return
+        if dst.precise:
+            v.mark_precise(st, insn.src)
+    else:
+        src = Reg.const(insn.imm)
+        if dst.type is not RT.SCALAR:
+            regs[d] = pointer_arith(v, st, insn, i, op, alu64, dst, src)
+            return
+    if (op == _AND or op == _OR) and src.var.is_const:
+        sides = fork_minus_one_or_zero(dst.var)
+        if sides is not None:  # maybe_fork_scalars: the zero side re-runs this insn later
+            zero, minus = sides
+            other = v.push_branch(st, i, i)
+            other.regs[d] = Reg.scalar(zero) if zero.is_const else dst.with_(var=zero)
+            dst = Reg.scalar(minus) if minus.is_const else dst.with_(var=minus)
+            regs[d] = dst
+    dst_umax = dst.var.umax
+    val = dst.var.alu(op, src.var, alu64=alu64, off=insn.off)
+    new_id, new_off = 0, 0
+    if dst.id and (op == _ADD or op == _SUB) and src.var.is_const_width(not alu64) and \
+            not (x and insn.src == d):
+        k = src.var.const_value(not alu64)
+        if not alu64 or S32_MIN <= _s64(k) <= S32_MAX:
+            if not (not alu64 and dst_umax > U32):
+                off = _s32(k)
+                if op == _SUB:
+                    off = None if off == S32_MIN else -off
+                if off is not None and not dst.id & ADD_CONST:
+                    new_id = dst.id | (ADD_CONST64 if alu64 else ADD_CONST32)
+                    new_off = off
+    regs[d] = Reg.scalar(val, id=new_id).with_(off=new_off) if new_id else Reg.scalar(val)
 
 
-def _mov(st: State, insn: Insn, i: int, alu64: bool, x: bool) -> None:
+def _s64(k: int) -> int:
+    k &= U64
+    return k - (1 << 64) if k >> 63 else k
+
+
+def _s32(k: int) -> int:
+    k &= U32
+    return k - (1 << 32) if k >> 31 else k
+
+
+def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
     regs = st.regs
     d = insn.dst
-    if not x:
+    if not insn.uses_src_reg:
         check_writable(d, i)
         regs[d] = Reg.const(insn.imm if alu64 else insn.imm & _U32)
         return
-    src = read_reg(st, insn.src, i)
+    read_reg(st, insn.src, i)
     check_writable(d, i)
-    if insn.off:  # movsx
-        regs[d] = Reg.scalar() if src.is_pointer else Reg.scalar(src.var.movsx(insn.off,
-                                                                               alu64=alu64))
-    elif alu64:
-        if src.is_scalar and src.id == 0 and not src.var.is_const:  # the copies are linked
-            src = src.with_(id=st.new_id())
-            regs[insn.src] = src
-        regs[d] = src
-    else:
-        regs[d] = Reg.scalar(src.var.mov32() if src.is_scalar else Scalar.unknown().mov32())
+    s = insn.src
+    if alu64:
+        if insn.off == 0:  # r1 = r2: the copy is linked to its source
+            _id_before_mov(v, st, s)
+            regs[d] = regs[s]
+            return
+        src = regs[s]
+        if src.type is RT.SCALAR:  # r1 = (s8, s16, s32) r2
+            no_sext = src.var.umax < (1 << (insn.off - 1))
+            if no_sext:
+                _id_before_mov(v, st, s)
+                src = regs[s]
+            val = src.var.movsx(insn.off, alu64=True)
+            regs[d] = src.with_(var=val) if no_sext and src.id else Reg.scalar(val)
+        else:
+            regs[d] = Reg.scalar()
+        return
+    src = regs[s]
+    if src.type is not RT.SCALAR:  # w1 = w2 on a pointer: a number (root)
+        regs[d] = Reg.scalar(Scalar.unknown().mov32())
+        return
+    if insn.off == 0:
+        fits = src.var.umax.bit_length() <= 32
+        if fits:
+            _id_before_mov(v, st, s)
+            src = regs[s]
+        val = src.var.mov32()
+        regs[d] = src.with_(var=val) if fits and src.id else Reg.scalar(val)
+        return
+    no_sext = src.var.umax < (1 << (insn.off - 1))
+    if no_sext:
+        _id_before_mov(v, st, s)
+        src = regs[s]
+    val = src.var.movsx(insn.off, alu64=False)
+    regs[d] = src.with_(var=val) if no_sext and src.id else Reg.scalar(val)
 
 
-def pointer_arith(st: State, insn: Insn, i: int, op: int, alu64: bool, dst: Reg,
-                  src: Reg) -> Reg:
-    """``dst op= src`` with a pointer on either side (``adjust_ptr_min_max_vals``)."""
-    d = insn.dst
-    sym = _SYMBOL.get(AluOp(op))
-    if not alu64:  # root may subtract (a meaningless number); nothing else
-        if op == AluOp.SUB:
-            return Reg.scalar(Scalar.unknown().mov32())
-        raise Reject(i, f"R{d} 32-bit pointer arithmetic prohibited", "pointer_32bit", reg=d)
-    if dst.is_pointer and src.is_pointer:
-        if op == AluOp.SUB:  # pointer - pointer is a number (root)
-            return Reg.scalar()
-        raise Reject(i, f"R{d} pointer {sym} pointer prohibited", "pointer_arith_prohibited",
-                     reg=d)
-    if op in (AluOp.AND, AluOp.OR, AluOp.XOR):
-        raise Reject(i, f"R{d} bitwise operator {sym} on pointer prohibited",
-                     "pointer_bitwise", reg=d)
-    if op not in (AluOp.ADD, AluOp.SUB):
-        raise Reject(i, f"R{d} pointer arithmetic with {sym} operator prohibited",
+def _id_before_mov(v: Session, st: State, s: int) -> None:
+    """assign_scalar_id_before_mov: give the source an id its copy will share."""
+    src = st.regs[s]
+    if src.type is not RT.SCALAR:
+        return
+    if src.id & ADD_CONST:
+        src = src.with_(id=0, off=0)
+        st.regs[s] = src
+    if not src.id and not src.var.is_const:
+        st.regs[s] = src.with_(id=v.new_id())
+
+
+def _sane(i: int, reg_var: Scalar, off: int, t: RT, flags: int, d: int) -> None:
+    """check_reg_sane_offset."""
+    label = type_str(t, flags)
+    if reg_var.is_const:
+        val = reg_var.signed_value()
+        if val >= BPF_MAX_VAR_OFF or val <= -BPF_MAX_VAR_OFF:
+            raise Reject(i, f"math between {label} pointer and {val} is not allowed",
+                         "pointer_arith_prohibited", reg=d)
+    if off >= BPF_MAX_VAR_OFF or off <= -BPF_MAX_VAR_OFF:
+        raise Reject(i, f"{label} pointer offset {off} is not allowed",
                      "pointer_arith_prohibited", reg=d)
-    if src.is_pointer:  # scalar +/- pointer
-        if op == AluOp.SUB:
+    if reg_var.smin == S64_MIN:
+        raise Reject(i, f"math between {label} pointer and register with unbounded min value "
+                     "is not allowed", "unbounded_pointer_math", reg=d)
+    if reg_var.smin >= BPF_MAX_VAR_OFF or reg_var.smin <= -BPF_MAX_VAR_OFF:
+        raise Reject(i, f"value {reg_var.smin} makes {label} pointer be out of bounds",
+                     "unbounded_pointer_math", reg=d)
+
+
+def pointer_arith(v: Session, st: State, insn: Insn, i: int, op: int, alu64: bool, ptr: Reg,
+                  off_reg: Reg) -> Reg:
+    """``dst op= src`` with a pointer on one side (``adjust_ptr_min_max_vals``)."""
+    d = insn.dst
+    o = off_reg.var
+    known = o.is_const
+    if (known and (o.smin != o.smax or o.umin != o.umax)) or o.smin > o.smax or o.umin > o.umax:
+        return Reg.scalar()
+    if not alu64:  # root may subtract (a meaningless number); nothing else
+        if op == _SUB:
+            return Reg.scalar()
+        raise Reject(i, f"R{d} 32-bit pointer arithmetic prohibited", "pointer_32bit", reg=d)
+    t, flags = ptr.type, ptr.flags
+    if flags & MAYBE_NULL:
+        raise Reject(i, f"R{d} pointer arithmetic on {type_str(t, flags)} prohibited, "
+                     "null-check it first", "pointer_arith_prohibited", reg=d,
+                     type_label=type_str(t, flags))
+    if t is RT.PTR_TO_MEM and flags & UNTRUSTED:
+        return st.regs[d]
+    if t not in _ARITH_OK:
+        allowed = ((t is RT.PTR_TO_FLOW_KEYS and known)
+                   or (t in (RT.PTR_TO_FLOW_KEYS, RT.CONST_PTR_TO_MAP) and known
+                       and o.smin == 0 and op == _ADD))
+        if not allowed:
+            raise Reject(i, f"R{d} pointer arithmetic on {type_str(t, flags)} prohibited",
+                         "pointer_arith_prohibited", reg=d, type_label=type_str(t, flags))
+    _sane(i, o, off_reg.off, t, flags, d)
+    _sane(i, ptr.var, ptr.off, t, flags, d)
+    pv = ptr.var
+    if op == _ADD:
+        k = o.smin
+        if known and -(1 << 31) <= ptr.off + k < (1 << 31):
+            out = ptr.with_(off=ptr.off + k, var=_ptr_var(pv))
+        else:
+            smin, smax = pv.smin + o.smin, pv.smax + o.smax
+            if not (S64_MIN <= smin <= S64_MAX and S64_MIN <= smax <= S64_MAX):
+                smin, smax = S64_MIN, S64_MAX
+            umin, umax = pv.umin + o.umin, pv.umax + o.umax
+            if umin > U64 or umax > U64:
+                umin, umax = 0, U64
+            var = Scalar.make(pv.var_off.add(o.var_off), smin, smax, umin, umax)
+            out = ptr.with_(var=var)
+            if t.is_packet:
+                out = out.with_(id=v.new_id(), range=0)
+    elif op == _SUB:
+        if off_reg is st.regs[d] and ptr is not st.regs[d]:
             raise Reject(i, f"R{d} tried to subtract pointer from scalar",
                          "pointer_arith_prohibited", reg=d)
-        dst, src = src, dst
-    if dst.maybe_null:
-        raise Reject(i, f"R{d} pointer arithmetic on {dst.type_label()} prohibited, "
-                     "null-check it first", "pointer_arith_prohibited", reg=d,
-                     type_label=dst.type_label())
-    if dst.type in _NO_ARITH:
-        raise Reject(i, f"R{d} pointer arithmetic on {dst.type_label()} prohibited",
-                     "pointer_arith_prohibited", reg=d, type_label=dst.type_label())
-    if op == AluOp.SUB and dst.type is RT.PTR_TO_STACK:
-        raise Reject(i, f"R{d} subtraction from stack pointer prohibited",
-                     "pointer_arith_prohibited", reg=d)
-    val = src.var
-    if val.is_const:
-        k = val.value - (1 << 64) if val.value >> 63 else val.value
-        if not -BPF_MAX_VAR_OFF < k < BPF_MAX_VAR_OFF:
-            raise Reject(i, f"math between {dst.type_label()} pointer and {k} is not allowed",
+        if t is RT.PTR_TO_STACK:
+            raise Reject(i, f"R{d} subtraction from stack pointer prohibited",
                          "pointer_arith_prohibited", reg=d)
-        new_off = dst.off + (-k if op == AluOp.SUB else k)
-        if not -BPF_MAX_VAR_OFF < new_off < BPF_MAX_VAR_OFF:
-            raise Reject(i, f"value {k} makes {dst.type_label()} pointer be out of bounds",
-                         "pointer_arith_prohibited", reg=d)
-        return dst.with_(off=new_off)
-    if val.smin == S64_MIN and op == AluOp.ADD:
-        raise Reject(i, f"math between {dst.type_label()} pointer and register with unbounded "
-                     "min value is not allowed", "unbounded_pointer_math", reg=insn.src)
-    if (val.smin >= BPF_MAX_VAR_OFF or val.smin <= -BPF_MAX_VAR_OFF) and op == AluOp.ADD:
-        raise Reject(i, f"value {val.smin} makes {dst.type_label()} pointer be out of bounds",
-                     "unbounded_pointer_math", reg=insn.src)
-    if op == AluOp.SUB and val.smax == (1 << 63) - 1:
-        raise Reject(i, f"math between {dst.type_label()} pointer and register with unbounded "
-                     "min value is not allowed", "unbounded_pointer_math", reg=insn.src)
-    new_var = dst.var.alu(op, val)
-    if dst.type.is_packet:
-        return dst.with_(var=new_var, id=st.new_id(), range=0)
-    return dst.with_(var=new_var)
+        k = o.smin
+        if known and -(1 << 31) <= ptr.off - k < (1 << 31):
+            out = ptr.with_(off=ptr.off - k, var=_ptr_var(pv))
+        else:
+            smin, smax = pv.smin - o.smax, pv.smax - o.smin
+            if not (S64_MIN <= smin <= S64_MAX and S64_MIN <= smax <= S64_MAX):
+                smin, smax = S64_MIN, S64_MAX
+            if pv.umin < o.umax:
+                umin, umax = 0, U64
+            else:
+                umin, umax = pv.umin - o.umax, pv.umax - o.umin
+            var = Scalar.make(pv.var_off.sub(o.var_off), smin, smax, umin, umax)
+            out = ptr.with_(var=var)
+            if t.is_packet:
+                out = out.with_(id=v.new_id())
+                if o.smin < 0:
+                    out = out.with_(range=0)
+    elif op in (AluOp.AND, AluOp.OR, AluOp.XOR):
+        raise Reject(i, f"R{d} bitwise operator {_OP_NAME[AluOp(op)]} on pointer prohibited",
+                     "pointer_bitwise", reg=d)
+    else:
+        raise Reject(i, f"R{d} pointer arithmetic with {_OP_NAME[AluOp(op)]} operator "
+                     "prohibited", "pointer_arith_prohibited", reg=d)
+    _sane(i, out.var, out.off, t, flags, d)
+    if ptr is not st.regs[d]:  # scalar += pointer: the scalar's own ids stay
+        out = out.with_(ref_obj_id=st.regs[d].ref_obj_id, frameno=st.regs[d].frameno)
+    return out
+
+
+def _ptr_var(pv: Scalar) -> Scalar:
+    """A pointer's variable part after ``+= K``: the 32-bit bounds are forgotten
+    (``__mark_reg32_unbounded``) and derived again (``reg_bounds_sync``)."""
+    if pv.var_off.mask == 0:
+        return pv
+    return Scalar.make(pv.var_off, pv.smin, pv.smax, pv.umin, pv.umax)
 
 
 __all__ = ["pointer_arith", "step"]

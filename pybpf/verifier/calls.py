@@ -1,10 +1,15 @@
-"""Calls: helper functions (checked against `helper_protos`) and bpf-to-bpf subprograms.
+"""Calls: helpers, bpf-to-bpf subprograms, callbacks, and returning from them.
 
-A helper call checks each argument register against its `Arg` kind (the
-kernel's ``check_func_arg``: type, then the memory the helper will touch),
-handles acquired and released references (ring buffer records), clobbers
-R1-R5 and sets R0 from the return kind. A subprogram call pushes a frame
-whose R1-R5 are the caller's, and the callee's ``exit`` pops it.
+A helper call (the kernel's ``check_helper_call``) looks the helper up in the running
+kernel's profile (available to this program type? GPL-only?), checks each argument against
+its prototype (`pybpf.verifier.helper_protos`: ``check_func_arg``/``check_reg_type``, then
+the memory the helper touches), releases what it releases, clobbers R1-R5 and sets R0 from
+the return kind. A call of a static subprogram pushes a frame whose R1-R5 are the caller's;
+a global function is checked against its BTF prototype and assumed valid (it is verified on
+its own). A helper that calls a callback (``bpf_loop``, ``bpf_for_each_map_elem``, timers)
+queues the callback as a call from the helper and goes on; the callback's ``exit`` returns
+to the helper call, which runs again until the states converge. Kernel functions (kfuncs)
+are in `pybpf.verifier.kfuncs`.
 """
 
 from __future__ import annotations
@@ -15,321 +20,816 @@ from ..isa import CallSrc, Insn, helper_name
 from ..isa.generated.helpers_table import HELPERS
 from . import mem
 from .flow import Flow
-from .helper_protos import HELPER_PROTOS, Arg, ArgKind, RetKind, map_func_compatible
+from .helper_protos import Arg, ArgKind, HelperProto, RetKind, map_func_compatible
 from .report import Reject
 from .scalar import Scalar
-from .state import MAX_CALL_FRAMES, RT, Frame, RefState, Reg, State
+from .state import (
+    ALLOC,
+    MAX_CALL_FRAMES,
+    MAYBE_NULL,
+    PERCPU,
+    RCU,
+    RDONLY,
+    RINGBUF,
+    RT,
+    TRUSTED,
+    UNTRUSTED,
+    Frame,
+    RefState,
+    Reg,
+    State,
+    type_str,
+)
 
 if TYPE_CHECKING:
     from .session import Session
 
-BPF_MAX_VAR_SIZ = 1 << 29
+MAX_ERRNO = 4095
+_ANY_BTF = ""
 
-#: the type lists the kernel prints in "R%d type=%s expected=%s"
-_MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_"
-_KEY_TYPES = _MEM_TYPES
-_MEM_OK = {RT.PTR_TO_STACK, RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY,
-           RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MEM, RT.PTR_TO_BTF_ID}
-_KEY_OK = {RT.PTR_TO_STACK, RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY,
-           RT.PTR_TO_MAP_VALUE}
+#: the kernel's compatible_reg_types: (base type, flags) a register may have per argument kind
+_MEM_TYPES = ((RT.PTR_TO_STACK, 0), (RT.PTR_TO_PACKET, 0), (RT.PTR_TO_PACKET_META, 0),
+              (RT.PTR_TO_MAP_KEY, 0), (RT.PTR_TO_MAP_VALUE, 0), (RT.PTR_TO_MEM, 0),
+              (RT.PTR_TO_MEM, RINGBUF), (RT.PTR_TO_BUF, 0), (RT.PTR_TO_BTF_ID, TRUSTED))
+_SOCK_TYPES = ((RT.PTR_TO_SOCK_COMMON, 0), (RT.PTR_TO_SOCKET, 0), (RT.PTR_TO_TCP_SOCK, 0),
+               (RT.PTR_TO_XDP_SOCK, 0))
+_COMPATIBLE: dict[ArgKind, tuple[tuple[RT, int], ...]] = {
+    ArgKind.PTR_TO_MAP_KEY: _MEM_TYPES,
+    ArgKind.PTR_TO_MAP_VALUE: _MEM_TYPES,
+    ArgKind.CONST_SIZE: ((RT.SCALAR, 0),),
+    ArgKind.CONST_SIZE_OR_ZERO: ((RT.SCALAR, 0),),
+    ArgKind.CONST_ALLOC_SIZE_OR_ZERO: ((RT.SCALAR, 0),),
+    ArgKind.CONST_MAP_PTR: ((RT.CONST_PTR_TO_MAP, 0),),
+    ArgKind.PTR_TO_CTX: ((RT.PTR_TO_CTX, 0),),
+    ArgKind.PTR_TO_SOCK_COMMON: _SOCK_TYPES,
+    ArgKind.PTR_TO_BTF_ID_SOCK_COMMON: (*_SOCK_TYPES, (RT.PTR_TO_BTF_ID, 0),
+                                        (RT.PTR_TO_BTF_ID, TRUSTED)),
+    ArgKind.PTR_TO_SOCKET: ((RT.PTR_TO_SOCKET, 0),),
+    ArgKind.PTR_TO_BTF_ID: ((RT.PTR_TO_BTF_ID, 0), (RT.PTR_TO_BTF_ID, TRUSTED),
+                            (RT.PTR_TO_BTF_ID, RCU)),
+    ArgKind.PTR_TO_SPIN_LOCK: ((RT.PTR_TO_MAP_VALUE, 0), (RT.PTR_TO_BTF_ID, ALLOC)),
+    ArgKind.PTR_TO_MEM: _MEM_TYPES,
+    ArgKind.PTR_TO_RINGBUF_MEM: ((RT.PTR_TO_MEM, RINGBUF),),
+    ArgKind.PTR_TO_PERCPU_BTF_ID: ((RT.PTR_TO_BTF_ID, PERCPU), (RT.PTR_TO_BTF_ID, PERCPU | RCU),
+                                   (RT.PTR_TO_BTF_ID, PERCPU | TRUSTED)),
+    ArgKind.PTR_TO_FUNC: ((RT.PTR_TO_FUNC, 0),),
+    ArgKind.PTR_TO_STACK: ((RT.PTR_TO_STACK, 0),),
+    ArgKind.PTR_TO_CONST_STR: ((RT.PTR_TO_MAP_VALUE, 0),),
+    ArgKind.PTR_TO_TIMER: ((RT.PTR_TO_MAP_VALUE, 0),),
+    ArgKind.KPTR_XCHG_DEST: ((RT.PTR_TO_MAP_VALUE, 0), (RT.PTR_TO_BTF_ID, ALLOC)),
+    ArgKind.PTR_TO_DYNPTR: ((RT.PTR_TO_STACK, 0), (RT.CONST_PTR_TO_DYNPTR, 0)),
+}
+#: helpers whose callbacks run synchronously, and the callback's argument set-up
+SYNC_CALLBACK_HELPERS = frozenset({"loop", "for_each_map_elem", "find_vma", "user_ringbuf_drain"})
+ASYNC_CALLBACK_HELPERS = frozenset({"timer_set_callback"})
+_PTR_CAST = frozenset({"tcp_sock", "sk_fullsock", "skc_to_tcp_sock", "skc_to_tcp6_sock",
+                       "skc_to_udp6_sock", "skc_to_mptcp_sock", "skc_to_tcp_timewait_sock",
+                       "skc_to_tcp_request_sock"})
+_GPL = ("GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL",
+        "Dual MPL/GPL")
+
+
+def is_gpl(license: str) -> bool:  # noqa: A002
+    return license in _GPL
 
 
 def _name(num: int) -> str:
     return helper_name(num) or "unknown"
 
 
-def _expect(insn: int, regno: int, reg: Reg, expected: str) -> Reject:
-    return Reject(insn, f"R{regno} type={reg.type_label()} expected={expected}", "helper_arg_type",
-                  reg=regno, type_label=reg.type_label())
-
-
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
-    """A ``call``: a bpf-to-bpf call enters the callee, a helper call is checked and run."""
-    if insn.uses_src_reg:  # callx
-        raise Reject(None, f"unknown opcode {insn.opcode:02x}", "invalid_insn")
+    """A ``call``: a bpf-to-bpf call enters the callee, a helper or kfunc call is checked."""
+    if st.active_locks:
+        from .kfuncs import spin_allowed
+
+        if (insn.src == CallSrc.HELPER and _name(insn.imm) != "spin_unlock") or \
+                (insn.src == CallSrc.KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
+            raise Reject(i, "function calls are not allowed while holding a lock",
+                         "helper_not_allowed")
     if insn.src == CallSrc.LOCAL:
-        enter_subprog(v, st, insn, i)
-        return Flow.NEXT
+        return func_call(v, st, insn, i)
     if insn.src == CallSrc.KFUNC:
-        raise Reject(i, "calling kernel functions is not allowed in this program", "unsupported")
-    if not helper_call(v, st, insn, i):
-        st.frame.origins[0] = i
-        st.insn = i + 1
+        from . import kfuncs
+
+        return kfuncs.call(v, st, insn, i)
+    helper_call(v, st, insn, i)
+    st.frame.origins[0] = i
+    st.insn = i + 1
     return Flow.NEXT
 
 
-def helper_call(v: Session, st: State, insn: Insn, i: int) -> bool:
-    """Check a helper call; True when it entered a callback (the next insn is set)."""
+class _Meta:
+    """The kernel's bpf_call_arg_meta: what the argument checks learned."""
+
+    __slots__ = ("map", "map_reg", "release_regno", "ref_obj_id", "mem_size", "msize_max",
+                 "subprog", "raw", "const_key", "dynptr_id", "dynptr_ref", "ret_btf_id",
+                 "kptr", "lock_reg")
+
+    def __init__(self) -> None:
+        self.map = None
+        self.map_reg: Reg | None = None
+        self.release_regno = 0
+        self.ref_obj_id = 0
+        self.mem_size = 0
+        self.msize_max = 0
+        self.subprog = -1
+        self.raw: tuple[int, int] | None = None
+        self.const_key = -1
+        self.dynptr_id = 0
+        self.dynptr_ref = 0
+        self.ret_btf_id = 0
+        self.kptr: tuple[str, int] | None = None
+        self.lock_reg = 0
+
+
+def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
+    """check_helper_call."""
     num = insn.imm
     if num not in HELPERS or num == 0:
         raise Reject(i, f"invalid func unknown#{num}", "unknown_helper")
-    proto = HELPER_PROTOS[num]
-    if not v.kernel.allows(num, v.prog_type):
+    proto = v.helper_proto(num)
+    if not v.kernel.allows(num, v.prog_type, v.attach):
         raise Reject(i, f"program of this type cannot use helper {_name(num)}#{num}",
                      "helper_not_allowed")
-    if v.kernel.is_gpl_only(num) and v.program.license and not _gpl(v.program.license):
+    if v.kernel.is_gpl_only(num) and not v.gpl:
         raise Reject(i, "cannot call GPL-restricted function from non-GPL compatible program",
                      "helper_not_allowed")
+    if proto.might_sleep and not v.in_sleepable(st):
+        raise Reject(i, "helper call might sleep in a non-sleepable prog", "helper_not_allowed")
+    if proto.might_sleep:
+        for active, where in ((st.active_rcu, "rcu_read_lock region"),
+                              (st.active_preempt, "non-preemptible region"),
+                              (st.active_irq_id, "IRQ-disabled region")):
+            if active:
+                raise Reject(i, f"sleepable helper {_name(num)}#{num} in {where}",
+                             "helper_not_allowed")
+    meta = _Meta()
     regs = st.regs
-    map_reg: Reg | None = None
-    release_ref = 0
     args = proto.args
     for n, arg in enumerate(args):
-        regno = n + 1
-        reg = regs[regno]
-        if not reg.is_init:
-            raise Reject(i, f"R{regno} !read_ok", "uninit_register", reg=regno)
-        map_reg = _check_arg(v, st, i, proto, args, n, arg, reg, map_reg) or map_reg
-        if arg.release:
-            if not reg.ref_obj_id or reg.maybe_null:
-                if reg.maybe_null:
-                    raise _expect(i, regno, reg, arg.kind.name.lower().removeprefix("ptr_to_"))
-                raise Reject(i, f"R{regno} must be referenced when passed to release function",
-                             "release_invalid", reg=regno)
-            if reg.off or not (reg.var.is_const and reg.var.value == 0):
-                raise Reject(i, f"R{regno} must have zero offset when passed to release func "
-                             "or trusted arg to kfunc",
-                             "release_invalid", reg=regno)
-            release_ref = reg.ref_obj_id
-    if map_reg is not None and map_reg.map is not None and \
-            not map_func_compatible(map_reg.map.type, proto.name):
-        from ..uapi import MAP_TYPES
+        _check_arg(v, st, i, proto, n, arg, meta)
+    if meta.raw is not None:  # the helper writes the buffer: byte by byte, like the kernel
+        regno, size = meta.raw
+        for k in range(size):
+            mem.access(v, st, regno, k, 1, write=True, value=None, value_regno=-1, insn=i)
+    if meta.release_regno:
+        arg = args[meta.release_regno - 1]
+        if arg.kind is ArgKind.PTR_TO_DYNPTR:
+            from . import dynptr
 
-        raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(map_reg.map.type, map_reg.map.type)} "
-                     f"into func {_name(proto.id)}#{proto.id}", "helper_map_mismatch")
-    if proto.name == "tail_call" and st.refs:  # the kernel's check_resource_leak("tail_call")
-        ref = st.refs[0]
-        raise Reject(i, f"Unreleased reference id={ref.id} alloc_insn={v.slots[ref.insn]}",
-                     "reference_leak", detail=v.slots[ref.insn])
-    if release_ref:
-        _release(st, release_ref)
-    if proto.changes_pkt_data:  # every packet pointer is stale after the helper
-        _clear_packet_pointers(st)
-    if proto.name == "loop":  # bpf_loop(nr, callback, ctx, flags): verify the callback
-        _enter_callback(v, st, i, regs[2], regs[3])
-        return True
-    r0 = _ret(v, st, i, proto, map_reg)  # before the clobber: it may read R2 (a size)
+            dynptr.release_stack(v, st, meta.release_regno, i)
+        elif proto.name == "kptr_xchg" and meta.ref_obj_id:
+            release_reference(v, st, meta.ref_obj_id, i, proto)
+        elif meta.ref_obj_id:
+            release_reference(v, st, meta.ref_obj_id, i, proto)
+        elif not regs[meta.release_regno].is_null_const:
+            raise Reject(i, f"func {_name(num)}#{num} reference has not been acquired before",
+                         "release_invalid")
+    name = proto.name
+    changes_data = proto.changes_pkt_data
+    if name == "tail_call":
+        check_resource_leak(v, st, i, main=True, prefix="tail_call")
+    elif name == "get_local_storage":
+        if not regs[2].is_null_const:
+            raise Reject(i, "get_local_storage() doesn't support non-zero flags",
+                         "helper_arg_type")
+    elif name in ("for_each_map_elem", "timer_set_callback", "find_vma", "user_ringbuf_drain"):
+        push_callback_call(v, st, insn, i, meta.subprog, name)
+    elif name == "loop":
+        v.mark_precise(st, 1)
+        if st.frame.callback_depth < regs[1].var.umax:
+            push_callback_call(v, st, insn, i, meta.subprog, name)
+        else:
+            st.frame.callback_depth = 0
+    elif name == "dynptr_from_mem":
+        if regs[1].type is not RT.PTR_TO_MAP_VALUE:
+            raise Reject(i, f"Unsupported reg type {regs[1].type_label()} for bpf_dynptr_from_mem "
+                         "data", "helper_arg_type", reg=1)
+    elif name in ("dynptr_data", "dynptr_write"):
+        from . import dynptr
+
+        d = dynptr.arg_reg(v, st, proto)
+        if name == "dynptr_data":
+            meta.dynptr_id = dynptr.id_of(v, st, d)
+            meta.ref_obj_id = dynptr.ref_of(v, st, d)
+        elif dynptr.type_of(v, st, d) in ("skb", "skb_meta"):
+            changes_data = True
     for r in range(1, 6):
         regs[r] = Reg.not_init()
-    regs[0] = r0
-    return False
+    regs[0] = _ret(v, st, i, proto, meta)
+    if proto.map_types is not None or meta.map is not None:
+        if meta.map is not None and not map_func_compatible(meta.map.type, name):
+            from ..uapi import MAP_TYPES
+
+            raise Reject(i, f"cannot pass map_type {MAP_TYPES.get(meta.map.type, meta.map.type)} "
+                         f"into func {_name(num)}#{num}", "helper_map_mismatch")
+    if name == "tail_call" and len(st.frames) > 1:
+        other = v.push_branch(st, i + 1, i)
+        _ = other
+        clear_packet_pointers(st)
+        regs[0] = Reg.scalar()
+        leave_subprog(v, st, i)
+        st.insn -= 1
+        changes_data = False
+    if changes_data:
+        clear_packet_pointers(st)
 
 
-def _gpl(license: str) -> bool:
-    return license in ("GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
-                       "Dual MIT/GPL", "Dual MPL/GPL")
+def _expect(i: int, regno: int, reg: Reg, types: tuple[tuple[RT, int], ...]) -> Reject:
+    names = ", ".join(type_str(t, f) for t, f in types)
+    return Reject(i, f"R{regno} type={reg.type_label()} expected={names}", "helper_arg_type",
+                  reg=regno, type_label=reg.type_label())
 
 
-def _check_arg(v: Session, st: State, i: int, proto, args: tuple[Arg, ...], n: int, arg: Arg,
-               reg: Reg, map_reg: Reg | None) -> Reg | None:
+def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: HelperProto) -> None:
+    """check_reg_type: the register's type is one the argument kind accepts."""
+    compatible = _COMPATIBLE.get(arg.kind)
+    if compatible is None:
+        return
+    flags = reg.flags
+    if arg.readonly:
+        flags &= ~RDONLY
+    if arg.nullable:
+        flags &= ~MAYBE_NULL
+    if proto.name == "kptr_xchg" and flags & ALLOC and regno == 2:
+        flags &= ~(ALLOC | PERCPU)
+    if (reg.type, flags) not in compatible:
+        raise _expect(i, regno, reg, compatible)
+    if reg.type is not RT.PTR_TO_BTF_ID:
+        return
+    if compatible is _MEM_TYPES:
+        if not arg.readonly:
+            raise Reject(i, f"bpf_{proto.name}() may write into memory pointed by R{regno} "
+                         f"type={reg.type_label()}", "helper_arg_type", reg=regno)
+        return
+    if reg.flags & MAYBE_NULL and (not arg.nullable or arg.release):
+        raise Reject(i, f"Possibly NULL pointer passed to helper arg{regno}", "null_deref",
+                     reg=regno)
+    need = arg.btf or ("sock_common" if arg.kind is ArgKind.PTR_TO_BTF_ID_SOCK_COMMON else "")
+    if need and not reg.flags & ALLOC:
+        from .btf_types import type_name
+        from .kfuncs import struct_ids_match
+
+        if not struct_ids_match(reg.btf, reg.btf_id, reg.off, need,
+                                strict=arg.release and proto.name != "sk_release"):
+            raise Reject(i, f"R{regno} is of type {type_name(reg.btf, reg.btf_id)} but {need} is "
+                         "expected", "helper_arg_type", reg=regno)
+
+
+def check_ptr_off(i: int, regno: int, reg: Reg, fixed_ok: bool) -> None:
+    """__check_ptr_off_reg: the pointer must not have been moved (or only by a constant)."""
+    if not fixed_ok and reg.off < 0:
+        raise Reject(i, f"negative offset {reg.type_label()} ptr R{regno} off={reg.off} disallowed",
+                     "ctx_modified", reg=regno)
+    if not (reg.var.is_const and reg.var.value == 0):
+        raise Reject(i, f"variable {reg.type_label()} access var_off={reg.var.var_off.fmt()} "
+                     "disallowed", "ctx_modified", reg=regno)
+    if not fixed_ok and reg.off:
+        raise Reject(i, f"dereference of modified {reg.type_label()} ptr R{regno} off={reg.off} "
+                     "disallowed", "ctx_modified", reg=regno)
+
+
+def _check_reg_off(i: int, regno: int, reg: Reg, arg: Arg) -> None:
+    """check_func_arg_reg_off."""
+    t = reg.type
+    if arg.release:
+        if reg.off or not (reg.var.is_const and reg.var.value == 0):
+            raise Reject(i, f"R{regno} must have zero offset when passed to release func or "
+                         "trusted arg to kfunc", "release_invalid", reg=regno)
+        return
+    if t in (RT.PTR_TO_STACK, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY, RT.PTR_TO_MAP_VALUE,
+             RT.PTR_TO_MEM, RT.PTR_TO_BUF) or t.is_packet:
+        return
+    if t is RT.PTR_TO_BTF_ID and reg.flags & ALLOC:
+        return
+    if t is RT.PTR_TO_BTF_ID:
+        check_ptr_off(i, regno, reg, True)
+        return
+    if t is RT.PTR_TO_FUNC or t is RT.SCALAR or t is RT.CONST_PTR_TO_DYNPTR:
+        return
+    check_ptr_off(i, regno, reg, False)
+
+
+def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: Arg,
+               meta: _Meta) -> None:
+    """check_func_arg for argument ``n`` (R``n+1``)."""
     regno = n + 1
+    reg = st.regs[regno]
+    if not reg.is_init:
+        raise Reject(i, f"R{regno} !read_ok", "uninit_register", reg=regno)
     kind = arg.kind
     if kind is ArgKind.ANYTHING:
-        return None
-    if arg.nullable and reg.is_null_const:
-        return None
+        return
+    if reg.type.is_packet and not (v.prog_type in mem._PKT_READ and proto.pkt_access):
+        raise Reject(i, "helper access to the packet is not allowed", "packet_oob", reg=regno)
+    if kind is ArgKind.PTR_TO_MAP_VALUE and meta.map is not None and \
+            meta.map.type in ("sockmap", "sockhash") and proto.name in ("map_update_elem",):
+        arg = Arg(ArgKind.PTR_TO_BTF_ID_SOCK_COMMON)
+        kind = arg.kind
+    if not (reg.is_null_const and arg.nullable):
+        _check_reg_type(v, i, regno, reg, arg, proto)
+        _check_reg_off(i, regno, reg, arg)
+    if arg.release:
+        if kind is ArgKind.PTR_TO_DYNPTR:
+            from . import dynptr
+
+            if reg.type is RT.PTR_TO_STACK:
+                if not dynptr.is_referenced(v, st, reg):
+                    raise Reject(i, f"arg {regno} is an unacquired reference", "release_invalid",
+                                 reg=regno)
+            else:
+                raise Reject(i, "cannot release unowned const bpf_dynptr", "release_invalid",
+                             reg=regno)
+        elif not reg.ref_obj_id and not reg.is_null_const:
+            raise Reject(i, f"R{regno} must be referenced when passed to release function",
+                         "release_invalid", reg=regno)
+        meta.release_regno = regno
+    if reg.ref_obj_id and kind is not ArgKind.KPTR_XCHG_DEST:
+        if meta.ref_obj_id:
+            raise Reject(i, f"more than one arg with ref_obj_id R{regno} {reg.ref_obj_id} "
+                         f"{meta.ref_obj_id}", "release_invalid", reg=regno)
+        meta.ref_obj_id = reg.ref_obj_id
     if kind is ArgKind.CONST_MAP_PTR:
-        if reg.type is not RT.CONST_PTR_TO_MAP:
-            raise _expect(i, regno, reg, "map_ptr")
-        assert reg.map is not None
-        if proto.name == "tail_call" and reg.map.type != "prog_array":
+        if meta.map is not None and (meta.map is not reg.map or
+                                     (meta.map_reg and meta.map_reg.map_uid != reg.map_uid)):
+            raise Reject(i, f"timer pointer in R1 map_uid={meta.map_reg.map_uid if meta.map_reg else 0} "
+                         f"doesn't match map pointer in R2 map_uid={reg.map_uid}",
+                         "helper_arg_type", reg=regno)
+        meta.map = reg.map
+        meta.map_reg = reg
+        if proto.name == "tail_call" and reg.map is not None and reg.map.type != "prog_array":
             raise Reject(i, "expected prog array map for tail call", "helper_map_mismatch",
                          reg=regno)
-        return reg
-    if kind in (ArgKind.PTR_TO_MAP_KEY, ArgKind.PTR_TO_MAP_VALUE):
-        if reg.type not in _KEY_OK or reg.maybe_null:
-            raise _expect(i, regno, reg, _KEY_TYPES)
-        if map_reg is None or map_reg.map is None:
-            raise Reject(i, f"invalid map_ptr to access map->{'key' if kind is ArgKind.PTR_TO_MAP_KEY else 'value'}",
-                         "helper_arg_type", reg=regno)
-        size = map_reg.map.key_size if kind is ArgKind.PTR_TO_MAP_KEY else map_reg.map.value_size
-        mem.helper_mem(st, v.prog_type, regno, size, size, i, write=False, zero_ok=False)
-        return None
-    if kind is ArgKind.PTR_TO_CTX:
-        if reg.type is not RT.PTR_TO_CTX:
-            raise _expect(i, regno, reg, "ctx")
-        return None
-    if kind is ArgKind.PTR_TO_STACK:
-        if reg.type is not RT.PTR_TO_STACK:
-            raise _expect(i, regno, reg, "fp")
-        return None
-    if kind is ArgKind.PTR_TO_FUNC:
-        if reg.type is not RT.PTR_TO_FUNC:
-            raise _expect(i, regno, reg, "func")
-        return None
-    if kind is ArgKind.PTR_TO_MEM:
-        if reg.type not in _MEM_OK or reg.maybe_null:
-            raise _expect(i, regno, reg, _MEM_TYPES)
+    elif kind is ArgKind.PTR_TO_MAP_KEY:
+        assert meta.map is not None
+        mem.helper_access(v, st, regno, meta.map.key_size, write=False, zero_ok=False, insn=i)
+        if meta.map.type in ("array", "percpu_array") and \
+                v.kernel.has_feature("array_lookup_const_key_nonnull"):
+            meta.const_key = _const_key(v, st, reg, meta.map.key_size, regno)
+    elif kind is ArgKind.PTR_TO_MAP_VALUE:
+        if arg.nullable and reg.is_null_const:
+            return
+        assert meta.map is not None
+        raw = mem.helper_access(v, st, regno, meta.map.value_size, write=arg.uninit or arg.write,
+                                zero_ok=False, insn=i, raw=arg.uninit)
+        if raw is not None:
+            meta.raw = raw
+    elif kind is ArgKind.PTR_TO_PERCPU_BTF_ID:
+        if not reg.btf_id:
+            raise Reject(i, f"Helper has invalid btf_id in R{regno}", "helper_arg_type",
+                         reg=regno)
+        meta.ret_btf_id = reg.btf_id
+    elif kind is ArgKind.PTR_TO_SPIN_LOCK:
+        from .kfuncs import process_spin_lock
+
+        process_spin_lock(v, st, regno, i, lock=proto.name == "spin_lock")
+    elif kind is ArgKind.PTR_TO_TIMER:
+        _process_timer(v, st, regno, i, meta)
+    elif kind is ArgKind.PTR_TO_FUNC:
+        meta.subprog = reg.subprog
+    elif kind is ArgKind.PTR_TO_MEM:
         if arg.fixed_size is not None:
-            mem.helper_mem(st, v.prog_type, regno, arg.fixed_size, arg.fixed_size, i,
-                           write=arg.uninit, zero_ok=False)
-        return None
-    if arg.is_size:
-        if not reg.is_scalar:
-            raise _expect(i, regno, reg, "scalar")
-        var = reg.var
-        if kind is ArgKind.CONST_ALLOC_SIZE_OR_ZERO:
-            if not var.is_const:
-                raise Reject(i, f"R{regno} is not a known constant'", "helper_arg_size",
-                             reg=regno)
-            return None
-        if var.smin < 0:
-            raise Reject(i, f"R{regno} min value is negative, either use unsigned or 'var &= const'",
-                         "helper_arg_size", reg=regno)
-        zero_ok = kind is ArgKind.CONST_SIZE_OR_ZERO
-        if var.umin == 0 and not zero_ok:
-            raise Reject(i, f"R{regno} invalid zero-sized read: u64=[{var.umin},{var.umax}]",
-                         "helper_arg_size", reg=regno)
-        if var.umax >= BPF_MAX_VAR_SIZ:
-            raise Reject(i, f"R{regno} unbounded memory access, use 'var &= const' or "
-                         "'if (var < const)'", "helper_arg_size", reg=regno)
-        if n > 0 and args[n - 1].kind is ArgKind.PTR_TO_MEM:
-            prev = st.regs[regno - 1]
-            if not (args[n - 1].nullable and prev.is_null_const):
-                mem.helper_mem(st, v.prog_type, regno - 1, var.umin, var.umax, i,
-                               write=args[n - 1].uninit, zero_ok=zero_ok)
-        return None
-    if kind is ArgKind.PTR_TO_RINGBUF_MEM:
-        if reg.type is not RT.PTR_TO_MEM or not reg.ringbuf:
-            raise _expect(i, regno, reg, "ringbuf_mem")
-        return None
-    # other kinds (spin locks, timers, BTF objects, dynptrs): any pointer will do here
-    if not reg.is_pointer and not (arg.nullable and reg.is_null_const):
-        raise _expect(i, regno, reg, kind.name.lower())
-    return None
+            raw = mem.helper_access(v, st, regno, arg.fixed_size, write=arg.uninit or arg.write,
+                                    zero_ok=False, insn=i, raw=arg.uninit)
+            if raw is not None:
+                meta.raw = raw
+    elif kind in (ArgKind.CONST_SIZE, ArgKind.CONST_SIZE_OR_ZERO):
+        prev = proto.args[n - 1]
+        _check_mem_size(v, st, i, regno, reg, prev, kind is ArgKind.CONST_SIZE_OR_ZERO, meta)
+    elif kind is ArgKind.PTR_TO_DYNPTR:
+        from . import dynptr
+
+        dynptr.process_arg(v, st, regno, i, arg)
+    elif kind is ArgKind.CONST_ALLOC_SIZE_OR_ZERO:
+        if not reg.var.is_const:
+            raise Reject(i, f"R{regno} is not a known constant'", "helper_arg_size", reg=regno)
+        meta.mem_size = reg.var.value
+        v.mark_precise(st, regno)
+    elif kind is ArgKind.PTR_TO_CONST_STR:
+        _const_str(v, st, i, regno, reg)
+    elif kind is ArgKind.KPTR_XCHG_DEST:
+        meta.kptr = _kptr_field(i, regno, reg)
 
 
-def _clear_packet_pointers(st: State) -> None:
-    def fix(r: Reg) -> Reg:
-        return Reg.scalar() if r.type.is_packet or r.type is RT.PTR_TO_PACKET_END else r
+def _check_mem_size(v: Session, st: State, i: int, regno: int, reg: Reg, prev: Arg,
+                    zero_ok: bool, meta: _Meta) -> None:
+    """check_mem_size_reg: a size argument bounds the memory argument before it."""
+    var = reg.var
+    meta.msize_max = var.umax
+    raw_ok = var.is_const
+    if var.smin < 0:
+        raise Reject(i, f"R{regno} min value is negative, either use unsigned or 'var &= const'",
+                     "helper_arg_size", reg=regno)
+    if var.umin == 0 and not zero_ok:
+        raise Reject(i, f"R{regno} invalid zero-sized read: u64=[{var.umin},{var.umax}]",
+                     "helper_arg_size", reg=regno)
+    if var.umax >= mem.BPF_MAX_VAR_SIZ:
+        raise Reject(i, f"R{regno} unbounded memory access, use 'var &= const' or "
+                     "'if (var < const)'", "helper_arg_size", reg=regno)
+    prev_reg = st.regs[regno - 1]
+    if not (prev.nullable and prev_reg.is_null_const and var.umax == 0) and \
+            not (prev.nullable and prev_reg.is_null_const):
+        raw = mem.helper_access(v, st, regno - 1, var.umax, write=prev.uninit or prev.write,
+                                zero_ok=zero_ok, insn=i, raw=prev.uninit and raw_ok)
+        if raw is not None:
+            meta.raw = raw
+    elif not (zero_ok and var.umax == 0) and prev_reg.is_null_const and var.umax:
+        raise Reject(i, f"R{regno - 1} type=scalar expected=fp", "helper_arg_type",
+                     reg=regno - 1)
+    v.mark_precise(st, regno)
 
-    for frame in st.frames:
-        frame.regs = [fix(r) for r in frame.regs]
-        frame.spills = {k: fix(r) for k, r in frame.spills.items()}
 
-
-def _const_key(st: State, reg: Reg, size: int) -> int | None:
-    """The constant a stack key holds, when the verifier knows it (zeroed bytes, a spill)."""
+def _const_key(v: Session, st: State, reg: Reg, size: int, regno: int) -> int:
+    """get_constant_map_key: the constant an array map key holds on the stack, or -1."""
     if reg.type is not RT.PTR_TO_STACK or not reg.var.is_const:
-        return None
-    at = 512 + reg.off + (reg.var.value - (1 << 64) if reg.var.value >> 63 else reg.var.value)
-    if not 0 <= at <= 512 - size:
-        return None
-    frame = st.frames[reg.frameno]
-    if all(frame.slots[b] == 3 for b in range(at, at + size)):  # STACK_ZERO
+        return -1
+    slot = -(reg.off + reg.var.signed_value()) - 1
+    spi, off = divmod(slot, 8)
+    f = st.frames[reg.frameno]
+    stack = f.stack
+    base = spi * 8
+    zeros = 0
+    k = off
+    while k >= 0 and stack[base + k] == 3:
+        zeros += 1
+        k -= 1
+    if zeros >= size:
         return 0
-    spill = frame.spills.get(at // 8)
-    if spill is not None and at % 8 == 0 and spill.is_scalar and spill.var.is_const:
-        return spill.var.value & ((1 << (8 * size)) - 1)
+    if not f.is_spilled_scalar(spi):
+        return -1
+    spilled = 0
+    k = off
+    while k >= 0 and stack[base + k] == 1:
+        spilled += 1
+        k -= 1
+    if spilled != size:
+        return -1
+    sp = f.spills[spi]
+    if not sp.var.is_const:
+        return -1
+    v.mark_stack_precise(st, reg.frameno, spi)
+    return sp.var.value
+
+
+def _const_str(v: Session, st: State, i: int, regno: int, reg: Reg) -> None:
+    """check_reg_const_str: a NUL-terminated string in a frozen read-only map."""
+    m = reg.map
+    if m is None or m.frozen_data is None:
+        raise Reject(i, f"R{regno} does not point to a readonly map'", "helper_arg_type",
+                     reg=regno)
+    if not reg.var.is_const:
+        raise Reject(i, f"R{regno} is not a constant address'", "helper_arg_type", reg=regno)
+    off = reg.off + reg.var.value
+    data = m.frozen_data
+    if b"\0" not in data[off:]:
+        raise Reject(i, "string is not zero-terminated", "helper_arg_type", reg=regno)
+
+
+def _process_timer(v: Session, st: State, regno: int, i: int, meta: _Meta) -> None:
+    reg = st.regs[regno]
+    m = reg.map
+    if not reg.var.is_const:
+        raise Reject(i, f"R{regno} doesn't have constant offset. bpf_timer has to be at the "
+                     "constant offset", "helper_arg_type", reg=regno)
+    if m is None or m.field("timer") is None:
+        raise Reject(i, f"map '{m.name if m else ''}' has no valid bpf_timer", "helper_arg_type",
+                     reg=regno)
+    at = reg.off + reg.var.value
+    if m.field("timer") != at:
+        raise Reject(i, f"off {at} doesn't point to 'struct bpf_timer' that is at "
+                     f"{m.field('timer')}", "helper_arg_type", reg=regno)
+    if meta.map is not None:
+        raise Reject(i, "verifier internal error: misconfigured", "helper_arg_type")
+    meta.map = m
+    meta.map_reg = reg
+
+
+def _kptr_field(i: int, regno: int, reg: Reg) -> tuple[str, int] | None:
+    m = reg.map
+    if reg.type is RT.PTR_TO_MAP_VALUE and m is not None:
+        if not reg.var.is_const:
+            raise Reject(i, f"R{regno} doesn't have constant offset. kptr has to be at the "
+                         "constant offset", "helper_arg_type", reg=regno)
+        at = reg.off + reg.var.value
+        for k, p in m.fields:
+            if p == at and k.startswith("kptr"):
+                return k, p
+        raise Reject(i, f"off={at} doesn't point to kptr", "helper_arg_type", reg=regno)
     return None
 
 
-def _release(st: State, ref_id: int) -> None:
-    st.refs = [r for r in st.refs if r.id != ref_id]
-    for frame in st.frames:
-        frame.regs = [Reg.scalar() if r.ref_obj_id == ref_id else r for r in frame.regs]
-        frame.spills = {k: (Reg.scalar() if r.ref_obj_id == ref_id else r)
-                        for k, r in frame.spills.items()}
+def kptr_access(v: Session, st: State, reg: Reg, regno: int, value_regno: int, insn: int,
+                kind: str, write: bool, want: bool) -> Reg | None:
+    """check_map_kptr_access: a kptr field is read as an untrusted (or RCU) BTF pointer."""
+    if write:
+        if kind != "kptr_unref":
+            raise Reject(insn, "store to referenced kptr disallowed", "bad_pointer_deref",
+                         reg=regno)
+        return None
+    if not want:
+        return None
+    m = reg.map
+    assert m is not None
+    btf_id = m.kptr_types.get(reg.off + reg.var.value, 0) if m.kptr_types else 0
+    flags = MAYBE_NULL | (UNTRUSTED if kind == "kptr_unref" else RCU if st.active_rcu else UNTRUSTED)
+    return Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=btf_id, flags=flags, id=v.new_id())
 
 
-def _ret(v: Session, st: State, i: int, proto, map_reg: Reg | None) -> Reg:
+def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
+    """R0 after the call (the kernel's switch on the return type, then refinements)."""
     ret = proto.ret
+    name = proto.name
     if ret is RetKind.VOID:
         return Reg.not_init()
     if ret is RetKind.INTEGER or not proto.known:
+        if name in ("get_stack", "get_task_stack", "probe_read_str", "probe_read_kernel_str",
+                    "probe_read_user_str"):
+            m = meta.msize_max
+            return Reg.scalar(Scalar.make(smin=-MAX_ERRNO, smax=_s64(m), s32_min=-MAX_ERRNO,
+                                          s32_max=_s32(m)))
+        if name == "get_smp_processor_id":
+            top = v.kernel.nr_cpu_ids - 1
+            return Reg.scalar(Scalar.make(smin=0, smax=top, umin=0, umax=top, s32_min=0,
+                                          s32_max=top, u32_min=0, u32_max=top))
         return Reg.scalar()
-    nid = st.new_id()
+    flags = MAYBE_NULL if proto.ret_nullable else 0
     if ret is RetKind.PTR_TO_MAP_VALUE:
-        assert map_reg is not None and map_reg.map is not None
-        if map_reg.map.inner is not None:  # map-in-map: the value is the inner map
-            return Reg.ptr(RT.CONST_PTR_TO_MAP, map=map_reg.map.inner, id=nid,
-                           maybe_null=proto.ret_nullable)
-        m = map_reg.map
-        if (proto.name == "map_lookup_elem" and m.type in ("array", "percpu_array")
-                and v.kernel.has_feature("array_lookup_const_key_nonnull")):
-            key = _const_key(st, st.regs[2], m.key_size)  # a constant in-range index
-            if key is not None and key < m.max_entries:
-                return Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
-        return Reg.ptr(RT.PTR_TO_MAP_VALUE, map=map_reg.map, id=nid, maybe_null=proto.ret_nullable)
-    if ret is RetKind.PTR_TO_MEM:
-        size_reg = st.regs[2]
-        size = size_reg.var.value if size_reg.is_scalar and size_reg.var.is_const else 0
-        ref = 0
-        if proto.acquires:  # the kernel's order: a may-be-NULL id, then the reference id
-            nid = ref = st.new_id()
-            st.refs.append(RefState(ref, i))
-        return Reg.ptr(RT.PTR_TO_MEM, id=nid, ref_obj_id=ref, mem_size=size,
-                       maybe_null=proto.ret_nullable, ringbuf="ringbuf" in proto.name)
-    kind = {RetKind.PTR_TO_SOCKET: RT.PTR_TO_SOCKET, RetKind.PTR_TO_SOCK_COMMON:
-            RT.PTR_TO_SOCK_COMMON}.get(ret, RT.PTR_TO_BTF_ID)
-    ref = 0
-    if proto.acquires:
-        nid = ref = st.new_id()
-        st.refs.append(RefState(ref, i))
-    return Reg.ptr(kind, id=nid, ref_obj_id=ref, maybe_null=proto.ret_nullable)
+        m = meta.map
+        assert m is not None
+        if m.inner is not None:  # map-in-map: the value is the inner map
+            r0 = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, flags=flags, map_uid=v.new_id())
+        else:
+            if name == "map_lookup_elem" and m.type in ("array", "percpu_array") and \
+                    0 <= meta.const_key < m.max_entries:
+                flags &= ~MAYBE_NULL
+            r0 = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m, flags=flags,
+                         map_uid=meta.map_reg.map_uid if meta.map_reg is not None else 0)
+            if not flags & MAYBE_NULL and m.field("spin_lock") is not None:
+                r0 = r0.with_(id=v.new_id())
+    elif ret is RetKind.PTR_TO_SOCKET:
+        r0 = Reg.ptr(RT.PTR_TO_SOCKET, flags=flags)
+    elif ret is RetKind.PTR_TO_SOCK_COMMON:
+        r0 = Reg.ptr(RT.PTR_TO_SOCK_COMMON, flags=flags)
+    elif ret is RetKind.PTR_TO_TCP_SOCK:
+        r0 = Reg.ptr(RT.PTR_TO_TCP_SOCK, flags=flags)
+    elif ret is RetKind.PTR_TO_MEM:
+        r0 = Reg.ptr(RT.PTR_TO_MEM, flags=flags | (RINGBUF if proto.ret_ringbuf else 0)
+                     | (RDONLY if proto.ret_rdonly else 0), mem_size=meta.mem_size)
+    elif ret is RetKind.PTR_TO_MEM_OR_BTF_ID:
+        from .btf_types import is_struct, kernel, skip_modifiers
+
+        tid, rec = skip_modifiers(None, meta.ret_btf_id) if meta.ret_btf_id else (0, None)
+        if rec is None or not is_struct(rec):
+            size = kernel().size_of(tid) if tid else 0
+            r0 = Reg.ptr(RT.PTR_TO_MEM, flags=flags | RDONLY, mem_size=size)
+        else:
+            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags, btf_id=meta.ret_btf_id)
+    else:  # PTR_TO_BTF_ID
+        if name == "kptr_xchg":
+            btf_id = 0
+            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags, btf_id=btf_id)
+        else:
+            from .btf_types import kernel
+
+            btf_id = kernel().find(proto.ret_btf, "struct") if proto.ret_btf else 0
+            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags | proto.ret_flags, btf_id=btf_id)
+    if r0.flags & MAYBE_NULL:
+        r0 = r0.with_(id=v.new_id())
+    if name == "dynptr_data":
+        r0 = r0.with_(dynptr_id=meta.dynptr_id)
+    if name in _PTR_CAST or name == "dynptr_data":
+        r0 = r0.with_(ref_obj_id=meta.ref_obj_id)
+    elif proto.acquires or (name == "map_lookup_elem" and meta.map is not None
+                            and meta.map.type in ("sockmap", "sockhash")):
+        ref = acquire_reference(v, st, i)
+        r0 = r0.with_(id=ref, ref_obj_id=ref)
+    return r0
+
+
+def _s64(x: int) -> int:
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >> 63 else x
+
+
+def _s32(x: int) -> int:
+    x &= 0xFFFFFFFF
+    return x - (1 << 32) if x >> 31 else x
+
+
+def acquire_reference(v: Session, st: State, i: int, kind: str = "ptr", ptr: object = None) -> int:
+    rid = v.new_id()
+    st.refs = [*st.refs, RefState(rid, i, kind, ptr)]
+    return rid
+
+
+def release_reference(v: Session, st: State, ref_id: int, i: int, proto: object = None) -> None:
+    """release_reference: drop the reference; every register holding it becomes invalid."""
+    if not any(r.id == ref_id and r.kind == "ptr" for r in st.refs):
+        name = getattr(proto, "name", "")
+        num = getattr(proto, "id", 0)
+        raise Reject(i, f"func {_name(num) if num else name}#{num} reference has not been "
+                     "acquired before", "release_invalid")
+    st.refs = [r for r in st.refs if not (r.id == ref_id and r.kind == "ptr")]
+    for frame in st.frames:
+        frame.regs = [Reg.scalar() if r.ref_obj_id == ref_id else r for r in frame.regs]
+        if frame.spills:
+            frame.spills = {k: (Reg.scalar() if r.ref_obj_id == ref_id and frame.is_spilled(k)
+                                else r) for k, r in frame.spills.items()}
+
+
+def clear_packet_pointers(st: State) -> None:
+    """clear_all_pkt_pointers: packet pointers (and packet-backed slices) become unknown."""
+    def fix(r: Reg) -> Reg:
+        if r.type.is_packet or r.type is RT.PTR_TO_PACKET_END:
+            return Reg.scalar()
+        return r
+
+    for frame in st.frames:
+        frame.regs = [fix(r) for r in frame.regs]
+        if frame.spills:
+            frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
+
+
+def check_resource_leak(v: Session, st: State, i: int, *, main: bool,
+                        prefix: str = "BPF_EXIT instruction in main prog") -> None:
+    """check_resource_leak: locks, references, irq, RCU and preemption at an exit."""
+    if main and st.active_locks:
+        raise Reject(i, f"{prefix} cannot be used inside bpf_spin_lock-ed region",
+                     "reference_leak")
+    if main or st.curframe == 0:
+        lines = [f"Unreleased reference id={r.id} alloc_insn={v.slots[r.insn]}"
+                 for r in st.refs if r.kind == "ptr"]
+        if lines:
+            first = next(r for r in st.refs if r.kind == "ptr")
+            raise Reject(i, [*lines, f"{prefix} would lead to reference leak"], "reference_leak",
+                         detail=v.slots[first.insn])
+    if main and st.active_irq_id:
+        raise Reject(i, f"{prefix} cannot be used inside bpf_local_irq_save-ed region",
+                     "reference_leak")
+    if main and st.active_rcu:
+        raise Reject(i, f"{prefix} cannot be used inside bpf_rcu_read_lock-ed region",
+                     "reference_leak")
+    if main and st.active_preempt:
+        raise Reject(i, f"{prefix} cannot be used inside bpf_preempt_disable-ed region",
+                     "reference_leak")
+
+
+def check_global_return(v: Session, st: State, i: int) -> None:
+    r0 = st.regs[0]
+    if r0.type is not RT.SCALAR:
+        raise Reject(i, f"At subprogram exit the register R0 is not a scalar value "
+                     f"({r0.type_label()})", "return_pointer", reg=0)
 
 
 # -- bpf-to-bpf calls --------------------------------------------------------------------------
-def enter_subprog(v: Session, st: State, insn: Insn, i: int) -> None:
-    if len(st.frames) >= MAX_CALL_FRAMES:
-        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep",
-                     "call_depth")
+def func_call(v: Session, st: State, insn: Insn, i: int) -> Flow:
+    """check_func_call: a static subprogram gets a frame; a global one is assumed valid."""
     target = v.index[v.slots[i] + 1 + insn.imm]
     caller = st.frame
-    callee = Frame(frameno=len(st.frames), callsite=i, subprog=target)
-    for r in range(1, 6):
-        callee.regs[r] = caller.regs[r]
-        callee.origins[r] = caller.origins[r]
-    callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=callee.frameno)
-    st.frames.append(callee)
+    err = v.check_subprog_args(target, caller.regs, st)
+    if v.is_global(target):
+        name = v.subprog_name(target)
+        num = v.subprog_number(target)
+        if st.active_locks:
+            raise Reject(i, ["global function calls are not allowed while holding a lock,",
+                             "use static function instead"], "helper_not_allowed")
+        if v.might_sleep(target) and (st.active_rcu or st.active_preempt or st.active_irq_id
+                                      or not v.in_sleepable(st)):
+            raise Reject(i, ["global functions that may sleep are not allowed in non-sleepable "
+                             "context,", "i.e., in a RCU/IRQ/preempt-disabled section, or in",
+                             "a non-sleepable BPF program context"], "helper_not_allowed")
+        if err:
+            raise Reject(i, [*err, f"Caller passes invalid args into func#{num} ('{name}')"],
+                         "helper_arg_type")
+        v.mark_global_called(target)
+        if v.changes_pkt_data(target):
+            clear_packet_pointers(st)
+        for r in range(0, 6):
+            caller.regs[r] = Reg.not_init()
+        caller.regs[0] = Reg.scalar()
+        st.frame.origins[0] = i
+        st.insn = i + 1
+        return Flow.NEXT
+    setup_func_entry(v, st, i, target, callback=None)
+    for r in range(0, 6):
+        caller.regs[r] = Reg.not_init()
     st.insn = target
+    return Flow.NEXT
 
 
-def _enter_callback(v: Session, st: State, i: int, fn: Reg, ctx: Reg) -> None:
-    """Run the callback of bpf_loop once, as a call from the helper: R1 = the index
-    (a u32), R2 = the context argument; back in the caller R0 is the loop count."""
-    if fn.type is not RT.PTR_TO_FUNC or fn.subprog < 0:
-        raise Reject(i, f"R2 type={fn.type_label()} expected=func", "helper_arg_type", reg=2)
-    if len(st.frames) >= MAX_CALL_FRAMES:
-        raise Reject(i, f"the call stack of {len(st.frames) + 1} frames is too deep",
+def new_frame(v: Session, st: State, callsite: int, target: int) -> Frame:
+    frameno = len(st.frames)
+    callee = Frame(frameno=frameno, callsite=callsite, subprog=target)
+    callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=frameno)
+    return callee
+
+
+def setup_func_entry(v: Session, st: State, callsite: int, target: int,
+                     callback: str | None) -> Frame:
+    """setup_func_entry: a new frame for the callee, R1-R5 from the caller (or the callback's
+    arguments)."""
+    if len(st.frames) + 1 > MAX_CALL_FRAMES:
+        raise Reject(callsite, f"the call stack of {len(st.frames) + 1} frames is too deep",
                      "call_depth")
-    callee = Frame(frameno=len(st.frames), callsite=i, subprog=fn.subprog)
-    callee.callback = True
-    callee.regs[1] = Reg.scalar(Scalar.from_range(0, 0xFFFFFFFF))
-    callee.regs[2] = ctx
-    callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=callee.frameno)
+    caller = st.frame
+    callee = new_frame(v, st, callsite, target)
+    if callback is None:
+        for r in range(1, 6):
+            callee.regs[r] = caller.regs[r]
+            callee.origins[r] = caller.origins[r]
+    else:
+        _callback_args(v, caller, callee, callback)
+    v.set_frame_chain(st, callee)
     st.frames.append(callee)
-    st.insn = fn.subprog
+    return callee
+
+
+def _callback_args(v: Session, caller: Frame, callee: Frame, helper: str) -> None:
+    regs = caller.regs
+    if helper == "loop":
+        callee.regs[1] = Reg.scalar()
+        callee.regs[2] = regs[3]
+        callee.callback = True
+        callee.ret_range = (0, 1)
+    elif helper == "for_each_map_elem":
+        m = regs[1].map
+        callee.regs[1] = regs[1]
+        callee.regs[2] = Reg.ptr(RT.PTR_TO_MAP_KEY, map=m)
+        callee.regs[3] = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
+        callee.regs[4] = regs[3]
+        callee.callback = True
+        callee.ret_range = (0, 1)
+    elif helper == "timer_set_callback":
+        m = regs[1].map
+        callee.regs[1] = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m)
+        callee.regs[2] = Reg.ptr(RT.PTR_TO_MAP_KEY, map=m)
+        callee.regs[3] = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
+        callee.async_callback = True
+        callee.ret_range = (0, 0)
+    elif helper == "find_vma":
+        from .btf_types import kernel
+
+        callee.regs[1] = regs[1]
+        callee.regs[2] = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=kernel().find("vm_area_struct", "struct"),
+                                 flags=TRUSTED)
+        callee.regs[3] = regs[4]
+        callee.callback = True
+        callee.ret_range = (0, 1)
+    elif helper == "user_ringbuf_drain":
+        callee.regs[1] = Reg.ptr(RT.CONST_PTR_TO_DYNPTR, dyn_type=5)
+        callee.regs[2] = regs[3]
+        callee.callback = True
+        callee.ret_range = (0, 1)
+
+
+def push_callback_call(v: Session, st: State, insn: Insn, i: int, subprog: int, helper: str,
+                       args: object = None) -> None:
+    """push_callback_call: queue the callback's entry, as called from this instruction."""
+    if subprog < 0:
+        raise Reject(i, "callback function not static", "helper_arg_type")
+    v.check_subprog_args(subprog, st.regs, st)
+    if helper in ASYNC_CALLBACK_HELPERS or helper == "wq_set_callback_impl":
+        v.push_async_callback(st, i, subprog, helper)
+        return
+    other = v.push_branch(st, subprog, i)
+    callee = setup_func_entry(v, other, i, subprog, callback=helper)
+    if callable(args):
+        args(other.frames[-2], callee)
+    other.callback_unroll_depth += 1
+    other.frames[-2].callback_depth += 1
+    st.frame.callback_depth = 0
 
 
 def leave_subprog(v: Session, st: State, i: int) -> None:
+    """prepare_func_exit: back in the caller, after the call (or at the calling helper, for a
+    callback)."""
+    v.update_live_stack(st)
     callee = st.frames[-1]
     r0 = callee.regs[0]
-    if callee.callback:
-        if not r0.is_init:
-            raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
-        if r0.is_pointer or not (0 <= r0.var.smin and r0.var.smax <= 1):
-            desc = "" if r0.is_pointer else "".join(
-                (f" smin={r0.var.smin}" if r0.var.smin > -(1 << 63) else "",
-                 f" smax={r0.var.smax}" if r0.var.smax < (1 << 63) - 1 else ""))
-            raise Reject(i, f"At callback return the register R0 has{desc or ' unknown scalar value'}"
-                         " should have been in [0, 1]", "return_range", reg=0)
-        st.frames.pop()
-        caller = st.frame
-        caller.regs[0] = Reg.scalar()
-        for r in range(1, 6):
-            caller.regs[r] = Reg.not_init()
-        st.insn = callee.callsite + 1
-        return
-    if r0.type is RT.PTR_TO_STACK and r0.frameno == callee.frameno:
+    if r0.type is RT.PTR_TO_STACK:
         raise Reject(i, "cannot return stack pointer to the caller", "pointer_leak", reg=0)
+    caller = st.frames[-2]
+    if callee.callback:
+        if r0.type is not RT.SCALAR:
+            raise Reject(i, "R0 not a scalar value", "return_range", reg=0)
+        v.mark_precise(st, 0)
+        lo, hi = callee.ret_range
+        if not (lo <= r0.var.smin and r0.var.smax <= hi):
+            desc = "".join((f" smin={r0.var.smin}" if r0.var.smin > -(1 << 63) else "",
+                            f" smax={r0.var.smax}" if r0.var.smax < (1 << 63) - 1 else ""))
+            raise Reject(i, f"At callback return the register R0 has{desc or ' unknown scalar value'}"
+                         f" should have been in [{lo}, {hi}]", "return_range", reg=0)
+        st.insn = callee.callsite
+    else:
+        caller.regs[0] = r0
+        caller.origins[0] = callee.origins[0]
+        st.insn = callee.callsite + 1
     st.frames.pop()
-    caller = st.frame
-    caller.regs[0] = r0
-    caller.origins[0] = callee.origins[0]
-    for r in range(1, 6):
-        caller.regs[r] = Reg.not_init()
-    st.insn = callee.callsite + 1
+    if callee.callback:
+        prev = v.find_prev_entry(st, st.insn)
+        if prev is not None:
+            v.widen_imprecise(prev, st)
 
 
-__all__ = ["enter_subprog", "helper_call", "leave_subprog", "step"]
+__all__ = ["acquire_reference", "check_resource_leak", "clear_packet_pointers", "func_call",
+           "helper_call", "kptr_access", "leave_subprog", "release_reference", "step"]

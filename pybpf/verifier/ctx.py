@@ -51,3 +51,30 @@ def ctx_access(prog_type: str | None, off: int, size: int, write: bool,
     if prog_type not in KNOWN_TYPES:  # a type pybpf has no facts for: any aligned read
         return None if write else ("scalar" if off >= 0 and off % size == 0 else None)
     return _index(prog_type, "write" if write else "read").get((off, size))
+
+
+_SOCK_STRUCTS = {"PTR_TO_SOCKET": "bpf_sock", "PTR_TO_SOCK_COMMON": "bpf_sock",
+                 "PTR_TO_TCP_SOCK": "bpf_tcp_sock", "PTR_TO_XDP_SOCK": "bpf_xdp_sock"}
+
+
+@cache
+def _sock_fields(struct: str) -> tuple[tuple[int, int], ...]:
+    from ..btf import vmlinux
+
+    b = vmlinux()
+    rec = b[b.find(struct, "struct")]
+    return tuple((m.bit_offset // 8, b.size_of(m.type)) for m in rec.members)
+
+
+def sock_access_ok(reg_type: object, off: int, size: int) -> bool:
+    """Whether a load of ``size`` bytes at ``off`` of a socket pointer falls in one field of
+    its ``struct bpf_sock`` / ``bpf_tcp_sock`` / ``bpf_xdp_sock`` (read from the kernel's BTF)."""
+    struct = _SOCK_STRUCTS.get(getattr(reg_type, "name", ""), "bpf_sock")
+    try:
+        fields = _sock_fields(struct)
+    except Exception:  # noqa: BLE001 - no BTF: the aligned loads of the struct's words
+        return off >= 0 and off % size == 0 and off + size <= 80
+    for start, fsize in fields:
+        if start <= off and off + size <= start + fsize:
+            return off % size == 0
+    return False

@@ -1,11 +1,13 @@
 """The verifier: one run over a program, like the kernel's ``bpf_check``.
 
 `verify(program, prog_type)` returns a `Report`. A `Verifier` sets the run up (the static
-checks of `pybpf.verifier.cfg`, map references, the entry state), lets
-`pybpf.verifier.explore.Search` explore every path, checks the combined stack depth of the
+checks of `pybpf.verifier.cfg`, the analyses of `pybpf.verifier.analysis`, map references,
+the entry state), lets `pybpf.verifier.explore.Search` explore every path of the main
+program and then of each global function it calls, checks the combined stack depth of the
 call chains at the end, and turns a `Reject` into the `Report`. The kernel verifier's
 sections each have their module: `explore` (exploration and pruning), `alu`, `jumps`,
-`load_store` and `mem` (memory), `calls`; the log is an `Observer` (`log.LogObserver`).
+`load_store` and `mem` (memory), `calls` and `kfuncs`; the log is an `Observer`
+(`log.LogObserver`). The `Verifier` is the `Session` the handlers see.
 
 >>> from pybpf.asm import assemble
 >>> verify(assemble("r0 = 0\\nexit"), "socket_filter").accepted
@@ -21,16 +23,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..isa import CALL, LDDW, CallSrc, Class, JmpOp, ProgramSpec, RefKind, helper_id
+from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
+from ..isa.generated.helpers_table import HELPERS
 from . import kernel_profile
-from .cfg import check_cfg, liveness, precision_needed
+from .analysis import CallInfo, analyze
+from .calls import SYNC_CALLBACK_HELPERS, is_gpl
+from .cfg import check_cfg
 from .explore import MAX_PROCESSED, Search
-from .jumps import return_range
+from .helper_protos import HelperProto, proto_for
 from .kernel_profile import KernelProfile
 from .log import LogObserver
 from .observer import Observer
+from .precision import NotSupported, Tracker
+from .program_btf import ProgramBtf
+from .prune import regs_exact
 from .report import EXPLAIN, Reject, Report
-from .state import RT, MapRef, Reg, State
+from .stack_liveness import StackLiveness
+from .state import MAX_CALL_FRAMES, RT, Frame, MapRef, Reg, State
 
 #: tracing programs run on a private stack per frame: no combined-size limit (measured)
 _TAIL_CALL = helper_id("tail_call")
@@ -42,9 +51,12 @@ CHECKED_BEFORE_RUN = frozenset({"prog_too_large", "bad_map"})
 #: instruction slots BPF_PROG_LOAD accepts from a loader with CAP_BPF (BPF_COMPLEXITY_LIMIT_INSNS;
 #: 4096, BPF_MAXINSNS, without it)
 MAX_INSNS = 1_000_000
+_SLEEPABLE_TYPES = {"syscall"}
+_TRACING_FAMILY = {"tracing", "lsm", "ext", "struct_ops"}
 
 
-def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any]) -> MapRef:
+def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any],
+            uids: dict[str, int], btf: Any = None) -> MapRef:
     """A `MapRef` from a `MapSpec` or a kernel `Map` (with its inner map, for map-in-map)."""
     info = src.info() if hasattr(src, "info") and not hasattr(src, "key_size") else src
     inner = None
@@ -52,9 +64,20 @@ def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, An
     if isinstance(inner_src, str):
         inner_src = maps.get(inner_src) or decls.get(inner_src)
     if inner_src is not None:
-        inner = _mapref(getattr(inner_src, "name", "inner"), inner_src, maps, decls)
+        inner = _mapref(getattr(inner_src, "name", "inner"), inner_src, maps, decls, uids, btf)
+    flags = int(getattr(info, "flags", 0) or 0)
+    frozen = None
+    initial = getattr(src, "initial", None)
+    if flags & (1 << 7) and initial is not None and (getattr(src, "frozen", False)
+                                                       or name.endswith(".rodata")
+                                                       or ".rodata" in name):
+        frozen = bytes(initial)
+    from .map_fields import map_fields
+
+    fields, value_type, kptrs = map_fields(src, btf)
+    uid = uids.setdefault(name, len(uids) + 1)
     return MapRef(name, str(info.type), int(info.key_size), int(info.value_size),
-                  int(info.max_entries), int(getattr(info, "flags", 0) or 0), inner)
+                  int(info.max_entries), flags, inner, fields, value_type, uid, frozen, kptrs)
 
 
 class Verifier:
@@ -63,26 +86,40 @@ class Verifier:
     def __init__(self, program: ProgramSpec, prog_type: str, *, maps: Mapping[str, Any] | None = None,
                  expected_attach_type: str | None = None, log: bool = False,
                  func_info: bool = False, kernel: KernelProfile | None = None,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, btf: ProgramBtf | None = None,
+                 sleepable: bool = False) -> None:
         self.program = program
         self.kernel = kernel if kernel is not None else kernel_profile.default()
-        self.func_info = func_info
+        self.btf = btf
+        self.func_info = func_info or bool(btf is not None and btf.funcs)
         self.observer: Observer = observer if observer is not None else \
             LogObserver() if log else Observer()
         self.prog_type = prog_type
         self.attach = expected_attach_type
+        self.sleepable = sleepable or prog_type in _SLEEPABLE_TYPES
+        self.gpl = is_gpl(program.license) if program.license else True
         self.insns = program.resolve()
+        self._uids: dict[str, int] = {}
         self.maprefs = self._map_refs(maps)
         self.processed = 0
         self.jmps = 0
+        self.prev_jmps = self.prev_insns = 0
+        self.id_gen = 0
         self.max_depth: dict[int, int] = {}  # subprogram start -> deepest stack use seen
         self.search = Search(self)
         self.slots: list[int] = []
         self.index: dict[int, int] = {}
+        self.family = "tracing" if prog_type in _TRACING_FAMILY else prog_type
+        self.btf_ctx: Any = None
+        self._global_called: list[int] = []
+        #: instruction -> the kind of pointer it dereferences (save_aux_ptr_type)
+        self.insn_ptr_types: dict[int, tuple[RT, int]] = {}
+        self._protos: dict[int, HelperProto] = {}
 
     # -- setup ------------------------------------------------------------------------
     def _map_refs(self, maps: Mapping[str, Any] | None) -> dict[int, MapRef]:
         out: dict[int, MapRef] = {}
+        cache: dict[str, MapRef] = {}
         for idx, ref in self.program.refs.items():
             if ref.kind is not RefKind.MAP:
                 continue
@@ -92,7 +129,35 @@ class Verifier:
             if src is None:
                 raise Reject(idx, f"fd {ref.name} is not pointing to valid bpf_map",
                              "helper_arg_type")
-            out[idx] = _mapref(ref.name, src, maps or {}, self.program.maps)
+            m = cache.get(ref.name)
+            if m is None:
+                m = cache[ref.name] = _mapref(ref.name, src, maps or {}, self.program.maps,
+                                              self._uids, self.btf.btf if self.btf else None)
+            out[idx] = m
+        return out
+
+    def _call_infos(self) -> dict[int, CallInfo]:
+        out: dict[int, CallInfo] = {}
+        for i, insn in enumerate(self.insns):
+            if insn.opcode != CALL:
+                continue
+            if insn.src == CallSrc.LOCAL:
+                out[i] = CallInfo("subprog")
+            elif insn.src == CallSrc.HELPER:
+                entry = HELPERS.get(insn.imm)
+                if entry is None:
+                    continue
+                name = entry[0]
+                out[i] = CallInfo("helper", name, _nargs(entry[1]),
+                                  sync_callback=name in SYNC_CALLBACK_HELPERS,
+                                  async_callback=name == "timer_set_callback")
+            elif insn.src == CallSrc.KFUNC:
+                from . import kfunc_model
+
+                info = kfunc_model.call_info(self, insn) if hasattr(kfunc_model, "call_info") \
+                    else None
+                if info is not None:
+                    out[i] = info
         return out
 
     def initial_state(self) -> State:
@@ -100,31 +165,223 @@ class Verifier:
         regs = st.regs
         regs[1] = Reg.ptr(RT.PTR_TO_CTX)
         regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=0)
+        st.in_sleepable = self.sleepable
+        self.set_frame_chain(st, st.frames[0])
         return st
 
-    # -- what the handlers call ---------------------------------------------------------
-    def push_branch(self, st: State, i: int) -> None:
-        """Leave ``st``, another side of instruction ``i``, for the search to explore later."""
-        self.search.push(st, i)
+    # -- the Session interface -----------------------------------------------------------
+    def new_id(self) -> int:
+        self.id_gen += 1
+        return self.id_gen
+
+    def push_branch(self, st: State, target: int, i: int) -> State:
+        return self.search.push(st, target, i)
+
+    def push_history(self, st: State, flags: int, linked: tuple = ()) -> None:
+        self.search.push_history(st, flags, linked)
+
+    def mark_precise(self, st: State, regno: int) -> None:
+        try:
+            self.tracker.mark(st, regno)
+        except NotSupported:
+            self.tracker.mark_all_precise(st)
+
+    def mark_stack_precise(self, st: State, frameno: int, spi: int) -> None:
+        from .precision import Backtrack
+
+        bt = Backtrack(st.curframe)
+        bt.set_slot(frameno, spi)
+        try:
+            self.tracker.mark(st, -1, bt)
+        except NotSupported:
+            self.tracker.mark_all_precise(st)
 
     def note_depth(self, st: State) -> None:
         """Remember how deep each frame of ``st`` has used its stack (for the total check)."""
         md = self.max_depth
         for f in st.frames:
-            d = f.stack_depth()
+            d = f.stack_depth
             if d > md.get(f.subprog, 0):
                 md[f.subprog] = d
+
+    def helper_proto(self, num: int) -> HelperProto:
+        p = self._protos.get(num)
+        if p is None:
+            p = self._protos[num] = proto_for(num, self.family)
+        return p
+
+    def in_sleepable(self, st: State) -> bool:
+        return st.in_sleepable
+
+    def in_rcu_cs(self, st: State) -> bool:
+        return st.active_rcu or bool(st.active_locks) or not st.in_sleepable
+
+    # stack liveness -----------------------------------------------------------------------
+    def set_frame_chain(self, st: State, frame: Frame) -> None:
+        """Give ``frame`` (the first of ``st``, or the one about to be pushed on it) its call
+        chain for the stack liveness analysis: the call sites above it and its start."""
+        frames = st.frames
+        if not frames or frame is frames[0]:
+            frame.chain = (frame.subprog,)
+            frame.starts = (frame.subprog,)
+            return
+        frame.chain = tuple(f.callsite for f in frames[1:]) + (frame.callsite, frame.subprog)
+        frame.starts = tuple(f.subprog for f in frames) + (frame.subprog,)
+
+    def chain_of(self, st: State, n: int) -> tuple[int, ...]:
+        return st.frames[n].chain
+
+    def starts_of(self, st: State, n: int) -> tuple[int, ...]:
+        return st.frames[n].starts
+
+    def stack_read_mark(self, frameno: int, mask: int) -> None:
+        st = self.search.cur
+        assert st is not None
+        f = st.frames[-1]
+        self.stack_liveness.mark_read(f.chain, frameno, st.insn, mask, f.starts)
+
+    def stack_write_mark(self, frameno: int, mask: int) -> None:
+        self.stack_liveness.mark_write(frameno, mask)
+
+    def update_live_stack(self, st: State) -> None:
+        self.stack_liveness.update([(f.chain, f.starts) for f in reversed(st.frames)])
+
+    def clean_state(self, sl: State) -> None:
+        """clean_verifier_state: a finished checkpoint forgets what no path reads any more."""
+        sl.cleaned = True
+        live = self.aux.live_before
+        chains = tuple(f.chain for f in sl.frames)
+        frames = sl.frames
+        last = len(frames) - 1
+        nr = Reg.not_init()
+        for n, frame in enumerate(frames):
+            at = sl.insn if n == last else frames[n + 1].callsite
+            lv = live[at]
+            regs = frame.regs
+            for r in range(10):
+                if not lv >> r & 1 and regs[r].type is not RT.NOT_INIT:
+                    regs[r] = nr
+            stack = frame.stack
+            for spi in range(frame.allocated // 8):
+                if not self.stack_liveness.slot_alive_at(chains, sl.insn, frame.frameno, spi):
+                    frame.spills.pop(spi, None)
+                    base = spi * 8
+                    stack[base:base + 8] = bytes(8)
+
+    def id_before_spill(self, st: State, regno: int) -> None:
+        from .alu import _id_before_mov
+
+        _id_before_mov(self, st, regno)
+
+    def find_prev_entry(self, st: State, insn: int) -> State | None:
+        """find_prev_entry: a checkpoint of the current loop iteration chain at ``insn``."""
+        cur = st.parent
+        if cur is None:
+            return None
+        key = (insn, st.frames[-1].callsite)
+        for sl in reversed(self.search.explored.get(key, ())):
+            if sl.branches and len(sl.frames) == len(cur.frames) and \
+                    all(a.callsite == b.callsite for a, b in zip(sl.frames, cur.frames, strict=True)) \
+                    and sl.dfs_depth < cur.dfs_depth:
+                return sl
+        return None
+
+    def widen_imprecise(self, old: State, cur: State) -> None:
+        """widen_imprecise_scalars: scalars that changed and are not precise become unknown."""
+        from .prune import IdMap
+
+        idmap = IdMap(self.id_gen)
+        for fo, fc in zip(old.frames, cur.frames, strict=False):
+            for r in range(11):
+                a, b = fo.regs[r], fc.regs[r]
+                if a.type is RT.SCALAR and b.type is RT.SCALAR and not (a.precise or b.precise) \
+                        and not regs_exact(a, b, idmap):
+                    fc.regs[r] = Reg.scalar()
+            for spi, a in fo.spills.items():
+                if not fo.is_spilled(spi) or not fc.is_spilled(spi):
+                    continue
+                b = fc.spills.get(spi)
+                if b is not None and a.type is RT.SCALAR and b.type is RT.SCALAR and \
+                        not (a.precise or b.precise) and not regs_exact(a, b, idmap):
+                    fc.spills[spi] = Reg.scalar()
+
+    # subprograms ------------------------------------------------------------------------
+    def is_global(self, start: int) -> bool:
+        return start != 0 and self.btf is not None and self.btf.is_global(start)
+
+    def subprog_name(self, start: int) -> str:
+        return self.btf.name(start) if self.btf is not None else ""
+
+    def subprog_number(self, start: int) -> int:
+        return self.aux.subprog_starts.index(start)
+
+    def might_sleep(self, start: int) -> bool:
+        return False
+
+    def changes_pkt_data(self, start: int) -> bool:
+        return False
+
+    def mark_global_called(self, start: int) -> None:
+        if start not in self._global_called:
+            self._global_called.append(start)
+
+    def check_subprog_args(self, start: int, regs: list[Reg], st: State) -> list[str]:
+        """btf_check_subprog_call: the caller's registers against the callee's BTF
+        prototype; the kernel's log lines when they do not match (empty when they do)."""
+        if self.btf is None or not self.btf.funcs:
+            return []
+        from .global_funcs import check_call_args
+
+        return check_call_args(self, start, regs, st)
+
+    def push_async_callback(self, st: State, i: int, subprog: int, helper: str) -> None:
+        """push_async_cb: the callback is verified later as a program of its own (frame 0)."""
+        from .calls import _callback_args
+
+        cb = State()
+        cb.frames = []
+        frame = Frame(frameno=0, callsite=-1, subprog=subprog)
+        frame.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=0)
+        _callback_args(self, st.frame, frame, helper)
+        frame.async_entry_cnt = st.frame.async_entry_cnt + 1
+        cb.frames = [frame]
+        self.set_frame_chain(cb, frame)
+        cb.insn = subprog
+        cb.in_sleepable = False
+        self.search.push_state(cb, subprog, i)
+
+    def kfunc_name(self, btf_id: int) -> str:
+        from .btf_types import type_name
+
+        return type_name(None, btf_id)
 
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
         try:
             self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
             self.observer.setup(self.slots)
-            self.live = liveness(self.insns, self.slots, self.index)
-            checked = return_range(self.prog_type, self.attach) is not None
-            self.precise = precision_needed(self.insns, self.slots, self.index, checked)
-            self.prune_points = self._prune_points()
+            self.aux = analyze(self.insns, self.slots, self.index, self.subprogs,
+                               self._call_infos())
+            starts = self.aux.subprog_starts
+            sizes = {s: (starts[k + 1] if k + 1 < len(starts) else len(self.insns)) - s
+                     for k, s in enumerate(starts)}
+            postorders = dict(zip(starts, self.aux.postorder, strict=True))
+            succ = self.aux.succ
+            calls_cb = self.aux.calls_callback
+            self.stack_liveness = StackLiveness(postorders.__getitem__, succ.__getitem__,
+                                                calls_cb.__getitem__, sizes)
+            self.tracker = Tracker(self.insns, self._callee_of, self.is_global,
+                                   calls_cb.__getitem__, calls_cb.__getitem__,
+                                   self.observer.note if self.observer.detailed else None)
+            self.prune_points = self.aux.prune
+            self.live = self.aux.live_before
+            if self.prog_type in _TRACING_FAMILY or self.prog_type == "raw_tracepoint" and \
+                    self.btf is not None and self.btf.attach_btf_id:
+                from .btf_ctx import BtfContext
+
+                self.btf_ctx = BtfContext.for_program(self)
             self.search.run(self.initial_state())
+            self._verify_globals()
             self._check_stack_depth()
         except Reject as rej:
             report = self._report(rej)
@@ -133,26 +390,24 @@ class Verifier:
         self.observer.finished(report, self.processed, MAX_PROCESSED)
         return report
 
-    def _prune_points(self) -> set[int]:
-        """Where the kernel compares states (visit_insn): conditional jumps and their
-        targets, goto targets, the instruction after a call, bpf-to-bpf calls."""
-        points: set[int] = set()
-        for i, insn in enumerate(self.insns):
-            cls, op = insn.cls, insn.op
-            if cls not in (Class.JMP, Class.JMP32) or op == JmpOp.EXIT:
-                continue
-            if op == JmpOp.CALL and cls == Class.JMP:
-                points.add(i + 1)
-                if insn.src == CallSrc.LOCAL:
-                    points.add(i)
-                continue
-            rel = insn.imm if (cls == Class.JMP32 and op == JmpOp.JA) else insn.off
-            target = self.index.get(self.slots[i] + 1 + rel)
-            if target is not None:
-                points.add(target)
-            if op != JmpOp.JA:
-                points.add(i)
-        return points
+    def _callee_of(self, i: int) -> int | None:
+        insn = self.insns[i]
+        return self.index.get(self.slots[i] + 1 + insn.imm)
+
+    def _verify_globals(self) -> None:
+        """do_check_subprogs: each global function called from the main program (and from
+        each other) is verified on its own, from its BTF prototype."""
+        from .global_funcs import entry_state
+
+        done: set[int] = set()
+        while True:
+            todo = [s for s in self._global_called if s not in done]
+            if not todo:
+                return
+            for start in sorted(todo):
+                done.add(start)
+                self.search = Search(self)
+                self.search.run(entry_state(self, start))
 
     def _check_stack_depth(self) -> None:
         """The kernel's check_max_stack_depth: along every call chain, the frames' stack
@@ -176,7 +431,7 @@ class Verifier:
                 raise Reject(None, f"combined stack size of {frames} calls is {total}. Too large",
                              "call_depth")
             for callee in callees.get(sub, ()):
-                if callee not in seen:
+                if callee not in seen and not self.is_global(callee):
                     walk(callee, total, frames + 1, seen + (callee,))
 
         walk(0, 0, 1, (0,))
@@ -253,20 +508,31 @@ def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> R
     return None
 
 
+def _nargs(sig: str) -> int:
+    inner = sig[sig.index("(") + 1:sig.rindex(")")].strip()
+    if inner in ("", "void"):
+        return 0
+    return len([a for a in inner.split(",") if a.strip() != "..."])
+
+
 def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[str, Any] | None = None,
            expected_attach_type: str | None = None, log: bool = False,
            func_info: bool = False, kernel: KernelProfile | None = None,
-           observer: Observer | None = None) -> Report:
+           observer: Observer | None = None, btf: ProgramBtf | None = None,
+           sleepable: bool = False) -> Report:
     """Verify ``program`` as a ``prog_type`` program (default: ``program.prog_type``).
 
     ``maps`` gives map definitions by name (kernel `Map` objects or `MapSpec`s) for
     references the program does not declare itself. With ``log=True`` the report's
     ``log`` holds a state log in the layout of the kernel's log_level 2.
     ``func_info`` says the program will be loaded with BTF function info (objects
-    compiled with ``-g``), which callbacks such as bpf_loop's require. ``kernel`` is the
+    compiled with ``-g``), which callbacks such as bpf_loop's require; ``btf`` (a
+    `ProgramBtf`) gives that function info itself (global functions are then verified on
+    their own) and, for BTF-typed tracing programs, the attach target. ``kernel`` is the
     `KernelProfile` whose helper availability applies (default: the running kernel's when it
     was measured here, see `pybpf.verifier.kernel_profile.default`). ``observer`` (an
     `Observer`) is told every step of the search (``log=True`` uses a `LogObserver`).
+    ``sleepable`` is the BPF_F_SLEEPABLE load flag.
     """
     ptype = prog_type or program.prog_type
     if ptype is None:
@@ -282,7 +548,8 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
         return bad_map
     try:
         v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                     log=log, func_info=func_info, kernel=kernel, observer=observer)
+                     log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
+                     sleepable=sleepable)
     except Reject as rej:
         expl, hint = rej.fill()
         report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,
@@ -302,3 +569,7 @@ def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
                 report.log = report.log.replace(report.message, worded)
             report.message = worded
     return report
+
+
+__all__ = ["Verifier", "verify"]
+_ = (LDDW, PseudoSrc, MAX_CALL_FRAMES)

@@ -1,13 +1,20 @@
 """The search: depth-first exploration of every path, with checkpoints and pruning.
 
-This is the kernel's ``do_check`` with ``push_stack``/``pop_stack`` and
-``is_state_visited``. At an undecided branch the jump side is pushed and the fall-through
-is followed first (the kernel's order, so the first error found is the kernel's). At the
-kernel's prune points (conditional jumps and their targets, goto targets, the instruction
-after a call) a state already proven safe that subsumes the current one ends the path
-(`pybpf.verifier.prune.subsumes`); an identical state still being explored means an
-infinite loop. Completion is tracked by counting the live branches below each `Checkpoint`,
-as the kernel's ``branches`` does.
+This is the kernel's ``do_check`` with ``push_stack``/``pop_stack``, ``is_state_visited``
+and ``update_branch_counts``. At an undecided branch the other side is pushed and the
+current side goes on (the kernel's order, so the first error found is the kernel's). At the
+kernel's prune points the current state is compared with the *checkpoints* recorded there
+(`pybpf.verifier.prune.states_equal`): an equal one whose paths are all explored ends the
+path (its precise marks are carried over, `pybpf.verifier.precision`); one still being
+explored is a loop, checked for an infinite loop. A new checkpoint is recorded after enough
+work since the last (2 jumps and 8 instructions, or where the kernel forces one); before
+the first comparison at an instruction, finished checkpoints there forget the registers and
+stack slots no path reads any more. Checkpoints that keep failing to match are evicted, as
+the kernel does.
+
+Loops: a checkpoint inside a strongly connected component (`pybpf.verifier.analysis`) opens
+an *SCC visit*; states matched inside it before its paths are done are kept as back-edges,
+and when the visit ends the precise marks are propagated along them to a fixed point.
 
 Each instruction runs through its class's handler (`pybpf.verifier.alu`, `jumps`,
 `load_store`), which returns a `Flow`; what happens is told to the run's `Observer`.
@@ -19,19 +26,22 @@ from typing import TYPE_CHECKING
 from ..isa import MAY_GOTO, Class
 from . import alu, jumps, load_store
 from .flow import Flow
-from .prune import states_identical, subsumes
+from .precision import NotSupported, mark_all_imprecise, precise_of
+from .prune import EXACT, NOT_EXACT, RANGE_WITHIN, states_equal, states_maybe_looping
 from .report import Reject
-from .state import State
+from .state import IterState, Slot, State
 
 if TYPE_CHECKING:
     from .session import Session
 
 MAX_PROCESSED = 1_000_000
 MAX_JMP_SEQ = 8192  # pending branches (BPF_COMPLEXITY_LIMIT_JMP_SEQ)
-MAX_COMPARED = 16  # checkpoints compared at one instruction (newest first)
-MAX_STATES_PER_INSN = 256  # checkpoints kept at one instruction
+MAX_BACKEDGE_ITERS = 64
 #: the kernel's add_new_state heuristic: a new checkpoint only after this much work
 _MIN_JMPS, _MIN_INSNS = 2, 8
+#: ... and inside a loop, only after this much
+_LOOP_JMPS, _LOOP_INSNS = 20, 100
+_HISTORY_LIMIT = 40
 
 #: instruction class -> its handler
 _HANDLERS = {Class.LD: load_store.step_ld, Class.LDX: load_store.step_ldx,
@@ -41,25 +51,12 @@ _HANDLERS = {Class.LD: load_store.step_ld, Class.LDX: load_store.step_ldx,
 _HANDLER_BY_CLASS = tuple(_HANDLERS[Class(c)] for c in range(8))
 
 
-def identity(st: State) -> int:
-    """A hash of everything `states_identical` compares, so that a loop whose state changes
-    every turn (``r0 += r1`` until the 1M-instruction limit) costs one hash a visit, not a
-    full comparison with each live checkpoint."""
-    return hash((len(st.refs), *((tuple(f.regs), bytes(f.slots), frozenset(f.spills.items()))
-                                 for f in st.frames)))
+class _SccVisit:
+    __slots__ = ("entry", "backedges")
 
-
-class Checkpoint:
-    """A state seen at a prune point, and how many live paths are below it."""
-
-    __slots__ = ("state", "branches", "parent", "identity")
-
-    def __init__(self, state: State, parent: Checkpoint | None, identity: int | None = None) -> None:
-        self.state = state
-        self.branches = 1
-        self.parent = parent
-        #: `identity` of the state: two states identical by `states_identical` have the same
-        self.identity = identity
+    def __init__(self) -> None:
+        self.entry: State | None = None
+        self.backedges: list[State] = []
 
 
 class Search:
@@ -67,101 +64,324 @@ class Search:
 
     def __init__(self, v: Session) -> None:
         self.v = v
-        self.stack: list[tuple[State, Checkpoint | None]] = []
-        self.explored: dict[int, list[Checkpoint]] = {}
-        #: the last checkpoint above the path being explored
-        self.parent: Checkpoint | None = None
-        self.prev_jmps = self.prev_insns = 0
+        self.stack: list[tuple[State, int, int]] = []  # (state, insn, previous insn)
+        #: (insn, callsite of the current frame) -> checkpoints there, newest last
+        self.explored: dict[tuple[int, int], list[State]] = {}
         self.last_state: State | None = None
+        self.cur: State | None = None
+        self.prev_insn = -1
+        self.scc_visits: dict[tuple, _SccVisit] = {}
+        #: the history entry of the instruction being run (entries of one insn are merged)
+        self.hist_entry: list | None = None
+        self.total_states = 0
 
+    # -- the loop ----------------------------------------------------------------------
     def run(self, initial: State) -> None:
-        """Explore every path from ``initial``."""
-        self.stack.append((initial, None))
-        while self.stack:
-            st, self.parent = self.stack.pop()
-            self._run_path(st)
+        """Explore every path from ``initial`` (a main program or a global function)."""
+        v = self.v
+        insns = v.insns
+        slots = v.slots
+        aux = v.aux
+        prune = aux.prune
+        jmp_point = aux.jmp_point
+        obs = v.observer
+        handlers = _HANDLER_BY_CLASS
+        liveness = v.stack_liveness
+        cur = initial
+        self.cur = cur
+        cur.first_insn = cur.insn
+        cur.last_insn = -1
+        prev = -1
+        print_state = True
+        obs.path_start(cur)
+        while True:
+            i = cur.insn
+            self.hist_entry = None
+            self.prev_insn = prev
+            v.processed += 1
+            if v.processed > MAX_PROCESSED:
+                raise Reject(i, f"BPF program is too large. Processed {v.processed} insn",
+                             "too_complex")
+            cur.last_insn = prev
+            self.last_state = cur
+            exited = False
+            if prune[i] and self._visit(cur, i):
+                v.note_depth(cur)
+                obs.pruned(cur, i, prev if print_state else None)
+                exited = True
+            else:
+                if jmp_point[i]:
+                    self.push_history(cur, 0)
+                if print_state:
+                    obs.resumed(cur, prev)
+                    print_state = False
+                obs.insn_start(cur)
+                insn = insns[i]
+                prev = i
+                liveness.reset_writes(v.chain_of(cur, cur.curframe), i,
+                                      v.starts_of(cur, cur.curframe))
+                flow = handlers[insn.opcode & 7](v, cur, insn, i)
+                liveness.commit_writes()
+                if flow is Flow.EXIT:
+                    obs.path_exit(insn, i, slots[i])
+                    exited = True
+                else:
+                    obs.insn_done(cur, insn, i, slots[i], decided=flow is Flow.DECIDED)
+                    if flow is Flow.RETURNED:
+                        print_state = True
+            if not exited:
+                continue
+            self.update_branch_counts(cur)
+            v.update_live_stack(cur)
+            if not self.stack:
+                return
+            cur, i, prev = self.stack.pop()
+            cur.insn = i
+            self.cur = cur
+            obs.path_start(cur)
+            print_state = True
 
-    def push(self, st: State, i: int) -> None:
-        """Leave ``st`` (another side of insn ``i``) to be explored later."""
+    # -- branches ----------------------------------------------------------------------
+    def push(self, st: State, target: int, i: int) -> State:
+        """push_stack: leave a copy of ``st`` to continue at ``target`` after insn ``i``."""
+        if len(self.stack) + 1 > MAX_JMP_SEQ:
+            raise Reject(i, f"The sequence of {len(self.stack) + 1} jumps is too complex.",
+                         "too_complex")
+        other = st.copy()
+        other.parent_insn = i
+        other.insn = target
+        if other.parent is not None:
+            other.parent.branches += 1
+        self.stack.append((other, target, i))
+        self.v.observer.branch_pushed(other, i)
+        return other
+
+    def push_state(self, st: State, target: int, i: int) -> None:
+        """push_async_cb: queue a state of its own (not a copy of the current one)."""
         if len(self.stack) + 1 > MAX_JMP_SEQ:
             raise Reject(i, f"The sequence of {len(self.stack) + 1} jumps is too complex.",
                          "too_complex")
         st.parent_insn = i
+        st.branches = 1
+        self.stack.append((st, target, i))
         self.v.observer.branch_pushed(st, i)
-        if self.parent is not None:
-            self.parent.branches += 1
-        self.stack.append((st, self.parent))
 
-    def _finish(self) -> None:
-        """The path is done: its checkpoints lose one live branch each, up to a live one."""
-        entry = self.parent
-        while entry is not None:
-            entry.branches -= 1
-            if entry.branches > 0:
+    def push_history(self, st: State, flags: int, linked: tuple = ()) -> None:
+        """push_jmp_history: record the current step (merged with this insn's entry)."""
+        e = self.hist_entry
+        if e is not None:
+            e[2] |= flags
+            if linked:
+                e[3] = linked
+            return
+        e = [st.insn, self.prev_insn, flags, linked]
+        st.history.append(e)
+        self.hist_entry = e
+
+    def update_branch_counts(self, st: State | None) -> None:
+        while st is not None:
+            st.branches -= 1
+            if st.branches:
                 return
-            entry = entry.parent
+            self._maybe_exit_scc(st)
+            st = st.parent
 
-    def _run_path(self, st: State) -> None:
+    # -- is_state_visited ----------------------------------------------------------------
+    def _visit(self, cur: State, i: int) -> bool:
+        """True when ``cur`` is pruned at insn ``i``; else it may become a checkpoint."""
         v = self.v
-        insns = v.insns
-        slots = v.slots
-        prune_points = v.prune_points
-        obs = v.observer
-        handlers = _HANDLER_BY_CLASS
-        obs.path_start(st)
-        first = True
-        while True:
-            i = st.insn
-            self.last_state = st
-            v.processed += 1  # counted before the prune check, as the kernel does
-            if v.processed > MAX_PROCESSED:
-                raise Reject(i, f"BPF program is too large. Processed {v.processed} insn",
-                             "too_complex")
-            if i in prune_points and self._visit(st, i):
-                v.note_depth(st)
-                obs.pruned(st, i, first)
-                self._finish()
-                return
-            first = False
-            obs.insn_start(st)
-            insn = insns[i]
-            flow = handlers[insn.cls](v, st, insn, i)
-            if flow is Flow.EXIT:
-                obs.path_exit(insn, i, slots[i])
-                self._finish()
-                return
-            obs.insn_done(st, insn, i, slots[i], decided=flow is Flow.DECIDED)
-
-    def _visit(self, st: State, i: int) -> bool:
-        """The kernel's is_state_visited: True when ``st`` is pruned at insn ``i``; else the
-        state may become a new checkpoint (then the path's parent)."""
-        v = self.v
-        entries = self.explored.setdefault(i, [])
-        may_goto = v.insns[i].opcode == MAY_GOTO
-        live = v.live[i]
-        precise = v.precise[i]
-        mine: int | None = None
-        for e in reversed(entries[-MAX_COMPARED:]):  # newest first: the likeliest match
-            if e.branches == 0 or may_goto:
-                if subsumes(e.state, st, live, precise):
-                    return True
-                continue
-            if mine is None:  # one hash for the comparisons with every live checkpoint
-                mine = identity(st)
-            if e.identity == mine and states_identical(e.state, st):
-                raise Reject(i, f"infinite loop detected at insn {v.slots[i]}", "infinite_loop")
-        # like the kernel, record a new checkpoint only after some work since the last one,
-        # or where a loop must be cut (may_goto)
-        if not may_goto and (v.jmps - self.prev_jmps < _MIN_JMPS
-                             or v.processed - self.prev_insns < _MIN_INSNS):
+        aux = v.aux
+        force = aux.force_checkpoint[i] or len(cur.history) > _HISTORY_LIMIT
+        add = force or (v.jmps - v.prev_jmps >= _MIN_JMPS
+                        and v.processed - v.prev_insns >= _MIN_INSNS)
+        key = (i, cur.frames[-1].callsite)
+        entries = self.explored.get(key)
+        if entries:
+            self._clean_live_states(entries, cur)
+            live = aux.live_before
+            id_gen = v.id_gen
+            for sl in reversed(entries[:]):
+                loop = False
+                if sl.branches:
+                    hit = False
+                    sframe = sl.frames[-1]
+                    if sframe.async_callback and \
+                            sframe.async_entry_cnt != cur.frames[-1].async_entry_cnt:
+                        pass  # another entry into the async callback: not a loop
+                    elif aux.iter_next[i]:
+                        if states_equal(sl, cur, live, id_gen, RANGE_WITHIN) and \
+                                self._iter_active(cur):
+                            loop = hit = True
+                    else:
+                        if v.insns[i].opcode == MAY_GOTO and \
+                                sl.may_goto_depth != cur.may_goto_depth and \
+                                states_equal(sl, cur, live, id_gen, RANGE_WITHIN):
+                            loop = hit = True
+                        elif aux.calls_callback[i]:
+                            hit = states_equal(sl, cur, live, id_gen, RANGE_WITHIN)
+                        elif (states_maybe_looping(sl, cur)
+                              and states_equal(sl, cur, live, id_gen, EXACT)
+                              and not _iter_depths_differ(sl, cur)
+                              and sl.may_goto_depth == cur.may_goto_depth
+                              and sl.callback_unroll_depth == cur.callback_unroll_depth):
+                            raise Reject(i, f"infinite loop detected at insn {v.slots[i]}",
+                                         "infinite_loop")
+                    if not hit:
+                        if not force and v.jmps - v.prev_jmps < _LOOP_JMPS and \
+                                v.processed - v.prev_insns < _LOOP_INSNS:
+                            add = False
+                        self._miss(sl, entries, add, i)
+                        continue
+                else:
+                    loop = self._incomplete(sl)
+                    if not states_equal(sl, cur, live, id_gen, RANGE_WITHIN if loop else NOT_EXACT):
+                        self._miss(sl, entries, add, i)
+                        continue
+                # hit
+                sl.hit_cnt += 1
+                if aux.jmp_point[i]:
+                    self.push_history(cur, 0)
+                self.propagate_precision(sl, cur)
+                if loop:
+                    backedge = cur.copy()
+                    backedge.equal_state = sl
+                    backedge.insn = i
+                    self._add_backedge(sl, backedge)
+                return True
+        if not add:
             return False
-        if len(entries) >= MAX_STATES_PER_INSN:  # like the kernel's eviction: stop recording
-            return False  # (the path goes on, still counted under its last checkpoint)
-        self.prev_jmps, self.prev_insns = v.jmps, v.processed
-        entry = Checkpoint(st.copy(), self.parent, identity(st) if mine is None else mine)
-        entries.append(entry)
-        self.parent = entry
+        self.total_states += 1
+        v.prev_jmps, v.prev_insns = v.jmps, v.processed
+        mark_all_imprecise(cur)
+        new = cur.copy()
+        new.insn = i
+        new.branches = 1
+        self._maybe_enter_scc(new)
+        self.explored.setdefault(key, []).append(new)
+        cur.parent = new
+        cur.first_insn = i
+        cur.dfs_depth = new.dfs_depth + 1
+        cur.history = []
         return False
 
+    def _miss(self, sl: State, entries: list[State], add: bool, i: int) -> None:
+        if add:
+            sl.miss_cnt += 1
+        n = 64 if self.v.aux.force_checkpoint[i] and sl.branches > 0 else 3
+        if sl.miss_cnt > sl.hit_cnt * n + n:
+            entries.remove(sl)
+            sl.in_free_list = True
 
-__all__ = ["MAX_JMP_SEQ", "MAX_PROCESSED", "Checkpoint", "Search"]
+    def _iter_active(self, cur: State) -> bool:
+        r1 = cur.regs[1]
+        frame = cur.frames[r1.frameno]
+        off = r1.off + r1.var.signed_value()
+        spi = (-off - 1) // 8
+        return frame.spilled(spi).iter_state == IterState.ACTIVE
+
+    def _clean_live_states(self, entries: list[State], cur: State) -> None:
+        v = self.v
+        for sl in entries:
+            if sl.branches or sl.cleaned:
+                continue
+            if self._incomplete(sl):
+                continue
+            v.clean_state(sl)
+
+    def propagate_precision(self, old: State, cur: State) -> bool:
+        """The precise scalars of ``old`` become precise in ``cur``'s checkpoints."""
+        bt = precise_of(old)
+        obs = self.v.observer
+        if obs.detailed:
+            for fr in range(old.curframe, -1, -1):
+                regs = [f"r{r}" for r in range(10) if bt.is_reg(fr, r)]
+                regs += [f"fp{-(s + 1) * 8}" for s in range(64) if bt.is_slot(fr, s)]
+                if regs:
+                    obs.note(f"frame {fr}: propagating {','.join(regs)}")
+        try:
+            return self.v.tracker.mark(cur, -1, bt)
+        except NotSupported:
+            self.v.tracker.mark_all_precise(cur)
+            return True
+
+    # -- SCC visits ----------------------------------------------------------------------
+    def _callchain(self, st: State) -> tuple | None:
+        scc = self.v.aux.scc
+        sites = []
+        frames = st.frames
+        last = len(frames) - 1
+        for n in range(last + 1):
+            at = st.insn if n == last else frames[n + 1].callsite
+            c = scc[at]
+            if c:
+                return (tuple(sites), c)
+            if n < last:
+                sites.append(at)
+            else:
+                return None
+        return None
+
+    def _maybe_enter_scc(self, st: State) -> None:
+        chain = self._callchain(st)
+        if chain is None:
+            return
+        visit = self.scc_visits.get(chain)
+        if visit is None:
+            visit = self.scc_visits[chain] = _SccVisit()
+        if visit.entry is None:
+            visit.entry = st
+
+    def _maybe_exit_scc(self, st: State) -> None:
+        chain = self._callchain(st)
+        if chain is None:
+            return
+        visit = self.scc_visits.get(chain)
+        if visit is None or visit.entry is not st:
+            return
+        visit.entry = None
+        self._propagate_backedges(visit)
+
+    def _add_backedge(self, sl: State, backedge: State) -> None:
+        chain = self._callchain(sl)
+        if chain is None:
+            return
+        visit = self.scc_visits.get(chain)
+        if visit is None:
+            return
+        visit.backedges.append(backedge)
+
+    def _incomplete(self, st: State) -> bool:
+        chain = self._callchain(st)
+        if chain is None:
+            return False
+        visit = self.scc_visits.get(chain)
+        return visit is not None and bool(visit.backedges)
+
+    def _propagate_backedges(self, visit: _SccVisit) -> None:
+        n = 0
+        while True:
+            n += 1
+            if n > MAX_BACKEDGE_ITERS + 1:
+                for b in visit.backedges:
+                    self.v.tracker.mark_all_precise(b)
+                break
+            changed = False
+            for b in list(reversed(visit.backedges)):
+                assert b.equal_state is not None
+                changed |= self.propagate_precision(b.equal_state, b)
+            if not changed:
+                break
+        visit.backedges = []
+
+
+def _iter_depths_differ(old: State, cur: State) -> bool:
+    for fr, frame in enumerate(old.frames):
+        for spi, reg in frame.spills.items():
+            if frame.stack[spi * 8] != Slot.ITER or reg.iter_state != IterState.ACTIVE:
+                continue
+            if cur.frames[fr].spilled(spi).iter_depth != reg.iter_depth:
+                return True
+    return False
+
+
+__all__ = ["MAX_JMP_SEQ", "MAX_PROCESSED", "Search"]

@@ -20,6 +20,8 @@ class Flow(enum.Enum):
     #: a conditional jump whose outcome was known: the path goes on at ``state.insn`` (the
     #: kernel's log prints the state on a line of its own)
     DECIDED = "decided"
+    #: a subprogram returned: the path goes on in the caller at ``state.insn``
+    RETURNED = "returned"
     #: the path ended at the main program's ``exit``
     EXIT = "exit"
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from ..isa.generated.helpers_table import HELPERS
 from .generated.helper_availability import AVAILABLE_IN, GPL_ONLY, PROBED_PROG_TYPES
 from .kernel_profile import default as _default_profile
+from .state import TRUSTED
 
 
 class ArgKind(enum.Enum):
@@ -64,6 +65,7 @@ class ArgKind(enum.Enum):
     PTR_TO_BTF_ID = "pointer to a kernel object"
     PTR_TO_BTF_ID_SOCK_COMMON = "pointer to a socket"
     PTR_TO_SOCK_COMMON = "pointer to sock_common"
+    PTR_TO_SOCKET = "pointer to a full socket"
     PTR_TO_PERCPU_BTF_ID = "pointer to a per-CPU kernel variable"
     PTR_TO_DYNPTR = "pointer to a dynptr"
     KPTR_XCHG_DEST = "pointer to a kptr field"
@@ -89,8 +91,9 @@ class Arg:
 
     ``nullable``: NULL (scalar 0) is accepted; ``readonly``: the helper only
     reads the memory; ``uninit``: the helper writes it, so it need not be
-    initialised; ``fixed_size``: the memory size when the kind carries it;
-    ``release``: the argument is a reference the helper releases.
+    initialised; ``write``: the helper writes initialised memory; ``fixed_size``: the
+    memory size when the kind carries it; ``release``: the argument is a reference the
+    helper releases; ``btf``: the kernel struct a BTF pointer argument must point to.
     """
 
     kind: ArgKind
@@ -99,6 +102,9 @@ class Arg:
     uninit: bool = False
     fixed_size: int | None = None
     release: bool = False
+    write: bool = False
+    btf: str = ""
+    dynptr: str = ""
 
     @property
     def is_pointer(self) -> bool:
@@ -125,6 +131,15 @@ class HelperProto:
     prog_types: frozenset[str] = frozenset()
     known: bool = True
     map_types: frozenset[str] | None = None
+    #: the helper may sleep (sleepable programs only)
+    might_sleep: bool = False
+    #: the helper may take packet pointers as memory arguments
+    pkt_access: bool = False
+    #: return flags: ringbuf memory, read-only memory, the struct of a BTF pointer and its flags
+    ret_ringbuf: bool = False
+    ret_rdonly: bool = False
+    ret_btf: str = ""
+    ret_flags: int = 0
 
     @property
     def releases(self) -> int | None:
@@ -159,132 +174,241 @@ TIMER = Arg(_A.PTR_TO_TIMER)
 LOCK = Arg(_A.PTR_TO_SPIN_LOCK)
 INT, V = RetKind.INTEGER, RetKind.VOID
 
-#: (name, args, ret, extra fields); facts from the kernel's bpf_func_proto definitions.
+#: (name, args, ret, extra fields): pybpf's rows of the kernel's helper prototypes
+#: (``struct bpf_func_proto``: argument kinds and flags, return kind, acquire/release, may
+#: sleep, packet access), as this project wrote them from the kernel's definitions. Checked
+#: against the live kernel by tests/verifier/test_helper_protos.py.
 _ROWS: list[tuple[str, tuple[Arg, ...], RetKind, dict]] = [
-    # maps
-    ("map_lookup_elem", (MAP, KEY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
-    ("map_update_elem", (MAP, KEY, VALUE, ANY), INT, {}),
-    ("map_delete_elem", (MAP, KEY), INT, {}),
-    ("map_push_elem", (MAP, VALUE, ANY), INT, {}),
-    ("map_pop_elem", (MAP, Arg(_A.PTR_TO_MAP_VALUE, uninit=True)), INT, {}),
-    ("map_peek_elem", (MAP, Arg(_A.PTR_TO_MAP_VALUE, uninit=True)), INT, {}),
-    ("map_lookup_percpu_elem", (MAP, KEY, ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
-    ("for_each_map_elem", (MAP, FUNC, STACK_NULL, ANY), INT, {}),
-    ("get_local_storage", (MAP, ANY), RetKind.PTR_TO_MAP_VALUE, {}),
-    ("tail_call", (CTX, MAP, ANY), V, {}),
-    # ring buffer and perf output
-    ("ringbuf_output", (MAP, MEM_RO, SIZE0, ANY), INT, {}),
-    ("ringbuf_reserve", (MAP, Arg(_A.CONST_ALLOC_SIZE_OR_ZERO), ANY), RetKind.PTR_TO_MEM,
-     {"ret_nullable": True, "acquires": True}),
-    ("ringbuf_submit", (Arg(_A.PTR_TO_RINGBUF_MEM, release=True), ANY), V, {}),
-    ("ringbuf_discard", (Arg(_A.PTR_TO_RINGBUF_MEM, release=True), ANY), V, {}),
-    ("ringbuf_query", (MAP, ANY), INT, {}),
-    ("ringbuf_reserve_dynptr", (MAP, ANY, ANY, Arg(_A.PTR_TO_DYNPTR, uninit=True)), INT, {}),
-    ("ringbuf_submit_dynptr", (Arg(_A.PTR_TO_DYNPTR, release=True), ANY), V, {}),
-    ("ringbuf_discard_dynptr", (Arg(_A.PTR_TO_DYNPTR, release=True), ANY), V, {}),
-    ("user_ringbuf_drain", (MAP, FUNC, STACK_NULL, ANY), INT, {}),
-    ("perf_event_output", (CTX, MAP, ANY, MEM_RO, SIZE0), INT, {}),
-    ("perf_event_read", (MAP, ANY), INT, {}),
-    ("perf_event_read_value", (MAP, ANY, UNINIT, SIZE), INT, {}),
-    ("get_stackid", (CTX, MAP, ANY), INT, {}),
-    ("get_stack", (CTX, UNINIT, SIZE0, ANY), INT, {}),
-    # memory access
+    ("map_lookup_elem", (MAP, KEY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True, "pkt_access": True}),
+    ("map_update_elem", (MAP, KEY, VALUE, ANY), INT, {"pkt_access": True}),
+    ("map_delete_elem", (MAP, KEY), INT, {"pkt_access": True}),
     ("probe_read", (UNINIT, SIZE0, ANY), INT, {}),
+    ("ktime_get_ns", (), INT, {}),
+    ("trace_printk", (MEM_RO, SIZE), INT, {}),
+    ("get_prandom_u32", (), INT, {}),
+    ("get_smp_processor_id", (), INT, {}),
+    ("skb_store_bytes", (CTX, ANY, MEM_RO, SIZE, ANY), INT, {}),
+    ("l3_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {}),
+    ("l4_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {}),
+    ("tail_call", (CTX, MAP, ANY), V, {}),
+    ("clone_redirect", (CTX, ANY, ANY), INT, {}),
+    ("get_current_pid_tgid", (), INT, {}),
+    ("get_current_uid_gid", (), INT, {}),
+    ("get_current_comm", (UNINIT, SIZE), INT, {}),
+    ("get_cgroup_classid", (CTX,), INT, {}),
+    ("skb_vlan_push", (CTX, ANY, ANY), INT, {}),
+    ("skb_vlan_pop", (CTX,), INT, {}),
+    ("skb_get_tunnel_key", (CTX, UNINIT, SIZE, ANY), INT, {}),
+    ("skb_set_tunnel_key", (CTX, MEM_RO, SIZE, ANY), INT, {}),
+    ("perf_event_read", (MAP, ANY), INT, {}),
+    ("redirect", (ANY, ANY), INT, {}),
+    ("get_route_realm", (CTX,), INT, {}),
+    ("perf_event_output", (CTX, MAP, ANY, MEM_RO, SIZE0), INT, {}),
+    ("skb_load_bytes", (CTX, ANY, UNINIT, SIZE), INT, {}),
+    ("get_stackid", (CTX, MAP, ANY), INT, {}),
+    ("csum_diff", (MEM_RO_NULL, SIZE0, MEM_RO_NULL, SIZE0, ANY), INT, {"pkt_access": True}),
+    ("skb_get_tunnel_opt", (CTX, UNINIT, SIZE), INT, {}),
+    ("skb_set_tunnel_opt", (CTX, MEM_RO, SIZE), INT, {}),
+    ("skb_change_proto", (CTX, ANY, ANY), INT, {}),
+    ("skb_change_type", (CTX, ANY), INT, {}),
+    ("skb_under_cgroup", (CTX, MAP, ANY), INT, {}),
+    ("get_hash_recalc", (CTX,), INT, {}),
+    ("get_current_task", (), INT, {}),
+    ("probe_write_user", (ANY, MEM_RO, SIZE), INT, {}),
+    ("current_task_under_cgroup", (MAP, ANY), INT, {}),
+    ("skb_change_tail", (CTX, ANY, ANY), INT, {}),
+    ("skb_pull_data", (CTX, ANY), INT, {}),
+    ("csum_update", (CTX, ANY), INT, {}),
+    ("set_hash_invalid", (CTX,), INT, {}),
+    ("get_numa_node_id", (), INT, {}),
+    ("skb_change_head", (CTX, ANY, ANY), INT, {}),
+    ("xdp_adjust_head", (CTX, ANY), INT, {}),
     ("probe_read_str", (UNINIT, SIZE0, ANY), INT, {}),
+    ("get_socket_cookie", (CTX,), INT, {}),
+    ("get_socket_uid", (CTX,), INT, {}),
+    ("set_hash", (CTX, ANY), INT, {}),
+    ("setsockopt", (CTX, ANY, ANY, MEM_RO, SIZE), INT, {}),
+    ("skb_adjust_room", (CTX, ANY, ANY, ANY), INT, {}),
+    ("redirect_map", (MAP, ANY, ANY), INT, {}),
+    ("sk_redirect_map", (CTX, MAP, ANY, ANY), INT, {}),
+    ("sock_map_update", (CTX, MAP, KEY, ANY), INT, {"pkt_access": True}),
+    ("xdp_adjust_meta", (CTX, ANY), INT, {}),
+    ("perf_event_read_value", (MAP, ANY, UNINIT, SIZE), INT, {}),
+    ("perf_prog_read_value", (CTX, UNINIT, SIZE), INT, {}),
+    ("getsockopt", (CTX, ANY, ANY, UNINIT, SIZE), INT, {}),
+    ("override_return", (CTX, ANY), INT, {}),
+    ("sock_ops_cb_flags_set", (CTX, ANY), INT, {}),
+    ("msg_redirect_map", (CTX, MAP, ANY, ANY), INT, {}),
+    ("msg_apply_bytes", (CTX, ANY), INT, {}),
+    ("msg_cork_bytes", (CTX, ANY), INT, {}),
+    ("msg_pull_data", (CTX, ANY, ANY, ANY), INT, {}),
+    ("bind", (CTX, MEM_RO, SIZE), INT, {}),
+    ("xdp_adjust_tail", (CTX, ANY), INT, {}),
+    ("skb_get_xfrm_state", (CTX, ANY, UNINIT, SIZE, ANY), INT, {}),
+    ("get_stack", (CTX, UNINIT, SIZE0, ANY), INT, {}),
+    ("skb_load_bytes_relative", (CTX, ANY, UNINIT, SIZE, ANY), INT, {}),
+    ("fib_lookup", (CTX, Arg(_A.PTR_TO_MEM, write=True), SIZE, ANY), INT, {}),
+    ("sock_hash_update", (CTX, MAP, KEY, ANY), INT, {"pkt_access": True}),
+    ("msg_redirect_hash", (CTX, MAP, KEY, ANY), INT, {}),
+    ("sk_redirect_hash", (CTX, MAP, KEY, ANY), INT, {}),
+    ("lwt_push_encap", (CTX, ANY, MEM_RO, SIZE), INT, {}),
+    ("lwt_seg6_store_bytes", (CTX, ANY, MEM_RO, SIZE), INT, {}),
+    ("lwt_seg6_adjust_srh", (CTX, ANY, ANY), INT, {}),
+    ("lwt_seg6_action", (CTX, ANY, MEM_RO, SIZE), INT, {}),
+    ("skb_cgroup_id", (CTX,), INT, {}),
+    ("get_current_cgroup_id", (), INT, {}),
+    ("get_local_storage", (MAP, ANY), RetKind.PTR_TO_MAP_VALUE, {}),
+    ("sk_select_reuseport", (CTX, MAP, KEY, ANY), INT, {}),
+    ("skb_ancestor_cgroup_id", (CTX, ANY), INT, {}),
+    ("sk_lookup_tcp", (CTX, MEM_RO, SIZE0, ANY, ANY), RetKind.PTR_TO_SOCKET, {"ret_nullable": True, "pkt_access": True, "acquires": True}),
+    ("sk_lookup_udp", (CTX, MEM_RO, SIZE0, ANY, ANY), RetKind.PTR_TO_SOCKET, {"ret_nullable": True, "pkt_access": True, "acquires": True}),
+    ("sk_release", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON, release=True),), INT, {}),
+    ("map_push_elem", (MAP, VALUE, ANY), INT, {"pkt_access": True}),
+    ("map_pop_elem", (MAP, Arg(_A.PTR_TO_MAP_VALUE, uninit=True, write=True)), INT, {}),
+    ("map_peek_elem", (MAP, Arg(_A.PTR_TO_MAP_VALUE, uninit=True, write=True)), INT, {}),
+    ("msg_push_data", (CTX, ANY, ANY, ANY), INT, {}),
+    ("msg_pop_data", (CTX, ANY, ANY, ANY), INT, {}),
+    ("spin_lock", (LOCK,), V, {}),
+    ("spin_unlock", (LOCK,), V, {}),
+    ("sk_fullsock", (Arg(_A.PTR_TO_SOCK_COMMON),), RetKind.PTR_TO_SOCKET, {"ret_nullable": True}),
+    ("tcp_sock", (Arg(_A.PTR_TO_SOCK_COMMON),), RetKind.PTR_TO_TCP_SOCK, {"ret_nullable": True}),
+    ("skb_ecn_set_ce", (CTX,), INT, {}),
+    ("get_listener_sock", (Arg(_A.PTR_TO_SOCK_COMMON),), RetKind.PTR_TO_SOCKET, {"ret_nullable": True}),
+    ("skc_lookup_tcp", (CTX, MEM_RO, SIZE0, ANY, ANY), RetKind.PTR_TO_SOCK_COMMON, {"ret_nullable": True, "pkt_access": True, "acquires": True}),
+    ("tcp_check_syncookie", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON), MEM_RO, SIZE, MEM_RO, SIZE), INT, {"pkt_access": True}),
+    ("sysctl_get_name", (CTX, Arg(_A.PTR_TO_MEM, write=True), SIZE, ANY), INT, {}),
+    ("sysctl_get_current_value", (CTX, UNINIT, SIZE), INT, {}),
+    ("sysctl_get_new_value", (CTX, UNINIT, SIZE), INT, {}),
+    ("sysctl_set_new_value", (CTX, MEM_RO, SIZE), INT, {}),
+    ("strtol", (MEM_RO, SIZE, ANY, Arg(_A.PTR_TO_MEM, uninit=True, write=True, fixed_size=8)), INT, {}),
+    ("strtoul", (MEM_RO, SIZE, ANY, Arg(_A.PTR_TO_MEM, uninit=True, write=True, fixed_size=8)), INT, {}),
+    ("sk_storage_get", (MAP, Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON), Arg(_A.PTR_TO_MAP_VALUE, nullable=True), ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
+    ("sk_storage_delete", (MAP, Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON)), INT, {}),
+    ("send_signal", (ANY,), INT, {}),
+    ("tcp_gen_syncookie", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON), MEM_RO, SIZE, MEM_RO, SIZE), INT, {"pkt_access": True}),
+    ("skb_output", (Arg(_A.PTR_TO_BTF_ID, btf="sk_buff"), MAP, ANY, MEM_RO, SIZE0), INT, {}),
     ("probe_read_user", (UNINIT, SIZE0, ANY), INT, {}),
     ("probe_read_kernel", (UNINIT, SIZE0, ANY), INT, {}),
     ("probe_read_user_str", (UNINIT, SIZE0, ANY), INT, {}),
     ("probe_read_kernel_str", (UNINIT, SIZE0, ANY), INT, {}),
-    ("probe_write_user", (ANY, MEM_RO, SIZE), INT, {}),
-    ("strncmp", (MEM_RO, SIZE, Arg(_A.PTR_TO_CONST_STR)), INT, {}),
-    ("snprintf", (Arg(_A.PTR_TO_MEM, nullable=True), SIZE0, Arg(_A.PTR_TO_CONST_STR), MEM_RO_NULL,
-                  SIZE0), INT, {}),
-    ("trace_printk", (MEM_RO, SIZE), INT, {}),
-    ("trace_vprintk", (MEM_RO, SIZE, MEM_RO_NULL, SIZE0), INT, {}),
-    # time, randomness, current task
-    ("ktime_get_ns", (), INT, {}),
-    ("ktime_get_boot_ns", (), INT, {}),
-    ("ktime_get_coarse_ns", (), INT, {}),
-    ("ktime_get_tai_ns", (), INT, {}),
-    ("jiffies64", (), INT, {}),
-    ("get_prandom_u32", (), INT, {}),
-    ("get_smp_processor_id", (), INT, {}),
-    ("get_numa_node_id", (), INT, {}),
-    ("get_current_pid_tgid", (), INT, {}),
-    ("get_current_uid_gid", (), INT, {}),
-    ("get_current_comm", (UNINIT, SIZE), INT, {}),
-    ("get_current_task", (), INT, {}),
-    ("get_current_task_btf", (), RetKind.PTR_TO_BTF_ID, {}),
-    ("get_current_cgroup_id", (), INT, {}),
-    ("get_ns_current_pid_tgid", (ANY, ANY, UNINIT, SIZE), INT, {}),
-    ("get_func_ip", (CTX,), INT, {}),
-    ("get_attach_cookie", (CTX,), INT, {}),
-    ("send_signal", (ANY,), INT, {}),
     ("send_signal_thread", (ANY,), INT, {}),
-    ("current_task_under_cgroup", (MAP, ANY), INT, {}),
-    ("per_cpu_ptr", (Arg(_A.PTR_TO_PERCPU_BTF_ID), ANY), RetKind.PTR_TO_MEM_OR_BTF_ID,
-     {"ret_nullable": True}),
-    ("this_cpu_ptr", (Arg(_A.PTR_TO_PERCPU_BTF_ID),), RetKind.PTR_TO_MEM_OR_BTF_ID, {}),
-    # control flow, locks, timers
-    ("loop", (ANY, FUNC, STACK_NULL, ANY), INT, {}),
-    ("spin_lock", (LOCK,), V, {}),
-    ("spin_unlock", (LOCK,), V, {}),
+    ("jiffies64", (), INT, {}),
+    ("read_branch_records", (CTX, Arg(_A.PTR_TO_MEM, nullable=True, write=True), SIZE0, ANY), INT, {}),
+    ("get_ns_current_pid_tgid", (ANY, ANY, UNINIT, SIZE), INT, {}),
+    ("xdp_output", (Arg(_A.PTR_TO_BTF_ID, btf="xdp_buff"), MAP, ANY, MEM_RO, SIZE0), INT, {}),
+    ("get_netns_cookie", (Arg(_A.PTR_TO_CTX, nullable=True),), INT, {}),
+    ("get_current_ancestor_cgroup_id", (ANY,), INT, {}),
+    ("sk_assign", (CTX, Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON), ANY), INT, {}),
+    ("ktime_get_boot_ns", (), INT, {}),
+    ("seq_printf", (Arg(_A.PTR_TO_BTF_ID, btf="seq_file"), MEM_RO, SIZE, MEM_RO_NULL, SIZE0), INT, {}),
+    ("seq_write", (Arg(_A.PTR_TO_BTF_ID, btf="seq_file"), MEM_RO, SIZE0), INT, {}),
+    ("sk_cgroup_id", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), INT, {}),
+    ("sk_ancestor_cgroup_id", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON), ANY), INT, {}),
+    ("ringbuf_output", (MAP, MEM_RO, SIZE0, ANY), INT, {}),
+    ("ringbuf_reserve", (MAP, Arg(_A.CONST_ALLOC_SIZE_OR_ZERO), ANY), RetKind.PTR_TO_MEM, {"ret_nullable": True, "ret_ringbuf": True, "acquires": True}),
+    ("ringbuf_submit", (Arg(_A.PTR_TO_RINGBUF_MEM, release=True), ANY), V, {}),
+    ("ringbuf_discard", (Arg(_A.PTR_TO_RINGBUF_MEM, release=True), ANY), V, {}),
+    ("ringbuf_query", (MAP, ANY), INT, {}),
+    ("csum_level", (CTX, ANY), INT, {}),
+    ("skc_to_tcp6_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'tcp6_sock'}),
+    ("skc_to_tcp_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'tcp_sock'}),
+    ("skc_to_tcp_timewait_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'tcp_timewait_sock'}),
+    ("skc_to_tcp_request_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'tcp_request_sock'}),
+    ("skc_to_udp6_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'udp6_sock'}),
+    ("get_task_stack", (Arg(_A.PTR_TO_BTF_ID, btf="task_struct"), UNINIT, SIZE0, ANY), INT, {}),
+    ("load_hdr_opt", (CTX, Arg(_A.PTR_TO_MEM, write=True), SIZE, ANY), INT, {}),
+    ("store_hdr_opt", (CTX, MEM_RO, SIZE, ANY), INT, {}),
+    ("reserve_hdr_opt", (CTX, ANY, ANY), INT, {}),
+    ("inode_storage_get", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="inode"), Arg(_A.PTR_TO_MAP_VALUE, nullable=True), ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
+    ("inode_storage_delete", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="inode")), INT, {}),
+    ("d_path", (Arg(_A.PTR_TO_BTF_ID, btf="path"), Arg(_A.PTR_TO_MEM, write=True), SIZE0), INT, {}),
+    ("copy_from_user", (UNINIT, SIZE0, ANY), INT, {"might_sleep": True}),
+    ("snprintf_btf", (Arg(_A.PTR_TO_MEM, write=True), SIZE, MEM_RO, SIZE, ANY), INT, {}),
+    ("seq_printf_btf", (Arg(_A.PTR_TO_BTF_ID, btf="seq_file"), MEM_RO, SIZE0, ANY), INT, {}),
+    ("skb_cgroup_classid", (CTX,), INT, {}),
+    ("redirect_neigh", (ANY, MEM_RO_NULL, SIZE0, ANY), INT, {}),
+    ("per_cpu_ptr", (Arg(_A.PTR_TO_PERCPU_BTF_ID), ANY), RetKind.PTR_TO_MEM_OR_BTF_ID, {"ret_nullable": True, "ret_rdonly": True}),
+    ("this_cpu_ptr", (Arg(_A.PTR_TO_PERCPU_BTF_ID),), RetKind.PTR_TO_MEM_OR_BTF_ID, {"ret_rdonly": True}),
+    ("redirect_peer", (ANY, ANY), INT, {}),
+    ("task_storage_get", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="task_struct"), Arg(_A.PTR_TO_MAP_VALUE, nullable=True), ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
+    ("task_storage_delete", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="task_struct")), INT, {}),
+    ("get_current_task_btf", (), RetKind.PTR_TO_BTF_ID, {"ret_flags": TRUSTED, "ret_btf": 'task_struct'}),
+    ("bprm_opts_set", (Arg(_A.PTR_TO_BTF_ID, btf="linux_binprm"), ANY), INT, {}),
+    ("ktime_get_coarse_ns", (), INT, {}),
+    ("ima_inode_hash", (Arg(_A.PTR_TO_BTF_ID, btf="inode"), UNINIT, SIZE), INT, {"might_sleep": True}),
+    ("sock_from_file", (Arg(_A.PTR_TO_BTF_ID, btf="file"),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'socket'}),
+    ("check_mtu", (CTX, ANY, Arg(_A.PTR_TO_MEM, write=True, fixed_size=4), ANY, ANY), INT, {}),
+    ("for_each_map_elem", (MAP, FUNC, STACK_NULL, ANY), INT, {}),
+    ("snprintf", (Arg(_A.PTR_TO_MEM, nullable=True, write=True), SIZE0, Arg(_A.PTR_TO_CONST_STR), MEM_RO_NULL, SIZE0), INT, {}),
+    ("sys_bpf", (ANY, MEM_RO, SIZE), INT, {}),
+    ("btf_find_by_name_kind", (MEM_RO, SIZE, ANY, ANY), INT, {}),
+    ("sys_close", (ANY,), INT, {}),
     ("timer_init", (TIMER, MAP, ANY), INT, {}),
     ("timer_set_callback", (TIMER, FUNC), INT, {}),
     ("timer_start", (TIMER, ANY, ANY), INT, {}),
     ("timer_cancel", (TIMER,), INT, {}),
-    ("kptr_xchg", (Arg(_A.KPTR_XCHG_DEST), Arg(_A.PTR_TO_BTF_ID, nullable=True, release=True)),
-     RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "acquires": True}),
-    ("dynptr_read", (UNINIT, SIZE0, Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, ANY), INT, {}),
-    ("dynptr_write", (Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, MEM_RO, SIZE0, ANY), INT, {}),
-    ("dynptr_data", (Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, Arg(_A.CONST_ALLOC_SIZE_OR_ZERO)),
-     RetKind.PTR_TO_MEM, {"ret_nullable": True}),
-    # packets: skb
-    ("skb_load_bytes", (CTX, ANY, UNINIT, SIZE), INT, {}),
-    ("skb_load_bytes_relative", (CTX, ANY, UNINIT, SIZE, ANY), INT, {}),
-    ("skb_store_bytes", (CTX, ANY, MEM_RO, SIZE, ANY), INT, {"changes_pkt_data": True}),
+    ("get_func_ip", (CTX,), INT, {}),
+    ("get_attach_cookie", (CTX,), INT, {}),
+    ("task_pt_regs", (Arg(_A.PTR_TO_BTF_ID, btf="task_struct"),), RetKind.PTR_TO_BTF_ID, {"ret_btf": 'pt_regs'}),
+    ("get_branch_snapshot", (UNINIT, SIZE0), INT, {}),
+    ("trace_vprintk", (MEM_RO, SIZE, MEM_RO_NULL, SIZE0), INT, {}),
+    ("skc_to_unix_sock", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'unix_sock'}),
+    ("kallsyms_lookup_name", (MEM_RO, SIZE0, ANY, Arg(_A.PTR_TO_MEM, uninit=True, write=True, fixed_size=8)), INT, {}),
+    ("find_vma", (Arg(_A.PTR_TO_BTF_ID, btf="task_struct"), ANY, FUNC, STACK_NULL, ANY), INT, {}),
+    ("loop", (ANY, FUNC, STACK_NULL, ANY), INT, {}),
+    ("strncmp", (MEM_RO, SIZE, Arg(_A.PTR_TO_CONST_STR)), INT, {}),
+    ("get_func_arg", (CTX, ANY, Arg(_A.PTR_TO_MEM, uninit=True, write=True, fixed_size=8)), INT, {}),
+    ("get_func_ret", (CTX, Arg(_A.PTR_TO_MEM, uninit=True, write=True, fixed_size=8)), INT, {}),
+    ("get_func_arg_cnt", (CTX,), INT, {}),
+    ("get_retval", (), INT, {}),
+    ("set_retval", (ANY,), INT, {}),
+    ("xdp_get_buff_len", (CTX,), INT, {}),
     ("xdp_load_bytes", (CTX, ANY, UNINIT, SIZE), INT, {}),
     ("xdp_store_bytes", (CTX, ANY, MEM_RO, SIZE), INT, {}),
-    ("l3_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("l4_csum_replace", (CTX, ANY, ANY, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("csum_diff", (MEM_RO_NULL, SIZE0, MEM_RO_NULL, SIZE0, ANY), INT, {}),
-    ("csum_update", (CTX, ANY), INT, {}),
-    ("clone_redirect", (CTX, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("redirect", (ANY, ANY), INT, {}),
-    ("redirect_map", (MAP, ANY, ANY), INT, {}),
-    ("get_cgroup_classid", (CTX,), INT, {}),
-    ("get_route_realm", (CTX,), INT, {}),
-    ("get_hash_recalc", (CTX,), INT, {}),
-    ("set_hash_invalid", (CTX,), V, {}),
-    ("set_hash", (CTX, ANY), INT, {}),
-    ("get_socket_cookie", (CTX,), INT, {}),
-    ("get_socket_uid", (CTX,), INT, {}),
-    ("skb_vlan_push", (CTX, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("skb_vlan_pop", (CTX,), INT, {"changes_pkt_data": True}),
-    ("skb_change_proto", (CTX, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("skb_change_type", (CTX, ANY), INT, {}),
-    ("skb_change_tail", (CTX, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("skb_pull_data", (CTX, ANY), INT, {"changes_pkt_data": True}),
-    ("skb_adjust_room", (CTX, ANY, ANY, ANY), INT, {"changes_pkt_data": True}),
-    ("skb_get_tunnel_key", (CTX, UNINIT, SIZE, ANY), INT, {}),
-    ("skb_set_tunnel_key", (CTX, MEM_RO, SIZE, ANY), INT, {}),
-    ("skb_under_cgroup", (CTX, MAP, ANY), INT, {}),
-    ("skb_ecn_set_ce", (CTX,), INT, {}),
-    ("fib_lookup", (CTX, MEM, SIZE, ANY), INT, {}),
-    ("sk_lookup_tcp", (CTX, MEM_RO, SIZE, ANY, ANY), RetKind.PTR_TO_SOCKET,
-     {"ret_nullable": True, "acquires": True}),
-    ("sk_lookup_udp", (CTX, MEM_RO, SIZE, ANY, ANY), RetKind.PTR_TO_SOCKET,
-     {"ret_nullable": True, "acquires": True}),
-    ("skc_lookup_tcp", (CTX, MEM_RO, SIZE, ANY, ANY), RetKind.PTR_TO_SOCK_COMMON,
-     {"ret_nullable": True, "acquires": True}),
-    ("sk_release", (Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON, release=True),), INT, {}),
-    ("get_netns_cookie", (Arg(_A.PTR_TO_CTX, nullable=True),), INT, {}),
-    # packets: xdp
-    ("xdp_adjust_head", (CTX, ANY), INT, {"changes_pkt_data": True}),
-    ("xdp_adjust_meta", (CTX, ANY), INT, {"changes_pkt_data": True}),
-    ("xdp_adjust_tail", (CTX, ANY), INT, {"changes_pkt_data": True}),
-    ("xdp_get_buff_len", (CTX,), INT, {}),
+    ("copy_from_user_task", (UNINIT, SIZE0, ANY, Arg(_A.PTR_TO_BTF_ID, btf="task_struct"), ANY), INT, {"might_sleep": True}),
+    ("skb_set_tstamp", (CTX, ANY, ANY), INT, {}),
+    ("ima_file_hash", (Arg(_A.PTR_TO_BTF_ID, btf="file"), UNINIT, SIZE), INT, {"might_sleep": True}),
+    ("kptr_xchg", (Arg(_A.KPTR_XCHG_DEST), Arg(_A.PTR_TO_BTF_ID, nullable=True, release=True)), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "acquires": True}),
+    ("map_lookup_percpu_elem", (MAP, KEY, ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True, "pkt_access": True}),
+    ("skc_to_mptcp_sock", (Arg(_A.PTR_TO_SOCK_COMMON),), RetKind.PTR_TO_BTF_ID, {"ret_nullable": True, "ret_btf": 'mptcp_sock'}),
+    ("dynptr_from_mem", (UNINIT, SIZE0, ANY, Arg(_A.PTR_TO_DYNPTR, dynptr="local", uninit=True, write=True)), INT, {}),
+    ("ringbuf_reserve_dynptr", (MAP, ANY, ANY, Arg(_A.PTR_TO_DYNPTR, dynptr="ringbuf", uninit=True, write=True)), INT, {}),
+    ("ringbuf_submit_dynptr", (Arg(_A.PTR_TO_DYNPTR, dynptr="ringbuf", release=True), ANY), V, {}),
+    ("ringbuf_discard_dynptr", (Arg(_A.PTR_TO_DYNPTR, dynptr="ringbuf", release=True), ANY), V, {}),
+    ("dynptr_read", (UNINIT, SIZE0, Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, ANY), INT, {}),
+    ("dynptr_write", (Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, MEM_RO, SIZE0, ANY), INT, {}),
+    ("dynptr_data", (Arg(_A.PTR_TO_DYNPTR, readonly=True), ANY, Arg(_A.CONST_ALLOC_SIZE_OR_ZERO)), RetKind.PTR_TO_MEM, {"ret_nullable": True}),
+    ("tcp_raw_gen_syncookie_ipv4", (Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=20), MEM_RO, SIZE0), INT, {"pkt_access": True}),
+    ("tcp_raw_gen_syncookie_ipv6", (Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=40), MEM_RO, SIZE0), INT, {"pkt_access": True}),
+    ("tcp_raw_check_syncookie_ipv4", (Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=20), Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=20)), INT, {"pkt_access": True}),
+    ("tcp_raw_check_syncookie_ipv6", (Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=40), Arg(_A.PTR_TO_MEM, readonly=True, fixed_size=20)), INT, {"pkt_access": True}),
+    ("ktime_get_tai_ns", (), INT, {}),
+    ("user_ringbuf_drain", (MAP, FUNC, STACK_NULL, ANY), INT, {}),
+    ("cgrp_storage_get", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="cgroup"), Arg(_A.PTR_TO_MAP_VALUE, nullable=True), ANY), RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
+    ("cgrp_storage_delete", (MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="cgroup")), INT, {}),
 ]
+
+#: prototypes that differ by program type: (helper, kind of program) -> row. ``kind`` is
+#: "tracing" for the BTF-typed tracing programs (fentry, tp_btf, iterators, LSM).
+_VARIANT_ROWS: dict[tuple[str, str], tuple[tuple[Arg, ...], RetKind, dict]] = {
+    ("sk_storage_get", "tracing"): ((MAP, Arg(_A.PTR_TO_BTF_ID, nullable=True, btf="sock"),
+                                     Arg(_A.PTR_TO_MAP_VALUE, nullable=True), ANY),
+                                    RetKind.PTR_TO_MAP_VALUE, {"ret_nullable": True}),
+    ("sk_storage_delete", "tracing"): ((MAP, Arg(_A.PTR_TO_BTF_ID, btf="sock")), INT, {}),
+    ("get_socket_cookie", "tracing"): ((Arg(_A.PTR_TO_BTF_ID_SOCK_COMMON, nullable=True),), INT,
+                                       {}),
+    ("xdp_get_buff_len", "tracing"): ((Arg(_A.PTR_TO_BTF_ID, btf="xdp_buff"),), INT, {}),
+    ("get_cgroup_classid", "tracing"): ((), INT, {}),
+    ("get_func_ip", "kprobe"): ((CTX,), INT, {}),
+}
+
+#: helpers after which every packet pointer is stale (bpf_helper_changes_pkt_data)
+CHANGES_PKT_DATA = frozenset(
+    "clone_redirect l3_csum_replace l4_csum_replace lwt_push_encap lwt_seg6_action "
+    "lwt_seg6_adjust_srh lwt_seg6_store_bytes msg_pop_data msg_pull_data msg_push_data "
+    "skb_adjust_room skb_change_head skb_change_proto skb_change_tail skb_pull_data "
+    "skb_store_bytes skb_vlan_pop skb_vlan_push store_hdr_opt xdp_adjust_head xdp_adjust_meta "
+    "xdp_adjust_tail tail_call".split())
 
 # -- map compatibility (check_map_func_compatibility) -------------------------
 
@@ -387,7 +511,8 @@ def _build() -> dict[int, HelperProto]:
         if name in rows:
             args, ret, extra = rows[name]
             table[num] = HelperProto(num, name, args, ret, gpl_only=gpl, prog_types=types,
-                                     map_types=maps, **extra)
+                                     map_types=maps, changes_pkt_data=name in CHANGES_PKT_DATA,
+                                     **extra)
         else:
             table[num] = HelperProto(num, name, (), RetKind.INTEGER, gpl_only=gpl,
                                      prog_types=types, known=False, map_types=maps)
@@ -400,6 +525,25 @@ def _build() -> dict[int, HelperProto]:
 #: helper id -> prototype, for every helper of the running kernel's list
 HELPER_PROTOS: dict[int, HelperProto] = _build()
 _BY_NAME = {p.name: p for p in HELPER_PROTOS.values()}
+
+
+def _build_variants() -> dict[tuple[int, str], HelperProto]:
+    out = {}
+    for (name, family), (args, ret, extra) in _VARIANT_ROWS.items():
+        base = _BY_NAME[name]
+        out[(base.id, family)] = HelperProto(base.id, name, args, ret, gpl_only=base.gpl_only,
+                                             prog_types=base.prog_types, map_types=base.map_types,
+                                             changes_pkt_data=base.changes_pkt_data, **extra)
+    return out
+
+
+_VARIANTS = _build_variants()
+
+
+def proto_for(helper: int, family: str) -> HelperProto:
+    """The prototype of helper number ``helper`` in programs of ``family`` ("tracing" for the
+    BTF-typed tracing programs, "kprobe", or anything else for the common one)."""
+    return _VARIANTS.get((helper, family)) or HELPER_PROTOS[helper]
 
 
 def proto(helper: str | int) -> HelperProto:

@@ -1,12 +1,16 @@
 """Jumps: the kernel's ``check_cond_jmp_op``, NULL checks, packet range checks, ``exit``.
 
-A conditional jump on two scalars is decided or refined by `pybpf.verifier.scalar_branch`;
-on a pointer and NULL it resolves every copy of the pointer (``mark_ptr_or_null_regs``);
-on a packet pointer and its end it grants the readable range on the safe side
-(``find_good_pkt_pointers``). An undecided jump pushes the jump side (``Session.push_branch``)
-and the path goes on with the fall-through, the kernel's order. ``exit`` returns from a
-subprogram or checks the main program's return value and references
-(``check_return_code``, ``check_reference_leak``).
+A conditional jump is first decided if it can be (``is_branch_taken``: scalar ranges, a
+pointer that cannot be NULL against 0, a packet pointer known past its end); a decided
+jump marks the scalars it looked at precise and follows one side. Otherwise the jump side
+is pushed (``Session.push_branch``) and the path goes on with the fall-through, the
+kernel's order: scalar operands are narrowed on each side (`pybpf.verifier.scalar_branch`)
+together with their linked copies, a pointer compared with NULL is resolved in both
+(``mark_ptr_or_null_regs``), a packet pointer compared with its end grants the readable
+range on the safe side (``find_good_pkt_pointers``). ``exit`` returns from a subprogram or
+checks the main program's return value and references (``check_return_code``,
+``check_reference_leak``). ``may_goto`` explores its target first and queues the
+fall-through one level deeper.
 """
 from __future__ import annotations
 
@@ -16,10 +20,11 @@ from ..isa import Class, Insn, JmpOp
 from . import calls
 from .flow import Flow
 from .operands import read_reg
+from .precision import F_DST_REG_STACK, F_SRC_REG_STACK
 from .report import Reject
-from .scalar import S64_MAX, S64_MIN, Scalar
-from .scalar_branch import Branch, branch
-from .state import RT, Reg, State
+from .scalar import S64_MAX, S64_MIN
+from .scalar_branch import flip_op, is_branch_taken, refine, reverse_op
+from .state import ADD_CONST, ADD_CONST32, MAYBE_NULL, RT, UNTRUSTED, Reg, State, is_trusted
 
 if TYPE_CHECKING:
     from .session import Session
@@ -28,23 +33,48 @@ if TYPE_CHECKING:
 RETURN_RANGES: dict[str, tuple[int, int]] = {
     "cgroup_skb": (0, 1), "cgroup_sock": (0, 1), "cgroup_sock_addr": (0, 1),
     "cgroup_sysctl": (0, 1), "cgroup_device": (0, 1), "cgroup_sockopt": (0, 1),
-    "sock_ops": (0, 1), "sk_lookup": (0, 1),
+    "sock_ops": (0, 1), "sk_lookup": (0, 1), "netfilter": (0, 1),
 }
-#: expected attach types with their own ranges
-ATTACH_RETURN_RANGES = {"cgroup_inet_egress": (0, 3), "cgroup_udp4_recvmsg": (1, 1),
-                        "cgroup_udp6_recvmsg": (1, 1), "cgroup_unix_recvmsg": (1, 1),
-                        "cgroup_inet4_getpeername": (1, 1), "cgroup_inet6_getpeername": (1, 1),
-                        "cgroup_inet4_getsockname": (1, 1), "cgroup_inet6_getsockname": (1, 1)}
-#: (checked pointer, bound): pkt against pkt_end, and pkt_meta against pkt (data)
-_PKT_PAIRS = {(RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_END), (RT.PTR_TO_PACKET_META, RT.PTR_TO_PACKET)}
-#: ``end <op> pkt`` is ``pkt <reversed op> end``
-_SWAPPED = {JmpOp.JGT: JmpOp.JLT, JmpOp.JLT: JmpOp.JGT, JmpOp.JGE: JmpOp.JLE,
-            JmpOp.JLE: JmpOp.JGE}
+#: (program type, expected attach type) with their own range, or none (None)
+ATTACH_RETURN_RANGES: dict[tuple[str, str], tuple[int, int] | None] = {
+    ("cgroup_skb", "cgroup_inet_egress"): (0, 3),
+    **{("cgroup_sock_addr", f"cgroup_{a}"): (1, 1) for a in (
+        "udp4_recvmsg", "udp6_recvmsg", "unix_recvmsg", "inet4_getpeername",
+        "inet6_getpeername", "unix_getpeername", "inet4_getsockname", "inet6_getsockname",
+        "unix_getsockname")},
+    ("cgroup_sock_addr", "cgroup_inet4_bind"): (0, 3),
+    ("cgroup_sock_addr", "cgroup_inet6_bind"): (0, 3),
+    ("tracing", "trace_fentry"): (0, 0), ("tracing", "trace_fexit"): (0, 0),
+    ("tracing", "trace_iter"): (0, 1),
+    ("kprobe", "trace_kprobe_session"): (0, 1), ("kprobe", "trace_uprobe_session"): (0, 1),
+}
+AT_PKT_END, BEYOND_PKT_END = -1, -2
+MAX_PACKET_OFF = 0xFFFF
+_LINKED_MAX = 6
+_JEQ, _JNE, _JGT, _JGE, _JLT, _JLE = (int(JmpOp.JEQ), int(JmpOp.JNE), int(JmpOp.JGT),
+                                      int(JmpOp.JGE), int(JmpOp.JLT), int(JmpOp.JLE))
+_NOT_NULL_TYPES = frozenset({RT.PTR_TO_SOCKET, RT.PTR_TO_TCP_SOCK, RT.PTR_TO_MAP_VALUE,
+                             RT.PTR_TO_MAP_KEY, RT.PTR_TO_SOCK_COMMON, RT.CONST_PTR_TO_MAP})
 
 
 def return_range(prog_type: str, attach: str | None) -> tuple[int, int] | None:
     """The values R0 may hold at the main program's exit, or None when any value will do."""
-    return ATTACH_RETURN_RANGES.get(attach or "") or RETURN_RANGES.get(prog_type)
+    key = (prog_type, attach or "")
+    if key in ATTACH_RETURN_RANGES:
+        return ATTACH_RETURN_RANGES[key]
+    return RETURN_RANGES.get(prog_type)
+
+
+def reg_not_null(r: Reg) -> bool:
+    """The kernel's reg_not_null: a pointer that cannot be NULL."""
+    if r.flags & MAYBE_NULL:
+        return False
+    t = r.type
+    if t in _NOT_NULL_TYPES:
+        return True
+    if t is RT.PTR_TO_BTF_ID:
+        return is_trusted(r)
+    return t is RT.PTR_TO_MEM and not r.flags & UNTRUSTED
 
 
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
@@ -52,187 +82,330 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     v.jmps += 1
     op = insn.op
     jmp32 = insn.cls == Class.JMP32
+    if op == JmpOp.CALL:
+        if insn.uses_src_reg or jmp32 or insn.dst or (insn.src not in (0, 1, 2)) or \
+                (insn.src != 2 and insn.off):
+            raise Reject(i, "BPF_CALL uses reserved fields", "invalid_insn")
+        return calls.step(v, st, insn, i)
     if op == JmpOp.JA:
         st.insn = v.index[v.slots[i] + 1 + (insn.imm if jmp32 else insn.off)]
         return Flow.NEXT
     if op == JmpOp.EXIT:
         return _exit(v, st, i)
-    if op == JmpOp.CALL:
-        return calls.step(v, st, insn, i)
     target = v.index[v.slots[i] + 1 + insn.off]
-    if op == JmpOp.JCOND:  # may_goto: both ways, the loop budget bounds the body
-        other = st.copy()
-        other.insn = target
-        st.insn = i + 1
-        v.push_branch(other, i)
+    if op == JmpOp.JCOND:  # may_goto: the target now, the fall-through one level deeper
+        prev = v.find_prev_entry(st, i)
+        other = v.push_branch(st, i + 1, i)
+        other.may_goto_depth += 1
+        if prev is not None:
+            v.widen_imprecise(prev, other)
+        st.insn = target
         return Flow.NEXT
     return _cond(v, st, insn, i, op, jmp32, target)
 
 
-def _branch_against_unknown(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Branch:
-    """``if a <op> b`` with ``b`` not a constant, on kernels without the ``reg_reg_refinement``
-    feature of their profile: no side is predicted; a constant ``a`` narrows ``b``, an
-    (in)equality narrows both, any other comparison neither."""
-    if a.is_const_width(jmp32) or op in (JmpOp.JEQ, JmpOp.JNE):
-        full = branch(a, b, op, jmp32)
-        if full.taken == -1:
-            return full
-    return Branch(-1, (a, b), (a, b))
-
-
-def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool,
-          target: int) -> Flow:
+def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, target: int) -> Flow:
     x = insn.uses_src_reg
     d = insn.dst
+    regs = st.regs
     dst = read_reg(st, d, i)
-    src = read_reg(st, insn.src, i) if x else Reg.const(insn.imm)
+    flags = 0
+    if x:
+        src = read_reg(st, insn.src, i)
+        if src.type is RT.PTR_TO_STACK:
+            flags |= F_SRC_REG_STACK
+    else:
+        src = Reg.const(insn.imm)
+    if dst.type is RT.PTR_TO_STACK:
+        flags |= F_DST_REG_STACK
+    if flags:
+        v.push_history(st, flags)
     fall = i + 1
-    if dst.is_scalar and src.is_scalar:
-        if (x and insn.src != d and not src.var.is_const_width(jmp32)
-                and not v.kernel.has_feature("reg_reg_refinement")):
-            b = _branch_against_unknown(dst.var, src.var, op, jmp32)
-        else:
-            b = branch(dst.var, src.var, op, jmp32, same_reg=x and insn.src == d)
-        if b.taken == 1:
-            st.insn = target
-            return Flow.DECIDED
-        if b.taken == 0:
-            st.insn = fall
-            return Flow.DECIDED
-        assert b.true is not None and b.false is not None
-        other = st.copy()
-        _set_scalars(other, d, insn.src if x else None, b.true)
-        _set_scalars(st, d, insn.src if x else None, b.false)
-        other.insn = target
-        st.insn = fall
-        v.push_branch(other, i)
-        return Flow.NEXT
-    # pointer comparisons
-    ptr, other_reg = (dst, src) if dst.is_pointer else (src, dst)
-    if op in (JmpOp.JEQ, JmpOp.JNE) and other_reg.is_null_const and not jmp32:
-        eq_taken = op == JmpOp.JEQ
-        if ptr.maybe_null:  # the fall-through goes on here, the jump is pushed
-            other = st.copy()
-            jump_null = eq_taken  # JEQ 0: the jump sees NULL; JNE 0: the fall-through does
-            mark_null(other, ptr.id, is_null=jump_null)
-            mark_null(st, ptr.id, is_null=not jump_null)
-            other.insn = target
-            st.insn = fall
-            v.push_branch(other, i)
-            return Flow.NEXT
-        # a pointer that cannot be NULL: the outcome is known
-        st.insn = fall if eq_taken else target
+    # kernels without the reg_reg_refinement feature (before 6.8) neither predict nor narrow a
+    # comparison of two scalars when the source is not a constant (an (in)equality, or a
+    # constant destination, still narrows both sides)
+    old_rr = (x and insn.src != d and dst.type is RT.SCALAR and src.type is RT.SCALAR
+              and not src.var.is_const_width(jmp32)
+              and not v.kernel.has_feature("reg_reg_refinement"))
+    pred = -1 if old_rr else branch_taken(dst, src, op, jmp32)
+    if pred >= 0:
+        if dst.type is RT.SCALAR:
+            v.mark_precise(st, d)
+        if x and src.type is RT.SCALAR:
+            v.mark_precise(st, insn.src)
+        st.insn = target if pred == 1 else fall
         return Flow.DECIDED
-    other = st.copy()
-    other.insn = target
+    # linked scalars share this history entry, so both branches see it
+    linked: list[tuple[int, int, bool]] = []
+    if x and src.type is RT.SCALAR and src.id:
+        _collect_linked(v, st, src.id, linked)
+    if dst.type is RT.SCALAR and dst.id:
+        _collect_linked(v, st, dst.id, linked)
+    if len(linked) > 1:
+        v.push_history(st, 0, tuple(linked))
+    other = v.push_branch(st, target, i)
+    oregs = other.regs
+    if dst.type is RT.SCALAR and src.type is RT.SCALAR and not (
+            old_rr and not ((dst.var.is_const_width(jmp32) or op in (_JEQ, _JNE))
+                            and branch_taken(dst, src, op, jmp32) < 0)):
+        same = x and insn.src == d
+        t1, t2 = refine(dst.var, src.var, op, jmp32, same_reg=same)
+        f1, f2 = refine(dst.var, src.var, reverse_op(op), jmp32, same_reg=same)
+        oregs[d] = dst.with_(var=t1)
+        regs[d] = dst.with_(var=f1)
+        if x and not same:
+            oregs[insn.src] = src.with_(var=t2)
+            regs[insn.src] = src.with_(var=f2)
+        if x and src.id:
+            _sync_linked(st, regs[insn.src], linked)
+            _sync_linked(other, oregs[insn.src], linked)
+        if dst.id:
+            _sync_linked(st, regs[d], linked)
+            _sync_linked(other, oregs[d], linked)
+    if not jmp32 and x and dst.is_pointer and src.is_pointer and \
+            bool(dst.flags & MAYBE_NULL) != bool(src.flags & MAYBE_NULL) and \
+            dst.type is not RT.PTR_TO_BTF_ID and src.type is not RT.PTR_TO_BTF_ID:
+        eq = other if op == _JEQ else st if op == _JNE else None
+        if eq is not None:
+            r = insn.src if src.flags & MAYBE_NULL else d
+            eq.regs[r] = eq.regs[r].with_(flags=eq.regs[r].flags & ~MAYBE_NULL)
+    if not jmp32 and not x and insn.imm == 0 and op in (_JEQ, _JNE) and dst.flags & MAYBE_NULL:
+        mark_ptr_or_null_regs(st, d, is_null=op == _JNE)
+        mark_ptr_or_null_regs(other, d, is_null=op == _JEQ)
+    else:
+        _match_pkt_pointers(insn, op, jmp32, dst, src, st, other)
     st.insn = fall
-    if dst.is_pointer and src.is_pointer and not jmp32:
-        _packet_compare(st, other, op, dst, src)
-    v.push_branch(other, i)
     return Flow.NEXT
 
 
-def _set_scalars(st: State, d: int, s: int | None, pair: tuple[Scalar, Scalar]) -> None:
-    a, b = pair
-    _assign_linked(st, d, a)
-    if s is not None:
-        _assign_linked(st, s, b)
+def branch_taken(a: Reg, b: Reg, op: int, jmp32: bool) -> int:
+    """The kernel's is_branch_taken: 1 always, 0 never, -1 unknown."""
+    if a.type.is_packet or a.type is RT.PTR_TO_PACKET_END:
+        if (b.type.is_packet or b.type is RT.PTR_TO_PACKET_END) and not jmp32:
+            return _pkt_branch_taken(a, b, op)
+    if a.type is not RT.SCALAR or b.type is not RT.SCALAR:
+        if b.type is not RT.SCALAR or not b.var.is_const_width(jmp32):
+            op = flip_op(op)
+            a, b = b, a
+        if b.type is not RT.SCALAR or not b.var.is_const_width(jmp32):
+            return -1
+        if not reg_not_null(a):
+            return -1
+        if b.var.const_value(jmp32) != 0:
+            return -1
+        return 0 if op == _JEQ else 1 if op == _JNE else -1
+    return is_branch_taken(a.var, b.var, op, jmp32)
 
 
-def _assign_linked(st: State, regno: int, value: Scalar) -> None:
-    """Give ``value`` to R``regno`` and to every scalar copy of it (same id)."""
+def _pkt_branch_taken(dst: Reg, src: Reg, op: int) -> int:
+    if src.type is RT.PTR_TO_PACKET_END:
+        pkt = dst
+    elif dst.type is RT.PTR_TO_PACKET_END:
+        pkt = src
+        op = flip_op(op)
+    else:
+        return -1
+    if pkt.range >= 0:
+        return -1
+    if op in (_JLE, _JGT):
+        if pkt.range == BEYOND_PKT_END:
+            return int(op == _JGT)
+    elif op in (_JLT, _JGE):
+        if pkt.range in (BEYOND_PKT_END, AT_PKT_END):
+            return int(op == _JGE)
+    return -1
+
+
+def _collect_linked(v: Session, st: State, rid: int, out: list[tuple[int, int, bool]]) -> None:
+    rid &= ~ADD_CONST
+    live = v.aux.live_before
+    frames = st.frames
+    last = len(frames) - 1
+    for fr in range(last, -1, -1):
+        frame = frames[fr]
+        lv = live[st.insn if fr == last else frames[fr + 1].callsite]
+        regs = frame.regs
+        for r in range(10):
+            if not lv >> r & 1:
+                continue
+            reg = regs[r]
+            if reg.type is RT.SCALAR and reg.id & ~ADD_CONST == rid:
+                if len(out) < _LINKED_MAX:
+                    out.append((fr, r, True))
+                else:
+                    regs[r] = reg.with_(id=0)
+        for spi in sorted(frame.spills):
+            if not frame.is_spilled(spi):
+                continue
+            reg = frame.spills[spi]
+            if reg.type is RT.SCALAR and reg.id & ~ADD_CONST == rid:
+                if len(out) < _LINKED_MAX:
+                    out.append((fr, spi, False))
+                else:
+                    frame.spills[spi] = reg.with_(id=0)
+
+
+def _sync_linked(st: State, known: Reg, linked: list[tuple[int, int, bool]]) -> None:
+    """Give the range ``known`` learned to the registers linked with it."""
+    kid = known.id
+    for fr, num, is_reg in linked:
+        frame = st.frames[fr]
+        reg = frame.regs[num] if is_reg else frame.spills.get(num)
+        if reg is None or reg.type is not RT.SCALAR or reg is known:
+            continue
+        if reg.id & ~ADD_CONST != kid & ~ADD_CONST:
+            continue
+        if (reg.id ^ kid) & ADD_CONST == ADD_CONST:
+            continue
+        if (not reg.id & ADD_CONST and not kid & ADD_CONST) or reg.off == known.off:
+            new = known
+        else:
+            var = known.var.add_const(reg.off - known.off,
+                                      zext32=bool((reg.id | kid) & ADD_CONST32))
+            new = known.with_(var=var, off=reg.off, id=reg.id)
+        if is_reg:
+            frame.regs[num] = new
+        else:
+            frame.spills[num] = new
+
+
+def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
+    """Resolve every register sharing R``regno``'s id after a NULL check."""
     reg = st.regs[regno]
-    st.regs[regno] = reg.with_(var=value)
-    if reg.id:
-        for frame in st.frames:
-            for r, other in enumerate(frame.regs):
-                if other.is_scalar and other.id == reg.id:
-                    frame.regs[r] = other.with_(var=value)
-            for k, sp in list(frame.spills.items()):
-                if sp.is_scalar and sp.id == reg.id:
-                    frame.spills[k] = sp.with_(var=value)
-
-
-def mark_null(st: State, pid: int, *, is_null: bool) -> None:
-    """Resolve every register with id ``pid`` after a NULL check."""
-    released = 0
+    pid = reg.id
+    ref = reg.ref_obj_id
+    if ref and ref == pid and is_null:
+        st.refs = [r for r in st.refs if r.id != pid]
 
     def fix(r: Reg) -> Reg:
-        nonlocal released
-        if r.id != pid or not r.maybe_null:
+        if not r.flags & MAYBE_NULL or r.id != pid:
             return r
         if is_null:
-            released = r.ref_obj_id or released
             return Reg.const(0)
-        # like the kernel, forget the id once non-NULL (unless a reference needs it)
-        return r.with_(maybe_null=False, id=r.id if r.ref_obj_id else 0)
+        out = r.with_(flags=r.flags & ~MAYBE_NULL)
+        if not (out.type is RT.PTR_TO_MAP_VALUE and out.map is not None
+                and out.map.field("spin_lock") is not None):
+            out = out.with_(id=0)
+        return out
 
     for frame in st.frames:
         frame.regs = [fix(r) for r in frame.regs]
-        frame.spills = {k: fix(r) for k, r in frame.spills.items()}
-    if released:
-        st.refs = [ref for ref in st.refs if ref.id != released]
+        if frame.spills:
+            frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
 
 
-def _packet_compare(fall: State, jump: State, op: int, dst: Reg, src: Reg) -> None:
-    """``pkt <op> pkt_end`` (either order): learn the readable range on the safe side."""
-    if (dst.type, src.type) in _PKT_PAIRS:
-        pkt = dst
-    elif (src.type, dst.type) in _PKT_PAIRS:
-        pkt = src
-        op = _SWAPPED.get(JmpOp(op), op)
-    else:
+def _match_pkt_pointers(insn: Insn, op: int, jmp32: bool, dst: Reg, src: Reg, this: State,
+                        other: State) -> None:
+    """try_match_pkt_pointers: ``pkt <op> pkt_end`` (and pkt_meta against pkt)."""
+    if not insn.uses_src_reg or jmp32:
         return
-    # which side proves pkt (+off) <= end; a strict proof (pkt < end) grants one more
-    # byte (measured on 6.18: tests/verifier/suite/pkt_xdp_check_*).
-    if op == JmpOp.JGT:      # pkt > end: the fall-through has pkt <= end
-        good, open_right = fall, False
-    elif op == JmpOp.JGE:    # pkt >= end: the fall-through has pkt < end
-        good, open_right = fall, True
-    elif op == JmpOp.JLT:    # pkt < end: the jump has pkt < end
-        good, open_right = jump, True
-    elif op == JmpOp.JLE:    # pkt <= end: the jump has pkt <= end
-        good, open_right = jump, False
-    else:
+    d, s = insn.dst, insn.src
+    fwd = ((dst.type is RT.PTR_TO_PACKET and src.type is RT.PTR_TO_PACKET_END)
+           or (dst.type is RT.PTR_TO_PACKET_META and _init_pkt(src)))
+    rev = ((dst.type is RT.PTR_TO_PACKET_END and src.type is RT.PTR_TO_PACKET)
+           or (_init_pkt(dst) and src.type is RT.PTR_TO_PACKET_META))
+    if op == _JGT:
+        if fwd:
+            _good_pkt(this, dst, False)
+            _pkt_end(other, d, True)
+        elif rev:
+            _good_pkt(other, src, True)
+            _pkt_end(this, s, False)
+    elif op == _JLT:
+        if fwd:
+            _good_pkt(other, dst, True)
+            _pkt_end(this, d, False)
+        elif rev:
+            _good_pkt(this, src, False)
+            _pkt_end(other, s, True)
+    elif op == _JGE:
+        if fwd:
+            _good_pkt(this, dst, True)
+            _pkt_end(other, d, False)
+        elif rev:
+            _good_pkt(other, src, False)
+            _pkt_end(this, s, True)
+    elif op == _JLE:
+        if fwd:
+            _good_pkt(other, dst, False)
+            _pkt_end(this, d, True)
+        elif rev:
+            _good_pkt(this, src, True)
+            _pkt_end(other, s, False)
+
+
+def _init_pkt(r: Reg) -> bool:
+    """reg_is_init_pkt_pointer: a packet pointer with no variable offset."""
+    return r.type is RT.PTR_TO_PACKET and r.off == 0 and r.var.is_const and r.var.value == 0
+
+
+def _good_pkt(st: State, pkt: Reg, right_open: bool) -> None:
+    """find_good_pkt_pointers: every copy of ``pkt`` gains the proven range."""
+    if pkt.off < 0 or (pkt.off == 0 and right_open):
         return
-    if pkt.off >= 0 and pkt.var.umax + pkt.off <= 0xFFFF:
-        new_range = pkt.off + (1 if open_right else 0)
-        for frame in good.frames:
-            frame.regs = [r.with_(range=max(r.range, new_range)) if r.type == pkt.type and
-                          r.id == pkt.id else r for r in frame.regs]
-            frame.spills = {k: (r.with_(range=max(r.range, new_range)) if r.type == pkt.type
-                                and r.id == pkt.id else r) for k, r in frame.spills.items()}
+    if pkt.var.umax > MAX_PACKET_OFF or pkt.var.umax + pkt.off > MAX_PACKET_OFF:
+        return
+    new_range = pkt.off + (1 if right_open else 0)
+    t, pid = pkt.type, pkt.id
+
+    def fix(r: Reg) -> Reg:
+        if r.type is t and r.id == pid and r.range < new_range:
+            return r.with_(range=new_range)
+        return r
+
+    for frame in st.frames:
+        frame.regs = [fix(r) for r in frame.regs]
+        if frame.spills:
+            frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
+
+
+def _pkt_end(st: State, regno: int, range_open: bool) -> None:
+    reg = st.regs[regno]
+    if reg.type is not RT.PTR_TO_PACKET:
+        return
+    st.regs[regno] = reg.with_(range=BEYOND_PKT_END if range_open else AT_PKT_END)
 
 
 def _exit(v: Session, st: State, i: int) -> Flow:
     v.note_depth(st)
+    calls.check_resource_leak(v, st, i, main=len(st.frames) == 1)
     if len(st.frames) > 1:
         calls.leave_subprog(v, st, i)
-        return Flow.NEXT
+        return Flow.RETURNED
     r0 = st.regs[0]
     if not r0.is_init:
         raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
-    if st.refs:
-        ref = st.refs[0]
-        raise Reject(i, [f"Unreleased reference id={ref.id} alloc_insn={v.slots[ref.insn]}",
-                         "BPF_EXIT instruction in main prog would lead to reference leak"],
-                     "reference_leak", detail=v.slots[ref.insn])
+    if st.frames[0].subprog != 0 and v.is_global(st.frames[0].subprog):
+        calls.check_global_return(v, st, i)
+        return Flow.EXIT
+    frame = st.frames[0]
+    if frame.async_callback:
+        check_retval(v, st, i, frame.ret_range, "At async callback return")
+        return Flow.EXIT
     rng = return_range(v.prog_type, v.attach)
     if rng is not None:
-        if r0.is_pointer:
-            raise Reject(i, f"At program exit the register R0 is not a known value "
-                         f"({r0.type_label()})", "return_pointer", reg=0)
-        val = r0.var
-        if not (rng[0] <= val.smin and val.smax <= rng[1]):
-            desc = ""
-            if val.smin > S64_MIN:
-                desc += f" smin={val.smin}"
-            if val.smax < S64_MAX:
-                desc += f" smax={val.smax}"
-            desc = desc or " unknown scalar value"
-            raise Reject(i, f"At program exit the register R0 has{desc} should have been in "
-                         f"[{rng[0]}, {rng[1]}]", "return_range", reg=0)
+        check_retval(v, st, i, rng, "At program exit")
     return Flow.EXIT
 
 
-__all__ = ["ATTACH_RETURN_RANGES", "RETURN_RANGES", "mark_null", "return_range", "step"]
+def check_retval(v: Session, st: State, i: int, rng: tuple[int, int], where: str) -> None:
+    """R0 must be a scalar within ``rng`` (marked precise: its value mattered)."""
+    r0 = st.regs[0]
+    if r0.is_pointer:
+        raise Reject(i, f"{where} the register R0 is not a known value ({r0.type_label()})",
+                     "return_pointer", reg=0)
+    v.mark_precise(st, 0)
+    val = r0.var
+    if not (rng[0] <= val.smin and val.smax <= rng[1]):
+        desc = ""
+        if val.smin > S64_MIN:
+            desc += f" smin={val.smin}"
+        if val.smax < S64_MAX:
+            desc += f" smax={val.smax}"
+        desc = desc or " unknown scalar value"
+        raise Reject(i, f"{where} the register R0 has{desc} should have been in "
+                     f"[{rng[0]}, {rng[1]}]", "return_range", reg=0)
+
+
+__all__ = ["ATTACH_RETURN_RANGES", "RETURN_RANGES", "branch_taken", "mark_ptr_or_null_regs",
+           "reg_not_null", "return_range", "step"]

@@ -214,6 +214,8 @@ class KernelProfile:
     rewordings: tuple[Rewording, ...] = ()
     #: ``{"sha256": ..., "size": ...}`` of the kernel's /sys/kernel/btf/vmlinux
     btf: Mapping[str, object] = field(default_factory=dict)
+    #: the kernel's nr_cpu_ids (possible CPUs): bpf_get_smp_processor_id() is below it
+    nr_cpu_ids: int = 64
 
     @property
     def version(self) -> tuple[int, ...]:
@@ -221,12 +223,16 @@ class KernelProfile:
         nums = re.findall(r"\d+", (self.release or self.name).split("-")[0])
         return tuple(int(n) for n in nums[:3])
 
-    def allows(self, helper: int, prog_type: str) -> bool:
-        """Whether ``prog_type`` programs may call helper number ``helper`` on this kernel.
+    def allows(self, helper: int, prog_type: str, attach: str | None = None) -> bool:
+        """Whether ``prog_type`` programs (of expected attach type ``attach``) may call helper
+        number ``helper`` on this kernel. Program types are measured as a whole or, where the
+        kernel's answer depends on the attach type, as ``"type/attach"``.
 
-        A program type that was not probed (``syscall``, ``tracing``...) is not judged.
+        A program type that was not probed (``syscall``...) is not judged.
         """
-        if prog_type not in self.probed_prog_types:
+        if attach and f"{prog_type}/{attach}" in self.probed_prog_types:
+            prog_type = f"{prog_type}/{attach}"
+        elif prog_type not in self.probed_prog_types:
             return True
         return prog_type in self.available_in.get(helper, ())
 
@@ -278,6 +284,8 @@ class KernelProfile:
             doc["features"] = dict(sorted(self.features.items()))
         if self.rewordings:
             doc["rewordings"] = [[r.pattern, r.template] + ([r.insn] if r.insn else []) for r in self.rewordings]
+        if self.nr_cpu_ids != 64:
+            doc["nr_cpu_ids"] = self.nr_cpu_ids
         if self.btf:
             doc["btf"] = dict(self.btf)
         return doc
@@ -295,7 +303,8 @@ class KernelProfile:
                    map_types=None if maps is None else frozenset(maps),
                    features={str(k): bool(v) for k, v in doc.get("features", {}).items()},
                    rewordings=tuple(Rewording(*map(str, r)) for r in doc.get("rewordings", ())),
-                   btf=dict(doc.get("btf", {})))
+                   btf=dict(doc.get("btf", {})),
+                   nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)))
 
     @classmethod
     def from_probes(cls, name: str, available_in: Mapping[int, Iterable[str]],

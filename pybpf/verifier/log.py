@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..isa import Class, Insn, JmpOp
 from .observer import Observer
-from .state import RT, Reg, State
+from .state import RT, SLOT_CHARS, Dynptr, Reg, Slot, State
 
 if TYPE_CHECKING:
     from .report import Report
@@ -29,6 +29,11 @@ class LogObserver(Observer):
     processed 2 insns (limit 1000000)
     """
 
+    detailed = True
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
+
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.slots: list[int] = []
@@ -37,21 +42,19 @@ class LogObserver(Observer):
     def setup(self, slots: list[int]) -> None:
         self.slots = slots
 
-    def path_start(self, st: State) -> None:
+    def resumed(self, st: State, prev: int) -> None:
         at = self.slots[st.insn]
-        if st.parent_insn < 0:
+        if prev < 0:
             self.lines.append(f"{at}: {state_text(st)}")
             return
         state = state_text(st)
-        self.lines += ["", f"from {self.slots[st.parent_insn]} to {at}: {state}", f"{at}: {state}"]
+        self.lines += ["", f"from {self.slots[prev]} to {at}: {state}", f"{at}: {state}"]
 
-    def pruned(self, st: State, i: int, first: bool) -> None:
-        log = self.lines
-        if first and st.parent_insn >= 0:
-            del log[-1]
-            log[-1] = f"from {self.slots[st.parent_insn]} to {self.slots[i]}: safe"
+    def pruned(self, st: State, i: int, from_prev: int | None) -> None:
+        if from_prev is not None and from_prev >= 0:
+            self.lines += ["", f"from {self.slots[from_prev]} to {self.slots[i]}: safe"]
         else:
-            log.append(f"{self.slots[i]}: safe")
+            self.lines.append(f"{self.slots[i]}: safe")
 
     def insn_start(self, st: State) -> None:
         self._before = snapshot(st)
@@ -100,14 +103,16 @@ def log_insn(log: list[str], at_slot: int, i: int, insn: Insn, st: State,
     if cls in (Class.LDX, Class.ST, Class.STX):  # the stack slot a load/store touched
         base = old_regs[insn.src if cls == Class.LDX else insn.dst]
         if base.type is RT.PTR_TO_STACK and base.var.is_const and base.frameno == frame.frameno:
-            at = base.off + insn.off + 512
-            if 0 <= at < 512:
-                scratched.add(at // 8)
-    for slot in range(64):
-        lo = slot * 8
-        if slot in scratched or frame.slots[lo:lo + 8] != old_slots[lo:lo + 8] or \
-                frame.spills.get(slot) is not old_spills.get(slot):
-            parts.append(f"fp{lo - 512}={_slot_text(frame, slot)}")
+            off = base.off + insn.off + base.var.signed_value()
+            if -512 <= off < 0:
+                scratched.add((-off - 1) // 8)
+    for spi in range(frame.allocated // 8):
+        lo = spi * 8
+        if spi in scratched or frame.stack[lo:lo + 8] != old_slots[lo:lo + 8] or \
+                frame.spills.get(spi) is not old_spills.get(spi):
+            text = slot_text(frame, spi)
+            if text is not None:
+                parts.append(f"fp{-(spi + 1) * 8}={text}")
     if decided:  # a branch with a known outcome: the state on a line of its own
         log.append(head)
         if parts:
@@ -127,24 +132,41 @@ def kernel_text(insn: Insn) -> str:
 
 def snapshot(st: State) -> tuple[list[Reg], bytes, dict[int, Reg]]:
     f = st.frame
-    return list(f.regs), bytes(f.slots), dict(f.spills)
+    return list(f.regs), bytes(f.stack), dict(f.spills)
 
 
-def _slot_text(frame: Any, slot: int) -> str:
-    spill = frame.spills.get(slot)
-    if spill is not None and frame.slots[slot * 8] == 1:
-        return spill.fmt()
-    chars = {0: "?", 2: "m", 3: "0", 1: "m"}
-    return "".join(chars[frame.slots[slot * 8 + b]] for b in range(7, -1, -1))
+def slot_text(frame: Any, spi: int) -> str | None:
+    """The kernel's text of one 8-byte stack slot (print_verifier_state), or None if unused."""
+    base = spi * 8
+    kinds = frame.stack[base:base + 8]
+    if not any(kinds):
+        return None
+    chars = "".join(SLOT_CHARS[k] for k in kinds)
+    last = kinds[7]
+    if last == Slot.SPILL:
+        j = next(k for k in range(8) if kinds[k] == Slot.SPILL)
+        return chars[:j] + frame.spilled(spi).fmt(frame.frameno)
+    if last == Slot.DYNPTR:
+        r = frame.spilled(spi)
+        return f"dynptr_{Dynptr(r.dyn_type).name.lower()}(...)"
+    if last == Slot.ITER:
+        return "iter(...)"
+    return chars
 
 
 def state_text(st: State) -> str:
-    parts = [f"R{r}={reg.fmt()}" for r, reg in enumerate(st.regs) if reg.is_init]
     frame = st.frame
-    for slot in range(63, -1, -1):
-        if any(frame.slots[slot * 8:slot * 8 + 8]):
-            parts.append(f"fp{slot * 8 - 512}={_slot_text(frame, slot)}")
-    return " ".join(parts)
+    parts = [f"R{r}={reg.fmt(frame.frameno)}" for r, reg in enumerate(frame.regs) if reg.is_init]
+    for spi in range(frame.allocated // 8):
+        text = slot_text(frame, spi)
+        if text is not None:
+            parts.append(f"fp{-(spi + 1) * 8}={text}")
+    if frame.callback:
+        parts.append("cb")
+    if frame.async_callback:
+        parts.append("async_cb")
+    prefix = f"frame{frame.frameno}: " if frame.frameno else ""
+    return prefix + " ".join(parts)
 
 
 __all__ = ["LogObserver", "kernel_text", "log_insn", "snapshot", "state_text"]

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 class Observer:
     """No-op hooks of the search; subclass and override the ones you need."""
 
+    #: whether the search should describe its precision tracking (`note`), as the kernel's
+    #: log_level 2 does; off by default (formatting the lines costs time)
+    detailed = False
+
+    def note(self, text: str) -> None:
+        """A line of detail (precision backtracking, propagation) when `detailed`."""
+
     def setup(self, slots: list[int]) -> None:
         """The static checks passed: ``slots[i]`` is the slot number of instruction ``i``."""
 
@@ -31,8 +38,14 @@ class Observer:
         """``st``, the other side of instruction ``i``, is left to be explored later (it comes
         back through `path_start`); an observer that follows paths copies its record here."""
 
-    def pruned(self, st: State, i: int, first: bool) -> None:
-        """The path was pruned at insn ``i`` (``first``: before any instruction of it ran)."""
+    def resumed(self, st: State, prev: int) -> None:
+        """The search goes on at ``st.insn`` after a jump in its order: the entry (``prev``
+        -1), a popped branch or a return to the caller (coming from instruction ``prev``). The
+        kernel's log prints the state here."""
+
+    def pruned(self, st: State, i: int, from_prev: int | None) -> None:
+        """The path was pruned at insn ``i``; ``from_prev`` is the instruction it came from
+        when no instruction of it had run since it was popped, else None."""
 
     def insn_start(self, st: State) -> None:
         """Instruction ``st.insn`` is about to run on ``st``."""

@@ -1,80 +1,267 @@
-"""State comparison for pruning: may an explored state stand for the current one?
+"""State comparison for pruning: the kernel's ``states_equal`` and its parts.
 
-`subsumes(old, cur)` is the kernel's ``states_equal`` in its range-within mode: every
-concrete state ``cur`` describes is one ``old`` describes, so a path from ``cur`` is as
-safe as the path already verified from ``old``. Registers that are not live, and scalars
-whose exact value cannot matter (outside the precision mask), are not compared.
-`states_identical` is the exact comparison behind infinite-loop detection.
+`states_equal(old, cur, exact)` answers whether an explored state ``old`` stands for the
+current one: with ``NOT_EXACT`` (pruning), every concrete state of ``cur`` is one of
+``old``'s, as far as anything read later can tell; with ``RANGE_WITHIN`` (loops whose marks
+are not final) imprecise scalars are compared too; with ``EXACT`` (infinite-loop
+detection) the states must be the same. Only the registers live at the instruction are
+compared; scalars of ``old`` that are not ``precise`` match any scalar; ids are compared
+through a one-to-one map (two registers linked in ``old`` must be linked in ``cur``).
+
+>>> from pybpf.verifier.scalar import Scalar
+>>> old = Reg.scalar(Scalar.from_range(0, 10)).with_(precise=True)
+>>> regsafe(old, Reg.scalar(Scalar.from_range(2, 3)), IdMap(100), NOT_EXACT)
+True
+>>> regsafe(old, Reg.scalar(Scalar.from_range(2, 30)), IdMap(100), NOT_EXACT)
+False
 """
 
 from __future__ import annotations
 
-from .state import RT, Reg, Slot, State
+from .state import ADD_CONST, RT, Frame, Reg, Slot, State
 
-_INVALID, _SPILL, _MISC, _ZERO = Slot.INVALID, Slot.SPILL, Slot.MISC, Slot.ZERO
+NOT_EXACT, EXACT, RANGE_WITHIN = 0, 1, 2
 
-
-def reg_subsumes(old: Reg, cur: Reg) -> bool:
-    if old.type is RT.NOT_INIT:
-        return True
-    if old.type is not cur.type or old.maybe_null != cur.maybe_null:
-        return False
-    if old.type is RT.SCALAR:
-        return old.var.subsumes(cur.var)
-    if old.off != cur.off or old.map != cur.map or old.mem_size != cur.mem_size \
-            or old.frameno != cur.frameno or bool(old.ref_obj_id) != bool(cur.ref_obj_id):
-        return False
-    if old.type.is_packet and old.range > cur.range:
-        return False
-    return old.var.subsumes(cur.var)
+_SPILL, _MISC, _ZERO, _INVALID = Slot.SPILL, Slot.MISC, Slot.ZERO, Slot.INVALID
+_DYNPTR, _ITER, _IRQ = Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG
+_RANGED = (RT.PTR_TO_MAP_KEY, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MEM, RT.PTR_TO_BUF, RT.PTR_TO_TP_BUFFER)
+_UNBOUND = Reg.scalar()
 
 
-def subsumes(old: State, cur: State, live: int = 0x7FF, precise: int = 0x7FF) -> bool:
-    """True when every concrete state in ``cur`` is in ``old`` (so ``cur`` is safe too).
+class IdMap:
+    """A one-to-one map of ids of ``old`` to ids of ``cur`` (the kernel's bpf_idmap)."""
 
-    ``live`` masks the registers of the current frame that may still be read; the
-    others cannot matter (the kernel's liveness does the same). Scalars outside
-    ``precise`` only need to be scalars (the kernel's imprecise scalars).
-    """
-    if len(old.frames) != len(cur.frames) or len(old.refs) != len(cur.refs):
-        return False
-    last = len(old.frames) - 1
-    for n, (fo, fc) in enumerate(zip(old.frames, cur.frames, strict=True)):
-        if fo.callsite != fc.callsite:
+    __slots__ = ("fwd", "back", "tmp")
+
+    def __init__(self, id_gen: int) -> None:
+        self.fwd: dict[int, int] = {}
+        self.back: dict[int, int] = {}
+        self.tmp = id_gen
+
+    def check(self, old: int, cur: int) -> bool:
+        if (old == 0) != (cur == 0):
             return False
-        mask = live if n == last else 0x7FF
-        exact = precise if n == last else 0x7FF
-        for r, (ro, rc) in enumerate(zip(fo.regs, fc.regs, strict=True)):
-            if ro is rc or not mask >> r & 1:
-                continue
-            if not exact >> r & 1 and ro.is_scalar and rc.is_scalar:
-                continue
-            if not reg_subsumes(ro, rc):
+        if old == 0:
+            return True
+        got = self.fwd.get(old)
+        if got is not None:
+            return got == cur
+        if cur in self.back:
+            return False
+        self.fwd[old] = cur
+        self.back[cur] = old
+        return True
+
+    def check_scalar(self, old: int, cur: int) -> bool:
+        if not old:
+            return True
+        if not cur:
+            self.tmp += 1
+            cur = self.tmp
+        if not self.check(old, cur):
+            return False
+        if old & ADD_CONST:
+            return self.check(old & ~ADD_CONST, cur & ~ADD_CONST)
+        return True
+
+
+def _union_same(a: Reg, b: Reg) -> bool:
+    """The kernel's memcmp of type, off and the type-specific union of two registers."""
+    return (a.type is b.type and a.flags == b.flags and a.off == b.off and a.map is b.map
+            and a.map_uid == b.map_uid and a.range == b.range and a.mem_size == b.mem_size
+            and a.dynptr_id == b.dynptr_id and a.btf_id == b.btf_id and a.btf is b.btf
+            and a.subprog == b.subprog and a.dyn_type == b.dyn_type
+            and a.first_slot == b.first_slot and a.iter_state == b.iter_state)
+
+
+def _within(a: Reg, b: Reg) -> bool:
+    return a.var.subsumes(b.var)
+
+
+def regs_exact(old: Reg, cur: Reg, idmap: IdMap) -> bool:
+    return (_union_same(old, cur) and old.var == cur.var and idmap.check(old.id, cur.id)
+            and idmap.check(old.ref_obj_id, cur.ref_obj_id))
+
+
+def regsafe(old: Reg, cur: Reg, idmap: IdMap, exact: int) -> bool:
+    """True when ``old`` being safe implies ``cur`` is (the kernel's regsafe)."""
+    if exact == EXACT:
+        return regs_exact(old, cur, idmap)
+    t = old.type
+    if t is RT.NOT_INIT and (exact == NOT_EXACT or cur.type is RT.NOT_INIT):
+        return True
+    if t is not cur.type or old.flags != cur.flags:
+        return False
+    if t is RT.SCALAR:
+        if not old.precise and exact == NOT_EXACT:
+            return True
+        oid = old.id
+        if oid and (oid & ADD_CONST) != (cur.id & ADD_CONST):
+            return False
+        if oid & ADD_CONST and old.off != cur.off:
+            return False
+        if not idmap.check_scalar(oid, cur.id):
+            return False
+        return old.var.subsumes(cur.var)
+    if t in _RANGED:
+        return (_union_same(old, cur) and old.var.subsumes(cur.var)
+                and idmap.check(old.id, cur.id) and idmap.check(old.ref_obj_id, cur.ref_obj_id))
+    if t is RT.PTR_TO_PACKET or t is RT.PTR_TO_PACKET_META:
+        if old.range < 0 or cur.range < 0:
+            if old.range != cur.range:
                 return False
-        if fo.slots != fc.slots:
-            for b, (so, sc) in enumerate(zip(fo.slots, fc.slots, strict=True)):
-                if so == sc or so == _INVALID:  # INVALID in old: nothing there was relied on
-                    continue
-                if so == _MISC and sc in (_ZERO, _INVALID):  # MISC covers ZERO
-                    continue
-                if so == _MISC and sc == _SPILL and \
-                        not fc.spills.get(b // 8, Reg.scalar()).is_pointer:
-                    continue
+        elif old.range > cur.range:
+            return False
+        if old.off != cur.off:
+            return False
+        if not idmap.check(old.id, cur.id):
+            return False
+        return old.var.subsumes(cur.var)
+    if t is RT.PTR_TO_STACK:
+        return regs_exact(old, cur, idmap) and old.frameno == cur.frameno
+    if t is RT.PTR_TO_ARENA:
+        return True
+    return regs_exact(old, cur, idmap)
+
+
+def _scalar_for_slot(f: Frame, spi: int) -> Reg | None:
+    """scalar_reg_for_stack: a 64-bit scalar spill, or an unbound scalar for an all-MISC
+    (or uninitialised: root) slot."""
+    base = spi * 8
+    st = f.stack
+    if st[base] == _SPILL:
+        r = f.spills.get(spi)
+        if r is not None and r.type is RT.SCALAR:
+            return r
+    for j in range(8):
+        v = st[base + j]
+        if v != _MISC and v != _INVALID:
+            return None
+    return _UNBOUND
+
+
+def stacksafe(old: Frame, cur: Frame, idmap: IdMap, exact: int) -> bool:
+    """The kernel's stacksafe over the explored frame's stack bytes."""
+    ost, cst = old.stack, cur.stack
+    if exact == NOT_EXACT and ost == cst and old.spills == cur.spills:
+        return True
+    limit = old.allocated
+    i = 0
+    while i < limit:
+        spi, j = divmod(i, 8)
+        o = ost[i]
+        c = cst[i]
+        if exact != NOT_EXACT and (i >= cur.allocated or o != c):
+            return False
+        if o == _INVALID or o == _MISC:  # (root: uninitialised reads are allowed)
+            i += 1
+            continue
+        if i >= cur.allocated:
+            return False
+        old_reg = _scalar_for_slot(old, spi)
+        cur_reg = _scalar_for_slot(cur, spi) if old_reg is not None else None
+        if old_reg is not None and cur_reg is not None:
+            if not regsafe(old_reg, cur_reg, idmap, exact):
                 return False
-        for k, so_reg in fo.spills.items():
-            sc_reg = fc.spills.get(k)
-            if sc_reg is None or not reg_subsumes(so_reg, sc_reg):
-                if fo.slots[k * 8] == _SPILL:
-                    return False
+            i += 8  # (the kernel's i += 7, then the loop's i++)
+            continue
+        if o == _MISC and c == _ZERO:
+            i += 1
+            continue
+        if o != c:
+            return False
+        if j != 7:
+            i += 1
+            continue
+        if o == _SPILL:
+            if not regsafe(old.spilled(spi), cur.spilled(spi), idmap, exact):
+                return False
+        elif o == _DYNPTR:
+            a, b = old.spilled(spi), cur.spilled(spi)
+            if (a.dyn_type != b.dyn_type or a.first_slot != b.first_slot
+                    or not idmap.check(a.ref_obj_id, b.ref_obj_id)):
+                return False
+        elif o == _ITER:
+            a, b = old.spilled(spi), cur.spilled(spi)
+            if (a.btf_id != b.btf_id or a.iter_state != b.iter_state
+                    or not idmap.check(a.ref_obj_id, b.ref_obj_id)):
+                return False
+        elif o == _IRQ:
+            a, b = old.spilled(spi), cur.spilled(spi)
+            if not idmap.check(a.ref_obj_id, b.ref_obj_id) or a.irq_class != b.irq_class:
+                return False
+        elif o not in (_MISC, _ZERO, _INVALID):
+            return False
+        i += 1
     return True
 
 
-def states_identical(a: State, b: State) -> bool:
-    if len(a.frames) != len(b.frames):
+def refsafe(old: State, cur: State, idmap: IdMap) -> bool:
+    if len(old.refs) != len(cur.refs):
         return False
-    for fa, fb in zip(a.frames, b.frames, strict=True):
-        if fa.regs != fb.regs or fa.slots != fb.slots or fa.spills != fb.spills:
+    if (old.active_locks != cur.active_locks or old.active_preempt != cur.active_preempt
+            or old.active_rcu != cur.active_rcu):
+        return False
+    if not idmap.check(old.active_irq_id, cur.active_irq_id):
+        return False
+    if not idmap.check(old.active_lock_id, cur.active_lock_id) or \
+            old.active_lock_ptr != cur.active_lock_ptr:
+        return False
+    for a, b in zip(old.refs, cur.refs, strict=True):
+        if not idmap.check(a.id, b.id) or a.kind != b.kind:
             return False
-    return len(a.refs) == len(b.refs)
+        if a.kind not in ("ptr", "irq") and a.ptr != b.ptr:
+            return False
+    return True
 
 
+def func_states_equal(old: Frame, cur: Frame, live: int, idmap: IdMap, exact: int) -> bool:
+    if old.callback_depth > cur.callback_depth:
+        return False
+    oregs, cregs = old.regs, cur.regs
+    for r in range(11):
+        if live >> r & 1:
+            o = oregs[r]
+            c = cregs[r]
+            if o is not c and not regsafe(o, c, idmap, exact):
+                return False
+    return stacksafe(old, cur, idmap, exact)
+
+
+def states_equal(old: State, cur: State, live_before: list[int], id_gen: int, exact: int) -> bool:
+    """True when the explored ``old`` stands for ``cur`` (both at the same instruction)."""
+    if len(old.frames) != len(cur.frames):
+        return False
+    idmap = IdMap(id_gen)
+    if old.in_sleepable != cur.in_sleepable:
+        return False
+    if not refsafe(old, cur, idmap):
+        return False
+    ofr, cfr = old.frames, cur.frames
+    last = len(ofr) - 1
+    for n in range(last + 1):
+        fo, fc = ofr[n], cfr[n]
+        if fo.callsite != fc.callsite:
+            return False
+        at = old.insn if n == last else ofr[n + 1].callsite
+        if not func_states_equal(fo, fc, live_before[at], idmap, exact):
+            return False
+    return True
+
+
+def states_maybe_looping(old: State, cur: State) -> bool:
+    """The cheap test before the infinite-loop check: the current frame's registers are the
+    same (type, offset, value, ids; the kernel's memcmp up to ``frameno``)."""
+    if len(old.frames) != len(cur.frames):
+        return False
+    for a, b in zip(old.frames[-1].regs, cur.frames[-1].regs, strict=True):
+        if a is b:
+            continue
+        if not (_union_same(a, b) and a.var == b.var and a.id == b.id
+                and a.ref_obj_id == b.ref_obj_id):
+            return False
+    return True
+
+
+__all__ = ["EXACT", "NOT_EXACT", "RANGE_WITHIN", "IdMap", "func_states_equal", "regs_exact",
+           "regsafe", "stacksafe", "states_equal", "states_maybe_looping"]

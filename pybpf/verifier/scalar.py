@@ -158,6 +158,11 @@ class Scalar:
         """The known value (meaningful when `is_const`)."""
         return self.var_off.value
 
+    def signed_value(self) -> int:
+        """The known value read as a signed 64-bit number (meaningful when `is_const`)."""
+        v = self.var_off.value
+        return v - (1 << 64) if v >> 63 else v
+
     @property
     def is_unbounded(self) -> bool:
         """True when nothing is known (the kernel's ``__is_scalar_unbounded``)."""

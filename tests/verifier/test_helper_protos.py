@@ -193,8 +193,8 @@ def _verdict(insns: list[Insn], prog_type: str, license: str = "GPL") -> tuple[b
 
 def _probe_cases():
     for p in HELPER_PROTOS.values():
-        if not p.known or p.acquires or any(a.release for a in p.args) or p.name in (
-                "snprintf", "probe_write_user", "get_local_storage"):
+        if not p.known or p.acquires or p.might_sleep or any(a.release for a in p.args) or \
+                p.name in ("snprintf", "probe_write_user", "get_local_storage"):
             continue
         if not all(a.kind in SUPPORTED for a in p.args):
             continue

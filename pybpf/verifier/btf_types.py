@@ -1,0 +1,211 @@
+"""BTF for the verifier: names of kernel types and the walk of a struct by offset.
+
+A load through a BTF-typed kernel pointer (``PTR_TO_BTF_ID``: a tp_btf argument, the task
+``bpf_get_current_task_btf`` returns, a field of one) is checked against the struct's layout
+in BTF (the kernel's ``btf_struct_walk``): the bytes must lie within one member; an integer
+member (or part of an array of them) loads a scalar; a pointer member loaded whole gives a
+new BTF pointer (or untrusted memory when it does not point to a struct), flagged by its
+``__user``/``__percpu``/``__rcu`` type tag.
+
+Types live in the running kernel's BTF (`pybpf.btf.vmlinux`) unless a register names
+another `pybpf.btf.Btf` (an object's own types, for its allocated objects).
+
+>>> walk = struct_walk(None, 0, 0, 8)   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..btf import types as T
+from ..btf.format import Kind
+
+_MODIFIERS = (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG)
+
+SCALAR, PTR, UNTRUSTED_MEM = "scalar", "ptr", "untrusted_mem"
+
+
+class WalkError(Exception):
+    """The access does not fit the struct: the kernel's message."""
+
+
+_KERNEL_BTF: dict[int, tuple[Any, Any]] = {}
+
+
+def kernel() -> Any:
+    """The BTF of the kernel judged (`pybpf.verifier.kernel_profile.active`)."""
+    from .kernel_profile import active
+
+    prof = active()
+    hit = _KERNEL_BTF.get(id(prof))
+    if hit is None or hit[0] is not prof:
+        hit = _KERNEL_BTF[id(prof)] = (prof, prof.vmlinux_btf())
+    return hit[1]
+
+
+def btf_of(btf: Any) -> Any:
+    return kernel() if btf is None else btf
+
+
+def type_name(btf: Any, tid: int) -> str:
+    try:
+        return btf_of(btf)[tid].name
+    except Exception:  # noqa: BLE001 - a name is for messages only
+        return ""
+
+
+def skip_modifiers(btf: Any, tid: int) -> tuple[int, Any]:
+    """btf_type_skip_modifiers: through typedefs and const/volatile/restrict/type tags."""
+    b = btf_of(btf)
+    rec = b[tid]
+    for _ in range(64):
+        if rec.kind not in _MODIFIERS:
+            return tid, rec
+        tid = rec.type
+        rec = b[tid]
+    return tid, rec
+
+
+def is_struct(rec: Any) -> bool:
+    return isinstance(rec, T.Composite)
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """What a load at an offset of a struct finds."""
+
+    kind: str  # SCALAR, PTR (to a struct: ``btf_id``) or UNTRUSTED_MEM
+    btf_id: int = 0
+    tag: str = ""  # "user", "percpu" or "rcu" from the pointer's type tag
+    field: str = ""
+    union: bool = False  # a union with several members was crossed (untrusted)
+
+
+def _resolve_size(b: Any, tid: int) -> tuple[int, Any, int, Any, int]:
+    """__btf_resolve_size: (size, type, elem id, elem type, total elements) through arrays."""
+    nelems = 1
+    rec = b[tid]
+    elem_id, elem = tid, rec
+    is_array = False
+    for _ in range(64):
+        k = rec.kind
+        if k in _MODIFIERS:
+            tid = rec.type
+            rec = b[tid]
+            continue
+        if k == Kind.ARRAY:
+            is_array = True
+            nelems *= rec.nelems
+            tid = rec.type
+            rec = b[tid]
+            continue
+        break
+    elem_id, elem = tid, rec
+    size = b.size_of(tid) if rec.kind != Kind.PTR else 8
+    if is_array:
+        return size * nelems, "array", elem_id, elem, nelems
+    return size, rec, elem_id, elem, 1
+
+
+def struct_walk(btf: Any, tid: int, off: int, size: int, untrusted: bool = False) -> Walk:
+    """btf_struct_access on a struct type: what ``size`` bytes at ``off`` are, or WalkError."""
+    b = btf_of(btf)
+    union_seen = untrusted
+    _, rec = skip_modifiers(b, tid)
+    for _ in range(256):
+        if not is_struct(rec):
+            raise WalkError(f"Type '{rec.name}' is not a struct")
+        tname = rec.name
+        members = rec.members
+        if rec.kind == Kind.UNION and len(members) != 1:
+            union_seen = True
+        if off + size > rec.size:
+            last = members[-1] if members else None
+            ok = False
+            if last is not None:
+                _, mt = skip_modifiers(b, last.type)
+                if mt.kind == Kind.ARRAY and mt.nelems == 0 and off >= last.bit_offset // 8:
+                    _, et = skip_modifiers(b, mt.type)
+                    if et.kind == Kind.INT:
+                        return Walk(SCALAR, union=union_seen)
+                    if is_struct(et):
+                        off = (off - last.bit_offset // 8) % et.size
+                        rec = et
+                        ok = True
+            if ok:
+                continue
+            raise WalkError(f"access beyond struct {tname} at off {off} size {size}")
+        found = None
+        for m in members:
+            moff = m.bit_offset // 8
+            if off + size <= moff:
+                break
+            if m.bitfield_size:
+                end_bit = m.bit_offset + m.bitfield_size
+                if off <= moff and (end_bit + 7) // 8 <= off + size:
+                    return Walk(SCALAR, union=union_seen)
+                continue
+            if off < moff:
+                break
+            msize, mtype, elem_id, elem, nelems = _resolve_size(b, m.type)
+            mid = m.type
+            mtrue_end = moff + msize
+            if off >= mtrue_end:
+                continue
+            if mtype == "array":
+                if moff == mtrue_end:
+                    continue
+                msize //= nelems
+                moff += (off - moff) // msize * msize
+                mtype, mid = elem, elem_id
+            if is_struct(mtype):
+                if off == moff:
+                    found = ("struct", mid)
+                    break
+                off -= moff
+                rec = mtype
+                found = ("again", None)
+                break
+            if mtype.kind == Kind.PTR:
+                if msize != size or off != moff:
+                    raise WalkError(f"cannot access ptr member {m.name} with moff {moff} in struct "
+                                    f"{tname} with off {off} size {size}")
+                tag = ""
+                target = b[mtype.type]
+                if target.kind == Kind.TYPE_TAG and not getattr(target, "attribute", False):
+                    if target.name in ("user", "percpu", "rcu"):
+                        tag = target.name
+                sid, stype = skip_modifiers(b, mtype.type)
+                if is_struct(stype):
+                    return Walk(PTR, sid, tag, m.name, union_seen)
+                return Walk(UNTRUSTED_MEM, union=union_seen)
+            if off + size > mtrue_end and not union_seen:
+                raise WalkError(f"access beyond the end of member {m.name} (mend:{mtrue_end}) in "
+                                f"struct {tname} with off {off} size {size}")
+            return Walk(SCALAR, union=union_seen)
+        if found is None:
+            raise WalkError(f"struct {tname} doesn't have field at offset {off}")
+        if found[0] == "struct":
+            rec = b[found[1]]
+            _, rec = skip_modifiers(b, found[1])
+            off = 0
+            continue
+        # "again": keep walking the nested struct
+    raise WalkError("struct nesting too deep")
+
+
+def func_proto(btf: Any, func_id: int) -> Any:
+    """The FUNC_PROTO of a FUNC (or of a typedef'd function pointer such as btf_trace_*)."""
+    b = btf_of(btf)
+    rec = b[func_id]
+    if rec.kind == Kind.FUNC:
+        return b[rec.type]
+    _, rec = skip_modifiers(b, func_id)
+    if rec.kind == Kind.PTR:
+        _, rec = skip_modifiers(b, rec.type)
+    return rec
+
+
+__all__ = ["PTR", "SCALAR", "UNTRUSTED_MEM", "Walk", "WalkError", "btf_of", "func_proto",
+           "is_struct", "kernel", "skip_modifiers", "struct_walk", "type_name"]

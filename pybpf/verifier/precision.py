@@ -1,0 +1,389 @@
+"""Precision tracking: which scalars' exact ranges matter, found by backtracking.
+
+The kernel's rule (``__mark_chain_precision``): scalars start *imprecise*; when the value of
+a scalar matters for safety (a pointer offset, a helper's size argument, a branch decided
+by its range, a spill of zero...), the verifier walks back over the instructions of the
+current path (``backtrack_insn``) to find every register and stack slot the value came
+from, and marks them ``precise`` in the checkpoints the path went through. When states are
+compared (`pybpf.verifier.prune`) an imprecise scalar of the explored state matches any
+scalar, so only what mattered keeps states apart. When a path is pruned, the precise marks
+of the state it matched are carried over to its own checkpoints (`propagate_precision`).
+
+The walk follows the path's history (`pybpf.verifier.state.State.history`): an entry per
+non-linear step (``[insn, previous insn, flags, linked registers]``), stack accesses
+included, so a fill can be traced back to its spill.
+
+>>> bt = Backtrack(0); bt.set_reg(0, 3); bt.empty()
+False
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..isa import LDDW, CallSrc, Class, JmpOp, Mode
+from ..isa.helpers import helper_id
+from .state import RT, State
+
+if TYPE_CHECKING:
+    from ..isa import Insn
+
+#: history flags (the kernel's INSN_F_*): frame number, stack slot, and what they mean
+F_FRAMENO_MASK = 0x7
+F_SPI_SHIFT = 3
+F_SPI_MASK = 0x3F
+F_STACK_ACCESS = 1 << 9
+F_DST_REG_STACK = 1 << 10
+F_SRC_REG_STACK = 1 << 11
+_ARGS = 0x3E
+_TAIL_CALL = helper_id("tail_call")
+
+
+def stack_access_flags(frameno: int, spi: int) -> int:
+    return F_STACK_ACCESS | (spi << F_SPI_SHIFT) | frameno
+
+
+class NotSupported(Exception):
+    """backtrack_insn's -ENOTSUPP: fall back to marking every scalar precise."""
+
+
+class Backtrack:
+    """The kernel's backtrack_state: registers and stack slots still to trace, per frame."""
+
+    __slots__ = ("frame", "regs", "stack")
+
+    def __init__(self, frame: int) -> None:
+        self.frame = frame
+        self.regs = [0] * 8
+        self.stack = [0] * 8
+
+    def empty(self) -> bool:
+        for i in range(self.frame + 1):
+            if self.regs[i] or self.stack[i]:
+                return False
+        return True
+
+    def set_reg(self, frame: int, reg: int) -> None:
+        self.regs[frame] |= 1 << reg
+
+    def clear_reg(self, frame: int, reg: int) -> None:
+        self.regs[frame] &= ~(1 << reg)
+
+    def is_reg(self, frame: int, reg: int) -> bool:
+        return bool(self.regs[frame] >> reg & 1)
+
+    def set_slot(self, frame: int, spi: int) -> None:
+        self.stack[frame] |= 1 << spi
+
+    def clear_slot(self, frame: int, spi: int) -> None:
+        self.stack[frame] &= ~(1 << spi)
+
+    def is_slot(self, frame: int, spi: int) -> bool:
+        return bool(self.stack[frame] >> spi & 1)
+
+
+def _linked(entry: list | None) -> tuple[tuple[int, int, bool], ...]:
+    if entry is None or not entry[3]:
+        return ()
+    return entry[3]
+
+
+def _sync_linked(bt: Backtrack, entry: list | None) -> None:
+    """bt_sync_linked_regs: if one of the registers linked at this step is traced, trace all."""
+    linked = _linked(entry)
+    if not linked:
+        return
+    for frame, num, is_reg in linked:
+        if (bt.is_reg(frame, num) if is_reg else bt.is_slot(frame, num)):
+            break
+    else:
+        return
+    for frame, num, is_reg in linked:
+        if is_reg:
+            bt.set_reg(frame, num)
+        else:
+            bt.set_slot(frame, num)
+
+
+class Tracker:
+    """Precision backtracking for one run: program facts plus the marking itself."""
+
+    def __init__(self, insns: list[Insn], callee_of: Callable[[int], int | None],
+                 is_global: Callable[[int], bool], calls_callback: Callable[[int], bool],
+                 is_sync_callback_call: Callable[[int], bool],
+                 note: Callable[[str], None] | None = None) -> None:
+        self.insns = insns
+        self.callee_of = callee_of
+        self.is_global = is_global
+        self.calls_callback = calls_callback
+        self.is_sync_callback_call = is_sync_callback_call
+        self.note = note
+
+    # -- one instruction -----------------------------------------------------------------
+    def backtrack_insn(self, idx: int, subseq: int, entry: list | None, bt: Backtrack) -> None:
+        insn = self.insns[idx]
+        cls = insn.cls
+        d, s = insn.dst, insn.src
+        fr = bt.frame
+        _sync_linked(bt, entry)
+        if cls == Class.ALU or cls == Class.ALU64:
+            if not bt.is_reg(fr, d):
+                return
+            op = insn.op
+            if op == 0xD0 or op == 0x80:  # END, NEG
+                return
+            if op == 0xB0:  # MOV
+                bt.clear_reg(fr, d)
+                if insn.uses_src_reg and s != 10:
+                    bt.set_reg(fr, s)
+            elif insn.uses_src_reg and s != 10:
+                bt.set_reg(fr, s)
+        elif cls == Class.LDX or (cls == Class.STX and insn.mode == Mode.ATOMIC
+                                   and insn.imm & 0xFFFFFFFF == 0x100):  # load-acquire
+            if not bt.is_reg(fr, d):
+                return
+            bt.clear_reg(fr, d)
+            if entry is None or not entry[2] & F_STACK_ACCESS:
+                return
+            flags = entry[2]
+            bt.set_slot(flags & F_FRAMENO_MASK, flags >> F_SPI_SHIFT & F_SPI_MASK)
+        elif cls == Class.STX or cls == Class.ST:
+            if bt.is_reg(fr, d):
+                raise NotSupported
+            if entry is None or not entry[2] & F_STACK_ACCESS:
+                return
+            flags = entry[2]
+            sfr, spi = flags & F_FRAMENO_MASK, flags >> F_SPI_SHIFT & F_SPI_MASK
+            if not bt.is_slot(sfr, spi):
+                return
+            bt.clear_slot(sfr, spi)
+            if cls == Class.STX:
+                bt.set_reg(fr, s)
+        elif cls == Class.JMP or cls == Class.JMP32:
+            op = insn.op
+            if op == JmpOp.CALL and insn.src == CallSrc.LOCAL and cls == Class.JMP:
+                callee = self.callee_of(idx)
+                if callee is not None and self.is_global(callee):
+                    if bt.regs[fr] & _ARGS:
+                        raise NotSupported
+                    bt.clear_reg(fr, 0)
+                    return
+                # a static subprog's call: we are leaving the callee, r1-r5 go to the caller
+                if bt.regs[fr] & ~_ARGS or bt.stack[fr]:
+                    raise NotSupported
+                for r in range(1, 6):
+                    if bt.is_reg(fr, r):
+                        bt.clear_reg(fr, r)
+                        bt.set_reg(fr - 1, r)
+                bt.frame -= 1
+                return
+            if self.is_sync_callback_call(idx) and idx != subseq - 1:
+                if bt.regs[fr] & ~_ARGS or bt.stack[fr]:
+                    raise NotSupported
+                for r in range(1, 6):
+                    bt.clear_reg(fr, r)
+                bt.frame -= 1
+                return
+            if op == JmpOp.CALL:
+                if insn.src == CallSrc.KFUNC and insn.imm == 0:
+                    raise NotSupported
+                bt.clear_reg(fr, 0)
+                if bt.regs[fr] & _ARGS:
+                    raise NotSupported
+                if insn.src == CallSrc.HELPER and insn.imm == _TAIL_CALL and subseq - idx != 1:
+                    bt.frame += 1
+                return
+            if op == JmpOp.EXIT:
+                if subseq >= 0 and self.calls_callback(subseq):
+                    for r in range(1, 6):
+                        bt.clear_reg(fr, r)
+                if bt.regs[fr] & _ARGS:
+                    raise NotSupported
+                prev = self.insns[subseq - 1] if subseq - 1 >= 0 else None
+                r0 = (prev is not None and prev.cls == Class.JMP and prev.op == JmpOp.CALL
+                      and prev.src == CallSrc.LOCAL and bt.is_reg(fr, 0))
+                bt.clear_reg(fr, 0)
+                bt.frame += 1
+                if r0:
+                    bt.set_reg(bt.frame, 0)
+                return
+            if insn.uses_src_reg and op not in (JmpOp.JA, JmpOp.JCOND):
+                if not bt.is_reg(fr, d) and not bt.is_reg(fr, s):
+                    return
+                if entry is None or not entry[2] & F_SRC_REG_STACK:
+                    bt.set_reg(fr, s)
+                if entry is None or not entry[2] & F_DST_REG_STACK:
+                    bt.set_reg(fr, d)
+        elif cls == Class.LD:
+            if not bt.is_reg(fr, d):
+                return
+            bt.clear_reg(fr, d)
+            if insn.opcode != LDDW:
+                raise NotSupported
+        _sync_linked(bt, entry)
+
+    # -- the chain of states -------------------------------------------------------------
+    def mark(self, start: State, regno: int = -1, bt: Backtrack | None = None) -> bool:
+        """``__mark_chain_precision``: trace R``regno`` (and/or what ``bt`` already holds)
+        from the current state back through its checkpoints. Returns whether a mark changed."""
+        changed = False
+        if bt is None:
+            bt = Backtrack(start.curframe)
+        if regno >= 0:
+            reg = start.frames[bt.frame].regs[regno]
+            if reg.type is not RT.SCALAR:
+                return False
+            bt.set_reg(bt.frame, regno)
+        if bt.empty():
+            return False
+        st: State | None = start
+        first_idx = start.first_insn
+        last_idx = start.insn
+        subseq = -1
+        skip_first = True
+        note = self.note
+        while st is not None:
+            history = st.history
+            hcount = len(history)
+            if note is not None:
+                note(f"mark_precise: frame{bt.frame}: last_idx {last_idx} first_idx {first_idx} "
+                     f"subseq_idx {subseq} ")
+            if last_idx < 0:
+                if (st.curframe == 0 and st.frames[0].subprog > 0 and st.frames[0].callsite == -1
+                        and not bt.stack[0] and not bt.regs[0] & ~_ARGS):
+                    f0 = st.frames[0]
+                    for r in range(1, 6):
+                        if bt.is_reg(0, r):
+                            bt.clear_reg(0, r)
+                            reg = f0.regs[r]
+                            if reg.type is RT.SCALAR and not reg.precise:
+                                f0.regs[r] = reg.with_(precise=True)
+                                changed = True
+                    return changed
+                raise NotSupported
+            i = last_idx
+            while True:
+                if skip_first:
+                    skip_first = False
+                else:
+                    entry = history[hcount - 1] if hcount and history[hcount - 1][0] == i else None
+                    try:
+                        self.backtrack_insn(i, subseq, entry, bt)
+                    except NotSupported:
+                        self.mark_all_precise(start)
+                        return True
+                if bt.empty():
+                    return changed
+                subseq = i
+                # get_prev_insn_idx
+                if i == st.first_insn and (hcount == 0 or (hcount == 1 and history[0][0] == i)):
+                    break
+                if hcount and history[hcount - 1][0] == i:
+                    i = history[hcount - 1][1]
+                    hcount -= 1
+                else:
+                    i -= 1
+                if i < 0:
+                    self.mark_all_precise(start)
+                    return True
+            st = st.parent
+            if st is None:
+                break
+            for fr in range(bt.frame, -1, -1):
+                frame = st.frames[fr]
+                mask = bt.regs[fr]
+                r = 0
+                while mask:
+                    if mask & 1:
+                        reg = frame.regs[r]
+                        if reg.type is not RT.SCALAR or reg.precise:
+                            bt.clear_reg(fr, r)
+                        else:
+                            frame.regs[r] = reg.with_(precise=True)
+                            changed = True
+                    mask >>= 1
+                    r += 1
+                smask = bt.stack[fr]
+                spi = 0
+                while smask:
+                    if smask & 1:
+                        if not frame.is_spilled_scalar(spi):
+                            bt.clear_slot(fr, spi)
+                        else:
+                            reg = frame.spills[spi]
+                            if reg.precise:
+                                bt.clear_slot(fr, spi)
+                            else:
+                                frame.spills[spi] = reg.with_(precise=True)
+                                changed = True
+                    smask >>= 1
+                    spi += 1
+                if note is not None:
+                    note(f"mark_precise: frame{fr}: parent state regs={_fmt_regs(bt.regs[fr])} "
+                         f"stack={_fmt_stack(bt.stack[fr])}: ")
+            if bt.empty():
+                return changed
+            subseq = first_idx
+            last_idx = st.last_insn
+            first_idx = st.first_insn
+        if not bt.empty():
+            self.mark_all_precise(start)
+            return True
+        return changed
+
+    def mark_all_precise(self, start: State) -> None:
+        """The fallback: every scalar of every checkpoint above ``start`` becomes precise."""
+        if self.note is not None:
+            self.note(f"mark_precise: frame{start.curframe}: falling back to forcing all scalars "
+                      "precise")
+        st = start.parent
+        while st is not None:
+            for frame in st.frames:
+                regs = frame.regs
+                for r in range(10):
+                    reg = regs[r]
+                    if reg.type is RT.SCALAR and not reg.precise:
+                        regs[r] = reg.with_(precise=True)
+                for spi, reg in list(frame.spills.items()):
+                    if frame.is_spilled(spi) and reg.type is RT.SCALAR and not reg.precise:
+                        frame.spills[spi] = reg.with_(precise=True)
+            st = st.parent
+
+
+def mark_all_imprecise(st: State) -> None:
+    """Forget inherited precise marks before ``st`` becomes a checkpoint."""
+    for frame in st.frames:
+        regs = frame.regs
+        for r in range(10):
+            reg = regs[r]
+            if reg.precise:
+                regs[r] = reg.with_(precise=False)
+        for spi, reg in list(frame.spills.items()):
+            if reg.precise and frame.is_spilled(spi):
+                frame.spills[spi] = reg.with_(precise=False)
+
+
+def precise_of(old: State) -> Backtrack:
+    """propagate_precision's first half: the precise scalars of ``old``, as a backtrack set."""
+    bt = Backtrack(old.curframe)
+    for fr, frame in enumerate(old.frames):
+        for r in range(10):
+            reg = frame.regs[r]
+            if reg.type is RT.SCALAR and reg.precise:
+                bt.set_reg(fr, r)
+        for spi, reg in frame.spills.items():
+            if frame.is_spilled(spi) and reg.type is RT.SCALAR and reg.precise:
+                bt.set_slot(fr, spi)
+    return bt
+
+
+def _fmt_regs(mask: int) -> str:
+    return ",".join(f"r{i}" for i in range(32) if mask >> i & 1)
+
+
+def _fmt_stack(mask: int) -> str:
+    return ",".join(str(-(i + 1) * 8) for i in range(64) if mask >> i & 1)
+
+
+__all__ = ["Backtrack", "F_DST_REG_STACK", "F_SRC_REG_STACK", "F_STACK_ACCESS", "NotSupported",
+           "Tracker", "mark_all_imprecise", "precise_of", "stack_access_flags"]
