@@ -480,10 +480,9 @@ class BpfObject:
             if names is not None and name not in names and ps.section not in names:
                 continue
             prog, _failures = self.prepare_program(ps)
-            _local, ext = self._local_btf()
             report = verify(prog, ps.spec.prog_type, maps=maps,
                             expected_attach_type=ps.spec.expected_attach_type,
-                            func_info=bool(ext is not None and ext.func_info))
+                            btf=self.program_btf(ps, prog), sleepable=ps.spec.sleepable)
             report.program = name
             out[name] = report
         return out
@@ -510,6 +509,31 @@ class BpfObject:
     def _preparer(self, ps: ObjectProgramSpec) -> Callable[[Any], ProgramSpec]:
         """The program of ``ps`` prepared (CO-RE) against a kernel profile's BTF."""
         return lambda prof: self.prepare_program(ps, prof.vmlinux_btf())[0]
+
+    def program_btf(self, ps: ObjectProgramSpec, prog: ProgramSpec) -> Any:
+        """What the verifier needs of the object's BTF for one program: each function's BTF
+        type (func info) and, for BTF-attached sections, the attach target in the running
+        kernel's BTF (`pybpf.verifier.program_btf.ProgramBtf`)."""
+        from ..verifier.program_btf import ProgramBtf, attach_target
+
+        local, ext = self._local_btf()
+        funcs: dict[int, int] = {}
+        if ext is not None:
+            for sec, fstart, _flen, first in ps.placement:
+                for fi in ext.func_info.get(sec, ()):
+                    if fi.insn_off == fstart:
+                        funcs[first] = fi.type_id
+        attach_id, attach_name = 0, ""
+        s = ps.spec
+        if s.attach_btf and s.target:
+            kind = s.section.lstrip("?").split("/", 1)[0]
+            try:
+                attach_id, attach_name = attach_target(kind, s.target)
+            except (BtfError, KeyError):
+                pass
+        if local is None and not attach_id:
+            return None
+        return ProgramBtf(local, funcs, attach_id, attach_name)
 
     def _prepare(self, ps: ObjectProgramSpec) -> tuple[ObjectProgramSpec, ProgramSpec, dict[str, Any],
                                                    list[tuple[int, str]]]:

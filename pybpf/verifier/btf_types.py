@@ -44,6 +44,17 @@ def kernel() -> Any:
     return hit[1]
 
 
+_KIND_STR = ("UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",
+             "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT",
+             "DECL_TAG", "TYPE_TAG", "ENUM64")
+
+
+def kind_str(rec: Any) -> str:
+    """The kernel's btf_type_str: the kind's name as its log prints it."""
+    k = int(rec.kind)
+    return _KIND_STR[k] if 0 <= k < len(_KIND_STR) else "UNKNOWN"
+
+
 def btf_of(btf: Any) -> Any:
     return kernel() if btf is None else btf
 
@@ -207,5 +218,5 @@ def func_proto(btf: Any, func_id: int) -> Any:
     return rec
 
 
-__all__ = ["PTR", "SCALAR", "UNTRUSTED_MEM", "Walk", "WalkError", "btf_of", "func_proto",
+__all__ = ["kind_str", "PTR", "SCALAR", "UNTRUSTED_MEM", "Walk", "WalkError", "btf_of", "func_proto",
            "is_struct", "kernel", "skip_modifiers", "struct_walk", "type_name"]

@@ -94,7 +94,13 @@ def is_gpl(license: str) -> bool:  # noqa: A002
 
 
 def _name(num: int) -> str:
+    """``bpf_map_lookup_elem`` for helper 1 (the kernel's func_id_name), or "unknown"."""
     return helper_name(num) or "unknown"
+
+
+def _short(num: int) -> str:
+    entry = HELPERS.get(num)
+    return entry[0] if entry else ""
 
 
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
@@ -102,7 +108,7 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     if st.active_locks:
         from .kfuncs import spin_allowed
 
-        if (insn.src == CallSrc.HELPER and _name(insn.imm) != "spin_unlock") or \
+        if (insn.src == CallSrc.HELPER and _short(insn.imm) != "spin_unlock") or \
                 (insn.src == CallSrc.KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
             raise Reject(i, "function calls are not allowed while holding a lock",
                          "helper_not_allowed")

@@ -41,10 +41,7 @@ from .report import EXPLAIN, Reject, Report
 from .stack_liveness import StackLiveness
 from .state import MAX_CALL_FRAMES, RT, Frame, MapRef, Reg, State
 
-#: tracing programs run on a private stack per frame: no combined-size limit (measured)
 _TAIL_CALL = helper_id("tail_call")
-_PRIVATE_STACK_TYPES = {"tracepoint", "raw_tracepoint", "perf_event", "kprobe", "tracing",
-                        "raw_tracepoint_writable"}
 MAX_COMBINED_STACK = 512
 #: error classes decided before any instruction runs (the program's size, its maps)
 CHECKED_BEFORE_RUN = frozenset({"prog_too_large", "bad_map"})
@@ -52,6 +49,13 @@ CHECKED_BEFORE_RUN = frozenset({"prog_too_large", "bad_map"})
 #: 4096, BPF_MAXINSNS, without it)
 MAX_INSNS = 1_000_000
 _SLEEPABLE_TYPES = {"syscall"}
+#: is_tracing_prog_type: the older tracing types, which may not use some map fields
+_TRACING_PROG_TYPES = frozenset({"kprobe", "tracepoint", "perf_event", "raw_tracepoint",
+                                 "raw_tracepoint_writable"})
+_SLEEPABLE_MAPS = frozenset({"hash", "lru_hash", "array", "percpu_hash", "percpu_array",
+                             "lru_percpu_hash", "array_of_maps", "hash_of_maps", "ringbuf",
+                             "user_ringbuf", "inode_storage", "sk_storage", "task_storage",
+                             "cgrp_storage", "queue", "stack", "arena"})
 _TRACING_FAMILY = {"tracing", "lsm", "ext", "struct_ops"}
 
 
@@ -112,6 +116,8 @@ class Verifier:
         self.family = "tracing" if prog_type in _TRACING_FAMILY else prog_type
         self.btf_ctx: Any = None
         self._global_called: list[int] = []
+        #: subprograms run as async callbacks (timers)
+        self.async_cbs: set[int] = set()
         #: instruction -> the kind of pointer it dereferences (save_aux_ptr_type)
         self.insn_ptr_types: dict[int, tuple[RT, int]] = {}
         self._protos: dict[int, HelperProto] = {}
@@ -348,6 +354,7 @@ class Verifier:
         self.set_frame_chain(cb, frame)
         cb.insn = subprog
         cb.in_sleepable = False
+        self.async_cbs.add(subprog)
         self.search.push_state(cb, subprog, i)
 
     def kfunc_name(self, btf_id: int) -> str:
@@ -359,6 +366,7 @@ class Verifier:
     def run(self) -> Report:
         try:
             self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
+            self._check_map_compat()
             self.observer.setup(self.slots)
             self.aux = analyze(self.insns, self.slots, self.index, self.subprogs,
                                self._call_infos())
@@ -390,6 +398,34 @@ class Verifier:
         self.observer.finished(report, self.processed, MAX_PROCESSED)
         return report
 
+    def _check_map_compat(self) -> None:
+        """check_map_prog_compatibility, for each map in the order the program names them."""
+        seen: set[int] = set()
+        tracing = self.prog_type in _TRACING_PROG_TYPES
+        for i in sorted(self.maprefs):
+            m = self.maprefs[i]
+            if m.uid in seen:
+                continue
+            seen.add(m.uid)
+            kinds = {k for k, _ in m.fields}
+            if kinds & {"list_head", "rb_root"} and tracing:
+                raise Reject(None, "tracing progs cannot use bpf_{list_head,rb_root} yet",
+                             "helper_not_allowed")
+            if kinds & {"spin_lock", "res_spin_lock"}:
+                if self.prog_type == "socket_filter":
+                    raise Reject(None, "socket filter progs cannot use bpf_spin_lock yet",
+                                 "helper_not_allowed")
+                if tracing:
+                    raise Reject(None, "tracing progs cannot use bpf_spin_lock yet",
+                                 "helper_not_allowed")
+            if "timer" in kinds and tracing:
+                raise Reject(None, "tracing progs cannot use bpf_timer yet", "helper_not_allowed")
+            if "wq" in kinds and tracing:
+                raise Reject(None, "tracing progs cannot use bpf_wq yet", "helper_not_allowed")
+            if self.sleepable and m.type not in _SLEEPABLE_MAPS:
+                raise Reject(None, "Sleepable programs can only use array, hash, ringbuf and "
+                             "local storage maps", "helper_not_allowed")
+
     def _callee_of(self, i: int) -> int | None:
         insn = self.insns[i]
         return self.index.get(self.slots[i] + 1 + insn.imm)
@@ -410,31 +446,93 @@ class Verifier:
                 self.search.run(entry_state(self, start))
 
     def _check_stack_depth(self) -> None:
-        """The kernel's check_max_stack_depth: along every call chain, the frames' stack
-        depths (each rounded up to 16 bytes, as with the JIT) add up to at most 512."""
-        depth = self.max_depth
-        callees: dict[int, set[int]] = {}
-        starts = sorted(self.subprogs)
+        """The kernel's check_max_stack_depth: along every call chain from the main program
+        (and from each async callback), the frames' stack depths, each rounded up to 16 bytes
+        as for the JIT, add up to at most 512; tracing programs give a subprogram using 64
+        bytes or more a private stack of its own."""
+        starts = self.aux.subprog_starts
+        n = len(self.insns)
+        tail = {s: False for s in starts}
         for i, insn in enumerate(self.insns):
-            if insn.opcode == CALL and insn.src == CallSrc.LOCAL:
-                caller = max(s for s in starts if s <= i)
-                callees.setdefault(caller, set()).add(self.index[self.slots[i] + 1 + insn.imm])
+            if insn.opcode == CALL and insn.src == CallSrc.HELPER and insn.imm == _TAIL_CALL:
+                tail[starts[self.aux.subprog_of[i]]] = True
+        mode = "none" if any(tail.values()) else self._priv_stack_mode()
+        priv: dict[int, str] = {s: "unknown" for s in starts}
+        for k in range(len(starts) - 1, -1, -1):
+            s = starts[k]
+            if k == 0 or s in self.async_cbs:
+                self._walk_stack(k, k == 0 and mode == "adaptive", priv, tail, n)
 
-        tail_calls = any(i.opcode == CALL and i.src == CallSrc.HELPER and i.imm == _TAIL_CALL
-                         for i in self.insns)
-        if self.prog_type in _PRIVATE_STACK_TYPES and not tail_calls:
-            return  # each frame has its own 512 bytes (not with tail calls: measured)
+    def _priv_stack_mode(self) -> str:
+        if self.prog_type in ("kprobe", "tracepoint", "perf_event", "raw_tracepoint"):
+            return "adaptive"
+        if self.prog_type == "tracing":
+            return "adaptive" if self.attach != "trace_iter" else "none"
+        return "none"
 
-        def walk(sub: int, total: int, frames: int, seen: tuple[int, ...]) -> None:
-            total += (depth.get(sub, 0) + 15) // 16 * 16  # the JIT rounds each frame to 16
-            if total > MAX_COMBINED_STACK:
-                raise Reject(None, f"combined stack size of {frames} calls is {total}. Too large",
-                             "call_depth")
-            for callee in callees.get(sub, ()):
-                if callee not in seen and not self.is_global(callee):
-                    walk(callee, total, frames + 1, seen + (callee,))
-
-        walk(0, 0, 1, (0,))
+    def _walk_stack(self, idx: int, supported: bool, priv: dict[int, str],
+                    tail: dict[int, bool], n: int) -> None:
+        starts = self.aux.subprog_starts
+        depths = self.max_depth
+        insns = self.insns
+        depth = frame = 0
+        ret_insn: list[int] = []
+        ret_prog: list[int] = []
+        i = starts[idx]
+        if not supported:
+            priv[starts[idx]] = "none"
+        entering = True
+        while True:
+            s = starts[idx]
+            if entering:
+                sd = (depths.get(s, 0) + 15) // 16 * 16
+                if supported and priv[s] == "unknown" and sd >= 64:
+                    priv[s] = "adaptive"
+                if priv[s] == "adaptive":
+                    if sd > MAX_COMBINED_STACK:
+                        raise Reject(None, f"stack size of subprog {idx} is {sd}. Too large",
+                                     "call_depth")
+                else:
+                    depth += sd
+                    if depth > MAX_COMBINED_STACK:
+                        raise Reject(None, f"combined stack size of {frame + 1} calls is {depth}."
+                                     " Too large", "call_depth")
+            end = starts[idx + 1] if idx + 1 < len(starts) else n
+            called = False
+            while i < end:
+                insn = insns[i]
+                pseudo_call = insn.opcode == CALL and insn.src == CallSrc.LOCAL
+                pseudo_func = insn.opcode == LDDW and insn.src == PseudoSrc.FUNC
+                if not (pseudo_call or pseudo_func):
+                    i += 1
+                    continue
+                callee = self.index[self.slots[i] + 1 + insn.imm]
+                if callee in self.async_cbs and not pseudo_call:
+                    i += 1
+                    continue
+                ret_insn.append(i + 1)
+                ret_prog.append(idx)
+                idx = starts.index(callee)
+                i = callee
+                if not supported:
+                    priv[callee] = "none"
+                frame += 1
+                if frame >= MAX_CALL_FRAMES:
+                    raise Reject(None, f"the call stack of {frame} frames is too deep !",
+                                 "call_depth")
+                called = True
+                break
+            if called:
+                entering = True
+                continue
+            if frame == 0:
+                return
+            if priv[starts[idx]] != "adaptive":
+                depth -= (depths.get(starts[idx], 0) + 15) // 16 * 16
+            frame -= 1
+            i = ret_insn.pop()
+            idx = ret_prog.pop()
+            entering = False
 
     def _report(self, rej: Reject) -> Report:
         expl, hint = rej.fill()
@@ -572,4 +670,3 @@ def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
 
 
 __all__ = ["Verifier", "verify"]
-_ = (LDDW, PseudoSrc, MAX_CALL_FRAMES)

@@ -172,13 +172,15 @@ def prepare_args(v: Session, start: int) -> list[ArgSpec]:
             if is_global:
                 if "nullable" in tags:
                     raise ArgError(f"arg#{n} has invalid combination of tags")
+                ref = _skip(btf, t.type) if t.type else btf[0]
                 try:
-                    size = btf.size_of(t.type) if _skip(btf, t.type).kind != Kind.FUNC_PROTO \
-                        else 0
+                    if not t.type or ref.kind in (Kind.FUNC_PROTO, Kind.FWD):
+                        raise ValueError
+                    size = btf.size_of(t.type)
                 except Exception:  # noqa: BLE001
-                    raise ArgError(f"arg#{n} reference type('{_skip(btf, t.type).kind.name} "
-                                   f"{_skip(btf, t.type).name}') size cannot be determined: -22") \
-                        from None
+                    rname = ref.name if int(ref.kind) else ""
+                    raise ArgError(f"arg#{n} reference type('{btf_types.kind_str(ref)} "
+                                   f"{rname}') size cannot be determined: -22") from None
                 flags = 0 if "nonnull" in tags else MAYBE_NULL
                 out.append(ArgSpec("mem", flags, size))
                 continue
@@ -189,7 +191,7 @@ def prepare_args(v: Session, start: int) -> list[ArgSpec]:
             continue
         if not is_global:
             raise ArgError("")
-        raise ArgError(f"Arg#{n} type {t.kind.name.lower()} in {tname}() is not supported yet.")
+        raise ArgError(f"Arg#{n} type {btf_types.kind_str(t)} in {tname}() is not supported yet.")
     return out
 
 
