@@ -296,13 +296,112 @@ def probe_kernel_profile() -> Any:
     return _probes.build_profile(running_kernel_key(), kernel_release(), outcomes, btf=btf)
 
 
+#: BTF-attached program kinds whose kfuncs are measured: "tracing/<attach>" -> (kind, target)
+KFUNC_TRACING: dict[str, tuple[str, str]] = {"tracing/trace_raw_tp": ("tp_btf", "sched_switch"),
+                                             "tracing/trace_iter": ("iter", "task")}
+_KFUNC_REFUSED = "calling kernel function {} is not allowed"
+_kfunc_answers: dict[str, dict[str, bool]] | None = None
+
+
+def _kfunc_cache():  # -> pathlib.Path
+    from ..verifier import kernel_profile as KP
+
+    return KP.cache_dir() / f"{KP.running_kernel_key()}.kfuncs.json"
+
+
+def kfunc_allowed_here(name: str, prog_type: str, attach: str | None = None) -> bool | None:
+    """Whether this kernel lets ``prog_type`` programs (attach type ``attach``) call kfunc
+    ``name``, measured by loading ``call <kfunc>; r0 = 0; exit`` (the kernel checks the
+    program type's kfunc sets, ``calling kernel function ... is not allowed``, before the
+    arguments) and kept in a cache file per kernel build. None: not measurable here (the
+    program type does not load, or ``name`` is no kfunc of this kernel).
+
+    A kfunc probe costs a few milliseconds (the kernel looks the symbol up), so each pair is
+    measured when the verifier first asks about it rather than all of them up front.
+    """
+    import json
+
+    global _kfunc_answers
+    key = f"{prog_type}/{attach}" if f"{prog_type}/{attach}" in KFUNC_TRACING else prog_type
+    path = _kfunc_cache()
+    if _kfunc_answers is None:
+        try:
+            _kfunc_answers = json.loads(path.read_text())
+        except (OSError, ValueError):
+            _kfunc_answers = {}
+    known = _kfunc_answers.setdefault(key, {})
+    if name in known:
+        return known[name]
+    answer = _probe_kfunc(name, key)
+    if answer is None:
+        return None
+    known[name] = answer
+    _write_json(path, _kfunc_answers)
+    return answer
+
+
+def _write_json(path, doc: Any) -> None:  # noqa: ANN001
+    import json
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: the answers still serve this process
+
+
+def _probe_kfunc(name: str, key: str) -> bool | None:
+    from ..btf import vmlinux
+    from ..errors import BtfError, ProgLoadError
+    from .prog import load
+
+    try:
+        tid = vmlinux().find(name, "func")
+    except BtfError:
+        return None
+    mov = Class.ALU64 | AluOp.MOV | Source.K
+    program = ProgramSpec([Insn(CALL, src=2, imm=tid), Insn(mov, dst=0, imm=0), Insn(EXIT)])
+    kw: dict[str, Any] = {}
+    if key in KFUNC_TRACING:
+        from .link.tracing import attach_target
+
+        kind, target = KFUNC_TRACING[key]
+        where = attach_target(kind, target)
+        ptype = where.prog_type
+        kw.update(expected_attach_type=int(where.expected_attach_type),
+                  attach_btf_id=where.attach_btf_id)
+    else:
+        ptype = key
+        attach = PROFILE_PROG_TYPES.get(key)
+        if attach:
+            kw["expected_attach_type"] = attach
+        if key == "syscall":
+            kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE: syscall programs must be
+    try:
+        with load(program, ptype, license="GPL", log_level=1, **kw):
+            return True
+    except ProgLoadError as e:
+        log = e.log or ""
+        if _KFUNC_REFUSED.format(name) in log:
+            return False
+        if not log or "processed 0 insns" in log:
+            return None  # the program type did not load for another reason
+        return True
+    except (KernelError, PybpfError):
+        return None
+
+
 def running_kernel_profile(*, refresh: bool = False) -> Any:
     """The running kernel's `KernelProfile`: read from its cache file, else probed and
     written there (atomically), and made the verifier's default for this process."""
     path = KP.cache_path()
     if not refresh:
         try:
-            profile = KP.KernelProfile.from_json(json.loads(path.read_text()))
+            profile = KP.with_kfunc_probe(KP.KernelProfile.from_json(json.loads(path.read_text())))
             KP.set_default(profile)
             return profile
         except (OSError, ValueError, KeyError, TypeError):
@@ -316,5 +415,6 @@ def running_kernel_profile(*, refresh: bool = False) -> Any:
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home: the profile still serves this process
+    profile = KP.with_kfunc_probe(profile)
     KP.set_default(profile)
     return profile

@@ -15,7 +15,6 @@ another `pybpf.btf.Btf` (an object's own types, for its allocated objects).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from ..btf import types as T

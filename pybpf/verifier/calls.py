@@ -1,41 +1,36 @@
-"""Calls: helpers, bpf-to-bpf subprograms, callbacks, and returning from them.
+"""Calls: the dispatch of ``call`` and the helper calls.
 
 A helper call (the kernel's ``check_helper_call``) looks the helper up in the running
 kernel's profile (available to this program type? GPL-only?), checks each argument against
 its prototype (`pybpf.verifier.helper_protos`: ``check_func_arg``/``check_reg_type``, then
 the memory the helper touches), releases what it releases, clobbers R1-R5 and sets R0 from
-the return kind. A call of a static subprogram pushes a frame whose R1-R5 are the caller's;
-a global function is checked against its BTF prototype and assumed valid (it is verified on
-its own). A helper that calls a callback (``bpf_loop``, ``bpf_for_each_map_elem``, timers)
-queues the callback as a call from the helper and goes on; the callback's ``exit`` returns
-to the helper call, which runs again until the states converge. Kernel functions (kfuncs)
-are in `pybpf.verifier.kfuncs`.
+the return kind. Calls of subprograms and callbacks are in `pybpf.verifier.frames`, references in
+`pybpf.verifier.refs`, kernel functions (kfuncs) in `pybpf.verifier.kfuncs`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..isa import CallSrc, Insn, helper_name
+from ..isa import Insn, helper_name
 from ..isa.generated.helpers_table import HELPERS
-from . import mem
-from .flow import Flow
+from . import kptrs, mem
+from .frames import leave_subprog, push_callback_call
 from .helper_protos import Arg, ArgKind, HelperProto, RetKind, map_func_compatible
+from .refs import acquire_reference, check_resource_leak, clear_packet_pointers, release_reference
 from .report import Reject
 from .scalar import Scalar
 from .state import (
     ALLOC,
-    MAX_CALL_FRAMES,
     MAYBE_NULL,
+    NON_OWN_REF,
     PERCPU,
     RCU,
     RDONLY,
     RINGBUF,
     RT,
     TRUSTED,
-    UNTRUSTED,
-    Frame,
-    RefState,
+    Dynptr,
     Reg,
     State,
     type_str,
@@ -81,7 +76,6 @@ _COMPATIBLE: dict[ArgKind, tuple[tuple[RT, int], ...]] = {
 }
 #: helpers whose callbacks run synchronously, and the callback's argument set-up
 SYNC_CALLBACK_HELPERS = frozenset({"loop", "for_each_map_elem", "find_vma", "user_ringbuf_drain"})
-ASYNC_CALLBACK_HELPERS = frozenset({"timer_set_callback"})
 _PTR_CAST = frozenset({"tcp_sock", "sk_fullsock", "skc_to_tcp_sock", "skc_to_tcp6_sock",
                        "skc_to_udp6_sock", "skc_to_mptcp_sock", "skc_to_tcp_timewait_sock",
                        "skc_to_tcp_request_sock"})
@@ -101,27 +95,6 @@ def _name(num: int) -> str:
 def _short(num: int) -> str:
     entry = HELPERS.get(num)
     return entry[0] if entry else ""
-
-
-def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
-    """A ``call``: a bpf-to-bpf call enters the callee, a helper or kfunc call is checked."""
-    if st.active_locks:
-        from .kfuncs import spin_allowed
-
-        if (insn.src == CallSrc.HELPER and _short(insn.imm) != "spin_unlock") or \
-                (insn.src == CallSrc.KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
-            raise Reject(i, "function calls are not allowed while holding a lock",
-                         "helper_not_allowed")
-    if insn.src == CallSrc.LOCAL:
-        return func_call(v, st, insn, i)
-    if insn.src == CallSrc.KFUNC:
-        from . import kfuncs
-
-        return kfuncs.call(v, st, insn, i)
-    helper_call(v, st, insn, i)
-    st.frame.origins[0] = i
-    st.insn = i + 1
-    return Flow.NEXT
 
 
 class _Meta:
@@ -144,7 +117,7 @@ class _Meta:
         self.dynptr_id = 0
         self.dynptr_ref = 0
         self.ret_btf_id = 0
-        self.kptr: tuple[str, int] | None = None
+        self.kptr: kptrs.KptrField | None = None
         self.lock_reg = 0
 
 
@@ -218,7 +191,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
         if name == "dynptr_data":
             meta.dynptr_id = dynptr.id_of(v, st, d)
             meta.ref_obj_id = dynptr.ref_of(v, st, d)
-        elif dynptr.type_of(v, st, d) in ("skb", "skb_meta"):
+        elif dynptr.type_of(v, st, d) in (Dynptr.SKB, Dynptr.SKB_META):
             changes_data = True
     for r in range(1, 6):
         regs[r] = Reg.not_init()
@@ -247,7 +220,8 @@ def _expect(i: int, regno: int, reg: Reg, types: tuple[tuple[RT, int], ...]) -> 
                   reg=regno, type_label=reg.type_label())
 
 
-def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: HelperProto) -> None:
+def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: HelperProto,
+                    meta: _Meta) -> None:
     """check_reg_type: the register's type is one the argument kind accepts."""
     compatible = _COMPATIBLE.get(arg.kind)
     if compatible is None:
@@ -268,13 +242,21 @@ def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: H
             raise Reject(i, f"bpf_{proto.name}() may write into memory pointed by R{regno} "
                          f"type={reg.type_label()}", "helper_arg_type", reg=regno)
         return
+    if reg.flags & ALLOC:  # an allocated object: only kptr_xchg's source is checked here
+        if proto.name == "kptr_xchg" and regno == 2 and meta.kptr is not None:
+            kptrs.match_type(i, meta.kptr, reg, regno)
+        return
     if reg.flags & MAYBE_NULL and (not arg.nullable or arg.release):
         raise Reject(i, f"Possibly NULL pointer passed to helper arg{regno}", "null_deref",
                      reg=regno)
+    if proto.name == "kptr_xchg":
+        if meta.kptr is not None:
+            kptrs.match_type(i, meta.kptr, reg, regno)
+        return
     need = arg.btf or ("sock_common" if arg.kind is ArgKind.PTR_TO_BTF_ID_SOCK_COMMON else "")
     if need and not reg.flags & ALLOC:
         from .btf_types import type_name
-        from .kfuncs import struct_ids_match
+        from .locks import struct_ids_match
 
         if not struct_ids_match(reg.btf, reg.btf_id, reg.off, need,
                                 strict=arg.release and proto.name != "sk_release"):
@@ -284,36 +266,50 @@ def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: H
 
 def check_ptr_off(i: int, regno: int, reg: Reg, fixed_ok: bool) -> None:
     """__check_ptr_off_reg: the pointer must not have been moved (or only by a constant)."""
-    if not fixed_ok and reg.off < 0:
+    if reg.off < 0:
         raise Reject(i, f"negative offset {reg.type_label()} ptr R{regno} off={reg.off} disallowed",
                      "ctx_modified", reg=regno)
-    if not (reg.var.is_const and reg.var.value == 0):
-        raise Reject(i, f"variable {reg.type_label()} access var_off={reg.var.var_off.fmt()} "
-                     "disallowed", "ctx_modified", reg=regno)
     if not fixed_ok and reg.off:
         raise Reject(i, f"dereference of modified {reg.type_label()} ptr R{regno} off={reg.off} "
                      "disallowed", "ctx_modified", reg=regno)
+    if not (reg.var.is_const and reg.var.value == 0):
+        raise Reject(i, f"variable {reg.type_label()} access var_off={reg.var.var_off.fmt()} "
+                     "disallowed", "ctx_modified", reg=regno)
+
+
+#: (type, flags) whose fixed and variable offsets are both allowed in a helper argument
+_ANY_OFF = frozenset({(RT.PTR_TO_STACK, 0), (RT.PTR_TO_PACKET, 0), (RT.PTR_TO_PACKET_META, 0),
+                      (RT.PTR_TO_MAP_KEY, 0), (RT.PTR_TO_MAP_VALUE, 0), (RT.PTR_TO_MEM, 0),
+                      (RT.PTR_TO_MEM, RDONLY), (RT.PTR_TO_MEM, RINGBUF), (RT.PTR_TO_BUF, 0),
+                      (RT.PTR_TO_BUF, RDONLY), (RT.PTR_TO_ARENA, 0), (RT.SCALAR, 0)})
+#: (PTR_TO_BTF_ID, flags) whose fixed offset is allowed
+_BTF_FIXED_OFF = frozenset({0, ALLOC, TRUSTED, RCU, ALLOC | NON_OWN_REF,
+                            ALLOC | NON_OWN_REF | RCU})
+
+
+def check_func_arg_reg_off(i: int, regno: int, reg: Reg, *, release: bool = False,
+                           dynptr: bool = False) -> None:
+    """check_func_arg_reg_off: which offsets a pointer passed to a helper or kfunc may have."""
+    if release:
+        if dynptr and reg.type is RT.PTR_TO_STACK:
+            return
+        if reg.off:
+            raise Reject(i, f"R{regno} must have zero offset when passed to release func or "
+                         "trusted arg to kfunc", "release_invalid", reg=regno)
+        check_ptr_off(i, regno, reg, False)
+        return
+    key = (reg.type, reg.flags)
+    if key in _ANY_OFF:
+        return
+    if reg.type is RT.PTR_TO_BTF_ID and reg.flags in _BTF_FIXED_OFF:
+        check_ptr_off(i, regno, reg, True)
+        return
+    check_ptr_off(i, regno, reg, False)
 
 
 def _check_reg_off(i: int, regno: int, reg: Reg, arg: Arg) -> None:
-    """check_func_arg_reg_off."""
-    t = reg.type
-    if arg.release:
-        if reg.off or not (reg.var.is_const and reg.var.value == 0):
-            raise Reject(i, f"R{regno} must have zero offset when passed to release func or "
-                         "trusted arg to kfunc", "release_invalid", reg=regno)
-        return
-    if t in (RT.PTR_TO_STACK, RT.PTR_TO_PACKET_META, RT.PTR_TO_MAP_KEY, RT.PTR_TO_MAP_VALUE,
-             RT.PTR_TO_MEM, RT.PTR_TO_BUF) or t.is_packet:
-        return
-    if t is RT.PTR_TO_BTF_ID and reg.flags & ALLOC:
-        return
-    if t is RT.PTR_TO_BTF_ID:
-        check_ptr_off(i, regno, reg, True)
-        return
-    if t is RT.PTR_TO_FUNC or t is RT.SCALAR or t is RT.CONST_PTR_TO_DYNPTR:
-        return
-    check_ptr_off(i, regno, reg, False)
+    check_func_arg_reg_off(i, regno, reg, release=arg.release,
+                           dynptr=arg.kind is ArgKind.PTR_TO_DYNPTR)
 
 
 def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: Arg,
@@ -333,7 +329,7 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
         arg = Arg(ArgKind.PTR_TO_BTF_ID_SOCK_COMMON)
         kind = arg.kind
     if not (reg.is_null_const and arg.nullable):
-        _check_reg_type(v, i, regno, reg, arg, proto)
+        _check_reg_type(v, i, regno, reg, arg, proto, meta)
         _check_reg_off(i, regno, reg, arg)
     if arg.release:
         if kind is ArgKind.PTR_TO_DYNPTR:
@@ -386,7 +382,7 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
                          reg=regno)
         meta.ret_btf_id = reg.btf_id
     elif kind is ArgKind.PTR_TO_SPIN_LOCK:
-        from .kfuncs import process_spin_lock
+        from .locks import process_spin_lock
 
         process_spin_lock(v, st, regno, i, lock=proto.name == "spin_lock")
     elif kind is ArgKind.PTR_TO_TIMER:
@@ -412,9 +408,9 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
         meta.mem_size = reg.var.value
         v.mark_precise(st, regno)
     elif kind is ArgKind.PTR_TO_CONST_STR:
-        _const_str(v, st, i, regno, reg)
+        check_const_str(v, st, i, regno, reg)
     elif kind is ArgKind.KPTR_XCHG_DEST:
-        meta.kptr = _kptr_field(i, regno, reg)
+        meta.kptr = kptrs.process_dest(i, regno, reg)
 
 
 def _check_mem_size(v: Session, st: State, i: int, regno: int, reg: Reg, prev: Arg,
@@ -477,7 +473,7 @@ def _const_key(v: Session, st: State, reg: Reg, size: int, regno: int) -> int:
     return sp.var.value
 
 
-def _const_str(v: Session, st: State, i: int, regno: int, reg: Reg) -> None:
+def check_const_str(v: Session, st: State, i: int, regno: int, reg: Reg) -> None:
     """check_reg_const_str: a NUL-terminated string in a frozen read-only map."""
     m = reg.map
     if m is None or m.frozen_data is None:
@@ -508,37 +504,6 @@ def _process_timer(v: Session, st: State, regno: int, i: int, meta: _Meta) -> No
         raise Reject(i, "verifier internal error: misconfigured", "helper_arg_type")
     meta.map = m
     meta.map_reg = reg
-
-
-def _kptr_field(i: int, regno: int, reg: Reg) -> tuple[str, int] | None:
-    m = reg.map
-    if reg.type is RT.PTR_TO_MAP_VALUE and m is not None:
-        if not reg.var.is_const:
-            raise Reject(i, f"R{regno} doesn't have constant offset. kptr has to be at the "
-                         "constant offset", "helper_arg_type", reg=regno)
-        at = reg.off + reg.var.value
-        for k, p in m.fields:
-            if p == at and k.startswith("kptr"):
-                return k, p
-        raise Reject(i, f"off={at} doesn't point to kptr", "helper_arg_type", reg=regno)
-    return None
-
-
-def kptr_access(v: Session, st: State, reg: Reg, regno: int, value_regno: int, insn: int,
-                kind: str, write: bool, want: bool) -> Reg | None:
-    """check_map_kptr_access: a kptr field is read as an untrusted (or RCU) BTF pointer."""
-    if write:
-        if kind != "kptr_unref":
-            raise Reject(insn, "store to referenced kptr disallowed", "bad_pointer_deref",
-                         reg=regno)
-        return None
-    if not want:
-        return None
-    m = reg.map
-    assert m is not None
-    btf_id = m.kptr_types.get(reg.off + reg.var.value, 0) if m.kptr_types else 0
-    flags = MAYBE_NULL | (UNTRUSTED if kind == "kptr_unref" else RCU if st.active_rcu else UNTRUSTED)
-    return Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=btf_id, flags=flags, id=v.new_id())
 
 
 def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
@@ -592,8 +557,8 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
             r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags, btf_id=meta.ret_btf_id)
     else:  # PTR_TO_BTF_ID
         if name == "kptr_xchg":
-            btf_id = 0
-            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags, btf_id=btf_id)
+            assert meta.kptr is not None
+            r0 = kptrs.xchg_ret(meta.kptr)
         else:
             from .btf_types import kernel
 
@@ -622,220 +587,5 @@ def _s32(x: int) -> int:
     return x - (1 << 32) if x >> 31 else x
 
 
-def acquire_reference(v: Session, st: State, i: int, kind: str = "ptr", ptr: object = None) -> int:
-    rid = v.new_id()
-    st.refs = [*st.refs, RefState(rid, i, kind, ptr)]
-    return rid
-
-
-def release_reference(v: Session, st: State, ref_id: int, i: int, proto: object = None) -> None:
-    """release_reference: drop the reference; every register holding it becomes invalid."""
-    if not any(r.id == ref_id and r.kind == "ptr" for r in st.refs):
-        name = getattr(proto, "name", "")
-        num = getattr(proto, "id", 0)
-        raise Reject(i, f"func {_name(num) if num else name}#{num} reference has not been "
-                     "acquired before", "release_invalid")
-    st.refs = [r for r in st.refs if not (r.id == ref_id and r.kind == "ptr")]
-    for frame in st.frames:
-        frame.regs = [Reg.scalar() if r.ref_obj_id == ref_id else r for r in frame.regs]
-        if frame.spills:
-            frame.spills = {k: (Reg.scalar() if r.ref_obj_id == ref_id and frame.is_spilled(k)
-                                else r) for k, r in frame.spills.items()}
-
-
-def clear_packet_pointers(st: State) -> None:
-    """clear_all_pkt_pointers: packet pointers (and packet-backed slices) become unknown."""
-    def fix(r: Reg) -> Reg:
-        if r.type.is_packet or r.type is RT.PTR_TO_PACKET_END:
-            return Reg.scalar()
-        return r
-
-    for frame in st.frames:
-        frame.regs = [fix(r) for r in frame.regs]
-        if frame.spills:
-            frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
-
-
-def check_resource_leak(v: Session, st: State, i: int, *, main: bool,
-                        prefix: str = "BPF_EXIT instruction in main prog") -> None:
-    """check_resource_leak: locks, references, irq, RCU and preemption at an exit."""
-    if main and st.active_locks:
-        raise Reject(i, f"{prefix} cannot be used inside bpf_spin_lock-ed region",
-                     "reference_leak")
-    if main or st.curframe == 0:
-        lines = [f"Unreleased reference id={r.id} alloc_insn={v.slots[r.insn]}"
-                 for r in st.refs if r.kind == "ptr"]
-        if lines:
-            first = next(r for r in st.refs if r.kind == "ptr")
-            raise Reject(i, [*lines, f"{prefix} would lead to reference leak"], "reference_leak",
-                         detail=v.slots[first.insn])
-    if main and st.active_irq_id:
-        raise Reject(i, f"{prefix} cannot be used inside bpf_local_irq_save-ed region",
-                     "reference_leak")
-    if main and st.active_rcu:
-        raise Reject(i, f"{prefix} cannot be used inside bpf_rcu_read_lock-ed region",
-                     "reference_leak")
-    if main and st.active_preempt:
-        raise Reject(i, f"{prefix} cannot be used inside bpf_preempt_disable-ed region",
-                     "reference_leak")
-
-
-def check_global_return(v: Session, st: State, i: int) -> None:
-    r0 = st.regs[0]
-    if r0.type is not RT.SCALAR:
-        raise Reject(i, f"At subprogram exit the register R0 is not a scalar value "
-                     f"({r0.type_label()})", "return_pointer", reg=0)
-
-
-# -- bpf-to-bpf calls --------------------------------------------------------------------------
-def func_call(v: Session, st: State, insn: Insn, i: int) -> Flow:
-    """check_func_call: a static subprogram gets a frame; a global one is assumed valid."""
-    target = v.index[v.slots[i] + 1 + insn.imm]
-    caller = st.frame
-    err = v.check_subprog_args(target, caller.regs, st)
-    if v.is_global(target):
-        name = v.subprog_name(target)
-        num = v.subprog_number(target)
-        if st.active_locks:
-            raise Reject(i, ["global function calls are not allowed while holding a lock,",
-                             "use static function instead"], "helper_not_allowed")
-        if v.might_sleep(target) and (st.active_rcu or st.active_preempt or st.active_irq_id
-                                      or not v.in_sleepable(st)):
-            raise Reject(i, ["global functions that may sleep are not allowed in non-sleepable "
-                             "context,", "i.e., in a RCU/IRQ/preempt-disabled section, or in",
-                             "a non-sleepable BPF program context"], "helper_not_allowed")
-        if err:
-            raise Reject(i, [*err, f"Caller passes invalid args into func#{num} ('{name}')"],
-                         "helper_arg_type")
-        v.mark_global_called(target)
-        if v.changes_pkt_data(target):
-            clear_packet_pointers(st)
-        for r in range(0, 6):
-            caller.regs[r] = Reg.not_init()
-        caller.regs[0] = Reg.scalar()
-        st.frame.origins[0] = i
-        st.insn = i + 1
-        return Flow.NEXT
-    setup_func_entry(v, st, i, target, callback=None)
-    for r in range(0, 6):
-        caller.regs[r] = Reg.not_init()
-    st.insn = target
-    return Flow.NEXT
-
-
-def new_frame(v: Session, st: State, callsite: int, target: int) -> Frame:
-    frameno = len(st.frames)
-    callee = Frame(frameno=frameno, callsite=callsite, subprog=target)
-    callee.regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=frameno)
-    return callee
-
-
-def setup_func_entry(v: Session, st: State, callsite: int, target: int,
-                     callback: str | None) -> Frame:
-    """setup_func_entry: a new frame for the callee, R1-R5 from the caller (or the callback's
-    arguments)."""
-    if len(st.frames) + 1 > MAX_CALL_FRAMES:
-        raise Reject(callsite, f"the call stack of {len(st.frames) + 1} frames is too deep",
-                     "call_depth")
-    caller = st.frame
-    callee = new_frame(v, st, callsite, target)
-    if callback is None:
-        for r in range(1, 6):
-            callee.regs[r] = caller.regs[r]
-            callee.origins[r] = caller.origins[r]
-    else:
-        _callback_args(v, caller, callee, callback)
-    v.set_frame_chain(st, callee)
-    st.frames.append(callee)
-    return callee
-
-
-def _callback_args(v: Session, caller: Frame, callee: Frame, helper: str) -> None:
-    regs = caller.regs
-    if helper == "loop":
-        callee.regs[1] = Reg.scalar()
-        callee.regs[2] = regs[3]
-        callee.callback = True
-        callee.ret_range = (0, 1)
-    elif helper == "for_each_map_elem":
-        m = regs[1].map
-        callee.regs[1] = regs[1]
-        callee.regs[2] = Reg.ptr(RT.PTR_TO_MAP_KEY, map=m)
-        callee.regs[3] = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
-        callee.regs[4] = regs[3]
-        callee.callback = True
-        callee.ret_range = (0, 1)
-    elif helper == "timer_set_callback":
-        m = regs[1].map
-        callee.regs[1] = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m)
-        callee.regs[2] = Reg.ptr(RT.PTR_TO_MAP_KEY, map=m)
-        callee.regs[3] = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
-        callee.async_callback = True
-        callee.ret_range = (0, 0)
-    elif helper == "find_vma":
-        from .btf_types import kernel
-
-        callee.regs[1] = regs[1]
-        callee.regs[2] = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=kernel().find("vm_area_struct", "struct"),
-                                 flags=TRUSTED)
-        callee.regs[3] = regs[4]
-        callee.callback = True
-        callee.ret_range = (0, 1)
-    elif helper == "user_ringbuf_drain":
-        callee.regs[1] = Reg.ptr(RT.CONST_PTR_TO_DYNPTR, dyn_type=5)
-        callee.regs[2] = regs[3]
-        callee.callback = True
-        callee.ret_range = (0, 1)
-
-
-def push_callback_call(v: Session, st: State, insn: Insn, i: int, subprog: int, helper: str,
-                       args: object = None) -> None:
-    """push_callback_call: queue the callback's entry, as called from this instruction."""
-    if subprog < 0:
-        raise Reject(i, "callback function not static", "helper_arg_type")
-    v.check_subprog_args(subprog, st.regs, st)
-    if helper in ASYNC_CALLBACK_HELPERS or helper == "wq_set_callback_impl":
-        v.push_async_callback(st, i, subprog, helper)
-        return
-    other = v.push_branch(st, subprog, i)
-    callee = setup_func_entry(v, other, i, subprog, callback=helper)
-    if callable(args):
-        args(other.frames[-2], callee)
-    other.callback_unroll_depth += 1
-    other.frames[-2].callback_depth += 1
-    st.frame.callback_depth = 0
-
-
-def leave_subprog(v: Session, st: State, i: int) -> None:
-    """prepare_func_exit: back in the caller, after the call (or at the calling helper, for a
-    callback)."""
-    v.update_live_stack(st)
-    callee = st.frames[-1]
-    r0 = callee.regs[0]
-    if r0.type is RT.PTR_TO_STACK:
-        raise Reject(i, "cannot return stack pointer to the caller", "pointer_leak", reg=0)
-    caller = st.frames[-2]
-    if callee.callback:
-        if r0.type is not RT.SCALAR:
-            raise Reject(i, "R0 not a scalar value", "return_range", reg=0)
-        v.mark_precise(st, 0)
-        lo, hi = callee.ret_range
-        if not (lo <= r0.var.smin and r0.var.smax <= hi):
-            desc = "".join((f" smin={r0.var.smin}" if r0.var.smin > -(1 << 63) else "",
-                            f" smax={r0.var.smax}" if r0.var.smax < (1 << 63) - 1 else ""))
-            raise Reject(i, f"At callback return the register R0 has{desc or ' unknown scalar value'}"
-                         f" should have been in [{lo}, {hi}]", "return_range", reg=0)
-        st.insn = callee.callsite
-    else:
-        caller.regs[0] = r0
-        caller.origins[0] = callee.origins[0]
-        st.insn = callee.callsite + 1
-    st.frames.pop()
-    if callee.callback:
-        prev = v.find_prev_entry(st, st.insn)
-        if prev is not None:
-            v.widen_imprecise(prev, st)
-
-
-__all__ = ["acquire_reference", "check_resource_leak", "clear_packet_pointers", "func_call",
-           "helper_call", "kptr_access", "leave_subprog", "release_reference", "step"]
+__all__ = ["SYNC_CALLBACK_HELPERS", "check_const_str", "check_func_arg_reg_off", "check_ptr_off",
+           "helper_call", "is_gpl"]

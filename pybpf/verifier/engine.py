@@ -6,7 +6,8 @@ the entry state), lets `pybpf.verifier.explore.Search` explore every path of the
 program and then of each global function it calls, checks the combined stack depth of the
 call chains at the end, and turns a `Reject` into the `Report`. The kernel verifier's
 sections each have their module: `explore` (exploration and pruning), `alu`, `jumps`,
-`load_store` and `mem` (memory), `calls` and `kfuncs`; the log is an `Observer`
+`load_store` and `mem` (memory), `calls` (helpers), `frames` (subprograms and callbacks),
+`refs` (references) and `kfuncs`; the log is an `Observer`
 (`log.LogObserver`). The `Verifier` is the `Session` the handlers see.
 
 >>> from pybpf.asm import assemble
@@ -25,7 +26,7 @@ from typing import Any
 from ..errors import UsageError
 from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
 from ..isa.generated.helpers_table import HELPERS
-from . import kernel_profile
+from . import kernel_profile, kfuncs
 from .analysis import CallInfo, analyze
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .cfg import check_cfg
@@ -158,10 +159,7 @@ class Verifier:
                                   sync_callback=name in SYNC_CALLBACK_HELPERS,
                                   async_callback=name == "timer_set_callback")
             elif insn.src == CallSrc.KFUNC:
-                from . import kfunc_model
-
-                info = kfunc_model.call_info(self, insn) if hasattr(kfunc_model, "call_info") \
-                    else None
+                info = kfuncs.call_info(self, insn, i)
                 if info is not None:
                     out[i] = info
         return out
@@ -279,12 +277,12 @@ class Verifier:
 
         _id_before_mov(self, st, regno)
 
-    def find_prev_entry(self, st: State, insn: int) -> State | None:
-        """find_prev_entry: a checkpoint of the current loop iteration chain at ``insn``."""
-        cur = st.parent
+    def find_prev_entry(self, cur: State | None, insn: int) -> State | None:
+        """find_prev_entry: the nearest checkpoint at ``insn`` still on the path of ``cur`` (a
+        loop's previous iteration), with the same call sites."""
         if cur is None:
             return None
-        key = (insn, st.frames[-1].callsite)
+        key = (insn, cur.frames[-1].callsite)
         for sl in reversed(self.search.explored.get(key, ())):
             if sl.branches and len(sl.frames) == len(cur.frames) and \
                     all(a.callsite == b.callsite for a, b in zip(sl.frames, cur.frames, strict=True)) \
@@ -342,7 +340,7 @@ class Verifier:
 
     def push_async_callback(self, st: State, i: int, subprog: int, helper: str) -> None:
         """push_async_cb: the callback is verified later as a program of its own (frame 0)."""
-        from .calls import _callback_args
+        from .frames import _callback_args
 
         cb = State()
         cb.frames = []
@@ -365,6 +363,7 @@ class Verifier:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
         try:
+            kfuncs.check_program(self)
             self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
             self._check_map_compat()
             self.observer.setup(self.slots)

@@ -62,8 +62,21 @@ def _skip(btf: Any, tid: int) -> Any:
     return t
 
 
-def _is_ctx(btf: Any, ptr: Any, prog_type: str) -> bool:
-    """btf_is_prog_ctx_type."""
+@lru_cache(maxsize=64)
+def kern_ctx_btf_id(prog_type: str) -> int:
+    """get_kern_ctx_btf_id: the kernel's own context struct of a program type (-1: none)."""
+    b = btf_types.kernel()
+    rec = b[b.find("bpf_ctx_convert", "struct")]
+    want = f"BPF_PROG_TYPE_{prog_type.upper()}_kern"
+    for m in rec.members:
+        if m.name == want:
+            tid, t = btf_types.skip_modifiers(b, m.type)
+            return m.type if btf_types.is_struct(b[m.type]) else -1
+    return -1
+
+
+def is_prog_ctx_type(btf: Any, ptr: Any, prog_type: str) -> bool:
+    """btf_is_prog_ctx_type: ``ptr`` (a BTF pointer) points to the program type's context."""
     t = btf[ptr.type]
     if prog_type == "kprobe":
         while t.kind in _MODIFIERS and t.kind != Kind.TYPEDEF:
@@ -143,7 +156,7 @@ def prepare_args(v: Session, start: int) -> list[ArgSpec]:
                 raise ArgError(f"arg#{n} has unsupported set of tags")
         t = _skip(btf, p.type)
         if t.kind == Kind.PTR:
-            if "ctx" in tags or _is_ctx(btf, t, v.prog_type):
+            if "ctx" in tags or is_prog_ctx_type(btf, t, v.prog_type):
                 if set(tags) - {"ctx"}:
                     raise ArgError(f"arg#{n} has invalid combination of tags")
                 out.append(ArgSpec("ctx"))

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..isa import Class, Insn, JmpOp
-from . import calls
+from ..isa import CallSrc, Class, Insn, JmpOp, helper_name
+from . import calls, frames, kfuncs, refs
 from .flow import Flow
+from .locks import spin_allowed
 from .operands import read_reg
 from .precision import F_DST_REG_STACK, F_SRC_REG_STACK
 from .report import Reject
@@ -86,7 +87,7 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
         if insn.uses_src_reg or jmp32 or insn.dst or (insn.src not in (0, 1, 2)) or \
                 (insn.src != 2 and insn.off):
             raise Reject(i, "BPF_CALL uses reserved fields", "invalid_insn")
-        return calls.step(v, st, insn, i)
+        return _call(v, st, insn, i)
     if op == JmpOp.JA:
         st.insn = v.index[v.slots[i] + 1 + (insn.imm if jmp32 else insn.off)]
         return Flow.NEXT
@@ -94,7 +95,7 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
         return _exit(v, st, i)
     target = v.index[v.slots[i] + 1 + insn.off]
     if op == JmpOp.JCOND:  # may_goto: the target now, the fall-through one level deeper
-        prev = v.find_prev_entry(st, i)
+        prev = v.find_prev_entry(st.parent, i)
         other = v.push_branch(st, i + 1, i)
         other.may_goto_depth += 1
         if prev is not None:
@@ -102,6 +103,24 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
         st.insn = target
         return Flow.NEXT
     return _cond(v, st, insn, i, op, jmp32, target)
+
+
+def _call(v: Session, st: State, insn: Insn, i: int) -> Flow:
+    """A ``call``: a bpf-to-bpf call enters the callee, a helper or kfunc call is checked."""
+    if st.active_locks:
+        if (insn.src == CallSrc.HELPER and helper_name(insn.imm) != "bpf_spin_unlock") or \
+                (insn.src == CallSrc.KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
+            raise Reject(i, "function calls are not allowed while holding a lock",
+                         "helper_not_allowed")
+    if insn.src == CallSrc.LOCAL:
+        return frames.func_call(v, st, insn, i)
+    if insn.src == CallSrc.KFUNC:
+        kfuncs.call(v, st, insn, i)
+    else:
+        calls.helper_call(v, st, insn, i)
+    st.frame.origins[0] = i
+    st.insn = i + 1
+    return Flow.NEXT
 
 
 def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, target: int) -> Flow:
@@ -289,7 +308,7 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
         return out
 
     for frame in st.frames:
-        frame.regs = [fix(r) for r in frame.regs]
+        frame.regs[:] = [fix(r) for r in frame.regs]
         if frame.spills:
             frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
 
@@ -354,7 +373,7 @@ def _good_pkt(st: State, pkt: Reg, right_open: bool) -> None:
         return r
 
     for frame in st.frames:
-        frame.regs = [fix(r) for r in frame.regs]
+        frame.regs[:] = [fix(r) for r in frame.regs]
         if frame.spills:
             frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
 
@@ -368,15 +387,15 @@ def _pkt_end(st: State, regno: int, range_open: bool) -> None:
 
 def _exit(v: Session, st: State, i: int) -> Flow:
     v.note_depth(st)
-    calls.check_resource_leak(v, st, i, main=len(st.frames) == 1)
+    refs.check_resource_leak(v, st, i, main=len(st.frames) == 1)
     if len(st.frames) > 1:
-        calls.leave_subprog(v, st, i)
+        frames.leave_subprog(v, st, i)
         return Flow.RETURNED
     r0 = st.regs[0]
     if not r0.is_init:
         raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
     if st.frames[0].subprog != 0 and v.is_global(st.frames[0].subprog):
-        calls.check_global_return(v, st, i)
+        frames.check_global_return(v, st, i)
         return Flow.EXIT
     frame = st.frames[0]
     if frame.async_callback:

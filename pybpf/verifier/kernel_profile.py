@@ -44,11 +44,12 @@ False
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -216,6 +217,14 @@ class KernelProfile:
     btf: Mapping[str, object] = field(default_factory=dict)
     #: the kernel's nr_cpu_ids (possible CPUs): bpf_get_smp_processor_id() is below it
     nr_cpu_ids: int = 64
+    #: kfunc name -> program types whose verifier lets them call it (the kernel's kfunc id
+    #: sets); ``kfunc_probed`` are the program types measured (others are not judged)
+    kfuncs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    kfunc_probed: frozenset[str] = frozenset()
+    #: the running kernel's profile measures kfunc availability when first asked
+    #: (`pybpf.kernel.features.kfunc_allowed_here`): (name, prog_type, attach) -> bool | None
+    kfunc_probe: Callable[[str, str, str | None], bool | None] | None = field(
+        default=None, compare=False, repr=False)
 
     @property
     def version(self) -> tuple[int, ...]:
@@ -235,6 +244,19 @@ class KernelProfile:
         elif prog_type not in self.probed_prog_types:
             return True
         return prog_type in self.available_in.get(helper, ())
+
+    def kfunc_allowed(self, name: str, prog_type: str, attach: str | None = None) -> bool:
+        """Whether ``prog_type`` programs (attach type ``attach``) may call kfunc ``name`` on
+        this kernel; program types whose kfuncs were not measured are not judged."""
+        if self.kfunc_probe is not None:
+            answer = self.kfunc_probe(name, prog_type, attach)
+            if answer is not None:
+                return answer
+        if attach and f"{prog_type}/{attach}" in self.kfunc_probed:
+            prog_type = f"{prog_type}/{attach}"
+        elif prog_type not in self.kfunc_probed:
+            return True
+        return prog_type in self.kfuncs.get(name, ())
 
     def is_gpl_only(self, helper: int) -> bool:
         return helper in self.gpl_only
@@ -288,6 +310,9 @@ class KernelProfile:
             doc["nr_cpu_ids"] = self.nr_cpu_ids
         if self.btf:
             doc["btf"] = dict(self.btf)
+        if self.kfunc_probed:
+            doc["kfunc_probed"] = sorted(self.kfunc_probed)
+            doc["kfuncs"] = {k: sorted(t) for k, t in sorted(self.kfuncs.items())}
         return doc
 
     @classmethod
@@ -304,7 +329,9 @@ class KernelProfile:
                    features={str(k): bool(v) for k, v in doc.get("features", {}).items()},
                    rewordings=tuple(Rewording(*map(str, r)) for r in doc.get("rewordings", ())),
                    btf=dict(doc.get("btf", {})),
-                   nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)))
+                   nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)),
+                   kfuncs={str(k): frozenset(t) for k, t in doc.get("kfuncs", {}).items()},
+                   kfunc_probed=frozenset(doc.get("kfunc_probed", ())))
 
     @classmethod
     def from_probes(cls, name: str, available_in: Mapping[int, Iterable[str]],
@@ -450,10 +477,17 @@ def default() -> KernelProfile:
     global _default
     if _default is None:
         try:
-            _default = KernelProfile.from_json(json.loads(cache_path().read_text()))
+            _default = with_kfunc_probe(KernelProfile.from_json(json.loads(cache_path().read_text())))
         except (OSError, ValueError, KeyError, TypeError):
             return SHIPPED  # not measured (yet): try the cache again next time
     return _default
+
+
+def with_kfunc_probe(profile: KernelProfile) -> KernelProfile:
+    """``profile`` (the running kernel's) measuring kfunc availability when asked."""
+    from ..kernel.features import kfunc_allowed_here
+
+    return dataclasses.replace(profile, kfunc_probe=kfunc_allowed_here)
 
 
 def set_default(profile: KernelProfile | None) -> None:
@@ -464,4 +498,4 @@ def set_default(profile: KernelProfile | None) -> None:
 
 __all__ = ["FEATURE_TEXT", "FORM_TEXT", "PROFILES_DIR", "SHIPPED", "InsnRefusal", "KernelProfile", "Rewording", "active", "btf_cache_dir",
            "btf_path", "cache_dir", "cache_path", "default", "insn_form", "profile", "running_kernel_key",
-           "set_default", "shipped_kernels", "store_btf", "using"]
+           "set_default", "shipped_kernels", "store_btf", "using", "with_kfunc_probe"]

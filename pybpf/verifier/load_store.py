@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from ..isa import LDDW, AtomicOp, Class, Insn, Mode, PseudoSrc
 from ..isa.opcodes import FETCH
 from . import mem
-from .calls import check_resource_leak, check_ptr_off
+from .calls import check_ptr_off
 from .flow import Flow
 from .operands import check_writable, read_reg
+from .refs import check_resource_leak
 from .report import Reject
 from .state import PERCPU, RDONLY, RT, TRUSTED, Reg, State, type_str
 from .tnum import U32, U64

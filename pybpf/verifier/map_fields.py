@@ -24,13 +24,15 @@ _KPTR_TAGS = {"kptr_untrusted": "kptr_unref", "kptr": "kptr_ref", "percpu_kptr":
 
 
 def map_fields(src: Any, btf: Any = None) -> tuple[tuple[tuple[str, int], ...], Any, Any]:
-    """``(fields, value type id, kptr target types)`` of a map declaration's value."""
+    """``(fields, value type id, kptr targets)`` of a map declaration's value; a kptr target is
+    ``(btf, type id)``: btf None for a kernel struct (its id in the kernel's BTF), else the
+    program's BTF and its local struct (an object of ``bpf_obj_new``)."""
     tid = int(getattr(src, "btf_value_type_id", 0) or getattr(src, "btf_value_type", 0) or 0)
     btf = btf if btf is not None else getattr(src, "btf", None)
     if not tid or btf is None:
         return (), None, None
     fields: list[tuple[str, int]] = []
-    kptrs: dict[int, int] = {}
+    kptrs: dict[int, tuple[Any, int]] = {}
     try:
         _walk(btf, tid, 0, fields, kptrs, 0)
     except Exception:  # noqa: BLE001 - a value type pybpf cannot read has no special field
@@ -66,21 +68,22 @@ def _walk(btf: Any, tid: int, base: int, fields: list, kptrs: dict, depth: int) 
                 tag = btf[tag.type]
             if tag.kind == Kind.TYPE_TAG and tag.name in _KPTR_TAGS:
                 fields.append((_KPTR_TAGS[tag.name], off))
-                kptrs[off] = _kernel_struct(btf, tag.type)
+                kptrs[off] = _target(btf, tag.type)
             continue
         _walk(btf, m.type, off, fields, kptrs, depth + 1)
 
 
-def _kernel_struct(btf: Any, tid: int) -> int:
+def _target(btf: Any, tid: int) -> tuple[Any, int]:
     rec = btf[tid]
     while rec.kind in _MODIFIERS or rec.kind == Kind.TYPE_TAG:
-        rec = btf[rec.type]
+        tid = rec.type
+        rec = btf[tid]
     from .btf_types import kernel
 
     try:
-        return kernel().find(rec.name, "struct")
+        return None, kernel().find(rec.name, "struct")
     except Exception:  # noqa: BLE001 - a program-local type
-        return 0
+        return btf, tid
 
 
 __all__ = ["map_fields"]

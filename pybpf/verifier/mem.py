@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import btf_types
+from . import btf_types, kptrs
 from .ctx import ctx_access
 from .precision import stack_access_flags
 from .report import Reject
 from .scalar import S64_MIN
+from .stack_objects import destroy_dynptr
 from .state import (
     ALLOC,
     MAYBE_NULL,
@@ -238,11 +239,8 @@ def _scrub_special(f: Frame, spi: int) -> None:
 
 def _destroy_dynptr(v: Session, st: State, f: Frame, spi: int, insn: int) -> None:
     """destroy_if_dynptr_stack_slot: a write over a dynptr (unreferenced) invalidates it."""
-    if f.stack[spi * 8] != _DYNPTR:
-        return
-    from . import dynptr
-
-    dynptr.destroy_at(v, st, f, spi, insn)
+    if f.stack[spi * 8] == _DYNPTR:
+        destroy_dynptr(v, st, f, spi, insn)
 
 
 def _save_spill(f: Frame, spi: int, reg: Reg, size: int) -> None:
@@ -426,14 +424,9 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
         check_map_value(reg, regno, off, size, insn, zero_ok=False, direct=True)
         m = reg.map
         assert m is not None
-        kptr = None
-        if reg.var.is_const:
-            at = off + reg.var.value
-            kptr = next((k for k, p in m.fields if p == at and k in _KPTRS), None)
+        kptr = kptrs.field_at(reg, off + reg.var.value) if reg.var.is_const else None
         if kptr is not None:
-            from . import calls
-
-            result = calls.kptr_access(v, st, reg, regno, value_regno, insn, kptr, write, want)
+            result = kptrs.access(v, st, reg, regno, value_regno, insn, kptr, write, want)
         elif not write and want:
             result = _map_read(reg, off, size, sign_ext)
     elif t is RT.PTR_TO_MEM and not flags & MAYBE_NULL:
@@ -506,7 +499,7 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
         if not write and want:
             result = Reg.scalar()
     else:
-        label = type_str(t, flags) + (reg.btf_name() if t is RT.PTR_TO_BTF_ID else "")
+        label = type_str(t, flags)
         cls = "null_deref" if flags & MAYBE_NULL else "scalar_deref" if t is RT.SCALAR \
             else "uninit_register" if t is RT.NOT_INIT else "bad_pointer_deref"
         raise Reject(insn, f"R{regno} invalid mem access '{label}'", cls, reg=regno,

@@ -102,6 +102,8 @@ ALLOC = 1 << 11
 TRUSTED = 1 << 12
 RCU = 1 << 13
 NON_OWN_REF = 1 << 14
+#: a slice of an skb/xdp dynptr (the kernel's DYNPTR_TYPE_SKB/XDP on PTR_TO_MEM): not printed
+DYNPTR_PKT = 1 << 15
 #: flags that say where a BTF pointer may be trusted (cleared when it becomes untrusted)
 BTF_TYPE_SAFETY = TRUSTED | RCU | UNTRUSTED | ALLOC | NON_OWN_REF | MAYBE_NULL
 
@@ -153,8 +155,8 @@ class MapRef:
     uid: int = 0
     #: a frozen read-only map's contents (``.rodata``): loads from it are known constants
     frozen_data: bytes | None = None
-    #: kptr fields: byte offset -> the kernel type id they point to
-    kptr_types: dict[int, int] | None = None
+    #: kptr fields: byte offset -> (btf, type id) they point to (btf None: the kernel's)
+    kptr_types: dict[int, tuple[Any, int]] | None = None
 
     def field(self, kind: str) -> int | None:
         for k, off in self.fields:
@@ -284,10 +286,9 @@ class Reg:
         return type_name(self.btf, self.btf_id)
 
     def type_label(self) -> str:
-        """The type as the kernel names it in messages (``map_value_or_null``,
-        ``trusted_ptr_or_null_task_struct``)."""
-        return type_str(self.type, self.flags) + (self.btf_name() if self.type is RT.PTR_TO_BTF_ID
-                                                  else "")
+        """The type as the kernel names it in messages (``reg_type_str``: ``map_value_or_null``,
+        ``trusted_ptr_``; the log's state lines add the struct name, messages do not)."""
+        return type_str(self.type, self.flags)
 
     def fmt(self, frameno: int | None = None) -> str:
         """Kernel-log style (``print_reg_state``): ``P5``, ``scalar(...)``, ``fp-8``,
@@ -564,7 +565,7 @@ class State:
         return s
 
 
-__all__ = ["TRUSTED_MODIFIERS", "is_trusted", "ADD_CONST", "ADD_CONST32", "ADD_CONST64", "ALLOC", "MAX_CALL_FRAMES", "MAYBE_NULL",
+__all__ = ["TRUSTED_MODIFIERS", "is_trusted", "ADD_CONST", "ADD_CONST32", "ADD_CONST64", "ALLOC", "DYNPTR_PKT", "MAX_CALL_FRAMES", "MAYBE_NULL",
            "NON_OWN_REF", "PERCPU", "RCU", "RDONLY", "RINGBUF", "RT", "SLOT_CHARS", "STACK_SIZE",
            "TRUSTED", "UNTRUSTED", "USER", "Dynptr", "Frame", "IterState", "MapRef", "RefState",
            "Reg", "Slot", "State", "type_str"]
