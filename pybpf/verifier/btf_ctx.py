@@ -195,7 +195,7 @@ class BtfContext:
         if extra is not None and extra[0] == "buf":
             return Reg.ptr(RT.PTR_TO_BUF, flags=extra[1], id=v.new_id()) if want else None
         _, target = _skip(b, t.type)
-        if target.kind in (Kind.INT,) or target.kind.name == "VOID" or t.type == 0:
+        if target.kind in (Kind.INT, Kind.UNKN) or t.type == 0:  # is_void_or_int_ptr
             return Reg.scalar() if want else None
         if extra is not None:
             flags = extra[1]
@@ -240,10 +240,15 @@ def _iter_args(b: Any, name: str) -> dict[int, tuple[str, int, int]]:
     except Exception:  # noqa: BLE001 - an iterator this kernel lacks
         return out
     for m in rec.members:
-        spec = members.get(m.name)
+        mname, mtype = m.name, m.type
+        if not mname:  # __bpf_md_ptr: an anonymous union around the pointer
+            _, u = _skip(b, m.type)
+            if u.kind == Kind.UNION and u.members:
+                mname, mtype = u.members[0].name, u.members[0].type
+        spec = members.get(mname)
         if spec is None:
             continue
-        mt = b[m.type]
+        mt = b[mtype]
         target = 0
         if mt.kind == Kind.PTR:
             target, _ = _skip(b, mt.type)

@@ -527,8 +527,8 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
     if ret is RetKind.PTR_TO_MAP_VALUE:
         m = meta.map
         assert m is not None
-        if m.inner is not None:  # map-in-map: the value is the inner map
-            r0 = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, flags=flags, map_uid=v.new_id())
+        if m.inner is not None:  # map-in-map: the inner map, once checked against NULL
+            r0 = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m, flags=flags)
         else:
             if name == "map_lookup_elem" and m.type in ("array", "percpu_array") and \
                     0 <= meta.const_key < m.max_entries:

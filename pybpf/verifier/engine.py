@@ -155,7 +155,10 @@ class Verifier:
                 if entry is None:
                     continue
                 name = entry[0]
-                out[i] = CallInfo("helper", name, _nargs(entry[1]),
+                proto = self.helper_proto(insn.imm)
+                nargs = len(proto.args) if proto.known else \
+                    (_nargs(entry[1]) if entry[1] else None)
+                out[i] = CallInfo("helper", name, nargs,
                                   sync_callback=name in SYNC_CALLBACK_HELPERS,
                                   async_callback=name == "timer_set_callback")
             elif insn.src == CallSrc.KFUNC:
@@ -463,6 +466,8 @@ class Verifier:
                 self._walk_stack(k, k == 0 and mode == "adaptive", priv, tail, n)
 
     def _priv_stack_mode(self) -> str:
+        if not self.kernel.has_feature("private_stack"):
+            return "none"  # bpf_jit_supports_private_stack() is false in this kernel build
         if self.prog_type in ("kprobe", "tracepoint", "perf_event", "raw_tracepoint"):
             return "adaptive"
         if self.prog_type == "tracing":

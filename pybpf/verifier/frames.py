@@ -22,6 +22,9 @@ from .state import MAX_CALL_FRAMES, RT, TRUSTED, Dynptr, Frame, Reg, State
 if TYPE_CHECKING:
     from .session import Session
 
+#: map types whose ops have ``map_for_each_callback`` (bpf_for_each_map_elem walks them)
+FOR_EACH_MAPS = frozenset({"array", "percpu_array", "hash", "lru_hash", "percpu_hash",
+                           "lru_percpu_hash"})
 #: helpers whose callback runs later, on its own (the kernel's async callbacks)
 ASYNC_CALLBACK_HELPERS = frozenset({"timer_set_callback"})
 
@@ -104,6 +107,9 @@ def _callback_args(v: Session, caller: Frame, callee: Frame, helper: str) -> Non
         callee.ret_range = (0, 1)
     elif helper == "for_each_map_elem":
         m = regs[1].map
+        if m is None or m.type not in FOR_EACH_MAPS:
+            raise Reject(None if callee.callsite < 0 else callee.callsite,
+                         "callback function not allowed for map", "helper_map_mismatch")
         callee.regs[1] = regs[1]
         callee.regs[2] = Reg.ptr(RT.PTR_TO_MAP_KEY, map=m)
         callee.regs[3] = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m)
@@ -183,5 +189,5 @@ def leave_subprog(v: Session, st: State, i: int) -> None:
             v.widen_imprecise(prev, st)
 
 
-__all__ = ["ASYNC_CALLBACK_HELPERS", "check_global_return", "func_call", "leave_subprog",
+__all__ = ["ASYNC_CALLBACK_HELPERS", "FOR_EACH_MAPS", "check_global_return", "func_call", "leave_subprog",
            "new_frame", "push_callback_call", "setup_func_entry"]

@@ -173,8 +173,7 @@ def prepare_args(v: Session, start: int) -> list[ArgSpec]:
                                    btf_id=kid))
                 continue
             if "untrusted" in tags:
-                if target.kind in (Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.ENUM64) or \
-                        target.kind.name == "VOID":
+                if target.kind in (Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.ENUM64, Kind.UNKN):
                     out.append(ArgSpec("mem", RDONLY | UNTRUSTED))
                     continue
                 out.append(ArgSpec("btf", UNTRUSTED, btf_id=_kernel_id(target, n)))

@@ -301,9 +301,8 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
             return r
         if is_null:
             return Reg.const(0)
-        out = r.with_(flags=r.flags & ~MAYBE_NULL)
-        if not (out.type is RT.PTR_TO_MAP_VALUE and out.map is not None
-                and out.map.field("spin_lock") is not None):
+        out = _not_null(r)
+        if not _may_point_to_spin_lock(out):
             out = out.with_(id=0)
         return out
 
@@ -311,6 +310,27 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
         frame.regs[:] = [fix(r) for r in frame.regs]
         if frame.spills:
             frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
+
+
+def _not_null(r: Reg) -> Reg:
+    """mark_ptr_not_null_reg: a map lookup's result is the inner map, a socket, or a value."""
+    if r.type is RT.PTR_TO_MAP_VALUE and r.map is not None:
+        m = r.map
+        if m.inner is not None:
+            uid = r.id if any(k in ("timer", "wq", "task_work") for k, _ in m.inner.fields) else 0
+            return Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, map_uid=uid, id=r.id,
+                           ref_obj_id=r.ref_obj_id)
+        if m.type == "xskmap":
+            return Reg.ptr(RT.PTR_TO_XDP_SOCK, id=r.id, ref_obj_id=r.ref_obj_id)
+        if m.type in ("sockmap", "sockhash"):
+            return Reg.ptr(RT.PTR_TO_SOCKET, id=r.id, ref_obj_id=r.ref_obj_id)
+    return r.with_(flags=r.flags & ~MAYBE_NULL)
+
+
+def _may_point_to_spin_lock(r: Reg) -> bool:
+    if r.type is RT.PTR_TO_MAP_VALUE and r.map is not None:
+        return r.map.field("spin_lock") is not None or r.map.field("res_spin_lock") is not None
+    return False
 
 
 def _match_pkt_pointers(insn: Insn, op: int, jmp32: bool, dst: Reg, src: Reg, this: State,

@@ -550,12 +550,33 @@ def _ctx(v: Session, st: State, reg: Reg, regno: int, off: int, size: int, write
     kind = _CTX_RESULT.get(result)
     if kind is not None:
         return Reg.ptr(kind)
+    if result.startswith("btf:"):  # a kernel object: "btf:<register type>:<struct>"
+        return _ctx_btf(v, result)
     if result in ("sock_common_or_null", "sock_or_null", "unknown"):
         kind = RT.PTR_TO_SOCK_COMMON if result.startswith("sock_common") else RT.PTR_TO_SOCKET
         if result.endswith("_or_null"):
             return Reg.ptr(kind, flags=MAYBE_NULL, id=v.new_id())
         return Reg.ptr(kind)
     return Reg.scalar()
+
+
+_BTF_PREFIXES = (("trusted_", TRUSTED), ("rcu_", RCU), ("untrusted_", UNTRUSTED))
+
+
+def _ctx_btf(v: Session, label: str) -> Reg:
+    _, rtype, struct = label.split(":", 2)
+    flags = 0
+    for prefix, flag in _BTF_PREFIXES:
+        if rtype.startswith(prefix):
+            flags |= flag
+    if "or_null" in rtype:
+        flags |= MAYBE_NULL
+    try:
+        tid = btf_types.kernel().find(struct, "struct")
+    except Exception:  # noqa: BLE001 - no such struct in the judged kernel's BTF
+        return Reg.scalar()
+    r = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=tid, flags=flags)
+    return r.with_(id=v.new_id()) if flags & MAYBE_NULL else r
 
 
 def _sock_access(v: Session, reg: Reg, regno: int, off: int, size: int, insn: int) -> None:

@@ -133,6 +133,11 @@ FEATURE_PROBES: dict[str, tuple[str, str]] = {
         "socket_filter", ".map m hash key=4 value=8 max_entries=16\nr1 = m ll\n"
         "r0 = *(u32 *)(r1 + 36)\nexit"),
 }
+FEATURE_PROBES["private_stack"] = (
+    # a subprogram of a tracing program with 64 bytes of stack or more gets a stack of its own
+    # (the JIT's private stack): the call chain's combined 608 bytes do not count
+    "tracepoint", "*(u64 *)(r10 - 200) = 0\ncall sub\nr0 = 0\nexit\nsub:\n"
+    "*(u64 *)(r10 - 400) = 0\nr0 = 0\nexit")
 #: features whose probe program is *refused* where the kernel has the feature
 _FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused"})
 

@@ -90,6 +90,30 @@ CTX: dict[str, dict[str, list[tuple]]] = {
         "read": [(1, 212, 212, 1, 'scalar'), (2, 212, 212, 2, 'scalar'), (4, 0, 164, 4, 'scalar'), (4, 208, 212, 4, 'scalar'), (8, 168, 176, 8, 'scalar'), (8, 184, 184, 8, 'sock_or_null'), (8, 192, 192, 8, 'pkt'), (8, 200, 200, 8, 'pkt_end'), (8, 216, 216, 8, 'scalar')],
         "write": [(4, 4, 4, 4), (4, 164, 164, 4)],
     },
+    'cgroup_sockopt/cgroup_getsockopt': {
+        "read": [(4, 24, 36, 4, 'scalar'), (8, 0, 0, 8, 'unknown'), (8, 8, 8, 8, 'pkt'), (8, 16, 16, 8, 'pkt_end')],
+        "write": [(4, 32, 36, 4)],
+    },
+    'cgroup_sockopt/cgroup_setsockopt': {
+        "read": [(4, 24, 32, 4, 'scalar'), (8, 0, 0, 8, 'unknown'), (8, 8, 8, 8, 'pkt'), (8, 16, 16, 8, 'pkt_end')],
+        "write": [(4, 24, 32, 4)],
+    },
+    'sk_msg': {
+        "read": [(4, 16, 68, 4, 'scalar'), (8, 0, 0, 8, 'pkt'), (8, 8, 8, 8, 'pkt_end'), (8, 72, 72, 8, 'unknown')],
+        "write": [],
+    },
+    'sk_reuseport': {
+        "read": [(1, 16, 19, 1, 'scalar'), (1, 24, 31, 1, 'scalar'), (2, 16, 30, 2, 'scalar'), (4, 16, 32, 4, 'scalar'), (8, 0, 0, 8, 'pkt'), (8, 8, 8, 8, 'pkt_end'), (8, 40, 40, 8, 'unknown'), (8, 48, 48, 8, 'sock_common_or_null')],
+        "write": [],
+    },
+    'netfilter': {
+        "read": [(8, 0, 0, 8, 'btf:trusted_ptr_:nf_hook_state'), (8, 8, 8, 8, 'btf:trusted_ptr_:sk_buff')],
+        "write": [],
+    },
+    'lwt_seg6local': {
+        "read": [(1, 0, 71, 1, 'scalar'), (1, 84, 87, 1, 'scalar'), (1, 164, 167, 1, 'scalar'), (1, 176, 179, 1, 'scalar'), (2, 0, 70, 2, 'scalar'), (2, 84, 86, 2, 'scalar'), (2, 164, 166, 2, 'scalar'), (2, 176, 178, 2, 'scalar'), (4, 0, 68, 4, 'scalar'), (4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (4, 84, 84, 4, 'scalar'), (4, 164, 164, 4, 'scalar'), (4, 176, 176, 4, 'scalar'), (8, 48, 56, 8, 'scalar'), (8, 168, 168, 8, 'sock_common_or_null')],
+        "write": [(1, 48, 67, 1), (2, 48, 66, 2), (4, 8, 8, 4), (4, 32, 32, 4), (4, 48, 64, 4), (8, 48, 56, 8)],
+    },
     'cgroup_sock/cgroup_inet_sock_create': {
         "read": [(1, 4, 4, 1, 'scalar'), (1, 8, 8, 1, 'scalar'), (1, 12, 12, 1, 'scalar'), (1, 48, 49, 1, 'scalar'), (1, 52, 72, 1, 'scalar'), (1, 76, 76, 1, 'scalar'), (2, 4, 4, 2, 'scalar'), (2, 8, 8, 2, 'scalar'), (2, 12, 12, 2, 'scalar'), (2, 48, 48, 2, 'scalar'), (2, 52, 72, 2, 'scalar'), (2, 76, 76, 2, 'scalar'), (4, 0, 20, 4, 'scalar'), (4, 48, 76, 4, 'scalar')],
         "write": [(4, 0, 0, 4), (4, 16, 20, 4)],

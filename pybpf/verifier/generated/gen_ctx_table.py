@@ -36,6 +36,10 @@ TYPES = {
     "sk_lookup": ("sk_lookup", "sk_lookup", 96), "cgroup_sysctl": ("cgroup_sysctl", "cgroup_sysctl", 32),
     "cgroup_device": ("cgroup_device", "cgroup_device", 32),
     "sock_ops": ("sock_ops", "cgroup_sock_ops", 224),
+    "cgroup_sockopt/cgroup_getsockopt": ("cgroup_sockopt", "cgroup_getsockopt", 48),
+    "cgroup_sockopt/cgroup_setsockopt": ("cgroup_sockopt", "cgroup_setsockopt", 48),
+    "sk_msg": ("sk_msg", None, 96), "sk_reuseport": ("sk_reuseport", None, 80),
+    "netfilter": ("netfilter", "netfilter", 24), "lwt_seg6local": ("lwt_seg6local", None, 200),
 }
 for _hook in ("cgroup_inet_sock_create", "cgroup_inet_sock_release", "cgroup_inet4_post_bind",
               "cgroup_inet6_post_bind"):
@@ -64,8 +68,20 @@ def _ok(ptype: str, attach: str | None, insns: list[Insn]) -> tuple[bool, str]:
 
 
 def classify(ptype: str, attach: str | None, off: int, size: int) -> str:
-    """What the loaded value is: 'scalar', 'pkt', 'pkt_end', ... (from the deref message)."""
+    """What the loaded value is: 'scalar', 'pkt', 'pkt_end', ... (from the deref message);
+    a kernel object the program may read is ``btf:<register type>:<struct>`` (the type as the
+    verifier names it when the pointer is passed where a map is expected, the struct from the
+    message of a load far beyond it)."""
     ldx = Insn(LDX & ~0x18 | SIZES[size], dst=2, src=1, off=off)
+    _, log = _ok(ptype, attach, [ldx, Insn(0xBF, dst=1, src=2), Insn(0x85, imm=1),
+                                 Insn(MOV_K, imm=RET[0]), Insn(EXIT)])
+    t = re.search(r"R1 type=(\w*ptr_\w*) expected=", log)
+    if t:
+        _, log = _ok(ptype, attach, [ldx, Insn(0x79, dst=0, src=2, off=0x7000),
+                                     Insn(MOV_K, imm=RET[0]), Insn(EXIT)])
+        s = re.search(r"access beyond struct (\w+)", log)
+        if s:
+            return f"btf:{t.group(1)}:{s.group(1)}"
     ok, log = _ok(ptype, attach, [ldx, Insn(0x71, dst=0, src=2), Insn(MOV_K, imm=RET[0]), Insn(EXIT)])
     if ok:
         return "mem"
