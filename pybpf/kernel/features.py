@@ -293,7 +293,13 @@ def probe_kernel_profile() -> Any:
         btf = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     except OSError:
         pass
-    return _probes.build_profile(running_kernel_key(), kernel_release(), outcomes, btf=btf)
+    import dataclasses
+
+    profile = _probes.build_profile(running_kernel_key(), kernel_release(), outcomes, btf=btf)
+    try:
+        return dataclasses.replace(profile, nr_cpu_ids=possible_cpus())
+    except (OSError, ValueError, TypeError):
+        return profile
 
 
 #: BTF-attached program kinds whose kfuncs are measured: "tracing/<attach>" -> (kind, target)

@@ -461,7 +461,7 @@ def running_kernel_key() -> str:
 
 
 #: bumped when profiles gain facts, so a cache written by an older pybpf is measured again
-_CACHE_SCHEMA = "v2"
+_CACHE_SCHEMA = "v3"
 
 
 def cache_path() -> Path:
