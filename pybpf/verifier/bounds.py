@@ -38,6 +38,7 @@ _S32_MIN = S32_MIN
 _S32_MAX = S32_MAX
 _B64 = 1 << 64
 _B32 = 1 << 32
+_S64_B = 1 << 63
 
 
 class Bounds(Protocol):
@@ -72,6 +73,20 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
     tv, tm = r.var_off
     smin, smax, umin, umax = r.smin, r.smax, r.umin, r.umax
     s32min, s32max, u32min, u32max = r.s32_min, r.s32_max, r.u32_min, r.u32_max
+    if not tm:  # a known value whose bounds hold it: they all become that value
+        sv = tv - _B64 if tv >> 63 else tv
+        lo = tv & _U32
+        slo = lo - _B32 if lo >> 31 else lo
+        if umin <= tv <= umax and smin <= sv <= smax and u32min <= lo <= u32max and \
+                s32min <= slo <= s32max:
+            r.smin = r.smax = sv
+            r.umin = r.umax = tv
+            r.s32_min = r.s32_max = slo
+            r.u32_min = r.u32_max = lo
+            return
+    elif tm == _U64 and umin == 0 and umax == _U64 and smin == -_S64_B and smax == _S64_B - 1 \
+            and u32min == 0 and u32max == _U32 and s32min == _S32_MIN and s32max == _S32_MAX:
+        return  # nothing known: nothing to deduce
     for stage in (0, 1):
         # -- __update_reg32_bounds
         v, m = tv & _U32, tm & _U32

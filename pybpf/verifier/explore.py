@@ -48,7 +48,6 @@ _HANDLERS = {Class.LD: load_store.step_ld, Class.LDX: load_store.step_ldx,
              Class.ST: load_store.step_store, Class.STX: load_store.step_store,
              Class.ALU: alu.step, Class.ALU64: alu.step, Class.JMP: jumps.step,
              Class.JMP32: jumps.step}
-_HANDLER_BY_CLASS = tuple(_HANDLERS[Class(c)] for c in range(8))
 
 
 class _SccVisit:
@@ -85,7 +84,7 @@ class Search:
         prune = aux.prune
         jmp_point = aux.jmp_point
         obs = v.observer
-        handlers = _HANDLER_BY_CLASS
+        handlers = [_HANDLERS[insn.cls] for insn in insns]  # each instruction's handler
         liveness = v.stack_liveness
         cur = initial
         self.cur = cur
@@ -118,9 +117,9 @@ class Search:
                 obs.insn_start(cur)
                 insn = insns[i]
                 prev = i
-                liveness.reset_writes(v.chain_of(cur, cur.curframe), i,
-                                      v.starts_of(cur, cur.curframe))
-                flow = handlers[insn.opcode & 7](v, cur, insn, i)
+                frame = cur.frames[-1]
+                liveness.reset_writes(frame.chain, i, frame.starts)
+                flow = handlers[i](v, cur, insn, i)
                 liveness.commit_writes()
                 if flow is Flow.EXIT:
                     obs.path_exit(insn, i, slots[i])

@@ -56,10 +56,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..isa.insn import Insn
-from ..isa.opcodes import AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+from ..isa.opcodes import AluOp, AtomicOp, Class, JmpOp, Mode
 from .generated import helper_availability as _shipped
-
-_SIZE_BITS = {Size.B: 8, Size.H: 16, Size.W: 32, Size.DW: 64}
 
 
 def insn_form(insn: Insn) -> str | None:
@@ -70,25 +68,24 @@ def insn_form(insn: Insn) -> str | None:
     >>> [insn_form(i) for i in assemble("r1 = (s16)r2\\nr0 = bswap64 r0\\nr0 += 1").insns]
     ['movsx16_64', 'bswap64', None]
     """
-    op = insn.opcode
-    cls = op & 0x07
+    cls = insn.cls
     if cls in (Class.ALU, Class.ALU64):
         width = "64" if cls == Class.ALU64 else "32"
-        alu = op & 0xF0
+        alu = insn.op
         if alu in (AluOp.DIV, AluOp.MOD) and insn.off == 1:
             return ("sdiv" if alu == AluOp.DIV else "smod") + width
-        if alu == AluOp.MOV and op & Source.X and insn.off in (8, 16, 32):
+        if alu == AluOp.MOV and insn.uses_src_reg and insn.off in (8, 16, 32):
             return f"movsx{insn.off}_{width}"
         if alu == AluOp.END and cls == Class.ALU64:
             return f"bswap{insn.imm}"
         return None
-    if cls == Class.LDX and op & 0xE0 == Mode.MEMSX:
-        return f"ldsx{_SIZE_BITS.get(Size(op & 0x18), 0)}"
-    if cls == Class.JMP32 and op & 0xF0 == JmpOp.JA:
+    if cls == Class.LDX and insn.mode == Mode.MEMSX:
+        return f"ldsx{insn.size * 8}"
+    if cls == Class.JMP32 and insn.op == JmpOp.JA:
         return "gotol"
-    if cls == Class.JMP and op & 0xF0 == JmpOp.JCOND:
+    if cls == Class.JMP and insn.op == JmpOp.JCOND:
         return "may_goto"
-    if cls == Class.STX and op & 0xE0 == Mode.ATOMIC:
+    if cls == Class.STX and insn.mode == Mode.ATOMIC:
         if insn.imm == AtomicOp.LOAD_ACQ:
             return "load_acquire"
         if insn.imm == AtomicOp.STORE_REL:

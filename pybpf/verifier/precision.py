@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..isa import LDDW, CallSrc, Class, JmpOp, Mode
+from ..isa import LDDW, AluOp, CallSrc, Class, JmpOp, Mode
 from ..isa.helpers import helper_id
 from .state import RT, State
 
@@ -105,6 +105,11 @@ def _sync_linked(bt: Backtrack, entry: list | None) -> None:
             bt.set_slot(frame, num)
 
 
+_ALU, _ALU64, _LDX, _STX, _ST = Class.ALU, Class.ALU64, Class.LDX, Class.STX, Class.ST
+_END, _NEG, _MOV = AluOp.END, AluOp.NEG, AluOp.MOV
+_ATOMIC = Mode.ATOMIC
+
+
 class Tracker:
     """Precision backtracking for one run: program facts plus the marking itself."""
 
@@ -113,6 +118,9 @@ class Tracker:
                  is_sync_callback_call: Callable[[int], bool],
                  note: Callable[[str], None] | None = None) -> None:
         self.insns = insns
+        #: per instruction: (class, op, dst, src, uses a source register, mode, imm)
+        self.decoded = [(i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
+                        for i in insns]
         self.callee_of = callee_of
         self.is_global = is_global
         self.calls_callback = calls_callback
@@ -121,47 +129,44 @@ class Tracker:
 
     # -- one instruction -----------------------------------------------------------------
     def backtrack_insn(self, idx: int, subseq: int, entry: list | None, bt: Backtrack) -> None:
-        insn = self.insns[idx]
-        cls = insn.cls
-        d, s = insn.dst, insn.src
+        cls, op, d, s, x, mode, imm = self.decoded[idx]
         fr = bt.frame
-        _sync_linked(bt, entry)
-        if cls == Class.ALU or cls == Class.ALU64:
-            if not bt.is_reg(fr, d):
+        if entry is not None and entry[3]:
+            _sync_linked(bt, entry)
+        regs = bt.regs
+        if cls == _ALU or cls == _ALU64:
+            if not regs[fr] >> d & 1:
                 return
-            op = insn.op
-            if op == 0xD0 or op == 0x80:  # END, NEG
+            if op == _END or op == _NEG:
                 return
-            if op == 0xB0:  # MOV
-                bt.clear_reg(fr, d)
-                if insn.uses_src_reg and s != 10:
-                    bt.set_reg(fr, s)
-            elif insn.uses_src_reg and s != 10:
-                bt.set_reg(fr, s)
-        elif cls == Class.LDX or (cls == Class.STX and insn.mode == Mode.ATOMIC
-                                   and insn.imm & 0xFFFFFFFF == 0x100):  # load-acquire
-            if not bt.is_reg(fr, d):
+            if op == _MOV:
+                regs[fr] &= ~(1 << d)
+                if x and s != 10:
+                    regs[fr] |= 1 << s
+            elif x and s != 10:
+                regs[fr] |= 1 << s
+        elif cls == _LDX or (cls == _STX and mode == _ATOMIC and imm == 0x100):  # load-acquire
+            if not regs[fr] >> d & 1:
                 return
-            bt.clear_reg(fr, d)
+            regs[fr] &= ~(1 << d)
             if entry is None or not entry[2] & F_STACK_ACCESS:
                 return
             flags = entry[2]
-            bt.set_slot(flags & F_FRAMENO_MASK, flags >> F_SPI_SHIFT & F_SPI_MASK)
-        elif cls == Class.STX or cls == Class.ST:
-            if bt.is_reg(fr, d):
+            bt.stack[flags & F_FRAMENO_MASK] |= 1 << (flags >> F_SPI_SHIFT & F_SPI_MASK)
+        elif cls == _STX or cls == _ST:
+            if regs[fr] >> d & 1:
                 raise NotSupported
             if entry is None or not entry[2] & F_STACK_ACCESS:
                 return
             flags = entry[2]
             sfr, spi = flags & F_FRAMENO_MASK, flags >> F_SPI_SHIFT & F_SPI_MASK
-            if not bt.is_slot(sfr, spi):
+            if not bt.stack[sfr] >> spi & 1:
                 return
-            bt.clear_slot(sfr, spi)
-            if cls == Class.STX:
-                bt.set_reg(fr, s)
+            bt.stack[sfr] &= ~(1 << spi)
+            if cls == _STX:
+                regs[fr] |= 1 << s
         elif cls == Class.JMP or cls == Class.JMP32:
-            op = insn.op
-            if op == JmpOp.CALL and insn.src == CallSrc.LOCAL and cls == Class.JMP:
+            if op == JmpOp.CALL and s == CallSrc.LOCAL and cls == Class.JMP:
                 callee = self.callee_of(idx)
                 if callee is not None and self.is_global(callee):
                     if bt.regs[fr] & _ARGS:
@@ -185,12 +190,12 @@ class Tracker:
                 bt.frame -= 1
                 return
             if op == JmpOp.CALL:
-                if insn.src == CallSrc.KFUNC and insn.imm == 0:
+                if s == CallSrc.KFUNC and imm == 0:
                     raise NotSupported
                 bt.clear_reg(fr, 0)
                 if bt.regs[fr] & _ARGS:
                     raise NotSupported
-                if insn.src == CallSrc.HELPER and insn.imm == _TAIL_CALL and subseq - idx != 1:
+                if s == CallSrc.HELPER and imm == _TAIL_CALL and subseq - idx != 1:
                     bt.frame += 1
                 return
             if op == JmpOp.EXIT:
@@ -207,7 +212,7 @@ class Tracker:
                 if r0:
                     bt.set_reg(bt.frame, 0)
                 return
-            if insn.uses_src_reg and op not in (JmpOp.JA, JmpOp.JCOND):
+            if x and op not in (JmpOp.JA, JmpOp.JCOND):
                 if not bt.is_reg(fr, d) and not bt.is_reg(fr, s):
                     return
                 if entry is None or not entry[2] & F_SRC_REG_STACK:
@@ -218,9 +223,10 @@ class Tracker:
             if not bt.is_reg(fr, d):
                 return
             bt.clear_reg(fr, d)
-            if insn.opcode != LDDW:
+            if self.insns[idx].opcode != LDDW:
                 raise NotSupported
-        _sync_linked(bt, entry)
+        if entry is not None and entry[3]:
+            _sync_linked(bt, entry)
 
     # -- the chain of states -------------------------------------------------------------
     def mark(self, start: State, regno: int = -1, bt: Backtrack | None = None) -> bool:

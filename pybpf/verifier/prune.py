@@ -257,8 +257,12 @@ def states_maybe_looping(old: State, cur: State) -> bool:
     for a, b in zip(old.frames[-1].regs, cur.frames[-1].regs, strict=True):
         if a is b:
             continue
-        if not (_union_same(a, b) and a.var == b.var and a.id == b.id
-                and a.ref_obj_id == b.ref_obj_id):
+        da, db = a.__dict__, b.__dict__
+        if da == db:
+            continue
+        if da.get("type") is not db.get("type") or da.get("var") != db.get("var"):
+            return False
+        if not (_union_same(a, b) and a.id == b.id and a.ref_obj_id == b.ref_obj_id):
             return False
     return True
 

@@ -241,7 +241,15 @@ class Scalar:
                 self.s32_min, self.s32_max, self.u32_min, self.u32_max)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Scalar) and self.key() == other.key()
+        if self is other:
+            return True
+        if type(other) is not Scalar:
+            return False
+        return (self.var_off == other.var_off and self.smin == other.smin  # type: ignore[attr-defined]
+                and self.smax == other.smax and self.umin == other.umin  # type: ignore[attr-defined]
+                and self.umax == other.umax and self.s32_min == other.s32_min  # type: ignore[attr-defined]
+                and self.s32_max == other.s32_max and self.u32_min == other.u32_min  # type: ignore[attr-defined]
+                and self.u32_max == other.u32_max)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash(self.key())

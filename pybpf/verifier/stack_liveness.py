@@ -69,9 +69,9 @@ class StackLiveness:
         self.calls_callback = calls_callback
         self.sizes = sizes
         self.instances: dict[Chain, _Instance] = {}
-        self._write_chain: Chain | None = None
-        self._write_insn = 0
-        self._write_acc: dict[int, int] = {}
+        self._write_inst: _Instance | None = None
+        self._write_rel = 0
+        self._write_acc: dict[int, int] | None = None
 
     def instance(self, chain: Chain, starts: Chain | None = None) -> _Instance:
         """The instance of ``chain``; ``starts`` (each frame's function start) is needed the
@@ -98,24 +98,33 @@ class StackLiveness:
 
     def reset_writes(self, chain: Chain, insn: int, starts: Chain | None = None) -> None:
         """Start collecting the writes of instruction ``insn``."""
-        self.instance(chain, starts)
-        self._write_chain = chain
-        self._write_insn = insn
-        self._write_acc = {}
+        inst = self.instances.get(chain)
+        if inst is None:
+            inst = self.instance(chain, starts)
+        self._write_inst = inst
+        self._write_rel = insn - inst.start
+        self._write_acc = None
 
     def mark_write(self, frame: int, mask: int) -> None:
-        self._write_acc[frame] = self._write_acc.get(frame, 0) | mask
+        acc = self._write_acc
+        if acc is None:
+            acc = self._write_acc = {}
+        acc[frame] = acc.get(frame, 0) | mask
 
     def commit_writes(self) -> None:
         """The instruction ran: intersect its writes with what earlier visits wrote."""
-        chain = self._write_chain
-        if chain is None:
+        inst = self._write_inst
+        if inst is None:
             return
-        inst = self.instance(chain)
-        rel = self._write_insn - inst.start
+        self._write_inst = None
+        rel = self._write_rel
+        acc = self._write_acc
         seen = inst.must_write_set[rel]
-        for frame in range(len(chain)):
-            mask = self._write_acc.get(frame, 0)
+        if acc is None and not seen:
+            inst.must_write_set[rel] = True
+            return
+        for frame in range(len(inst.chain)):
+            mask = acc.get(frame, 0) if acc is not None else 0
             if mask == 0 and not seen:
                 continue
             m = inst.masks(frame)
@@ -128,7 +137,6 @@ class StackLiveness:
             if old & ~mask:
                 inst.dropped = True
         inst.must_write_set[rel] = True
-        self._write_chain = None
 
     # -- propagation -------------------------------------------------------------------
     def update(self, chains: Iterable[tuple[Chain, Chain]]) -> None:
@@ -177,7 +185,7 @@ class StackLiveness:
         outer_starts = inst.starts[:-1]
         outer_chain = chain[:-2] + outer_starts[-1:]
         callsite = chain[-2]
-        saved = (self._write_chain, self._write_insn, self._write_acc)
+        saved = (self._write_inst, self._write_rel, self._write_acc)
         self.reset_writes(outer_chain, callsite, outer_starts)
         for frame in range(len(chain) - 1):
             m = inst.frames.get(frame)
@@ -186,7 +194,7 @@ class StackLiveness:
             self.mark_write(frame, m[2][0])
             self.mark_read(outer_chain, frame, callsite, m[3][0])
         self.commit_writes()
-        self._write_chain, self._write_insn, self._write_acc = saved
+        self._write_inst, self._write_rel, self._write_acc = saved
 
     # -- queries -----------------------------------------------------------------------
     def _live_before(self, chain: Chain, insn: int, frame: int, spi: int) -> bool:
