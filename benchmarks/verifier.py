@@ -17,10 +17,16 @@ Figures:
   an unknown value: ~300k instructions processed by the kernel, near the range of its
   1,000,000 limit that pybpf verifies in well under a minute;
 - ``median_ratio``: the median of the ratios of all the figures above except the suite
-  total (suite programs counted once each through ``suite_median_program``).
+  total (suite programs counted once each through ``suite_median_program``);
+- the C corpus (tests/verifier/c, compiled by `tests.verifier.c_corpus`, one ``-mcpu``):
+  ``c_corpus_median_program`` and ``c_corpus_worst_program`` (the per-program ratios: the
+  kernel's verification time from its stats log, accepted or not, over pybpf's time in
+  `verify` on the loader-prepared program), ``c_corpus_slowest_seconds`` (pybpf's longest
+  verification, against the kernel's time for that program) and ``c_corpus_total``.
 
     sudo .venv/bin/python benchmarks/verifier.py
     sudo .venv/bin/python benchmarks/verifier.py --no-suite --loop-iterations 5000
+    sudo .venv/bin/python benchmarks/verifier.py --only-c --c-filter trace/ --cpu v3
 """
 from __future__ import annotations
 
@@ -162,6 +168,86 @@ def bench_suite(repeat: int) -> float | None:
     return med
 
 
+def _c_kernel_time(obj, name: str) -> float | None:  # noqa: ANN001
+    """The kernel's verification seconds for program ``name`` of a loaded object (stats log,
+    accepted or rejected)."""
+    from pybpf.errors import PybpfError
+
+    try:
+        lp = obj.load_program(name, log_level=4)
+    except KernelError as e:
+        m = _TIME.search(getattr(e, "log", "") or "")
+        return int(m.group(1)) / 1e6 if m else None
+    except PybpfError:
+        return None
+    t = lp.prog.stats.verification_time_us
+    lp.prog.close()
+    obj.programs.pop(name, None)
+    return t / 1e6 if t is not None else None
+
+
+def bench_c_corpus(cpu: str, pattern: str | None, repeat: int) -> float | None:
+    try:
+        from tests.verifier import c_corpus as C
+    except ImportError as e:
+        skip("verifier", "c_corpus", f"the C corpus is unavailable: {e}")
+        return None
+    from pybpf.elf.loader import BpfObject
+
+    try:
+        builder = C.Builder()
+        built = builder.build(C.sources(pattern), [cpu])
+    except Exception as e:  # noqa: BLE001 - no clang, no vmlinux BTF...
+        skip("verifier", "c_corpus", f"the C corpus does not build here: {e}")
+        return None
+    rows: list[tuple[float, float, str]] = []  # (pybpf s, kernel s, name)
+    for (rel, _cpu), path in sorted(built.items()):
+        if not isinstance(path, Path):
+            continue
+        try:
+            obj = BpfObject.open(str(path))
+        except Exception:  # noqa: BLE001 - an object the loader refuses is not timed
+            continue
+        with obj:
+            for name, ps in obj.spec.programs.items():
+                k_s = _c_kernel_time(obj, name)
+                if k_s is None:
+                    continue
+                prog, _ = obj.prepare_program(ps)
+                kw = dict(maps=dict(obj.spec.maps), expected_attach_type=ps.spec.expected_attach_type,
+                          btf=obj.program_btf(ps, prog), sleepable=ps.spec.sleepable)
+                best = float("inf")
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    verify(prog, ps.spec.prog_type, **kw)
+                    best = min(best, time.perf_counter() - start)
+                    if best > 2:
+                        break  # long runs are not repeated
+                rows.append((best, max(k_s, 1e-6), f"{rel}:{name}"))
+    if not rows:
+        skip("verifier", "c_corpus", "no corpus program could be timed")
+        return None
+    ratios = sorted((k / p, p, k, n) for p, k, n in rows)
+    med = statistics.median(r[0] for r in ratios)
+    worst = ratios[0]
+    slowest = max(rows)
+    base = {"benchmark": "verifier", "peer": "kernel", "cpu": cpu, "programs": len(rows)}
+    print(__import__("json").dumps({**base, "metric": "c_corpus_median_program",
+                                    "pybpf": round(statistics.median(r[0] for r in rows), 6),
+                                    "peer_value": round(statistics.median(r[1] for r in rows), 6),
+                                    "ratio": round(med, 4),
+                                    "target": "within 10x (ratio >= 0.1)"}), flush=True)
+    print(__import__("json").dumps({**base, "metric": "c_corpus_worst_program",
+                                    "pybpf": round(worst[1], 6), "peer_value": round(worst[2], 6),
+                                    "ratio": round(worst[0], 4), "program": worst[3],
+                                    "target": "within 50x (ratio >= 0.02)"}), flush=True)
+    emit("verifier", "c_corpus_slowest_seconds", slowest[0], "kernel", slowest[1],
+         program=slowest[2], target="under 30 s")
+    emit("verifier", "c_corpus_total", sum(r[0] for r in rows), "kernel",
+         sum(r[1] for r in rows), programs=len(rows))
+    return med
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,11 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--loop-iterations", type=int, default=1000)
     ap.add_argument("--complex-iterations", type=int, default=12500)
+    ap.add_argument("--cpu", default="v3", help="the C corpus's -mcpu version")
+    ap.add_argument("--c-filter", help="only C corpus files whose path contains this")
+    ap.add_argument("--no-c", action="store_true", help="skip the C corpus")
+    ap.add_argument("--only-c", action="store_true", help="only the C corpus")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         skip("verifier", "all", "needs root (the kernel's verification time)")
         return 0
     ratios: list[float | None] = []
+    if not args.no_c:
+        ratios.append(bench_c_corpus(args.cpu, args.c_filter, args.repeat))
+    if args.only_c:
+        return 0
     if not args.no_suite:
         ratios.append(bench_suite(args.repeat))
     ratios.append(bench_one("straight_line_4000", straight_line(4000), repeat=args.repeat))

@@ -50,8 +50,8 @@ _NOT_NULL = frozenset({RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MAP_KEY, RT.PTR_TO_SOCKET,
                        RT.PTR_TO_SOCK_COMMON, RT.PTR_TO_MEM})
 
 
-def _stack_byte(frame_slots: bytearray, off: int) -> int:
-    return frame_slots[512 + off] if -512 <= off < 0 else Slot.MISC
+def _stack_byte(frame_stack: bytearray, off: int) -> int:
+    return frame_stack[-off - 1] if -512 <= off < 0 else Slot.MISC
 
 
 class UnprivilegedRules(Observer):
@@ -128,7 +128,7 @@ class UnprivilegedRules(Observer):
     def _stack_read(self, st: State, regno: int, base: Reg, off: int, size: int, i: int, *,
                     helper: bool) -> None:
         frame = st.frames[base.frameno] if base.frameno < len(st.frames) else st.frame
-        bad = [b for b in range(size) if _stack_byte(frame.slots, off + b) == Slot.INVALID]
+        bad = [b for b in range(size) if _stack_byte(frame.stack, off + b) == Slot.INVALID]
         if not bad:
             return
         if len(bad) == size and not helper or (helper and bad[0] == 0 and len(bad) == size):

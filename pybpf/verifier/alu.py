@@ -240,8 +240,11 @@ def pointer_arith(v: Session, st: State, insn: Insn, i: int, op: int, alu64: boo
         if not allowed:
             raise Reject(i, f"R{d} pointer arithmetic on {type_str(t, flags)} prohibited",
                          "pointer_arith_prohibited", reg=d, type_label=type_str(t, flags))
-    _sane(i, o, off_reg.off, t, flags, d)
-    _sane(i, ptr.var, ptr.off, t, flags, d)
+    # the scalar operand's register (``ptr += scalar`` or ``scalar += ptr``) and the pointer's
+    off_regno = insn.src if insn.uses_src_reg and st.regs[d] is ptr else d
+    ptr_regno = insn.src if off_regno == d and insn.uses_src_reg else d
+    _sane(i, o, off_reg.off, t, flags, off_regno)
+    _sane(i, ptr.var, ptr.off, t, flags, ptr_regno)
     pv = ptr.var
     if op == _ADD:
         k = o.smin

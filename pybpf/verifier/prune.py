@@ -39,10 +39,10 @@ class IdMap:
         self.tmp = id_gen
 
     def check(self, old: int, cur: int) -> bool:
-        if (old == 0) != (cur == 0):
+        if not old:
+            return not cur
+        if not cur:
             return False
-        if old == 0:
-            return True
         got = self.fwd.get(old)
         if got is not None:
             return got == cur
@@ -140,15 +140,49 @@ def _scalar_for_slot(f: Frame, spi: int) -> Reg | None:
     return _UNBOUND
 
 
+_MISC_OR_INVALID = bytes((Slot.MISC, Slot.INVALID))
+_NOT_INIT = Reg.not_init()
+_SPECIAL_LAST = frozenset((Slot.SPILL, Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG))
+
+
 def stacksafe(old: Frame, cur: Frame, idmap: IdMap, exact: int) -> bool:
     """The kernel's stacksafe over the explored frame's stack bytes."""
     ost, cst = old.stack, cur.stack
     if exact == NOT_EXACT and ost == cst and old.spills == cur.spills:
         return True
     limit = old.allocated
-    i = 0
-    while i < limit:
-        spi, j = divmod(i, 8)
+    calloc = cur.allocated
+    for base in range(0, limit, 8):
+        oslot = ost[base:base + 8]
+        cslot = cst[base:base + 8] if base < calloc else None
+        if exact != NOT_EXACT and oslot != cslot:
+            return False
+        if not oslot.strip(_MISC_OR_INVALID):
+            continue  # nothing the old state relied on (uninitialised reads are root's)
+        if oslot == cslot:
+            last = oslot[7]
+            if last not in _SPECIAL_LAST:
+                continue  # the same plain bytes
+            if last == _SPILL:  # the same spill layout: the spilled registers decide
+                spi = base >> 3
+                o = old.spills.get(spi, _NOT_INIT)
+                c = cur.spills.get(spi, _NOT_INIT)
+                if o is c or regsafe(o, c, idmap, exact):
+                    continue
+                return False
+        if not _slot_safe(old, cur, base, idmap, exact):
+            return False
+    return True
+
+
+def _slot_safe(old: Frame, cur: Frame, base: int, idmap: IdMap, exact: int) -> bool:
+    """stacksafe's byte loop over one 8-byte slot."""
+    ost, cst = old.stack, cur.stack
+    spi = base // 8
+    i = base
+    end = base + 8
+    while i < end:
+        j = i - base
         o = ost[i]
         c = cst[i]
         if exact != NOT_EXACT and (i >= cur.allocated or o != c):
@@ -161,10 +195,7 @@ def stacksafe(old: Frame, cur: Frame, idmap: IdMap, exact: int) -> bool:
         old_reg = _scalar_for_slot(old, spi)
         cur_reg = _scalar_for_slot(cur, spi) if old_reg is not None else None
         if old_reg is not None and cur_reg is not None:
-            if not regsafe(old_reg, cur_reg, idmap, exact):
-                return False
-            i += 8  # (the kernel's i += 7, then the loop's i++)
-            continue
+            return regsafe(old_reg, cur_reg, idmap, exact)  # (the kernel's i += 7)
         if o == _MISC and c == _ZERO:
             i += 1
             continue
@@ -199,6 +230,10 @@ def stacksafe(old: Frame, cur: Frame, idmap: IdMap, exact: int) -> bool:
 def refsafe(old: State, cur: State, idmap: IdMap) -> bool:
     if len(old.refs) != len(cur.refs):
         return False
+    if not old.refs and not old.active_irq_id and not cur.active_irq_id and \
+            not old.active_lock_id and not cur.active_lock_id:
+        return (old.active_locks == cur.active_locks and old.active_preempt == cur.active_preempt
+                and old.active_rcu == cur.active_rcu and old.active_lock_ptr == cur.active_lock_ptr)
     if (old.active_locks != cur.active_locks or old.active_preempt != cur.active_preempt
             or old.active_rcu != cur.active_rcu):
         return False
