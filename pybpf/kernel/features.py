@@ -388,7 +388,7 @@ def _probe_kfunc(name: str, key: str) -> bool | None:
         if key == "syscall":
             kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE: syscall programs must be
     try:
-        with load(program, ptype, license="GPL", log_level=1, **kw):
+        with load(replace(program, license="GPL"), ptype, options=LoadOptions(log_level=1, **kw)):
             return True
     except ProgLoadError as e:
         log = e.log or ""
@@ -407,7 +407,8 @@ def running_kernel_profile(*, refresh: bool = False) -> Any:
     path = KP.cache_path()
     if not refresh:
         try:
-            profile = KP.with_kfunc_probe(KP.KernelProfile.from_json(json.loads(path.read_text())))
+            profile = KP.with_kfunc_probe(KP.KernelProfile.from_json(json.loads(path.read_text())),
+                                          kfunc_allowed_here)
             KP.set_default(profile)
             return profile
         except (OSError, ValueError, KeyError, TypeError):
@@ -421,6 +422,6 @@ def running_kernel_profile(*, refresh: bool = False) -> Any:
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home: the profile still serves this process
-    profile = KP.with_kfunc_probe(profile)
+    profile = KP.with_kfunc_probe(profile, kfunc_allowed_here)
     KP.set_default(profile)
     return profile

@@ -118,9 +118,10 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
         k = src.var.const_value(not alu64)
         if not alu64 or S32_MIN <= _s64(k) <= S32_MAX:
             if not (not alu64 and dst_umax > U32):
-                off = _s32(k)
+                delta = _s32(k)
+                off: int | None = delta
                 if op == _SUB:
-                    off = None if off == S32_MIN else -off
+                    off = None if delta == S32_MIN else -delta
                 if off is not None and not dst.id & ADD_CONST:
                     new_id = dst.id | (ADD_CONST64 if alu64 else ADD_CONST32)
                     new_off = off

@@ -31,6 +31,7 @@ from .state import (
     RT,
     TRUSTED,
     Dynptr,
+    MapRef,
     Reg,
     State,
     type_str,
@@ -105,7 +106,7 @@ class _Meta:
                  "kptr", "lock_reg")
 
     def __init__(self) -> None:
-        self.map = None
+        self.map: MapRef | None = None
         self.map_reg: Reg | None = None
         self.release_regno = 0
         self.ref_obj_id = 0
@@ -113,7 +114,7 @@ class _Meta:
         self.msize_max = 0
         self.subprog = -1
         self.raw: tuple[int, int] | None = None
-        self.const_key = -1
+        self.const_key: int = -1
         self.dynptr_id = 0
         self.dynptr_ref = 0
         self.ret_btf_id = 0
@@ -515,9 +516,9 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
     if ret is RetKind.INTEGER or not proto.known:
         if name in ("get_stack", "get_task_stack", "probe_read_str", "probe_read_kernel_str",
                     "probe_read_user_str"):
-            m = meta.msize_max
-            return Reg.scalar(Scalar.make(smin=-MAX_ERRNO, smax=_s64(m), s32_min=-MAX_ERRNO,
-                                          s32_max=_s32(m)))
+            top = meta.msize_max
+            return Reg.scalar(Scalar.make(smin=-MAX_ERRNO, smax=_s64(top), s32_min=-MAX_ERRNO,
+                                          s32_max=_s32(top)))
         if name == "get_smp_processor_id":
             top = v.kernel.nr_cpu_ids - 1
             return Reg.scalar(Scalar.make(smin=0, smax=top, umin=0, umax=top, s32_min=0,

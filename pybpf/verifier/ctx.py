@@ -59,10 +59,12 @@ _SOCK_STRUCTS = {"PTR_TO_SOCKET": "bpf_sock", "PTR_TO_SOCK_COMMON": "bpf_sock",
 
 @cache
 def _sock_fields(struct: str) -> tuple[tuple[int, int], ...]:
+    from ..btf import types as T
     from ..btf import vmlinux
 
     b = vmlinux()
     rec = b[b.find(struct, "struct")]
+    assert isinstance(rec, T.Composite)
     return tuple((m.bit_offset // 8, b.size_of(m.type)) for m in rec.members)
 
 

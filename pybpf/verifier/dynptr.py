@@ -39,10 +39,13 @@ def kind_of(name: str) -> Dynptr:
     return _NAMES.get(name, Dynptr.INVALID)
 
 
+_TYPE_STR: dict[int, str] = {Dynptr.LOCAL: "local", Dynptr.RINGBUF: "ringbuf", Dynptr.SKB: "skb",
+                             Dynptr.XDP: "xdp", Dynptr.SKB_META: "skb_meta"}
+
+
 def type_str(t: int) -> str:
     """dynptr_type_str."""
-    return {Dynptr.LOCAL: "local", Dynptr.RINGBUF: "ringbuf", Dynptr.SKB: "skb",
-            Dynptr.XDP: "xdp", Dynptr.SKB_META: "skb_meta"}.get(t, "<invalid>")
+    return _TYPE_STR.get(t, "<invalid>")
 
 
 def _spi_or_none(v: Session, st: State, reg: Reg) -> int | None:

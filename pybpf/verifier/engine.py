@@ -307,9 +307,9 @@ class Verifier:
             for spi, a in fo.spills.items():
                 if not fo.is_spilled(spi) or not fc.is_spilled(spi):
                     continue
-                b = fc.spills.get(spi)
-                if b is not None and a.type is RT.SCALAR and b.type is RT.SCALAR and \
-                        not (a.precise or b.precise) and not regs_exact(a, b, idmap):
+                c = fc.spills.get(spi)
+                if c is not None and a.type is RT.SCALAR and c.type is RT.SCALAR and \
+                        not (a.precise or c.precise) and not regs_exact(a, c, idmap):
                     fc.spills[spi] = Reg.scalar()
 
     # subprograms ------------------------------------------------------------------------

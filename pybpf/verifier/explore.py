@@ -84,7 +84,7 @@ class Search:
         prune = aux.prune
         jmp_point = aux.jmp_point
         obs = v.observer
-        handlers = [_HANDLERS[insn.cls] for insn in insns]  # each instruction's handler
+        handlers = [_HANDLERS[Class(insn.cls)] for insn in insns]  # each instruction's handler
         liveness = v.stack_liveness
         cur = initial
         self.cur = cur
@@ -306,7 +306,7 @@ class Search:
     # -- SCC visits ----------------------------------------------------------------------
     def _callchain(self, st: State) -> tuple | None:
         scc = self.v.aux.scc
-        sites = []
+        sites: list[int] = []
         frames = st.frames
         last = len(frames) - 1
         for n in range(last + 1):

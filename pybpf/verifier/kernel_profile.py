@@ -474,17 +474,18 @@ def default() -> KernelProfile:
     global _default
     if _default is None:
         try:
-            _default = with_kfunc_probe(KernelProfile.from_json(json.loads(cache_path().read_text())))
+            _default = KernelProfile.from_json(json.loads(cache_path().read_text()))
         except (OSError, ValueError, KeyError, TypeError):
             return SHIPPED  # not measured (yet): try the cache again next time
     return _default
 
 
-def with_kfunc_probe(profile: KernelProfile) -> KernelProfile:
-    """``profile`` (the running kernel's) measuring kfunc availability when asked."""
-    from ..kernel.features import kfunc_allowed_here
-
-    return dataclasses.replace(profile, kfunc_probe=kfunc_allowed_here)
+def with_kfunc_probe(profile: KernelProfile,
+                     probe: Callable[[str, str, str | None], bool | None]) -> KernelProfile:
+    """``profile`` (the running kernel's) measuring kfunc availability with ``probe`` when
+    asked (`pybpf.kernel.features.kfunc_allowed_here`, attached by
+    ``running_kernel_profile``: the verifier itself loads nothing)."""
+    return dataclasses.replace(profile, kfunc_probe=probe)
 
 
 def set_default(profile: KernelProfile | None) -> None:

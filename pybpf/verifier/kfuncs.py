@@ -863,8 +863,10 @@ def _set_ret(v: Session, st: State, i: int, meta: _Meta) -> None:
     if t.kind != Kind.PTR:
         return
     ptr_id, ptr_t = _skip(t.type)
-    r0 = _special_ret(v, st, i, meta, ptr_t)
-    if r0 is None:
+    special = _special_ret(v, st, i, meta, ptr_t)
+    if special is not None:
+        r0 = special
+    else:
         if ptr_t.kind == Kind.UNKN:
             r0 = Reg.scalar()
             regs[0] = r0
@@ -944,7 +946,7 @@ def _special_ret(v: Session, st: State, i: int, meta: _Meta, ptr_t: Any) -> Reg 
         if meta.const_value >> 32:
             raise Reject(i, "local type ID argument must be in range [0, U32_MAX]",
                          "helper_arg_type")
-        btf = v.btf.btf if v.btf is not None else None  # type: ignore[attr-defined]
+        btf = v.btf.btf if v.btf is not None else None
         if btf is None:
             raise Reject(i, "bpf_obj_new/bpf_percpu_obj_new requires prog BTF", "helper_arg_type")
         try:

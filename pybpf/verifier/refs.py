@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _name(num: int) -> str:
-    return helper_name(num) if num else ""
+    return (helper_name(num) or "") if num else ""
 
 
 def acquire_reference(v: Session, st: State, i: int, kind: str = "ptr", ptr: object = None) -> int:

@@ -245,11 +245,11 @@ class Scalar:
             return True
         if type(other) is not Scalar:
             return False
-        return (self.var_off == other.var_off and self.smin == other.smin  # type: ignore[attr-defined]
-                and self.smax == other.smax and self.umin == other.umin  # type: ignore[attr-defined]
-                and self.umax == other.umax and self.s32_min == other.s32_min  # type: ignore[attr-defined]
-                and self.s32_max == other.s32_max and self.u32_min == other.u32_min  # type: ignore[attr-defined]
-                and self.u32_max == other.u32_max)  # type: ignore[attr-defined]
+        return (self.var_off == other.var_off and self.smin == other.smin
+                and self.smax == other.smax and self.umin == other.umin
+                and self.umax == other.umax and self.s32_min == other.s32_min
+                and self.s32_max == other.s32_max and self.u32_min == other.u32_min
+                and self.u32_max == other.u32_max)
 
     def __hash__(self) -> int:
         return hash(self.key())

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from .helper_protos import HelperProto
     from .kernel_profile import KernelProfile
     from .observer import Observer
+    from .precision import Tracker
     from .program_btf import ProgramBtf
-    from .state import Frame, MapRef, Reg, State
+    from .stack_liveness import StackLiveness
+    from .state import RT, Frame, MapRef, Reg, State
 
 
 class Session(Protocol):
@@ -51,6 +53,12 @@ class Session(Protocol):
     prev_jmps: int
     id_gen: int
     observer: Observer
+    #: precision backtracking (`pybpf.verifier.precision.Tracker`) and the stack liveness
+    #: analysis (`pybpf.verifier.stack_liveness.StackLiveness`) of this run
+    tracker: Tracker
+    stack_liveness: StackLiveness
+    #: per instruction: the (type, flags) of the pointer it dereferences (save_aux_ptr_type)
+    insn_ptr_types: dict[int, tuple[RT, int]]
 
     # -- ids, branches and the jump history --------------------------------------------
     def new_id(self) -> int:
@@ -131,6 +139,9 @@ class Session(Protocol):
 
     def clean_state(self, sl: State) -> None:
         """clean_verifier_state: a finished checkpoint forgets what no path reads."""
+
+    def id_before_spill(self, st: State, regno: int) -> None:
+        """Give a scalar an id before it is spilled (so a fill links to the register)."""
 
     def note_depth(self, st: State) -> None:
         """Remember how deep each frame of ``st`` has used its stack."""
