@@ -296,10 +296,48 @@ def probe_kernel_profile() -> Any:
     import dataclasses
 
     profile = _probes.build_profile(running_kernel_key(), kernel_release(), outcomes, btf=btf)
-    try:
-        return dataclasses.replace(profile, nr_cpu_ids=possible_cpus())
-    except (OSError, ValueError, TypeError):
-        return profile
+    return dataclasses.replace(profile, nr_cpu_ids=possible_cpus(), load_refusals=load_refusals())
+
+
+#: BTF-attached kinds whose loads a kernel build may refuse before verifying them: kind ->
+#: (the verifier's "type/attach", a target every kernel has)
+_REFUSAL_PROBES: dict[str, tuple[str, str]] = {
+    "fentry": ("tracing/trace_fentry", "do_unlinkat"), "fexit": ("tracing/trace_fexit", "do_unlinkat"),
+    "fmod_ret": ("tracing/modify_return", "bpf_modify_return_test"),
+    "lsm": ("lsm/lsm_mac", "file_open"),
+}
+
+
+def load_refusals() -> dict[str, str]:
+    """The BTF-attached program kinds (and iterator targets) this kernel refuses to load
+    before its verifier runs, as ``{"tracing/trace_fentry": "EPERM", "tracing/trace_iter/
+    bpf_map_elem": "EPERM"...}``: a trivial program of each is loaded, and a failure with an
+    empty verifier log (or its statistics line alone) is a refusal (a security policy or a configuration, not a verdict)."""
+    from ..errors import BtfError
+    from ..verifier.btf_ctx import ITER_CTX_ARGS
+    from .link.tracing import attach_target
+
+    program = ProgramSpec([Insn(_MOV_K, dst=0, imm=0), Insn(EXIT)], license="GPL")
+    targets = [(key, kind, target) for kind, (key, target) in _REFUSAL_PROBES.items()]
+    targets += [(f"tracing/trace_iter/{t}", "iter", t) for t in sorted(ITER_CTX_ARGS)]
+    out: dict[str, str] = {}
+    for key, kind, target in targets:
+        try:
+            where = attach_target(kind, target)
+        except (BtfError, ValueError):
+            continue
+        try:
+            with load(program, where.prog_type, options=LoadOptions(
+                    log_level=1, expected_attach_type=int(where.expected_attach_type),
+                    attach_btf_id=where.attach_btf_id)):
+                continue
+        except KernelError as e:
+            log = (getattr(e, "log", "") or "").strip()
+            if not log or log.startswith("processed 0 insns"):  # no verifier message at all
+                out[key] = errno.errorcode.get(e.errno, str(e.errno))
+        except PybpfError:
+            continue
+    return out
 
 
 #: BTF-attached program kinds whose kfuncs are measured: "tracing/<attach>" -> (kind, target)

@@ -148,6 +148,10 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
     args = proto.args
     for n, arg in enumerate(args):
         _check_arg(v, st, i, proto, n, arg, meta)
+    if proto.name == "tail_call":  # record_func_key: a known in-range index is precise
+        key = regs[3]
+        if key.var.is_const and meta.map is not None and key.var.value < meta.map.max_entries:
+            v.mark_precise(st, 3)
     if meta.raw is not None:  # the helper writes the buffer: byte by byte, like the kernel
         regno, size = meta.raw
         for k in range(size):
@@ -528,8 +532,8 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
     if ret is RetKind.PTR_TO_MAP_VALUE:
         m = meta.map
         assert m is not None
-        if m.inner is not None:  # map-in-map: the inner map, once checked against NULL
-            r0 = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m, flags=flags)
+        if m.inner is not None:  # map-in-map: the inner map (as the running 6.18 build does)
+            r0 = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, flags=flags)
         else:
             if name == "map_lookup_elem" and m.type in ("array", "percpu_array") and \
                     0 <= meta.const_key < m.max_entries:

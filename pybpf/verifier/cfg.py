@@ -59,6 +59,9 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> tuple[l
     subprogs: set[int] = {0}
     if kernel is not None and kernel.insn_forms:
         _kernel_refusals(insns, kernel)
+    for insn in insns:  # resolve_pseudo_ldimm64: opcodes outside the kernel's table, first
+        if _not_in_kernel_table(insn) or (problem(insn) or "").startswith("unknown"):
+            raise Reject(None, f"unknown opcode {insn.opcode:02x}", "invalid_insn")
     for i, insn in enumerate(insns):
         reason = problem(insn)
         if reason is not None:
@@ -110,6 +113,16 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> tuple[l
         if not ok:
             raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
     return slots, index, subprogs
+
+
+def _not_in_kernel_table(insn: Insn) -> bool:
+    """A call or exit the kernel's instruction table lacks: ``callx`` (a call through a
+    register, which clang emits for function pointers) and the JMP32 forms of both."""
+    cls = insn.cls
+    if cls != Class.JMP and cls != Class.JMP32:
+        return False
+    op = insn.op
+    return (op == _CALL or op == _EXIT) and (cls == Class.JMP32 or insn.uses_src_reg)
 
 
 def _kernel_refusals(insns: list[Insn], kernel: KernelProfile) -> None:

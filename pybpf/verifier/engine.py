@@ -366,6 +366,10 @@ class Verifier:
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
         try:
+            target = self.btf.attach_name.removeprefix("bpf_iter_") if self.btf else ""
+            refused = self.kernel.load_refusal(self.prog_type, self.attach, target)
+            if refused is not None:
+                raise Reject(None, refused, "kernel_refused")
             kfuncs.check_program(self)
             self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
             self._check_map_compat()

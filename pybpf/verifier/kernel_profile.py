@@ -218,6 +218,9 @@ class KernelProfile:
     #: sets); ``kfunc_probed`` are the program types measured (others are not judged)
     kfuncs: Mapping[str, frozenset[str]] = field(default_factory=dict)
     kfunc_probed: frozenset[str] = frozenset()
+    #: program kinds the kernel refuses to load before verifying them, and the errno:
+    #: ``"tracing/trace_fentry"``, ``"lsm/lsm_mac"``, ``"tracing/trace_iter/<target>"`` -> "EPERM"
+    load_refusals: Mapping[str, str] = field(default_factory=dict)
     #: the running kernel's profile measures kfunc availability when first asked
     #: (`pybpf.kernel.features.kfunc_allowed_here`): (name, prog_type, attach) -> bool | None
     kfunc_probe: Callable[[str, str, str | None], bool | None] | None = field(
@@ -254,6 +257,12 @@ class KernelProfile:
         elif prog_type not in self.kfunc_probed:
             return True
         return prog_type in self.kfuncs.get(name, ())
+
+    def load_refusal(self, prog_type: str, attach: str | None, target: str = "") -> str | None:
+        """The errno (``"EPERM"``) with which this kernel refuses to load such a program
+        before verifying it, or None."""
+        key = f"{prog_type}/{attach}"
+        return self.load_refusals.get(f"{key}/{target}") or self.load_refusals.get(key)
 
     def is_gpl_only(self, helper: int) -> bool:
         return helper in self.gpl_only
@@ -307,6 +316,8 @@ class KernelProfile:
             doc["nr_cpu_ids"] = self.nr_cpu_ids
         if self.btf:
             doc["btf"] = dict(self.btf)
+        if self.load_refusals:
+            doc["load_refusals"] = dict(sorted(self.load_refusals.items()))
         if self.kfunc_probed:
             doc["kfunc_probed"] = sorted(self.kfunc_probed)
             doc["kfuncs"] = {k: sorted(t) for k, t in sorted(self.kfuncs.items())}
@@ -328,7 +339,8 @@ class KernelProfile:
                    btf=dict(doc.get("btf", {})),
                    nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)),
                    kfuncs={str(k): frozenset(t) for k, t in doc.get("kfuncs", {}).items()},
-                   kfunc_probed=frozenset(doc.get("kfunc_probed", ())))
+                   kfunc_probed=frozenset(doc.get("kfunc_probed", ())),
+                   load_refusals={str(k): str(v) for k, v in doc.get("load_refusals", {}).items()})
 
     @classmethod
     def from_probes(cls, name: str, available_in: Mapping[int, Iterable[str]],
@@ -458,7 +470,7 @@ def running_kernel_key() -> str:
 
 
 #: bumped when profiles gain facts, so a cache written by an older pybpf is measured again
-_CACHE_SCHEMA = "v3"
+_CACHE_SCHEMA = "v4"
 
 
 def cache_path() -> Path:

@@ -177,6 +177,12 @@ EXPLAIN: dict[str, tuple[str, str]] = {
         "which the kernel allows only with BTF function info.",
         "write the program in C and compile with clang -g (pybpf loads the .BTF.ext func "
         "info), or use a counted loop instead of a callback."),
+    "kernel_refused": (
+        "this kernel refuses to load programs of this kind (the errno) before its verifier "
+        "runs: a fact of its build or security policy, measured here by "
+        "pybpf.kernel.features.load_refusals.",
+        "attach with a kind this kernel allows (a tracepoint, raw_tracepoint or tp_btf "
+        "program instead of fentry/fexit/LSM)."),
     "unsupported": (
         "pybpf's verifier does not model this construct yet.",
         "load it into the kernel to get its verdict."),

@@ -71,7 +71,7 @@ CTX: dict[str, dict[str, list[tuple]]] = {
         "write": [(4, 32, 32, 4), (4, 44, 44, 4)],
     },
     'flow_dissector': {
-        "read": [(4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (8, 144, 144, 8, 'mem')],
+        "read": [(4, 76, 76, 4, 'pkt'), (4, 80, 80, 4, 'pkt_end'), (8, 144, 144, 8, 'flow_keys')],
         "write": [],
     },
     'sk_lookup': {
