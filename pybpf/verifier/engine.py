@@ -121,6 +121,8 @@ class Verifier:
         self.async_cbs: set[int] = set()
         #: instruction -> the kind of pointer it dereferences (save_aux_ptr_type)
         self.insn_ptr_types: dict[int, tuple[RT, int]] = {}
+        #: each subprogram's BTF argument specs (global_funcs.prepare_args), or why none
+        self.arg_specs: dict[int, Any] = {}
         self._protos: dict[int, HelperProto] = {}
 
     # -- setup ------------------------------------------------------------------------

@@ -123,7 +123,21 @@ def _decl_tags(btf: Any) -> dict[tuple[int, int], list[str]]:
 
 
 def prepare_args(v: Session, start: int) -> list[ArgSpec]:
-    """btf_prepare_func_args for the function starting at instruction ``start``."""
+    """btf_prepare_func_args for the function starting at instruction ``start`` (once per
+    run and function: the kernel keeps the result in its subprog info)."""
+    got = v.arg_specs.get(start)
+    if got is None:
+        try:
+            got = _prepare_args(v, start)
+        except ArgError as e:
+            got = e
+        v.arg_specs[start] = got
+    if isinstance(got, ArgError):
+        raise got
+    return got
+
+
+def _prepare_args(v: Session, start: int) -> list[ArgSpec]:
     pb = v.btf
     assert pb is not None
     btf = pb.btf

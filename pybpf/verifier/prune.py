@@ -254,26 +254,31 @@ def func_states_equal(old: Frame, cur: Frame, live: int, idmap: IdMap, exact: in
     if old.callback_depth > cur.callback_depth:
         return False
     oregs, cregs = old.regs, cur.regs
-    for r in range(11):
-        if live >> r & 1:
+    r = 0
+    while live:
+        if live & 1:
             o = oregs[r]
             c = cregs[r]
             if o is not c and not regsafe(o, c, idmap, exact):
                 return False
+        live >>= 1
+        r += 1
     return stacksafe(old, cur, idmap, exact)
 
 
 def states_equal(old: State, cur: State, live_before: list[int], id_gen: int, exact: int) -> bool:
     """True when the explored ``old`` stands for ``cur`` (both at the same instruction)."""
-    if len(old.frames) != len(cur.frames):
+    ofr, cfr = old.frames, cur.frames
+    if len(ofr) != len(cfr) or old.in_sleepable != cur.in_sleepable:
         return False
     idmap = IdMap(id_gen)
-    if old.in_sleepable != cur.in_sleepable:
-        return False
     if not refsafe(old, cur, idmap):
         return False
-    ofr, cfr = old.frames, cur.frames
     last = len(ofr) - 1
+    if last == 0:
+        fo, fc = ofr[0], cfr[0]
+        return fo.callsite == fc.callsite and \
+            func_states_equal(fo, fc, live_before[old.insn], idmap, exact)
     for n in range(last + 1):
         fo, fc = ofr[n], cfr[n]
         if fo.callsite != fc.callsite:

@@ -8,7 +8,7 @@ the handlers, never the reverse.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..isa import Insn, ProgramSpec
@@ -59,6 +59,8 @@ class Session(Protocol):
     stack_liveness: StackLiveness
     #: per instruction: the (type, flags) of the pointer it dereferences (save_aux_ptr_type)
     insn_ptr_types: dict[int, tuple[RT, int]]
+    #: each subprogram's BTF argument specs, once prepared (`global_funcs.prepare_args`)
+    arg_specs: dict[int, Any]
 
     # -- ids, branches and the jump history --------------------------------------------
     def new_id(self) -> int:
