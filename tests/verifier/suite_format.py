@@ -58,6 +58,8 @@ _NAMED_INSN = re.compile(
 
 
 _GLUED = re.compile(r"(\S)(processed \d+ insns \(limit)")
+#: a loop detected while a jump's line is being printed runs into that line
+_GLUED_LOOP = re.compile(r"^(\d+: \([0-9a-f]{2}\) .*?) (infinite loop detected at insn \d+)$", re.M)
 
 
 @dataclass
@@ -157,6 +159,7 @@ def kernel_error(log: str) -> tuple[int | None, list[str]]:
     """
     # a message printed without its newline runs into the summary line
     log = _GLUED.sub(r"\1\n\2", log)
+    log = _GLUED_LOOP.sub(r"\1\n\2", log)
     lines = log.rstrip("\n").split("\n")
     end = len(lines)
     for i in range(len(lines) - 1, -1, -1):

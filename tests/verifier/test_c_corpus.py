@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.kernel, pytest.mark.clang]
 
 #: floors the figures may not fall below (raise them as the model improves): a live check
 #: that nothing regresses while the targets themselves are still expected failures
-FLOORS = {"verdict": 0.60, "insn_message": 0.35, "processed": 0.50, "no_error": 0.80}
+FLOORS = {"verdict": 0.98, "insn_message": 0.95, "processed": 0.97, "no_error": 0.98}
 
-#: while the verifier model catches up with real programs (issue 15), the targets are
-#: reported as expected failures; the figures are printed and checked for sanity anyway.
-#: Delete this marker when the figures reach the targets: the assertions are then live.
-CATCHING_UP = pytest.mark.xfail(
-    reason="issue 15: pybpf's verifier model is catching up with real clang programs; "
-           "the measured figures are in the run's summary", strict=False)
+#: the target every program verifies without a pybpf error is not reached yet: the programs
+#: the kernel walks to its 1,000,000-instruction limit take pybpf longer than the corpus's
+#: time limit (docs/verifier-differences.md); the figure is printed and floored anyway
+SLOW_LIMIT_RUNS = pytest.mark.xfail(
+    reason="issue 15: programs that reach the kernel's instruction limit exceed pybpf's "
+           "time limit; the measured figures are in the run's summary", strict=False)
 
 
 @pytest.fixture(scope="module")
@@ -66,28 +66,25 @@ def test_results_are_consistent(corpus):
             assert r.kernel_message, r.key
 
 
-@CATCHING_UP
+@SLOW_LIMIT_RUNS
 def test_no_pybpf_error(corpus):
     _srcs, _failed, results, fig = corpus
     errors = [r.describe() for r in results if r.pybpf_error]
     assert not errors, f"{len(errors)} programs: " + "\n".join(errors[:30])
 
 
-@CATCHING_UP
 def test_verdict_agreement(corpus):
     _srcs, _failed, results, fig = corpus
     bad = [r.describe() for r in results if not r.verdict_agrees]
     assert fig.verdict >= C.TARGETS["verdict"], "\n".join(bad[:30])
 
 
-@CATCHING_UP
 def test_same_instruction_and_message(corpus):
     _srcs, _failed, results, fig = corpus
     bad = [r.describe() for r in results if r.kernel_accepted is False and not r.same_insn_message]
     assert fig.insn_message >= C.TARGETS["insn_message"], "\n".join(bad[:30])
 
 
-@CATCHING_UP
 def test_processed_within_ten_percent(corpus):
     _srcs, _failed, results, fig = corpus
     bad = [r.describe() for r in results if r.kernel_accepted and not r.processed_close]
