@@ -6,7 +6,6 @@ Each probe runs in pybpf's VM (no kernel needed) after pybpf's verifier accepted
 from __future__ import annotations
 
 import struct
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -95,12 +94,11 @@ def test_every_instruction_has_its_python_line():
     assert all(ln.filename == P.__file__ for ln in prog.lines.values())
 
 
-def test_compile_time_per_probe_is_under_50_ms():
-    compile_probe(P.inlined, SECTION)  # warm-up (imports)
-    t = time.perf_counter()
-    for _ in range(5):
-        compile_probe(P.inlined, SECTION)
-    assert (time.perf_counter() - t) / 5 < 0.05
+def test_compiling_twice_gives_the_same_program():
+    # (its compile time is a figure of benchmarks/dsl.py, never a timed assertion here)
+    a = compile_probe(P.inlined, SECTION)
+    b = compile_probe(P.inlined, SECTION)
+    assert a.insns == b.insns and a.refs == b.refs
 
 
 def test_struct_layout_and_decoding_follow_c():
