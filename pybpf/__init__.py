@@ -19,8 +19,6 @@ the verifier and BTF layers pull in their tables).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 __version__ = "0.1.0"
 
 from . import errors
@@ -39,6 +37,7 @@ from .errors import (
     VMFault,
 )
 
+TYPE_CHECKING = False  # (not typing's: `import pybpf` stays cheap)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import isa  # noqa: F401
     from .isa import Insn, MapSpec, ProgramSpec, Ref  # noqa: F401

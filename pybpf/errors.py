@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs a probe's start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 class PybpfError(Exception):

@@ -36,12 +36,11 @@ True
 from __future__ import annotations
 
 import enum
-import linecache
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from types import FrameType
 
+from .._record import record
 from ..errors import AsmError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, target_field
 from ..isa.helpers import helper_id
@@ -102,7 +101,30 @@ def _caller() -> SourceLine:
         return SourceLine(None, 0)
     filename = frame.f_code.co_filename
     line = frame.f_lineno
-    return SourceLine(filename, line, 1, linecache.getline(filename, line).strip())
+    return SourceLine(filename, line, 1, _source_line(filename, line))
+
+
+#: source file -> its lines, read once per file
+_SOURCES: dict[str, list[str]] = {}
+
+
+def _source_line(filename: str, line: int) -> str:
+    """Line ``line`` of ``filename`` stripped ("" when unknown). A UTF-8 file is read here;
+    anything else (``<stdin>``, a zip import, another encoding) through `linecache`, whose
+    import (tokenize, re) would otherwise be most of a small probe's start-up."""
+    lines = _SOURCES.get(filename)
+    if lines is None:
+        try:
+            if filename.startswith("<"):
+                raise OSError(filename)
+            with open(filename, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            import linecache
+
+            return linecache.getline(filename, line).strip()
+        _SOURCES[filename] = lines
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 def _error(message: str, where: SourceLine) -> AsmError:
@@ -110,7 +132,7 @@ def _error(message: str, where: SourceLine) -> AsmError:
                     source=where.text or None)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Op:
     """One built instruction: the `Insn`, its symbolic operand, where it was written."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .._deprecated import module_getattr
@@ -359,7 +359,7 @@ class BpfObject:
             decl = self._with_btf_types(decl, kbtf)
             inner = None
             if isinstance(decl.inner, MapSpec):  # an anonymous template of the inner maps
-                inner = Map.create(replace(decl.inner, name=decl.inner.name[:15]))
+                inner = Map.create(decl.inner.replace(name=decl.inner.name[:15]))
                 self._inner_templates.append(inner)
             kname = str(decl.extra.get("kernel_name", name))
             if decl.pinning:
@@ -391,13 +391,13 @@ class BpfObject:
         again without BTF if the kernel refuses that)."""
         from ..kernel.maps import Map
 
-        spec = replace(decl, name=kname)
+        spec = decl.replace(name=kname)
         if btf_fd and (decl.btf_key_type_id or decl.btf_value_type_id):
             try:
                 return Map.create(spec, inner_map=inner, btf=btf_fd)
             except KernelError:
                 pass
-        return Map.create(replace(spec, btf_key_type_id=0, btf_value_type_id=0), inner_map=inner)
+        return Map.create(spec.replace(btf_key_type_id=0, btf_value_type_id=0), inner_map=inner)
 
     @staticmethod
     def _with_btf_types(decl: MapSpec, kbtf: Any) -> MapSpec:
@@ -408,7 +408,7 @@ class BpfObject:
             sec_id = kbtf.local.find(decl.name, "datasec")
         except BtfError:
             return decl
-        return replace(decl, btf_value_type_id=sec_id)
+        return decl.replace(btf_value_type_id=sec_id)
 
     def _local_btf(self) -> tuple[Any, Any]:
         """The object's parsed (.BTF, .BTF.ext), or (None, None)."""
@@ -605,9 +605,9 @@ class BpfObject:
             if not s.target:
                 raise ElfError(f"program {ps.name!r}: SEC(\"{s.section}\") needs a target",
                                path=self.spec.path, section=s.section)
-            return tracing.load(replace(prog, name=ps.name), kind, s.target, maps=self.maps,
+            return tracing.load(prog.replace(name=ps.name), kind, s.target, maps=self.maps,
                                 options=kprog.LoadOptions(log_level=log_level, **kw))
-        return kprog.load(replace(prog, name=ps.name), s.prog_type, maps=self.maps,
+        return kprog.load(prog.replace(name=ps.name), s.prog_type, maps=self.maps,
                           options=kprog.LoadOptions(log_level=log_level, **kw))
 
     def _init_slots(self) -> None:

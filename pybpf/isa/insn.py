@@ -27,11 +27,15 @@ Insn(opcode=0xb7, dst=0, src=0, off=0, imm=1)
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections import namedtuple
 
 from ..errors import IsaError
 from .opcodes import CLASS_MASK, LDDW, MODE_MASK, OP_MASK, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, Size
+
+TYPE_CHECKING = False  # (not typing's: pybpf.isa is on every command's start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import NamedTuple
 
 _SLOT = struct.Struct("<BBhi")
 _SLOT_U = struct.Struct("<BBhI")
@@ -73,12 +77,15 @@ def _canonical(opcode: int, dst: int, src: int, off: int, imm: int) -> tuple[int
     return opcode, dst, src, off, imm
 
 
-class _InsnFields(NamedTuple):
-    opcode: int
-    dst: int = 0
-    src: int = 0
-    off: int = 0
-    imm: int = 0
+if TYPE_CHECKING:
+    class _InsnFields(NamedTuple):
+        opcode: int
+        dst: int = 0
+        src: int = 0
+        off: int = 0
+        imm: int = 0
+else:  # the same tuple, without importing typing
+    _InsnFields = namedtuple("_InsnFields", "opcode dst src off imm", defaults=(0, 0, 0, 0))
 
 
 class Insn(_InsnFields):

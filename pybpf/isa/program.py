@@ -25,15 +25,18 @@ does that arithmetic in one place (`slot_of`, `index_of_slot`, `resolve`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import namedtuple
 from enum import Enum
-from typing import Any, NamedTuple
 
 from ..errors import IsaError
 from .insn import Insn, decode_all
 from .mapspec import MapSpec
 from .opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
+
+TYPE_CHECKING = False  # (not typing's: pybpf.isa is on every command's start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Any, NamedTuple
 
 
 class RefKind(str, Enum):
@@ -46,17 +49,49 @@ class RefKind(str, Enum):
     KSYM = "ksym"  # lddw of a kernel variable by name (src=3, BTF id bound at load)
 
 
-@dataclass(frozen=True, slots=True)
 class Ref:
     """A symbolic operand of one instruction.
 
     ``name`` is a label, map, kfunc or global name; ``offset`` is the byte
-    offset into a map value (``map_value`` references and globals).
+    offset into a map value (``map_value`` references and globals). Immutable and
+    hashable; compares by value.
+
+    >>> Ref.map("counts", 8)
+    Ref(kind=<RefKind.MAP: 'map'>, name='counts', offset=8)
     """
+
+    __slots__ = ("kind", "name", "offset")
+    __match_args__ = ("kind", "name", "offset")
 
     kind: RefKind
     name: str
-    offset: int = 0
+    offset: int
+
+    def __init__(self, kind: RefKind, name: str, offset: int = 0) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "offset", offset)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a Ref (it is immutable)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a Ref (it is immutable)")
+
+    def __repr__(self) -> str:
+        return f"Ref(kind={self.kind!r}, name={self.name!r}, offset={self.offset!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Ref:
+            return NotImplemented
+        assert isinstance(other, Ref)
+        return (self.kind, self.name, self.offset) == (other.kind, other.name, other.offset)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.name, self.offset))
+
+    def __reduce__(self) -> tuple[type[Ref], tuple[RefKind, str, int]]:
+        return Ref, (self.kind, self.name, self.offset)
 
     @classmethod
     def label(cls, name: str) -> Ref:
@@ -71,16 +106,18 @@ class Ref:
         return cls(RefKind.KFUNC, name)
 
 
-class SourceLine(NamedTuple):
-    """Where an instruction came from: file, 1-based line and column, and the text.
+if TYPE_CHECKING:
+    class SourceLine(NamedTuple):
+        filename: str | None
+        line: int
+        column: int = 1
+        text: str = ""
+else:  # the same tuple, without importing typing
+    SourceLine = namedtuple("SourceLine", "filename line column text", defaults=(1, ""))
+SourceLine.__doc__ = """Where an instruction came from: file, 1-based line and column, and the text.
 
-    A tuple: parsers make one per line, so construction cost matters.
-    """
-
-    filename: str | None
-    line: int
-    column: int = 1
-    text: str = ""
+A tuple: parsers make one per line, so construction cost matters.
+"""
 
 
 def target_field(insn: Insn) -> str | None:
@@ -107,23 +144,69 @@ def target_field(insn: Insn) -> str | None:
     return None
 
 
-@dataclass
 class ProgramSpec:
     """Instructions with labels, symbolic references and declarations.
 
     ``prog_type`` is the kernel program type name (``"socket_filter"``,
-    ``"xdp"``...) or None when not known yet.
+    ``"xdp"``...) or None when not known yet. A plain record (what a dataclass would
+    generate, written out: importing `dataclasses` costs more than a probe's whole
+    start-up): compares by value and `replace` returns a changed copy.
     """
 
-    insns: list[Insn] = field(default_factory=list)
-    labels: dict[str, int] = field(default_factory=dict)
-    refs: dict[int, Ref] = field(default_factory=dict)
-    maps: dict[str, MapSpec] = field(default_factory=dict)
-    lines: dict[int, SourceLine] = field(default_factory=dict)
-    name: str = ""
-    prog_type: str | None = None
-    license: str = "GPL"
-    section: str | None = None
+    insns: list[Insn]
+    labels: dict[str, int]
+    refs: dict[int, Ref]
+    maps: dict[str, MapSpec]
+    lines: dict[int, SourceLine]
+    name: str
+    prog_type: str | None
+    license: str
+    section: str | None
+
+    __match_args__ = _PROGRAM_FIELDS = ("insns", "labels", "refs", "maps", "lines", "name",
+                                        "prog_type", "license", "section")
+
+    def __init__(self, insns: list[Insn] | None = None, labels: dict[str, int] | None = None,
+                 refs: dict[int, Ref] | None = None, maps: dict[str, MapSpec] | None = None,
+                 lines: dict[int, SourceLine] | None = None, name: str = "",
+                 prog_type: str | None = None, license: str = "GPL",
+                 section: str | None = None) -> None:
+        self.insns = [] if insns is None else insns
+        self.labels = {} if labels is None else labels
+        self.refs = {} if refs is None else refs
+        self.maps = {} if maps is None else maps
+        self.lines = {} if lines is None else lines
+        self.name = name
+        self.prog_type = prog_type
+        self.license = license
+        self.section = section
+
+    def __repr__(self) -> str:
+        return "ProgramSpec(" + ", ".join(f"{f}={getattr(self, f)!r}"
+                                          for f in self._PROGRAM_FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._PROGRAM_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
+
+    def replace(self, **changes: Any) -> ProgramSpec:
+        """A copy with ``changes`` applied (as ``dataclasses.replace``: containers are
+        shared, not copied).
+
+        >>> ProgramSpec([Insn(0x95)], name="a").replace(name="b").name
+        'b'
+        """
+        unknown = set(changes) - set(self._PROGRAM_FIELDS)
+        if unknown:
+            raise TypeError(f"ProgramSpec has no field {sorted(unknown)[0]!r}")
+        values = {f: getattr(self, f) for f in self._PROGRAM_FIELDS}
+        values.update(changes)
+        return type(self)(**values)
+
+    __replace__ = replace  # copy.replace (Python 3.13)
 
     # -- construction ----------------------------------------------------------
     @classmethod

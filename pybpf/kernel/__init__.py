@@ -9,64 +9,66 @@ The bpf() layouts and constants it packs are `pybpf.uapi`'s (no kernel needed to
 >>> from pybpf.kernel import Map, MapSpec, load                 # doctest: +SKIP
 >>> counts = Map.create(MapSpec("counts", "hash", max_entries=64, key_type="<I", value_type="<Q"))
 """
-from ..uapi import (
-    BPF_ANY,
-    BPF_EXIST,
-    BPF_F_MMAPABLE,
-    BPF_F_NO_PREALLOC,
-    BPF_F_RDONLY_PROG,
-    BPF_NOEXIST,
-    attach_type,
-    map_type,
-    prog_type,
-)
-from . import fs, link, pin, tracefs
-from .fd import FD, ClosedError
-from .maps import (
-    ArenaMap,
-    ArrayMap,
-    ArrayOfMaps,
-    BloomFilterMap,
-    CgroupArrayMap,
-    CgroupStorageMap,
-    CgrpStorageMap,
-    Codec,
-    CodecError,
-    CpuMap,
-    DevMap,
-    DevMapHash,
-    HashMap,
-    HashOfMaps,
-    InodeStorageMap,
-    LpmTrieMap,
-    LruHashMap,
-    LruPerCpuHashMap,
-    Map,
-    MapInfo,
-    MapSpec,
-    MapSpecError,
-    PerCpuArrayMap,
-    PerCpuCgroupStorageMap,
-    PerCpuHashMap,
-    PerfEventArrayMap,
-    ProgArrayMap,
-    QueueMap,
-    ReuseportSockArrayMap,
-    RingBufMap,
-    SkStorageMap,
-    SockHash,
-    SockMap,
-    StackMap,
-    StackTraceMap,
-    TaskStorageMap,
-    UserRingBufMap,
-    XskMap,
-    possible_cpus,
-)
-from .perfbuf import PerfBufReader
-from .prog import LoadOptions, ProgInfo, ProgLoadError, Program, TestRun, load
-from .ringbuf import RingBufReader
-from .syscall import Cmd, bpf
+TYPE_CHECKING = False  # (not typing's: `import pybpf.kernel` stays cheap)
+if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
+    from ..uapi import (
+        BPF_ANY,
+        BPF_EXIST,
+        BPF_F_MMAPABLE,
+        BPF_F_NO_PREALLOC,
+        BPF_F_RDONLY_PROG,
+        BPF_NOEXIST,
+        attach_type,
+        map_type,
+        prog_type,
+    )
+    from . import features, fs, link, pin, tracefs
+    from .fd import FD, ClosedError
+    from .maps import (
+        ArenaMap,
+        ArrayMap,
+        ArrayOfMaps,
+        BloomFilterMap,
+        CgroupArrayMap,
+        CgroupStorageMap,
+        CgrpStorageMap,
+        Codec,
+        CodecError,
+        CpuMap,
+        DevMap,
+        DevMapHash,
+        HashMap,
+        HashOfMaps,
+        InodeStorageMap,
+        LpmTrieMap,
+        LruHashMap,
+        LruPerCpuHashMap,
+        Map,
+        MapInfo,
+        MapSpec,
+        MapSpecError,
+        PerCpuArrayMap,
+        PerCpuCgroupStorageMap,
+        PerCpuHashMap,
+        PerfEventArrayMap,
+        ProgArrayMap,
+        QueueMap,
+        ReuseportSockArrayMap,
+        RingBufMap,
+        SkStorageMap,
+        SockHash,
+        SockMap,
+        StackMap,
+        StackTraceMap,
+        TaskStorageMap,
+        UserRingBufMap,
+        XskMap,
+        possible_cpus,
+    )
+    from .perfbuf import PerfBufReader
+    from .prog import LoadOptions, ProgInfo, ProgLoadError, Program, TestRun, load
+    from .ringbuf import RingBufReader
+    from .syscall import Cmd, bpf
 
 __all__ = [
     "BPF_ANY", "BPF_EXIST", "BPF_NOEXIST", "BPF_F_MMAPABLE", "BPF_F_NO_PREALLOC", "BPF_F_RDONLY_PROG",
@@ -84,11 +86,37 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # `features` probes the kernel with the verifier's tables, whose import costs more than a
-    # probe's whole startup (pybpf trace's first event): it loads on first use.
-    if name == "features":
-        import importlib
+#: name -> the module that defines it (relative to this package; "" for a submodule).
+#: Nothing is imported with the package: `pybpf.kernel.Map` loads the map classes on first
+#: use, so a probe that needs a map, a program and one link kind imports no more than that
+#: (start-up is part of every probe's cost: see benchmarks/startup.py).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("BPF_ANY", "BPF_EXIST", "BPF_F_MMAPABLE", "BPF_F_NO_PREALLOC",
+                     "BPF_F_RDONLY_PROG", "BPF_NOEXIST", "attach_type", "map_type", "prog_type"),
+                    "..uapi"),
+    **dict.fromkeys(("features", "fs", "link", "pin", "tracefs"), ""),
+    "FD": ".fd", "ClosedError": ".fd",
+    **dict.fromkeys(("ArenaMap", "ArrayMap", "ArrayOfMaps", "BloomFilterMap", "CgroupArrayMap", "CgroupStorageMap", "CgrpStorageMap", "Codec", "CodecError", "CpuMap", "DevMap", "DevMapHash", "HashMap", "HashOfMaps", "InodeStorageMap", "LpmTrieMap", "LruHashMap", "LruPerCpuHashMap", "Map", "MapInfo", "MapSpec", "MapSpecError", "PerCpuArrayMap", "PerCpuCgroupStorageMap", "PerCpuHashMap", "PerfEventArrayMap", "ProgArrayMap", "QueueMap", "ReuseportSockArrayMap", "RingBufMap", "SkStorageMap", "SockHash", "SockMap", "StackMap", "StackTraceMap", "TaskStorageMap", "UserRingBufMap", "XskMap", "possible_cpus"), ".maps"),
+    "PerfBufReader": ".perfbuf", "RingBufReader": ".ringbuf",
+    **dict.fromkeys(("LoadOptions", "ProgInfo", "ProgLoadError", "Program", "TestRun", "load"),
+                    ".prog"),
+    "Cmd": ".syscall", "bpf": ".syscall",
+}
 
-        return importlib.import_module(f"{__name__}.features")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # lazy: a plain `import pybpf.kernel` needs nothing
+
+    if where:
+        value = getattr(importlib.import_module(where, __name__), name)
+    else:
+        value = importlib.import_module(f"{__name__}.{name}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock  # (threading's Lock, without importing threading)
 
 from ..errors import PybpfError
 
@@ -38,7 +38,7 @@ class FD:
         self._fd: int = fd
         if kind is not None:
             self._kind = kind
-        self._close_lock = threading.Lock()
+        self._close_lock = allocate_lock()
 
     # -- the descriptor ---------------------------------------------------------------------
     @property

@@ -29,7 +29,7 @@ import json
 import mmap
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .. import uapi as A
@@ -272,7 +272,7 @@ def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
         except KernelError as e:
             return _probes.Outcome(False, e.errno)
     try:
-        with load(replace(probe.program(), license=probe.license), probe.prog_type,
+        with load(probe.program().replace(license=probe.license), probe.prog_type,
                   options=LoadOptions(log_level=1, expected_attach_type=probe.attach)):
             return _probes.Outcome(True)
     except ProgLoadError as e:

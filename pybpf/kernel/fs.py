@@ -14,12 +14,10 @@ conventional place (this needs root). When that is impossible they raise
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import threading
-from dataclasses import dataclass
+from _thread import allocate_lock  # (threading's Lock, without importing threading)
 
+from .._record import record
 from ..errors import MountError
 
 __all__ = ["Mount", "mounts", "find_mount", "ensure_bpffs", "ensure_tracefs", "cgroup2_root",
@@ -31,10 +29,10 @@ BPFFS_PATH = "/sys/fs/bpf"
 TRACEFS_PATH = "/sys/kernel/tracing"
 
 _MOUNTS_FILE = "/proc/self/mounts"
-_lock = threading.Lock()
+_lock = allocate_lock()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     """One line of ``/proc/self/mounts``."""
 
@@ -92,6 +90,11 @@ def find_mount(fstype: str) -> str | None:
 
 
 def _mount(source: str, target: str, fstype: str) -> None:
+    # lazy: ctypes.util imports subprocess, shutil and tempfile, and only a missing mount
+    # needs it (pybpf's start-up is part of every probe's cost)
+    import ctypes
+    import ctypes.util
+
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
                            ctypes.c_void_p]

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from .. import uapi as A
+from .._record import field, record
 from ..errors import BtfError, KernelError, ProgLoadError, PybpfError
 from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
@@ -32,7 +30,10 @@ from .fd import FD
 from .maps.base import Map
 from .syscall import Cmd, address, bpf, hint_for
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..isa.program import ProgramSpec
 
 __all__ = ["load", "LoadOptions", "Program", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
@@ -42,11 +43,11 @@ LOG_START = 64 * 1024
 LOG_MAX = 16 * 1024 * 1024
 
 _ENOTSUPP = 524
-_VERIFICATION_TIME = re.compile(r"verification time (\d+) usec")
-_PROCESSED = re.compile(r"processed (\d+) insns")
+_VERIFICATION_TIME = r"verification time (\d+) usec"
+_PROCESSED = r"processed (\d+) insns"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TestRun:
     """The result of `Program.test_run`: return value, mean duration per run, output data/ctx."""
 
@@ -56,7 +57,7 @@ class TestRun:
     ctx_out: bytes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProgStats:
     """Verifier figures: instructions it processed and (log_level & 4) its time."""
 
@@ -65,7 +66,7 @@ class ProgStats:
     processed_insns: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProgInfo:
     """What the kernel says about a program (``BPF_OBJ_GET_INFO_BY_FD``)."""
 
@@ -172,8 +173,10 @@ class Program(FD):
     def stats(self) -> ProgStats:
         """Verified instruction count (from prog info) and, when the log has them, the
         verification time (log_level with BPF_LOG_STATS) and processed count."""
-        t = _VERIFICATION_TIME.search(self.log)
-        p = _PROCESSED.search(self.log)
+        import re  # lazy: loading a program reads no log figures (start-up is every probe's cost)
+
+        t = re.search(_VERIFICATION_TIME, self.log)
+        p = re.search(_PROCESSED, self.log)
         return ProgStats(self._cached().verified_insns, int(t.group(1)) if t else None,
                          int(p.group(1)) if p else None)
 
@@ -363,7 +366,7 @@ def _text(log: bytearray | None) -> str:
     return bytes(log).split(b"\0", 1)[0].decode(errors="replace")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadOptions:
     """How to load a program: the ``BPF_PROG_LOAD`` fields a `ProgramSpec` does not carry.
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 import enum
 import errno
 from collections.abc import Callable
-from typing import Any
 
 from ..errors import KernelError, KernelUnavailable
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Cmd(enum.IntEnum):

@@ -21,24 +21,31 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from .._record import field, record
 from ..errors import KernelError, PybpfError
 from .fs import ensure_tracefs
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    import re
 
 __all__ = ["Field", "TracepointFormat", "parse_format", "parse_name", "tracepoint_id",
            "tracepoint_format", "list_events", "list_categories", "event_dir"]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_DECL_RE = re.compile(r"^(?P<type>.*?)\s*\b(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(?P<len>[^\]]*)\])?\s*$")
-_FIELD_RE = re.compile(
-    r"^\s*field:(?P<decl>[^;]*);\s*offset:(?P<offset>\d+);\s*size:(?P<size>\d+);"
-    r"(?:\s*signed:(?P<signed>-?\d+);)?")
+#: the characters of a tracepoint category or name (``[A-Za-z0-9_.-]+``)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_DECL_RE = r"^(?P<type>.*?)\s*\b(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(?P<len>[^\]]*)\])?\s*$"
+_FIELD_RE = (r"^\s*field:(?P<decl>[^;]*);\s*offset:(?P<offset>\d+);\s*size:(?P<size>\d+);"
+             r"(?:\s*signed:(?P<signed>-?\d+);)?")
 
 
-@dataclass(frozen=True)
+def _good_name(part: str) -> bool:
+    return bool(part) and _NAME_CHARS.issuperset(part)
+
+
+@record(frozen=True)
 class Field:
     """One field of a trace record.
 
@@ -64,7 +71,7 @@ class Field:
         return self.array_len is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TracepointFormat:
     """A parsed ``format`` file: the tracepoint's id, its fields in order, its print format."""
 
@@ -92,7 +99,9 @@ def _parse_decl(decl: str, line_no: int) -> tuple[str, str, int | None, bool]:
         if decl.startswith(prefix):
             data_loc = True
             decl = decl[len(prefix):]
-    m = _DECL_RE.match(decl)
+    import re  # lazy: attaching by name reads no format file (start-up is every probe's cost)
+
+    m = re.match(_DECL_RE, decl)
     if not m or not m.group("name"):
         raise PybpfError(f"tracepoint format line {line_no}: cannot parse field declaration {decl!r}")
     ctype = m.group("type").strip()
@@ -106,6 +115,12 @@ def _parse_decl(decl: str, line_no: int) -> tuple[str, str, int | None, bool]:
         ctype = ctype[:-2].strip()
         array_len = 0
     return ctype, m.group("name"), array_len, data_loc
+
+
+def _field_re() -> re.Pattern[str]:
+    import re  # lazy, as in _parse_decl
+
+    return re.compile(_FIELD_RE)  # (re caches the compiled pattern)
 
 
 def parse_format(text: str, *, category: str = "") -> TracepointFormat:
@@ -124,7 +139,7 @@ def parse_format(text: str, *, category: str = "") -> TracepointFormat:
         elif stripped.startswith("ID:"):
             tp_id = int(stripped[3:].strip())
         elif stripped.startswith("field:"):
-            m = _FIELD_RE.match(line)
+            m = _field_re().match(line)
             if not m:
                 raise PybpfError(f"tracepoint format line {line_no}: malformed field line {stripped!r}")
             ctype, fname, array_len, data_loc = _parse_decl(m.group("decl"), line_no)
@@ -146,7 +161,7 @@ def parse_name(spec: str) -> tuple[str, str]:
     """
     sep = ":" if ":" in spec else "/"
     category, _, name = spec.partition(sep)
-    if not category or not name or not _NAME_RE.match(category) or not _NAME_RE.match(name):
+    if not _good_name(category) or not _good_name(name):
         raise PybpfError(f"bad tracepoint name {spec!r}: expected 'category:name', "
                          "e.g. 'syscalls:sys_enter_getpid'")
     return category, name
@@ -155,7 +170,7 @@ def parse_name(spec: str) -> tuple[str, str]:
 def event_dir(category: str, name: str) -> str:
     """The tracefs directory of a tracepoint; raises KernelError(ENOENT) naming it when absent."""
     for part in (category, name):
-        if not _NAME_RE.match(part):
+        if not _good_name(part):
             raise PybpfError(f"bad tracepoint name {category}:{name}")
     root = ensure_tracefs()
     path = os.path.join(root, "events", category, name)

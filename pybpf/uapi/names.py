@@ -13,7 +13,6 @@ True
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from ..errors import PybpfError
@@ -132,7 +131,9 @@ def object_name(name: str) -> str:
     >>> object_name("my-counts/by pid, long name")
     'my_counts_by_pi'
     """
-    return _NAME_RE.sub("_", name)[:BPF_OBJ_NAME_LEN - 1]
+    if not _NAME_CHARS.issuperset(name):
+        name = "".join(c if c in _NAME_CHARS else "_" for c in name)
+    return name[:BPF_OBJ_NAME_LEN - 1]
 
 
 def type_name(table: Mapping[str, int], value: int) -> str:
@@ -199,4 +200,5 @@ BPF_F_MMAPABLE = FLAGS["BPF_F_MMAPABLE"]
 BPF_F_INNER_MAP = FLAGS["BPF_F_INNER_MAP"]
 BPF_F_LINK = FLAGS["BPF_F_LINK"]
 
-_NAME_RE = re.compile(r"[^A-Za-z0-9_.]")
+#: the characters the kernel keeps in object names ([A-Za-z0-9_.]; no re: a start-up path)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")

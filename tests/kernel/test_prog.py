@@ -8,7 +8,6 @@ import shutil
 import struct
 import subprocess
 import uuid
-from dataclasses import replace
 
 import pytest
 
@@ -33,7 +32,7 @@ def returns(n: int) -> ProgramSpec:
 @pytest.mark.parametrize("ptype,ret", [("socket_filter", 7), ("xdp", 2), ("sched_cls", 0)])
 def test_load_and_test_run_retval(ptype, ret):
     stats_before = _stats_enabled()
-    with load(replace(returns(ret), name=f"ret_{ptype}"), ptype) as p:
+    with load(returns(ret).replace(name=f"ret_{ptype}"), ptype) as p:
         r = p.test_run(ETH_PKT, repeat=50)
         assert r.retval == ret
         if ptype != "socket_filter":  # socket filters see the packet after the L2 header
@@ -182,7 +181,7 @@ def test_log_level_stats_and_tag_against_the_kernel():
 
 @pytest.mark.skipif(shutil.which("bpftool") is None, reason="bpftool missing")
 def test_info_matches_bpftool():
-    with load(replace(returns(1), name="bt_check"), "sched_cls") as p:
+    with load(returns(1).replace(name="bt_check"), "sched_cls") as p:
         out = subprocess.run(["bpftool", "prog", "show", "id", str(p.id), "--json"],
                              capture_output=True, text=True, check=True).stdout
         shown = json.loads(out)
@@ -284,7 +283,7 @@ def test_test_run_unsupported_type_says_so():
 
 
 def test_pin_from_pinned_from_id():
-    with load(replace(returns(5), name="pinme"), "socket_filter") as p:
+    with load(returns(5).replace(name="pinme"), "socket_filter") as p:
         path = p.pin(f"pybpf_prog_{uuid.uuid4().hex[:8]}")
         try:
             with Program.from_pinned(path) as q:

@@ -33,7 +33,7 @@ import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SUITE_DIR = Path(__file__).parent / "suite"
@@ -223,7 +223,7 @@ def kernel_outcome(case: Case) -> Outcome:
 
     program = assemble_case(case)
     try:
-        loaded = prog.load(replace(program, name=case.name[:15]), case.prog_type,
+        loaded = prog.load(program.replace(name=case.name[:15]), case.prog_type,
                            options=prog.LoadOptions(expected_attach_type=case.attach, log_level=1))
     except ProgLoadError as e:
         insn, lines = kernel_error(e.log or "")

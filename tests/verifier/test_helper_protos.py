@@ -11,7 +11,6 @@ rejected; and a map of a type `map_func_compatible` refuses must be refused.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
 
 import pytest
 
@@ -185,7 +184,7 @@ def _verdict(insns: list[Insn], prog_type: str, license: str = "GPL") -> tuple[b
     from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(replace(ProgramSpec(insns), license=license), prog_type, options=LoadOptions(log_level=1)) as prog:
+        with load(ProgramSpec(insns).replace(license=license), prog_type, options=LoadOptions(log_level=1)) as prog:
             return True, prog.log
     except ProgLoadError as e:
         return False, e.log

@@ -2,8 +2,6 @@
 log must contain exactly the text the table renders."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from pybpf.asm import assemble
@@ -108,7 +106,7 @@ def _reject_log(prog_type: str, src, license: str = "GPL") -> str:
     from pybpf.kernel.prog import LoadOptions, load
 
     try:
-        with load(replace(_program(src), license=license), prog_type, options=LoadOptions(log_level=1)):
+        with load(_program(src).replace(license=license), prog_type, options=LoadOptions(log_level=1)):
             pass
     except ProgLoadError as e:
         return e.log

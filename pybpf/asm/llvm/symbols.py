@@ -12,9 +12,9 @@ instruction of the program.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import accumulate
 
+from ..._record import record
 from ...errors import AsmError
 from ...isa.helpers import helper_id, misspelled_helper
 from ...isa.insn import Insn
@@ -26,7 +26,7 @@ _FUNC = int(PseudoSrc.FUNC)
 _GOTOL = int(Class.JMP32 | JmpOp.JA)
 
 
-@dataclass(slots=True)
+@record()
 class Pending:
     """An operand known only by name until the whole text is read."""
 

@@ -32,38 +32,115 @@ iter               ``iterator(tracing.load(program, "iter", "task"))``  tracing
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
 
-from . import tracing
-from ._attr import AttachType, LinkType, PerfEventType
-from .base import HasFd, Link, LinkGroup, LinkInfo, from_id, from_pinned, link_ids
-from .cgroup import cgroup
-from .flow_dissector import flow_dissector
-from .iter import IterLink, iterator
-from .kprobe import kprobe, kprobe_multi, kretprobe
-from .netfilter import netfilter
-from .perf_event import perf_event
-from .raw_tracepoint import raw_tracepoint
-from .sk_lookup import sk_lookup
-from .socket_filter import SocketFilterLink, socket_filter
-from .symbols import resolve_symbol, symbol_offset
-from .tcx import tcx
-from .tracepoint import tracepoint
-from .tracing import fentry, fexit, fmod_ret, lsm, tp_btf
-from .uprobe import uprobe, uretprobe
-from .uprobe_multi import uprobe_multi
-from .xdp import xdp
+TYPE_CHECKING = False  # (not typing's: one attach kind costs no more than its own module)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # the names below load on first use (see __getattr__)
+    from . import tracing
+    from ._attr import AttachType, LinkType, PerfEventType
+    from .base import HasFd, Link, LinkGroup, LinkInfo, from_id, from_pinned, link_ids
+    from .cgroup import cgroup
+    from .flow_dissector import flow_dissector
+    from .iter import IterLink, iterator
+    from .kprobe import kprobe, kprobe_multi, kretprobe
+    from .netfilter import netfilter
+    from .perf_event import perf_event
+    from .raw_tracepoint import raw_tracepoint
+    from .sk_lookup import sk_lookup
+    from .socket_filter import SocketFilterLink, socket_filter
+    from .symbols import resolve_symbol, symbol_offset
+    from .tcx import tcx
+    from .tracepoint import tracepoint
+    from .tracing import fentry, fexit, fmod_ret, lsm, tp_btf
+    from .uprobe import uprobe, uretprobe
+    from .uprobe_multi import uprobe_multi
+    from .xdp import xdp
+
+#: public name -> the module of this package that defines it ("" for a submodule). An
+#: attach kind loads with its first use: ``tracepoint`` alone does not import the BTF
+#: machinery of ``fentry`` or the socket module of ``socket_filter`` (start-up is part
+#: of every probe's cost).
+_WHERE: dict[str, str] = {
+    "tracing": "",
+    "AttachType": "_attr", "LinkType": "_attr", "PerfEventType": "_attr",
+    **dict.fromkeys(("HasFd", "Link", "LinkGroup", "LinkInfo", "from_id", "from_pinned",
+                     "link_ids"), "base"),
+    "cgroup": "cgroup", "flow_dissector": "flow_dissector",
+    "IterLink": "iter", "iterator": "iter",
+    "kprobe": "kprobe", "kprobe_multi": "kprobe", "kretprobe": "kprobe",
+    "netfilter": "netfilter", "perf_event": "perf_event", "raw_tracepoint": "raw_tracepoint",
+    "sk_lookup": "sk_lookup", "SocketFilterLink": "socket_filter",
+    "socket_filter": "socket_filter", "resolve_symbol": "symbols", "symbol_offset": "symbols",
+    "tcx": "tcx", "tracepoint": "tracepoint",
+    **dict.fromkeys(("fentry", "fexit", "fmod_ret", "lsm", "tp_btf"), "tracing"),
+    "uprobe": "uprobe", "uretprobe": "uprobe", "uprobe_multi": "uprobe_multi", "xdp": "xdp",
+}
+
+#: auto-attach kind (as in `pybpf.elf.sections`) -> the name of the function that attaches it
+_ATTACH_NAMES: dict[str, str] = {
+    "tracepoint": "tracepoint", "raw_tracepoint": "raw_tracepoint", "uprobe": "uprobe",
+    "uretprobe": "uretprobe", "perf_event": "perf_event", "xdp": "xdp", "tcx": "tcx",
+    "socket_filter": "socket_filter", "cgroup": "cgroup", "sk_lookup": "sk_lookup",
+    "fentry": "fentry", "fexit": "fexit", "fmod_ret": "fmod_ret", "lsm": "lsm",
+    "tp_btf": "tp_btf", "iter": "iterator", "kprobe": "kprobe", "kretprobe": "kretprobe",
+    "kprobe_multi": "kprobe_multi", "uprobe_multi": "uprobe_multi",
+    "flow_dissector": "flow_dissector", "netfilter": "netfilter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # lazy: a plain `import pybpf.kernel.link` needs nothing
+
+    module = importlib.import_module(f"{__name__}.{where or name}")
+    value = module if not where else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+class _Package(ModuleType):
+    """This package's module type: an attach function stays bound to its name when its
+    submodule of the same name is imported (``link.tracepoint`` is the function, as it
+    was when this package imported every kind at once; the import system would otherwise
+    bind the name to the submodule)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, ModuleType) and _WHERE.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+class _AttachTable(Mapping[str, "Callable[..., Any]"]):
+    """``ATTACH[kind]``: the attach function of an auto-attach kind, imported on first use."""
+
+    def __getitem__(self, kind: str) -> Callable[..., Any]:
+        fn: Callable[..., Any] = __getattr__(_ATTACH_NAMES[kind])
+        return fn
+
+    def __iter__(self) -> Iterator[str]:
+        # (not iter(): importing the submodule `iter` binds that name in this package)
+        yield from _ATTACH_NAMES
+
+    def __len__(self) -> int:
+        return len(_ATTACH_NAMES)
+
 
 #: auto-attach kind (as in `pybpf.elf.sections`) -> the function that attaches it.
-ATTACH: dict[str, Callable[..., Any]] = {
-    "tracepoint": tracepoint, "raw_tracepoint": raw_tracepoint, "uprobe": uprobe,
-    "uretprobe": uretprobe, "perf_event": perf_event, "xdp": xdp, "tcx": tcx,
-    "socket_filter": socket_filter, "cgroup": cgroup, "sk_lookup": sk_lookup, "fentry": fentry,
-    "fexit": fexit, "fmod_ret": fmod_ret, "lsm": lsm, "tp_btf": tp_btf, "iter": iterator,
-    "kprobe": kprobe, "kretprobe": kretprobe, "kprobe_multi": kprobe_multi,
-    "uprobe_multi": uprobe_multi, "flow_dissector": flow_dissector, "netfilter": netfilter,
-}
+ATTACH: Mapping[str, Callable[..., Any]] = _AttachTable()
 
 __all__ = [
     "ATTACH", "AttachType", "HasFd", "IterLink", "Link", "LinkGroup", "LinkInfo", "LinkType",

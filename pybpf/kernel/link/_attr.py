@@ -7,9 +7,12 @@ and turns the kernel's enum tables into `IntEnum`s for readable `LinkInfo`.
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from ... import uapi as _a
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _int_enum(name: str, table: dict[str, int]) -> Any:
@@ -18,14 +21,30 @@ def _int_enum(name: str, table: dict[str, int]) -> Any:
     return enum.IntEnum(name, {k.upper(): v for k, v in table.items()})
 
 
-#: ``enum bpf_attach_type`` as an IntEnum (names without the BPF_ prefix).
-AttachType = _int_enum("AttachType", _a.ATTACH_TYPES)
-#: ``enum bpf_link_type`` as an IntEnum (names without the BPF_LINK_TYPE_ prefix).
-LinkType = _int_enum("LinkType", _a.LINK_TYPES)
+#: The kernel's enum tables as IntEnums, made on first use (``_attr.AttachType``...): ~100
+#: members that attaching a probe does not need (it passes the plain ints below).
+#: ``AttachType`` is ``enum bpf_attach_type`` (names without the BPF_ prefix), ``LinkType``
+#: ``enum bpf_link_type`` (without BPF_LINK_TYPE_), ``PerfEventType`` ``enum
+#: bpf_perf_event_type`` (``bpf_link_info.perf_event.type``), all from the kernel's BTF.
+_ENUMS = {"AttachType": _a.ATTACH_TYPES, "LinkType": _a.LINK_TYPES,
+          "PerfEventType": _a.PERF_EVENT_TYPES}
+
+if TYPE_CHECKING:
+    AttachType: Any
+    LinkType: Any
+    PerfEventType: Any
 
 
-#: ``enum bpf_perf_event_type`` (``bpf_link_info.perf_event.type``), from the kernel's BTF.
-PerfEventType = _int_enum("PerfEventType", _a.PERF_EVENT_TYPES)
+def __getattr__(name: str) -> Any:
+    table = _ENUMS.get(name)
+    if table is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = _int_enum(name, table)
+    return value
+
+
+#: ``BPF_PERF_EVENT``, the attach type of perf event links (a tracepoint's)
+ATTACH_PERF_EVENT = _a.ATTACH_TYPES["perf_event"]
 
 
 F_REPLACE = _a.BPF_F_REPLACE

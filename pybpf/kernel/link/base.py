@@ -16,9 +16,8 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
+from ..._record import field, record
 from ...errors import KernelError
 from ..fd import FD
 from ..fs import ensure_bpffs
@@ -27,15 +26,29 @@ from ..pin import pin as pin_object
 from ..pin import unpin as unpin_path
 from ..syscall import Cmd, address, bpf, hint_for
 from . import _attr
-from ._attr import AttachType, LinkType, PerfEventType
 
-__all__ = ["Link", "LinkInfo", "HasFd", "prog_fd", "link_ids", "from_id", "from_pinned",
-           "AttachType", "LinkType"]
+__all__ = ["Link", "LinkInfo", "HasFd", "prog_fd", "link_ids", "from_id", "from_pinned"]
+
+#: ``enum bpf_perf_event_type`` by name, as plain ints (the IntEnum is `_attr.PerfEventType`)
+_PERF_EVENT = _attr._ENUMS["PerfEventType"]
 
 
-class HasFd(Protocol):
-    @property
-    def fd(self) -> int: ...
+def __getattr__(name: str) -> Any:
+    if name in ("AttachType", "LinkType", "PerfEventType"):  # `_attr`'s, made on first use
+        return getattr(_attr, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+TYPE_CHECKING = False  # (not typing's: attaching a probe is a start-up path)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class HasFd(Protocol):
+        @property
+        def fd(self) -> int: ...
+else:
+    class HasFd:
+        """Anything with an int ``fd`` (a `Program`): the type of the programs links take."""
 
 
 def prog_fd(prog: HasFd | int) -> int:
@@ -73,7 +86,7 @@ def kernel_call(kind: str, cmd: Cmd, attr: bytearray, *, target: str = "",
                           detail=target or None) from None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LinkInfo:
     """What the kernel says about a link (``struct bpf_link_info``).
 
@@ -100,9 +113,9 @@ _STRING_FIELD = {  # link type -> (pointer field, length field) of its name stri
     "UPROBE_MULTI": ("uprobe_multi.path", "uprobe_multi.path_size"),
 }
 _PERF_STRING_FIELD = {
-    PerfEventType.UPROBE: ("perf_event.uprobe.file_name", "perf_event.uprobe.name_len"),
-    PerfEventType.URETPROBE: ("perf_event.uprobe.file_name", "perf_event.uprobe.name_len"),
-    PerfEventType.TRACEPOINT: ("perf_event.tracepoint.tp_name", "perf_event.tracepoint.name_len"),
+    _PERF_EVENT["uprobe"]: ("perf_event.uprobe.file_name", "perf_event.uprobe.name_len"),
+    _PERF_EVENT["uretprobe"]: ("perf_event.uprobe.file_name", "perf_event.uprobe.name_len"),
+    _PERF_EVENT["tracepoint"]: ("perf_event.tracepoint.tp_name", "perf_event.tracepoint.name_len"),
 }
 #: link type -> the (layout field, details key) pairs reported in LinkInfo.details
 _DETAIL_FIELDS = {
@@ -120,10 +133,10 @@ _DETAIL_FIELDS = {
     "NETFILTER": ("netfilter.pf", "netfilter.hooknum", "netfilter.priority", "netfilter.flags"),
 }
 _PERF_DETAIL_FIELDS = {
-    PerfEventType.UPROBE: ("perf_event.uprobe.offset", "perf_event.uprobe.cookie"),
-    PerfEventType.URETPROBE: ("perf_event.uprobe.offset", "perf_event.uprobe.cookie"),
-    PerfEventType.TRACEPOINT: ("perf_event.tracepoint.cookie",),
-    PerfEventType.EVENT: ("perf_event.event.config", "perf_event.event.type", "perf_event.event.cookie"),
+    _PERF_EVENT["uprobe"]: ("perf_event.uprobe.offset", "perf_event.uprobe.cookie"),
+    _PERF_EVENT["uretprobe"]: ("perf_event.uprobe.offset", "perf_event.uprobe.cookie"),
+    _PERF_EVENT["tracepoint"]: ("perf_event.tracepoint.cookie",),
+    _PERF_EVENT["event"]: ("perf_event.event.config", "perf_event.event.type", "perf_event.event.cookie"),
 }
 
 
@@ -140,13 +153,13 @@ def _query_info(fd: int, kind: str) -> LinkInfo:
 
     info = bytearray(L.size)
     call(info)
-    ltype = _enum(LinkType, int(L.get(info, "type")))
-    tname = ltype.name if isinstance(ltype, LinkType) else ""
+    ltype = _enum(_attr.LinkType, int(L.get(info, "type")))
+    tname = ltype.name if isinstance(ltype, _attr.LinkType) else ""
     ptype = None
     strings: tuple[str, str] | None = _STRING_FIELD.get(tname)
     fields: tuple[str, ...] = _DETAIL_FIELDS.get(tname, ())
     if tname == "PERF_EVENT":
-        ptype = _enum(PerfEventType, int(L.get(info, "perf_event.type")))
+        ptype = _enum(_attr.PerfEventType, int(L.get(info, "perf_event.type")))
         strings = _PERF_STRING_FIELD.get(ptype)
         fields = _PERF_DETAIL_FIELDS.get(ptype, ())
     if strings is not None:  # ask again with a buffer for the name
@@ -160,7 +173,7 @@ def _query_info(fd: int, kind: str) -> LinkInfo:
     for fname in fields:
         key = fname.rpartition(".")[2]
         value = L.get(info, fname)
-        details[key] = _enum(AttachType, int(value)) if key == "attach_type" else value
+        details[key] = _enum(_attr.AttachType, int(value)) if key == "attach_type" else value
     if strings is not None:
         details[strings[0].rpartition(".")[2]] = bytes(name_buf).split(b"\0", 1)[0].decode(errors="replace")
     del name_keep
@@ -287,7 +300,7 @@ def _adopt(fd: int, target: str, what: str) -> Link:
         raise KernelError(what, errno.EINVAL, hint=f"{target} is not a BPF link (a map or program?)")
     lk = Link(fd, kind="link", target=target)
     ltype = lk.info().type
-    if isinstance(ltype, LinkType):
+    if isinstance(ltype, _attr.LinkType):
         lk.kind = ltype.name.lower()
         lk._kind = f"{lk.kind} link"
     return lk

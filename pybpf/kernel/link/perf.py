@@ -16,8 +16,8 @@ from __future__ import annotations
 import errno
 import os
 import struct
-from dataclasses import dataclass
 
+from ..._record import record
 from ...errors import KernelError
 
 __all__ = ["PerfEventAttr", "perf_event_open", "perf_ioctl", "uprobe_pmu_type", "kprobe_pmu_type",
@@ -47,7 +47,7 @@ _BIT_FREQ = 10
 _PMU_DIR = "/sys/bus/event_source/devices"
 
 
-@dataclass
+@record()
 class PerfEventAttr:
     """The fields of ``struct perf_event_attr`` pybpf uses.
 

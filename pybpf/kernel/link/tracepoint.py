@@ -33,7 +33,7 @@ def attach_perf_event_fd(prog: HasFd | int, perf_fd: int, *, kind: str, target: 
     The returned `Link` owns ``perf_fd`` (it is closed with the link, also on failure).
     """
     try:
-        attr = _attr.link_create(prog_fd(prog), perf_fd, _attr.AttachType.PERF_EVENT, 0,
+        attr = _attr.link_create(prog_fd(prog), perf_fd, _attr.ATTACH_PERF_EVENT, 0,
                                  perf_event__bpf_cookie=cookie)
         fd = kernel_call(kind, Cmd.LINK_CREATE, attr, target=target, hints=hints)
     except BaseException:

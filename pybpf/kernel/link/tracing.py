@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from ..._record import replace
 from ...errors import BtfError, KernelError, ProgLoadError
 from ...isa.program import ProgramSpec
 from ..prog import LoadOptions, Program

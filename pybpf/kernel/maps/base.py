@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import errno
 import os
+from _thread import get_ident  # (threading's, without importing threading)
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from threading import get_ident
-from typing import Any, ClassVar
 
 from ... import uapi as A
+from ..._record import record
 from ...errors import KernelError, PybpfError
 from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
@@ -41,6 +40,10 @@ from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
 from .batch import BatchOps
 from .codec import Codec, CodecError, codec_for, spec_size
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus",
            "map_class", "CodecError"]
@@ -116,7 +119,7 @@ def _round8(n: int) -> int:
     return (n + 7) & ~7
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MapInfo:
     """What the kernel says about a map (``BPF_OBJ_GET_INFO_BY_FD``)."""
 
@@ -241,7 +244,7 @@ class Map(FD, BatchOps):
         if inner_map is None and isinstance(spec.inner, MapSpec):
             inner_spec = spec.inner
             if not inner_spec.name:
-                inner_spec = replace(inner_spec, name=f"{spec.name}.inner")
+                inner_spec = inner_spec.replace(name=f"{spec.name}.inner")
             template = inner_map = Map.create(inner_spec)
         try:
             m = kind._create(spec, type_id, inner_map, btf.fd if isinstance(btf, FD) else btf)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import errno
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ... import uapi as A
 from ...errors import KernelError
 from ...uapi import BATCH
 from ..syscall import Cmd, address, bpf
 from .codec import CodecError
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Literal
 
 _ENOTSUPP = 524
 _INT_FORMATS: dict[tuple[str, int], Literal["B", "H", "I", "Q"]] = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}

@@ -26,12 +26,15 @@ Every mismatch (wrong length, int out of range, wrong type) raises
 """
 from __future__ import annotations
 
-import ctypes
 import struct
-from collections.abc import Callable
-from typing import Any
+import sys
 
 from ...errors import PybpfError
+
+TYPE_CHECKING = False  # (not typing's: maps are on every probe's start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["Codec", "CodecError", "codec_for", "spec_size"]
 
@@ -130,6 +133,8 @@ def _struct(fmt: str, field: str) -> Codec:
 
 
 def _ctypes(ctype: type, field: str) -> Codec:
+    import ctypes  # lazy: only a ctypes key or value type needs it (and then it is loaded)
+
     size = ctypes.sizeof(ctype)
 
     def encode(obj: Any) -> bytes:
@@ -168,6 +173,12 @@ def _numpy(dtype: Any, field: str) -> Codec:
     return Codec(dt.itemsize, field, encode, decode, f"numpy {dt}", dt)
 
 
+def _is_ctypes_type(spec: type) -> bool:
+    ctypes = sys.modules.get("ctypes")  # a ctypes type exists only once ctypes is imported
+    return ctypes is not None and issubclass(spec, (ctypes._SimpleCData, ctypes.Structure,
+                                                    ctypes.Union, ctypes.Array))
+
+
 def _is_numpy_dtype(spec: Any) -> bool:
     mod = type(spec).__module__
     return mod.startswith("numpy") or (isinstance(spec, type) and spec.__module__.startswith("numpy"))
@@ -197,8 +208,7 @@ def codec_for(spec: Any, size: int | None, field: str) -> Codec:
         return _int(size, field)
     elif isinstance(spec, str):
         codec = _struct(spec, field)
-    elif isinstance(spec, type) and issubclass(spec, (ctypes._SimpleCData, ctypes.Structure,
-                                                      ctypes.Union, ctypes.Array)):
+    elif isinstance(spec, type) and _is_ctypes_type(spec):
         codec = _ctypes(spec, field)
     elif _is_numpy_dtype(spec):
         codec = _numpy(spec, field)

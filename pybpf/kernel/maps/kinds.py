@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import mmap
-from typing import Any
 
 from ... import uapi as A
 from ...errors import KernelError, PybpfError
@@ -22,6 +21,10 @@ from ..fd import FD
 from ..syscall import Cmd
 from .base import Map, MapSpecError, possible_cpus, register
 from .codec import CodecError
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",

@@ -17,14 +17,15 @@ iterated.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from ... import uapi as A
 from ...errors import PybpfError
 from ...isa.mapspec import MapSpec
 from .base import Map, MapSpecError, register
 from .codec import Codec, CodecError, spec_size
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap", "CgroupStorageMap",
            "PerCpuCgroupStorageMap", "storage_btf"]
@@ -74,7 +75,7 @@ class _StorageMap(Map):
 
         blob, key_id, value_id = storage_btf(size)
         with load_btf(blob) as btf:
-            spec = replace(spec, value_size=size, btf_key_type_id=key_id, btf_value_type_id=value_id,
+            spec = spec.replace(value_size=size, btf_key_type_id=key_id, btf_value_type_id=value_id,
                            btf_vmlinux_value_type_id=0)
             return super()._create(spec, type_id, inner_map, btf.fd)
 

@@ -1,0 +1,166 @@
+"""Plain records: what ``@dataclass`` gives pybpf's simple records (``__init__``,
+``__repr__``, ``__eq__``, frozen instances, ``replace``) without importing `dataclasses`.
+
+Importing `dataclasses` pulls in `inspect`, `ast`, `dis`, `tokenize` and `re`: more
+instructions than the rest of a probe's start-up (see benchmarks/startup.py). The records
+on the paths every command takes (`pybpf.kernel`'s load options and kernel answers, the
+mount and link records) use `record`; everything else keeps `dataclasses`.
+
+The spelling is the dataclass one: fields are the class's annotations in order
+(``ClassVar`` ones excluded), a class attribute of the same name is the default,
+``field(default_factory=..., repr=False)`` a per-instance default, and `replace` returns
+a changed copy. Type checkers read `record` as a dataclass transform.
+
+>>> @record(frozen=True)
+... class Point:
+...     x: int
+...     y: int = 0
+...     tags: list[str] = field(default_factory=list, repr=False)
+>>> p = Point(1)
+>>> p, p == Point(1, 0), replace(p, y=2)
+(Point(x=1, y=0), True, Point(x=1, y=2))
+>>> p.x = 5
+Traceback (most recent call last):
+...
+AttributeError: cannot assign to field 'x' of a frozen Point
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # (not typing's: this module exists to keep start-up imports small)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    from typing_extensions import dataclass_transform
+
+    T = TypeVar("T")
+else:
+    def dataclass_transform(**_kw: object) -> Callable[[T], T]:
+        return lambda fn: fn
+
+__all__ = ["field", "record", "replace"]
+
+_MISSING = object()
+
+
+class _Field:
+    """A field default given by `field` (a factory, or a value, and whether repr shows it)."""
+
+    __slots__ = ("default", "default_factory", "repr")
+
+    def __init__(self, default: Any, default_factory: Callable[[], Any] | None, repr: bool) -> None:  # noqa: A002
+        self.default = default
+        self.default_factory = default_factory
+        self.repr = repr
+
+
+def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
+          repr: bool = True) -> Any:  # noqa: A002 - dataclasses' own parameter name
+    """A field's default as ``dataclasses.field`` spells it: a value or a per-instance factory,
+    and whether the record's repr shows it."""
+    return _Field(default, default_factory, repr)
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of the record ``obj`` with ``changes`` applied (as ``dataclasses.replace``)."""
+    result: T = obj.__replace__(**changes)  # type: ignore[attr-defined]  # every record has one
+    return result
+
+
+def _fields(cls: type) -> list[str]:
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for name, ann in klass.__dict__.get("__annotations__", {}).items():
+            text = ann if isinstance(ann, str) else getattr(ann, "__name__", "")
+            if text.startswith(("ClassVar", "typing.ClassVar")) or name in names:
+                continue
+            names.append(name)
+    return names
+
+
+@dataclass_transform(field_specifiers=(field,))
+def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
+    """Class decorator: make ``cls`` a record of its annotated fields (module docstring)."""
+
+    def wrap(cls: type[T]) -> type[T]:
+        names = tuple(_fields(cls))
+        defaults: dict[str, _Field] = {}
+        for name in names:
+            for klass in cls.__mro__:
+                if name in klass.__dict__:
+                    value = klass.__dict__[name]
+                    defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
+                    break
+        shown = tuple(n for n in names if n not in defaults or defaults[n].repr)
+        setter = object.__setattr__
+        qualname = cls.__qualname__
+
+        def __init__(self: Any, *args: Any, **kw: Any) -> None:
+            if len(args) > len(names):
+                raise TypeError(f"{qualname}() takes {len(names)} positional arguments but "
+                                f"{len(args)} were given")
+            for name, value in zip(names, args, strict=False):
+                if name in kw:
+                    raise TypeError(f"{qualname}() got multiple values for argument {name!r}")
+                setter(self, name, value)
+            for name in names[len(args):]:
+                value = kw.pop(name, _MISSING)
+                if value is _MISSING:
+                    spec = defaults.get(name)
+                    if spec is None or (spec.default is _MISSING and spec.default_factory is None):
+                        raise TypeError(f"{qualname}() missing required argument {name!r}")
+                    value = spec.default if spec.default_factory is None else spec.default_factory()
+                setter(self, name, value)
+            if kw:
+                raise TypeError(f"{qualname}() got an unexpected keyword argument "
+                                f"{next(iter(kw))!r}")
+
+        def __repr__(self: Any) -> str:
+            return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
+
+        def values(self: Any) -> tuple[Any, ...]:
+            return tuple(getattr(self, n) for n in names)
+
+        def __eq__(self: Any, other: object) -> bool:
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return values(self) == values(other)
+
+        def __replace__(self: Any, **changes: Any) -> Any:
+            for name in changes:
+                if name not in names:
+                    raise TypeError(f"{qualname} has no field {name!r}")
+            return self.__class__(**{n: changes[n] if n in changes else getattr(self, n)
+                                     for n in names})
+
+        def __reduce__(self: Any) -> tuple[Any, ...]:
+            return self.__class__, values(self)
+
+        methods: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__,
+                                   "__replace__": __replace__, "__reduce__": __reduce__,
+                                   "__match_args__": names}
+        if frozen:
+            def __setattr__(self: Any, name: str, value: object) -> None:
+                raise AttributeError(f"cannot assign to field {name!r} of a frozen {qualname}")
+
+            def __delattr__(self: Any, name: str) -> None:
+                raise AttributeError(f"cannot delete field {name!r} of a frozen {qualname}")
+
+            def __hash__(self: Any) -> int:
+                return hash(values(self))
+
+            methods.update(__setattr__=__setattr__, __delattr__=__delattr__, __hash__=__hash__)
+        else:
+            methods["__hash__"] = None  # mutable and compared by value: unhashable
+        for key, value in methods.items():
+            setattr(cls, key, value)
+        for name, spec in defaults.items():  # class attributes hold plain defaults only
+            if name in cls.__dict__:
+                if spec.default_factory is not None or spec.default is _MISSING:
+                    delattr(cls, name)
+                elif isinstance(cls.__dict__[name], _Field):
+                    setattr(cls, name, spec.default)
+        return cls
+
+    return wrap
