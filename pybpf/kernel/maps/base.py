@@ -105,6 +105,26 @@ class _Scratch:
             self.attr.buf[_FLAGS_OFF:_FLAGS_OFF + 8] = flags.to_bytes(8, "little")
             self.flags = flags
 _MISSING = object()
+_MISSING_VALUE = object()  # `in`'s default for lookup (never a value)
+_ENOENT, _EINTR, _ERANGE = errno.ENOENT, errno.EINTR, errno.ERANGE
+
+
+def _uint_calls() -> tuple[Any, Any, Any, Any] | None:
+    """``(ffi, get, set, delete)``: the C calls of integer maps (src_c/mapops.c), or None
+    when the compiled module lacks them (then every call takes the Python path)."""
+    global _UINT
+    if _UINT is None:
+        try:
+            native = syscall._native()
+            lib = native.lib
+            _UINT = (native.ffi, lib.pybpf_map_get_uint, lib.pybpf_map_set_uint,
+                     lib.pybpf_map_del_uint)
+        except (ImportError, AttributeError, PybpfError):
+            _UINT = ()
+    return _UINT or None
+
+
+_UINT: tuple[Any, ...] | None = None
 
 
 class MapSpecError(PybpfError, ValueError):
@@ -205,6 +225,18 @@ class Map(FD, BatchOps):
         self._ncpu = possible_cpus() if self.PER_CPU else 1
         self._mmap: Any = None
         self._scr: _Scratch | None = None
+        #: key_size << 8 | value_size when keys and values are ints of 1, 2, 4 or 8 bytes
+        #: (`_fast_uint`): then m[k], m[k] = v and del m[k] are one C call each
+        self._shape = 0
+        if not self.PER_CPU and key_size in (1, 2, 4, 8) and value_size in (1, 2, 4, 8) and \
+                self.key_codec.name == "int" and self.value_codec.name == "int" and \
+                self.__class__._value is Map._value:  # (kinds that take fds or sockets: no)
+            self._shape = key_size << 8 | value_size
+        self._get: Any = None
+        self._set: Any = None
+        self._del: Any = None
+        if self._shape:
+            self._fast_uint(True)
 
     # -- creation -------------------------------------------------------------------------------
     @classmethod
@@ -436,6 +468,22 @@ class Map(FD, BatchOps):
     def _value_buf_size(self) -> int:
         return self._stride * self._ncpu
 
+    def _fast_uint(self, on: bool) -> None:
+        """Use (``on``) or not the C calls of integer maps; without them every call takes
+        the Python path (tests compare the two)."""
+        calls = _uint_calls() if on and self._shape else None
+        if calls is None:
+            self._get = self._set = self._del = None
+        else:
+            _, self._get, self._set, self._del = calls
+
+    def _uint_error(self, cmd: Cmd, err: int) -> KernelError:
+        """The error of a failed C call (`ClosedError` once the map is closed)."""
+        if self._fd < 0:
+            self.fd  # noqa: B018 - raises ClosedError
+        return KernelError(syscall.command_name(cmd), err, hint=syscall.hint_for(cmd, err),
+                           detail=self._detail())
+
     # -- raw element operations -----------------------------------------------------------------
     def _elem(self, cmd: Cmd, key: bytes | None, value: bytearray | bytes | None, flags: int = 0) -> int:
         kaddr, kkeep = address(key)
@@ -481,6 +529,25 @@ class Map(FD, BatchOps):
     # -- dict API -------------------------------------------------------------------------------
     def lookup(self, key: Any, default: Any = _MISSING, *, flags: int = 0) -> Any:
         """The value at ``key``; KeyError (or ``default``) when absent."""
+        get = self._get
+        if get is not None and not flags and syscall._sys_bpf is _NATIVE_BPF:
+            # integer map: one C call (a key that is no int, or negative, takes the codec)
+            try:
+                value = get(self._fd, key, self._shape)
+            except (TypeError, OverflowError):
+                pass
+            else:
+                if value:
+                    return value
+                err = _UINT[0].errno  # type: ignore[index]  # (cffi keeps it per thread)
+                if not err:
+                    return value
+                if err == _ENOENT:
+                    if default is _MISSING:
+                        raise KeyError(key)
+                    return default
+                if err != _ERANGE:  # (too wide for key_size: the codec says so below)
+                    raise self._uint_error(Cmd.MAP_LOOKUP_ELEM, err)
         kb = self.key_codec.encode(key)
         s = self._scr
         if s is not None and s.owner == get_ident() and self._fd >= 0 and len(kb) == self.key_size:
@@ -508,9 +575,18 @@ class Map(FD, BatchOps):
             return default
         return self._decode_value(raw) if self.PER_CPU else self.value_codec.decode(raw)
 
-    #: ``m[k]`` is `lookup` itself (one call less on the hot path); a subclass that overrides
-    #: `lookup` overrides ``__getitem__`` too
-    __getitem__ = lookup
+    def __getitem__(self, key: Any) -> Any:
+        """``m[k]``: `lookup` without a default (an integer map's found key costs one C
+        call and no more: this is the hottest line of many a reader)."""
+        get = self._get
+        if get is not None and syscall._sys_bpf is _NATIVE_BPF:
+            try:
+                value = get(self._fd, key, self._shape)
+            except (TypeError, OverflowError):
+                return self.lookup(key)
+            if value or not _UINT[0].errno:  # type: ignore[index]  # set with _get
+                return value
+        return self.lookup(key)  # absent keys and errors: lookup says which
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key`` or ``default``."""
@@ -519,6 +595,17 @@ class Map(FD, BatchOps):
     def update(self, key: Any, value: Any, flags: int = A.BPF_ANY) -> None:
         """Set ``key`` to ``value``. ``flags``: BPF_ANY, BPF_NOEXIST (KernelError EEXIST when
         present), BPF_EXIST (KernelError ENOENT when absent), optionally | BPF_F_LOCK."""
+        set_ = self._set
+        if set_ is not None and syscall._sys_bpf is _NATIVE_BPF:
+            try:  # integer map: one C call (see `lookup`)
+                err = set_(self._fd, key, value, self._shape, flags)
+            except (TypeError, OverflowError):
+                pass
+            else:
+                if not err:
+                    return
+                if err != _ERANGE:
+                    raise self._uint_error(Cmd.MAP_UPDATE_ELEM, err)
         k, v = self.key_codec.encode(key), self._value(value)
         s = self._scr
         if s is not None and s.owner == get_ident() and self._fd >= 0 and len(k) == self.key_size \
@@ -540,10 +627,32 @@ class Map(FD, BatchOps):
             return
         self._elem(Cmd.MAP_UPDATE_ELEM, k, v, flags)
 
-    __setitem__ = update
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``m[k] = v``: `update` with BPF_ANY (an integer map: one C call)."""
+        set_ = self._set
+        if set_ is not None and syscall._sys_bpf is _NATIVE_BPF:
+            try:
+                if not set_(self._fd, key, value, self._shape, 0):
+                    return
+            except (TypeError, OverflowError):
+                pass
+        self.update(key, value)  # and failures: update raises the error
 
     def delete(self, key: Any) -> None:
         """Delete ``key``; KeyError when absent."""
+        del_ = self._del
+        if del_ is not None and syscall._sys_bpf is _NATIVE_BPF:
+            try:  # integer map: one C call (see `lookup`)
+                err = del_(self._fd, key, self._shape)
+            except (TypeError, OverflowError):
+                pass
+            else:
+                if not err:
+                    return
+                if err == _ENOENT:
+                    raise KeyError(key)
+                if err != _ERANGE:
+                    raise self._uint_error(Cmd.MAP_DELETE_ELEM, err)
         k = self._key(key)
         s = self._mine() if len(k) == self.key_size else None
         if s is not None:
@@ -566,6 +675,8 @@ class Map(FD, BatchOps):
         self.delete(key)
 
     def __contains__(self, key: Any) -> bool:
+        if self._get is not None:
+            return self.lookup(key, _MISSING_VALUE) is not _MISSING_VALUE
         return self.lookup_raw(self._key(key)) is not None
 
     def keys_raw(self) -> Iterator[bytes]:

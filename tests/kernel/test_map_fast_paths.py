@@ -1,0 +1,150 @@
+"""The C fast path of integer maps (src_c/mapops.c) against the Python path, on the live
+kernel: the same values, the same errors, for every key/value width, across threads, and
+with the compiled calls absent (the path a wheel without them takes)."""
+from __future__ import annotations
+
+import errno
+import threading
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pybpf import uapi as A
+from pybpf.errors import KernelError
+from pybpf.isa import MapSpec
+from pybpf.kernel import syscall
+from pybpf.kernel.fd import ClosedError
+from pybpf.kernel.maps import ArrayMap, CodecError, HashMap, Map, PerCpuHashMap
+
+pytestmark = pytest.mark.kernel
+
+SHAPES = [(4, 8), (1, 1), (2, 4), (8, 8), (8, 2)]
+
+
+def pair(ks: int, vs: int, entries: int = 64) -> tuple[Map, Map]:
+    """Two int maps of one shape: the first on the C path, the second on the Python path."""
+    spec = MapSpec("fastpath", "hash", ks, vs, entries, key_type=int, value_type=int)
+    fast, slow = Map.create(spec), Map.create(spec)
+    slow._fast_uint(False)
+    assert fast._get is not None and slow._get is None
+    return fast, slow
+
+
+def outcome(fn, *args):
+    """What a call gives: ("ok", value) or (exception type, errno or field)."""
+    try:
+        return ("ok", fn(*args))
+    except KernelError as e:
+        return (type(e).__name__, e.errno)
+    except CodecError as e:
+        return ("CodecError", e.field)
+    except (KeyError, TypeError, ClosedError) as e:
+        return (type(e).__name__, None)
+
+
+ints = st.one_of(st.integers(-(1 << 64), (1 << 65)), st.sampled_from([0, 1, 255, 256, 65535, 65536,
+                                                                      (1 << 32) - 1, 1 << 32,
+                                                                      (1 << 64) - 1, -1]))
+
+
+@pytest.mark.parametrize("ks,vs", SHAPES)
+@settings(max_examples=30)
+@given(ops=st.lists(st.tuples(st.sampled_from(["set", "get", "getitem", "setitem", "del", "in",
+                                               "get_default"]), ints, ints), max_size=25))
+@example(ops=[("set", 5, 7), ("get", 5, 0), ("del", 5, 0), ("get", 5, 0), ("del", 5, 0)])
+@example(ops=[("setitem", -1, -1), ("getitem", -1, 0), ("in", -1, 0), ("set", 1 << 70, 0)])
+def test_fast_path_gives_what_the_python_path_gives(ks: int, vs: int, ops) -> None:
+    fast, slow = pair(ks, vs)
+    with fast, slow:
+        for op, k, v in ops:
+            results = []
+            for m in (fast, slow):
+                call = {"set": lambda m=m: m.update(k, v), "setitem": lambda m=m: m.__setitem__(k, v),
+                        "get": lambda m=m: m.lookup(k), "getitem": lambda m=m: m[k],
+                        "del": lambda m=m: m.delete(k), "in": lambda m=m: k in m,
+                        "get_default": lambda m=m: m.get(k, "none")}[op]
+                results.append(outcome(call))
+            assert results[0] == results[1], (op, k, v)
+        assert sorted(fast.items()) == sorted(slow.items())
+
+
+def test_flags_and_kernel_errors_are_the_same() -> None:
+    fast, slow = pair(4, 8, entries=2)
+    with fast, slow:
+        for m in (fast, slow):
+            m[1] = 10
+            m[2] = 20
+        for call in (lambda m: m.update(1, 5, A.BPF_NOEXIST), lambda m: m.update(9, 5, A.BPF_EXIST),
+                     lambda m: m.update(3, 5), lambda m: m.__setitem__(3, 5),
+                     lambda m: m.lookup(7), lambda m: m.delete(7), lambda m: m.update(b"\1\0\0\0", 4),
+                     lambda m: m[b"\1\0\0\0"], lambda m: m.update(1, b"\0" * 8), lambda m: m[1.5]):
+            assert outcome(call, fast) == outcome(call, slow)
+        assert outcome(lambda m: m.update(1, 5, A.BPF_NOEXIST), fast) == ("KernelError", errno.EEXIST)
+        assert outcome(lambda m: m.update(3, 5), fast) == ("KernelError", errno.E2BIG)
+
+
+def test_a_closed_map_says_closed_on_both_paths() -> None:
+    fast, slow = pair(4, 8)
+    fast.close()
+    slow.close()
+    for call in (lambda m: m[1], lambda m: m.lookup(1), lambda m: m.__setitem__(1, 2),
+                 lambda m: m.delete(1)):
+        assert outcome(call, fast) == outcome(call, slow) == ("ClosedError", None)
+
+
+def test_threads_read_their_own_answers() -> None:
+    # each thread looks up present and absent keys at once: the C path's errno is per thread
+    with HashMap.create(MapSpec("threads", key_size=4, value_size=8, max_entries=512,
+                                key_type=int, value_type=int)) as m:
+        for k in range(0, 512, 2):
+            m[k] = k * 3 + 1
+        bad: list[tuple[int, object]] = []
+
+        def reader(offset: int) -> None:
+            for _ in range(20):
+                for k in range(offset, 512, 4):
+                    got = m.get(k)
+                    want = k * 3 + 1 if k % 2 == 0 else None
+                    if got != want:
+                        bad.append((k, got))
+
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not bad
+
+
+def test_which_maps_take_the_fast_path() -> None:
+    spec = MapSpec("kinds", "hash", 4, 8, 8)
+    with Map.create(spec.replace(key_type=int, value_type=int)) as ints, \
+            Map.create(spec) as raw, \
+            Map.create(spec.replace(key_type="<I", value_type="<Q")) as structs, \
+            PerCpuHashMap.create(spec.replace(type="percpu_hash", key_type=int,
+                                              value_type=int)) as percpu, \
+            ArrayMap.create(MapSpec("arr", "array", 4, 8, 4, value_type=int)) as arr:
+        assert ints._get is not None and arr._get is not None
+        assert raw._get is None and structs._get is None and percpu._get is None
+        arr[3] = 9
+        assert arr[3] == 9 and arr[0] == 0 and 3 in arr and 4 not in arr
+
+
+def test_the_syscall_seam_still_sees_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = syscall._sys_bpf
+
+    def spy(cmd: int, attr: bytearray) -> tuple[int, int]:
+        calls.append(cmd)
+        return real(cmd, attr)
+
+    with HashMap.create(MapSpec("seam", key_size=4, value_size=8, max_entries=4, key_type=int,
+                                value_type=int)) as m:
+        monkeypatch.setattr(syscall, "_sys_bpf", spy)
+        m[1] = 2
+        assert m[1] == 2 and m.lookup(1) == 2
+        del m[1]
+    assert calls.count(int(syscall.Cmd.MAP_UPDATE_ELEM)) == 1
+    assert calls.count(int(syscall.Cmd.MAP_LOOKUP_ELEM)) == 2
+    assert calls.count(int(syscall.Cmd.MAP_DELETE_ELEM)) == 1
