@@ -2,9 +2,8 @@
 
 100 generated C programs (seed 0, so the same programs on every run), compiled with
 clang-19 and compared with the live kernel's verdicts. The figures go to the run's
-summary. Issue 15's target for the fuzzer (verdict agreement >= 99%) is an expected
-failure while the verifier model catches up (the same marker as the C corpus); a floor
-under the figure is live, so nothing regresses.
+summary. Issue 15's target for the fuzzer (verdict agreement >= 99%) is live, and so is
+a floor under the figure that the first test holds.
 """
 from __future__ import annotations
 
@@ -18,13 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from fuzz.c_vs_kernel import Campaign, Stats  # noqa: E402
 
 from .conftest import SUMMARY  # noqa: E402
-from .test_c_corpus import CATCHING_UP  # noqa: E402
 
 pytestmark = [pytest.mark.kernel, pytest.mark.clang]
 
 EXAMPLES = 100
 #: live floor under the verdict agreement (raise it as the model improves)
-FLOOR = 0.75
+FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +51,5 @@ def test_generated_c_compiles_and_runs(campaign):
     assert st.verdict >= FLOOR, _report(st)
 
 
-@CATCHING_UP
 def test_generated_c_verdicts_reach_the_target(campaign):
     assert campaign.verdict >= 0.99, _report(campaign)
