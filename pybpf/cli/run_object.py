@@ -70,6 +70,13 @@ def run_object(args: argparse.Namespace) -> int:
         obj = VMObject(args.file, btf=btf, task=Task.current(), max_insns=args.max_insns)
         names = list(obj.spec.programs)
         wanted = (args.program or [None])[-1] if isinstance(args.program, list) else args.program
+        if wanted is None and len(names) > 1:
+            from ..errors import InputError
+
+            listed = ", ".join(f"{n} ({p.section})" if p.section != n else n
+                               for n, p in obj.spec.programs.items())
+            raise InputError(f"{len(names)} programs: choose one with --program NAME ({listed})",
+                             filename=args.file)
         prog = obj.program(wanted)
         name = next(n for n, p in obj.programs.items() if p is prog)
         for item in args.set or []:
@@ -93,8 +100,6 @@ def run_object(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc))
         return 0
-    if len(names) > 1:
-        print(f"program {name} ({obj.spec.programs[name].section}); the object has {', '.join(names)}")
     for line in res.output:
         print(f"trace_printk: {line}")
     print(f"r0 = {res.r0:#x} ({res.r0})")

@@ -426,7 +426,7 @@ def _probe_kfunc(name: str, key: str) -> bool | None:
         if key == "syscall":
             kw["prog_flags"] = 1 << 4  # BPF_F_SLEEPABLE: syscall programs must be
     try:
-        with load(replace(program, license="GPL"), ptype, options=LoadOptions(log_level=1, **kw)):
+        with load(program.replace(license="GPL"), ptype, options=LoadOptions(log_level=1, **kw)):
             return True
     except ProgLoadError as e:
         log = e.log or ""

@@ -182,7 +182,10 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
             if size_b == 1:  # a byte is always aligned: make it a word
                 insn = insn.replace(opcode=(insn.opcode & ~0x18) | Size.W)
                 size_b = 4
-            off = insn.off + draw(st.integers(1, size_b - 1))
+            # a nearby offset that is not a multiple of the size, still inside the frame
+            offs = [o for o in range(insn.off - size_b, insn.off + size_b + 1)
+                    if o % size_b and -512 <= o and o + size_b <= 0]
+            off = draw(st.sampled_from(offs))
         return _replace(prog, i, insn.replace(off=off)), i
     if kind == "packet_past_end":
         width = draw(st.sampled_from([Size.B, Size.H, Size.W, Size.DW]))

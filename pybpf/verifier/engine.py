@@ -157,7 +157,10 @@ class Verifier:
                 if entry is None:
                     continue
                 name = entry[0]
-                proto = self.helper_proto(insn.imm)
+                try:
+                    proto = self.helper_proto(insn.imm)
+                except KeyError:  # no such helper (0 is BPF_FUNC_unspec): refused at the call
+                    continue
                 nargs = len(proto.args) if proto.known else \
                     (_nargs(entry[1]) if entry[1] else None)
                 out[i] = CallInfo("helper", name, nargs,

@@ -60,10 +60,11 @@ def test_fast_path_gives_what_the_python_path_gives(ks: int, vs: int, ops) -> No
         for op, k, v in ops:
             results = []
             for m in (fast, slow):
-                call = {"set": lambda m=m: m.update(k, v), "setitem": lambda m=m: m.__setitem__(k, v),
-                        "get": lambda m=m: m.lookup(k), "getitem": lambda m=m: m[k],
-                        "del": lambda m=m: m.delete(k), "in": lambda m=m: k in m,
-                        "get_default": lambda m=m: m.get(k, "none")}[op]
+                call = {"set": lambda m=m, k=k, v=v: m.update(k, v),
+                        "setitem": lambda m=m, k=k, v=v: m.__setitem__(k, v),
+                        "get": lambda m=m, k=k: m.lookup(k), "getitem": lambda m=m, k=k: m[k],
+                        "del": lambda m=m, k=k: m.delete(k), "in": lambda m=m, k=k: k in m,
+                        "get_default": lambda m=m, k=k: m.get(k, "none")}[op]
                 results.append(outcome(call))
             assert results[0] == results[1], (op, k, v)
         assert sorted(fast.items()) == sorted(slow.items())
