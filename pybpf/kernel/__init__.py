@@ -6,7 +6,7 @@ kind), `prog` (load, test_run), `link` (attach, one function per kind), `ringbuf
 (probes), `btf` (BTF loading), `oracle` (run a program the way the VM does, to compare).
 The bpf() layouts and constants it packs are `pybpf.uapi`'s (no kernel needed to read them).
 
->>> from pybpf.kernel import Map, MapSpec, load                 # doctest: +SKIP
+>>> from pybpf.kernel import Map, MapSpec, load
 >>> counts = Map.create(MapSpec("counts", "hash", max_entries=64, key_type="<I", value_type="<Q"))
 """
 TYPE_CHECKING = False  # (not typing's: `import pybpf.kernel` stays cheap)

@@ -201,8 +201,6 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
                                       ("max_entries", decl.max_entries, rule.entries, None)):
         if value == 0 and typed is not None:
             continue  # the size comes from the key/value type when the map is created
-        if field == "max_entries" and value == 0 and t == "perf_event_array":
-            continue  # one slot a possible CPU, filled in at creation (as libbpf does)
         if not size.ok(value):
             return field, f"{a} {t} map needs {field} {size.says}, not {value}"
     if t == "stack_trace" and decl.flags >> FLAGS["stack_build_id"] & 1 and decl.value_size % 32:

@@ -26,11 +26,11 @@ from typing import Any
 from ..errors import UsageError
 from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
 from ..isa.generated.helpers_table import HELPERS
-from . import kernel_profile, kfuncs
+from . import explore, kernel_profile, kfuncs
 from .analysis import CallInfo, analyze
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .cfg import check_cfg
-from .explore import MAX_PROCESSED, Search
+from .explore import Search
 from .helper_protos import HelperProto, proto_for
 from .kernel_profile import KernelProfile
 from .log import LogObserver
@@ -406,7 +406,7 @@ class Verifier:
             report = self._report(rej)
         else:
             report = Report(True, self.processed, program=self.program.name)
-        self.observer.finished(report, self.processed, MAX_PROCESSED)
+        self.observer.finished(report, self.processed, explore.MAX_PROCESSED)
         return report
 
     def _check_map_compat(self) -> None:
@@ -611,6 +611,8 @@ def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> R
     decls = {n: d for n, d in (maps or {}).items() if isinstance(d, MapSpec)}
     decls.update(program.maps)
     for name, decl in decls.items():
+        if decl.type == "perf_event_array" and not decl.max_entries:
+            decl = decl.replace(max_entries=1)  # a slot a CPU, filled in at creation (as libbpf)
         problem = map_problem(decl, decls)
         if problem is not None:
             explanation, hint = EXPLAIN["bad_map"]
