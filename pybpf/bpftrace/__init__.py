@@ -46,7 +46,7 @@ def namespace() -> dict[str, Any]:
     for name in ("pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu", "comm", "kstack", "ustack",
                  "curtask", "rand", "cgroup", "probe_name", "func", "printf", "print_time", "join",
                  "clear", "zero", "exit", "ksym", "usym", "kaddr", "send_signal", "count", "avg",
-                 "stats", "hist", "lhist", "kptr"):
+                 "stats", "hist", "lhist", "kptr", "ntop", "buf", "bswap", "deref", "cat"):
         ns[name] = getattr(S, name)
     for t in ("u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64"):
         ns[t] = getattr(T, t)

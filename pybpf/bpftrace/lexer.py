@@ -38,7 +38,7 @@ class Token:
     text: str
     line: int
     col: int  # 1-based
-    value: int | str | None = None  # an int literal's value, a string literal's text
+    value: int | str | bytes | None = None  # an int literal's value, a string literal's text
 
 
 class Lexer:
@@ -162,7 +162,7 @@ class Lexer:
     def _string(self, line: int, col: int) -> Token:
         text = self.text
         i = self.pos + 1
-        out = []
+        out: list[str | bytes] = []
         while i < len(text) and text[i] != '"':
             ch = text[i]
             if ch == "\n":
@@ -171,12 +171,12 @@ class Lexer:
                 nxt = text[i + 1]
                 if nxt == "x" and re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:i + 4]):
                     h = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:i + 4]).group(0)  # type: ignore[union-attr]  # a hex digit was seen
-                    out.append(chr(int(h, 16)))
+                    out.append(bytes([int(h, 16)]))
                     i += 2 + len(h)
                     continue
                 if nxt in "01234567" and re.match(r"[0-7]{1,3}", text[i + 1:i + 4]):
                     o = re.match(r"[0-7]{1,3}", text[i + 1:i + 4]).group(0)  # type: ignore[union-attr]  # an octal digit was seen
-                    out.append(chr(int(o, 8)))
+                    out.append(bytes([int(o, 8) & 0xFF]))
                     i += 1 + len(o)
                     continue
                 out.append(_ESCAPES.get(nxt, nxt))
@@ -188,7 +188,12 @@ class Lexer:
             raise self.error("unterminated string", line, col)
         raw = text[self.pos:i + 1]
         self._advance(i + 1 - self.pos)
-        return Token("str", raw, line, col, "".join(out))
+        data = b"".join(p if isinstance(p, bytes) else p.encode() for p in out)
+        try:  # C strings are bytes: "\xff" is one byte 0xff, kept as bytes when not UTF-8
+            value: str | bytes = data.decode()
+        except UnicodeDecodeError:
+            value = data
+        return Token("str", raw, line, col, value)
 
     def attach_point(self) -> Token:
         """The raw text of one attach point (up to a space, ``,`` or ``{``)."""

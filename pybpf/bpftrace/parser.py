@@ -19,6 +19,7 @@ bpftrace                         DSL (Python AST)
 ``c ? a : b``                    ``a if c else b``
 ``a / b``                        ``a // b`` (C division)
 ``(uint32)x``, ``(struct t *)p`` ``u32(x)``, ``kptr("t", p)``
+``*p``, ``*(uint16 *)p``          ``deref(p)``, ``deref(p, u16)``
 ``delete(@m[k])``                ``del _at.m[k]``
 ``time("%H\\n")``                 ``print_time("%H\\n")``
 ``unroll (3) { }``               ``for _ in range(3): ...``
@@ -58,15 +59,15 @@ FUNCTIONS = {"printf": "printf", "print": "print", "time": "print_time", "join":
              "clear": "clear", "zero": "zero", "exit": "exit", "str": "str", "ksym": "ksym",
              "usym": "usym", "kaddr": "kaddr", "signal": "send_signal", "count": "count",
              "sum": "sum", "avg": "avg", "min": "min", "max": "max", "stats": "stats",
-             "hist": "hist", "lhist": "lhist", "kstack": "kstack", "ustack": "ustack"}
+             "hist": "hist", "lhist": "lhist", "kstack": "kstack", "ustack": "ustack",
+             "ntop": "ntop", "buf": "buf", "bswap": "bswap", "cat": "cat"}
 UNSUPPORTED = {"system": "system() runs a shell command (bpftrace's --unsafe): not supported",
-               "cat": "cat() is not supported", "override": "override() needs kprobes",
+               "override": "override() needs kprobes",
                "reg": "reg() is not supported: use arg0..arg5, retval (ctx.ip, ctx.sp in the DSL)",
-               "ntop": "ntop() is not supported yet", "buf": "buf() is not supported yet",
                "macaddr": "macaddr() is not supported", "path": "path() needs fentry (refused here)",
                "uaddr": "uaddr() is not supported", "strftime": "strftime() is not supported",
                "cgroupid": "cgroupid() is not supported", "sizeof": "sizeof() is not supported",
-               "offsetof": "offsetof() is not supported", "bswap": "bswap() is not supported yet", "strncmp": "strncmp() is not supported: "
+               "offsetof": "offsetof() is not supported", "strncmp": "strncmp() is not supported: "
                "compare with == to a literal", "username": "username is not supported"}
 CASTS = {"int8": "s8", "int16": "s16", "int32": "s32", "int64": "s64", "uint8": "u8",
          "uint16": "u16", "uint32": "u32", "uint64": "u64", "char": "u8", "int": "s32",
@@ -393,9 +394,14 @@ class _Parser:
                         and isinstance(operand.value, int):
                     return _at(ast.Constant(-operand.value), tok)
                 return _at(ast.UnaryOp(op, operand), tok)
-            if tok.text == "*":
-                raise self.error("dereferencing an address (*p) is not supported: read a field of "
-                                 "a typed pointer (p->field) instead", tok)
+            if tok.text == "*":  # *p, *(uint32 *)p: deref(p), deref(p, u32)
+                self.lex.next()
+                operand = self.unary()
+                args = [operand]
+                pointee = getattr(operand, "pointee", None)
+                if pointee is not None:
+                    args = [operand.args[0], self.name(tok, pointee)]  # type: ignore[attr-defined]  # a cast's call
+                return self.call(tok, "deref", args)
             if tok.text == "&":
                 raise self.error("taking an address (&x) is not supported", tok)
             if tok.text == "(" and self._is_cast():
@@ -439,7 +445,11 @@ class _Parser:
         self.expect(")")
         value = self.unary()
         if stars:
-            return self.call(tok, "u64", [value])
+            cast = self.call(tok, "u64", [value])
+            if stars == 1:  # what *(T *)p reads
+                typ = CASTS[words[-1]]
+                cast.pointee = "u" + typ[1:] if "unsigned" in words and typ.startswith("s") else typ  # type: ignore[attr-defined]  # read by unary()
+            return cast
         typ = CASTS[words[-1]]
         if "unsigned" in words and typ.startswith("s"):
             typ = "u" + typ[1:]

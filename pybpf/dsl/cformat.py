@@ -4,7 +4,8 @@
 [length]conversion``). Each conversion formats one argument the way C's printf does with a
 64-bit argument: without a length modifier ``%d %i %u %x %X %o %c`` see the low 32 bits
 (``%u`` of -5 is 4294967291), ``%ld``/``%lld``/``%zu`` the whole 64 bits, ``%hd`` 16 bits,
-``%hhd`` 8 bits; ``%s`` prints a string (or a number in decimal), ``%p`` an address in hex.
+``%hhd`` 8 bits; ``%s`` prints a string (or a number in decimal), ``%r`` the bytes of a
+``buf()``, ``%p`` an address in hex.
 
 >>> CFormat("%-6d|%5s|%x|%lu|%c|%%\\n").render([-5, "ab", -1, 123, 65])
 '-5    |   ab|ffffffff|123|A|%\\n'
@@ -46,7 +47,7 @@ class Conversion:
     def render(self, value: object) -> str:
         head = "%" + self.flags + self.width + (f".{self.prec}" if self.prec else "")
         conv = self.conv
-        if conv == "s":
+        if conv in "sr":  # %r: a buf() (already escaped), printed as a string
             if isinstance(value, bytes):
                 value = value.split(b"\0", 1)[0].decode(errors="replace")
             return (head + "s") % (value,)

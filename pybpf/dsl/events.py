@@ -29,15 +29,42 @@ from ..isa.mapspec import MapSpec
 from .cformat import CFormat
 from .maps import DslMap
 
-__all__ = ["Action", "ArgSpec", "EventChannel", "JOIN_ARGS", "JOIN_ARG_SIZE"]
+__all__ = ["Action", "ArgSpec", "EventChannel", "JOIN_ARGS", "JOIN_ARG_SIZE", "buf_text",
+           "inet_text"]
 
 JOIN_ARGS = 16  # bpftrace's join(): up to 16 arguments of up to 1024 bytes each
 JOIN_ARG_SIZE = 1024
 
 
+def inet_text(raw: bytes) -> str:
+    """An ``ntop()`` record (family as a u64, 16 bytes of address) as bpftrace prints it.
+
+    >>> inet_text((2).to_bytes(8, "little") + bytes([127, 0, 0, 1]).ljust(16, b"\\0"))
+    '127.0.0.1'
+    >>> inet_text((10).to_bytes(8, "little") + bytes(15) + b"\\1")
+    '::1'
+    """
+    import socket
+
+    family = int.from_bytes(raw[:8], "little")
+    if family == socket.AF_INET6:
+        return socket.inet_ntop(socket.AF_INET6, bytes(raw[8:24]))
+    return socket.inet_ntop(socket.AF_INET, bytes(raw[8:12]))
+
+
+def buf_text(raw: bytes) -> str:
+    """A ``buf()`` as bpftrace prints it: printable ASCII as is, other bytes as ``\\xNN``.
+
+    >>> buf_text(b"ab\\x01\\xff c")
+    'ab\\\\x01\\\\xff c'
+    """
+    return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in raw)
+
+
 @dataclass(frozen=True)
 class ArgSpec:
     """One argument of a record: ``int`` (8 bytes, ``signed``), ``str`` (``size`` bytes),
+    ``inet`` (24 bytes: ``ntop()``), ``buf`` (``size`` raw bytes: ``buf()``),
     ``kstack``/``ustack`` (a stack id, user stacks with the pid), ``ksym`` (an address),
     ``usym`` (an address and a pid)."""
 
@@ -53,7 +80,8 @@ class ArgSpec:
 
 @dataclass
 class Action:
-    """What a record asks userspace to do: ``printf`` (``text`` is the format), ``print``
+    """What a record asks userspace to do: ``printf`` (``text`` is the format), ``cat``
+    (``text`` formats the name of a file to print), ``print``
     (a value, or ``map`` with ``top``/``div``), ``time`` (``text`` is a strftime format),
     ``join`` (``text`` is the delimiter), ``clear``, ``zero``, ``exit``."""
 
@@ -66,7 +94,7 @@ class Action:
     cformat: CFormat | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind == "printf" and self.cformat is None:
+        if self.kind in ("printf", "cat") and self.cformat is None:
             self.cformat = CFormat(self.text)
 
     @property
@@ -105,6 +133,10 @@ class EventChannel(DslMap):
             chunk = raw[pos:pos + a.size]
             if a.kind == "str":
                 out.append(chunk.split(b"\0", 1)[0].decode(errors="replace"))
+            elif a.kind == "inet":
+                out.append(inet_text(chunk))
+            elif a.kind == "buf":
+                out.append(buf_text(chunk))
             elif a.kind in ("kstack", "ustack"):
                 fmt = self.hooks.get("stack")
                 word = int.from_bytes(chunk[:8], "little")
@@ -136,6 +168,16 @@ class EventChannel(DslMap):
             else:
                 (value,) = self.decode_args(action, raw)
                 write(f"{value}\n")
+        elif kind == "cat":
+            assert action.cformat is not None
+            path = action.cformat.render(self.decode_args(action, raw))
+            try:
+                with open(path, errors="replace") as f:
+                    write(f.read())
+            except OSError as e:  # on stderr, as bpftrace
+                import sys
+
+                print(f"ERROR: failed to open file '{path}': {e.strerror}", file=sys.stderr)
         elif kind == "time":
             write(_time.strftime(action.text or "%H:%M:%S\n"))
         elif kind == "join":

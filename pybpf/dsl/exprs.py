@@ -381,6 +381,11 @@ def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
         trec = btf[target] if target else None
         result: Any = KPtr(target, btf.type_name(target) or "?", user=kp.user) \
             if isinstance(trec, T.Composite) else u64
+        if isinstance(trec, T.Int) and trec.size in (1, 2, 4, 8):
+            pointee: Any = {1: u8, 2: u16, 4: u32, 8: u64}[trec.size] if not trec.signed else \
+                {1: s8, 2: s16, 4: s32, 8: s64}[trec.size]
+        else:
+            pointee = None
         size = 8
     elif isinstance(rec, (T.Int, T.Enum)):
         size = rec.size
@@ -399,6 +404,8 @@ def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
     v.typ = result
     if kp.user and result is u64:
         v.data["space"] = "user"
+    if isinstance(rec, T.Ptr) and pointee is not None:
+        v.data["pointee"] = pointee
     return v
 
 
@@ -454,6 +461,7 @@ def ctx_field(c: Compiler, node: ast.Attribute) -> Val:
     v = Val("mem", f.typ, reg=6, off=f.offset)
     if f.pointer:
         v.data["space"] = "user" if f.user else None
+        v.data["ctype"] = f.ctype  # what *p reads (pybpf.dsl.memory.deref)
     elif f.user:
         v.data["space"] = "user"
     return v

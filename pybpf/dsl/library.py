@@ -18,7 +18,7 @@ from ..asm import builder as B
 from .codegen import Val
 from .events import JOIN_ARG_SIZE, JOIN_ARGS, Action, ArgSpec
 from .strings import STRLEN, is_string, literal, read_str, store_string, string_size
-from .types import IntType, KPtr, StackId, SymAddr, s64, type_name, u32, u64
+from .types import Blob, IntType, KPtr, StackId, SymAddr, s64, type_name, u32, u64
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -236,11 +236,15 @@ def kaddr(c: Compiler, node: ast.Call) -> Val:
     addr = kernel_symbols().address(arg.value)
     if not addr:
         raise c.error(f"kernel symbol {arg.value!r} is not in /proc/kallsyms", arg)
-    return Val.const(addr, u64)
+    v = Val.const(addr, u64)
+    v.data["symbol"] = arg.value  # an address *p may read
+    return v
 
 
 # -- actions -------------------------------------------------------------------------------------
 def _argspec(c: Compiler, v: Val, node: ast.AST) -> ArgSpec:
+    if isinstance(v.typ, Blob):
+        return ArgSpec(v.typ.kind, v.typ.size)
     if is_string(v):
         return ArgSpec("str", string_size(v))
     if isinstance(v.typ, StackId):
@@ -264,6 +268,11 @@ def _record(c: Compiler, aid: int, vals: list[tuple[Val, ArgSpec]], node: ast.AS
     for v, spec in vals:
         if spec.kind == "str":
             store_string(c, 10, pos, spec.size, v)
+        elif spec.kind in ("inet", "buf"):
+            from .exprs import copy
+
+            copy(c, Val("stack", v.typ, off=pos), v, spec.slot)
+            c.em.release(v)
         elif spec.kind == "usym":
             c.em.store(10, pos, u64, v)
             c.em.release(v)
@@ -302,9 +311,37 @@ def printf(c: Compiler, node: ast.Call) -> Val:
                       f"and {len(args)} argument{'s' if len(args) != 1 else ''} follow", node)
     vals = [(v, _argspec(c, v, a)) for v, a in ((c.expr(a), a) for a in args)]
     for (_v, spec), conv, a in zip(vals, cf.conversions, args, strict=True):
-        if spec.kind == "str" and conv.conv not in "s":
+        if spec.kind in ("str", "inet") and conv.conv not in "s":
             raise c.error(f"printf: {conv.text} takes a number, this is a string", a)
+        if spec.kind == "buf" and conv.conv not in "rs":
+            raise c.error(f"printf: {conv.text} takes a number, this is a buf() (use %r)", a)
+        if spec.kind != "buf" and conv.conv == "r":
+            raise c.error("printf: %r prints a buf(), this is not one", a)
     aid = c.state.events.register(Action("printf", fmt, tuple(s for _, s in vals)))
+    _record(c, aid, vals, node)
+    return Val.const(0)
+
+
+def cat(c: Compiler, node: ast.Call) -> Val:
+    """``cat(path_fmt, args...)``: print the contents of the file the format names
+    (``cat("/proc/%d/status", pid())``), read in userspace when the record arrives."""
+    from ..errors import DslError
+    from .cformat import CFormat
+
+    if not node.args or not (isinstance(node.args[0], ast.Constant)
+                             and isinstance(node.args[0].value, str)):
+        raise c.error("cat() takes a file name (a format string literal) first", node)
+    fmt = node.args[0].value
+    try:
+        cf = CFormat(fmt)
+    except DslError as e:
+        raise c.error(e.args[0] if e.args else str(e), node.args[0]) from None
+    if cf.count != len(node.args) - 1:
+        raise c.error(f"cat: the file name has {cf.count} conversion{'s' if cf.count != 1 else ''} "
+                      f"and {len(node.args) - 1} argument{'s' if len(node.args) != 2 else ''} "
+                      "follow", node)
+    vals = [(v, _argspec(c, v, a)) for v, a in ((c.expr(a), a) for a in node.args[1:])]
+    aid = c.state.events.register(Action("cat", fmt, tuple(s for _, s in vals)))
     _record(c, aid, vals, node)
     return Val.const(0)
 
@@ -440,6 +477,17 @@ def _loop(c: Compiler, node: ast.Call) -> Val:
     return loop(c, node)
 
 
+def _memory(name: str) -> Callable[[Compiler, ast.Call], Val]:
+    def handler(c: Compiler, node: ast.Call) -> Val:
+        from . import memory
+
+        result: Val = getattr(memory, name)(c, node)
+        return result
+
+    handler.__name__ = name
+    return handler
+
+
 def not_here(c: Compiler, node: ast.Call) -> Val:
     name = getattr(node.func, "id", "?")
     raise c.error(f"{name}() is an aggregation: assign it to a map entry (at.name[key] = "
@@ -452,8 +500,10 @@ HANDLERS: dict[str, Callable[[Compiler, ast.Call], Val]] = {
     "ksym": ksym, "usym": usym, "kaddr": kaddr, "printf": printf, "print": print_,
     "print_time": print_time, "clear": clear, "zero": zero, "exit": exit_, "join": join,
     "count": not_here, "sum": not_here, "min": not_here, "max": not_here, "avg": not_here,
-    "stats": not_here, "hist": not_here, "lhist": not_here,
+    "stats": not_here, "hist": not_here, "lhist": not_here, "cat": cat,
+    "ntop": _memory("ntop"), "buf": _memory("buf"), "bswap": _memory("bswap"),
+    "deref": _memory("deref"),
 }
 VALUES = ("nsecs", "elapsed", "cgroup", "rand", "curtask", "kstack", "ustack", "probe_name",
-          "func", "str", "ksym", "usym", "kaddr")
-ACTIONS = ("printf", "print", "print_time", "clear", "zero", "exit", "join")
+          "func", "str", "ksym", "usym", "kaddr", "ntop", "buf", "bswap", "deref")
+ACTIONS = ("printf", "print", "print_time", "clear", "zero", "exit", "join", "cat")

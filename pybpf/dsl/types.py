@@ -264,6 +264,23 @@ class SymAddr:
         return "usym" if self.user else "ksym"
 
 
+@dataclass(frozen=True)
+class Blob:
+    """Bytes that userspace prints in a form of their own: ``inet`` (an address family as a
+    u64, then 16 bytes of address: bpftrace's ``ntop()``) and ``buf`` (``size`` raw bytes,
+    printed with ``\\xNN`` escapes: bpftrace's ``buf()``, printf's ``%r``)."""
+
+    kind: str
+    size: int
+
+    @property
+    def align(self) -> int:
+        return 8
+
+    def __repr__(self) -> str:
+        return f"{self.kind}[{self.size}]"
+
+
 def _np_format(t: Any) -> Any:
     if isinstance(t, IntType):
         return f"{'>' if t.big else '<'}{'i' if t.signed else 'u'}{t.size}"
