@@ -4,7 +4,6 @@ needs), buffer-filling helpers (``comm()``, ``probe_read_*``) and inlined module
 from __future__ import annotations
 
 import ast
-import textwrap
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
@@ -418,17 +417,13 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
     if c.inline_depth > 8:
         raise c.error(f"{fn.__name__}() is recursive (or nested too deep): BPF has no recursion",
                       node)
-    try:
-        import inspect
+    from .source import function_tree
 
-        src_lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
-        raise c.error(f"cannot read the source of {fn.__name__}()", node) from None
-    tree = ast.parse(textwrap.dedent("".join(src_lines)))
-    ast.increment_lineno(tree, first - 1)
-    fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef):
-        raise c.error(f"{fn.__name__} is not a plain function", node)
+    try:
+        fdef = function_tree(fn)[1]
+    except (OSError, TypeError, SyntaxError):
+        raise c.error(f"cannot read the source of {fn.__name__}() (a plain function of a "
+                      "module?)", node) from None
     params = fdef.args.args
     if len(params) != len(node.args):
         raise c.error(f"{fn.__name__}() takes {len(params)} argument(s), got {len(node.args)}", node)

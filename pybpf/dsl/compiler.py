@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import linecache
-import textwrap
 from typing import Any
 
 from ..asm import builder as B
@@ -46,20 +45,17 @@ class Compiler:
                  namespace: dict[str, Any] | None = None, filename: str | None = None) -> None:
         self.fn = fn
         if tree is None:
-            import inspect  # (a front end's tree needs none of it: a faster start)
+            from .source import function_tree
 
-            self.filename = inspect.getsourcefile(fn) or "<probe>"
             try:
-                src_lines, first = inspect.getsourcelines(fn)
-            except (OSError, TypeError) as e:
+                self.filename, self.tree = function_tree(fn)
+            except (OSError, TypeError, SyntaxError) as e:
                 raise DslError(f"cannot read the source of {fn!r}: {e}",
-                               filename=self.filename) from None
-            source = textwrap.dedent("".join(src_lines))
-            self.col_shift = len(src_lines[0]) - len(src_lines[0].lstrip())
-            parsed = ast.parse(source)
-            ast.increment_lineno(parsed, first - 1)
-            self.tree = next(n for n in parsed.body
-                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+                               filename=getattr(getattr(fn, "__code__", None), "co_filename",
+                                                "<probe>")) from None
+            self.col_shift = 0  # the tree has the file's own columns
+            first = self.tree.decorator_list[0].lineno if self.tree.decorator_list else \
+                self.tree.lineno
             namespace = fn.__globals__
         else:  # a front end (pybpf.bpftrace) hands the tree and the names it sees
             self.filename = filename or "<probe>"

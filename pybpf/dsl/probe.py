@@ -73,12 +73,8 @@ class Probe:
         """The file and line of the probe's definition (for errors)."""
         if self.tree is not None:
             return self.filename, getattr(self.tree, "lineno", None)
-        import inspect
-
-        try:
-            return inspect.getsourcefile(self.fn), inspect.getsourcelines(self.fn)[1]  # type: ignore[arg-type]  # compiled from its source file
-        except (OSError, TypeError):
-            return None, None
+        code = getattr(self.fn, "__code__", None)
+        return (code.co_filename, code.co_firstlineno) if code is not None else (None, None)
 
     def _error(self, message: str) -> DslError:
         import linecache

@@ -28,7 +28,6 @@ probe's locals: they take what they need as arguments.
 from __future__ import annotations
 
 import ast
-import textwrap
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
@@ -65,17 +64,13 @@ def _label(c: Compiler, fn: Any) -> str:
 
 
 def _params(c: Compiler, fn: Any, node: ast.AST) -> tuple[ast.FunctionDef, list[Any]]:
-    import inspect
+    from .source import function_tree
 
     try:
-        src_lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
-        raise c.error(f"cannot read the source of {fn.__name__}()", node) from None
-    tree = ast.parse(textwrap.dedent("".join(src_lines)))
-    ast.increment_lineno(tree, first - 1)
-    fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef):
-        raise c.error(f"{fn.__name__} is not a plain function", node)
+        fdef = function_tree(fn)[1]
+    except (OSError, TypeError, SyntaxError):
+        raise c.error(f"cannot read the source of {fn.__name__}() (a plain function of a "
+                      "module?)", node) from None
     if len(fdef.args.args) > 5:
         raise c.error(f"{fn.__name__}() takes {len(fdef.args.args)} arguments: a BPF function "
                       "takes at most 5", node)
