@@ -12,7 +12,10 @@ Prints, per pybpf front end, JSON lines (ratio > 1: pybpf is better):
 
 - ``first_event_s/trace``, ``first_event_s/probe``: median seconds to the first event, bpftrace
   the peer; ``spread`` gives min and max of each side;
-- ``peak_rss_mb/trace``, ``peak_rss_mb/probe``: median peak RSS in MB.
+- ``peak_rss_mb/trace``, ``peak_rss_mb/probe``: median peak RSS in MB;
+- ``cpu_s/trace``, ``cpu_s/probe``: median CPU time (user + system, ``wait4``) of the tool's
+  whole run, start to the first event and the stop right after it: what start-up costs,
+  steadier than wall time on a shared machine (the wall time waits for the CPUs others use).
 
     .venv/bin/python benchmarks/trace.py [--runs 5]
 """
@@ -41,8 +44,9 @@ def commands() -> dict[str, list[str]]:
             "probe": [*pybpf_cmd(), "probe", str(ROOT / "examples" / "oneliners" / "opens.py")]}
 
 
-def one_run(argv: list[str], env: dict[str, str], marker: str) -> tuple[float, float]:
-    """(seconds from start to the first marker line, peak RSS in MB) of one run."""
+def one_run(argv: list[str], env: dict[str, str], marker: str) -> tuple[float, float, float]:
+    """(seconds from start to the first marker line, peak RSS in MB, CPU seconds of the
+    whole run) of one run."""
     stop = threading.Event()
 
     def opener() -> None:  # a file open every millisecond until the marker shows up
@@ -77,7 +81,7 @@ def one_run(argv: list[str], env: dict[str, str], marker: str) -> tuple[float, f
         proc.returncode = 0
     if first is None:
         raise RuntimeError(f"{' '.join(argv[:3])}: no event in 60 s")
-    return first, usage.ru_maxrss / 1024
+    return first, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -91,7 +95,7 @@ def main() -> None:
     cmds = commands()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, **pybpf_env(cache)}
-        results: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
+        results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cmds}
         for name, argv in cmds.items():  # warm-up: bytecode caches, page cache
             one_run(argv, env, os.path.join(tmp, f"warm-{name}"))
         order = list(cmds)
@@ -101,7 +105,7 @@ def main() -> None:
     peer = results["bpftrace"]
     for front in ("trace", "probe"):
         ours = results[front]
-        for idx, metric in ((0, "first_event_s"), (1, "peak_rss_mb")):
+        for idx, metric in ((0, "first_event_s"), (1, "peak_rss_mb"), (2, "cpu_s")):
             a = [r[idx] for r in ours]
             b = [r[idx] for r in peer]
             emit(BENCH, f"{metric}/{front}", statistics.median(a), "bpftrace 0.17",
