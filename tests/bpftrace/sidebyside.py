@@ -50,8 +50,11 @@ def run_both(args: list[str], trigger: Callable[[], object] | None = None, *, se
     """(bpftrace's run, pybpf's run) of ``bpftrace ARGS`` / ``pybpf trace ARGS``."""
     env = dict(os.environ, **{NOTIFY: "1"})
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # errors="replace": a path another process opens need not be UTF-8 (a fuzzer's file names),
+    # and a strict decoder would end the reader thread and lose the rest of the tool's output
     procs = {t: subprocess.Popen(_cmd(t, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, env=env, cwd=ROOT) for t in ("bpftrace", "pybpf")}
+                                 text=True, errors="replace", env=env, cwd=ROOT)
+             for t in ("bpftrace", "pybpf")}
     errs: dict[str, list[str]] = {t: [] for t in procs}
     ready = {t: threading.Event() for t in procs}
 
