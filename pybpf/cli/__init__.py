@@ -18,11 +18,48 @@ import sys
 
 from ..errors import PybpfError
 
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def _command_names() -> list[str]:
     # a directory listing, not pkgutil.iter_modules: that imports inspect (10 ms per command)
     here = os.path.dirname(__file__)
     return sorted(f[:-3] for f in os.listdir(here) if f.endswith(".py") and not f.startswith("_"))
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` finds it (``COLUMNS``, then the
+    terminal, then 80), without importing shutil (and zlib, bz2 and lzma with it); asked
+    once."""
+    global _COLUMNS
+    if not _COLUMNS:
+        try:
+            columns = int(os.environ.get("COLUMNS", "0"))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]  # no stdout: AttributeError, caught
+            except (AttributeError, ValueError, OSError):
+                columns = 0
+        _COLUMNS = columns or 80
+    return _COLUMNS
+
+
+_COLUMNS = 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser (its subcommands' parsers too) whose help formatter is given the
+    terminal's width: argparse makes a formatter for every `add_argument`, which would
+    import shutil and ask the terminal each time."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        formatter = kw.get("formatter_class", argparse.HelpFormatter)
+        kw["formatter_class"] = lambda prog: formatter(prog, width=_columns() - 2)
+        super().__init__(*args, **kw)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -31,7 +68,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     every command's cost)."""
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="pybpf", description="A pure-Python eBPF toolchain.")
+    parser = _Parser(prog="pybpf", description="A pure-Python eBPF toolchain.")
     parser.add_argument("--version", action="version", version=f"pybpf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = _command_names()

@@ -29,20 +29,24 @@ type comes from ``--type`` or its ``.section`` line.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
+import os
 import re
 import sys
-import types
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import DslError, InputError, IsaError, PybpfError
 
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
 if TYPE_CHECKING:
+    from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: every verb's start-up reads this module)
+if TYPE_CHECKING:
+    import argparse
+    import types
+    from collections.abc import Iterator
+
     from ..elf.object import ObjectProgramSpec, ObjectSpec
     from ..isa.program import ProgramSpec
 
@@ -183,27 +187,46 @@ def decode_bytecode(code: bytes, name: str) -> ProgramSpec:
 
 
 def _stem(name: str) -> str:
-    return "prog" if name == "<stdin>" else Path(name).stem.split(".")[0] or "prog"
+    if name == "<stdin>":
+        return "prog"
+    # Path(name).stem's part before its first dot (not pathlib: start-up time)
+    return os.path.basename(name.rstrip("/")).split(".")[0] or "prog"
 
 
-@dataclass
 class Input:
-    """FILE read and told apart: its ``kind``, its bytes, and (`programs`) what is in it."""
+    """FILE read and told apart: its ``kind``, its bytes, and (`programs`) what is in it.
+
+    (A plain class, not a dataclass: the dataclasses module imports inspect, ast and dis,
+    which is start-up time of every verb.)
+    """
 
     path: str
     name: str
     kind: str
     data: bytes
-    syntax: str = "auto"
+    syntax: str
     #: the object every kind becomes (built on first use: disassembling bytes needs none)
-    _spec: ObjectSpec | None = None
+    _spec: ObjectSpec | None
     #: a bpf_conformance vector's ``-- mem`` section, the VM's default memory
-    mem: bytes | None = None
-    module: types.ModuleType | None = None
-    probes: list[Any] = field(default_factory=list)
-    prog_type: str | None = None
-    attach: str | None = None
-    dsl_precheck: bool = False
+    mem: bytes | None
+    module: types.ModuleType | None
+    probes: list[Any]
+    prog_type: str | None
+    attach: str | None
+    dsl_precheck: bool
+
+    def __init__(self, path: str, name: str, kind: str, data: bytes, syntax: str = "auto",
+                 _spec: ObjectSpec | None = None, mem: bytes | None = None,
+                 module: types.ModuleType | None = None, probes: list[Any] | None = None,
+                 prog_type: str | None = None, attach: str | None = None,
+                 dsl_precheck: bool = False) -> None:
+        self.path, self.name, self.kind, self.data, self.syntax = path, name, kind, data, syntax
+        self._spec, self.mem, self.module = _spec, mem, module
+        self.probes = [] if probes is None else probes
+        self.prog_type, self.attach, self.dsl_precheck = prog_type, attach, dsl_precheck
+
+    def __repr__(self) -> str:
+        return f"Input(path={self.path!r}, kind={self.kind!r}, {len(self.data)} bytes)"
 
     @property
     def code(self) -> bytes | None:
@@ -318,6 +341,20 @@ class Input:
             raise InputError(f"{len(progs)} programs: choose one with --program NAME "
                              f"({_names(progs)})", filename=self.name)
         return progs[0]
+
+
+    def one_program(self, wanted: list[str] | str | None = None) -> ProgramSpec:
+        """The `ProgramSpec` of `one`: a text or bytecode program without a section (nothing
+        ``wanted``, no ``--type``) is returned as read, without the `ObjectSpec` around it
+        (building that imports the ELF layer: start-up time of ``pybpf asm``)."""
+        if self._spec is None and not wanted and not self.prog_type and \
+                self.kind in ("asm", "vector", "hex", "raw"):
+            program = self._program()
+            program.name = program.name or _stem(self.name)
+            if not getattr(program, "section", None):
+                return program
+            self._spec = _wrap(self, [program])
+        return self.one(wanted).program
 
 
 def _names(progs: list[ObjectProgramSpec]) -> str:

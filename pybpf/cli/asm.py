@@ -15,17 +15,17 @@ else llvm). ``--format`` defaults to ``raw`` with ``-o`` and ``hex`` on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import struct
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ._input import add_input_options, gc_paused, read_input
 
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..isa.insn import Insn
     from ..isa.program import ProgramSpec
 
@@ -91,6 +91,8 @@ def _printer(syntax: str) -> Any:
 
 
 def _c_name(name: str) -> str:
+    from pathlib import Path  # lazy: only --format c needs it
+
     stem = Path(name).stem if name != "<stdin>" else "prog"
     ident = re.sub(r"\W", "_", stem) or "prog"
     return ("_" + ident) if ident[0].isdigit() else ident
@@ -109,6 +111,8 @@ def render(program: ProgramSpec, fmt: str, name: str, *, resolved: bool = False)
     if fmt == "hex":
         return "".join(i.encode().hex(" ") + "\n" for i in insns).encode()
     if fmt == "json":
+        import json  # lazy: start-up (only this format needs it)
+
         records = insn_records(program, insns=insns)
         return (json.dumps(records, separators=(",", ":")) + "\n").encode()
     return _c_array(program, insns, name).encode()
@@ -155,12 +159,13 @@ def run(args: argparse.Namespace) -> int:
     with gc_paused():
         inp = read_input(args.file, kind=args.input, syntax=args.syntax)
         # assembly is assembled here with every label resolved; other kinds resolve on render
-        program = inp.one(args.program).program
+        program = inp.one_program(args.program)
         fmt = args.format or ("raw" if args.output else "hex")
         data = render(program, fmt, inp.name, resolved=inp.kind in ("asm", "vector"))
     if args.output and args.output != "-":
         try:
-            Path(args.output).write_bytes(data)
+            with open(args.output, "wb") as f:  # (not pathlib: start-up time)
+                f.write(data)
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     elif fmt == "raw" and sys.stdout.isatty():

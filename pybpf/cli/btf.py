@@ -10,8 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..btf import Btf, vmlinux
-from ..btf.parse import VMLINUX_PATH
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from ..btf import Btf
+
+#: the running kernel's BTF (`pybpf.btf.parse.VMLINUX_PATH`, spelled here so that the BTF
+#: parser loads with the command, not with ``pybpf --help``)
+VMLINUX_PATH = "/sys/kernel/btf/vmlinux"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open(path: str, base: str | None = None) -> Btf:
+    from ..btf import vmlinux
     from ..btf.objfile import load_any
 
     if path == VMLINUX_PATH and base is None:

@@ -14,11 +14,12 @@ fails.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
-from typing import Any
 
 from ..errors import PybpfError
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _num(v: int | None) -> str:
@@ -26,6 +27,9 @@ def _num(v: int | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path  # lazy: start-up (pybpf --help imports every command)
+
     from ..conformance.runner import compare_directory, markdown, run_directory, summary
 
     if not Path(args.dir).is_dir():

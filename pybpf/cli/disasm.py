@@ -18,16 +18,17 @@ end with ``<unknown>`` where llvm-objdump prints it.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ._input import KINDS, Input, gc_paused, read_input
 from .asm import insn_records
 
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..isa.program import ProgramSpec
 
 
@@ -119,6 +120,7 @@ def _dsl_listing(path: str, syntax: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
     with gc_paused():  # short-lived, no cycles: see pybpf.cli.asm.run
         if args.probe_file:
             return _dsl_listing(args.probe_file, args.syntax)

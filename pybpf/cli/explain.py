@@ -15,10 +15,11 @@ Exit status: 1 when the log reports a rejection, 0 when it reports none.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _program(args: argparse.Namespace, log_name: str | None) -> dict[str, Any]:
+    from pathlib import Path  # lazy: start-up (pybpf --help imports every command)
+
     from ..errors import PybpfError
 
     if not args.object:
@@ -85,6 +88,9 @@ def _program(args: argparse.Namespace, log_name: str | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path  # lazy: start-up (pybpf --help imports every command)
+
     from ..explain.fromlog import explain_log
     from ..explain.logparse import extract
 

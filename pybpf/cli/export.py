@@ -17,10 +17,7 @@ becomes which metric: the file's ``METRICS`` dict, else the defaults (see
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 
 DEFAULT_LISTEN = "0.0.0.0:9449"
 
@@ -46,6 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+    import signal
+    import threading
+
     from ..export import Exporter
     from ..export.server import make_server, parse_listen
 

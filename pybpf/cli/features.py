@@ -13,7 +13,6 @@ minimal maps; it needs root (bpf()).
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..kernel import features as f
     from ..kernel.caps import ALL_BPF, require
     from ..uapi import MAP_TYPES, PROG_TYPES

@@ -21,12 +21,14 @@ accepts every program. A rejection prints the kernel's log and exits 1.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from typing import Any
 
 from ..errors import InputError
 from ._input import add_input_options, describe, need_type, read_input
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +62,8 @@ def _set_globals(obj: Any, assignments: list[str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..elf.loader import BpfObject
     from ..errors import ProgLoadError
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 from collections.abc import Iterator
-from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +56,8 @@ def _info(m: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..errors import KernelError
     from ..kernel.caps import require
     from ..kernel.maps import Map

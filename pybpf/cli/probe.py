@@ -27,14 +27,15 @@ links are closed (detached) and maps freed on exit.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from typing import Any
 
 from ..errors import InputError
-from ..kernel.caps import require
 from ._input import Input, add_input_options, describe, need_type, read_input
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +66,10 @@ def _jsonable(v: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..dsl.runtime import run_program
+    from ..kernel.caps import require
 
     inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
                      attach=args.attach, dsl_precheck=not args.disasm)
@@ -165,7 +169,10 @@ def default_report(session: Any, namespace: dict[str, Any], write: Any, emit: An
 def _run_object(inp: Input, args: argparse.Namespace) -> int:
     """Load an object (or a sectioned program), attach what attaches by itself, wait, and
     print every map's entries: a probe written in C or assembly."""
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..elf.loader import BpfObject
+    from ..kernel.caps import require
     from ..kernel.maps import Map
 
     progs = inp.programs(args.program)

@@ -19,14 +19,15 @@ instruction with the registers after it and the memory it changed. ``--json`` pr
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING, Any
 
 from ..errors import PybpfError, VMFault
 from ._input import add_input_options, read_input
 
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..isa import ProgramSpec
 
 
@@ -62,6 +63,8 @@ def _hex(text: str, option: str = "--mem") -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..vm import VM, TraceStep
     from .run_object import is_object, run_object
 
@@ -114,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fail(args: argparse.Namespace, message: str, fault: VMFault | None = None) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
     if args.json:
         doc: dict[str, Any] = {"error": message}
         if fault is not None:

@@ -15,10 +15,12 @@ global variables by name; ``--json`` prints them as one JSON document.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
 
 from ..errors import PybpfError, VMFault
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def is_object(path: str) -> bool:
@@ -61,6 +63,8 @@ def _context(obj: Any, name: str, args: argparse.Namespace) -> tuple[bytes | Non
 
 
 def run_object(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
+
     from ..elf.vmobject import VMObject
     from ..vm import Task
     from .run import _fail, _hex

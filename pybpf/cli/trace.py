@@ -24,7 +24,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: set in the environment, the line written to stderr once every probe is attached (as bpftrace)
 NOTIFY = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"

@@ -28,11 +28,13 @@ only when every kernel accepts every program.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
 
 from ..errors import InputError
 from ._input import add_input_options, describe, need_type, read_input
+
+TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,6 +124,7 @@ def _fleet_reports(args: argparse.Namespace, kernels: list[str]) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # lazy: start-up (pybpf --help imports every command)
     if args.kernel:
         kernels = [k.strip() for k in args.kernel.split(",") if k.strip()]
         if "running" in kernels:

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from ...isa.insn import Insn
 from ...isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+
+TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class LazyRegex:

@@ -665,7 +665,9 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     numeric: list[tuple[int, int, int]] = []
     cache = _CACHE
     statement = ps.statement
-    fast = fast_insn
+    # the fast path's regexes cost more to compile than a short program takes to parse
+    # line by line (a probe's start-up): they pay from a few hundred lines on
+    fast = fast_insn if text.count("\n") >= _FAST_FROM_LINES else _no_fast
     cache_get = cache.get
     append = insns.append
     cache_max = _CACHE_MAX
@@ -757,6 +759,14 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
 
 
 #: line text -> (Insn, column, has numeric target, label target, its column): lines seen before.
+#: programs of this many lines or more go through the fast path (`pybpf.asm.llvm.fast`)
+_FAST_FROM_LINES = 200
+
+
+def _no_fast(line: str) -> None:
+    return None
+
+
 _CACHE: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
 _CACHE_MAX = 1 << 16
 
