@@ -11,23 +11,33 @@ walked from Python by both libraries:
   ``table[Key(k)] = Leaf(v)``, ``table[Key(k)]``, ``table.items()`` and its
   batch calls ``items_update_batch``/``items_lookup_batch``.
 
+- C libbpf (``cc -lbpf``, libbpf-dev): the same calls on the same map (opened by id):
+  ``bpf_map_update_elem``/``bpf_map_lookup_elem`` key by key, and one
+  ``bpf_map_lookup_batch`` of the whole map into two arrays.
+
 Figures (one JSON line each; ratio > 1 means pybpf is better):
-``updates_per_s``, ``lookups_per_s``, ``iterate_s`` (items(), key by key),
-``iterate_batch_s`` (pybpf batch vs BCC items(): the table API), and
+``updates_per_s``, ``lookups_per_s`` (against BCC, and against C libbpf),
+``iterate_s`` (items(), key by key), ``iterate_batch_s`` (pybpf ``dict(lookup_batch())``
+against BCC items(), the table API, and against C libbpf's batch into arrays),
+``iterate_batch_numpy_s`` (``lookup_batch_arrays()`` against the same two),
 ``iterate_batch_vs_bcc_batch_s``, ``update_batch_per_s`` (batch vs batch).
 
-BCC runs in a ``/usr/bin/python3`` subprocess that times one operation per request; the
-two sides are measured alternately, round after round, so both see the same machine load
-(the machine is shared), and each figure is the best of its rounds (``--repeat``, at
-least 7 for the short batch calls).
+Every side times its own operations in CPU seconds of its process (user + system: the
+bpf() calls are system time), which another process's load on this shared machine moves
+much less than wall time. The sides run alternately, round after round (``--repeat``, at
+least 7 for the short batch calls); each figure is the median of its rounds, with the
+``spread`` (min, max) of both sides.
 
 Run as root: ``.venv/bin/python benchmarks/maps.py [--entries N] [--repeat R]``.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -35,6 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,12 +84,74 @@ ops = {"update": upd, "lookup": look, "iterate": it, "update_batch": updb, "iter
 print("ready", flush=True)
 for line in sys.stdin:
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         ops[line.strip()]()
-        print(json.dumps({"s": time.perf_counter() - start}), flush=True)
+        print(json.dumps({"s": time.process_time() - start}), flush=True)
     except Exception as e:
         print(json.dumps({"error": repr(e)}), flush=True)
 '''
+
+
+LIBBPF_C = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+static double cpu(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* argv: map id, n. stdin: one operation a line; stdout: {"s": CPU seconds} per line. */
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return 2;
+	int fd = bpf_map_get_fd_by_id((unsigned)atoi(argv[1]));
+	unsigned n = (unsigned)atoi(argv[2]);
+	unsigned *keys = malloc(n * sizeof(*keys));
+	unsigned long long *vals = malloc(n * sizeof(*vals));
+	char line[64];
+	if (fd < 0 || !keys || !vals) {
+		perror("setup");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		double t = cpu();
+		if (!strncmp(line, "update", 6)) {
+			for (unsigned i = 0; i < n; i++) {
+				unsigned long long v = i * 3ULL;
+				if (bpf_map_update_elem(fd, &i, &v, 0))
+					return 1;
+			}
+		} else if (!strncmp(line, "lookup", 6)) {
+			for (unsigned i = 0; i < n; i++) {
+				unsigned long long v;
+				if (bpf_map_lookup_elem(fd, &i, &v))
+					return 1;
+			}
+		} else if (!strncmp(line, "iterate_batch", 13)) {
+			unsigned long long out = 0;
+			unsigned count = n;
+			int err = bpf_map_lookup_batch(fd, NULL, &out, keys, vals, &count, NULL);
+			if ((err && errno != ENOENT) || count != n)
+				return 1;
+		} else {
+			return 3;
+		}
+		printf("{\"s\": %.9f}\n", cpu() - t);
+		fflush(stdout);
+	}
+	return 0;
+}
+"""
 
 
 def pybpf_ops(m: HashMap, n: int) -> dict[str, Callable[[], None]]:
@@ -101,41 +174,42 @@ def pybpf_ops(m: HashMap, n: int) -> dict[str, Callable[[], None]]:
         assert m.update_batch_raw(keys, vals, n) == n
 
     def itb() -> None:
-        assert len(dict(m.lookup_batch(batch_size=n))) == n
+        assert len(dict(m.lookup_batch())) == n
 
     def itn() -> None:
         import numpy  # noqa: F401 - ImportError here skips the figure
 
-        k, v = m.lookup_batch_arrays(batch_size=n)
+        k, v = m.lookup_batch_arrays()
         assert len(k) == len(v) == n
 
     return {"update": upd, "lookup": look, "iterate": it, "update_batch": updb, "iterate_batch": itb,
             "iterate_batch_numpy": itn}
 
 
-
-
-
 class BccPeer:
     """The BCC side: a subprocess timing one operation per request."""
 
-    def __init__(self, n: int, workdir: Path) -> None:
-        self.proc = subprocess.Popen([BCC_PYTHON, "-c", BCC_SCRIPT, str(n)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=bcc_env(workdir))
+    NAME = "BCC"
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout is not None
         if self.proc.stdout.readline().strip() != "ready":
             err = self.proc.stderr.read() if self.proc.stderr else ""
             self.proc.wait()
-            raise RuntimeError(f"BCC did not start: {err.strip()[-300:]}")
+            raise RuntimeError(f"{self.NAME} did not start: {err.strip()[-300:]}")
 
     def time(self, op: str) -> float:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(op + "\n")
         self.proc.stdin.flush()
-        reply = json.loads(self.proc.stdout.readline())
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.NAME} {op}: the peer exited {self.proc.wait()}")
+        reply = json.loads(line)
         if "error" in reply:
-            raise RuntimeError(f"BCC {op}: {reply['error']}")
+            raise RuntimeError(f"{self.NAME} {op}: {reply['error']}")
         return float(reply["s"])
 
     def close(self) -> None:
@@ -145,58 +219,103 @@ class BccPeer:
 
 
 def timed(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
+    """CPU seconds (user + system) of one call."""
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
+
+
+def libbpf_peer(m: HashMap, n: int, workdir: Path) -> BccPeer | None:
+    """The C libbpf side, on pybpf's own map (by id), or None without cc/libbpf-dev."""
+    if shutil.which("cc") is None or not Path("/usr/include/bpf/libbpf.h").exists():
+        return None
+    src, exe = workdir / "maps_libbpf.c", workdir / "maps_libbpf"
+    src.write_text(LIBBPF_C)
+    subprocess.run(["cc", "-O2", str(src), "-o", str(exe), "-lbpf"], check=True,
+                   capture_output=True)
+    peer = BccPeer([str(exe), str(m.id), str(n)])
+    peer.NAME = "C libbpf"
+    return peer
+
+
+def figure(metric: str, ours: list[float], peer: str, theirs: list[float], *, rate: int = 0,
+           **extra: Any) -> None:
+    """One figure from the rounds' seconds (rates when ``rate`` = operations per round)."""
+    a = [rate / x for x in ours] if rate else ours
+    b = [rate / x for x in theirs] if rate else theirs
+    emit(BENCH, metric, statistics.median(a), peer, statistics.median(b),
+         lower_is_better=not rate, rounds=len(a),
+         spread={"pybpf": [round(min(a), 6), round(max(a), 6)],
+                 "peer": [round(min(b), 6), round(max(b), 6)]}, **extra)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entries", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     n = args.entries
     if os.geteuid() != 0 or not os.path.exists(BCC_PYTHON):
         skip(BENCH, "all", "needs root and /usr/bin/python3 with python3-bpfcc")
         return 0
-    ours: dict[str, float] = {}
-    peer: dict[str, float] = {}
+    ours: dict[str, list[float]] = {}
+    peer: dict[str, list[float]] = {}
+    cpeer: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="pybpf-bench-maps-") as tmp, \
             HashMap.create(MapSpec(name="bench", key_size=4, value_size=8, max_entries=n, key_type=int, value_type=int)) as m:
         try:
-            bcc = BccPeer(n, Path(tmp))
+            bcc = BccPeer([BCC_PYTHON, "-c", BCC_SCRIPT, str(n)], bcc_env(Path(tmp)))
         except (OSError, RuntimeError) as e:
             skip(BENCH, "all", str(e))
             return 0
+        c = libbpf_peer(m, n, Path(tmp))
+        if c is None:
+            skip(BENCH, "C libbpf", "needs cc and libbpf-dev")
         ops = pybpf_ops(m, n)
+        numpy_ok = importlib.util.find_spec("numpy") is not None
         try:
             for op in ("update", "lookup", "iterate", "update_batch", "iterate_batch"):
                 rounds = args.repeat if op in ("update", "lookup", "iterate") else max(args.repeat, 7)
                 for _ in range(rounds):  # alternate the sides: both see the same load
-                    ours[op] = min(ours.get(op, float("inf")), timed(ops[op]))
-                    peer[op] = min(peer.get(op, float("inf")), bcc.time(op))
-            try:
-                ours["iterate_batch_numpy"] = min(timed(ops["iterate_batch_numpy"]) for _ in range(7))
-            except ImportError:
-                pass
+                    ours.setdefault(op, []).append(timed(ops[op]))
+                    peer.setdefault(op, []).append(bcc.time(op))
+                    if c is not None and op in ("update", "lookup", "iterate_batch"):
+                        cpeer.setdefault(op, []).append(c.time(op))
+                    if op == "iterate_batch" and numpy_ok:
+                        ours.setdefault("iterate_batch_numpy", []).append(
+                            timed(ops["iterate_batch_numpy"]))
         finally:
             bcc.close()
+            if c is not None:
+                c.close()
         assert m[n - 1] == (n - 1) * 3
-    emit(BENCH, "updates_per_s", n / ours["update"], "bcc", n / peer["update"], lower_is_better=False,
-         entries=n, note="m[k] = v vs table[Key(k)] = Leaf(v)")
-    emit(BENCH, "lookups_per_s", n / ours["lookup"], "bcc", n / peer["lookup"], lower_is_better=False,
-         entries=n, note="m[k] vs table[Key(k)]")
-    emit(BENCH, "iterate_s", ours["iterate"], "bcc", peer["iterate"], entries=n,
-         note="dict(m.items()) vs table.items(), key by key")
-    emit(BENCH, "iterate_batch_s", ours["iterate_batch"], "bcc", peer["iterate"], entries=n,
-         note="pybpf dict(m.lookup_batch()) vs BCC table.items() (the table API)")
+    figure("updates_per_s", ours["update"], "bcc", peer["update"], rate=n, entries=n,
+           note="m[k] = v vs table[Key(k)] = Leaf(v)")
+    figure("lookups_per_s", ours["lookup"], "bcc", peer["lookup"], rate=n, entries=n,
+           note="m[k] vs table[Key(k)]")
+    if cpeer:
+        figure("updates_per_s", ours["update"], "C libbpf", cpeer["update"], rate=n, entries=n,
+               note="m[k] = v vs bpf_map_update_elem")
+        figure("lookups_per_s", ours["lookup"], "C libbpf", cpeer["lookup"], rate=n, entries=n,
+               note="m[k] vs bpf_map_lookup_elem")
+    figure("iterate_s", ours["iterate"], "bcc", peer["iterate"], entries=n,
+           note="dict(m.items()) vs table.items(), key by key")
+    figure("iterate_batch_s", ours["iterate_batch"], "bcc", peer["iterate"], entries=n,
+           note="pybpf dict(m.lookup_batch()) vs BCC table.items() (the table API)")
+    if cpeer:
+        figure("iterate_batch_s", ours["iterate_batch"], "C libbpf", cpeer["iterate_batch"],
+               entries=n, note="dict(m.lookup_batch()) vs one bpf_map_lookup_batch into arrays")
     if "iterate_batch_numpy" in ours:
-        emit(BENCH, "iterate_batch_numpy_s", ours["iterate_batch_numpy"], "bcc", peer["iterate"],
-             entries=n, note="pybpf m.lookup_batch_arrays() (numpy) vs BCC table.items()")
-    emit(BENCH, "iterate_batch_vs_bcc_batch_s", ours["iterate_batch"], "bcc", peer["iterate_batch"],
-         entries=n, note="dict(m.lookup_batch()) vs a dict of BCC items_lookup_batch()")
-    emit(BENCH, "update_batch_per_s", n / ours["update_batch"], "bcc", n / peer["update_batch"],
-         lower_is_better=False, entries=n, note="update_batch_raw vs BCC items_update_batch()")
+        figure("iterate_batch_numpy_s", ours["iterate_batch_numpy"], "bcc", peer["iterate"],
+               entries=n, note="pybpf m.lookup_batch_arrays() (numpy) vs BCC table.items()")
+        if cpeer:
+            figure("iterate_batch_numpy_s", ours["iterate_batch_numpy"], "C libbpf",
+                   cpeer["iterate_batch"], entries=n,
+                   note="m.lookup_batch_arrays() vs one bpf_map_lookup_batch into arrays")
+    figure("iterate_batch_vs_bcc_batch_s", ours["iterate_batch"], "bcc", peer["iterate_batch"],
+           entries=n, note="dict(m.lookup_batch()) vs a dict of BCC items_lookup_batch()")
+    figure("update_batch_per_s", ours["update_batch"], "bcc", peer["update_batch"], rate=n,
+           entries=n, note="update_batch_raw vs BCC items_update_batch()")
     return 0
 
 

@@ -555,6 +555,36 @@ def test_batch_with_numpy_arrays_both_ways():
         assert v.dtype == dt and (int(v[0]["a"]), int(v[0]["b"])) == (7, -7)
 
 
+@pytest.mark.parametrize("budget", [None, 12 * 7, 12 * 1000])
+def test_batch_reads_agree_whatever_the_call_size(monkeypatch, budget):
+    """lookup_batch (the int fast path), lookup_batch_raw, lookup_batch_arrays and the
+    delete variant give the same entries whether the map comes in one call (the default
+    size: the whole map) or in many (a small byte budget, several batches)."""
+    from pybpf.kernel.maps import batch
+
+    if budget is not None:
+        monkeypatch.setattr(batch, "_BATCH_BYTES", budget)
+    n = 3000
+    model = {k: (k * 0x9E3779B1) & (2**64 - 1) for k in range(0, 2 * n, 2)}
+    with HashMap.create(MapSpec(key_size=4, value_size=8, max_entries=n, key_type=int,
+                                value_type=int)) as m:
+        for k, v in model.items():
+            m[k] = v
+        assert dict(m.lookup_batch()) == model
+        kraw, vraw, count = m.lookup_batch_raw()
+        assert count == n and dict(zip(struct.unpack(f"<{n}I", kraw),
+                                       struct.unpack(f"<{n}Q", vraw), strict=True)) == model
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            k, v = m.lookup_batch_arrays()
+            assert dict(zip(k.tolist(), v.tolist(), strict=True)) == model
+        assert dict(m.lookup_and_delete_batch()) == model
+        assert m.lookup_batch() == [] and len(list(m.keys())) == 0
+
+
 def _bpftool_dump(map_id: int) -> list[dict]:
     import json
     import subprocess

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from typing import Any, ClassVar, Literal
 
 _ENOTSUPP = 524
+#: the most bytes of keys and values one batch call reads when no batch size is given
+_BATCH_BYTES = 16 << 20
 _INT_FORMATS: dict[tuple[str, int], Literal["B", "H", "I", "Q"]] = {("int", 1): "B", ("int", 2): "H", ("int", 4): "I", ("int", 8): "Q"}
 
 
@@ -75,30 +77,50 @@ class BatchOps:
         def lookup_raw(self, key: bytes | None, flags: int = 0) -> bytes | None: ...
         def keys_raw(self) -> Iterator[bytes]: ...
 
-    def lookup_batch_raw(self, batch_size: int = 4096, *, delete: bool = False,
+    def lookup_batch_raw(self, batch_size: int | None = None, *, delete: bool = False,
                          elem_flags: int = 0) -> tuple[bytes, bytes, int]:
         """The whole map as ``(keys, values, count)``: two byte strings of ``count`` packed
         keys and (per-CPU-strided) values, read with ``BPF_MAP_LOOKUP_BATCH`` (or
         ``LOOKUP_AND_DELETE_BATCH`` with ``delete=True``), falling back to per-key calls for
-        kinds without batch support."""
+        kinds without batch support.
+
+        ``batch_size``: entries a call reads; by default the whole map (as many as fit in
+        16 MiB of keys and values): each call costs the kernel a walk setup that is worth
+        more than a few thousand entries' copies."""
         if not self.BATCH:
             return self._lookup_batch_fallback(delete)
-        cmd = Cmd.MAP_LOOKUP_AND_DELETE_BATCH if delete else Cmd.MAP_LOOKUP_BATCH
-        fd, ks, vs = self.fd, self.key_size, self._value_buf_size
-        chunk = max(1, min(batch_size, self.max_entries or batch_size))
         keys_out: list[bytes] = []
         values_out: list[bytes] = []
         total = 0
+        ks, vs = self.key_size, self._value_buf_size
+        for kbuf, vbuf, n in self._batches(batch_size, delete, elem_flags, bytearray):
+            if n is None:
+                return self._lookup_batch_fallback(delete)
+            keys_out.append(bytes(memoryview(kbuf)[:n * ks]))
+            values_out.append(bytes(memoryview(vbuf)[:n * vs]))
+            total += n
+        return b"".join(keys_out), b"".join(values_out), total
+
+    def _batches(self, batch_size: int | None, delete: bool, elem_flags: int,
+                 alloc: Any) -> Iterator[tuple[Any, Any, int | None]]:
+        """``(keys, values, n)`` per ``BPF_MAP_LOOKUP(_AND_DELETE)_BATCH`` call, into buffers
+        ``alloc(nbytes)`` makes (the kernel writes them; nothing is copied here); ``n`` None
+        means the kernel has no batch calls for this map (nothing was read: fall back)."""
+        cmd = Cmd.MAP_LOOKUP_AND_DELETE_BATCH if delete else Cmd.MAP_LOOKUP_BATCH
+        fd, ks, vs = self.fd, self.key_size, self._value_buf_size
+        if batch_size is None:  # the whole map in one call, if it fits in _BATCH_BYTES
+            batch_size = max(1, _BATCH_BYTES // (ks + vs))
+        chunk = max(1, min(batch_size, self.max_entries or batch_size))
         token_in = bytearray(max(8, ks))
         token_out = bytearray(max(8, ks))
+        ia, ik = address(token_in)
+        oa, ok = address(token_out)
         first = True
         while True:
-            kbuf = bytearray(chunk * ks)
-            vbuf = bytearray(chunk * vs)
+            kbuf = alloc(chunk * ks)
+            vbuf = alloc(chunk * vs)
             ka, kk = address(kbuf)
             va, vk = address(vbuf)
-            ia, ik = address(token_in)
-            oa, ok = address(token_out)
             attr = BATCH.new(in_batch=0 if first else ia, out_batch=oa, keys=ka, values=va,
                              count=chunk, map_fd=fd, elem_flags=elem_flags)
             done = False
@@ -110,22 +132,21 @@ class BatchOps:
                 elif e.errno == errno.ENOSPC and chunk < (1 << 20):
                     chunk *= 2  # a hash bucket holds more entries than fit: grow and retry
                     continue
-                elif e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and first and total == 0:
-                    return self._lookup_batch_fallback(delete)
+                elif e.errno in (errno.EINVAL, errno.EOPNOTSUPP, _ENOTSUPP) and first:
+                    yield kbuf, vbuf, None
+                    return
                 else:
                     raise
             finally:
-                del kk, vk, ik, ok
+                del kk, vk
             n = int(BATCH.get(attr, "count"))
             if n:
-                keys_out.append(bytes(kbuf[:n * ks]))
-                values_out.append(bytes(vbuf[:n * vs]))
-                total += n
+                yield kbuf, vbuf, n
             if done:
                 break
             token_in[:] = token_out
             first = False
-        return b"".join(keys_out), b"".join(values_out), total
+        del ik, ok
 
     def _lookup_batch_fallback(self, delete: bool) -> tuple[bytes, bytes, int]:
         keys, values = [], []
@@ -143,18 +164,27 @@ class BatchOps:
                         raise
         return b"".join(keys), b"".join(values), len(keys)
 
-    def lookup_batch(self, batch_size: int = 4096, *, delete: bool = False) -> list[tuple[Any, Any]]:
+    def lookup_batch(self, batch_size: int | None = None, *, delete: bool = False) -> list[tuple[Any, Any]]:
         """Every ``(key, value)`` pair, decoded, read in batches (see `lookup_batch_raw`)."""
-        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
         ks, vs = self.key_size, self._value_buf_size
         kfmt, vfmt = _INT_FORMATS.get((self.key_codec.name, ks)), _INT_FORMATS.get((self.value_codec.name, vs))
+        if kfmt and vfmt and self.BATCH and not self.PER_CPU and sys.byteorder == "little":
+            # int keys and values: memoryview unpacks them in C, straight from the buffers
+            # the kernel filled (no joined copy)
+            out: list[tuple[Any, Any]] = []
+            for kbuf, vbuf, n in self._batches(batch_size, delete, 0, bytearray):
+                if n is None:
+                    break
+                out += zip(memoryview(kbuf).cast(kfmt)[:n], memoryview(vbuf).cast(vfmt)[:n], strict=True)
+            else:
+                return out
+        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
         if kfmt and vfmt and not self.PER_CPU and sys.byteorder == "little":
-            # int keys and values: let memoryview unpack them in C
             return list(zip(memoryview(kraw).cast(kfmt), memoryview(vraw).cast(vfmt), strict=True))
         kdec, vdec = self.key_codec.decode, self._decode_value
         return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
 
-    def lookup_batch_arrays(self, batch_size: int = 4096, *, delete: bool = False) -> tuple[Any, Any]:
+    def lookup_batch_arrays(self, batch_size: int | None = None, *, delete: bool = False) -> tuple[Any, Any]:
         """The whole map as two numpy arrays ``(keys, values)`` without a Python object per
         entry: dtypes come from numpy codecs, ``<uN`` for int codecs, else raw ``void``
         items; per-CPU values have shape ``(count, possible CPUs)``.
@@ -163,16 +193,40 @@ class BatchOps:
         """
         import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
-        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
-        keys = np.frombuffer(kraw, dtype=_dtype_of(self.key_codec, self.key_size))
+        kd = _dtype_of(self.key_codec, self.key_size)
         vd = _dtype_of(self.value_codec, self.value_size)
+        if self.BATCH:
+            # the kernel writes straight into numpy's memory (no zeroing, no copy after)
+            def alloc(nbytes: int) -> Any:
+                return np.empty(nbytes, dtype=np.uint8)
+
+            kparts, vparts = [], []
+            for kbuf, vbuf, n in self._batches(batch_size, delete, 0, alloc):
+                if n is None:
+                    break
+                kparts.append(kbuf[:n * self.key_size])
+                vparts.append(vbuf[:n * self._value_buf_size])
+            else:
+                kraw_a = kparts[0] if len(kparts) == 1 else np.concatenate(kparts or [alloc(0)])
+                vraw_a = vparts[0] if len(vparts) == 1 else np.concatenate(vparts or [alloc(0)])
+                keys = kraw_a.view(kd)
+                if not self.PER_CPU:
+                    return keys, vraw_a.view(vd)
+                return keys, self._per_cpu_array(vraw_a, vd, len(keys))
+        kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
+        keys = np.frombuffer(kraw, dtype=kd)
         if not self.PER_CPU:
             return keys, np.frombuffer(vraw, dtype=vd)
-        strided = np.dtype({"names": ["v"], "formats": [vd], "offsets": [0], "itemsize": self._stride})
-        values = np.frombuffer(vraw, dtype=strided)["v"].reshape(n, self._ncpu)
-        return keys, values
+        return keys, self._per_cpu_array(np.frombuffer(vraw, dtype=np.uint8), vd, n)
 
-    def lookup_and_delete_batch(self, batch_size: int = 4096) -> list[tuple[Any, Any]]:
+    def _per_cpu_array(self, raw: Any, vd: Any, n: int) -> Any:
+        """Per-CPU values (each CPU's value at an 8-byte-aligned stride) as ``(n, ncpu)``."""
+        import numpy as np  # lazy: numpy is optional (pybpf[numpy])
+
+        strided = np.dtype({"names": ["v"], "formats": [vd], "offsets": [0], "itemsize": self._stride})
+        return raw.view(strided)["v"].reshape(n, self._ncpu)
+
+    def lookup_and_delete_batch(self, batch_size: int | None = None) -> list[tuple[Any, Any]]:
         """Read and remove every entry (``BPF_MAP_LOOKUP_AND_DELETE_BATCH``)."""
         return self.lookup_batch(batch_size, delete=True)
 
