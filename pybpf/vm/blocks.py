@@ -23,6 +23,7 @@ computed ``callx`` target) still runs correctly.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import VMFault
@@ -83,6 +84,16 @@ def _leaders(cp: Compiled) -> set[int]:
     return leaders
 
 
+_A = re.compile(r"\ba\b")
+_B = re.compile(r"\bb\b")
+_REG = re.compile(r"\br(10|[0-9])\b")
+
+
+def _subst(expr: str, a: str, b: str) -> str:
+    """``expr`` over the operands ``a`` and ``b`` written as the given expressions."""
+    return _B.sub(b, _A.sub(a, expr))
+
+
 def _alu_lines(insn: Insn) -> list[str] | None:
     op = insn.opcode & OP_MASK
     is64 = insn.opcode & CLASS_MASK == Class.ALU64
@@ -91,7 +102,7 @@ def _alu_lines(insn: Insn) -> list[str] | None:
     if op == AluOp.END:
         swap = bool(is64 or x == bool(Endian.TO_BE))
         expr = alu.END_EXPR.get((swap, insn.imm))
-        return None if expr is None else [f"a = R[{d}]", f"R[{d}] = {expr}"]
+        return None if expr is None else [f"r{d} = {_subst(expr, f'r{d}', '0')}"]
     if op in (AluOp.DIV, AluOp.MOD) and insn.off not in (0, 1):
         return None
     try:
@@ -101,9 +112,9 @@ def _alu_lines(insn: Insn) -> list[str] | None:
     except (KeyError, ValueError):
         return None
     if op == AluOp.NEG:
-        return [f"a = R[{d}]", f"R[{d}] = {expr}"]
-    b = f"R[{s}]" if x else str(alu.widen_imm(insn.imm, is64=is64))
-    return [f"a = R[{d}]; b = {b}", f"R[{d}] = {expr}"]
+        return [f"r{d} = {_subst(expr, f'r{d}', '0')}"]
+    b = f"r{s}" if x else str(alu.widen_imm(insn.imm, is64=is64))
+    return [f"r{d} = {_subst(expr, f'r{d}', b)}"]
 
 
 def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
@@ -123,38 +134,48 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
         if mode == Mode.MEMSX:
             sb = 1 << (8 * n - 1)
             val = f"(({val} ^ {sb}) - {sb}) & M64"
-        return [f"a = (R[{s}] + {off}) & M64; o = a - {c}[0]", f"R[{d}] = {val}"]
+        return [f"a = (r{s} + {off}) & M64; o = a - {c}[0]", f"r{d} = {val}"]
     if cls in (Class.ST, Class.STX) and mode == Mode.MEM:
         if cls == Class.ST:
             v = str(insn.imm & ((1 << (8 * n)) - 1))
         else:
-            v = f"R[{s}]" if n == 8 else f"R[{s}] & {(1 << (8 * n)) - 1}"
+            v = f"r{s}" if n == 8 else f"r{s} & {(1 << (8 * n)) - 1}"
         ns[c] = [0, -1, None, -1]
         ns[f"P{n}"] = PACKERS[n]
-        return [f"a = (R[{d}] + {off}) & M64; o = a - {c}[0]",
+        return [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
                 f"if {hit}: P{n}({c}[2], o, {v})",
                 f"else: mem.store_fill(a, {n}, {v}, {c})"]
     return None
 
 
-def _jump_lines(insn: Insn, slot: int) -> list[str] | None:
+def _jump_cond(insn: Insn) -> tuple[str, int] | None:
+    """(condition over registers, target slot offset) of a conditional jump; None if the
+    operation is unknown. ``ja`` gives the condition ``True``."""
     op = insn.opcode & OP_MASK
     is64 = insn.opcode & CLASS_MASK == Class.JMP
     x = insn.opcode & SOURCE_MASK == Source.X
-    nx = slot + 1
     if op == JmpOp.JA:
-        return [f"return {slot + 1 + (insn.off if is64 else insn.imm)}"]
+        return "True", (insn.off if is64 else insn.imm)
     table = alu.JMP64_COND if is64 else alu.JMP32_COND
     if op not in table:
         return None
-    mask = "" if is64 else " & M32"
-    b = f"R[{insn.src}]{mask}" if x else str(alu.widen_imm(insn.imm, is64=is64))
-    return [f"a = R[{insn.dst}]{mask}; b = {b}",
-            f"return {slot + 1 + insn.off} if {table[op]} else {nx}"]
+    a = f"r{insn.dst}" if is64 else f"(r{insn.dst} & M32)"
+    if x:
+        b = f"r{insn.src}" if is64 else f"(r{insn.src} & M32)"
+    else:
+        b = str(alu.widen_imm(insn.imm, is64=is64))
+    return _subst(table[op], a, b), insn.off
 
 
 def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
-    """The fast table of ``cp``: fused block functions at leaders, handlers elsewhere."""
+    """The fast table of ``cp``: fused block functions at leaders, handlers elsewhere.
+
+    Registers live in locals ``r0``..``r10`` inside a block: read from ``m.R`` at its
+    entry, written back before anything else can see them (a handler, a return, a fault).
+    A block whose last instruction jumps back to its own start runs as a ``while`` loop
+    (at most as many rounds as the instruction limit leaves), so a tight loop costs no
+    dispatch at all.
+    """
     leaders = _leaders(cp)
     fast: list[Any] = list(cp.handlers)
     slots: list[tuple[int, Insn]] = []
@@ -167,15 +188,19 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     i = 0
     sources: list[str] = []
     names: list[tuple[int, str]] = []
+    # markers: FLUSH writes the registers back (before a handler), EXIT too and counts a
+    # loop's rounds (before every return), RELOAD reads them again (after a handler)
+    FLUSH, EXIT, RELOAD = "\0flush", "\0exit", "\0reload"
     while i < len(slots):
         start = slots[i][0]
         body: list[str] = []
         count = 0
         ended = False
+        loop = False
         while i < len(slots):
             slot, insn = slots[i]
             if count and slot in leaders:
-                body.append(f"return {slot}")
+                body += [EXIT, f"return {slot}"]
                 ended = True
                 break
             count += 1
@@ -183,6 +208,7 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
             cls = insn.opcode & CLASS_MASK
             is_gotol = cls == Class.JMP32 and insn.opcode & OP_MASK == JmpOp.JA
             jump_ok = cp.target_ok(slot + 1 + (insn.imm if is_gotol else insn.off))
+            lines: list[str] | None = None
             if cls in (Class.ALU, Class.ALU64):
                 lines = _alu_lines(insn)
             elif cls in (Class.LDX, Class.ST, Class.STX):
@@ -191,35 +217,77 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                     lines = [f"p = {slot}"] + lines
             elif cls in (Class.JMP, Class.JMP32) and insn.opcode & OP_MASK not in (
                     JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND) and jump_ok:
-                lines = _jump_lines(insn, slot)
+                jc = _jump_cond(insn)
+                if jc is not None:
+                    cond, rel = jc
+                    t, nx = slot + 1 + rel, slot + 1
+                    if t == start:  # back to this block's start: a loop
+                        loop = True
+                        lines = [f"if {cond}:", "  if k < room: continue", "  " + EXIT,
+                                 f"  return {t}", EXIT, f"return {nx}"]
+                    elif cond == "True":
+                        lines = [EXIT, f"return {t}"]
+                    else:
+                        lines = [EXIT, f"return {t} if {cond} else {nx}"]
             elif insn.opcode == LDDW and insn.src == PseudoSrc.IMM and \
                     cp.program.refs.get(cp.slot_insn[slot]) is None:
-                lines = [f"R[{insn.dst}] = {insn.imm & alu.M64}"]
-            else:
-                lines = None
+                lines = [f"r{insn.dst} = {insn.imm & alu.M64}"]
             if lines is None:
                 ns[f"h{slot}"] = cp.handlers[slot]
                 if _ends_block(insn):
-                    lines = [f"p = {slot}", f"return h{slot}()"]
+                    lines = [f"p = {slot}", EXIT, f"return h{slot}()"]
                 else:
-                    lines = [f"p = {slot}", f"h{slot}()"]
+                    lines = [f"p = {slot}", FLUSH, f"h{slot}()", RELOAD]
             body += lines
             if _ends_block(insn):
                 ended = True
                 break
         if not ended:
-            body.append(f"return {slots[i][0] if i < len(slots) else cp.nslots}")
+            body += [EXIT, f"return {slots[i][0] if i < len(slots) else cp.nslots}"]
         name = f"block_{start}"
         text = "\n".join(body)
+        used = sorted({int(r) for r in _REG.findall(text)})
+        written = sorted({int(r) for r in re.findall(r"(?:^|; |:\s)r(10|[0-9]) = ", text, re.M)})
+        load = "; ".join(f"r{r} = R[{r}]" for r in used)
+        store = "; ".join(f"R[{r}] = r{r}" for r in written)
         binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text]
-        if count > 1 or "m." in text:
+        if count > 1 or "m." in text or loop:
             binds.append("m")
+        if used:
+            binds.append("R")
         params = ", ".join(f"{k}={k}" for k in dict.fromkeys(binds))
-        head = [f"def {name}({params}):", "  p = " + str(start), "  try:"]
-        if count > 1:
-            head.insert(1, f"  m.extra += {count - 1}")
-        src = "\n".join(head + ["    " + ln for ln in body] +
-                        ["  except VMFault:", "    m.fault_pc = p", "    raise"])
+        extra = f"m.extra += k * {count} - 1" if loop else ""
+        out = []
+        for ln in body:
+            indent = ln[:len(ln) - len(ln.lstrip())]
+            core = ln.strip()
+            if core in (FLUSH, EXIT):
+                stmts = [x for x in (store, extra if core == EXIT else "") if x]
+                if stmts:
+                    out.append(indent + "; ".join(stmts))
+            elif core == RELOAD:
+                if load:
+                    out.append(indent + load)
+            else:
+                out.append(ln)
+        head = [f"def {name}({params}):", f"  p = {start}"]
+        if load:
+            head.append("  " + load)
+        if loop:
+            head += ["  k = 0", "  try:",
+                     f"    room = (m.max_insns - m.insns - m.extra) // {count}",
+                     "    while True:", "      k += 1"]
+            inner = "      "
+            tail = ["  except VMFault:", "    " + "; ".join(x for x in (store, extra) if x),
+                    "    m.fault_pc = p", "    raise"]
+        else:
+            if count > 1:
+                head.append(f"  m.extra += {count - 1}")
+            head.append("  try:")
+            inner = "    "
+            tail = ["  except VMFault:"] + (["    " + store] if store else []) + \
+                ["    m.fault_pc = p", "    raise"]
+        src = "\n".join(head + [inner + ln for ln in out] + tail)
         sources.append(src)
         names.append((start, name))
     exec(compile("\n\n".join(sources), f"<pybpf.vm blocks of {cp.program.name or 'prog'}>",
