@@ -31,6 +31,7 @@ from ..isa import (
     LDDW,
     SIZE_BYTES,
     AluOp,
+    AtomicOp,
     CallSrc,
     Class,
     Endian,
@@ -43,6 +44,7 @@ from ..isa import (
 )
 from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
+from .compile import ATOMIC_EXPR
 from .memory import PACKERS, UNPACKERS
 
 if TYPE_CHECKING:
@@ -124,7 +126,8 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
     n = SIZE_BYTES[Size(insn.opcode & SIZE_MASK)]
     d, s, off = insn.dst, insn.src, insn.off
     c = f"c{slot}"
-    hit = f"0 <= o <= {c}[1] and {c}[3] == mem.gen"
+    # g: the memory's region generation, read at the block's entry and after each handler
+    hit = f"0 <= o <= {c}[1] and {c}[3] == g"
     if cls == Class.LDX and mode in (Mode.MEM, Mode.MEMSX):
         if mode == Mode.MEMSX and n == 8:
             return None
@@ -145,6 +148,28 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
         return [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
                 f"if {hit}: P{n}({c}[2], o, {v})",
                 f"else: mem.store_fill(a, {n}, {v}, {c})"]
+    if cls == Class.STX and mode == Mode.ATOMIC and n in (4, 8):
+        # add/or/and/xor (fetching or not): read, compute, write through the site's cache,
+        # which only a read that succeeded and a write that succeeded fill (a miss takes
+        # the checked load and store, faulting as the handler would)
+        try:
+            aop = AtomicOp(insn.imm & 0xFFFFFFFF)
+        except ValueError:
+            return None
+        expr = ATOMIC_EXPR.get(AtomicOp(aop & ~1)) if aop not in (
+            AtomicOp.XCHG, AtomicOp.CMPXCHG, AtomicOp.LOAD_ACQ, AtomicOp.STORE_REL) else None
+        if expr is None:
+            return None
+        ns[c] = [0, -1, None, -1]
+        ns[f"P{n}"] = PACKERS[n]
+        ns[f"U{n}"] = UNPACKERS[n]
+        new = f"({_subst(expr, 'v', f'r{s}')}) & {(1 << (8 * n)) - 1}"
+        lines = [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
+                 f"if {hit}: v = U{n}({c}[2], o)[0]; P{n}({c}[2], o, {new})",
+                 f"else: v = mem.load(a, {n}); mem.store_fill(a, {n}, {new}, {c})"]
+        if aop.fetches:
+            lines.append(f"r{s} = v")
+        return lines
     return None
 
 
@@ -248,9 +273,10 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         text = "\n".join(body)
         used = sorted({int(r) for r in _REG.findall(text)})
         written = sorted({int(r) for r in re.findall(r"(?:^|; |:\s)r(10|[0-9]) = ", text, re.M)})
-        load = "; ".join(f"r{r} = R[{r}]" for r in used)
+        load = "; ".join([f"r{r} = R[{r}]" for r in used] +
+                         (["g = mem.gen"] if "== g" in text else []))
         store = "; ".join(f"R[{r}] = r{r}" for r in written)
-        binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text]
+        binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text + load]
         if count > 1 or "m." in text or loop:
             binds.append("m")
         if used:

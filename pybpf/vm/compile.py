@@ -232,7 +232,8 @@ def _stx(m: Machine, insn: Insn, slot: int) -> Handler:
     return _bad(m, slot, "unknown STX mode")
 
 
-_ATOMIC_EXPR = {AtomicOp.ADD: "a + b", AtomicOp.OR: "a | b", AtomicOp.AND: "a & b",
+#: read-modify-write atomics: the new value over the old (``a``) and the source (``b``)
+ATOMIC_EXPR = {AtomicOp.ADD: "a + b", AtomicOp.OR: "a | b", AtomicOp.AND: "a & b",
                 AtomicOp.XOR: "a ^ b"}
 
 
@@ -273,7 +274,7 @@ def _atomic(m: Machine, insn: Insn, slot: int, n: int) -> Handler:
             R[0] = old
             return nx
         return cmpxchg
-    fn = alu.compile_expression(_ATOMIC_EXPR[AtomicOp(aop & ~1)])
+    fn = alu.compile_expression(ATOMIC_EXPR[AtomicOp(aop & ~1)])
     fetch = aop.fetches
 
     def rmw() -> int:

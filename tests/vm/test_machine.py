@@ -389,6 +389,43 @@ def test_fused_blocks_fault_at_the_right_instruction():
     assert info.value.pc == 8 and info.value.region == "stack frame 1"
 
 
+@pytest.mark.parametrize("op", ["+=", "|=", "&=", "^="])
+@pytest.mark.parametrize("width", ["u32", "u64"])
+@pytest.mark.parametrize("fetch", [False, True])
+def test_fused_atomics_loops_and_faults_match_per_instruction_handlers(op, width, fetch):
+    """Read-modify-write atomics inlined in a fused block (a loop that jumps back to its own
+    start) give the per-instruction handlers' registers, memory and instruction count; an
+    atomic out of bounds faults at its own instruction with the same message."""
+    r = "w" if width == "u32" else "r"
+    name = {"+=": "add", "|=": "or", "&=": "and", "^=": "xor"}[op]
+    atomic = (f"{r}3 = atomic_fetch_{name}(({width} *)(r1 + 8), {r}3)" if fetch
+              else f"lock *({width} *)(r1 + 8) {op} {r}3")
+    text = (f"r0 = 0\nr2 = 300\nr6 = 0x9e3779b97f4a7c15 ll\n"
+            f"loop:\nr3 = r2\nr3 *= r6\n{atomic}\nr0 += r3\nr4 = *(u64 *)(r1 + 8)\n"
+            f"r0 ^= r4\nr2 -= 1\nif r2 != 0 goto loop\nexit")
+    mem = bytes(range(16))
+    fused = VM()
+    fused.machine.hot = 0
+    a = fused.run(assemble(text), mem=mem)
+    b = VM(fuse=False).run(assemble(text), mem=mem)
+    assert (a.r0, a.mem, a.insns) == (b.r0, b.mem, b.insns)
+    bad = text.replace("(r1 + 8)", "(r1 + 14)", 1)
+    with pytest.raises(VMFault) as f1:
+        fused.run(assemble(bad), mem=mem)
+    with pytest.raises(VMFault) as f2:
+        VM(fuse=False).run(assemble(bad), mem=mem)
+    assert (f1.value.pc, str(f1.value)) == (f2.value.pc, str(f2.value)) and f1.value.pc == 6
+
+
+def test_fused_loop_stops_at_the_instruction_limit():
+    """A block that loops on itself stops at max_insns like the per-instruction table."""
+    for fuse in (True, False):
+        vm = VM(max_insns=100_000, fuse=fuse)
+        vm.machine.hot = 0
+        with pytest.raises(VMFault, match="instruction limit"):
+            vm.run(assemble("r0 = 0\nloop:\nr0 += 1\nr1 = r0\ngoto loop\nexit"))
+
+
 def test_hot_loop_switches_to_fused_blocks():
     vm = VM()
     prog = assemble("r0 = 0\nr2 = 3000\nr0 += r2\nr2 -= 1\nif r2 != 0 goto -3\nexit")
