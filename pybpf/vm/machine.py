@@ -287,8 +287,7 @@ class Machine:
         self.frames.append((R[6], R[7], R[8], R[9], R[10], ret, self.code, self.stack,
                             self.budget))
         # a fresh region per call: a pointer into a returned frame must fault, not alias
-        stack = self.mem.map(f"stack frame {len(self.frames)}", STACK_SIZE, kind="stack",
-                             origin=STACK_SIZE)
+        stack = self.mem.map_stack(f"stack frame {len(self.frames)}", STACK_SIZE)
         self.stack = stack
         R[FRAME_POINTER] = stack.end
         self.budget = self.max_loops

@@ -127,6 +127,23 @@ class Memory:
         self.regions.insert(i, region)
         return region
 
+    def map_stack(self, name: str, size: int) -> Region:
+        """``map(name, size, kind="stack", origin=size)``: a fresh zeroed stack frame, on the
+        hot path of every bpf-to-bpf call (placed after every region the bump allocator
+        handed out, so usually appended)."""
+        base = (self._next + 15) // 16 * 16
+        self._next = base + max(size, 1) + GUARD
+        region = Region(name, base, bytearray(size), True, True, size, "stack")
+        bases = self._bases
+        if not bases or base > bases[-1]:
+            bases.append(base)
+            self.regions.append(region)
+        else:
+            i = bisect.bisect(bases, base)
+            bases.insert(i, base)
+            self.regions.insert(i, region)
+        return region
+
     def unmap(self, region: Region, why: str | None = None) -> None:
         """Remove ``region``; later accesses to it fault (saying ``why``, if given)."""
         i = bisect.bisect_left(self._bases, region.base)
