@@ -12,15 +12,22 @@ faster; it is not, the figure is tracked):
 - ``call_loop``: a bpf-to-bpf call per iteration, 5,000 iterations.
 
 Also ``trace_overhead``: the VM's rate with a no-op trace callback over its
-plain rate (no peer).
+plain rate (no peer); and ``<program>_insns_per_s`` against the VM of an earlier commit
+(``--baseline REV``, default `BASELINE`: the VM before issue 20's work on its speed), its
+``pybpf`` package taken from git into a temporary directory and timed the same way in a
+subprocess, rounds alternating with this tree's VM (``--rounds``; the best of each side).
 
-    .venv/bin/python benchmarks/vm.py
+    .venv/bin/python benchmarks/vm.py [--baseline REV] [--rounds 3]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -109,7 +116,81 @@ def kernel_rate(prog, mem: bytes, insns: int, repeat: int = 200) -> tuple[float,
     return insns / (tr.duration_ns / 1e9), r0
 
 
+#: the main branch before the VM's speed work of issue 20 (fused blocks with registers in
+#: locals, self-loops, inline atomics)
+BASELINE = "9563966"
+
+#: run in a subprocess against an older tree: argv = [programs JSON, mem hex]; prints rates
+_BASELINE_SCRIPT = r"""
+import json, sys, time
+from pybpf.asm import assemble
+from pybpf.vm import VM
+programs, mem = json.loads(sys.argv[1]), bytes.fromhex(sys.argv[2])
+out = {}
+for name, text in programs.items():
+    prog = assemble(text)
+    vm = VM()
+    res = vm.run(prog, mem=mem)
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        res = vm.run(prog, mem=mem)
+        best = min(best, time.process_time() - start)
+    out[name] = [res.insns / best, res.insns, res.r0]
+print(json.dumps(out))
+"""
+
+
+def baseline_rates(rev: str, tmp: Path) -> dict[str, list[float]] | None:
+    """``{program: [rate, insns, r0]}`` of the VM at git revision ``rev`` (None without git
+    or that revision)."""
+    root = Path(__file__).resolve().parent.parent
+    tree = tmp / "tree"
+    if not tree.exists():
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "pybpf"],
+                                 capture_output=True)
+        if archive.returncode:
+            return None
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([sys.executable, "-c", _BASELINE_SCRIPT, json.dumps(PROGRAMS),
+                           MEM.hex()], capture_output=True, text=True, env=env, cwd=tmp)
+    if proc.returncode:
+        raise SystemExit(f"the VM at {rev} failed: {proc.stderr.strip()[-500:]}")
+    return json.loads(proc.stdout)
+
+
+def against_baseline(rev: str, rounds: int) -> None:
+    """Each program's rate against the VM at ``rev``, rounds alternating, best of each."""
+    mine: dict[str, float] = {}
+    theirs: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="pybpf-bench-vm-") as tmp:
+        for _ in range(rounds):
+            old = baseline_rates(rev, Path(tmp))
+            if old is None:
+                skip("vm", "insns_per_s (baseline)", f"no git revision {rev}")
+                return
+            for name, text in PROGRAMS.items():
+                rate, insns, r0 = vm_rate(assemble(text), MEM)
+                if [insns, r0] != old[name][1:]:
+                    raise SystemExit(f"{name}: this VM ran {insns} insns to r0 {r0:#x}, the VM "
+                                     f"at {rev} {old[name][1]} to {old[name][2]:#x}")
+                mine[name] = max(mine.get(name, 0.0), rate)
+                theirs[name] = max(theirs.get(name, 0.0), old[name][0])
+    for name in PROGRAMS:
+        emit("vm", f"{name}_insns_per_s", mine[name], f"pybpf VM at {rev}", theirs[name],
+             lower_is_better=False, rounds=rounds)
+
+
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", default=BASELINE, help="git revision of the VM to compare "
+                    "with (default: %(default)s); 'none' to skip")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    if args.baseline != "none":
+        against_baseline(args.baseline, args.rounds)
     for name, text in PROGRAMS.items():
         prog = assemble(text)
         rate, insns, r0 = vm_rate(prog, MEM)
