@@ -30,6 +30,9 @@ Two figures per peer:
   consumer drains the full backlog; events / drain time (the consumer alone).
   BCC drains with ``ring_buffer_consume`` and libbpf with
   ``ring_buffer__consume`` here, the non-waiting forms of the same loop.
+- ``drain_cpu_events_per_s``: the same drain, records over the CPU seconds (user + system)
+  of the consumer's process during it, the median of the ``--repeat`` runs with their
+  spread: the figure that other work on the shared machine moves least.
 
 Each line carries the lost counts (records the program could not write; the
 ring holds all 2,000,000 records, so drops mean a bug) and the best of
@@ -45,6 +48,7 @@ import json
 import os
 import select
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,6 +106,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* argv: map id, "live" or "backlog". stdin: "expect N" (live), "go N" (backlog). */
 int main(int argc, char **argv)
 {
@@ -120,13 +131,14 @@ int main(int argc, char **argv)
 	int backlog = strcmp(argv[2], "backlog") == 0;
 	long long expected = -1;
 	char line[128];
-	double t0 = 0;
+	double t0 = 0, c0 = 0;
 	printf("ready\n");
 	fflush(stdout);
 	if (backlog) {
 		if (!fgets(line, sizeof(line), stdin) || sscanf(line, "go %lld", &expected) != 1)
 			return 3;
 		t0 = now();
+		c0 = cpu();
 	}
 	while (expected < 0 || (long long)count < expected) {
 		int r = backlog ? ring_buffer__consume(rb) : ring_buffer__poll(rb, 10);
@@ -142,8 +154,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	double t1 = now();
-	printf("{\"count\": %llu, \"t_start\": %.9f, \"t_end\": %.9f}\n", count, t0, t1);
+	double t1 = now(), c1 = cpu();
+	printf("{\"count\": %llu, \"t_start\": %.9f, \"t_end\": %.9f, \"cpu\": %.9f}\n",
+		count, t0, t1, c1 - c0);
 	ring_buffer__free(rb);
 	return 0;
 }
@@ -181,10 +194,10 @@ def cb(ctx, data, size):
     count += 1
 b["events"].open_ring_buffer(cb)
 print("ready", flush=True)
-expected, t0 = -1, 0.0
+expected, t0, c0 = -1, 0.0, 0.0
 if mode == "backlog":
     line = sys.stdin.readline().split()
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     while count < int(line[1]) - b["lost"][ctypes.c_int(0)].value:
         b.ring_buffer_consume()
 else:
@@ -193,9 +206,9 @@ else:
         if expected < 0 and select.select([sys.stdin], [], [], 0)[0]:
             n = int(sys.stdin.readline().split()[1])
             expected = n - b["lost"][ctypes.c_int(0)].value
-t1 = time.monotonic()
-print(json.dumps({"count": count, "lost": b["lost"][ctypes.c_int(0)].value, "t_start": t0, "t_end": t1}),
-      flush=True)
+t1, c1 = time.monotonic(), time.process_time()
+print(json.dumps({"count": count, "lost": b["lost"][ctypes.c_int(0)].value, "t_start": t0, "t_end": t1,
+                  "cpu": c1 - c0}), flush=True)
 '''
 
 PROBE = """
@@ -315,11 +328,12 @@ def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0,
                 kw["out"] = np.empty(out_records, dtype=reader["dtype"])
                 kw["out"].view(np.uint8).fill(0)  # allocated and touched once, before timing
             count = 0
+            c0 = 0.0
             if backlog:
                 release(driver)
                 driver.wait()
                 expected = n - probe.lost()
-                t0 = now()
+                t0, c0 = now(), time.process_time()
                 while count < expected:
                     count += len(rb.read_batch(**kw))
             else:
@@ -329,8 +343,8 @@ def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0,
                     count += len(rb.read_batch(timeout_ms=10, **kw))
                     if expected < 0 and driver.poll() is not None:
                         expected = n - probe.lost()
-            t1 = now()
-            return {"count": count, "lost": probe.lost(), "seconds": t1 - t0}
+            t1, c1 = now(), time.process_time()
+            return {"count": count, "lost": probe.lost(), "seconds": t1 - t0, "cpu": c1 - c0}
     finally:
         driver.wait()
         probe.close()
@@ -355,17 +369,14 @@ def run_libbpf(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
         out = json.loads(consumer.stdout.readline())
         consumer.wait()
         start = out["t_start"] if backlog else t0
-        return {"count": out["count"], "lost": lost, "seconds": out["t_end"] - start}
+        return {"count": out["count"], "lost": lost, "seconds": out["t_end"] - start,
+                "cpu": out["cpu"]}
     finally:
         if consumer.poll() is None:
             consumer.kill()
             consumer.wait()
         driver.wait()
         probe.close()
-
-
-
-
 
 
 def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
@@ -387,7 +398,8 @@ def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
         out = json.loads(bcc.stdout.readline())
         bcc.wait()
         start = out["t_start"] if backlog else t0
-        return {"count": out["count"], "lost": out["lost"], "seconds": out["t_end"] - start}
+        return {"count": out["count"], "lost": out["lost"], "seconds": out["t_end"] - start,
+                "cpu": out["cpu"]}
     finally:
         if bcc.poll() is None:
             bcc.kill()
@@ -406,6 +418,28 @@ def best(runs: list[dict[str, float]]) -> dict[str, float]:
     for r in runs:
         r["rate"] = r["count"] / r["seconds"] if r["seconds"] > 0 else 0.0
     return max(runs, key=lambda r: r["rate"])
+
+
+def cpu_figures(runs: dict[str, list[dict[str, float]]], variants: dict[str, Any],
+                events: int) -> None:
+    """``drain_cpu_events_per_s...``: the drain's records over the CPU seconds the consumer's
+    process spent in it (user + system: the ring's memory is read in both), the median of
+    the runs with their spread; CPU time moves much less than wall time with other work on
+    the machine."""
+    def rates(name: str) -> list[float]:
+        return [r["count"] / r["cpu"] for r in runs[name] if r.get("cpu", 0) > 0]
+
+    for variant in variants:
+        mine = rates(variant)
+        for peer in ("bcc", "libbpf"):
+            theirs = rates(peer) if peer in runs else []
+            if not mine or not theirs:
+                continue
+            emit(BENCH, "drain_cpu_events_per_s" + VARIANT_SUFFIX[variant],
+                 statistics.median(mine), peer, statistics.median(theirs),
+                 lower_is_better=False, events=events, runs=len(mine),
+                 spread={"pybpf": [round(min(mine)), round(max(mine))],
+                         "peer": [round(min(theirs)), round(max(theirs))]})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -449,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
                 if have_bcc:
                     runs.setdefault("bcc", []).append(run_bcc(tools, args.events, backlog))
             results = {name: best(r) for name, r in runs.items()}
+            if backlog:
+                cpu_figures(runs, variants, args.events)
             for variant in variants:
                 mine = results[variant]
                 name = metric + VARIANT_SUFFIX[variant]
