@@ -29,7 +29,7 @@ __all__ = ["Program", "compile_script", "namespace"]
 
 @dataclass
 class Program:
-    """A script ready to run: its probes (DSL `Probe`s) and the names they see."""
+    """A script ready to run: its probes (DSL `Probe` objects) and the names they see."""
 
     script: Script
     probes: list[Probe]

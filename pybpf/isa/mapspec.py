@@ -119,6 +119,12 @@ value_type=None)
 
     __replace__ = replace  # copy.replace (Python 3.13)
 
+    def _repr_html_(self) -> str | None:
+        """The declaration as a table in a notebook, drawn by `pybpf.viewer` (see `pybpf.isa.display`)."""
+        from .display import html_of
+
+        return html_of(self)
+
 
 #: the fields in order (the positional order of the constructor)
 _FIELDS = MapSpec.__match_args__

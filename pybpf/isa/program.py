@@ -217,6 +217,12 @@ class ProgramSpec:
     def __len__(self) -> int:
         return len(self.insns)
 
+    def _repr_html_(self) -> str | None:
+        """The listing in a notebook, drawn by `pybpf.viewer` (see `pybpf.isa.display`)."""
+        from .display import html_of
+
+        return html_of(self)
+
     def __iter__(self) -> Iterator[Insn]:
         return iter(self.insns)
 

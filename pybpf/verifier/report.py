@@ -242,6 +242,12 @@ class Report:
     def __str__(self) -> str:
         return self.summary
 
+    def _repr_html_(self) -> str | None:
+        """The verdict, explanation and log in a notebook, drawn by `pybpf.viewer` (see `pybpf.isa.display`)."""
+        from ..isa.display import html_of
+
+        return html_of(self)
+
 
 class Reject(Exception):
     """Raised inside the verifier to stop at a rejection."""

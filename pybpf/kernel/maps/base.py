@@ -726,6 +726,12 @@ class Map(FD, BatchOps):
         for _k, v in self.items():
             yield v
 
+    def _repr_html_(self) -> str | None:
+        """The map and its first entries as a table in a notebook, drawn by `pybpf.viewer` (see `pybpf.isa.display`)."""
+        from ...isa.display import html_of
+
+        return html_of(self)
+
     def count(self) -> int:
         """The number of keys, found by walking the map (one syscall per key)."""
         return sum(1 for _ in self.keys_raw())
