@@ -10,7 +10,9 @@ one of several). ``--mem HEX`` gives the memory r1 points at
 ``--packet HEX --prog-type xdp|sched_cls`` runs a packet program with a context
 the VM builds (``xdp_md`` / ``__sk_buff``). ``--trace`` prints every
 instruction with the registers after it and the memory it changed. ``--json`` prints ``{"r0": <u64>, "mem": "<hex>", "insns": N}``
-(plus ``"trace"`` with ``--trace``) or ``{"error": "..."}``.
+(plus ``"trace"`` with ``--trace``) or ``{"error": "..."}``. ``--html OUT.html`` also
+writes one self-contained page that steps through the run: the registers and the memory
+after each instruction (keys: arrows, Home/End).
 
     $ pybpf run prog.s --mem 01020304 --json
     {"r0": 1, "mem": "01020304", "insns": 2}
@@ -89,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         mem = _hex(args.mem) if args.mem is not None else vector_mem
         packet = _hex(args.packet, "--packet") if args.packet is not None else None
         vm = VM(max_insns=args.max_insns)
+        if args.html:
+            _write_html(args.html, program, mem, packet, args.prog_type, args.max_insns)
         res = vm.run(program, mem=mem, packet=packet, prog_type=args.prog_type,
                      trace=on_step if args.trace else None)
     except VMFault as exc:
@@ -114,6 +118,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"packet = {res.packet.hex()}")
         print(f"{res.insns} instructions")
     return 0
+
+
+def _write_html(out: str, program: ProgramSpec, mem: bytes | None, packet: bytes | None,
+                prog_type: str | None, max_insns: int) -> None:
+    """The viewer's page of this run (a run that faults too: its last step is the fault)."""
+    import os
+
+    from ..viewer.page import vm_page, write_page
+    from ..viewer.recording import record_vm
+
+    program.name = program.name or os.path.splitext(os.path.basename(out))[0]
+    write_page(out, vm_page(record_vm(program, max_steps=max_insns, mem=mem, packet=packet,
+                                      prog_type=prog_type)))
 
 
 def _fail(args: argparse.Namespace, message: str, fault: VMFault | None = None) -> int:
@@ -143,6 +160,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-insns", type=int, default=10_000_000,
                    help="stop after this many instructions (default 10M)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--html", metavar="OUT.html", help="also write a self-contained page that "
+                   "steps through the run (registers and memory at each step)")
     from .run_object import add_options
 
     add_options(p)

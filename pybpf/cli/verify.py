@@ -8,6 +8,7 @@
     pybpf verify probes.py                       # the DSL probes of a Python file
     pybpf verify trace.bpf.o --program handler --json --counterexample
     pybpf verify prog.s --type xdp --kernel 6.1,6.12,6.18   # one verdict per kernel
+    pybpf verify prog.s --type xdp --html out.html   # a page that steps through every state
 
 Nothing is loaded into the kernel. Exit status: 0 when every program is
 accepted, 1 when one is rejected (or on an error), so it can gate a build.
@@ -53,7 +54,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kernel", metavar="K1,K2,...", help="the kernels to judge for, side by side: "
                    "shipped profiles (6.1, 6.12, 6.18), 'running', or a profile's .json path "
                    "(default: the running kernel's profile)")
+    p.add_argument("--html", metavar="OUT.html", help="also write one self-contained page "
+                   "(no network) that steps through the abstract state at each instruction and "
+                   "the paths explored, the failing one highlighted (keys: arrows, Home/End, f)")
     p.set_defaults(func=run)
+
+
+def _write_html(args: argparse.Namespace, explanations: list[Any]) -> None:
+    from ..viewer.page import verifier_page, write_page
+    from ..viewer.sources import record_file
+
+    runs = record_file(args.file, prog_type=args.prog_type, names=args.program,
+                       syntax=args.syntax, expected_attach_type=args.attach)
+    for r, e in zip(runs, explanations, strict=False):
+        r.explanation = "" if e.accepted else e.text()
+    write_page(args.html, verifier_page(runs))
 
 
 def _measure_running_kernel() -> None:
@@ -125,7 +140,7 @@ def _fleet_reports(args: argparse.Namespace, kernels: list[str]) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     import json  # lazy: start-up (pybpf --help imports every command)
-    if args.kernel:
+    if args.kernel and not args.html:
         kernels = [k.strip() for k in args.kernel.split(",") if k.strip()]
         if "running" in kernels:
             _measure_running_kernel()
@@ -133,7 +148,13 @@ def run(args: argparse.Namespace) -> int:
         for f in fleet:
             print(json.dumps(f.to_json()) if args.json else f.table())
         return 0 if all(f.accepted_everywhere for f in fleet) else 1
+    if args.html and args.kernel:
+        from ..errors import PybpfError
+
+        raise PybpfError("--html draws one verdict per program: leave out --kernel")
     explanations = _explanations(args)
+    if args.html:
+        _write_html(args, explanations)
     for e in explanations:
         if args.log and e.log and not args.json:
             print(e.log, end="")

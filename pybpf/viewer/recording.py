@@ -112,7 +112,7 @@ class VerifierRun:
     failing_path: int | None = None
     processed: int = 0
     dropped: int = 0  # steps not kept (MAX_STEPS)
-    explanation: str = ""
+    explanation: str = ""  # pybpf's whole explanation (``pybpf verify``'s text), when known
 
     def _repr_html_(self) -> str:
         from .fragments import verifier_run_html
@@ -134,7 +134,8 @@ class VerifierRun:
             "kind": "verifier", "listing": self.listing.to_json(),
             "verdict": {"accepted": r.accepted, "summary": r.summary, "insn": r.insn,
                         "message": r.message, "class": r.error_class,
-                        "explanation": self.explanation or r.explanation, "hint": r.hint},
+                        "explanation": self.explanation or r.explanation,
+                        "hint": "" if self.explanation else r.hint},
             "steps": [[s.path, s.insn, s.regs, s.stack, s.frame, s.note] for s in self.steps],
             "paths": [{"id": p.id, "parent": p.parent, "start": p.start, "from": p.branch_from,
                        "first": p.first_step, "branch_step": p.branch_step, "end": p.end, "steps": p.steps} for p in self.paths],
@@ -169,7 +170,8 @@ class VerifierRecorder(Observer):
 
     def branch_pushed(self, st: State, i: int) -> None:
         if self.paths:
-            self._pending[id(st)] = (self.paths[-1].id, i, self._next_index() - 1)
+            # the jump itself is the parent's next step (insn_done follows the push)
+            self._pending[id(st)] = (self.paths[-1].id, i, self._next_index())
 
     def pruned(self, st: State, i: int, first: bool) -> None:
         if self.paths:
@@ -273,7 +275,7 @@ def record_verifier(program: ProgramSpec, prog_type: str | None = None, *,
     listing = Listing.of(program)
     listing.prog_type = ptype
     return VerifierRun(listing, report, rec.steps, rec.paths, rec.failing, v.processed,
-                       rec.dropped, report.explanation)
+                       rec.dropped)
 
 
 def _kept(step: int, half: int, dropped: int) -> int:
@@ -296,12 +298,19 @@ class VMTrace:
 
     def to_json(self) -> dict[str, Any]:
         res = self.result
+        steps: list[list[Any]] = [
+            [s.pc, s.depth, [str(v) for v in s.regs],
+             [p or "" for p in s.pointers] if s.pointers else [""] * len(s.regs),
+             [[c.region, c.offset, c.old.hex(), c.new.hex()] for c in s.changes]]
+            for s in self.steps]
+        if self.fault is not None and self.fault.pc is not None:
+            # the faulting instruction did not finish (no TraceStep): a last step shows it,
+            # with the registers as they were before it
+            before = steps[-1] if steps else [0, 0, ["0"] * 11, [""] * 11, []]
+            steps.append([self.fault.pc, before[1], before[2], before[3], []])
         return {
             "kind": "vm", "listing": self.listing.to_json(),
-            "steps": [[s.pc, s.depth, [str(v) for v in s.regs],
-                       [p or "" for p in s.pointers] if s.pointers else [""] * len(s.regs),
-                       [[c.region, c.offset, c.old.hex(), c.new.hex()] for c in s.changes]]
-                      for s in self.steps],
+            "steps": steps,
             "result": None if res is None else {"r0": str(res.r0), "insns": res.insns,
                                                 "output": list(res.output)},
             "fault": None if self.fault is None else {"message": str(self.fault),

@@ -159,14 +159,18 @@
       if (!offs.length) continue;
       const r = el("tr"); r.appendChild(el("td", "reg", region));
       const c = el("td", "val hex");
-      let line = null;
+      // runs of consecutive known bytes, 16 to a line, each line labelled with its offset
+      let line = 0, next = null;
       for (const o of offs) {
-        const row = Math.floor(o / 16);
-        if (line !== row) { if (line !== null) c.appendChild(document.createTextNode("\n"));
-          c.appendChild(document.createTextNode(`${(row * 16 >= 0 ? "+" : "") + row * 16}: `)); line = row; }
+        if (o !== next || line === 16) {
+          if (next !== null) c.appendChild(document.createTextNode("\n"));
+          c.appendChild(document.createTextNode(`${o >= 0 ? "+" : ""}${o}: `));
+          line = 0;
+        }
         const b = bytes.get(o);
         if (written.has(`${region}:${o}`)) c.appendChild(el("b", "", b)); else c.appendChild(document.createTextNode(b));
         c.appendChild(document.createTextNode(" "));
+        line++; next = o + 1;
       }
       r.appendChild(c); st.appendChild(r);
     }

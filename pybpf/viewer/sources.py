@@ -1,0 +1,74 @@
+"""The programs of a file, with what verifying them needs, for the viewer's pages.
+
+`record_file` takes what ``pybpf verify`` takes (assembly, raw bytecode, a clang object,
+a Python file of DSL probes) and records each program's verification as
+``pybpf verify`` judges it (an object's programs with its maps, kconfig and BTF func info).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import PybpfError
+from .recording import VerifierRun, record_verifier
+
+
+def _looks_binary(data: bytes) -> bool:
+    if not data or len(data) % 8:
+        return False
+    try:
+        data.decode("ascii")
+    except UnicodeDecodeError:
+        return True
+    return b"\0" in data
+
+
+def record_file(path: str, *, prog_type: str | None = None, names: list[str] | None = None,
+                syntax: str = "llvm", expected_attach_type: str | None = None) -> list[VerifierRun]:
+    """A `VerifierRun` for each program of the file at ``path`` (``names``: only these
+    programs or sections of an object or a probe file)."""
+    data = Path(path).read_bytes()
+    if data.startswith(b"\x7fELF"):
+        return _object_runs(path, prog_type, names, expected_attach_type)
+    if path.endswith(".py"):
+        from ..explain.api import dsl_programs
+
+        return [record_verifier(prog, prog_type or ptype, expected_attach_type=expected_attach_type)
+                for _name, prog, ptype in dsl_programs(path, names)]
+    if not prog_type:
+        raise PybpfError(f"{path}: give --type for assembly or raw bytecode (e.g. --type socket_filter)")
+    from ..isa import ProgramSpec
+
+    if _looks_binary(data):
+        program = ProgramSpec.from_bytes(data)
+    else:
+        from ..asm import assemble
+
+        program = assemble(data.decode(), syntax=syntax, filename=path)
+    program.name = program.name or Path(path).stem
+    return [record_verifier(program, prog_type, expected_attach_type=expected_attach_type)]
+
+
+def _object_runs(path: str, prog_type: str | None, names: list[str] | None,
+                 attach: str | None) -> list[VerifierRun]:
+    from ..elf.loader import BpfObject
+
+    obj = BpfObject.open(path)
+    maps: dict[str, Any] = dict(obj.spec.maps)
+    kconfig = obj._kconfig_decl()
+    if kconfig is not None:
+        maps[".kconfig"] = kconfig
+    _local, ext = obj._local_btf()
+    runs = []
+    for name, ps in obj.spec.programs.items():
+        if names is not None and name not in names and ps.section not in names:
+            continue
+        prog, _failures = obj.prepare_program(ps)
+        prog.name = prog.name or name
+        runs.append(record_verifier(prog, prog_type or ps.spec.prog_type, maps=maps,
+                                    expected_attach_type=attach or ps.spec.expected_attach_type,
+                                    func_info=bool(ext is not None and ext.func_info)))
+    return runs
+
+
+__all__ = ["record_file"]
