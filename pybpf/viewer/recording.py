@@ -113,6 +113,7 @@ class VerifierRun:
     processed: int = 0
     dropped: int = 0  # steps not kept (MAX_STEPS)
     explanation: str = ""  # pybpf's whole explanation (``pybpf verify``'s text), when known
+    program: ProgramSpec | None = None  # what was verified
 
     def _repr_html_(self) -> str:
         from .fragments import verifier_run_html
@@ -275,7 +276,7 @@ def record_verifier(program: ProgramSpec, prog_type: str | None = None, *,
     listing = Listing.of(program)
     listing.prog_type = ptype
     return VerifierRun(listing, report, rec.steps, rec.paths, rec.failing, v.processed,
-                       rec.dropped)
+                       rec.dropped, program=program)
 
 
 def _kept(step: int, half: int, dropped: int) -> int:
