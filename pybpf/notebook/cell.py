@@ -127,7 +127,7 @@ def error_html(exc: BaseException) -> str:
     """An error of a cell, as the cell shows it (no traceback: pybpf's errors say where)."""
     import html
 
-    return _wrap(f'<div class="bad">{html.escape(type(exc).__name__)}</div>'
+    return _wrap(f'<div class="bad pybpf-error">{html.escape(type(exc).__name__)}</div>'
                  f'<div class="m">{html.escape(str(exc))}</div>')
 
 
