@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import PybpfError, VMFault
+from ..errors import InputError, PybpfError, VMFault
 from ._input import add_input_options, read_input
 
 TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     from .run_object import is_object, run_object
 
     if is_object(args.file):
+        if args.html:
+            return _fail(args, "--html draws a run of assembly, bytecode or a DSL probe; "
+                         "for a clang object use `pybpf verify OBJ.o --html OUT.html`")
         return run_object(args)
 
     steps: list[dict[str, Any]] = []
@@ -129,8 +132,12 @@ def _write_html(out: str, program: ProgramSpec, mem: bytes | None, packet: bytes
     from ..viewer.recording import record_vm
 
     program.name = program.name or os.path.splitext(os.path.basename(out))[0]
-    write_page(out, vm_page(record_vm(program, max_steps=max_insns, mem=mem, packet=packet,
-                                      prog_type=prog_type)))
+    page = vm_page(record_vm(program, max_steps=max_insns, mem=mem, packet=packet,
+                             prog_type=prog_type))
+    try:
+        write_page(out, page)
+    except OSError as exc:
+        raise InputError(f"cannot write the page: {exc.strerror}", filename=out) from None
 
 
 def _fail(args: argparse.Namespace, message: str, fault: VMFault | None = None) -> int:

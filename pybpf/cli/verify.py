@@ -61,14 +61,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _write_html(args: argparse.Namespace, explanations: list[Any]) -> None:
+    """The viewer's page: each program read as `_explanations` reads it, verified again
+    with every state kept."""
+    from ..elf.loader import BpfObject
     from ..viewer.page import verifier_page, write_page
-    from ..viewer.sources import record_file
+    from ..viewer.recording import record_verifier
+    from ..viewer.sources import record_object
 
-    runs = record_file(args.file, prog_type=args.prog_type, names=args.program,
-                       syntax=args.syntax, expected_attach_type=args.attach)
+    inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
+                     attach=args.attach)
+    progs = inp.programs(args.program)
+    if inp.kind == "elf":
+        runs = record_object(BpfObject(inp.spec), [p.name for p in progs],
+                             prog_type=args.prog_type, attach=args.attach)
+    else:
+        runs = [record_verifier(p.program, args.prog_type or p.spec.prog_type,
+                                maps=dict(inp.spec.maps), expected_attach_type=args.attach)
+                for p in progs]
     for r, e in zip(runs, explanations, strict=False):
         r.explanation = "" if e.accepted else e.text()
-    write_page(args.html, verifier_page(runs))
+    try:
+        write_page(args.html, verifier_page(runs))
+    except OSError as exc:
+        raise InputError(f"cannot write the page: {exc.strerror}", filename=args.html) from None
 
 
 def _measure_running_kernel() -> None:

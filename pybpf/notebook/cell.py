@@ -116,6 +116,8 @@ def run_cell(source: str, *, lang: str | None = None, prog_type: str | None = No
                 result.traces.append(None)
                 continue
             prog = program if program is not None else r.program
+            if prog is None:  # a recording always keeps what it verified
+                raise PybpfError(f"{r.listing.name}: no program to run")
             kw: dict[str, Any] = {"mem": mem, "packet": packet}
             if packet is not None and r.listing.prog_type in PACKET_CONTEXTS:
                 kw = {"packet": packet, "prog_type": r.listing.prog_type}  # the VM builds ctx

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import VMFault
+from ..verifier.log import slot_text
 from ..verifier.observer import Observer
 
 if TYPE_CHECKING:
@@ -174,11 +175,11 @@ class VerifierRecorder(Observer):
             # the jump itself is the parent's next step (insn_done follows the push)
             self._pending[id(st)] = (self.paths[-1].id, i, self._next_index())
 
-    def pruned(self, st: State, i: int, first: bool) -> None:
+    def pruned(self, st: State, i: int, from_prev: int | None) -> None:
         if self.paths:
             path = self.paths[-1]
             path.end = f"pruned at {i} (a state seen before covers it)"
-            if first:
+            if from_prev is not None:  # pruned before any instruction of the path ran
                 path.first_step = -1
 
     def insn_start(self, st: State) -> None:
@@ -241,20 +242,12 @@ class VerifierRecorder(Observer):
         frame = st.frame
         regs = [r.fmt() if r.is_init else None for r in frame.regs]
         stack = []
-        for slot in range(63, -1, -1):
-            if any(frame.slots[slot * 8:slot * 8 + 8]):
-                stack.append((slot * 8 - 512, _slot_text(frame, slot)))
+        for spi in range(frame.allocated // 8):  # fp-8 first, as the kernel's log
+            text = slot_text(frame, spi)
+            if text is not None:
+                stack.append((-(spi + 1) * 8, text))
         return VerifierStep(self.paths[-1].id if self.paths else 0, i, regs, stack,
                             len(st.frames) - 1, note)
-
-
-def _slot_text(frame: Any, slot: int) -> str:
-    """An 8-byte stack slot as the kernel's log prints it: the spilled register, or one
-    letter per byte (``m`` data, ``0`` zero, ``?`` never written), highest byte first."""
-    spill = frame.spills.get(slot)
-    if spill is not None and frame.slots[slot * 8] == 1:
-        return str(spill.fmt())
-    return "".join("?mm0"[frame.slots[slot * 8 + b]] for b in range(7, -1, -1))
 
 
 def record_verifier(program: ProgramSpec, prog_type: str | None = None, *,

@@ -24,7 +24,7 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def record_file(path: str, *, prog_type: str | None = None, names: list[str] | None = None,
-                syntax: str = "llvm", expected_attach_type: str | None = None) -> list[VerifierRun]:
+                syntax: str = "auto", expected_attach_type: str | None = None) -> list[VerifierRun]:
     """A `VerifierRun` for each program of the file at ``path`` (``names``: only these
     programs or sections of an object or a probe file)."""
     data = Path(path).read_bytes()
@@ -44,7 +44,10 @@ def record_file(path: str, *, prog_type: str | None = None, names: list[str] | N
     else:
         from ..asm import assemble
 
-        program = assemble(data.decode(), syntax=syntax, filename=path)
+        text = data.decode()
+        if syntax == "auto":
+            syntax = "gas" if "%r" in text else "llvm"
+        program = assemble(text, syntax=syntax, filename=path)
     program.name = program.name or Path(path).stem
     return [record_verifier(program, prog_type, expected_attach_type=expected_attach_type)]
 
@@ -53,7 +56,14 @@ def _object_runs(path: str, prog_type: str | None, names: list[str] | None,
                  attach: str | None) -> list[VerifierRun]:
     from ..elf.loader import BpfObject
 
-    obj = BpfObject.open(path)
+    return record_object(BpfObject.open(path), names, prog_type=prog_type, attach=attach)
+
+
+def record_object(obj: Any, names: list[str] | None = None, *, prog_type: str | None = None,
+                  attach: str | None = None) -> list[VerifierRun]:
+    """A `VerifierRun` for each program of a `pybpf.elf.loader.BpfObject` (``names``: only
+    these programs or sections), verified as ``pybpf verify`` judges an object: with its
+    maps, kconfig and BTF func info."""
     maps: dict[str, Any] = dict(obj.spec.maps)
     kconfig = obj._kconfig_decl()
     if kconfig is not None:
@@ -71,4 +81,4 @@ def _object_runs(path: str, prog_type: str | None, names: list[str] | None,
     return runs
 
 
-__all__ = ["record_file"]
+__all__ = ["record_file", "record_object"]
