@@ -6,8 +6,8 @@ PY     := $(VENV)/bin/python
 # oracles the tests compare against (clang-19/llvm-19/bpftool), C headers for test programs,
 # QEMU and a static busybox for the fleet's test kernels (make vmtest),
 # iproute2 for the network-namespace tests, prometheus for the exporter's end-to-end tests,
-# bpftrace (0.17) run side by side with `pybpf trace`
-DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace qemu-system-x86 busybox-static
+# bpftrace (0.17) run side by side with `pybpf trace`, chromium for the trace viewer's browser tests
+DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace qemu-system-x86 busybox-static chromium
 # peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes)
 BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
@@ -71,6 +71,14 @@ fuzz: venv
 	$(PY) fuzz/cli_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/parsers_fuzz.py --duration $(SECONDS_PER_CAMPAIGN)
 	$(PY) fuzz/asm_roundtrip.py --duration $(SECONDS_PER_CAMPAIGN)
+
+# the documentation site (Sphinx + MyST, docs/conf.py) in docs/_build/html: warnings are errors,
+# so a broken internal link or anchor, a missing image or an unreadable docstring fails it;
+# the API reference is generated from every package's __all__ (docs/_ext/apiref.py).
+# tests/docs/test_site.py runs the same build in `make test`.
+docs: venv
+	$(PY) -m sphinx -b html -W --keep-going -q -d docs/_build/doctrees docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
 
 lint: venv
 	$(PY) -m ruff check pybpf tests benchmarks fuzz examples tools

@@ -137,4 +137,40 @@ def to_notebook(text: str, *, setup: str = "%load_ext pybpf.notebook") -> dict[s
         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 4}
 
 
-__all__ = ["Block", "blocks", "to_notebook"]
+def notebook_text(text: str) -> str:
+    """The ``.ipynb`` file of a Markdown page (`to_notebook` as JSON, one stable layout, so a
+    committed notebook can be compared with its page)."""
+    import json
+
+    return json.dumps(to_notebook(text), indent=1, ensure_ascii=False) + "\n"
+
+
+def write_notebooks(pages: str, out: str) -> list[str]:
+    """Write the notebook of each chapter page ``pages/NN-*.md`` into ``out`` (as
+    ``NN-*.ipynb``); returns the paths written.
+
+    ``python -m pybpf.notebook.convert docs/tutorial docs/tutorial/notebooks`` does it for
+    the tutorial.
+    """
+    from pathlib import Path
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page in sorted(Path(pages).glob("[0-9][0-9]-*.md")):
+        path = dest / (page.stem + ".ipynb")
+        path.write_text(notebook_text(page.read_text(encoding="utf-8")), encoding="utf-8")
+        written.append(str(path))
+    return written
+
+
+__all__ = ["Block", "blocks", "notebook_text", "to_notebook", "write_notebooks"]
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m pybpf.notebook.convert PAGES_DIR OUT_DIR")
+    for written_path in write_notebooks(sys.argv[1], sys.argv[2]):
+        print(written_path)

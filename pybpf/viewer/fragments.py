@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 MAX_ROWS = 400
 
 STYLE = """<style>
+/* text-align wins over JupyterLab's right-aligned output tables (a more specific rule) */
 .pybpf{font:13px/1.35 system-ui,sans-serif;color:#1d1f21;max-width:100%;overflow:auto}
 .pybpf table{border-collapse:collapse;margin:4px 0}
-.pybpf td,.pybpf th{padding:1px 8px;text-align:left;vertical-align:top;border:0}
+.pybpf td,.pybpf th{padding:1px 8px;vertical-align:top;border:0}
+.pybpf td,.pybpf th,.pybpf tr{text-align:left!important}
 .pybpf th{color:#6a6f75;font-weight:500;border-bottom:1px solid #ddd}
 .pybpf .m{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;white-space:pre}
 .pybpf .dim{color:#6a6f75}.pybpf .lab{color:#6a3fb5}.pybpf .src{color:#0b5394;font-style:italic}
