@@ -5,9 +5,7 @@ block_rq_complete /@start[args->dev, args->sector]/ { @usecs = hist((nsecs -
     pybpf probe examples/oneliners/block_latency.py
 """
 
-from pybpf.dsl import Maps, hist, nsecs, probe
-
-at = Maps()
+from pybpf.dsl import at, hist, nsecs, probe
 
 
 @probe("tracepoint:block:block_rq_issue")

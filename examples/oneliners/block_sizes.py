@@ -3,9 +3,7 @@
     pybpf probe examples/oneliners/block_sizes.py
 """
 
-from pybpf.dsl import Maps, hist, probe
-
-at = Maps()
+from pybpf.dsl import at, hist, probe
 
 
 @probe("tracepoint:block:block_rq_issue")

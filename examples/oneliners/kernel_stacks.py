@@ -3,9 +3,7 @@
     pybpf probe examples/oneliners/kernel_stacks.py
 """
 
-from pybpf.dsl import Maps, count, kstack, probe
-
-at = Maps()
+from pybpf.dsl import at, count, kstack, probe
 
 
 @probe("profile:hz:99")

@@ -6,9 +6,7 @@ delete(@start[tid]); delete(@filename[tid]); }``
     pybpf probe examples/oneliners/openat_latency.py
 """
 
-from pybpf.dsl import Maps, comm, nsecs, pid, printf, probe, tid
-
-at = Maps()
+from pybpf.dsl import at, comm, nsecs, pid, printf, probe, tid
 
 
 @probe("tracepoint:syscalls:sys_enter_openat")

@@ -6,9 +6,8 @@
 
 import os
 
-from pybpf.dsl import Maps, hist, pid, probe
+from pybpf.dsl import at, hist, pid, probe
 
-at = Maps()
 PID = int(os.environ.get("PID", "0"))
 
 

@@ -4,9 +4,7 @@ count(); } interval:s:5 { exit(); }``
     pybpf probe examples/oneliners/sched_events.py
 """
 
-from pybpf.dsl import Maps, count, exit, probe, probe_name
-
-at = Maps()
+from pybpf.dsl import at, count, exit, probe, probe_name
 
 
 @probe("tracepoint:sched:sched*")

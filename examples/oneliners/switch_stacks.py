@@ -3,9 +3,7 @@
     pybpf probe examples/oneliners/switch_stacks.py
 """
 
-from pybpf.dsl import Maps, count, kstack, probe
-
-at = Maps()
+from pybpf.dsl import at, count, kstack, probe
 
 
 @probe("tracepoint:sched:sched_switch")

@@ -3,9 +3,7 @@
     pybpf probe examples/oneliners/syscount.py
 """
 
-from pybpf.dsl import Maps, comm, count, probe
-
-at = Maps()
+from pybpf.dsl import at, comm, count, probe
 
 
 @probe("tracepoint:raw_syscalls:sys_enter")

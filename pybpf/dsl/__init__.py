@@ -115,3 +115,18 @@ __all__ = [
     "probe_read_user", "probe_read_user_str", "s8", "s16", "s32", "s64", "send_signal", "task",
     "tid", "u8", "u16", "u32", "u64", "uid",
 ]
+
+
+def __getattr__(name: str) -> Maps:
+    """``from pybpf.dsl import at``: a new `Maps` namespace for the importing file, bpftrace's
+    ``@`` maps without an ``at = Maps()`` line (each import gives its own, so two probe files
+    in one process never share maps).
+
+    >>> from pybpf.dsl import at
+    >>> from pybpf.dsl import at as other
+    >>> at is other, type(at).__name__
+    (False, 'Maps')
+    """
+    if name == "at":
+        return Maps()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
