@@ -31,6 +31,7 @@ from .analysis import CallInfo, analyze
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .cfg import check_cfg
 from .explore import Search
+from .fastforward import FastForward
 from .helper_protos import HelperProto, proto_for
 from .kernel_profile import KernelProfile
 from .log import LogObserver
@@ -92,8 +93,10 @@ class Verifier:
                  expected_attach_type: str | None = None, log: bool = False,
                  func_info: bool = False, kernel: KernelProfile | None = None,
                  observer: Observer | None = None, btf: ProgramBtf | None = None,
-                 sleepable: bool = False) -> None:
+                 sleepable: bool = False, fast_forward: bool = False) -> None:
         self.program = program
+        #: jumps periodic loops toward the instruction limit (`pybpf.verifier.fastforward`)
+        self.fast_forward = FastForward() if fast_forward else None
         self.kernel = kernel if kernel is not None else kernel_profile.default()
         self.btf = btf
         self.func_info = func_info or bool(btf is not None and btf.funcs)
@@ -659,18 +662,28 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
     bad_map = map_report(program, maps)
     if bad_map is not None:
         return bad_map
-    try:
-        v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                     log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
-                     sleepable=sleepable)
-    except Reject as rej:
-        expl, hint = rej.fill()
-        report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines), error_class=rej.cls,
-                        explanation=expl, hint=hint, program=program.name)
-        return _in_kernel_wording(report, kernel or kernel_profile.default())
-    with kernel_profile.using(v.kernel):
-        report = v.run()
-    return _in_kernel_wording(report, v.kernel)
+    # a run with its own observer or log is followed step by step, never fast-forwarded
+    fast = observer is None and not log
+    while True:
+        try:
+            v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
+                         log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
+                         sleepable=sleepable, fast_forward=fast)
+        except Reject as rej:
+            expl, hint = rej.fill()
+            report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines),
+                            error_class=rej.cls, explanation=expl, hint=hint, program=program.name)
+            return _in_kernel_wording(report, kernel or kernel_profile.default())
+        with kernel_profile.using(v.kernel):
+            report = v.run()
+        if v.fast_forward is None or not v.fast_forward.jumped or _too_large(report):
+            return _in_kernel_wording(report, v.kernel)
+        fast = False  # the jump was not confirmed by the limit: verify step by step
+
+
+def _too_large(report: Report) -> bool:
+    """The instruction-limit rejection (what a fast-forward predicts)."""
+    return not report.accepted and (report.message or "").startswith("BPF program is too large.")
 
 
 def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:

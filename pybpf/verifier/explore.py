@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..isa import MAY_GOTO, Class
 from . import alu, jumps, load_store
+from .fastforward import START, FastForward
 from .flow import Flow
 from .precision import NotSupported, mark_all_imprecise, precise_of
 from .prune import EXACT, NOT_EXACT, RANGE_WITHIN, states_equal, states_maybe_looping
@@ -73,6 +74,8 @@ class Search:
         #: the history entry of the instruction being run (entries of one insn are merged)
         self.hist_entry: list | None = None
         self.total_states = 0
+        #: watches for periodic loops past `fastforward.START` instructions (None: off)
+        self.fast_forward: FastForward | None = getattr(v, "fast_forward", None)
 
     # -- the loop ----------------------------------------------------------------------
     def run(self, initial: State) -> None:
@@ -93,13 +96,19 @@ class Search:
         prev = -1
         print_state = True
         obs.path_start(cur)
+        ff = self.fast_forward
+        ff_after = START if ff is not None else MAX_PROCESSED + 1
+        ran = -1  # the last instruction run
         while True:
             i = cur.insn
             self.hist_entry = None
             self.prev_insn = prev
             v.processed += 1
             if v.processed > MAX_PROCESSED:
-                raise Reject(i, f"BPF program is too large. Processed {v.processed} insn",
+                # the kernel stops before printing instruction i: its log's last instruction
+                # is the one run before it
+                raise Reject(ran if ran >= 0 else i,
+                             f"BPF program is too large. Processed {v.processed} insn",
                              "too_complex")
             cur.last_insn = prev
             self.last_state = cur
@@ -109,6 +118,8 @@ class Search:
                 obs.pruned(cur, i, prev if print_state else None)
                 exited = True
             else:
+                if prune[i] and v.processed > ff_after:
+                    ff.visit(v, self, cur, i, MAX_PROCESSED)  # type: ignore[union-attr]
                 if jmp_point[i]:
                     self.push_history(cur, 0)
                 if print_state:
@@ -116,7 +127,7 @@ class Search:
                     print_state = False
                 obs.insn_start(cur)
                 insn = insns[i]
-                prev = i
+                prev = ran = i
                 frame = cur.frames[-1]
                 liveness.reset_writes(frame.chain, i, frame.starts)
                 flow = handlers[i](v, cur, insn, i)

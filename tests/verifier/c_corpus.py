@@ -281,6 +281,27 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGPROF, old)
 
 
+_TOO_LARGE = "BPF program is too large."
+
+
+@contextmanager
+def _log_tail_only(on: bool) -> Iterator[None]:
+    """Keep the loader's first log buffer (no growing on ENOSPC) while ``on``: a program the
+    kernel walks to its 1M-instruction limit logs far more than 16 MiB at level 1, and the
+    rotating log's tail (the last instructions and the message) is all the harness reads."""
+    if not on:
+        yield
+        return
+    from pybpf.kernel import prog
+
+    saved = prog.LOG_MAX
+    prog.LOG_MAX = prog.LOG_START
+    try:
+        yield
+    finally:
+        prog.LOG_MAX = saved
+
+
 def _kernel_side(obj, name: str, res: Result) -> None:  # noqa: ANN001
     """Load ``name`` (stats log); on rejection again at log level 1 for the instruction."""
     from pybpf.errors import KernelError, ProgLoadError, PybpfError
@@ -290,7 +311,8 @@ def _kernel_side(obj, name: str, res: Result) -> None:  # noqa: ANN001
     except ProgLoadError as first:
         failure: ProgLoadError = first
         try:
-            lp = obj.load_program(name, log_level=1)
+            with _log_tail_only(_TOO_LARGE in (first.log or "")):
+                lp = obj.load_program(name, log_level=1)
         except ProgLoadError as again:
             failure = again
         except (KernelError, PybpfError):

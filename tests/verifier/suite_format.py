@@ -58,8 +58,10 @@ _NAMED_INSN = re.compile(
 
 
 _GLUED = re.compile(r"(\S)(processed \d+ insns \(limit)")
-#: a loop detected while a jump's line is being printed runs into that line
-_GLUED_LOOP = re.compile(r"^(\d+: \([0-9a-f]{2}\) .*?) (infinite loop detected at insn \d+)$", re.M)
+#: a loop detected (or the instruction limit reached) while a jump's line is being printed
+#: runs into that line
+_GLUED_LOOP = re.compile(r"^(\d+: \([0-9a-f]{2}\) .*?) (infinite loop detected at insn \d+"
+                         r"|BPF program is too large\. Processed \d+ insn)$", re.M)
 
 
 @dataclass
