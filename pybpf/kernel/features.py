@@ -344,21 +344,25 @@ def load_refusals() -> dict[str, str]:
 KFUNC_TRACING: dict[str, tuple[str, str]] = {"tracing/trace_raw_tp": ("tp_btf", "sched_switch"),
                                              "tracing/trace_iter": ("iter", "task")}
 _KFUNC_REFUSED = "calling kernel function {} is not allowed"
-_kfunc_answers: dict[str, dict[str, bool]] | None = None
+#: another refusal at the call, before the arguments (this 6.18 build: bpf_dynptr_slice_rdwr)
+_KFUNC_REFUSED_CALL = "{}() is not allowed"
+_kfunc_answers: dict[str, dict[str, bool | str]] | None = None
 
 
 def _kfunc_cache():  # -> pathlib.Path
     from ..verifier import kernel_profile as KP
 
-    return KP.cache_dir() / f"{KP.running_kernel_key()}.kfuncs.json"
+    return KP.cache_dir() / f"{KP.running_kernel_key()}.kfuncs-v2.json"
 
 
-def kfunc_allowed_here(name: str, prog_type: str, attach: str | None = None) -> bool | None:
+def kfunc_allowed_here(name: str, prog_type: str, attach: str | None = None) -> bool | str | None:
     """Whether this kernel lets ``prog_type`` programs (attach type ``attach``) call kfunc
     ``name``, measured by loading ``call <kfunc>; r0 = 0; exit`` (the kernel checks the
     program type's kfunc sets, ``calling kernel function ... is not allowed``, before the
     arguments) and kept in a cache file per kernel build. None: not measurable here (the
-    program type does not load, or ``name`` is no kfunc of this kernel).
+    program type does not load, or ``name`` is no kfunc of this kernel). A refusal after the
+    arguments (``bpf_dynptr_slice_rdwr() is not allowed``; the dynptr slices are probed with
+    valid arguments) is answered with the kernel's line itself.
 
     A kfunc probe costs a few milliseconds (the kernel looks the symbol up), so each pair is
     measured when the verifier first asks about it rather than all of them up front.
@@ -398,7 +402,7 @@ def _write_json(path, doc: Any) -> None:  # noqa: ANN001
         pass  # a read-only home: the answers still serve this process
 
 
-def _probe_kfunc(name: str, key: str) -> bool | None:
+def _probe_kfunc(name: str, key: str) -> bool | str | None:
     from ..btf import vmlinux
     from ..errors import BtfError, ProgLoadError
     from .prog import load
@@ -407,8 +411,9 @@ def _probe_kfunc(name: str, key: str) -> bool | None:
         tid = vmlinux().find(name, "func")
     except BtfError:
         return None
-    mov = Class.ALU64 | AluOp.MOV | Source.K
-    program = ProgramSpec([Insn(CALL, src=2, imm=tid), Insn(mov, dst=0, imm=0), Insn(EXIT)])
+    from ..verifier.profile_probes import kfunc_probe_program
+
+    program = kfunc_probe_program(name, tid)
     kw: dict[str, Any] = {}
     if key in KFUNC_TRACING:
         from .link.tracing import attach_target
@@ -432,6 +437,8 @@ def _probe_kfunc(name: str, key: str) -> bool | None:
         log = e.log or ""
         if _KFUNC_REFUSED.format(name) in log:
             return False
+        if _KFUNC_REFUSED_CALL.format(name) in log:
+            return _KFUNC_REFUSED_CALL.format(name)
         if not log or "processed 0 insns" in log:
             return None  # the program type did not load for another reason
         return True

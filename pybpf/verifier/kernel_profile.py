@@ -223,7 +223,7 @@ class KernelProfile:
     load_refusals: Mapping[str, str] = field(default_factory=dict)
     #: the running kernel's profile measures kfunc availability when first asked
     #: (`pybpf.kernel.features.kfunc_allowed_here`): (name, prog_type, attach) -> bool | None
-    kfunc_probe: Callable[[str, str, str | None], bool | None] | None = field(
+    kfunc_probe: Callable[[str, str, str | None], bool | str | None] | None = field(
         default=None, compare=False, repr=False)
 
     @property
@@ -247,16 +247,31 @@ class KernelProfile:
 
     def kfunc_allowed(self, name: str, prog_type: str, attach: str | None = None) -> bool:
         """Whether ``prog_type`` programs (attach type ``attach``) may call kfunc ``name`` on
-        this kernel; program types whose kfuncs were not measured are not judged."""
+        this kernel (its kfunc sets); program types whose kfuncs were not measured are not
+        judged."""
         if self.kfunc_probe is not None:
             answer = self.kfunc_probe(name, prog_type, attach)
             if answer is not None:
-                return answer
+                return answer is not False
         if attach and f"{prog_type}/{attach}" in self.kfunc_probed:
             prog_type = f"{prog_type}/{attach}"
         elif prog_type not in self.kfunc_probed:
             return True
         return prog_type in self.kfuncs.get(name, ())
+
+    def kfunc_call_refusal(self, name: str, prog_type: str, attach: str | None = None) -> str | None:
+        """The kernel's line when it refuses a call of kfunc ``name`` after checking its
+        arguments (this 6.18 build: ``bpf_dynptr_slice_rdwr() is not allowed``), as the probe
+        measured it; None when it does not (or nothing was measured).
+
+        >>> SHIPPED.kfunc_call_refusal("bpf_dynptr_slice_rdwr", "xdp") is None
+        True
+        """
+        if self.kfunc_probe is not None:
+            answer = self.kfunc_probe(name, prog_type, attach)
+            if isinstance(answer, str):
+                return answer
+        return None
 
     def load_refusal(self, prog_type: str, attach: str | None, target: str = "") -> str | None:
         """The errno (``"EPERM"``) with which this kernel refuses to load such a program
@@ -493,7 +508,7 @@ def default() -> KernelProfile:
 
 
 def with_kfunc_probe(profile: KernelProfile,
-                     probe: Callable[[str, str, str | None], bool | None]) -> KernelProfile:
+                     probe: Callable[[str, str, str | None], bool | str | None]) -> KernelProfile:
     """``profile`` (the running kernel's) measuring kfunc availability with ``probe`` when
     asked (`pybpf.kernel.features.kfunc_allowed_here`, attached by
     ``running_kernel_profile``: the verifier itself loads nothing)."""

@@ -982,6 +982,9 @@ def _special_ret(v: Session, st: State, i: int, meta: _Meta, ptr_t: Any) -> Reg 
         raise Reject(i, "kfunc bpf_rdonly_cast type ID argument must be of a struct or void",
                      "helper_arg_type")
     if name in ("bpf_dynptr_slice", "bpf_dynptr_slice_rdwr"):
+        refused = v.kernel.kfunc_call_refusal(name, v.prog_type, v.attach)
+        if refused:
+            raise Reject(i, refused, "helper_not_allowed")
         flags = 0
         if meta.dyn_type in (Dynptr.SKB, Dynptr.XDP, Dynptr.SKB_META):
             flags = DYNPTR_PKT  # invalidated with the packet pointers

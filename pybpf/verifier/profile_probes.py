@@ -115,6 +115,34 @@ FORM_PROBES: dict[str, str] = {
     "store_release": "r1 = 7\nstore_release((u64 *)(r10 - 8), r1)\nr0 = 0\nexit",
 }
 
+#: kfunc -> the start of a program giving it valid arguments (R1-R4), for the kfuncs a kernel
+#: may refuse only after checking them (this 6.18 build: ``bpf_dynptr_slice_rdwr() is not
+#: allowed``): a dynptr over an 8-byte map value and an 8-byte stack buffer
+_SLICE_ARGS = (
+    ".map m array key=4 value=8 max_entries=1\n*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\n"
+    "r1 = m ll\ncall bpf_map_lookup_elem\nif r0 != 0 goto ok\nexit\nok:\nr1 = r0\nr2 = 8\n"
+    "r3 = 0\nr4 = r10\nr4 += -24\ncall bpf_dynptr_from_mem\n*(u64 *)(r10 - 32) = 0\n"
+    "r1 = r10\nr1 += -24\nr2 = 0\nr3 = r10\nr3 += -32\nr4 = 8\n")
+KFUNC_ARG_PROBES: dict[str, str] = {"bpf_dynptr_slice": _SLICE_ARGS,
+                                    "bpf_dynptr_slice_rdwr": _SLICE_ARGS}
+
+
+def kfunc_probe_program(name: str, btf_id: int):  # -> pybpf.isa.ProgramSpec
+    """``call <kfunc>; r0 = 0; exit`` for kfunc ``name`` (vmlinux BTF id ``btf_id``), after
+    valid arguments where `KFUNC_ARG_PROBES` has them.
+
+    >>> len(kfunc_probe_program("bpf_task_acquire", 1).insns)
+    3
+    """
+    from ..asm import assemble
+    from ..isa import CALL, Insn
+
+    spec = assemble(KFUNC_ARG_PROBES.get(name, "") + "r0 = 0\nexit\n")
+    insns = list(spec.insns)
+    insns.insert(len(insns) - 2, Insn(CALL, src=2, imm=btf_id))  # after every map reference
+    return spec.replace(insns=insns, license="GPL")
+
+
 #: feature -> (program type, program) that loads only where the kernel has the feature
 FEATURE_PROBES: dict[str, tuple[str, str]] = {
     "bounded_loops": ("socket_filter", "r0 = 0\nl:\nr0 += 1\nif r0 < 4 goto l\nexit"),

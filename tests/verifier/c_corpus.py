@@ -375,6 +375,12 @@ def run_path(obj_path: Path, base: dict[str, str], *, timeout: float = PYBPF_TIM
     ``base`` gives the `Result` fields source, family and cpu."""
     from pybpf.elf.loader import BpfObject
 
+    if kernel:
+        # the running kernel's measured profile (helpers, kfunc sets measured when asked),
+        # as the test session and `pybpf verify` use it
+        from pybpf.kernel.features import running_kernel_profile
+
+        running_kernel_profile()
     wanted = set(names) if names is not None else None
     try:
         obj = BpfObject.open(str(obj_path))
