@@ -370,9 +370,12 @@ def run_object(src: Source, cpu: str, obj_path: Path | CompileError, *,
 
 
 def run_path(obj_path: Path, base: dict[str, str], *, timeout: float = PYBPF_TIMEOUT_S,
-             kernel: bool = True, names: Iterable[str] | None = None) -> list[Result]:
-    """The results of the programs of the object at ``obj_path`` (all, or ``names``);
-    ``base`` gives the `Result` fields source, family and cpu."""
+             kernel: bool = True, names: Iterable[str] | None = None,
+             fresh_kernel: bool = False) -> list[Result]:
+    """The results of the programs of the object at ``obj_path`` (all, or ``names``, in
+    the object's order); ``base`` gives the `Result` fields source, family and cpu. The
+    kernel's answers come from the object's `KernelAnswers` file when an earlier run wrote
+    them (``fresh_kernel``: loaded again and not written)."""
     from pybpf.elf.loader import BpfObject
 
     if kernel:
@@ -388,18 +391,87 @@ def run_path(obj_path: Path, base: dict[str, str], *, timeout: float = PYBPF_TIM
         return [Result(**base, program="?", section="?", kernel_accepted=None,
                        pybpf_error=f"{type(e).__name__}: {e}")]
     out = []
+    answers = KernelAnswers(obj_path, fresh=fresh_kernel) if kernel else None
     with obj:
         for name, ps in obj.spec.programs.items():
             if wanted is not None and name not in wanted:
                 continue
             res = Result(**base, program=name, section=ps.section, kernel_accepted=None)
-            if kernel:
+            if answers is not None and not answers.fill(res):
                 t0 = time.perf_counter()
                 _kernel_side(obj, name, res)
                 res.kernel_seconds = time.perf_counter() - t0
+                answers.keep(res)
             _pybpf_side(obj, name, res, timeout)
             out.append(res)
+    if answers is not None:
+        answers.save()
     return out
+
+
+#: the kernel's answer fields of a `Result` (what `KernelAnswers` keeps)
+_KERNEL_FIELDS = ("kernel_accepted", "kernel_insn", "kernel_message", "kernel_processed",
+                  "kernel_time_us")
+
+
+class KernelAnswers:
+    """The running kernel's answers for the programs of one object, kept beside the object.
+
+    The kernel's verdict on an object is a fact of the object's bytes and the kernel
+    build: it is read from a file named by both (the object's name carries the hash of
+    everything it is built from, `pybpf.verifier.kernel_profile.running_kernel_key` names
+    the build) when an earlier run on this kernel wrote it, else the program is loaded and
+    the answer written. A program the kernel walks to its 1M-instruction limit takes the
+    kernel seconds to refuse: the answers make a second run of the corpus mostly pybpf's
+    time. ``PYBPF_CORPUS_KERNEL_CACHE=0`` loads every program again (and rewrites the file).
+    """
+
+    def __init__(self, obj_path: Path, *, fresh: bool = False) -> None:
+        import json
+
+        from pybpf.verifier.kernel_profile import running_kernel_key
+
+        self.path = obj_path.with_name(f"{obj_path.name}.kernel-{running_kernel_key()}.json")
+        self.answers: dict[str, dict] = {}
+        self.changed = False
+        self.used = 0
+        self.fresh = fresh
+        if not fresh and os.environ.get("PYBPF_CORPUS_KERNEL_CACHE", "1") != "0":
+            try:
+                self.answers = json.loads(self.path.read_text())
+            except (OSError, ValueError):
+                self.answers = {}
+
+    def fill(self, res: Result) -> bool:
+        """Fill ``res``'s kernel fields from the file (False: not answered there)."""
+        got = self.answers.get(res.program)
+        if not isinstance(got, dict) or got.get("kernel_accepted") is None:
+            return False
+        for k in _KERNEL_FIELDS:
+            setattr(res, k, got.get(k))
+        self.used += 1
+        KernelAnswers.reused += 1
+        return True
+
+    def keep(self, res: Result) -> None:
+        if self.fresh:
+            return
+        if res.kernel_accepted is None or (res.kernel_message or "").startswith("load failed"):
+            return  # no answer of the verifier (the load failed before it): ask again next time
+        self.answers[res.program] = {k: getattr(res, k) for k in _KERNEL_FIELDS}
+        self.changed = True
+
+    def save(self) -> None:
+        import json
+
+        if self.changed:
+            try:
+                _atomic_write(self.path, json.dumps(self.answers, sort_keys=True).encode())
+            except OSError:
+                pass  # a read-only cache: the answers still served this run
+
+    #: programs answered from the files in this process (for the run's summary)
+    reused = 0
 
 
 def run_corpus(srcs: list[Source] | None = None, cpus: Iterable[str] = CPUS, *,
