@@ -118,8 +118,8 @@ class Search:
                 obs.pruned(cur, i, prev if print_state else None)
                 exited = True
             else:
-                if prune[i] and v.processed > ff_after:
-                    ff.visit(v, self, cur, i, MAX_PROCESSED)  # type: ignore[union-attr]
+                if prune[i] and v.processed > ff_after and ff is not None:
+                    ff.visit(v, self, cur, i, MAX_PROCESSED)
                 if jmp_point[i]:
                     self.push_history(cur, 0)
                 if print_state:

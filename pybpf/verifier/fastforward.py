@@ -38,6 +38,7 @@ from .state import RefState, Reg, State
 from .tnum import U32, U64, Tnum
 
 if TYPE_CHECKING:
+    from .explore import Search
     from .session import Session
 
 #: instructions processed before the search starts watching for periodic loops
@@ -193,11 +194,10 @@ class FastForward:
         #: whole periods skipped (0: no jump was made)
         self.jumped = 0
 
-    def visit(self, v: Session, search: object, cur: State, i: int, limit: int) -> None:
+    def visit(self, v: Session, search: Search, cur: State, i: int, limit: int) -> None:
         """A state the search keeps exploring at prune point ``i``: jump when periodic."""
         key = (i, cur.frames[-1].callsite)
-        counters = (v.processed, v.jmps, v.id_gen, search.total_states,  # type: ignore[attr-defined]
-                    len(search.stack))  # type: ignore[attr-defined]
+        counters = (v.processed, v.jmps, v.id_gen, search.total_states, len(search.stack))
         shape, nums = signature(cur)
         hist = self.seen.setdefault(key, [])
         hist.append((counters, shape, nums))
@@ -221,7 +221,7 @@ class FastForward:
         v.jmps += periods * dc[1]
         v.prev_jmps += periods * dc[1]
         v.id_gen += periods * dc[2]
-        search.total_states += periods * dc[3]  # type: ignore[attr-defined]
+        search.total_states += periods * dc[3]
         self.jumped += periods
         self.seen.clear()
 

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import signal
@@ -414,13 +415,25 @@ _KERNEL_FIELDS = ("kernel_accepted", "kernel_insn", "kernel_message", "kernel_pr
                   "kernel_time_us")
 
 
+@functools.cache
+def _reader_hash() -> str:
+    """A hash of the code that reads the kernel's answer (the log reader and the kernel side
+    of the harness): answers read by another version of it are not reused."""
+    from . import suite_format
+
+    h = hashlib.sha256(Path(suite_format.__file__).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:8]
+
+
 class KernelAnswers:
     """The running kernel's answers for the programs of one object, kept beside the object.
 
     The kernel's verdict on an object is a fact of the object's bytes and the kernel
     build: it is read from a file named by both (the object's name carries the hash of
     everything it is built from, `pybpf.verifier.kernel_profile.running_kernel_key` names
-    the build) when an earlier run on this kernel wrote it, else the program is loaded and
+    the build, `_reader_hash` the harness code that read the log) when an earlier run on
+    this kernel wrote it, else the program is loaded and
     the answer written. A program the kernel walks to its 1M-instruction limit takes the
     kernel seconds to refuse: the answers make a second run of the corpus mostly pybpf's
     time. ``PYBPF_CORPUS_KERNEL_CACHE=0`` loads every program again (and rewrites the file).
@@ -431,7 +444,8 @@ class KernelAnswers:
 
         from pybpf.verifier.kernel_profile import running_kernel_key
 
-        self.path = obj_path.with_name(f"{obj_path.name}.kernel-{running_kernel_key()}.json")
+        self.path = obj_path.with_name(
+            f"{obj_path.name}.kernel-{running_kernel_key()}-{_reader_hash()}.json")
         self.answers: dict[str, dict] = {}
         self.changed = False
         self.used = 0

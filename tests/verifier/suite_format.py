@@ -50,6 +50,8 @@ _STATE_LINE = re.compile(
     r"|^(\d+: )?frame\d+:"
     r"|^mark_precise: |^last_idx |^regs=|^parent |^func#\d+ @\d+"
     r"|^(caller|callee):$|^(cur|old) state: "
+    # a return from a callee or callback at level 1: both frames' registers, indented
+    r"|^returning from callee:$|^to caller at \d+:$|^ +(frame\d+: ?)?(R\d+(_\w+)?=|fp-\d+=)"
     r"|^verification time |^stack depth |^\d+: safe$|^; ")
 #: messages that name the instruction they are about (the rest use the last insn line)
 _NAMED_INSN = re.compile(
