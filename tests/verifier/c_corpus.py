@@ -52,9 +52,10 @@ CLANG = "clang-19"
 CFLAGS = ("-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wno-unused-value", "-Wno-pointer-sign",
           "-Wno-compare-distinct-pointer-types", "-Wno-int-conversion",
           "-Wno-incompatible-pointer-types")
-#: pybpf's limit per program in CPU seconds (the kernel gives up on any of these programs
-#: in under 5 s; issue 15 allows 30 s, but a program past 5 s is a miss either way)
-PYBPF_TIMEOUT_S = 5.0
+#: pybpf's limit per program in CPU seconds (issue 15 allows 30 s; the slowest program,
+#: loop/loop_maps.bpf.c:hist_sum, walks to the kernel's 8,192 pending branches in 4-5 s of
+#: CPU on this machine, while every other one takes under 3.5 s)
+PYBPF_TIMEOUT_S = 10.0
 #: issue 15's targets
 TARGETS = {"verdict": 0.99, "insn_message": 0.95, "processed": 0.90, "no_error": 1.0}
 _ARCH_INCLUDE = "/usr/include/x86_64-linux-gnu"
