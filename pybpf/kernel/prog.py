@@ -151,6 +151,13 @@ class Program(FD):
     def _repr_extra(self) -> str:
         return f" {self.type} name={self.name!r}"
 
+    def _repr_html_(self) -> str | None:
+        """The loaded program in a notebook (the kernel's id, tag, counts and its maps), drawn
+        by `pybpf.viewer` (see `pybpf.isa.display`)."""
+        from ..isa.display import html_of
+
+        return html_of(self)
+
     # -- identity -------------------------------------------------------------------------------
     def info(self) -> ProgInfo:
         """The kernel's view of this program (refreshed on each call)."""

@@ -197,5 +197,25 @@ def map_html(live: Any, limit: int = 50) -> str:
     return _wrap(f"<div>{head}</div>", _table(["key", "value"], rows), more)
 
 
-__all__ = ["listing_rows", "map_html", "mapspec_html", "program_html", "report_html",
+def loaded_program_html(prog: Any) -> str:
+    """A program loaded in the kernel: what the kernel says of it (``BPF_OBJ_GET_INFO_BY_FD``)
+    and the maps bound into it."""
+    try:
+        info = prog.info()
+    except Exception as exc:  # noqa: BLE001 - a closed program still shows its name
+        return _wrap(f'<div>program <b class="m">{_e(prog.name)}</b>: {_e(prog.type)}</div>',
+                     f'<div class="bad">{_e(exc)}</div>')
+    head = (f'program <b class="m">{_e(prog.name or info.name or "(no name)")}</b>: {_e(prog.type)}, '
+            f'id {info.id}, tag <span class="m">{_e(info.tag)}</span>')
+    rows = [f"<tr><td>{_e(k)}</td><td class=\"m\">{_e(v)}</td></tr>" for k, v in (
+        ("instructions verified", info.verified_insns),
+        ("translated / JIT-compiled bytes", f"{info.xlated_prog_len} / {info.jited_prog_len}"),
+        ("runs (with stats on)", info.run_cnt),
+        ("GPL-compatible", info.gpl_compatible))]
+    rows += [f"<tr><td>map {_e(name)}</td><td class=\"m\">{_e(m.type)}</td></tr>"
+             for name, m in prog.maps.items()]
+    return _wrap(f"<div>{head}</div>", _table(["", "the kernel says"], rows))
+
+
+__all__ = ["listing_rows", "loaded_program_html", "map_html", "mapspec_html", "program_html", "report_html",
            "trace_html", "verifier_run_html"]
