@@ -6,6 +6,8 @@ failure. Seeds are built with pybpf's own writer and cover every kind (bitfields
 members, enum64, func protos, datasec...), plus a ``.BTF.ext`` with every record kind.
 
     python fuzz/btf_fuzz.py [--examples N] [--seed S]     # hypothesis campaign
+    python fuzz/btf_fuzz.py --duration 1800 [--seed S]    # timed: rounds of --examples
+                                                          # (seeds S, S+1, ...), findings by class
     python fuzz/btf_fuzz.py --atheris [-max_total_time=600] [CORPUS]   # coverage-guided
                                                           # (pip install atheris)
 
@@ -173,6 +175,32 @@ def campaign(examples: int, seed: int | None = None, max_seconds: float = 2.0) -
     return count[0]
 
 
+def timed(duration: float, examples: int, seed: int, max_seconds: float) -> int:
+    """Hypothesis rounds of ``examples`` inputs with seeds ``seed``, ``seed + 1``... until
+    ``duration`` seconds have passed; a failing round files its (shrunk) failure by class
+    (the message with hex data and numbers blanked) and the next round goes on."""
+    import re
+
+    start = time.perf_counter()
+    total, rounds, classes = 0, 0, {}
+    while time.perf_counter() - start < duration:
+        try:
+            total += campaign(examples, seed + rounds, max_seconds)
+        except Exception as exc:  # noqa: BLE001 - a finding
+            total += examples
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            key = re.sub(r"[0-9a-f]{16,}|\d+", "N", text)
+            classes.setdefault(key, [0, text])[0] += 1
+        rounds += 1
+    took = time.perf_counter() - start
+    findings = sum(c for c, _ in classes.values())
+    print(f"btf_fuzz: {total} inputs ({total / took:.1f}/s) in {rounds} rounds, "
+          f"{findings} findings in {len(classes)} classes, {took:.0f}s (seeds {seed}..{seed + rounds - 1})")
+    for key, (count, text) in classes.items():
+        print(f"  {count} x {key}\n    first: {text[:400]}")
+    return 1 if classes else 0
+
+
 def atheris_main(argv: list[str]) -> None:  # pragma: no cover - optional tool
     """libFuzzer through atheris, coverage-guided over every pybpf module already imported.
 
@@ -208,10 +236,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--max-seconds", type=float, default=2.0)
     ap.add_argument("--atheris", action="store_true")
+    ap.add_argument("--duration", type=float, help="seconds: rounds of --examples until then")
     args, rest = ap.parse_known_args()
     if args.atheris:
         atheris_main([sys.argv[0], *rest])
         return 0
+    if args.duration:
+        return timed(args.duration, args.examples, args.seed or 0, args.max_seconds)
     start = time.perf_counter()
     n = campaign(args.examples, args.seed, args.max_seconds)
     print(f"btf_fuzz: {n} inputs, 0 failures, {time.perf_counter() - start:.1f}s")

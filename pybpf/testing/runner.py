@@ -157,7 +157,20 @@ class BpfProgram:
         #: the programs loaded together with this one (one object, one probe file): they
         #: share their maps, in the VM and in the kernel
         self.group: ProgramGroup = ProgramGroup([self])
-        self.coverage: Any = None
+        self._coverage: Any = None
+
+    @property
+    def coverage(self) -> Any:
+        """The `pybpf.coverage.Coverage` the VM runs of this program record into, or None.
+        Setting one counts the program's lines at once, so a program no test runs shows
+        0% rather than no lines at all (coverage.py reports an unrun function the same way)."""
+        return self._coverage
+
+    @coverage.setter
+    def coverage(self, cov: Any) -> None:
+        self._coverage = cov
+        if cov is not None:
+            cov.add_program(self.spec)
 
     # -- construction --------------------------------------------------------------------------
     @classmethod

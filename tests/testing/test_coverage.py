@@ -143,3 +143,51 @@ def test_lcov_and_coverage_py_data(tmp_path):
     report = json.loads(out.stdout)
     entry = next(v for k, v in report["files"].items() if k.endswith("examples/xdp_drop.py"))
     assert set(entry["executed_lines"]) == f.executed
+
+
+OPENSNOOP = ROOT / "examples" / "opensnoop.py"
+
+
+def test_opensnoop_hand_trace():
+    """Hand trace of opensnoop's two probes: the entry probe runs all its lines (but
+    `s = Start()`, which has no code: both fields are stored before the struct is used);
+    the exit probe without an entry runs its lookup, the `if` (taken) and `return 0`, and
+    nothing after; after an entry it runs every line but that early return (the two
+    `return 0`s are separate lines, each with its own exit), and the `if` has then gone
+    both ways."""
+    lines = {name: line_of(OPENSNOOP, text) for name, text in [
+        ("enter", "def openat_enter(ctx):"), ("ts", "s.ts = ktime_ns()"),
+        ("fname", "s.fname = ctx.filename"), ("store", "start[tid()] = s"),
+        ("exit", "def openat_exit(ctx):"), ("t", "t = tid()"), ("lookup", "s = start.lookup(t)"),
+        ("none?", "if s is None:"), ("early", "return 0"), ("e", "e = Event()"),
+        ("pid", "e.pid = pid()"), ("tid", "e.tid = t"), ("ret", "e.ret = ctx.ret"),
+        ("lat", "e.lat_ns = ktime_ns() - s.ts"), ("comm", "e.comm = comm()"),
+        ("path", "e.filename = probe_read_user_str(s.fname)"), ("del", "del start[t]"),
+        ("output", "events.output(e)")]}
+    lines["last"] = line_of(OPENSNOOP, "return 0", 1)
+    entry_lines = {lines[k] for k in ("enter", "ts", "fname", "store")}
+    exit_body = {lines[k] for k in ("e", "pid", "tid", "ret", "lat", "comm", "path", "del",
+                                    "output", "last")}
+    head = {lines[k] for k in ("exit", "t", "lookup", "none?")}
+    enter_ctx = tracepoint_context("syscalls/sys_enter_openat", {"filename": "/etc/hosts"})
+    exit_ctx = tracepoint_context("syscalls/sys_exit_openat", {"ret": 3})
+    progs = BpfProgram.load_all(OPENSNOOP)
+    cov = Coverage()
+    for p in progs.values():
+        p.coverage = cov
+
+    progs["openat_exit"].run(ctx=exit_ctx, backend="vm")          # no entry: early return
+    f = cov.files()[str(OPENSNOOP)]
+    assert f.executed == head | {lines["early"]}
+    assert f.missing == entry_lines | exit_body
+    assert [(b.taken, b.not_taken) for b in f.branch_list if b.line == lines["none?"]] \
+        == [(True, False)]
+
+    progs["openat_enter"].run(ctx=enter_ctx, backend="vm")
+    out = progs["openat_exit"].run(ctx=exit_ctx, backend="vm")
+    assert len(out.records["events"]) == 1
+    f = cov.files()[str(OPENSNOOP)]
+    assert f.executed == entry_lines | head | {lines["early"]} | exit_body
+    assert f.missing == set() and f.lines == f.executed
+    assert [(b.taken, b.not_taken) for b in f.branch_list if b.line == lines["none?"]] \
+        == [(True, True)]
