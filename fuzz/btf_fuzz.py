@@ -137,15 +137,15 @@ def mutate(blob: bytes, ops: list[tuple[int, int, int]]) -> bytes:
 
 
 def check_one(blob: bytes, ext: bytes | None, max_seconds: float) -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a starved campaign is not a slow parser
     try:
         exercise(blob, ext)
     except BtfError as e:
         if e.type_id is None and e.offset is None:
             raise AssertionError(f"BtfError without a type id or offset: {e}: {blob.hex()}") from e
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     if took > max_seconds:
-        raise AssertionError(f"input took {took:.2f}s (> {max_seconds}s): {blob.hex()}")
+        raise AssertionError(f"input took {took:.2f}s of CPU (> {max_seconds}s): {blob.hex()}")
 
 
 def campaign(examples: int, seed: int | None = None, max_seconds: float = 2.0) -> int:
