@@ -503,7 +503,8 @@ class BpfObject:
                 ps.program, ps.spec.prog_type, kernels, maps=maps, name=name,
                 expected_attach_type=ps.spec.expected_attach_type,
                 func_info=bool(ext is not None and ext.func_info),
-                prepare=self._preparer(ps))
+                prepare=self._preparer(ps), sleepable=ps.spec.sleepable,
+                program_btf=lambda prog, ps=ps: self.program_btf(ps, prog))
         return out
 
     def _preparer(self, ps: ObjectProgramSpec) -> Callable[[Any], ProgramSpec]:

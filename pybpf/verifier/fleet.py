@@ -17,12 +17,14 @@ profiles (measured on each kernel), not from a table of versions.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ElfError
 from ..isa.helpers import helper_name
-from ..isa.opcodes import CALL, LDDW, Class, JmpOp
+from ..isa.opcodes import CALL, LDDW, CallSrc, Class, JmpOp
 from .kernel_profile import FEATURE_TEXT, FORM_TEXT, KernelProfile, insn_form, profile
 from .report import Report
 
@@ -109,8 +111,43 @@ _USES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+def _kfunc_name(insn: Any, prof: KernelProfile) -> str | None:
+    """The name of the kfunc a ``call`` (src 2) names by its BTF id in ``prof``'s kernel."""
+    try:
+        return prof.vmlinux_btf()[insn.imm].name or None
+    except Exception:  # noqa: BLE001 - no BTF, or no such id: nothing to say
+        return None
+
+
+def _kfunc_lack(name: str, prog_type: str, attach: str | None, kernel: str, prof: KernelProfile,
+                others: Sequence[tuple[str, KernelProfile]]) -> str | None:
+    """What ``prof`` lacks about kfunc ``name`` for the program kind (None: nothing)."""
+    if prof.kfunc_probed and name not in prof.kfuncs:
+        have = [k for k, p in others if name in p.kfuncs]
+        return f"{kernel} has no kfunc {name}" + (f" ({_names(have)} {'has' if len(have) == 1 else 'have'})"
+                                                  if have else "")
+    if prof.kfunc_allowed(name, prog_type, attach):
+        return None
+    have = [k for k, p in others if p.kfunc_probed and p.kfunc_allowed(name, prog_type, attach)]
+    kind = f"{prog_type}/{attach}" if attach and f"{prog_type}/{attach}" in prof.kfunc_probed else prog_type
+    return (f"kfunc {name} is not available to {kind} programs on {kernel}"
+            + (f" (it is on {_names(have)})" if have else " (nor on any other kernel checked)"))
+
+
+def missing_kfunc_report(name: str, kernel: str) -> Report:
+    """The verdict for a program calling a kfunc its kernel's BTF does not hold: libbpf
+    refuses to load it (the extern cannot be resolved) before the verifier sees it."""
+    return Report(False, message=f"extern kfunc {name} is not in the BTF of {kernel}",
+                  error_class="unknown_kfunc",
+                  explanation=f"{kernel} has no kernel function {name}: the loader cannot resolve "
+                              "the program's extern, so the program never reaches the verifier",
+                  hint="declare the kfunc __weak and test bpf_ksym_exists() before calling it, or "
+                       "deploy this program only to kernels that have it")
+
+
 def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
-          others: Sequence[tuple[str, KernelProfile]], accepted_by: Sequence[str] = ()) -> list[str]:
+          others: Sequence[tuple[str, KernelProfile]], accepted_by: Sequence[str] = (),
+          attach: str | None = None) -> list[str]:
     """What ``prof`` lacks that ``program`` uses, in words, naming the other kernels that have it.
 
     Helpers and instruction forms are listed whenever the program uses one the kernel does not
@@ -119,6 +156,14 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
     out: list[str] = []
     seen: set[str] = set()
     for insn in program.insns:
+        if insn.opcode == CALL and insn.src == CallSrc.KFUNC:
+            kname = _kfunc_name(insn, prof)
+            if kname and kname not in seen:
+                seen.add(kname)
+                text = _kfunc_lack(kname, prog_type, attach, kernel, prof, others)
+                if text:
+                    out.append(text)
+            continue
         if insn.opcode == CALL and insn.src == 0:
             h = insn.imm
             if not prof.allows(h, prog_type):
@@ -166,32 +211,55 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
 
 def verify_fleet(program: Any, prog_type: str | None = None, kernels: Sequence[str] = DEFAULT_KERNELS, *,
                  maps: Any = None, expected_attach_type: str | None = None, func_info: bool = False,
-                 name: str = "", prepare: Callable[[KernelProfile], Any] | None = None) -> FleetReport:
+                 name: str = "", prepare: Callable[[KernelProfile], Any] | None = None,
+                 program_btf: Callable[[Any], Any] | None = None, sleepable: bool = False) -> FleetReport:
     """Verify ``program`` (a `ProgramSpec`) as ``prog_type`` under each kernel of ``kernels``.
 
     ``prepare(profile)``, when given, returns the program to verify for that kernel (an object's
     program with its CO-RE relocations resolved against that kernel's BTF).
+    ``program_btf(program)``, when given, returns its `ProgramBtf` (an object's function info
+    and attach target); it is called with that kernel's profile active, so the attach target is
+    looked up in that kernel's BTF. ``sleepable`` is the BPF_F_SLEEPABLE load flag.
     """
     from .engine import verify
+    from .kernel_profile import using
 
     ptype = prog_type or program.prog_type
     if ptype is None:
         raise ValueError("verify_fleet: give prog_type (e.g. 'socket_filter', 'xdp')")
     profs = [(k, profile(k)) for k in kernels]
     verdicts = []
+    missing: dict[str, str] = {}
     for k, prof in profs:
-        prog = prepare(prof) if prepare is not None else program
+        try:
+            prog = prepare(prof) if prepare is not None else program
+        except ElfError as e:  # an extern the kernel does not have: libbpf refuses the object
+            m = re.search(r"extern func '([^']+)'", str(e))
+            if m is None:
+                raise
+            missing[k] = m.group(1)
+            report = missing_kfunc_report(m.group(1), k)
+            report.program = name or report.program
+            verdicts.append(KernelVerdict(k, prof, report))
+            continue
+        pbtf = None
+        if program_btf is not None:
+            with using(prof):
+                pbtf = program_btf(prog)
         report = verify(prog, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                        func_info=func_info, kernel=prof)
+                        func_info=func_info, kernel=prof, btf=pbtf, sleepable=sleepable)
         report.program = name or report.program
         verdicts.append(KernelVerdict(k, prof, report))
     accepted = [v.kernel for v in verdicts if v.report.accepted]
     for v in verdicts:
-        if not v.report.accepted:
+        others = [(k, p) for k, p in profs if k != v.kernel]
+        if v.kernel in missing:
+            text = _kfunc_lack(missing[v.kernel], ptype, expected_attach_type, v.kernel, v.profile, others)
+            v.lacks = [text or f"{v.kernel} has no kfunc {missing[v.kernel]}"]
+        elif not v.report.accepted:
             prog = prepare(v.profile) if prepare is not None else program
-            others = [(k, p) for k, p in profs if k != v.kernel]
-            v.lacks = lacks(prog, ptype, v.kernel, v.profile, others, accepted)
+            v.lacks = lacks(prog, ptype, v.kernel, v.profile, others, accepted, expected_attach_type)
     return FleetReport(name or getattr(program, "name", "") or "", ptype, verdicts)
 
 
-__all__ = ["DEFAULT_KERNELS", "FleetReport", "KernelVerdict", "lacks", "verify_fleet"]
+__all__ = ["DEFAULT_KERNELS", "FleetReport", "KernelVerdict", "lacks", "missing_kfunc_report", "verify_fleet"]

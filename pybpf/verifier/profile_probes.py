@@ -14,6 +14,11 @@ is the same whichever way it was measured.
 - instruction forms (`FORM_PROBES`): one program per form of `kernel_profile.insn_form`;
 - features (`FEATURE_PROBES`): programs that load only where the kernel has the feature;
 - map types (`MAP_PROBES`): a minimal map of each type;
+- kfuncs (`kfunc_probes`): ``call <kfunc>; r0 = 0; exit`` for each program kind of
+  `KFUNC_KINDS` and each kfunc pybpf knows that the kernel's BTF holds. The verifier checks
+  the program type's kfunc sets (``calling kernel function X is not allowed``) before the
+  arguments, so any other outcome means "allowed". The kfunc's BTF id and the attach target
+  of BTF-attached kinds are the kernel's own: whoever loads the probes resolves them;
 - wording (`REWORDINGS`): each candidate difference of wording comes with programs that
   provoke the message; the kernel's message for them decides whether the candidate applies.
 
@@ -26,8 +31,9 @@ is the same whichever way it was measured.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..isa.generated.helpers_table import HELPERS
@@ -61,14 +67,23 @@ class Probe:
     helper: int | None = None
     license: str = "GPL"
     map_type: str | None = None
+    #: a kfunc called by name (its BTF id is the kernel's: a reference the loader binds)
+    kfunc: str | None = None
+    #: (section kind, target) of a BTF-attached program kind (``("tp_btf", "sched_switch")``)
+    attach_btf: tuple[str, str] | None = None
+    prog_flags: int = 0
 
     def program(self):  # -> pybpf.isa.ProgramSpec
         """The probe's program."""
         from ..asm import assemble
         from ..isa.insn import Insn
-        from ..isa.opcodes import CALL, EXIT, AluOp, Class, Source
-        from ..isa.program import ProgramSpec
+        from ..isa.opcodes import CALL, EXIT, AluOp, CallSrc, Class, Source
+        from ..isa.program import ProgramSpec, Ref
 
+        if self.kfunc is not None:
+            mov = Class.ALU64 | AluOp.MOV | Source.K
+            return ProgramSpec([Insn(CALL, src=CallSrc.KFUNC), Insn(mov, dst=0, imm=0), Insn(EXIT)],
+                               refs={0: Ref.kfunc(self.kfunc)})
         if self.helper is not None:
             mov = Class.ALU64 | AluOp.MOV | Source.K
             return ProgramSpec([Insn(CALL, imm=self.helper), Insn(mov, dst=0, imm=0), Insn(EXIT)])
@@ -95,6 +110,73 @@ def helper_probes() -> list[Probe]:
                 out.append(Probe(f"helper:{ptype}:{h}", ptype, attach, helper=h))
                 out.append(Probe(f"gpl:{ptype}:{h}", ptype, attach, helper=h, license="MIT"))
     return out
+
+
+#: program kinds whose kfuncs a profile measures (`KernelProfile.kfuncs`): the program types of
+#: `PROG_TYPES` and BTF-attached tracing kinds as ``"tracing/ATTACH"`` -> (section kind, target)
+KFUNC_TRACING: dict[str, tuple[str, str]] = {"tracing/trace_raw_tp": ("tp_btf", "sched_switch"),
+                                             "tracing/trace_iter": ("iter", "task")}
+KFUNC_KINDS: tuple[str, ...] = (*PROG_TYPES, *KFUNC_TRACING)
+_SLEEPABLE = 1 << 4  # BPF_F_SLEEPABLE: syscall programs must be
+_KFUNC_REFUSED = "calling kernel function {} is not allowed"
+
+
+def kfunc_probes(names: Iterable[str]) -> list[Probe]:
+    """The kfunc probes for the kfuncs ``names`` (those the kernel's BTF holds): per program
+    kind a plain one (``kfunctype:K``, does the kind load?), then ``kfunc:K:NAME``.
+
+    >>> [p.key for p in kfunc_probes(["bpf_rcu_read_lock"])][:2]
+    ['kfunctype:socket_filter', 'kfunc:socket_filter:bpf_rcu_read_lock']
+    """
+    out: list[Probe] = []
+    names = sorted(names)
+    for kind in KFUNC_KINDS:
+        if kind in KFUNC_TRACING:
+            ptype, attach = kind.split("/")
+            where: tuple[str, str] | None = KFUNC_TRACING[kind]
+        else:
+            ptype, attach, where = kind, PROG_TYPES[kind], None
+        flags = _SLEEPABLE if kind == "syscall" else 0
+        out.append(Probe(f"kfunctype:{kind}", ptype, attach, helper=_PRANDOM, attach_btf=where,
+                         prog_flags=flags))
+        out += [Probe(f"kfunc:{kind}:{n}", ptype, attach, kfunc=n, attach_btf=where, prog_flags=flags)
+                for n in names]
+    return out
+
+
+def kfunc_allowed(outcome: Outcome, name: str) -> bool | None:
+    """What a kfunc probe's outcome says: allowed, not allowed, or None (the probe never
+    reached the kfunc check: no verifier log at all)."""
+    if outcome.loaded:
+        return True
+    if _KFUNC_REFUSED.format(name) in outcome.log:
+        return False
+    if not outcome.log.strip() or outcome.log.lstrip().startswith("processed 0 insns"):
+        return None
+    return True
+
+
+#: BTF-attached program kinds a kernel build may refuse to load before verifying them (a
+#: security policy, a configuration): `KernelProfile.load_refusals` key -> (prog type, expected
+#: attach type, (section kind, a target every kernel has))
+REFUSAL_KINDS: dict[str, tuple[str, str, tuple[str, str]]] = {
+    "tracing/trace_fentry": ("tracing", "trace_fentry", ("fentry", "do_unlinkat")),
+    "tracing/trace_fexit": ("tracing", "trace_fexit", ("fexit", "do_unlinkat")),
+    "tracing/modify_return": ("tracing", "modify_return", ("fmod_ret", "bpf_modify_return_test")),
+    "lsm/lsm_mac": ("lsm", "lsm_mac", ("lsm", "file_open")),
+}
+
+
+def refusal_probes() -> list[Probe]:
+    """``refusal:KEY`` for each kind of `REFUSAL_KINDS` and each iterator target pybpf knows
+    (``refusal:tracing/trace_iter/TARGET``): ``r0 = 0; exit``, which any kernel that loads
+    the kind accepts. A failure without a verifier message is a refusal."""
+    from .btf_ctx import ITER_CTX_ARGS
+
+    kinds = dict(REFUSAL_KINDS)
+    kinds.update({f"tracing/trace_iter/{t}": ("tracing", "trace_iter", ("iter", t)) for t in sorted(ITER_CTX_ARGS)})
+    return [Probe(f"refusal:{key}", ptype, attach, asm="r0 = 0\nexit", attach_btf=where,
+                  prog_flags=0) for key, (ptype, attach, where) in kinds.items()]
 
 
 _STACK8 = "*(u64 *)(r10 - 8) = 7\n"
@@ -325,8 +407,28 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
     maps = None
     if any(k.startswith("map:") for k in outcomes):
         maps = frozenset(m for m in MAP_PROBES if (o := outcomes.get(f"map:{m}")) is not None and o.loaded)
+    kfunc_probed: list[str] = []
+    kfuncs: dict[str, set[str]] = {}
+    for kind in KFUNC_KINDS:
+        t = outcomes.get(f"kfunctype:{kind}")
+        if t is None or not t.loaded:
+            continue
+        kfunc_probed.append(kind)
+        prefix = f"kfunc:{kind}:"
+        for key, o in outcomes.items():
+            if key.startswith(prefix) and kfunc_allowed(o, key[len(prefix):]) is not False:
+                kfuncs.setdefault(key[len(prefix):], set()).add(kind)
+    refusals: dict[str, str] = {}
+    for key, o in outcomes.items():
+        if key.startswith("refusal:") and not o.loaded:
+            log = o.log.strip()
+            if not log or log.startswith("processed 0 insns"):  # no verifier message at all
+                refusals[key.removeprefix("refusal:")] = errno.errorcode.get(o.errno, str(o.errno))
     base = KernelProfile.from_probes(name, avail, gpl, probed, release=release, insn_forms=forms,
-                                     map_types=maps, features=features, btf=dict(btf or {}))
+                                     map_types=maps, features=features, btf=dict(btf or {}),
+                                     load_refusals=refusals,
+                                     kfuncs={k: frozenset(v) for k, v in kfuncs.items()},
+                                     kfunc_probed=frozenset(kfunc_probed))
     rewordings = []
     predict = predict or _pybpf_message
     for c in REWORDINGS:

@@ -20,7 +20,7 @@ def _table(kernels: list[str]) -> None:
 
     rows = []
     for k in kernels:
-        programs = corpus.all_programs()
+        programs = corpus.fleet_programs()
         b = corpus.boot(k, programs)
         comps = corpus.compare(programs, b.verdicts, profile(b.name))
         for name in dict.fromkeys(p.corpus for p in programs):

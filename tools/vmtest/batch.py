@@ -11,7 +11,7 @@ The same batch runs natively on the host or inside a guest kernel.
 >>> i = b.add_program("ok", assemble("r0 = 0\\nexit"), "socket_filter")
 >>> data = b.encode()
 >>> data[:8], len(b.records)
-(b'PBVTBAT1', 2)
+(b'PBVTBAT1', 1)
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from pybpf.kernel.syscall import Cmd
 NO_SLOT = 0xFFFFFFFF
 _PTR, _FD = 1, 2
 _REPORT = 1
+_IF_EMPTY = 2
 _OP_BPF, _OP_CLOSE, _OP_DUMP = 1, 2, 3
 #: log buffer per program (the suite's rejections fit; an overflow reports ENOSPC)
 LOG_SIZE = 1 << 20
@@ -36,6 +37,8 @@ _ZEROED = 0x80000000
 
 #: the fd slot of a program's object BTF (map slots count up from 0)
 BTF_SLOT = 4000
+#: the fd slot of a program loaded without a log (`Batch.add_program`'s ``log_on_failure``)
+PROG_SLOT = 4001
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Record:
     cmd: int
     attr: bytes
     report: bool = False
+    #: make the call only when ``slot`` holds no fd yet (a fallback for a failed call)
+    if_empty: bool = False
     slot: int = NO_SLOT
     #: bytes shipped with the record, or an int: a zeroed buffer of that size
     blobs: list[bytes | int] = field(default_factory=list)
@@ -69,7 +74,8 @@ class Record:
     log_blob: int = 0  # blob index + 1 of the log buffer, 0 = none
 
     def encode(self) -> bytes:
-        head = struct.pack("<8I", self.op, self.cmd, len(self.attr), _REPORT if self.report else 0,
+        flags = (_REPORT if self.report else 0) | (_IF_EMPTY if self.if_empty else 0)
+        head = struct.pack("<8I", self.op, self.cmd, len(self.attr), flags,
                            self.slot, len(self.blobs), len(self.patches), self.log_blob)
         parts = [head, self.attr]
         for b in self.blobs:
@@ -105,8 +111,15 @@ class Batch:
         self.records: list[Record] = []
         #: record index of each program's PROG_LOAD, by the name given to `add_program`
         self.programs: dict[str, int] = {}
+        #: record index of the load again with a log, made only when the first failed (programs
+        #: added with ``log_on_failure``)
+        self.logs: dict[str, int] = {}
         #: (map name, record index) of the maps each program's load creates, by program key
         self.map_records: dict[str, list[tuple[str, int]]] = {}
+        #: the records ``[start, end)`` each program, map probe or dump added, by its key: a
+        #: unit needs no record outside its range (fd slots are its own), so its answer is a
+        #: fact of its bytes and the kernel (`tools.vmtest.cache`)
+        self.units: dict[str, tuple[int, int]] = {}
         self._current = ""
 
     def add(self, record: Record) -> int:
@@ -115,18 +128,24 @@ class Batch:
 
     def dump_file(self, path: str) -> int:
         """Ask the loader for the bytes of ``path`` (``/sys/kernel/btf/vmlinux``...)."""
-        return self.add(Record(_OP_DUMP, 0, b"", report=True, blobs=[path.encode() + b"\0"]))
+        index = self.add(Record(_OP_DUMP, 0, b"", report=True, blobs=[path.encode() + b"\0"]))
+        self.units[f"dump:{path}"] = (index, index + 1)
+        return index
 
     def add_program(self, key: str, spec: ProgramSpec, prog_type: str, *,
                     expected_attach_type: str | None = None, license: str | None = None,
                     log_level: int = 1, prog_flags: int = 0, name: str = "",
                     btf: BtfLookup | None = None, log_size: int = LOG_SIZE,
                     maps: Mapping[str, MapSpec] | None = None, object_btf: ObjectBtf | None = None,
-                    attach_btf_id: int = 0) -> int:
+                    attach_btf_id: int = 0, log_on_failure: bool = False) -> int:
         """Create the program's maps (its own declarations, else those of ``maps``), load it
         (reported), close its fds; returns the record index of the load, also kept in
-        ``programs[key]``."""
+        ``programs[key]``. With ``log_on_failure`` the program is loaded without a log, and
+        again with one only when that failed (as libbpf does: a log buffer too small for the
+        instructions a long verification prints would fail the load of a correct program
+        with ENOSPC since 6.4); `result` joins the two."""
         self._current = key
+        first = len(self.records)
         slots: dict[str, int] = {}
         btf_slot = None
         if object_btf is not None and object_btf.blob:
@@ -200,35 +219,70 @@ class Batch:
                 rec.blobs.append(info.line_info)
                 rec.patches.append((_PTR, 0, A.PROG_LOAD.offset("line_info"), len(rec.blobs) - 1))
         rec.patches += [(_FD, 1, starts[idx] * 8 + 4, slot) for idx, slot in fd_patches]
-        index = self.add(rec)
+        if log_on_failure:
+            quiet = A.PROG_LOAD.new(**{**fields, "log_level": 0, "log_size": 0})
+            nolog = Record(_OP_BPF, Cmd.PROG_LOAD, bytes(quiet), report=True, slot=PROG_SLOT,
+                           blobs=list(rec.blobs), patches=[p for p in rec.patches if p[2] != A.PROG_LOAD.offset("log_buf")
+                                                           or p[1] != 0])
+            nolog.blobs[2] = 1  # no log: a placeholder for the log buffer's place in the list
+            quiet_index = self.add(nolog)
+            rec.slot, rec.if_empty = PROG_SLOT, True
+            self.logs[key] = self.add(rec)
+            self.add(Record(_OP_CLOSE, PROG_SLOT, b"", slot=PROG_SLOT + 1))
+            index = quiet_index
+        else:
+            index = self.add(rec)
         if slots:
             self.add(Record(_OP_CLOSE, 0, b"", slot=len(slots)))  # closes slots [0, len)
         if btf_slot is not None:
             self.add(Record(_OP_CLOSE, BTF_SLOT, b"", slot=BTF_SLOT + 1))
         self.programs[key] = index
+        self.units[key] = (first, len(self.records))
         return index
+
+    def result(self, key: str, results: Mapping[int, Result]) -> Result | None:
+        """The outcome of program ``key``: its load's return value and errno, and the log of
+        the load with a log (None when the loader did not get to it)."""
+        first = results.get(self.programs[key])
+        if first is None or key not in self.logs or first.ret >= 0:
+            return first
+        again = results.get(self.logs[key])
+        return Result(first.ret, first.errno, again.data if again is not None else b"")
 
     def add_map_probe(self, key: str, map_type: str, fields: dict[str, int]) -> int:
         """Create a map (reported: does this kernel know the type?) and close it again."""
         attr = A.MAP_CREATE.new(map_type=A.map_type(map_type), **fields)
         index = self.add(Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=True))
         self.programs[key] = index
+        self.units[key] = (index, index + 1)
         return index
 
     def _create_map(self, decl: MapSpec, slot: int, inner: int | None, btf_slot: int | None = None) -> int:
-        fields: dict = {}
-        if btf_slot is not None and (decl.btf_key_type_id or decl.btf_value_type_id):
-            fields = {"btf_key_type_id": decl.btf_key_type_id, "btf_value_type_id": decl.btf_value_type_id}
-        attr = A.MAP_CREATE.new(map_type=A.map_type(decl.type), key_size=decl.key_size,
-                                value_size=decl.value_size, max_entries=decl.max_entries,
-                                map_flags=decl.flags, map_extra=decl.map_extra,
-                                map_name=_map_name(decl.name), **fields)
-        rec = Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=True, slot=slot)
-        if inner is not None:
-            rec.patches.append((_FD, 0, A.MAP_CREATE.offset("inner_map_fd"), inner))
-        if fields:
-            rec.patches.append((_FD, 0, A.MAP_CREATE.offset("btf_fd"), btf_slot))
-        self.map_records.setdefault(self._current, []).append((decl.name, self.add(rec)))
+        """Create ``decl`` into ``slot``: with the object's BTF types when it has some, and
+        again without them when the kernel refuses that (libbpf's fallback: sockmaps, devmaps
+        and others take no BTF). The reported record is the one that decides."""
+        with_btf = btf_slot is not None and bool(decl.btf_key_type_id or decl.btf_value_type_id)
+        max_entries = decl.max_entries
+        if decl.type == "perf_event_array" and not max_entries:
+            max_entries = 1  # libbpf: one slot a possible CPU (the guests run one)
+        attempts = [True, False] if with_btf else [False]
+        for n, btf in enumerate(attempts):
+            fields: dict = {}
+            if btf:
+                fields = {"btf_key_type_id": decl.btf_key_type_id, "btf_value_type_id": decl.btf_value_type_id}
+            attr = A.MAP_CREATE.new(map_type=A.map_type(decl.type), key_size=decl.key_size,
+                                    value_size=decl.value_size, max_entries=max_entries,
+                                    map_flags=decl.flags, map_extra=decl.map_extra,
+                                    map_name=_map_name(decl.name), **fields)
+            last = n == len(attempts) - 1
+            rec = Record(_OP_BPF, Cmd.MAP_CREATE, bytes(attr), report=last, slot=slot, if_empty=n > 0)
+            if inner is not None:
+                rec.patches.append((_FD, 0, A.MAP_CREATE.offset("inner_map_fd"), inner))
+            if btf:
+                rec.patches.append((_FD, 0, A.MAP_CREATE.offset("btf_fd"), btf_slot))
+            index = self.add(rec)
+            if last:
+                self.map_records.setdefault(self._current, []).append((decl.name, index))
         if decl.initial is not None:
             value = bytes(decl.initial).ljust(decl.value_size, b"\0")
             up = A.MAP_ELEM.new()

@@ -10,6 +10,7 @@ the same verdict on >= 99% of the programs, the same instruction and message lin
 """
 from __future__ import annotations
 
+import errno
 import json
 import re
 import sys
@@ -22,8 +23,8 @@ from pybpf.errors import PybpfError
 from pybpf.verifier.kernel_profile import KernelProfile
 from pybpf.verifier.kernel_profile import profile as kernel_profile
 
-from . import vm
-from .batch import Batch, BatchError, ObjectBtf, decode_results
+from . import cache, vm
+from .batch import Batch, BatchError, ObjectBtf
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -55,9 +56,25 @@ class CorpusProgram:
     object_btf: Any = None
     #: why the harness cannot load it as the object's loader would ("" when it can)
     unsupported: str = ""
+    #: (section kind, target) of a BTF-attached program (``("tp_btf", "sched_switch")``):
+    #: its attach_btf_id is looked up in each kernel's own BTF
+    attach_btf: tuple[str, str] | None = None
+    #: pybpf's verdict for a kernel profile when the program needs more than `verify` of its
+    #: spec (an object's program: its BTF, attach target, sleepable flag, .kconfig map)
+    verifier: Any = None
 
     def spec_for(self, prof: KernelProfile) -> Any:
         return self.spec(prof) if callable(self.spec) else self.spec
+
+    def attach_btf_id(self, prof: KernelProfile) -> int:
+        """The attach target's BTF id in ``prof``'s kernel (0 for other programs)."""
+        if self.attach_btf is None:
+            return 0
+        from pybpf.verifier.kernel_profile import using
+        from pybpf.verifier.program_btf import attach_target
+
+        with using(prof):
+            return attach_target(*self.attach_btf)[0]
 
 
 @dataclass
@@ -142,6 +159,9 @@ def difference_programs() -> list[CorpusProgram]:
 
 
 EXAMPLES_DIR = ROOT / "examples" / "fleet"
+#: corpora loaded into each kernel on every run, whatever its image's cache holds (`cache.run`):
+#: every run boots each kernel of the fleet and checks it still answers as recorded
+LIVE_CORPORA = frozenset({"examples"})
 C_CORPUS_DIR = ROOT / "tests" / "verifier" / "c"
 
 
@@ -185,14 +205,34 @@ def object_programs(sources: Iterable[Path], corpus_name: str, *,
                 func_info, line_info = kbtf.prog_info(ps.placement, spec.slot_offsets())
                 return ObjectBtf(kbtf.blob, func_info, line_info) if func_info else None
 
+            kind = ps.section.lstrip("?").split("/", 1)[0]
             out.append(CorpusProgram(
                 f"{src.name.split('.')[0]}:{name}", corpus_name,
                 lambda prof, obj=obj, ps=ps: obj.prepare_program(ps, prof.vmlinux_btf())[0],
                 ps.spec.prog_type, ps.spec.expected_attach_type, maps,
                 bool(ext is not None and ext.func_info), 1 << 4 if ps.spec.sleepable else 0, info,
-                "needs an attach target's BTF id (fentry, tp_btf, lsm, iter...): not encoded yet"
-                if ps.spec.attach_btf else ""))
+                "" if not ps.spec.attach_btf or ps.spec.target else "a BTF-attached section without a target",
+                (kind, ps.spec.target) if ps.spec.attach_btf and ps.spec.target else None,
+                lambda prof, obj=obj, ps=ps: _verify_object_program(obj, ps, prof)))
     return out
+
+
+def _verify_object_program(obj: Any, ps: Any, prof: KernelProfile) -> Any:
+    """pybpf's report for an object's program under ``prof``, as `BpfObject.verify` makes it
+    (the object's BTF and the attach target looked up in that kernel's BTF, the sleepable
+    flag, the .kconfig map), with CO-RE resolved against that kernel's BTF."""
+    from pybpf.verifier import verify
+    from pybpf.verifier.kernel_profile import using
+
+    prog = obj.prepare_program(ps, prof.vmlinux_btf())[0]
+    maps = dict(obj.spec.maps)
+    kconfig = obj._kconfig_decl()
+    if kconfig is not None:
+        maps[".kconfig"] = kconfig
+    with using(prof):
+        pbtf = obj.program_btf(ps, prog)
+    return verify(prog, ps.spec.prog_type, maps=maps, expected_attach_type=ps.spec.expected_attach_type,
+                  btf=pbtf, sleepable=ps.spec.sleepable, kernel=prof)
 
 
 def example_programs() -> list[CorpusProgram]:
@@ -210,14 +250,17 @@ def example_programs() -> list[CorpusProgram]:
 
 
 def c_programs() -> list[CorpusProgram]:
-    """The C corpus (``tests/verifier/c``) on the fleet: opt-in (``PYBPF_VMTEST_C_CORPUS=1``)
-    until its ~400 programs have verdicts recorded on every kernel of the fleet. Its sources
-    need the corpus's include path and vmlinux.h, so they are compiled by the corpus's own
-    builder (`tests.verifier.c_corpus.Builder`, -mcpu=v3); on the running kernel the corpus
-    has its own harness (tests/verifier/test_c_corpus.py)."""
+    """The C corpus (``tests/verifier/c``, ~400 programs) on the fleet: every program of every
+    object compiled for ``-mcpu=v3``. Its sources need the corpus's include path and
+    vmlinux.h, so they are compiled by the corpus's own builder
+    (`tests.verifier.c_corpus.Builder`, objects cached by their inputs' hash); CO-RE, kfunc ids
+    and attach targets are resolved per kernel. Empty without clang-19, or with
+    ``PYBPF_VMTEST_C_CORPUS=0``."""
     import os
+    import shutil
 
-    if os.environ.get("PYBPF_VMTEST_C_CORPUS") != "1" or not C_CORPUS_DIR.is_dir():
+    if os.environ.get("PYBPF_VMTEST_C_CORPUS") == "0" or not C_CORPUS_DIR.is_dir() \
+            or shutil.which("clang-19") is None:
         return []
     from tests.verifier import c_corpus
 
@@ -227,7 +270,14 @@ def c_programs() -> list[CorpusProgram]:
 
 
 def all_programs() -> list[CorpusProgram]:
-    return suite_programs() + difference_programs() + example_programs() + c_programs()
+    """The assembly suite, the kernel-difference cases and docs/kernels.md's examples: the
+    programs whose verdicts ``tests/verifier/kernels/NAME.json`` records for every kernel."""
+    return suite_programs() + difference_programs() + example_programs()
+
+
+def fleet_programs() -> list[CorpusProgram]:
+    """Everything the fleet's kernels are booted with: `all_programs` and the C corpus."""
+    return all_programs() + c_programs()
 
 
 @dataclass
@@ -239,6 +289,8 @@ class Boot:
     profile: KernelProfile | None = None
     #: programs the harness could not encode, with why (not loaded, not compared)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: how many units the kernel loaded and how many its image's cache answered
+    cache_outcome: cache.Outcome | None = None
 
     @property
     def name(self) -> str:
@@ -248,11 +300,10 @@ class Boot:
 def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) -> Boot:
     """Load every program into ``kernel`` (``native``: the running one) in one boot; with
     ``probes``, also measure its profile (`pybpf.verifier.profile_probes`) in the same boot."""
-    import os
 
     from .profiles import add_probes, profile_from
 
-    prof = kernel_profile(profile_name(kernel, os.uname().release))
+    prof = judged_profile(kernel)
     b = Batch()
     skipped: dict[str, str] = {}
     for p in programs:
@@ -263,13 +314,13 @@ def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) ->
             spec = p.spec_for(prof)
             b.add_program(p.key, spec, p.prog_type, expected_attach_type=p.attach,
                           name=p.key.split(":")[-1], maps=p.maps, prog_flags=p.prog_flags,
-                          object_btf=p.object_btf(spec) if p.object_btf is not None else None)
-        except (BatchError, PybpfError) as e:  # the harness cannot load it: say so, go on
+                          object_btf=p.object_btf(spec) if p.object_btf is not None else None,
+                          attach_btf_id=p.attach_btf_id(prof), log_on_failure=True)
+        except (BatchError, PybpfError, KeyError) as e:  # the harness cannot load it: say so, go on
             skipped[p.key] = str(e)
-    btf_rec = add_probes(b) if probes else None
-    data = b.encode()
-    r = vm.run_native(data) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], data)
-    results = decode_results(r.results)
+    btf_rec = add_probes(b, prof) if probes else None
+    live = [p.key for p in programs if p.corpus in LIVE_CORPORA]
+    r, results, outcome = cache.run(kernel, b, live=live)
     out: dict[str, Verdict] = {}
     for p in programs:
         if p.key in skipped:
@@ -278,13 +329,46 @@ def boot(kernel: str, programs: list[CorpusProgram], *, probes: bool = False) ->
         if failed:  # the program never met the verifier: the harness could not build its maps
             skipped[p.key] = "; ".join(f"map {n}: errno {r.errno}" for n, r in failed)
             continue
-        res = results[b.programs[p.key]]
+        res = b.result(p.key, results)
+        if res is None:
+            raise vm.VmtestError(f"{kernel}: no result for {p.key}")
         if res.ret >= 0:
             out[p.key] = Verdict(True)
         else:
-            out[p.key] = Verdict(False, *log_error(res.log))
+            insn, lines = log_error(res.log)
+            # no verifier message (a load refused before verification): the errno, as the C
+            # corpus harness and pybpf's kernel_refused verdicts name it
+            out[p.key] = Verdict(False, insn, lines or [errno.errorcode.get(res.errno, str(res.errno))])
     measured = profile_from(kernel, r, b, results, btf_rec) if probes else None
-    return Boot(r, out, measured, skipped)
+    return Boot(r, out, measured, skipped, outcome)
+
+
+def judged_profile(kernel: str) -> KernelProfile:
+    """The shipped profile of ``kernel`` (``native``: the running kernel's ``major.minor``), with
+    the kernel's own BTF in the cache: a guest's is copied out of it (one short boot, or its
+    image's cache) when the cache lacks it, so CO-RE, kfunc ids and attach targets are resolved
+    against that kernel and never silently against the running one's."""
+    import dataclasses
+    import hashlib
+    import os
+
+    from pybpf.verifier.kernel_profile import btf_path
+
+    prof = kernel_profile(profile_name(kernel, os.uname().release))
+    if kernel == vm.NATIVE or btf_path(prof) is not None:
+        return prof
+    from .profiles import BTF_PATH
+
+    b = Batch()
+    rec = b.dump_file(BTF_PATH)
+    _run, results, _outcome = cache.run(kernel, b)
+    res = results.get(rec)
+    if res is None or res.ret != 0 or not res.data:
+        raise vm.VmtestError(f"{kernel}: the guest gave no {BTF_PATH}")
+    sha = hashlib.sha256(res.data).hexdigest()
+    if sha != prof.btf.get("sha256"):  # another build of the series than the profile's
+        prof = dataclasses.replace(prof, btf={"sha256": sha, "size": len(res.data)})
+    return prof
 
 
 def run(kernel: str, programs: list[CorpusProgram]) -> tuple[vm.Run, dict[str, Verdict]]:
@@ -307,12 +391,24 @@ def profile_name(kernel: str, release: str) -> str:
     return kernel if kernel != vm.NATIVE else ".".join(release.split(".")[:2])
 
 
+#: pybpf's limit per program in CPU seconds (the C corpus's own, `tests.verifier.c_corpus`):
+#: a program past it counts as a disagreement
+PREDICT_TIMEOUT_S = 5.0
+
+
 def predict(p: CorpusProgram, prof: KernelProfile) -> tuple[Verdict, str | None]:
     from pybpf.verifier import verify
+    from tests.verifier.c_corpus import _time_limit, _Timeout
 
     try:
-        rep = verify(p.spec_for(prof), p.prog_type, expected_attach_type=p.attach, kernel=prof,
-                     maps=p.maps, func_info=p.func_info)
+        with _time_limit(PREDICT_TIMEOUT_S):
+            if p.verifier is not None:
+                rep = p.verifier(prof)
+            else:
+                rep = verify(p.spec_for(prof), p.prog_type, expected_attach_type=p.attach, kernel=prof,
+                             maps=p.maps, func_info=p.func_info)
+    except _Timeout:
+        return Verdict(False), f"timeout after {PREDICT_TIMEOUT_S:g} s of CPU time"
     except Exception as e:  # noqa: BLE001 - a crash is a disagreement to report
         return Verdict(False), f"{type(e).__name__}: {e}"
     if rep.accepted:
@@ -333,7 +429,7 @@ def compare(programs: list[CorpusProgram], kernel_verdicts: dict[str, Verdict], 
 
 def check(kernel: str, programs: list[CorpusProgram] | None = None) -> Summary:
     """Run ``programs`` (default: every corpus) on ``kernel`` and compare with pybpf."""
-    programs = programs if programs is not None else all_programs()
+    programs = programs if programs is not None else fleet_programs()
     r, verdicts = run(kernel, programs)
     prof = kernel_profile(profile_name(kernel, r.release))
     return Summary(profile_name(kernel, r.release), r.release, r.seconds, compare(programs, verdicts, prof))

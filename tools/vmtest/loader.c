@@ -13,6 +13,8 @@
  *   patch kind 1: write the u64 address of blob[val] at target+off (target 0 = attr, i = blob i-1)
  *   patch kind 2: write the u32 fd held in slot[val] at target+off
  *   op 2 closes slots [cmd, slot); op 3 dumps the file named by blob 0.
+ *   flags & 2: make the call only when its slot holds no fd yet (a fallback: a map created
+ *   again without BTF when the kernel refused it with BTF, as libbpf does).
  * Results: "PBVTRES1", then for each record with flags & 1: "REC!" u32 index, i32 ret,
  *   i32 errno, u32 len, len bytes (the log's text, or the dumped file), and "END!" at the end.
  */
@@ -144,7 +146,9 @@ int main(int argc, char **argv) {
                 memcpy(base + off, &fd, 4);
             }
         }
-        if (op == 1) {
+        if (op == 1 && (flags & 2) && slot != 0xffffffffu && slots[slot] >= 0) {
+            /* the first attempt created it: no fallback */
+        } else if (op == 1) {
             long ret = syscall(__NR_bpf, cmd, attr, attr_size);
             int err = ret < 0 ? errno : 0;
             if (ret >= 0 && slot != 0xffffffffu) {

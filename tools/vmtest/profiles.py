@@ -13,24 +13,60 @@ import json
 from pathlib import Path
 
 from pybpf.verifier.kernel_profile import PROFILES_DIR, KernelProfile, store_btf
-from pybpf.verifier.profile_probes import MAP_PROBES, Outcome, all_probes, build_profile
+from pybpf.verifier.profile_probes import (
+    MAP_PROBES,
+    Outcome,
+    all_probes,
+    build_profile,
+    kfunc_probes,
+    refusal_probes,
+)
 
-from . import vm
-from .batch import Batch, Result, decode_results
+from . import cache, vm
+from .batch import Batch, Result
 
 #: probes need little log (their error is the last lines)
 PROBE_LOG = 16 * 1024
 BTF_PATH = "/sys/kernel/btf/vmlinux"
 
 
-def add_probes(b: Batch) -> int:
-    """Append every probe and a dump of the kernel's BTF to ``b``; returns the dump's record."""
-    for p in all_probes():
+def add_probes(b: Batch, prof: KernelProfile) -> int:
+    """Append every probe and a dump of the kernel's BTF to ``b``; returns the dump's record.
+    ``prof`` is the kernel's profile as shipped, whose BTF (`KernelProfile.vmlinux_btf`: the
+    copy the last boot took out of the guest) gives the kfuncs to probe, their BTF ids and the
+    attach targets of the BTF-attached kinds."""
+    from pybpf.errors import BtfError
+    from pybpf.verifier.generated.kfunc_flags import KFUNC_FLAGS
+    from pybpf.verifier.kernel_profile import using
+    from pybpf.verifier.program_btf import attach_target
+
+    btf = prof.vmlinux_btf()
+    present = []
+    for name in KFUNC_FLAGS:
+        try:
+            btf.find(name, "func")
+        except BtfError:
+            continue
+        present.append(name)
+    targets: dict[tuple[str, str], int] = {}
+    for p in [*all_probes(), *kfunc_probes(present), *refusal_probes()]:
         if p.map_type is not None:
             b.add_map_probe(p.key, p.map_type, MAP_PROBES[p.map_type])
-        else:
-            b.add_program(p.key, p.program(), p.prog_type, expected_attach_type=p.attach,
-                          license=p.license, log_size=PROBE_LOG)
+            continue
+        attach_btf_id = 0
+        if p.attach_btf is not None:
+            if p.attach_btf not in targets:
+                with using(prof):
+                    try:
+                        targets[p.attach_btf] = attach_target(*p.attach_btf)[0]
+                    except (BtfError, KeyError):
+                        targets[p.attach_btf] = 0
+            attach_btf_id = targets[p.attach_btf]
+            if not attach_btf_id:
+                continue  # the kernel has no such target: the kind is not measured
+        b.add_program(p.key, p.program(), p.prog_type, expected_attach_type=p.attach,
+                      license=p.license, log_size=PROBE_LOG, prog_flags=p.prog_flags,
+                      attach_btf_id=attach_btf_id, btf=lambda n, kind: btf.find(n, kind))
     return b.dump_file(BTF_PATH)
 
 
@@ -53,10 +89,12 @@ def profile_from(kernel: str, run: vm.Run, b: Batch, results: dict[int, Result],
 
 def measure(kernel: str) -> tuple[KernelProfile, vm.Run]:
     """Boot ``kernel`` (a name of `vm.KERNELS`, or ``native``) with the probes; returns its profile."""
+    from .corpus import judged_profile
+
     b = Batch()
-    btf_rec = add_probes(b)
-    run = vm.run_native(b.encode()) if kernel == vm.NATIVE else vm.run_qemu(vm.KERNELS[kernel], b.encode())
-    return profile_from(kernel, run, b, decode_results(run.results), btf_rec), run
+    btf_rec = add_probes(b, judged_profile(kernel))
+    run, results, _outcome = cache.run(kernel, b)
+    return profile_from(kernel, run, b, results, btf_rec), run
 
 
 def write(profile: KernelProfile) -> Path:
