@@ -95,11 +95,14 @@ def test_kernel_says_what_was_recorded(kernel: str) -> None:
     if RECORD:
         corpus.record(corpus.Summary(b.name, b.run.release, b.run.seconds,
                                      [corpus.Comparison(p, b.verdicts[p.key], b.verdicts[p.key])
-                                      for p in _programs() if p.key in b.verdicts]))
+                                      for p in corpus.all_programs() if p.key in b.verdicts]))
     recorded = corpus.recorded(b.name)
     assert recorded, f"no verdicts recorded for {b.name}: run with PYBPF_VMTEST_RECORD=1"
+    # the programs test_kernel_profiles.py judges without a kernel (the C corpus's verdicts are
+    # kept per kernel image by the harness's cache instead: its sources change often)
+    keys = {p.key for p in corpus.all_programs()}
     changed = [f"{k}: recorded {recorded[k].short() if k in recorded else 'nothing'}, kernel {v.short()}"
-               for k, v in b.verdicts.items() if recorded.get(k) != v]
+               for k, v in b.verdicts.items() if k in keys and recorded.get(k) != v]
     assert not changed, f"{b.run.release} no longer says what was recorded:\n" + "\n".join(changed)
 
 

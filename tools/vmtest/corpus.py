@@ -183,9 +183,10 @@ def _compiled(src: Path) -> Path:
 
 
 def object_programs(sources: Iterable[Path], corpus_name: str, *,
-                    compiled: bool = False) -> list[CorpusProgram]:
+                    compiled: bool = False, labels: dict[Path, str] | None = None) -> list[CorpusProgram]:
     """Every program of each C source (or, with ``compiled``, each object), compiled; CO-RE
-    resolved per kernel (none without clang-19)."""
+    resolved per kernel (none without clang-19). A program's key is ``LABEL:NAME``, the
+    label being the file's name without extensions unless ``labels`` names it."""
     import shutil
 
     from pybpf.elf.loader import BpfObject
@@ -207,7 +208,7 @@ def object_programs(sources: Iterable[Path], corpus_name: str, *,
 
             kind = ps.section.lstrip("?").split("/", 1)[0]
             out.append(CorpusProgram(
-                f"{src.name.split('.')[0]}:{name}", corpus_name,
+                f"{(labels or {}).get(src) or src.name.split('.')[0]}:{name}", corpus_name,
                 lambda prof, obj=obj, ps=ps: obj.prepare_program(ps, prof.vmlinux_btf())[0],
                 ps.spec.prog_type, ps.spec.expected_attach_type, maps,
                 bool(ext is not None and ext.func_info), 1 << 4 if ps.spec.sleepable else 0, info,
@@ -265,8 +266,8 @@ def c_programs() -> list[CorpusProgram]:
     from tests.verifier import c_corpus
 
     built = c_corpus.Builder().build(c_corpus.sources(), ["v3"])
-    objs = [p for p in built.values() if isinstance(p, Path)]
-    return object_programs(objs, "c", compiled=True)
+    labels = {p: rel.removesuffix(".bpf.c") for (rel, _cpu), p in built.items() if isinstance(p, Path)}
+    return object_programs(list(labels), "c", compiled=True, labels=labels)
 
 
 def all_programs() -> list[CorpusProgram]:
