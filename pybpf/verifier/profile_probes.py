@@ -167,16 +167,22 @@ REFUSAL_KINDS: dict[str, tuple[str, str, tuple[str, str]]] = {
 }
 
 
-def refusal_probes() -> list[Probe]:
+def refusal_probes(attach_types: Iterable[tuple[str, str]] = ()) -> list[Probe]:
     """``refusal:KEY`` for each kind of `REFUSAL_KINDS` and each iterator target pybpf knows
     (``refusal:tracing/trace_iter/TARGET``): ``r0 = 0; exit``, which any kernel that loads
-    the kind accepts. A failure without a verifier message is a refusal."""
+    the kind accepts; and ``refusal:TYPE/ATTACH`` for each (program type, expected attach
+    type) of ``attach_types``: ``r0 = 1; exit`` (a kernel older than the attach type, or the
+    program type, refuses the load with EINVAL). A failure without a verifier message is a
+    refusal."""
     from .btf_ctx import ITER_CTX_ARGS
 
-    kinds = dict(REFUSAL_KINDS)
+    kinds: dict[str, tuple[str, str, tuple[str, str] | None]] = dict(REFUSAL_KINDS)
     kinds.update({f"tracing/trace_iter/{t}": ("tracing", "trace_iter", ("iter", t)) for t in sorted(ITER_CTX_ARGS)})
-    return [Probe(f"refusal:{key}", ptype, attach, asm="r0 = 0\nexit", attach_btf=where,
-                  prog_flags=0) for key, (ptype, attach, where) in kinds.items()]
+    out = [Probe(f"refusal:{key}", ptype, attach, asm="r0 = 0\nexit", attach_btf=where)
+           for key, (ptype, attach, where) in kinds.items()]
+    out += [Probe(f"refusal:{ptype}/{attach}", ptype, attach, asm="r0 = 1\nexit")
+            for ptype, attach in sorted(set(attach_types))]
+    return out
 
 
 _STACK8 = "*(u64 *)(r10 - 8) = 7\n"
@@ -322,6 +328,14 @@ REWORDINGS: tuple[RewordingCandidate, ...] = (
         _RW(r"has unknown scalar value should have been in \[(-?\d+), (-?\d+)\]",
             "has unknown scalar value should have been in {1,2|tnumrange}"),
         (("cgroup_skb", "cgroup_inet_ingress", "call bpf_get_prandom_u32\nexit"),)),
+    _RC("return_smin_smax_as_tnum",
+        _RW(r"has smin=(-?\d+) smax=(-?\d+) should have been in \[(-?\d+), (-?\d+)\]",
+            "has value {1,2|tnumrange} should have been in {3,4|tnumrange}"),
+        (("cgroup_skb", "cgroup_inet_egress", "call bpf_get_prandom_u32\nw0 = w0\nexit"),)),
+    _RC("btf_id_expected_without_trusted",
+        _RW(r"(expected=(?:[^\n]*, )?ptr_), trusted_ptr_(?:, rcu_ptr_)?", "{1}"),
+        (("kprobe", None, "*(u64 *)(r10 - 8) = 0\nr1 = 0\nr2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\n"
+                          "call bpf_get_task_stack\nr0 = 0\nexit"),)),
     _RC("misaligned_stack_tnum",
         _RW(r"misaligned stack access off (-?\d+)\+", "misaligned stack access off {1|tnum}+"),
         ((_SF, None, "*(u64 *)(r10 - 4) = 1\nr0 = 0\nexit"),)),

@@ -30,6 +30,15 @@ PROBE_LOG = 16 * 1024
 BTF_PATH = "/sys/kernel/btf/vmlinux"
 
 
+def attach_types() -> list[tuple[str, str]]:
+    """(program type, expected attach type) of every ELF section pybpf knows that loads with
+    an expected attach type but no attach target."""
+    from pybpf.elf.sections import SECTION_DEFS
+
+    return sorted({(d.prog_type, d.expected_attach_type) for d in SECTION_DEFS
+                   if d.prog_type and d.expected_attach_type and not d.attach_btf})
+
+
 def add_probes(b: Batch, prof: KernelProfile) -> int:
     """Append every probe and a dump of the kernel's BTF to ``b``; returns the dump's record.
     ``prof`` is the kernel's profile as shipped, whose BTF (`KernelProfile.vmlinux_btf`: the
@@ -49,7 +58,7 @@ def add_probes(b: Batch, prof: KernelProfile) -> int:
             continue
         present.append(name)
     targets: dict[tuple[str, str], int] = {}
-    for p in [*all_probes(), *kfunc_probes(present), *refusal_probes()]:
+    for p in [*all_probes(), *kfunc_probes(present), *refusal_probes(attach_types())]:
         if p.map_type is not None:
             b.add_map_probe(p.key, p.map_type, MAP_PROBES[p.map_type])
             continue
