@@ -134,10 +134,16 @@ def _kfunc_lack(name: str, prog_type: str, attach: str | None, kernel: str, prof
             + (f" (it is on {_names(have)})" if have else " (nor on any other kernel checked)"))
 
 
-def missing_kfunc_report(name: str, kernel: str) -> Report:
+def missing_kfunc_report(name: str, kernel: str, program: Any = None) -> Report:
     """The verdict for a program calling a kfunc its kernel's BTF does not hold: libbpf
-    refuses to load it (the extern cannot be resolved) before the verifier sees it."""
-    return Report(False, message=f"extern kfunc {name} is not in the BTF of {kernel}",
+    refuses to load it (the extern cannot be resolved) before the verifier sees it. The
+    rejected instruction is the first call of it in ``program`` (when given)."""
+    from ..isa.program import RefKind
+
+    refs = getattr(program, "refs", {}) or {}
+    at = min((i for i, r in refs.items() if r.kind is RefKind.KFUNC and r.name == name), default=None)
+    return Report(False, insn=at, insn_text=f"call {name}" if at is not None else None,
+                  message=f"extern kfunc {name} is not in the BTF of {kernel}",
                   error_class="unknown_kfunc",
                   explanation=f"{kernel} has no kernel function {name}: the loader cannot resolve "
                               "the program's extern, so the program never reaches the verifier",
@@ -238,7 +244,7 @@ def verify_fleet(program: Any, prog_type: str | None = None, kernels: Sequence[s
             if m is None:
                 raise
             missing[k] = m.group(1)
-            report = missing_kfunc_report(m.group(1), k)
+            report = missing_kfunc_report(m.group(1), k, program)
             report.program = name or report.program
             verdicts.append(KernelVerdict(k, prof, report))
             continue
