@@ -23,6 +23,7 @@ C source lines), then initial map-in-map and prog-array slots.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -504,7 +505,7 @@ class BpfObject:
                 expected_attach_type=ps.spec.expected_attach_type,
                 func_info=bool(ext is not None and ext.func_info),
                 prepare=self._preparer(ps), sleepable=ps.spec.sleepable,
-                program_btf=lambda prog, ps=ps: self.program_btf(ps, prog))
+                program_btf=functools.partial(self.program_btf, ps))
         return out
 
     def _preparer(self, ps: ObjectProgramSpec) -> Callable[[Any], ProgramSpec]:

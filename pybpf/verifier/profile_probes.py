@@ -131,6 +131,7 @@ def kfunc_probes(names: Iterable[str]) -> list[Probe]:
     out: list[Probe] = []
     names = sorted(names)
     for kind in KFUNC_KINDS:
+        attach: str | None
         if kind in KFUNC_TRACING:
             ptype, attach = kind.split("/")
             where: tuple[str, str] | None = KFUNC_TRACING[kind]
