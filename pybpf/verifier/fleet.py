@@ -123,7 +123,9 @@ def _kfunc_lack(name: str, prog_type: str, attach: str | None, kernel: str, prof
                 others: Sequence[tuple[str, KernelProfile]]) -> str | None:
     """What ``prof`` lacks about kfunc ``name`` for the program kind (None: nothing)."""
     if prof.kfunc_probed and name not in prof.kfuncs:
-        have = [k for k, p in others if name in p.kfuncs]
+        # the running kernel's profile measures kfuncs when asked instead of listing them
+        have = [k for k, p in others if name in p.kfuncs
+                or (p.kfunc_probe is not None and p.kfunc_allowed(name, prog_type, attach))]
         return f"{kernel} has no kfunc {name}" + (f" ({_names(have)} {'has' if len(have) == 1 else 'have'})"
                                                   if have else "")
     if prof.kfunc_allowed(name, prog_type, attach):
