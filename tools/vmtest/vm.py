@@ -250,8 +250,10 @@ def run_native(batch: bytes) -> Run:
 def run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float | None = None, memory: str = "1G") -> Run:
     """Boot ``spec`` once with ``batch`` in its initramfs and return the loader's results.
 
-    ``timeout`` (default ``$PYBPF_VMTEST_TIMEOUT`` or 600 s) bounds the whole boot: the C
-    corpus under TCG on a loaded 2-CPU machine can need more. A guest that panics before
+    ``timeout`` (default ``$PYBPF_VMTEST_TIMEOUT`` or 1800 s) bounds the whole boot: the first
+    boot of a kernel image loads every program and probe (about 16,000 loads on 6.12), which
+    under TCG on a loaded 2-CPU machine took up to 19 minutes; later boots load only what the
+    image's cache lacks (`tools.vmtest.cache`). A guest that panics before
     running the batch (a boot that a loaded host made fail) is booted once more."""
     try:
         return _run_qemu(spec, batch, timeout=timeout, memory=memory)
@@ -263,7 +265,7 @@ def run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float | None = None, me
 
 def _run_qemu(spec: KernelSpec, batch: bytes, *, timeout: float | None, memory: str) -> Run:
     if timeout is None:
-        timeout = float(os.environ.get("PYBPF_VMTEST_TIMEOUT") or 600)
+        timeout = float(os.environ.get("PYBPF_VMTEST_TIMEOUT") or 1800)
     qemu = qemu_binary()
     image = kernel_image(spec)
     with tempfile.TemporaryDirectory() as tmp:
