@@ -20,9 +20,14 @@ SUFFIXES = (("__safe_trusted", "trusted"), ("__safe_trusted_or_null", "trusted_o
             ("__safe_rcu", "rcu"), ("__safe_rcu_or_null", "rcu_or_null"))
 
 
-@lru_cache(maxsize=4096)
 def _safe_fields(struct: str, suffix: str) -> tuple[tuple[str, int], ...]:
-    b = btf_types.kernel()
+    """The pointer fields of ``struct + suffix`` in the judged kernel's BTF (their type ids are
+    that BTF's: the cache is per BTF, a fleet check judges several kernels in one process)."""
+    return _safe_fields_in(btf_types.kernel(), struct, suffix)
+
+
+@lru_cache(maxsize=4096)
+def _safe_fields_in(b: Any, struct: str, suffix: str) -> tuple[tuple[str, int], ...]:
     try:
         rec = b[b.find(struct + suffix, "struct")]
     except Exception:  # noqa: BLE001 - no such list in this kernel

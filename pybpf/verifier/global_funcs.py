@@ -62,10 +62,14 @@ def _skip(btf: Any, tid: int) -> Any:
     return t
 
 
-@lru_cache(maxsize=64)
 def kern_ctx_btf_id(prog_type: str) -> int:
-    """get_kern_ctx_btf_id: the kernel's own context struct of a program type (-1: none)."""
-    b = btf_types.kernel()
+    """get_kern_ctx_btf_id: the kernel's own context struct of a program type (-1: none), in
+    the judged kernel's BTF (cached per BTF: a fleet check judges several kernels)."""
+    return _kern_ctx_btf_id(btf_types.kernel(), prog_type)
+
+
+@lru_cache(maxsize=64)
+def _kern_ctx_btf_id(b: Any, prog_type: str) -> int:
     rec = b[b.find("bpf_ctx_convert", "struct")]
     want = f"BPF_PROG_TYPE_{prog_type.upper()}_kern"
     for m in rec.members:
