@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.runtime == "kernel" or args.markdown:  # vectors run as XDP programs
         from ..kernel.caps import require
 
-        require("running vectors on the kernel", prog_types=["xdp"])
+        require(f"running the vectors of {args.dir} on the kernel", prog_types=["xdp"])
     if args.markdown:
         rows = compare_directory(args.dir)
         print(markdown(rows), end="")

@@ -67,7 +67,13 @@ def run(args: argparse.Namespace) -> int:
         head = f.read(4)
     if head == b"\x7fELF":
         from ..elf.events import run_object
+        from ..elf.object import read_object
+        from ..kernel.caps import require
 
+        obj = read_object(args.file)
+        require(f"pybpf trace {args.file}", prog_types=sorted(
+            {p.spec.prog_type for n, p in obj.programs.items()
+             if p.spec.prog_type and (not args.programs or n in args.programs)}))
         return run_object(args.file, programs=args.programs, sets=args.sets, follow=args.follow,
                           as_json=args.json, duration=args.duration)
     with open(args.file, encoding="utf-8", errors="replace") as f:
@@ -80,6 +86,11 @@ def run_script(text: str, filename: str, args: argparse.Namespace) -> int:
     from ..dsl.runtime import run_program
 
     program = compile_script(text, filename, list(args.params))
+    from ..kernel.caps import require
+
+    # said before "Attaching N probes...": a map or program refused with EPERM says less
+    require("pybpf trace -e" if filename == "<program>" else f"pybpf trace {filename}", prog_types=sorted(
+        {spec.prog_type for p in program.probes for _, spec, _ in p.programs() if spec.prog_type}))
 
     def banner(n: int) -> None:
         sys.stdout.write(f"Attaching {n} probe{'s' if n != 1 else ''}...\n")

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from ..errors import ExportError, PybpfError
+from ..kernel.caps import require
 
 __all__ = ["Exporter"]
 
@@ -79,6 +80,8 @@ class Exporter:
         decls: dict[str, Any] = {}
         for p in probes:
             decls.update(p.compile().maps)
+        require(f"pybpf export {self.path}", prog_types=sorted(
+            {spec.prog_type for p in probes for _, spec, _ in p.programs() if spec.prog_type}))
         self.pins = PinDir(pin) if pin else None
         reuse = self.pins.open_maps(decls) if self.pins else {}
         self.session = Session(probes, attach=False, maps=reuse)
@@ -110,7 +113,10 @@ class Exporter:
         obj_path = os.path.join(os.path.dirname(os.path.abspath(self.path)), str(self.module.OBJECT))
         if not os.path.exists(obj_path):
             raise ExportError(f"OBJECT names {obj_path}, which does not exist", filename=self.path)
-        self.object = BpfObject.open(obj_path).load()
+        obj = BpfObject.open(obj_path)
+        require(f"pybpf export {self.path}", prog_types=sorted(
+            {p.spec.prog_type for p in obj.spec.programs.values() if p.spec.prog_type}))
+        self.object = obj.load()
         programs = []
         for name, lp in self.object.programs.items():
             self.links.append(lp.attach())

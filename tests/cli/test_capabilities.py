@@ -123,3 +123,86 @@ def test_caps_reads_what_the_kernel_says_this_process_holds(tmp_path):
     assert caps.effective(str(status)) == {"CAP_BPF"}
     assert caps.effective(str(tmp_path / "none")) is None
     assert Path("/proc/self/status").exists() and caps.effective() is not None
+
+
+# -- every kernel command: the error class and the file it names --------------------------------
+
+_RAISED = """
+import sys
+from pybpf.cli import build_parser
+argv = sys.argv[1:]
+args = build_parser(argv[0]).parse_args(argv)
+try:
+    args.func(args)
+except Exception as e:
+    print(type(e).__module__, type(e).__name__, ",".join(getattr(e, "missing", [])))
+    print(getattr(e, "action", ""))
+else:
+    print("no error")
+"""
+
+DSL_PROBE = ("from pybpf.dsl import ArrayMap, probe, u64\n\nhits = ArrayMap(u64, max_entries=1)\n\n\n"
+             "@probe('raw_tracepoint/sys_enter')\ndef count(ctx):\n    hits[0] += 1\n")
+NEEDS = {"bpf": ["CAP_BPF"], "xdp": ["CAP_BPF", "CAP_NET_ADMIN"], "tp": ["CAP_BPF", "CAP_PERFMON"],
+              "both": ["CAP_BPF", "CAP_NET_ADMIN", "CAP_PERFMON"]}  # sorted
+
+
+@pytest.fixture
+def kernel_inputs(tmp_path, bpf_compile) -> dict[str, str]:
+    """One input of each kind a kernel command reads."""
+    files = {"tp.s": TRACEPOINT, "xdp.s": XDP, "probe.py": DSL_PROBE,
+             "count.bt": "tracepoint:syscalls:sys_enter_getppid { @n = count(); }\n",
+             "vectors/one.data": "-- asm\nmov %r0, 2\nexit\n-- result\n0x2\n"}
+    (tmp_path / "vectors").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    obj = tmp_path / "inputs.bpf.o"
+    obj.write_bytes(bpf_compile("cli_inputs").read_bytes())
+    (tmp_path / "desc.py").write_text("OBJECT = 'inputs.bpf.o'\nMETRICS = {}\n")
+    return {k: str(tmp_path / k) for k in [*files, "inputs.bpf.o", "desc.py", "vectors"]}
+
+
+@pytest.mark.clang
+@pytest.mark.parametrize("argv, action, needs", [
+    (["load", "{tp.s}"], "pybpf load {tp.s}", "tp"),
+    (["load", "{inputs.bpf.o}"], "pybpf load {inputs.bpf.o}", "both"),
+    (["probe", "{probe.py}", "--duration", "0"], "pybpf probe {probe.py}", "tp"),
+    (["probe", "{tp.s}", "--duration", "0"], "pybpf probe {tp.s}", "tp"),
+    (["trace", "-e", "tracepoint:syscalls:sys_enter_getppid { @n = count(); }", "--duration", "0"],
+     "pybpf trace -e", "tp"),
+    (["trace", "{count.bt}", "--duration", "0"], "pybpf trace {count.bt}", "tp"),
+    (["trace", "{inputs.bpf.o}", "--duration", "0"], "pybpf trace {inputs.bpf.o}", "both"),
+    (["trace", "{inputs.bpf.o}", "--program", "pass_all", "--duration", "0"],
+     "pybpf trace {inputs.bpf.o}", "xdp"),
+    (["export", "{probe.py}", "--once"], "pybpf export {probe.py}", "tp"),
+    (["export", "{desc.py}", "--once"], "pybpf export {desc.py}", "both"),
+    (["conformance", "{vectors}", "--runtime", "kernel"],
+     "running the vectors of {vectors} on the kernel", "xdp"),
+    (["features"], "probing the kernel (pybpf features)", "both"),
+    (["map"], "reading the kernel's maps (pybpf map)", "bpf"),
+])
+def test_every_kernel_command_raises_missing_capability_naming_its_input(kernel_inputs, argv,
+                                                                         action, needs):
+    """With every capability dropped, each command that asks the kernel raises
+    `pybpf.errors.MissingCapability` before anything is loaded (was, for ``trace`` and
+    ``export``: "Attaching 1 probe..." and then a bare EPERM from BPF_MAP_CREATE), naming
+    the command and its input, and the command line prints that one line."""
+    def fill(text: str) -> str:
+        for name, path in kernel_inputs.items():
+            text = text.replace("{" + name + "}", path)
+        return text
+
+    argv = [fill(a) for a in argv]
+    res = subprocess.run(["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--",
+                          sys.executable, "-c", _RAISED, *argv],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    head, named = res.stdout.splitlines()
+    module, cls, missing = head.split()
+    assert (module, cls, sorted(missing.split(","))) == ("pybpf.errors", "MissingCapability",
+                                                         NEEDS[needs]), res.stdout
+    assert named == fill(action)
+    cli = _without("-all", *argv)
+    assert cli.returncode == 1 and "Attaching" not in cli.stdout, cli.stdout
+    assert cli.stderr.startswith(f"pybpf {argv[0]}: error: {named} needs CAP_BPF"), cli.stderr
+    assert len(cli.stderr.strip().splitlines()) == 1, cli.stderr
