@@ -11,8 +11,9 @@ pybpf`` in a child process. A finding is:
 
 - an exception out of ``main`` that is not a `PybpfError` (main turns those into exit 1),
   or a traceback on a child's stderr;
-- a hang: an in-process call still running after ``--timeout`` seconds (10), or a child
-  killed at that timeout (the verifier's budget is 100,000 processed instructions here,
+- a hang: an in-process call or a child still running after ``--timeout`` seconds (10) of
+  its own CPU time, or after six times that of waiting (wall clock: a shared machine's load
+  stretches wall time, not CPU time; the verifier's budget is 100,000 processed instructions here,
   ``--verifier-budget``: a program that runs to the kernel's 1,000,000 takes pybpf over a
   minute, which is the verifier's speed, measured apart, not a parser's hang);
 - a leaked file descriptor: ``/proc/self/fd`` holds more after the call than before.
@@ -22,6 +23,7 @@ regression test or an ``@example``. Bounded and single-process, for a shared mac
 
     python fuzz/cli_fuzz.py --duration 600           # a campaign, fresh seed
     python fuzz/cli_fuzz.py --examples 40 --seed 0   # what `make test` runs (tests/cli)
+    python fuzz/cli_fuzz.py --replay fuzz-findings    # after a fix: which findings remain
 
 The summary (inputs tried per target, findings by kind) is printed as one JSON document.
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import random
 import resource
@@ -325,18 +328,34 @@ def _fds() -> set[str]:
         return set()
 
 
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    def ring(signum: int, frame: object) -> None:
-        raise Hang(f"still running after {seconds:.0f}s")
+#: a call that waits (no CPU used) is a hang after this many times the timeout, wall-clock
+WALL_FACTOR = 6
 
-    old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+@contextlib.contextmanager
+def _deadline(seconds: float, wall: float | None = None) -> Iterator[None]:
+    """Raise `Hang` once the call used ``seconds`` of CPU (ITIMER_PROF: this process's
+    own time, which other engineers' load on a shared machine does not stretch, as it
+    stretched wall time 4-10 times under ``nice -n 10``) or waited ``wall`` seconds."""
+    wall = seconds * WALL_FACTOR if wall is None else wall
+
+    def cpu(signum: int, frame: object) -> None:
+        raise Hang(f"still running after {seconds:.0f}s of CPU")
+
+    def waited(signum: int, frame: object) -> None:
+        raise Hang(f"still running after {wall:.0f}s (wall clock)")
+
+    old_prof = signal.signal(signal.SIGPROF, cpu)
+    old_alrm = signal.signal(signal.SIGALRM, waited)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, wall)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old_prof)
+        signal.signal(signal.SIGALRM, old_alrm)
 
 
 #: where the commands' output goes (a real file: `pybpf asm` writes bytes to stdout.buffer),
@@ -344,11 +363,13 @@ def _deadline(seconds: float) -> Iterator[None]:
 _SINK = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
 
-def call_in_process(argv: list[str], timeout: float) -> tuple[str, str] | None:
-    """None when ``main(argv)`` behaved, else (kind, detail)."""
+def call_in_process(argv: list[str], timeout: float, wall: float | None = None
+                    ) -> tuple[str, str] | None:
+    """None when ``main(argv)`` behaved, else (kind, detail): a hang is ``timeout`` seconds
+    of CPU, or ``wall`` seconds (default `WALL_FACTOR` times ``timeout``) of waiting."""
     before = _fds()
     try:
-        with _deadline(timeout), contextlib.redirect_stdout(_SINK), contextlib.redirect_stderr(_SINK):
+        with _deadline(timeout, wall), contextlib.redirect_stdout(_SINK), contextlib.redirect_stderr(_SINK):
             main(argv)
     except SystemExit:  # argparse refusing the command line: a usage error, exit 2
         pass
@@ -380,11 +401,19 @@ def call_in_child(argv: list[str], timeout: float) -> tuple[str, str] | None:
     process), else (kind, detail)."""
     from pybpf.verifier import explore
 
+    cpu = max(1, math.ceil(timeout))
+
+    def limit_cpu() -> None:  # SIGXCPU after `cpu` seconds of the child's own CPU time
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+    wall = timeout * WALL_FACTOR
     try:
         res = subprocess.run([sys.executable, "-c", _CHILD, str(explore.MAX_PROCESSED), *argv],
-                             capture_output=True, timeout=timeout, cwd=ROOT)
+                             capture_output=True, timeout=wall, cwd=ROOT, preexec_fn=limit_cpu)
     except subprocess.TimeoutExpired:
-        return "hang", f"child killed after {timeout:.0f}s"
+        return "hang", f"child killed after {wall:.0f}s (wall clock)"
+    if res.returncode == -signal.SIGXCPU:
+        return "hang", f"child used {cpu}s of CPU"
     err = res.stderr.decode("utf-8", "replace")
     if "Traceback (most recent call last)" in err or res.returncode not in (0, 1, 2):
         return "child", f"exit {res.returncode}: {err[-2000:]}"
@@ -456,12 +485,37 @@ def _save(d: Path, number: int, f: Finding) -> None:
     base.with_suffix(".txt").write_text(f"pybpf {' '.join(f.argv)}\n\n{f.detail}\n")
 
 
+def replay(findings_dir: Path, timeout: float = 10.0) -> list[tuple[str, str, tuple[str, str] | None]]:
+    """Run each saved finding (``NNNN-TARGET-KIND.input``) again through every command of
+    its target, in process and as a child: (file, command, what happened or None)."""
+    from pybpf.verifier import explore
+
+    saved = explore.MAX_PROCESSED
+    explore.MAX_PROCESSED = VERIFIER_BUDGET
+    out: list[tuple[str, str, tuple[str, str] | None]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="pybpf-cli-replay-") as d:
+            tmp = Path(d)
+            (tmp / "mem_prog.s").write_text(MEM_PROG)
+            by_name = {t.name: t for t in targets(tmp)}
+            for f in sorted(findings_dir.glob("*.input")):
+                name = f.stem.split("-", 1)[1].rsplit("-", 1)[0]
+                path = tmp / f"input-{name}"
+                path.write_bytes(f.read_bytes())
+                for argv in by_name[name].argvs(str(path)):
+                    found = call_in_process(argv, timeout) or call_in_child(argv, timeout)
+                    out.append((f.name, " ".join(argv), found))
+    finally:
+        explore.MAX_PROCESSED = saved
+    return out
+
+
 def main_(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, help="seconds to fuzz (default: until --examples)")
     ap.add_argument("--examples", type=int, help="inputs per target (default 200 without --duration)")
     ap.add_argument("--seed", type=int, help="random seed (default: a fresh one, printed)")
-    ap.add_argument("--timeout", type=float, default=10.0, help="seconds before a call is a hang")
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds of CPU (x6 of wall clock) before a call is a hang")
     ap.add_argument("--subprocess-every", type=int, default=200,
                     help="also run every Nth input's commands as a child process (0: never)")
     ap.add_argument("--target", action="append", help="only this target (repeatable)")
@@ -470,7 +524,15 @@ def main_(argv: list[str] | None = None) -> int:
     ap.add_argument("--verifier-budget", type=int, default=VERIFIER_BUDGET,
                     help="instructions the verifier processes per program before 'too large' "
                     f"(default {VERIFIER_BUDGET:,}; the kernel's is 1,000,000)")
+    ap.add_argument("--replay", type=Path, metavar="DIR",
+                    help="run the findings saved in DIR again (after a fix) and say which remain")
     args = ap.parse_args(argv)
+    if args.replay is not None:
+        remain = 0
+        for name, cmd, found in replay(args.replay, args.timeout):
+            remain += found is not None
+            print(f"{name}: pybpf {cmd}: {'ok' if found is None else found[0] + ': ' + found[1]}")
+        return 1 if remain else 0
     if args.duration is None and args.examples is None:
         args.examples = 200
     # bounded on a shared machine: 4 GiB of address space, so a runaway allocation is a
@@ -490,6 +552,9 @@ def main_(argv: list[str] | None = None) -> int:
     print(json.dumps({"seed": seed, "seconds": round(time.monotonic() - started, 1),
                       "inputs": stats.tried, "inputs_total": sum(stats.tried.values()),
                       "calls": stats.calls, "child_calls": stats.children,
+                      "cpu_seconds": round(sum(getattr(resource.getrusage(who), f) for who in (
+                          resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                          for f in ("ru_utime", "ru_stime")), 1),
                       "findings": kinds, "findings_total": len(stats.findings)}))
     return 1 if stats.findings else 0
 

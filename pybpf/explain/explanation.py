@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..isa import CALL, CallSrc, helper_name
 from ..verifier import messages
 from ..verifier.observer import Observer
+from ..verifier.report import Reject
 from .hints import hints_for
 from .kinds import compiler_step, kind_of
 from .provenance import Step, chain, insn_text
@@ -297,7 +298,15 @@ def explain_program(program: ProgramSpec, prog_type: str | None = None, *,
     logger = LogObserver() if log else None
     parts = [o for o in (rules, trace, logger) if o is not None]
     obs: Observer = Tee(*parts) if len(parts) > 1 else trace
-    v = Verifier(program, ptype, observer=obs, **kw)  # type: ignore[arg-type]  # kw: verify()'s keywords, passed on
+    try:
+        v = Verifier(program, ptype, observer=obs, **kw)  # type: ignore[arg-type]  # kw: verify()'s keywords, passed on
+    except Reject as rej:  # refused while setting up (a map reference nothing declares)
+        out = explain_report(first, pname, lang)
+        if rej.insn is not None and 0 <= rej.insn < len(program.insns):
+            out.insn, out.index = first.insn, rej.insn
+            out.insn_text = insn_text(program.insns[rej.insn])
+            out.source = line_of(program, rej.insn)
+        return out
     report = v.run()
     if report.accepted:  # cannot happen (the verifier is deterministic); keep the first verdict
         report = first

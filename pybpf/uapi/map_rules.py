@@ -199,6 +199,8 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     for field, value, size, typed in (("key", decl.key_size, rule.key, decl.key_type),
                                       ("value", decl.value_size, rule.value, decl.value_type),
                                       ("max_entries", decl.max_entries, rule.entries, None)):
+        if not isinstance(value, int) or isinstance(value, bool):  # a fuzzed DSL: max_entries=u32
+            return field, f"{a} {t} map needs {field} as an integer, not {value!r}"
         if value == 0 and typed is not None:
             continue  # the size comes from the key/value type when the map is created
         if not size.ok(value):

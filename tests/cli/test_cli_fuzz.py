@@ -36,7 +36,7 @@ def test_the_harness_sees_what_it_looks_for(tmp_path, monkeypatch):
     import pybpf.cli
 
     fuzz = _harness()
-    calls = iter(["boom", "leak", "hang"])
+    calls = iter(["boom", "leak", "spin", "wait"])
 
     def bad_main(argv):
         what = next(calls, "ok")
@@ -44,16 +44,34 @@ def test_the_harness_sees_what_it_looks_for(tmp_path, monkeypatch):
             raise KeyError("not a PybpfError")
         if what == "leak":
             os.open(os.devnull, os.O_RDONLY)
-        if what == "hang":
+        if what == "spin":  # a second of CPU
+            while True:
+                pass
+        if what == "wait":  # no CPU, but past the wall clock's limit
             import time
 
             time.sleep(5)
         return 0
 
     monkeypatch.setattr(fuzz, "main", bad_main)
-    kinds = [fuzz.call_in_process(["x"], timeout=1) for _ in range(4)]
-    assert [k[0] if k else None for k in kinds] == ["exception", "fd-leak", "hang", None]
+    # the CPU second of "spin" may take many seconds of wall clock on a loaded machine
+    found = [fuzz.call_in_process(["x"], timeout=1, wall=2 if i == 3 else 120) for i in range(5)]
+    assert [f[0] if f else None for f in found] == ["exception", "fd-leak", "hang", "hang", None]
+    assert [f[1] for f in found[2:4] if f] == ["still running after 1s of CPU",
+                                                "still running after 2s (wall clock)"]
     assert pybpf.cli.main is not bad_main
+
+
+def test_a_child_is_a_hang_after_its_cpu_time_not_the_machines_load():
+    """A child spinning for the timeout's CPU seconds is a hang; the campaign's children
+    were killed after 10 s of wall clock under load (docs/fuzzing.md)."""
+    fuzz = _harness()
+    saved = fuzz._CHILD
+    fuzz._CHILD = "while True: pass"
+    try:
+        assert fuzz.call_in_child(["x"], timeout=1) == ("hang", "child used 1s of CPU")
+    finally:
+        fuzz._CHILD = saved
 
 
 # -- what campaigns found (docs/fuzzing.md), kept as regressions ---------------------------------
@@ -97,3 +115,38 @@ def test_a_loop_that_runs_to_the_limit_is_no_hang_under_the_harness_budget():
                                     timeout=30) is None
     finally:
         explore.MAX_PROCESSED = saved
+
+
+def test_a_map_no_line_declares_is_a_rejection_at_its_instruction(capsys):
+    """Found by a campaign: `pybpf verify` of a program whose ``r1 = m ll`` names a map no
+    ``.map`` line declares raised the verifier's internal Reject out of the explainer (it
+    set the verifier up a second time, to trace the run); now the kernel's message at the
+    instruction and its line."""
+    f = DATA / "map_never_declared.s"
+    fuzz = _harness()
+    assert fuzz.call_in_process(["verify", str(f), "--type", "xdp"], timeout=30) is None
+    from pybpf.cli import main
+
+    assert main(["verify", str(f), "--type", "xdp"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("map_never_declared: rejected at insn 0 (r1 = 0x0): fd m is not pointing "
+                      "to valid bpf_map")
+    assert out[1] == f"  at {f}:2:1: r1 = m ll"
+
+
+def test_a_map_size_that_is_no_integer_is_the_maps_problem(capsys):
+    """Found by a campaign: a probe file declaring ``HashMap(u32, u64, max_entries=u32)``
+    raised TypeError in the map rules (``IntType > 0``); now a rejection naming the map and
+    the field."""
+    from pybpf.cli import main
+    from pybpf.isa import MapSpec
+    from pybpf.uapi.map_rules import field_problem
+
+    assert main(["verify", str(DATA / "max_entries_a_type.probe")]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "count: rejected at program: map 'seen': a hash map needs max_entries as an integer, "
+        "not u32")
+    assert field_problem(MapSpec("m", "array", 4, 8, 1.5)) == (
+        "max_entries", "an array map needs max_entries as an integer, not 1.5")
+    assert field_problem(MapSpec("m", "array", True, 8, 1)) == (
+        "key", "an array map needs key as an integer, not True")
