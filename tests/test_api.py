@@ -18,6 +18,7 @@ OLD_NAMES = [
     ("pybpf.kernel.perfbuf", "PerfBuffer", "pybpf.kernel.perfbuf.PerfBufReader"),
     ("pybpf.elf", "load_object", "pybpf.elf.object.read_object"),
     ("pybpf.elf.loader", "LoadedProgram", "pybpf.elf.loader.ObjectProgram"),
+    ("pybpf.dsl", "Map", "pybpf.dsl.automap.AutoMap"),
 ]
 
 
@@ -46,6 +47,18 @@ def test_old_names_are_not_entry_points():
 
 
 def test_unknown_names_are_attribute_errors():
-    for module in ("pybpf", "pybpf.isa", "pybpf.elf", "pybpf.kernel.ringbuf"):
+    for module in ("pybpf", "pybpf.isa", "pybpf.elf", "pybpf.kernel.ringbuf", "pybpf.dsl"):
         with pytest.raises(AttributeError, match="no_such_name"):
             _ = importlib.import_module(module).no_such_name
+
+
+def test_no_two_public_names_mean_different_things():
+    """``pybpf.dsl.Map`` (a bpftrace-style map typed by its first use) read like
+    ``pybpf.Map`` (a map loaded in the kernel): the DSL's is `AutoMap` now, and no public
+    name of `pybpf.dsl` is also a public name of `pybpf` for another object."""
+    import pybpf.dsl
+
+    clash = {n for n in set(pybpf.dsl.__all__) & set(pybpf.__all__)
+             if getattr(pybpf.dsl, n) is not getattr(pybpf, n)}
+    assert clash == set()
+    assert "Map" not in pybpf.dsl.__all__ and "AutoMap" in pybpf.dsl.__all__

@@ -30,7 +30,8 @@ that produced the failing instruction. `Session` loads (with BTF line info), att
 reads events and detaches; ``pybpf probe FILE.py`` runs a probe file.
 """
 
-from .automap import Map, Maps
+from .._deprecated import module_getattr
+from .automap import AutoMap, Maps
 from .compiler import compile_probe
 from .maps import (
     ArrayMap,
@@ -104,7 +105,7 @@ from .subprogs import subprog
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
 
 __all__ = [
-    "Map", "Maps", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
+    "AutoMap", "Maps", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
     "join", "kaddr", "ksym", "kstack", "lhist", "loop", "nsecs", "subprog", "kptr", "print_time", "printf", "probe_name",
     "rand", "stats", "usym", "ustack", "zero", "ntop", "buf", "bswap", "deref", "cat",
     "ArrayMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
@@ -117,7 +118,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Maps:
+#: ``pybpf.dsl.Map`` read like ``pybpf.Map`` (a map loaded in the kernel): renamed in 0.2
+_deprecated_getattr = module_getattr(__name__, {"Map": ("pybpf.dsl.automap.AutoMap", "0.2")})
+
+
+def __getattr__(name: str) -> object:
     """``from pybpf.dsl import at``: a new `Maps` namespace for the importing file, bpftrace's
     ``@`` maps without an ``at = Maps()`` line (each import gives its own, so two probe files
     in one process never share maps).
@@ -129,4 +134,6 @@ def __getattr__(name: str) -> Maps:
     """
     if name == "at":
         return Maps()
+    if name == "Map":
+        return _deprecated_getattr(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

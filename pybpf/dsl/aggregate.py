@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from ..errors import DslError
-from .automap import AGGREGATIONS, KeyPart, Map, Maps
+from .automap import AGGREGATIONS, AutoMap, KeyPart, Maps
 from .codegen import Val
 from .maps import DslMap
 from .strings import STRLEN, is_string, store_string, store_zero, string_size
@@ -36,7 +36,7 @@ BPF_NOEXIST = 1
 
 
 class UntypedMap(DslError):
-    """A probe reads a `Map` no compiled probe has written yet (compile the writer first)."""
+    """A probe reads an `AutoMap` no compiled probe has written yet (compile the writer first)."""
 
 
 def map_ref(c: Compiler, node: ast.expr) -> DslMap | None:
@@ -58,7 +58,7 @@ def map_ref(c: Compiler, node: ast.expr) -> DslMap | None:
     return None
 
 
-def _owned(c: Compiler, maps: Maps, var: str, attr: str) -> Map:
+def _owned(c: Compiler, maps: Maps, var: str, attr: str) -> AutoMap:
     m = maps.get(attr)
     if m.name is None:
         m.name = f"{var}.{attr or '_'}"
@@ -85,7 +85,7 @@ def _part_of(c: Compiler, v: Val, node: ast.AST) -> KeyPart:
     raise c.error(f"a map key is an int, a string or a stack, not {type_name(v.typ)}", node)
 
 
-def build_key(c: Compiler, m: Map, key: ast.expr | None, node: ast.AST,
+def build_key(c: Compiler, m: AutoMap, key: ast.expr | None, node: ast.AST,
               bucket: Val | None = None) -> Val:
     """The key on the stack (typing ``m``'s key on first use)."""
     nodes = _key_nodes(key)
@@ -146,7 +146,7 @@ def _agg_call(c: Compiler, value: ast.expr) -> str | None:
     return None
 
 
-def _set_kind(c: Compiler, m: Map, agg: str, node: ast.AST, *, value_size: int,
+def _set_kind(c: Compiler, m: AutoMap, agg: str, node: ast.AST, *, value_size: int,
               signed: bool = True) -> None:
     if m.agg is None:
         m.agg, m.value_size, m.signed = agg, value_size, signed
@@ -159,7 +159,7 @@ def _set_kind(c: Compiler, m: Map, agg: str, node: ast.AST, *, value_size: int,
                       node)
 
 
-def assign(c: Compiler, m: Map, key: ast.expr | None, value: ast.expr, node: ast.AST) -> None:
+def assign(c: Compiler, m: AutoMap, key: ast.expr | None, value: ast.expr, node: ast.AST) -> None:
     """``m[key] = value``: an aggregation call updates, anything else is stored."""
     agg = _agg_call(c, value)
     if agg is not None:
@@ -193,7 +193,7 @@ def assign(c: Compiler, m: Map, key: ast.expr | None, value: ast.expr, node: ast
     c.em.release(r)
 
 
-def _aggregate(c: Compiler, m: Map, key: ast.expr | None, agg: str, call: ast.Call,
+def _aggregate(c: Compiler, m: AutoMap, key: ast.expr | None, agg: str, call: ast.Call,
                node: ast.AST) -> None:
     from .calls import emit_call, map_arg
     from .exprs import convert, scalar
@@ -337,7 +337,7 @@ def _lhist_bucket(c: Compiler, v: Val, lo: int, hi: int, step: int) -> Val:
     return r
 
 
-def increment(c: Compiler, m: Map, key: ast.expr | None, delta: ast.expr, node: ast.AST) -> None:
+def increment(c: Compiler, m: AutoMap, key: ast.expr | None, delta: ast.expr, node: ast.AST) -> None:
     """``m[key] += delta`` on an int map: an atomic add, or an insert of ``delta`` when the
     key is new."""
     from .calls import emit_call, map_arg
@@ -365,7 +365,7 @@ def increment(c: Compiler, m: Map, key: ast.expr | None, delta: ast.expr, node: 
     em.place(done)
 
 
-def read(c: Compiler, m: Map, key: ast.expr | None, node: ast.AST) -> Val:
+def read(c: Compiler, m: AutoMap, key: ast.expr | None, node: ast.AST) -> Val:
     """``m[key]``: the number (0 when missing) or the string ("" when missing)."""
     from .calls import emit_call, map_arg
 
@@ -397,7 +397,7 @@ def read(c: Compiler, m: Map, key: ast.expr | None, node: ast.AST) -> Val:
     return p
 
 
-def delete(c: Compiler, m: Map, key: ast.expr | None, node: ast.AST) -> None:
+def delete(c: Compiler, m: AutoMap, key: ast.expr | None, node: ast.AST) -> None:
     from .calls import emit_call, map_arg
 
     if not m.typed:
@@ -410,7 +410,7 @@ def delete(c: Compiler, m: Map, key: ast.expr | None, node: ast.AST) -> None:
     c.em.release(r)
 
 
-def value_type(m: Map) -> Any:
+def value_type(m: AutoMap) -> Any:
     """The DSL type of ``m``'s value (for code that reads it as a typed map)."""
     if m.agg == "str":
         return ArrayType(char, m.value_size)

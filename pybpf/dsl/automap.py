@@ -1,13 +1,13 @@
-"""bpftrace-style maps: `Map` is typed by its first use, `Maps` holds maps by name (``at.name``).
+"""bpftrace-style maps: `AutoMap` is typed by its first use, `Maps` holds maps by name (``at.name``).
 
-A `Map` needs no declared key or value type: the first probe that writes it fixes them,
+An `AutoMap` needs no declared key or value type: the first probe that writes it fixes them,
 like bpftrace's ``@name[key] = value``. Keys are ints, strings (``comm()``, ``str(p)``, a
 literal), stacks (``kstack()``, ``ustack()``) or tuples of those (``m[pid(), comm()]``); a
 map without a key (``at.usecs = hist(v)``) has one entry. Values are plain ints or strings,
 or aggregations that keep one value per CPU and are summed when read:
 
 ================  ==========================  =====================================
-in a probe        kept per key                 read from Python (`Map.items`)
+in a probe        kept per key                 read from Python (`AutoMap.items`)
 ================  ==========================  =====================================
 ``count()``       u64                          int
 ``sum(v)``        s64                          int
@@ -39,7 +39,7 @@ from ..errors import DslError, PybpfError
 from ..isa.mapspec import MapSpec
 from .maps import DslMap
 
-__all__ = ["AGGREGATIONS", "KeyPart", "Map", "Maps", "StackRef", "hist_bucket", "lhist_bucket"]
+__all__ = ["AGGREGATIONS", "KeyPart", "AutoMap", "Maps", "StackRef", "hist_bucket", "lhist_bucket"]
 
 #: aggregation functions and the bytes of their per-CPU value
 AGGREGATIONS = {"count": 8, "sum": 8, "min": 16, "max": 16, "avg": 16, "stats": 16, "hist": 8,
@@ -90,7 +90,7 @@ class StackRef:
     pid: int = 0
 
 
-class Map(DslMap):
+class AutoMap(DslMap):
     """A hash map typed by its first use in a probe (see the module doc)."""
 
     kind = "hash"
@@ -234,11 +234,11 @@ class Map(DslMap):
                     pass
 
     def __repr__(self) -> str:
-        return f"Map({self.label or '?'}, {self.agg or 'untyped'})"
+        return f"AutoMap({self.label or '?'}, {self.agg or 'untyped'})"
 
 
 class Maps:
-    """bpftrace's ``@`` namespace: ``at.name`` is a `Map` made on first use; ``at[key]`` is
+    """bpftrace's ``@`` namespace: ``at.name`` is an `AutoMap` made on first use; ``at[key]`` is
     the anonymous map ``@`` (printed ``@[key]: value``).
 
     >>> at = Maps()
@@ -246,32 +246,32 @@ class Maps:
     ['@', '@a', '@b']
     """
 
-    _maps: dict[str, Map]
+    _maps: dict[str, AutoMap]
     _max_entries: int
 
     def __init__(self, max_entries: int = 4096) -> None:
         object.__setattr__(self, "_maps", {})
         object.__setattr__(self, "_max_entries", max_entries)
 
-    def get(self, name: str) -> Map:
-        maps: dict[str, Map] = self._maps
+    def get(self, name: str) -> AutoMap:
+        maps: dict[str, AutoMap] = self._maps
         if name not in maps:
-            maps[name] = Map(self._max_entries, label=f"@{name}")
+            maps[name] = AutoMap(self._max_entries, label=f"@{name}")
         return maps[name]
 
-    def __getattr__(self, name: str) -> Map:
+    def __getattr__(self, name: str) -> AutoMap:
         if name.startswith("__"):
             raise AttributeError(name)
         return self.get(name)
 
     @property
-    def anonymous(self) -> Map:
+    def anonymous(self) -> AutoMap:
         return self.get("")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise PybpfError(f"at.{name} = ... runs only inside a probe")
 
-    def __iter__(self) -> Iterator[Map]:
+    def __iter__(self) -> Iterator[AutoMap]:
         return iter(list(self._maps.values()))
 
     def __getitem__(self, key: Any) -> Any:

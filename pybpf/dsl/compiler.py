@@ -98,7 +98,7 @@ class Compiler:
         self.maps[name] = m
         m.name = name
         if getattr(m, "label", "") is None:
-            m.label = f"@{name}"  # type: ignore[attr-defined]  # a module-level Map
+            m.label = f"@{name}"  # type: ignore[attr-defined]  # a module-level AutoMap
         return name
 
     # -- entry -----------------------------------------------------------------------------

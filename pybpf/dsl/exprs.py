@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from . import aggregate, strings
-from .automap import Map
+from .automap import AutoMap
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
 from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
@@ -303,7 +303,7 @@ def as_value(c: Compiler, node: ast.expr) -> Val:
 def attribute(c: Compiler, node: ast.Attribute) -> Val:
     base = node.value
     m = aggregate.map_ref(c, node)
-    if isinstance(m, Map):
+    if isinstance(m, AutoMap):
         return aggregate.read(c, m, None, node)
     if isinstance(base, ast.Name):
         obj = c.lookup_name(base.id)
@@ -500,7 +500,7 @@ def usdt_arg(c: Compiler, f: Any, node: ast.AST) -> Val:
 def subscript(c: Compiler, node: ast.Subscript) -> Val:
     target = node.value
     m = aggregate.map_ref(c, target)
-    if isinstance(m, Map):
+    if isinstance(m, AutoMap):
         return aggregate.read(c, m, node.slice, node)
     obj = c.lookup_name(target.id) if isinstance(target, ast.Name) else None
     if isinstance(obj, DslMap):

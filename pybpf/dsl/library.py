@@ -349,11 +349,11 @@ def cat(c: Compiler, node: ast.Call) -> Val:
 def print_(c: Compiler, node: ast.Call) -> Val:
     """``print(value)``; ``print(map)``, ``print(map, top)``, ``print(map, top, div)``."""
     from .aggregate import map_ref
-    from .automap import Map
+    from .automap import AutoMap
 
     _nargs(c, node, 1, 3)
     m = map_ref(c, node.args[0])
-    if isinstance(m, Map):
+    if isinstance(m, AutoMap):
         top = _const(c, node.args[1], "print()'s top") if len(node.args) > 1 else 0
         div = _const(c, node.args[2], "print()'s divisor") if len(node.args) > 2 else 0
         aid = c.state.events.register(Action("print", map=m, top=top, div=div))
@@ -385,12 +385,12 @@ def print_time(c: Compiler, node: ast.Call) -> Val:
 
 def map_action(c: Compiler, node: ast.Call, kind: str) -> Val:
     from .aggregate import map_ref
-    from .automap import Map
+    from .automap import AutoMap
 
     _nargs(c, node, 1)
     m = map_ref(c, node.args[0])
-    if not isinstance(m, Map):
-        raise c.error(f"{kind}() takes a map (at.name or a Map())", node.args[0])
+    if not isinstance(m, AutoMap):
+        raise c.error(f"{kind}() takes a map (at.name or an AutoMap())", node.args[0])
     aid = c.state.events.register(Action(kind, map=m))
     _record(c, aid, [], node)
     return Val.const(0)

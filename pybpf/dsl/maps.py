@@ -228,7 +228,7 @@ def format_histogram(buckets: list[int], unit: str = "", bar: int = 52) -> str:
     """A `Histogram`'s log2 slots in bpftrace's layout (label in 16 columns, count in 8, a
     52-wide bar). Slot 0 holds 0 and 1 (``log2()`` of both is 0): it is labelled ``[0, 2)``;
     slot i > 0 holds [2^i, 2^(i+1)). For bpftrace's own ``[0]`` and ``[1]`` buckets use a
-    `pybpf.dsl.Map` with ``hist()``. ``unit`` is appended to the title line's caller, not to
+    `pybpf.dsl.AutoMap` with ``hist()``. ``unit`` is appended to the title line's caller, not to
     the labels (kept for compatibility, ignored).
 
     >>> print(format_histogram([2, 1, 0, 4]))

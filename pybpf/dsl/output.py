@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .automap import Map, StackRef
+from .automap import AutoMap, StackRef
 
 __all__ = ["format_hist", "format_lhist", "format_map", "hist_label", "lhist_label"]
 
@@ -113,7 +113,7 @@ def _sort_key(key: Any) -> tuple[Any, ...]:
     return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in parts if p is not None)
 
 
-def format_map(m: Map, *, top: int = 0, div: int = 0, stack_text: StackText | None = None) -> str:
+def format_map(m: AutoMap, *, top: int = 0, div: int = 0, stack_text: StackText | None = None) -> str:
     """All of map ``m`` as bpftrace prints it (``print(@m)`` and at the end of a run)."""
     label = m.label or f"@{m.name}"
     items = list(m.items())

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import DslError, PybpfError
 from ..isa.program import ProgramSpec
 from .attach import AttachPoint, kprobes_available, parse_probe
-from .automap import Map
+from .automap import AutoMap
 from .compiler import Compiler, check
 from .events import EventChannel
 from .maps import DslMap, Global, PerfBuf, RingBuf
@@ -371,7 +371,7 @@ def _stdout_write(text: str) -> None:
 
 
 def compile_all(probes: list[Probe]) -> list[tuple[Probe, AttachPoint, ProgramSpec, dict[str, DslMap]]]:
-    """Every program of ``probes``. A probe that reads a `Map` no compiled probe has written
+    """Every program of ``probes``. A probe that reads an `AutoMap` no compiled probe has written
     yet waits until one has (bpftrace types a map by its assignments, wherever they are)."""
     from .aggregate import UntypedMap
 
@@ -520,14 +520,14 @@ def module_probes(mod: types.ModuleType) -> list[Probe]:
     return [v for v in vars(mod).values() if isinstance(v, Probe)]
 
 
-def program_maps(namespace: dict[str, Any]) -> list[Map]:
-    """The bpftrace-style maps of a program (its `Maps` namespaces' and module-level `Map`s),
+def program_maps(namespace: dict[str, Any]) -> list[AutoMap]:
+    """The bpftrace-style maps of a program (its `Maps` namespaces' and module-level `AutoMap`s),
     sorted by how bpftrace prints them (by name)."""
     from .automap import Maps
 
-    found: dict[int, Map] = {}
+    found: dict[int, AutoMap] = {}
     for v in namespace.values():
-        if isinstance(v, Map):
+        if isinstance(v, AutoMap):
             found[id(v)] = v
         elif isinstance(v, Maps):
             for m in v:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .automap import Map, StackRef
+from .automap import AutoMap, StackRef
 from .output import format_map
 
 __all__ = ["channel_hooks", "print_maps", "stack_text"]
@@ -51,27 +51,27 @@ def channel_hooks(session: Any, channel: Any) -> dict[str, Callable[..., Any]]:
         s = _symbolizer(session)
         return s.kernel_name(addr) if kind == "ksym" else s.user_name(pid, addr)
 
-    def print_map(m: Map, top: int, div: int) -> None:
+    def print_map(m: AutoMap, top: int, div: int) -> None:
         session.output(render_map(session, m, top=top, div=div))
 
     return {"stack": stack, "sym": sym, "print_map": print_map, "exit": session.stop}
 
 
-def render_map(session: Any, m: Map, *, top: int = 0, div: int = 0) -> str:
+def render_map(session: Any, m: AutoMap, *, top: int = 0, div: int = 0) -> str:
     def keytext(ref: StackRef) -> str:
         return stack_text(session, m.stack_map, ref, 4)
 
     return format_map(m, top=top, div=div, stack_text=keytext)
 
 
-def print_maps(session: Any, maps: list[Map], write: Callable[[str], Any]) -> None:
+def print_maps(session: Any, maps: list[AutoMap], write: Callable[[str], Any]) -> None:
     """Every map (bound to the kernel) in ``maps``, in order, as bpftrace prints them at exit."""
     for m in maps:
         if m.kernel is not None and m.typed:
             write(render_map(session, m))
 
 
-def folded(m: Map, symbolizer: Any = None) -> list[str]:
+def folded(m: AutoMap, symbolizer: Any = None) -> list[str]:
     """``m``'s entries as flame-graph folded stacks (Brendan Gregg's ``stackcollapse``
     format): ``name;outer;...;inner count``, outermost frame first, user frames then kernel
     frames (marked ``_[k]``), one line per key, sorted. ``m`` is keyed by stacks (and

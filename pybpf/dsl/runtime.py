@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .automap import Map
+from .automap import AutoMap
 from .probe import Probe, Session, check_attachable, program_maps
 from .render import print_maps
 
@@ -76,7 +76,7 @@ def run_program(probes: list[Probe], namespace: dict[str, Any], *, duration: flo
             if report is not None:
                 report(session)
             else:
-                maps = [m for m in program_maps(namespace) if isinstance(m, Map)]
+                maps = [m for m in program_maps(namespace) if isinstance(m, AutoMap)]
                 out("\n\n")
                 print_maps(session, maps, out)
     return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..asm import builder as B
 from . import aggregate
 from .aggregate import map_ref
-from .automap import Map
+from .automap import AutoMap
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
 from .exprs import _ALU, binop, branch, convert, element, expr, lvalue, scalar, store_to
@@ -255,7 +255,7 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
         return
     if isinstance(target, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, target.value if isinstance(target, ast.Subscript) else target)
-        if isinstance(m, Map):
+        if isinstance(m, AutoMap):
             aggregate.assign(c, m, target.slice if isinstance(target, ast.Subscript) else None,
                              value, node)
             return
@@ -297,7 +297,7 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
     t = s.target
     if isinstance(t, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
-        if isinstance(m, Map):
+        if isinstance(m, AutoMap):
             if not isinstance(s.op, (ast.Add, ast.Sub)):
                 raise c.error("maps support only += and -= in place (at.n[k] += 1)", s)
             delta = s.value
@@ -363,7 +363,7 @@ def _as_load(node: ast.expr) -> ast.expr:
 def delete(c: Compiler, t: ast.expr) -> None:
     if isinstance(t, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
-        if isinstance(m, Map):
+        if isinstance(m, AutoMap):
             aggregate.delete(c, m, t.slice if isinstance(t, ast.Subscript) else None, t)
             return
     if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
