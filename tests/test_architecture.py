@@ -51,3 +51,18 @@ def test_the_command_checks_this_tree(capsys):
     out = capsys.readouterr().out
     assert "import cycles between modules of different jobs: 0" in out
     assert "imports the rules table does not allow: 0" in out
+
+
+#: private names still imported from another module (the verifier's handlers share them;
+#: its engine is being split along the kernel's sections, which will give them a home)
+PRIVATE_IMPORTS_LEFT = {("pybpf.verifier.engine", "pybpf.verifier.alu", "_id_before_mov"),
+                        ("pybpf.verifier.engine", "pybpf.verifier.frames", "_callback_args")}
+
+
+def test_no_new_private_name_is_imported_across_modules():
+    """A name with a leading underscore is its module's own; one that another module needs
+    is public (issue 14 counted 45 such imports; 8 were left before the CLI, DSL and testing
+    ones were named, 2 now)."""
+    found = {(e.source, e.target, n) for e in GRAPH.private_imports for n in e.names
+             if n.startswith("_")}
+    assert found <= PRIVATE_IMPORTS_LEFT, sorted(found - PRIVATE_IMPORTS_LEFT)

@@ -102,7 +102,7 @@ def _program(code: ProgramSpec | bytes, name: str) -> ProgramSpec:
     return code if not isinstance(code, bytes) else decode_bytecode(code, name)
 
 
-def _dsl_listing(path: str, syntax: str) -> int:
+def dsl_listing(path: str, syntax: str) -> int:
     from ..dsl import module_probes
     from ._input import load_python
 
@@ -123,13 +123,13 @@ def run(args: argparse.Namespace) -> int:
     import json  # lazy: start-up (pybpf --help imports every command)
     with gc_paused():  # short-lived, no cycles: see pybpf.cli.asm.run
         if args.probe_file:
-            return _dsl_listing(args.probe_file, args.syntax)
+            return dsl_listing(args.probe_file, args.syntax)
         if args.file is None:
             raise UsageError("give FILE (bytecode, hex text, an ELF object, ...) or "
                              "--source PROBE.py")
         inp = read_input(args.file, kind=args.input)
         if inp.kind == "dsl" and not args.json:
-            return _dsl_listing(args.file, args.syntax)
+            return dsl_listing(args.file, args.syntax)
         programs = load_programs(inp, args.section)
         name, kind = inp.name, inp.kind
         if args.json:

@@ -74,11 +74,11 @@ def run(args: argparse.Namespace) -> int:
     inp = read_input(args.file, kind=args.input, syntax=args.syntax, prog_type=args.prog_type,
                      attach=args.attach, dsl_precheck=not args.disasm)
     if args.disasm:  # the same listing as `pybpf disasm --source FILE.py`
-        from .disasm import _dsl_listing
+        from .disasm import dsl_listing
         from .disasm import run as disasm
 
         if inp.kind == "dsl":
-            return _dsl_listing(args.file, "llvm")
+            return dsl_listing(args.file, "llvm")
         return disasm(argparse.Namespace(probe_file=None, file=args.file, input=inp.kind,
                                          syntax="llvm", section=None, source=True, json=False))
     if inp.kind != "dsl":

@@ -51,12 +51,12 @@ def load_program(path: str, syntax: str, *, kind: str = "auto",
     return prog, inp.mem
 
 
-def _hex(text: str, option: str = "--mem") -> bytes:
+def hex_option(text: str, option: str = "--mem") -> bytes:
     """The bytes of a ``--mem``/``--packet`` value: hex digits, in one run or in words
     separated by spaces, commas or colons, optionally ``0x``-prefixed; a bad digit is an
     `InputError` naming the option and the column.
 
-    >>> _hex("01020304"), _hex("de:ad be,ef")
+    >>> hex_option("01020304"), hex_option("de:ad be,ef")
     (b'\\x01\\x02\\x03\\x04', b'\\xde\\xad\\xbe\\xef')
     """
     from ._input import parse_hex
@@ -91,17 +91,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         program, vector_mem = load_program(args.file, args.syntax, kind=args.input,
                                            program=args.program)
-        mem = _hex(args.mem) if args.mem is not None else vector_mem
-        packet = _hex(args.packet, "--packet") if args.packet is not None else None
+        mem = hex_option(args.mem) if args.mem is not None else vector_mem
+        packet = hex_option(args.packet, "--packet") if args.packet is not None else None
         vm = VM(max_insns=args.max_insns)
         if args.html:
             _write_html(args.html, program, mem, packet, args.prog_type, args.max_insns)
         res = vm.run(program, mem=mem, packet=packet, prog_type=args.prog_type,
                      trace=on_step if args.trace else None)
     except VMFault as exc:
-        return _fail(args, str(exc), fault=exc)
+        return fail_run(args, str(exc), fault=exc)
     except PybpfError as exc:
-        return _fail(args, str(exc))
+        return fail_run(args, str(exc))
     if args.json:
         doc: dict[str, Any] = {"r0": res.r0, "mem": (res.mem or b"").hex(), "insns": res.insns}
         if res.packet is not None:
@@ -140,7 +140,7 @@ def _write_html(out: str, program: ProgramSpec, mem: bytes | None, packet: bytes
         raise InputError(f"cannot write the page: {exc.strerror}", filename=out) from None
 
 
-def _fail(args: argparse.Namespace, message: str, fault: VMFault | None = None) -> int:
+def fail_run(args: argparse.Namespace, message: str, fault: VMFault | None = None) -> int:
     import json  # lazy: start-up (pybpf --help imports every command)
     if args.json:
         doc: dict[str, Any] = {"error": message}

@@ -48,9 +48,9 @@ def _context(obj: Any, name: str, args: argparse.Namespace) -> tuple[bytes | Non
     if args.ctx is not None:
         if fields:
             raise PybpfError("--ctx and --field: give the context as bytes or by fields, not both")
-        from .run import _hex
+        from .run import hex_option
 
-        return _hex(args.ctx, "--ctx"), None
+        return hex_option(args.ctx, "--ctx"), None
     if ps.spec.prog_type == "tracepoint" and ps.spec.target:
         ctx = tracepoint_context(ps.spec.target, {k: _value(v) for k, v in fields.items()})
         return bytes(ctx), ctx.image
@@ -67,7 +67,7 @@ def run_object(args: argparse.Namespace) -> int:
 
     from ..elf.vmobject import VMObject
     from ..vm import Task
-    from .run import _fail, _hex
+    from .run import fail_run, hex_option
 
     try:
         btf = args.btf
@@ -89,17 +89,17 @@ def run_object(args: argparse.Namespace) -> int:
         ctx, image = _context(obj, name, args)
         if image is not None:
             obj.vm.image.merge(image)
-        packet = _hex(args.packet, "--packet") if args.packet is not None else None
+        packet = hex_option(args.packet, "--packet") if args.packet is not None else None
         res = None
         for _ in range(max(args.repeat, 1)):
             res = obj.run(name, ctx=ctx, packet=packet)
         assert res is not None
     except VMFault as exc:
-        return _fail(args, str(exc), fault=exc)
+        return fail_run(args, str(exc), fault=exc)
     except PybpfError as exc:
-        return _fail(args, str(exc))
+        return fail_run(args, str(exc))
     except OSError as exc:
-        return _fail(args, f"cannot read {args.file}: {exc.strerror}")
+        return fail_run(args, f"cannot read {args.file}: {exc.strerror}")
     doc = _report(obj, name, res)
     if args.json:
         print(json.dumps(doc))

@@ -39,7 +39,7 @@ from .types import (
 if TYPE_CHECKING:
     from .compiler import Compiler
 
-_ALU: dict[type, str] = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
+ALU_OPS: dict[type, str] = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
         ast.BitAnd: "And", ast.BitOr: "Or", ast.BitXor: "Xor", ast.LShift: "LSh",
         ast.RShift: "RSh"}
 _WRAPS = {"Add", "Sub", "Mul", "LSh"}  # results that can leave the declared width
@@ -218,7 +218,7 @@ def binop(c: Compiler, node: ast.BinOp) -> Val:
     if op is ast.Pow:
         raise c.error("** is not supported (BPF has no power instruction): multiply, or shift "
                       "for powers of two", node)
-    if op not in _ALU:
+    if op not in ALU_OPS:
         raise c.error(f"operator {type(node.op).__name__} is not supported", node)
     a = scalar(c, node.left)
     b = scalar(c, node.right)
@@ -231,7 +231,7 @@ def binop(c: Compiler, node: ast.BinOp) -> Val:
     t = arith_type(a, b)
     if b.kind == "imm" and op in (ast.FloorDiv, ast.Mod) and b.imm == 0:
         raise c.error("division by zero", node)
-    alu = _ALU[op]
+    alu = ALU_OPS[op]
     if t.signed:
         alu = {"Div": "SDiv", "Mod": "SMod", "RSh": "ArSh"}.get(alu, alu)
     a = convert(c, a, t, node)

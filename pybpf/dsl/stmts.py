@@ -12,7 +12,7 @@ from .aggregate import map_ref
 from .automap import AutoMap
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
 from .codegen import SCRATCH, Val
-from .exprs import _ALU, binop, branch, convert, element, expr, lvalue, scalar, store_to
+from .exprs import ALU_OPS, binop, branch, convert, element, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
 from .scope import Local
 from .strings import STRLEN, is_string, store_string, string_size
@@ -315,7 +315,7 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
                 delta = ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=s.value), s.value)
             map_increment(c, obj, t.slice, delta, s)
             return
-    if type(s.op) not in _ALU and not isinstance(s.op, (ast.Div, ast.Pow)):
+    if type(s.op) not in ALU_OPS and not isinstance(s.op, (ast.Div, ast.Pow)):
         raise c.error(f"operator {type(s.op).__name__}= is not supported", s)
     load = ast.copy_location(_as_load(t), t)
     value = ast.copy_location(ast.BinOp(left=load, op=s.op, right=s.value), s)

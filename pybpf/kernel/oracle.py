@@ -82,7 +82,7 @@ def prologue(length: int) -> list[Insn]:
     return body
 
 
-def _main_end(insns: list[Insn]) -> int:
+def main_end(insns: list[Insn]) -> int:
     """Slot where the main function ends: the first subprogram (call/func target)."""
     slot, starts = 0, []
     for insn in insns:
@@ -128,7 +128,7 @@ def xdp_wrap(program: ProgramSpec, length: int, *, high: bool) -> ProgramSpec:
     """
     insns = program.resolve()
     head = prologue(length)
-    end = _main_end(insns)
+    end = main_end(insns)
     slots, slot = [], 0
     for insn in insns:
         slots.append(slot)

@@ -254,12 +254,12 @@ class _Gen:
             return key + [Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=3, src=10),
                           Insn(Class.ALU64 | AluOp.ADD, dst=3, imm=-8 * STACK_SLOTS),
                           Insn(Class.ALU64 | AluOp.MOV, dst=4, imm=self.draw(0, 2)),
-                          Insn(Class.JMP | JmpOp.CALL, imm=_helper("map_update_elem"))]
+                          Insn(Class.JMP | JmpOp.CALL, imm=helper_number("map_update_elem"))]
         others = [r for r in regs if r not in (0, 1, 2, 3, 4, 5)]
         ops: list[Insn] = []
         for _ in range(self.draw(1, 4)):
             ops += self.via_pointer(0, others, ARR_VALUE, atomics=True)
-        return key + [Insn(Class.JMP | JmpOp.CALL, imm=_helper("map_lookup_elem")),
+        return key + [Insn(Class.JMP | JmpOp.CALL, imm=helper_number("map_lookup_elem")),
                       Insn(Class.JMP | JmpOp.JEQ, dst=0, imm=0, off=sum(i.slots for i in ops))
                       ] + ops + [Insn(Class.ALU64 | AluOp.MOV, dst=0, imm=self.imm())]
 
@@ -361,7 +361,7 @@ def generate(draw: Draw, *, mem_size: int = 32, max_blocks: int = 8, subprogs: b
     return ProgramSpec(insns, refs=refs, maps=maps if refs else {}, name="vmfuzz", prog_type="xdp")
 
 
-def _helper(name: str) -> int:
+def helper_number(name: str) -> int:
     num = helper_id(name)
     assert num is not None, name
     return num

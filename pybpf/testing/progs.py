@@ -42,7 +42,7 @@ from ..isa import (
     target_field,
 )
 from ..isa.opcodes import CLASS_MASK, EXIT, MODE_MASK
-from .progen import ARR, ARR_VALUE, KEY_OFF, PKT, _helper, generate
+from .progen import ARR, ARR_VALUE, KEY_OFF, PKT, generate, helper_number
 
 #: Every kind of near miss `near_misses` makes.
 KINDS = ("uninit_register", "stack_out_of_frame", "stack_misaligned", "packet_past_end", "map_value_null", "scalar_deref", "frame_pointer_write",
@@ -170,7 +170,7 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
     if kind == "uninit_register":  # r1-r5 are dead after a helper call
         at = draw(st.sampled_from(ran))
         reg = draw(st.integers(1, 5))
-        return insert(prog, at, [Insn(Class.JMP | JmpOp.CALL, imm=_helper("get_prandom_u32")),
+        return insert(prog, at, [Insn(Class.JMP | JmpOp.CALL, imm=helper_number("get_prandom_u32")),
                                  Insn(Class.ALU64 | AluOp.ADD | Source.X, dst=0, src=reg)]), at + 1
     if kind in ("stack_out_of_frame", "stack_misaligned"):
         i = draw(st.sampled_from([i for i in _stack_accesses(prog) if i in ran]))
@@ -194,12 +194,12 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
         return insert(prog, first, [Insn(Class.LDX | width | Mode.MEM, dst=0, src=PKT, off=off)]), first
     if kind == "map_value_null":  # a key the verifier cannot know (a constant one in range
         # of an array makes the lookup non-NULL in recent kernels)
-        block = [Insn(Class.JMP | JmpOp.CALL, imm=_helper("get_prandom_u32")),
+        block = [Insn(Class.JMP | JmpOp.CALL, imm=helper_number("get_prandom_u32")),
                  Insn(Class.STX | Size.W | Mode.MEM, dst=10, src=0, off=KEY_OFF),
                  Insn(LDDW, dst=1, src=PseudoSrc.MAP_FD, imm=0),
                  Insn(Class.ALU64 | AluOp.MOV | Source.X, dst=2, src=10),
                  Insn(Class.ALU64 | AluOp.ADD, dst=2, imm=KEY_OFF),
-                 Insn(Class.JMP | JmpOp.CALL, imm=_helper("map_lookup_elem")),
+                 Insn(Class.JMP | JmpOp.CALL, imm=helper_number("map_lookup_elem")),
                  Insn(Class.LDX | Size.DW | Mode.MEM, dst=0, src=0,
                       off=8 * draw(st.integers(0, ARR_VALUE // 8 - 1)))]
         at = draw(st.sampled_from(ran))
@@ -231,9 +231,9 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
 
 def _main(prog: ProgramSpec) -> list[Insn]:
     """The main function's instructions (up to the first subprogram)."""
-    from ..kernel.oracle import _main_end
+    from ..kernel.oracle import main_end
 
-    end = _main_end(prog.resolve())
+    end = main_end(prog.resolve())
     out, slot = [], 0
     for insn in prog.insns:
         if slot >= end:
