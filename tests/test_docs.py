@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the pages whose examples are tested (the docs team owns these)
 PAGES = ["README.md"] + [f"docs/{n}.md" for n in
                          ("index", "assembler", "kernel", "elf", "verifier", "cli", "testing", "kernels",
-                          "dsl", "testing-programs", "vm", "viewer")]
+                          "dsl", "testing-programs", "vm", "viewer", "deploy")]
 
 _MARK = re.compile(r"^<!--\s*test(\s+kernel)?\s*-->\s*$")
 
