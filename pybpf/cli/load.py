@@ -61,6 +61,20 @@ def _set_globals(obj: Any, assignments: list[str]) -> None:
             raise PybpfError(f"--set {name}: no such global variable in .rodata, .data or .bss")
 
 
+def _check_unprivileged_size(filename: str, programs: Any) -> None:
+    """The kernel's E2BIG for a loader without CAP_BPF, said before loading: such a loader
+    may load BPF_MAXINSNS (4096) instruction slots, not the 1,000,000 of a privileged one."""
+    from ..isa import LDDW
+    from ..uapi import BPF_MAXINSNS
+
+    for p in programs:
+        slots = sum(2 if i.opcode == LDDW else 1 for i in p.program.insns)
+        if slots > BPF_MAXINSNS:
+            raise InputError(f"E2BIG: program {p.name} has {slots} instructions, more than the "
+                             f"{BPF_MAXINSNS} BPF_PROG_LOAD accepts from a loader without CAP_BPF",
+                             filename=filename)
+
+
 def run(args: argparse.Namespace) -> int:
     import json  # lazy: start-up (pybpf --help imports every command)
 
@@ -81,10 +95,12 @@ def run(args: argparse.Namespace) -> int:
     if not spec.programs:
         raise InputError(f"no programs in {describe(inp.kind)}", filename=inp.name)
     need_type(inp, list(spec.programs.values()))
-    from ..kernel.caps import require
+    from ..kernel.caps import missing, require
 
     require(f"pybpf load {inp.name}",
             prog_types=sorted({p.spec.prog_type for p in spec.programs.values()}))
+    if missing([["CAP_BPF", "CAP_SYS_ADMIN"]]):  # an unprivileged loader (socket filters)
+        _check_unprivileged_size(inp.name, spec.programs.values())
     obj = BpfObject(spec)
     with obj:
         _set_globals(obj, args.set)

@@ -155,6 +155,9 @@ BPF_F_ANY_ALIGNMENT = 1 << 1
 BPF_F_TEST_RND_HI32 = 1 << 2
 BPF_F_TEST_STATE_FREQ = 1 << 3
 BPF_F_SLEEPABLE = 1 << 4
+#: instruction slots BPF_PROG_LOAD accepts from a loader without CAP_BPF (BPF_MAXINSNS,
+#: include/uapi/linux/bpf_common.h; E2BIG past it, before the verifier runs)
+BPF_MAXINSNS = 4096
 BPF_F_XDP_HAS_FRAGS = 1 << 5
 BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6
 BPF_F_TEST_REG_INVARIANTS = 1 << 7

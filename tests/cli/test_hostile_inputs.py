@@ -133,6 +133,27 @@ def test_pybpf_verify_refuses_a_huge_file_without_assembling_it(tmp_path, capsys
     assert "E2BIG: the program has 1000002 instructions" in capsys.readouterr().err
 
 
+def test_a_loader_without_cap_bpf_is_held_to_bpf_maxinsns(tmp_path, capsys, monkeypatch):
+    """Without CAP_BPF (unprivileged BPF enabled, a socket filter) the kernel takes 4096
+    slots, not 1,000,000 (``bpf_prog_load``: E2BIG before verifying); said before loading.
+    This machine has kernel.unprivileged_bpf_disabled set, so the process is simulated."""
+    from pybpf.cli import build_parser
+    from pybpf.kernel import caps
+
+    monkeypatch.setattr(caps, "effective", lambda status_path="/proc/self/status": set())
+    monkeypatch.setattr(caps, "unprivileged_bpf_enabled", lambda: True)
+    f = tmp_path / "big.s"
+    f.write_text("r0 = 0\n" * 4096 + "exit\n")
+    args = build_parser("load").parse_args(["load", str(f), "--type", "socket_filter"])
+    with pytest.raises(InputError) as info:
+        args.func(args)
+    assert info.value.filename == str(f)
+    assert main(["load", str(f), "--type", "socket_filter"]) == 1
+    assert capsys.readouterr().err == (f"pybpf load: error: {f}: E2BIG: program big has 4097 "
+                                       "instructions, more than the 4096 BPF_PROG_LOAD accepts "
+                                       "from a loader without CAP_BPF\n")
+
+
 @pytest.mark.kernel
 def test_the_kernel_refuses_the_same_size_with_e2big():
     """The limit pybpf checks is the running kernel's: one slot over, BPF_PROG_LOAD says E2BIG."""
