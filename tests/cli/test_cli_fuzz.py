@@ -58,20 +58,40 @@ def test_the_harness_sees_what_it_looks_for(tmp_path, monkeypatch):
     found = [fuzz.call_in_process(["x"], timeout=1, wall=2 if i == 3 else 120) for i in range(5)]
     assert [f[0] if f else None for f in found] == ["exception", "fd-leak", "hang", "hang", None]
     assert [f[1] for f in found[2:4] if f] == ["still running after 1s of CPU",
-                                                "still running after 2s (wall clock)"]
+                                                "still waiting after 2s (wall clock, less the time "
+                                                "spent waiting for a CPU)"]
     assert pybpf.cli.main is not bad_main
 
 
 def test_a_child_is_a_hang_after_its_cpu_time_not_the_machines_load():
-    """A child spinning for the timeout's CPU seconds is a hang; the campaign's children
-    were killed after 10 s of wall clock under load (docs/fuzzing.md)."""
+    """A child spinning for the timeout's CPU seconds is a hang, and so is one blocked for
+    six times that; the campaigns' children were killed after 10 s of wall clock under load
+    while they ran (docs/fuzzing.md)."""
     fuzz = _harness()
     saved = fuzz._CHILD
-    fuzz._CHILD = "while True: pass"
     try:
+        fuzz._CHILD = "while True: pass"
         assert fuzz.call_in_child(["x"], timeout=1) == ("hang", "child used 1s of CPU")
+        fuzz._CHILD = "import time; time.sleep(60)"
+        assert fuzz.call_in_child(["x"], timeout=0.5) == (
+            "hang", "child still waiting after 3s (wall clock, less the time spent waiting "
+            "for a CPU)")
     finally:
         fuzz._CHILD = saved
+
+
+def test_time_waiting_for_a_cpu_is_no_hang():
+    """A busy task's blocked time stays near 0: run and run-queue time are taken away."""
+    import time
+
+    fuzz = _harness()
+    start, busy0 = time.monotonic(), fuzz._busy()
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    assert fuzz._blocked(start, busy0) < 0.1
+    time.sleep(0.3)
+    assert 0.25 < fuzz._blocked(start, busy0) < 1.0
 
 
 # -- what campaigns found (docs/fuzzing.md), kept as regressions ---------------------------------
