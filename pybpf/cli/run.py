@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     if is_object(args.file):
         if args.html:
-            return _fail(args, "--html draws a run of assembly, bytecode or a DSL probe; "
+            return fail_run(args, "--html draws a run of assembly, bytecode or a DSL probe; "
                          "for a clang object use `pybpf verify OBJ.o --html OUT.html`")
         return run_object(args)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PybpfError
-from ..viewer.fragments import _wrap, trace_html, verifier_run_html
+from ..viewer.fragments import trace_html, verifier_run_html, wrap_html
 from ..viewer.recording import VerifierRun, VMTrace, record_verifier, record_vm
 
 CLANG = "clang-19"
@@ -129,7 +129,7 @@ def error_html(exc: BaseException) -> str:
     """An error of a cell, as the cell shows it (no traceback: pybpf's errors say where)."""
     import html
 
-    return _wrap(f'<div class="bad pybpf-error">{html.escape(type(exc).__name__)}</div>'
+    return wrap_html(f'<div class="bad pybpf-error">{html.escape(type(exc).__name__)}</div>'
                  f'<div class="m">{html.escape(str(exc))}</div>')
 
 

@@ -39,7 +39,7 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _wrap(*parts: str) -> str:
+def wrap_html(*parts: str) -> str:
     return f'<div class="pybpf">{STYLE}' + "".join(parts) + "</div>"
 
 
@@ -85,7 +85,7 @@ def program_html(program: ProgramSpec) -> str:
     from .recording import Listing
 
     rows = listing_rows(Listing.of(program))
-    return _wrap(f"<div>{head}</div>", maps, _table(["#", "slot", "instruction"], rows[:MAX_ROWS]),
+    return wrap_html(f"<div>{head}</div>", maps, _table(["#", "slot", "instruction"], rows[:MAX_ROWS]),
                  _more(len(rows)))
 
 
@@ -95,7 +95,7 @@ def mapspec_html(spec: MapSpec, inline: bool = False) -> str:
             f"value {spec.value_size} B, {spec.max_entries} entries")
     if spec.flags:
         text += f", flags {spec.flags:#x}"
-    return text if inline else _wrap(f"<div>{text}</div>")
+    return text if inline else wrap_html(f"<div>{text}</div>")
 
 
 def report_html(report: Report) -> str:
@@ -119,7 +119,7 @@ def report_html(report: Report) -> str:
     if report.log:
         parts.append(f'<details><summary>verifier log</summary><div class="m">{_e(report.log)}'
                      "</div></details>")
-    return _wrap(*parts)
+    return wrap_html(*parts)
 
 
 def verifier_run_html(run: VerifierRun) -> str:
@@ -144,7 +144,7 @@ def verifier_run_html(run: VerifierRun) -> str:
         f'<li class="{"bad" if p.id == run.failing_path else ""}">from '
         f'{"entry" if p.branch_from is None else f"insn {p.branch_from}"} → insn {p.start}: '
         f"{p.steps} insns, {_e(p.end)}</li>" for p in run.paths[:MAX_ROWS])
-    return _wrap(report_html(run.report),
+    return wrap_html(report_html(run.report),
                  _table(["#", "slot", "instruction", "state after it"], rows[:MAX_ROWS]),
                  _more(len(rows)),
                  f"<details><summary>{len(run.paths)} paths explored, {run.processed} "
@@ -176,7 +176,7 @@ def trace_html(trace: VMTrace) -> str:
         assert res is not None
         head = f'<div class="ok">r0 = {res.r0:#x} ({res.r0}) after {res.insns} instructions</div>'
         head += "".join(f'<div class="m dim">trace_printk: {_e(o)}</div>' for o in res.output)
-    return _wrap(head, _table(["step", "pc", "instruction", "registers changed", "memory written"],
+    return wrap_html(head, _table(["step", "pc", "instruction", "registers changed", "memory written"],
                               rows), _more(len(trace.steps)))
 
 
@@ -194,7 +194,7 @@ def map_html(live: Any, limit: int = 50) -> str:
     head = (f'map <b class="m">{_e(live.name)}</b>: {_e(live.type)}, key {live.key_size} B, '
             f"value {live.value_size} B, {live.max_entries} entries max, {total} present")
     more = f'<p class="dim">… {total - limit} more</p>' if total > limit else ""
-    return _wrap(f"<div>{head}</div>", _table(["key", "value"], rows), more)
+    return wrap_html(f"<div>{head}</div>", _table(["key", "value"], rows), more)
 
 
 def loaded_program_html(prog: Any) -> str:
