@@ -203,7 +203,7 @@ def loaded_program_html(prog: Any) -> str:
     try:
         info = prog.info()
     except Exception as exc:  # noqa: BLE001 - a closed program still shows its name
-        return _wrap(f'<div>program <b class="m">{_e(prog.name)}</b>: {_e(prog.type)}</div>',
+        return wrap_html(f'<div>program <b class="m">{_e(prog.name)}</b>: {_e(prog.type)}</div>',
                      f'<div class="bad">{_e(exc)}</div>')
     head = (f'program <b class="m">{_e(prog.name or info.name or "(no name)")}</b>: {_e(prog.type)}, '
             f'id {info.id}, tag <span class="m">{_e(info.tag)}</span>')
@@ -214,7 +214,7 @@ def loaded_program_html(prog: Any) -> str:
         ("GPL-compatible", info.gpl_compatible))]
     rows += [f"<tr><td>map {_e(name)}</td><td class=\"m\">{_e(m.type)}</td></tr>"
              for name, m in prog.maps.items()]
-    return _wrap(f"<div>{head}</div>", _table(["", "the kernel says"], rows))
+    return wrap_html(f"<div>{head}</div>", _table(["", "the kernel says"], rows))
 
 
 __all__ = ["listing_rows", "loaded_program_html", "map_html", "mapspec_html", "program_html", "report_html",
