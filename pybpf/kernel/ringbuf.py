@@ -10,25 +10,33 @@ every ready record in one call. Two ways to read:
   callback once per record; it returns the number of records delivered
   (0 when the timeout expired with nothing ready);
 - batches: ``read_batch(timeout_ms=0)`` returns every ready record of one ring
-  at once, as a list of memoryviews, or as a numpy structured array when the
+  at once, as a list of ``bytes``, or as a numpy structured array when the
   ring was added with a ``dtype``.
+
+Records are ``bytes`` by default (safe to keep, hash, compare and send
+anywhere). ``memoryviews=True`` makes them memoryviews into the drain's
+buffer instead (no per-record copy of the payload; each view keeps the whole
+batch's buffer alive, and on CPython building a memoryview costs several
+times more than cutting a small ``bytes``, so this pays only for records of
+a few KiB or more).
 
 Discarded records (``bpf_ringbuf_discard``) are skipped and counted in
 `RingBufReader.discarded`.
 
 Ownership rule: every record handed out is a COPY. Each drain call copies the
-ready records into one freshly allocated buffer, and the memoryviews (or the
-numpy array) returned or passed to callbacks are slices of that buffer, which
-lives as long as any of them does. So records stay valid after later reads,
+ready records into one freshly allocated buffer; ``bytes`` records are cut from
+it, and the memoryviews (``memoryviews=True``) or the numpy array returned or
+passed to callbacks are slices of that buffer, which lives as long as any of
+them does. So records stay valid after later reads,
 after ``close()``, and after the map is gone; nothing returned ever points
 into the ring's mapping, which the producer overwrites and ``close()`` unmaps.
 
 >>> from pybpf.kernel.ringbuf import RingBufReader           # doctest: +SKIP
 >>> with RingBufReader(events) as rb:                        # doctest: +SKIP
 ...     batch = rb.read_batch(timeout_ms=100)
-...     [bytes(r) for r in batch]
+...     batch
 [b'...', b'...']
->>> rb = RingBufReader(events, callback=lambda rec: print(bytes(rec)))  # doctest: +SKIP
+>>> rb = RingBufReader(events, callback=lambda rec: print(rec))  # doctest: +SKIP
 >>> rb.poll(timeout_ms=1000)                              # doctest: +SKIP
 2
 """
@@ -49,7 +57,8 @@ from .ringbuf_math import check_ring_size, record_size
 
 __all__ = ["RingBufReader", "map_info", "Epoll", "Record", "Callback"]
 
-#: A record: a memoryview of a copy of the payload, or a numpy record when a dtype was given.
+#: A record: ``bytes`` (a copy of the payload), a memoryview into a copy with
+#: ``memoryviews=True``, or a numpy record when a dtype was given.
 Record = Any
 Callback = Callable[[Record], object]
 
@@ -137,7 +146,7 @@ class _Ring:
         return int(status)
 
     def drain_records(self, max_bytes: int) -> list[Any]:
-        """Every ready record, as memoryviews into one new buffer (or bytes)."""
+        """Every ready record, as bytes (or memoryviews into one new buffer)."""
         ready = self.ready()
         if not ready:
             return []
@@ -199,9 +208,11 @@ class RingBufReader(Epoll):
     ``callback(record)`` is called by `poll` for each record; ``dtype`` (a
     numpy dtype) makes records numpy structured values: `read_batch` then
     returns one array, and records whose length differs from ``dtype.itemsize``
-    are zero-padded or truncated (and counted in `mismatched`); ``as_bytes``
-    makes records ``bytes`` instead of memoryviews (faster to build when there
-    are many: CPython makes small bytes objects about twice as fast).
+    are zero-padded or truncated (and counted in `mismatched`). Without a
+    dtype records are ``bytes``; ``memoryviews=True`` makes them memoryviews
+    into each drain's buffer instead (see the module: worth it only for large
+    records). ``as_bytes`` is the older spelling: ``as_bytes=False`` also
+    gives memoryviews (the default before bytes became it).
     ``max_batch_bytes`` bounds the ring bytes one drain takes (default: all).
     `fileno` is the epoll fd: it turns readable when any ring has data, so a
     reader can sit in a ``selectors``/asyncio loop (then call `consume`).
@@ -215,7 +226,7 @@ class RingBufReader(Epoll):
     _kind = "ring buffer reader"
 
     def __init__(self, map: object = None, callback: Callback | None = None, *,  # noqa: A002
-                 dtype: Any = None, as_bytes: bool = False,
+                 dtype: Any = None, memoryviews: bool = False, as_bytes: bool | None = None,
                  max_batch_bytes: int | None = None) -> None:
         super().__init__(kind="ring buffer reader")
         self._rings: list[_Ring] = []
@@ -225,25 +236,30 @@ class RingBufReader(Epoll):
             raise PybpfError(f"max_batch_bytes must be positive, got {max_batch_bytes}")
         if map is not None:
             try:
-                self.add(map, callback, dtype=dtype, as_bytes=as_bytes)
+                self.add(map, callback, dtype=dtype, memoryviews=memoryviews, as_bytes=as_bytes)
             except BaseException:
                 self.close()
                 raise
 
     # -- rings --------------------------------------------------------------------------------
     def add(self, map: object, callback: Callback | None = None, *,  # noqa: A002
-            dtype: Any = None, as_bytes: bool = False) -> int:
+            dtype: Any = None, memoryviews: bool = False, as_bytes: bool | None = None) -> int:
         """Add a ring buffer map to this reader; returns its index (for `read_batch`).
 
-        ``dtype`` and ``as_bytes`` choose how this ring's records come out (see the class).
+        ``dtype`` and ``memoryviews`` choose how this ring's records come out (see the class).
         """
         index = len(self._rings)
+        if as_bytes is not None:
+            if as_bytes and memoryviews:
+                raise PybpfError(f"ring buffer {index}: as_bytes=True and memoryviews=True "
+                                 "contradict each other (records are bytes by default)")
+            memoryviews = not as_bytes
         fd = fd_of(map, f"ring buffer {index}")
         if dtype is not None:
             import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
             dtype = np.dtype(dtype)
-        ring = _Ring(index, fd, callback, dtype, as_bytes)
+        ring = _Ring(index, fd, callback, dtype, not memoryviews)
         try:
             self.add_fd(ring.fd, index)
         except BaseException:
@@ -343,8 +359,8 @@ class RingBufReader(Epoll):
     def read_batch(self, timeout_ms: int = 0, *, ring: int = 0, out: Any = None) -> Any:
         """All records ready on ring ``ring``, at once (waiting up to ``timeout_ms`` for some).
 
-        Returns a list of memoryviews (``bytes`` if the ring was added with
-        ``as_bytes``), or a numpy array when the ring has a dtype; empty when
+        Returns a list of ``bytes`` (memoryviews if the ring was added with
+        ``memoryviews=True``), or a numpy array when the ring has a dtype; empty when
         nothing came in time. Each call copies the records into one new
         buffer: see the module's ownership rule. A streaming consumer that
         processes and drops each batch does best with a bounded batch

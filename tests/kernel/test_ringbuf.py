@@ -144,8 +144,8 @@ def test_callback_delivers_every_record_in_order_and_skips_discards(writer: Writ
 
 
 def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
-    rb = RingBufReader(writer.events)
-    raw = RingBufReader(writer.events, as_bytes=True)
+    rb = RingBufReader(writer.events, memoryviews=True)
+    raw = RingBufReader(writer.events)  # bytes: the default
     dtype = np.dtype([("seq", "<u8"), ("check", "<u8"), ("tag", "S8")])
     arr_reader = RingBufReader(writer.events, dtype=dtype)
     try:
@@ -167,6 +167,29 @@ def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
     finally:
         for r in (rb, raw, arr_reader):
             r.close()
+
+
+def test_record_flavour_keywords(writer: Writer) -> None:
+    # as_bytes, the older keyword, still chooses: False gives the memoryviews of before
+    with RingBufReader(writer.events, as_bytes=False) as old, \
+            RingBufReader(writer.events, as_bytes=True) as explicit:
+        want = writer.run(20)
+        batch = old.read_batch()
+        assert [bytes(r) for r in batch] == want and all(type(r) is memoryview for r in batch)
+        want = writer.run(20)
+        batch = explicit.read_batch()
+        assert batch == want and all(type(r) is bytes for r in batch)
+    with pytest.raises(PybpfError, match="as_bytes=True and memoryviews=True contradict"):
+        RingBufReader(writer.events, as_bytes=True, memoryviews=True)
+
+
+def test_default_records_are_bytes_in_callbacks(writer: Writer) -> None:
+    kept: list[object] = []
+    with RingBufReader(writer.events, callback=kept.append) as rb:
+        want = writer.run(25)
+        assert rb.poll(timeout_ms=100) == len(want)
+    # kept after the callback and after close(): plain bytes, equal to what was written
+    assert kept == want and all(type(r) is bytes for r in kept)
 
 
 def test_read_batch_into_a_caller_array(writer: Writer) -> None:
@@ -199,9 +222,10 @@ def test_read_batch_into_a_caller_array(writer: Writer) -> None:
         rb.read_batch(out=buf)
 
 
-def test_records_outlive_reader_and_map() -> None:
+@pytest.mark.parametrize("memoryviews", [False, True])
+def test_records_outlive_reader_and_map(memoryviews: bool) -> None:
     w = Writer()
-    rb = RingBufReader(w.events)
+    rb = RingBufReader(w.events, memoryviews=memoryviews)
     want = w.run(9)
     batch = rb.read_batch()
     rb.close()
