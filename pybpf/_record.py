@@ -47,19 +47,21 @@ _MISSING = object()
 class _Field:
     """A field default given by `field` (a factory, or a value, and whether repr shows it)."""
 
-    __slots__ = ("default", "default_factory", "repr")
+    __slots__ = ("compare", "default", "default_factory", "repr")
 
-    def __init__(self, default: Any, default_factory: Callable[[], Any] | None, repr: bool) -> None:  # noqa: A002
+    def __init__(self, default: Any, default_factory: Callable[[], Any] | None, repr: bool,  # noqa: A002
+                 compare: bool = True) -> None:
         self.default = default
         self.default_factory = default_factory
         self.repr = repr
+        self.compare = compare
 
 
 def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None,
-          repr: bool = True) -> Any:  # noqa: A002 - dataclasses' own parameter name
+          repr: bool = True, compare: bool = True) -> Any:  # noqa: A002 - dataclasses' own parameter name
     """A field's default as ``dataclasses.field`` spells it: a value or a per-instance factory,
-    and whether the record's repr shows it."""
-    return _Field(default, default_factory, repr)
+    whether the record's repr shows it and whether ``==`` and ``hash`` read it."""
+    return _Field(default, default_factory, repr, compare)
 
 
 def replace(obj: T, **changes: Any) -> T:
@@ -80,8 +82,12 @@ def _fields(cls: type) -> list[str]:
 
 
 @dataclass_transform(field_specifiers=(field,))
-def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
-    """Class decorator: make ``cls`` a record of its annotated fields (module docstring)."""
+def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type[T]]:
+    """Class decorator: make ``cls`` a record of its annotated fields (module docstring).
+
+    ``eq=False`` keeps ``object``'s identity ``==`` and hash (as dataclasses' ``eq=False``);
+    a ``__post_init__`` method runs at the end of ``__init__``.
+    """
 
     def wrap(cls: type[T]) -> type[T]:
         names = tuple(_fields(cls))
@@ -93,6 +99,8 @@ def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
                     defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
                     break
         shown = tuple(n for n in names if n not in defaults or defaults[n].repr)
+        compared = tuple(n for n in names if n not in defaults or defaults[n].compare)
+        post_init = getattr(cls, "__post_init__", None)
         setter = object.__setattr__
         qualname = cls.__qualname__
 
@@ -115,6 +123,8 @@ def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
             if kw:
                 raise TypeError(f"{qualname}() got an unexpected keyword argument "
                                 f"{next(iter(kw))!r}")
+            if post_init is not None:
+                post_init(self)
 
         def __repr__(self: Any) -> str:
             return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
@@ -122,10 +132,16 @@ def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
         def values(self: Any) -> tuple[Any, ...]:
             return tuple(getattr(self, n) for n in names)
 
+        def compared_values(self: Any) -> tuple[Any, ...]:
+            return tuple(getattr(self, n) for n in compared)
+
         def __eq__(self: Any, other: object) -> bool:
             if other.__class__ is not self.__class__:
                 return NotImplemented
-            return values(self) == values(other)
+            return compared_values(self) == compared_values(other)
+
+        def __hash__(self: Any) -> int:
+            return hash(compared_values(self))
 
         def __replace__(self: Any, **changes: Any) -> Any:
             for name in changes:
@@ -137,9 +153,11 @@ def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
         def __reduce__(self: Any) -> tuple[Any, ...]:
             return self.__class__, values(self)
 
-        methods: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__,
+        methods: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__,
                                    "__replace__": __replace__, "__reduce__": __reduce__,
                                    "__match_args__": names}
+        if eq:
+            methods["__eq__"] = __eq__
         if frozen:
             def __setattr__(self: Any, name: str, value: object) -> None:
                 raise AttributeError(f"cannot assign to field {name!r} of a frozen {qualname}")
@@ -147,14 +165,17 @@ def record(*, frozen: bool = False) -> Callable[[type[T]], type[T]]:
             def __delattr__(self: Any, name: str) -> None:
                 raise AttributeError(f"cannot delete field {name!r} of a frozen {qualname}")
 
-            def __hash__(self: Any) -> int:
-                return hash(values(self))
-
-            methods.update(__setattr__=__setattr__, __delattr__=__delattr__, __hash__=__hash__)
-        else:
-            methods["__hash__"] = None  # mutable and compared by value: unhashable
+            methods.update(__setattr__=__setattr__, __delattr__=__delattr__)
+        # as dataclasses: a method the class body defines is kept, and so is an explicit hash
+        own = cls.__dict__
+        explicit_hash = own.get("__hash__", None) is not None or \
+            ("__hash__" in own and "__eq__" not in own)
         for key, value in methods.items():
-            setattr(cls, key, value)
+            if key not in own:
+                setattr(cls, key, value)
+        if eq and not explicit_hash:
+            # frozen and compared by value: hashed by value; mutable: unhashable
+            cls.__hash__ = __hash__ if frozen else None  # type: ignore[assignment]
         for name, spec in defaults.items():  # class attributes hold plain defaults only
             if name in cls.__dict__:
                 if spec.default_factory is not None or spec.default is _MISSING:

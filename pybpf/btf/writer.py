@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
+from .._record import record
 from ..errors import BtfError
-from . import types as T
 from .format import MAGIC, MAX_TYPE, MAX_VLEN, IntEncoding, Kind, Linkage, make_info
 from .parse import Btf
+
+if TYPE_CHECKING:  # the record classes are imported where used: line info never needs them
+    from . import types as T
+
+
+def _param(p: Any) -> tuple[str, int]:
+    """A function prototype's parameter as ``(name, type id)``: a `Param` or a tuple."""
+    from . import types as T  # lazy (see the imports)
+    q = p if isinstance(p, T.Param) else T.Param(*p)
+    return q.name, q.type
 
 _HDR = struct.Struct("<HBBIIIII")
 
@@ -109,6 +119,7 @@ class BtfBuilder:
 
         kind_flag is set when any member is a bitfield.
         """
+        from . import types as T  # lazy (see the imports)
         ms = [m if isinstance(m, T.Member) else T.Member(*m) for m in members]
         kflag = any(m.bitfield_size for m in ms)
         extra = bytearray()
@@ -131,6 +142,7 @@ class BtfBuilder:
     def add_enum(self, name: str, values: Sequence[T.Enumerator | tuple[str, int]], size: int = 4, *,
                  signed: bool | None = None) -> int:
         """ENUM (or ENUM64 when ``size`` is 8 or a value needs more than 32 bits)."""
+        from . import types as T  # lazy (see the imports)
         vs = [v if isinstance(v, T.Enumerator) else T.Enumerator(*v) for v in values]
         if signed is None:
             signed = any(v.value < 0 for v in vs)
@@ -148,9 +160,9 @@ class BtfBuilder:
         return self.add_raw(name, Kind.FWD, 0, union, 0)
 
     def add_func_proto(self, ret_type: int, params: Sequence[T.Param | tuple[str, int]]) -> int:
-        ps = [p if isinstance(p, T.Param) else T.Param(*p) for p in params]
-        extra = b"".join(struct.pack("<II", self.add_string(p.name), p.type) for p in ps)
-        return self.add_raw("", Kind.FUNC_PROTO, len(ps), False, ret_type, extra)
+        pairs = [p if isinstance(p, tuple) and len(p) == 2 else _param(p) for p in params]
+        extra = b"".join(struct.pack("<II", self.add_string(name), type_id) for name, type_id in pairs)
+        return self.add_raw("", Kind.FUNC_PROTO, len(pairs), False, ret_type, extra)
 
     def add_func(self, name: str, proto: int, linkage: Linkage | int = Linkage.STATIC) -> int:
         return self.add_raw(name, Kind.FUNC, int(linkage), False, proto)
@@ -159,6 +171,7 @@ class BtfBuilder:
         return self.add_raw(name, Kind.VAR, 0, False, type_id, struct.pack("<I", int(linkage)))
 
     def add_datasec(self, name: str, size: int, vars: Sequence[T.VarSecinfo | tuple[int, int, int]]) -> int:
+        from . import types as T  # lazy (see the imports)
         vs = [v if isinstance(v, T.VarSecinfo) else T.VarSecinfo(*v) for v in vars]
         extra = b"".join(struct.pack("<III", v.type, v.offset, v.size) for v in vs)
         return self.add_raw(name, Kind.DATASEC, len(vs), False, size, extra)
@@ -169,6 +182,7 @@ class BtfBuilder:
     # ------------------------------------------------------------------ records
     def add(self, rec: T.AnyType) -> int:
         """Append a decoded record (as `Btf` returns them); its ``id`` is ignored."""
+        from . import types as T  # lazy (see the imports)
         k = rec.kind
         if isinstance(rec, T.Int):
             return self.add_int(rec.name, rec.size, rec.encoding, rec.bits, rec.bit_offset)
@@ -235,7 +249,7 @@ def copy_btf(btf: Btf) -> bytes:
     return b.encode()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Features:
     """Which BTF kinds/flags a kernel accepts (see `pybpf.kernel.btf.probe_features`)."""
 
@@ -250,7 +264,7 @@ class Features:
     @classmethod
     def none(cls) -> Features:
         """The oldest BTF: none of the optional kinds."""
-        return cls(**{f.name: False for f in fields(cls)})
+        return cls(**dict.fromkeys(cls.__match_args__, False))
 
 
 def sanitize(btf: Btf, features: Features) -> bytes:
@@ -260,6 +274,7 @@ def sanitize(btf: Btf, features: Features) -> bytes:
     >>> old.nr_types
     1
     """
+    from . import types as T  # lazy (see the imports)
     b = BtfBuilder(base=btf.base)
     for rec in btf:
         k = rec.kind
@@ -307,6 +322,7 @@ def with_datasec_sizes(btf: Btf, sizes: dict[str, int], offsets: dict[str, int] 
     >>> Btf(with_datasec_sizes(Btf(b.encode()), {".data": 8}))[3].size
     8
     """
+    from . import types as T  # lazy (see the imports)
     b = BtfBuilder(base=btf.base)
     for rec in btf:
         if isinstance(rec, T.Datasec):

@@ -22,8 +22,8 @@ type, the libbpf-style section its context is read from, and the bpftrace-style 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from .._record import record
 from ..errors import DslError
 
 __all__ = ["AttachPoint", "parse_probe", "resolve_library", "kprobes_available"]
@@ -39,7 +39,7 @@ _PROG_TYPES = {"tracepoint": "tracepoint", "raw_tracepoint": "raw_tracepoint", "
                "begin": "raw_tracepoint", "end": "raw_tracepoint", "xdp": "xdp", "tc": "sched_cls"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AttachPoint:
     """One place a program runs.
 

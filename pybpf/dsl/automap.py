@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from .._record import record
 from ..errors import DslError, PybpfError
 from ..isa.mapspec import MapSpec
 from .maps import DslMap
@@ -67,7 +67,7 @@ def lhist_bucket(v: int, lo: int, hi: int, step: int) -> int:
     return (v - lo) // step + 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyPart:
     """One element of a map key: ``int`` (8 bytes, ``signed`` or not), ``str`` (``size``
     bytes), ``kstack``/``ustack`` (a stack id; a user stack also keeps the pid)."""
@@ -81,7 +81,7 @@ class KeyPart:
         return (self.size + 7) // 8 * 8
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StackRef:
     """A stack as a map key or value: its id in the stack map, and the pid for user stacks."""
 

@@ -18,8 +18,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from .._record import record
 from ..errors import DslError
 
 __all__ = ["CFormat", "Conversion"]
@@ -29,7 +29,7 @@ _SPEC = re.compile(r"%(?P<flags>[-+ #0]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+)
 _BITS = {None: 32, "hh": 8, "h": 16, "l": 64, "ll": 64, "z": 64, "j": 64, "t": 64, "L": 64}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Conversion:
     """One ``%`` conversion: its Python equivalent and how many bits of the argument it sees."""
 

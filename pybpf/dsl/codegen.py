@@ -15,9 +15,9 @@ scratch register is free the oldest temporary is spilled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import field, record
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
@@ -30,7 +30,7 @@ LOCAL_REGS = (7, 8, 9)
 SCRATCH = (1, 2, 3, 4, 5, 0)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Val:
     """A value during compilation.
 

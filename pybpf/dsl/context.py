@@ -24,9 +24,9 @@ says).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import field, record
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
 
@@ -56,7 +56,7 @@ SKB_FIELDS = {"len": (0, u32), "pkt_type": (4, u32), "mark": (8, u32), "queue_ma
               "data_meta": (140, u32)}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UsdtArg:
     """One USDT argument as its note spells it (``-4@%edi``, ``8@-8(%rbp)``, ``4@$5``):
     ``size`` bytes (signed when the note says ``-``), from a register, memory at
@@ -70,7 +70,7 @@ class UsdtArg:
     const: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CtxField:
     """``ctx.name``: ``typ`` at ``offset``; ``pointer`` for C pointers (read with a helper);
     ``data_loc`` for ``__data_loc`` strings (the value is the string's kernel address);
@@ -87,7 +87,7 @@ class CtxField:
     ctype: str = ""
 
 
-@dataclass
+@record()
 class ContextSpec:
     """What the context of one attach point holds."""
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import field, record
 from ..isa.mapspec import MapSpec
 from .cformat import CFormat
 from .maps import DslMap
@@ -61,7 +61,7 @@ def buf_text(raw: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in raw)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ArgSpec:
     """One argument of a record: ``int`` (8 bytes, ``signed``), ``str`` (``size`` bytes),
     ``inet`` (24 bytes: ``ntop()``), ``buf`` (``size`` raw bytes: ``buf()``),
@@ -78,7 +78,7 @@ class ArgSpec:
         return (self.size + 7) // 8 * 8
 
 
-@dataclass
+@record()
 class Action:
     """What a record asks userspace to do: ``printf`` (``text`` is the format), ``cat``
     (``text`` formats the name of a file to print), ``print``

@@ -10,12 +10,11 @@ mask); the compiler handles the ones that write into a buffer (``comm()``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .._record import record
 from .types import IntType, s64, u32, u64
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ScalarHelper:
     """``name(args...)`` -> ``helper`` call; ``args`` are the scalar parameter types;
     the result is ``ret`` after ``shift`` right / ``mask``."""

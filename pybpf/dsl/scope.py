@@ -17,15 +17,15 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import field, record
 from .codegen import Val
 
 __all__ = ["MISSING", "Frame", "Local", "Missing"]
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Local:
     """A named local: a scalar (register or slot), an aggregate on the stack, a pointer
     (``kind="ptr"``, ``checked`` once a NULL test guards it) or the context (``"ctx"``)."""
@@ -42,7 +42,7 @@ class Local:
         return Val(v.kind, self.typ, reg=v.reg, off=v.off, ptr_to=v.ptr_to)
 
 
-@dataclass
+@record()
 class Frame:
     """One function being compiled: the probe itself or an inlined helper function."""
 

@@ -14,11 +14,12 @@
 from __future__ import annotations
 
 import struct as _struct
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .._record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class IntType:
     """An integer of ``size`` bytes (1, 2, 4, 8), signed or not."""
 
@@ -73,7 +74,7 @@ INT_TYPES: dict[str, IntType] = {t.name: t for t in (u8, u16, u32, u64, s8, s16,
 INT_TYPES["bool"] = bool_
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ArrayType:
     """``n`` elements of ``elem``; a ``char`` array decodes to ``bytes`` up to the first NUL."""
 
@@ -108,7 +109,7 @@ class ArrayType:
         return f"{self.elem!r}[{self.n}]"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldInfo:
     """One member of a `Struct`: name, type, byte offset."""
 
@@ -226,7 +227,7 @@ class Struct(metaclass=_StructMeta):
         return f"{type(self).__name__}({inner})"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KPtr:
     """A pointer to a kernel (or, with ``user``, a user-space) struct, followed field by field
     through the running kernel's BTF (``task().real_parent.tgid``, ``ctx.rqtp.tv_sec``)."""
@@ -240,7 +241,7 @@ class KPtr:
         return f"struct {self.name} *"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StackId:
     """A stack as a value: the id ``get_stackid`` gave in the low 32 bits, and for a user
     stack the pid in the high 32 bits (the symbols of user addresses depend on the process)."""
@@ -253,7 +254,7 @@ class StackId:
         return "ustack" if self.user else "kstack"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SymAddr:
     """An address to print as a symbol (``ksym(a)``, ``usym(a)``: user addresses with the pid)."""
 
@@ -264,7 +265,7 @@ class SymAddr:
         return "usym" if self.user else "ksym"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Blob:
     """Bytes that userspace prints in a form of their own: ``inet`` (an address family as a
     u64, then 16 bytes of address: bpftrace's ``ntop()``) and ``buf`` (``size`` raw bytes,

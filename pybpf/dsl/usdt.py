@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
 from typing import Any
 
+from .._record import record
 from ..errors import DslError
 from .context import UsdtArg
 
@@ -31,7 +31,7 @@ _ARG_RE = re.compile(r"^(?P<neg>-?)(?P<size>\d+)@(?P<op>\S+)$")
 _MEM_RE = re.compile(r"^(?P<off>-?(?:0x[0-9a-fA-F]+|\d+))?\(%(?P<reg>\w+)\)$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UsdtNote:
     """One USDT probe of a binary: where it is (file offset) and its arguments."""
 
