@@ -101,28 +101,40 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
         shown = tuple(n for n in names if n not in defaults or defaults[n].repr)
         compared = tuple(n for n in names if n not in defaults or defaults[n].compare)
         post_init = getattr(cls, "__post_init__", None)
-        setter = object.__setattr__
         qualname = cls.__qualname__
 
+        plain = {n: d.default for n, d in defaults.items()
+                 if d.default_factory is None and d.default is not _MISSING}
+        factories = tuple((n, d.default_factory) for n, d in defaults.items()
+                          if d.default_factory is not None)
+        known = frozenset(names)
+        count = len(names)
+
         def __init__(self: Any, *args: Any, **kw: Any) -> None:
-            if len(args) > len(names):
-                raise TypeError(f"{qualname}() takes {len(names)} positional arguments but "
-                                f"{len(args)} were given")
-            for name, value in zip(names, args, strict=False):
-                if name in kw:
-                    raise TypeError(f"{qualname}() got multiple values for argument {name!r}")
-                setter(self, name, value)
-            for name in names[len(args):]:
-                value = kw.pop(name, _MISSING)
-                if value is _MISSING:
-                    spec = defaults.get(name)
-                    if spec is None or (spec.default is _MISSING and spec.default_factory is None):
-                        raise TypeError(f"{qualname}() missing required argument {name!r}")
-                    value = spec.default if spec.default_factory is None else spec.default_factory()
-                setter(self, name, value)
+            # the values are written into the instance's __dict__ at once (past a frozen
+            # record's __setattr__, as object.__setattr__ would): a record is built often
+            values = dict(plain)
+            if args:
+                if len(args) > count:
+                    raise TypeError(f"{qualname}() takes {count} positional arguments but "
+                                    f"{len(args)} were given")
+                values.update(zip(names, args, strict=False))
+                for name in names[:len(args)]:
+                    if name in kw:
+                        raise TypeError(f"{qualname}() got multiple values for argument "
+                                        f"{name!r}")
             if kw:
-                raise TypeError(f"{qualname}() got an unexpected keyword argument "
-                                f"{next(iter(kw))!r}")
+                if not known.issuperset(kw):
+                    raise TypeError(f"{qualname}() got an unexpected keyword argument "
+                                    f"{next(k for k in kw if k not in known)!r}")
+                values.update(kw)
+            for name, factory in factories:
+                if name not in values:
+                    values[name] = factory()
+            if len(values) != count:
+                missing = next(n for n in names if n not in values)
+                raise TypeError(f"{qualname}() missing required argument {missing!r}")
+            self.__dict__.update(values)
             if post_init is not None:
                 post_init(self)
 

@@ -29,7 +29,18 @@ from pybpf.kernel import link, prog, maps
 link.tracepoint, prog.load, maps.ArrayMap, pybpf.load
 """
 
+#: what the DSL counter of benchmarks/startup.py imports before it loads: its compiler, the
+#: line info's BTF writer, the kernel's BTF loader
+DSL = """
+from pybpf.dsl import ArrayMap, compile_probe, probe, u64
+from pybpf.dsl import lineinfo
+from pybpf.kernel import btf
+counts = ArrayMap(u64)
+"""
+
 CASES = {
+    "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json",
+                            "pybpf.btf.types", "pybpf.elf")),
     "import pybpf": ("import pybpf", HEAVY + ("re", "enum", "pybpf.isa", "pybpf.kernel")),
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),
