@@ -187,7 +187,7 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
                 setattr(cls, key, value)
         if eq and not explicit_hash:
             # frozen and compared by value: hashed by value; mutable: unhashable
-            cls.__hash__ = __hash__ if frozen else None  # type: ignore[assignment]
+            cls.__hash__ = __hash__ if frozen else None  # type: ignore[assignment]  # a method set on the class
         for name, spec in defaults.items():  # class attributes hold plain defaults only
             if name in cls.__dict__:
                 if spec.default_factory is not None or spec.default is _MISSING:
