@@ -113,7 +113,7 @@ def test_c_corpus_stays_above_its_floor(kernel: str) -> None:
     docs/kernels.md; raise them as the model improves)."""
     s = _summaries(kernel).get("c")
     if s is None:
-        pytest.skip("the C corpus is not built here (no clang-19, or PYBPF_VMTEST_C_CORPUS=0)")
+        pytest.skip("the C corpus is not built here (no clang-19, or without PYBPF_VMTEST_C_CORPUS=1)")
     floor = C_FLOORS[kernel]
     assert _meets(s, *floor), f"{s.line()} (floor: verdicts {floor[0]:.0%}, messages {floor[1]:.0%})"
 
@@ -124,7 +124,7 @@ def test_c_corpus_stays_above_its_floor(kernel: str) -> None:
 def test_c_corpus_meets_the_targets(kernel: str) -> None:
     s = _summaries(kernel).get("c")
     if s is None:
-        pytest.skip("the C corpus is not built here (no clang-19, or PYBPF_VMTEST_C_CORPUS=0)")
+        pytest.skip("the C corpus is not built here (no clang-19, or without PYBPF_VMTEST_C_CORPUS=1)")
     assert _meets(s, VERDICT_TARGET, MESSAGE_TARGET), s.line()
 
 
