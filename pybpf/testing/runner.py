@@ -70,9 +70,20 @@ def kernel_unavailable() -> str | None:
     """Why bpf() cannot run programs here (not Linux, not root), or None."""
     if os.uname().sysname != "Linux":
         return "not Linux: no bpf() syscall"
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or not _has_bpf_capability():
         return "not root: BPF_PROG_LOAD and BPF_PROG_TEST_RUN need CAP_BPF/CAP_SYS_ADMIN"
     return None
+
+
+def _has_bpf_capability() -> bool:
+    """Whether the effective capabilities hold CAP_SYS_ADMIN (21) or CAP_BPF (39): a root
+    process that dropped them cannot load programs either."""
+    try:
+        with open("/proc/self/status") as f:
+            eff = next(int(line.split()[1], 16) for line in f if line.startswith("CapEff:"))
+    except (OSError, StopIteration, ValueError):
+        return True
+    return bool(eff >> 21 & 1 or eff >> 39 & 1)
 
 
 @dataclass
