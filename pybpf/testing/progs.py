@@ -41,7 +41,7 @@ from ..isa import (
     Source,
     target_field,
 )
-from ..isa.opcodes import CLASS_MASK, EXIT, MODE_MASK
+from ..isa.opcodes import CLASS_MASK, EXIT, MODE_MASK, SIZE_MASK
 from .progen import ARR, ARR_VALUE, KEY_OFF, PKT, generate, helper_number
 
 #: Every kind of near miss `near_misses` makes.
@@ -175,12 +175,12 @@ def _mutate(draw: st.DrawFn, prog: ProgramSpec, size: int, kind: str) -> tuple[P
     if kind in ("stack_out_of_frame", "stack_misaligned"):
         i = draw(st.sampled_from([i for i in _stack_accesses(prog) if i in ran]))
         insn = prog.insns[i]
-        size_b = Size(insn.opcode & 0x18).nbytes
+        size_b = insn.size
         if kind == "stack_out_of_frame":
             off = draw(st.sampled_from([-520, -513, 8, 0]))  # 0: the first byte above it
         else:
             if size_b == 1:  # a byte is always aligned: make it a word
-                insn = insn.replace(opcode=(insn.opcode & ~0x18) | Size.W)
+                insn = insn.replace(opcode=(insn.opcode & ~SIZE_MASK) | Size.W)
                 size_b = 4
             # a nearby offset that is not a multiple of the size, still inside the frame
             offs = [o for o in range(insn.off - size_b, insn.off + size_b + 1)
