@@ -1,23 +1,21 @@
-"""openat() latency with the file name: ``sys_enter_openat { @start[tid] = nsecs;
-@filename[tid] = str(args->filename); } sys_exit_openat /@start[tid]/ { $latency = (nsecs -
-@start[tid]) / 1000; printf("%-20s %-6d %10d us %s\\n", comm, pid, $latency, @filename[tid]);
-delete(@start[tid]); delete(@filename[tid]); }``
+"""openat() latency with the file name, bpftrace's
+
+    tracepoint:syscalls:sys_enter_openat { @start[tid] = nsecs; @filename[tid] = str(args->filename); }
+    tracepoint:syscalls:sys_exit_openat /@start[tid]/ { $latency = (nsecs - @start[tid]) / 1000;
+        printf("%-20s %-6d %10d us %s\\n", comm, pid, $latency, @filename[tid]);
+        delete(@start[tid]); delete(@filename[tid]); }
+
+as `on` probes (the second's line is split where ruff's formatter splits it):
 
     pybpf probe examples/oneliners/openat_latency.py
 """
 
-from pybpf.dsl import at, comm, nsecs, pid, printf, probe, tid
+from pybpf.dsl import args, at, comm, delete, nsecs, on, pid, printf, tid
 
-
-@probe("tracepoint:syscalls:sys_enter_openat")
-def enter(ctx):
-    at.start[tid()] = nsecs()
-    at.filename[tid()] = str(ctx.filename)
-
-
-@probe("tracepoint:syscalls:sys_exit_openat")
-def leave(ctx):
-    if at.start[tid()]:
-        latency = (nsecs() - at.start[tid()]) // 1000
-        printf("%-20s %-6d %10d us %s\n", comm(), pid(), latency, at.filename[tid()])
-        del at.start[tid()], at.filename[tid()]
+on("tracepoint:syscalls:sys_enter_openat", at.start[tid].set(nsecs), at.filename[tid].set(str(args.filename)))
+on(
+    "tracepoint:syscalls:sys_exit_openat",
+    printf("%-20s %-6d %10d us %s\n", comm, pid, (nsecs - at.start[tid]) // 1000, at.filename[tid]),
+    delete(at.start[tid], at.filename[tid]),
+    when=at.start[tid],
+)

@@ -3,9 +3,6 @@
     pybpf probe examples/oneliners/syscount.py
 """
 
-from pybpf.dsl import at, comm, count, probe
+from pybpf.dsl import at, comm, on
 
-
-@probe("tracepoint:raw_syscalls:sys_enter")
-def syscalls(ctx):
-    at[comm()] = count()
+on("tracepoint:raw_syscalls:sys_enter", at[comm].count())

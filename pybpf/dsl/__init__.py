@@ -28,6 +28,9 @@ Anything else is a `DslError` at the Python line, with a caret; the compiled pro
 checked by `pybpf.verifier` before load and a rejection is reported at the Python line
 that produced the failing instruction. `Session` loads (with BTF line info), attaches,
 reads events and detaches; ``pybpf probe FILE.py`` runs a probe file.
+
+A one-line probe (`on`) is bpftrace's one-liner as a Python call, compiled the same way:
+``on("tracepoint:raw_syscalls:sys_enter", at[comm].count())``.
 """
 
 from .._deprecated import module_getattr
@@ -46,12 +49,15 @@ from .maps import (
     StackTrace,
     format_histogram,
 )
+from .onprobe import on
 from .probe import Probe, Session, load_module, module_probes, probe
 from .stubs import (
     XDP_ABORTED,
     XDP_DROP,
     XDP_PASS,
     XDP_TX,
+    Pending,
+    args,
     avg,
     boot_ns,
     bswap,
@@ -64,6 +70,7 @@ from .stubs import (
     count,
     cpu,
     curtask,
+    delete,
     deref,
     elapsed,
     exit,
@@ -92,6 +99,7 @@ from .stubs import (
     probe_read_user,
     probe_read_user_str,
     rand,
+    retval,
     send_signal,
     stats,
     task,
@@ -105,7 +113,7 @@ from .subprogs import subprog
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
 
 __all__ = [
-    "AutoMap", "Maps", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
+    "AutoMap", "Maps", "on", "args", "retval", "delete", "Pending", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
     "join", "kaddr", "ksym", "kstack", "lhist", "loop", "nsecs", "subprog", "kptr", "print_time", "printf", "probe_name",
     "rand", "stats", "usym", "ustack", "zero", "ntop", "buf", "bswap", "deref", "cat",
     "ArrayMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap", "PerCpuHashMap", "PerfBuf",
@@ -134,6 +142,10 @@ def __getattr__(name: str) -> object:
     """
     if name == "at":
         return Maps()
+    if name == "print":  # an on() file's print(at.m): Python's own would print at import
+        from .stubs import print as print_stub
+
+        return print_stub
     if name == "Map":
         return _deprecated_getattr(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

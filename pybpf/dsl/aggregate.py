@@ -223,9 +223,9 @@ def _aggregate(c: Compiler, m: AutoMap, key: ast.expr | None, agg: str, call: as
         lo, hi, step = params
         if step <= 0 or hi <= lo:
             raise c.error("lhist() needs min < max and a positive step", call)
-        if m.lhist is not None and m.lhist != (lo, hi, step):
-            raise c.error(f"{m.label or c.map_name(m)} was lhist{m.lhist} (first use)", call)
-        m.lhist = (lo, hi, step)
+        if m.lhist_range is not None and m.lhist_range != (lo, hi, step):
+            raise c.error(f"{m.label or c.map_name(m)} was lhist{m.lhist_range} (first use)", call)
+        m.lhist_range = (lo, hi, step)
         bucket = _lhist_bucket(c, v, lo, hi, step)  # type: ignore[arg-type]  # v is set for every aggregation but count
         v = None
     vslot = None

@@ -38,8 +38,9 @@ from .._record import record
 from ..errors import DslError, PybpfError
 from ..isa.mapspec import MapSpec
 from .maps import DslMap
+from .stubs import Pending
 
-__all__ = ["AGGREGATIONS", "KeyPart", "AutoMap", "Maps", "StackRef", "hist_bucket", "lhist_bucket"]
+__all__ = ["AGGREGATIONS", "KeyPart", "AutoMap", "Maps", "Slot", "StackRef", "hist_bucket", "lhist_bucket"]
 
 #: aggregation functions and the bytes of their per-CPU value
 AGGREGATIONS = {"count": 8, "sum": 8, "min": 16, "max": 16, "avg": 16, "stats": 16, "hist": 8,
@@ -102,7 +103,7 @@ class AutoMap(DslMap):
         self.agg: str | None = None  # int | str | count | sum | min | max | avg | stats | hist | lhist
         self.value_size = 0
         self.signed = True
-        self.lhist: tuple[int, int, int] | None = None
+        self.lhist_range: tuple[int, int, int] | None = None
         self.stack_map: Any = None  # the StackTrace map stack keys refer to
 
     # -- typing (by the compiler) -----------------------------------------------------------
@@ -205,14 +206,56 @@ class AutoMap(DslMap):
             yield self._decode_key(prefix), buckets
 
     def _lhist_buckets(self) -> int:
-        lo, hi, step = self.lhist or (0, 0, 1)
+        lo, hi, step = self.lhist_range or (0, 0, 1)
         return (hi - lo) // step + 2
 
     def __getitem__(self, key: Any) -> Any:
+        """The value of ``key`` (summed over CPUs). Before any probe has used the map (so in an
+        `on` line that Python evaluates), ``at.m[k]`` is a `Pending` slot: ``.count()``,
+        ``.set(v)``, ``.hist(v)``... are actions of the probe."""
+        if self.kernel is None and not self.typed:
+            return Slot(f"{self.label or '?'}[...]")
         for k, v in self.items():
             if k == key:
                 return v
         raise KeyError(key)
+
+    # -- actions of an `on` probe on a map without a key (``at.usecs.hist(v)``) ---------------
+    def count(self) -> Pending:
+        """``at.m.count()`` in an `on` probe: ``@m = count()``."""
+        return Slot(f"{self.label}").count()
+
+    def set(self, value: Any) -> Pending:
+        """``at.m.set(v)`` in an `on` probe: ``@m = v``."""
+        return Slot(f"{self.label}").set(value)
+
+    def sum(self, value: Any) -> Pending:
+        """``at.m.sum(v)`` in an `on` probe: ``@m = sum(v)``."""
+        return Slot(f"{self.label}").sum(value)
+
+    def min(self, value: Any) -> Pending:
+        """``at.m.min(v)`` in an `on` probe: ``@m = min(v)``."""
+        return Slot(f"{self.label}").min(value)
+
+    def max(self, value: Any) -> Pending:
+        """``at.m.max(v)`` in an `on` probe: ``@m = max(v)``."""
+        return Slot(f"{self.label}").max(value)
+
+    def avg(self, value: Any) -> Pending:
+        """``at.m.avg(v)`` in an `on` probe: ``@m = avg(v)``."""
+        return Slot(f"{self.label}").avg(value)
+
+    def stats(self, value: Any) -> Pending:
+        """``at.m.stats(v)`` in an `on` probe: ``@m = stats(v)``."""
+        return Slot(f"{self.label}").stats(value)
+
+    def hist(self, value: Any) -> Pending:
+        """``at.m.hist(v)`` in an `on` probe: ``@m = hist(v)``."""
+        return Slot(f"{self.label}").hist(value)
+
+    def lhist(self, value: Any, lo: Any, hi: Any, step: Any) -> Pending:
+        """``at.m.lhist(v, lo, hi, step)`` in an `on` probe: ``@m = lhist(v, lo, hi, step)``."""
+        return Slot(f"{self.label}").lhist(value, lo, hi, step)
 
     def clear(self) -> None:
         m = self._bound()
@@ -235,6 +278,34 @@ class AutoMap(DslMap):
 
     def __repr__(self) -> str:
         return f"AutoMap({self.label or '?'}, {self.agg or 'untyped'})"
+
+
+class Slot(Pending):
+    """``at.m[k]`` as Python sees it in an `on` line: its actions (``.count()``, ``.set(v)``,
+    ``.hist(v)``...) are probe statements (``@m[k] = count()``), compiled from the line's source.
+
+    >>> Maps()[1].count()
+    <@[...] = count(): computed in a probe, not in Python>
+    """
+
+    __slots__ = ()
+
+    def set(self, *value: Any) -> Pending:
+        """``at.m[k].set(v)`` in an `on` probe: ``@m[k] = v``."""
+        return Pending(f"{self._text} = ...")
+
+
+def _action(agg: str) -> Any:
+    def act(self: Slot, *args: Any) -> Pending:
+        return Pending(f"{self._text} = {agg}({'...' if args else ''})")
+
+    act.__name__ = agg
+    act.__doc__ = f"``at.m[k].{agg}(...)`` in an `on` probe: ``@m[k] = {agg}(...)``."
+    return act
+
+
+for _agg in AGGREGATIONS:
+    setattr(Slot, _agg, _action(_agg))
 
 
 class Maps:

@@ -417,10 +417,11 @@ def inline(c: Compiler, fn: Any, node: ast.Call) -> Val:
     if c.inline_depth > 8:
         raise c.error(f"{fn.__name__}() is recursive (or nested too deep): BPF has no recursion",
                       node)
+    from .barenames import call_bare_builtins
     from .source import function_tree
 
     try:
-        fdef = function_tree(fn)[1]
+        fdef = call_bare_builtins(function_tree(fn)[1], fn.__globals__)
     except (OSError, TypeError, SyntaxError):
         raise c.error(f"cannot read the source of {fn.__name__}() (a plain function of a "
                       "module?)", node) from None

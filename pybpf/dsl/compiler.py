@@ -22,6 +22,7 @@ from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
 from . import exprs, stmts
 from .attach import AttachPoint
+from .barenames import call_bare_builtins
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
@@ -63,6 +64,7 @@ class Compiler:
             self.tree = tree
             first = tree.lineno
         self.namespace: dict[str, Any] = namespace if namespace is not None else {}
+        self.tree = call_bare_builtins(self.tree, self.namespace)  # bpftrace's `comm`, `pid`, `nsecs`...
         self.attach = attach
         try:
             self.ctx = ContextSpec.for_section(attach.section if attach is not None else section or "")

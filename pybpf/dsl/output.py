@@ -126,7 +126,7 @@ def format_map(m: AutoMap, *, top: int = 0, div: int = 0, stack_text: StackText 
             items = items[-top:]
         parts = []
         for k, buckets in items:
-            body = format_hist(buckets, div) if agg == "hist" else format_lhist(buckets, *m.lhist)  # type: ignore[misc]  # m.lhist is set for lhist maps
+            body = format_hist(buckets, div) if agg == "hist" else format_lhist(buckets, *m.lhist_range)  # type: ignore[misc]  # m.lhist_range is set for lhist maps
             parts.append(f"{label}{_key_text(k, stack_text)}: \n{body}")
         return "\n".join(parts) + "\n"
     if agg in ("avg", "stats"):

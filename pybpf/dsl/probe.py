@@ -517,7 +517,11 @@ def load_module(path: str) -> types.ModuleType:
 
 
 def module_probes(mod: types.ModuleType) -> list[Probe]:
-    return [v for v in vars(mod).values() if isinstance(v, Probe)]
+    """The probes of a module: its `Probe` values (``@probe`` functions) and its `on` lines."""
+    found = {id(v): v for v in vars(mod).values() if isinstance(v, Probe)}
+    for p in vars(mod).get("__pybpf_probes__", ()):
+        found.setdefault(id(p), p)
+    return list(found.values())
 
 
 def program_maps(namespace: dict[str, Any]) -> list[AutoMap]:

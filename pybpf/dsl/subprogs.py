@@ -64,10 +64,11 @@ def _label(c: Compiler, fn: Any) -> str:
 
 
 def _params(c: Compiler, fn: Any, node: ast.AST) -> tuple[ast.FunctionDef, list[Any]]:
+    from .barenames import call_bare_builtins
     from .source import function_tree
 
     try:
-        fdef = function_tree(fn)[1]
+        fdef = call_bare_builtins(function_tree(fn)[1], fn.__globals__)
     except (OSError, TypeError, SyntaxError):
         raise c.error(f"cannot read the source of {fn.__name__}() (a plain function of a "
                       "module?)", node) from None
