@@ -13,11 +13,10 @@ the script's line and column; a verifier rejection is explained at the script's 
 
 from __future__ import annotations
 
-import linecache
 import re
-from dataclasses import dataclass
-from typing import Any
 
+from .._record import record
+from ..dsl import lines as source_lines
 from ..dsl import stubs as S
 from ..dsl import types as T
 from ..dsl.automap import Maps
@@ -26,8 +25,12 @@ from .parser import AT, Script, parse
 
 __all__ = ["Program", "compile_script", "namespace"]
 
+TYPE_CHECKING = False  # (not typing's: start-up of pybpf trace)
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
+@record()
 class Program:
     """A script ready to run: its probes (DSL `Probe` objects) and the names they see."""
 
@@ -64,7 +67,7 @@ def _probe_name(attach: list[str], index: int) -> str:
 def compile_script(text: str, filename: str = "<program>", params: list[str] | None = None) -> Program:
     """Parse ``text`` (a bpftrace script) into DSL probes (compiled when loaded)."""
     if filename.startswith("<"):  # a program given on the command line: its lines for errors
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        source_lines.register(filename, text)
     script = parse(text, filename, params)
     ns = namespace()
     probes = []

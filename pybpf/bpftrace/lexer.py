@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from .._record import record
 from ..errors import ScriptError
 
 __all__ = ["Lexer", "Token"]
@@ -32,7 +32,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0"
             "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     kind: str
     text: str

@@ -37,9 +37,8 @@ def probe1(ctx):
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import TypeVar
 
+from .._record import field, record
 from ..errors import ScriptError
 from .lexer import Lexer, Token
 from .preprocess import preprocess
@@ -82,7 +81,7 @@ _ASSIGN_OPS = {"+=": ast.Add, "-=": ast.Sub, "*=": ast.Mult, "/=": ast.FloorDiv,
                ">>=": ast.RShift}
 
 
-@dataclass
+@record()
 class ProbeDef:
     """One probe of a script: its attach points as written, and its function's tree."""
 
@@ -92,7 +91,7 @@ class ProbeDef:
     col: int
 
 
-@dataclass
+@record()
 class Script:
     """A parsed script: its probes, its file name and text, its positional parameters."""
 
@@ -111,7 +110,11 @@ def parse(text: str, filename: str = "<program>", params: list[str] | None = Non
     return Script(probes, filename, text, macros)
 
 
-_Node = TypeVar("_Node", bound=ast.AST)
+TYPE_CHECKING = False  # (not typing's: start-up of pybpf trace)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    _Node = TypeVar("_Node", bound=ast.AST)
 
 
 def _at(node: _Node, tok: Token) -> _Node:

@@ -49,7 +49,6 @@ from .maps import (
     StackTrace,
     format_histogram,
 )
-from .onprobe import on
 from .probe import Probe, Session, load_module, module_probes, probe
 from .stubs import (
     XDP_ABORTED,
@@ -142,6 +141,10 @@ def __getattr__(name: str) -> object:
     """
     if name == "at":
         return Maps()
+    if name == "on":  # (imported when used: start-up of pybpf trace)
+        from .onprobe import on
+
+        return on
     if name == "print":  # an on() file's print(at.m): Python's own would print at import
         from .stubs import print as print_stub
 

@@ -72,9 +72,9 @@ class Emitter:
         col = getattr(node, "col_offset", None)
         text = self.where.text if node is None or line == self.where.line else None
         if node is not None and text is None and self.filename:
-            import linecache
+            from .lines import getline
 
-            text = linecache.getline(self.filename, line or 0).rstrip("\n") or None
+            text = getline(self.filename, line or 0).rstrip("\n") or None
         return DslError(message, filename=self.filename, line=line,
                         column=(col + 1) if col is not None else self.where.column,
                         source=text or self.where.text or None)

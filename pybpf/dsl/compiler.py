@@ -14,13 +14,12 @@ disassembly name the user's line.
 from __future__ import annotations
 
 import ast
-import linecache
 from typing import Any
 
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
-from . import exprs, stmts
+from . import exprs, lines, stmts
 from .attach import AttachPoint
 from .barenames import call_bare_builtins
 from .codegen import LOCAL_REGS, Emitter, Val
@@ -71,7 +70,7 @@ class Compiler:
         except (ValueError, DslError) as e:
             raise DslError(e.message if isinstance(e, DslError) else str(e),
                            filename=self.filename, line=first,
-                           source=linecache.getline(self.filename, first).rstrip()) from None
+                           source=lines.getline(self.filename, first).rstrip()) from None
         self.em = Emitter(name or self.tree.name, self.ctx.prog_type, self.filename)
         self.maps: dict[str, DslMap] = {}
         self.next_local_reg = 0
@@ -157,14 +156,14 @@ class Compiler:
         line = getattr(node, "lineno", 0)
         col = getattr(node, "col_offset", 0) + 1 + self.col_shift
         self.em.where = SourceLine(self.filename, line, col,
-                                   linecache.getline(self.filename, line).rstrip("\n"))
+                                   lines.getline(self.filename, line).rstrip("\n"))
 
     def error(self, message: str, node: ast.AST | None = None) -> DslError:
         line = getattr(node, "lineno", None) or self.em.where.line or None
         col = getattr(node, "col_offset", None)
         return DslError(message, filename=self.filename, line=line,
                         column=(col + 1 + self.col_shift) if col is not None else None,
-                        source=linecache.getline(self.filename, line or 0).rstrip("\n") or None)
+                        source=lines.getline(self.filename, line or 0).rstrip("\n") or None)
 
     def lookup_name(self, name: str) -> Any:
         """A local, else a global of the probe's module (or the inlined function's)."""

@@ -21,6 +21,7 @@ function's) and turns it into the body of a probe function, compiled by the same
 ``printf(...)``, ``exit()``,           the call
 ``clear(at.m)``, ``print(at.m)``
 ``when=FILTER``                        ``if FILTER:`` around the actions
+a last action that is no call          ``return`` it (``XDP_DROP``: the verdict)
 =====================================  ==========================================
 
 The probe's context is ``args`` (bpftrace's ``args``: ``args.filename``), ``retval`` is
@@ -35,12 +36,12 @@ from __future__ import annotations
 
 import ast
 import copy
-import linecache
 import re
 import sys
 from typing import Any
 
 from ..errors import DslError
+from . import lines as source_lines
 from .automap import AGGREGATIONS, AutoMap, Maps
 from .probe import Probe
 from .stubs import Builtin
@@ -88,7 +89,7 @@ def _name(point: str, kept: list[Probe]) -> str:
 
 # -- finding the call in its source ---------------------------------------------------------------
 def _module_tree(filename: str, namespace: dict[str, Any]) -> ast.Module | None:
-    lines = linecache.getlines(filename, namespace)
+    lines = source_lines.getlines(filename, namespace)
     if not lines:
         return None
     cached = _TREES.get(filename)
@@ -135,12 +136,16 @@ def _function(call: ast.Call, namespace: dict[str, Any], filename: str, name: st
         line = getattr(node, "lineno", call.lineno)
         return DslError(message, filename=filename, line=line,
                         column=getattr(node, "col_offset", 0) + 1,
-                        source=linecache.getline(filename, line).rstrip("\n") or None)
+                        source=source_lines.getline(filename, line).rstrip("\n") or None)
 
     body: list[ast.stmt] = []
-    for node in call.args[1:]:
+    actions = call.args[1:]
+    for i, node in enumerate(actions):
         if isinstance(node, ast.Starred):
             raise error("on() takes its actions one by one (no *list)", node)
+        if i == len(actions) - 1 and not isinstance(node, ast.Call):  # XDP_DROP: the verdict
+            body.append(_located(ast.Return(copy.deepcopy(node)), node))
+            continue
         body += _statements(copy.deepcopy(node), namespace, error)
     when = next((k.value for k in call.keywords if k.arg == "when"), None)
     if when is not None:

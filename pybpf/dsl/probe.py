@@ -77,10 +77,10 @@ class Probe:
         return (code.co_filename, code.co_firstlineno) if code is not None else (None, None)
 
     def _error(self, message: str) -> DslError:
-        import linecache
+        from .lines import getline
 
         filename, line = self.where()
-        source = linecache.getline(filename, line).rstrip("\n") if filename and line else None
+        source = getline(filename, line).rstrip("\n") if filename and line else None
         column = getattr(self.tree, "col_offset", None) if self.tree is not None else None
         return DslError(f"probe {self.name}: {message}", filename=filename, line=line,
                         column=column + 1 if column is not None else None, source=source or None)

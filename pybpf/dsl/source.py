@@ -1,7 +1,7 @@
 """The syntax tree of a probe function, from its module's source.
 
 The compiler reads a probe's source, never runs it. `function_tree` parses the file the
-function was defined in (its lines through `linecache`, which also serves doctests and
+function was defined in (its lines through `pybpf.dsl.lines`, or `linecache` which serves doctests and
 zip imports) and returns the function's ``def`` with the file's own lines and columns. It
 needs neither `inspect` nor `tokenize` (whose pattern alone takes tens of milliseconds to
 compile): a faster start for ``pybpf probe``.
@@ -16,8 +16,9 @@ compile): a faster start for ``pybpf probe``.
 from __future__ import annotations
 
 import ast
-import linecache
 from typing import Any
+
+from . import lines as source_lines
 
 __all__ = ["function_tree"]
 
@@ -29,7 +30,7 @@ def function_tree(fn: Any) -> tuple[str, ast.FunctionDef]:
     if code is None:
         raise TypeError(f"{fn!r} is not a Python function")
     filename = code.co_filename
-    lines = linecache.getlines(filename, getattr(fn, "__globals__", None))
+    lines = source_lines.getlines(filename, getattr(fn, "__globals__", None))
     if not lines:
         raise OSError(f"the source of {fn.__name__}() ({filename}) cannot be read")
     tree = ast.parse("".join(lines), filename)

@@ -3,6 +3,8 @@ tests/dsl/test_on.py compiles both and compares the programs. Importing this mod
 nothing (the lines are compiled when a test asks)."""
 
 from pybpf.dsl import (
+    XDP_DROP,
+    XDP_PASS,
     Maps,
     args,
     at,
@@ -36,6 +38,7 @@ named = on(
 )
 two_a, two_b = on("raw_tracepoint:sys_enter", at.a.count()), on("raw_tracepoint:sys_enter", at.b.sum(pid))
 printer = on("interval:s:1", print(at.a))
+verdict = on("xdp", XDP_DROP if pid == 1 else XDP_PASS, iface="lo")
 returns = on("uretprobe:/bin/true:main", at.r.set(retval), name="returns")
 
 bt = Maps()

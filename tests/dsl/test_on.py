@@ -121,3 +121,9 @@ def test_a_line_without_source_is_a_clear_error():
     with pytest.raises(DslError, match="reads its own source line"):
         exec(compile("from pybpf.dsl import at, on\non('BEGIN', at.x.count())\n", "<nowhere>",
                      "exec"), {})
+
+
+def test_a_last_action_that_is_no_call_is_the_verdict():
+    assert ast.unparse(P.verdict.tree).splitlines()[1] == \
+        "    return XDP_DROP if pid == 1 else XDP_PASS"
+    assert P.verdict.compile().insns  # (an XDP probe without a return is refused)
