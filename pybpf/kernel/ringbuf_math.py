@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from .._record import record
 
 __all__ = [
     "HDR_SIZE", "BUSY_BIT", "DISCARD_BIT", "LEN_MASK", "MAX_RECORD_SIZE", "ALIGN",
@@ -156,7 +157,7 @@ def mmap_layout(size: int, page_size: int = 4096) -> tuple[tuple[int, int], tupl
     return (0, page_size), (page_size, page_size + 2 * size)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Record:
     """One record met by the consumer: its position, payload offset in the data area, length."""
 
