@@ -56,8 +56,9 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
     if op == AluOp.END or op == AluOp.NEG:
         dst = read_reg(st, d, i)
         check_writable(d, i)
-        if dst.type is not RT.SCALAR:  # root: the pointer becomes an unknown number
-            regs[d] = Reg.scalar()
+        if dst.type is not RT.SCALAR or not v.kernel.has_feature(
+                "neg_bounds" if op == AluOp.NEG else "byte_swap_bounds"):
+            regs[d] = Reg.scalar()  # root's pointer, or a kernel that keeps no bounds here
             return
         if op == AluOp.NEG:
             regs[d] = Reg.scalar(dst.var.neg(alu64=alu64))

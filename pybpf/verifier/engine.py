@@ -689,11 +689,13 @@ def _too_large(report: Report) -> bool:
 def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
     """The report's message as ``kernel`` words it (its profile's rewordings)."""
     if kernel.rewordings and report.message:
-        worded = kernel.reword(report.message, report.insn_text)
+        worded, named = kernel.reword_named(report.message, report.insn_text)
         if worded != report.message:
             if report.log:
                 report.log = report.log.replace(report.message, worded)
             report.message = worded
+            if not named:  # the kernel names no instruction for it
+                report.insn = report.insn_text = None
     return report
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ElfError
 from ..isa.helpers import helper_name
-from ..isa.opcodes import CALL, LDDW, CallSrc, Class, JmpOp
+from ..isa.opcodes import CALL, LDDW, AluOp, CallSrc, Class, JmpOp
 from .kernel_profile import FEATURE_TEXT, FORM_TEXT, KernelProfile, insn_form, profile
 from .report import Report
 
@@ -103,11 +103,17 @@ def _reads_map_pointer(program: Any) -> bool:
         i.opcode & 0x07 == Class.LDX for i in program.insns)
 
 
+def _alu_op(op: int) -> Callable[[Any], bool]:
+    return lambda program: any(i.cls in (Class.ALU, Class.ALU64) and i.op == op for i in program.insns)
+
+
 #: feature -> whether a program uses what the feature is about (unlisted: always relevant)
 _USES: dict[str, Callable[[Any], bool]] = {
     "array_lookup_const_key_nonnull": _calls_lookup,
     "reg_reg_refinement": _compares_registers,
     "map_ptr_read_refused": _reads_map_pointer,
+    "byte_swap_bounds": _alu_op(AluOp.END),
+    "neg_bounds": _alu_op(AluOp.NEG),
 }
 
 

@@ -119,6 +119,9 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
         "checks reads through a map pointer against the fields of struct bpf_map",
         "lets a program read through a map pointer at any offset of the map's struct"),
     "bounded_loops": ("accepts loops it can prove bounded", "refuses every back-edge"),
+    "byte_swap_bounds": ("keeps the bounds of a number through a byte swap (be16, le64, bswap)",
+                         "makes a byte-swapped number unknown"),
+    "neg_bounds": ("keeps the bounds of a negated number", "makes a negated number unknown"),
 }
 
 
@@ -154,7 +157,8 @@ def _tnum_range(lo: int, hi: int) -> str:
 
 #: converters a rewording's template may apply to captured groups
 _CONVERTERS = {"tnum": lambda a: _tnum_const(int(a[0])),
-               "tnumrange": lambda a: _tnum_range(int(a[0]), int(a[1]))}
+               "tnumrange": lambda a: _tnum_range(int(a[0]), int(a[1])),
+               "inc": lambda a: str(int(a[0]) + 1)}
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,8 @@ class Rewording:
     """One difference of wording: where pybpf's message (the newest kernel's wording) matches
     ``pattern`` (a regular expression searched in the message's lines joined by newlines),
     this kernel prints ``template`` instead; ``{N}`` is group N, ``{N|tnum}`` prints the
-    decimal group N as a constant tnum, ``{N,M|tnumrange}`` the tnum of the range [N, M].
+    decimal group N as a constant tnum, ``{N,M|tnumrange}`` the tnum of the range [N, M],
+    ``{N|inc}`` the decimal group N plus one (an argument numbered from 1).
 
     >>> Rewording(r"smin=(-?\\d+) smax=\\1 should have been in \\[(\\d+), (\\d+)\\]",
     ...           "value {1|tnum} should have been in {2,3|tnumrange}").apply(
@@ -175,11 +180,24 @@ class Rewording:
     #: when set, the rewording applies only where the rejected instruction's text matches this
     #: expression (``^call `` : a helper's argument, not the program's own access)
     insn: str = ""
+    #: False when this kernel prints the reworded message without naming an instruction
+    #: (6.1 verifies global functions before the program: ``Validating f() func#1...``)
+    named: bool = True
 
     def apply(self, message: str, insn_text: str | None = None) -> str:
         if self.insn and not re.search(self.insn, insn_text or ""):
             return message
         return re.sub(self.pattern, self._fill, message)
+
+    def to_json(self) -> list:
+        return [self.pattern, self.template] + ([self.insn] if self.insn or not self.named else []) \
+            + ([False] if not self.named else [])
+
+    @classmethod
+    def from_json(cls, doc: Iterable) -> Rewording:
+        """``[pattern, template]``, ``[pattern, template, insn]`` or ``[..., insn, named]``."""
+        d = list(doc)
+        return cls(str(d[0]), str(d[1]), str(d[2]) if len(d) > 2 else "", bool(d[3]) if len(d) > 3 else True)
 
     def _fill(self, m: re.Match[str]) -> str:
         def conv(c: re.Match[str]) -> str:
@@ -296,9 +314,22 @@ class KernelProfile:
     def reword(self, message: str, insn_text: str | None = None) -> str:
         """``message`` (pybpf's wording, the newest kernel's) in this kernel's wording;
         ``insn_text`` is the rejected instruction (as `Report.insn_text` prints it)."""
+        return self.reword_named(message, insn_text)[0]
+
+    def reword_named(self, message: str, insn_text: str | None = None) -> tuple[str, bool]:
+        """(`reword`'s message, whether this kernel names the rejected instruction for it).
+
+        >>> msg = "Global function f() doesn't return scalar. Only those are supported."
+        >>> profile("6.1").reword_named(msg + "\\nCaller passes invalid args into func#1 ('f')")[1]
+        False
+        """
+        named = True
         for r in self.rewordings:
-            message = r.apply(message, insn_text)
-        return message
+            worded = r.apply(message, insn_text)
+            if worded != message:
+                named = named and r.named
+            message = worded
+        return message, named
 
     def vmlinux_btf(self):  # -> pybpf.btf.Btf
         """This kernel's BTF (``/sys/kernel/btf/vmlinux``): the running kernel's when the
@@ -326,7 +357,7 @@ class KernelProfile:
         if self.features:
             doc["features"] = dict(sorted(self.features.items()))
         if self.rewordings:
-            doc["rewordings"] = [[r.pattern, r.template] + ([r.insn] if r.insn else []) for r in self.rewordings]
+            doc["rewordings"] = [r.to_json() for r in self.rewordings]
         if self.nr_cpu_ids != 64:
             doc["nr_cpu_ids"] = self.nr_cpu_ids
         if self.btf:
@@ -350,7 +381,7 @@ class KernelProfile:
                    release=str(doc.get("release", "")), insn_forms=forms,
                    map_types=None if maps is None else frozenset(maps),
                    features={str(k): bool(v) for k, v in doc.get("features", {}).items()},
-                   rewordings=tuple(Rewording(*map(str, r)) for r in doc.get("rewordings", ())),
+                   rewordings=tuple(Rewording.from_json(r) for r in doc.get("rewordings", ())),
                    btf=dict(doc.get("btf", {})),
                    nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)),
                    kfuncs={str(k): frozenset(t) for k, t in doc.get("kfuncs", {}).items()},

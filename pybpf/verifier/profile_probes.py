@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -255,6 +256,11 @@ FEATURE_PROBES["private_stack"] = (
     # (the JIT's private stack): the call chain's combined 608 bytes do not count
     "tracepoint", "*(u64 *)(r10 - 200) = 0\ncall sub\nr0 = 0\nexit\nsub:\n"
     "*(u64 *)(r10 - 400) = 0\nr0 = 0\nexit")
+# a byte swap (be16/le64/bswap) or a negation of a known number keeps its bounds (before:
+# the result is an unknown 64-bit number, and fp + it is unbounded pointer math)
+for _feat, _op in (("byte_swap_bounds", "r2 = be16 r2"), ("neg_bounds", "r2 = -r2")):
+    FEATURE_PROBES[_feat] = ("socket_filter", f"r2 = 0\n{_op}\nr1 = r10\nr1 += -8\nr1 += r2\n"
+                                              "*(u64 *)(r1 + 0) = 0\nr0 = 0\nexit")
 #: features whose probe program is *refused* where the kernel has the feature
 _FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused"})
 
@@ -286,6 +292,13 @@ class RewordingCandidate:
     name: str
     rewording: Rewording
     probes: tuple[tuple[str, str | None, str], ...]
+    #: for a message no assembly probe can provoke (it needs a map with BTF, a global
+    #: function's BTF, a timer): the C corpus programs (``family/file:program`` of
+    #: ``tests/verifier/c``) that show it. The fleet harness loads them into each kernel and
+    #: ``tests/vmtest/test_kernel_messages.py`` checks that exactly the profiles holding the
+    #: rewording print its result; `build_profile` keeps such a rewording where the shipped
+    #: profile of the same name has it (the probes cannot measure it again)
+    evidence: tuple[str, ...] = ()
 
 
 _MAP = ".map m hash key=4 value=8 max_entries=16\n"
@@ -345,6 +358,48 @@ REWORDINGS: tuple[RewordingCandidate, ...] = (
             "{1} {2}"),
         ((_SF, None, "call bpf_get_prandom_u32\nr0 &= 15\nr1 = r10\nr1 += -8\nr1 += r0\n"
                      "*(u8 *)(r1 + 0) = 0\nr0 = 0\nexit"),)),
+    # 6.1 verifies global functions before the program (do_check_subprogs first): a function
+    # whose BTF arguments or return it cannot use is refused while it is validated, before
+    # any call site, without naming an instruction
+    _RC("global_func_validated_first",
+        _RW(r"^(arg#\d+ reference type\('[^']*'\) size cannot be determined: -?\d+|Global function \w+\(\) "
+            r"doesn't return scalar\. Only those are supported\.)\nCaller passes invalid args into func#(\d+) "
+            r"\('([^']*)'\)$", "Validating {3}() func#{2}...\n{1}", named=False),
+        (), evidence=("func/global_more:xdp_count", "func/global_funcs:tc_global", "func/arg_tags:xdp_ptr_ret")),
+    _RC("caller_passes_without_name",
+        _RW(r"Caller passes invalid args into func#(\d+) \('[^']*'\)", "Caller passes invalid args into func#{1}"),
+        (), evidence=("func/global_ctx:tp_struct_arg_small",)),
+    _RC("dynptr_arg_from_one",
+        _RW(r"Expected an initialized dynptr as arg #(\d+)", "Expected an initialized dynptr as arg #{1|inc}"),
+        ((_SF, None, ".map rb ringbuf key=0 value=0 max_entries=4096\nr1 = rb ll\nr2 = 8\nr3 = 0\n"
+                     "r4 = r10\nr4 += -16\ncall bpf_ringbuf_reserve_dynptr\nr1 = r10\nr1 += -16\nr2 = 0\n"
+                     "call bpf_ringbuf_discard_dynptr\nr1 = r10\nr1 += -16\nr2 = 0\nr3 = 8\n"
+                     "call bpf_dynptr_data\nr0 = 0\nexit"),)),
+    _RC("async_callback_exit",
+        _RW(r"At async callback return the register", "At async callback the register"),
+        (), evidence=("sync/timers:tc_bad_cb_ret",)),
+    _RC("spin_lock_off_without_at",
+        _RW(r"(off \d+ doesn't point to 'struct bpf_spin_lock') that is at \d+", "{1}"),
+        (), evidence=("sync/spin_lock_more:wrong_offset",)),
+    _RC("spin_unlock_missing",
+        _RW(r"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region",
+            "bpf_spin_unlock is missing"),
+        (), evidence=("sync/spin_lock:tc_lock_held",)),
+    _RC("rcu_unlock_missing",
+        _RW(r"BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region",
+            "bpf_rcu_read_unlock is missing"),
+        (), evidence=("kfunc/rcu_task:exit_in_rcu",)),
+    _RC("map_in_map_lookup_as_map_value",
+        _RW(r"\bmap_ptr_or_null\b", "map_value_or_null"),
+        ((_SF, None, ".map inner array key=4 value=8 max_entries=1\n"
+                     ".map outer array_of_maps key=4 value=4 max_entries=1 inner=inner\n"
+                     "*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\nr1 = outer ll\ncall bpf_map_lookup_elem\n"
+                     "r1 = r0\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\nr0 = 0\nexit"),)),
+    # after btf_id_expected_without_trusted: a kernel without the PTR_TRUSTED flag (6.1)
+    _RC("btf_id_without_trusted_flag",
+        _RW(r"\btrusted_ptr_", "ptr_"),
+        (("kprobe", None, "call bpf_get_current_task_btf\nr1 = r0\n*(u64 *)(r10 - 8) = 0\nr2 = r10\n"
+                          "r2 += -8\ncall bpf_map_lookup_elem\nr0 = 0\nexit"),)),
 )
 
 
@@ -447,6 +502,10 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
     rewordings = []
     predict = predict or _pybpf_message
     for c in REWORDINGS:
+        if not c.probes:  # measured by the C corpus on the fleet, not by a probe
+            if c.rewording in _shipped_rewordings(name):
+                rewordings.append(c.rewording)
+            continue
         results = [outcomes.get(f"reword:{c.name}:{i}") for i in range(len(c.probes))]
         if not results or any(r is None or r.loaded for r in results):
             continue
@@ -459,6 +518,14 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
         if ok:
             rewordings.append(c.rewording)
     return dataclasses.replace(base, rewordings=tuple(rewordings))
+
+
+def _shipped_rewordings(name: str) -> tuple[Rewording, ...]:
+    """The rewordings of the profile shipped as ``name`` (none when there is no such file)."""
+    from .kernel_profile import PROFILES_DIR
+
+    path = PROFILES_DIR / f"{name}.json"
+    return KernelProfile.from_json(json.loads(path.read_text())).rewordings if path.is_file() else ()
 
 
 def _pybpf_message(profile: KernelProfile, prog_type: str, attach: str | None, asm: str
