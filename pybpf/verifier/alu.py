@@ -18,7 +18,7 @@ from .flow import Flow
 from .operands import check_writable, read_reg
 from .report import Reject
 from .scalar import S32_MAX, S32_MIN, S64_MAX, S64_MIN, Scalar
-from .scalar_alu import fork_minus_one_or_zero
+from .scalar_alu import fork_minus_one_or_zero, is_safe_to_compute
 from .state import ADD_CONST, ADD_CONST32, ADD_CONST64, MAYBE_NULL, RT, UNTRUSTED, Reg, State, type_str
 from .tnum import U32, U64
 
@@ -47,6 +47,19 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     st.frame.origins[insn.dst] = i
     st.insn = i + 1
     return Flow.NEXT
+
+
+def _before_safe_range(op: int, src: Scalar, alu64: bool, val: Scalar) -> Scalar:
+    """adjust_scalar_min_max_vals before is_safe_to_compute_dst_reg_range (a kernel without
+    ``alu_safe_range``, 6.1): with an unknown operand, every operation but add, sub and and
+    leaves all 64 bits unknown; with a known one, a result it does not bound (div, mod, a
+    shift past the width) of a 32-bit operation is an unknown 32-bit number."""
+    known = src.var_off.mask == 0 if alu64 else not src.var_off.mask & U32
+    if not known and op not in (AluOp.ADD, AluOp.SUB, AluOp.AND):
+        return Scalar.unknown()
+    if known and not alu64 and not is_safe_to_compute(op, src, alu64):
+        return Scalar.unknown().zext32()
+    return val
 
 
 def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
@@ -113,6 +126,8 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
             regs[d] = dst
     dst_umax = dst.var.umax
     val = dst.var.alu(op, src.var, alu64=alu64, off=insn.off)
+    if not v.kernel.has_feature("alu_safe_range"):
+        val = _before_safe_range(op, src.var, alu64, val)
     new_id, new_off = 0, 0
     if dst.id and (op == _ADD or op == _SUB) and src.var.is_const_width(not alu64) and \
             not (x and insn.src == d):

@@ -120,6 +120,7 @@ class Verifier:
         self.family = "tracing" if prog_type in _TRACING_FAMILY else prog_type
         self.btf_ctx: Any = None
         self._global_called: list[int] = []
+        self._globals_done: set[int] = set()
         #: subprograms run as async callbacks (timers)
         self.async_cbs: set[int] = set()
         #: instruction -> the kind of pointer it dereferences (save_aux_ptr_type)
@@ -402,6 +403,8 @@ class Verifier:
                 from .btf_ctx import BtfContext
 
                 self.btf_ctx = BtfContext.for_program(self)
+            if not self.kernel.has_feature("global_funcs_lazy"):
+                self._verify_globals_first()
             self.search.run(self.initial_state())
             self._verify_globals()
             self._check_stack_depth()
@@ -449,7 +452,7 @@ class Verifier:
         each other) is verified on its own, from its BTF prototype."""
         from .global_funcs import entry_state
 
-        done: set[int] = set()
+        done = self._globals_done
         while True:
             todo = [s for s in self._global_called if s not in done]
             if not todo:
@@ -458,6 +461,27 @@ class Verifier:
                 done.add(start)
                 self.search = Search(self)
                 self.search.run(entry_state(self, start))
+
+    def _verify_globals_first(self) -> None:
+        """do_check_subprogs of kernels before 6.8 (no ``global_funcs_lazy``): every global
+        function is verified before the program, called or not; a prototype the kernel cannot
+        use is refused there, after its ``Validating f() func#N...`` line."""
+        from .global_funcs import entry_state
+
+        for start in self.aux.subprog_starts[1:]:
+            if not self.is_global(start):
+                continue
+            self._globals_done.add(start)
+            self.search = Search(self)
+            try:
+                st = entry_state(self, start)
+            except Reject as rej:
+                assert self.btf is not None  # is_global: the program has BTF
+                name = self.btf.btf[self.btf.funcs[start]].name
+                rej.lines = [f"Validating {name}() func#{self.subprog_number(start)}...", *rej.lines]
+                raise
+            self.search.run(st)
+        self.search = Search(self)
 
     def _check_stack_depth(self) -> None:
         """The kernel's check_max_stack_depth: along every call chain from the main program
@@ -689,13 +713,11 @@ def _too_large(report: Report) -> bool:
 def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
     """The report's message as ``kernel`` words it (its profile's rewordings)."""
     if kernel.rewordings and report.message:
-        worded, named = kernel.reword_named(report.message, report.insn_text)
+        worded = kernel.reword(report.message, report.insn_text)
         if worded != report.message:
             if report.log:
                 report.log = report.log.replace(report.message, worded)
             report.message = worded
-            if not named:  # the kernel names no instruction for it
-                report.insn = report.insn_text = None
     return report
 
 

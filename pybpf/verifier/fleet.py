@@ -103,8 +103,20 @@ def _reads_map_pointer(program: Any) -> bool:
         i.opcode & 0x07 == Class.LDX for i in program.insns)
 
 
+def _calls_subprogram(program: Any) -> bool:
+    return any(i.opcode == CALL and i.src == CallSrc.LOCAL for i in program.insns)
+
+
 def _alu_op(op: int) -> Callable[[Any], bool]:
     return lambda program: any(i.cls in (Class.ALU, Class.ALU64) and i.op == op for i in program.insns)
+
+
+def _alu_range_differs(program: Any) -> bool:
+    """An operation whose bounds 6.1 computes otherwise (`alu_safe_range`): one with a
+    register operand other than add/sub/and/mov, or a 32-bit division or modulo."""
+    return any(i.cls in (Class.ALU, Class.ALU64) and (
+        i.uses_src_reg and i.op not in (AluOp.ADD, AluOp.SUB, AluOp.AND, AluOp.MOV, AluOp.END, AluOp.NEG)
+        or i.cls == Class.ALU and i.op in (AluOp.DIV, AluOp.MOD)) for i in program.insns)
 
 
 #: feature -> whether a program uses what the feature is about (unlisted: always relevant)
@@ -114,6 +126,9 @@ _USES: dict[str, Callable[[Any], bool]] = {
     "map_ptr_read_refused": _reads_map_pointer,
     "byte_swap_bounds": _alu_op(AluOp.END),
     "neg_bounds": _alu_op(AluOp.NEG),
+    "alu_safe_range": _alu_range_differs,
+    "global_funcs_lazy": _calls_subprogram,
+    "global_func_arg_tags": _calls_subprogram,
 }
 
 

@@ -165,8 +165,9 @@ def _prepare_args(v: Session, start: int) -> list[ArgSpec]:
             raise ArgError("")
         raise ArgError(f"Global function {tname}() doesn't return scalar. Only those are supported.")
     out: list[ArgSpec] = []
+    tagged = v.kernel.has_feature("global_func_arg_tags")  # before 6.8 the tags mean nothing
     for n, p in enumerate(params):
-        tags = _tags(btf, func_id, n)
+        tags = _tags(btf, func_id, n) if tagged else []
         for tg in tags:
             if not is_global:
                 raise ArgError(f"arg#{n} type tag is not supported in static functions")

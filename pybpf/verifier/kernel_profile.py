@@ -122,6 +122,12 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
     "byte_swap_bounds": ("keeps the bounds of a number through a byte swap (be16, le64, bswap)",
                          "makes a byte-swapped number unknown"),
     "neg_bounds": ("keeps the bounds of a negated number", "makes a negated number unknown"),
+    "alu_safe_range": ("bounds an operation with an unknown operand (or, mul, xor, shifts)",
+                       "makes an operation with an unknown operand other than add, sub and and unknown"),
+    "global_funcs_lazy": ("verifies a global function where the program first calls it",
+                          "verifies every global function before the program"),
+    "global_func_arg_tags": ("reads the arg: tags of a global function's arguments (__arg_ctx, __arg_nonnull...)",
+                             "ignores the arg: tags of a global function's arguments"),
 }
 
 
@@ -180,9 +186,6 @@ class Rewording:
     #: when set, the rewording applies only where the rejected instruction's text matches this
     #: expression (``^call `` : a helper's argument, not the program's own access)
     insn: str = ""
-    #: False when this kernel prints the reworded message without naming an instruction
-    #: (6.1 verifies global functions before the program: ``Validating f() func#1...``)
-    named: bool = True
 
     def apply(self, message: str, insn_text: str | None = None) -> str:
         if self.insn and not re.search(self.insn, insn_text or ""):
@@ -190,14 +193,13 @@ class Rewording:
         return re.sub(self.pattern, self._fill, message)
 
     def to_json(self) -> list:
-        return [self.pattern, self.template] + ([self.insn] if self.insn or not self.named else []) \
-            + ([False] if not self.named else [])
+        return [self.pattern, self.template] + ([self.insn] if self.insn else [])
 
     @classmethod
     def from_json(cls, doc: Iterable) -> Rewording:
-        """``[pattern, template]``, ``[pattern, template, insn]`` or ``[..., insn, named]``."""
-        d = list(doc)
-        return cls(str(d[0]), str(d[1]), str(d[2]) if len(d) > 2 else "", bool(d[3]) if len(d) > 3 else True)
+        """``[pattern, template]`` or ``[pattern, template, insn]``."""
+        d = [str(x) for x in doc]
+        return cls(d[0], d[1], d[2] if len(d) > 2 else "")
 
     def _fill(self, m: re.Match[str]) -> str:
         def conv(c: re.Match[str]) -> str:
@@ -314,22 +316,9 @@ class KernelProfile:
     def reword(self, message: str, insn_text: str | None = None) -> str:
         """``message`` (pybpf's wording, the newest kernel's) in this kernel's wording;
         ``insn_text`` is the rejected instruction (as `Report.insn_text` prints it)."""
-        return self.reword_named(message, insn_text)[0]
-
-    def reword_named(self, message: str, insn_text: str | None = None) -> tuple[str, bool]:
-        """(`reword`'s message, whether this kernel names the rejected instruction for it).
-
-        >>> msg = "Global function f() doesn't return scalar. Only those are supported."
-        >>> profile("6.1").reword_named(msg + "\\nCaller passes invalid args into func#1 ('f')")[1]
-        False
-        """
-        named = True
         for r in self.rewordings:
-            worded = r.apply(message, insn_text)
-            if worded != message:
-                named = named and r.named
-            message = worded
-        return message, named
+            message = r.apply(message, insn_text)
+        return message
 
     def vmlinux_btf(self):  # -> pybpf.btf.Btf
         """This kernel's BTF (``/sys/kernel/btf/vmlinux``): the running kernel's when the

@@ -261,6 +261,24 @@ FEATURE_PROBES["private_stack"] = (
 for _feat, _op in (("byte_swap_bounds", "r2 = be16 r2"), ("neg_bounds", "r2 = -r2")):
     FEATURE_PROBES[_feat] = ("socket_filter", f"r2 = 0\n{_op}\nr1 = r10\nr1 += -8\nr1 += r2\n"
                                               "*(u64 *)(r1 + 0) = 0\nr0 = 0\nexit")
+# with an unknown operand, a 32-bit or/mul/xor is still bounded (is_safe_to_compute_dst_reg_range,
+# 6.7; before, every operation but add, sub and and left all 64 bits unknown)
+FEATURE_PROBES["alu_safe_range"] = (
+    "socket_filter", "call bpf_get_prandom_u32\nw6 = w0\ncall bpf_get_prandom_u32\nw0 |= w6\n"
+    "r1 = r10\nr1 += r0\nr0 = 0\nexit")
+#: features no assembly probe can show (they need a global function's BTF) -> the C corpus
+#: programs (``family/file:program`` of ``tests/verifier/c``) that show them: the fleet
+#: harness loads them into each kernel, ``tests/vmtest/test_kernel_messages.py`` holds that
+#: each profile's value is the one that predicts them, and `build_profile` keeps the shipped
+#: profile's value (the probes cannot measure it again)
+FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
+    # a global function is verified when the program first calls it (before 6.8: every
+    # global function before the program, "Validating f() func#N...")
+    "global_funcs_lazy": ("func/global_funcs:tc_global_nonull", "func/global_more:xdp_count",
+                          "func/global_funcs:tc_global", "func/arg_tags:xdp_ptr_ret"),
+    # the arg: declaration tags of a global function's arguments (__arg_ctx, __arg_nonnull...)
+    "global_func_arg_tags": ("func/arg_tags:xdp_arg_ctx", "func/arg_tags:xdp_nonnull"),
+}
 #: features whose probe program is *refused* where the kernel has the feature
 _FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused"})
 
@@ -358,14 +376,6 @@ REWORDINGS: tuple[RewordingCandidate, ...] = (
             "{1} {2}"),
         ((_SF, None, "call bpf_get_prandom_u32\nr0 &= 15\nr1 = r10\nr1 += -8\nr1 += r0\n"
                      "*(u8 *)(r1 + 0) = 0\nr0 = 0\nexit"),)),
-    # 6.1 verifies global functions before the program (do_check_subprogs first): a function
-    # whose BTF arguments or return it cannot use is refused while it is validated, before
-    # any call site, without naming an instruction
-    _RC("global_func_validated_first",
-        _RW(r"^(arg#\d+ reference type\('[^']*'\) size cannot be determined: -?\d+|Global function \w+\(\) "
-            r"doesn't return scalar\. Only those are supported\.)\nCaller passes invalid args into func#(\d+) "
-            r"\('([^']*)'\)$", "Validating {3}() func#{2}...\n{1}", named=False),
-        (), evidence=("func/global_more:xdp_count", "func/global_funcs:tc_global", "func/arg_tags:xdp_ptr_ret")),
     _RC("caller_passes_without_name",
         _RW(r"Caller passes invalid args into func#(\d+) \('[^']*'\)", "Caller passes invalid args into func#{1}"),
         (), evidence=("func/global_ctx:tp_struct_arg_small",)),
@@ -474,6 +484,10 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
         o = outcomes.get(f"feature:{feat}")
         if o is not None:
             features[feat] = (not o.loaded) if feat in _FEATURE_WHEN_REFUSED else o.loaded
+    shipped = _shipped_profile(name)
+    for feat in FEATURE_EVIDENCE:
+        if shipped is not None and feat in shipped.features:
+            features[feat] = shipped.features[feat]
     maps = None
     if any(k.startswith("map:") for k in outcomes):
         maps = frozenset(m for m in MAP_PROBES if (o := outcomes.get(f"map:{m}")) is not None and o.loaded)
@@ -503,7 +517,7 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
     predict = predict or _pybpf_message
     for c in REWORDINGS:
         if not c.probes:  # measured by the C corpus on the fleet, not by a probe
-            if c.rewording in _shipped_rewordings(name):
+            if shipped is not None and c.rewording in shipped.rewordings:
                 rewordings.append(c.rewording)
             continue
         results = [outcomes.get(f"reword:{c.name}:{i}") for i in range(len(c.probes))]
@@ -520,12 +534,13 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
     return dataclasses.replace(base, rewordings=tuple(rewordings))
 
 
-def _shipped_rewordings(name: str) -> tuple[Rewording, ...]:
-    """The rewordings of the profile shipped as ``name`` (none when there is no such file)."""
+def _shipped_profile(name: str) -> KernelProfile | None:
+    """The profile shipped as ``name`` (None when there is no such file): what the C corpus
+    measured of it (`FEATURE_EVIDENCE`, `RewordingCandidate.evidence`) is carried over."""
     from .kernel_profile import PROFILES_DIR
 
     path = PROFILES_DIR / f"{name}.json"
-    return KernelProfile.from_json(json.loads(path.read_text())).rewordings if path.is_file() else ()
+    return KernelProfile.from_json(json.loads(path.read_text())) if path.is_file() else None
 
 
 def _pybpf_message(profile: KernelProfile, prog_type: str, attach: str | None, asm: str
