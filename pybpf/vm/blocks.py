@@ -119,8 +119,28 @@ def _alu_lines(insn: Insn) -> list[str] | None:
     return [f"r{d} = {_subst(expr, f'r{d}', b)}"]
 
 
-def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
-    """Inline access with a per-site region cache ``c<slot>`` = [base, last offset, data, gen]."""
+def _mem_site(insn: Insn) -> tuple[int, int, int, bool] | None:
+    """(base register, offset, size, writes) of a load, store or atomic `_mem_lines`
+    inlines, else None."""
+    cls = insn.opcode & CLASS_MASK
+    mode = insn.opcode & MODE_MASK
+    n = SIZE_BYTES[Size(insn.opcode & SIZE_MASK)]
+    if cls == Class.LDX and mode in (Mode.MEM, Mode.MEMSX):
+        return insn.src, insn.off, n, False
+    if cls in (Class.ST, Class.STX) and mode in (Mode.MEM, Mode.ATOMIC):
+        return insn.dst, insn.off, n, True
+    return None
+
+
+def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any], hoisted: bool = False,
+               ) -> list[str] | None:
+    """Inline access with a per-site region cache ``c<slot>`` = [base, last offset, data, gen].
+
+    ``hoisted``: the block checked this access at its entry (its base register is not
+    written in the block, and nothing in the block can unmap a region), leaving its
+    region's bytes in ``d<slot>`` and its offset in ``o<slot>``: the access is the bare
+    unpack or pack, which cannot fault.
+    """
     cls = insn.opcode & CLASS_MASK
     mode = insn.opcode & MODE_MASK
     n = SIZE_BYTES[Size(insn.opcode & SIZE_MASK)]
@@ -128,15 +148,19 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
     c = f"c{slot}"
     # g: the memory's region generation, read at the block's entry and after each handler
     hit = f"0 <= o <= {c}[1] and {c}[3] == g"
+    at = f"d{slot}, o{slot}"
     if cls == Class.LDX and mode in (Mode.MEM, Mode.MEMSX):
         if mode == Mode.MEMSX and n == 8:
             return None
         ns[c] = [0, -1, None, -1]
         ns[f"U{n}"] = UNPACKERS[n]
-        val = f"(U{n}({c}[2], o)[0] if {hit} else mem.load_fill(a, {n}, {c}))"
+        val = (f"U{n}({at})[0]" if hoisted else
+               f"(U{n}({c}[2], o)[0] if {hit} else mem.load_fill(a, {n}, {c}))")
         if mode == Mode.MEMSX:
             sb = 1 << (8 * n - 1)
             val = f"(({val} ^ {sb}) - {sb}) & M64"
+        if hoisted:
+            return [f"r{d} = {val}"]
         return [f"a = (r{s} + {off}) & M64; o = a - {c}[0]", f"r{d} = {val}"]
     if cls in (Class.ST, Class.STX) and mode == Mode.MEM:
         if cls == Class.ST:
@@ -145,6 +169,8 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
             v = f"r{s}" if n == 8 else f"r{s} & {(1 << (8 * n)) - 1}"
         ns[c] = [0, -1, None, -1]
         ns[f"P{n}"] = PACKERS[n]
+        if hoisted:
+            return [f"P{n}({at}, {v})"]
         return [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
                 f"if {hit}: P{n}({c}[2], o, {v})",
                 f"else: mem.store_fill(a, {n}, {v}, {c})"]
@@ -164,9 +190,12 @@ def _mem_lines(insn: Insn, slot: int, ns: dict[str, Any]) -> list[str] | None:
         ns[f"P{n}"] = PACKERS[n]
         ns[f"U{n}"] = UNPACKERS[n]
         new = f"({_subst(expr, 'v', f'r{s}')}) & {(1 << (8 * n)) - 1}"
-        lines = [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
-                 f"if {hit}: v = U{n}({c}[2], o)[0]; P{n}({c}[2], o, {new})",
-                 f"else: v = mem.load(a, {n}); mem.store_fill(a, {n}, {new}, {c})"]
+        if hoisted:
+            lines = [f"v = U{n}({at})[0]; P{n}({at}, {new})"]
+        else:
+            lines = [f"a = (r{d} + {off}) & M64; o = a - {c}[0]",
+                     f"if {hit}: v = U{n}({c}[2], o)[0]; P{n}({c}[2], o, {new})",
+                     f"else: v = mem.load(a, {n}); mem.store_fill(a, {n}, {new}, {c})"]
         if aop.fetches:
             lines.append(f"r{s} = v")
         return lines
@@ -200,6 +229,12 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     A block whose last instruction jumps back to its own start runs as a ``while`` loop
     (at most as many rounds as the instruction limit leaves), so a tight loop costs no
     dispatch at all.
+
+    Loads, stores and atomics whose base register the block never writes are checked
+    once at the block's entry (`_hoisted`) when nothing in the block can unmap a region
+    (no handler before its last instruction): if every one of them would succeed, the
+    block runs a copy of its body where they are bare unpacks and packs; otherwise the
+    copy with a check at each access, which faults at the instruction as before.
     """
     leaders = _leaders(cp)
     fast: list[Any] = list(cp.handlers)
@@ -213,19 +248,18 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     i = 0
     sources: list[str] = []
     names: list[tuple[int, str]] = []
-    # markers: FLUSH writes the registers back (before a handler), EXIT too and counts a
-    # loop's rounds (before every return), RELOAD reads them again (after a handler)
-    FLUSH, EXIT, RELOAD = "\0flush", "\0exit", "\0reload"
     while i < len(slots):
         start = slots[i][0]
         body: list[str] = []
+        sites: list[tuple[int, Insn]] = []
+        checked: dict[int, list[str]] = {}
         count = 0
         ended = False
         loop = False
         while i < len(slots):
             slot, insn = slots[i]
             if count and slot in leaders:
-                body += [EXIT, f"return {slot}"]
+                body += [_EXIT, f"return {slot}"]
                 ended = True
                 break
             count += 1
@@ -239,7 +273,9 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
             elif cls in (Class.LDX, Class.ST, Class.STX):
                 lines = _mem_lines(insn, slot, ns)
                 if lines is not None:
-                    lines = [f"p = {slot}"] + lines
+                    sites.append((slot, insn))
+                    checked[slot] = [f"p = {slot}"] + lines
+                    lines = [_SITE + str(slot)]
             elif cls in (Class.JMP, Class.JMP32) and insn.opcode & OP_MASK not in (
                     JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND) and jump_ok:
                 jc = _jump_cond(insn)
@@ -248,72 +284,52 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                     t, nx = slot + 1 + rel, slot + 1
                     if t == start:  # back to this block's start: a loop
                         loop = True
-                        lines = [f"if {cond}:", "  if k < room: continue", "  " + EXIT,
-                                 f"  return {t}", EXIT, f"return {nx}"]
+                        lines = [f"if {cond}:", "  if k < room: continue", "  " + _EXIT,
+                                 f"  return {t}", _EXIT, f"return {nx}"]
                     elif cond == "True":
-                        lines = [EXIT, f"return {t}"]
+                        lines = [_EXIT, f"return {t}"]
                     else:
-                        lines = [EXIT, f"return {t} if {cond} else {nx}"]
+                        lines = [_EXIT, f"return {t} if {cond} else {nx}"]
             elif insn.opcode == LDDW and insn.src == PseudoSrc.IMM and \
                     cp.program.refs.get(cp.slot_insn[slot]) is None:
                 lines = [f"r{insn.dst} = {insn.imm & alu.M64}"]
             if lines is None:
                 ns[f"h{slot}"] = cp.handlers[slot]
                 if _ends_block(insn):
-                    lines = [f"p = {slot}", EXIT, f"return h{slot}()"]
+                    lines = [f"p = {slot}", _EXIT, f"return h{slot}()"]
                 else:
-                    lines = [f"p = {slot}", FLUSH, f"h{slot}()", RELOAD]
+                    lines = [f"p = {slot}", _FLUSH, f"h{slot}()", _RELOAD]
             body += lines
             if _ends_block(insn):
                 ended = True
                 break
         if not ended:
-            body += [EXIT, f"return {slots[i][0] if i < len(slots) else cp.nslots}"]
+            body += [_EXIT, f"return {slots[i][0] if i < len(slots) else cp.nslots}"]
         name = f"block_{start}"
-        text = "\n".join(body)
+        generic = _expand(body, checked)
+        text = "\n".join(generic)
         used = sorted({int(r) for r in _REG.findall(text)})
-        written = sorted({int(r) for r in re.findall(r"(?:^|; |:\s)r(10|[0-9]) = ", text, re.M)})
+        written = {int(r) for r in re.findall(r"(?:^|; |:\s)r(10|[0-9]) = ", text, re.M)}
         load = "; ".join([f"r{r} = R[{r}]" for r in used] +
                          (["g = mem.gen"] if "== g" in text else []))
-        store = "; ".join(f"R[{r}] = r{r}" for r in written)
+        store = "; ".join(f"R[{r}] = r{r}" for r in sorted(written))
+        hoist = _hoisted(body, sites, checked, written, ns) if loop or len(sites) > 2 else None
+        if hoist is not None:
+            text += "\n" + "\n".join(hoist[0] + hoist[1])
         binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text + load]
         if count > 1 or "m." in text or loop:
             binds.append("m")
         if used:
             binds.append("R")
         params = ", ".join(f"{k}={k}" for k in dict.fromkeys(binds))
-        extra = f"m.extra += k * {count} - 1" if loop else ""
-        out = []
-        for ln in body:
-            indent = ln[:len(ln) - len(ln.lstrip())]
-            core = ln.strip()
-            if core in (FLUSH, EXIT):
-                stmts = [x for x in (store, extra if core == EXIT else "") if x]
-                if stmts:
-                    out.append(indent + "; ".join(stmts))
-            elif core == RELOAD:
-                if load:
-                    out.append(indent + load)
-            else:
-                out.append(ln)
         head = [f"def {name}({params}):", f"  p = {start}"]
         if load:
             head.append("  " + load)
-        if loop:
-            head += ["  k = 0", "  try:",
-                     f"    room = (m.max_insns - m.insns - m.extra) // {count}",
-                     "    while True:", "      k += 1"]
-            inner = "      "
-            tail = ["  except VMFault:", "    " + "; ".join(x for x in (store, extra) if x),
-                    "    m.fault_pc = p", "    raise"]
-        else:
-            if count > 1:
-                head.append(f"  m.extra += {count - 1}")
-            head.append("  try:")
-            inner = "    "
-            tail = ["  except VMFault:"] + (["    " + store] if store else []) + \
-                ["    m.fault_pc = p", "    raise"]
-        src = "\n".join(head + [inner + ln for ln in out] + tail)
+        if hoist is not None:
+            guard, fast_body = hoist
+            head += ["  " + ln for ln in guard]
+            head += ["    " + ln for ln in _render(fast_body, count, loop, store, load)]
+        src = "\n".join(head + ["  " + ln for ln in _render(generic, count, loop, store, load)])
         sources.append(src)
         names.append((start, name))
     exec(compile("\n\n".join(sources), f"<pybpf.vm blocks of {cp.program.name or 'prog'}>",
@@ -321,3 +337,77 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     for start, name in names:
         fast[start] = ns[name]
     return fast
+
+
+# markers in a block's body: FLUSH writes the registers back (before a handler), EXIT too
+# and counts a loop's rounds (before every return), RELOAD reads them again (after a
+# handler); SITE<slot> precedes the lines of an inlined memory access
+_FLUSH, _EXIT, _RELOAD, _SITE = "\0flush", "\0exit", "\0reload", "\0site"
+
+
+def _hoisted(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, list[str]],
+             written: set[int], ns: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """(guard, body) of a block whose memory accesses are checked at its entry, or None.
+
+    The guard is an ``if`` that holds when every access whose base register the block
+    does not write would succeed (its site cache hits, or `Memory.fill` fills it), and
+    then binds each one's region bytes ``d<slot>`` and offset ``o<slot>``. A handler
+    before the block's last instruction (a helper may unmap a region) or no such access
+    gives None.
+    """
+    if _FLUSH in body:
+        return None
+    hoisted: dict[int, tuple[int, int, int, bool]] = {}
+    for slot, insn in sites:
+        site = _mem_site(insn)
+        if site is not None and site[0] not in written:
+            hoisted[slot] = site
+    if not hoisted:
+        return None
+    checks, binds = [], []
+    for slot, (base, off, n, write) in hoisted.items():
+        c, a = f"c{slot}", f"(r{base} + {off}) & M64"
+        checks.append(f"(0 <= ({a}) - {c}[0] <= {c}[1] and {c}[3] == g"
+                      f" or mem.fill({a}, {n}, {write}, {c}))")
+        binds.append(f"d{slot} = {c}[2]; o{slot} = (({a}) - {c}[0])")
+    guard = [f"if {' and '.join(checks)}:"] + ["  " + b for b in binds]
+    fast = dict(checked)  # the accesses not hoisted keep their checked lines
+    for slot, insn in sites:
+        lines = _mem_lines(insn, slot, ns, hoisted=True) if slot in hoisted else None
+        if lines is not None:
+            fast[slot] = lines
+    return guard, _expand(body, fast)
+
+
+def _expand(body: list[str], sites: dict[int, list[str]]) -> list[str]:
+    """``body`` with each access marker replaced by its lines in ``sites``."""
+    out: list[str] = []
+    for ln in body:
+        out += sites[int(ln[len(_SITE):])] if ln.startswith(_SITE) else [ln]
+    return out
+
+
+def _render(body: list[str], count: int, loop: bool, store: str, load: str) -> list[str]:
+    """A block's body (markers expanded) in its ``try`` (and ``while``, for a loop)."""
+    extra = f"m.extra += k * {count} - 1" if loop else ""
+    out = []
+    for ln in body:
+        indent = ln[:len(ln) - len(ln.lstrip())]
+        core = ln.strip()
+        if core in (_FLUSH, _EXIT):
+            stmts = [x for x in (store, extra if core == _EXIT else "") if x]
+            if stmts:
+                out.append(indent + "; ".join(stmts))
+        elif core == _RELOAD:
+            if load:
+                out.append(indent + load)
+        else:
+            out.append(ln)
+    if loop:
+        return (["k = 0", "try:", f"  room = (m.max_insns - m.insns - m.extra) // {count}",
+                 "  while True:", "    k += 1"] + ["    " + ln for ln in out] +
+                ["except VMFault:", "  " + "; ".join(x for x in (store, extra) if x),
+                 "  m.fault_pc = p", "  raise"])
+    return ([f"m.extra += {count - 1}"] if count > 1 else []) + ["try:"] + \
+        ["  " + ln for ln in out] + ["except VMFault:"] + \
+        (["  " + store] if store else []) + ["  m.fault_pc = p", "  raise"]

@@ -61,6 +61,11 @@ HOT = 5000
 DEFAULT_MAX_INSNS = 50_000_000
 
 
+#: what a stale pointer into a returned call's frame faults with
+_RETURNED = "the function that owned this stack frame returned"
+_FRAME_NAMES = [f"stack frame {n}" for n in range(MAX_CALL_FRAMES)]
+
+
 @dataclass
 class Task:
     """The fake current task the ``get_current_*`` helpers report."""
@@ -265,15 +270,15 @@ class Machine:
 
     # -- handler factories used by compile.py ----------------------------------------------
     def make_exit(self) -> Handler:
-        frames, R, pop_stack = self.frames, self.R, self.pop_stack
+        frames, R, mem = self.frames, self.R, self.mem
 
         def h() -> int:
             if len(frames) == self.base_depth:
                 raise Exit
-            r6, r7, r8, r9, r10, ret, code, stack, budget = frames.pop()
-            R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
-            pop_stack()
-            self.stack, self.budget = stack, budget
+            R[6], R[7], R[8], R[9], R[10], ret, code, stack, self.budget = frames.pop()
+            if self.stack is not None:
+                mem.unmap(self.stack, why=_RETURNED)
+            self.stack = stack
             if code is not self.code:
                 self.code, self.pc = code, ret
                 raise Switch
@@ -282,20 +287,21 @@ class Machine:
 
     def push_frame(self, ret: int) -> None:
         R = self.R
-        if len(self.frames) + 1 >= MAX_CALL_FRAMES:
+        n = len(self.frames) + 1
+        if n >= MAX_CALL_FRAMES:
             raise VMFault(f"call depth exceeds {MAX_CALL_FRAMES} frames")
         self.frames.append((R[6], R[7], R[8], R[9], R[10], ret, self.code, self.stack,
                             self.budget))
         # a fresh region per call: a pointer into a returned frame must fault, not alias
-        stack = self.mem.map_stack(f"stack frame {len(self.frames)}", STACK_SIZE)
+        stack = self.mem.map_stack(_FRAME_NAMES[n], STACK_SIZE)
         self.stack = stack
-        R[FRAME_POINTER] = stack.end
+        R[FRAME_POINTER] = stack.base + STACK_SIZE
         self.budget = self.max_loops
 
     def pop_stack(self) -> None:
         """The current callee frame returns: its stack region goes away."""
         if self.stack is not None:
-            self.mem.unmap(self.stack, why="the function that owned this stack frame returned")
+            self.mem.unmap(self.stack, why=_RETURNED)
 
     def make_local_call(self, target: int, nx: int) -> Handler:
         push = self.push_frame

@@ -146,11 +146,16 @@ class Memory:
 
     def unmap(self, region: Region, why: str | None = None) -> None:
         """Remove ``region``; later accesses to it fault (saying ``why``, if given)."""
-        i = bisect.bisect_left(self._bases, region.base)
-        if i == len(self.regions) or self.regions[i] is not region:
-            raise ValueError(f"region {region.name!r} is not mapped")
-        del self.regions[i]
-        del self._bases[i]
+        regions = self.regions
+        if regions and regions[-1] is region:  # a returning call's stack frame: the last
+            regions.pop()
+            self._bases.pop()
+        else:
+            i = bisect.bisect_left(self._bases, region.base)
+            if i == len(regions) or regions[i] is not region:
+                raise ValueError(f"region {region.name!r} is not mapped")
+            del regions[i]
+            del self._bases[i]
         if self.last is region:
             self.last = None
         self.gen += 1
@@ -251,6 +256,19 @@ class Memory:
         r = self._find(addr, size, "write")
         cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
         PACKERS[size](r.data, addr - r.base, value & ((1 << (8 * size)) - 1))
+
+    def fill(self, addr: int, size: int, write: bool, cache: list) -> bool:
+        """Fill ``cache`` for an access of ``size`` bytes at ``addr`` that would succeed (a
+        readable region, writable too for a ``write``); False, and ``cache`` left as it
+        was, otherwise (a fault, or a write-only region). The fused blocks check a block's
+        accesses once at its entry this way, and take the checked path (which faults at
+        the instruction) when this says False."""
+        r = self.region_at(addr)
+        if r is None or addr + size > r.base + len(r.data) or not r.readable or (
+                write and not r.writable):
+            return False
+        cache[:] = [r.base, len(r.data) - size, r.data, self.gen]
+        return True
 
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr`` (one region), for helpers."""
