@@ -46,6 +46,7 @@ from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
 from .compile import ATOMIC_EXPR
 from .memory import PACKERS, UNPACKERS
+from .ranges import narrow_loop
 
 if TYPE_CHECKING:
     from .compile import Compiled, Handler
@@ -252,7 +253,9 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         start = slots[i][0]
         body: list[str] = []
         sites: list[tuple[int, Insn]] = []
-        checked: dict[int, list[str]] = {}
+        checked: dict[int, list[str]] = {}  # each marked instruction's checked lines
+        exacts: dict[int, list[str]] = {}  # its 64-bit operation without the mask
+        seen: list[tuple[int, Insn]] = []
         count = 0
         ended = False
         loop = False
@@ -264,12 +267,17 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                 break
             count += 1
             i += 1
+            seen.append((slot, insn))
             cls = insn.opcode & CLASS_MASK
             is_gotol = cls == Class.JMP32 and insn.opcode & OP_MASK == JmpOp.JA
             jump_ok = cp.target_ok(slot + 1 + (insn.imm if is_gotol else insn.off))
             lines: list[str] | None = None
             if cls in (Class.ALU, Class.ALU64):
                 lines = _alu_lines(insn)
+                exact = _exact_line(insn)
+                if lines is not None and exact is not None:
+                    checked[slot], exacts[slot] = lines, [exact]
+                    lines = [_SITE + str(slot)]
             elif cls in (Class.LDX, Class.ST, Class.STX):
                 lines = _mem_lines(insn, slot, ns)
                 if lines is not None:
@@ -313,7 +321,8 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         load = "; ".join([f"r{r} = R[{r}]" for r in used] +
                          (["g = mem.gen"] if "== g" in text else []))
         store = "; ".join(f"R[{r}] = r{r}" for r in sorted(written))
-        hoist = _hoisted(body, sites, checked, written, ns) if loop or len(sites) > 2 else None
+        hoist = _fast_copy(body, sites, checked, exacts, seen if loop else None, written, ns) \
+            if loop or len(sites) > 2 else None
         if hoist is not None:
             text += "\n" + "\n".join(hoist[0] + hoist[1])
         binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text + load]
@@ -345,15 +354,33 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
 _FLUSH, _EXIT, _RELOAD, _SITE = "\0flush", "\0exit", "\0reload", "\0site"
 
 
-def _hoisted(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, list[str]],
-             written: set[int], ns: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    """(guard, body) of a block whose memory accesses are checked at its entry, or None.
+def _exact_line(insn: Insn) -> str | None:
+    """A 64-bit add, sub, mul or constant left shift without its ``& M64`` (for a loop whose
+    `pybpf.vm.ranges` analysis shows it cannot wrap), else None."""
+    if insn.opcode & CLASS_MASK != Class.ALU64:
+        return None
+    op, d = insn.opcode & OP_MASK, insn.dst
+    x = insn.opcode & SOURCE_MASK == Source.X
+    b = f"r{insn.src}" if x else str(insn.imm & alu.M64)
+    if op in (AluOp.ADD, AluOp.SUB, AluOp.MUL):
+        return f"r{d} = r{d} {'+' if op == AluOp.ADD else '-' if op == AluOp.SUB else '*'} {b}"
+    if op == AluOp.LSH and not x:
+        return f"r{d} = r{d} << {insn.imm & 63}"
+    return None
 
-    The guard is an ``if`` that holds when every access whose base register the block
-    does not write would succeed (its site cache hits, or `Memory.fill` fills it), and
-    then binds each one's region bytes ``d<slot>`` and offset ``o<slot>``. A handler
-    before the block's last instruction (a helper may unmap a region) or no such access
-    gives None.
+
+def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, list[str]],
+               exacts: dict[int, list[str]], loop: list[tuple[int, Insn]] | None,
+               written: set[int], ns: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """(guard, body) of the block's fast copy, or None when it would not differ.
+
+    The guard is an ``if`` that holds when every memory access whose base register the
+    block does not write would succeed (its site cache hits, or `Memory.fill` fills it)
+    and, for a loop, when the registers are in the ranges `pybpf.vm.ranges` assumed at its
+    entry; it then binds each hoisted access's region bytes ``d<slot>`` and offset
+    ``o<slot>``. In the body those accesses are bare unpacks and packs, and the 64-bit
+    operations that cannot wrap lose their mask. A handler before the block's last
+    instruction (a helper may unmap a region, or write any register) gives None.
     """
     if _FLUSH in body:
         return None
@@ -362,7 +389,8 @@ def _hoisted(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, 
         site = _mem_site(insn)
         if site is not None and site[0] not in written:
             hoisted[slot] = site
-    if not hoisted:
+    narrow = narrow_loop(loop) if loop is not None else None
+    if not hoisted and narrow is None:
         return None
     checks, binds = [], []
     for slot, (base, off, n, write) in hoisted.items():
@@ -370,12 +398,17 @@ def _hoisted(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, 
         checks.append(f"(0 <= ({a}) - {c}[0] <= {c}[1] and {c}[3] == g"
                       f" or mem.fill({a}, {n}, {write}, {c}))")
         binds.append(f"d{slot} = {c}[2]; o{slot} = (({a}) - {c}[0])")
+    if narrow is not None:
+        checks.insert(0, narrow.guard)
     guard = [f"if {' and '.join(checks)}:"] + ["  " + b for b in binds]
-    fast = dict(checked)  # the accesses not hoisted keep their checked lines
+    fast = dict(checked)  # what is not hoisted or exact keeps its checked lines
     for slot, insn in sites:
         lines = _mem_lines(insn, slot, ns, hoisted=True) if slot in hoisted else None
         if lines is not None:
             fast[slot] = lines
+    for slot in narrow.exact if narrow is not None else ():
+        if slot in exacts:
+            fast[slot] = exacts[slot]
     return guard, _expand(body, fast)
 
 

@@ -304,10 +304,18 @@ class Machine:
             self.mem.unmap(self.stack, why=_RETURNED)
 
     def make_local_call(self, target: int, nx: int) -> Handler:
-        push = self.push_frame
+        """`push_frame` written out: the hot path of every bpf-to-bpf call."""
+        frames, R, map_stack = self.frames, self.R, self.mem.map_stack
 
         def h() -> int:
-            push(nx)
+            n = len(frames) + 1
+            if n >= MAX_CALL_FRAMES:
+                raise VMFault(f"call depth exceeds {MAX_CALL_FRAMES} frames")
+            frames.append((R[6], R[7], R[8], R[9], R[10], nx, self.code, self.stack,
+                           self.budget))
+            self.stack = stack = map_stack(_FRAME_NAMES[n], STACK_SIZE)
+            R[10] = stack.base + STACK_SIZE
+            self.budget = self.max_loops
             return target
         return h
 

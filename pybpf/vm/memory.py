@@ -131,8 +131,8 @@ class Memory:
         """``map(name, size, kind="stack", origin=size)``: a fresh zeroed stack frame, on the
         hot path of every bpf-to-bpf call (placed after every region the bump allocator
         handed out, so usually appended)."""
-        base = (self._next + 15) // 16 * 16
-        self._next = base + max(size, 1) + GUARD
+        base = (self._next + 15) & -16
+        self._next = base + (size or 1) + GUARD
         region = Region(name, base, bytearray(size), True, True, size, "stack")
         bases = self._bases
         if not bases or base > bases[-1]:
