@@ -706,8 +706,12 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
 
 
 def _too_large(report: Report) -> bool:
-    """The instruction-limit rejection (what a fast-forward predicts)."""
-    return not report.accepted and (report.message or "").startswith("BPF program is too large.")
+    """A complexity-limit rejection (what a fast-forward predicts): the instruction limit, or
+    the limit of pending branches (``push_stack``: ``env->stack_size >
+    BPF_COMPLEXITY_LIMIT_JMP_SEQ``) that a loop pushing a branch each iteration reaches."""
+    msg = report.message or ""
+    return not report.accepted and (msg.startswith("BPF program is too large.") or (
+        msg.startswith("The sequence of ") and msg.endswith(" jumps is too complex.")))
 
 
 def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:

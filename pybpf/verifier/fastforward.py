@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..isa import Class, JmpOp
 from .bounds import S32_MAX, S32_MIN, S64_MAX, S64_MIN
 from .bounds import sync as bounds_sync
 from .scalar import Scalar
@@ -38,6 +39,9 @@ from .state import RefState, Reg, State
 from .tnum import U32, U64, Tnum
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..isa import Insn
     from .explore import Search
     from .session import Session
 
@@ -60,22 +64,33 @@ def _scalar_nums(s: Scalar) -> tuple[int, ...]:
             s.var_off.value, s.var_off.mask)
 
 
-def _reg(r: Reg, shape: list, nums: list[int]) -> None:
+#: numeric fields that are names, not values a program compares (ids)
+_ID_NUMS = frozenset({"id", "ref_obj_id", "dynptr_id"})
+
+
+def _reg(r: Reg, shape: list, nums: list[int], values: list[int] | None) -> None:
     d = r.__dict__
     for k in sorted(d):
         v = d[k]
         if k == "var":
             shape.append(k)
+            if values is not None:
+                values.extend(range(len(nums), len(nums) + 10))
             nums.extend(_scalar_nums(v))
         elif k in _REG_NUMS:
             shape.append(k)
+            if values is not None and k not in _ID_NUMS:
+                values.append(len(nums))
             nums.append(v)
         else:
             shape.append((k, v))
 
 
-def signature(st: State) -> tuple[list, list[int]]:
-    """(shape, numbers) of a state: what must stay equal, and what may move by a period."""
+def signature(st: State, values: list[int] | None = None) -> tuple[list, list[int]]:
+    """(shape, numbers) of a state: what must stay equal, and what may move by a period.
+
+    ``values``, when given, receives the positions in the numbers of the values a program
+    can compare (scalar bounds and known bits, offsets, sizes; not ids or depths)."""
     shape: list = [len(st.frames), st.active_locks, st.active_lock_id, st.active_lock_ptr,
                    st.active_rcu, st.active_preempt, st.active_irq_id, st.in_sleepable]
     nums: list[int] = [st.may_goto_depth, st.callback_unroll_depth, st.dfs_depth]
@@ -87,11 +102,52 @@ def signature(st: State) -> tuple[list, list[int]]:
                   f.allocated, bytes(f.stack[:f.allocated])]
         nums += [f.async_entry_cnt, f.callback_depth]
         for r in f.regs:
-            _reg(r, shape, nums)
+            _reg(r, shape, nums, values)
         for spi in sorted(f.spills):
             shape.append(spi)
-            _reg(f.spills[spi], shape, nums)
+            _reg(f.spills[spi], shape, nums, values)
     return shape, nums
+
+
+def compare_constants(insns: Sequence[Insn]) -> frozenset[int]:
+    """The constants the program's conditional jumps compare with, in every width a bound
+    can hold them (signed, unsigned 32 and 64 bits)."""
+    out: set[int] = set()
+    for insn in insns:
+        if insn.cls in (Class.JMP, Class.JMP32) and not insn.uses_src_reg and \
+                insn.op not in (JmpOp.JA, JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND):
+            k = insn.imm
+            out.update((k, k & U32, k & U64))
+    return frozenset(out)
+
+
+def periods_before_crossing(nums: list[int], step: list[int], values: list[int],
+                            constants: frozenset[int]) -> int:
+    """How many whole periods the numbers may move by ``step`` before a value reaches what a
+    branch could compare it with: a constant of the program's conditional jumps, a value of
+    the state that stays put, or another value moving at another rate. Past it a branch may
+    be decided the other way (the loop left, a bound reached), so the period stops holding.
+
+    >>> periods_before_crossing([0, 100], [1, 0], [0, 1], frozenset({10}))
+    9
+    """
+    moving = [(nums[p], step[p]) for p in values if step[p]]
+    if not moving:
+        return 1 << 62
+    fixed = set(constants)
+    fixed.update(nums[p] for p in values if not step[p])
+    best = 1 << 62
+    for x, d in moving:
+        for c in fixed:
+            if d > 0 and c > x:
+                best = min(best, (c - x - 1) // d)
+            elif d < 0 and c < x:
+                best = min(best, (x - c - 1) // -d)
+    for a, da in moving:
+        for b, db in moving:
+            if a < b and da > db:  # a catches b up
+                best = min(best, (b - a - 1) // (da - db))
+    return best
 
 
 def _valid_scalar(n: list[int]) -> Scalar | None:
@@ -193,12 +249,15 @@ class FastForward:
         self.seen: dict[tuple[int, int], list[tuple[tuple[int, ...], list, list[int]]]] = {}
         #: whole periods skipped (0: no jump was made)
         self.jumped = 0
+        #: the program's compared constants (`compare_constants`), found at the first period
+        self.constants: frozenset[int] | None = None
 
     def visit(self, v: Session, search: Search, cur: State, i: int, limit: int) -> None:
         """A state the search keeps exploring at prune point ``i``: jump when periodic."""
         key = (i, cur.frames[-1].callsite)
         counters = (v.processed, v.jmps, v.id_gen, search.total_states, len(search.stack))
-        shape, nums = signature(cur)
+        values: list[int] = []
+        shape, nums = signature(cur, values)
         hist = self.seen.setdefault(key, [])
         hist.append((counters, shape, nums))
         if len(hist) > 2 * MAX_PERIOD + 1:
@@ -212,6 +271,9 @@ class FastForward:
         dc, dn = step
         n3 = nums
         periods = (limit - v.processed) // dc[0] - _MARGIN
+        if self.constants is None:
+            self.constants = compare_constants(v.insns)
+        periods = min(periods, periods_before_crossing(n3, dn, values, self.constants) - _MARGIN)
         if periods < _MIN_JUMP:
             return
         if not _apply(cur, [x + periods * d for x, d in zip(n3, dn, strict=True)]):

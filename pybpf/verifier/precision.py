@@ -108,6 +108,44 @@ def _sync_linked(bt: Backtrack, entry: list | None) -> None:
 _ALU, _ALU64, _LDX, _STX, _ST = Class.ALU, Class.ALU64, Class.LDX, Class.STX, Class.ST
 _END, _NEG, _MOV = AluOp.END, AluOp.NEG, AluOp.MOV
 _ATOMIC = Mode.ATOMIC
+_ALL = -1
+_SLOW = (_ALL, 0, 0)  # always through backtrack_insn
+_NOOP = (0, 0, 0)
+
+
+def _fast_effect(decoded: tuple, calls_callback: bool, is_lddw: bool) -> tuple[int, int, int]:
+    """The ``(trigger, keep, gen)`` of one instruction for `Tracker.fast` (see there)."""
+    cls, op, d, s, x, mode, imm = decoded
+    dbit = 1 << d
+    if cls == _ALU or cls == _ALU64:
+        if op == _END or op == _NEG:
+            return _NOOP
+        if op == _MOV:
+            return (dbit, ~dbit, 1 << s if x and s != 10 else 0)
+        return (dbit, _ALL, 1 << s) if x and s != 10 else _NOOP
+    if cls == _LDX or (cls == _STX and mode == _ATOMIC and imm == 0x100):
+        return (dbit, ~dbit, 0)
+    if cls == _STX or cls == _ST:
+        return (dbit, 0, 0)  # a traced register stored: backtrack_insn's NotSupported
+    if cls == Class.JMP or cls == Class.JMP32:
+        if op == JmpOp.CALL or op == JmpOp.EXIT or calls_callback:
+            return _SLOW
+        if x and op not in (JmpOp.JA, JmpOp.JCOND):
+            both = dbit | 1 << s
+            return (both, _ALL, both)
+        return _NOOP
+    if cls == Class.LD:
+        return (dbit, ~dbit, 0) if is_lddw else (dbit, 0, 0)
+    return _SLOW
+
+
+def _rest(bt: Backtrack, fr: int) -> bool:
+    """Whether ``bt`` traces anything besides the registers of frame ``fr``."""
+    regs, stack = bt.regs, bt.stack
+    for f in range(bt.frame + 1):
+        if stack[f] or (f != fr and regs[f]):
+            return True
+    return False
 
 
 class Tracker:
@@ -121,6 +159,13 @@ class Tracker:
         #: per instruction: (class, op, dst, src, uses a source register, mode, imm)
         self.decoded = [(i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
                         for i in insns]
+        #: per instruction, its effect on the traced registers of the current frame when
+        #: the step has no history flags: ``(trigger, keep, gen)``: if the traced mask meets
+        #: ``trigger`` it becomes ``mask & keep | gen``; ``keep`` 0 sends such a step, and a
+        #: ``trigger`` of -1 every step, to `backtrack_insn` (calls, exits, a traced register
+        #: stored...)
+        self.fast = [_fast_effect(k, calls_callback(n), i.opcode == LDDW)
+                     for n, (k, i) in enumerate(zip(self.decoded, insns, strict=True))]
         self.callee_of = callee_of
         self.is_global = is_global
         self.calls_callback = calls_callback
@@ -248,6 +293,7 @@ class Tracker:
         subseq = -1
         skip_first = True
         note = self.note
+        fast = self.fast
         while st is not None:
             history = st.history
             hcount = len(history)
@@ -268,30 +314,55 @@ class Tracker:
                     return changed
                 raise NotSupported
             i = last_idx
+            # the traced registers of the current frame live in ``r`` while the steps stay
+            # in the frame and touch nothing else (`Tracker.fast`); ``rest`` says whether
+            # anything else (other frames, stack slots) is traced
+            fr = bt.frame
+            r = bt.regs[fr]
+            rest = _rest(bt, fr)
+            first = st.first_insn
             while True:
+                # the history entry of this step, if any (get_prev_insn_idx follows it back)
+                entry: list | None = history[hcount - 1] if hcount else None
+                if entry is not None and entry[0] != i:
+                    entry = None
                 if skip_first:
                     skip_first = False
                 else:
-                    entry = history[hcount - 1] if hcount and history[hcount - 1][0] == i else None
-                    try:
-                        self.backtrack_insn(i, subseq, entry, bt)
-                    except NotSupported:
-                        self.mark_all_precise(start)
-                        return True
-                if bt.empty():
-                    return changed
+                    trig, keep, gen = fast[i]
+                    if (entry is None or not entry[2] and not entry[3]) and trig >= 0 and (
+                            keep or not r & trig):
+                        if r & trig:
+                            r = r & keep | gen
+                            if not r and not rest:
+                                bt.regs[fr] = 0
+                                return changed
+                    else:
+                        bt.regs[fr] = r
+                        try:
+                            self.backtrack_insn(i, subseq, entry, bt)
+                        except NotSupported:
+                            self.mark_all_precise(start)
+                            return True
+                        if bt.empty():
+                            return changed
+                        fr = bt.frame
+                        r = bt.regs[fr]
+                        rest = _rest(bt, fr)
                 subseq = i
                 # get_prev_insn_idx
-                if i == st.first_insn and (hcount == 0 or (hcount == 1 and history[0][0] == i)):
+                if i == first and (hcount == 0 or (hcount == 1 and history[0][0] == i)):
                     break
-                if hcount and history[hcount - 1][0] == i:
-                    i = history[hcount - 1][1]
+                if entry is not None:
+                    i = entry[1]
                     hcount -= 1
                 else:
                     i -= 1
                 if i < 0:
+                    bt.regs[fr] = r
                     self.mark_all_precise(start)
                     return True
+            bt.regs[fr] = r
             st = st.parent
             if st is None:
                 break

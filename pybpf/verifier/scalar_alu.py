@@ -272,10 +272,13 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
         name = AluOp(op).name if op in AluOp._value2member_map_ else hex(op)
         raise ValueError(f"Scalar.alu: {name} is not a binary ALU operation "
                          "(use Scalar.neg, Scalar.end, Scalar.movsx or Scalar.mov32)")
-    r = dst.copy()
     if not is_safe_to_compute(op, src, alu64):
+        r = dst.copy()
         mark_unknown(r)
         return r
+    if _exact(dst) and _exact(src):  # both known: the kernel's bounds end on the result
+        return _const_result(op, dst.var_off.value, src.var_off.value, alu64)
+    r = dst.copy()
     if op == _ADD:
         _add32(r, src)
         _add64(r, src)
@@ -306,6 +309,43 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
         zext_32_to_64(r)
     bounds_sync(r)
     return r
+
+
+def _exact(s: Scalar) -> bool:
+    """A known value whose nine bounds all say so (what `bounds.sync` makes of one)."""
+    v = s.var_off.value
+    return (not s.var_off.mask and s.umin == v == s.umax and s.smin == s.smax
+            and s.u32_min == s.u32_max and s.s32_min == s.s32_max)
+
+
+def _const_result(op: int, a: int, b: int, alu64: bool) -> Scalar:
+    """``a op b`` on known values (ADD..ARSH but DIV and MOD, a shift amount in range): the
+    value every path of `alu_binary` reaches (wrapped arithmetic overflows to unbounded
+    ranges, which the known tnum then pins, as ``reg_bounds_sync`` does)."""
+    from .scalar import Scalar
+
+    mask = U64 if alu64 else U32
+    a &= mask
+    b &= mask
+    if op == _ADD:
+        v = a + b
+    elif op == _SUB:
+        v = a - b
+    elif op == _MUL:
+        v = a * b
+    elif op == _AND:
+        v = a & b
+    elif op == _OR:
+        v = a | b
+    elif op == _XOR:
+        v = a ^ b
+    elif op == _LSH:
+        v = a << b
+    elif op == _RSH:
+        v = a >> b
+    else:  # ARSH
+        v = (s64(a) if alu64 else s32(a)) >> b
+    return Scalar.const(v & mask)
 
 
 def alu_neg(dst: Scalar, alu64: bool) -> Scalar:
