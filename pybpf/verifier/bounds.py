@@ -541,6 +541,14 @@ def coerce_to_size_sx(r: Bounds, size: int) -> None:
         sync(r)
         return
     lo, hi = _SEXT_LIMITS[size]
+    if lo <= r.s32_min and r.s32_max <= hi:
+        # The low 32 bits are in the narrow type's range already, so their sign extension
+        # keeps them: this kernel (6.18.44) then takes the range from the subregister's, as
+        # for (s32) above (r7 <<= 32; r6 = (s8)r7 gives 0, a subregister in [-5, 3] gives
+        # smin=-5,smax=3, one in [0, 255] the default range: measured on the live kernel)
+        r.smin, r.smax = r.s32_min, r.s32_max
+        sync(r)
+        return
     r.smin, r.smax = lo, hi
     r.s32_min, r.s32_max = lo, hi
     r.u32_min, r.u32_max = 0, U32

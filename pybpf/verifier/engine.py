@@ -502,10 +502,14 @@ class Verifier:
                 self._walk_stack(k, k == 0 and mode == "adaptive", priv, tail, n)
 
     def _priv_stack_mode(self) -> str:
-        if not self.kernel.has_feature("private_stack"):
-            return "none"  # bpf_jit_supports_private_stack() is false in this kernel build
+        """bpf_enable_priv_stack: for the program types it names, as measured per type
+        (``private_stack_<type>``; a profile without them: the tracepoint probe's answer)."""
+        measured = self.kernel.has_feature("private_stack")
         if self.prog_type in ("kprobe", "tracepoint", "perf_event", "raw_tracepoint"):
-            return "adaptive"
+            on = self.kernel.has_feature(f"private_stack_{self.prog_type}", measured)
+            return "adaptive" if on else "none"
+        if not measured:
+            return "none"  # bpf_jit_supports_private_stack() is false in this kernel build
         if self.prog_type == "tracing":
             return "adaptive" if self.attach != "trace_iter" else "none"
         return "none"

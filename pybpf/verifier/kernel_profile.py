@@ -505,7 +505,7 @@ def running_kernel_key() -> str:
 
 
 #: bumped when profiles gain facts, so a cache written by an older pybpf is measured again
-_CACHE_SCHEMA = "v4"
+_CACHE_SCHEMA = "v5"
 
 
 def cache_path() -> Path:

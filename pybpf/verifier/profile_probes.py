@@ -251,11 +251,15 @@ FEATURE_PROBES: dict[str, tuple[str, str]] = {
         "socket_filter", ".map m hash key=4 value=8 max_entries=16\nr1 = m ll\n"
         "r0 = *(u32 *)(r1 + 36)\nexit"),
 }
+_PRIV_STACK = "*(u64 *)(r10 - 200) = 0\ncall sub\nr0 = 0\nexit\nsub:\n*(u64 *)(r10 - 400) = 0\nr0 = 0\nexit"
 FEATURE_PROBES["private_stack"] = (
     # a subprogram of a tracing program with 64 bytes of stack or more gets a stack of its own
     # (the JIT's private stack): the call chain's combined 608 bytes do not count
-    "tracepoint", "*(u64 *)(r10 - 200) = 0\ncall sub\nr0 = 0\nexit\nsub:\n"
-    "*(u64 *)(r10 - 400) = 0\nr0 = 0\nexit")
+    "tracepoint", _PRIV_STACK)
+# the kernel decides per program type (bpf_enable_priv_stack): measured for each type it
+# names, as builds differ (this 6.18 build gives perf_event programs one, tracepoints none)
+for _t in ("kprobe", "tracepoint", "perf_event", "raw_tracepoint"):
+    FEATURE_PROBES[f"private_stack_{_t}"] = (_t, _PRIV_STACK)
 # a byte swap (be16/le64/bswap) or a negation of a known number keeps its bounds (before:
 # the result is an unknown 64-bit number, and fp + it is unbounded pointer math)
 for _feat, _op in (("byte_swap_bounds", "r2 = be16 r2"), ("neg_bounds", "r2 = -r2")):

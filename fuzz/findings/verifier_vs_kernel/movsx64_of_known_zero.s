@@ -1,7 +1,7 @@
 # type: xdp
 # expect: accept
 # found: fuzz/verifier_vs_kernel.py --duration 1800 --seed 17001 (class D2, 1 program)
-# open: pybpf rejects: R0 min value is negative, either use unsigned index or do a if (index >=0) check.
+# fixed: pybpf.verifier.bounds.coerce_to_size_sx takes the range of a subregister already in the narrow type's range (measured on this kernel, see movsx_subreg_range.s)
 # about: after `if w7 > 0` on a u32 from bpf_get_prandom_u32 the kernel knows r7 is 0, and its 64-bit sign extension from 8 (or 16) bits keeps it 0 (coerce_reg_to_size_sx on a constant); pybpf's r7 = (s8)r7 leaves a negative minimum, so the map value pointer plus r7 is refused (r7 = (s32)r7, w7 = (s8)w7 and a shift pair agree with the kernel)
 .map m3 lru_hash key=4 value=256 max_entries=4
 call bpf_get_prandom_u32

@@ -1,7 +1,7 @@
 # type: perf_event
 # expect: accept
 # found: fuzz/verifier_vs_kernel.py --duration 1800 --seed 17001 (class D1, 10 programs, all perf_event)
-# open: pybpf rejects: combined stack size of 2 calls is 528. Too large
+# fixed: the private stack is measured per program type (profile features private_stack_kprobe, _tracepoint, _perf_event, _raw_tracepoint: this build answers true for perf_event only) and applied as bpf_enable_priv_stack() decides
 # about: this 6.18 build gives a perf_event program's subprogram of 64 bytes or more a private stack (the 16 + 512 bytes do not add up); tracepoint, raw_tracepoint and kprobe programs get none and the kernel refuses the same program there with pybpf's message, but pybpf's private_stack feature is probed with a tracepoint program only, so it applies the 512-byte combined limit to perf_event too
 r6 = r1
 *(u64 *)(r10 - 8) = 5
