@@ -87,6 +87,12 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
     elif tm == _U64 and umin == 0 and umax == _U64 and smin == -_S64_B and smax == _S64_B - 1 \
             and u32min == 0 and u32max == _U32 and s32min == _S32_MIN and s32max == _S32_MAX:
         return  # nothing known: nothing to deduce
+    key = (tv, tm, smin, smax, umin, umax, s32min, s32max, u32min, u32max)
+    done = _SYNCED.get(key)
+    if done is not None:  # the same ten fields were synchronised before: the same result
+        (r.var_off, r.smin, r.smax, r.umin, r.umax,
+         r.s32_min, r.s32_max, r.u32_min, r.u32_max) = done
+        return
     for stage in (0, 1):
         # -- __update_reg32_bounds
         v, m = tv & _U32, tm & _U32
@@ -274,6 +280,21 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
     r.var_off = Tnum(tv, tm)
     r.smin, r.smax, r.umin, r.umax = smin, smax, umin, umax
     r.s32_min, r.s32_max, r.u32_min, r.u32_max = s32min, s32max, u32min, u32max
+    if len(_SYNCED) >= _SYNCED_MAX:
+        _SYNCED.clear()
+    _SYNCED[key] = (r.var_off, smin, smax, umin, umax, s32min, s32max, u32min, u32max)
+
+
+#: `sync` is a function of the ten fields: its results, by fields (loops synchronise the
+#: same values on every iteration), emptied when it holds `_SYNCED_MAX` and by `forget`
+_SYNCED: dict[tuple[int, ...], tuple] = {}
+_SYNCED_MAX = 1 << 16
+
+
+def forget() -> None:
+    """Empty `sync`'s memory (each verification starts without one, so that its time is its
+    own)."""
+    _SYNCED.clear()
 
 
 # -- the kernel's mutators, one by one ---------------------------------------------------------

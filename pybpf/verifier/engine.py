@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import UsageError
 from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
 from ..isa.generated.helpers_table import HELPERS
-from . import explore, kernel_profile, kfuncs
+from . import bounds, explore, kernel_profile, kfuncs
 from .analysis import CallInfo, analyze
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .cfg import check_cfg
@@ -692,6 +692,7 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
         return bad_map
     # a run with its own observer or log is followed step by step, never fast-forwarded
     fast = observer is None and not log
+    bounds.forget()
     while True:
         try:
             v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
