@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import field, record
 from ..errors import ElfError, IsaError
 from ..isa import (
     LDDW,
@@ -55,7 +55,7 @@ _DATA_PREFIXES = (".data", ".rodata", ".bss")
 _CALL = Class.JMP | JmpOp.CALL
 
 
-@dataclass
+@record()
 class ObjectProgramSpec:
     """One program of an object: its `ProgramSpec`, and what its section name says."""
 
@@ -68,7 +68,7 @@ class ObjectProgramSpec:
     placement: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
-@dataclass
+@record()
 class ObjectSpec:
     """Everything in an object file, before anything is loaded into the kernel."""
 
@@ -88,7 +88,7 @@ class ObjectSpec:
     section_symbols: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-@dataclass
+@record()
 class _Func:
     """A function's code inside its section, with its relocations by instruction index."""
 

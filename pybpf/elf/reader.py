@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from .._record import record
 from ..errors import ElfError
 
 EM_BPF = 247
@@ -33,7 +33,7 @@ SHF_EXECINSTR = 0x4
 _MAX_NOBITS = 1 << 30
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Symbol:
     """One symbol-table entry, reduced to what a BPF loader needs."""
 
@@ -51,7 +51,7 @@ class Symbol:
         return self.shndx == "SHN_UNDEF" and bool(self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Reloc:
     """One relocation applied to a section: at byte ``offset``, of ``type``, to ``symbol``."""
 
@@ -60,7 +60,7 @@ class Reloc:
     symbol: Symbol
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Section:
     """A section header, with its data loaded on demand by `ElfReader.data`."""
 

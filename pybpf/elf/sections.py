@@ -25,9 +25,9 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
+from .._record import record
 from ..errors import ElfError
 
 
@@ -37,7 +37,7 @@ class Match(Enum):
     PREFIX = "prefix"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SectionDef:
     """One row of the table: how a section name maps to a program."""
 
@@ -51,7 +51,7 @@ class SectionDef:
     xdp_frags: bool = False  # loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SectionSpec:
     """What a particular section name means."""
 
