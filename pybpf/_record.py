@@ -27,6 +27,8 @@ AttributeError: cannot assign to field 'x' of a frozen Point
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 TYPE_CHECKING = False  # (not typing's: this module exists to keep start-up imports small)
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,10 +111,20 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
                           if d.default_factory is not None)
         known = frozenset(names)
         count = len(names)
+        required = next((i for i, n in enumerate(names) if n in defaults), count)
+        given = tuple(plain.get(n, _MISSING) for n in names[required:])
+        # a factory or a required field after a default: the long way
+        tail = None if any(v is _MISSING for v in given) else given
 
         def __init__(self: Any, *args: Any, **kw: Any) -> None:
             # the values are written into the instance's __dict__ at once (past a frozen
             # record's __setattr__, as object.__setattr__ would): a record is built often
+            if not kw and required <= len(args) <= count and tail is not None:
+                # positional fields, the rest plain defaults: the common case
+                self.__dict__.update(zip(names, args + tail[len(args) - required:], strict=True))
+                if post_init is not None:
+                    post_init(self)
+                return
             values = dict(plain)
             if args:
                 if len(args) > count:
@@ -144,8 +156,12 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
         def values(self: Any) -> tuple[Any, ...]:
             return tuple(getattr(self, n) for n in names)
 
-        def compared_values(self: Any) -> tuple[Any, ...]:
-            return tuple(getattr(self, n) for n in compared)
+        compared_values: Callable[[Any], tuple[Any, ...]]
+        if len(compared) > 1:
+            compared_values = attrgetter(*compared)  # a tuple of the values, in C
+        else:
+            def compared_values(self: Any) -> tuple[Any, ...]:
+                return tuple(getattr(self, n) for n in compared)
 
         def __eq__(self: Any, other: object) -> bool:
             if other.__class__ is not self.__class__:

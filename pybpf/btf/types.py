@@ -1,7 +1,8 @@
 """Typed records, one per BTF kind, decoded on demand from a `Btf`.
 
-Records are small frozen dataclasses that refer to other types by id (an ``int``;
-``0`` is ``void``), so decoding one type never decodes another. `Btf` resolves ids::
+Records are small frozen records (`pybpf._record`: no `dataclasses` import at start-up)
+that refer to other types by id (an ``int``; ``0`` is ``void``), so decoding one type
+never decodes another. `Btf` resolves ids::
 
     >>> from pybpf.btf import Btf, Kind
     >>> from pybpf.btf.writer import BtfBuilder
@@ -14,12 +15,11 @@ Records are small frozen dataclasses that refer to other types by id (an ``int``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .._record import record
 from .format import IntEncoding, Kind, Linkage
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Type:
     """Fields every type has: its id, kind and name ("" when anonymous)."""
 
@@ -32,12 +32,12 @@ class Type:
         return not self.name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Void(Type):
     """Type id 0."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Int(Type):
     """An integer: ``size`` bytes, ``bits`` wide starting at ``bit_offset``."""
 
@@ -51,58 +51,58 @@ class Int(Type):
         return bool(self.encoding & IntEncoding.SIGNED)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Float(Type):
     size: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Ref(Type):
     """A kind whose only content is a referenced type: ptr, typedef, modifiers."""
 
     type: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Ptr(Ref):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Typedef(Ref):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Volatile(Ref):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Const(Ref):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Restrict(Ref):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class TypeTag(Ref):
     """``btf_type_tag("value")`` on ``type``; ``attribute`` when kind_flag is set."""
 
     attribute: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Array(Type):
     type: int
     index_type: int
     nelems: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Member:
     """A struct/union member: ``bit_offset`` from the start, ``bitfield_size`` 0 if none."""
 
@@ -116,7 +116,7 @@ class Member:
         return self.bit_offset // 8
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Composite(Type):
     size: int
     members: tuple[Member, ...]
@@ -131,23 +131,23 @@ class Composite(Type):
         raise KeyError(name)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Struct(Composite):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Union(Composite):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Enumerator:
     name: str
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Enum(Type):
     """ENUM and ENUM64 (``kind`` says which); ``signed`` is the kind_flag."""
 
@@ -156,24 +156,24 @@ class Enum(Type):
     signed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Fwd(Type):
     union: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Func(Type):
     type: int  # the FUNC_PROTO
     linkage: Linkage
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Param:
     name: str
     type: int  # 0 in the last param means "..."
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class FuncProto(Type):
     type: int  # return type
     params: tuple[Param, ...]
@@ -183,26 +183,26 @@ class FuncProto(Type):
         return bool(self.params) and self.params[-1].type == 0 and not self.params[-1].name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Var(Type):
     type: int
     linkage: Linkage
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class VarSecinfo:
     type: int
     offset: int
     size: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Datasec(Type):
     size: int
     vars: tuple[VarSecinfo, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class DeclTag(Type):
     """``btf_decl_tag(name)`` on ``type``; ``component_idx`` -1 for the type itself."""
 

@@ -26,10 +26,10 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from .._deprecated import module_getattr
+from .._record import field, record
 from ..errors import BtfError, ElfError, KernelError, PybpfError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind
 from .object import ObjectProgramSpec, ObjectSpec, read_object
@@ -38,7 +38,7 @@ from .object import ObjectProgramSpec, ObjectSpec, read_object
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"
 
 
-@dataclass
+@record()
 class ObjectProgram:
     """A program of a loaded object: its spec, its kernel `Program`, and its links."""
 
@@ -561,9 +561,7 @@ class BpfObject:
 
     def _bind_externs(self, prog: ProgramSpec, ps: ObjectProgramSpec, target_btf: Any = None, *,
                       btf_ids: bool = True) -> None:
-        from ..btf import vmlinux
-
-        kernel_btf = target_btf if target_btf is not None or not btf_ids else vmlinux()
+        kernel_btf = target_btf  # the running kernel's: read at the first kfunc or ksym
 
         for idx, ref in list(prog.refs.items()):
             if ref.kind is RefKind.GLOBAL and self.spec.externs.get(ref.name) == ".kconfig":
@@ -572,6 +570,10 @@ class BpfObject:
             if ref.kind not in (RefKind.KFUNC, RefKind.KSYM) or not btf_ids:
                 continue
             kind = "func" if ref.kind is RefKind.KFUNC else "var"
+            if kernel_btf is None:
+                from ..btf import vmlinux
+
+                kernel_btf = vmlinux()
             try:
                 type_id = kernel_btf.find(ref.name, kind)
             except BtfError:

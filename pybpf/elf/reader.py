@@ -1,8 +1,10 @@
-"""The ELF level of a BPF object: sections, symbols and relocations (pyelftools).
+"""The ELF level of a BPF object: sections, symbols and relocations.
 
-`ElfReader` wraps pyelftools so that every malformed input becomes an
-`ElfError` naming the file, the section and the offset, and so that the rest of
-pybpf.elf sees plain records (`Symbol`, `Reloc`) instead of pyelftools objects.
+`ElfReader` reads the ELF64 tables with `struct` (importing pyelftools cost a BPF
+object's loader ~40 ms at start-up, more than the rest of its parsing), so that every
+malformed input becomes an `ElfError` naming the file, the section and the offset, and
+the rest of pybpf.elf sees plain records (`Section`, `Symbol`, `Reloc`). Type, binding
+and visibility numbers are named as the ELF specification names them (``STT_FUNC``).
 
 >>> r = ElfReader.from_path("trace.bpf.o")            # doctest: +SKIP
 >>> [s.name for s in r.code_sections()]               # doctest: +SKIP
@@ -11,7 +13,6 @@ pybpf.elf sees plain records (`Symbol`, `Reloc`) instead of pyelftools objects.
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import Iterator
 
@@ -77,11 +78,34 @@ class Section:
 
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")  # Elf64_Ehdr, little-endian
+_SHDR = struct.Struct("<IIQQQQIIQQ")  # Elf64_Shdr: name, type, flags, addr, offset, size, link, info, ...
+_SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
+_REL = struct.Struct("<QQ")  # Elf64_Rel: offset, info (symbol << 32 | type)
+ET_REL = 1
+_SHN_XINDEX = 0xFFFF
+# the names the ELF specification gives these numbers (and pyelftools spells the same)
+_ETYPES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+_MACHINES = {3: "EM_386", 40: "EM_ARM", 62: "EM_X86_64", 183: "EM_AARCH64", 243: "EM_RISCV"}
+_SECTION_TYPES = {
+    0: "SHT_NULL", 1: "SHT_PROGBITS", 2: "SHT_SYMTAB", 3: "SHT_STRTAB", 4: "SHT_RELA",
+    5: "SHT_HASH", 6: "SHT_DYNAMIC", 7: "SHT_NOTE", 8: "SHT_NOBITS", 9: "SHT_REL",
+    10: "SHT_SHLIB", 11: "SHT_DYNSYM", 14: "SHT_INIT_ARRAY", 15: "SHT_FINI_ARRAY",
+    16: "SHT_PREINIT_ARRAY", 17: "SHT_GROUP", 18: "SHT_SYMTAB_SHNDX",
+    0x6FFF4C03: "SHT_LLVM_ADDRSIG", 0x6FFFFFF6: "SHT_GNU_HASH", 0x6FFFFFFD: "SHT_GNU_verdef",
+    0x6FFFFFFE: "SHT_GNU_verneed", 0x6FFFFFFF: "SHT_GNU_versym"}
+_SYMBOL_TYPES = {0: "STT_NOTYPE", 1: "STT_OBJECT", 2: "STT_FUNC", 3: "STT_SECTION",
+                 4: "STT_FILE", 5: "STT_COMMON", 6: "STT_TLS", 10: "STT_LOOS", 12: "STT_HIOS",
+                 13: "STT_LOPROC", 15: "STT_HIPROC"}
+_SYMBOL_BINDS = {0: "STB_LOCAL", 1: "STB_GLOBAL", 2: "STB_WEAK", 10: "STB_LOOS",
+                 12: "STB_HIOS", 13: "STB_LOPROC", 15: "STB_HIPROC"}
+_VISIBILITIES = ("STV_DEFAULT", "STV_INTERNAL", "STV_HIDDEN", "STV_PROTECTED")
+_SPECIAL_INDEXES = {0: "SHN_UNDEF", 0xFFF1: "SHN_ABS", 0xFFF2: "SHN_COMMON",
+                    _SHN_XINDEX: "SHN_XINDEX"}
 
 
 def header_problem(data: bytes) -> str | None:
     """What is wrong with the ELF header of ``data`` in words, or None; checked before
-    pyelftools reads it, whose errors on a short or damaged file name struct fields.
+    the section table is read.
 
     >>> header_problem(b"\\x7fELF" + bytes(6))
     'the file is 10 bytes: too short for an ELF object (the ELF identification alone is 16 bytes)'
@@ -118,9 +142,6 @@ class ElfReader:
     """Read-only access to a 64-bit little-endian BPF relocatable object."""
 
     def __init__(self, data: bytes, path: str | None = None) -> None:
-        from elftools.common.exceptions import ELFError as _PyElfError
-        from elftools.elf.elffile import ELFFile
-
         self.path = path
         self._raw = data
         if data[:4] != b"\x7fELF":
@@ -128,23 +149,19 @@ class ElfReader:
         problem = header_problem(data)
         if problem is not None:
             raise ElfError(problem, path=path)
-        try:
-            self._elf = ELFFile(io.BytesIO(data))
-            machine = self._elf.header["e_machine"]
-            elfclass = self._elf.elfclass
-            little = self._elf.little_endian
-            etype = self._elf.header["e_type"]
-        except (_PyElfError, ValueError, KeyError) as exc:
-            raise ElfError(f"malformed ELF header: {exc}", path=path, offset=0) from None
-        if machine not in ("EM_BPF", EM_BPF):
-            raise ElfError(f"not a BPF object (machine {machine}); compile with clang -target bpf",
-                           path=path)
-        if elfclass != 64 or not little:
-            raise ElfError("only 64-bit little-endian BPF objects are supported "
-                           "(use -target bpf or bpfel)", path=path)
-        if etype != "ET_REL":
-            raise ElfError(f"expected a relocatable object (ET_REL), got {etype}", path=path)
+        (_ident, etype, machine, _version, _entry, _phoff, shoff, _flags, _ehsize, _phentsize,
+         _phnum, _shentsize, shnum, shstrndx) = _EHDR.unpack_from(data)
+        if machine != EM_BPF:
+            raise ElfError(f"not a BPF object (machine {_MACHINES.get(machine, machine)}); "
+                           "compile with clang -target bpf", path=path)
+        if etype != ET_REL:
+            raise ElfError(f"expected a relocatable object (ET_REL), got "
+                           f"{_ETYPES.get(etype, etype)}", path=path)
+        self._shoff = shoff
+        self._shnum = shnum
+        self._shstrndx = shstrndx
         self._sections: list[Section] | None = None
+        self._headers: list[tuple[int, ...]] | None = None
         self._symbols: list[Symbol] | None = None
 
     @classmethod
@@ -157,15 +174,47 @@ class ElfReader:
         return cls(data, path)
 
     # -- sections ------------------------------------------------------------------
+    def _section_headers(self) -> list[tuple[int, ...]]:
+        """The raw ``Elf64_Shdr`` fields of every section (extended numbering resolved)."""
+        if self._headers is None:
+            data, shoff, shnum = self._raw, self._shoff, self._shnum
+            if shoff and not shnum:  # more sections than the header counts: in section 0
+                if shoff + _SHDR.size > len(data):
+                    raise ElfError("malformed section table: section 0 lies outside the file",
+                                   path=self.path)
+                shnum = _SHDR.unpack_from(data, shoff)[5]
+                if shoff + shnum * _SHDR.size > len(data):
+                    raise ElfError(f"malformed section table: {shnum} sections at byte {shoff} "
+                                   f"end past the file ({len(data)} bytes)", path=self.path)
+            self._headers = [_SHDR.unpack_from(data, shoff + i * _SHDR.size)
+                             for i in range(shnum)] if shoff else []
+        return self._headers
+
+    def _string(self, table: int, offset: int, what: str) -> str:
+        """The NUL-terminated name at ``offset`` of the string table in section ``table``."""
+        headers = self._section_headers()
+        if not 0 <= table < len(headers):
+            raise ElfError(f"malformed {what}: its string table is section {table}, which "
+                           "does not exist", path=self.path)
+        start = headers[table][4] + offset
+        end = headers[table][4] + headers[table][5]
+        if offset >= headers[table][5] or end > len(self._raw):
+            raise ElfError(f"malformed {what}: name at offset {offset} lies outside its string "
+                           f"table (section {table}, {headers[table][5]} bytes)", path=self.path)
+        stop = self._raw.find(b"\0", start, end)
+        return self._raw[start:end if stop < 0 else stop].decode("utf-8", "replace")
+
     def sections(self) -> list[Section]:
         if self._sections is None:
+            headers = self._section_headers()
+            names = self._shstrndx
+            if names == _SHN_XINDEX and headers:
+                names = headers[0][6]
             out = []
-            try:
-                for i, sec in enumerate(self._elf.iter_sections()):
-                    out.append(Section(i, sec.name, sec["sh_type"], sec["sh_flags"],
-                                       sec["sh_size"], sec["sh_offset"]))
-            except Exception as exc:  # pyelftools raises many kinds on corrupt tables
-                raise ElfError(f"malformed section table: {exc}", path=self.path) from None
+            for i, (name, stype, flags, _addr, offset, size, *_rest) in enumerate(headers):
+                label = self._string(names, name, "section table") if names else ""
+                out.append(Section(i, label, _SECTION_TYPES.get(stype, f"{stype:#x}"), flags, size,
+                                   offset))
             self._sections = out
         return self._sections
 
@@ -201,21 +250,24 @@ class ElfReader:
     # -- symbols -------------------------------------------------------------------
     def symbols(self) -> list[Symbol]:
         if self._symbols is None:
-            from elftools.elf.sections import SymbolTableSection
-
             out: list[Symbol] = []
-            try:
-                for sec in self._elf.iter_sections():
-                    if not isinstance(sec, SymbolTableSection):
-                        continue
-                    for i, sym in enumerate(sec.iter_symbols()):
-                        out.append(Symbol(i, sym.name, sym["st_value"], sym["st_size"],
-                                          sym["st_info"]["type"], sym["st_info"]["bind"],
-                                          sym["st_other"]["visibility"], sym["st_shndx"]))
-                    break
-            except Exception as exc:
-                raise ElfError(f"malformed symbol table: {exc}", path=self.path,
-                               section=".symtab") from None
+            for sec in self.sections():
+                if sec.type not in ("SHT_SYMTAB", "SHT_DYNSYM"):
+                    continue
+                link, entsize = (self._section_headers()[sec.index][i] for i in (6, 9))
+                if entsize != _SYM.size or sec.size % _SYM.size:
+                    raise ElfError(f"malformed symbol table: {sec.size} bytes of {entsize}-byte "
+                                   f"entries (ELF64 symbols are {_SYM.size} bytes)",
+                                   path=self.path, section=sec.name)
+                data = self.data(sec)
+                count = len(data) // _SYM.size
+                for i in range(count):
+                    name, info, other, shndx, value, size = _SYM.unpack_from(data, i * _SYM.size)
+                    out.append(Symbol(i, self._string(link, name, "symbol table") if name else "",
+                                      value, size, _SYMBOL_TYPES.get(info & 0xF, f"STT_{info & 0xF}"),
+                                      _SYMBOL_BINDS.get(info >> 4, f"STB_{info >> 4}"),
+                                      _VISIBILITIES[other & 3], _SPECIAL_INDEXES.get(shndx, shndx)))
+                break
             self._symbols = out
         return self._symbols
 
@@ -227,27 +279,26 @@ class ElfReader:
     # -- relocations ---------------------------------------------------------------
     def relocations(self, sec: Section) -> list[Reloc]:
         """Relocations that apply to ``sec`` (from its ``.rel<name>`` section)."""
-        from elftools.elf.relocation import RelocationSection
-
         symbols = self.symbols()
+        headers = self._section_headers()
         out: list[Reloc] = []
-        try:
-            for rsec in self._elf.iter_sections():
-                if not isinstance(rsec, RelocationSection) or rsec["sh_info"] != sec.index:
-                    continue
-                if rsec.is_RELA():
-                    raise ElfError("RELA relocations are not used by BPF objects",
-                                   path=self.path, section=rsec.name)
-                for rel in rsec.iter_relocations():
-                    symidx = rel["r_info_sym"]
-                    if not 0 <= symidx < len(symbols):
-                        raise ElfError(f"relocation refers to symbol {symidx}, which does not "
-                                       "exist", path=self.path, section=rsec.name,
-                                       offset=rel["r_offset"])
-                    out.append(Reloc(rel["r_offset"], rel["r_info_type"], symbols[symidx]))
-        except ElfError:
-            raise
-        except Exception as exc:
-            raise ElfError(f"malformed relocation section: {exc}", path=self.path,
-                           section=".rel" + sec.name) from None
+        for rsec in self.sections():
+            if rsec.type not in ("SHT_REL", "SHT_RELA") or headers[rsec.index][7] != sec.index:
+                continue
+            if rsec.type == "SHT_RELA":
+                raise ElfError("RELA relocations are not used by BPF objects",
+                               path=self.path, section=rsec.name)
+            entsize = headers[rsec.index][9]
+            if entsize != _REL.size or rsec.size % _REL.size:
+                raise ElfError(f"malformed relocation section: {rsec.size} bytes of "
+                               f"{entsize}-byte entries (ELF64 relocations are {_REL.size} "
+                               "bytes)", path=self.path, section=rsec.name)
+            data = self.data(rsec)
+            for i in range(len(data) // _REL.size):
+                offset, info = _REL.unpack_from(data, i * _REL.size)
+                symidx = info >> 32
+                if not 0 <= symidx < len(symbols):
+                    raise ElfError(f"relocation refers to symbol {symidx}, which does not "
+                                   "exist", path=self.path, section=rsec.name, offset=offset)
+                out.append(Reloc(offset, info & 0xFFFFFFFF, symbols[symidx]))
         return out

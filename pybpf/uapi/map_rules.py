@@ -21,14 +21,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+from .._record import record
 from .names import MAP_TYPES
 
+TYPE_CHECKING = False  # (not typing's: the assembler's start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..isa.mapspec import MapSpec
+
+    Check = Callable[[int], bool]
 
 #: map flag bits by name (``BPF_F_*`` of ``union bpf_attr``'s map_flags)
 FLAGS: dict[str, int] = {
@@ -38,10 +40,8 @@ FLAGS: dict[str, int] = {
 PAGE_SIZE = 4096
 PCPU_MIN_UNIT_SIZE = 32768  # the largest per-CPU value
 
-Check = Callable[[int], bool]
 
-
-@dataclass(frozen=True)
+@record(frozen=True)
 class Size:
     """A rule for one size field: ``ok`` decides, ``says`` is the rule in words."""
 
@@ -64,7 +64,7 @@ def _at_most(n: int) -> Size:
     return Size(lambda v: 0 < v <= n, f"in 1..{n}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """The kernel's checks for one map type."""
 
