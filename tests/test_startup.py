@@ -46,6 +46,10 @@ CASES = {
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),
     "counter (builder, load, tracepoint)": (COUNTER, HEAVY + ("re", "pybpf.btf", "pybpf.verifier",
                                                               "pybpf.kernel.link.tracing")),
+    "clang object loader": (
+        "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
+        "from pybpf.btf import Btf, types, ext",
+        HEAVY + ("elftools", "re", "pybpf.verifier")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
                   HEAVY + ("pybpf.kernel",)),
     "pybpf asm of two lines": (

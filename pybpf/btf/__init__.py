@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 # Public names -> submodule. Imported on first use, so that `import pybpf.btf` (and the
 # CLI's vmlinux.h path) stays cheap: the typed records and writer load only when needed.
@@ -31,6 +30,7 @@ _EXPORTS = {
     "BtfBuilder": "writer", "Features": "writer", "sanitize": "writer",
 }
 
+TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .cprint import CPrinter, to_c, write_c
     from .ext import BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import enum
 import struct
-from typing import NamedTuple
+
+from .._record import record
 
 MAGIC = 0xEB9F
 VERSION = 1
@@ -75,7 +76,8 @@ class Kind(enum.IntEnum):
 NR_KINDS = 20
 
 
-class Layout(NamedTuple):
+@record(frozen=True)
+class Layout:
     """Bytes after the 12-byte common record: ``fixed + item * vlen``."""
 
     fixed: int

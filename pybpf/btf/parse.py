@@ -18,7 +18,6 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
 
 from ..errors import BtfError
 from .format import (
@@ -33,8 +32,10 @@ from .format import (
     Linkage,
 )
 
+TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Literal
 
     from . import types as T
 

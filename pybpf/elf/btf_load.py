@@ -12,11 +12,14 @@ offsets in the re-encoded BTF), so the verifier log shows C source lines.
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 from ..btf import Btf, Linkage
 from ..btf import types as T
 from ..btf.writer import BtfBuilder
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class KernelBtf:

@@ -26,13 +26,16 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from .._deprecated import module_getattr
 from .._record import field, record
 from ..errors import BtfError, ElfError, KernelError, PybpfError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind
 from .object import ObjectProgramSpec, ObjectSpec, read_object
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
 DEFAULT_PIN_ROOT = "/sys/fs/bpf"

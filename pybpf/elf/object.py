@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Any
 
 from .._record import field, record
 from ..errors import ElfError, IsaError
@@ -46,6 +45,10 @@ from ..isa import (
 from ..isa.insn import decode_all
 from .reader import R_BPF_64_32, R_BPF_64_64, ElfReader, Reloc, Section, Symbol
 from .sections import SectionSpec, parse_section
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Flags libbpf sets on global-data maps.
 BPF_F_RDONLY_PROG = 1 << 7
