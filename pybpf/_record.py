@@ -83,12 +83,71 @@ def _fields(cls: type) -> list[str]:
     return names
 
 
+class _Slotted:
+    __slots__ = ("field",)
+
+
+_SLOT = type(_Slotted.__dict__["field"])  # what a slotted class holds under a field's name
+
+
+def _slotted(cls: type[T], names: tuple[str, ...]) -> type[T]:
+    """``cls`` made again with its fields as ``__slots__`` (those its bases do not slot
+    already), its class attributes of the same names (plain defaults) left out."""
+    inherited = {n for klass in cls.__mro__[1:] for n in klass.__dict__.get("__slots__", ())}
+    body = {k: v for k, v in cls.__dict__.items()
+            if k not in names and k not in ("__dict__", "__weakref__")}
+    body["__slots__"] = tuple(n for n in names if n not in inherited)
+    body["__qualname__"] = cls.__qualname__
+    meta: Any = type(cls)
+    made: type[T] = meta(cls.__name__, cls.__bases__, body)
+    return made
+
+
+def _written_init(names: tuple[str, ...], plain: dict[str, Any],
+                  factories: tuple[tuple[str, Callable[[], Any]], ...],
+                  post_init: Callable[[Any], None] | None, qualname: str,
+                  slots: bool) -> Callable[..., None] | None:
+    """An ``__init__`` taking ``names`` as parameters (defaults from ``plain``, a fresh
+    value from ``factories``) that writes them into the instance's ``__dict__``, then runs
+    ``post_init``; None when Python cannot spell it (a required field after a default)."""
+    made = dict(factories)
+    space: dict[str, Any] = {"_MISSING": _MISSING, "_post_init": post_init,
+                             "_set": object.__setattr__}
+    params, body = [], []
+    for name in names:
+        if name in plain:
+            space[f"_default_{name}"] = plain[name]
+            params.append(f"{name}=_default_{name}")
+        elif name in made:
+            space[f"_factory_{name}"] = made[name]
+            params.append(f"{name}=_MISSING")
+            body.append(f"    if {name} is _MISSING:\n        {name} = _factory_{name}()\n")
+        elif params and "=" in params[-1]:
+            return None
+        else:
+            params.append(name)
+    if slots:  # past a frozen record's __setattr__, as dataclasses does
+        body.extend(f"    _set(self, {n!r}, {n})\n" for n in names)
+    else:
+        body.append("    self.__dict__.update({" + ", ".join(f"{n!r}: {n}" for n in names) +
+                    "})\n")
+    if post_init is not None:
+        body.append("    _post_init(self)\n")
+    exec(f"def __init__(self, {', '.join(params)}):\n{''.join(body)}", space)  # noqa: S102 - our own text
+    init: Callable[..., None] = space["__init__"]
+    init.__qualname__ = f"{qualname}.__init__"
+    return init
+
+
 @dataclass_transform(field_specifiers=(field,))
-def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type[T]]:
+def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
+           ) -> Callable[[type[T]], type[T]]:
     """Class decorator: make ``cls`` a record of its annotated fields (module docstring).
 
     ``eq=False`` keeps ``object``'s identity ``==`` and hash (as dataclasses' ``eq=False``);
-    a ``__post_init__`` method runs at the end of ``__init__``.
+    a ``__post_init__`` method runs at the end of ``__init__``. ``slots=True`` returns a
+    new class whose fields are ``__slots__`` (as dataclasses' ``slots=True``: no instance
+    ``__dict__``, for records built by the hundred thousand, such as BTF types).
     """
 
     def wrap(cls: type[T]) -> type[T]:
@@ -96,14 +155,21 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
         defaults: dict[str, _Field] = {}
         for name in names:
             for klass in cls.__mro__:
-                if name in klass.__dict__:
+                kept = klass.__dict__.get("_record_defaults", {})  # a slotted record's
+                if name in klass.__dict__ and not isinstance(klass.__dict__[name], _SLOT):
                     value = klass.__dict__[name]
                     defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
+                    break
+                if name in kept:
+                    defaults[name] = kept[name]
                     break
         shown = tuple(n for n in names if n not in defaults or defaults[n].repr)
         compared = tuple(n for n in names if n not in defaults or defaults[n].compare)
         post_init = getattr(cls, "__post_init__", None)
         qualname = cls.__qualname__
+        if slots:
+            cls = _slotted(cls, names)
+            type.__setattr__(cls, "_record_defaults", defaults)  # its subclasses' defaults
 
         plain = {n: d.default for n, d in defaults.items()
                  if d.default_factory is None and d.default is not _MISSING}
@@ -116,10 +182,10 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
         # a factory or a required field after a default: the long way
         tail = None if any(v is _MISSING for v in given) else given
 
-        def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        def generic_init(self: Any, *args: Any, **kw: Any) -> None:
             # the values are written into the instance's __dict__ at once (past a frozen
             # record's __setattr__, as object.__setattr__ would): a record is built often
-            if not kw and required <= len(args) <= count and tail is not None:
+            if not kw and required <= len(args) <= count and tail is not None and not slots:
                 # positional fields, the rest plain defaults: the common case
                 self.__dict__.update(zip(names, args + tail[len(args) - required:], strict=True))
                 if post_init is not None:
@@ -146,9 +212,23 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
             if len(values) != count:
                 missing = next(n for n in names if n not in values)
                 raise TypeError(f"{qualname}() missing required argument {missing!r}")
-            self.__dict__.update(values)
+            if slots:
+                for name, value in values.items():
+                    object.__setattr__(self, name, value)
+            else:
+                self.__dict__.update(values)
             if post_init is not None:
                 post_init(self)
+
+        def __init__(self: Any, *args: Any, **kw: Any) -> None:
+            # the first record built compiles this class's own __init__ (as dataclasses
+            # writes one, ~3x faster than the generic one on BTF decoding) and installs it:
+            # an import pays nothing for records it never builds
+            init = _written_init(names, plain, factories, post_init, qualname, slots) or \
+                generic_init
+            if cls.__dict__.get("__init__") is __init__:
+                type.__setattr__(cls, "__init__", init)  # replacing this very method
+            init(self, *args, **kw)
 
         def __repr__(self: Any) -> str:
             return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
@@ -205,7 +285,7 @@ def record(*, frozen: bool = False, eq: bool = True) -> Callable[[type[T]], type
             # frozen and compared by value: hashed by value; mutable: unhashable
             cls.__hash__ = __hash__ if frozen else None  # type: ignore[assignment]  # a method set on the class
         for name, spec in defaults.items():  # class attributes hold plain defaults only
-            if name in cls.__dict__:
+            if name in cls.__dict__ and not slots:
                 if spec.default_factory is not None or spec.default is _MISSING:
                     delattr(cls, name)
                 elif isinstance(cls.__dict__[name], _Field):

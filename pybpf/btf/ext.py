@@ -66,7 +66,7 @@ _LABELS = {
 }
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class FuncInfo:
     """A function starts at ``insn_off`` (bytes) with BTF FUNC ``type_id``."""
 
@@ -78,7 +78,7 @@ class FuncInfo:
         return self.insn_off // 8
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class LineInfo:
     """The instruction at ``insn_off`` (bytes) comes from ``file_name:line:column``."""
 
@@ -102,7 +102,7 @@ class LineInfo:
         return self.line_col & 0x3FF
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class CoreRelo:
     """A CO-RE relocation: at ``insn_off``, ``kind`` of ``type_id`` along ``access`` ("0:1:2")."""
 
@@ -122,7 +122,7 @@ class CoreRelo:
         return [int(x) for x in self.access.split(":") if x != ""]
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class InfoBlock:
     """One info kind's raw data: record size and, per section, the raw record bytes."""
 

@@ -19,7 +19,7 @@ from .._record import record
 from .format import IntEncoding, Kind, Linkage
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Type:
     """Fields every type has: its id, kind and name ("" when anonymous)."""
 
@@ -32,12 +32,12 @@ class Type:
         return not self.name
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Void(Type):
     """Type id 0."""
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Int(Type):
     """An integer: ``size`` bytes, ``bits`` wide starting at ``bit_offset``."""
 
@@ -51,58 +51,58 @@ class Int(Type):
         return bool(self.encoding & IntEncoding.SIGNED)
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Float(Type):
     size: int
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Ref(Type):
     """A kind whose only content is a referenced type: ptr, typedef, modifiers."""
 
     type: int
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Ptr(Ref):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Typedef(Ref):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Volatile(Ref):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Const(Ref):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Restrict(Ref):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class TypeTag(Ref):
     """``btf_type_tag("value")`` on ``type``; ``attribute`` when kind_flag is set."""
 
     attribute: bool = False
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Array(Type):
     type: int
     index_type: int
     nelems: int
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Member:
     """A struct/union member: ``bit_offset`` from the start, ``bitfield_size`` 0 if none."""
 
@@ -116,7 +116,7 @@ class Member:
         return self.bit_offset // 8
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Composite(Type):
     size: int
     members: tuple[Member, ...]
@@ -131,23 +131,23 @@ class Composite(Type):
         raise KeyError(name)
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Struct(Composite):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Union(Composite):
     pass
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Enumerator:
     name: str
     value: int
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Enum(Type):
     """ENUM and ENUM64 (``kind`` says which); ``signed`` is the kind_flag."""
 
@@ -156,24 +156,24 @@ class Enum(Type):
     signed: bool = False
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Fwd(Type):
     union: bool = False
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Func(Type):
     type: int  # the FUNC_PROTO
     linkage: Linkage
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Param:
     name: str
     type: int  # 0 in the last param means "..."
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class FuncProto(Type):
     type: int  # return type
     params: tuple[Param, ...]
@@ -183,26 +183,26 @@ class FuncProto(Type):
         return bool(self.params) and self.params[-1].type == 0 and not self.params[-1].name
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Var(Type):
     type: int
     linkage: Linkage
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class VarSecinfo:
     type: int
     offset: int
     size: int
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class Datasec(Type):
     size: int
     vars: tuple[VarSecinfo, ...]
 
 
-@record(frozen=True)
+@record(frozen=True, slots=True)
 class DeclTag(Type):
     """``btf_decl_tag(name)`` on ``type``; ``component_idx`` -1 for the type itself."""
 

@@ -1,0 +1,66 @@
+"""pybpf._record: records behave as the dataclasses they replace (fields, defaults,
+factories, frozen, slots, equality, hash, replace, pickling), whichever ``__init__`` builds
+them (the generic one, or the one written for the class at its first use)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from pybpf._record import field, record, replace
+
+
+@record(frozen=True, slots=True)
+class Base:
+    x: int
+    y: int = 3
+
+    @property
+    def total(self) -> int:
+        return self.x + self.y
+
+
+@record(frozen=True, slots=True)
+class Child(Base):
+    z: str = "q"
+
+
+@record()
+class Mutable:
+    items: list[int] = field(default_factory=list)
+    n: int = 0
+
+
+def test_slotted_records_keep_inherited_defaults_and_have_no_dict() -> None:
+    c = Child(1)
+    assert (c.x, c.y, c.z, c.total) == (1, 3, "q", 4)
+    assert Child.__slots__ == ("z",) and Base.__slots__ == ("x", "y")
+    assert not hasattr(c, "__dict__")
+    assert c == Child(1, 3, "q") == Child(x=1, z="q") and hash(c) == hash(Child(1))
+    assert c != Base(1, 3) and repr(c) == "Child(x=1, y=3, z='q')"
+    assert replace(c, z="w") == Child(1, 3, "w")
+    assert pickle.loads(pickle.dumps(c)) == c
+    with pytest.raises(AttributeError, match="frozen Child"):
+        c.x = 2  # type: ignore[misc]  # the point of the test
+
+
+def test_factories_give_each_instance_its_own_value() -> None:
+    a, b = Mutable(), Mutable()
+    a.items.append(1)
+    a.n = 5
+    assert (a.items, b.items, a.n) == ([1], [], 5)
+    assert Mutable([2], 1) == Mutable(items=[2], n=1)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Base(), "x"),
+    (lambda: Base(1, 2, 3), "positional"),
+    (lambda: Base(1, w=2), "w"),
+    (lambda: Base(1, x=2), "x"),
+])
+def test_bad_arguments_are_type_errors(call, message: str) -> None:  # noqa: ANN001
+    for _ in range(2):  # the generic __init__, then the one written for the class
+        with pytest.raises(TypeError, match=message):
+            call()
+        Base(1)
