@@ -103,13 +103,19 @@ def _slotted(cls: type[T], names: tuple[str, ...]) -> type[T]:
     return made
 
 
+_OWN = ("_MISSING", "_post_init", "_set")  # the names the written __init__ reads
+
+
 def _written_init(names: tuple[str, ...], plain: dict[str, Any],
                   factories: tuple[tuple[str, Callable[[], Any]], ...],
                   post_init: Callable[[Any], None] | None, qualname: str,
                   slots: bool) -> Callable[..., None] | None:
     """An ``__init__`` taking ``names`` as parameters (defaults from ``plain``, a fresh
     value from ``factories``) that writes them into the instance's ``__dict__``, then runs
-    ``post_init``; None when Python cannot spell it (a required field after a default)."""
+    ``post_init``; None when Python cannot spell it (a required field after a default, a
+    field named as a parameter or a name of its own)."""
+    if any(n == "self" or n in _OWN or n.startswith(("_default_", "_factory_")) for n in names):
+        return None
     made = dict(factories)
     space: dict[str, Any] = {"_MISSING": _MISSING, "_post_init": post_init,
                              "_set": object.__setattr__}

@@ -64,3 +64,12 @@ def test_bad_arguments_are_type_errors(call, message: str) -> None:  # noqa: ANN
         with pytest.raises(TypeError, match=message):
             call()
         Base(1)
+
+
+def test_a_field_named_as_the_written_init_s_own_names_takes_the_generic_init() -> None:
+    @record(frozen=True)
+    class Odd:
+        _set: int
+        _MISSING: int = 2
+
+    assert Odd(1) == Odd(1, 2) and Odd(1)._MISSING == 2 and Odd(_set=3)._set == 3
