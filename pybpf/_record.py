@@ -104,6 +104,8 @@ def _slotted(cls: type[T], names: tuple[str, ...]) -> type[T]:
 
 
 _OWN = ("_MISSING", "_post_init", "_set")  # the names the written __init__ reads
+#: records of a class built before its own __init__ is written (`_written_init`)
+_WRITE_AFTER = 256
 
 
 def _written_init(names: tuple[str, ...], plain: dict[str, Any],
@@ -226,15 +228,20 @@ def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
             if post_init is not None:
                 post_init(self)
 
+        built = 0
+
         def __init__(self: Any, *args: Any, **kw: Any) -> None:
-            # the first record built compiles this class's own __init__ (as dataclasses
-            # writes one, ~3x faster than the generic one on BTF decoding) and installs it:
-            # an import pays nothing for records it never builds
-            init = _written_init(names, plain, factories, post_init, qualname, slots) or \
-                generic_init
-            if cls.__dict__.get("__init__") is __init__:
-                type.__setattr__(cls, "__init__", init)  # replacing this very method
-            init(self, *args, **kw)
+            # the _WRITE_AFTER-th record built compiles this class's own __init__ (as
+            # dataclasses writes one: ~2x faster than the generic one) and installs it; a
+            # compile costs as much as a few hundred generic builds, so a class built a few
+            # times (most records of a start-up path) never pays it
+            nonlocal built
+            built += 1
+            if built == _WRITE_AFTER and cls.__dict__.get("__init__") is __init__:
+                init = _written_init(names, plain, factories, post_init, qualname, slots)
+                if init is not None:
+                    type.__setattr__(cls, "__init__", init)  # replacing this very method
+            generic_init(self, *args, **kw)
 
         def __repr__(self: Any) -> str:
             return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from pybpf._record import field, record, replace
+from pybpf._record import _WRITE_AFTER, field, record, replace
 
 
 @record(frozen=True, slots=True)
@@ -63,7 +63,20 @@ def test_bad_arguments_are_type_errors(call, message: str) -> None:  # noqa: ANN
     for _ in range(2):  # the generic __init__, then the one written for the class
         with pytest.raises(TypeError, match=message):
             call()
-        Base(1)
+        for _ in range(_WRITE_AFTER):
+            Base(1)
+
+
+def test_the_written_init_replaces_the_generic_one_after_many_builds() -> None:
+    @record(frozen=True, slots=True)
+    class Hot:
+        a: int
+        b: list[int] = field(default_factory=list)
+
+    generic = Hot.__init__
+    made = [Hot(i) for i in range(_WRITE_AFTER + 1)]
+    assert Hot.__init__ is not generic and Hot(1) == made[1] and Hot(2, [3]).b == [3]
+    assert made[0].b is not made[1].b
 
 
 def test_a_field_named_as_the_written_init_s_own_names_takes_the_generic_init() -> None:
