@@ -4,7 +4,8 @@ A 100,000-entry ``BPF_MAP_TYPE_HASH`` (u32 key, u64 value) is filled, read and
 walked from Python by both libraries:
 
 - pybpf: `HashMap` with ``key_type=int, value_type=int`` (single-key ``m[k]``),
-  and the batch calls (``update_batch_raw``; ``lookup_batch`` decoded to a dict, and
+  and the batch calls (``update_batch_raw``; ``lookup_batch`` decoded to a dict,
+  ``lookup_batch_dict``, and
   ``lookup_batch_arrays`` into numpy arrays when numpy is present);
 - BCC: ``/usr/bin/python3`` (Debian's python3-bpfcc, the only interpreter that
   imports it) creates its map with ``BPF(text="BPF_HASH(...)")`` and uses
@@ -19,6 +20,8 @@ Figures (one JSON line each; ratio > 1 means pybpf is better):
 ``updates_per_s``, ``lookups_per_s`` (against BCC, and against C libbpf),
 ``iterate_s`` (items(), key by key), ``iterate_batch_s`` (pybpf ``dict(lookup_batch())``
 against BCC items(), the table API, and against C libbpf's batch into arrays),
+``iterate_batch_dict_s`` (``lookup_batch_dict()``, the same dict without a tuple per entry,
+against the same two),
 ``iterate_batch_numpy_s`` (``lookup_batch_arrays()`` against the same two),
 ``iterate_batch_vs_bcc_batch_s``, ``update_batch_per_s`` (batch vs batch).
 
@@ -176,6 +179,9 @@ def pybpf_ops(m: HashMap, n: int) -> dict[str, Callable[[], None]]:
     def itb() -> None:
         assert len(dict(m.lookup_batch())) == n
 
+    def itd() -> None:
+        assert len(m.lookup_batch_dict()) == n
+
     def itn() -> None:
         import numpy  # noqa: F401 - ImportError here skips the figure
 
@@ -183,7 +189,7 @@ def pybpf_ops(m: HashMap, n: int) -> dict[str, Callable[[], None]]:
         assert len(k) == len(v) == n
 
     return {"update": upd, "lookup": look, "iterate": it, "update_batch": updb, "iterate_batch": itb,
-            "iterate_batch_numpy": itn}
+            "iterate_batch_dict": itd, "iterate_batch_numpy": itn}
 
 
 class BccPeer:
@@ -281,6 +287,9 @@ def main() -> int:
                     peer.setdefault(op, []).append(bcc.time(op))
                     if c is not None and op in ("update", "lookup", "iterate_batch"):
                         cpeer.setdefault(op, []).append(c.time(op))
+                    if op == "iterate_batch":
+                        ours.setdefault("iterate_batch_dict", []).append(
+                            timed(ops["iterate_batch_dict"]))
                     if op == "iterate_batch" and numpy_ok:
                         ours.setdefault("iterate_batch_numpy", []).append(
                             timed(ops["iterate_batch_numpy"]))
@@ -305,6 +314,12 @@ def main() -> int:
     if cpeer:
         figure("iterate_batch_s", ours["iterate_batch"], "C libbpf", cpeer["iterate_batch"],
                entries=n, note="dict(m.lookup_batch()) vs one bpf_map_lookup_batch into arrays")
+    figure("iterate_batch_dict_s", ours["iterate_batch_dict"], "bcc", peer["iterate"], entries=n,
+           note="pybpf m.lookup_batch_dict() vs BCC table.items() (the table API)")
+    if cpeer:
+        figure("iterate_batch_dict_s", ours["iterate_batch_dict"], "C libbpf",
+               cpeer["iterate_batch"], entries=n,
+               note="m.lookup_batch_dict() vs one bpf_map_lookup_batch into arrays")
     if "iterate_batch_numpy" in ours:
         figure("iterate_batch_numpy_s", ours["iterate_batch_numpy"], "bcc", peer["iterate"],
                entries=n, note="pybpf m.lookup_batch_arrays() (numpy) vs BCC table.items()")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pybpf.asm import assemble, disassemble, format_insn
@@ -236,25 +236,64 @@ def test_kernel_listing_layout() -> None:
     assert disassemble(prog, "kernel", listing=False) == "(b7) r0 = 42\n(95) exit"
 
 
+def _full(text: str) -> tuple[Insn, int, str | None]:
+    """The full parser's instruction, column and label operand for one line (a short text
+    never takes the fast path); a label the line jumps to is defined after it."""
+    assert text.count("\n") < llvm_parse._FAST_FROM_LINES
+    hit = llvm_fast.fast_insn(text)
+    tail = f"\n{hit[3]}: exit" if hit is not None and hit[3] is not None else ""
+    prog = llvm_parse.parse(text + tail, check_targets=False)
+    ref = prog.refs.get(0)
+    insn = prog.insns[0]
+    if ref is not None and ref.kind == RefKind.LABEL:
+        insn = insn._replace(off=0) if insn.opcode != 0x06 else insn._replace(imm=0)
+    return insn, prog.lines[0].column, ref.name if ref is not None else None
+
+
 @given(insns())
 @settings(max_examples=300)
 def test_fast_and_full_parsers_agree(insn: Insn) -> None:
+    """fast_insn (which only programs of _FAST_FROM_LINES lines or more use) reads every
+    line it accepts as the full parser does: instruction, column, label operand."""
     text = format_insn(insn)
-    variants = [text, "\t" + text, text.replace(" ", "  ")]
-    llvm_parse._CACHE.clear()
-    fast = [parse_insn(t) for t in variants]
-    saved = dict(llvm_fast.FAST)
-    llvm_fast.FAST.clear()
-    try:
-        llvm_parse._CACHE.clear()
-        full = [parse_insn(t) for t in variants]
-    finally:
-        llvm_fast.FAST.update(saved)
-        llvm_parse._CACHE.clear()
-    assert fast == full == [insn] * 3
+    for t in (text, "\t" + text, text.replace(" ", "  "), "  " + text + "\t"):
+        hit = llvm_fast.fast_insn(t)
+        if hit is not None:
+            assert (hit[0], hit[1], hit[3]) == _full(t)
+            assert hit[0] == insn
 
 
-# -- the kernel's own log -------------------------------------------------------------------
+@pytest.mark.parametrize("line", [
+    "r1 += 7", "\tw2 = w3", "r0 = -0x10", "w1 s/= w3", "if r1 > r2 goto L1", "if w3 s< -1 goto +3",
+    "goto L1", "gotol -2", "may_goto +0", "call 17", "exit", "r1 = 0x1122334455667788 ll",
+    "r1 = *(u32 *)(r2 - 8)", "*(u16 *)(r10 - 8) = 7", "*(u64 *)(r10 - 8) = r1",
+    "lock *(u64 *)(r10 - 8) += r1", "r0 = *(u8 *)skb[r1]", "r1 = -r1", "r1 = (s8)r2",
+    "r1 = be16 r1", "r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)", "r0 = cmpxchg_64(r10 - 8, r0, r2)",
+])
+def test_fast_path_takes_the_common_shapes(line: str) -> None:
+    hit = llvm_fast.fast_insn(line)
+    assert hit is not None and (hit[0], hit[1], hit[3]) == _full(line)
+
+
+_PIECES = ["", " ", "\t", "x", "1", "9", "-", "+", "r", "w", "r11", "0o7", "1_0", "007", "0b1",
+           "=", "==", ",", "(", ")", "*", "#c", "ll", "goto", "L", "s", "u8", "0x", "\u0663", "ff"]
+
+
+@given(insns(), st.integers(0, 48), st.sampled_from(_PIECES), st.integers(0, 3))
+@example(Insn(0xDB, 10, 1, -8, 0), 25, "-", 1)  # lock ... -= r1 (was a KeyError in the fast path)
+@settings(max_examples=600)
+def test_fast_path_accepts_nothing_the_full_parser_refuses(insn: Insn, pos: int, piece: str,
+                                                           cut: int) -> None:
+    """A line damaged by an inserted or deleted piece: the fast path either declines (the
+    full parser then answers) or reads it exactly as the full parser does."""
+    text = format_insn(insn)
+    t = text[:pos] + piece + text[pos + cut:]
+    hit = llvm_fast.fast_insn(t)
+    if hit is not None:
+        assert (hit[0], hit[1], hit[3]) == _full(t)
+
+
+# # -- the kernel's own log -------------------------------------------------------------------
 
 _KERNEL_PROGRAMS = ["""
     r6 = r1

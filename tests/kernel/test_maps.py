@@ -571,6 +571,7 @@ def test_batch_reads_agree_whatever_the_call_size(monkeypatch, budget):
         for k, v in model.items():
             m[k] = v
         assert dict(m.lookup_batch()) == model
+        assert m.lookup_batch_dict() == model
         kraw, vraw, count = m.lookup_batch_raw()
         assert count == n and dict(zip(struct.unpack(f"<{n}I", kraw),
                                        struct.unpack(f"<{n}Q", vraw), strict=True)) == model
@@ -583,6 +584,29 @@ def test_batch_reads_agree_whatever_the_call_size(monkeypatch, budget):
             assert dict(zip(k.tolist(), v.tolist(), strict=True)) == model
         assert dict(m.lookup_and_delete_batch()) == model
         assert m.lookup_batch() == [] and len(list(m.keys())) == 0
+
+
+@pytest.mark.parametrize("key_size, value_size, per_cpu", [
+    (4, 8, False), (8, 4, False), (1, 2, False), (4, 16, False), (3, 8, False), (4, 8, True)])
+def test_lookup_batch_dict_is_dict_of_lookup_batch(key_size, value_size, per_cpu):
+    """lookup_batch_dict() (built from the kernel's buffers for int keys and values, else from
+    lookup_batch) equals dict(lookup_batch()) for every codec path, and its delete variant
+    empties the map."""
+    cls = PerCpuHashMap if per_cpu else HashMap
+    wide = key_size in (1, 2, 4, 8) and value_size in (1, 2, 4, 8)
+    kt, vt = (int, int) if wide else (None, None)
+    n = min(200, 1 << (8 * key_size))
+    with cls.create(MapSpec(key_size=key_size, value_size=value_size, max_entries=n,
+                            key_type=kt, value_type=vt)) as m:
+        for k in range(n):
+            key = k if wide else k.to_bytes(key_size, "little")
+            m[key] = (k * 7 if wide else (k * 7).to_bytes(value_size, "little"))
+        expected = dict(m.lookup_batch())
+        assert len(expected) == n
+        assert m.lookup_batch_dict() == expected
+        assert m.lookup_batch_dict(batch_size=3) == expected
+        assert m.lookup_batch_dict(delete=True) == expected
+        assert m.lookup_batch_dict() == {} and m.lookup_batch() == []
 
 
 def _bpftool_dump(map_id: int) -> list[dict]:
@@ -709,6 +733,7 @@ class HashMapMachine(RuleBasedStateMachine):
     @invariant()
     def same_contents(self):
         assert dict(self.m.lookup_batch(batch_size=7)) == self.model
+        assert self.m.lookup_batch_dict(batch_size=7) == self.model
 
 
 TestHashMapModel = HashMapMachine.TestCase

@@ -2,8 +2,11 @@
 
 `fast_insn` recognises a well-formed line of the most frequent shapes (ALU,
 loads, stores, lddw of a constant, numeric jumps, helper calls, exit) with a
-single compiled regex chosen by the line's first character, and builds the
-`Insn` from a few table look-ups. Anything else, including every line with an
+few compiled regexes chosen by the line's first character (the most frequent
+shape first, each with only the groups it needs), and builds the `Insn` from
+nested table look-ups, register numbers from a dict and the tuple made
+directly (every field is range-checked here, so `Insn`'s own checks are
+skipped). Anything else, including every line with an
 error, a comment or a symbolic operand, returns None and goes to the full
 parser in `pybpf.asm.llvm.parser`, which produces the same instruction or a
 precise `AsmError`. Tests check that both paths agree on every form.
@@ -24,7 +27,7 @@ from ...isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Sour
 
 TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
 
 class LazyRegex:
@@ -115,6 +118,28 @@ _CALL_RE = LazyRegex(r"\s*(call)\s+" + _N + r"\s*")
 _EXIT_RE = LazyRegex(r"\s*(exit)\s*")
 
 _I32_MIN, _I32_MAX = -0x80000000, 0xFFFFFFFF
+_new = tuple.__new__  # Insn(...) without its checks: fields here are canonical already
+_REGS = {str(_i): _i for _i in range(11)}
+#: [register prefix][operator] -> (opcode, off), register and immediate sources
+_ALU_X: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
+_ALU_K: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
+for (_p, _sym, _x), _entry in _ALU.items():
+    (_ALU_X if _x else _ALU_K)[_p][_sym] = _entry
+#: [register prefix][operator] -> conditional jump opcode, register and immediate sources
+_JMP_X: dict[str, dict[str, int]] = {"r": {}, "w": {}}
+_JMP_K: dict[str, dict[str, int]] = {"r": {}, "w": {}}
+for (_p, _sym, _x), _jcode in _JMP.items():
+    (_JMP_X if _x else _JMP_K)[_p][_sym] = _jcode
+#: (register prefix + u/s + bits) -> LDX opcode
+_LDX_KEY = {_p + _us + _bits: _op for (_p, _us, _bits), _op in _LDX.items()}
+#: (bits + register prefix, "" for an immediate) -> ST/STX opcode
+_STORE_KEY = {_bits + _p: _op for (_bits, _p), _op in _STORE.items()}
+
+# the two most frequent shapes of r/w lines, each alone (fewer groups to extract)
+_ALU_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])" + _R
+                    + "|" + _N + r")\s*")
+_LDX_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*"
+                    + _MEM + r"\s*")
 _LD_ABS = int(Class.LD | Mode.ABS)
 _XCHG = int(AtomicOp.XCHG)
 _CMPXCHG = int(AtomicOp.CMPXCHG)
@@ -131,6 +156,35 @@ _LOCK_OPS = {"+": int(AtomicOp.ADD), "|": int(AtomicOp.OR), "&": int(AtomicOp.AN
 #: the instruction, its 1-based column, has a numeric jump target?, label target or None,
 #: the label's column
 Result = tuple[Insn, int, bool, "str | None", int]
+
+
+def _alu(m: re.Match[str]) -> Result | None:
+    p, d, sym, sp, s, num = m.groups()
+    if num is None:
+        if sp != p:
+            return None  # (r2 = w2: the full parser's zero-extending move)
+        opcode, off = _ALU_X[p][sym]
+        return _new(Insn, (opcode, _REGS[d], _REGS[s], off, 0)), m.start(1) + 1, False, None, 0
+    v = int(num, 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    if v > 0x7FFFFFFF:
+        v -= 0x100000000
+    opcode, off = _ALU_K[p][sym]
+    return _new(Insn, (opcode, _REGS[d], 0, off, v)), m.start(1) + 1, False, None, 0
+
+
+def _ldx(m: re.Match[str]) -> Result | None:
+    p, d, us, bits, base, sign, num = m.groups()
+    opcode = _LDX_KEY.get(p + us + bits)
+    if opcode is None:
+        return None
+    off = int(num, 0)
+    if sign == "-":
+        off = -off
+    if not -0x8000 <= off <= 0x7FFF:
+        return None
+    return _new(Insn, (opcode, _REGS[d], _REGS[base], off, 0)), m.start(1) + 1, False, None, 0
 
 
 def _rw(m: re.Match[str]) -> Result | None:
@@ -236,47 +290,53 @@ def _lock(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    return (Insn(_ATOMIC | _SIZES[bits], int(g[2]), int(g[7]), off, _LOCK_OPS[g[5]]),
-            m.start(1) + 1, False, None, 0)
+    op = _LOCK_OPS.get(g[5])
+    if op is None:  # (lock ... -= rX: no such atomic; the full parser says so)
+        return None
+    return (Insn(_ATOMIC | _SIZES[bits], int(g[2]), int(g[7]), off, op), m.start(1) + 1, False,
+            None, 0)
 
 
 def _st(m: re.Match[str]) -> Result | None:
-    g = m.groups()
-    off = int(g[4], 0)
-    if g[3] == "-":
+    _, bits, base, sign, num, p, src, imm = m.groups()
+    off = int(num, 0)
+    if sign == "-":
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    if g[5] is not None:
-        opcode = _STORE.get((g[1], g[5]))
+    if p is not None:
+        opcode = _STORE_KEY.get(bits + p)
         if opcode is None:
             return None
-        return Insn(opcode, int(g[2]), int(g[6]), off, 0), m.start(1) + 1, False, None, 0
-    v = int(g[7], 0)
+        return _new(Insn, (opcode, _REGS[base], _REGS[src], off, 0)), m.start(1) + 1, False, None, 0
+    v = int(imm, 0)
     if not _I32_MIN <= v <= _I32_MAX:
         return None
-    return Insn(_STORE[(g[1], "")], int(g[2]), 0, off, v), m.start(1) + 1, False, None, 0
+    if v > 0x7FFFFFFF:
+        v -= 0x100000000
+    return _new(Insn, (_STORE_KEY[bits], _REGS[base], 0, off, v)), m.start(1) + 1, False, None, 0
 
 
 def _if(m: re.Match[str]) -> Result | None:
-    g = m.groups()
-    p = g[1]
-    name = g[8]
+    _, p, d, sym, sp, s, imm, tnum, name = m.groups()
     off = 0
     if name is None:
-        off = int(g[7], 0)
+        off = int(tnum, 0)
         if not -0x8000 <= off <= 0x7FFF:
             return None
     col = m.start(1) + 1
     ncol = m.start(9) + 1
-    if g[4] is not None:
-        if g[4] != p:
+    if sp is not None:
+        if sp != p:
             return None
-        return Insn(_JMP[(p, g[3], True)], int(g[2]), int(g[5]), off, 0), col, name is None, name, ncol
-    v = int(g[6], 0)
+        return (_new(Insn, (_JMP_X[p][sym], _REGS[d], _REGS[s], off, 0)), col, name is None, name,
+                ncol)
+    v = int(imm, 0)
     if not _I32_MIN <= v <= _I32_MAX:
         return None
-    return Insn(_JMP[(p, g[3], False)], int(g[2]), 0, off, v), col, name is None, name, ncol
+    if v > 0x7FFFFFFF:
+        v -= 0x100000000
+    return _new(Insn, (_JMP_K[p][sym], _REGS[d], 0, off, v)), col, name is None, name, ncol
 
 
 def _go(m: re.Match[str]) -> Result | None:
@@ -305,22 +365,172 @@ def _exit(m: re.Match[str]) -> Result | None:
     return _EXIT, m.start(1) + 1, False, None, 0
 
 
-#: first character of the statement -> (regex, builder)
-FAST: dict[str, tuple[Any, Callable[[re.Match[str]], Result | None]]] = {
-    "r": (_RW, _rw), "w": (_RW, _rw), "*": (_ST, _st), "i": (_IF, _if), "g": (_GO, _go),
-    "m": (_GO, _go), "c": (_CALL_RE, _call), "e": (_EXIT_RE, _exit), "l": (_LOCK, _lock),
+#: first character of the statement -> (regex, builder) pairs, tried in order
+FAST: dict[str, tuple[tuple[Any, Callable[[re.Match[str]], Result | None]], ...]] = {
+    "r": ((_ALU_RE, _alu), (_LDX_RE, _ldx), (_RW, _rw)),
+    "w": ((_ALU_RE, _alu), (_LDX_RE, _ldx), (_RW, _rw)),
+    "*": ((_ST, _st),), "i": ((_IF, _if),), "g": ((_GO, _go),), "m": ((_GO, _go),),
+    "c": ((_CALL_RE, _call),), "e": ((_EXIT_RE, _exit),), "l": ((_LOCK, _lock),),
 }
+
+# -- shapes told by their words alone ---------------------------------------------------
+# A line whose whitespace-separated words are exactly those of a shape below needs no
+# regex: each word is looked up in a table (numbers and names are checked by the same
+# patterns as the regexes', once per distinct spelling).
+
+#: register word -> (prefix, number)
+_REG_WORD = {p + str(i): (p, i) for p in "rw" for i in range(11)}
+_ALU_WORD = {sym + "=": sym for sym in _ALU_SYM}
+_JMP_WORD = {sym: sym for sym in _JMP_SYM}
+_NUM_START = frozenset("+-0123456789")
+_NAME_RE = LazyRegex(r"[A-Za-z_.$][\w.$]*")
+_NAMES: dict[str, bool] = {}  # word -> is a label name
+
+
+def _num(word: str) -> int | None:
+    """The value of a number word the fast path reads (as `_N` spells them), else None."""
+    try:
+        v = int(word, 0)
+    except ValueError:
+        return None
+    # int() also reads 1_000, 0o17 and other scripts' digits: the full parser decides those
+    if "_" in word or "o" in word or "O" in word or not word.isascii():
+        return None
+    return v
+
+
+def _name(word: str) -> bool:
+    ok = _NAMES.get(word)
+    if ok is None:
+        if len(_NAMES) >= 1 << 16:
+            _NAMES.clear()
+        ok = _NAMES[word] = _NAME_RE.fullmatch(word) is not None
+    return ok
+
+
+def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
+    """The instruction of a line of words ``w``, None when the line is malformed for the
+    fast path (the full parser says why), False when the words are no shape of this table."""
+    n = len(w)
+    if n == 3:  # rD OP= rS | rD OP= IMM
+        d = _REG_WORD.get(w[0])
+        sym = _ALU_WORD.get(w[1])
+        if d is None or sym is None:
+            return False
+        p, dst = d
+        s = _REG_WORD.get(w[2])
+        if s is not None:
+            if s[0] != p:
+                return None
+            opcode, off = _ALU_X[p][sym]
+            return _new(Insn, (opcode, dst, s[1], off, 0)), line.find(w[0]) + 1, False, None, 0
+        v = _num(w[2])
+        if v is None or not _I32_MIN <= v <= _I32_MAX:
+            return False
+        if v > 0x7FFFFFFF:
+            v -= 0x100000000
+        opcode, off = _ALU_K[p][sym]
+        return _new(Insn, (opcode, dst, 0, off, v)), line.find(w[0]) + 1, False, None, 0
+    if n == 6:  # if rD OP (rS|IMM) goto TARGET
+        if w[0] != "if" or w[4] != "goto":
+            return False
+        d = _REG_WORD.get(w[1])
+        sym = _JMP_WORD.get(w[2])
+        if d is None or sym is None:
+            return False
+        p, dst = d
+        target = w[5]
+        if target[0] in _NUM_START:
+            num = _num(target)
+            if num is None:
+                return False
+            off = num
+            if not -0x8000 <= off <= 0x7FFF:
+                return None
+            name: str | None = None
+        else:
+            if not _name(target):
+                return False
+            name = target
+            off = 0
+        col = line.find("if") + 1
+        ncol = line.rfind(target) + 1 if name is not None else 0
+        s = _REG_WORD.get(w[3])
+        if s is not None:
+            if s[0] != p:
+                return None
+            return (_new(Insn, (_JMP_X[p][sym], dst, s[1], off, 0)), col, name is None, name,
+                    ncol)
+        v = _num(w[3])
+        if v is None or not _I32_MIN <= v <= _I32_MAX:
+            return False
+        if v > 0x7FFFFFFF:
+            v -= 0x100000000
+        return _new(Insn, (_JMP_K[p][sym], dst, 0, off, v)), col, name is None, name, ncol
+    if n == 2:  # goto/gotol/may_goto TARGET, call IMM
+        word, target = w
+        go = _GOTO.get(word)
+        col = line.find(word) + 1
+        if go is not None:
+            if target[0] not in _NUM_START:
+                if not _name(target):
+                    return False
+                return _new(Insn, (go, 0, 0, 0, 0)), col, False, target, line.rfind(target) + 1
+            num = _num(target)
+            if num is None:
+                return False
+            v = num
+            if word == "gotol":
+                if not -0x80000000 <= v <= 0x7FFFFFFF:
+                    return None
+                return _new(Insn, (go, 0, 0, 0, v)), col, True, None, 0
+            if not -0x8000 <= v <= 0x7FFF:
+                return None
+            return _new(Insn, (go, 0, 0, v, 0)), col, True, None, 0
+        if word == "call" and target[0] in _NUM_START:
+            v = _num(target)
+            if v is None or not _I32_MIN <= v <= _I32_MAX:
+                return False
+            if v > 0x7FFFFFFF:
+                v -= 0x100000000
+            return _new(Insn, (_CALL, 0, 0, 0, v)), col, False, None, 0
+        return False
+    if n == 1:
+        return (_EXIT, line.find("exit") + 1, False, None, 0) if w[0] == "exit" else False
+    if n == 4 and w[3] == "ll" and w[1] == "=":  # rD = IMM ll
+        d = _REG_WORD.get(w[0])
+        if d is None or d[0] != "r" or w[2][0] not in _NUM_START:
+            return False
+        v = _num(w[2])
+        if v is None or not -(1 << 63) <= v < (1 << 64):
+            return False
+        return Insn(LDDW, d[1], 0, 0, v), line.find(w[0]) + 1, False, None, 0
+    return False
 
 
 def fast_insn(line: str) -> Result | None:
-    """(insn, column, has a numeric jump target) for a common well-formed line, else None."""
-    c = line[:1]
-    if c == " " or c == "\t":
-        c = line.lstrip()[:1]
-    entry = FAST.get(c)
-    if entry is None:
+    """(insn, column, has a numeric jump target, label, its column) for a common well-formed
+    line, else None."""
+    w = line.split()
+    found = _by_words(line, w)
+    if found is not False:
+        return found
+    if not w:
         return None
-    m = entry[0].fullmatch(line)
-    if m is None:
+    c = w[0][0]
+    if (c == "r" or c == "w") and len(w) > 2 and w[1] == "=":
+        # an assignment the words did not settle: its right-hand side's first character
+        # tells a load (one regex) from the other shapes (one regex for all)
+        if w[2][:2] == "*(" and "skb" not in line:
+            m = _LDX_RE.fullmatch(line)
+            return _ldx(m) if m is not None else None
+        m = _RW.fullmatch(line)
+        return _rw(m) if m is not None else None
+    shapes = FAST.get(c)
+    if shapes is None:
         return None
-    return entry[1](m)
+    for regex, build in shapes:
+        m = regex.fullmatch(line)
+        if m is not None:
+            return build(m)
+    return None

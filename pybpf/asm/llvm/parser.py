@@ -60,7 +60,7 @@ from ...isa.opcodes import (
     Source,
 )
 from .fast import LazyRegex, fast_insn
-from .symbols import Pending, check_numeric, resolve_names, slot_offsets
+from .symbols import PendingFields, check_numeric, resolve_names, slot_offsets
 
 
 class _Err(Exception):
@@ -177,7 +177,7 @@ class _Parser:
     def __init__(self, filename: str | None) -> None:
         self.filename = filename
         self.prog = ProgramSpec()
-        self.pending: list[Pending] = []
+        self.pending: list[PendingFields] = []
         self.hint: int | None = None  # the (xx) opcode of a kernel log line
 
     # -- error helpers -----------------------------------------------------------------
@@ -671,6 +671,7 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     cache_get = cache.get
     append = insns.append
     cache_max = _CACHE_MAX
+    new = tuple.__new__
     for lineno, raw in enumerate(text.split("\n"), 1):
         hit = cache_get(raw)
         if hit is None:
@@ -683,11 +684,11 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
             insn, col, num, name, ncol = hit
             idx = len(insns)
             append(insn)
-            lines[idx] = SourceLine(filename, lineno, col, raw)
+            lines[idx] = new(SourceLine, (filename, lineno, col, raw))  # (SourceLine() is slower)
             if num:
                 numeric.append((idx, lineno, col))
             elif name is not None:
-                pending.append(Pending(idx, name, "jump", lineno, ncol))
+                pending.append((idx, name, "jump", lineno, ncol, 0))  # (a Pending's fields)
             continue
         body = raw
         if "#" in body or "/" in body or ";" in body:
@@ -739,7 +740,7 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
                 lines[idx] = SourceLine(filename, lineno, col, raw)
                 if name is not None:
                     kind, _, ident = name.partition(":")
-                    pending.append(Pending(idx, ident, kind, lineno, base + npos + 1, extra))
+                    pending.append((idx, ident, kind, lineno, base + npos + 1, extra))
                 elif extra:
                     numeric.append((idx, lineno, col))
                     if cacheable:

@@ -13,6 +13,7 @@ instruction of the program.
 from __future__ import annotations
 
 from itertools import accumulate
+from operator import itemgetter
 
 from ..._record import record
 from ...errors import AsmError
@@ -21,6 +22,7 @@ from ...isa.insn import Insn
 from ...isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
 
+_new = tuple.__new__
 _LOCAL = int(CallSrc.LOCAL)
 _FUNC = int(PseudoSrc.FUNC)
 _GOTOL = int(Class.JMP32 | JmpOp.JA)
@@ -28,7 +30,8 @@ _GOTOL = int(Class.JMP32 | JmpOp.JA)
 
 @record()
 class Pending:
-    """An operand known only by name until the whole text is read."""
+    """An operand known only by name until the whole text is read (the parser collects
+    these six fields as plain tuples, `PendingFields`)."""
 
     index: int
     name: str
@@ -38,9 +41,18 @@ class Pending:
     offset: int = 0
 
 
+#: opcodes whose relative target is always their ``off`` (conditional jumps, goto, may_goto)
+_OFF_TARGET = frozenset(
+    op for op in range(256)
+    if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
+    and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
+#: opcode -> slots it takes (lddw 2)
+_SLOTS = tuple(2 if _op == LDDW else 1 for _op in range(256))
+
+
 def slot_offsets(insns: list[Insn]) -> list[int]:
     """Slot of each instruction plus the total at the end (lddw counts twice)."""
-    return list(accumulate((2 if i.opcode == LDDW else 1 for i in insns), initial=0))
+    return list(accumulate(map(_SLOTS.__getitem__, map(itemgetter(0), insns)), initial=0))
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
@@ -49,15 +61,36 @@ def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> 
                     source=sl.text if sl else None)
 
 
-def resolve_names(prog: ProgramSpec, pending: list[Pending], filename: str | None,
+#: a `Pending`'s six fields as the parser collects them (a plain tuple: one per label jump)
+PendingFields = tuple[int, str, str, int, int, int]
+
+
+def resolve_names(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
                   offsets: list[int]) -> None:
-    """Bind every name: labels (offsets + LABEL refs), helpers, kfuncs, maps, globals, ksyms."""
+    """Bind every name: labels (offsets + LABEL refs), helpers, kfuncs, maps, globals, ksyms.
+    ``pending`` holds the fields of `Pending` records, in order."""
     labels = prog.labels
     insns = prog.insns
     refs = prog.refs
     n = len(insns)
     label_refs: dict[str, Ref] = {}
-    for p in pending:
+    new = _new
+    for fields in pending:
+        idx, name, kind, _, _, _ = fields
+        if kind == "jump":  # the common case first: a jump to a label
+            target = labels.get(name)
+            if target is not None and target < n:
+                rel = offsets[target] - offsets[idx] - 1
+                insn = insns[idx]
+                if -0x8000 <= rel <= 0x7FFF and insn[0] != _GOTOL:
+                    # (canonical fields: no checks)
+                    insns[idx] = new(Insn, (insn[0], insn[1], insn[2], rel, insn[4]))
+                    ref = label_refs.get(name)
+                    if ref is None:
+                        ref = label_refs[name] = Ref.label(name)
+                    refs[idx] = ref
+                    continue
+        p = Pending(*fields)
         insn = insns[p.index]
         kind = p.kind
         target = labels.get(p.name) if kind in ("jump", "call", "lddw") else None
@@ -66,18 +99,18 @@ def resolve_names(prog: ProgramSpec, pending: list[Pending], filename: str | Non
                 raise _fail(prog, filename, p, f"label {p.name!r} is past the last instruction: a jump needs "
                             "an instruction to land on")
             rel = offsets[target] - offsets[p.index] - 1
-            op = insn.opcode
+            op, dst, src, _, imm = insn
             if kind == "call":
                 insn = Insn(op, 0, _LOCAL, 0, rel)
             elif kind == "lddw":
-                insn = Insn(op, insn.dst, _FUNC, 0, rel)
+                insn = Insn(op, dst, _FUNC, 0, rel)
             elif op == _GOTOL:
                 insn = Insn(op, 0, 0, 0, rel)
             else:
                 if not -0x8000 <= rel <= 0x7FFF:
                     raise _fail(prog, filename, p, f"jump to {p.name!r} is {rel} slots away: out of range of "
                                 "the 16-bit offset; use gotol")
-                insn = Insn(op, insn.dst, insn.src, rel, insn.imm)
+                insn = _new(Insn, (op, dst, src, rel, imm))  # (fields canonical: no checks)
             insns[p.index] = insn
             ref = label_refs.get(p.name)
             if ref is None:
@@ -115,11 +148,16 @@ def check_numeric(prog: ProgramSpec, numeric: list[tuple[int, int, int]], filena
     """AsmError for a numeric jump that leaves the program or lands inside an lddw."""
     total = offsets[-1]
     starts: set[int] | None = None
+    insns = prog.insns
+    every_slot = total == len(insns)  # no lddw: every slot starts an instruction
     for idx, line, col in numeric:
-        insn = prog.insns[idx]
-        rel = insn.imm if target_field(insn) == "imm" else insn.off
+        insn = insns[idx]
+        rel = insn[3] if insn[0] in _OFF_TARGET else \
+            insn.imm if target_field(insn) == "imm" else insn.off
         target = offsets[idx] + 1 + rel
         problem = None
+        if 0 <= target < total and every_slot:
+            continue
         if not 0 <= target < total:
             problem = (f"jump out of the program: target slot {target} is outside 0..{total - 1} "
                        f"({rel:+d} from slot {offsets[idx]})")
