@@ -162,17 +162,53 @@ def bad_slots(data: bytes) -> list[int]:
     >>> bad_slots(bytes.fromhex("9500000000000000ff00000000000000"))
     [8]
     """
-    return [pos for pos, _, insn in walk_bytecode(data) if insn is None]
+    memo = _LISTED
+    if memo is not None and memo[0] is data:  # the bytes just listed: their unknown parts
+        return list(memo[1])
+    if len(data) % 8:  # cut short: walk it byte by byte where it must
+        return [pos for pos, _, insn in walk_bytecode(data) if insn is None]
+    # whole slots (a listing's usual case): the formatters' verdicts, without an Insn a slot
+    fmts = llvm_print.FORMATTERS
+    slots = list(_SLOT.iter_unpack(data))
+    out: list[int] = []
+    n = len(slots)
+    k = 0
+    while k < n:
+        op, regs, off, imm = slots[k]
+        if op != LDDW:
+            if fmts[op](regs & 15, regs >> 4, off, imm) == UNKNOWN:
+                out.append(k * 8)
+            k += 1
+            continue
+        if k + 1 >= n:  # an lddw cut: as walk_bytecode reads it
+            return out + [k * 8 + pos for pos, _, insn in walk_bytecode(data[k * 8:])
+                          if insn is None]
+        v = ((slots[k + 1][3] & 0xFFFFFFFF) << 32) | (imm & 0xFFFFFFFF)
+        if v >= 1 << 63:
+            v -= 1 << 64
+        if fmts[op](regs & 15, regs >> 4, off, v) == UNKNOWN:
+            out.append(k * 8)
+            k += 1
+        else:
+            k += 2
+    return out
+
+
+#: the bytes `_disasm_bytes_llvm` listed last and the offsets of their ``<unknown>`` parts
+#: (``pybpf disasm`` asks `bad_slots` about the same bytes right after)
+_LISTED: tuple[bytes, list[int]] | None = None
 
 
 def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
     """Fast path: raw bytecode in the LLVM syntax without building `Insn` objects (a
     damaged program, cut short or with a cut lddw, goes the slower way of `_damaged`)."""
+    global _LISTED
     if len(data) % 8:
         return _damaged(data, "llvm", listing)
     fmts = llvm_print.FORMATTERS
     out: list[str] = []
     append = out.append
+    bad: list[int] = []
     slots = list(_SLOT.iter_unpack(data))
     n = len(slots)
     k = 0
@@ -187,6 +223,7 @@ def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
                 v -= 1 << 64
             text = fmts[op](regs & 15, regs >> 4, off, v)
             if text == UNKNOWN:  # 8 bytes unknown; the next slot is read on its own
+                bad.append(k * 8)
                 k_bytes = data[k * 8:k * 8 + 8]
                 append(objdump_line(k, k_bytes, text) if listing else text)
                 k += 1
@@ -198,11 +235,14 @@ def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
             k += 2
             continue
         text = fmts[op](regs & 15, regs >> 4, off, imm)
+        if text == UNKNOWN:
+            bad.append(k * 8)
         if listing:
             append(f"{k:8d}:\t{data[k * 8:k * 8 + 8].hex(' ')}\t{text}")
         else:
             append(text)
         k += 1
+    _LISTED = (data, bad)
     return "\n".join(out)
 
 

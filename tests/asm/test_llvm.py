@@ -269,6 +269,9 @@ def test_fast_and_full_parsers_agree(insn: Insn) -> None:
     "r1 = *(u32 *)(r2 - 8)", "*(u16 *)(r10 - 8) = 7", "*(u64 *)(r10 - 8) = r1",
     "lock *(u64 *)(r10 - 8) += r1", "r0 = *(u8 *)skb[r1]", "r1 = -r1", "r1 = (s8)r2",
     "r1 = be16 r1", "r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)", "r0 = cmpxchg_64(r10 - 8, r0, r2)",
+    "w1 = -w1", "w1 = (s16)w2", "r1 = bswap64 r1", "w2 = atomic_fetch_xor((u32 *)(r1 + 0x10), w2)",
+    "r1 = xchg_64(r10 - 8, r1)", "w1 = xchg32_32(r10 - 8, w1)", "w0 = cmpxchg32_32(r1 + 8, w0, w3)",
+    "r0 = *(u32 *)skb[12]", "r0 = -1 ll",
 ])
 def test_fast_path_takes_the_common_shapes(line: str) -> None:
     hit = llvm_fast.fast_insn(line)

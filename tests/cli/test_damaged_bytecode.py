@@ -79,6 +79,19 @@ def test_walk_marks_each_bad_part_and_reads_on():
     assert bad_slots(code) == [8, 24, 25]
 
 
+@settings(max_examples=200)
+@given(slots=st.lists(_slot, min_size=1, max_size=12), cut=st.integers(0, 15),
+       listed=st.booleans())
+def test_bad_slots_are_the_walks_bad_parts(slots, cut, listed):
+    """bad_slots (whole slots read without an Insn each, or the parts the LLVM listing of the
+    same bytes just marked) names exactly the parts walk_bytecode finds bad."""
+    code = b"".join(slots)
+    code = code[:max(len(code) - cut, 1)]
+    if listed:
+        disassemble(code)
+    assert bad_slots(code) == [pos for pos, _, insn in walk_bytecode(code) if insn is None]
+
+
 @pytest.mark.parametrize("syntax", ["llvm", "gas", "kernel"])
 def test_every_syntax_lists_damaged_bytecode(syntax):
     code = GOOD[0].encode() + bytes([0xff] + [0] * 7) + b"\x18\x01\x00"

@@ -1,15 +1,17 @@
-"""The fast path of the LLVM-syntax assembler: the common line shapes in one regex each.
+"""The fast path of the LLVM-syntax assembler: the common line shapes, each read cheaply.
 
 `fast_insn` recognises a well-formed line of the most frequent shapes (ALU,
-loads, stores, lddw of a constant, numeric jumps, helper calls, exit) with a
-few compiled regexes chosen by the line's first character (the most frequent
-shape first, each with only the groups it needs), and builds the `Insn` from
-nested table look-ups, register numbers from a dict and the tuple made
-directly (every field is range-checked here, so `Insn`'s own checks are
-skipped). Anything else, including every line with an
-error, a comment or a symbolic operand, returns None and goes to the full
-parser in `pybpf.asm.llvm.parser`, which produces the same instruction or a
-precise `AsmError`. Tests check that both paths agree on every form.
+moves, negation, sign extension, byte swaps, loads, stores, atomics, lddw of a
+constant, jumps, helper calls, exit). A line whose whitespace-separated words
+are exactly a shape's (``r1 += 7``, ``if r1 > r2 goto L3``, ``r1 = be16 r1``)
+is read word by word from tables, without a regex; any other line takes the one
+compiled regex its first word (or an assignment's right-hand side) selects, with
+only the groups it needs. Builders make the `Insn` tuple directly: every field
+is range-checked here, so `Insn`'s own checks are skipped. Anything else,
+including every line with an error, a comment or a symbolic operand, returns
+None and goes to the full parser in `pybpf.asm.llvm.parser`, which produces the
+same instruction or a precise `AsmError`. Tests check that both paths agree on
+every form and on damaged lines.
 
 >>> fast_insn("r1 += 0x10")
 (Insn(opcode=0x07, dst=1, src=0, off=0, imm=16), 1, False, None, 0)
@@ -138,6 +140,13 @@ _STORE_KEY = {_bits + _p: _op for (_bits, _p), _op in _STORE.items()}
 # the two most frequent shapes of r/w lines, each alone (fewer groups to extract)
 _ALU_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])" + _R
                     + "|" + _N + r")\s*")
+_FETCH_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*atomic_fetch_(add|or|and|xor)\(\s*\(\s*u(32|64)"
+                      r"\s*\*\s*\)\s*" + _MEM + r"\s*,\s*([rw])" + _R + r"\s*\)\s*")
+_XCHG_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*(xchg|cmpxchg)(_64|32_32)\(\s*r" + _R
+                     + r"\s*([-+])\s*" + _N + r"\s*,\s*([rw])" + _R + r"\s*(?:,\s*([rw])" + _R
+                     + r"\s*)?\)\s*")
+_SKB_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*\*\s*\(\s*u(8|16|32)\s*\*\s*\)\s*skb\[\s*(?:r"
+                    + _R + "|" + _N + r")\s*\]\s*")
 _LDX_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*"
                     + _MEM + r"\s*")
 _LD_ABS = int(Class.LD | Mode.ABS)
@@ -185,6 +194,60 @@ def _ldx(m: re.Match[str]) -> Result | None:
     if not -0x8000 <= off <= 0x7FFF:
         return None
     return _new(Insn, (opcode, _REGS[d], _REGS[base], off, 0)), m.start(1) + 1, False, None, 0
+
+
+def _fetch(m: re.Match[str]) -> Result | None:
+    p, d, name, bits, base, sign, num, p2, r2 = m.groups()
+    if p2 != p or r2 != d or (bits == "64") != (p == "r"):
+        return None
+    off = int(num, 0)
+    if sign == "-":
+        off = -off
+    if not -0x8000 <= off <= 0x7FFF:
+        return None
+    return (_new(Insn, (_ATOMIC | _SIZES[bits], _REGS[base], _REGS[d], off, _FETCH[name])),
+            m.start(1) + 1, False, None, 0)
+
+
+def _xchg(m: re.Match[str]) -> Result | None:
+    p, d, kind, width, base, sign, num, p2, r2, p3, r3 = m.groups()
+    wide = width == "_64"
+    if wide != (p == "r") or p2 != p:
+        return None
+    off = int(num, 0)
+    if sign == "-":
+        off = -off
+    if not -0x8000 <= off <= 0x7FFF:
+        return None
+    opcode = _ATOMIC | (Size.DW if wide else Size.W)
+    if kind == "xchg":
+        if p3 is not None or r2 != d:
+            return None
+        return _new(Insn, (opcode, _REGS[base], _REGS[d], off, _XCHG)), m.start(1) + 1, False, None, 0
+    if p3 is None or d != "0" or r2 != "0" or p3 != p:
+        return None
+    return (_new(Insn, (opcode, _REGS[base], _REGS[r3], off, _CMPXCHG)), m.start(1) + 1, False,
+            None, 0)
+
+
+def _skb(m: re.Match[str]) -> Result | None:
+    p, d, bits, reg, num = m.groups()
+    if p != "r" or d != "0":
+        return None
+    size = _SIZES[bits]
+    if reg is not None:
+        return _new(Insn, (_LD_IND | size, 0, _REGS[reg], 0, 0)), m.start(1) + 1, False, None, 0
+    v = int(num, 0)
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    if v > 0x7FFFFFFF:
+        v -= 0x100000000
+    return _new(Insn, (_LD_ABS | size, 0, 0, 0, v)), m.start(1) + 1, False, None, 0
+
+
+#: how an assignment's right-hand side starts -> its one regex and builder
+_ASSIGN_SHAPES: tuple[tuple[str, Any, Callable[[re.Match[str]], Result | None]], ...] = (("atomic_fetch_", _FETCH_RE, _fetch), ("xchg", _XCHG_RE, _xchg),
+                  ("cmpxchg", _XCHG_RE, _xchg))
 
 
 def _rw(m: re.Match[str]) -> Result | None:
@@ -381,6 +444,11 @@ FAST: dict[str, tuple[tuple[Any, Callable[[re.Match[str]], Result | None]], ...]
 #: register word -> (prefix, number)
 _REG_WORD = {p + str(i): (p, i) for p in "rw" for i in range(11)}
 _ALU_WORD = {sym + "=": sym for sym in _ALU_SYM}
+_NEG_WORD = {"-" + word: reg for word, reg in _REG_WORD.items()}
+#: "(s8)r2" -> (8, "r", 2)
+_MOVSX_WORD = {f"(s{bits}){word}": (bits, p, i) for bits in (8, 16, 32)
+               for word, (p, i) in _REG_WORD.items()}
+_END_WORD = {f"{kind}{bits}": (kind, bits) for kind in ("le", "be", "bswap") for bits in (16, 32, 64)}
 _JMP_WORD = {sym: sym for sym in _JMP_SYM}
 _NUM_START = frozenset("+-0123456789")
 _NAME_RE = LazyRegex(r"[A-Za-z_.$][\w.$]*")
@@ -389,6 +457,8 @@ _NAMES: dict[str, bool] = {}  # word -> is a label name
 
 def _num(word: str) -> int | None:
     """The value of a number word the fast path reads (as `_N` spells them), else None."""
+    if not word.lstrip("+-")[:1].isdigit():  # (-r1, L12: no exception raised for them)
+        return None
     try:
         v = int(word, 0)
     except ValueError:
@@ -424,7 +494,21 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
                 return None
             opcode, off = _ALU_X[p][sym]
             return _new(Insn, (opcode, dst, s[1], off, 0)), line.find(w[0]) + 1, False, None, 0
-        v = _num(w[2])
+        third = w[2]
+        if not sym and (third[0] == "-" or third[0] == "("):
+            neg = _NEG_WORD.get(third)  # rD = -rD
+            if neg is not None:
+                if neg != d:
+                    return None
+                return _new(Insn, (_NEG[p], dst, 0, 0, 0)), line.find(w[0]) + 1, False, None, 0
+            sx = _MOVSX_WORD.get(third)  # rD = (sN)rS
+            if sx is not None:
+                bits, sp, sr = sx
+                if sp != p or (p == "w" and bits == 32):
+                    return None
+                return (_new(Insn, (_ALU_X[p][""][0], dst, sr, bits, 0)), line.find(w[0]) + 1,
+                        False, None, 0)
+        v = _num(third)
         if v is None or not _I32_MIN <= v <= _I32_MAX:
             return False
         if v > 0x7FFFFFFF:
@@ -497,6 +581,14 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
         return False
     if n == 1:
         return (_EXIT, line.find("exit") + 1, False, None, 0) if w[0] == "exit" else False
+    if n == 4 and w[1] == "=" and w[2] in _END_WORD:  # rD = be16 rD
+        d = _REG_WORD.get(w[0])
+        if d is None:
+            return False
+        if d[0] != "r" or w[3] != w[0]:
+            return None
+        kind, bits = _END_WORD[w[2]]
+        return _new(Insn, (_END[kind], d[1], 0, 0, bits)), line.find(w[0]) + 1, False, None, 0
     if n == 4 and w[3] == "ll" and w[1] == "=":  # rD = IMM ll
         d = _REG_WORD.get(w[0])
         if d is None or d[0] != "r" or w[2][0] not in _NUM_START:
@@ -521,9 +613,17 @@ def fast_insn(line: str) -> Result | None:
     if (c == "r" or c == "w") and len(w) > 2 and w[1] == "=":
         # an assignment the words did not settle: its right-hand side's first character
         # tells a load (one regex) from the other shapes (one regex for all)
-        if w[2][:2] == "*(" and "skb" not in line:
+        rhs = w[2]
+        if rhs[:2] == "*(":
+            if "skb" in line:
+                m = _SKB_RE.fullmatch(line)
+                return _skb(m) if m is not None else None
             m = _LDX_RE.fullmatch(line)
             return _ldx(m) if m is not None else None
+        for start, shape_re, shape_build in _ASSIGN_SHAPES:
+            if rhs.startswith(start):
+                m = shape_re.fullmatch(line)
+                return shape_build(m) if m is not None else None
         m = _RW.fullmatch(line)
         return _rw(m) if m is not None else None
     shapes = FAST.get(c)
