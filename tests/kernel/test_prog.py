@@ -13,6 +13,7 @@ import pytest
 
 from pybpf.asm import assemble
 from pybpf.errors import KernelError, ProgLoadError
+from pybpf.export.stats import RunTimeStats
 from pybpf.isa import Insn, MapSpec, ProgramSpec
 from pybpf.kernel import syscall
 from pybpf.kernel.maps import ArrayMap, HashMap
@@ -31,8 +32,10 @@ def returns(n: int) -> ProgramSpec:
 
 @pytest.mark.parametrize("ptype,ret", [("socket_filter", 7), ("xdp", 2), ("sched_cls", 0)])
 def test_load_and_test_run_retval(ptype, ret):
-    stats_before = _stats_enabled()
-    with load(returns(ret).replace(name=f"ret_{ptype}"), ptype) as p:
+    # the kernel counts runs only while BPF stats are on; other processes may toggle the
+    # sysctl at any moment, so the test holds its own BPF_ENABLE_STATS fd: then every run counts
+    with RunTimeStats() as stats, load(returns(ret).replace(name=f"ret_{ptype}"), ptype) as p:
+        assert stats.fd is not None, stats.error
         r = p.test_run(ETH_PKT, repeat=50)
         assert r.retval == ret
         if ptype != "socket_filter":  # socket filters see the packet after the L2 header
@@ -40,15 +43,7 @@ def test_load_and_test_run_retval(ptype, ret):
         assert r.duration_ns >= 0
         info = p.info()
         assert (info.type, info.name, p.type, info.id) == (ptype, f"ret_{ptype}"[:15], ptype, p.id)
-        # the kernel counts runs only while BPF stats are on (a sysctl, or any process holding
-        # a BPF_ENABLE_STATS fd: a fact of the machine at that moment, read before and after)
-        if _stats_enabled() == stats_before:
-            assert info.run_cnt == (50 if stats_before else 0)
-
-
-def _stats_enabled() -> bool:
-    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
-        return f.read().strip() == "1"
+        assert info.run_cnt == 50
 
 
 def test_xdp_rewrites_packet_data_out():
