@@ -271,12 +271,32 @@ def _run_probe(probe: _probes.Probe) -> _probes.Outcome:
             return _probes.Outcome(True)
         except KernelError as e:
             return _probes.Outcome(False, e.errno)
+    kw: dict[str, Any] = {"expected_attach_type": probe.attach}
+    if probe.attach_btf is not None:  # a BTF-attached probe: its target in this kernel's BTF
+        from ..errors import BtfError
+        from .link.tracing import attach_target
+
+        try:
+            where = attach_target(*probe.attach_btf)
+        except (BtfError, ValueError) as e:
+            return _probes.Outcome(False, errno.ENOENT, str(e))
+        kw = {"expected_attach_type": int(where.expected_attach_type), "attach_btf_id": where.attach_btf_id}
+    obj = probe.object_btf()
+    loaded_btf = None
+    if obj is not None:  # a probe with BTF and func info (a global function's prototype)
+        from .btf import load_btf
+
+        loaded_btf = load_btf(obj[0])
+        kw.update(prog_btf_fd=loaded_btf.fd, func_info=obj[1], func_info_rec_size=8)
+    options = LoadOptions(log_level=1, **kw)
     try:
-        with load(probe.program().replace(license=probe.license), probe.prog_type,
-                  options=LoadOptions(log_level=1, expected_attach_type=probe.attach)):
+        with load(probe.program().replace(license=probe.license), probe.prog_type, options=options):
             return _probes.Outcome(True)
     except ProgLoadError as e:
         return _probes.Outcome(False, e.errno, e.log or str(e))
+    finally:
+        if loaded_btf is not None:
+            loaded_btf.close()
 
 
 def probe_kernel_profile() -> Any:

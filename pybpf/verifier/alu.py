@@ -129,8 +129,9 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
     if not v.kernel.has_feature("alu_safe_range"):
         val = _before_safe_range(op, src.var, alu64, val)
     new_id, new_off = 0, 0
+    # a 32-bit add keeps the link since 6.13 (linked_reg_add_const32)
     if dst.id and (op == _ADD or op == _SUB) and src.var.is_const_width(not alu64) and \
-            not (x and insn.src == d):
+            not (x and insn.src == d) and (alu64 or v.kernel.has_feature("linked_reg_add_const32")):
         k = src.var.const_value(not alu64)
         if not alu64 or S32_MIN <= _s64(k) <= S32_MAX:
             if not (not alu64 and dst_umax > U32):

@@ -104,6 +104,21 @@ def _skip(b: Any, tid: int) -> tuple[int, Any]:
     return tid, rec
 
 
+def _scalar_pointer(v: Session, b: Any, t: Any) -> bool:
+    """A pointer argument read as a scalar: to ``void`` or an integer, through any modifiers
+    (is_void_or_int_ptr); a kernel without ``btf_ctx_modified_void_ptr`` (before 6.13) knows
+    only a bare ``void *`` and an integer behind at most one ``const`` (``const void *`` is
+    a pointer to a type it cannot walk)."""
+    if t.type == 0:
+        return True
+    if v.kernel.has_feature("btf_ctx_modified_void_ptr"):
+        return _skip(b, t.type)[1].kind in (Kind.INT, Kind.UNKN)
+    target = b[t.type]
+    if target.kind == Kind.CONST:
+        target = b[target.type]
+    return target.kind == Kind.INT
+
+
 @dataclass
 class BtfContext:
     """The typed context of one tracing program."""
@@ -194,8 +209,7 @@ class BtfContext:
         extra = self.iter_args.get(off)
         if extra is not None and extra[0] == "buf":
             return Reg.ptr(RT.PTR_TO_BUF, flags=extra[1], id=v.new_id()) if want else None
-        _, target = _skip(b, t.type)
-        if target.kind in (Kind.INT, Kind.UNKN) or t.type == 0:  # is_void_or_int_ptr
+        if _scalar_pointer(v, b, t):
             return Reg.scalar() if want else None
         if extra is not None:
             flags = extra[1]
@@ -222,7 +236,8 @@ class BtfContext:
             btf_id = rec.type
             rec = b[btf_id]
         if rec.kind not in (Kind.STRUCT, Kind.UNION):
-            raise Reject(insn, [f"func '{name}' arg{arg} type {rec.kind.name} is not a struct",
+            kind = "UNKNOWN" if rec.kind == Kind.UNKN else rec.kind.name  # btf_type_str(void)
+            raise Reject(insn, [f"func '{name}' arg{arg} type {kind} is not a struct",
                                 *bad.lines], "ctx_access")
         if not want:
             return None

@@ -29,7 +29,7 @@ from .kernel_profile import FEATURE_TEXT, FORM_TEXT, KernelProfile, insn_form, p
 from .report import Report
 
 #: features whose presence makes a kernel refuse more (the others make it accept more)
-STRICTER_FEATURES = frozenset({"map_ptr_read_refused"})
+STRICTER_FEATURES = frozenset({"map_ptr_read_refused", "global_func_null_arg_refused"})
 #: the kernels `verify_fleet` checks when given none
 DEFAULT_KERNELS = ("6.1", "6.12", "6.18")
 
@@ -119,6 +119,23 @@ def _alu_range_differs(program: Any) -> bool:
         or i.cls == Class.ALU and i.op in (AluOp.DIV, AluOp.MOD)) for i in program.insns)
 
 
+def _calls_helper_on_stack(program: Any) -> bool:
+    # a helper call and a register spilled to the stack (a constant stored there is no spill)
+    return any(i.opcode == CALL and i.src == 0 for i in program.insns) and any(
+        i.opcode & 0x07 == Class.STX and i.dst == 10 for i in program.insns)
+
+
+def _adds_32(program: Any) -> bool:
+    return any(i.opcode & 0x07 == Class.ALU and i.opcode & 0xF0 in (AluOp.ADD, AluOp.SUB)
+               for i in program.insns)
+
+
+def _loads(program: Any) -> bool:
+    return any(i.opcode & 0x07 == Class.LDX for i in program.insns)
+
+
+#: features about the typed context of BTF-attached programs
+_BTF_CTX_FEATURES = frozenset({"btf_ctx_modified_void_ptr"})
 #: feature -> whether a program uses what the feature is about (unlisted: always relevant)
 _USES: dict[str, Callable[[Any], bool]] = {
     "array_lookup_const_key_nonnull": _calls_lookup,
@@ -129,6 +146,10 @@ _USES: dict[str, Callable[[Any], bool]] = {
     "alu_safe_range": _alu_range_differs,
     "global_funcs_lazy": _calls_subprogram,
     "global_func_arg_tags": _calls_subprogram,
+    "helper_read_keeps_spill": _calls_helper_on_stack,
+    "btf_ctx_modified_void_ptr": _loads,
+    "global_func_null_arg_refused": _calls_subprogram,
+    "linked_reg_add_const32": _adds_32,
 }
 
 
@@ -227,6 +248,8 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
     for feat, (has_text, lacks_text) in FEATURE_TEXT.items():
         used = _USES.get(feat)
         if used is not None and not used(program):
+            continue
+        if feat in _BTF_CTX_FEATURES and prog_type not in ("tracing", "lsm"):
             continue
         stricter = feat in STRICTER_FEATURES  # having it refuses more
         if prof.has_feature(feat, not stricter) != stricter:

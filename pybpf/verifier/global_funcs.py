@@ -263,7 +263,7 @@ def check_call_args(v: Session, start: int, regs: list[Reg], st: State) -> list[
                 # the running 6.18 build marks a NULL argument precise and refuses it where the
                 # prototype does not allow NULL
                 v.mark_precise(st, regno)
-                if not a.flags & MAYBE_NULL:
+                if not a.flags & MAYBE_NULL and v.kernel.has_feature("global_func_null_arg_refused"):
                     return [f"arg#{n} is expected to be non-NULL"]
             if not reg.is_null_const:
                 from . import mem

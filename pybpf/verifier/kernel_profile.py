@@ -128,6 +128,19 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
                           "verifies every global function before the program"),
     "global_func_arg_tags": ("reads the arg: tags of a global function's arguments (__arg_ctx, __arg_nonnull...)",
                              "ignores the arg: tags of a global function's arguments"),
+    "helper_read_keeps_spill": (
+        "keeps a spilled register that a helper reads (a map key on the stack) as it was",
+        "forgets a spilled register that a helper reads (the map key's bounds, a pointer kept "
+        "on the stack, become an unknown number)"),
+    "btf_ctx_modified_void_ptr": (
+        "reads a `const void *` argument of a BTF-typed program as a number",
+        "refuses to read a `const void *` argument of a BTF-typed program"),
+    "global_func_null_arg_refused": (
+        "refuses a NULL passed for an __arg_nonnull argument",
+        "accepts a NULL passed for an __arg_nonnull argument"),
+    "linked_reg_add_const32": (
+        "keeps a 32-bit copy plus a constant linked to its source (a bound on one bounds the other)",
+        "forgets the link when a constant is added to a 32-bit copy"),
 }
 
 

@@ -726,6 +726,8 @@ def stack_range(v: Session, st: State, regno: int, off: int, size: int, zero_ok:
                              "helper_mem_access", reg=regno)
         return regno, size
     stack = f.stack
+    # kernels before 6.13 forget a spilled register a helper reads, as if it wrote there
+    clobber = write or not v.kernel.has_feature("helper_read_keeps_spill")
     for i in range(min_off, max_off + size):
         slot = -i - 1
         spi = slot // 8
@@ -736,7 +738,7 @@ def stack_range(v: Session, st: State, regno: int, off: int, size: int, zero_ok:
             if write:
                 stack[slot] = _MISC
         elif stack[spi * 8 + 7] == _SPILL:
-            if write:
+            if clobber:
                 f.spills[spi] = Reg.scalar()
                 for j in range(8):
                     if stack[spi * 8 + j] != _INVALID:

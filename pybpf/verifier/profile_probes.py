@@ -73,6 +73,13 @@ class Probe:
     #: (section kind, target) of a BTF-attached program kind (``("tp_btf", "sched_switch")``)
     attach_btf: tuple[str, str] | None = None
     prog_flags: int = 0
+    #: the instruction where a global function ``int sub(u64 *p __arg_nonnull)`` starts: the
+    #: probe loads with BTF and func info describing it (`global_func_btf`)
+    global_sub: int = 0
+
+    def object_btf(self) -> tuple[bytes, bytes] | None:
+        """(BTF blob, func_info records) the probe loads with, or None."""
+        return global_func_btf(self.global_sub) if self.global_sub else None
 
     def program(self):  # -> pybpf.isa.ProgramSpec
         """The probe's program."""
@@ -283,8 +290,62 @@ FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
     # the arg: declaration tags of a global function's arguments (__arg_ctx, __arg_nonnull...)
     "global_func_arg_tags": ("func/arg_tags:xdp_arg_ctx", "func/arg_tags:xdp_nonnull"),
 }
+FEATURE_PROBES["helper_read_keeps_spill"] = (
+    # a spilled register a helper reads (a map key) keeps its type and bounds (before: the
+    # kernel made it an unknown scalar, as for a helper's write)
+    "socket_filter", ".map m array key=4 value=128 max_entries=16\ncall bpf_get_prandom_u32\n"
+    "w0 &= 15\n*(u32 *)(r10 - 8) = r0\nr2 = r10\nr2 += -8\nr1 = m ll\ncall bpf_map_lookup_elem\n"
+    "if r0 == 0 goto out\nr1 = *(u32 *)(r10 - 8)\nr1 <<= 3\nr0 += r1\nr0 = *(u64 *)(r0 + 0)\n"
+    "out:\nr0 = 0\nexit")
+#: feature -> (section kind, attach target, program) of a BTF-attached probe: it loads only
+#: where the kernel has the feature
+FEATURE_PROBES_BTF: dict[str, tuple[str, str, str]] = {
+    # a tracepoint argument of type `const void *` (kmalloc's ptr) reads as a scalar (before:
+    # "func 'kmalloc' arg1 type UNKNOWN is not a struct")
+    "btf_ctx_modified_void_ptr": ("tp_btf", "kmalloc", "r0 = *(u64 *)(r1 + 8)\nr0 = 0\nexit"),
+}
+#: feature -> program of a socket filter whose global function ``sub`` (at label ``sub``)
+#: takes ``u64 *p`` tagged ``arg:nonnull`` in its BTF: it loads only where the kernel has the
+#: feature
+FEATURE_PROBES_GLOBAL: dict[str, str] = {
+    # argument tags of global functions (6.8): sub reads *p without a NULL check
+    "global_func_arg_tags": "*(u64 *)(r10 - 8) = 1\nr1 = r10\nr1 += -8\ncall sub\nr0 = 0\nexit\n"
+                            "sub:\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit",
+}
+FEATURE_PROBES_GLOBAL["global_func_null_arg_refused"] = (
+    # a NULL passed for an arg:nonnull argument is refused at the call (before: accepted, as
+    # any NULL for a memory argument)
+    "r1 = 0\ncall sub\nr0 = 0\nexit\nsub:\nr0 = 0\nexit")
+FEATURE_PROBES["linked_reg_add_const32"] = (
+    # a 32-bit copy plus a constant stays linked to its source (w3 = w1; w1 += -1): a bound
+    # on w3 bounds w1 (before: only 64-bit adds kept the link, and only since 6.11)
+    "socket_filter", "call bpf_get_prandom_u32\nw1 = w0\nw1 &= 7\nw3 = w1\nw1 += -1\n"
+    "if w3 < 1 goto out\nif w3 > 4 goto out\nr2 = r10\nr2 += -8\nr2 += r1\n*(u8 *)(r2 + 0) = 0\n"
+    "out:\nr0 = 0\nexit")
 #: features whose probe program is *refused* where the kernel has the feature
-_FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused"})
+_FEATURE_WHEN_REFUSED = frozenset({"map_ptr_read_refused", "global_func_null_arg_refused"})
+
+
+def global_func_btf(sub: int) -> tuple[bytes, bytes]:
+    """BTF and func info of a program ``int main(void *ctx)`` at instruction 0 and a global
+    ``int sub(u64 *p __arg_nonnull)`` at instruction ``sub``, as clang writes them.
+
+    >>> blob, func_info = global_func_btf(6)
+    >>> len(func_info)
+    16
+    """
+    import struct
+
+    from ..btf.format import IntEncoding, Linkage
+    from ..btf.writer import BtfBuilder
+
+    b = BtfBuilder()
+    i32 = b.add_int("int", 4, IntEncoding.SIGNED)
+    u64 = b.add_int("unsigned long long", 8)
+    main = b.add_func("main", b.add_func_proto(i32, [("ctx", b.add_ptr(0))]), Linkage.GLOBAL)
+    fn = b.add_func("sub", b.add_func_proto(i32, [("p", b.add_ptr(u64))]), Linkage.GLOBAL)
+    b.add_decl_tag("arg:nonnull", fn, 0)
+    return b.encode(), struct.pack("<IIII", 0, main, sub, fn)
 
 #: map type -> MAP_CREATE fields of a minimal map of it (types whose creation needs BTF or a
 #: kernel object are not probed)
@@ -417,12 +478,24 @@ REWORDINGS: tuple[RewordingCandidate, ...] = (
 )
 
 
+def _label_insn(asm: str, label: str) -> int:
+    """The instruction index of ``label`` in ``asm``."""
+    from ..asm import assemble
+
+    before = asm.split(f"\n{label}:", 1)[0]
+    return len(assemble(before + "\nexit").insns) - 1
+
+
 def all_probes() -> list[Probe]:
     """Every probe of a profile, keyed ``type:``/``helper:``/``gpl:``/``form:``/``feature:``/
     ``map:``/``reword:NAME:I``."""
     out = helper_probes()
     out += [Probe(f"form:{f}", asm=a) for f, a in FORM_PROBES.items()]
     out += [Probe(f"feature:{f}", t, asm=a) for f, (t, a) in FEATURE_PROBES.items()]
+    out += [Probe(f"feature:{f}", "tracing", "trace_raw_tp" if kind == "tp_btf" else kind, asm=a,
+                  attach_btf=(kind, target)) for f, (kind, target, a) in FEATURE_PROBES_BTF.items()]
+    out += [Probe(f"feature:{f}", asm=a, global_sub=_label_insn(a, "sub"))
+            for f, a in FEATURE_PROBES_GLOBAL.items()]
     out += [Probe(f"map:{m}", map_type=m) for m in MAP_PROBES]
     for c in REWORDINGS:
         out += [Probe(f"reword:{c.name}:{i}", t, a, asm=p) for i, (t, a, p) in enumerate(c.probes)]
@@ -484,7 +557,7 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
             named, lines = error_lines(o.log)
             forms[form] = InsnRefusal(named, "\n".join(lines))
     features = {}
-    for feat in FEATURE_PROBES:
+    for feat in (*FEATURE_PROBES, *FEATURE_PROBES_BTF, *FEATURE_PROBES_GLOBAL):
         o = outcomes.get(f"feature:{feat}")
         if o is not None:
             features[feat] = (not o.loaded) if feat in _FEATURE_WHEN_REFUSED else o.loaded

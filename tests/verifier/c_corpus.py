@@ -109,6 +109,14 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def path_independent_flags(cache: Path) -> list[str]:
+    """clang flags that write the checkout's and the cache's paths as ``.`` and ``CACHE`` in
+    an object (BTF line info names each source file): the objects of two checkouts at other
+    paths are the same bytes, so what a kernel answered about one (the vmtest cache, the
+    kernel answers kept beside each object) answers for the other."""
+    return [f"-ffile-prefix-map={CORPUS_DIR.parents[2]}=.", f"-ffile-prefix-map={cache}=CACHE"]
+
+
 def clang_version() -> str:
     return subprocess.run([CLANG, "--version"], capture_output=True, text=True,
                           check=True).stdout.splitlines()[0]
@@ -138,7 +146,7 @@ class Builder:
         self.clang = clang_version()
         self._inputs = hashlib.sha256()
         self._inputs.update(self.clang.encode())
-        self._inputs.update(" ".join(CFLAGS).encode())
+        self._inputs.update(" ".join((*CFLAGS, "-ffile-prefix-map")).encode())
         self._inputs.update(self.header.parent.name.encode())
         for h in sorted(INCLUDE_DIR.glob("*.h")):
             self._inputs.update(h.name.encode() + h.read_bytes())
@@ -148,7 +156,7 @@ class Builder:
 
     def flags(self, cpu: str) -> list[str]:
         return [*CFLAGS, f"-mcpu={cpu}", f"-I{self.header.parent}", f"-I{INCLUDE_DIR}",
-                f"-I{_ARCH_INCLUDE}"]
+                f"-I{_ARCH_INCLUDE}", *path_independent_flags(self.cache)]
 
     def pch(self, cpu: str) -> Path:
         pch = self.header.parent / f"vmlinux-{cpu}-{hashlib.sha256(self.clang.encode()).hexdigest()[:8]}.pch"

@@ -3,6 +3,7 @@ kernel: a unit is loaded once per image, a changed program is a new unit, ``live
 loaded every time, and the answers read back are the kernel's own."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -58,3 +59,28 @@ def test_no_cache_replays_everything(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PYBPF_VMTEST_NO_CACHE", "1")
     _run, _res, outcome = cache.run(vm.NATIVE, _batch("r0 = 0\nexit"))
     assert (outcome.loaded, outcome.cached) == (2, 0)
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_corpus_objects_are_the_same_bytes_in_every_checkout(tmp_path, monkeypatch) -> None:
+    """A C corpus object names its source in BTF line info: built in two checkouts at other
+    paths (and other caches), it is the same bytes, so a kernel image's cached answers serve
+    a fresh clone too (`tests.verifier.c_corpus.path_independent_flags`)."""
+    from tests.verifier import c_corpus
+
+    other = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(c_corpus.CORPUS_DIR, other / "tests" / "verifier" / "c")
+    rel = "trace/key_reuse.bpf.c"
+    (tmp_path / "cache-a").mkdir()
+    (tmp_path / "cache-b").mkdir()
+    here = c_corpus.Builder(tmp_path / "cache-a").build([c_corpus.Source(c_corpus.CORPUS_DIR / rel)], ["v3"])
+    obj_here = here[(rel, "v3")]
+    monkeypatch.setattr(c_corpus, "CORPUS_DIR", other / "tests" / "verifier" / "c")
+    monkeypatch.setattr(c_corpus, "INCLUDE_DIR", other / "tests" / "verifier" / "c" / "include")
+    there = c_corpus.Builder(tmp_path / "cache-b").build([c_corpus.Source(c_corpus.CORPUS_DIR / rel)], ["v3"])
+    obj_there = there[(rel, "v3")]
+    assert isinstance(obj_here, Path) and isinstance(obj_there, Path)
+    data = obj_here.read_bytes()
+    assert data == obj_there.read_bytes()
+    assert str(ROOT).encode() not in data and str(other).encode() not in data
+    assert b"./tests/verifier/c/trace/key_reuse.bpf.c" in data

@@ -23,7 +23,7 @@ from pybpf.verifier.profile_probes import (
 )
 
 from . import cache, vm
-from .batch import Batch, Result
+from .batch import Batch, ObjectBtf, Result
 
 #: probes need little log (their error is the last lines)
 PROBE_LOG = 16 * 1024
@@ -73,9 +73,11 @@ def add_probes(b: Batch, prof: KernelProfile) -> int:
             attach_btf_id = targets[p.attach_btf]
             if not attach_btf_id:
                 continue  # the kernel has no such target: the kind is not measured
+        obj = p.object_btf()
         b.add_program(p.key, p.program(), p.prog_type, expected_attach_type=p.attach,
                       license=p.license, log_size=PROBE_LOG, prog_flags=p.prog_flags,
-                      attach_btf_id=attach_btf_id, btf=lambda n, kind: btf.find(n, kind))
+                      attach_btf_id=attach_btf_id, btf=lambda n, kind: btf.find(n, kind),
+                      object_btf=ObjectBtf(*obj) if obj is not None else None)
     return b.dump_file(BTF_PATH)
 
 
