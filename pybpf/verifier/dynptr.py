@@ -173,13 +173,15 @@ def _mark_slots(v: Session, st: State, reg: Reg, kind: Dynptr, insn: int, clone_
             f.stack[s * 8 + j] = _DYNPTR
     if kind is Dynptr.INVALID:
         raise Reject(insn, "verifier internal error: dynptr of no type", "internal")
-    nid = v.new_id()
+    # a kernel without dynptr_ids (6.1) gives a ring buffer dynptr its reference's id only
+    own_id = kind is not Dynptr.RINGBUF or clone_ref or v.kernel.has_feature("dynptr_ids")
+    nid = v.new_id() if own_id else 0
     first = Reg(RT.SCALAR, dyn_type=int(kind), first_slot=True, id=nid)
     second = Reg(RT.SCALAR, dyn_type=int(kind), first_slot=False, id=nid)
     if kind is Dynptr.RINGBUF:
         ref = clone_ref or acquire_reference(v, st, insn)
-        first = first.with_(ref_obj_id=ref)
-        second = second.with_(ref_obj_id=ref)
+        first = first.with_(ref_obj_id=ref, id=nid or ref)
+        second = second.with_(ref_obj_id=ref, id=nid or ref)
     f.spills[spi] = first
     f.spills[spi - 1] = second
     v.stack_write_mark(f.frameno, (1 << spi) | (1 << (spi - 1)))

@@ -289,6 +289,9 @@ FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
                           "func/global_funcs:tc_global", "func/arg_tags:xdp_ptr_ret"),
     # the arg: declaration tags of a global function's arguments (__arg_ctx, __arg_nonnull...)
     "global_func_arg_tags": ("func/arg_tags:xdp_arg_ctx", "func/arg_tags:xdp_nonnull"),
+    # a dynptr has an id of its own beside its reference's (before: a ring buffer dynptr's id
+    # is its reference's, so "Unreleased reference id=1" where 6.12 says id=2)
+    "dynptr_ids": ("kfunc/dynptr_ringbuf:rb_dynptr_leak",),
 }
 FEATURE_PROBES["helper_read_keeps_spill"] = (
     # a spilled register a helper reads (a map key) keeps its type and bounds (before: the
