@@ -104,14 +104,18 @@ def pytest_runtest_setup(item):
 def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         if report.nodeid in _kernel_tests:
-            _kernel_ran[report.outcome] = _kernel_ran.get(report.outcome, 0) + 1
+            outcome = report.outcome
+            if hasattr(report, "wasxfail"):  # an expected failure ran: not a skip
+                outcome = "xfailed" if report.outcome == "skipped" else "xpassed"
+            _kernel_ran[outcome] = _kernel_ran.get(outcome, 0) + 1
 
 
 def pytest_terminal_summary(terminalreporter):
     k = _kernel_ran
     terminalreporter.write_line(
-        f"kernel tests: {k['passed']} passed, {k['failed']} failed, {k['skipped']} skipped "
-        f"(ran on the live kernel: {k['passed'] + k['failed']})")
+        f"kernel tests: {k['passed']} passed, {k['failed']} failed, {k['skipped']} skipped"
+        + "".join(f", {k[o]} {o}" for o in ("xfailed", "xpassed") if k.get(o))
+        + f" (ran on the live kernel: {k['passed'] + k['failed'] + k.get('xfailed', 0) + k.get('xpassed', 0)})")
 
 
 @pytest.fixture(scope="session", autouse=True)

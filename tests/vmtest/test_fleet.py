@@ -42,7 +42,7 @@ VERDICT_TARGET = 0.99
 MESSAGE_TARGET = 0.95
 #: the C corpus's floors per kernel (verdicts, messages): the verdict target on every kernel,
 #: messages below the target on 6.1
-C_FLOORS = {"6.1": (VERDICT_TARGET, 0.88), "6.12": (VERDICT_TARGET, 0.95), vm.NATIVE: (VERDICT_TARGET, 0.95)}
+C_FLOORS = {"6.1": (VERDICT_TARGET, 0.93), "6.12": (VERDICT_TARGET, 0.95), vm.NATIVE: (VERDICT_TARGET, 0.95)}
 RECORD = os.environ.get("PYBPF_VMTEST_RECORD") == "1"
 
 _BOOTS: dict[str, corpus.Boot] = {}
@@ -119,9 +119,13 @@ def test_c_corpus_stays_above_its_floor(kernel: str) -> None:
     assert _meets(s, *floor), f"{s.line()} (floor: verdicts {floor[0]:.0%}, messages {floor[1]:.0%})"
 
 
-@pytest.mark.parametrize("kernel", KERNELS)
-@pytest.mark.xfail(reason="issue 22: the C corpus's messages do not reach the target on the older "
-                          "kernels yet (docs/kernels.md says which programs and why)", strict=False)
+_SHORT_OF_TARGET = pytest.mark.xfail(
+    reason="issue 22: 6.1's C corpus messages are 152/161 (94.4%), short of 95%: docs/kernels.md "
+           "says which programs differ and why", strict=True)
+
+
+@pytest.mark.parametrize("kernel", [pytest.param(k, marks=_SHORT_OF_TARGET) if k == "6.1" else k
+                                    for k in KERNELS])
 def test_c_corpus_meets_the_targets(kernel: str) -> None:
     s = _summaries(kernel).get("c")
     if s is None:
