@@ -3,9 +3,6 @@
     pybpf probe examples/oneliners/block_sizes.py
 """
 
-from pybpf.dsl import at, hist, probe
+from pybpf.dsl import args, at, on
 
-
-@probe("tracepoint:block:block_rq_issue")
-def issue(ctx):
-    at.bytes = hist(ctx.bytes)
+on("tracepoint:block:block_rq_issue", at.bytes.hist(args.bytes))

@@ -3,9 +3,6 @@
     pybpf probe examples/oneliners/hello.py
 """
 
-from pybpf.dsl import printf, probe
+from pybpf.dsl import on, printf
 
-
-@probe("BEGIN")
-def hello(ctx):
-    printf("hello world\n")
+on("BEGIN", printf("hello world\n"))

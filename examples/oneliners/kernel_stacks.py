@@ -3,9 +3,6 @@
     pybpf probe examples/oneliners/kernel_stacks.py
 """
 
-from pybpf.dsl import at, count, kstack, probe
+from pybpf.dsl import at, kstack, on
 
-
-@probe("profile:hz:99")
-def sample(ctx):
-    at[kstack()] = count()
+on("profile:hz:99", at[kstack].count())

@@ -4,9 +4,6 @@ str(args->filename)); }``
     pybpf probe examples/oneliners/opens.py
 """
 
-from pybpf.dsl import comm, printf, probe
+from pybpf.dsl import args, comm, on, printf
 
-
-@probe("tracepoint:syscalls:sys_enter_openat")
-def opens(ctx):
-    printf("%s %s\n", comm(), str(ctx.filename))
+on("tracepoint:syscalls:sys_enter_openat", printf("%s %s\n", comm, str(args.filename)))

@@ -1,17 +1,10 @@
 """Lesson 5, distribution of read() bytes of one process: ``tracepoint:syscalls:sys_exit_read
 /pid == 18644/ { @bytes = hist(args->ret); }``
 
-    PID=18644 pybpf probe examples/oneliners/read_bytes.py
+    pybpf probe examples/oneliners/read_bytes.py   (after replacing 18644 by the
+    process's PID, as the tutorial says)
 """
 
-import os
+from pybpf.dsl import args, at, on, pid
 
-from pybpf.dsl import at, hist, pid, probe
-
-PID = int(os.environ.get("PID", "0"))
-
-
-@probe("tracepoint:syscalls:sys_exit_read")
-def reads(ctx):
-    if pid() == PID:
-        at.bytes = hist(ctx.ret)
+on("tracepoint:syscalls:sys_exit_read", at.bytes.hist(args.ret), when=pid == 18644)

@@ -4,14 +4,7 @@ count(); } interval:s:5 { exit(); }``
     pybpf probe examples/oneliners/sched_events.py
 """
 
-from pybpf.dsl import at, count, exit, probe, probe_name
+from pybpf.dsl import at, exit, on, probe_name
 
-
-@probe("tracepoint:sched:sched*")
-def sched(ctx):
-    at[probe_name()] = count()
-
-
-@probe("interval:s:5")
-def stop(ctx):
-    exit()
+on("tracepoint:sched:sched*", at[probe_name].count())
+on("interval:s:5", exit())

@@ -3,9 +3,6 @@
     pybpf probe examples/oneliners/switch_stacks.py
 """
 
-from pybpf.dsl import at, count, kstack, probe
+from pybpf.dsl import at, kstack, on
 
-
-@probe("tracepoint:sched:sched_switch")
-def switch(ctx):
-    at[kstack()] = count()
+on("tracepoint:sched:sched_switch", at[kstack].count())

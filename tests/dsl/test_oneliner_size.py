@@ -35,8 +35,21 @@ BPFTRACE = {
         "hist((nsecs - @start[args->dev, args->sector]) / 1000); "
         "delete(@start[args->dev, args->sector]); }",
 }
+#: bpftrace's tutorial lessons that this kernel runs, as the tutorial types them (lesson 8's
+#: two probes on one line)
+LESSONS = {
+    "hello": 'BEGIN { printf("hello world\\n"); }',
+    "opens": 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }',
+    "read_bytes": "tracepoint:syscalls:sys_exit_read /pid == 18644/ { @bytes = hist(args->ret); }",
+    "sched_events": "tracepoint:sched:sched* { @[probe] = count(); } interval:s:5 { exit(); }",
+    "kernel_stacks": "profile:hz:99 { @[kstack] = count(); }",
+    "switch_stacks": "tracepoint:sched:sched_switch { @[kstack] = count(); }",
+    "block_sizes": "tracepoint:block:block_rq_issue { @ = hist(args->bytes); }",
+}
 #: (logical, physical) lines of each DSL file, as docs/dsl.md states them
-DSL_LINES = {"syscount": (2, 2), "openat_latency": (3, 8), "block_latency": (3, 8)}
+DSL_LINES = {"syscount": (2, 2), "openat_latency": (3, 8), "block_latency": (3, 8),
+             "hello": (2, 2), "opens": (2, 2), "read_bytes": (2, 2), "sched_events": (3, 3),
+             "kernel_stacks": (2, 2), "switch_stacks": (2, 2), "block_sizes": (2, 2)}
 
 
 def _code(path: Path) -> str:
@@ -64,7 +77,17 @@ def test_within_twice_bpftrace(name):
     assert logical_lines(code) <= 2 * bpftrace_lines
 
 
-@pytest.mark.parametrize("name", sorted(BPFTRACE))
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_lessons_within_twice_bpftrace(name):
+    """Each lesson: one ``on`` line a probe, beside the import: within twice bpftrace's lines
+    typed one probe a line (lesson 8 types its two probes on one line: 3 lines against 1)."""
+    code = _code(ONELINERS / f"{name}.py")
+    probes = len(parse(LESSONS[name]).probes)
+    assert (logical_lines(code), physical_lines(code)) == DSL_LINES[name]
+    assert logical_lines(code) == probes + 1 <= 2 * probes
+
+
+@pytest.mark.parametrize("name", sorted(BPFTRACE) + sorted(LESSONS))
 def test_laid_out_as_ruff_formats_it(name):
     code = _code(ONELINERS / f"{name}.py")
     out = subprocess.run([sys.executable, "-m", "ruff", "format", "--config",

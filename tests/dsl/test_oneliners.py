@@ -21,9 +21,10 @@ ONELINERS = Path(__file__).resolve().parents[2] / "examples" / "oneliners"
 
 
 def probe_run(name: str, trigger: Callable[[], object] | None = None, *, env: dict | None = None,
-              duration: float | None = None) -> str:
-    """stdout of ``pybpf probe examples/oneliners/NAME.py``, stopped (SIGINT) after the trigger."""
-    argv = [sys.executable, "-m", "pybpf", "probe", str(ONELINERS / f"{name}.py")]
+              duration: float | None = None, path: Path | None = None) -> str:
+    """stdout of ``pybpf probe examples/oneliners/NAME.py`` (or ``path``), stopped (SIGINT)
+    after the trigger."""
+    argv = [sys.executable, "-m", "pybpf", "probe", str(path or ONELINERS / f"{name}.py")]
     if duration is not None:
         argv += ["--duration", str(duration)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -65,7 +66,7 @@ def test_syscount():
     assert len(mine) == 1 and int(mine[0].split(": ")[1]) >= 1000
 
 
-def test_read_bytes_of_one_process():
+def test_read_bytes_of_one_process(tmp_path):
     r, w = os.pipe()
     reader = subprocess.Popen([sys.executable, "-c",
                                "import os, sys\nr = int(sys.argv[1])\nos.read(r, 1)\n"
@@ -78,7 +79,12 @@ def test_read_bytes_of_one_process():
         os.close(w)
         reader.wait(timeout=30)
 
-    out = probe_run("read_bytes", go, env={"PID": str(reader.pid)})
+    # the lesson filters on a PID typed into the program (18644): the user puts theirs there
+    lesson = (ONELINERS / "read_bytes.py").read_text()
+    assert lesson.count("when=pid == 18644") == 1
+    mine = tmp_path / "read_bytes.py"
+    mine.write_text(lesson.replace("when=pid == 18644", f"when=pid == {reader.pid}"))
+    out = probe_run("read_bytes", go, path=mine)
     assert "@bytes: \n[0]                    1 |" in out
     assert "\n[1]                    3 |" in out and "\n[2, 4)                 1 |" in out
     assert "\n[4K, 8K)               1 |" in out
