@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX = 0, 1, 2, 3
 
@@ -112,63 +112,77 @@ for _cls in (Pending, Builtin):
     setattr(_cls, "__invert__", lambda self: Pending(f"~{_text(self)}"))  # noqa: B010
 
 
-def _stub(name: str, doc: str, *, value: bool = False) -> Any:
-    return Builtin(name, doc, value=value)
+def _builtins(table: str, *, value: bool) -> dict[str, Builtin]:
+    """One `Builtin` a line of ``table`` (its name, then its documentation)."""
+    rows = (line.split(maxsplit=1) for line in table.strip().splitlines())
+    return {name: Builtin(name, doc, value=value) for name, doc in rows}
 
 
-pid_tgid = _stub("pid_tgid", "tgid << 32 | tid of the current task", value=True)
-pid = _stub("pid", "the current process id (tgid)", value=True)
-tid = _stub("tid", "the current thread id", value=True)
-uid = _stub("uid", "the current uid", value=True)
-gid = _stub("gid", "the current gid", value=True)
-ktime_ns = _stub("ktime_ns", "monotonic time in ns", value=True)
-boot_ns = _stub("boot_ns", "boot time in ns", value=True)
-cpu = _stub("cpu", "the current CPU", value=True)
-prandom = _stub("prandom", "a pseudo-random u32", value=True)
-cgroup_id = _stub("cgroup_id", "the current cgroup id", value=True)
-task = _stub("task", "the current task_struct address", value=True)
-send_signal = _stub("send_signal", "send_signal(sig): signal the current process")
-comm = _stub("comm", "the current task's command name (char[16])", value=True)
-log2 = _stub("log2", "floor(log2(v))")
-probe_read_user_str = _stub("probe_read_user_str", "dst = probe_read_user_str(ptr)")
-probe_read_kernel_str = _stub("probe_read_kernel_str", "dst = probe_read_kernel_str(ptr)")
-probe_read_user = _stub("probe_read_user", "dst = probe_read_user(ptr)")
-probe_read_kernel = _stub("probe_read_kernel", "dst = probe_read_kernel(ptr)")
+# The builtins, by the names probes import (``from pybpf.dsl import pid, count``); bpftrace's
+# own (see pybpf.dsl.library) among them. str, min, max and sum are Python's.
 
-# bpftrace's builtins (see pybpf.dsl.library); str, print, min, max, sum and exit are Python's
-nsecs = _stub("nsecs", "monotonic time in ns (bpftrace's nsecs)", value=True)
-elapsed = _stub("elapsed", "ns since the run started", value=True)
-cgroup = _stub("cgroup", "the current cgroup id", value=True)
-rand = _stub("rand", "a pseudo-random u32", value=True)
-curtask = _stub("curtask", "the current task_struct (followable: curtask().real_parent.pid)", value=True)
-kstack = _stub("kstack", "kstack() / kstack(depth): the kernel stack, for keys and printf", value=True)
-ustack = _stub("ustack", "ustack() / ustack(depth): the user stack, for keys and printf", value=True)
-probe_name = _stub("probe_name", "the attach point's full name (bpftrace's probe)", value=True)
-func = _stub("func", "the probed function's name", value=True)
-ksym = _stub("ksym", "ksym(addr): printed as the kernel symbol")
-usym = _stub("usym", "usym(addr): printed as the user symbol")
-kaddr = _stub("kaddr", 'kaddr("name"): the address of a kernel symbol')
-printf = _stub("printf", "printf(fmt, args...): formatted in userspace, C rules")
-print_time = _stub("print_time", 'print_time("%H:%M:%S\\n"): the wall-clock time')
-join = _stub("join", "join(argv, delim=' '): a NULL-terminated array of strings")
-clear = _stub("clear", "clear(map): delete every entry")
-zero = _stub("zero", "zero(map): every value to zero")
-exit = _stub("exit", "exit(): end the run")  # noqa: A001 - bpftrace's name, only in probes
-count = _stub("count", "at.m[k] = count()")
-avg = _stub("avg", "at.m[k] = avg(v)")
-stats = _stub("stats", "at.m[k] = stats(v): count, average, total")
-hist = _stub("hist", "at.m[k] = hist(v): a log2 histogram")
-lhist = _stub("lhist", "at.m[k] = lhist(v, min, max, step): a linear histogram")
-kptr = _stub("kptr", 'kptr("task_struct", p): p as a pointer to a kernel struct')
-ntop = _stub("ntop", "ntop(addr) / ntop(af, addr): an IPv4/IPv6 address, printed as text")
-buf = _stub("buf", "buf(p, n): n bytes at p, printed by printf's %r with \\xNN escapes")
-bswap = _stub("bswap", "bswap(x): x with its bytes reversed, at x's width")
-deref = _stub("deref", "deref(p) / deref(p, u32): the integer at the address p (bpftrace's *p)")
-cat = _stub("cat", 'cat("/proc/%d/status", pid()): print a file\'s contents')
-loop = _stub("loop", "loop(n, fn, state): bpf_loop, fn(i, state) called n times")
-delete = _stub("delete", "delete(at.m[k], ...): delete map entries (an on() action; del in a def)")
-print = _stub("print", "print(at.m): print a map now (import it in an on() file: Python's print "  # noqa: A001
-              "would print at import)")
+#: value builtins: bpftrace's builtins without parentheses (``at[comm] = count()``)
+_VALUES = r"""
+    pid_tgid    tgid << 32 | tid of the current task
+    pid         the current process id (tgid)
+    tid         the current thread id
+    uid         the current uid
+    gid         the current gid
+    ktime_ns    monotonic time in ns
+    boot_ns     boot time in ns
+    cpu         the current CPU
+    prandom     a pseudo-random u32
+    cgroup_id   the current cgroup id
+    task        the current task_struct address
+    comm        the current task's command name (char[16])
+    nsecs       monotonic time in ns (bpftrace's nsecs)
+    elapsed     ns since the run started
+    cgroup      the current cgroup id
+    rand        a pseudo-random u32
+    curtask     the current task_struct (followable: curtask().real_parent.pid)
+    kstack      kstack() / kstack(depth): the kernel stack, for keys and printf
+    ustack      ustack() / ustack(depth): the user stack, for keys and printf
+    probe_name  the attach point's full name (bpftrace's probe)
+    func        the probed function's name
+"""
+#: builtins called as functions
+_FUNCTIONS = r"""
+    send_signal            send_signal(sig): signal the current process
+    log2                   floor(log2(v))
+    probe_read_user_str    dst = probe_read_user_str(ptr)
+    probe_read_kernel_str  dst = probe_read_kernel_str(ptr)
+    probe_read_user        dst = probe_read_user(ptr)
+    probe_read_kernel      dst = probe_read_kernel(ptr)
+    ksym                   ksym(addr): printed as the kernel symbol
+    usym                   usym(addr): printed as the user symbol
+    kaddr                  kaddr("name"): the address of a kernel symbol
+    printf                 printf(fmt, args...): formatted in userspace, C rules
+    print_time             print_time("%H:%M:%S\n"): the wall-clock time
+    join                   join(argv, delim=' '): a NULL-terminated array of strings
+    clear                  clear(map): delete every entry
+    zero                   zero(map): every value to zero
+    exit                   exit(): end the run
+    count                  at.m[k] = count()
+    avg                    at.m[k] = avg(v)
+    stats                  at.m[k] = stats(v): count, average, total
+    hist                   at.m[k] = hist(v): a log2 histogram
+    lhist                  at.m[k] = lhist(v, min, max, step): a linear histogram
+    kptr                   kptr("task_struct", p): p as a pointer to a kernel struct
+    ntop                   ntop(addr) / ntop(af, addr): an IPv4/IPv6 address, printed as text
+    buf                    buf(p, n): n bytes at p, printed by printf's %r with \xNN escapes
+    bswap                  bswap(x): x with its bytes reversed, at x's width
+    deref                  deref(p) / deref(p, u32): the integer at the address p (bpftrace's *p)
+    cat                    cat("/proc/%d/status", pid()): print a file's contents
+    loop                   loop(n, fn, state): bpf_loop, fn(i, state) called n times
+    delete                 delete(at.m[k], ...): delete map entries (an on() action; del in a def)
+    print                  print(at.m): print a map now (import it in an on() file: Python's print would print at import)
+"""
+globals().update(_builtins(_VALUES, value=True), **_builtins(_FUNCTIONS, value=False))
+
+if TYPE_CHECKING:  # the names the tables above bind (each a Builtin, typed as before)
+    def __getattr__(name: str) -> Any: ...
+
+
 #: an `on` probe's context (``args.filename``), bpftrace's ``args``
 args = Pending("args")
 #: an `on` probe's return value (``uretprobe``), bpftrace's ``retval``
