@@ -6,6 +6,9 @@ line instead of an EINVAL at load time. Each rule is the kernel's ``map_alloc_ch
 the type (``kernel/bpf/*.c``), written as data; ``tests/kernel/test_map_rules.py`` holds
 every verdict here against what BPF_MAP_CREATE answers on the running kernel.
 
+max_entries is judged as pybpf creates the map (`entries_at_creation`): 0 is one slot a
+possible CPU for a perf event array (as libbpf creates it) and a cpumap.
+
 What memory decides (a huge value size answered E2BIG or ENOMEM) is not predicted; maps
 that need BTF to exist (task/inode/socket/cgroup local storage, struct_ops) are checked
 for their shape only, and arena maps not at all.
@@ -135,8 +138,30 @@ RULES: dict[str, Rule] = {
 #: types pybpf does not check: they need a kernel struct's BTF (struct_ops) or are refused
 #: here whatever the attributes (arena: EPERM on this kernel build)
 UNCHECKED = frozenset({"struct_ops", "arena"})
+#: types whose max_entries 0 pybpf creates with one slot a possible CPU (libbpf does so for
+#: perf event arrays; BPF_MAP_CREATE itself refuses 0): `entries_at_creation`
+CPU_SLOT_TYPES = frozenset({"perf_event_array", "cpumap"})
 _ALIASES = {"cgroup_storage_deprecated": "cgroup_storage",
             "percpu_cgroup_storage_deprecated": "percpu_cgroup_storage"}
+
+
+def entries_at_creation(map_type: str | int, max_entries: int) -> int:
+    """The max_entries a map of ``map_type`` declared with ``max_entries`` is created with:
+    0 is one slot a possible CPU for the `CPU_SLOT_TYPES`, else as declared. `Map.create`
+    sizes the map by it, and `field_problem` judges a declaration's max_entries by it (the
+    assembler's ``.map`` lines, the verifier's maps).
+
+    >>> from pybpf.uapi.cpus import possible_cpus
+    >>> entries_at_creation("perf_event_array", 0) == possible_cpus()
+    True
+    >>> entries_at_creation("perf_event_array", 4), entries_at_creation("array", 0)
+    (4, 0)
+    """
+    if isinstance(max_entries, int) and max_entries == 0 and map_type in CPU_SLOT_TYPES:
+        from .cpus import possible_cpus
+
+        return possible_cpus()
+    return max_entries
 
 
 def _machine_limit(path: str) -> int | None:
@@ -196,9 +221,10 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     if rule is None:
         return None
     a = _article(t)
+    entries = entries_at_creation(t, decl.max_entries)
     for field, value, size, typed in (("key", decl.key_size, rule.key, decl.key_type),
                                       ("value", decl.value_size, rule.value, decl.value_type),
-                                      ("max_entries", decl.max_entries, rule.entries, None)):
+                                      ("max_entries", entries, rule.entries, None)):
         if not isinstance(value, int) or isinstance(value, bool):  # a fuzzed DSL: max_entries=u32
             return field, f"{a} {t} map needs {field} as an integer, not {value!r}"
         if value == 0 and typed is not None:
@@ -209,9 +235,9 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
         return "value", ("a stack_trace map with flags stack_build_id has a value that is a "
                          f"multiple of 32 (struct bpf_stack_build_id), not {decl.value_size}")
     limits = machine_limits()
-    if t == "cpumap" and "nr_cpus" in limits and decl.max_entries > limits["nr_cpus"]:
+    if t == "cpumap" and "nr_cpus" in limits and entries > limits["nr_cpus"]:
         return "max_entries", (f"a cpumap map has at most one entry a CPU this kernel can have "
-                               f"(NR_CPUS = {limits['nr_cpus']}), not {decl.max_entries}")
+                               f"(NR_CPUS = {limits['nr_cpus']}), not {entries}")
     elem = 32 if decl.flags >> FLAGS["stack_build_id"] & 1 else 8
     if t == "stack_trace" and "max_stack" in limits and decl.value_size > elem * limits["max_stack"]:
         return "value", (f"a stack_trace map's value holds at most kernel.perf_event_max_stack "

@@ -642,8 +642,6 @@ def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> R
     decls = {n: d for n, d in (maps or {}).items() if isinstance(d, MapSpec)}
     decls.update(program.maps)
     for name, decl in decls.items():
-        if decl.type == "perf_event_array" and not decl.max_entries:
-            decl = decl.replace(max_entries=1)  # a slot a CPU, filled in at creation (as libbpf)
         problem = map_problem(decl, decls)
         if problem is not None:
             explanation, hint = EXPLAIN["bad_map"]

@@ -2,7 +2,8 @@
 
 For every map type pybpf checks, each field is varied on its own around a map the kernel
 creates, and every flag bit is tried: pybpf's verdict ("what is wrong", or nothing) must be
-the kernel's (refused, or created). Sizes stay small, so that only the rules decide, not the
+the kernel's (refused, or created) at the max_entries pybpf creates the map with
+(`entries_at_creation`). Sizes stay small, so that only the rules decide, not the
 machine's memory.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from pybpf.errors import KernelError
 from pybpf.isa import MapSpec
-from pybpf.uapi.map_rules import FLAGS, RULES, map_problem
+from pybpf.uapi.map_rules import CPU_SLOT_TYPES, FLAGS, RULES, entries_at_creation, map_problem
 
 pytestmark = pytest.mark.kernel
 
@@ -72,7 +73,7 @@ def test_map_rules_agree_with_map_create(map_type, inner_fd):
     for k, v, n, f in _cases(map_type):
         decl = MapSpec("m", map_type, k, v, n, f, inner="tmpl" if RULES[map_type].inner else None)
         problem = map_problem(decl, {"tmpl": MapSpec("tmpl", "array", 4, 4, 1)})
-        created = _kernel_creates(map_type, k, v, n, f, inner_fd)
+        created = _kernel_creates(map_type, k, v, entries_at_creation(map_type, n), f, inner_fd)
         if created == (problem is not None):
             wrong.append(f"key={k} value={v} max_entries={n} flags={f:#x}: kernel "
                          f"{'creates it' if created else 'refuses it'}, pybpf says {problem!r}")
@@ -84,3 +85,25 @@ def test_every_map_type_of_the_kernel_has_a_rule_or_is_named_unchecked():
 
     for name in map_type_names():
         assert _ALIASES.get(name, name) in RULES or name in UNCHECKED, name
+
+
+
+@pytest.mark.parametrize("map_type", sorted(CPU_SLOT_TYPES))
+def test_zero_entries_is_a_slot_a_cpu_for_map_create_the_assembler_and_the_verifier(map_type):
+    """BPF_MAP_CREATE refuses max_entries 0; pybpf creates the map with one slot a possible
+    CPU (`entries_at_creation`), and the assembler and the verifier judge the declaration as
+    it is created."""
+    from pybpf import Map
+    from pybpf.asm import assemble
+    from pybpf.uapi.cpus import possible_cpus
+    from pybpf.verifier.engine import map_report
+
+    assert not _kernel_creates(map_type, 4, 4, 0, 0, 0)
+    spec = MapSpec("slots", map_type, 4, 4, 0)
+    with Map.create(spec) as m:
+        assert m.max_entries == possible_cpus() == entries_at_creation(map_type, 0)
+    program = assemble(f".map slots {map_type} key=4 value=4\nr0 = 0\nexit")
+    assert program.maps["slots"].max_entries == 0  # filled in when the map is created
+    assert map_problem(spec) is None and map_report(program) is None
+    wrong_key = program.replace(maps={"slots": spec.replace(key_size=8)})
+    assert map_report(wrong_key) is not None  # the rest of the declaration is still checked

@@ -33,6 +33,7 @@ from ...errors import KernelError, PybpfError
 from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ...uapi.cpus import possible_cpus
+from ...uapi.map_rules import entries_at_creation
 from ...uapi.names import object_name
 from .. import pin as bpffs
 from .. import syscall
@@ -359,7 +360,7 @@ class Map(FD, BatchOps):
 
     @classmethod
     def _default_entries(cls, max_entries: int) -> int:
-        return max_entries
+        return entries_at_creation(cls.TYPE or "", max_entries)
 
     @classmethod
     def _check(cls, key_size: int, value_size: int, max_entries: int, flags: int,

@@ -19,7 +19,7 @@ from ... import uapi as A
 from ...errors import KernelError, PybpfError
 from ..fd import FD
 from ..syscall import Cmd
-from .base import Map, MapSpecError, possible_cpus, register
+from .base import Map, MapSpecError, register
 from .codec import CodecError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -240,10 +240,6 @@ class PerfEventArrayMap(_FdArray):
     TYPE = "perf_event_array"
     _WHAT = "a perf event"
 
-    @classmethod
-    def _default_entries(cls, max_entries: int) -> int:
-        return max_entries or possible_cpus()
-
 
 @register
 class CgroupArrayMap(_FdArray):
@@ -401,10 +397,6 @@ class CpuMap(_IfIndexMap):
     """``BPF_MAP_TYPE_CPUMAP``: XDP redirect to CPUs; value is the queue size (u32)."""
 
     TYPE = "cpumap"
-
-    @classmethod
-    def _default_entries(cls, max_entries: int) -> int:
-        return max_entries or possible_cpus()
 
 
 @register
