@@ -330,28 +330,13 @@ class Input:
     # -- choosing programs ------------------------------------------------------------
     def programs(self, wanted: list[str] | None = None) -> list[ObjectProgramSpec]:
         """The programs named in ``wanted`` (by name or section), or all of them."""
-        progs = list(self.spec.programs.values())
-        if not wanted:
-            return progs
-        chosen = [p for p in progs if p.name in wanted or p.section in wanted]
-        unknown = [w for w in wanted if not any(w in (p.name, p.section) for p in progs)]
-        if unknown:
-            raise InputError(f"no program {', '.join(map(repr, unknown))} (programs: "
-                             f"{_names(progs)})", filename=self.name)
-        return chosen
+        return choose_programs(list(self.spec.programs.values()), wanted, filename=self.name)
 
     def one(self, wanted: list[str] | str | None = None) -> ObjectProgramSpec:
         """The one program ``wanted`` names, or the only one; an `InputError` listing the
         programs when the choice is not clear."""
-        if isinstance(wanted, str):
-            wanted = [wanted]
-        progs = self.programs(wanted)
-        if not progs:
-            raise InputError(f"no programs in {describe(self.kind)}", filename=self.name)
-        if len(progs) != 1:
-            raise InputError(f"{len(progs)} programs: choose one with --program NAME "
-                             f"({_names(progs)})", filename=self.name)
-        return progs[0]
+        return choose_one(list(self.spec.programs.values()), wanted, filename=self.name,
+                          what=describe(self.kind))
 
 
     def one_program(self, wanted: list[str] | str | None = None) -> ProgramSpec:
@@ -366,6 +351,36 @@ class Input:
                 return program
             self._spec = _wrap(self, [program])
         return self.one(wanted).program
+
+
+def choose_programs(progs: list[ObjectProgramSpec], wanted: list[str] | None, *,
+                    filename: str) -> list[ObjectProgramSpec]:
+    """The programs of ``progs`` named in ``wanted`` (by name or section), or all of them; an
+    `InputError` naming ``filename`` and listing the programs for a name none has."""
+    if not wanted:
+        return progs
+    chosen = [p for p in progs if p.name in wanted or p.section in wanted]
+    unknown = [w for w in wanted if not any(w in (p.name, p.section) for p in progs)]
+    if unknown:
+        raise InputError(f"no program {', '.join(map(repr, unknown))} (programs: "
+                         f"{_names(progs)})", filename=filename)
+    return chosen
+
+
+def choose_one(progs: list[ObjectProgramSpec], wanted: list[str] | str | None, *,
+               filename: str, what: str = "the input") -> ObjectProgramSpec:
+    """The one program of ``progs`` that ``wanted`` names (the last ``--program``), or the
+    only one; an `InputError` listing the programs when the choice is not clear (every verb
+    lists them alike)."""
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    chosen = choose_programs(progs, wanted, filename=filename)
+    if not chosen:
+        raise InputError(f"no programs in {what}", filename=filename)
+    if len(chosen) != 1:
+        raise InputError(f"{len(chosen)} programs: choose one with --program NAME "
+                         f"({_names(chosen)})", filename=filename)
+    return chosen[0]
 
 
 def _names(progs: list[ObjectProgramSpec]) -> str:

@@ -67,22 +67,14 @@ def run_object(args: argparse.Namespace) -> int:
 
     from ..elf.vmobject import VMObject
     from ..vm import Task
+    from ._input import choose_one
     from .run import fail_run, hex_option
 
     try:
         btf = args.btf
         obj = VMObject(args.file, btf=btf, task=Task.current(), max_insns=args.max_insns)
-        names = list(obj.spec.programs)
-        wanted = (args.program or [None])[-1] if isinstance(args.program, list) else args.program
-        if wanted is None and len(names) > 1:
-            from ..errors import InputError
-
-            listed = ", ".join(f"{n} ({p.section})" if p.section != n else n
-                               for n, p in obj.spec.programs.items())
-            raise InputError(f"{len(names)} programs: choose one with --program NAME ({listed})",
-                             filename=args.file)
-        prog = obj.program(wanted)
-        name = next(n for n, p in obj.programs.items() if p is prog)
+        wanted = args.program[-1:] if isinstance(args.program, list) else args.program
+        name = choose_one(list(obj.spec.programs.values()), wanted, filename=args.file).name
         for item in args.set or []:
             var, _, value = item.partition("=")
             _set_global(obj, var, _value(value))
