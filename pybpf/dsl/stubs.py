@@ -8,7 +8,28 @@ from typing import TYPE_CHECKING, Any
 XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX = 0, 1, 2, 3
 
 
-class Pending:
+class _Inert:
+    """What `Pending` and `Builtin` do alike in Python: true, hashable by identity, and a
+    `Pending` from an attribute, an index or an operator (``_text`` says what they stand for)."""
+
+    __slots__ = ()
+    _text: str
+
+    def __bool__(self) -> bool:  # ``when=a and b`` evaluates both sides
+        return True
+
+    __hash__ = object.__hash__
+
+    def __getattr__(self, name: str) -> Pending:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Pending(f"{self._text}.{name}")
+
+    def __getitem__(self, key: Any) -> Pending:
+        return Pending(f"{self._text}[...]")
+
+
+class Pending(_Inert):
     """What a DSL name or expression is when Python evaluates it: nothing yet. An `on` line
     is evaluated by Python before `on` reads its source, so every builtin, map slot and
     operator on them gives a `Pending` (its text says what it stands for); only the compiled
@@ -29,38 +50,11 @@ class Pending:
 
     __str__ = __repr__
 
-    def __bool__(self) -> bool:  # ``when=a and b`` evaluates both sides
-        return True
-
-    __hash__ = object.__hash__
-
-    def __getattr__(self, name: str) -> Pending:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Pending(f"{self._text}.{name}")
-
-    def __getitem__(self, key: Any) -> Pending:
-        return Pending(f"{self._text}[...]")
-
     def __call__(self, *args: Any, **kw: Any) -> Pending:
         return Pending(f"{self._text}(...)")
 
 
-def _binary(symbol: str, *, reflected: bool = False) -> Any:
-    def op(self: Any, other: Any) -> Pending:
-        a, b = _text(self), _text(other)
-        return Pending(f"({b} {symbol} {a})" if reflected else f"({a} {symbol} {b})")
-
-    return op
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, (Pending, Builtin)):
-        return v._text
-    return "..." if not isinstance(v, (int, str)) else repr(v)
-
-
-class Builtin:
+class Builtin(_Inert):
     """A DSL builtin (``pid``, ``printf``, ``count``...): the compiler recognises it by name.
     A value builtin (``value=True``: ``comm``, ``pid``, ``nsecs``...) may be written without
     parentheses, as in bpftrace. From Python a call gives a `Pending`, nothing runs.
@@ -83,33 +77,31 @@ class Builtin:
     def __repr__(self) -> str:
         return f"<builtin {self._text}>"
 
-    def __bool__(self) -> bool:
-        return True
 
-    __hash__ = object.__hash__
+def _binary(symbol: str, *, reflected: bool = False) -> Any:
+    def op(self: Any, other: Any) -> Pending:
+        a, b = _text(self), _text(other)
+        return Pending(f"({b} {symbol} {a})" if reflected else f"({a} {symbol} {b})")
 
-    def __getattr__(self, name: str) -> Pending:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Pending(f"{self._text}.{name}")
+    return op
 
-    def __getitem__(self, key: Any) -> Pending:
-        return Pending(f"{self._text}[...]")
+
+def _text(v: Any) -> str:
+    if isinstance(v, _Inert):
+        return v._text
+    return "..." if not isinstance(v, (int, str)) else repr(v)
 
 
 for _name, _sym in (("add", "+"), ("sub", "-"), ("mul", "*"), ("floordiv", "//"),
                     ("truediv", "/"), ("mod", "%"), ("and", "&"), ("or", "|"), ("xor", "^"),
                     ("lshift", "<<"), ("rshift", ">>")):
-    for _cls in (Pending, Builtin):
-        setattr(_cls, f"__{_name}__", _binary(_sym))
-        setattr(_cls, f"__r{_name}__", _binary(_sym, reflected=True))
+    setattr(_Inert, f"__{_name}__", _binary(_sym))
+    setattr(_Inert, f"__r{_name}__", _binary(_sym, reflected=True))
 for _name, _sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                     ("ge", ">=")):
-    for _cls in (Pending, Builtin):
-        setattr(_cls, f"__{_name}__", _binary(_sym))
-for _cls in (Pending, Builtin):
-    setattr(_cls, "__neg__", lambda self: Pending(f"-{_text(self)}"))  # noqa: B010 - a loop over classes
-    setattr(_cls, "__invert__", lambda self: Pending(f"~{_text(self)}"))  # noqa: B010
+    setattr(_Inert, f"__{_name}__", _binary(_sym))
+for _name, _sym in (("neg", "-"), ("invert", "~")):
+    setattr(_Inert, f"__{_name}__", lambda self, _sym=_sym: Pending(f"{_sym}{_text(self)}"))
 
 
 def _builtins(table: str, *, value: bool) -> dict[str, Builtin]:
