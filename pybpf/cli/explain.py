@@ -61,14 +61,10 @@ def _program(args: argparse.Namespace, log_name: str | None) -> dict[str, Any]:
                 raise PybpfError(f"{path}: no program {args.program} (programs: {', '.join(progs)})")
             ps = next(iter(progs.values()))
         prog, _ = obj.prepare_program(ps)
-        maps: dict[str, Any] = dict(obj.spec.maps)
-        kconfig = obj._kconfig_decl()
-        if kconfig is not None:
-            maps[".kconfig"] = kconfig
-        _local, ext = obj._local_btf()
-        return {"program": prog, "prog_type": args.prog_type or ps.spec.prog_type, "maps": maps,
+        return {"program": prog, "prog_type": args.prog_type or ps.spec.prog_type,
+                "maps": obj.verifier_maps(),
                 "expected_attach_type": args.attach or ps.spec.expected_attach_type,
-                "func_info": bool(ext is not None and ext.func_info), "name": ps.name}
+                "func_info": obj.has_func_info(), "name": ps.name}
     if path.endswith(".py"):
         from ..explain.api import dsl_programs
 

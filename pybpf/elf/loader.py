@@ -37,10 +37,6 @@ TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
     from typing import Any
 
-#: Where libbpf pins maps declared with ``__uint(pinning, LIBBPF_PIN_BY_NAME)``.
-DEFAULT_PIN_ROOT = "/sys/fs/bpf"
-
-
 @record()
 class ObjectProgram:
     """A program of a loaded object: its spec, its kernel `Program`, and its links."""
@@ -475,14 +471,9 @@ class BpfObject:
         if kernels is not None:
             return self._verify_fleet(names, kernels)
 
-        maps: dict[str, Any] = dict(self.spec.maps)
-        kconfig = self._kconfig_decl()
-        if kconfig is not None:
-            maps[".kconfig"] = kconfig
+        maps = self.verifier_maps()
         out = {}
-        for name, ps in self.spec.programs.items():
-            if names is not None and name not in names and ps.section not in names:
-                continue
+        for name, ps in self.chosen_programs(names):
             prog, _failures = self.prepare_program(ps)
             report = verify(prog, ps.spec.prog_type, maps=maps,
                             expected_attach_type=ps.spec.expected_attach_type,
@@ -494,22 +485,36 @@ class BpfObject:
     def _verify_fleet(self, names: list[str] | None, kernels: list[str]) -> dict[str, Any]:
         from ..verifier.fleet import verify_fleet
 
+        maps = self.verifier_maps()
+        out = {}
+        for name, ps in self.chosen_programs(names):
+            out[name] = verify_fleet(
+                ps.program, ps.spec.prog_type, kernels, maps=maps, name=name,
+                expected_attach_type=ps.spec.expected_attach_type,
+                func_info=self.has_func_info(),
+                prepare=self._preparer(ps), sleepable=ps.spec.sleepable,
+                program_btf=functools.partial(self.program_btf, ps))
+        return out
+
+    def chosen_programs(self, names: list[str] | None = None) -> list[tuple[str, ObjectProgramSpec]]:
+        """``(name, program)`` of each program named in ``names`` (by name or section), or of
+        every program, in the object's order."""
+        return [(name, ps) for name, ps in self.spec.programs.items()
+                if names is None or name in names or ps.section in names]
+
+    def verifier_maps(self) -> dict[str, Any]:
+        """The maps the verifier judges this object's programs with: those it declares and
+        the ``.kconfig`` map of its kconfig externs (this kernel's values)."""
         maps: dict[str, Any] = dict(self.spec.maps)
         kconfig = self._kconfig_decl()
         if kconfig is not None:
             maps[".kconfig"] = kconfig
+        return maps
+
+    def has_func_info(self) -> bool:
+        """Whether the object's .BTF.ext gives its functions' BTF types (func info)."""
         _local, ext = self._local_btf()
-        out = {}
-        for name, ps in self.spec.programs.items():
-            if names is not None and name not in names and ps.section not in names:
-                continue
-            out[name] = verify_fleet(
-                ps.program, ps.spec.prog_type, kernels, maps=maps, name=name,
-                expected_attach_type=ps.spec.expected_attach_type,
-                func_info=bool(ext is not None and ext.func_info),
-                prepare=self._preparer(ps), sleepable=ps.spec.sleepable,
-                program_btf=functools.partial(self.program_btf, ps))
-        return out
+        return bool(ext is not None and ext.func_info)
 
     def _preparer(self, ps: ObjectProgramSpec) -> Callable[[Any], ProgramSpec]:
         """The program of ``ps`` prepared (CO-RE) against a kernel profile's BTF."""

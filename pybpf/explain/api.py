@@ -24,20 +24,14 @@ def explain_object(obj: Any, names: list[str] | None = None, *, prog_type: str |
                    expected_attach_type: str | None = None, **kw: Any) -> list[Explanation]:
     """Explain the programs of a `pybpf.elf.loader.BpfObject` (or those named in ``names``,
     by name or section), as ``BpfObject.verify`` verifies them."""
-    maps: dict[str, Any] = dict(obj.spec.maps)
-    kconfig = obj._kconfig_decl()
-    if kconfig is not None:
-        maps[".kconfig"] = kconfig
-    _local, ext = obj._local_btf()
+    maps = obj.verifier_maps()
     out = []
-    for name, ps in obj.spec.programs.items():
-        if names is not None and name not in names and ps.section not in names:
-            continue
+    for name, ps in obj.chosen_programs(names):
         prog, _failures = obj.prepare_program(ps)
         out.append(explain_program(
             prog, prog_type or ps.spec.prog_type, maps=maps, name=name,
             expected_attach_type=expected_attach_type or ps.spec.expected_attach_type,
-            func_info=bool(ext is not None and ext.func_info), **kw))
+            func_info=obj.has_func_info(), **kw))
     return out
 
 

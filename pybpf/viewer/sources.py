@@ -64,20 +64,14 @@ def record_object(obj: Any, names: list[str] | None = None, *, prog_type: str | 
     """A `VerifierRun` for each program of a `pybpf.elf.loader.BpfObject` (``names``: only
     these programs or sections), verified as ``pybpf verify`` judges an object: with its
     maps, kconfig and BTF func info."""
-    maps: dict[str, Any] = dict(obj.spec.maps)
-    kconfig = obj._kconfig_decl()
-    if kconfig is not None:
-        maps[".kconfig"] = kconfig
-    _local, ext = obj._local_btf()
+    maps = obj.verifier_maps()
     runs = []
-    for name, ps in obj.spec.programs.items():
-        if names is not None and name not in names and ps.section not in names:
-            continue
+    for name, ps in obj.chosen_programs(names):
         prog, _failures = obj.prepare_program(ps)
         prog.name = prog.name or name
         runs.append(record_verifier(prog, prog_type or ps.spec.prog_type, maps=maps,
                                     expected_attach_type=attach or ps.spec.expected_attach_type,
-                                    func_info=bool(ext is not None and ext.func_info)))
+                                    func_info=obj.has_func_info()))
     return runs
 
 
