@@ -143,16 +143,6 @@ def kind_of(info: int) -> Kind:
     return Kind((info >> 24) & 0x1F)
 
 
-def vlen_of(info: int) -> int:
-    """The ``vlen`` of an ``info`` word."""
-    return info & 0xFFFF
-
-
-def kflag_of(info: int) -> bool:
-    """The ``kind_flag`` of an ``info`` word."""
-    return bool(info >> 31)
-
-
 def make_info(kind: Kind | int, vlen: int = 0, kflag: bool = False) -> int:
     """Compose an ``info`` word.
 
@@ -160,31 +150,6 @@ def make_info(kind: Kind | int, vlen: int = 0, kflag: bool = False) -> int:
     '0x84000002'
     """
     return (int(kflag) << 31) | ((int(kind) & 0x1F) << 24) | (vlen & 0xFFFF)
-
-
-def member_bit_offset(kflag: bool, offset: int) -> tuple[int, int]:
-    """``(bit offset, bitfield size)`` of a struct member's ``offset`` word.
-
-    With kind_flag set the word is ``bitfield_size << 24 | bit_offset``; otherwise the
-    whole word is the bit offset and the bitfield size comes from an INT's own bits.
-
-    >>> member_bit_offset(True, (3 << 24) | 17)
-    (17, 3)
-    >>> member_bit_offset(False, 64)
-    (64, 0)
-    """
-    if kflag:
-        return offset & 0xFFFFFF, offset >> 24
-    return offset, 0
-
-
-def int_fields(word: int) -> tuple[int, int, int]:
-    """``(encoding, bit offset, bits)`` of an INT's extra word.
-
-    >>> int_fields(0x01000020)
-    (1, 0, 32)
-    """
-    return (word >> 24) & 0x0F, (word >> 16) & 0xFF, word & 0xFF
 
 
 def record_size(kind: int, vlen: int) -> int:

@@ -33,15 +33,6 @@ if TYPE_CHECKING:
     from ..isa import ProgramSpec
 
 
-def guess_syntax(text: str) -> str:
-    """``"gas"`` when the text uses ``%rN`` registers, else ``"llvm"``.
-
-    >>> guess_syntax("mov %r0, 1"), guess_syntax("r0 = 1")
-    ('gas', 'llvm')
-    """
-    return "gas" if "%r" in text else "llvm"
-
-
 def load_program(path: str, syntax: str, *, kind: str = "auto",
                  program: list[str] | None = None) -> tuple[ProgramSpec, bytes | None]:
     """The program in file ``path`` (any input kind; `pybpf.cli._input`) and the memory

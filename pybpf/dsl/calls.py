@@ -155,7 +155,7 @@ def map_increment(c: Compiler, m: DslMap, key: ast.expr, delta: ast.expr | Val, 
     vslot: Val | None = None
     if not is_array or dv.kind != "imm":
         vslot = value_addr(c, m, None, dv)
-    p = lookup(c, m, ast.Constant(0)) if False else emit_call(c, "map_lookup_elem", [map_arg(c, m), k])
+    p = emit_call(c, "map_lookup_elem", [map_arg(c, m), k])
     miss = em.new_label("miss")
     done = em.new_label("done")
     em.emit(B.JEq.imm(p.reg, 0, done if is_array else miss))

@@ -20,12 +20,12 @@ from typing import Any
 from .._record import field, record
 from ..asm import builder as B
 from ..errors import DslError
+from ..isa.opcodes import STACK_SIZE
 from ..isa.program import ProgramSpec, SourceLine
 from .types import IntType, u64
 
 SIZE_OPS = {1: "b", 2: "h", 4: "w", 8: "dw"}
-STACK_LIMIT = 512
-CTX_REG = 6
+STACK_LIMIT = STACK_SIZE  # the stack a BPF program has
 LOCAL_REGS = (7, 8, 9)
 SCRATCH = (1, 2, 3, 4, 5, 0)
 

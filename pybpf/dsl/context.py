@@ -24,8 +24,6 @@ says).
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._record import field, record
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
@@ -178,13 +176,3 @@ def _usdt_fields(rest: str) -> dict[str, CtxField]:
     note = find_probe(path, probe_name)
     return {f"arg{i}": CtxField(f"arg{i}", 0, _INTS[(a.size, a.signed)], user=True, usdt=a)
             for i, a in enumerate(note.args)}
-
-
-def ctx_type_of(spec: ContextSpec) -> Any:
-    """What a probe's ``ctx`` argument is, in words (for error messages)."""
-    return {"tracepoint": f"the record of tracepoint {spec.target}",
-            "raw_tracepoint": "the raw tracepoint's arguments",
-            "kprobe": "the probed function's registers (struct pt_regs)",
-            "perf_event": "the sampled registers (struct bpf_perf_event_data)",
-            "xdp": "the packet (struct xdp_md)",
-            "sched_cls": "the packet (struct __sk_buff)"}.get(spec.prog_type, "the context")

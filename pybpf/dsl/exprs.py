@@ -783,12 +783,6 @@ def copy(c: Compiler, dst: Val, src: Val, size: int) -> None:
     c.em.release(tmp)
 
 
-def ensure_int(c: Compiler, v: Val, node: ast.AST) -> IntType:
-    if not is_int(v.typ):
-        raise c.error(f"expected an integer, got {type_name(v.typ)}", node)
-    return v.typ
-
-
 __all__ = ["as_value", "branch", "convert", "copy", "expr", "lvalue", "scalar", "store_to",
            "RingBuf", "PerfBuf", "StackTrace", "Histogram", "BUFFER_HELPERS", "SCALAR_HELPERS",
            "u32", "s64"]

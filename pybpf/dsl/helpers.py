@@ -51,6 +51,3 @@ BUFFER_HELPERS: dict[str, str] = {
     "probe_read_user": "probe_read_user",
     "probe_read_kernel": "probe_read_kernel",
 }
-
-#: every name a probe may call besides maps and module functions
-KNOWN = sorted({*SCALAR_HELPERS, *BUFFER_HELPERS, "comm", "log2", "sizeof"})

@@ -12,7 +12,7 @@ decodes keys and values to the declared types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import PybpfError
@@ -258,5 +258,3 @@ def _human(n: int) -> str:
             return f"{n // size}{suffix}"
     return str(n)
 
-
-MapFactory = Callable[..., DslMap]

@@ -292,9 +292,6 @@ def _np_format(t: Any) -> Any:
     return t.dtype()
 
 
-DslType = IntType | ArrayType | type[Struct]
-
-
 def is_struct(t: object) -> bool:
     return isinstance(t, type) and issubclass(t, Struct)
 

@@ -50,7 +50,6 @@ ATTACH_PERF_EVENT = _a.ATTACH_TYPES["perf_event"]
 F_REPLACE = _a.BPF_F_REPLACE
 F_BEFORE = _a.BPF_F_BEFORE
 F_AFTER = _a.BPF_F_AFTER
-F_ID = _a.BPF_F_ID
 F_LINK = _a.BPF_F_LINK
 
 # XDP_FLAGS_* (uapi if_link.h #defines) for BPF_XDP links: defined once in attrs.
@@ -59,7 +58,6 @@ XDP_FLAGS_DRV_MODE = _a.XDP_FLAGS_DRV_MODE
 XDP_FLAGS_HW_MODE = _a.XDP_FLAGS_HW_MODE
 
 LINK_INFO = _a.LINK_INFO
-LINK_INFO_SIZE = _a.LINK_INFO.size
 
 
 def link_create(prog_fd: int, target_fd: int, attach_type: int, flags: int = 0,
@@ -86,10 +84,6 @@ def iter_create(link_fd: int) -> bytearray:
 
 def raw_tracepoint_open(name_ptr: int, prog_fd: int, cookie: int = 0) -> bytearray:
     return _a.RAW_TRACEPOINT.new(name=name_ptr, prog_fd=prog_fd, cookie=cookie)
-
-
-def obj_pin(path_ptr: int, fd: int = 0, file_flags: int = 0) -> bytearray:
-    return _a.OBJ.new(pathname=path_ptr, bpf_fd=fd, file_flags=file_flags)
 
 
 def obj_info(fd: int, info_ptr: int, info_len: int) -> bytearray:
