@@ -202,6 +202,25 @@ class Epoll(FD):
             if deadline is not None:
                 timeout_ms = max(0, int((deadline - time.monotonic()) * 1000))
 
+    def poll_until(self, deliver: Callable[[list[int]], int], timeout_ms: int) -> int:
+        """``deliver(tokens)`` after each `wait` until it delivers something, this fd is
+        closed or ``timeout_ms`` has passed (-1: forever); returns its last count."""
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+            n = deliver(self.wait(left))
+            if n or self.closed or (deadline is not None and time.monotonic() >= deadline):
+                return n
+
+    def wait_for(self, ready: Callable[[], Any], timeout_ms: int) -> None:
+        """`wait` until ``ready()`` is true or ``timeout_ms`` has passed (-1: forever)."""
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while not ready():
+            left = -1 if deadline is None else int((deadline - time.monotonic()) * 1000)
+            if deadline is not None and left <= 0:
+                return
+            self.wait(left)
+
 
 class MappedRegion:
     """One mmap of an fd, unmapped once."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -284,13 +283,7 @@ class PerfBufReader(Epoll):
         n = self.consume()
         if n or timeout_ms == 0:
             return n
-        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-        while True:
-            left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
-            self.wait(left)
-            n = self.consume()
-            if n or self.closed or (deadline is not None and time.monotonic() >= deadline):
-                return n
+        return self.poll_until(lambda _tokens: self.consume(), timeout_ms)
 
     def consume(self) -> int:
         """Deliver every ready sample of every CPU without waiting; returns how many."""
@@ -319,13 +312,8 @@ class PerfBufReader(Epoll):
         the CPU of record ``i``. Lost counts go to `lost` and ``lost_callback``.
         """
         self.fd  # noqa: B018
-        if timeout_ms != 0 and not any(r.ready() for r in self._rings):
-            deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-            while not any(r.ready() for r in self._rings):
-                left = -1 if deadline is None else int((deadline - time.monotonic()) * 1000)
-                if deadline is not None and left <= 0:
-                    break
-                self.wait(left)
+        if timeout_ms != 0:
+            self.wait_for(lambda: any(r.ready() for r in self._rings), timeout_ms)
         parts = []
         cpus: list[int] = []
         for ring in self._rings:

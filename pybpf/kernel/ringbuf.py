@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -319,14 +318,11 @@ class RingBufReader(Epoll):
         n = self.consume()
         if n or timeout_ms == 0:
             return n
-        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-        while True:
-            left = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
-            tokens = self.wait(left)
-            rings = self._rings
-            n = self._deliver_all([rings[t] for t in tokens if t < len(rings)])
-            if n or self.closed or (deadline is not None and time.monotonic() >= deadline):
-                return n
+        return self.poll_until(self._deliver_tokens, timeout_ms)
+
+    def _deliver_tokens(self, tokens: list[int]) -> int:
+        rings = self._rings
+        return self._deliver_all([rings[t] for t in tokens if t < len(rings)])
 
     def consume(self) -> int:
         """Deliver every ready record of every ring to its callback without waiting."""
@@ -380,13 +376,8 @@ class RingBufReader(Epoll):
         r = self._ring(ring)
         if out is not None:
             self._check_out(r, out)
-        if r.ready() == 0 and timeout_ms != 0 and not r.pending:
-            deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-            while r.ready() == 0:
-                left = -1 if deadline is None else int((deadline - time.monotonic()) * 1000)
-                if deadline is not None and left <= 0:
-                    break
-                self.wait(left)
+        if timeout_ms != 0 and not r.pending:
+            self.wait_for(r.ready, timeout_ms)
         if out is not None:
             k = 0
             if r.pending:
