@@ -30,6 +30,7 @@ from ..errors import VMFault
 from ..isa import (
     LDDW,
     SIZE_BYTES,
+    STACK_SIZE,
     AluOp,
     AtomicOp,
     CallSrc,
@@ -45,7 +46,7 @@ from ..isa import (
 from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
 from .compile import ATOMIC_EXPR
-from .memory import PACKERS, UNPACKERS
+from .memory import GUARD, PACKERS, UNPACKERS, Region
 from .ranges import narrow_loop
 
 if TYPE_CHECKING:
@@ -237,6 +238,8 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     block runs a copy of its body where they are bare unpacks and packs; otherwise the
     copy with a check at each access, which faults at the instruction as before.
     """
+    from .machine import FRAME_NAMES, MAX_CALL_FRAMES, RETURNED  # machine imports this module
+
     leaders = _leaders(cp)
     fast: list[Any] = list(cp.handlers)
     slots: list[tuple[int, Insn]] = []
@@ -244,11 +247,14 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
     for insn in cp.insns:
         slots.append((slot, insn))
         slot += insn.slots
+    at_slot = {s: n for n, (s, _insn) in enumerate(slots)}
     ns: dict[str, Any] = dict(alu.NAMESPACE)
-    ns.update(R=m.R, mem=m.mem, m=m, VMFault=VMFault)
+    ns.update(R=m.R, mem=m.mem, m=m, VMFault=VMFault, frames=m.frames, gone=m.mem.gone,
+              Region=Region, FN=FRAME_NAMES, RET=RETURNED, DEAD=bytearray(STACK_SIZE))
     i = 0
     sources: list[str] = []
     names: list[tuple[int, str]] = []
+    block_max = 1
     while i < len(slots):
         start = slots[i][0]
         body: list[str] = []
@@ -259,16 +265,39 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         count = 0
         ended = False
         loop = False
+        resume = -1  # the return slot of a call inlined just before: not a block end
+        inlined: set[int] = set()
         while i < len(slots):
             slot, insn = slots[i]
-            if count and slot in leaders:
+            if count and slot in leaders and slot != resume:
                 body += [_EXIT, f"return {slot}"]
                 ended = True
                 break
             count += 1
             i += 1
-            seen.append((slot, insn))
             cls = insn.opcode & CLASS_MASK
+            leaf = _leaf(cp, slots, at_slot, insn, slot) if cls == Class.JMP else None
+            if leaf is not None and slot + 1 + insn.imm not in inlined:
+                # a bpf-to-bpf call of a leaf: its body inline, its frame's bookkeeping too
+                inlined.add(slot + 1 + insn.imm)
+                body += [f"p = {slot}",
+                         f"if len(frames) >= {MAX_CALL_FRAMES - 1}: "
+                         f"raise VMFault('call depth exceeds {MAX_CALL_FRAMES} frames')",
+                         _FRAME_BUMP.format(step=STACK_SIZE + GUARD),
+                         f"gone.append((Region(FN[len(frames) + 1], fb, DEAD, True, True, "
+                         f"{STACK_SIZE}, 'stack'), RET))"]
+                for cslot, cinsn in leaf:
+                    seen.append((cslot, cinsn))
+                    clines = _leaf_lines(cinsn)
+                    exact = _exact_line(cinsn)
+                    if exact is not None and cslot not in checked:
+                        checked[cslot], exacts[cslot] = clines, [exact]
+                        clines = [_SITE + str(cslot)]
+                    body += clines
+                count += len(leaf) + 1  # the callee's instructions and its exit
+                resume = slot + 1
+                continue
+            seen.append((slot, insn))
             is_gotol = cls == Class.JMP32 and insn.opcode & OP_MASK == JmpOp.JA
             jump_ok = cp.target_ok(slot + 1 + (insn.imm if is_gotol else insn.off))
             lines: list[str] | None = None
@@ -313,6 +342,7 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                 break
         if not ended:
             body += [_EXIT, f"return {slots[i][0] if i < len(slots) else cp.nslots}"]
+        block_max = max(block_max, count)
         name = f"block_{start}"
         generic = _expand(body, checked)
         text = "\n".join(generic)
@@ -321,7 +351,9 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         load = "; ".join([f"r{r} = R[{r}]" for r in used] +
                          (["g = mem.gen"] if "== g" in text else []))
         store = "; ".join(f"R[{r}] = r{r}" for r in sorted(written))
-        hoist = _fast_copy(body, sites, checked, exacts, seen if loop else None, written, ns) \
+        ind = _induction(seen, body) if loop else None
+        hoist = _fast_copy(body[:-_JUMP_LINES - 1] if ind else body, sites, checked, exacts,
+                           seen if loop else None, written, ns, ind) \
             if loop or len(sites) > 2 else None
         if hoist is not None:
             text += "\n" + "\n".join(hoist[0] + hoist[1])
@@ -337,7 +369,10 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         if hoist is not None:
             guard, fast_body = hoist
             head += ["  " + ln for ln in guard]
-            head += ["    " + ln for ln in _render(fast_body, count, loop, store, load)]
+            rendered = _render(fast_body, count, loop, store, load) if ind is None else \
+                _render_counted(fast_body, count, store, ind, start, slots[i][0]
+                                if i < len(slots) else cp.nslots)
+            head += ["    " + ln for ln in rendered]
         src = "\n".join(head + ["  " + ln for ln in _render(generic, count, loop, store, load)])
         sources.append(src)
         names.append((start, name))
@@ -345,7 +380,89 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                  "exec"), ns)  # noqa: S102 - generated from our own tables
     for start, name in names:
         fast[start] = ns[name]
+    cp.block_max = block_max
     return fast
+
+
+#: a call frame's address space, as `Memory.map_stack` hands it out (the frame itself is
+#: never mapped for an inlined leaf, which does not use its stack)
+_FRAME_BUMP = "fb = (mem._next + 15) & -16; mem._next = fb + {step}"
+#: the lines a loop's conditional jump back to its start adds to a block's body
+_JUMP_LINES = 6
+#: instructions an inlined callee may have (its exit excluded)
+_LEAF_MAX = 16
+
+
+def _writes(insn: Insn) -> tuple[int, ...]:
+    """Registers ``insn`` may write (a call: r0-r5)."""
+    cls = insn.opcode & CLASS_MASK
+    if cls in (Class.ALU, Class.ALU64, Class.LDX) or insn.opcode == LDDW:
+        return (insn.dst,)
+    if cls == Class.STX and insn.opcode & MODE_MASK == Mode.ATOMIC:
+        return (insn.src, 0)
+    if cls in (Class.JMP, Class.JMP32) and insn.opcode & OP_MASK == JmpOp.CALL:
+        return (0, 1, 2, 3, 4, 5)
+    if cls == Class.LD:
+        return (0,)
+    return ()
+
+
+def _leaf(cp: Compiled, slots: list[tuple[int, Insn]], at_slot: dict[int, int], insn: Insn,
+          slot: int) -> list[tuple[int, Insn]] | None:
+    """The body of the function a bpf-to-bpf ``call`` enters, when it is a leaf the block can
+    run inline: straight-line arithmetic (and ``lddw`` of a number) on r0-r5 only, then
+    ``exit``; no r10, so its stack frame is never seen. None otherwise."""
+    if insn.opcode & OP_MASK != JmpOp.CALL or insn.opcode & SOURCE_MASK != Source.K or \
+            insn.src != CallSrc.LOCAL or not cp.target_ok(slot + 1 + insn.imm):
+        return None
+    n = at_slot.get(slot + 1 + insn.imm)
+    if n is None:
+        return None
+    body: list[tuple[int, Insn]] = []
+    for cslot, c in slots[n:n + _LEAF_MAX + 1]:
+        cls = c.opcode & CLASS_MASK
+        if cls == Class.JMP and c.opcode & OP_MASK == JmpOp.EXIT:
+            return body
+        if cls in (Class.ALU, Class.ALU64):
+            x = c.opcode & SOURCE_MASK == Source.X
+            if c.dst > 5 or (x and c.src > 5) or _alu_lines(c) is None:
+                return None
+        elif c.opcode == LDDW and c.src == PseudoSrc.IMM and \
+                cp.program.refs.get(cp.slot_insn[cslot]) is None and c.dst <= 5:
+            pass
+        else:
+            return None
+        body.append((cslot, c))
+    return None
+
+
+def _leaf_lines(insn: Insn) -> list[str]:
+    if insn.opcode == LDDW:
+        return [f"r{insn.dst} = {insn.imm & alu.M64}"]
+    lines = _alu_lines(insn)
+    assert lines is not None  # _leaf took only what _alu_lines writes
+    return lines
+
+
+def _induction(seen: list[tuple[int, Insn]], body: list[str]) -> tuple[int, int] | None:
+    """(register, slot of its decrement) of a loop counted down by one to zero: its last
+    two instructions ``rX -= 1; if rX != 0 goto start``, and nothing else in it writes rX
+    (no handler either). Such a loop runs as a ``for`` over ``range`` of the counter."""
+    if len(seen) < 2 or _FLUSH in body:  # noqa: PLR2004
+        return None
+    (dslot, dec), (_jslot, jmp) = seen[-2], seen[-1]
+    r = jmp.dst
+    if jmp.opcode != Class.JMP | JmpOp.JNE | Source.K or jmp.imm != 0:
+        return None
+    if dec.dst != r or not (dec.opcode == Class.ALU64 | AluOp.SUB | Source.K and dec.imm == 1
+                            or dec.opcode == Class.ALU64 | AluOp.ADD | Source.K
+                            and dec.imm == -1):
+        return None
+    if any(r in _writes(insn) for _slot, insn in seen[:-2]):
+        return None
+    if body[-_JUMP_LINES - 1] != _SITE + str(dslot):
+        return None
+    return r, dslot
 
 
 # markers in a block's body: FLUSH writes the registers back (before a handler), EXIT too
@@ -371,7 +488,8 @@ def _exact_line(insn: Insn) -> str | None:
 
 def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, list[str]],
                exacts: dict[int, list[str]], loop: list[tuple[int, Insn]] | None,
-               written: set[int], ns: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+               written: set[int], ns: dict[str, Any], ind: tuple[int, int] | None = None,
+               ) -> tuple[list[str], list[str]] | None:
     """(guard, body) of the block's fast copy, or None when it would not differ.
 
     The guard is an ``if`` that holds when every memory access whose base register the
@@ -390,7 +508,7 @@ def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int
         if site is not None and site[0] not in written:
             hoisted[slot] = site
     narrow = narrow_loop(loop) if loop is not None else None
-    if not hoisted and narrow is None:
+    if not hoisted and narrow is None and ind is None:
         return None
     checks, binds = [], []
     for slot, (base, off, n, write) in hoisted.items():
@@ -400,6 +518,8 @@ def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int
         binds.append(f"d{slot} = {c}[2]; o{slot} = (({a}) - {c}[0])")
     if narrow is not None:
         checks.insert(0, narrow.guard)
+    if ind is not None:
+        checks.insert(0, f"r{ind[0]} >= 1")
     guard = [f"if {' and '.join(checks)}:"] + ["  " + b for b in binds]
     fast = dict(checked)  # what is not hoisted or exact keeps its checked lines
     for slot, insn in sites:
@@ -437,10 +557,27 @@ def _render(body: list[str], count: int, loop: bool, store: str, load: str) -> l
         else:
             out.append(ln)
     if loop:
-        return (["k = 0", "try:", f"  room = (m.max_insns - m.insns - m.extra) // {count}",
+        return (["k = 0", "try:", f"  room = (m.stop - m.insns - m.extra) // {count}",
                  "  while True:", "    k += 1"] + ["    " + ln for ln in out] +
                 ["except VMFault:", "  " + "; ".join(x for x in (store, extra) if x),
                  "  m.fault_pc = p", "  raise"])
     return ([f"m.extra += {count - 1}"] if count > 1 else []) + ["try:"] + \
         ["  " + ln for ln in out] + ["except VMFault:"] + \
         (["  " + store] if store else []) + ["  m.fault_pc = p", "  raise"]
+
+
+def _render_counted(body: list[str], count: int, store: str, ind: tuple[int, int], head: int,
+                    nx: int) -> list[str]:
+    """A loop counted down by ``rX`` (`_induction`; ``body`` without the decrement and the
+    jump) as a ``for`` over ``range(rX, rX - n, -1)``: n rounds, all the instruction limit
+    leaves room for; rX is the counter's value in each round, as the body reads it, and
+    the number of rounds a fault was in is the distance from the entry's value."""
+    r = f"r{ind[0]}"
+    store_n = "; ".join(x for x in (store, f"m.extra += n * {count} - 1") if x)
+    return ([f"k0 = {r}", "try:", f"  room = (m.stop - m.insns - m.extra) // {count}",
+             f"  n = {r} if {r} <= room else (room if room > 1 else 1)",
+             f"  for {r} in range({r}, {r} - n, -1):"] + ["    " + ln for ln in body] +
+            [f"  {r} -= 1", f"  if {r} != 0:", "    " + store_n, f"    return {head}",
+             "  " + store_n, f"  return {nx}", "except VMFault:",
+             "  " + "; ".join(x for x in (store, f"m.extra += (k0 - {r} + 1) * {count} - 1")
+                              if x), "  m.fault_pc = p", "  raise"])

@@ -74,6 +74,8 @@ class Compiled:
     nslots: int = 0
     fast: list[Handler] | None = None
     heat: int = 0
+    #: the most instructions one call of a fused block runs (a loop: one round)
+    block_max: int = 1
 
     def target_ok(self, target: int) -> bool:
         """Whether ``target`` is a slot of this program."""

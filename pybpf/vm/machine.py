@@ -62,8 +62,9 @@ DEFAULT_MAX_INSNS = 50_000_000
 
 
 #: what a stale pointer into a returned call's frame faults with
-_RETURNED = "the function that owned this stack frame returned"
-_FRAME_NAMES = [f"stack frame {n}" for n in range(MAX_CALL_FRAMES)]
+RETURNED = "the function that owned this stack frame returned"
+#: the stack region of the call frame at each depth (0: the program's own)
+FRAME_NAMES = [f"stack frame {n}" for n in range(MAX_CALL_FRAMES)]
 
 
 @dataclass
@@ -188,6 +189,8 @@ class Machine:
         self.tail_calls = 0
         self.insns = 0
         self.extra = 0
+        #: the count (insns + extra) a fused loop stops at (`execute` sets it per chunk)
+        self.stop = max_insns
         self.fault_pc: int | None = None
         self.fuse = True
         self.hot = HOT
@@ -277,7 +280,7 @@ class Machine:
                 raise Exit
             R[6], R[7], R[8], R[9], R[10], ret, code, stack, self.budget = frames.pop()
             if self.stack is not None:
-                mem.unmap(self.stack, why=_RETURNED)
+                mem.unmap(self.stack, why=RETURNED)
             self.stack = stack
             if code is not self.code:
                 self.code, self.pc = code, ret
@@ -293,7 +296,7 @@ class Machine:
         self.frames.append((R[6], R[7], R[8], R[9], R[10], ret, self.code, self.stack,
                             self.budget))
         # a fresh region per call: a pointer into a returned frame must fault, not alias
-        stack = self.mem.map_stack(_FRAME_NAMES[n], STACK_SIZE)
+        stack = self.mem.map_stack(FRAME_NAMES[n], STACK_SIZE)
         self.stack = stack
         R[FRAME_POINTER] = stack.base + STACK_SIZE
         self.budget = self.max_loops
@@ -301,7 +304,7 @@ class Machine:
     def pop_stack(self) -> None:
         """The current callee frame returns: its stack region goes away."""
         if self.stack is not None:
-            self.mem.unmap(self.stack, why=_RETURNED)
+            self.mem.unmap(self.stack, why=RETURNED)
 
     def make_local_call(self, target: int, nx: int) -> Handler:
         """`push_frame` written out: the hot path of every bpf-to-bpf call."""
@@ -313,7 +316,7 @@ class Machine:
                 raise VMFault(f"call depth exceeds {MAX_CALL_FRAMES} frames")
             frames.append((R[6], R[7], R[8], R[9], R[10], nx, self.code, self.stack,
                            self.budget))
-            self.stack = stack = map_stack(_FRAME_NAMES[n], STACK_SIZE)
+            self.stack = stack = map_stack(FRAME_NAMES[n], STACK_SIZE)
             R[10] = stack.base + STACK_SIZE
             self.budget = self.max_loops
             return target
@@ -469,6 +472,8 @@ class Machine:
                 H, n = cp.handlers, left
             else:
                 H, n = self._table(cp, trace), left
+                if H is cp.fast:
+                    H, n = self._chunk(cp, left)
             i = -1
             try:
                 if left <= 0:
@@ -517,6 +522,20 @@ class Machine:
                 cp_now = self.code
                 raise VMFault(f"internal VM error: {exc!r}", pc=pc,
                               insn=cp_now.texts[pc] if cp_now else None) from exc
+
+    def _chunk(self, cp: Compiled, left: int) -> tuple[list[Handler], int]:
+        """(table, calls) of the next stretch of a fused run with ``left`` instructions to
+        the limit: ``n`` block calls, each at most ``cp.block_max`` instructions, and loops
+        that stop at `stop`, so the stretch ends before the limit; near the limit, the
+        per-instruction handlers, so the limit's fault names the instruction it falls on
+        (and the count is exact) as in an unfused run."""
+        b = cp.block_max
+        if left <= 8 * b:
+            return cp.handlers, left
+        n = left // (4 * b)
+        self.stop = self.max_insns - n - n * b - b
+        assert cp.fast is not None
+        return cp.fast, n
 
     def _table(self, cp: Compiled, trace: Callable[[TraceStep], None] | None) -> list[Handler]:
         """The per-instruction table when tracing, else the fused-block table."""
@@ -568,7 +587,7 @@ class Machine:
         if r is None or r.kind != "code" or (addr - r.base) % 8:
             raise VMFault(f"callback {addr:#x} is not a function address", address=addr)
         cp = cast(Compiled, r.owner)  # a region of kind "code" is owned by its Compiled
-        saved_code, saved_base, R = self.code, self.base_depth, self.R
+        saved_code, saved_base, saved_stop, R = self.code, self.base_depth, self.stop, self.R
         self.push_frame(-1)
         for i, v in enumerate(args, start=1):
             R[i] = v & M64
@@ -578,7 +597,7 @@ class Machine:
         except Exit:
             pass
         finally:
-            self.base_depth = saved_base
+            self.base_depth, self.stop = saved_base, saved_stop
         r0 = R[0]
         r6, r7, r8, r9, r10, _ret, _code, stack, budget = self.frames.pop()
         R[6], R[7], R[8], R[9], R[10] = r6, r7, r8, r9, r10
