@@ -1,6 +1,6 @@
 """VM speed: instructions per second of pybpf's VM against the kernel's BPF_PROG_TEST_RUN.
 
-The same loop-heavy programs run in the VM (best of a few runs, CPU time) and in the kernel
+The same loop-heavy programs (`pybpf.vm.samples`) run in the VM (best of a few runs, CPU time) and in the kernel
 (XDP, behind the oracle's r1 = mem / r2 = len prologue, ``repeat`` runs, JIT if
 enabled), and both must return the same r0 first. Instructions per run are the
 VM's count; the kernel's rate is that count over its mean duration per run.
@@ -38,57 +38,7 @@ from _common import emit, skip  # noqa: E402
 
 from pybpf.asm import assemble  # noqa: E402
 from pybpf.vm import VM  # noqa: E402
-
-PROGRAMS = {
-    "alu_loop": """
-        r0 = 0
-        r2 = 20000
-    loop:
-        r3 = r0
-        r3 *= 7
-        r0 += r2
-        r0 ^= r3
-        r3 >>= 3
-        w0 += w3
-        r2 -= 1
-        if r2 != 0 goto loop
-        exit
-    """,
-    "mem_loop": """
-        r6 = r1
-        r0 = 0
-        *(u64 *)(r10 - 8) = r0
-        r2 = 10000
-    loop:
-        r3 = *(u32 *)(r6 + 0)
-        r3 += r2
-        *(u32 *)(r6 + 4) = r3
-        *(u64 *)(r10 - 16) = r3
-        r4 = *(u64 *)(r10 - 16)
-        lock *(u64 *)(r10 - 8) += r4
-        r2 -= 1
-        if r2 != 0 goto loop
-        r0 = *(u64 *)(r10 - 8)
-        exit
-    """,
-    "call_loop": """
-        r0 = 0
-        r6 = 5000
-    loop:
-        r1 = r6
-        r2 = r0
-        call f
-        r6 -= 1
-        if r6 != 0 goto loop
-        exit
-    f:
-        r0 = r1
-        r0 *= 3
-        r0 += r2
-        exit
-    """,
-}
-MEM = bytes(range(16))
+from pybpf.vm.samples import MEM, PROGRAMS  # noqa: E402
 
 
 def vm_rate(prog, mem: bytes, *, trace=None, repeat: int = 5) -> tuple[float, int, int]:

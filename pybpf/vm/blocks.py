@@ -399,7 +399,15 @@ def _writes(insn: Insn) -> tuple[int, ...]:
     if cls in (Class.ALU, Class.ALU64, Class.LDX) or insn.opcode == LDDW:
         return (insn.dst,)
     if cls == Class.STX and insn.opcode & MODE_MASK == Mode.ATOMIC:
-        return (insn.src, 0)
+        try:
+            aop = AtomicOp(insn.imm & 0xFFFFFFFF)
+        except ValueError:
+            return (insn.dst, insn.src, 0)
+        if aop == AtomicOp.LOAD_ACQ:
+            return (insn.dst,)
+        if aop == AtomicOp.CMPXCHG:
+            return (0,)
+        return (insn.src,) if aop == AtomicOp.XCHG or aop.fetches else ()
     if cls in (Class.JMP, Class.JMP32) and insn.opcode & OP_MASK == JmpOp.CALL:
         return (0, 1, 2, 3, 4, 5)
     if cls == Class.LD:
