@@ -55,15 +55,32 @@ def case(seed: int) -> tuple:
     return prog, mem, rec.choices
 
 
+def vm_outcome(prog, mem, *, fused: bool) -> tuple:
+    """(r0, mem, instructions) of a VM run, or ("fault", message): fused from the first
+    instruction (`pybpf.vm.blocks`: the short programs here never get hot otherwise), or
+    one handler per instruction."""
+    vm = VM(fuse=fused)
+    vm.machine.hot = 0
+    try:
+        res = vm.run(prog, mem=mem)
+    except VMFault as exc:
+        return ("fault", str(exc))
+    return (res.r0, res.mem, res.insns)
+
+
 def run_case(prog, mem) -> tuple[str, str, int]:
-    """(verdict, detail, VM instructions): verdict is agree, differ, rejected or vmfault."""
+    """(verdict, detail, VM instructions): verdict is agree, differ, rejected or vmfault.
+    The VM runs fused and per instruction; the two must agree (a class of its own), and
+    with the kernel."""
     k = run_kernel(prog, mem)
     if k.rejected is not None:
         return "rejected", k.rejected, 0
-    try:
-        v = VM().run(prog, mem=mem)
-    except VMFault as exc:
-        return "vmfault", f"VM faulted where the kernel returned r0={k.r0:#x}: {exc}", 0
+    fused, plain = vm_outcome(prog, mem, fused=True), vm_outcome(prog, mem, fused=False)
+    if fused != plain:
+        return "differ", f"fused/unfused differ: fused {fused} unfused {plain}", 0
+    if fused[0] == "fault":
+        return "vmfault", f"VM faulted where the kernel returned r0={k.r0:#x}: {fused[1]}", 0
+    v = VM().run(prog, mem=mem)
     if (v.r0, v.mem) == (k.r0, k.mem):
         return "agree", "", v.insns
     what = "+".join(w for w, bad in (("r0", v.r0 != k.r0), ("mem", v.mem != k.mem)) if bad)

@@ -353,7 +353,7 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         store = "; ".join(f"R[{r}] = r{r}" for r in sorted(written))
         ind = _induction(seen, body) if loop else None
         hoist = _fast_copy(body[:-_JUMP_LINES - 1] if ind else body, sites, checked, exacts,
-                           seen if loop else None, written, ns, ind) \
+                           seen if loop else None, written, ns, ind, seen) \
             if loop or len(sites) > 2 else None
         if hoist is not None:
             text += "\n" + "\n".join(hoist[0] + hoist[1])
@@ -497,6 +497,7 @@ def _exact_line(insn: Insn) -> str | None:
 def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int, list[str]],
                exacts: dict[int, list[str]], loop: list[tuple[int, Insn]] | None,
                written: set[int], ns: dict[str, Any], ind: tuple[int, int] | None = None,
+               order: list[tuple[int, Insn]] | None = None,
                ) -> tuple[list[str], list[str]] | None:
     """(guard, body) of the block's fast copy, or None when it would not differ.
 
@@ -534,10 +535,42 @@ def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int
         lines = _mem_lines(insn, slot, ns, hoisted=True) if slot in hoisted else None
         if lines is not None:
             fast[slot] = lines
+    fast.update(_forwarded(order or [], hoisted))
     for slot in narrow.exact if narrow is not None else ():
         if slot in exacts:
             fast[slot] = exacts[slot]
     return guard, _expand(body, fast)
+
+
+def _forwarded(order: list[tuple[int, Insn]], hoisted: dict[int, tuple[int, int, int, bool]],
+               ) -> dict[int, list[str]]:
+    """Loads that read back what a store of the same block just wrote (store-to-load
+    forwarding): both hoisted, the same base register (never written in the block), offset
+    and size, no memory write between them (another base register may alias) and the
+    stored register not written since. Such a load is the stored value (cut to its size),
+    not an unpack; the store still happens. ``order``: the block's (slot, insn) in order."""
+    out: dict[int, list[str]] = {}
+    last: dict[tuple[int, int, int], tuple[int, Insn]] = {}  # (base, off, size) -> store
+    for slot, insn in order:
+        cls = insn.opcode & CLASS_MASK
+        site = hoisted.get(slot)
+        if site is not None and not site[3] and insn.opcode & MODE_MASK == Mode.MEM:
+            st = last.get(site[:3])
+            if st is not None:
+                mask = (1 << (8 * site[2])) - 1
+                if st[1].opcode & CLASS_MASK == Class.ST:
+                    value = str(st[1].imm & mask)
+                else:
+                    value = f"r{st[1].src}" if site[2] == 8 else f"r{st[1].src} & {mask}"
+                out[slot] = [f"r{insn.dst} = {value}"]
+        if cls in (Class.ST, Class.STX):
+            last = {}  # any write may alias a remembered store's bytes
+            if site is not None and insn.opcode & MODE_MASK == Mode.MEM:
+                last[site[:3]] = (slot, insn)
+        for r in _writes(insn):
+            last = {k: v for k, v in last.items()
+                    if not (v[1].opcode & CLASS_MASK == Class.STX and v[1].src == r)}
+    return out
 
 
 def _expand(body: list[str], sites: dict[int, list[str]]) -> list[str]:

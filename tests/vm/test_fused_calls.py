@@ -282,3 +282,79 @@ def test_a_counted_loop_reading_the_counter_after_a_fault_in_a_later_round():
         VM(fuse=False).run(assemble(text), mem=plain_mem)
     assert (fused.value.pc, str(fused.value), mem) == (plain.value.pc, str(plain.value),
                                                        plain_mem)
+
+
+def test_every_conformance_vector_passes_fused_from_its_first_instruction(conformance_dir):
+    """The vectors are too short to get hot; fused before their first instruction, inlined
+    calls, counted loops and the limit's stretches included, all 313 still pass."""
+    from pybpf.conformance.runner import run_vector_vm
+    from pybpf.conformance.vectors import load_vectors
+
+    failed, n = [], 0
+    for vector in load_vectors(conformance_dir):
+        vm = fused_vm()
+        outcome = run_vector_vm(vector, vm)
+        n += 1
+        if outcome.status != "pass":
+            failed.append((vector.name, outcome.reason))
+    assert n >= 313 and not failed
+
+
+# -- store-to-load forwarding --------------------------------------------------------------
+_FORWARD = {
+    # forwarded: the load is the stored register cut to 4 bytes, or the immediate
+    "narrow": ("*(u32 *)(r10 - 16) = r3\nr4 = *(u32 *)(r10 - 16)", "r4 = r3 & 4294967295"),
+    "imm": ("*(u16 *)(r10 - 16) = -3\nr4 = *(u16 *)(r10 - 16)", "r4 = 65533"),
+    # not forwarded: an atomic between, another base register on the same bytes, the
+    # stored register written since, another size or offset
+    "atomic_between": ("*(u64 *)(r10 - 16) = r3\nlock *(u64 *)(r7 + 0) += r2\n"
+                       "r4 = *(u64 *)(r10 - 16)", None),
+    "alias": ("*(u64 *)(r10 - 16) = r3\n*(u32 *)(r7 + 0) = r2\nr4 = *(u64 *)(r10 - 16)",
+              None),
+    "rewritten": ("*(u64 *)(r10 - 16) = r3\nr3 += 5\nr4 = *(u64 *)(r10 - 16)", None),
+    "other_size": ("*(u64 *)(r10 - 16) = r3\nr4 = *(u32 *)(r10 - 12)", None),
+}
+
+
+def _forward_loop(snippet: str) -> str:
+    return f"""
+        r6 = r1
+        r7 = r10
+        r7 += -16
+        *(u64 *)(r10 - 16) = 0
+        r2 = 25
+    loop:
+        r3 = *(u32 *)(r6 + 0)
+        r3 *= r2
+        {snippet}
+        r0 += r4
+        *(u32 *)(r6 + 0) = r0
+        r2 -= 1
+        if r2 != 0 goto loop
+        exit
+    """
+
+
+@pytest.mark.parametrize("name", sorted(_FORWARD))
+def test_a_load_of_what_the_block_just_stored_is_forwarded_only_when_nothing_intervenes(name):
+    snippet, line = _FORWARD[name]
+    text = _forward_loop(snippet)
+    loop = _block(blocks_source(text), 5)
+    if line is not None:
+        assert line in loop
+    else:
+        assert "r4 = U" in loop.split("for r2 in range", 1)[1]
+    a, b = both(text, mem=bytes(range(7, 23)))
+    assert a == b and a[0] != "fault"
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", sorted(_FORWARD))
+def test_forwarded_loads_agree_with_the_kernel(name):
+    from pybpf.kernel.oracle import run_kernel
+
+    prog, mem = assemble(_forward_loop(_FORWARD[name][0])), bytes(range(7, 23))
+    k = run_kernel(prog, mem)
+    assert k.rejected is None, k.rejected
+    res = fused_vm().run(prog, mem=mem)
+    assert (res.r0, res.mem) == (k.r0, k.mem)
