@@ -52,10 +52,12 @@ CLANG = "clang-19"
 CFLAGS = ("-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wno-unused-value", "-Wno-pointer-sign",
           "-Wno-compare-distinct-pointer-types", "-Wno-int-conversion",
           "-Wno-incompatible-pointer-types")
-#: pybpf's limit per program in CPU seconds (issue 15 allows 30 s; the slowest program,
-#: loop/loop_maps.bpf.c:hist_sum, walks to the kernel's 8,192 pending branches in 4-5 s of
-#: CPU on this machine, while every other one takes under 3.5 s)
-PYBPF_TIMEOUT_S = 10.0
+#: pybpf's limit per program in CPU seconds: issue 15's bound (no program over 30 s). The
+#: slowest program, loop/loop_maps.bpf.c:hist_sum, walks to the kernel's 8,192 pending
+#: branches in 4-5 s of CPU on a quiet machine, and CPU time itself grows under a loaded
+#: machine's contention, so a tighter limit would make a verdict depend on the load;
+#: speed is measured by benchmarks/verifier.py, not here
+PYBPF_TIMEOUT_S = 30.0
 #: issue 15's targets
 TARGETS = {"verdict": 0.99, "insn_message": 0.95, "processed": 0.90, "no_error": 1.0}
 _ARCH_INCLUDE = "/usr/include/x86_64-linux-gnu"

@@ -398,13 +398,11 @@ def profile_name(kernel: str, release: str) -> str:
     return kernel if kernel != vm.NATIVE else ".".join(release.split(".")[:2])
 
 
-#: pybpf's limit per program in CPU seconds (the C corpus's own, `tests.verifier.c_corpus`):
-#: a program past it counts as a disagreement
-PREDICT_TIMEOUT_S = 5.0
-
-
 def predict(p: CorpusProgram, prof: KernelProfile) -> tuple[Verdict, str | None]:
+    """pybpf's verdict on ``p`` for ``prof``; a program past the C corpus's own CPU limit
+    (`tests.verifier.c_corpus.PYBPF_TIMEOUT_S`) counts as a disagreement."""
     from pybpf.verifier import verify
+    from tests.verifier.c_corpus import PYBPF_TIMEOUT_S as PREDICT_TIMEOUT_S
     from tests.verifier.c_corpus import _time_limit, _Timeout
 
     try:
