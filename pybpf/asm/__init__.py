@@ -28,15 +28,13 @@ from ..isa.helpers import helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
-from . import kernel_print
-from .listing import objdump_label, objdump_line, verifier_line
-from .llvm import printer as llvm_print
 
 __all__ = ["assemble", "disassemble", "format_insn", "readable"]
 
 SYNTAXES = ("llvm", "gas", "kernel")
-#: what llvm-objdump prints for bytes that are no instruction
-UNKNOWN = llvm_print.UNKNOWN
+#: what llvm-objdump prints for bytes that are no instruction (the printer's own constant,
+#: spelled here so that assembling or building a program never loads the printers)
+UNKNOWN = "<unknown>"
 _CALL = Class.JMP | JmpOp.CALL
 
 
@@ -65,13 +63,15 @@ def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
 
 
 def _printer(syntax: str) -> Callable[[Insn, Ref | None], str]:
+    # the printers load on first use: assembling or building a program prints nothing
     if syntax == "llvm":
+        from .llvm import printer as llvm_print
         return llvm_print.format_insn
     if syntax == "kernel":
+        from . import kernel_print
         return kernel_print.format_insn
     if syntax == "gas":
         from . import gas  # lazy: the gas tables load only for the gas syntax
-
         return gas.format_insn
     raise AsmError(f"unknown syntax {syntax!r}: expected one of {', '.join(SYNTAXES)}")
 
@@ -95,6 +95,7 @@ def readable(insn: Insn, ref: Ref | None = None) -> str:
     >>> readable(Insn(0x85, imm=1)), format_insn(Insn(0x85, imm=1))
     ('call bpf_map_lookup_elem', 'call 0x1')
     """
+    from .llvm import printer as llvm_print
     if ref is None and insn.opcode == _CALL and insn.src == CallSrc.HELPER:
         name = helper_name(insn.imm)
         if name is not None:
@@ -115,6 +116,7 @@ def walk_bytecode(data: bytes) -> Iterator[tuple[int, int, Insn | None]]:
     >>> [(o, n, i is not None) for o, n, i in walk_bytecode(bytes.fromhex("9500000000000000ff0018"))]
     [(0, 8, True), (8, 1, False), (9, 1, False), (10, 1, False)]
     """
+    from .llvm import printer as llvm_print
     fmts = llvm_print.FORMATTERS
     pos, n = 0, len(data)
     while pos < n:
@@ -139,6 +141,7 @@ def walk_bytecode(data: bytes) -> Iterator[tuple[int, int, Insn | None]]:
 def _damaged(data: bytes, syntax: str, listing: bool) -> str:
     """Bytecode that does not decode whole, in any syntax: every instruction that does,
     and ``<unknown>`` for the bytes that do not (llvm-objdump's mark)."""
+    from .listing import objdump_line, verifier_line
     fmt = _printer(syntax)
     out: list[str] = []
     for pos, length, insn in walk_bytecode(data):
@@ -162,6 +165,7 @@ def bad_slots(data: bytes) -> list[int]:
     >>> bad_slots(bytes.fromhex("9500000000000000ff00000000000000"))
     [8]
     """
+    from .llvm import printer as llvm_print
     memo = _LISTED
     if memo is not None and memo[0] is data:  # the bytes just listed: their unknown parts
         return list(memo[1])
@@ -202,6 +206,8 @@ _LISTED: tuple[bytes, list[int]] | None = None
 def _disasm_bytes_llvm(data: bytes, listing: bool) -> str:
     """Fast path: raw bytecode in the LLVM syntax without building `Insn` objects (a
     damaged program, cut short or with a cut lddw, goes the slower way of `_damaged`)."""
+    from .listing import objdump_line
+    from .llvm import printer as llvm_print
     global _LISTED
     if len(data) % 8:
         return _damaged(data, "llvm", listing)
@@ -276,6 +282,7 @@ def disassemble(data: bytes | bytearray | memoryview | ProgramSpec, syntax: str 
 
 
 def _listing(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: str) -> str:
+    from .listing import objdump_label, objdump_line, verifier_line
     try:
         insns = prog.resolve() if prog.refs else prog.insns
     except IsaError:  # a reference to a label the program lacks: print the offsets it has
@@ -330,3 +337,15 @@ def _source(prog: ProgramSpec, fmt: Callable[[Insn, Ref | None], str], syntax: s
     if end:
         out.extend(f"{name}:" for name in end)
     return "\n".join(out)
+
+
+def __getattr__(name: str) -> object:
+    """``llvm_print`` and ``kernel_print``, the printers, loaded on first use (assembling or
+    building a program prints nothing)."""
+    if name == "llvm_print":
+        from .llvm import printer
+        return printer
+    if name == "kernel_print":
+        import importlib
+        return importlib.import_module(f"{__name__}.kernel_print")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -58,7 +58,6 @@ from ..isa.opcodes import (
     Source,
 )
 from ..isa.validate import problem
-from .llvm.printer import format_insn
 
 __all__ = [
     "R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "RFP",
@@ -141,6 +140,8 @@ class Op:
     where: SourceLine | None = None
 
     def __repr__(self) -> str:
+        from .llvm.printer import format_insn  # lazy: building a program prints nothing
+
         return f"Op({format_insn(self.insn, self.ref)!r})"
 
 

@@ -16,7 +16,6 @@ missing, as bpftrace); ``del m[k]`` deletes it.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from ..errors import DslError
@@ -26,7 +25,10 @@ from .maps import DslMap
 from .strings import STRLEN, is_string, store_string, store_zero, string_size
 from .types import ArrayType, IntType, StackId, char, s64, type_name, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 __all__ = ["UntypedMap", "assign", "delete", "increment", "map_ref", "read"]

@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from typing import Any
 
 from .._record import record
 from ..errors import DslError, PybpfError
 from ..isa.mapspec import MapSpec
 from .maps import DslMap
 from .stubs import Pending
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["AGGREGATIONS", "KeyPart", "AutoMap", "Maps", "Slot", "StackRef", "hist_bucket", "lhist_bucket"]
 

@@ -17,10 +17,12 @@ def p(ctx):
 from __future__ import annotations
 
 import ast
-import copy
-from typing import Any
 
 from .stubs import Builtin
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["call_bare_builtins"]
 
@@ -43,6 +45,8 @@ def call_bare_builtins(tree: ast.FunctionDef, namespace: dict[str, Any]) -> ast.
     if not targets:
         return tree
     memo: dict[int, Any] = {}
+    import copy  # lazy: only a probe naming a value builtin bare rewrites its tree
+
     tree = copy.deepcopy(tree, memo)  # the caller's tree stays as written
     _Rewrite({id(memo[id(n)]) for n in targets}).visit(tree)
     return tree

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from types import FunctionType
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from ..isa.helpers import helper_id
@@ -18,7 +17,10 @@ from .scope import Frame, Local
 from .subprogs import call_subprog, is_subprog
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 BPF_NOEXIST = 1

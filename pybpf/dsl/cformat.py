@@ -17,15 +17,14 @@
 
 from __future__ import annotations
 
-import re
-
 from .._record import record
 from ..errors import DslError
 
 __all__ = ["CFormat", "Conversion"]
 
-_SPEC = re.compile(r"%(?P<flags>[-+ #0]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?"
-                   r"(?P<length>hh|h|ll|l|z|j|t|L)?(?P<conv>[diouxXcspr%])")
+#: a conversion's pattern, compiled at the first printf (re is no import of a probe without one)
+_SPEC_TEXT = (r"%(?P<flags>[-+ #0]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?"
+              r"(?P<length>hh|h|ll|l|z|j|t|L)?(?P<conv>[diouxXcspr%])")
 _BITS = {None: 32, "hh": 8, "h": 16, "l": 64, "ll": 64, "z": 64, "j": 64, "t": 64, "L": 64}
 
 
@@ -76,7 +75,9 @@ class CFormat:
         self.fmt = fmt
         self.pieces: list[str | Conversion] = []
         pos = 0
-        for m in _SPEC.finditer(fmt):
+        import re
+
+        for m in re.finditer(_SPEC_TEXT, fmt):
             if m.start() > pos:
                 self.pieces.append(fmt[pos:m.start()])
             if m.group("conv") == "%":

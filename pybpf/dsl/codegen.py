@@ -15,14 +15,16 @@ scratch register is free the oldest temporary is spilled.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._record import field, record
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.opcodes import STACK_SIZE
 from ..isa.program import ProgramSpec, SourceLine
 from .types import IntType, u64
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 SIZE_OPS = {1: "b", 2: "h", 4: "w", 8: "dw"}
 STACK_LIMIT = STACK_SIZE  # the stack a BPF program has

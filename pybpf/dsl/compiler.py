@@ -14,7 +14,6 @@ disassembly name the user's line.
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from ..asm import builder as B
 from ..errors import DslError
@@ -30,6 +29,10 @@ from .scope import MISSING, Frame, Local
 from .state import ProgramState, state_of
 from .subprogs import finish_subprograms
 from .types import ArrayType, is_struct
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Compiler", "compile_probe"]
 

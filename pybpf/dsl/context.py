@@ -28,6 +28,10 @@ from .._record import field, record
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
+
 _INTS = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
          (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}
 
@@ -96,7 +100,15 @@ class ContextSpec:
     kind: str = ""
 
     def field(self, name: str) -> CtxField | None:
-        return self.fields.get(name)
+        return self.all_fields().get(name)
+
+    def all_fields(self) -> dict[str, CtxField]:
+        """The fields; a tracepoint's are read from its format file at the first use (a probe
+        that never reads its context parses none: start-up)."""
+        if self.kind == "tracepoint" and not self.fields:
+            cat, _, name = self.target.partition(":")
+            self.fields = _tracepoint_fields(cat, name)
+        return self.fields
 
     @classmethod
     def for_section(cls, section: str) -> ContextSpec:
@@ -115,7 +127,7 @@ class ContextSpec:
             if not cat or not name:
                 raise ValueError(f"{section!r}: a tracepoint is tracepoint/CATEGORY/NAME")
             spec.target = f"{cat}:{name}"
-            spec.fields = _tracepoint_fields(cat, name)
+            _check_tracepoint(cat, name)  # its fields: at the first use (all_fields)
         elif kind == "raw_tracepoint":
             if not rest:
                 raise ValueError(f"{section!r}: a raw tracepoint is raw_tracepoint/NAME")
@@ -139,6 +151,18 @@ class ContextSpec:
 
 
 _FORMAT_CACHE: dict[tuple[str, str], dict[str, CtxField]] = {}
+
+
+def _check_tracepoint(cat: str, name: str) -> None:
+    """ValueError naming the tracepoint when the kernel has none of that name."""
+    if (cat, name) in _FORMAT_CACHE:
+        return
+    from ..kernel.tracefs import event_dir
+
+    try:
+        event_dir(cat, name)
+    except PybpfError as e:
+        raise ValueError(f"tracepoint {cat}:{name}: {e}") from None
 
 
 def _tracepoint_fields(cat: str, name: str) -> dict[str, CtxField]:

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from typing import Any
 
 from .._record import field, record
 from ..isa.mapspec import MapSpec
 from .cformat import CFormat
 from .maps import DslMap
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Action", "ArgSpec", "EventChannel", "JOIN_ARGS", "JOIN_ARG_SIZE", "buf_text",
            "inet_text"]

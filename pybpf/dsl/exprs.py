@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from . import aggregate, strings
@@ -36,7 +35,10 @@ from .types import (
     u64,
 )
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 ALU_OPS: dict[type, str] = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.FloorDiv: "Div", ast.Mod: "Mod",
@@ -432,7 +434,7 @@ def lvalue(c: Compiler, node: ast.expr) -> Val:
 def ctx_field(c: Compiler, node: ast.Attribute) -> Val:
     f = c.ctx.field(node.attr)
     if f is None:
-        names = ", ".join(n for n in c.ctx.fields if not n.startswith("common_")) or "(none)"
+        names = ", ".join(n for n in c.ctx.all_fields() if not n.startswith("common_")) or "(none)"
         raise c.error(f"the context of {c.ctx.section} has no field {node.attr!r} "
                       f"(fields: {names})", node)
     if f.usdt is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from .codegen import Val
@@ -20,7 +19,10 @@ from .events import JOIN_ARG_SIZE, JOIN_ARGS, Action, ArgSpec
 from .strings import STRLEN, is_string, literal, read_str, store_string, string_size
 from .types import Blob, IntType, KPtr, StackId, SymAddr, s64, type_name, u32, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 __all__ = ["builtin_handler", "ACTIONS", "VALUES"]

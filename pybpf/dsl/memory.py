@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import ast
 import socket
-from typing import TYPE_CHECKING
 
 from ..asm import builder as B
 from .codegen import Val
 from .types import ArrayType, Blob, IntType, KPtr, s64, type_name, u8, u16, u32, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from .compiler import Compiler
 

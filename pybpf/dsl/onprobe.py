@@ -38,13 +38,16 @@ import ast
 import copy
 import re
 import sys
-from typing import Any
 
 from ..errors import DslError
 from . import lines as source_lines
 from .automap import AGGREGATIONS, AutoMap, Maps
 from .probe import Probe
 from .stubs import Builtin
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["PROBES_NAME", "on"]
 

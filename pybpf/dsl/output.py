@@ -21,9 +21,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .automap import AutoMap, StackRef
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["format_hist", "format_lhist", "format_map", "hist_label", "lhist_label"]
 

@@ -23,7 +23,6 @@ import sys
 import time
 import types
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from ..errors import DslError, PybpfError
 from ..isa.program import ProgramSpec
@@ -33,6 +32,10 @@ from .compiler import Compiler, check
 from .events import EventChannel
 from .maps import DslMap, Global, PerfBuf, RingBuf
 from .state import state_of
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]
 

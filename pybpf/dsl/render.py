@@ -9,10 +9,13 @@ mappings and ELF symbols) and ``ksym``/``usym`` addresses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .automap import AutoMap, StackRef
 from .output import format_map
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["channel_hooks", "print_maps", "stack_text"]
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from .automap import AutoMap
 from .probe import Probe, Session, check_attachable, program_maps
 from .render import print_maps
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Stopper", "run_program"]
 

@@ -17,10 +17,12 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._record import field, record
 from .codegen import Val
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MISSING", "Frame", "Local", "Missing"]
 

@@ -16,9 +16,12 @@ compile): a faster start for ``pybpf probe``.
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from . import lines as source_lines
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["function_tree"]
 

@@ -11,11 +11,13 @@ first use by the compiler and kept in the module's globals under ``__pybpf_state
 
 from __future__ import annotations
 
-from typing import Any
-
 from .events import JOIN_ARG_SIZE, JOIN_ARGS, EventChannel
 from .maps import Global, PerCpuArrayMap, StackTrace
 from .types import u8, u64
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["STATE_NAME", "ProgramState", "state_of"]
 

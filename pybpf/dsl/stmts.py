@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from . import aggregate
@@ -18,7 +17,10 @@ from .scope import Local
 from .strings import STRLEN, is_string, store_string, string_size
 from .types import ArrayType, IntType, KPtr, char, is_struct, type_name, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 UNROLL_MAX = 16

@@ -15,12 +15,12 @@ of the source (the verifier rejects misaligned context reads).
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from ..asm import builder as B
 from .codegen import SIZE_OPS, Val
 from .types import ArrayType, char, s64, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from .compiler import Compiler
 

@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import ast
 from types import FunctionType
-from typing import TYPE_CHECKING, Any
 
 from ..asm import builder as B
 from .codegen import Val
 from .scope import Frame, Local
 from .types import IntType, is_struct, s64, type_name, u64
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .compiler import Compiler
 
 __all__ = ["call_subprog", "finish_subprograms", "is_subprog", "loop", "subprog"]

@@ -14,9 +14,12 @@
 from __future__ import annotations
 
 import struct as _struct
-from typing import Any, ClassVar
 
 from .._record import record
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
 @record(frozen=True)

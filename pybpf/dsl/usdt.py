@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import Any
 
 from .._record import record
 from ..errors import DslError
 from .context import UsdtArg
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["UsdtNote", "find_probe", "parse_args", "read_notes"]
 

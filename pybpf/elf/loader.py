@@ -22,7 +22,6 @@ C source lines), then initial map-in-map and prog-array slots.
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -446,6 +445,8 @@ class BpfObject:
         kernel (reads its BTF file; no bpf() call), or for the kernel whose BTF is
         ``target_btf``. Returns it and the CO-RE failures. ``btf_ids=False`` leaves kfunc
         and ksym references symbolic (the VM, which has no kernel to resolve them in)."""
+        import copy  # lazy: the loader's start-up
+
         prog = copy.deepcopy(ps.program)
         self._bind_externs(prog, ps, target_btf, btf_ids=btf_ids)
         failures: list[tuple[int, str]] = []
