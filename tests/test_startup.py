@@ -9,13 +9,11 @@ the chain of importers that brought it in.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+import os
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests._startup_probe import banned_imports
 
 #: imported by none of the paths below (each costs more than a small probe's whole work)
 HEAVY = ("dataclasses", "inspect", "typing", "ast", "pathlib", "ctypes", "threading",
@@ -38,20 +36,46 @@ from pybpf.kernel import btf
 counts = ArrayMap(u64)
 """
 
+#: the modules of pybpf a program's start-up never needs: the printers (building or assembling
+#: prints nothing), the local-storage map kinds (registered at their first use), the BTF parser
+#: (loading a line-info blob parses nothing)
+IDLE = ("pybpf.asm.llvm.printer", "pybpf.asm.kernel_print", "pybpf.asm.listing",
+        "pybpf.kernel.maps.storage")
+
+#: the DSL counter of benchmarks/startup.py compiled (not loaded): a probe that never reads
+#: its context parses no tracepoint format (re), and printf's pattern waits for a printf
+DSL_COMPILED = """
+import os, sys
+sys.dont_write_bytecode = True
+d = f"/tmp/pybpf-startup-{os.getpid()}"
+os.makedirs(d, exist_ok=True)
+open(d + "/startup_counter.py", "w").write(
+    "from pybpf.dsl import ArrayMap, probe, u64\\n"
+    "counts = ArrayMap(u64)\\n"
+    "@probe('tracepoint/syscalls/sys_enter_getpid')\\n"
+    "def count(ctx):\\n"
+    "    counts[0] += 1\\n")
+sys.path.insert(0, d)
+import startup_counter
+assert startup_counter.count.programs()
+os.remove(d + "/startup_counter.py"), os.rmdir(d)
+"""
+
 CASES = {
-    "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json",
-                            "pybpf.btf.types", "pybpf.elf")),
+    "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json", "typing",
+                            "re", "copy", "weakref", "tokenize", "linecache",
+                            "pybpf.btf.types", "pybpf.btf.parse", "pybpf.elf") + IDLE),
     "import pybpf": ("import pybpf", HEAVY + ("re", "enum", "pybpf.isa", "pybpf.kernel")),
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),
     "counter (builder, load, tracepoint)": (COUNTER, HEAVY + ("re", "pybpf.btf", "pybpf.verifier",
-                                                              "pybpf.kernel.link.tracing")),
+                                                              "pybpf.kernel.link.tracing") + IDLE),
     "clang object loader": (
         "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
         "from pybpf.btf import Btf, types, ext",
         HEAVY + ("elftools", "re", "pybpf.verifier")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
-                  HEAVY + ("pybpf.kernel",)),
+                  HEAVY + ("pybpf.kernel",) + IDLE),
     "pybpf asm of two lines": (
         "import os\n"
         "from pybpf.cli import main\n"
@@ -64,41 +88,34 @@ CASES = {
 }
 
 
-def imported(code: str) -> dict[str, str | None]:
-    """Modules a fresh interpreter has after running ``code``, each with the module whose
-    import brought it in (from -X importtime's nesting). No site (-S): an editable install's
-    import hook would load half of these modules itself; pybpf comes from the tree."""
-    proc = subprocess.run([sys.executable, "-S", "-X", "importtime", "-c",
-                           code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
-    loaded = proc.stdout.strip().splitlines()[-1].split()
-    parents: dict[str, str | None] = dict.fromkeys(loaded)
-    entries = []
-    for line in proc.stderr.splitlines():
-        if line.startswith("import time:") and "imported package" not in line:
-            name = line.split("|")[2]
-            entries.append(((len(name) - len(name.lstrip())) // 2, name.strip()))
-    for i, (depth, name) in enumerate(entries):  # importtime prints children first
-        for d2, n2 in entries[i + 1:]:
-            if d2 < depth:
-                parents[name] = n2
-                break
-    return parents
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_entry_path_imports_no_heavy_module(case: str) -> None:
     code, banned = CASES[case]
-    parents = imported(code)
-    found = {}
-    for module in banned:
-        if module in parents:
-            chain, m = [module], module
-            while parents.get(m) and len(chain) < 12:
-                m = parents[m]  # type: ignore[assignment]
-                chain.append(m)
-            found[module] = " <- ".join(chain)
+    found = banned_imports(code, banned)
     assert not found, f"{case} imports:\n" + "\n".join(found.values())
+
+
+@pytest.mark.kernel
+def test_dsl_probe_compiles_without_re_or_typing() -> None:
+    """Compiling reads the tracefs (the tracepoint must exist), so it runs where one is."""
+    if os.geteuid() != 0 or not os.path.isdir("/sys/kernel/tracing/events/syscalls"):
+        pytest.skip("needs root and the tracefs")
+    found = banned_imports(DSL_COMPILED, ("re", "typing", "copy", "tokenize", "dataclasses",
+                                          "inspect") + IDLE)
+    assert not found, "compiling the DSL counter imports:\n" + "\n".join(found.values())
+
+
+def test_lazy_names_resolve() -> None:
+    """What the lazy paths defer is still there on first use."""
+    import pybpf.asm
+    from pybpf.asm.llvm import printer
+    from pybpf.kernel import maps
+
+    assert pybpf.asm.UNKNOWN == printer.UNKNOWN
+    assert pybpf.asm.llvm_print is printer and pybpf.asm.kernel_print.format_insn
+    assert maps.map_class("sk_storage") is maps.SkStorageMap
+    assert maps.map_class("task_storage") is maps.TaskStorageMap
+    assert maps.map_class("hash") is maps.HashMap
 
 
 def test_kernel_names_still_resolve_lazily() -> None:

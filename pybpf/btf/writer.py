@@ -22,13 +22,13 @@ from collections.abc import Iterable, Sequence
 from .._record import record
 from ..errors import BtfError
 from .format import MAGIC, MAX_TYPE, MAX_VLEN, IntEncoding, Kind, Linkage, make_info
-from .parse import Btf
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # the record classes are imported where used: line info never needs them
     from typing import Any
 
     from . import types as T
+    from .parse import Btf
 
 
 def _param(p: Any) -> tuple[str, int]:

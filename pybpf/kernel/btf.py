@@ -15,13 +15,15 @@ from __future__ import annotations
 import errno
 from functools import lru_cache
 
-from ..btf.format import IntEncoding, Linkage
-from ..btf.parse import Btf
-from ..btf.writer import BtfBuilder, Features
 from ..errors import KernelError
 from ..uapi import BTF_LOAD
 from .fd import FD
 from .syscall import Cmd, address, bpf, hint_for
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from ..btf.parse import Btf
+    from ..btf.writer import BtfBuilder, Features
 
 _LOG_START = 64 * 1024
 _LOG_MAX = 16 * 1024 * 1024
@@ -64,13 +66,20 @@ def load_btf(data: bytes | Btf, *, log_level: int = 0, log_size: int = _LOG_STAR
     kernel's BTF log (retried with level 1 if no log was requested; the buffer grows on
     ENOSPC up to 16 MiB).
     """
-    blob = data.data if isinstance(data, Btf) else bytes(data)
+    parsed: Btf | None = None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        blob = bytes(data)
+    else:
+        from ..btf.parse import Btf  # lazy: loading a blob parses nothing (line info, start-up)
+
+        parsed = data if isinstance(data, Btf) else None
+        blob = parsed.data if parsed is not None else bytes(data)
     level = log_level
     size = log_size
     while True:
         fd, err, text, true_size = _attempt(blob, level, size)
         if fd >= 0:
-            return LoadedBtf(fd, log=text, btf=data if isinstance(data, Btf) else None)
+            return LoadedBtf(fd, log=text, btf=parsed)
         if err == errno.ENOSPC and level and size < _LOG_MAX:
             size = min(max(size * 2, true_size), _LOG_MAX)
             continue
@@ -83,6 +92,8 @@ def load_btf(data: bytes | Btf, *, log_level: int = 0, log_size: int = _LOG_STAR
 
 
 def _probe(build) -> bool:  # noqa: ANN001 - a callable filling a builder
+    from ..btf.writer import BtfBuilder
+
     b = BtfBuilder()
     build(b)
     try:
@@ -99,6 +110,9 @@ def probe_features() -> Features:
     >>> probe_features().datasec          # doctest: +SKIP
     True
     """
+    from ..btf.format import IntEncoding, Linkage
+    from ..btf.writer import Features
+
     def func(b: BtfBuilder) -> None:
         i = b.add_int("int", 4, IntEncoding.SIGNED)
         p = b.add_func_proto(i, [])

@@ -5,7 +5,7 @@ probes imports neither `dataclasses` (nor the `inspect` and `dis` it brings) nor
 
 from __future__ import annotations
 
-from tests.test_startup import imported
+from tests._startup_probe import banned_imports
 
 SCRIPT = """
 from pybpf.bpftrace import compile_script
@@ -17,13 +17,5 @@ BANNED = ("dataclasses", "inspect", "dis", "linecache", "tokenize", "pathlib", "
 
 
 def test_compiling_a_script_imports_no_heavy_module():
-    parents = imported(SCRIPT)
-    found = {}
-    for module in BANNED:
-        if module in parents:
-            chain, m = [module], module
-            while parents.get(m) and len(chain) < 12:
-                m = parents[m]  # type: ignore[assignment]
-                chain.append(m)
-            found[module] = " <- ".join(chain)
+    found = banned_imports(SCRIPT, BANNED)
     assert not found, "pybpf trace's compile path imports:\n" + "\n".join(found.values())

@@ -56,15 +56,23 @@ from .kinds import (
     UserRingBufMap,
     XskMap,
 )
-from .storage import (
-    CgroupStorageMap,
-    CgrpStorageMap,
-    InodeStorageMap,
-    PerCpuCgroupStorageMap,
-    SkStorageMap,
-    TaskStorageMap,
-    storage_btf,
-)
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from .storage import (
+        CgroupStorageMap,
+        CgrpStorageMap,
+        InodeStorageMap,
+        PerCpuCgroupStorageMap,
+        SkStorageMap,
+        TaskStorageMap,
+        storage_btf,
+    )
+
+#: the local-storage kinds, imported (and registered) at their first use: `map_class` of a
+#: storage type or one of these names
+_STORAGE = ("CgroupStorageMap", "CgrpStorageMap", "InodeStorageMap", "PerCpuCgroupStorageMap",
+            "SkStorageMap", "TaskStorageMap", "storage_btf")
 
 __all__ = [
     "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "map_class",
@@ -76,3 +84,11 @@ __all__ = [
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap", "storage_btf",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _STORAGE:
+        from . import storage
+
+        return getattr(storage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -758,4 +758,10 @@ def register(cls: type[Map]) -> type[Map]:
 
 def map_class(type: str | int) -> type[Map]:
     """The class of a map type (``Map`` itself for kinds without a class)."""
-    return _CLASSES.get(A.map_type(type), Map)
+    number = A.map_type(type)
+    cls = _CLASSES.get(number)
+    if cls is None:
+        from . import storage  # noqa: F401 - registers the local-storage kinds (lazy: start-up)
+
+        cls = _CLASSES.get(number, Map)
+    return cls
