@@ -243,6 +243,7 @@ class BtfBuilder:
 def copy_btf(btf: Btf) -> bytes:
     """Re-encode every own type of ``btf`` (same ids, strings deduplicated).
 
+    >>> from pybpf.btf import Btf
     >>> Btf(copy_btf(Btf(BtfBuilder().encode()))).nr_types
     1
     """
@@ -272,6 +273,7 @@ class Features:
 def sanitize(btf: Btf, features: Features) -> bytes:
     """``btf`` re-encoded with every kind ``features`` lacks replaced, ids unchanged.
 
+    >>> from pybpf.btf import Btf
     >>> old = Btf(sanitize(Btf(copy_btf(Btf(BtfBuilder().encode()))), Features.none()))
     >>> old.nr_types
     1
@@ -319,6 +321,7 @@ def with_datasec_sizes(btf: Btf, sizes: dict[str, int], offsets: dict[str, int] 
     to take from the ELF: ``sizes`` maps section name -> section size, ``offsets`` maps
     variable name -> symbol value. The kernel refuses a DATASEC of size 0.
 
+    >>> from pybpf.btf import Btf
     >>> b = BtfBuilder(); i = b.add_int("int", 4, 1); v = b.add_var("x", i)
     >>> _ = b.add_datasec(".data", 0, [(v, 0, 4)])
     >>> Btf(with_datasec_sizes(Btf(b.encode()), {".data": 8}))[3].size
