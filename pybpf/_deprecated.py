@@ -13,9 +13,9 @@ warns, naming the replacement.
 """
 from __future__ import annotations
 
-import importlib
-import warnings
-from collections.abc import Callable, Mapping
+TYPE_CHECKING = False  # (not typing's: `import pybpf` imports this module)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = ["module_getattr"]
 
@@ -27,6 +27,9 @@ def module_getattr(module: str, aliases: Mapping[str, tuple[str, str]]) -> Calla
         entry = aliases.get(name)
         if entry is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        import importlib  # lazy: `import pybpf` stays cheap
+        import warnings
+
         target, since = entry
         warnings.warn(f"{module}.{name} is {target} since {since}", DeprecationWarning, stacklevel=2)
         where, _, attr = target.rpartition(".")

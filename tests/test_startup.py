@@ -42,6 +42,9 @@ counts = ArrayMap(u64)
 IDLE = ("pybpf.asm.llvm.printer", "pybpf.asm.kernel_print", "pybpf.asm.listing",
         "pybpf.kernel.maps.storage")
 
+#: the standard enum module and what it imports: pybpf's tables are pybpf._enum classes
+ENUM = ("enum", "functools", "contextlib")
+
 #: the DSL counter of benchmarks/startup.py compiled (not loaded): a probe that never reads
 #: its context parses no tracepoint format (re), and printf's pattern waits for a printf
 DSL_COMPILED = """
@@ -64,16 +67,17 @@ os.remove(d + "/startup_counter.py"), os.rmdir(d)
 CASES = {
     "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json", "typing",
                             "re", "copy", "weakref", "tokenize", "linecache",
-                            "pybpf.btf.types", "pybpf.btf.parse", "pybpf.elf") + IDLE),
+                            "pybpf.btf.types", "pybpf.btf.parse", "pybpf.elf", "ast")
+                      + ENUM + IDLE),
     "import pybpf": ("import pybpf", HEAVY + ("re", "enum", "pybpf.isa", "pybpf.kernel")),
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),
-    "counter (builder, load, tracepoint)": (COUNTER, HEAVY + ("re", "pybpf.btf", "pybpf.verifier",
-                                                              "pybpf.kernel.link.tracing") + IDLE),
+    "counter (builder, load, tracepoint)": (COUNTER, HEAVY + ENUM + ("re", "pybpf.btf", "pybpf.verifier",
+                                                                     "pybpf.kernel.link.tracing") + IDLE),
     "clang object loader": (
         "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
         "from pybpf.btf import Btf, types, ext",
-        HEAVY + ("elftools", "re", "pybpf.verifier")),
+        HEAVY + ENUM + ("elftools", "re", "copy", "pybpf.verifier")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
                   HEAVY + ("pybpf.kernel",) + IDLE),
     "pybpf asm of two lines": (
@@ -101,7 +105,7 @@ def test_dsl_probe_compiles_without_re_or_typing() -> None:
     if os.geteuid() != 0 or not os.path.isdir("/sys/kernel/tracing/events/syscalls"):
         pytest.skip("needs root and the tracefs")
     found = banned_imports(DSL_COMPILED, ("re", "typing", "copy", "tokenize", "dataclasses",
-                                          "inspect") + IDLE)
+                                          "inspect", "ast") + ENUM + IDLE)
     assert not found, "compiling the DSL counter imports:\n" + "\n".join(found.values())
 
 

@@ -21,13 +21,16 @@ exit
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
 
 from ..errors import AsmError, IsaError
 from ..isa.helpers import helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 __all__ = ["assemble", "disassemble", "format_insn", "readable"]
 

@@ -35,9 +35,7 @@ True
 
 from __future__ import annotations
 
-import enum
 import sys
-from collections.abc import Iterable
 from types import FrameType
 
 from .._record import record
@@ -59,6 +57,13 @@ from ..isa.opcodes import (
 )
 from ..isa.validate import problem
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from enum import IntEnum
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import IntEnum
+
 __all__ = [
     "R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "RFP",
     "Add", "And", "ArSh", "Atomic", "Call", "Div", "Exit", "GotoL", "JEq", "JGE", "JGT", "JLE",
@@ -69,7 +74,7 @@ __all__ = [
 ]
 
 
-class Reg(enum.IntEnum):
+class Reg(IntEnum):
     """A register, r0-r10 (``RFP`` is r10, the read-only frame pointer)."""
 
     R0 = 0

@@ -20,7 +20,6 @@ ELF section (divide by 8 for an instruction index). Strings come from the matchi
 """
 from __future__ import annotations
 
-import enum
 import struct
 
 from .._record import record
@@ -28,11 +27,17 @@ from ..errors import BtfError
 from .format import MAGIC
 from .parse import Btf
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from enum import IntEnum
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import IntEnum
+
 _HDR_MIN = 24
 _HDR_CORE = 32
 
 
-class CoreReloKind(enum.IntEnum):
+class CoreReloKind(IntEnum):
     """``enum bpf_core_relo_kind``."""
 
     FIELD_BYTE_OFFSET = 0

@@ -19,10 +19,15 @@ header, so it is never assumed to be 24 bytes.
 """
 from __future__ import annotations
 
-import enum
 import struct
 
 from .._record import record
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from enum import IntEnum, IntFlag
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import IntEnum, IntFlag
 
 MAGIC = 0xEB9F
 VERSION = 1
@@ -43,7 +48,7 @@ MAX_NAME_OFFSET = 0x00FFFFFF
 MAX_VLEN = 0xFFFF
 
 
-class Kind(enum.IntEnum):
+class Kind(IntEnum):
     """``BTF_KIND_*``: the kind of a type record."""
 
     UNKN = 0
@@ -121,7 +126,7 @@ REF_KINDS = frozenset({Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.R
 MODIFIER_KINDS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
 
 
-class IntEncoding(enum.IntFlag):
+class IntEncoding(IntFlag):
     """``BTF_INT_*`` encoding bits of an INT (bits 24-27 of its extra word)."""
 
     NONE = 0
@@ -130,7 +135,7 @@ class IntEncoding(enum.IntFlag):
     BOOL = 1 << 2
 
 
-class Linkage(enum.IntEnum):
+class Linkage(IntEnum):
     """Linkage of a FUNC (in vlen) or VAR (``btf_var.linkage``)."""
 
     STATIC = 0

@@ -15,10 +15,9 @@ missing, as bpftrace); ``del m[k]`` deletes it.
 
 from __future__ import annotations
 
-import ast
-
 from ..asm import builder as B
 from ..errors import DslError
+from . import pyast as ast  # (not `import ast`: start-up)
 from .automap import AGGREGATIONS, AutoMap, KeyPart, Maps
 from .codegen import Val
 from .maps import DslMap

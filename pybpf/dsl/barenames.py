@@ -16,8 +16,7 @@ def p(ctx):
 
 from __future__ import annotations
 
-import ast
-
+from . import pyast as ast  # (not `import ast`: start-up)
 from .stubs import Builtin
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -48,7 +47,7 @@ def call_bare_builtins(tree: ast.FunctionDef, namespace: dict[str, Any]) -> ast.
     import copy  # lazy: only a probe naming a value builtin bare rewrites its tree
 
     tree = copy.deepcopy(tree, memo)  # the caller's tree stays as written
-    _Rewrite({id(memo[id(n)]) for n in targets}).visit(tree)
+    _rewrite({id(memo[id(n)]) for n in targets}).visit(tree)
     return tree
 
 
@@ -56,11 +55,15 @@ def _is_value_builtin(obj: Any) -> bool:
     return isinstance(obj, Builtin) and obj.value
 
 
-class _Rewrite(ast.NodeTransformer):
-    def __init__(self, targets: set[int]) -> None:
-        self.targets = targets
+def _rewrite(targets: set[int]) -> Any:
+    """A transformer calling the names of ``targets`` (made at the first rewrite: the
+    `ast` module it subclasses is no import of a probe without bare builtins)."""
+    import ast as std
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if id(node) not in self.targets:
-            return node
-        return ast.copy_location(ast.Call(node, [], []), node)
+    class _Rewrite(std.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if id(node) not in targets:
+                return node
+            return ast.copy_location(ast.Call(node, [], []), node)
+
+    return _Rewrite()

@@ -3,11 +3,11 @@ needs), buffer-filling helpers (``comm()``, ``probe_read_*``) and inlined module
 
 from __future__ import annotations
 
-import ast
 from types import FunctionType
 
 from ..asm import builder as B
 from ..isa.helpers import helper_id
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS

@@ -13,12 +13,11 @@ disassembly name the user's line.
 
 from __future__ import annotations
 
-import ast
-
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
 from . import exprs, lines, stmts
+from . import pyast as ast  # (not `import ast`: start-up)
 from .attach import AttachPoint
 from .barenames import call_bare_builtins
 from .codegen import LOCAL_REGS, Emitter, Val

@@ -6,11 +6,11 @@ Every function takes the `Compiler` (``c``) and an AST node; values are `Val`s.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 
 from ..asm import builder as B
 from . import aggregate, strings
+from . import pyast as ast  # (not `import ast`: start-up)
 from .automap import AutoMap
 from .codegen import SIZE_OPS, Val
 from .helpers import BUFFER_HELPERS, SCALAR_HELPERS

@@ -9,11 +9,11 @@ builtin: inside a probe they mean what bpftrace means.
 
 from __future__ import annotations
 
-import ast
 import builtins
 from collections.abc import Callable
 
 from ..asm import builder as B
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .events import JOIN_ARG_SIZE, JOIN_ARGS, Action, ArgSpec
 from .strings import STRLEN, is_string, literal, read_str, store_string, string_size

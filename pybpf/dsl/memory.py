@@ -20,10 +20,10 @@ s32
 
 from __future__ import annotations
 
-import ast
 import socket
 
 from ..asm import builder as B
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .types import ArrayType, Blob, IntType, KPtr, s64, type_name, u8, u16, u32, u64
 

@@ -15,9 +15,8 @@ compile): a faster start for ``pybpf probe``.
 
 from __future__ import annotations
 
-import ast
-
 from . import lines as source_lines
+from . import pyast as ast  # (not `import ast`: start-up)
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

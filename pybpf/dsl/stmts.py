@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import ast
-
 from ..asm import builder as B
 from . import aggregate
+from . import pyast as ast  # (not `import ast`: start-up)
 from .aggregate import map_ref
 from .automap import AutoMap
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment

@@ -14,9 +14,8 @@ of the source (the verifier rejects misaligned context reads).
 
 from __future__ import annotations
 
-import ast
-
 from ..asm import builder as B
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import SIZE_OPS, Val
 from .types import ArrayType, char, s64, u64
 

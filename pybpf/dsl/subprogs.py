@@ -27,10 +27,10 @@ probe's locals: they take what they need as arguments.
 
 from __future__ import annotations
 
-import ast
 from types import FunctionType
 
 from ..asm import builder as B
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .scope import Frame, Local
 from .types import IntType, is_struct, s64, type_name, u64

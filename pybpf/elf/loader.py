@@ -22,7 +22,6 @@ C source lines), then initial map-in-map and prog-array slots.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterator
 
@@ -484,6 +483,8 @@ class BpfObject:
         return out
 
     def _verify_fleet(self, names: list[str] | None, kernels: list[str]) -> dict[str, Any]:
+        from functools import partial  # lazy: the loader's start-up
+
         from ..verifier.fleet import verify_fleet
 
         maps = self.verifier_maps()
@@ -494,7 +495,7 @@ class BpfObject:
                 expected_attach_type=ps.spec.expected_attach_type,
                 func_info=self.has_func_info(),
                 prepare=self._preparer(ps), sleepable=ps.spec.sleepable,
-                program_btf=functools.partial(self.program_btf, ps))
+                program_btf=partial(self.program_btf, ps))
         return out
 
     def chosen_programs(self, names: list[str] | None = None) -> list[tuple[str, ObjectProgramSpec]]:

@@ -25,13 +25,20 @@ True
 
 from __future__ import annotations
 
-from enum import Enum
-
 from .._record import record
 from ..errors import ElfError
 
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from enum import Enum
 
-class Match(Enum):
+    class StrEnum(str, Enum):  # what pybpf._enum.StrEnum is, for type checkers
+        pass
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import StrEnum
+
+
+class Match(StrEnum):
     EXACT = "exact"
     PLUS = "plus"
     PREFIX = "prefix"

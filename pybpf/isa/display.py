@@ -17,8 +17,11 @@ True
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: class, or its dotted name (``"pybpf.kernel.maps.base.Map"``: no import needed) -> draw
 _DRAW: dict[type | str, Callable[[Any], str]] = {}

@@ -21,10 +21,14 @@ Sources: RFC 9669 and the Linux uapi ``bpf.h`` / ``bpf_common.h`` headers.
 
 from __future__ import annotations
 
-import enum
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from enum import IntEnum
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import IntEnum
 
 
-class Class(enum.IntEnum):
+class Class(IntEnum):
     """Instruction class: bits 0-2 of the opcode."""
 
     LD = 0x00
@@ -52,7 +56,7 @@ class Class(enum.IntEnum):
 CLASS_MASK = 0x07
 
 
-class Source(enum.IntEnum):
+class Source(IntEnum):
     """Operand source (bit 3) of arithmetic and jump opcodes.
 
     ``K`` uses the 32-bit immediate, ``X`` the source register. For the END
@@ -68,7 +72,7 @@ SOURCE_MASK = 0x08
 OP_MASK = 0xF0
 
 
-class AluOp(enum.IntEnum):
+class AluOp(IntEnum):
     """Arithmetic operations: bits 4-7 of an ALU/ALU64 opcode."""
 
     ADD = 0x00
@@ -87,7 +91,7 @@ class AluOp(enum.IntEnum):
     END = 0xD0  # byte swap; ALU64|END|K is the unconditional BSWAP
 
 
-class JmpOp(enum.IntEnum):
+class JmpOp(IntEnum):
     """Jump operations: bits 4-7 of a JMP/JMP32 opcode."""
 
     JA = 0x00  # JMP: offset in `off`; JMP32 (gotol): offset in `imm`
@@ -116,7 +120,7 @@ CONDITIONAL_JUMPS = frozenset(
 )
 
 
-class Size(enum.IntEnum):
+class Size(IntEnum):
     """Access width: bits 3-4 of a load/store opcode."""
 
     W = 0x00
@@ -134,7 +138,7 @@ SIZE_BYTES = {Size.B: 1, Size.H: 2, Size.W: 4, Size.DW: 8}
 SIZE_OF_BYTES = {v: k for k, v in SIZE_BYTES.items()}
 
 
-class Mode(enum.IntEnum):
+class Mode(IntEnum):
     """Addressing mode: bits 5-7 of a load/store opcode."""
 
     IMM = 0x00  # LD only: the 16-byte lddw
@@ -148,7 +152,7 @@ class Mode(enum.IntEnum):
 MODE_MASK = 0xE0
 
 
-class AtomicOp(enum.IntEnum):
+class AtomicOp(IntEnum):
     """The ``imm`` field of an ``STX | ATOMIC`` instruction."""
 
     ADD = 0x00
@@ -173,7 +177,7 @@ class AtomicOp(enum.IntEnum):
 FETCH = 0x01
 
 
-class PseudoSrc(enum.IntEnum):
+class PseudoSrc(IntEnum):
     """The ``src`` field of a 16-byte ``lddw`` (``LD | IMM | DW``)."""
 
     IMM = 0  # plain 64-bit constant
@@ -185,7 +189,7 @@ class PseudoSrc(enum.IntEnum):
     MAP_IDX_VALUE = 6  # imm: index into fd_array, next imm: value offset
 
 
-class CallSrc(enum.IntEnum):
+class CallSrc(IntEnum):
     """The ``src`` field of a ``JMP | CALL`` instruction."""
 
     HELPER = 0  # imm: helper id
@@ -193,7 +197,7 @@ class CallSrc(enum.IntEnum):
     KFUNC = 2  # imm: BTF id of a kernel function (BPF_PSEUDO_KFUNC_CALL)
 
 
-class Endian(enum.IntEnum):
+class Endian(IntEnum):
     """Byte-swap direction, the Source bit of an END instruction."""
 
     TO_LE = 0x00

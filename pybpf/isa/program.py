@@ -26,7 +26,6 @@ does that arithmetic in one place (`slot_of`, `index_of_slot`, `resolve`).
 from __future__ import annotations
 
 from collections import namedtuple
-from enum import Enum
 
 from ..errors import IsaError
 from .insn import Insn, decode_all
@@ -35,11 +34,18 @@ from .opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
 
 TYPE_CHECKING = False  # (not typing's: pybpf.isa is on every command's start-up path)
 if TYPE_CHECKING:
+    from enum import Enum
+
+    class StrEnum(str, Enum):  # what pybpf._enum.StrEnum is, for type checkers
+        pass
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import StrEnum
+if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from typing import Any, NamedTuple
 
 
-class RefKind(str, Enum):
+class RefKind(StrEnum):
     """What a symbolic operand names."""
 
     LABEL = "label"  # a jump, local call or lddw-of-function target

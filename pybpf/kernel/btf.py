@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import errno
-from functools import lru_cache
 
 from ..errors import KernelError
 from ..uapi import BTF_LOAD
@@ -103,13 +102,22 @@ def _probe(build) -> bool:  # noqa: ANN001 - a callable filling a builder
         return False
 
 
-@lru_cache(maxsize=1)
+_FEATURES: list[Features] = []  # the running kernel's, once probed (functools: start-up)
+
+
 def probe_features() -> Features:
-    """Which optional BTF kinds the running kernel accepts (one tiny BPF_BTF_LOAD each).
+    """Which optional BTF kinds the running kernel accepts (one tiny BPF_BTF_LOAD each, the
+    first time).
 
     >>> probe_features().datasec          # doctest: +SKIP
     True
     """
+    if not _FEATURES:
+        _FEATURES.append(_probe_features())
+    return _FEATURES[0]
+
+
+def _probe_features() -> Features:
     from ..btf.format import IntEncoding, Linkage
     from ..btf.writer import Features
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Mapping, Sequence
 
 from .. import uapi as A
 from .._record import field, record
@@ -32,6 +31,7 @@ from .syscall import Cmd, address, bpf, hint_for
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from ..isa.program import ProgramSpec

@@ -11,18 +11,20 @@ fake to drive error paths (ENOSPC, EPERM, EINTR) deterministically.
 """
 from __future__ import annotations
 
-import enum
 import errno
-from collections.abc import Callable
 
 from ..errors import KernelError, KernelUnavailable
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from enum import IntEnum
     from typing import Any
+else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
+    from .._enum import IntEnum
 
 
-class Cmd(enum.IntEnum):
+class Cmd(IntEnum):
     """bpf() commands (``enum bpf_cmd``)."""
 
     MAP_CREATE = 0

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
 
 from .._record import field, record
 from ..errors import KernelError, PybpfError
@@ -30,6 +29,7 @@ from .fs import ensure_tracefs
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     import re
+    from collections.abc import Iterator
 
 __all__ = ["Field", "TracepointFormat", "parse_format", "parse_name", "tracepoint_id",
            "tracepoint_format", "list_events", "list_categories", "event_dir"]

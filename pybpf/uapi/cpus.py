@@ -6,13 +6,14 @@ kernel: the count is read from sysfs, not asked of bpf().
 """
 from __future__ import annotations
 
-import functools
 import os
 
 __all__ = ["possible_cpus"]
 
 
-@functools.cache
+_POSSIBLE: list[int] = []  # the count, once read (functools is no import of a start-up)
+
+
 def possible_cpus() -> int:
     """The number of possible CPUs (``/sys/devices/system/cpu/possible``), the length of
     every per-CPU value list.
@@ -20,6 +21,13 @@ def possible_cpus() -> int:
     >>> possible_cpus() >= 1
     True
     """
+    if _POSSIBLE:
+        return _POSSIBLE[0]
+    _POSSIBLE.append(_read_possible())
+    return _POSSIBLE[0]
+
+
+def _read_possible() -> int:
     try:
         with open("/sys/devices/system/cpu/possible") as f:
             text = f.read().strip()

@@ -13,10 +13,13 @@ a zeroed ``bytearray`` and reading them back. Packing bytes touches no kernel.
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 
 from ..errors import PybpfError
 from .generated.attrs_table import LAYOUTS
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "Layout", "MAP_CREATE", "MAP_ELEM", "BATCH", "PROG_LOAD", "OBJ", "PROG_ATTACH", "TEST",

@@ -13,8 +13,6 @@ True
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ..errors import PybpfError
 from .generated.attrs_table import (
     ATTACH_TYPES,
@@ -26,6 +24,10 @@ from .generated.attrs_table import (
     PROG_TYPES,
     STATS_TYPES,
 )
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "ATTACH_TYPES", "COMMANDS", "FLAGS", "LINK_TYPES", "MAP_TYPES", "PERF_EVENT_TYPES",

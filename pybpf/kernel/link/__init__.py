@@ -33,11 +33,11 @@ iter               ``iterator(tracing.load(program, "iter", "task"))``  tracing
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 
 TYPE_CHECKING = False  # (not typing's: one attach kind costs no more than its own module)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     # the names below load on first use (see __getattr__)
@@ -94,6 +94,9 @@ _ATTACH_NAMES: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "ATTACH":  # auto-attach kind (as in `pybpf.elf.sections`) -> its function
+        table = globals()["ATTACH"] = _attach_table()
+        return table
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -106,7 +109,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+    return sorted(set(globals()) | set(_WHERE) | {"ATTACH"})
 
 
 class _Package(ModuleType):
@@ -124,23 +127,31 @@ class _Package(ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-class _AttachTable(Mapping[str, "Callable[..., Any]"]):
-    """``ATTACH[kind]``: the attach function of an auto-attach kind, imported on first use."""
+def _attach_table() -> Mapping[str, Callable[..., Any]]:
+    """``ATTACH``, made at its first use (collections.abc is no import of one attach kind)."""
+    from collections.abc import Iterator, Mapping
 
-    def __getitem__(self, kind: str) -> Callable[..., Any]:
-        fn: Callable[..., Any] = __getattr__(_ATTACH_NAMES[kind])
-        return fn
+    class _AttachTable(Mapping[str, "Callable[..., Any]"]):
+        """``ATTACH[kind]``: the attach function of an auto-attach kind, imported on first
+        use."""
 
-    def __iter__(self) -> Iterator[str]:
-        # (not iter(): importing the submodule `iter` binds that name in this package)
-        yield from _ATTACH_NAMES
+        def __getitem__(self, kind: str) -> Callable[..., Any]:
+            fn: Callable[..., Any] = __getattr__(_ATTACH_NAMES[kind])
+            return fn
 
-    def __len__(self) -> int:
-        return len(_ATTACH_NAMES)
+        def __iter__(self) -> Iterator[str]:
+            # (not iter(): importing the submodule `iter` binds that name in this package)
+            yield from _ATTACH_NAMES
+
+        def __len__(self) -> int:
+            return len(_ATTACH_NAMES)
+
+    return _AttachTable()
 
 
-#: auto-attach kind (as in `pybpf.elf.sections`) -> the function that attaches it.
-ATTACH: Mapping[str, Callable[..., Any]] = _AttachTable()
+if TYPE_CHECKING:
+    #: auto-attach kind (as in `pybpf.elf.sections`) -> the function that attaches it.
+    ATTACH: Mapping[str, Callable[..., Any]]
 
 __all__ = [
     "ATTACH", "AttachType", "HasFd", "IterLink", "Link", "LinkGroup", "LinkInfo", "LinkType",

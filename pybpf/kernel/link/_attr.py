@@ -6,8 +6,6 @@ and turns the kernel's enum tables into `IntEnum`s for readable `LinkInfo`.
 """
 from __future__ import annotations
 
-import enum
-
 from ... import uapi as _a
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -18,6 +16,8 @@ if TYPE_CHECKING:
 def _int_enum(name: str, table: dict[str, int]) -> Any:
     """An IntEnum built from a generated kernel table: its members are only known at run
     time, so it is typed ``Any`` (its values are plain ints)."""
+    import enum  # lazy: made on first use (see below)
+
     return enum.IntEnum(name, {k.upper(): v for k, v in table.items()})
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
 
 from ..._record import field, record
 from ...errors import KernelError
@@ -41,6 +40,7 @@ def __getattr__(name: str) -> Any:
 
 TYPE_CHECKING = False  # (not typing's: attaching a probe is a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any, Protocol
 
     class HasFd(Protocol):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import os
 from _thread import get_ident  # (threading's, without importing threading)
-from collections.abc import Iterable, Iterator
 
 from ... import uapi as A
 from ..._record import record
@@ -44,6 +43,7 @@ from .codec import Codec, CodecError, codec_for, spec_size
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from typing import Any, ClassVar
 
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus",

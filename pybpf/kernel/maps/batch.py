@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Iterable, Iterator, Mapping
 
 from ... import uapi as A
 from ...errors import KernelError
@@ -19,6 +18,7 @@ from .codec import CodecError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
     from typing import Any, ClassVar, Literal
 
 _ENOTSUPP = 524
@@ -295,6 +295,8 @@ class BatchOps:
     def update_batch(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], *,
                      flags: int = A.BPF_ANY) -> int:
         """Write many entries at once; ``items`` is a mapping or ``(key, value)`` pairs."""
+        from collections.abc import Mapping  # lazy: start-up
+
         pairs = list(items.items() if isinstance(items, Mapping) else items)
         keys = b"".join(self._key(k) for k, _ in pairs)
         values = b"".join(self._value(v) for _, v in pairs)
