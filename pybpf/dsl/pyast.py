@@ -9,6 +9,7 @@ so trees pass freely between the two. `parse`, `walk`, `iter_child_nodes` and
 >>> tree = parse("x = f(1)")
 >>> [type(n).__name__ for n in walk(tree)][:4]
 ['Module', 'Assign', 'Name', 'Call']
+>>> from pybpf.dsl.pyast import unparse  # (ast's, imported at this first use)
 >>> unparse(tree.body[0].value)
 'f(1)'
 """
