@@ -28,10 +28,6 @@ from .._record import field, record
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
 
-TYPE_CHECKING = False  # (not typing's: a start-up path)
-if TYPE_CHECKING:
-    from typing import Any
-
 _INTS = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
          (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}
 
