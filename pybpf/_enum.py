@@ -152,7 +152,7 @@ class IntFlag(IntEnum):
         member = int.__new__(cls, value)
         if names and rest:  # bits no member names: their number, as enum's KEEP boundary
             names.append(str(rest))
-        member._name_ = "|".join(names) if names else None  # type: ignore[assignment]
+        member._name_ = "|".join(names) if names else None  # type: ignore[assignment]  # no named bit: no name, as in enum
         member._value_ = value
         cls._value2member_map_[value] = member
         return member
