@@ -262,7 +262,12 @@ class FastForward:
         hist.append((counters, shape, nums))
         if len(hist) > 2 * MAX_PERIOD + 1:
             del hist[0]
+        pending = counters[4]
         for p in range(1, (len(hist) - 1) // 2 + 1):
+            # a period keeps the number of pending branches (`_period`): a loop pushing a
+            # branch each iteration toward the kernel's 8,192 compares nothing here
+            if hist[-1 - p][0][4] != pending or hist[-1 - 2 * p][0][4] != pending:
+                continue
             step = _period(hist[-1 - 2 * p], hist[-1 - p], hist[-1])
             if step is not None:
                 break
