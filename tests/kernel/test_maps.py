@@ -24,6 +24,7 @@ from pybpf.kernel.fs import cgroup2_root
 from pybpf.kernel.maps import (
     ArrayMap,
     ArrayOfMaps,
+    BatchItems,
     BloomFilterMap,
     CgroupArrayMap,
     CodecError,
@@ -608,6 +609,36 @@ def test_lookup_batch_dict_is_dict_of_lookup_batch(key_size, value_size, per_cpu
         assert m.lookup_batch_dict(delete=True) == expected
         assert m.lookup_batch_dict() == {} and m.lookup_batch() == []
 
+
+
+@pytest.mark.parametrize("key_size,value_size,per_cpu", [
+    (4, 8, False), (8, 4, False), (1, 2, False), (4, 16, False), (3, 8, False), (4, 8, True)])
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_lookup_batch_is_a_sequence_of_the_maps_pairs(key_size, value_size, per_cpu, batch_size):
+    """lookup_batch() is a BatchItems (columns as the kernel wrote them, decoded on access)
+    holding exactly the pairs the per-key API reads, for every codec path and in several
+    batches: iteration, len, indexing from both ends, == against a list, repr, dict()."""
+    cls = PerCpuHashMap if per_cpu else HashMap
+    wide = key_size in (1, 2, 4, 8) and value_size in (1, 2, 4, 8)
+    kt, vt = (int, int) if wide else (None, None)
+    n = min(50, 1 << (8 * key_size))
+    with cls.create(MapSpec(key_size=key_size, value_size=value_size, max_entries=n,
+                            key_type=kt, value_type=vt)) as m:
+        for k in range(n):
+            key = k if wide else k.to_bytes(key_size, "little")
+            m[key] = (k * 7 + 1 if wide else (k * 7 + 1).to_bytes(value_size, "little"))
+        items = m.lookup_batch(batch_size)
+        assert isinstance(items, BatchItems)
+        pairs = list(items)
+        assert len(items) == len(pairs) == n and all(type(p) is tuple for p in pairs)
+        assert sorted(pairs) == sorted(m.items())
+        assert items == pairs and pairs == list(items) and repr(items) == repr(pairs)
+        assert items[0] == pairs[0] and items[-1] == pairs[-1] and items[1:3] == pairs[1:3]
+        with pytest.raises(IndexError):
+            items[n]
+        assert dict(items) == dict(pairs) == m.lookup_batch_dict()
+        assert m.lookup_and_delete_batch(batch_size) == pairs
+        assert m.lookup_batch() == [] and len(m.lookup_batch()) == 0
 
 def _bpftool_dump(map_id: int) -> list[dict]:
     import json

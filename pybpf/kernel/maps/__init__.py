@@ -27,6 +27,7 @@ from .base import (
     possible_cpus,
     register,
 )
+from .batch import BatchItems
 from .codec import Codec, codec_for
 from .kinds import (
     ArenaMap,
@@ -76,7 +77,7 @@ _STORAGE = ("CgroupStorageMap", "CgrpStorageMap", "InodeStorageMap", "PerCpuCgro
 
 __all__ = [
     "Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus", "map_class",
-    "register", "Codec", "CodecError", "codec_for",
+    "register", "Codec", "CodecError", "codec_for", "BatchItems",
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
     "LpmTrieMap", "ArrayOfMaps", "HashOfMaps", "ProgArrayMap", "PerfEventArrayMap", "RingBufMap",
     "UserRingBufMap", "QueueMap", "StackMap", "BloomFilterMap", "StackTraceMap", "CgroupArrayMap",

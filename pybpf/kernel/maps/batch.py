@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import sys
+from itertools import chain
 
 from ... import uapi as A
 from ...errors import KernelError
@@ -18,7 +19,7 @@ from .codec import CodecError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import Any, ClassVar, Literal
 
 _ENOTSUPP = 524
@@ -48,6 +49,92 @@ def _dtype_of(codec: Any, size: int) -> Any:
         return np.dtype(f"<u{size}")
     return np.dtype((np.void, size))
 
+
+
+class BatchItems:
+    """The ``(key, value)`` pairs one batch lookup read: a read-only sequence whose pairs
+    are decoded as they are read (`Map.lookup_batch` returns one).
+
+    The entries are kept as the kernel wrote them (keys and values in two columns: for
+    integer codecs, views of the buffers the kernel filled), so ``dict(items)`` iterates
+    the two columns in C, as ``dict(zip(keys, values))`` does, without keeping a tuple per
+    entry. ``len``, indexing, ``==`` against any sequence of pairs, and ``repr`` behave as
+    a list's; each iteration decodes again (``list(items)`` keeps the tuples).
+
+    It is a plain class (no `collections.abc.Sequence` base: maps are on a start-up path)
+    with the sequence methods: ``in``, ``index``, ``count``, ``reversed``.
+
+    >>> items = BatchItems([([1, 2], [10, 20]), ([3], [30])])
+    >>> dict(items), len(items), items[-1], items == [(1, 10), (2, 20), (3, 30)]
+    ({1: 10, 2: 20, 3: 30}, 3, (3, 30), True)
+    """
+
+    __slots__ = ("_parts", "_len")
+
+    def __init__(self, parts: list[tuple[Sequence[Any], Sequence[Any]]]) -> None:
+        """``parts``: ``(keys, values)`` columns of equal length, one per batch read."""
+        for ks, vs in parts:
+            if len(ks) != len(vs):
+                raise ValueError(f"a batch of {len(ks)} keys has {len(vs)} values")
+        self._parts = parts
+        self._len = sum(len(ks) for ks, _ in parts)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        parts = self._parts
+        if len(parts) == 1:
+            return zip(*parts[0], strict=True)
+        return chain.from_iterable(zip(ks, vs, strict=True) for ks, vs in parts)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        try:
+            i = index.__index__()
+        except AttributeError:
+            raise TypeError("BatchItems indices must be integers or slices, not "
+                            f"{type(index).__name__}") from None
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("BatchItems index out of range")
+        for ks, vs in self._parts:
+            if i < len(ks):
+                return ks[i], vs[i]
+            i -= len(ks)
+        raise AssertionError("unreachable: lengths are checked")  # pragma: no cover
+
+    def __bool__(self) -> bool:
+        return self._len > 0
+
+    def __contains__(self, pair: object) -> bool:
+        return any(p == pair for p in self)
+
+    def __reversed__(self) -> Iterator[tuple[Any, Any]]:
+        return reversed(list(self))
+
+    def index(self, pair: object) -> int:
+        """The position of the first ``pair`` equal to this one (ValueError if none)."""
+        for i, p in enumerate(self):
+            if p == pair:
+                return i
+        raise ValueError(f"{pair!r} is not in BatchItems")
+
+    def count(self, pair: object) -> int:
+        """How many pairs equal ``pair``."""
+        return sum(1 for p in self if p == pair)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (BatchItems, list, tuple)):
+            return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable peers compare equal: unhashable)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 class BatchOps:
     """The batch half of the `Map` API (see `Map` for the attributes it relies on)."""
@@ -164,25 +251,28 @@ class BatchOps:
                         raise
         return b"".join(keys), b"".join(values), len(keys)
 
-    def lookup_batch(self, batch_size: int | None = None, *, delete: bool = False) -> list[tuple[Any, Any]]:
-        """Every ``(key, value)`` pair, decoded, read in batches (see `lookup_batch_raw`)."""
+    def lookup_batch(self, batch_size: int | None = None, *, delete: bool = False) -> BatchItems:
+        """Every ``(key, value)`` pair, read in batches (see `lookup_batch_raw`), as a
+        `BatchItems`: a sequence of pairs decoded as they are read, so that
+        ``dict(m.lookup_batch())`` fills the dict in C without a tuple per entry."""
         ks, vs = self.key_size, self._value_buf_size
         kfmt, vfmt = _INT_FORMATS.get((self.key_codec.name, ks)), _INT_FORMATS.get((self.value_codec.name, vs))
         if kfmt and vfmt and self.BATCH and not self.PER_CPU and sys.byteorder == "little":
             # int keys and values: memoryview unpacks them in C, straight from the buffers
             # the kernel filled (no joined copy)
-            out: list[tuple[Any, Any]] = []
+            parts: list[tuple[Sequence[Any], Sequence[Any]]] = []
             for kbuf, vbuf, n in self._batches(batch_size, delete, 0, bytearray):
                 if n is None:
                     break
-                out += zip(memoryview(kbuf).cast(kfmt)[:n], memoryview(vbuf).cast(vfmt)[:n], strict=True)
+                parts.append((memoryview(kbuf).cast(kfmt)[:n], memoryview(vbuf).cast(vfmt)[:n]))
             else:
-                return out
+                return BatchItems(parts)
         kraw, vraw, n = self.lookup_batch_raw(batch_size, delete=delete)
         if kfmt and vfmt and not self.PER_CPU and sys.byteorder == "little":
-            return list(zip(memoryview(kraw).cast(kfmt), memoryview(vraw).cast(vfmt), strict=True))
+            return BatchItems([(memoryview(kraw).cast(kfmt), memoryview(vraw).cast(vfmt))])
         kdec, vdec = self.key_codec.decode, self._decode_value
-        return [(kdec(kraw[i * ks:(i + 1) * ks]), vdec(vraw[i * vs:(i + 1) * vs])) for i in range(n)]
+        return BatchItems([([kdec(kraw[i * ks:(i + 1) * ks]) for i in range(n)],
+                            [vdec(vraw[i * vs:(i + 1) * vs]) for i in range(n)])])
 
     def lookup_batch_dict(self, batch_size: int | None = None, *, delete: bool = False) -> dict[Any, Any]:
         """Every entry as a dict ``{key: value}``, read in batches (see `lookup_batch_raw`).
@@ -252,7 +342,7 @@ class BatchOps:
         strided = np.dtype({"names": ["v"], "formats": [vd], "offsets": [0], "itemsize": self._stride})
         return raw.view(strided)["v"].reshape(n, self._ncpu)
 
-    def lookup_and_delete_batch(self, batch_size: int | None = None) -> list[tuple[Any, Any]]:
+    def lookup_and_delete_batch(self, batch_size: int | None = None) -> BatchItems:
         """Read and remove every entry (``BPF_MAP_LOOKUP_AND_DELETE_BATCH``)."""
         return self.lookup_batch(batch_size, delete=True)
 
