@@ -120,6 +120,21 @@ _CALL_RE = LazyRegex(r"\s*(call)\s+" + _N + r"\s*")
 _EXIT_RE = LazyRegex(r"\s*(exit)\s*")
 
 _I32_MIN, _I32_MAX = -0x80000000, 0xFFFFFFFF
+
+
+def _s32(v: int) -> int | None:
+    """An immediate as the instruction's signed 32-bit ``imm`` holds it: -2**31..2**32-1
+    is accepted (above 0x7fffffff it wraps, as llvm-mc encodes 0xffffffff), anything else
+    is None (the full parser says what is wrong with it).
+
+    >>> _s32(0xFFFFFFFF), _s32(-0x80000000), _s32(1 << 32)
+    (-1, -2147483648, None)
+    """
+    if not _I32_MIN <= v <= _I32_MAX:
+        return None
+    return v - 0x100000000 if v > 0x7FFFFFFF else v
+
+
 _new = tuple.__new__  # Insn(...) without its checks: fields here are canonical already
 _REGS = {str(_i): _i for _i in range(11)}
 #: [register prefix][operator] -> (opcode, off), register and immediate sources
@@ -174,11 +189,9 @@ def _alu(m: re.Match[str]) -> Result | None:
             return None  # (r2 = w2: the full parser's zero-extending move)
         opcode, off = _ALU_X[p][sym]
         return _new(Insn, (opcode, _REGS[d], _REGS[s], off, 0)), m.start(1) + 1, False, None, 0
-    v = int(num, 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    v = _s32(int(num, 0))
+    if v is None:
         return None
-    if v > 0x7FFFFFFF:
-        v -= 0x100000000
     opcode, off = _ALU_K[p][sym]
     return _new(Insn, (opcode, _REGS[d], 0, off, v)), m.start(1) + 1, False, None, 0
 
@@ -237,11 +250,9 @@ def _skb(m: re.Match[str]) -> Result | None:
     size = _SIZES[bits]
     if reg is not None:
         return _new(Insn, (_LD_IND | size, 0, _REGS[reg], 0, 0)), m.start(1) + 1, False, None, 0
-    v = int(num, 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    v = _s32(int(num, 0))
+    if v is None:
         return None
-    if v > 0x7FFFFFFF:
-        v -= 0x100000000
     return _new(Insn, (_LD_ABS | size, 0, 0, 0, v)), m.start(1) + 1, False, None, 0
 
 
@@ -276,11 +287,11 @@ def _rw(m: re.Match[str]) -> Result | None:
             return None
         opcode, off = _ALU[(p, g[2], True)]
         return Insn(opcode, dst, int(g[4]), off, 0), m.start(1) + 1, False, None, 0
-    v = int(g[5], 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    imm = _s32(int(g[5], 0))
+    if imm is None:
         return None
     opcode, off = _ALU[(p, g[2], False)]
-    return Insn(opcode, dst, 0, off, v), m.start(1) + 1, False, None, 0
+    return Insn(opcode, dst, 0, off, imm), m.start(1) + 1, False, None, 0
 
 
 def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result | None:
@@ -291,8 +302,8 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
         size = _SIZES[g[12]]
         if g[13] is not None:
             return Insn(_LD_IND | size, 0, int(g[13]), 0, 0), col, False, None, 0
-        v = int(g[14], 0)
-        if not _I32_MIN <= v <= _I32_MAX:
+        v = _s32(int(g[14], 0))
+        if v is None:
             return None
         return Insn(_LD_ABS | size, 0, 0, 0, v), col, False, None, 0
     if g[15] is not None:  # le/be/bswap
@@ -341,8 +352,8 @@ def _lock(m: re.Match[str]) -> Result | None:
     g = m.groups()
     if g[8] is not None:  # ld_pseudo rD, SRC, IMM
         src = int(g[10], 0)
-        imm = int(g[11], 0)
-        if not 1 <= src <= 6 or not _I32_MIN <= imm <= _I32_MAX:
+        imm = _s32(int(g[11], 0))
+        if not 1 <= src <= 6 or imm is None:
             return None
         return Insn(LDDW, int(g[9]), src, 0, imm & 0xFFFFFFFF), m.start(9) + 1, False, None, 0
     bits, p = g[1], g[6]
@@ -372,11 +383,9 @@ def _st(m: re.Match[str]) -> Result | None:
         if opcode is None:
             return None
         return _new(Insn, (opcode, _REGS[base], _REGS[src], off, 0)), m.start(1) + 1, False, None, 0
-    v = int(imm, 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    v = _s32(int(imm, 0))
+    if v is None:
         return None
-    if v > 0x7FFFFFFF:
-        v -= 0x100000000
     return _new(Insn, (_STORE_KEY[bits], _REGS[base], 0, off, v)), m.start(1) + 1, False, None, 0
 
 
@@ -394,11 +403,9 @@ def _if(m: re.Match[str]) -> Result | None:
             return None
         return (_new(Insn, (_JMP_X[p][sym], _REGS[d], _REGS[s], off, 0)), col, name is None, name,
                 ncol)
-    v = int(imm, 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    v = _s32(int(imm, 0))
+    if v is None:
         return None
-    if v > 0x7FFFFFFF:
-        v -= 0x100000000
     return _new(Insn, (_JMP_K[p][sym], _REGS[d], 0, off, v)), col, name is None, name, ncol
 
 
@@ -418,8 +425,8 @@ def _go(m: re.Match[str]) -> Result | None:
 
 
 def _call(m: re.Match[str]) -> Result | None:
-    v = int(m.group(2), 0)
-    if not _I32_MIN <= v <= _I32_MAX:
+    v = _s32(int(m.group(2), 0))
+    if v is None:
         return None
     return Insn(_CALL, 0, 0, 0, v), m.start(1) + 1, False, None, 0
 
@@ -469,6 +476,20 @@ def _num(word: str) -> int | None:
     return v
 
 
+_IMMS: dict[str, int | None] = {}  # word -> its imm field, None when the fast path declines
+
+
+def _imm(word: str) -> int | None:
+    """The ``imm`` field of an immediate word (`_num`, then `_s32`), remembered per spelling."""
+    v = _IMMS.get(word, False)
+    if v is False:
+        if len(_IMMS) >= 1 << 16:
+            _IMMS.clear()
+        n = _num(word)
+        v = _IMMS[word] = None if n is None else _s32(n)
+    return v
+
+
 def _name(word: str) -> bool:
     ok = _NAMES.get(word)
     if ok is None:
@@ -508,11 +529,9 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
                     return None
                 return (_new(Insn, (_ALU_X[p][""][0], dst, sr, bits, 0)), line.find(w[0]) + 1,
                         False, None, 0)
-        v = _num(third)
-        if v is None or not _I32_MIN <= v <= _I32_MAX:
+        v = _imm(third)
+        if v is None:
             return False
-        if v > 0x7FFFFFFF:
-            v -= 0x100000000
         opcode, off = _ALU_K[p][sym]
         return _new(Insn, (opcode, dst, 0, off, v)), line.find(w[0]) + 1, False, None, 0
     if n == 6:  # if rD OP (rS|IMM) goto TARGET
@@ -545,11 +564,9 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
                 return None
             return (_new(Insn, (_JMP_X[p][sym], dst, s[1], off, 0)), col, name is None, name,
                     ncol)
-        v = _num(w[3])
-        if v is None or not _I32_MIN <= v <= _I32_MAX:
+        v = _imm(w[3])
+        if v is None:
             return False
-        if v > 0x7FFFFFFF:
-            v -= 0x100000000
         return _new(Insn, (_JMP_K[p][sym], dst, 0, off, v)), col, name is None, name, ncol
     if n == 2:  # goto/gotol/may_goto TARGET, call IMM
         word, target = w
@@ -572,11 +589,9 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
                 return None
             return _new(Insn, (go, 0, 0, v, 0)), col, True, None, 0
         if word == "call" and target[0] in _NUM_START:
-            v = _num(target)
-            if v is None or not _I32_MIN <= v <= _I32_MAX:
+            v = _imm(target)
+            if v is None:
                 return False
-            if v > 0x7FFFFFFF:
-                v -= 0x100000000
             return _new(Insn, (_CALL, 0, 0, 0, v)), col, False, None, 0
         return False
     if n == 1:
