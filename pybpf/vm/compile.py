@@ -62,6 +62,11 @@ class Abort(Exception):
     """The program ends at once with r0 already set (LD_ABS out of bounds)."""
 
 
+class Reenter(Exception):
+    """A helper that runs BPF callbacks (``bpf_loop``) is about to be called: the dispatch
+    loop counts the instructions so far first, so the callbacks see the exact count."""
+
+
 @dataclass(eq=False)
 class Compiled:
     """A program decoded for the VM: handlers and texts by slot."""

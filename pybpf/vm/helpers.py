@@ -480,6 +480,10 @@ def _tail_call(m: Machine) -> int:
     return _neg(errno.ENOENT)
 
 
+#: helpers whose implementation runs BPF code (`Machine.call_function`)
+CALLS_BACK = frozenset(n for n in (helper_id("loop"),) if n is not None)
+
+
 @helper("loop")
 def _loop(m: Machine) -> int:
     R = m.R

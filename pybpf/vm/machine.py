@@ -43,7 +43,7 @@ from ..isa import FRAME_POINTER, NUM_REGS, STACK_SIZE, Insn, ProgramSpec, decode
 from ..uapi import MAP_TYPES, type_name
 from . import helpers as _helpers
 from .blocks import build_blocks
-from .compile import Abort, Compiled, Exit, Handler, Switch, compile_program
+from .compile import Abort, Compiled, Exit, Handler, Reenter, Switch, compile_program
 from .contexts import CONTEXT_TYPES, ETH_HLEN, L3_TYPES, build_context, prog_type_ctx_name
 from .image import MemoryImage
 from .maps import ArrayMap, ProgArrayMap, VMMap, make_map
@@ -191,6 +191,8 @@ class Machine:
         self.extra = 0
         #: the count (insns + extra) a fused loop stops at (`execute` sets it per chunk)
         self.stop = max_insns
+        #: the helper and return pc a `Reenter` left for the dispatch loop to call
+        self.pending: tuple[Callable[[Machine], int], int] = (lambda m: 0, 0)
         self.fault_pc: int | None = None
         self.fuse = True
         self.hot = HOT
@@ -350,10 +352,15 @@ class Machine:
         why = (f"helper {name} (id {num}) is not implemented in the VM; stub it with "
                f"VM(helpers={{{name!r}: ...}})" if name else f"unknown helper id {num}")
 
+        reenters = num in _helpers.CALLS_BACK
+
         def h() -> int:
             f = stubs.get(num, fn) if stubs else fn
             if f is None:
                 raise VMFault(why)
+            if reenters and f is fn and self._trace_cb is None and self.cover is None:
+                self.pending = (f, nx)
+                raise Reenter
             R[0] = f(self) & M64
             return nx
         return h
@@ -502,6 +509,11 @@ class Machine:
                 if trace is not None:
                     self._trace_last(trace)
                 pc = self.pc
+            except Reenter:
+                self.insns += i + 1
+                if warm:
+                    cp.heat += i + 1
+                pc = self._reenter()
             except (Exit, Abort):
                 self.insns += i + 1
                 if warm:
@@ -522,6 +534,24 @@ class Machine:
                 cp_now = self.code
                 raise VMFault(f"internal VM error: {exc!r}", pc=pc,
                               insn=cp_now.texts[pc] if cp_now else None) from exc
+
+    def _reenter(self) -> int:
+        """Call the helper a `Reenter` stopped at (the instructions before it counted), as
+        its handler would have; the next pc."""
+        f, nx = self.pending
+        try:
+            self.R[0] = f(self) & M64
+        except VMFault as exc:
+            if exc.pc is not None:
+                raise
+            cp = self.code
+            raise VMFault(exc.message, pc=nx - 1, insn=cp.texts[nx - 1] if cp else None,
+                          address=exc.address, region=exc.region, offset=exc.offset) from None
+        except (IndexError, KeyError, TypeError, ValueError, OverflowError) as exc:
+            cp = self.code
+            raise VMFault(f"internal VM error: {exc!r}", pc=nx - 1,
+                          insn=cp.texts[nx - 1] if cp else None) from exc
+        return nx
 
     def _chunk(self, cp: Compiled, left: int) -> tuple[list[Handler], int]:
         """(table, calls) of the next stretch of a fused run with ``left`` instructions to

@@ -358,3 +358,46 @@ def test_forwarded_loads_agree_with_the_kernel(name):
     assert k.rejected is None, k.rejected
     res = fused_vm().run(prog, mem=mem)
     assert (res.r0, res.mem) == (k.r0, k.mem)
+
+
+_BPF_LOOP = """
+    r6 = 0
+    r1 = 50
+    r2 = cb ll
+    r3 = 0
+    r4 = 0
+    call bpf_loop
+    r0 = r6
+    exit
+cb:
+    r0 = r1
+    r0 *= 3
+    r2 = 4
+l:
+    r0 += 1
+    r2 -= 1
+    if r2 != 0 goto l
+    r0 = 0
+    exit
+"""
+
+
+@pytest.mark.parametrize("fuse", [True, False])
+def test_the_instruction_limit_counts_bpf_loop_callbacks_exactly(fuse):
+    """The callbacks run in a nested dispatch loop; the instructions before the call are
+    counted before it starts, so a limit of the run's own count lets it finish and one
+    less faults at its last instruction (both used to let a few instructions more run)."""
+    n = fused_vm().run(assemble(_BPF_LOOP)).insns if fuse else \
+        VM(fuse=False).run(assemble(_BPF_LOOP)).insns
+    vm = fused_vm(max_insns=n) if fuse else VM(max_insns=n, fuse=False)
+    assert vm.run(assemble(_BPF_LOOP)).insns == n
+    vm = fused_vm(max_insns=n - 1) if fuse else VM(max_insns=n - 1, fuse=False)
+    with pytest.raises(VMFault, match="instruction limit") as info:
+        vm.run(assemble(_BPF_LOOP))
+    assert info.value.pc == 8  # the exit after the call
+
+
+def test_the_instruction_limit_falls_on_the_same_instruction_inside_callbacks():
+    for limit in range(1, 900, 11):
+        a, b = both(_BPF_LOOP, max_insns=limit)
+        assert a == b, limit
