@@ -176,7 +176,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
             if no_sext:
                 _id_before_mov(v, st, s)
                 src = regs[s]
-            val = src.var.movsx(insn.off, alu64=True)
+            val = src.var.movsx(insn.off, alu64=True, subreg_range=v.kernel.has_feature("movsx_subreg_range"))
             regs[d] = src.with_(var=val) if no_sext and src.id else Reg.scalar(val)
         else:
             regs[d] = Reg.scalar()

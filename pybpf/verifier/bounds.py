@@ -533,8 +533,9 @@ def _sext(v: int, size: int) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
-def coerce_to_size_sx(r: Bounds, size: int) -> None:
-    """``coerce_reg_to_size_sx`` (in place): sign-extend the low ``size`` bytes to 64 bits."""
+def coerce_to_size_sx(r: Bounds, size: int, subreg_range: bool = True) -> None:
+    """``coerce_reg_to_size_sx`` (in place): sign-extend the low ``size`` bytes to 64 bits.
+    ``subreg_range``: the kernel's profile feature ``movsx_subreg_range`` (see below)."""
     if r.var_off.mask == 0:
         mark_known(r, _sext(r.var_off.value, size) & U64)
         return
@@ -562,11 +563,12 @@ def coerce_to_size_sx(r: Bounds, size: int) -> None:
         sync(r)
         return
     lo, hi = _SEXT_LIMITS[size]
-    if lo <= r.s32_min and r.s32_max <= hi:
+    if subreg_range and lo <= r.s32_min and r.s32_max <= hi:
         # The low 32 bits are in the narrow type's range already, so their sign extension
         # keeps them: this kernel (6.18.44) then takes the range from the subregister's, as
         # for (s32) above (r7 <<= 32; r6 = (s8)r7 gives 0, a subregister in [-5, 3] gives
-        # smin=-5,smax=3, one in [0, 255] the default range: measured on the live kernel)
+        # smin=-5,smax=3, one in [0, 255] the default range: measured on the live kernel).
+        # A kernel's profile says whether it does (feature movsx_subreg_range, probed)
         r.smin, r.smax = r.s32_min, r.s32_max
         sync(r)
         return

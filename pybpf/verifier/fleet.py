@@ -134,6 +134,12 @@ def _loads(program: Any) -> bool:
     return any(i.opcode & 0x07 == Class.LDX for i in program.insns)
 
 
+def _movsx_narrow_64(program: Any) -> bool:
+    # a 64-bit (s8)/(s16) move (the ISA's MOV with a sign-extension offset)
+    return any(i.opcode & 0x07 == Class.ALU64 and i.opcode & 0xF0 == AluOp.MOV and i.off in (8, 16)
+               for i in program.insns)
+
+
 #: features about the typed context of BTF-attached programs
 _BTF_CTX_FEATURES = frozenset({"btf_ctx_modified_void_ptr"})
 #: feature -> whether a program uses what the feature is about (unlisted: always relevant)
@@ -150,6 +156,7 @@ _USES: dict[str, Callable[[Any], bool]] = {
     "btf_ctx_modified_void_ptr": _loads,
     "global_func_null_arg_refused": _calls_subprogram,
     "linked_reg_add_const32": _adds_32,
+    "movsx_subreg_range": _movsx_narrow_64,
 }
 
 
@@ -252,6 +259,9 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
         if feat in _BTF_CTX_FEATURES and prog_type not in ("tracing", "lsm"):
             continue
         stricter = feat in STRICTER_FEATURES  # having it refuses more
+        if feat in prof.unknown_features:  # its probe gave no answer there: judged as the newest do
+            out.append(f"{kernel}: not measured whether it {has_text} (judged as the newest kernels are)")
+            continue
         if prof.has_feature(feat, not stricter) != stricter:
             continue
         differ = [k for k, p in accepting if p.has_feature(feat, stricter) != stricter]

@@ -138,6 +138,9 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
     "global_func_null_arg_refused": (
         "refuses a NULL passed for an __arg_nonnull argument",
         "accepts a NULL passed for an __arg_nonnull argument"),
+    "movsx_subreg_range": (
+        "keeps a 64-bit (s8)/(s16) move's range when the low 32 bits are in the narrow type's range",
+        "gives a 64-bit (s8)/(s16) move of a number with unknown upper bits the narrow type's whole range"),
     "linked_reg_add_const32": (
         "keeps a 32-bit copy plus a constant linked to its source (a bound on one bounds the other)",
         "forgets the link when a constant is added to a 32-bit copy"),
@@ -239,8 +242,12 @@ class KernelProfile:
     insn_forms: Mapping[str, InsnRefusal | None] = field(default_factory=dict)
     #: map types the kernel can create (None: not measured)
     map_types: frozenset[str] | None = None
-    #: feature name -> whether the kernel has it (the probes of ``profile_probes.FEATURES``)
+    #: feature name -> whether the kernel has it (the probes of ``profile_probes.FEATURE_PROBES``
+    #: and its siblings)
     features: Mapping[str, bool] = field(default_factory=dict)
+    #: features whose probes gave no answer on this kernel: `has_feature` judges them as the
+    #: newest kernels do (its ``default``), and `pybpf.verifier.fleet` says they were not measured
+    unknown_features: frozenset[str] = frozenset()
     #: wording differences, applied in order to pybpf's messages
     rewordings: tuple[Rewording, ...] = ()
     #: ``{"sha256": ..., "size": ...}`` of the kernel's /sys/kernel/btf/vmlinux
@@ -323,7 +330,14 @@ class KernelProfile:
         return None if form is None else self.insn_forms.get(form)
 
     def has_feature(self, name: str, default: bool = True) -> bool:
-        """Whether the kernel has feature ``name`` (``default`` when it was not measured)."""
+        """Whether the kernel has feature ``name``; ``default`` (the newest kernels' answer,
+        True unless the caller knows better) when it was not measured, as for the
+        `unknown_features` whose probes this kernel did not answer.
+
+        >>> KernelProfile("x", {}, frozenset(), frozenset(), unknown_features=frozenset({"dynptr_ids"})
+        ...               ).has_feature("dynptr_ids")
+        True
+        """
         return self.features.get(name, default)
 
     def reword(self, message: str, insn_text: str | None = None) -> str:
@@ -358,6 +372,8 @@ class KernelProfile:
             doc["map_types"] = sorted(self.map_types)
         if self.features:
             doc["features"] = dict(sorted(self.features.items()))
+        if self.unknown_features:
+            doc["unknown_features"] = sorted(self.unknown_features)
         if self.rewordings:
             doc["rewordings"] = [r.to_json() for r in self.rewordings]
         if self.nr_cpu_ids != 64:
@@ -383,6 +399,7 @@ class KernelProfile:
                    release=str(doc.get("release", "")), insn_forms=forms,
                    map_types=None if maps is None else frozenset(maps),
                    features={str(k): bool(v) for k, v in doc.get("features", {}).items()},
+                   unknown_features=frozenset(str(f) for f in doc.get("unknown_features", ())),
                    rewordings=tuple(Rewording.from_json(r) for r in doc.get("rewordings", ())),
                    btf=dict(doc.get("btf", {})),
                    nr_cpu_ids=int(doc.get("nr_cpu_ids", 64)),
@@ -518,7 +535,7 @@ def running_kernel_key() -> str:
 
 
 #: bumped when profiles gain facts, so a cache written by an older pybpf is measured again
-_CACHE_SCHEMA = "v5"
+_CACHE_SCHEMA = "v6"
 
 
 def cache_path() -> Path:

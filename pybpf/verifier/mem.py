@@ -506,8 +506,8 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
                      type_label=label)
     if result is not None and size < 8 and result.type is RT.SCALAR and not write:
         if sign_ext:
-            result = result.with_(var=result.var.sext_load(size)) if result.id else \
-                Reg.scalar(result.var.sext_load(size))
+            sx = result.var.sext_load(size, v.kernel.has_feature("movsx_subreg_range"))
+            result = result.with_(var=sx) if result.id else Reg.scalar(sx)
         else:
             var = result.var.truncate(size)
             result = result.with_(var=var) if result.id else Reg.scalar(var)

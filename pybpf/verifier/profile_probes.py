@@ -277,11 +277,29 @@ for _feat, _op in (("byte_swap_bounds", "r2 = be16 r2"), ("neg_bounds", "r2 = -r
 FEATURE_PROBES["alu_safe_range"] = (
     "socket_filter", "call bpf_get_prandom_u32\nw6 = w0\ncall bpf_get_prandom_u32\nw0 |= w6\n"
     "r1 = r10\nr1 += r0\nr0 = 0\nexit")
-#: features no assembly probe can show (they need a global function's BTF) -> the C corpus
-#: programs (``family/file:program`` of ``tests/verifier/c``) that show them: the fleet
-#: harness loads them into each kernel, ``tests/vmtest/test_kernel_messages.py`` holds that
-#: each profile's value is the one that predicts them, and `build_profile` keeps the shipped
-#: profile's value (the probes cannot measure it again)
+# a 64-bit (s8)/(s16) move of a number whose 64-bit bounds' tops differ keeps the
+# subregister's range when it is in the narrow type's range already (this 6.18 build:
+# r7 = (s8)r7 of a value whose low 32 bits are in [0, 63] stays in [0, 63]); a kernel without
+# it gives the narrow type's whole range, and the map value pointer plus it may go negative
+FEATURE_PROBES["movsx_subreg_range"] = (
+    "socket_filter", ".map m array key=4 value=256 max_entries=1\ncall bpf_get_prandom_u32\nr7 = r0\n"
+    "r7 <<= 32\ncall bpf_get_prandom_u32\nr0 &= 63\nr7 |= r0\nr7 = (s8)r7\n*(u32 *)(r10 - 4) = 0\n"
+    "r2 = r10\nr2 += -4\nr1 = m ll\ncall bpf_map_lookup_elem\nif r0 == 0 goto out\nr0 += r7\n"
+    "r1 = *(u8 *)(r0 + 0)\nout:\nr0 = 0\nexit")
+#: feature -> (program type, program, what the log says where the kernel has the feature, what
+#: it says where it lacks it): a probe the kernel refuses either way, in other words; neither
+#: pattern in the log (or the probe loaded) leaves the feature unknown
+FEATURE_PROBES_LOG: dict[str, tuple[str, str, str, str]] = {
+    # a ring buffer dynptr has an id of its own beside its reference's (before: its id is its
+    # reference's, so the leak is "Unreleased reference id=1" where 6.12 says id=2)
+    "dynptr_ids": ("socket_filter", ".map rb ringbuf key=0 value=0 max_entries=4096\nr1 = rb ll\nr2 = 8\n"
+                   "r3 = 0\nr4 = r10\nr4 += -16\ncall bpf_ringbuf_reserve_dynptr\nr0 = 0\nexit",
+                   r"Unreleased reference id=2 ", r"Unreleased reference id=1 "),
+}
+#: features -> the C corpus programs (``family/file:program`` of ``tests/verifier/c``) whose
+#: messages depend on them: the fleet harness loads them into each kernel and
+#: ``tests/vmtest/test_kernel_messages.py`` holds that each profile's value (measured by the
+#: feature's probe) is the one that predicts them
 FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
     # a global function is verified when the program first calls it (before 6.8: every
     # global function before the program, "Validating f() func#N...")
@@ -315,6 +333,12 @@ FEATURE_PROBES_GLOBAL: dict[str, str] = {
     "global_func_arg_tags": "*(u64 *)(r10 - 8) = 1\nr1 = r10\nr1 += -8\ncall sub\nr0 = 0\nexit\n"
                             "sub:\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit",
 }
+FEATURE_PROBES_GLOBAL["global_funcs_lazy"] = (
+    # a global function is verified where the program first calls it (6.8), so one only a dead
+    # branch calls is never verified (before: every global function is verified before the
+    # program, and sub reads R2, which its one argument leaves uninitialized)
+    "r0 = 0\nif r0 != 0 goto call\nexit\ncall:\nr1 = r10\nr1 += -8\n*(u64 *)(r10 - 8) = 0\n"
+    "call sub\nr0 = 0\nexit\nsub:\nr0 = r2\nexit")
 FEATURE_PROBES_GLOBAL["global_func_null_arg_refused"] = (
     # a NULL passed for an arg:nonnull argument is refused at the call (before: accepted, as
     # any NULL for a memory argument)
@@ -499,6 +523,7 @@ def all_probes() -> list[Probe]:
                   attach_btf=(kind, target)) for f, (kind, target, a) in FEATURE_PROBES_BTF.items()]
     out += [Probe(f"feature:{f}", asm=a, global_sub=_label_insn(a, "sub"))
             for f, a in FEATURE_PROBES_GLOBAL.items()]
+    out += [Probe(f"feature:{f}", t, asm=a) for f, (t, a, _has, _lacks) in FEATURE_PROBES_LOG.items()]
     out += [Probe(f"map:{m}", map_type=m) for m in MAP_PROBES]
     for c in REWORDINGS:
         out += [Probe(f"reword:{c.name}:{i}", t, a, asm=p) for i, (t, a, p) in enumerate(c.probes)]
@@ -564,10 +589,16 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
         o = outcomes.get(f"feature:{feat}")
         if o is not None:
             features[feat] = (not o.loaded) if feat in _FEATURE_WHEN_REFUSED else o.loaded
+    for feat, (_t, _a, has, lacks) in FEATURE_PROBES_LOG.items():
+        o = outcomes.get(f"feature:{feat}")
+        if o is not None and not o.loaded and (re.search(has, o.log) or re.search(lacks, o.log)):
+            features[feat] = bool(re.search(has, o.log))
+    # what this kernel's probes did not answer stays unknown (the verifier then judges it as
+    # the newest kernels do: `KernelProfile.unknown_features`), never another profile's value
+    unknown = frozenset(f for f in (*FEATURE_PROBES, *FEATURE_PROBES_BTF, *FEATURE_PROBES_GLOBAL,
+                                    *FEATURE_PROBES_LOG, *FEATURE_EVIDENCE) if f not in features) \
+        if any(k.startswith("feature:") for k in outcomes) else frozenset()
     shipped = _shipped_profile(name)
-    for feat in FEATURE_EVIDENCE:
-        if shipped is not None and feat in shipped.features:
-            features[feat] = shipped.features[feat]
     maps = None
     if any(k.startswith("map:") for k in outcomes):
         maps = frozenset(m for m in MAP_PROBES if (o := outcomes.get(f"map:{m}")) is not None and o.loaded)
@@ -589,7 +620,8 @@ def build_profile(name: str, release: str, outcomes: Mapping[str, Outcome], *,
             if not log or log.startswith("processed 0 insns"):  # no verifier message at all
                 refusals[key.removeprefix("refusal:")] = errno.errorcode.get(o.errno, str(o.errno))
     base = KernelProfile.from_probes(name, avail, gpl, probed, release=release, insn_forms=forms,
-                                     map_types=maps, features=features, btf=dict(btf or {}),
+                                     map_types=maps, features=features, unknown_features=unknown,
+                                     btf=dict(btf or {}),
                                      load_refusals=refusals,
                                      kfuncs={k: frozenset(v) for k, v in kfuncs.items()},
                                      kfunc_probed=frozenset(kfunc_probed))

@@ -284,11 +284,12 @@ class Scalar:
         bounds_sync(s)
         return s
 
-    def movsx(self, bits: int, *, alu64: bool = True) -> Scalar:
-        """Sign-extending move from the low ``bits`` (8, 16, 32; 32 only with ``alu64``)."""
+    def movsx(self, bits: int, *, alu64: bool = True, subreg_range: bool = True) -> Scalar:
+        """Sign-extending move from the low ``bits`` (8, 16, 32; 32 only with ``alu64``);
+        ``subreg_range`` is the kernel's feature ``movsx_subreg_range``."""
         s = self.copy()
         if alu64:
-            coerce_to_size_sx(s, bits // 8)
+            coerce_to_size_sx(s, bits // 8, subreg_range)
         else:
             coerce_subreg_to_size_sx(s, bits // 8)
             zext_32_to_64(s)
@@ -306,10 +307,10 @@ class Scalar:
             coerce_to_size(s, size)
         return s
 
-    def sext_load(self, size: int) -> Scalar:
+    def sext_load(self, size: int, subreg_range: bool = True) -> Scalar:
         """Sign-extend the low ``size`` bytes to 64 bits (``coerce_reg_to_size_sx``)."""
         s = self.copy()
-        coerce_to_size_sx(s, size)
+        coerce_to_size_sx(s, size, subreg_range)
         return s
 
     def add_const(self, delta: int, *, zext32: bool = False) -> Scalar:

@@ -40,9 +40,10 @@ pytestmark = [pytest.mark.kernel, pytest.mark.vmtest]
 KERNELS = ["6.1", "6.12", vm.NATIVE]
 VERDICT_TARGET = 0.99
 MESSAGE_TARGET = 0.95
-#: the C corpus's floors per kernel (verdicts, messages): the verdict target on every kernel,
-#: messages below the target on 6.1
-C_FLOORS = {"6.1": (VERDICT_TARGET, 0.93), "6.12": (VERDICT_TARGET, 0.95), vm.NATIVE: (VERDICT_TARGET, 0.95)}
+#: the C corpus's floors per kernel (verdicts, messages), just under the measured figures of
+#: docs/kernels.md (6.1 360/363 and 155/161, 6.12 411/415 and 176/178, 6.18 414/415 and
+#: 178/179), with room for one more message lost (a prediction past its CPU time under load)
+C_FLOORS = {"6.1": (0.99, 0.955), "6.12": (0.99, 0.98), vm.NATIVE: (0.995, 0.985)}
 RECORD = os.environ.get("PYBPF_VMTEST_RECORD") == "1"
 
 _BOOTS: dict[str, corpus.Boot] = {}
@@ -119,13 +120,7 @@ def test_c_corpus_stays_above_its_floor(kernel: str) -> None:
     assert _meets(s, *floor), f"{s.line()} (floor: verdicts {floor[0]:.0%}, messages {floor[1]:.0%})"
 
 
-_SHORT_OF_TARGET = pytest.mark.xfail(
-    reason="issue 22: 6.1's C corpus messages are 152/161 (94.4%), short of 95%: docs/kernels.md "
-           "says which programs differ and why", strict=True)
-
-
-@pytest.mark.parametrize("kernel", [pytest.param(k, marks=_SHORT_OF_TARGET) if k == "6.1" else k
-                                    for k in KERNELS])
+@pytest.mark.parametrize("kernel", KERNELS)
 def test_c_corpus_meets_the_targets(kernel: str) -> None:
     s = _summaries(kernel).get("c")
     if s is None:

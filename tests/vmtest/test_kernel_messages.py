@@ -13,10 +13,11 @@ and 6.12 (QEMU guests) and the running 6.18, and holds, for every kernel, that
 - the profile holds the rewording exactly where it is needed: without it, pybpf's message
   would differ from the kernel's, and a kernel printing 6.18's wording does not hold it.
 
-Two verifier behaviours that decide which check fires first are shown the same way
-(``profile_probes.FEATURE_EVIDENCE``: 6.1 verifies every global function before the program
-and ignores the ``arg:`` tags of their arguments): each kernel's value of the feature
-predicts its answers, and the other value mispredicts at least one.
+Three verifier behaviours, measured by the profile's probes, are shown by C corpus programs
+too (``profile_probes.FEATURE_EVIDENCE``: 6.1 verifies every global function before the
+program, ignores the ``arg:`` tags of their arguments and gives a ring buffer dynptr its
+reference's id): each kernel's measured value of the feature predicts its answers, and the
+other value mispredicts at least one.
 """
 from __future__ import annotations
 

@@ -25,11 +25,14 @@ from pybpf.isa.opcodes import CallSrc, PseudoSrc
 from pybpf.kernel.syscall import Cmd
 
 NO_SLOT = 0xFFFFFFFF
-_PTR, _FD = 1, 2
+_PTR, _FD, _SIZE = 1, 2, 3
 _REPORT = 1
 _IF_EMPTY = 2
+_GROW_LOG = 4
 _OP_BPF, _OP_CLOSE, _OP_DUMP = 1, 2, 3
-#: log buffer per program (the suite's rejections fit; an overflow reports ENOSPC)
+#: log buffer per program (the suite's rejections fit; an overflow reports ENOSPC, and a
+#: program's log load made with ``log_on_failure`` is made again with a larger buffer: see
+#: `Record.grow_log`)
 LOG_SIZE = 1 << 20
 _LDDW = 0x18
 _ZEROED = 0x80000000
@@ -66,15 +69,22 @@ class Record:
     report: bool = False
     #: make the call only when ``slot`` holds no fd yet (a fallback for a failed call)
     if_empty: bool = False
+    #: when the call fails with ENOSPC, make it again with a 256x larger log buffer up to the
+    #: kernel's limit of UINT_MAX >> 2 bytes, as libbpf does, and report only the log's last
+    #: 64 KiB: a kernel whose log does not rotate (6.1) drops the end of a log that overflows,
+    #: the error with it (the buffer's size goes in by a ``_SIZE`` patch)
+    grow_log: bool = False
     slot: int = NO_SLOT
     #: bytes shipped with the record, or an int: a zeroed buffer of that size
     blobs: list[bytes | int] = field(default_factory=list)
-    #: (kind, target (0 = attr, i = blob i-1), offset, value (blob index or slot))
+    #: (kind: _PTR a blob's address, _FD a slot's fd, _SIZE a blob's size; target (0 = attr,
+    #: i = blob i-1); offset; value (blob index or slot))
     patches: list[tuple[int, int, int, int]] = field(default_factory=list)
     log_blob: int = 0  # blob index + 1 of the log buffer, 0 = none
 
     def encode(self) -> bytes:
-        flags = (_REPORT if self.report else 0) | (_IF_EMPTY if self.if_empty else 0)
+        flags = (_REPORT if self.report else 0) | (_IF_EMPTY if self.if_empty else 0) | \
+            (_GROW_LOG if self.grow_log else 0)
         head = struct.pack("<8I", self.op, self.cmd, len(self.attr), flags,
                            self.slot, len(self.blobs), len(self.patches), self.log_blob)
         parts = [head, self.attr]
@@ -143,7 +153,8 @@ class Batch:
         ``programs[key]``. With ``log_on_failure`` the program is loaded without a log, and
         again with one only when that failed (as libbpf does: a log buffer too small for the
         instructions a long verification prints would fail the load of a correct program
-        with ENOSPC since 6.4); `result` joins the two."""
+        with ENOSPC since 6.4); `result` joins the two. That log load grows its buffer while
+        the kernel answers ENOSPC (`Record.grow_log`)."""
         self._current = key
         first = len(self.records)
         slots: dict[str, int] = {}
@@ -226,7 +237,8 @@ class Batch:
                                                            or p[1] != 0])
             nolog.blobs[2] = 1  # no log: a placeholder for the log buffer's place in the list
             quiet_index = self.add(nolog)
-            rec.slot, rec.if_empty = PROG_SLOT, True
+            rec.slot, rec.if_empty, rec.grow_log = PROG_SLOT, True, True
+            rec.patches.append((_SIZE, 0, A.PROG_LOAD.offset("log_size"), 2))
             self.logs[key] = self.add(rec)
             self.add(Record(_OP_CLOSE, PROG_SLOT, b"", slot=PROG_SLOT + 1))
             index = quiet_index

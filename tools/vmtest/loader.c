@@ -12,9 +12,16 @@
  *   attr bytes, nblobs x (u32 len, bytes: none when bit 31 of len is set, a zeroed buffer), npatches x (u32 kind, u32 target, u32 off, u32 val)
  *   patch kind 1: write the u64 address of blob[val] at target+off (target 0 = attr, i = blob i-1)
  *   patch kind 2: write the u32 fd held in slot[val] at target+off
+ *   patch kind 3: write the u32 size of blob[val] at target+off (a log buffer's size)
  *   op 2 closes slots [cmd, slot); op 3 dumps the file named by blob 0.
  *   flags & 2: make the call only when its slot holds no fd yet (a fallback: a map created
  *   again without BTF when the kernel refused it with BTF, as libbpf does).
+ *   flags & 4: when the call fails with ENOSPC (its verifier log did not fit), make it again
+ *   with a log buffer LOG_GROWTH times larger (one retry reaches 256 MiB, which a walk to the
+ *   1,000,000-instruction limit fits in), up to the kernel's limit (UINT_MAX >> 2), as
+ *   libbpf does with its own buffer: a kernel whose log does not rotate (before 6.4) drops
+ *   the last lines, the error among them, of a log that overflows. Only the log's last
+ *   LOG_TAIL bytes are reported (the error and the summary; a full log can be ~100 MB).
  * Results: "PBVTRES1", then for each record with flags & 1: "REC!" u32 index, i32 ret,
  *   i32 errno, u32 len, len bytes (the log's text, or the dumped file), and "END!" at the end.
  */
@@ -32,6 +39,9 @@
 
 #define NSLOTS 4096
 #define MAXBLOBS 64
+#define LOG_GROWTH 256u
+#define LOG_LIMIT (0xffffffffu >> 2)
+#define LOG_TAIL (64u << 10)
 
 static int slots[NSLOTS];
 static FILE *out;
@@ -88,6 +98,20 @@ static unsigned char *read_all(const char *path, size_t *size) {
     return buf;
 }
 
+/* A patch (kind, target, off, val) of the record's attr (target 0) or blob target-1. */
+static void apply_patch(const uint32_t *p, unsigned char *attr, unsigned char **blobs, const uint32_t *lens) {
+    unsigned char *base = p[1] ? blobs[p[1] - 1] : attr;
+    if (p[0] == 1) {
+        uint64_t addr = (uint64_t)(uintptr_t)blobs[p[3]];
+        memcpy(base + p[2], &addr, 8);
+    } else if (p[0] == 2) {
+        int32_t fd = slots[p[3]];
+        memcpy(base + p[2], &fd, 4);
+    } else {
+        memcpy(base + p[2], &lens[p[3]], 4);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s BATCH RESULTS\n", argv[0]);
@@ -129,28 +153,39 @@ int main(int argc, char **argv) {
             if (!blobs[b]) die("calloc");
             if (!(len & 0x80000000u)) memcpy(blobs[b], take(lens[b]), lens[b]);
         }
+        uint32_t (*patches)[4] = calloc((size_t)npatches + 1, sizeof *patches);
+        if (!patches) die("calloc");
         for (uint32_t p = 0; p < npatches; p++) {
             uint32_t kind = u32(), target = u32(), off = u32(), val = u32();
-            unsigned char *base = target ? blobs[target - 1] : attr;
-            uint32_t limit = target ? lens[target - 1] : attr_size;
-            if ((target && target > nblobs) || (kind == 1 && (val >= nblobs || off + 8 > limit))
-                || (kind == 2 && (val >= NSLOTS || off + 4 > limit)) || (kind != 1 && kind != 2)) {
+            uint32_t limit = target ? (target <= nblobs ? lens[target - 1] : 0) : attr_size;
+            if ((target && target > nblobs) || ((kind == 1 || kind == 3) && (val >= nblobs || off + (kind == 1 ? 8 : 4) > limit))
+                || (kind == 2 && (val >= NSLOTS || off + 4 > limit)) || kind < 1 || kind > 3) {
                 fprintf(stderr, "vmtest-loader: record %u patch %u is malformed\n", r, p);
                 return 2;
             }
-            if (kind == 1) {
-                uint64_t addr = (uint64_t)(uintptr_t)blobs[val];
-                memcpy(base + off, &addr, 8);
-            } else {
-                int32_t fd = slots[val];
-                memcpy(base + off, &fd, 4);
-            }
+            patches[p][0] = kind, patches[p][1] = target, patches[p][2] = off, patches[p][3] = val;
+            apply_patch(patches[p], attr, blobs, lens);
         }
         if (op == 1 && (flags & 2) && slot != 0xffffffffu && slots[slot] >= 0) {
             /* the first attempt created it: no fallback */
         } else if (op == 1) {
             long ret = syscall(__NR_bpf, cmd, attr, attr_size);
             int err = ret < 0 ? errno : 0;
+            while ((flags & 4) && log_blob && ret < 0 && err == ENOSPC && lens[log_blob - 1] < LOG_LIMIT) {
+                uint32_t b = log_blob - 1;
+                uint64_t grown = (uint64_t)lens[b] * LOG_GROWTH;
+                uint32_t size = grown > LOG_LIMIT ? LOG_LIMIT : (uint32_t)grown;
+                unsigned char *bigger = calloc(1, (size_t)size + 8);
+                if (!bigger) break;  /* the guest's memory: report the log as it is */
+                free(blobs[b]);
+                blobs[b] = bigger;
+                lens[b] = size;
+                for (uint32_t p = 0; p < npatches; p++)
+                    if (patches[p][3] == b && (patches[p][0] == 1 || patches[p][0] == 3))
+                        apply_patch(patches[p], attr, blobs, lens);
+                ret = syscall(__NR_bpf, cmd, attr, attr_size);
+                err = ret < 0 ? errno : 0;
+            }
             if (ret >= 0 && slot != 0xffffffffu) {
                 if (slots[slot] >= 0) close(slots[slot]);
                 slots[slot] = (int)ret;
@@ -160,6 +195,10 @@ int main(int argc, char **argv) {
             if (flags & 1) {
                 const char *log = log_blob ? (const char *)blobs[log_blob - 1] : "";
                 uint32_t len = log_blob ? (uint32_t)strnlen(log, lens[log_blob - 1]) : 0;
+                if ((flags & 4) && len > LOG_TAIL) {
+                    log += len - LOG_TAIL;
+                    len = LOG_TAIL;
+                }
                 report(r, (int32_t)ret, err, log, len);
             }
         } else if (op == 2) {
@@ -177,6 +216,7 @@ int main(int argc, char **argv) {
             return 2;
         }
         for (uint32_t b = 0; b < nblobs; b++) free(blobs[b]);
+        free(patches);
         free(attr);
     }
     put("END!", 4);
