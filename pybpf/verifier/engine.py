@@ -693,9 +693,12 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
     bounds.forget()
     while True:
         try:
-            v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                         log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
-                         sleepable=sleepable, fast_forward=fast)
+            # the maps' kptr targets are looked up in the judged kernel's BTF (their type ids
+            # differ per kernel: 6.18's id of task_struct is another type in 6.12's)
+            with kernel_profile.using(kernel if kernel is not None else kernel_profile.default()):
+                v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
+                             log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
+                             sleepable=sleepable, fast_forward=fast)
         except Reject as rej:
             expl, hint = rej.fill()
             report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines),

@@ -16,7 +16,8 @@
  *   op 2 closes slots [cmd, slot); op 3 dumps the file named by blob 0.
  *   flags & 2: make the call only when its slot holds no fd yet (a fallback: a map created
  *   again without BTF when the kernel refused it with BTF, as libbpf does).
- *   flags & 4: when the call fails with ENOSPC (its verifier log did not fit), make it again
+ *   flags & 4: when the call fails with ENOSPC (its verifier log did not fit) and the log lacks
+ *   its end (the verifier's closing "processed N insns" line: a rotating log keeps it), make it again
  *   with a log buffer LOG_GROWTH times larger (one retry reaches 256 MiB, which a walk to the
  *   1,000,000-instruction limit fits in), up to the kernel's limit (UINT_MAX >> 2), as
  *   libbpf does with its own buffer: a kernel whose log does not rotate (before 6.4) drops
@@ -98,6 +99,17 @@ static unsigned char *read_all(const char *path, size_t *size) {
     return buf;
 }
 
+/* Whether a verifier log holds its end: its last line is the summary the verifier closes
+ * every log with ("processed N insns (limit ...) ..."). A log that rotates (6.4 and later)
+ * keeps its end when it overflows; one that does not (6.1) loses it with the error. */
+static int log_has_end(const char *log, uint32_t size) {
+    size_t len = strnlen(log, size);
+    while (len && log[len - 1] == '\n') len--;
+    size_t start = len;
+    while (start && log[start - 1] != '\n') start--;
+    return len - start > 10 && !strncmp(log + start, "processed ", 10);
+}
+
 /* A patch (kind, target, off, val) of the record's attr (target 0) or blob target-1. */
 static void apply_patch(const uint32_t *p, unsigned char *attr, unsigned char **blobs, const uint32_t *lens) {
     unsigned char *base = p[1] ? blobs[p[1] - 1] : attr;
@@ -171,7 +183,8 @@ int main(int argc, char **argv) {
         } else if (op == 1) {
             long ret = syscall(__NR_bpf, cmd, attr, attr_size);
             int err = ret < 0 ? errno : 0;
-            while ((flags & 4) && log_blob && ret < 0 && err == ENOSPC && lens[log_blob - 1] < LOG_LIMIT) {
+            while ((flags & 4) && log_blob && ret < 0 && err == ENOSPC && lens[log_blob - 1] < LOG_LIMIT
+                   && !log_has_end((const char *)blobs[log_blob - 1], lens[log_blob - 1])) {
                 uint32_t b = log_blob - 1;
                 uint64_t grown = (uint64_t)lens[b] * LOG_GROWTH;
                 uint32_t size = grown > LOG_LIMIT ? LOG_LIMIT : (uint32_t)grown;
