@@ -98,3 +98,20 @@ def test_the_live_kernel_answers_its_probe_as_measured(feature: str) -> None:
         assert o.loaded == measured.features[feature], o.log
     if feature in FEATURE_PROBES:
         assert _judge(measured, feature) == o.loaded
+
+
+def test_the_fleet_says_what_was_not_measured() -> None:
+    """A rejection on a kernel whose probes did not answer a feature the program uses says the
+    feature was not measured there, and a measured one says what the kernel does."""
+    from pybpf.verifier.fleet import lacks
+
+    program = assemble(FEATURE_PROBES["movsx_subreg_range"][1])
+    base = profile("6.12")
+    node = dataclasses.replace(base, name="node-a", features={
+        k: v for k, v in base.features.items() if k != "movsx_subreg_range"},
+        unknown_features=frozenset({"movsx_subreg_range"}))
+    lines = lacks(program, "socket_filter", "node-a", node, [("6.18", profile("6.18"))], ["6.18"])
+    assert any(ln.startswith("node-a: not measured whether it keeps a 64-bit (s8)/(s16) move's range")
+               for ln in lines), lines
+    lines = lacks(program, "socket_filter", "6.12", base, [("6.18", profile("6.18"))], ["6.18"])
+    assert any("6.12 gives a 64-bit (s8)/(s16) move" in ln and "6.18: keeps" in ln for ln in lines), lines
