@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from ..isa import AluOp, Class, Insn
 from .flow import Flow
-from .operands import check_writable, read_reg
+from .operands import FRAME_POINTER, check_writable, read_reg
 from .report import Reject
 from .scalar import S32_MAX, S32_MIN, S64_MAX, S64_MIN, Scalar
-from .scalar_alu import fork_minus_one_or_zero, is_safe_to_compute
+from .scalar_alu import const_value, fork_minus_one_or_zero, is_safe_to_compute
 from .state import ADD_CONST, ADD_CONST32, ADD_CONST64, MAYBE_NULL, RT, UNTRUSTED, Reg, State, type_str
 from .tnum import U32, U64
 
@@ -33,6 +33,11 @@ _OP_NAME = {AluOp.ADD: "+=", AluOp.SUB: "-=", AluOp.MUL: "*=", AluOp.DIV: "/=", 
             AluOp.MOD: "%=", AluOp.XOR: "^=", AluOp.MOV: "=", AluOp.ARSH: "s>>=",
             AluOp.END: "endian"}
 _SHIFTS = (AluOp.LSH, AluOp.RSH, AluOp.ARSH)
+#: operations `_known_alu` computes on two known numbers (not div/mod: no bounds; not
+#: mov/neg/end: their own paths)
+_KNOWN_OPS = frozenset({AluOp.ADD, AluOp.SUB, AluOp.MUL, AluOp.AND, AluOp.OR, AluOp.XOR,
+                        AluOp.LSH, AluOp.RSH, AluOp.ARSH})
+_SCALAR, _ALU64 = RT.SCALAR, Class.ALU64
 _ADD, _SUB, _MOV, _AND, _OR = AluOp.ADD, AluOp.SUB, AluOp.MOV, AluOp.AND, AluOp.OR
 #: pointer types arithmetic may move (adjust_ptr_min_max_vals' allowed list)
 _ARITH_OK = frozenset({RT.PTR_TO_CTX, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MAP_KEY, RT.PTR_TO_STACK,
@@ -43,10 +48,53 @@ _ARITH_OK = frozenset({RT.PTR_TO_CTX, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MAP_KEY, RT
 
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """Run one ALU/ALU64 instruction on ``st``."""
-    _alu(v, st, insn, i, insn.op)
+    op = insn.op
+    if op in _KNOWN_OPS and _known_alu(v, st, insn, i, op):
+        return Flow.NEXT
+    _alu(v, st, insn, i, op)
     st.frame.origins[insn.dst] = i
     st.insn = i + 1
     return Flow.NEXT
+
+
+def _known_alu(v: Session, st: State, insn: Insn, i: int, op: int) -> bool:
+    """``dst op= src`` when both are known numbers and ``dst`` has no id: the value itself
+    (`scalar_alu.const_value`), what `_alu` reaches through every check and bounds path
+    (nothing to reject, no fork, no link, no pointer). False: not that case, nothing done."""
+    frame = st.frames[-1]
+    regs = frame.regs
+    d = insn.dst
+    dst = regs[d]
+    if dst.type is not _SCALAR or dst.id or d == FRAME_POINTER:
+        return False
+    a = dst.var
+    vo = a.var_off
+    if vo.mask or not a.umin == vo.value == a.umax or a.smin != a.smax or \
+            a.u32_min != a.u32_max or a.s32_min != a.s32_max:
+        return False
+    alu64 = insn.cls == _ALU64
+    if insn.uses_src_reg:
+        src = regs[insn.src]
+        if src.type is not _SCALAR:
+            return False
+        b = src.var
+        bo = b.var_off
+        if bo.mask or not b.umin == bo.value == b.umax or b.smin != b.smax or \
+                b.u32_min != b.u32_max or b.s32_min != b.s32_max:
+            return False
+        k = bo.value
+        if op in _SHIFTS and k >= (64 if alu64 else 32):
+            return False
+        if dst.precise:
+            v.mark_precise(st, insn.src)
+    else:
+        k = insn.imm & U64
+        if op in _SHIFTS and not 0 <= insn.imm < (64 if alu64 else 32):
+            return False
+    regs[d] = Reg.scalar(Scalar.const(const_value(op, vo.value, k, alu64)))
+    frame.origins[d] = i
+    st.insn = i + 1
+    return True
 
 
 def _before_safe_range(op: int, src: Scalar, alu64: bool, val: Scalar) -> Scalar:

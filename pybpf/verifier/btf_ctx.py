@@ -251,7 +251,7 @@ def _iter_args(b: Any, name: str) -> dict[int, tuple[str, int, int]]:
     out: dict[int, tuple[str, int, int]] = {}
     members = ITER_CTX_ARGS.get(name, {})
     try:
-        rec = b[b.find(f"bpf_iter__{name}", "struct")]
+        rec = b[btf_types.find(b, f"bpf_iter__{name}", "struct")]
     except Exception:  # noqa: BLE001 - an iterator this kernel lacks
         return out
     for m in rec.members:

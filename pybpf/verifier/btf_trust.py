@@ -29,7 +29,7 @@ def _safe_fields(struct: str, suffix: str) -> tuple[tuple[str, int], ...]:
 @lru_cache(maxsize=4096)
 def _safe_fields_in(b: Any, struct: str, suffix: str) -> tuple[tuple[str, int], ...]:
     try:
-        rec = b[b.find(struct + suffix, "struct")]
+        rec = b[btf_types.find(b, struct + suffix, "struct")]
     except Exception:  # noqa: BLE001 - no such list in this kernel
         return ()
     out = []

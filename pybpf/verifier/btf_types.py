@@ -14,6 +14,7 @@ another `pybpf.btf.Btf` (an object's own types, for its allocated objects).
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,28 @@ def kernel() -> Any:
     if hit is None or hit[0] is not prof:
         hit = _KERNEL_BTF[id(prof)] = (prof, prof.vmlinux_btf())
     return hit[1]
+
+
+#: Btf -> {(name, kind): type id}: a name's lookup scans the string section (~2 ms in vmlinux)
+_FOUND: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+
+
+def find(b: Any, name: str, kind: str) -> int:
+    """``b.find(name, kind)``, remembered per BTF (a `pybpf.btf.Btf` does not change once
+    parsed); a name that is absent raises `BtfError` each time, as ``find`` does.
+
+    >>> class Types:
+    ...     def find(self, name, kind): return 7
+    >>> find(Types(), "task_struct", "struct")
+    7
+    """
+    memo = _FOUND.get(b)
+    if memo is None:
+        memo = _FOUND[b] = {}
+    tid = memo.get((name, kind))
+    if tid is None:
+        tid = memo[(name, kind)] = b.find(name, kind)
+    return tid
 
 
 _KIND_STR = ("UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",

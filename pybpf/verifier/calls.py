@@ -565,9 +565,9 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
             assert meta.kptr is not None
             r0 = kptrs.xchg_ret(meta.kptr)
         else:
-            from .btf_types import kernel
+            from .btf_types import find, kernel
 
-            btf_id = kernel().find(proto.ret_btf, "struct") if proto.ret_btf else 0
+            btf_id = find(kernel(), proto.ret_btf, "struct") if proto.ret_btf else 0
             r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags | proto.ret_flags, btf_id=btf_id)
     if r0.flags & MAYBE_NULL:
         r0 = r0.with_(id=v.new_id())

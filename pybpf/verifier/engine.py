@@ -30,6 +30,7 @@ from . import bounds, explore, kernel_profile, kfuncs
 from .analysis import CallInfo, analyze
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .cfg import check_cfg
+from .decoded import decode
 from .explore import Search
 from .fastforward import FastForward
 from .helper_protos import HelperProto, proto_for
@@ -106,7 +107,7 @@ class Verifier:
         self.attach = expected_attach_type
         self.sleepable = sleepable or prog_type in _SLEEPABLE_TYPES
         self.gpl = is_gpl(program.license) if program.license else True
-        self.insns = program.resolve()
+        self.insns = decode(program.resolve())
         self._uids: dict[str, int] = {}
         self.maprefs = self._map_refs(maps)
         self.processed = 0

@@ -27,6 +27,7 @@ from ..isa import MAY_GOTO, Class
 from . import alu, jumps, load_store
 from .fastforward import START, FastForward
 from .flow import Flow
+from .observer import Observer
 from .precision import NotSupported, mark_all_imprecise, precise_of
 from .prune import EXACT, NOT_EXACT, RANGE_WITHIN, states_equal, states_maybe_looping
 from .report import Reject
@@ -87,15 +88,21 @@ class Search:
         prune = aux.prune
         jmp_point = aux.jmp_point
         obs = v.observer
+        # the base Observer's hooks do nothing: a run without an observer skips the calls
+        quiet = type(obs) is Observer
         handlers = [_HANDLERS[Class(insn.cls)] for insn in insns]  # each instruction's handler
         liveness = v.stack_liveness
+        instances = liveness.instances
+        commit_writes = liveness.commit_writes
+        visit = self._visit
         cur = initial
         self.cur = cur
         cur.first_insn = cur.insn
         cur.last_insn = -1
         prev = -1
         print_state = True
-        obs.path_start(cur)
+        if not quiet:
+            obs.path_start(cur)
         ff = self.fast_forward
         ff_after = START if ff is not None else MAX_PROCESSED + 1
         ran = -1  # the last instruction run
@@ -103,44 +110,62 @@ class Search:
             i = cur.insn
             self.hist_entry = None
             self.prev_insn = prev
-            v.processed += 1
-            if v.processed > MAX_PROCESSED:
+            processed = v.processed + 1
+            v.processed = processed
+            if processed > MAX_PROCESSED:
                 # the kernel stops before printing instruction i: its log's last instruction
                 # is the one run before it
                 raise Reject(ran if ran >= 0 else i,
-                             f"BPF program is too large. Processed {v.processed} insn",
+                             f"BPF program is too large. Processed {processed} insn",
                              "too_complex")
             cur.last_insn = prev
             self.last_state = cur
-            exited = False
-            if prune[i] and self._visit(cur, i):
+            if prune[i] and visit(cur, i):
                 v.note_depth(cur)
-                obs.pruned(cur, i, prev if print_state else None)
-                exited = True
+                if not quiet:
+                    obs.pruned(cur, i, prev if print_state else None)
             else:
                 if prune[i] and v.processed > ff_after and ff is not None:
                     ff.visit(v, self, cur, i, MAX_PROCESSED)
                 if jmp_point[i]:
                     self.push_history(cur, 0)
-                if print_state:
-                    obs.resumed(cur, prev)
-                    print_state = False
-                obs.insn_start(cur)
+                if not quiet:
+                    if print_state:
+                        obs.resumed(cur, prev)
+                        print_state = False
+                    obs.insn_start(cur)
                 insn = insns[i]
                 prev = ran = i
+                # liveness.reset_writes, inline
                 frame = cur.frames[-1]
-                liveness.reset_writes(frame.chain, i, frame.starts)
+                inst = instances.get(frame.chain)
+                if inst is None:
+                    inst = liveness.instance(frame.chain, frame.starts)
+                rel = i - inst.start
+                liveness._write_inst = inst
+                liveness._write_rel = rel
+                liveness._write_acc = None
                 flow = handlers[i](v, cur, insn, i)
-                liveness.commit_writes()
-                if flow is Flow.EXIT:
-                    obs.path_exit(insn, i, slots[i])
-                    exited = True
+                # liveness.commit_writes, whose work is nothing when the instruction wrote no
+                # slot, ran before and no earlier visit recorded a surely-written slot here
+                if liveness._write_acc is None and liveness._write_inst is inst and \
+                        inst.must_write_set[rel]:
+                    for m in inst.frames.values():
+                        if m[1][rel]:
+                            commit_writes()
+                            break
+                    else:
+                        liveness._write_inst = None
                 else:
-                    obs.insn_done(cur, insn, i, slots[i], decided=flow is Flow.DECIDED)
-                    if flow is Flow.RETURNED:
-                        print_state = True
-            if not exited:
-                continue
+                    commit_writes()
+                if flow is not Flow.EXIT:
+                    if not quiet:
+                        obs.insn_done(cur, insn, i, slots[i], decided=flow is Flow.DECIDED)
+                        if flow is Flow.RETURNED:
+                            print_state = True
+                    continue
+                if not quiet:
+                    obs.path_exit(insn, i, slots[i])
             self.update_branch_counts(cur)
             v.update_live_stack(cur)
             if not self.stack:
@@ -148,7 +173,8 @@ class Search:
             cur, i, prev = self.stack.pop()
             cur.insn = i
             self.cur = cur
-            obs.path_start(cur)
+            if not quiet:
+                obs.path_start(cur)
             print_state = True
 
     # -- branches ----------------------------------------------------------------------
@@ -331,8 +357,16 @@ class Search:
                 return None
         return None
 
+    def _checkpoint_chain(self, sl: State) -> tuple | None:
+        """`_callchain` of a checkpoint (whose instruction and frames no longer change),
+        looked up once."""
+        chain = sl.scc_chain
+        if chain == ():
+            chain = sl.scc_chain = self._callchain(sl)
+        return chain
+
     def _maybe_enter_scc(self, st: State) -> None:
-        chain = self._callchain(st)
+        chain = self._checkpoint_chain(st)
         if chain is None:
             return
         visit = self.scc_visits.get(chain)
@@ -342,6 +376,8 @@ class Search:
             visit.entry = st
 
     def _maybe_exit_scc(self, st: State) -> None:
+        if not self.scc_visits:
+            return
         chain = self._callchain(st)
         if chain is None:
             return
@@ -352,7 +388,7 @@ class Search:
         self._propagate_backedges(visit)
 
     def _add_backedge(self, sl: State, backedge: State) -> None:
-        chain = self._callchain(sl)
+        chain = self._checkpoint_chain(sl)
         if chain is None:
             return
         visit = self.scc_visits.get(chain)
@@ -361,7 +397,10 @@ class Search:
         visit.backedges.append(backedge)
 
     def _incomplete(self, st: State) -> bool:
-        chain = self._callchain(st)
+        """A checkpoint's SCC visit has back-edges still to propagate."""
+        if not self.scc_visits:
+            return False
+        chain = self._checkpoint_chain(st)
         if chain is None:
             return False
         visit = self.scc_visits.get(chain)

@@ -124,10 +124,10 @@ def _callback_args(v: Session, caller: Frame, callee: Frame, helper: str) -> Non
         callee.async_callback = True
         callee.ret_range = (0, 0)
     elif helper == "find_vma":
-        from .btf_types import kernel
+        from .btf_types import find, kernel
 
         callee.regs[1] = regs[1]
-        callee.regs[2] = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=kernel().find("vm_area_struct", "struct"),
+        callee.regs[2] = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=find(kernel(), "vm_area_struct", "struct"),
                                  flags=TRUSTED)
         callee.regs[3] = regs[4]
         callee.callback = True

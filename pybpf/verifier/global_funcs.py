@@ -46,7 +46,7 @@ class ArgError(Exception):
 def _ctx_type_name(prog_type: str) -> str:
     """The program type's context type name, from the kernel's ``struct bpf_ctx_convert``."""
     b = btf_types.kernel()
-    rec = b[b.find("bpf_ctx_convert", "struct")]
+    rec = b[btf_types.find(b, "bpf_ctx_convert", "struct")]
     want = f"BPF_PROG_TYPE_{prog_type.upper()}_prog"
     for m in rec.members:
         if m.name == want:
@@ -70,7 +70,7 @@ def kern_ctx_btf_id(prog_type: str) -> int:
 
 @lru_cache(maxsize=64)
 def _kern_ctx_btf_id(b: Any, prog_type: str) -> int:
-    rec = b[b.find("bpf_ctx_convert", "struct")]
+    rec = b[btf_types.find(b, "bpf_ctx_convert", "struct")]
     want = f"BPF_PROG_TYPE_{prog_type.upper()}_kern"
     for m in rec.members:
         if m.name == want:
@@ -229,7 +229,7 @@ def _prepare_args(v: Session, start: int) -> list[ArgSpec]:
 def _kernel_id(target: Any, n: int) -> int:
     b = btf_types.kernel()
     try:
-        return b.find(target.name, "struct")
+        return btf_types.find(b, target.name, "struct")
     except Exception:  # noqa: BLE001
         raise ArgError(f"arg#{n} reference type('{target.kind.name} {target.name}') size cannot "
                        "be determined") from None

@@ -207,7 +207,7 @@ def _is_percpu_var(var_id: int) -> bool:
 
     b = btf_types.kernel()
     try:
-        sec = b[b.find(".data..percpu", "datasec")]
+        sec = b[btf_types.find(b, ".data..percpu", "datasec")]
     except Exception:  # noqa: BLE001
         return False
     return any(vs.type == var_id for vs in sec.vars)

@@ -82,7 +82,7 @@ def struct_ids_match(btf: object, btf_id: int, off: int, need: str, strict: bool
     from . import btf_types
 
     try:
-        want = btf_types.kernel().find(need, "struct")
+        want = btf_types.find(btf_types.kernel(), need, "struct")
     except Exception:  # noqa: BLE001
         return False
     return struct_ids_match_id(btf, btf_id, off, want, strict)

@@ -78,10 +78,10 @@ def _target(btf: Any, tid: int) -> tuple[Any, int]:
     while rec.kind in _MODIFIERS or rec.kind == Kind.TYPE_TAG:
         tid = rec.type
         rec = btf[tid]
-    from .btf_types import kernel
+    from .btf_types import find, kernel
 
     try:
-        return None, kernel().find(rec.name, "struct")
+        return None, find(kernel(), rec.name, "struct")
     except Exception:  # noqa: BLE001 - a program-local type
         return btf, tid
 

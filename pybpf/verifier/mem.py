@@ -572,7 +572,7 @@ def _ctx_btf(v: Session, label: str) -> Reg:
     if "or_null" in rtype:
         flags |= MAYBE_NULL
     try:
-        tid = btf_types.kernel().find(struct, "struct")
+        tid = btf_types.find(btf_types.kernel(), struct, "struct")
     except Exception:  # noqa: BLE001 - no such struct in the judged kernel's BTF
         return Reg.scalar()
     r = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=tid, flags=flags)
@@ -685,7 +685,7 @@ def _map_ptr_access(v: Session, st: State, reg: Reg, regno: int, off: int, size:
                      reg=regno)
     b = btf_types.kernel()
     try:
-        tid = b.find(struct, "struct")
+        tid = btf_types.find(b, struct, "struct")
         w = btf_types.struct_walk(None, tid, off, size)
     except btf_types.WalkError as e:
         raise Reject(insn, str(e), "bad_pointer_deref", reg=regno) from None

@@ -9,15 +9,16 @@
 from __future__ import annotations
 
 from .report import Reject
-from .state import Reg, State
+from .state import RT, Reg, State
 
 FRAME_POINTER = 10
+_NOT_INIT = RT.NOT_INIT
 
 
 def read_reg(st: State, regno: int, insn: int) -> Reg:
     """The register ``regno``, which must have been written on this path."""
-    r = st.regs[regno]
-    if not r.is_init:
+    r = st.frames[-1].regs[regno]
+    if r.type is _NOT_INIT:
         raise Reject(insn, f"R{regno} !read_ok", "uninit_register", reg=regno)
     return r
 

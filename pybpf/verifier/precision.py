@@ -322,6 +322,21 @@ class Tracker:
             rest = _rest(bt, fr)
             first = st.first_insn
             while True:
+                if not skip_first:
+                    # the steps down to the next history entry (or the state's first
+                    # instruction) that the masks decide alone: each one steps back by one
+                    stop = history[hcount - 1][0] if hcount else -1
+                    while i != stop and i > first:
+                        trig, keep, gen = fast[i]
+                        if trig < 0 or (not keep and r & trig):
+                            break  # backtrack_insn's, below
+                        if r & trig:
+                            r = r & keep | gen
+                            if not r and not rest:
+                                bt.regs[fr] = 0
+                                return changed
+                        subseq = i
+                        i -= 1
                 # the history entry of this step, if any (get_prev_insn_idx follows it back)
                 entry: list | None = history[hcount - 1] if hcount else None
                 if entry is not None and entry[0] != i:

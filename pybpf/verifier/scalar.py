@@ -42,7 +42,6 @@ from .bounds import (
     coerce_subreg_to_size_sx,
     coerce_to_size,
     coerce_to_size_sx,
-    mark_known,
     zext_32_to_64,
 )
 from .bounds import sync as bounds_sync
@@ -51,6 +50,8 @@ from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 
 #: Numbers the kernel log prints in decimal (others in hex): unsigned up to
 #: U16_MAX, signed within the s16 range.
+#: builds a `Tnum` without its generated ``__new__``
+_tuple_new = tuple.__new__
 _UDEC_MAX = 0xFFFF
 _DEC_MAX = 0x7FFF
 _DEC_MIN = -0x8000
@@ -116,10 +117,12 @@ class Scalar:
 
     @staticmethod
     def const(value: int) -> Scalar:
-        """Exactly ``value`` (taken modulo 2**64)."""
-        s = Scalar()
-        mark_known(s, value & U64)
-        return s
+        """Exactly ``value`` (taken modulo 2**64): the fields `mark_known` sets, built at once."""
+        v = value & U64
+        lo = v & U32
+        s64v = v - (1 << 64) if v >> 63 else v
+        s32v = lo - (1 << 32) if lo >> 31 else lo
+        return Scalar(_tuple_new(Tnum, (v, 0)), s64v, s64v, v, v, s32v, s32v, lo, lo)
 
     @staticmethod
     def make(var_off: Tnum = UNKNOWN, smin: int = S64_MIN, smax: int = S64_MAX,
@@ -279,6 +282,10 @@ class Scalar:
 
     def mov32(self) -> Scalar:
         """``w = w`` (32-bit move: the low 32 bits, zero-extended)."""
+        vo = self.var_off
+        if not vo.mask and self.umin == vo.value == self.umax and self.smin == self.smax \
+                and self.u32_min == self.u32_max and self.s32_min == self.s32_max:
+            return Scalar.const(vo.value & U32)  # a known value: what the path below gives
         s = self.copy()
         zext_32_to_64(s)
         bounds_sync(s)

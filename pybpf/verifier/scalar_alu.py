@@ -277,7 +277,7 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
         mark_unknown(r)
         return r
     if _exact(dst) and _exact(src):  # both known: the kernel's bounds end on the result
-        return _const_result(op, dst.var_off.value, src.var_off.value, alu64)
+        return const_result(op, dst.var_off.value, src.var_off.value, alu64)
     r = dst.copy()
     if op == _ADD:
         _add32(r, src)
@@ -318,12 +318,17 @@ def _exact(s: Scalar) -> bool:
             and s.u32_min == s.u32_max and s.s32_min == s.s32_max)
 
 
-def _const_result(op: int, a: int, b: int, alu64: bool) -> Scalar:
+def const_result(op: int, a: int, b: int, alu64: bool) -> Scalar:
     """``a op b`` on known values (ADD..ARSH but DIV and MOD, a shift amount in range): the
     value every path of `alu_binary` reaches (wrapped arithmetic overflows to unbounded
     ranges, which the known tnum then pins, as ``reg_bounds_sync`` does)."""
     from .scalar import Scalar
 
+    return Scalar.const(const_value(op, a, b, alu64))
+
+
+def const_value(op: int, a: int, b: int, alu64: bool) -> int:
+    """The number `const_result` holds."""
     mask = U64 if alu64 else U32
     a &= mask
     b &= mask
@@ -345,7 +350,7 @@ def _const_result(op: int, a: int, b: int, alu64: bool) -> Scalar:
         v = a >> b
     else:  # ARSH
         v = (s64(a) if alu64 else s32(a)) >> b
-    return Scalar.const(v & mask)
+    return v & mask
 
 
 def alu_neg(dst: Scalar, alu64: bool) -> Scalar:

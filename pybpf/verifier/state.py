@@ -491,7 +491,7 @@ class State:
                  "last_insn", "history", "active_locks", "active_lock_id", "active_lock_ptr",
                  "active_rcu", "active_preempt", "active_irq_id", "in_sleepable",
                  "may_goto_depth", "callback_unroll_depth", "dfs_depth", "cleaned",
-                 "equal_state", "hit_cnt", "miss_cnt", "evicted", "in_free_list")
+                 "equal_state", "hit_cnt", "miss_cnt", "evicted", "in_free_list", "scc_chain")
 
     def __init__(self) -> None:
         self.frames: list[Frame] = [Frame()]
@@ -521,6 +521,9 @@ class State:
         self.miss_cnt = 0
         self.evicted = False
         self.in_free_list = False
+        #: a checkpoint's strongly connected component and call chain, once looked up
+        #: (`pybpf.verifier.explore`; ``()``: not yet)
+        self.scc_chain: tuple | None = ()
 
     @property
     def frame(self) -> Frame:
@@ -562,6 +565,7 @@ class State:
         s.miss_cnt = 0
         s.evicted = False
         s.in_free_list = False
+        s.scc_chain = ()
         return s
 
 

@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 U64 = (1 << 64) - 1
 U32 = (1 << 32) - 1
+#: builds a `Tnum` from its two fields, without the generated ``__new__`` (the hot path)
+_mk = tuple.__new__
 _TOP32 = U64 ^ U32
 
 
@@ -64,7 +66,7 @@ class Tnum(NamedTuple):
     @staticmethod
     def const(value: int) -> Tnum:
         """The tnum of one known 64-bit value (``value`` is truncated to 64 bits)."""
-        return Tnum(value & U64, 0)
+        return _mk(Tnum, (value & U64, 0))
 
     @staticmethod
     def unknown() -> Tnum:
@@ -90,7 +92,7 @@ class Tnum(NamedTuple):
         if bits > 63:
             return UNKNOWN
         delta = (1 << bits) - 1
-        return Tnum(umin & ~delta & U64, delta)
+        return _mk(Tnum, (umin & ~delta & U64, delta))
 
     # -- predicates -----------------------------------------------------------
     @property
@@ -161,11 +163,11 @@ class Tnum(NamedTuple):
     # -- shifts ---------------------------------------------------------------
     def lshift(self, shift: int) -> Tnum:
         """Left shift by a known amount (bits shifted past bit 63 are dropped)."""
-        return Tnum((self.value << shift) & U64, (self.mask << shift) & U64)
+        return _mk(Tnum, ((self.value << shift) & U64, (self.mask << shift) & U64))
 
     def rshift(self, shift: int) -> Tnum:
         """Logical right shift by a known amount."""
-        return Tnum(self.value >> shift, self.mask >> shift)
+        return _mk(Tnum, (self.value >> shift, self.mask >> shift))
 
     def arshift(self, min_shift: int, bits: int = 64) -> Tnum:
         """Arithmetic right shift by ``min_shift`` in a ``bits``-wide (32 or 64) register.
@@ -176,8 +178,8 @@ class Tnum(NamedTuple):
         Tnum(value=0xf8000000, mask=0x0)
         """
         if bits == 32:
-            return Tnum((s32(self.value) >> min_shift) & U32, (s32(self.mask) >> min_shift) & U32)
-        return Tnum((s64(self.value) >> min_shift) & U64, (s64(self.mask) >> min_shift) & U64)
+            return _mk(Tnum, ((s32(self.value) >> min_shift) & U32, (s32(self.mask) >> min_shift) & U32))
+        return _mk(Tnum, ((s64(self.value) >> min_shift) & U64, (s64(self.mask) >> min_shift) & U64))
 
     # -- arithmetic -----------------------------------------------------------
     def add(self, other: Tnum) -> Tnum:
@@ -186,7 +188,7 @@ class Tnum(NamedTuple):
         sv = self.value + other.value
         sigma = sm + sv
         mu = ((sigma ^ sv) | self.mask | other.mask) & U64
-        return Tnum(sv & ~mu & U64, mu)
+        return _mk(Tnum, (sv & ~mu & U64, mu))
 
     def sub(self, other: Tnum) -> Tnum:
         """Difference (modulo 2**64)."""
@@ -194,7 +196,7 @@ class Tnum(NamedTuple):
         alpha = dv + self.mask
         beta = dv - other.mask
         mu = ((alpha ^ beta) | self.mask | other.mask) & U64
-        return Tnum(dv & ~mu, mu)
+        return _mk(Tnum, (dv & ~mu, mu))
 
     def neg(self) -> Tnum:
         """Two's complement negation."""
@@ -205,17 +207,17 @@ class Tnum(NamedTuple):
         alpha = self.value | self.mask
         beta = other.value | other.mask
         v = self.value & other.value
-        return Tnum(v, alpha & beta & ~v)
+        return _mk(Tnum, (v, alpha & beta & ~v))
 
     def or_(self, other: Tnum) -> Tnum:
         """Bitwise or."""
         v = self.value | other.value
-        return Tnum(v, (self.mask | other.mask) & ~v)
+        return _mk(Tnum, (v, (self.mask | other.mask) & ~v))
 
     def xor(self, other: Tnum) -> Tnum:
         """Bitwise exclusive or."""
         mu = self.mask | other.mask
-        return Tnum((self.value ^ other.value) & ~mu, mu)
+        return _mk(Tnum, ((self.value ^ other.value) & ~mu, mu))
 
     def mul(self, other: Tnum) -> Tnum:
         """Product (modulo 2**64), by long multiplication over the bits of ``self``.
@@ -229,7 +231,7 @@ class Tnum(NamedTuple):
         a_v, a_m = self.value, self.mask
         b = other
         if not a_m and not b.mask:  # two constants: the exact product (what the loop yields)
-            return Tnum((a_v * b.value) & U64, 0)
+            return _mk(Tnum, ((a_v * b.value) & U64, 0))
         acc = ZERO
         while a_v or a_m:
             if a_v & 1:
@@ -238,7 +240,7 @@ class Tnum(NamedTuple):
                 acc = acc.union(acc.add(b))
             a_v >>= 1
             a_m >>= 1
-            b = Tnum((b.value << 1) & U64, (b.mask << 1) & U64)
+            b = _mk(Tnum, ((b.value << 1) & U64, (b.mask << 1) & U64))
         return acc
 
     # -- set operations -------------------------------------------------------
@@ -246,36 +248,36 @@ class Tnum(NamedTuple):
         """Values satisfying both (a bit known 1 in one and 0 in the other comes out 1)."""
         v = self.value | other.value
         mu = self.mask & other.mask
-        return Tnum(v & ~mu, mu)
+        return _mk(Tnum, (v & ~mu, mu))
 
     def union(self, other: Tnum) -> Tnum:
         """The smallest tnum holding the members of both."""
         v = self.value & other.value
         mu = (self.value ^ other.value) | self.mask | other.mask
-        return Tnum(v & ~mu, mu)
+        return _mk(Tnum, (v & ~mu, mu))
 
     # -- widths ---------------------------------------------------------------
     def cast(self, size: int) -> Tnum:
         """Keep the low ``size`` bytes (zero the rest)."""
         m = (1 << (size * 8)) - 1
-        return Tnum(self.value & m, self.mask & m)
+        return _mk(Tnum, (self.value & m, self.mask & m))
 
     def subreg(self) -> Tnum:
         """The low 32 bits (the 32-bit subregister), zero-extended."""
-        return Tnum(self.value & U32, self.mask & U32)
+        return _mk(Tnum, (self.value & U32, self.mask & U32))
 
     def clear_subreg(self) -> Tnum:
         """The upper 32 bits only (low 32 bits known zero)."""
-        return Tnum(self.value & _TOP32, self.mask & _TOP32)
+        return _mk(Tnum, (self.value & _TOP32, self.mask & _TOP32))
 
     def with_subreg(self, subreg: Tnum) -> Tnum:
         """Upper 32 bits of ``self`` with the low 32 bits of ``subreg``."""
-        return Tnum((self.value & _TOP32) | (subreg.value & U32),
-                    (self.mask & _TOP32) | (subreg.mask & U32))
+        return _mk(Tnum, ((self.value & _TOP32) | (subreg.value & U32),
+                    (self.mask & _TOP32) | (subreg.mask & U32)))
 
     def const_subreg(self, value: int) -> Tnum:
         """Upper 32 bits of ``self`` with the low 32 bits known to be ``value``."""
-        return Tnum((self.value & _TOP32) | (value & U32), self.mask & _TOP32)
+        return _mk(Tnum, ((self.value & _TOP32) | (value & U32), self.mask & _TOP32))
 
     def sext(self, size: int) -> Tnum:
         """Sign-extend the low ``size`` bytes (1, 2, 4) to 64 bits.
@@ -293,10 +295,10 @@ class Tnum(NamedTuple):
         sign = 1 << (bits - 1)
         v, m = self.value & low, self.mask & low
         if m & sign:
-            return Tnum(v, m | high)
+            return _mk(Tnum, (v, m | high))
         if v & sign:
-            return Tnum(v | high, m)
-        return Tnum(v, m)
+            return _mk(Tnum, (v | high, m))
+        return _mk(Tnum, (v, m))
 
     def sext32(self, size: int) -> Tnum:
         """Sign-extend the low ``size`` bytes (1, 2) to 32 bits, zero-extended to 64."""
@@ -309,7 +311,7 @@ class Tnum(NamedTuple):
         Tnum(value=0x1, mask=0xf000)
         """
         n = bits // 8
-        return Tnum(_swab(self.value, n), _swab(self.mask, n))
+        return _mk(Tnum, (_swab(self.value, n), _swab(self.mask, n)))
 
     def step(self, z: int) -> int:
         """The smallest member greater than ``z``; the largest member if none is
