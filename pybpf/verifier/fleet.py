@@ -17,6 +17,7 @@ profiles (measured on each kernel), not from a table of versions.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -204,12 +205,17 @@ def missing_kfunc_report(name: str, kernel: str, program: Any = None) -> Report:
 
 def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
           others: Sequence[tuple[str, KernelProfile]], accepted_by: Sequence[str] = (),
-          attach: str | None = None) -> list[str]:
+          attach: str | None = None, changes_verdict: Callable[[KernelProfile], bool] | None = None
+          ) -> list[str]:
     """What ``prof`` lacks that ``program`` uses, in words, naming the other kernels that have it.
 
     Helpers and instruction forms are listed whenever the program uses one the kernel does not
     have; verifier features only where they differ from a kernel of ``accepted_by`` (the
-    kernels that accept the program: the features explain a different verdict, not a use)."""
+    kernels that accept the program: the features explain a different verdict, not a use).
+    ``changes_verdict(variant)``, when given, says whether the program is judged otherwise
+    under ``prof`` with one feature as an accepting kernel has it: of several candidate
+    features only those whose change alone changes the verdict are named (all of them when
+    none does alone: then they act together)."""
     out: list[str] = []
     seen: set[str] = set()
     for insn in program.insns:
@@ -252,6 +258,7 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
     if out:
         return out  # a missing helper or instruction is reason enough
     accepting = [(k, p) for k, p in others if k in accepted_by]
+    candidates: list[tuple[str, bool, str]] = []  # (feature, its value where accepted, text)
     for feat, (has_text, lacks_text) in FEATURE_TEXT.items():
         used = _USES.get(feat)
         if used is not None and not used(program):
@@ -267,8 +274,13 @@ def lacks(program: Any, prog_type: str, kernel: str, prof: KernelProfile,
         differ = [k for k, p in accepting if p.has_feature(feat, stricter) != stricter]
         if differ:
             mine, theirs = (has_text, lacks_text) if stricter else (lacks_text, has_text)
-            out.append(f"{kernel} {mine} ({_names(differ)}: {theirs})")
-    return out
+            candidates.append((feat, not stricter, f"{kernel} {mine} ({_names(differ)}: {theirs})"))
+    if changes_verdict is not None and len(candidates) > 1:
+        alone = [text for feat, value, text in candidates if changes_verdict(dataclasses.replace(
+            prof, features={**prof.features, feat: value}))]
+        if alone:
+            return out + alone
+    return out + [text for _, _, text in candidates]
 
 
 def verify_fleet(program: Any, prog_type: str | None = None, kernels: Sequence[str] = DEFAULT_KERNELS, *,
@@ -320,7 +332,20 @@ def verify_fleet(program: Any, prog_type: str | None = None, kernels: Sequence[s
             v.lacks = [text or f"{v.kernel} has no kfunc {missing[v.kernel]}"]
         elif not v.report.accepted:
             prog = prepare(v.profile) if prepare is not None else program
-            v.lacks = lacks(prog, ptype, v.kernel, v.profile, others, accepted, expected_attach_type)
+            rejected = (v.report.insn, v.report.message)
+
+            def changes_verdict(variant: KernelProfile, prog: Any = prog,
+                                rejected: tuple[Any, Any] = rejected) -> bool:
+                pbtf = None
+                if program_btf is not None:
+                    with using(variant):
+                        pbtf = program_btf(prog)
+                r = verify(prog, ptype, maps=maps, expected_attach_type=expected_attach_type,
+                           func_info=func_info, kernel=variant, btf=pbtf, sleepable=sleepable)
+                return r.accepted or (r.insn, r.message) != rejected
+
+            v.lacks = lacks(prog, ptype, v.kernel, v.profile, others, accepted, expected_attach_type,
+                            changes_verdict)
     return FleetReport(name or getattr(program, "name", "") or "", ptype, verdicts)
 
 

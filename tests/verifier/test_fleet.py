@@ -3,6 +3,7 @@ explained by what the refusing kernel's profile lacks, CO-RE resolved against ea
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pybpf.asm import assemble
 from pybpf.cli import main
@@ -70,6 +71,17 @@ def test_lacks_name_helpers_forms_and_features():
     assert not never.accepted_on
     assert never.verdicts[2].lacks == [
         "bpf_skb_store_bytes is not available to tracepoint programs on 6.18 (nor on any other kernel checked)"]
+
+
+def test_lacks_names_only_the_feature_that_decides():
+    """Of the features a rejecting kernel differs in, the explanation keeps those whose change
+    alone changes the verdict: the movsx case uses an array lookup with a constant key too
+    (6.12 and 6.18 differ there as well), but only the (s8) move's range decides it."""
+    case = Path(__file__).parent / "kernels" / "cases" / "movsx8_64_subreg_range.s"
+    fleet = verify_fleet(assemble(case.read_text()), "socket_filter", ["6.12", "6.18"])
+    assert fleet.accepted_on == ["6.18"]
+    (line,) = fleet.verdicts[0].lacks
+    assert line.startswith("6.12 gives a 64-bit (s8)/(s16) move")
 
 
 def test_profile_round_trips_through_json():
