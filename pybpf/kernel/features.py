@@ -391,20 +391,19 @@ def kfunc_allowed_here(name: str, prog_type: str, attach: str | None = None) -> 
 
     global _kfunc_answers
     key = f"{prog_type}/{attach}" if f"{prog_type}/{attach}" in KFUNC_TRACING else prog_type
-    path = _kfunc_cache()
     if _kfunc_answers is None:
         try:
-            _kfunc_answers = json.loads(path.read_text())
+            _kfunc_answers = json.loads(_kfunc_cache().read_text())
         except (OSError, ValueError):
             _kfunc_answers = {}
     known = _kfunc_answers.setdefault(key, {})
-    if name in known:
+    if name in known:  # the verifier asks at every visit of a call: no file system work here
         return known[name]
     answer = _probe_kfunc(name, key)
     if answer is None:
         return None
     known[name] = answer
-    _write_json(path, _kfunc_answers)
+    _write_json(_kfunc_cache(), _kfunc_answers)
     return answer
 
 
