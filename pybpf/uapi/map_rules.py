@@ -234,7 +234,8 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     if t == "stack_trace" and decl.flags >> FLAGS["stack_build_id"] & 1 and decl.value_size % 32:
         return "value", ("a stack_trace map with flags stack_build_id has a value that is a "
                          f"multiple of 32 (struct bpf_stack_build_id), not {decl.value_size}")
-    limits = machine_limits()
+    # the machine's limits bound two map types only (read from /sys and /proc: not per map)
+    limits = machine_limits() if t in ("cpumap", "stack_trace") else {}
     if t == "cpumap" and "nr_cpus" in limits and entries > limits["nr_cpus"]:
         return "max_entries", (f"a cpumap map has at most one entry a CPU this kernel can have "
                                f"(NR_CPUS = {limits['nr_cpus']}), not {entries}")

@@ -10,6 +10,7 @@ tagged ``kptr``, ``kptr_untrusted`` or ``percpu_kptr``).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ..btf.format import Kind
@@ -31,6 +32,29 @@ def map_fields(src: Any, btf: Any = None) -> tuple[tuple[tuple[str, int], ...], 
     btf = btf if btf is not None else getattr(src, "btf", None)
     if not tid or btf is None:
         return (), None, None
+    from .kernel_profile import active
+
+    kb = active()  # kptr targets are looked up in the BTF of the kernel judged
+    try:
+        memo = _MEMO.get(btf)
+        if memo is None:
+            memo = _MEMO[btf] = {}
+    except TypeError:  # a BTF that cannot be weakly referenced: not remembered
+        return _fields(btf, tid)
+    key = (tid, id(kb))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not kb:
+        hit = memo[key] = (kb, _fields(btf, tid))
+    return hit[1]
+
+
+#: BTF -> {(value type id, id of the kernel's profile): (profile, result)}: a value type's
+#: fields are walked once per BTF (a BTF does not change once parsed), not per verification
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[int, int], tuple[Any, tuple]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _fields(btf: Any, tid: int) -> tuple[tuple[tuple[str, int], ...], Any, Any]:
     fields: list[tuple[str, int]] = []
     kptrs: dict[int, tuple[Any, int]] = {}
     try:
