@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
     from .._enum import StrEnum
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any, NamedTuple
 
 
@@ -163,7 +163,6 @@ class ProgramSpec:
     labels: dict[str, int]
     refs: dict[int, Ref]
     maps: dict[str, MapSpec]
-    lines: dict[int, SourceLine]
     name: str
     prog_type: str | None
     license: str
@@ -181,11 +180,42 @@ class ProgramSpec:
         self.labels = {} if labels is None else labels
         self.refs = {} if refs is None else refs
         self.maps = {} if maps is None else maps
-        self.lines = {} if lines is None else lines
+        self._lines: dict[int, SourceLine] | None = {} if lines is None else lines
+        self._lines_later: Callable[[], dict[int, SourceLine]] | None = None
         self.name = name
         self.prog_type = prog_type
         self.license = license
         self.section = section
+
+    @property
+    def lines(self) -> dict[int, SourceLine]:
+        """Instruction index -> `SourceLine` (where it was written), for errors, the
+        verifier's messages and BTF line info; a parser may leave it to be built on first
+        use (`lines_later`)."""
+        lines = self._lines
+        if lines is None:
+            build = self._lines_later
+            assert build is not None
+            lines = self._lines = build()
+            self._lines_later = None
+        return lines
+
+    @lines.setter
+    def lines(self, value: dict[int, SourceLine]) -> None:
+        self._lines = value
+        self._lines_later = None
+
+    def lines_later(self, build: Callable[[], dict[int, SourceLine]]) -> None:
+        """Let `lines` be made by ``build()`` when first read: an assembler's 100k
+        instructions need 100k `SourceLine` tuples only when something asks where an
+        instruction came from (``pybpf asm -o`` never does)."""
+        self._lines = None
+        self._lines_later = build
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)  # (the lines built: a builder is a closure)
+        state["_lines"], state["_lines_later"] = self.lines, None
+        return state
 
     def __repr__(self) -> str:
         return "ProgramSpec(" + ", ".join(f"{f}={getattr(self, f)!r}"

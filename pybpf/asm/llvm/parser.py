@@ -660,19 +660,29 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     prog = ps.prog
     insns = prog.insns
     labels = prog.labels
-    lines = prog.lines
+    # where each instruction came from: the lines the fast path read are known by their
+    # place (every line not in ``slow`` holds one instruction, at its first non-blank
+    # character), the others' SourceLine is made here; `_lines_of` builds the rest on use
+    slow: list[int] = []
+    slow_lines: dict[int, SourceLine] = {}
     pending = ps.pending
     numeric: list[tuple[int, int, int]] = []
-    cache = _CACHE
     statement = ps.statement
-    # the fast path's regexes cost more to compile than a short program takes to parse
-    # line by line (a probe's start-up): they pay from a few hundred lines on
-    fast = fast_insn if text.count("\n") >= _FAST_FROM_LINES else _no_fast
+    rows = text.split("\n")
+    if len(rows) > _FAST_FROM_LINES:
+        # the fast path's regexes cost more to compile than a short program takes to parse
+        # line by line (a probe's start-up): they pay from a few hundred lines on. A long
+        # text's lines are remembered for this text only (they would flood the shared
+        # memory of short programs' lines, and keep it all alive to the process's end)
+        fast = fast_insn
+        cache: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
+    else:
+        fast = _no_fast
+        cache = _CACHE
     cache_get = cache.get
     append = insns.append
     cache_max = _CACHE_MAX
-    new = tuple.__new__
-    for lineno, raw in enumerate(text.split("\n"), 1):
+    for lineno, raw in enumerate(rows, 1):
         hit = cache_get(raw)
         if hit is None:
             hit = fast(raw)
@@ -682,14 +692,13 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
                 cache[raw] = hit
         if hit is not None:
             insn, col, num, name, ncol = hit
-            idx = len(insns)
-            append(insn)
-            lines[idx] = new(SourceLine, (filename, lineno, col, raw))  # (SourceLine() is slower)
             if num:
-                numeric.append((idx, lineno, col))
+                numeric.append((len(insns), lineno, col))
             elif name is not None:
-                pending.append((idx, name, "jump", lineno, ncol, 0))  # (a Pending's fields)
+                pending.append((len(insns), name, "jump", lineno, ncol, 0))  # (a Pending's fields)
+            append(insn)
             continue
+        slow.append(lineno)
         body = raw
         if "#" in body or "/" in body or ";" in body:
             body = _strip_comment(body)
@@ -737,19 +746,23 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
                 idx = len(insns)
                 insns.append(insn)
                 col = base + 1
-                lines[idx] = SourceLine(filename, lineno, col, raw)
+                slow_lines[idx] = SourceLine(filename, lineno, col, raw)
                 if name is not None:
                     kind, _, ident = name.partition(":")
                     pending.append((idx, ident, kind, lineno, base + npos + 1, extra))
                 elif extra:
                     numeric.append((idx, lineno, col))
                     if cacheable:
-                        _remember(raw, insn, col, True)
+                        _remember(cache, raw, insn, col, True)
                 elif cacheable:
-                    _remember(raw, insn, col, False)
+                    _remember(cache, raw, insn, col, False)
                 break
         except _Err as e:
             raise ps.error(e.message, lineno, base + e.pos + 1, raw) from None
+    if len(slow_lines) == len(insns):
+        prog.lines = slow_lines
+    else:
+        prog.lines_later(lambda: _lines_of(filename, rows, slow, slow_lines))
     if pending or (check_targets and numeric):
         offsets = slot_offsets(insns)
         if pending:
@@ -759,8 +772,7 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     return prog
 
 
-#: line text -> (Insn, column, has numeric target, label target, its column): lines seen before.
-#: programs of this many lines or more go through the fast path (`pybpf.asm.llvm.fast`)
+#: programs of more lines than this go through the fast path (`pybpf.asm.llvm.fast`)
 _FAST_FROM_LINES = 200
 
 
@@ -768,14 +780,39 @@ def _no_fast(line: str) -> None:
     return None
 
 
+#: line text -> (Insn, column, has numeric target, label target, its column): lines of short
+#: programs seen before (a long text has its own: see `parse`)
 _CACHE: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
 _CACHE_MAX = 1 << 16
 
 
-def _remember(raw: str, insn: Insn, col: int, numeric: bool) -> None:
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    _CACHE[raw] = (insn, col, numeric, None, 0)
+def _remember(cache: dict[str, tuple[Insn, int, bool, str | None, int]], raw: str, insn: Insn,
+              col: int, numeric: bool) -> None:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[raw] = (insn, col, numeric, None, 0)
+
+
+def _lines_of(filename: str | None, rows: list[str], slow: list[int],
+              slow_lines: dict[int, SourceLine]) -> dict[int, SourceLine]:
+    """`ProgramSpec.lines` of a parse: each line but the ``slow`` ones (numbers) holds one
+    instruction, written from its first non-blank character on (as the fast path and the
+    lines `_remember` keeps read them); ``slow_lines`` has the SourceLine of each instruction
+    a slow line holds."""
+    out: dict[int, SourceLine] = {}
+    new = tuple.__new__
+    skip = set(slow)
+    idx = 0
+    for lineno, raw in enumerate(rows, 1):
+        if lineno in skip:
+            found = slow_lines.get(idx)
+            if found is not None and found.line == lineno:
+                out[idx] = found
+                idx += 1
+            continue
+        out[idx] = new(SourceLine, (filename, lineno, len(raw) - len(raw.lstrip()) + 1, raw))
+        idx += 1
+    return out
 
 
 def parse_insn(text: str) -> Insn:
