@@ -12,7 +12,6 @@ instruction of the program.
 
 from __future__ import annotations
 
-from itertools import accumulate
 from operator import itemgetter
 
 from ..._record import record
@@ -46,13 +45,31 @@ _OFF_TARGET = frozenset(
     op for op in range(256)
     if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
     and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
-#: opcode -> slots it takes (lddw 2)
-_SLOTS = tuple(2 if _op == LDDW else 1 for _op in range(256))
+_LDDW_BYTE = bytes([LDDW])
 
 
 def slot_offsets(insns: list[Insn]) -> list[int]:
-    """Slot of each instruction plus the total at the end (lddw counts twice)."""
-    return list(accumulate(map(_SLOTS.__getitem__, map(itemgetter(0), insns)), initial=0))
+    """Slot of each instruction plus the total at the end (lddw counts twice).
+
+    >>> slot_offsets([Insn(0xb7), Insn(LDDW), Insn(0x95)])
+    [0, 1, 3, 4]
+    """
+    ops = bytes(map(itemgetter(0), insns))
+    n = len(ops)
+    k = ops.find(_LDDW_BYTE)
+    if k < 0:
+        return list(range(n + 1))
+    # between two lddw the slots count up by one: a range per stretch
+    out: list[int] = []
+    extend = out.extend
+    shift = prev = 0
+    while k >= 0:
+        extend(range(prev + shift, k + 1 + shift))
+        shift += 1
+        prev = k + 1
+        k = ops.find(_LDDW_BYTE, prev)
+    extend(range(prev + shift, n + 1 + shift))
+    return out
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
