@@ -21,6 +21,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import sys as _sys
+
 from . import errors
 from ._deprecated import module_getattr
 from .errors import (
@@ -94,9 +96,8 @@ def __getattr__(name: str) -> object:
     entry = _LAZY.get(name)
     if entry is None:
         raise AttributeError(f"module 'pybpf' has no attribute {name!r}")
-    import importlib  # lazy: a plain `import pybpf` never needs it
-
-    module = importlib.import_module(entry[0])
+    __import__(entry[0])  # (not importlib's import_module: importlib imports warnings)
+    module = _sys.modules[entry[0]]
     value = module if entry[1] is None else getattr(module, entry[1])
     globals()[name] = value
     return value

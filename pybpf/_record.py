@@ -27,7 +27,10 @@ AttributeError: cannot assign to field 'x' of a frozen Point
 
 from __future__ import annotations
 
-from operator import attrgetter
+try:  # operator's C half: operator.py itself costs a counter's start-up ~2% of its instructions
+    from _operator import attrgetter
+except ImportError:  # pragma: no cover - interpreters without it
+    from operator import attrgetter
 
 TYPE_CHECKING = False  # (not typing's: this module exists to keep start-up imports small)
 if TYPE_CHECKING:

@@ -36,6 +36,11 @@ from pybpf.kernel import btf
 counts = ArrayMap(u64)
 """
 
+#: the standard modules pybpf's own small helpers replace on the counter's path: namedtuple
+#: (pybpf._tuple), importlib's import_module (__import__), types.ModuleType (type(sys)),
+#: operator's attrgetter (_operator's)
+STDLIB_SMALL = ("collections", "importlib", "types", "operator")
+
 #: the modules of pybpf a program's start-up never needs: the printers (building or assembling
 #: prints nothing), the local-storage map kinds (registered at their first use), the BTF parser
 #: (loading a line-info blob parses nothing)
@@ -73,7 +78,8 @@ CASES = {
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),
     "counter (builder, load, tracepoint)": (COUNTER, HEAVY + ENUM + ("re", "pybpf.btf", "pybpf.verifier",
-                                                                     "pybpf.kernel.link.tracing") + IDLE),
+                                                                     "pybpf.kernel.link.tracing")
+                                            + IDLE + STDLIB_SMALL),
     "clang object loader": (
         "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
         "from pybpf.btf import Btf, types, ext",

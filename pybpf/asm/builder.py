@@ -36,7 +36,6 @@ True
 from __future__ import annotations
 
 import sys
-from types import FrameType
 
 from .._record import record
 from ..errors import AsmError
@@ -61,6 +60,7 @@ TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from enum import IntEnum
+    from types import FrameType
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
     from .._enum import IntEnum
 

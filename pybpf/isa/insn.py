@@ -27,8 +27,8 @@ Insn(opcode=0xb7, dst=0, src=0, off=0, imm=1)
 from __future__ import annotations
 
 import struct
-from collections import namedtuple
 
+from .._tuple import FieldTuple
 from ..errors import IsaError
 from .opcodes import CLASS_MASK, LDDW, MODE_MASK, OP_MASK, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, Size
 
@@ -84,8 +84,11 @@ if TYPE_CHECKING:
         src: int = 0
         off: int = 0
         imm: int = 0
-else:  # the same tuple, without importing typing
-    _InsnFields = namedtuple("_InsnFields", "opcode dst src off imm", defaults=(0, 0, 0, 0))
+else:  # the same tuple, without importing typing or collections
+    class _InsnFields(FieldTuple):
+        __slots__ = ()
+        _fields = ("opcode", "dst", "src", "off", "imm")
+        _field_defaults = {"dst": 0, "src": 0, "off": 0, "imm": 0}
 
 
 class Insn(_InsnFields):

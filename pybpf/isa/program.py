@@ -25,8 +25,7 @@ does that arithmetic in one place (`slot_of`, `index_of_slot`, `resolve`).
 
 from __future__ import annotations
 
-from collections import namedtuple
-
+from .._tuple import FieldTuple
 from ..errors import IsaError
 from .insn import Insn, decode_all
 from .mapspec import MapSpec
@@ -118,8 +117,15 @@ if TYPE_CHECKING:
         line: int
         column: int = 1
         text: str = ""
-else:  # the same tuple, without importing typing
-    SourceLine = namedtuple("SourceLine", "filename line column text", defaults=(1, ""))
+else:  # the same tuple, without importing typing or collections
+    class SourceLine(FieldTuple):
+        __slots__ = ()
+        _fields = ("filename", "line", "column", "text")
+        _field_defaults = {"column": 1, "text": ""}
+
+        def __new__(cls, filename: str | None, line: int, column: int = 1, text: str = ""
+                    ) -> SourceLine:
+            return tuple.__new__(cls, (filename, line, column, text))
 SourceLine.__doc__ = """Where an instruction came from: file, 1-based line and column, and the text.
 
 A tuple: parsers make one per line, so construction cost matters.

@@ -9,6 +9,8 @@ The bpf() layouts and constants it packs are `pybpf.uapi`'s (no kernel needed to
 >>> from pybpf.kernel import Map, MapSpec, load
 >>> counts = Map.create(MapSpec("counts", "hash", max_entries=64, key_type="<I", value_type="<Q"))
 """
+import sys as _sys
+
 TYPE_CHECKING = False  # (not typing's: `import pybpf.kernel` stays cheap)
 if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
     from ..uapi import (
@@ -108,12 +110,10 @@ def __getattr__(name: str) -> object:
     where = _LAZY.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # lazy: a plain `import pybpf.kernel` needs nothing
-
-    if where:
-        value = getattr(importlib.import_module(where, __name__), name)
-    else:
-        value = importlib.import_module(f"{__name__}.{name}")
+    # (__import__, not importlib's import_module: importlib imports warnings)
+    module = f"pybpf.{where[2:]}" if where.startswith("..") else f"{__name__}{where or '.' + name}"
+    __import__(module)
+    value = _sys.modules[module] if not where else getattr(_sys.modules[module], name)
     globals()[name] = value
     return value
 

@@ -33,7 +33,8 @@ iter               ``iterator(tracing.load(program, "iter", "task"))``  tracing
 from __future__ import annotations
 
 import sys
-from types import ModuleType
+
+ModuleType = type(sys)  # (types.ModuleType, without importing types)
 
 TYPE_CHECKING = False  # (not typing's: one attach kind costs no more than its own module)
 if TYPE_CHECKING:
@@ -100,9 +101,11 @@ def __getattr__(name: str) -> Any:
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # lazy: a plain `import pybpf.kernel.link` needs nothing
-
-    module = importlib.import_module(f"{__name__}.{where or name}")
+    # (__import__, not importlib's import_module: importlib imports warnings)
+    module = sys.modules.get(f"{__name__}.{where or name}")
+    if module is None:
+        __import__(f"{__name__}.{where or name}")
+        module = sys.modules[f"{__name__}.{where or name}"]
     value = module if not where else getattr(module, name)
     globals()[name] = value
     return value
