@@ -73,7 +73,7 @@ CASES = {
     "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json", "typing",
                             "re", "copy", "weakref", "tokenize", "linecache",
                             "pybpf.btf.types", "pybpf.btf.parse", "pybpf.elf", "ast")
-                      + ENUM + IDLE),
+                      + ENUM + IDLE + STDLIB_SMALL),
     "import pybpf": ("import pybpf", HEAVY + ("re", "enum", "pybpf.isa", "pybpf.kernel")),
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),

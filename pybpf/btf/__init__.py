@@ -17,7 +17,7 @@
 """
 from __future__ import annotations
 
-from importlib import import_module
+import sys as _sys
 
 # Public names -> submodule. Imported on first use, so that `import pybpf.btf` (and the
 # CLI's vmlinux.h path) stays cheap: the typed records and writer load only when needed.
@@ -44,7 +44,8 @@ def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'pybpf.btf' has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
+    __import__(f"{__name__}.{module}")  # (not importlib's import_module: importlib imports warnings)
+    value = getattr(_sys.modules[f"{__name__}.{module}"], name)
     globals()[name] = value
     return value
 

@@ -17,7 +17,6 @@ FLOAT -> STRUCT, DECL_TAG -> INT, TYPE_TAG -> CONST, ENUM64 -> UNION).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
 
 from .._record import record
 from ..errors import BtfError
@@ -25,6 +24,7 @@ from .format import MAGIC, MAX_TYPE, MAX_VLEN, IntEncoding, Kind, Linkage, make_
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # the record classes are imported where used: line info never needs them
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
     from . import types as T

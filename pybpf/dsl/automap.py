@@ -31,7 +31,6 @@ in a probe        kept per key                 read from Python (`AutoMap.items`
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 from .._record import record
 from ..errors import DslError, PybpfError
@@ -41,6 +40,7 @@ from .stubs import Pending
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 __all__ = ["AGGREGATIONS", "KeyPart", "AutoMap", "Maps", "Slot", "StackRef", "hist_bucket", "lhist_bucket"]

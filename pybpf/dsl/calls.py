@@ -3,8 +3,6 @@ needs), buffer-filling helpers (``comm()``, ``probe_read_*``) and inlined module
 
 from __future__ import annotations
 
-from types import FunctionType
-
 from ..asm import builder as B
 from ..isa.helpers import helper_id
 from . import pyast as ast  # (not `import ast`: start-up)
@@ -16,6 +14,8 @@ from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import Frame, Local
 from .subprogs import call_subprog, is_subprog
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
+
+FunctionType = type(lambda: None)  # (types.FunctionType, without importing types)
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

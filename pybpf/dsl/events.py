@@ -21,7 +21,6 @@ layout of its arguments), so the record carries only the values:
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
 
 from .._record import field, record
 from ..isa.mapspec import MapSpec
@@ -30,6 +29,7 @@ from .maps import DslMap
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 __all__ = ["Action", "ArgSpec", "EventChannel", "JOIN_ARGS", "JOIN_ARG_SIZE", "buf_text",

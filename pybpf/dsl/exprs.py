@@ -6,7 +6,6 @@ Every function takes the `Compiler` (``c``) and an AST node; values are `Val`s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from ..asm import builder as B
 from . import aggregate, strings
@@ -37,6 +36,7 @@ from .types import (
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .compiler import Compiler

@@ -10,7 +10,6 @@ builtin: inside a probe they mean what bpftrace means.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
 
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
@@ -21,6 +20,7 @@ from .types import Blob, IntType, KPtr, StackId, SymAddr, s64, type_name, u32, u
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .compiler import Compiler

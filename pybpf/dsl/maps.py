@@ -12,7 +12,6 @@ decodes keys and values to the declared types.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 from ..errors import PybpfError
 from ..isa.mapspec import MapSpec
@@ -20,6 +19,7 @@ from .types import ArrayType, IntType, Struct, is_struct, u32, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 __all__ = ["ArrayMap", "DslMap", "Global", "HashMap", "Histogram", "LruHashMap", "PerCpuArrayMap",

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import sys
 import time
-import types
-from collections.abc import Callable, Iterable
 
 from ..errors import DslError, PybpfError
 from ..isa.program import ProgramSpec
@@ -35,6 +33,8 @@ from .state import state_of
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    import types
+    from collections.abc import Callable, Iterable
     from typing import Any
 
 __all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]

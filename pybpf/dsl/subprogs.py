@@ -27,13 +27,13 @@ probe's locals: they take what they need as arguments.
 
 from __future__ import annotations
 
-from types import FunctionType
-
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .scope import Frame, Local
 from .types import IntType, is_struct, s64, type_name, u64
+
+FunctionType = type(lambda: None)  # (types.FunctionType, without importing types)
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
