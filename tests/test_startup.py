@@ -83,7 +83,7 @@ CASES = {
     "clang object loader": (
         "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
         "from pybpf.btf import Btf, types, ext",
-        HEAVY + ENUM + ("elftools", "re", "copy", "pybpf.verifier")),
+        HEAVY + ENUM + ("elftools", "re", "copy", "pybpf.verifier", "importlib", "types")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
                   HEAVY + ("pybpf.kernel",) + IDLE),
     "pybpf asm of two lines": (

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterator
 
 from ..errors import BtfError
 from .format import (
@@ -34,6 +33,7 @@ from .format import (
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
     from typing import Literal
 

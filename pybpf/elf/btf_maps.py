@@ -17,14 +17,16 @@ their types*, which only BTF records::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from ..btf import Btf, Kind
 from ..btf import types as T
 from ..errors import BtfError, ElfError
 from ..isa import MapSpec
 from .maptypes import map_type_name
 from .reader import Reloc
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _UINT_FIELDS = {"type", "max_entries", "map_flags", "numa_node", "key_size", "value_size",
                 "pinning", "map_extra"}

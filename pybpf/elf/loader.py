@@ -23,7 +23,6 @@ C source lines), then initial map-in-map and prog-array slots.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 
 from .._deprecated import module_getattr
 from .._record import field, record
@@ -33,7 +32,33 @@ from .object import ObjectProgramSpec, ObjectSpec, read_object
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
+
+
+def _copy_map(spec: MapSpec) -> MapSpec:
+    """A copy of ``spec`` sharing nothing mutable with it (its inner map copied too)."""
+    inner = spec.inner
+    return spec.replace(inner=_copy_map(inner) if isinstance(inner, MapSpec) else inner,
+                        extra={k: _copy_value(v) for k, v in spec.extra.items()})
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, (list, dict, set, bytearray)):
+        import copy  # (only a map declaration with such extras: the loader's start-up)
+
+        return copy.deepcopy(value)
+    return value
+
+
+def _copy_program(prog: ProgramSpec) -> ProgramSpec:
+    """What ``copy.deepcopy(prog)`` makes (importing `copy` costs the object counter of
+    benchmarks/startup.py ~4% of its instructions): its own instruction list, labels,
+    references, maps (each `MapSpec` copied) and lines; the instructions, references and
+    source lines themselves are immutable and shared."""
+    return ProgramSpec(list(prog.insns), dict(prog.labels), dict(prog.refs),
+                       {name: _copy_map(spec) for name, spec in prog.maps.items()},
+                       dict(prog.lines), prog.name, prog.prog_type, prog.license, prog.section)
 
 @record()
 class ObjectProgram:
@@ -444,9 +469,7 @@ class BpfObject:
         kernel (reads its BTF file; no bpf() call), or for the kernel whose BTF is
         ``target_btf``. Returns it and the CO-RE failures. ``btf_ids=False`` leaves kfunc
         and ksym references symbolic (the VM, which has no kernel to resolve them in)."""
-        import copy  # lazy: the loader's start-up
-
-        prog = copy.deepcopy(ps.program)
+        prog = _copy_program(ps.program)
         self._bind_externs(prog, ps, target_btf, btf_ids=btf_ids)
         failures: list[tuple[int, str]] = []
         local, ext = self._local_btf()

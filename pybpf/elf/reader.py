@@ -14,10 +14,13 @@ and visibility numbers are named as the ELF specification names them (``STT_FUNC
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 from .._record import record
 from ..errors import ElfError
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 EM_BPF = 247
 R_BPF_NONE = 0
