@@ -4,7 +4,11 @@ The extension uses only the stable ABI (``_native.abi3.so``), so the wheel is ta
 ``cp310-abi3``: one wheel serves every CPython >= 3.10 on the platform, and a user
 without a C compiler installs it as is. Everything else lives in pyproject.toml.
 """
-from setuptools import setup
+from setuptools import Extension, setup
 
-setup(cffi_modules=["src_c/build_native.py:ffibuilder"],
+# pybpf._batchdict: the one piece that builds Python objects in C (cffi cannot), also abi3
+BATCHDICT = Extension("pybpf._batchdict", ["src_c/pyext/batchdict.c"], py_limited_api=True,
+                      extra_compile_args=["-O2", "-Wall"])
+
+setup(cffi_modules=["src_c/build_native.py:ffibuilder"], ext_modules=[BATCHDICT],
       options={"bdist_wheel": {"py_limited_api": "cp310"}})

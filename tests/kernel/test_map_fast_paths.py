@@ -149,3 +149,38 @@ def test_the_syscall_seam_still_sees_every_call(monkeypatch: pytest.MonkeyPatch)
     assert calls.count(int(syscall.Cmd.MAP_UPDATE_ELEM)) == 1
     assert calls.count(int(syscall.Cmd.MAP_LOOKUP_ELEM)) == 2
     assert calls.count(int(syscall.Cmd.MAP_DELETE_ELEM)) == 1
+
+
+@pytest.mark.parametrize("ks,vs", SHAPES)
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_lookup_batch_dict_in_c_gives_the_python_paths_dict(monkeypatch: pytest.MonkeyPatch, ks: int,
+                                                           vs: int, batch_size: int | None) -> None:
+    """lookup_batch_dict() filled by pybpf._batchdict (src_c/pyext/batchdict.c) equals the
+    dict the Python path builds from memoryview casts, entry for entry and in the same
+    order, with the extreme values of each width (2**64 - 1 is above C's long)."""
+    from pybpf.kernel.maps import batch
+
+    assert batch._batchdict_fill() is not None  # built with pybpf: the C path is taken
+    top_k, top_v = (1 << (8 * ks)) - 1, (1 << (8 * vs)) - 1
+    entries = {0: top_v, top_k: 0, 1: 1, top_k - 1: top_v >> 1, 255 & top_k: top_v - 1}
+    entries.update({(i * 37) & top_k: (i * 0x9E3779B97F4A7C15) & top_v for i in range(40)})
+    spec = MapSpec("batchdict", "hash", ks, vs, len(entries) + 1, key_type=int, value_type=int)
+    with Map.create(spec) as m:
+        for k, v in entries.items():
+            m[k] = v
+        in_c = m.lookup_batch_dict(batch_size)
+        monkeypatch.setattr(batch, "_FILL", False)
+        in_python = m.lookup_batch_dict(batch_size)
+        assert in_c == in_python == entries
+        assert list(in_c.items()) == list(in_python.items())
+        assert all(type(k) is int and type(v) is int for k, v in in_c.items())
+
+
+def test_batchdict_refuses_sizes_it_does_not_decode() -> None:
+    from pybpf._batchdict import fill
+
+    assert fill(0, 0, 0, 4, 8, 8) == {}
+    for bad in [(0, 0, 1, 4, 8, 8), (1, 1, 1, 3, 8, 8), (1, 1, 1, 4, 16, 16), (1, 1, 1, 4, 8, 4),
+                (1, 1, -1, 4, 8, 8)]:
+        with pytest.raises(ValueError):
+            fill(*bad)
