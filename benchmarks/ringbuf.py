@@ -39,7 +39,10 @@ ring holds all 2,000,000 records, so drops mean a bug) and the best of
 ``--repeat`` runs per consumer (other work on the machine disturbs single runs).
 BCC needs kernel headers: when ``/lib/modules/$(uname -r)/build`` is absent the
 Debian ``linux-headers-*`` package under /usr/src is used (merged into one tree).
-Run as root: ``.venv/bin/python benchmarks/ringbuf.py [--events N] [--repeat R]``.
+The perf buffer's figures (``perf_...``, benchmarks/_perfbuf.py: ``PerfBufReader`` against
+C libbpf's ``perf_buffer__poll``/``__consume``, on ``--perf-events`` getpid calls) follow.
+
+Run as root: ``.venv/bin/python benchmarks/ringbuf.py [--events N] [--repeat R] [--perf-events N]``.
 """
 from __future__ import annotations
 
@@ -448,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=2_000_000, help="getpid calls of the driver")
     ap.add_argument("--repeat", type=int, default=2, help="runs per consumer (the best is kept)")
+    ap.add_argument("--perf-events", type=int, default=200_000,
+                    help="getpid calls of the driver for the perf buffer figures (0: none)")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         skip(BENCH, "events_per_s", "needs root (bpf, tracepoints)")
@@ -502,6 +507,10 @@ def main(argv: list[str] | None = None) -> int:
                          peer_received=other["count"], peer_lost=other["lost"],
                          pybpf_seconds=round(mine["seconds"], 4),
                          peer_seconds=round(other["seconds"], 4))
+        if args.perf_events > 0:
+            import _perfbuf  # the perf buffer's figures, on the same driver
+
+            _perfbuf.figures(sys.modules[__name__], tools, args.perf_events, max(args.repeat, 3))
     finally:
         tools.cleanup()
     return 0

@@ -141,8 +141,8 @@ class _CpuRing:
             raise PybpfError(f"{self.what}: corrupt perf record at the tail position")
         return int(status)
 
-    def drain_records(self, as_bytes: bool) -> tuple[list[Any], int]:
-        ready = self.ready()
+    def drain_records(self, as_bytes: bool, max_bytes: int) -> tuple[list[Any], int]:
+        ready = min(self.ready(), max_bytes)
         if not ready:
             return [], 0
         alloc = raw_alloc()
@@ -154,7 +154,7 @@ class _CpuRing:
         return split_records(out, int(res.bytes), offsets, int(res.records), int(res.min_len),
                              int(res.max_len), as_bytes), int(res.lost)
 
-    def drain_array(self, dtype: Any) -> tuple[Any, int]:
+    def drain_array(self, dtype: Any, max_bytes: int) -> tuple[Any, int]:
         import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
         ffi, _ = native()
@@ -162,11 +162,23 @@ class _CpuRing:
         ready = self.ready()
         if not ready:
             return np.empty(0, dtype=dtype), 0
-        n_est = ready // 16 + 1  # the smallest sample record is 16 bytes
+        # the smallest sample record is 16 bytes; max_bytes bounds the bytes copied out
+        n_est = min(ready // 16 + 1, max(1, max_bytes // stride))
         arr = np.empty(n_est, dtype=dtype)
         out = ffi.from_buffer("char[]", arr.view(np.uint8), require_writable=True)
         self._call(out, n_est * stride, ffi.NULL, n_est, stride)
         return arr[:int(self.res.records)], int(self.res.lost)
+
+    def drain_into(self, out: Any) -> tuple[int, int]:
+        """Copy ready samples into the caller's array ``out`` (at most ``len(out)``; the rest
+        wait in the ring); returns ``(records, lost)``."""
+        ffi, _ = native()
+        if not len(out) or not self.ready():
+            return 0, 0
+        buf = ffi.from_buffer("char[]", out, require_writable=True)
+        self._call(buf, len(out) * int(out.dtype.itemsize), ffi.NULL, len(out),
+                   int(out.dtype.itemsize))
+        return int(self.res.records), int(self.res.lost)
 
 
 class PerfBufReader(Epoll):
@@ -177,7 +189,10 @@ class PerfBufReader(Epoll):
     (a power of two) is the size of each CPU's ring in pages; ``cpus``
     defaults to the online CPUs (those below the map's max_entries); records
     are memoryviews, ``bytes`` with ``as_bytes``, numpy values with ``dtype``;
-    ``wakeup_events`` is how many samples wake the reader up.
+    ``wakeup_events`` is how many samples wake the reader up; ``max_batch_bytes`` bounds
+    the bytes one drain of a CPU's ring copies out, payloads or ``dtype`` items (default:
+    all that is ready; the rest waits for the next call): a streaming consumer that processes and drops each
+    batch does best with a bounded batch (say 256 KiB), whose memory the next one reuses.
 
     >>> with PerfBufReader(events, page_count=64) as pb:     # doctest: +SKIP
     ...     records = pb.read_batch(timeout_ms=100)
@@ -188,7 +203,10 @@ class PerfBufReader(Epoll):
     def __init__(self, map: object, callback: Callable[[int, Any], object] | None = None, *,  # noqa: A002
                  lost_callback: Callable[[int, int], object] | None = None, dtype: Any = None,
                  as_bytes: bool = False, page_count: int = 8, cpus: list[int] | None = None,
-                 wakeup_events: int = 1) -> None:
+                 wakeup_events: int = 1, max_batch_bytes: int | None = None) -> None:
+        if max_batch_bytes is not None and max_batch_bytes <= 0:
+            raise PybpfError(f"perf buffer: max_batch_bytes must be positive, got {max_batch_bytes}")
+        self._max_bytes = max_batch_bytes if max_batch_bytes is not None else 1 << 62
         if dtype is not None:
             import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
@@ -202,6 +220,7 @@ class PerfBufReader(Epoll):
         self.as_bytes = as_bytes
         super().__init__(kind="perf buffer reader")
         self._rings: list[_CpuRing] = []
+        self._next_ring = 0  # read_batch(out=...) starts here (round robin over the CPUs)
         self._map_fd = -1
         try:
             self._setup(map, page_count, cpus, wakeup_events)
@@ -270,8 +289,8 @@ class PerfBufReader(Epoll):
     def _drain(self, ring: _CpuRing) -> tuple[Any, int]:
         with ring.lock:
             if self.dtype is not None:
-                return ring.drain_array(self.dtype)
-            return ring.drain_records(self.as_bytes)
+                return ring.drain_array(self.dtype, self._max_bytes)
+            return ring.drain_records(self.as_bytes, self._max_bytes)
 
     def poll(self, timeout_ms: int = -1) -> int:
         """Wait up to ``timeout_ms`` (-1: forever) for samples and deliver them to the callbacks.
@@ -304,16 +323,30 @@ class PerfBufReader(Epoll):
             total += len(records)
         return total
 
-    def read_batch(self, timeout_ms: int = 0, *, with_cpus: bool = False) -> Any:
+    def read_batch(self, timeout_ms: int = 0, *, with_cpus: bool = False, out: Any = None) -> Any:
         """Every ready sample of every CPU at once (waiting up to ``timeout_ms`` for some).
 
         Returns a list of memoryviews (or a numpy array with ``dtype``), CPU by
         CPU; with ``with_cpus=True``, ``(records, cpus)`` where ``cpus[i]`` is
         the CPU of record ``i``. Lost counts go to `lost` and ``lost_callback``.
+
+        ``out`` (readers with a dtype only): a 1-D C-contiguous numpy array of that dtype
+        to copy samples into instead of new memory, at most ``len(out)`` of them (the rest
+        wait in their rings; each call starts at the CPU after the one it started at last,
+        so a busy CPU cannot starve the others); returns the view ``out[:n]``. The caller
+        owns ``out``: passing it again overwrites the samples.
+
+        >>> buf = np.empty(1 << 16, dtype=pb.dtype)             # doctest: +SKIP
+        >>> while True:                                         # doctest: +SKIP
+        ...     process(pb.read_batch(timeout_ms=100, out=buf))
         """
         self.fd  # noqa: B018
+        if out is not None:
+            self._check_out(out)
         if timeout_ms != 0:
             self.wait_for(lambda: any(r.ready() for r in self._rings), timeout_ms)
+        if out is not None:
+            return self._read_into(out, with_cpus)
         parts = []
         cpus: list[int] = []
         for ring in self._rings:
@@ -327,10 +360,38 @@ class PerfBufReader(Epoll):
         if self.dtype is not None:
             import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
-            out: Any = np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
+            result: Any = np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
         else:
-            out = [rec for part in parts for rec in part]
-        return (out, cpus) if with_cpus else out
+            result = [rec for part in parts for rec in part]
+        return (result, cpus) if with_cpus else result
+
+    def _check_out(self, out: Any) -> None:
+        if self.dtype is None:
+            raise PybpfError("perf buffer: read_batch(out=...) needs a reader made with a dtype")
+        flags = getattr(out, "flags", None)
+        if getattr(out, "dtype", None) != self.dtype or getattr(out, "ndim", 0) != 1 or \
+                flags is None or not flags.c_contiguous or not flags.writeable:
+            raise PybpfError(f"perf buffer: out must be a writable 1-D C-contiguous numpy array "
+                             f"of dtype {self.dtype}, got {type(out).__name__} "
+                             f"{getattr(out, 'dtype', '')} {getattr(out, 'shape', '')}")
+
+    def _read_into(self, out: Any, with_cpus: bool) -> Any:
+        rings = self._rings
+        start = self._next_ring % len(rings) if rings else 0
+        self._next_ring = start + 1
+        n = 0
+        cpus: list[int] = []
+        for ring in rings[start:] + rings[:start]:
+            if n >= len(out):
+                break
+            with ring.lock:
+                got, lost = ring.drain_into(out[n:])
+            if lost and self.lost_callback is not None:
+                self.lost_callback(ring.cpu, lost)
+            if with_cpus:
+                cpus.extend([ring.cpu] * got)
+            n += got
+        return (out[:n], cpus) if with_cpus else out[:n]
 
     # -- lifetime -----------------------------------------------------------------------------
     def _release(self) -> None:

@@ -127,6 +127,80 @@ def test_read_batch_flavours(sender: Sender) -> None:
         assert all(c == s * 5 + 11 for s, c in zip(arr["seq"].tolist(), arr["check"].tolist(), strict=True))
 
 
+def run_on(sender: Sender, cpu: int, n: int) -> None:
+    """Run the sender ``n`` times pinned to ``cpu`` (its samples go to that CPU's ring)."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        sender.run(n)
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def test_read_batch_into_a_callers_array(sender: Sender) -> None:
+    """read_batch(out=...) copies at most len(out) samples into the caller's array and returns
+    a view of it; the rest wait in their rings; calls start at the next CPU each time, so the
+    samples of every CPU come through, each CPU's in order."""
+    dtype = np.dtype([("seq", "<u8"), ("check", "<u8")])
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    with PerfBufReader(sender.events, dtype=dtype, cpus=cpus) as pb:
+        for cpu in cpus:
+            run_on(sender, cpu, 30)
+        out = np.zeros(16, dtype=dtype)
+        got: list[tuple[int, int, int]] = []
+        firsts = []
+        for i in range(10):
+            arr, where = pb.read_batch(out=out, with_cpus=True)
+            assert i > 0 or len(arr) == 16  # as many as fit
+            assert len(arr) == len(where) <= 16
+            if len(arr):
+                assert np.shares_memory(arr, out)
+                firsts.append(where[0])
+            got += [(c, int(s), int(k)) for c, s, k in zip(where, arr["seq"].tolist(),
+                                                             arr["check"].tolist(), strict=True)]
+        assert sorted(s for _, s, _ in got) == list(range(30 * len(cpus)))
+        assert all(k == s * 5 + 11 for _, s, k in got) and pb.records == 30 * len(cpus)
+        for cpu in cpus:
+            seqs = [s for c, s, _ in got if c == cpu]
+            assert seqs == sorted(seqs) and len(seqs) == 30
+        if len(cpus) == 2:
+            assert firsts[0] != firsts[1]  # the second call started at the other CPU
+        assert len(pb.read_batch(out=out)) == 0 and pb.lost == 0
+
+
+@pytest.mark.parametrize("flavour", [{}, {"as_bytes": True}, {"dtype": [("seq", "<u8"), ("check", "<u8")]}])
+def test_max_batch_bytes_bounds_each_drain(sender: Sender, flavour: dict) -> None:
+    """With max_batch_bytes, one read_batch copies at most that many bytes out of a CPU's
+    ring (20-byte samples: 5 per 100 bytes; 16-byte dtype items: 6); the rest come with the
+    next calls, in order."""
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    with PerfBufReader(sender.events, cpus=[cpu], max_batch_bytes=100, **flavour) as pb:
+        run_on(sender, cpu, 23)
+        sizes, seqs = [], []
+        for _ in range(8):
+            batch = pb.read_batch()
+            sizes.append(len(batch))
+            seqs += batch["seq"].tolist() if "dtype" in flavour else \
+                [struct.unpack_from("<Q", r)[0] for r in batch]
+        want = [6, 6, 6, 5, 0, 0, 0, 0] if "dtype" in flavour else [5, 5, 5, 5, 3, 0, 0, 0]
+        assert sizes == want and seqs == list(range(23)) and pb.lost == 0
+    with pytest.raises(PybpfError, match="max_batch_bytes"):
+        PerfBufReader(sender.events, max_batch_bytes=0)
+
+
+def test_read_batch_out_must_be_an_array_of_the_readers_dtype(sender: Sender) -> None:
+    dtype = np.dtype([("seq", "<u8"), ("check", "<u8")])
+    with PerfBufReader(sender.events) as pb, pytest.raises(PybpfError, match="dtype"):
+        pb.read_batch(out=np.zeros(4, dtype=dtype))
+    with PerfBufReader(sender.events, dtype=dtype) as pb:
+        readonly = np.zeros(4, dtype=dtype)
+        readonly.flags.writeable = False
+        for bad in (np.zeros(4, dtype="<u8"), np.zeros((2, 2), dtype=dtype),
+                    np.zeros(8, dtype=dtype)[::2], readonly, bytearray(64)):
+            with pytest.raises(PybpfError, match="out must be"):
+                pb.read_batch(out=bad)
+
+
 def test_poll_timeout_idle(sender: Sender) -> None:
     with PerfBufReader(sender.events, callback=lambda cpu, rec: None) as pb:
         t = time.monotonic()
