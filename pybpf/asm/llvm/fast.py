@@ -615,10 +615,64 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
     return False
 
 
+#: the two most frequent shapes' first words, each looked up once: register word ->
+#: operator word -> what they make. ``if rD OP``: (destination, register-source opcode,
+#: immediate-source opcode, register prefix); ``rD OP= ``: (prefix, destination, (opcode,
+#: off) with a register source, with an immediate)
+_IF_HEAD: dict[str, dict[str, tuple[int, int, int, str]]] = {
+    word: {sym: (i, _JMP_X[p][sym], _JMP_K[p][sym], p) for sym in _JMP_SYM}
+    for word, (p, i) in _REG_WORD.items()}
+_ALU_HEAD: dict[str, dict[str, tuple[str, int, tuple[int, int], tuple[int, int]]]] = {
+    word: {sym + "=": (p, i, _ALU_X[p][sym], _ALU_K[p][sym]) for sym in _ALU_SYM if sym}
+    for word, (p, i) in _REG_WORD.items()}
+
+
 def fast_insn(line: str) -> Result | None:
     """(insn, column, has a numeric jump target, label, its column) for a common well-formed
-    line, else None."""
+    line, else None. (A label's column is 0 when the label is the line's last word: the
+    place of its last spelling in the line.)"""
     w = line.split()
+    n = len(w)
+    # the two most frequent shapes first: a conditional jump to a label, a compound ALU
+    # operation (any other spelling of them goes on to `_by_words`, which says the same)
+    if n == 6:
+        ops = _IF_HEAD.get(w[1])
+        if ops is not None and w[0] == "if" and w[4] == "goto":
+            head = ops.get(w[2])
+            target = w[5]
+            if head is not None and target[0] not in _NUM_START and \
+                    (_NAMES.get(target) or _name(target)):
+                s = _REG_WORD.get(w[3])
+                if s is not None:
+                    if s[0] != head[3]:
+                        return None
+                    return (_new(Insn, (head[1], head[0], s[1], 0, 0)), line.find("if") + 1,
+                            False, target, 0)
+                v = _IMMS.get(w[3], False)
+                if v is False:
+                    v = _imm(w[3])
+                if v is not None:
+                    return (_new(Insn, (head[2], head[0], 0, 0, v)), line.find("if") + 1,
+                            False, target, 0)
+    elif n == 3:
+        alu = _ALU_HEAD.get(w[0])
+        if alu is not None:
+            entry = alu.get(w[1])
+            if entry is not None:
+                s = _REG_WORD.get(w[2])
+                if s is not None:
+                    if s[0] != entry[0]:
+                        return None
+                    opcode, off = entry[2]
+                    return _new(Insn, (opcode, entry[1], s[1], off, 0)), line.find(w[0]) + 1, \
+                        False, None, 0
+                v = _IMMS.get(w[2], False)
+                if v is False:
+                    v = _imm(w[2])
+                if v is not None:
+                    opcode, off = entry[3]
+                    return _new(Insn, (opcode, entry[1], 0, off, v)), line.find(w[0]) + 1, \
+                        False, None, 0
     found = _by_words(line, w)
     if found is not False:
         return found

@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 
 from ...errors import AsmError
-from ...isa import MapSpec, ProgramSpec, SourceLine
+from ...isa import MapSpec, ProgramSpec
 from ...isa.helpers import helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import (
@@ -59,7 +59,8 @@ from ...isa.opcodes import (
     Size,
     Source,
 )
-from .fast import LazyRegex, fast_insn
+from .fast import LazyRegex
+from .lines import lines_of, read_long, read_short
 from .symbols import PendingFields, check_numeric, resolve_names, slot_offsets
 
 
@@ -183,6 +184,66 @@ class _Parser:
     # -- error helpers -----------------------------------------------------------------
     def error(self, message: str, line: int, column: int, source: str) -> AsmError:
         return AsmError(message, line=line, column=column, filename=self.filename, source=source)
+
+    # -- lines -------------------------------------------------------------------------
+    def line(self, raw: str, lineno: int, idx: int) -> tuple[Insn, int, bool, bool] | None:
+        """One line the fast path did not read, whose instruction (if any) would be number
+        ``idx``: labels are defined, directives applied, a symbolic operand goes to
+        ``pending``. Returns None for a line without an instruction, else (insn, column,
+        has a numeric jump target, the line alone decides it: another line of the same
+        text is the same instruction)."""
+        body = raw
+        if "#" in body or "/" in body or ";" in body:
+            body = _strip_comment(body)
+        stmt = body.strip()
+        if not stmt:
+            return None
+        base = body.index(stmt[0])
+        cacheable = raw is body
+        labels = self.prog.labels
+        try:
+            while True:  # labels may prefix an instruction on the same line
+                c = stmt[0]
+                if ":" in stmt and not c.isdigit():
+                    m = _LABEL_DEF.fullmatch(stmt)
+                    if m is not None:
+                        name = m.group(1)
+                        if name in labels:
+                            raise _Err(f"label {name!r} defined twice", 0)
+                        labels[name] = idx
+                        cacheable = False
+                        rest = m.group(2)
+                        if not rest:
+                            return None
+                        base += m.start(2)
+                        stmt = rest
+                        continue
+                if c == ".":
+                    self.directive(stmt)
+                    return None
+                self.hint = None
+                if c.isdigit() or c == "(":
+                    k = _KLOG.fullmatch(stmt)
+                    if k is None:
+                        raise _Err("expected an instruction; a kernel log line looks like "
+                                   "'12: (b7) r0 = 1'", 0)
+                    self.hint = int(k.group(1), 16)
+                    cacheable = False
+                    base += k.start(2)
+                    stmt = k.group(2).strip()
+                    if not stmt:
+                        raise _Err("kernel log line without an instruction", 0)
+                insn, name, npos, extra = self.statement(stmt)
+                if self.hint is not None and insn.opcode != self.hint:
+                    raise _Err(f"instruction text encodes opcode {insn.opcode:#04x} but the log "
+                               f"says ({self.hint:02x})", 0)
+                if name is not None:
+                    kind, _, ident = name.partition(":")
+                    self.pending.append((idx, ident, kind, lineno, base + npos + 1, extra))
+                    return insn, base + 1, False, False
+                return insn, base + 1, bool(extra), cacheable
+        except _Err as e:
+            raise self.error(e.message, lineno, base + e.pos + 1, raw) from None
 
     # -- statements ------------------------------------------------------------------
     def statement(self, text: str) -> tuple[Insn, str | None, int, int]:
@@ -658,115 +719,21 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
     """
     ps = _Parser(filename)
     prog = ps.prog
-    insns = prog.insns
-    labels = prog.labels
-    # where each instruction came from: the lines the fast path read are known by their
-    # place (every line not in ``slow`` holds one instruction, at its first non-blank
-    # character), the others' SourceLine is made here; `_lines_of` builds the rest on use
-    slow: list[int] = []
-    slow_lines: dict[int, SourceLine] = {}
-    pending = ps.pending
-    numeric: list[tuple[int, int, int]] = []
-    statement = ps.statement
     rows = text.split("\n")
-    if len(rows) > _FAST_FROM_LINES:
-        # the fast path's regexes cost more to compile than a short program takes to parse
-        # line by line (a probe's start-up): they pay from a few hundred lines on. A long
-        # text's lines are remembered for this text only (they would flood the shared
-        # memory of short programs' lines, and keep it all alive to the process's end)
-        fast = fast_insn
-        cache: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
+    # the fast path's regexes cost more to compile than a short program takes to parse
+    # line by line (a probe's start-up): they pay from a few hundred lines on
+    read = read_long if len(rows) > _FAST_FROM_LINES else read_short
+    got = read(ps, rows, _CACHE)
+    insns = prog.insns
+    if len(got.slow_lines) == len(insns):
+        prog.lines = got.slow_lines
     else:
-        fast = _no_fast
-        cache = _CACHE
-    cache_get = cache.get
-    append = insns.append
-    cache_max = _CACHE_MAX
-    for lineno, raw in enumerate(rows, 1):
-        hit = cache_get(raw)
-        if hit is None:
-            hit = fast(raw)
-            if hit is not None:
-                if len(cache) >= cache_max:
-                    cache.clear()
-                cache[raw] = hit
-        if hit is not None:
-            insn, col, num, name, ncol = hit
-            if num:
-                numeric.append((len(insns), lineno, col))
-            elif name is not None:
-                pending.append((len(insns), name, "jump", lineno, ncol, 0))  # (a Pending's fields)
-            append(insn)
-            continue
-        slow.append(lineno)
-        body = raw
-        if "#" in body or "/" in body or ";" in body:
-            body = _strip_comment(body)
-        stmt = body.strip()
-        if not stmt:
-            continue
-        base = body.index(stmt[0])
-        cacheable = raw is body
-        try:
-            while True:  # labels may prefix an instruction on the same line
-                c = stmt[0]
-                if ":" in stmt and not c.isdigit():
-                    m = _LABEL_DEF.fullmatch(stmt)
-                    if m is not None:
-                        name = m.group(1)
-                        if name in labels:
-                            raise _Err(f"label {name!r} defined twice", 0)
-                        labels[name] = len(insns)
-                        cacheable = False
-                        rest = m.group(2)
-                        if not rest:
-                            break
-                        base += m.start(2)
-                        stmt = rest
-                        continue
-                if c == ".":
-                    ps.directive(stmt)
-                    break
-                ps.hint = None
-                if c.isdigit() or c == "(":
-                    k = _KLOG.fullmatch(stmt)
-                    if k is None:
-                        raise _Err("expected an instruction; a kernel log line looks like "
-                                   "'12: (b7) r0 = 1'", 0)
-                    ps.hint = int(k.group(1), 16)
-                    cacheable = False
-                    base += k.start(2)
-                    stmt = k.group(2).strip()
-                    if not stmt:
-                        raise _Err("kernel log line without an instruction", 0)
-                insn, name, npos, extra = statement(stmt)
-                if ps.hint is not None and insn.opcode != ps.hint:
-                    raise _Err(f"instruction text encodes opcode {insn.opcode:#04x} but the log "
-                               f"says ({ps.hint:02x})", 0)
-                idx = len(insns)
-                insns.append(insn)
-                col = base + 1
-                slow_lines[idx] = SourceLine(filename, lineno, col, raw)
-                if name is not None:
-                    kind, _, ident = name.partition(":")
-                    pending.append((idx, ident, kind, lineno, base + npos + 1, extra))
-                elif extra:
-                    numeric.append((idx, lineno, col))
-                    if cacheable:
-                        _remember(cache, raw, insn, col, True)
-                elif cacheable:
-                    _remember(cache, raw, insn, col, False)
-                break
-        except _Err as e:
-            raise ps.error(e.message, lineno, base + e.pos + 1, raw) from None
-    if len(slow_lines) == len(insns):
-        prog.lines = slow_lines
-    else:
-        prog.lines_later(lambda: _lines_of(filename, rows, slow, slow_lines))
-    if pending or (check_targets and numeric):
+        prog.lines_later(lambda: lines_of(filename, rows, got.slow, got.slow_lines))
+    pending, jumps, numeric = ps.pending, got.jumps, got.numeric
+    if pending or jumps[0] or (check_targets and numeric):
         offsets = slot_offsets(insns)
-        if pending:
-            resolve_names(prog, pending, filename, offsets)
+        if pending or jumps[0]:
+            resolve_names(prog, pending, filename, offsets, jumps)
         if check_targets and numeric:
             check_numeric(prog, numeric, filename, offsets)
     return prog
@@ -775,44 +742,9 @@ def parse(text: str, filename: str | None = None, *, check_targets: bool = True)
 #: programs of more lines than this go through the fast path (`pybpf.asm.llvm.fast`)
 _FAST_FROM_LINES = 200
 
-
-def _no_fast(line: str) -> None:
-    return None
-
-
 #: line text -> (Insn, column, has numeric target, label target, its column): lines of short
-#: programs seen before (a long text has its own: see `parse`)
+#: programs seen before (a long text has its own memory: see `read_long`)
 _CACHE: dict[str, tuple[Insn, int, bool, str | None, int]] = {}
-_CACHE_MAX = 1 << 16
-
-
-def _remember(cache: dict[str, tuple[Insn, int, bool, str | None, int]], raw: str, insn: Insn,
-              col: int, numeric: bool) -> None:
-    if len(cache) >= _CACHE_MAX:
-        cache.clear()
-    cache[raw] = (insn, col, numeric, None, 0)
-
-
-def _lines_of(filename: str | None, rows: list[str], slow: list[int],
-              slow_lines: dict[int, SourceLine]) -> dict[int, SourceLine]:
-    """`ProgramSpec.lines` of a parse: each line but the ``slow`` ones (numbers) holds one
-    instruction, written from its first non-blank character on (as the fast path and the
-    lines `_remember` keeps read them); ``slow_lines`` has the SourceLine of each instruction
-    a slow line holds."""
-    out: dict[int, SourceLine] = {}
-    new = tuple.__new__
-    skip = set(slow)
-    idx = 0
-    for lineno, raw in enumerate(rows, 1):
-        if lineno in skip:
-            found = slow_lines.get(idx)
-            if found is not None and found.line == lineno:
-                out[idx] = found
-                idx += 1
-            continue
-        out[idx] = new(SourceLine, (filename, lineno, len(raw) - len(raw.lstrip()) + 1, raw))
-        idx += 1
-    return out
 
 
 def parse_insn(text: str) -> Insn:

@@ -74,7 +74,10 @@ def slot_offsets(insns: list[Insn]) -> list[int]:
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
     sl = prog.lines.get(p.index)
-    return AsmError(message, line=p.line, column=p.column, filename=filename,
+    line, column = p.line, p.column
+    if not line and sl is not None:  # a fast-path jump: its line, the label's last place
+        line, column = sl.line, sl.text.rfind(p.name) + 1
+    return AsmError(message, line=line, column=column, filename=filename,
                     source=sl.text if sl else None)
 
 
@@ -83,14 +86,51 @@ PendingFields = tuple[int, str, str, int, int, int]
 
 
 def resolve_names(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
-                  offsets: list[int]) -> None:
+                  offsets: list[int], jumps: tuple[list[int], list[str]] = ([], [])) -> None:
     """Bind every name: labels (offsets + LABEL refs), helpers, kfuncs, maps, globals, ksyms.
-    ``pending`` holds the fields of `Pending` records, in order."""
+    ``pending`` holds the fields of `Pending` records, in order; ``jumps`` the label jumps
+    the fast path read (their instruction indexes, their labels), each a ``jump`` Pending
+    whose line and column are those of ``prog.lines``."""
     labels = prog.labels
     insns = prog.insns
     refs = prog.refs
     n = len(insns)
     label_refs: dict[str, Ref] = {}
+    new = _new
+    if jumps[0]:
+        # the common case: a jump to a label within reach; any other goes the long way
+        left: list[PendingFields] = []
+        for idx, name in zip(*jumps, strict=True):
+            target = labels.get(name)
+            if target is not None and target < n:
+                rel = offsets[target] - offsets[idx] - 1
+                insn = insns[idx]
+                if -0x8000 <= rel <= 0x7FFF and insn[0] != _GOTOL:
+                    # (canonical fields: no checks)
+                    insns[idx] = new(Insn, (insn[0], insn[1], insn[2], rel, insn[4]))
+                    ref = label_refs.get(name)
+                    if ref is None:
+                        ref = label_refs[name] = Ref.label(name)
+                    refs[idx] = ref
+                    continue
+            left.append((idx, name, "jump", 0, 0, 0))
+        if pending:  # in the order of the text: the first error is the first line's
+            pending = sorted(pending + left, key=itemgetter(0))
+            _bind(prog, pending, filename, offsets, label_refs)
+            ordered = dict(sorted(refs.items()))  # refs in the order of the text, too
+            refs.clear()
+            refs.update(ordered)
+            return
+        pending = left
+    _bind(prog, pending, filename, offsets, label_refs)
+
+
+def _bind(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
+          offsets: list[int], label_refs: dict[str, Ref]) -> None:
+    labels = prog.labels
+    insns = prog.insns
+    refs = prog.refs
+    n = len(insns)
     new = _new
     for fields in pending:
         idx, name, kind, _, _, _ = fields
@@ -185,5 +225,7 @@ def check_numeric(prog: ProgramSpec, numeric: list[tuple[int, int, int]], filena
                 problem = f"jump into the middle of an lddw (slot {target})"
         if problem is not None:
             sl = prog.lines.get(idx)
+            if not line and sl is not None:  # a fast-path jump: where its line starts
+                line, col = sl.line, sl.column
             raise AsmError(problem, line=line, column=col, filename=filename,
                            source=sl.text if sl else None)
