@@ -86,6 +86,13 @@ CASES = {
         HEAVY + ENUM + ("elftools", "re", "copy", "pybpf.verifier", "importlib", "types")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
                   HEAVY + ("pybpf.kernel",) + IDLE),
+    # a short plain program is read without the parser's regexes (pybpf.asm.llvm.plain)
+    "assembler, the counter's program": (
+        "import pybpf.asm; pybpf.asm.assemble('r1 = 0\\n*(u32 *)(r10 - 4) = r1\\nr2 = r10\\n"
+        "r2 += -4\\nr1 = counts ll\\ncall bpf_map_lookup_elem\\nif r0 == 0 goto out\\n"
+        "lock *(u64 *)(r0 + 0) += r1\\nout:\\nr0 = 0\\nexit\\n"
+        ".map counts array key=4 value=8 max_entries=1')",
+        HEAVY + ENUM + ("re", "pybpf.asm.llvm.parser", "pybpf.kernel", "collections") + IDLE),
     "pybpf asm of two lines": (
         "import os\n"
         "from pybpf.cli import main\n"

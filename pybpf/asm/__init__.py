@@ -54,6 +54,12 @@ def assemble(text: str, syntax: str = "llvm", filename: str | None = None, *,
     1
     """
     if syntax == "llvm":
+        # a short text of plain lines is read without the parser's regexes (start-up)
+        from .llvm.plain import parse_plain
+
+        prog = parse_plain(text, filename, check_targets=check_targets)
+        if prog is not None:
+            return prog
         from .llvm.parser import parse  # lazy: the parser's tables load on first assembly
 
         return parse(text, filename, check_targets=check_targets)

@@ -21,14 +21,13 @@ True
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 from ...isa.insn import Insn
 from ...isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
 
 TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
     from typing import Any, Literal
 
 
@@ -39,6 +38,8 @@ class LazyRegex:
         self.pattern = pattern
 
     def __getattr__(self, name: str) -> Any:
+        import re  # (at the first regex used: a short program's words need none)
+
         compiled = re.compile(self.pattern)
         for method in ("fullmatch", "match", "search", "finditer"):
             setattr(self, method, getattr(compiled, method))
@@ -458,7 +459,18 @@ _MOVSX_WORD = {f"(s{bits}){word}": (bits, p, i) for bits in (8, 16, 32)
 _END_WORD = {f"{kind}{bits}": (kind, bits) for kind in ("le", "be", "bswap") for bits in (16, 32, 64)}
 _JMP_WORD = {sym: sym for sym in _JMP_SYM}
 _NUM_START = frozenset("+-0123456789")
-_NAME_RE = LazyRegex(r"[A-Za-z_.$][\w.$]*")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.$")
+
+
+def is_name(word: str) -> bool:
+    """``word`` is a label or symbol name: what the regex ``[A-Za-z_.$][\\w.$]*`` matches
+    whole (``\\w`` is what `str.isalnum` says, and ``_``), read without a regex."""
+    if word[:1] not in _NAME_START:
+        return False
+    rest = word[1:]
+    return not rest or rest.replace("_", "a").replace(".", "a").replace("$", "a").isalnum()
+
+
 _NAMES: dict[str, bool] = {}  # word -> is a label name
 
 
@@ -495,7 +507,7 @@ def _name(word: str) -> bool:
     if ok is None:
         if len(_NAMES) >= 1 << 16:
             _NAMES.clear()
-        ok = _NAMES[word] = _NAME_RE.fullmatch(word) is not None
+        ok = _NAMES[word] = is_name(word)
     return ok
 
 
@@ -703,3 +715,9 @@ def fast_insn(line: str) -> Result | None:
         if m is not None:
             return build(m)
     return None
+
+
+#: the word tables' register spellings and reader, for `pybpf.asm.llvm.plain` (short texts
+#: read without a regex)
+REG_WORD = _REG_WORD
+by_words = _by_words
