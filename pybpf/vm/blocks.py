@@ -24,6 +24,7 @@ computed ``callx`` target) still runs correctly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import VMFault
@@ -46,6 +47,7 @@ from ..isa import (
 from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
 from .compile import ATOMIC_EXPR
+from .fold import fold
 from .memory import GUARD, PACKERS, UNPACKERS, Region
 from .ranges import narrow_loop
 
@@ -369,6 +371,8 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         if hoist is not None:
             guard, fast_body = hoist
             head += ["  " + ln for ln in guard]
+            if ind is not None:
+                ns["CNT"] = countdown
             rendered = _render(fast_body, count, loop, store, load) if ind is None else \
                 _render_counted(fast_body, count, store, ind, start, slots[i][0]
                                 if i < len(slots) else cp.nslots)
@@ -382,6 +386,25 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         fast[start] = ns[name]
     cp.block_max = block_max
     return fast
+
+
+#: a counted loop that runs to its end from a counter below this takes the counter's values
+#: from `countdown` (a list's iterator allocates no int per round, as ``range``'s does)
+COUNTS = 1 << 16
+_COUNTS: list[int] = []
+
+
+def countdown(k: int) -> Iterator[int]:
+    """``k``, ``k - 1`` .. 1 (``0 < k < COUNTS``) from one shared list, built on first use.
+
+    >>> list(countdown(3))
+    [3, 2, 1]
+    """
+    if not _COUNTS:
+        _COUNTS.extend(range(COUNTS - 1, 0, -1))
+    it = iter(_COUNTS)
+    it.__setstate__(COUNTS - 1 - k)  # type: ignore[attr-defined]
+    return it
 
 
 #: a call frame's address space, as `Memory.map_stack` hands it out (the frame itself is
@@ -585,7 +608,7 @@ def _render(body: list[str], count: int, loop: bool, store: str, load: str) -> l
     """A block's body (markers expanded) in its ``try`` (and ``while``, for a loop)."""
     extra = f"m.extra += k * {count} - 1" if loop else ""
     out = []
-    for ln in body:
+    for ln in fold(body)[0]:
         indent = ln[:len(ln) - len(ln.lstrip())]
         core = ln.strip()
         if core in (_FLUSH, _EXIT):
@@ -615,9 +638,16 @@ def _render_counted(body: list[str], count: int, store: str, ind: tuple[int, int
     the number of rounds a fault was in is the distance from the entry's value."""
     r = f"r{ind[0]}"
     store_n = "; ".join(x for x in (store, f"m.extra += n * {count} - 1") if x)
+    # the body cannot fault: the registers the next round does not read may be computed
+    # once after the last round (`pybpf.vm.fold`)
+    safe = not any(ln.startswith("p = ") or "mem." in ln or "raise" in ln or "m." in ln
+                   for ln in body)
+    body, exits = fold(body, defer=safe)
+    body = body or ["pass"]  # every value computed after the loop
     return ([f"k0 = {r}", "try:", f"  room = (m.stop - m.insns - m.extra) // {count}",
              f"  n = {r} if {r} <= room else (room if room > 1 else 1)",
-             f"  for {r} in range({r}, {r} - n, -1):"] + ["    " + ln for ln in body] +
+             f"  for {r} in (CNT({r}) if n == {r} < {COUNTS} else range({r}, {r} - n, -1)):"] +
+            ["    " + ln for ln in body] + ["  " + ln for ln in exits] +
             [f"  {r} -= 1", f"  if {r} != 0:", "    " + store_n, f"    return {head}",
              "  " + store_n, f"  return {nx}", "except VMFault:",
              "  " + "; ".join(x for x in (store, f"m.extra += (k0 - {r} + 1) * {count} - 1")

@@ -70,7 +70,7 @@ def test_the_instruction_limit_names_the_instruction_it_falls_on(name, limit):
 # -- leaf calls inline ---------------------------------------------------------------------
 def test_call_loop_runs_its_leaf_inline_with_the_same_results():
     src = blocks_source(PROGRAMS["call_loop"])
-    assert "gone.append" in src and "for r6 in range(" in src
+    assert "gone.append" in src and "for r6 in (" in src
     a, b = both(PROGRAMS["call_loop"], mem=MEM)
     assert a == b and a[0] != "fault"
 
@@ -343,7 +343,7 @@ def test_a_load_of_what_the_block_just_stored_is_forwarded_only_when_nothing_int
     if line is not None:
         assert line in loop
     else:
-        assert "r4 = U" in loop.split("for r2 in range", 1)[1]
+        assert "r4 = U" in loop.split("for r2 in (", 1)[1]
     a, b = both(text, mem=bytes(range(7, 23)))
     assert a == b and a[0] != "fault"
 
