@@ -33,6 +33,7 @@ from ...isa.opcodes import (
     Source,
 )
 from ...isa.program import ProgramSpec, Ref, RefKind, SourceLine
+from ..source import lines_of
 
 __all__ = ["parse", "MNEMONICS"]
 
@@ -165,6 +166,7 @@ class _Assembler:
         self.labels: dict[str, int] = {}
         self.label_lines: dict[str, int] = {}
         self.refs: dict[int, Ref] = {}
+        self.label_refs: dict[str, Ref] = {}
         self.targets: dict[int, _Where] = {}
         self.first_exit: int | None = None
         self.pending: list[tuple[int, str]] = []  # (index, "off" | "imm") awaiting a label
@@ -200,20 +202,25 @@ class _Assembler:
         pending = self.pending
         slots = self.slots
         filename = self.filename
-        cache = _CACHE
         handlers = _HANDLERS
         slot = 0
-        for lineno, raw in enumerate(text.split("\n"), 1):
+        # a line read from the cache holds one instruction from its first non-blank character
+        # on: only the other lines are written down (``slow``), lines_of makes the rest
+        slow: list[int] = []
+        rows = text.split("\n")
+        # a long text's lines are remembered for it alone: they would fill the memory of
+        # short programs' lines, and keep it alive to the process's end
+        cache = _CACHE if len(rows) <= _OWN_CACHE_FROM else {}
+        for lineno, raw in enumerate(rows, 1):
             hit = cache.get(raw)
             if hit is not None:
-                idx = len(insns)
+                if hit[3] and self.first_exit is None:
+                    self.first_exit = len(insns)
                 insns.append(hit[0])
                 slots.append(slot)
                 slot += hit[2]
-                lines[idx] = SourceLine(filename, lineno, hit[1], raw)
-                if hit[3] and self.first_exit is None:
-                    self.first_exit = idx
                 continue
+            slow.append(lineno)
             code = raw
             if "#" in code:
                 code = code[:code.index("#")]
@@ -261,7 +268,17 @@ class _Assembler:
             if opcode == _EXIT and self.first_exit is None:
                 self.first_exit = idx
         slots.append(slot)
-        return self.finish()
+        prog = self.finish()
+        if len(lines) != len(insns):
+            prog.lines_later(lambda: lines_of(filename, rows, slow, lines))
+        return prog
+
+    def label_ref(self, name: str) -> Ref:
+        """The LABEL `Ref` of ``name`` (one per label: jumps to it share it)."""
+        ref = self.label_refs.get(name)
+        if ref is None:
+            ref = self.label_refs[name] = Ref.label(name)
+        return ref
 
     def define(self, name: str, lineno: int, raw: str, col: int) -> None:
         if name in self.labels:
@@ -313,6 +330,8 @@ class _Assembler:
 #: definition, comment or symbolic operand on the line).
 _CACHE: dict[str, tuple[Insn, int, int, bool]] = {}
 _CACHE_MAX = 1 << 16
+#: texts of more lines than this have a cache of their own
+_OWN_CACHE_FROM = 200
 
 
 def _column(here: tuple[int, str, str, int, str], k: int | None, sub: int) -> int:
@@ -403,7 +422,7 @@ def _h_jcond(a: _Assembler, arg: tuple, mn: str, rest: str) -> _Result:
         opcode, sreg, imm = cls | op, 0, _imm32(src, 1)
     off, label = a.target(ops[2], 2, 16)
     if label:
-        return (opcode, dst, sreg, 0, imm), Ref.label(label), "off"
+        return (opcode, dst, sreg, 0, imm), a.label_ref(label), "off"
     return Insn(opcode, dst, sreg, off, imm), None, None
 
 
@@ -413,11 +432,11 @@ def _h_ja(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
     if opcode == Class.JMP32 | JmpOp.JA:
         imm, label = a.target(ops[0], 0, 32)
         if label:
-            return (opcode, 0, 0, 0, 0), Ref.label(label), "imm"
+            return (opcode, 0, 0, 0, 0), a.label_ref(label), "imm"
         return Insn(opcode, imm=imm), None, None
     off, label = a.target(ops[0], 0, 16)
     if label:
-        return (opcode, 0, 0, 0, 0), Ref.label(label), "off"
+        return (opcode, 0, 0, 0, 0), a.label_ref(label), "off"
     return Insn(opcode, off=off), None, None
 
 
@@ -459,7 +478,7 @@ def _h_call(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
         _want(ops, 1, "call local LABEL or call local +N")
         imm, label = a.target(target, 0, 32, sub)
         if label:
-            return (opcode, 0, CallSrc.LOCAL, 0, 0), Ref.label(label), "imm"
+            return (opcode, 0, CallSrc.LOCAL, 0, 0), a.label_ref(label), "imm"
         return Insn(opcode, src=CallSrc.LOCAL, imm=imm), None, None
     if kind == "helper":
         _want(ops, 1, "call helper N")
@@ -504,7 +523,7 @@ def _h_lddw(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
     if pseudo is PseudoSrc.FUNC:
         low, label = a.target(value, 1, 32, sub)
         if label:
-            return (opcode, dst, pseudo, 0, high << 32), Ref.label(label), "imm"
+            return (opcode, dst, pseudo, 0, high << 32), a.label_ref(label), "imm"
     elif _IDENT.match(value):
         low = 0
         if pseudo is PseudoSrc.BTF_ID:
@@ -586,7 +605,7 @@ def _h_may_goto(a: _Assembler, opcode: int, mn: str, rest: str) -> _Result:
     _want(ops, 1, f"{mn} TARGET")
     off, label = a.target(ops[0], 0, 16)
     if label:
-        return (opcode, 0, 0, 0, 0), Ref.label(label), "off"
+        return (opcode, 0, 0, 0, 0), a.label_ref(label), "off"
     return Insn(opcode, off=off), None, None
 
 

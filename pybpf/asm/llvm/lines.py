@@ -11,9 +11,9 @@ Two readers with one result (`Read`); `pybpf.asm.llvm.parser.parse` picks one by
   through the statement parser, in order, so errors and label places are those of a
   line-by-line reading.
 
-Both leave ``ProgramSpec.lines`` to be built on first use (`lines_of`): a line the fast
-path (or the memory) read holds one instruction from its first non-blank character on,
-so only the other lines are written down.
+Both leave ``ProgramSpec.lines`` to be built on first use (`pybpf.asm.source.lines_of`):
+a line the fast path (or the memory) read holds one instruction from its first non-blank
+character on, so only the other lines are written down.
 
 >>> from pybpf.asm.llvm.parser import parse
 >>> p = parse("start: r0 = 1\\n  exit")
@@ -28,6 +28,9 @@ from operator import itemgetter
 
 from ...isa.insn import Insn
 from ...isa.program import SourceLine
+from ..source import lines_of
+
+__all__ = ["Read", "lines_of", "read_long", "read_short"]  # (lines_of: the parser's import)
 
 TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
 if TYPE_CHECKING:
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
 Hit = tuple[Insn, int, bool, "str | None", int]
 #: at most this many lines are remembered (`read_short`'s shared memory)
 MEMORY_MAX = 1 << 16
-_new = tuple.__new__
 
 
 class Read:
@@ -153,24 +155,3 @@ def read_long(ps: _Parser, rows: list[str], memory: dict[str, Hit]) -> Read:
         numeric += [(k, 0, 0) for k in compress(range(n), nums)]
         numeric.sort(key=itemgetter(0))
     return Read(jumps, numeric, slow, slow_lines)
-
-
-def lines_of(filename: str | None, rows: list[str], slow: list[int],
-             slow_lines: dict[int, SourceLine]) -> dict[int, SourceLine]:
-    """``ProgramSpec.lines`` of a reading: each line but the ``slow`` ones (numbers) holds
-    one instruction, written from its first non-blank character on (as the fast path and
-    the memory of lines read them); ``slow_lines`` has the SourceLine of each instruction a
-    slow line holds."""
-    out: dict[int, SourceLine] = {}
-    skip = set(slow)
-    idx = 0
-    for lineno, raw in enumerate(rows, 1):
-        if lineno in skip:
-            found = slow_lines.get(idx)
-            if found is not None and found.line == lineno:
-                out[idx] = found
-                idx += 1
-            continue
-        out[idx] = _new(SourceLine, (filename, lineno, len(raw) - len(raw.lstrip()) + 1, raw))
-        idx += 1
-    return out
