@@ -38,8 +38,8 @@ counts = ArrayMap(u64)
 
 #: the standard modules pybpf's own small helpers replace on the counter's path: namedtuple
 #: (pybpf._tuple), importlib's import_module (__import__), types.ModuleType (type(sys)),
-#: operator's attrgetter (_operator's)
-STDLIB_SMALL = ("collections", "importlib", "types", "operator")
+#: operator's attrgetter (_operator's), mmap.PAGESIZE (os.sysconf's)
+STDLIB_SMALL = ("collections", "importlib", "types", "operator", "mmap")
 
 #: the modules of pybpf a program's start-up never needs: the printers (building or assembling
 #: prints nothing), the local-storage map kinds (registered at their first use), the BTF parser

@@ -141,10 +141,12 @@ def ensure_tracefs() -> str:
     '/sys/kernel/tracing'
     """
     with _lock:
-        if find_mount("tracefs") is None:
-            debugfs = find_mount("debugfs")
-            if debugfs and os.path.isfile(os.path.join(debugfs, "tracing", "available_events")):
-                return os.path.join(debugfs, "tracing")
+        found = find_mount("tracefs")  # (once: _ensure would read the mount table again)
+        if found is not None:
+            return found
+        debugfs = find_mount("debugfs")
+        if debugfs and os.path.isfile(os.path.join(debugfs, "tracing", "available_events")):
+            return os.path.join(debugfs, "tracing")
     return _ensure("tracefs", TRACEFS_PATH, "tracefs")
 
 

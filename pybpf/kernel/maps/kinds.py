@@ -13,7 +13,7 @@ prefixes, map-in-map inner maps, memory-mapped arrays...).
 from __future__ import annotations
 
 import errno
-import mmap
+import os
 
 from ... import uapi as A
 from ...errors import KernelError, PybpfError
@@ -34,7 +34,7 @@ __all__ = [
     "ArenaMap",
 ]
 
-_PAGE = mmap.PAGESIZE
+_PAGE = os.sysconf("SC_PAGE_SIZE")  # (mmap.PAGESIZE: mmap is imported by memory() alone)
 
 
 def _fd_of(obj: Any, what: str) -> int:
@@ -110,6 +110,8 @@ class ArrayMap(Map):
             raise PybpfError(f"{self._detail()}: memory() needs an array created with "
                              "flags=BPF_F_MMAPABLE")
         if self._mmap is None:
+            import mmap  # (a start-up path: the one use)
+
             length = (self.stride * self.max_entries + _PAGE - 1) // _PAGE * _PAGE
             try:
                 self._mmap = mmap.mmap(self.fd, length, mmap.MAP_SHARED,
