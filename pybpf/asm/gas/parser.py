@@ -12,6 +12,7 @@ error (handlers raise `_Bad` naming the operand, the driver finds its column).
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from ...errors import AsmError
 from ...isa.helpers import helper_id, misspelled_helper
@@ -33,6 +34,7 @@ from ...isa.opcodes import (
     Source,
 )
 from ...isa.program import ProgramSpec, Ref, RefKind, SourceLine
+from ..slots import slot_offsets
 from ..source import lines_of
 
 __all__ = ["parse", "MNEMONICS"]
@@ -62,6 +64,8 @@ _LABEL = re.compile(r"\s*([A-Za-z_.$][\w.$]*)\s*:")
 _LOCK = re.compile(r"(?:(fetch)\s+)?(\S+)(.*)\Z", re.S)
 _NUM = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)\Z")
 _EXIT = Class.JMP | JmpOp.EXIT
+_EXIT_BYTE = bytes([_EXIT])
+_OPCODE = itemgetter(0)
 _U32 = 1 << 32
 _U64 = 1 << 64
 
@@ -168,9 +172,7 @@ class _Assembler:
         self.refs: dict[int, Ref] = {}
         self.label_refs: dict[str, Ref] = {}
         self.targets: dict[int, _Where] = {}
-        self.first_exit: int | None = None
         self.pending: list[tuple[int, str]] = []  # (index, "off" | "imm") awaiting a label
-        self.slots: list[int] = []  # slot number of each instruction, then the total
         # set per statement, read by target() to remember where a label was named
         self.here: tuple[int, str, str, int, str] = (0, "", "", 0, "")
 
@@ -197,35 +199,32 @@ class _Assembler:
 
     def run(self, text: str) -> ProgramSpec:
         insns: list = self.insns  # Insn, or the field tuple of an instruction awaiting a label
+        append = insns.append
         lines = self.lines
         refs = self.refs
         pending = self.pending
-        slots = self.slots
         filename = self.filename
         handlers = _HANDLERS
-        slot = 0
-        # a line read from the cache holds one instruction from its first non-blank character
-        # on: only the other lines are written down (``slow``), lines_of makes the rest
+        # a line that is one instruction alone (no label before it, no comment) holds it
+        # from its first non-blank character on: only the other lines are written down
+        # (``slow``, and their SourceLine), lines_of makes the rest when asked
         slow: list[int] = []
         rows = text.split("\n")
         # a long text's lines are remembered for it alone: they would fill the memory of
         # short programs' lines, and keep it alive to the process's end
         cache = _CACHE if len(rows) <= _OWN_CACHE_FROM else {}
+        get = cache.get
         for lineno, raw in enumerate(rows, 1):
-            hit = cache.get(raw)
+            hit = get(raw)
             if hit is not None:
-                if hit[3] and self.first_exit is None:
-                    self.first_exit = len(insns)
-                insns.append(hit[0])
-                slots.append(slot)
-                slot += hit[2]
+                append(hit)
                 continue
-            slow.append(lineno)
             code = raw
             if "#" in code:
                 code = code[:code.index("#")]
             body = code.strip()
             if not body:
+                slow.append(lineno)
                 continue
             start = code.index(body[0])
             cacheable = raw is code
@@ -236,6 +235,7 @@ class _Assembler:
                     cacheable = False
                     body = code[m.end():].strip()
                     if not body:
+                        slow.append(lineno)
                         continue
                     start = code.index(body[0], m.end())
             parts = body.split(None, 1)
@@ -250,24 +250,17 @@ class _Assembler:
             except _Bad as bad:
                 raise self.error(bad.message, lineno, raw, _column(here, bad.op, bad.sub)) from None
             idx = len(insns)
-            insns.append(insn)
-            slots.append(slot)
-            lines[idx] = SourceLine(filename, lineno, start + 1, raw)
+            append(insn)
+            if not cacheable:
+                slow.append(lineno)
+                lines[idx] = SourceLine(filename, lineno, start + 1, raw)
             if field is not None:
                 pending.append((idx, field))
-                slot += 2 if insn[0] == LDDW else 1
                 refs[idx] = ref
-                continue
-            opcode = insn.opcode
-            nslots = 2 if opcode == LDDW else 1
-            slot += nslots
-            if ref is not None:
+            elif ref is not None:
                 refs[idx] = ref
             elif cacheable and len(cache) < _CACHE_MAX:
-                cache[raw] = (insn, start + 1, nslots, opcode == _EXIT)
-            if opcode == _EXIT and self.first_exit is None:
-                self.first_exit = idx
-        slots.append(slot)
+                cache[raw] = insn
         prog = self.finish()
         if len(lines) != len(insns):
             prog.lines_later(lambda: lines_of(filename, rows, slow, lines))
@@ -292,10 +285,12 @@ class _Assembler:
         refs = self.refs
         labels = self.labels
         insns = self.insns
-        slots = self.slots
-        if self.first_exit is not None and "exit" not in labels and any(
+        if "exit" not in labels and any(
                 r.kind is RefKind.LABEL and r.name == "exit" for r in refs.values()):
-            labels["exit"] = self.first_exit  # bpf_conformance: the first exit
+            first_exit = bytes(map(_OPCODE, insns)).find(_EXIT_BYTE)
+            if first_exit >= 0:
+                labels["exit"] = first_exit  # bpf_conformance: the first exit
+        slots = slot_offsets(insns) if self.pending else []
         count = len(insns)
         for idx, field in self.pending:
             name = refs[idx].name
@@ -326,9 +321,9 @@ class _Assembler:
         return self.error(message, here[0], here[1], _column(here, k, sub))
 
 
-#: raw line -> (Insn, column, slots, is exit) for plain instructions seen before (no label
-#: definition, comment or symbolic operand on the line).
-_CACHE: dict[str, tuple[Insn, int, int, bool]] = {}
+#: raw line -> Insn for plain instructions seen before (no label definition, comment or
+#: symbolic operand on the line: the instruction starts at the line's first non-blank).
+_CACHE: dict[str, Insn] = {}
 _CACHE_MAX = 1 << 16
 #: texts of more lines than this have a cache of their own
 _OWN_CACHE_FROM = 200

@@ -59,9 +59,10 @@ from ...isa.opcodes import (
     Size,
     Source,
 )
+from ..slots import slot_offsets
 from .fast import LazyRegex
 from .lines import lines_of, read_long, read_short
-from .symbols import PendingFields, check_numeric, resolve_names, slot_offsets
+from .symbols import PendingFields, check_numeric, resolve_names
 
 
 class _Err(Exception):

@@ -18,8 +18,11 @@ from ..._record import record
 from ...errors import AsmError
 from ...isa.helpers import helper_id, misspelled_helper
 from ...isa.insn import Insn
-from ...isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
+from ...isa.opcodes import CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
+from ..slots import slot_offsets
+
+__all__ = ["Pending", "PendingFields", "check_numeric", "resolve_names", "slot_offsets"]
 
 _new = tuple.__new__
 _LOCAL = int(CallSrc.LOCAL)
@@ -45,31 +48,6 @@ _OFF_TARGET = frozenset(
     op for op in range(256)
     if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
     and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
-_LDDW_BYTE = bytes([LDDW])
-
-
-def slot_offsets(insns: list[Insn]) -> list[int]:
-    """Slot of each instruction plus the total at the end (lddw counts twice).
-
-    >>> slot_offsets([Insn(0xb7), Insn(LDDW), Insn(0x95)])
-    [0, 1, 3, 4]
-    """
-    ops = bytes(map(itemgetter(0), insns))
-    n = len(ops)
-    k = ops.find(_LDDW_BYTE)
-    if k < 0:
-        return list(range(n + 1))
-    # between two lddw the slots count up by one: a range per stretch
-    out: list[int] = []
-    extend = out.extend
-    shift = prev = 0
-    while k >= 0:
-        extend(range(prev + shift, k + 1 + shift))
-        shift += 1
-        prev = k + 1
-        k = ops.find(_LDDW_BYTE, prev)
-    extend(range(prev + shift, n + 1 + shift))
-    return out
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
