@@ -121,9 +121,9 @@ def parse_plain(text: str, filename: str | None = None, *, check_targets: bool =
                 ) -> ProgramSpec | None:
     """The `ProgramSpec` `pybpf.asm.llvm.parser.parse` makes of ``text`` when every line
     is plain (see the module), else None."""
-    rows = text.split("\n")
-    if len(rows) > MAX_LINES:
+    if text.count("\n") >= MAX_LINES:  # (counted, not split: 100k lines split in 7 ms)
         return None
+    rows = text.split("\n")
     prog = ProgramSpec()
     insns, labels, lines, maps = prog.insns, prog.labels, prog.lines, prog.maps
     pending: list[tuple[int, str, str, int, int, int]] = []
