@@ -401,7 +401,7 @@ def countdown(k: int) -> Iterator[int]:
     [3, 2, 1]
     """
     if not _COUNTS:
-        _COUNTS.extend(range(COUNTS - 1, 0, -1))
+        _COUNTS[:] = range(COUNTS - 1, 0, -1)  # one assignment: threads may race here
     it = iter(_COUNTS)
     it.__setstate__(COUNTS - 1 - k)  # type: ignore[attr-defined]
     return it
