@@ -403,7 +403,7 @@ def countdown(k: int) -> Iterator[int]:
     if not _COUNTS:
         _COUNTS[:] = range(COUNTS - 1, 0, -1)  # one assignment: threads may race here
     it = iter(_COUNTS)
-    it.__setstate__(COUNTS - 1 - k)  # type: ignore[attr-defined]
+    it.__setstate__(COUNTS - 1 - k)  # type: ignore[attr-defined]  # a list iterator has it
     return it
 
 
