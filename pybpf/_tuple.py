@@ -22,14 +22,6 @@ read-only property per field, ``_make``, ``_replace``, ``_asdict``, the namedtup
 
 from __future__ import annotations
 
-try:  # CPython's C field accessor (what namedtuple uses): a builtin module, no file to read
-    from _collections import _tuplegetter
-except ImportError:  # pragma: no cover - other interpreters
-    from operator import itemgetter
-
-    def _tuplegetter(index: int, doc: str) -> property:  # type: ignore[misc]
-        return property(itemgetter(index), doc=doc)
-
 TYPE_CHECKING = False  # (not typing's: this module exists to keep start-up imports small)
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -37,10 +29,20 @@ if TYPE_CHECKING:
 
     T = TypeVar("T", bound="FieldTuple")
 
+    def _tuplegetter(index: int, doc: str) -> Any: ...
+else:
+    try:  # CPython's C field accessor (what namedtuple uses): a builtin module, no file to read
+        from _collections import _tuplegetter
+    except ImportError:  # pragma: no cover - other interpreters
+        from operator import itemgetter
+
+        def _tuplegetter(index, doc):
+            return property(itemgetter(index), doc=doc)
+
 __all__ = ["FieldTuple"]
 
 
-class FieldTuple(tuple):  # type: ignore[type-arg]  # each subclass fixes its fields
+class FieldTuple(tuple):  # (each subclass fixes its fields)
     """Base of a tuple whose class names its fields in ``_fields`` (see the module)."""
 
     __slots__ = ()
@@ -56,7 +58,7 @@ class FieldTuple(tuple):  # type: ignore[type-arg]  # each subclass fixes its fi
         if "_fields" in cls.__dict__:
             for index, name in enumerate(cls._fields):
                 setattr(cls, name, _tuplegetter(index, f"Alias for field number {index}"))
-            cls.__match_args__ = cls._fields
+            setattr(cls, "__match_args__", cls._fields)  # noqa: B010 - (a class of its own)
 
     @classmethod
     def _make(cls: type[T], iterable: Iterable[Any]) -> T:

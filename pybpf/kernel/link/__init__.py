@@ -34,9 +34,12 @@ from __future__ import annotations
 
 import sys
 
-ModuleType = type(sys)  # (types.ModuleType, without importing types)
-
 TYPE_CHECKING = False  # (not typing's: one attach kind costs no more than its own module)
+if TYPE_CHECKING:
+    from types import ModuleType
+else:
+    ModuleType = type(sys)  # (types.ModuleType, without importing types)
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
