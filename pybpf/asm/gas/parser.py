@@ -65,6 +65,7 @@ _LOCK = re.compile(r"(?:(fetch)\s+)?(\S+)(.*)\Z", re.S)
 _NUM = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*)\Z")
 _EXIT = Class.JMP | JmpOp.EXIT
 _EXIT_BYTE = bytes([_EXIT])
+_new = tuple.__new__
 _OPCODE = itemgetter(0)
 _U32 = 1 << 32
 _U64 = 1 << 64
@@ -309,7 +310,10 @@ class _Assembler:
                 if not -0x8000 <= rel <= 0x7FFF:
                     raise self._target_error(idx, f"label {name!r} is {rel} slots away, out of "
                                              "range of a 16-bit jump offset; use ja32 (gotol)")
-                insns[idx] = Insn(opcode, dst, src, rel, imm)
+                if -0x80000000 <= imm <= 0x7FFFFFFF:  # (the other fields are the handler's:
+                    insns[idx] = _new(Insn, (opcode, dst, src, rel, imm))  # no checks)
+                else:
+                    insns[idx] = Insn(opcode, dst, src, rel, imm)
             elif opcode == LDDW:  # lddw func: the low 32 bits
                 insns[idx] = Insn(opcode, dst, src, off, (imm & ~0xFFFFFFFF) | (rel & 0xFFFFFFFF))
             else:
