@@ -136,6 +136,7 @@ def test_calls_and_loads_by_name() -> None:
     ("r0 = xchg_64(r1 + 0, r2)", 1, 22, "expected r0 = xchg"),
     ("lock *(u64 *)(r1 + 0) += w2", 1, 26, "u64 atomic needs an r register"),
     ("lock *(u8 *)(r1 + 0) += w2", 1, 9, "u32 and u64 only"),
+    ("lock *(u32 *)(r1 + 0) -= w2", 1, 23, "no atomic operation -="),
     ("w1 = r2", 1, 6, "register width mismatch"),
     ("if r1 == w2 goto +0\nexit", 1, 10, "register width mismatch"),
     ("*(u64 *)(r1 + 0) = w2", 1, 20, "u64 store needs an r register"),
@@ -444,6 +445,7 @@ def _mangled(draw: st.DrawFn) -> str:
 
 
 @given(st.lists(_mangled(), min_size=1, max_size=4))
+@example(["lock *(u32 *)(r0 + 0) -= r1"])  # the operator the pattern reads but no atomic has
 @settings(max_examples=400)
 def test_malformed_text_raises_only_asm_error(lines: list[str]) -> None:
     try:

@@ -552,6 +552,9 @@ class _Parser:
                 raise _Err("atomic operations exist as u32 and u64 only", m.start(1))
             if size == Size.DW and m.group(6) in "wW":
                 raise _Err("a u64 atomic needs an r register", m.start(6))
+            if m.group(5) not in _ATOMIC_SYM:
+                raise _Err(f"no atomic operation {m.group(5)}=: OP is one of + | & ^ "
+                           "(subtract by adding the negated value)", m.start(5))
             return (Insn(Class.STX | Mode.ATOMIC | size, _reg(m.group(2), m.start(2)),
                          _reg(m.group(7), m.start(7)), _off16(m.group(3), m.group(4), m.start(4)),
                          _ATOMIC_SYM[m.group(5)]), None, 0, 0)
