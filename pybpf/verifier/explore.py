@@ -74,6 +74,8 @@ class Search:
         self.scc_visits: dict[tuple, _SccVisit] = {}
         #: the history entry of the instruction being run (entries of one insn are merged)
         self.hist_entry: list | None = None
+        #: the history list that holds `hist_entry`, and its place there
+        self.hist_at: tuple[list, int] = ([], 0)
         self.total_states = 0
         #: watches for periodic loops past `fastforward.START` instructions (None: off)
         self.fast_forward: FastForward | None = getattr(v, "fast_forward", None)
@@ -206,12 +208,18 @@ class Search:
         """push_jmp_history: record the current step (merged with this insn's entry)."""
         e = self.hist_entry
         if e is not None:
-            e[2] |= flags
-            if linked:
-                e[3] = linked
+            # copies of the state share its entries (`State.copy`): the merged entry is a
+            # new one in the history that holds this one, the copies keep theirs
+            lst, at = self.hist_at
+            new = [e[0], e[1], e[2] | flags, linked or e[3]]
+            if at < len(lst) and lst[at] is e:
+                lst[at] = new
+            self.hist_entry = new
             return
         e = [st.insn, self.prev_insn, flags, linked]
-        st.history.append(e)
+        h = st.history
+        self.hist_at = (h, len(h))
+        h.append(e)
         self.hist_entry = e
 
     def update_branch_counts(self, st: State | None) -> None:

@@ -86,26 +86,81 @@ def _reg(r: Reg, shape: list, nums: list[int], values: list[int] | None) -> None
             shape.append((k, v))
 
 
-def signature(st: State, values: list[int] | None = None) -> tuple[list, list[int]]:
+#: `_reg`'s parts of one register: (the register, its shape, its numbers, the positions of
+#: its values among its numbers)
+_RegParts = tuple[Reg, tuple, tuple[int, ...], tuple[int, ...]]
+#: registers whose parts are remembered at most (`signature`'s ``cache``)
+_CACHE_MAX = 1 << 15
+
+
+def _reg_parts(r: Reg, cache: dict[int, _RegParts]) -> _RegParts:
+    """`_reg` of one register, remembered by identity (a `Reg` is never changed in place;
+    the entry keeps the register, so its id is not reused while it is there)."""
+    got = cache.get(id(r))
+    if got is not None and got[0] is r:
+        return got
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    shape: list = []
+    nums: list[int] = []
+    values: list[int] = []
+    _reg(r, shape, nums, values)
+    got = cache[id(r)] = (r, tuple(shape), tuple(nums), tuple(values))
+    return got
+
+
+def snapshot(st: State) -> tuple:
+    """What `signature` reads of a state, kept without taking it apart: its fields, and each
+    frame's registers and spills as they are (a `Reg` is never changed in place)."""
+    return ((len(st.frames), st.active_locks, st.active_lock_id, st.active_lock_ptr,
+             st.active_rcu, st.active_preempt, st.active_irq_id, st.in_sleepable),
+            (st.may_goto_depth, st.callback_unroll_depth, st.dfs_depth), tuple(st.refs),
+            tuple(((f.frameno, f.callsite, f.subprog, f.callback, f.async_callback, f.ret_range,
+                    f.allocated, bytes(f.stack[:f.allocated])),
+                   (f.async_entry_cnt, f.callback_depth), tuple(f.regs),
+                   tuple(sorted(f.spills.items())))
+                  for f in st.frames))
+
+
+def signature(st: State, values: list[int] | None = None,
+              cache: dict[int, _RegParts] | None = None) -> tuple[list, list[int]]:
     """(shape, numbers) of a state: what must stay equal, and what may move by a period.
 
     ``values``, when given, receives the positions in the numbers of the values a program
-    can compare (scalar bounds and known bits, offsets, sizes; not ids or depths)."""
-    shape: list = [len(st.frames), st.active_locks, st.active_lock_id, st.active_lock_ptr,
-                   st.active_rcu, st.active_preempt, st.active_irq_id, st.in_sleepable]
-    nums: list[int] = [st.may_goto_depth, st.callback_unroll_depth, st.dfs_depth]
-    for ref in st.refs:
+    can compare (scalar bounds and known bits, offsets, sizes; not ids or depths).
+    ``cache`` keeps each register's part from one call to the next."""
+    return snapshot_signature(snapshot(st), values, cache)
+
+
+def snapshot_signature(snap: tuple, values: list[int] | None = None,
+                       cache: dict[int, _RegParts] | None = None) -> tuple[list, list[int]]:
+    """`signature` of the state a `snapshot` was taken of."""
+    if cache is None:
+        cache = {}
+    head, counts, refs, frames = snap
+    shape: list = list(head)
+    nums: list[int] = list(counts)
+    for ref in refs:
         shape.append((ref.insn, ref.kind, ref.ptr))
         nums.append(ref.id)
-    for f in st.frames:
-        shape += [f.frameno, f.callsite, f.subprog, f.callback, f.async_callback, f.ret_range,
-                  f.allocated, bytes(f.stack[:f.allocated])]
-        nums += [f.async_entry_cnt, f.callback_depth]
-        for r in f.regs:
-            _reg(r, shape, nums, values)
-        for spi in sorted(f.spills):
+    for fshape, fnums, regs, spills in frames:
+        shape += fshape
+        nums += fnums
+        for r in regs:
+            _, rs, rn, rv = _reg_parts(r, cache)
+            shape += rs
+            if values is not None:
+                base = len(nums)
+                values += [base + p for p in rv]
+            nums += rn
+        for spi, r in spills:
             shape.append(spi)
-            _reg(f.spills[spi], shape, nums, values)
+            _, rs, rn, rv = _reg_parts(r, cache)
+            shape += rs
+            if values is not None:
+                base = len(nums)
+                values += [base + p for p in rv]
+            nums += rn
     return shape, nums
 
 
@@ -227,12 +282,19 @@ def _apply(st: State, nums: list[int]) -> bool:
     return True
 
 
-def _period(a: tuple, b: tuple, c: tuple) -> tuple[list[int], list[int]] | None:
-    """The step (counters, numbers) from ``a`` to ``b`` when ``b`` to ``c`` is the same."""
-    (c1, s1, n1), (c2, s2, n2), (c3, s3, n3) = a, b, c
+def _period(a: list, b: list, c: list,
+            cache: dict[int, _RegParts]) -> tuple[list[int], list[int]] | None:
+    """The step (counters, numbers) from visit ``a`` to ``b`` when ``b`` to ``c`` is the same
+    (a visit: ``[counters, snapshot, signature or None]``; a signature is made the first
+    time the counters alone do not rule a period out)."""
+    c1, c2, c3 = a[0], b[0], c[0]
     dc = [y - x for x, y in zip(c2, c3, strict=True)]
     if dc[0] <= 0 or dc[4] != 0 or dc != [y - x for x, y in zip(c1, c2, strict=True)]:
         return None
+    for e in (a, b, c):
+        if e[2] is None:
+            e[2] = snapshot_signature(e[1], None, cache)
+    (s1, n1), (s2, n2), (s3, n3) = a[2], b[2], c[2]
     if not (s1 == s2 == s3 and len(n1) == len(n2) == len(n3)):
         return None
     dn = [y - x for x, y in zip(n2, n3, strict=True)]
@@ -245,36 +307,40 @@ class FastForward:
     """Watches one search's unpruned prune-point visits and jumps periodic loops ahead."""
 
     def __init__(self) -> None:
-        #: (insn, callsite) -> the last two visits: (counters, shape, numbers)
-        self.seen: dict[tuple[int, int], list[tuple[tuple[int, ...], list, list[int]]]] = {}
+        #: (insn, callsite) -> the last visits: [counters, `snapshot`, (shape, numbers) once
+        #: made]
+        self.seen: dict[tuple[int, int], list[list]] = {}
         #: whole periods skipped (0: no jump was made)
         self.jumped = 0
         #: the program's compared constants (`compare_constants`), found at the first period
         self.constants: frozenset[int] | None = None
+        #: `signature`'s remembered register parts
+        self.reg_parts: dict[int, _RegParts] = {}
 
     def visit(self, v: Session, search: Search, cur: State, i: int, limit: int) -> None:
         """A state the search keeps exploring at prune point ``i``: jump when periodic."""
         key = (i, cur.frames[-1].callsite)
         counters = (v.processed, v.jmps, v.id_gen, search.total_states, len(search.stack))
-        values: list[int] = []
-        shape, nums = signature(cur, values)
+        snap = snapshot(cur)
         hist = self.seen.setdefault(key, [])
-        hist.append((counters, shape, nums))
+        hist.append([counters, snap, None])
         if len(hist) > 2 * MAX_PERIOD + 1:
             del hist[0]
         pending = counters[4]
+        cache = self.reg_parts
         for p in range(1, (len(hist) - 1) // 2 + 1):
             # a period keeps the number of pending branches (`_period`): a loop pushing a
             # branch each iteration toward the kernel's 8,192 compares nothing here
             if hist[-1 - p][0][4] != pending or hist[-1 - 2 * p][0][4] != pending:
                 continue
-            step = _period(hist[-1 - 2 * p], hist[-1 - p], hist[-1])
+            step = _period(hist[-1 - 2 * p], hist[-1 - p], hist[-1], cache)
             if step is not None:
                 break
         else:
             return
         dc, dn = step
-        n3 = nums
+        values: list[int] = []
+        _, n3 = snapshot_signature(snap, values, cache)
         periods = (limit - v.processed) // dc[0] - _MARGIN
         if self.constants is None:
             self.constants = compare_constants(v.insns)
@@ -293,4 +359,4 @@ class FastForward:
         self.seen.clear()
 
 
-__all__ = ["START", "FastForward", "signature"]
+__all__ = ["START", "FastForward", "signature", "snapshot", "snapshot_signature"]

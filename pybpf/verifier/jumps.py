@@ -307,9 +307,14 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
         return out
 
     for frame in st.frames:
-        frame.regs[:] = [fix(r) for r in frame.regs]
+        regs = frame.regs
+        for n, r in enumerate(regs):
+            if r.flags & MAYBE_NULL and r.id == pid:
+                regs[n] = fix(r)
         if frame.spills:
-            frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in frame.spills.items()}
+            spills = frame.spills
+            if any(r.flags & MAYBE_NULL and r.id == pid for r in spills.values()):
+                frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in spills.items()}
 
 
 def _not_null(r: Reg) -> Reg:

@@ -139,6 +139,30 @@ def _fast_effect(decoded: tuple, calls_callback: bool, is_lddw: bool) -> tuple[i
     return _SLOW
 
 
+#: remembered walks (`Tracker.walks`) kept at most: past it they are forgotten
+_WALKS_MAX = 1 << 16
+
+
+def _walk(fast: list[tuple[int, int, int]], i: int, stop: int, lo: int,
+          r: int) -> tuple[int, int, bool]:
+    """Steps back from instruction ``i`` toward ``stop`` (the instruction of the next history
+    entry; when none is left, the state's first instruction) but not past ``lo`` while the
+    masks of `Tracker.fast` decide each step alone: ``(where it stopped, the traced mask
+    there, whether the mask was empty on the way)``. An empty mask ends the marking when
+    nothing else is traced; else the walk goes on with it (the steps then change nothing)."""
+    zeroed = False
+    while i != stop and i > lo:
+        trig, keep, gen = fast[i]
+        if trig < 0 or (not keep and r & trig):
+            break  # backtrack_insn's
+        if r & trig:
+            r = r & keep | gen
+            if not r:
+                zeroed = True
+        i -= 1
+    return i, r, zeroed
+
+
 def _rest(bt: Backtrack, fr: int) -> bool:
     """Whether ``bt`` traces anything besides the registers of frame ``fr``."""
     regs, stack = bt.regs, bt.stack
@@ -166,6 +190,8 @@ class Tracker:
         #: stored...)
         self.fast = [_fast_effect(k, calls_callback(n), i.opcode == LDDW)
                      for n, (k, i) in enumerate(zip(self.decoded, insns, strict=True))]
+        #: `_walk`'s answers by (from, history stop, lowest, traced mask)
+        self.walks: dict[tuple[int, int, int, int], tuple[int, int, bool]] = {}
         self.callee_of = callee_of
         self.is_global = is_global
         self.calls_callback = calls_callback
@@ -294,6 +320,9 @@ class Tracker:
         skip_first = True
         note = self.note
         fast = self.fast
+        walks = self.walks
+        if len(walks) > _WALKS_MAX:
+            walks.clear()
         while st is not None:
             history = st.history
             hcount = len(history)
@@ -323,20 +352,25 @@ class Tracker:
             first = st.first_insn
             while True:
                 if not skip_first:
-                    # the steps down to the next history entry (or the state's first
-                    # instruction) that the masks decide alone: each one steps back by one
-                    stop = history[hcount - 1][0] if hcount else -1
-                    while i != stop and i > first:
-                        trig, keep, gen = fast[i]
-                        if trig < 0 or (not keep and r & trig):
-                            break  # backtrack_insn's, below
-                        if r & trig:
-                            r = r & keep | gen
-                            if not r and not rest:
-                                bt.regs[fr] = 0
-                                return changed
-                        subseq = i
-                        i -= 1
+                    # the steps down to the next history entry (or, when none is left, the
+                    # state's first instruction: a loop passes it again and again before
+                    # that) that the masks decide alone: each one steps back by one
+                    # (`_walk`, remembered: a loop walks the same stretches with the same
+                    # masks again and again)
+                    if hcount:
+                        key = (i, history[hcount - 1][0], 0, r)
+                    else:
+                        key = (i, first, first, r)
+                    got = walks.get(key)
+                    if got is None:
+                        got = walks[key] = _walk(fast, *key)
+                    i2, r, zeroed = got
+                    if zeroed and not rest:
+                        bt.regs[fr] = 0
+                        return changed
+                    if i2 != i:
+                        subseq = i2 + 1
+                        i = i2
                 # the history entry of this step, if any (get_prev_insn_idx follows it back)
                 entry: list | None = history[hcount - 1] if hcount else None
                 if entry is not None and entry[0] != i:

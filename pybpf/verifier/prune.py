@@ -21,6 +21,7 @@ from __future__ import annotations
 from .state import ADD_CONST, RT, Frame, Reg, Slot, State
 
 NOT_EXACT, EXACT, RANGE_WITHIN = 0, 1, 2
+_SCALAR = RT.SCALAR
 
 _SPILL, _MISC, _ZERO, _INVALID = Slot.SPILL, Slot.MISC, Slot.ZERO, Slot.INVALID
 _DYNPTR, _ITER, _IRQ = Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG
@@ -271,6 +272,8 @@ def states_equal(old: State, cur: State, live_before: list[int], id_gen: int, ex
     ofr, cfr = old.frames, cur.frames
     if len(ofr) != len(cfr) or old.in_sleepable != cur.in_sleepable:
         return False
+    if exact != NOT_EXACT and _scalar_differs(ofr[-1].regs, cfr[-1].regs, live_before[old.insn]):
+        return False
     idmap = IdMap(id_gen)
     if not refsafe(old, cur, idmap):
         return False
@@ -287,6 +290,23 @@ def states_equal(old: State, cur: State, live_before: list[int], id_gen: int, ex
         if not func_states_equal(fo, fc, live_before[at], idmap, exact):
             return False
     return True
+
+
+def _scalar_differs(oregs: list[Reg], cregs: list[Reg], live: int) -> bool:
+    """A live scalar of the explored frame whose range does not hold the current register's
+    value: `regsafe` is False for it whatever the ids (comparisons of loop states, which
+    compare every scalar, mostly end on the counter; this finds it before the rest)."""
+    r = 0
+    while live:
+        if live & 1:
+            o = oregs[r]
+            if o.type is _SCALAR:
+                c = cregs[r]
+                if o is not c and (c.type is not _SCALAR or not o.var.subsumes(c.var)):
+                    return True
+        live >>= 1
+        r += 1
+    return False
 
 
 def states_maybe_looping(old: State, cur: State) -> bool:

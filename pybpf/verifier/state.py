@@ -548,7 +548,9 @@ class State:
         s.parent = self.parent
         s.first_insn = self.first_insn
         s.last_insn = self.last_insn
-        s.history = [e[:] for e in self.history]
+        # the entries are shared: one is never changed in place (`Search.push_history`
+        # replaces it when it merges a step into it)
+        s.history = self.history[:]
         s.active_locks = self.active_locks
         s.active_lock_id = self.active_lock_id
         s.active_lock_ptr = self.active_lock_ptr
