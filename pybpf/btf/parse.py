@@ -40,10 +40,17 @@ if TYPE_CHECKING:
     from . import types as T
 
 
+_TYPES = None
+
+
 def _types():  # noqa: ANN202 - the pybpf.btf.types module
     """The record classes, imported on first decode (index and lookups never need them)."""
-    from . import types
+    global _TYPES
+    types = _TYPES
+    if types is None:
+        from . import types
 
+        _TYPES = types
     return types
 
 

@@ -332,11 +332,13 @@ class ProgramSpec:
         """
         if not self.refs:
             return list(self.insns)
-        offsets = self.slot_offsets()
+        offsets = None  # made at the first label (an object's program has map refs only)
         out = list(self.insns)
         for idx, ref in self.refs.items():
             insn = out[idx]
             if ref.kind is RefKind.LABEL:
+                if offsets is None:
+                    offsets = self.slot_offsets()
                 if ref.name not in self.labels:
                     raise IsaError(f"unknown label {ref.name!r}", index=idx)
                 where = target_field(insn)

@@ -195,6 +195,10 @@ def _article(t: str) -> str:
     return "an" if t[0] in "aeiou" else "a"
 
 
+#: map type -> the flags bits its rule allows
+_ALLOWED: dict[str, int] = {}
+
+
 def map_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None) -> str | None:
     """What BPF_MAP_CREATE would refuse in ``decl``, in words, or None. ``declared``: the
     maps declared so far, where an ``inner=`` template must be."""
@@ -206,11 +210,11 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
                   ) -> tuple[str, str] | None:
     """`map_problem` with the field it is about: ``type``, ``key``, ``value``,
     ``max_entries``, ``flags``, ``map_extra`` or ``inner``."""
-    names = map_type_names()
     t = decl.type
     if isinstance(t, int):  # a number: its name, when the table knows it
         t = next((n for n, v in MAP_TYPES.items() if v == t), str(t))
-    if t not in names:
+    if not isinstance(t, str) or t == "unspec" or t not in MAP_TYPES:
+        names = map_type_names()
         import difflib
 
         near = difflib.get_close_matches(t, names, 1, 0.6)
@@ -246,16 +250,19 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
                          "bytes")
     if t == "bloom_filter" and decl.map_extra > 15:
         return "map_extra", f"a bloom_filter map's map_extra (hash functions) is 0..15, not {decl.map_extra}"
-    allowed = sum(1 << FLAGS[n] for n in rule.flags)
+    allowed = _ALLOWED.get(t)
+    if allowed is None:
+        allowed = _ALLOWED[t] = sum(1 << FLAGS[n] for n in rule.flags)
     bad = decl.flags & ~allowed
     if bad:
         names_of = {bit: n for n, bit in FLAGS.items()}
         shown = ", ".join(names_of.get(b, f"bit {b}") for b in range(64) if bad >> b & 1)
         return "flags", (f"{a} {t} map takes flags {', '.join(sorted(rule.flags)) or 'none'}; "
                          f"not {shown} (flags={decl.flags:#x})")
-    for need in sorted(rule.required):
-        if not decl.flags >> FLAGS[need] & 1:
-            return "flags", f"{a} {t} map needs flags {need} ({1 << FLAGS[need]:#x})"
+    if rule.required:
+        for need in sorted(rule.required):
+            if not decl.flags >> FLAGS[need] & 1:
+                return "flags", f"{a} {t} map needs flags {need} ({1 << FLAGS[need]:#x})"
     if rule.inner and not decl.inner and not decl.extra.get("inner_decl"):
         return "inner", f"{a} {t} map needs an inner map: inner=NAME of a map declared before it"
     if not rule.inner and decl.inner:

@@ -18,8 +18,8 @@ described by a `CallInfo` the engine gives for each call instruction.
 >>> from pybpf.asm import assemble
 >>> from pybpf.verifier.cfg import check_cfg
 >>> insns = assemble("r0 = 0\\nif r1 > 3 goto out\\nr0 = 1\\nout:\\nexit").resolve()
->>> slots, index, subprogs = check_cfg(insns)
->>> a = analyze(insns, slots, index, subprogs, {})
+>>> slots, index, subprogs, succ, forward = check_cfg(insns)
+>>> a = analyze(insns, slots, index, subprogs, {}, succ, forward)
 >>> [i for i, p in enumerate(a.prune) if p], a.live_before[1] & 0b11
 ([1, 3], 3)
 """
@@ -66,11 +66,19 @@ class Analysis:
     succ: list[tuple[int, ...]]
     subprog_starts: list[int]
     subprog_of: list[int]
-    postorder: list[list[int]]
     scc: list[int]
     live_before: list[int]
     scc_count: int = 0
     insn_subprog_start: list[int] = field(default_factory=list)
+    #: subprogram start -> its instructions in postorder (`postorder_of`, made when asked)
+    postorders: dict[int, list[int]] = field(default_factory=dict)
+
+    def postorder_of(self, start: int) -> list[int]:
+        """compute_postorder of the subprogram starting at ``start``."""
+        po = self.postorders.get(start)
+        if po is None:
+            po = self.postorders[start] = _postorder(start, self.succ, len(self.succ))
+        return po
 
 
 def successors(insns: list[Insn], slots: list[int], index: Mapping[int, int], i: int) -> tuple[int, ...]:
@@ -98,25 +106,29 @@ def successors(insns: list[Insn], slots: list[int], index: Mapping[int, int], i:
 
 
 def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subprogs: set[int],
-            calls: Mapping[int, CallInfo]) -> Analysis:
-    """Marks, postorder, SCCs and live registers of a program that passed `check_cfg`."""
+            calls: Mapping[int, CallInfo], succ: list[tuple[int, ...]] | None = None,
+            forward: bool | None = None) -> Analysis:
+    """Marks, postorder, SCCs and live registers of a program that passed `check_cfg`
+    (``succ``: each instruction's `successors`, and ``forward``: whether every one comes
+    after its instruction, as `check_cfg` found them)."""
     n = len(insns)
     prune = [False] * n
     jmp = [False] * n
     force = [False] * n
     calls_cb = [False] * n
     iter_next = [False] * n
-    succ = [successors(insns, slots, index, i) for i in range(n)]
+    if succ is None:
+        succ = [successors(insns, slots, index, i) for i in range(n)]
+    jmp_cls, jmp32_cls, lddw, func_src, local_src = _JMP_CLS, _JMP32_CLS, LDDW, _FUNC_SRC, _LOCAL
     for t, insn in enumerate(insns):
         cls = insn.cls
-        if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:  # the address of a callback
-            _mark_call(t, n, prune, jmp)
-            prune[t] = True
-            callee = index.get(slots[t] + 1 + insn.imm)
-            if callee is not None:
-                prune[callee] = jmp[callee] = True
-            continue
-        if cls != Class.JMP and cls != Class.JMP32:
+        if cls != jmp_cls and cls != jmp32_cls:
+            if insn.opcode == lddw and insn.src == func_src:  # the address of a callback
+                _mark_call(t, n, prune, jmp)
+                prune[t] = True
+                callee = index.get(slots[t] + 1 + insn.imm)
+                if callee is not None:
+                    prune[callee] = jmp[callee] = True
             continue
         op = insn.op
         if op == _EXIT:
@@ -131,7 +143,7 @@ def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subpr
                 if info.iter_next:
                     prune[t] = force[t] = iter_next[t] = True
             _mark_call(t, n, prune, jmp)
-            if insn.src == CallSrc.LOCAL:
+            if insn.src == local_src:
                 prune[t] = True
                 callee = index.get(slots[t] + 1 + insn.imm)
                 if callee is not None:
@@ -149,19 +161,27 @@ def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subpr
         if target is not None:
             prune[target] = jmp[target] = True
     starts = sorted(subprogs)
-    subprog_of = [0] * n
-    sub_start = [0] * n
-    k = 0
-    for i in range(n):
-        while k + 1 < len(starts) and starts[k + 1] <= i:
-            k += 1
-        subprog_of[i] = k
-        sub_start[i] = starts[k]
-    postorder = [_postorder(s, succ, n) for s in starts]
-    scc, scc_count = _scc(succ, n)
-    live = _live_registers(insns, succ, postorder, calls)
-    return Analysis(prune, jmp, force, calls_cb, iter_next, succ, starts, subprog_of, postorder,
+    subprog_of: list[int] = []
+    sub_start: list[int] = []
+    ends = [*starts[1:], n]
+    if starts[0]:  # (check_cfg's starts include 0)
+        subprog_of += [0] * starts[0]
+        sub_start += [starts[0]] * starts[0]
+    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        subprog_of += [k] * (hi - lo)
+        sub_start += [lo] * (hi - lo)
+    # a program whose every edge goes forward (no loop, the most common) has no component
+    # and its live registers come out of one backward pass
+    if forward is None:
+        forward = all(s > i for i, ss in enumerate(succ) for s in ss)
+    scc, scc_count = ([0] * n, 1) if forward else _scc(succ, n)
+    live = _live_registers(insns, succ, calls, forward)
+    return Analysis(prune, jmp, force, calls_cb, iter_next, succ, starts, subprog_of,
                     scc, live, scc_count, sub_start)
+
+
+_JMP_CLS, _JMP32_CLS = int(Class.JMP), int(Class.JMP32)
+_FUNC_SRC, _LOCAL = int(PseudoSrc.FUNC), int(CallSrc.LOCAL)
 
 
 def _mark_call(t: int, n: int, prune: list[bool], jmp: list[bool]) -> None:
@@ -284,14 +304,18 @@ def insn_use_def(insn: Insn, call: CallInfo | None) -> tuple[int, int]:
     return (dst | src) if insn.uses_src_reg else dst, 0
 
 
-def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], postorder: list[list[int]],
-                    calls: Mapping[int, CallInfo]) -> list[int]:
-    """compute_live_registers: registers that may be read before being written, per insn."""
+def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], calls: Mapping[int, CallInfo],
+                    forward: bool = False) -> list[int]:
+    """compute_live_registers: registers that may be read before being written, per insn.
+
+    The least fixpoint of ``live_in = use | (live_out & ~def)``, iterated backwards from
+    the last instruction (the order changes no answer, only how many passes it takes); a
+    ``forward`` program (every successor after its instruction) needs one pass."""
     n = len(insns)
-    use_def = [insn_use_def(insns[i], calls.get(i)) for i in range(n)]
+    use_def = [getattr(insn, "use_def", None) or insn_use_def(insn, calls.get(i))
+               for i, insn in enumerate(insns)]  # (a `DecodedInsn` has it, but for a call)
     live_in = [0] * n
-    live_out = [0] * n
-    order = [i for po in postorder for i in po]
+    order = range(n - 1, -1, -1)
     changed = True
     while changed:
         changed = False
@@ -301,10 +325,11 @@ def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], postorder: l
                 out |= live_in[s]
             use, d = use_def[i]
             new_in = (out & ~d) | use
-            if out != live_out[i] or new_in != live_in[i]:
+            if new_in != live_in[i]:
                 live_in[i] = new_in
-                live_out[i] = out
                 changed = True
+        if forward:
+            break
     return [v & 0x7FF for v in live_in]
 
 

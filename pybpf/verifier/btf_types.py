@@ -33,11 +33,15 @@ class WalkError(Exception):
 _KERNEL_BTF: dict[int, tuple[Any, Any]] = {}
 
 
+_active: Any = None  # kernel_profile.active, imported on first use
+
+
 def kernel() -> Any:
     """The BTF of the kernel judged (`pybpf.verifier.kernel_profile.active`)."""
-    from .kernel_profile import active
-
-    prof = active()
+    global _active
+    if _active is None:
+        from .kernel_profile import active as _active
+    prof = _active()
     hit = _KERNEL_BTF.get(id(prof))
     if hit is None or hit[0] is not prof:
         hit = _KERNEL_BTF[id(prof)] = (prof, prof.vmlinux_btf())
@@ -88,9 +92,27 @@ def type_name(btf: Any, tid: int) -> str:
         return ""
 
 
+#: Btf -> {type id: what `skip_modifiers` gives}
+_SKIPPED: weakref.WeakKeyDictionary[Any, dict[int, tuple[int, Any]]] = weakref.WeakKeyDictionary()
+
+
 def skip_modifiers(btf: Any, tid: int) -> tuple[int, Any]:
-    """btf_type_skip_modifiers: through typedefs and const/volatile/restrict/type tags."""
+    """btf_type_skip_modifiers: through typedefs and const/volatile/restrict/type tags
+    (remembered per BTF)."""
     b = btf_of(btf)
+    try:
+        memo = _SKIPPED.get(b)
+        if memo is None:
+            memo = _SKIPPED[b] = {}
+    except TypeError:  # a BTF that cannot be weakly referenced: not remembered
+        return _skip_modifiers(b, tid)
+    hit = memo.get(tid)
+    if hit is None:
+        hit = memo[tid] = _skip_modifiers(b, tid)
+    return hit
+
+
+def _skip_modifiers(b: Any, tid: int) -> tuple[int, Any]:
     rec = b[tid]
     for _ in range(64):
         if rec.kind not in _MODIFIERS:
@@ -141,9 +163,36 @@ def _resolve_size(b: Any, tid: int) -> tuple[int, Any, int, Any, int]:
     return size, rec, elem_id, elem, 1
 
 
+#: Btf -> {(type id, off, size, untrusted): the Walk, or the WalkError's message}: a walk
+#: depends on the types alone, and programs load the same fields again and again
+_WALKS: weakref.WeakKeyDictionary[Any, dict[tuple[int, int, int, bool], Walk | str]] = \
+    weakref.WeakKeyDictionary()
+
+
 def struct_walk(btf: Any, tid: int, off: int, size: int, untrusted: bool = False) -> Walk:
-    """btf_struct_access on a struct type: what ``size`` bytes at ``off`` are, or WalkError."""
+    """btf_struct_access on a struct type: what ``size`` bytes at ``off`` are, or WalkError
+    (each answer remembered per BTF)."""
     b = btf_of(btf)
+    try:
+        memo = _WALKS.get(b)
+        if memo is None:
+            memo = _WALKS[b] = {}
+    except TypeError:  # a BTF that cannot be weakly referenced: not remembered
+        return _struct_walk(b, tid, off, size, untrusted)
+    key = (tid, off, size, untrusted)
+    hit = memo.get(key)
+    if hit is None:
+        try:
+            hit = _struct_walk(b, tid, off, size, untrusted)
+        except WalkError as e:
+            hit = str(e)
+        memo[key] = hit
+    if isinstance(hit, str):
+        raise WalkError(hit)
+    return hit
+
+
+def _struct_walk(b: Any, tid: int, off: int, size: int, untrusted: bool) -> Walk:
     union_seen = untrusted
     _, rec = skip_modifiers(b, tid)
     for _ in range(256):

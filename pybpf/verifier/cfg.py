@@ -7,9 +7,11 @@ instruction must be reachable from the entry (or a subprogram).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
-from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc, problem
+from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
+from .decoded import DecodedInsn, decode
 from .report import Reject
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ _CALL = int(JmpOp.CALL)
 _EXIT = int(JmpOp.EXIT)
 
 
-def slot_map(insns: list[Insn]) -> tuple[list[int], dict[int, int]]:
+def slot_map(insns: Sequence[Insn]) -> tuple[list[int], dict[int, int]]:
     """(slot of each insn, slot -> insn index)."""
     slots, index, pos = [], {}, 0
     for i, insn in enumerate(insns):
@@ -50,69 +52,128 @@ def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int
     return nxt + ([target] if target is not None else [])
 
 
-def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> tuple[list[int], dict[int, int], set[int]]:
-    """Run the static checks; returns (slots, slot->index, subprogram starts).
+class Cfg(NamedTuple):
+    """What `check_cfg` finds: the slot of each instruction (and one past the last), slot ->
+    instruction index, the subprogram starts, each instruction's successors
+    (`pybpf.verifier.analysis.successors`), and whether every successor comes after its
+    instruction (no loop)."""
+
+    slots: list[int]
+    at_slot: dict[int, int]
+    subprogs: set[int]
+    succ: list[tuple[int, ...]]
+    forward: bool
+
+
+def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> Cfg:
+    """Run the static checks; returns the `Cfg` (slots, slot->index, subprogram starts,
+    successors).
 
     ``kernel``: the profile whose unknown instruction forms are refused (`_kernel_refusals`)."""
-    slots, index = slot_map(insns)
+    dec = cast("list[DecodedInsn]", insns if all(type(insn) is DecodedInsn for insn in insns)
+               else decode(insns))
+    slots, index = slot_map(dec)
     total = slots[-1]
+    n = len(dec)
     subprogs: set[int] = {0}
     if kernel is not None and kernel.insn_forms:
-        _kernel_refusals(insns, kernel)
-    for insn in insns:  # resolve_pseudo_ldimm64: opcodes outside the kernel's table, first
-        if _not_in_kernel_table(insn) or (problem(insn) or "").startswith("unknown"):
-            raise Reject(None, f"unknown opcode {insn.opcode:02x}", "invalid_insn")
-    for i, insn in enumerate(insns):
-        reason = problem(insn)
-        if reason is not None:
-            cls = insn.cls
-            known = reason.startswith(("unknown",))
-            raise Reject(None if known else i, f"unknown opcode {insn.opcode:02x}" if known else
-                         _reserved_message(insn, cls), "invalid_insn")
+        _kernel_refusals(dec, kernel)
+    not_in_table = _NOT_IN_KERNEL_TABLE
+    jmp_cls, jmp32_cls, lddw, func_src, local_src = _JMP, _JMP32, LDDW, _FUNC, _LOCAL
+    succ: list[tuple[int, ...]] = []
+    add = succ.append
+    forward = True
+    for i, insn in enumerate(dec):
+        if insn.encoding_problem is not None or not_in_table[insn[0]]:
+            _fail(dec, i)
         cls = insn.cls
-        if insn.opcode == LDDW and insn.src == PseudoSrc.FUNC:  # the address of a function (a callback)
-            dest = slots[i] + 1 + insn.imm
-            if dest not in index:
-                raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
-                             "jump_out_of_range")
-            subprogs.add(index[dest])
-            continue
-        if cls not in (Class.JMP, Class.JMP32):
+        if cls != jmp_cls and cls != jmp32_cls:
+            add((i + 1,) if i + 1 < n else ())
+            if insn[0] == lddw and insn.src == func_src:  # a function's address (a callback)
+                dest = slots[i] + 1 + insn.imm
+                if dest not in index:
+                    _fail(dec, None, Reject(i, f"jump out of range from insn {slots[i]} to "
+                                              f"{dest}", "jump_out_of_range"))
+                subprogs.add(index[dest])
             continue
         op = insn.op
-        is_pseudo_call = op == _CALL and cls == Class.JMP and insn.src == CallSrc.LOCAL
-        if op in (_EXIT,) or (op == _CALL and not is_pseudo_call):
+        if op == _EXIT:
+            add(())
             continue
-        rel = insn.imm if (cls == Class.JMP32 and op == _JA) or is_pseudo_call else insn.off
-        dest = slots[i] + 1 + rel
-        if dest < 0 or dest >= total:
-            if is_pseudo_call:
-                raise Reject(None, "call to invalid destination", "jump_out_of_range")
-            raise Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
-                         "jump_out_of_range")
-        if dest not in index:  # named by the lddw whose second half it hits
-            raise Reject(index[dest - 1], f"jump into the middle of ldimm64 insn {dest - 1}",
-                         "jump_into_lddw")
-        if is_pseudo_call:
+        if op == _CALL:
+            add((i + 1,) if i + 1 < n else ())
+            if insn.src != local_src:
+                continue
+            dest = slots[i] + 1 + insn.imm
+            if dest < 0 or dest >= total:
+                _fail(dec, None, Reject(None, "call to invalid destination",
+                                          "jump_out_of_range"))
+            if dest not in index:
+                _fail(dec, None, Reject(index[dest - 1], "jump into the middle of ldimm64 "
+                                          f"insn {dest - 1}", "jump_into_lddw"))
             subprogs.add(index[dest])
-    last = insns[-1]
+            continue
+        is_ja = op == _JA
+        dest = slots[i] + 1 + (insn.imm if cls == jmp32_cls and is_ja else insn.off)
+        if dest < 0 or dest >= total:
+            _fail(dec, None, Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
+                                      "jump_out_of_range"))
+        target = index.get(dest)
+        if target is None:  # named by the lddw whose second half it hits
+            _fail(dec, None, Reject(index[dest - 1], "jump into the middle of ldimm64 insn "
+                                      f"{dest - 1}", "jump_into_lddw"))
+        if target <= i:
+            forward = False
+        if is_ja:
+            add((target,))
+        else:
+            add((i + 1, target) if i + 1 < n else (target,))
+    last = dec[-1]
     lcls, lop = last.cls, last.op
     if not (lcls in (Class.JMP, Class.JMP32) and lop in (_EXIT, _JA)):
         raise Reject(None, "last insn is not an exit or jmp", "missing_exit")
-    # reachability from every subprogram entry
-    seen = [False] * len(insns)
-    for start in sorted(subprogs):
-        stack = [start]
-        while stack:
-            i = stack.pop()
+    # reachability from every subprogram entry (the jumps are all in range by now): in index
+    # order when every edge goes forward, else depth first
+    seen = [False] * n
+    if forward:
+        for start in subprogs:
+            seen[start] = True
+        for i in range(n):
             if seen[i]:
-                continue
-            seen[i] = True
-            stack.extend(successors(insns, i, slots, index))
-    for i, ok in enumerate(seen):
-        if not ok:
-            raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
-    return slots, index, subprogs
+                for j in succ[i]:
+                    seen[j] = True
+    else:
+        for start in sorted(subprogs):
+            stack = [start]
+            while stack:
+                i = stack.pop()
+                if seen[i]:
+                    continue
+                seen[i] = True
+                stack.extend(succ[i])
+    if not all(seen):
+        i = seen.index(False)
+        raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
+    return Cfg(slots, index, subprogs, succ, forward)
+
+
+def _fail(insns: list[DecodedInsn], i: int | None, rej: Reject | None = None) -> NoReturn:
+    """Raise the kernel's first complaint when instruction ``i`` has a bad encoding (or
+    ``rej``, another refusal, is to be raised): an opcode outside the kernel's table anywhere
+    in the program (resolve_pseudo_ldimm64 runs before check_cfg) comes first."""
+    for insn in insns:
+        reason = insn.encoding_problem
+        if _NOT_IN_KERNEL_TABLE[insn[0]] or (reason is not None and reason.startswith("unknown")):
+            raise Reject(None, f"unknown opcode {insn.opcode:02x}", "invalid_insn")
+    if rej is not None:
+        raise rej
+    assert i is not None
+    insn = insns[i]
+    raise Reject(i, _reserved_message(insn, insn.cls), "invalid_insn")
+
+
+_JMP, _JMP32 = int(Class.JMP), int(Class.JMP32)
+_FUNC, _LOCAL = int(PseudoSrc.FUNC), int(CallSrc.LOCAL)
 
 
 def _not_in_kernel_table(insn: Insn) -> bool:
@@ -125,13 +186,21 @@ def _not_in_kernel_table(insn: Insn) -> bool:
     return (op == _CALL or op == _EXIT) and (cls == Class.JMP32 or insn.uses_src_reg)
 
 
-def _kernel_refusals(insns: list[Insn], kernel: KernelProfile) -> None:
+#: opcode -> `_not_in_kernel_table` (it reads the opcode alone)
+_NOT_IN_KERNEL_TABLE = tuple(_not_in_kernel_table(Insn(opcode)) for opcode in range(256))
+
+
+def _kernel_refusals(insns: list[DecodedInsn], kernel: KernelProfile) -> None:
     """Refuse the instruction forms ``kernel`` does not know, as it does: an opcode missing from
     its instruction table before anything else (no instruction named), a field it reserves
     (``BPF_ALU uses reserved fields``) at the first such instruction."""
     named = None
+    forms = kernel.insn_forms
     for i, insn in enumerate(insns):
-        refusal = kernel.refuses_insn(insn)
+        form = insn.form  # kernel.refuses_insn(insn), from the decoded form
+        if form is None:
+            continue
+        refusal = forms.get(form)
         if refusal is None:
             continue
         if not refusal.named:

@@ -108,6 +108,8 @@ class Verifier:
         self.sleepable = sleepable or prog_type in _SLEEPABLE_TYPES
         self.gpl = is_gpl(program.license) if program.license else True
         self.insns = decode(program.resolve())
+        #: the indices of the call instructions (helpers, kfuncs, subprograms)
+        self.call_sites = [i for i, insn in enumerate(self.insns) if insn[0] == CALL]
         self._uids: dict[str, int] = {}
         self.maprefs = self._map_refs(maps)
         self.processed = 0
@@ -152,9 +154,9 @@ class Verifier:
 
     def _call_infos(self) -> dict[int, CallInfo]:
         out: dict[int, CallInfo] = {}
-        for i, insn in enumerate(self.insns):
-            if insn.opcode != CALL:
-                continue
+        insns = self.insns
+        for i in self.call_sites:
+            insn = insns[i]
             if insn.src == CallSrc.LOCAL:
                 out[i] = CallInfo("subprog")
             elif insn.src == CallSrc.HELPER:
@@ -381,18 +383,18 @@ class Verifier:
             if refused is not None:
                 raise Reject(None, refused, "kernel_refused")
             kfuncs.check_program(self)
-            self.slots, self.index, self.subprogs = check_cfg(self.insns, self.kernel)
+            self.slots, self.index, self.subprogs, succ, forward = check_cfg(self.insns,
+                                                                             self.kernel)
             self._check_map_compat()
             self.observer.setup(self.slots)
             self.aux = analyze(self.insns, self.slots, self.index, self.subprogs,
-                               self._call_infos())
+                               self._call_infos(), succ, forward)
             starts = self.aux.subprog_starts
             sizes = {s: (starts[k + 1] if k + 1 < len(starts) else len(self.insns)) - s
                      for k, s in enumerate(starts)}
-            postorders = dict(zip(starts, self.aux.postorder, strict=True))
             succ = self.aux.succ
             calls_cb = self.aux.calls_callback
-            self.stack_liveness = StackLiveness(postorders.__getitem__, succ.__getitem__,
+            self.stack_liveness = StackLiveness(self.aux.postorder_of, succ.__getitem__,
                                                 calls_cb.__getitem__, sizes)
             self.tracker = Tracker(self.insns, self._callee_of, self.is_global,
                                    calls_cb.__getitem__, calls_cb.__getitem__,
@@ -492,8 +494,9 @@ class Verifier:
         starts = self.aux.subprog_starts
         n = len(self.insns)
         tail = {s: False for s in starts}
-        for i, insn in enumerate(self.insns):
-            if insn.opcode == CALL and insn.src == CallSrc.HELPER and insn.imm == _TAIL_CALL:
+        for i in self.call_sites:
+            insn = self.insns[i]
+            if insn.src == CallSrc.HELPER and insn.imm == _TAIL_CALL:
                 tail[starts[self.aux.subprog_of[i]]] = True
         mode = "none" if any(tail.values()) else self._priv_stack_mode()
         priv: dict[int, str] = {s: "unknown" for s in starts}
@@ -683,9 +686,11 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
     if not program.insns:
         return Report(False, 0, message="empty program", error_class="missing_exit",
                       explanation="the program has no instructions", hint="add `r0 = 0; exit`")
-    too_large = size_report(sum(2 if i.opcode == LDDW else 1 for i in program.insns), program.name)
-    if too_large is not None:
-        return too_large
+    if 2 * len(program.insns) > MAX_INSNS:  # (fewer can not be too many slots)
+        too_large = size_report(sum(2 if i.opcode == LDDW else 1 for i in program.insns),
+                                program.name)
+        if too_large is not None:
+            return too_large
     bad_map = map_report(program, maps)
     if bad_map is not None:
         return bad_map

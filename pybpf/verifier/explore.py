@@ -92,7 +92,7 @@ class Search:
         obs = v.observer
         # the base Observer's hooks do nothing: a run without an observer skips the calls
         quiet = type(obs) is Observer
-        handlers = [_HANDLERS[Class(insn.cls)] for insn in insns]  # each instruction's handler
+        handlers = [_HANDLERS[insn.cls] for insn in insns]  # each instruction's handler
         liveness = v.stack_liveness
         instances = liveness.instances
         commit_writes = liveness.commit_writes

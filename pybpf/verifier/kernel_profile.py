@@ -49,8 +49,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -505,14 +504,20 @@ def active() -> KernelProfile:
     return _ACTIVE.get() or default()
 
 
-@contextmanager
-def using(prof: KernelProfile) -> Iterator[None]:
-    """Make ``prof`` the `active` profile inside the block (the engine does, per run)."""
-    token = _ACTIVE.set(prof)
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
+class using:  # noqa: N801 - a context manager used as a function
+    """Make ``prof`` the `active` profile inside the block (the engine does, per run; a
+    class, not a generator: it is entered twice per verification)."""
+
+    __slots__ = ("prof", "token")
+
+    def __init__(self, prof: KernelProfile) -> None:
+        self.prof = prof
+
+    def __enter__(self) -> None:
+        self.token = _ACTIVE.set(self.prof)
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.reset(self.token)
 
 
 def cache_dir() -> Path:

@@ -103,10 +103,12 @@ def call_info(v: Session, insn: Insn, i: int = -1) -> CallInfo | None:
 def check_program(v: Session) -> None:
     """add_kfunc_call, before anything else: every kfunc call names a function of the kernel's
     BTF, and only GPL-compatible programs call kfuncs."""
-    from ..isa import CALL, CallSrc
+    from ..isa import CallSrc
 
-    for i, insn in enumerate(v.insns):
-        if insn.opcode != CALL or insn.src != CallSrc.KFUNC:
+    insns = v.insns
+    for i in v.call_sites:
+        insn = insns[i]
+        if insn.src != CallSrc.KFUNC:
             continue
         if not v.gpl:
             raise Reject(None, "cannot call kernel function from non-GPL compatible program",

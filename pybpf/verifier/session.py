@@ -39,6 +39,8 @@ class Session(Protocol):
     gpl: bool
     sleepable: bool
     insns: list[Insn]
+    #: the indices of the call instructions
+    call_sites: list[int]
     #: slot number of each instruction, and slot -> instruction index
     slots: list[int]
     index: dict[int, int]
