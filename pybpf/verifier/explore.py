@@ -50,6 +50,8 @@ _HANDLERS = {Class.LD: load_store.step_ld, Class.LDX: load_store.step_ldx,
              Class.ST: load_store.step_store, Class.STX: load_store.step_store,
              Class.ALU: alu.step, Class.ALU64: alu.step, Class.JMP: jumps.step,
              Class.JMP32: jumps.step}
+#: ... by the class's number (an instruction's ``cls``)
+_HANDLER_OF = tuple(_HANDLERS[Class(c)] for c in range(8))
 
 
 class _SccVisit:
@@ -92,7 +94,7 @@ class Search:
         obs = v.observer
         # the base Observer's hooks do nothing: a run without an observer skips the calls
         quiet = type(obs) is Observer
-        handlers = [_HANDLERS[insn.cls] for insn in insns]  # each instruction's handler
+        handlers = [_HANDLER_OF[insn.cls] for insn in insns]  # each instruction's handler
         liveness = v.stack_liveness
         instances = liveness.instances
         commit_writes = liveness.commit_writes
