@@ -192,21 +192,21 @@ def _mark_call(t: int, n: int, prune: list[bool], jmp: list[bool]) -> None:
 
 def _postorder(start: int, succ: list[tuple[int, ...]], n: int) -> list[int]:
     """compute_postorder for one subprogram (iterative DFS, the kernel's visiting order)."""
-    state = {}
+    state = bytearray(n)  # 1: pushed, 3: its successors pushed
     out: list[int] = []
     stack = [start]
     state[start] = 1
     while stack:
         top = stack[-1]
-        if state[top] & 2:
+        if state[top] == 3:
             out.append(top)
             stack.pop()
             continue
         for s in succ[top]:
-            if s not in state:
+            if not state[s]:
                 stack.append(s)
                 state[s] = 1
-        state[top] |= 2
+        state[top] = 3
     return out
 
 

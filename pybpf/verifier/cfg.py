@@ -8,6 +8,7 @@ instruction must be reachable from the entry (or a subprogram).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
@@ -23,14 +24,9 @@ _EXIT = int(JmpOp.EXIT)
 
 
 def slot_map(insns: Sequence[Insn]) -> tuple[list[int], dict[int, int]]:
-    """(slot of each insn, slot -> insn index)."""
-    slots, index, pos = [], {}, 0
-    for i, insn in enumerate(insns):
-        slots.append(pos)
-        index[pos] = i
-        pos += 2 if insn.opcode == LDDW else 1
-    slots.append(pos)
-    return slots, index
+    """(slot of each insn and one past the last, slot -> insn index)."""
+    slots = list(accumulate([2 if insn[0] == LDDW else 1 for insn in insns], initial=0))
+    return slots, dict(zip(slots, range(len(insns)), strict=False))  # (slots has one more)
 
 
 def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int]) -> list[int]:
