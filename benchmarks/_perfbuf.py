@@ -16,8 +16,8 @@ Figures (``perf_`` + ringbuf.py's names; ratio > 1 means pybpf is better):
   backlog; samples over the CPU seconds of the consumer's process in the drain, the median
   of the runs with their spread.
 
-pybpf's flavours: ``read_batch()`` (a list of memoryviews, the reader's default), the same
-with ``as_bytes=True`` (``_bytes``), both with ``max_batch_bytes=256 KiB``, and
+pybpf's flavours: ``read_batch()`` (a list of bytes, the reader's default), the same
+with ``memoryviews=True`` (``_memoryview``), both with ``max_batch_bytes=256 KiB``, and
 ``read_batch(out=...)`` into one reused numpy array of 64 Ki samples (``_numpy_out``).
 """
 from __future__ import annotations
@@ -199,7 +199,7 @@ def run_pybpf(rb: Any, tools: Any, n: int, backlog: bool, variant: str) -> dict[
     dtype = np.dtype([("pid_tgid", "<u8"), ("ts", "<u8"), ("nr", "<u8"), ("pad", "<u8")])
     try:
         reader: dict[str, Any] = {"dtype": dtype} if variant == "numpy_out" else \
-            {"max_batch_bytes": BATCH, "as_bytes": variant == "bytes"}
+            {"max_batch_bytes": BATCH, "memoryviews": variant == "memoryview"}
         with PerfBufReader(probe.events, page_count=PAGES, **reader) as pb:
             kw: dict[str, Any] = {}
             if variant == "numpy_out":
@@ -256,7 +256,7 @@ def run_libbpf(rb: Any, tools: Any, exe: str, n: int, backlog: bool) -> dict[str
         probe.close()
 
 
-VARIANTS = {"memoryview": "", "bytes": "_bytes", "numpy_out": "_numpy_out"}
+VARIANTS = {"bytes": "", "memoryview": "_memoryview", "numpy_out": "_numpy_out"}
 
 
 def figures(rb: Any, tools: Any, n: int, repeat: int) -> None:

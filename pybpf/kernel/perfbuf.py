@@ -25,7 +25,7 @@ Samples of one CPU arrive in order; there is no order across CPUs.
 >>> pb.poll(timeout_ms=100)                                          # doctest: +SKIP
 1
 >>> pb.read_batch()                                                  # doctest: +SKIP
-[<memory at 0x...>]
+[b'...']
 """
 from __future__ import annotations
 
@@ -188,7 +188,9 @@ class PerfBufReader(Epoll):
     ``lost_callback(cpu, count)`` for each lost-samples notice. ``page_count``
     (a power of two) is the size of each CPU's ring in pages; ``cpus``
     defaults to the online CPUs (those below the map's max_entries); records
-    are memoryviews, ``bytes`` with ``as_bytes``, numpy values with ``dtype``;
+    are ``bytes`` (as `pybpf.kernel.ringbuf.RingBufReader` gives them), memoryviews into
+    each drain's buffer with ``memoryviews=True`` (``as_bytes=False``, the older spelling,
+    gives the same: the default before bytes became it), numpy values with ``dtype``;
     ``wakeup_events`` is how many samples wake the reader up; ``max_batch_bytes`` bounds
     the bytes one drain of a CPU's ring copies out, payloads or ``dtype`` items (default:
     all that is ready; the rest waits for the next call): a streaming consumer that processes and drops each
@@ -202,7 +204,8 @@ class PerfBufReader(Epoll):
 
     def __init__(self, map: object, callback: Callable[[int, Any], object] | None = None, *,  # noqa: A002
                  lost_callback: Callable[[int, int], object] | None = None, dtype: Any = None,
-                 as_bytes: bool = False, page_count: int = 8, cpus: list[int] | None = None,
+                 memoryviews: bool = False, as_bytes: bool | None = None, page_count: int = 8,
+                 cpus: list[int] | None = None,
                  wakeup_events: int = 1, max_batch_bytes: int | None = None) -> None:
         if max_batch_bytes is not None and max_batch_bytes <= 0:
             raise PybpfError(f"perf buffer: max_batch_bytes must be positive, got {max_batch_bytes}")
@@ -217,7 +220,12 @@ class PerfBufReader(Epoll):
         self.dtype = dtype
         self.callback = callback
         self.lost_callback = lost_callback
-        self.as_bytes = as_bytes
+        if as_bytes is not None:
+            if as_bytes and memoryviews:
+                raise PybpfError("perf buffer: as_bytes=True and memoryviews=True contradict each "
+                                 "other (samples are bytes by default)")
+            memoryviews = not as_bytes
+        self.as_bytes = not memoryviews
         super().__init__(kind="perf buffer reader")
         self._rings: list[_CpuRing] = []
         self._next_ring = 0  # read_batch(out=...) starts here (round robin over the CPUs)
@@ -326,7 +334,8 @@ class PerfBufReader(Epoll):
     def read_batch(self, timeout_ms: int = 0, *, with_cpus: bool = False, out: Any = None) -> Any:
         """Every ready sample of every CPU at once (waiting up to ``timeout_ms`` for some).
 
-        Returns a list of memoryviews (or a numpy array with ``dtype``), CPU by
+        Returns a list of ``bytes`` (memoryviews with ``memoryviews=True``, a numpy array
+        with ``dtype``), CPU by
         CPU; with ``with_cpus=True``, ``(records, cpus)`` where ``cpus[i]`` is
         the CPU of record ``i``. Lost counts go to `lost` and ``lost_callback``.
 

@@ -114,16 +114,22 @@ def test_read_batch_flavours(sender: Sender) -> None:
     with PerfBufReader(sender.events, page_count=4) as pb:
         want = sender.run(20)
         records, cpus = pb.read_batch(with_cpus=True)
-        assert all(isinstance(r, memoryview) for r in records) and len(cpus) == 20
-        assert by_seq([bytes(r) for r in records]) == want
-    with PerfBufReader(sender.events, as_bytes=True) as pb:
-        want = sender.run(20)
-        assert by_seq(pb.read_batch()) == want
+        assert all(type(r) is bytes for r in records) and len(cpus) == 20  # as RingBufReader's
+        assert by_seq(records) == want
+    for views in ({"memoryviews": True}, {"as_bytes": False}):
+        with PerfBufReader(sender.events, **views) as pb:
+            want = sender.run(20)
+            records = pb.read_batch()
+            assert all(isinstance(r, memoryview) for r in records)
+            assert by_seq([bytes(r) for r in records]) == want
+    with pytest.raises(PybpfError, match="contradict"):
+        PerfBufReader(sender.events, as_bytes=True, memoryviews=True)
     dtype = np.dtype([("seq", "<u8"), ("check", "<u8")])
     with PerfBufReader(sender.events, dtype=dtype) as pb:
-        want = sender.run(20)
+        first = sender.seq
+        sender.run(20)
         arr = pb.read_batch()
-        assert sorted(arr["seq"].tolist()) == list(range(40, 60))
+        assert sorted(arr["seq"].tolist()) == list(range(first, first + 20))
         assert all(c == s * 5 + 11 for s, c in zip(arr["seq"].tolist(), arr["check"].tolist(), strict=True))
 
 
@@ -168,7 +174,7 @@ def test_read_batch_into_a_callers_array(sender: Sender) -> None:
         assert len(pb.read_batch(out=out)) == 0 and pb.lost == 0
 
 
-@pytest.mark.parametrize("flavour", [{}, {"as_bytes": True}, {"dtype": [("seq", "<u8"), ("check", "<u8")]}])
+@pytest.mark.parametrize("flavour", [{}, {"memoryviews": True}, {"dtype": [("seq", "<u8"), ("check", "<u8")]}])
 def test_max_batch_bytes_bounds_each_drain(sender: Sender, flavour: dict) -> None:
     """With max_batch_bytes, one read_batch copies at most that many bytes out of a CPU's
     ring (20-byte samples: 5 per 100 bytes; 16-byte dtype items: 6); the rest come with the
