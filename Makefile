@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 # iproute2 for the network-namespace tests, prometheus for the exporter's end-to-end tests,
 # bpftrace (0.17) run side by side with `pybpf trace`, chromium for the trace viewer's browser tests
 DEBS   := clang-19 llvm-19 bpftool libbpf-dev iproute2 gcc prometheus bpftrace qemu-system-x86 busybox-static chromium
-# peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes)
+# peers the benchmarks run side by side: BCC (needs kernel headers to compile its probes);
+# ebpfcat (PyPI) goes into the venv with `make bench`
 BENCH_DEBS := python3-bpfcc linux-headers-$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 STAMP  := $(VENV)/.installed
 
@@ -59,6 +60,7 @@ test-quick: $(STAMP)
 
 # whole-process benchmarks must not recompile pybpf on every run
 bench: bench-deps $(STAMP)
+	@$(PY) -c "import ebpfcat" 2>/dev/null || $(PY) -m pip install -q ebpfcat  # the start-up peer
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; env -u PYTHONDONTWRITEBYTECODE $(PY) $$b || exit 1; done
 
 # unbounded differential campaigns (set SECONDS_PER_CAMPAIGN to change their length)
