@@ -69,29 +69,14 @@ def resolve_names(prog: ProgramSpec, pending: list[PendingFields], filename: str
     ``pending`` holds the fields of `Pending` records, in order; ``jumps`` the label jumps
     the fast path read (their instruction indexes, their labels), each a ``jump`` Pending
     whose line and column are those of ``prog.lines``."""
-    labels = prog.labels
-    insns = prog.insns
     refs = prog.refs
-    n = len(insns)
     label_refs: dict[str, Ref] = {}
-    new = _new
     if jumps[0]:
         # the common case: a jump to a label within reach; any other goes the long way
         left: list[PendingFields] = []
         for idx, name in zip(*jumps, strict=True):
-            target = labels.get(name)
-            if target is not None and target < n:
-                rel = offsets[target] - offsets[idx] - 1
-                insn = insns[idx]
-                if -0x8000 <= rel <= 0x7FFF and insn[0] != _GOTOL:
-                    # (canonical fields: no checks)
-                    insns[idx] = new(Insn, (insn[0], insn[1], insn[2], rel, insn[4]))
-                    ref = label_refs.get(name)
-                    if ref is None:
-                        ref = label_refs[name] = Ref.label(name)
-                    refs[idx] = ref
-                    continue
-            left.append((idx, name, "jump", 0, 0, 0))
+            if not _bind_near(prog, idx, name, offsets, label_refs):
+                left.append((idx, name, "jump", 0, 0, 0))
         if pending:  # in the order of the text: the first error is the first line's
             pending = sorted(pending + left, key=itemgetter(0))
             _bind(prog, pending, filename, offsets, label_refs)
@@ -103,28 +88,36 @@ def resolve_names(prog: ProgramSpec, pending: list[PendingFields], filename: str
     _bind(prog, pending, filename, offsets, label_refs)
 
 
+def _bind_near(prog: ProgramSpec, idx: int, name: str, offsets: list[int],
+               label_refs: dict[str, Ref]) -> bool:
+    """Bind instruction ``idx``'s jump to label ``name`` when the label is defined and
+    within a 16-bit ``off`` (not a gotol); False leaves it to the checks of `_bind`."""
+    target = prog.labels.get(name)
+    if target is None or target >= len(prog.insns):
+        return False
+    rel = offsets[target] - offsets[idx] - 1
+    insn = prog.insns[idx]
+    if not -0x8000 <= rel <= 0x7FFF or insn[0] == _GOTOL:
+        return False
+    # (canonical fields: no checks)
+    prog.insns[idx] = _new(Insn, (insn[0], insn[1], insn[2], rel, insn[4]))
+    ref = label_refs.get(name)
+    if ref is None:
+        ref = label_refs[name] = Ref.label(name)
+    prog.refs[idx] = ref
+    return True
+
+
 def _bind(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
           offsets: list[int], label_refs: dict[str, Ref]) -> None:
     labels = prog.labels
     insns = prog.insns
     refs = prog.refs
     n = len(insns)
-    new = _new
     for fields in pending:
         idx, name, kind, _, _, _ = fields
-        if kind == "jump":  # the common case first: a jump to a label
-            target = labels.get(name)
-            if target is not None and target < n:
-                rel = offsets[target] - offsets[idx] - 1
-                insn = insns[idx]
-                if -0x8000 <= rel <= 0x7FFF and insn[0] != _GOTOL:
-                    # (canonical fields: no checks)
-                    insns[idx] = new(Insn, (insn[0], insn[1], insn[2], rel, insn[4]))
-                    ref = label_refs.get(name)
-                    if ref is None:
-                        ref = label_refs[name] = Ref.label(name)
-                    refs[idx] = ref
-                    continue
+        if kind == "jump" and _bind_near(prog, idx, name, offsets, label_refs):
+            continue  # the common case: a jump to a label within reach
         p = Pending(*fields)
         insn = insns[p.index]
         kind = p.kind
