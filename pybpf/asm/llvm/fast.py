@@ -60,7 +60,8 @@ _JMP_SYM = {
     "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
     "s<=": JmpOp.JSLE,
 }
-_SIZES = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
+#: an access width in bits as the syntax spells it (``u32``: "32") -> its size field
+SIZES = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
 
 #: (register prefix, operator, register source?) -> (opcode, off)
 _ALU: dict[tuple[str, str, bool], tuple[int, int]] = {}
@@ -71,14 +72,14 @@ for _p, _cls in (("r", Class.ALU64), ("w", Class.ALU)):
         _ALU[(_p, _sym, False)] = (int(_cls | _op | Source.K), _off)
 #: (register prefix, u/s, bits) -> LDX opcode
 _LDX: dict[tuple[str, str, str], int] = {}
-for _bits, _size in _SIZES.items():
+for _bits, _size in SIZES.items():
     _LDX[("r", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
     if _size != Size.DW:
         _LDX[("w", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
         _LDX[("r", "s", _bits)] = int(Class.LDX | Mode.MEMSX | _size)
 #: (bits, register prefix or "" for an immediate) -> ST/STX opcode
 _STORE: dict[tuple[str, str], int] = {}
-for _bits, _size in _SIZES.items():
+for _bits, _size in SIZES.items():
     _STORE[(_bits, "")] = int(Class.ST | Mode.MEM | _size)
     _STORE[(_bits, "r")] = int(Class.STX | Mode.MEM | _size)
     if _size != Size.DW:
@@ -175,7 +176,8 @@ _END = {"le": int(Class.ALU | AluOp.END | Source.K), "be": int(Class.ALU | AluOp
 _NEG = {"r": int(Class.ALU64 | AluOp.NEG), "w": int(Class.ALU | AluOp.NEG)}
 _FETCH = {"add": int(AtomicOp.FETCH_ADD), "or": int(AtomicOp.FETCH_OR),
           "and": int(AtomicOp.FETCH_AND), "xor": int(AtomicOp.FETCH_XOR)}
-_LOCK_OPS = {"+": int(AtomicOp.ADD), "|": int(AtomicOp.OR), "&": int(AtomicOp.AND),
+#: the operator of ``lock *(uN *)(rD + OFF) OP= rS`` -> its atomic operation (imm)
+LOCK_OPS = {"+": int(AtomicOp.ADD), "|": int(AtomicOp.OR), "&": int(AtomicOp.AND),
              "^": int(AtomicOp.XOR)}
 
 #: the instruction, its 1-based column, has a numeric jump target?, label target or None,
@@ -219,7 +221,7 @@ def _fetch(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    return (_new(Insn, (_ATOMIC | _SIZES[bits], _REGS[base], _REGS[d], off, _FETCH[name])),
+    return (_new(Insn, (_ATOMIC | SIZES[bits], _REGS[base], _REGS[d], off, _FETCH[name])),
             m.start(1) + 1, False, None, 0)
 
 
@@ -248,7 +250,7 @@ def _skb(m: re.Match[str]) -> Result | None:
     p, d, bits, reg, num = m.groups()
     if p != "r" or d != "0":
         return None
-    size = _SIZES[bits]
+    size = SIZES[bits]
     if reg is not None:
         return _new(Insn, (_LD_IND | size, 0, _REGS[reg], 0, 0)), m.start(1) + 1, False, None, 0
     v = _s32(int(num, 0))
@@ -300,7 +302,7 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
     if g[12] is not None:  # skb[...]
         if p != "r" or dst != 0:
             return None
-        size = _SIZES[g[12]]
+        size = SIZES[g[12]]
         if g[13] is not None:
             return Insn(_LD_IND | size, 0, int(g[13]), 0, 0), col, False, None, 0
         v = _s32(int(g[14], 0))
@@ -328,7 +330,7 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
             off = -off
         if not -0x8000 <= off <= 0x7FFF:
             return None
-        return (Insn(_ATOMIC | _SIZES[bits], int(g[25]), dst, off, _FETCH[g[23]]), col, False, None, 0)
+        return (Insn(_ATOMIC | SIZES[bits], int(g[25]), dst, off, _FETCH[g[23]]), col, False, None, 0)
     if g[30] is not None:  # xchg / cmpxchg
         wide = g[31] == "_64"
         if wide != (p == "r") or g[35] != p:
@@ -365,10 +367,10 @@ def _lock(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    op = _LOCK_OPS.get(g[5])
+    op = LOCK_OPS.get(g[5])
     if op is None:  # (lock ... -= rX: no such atomic; the full parser says so)
         return None
-    return (Insn(_ATOMIC | _SIZES[bits], int(g[2]), int(g[7]), off, op), m.start(1) + 1, False,
+    return (Insn(_ATOMIC | SIZES[bits], int(g[2]), int(g[7]), off, op), m.start(1) + 1, False,
             None, 0)
 
 

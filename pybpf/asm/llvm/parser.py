@@ -60,7 +60,7 @@ from ...isa.opcodes import (
     Source,
 )
 from ..slots import slot_offsets
-from .fast import LazyRegex
+from .fast import LOCK_OPS, SIZES, LazyRegex
 from .lines import lines_of, read_long, read_short
 from .symbols import PendingFields, check_numeric, resolve_names
 
@@ -85,8 +85,6 @@ _JMP_SYM = {
     "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
     "s<=": JmpOp.JSLE,
 }
-_SIZE = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
-_ATOMIC_SYM = {"+": AtomicOp.ADD, "|": AtomicOp.OR, "&": AtomicOp.AND, "^": AtomicOp.XOR}
 _ATOMIC_NAME = {"add": AtomicOp.FETCH_ADD, "or": AtomicOp.FETCH_OR, "and": AtomicOp.FETCH_AND,
                 "xor": AtomicOp.FETCH_XOR}
 _MNEMONICS = ("if", "goto", "gotol", "may_goto", "call", "callx", "exit", "lock", "ld_pseudo",
@@ -369,7 +367,7 @@ class _Parser:
         if m is None:
             raise _Err("expected *(uN *)(rX + OFF), *(sN *)(rX + OFF) or *(uN *)skb[...]", rpos)
         sign, bits = m.group(1, 2)
-        size = _SIZE[bits]
+        size = SIZES[bits]
         if m.group(3) is None:  # skb[...]: LD_ABS / LD_IND
             if sign == "s" or size == Size.DW:
                 raise _Err("packet loads (skb[...]) exist as u8, u16 and u32 only", rpos)
@@ -412,7 +410,7 @@ class _Parser:
             m = _FETCH.fullmatch(rhs)
             if m is None:
                 raise _Err("expected atomic_fetch_OP((uN *)(rX + OFF), rY)", rpos)
-            size = _SIZE[m.group(3)]
+            size = SIZES[m.group(3)]
             val = _reg(m.group(8), rpos + m.start(8))
             self.atomic_width(size, p, m.group(7), rpos)
             if val != dst:
@@ -433,7 +431,7 @@ class _Parser:
                 base, sign, offt = m.group(2, 3, 4)
                 opos = rpos + m.start(4)
             else:
-                size = _SIZE[m.group(6)]
+                size = SIZES[m.group(6)]
                 base, sign, offt = m.group(7, 8, 9)
                 opos = rpos + m.start(9)
             self.atomic_width(size, p, m.group(10), rpos)
@@ -453,7 +451,7 @@ class _Parser:
                 base, sign, offt = m.group(2, 3, 4)
                 opos = rpos + m.start(4)
             else:
-                size = _SIZE[m.group(6)]
+                size = SIZES[m.group(6)]
                 base, sign, offt = m.group(7, 8, 9)
                 opos = rpos + m.start(9)
             self.atomic_width(size, p, m.group(10), rpos)
@@ -467,7 +465,7 @@ class _Parser:
             m = _LOAD_ACQ.fullmatch(rhs)
             if m is None:
                 raise _Err("expected load_acquire((uN *)(rX + OFF))", rpos)
-            size = _SIZE[m.group(1)]
+            size = SIZES[m.group(1)]
             if size == Size.DW and p not in "rR":
                 raise _Err("a u64 load_acquire needs an r register", 0)
             src = _reg(m.group(2), rpos + m.start(2))
@@ -512,7 +510,7 @@ class _Parser:
 
     def store(self, m: re.Match[str]) -> tuple[Insn, str | None, int, int]:
         bits, base, sign, offt, rhs = m.group(1, 2, 3, 4, 5)
-        size = _SIZE[bits]
+        size = SIZES[bits]
         dst = _reg(base, m.start(2))
         off = _off16(sign, offt, m.start(4))
         r = _REG.fullmatch(rhs)
@@ -547,17 +545,17 @@ class _Parser:
             m = _LOCK.fullmatch(text)
             if m is None:
                 raise _Err("expected lock *(uN *)(rX + OFF) OP= rY with OP one of + | & ^", rpos)
-            size = _SIZE[m.group(1)]
+            size = SIZES[m.group(1)]
             if size not in (Size.W, Size.DW):
                 raise _Err("atomic operations exist as u32 and u64 only", m.start(1))
             if size == Size.DW and m.group(6) in "wW":
                 raise _Err("a u64 atomic needs an r register", m.start(6))
-            if m.group(5) not in _ATOMIC_SYM:
+            if m.group(5) not in LOCK_OPS:
                 raise _Err(f"no atomic operation {m.group(5)}=: OP is one of + | & ^ "
                            "(subtract by adding the negated value)", m.start(5))
             return (Insn(Class.STX | Mode.ATOMIC | size, _reg(m.group(2), m.start(2)),
                          _reg(m.group(7), m.start(7)), _off16(m.group(3), m.group(4), m.start(4)),
-                         _ATOMIC_SYM[m.group(5)]), None, 0, 0)
+                         LOCK_OPS[m.group(5)]), None, 0, 0)
         if word == "ld_pseudo":
             m = _PSEUDO.fullmatch(text)
             if m is None:
@@ -575,7 +573,7 @@ class _Parser:
             m = _STORE_REL.fullmatch(text)
             if m is None:
                 raise _Err("expected store_release((uN *)(rX + OFF), rY)", 0)
-            size = _SIZE[m.group(1)]
+            size = SIZES[m.group(1)]
             if size == Size.DW and m.group(5) in "wW":
                 raise _Err("a u64 store_release needs an r register", m.start(5))
             return (Insn(Class.STX | Mode.ATOMIC | size, _reg(m.group(2), m.start(2)),

@@ -29,17 +29,17 @@ from __future__ import annotations
 from ...errors import AsmError
 from ...isa.insn import Insn
 from ...isa.mapspec import MapSpec
-from ...isa.opcodes import LDDW, AtomicOp, Class, JmpOp, Mode, PseudoSrc, Size
+from ...isa.opcodes import LDDW, Class, JmpOp, Mode, PseudoSrc, Size
 from ...isa.program import ProgramSpec, SourceLine
-from .fast import REG_WORD, by_words, is_name
+from .fast import LOCK_OPS, REG_WORD, SIZES, by_words, is_name
 
 __all__ = ["parse_plain"]
 
 #: texts of this many lines or more are left to the parser (its fast path pays there)
 MAX_LINES = 200
 
-_SIZE = {"*(u8": Size.B, "*(u16": Size.H, "*(u32": Size.W, "*(u64": Size.DW}
-_ATOMIC = {"+=": AtomicOp.ADD, "|=": AtomicOp.OR, "&=": AtomicOp.AND, "^=": AtomicOp.XOR}
+_SIZE = {"*(u" + bits: size for bits, size in SIZES.items()}  # the word "*(u32"...
+_ATOMIC = {op + "=": atomic for op, atomic in LOCK_OPS.items()}  # the word "+="...
 _MAP_FIELDS = {"key": "key_size", "key_size": "key_size", "value": "value_size",
                "value_size": "value_size", "max_entries": "max_entries", "flags": "flags"}
 _CALL = Insn(Class.JMP | JmpOp.CALL)
