@@ -84,6 +84,13 @@ CASES = {
         "from pybpf.elf.loader import BpfObject\nfrom pybpf.elf.reader import ElfReader\n"
         "from pybpf.btf import Btf, types, ext",
         HEAVY + ENUM + ("elftools", "re", "copy", "pybpf.verifier", "importlib", "types")),
+    # an object's .BTF parsed and one type decoded: no `array` (its import registers it with
+    # collections.abc: `collections`, `keyword`, `operator`, `reprlib`)
+    "small BTF blob parsed": (
+        "from pybpf.btf import Btf\nfrom pybpf.btf.writer import BtfBuilder\n"
+        "b = BtfBuilder(); b.add_int('int', 4, 1)\n"
+        "btf = Btf(b.encode()); assert btf[1].name == 'int' and btf.find('int') == 1",
+        HEAVY + ENUM + ("array", "collections", "re", "copy", "importlib", "types")),
     "assembler": ("import pybpf.asm; pybpf.asm.assemble('r0 = 1\\nexit')",
                   HEAVY + ("pybpf.kernel",) + IDLE),
     # a short plain program is read without the parser's regexes (pybpf.asm.llvm.plain)

@@ -75,7 +75,10 @@ class FlatTable:
         high = 3 if sys.byteorder == "little" else 0  # the byte of a u32 word holding its top bits
         for b in chain:
             w = b.words
-            offs = b.offsets.tolist()
+            if not isinstance(w, array):  # a small blob's memoryview (pybpf.btf.parse)
+                w = array("I")
+                w.frombytes(b.words.cast("B"))
+            offs = b.offsets if isinstance(b.offsets, list) else b.offsets.tolist()
             if not offs:
                 continue
             # One gather per field: a record's name, info and size/type words are at its

@@ -16,7 +16,6 @@ True
 from __future__ import annotations
 
 import sys
-from array import array
 
 from ..errors import BtfError
 from .format import (
@@ -33,7 +32,8 @@ from .format import (
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from array import array
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
     from typing import Literal
 
@@ -68,7 +68,21 @@ _ITEM_WORDS: tuple[int | None, ...] = tuple(
     for b in range(256))
 
 
-def _words(blob: bytes | memoryview, swap: bool) -> array:
+#: A blob whose type section is at least this long keeps its words and record offsets in
+#: ``array("I")`` (vmlinux: 4 bytes an offset, not a list's int objects); a smaller one (an
+#: object's .BTF) in a memoryview and a list: importing `array` imports `collections` (its
+#: registration as a ``MutableSequence``), ~5% of the instructions of benchmarks/startup.py's
+#: object counter.
+_ARRAY_FROM = 1 << 16
+
+
+def _words(blob: memoryview, swap: bool) -> Sequence[int]:
+    """The type section as u32 words in this machine's order: a small one a view of the blob
+    itself (``memoryview.cast``), a large one or one of the other byte order an ``array``."""
+    if not swap and len(blob) < _ARRAY_FROM:
+        return blob.cast("I")
+    from array import array
+
     a = array("I")
     a.frombytes(blob)
     if swap:
@@ -169,7 +183,12 @@ class Btf:
         self.words = w = _words(memoryview(self.data)[start:start + self.type_len],
                                 self.byteorder != sys.byteorder)
         self.start_id = self.base.nr_types if self.base is not None else 1
-        offs = array("I")
+        if self.type_len >= _ARRAY_FROM:
+            from array import array
+
+            offs: list[int] | array[int] = array("I")
+        else:
+            offs = []
         append = offs.append
         head, item = _HEAD_WORDS, _ITEM_WORDS
         n = len(w)
