@@ -206,10 +206,45 @@ def map_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None) -> st
     return None if found is None else found[1]
 
 
+#: `_own_problem`'s answers by what it reads of a declaration (the verifier judges a
+#: program's maps again at every verification); emptied past `_MAX_MEMO`
+_MEMO: dict[tuple, tuple[str, str] | None] = {}
+_MAX_MEMO = 4096
+
+
 def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
                   ) -> tuple[str, str] | None:
     """`map_problem` with the field it is about: ``type``, ``key``, ``value``,
     ``max_entries``, ``flags``, ``map_extra`` or ``inner``."""
+    t, inner = decl.type, decl.inner
+    fields = (decl.key_size, decl.value_size, decl.max_entries, decl.flags, decl.map_extra)
+    if type(t) is str and t not in _LIMITED and all(type(f) is int for f in fields):
+        key = (t, *fields, decl.key_type is not None, decl.value_type is not None,
+               bool(inner), isinstance(inner, str), bool(decl.extra.get("inner_decl")))
+        if key in _MEMO:
+            found = _MEMO[key]
+        else:
+            if len(_MEMO) >= _MAX_MEMO:
+                _MEMO.clear()
+            found = _MEMO[key] = _own_problem(decl)
+    else:
+        found = _own_problem(decl)
+    if found is not _NAMED_INNER:
+        return found
+    if declared is not None and inner not in declared:
+        return "inner", f"inner map {inner!r} is not declared (declare it before this map)"
+    return None
+
+
+#: `_own_problem`'s answer for a map of maps whose ``inner=`` is a name: fine if declared
+_NAMED_INNER: tuple[str, str] = ("inner", "")
+#: types whose checks read the machine's limits (not kept in `_MEMO`)
+_LIMITED = frozenset({"cpumap", "stack_trace"})
+
+
+def _own_problem(decl: MapSpec) -> tuple[str, str] | None:
+    """`field_problem` but for an ``inner=`` name missing from the maps declared before
+    (`_NAMED_INNER`: an ``inner=`` name, to look up)."""
     t = decl.type
     if isinstance(t, int):  # a number: its name, when the table knows it
         t = next((n for n, v in MAP_TYPES.items() if v == t), str(t))
@@ -268,7 +303,6 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     if not rule.inner and decl.inner:
         return "inner", (f"{a} {t} map holds no maps: inner= applies to array_of_maps and "
                          "hash_of_maps")
-    if rule.inner and isinstance(decl.inner, str) and declared is not None \
-            and decl.inner not in declared:
-        return "inner", f"inner map {decl.inner!r} is not declared (declare it before this map)"
+    if rule.inner and isinstance(decl.inner, str):
+        return _NAMED_INNER
     return None

@@ -25,6 +25,25 @@ from .tnum import U32, U64
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_ALU_ADD = AluOp.ADD
+_ALU_AND = AluOp.AND
+_ALU_DIV = AluOp.DIV
+_ALU_END = AluOp.END
+_ALU_MOD = AluOp.MOD
+_ALU_NEG = AluOp.NEG
+_ALU_OR = AluOp.OR
+_ALU_SUB = AluOp.SUB
+_ALU_XOR = AluOp.XOR
+_CLS_ALU64 = Class.ALU64
+_FLOW_NEXT = Flow.NEXT
+_RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
+_RT_PTR_TO_FLOW_KEYS = RT.PTR_TO_FLOW_KEYS
+_RT_PTR_TO_MEM = RT.PTR_TO_MEM
+_RT_PTR_TO_STACK = RT.PTR_TO_STACK
+_RT_SCALAR = RT.SCALAR
+
 BPF_MAX_VAR_OFF = 1 << 29
 _U32 = 0xFFFFFFFF
 
@@ -50,11 +69,11 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """Run one ALU/ALU64 instruction on ``st``."""
     op = insn.op
     if op in _KNOWN_OPS and _known_alu(v, st, insn, i, op):
-        return Flow.NEXT
+        return _FLOW_NEXT
     _alu(v, st, insn, i, op)
     st.frame.origins[insn.dst] = i
     st.insn = i + 1
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def _known_alu(v: Session, st: State, insn: Insn, i: int, op: int) -> bool:
@@ -103,7 +122,7 @@ def _before_safe_range(op: int, src: Scalar, alu64: bool, val: Scalar) -> Scalar
     leaves all 64 bits unknown; with a known one, a result it does not bound (div, mod, a
     shift past the width) of a 32-bit operation is an unknown 32-bit number."""
     known = src.var_off.mask == 0 if alu64 else not src.var_off.mask & U32
-    if not known and op not in (AluOp.ADD, AluOp.SUB, AluOp.AND):
+    if not known and op not in (_ALU_ADD, _ALU_SUB, _ALU_AND):
         return Scalar.unknown()
     if known and not alu64 and not is_safe_to_compute(op, src, alu64):
         return Scalar.unknown().zext32()
@@ -111,17 +130,17 @@ def _before_safe_range(op: int, src: Scalar, alu64: bool, val: Scalar) -> Scalar
 
 
 def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
-    alu64 = insn.cls == Class.ALU64
+    alu64 = insn.cls == _CLS_ALU64
     d = insn.dst
     regs = st.regs
-    if op == AluOp.END or op == AluOp.NEG:
+    if op == _ALU_END or op == _ALU_NEG:
         dst = read_reg(st, d, i)
         check_writable(d, i)
-        if dst.type is not RT.SCALAR or not v.kernel.has_feature(
-                "neg_bounds" if op == AluOp.NEG else "byte_swap_bounds"):
+        if dst.type is not _RT_SCALAR or not v.kernel.has_feature(
+                "neg_bounds" if op == _ALU_NEG else "byte_swap_bounds"):
             regs[d] = Reg.scalar()  # root's pointer, or a kernel that keeps no bounds here
             return
-        if op == AluOp.NEG:
+        if op == _ALU_NEG:
             regs[d] = Reg.scalar(dst.var.neg(alu64=alu64))
             return
         val = dst.var.end(insn.imm, to_be=insn.uses_src_reg, alu64=alu64)
@@ -136,15 +155,15 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
         read_reg(st, insn.src, i)
     dst = read_reg(st, d, i)
     if not x:
-        if (op == AluOp.DIV or op == AluOp.MOD) and insn.imm == 0:
+        if (op == _ALU_DIV or op == _ALU_MOD) and insn.imm == 0:
             raise Reject(i, "div by zero", "div_by_zero")
         if op in _SHIFTS and not 0 <= insn.imm < (64 if alu64 else 32):
             raise Reject(i, f"invalid shift {insn.imm}", "invalid_shift", detail=insn.imm)
     check_writable(d, i)
     if x:
         src = regs[insn.src]
-        if src.type is not RT.SCALAR:
-            if dst.type is not RT.SCALAR:
+        if src.type is not _RT_SCALAR:
+            if dst.type is not _RT_SCALAR:
                 if op == _SUB:  # pointer - pointer is a number (root)
                     regs[d] = Reg.scalar()
                     return
@@ -153,7 +172,7 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
             v.mark_precise(st, d)  # scalar += pointer
             regs[d] = pointer_arith(v, st, insn, i, op, alu64, src, dst)
             return
-        if dst.type is not RT.SCALAR:
+        if dst.type is not _RT_SCALAR:
             v.mark_precise(st, insn.src)
             regs[d] = pointer_arith(v, st, insn, i, op, alu64, dst, src)
             return
@@ -161,7 +180,7 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
             v.mark_precise(st, insn.src)
     else:
         src = Reg.const(insn.imm)
-        if dst.type is not RT.SCALAR:
+        if dst.type is not _RT_SCALAR:
             regs[d] = pointer_arith(v, st, insn, i, op, alu64, dst, src)
             return
     if (op == _AND or op == _OR) and src.var.is_const:
@@ -219,7 +238,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
             regs[d] = regs[s]
             return
         src = regs[s]
-        if src.type is RT.SCALAR:  # r1 = (s8, s16, s32) r2
+        if src.type is _RT_SCALAR:  # r1 = (s8, s16, s32) r2
             no_sext = src.var.umax < (1 << (insn.off - 1))
             if no_sext:
                 _id_before_mov(v, st, s)
@@ -230,7 +249,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
             regs[d] = Reg.scalar()
         return
     src = regs[s]
-    if src.type is not RT.SCALAR:  # w1 = w2 on a pointer: a number (root)
+    if src.type is not _RT_SCALAR:  # w1 = w2 on a pointer: a number (root)
         regs[d] = Reg.scalar(Scalar.unknown().mov32())
         return
     if insn.off == 0:
@@ -252,7 +271,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
 def _id_before_mov(v: Session, st: State, s: int) -> None:
     """assign_scalar_id_before_mov: give the source an id its copy will share."""
     src = st.regs[s]
-    if src.type is not RT.SCALAR:
+    if src.type is not _RT_SCALAR:
         return
     if src.id & ADD_CONST:
         src = src.with_(id=0, off=0)
@@ -263,6 +282,10 @@ def _id_before_mov(v: Session, st: State, s: int) -> None:
 
 def _sane(i: int, reg_var: Scalar, off: int, t: RT, flags: int, d: int) -> None:
     """check_reg_sane_offset."""
+    smin = reg_var.smin
+    if -BPF_MAX_VAR_OFF < off < BPF_MAX_VAR_OFF and -BPF_MAX_VAR_OFF < smin < BPF_MAX_VAR_OFF \
+            and (reg_var.var_off.mask or -BPF_MAX_VAR_OFF < reg_var.signed_value() < BPF_MAX_VAR_OFF):
+        return  # (smin is past S64_MIN)
     label = type_str(t, flags)
     if reg_var.is_const:
         val = reg_var.signed_value()
@@ -272,11 +295,11 @@ def _sane(i: int, reg_var: Scalar, off: int, t: RT, flags: int, d: int) -> None:
     if off >= BPF_MAX_VAR_OFF or off <= -BPF_MAX_VAR_OFF:
         raise Reject(i, f"{label} pointer offset {off} is not allowed",
                      "pointer_arith_prohibited", reg=d)
-    if reg_var.smin == S64_MIN:
+    if smin == S64_MIN:
         raise Reject(i, f"math between {label} pointer and register with unbounded min value "
                      "is not allowed", "unbounded_pointer_math", reg=d)
-    if reg_var.smin >= BPF_MAX_VAR_OFF or reg_var.smin <= -BPF_MAX_VAR_OFF:
-        raise Reject(i, f"value {reg_var.smin} makes {label} pointer be out of bounds",
+    if smin >= BPF_MAX_VAR_OFF or smin <= -BPF_MAX_VAR_OFF:
+        raise Reject(i, f"value {smin} makes {label} pointer be out of bounds",
                      "unbounded_pointer_math", reg=d)
 
 
@@ -297,11 +320,11 @@ def pointer_arith(v: Session, st: State, insn: Insn, i: int, op: int, alu64: boo
         raise Reject(i, f"R{d} pointer arithmetic on {type_str(t, flags)} prohibited, "
                      "null-check it first", "pointer_arith_prohibited", reg=d,
                      type_label=type_str(t, flags))
-    if t is RT.PTR_TO_MEM and flags & UNTRUSTED:
+    if t is _RT_PTR_TO_MEM and flags & UNTRUSTED:
         return st.regs[d]
     if t not in _ARITH_OK:
-        allowed = ((t is RT.PTR_TO_FLOW_KEYS and known)
-                   or (t in (RT.PTR_TO_FLOW_KEYS, RT.CONST_PTR_TO_MAP) and known
+        allowed = ((t is _RT_PTR_TO_FLOW_KEYS and known)
+                   or (t in (_RT_PTR_TO_FLOW_KEYS, _RT_CONST_PTR_TO_MAP) and known
                        and o.smin == 0 and op == _ADD))
         if not allowed:
             raise Reject(i, f"R{d} pointer arithmetic on {type_str(t, flags)} prohibited",
@@ -331,7 +354,7 @@ def pointer_arith(v: Session, st: State, insn: Insn, i: int, op: int, alu64: boo
         if off_reg is st.regs[d] and ptr is not st.regs[d]:
             raise Reject(i, f"R{d} tried to subtract pointer from scalar",
                          "pointer_arith_prohibited", reg=d)
-        if t is RT.PTR_TO_STACK:
+        if t is _RT_PTR_TO_STACK:
             raise Reject(i, f"R{d} subtraction from stack pointer prohibited",
                          "pointer_arith_prohibited", reg=d)
         k = o.smin
@@ -351,7 +374,7 @@ def pointer_arith(v: Session, st: State, insn: Insn, i: int, op: int, alu64: boo
                 out = out.with_(id=v.new_id())
                 if o.smin < 0:
                     out = out.with_(range=0)
-    elif op in (AluOp.AND, AluOp.OR, AluOp.XOR):
+    elif op in (_ALU_AND, _ALU_OR, _ALU_XOR):
         raise Reject(i, f"R{d} bitwise operator {_OP_NAME[AluOp(op)]} on pointer prohibited",
                      "pointer_bitwise", reg=d)
     else:

@@ -40,6 +40,43 @@ from .state import (
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_ARG_ANYTHING = ArgKind.ANYTHING
+_ARG_CONST_ALLOC_SIZE_OR_ZERO = ArgKind.CONST_ALLOC_SIZE_OR_ZERO
+_ARG_CONST_MAP_PTR = ArgKind.CONST_MAP_PTR
+_ARG_CONST_SIZE = ArgKind.CONST_SIZE
+_ARG_CONST_SIZE_OR_ZERO = ArgKind.CONST_SIZE_OR_ZERO
+_ARG_KPTR_XCHG_DEST = ArgKind.KPTR_XCHG_DEST
+_ARG_PTR_TO_BTF_ID_SOCK_COMMON = ArgKind.PTR_TO_BTF_ID_SOCK_COMMON
+_ARG_PTR_TO_CONST_STR = ArgKind.PTR_TO_CONST_STR
+_ARG_PTR_TO_DYNPTR = ArgKind.PTR_TO_DYNPTR
+_ARG_PTR_TO_FUNC = ArgKind.PTR_TO_FUNC
+_ARG_PTR_TO_MAP_KEY = ArgKind.PTR_TO_MAP_KEY
+_ARG_PTR_TO_MAP_VALUE = ArgKind.PTR_TO_MAP_VALUE
+_ARG_PTR_TO_MEM = ArgKind.PTR_TO_MEM
+_ARG_PTR_TO_PERCPU_BTF_ID = ArgKind.PTR_TO_PERCPU_BTF_ID
+_ARG_PTR_TO_SPIN_LOCK = ArgKind.PTR_TO_SPIN_LOCK
+_ARG_PTR_TO_TIMER = ArgKind.PTR_TO_TIMER
+_DYNPTR_SKB = Dynptr.SKB
+_DYNPTR_SKB_META = Dynptr.SKB_META
+_RET_INTEGER = RetKind.INTEGER
+_RET_PTR_TO_MAP_VALUE = RetKind.PTR_TO_MAP_VALUE
+_RET_PTR_TO_MEM = RetKind.PTR_TO_MEM
+_RET_PTR_TO_MEM_OR_BTF_ID = RetKind.PTR_TO_MEM_OR_BTF_ID
+_RET_PTR_TO_SOCKET = RetKind.PTR_TO_SOCKET
+_RET_PTR_TO_SOCK_COMMON = RetKind.PTR_TO_SOCK_COMMON
+_RET_PTR_TO_TCP_SOCK = RetKind.PTR_TO_TCP_SOCK
+_RET_VOID = RetKind.VOID
+_RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
+_RT_PTR_TO_BTF_ID = RT.PTR_TO_BTF_ID
+_RT_PTR_TO_MAP_VALUE = RT.PTR_TO_MAP_VALUE
+_RT_PTR_TO_MEM = RT.PTR_TO_MEM
+_RT_PTR_TO_SOCKET = RT.PTR_TO_SOCKET
+_RT_PTR_TO_SOCK_COMMON = RT.PTR_TO_SOCK_COMMON
+_RT_PTR_TO_STACK = RT.PTR_TO_STACK
+_RT_PTR_TO_TCP_SOCK = RT.PTR_TO_TCP_SOCK
+
 MAX_ERRNO = 4095
 _ANY_BTF = ""
 
@@ -158,7 +195,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
             mem.access(v, st, regno, k, 1, write=True, value=None, value_regno=-1, insn=i)
     if meta.release_regno:
         arg = args[meta.release_regno - 1]
-        if arg.kind is ArgKind.PTR_TO_DYNPTR:
+        if arg.kind is _ARG_PTR_TO_DYNPTR:
             from . import dynptr
 
             dynptr.release_stack(v, st, meta.release_regno, i)
@@ -186,7 +223,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
         else:
             st.frame.callback_depth = 0
     elif name == "dynptr_from_mem":
-        if regs[1].type is not RT.PTR_TO_MAP_VALUE:
+        if regs[1].type is not _RT_PTR_TO_MAP_VALUE:
             raise Reject(i, f"Unsupported reg type {regs[1].type_label()} for bpf_dynptr_from_mem "
                          "data", "helper_arg_type", reg=1)
     elif name in ("dynptr_data", "dynptr_write"):
@@ -196,7 +233,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
         if name == "dynptr_data":
             meta.dynptr_id = dynptr.id_of(v, st, d)
             meta.ref_obj_id = dynptr.ref_of(v, st, d)
-        elif dynptr.type_of(v, st, d) in (Dynptr.SKB, Dynptr.SKB_META):
+        elif dynptr.type_of(v, st, d) in (_DYNPTR_SKB, _DYNPTR_SKB_META):
             changes_data = True
     for r in range(1, 6):
         regs[r] = Reg.not_init()
@@ -240,7 +277,7 @@ def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: H
         flags &= ~(ALLOC | PERCPU)
     if (reg.type, flags) not in compatible:
         raise _expect(i, regno, reg, compatible)
-    if reg.type is not RT.PTR_TO_BTF_ID:
+    if reg.type is not _RT_PTR_TO_BTF_ID:
         return
     if compatible is _MEM_TYPES:
         if not arg.readonly:
@@ -258,7 +295,7 @@ def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: H
         if meta.kptr is not None:
             kptrs.match_type(i, meta.kptr, reg, regno)
         return
-    need = arg.btf or ("sock_common" if arg.kind is ArgKind.PTR_TO_BTF_ID_SOCK_COMMON else "")
+    need = arg.btf or ("sock_common" if arg.kind is _ARG_PTR_TO_BTF_ID_SOCK_COMMON else "")
     if need and not reg.flags & ALLOC:
         from .btf_types import type_name
         from .locks import struct_ids_match
@@ -296,7 +333,7 @@ def check_func_arg_reg_off(i: int, regno: int, reg: Reg, *, release: bool = Fals
                            dynptr: bool = False) -> None:
     """check_func_arg_reg_off: which offsets a pointer passed to a helper or kfunc may have."""
     if release:
-        if dynptr and reg.type is RT.PTR_TO_STACK:
+        if dynptr and reg.type is _RT_PTR_TO_STACK:
             return
         if reg.off:
             raise Reject(i, f"R{regno} must have zero offset when passed to release func or "
@@ -306,7 +343,7 @@ def check_func_arg_reg_off(i: int, regno: int, reg: Reg, *, release: bool = Fals
     key = (reg.type, reg.flags)
     if key in _ANY_OFF:
         return
-    if reg.type is RT.PTR_TO_BTF_ID and reg.flags in _BTF_FIXED_OFF:
+    if reg.type is _RT_PTR_TO_BTF_ID and reg.flags in _BTF_FIXED_OFF:
         check_ptr_off(i, regno, reg, True)
         return
     check_ptr_off(i, regno, reg, False)
@@ -314,7 +351,7 @@ def check_func_arg_reg_off(i: int, regno: int, reg: Reg, *, release: bool = Fals
 
 def _check_reg_off(i: int, regno: int, reg: Reg, arg: Arg) -> None:
     check_func_arg_reg_off(i, regno, reg, release=arg.release,
-                           dynptr=arg.kind is ArgKind.PTR_TO_DYNPTR)
+                           dynptr=arg.kind is _ARG_PTR_TO_DYNPTR)
 
 
 def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: Arg,
@@ -325,22 +362,22 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
     if not reg.is_init:
         raise Reject(i, f"R{regno} !read_ok", "uninit_register", reg=regno)
     kind = arg.kind
-    if kind is ArgKind.ANYTHING:
+    if kind is _ARG_ANYTHING:
         return
     if reg.type.is_packet and not (v.prog_type in mem._PKT_READ and proto.pkt_access):
         raise Reject(i, "helper access to the packet is not allowed", "packet_oob", reg=regno)
-    if kind is ArgKind.PTR_TO_MAP_VALUE and meta.map is not None and \
+    if kind is _ARG_PTR_TO_MAP_VALUE and meta.map is not None and \
             meta.map.type in ("sockmap", "sockhash") and proto.name in ("map_update_elem",):
-        arg = Arg(ArgKind.PTR_TO_BTF_ID_SOCK_COMMON)
+        arg = Arg(_ARG_PTR_TO_BTF_ID_SOCK_COMMON)
         kind = arg.kind
     if not (reg.is_null_const and arg.nullable):
         _check_reg_type(v, i, regno, reg, arg, proto, meta)
         _check_reg_off(i, regno, reg, arg)
     if arg.release:
-        if kind is ArgKind.PTR_TO_DYNPTR:
+        if kind is _ARG_PTR_TO_DYNPTR:
             from . import dynptr
 
-            if reg.type is RT.PTR_TO_STACK:
+            if reg.type is _RT_PTR_TO_STACK:
                 if not dynptr.is_referenced(v, st, reg):
                     raise Reject(i, f"arg {regno} is an unacquired reference", "release_invalid",
                                  reg=regno)
@@ -351,12 +388,12 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
             raise Reject(i, f"R{regno} must be referenced when passed to release function",
                          "release_invalid", reg=regno)
         meta.release_regno = regno
-    if reg.ref_obj_id and kind is not ArgKind.KPTR_XCHG_DEST:
+    if reg.ref_obj_id and kind is not _ARG_KPTR_XCHG_DEST:
         if meta.ref_obj_id:
             raise Reject(i, f"more than one arg with ref_obj_id R{regno} {reg.ref_obj_id} "
                          f"{meta.ref_obj_id}", "release_invalid", reg=regno)
         meta.ref_obj_id = reg.ref_obj_id
-    if kind is ArgKind.CONST_MAP_PTR:
+    if kind is _ARG_CONST_MAP_PTR:
         if meta.map is not None and (meta.map is not reg.map or
                                      (meta.map_reg and meta.map_reg.map_uid != reg.map_uid)):
             raise Reject(i, f"timer pointer in R1 map_uid={meta.map_reg.map_uid if meta.map_reg else 0} "
@@ -367,13 +404,13 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
         if proto.name == "tail_call" and reg.map is not None and reg.map.type != "prog_array":
             raise Reject(i, "expected prog array map for tail call", "helper_map_mismatch",
                          reg=regno)
-    elif kind is ArgKind.PTR_TO_MAP_KEY:
+    elif kind is _ARG_PTR_TO_MAP_KEY:
         assert meta.map is not None
         mem.helper_access(v, st, regno, meta.map.key_size, write=False, zero_ok=False, insn=i)
         if meta.map.type in ("array", "percpu_array") and \
                 v.kernel.has_feature("array_lookup_const_key_nonnull"):
             meta.const_key = _const_key(v, st, reg, meta.map.key_size, regno)
-    elif kind is ArgKind.PTR_TO_MAP_VALUE:
+    elif kind is _ARG_PTR_TO_MAP_VALUE:
         if arg.nullable and reg.is_null_const:
             return
         assert meta.map is not None
@@ -381,40 +418,40 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
                                 zero_ok=False, insn=i, raw=arg.uninit)
         if raw is not None:
             meta.raw = raw
-    elif kind is ArgKind.PTR_TO_PERCPU_BTF_ID:
+    elif kind is _ARG_PTR_TO_PERCPU_BTF_ID:
         if not reg.btf_id:
             raise Reject(i, f"Helper has invalid btf_id in R{regno}", "helper_arg_type",
                          reg=regno)
         meta.ret_btf_id = reg.btf_id
-    elif kind is ArgKind.PTR_TO_SPIN_LOCK:
+    elif kind is _ARG_PTR_TO_SPIN_LOCK:
         from .locks import process_spin_lock
 
         process_spin_lock(v, st, regno, i, lock=proto.name == "spin_lock")
-    elif kind is ArgKind.PTR_TO_TIMER:
+    elif kind is _ARG_PTR_TO_TIMER:
         _process_timer(v, st, regno, i, meta)
-    elif kind is ArgKind.PTR_TO_FUNC:
+    elif kind is _ARG_PTR_TO_FUNC:
         meta.subprog = reg.subprog
-    elif kind is ArgKind.PTR_TO_MEM:
+    elif kind is _ARG_PTR_TO_MEM:
         if arg.fixed_size is not None:
             raw = mem.helper_access(v, st, regno, arg.fixed_size, write=arg.uninit or arg.write,
                                     zero_ok=False, insn=i, raw=arg.uninit)
             if raw is not None:
                 meta.raw = raw
-    elif kind in (ArgKind.CONST_SIZE, ArgKind.CONST_SIZE_OR_ZERO):
+    elif kind in (_ARG_CONST_SIZE, _ARG_CONST_SIZE_OR_ZERO):
         prev = proto.args[n - 1]
-        _check_mem_size(v, st, i, regno, reg, prev, kind is ArgKind.CONST_SIZE_OR_ZERO, meta)
-    elif kind is ArgKind.PTR_TO_DYNPTR:
+        _check_mem_size(v, st, i, regno, reg, prev, kind is _ARG_CONST_SIZE_OR_ZERO, meta)
+    elif kind is _ARG_PTR_TO_DYNPTR:
         from . import dynptr
 
         dynptr.process_arg(v, st, regno, i, arg)
-    elif kind is ArgKind.CONST_ALLOC_SIZE_OR_ZERO:
+    elif kind is _ARG_CONST_ALLOC_SIZE_OR_ZERO:
         if not reg.var.is_const:
             raise Reject(i, f"R{regno} is not a known constant'", "helper_arg_size", reg=regno)
         meta.mem_size = reg.var.value
         v.mark_precise(st, regno)
-    elif kind is ArgKind.PTR_TO_CONST_STR:
+    elif kind is _ARG_PTR_TO_CONST_STR:
         check_const_str(v, st, i, regno, reg)
-    elif kind is ArgKind.KPTR_XCHG_DEST:
+    elif kind is _ARG_KPTR_XCHG_DEST:
         meta.kptr = kptrs.process_dest(i, regno, reg)
 
 
@@ -448,7 +485,7 @@ def _check_mem_size(v: Session, st: State, i: int, regno: int, reg: Reg, prev: A
 
 def _const_key(v: Session, st: State, reg: Reg, size: int, regno: int) -> int:
     """get_constant_map_key: the constant an array map key holds on the stack, or -1."""
-    if reg.type is not RT.PTR_TO_STACK or not reg.var.is_const:
+    if reg.type is not _RT_PTR_TO_STACK or not reg.var.is_const:
         return -1
     slot = -(reg.off + reg.var.signed_value()) - 1
     spi, off = divmod(slot, 8)
@@ -515,9 +552,9 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
     """R0 after the call (the kernel's switch on the return type, then refinements)."""
     ret = proto.ret
     name = proto.name
-    if ret is RetKind.VOID:
+    if ret is _RET_VOID:
         return Reg.not_init()
-    if ret is RetKind.INTEGER or not proto.known:
+    if ret is _RET_INTEGER or not proto.known:
         if name in ("get_stack", "get_task_stack", "probe_read_str", "probe_read_kernel_str",
                     "probe_read_user_str"):
             top = meta.msize_max
@@ -529,37 +566,37 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
                                           s32_max=top, u32_min=0, u32_max=top))
         return Reg.scalar()
     flags = MAYBE_NULL if proto.ret_nullable else 0
-    if ret is RetKind.PTR_TO_MAP_VALUE:
+    if ret is _RET_PTR_TO_MAP_VALUE:
         m = meta.map
         assert m is not None
         if m.inner is not None:  # map-in-map: the inner map (as the running 6.18 build does)
-            r0 = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, flags=flags)
+            r0 = Reg.ptr(_RT_CONST_PTR_TO_MAP, map=m.inner, flags=flags)
         else:
             if name == "map_lookup_elem" and m.type in ("array", "percpu_array") and \
                     0 <= meta.const_key < m.max_entries:
                 flags &= ~MAYBE_NULL
-            r0 = Reg.ptr(RT.PTR_TO_MAP_VALUE, map=m, flags=flags,
+            r0 = Reg.ptr(_RT_PTR_TO_MAP_VALUE, map=m, flags=flags,
                          map_uid=meta.map_reg.map_uid if meta.map_reg is not None else 0)
             if not flags & MAYBE_NULL and m.field("spin_lock") is not None:
                 r0 = r0.with_(id=v.new_id())
-    elif ret is RetKind.PTR_TO_SOCKET:
-        r0 = Reg.ptr(RT.PTR_TO_SOCKET, flags=flags)
-    elif ret is RetKind.PTR_TO_SOCK_COMMON:
-        r0 = Reg.ptr(RT.PTR_TO_SOCK_COMMON, flags=flags)
-    elif ret is RetKind.PTR_TO_TCP_SOCK:
-        r0 = Reg.ptr(RT.PTR_TO_TCP_SOCK, flags=flags)
-    elif ret is RetKind.PTR_TO_MEM:
-        r0 = Reg.ptr(RT.PTR_TO_MEM, flags=flags | (RINGBUF if proto.ret_ringbuf else 0)
+    elif ret is _RET_PTR_TO_SOCKET:
+        r0 = Reg.ptr(_RT_PTR_TO_SOCKET, flags=flags)
+    elif ret is _RET_PTR_TO_SOCK_COMMON:
+        r0 = Reg.ptr(_RT_PTR_TO_SOCK_COMMON, flags=flags)
+    elif ret is _RET_PTR_TO_TCP_SOCK:
+        r0 = Reg.ptr(_RT_PTR_TO_TCP_SOCK, flags=flags)
+    elif ret is _RET_PTR_TO_MEM:
+        r0 = Reg.ptr(_RT_PTR_TO_MEM, flags=flags | (RINGBUF if proto.ret_ringbuf else 0)
                      | (RDONLY if proto.ret_rdonly else 0), mem_size=meta.mem_size)
-    elif ret is RetKind.PTR_TO_MEM_OR_BTF_ID:
+    elif ret is _RET_PTR_TO_MEM_OR_BTF_ID:
         from .btf_types import is_struct, kernel, skip_modifiers
 
         tid, rec = skip_modifiers(None, meta.ret_btf_id) if meta.ret_btf_id else (0, None)
         if rec is None or not is_struct(rec):
             size = kernel().size_of(tid) if tid else 0
-            r0 = Reg.ptr(RT.PTR_TO_MEM, flags=flags | RDONLY, mem_size=size)
+            r0 = Reg.ptr(_RT_PTR_TO_MEM, flags=flags | RDONLY, mem_size=size)
         else:
-            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags, btf_id=meta.ret_btf_id)
+            r0 = Reg.ptr(_RT_PTR_TO_BTF_ID, flags=flags, btf_id=meta.ret_btf_id)
     else:  # PTR_TO_BTF_ID
         if name == "kptr_xchg":
             assert meta.kptr is not None
@@ -568,7 +605,7 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
             from .btf_types import find, kernel
 
             btf_id = find(kernel(), proto.ret_btf, "struct") if proto.ret_btf else 0
-            r0 = Reg.ptr(RT.PTR_TO_BTF_ID, flags=flags | proto.ret_flags, btf_id=btf_id)
+            r0 = Reg.ptr(_RT_PTR_TO_BTF_ID, flags=flags | proto.ret_flags, btf_id=btf_id)
     if r0.flags & MAYBE_NULL:
         r0 = r0.with_(id=v.new_id())
     if name == "dynptr_data":

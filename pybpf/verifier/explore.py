@@ -36,6 +36,14 @@ from .state import IterState, Slot, State
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_FLOW_DECIDED = Flow.DECIDED
+_FLOW_EXIT = Flow.EXIT
+_FLOW_RETURNED = Flow.RETURNED
+_ITER_ACTIVE = IterState.ACTIVE
+_SLOT_ITER = Slot.ITER
+
 MAX_PROCESSED = 1_000_000
 MAX_JMP_SEQ = 8192  # pending branches (BPF_COMPLEXITY_LIMIT_JMP_SEQ)
 MAX_BACKEDGE_ITERS = 64
@@ -151,21 +159,26 @@ class Search:
                 liveness._write_acc = None
                 flow = handlers[i](v, cur, insn, i)
                 # liveness.commit_writes, whose work is nothing when the instruction wrote no
-                # slot, ran before and no earlier visit recorded a surely-written slot here
-                if liveness._write_acc is None and liveness._write_inst is inst and \
-                        inst.must_write_set[rel]:
-                    for m in inst.frames.values():
-                        if m[1][rel]:
-                            commit_writes()
-                            break
-                    else:
+                # slot, ran before and no earlier visit recorded a surely-written slot here,
+                # and only a mark when it wrote no slot and runs for the first time
+                if liveness._write_acc is None and liveness._write_inst is inst:
+                    must_write_set = inst.must_write_set
+                    if not must_write_set[rel]:
+                        must_write_set[rel] = True
                         liveness._write_inst = None
+                    else:
+                        for m in inst.frames.values():
+                            if m[1][rel]:
+                                commit_writes()
+                                break
+                        else:
+                            liveness._write_inst = None
                 else:
                     commit_writes()
-                if flow is not Flow.EXIT:
+                if flow is not _FLOW_EXIT:
                     if not quiet:
-                        obs.insn_done(cur, insn, i, slots[i], decided=flow is Flow.DECIDED)
-                        if flow is Flow.RETURNED:
+                        obs.insn_done(cur, insn, i, slots[i], decided=flow is _FLOW_DECIDED)
+                        if flow is _FLOW_RETURNED:
                             print_state = True
                     continue
                 if not quiet:
@@ -323,7 +336,7 @@ class Search:
         frame = cur.frames[r1.frameno]
         off = r1.off + r1.var.signed_value()
         spi = (-off - 1) // 8
-        return frame.spilled(spi).iter_state == IterState.ACTIVE
+        return frame.spilled(spi).iter_state == _ITER_ACTIVE
 
     def _clean_live_states(self, entries: list[State], cur: State) -> None:
         v = self.v
@@ -436,7 +449,7 @@ class Search:
 def _iter_depths_differ(old: State, cur: State) -> bool:
     for fr, frame in enumerate(old.frames):
         for spi, reg in frame.spills.items():
-            if frame.stack[spi * 8] != Slot.ITER or reg.iter_state != IterState.ACTIVE:
+            if frame.stack[spi * 8] != _SLOT_ITER or reg.iter_state != _ITER_ACTIVE:
                 continue
             if cur.frames[fr].spilled(spi).iter_depth != reg.iter_depth:
                 return True

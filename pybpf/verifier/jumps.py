@@ -30,6 +30,32 @@ from .state import ADD_CONST, ADD_CONST32, MAYBE_NULL, RT, UNTRUSTED, Reg, State
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_CALLSRC_HELPER = CallSrc.HELPER
+_CALLSRC_KFUNC = CallSrc.KFUNC
+_CALLSRC_LOCAL = CallSrc.LOCAL
+_CLS_JMP32 = Class.JMP32
+_FLOW_DECIDED = Flow.DECIDED
+_FLOW_EXIT = Flow.EXIT
+_FLOW_NEXT = Flow.NEXT
+_FLOW_RETURNED = Flow.RETURNED
+_JMP_CALL = JmpOp.CALL
+_JMP_EXIT = JmpOp.EXIT
+_JMP_JA = JmpOp.JA
+_JMP_JCOND = JmpOp.JCOND
+_RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
+_RT_PTR_TO_BTF_ID = RT.PTR_TO_BTF_ID
+_RT_PTR_TO_MAP_VALUE = RT.PTR_TO_MAP_VALUE
+_RT_PTR_TO_MEM = RT.PTR_TO_MEM
+_RT_PTR_TO_PACKET = RT.PTR_TO_PACKET
+_RT_PTR_TO_PACKET_END = RT.PTR_TO_PACKET_END
+_RT_PTR_TO_PACKET_META = RT.PTR_TO_PACKET_META
+_RT_PTR_TO_SOCKET = RT.PTR_TO_SOCKET
+_RT_PTR_TO_STACK = RT.PTR_TO_STACK
+_RT_PTR_TO_XDP_SOCK = RT.PTR_TO_XDP_SOCK
+_RT_SCALAR = RT.SCALAR
+
 #: program type -> (min, max) of R0 at exit (check_return_code); absent: any value
 RETURN_RANGES: dict[str, tuple[int, int]] = {
     "cgroup_skb": (0, 1), "cgroup_sock": (0, 1), "cgroup_sock_addr": (0, 1),
@@ -73,54 +99,54 @@ def reg_not_null(r: Reg) -> bool:
     t = r.type
     if t in _NOT_NULL_TYPES:
         return True
-    if t is RT.PTR_TO_BTF_ID:
+    if t is _RT_PTR_TO_BTF_ID:
         return is_trusted(r)
-    return t is RT.PTR_TO_MEM and not r.flags & UNTRUSTED
+    return t is _RT_PTR_TO_MEM and not r.flags & UNTRUSTED
 
 
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """Run one JMP/JMP32 instruction on ``st``."""
     v.jmps += 1
     op = insn.op
-    jmp32 = insn.cls == Class.JMP32
-    if op == JmpOp.CALL:
+    jmp32 = insn.cls == _CLS_JMP32
+    if op == _JMP_CALL:
         if insn.uses_src_reg or jmp32 or insn.dst or (insn.src not in (0, 1, 2)) or \
                 (insn.src != 2 and insn.off):
             raise Reject(i, "BPF_CALL uses reserved fields", "invalid_insn")
         return _call(v, st, insn, i)
-    if op == JmpOp.JA:
+    if op == _JMP_JA:
         st.insn = v.index[v.slots[i] + 1 + (insn.imm if jmp32 else insn.off)]
-        return Flow.NEXT
-    if op == JmpOp.EXIT:
+        return _FLOW_NEXT
+    if op == _JMP_EXIT:
         return _exit(v, st, i)
     target = v.index[v.slots[i] + 1 + insn.off]
-    if op == JmpOp.JCOND:  # may_goto: the target now, the fall-through one level deeper
+    if op == _JMP_JCOND:  # may_goto: the target now, the fall-through one level deeper
         prev = v.find_prev_entry(st.parent, i)
         other = v.push_branch(st, i + 1, i)
         other.may_goto_depth += 1
         if prev is not None:
             v.widen_imprecise(prev, other)
         st.insn = target
-        return Flow.NEXT
+        return _FLOW_NEXT
     return _cond(v, st, insn, i, op, jmp32, target)
 
 
 def _call(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """A ``call``: a bpf-to-bpf call enters the callee, a helper or kfunc call is checked."""
     if st.active_locks:
-        if (insn.src == CallSrc.HELPER and helper_name(insn.imm) != "bpf_spin_unlock") or \
-                (insn.src == CallSrc.KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
+        if (insn.src == _CALLSRC_HELPER and helper_name(insn.imm) != "bpf_spin_unlock") or \
+                (insn.src == _CALLSRC_KFUNC and (insn.off or not spin_allowed(v, insn.imm))):
             raise Reject(i, "function calls are not allowed while holding a lock",
                          "helper_not_allowed")
-    if insn.src == CallSrc.LOCAL:
+    if insn.src == _CALLSRC_LOCAL:
         return frames.func_call(v, st, insn, i)
-    if insn.src == CallSrc.KFUNC:
+    if insn.src == _CALLSRC_KFUNC:
         kfuncs.call(v, st, insn, i)
     else:
         calls.helper_call(v, st, insn, i)
     st.frame.origins[0] = i
     st.insn = i + 1
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, target: int) -> Flow:
@@ -131,11 +157,11 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
     flags = 0
     if x:
         src = read_reg(st, insn.src, i)
-        if src.type is RT.PTR_TO_STACK:
+        if src.type is _RT_PTR_TO_STACK:
             flags |= F_SRC_REG_STACK
     else:
         src = Reg.const(insn.imm)
-    if dst.type is RT.PTR_TO_STACK:
+    if dst.type is _RT_PTR_TO_STACK:
         flags |= F_DST_REG_STACK
     if flags:
         v.push_history(st, flags)
@@ -143,28 +169,28 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
     # kernels without the reg_reg_refinement feature (before 6.8) neither predict nor narrow a
     # comparison of two scalars when the source is not a constant (an (in)equality, or a
     # constant destination, still narrows both sides)
-    old_rr = (x and insn.src != d and dst.type is RT.SCALAR and src.type is RT.SCALAR
+    old_rr = (x and insn.src != d and dst.type is _RT_SCALAR and src.type is _RT_SCALAR
               and not src.var.is_const_width(jmp32)
               and not v.kernel.has_feature("reg_reg_refinement"))
     pred = -1 if old_rr else branch_taken(dst, src, op, jmp32)
     if pred >= 0:
-        if dst.type is RT.SCALAR:
+        if dst.type is _RT_SCALAR:
             v.mark_precise(st, d)
-        if x and src.type is RT.SCALAR:
+        if x and src.type is _RT_SCALAR:
             v.mark_precise(st, insn.src)
         st.insn = target if pred == 1 else fall
-        return Flow.DECIDED
+        return _FLOW_DECIDED
     # linked scalars share this history entry, so both branches see it
     linked: list[tuple[int, int, bool]] = []
-    if x and src.type is RT.SCALAR and src.id:
+    if x and src.type is _RT_SCALAR and src.id:
         _collect_linked(v, st, src.id, linked)
-    if dst.type is RT.SCALAR and dst.id:
+    if dst.type is _RT_SCALAR and dst.id:
         _collect_linked(v, st, dst.id, linked)
     if len(linked) > 1:
         v.push_history(st, 0, tuple(linked))
     other = v.push_branch(st, target, i)
     oregs = other.regs
-    if dst.type is RT.SCALAR and src.type is RT.SCALAR and not (
+    if dst.type is _RT_SCALAR and src.type is _RT_SCALAR and not (
             old_rr and not ((dst.var.is_const_width(jmp32) or op in (_JEQ, _JNE))
                             and branch_taken(dst, src, op, jmp32) < 0)):
         same = x and insn.src == d
@@ -183,7 +209,7 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
             _sync_linked(other, oregs[d], linked)
     if not jmp32 and x and dst.is_pointer and src.is_pointer and \
             bool(dst.flags & MAYBE_NULL) != bool(src.flags & MAYBE_NULL) and \
-            dst.type is not RT.PTR_TO_BTF_ID and src.type is not RT.PTR_TO_BTF_ID:
+            dst.type is not _RT_PTR_TO_BTF_ID and src.type is not _RT_PTR_TO_BTF_ID:
         eq = other if op == _JEQ else st if op == _JNE else None
         if eq is not None:
             r = insn.src if src.flags & MAYBE_NULL else d
@@ -194,19 +220,19 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
     else:
         _match_pkt_pointers(insn, op, jmp32, dst, src, st, other)
     st.insn = fall
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def branch_taken(a: Reg, b: Reg, op: int, jmp32: bool) -> int:
     """The kernel's is_branch_taken: 1 always, 0 never, -1 unknown."""
-    if a.type.is_packet or a.type is RT.PTR_TO_PACKET_END:
-        if (b.type.is_packet or b.type is RT.PTR_TO_PACKET_END) and not jmp32:
+    if a.type.is_packet or a.type is _RT_PTR_TO_PACKET_END:
+        if (b.type.is_packet or b.type is _RT_PTR_TO_PACKET_END) and not jmp32:
             return _pkt_branch_taken(a, b, op)
-    if a.type is not RT.SCALAR or b.type is not RT.SCALAR:
-        if b.type is not RT.SCALAR or not b.var.is_const_width(jmp32):
+    if a.type is not _RT_SCALAR or b.type is not _RT_SCALAR:
+        if b.type is not _RT_SCALAR or not b.var.is_const_width(jmp32):
             op = flip_op(op)
             a, b = b, a
-        if b.type is not RT.SCALAR or not b.var.is_const_width(jmp32):
+        if b.type is not _RT_SCALAR or not b.var.is_const_width(jmp32):
             return -1
         if not reg_not_null(a):
             return -1
@@ -217,9 +243,9 @@ def branch_taken(a: Reg, b: Reg, op: int, jmp32: bool) -> int:
 
 
 def _pkt_branch_taken(dst: Reg, src: Reg, op: int) -> int:
-    if src.type is RT.PTR_TO_PACKET_END:
+    if src.type is _RT_PTR_TO_PACKET_END:
         pkt = dst
-    elif dst.type is RT.PTR_TO_PACKET_END:
+    elif dst.type is _RT_PTR_TO_PACKET_END:
         pkt = src
         op = flip_op(op)
     else:
@@ -248,7 +274,7 @@ def _collect_linked(v: Session, st: State, rid: int, out: list[tuple[int, int, b
             if not lv >> r & 1:
                 continue
             reg = regs[r]
-            if reg.type is RT.SCALAR and reg.id & ~ADD_CONST == rid:
+            if reg.type is _RT_SCALAR and reg.id & ~ADD_CONST == rid:
                 if len(out) < _LINKED_MAX:
                     out.append((fr, r, True))
                 else:
@@ -257,7 +283,7 @@ def _collect_linked(v: Session, st: State, rid: int, out: list[tuple[int, int, b
             if not frame.is_spilled(spi):
                 continue
             reg = frame.spills[spi]
-            if reg.type is RT.SCALAR and reg.id & ~ADD_CONST == rid:
+            if reg.type is _RT_SCALAR and reg.id & ~ADD_CONST == rid:
                 if len(out) < _LINKED_MAX:
                     out.append((fr, spi, False))
                 else:
@@ -270,7 +296,7 @@ def _sync_linked(st: State, known: Reg, linked: list[tuple[int, int, bool]]) -> 
     for fr, num, is_reg in linked:
         frame = st.frames[fr]
         reg = frame.regs[num] if is_reg else frame.spills.get(num)
-        if reg is None or reg.type is not RT.SCALAR or reg is known:
+        if reg is None or reg.type is not _RT_SCALAR or reg is known:
             continue
         if reg.id & ~ADD_CONST != kid & ~ADD_CONST:
             continue
@@ -319,21 +345,21 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
 
 def _not_null(r: Reg) -> Reg:
     """mark_ptr_not_null_reg: a map lookup's result is the inner map, a socket, or a value."""
-    if r.type is RT.PTR_TO_MAP_VALUE and r.map is not None:
+    if r.type is _RT_PTR_TO_MAP_VALUE and r.map is not None:
         m = r.map
         if m.inner is not None:
             uid = r.id if any(k in ("timer", "wq", "task_work") for k, _ in m.inner.fields) else 0
-            return Reg.ptr(RT.CONST_PTR_TO_MAP, map=m.inner, map_uid=uid, id=r.id,
+            return Reg.ptr(_RT_CONST_PTR_TO_MAP, map=m.inner, map_uid=uid, id=r.id,
                            ref_obj_id=r.ref_obj_id)
         if m.type == "xskmap":
-            return Reg.ptr(RT.PTR_TO_XDP_SOCK, id=r.id, ref_obj_id=r.ref_obj_id)
+            return Reg.ptr(_RT_PTR_TO_XDP_SOCK, id=r.id, ref_obj_id=r.ref_obj_id)
         if m.type in ("sockmap", "sockhash"):
-            return Reg.ptr(RT.PTR_TO_SOCKET, id=r.id, ref_obj_id=r.ref_obj_id)
+            return Reg.ptr(_RT_PTR_TO_SOCKET, id=r.id, ref_obj_id=r.ref_obj_id)
     return r.with_(flags=r.flags & ~MAYBE_NULL)
 
 
 def _may_point_to_spin_lock(r: Reg) -> bool:
-    if r.type is RT.PTR_TO_MAP_VALUE and r.map is not None:
+    if r.type is _RT_PTR_TO_MAP_VALUE and r.map is not None:
         return r.map.field("spin_lock") is not None or r.map.field("res_spin_lock") is not None
     return False
 
@@ -344,10 +370,10 @@ def _match_pkt_pointers(insn: Insn, op: int, jmp32: bool, dst: Reg, src: Reg, th
     if not insn.uses_src_reg or jmp32:
         return
     d, s = insn.dst, insn.src
-    fwd = ((dst.type is RT.PTR_TO_PACKET and src.type is RT.PTR_TO_PACKET_END)
-           or (dst.type is RT.PTR_TO_PACKET_META and _init_pkt(src)))
-    rev = ((dst.type is RT.PTR_TO_PACKET_END and src.type is RT.PTR_TO_PACKET)
-           or (_init_pkt(dst) and src.type is RT.PTR_TO_PACKET_META))
+    fwd = ((dst.type is _RT_PTR_TO_PACKET and src.type is _RT_PTR_TO_PACKET_END)
+           or (dst.type is _RT_PTR_TO_PACKET_META and _init_pkt(src)))
+    rev = ((dst.type is _RT_PTR_TO_PACKET_END and src.type is _RT_PTR_TO_PACKET)
+           or (_init_pkt(dst) and src.type is _RT_PTR_TO_PACKET_META))
     if op == _JGT:
         if fwd:
             _good_pkt(this, dst, False)
@@ -380,7 +406,7 @@ def _match_pkt_pointers(insn: Insn, op: int, jmp32: bool, dst: Reg, src: Reg, th
 
 def _init_pkt(r: Reg) -> bool:
     """reg_is_init_pkt_pointer: a packet pointer with no variable offset."""
-    return r.type is RT.PTR_TO_PACKET and r.off == 0 and r.var.is_const and r.var.value == 0
+    return r.type is _RT_PTR_TO_PACKET and r.off == 0 and r.var.is_const and r.var.value == 0
 
 
 def _good_pkt(st: State, pkt: Reg, right_open: bool) -> None:
@@ -405,7 +431,7 @@ def _good_pkt(st: State, pkt: Reg, right_open: bool) -> None:
 
 def _pkt_end(st: State, regno: int, range_open: bool) -> None:
     reg = st.regs[regno]
-    if reg.type is not RT.PTR_TO_PACKET:
+    if reg.type is not _RT_PTR_TO_PACKET:
         return
     st.regs[regno] = reg.with_(range=BEYOND_PKT_END if range_open else AT_PKT_END)
 
@@ -415,21 +441,21 @@ def _exit(v: Session, st: State, i: int) -> Flow:
     refs.check_resource_leak(v, st, i, main=len(st.frames) == 1)
     if len(st.frames) > 1:
         frames.leave_subprog(v, st, i)
-        return Flow.RETURNED
+        return _FLOW_RETURNED
     r0 = st.regs[0]
     if not r0.is_init:
         raise Reject(i, "R0 !read_ok", "uninit_r0", reg=0)
     if st.frames[0].subprog != 0 and v.is_global(st.frames[0].subprog):
         frames.check_global_return(v, st, i)
-        return Flow.EXIT
+        return _FLOW_EXIT
     frame = st.frames[0]
     if frame.async_callback:
         check_retval(v, st, i, frame.ret_range, "At async callback return")
-        return Flow.EXIT
+        return _FLOW_EXIT
     rng = return_range(v.prog_type, v.attach)
     if rng is not None:
         check_retval(v, st, i, rng, "At program exit")
-    return Flow.EXIT
+    return _FLOW_EXIT
 
 
 def check_retval(v: Session, st: State, i: int, rng: tuple[int, int], where: str) -> None:

@@ -27,6 +27,25 @@ from .tnum import U32, U64
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_ATOMIC_CMPXCHG = AtomicOp.CMPXCHG
+_ATOMIC_LOAD_ACQ = AtomicOp.LOAD_ACQ
+_ATOMIC_STORE_REL = AtomicOp.STORE_REL
+_CLS_ST = Class.ST
+_FLOW_NEXT = Flow.NEXT
+_MODE_ATOMIC = Mode.ATOMIC
+_MODE_IND = Mode.IND
+_MODE_MEMSX = Mode.MEMSX
+_PSEUDO_FUNC = PseudoSrc.FUNC
+_PSEUDO_IMM = PseudoSrc.IMM
+_RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
+_RT_PTR_TO_BTF_ID = RT.PTR_TO_BTF_ID
+_RT_PTR_TO_CTX = RT.PTR_TO_CTX
+_RT_PTR_TO_FUNC = RT.PTR_TO_FUNC
+_RT_PTR_TO_MAP_VALUE = RT.PTR_TO_MAP_VALUE
+_RT_PTR_TO_MEM = RT.PTR_TO_MEM
+
 #: program types that may use the legacy packet loads
 LD_ABS_TYPES = frozenset({"socket_filter", "sched_cls", "sched_act"})
 _MAP_PSEUDOS = (PseudoSrc.MAP_FD, PseudoSrc.MAP_VALUE, PseudoSrc.MAP_IDX, PseudoSrc.MAP_IDX_VALUE)
@@ -49,8 +68,8 @@ def _save_ptr_type(v: Session, i: int, reg: Reg, allow_trust_mismatch: bool) -> 
     if old == t:
         return
     base_old, base_new = old[0], t[0]
-    if allow_trust_mismatch and base_old is RT.PTR_TO_BTF_ID and base_new is RT.PTR_TO_BTF_ID:
-        seen[i] = (RT.PTR_TO_BTF_ID, 0)
+    if allow_trust_mismatch and base_old is _RT_PTR_TO_BTF_ID and base_new is _RT_PTR_TO_BTF_ID:
+        seen[i] = (_RT_PTR_TO_BTF_ID, 0)
         return
     if base_old in _MISMATCH_NOT_OK or base_new in _MISMATCH_NOT_OK:
         if base_old is not base_new or old != t:
@@ -63,25 +82,25 @@ def step_ldx(v: Session, st: State, insn: Insn, i: int) -> Flow:
     check_writable(insn.dst, i)
     src = st.regs[insn.src]
     val = mem.access(v, st, insn.src, insn.off, insn.size, write=False, value=None,
-                     value_regno=insn.dst, insn=i, sign_ext=insn.mode == Mode.MEMSX)
+                     value_regno=insn.dst, insn=i, sign_ext=insn.mode == _MODE_MEMSX)
     assert val is not None
     st.regs[insn.dst] = val
     _save_ptr_type(v, i, src, True)
     st.frame.origins[insn.dst] = i
     st.insn = i + 1
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def step_store(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """``*(size *)(dst + off) = src`` (STX), ``= imm`` (ST), or an atomic operation."""
     size = insn.size
-    if insn.cls == Class.ST:
+    if insn.cls == _CLS_ST:
         read_reg(st, insn.dst, i)
         dst = st.regs[insn.dst]
         mem.access(v, st, insn.dst, insn.off, size, write=True, value=None, value_regno=-1,
                    insn=i, st_imm=insn.imm & U64)
         _save_ptr_type(v, i, dst, False)
-    elif insn.mode == Mode.ATOMIC:
+    elif insn.mode == _MODE_ATOMIC:
         _atomic(v, st, insn, i, size)
     else:
         read_reg(st, insn.src, i)
@@ -91,12 +110,12 @@ def step_store(v: Session, st: State, insn: Insn, i: int) -> Flow:
                    value_regno=insn.src, insn=i)
         _save_ptr_type(v, i, dst, False)
     st.insn = i + 1
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def _atomic(v: Session, st: State, insn: Insn, i: int, size: int) -> None:
     imm = insn.imm & U32
-    if imm == AtomicOp.LOAD_ACQ:  # dst = *(src + off)
+    if imm == _ATOMIC_LOAD_ACQ:  # dst = *(src + off)
         read_reg(st, insn.src, i)
         check_writable(insn.dst, i)
         src = st.regs[insn.src]
@@ -109,7 +128,7 @@ def _atomic(v: Session, st: State, insn: Insn, i: int, size: int) -> None:
             raise Reject(i, f"BPF_ATOMIC loads from R{insn.src} {type_str(src.type, src.flags)} "
                          "is not allowed", "bad_pointer_deref", reg=insn.src)
         return
-    if imm == AtomicOp.STORE_REL:
+    if imm == _ATOMIC_STORE_REL:
         read_reg(st, insn.src, i)
         read_reg(st, insn.dst, i)
         dst = st.regs[insn.dst]
@@ -124,7 +143,7 @@ def _atomic(v: Session, st: State, insn: Insn, i: int, size: int) -> None:
         raise Reject(i, "invalid atomic operand size", "invalid_insn")
     read_reg(st, insn.src, i)
     read_reg(st, insn.dst, i)
-    if imm == AtomicOp.CMPXCHG:  # cmpxchg reads r0
+    if imm == _ATOMIC_CMPXCHG:  # cmpxchg reads r0
         read_reg(st, 0, i)
     target = st.regs[insn.dst]
     if target.type in _NO_ATOMIC:
@@ -132,7 +151,7 @@ def _atomic(v: Session, st: State, insn: Insn, i: int, size: int) -> None:
                      "is not allowed", "bad_pointer_deref", reg=insn.dst)
     load_reg = -1
     if imm & FETCH:
-        load_reg = 0 if imm == AtomicOp.CMPXCHG else insn.src
+        load_reg = 0 if imm == _ATOMIC_CMPXCHG else insn.src
         check_writable(load_reg, i)
         st.regs[load_reg] = Reg.scalar()
     mem.access(v, st, insn.dst, insn.off, size, write=False, value=None, value_regno=-1, insn=i,
@@ -155,32 +174,32 @@ def step_ld(v: Session, st: State, insn: Insn, i: int) -> Flow:
         _ld_abs(v, st, insn, i)
         st.frame.origins[0] = i
     st.insn = i + 1
-    return Flow.NEXT
+    return _FLOW_NEXT
 
 
 def _lddw(v: Session, st: State, insn: Insn, i: int) -> None:
     check_writable(insn.dst, i)
     src = insn.src
-    if src == PseudoSrc.IMM:
+    if src == _PSEUDO_IMM:
         st.regs[insn.dst] = Reg.const(insn.imm & U64)
     elif src in _MAP_PSEUDOS:
         m = v.maprefs.get(i)
         if m is None:
             raise Reject(i, "fd 0 is not pointing to valid bpf_map", "helper_arg_type")
         if src in _MAP_POINTERS:
-            st.regs[insn.dst] = Reg.ptr(RT.CONST_PTR_TO_MAP, map=m)
+            st.regs[insn.dst] = Reg.ptr(_RT_CONST_PTR_TO_MAP, map=m)
         elif m.type == "arena":
             st.regs[insn.dst] = Reg.scalar()
         else:
             off = v.program.refs[i].offset
-            st.regs[insn.dst] = Reg.ptr(RT.PTR_TO_MAP_VALUE, off=off, map=m)
-    elif src == PseudoSrc.FUNC:
+            st.regs[insn.dst] = Reg.ptr(_RT_PTR_TO_MAP_VALUE, off=off, map=m)
+    elif src == _PSEUDO_FUNC:
         if not v.func_info:
             raise Reject(i, "missing btf func_info", "missing_func_info")
         target = v.index.get(v.slots[i] + 1 + insn.imm, -1)
         if v.is_global(target):
             raise Reject(i, "callback function not static", "helper_arg_type")
-        st.regs[insn.dst] = Reg.ptr(RT.PTR_TO_FUNC, subprog=target)
+        st.regs[insn.dst] = Reg.ptr(_RT_PTR_TO_FUNC, subprog=target)
     else:
         st.regs[insn.dst] = _ksym(insn.imm)
 
@@ -194,12 +213,12 @@ def _ksym(btf_id: int) -> Reg:
         var = b[btf_id]
         tid, rec = btf_types.skip_modifiers(b, var.type)
     except Exception:  # noqa: BLE001 - an id the loader did not resolve
-        return Reg.ptr(RT.PTR_TO_BTF_ID)
+        return Reg.ptr(_RT_PTR_TO_BTF_ID)
     if _is_percpu_var(btf_id):
-        return Reg.ptr(RT.PTR_TO_BTF_ID, flags=PERCPU, btf_id=tid)
+        return Reg.ptr(_RT_PTR_TO_BTF_ID, flags=PERCPU, btf_id=tid)
     if not btf_types.is_struct(rec):
-        return Reg.ptr(RT.PTR_TO_MEM, flags=RDONLY, mem_size=b.size_of(tid))
-    return Reg.ptr(RT.PTR_TO_BTF_ID, flags=TRUSTED, btf_id=tid)
+        return Reg.ptr(_RT_PTR_TO_MEM, flags=RDONLY, mem_size=b.size_of(tid))
+    return Reg.ptr(_RT_PTR_TO_BTF_ID, flags=TRUSTED, btf_id=tid)
 
 
 def _is_percpu_var(var_id: int) -> bool:
@@ -219,10 +238,10 @@ def _ld_abs(v: Session, st: State, insn: Insn, i: int) -> None:
                      "ld_abs_not_allowed")
     read_reg(st, 6, i)
     check_resource_leak(v, st, i, main=True, prefix="BPF_LD_[ABS|IND]")
-    if st.regs[6].type is not RT.PTR_TO_CTX:
+    if st.regs[6].type is not _RT_PTR_TO_CTX:
         raise Reject(i, "at the time of BPF_LD_ABS|IND R6 != pointer to skb",
                      "ld_abs_not_allowed", reg=6)
-    if insn.mode == Mode.IND:
+    if insn.mode == _MODE_IND:
         read_reg(st, insn.src, i)
     check_ptr_off(i, 6, st.regs[6], False)
     for r in range(0, 6):

@@ -47,6 +47,25 @@ from .tnum import U64, Tnum
 if TYPE_CHECKING:
     from .session import Session
 
+# enum members as globals: read from its class (``RT.SCALAR``) a member is a class
+# attribute lookup at every step; a global is the cheapest read
+_RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
+_RT_NOT_INIT = RT.NOT_INIT
+_RT_PTR_TO_ARENA = RT.PTR_TO_ARENA
+_RT_PTR_TO_BTF_ID = RT.PTR_TO_BTF_ID
+_RT_PTR_TO_BUF = RT.PTR_TO_BUF
+_RT_PTR_TO_CTX = RT.PTR_TO_CTX
+_RT_PTR_TO_FLOW_KEYS = RT.PTR_TO_FLOW_KEYS
+_RT_PTR_TO_MAP_KEY = RT.PTR_TO_MAP_KEY
+_RT_PTR_TO_MAP_VALUE = RT.PTR_TO_MAP_VALUE
+_RT_PTR_TO_MEM = RT.PTR_TO_MEM
+_RT_PTR_TO_PACKET_END = RT.PTR_TO_PACKET_END
+_RT_PTR_TO_SOCKET = RT.PTR_TO_SOCKET
+_RT_PTR_TO_SOCK_COMMON = RT.PTR_TO_SOCK_COMMON
+_RT_PTR_TO_STACK = RT.PTR_TO_STACK
+_RT_PTR_TO_TP_BUFFER = RT.PTR_TO_TP_BUFFER
+_RT_SCALAR = RT.SCALAR
+
 BPF_MAX_VAR_OFF = 1 << 29
 BPF_MAX_VAR_SIZ = 1 << 29
 STACK = 512
@@ -90,7 +109,7 @@ def _s64(v: int) -> int:
 def check_alignment(reg: Reg, off: int, size: int, insn: int, strict: bool = False) -> None:
     """check_ptr_alignment: strict for the stack (and atomics); x86 allows the rest."""
     t = reg.type
-    if size == 1 or t is RT.PTR_TO_ARENA:
+    if size == 1 or t is _RT_PTR_TO_ARENA:
         return
     if t.is_packet:
         if not strict:
@@ -100,24 +119,24 @@ def check_alignment(reg: Reg, off: int, size: int, insn: int, strict: bool = Fal
             raise Reject(insn, f"misaligned packet access off 2+{reg.var.var_off.fmt()}+{reg.off}+"
                          f"{off} size {size}", "misaligned_access")
         return
-    if t is RT.PTR_TO_STACK:
+    if t is _RT_PTR_TO_STACK:
         strict = True
     if not strict:
         return
     at = reg.var.var_off.add(Tnum.const((reg.off + off) & U64))
     if not at.is_aligned(size):
-        cls = "stack_misaligned" if t is RT.PTR_TO_STACK else "misaligned_access"
+        cls = "stack_misaligned" if t is _RT_PTR_TO_STACK else "misaligned_access"
         raise Reject(insn, f"misaligned {_ALIGN_DESC.get(t, '')}access off "
                      f"{reg.var.var_off.fmt()}+{reg.off}+{off} size {size}", cls)
 
 
 def _region_message(reg: Reg, regno: int, off: int, size: int, limit: int) -> str:
     t = reg.type
-    if t is RT.PTR_TO_MAP_KEY:
+    if t is _RT_PTR_TO_MAP_KEY:
         return f"invalid access to map key, key_size={limit} off={off} size={size}"
-    if t is RT.PTR_TO_MAP_VALUE:
+    if t is _RT_PTR_TO_MAP_VALUE:
         return f"invalid access to map value, value_size={limit} off={off} size={size}"
-    if t.is_packet or t is RT.PTR_TO_PACKET_END:
+    if t.is_packet or t is _RT_PTR_TO_PACKET_END:
         return (f"invalid access to packet, off={off} size={size}, "
                 f"R{regno}(id={reg.id},off={off},r={limit})")
     return f"invalid access to memory, mem_size={limit} off={off} size={size}"
@@ -266,7 +285,7 @@ def stack_write_fixed(v: Session, st: State, f: Frame, off: int, size: int, valu
     _destroy_dynptr(v, st, f, spi, insn_i)
     if off % 8 == 0 and size == 8:
         v.stack_write_mark(f.frameno, 1 << spi)
-    if value is not None and off % 8 == 0 and value.type is RT.SCALAR:
+    if value is not None and off % 8 == 0 and value.type is _RT_SCALAR:
         fits = value.var.umax.bit_length() <= 8 * size
         if fits and value_regno >= 0:
             v.id_before_spill(st, value_regno)
@@ -275,10 +294,10 @@ def stack_write_fixed(v: Session, st: State, f: Frame, off: int, size: int, valu
         _save_spill(f, spi, spilled, size)
     elif value is None and off % 8 == 0 and st_imm is not None:
         _save_spill(f, spi, Reg.const(st_imm), size)
-    elif value is not None and value.type is not RT.SCALAR:
+    elif value is not None and value.type is not _RT_SCALAR:
         if size != 8:
             raise Reject(insn_i, "invalid size of register spill", "pointer_leak")
-        if f is not st.frame and value.type is RT.PTR_TO_STACK:
+        if f is not st.frame and value.type is _RT_PTR_TO_STACK:
             raise Reject(insn_i, "cannot spill pointers to stack into stack frame of the caller",
                          "pointer_leak")
         _save_spill(f, spi, value, size)
@@ -353,7 +372,7 @@ def stack_read_fixed(v: Session, st: State, f: Frame, off: int, size: int, want:
             spill_size += 1
             j -= 1
         if size != 8 or spill_size != 8:
-            if spill.type is not RT.SCALAR:
+            if spill.type is not _RT_SCALAR:
                 raise Reject(insn_i, "invalid size of register fill", "stack_uninit_read")
             if not want:
                 return None
@@ -412,14 +431,14 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
     off = insn_off + reg.off
     result: Reg | None = None
     flags = reg.flags
-    if t is RT.PTR_TO_MAP_KEY:
+    if t is _RT_PTR_TO_MAP_KEY:
         if write:
             raise Reject(insn, f"write to change key R{regno} not allowed", "bad_pointer_deref",
                          reg=regno)
         assert reg.map is not None
         check_region(reg, regno, off, size, reg.map.key_size, insn, "map_value_oob")
         result = Reg.scalar() if want else None
-    elif t is RT.PTR_TO_MAP_VALUE and not flags & MAYBE_NULL:
+    elif t is _RT_PTR_TO_MAP_VALUE and not flags & MAYBE_NULL:
         _map_rw(reg, regno, off, size, write, insn)
         check_map_value(reg, regno, off, size, insn, zero_ok=False, direct=True)
         m = reg.map
@@ -429,7 +448,7 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
             result = kptrs.access(v, st, reg, regno, value_regno, insn, kptr, write, want)
         elif not write and want:
             result = _map_read(reg, off, size, sign_ext)
-    elif t is RT.PTR_TO_MEM and not flags & MAYBE_NULL:
+    elif t is _RT_PTR_TO_MEM and not flags & MAYBE_NULL:
         rdonly = bool(flags & RDONLY)
         if write and rdonly:
             raise Reject(insn, f"R{regno} cannot write into {type_str(t, flags)}",
@@ -438,9 +457,9 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
             check_region(reg, regno, off, size, reg.mem_size, insn, "mem_oob")
         if want and (not write or rdonly):
             result = Reg.scalar()
-    elif t is RT.PTR_TO_CTX:
+    elif t is _RT_PTR_TO_CTX:
         result = _ctx(v, st, reg, regno, off, size, write, insn, want, sign_ext)
-    elif t is RT.PTR_TO_STACK:
+    elif t is _RT_PTR_TO_STACK:
         stack_bounds(st, reg, regno, off, size, write, insn)
         f = st.frames[reg.frameno]
         if reg.var.var_off.mask == 0:
@@ -464,7 +483,7 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
         check_packet(reg, regno, off, size, insn)
         if not write and want:
             result = Reg.scalar()
-    elif t is RT.PTR_TO_FLOW_KEYS:
+    elif t is _RT_PTR_TO_FLOW_KEYS:
         if off < 0 or size <= 0 or off + size > 56:  # sizeof(struct bpf_flow_keys)
             raise Reject(insn, f"invalid access to flow keys off={off} size={size}",
                          "ctx_access", reg=regno)
@@ -476,17 +495,17 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
                          "bad_pointer_deref", reg=regno)
         _sock_access(v, reg, regno, off, size, insn)
         result = Reg.scalar() if want else None
-    elif t is RT.PTR_TO_TP_BUFFER:
+    elif t is _RT_PTR_TO_TP_BUFFER:
         if off < 0 or reg.var.var_off.mask or reg.var.value:
             raise Reject(insn, f"R{regno} invalid tracepoint buffer access: off={off}, size={size}",
                          "ctx_access", reg=regno)
         if not write and want:
             result = Reg.scalar()
-    elif t is RT.PTR_TO_BTF_ID and not flags & MAYBE_NULL:
+    elif t is _RT_PTR_TO_BTF_ID and not flags & MAYBE_NULL:
         result = btf_access(v, st, reg, regno, off, size, write, insn, want)
-    elif t is RT.CONST_PTR_TO_MAP:
+    elif t is _RT_CONST_PTR_TO_MAP:
         result = _map_ptr_access(v, st, reg, regno, off, size, write, insn, want)
-    elif t is RT.PTR_TO_BUF and not flags & MAYBE_NULL:
+    elif t is _RT_PTR_TO_BUF and not flags & MAYBE_NULL:
         if write and flags & RDONLY:
             raise Reject(insn, f"R{regno} cannot write into {type_str(t, flags)}",
                          "bad_pointer_deref", reg=regno)
@@ -495,16 +514,16 @@ def access(v: Session, st: State, regno: int, insn_off: int, size: int, *, write
                          "ctx_access", reg=regno)
         if want and (flags & RDONLY or not write):
             result = Reg.scalar()
-    elif t is RT.PTR_TO_ARENA:
+    elif t is _RT_PTR_TO_ARENA:
         if not write and want:
             result = Reg.scalar()
     else:
         label = type_str(t, flags)
-        cls = "null_deref" if flags & MAYBE_NULL else "scalar_deref" if t is RT.SCALAR \
-            else "uninit_register" if t is RT.NOT_INIT else "bad_pointer_deref"
+        cls = "null_deref" if flags & MAYBE_NULL else "scalar_deref" if t is _RT_SCALAR \
+            else "uninit_register" if t is _RT_NOT_INIT else "bad_pointer_deref"
         raise Reject(insn, f"R{regno} invalid mem access '{label}'", cls, reg=regno,
                      type_label=label)
-    if result is not None and size < 8 and result.type is RT.SCALAR and not write:
+    if result is not None and size < 8 and result.type is _RT_SCALAR and not write:
         if sign_ext:
             sx = result.var.sext_load(size, v.kernel.has_feature("movsx_subreg_range"))
             result = result.with_(var=sx) if result.id else Reg.scalar(sx)
@@ -553,7 +572,7 @@ def _ctx(v: Session, st: State, reg: Reg, regno: int, off: int, size: int, write
     if result.startswith("btf:"):  # a kernel object: "btf:<register type>:<struct>"
         return _ctx_btf(v, result)
     if result in ("sock_common_or_null", "sock_or_null", "unknown"):
-        kind = RT.PTR_TO_SOCK_COMMON if result.startswith("sock_common") else RT.PTR_TO_SOCKET
+        kind = _RT_PTR_TO_SOCK_COMMON if result.startswith("sock_common") else _RT_PTR_TO_SOCKET
         if result.endswith("_or_null"):
             return Reg.ptr(kind, flags=MAYBE_NULL, id=v.new_id())
         return Reg.ptr(kind)
@@ -575,7 +594,7 @@ def _ctx_btf(v: Session, label: str) -> Reg:
         tid = btf_types.find(btf_types.kernel(), struct, "struct")
     except Exception:  # noqa: BLE001 - no such struct in the judged kernel's BTF
         return Reg.scalar()
-    r = Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=tid, flags=flags)
+    r = Reg.ptr(_RT_PTR_TO_BTF_ID, btf_id=tid, flags=flags)
     return r.with_(id=v.new_id()) if flags & MAYBE_NULL else r
 
 
@@ -622,7 +641,7 @@ def btf_access(v: Session, st: State, reg: Reg, regno: int, off: int, size: int,
     if w.kind == btf_types.SCALAR:
         return Reg.scalar()
     if w.kind == btf_types.UNTRUSTED_MEM:
-        return Reg.ptr(RT.PTR_TO_MEM, flags=RDONLY | UNTRUSTED)
+        return Reg.ptr(_RT_PTR_TO_MEM, flags=RDONLY | UNTRUSTED)
     if flags & ALLOC:
         return Reg.scalar()
     new = _tag_flags(w)
@@ -651,7 +670,7 @@ def btf_access(v: Session, st: State, reg: Reg, regno: int, off: int, size: int,
             new = UNTRUSTED
     else:
         new &= ~(TRUSTED | RCU | ALLOC | NON_OWN_REF)
-    out = Reg.ptr(RT.PTR_TO_BTF_ID, btf=reg.btf, btf_id=w.btf_id, flags=new)
+    out = Reg.ptr(_RT_PTR_TO_BTF_ID, btf=reg.btf, btf_id=w.btf_id, flags=new)
     if new & MAYBE_NULL:
         out = out.with_(id=v.new_id())
     return out
@@ -697,8 +716,8 @@ def _map_ptr_access(v: Session, st: State, reg: Reg, regno: int, off: int, size:
     if w.kind == btf_types.SCALAR:
         return Reg.scalar()
     if w.kind == btf_types.UNTRUSTED_MEM:
-        return Reg.ptr(RT.PTR_TO_MEM, flags=RDONLY | UNTRUSTED)
-    return Reg.ptr(RT.PTR_TO_BTF_ID, btf_id=w.btf_id, flags=_tag_flags(w))
+        return Reg.ptr(_RT_PTR_TO_MEM, flags=RDONLY | UNTRUSTED)
+    return Reg.ptr(_RT_PTR_TO_BTF_ID, btf_id=w.btf_id, flags=_tag_flags(w))
 
 
 # -- memory a helper touches --------------------------------------------------------------------
@@ -762,34 +781,34 @@ def helper_access(v: Session, st: State, regno: int, size: int, *, write: bool, 
     if t.is_packet:
         check_packet(reg, regno, reg.off, size, insn, zero_ok)
         return None
-    if t is RT.PTR_TO_MAP_KEY:
+    if t is _RT_PTR_TO_MAP_KEY:
         if write:
             raise Reject(insn, f"R{regno} cannot write into {type_str(t, reg.flags)}",
                          "helper_mem_access", reg=regno)
         assert reg.map is not None
         check_region(reg, regno, reg.off, size, reg.map.key_size, insn, "helper_mem_access")
         return None
-    if t is RT.PTR_TO_MAP_VALUE:
+    if t is _RT_PTR_TO_MAP_VALUE:
         _map_rw(reg, regno, reg.off, size, write, insn)
         check_map_value(reg, regno, reg.off, size, insn, zero_ok=zero_ok, direct=False)
         return None
-    if t is RT.PTR_TO_MEM:
+    if t is _RT_PTR_TO_MEM:
         if reg.flags & RDONLY and write:
             raise Reject(insn, f"R{regno} cannot write into {type_str(t, reg.flags)}",
                          "helper_mem_access", reg=regno)
         check_region(reg, regno, reg.off, size, reg.mem_size, insn, "helper_mem_access", zero_ok)
         return None
-    if t is RT.PTR_TO_BUF:
+    if t is _RT_PTR_TO_BUF:
         if reg.flags & RDONLY and write:
             raise Reject(insn, f"R{regno} cannot write into {type_str(t, reg.flags)}",
                          "helper_mem_access", reg=regno)
         return None
-    if t is RT.PTR_TO_STACK:
+    if t is _RT_PTR_TO_STACK:
         return stack_range(v, st, regno, reg.off, size, zero_ok, write, insn, raw)
-    if t is RT.PTR_TO_BTF_ID:
+    if t is _RT_PTR_TO_BTF_ID:
         btf_access(v, st, reg, regno, reg.off, size, False, insn, False)
         return None
-    if t is RT.PTR_TO_CTX:
+    if t is _RT_PTR_TO_CTX:
         if v.btf_ctx is None:
             return None  # the context's own size checks (convert_ctx_access types)
         if size == 0:

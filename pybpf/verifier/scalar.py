@@ -52,6 +52,9 @@ from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 #: U16_MAX, signed within the s16 range.
 #: builds a `Tnum` without its generated ``__new__``
 _tuple_new = tuple.__new__
+#: `Scalar.const`'s scalars by value (emptied past `_MAX_CONSTS`)
+_CONSTS: dict[int, Scalar] = {}
+_MAX_CONSTS = 4096
 _UDEC_MAX = 0xFFFF
 _DEC_MAX = 0x7FFF
 _DEC_MIN = -0x8000
@@ -117,12 +120,20 @@ class Scalar:
 
     @staticmethod
     def const(value: int) -> Scalar:
-        """Exactly ``value`` (taken modulo 2**64): the fields `mark_known` sets, built at once."""
+        """Exactly ``value`` (taken modulo 2**64): the fields `mark_known` sets, built at once.
+        One value is one shared `Scalar` (scalars are values, never changed in place)."""
+        s = _CONSTS.get(value)
+        if s is not None:
+            return s
         v = value & U64
         lo = v & U32
         s64v = v - (1 << 64) if v >> 63 else v
         s32v = lo - (1 << 32) if lo >> 31 else lo
-        return Scalar(_tuple_new(Tnum, (v, 0)), s64v, s64v, v, v, s32v, s32v, lo, lo)
+        s = Scalar(_tuple_new(Tnum, (v, 0)), s64v, s64v, v, v, s32v, s32v, lo, lo)
+        if len(_CONSTS) >= _MAX_CONSTS:
+            _CONSTS.clear()
+        _CONSTS[value] = s
+        return s
 
     @staticmethod
     def make(var_off: Tnum = UNKNOWN, smin: int = S64_MIN, smax: int = S64_MAX,

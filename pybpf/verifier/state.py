@@ -30,11 +30,17 @@ state (at every branch) copies lists of references, not registers.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
 from .scalar import Scalar, fmt_snum, fmt_unum
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from enum import IntEnum
+else:  # pybpf's own: a member read from its class (``RT.SCALAR``, at every step of the
+    # search) is a plain class attribute, where enum's classes go through a __getattr__ hook
+    from .._enum import IntEnum
 
 STACK_SIZE = 512
 MAX_CALL_FRAMES = 8
@@ -42,7 +48,7 @@ SLOT_SIZE = 8
 MAX_SPI = STACK_SIZE // SLOT_SIZE
 
 
-class RT(enum.IntEnum):
+class RT(IntEnum):
     """Base register types (``enum bpf_reg_type`` without flags), with the kernel's log names."""
 
     NOT_INIT = 0
@@ -68,17 +74,14 @@ class RT(enum.IntEnum):
     PTR_TO_BUF = 20
     CONST_PTR_TO_DYNPTR = 21
 
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-    @property
-    def is_pointer(self) -> bool:
-        return self > RT.SCALAR
-
-    @property
-    def is_packet(self) -> bool:
-        return self is RT.PTR_TO_PACKET or self is RT.PTR_TO_PACKET_META
+    # plain attributes of each member (set below the labels), not properties: the verifier
+    # asks them at every step
+    #: the name the kernel's log prints
+    label: str
+    #: a pointer (any type past SCALAR)
+    is_pointer: bool
+    #: PTR_TO_PACKET or PTR_TO_PACKET_META
+    is_packet: bool
 
 
 _LABELS = {
@@ -90,6 +93,12 @@ _LABELS = {
     RT.PTR_TO_TCP_SOCK: "tcp_sock", RT.PTR_TO_TP_BUFFER: "tp_buffer", RT.PTR_TO_XDP_SOCK: "xdp_sock",
     RT.PTR_TO_ARENA: "arena", RT.PTR_TO_BUF: "buf", RT.CONST_PTR_TO_DYNPTR: "dynptr_ptr",
 }
+for _t in RT:
+    _t.__dict__.update(label=_LABELS[_t], is_pointer=_t > RT.SCALAR,
+                       is_packet=_t is RT.PTR_TO_PACKET or _t is RT.PTR_TO_PACKET_META)
+del _t
+#: enum members as globals (the cheapest read in a function)
+_RT_NOT_INIT, _RT_SCALAR, _RT_PTR_TO_BTF_ID = RT.NOT_INIT, RT.SCALAR, RT.PTR_TO_BTF_ID
 
 # -- type flags (``enum bpf_type_flag``), combined with a base type --------------------------
 MAYBE_NULL = 1 << 0
@@ -117,7 +126,7 @@ ADD_CONST32 = 1 << 30
 ADD_CONST = ADD_CONST64 | ADD_CONST32
 
 
-class Dynptr(enum.IntEnum):
+class Dynptr(IntEnum):
     """``enum bpf_dynptr_type``."""
 
     INVALID = 0
@@ -128,7 +137,7 @@ class Dynptr(enum.IntEnum):
     SKB_META = 5
 
 
-class IterState(enum.IntEnum):
+class IterState(IntEnum):
     """``enum bpf_iter_state``."""
 
     INVALID = 0
@@ -209,9 +218,11 @@ class Reg:
 
     @staticmethod
     def scalar(value: Scalar | None = None, *, id: int = 0) -> Reg:  # noqa: A002
+        if value is None and not id:
+            return _UNKNOWN_REG
         r = _new(Reg)
         d = r.__dict__
-        d["type"] = RT.SCALAR
+        d["type"] = _RT_SCALAR
         d["var"] = value if value is not None else _UNKNOWN
         if id:
             d["id"] = id
@@ -219,10 +230,16 @@ class Reg:
 
     @staticmethod
     def const(value: int) -> Reg:
-        r = _new(Reg)
-        d = r.__dict__
-        d["type"] = RT.SCALAR
-        d["var"] = Scalar.const(value)
+        """The known scalar ``value`` (one shared register a value: registers are values)."""
+        r = _CONST_REGS.get(value)
+        if r is None:
+            r = _new(Reg)
+            d = r.__dict__
+            d["type"] = _RT_SCALAR
+            d["var"] = Scalar.const(value)
+            if len(_CONST_REGS) >= _MAX_CONST_REGS:
+                _CONST_REGS.clear()
+            _CONST_REGS[value] = r
         return r
 
     @staticmethod
@@ -252,15 +269,15 @@ class Reg:
     # -- facts ------------------------------------------------------------------------
     @property
     def is_init(self) -> bool:
-        return self.type is not RT.NOT_INIT
+        return self.type is not _RT_NOT_INIT
 
     @property
     def is_scalar(self) -> bool:
-        return self.type is RT.SCALAR
+        return self.type is _RT_SCALAR
 
     @property
     def is_pointer(self) -> bool:
-        return self.type > RT.SCALAR
+        return self.type > _RT_SCALAR
 
     @property
     def maybe_null(self) -> bool:
@@ -272,7 +289,10 @@ class Reg:
 
     @property
     def is_null_const(self) -> bool:
-        return self.type is RT.SCALAR and self.var.var_off.mask == 0 and self.var.var_off.value == 0
+        if self.type is not _RT_SCALAR:
+            return False
+        vo = self.var.var_off
+        return vo.mask == 0 and vo.value == 0
 
     def same(self, other: Reg) -> bool:
         """Field-for-field equality (the kernel's memcmp of two registers)."""
@@ -346,6 +366,11 @@ class Reg:
 _new = object.__new__
 _NOT_INIT = Reg(RT.NOT_INIT)
 _UNKNOWN = Scalar.unknown()
+#: `Reg.scalar()`: an unknown scalar with no id
+_UNKNOWN_REG = Reg(RT.SCALAR, var=_UNKNOWN)
+#: `Reg.const`'s registers by value (emptied past `_MAX_CONST_REGS`)
+_CONST_REGS: dict[int, Reg] = {}
+_MAX_CONST_REGS = 4096
 
 
 #: flags that keep a pointer trusted (BPF_REG_TRUSTED_MODIFIERS)
@@ -372,11 +397,11 @@ def type_str(base: RT, flags: int) -> str:
     prefix = "".join(p for f, p in _FLAG_PREFIXES if flags & f)
     postfix = ""
     if flags & MAYBE_NULL:
-        postfix = "or_null_" if base is RT.PTR_TO_BTF_ID else "_or_null"
+        postfix = "or_null_" if base is _RT_PTR_TO_BTF_ID else "_or_null"
     return prefix + _LABELS[base] + postfix
 
 
-class Slot(enum.IntEnum):
+class Slot(IntEnum):
     """What one stack byte holds (``enum bpf_stack_slot_type``)."""
 
     INVALID = 0
@@ -390,6 +415,7 @@ class Slot(enum.IntEnum):
 
 #: the kernel's slot_type_char, for the log
 SLOT_CHARS = "?rm0dif"
+_SLOT_SPILL = Slot.SPILL
 
 
 class Frame:
@@ -455,13 +481,13 @@ class Frame:
 
     def is_spilled(self, spi: int) -> bool:
         """The kernel's is_spilled_reg: the slot's last byte holds a spill."""
-        return self.stack[spi * 8 + 7] == Slot.SPILL
+        return self.stack[spi * 8 + 7] == _SLOT_SPILL
 
     def is_spilled_scalar(self, spi: int) -> bool:
-        if self.stack[spi * 8 + 7] != Slot.SPILL:
+        if self.stack[spi * 8 + 7] != _SLOT_SPILL:
             return False
         r = self.spills.get(spi)
-        return r is not None and r.type is RT.SCALAR
+        return r is not None and r.type is _RT_SCALAR
 
     def spilled(self, spi: int) -> Reg:
         return self.spills.get(spi, _NOT_INIT)
