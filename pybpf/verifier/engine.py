@@ -27,30 +27,25 @@ from ..errors import UsageError
 from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
 from ..isa.generated.helpers_table import HELPERS
 from . import bounds, explore, kernel_profile, kfuncs
-from .analysis import CallInfo, analyze
+from .analysis import CallInfo
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
-from .cfg import check_cfg
-from .decoded import decode
 from .explore import Search
+from .facts import facts_of
 from .fastforward import FastForward
 from .helper_protos import HelperProto, proto_for
 from .kernel_profile import KernelProfile
 from .log import LogObserver
 from .observer import Observer
-from .precision import NotSupported, Tracker
+from .prechecks import CHECKED_BEFORE_RUN, MAX_INSNS, map_report, size_report
+from .precision import NotSupported, Tracker, precision_tables
 from .program_btf import ProgramBtf
 from .prune import regs_exact
-from .report import EXPLAIN, Reject, Report
+from .report import Reject, Report, insn_text
 from .stack_liveness import StackLiveness
 from .state import MAX_CALL_FRAMES, RT, Frame, MapRef, Reg, State
 
 _TAIL_CALL = helper_id("tail_call")
 MAX_COMBINED_STACK = 512
-#: error classes decided before any instruction runs (the program's size, its maps)
-CHECKED_BEFORE_RUN = frozenset({"prog_too_large", "bad_map"})
-#: instruction slots BPF_PROG_LOAD accepts from a loader with CAP_BPF (BPF_COMPLEXITY_LIMIT_INSNS;
-#: 4096, BPF_MAXINSNS, without it)
-MAX_INSNS = 1_000_000
 _SLEEPABLE_TYPES = {"syscall"}
 #: is_tracing_prog_type: the older tracing types, which may not use some map fields
 _TRACING_PROG_TYPES = frozenset({"kprobe", "tracepoint", "perf_event", "raw_tracepoint",
@@ -60,6 +55,7 @@ _SLEEPABLE_MAPS = frozenset({"hash", "lru_hash", "array", "percpu_hash", "percpu
                              "user_ringbuf", "inode_storage", "sk_storage", "task_storage",
                              "cgrp_storage", "queue", "stack", "arena"})
 _TRACING_FAMILY = {"tracing", "lsm", "ext", "struct_ops"}
+_NO_KINDS: frozenset[str] = frozenset()
 
 
 def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any],
@@ -107,9 +103,11 @@ class Verifier:
         self.attach = expected_attach_type
         self.sleepable = sleepable or prog_type in _SLEEPABLE_TYPES
         self.gpl = is_gpl(program.license) if program.license else True
-        self.insns = decode(program.resolve())
+        #: what the instructions alone tell (`pybpf.verifier.facts`, kept per program)
+        self.facts = facts = facts_of(program)
+        self.insns = facts.insns
         #: the indices of the call instructions (helpers, kfuncs, subprograms)
-        self.call_sites = [i for i, insn in enumerate(self.insns) if insn[0] == CALL]
+        self.call_sites = facts.call_sites
         self._uids: dict[str, int] = {}
         self.maprefs = self._map_refs(maps)
         self.processed = 0
@@ -382,23 +380,26 @@ class Verifier:
             refused = self.kernel.load_refusal(self.prog_type, self.attach, target)
             if refused is not None:
                 raise Reject(None, refused, "kernel_refused")
-            kfuncs.check_program(self)
-            self.slots, self.index, self.subprogs, succ, forward = check_cfg(self.insns,
-                                                                             self.kernel)
+            facts = self.facts
+            if facts.kfunc_sites:
+                kfuncs.check_program(self)
+            cfg = facts.cfg(self.kernel)
+            self.slots, self.index, self.subprogs = cfg.slots, cfg.at_slot, cfg.subprogs
             self._check_map_compat()
             self.observer.setup(self.slots)
-            self.aux = analyze(self.insns, self.slots, self.index, self.subprogs,
-                               self._call_infos(), succ, forward)
-            starts = self.aux.subprog_starts
-            sizes = {s: (starts[k + 1] if k + 1 < len(starts) else len(self.insns)) - s
-                     for k, s in enumerate(starts)}
-            succ = self.aux.succ
-            calls_cb = self.aux.calls_callback
-            self.stack_liveness = StackLiveness(self.aux.postorder_of, succ.__getitem__,
-                                                calls_cb.__getitem__, sizes)
+            an = facts.analysis(cfg, self.kernel, self.prog_type, self.attach, self.program,
+                                self._call_infos)
+            self.aux = aux = an.aux
+            calls_cb = aux.calls_callback
+            self.stack_liveness = StackLiveness(aux.postorder_of, aux.succ.__getitem__,
+                                                calls_cb.__getitem__, an.sizes)
+            tables = an.tracker_tables
+            if not tables:
+                tables.append(precision_tables(self.insns, calls_cb.__getitem__))
             self.tracker = Tracker(self.insns, self._callee_of, self.is_global,
                                    calls_cb.__getitem__, calls_cb.__getitem__,
-                                   self.observer.note if self.observer.detailed else None)
+                                   self.observer.note if self.observer.detailed else None,
+                                   tables[0])
             self.prune_points = self.aux.prune
             self.live = self.aux.live_before
             if self.prog_type in _TRACING_FAMILY or self.prog_type == "raw_tracepoint" and \
@@ -420,14 +421,17 @@ class Verifier:
 
     def _check_map_compat(self) -> None:
         """check_map_prog_compatibility, for each map in the order the program names them."""
-        seen: set[int] = set()
         tracing = self.prog_type in _TRACING_PROG_TYPES
+        by_fields = tracing or self.prog_type == "socket_filter"
+        if not (by_fields or self.sleepable) or not self.maprefs:
+            return  # (nothing below refuses another program's maps)
+        seen: set[int] = set()
         for i in sorted(self.maprefs):
             m = self.maprefs[i]
             if m.uid in seen:
                 continue
             seen.add(m.uid)
-            kinds = {k for k, _ in m.fields}
+            kinds = {k for k, _ in m.fields} if by_fields else _NO_KINDS
             if kinds & {"list_head", "rb_root"} and tracing:
                 raise Reject(None, "tracing progs cannot use bpf_{list_head,rb_root} yet",
                              "helper_not_allowed")
@@ -492,6 +496,9 @@ class Verifier:
         as for the JIT, add up to at most 512; tracing programs give a subprogram using 64
         bytes or more a private stack of its own."""
         starts = self.aux.subprog_starts
+        if not self.facts.func_refs and (self.max_depth.get(0, 0) + 15) // 16 * 16 \
+                <= MAX_COMBINED_STACK:
+            return  # one function, calling none, within the limit
         n = len(self.insns)
         tail = {s: False for s in starts}
         for i in self.call_sites:
@@ -586,12 +593,7 @@ class Verifier:
         expl, hint = rej.fill()
         text = None
         if rej.insn is not None and 0 <= rej.insn < len(self.insns):
-            from ..asm import readable  # helper calls by name
-
-            try:
-                text = readable(self.insns[rej.insn], self.program.refs.get(rej.insn))
-            except Exception:  # noqa: BLE001 - text is a convenience
-                text = None
+            text = insn_text(self.insns[rej.insn], self.program.refs.get(rej.insn))
         regs = {}
         origin = None
         last = self.search.last_state
@@ -608,51 +610,13 @@ class Verifier:
 
     def _origin_text(self, reg: int, at: int) -> str:
         """'R0 was set at insn 5 (call bpf_map_lookup_elem#1), line 12: ...'."""
-        from ..asm import format_insn
-
-        try:
-            text = format_insn(self.insns[at], syntax="kernel")
-        except Exception:  # noqa: BLE001 - text is a convenience
-            text = ""
+        text = insn_text(self.insns[at], None, "kernel") or ""
         out = f"R{reg} was set at insn {self.slots[at]}" + (f": {text}" if text else "")
         line = self.program.lines.get(at)
         if line is not None:
             where = f"{line.filename}:{line.line}" if line.filename else f"line {line.line}"
             out += f", {where}: {line.text.strip()}"
         return out
-
-def size_report(slots: int, name: str = "") -> Report | None:
-    """The rejection of a program of ``slots`` instruction slots when BPF_PROG_LOAD refuses it
-    for its size alone (E2BIG, before the verifier runs), else None: checked first, so a
-    program of a million and more instructions is refused at once.
-
-    >>> size_report(1_000_002).summary
-    'rejected at program: E2BIG: the program has 1000002 instructions, more than the 1000000 BPF_PROG_LOAD accepts'
-    """
-    if slots <= MAX_INSNS:
-        return None
-    explanation, hint = EXPLAIN["prog_too_large"]
-    return Report(False, 0, message=f"E2BIG: the program has {slots} instructions, more than the "
-                  f"{MAX_INSNS} BPF_PROG_LOAD accepts", error_class="prog_too_large",
-                  explanation=explanation, hint=hint, program=name)
-
-
-def map_report(program: ProgramSpec, maps: Mapping[str, Any] | None = None) -> Report | None:
-    """The rejection of a program whose declared maps BPF_MAP_CREATE would refuse (checked
-    before the instructions; `pybpf.uapi.map_rules`), else None."""
-    from ..isa.mapspec import MapSpec
-    from ..uapi.map_rules import map_problem
-
-    decls = {n: d for n, d in (maps or {}).items() if isinstance(d, MapSpec)}
-    decls.update(program.maps)
-    for name, decl in decls.items():
-        problem = map_problem(decl, decls)
-        if problem is not None:
-            explanation, hint = EXPLAIN["bad_map"]
-            return Report(False, 0, message=f"map {name!r}: {problem}", error_class="bad_map",
-                          explanation=explanation, hint=hint, program=program.name)
-    return None
-
 
 def _nargs(sig: str) -> int:
     inner = sig[sig.index("(") + 1:sig.rindex(")")].strip()
@@ -737,4 +701,4 @@ def _in_kernel_wording(report: Report, kernel: KernelProfile) -> Report:
     return report
 
 
-__all__ = ["Verifier", "verify"]
+__all__ = ["CHECKED_BEFORE_RUN", "Verifier", "map_report", "size_report", "verify"]

@@ -172,24 +172,34 @@ def _rest(bt: Backtrack, fr: int) -> bool:
     return False
 
 
+def precision_tables(insns: list[Insn], calls_callback: Callable[[int], bool]
+                     ) -> tuple[list, list]:
+    """`Tracker.decoded` and `Tracker.fast` of ``insns`` (a pure function of them and of which
+    calls call callbacks: `pybpf.verifier.facts` keeps it per program)."""
+    decoded = [(i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
+               for i in insns]
+    fast = [_fast_effect(k, calls_callback(n), i.opcode == LDDW)
+            for n, (k, i) in enumerate(zip(decoded, insns, strict=True))]
+    return decoded, fast
+
+
 class Tracker:
     """Precision backtracking for one run: program facts plus the marking itself."""
 
     def __init__(self, insns: list[Insn], callee_of: Callable[[int], int | None],
                  is_global: Callable[[int], bool], calls_callback: Callable[[int], bool],
                  is_sync_callback_call: Callable[[int], bool],
-                 note: Callable[[str], None] | None = None) -> None:
+                 note: Callable[[str], None] | None = None,
+                 tables: tuple[list, list] | None = None) -> None:
         self.insns = insns
-        #: per instruction: (class, op, dst, src, uses a source register, mode, imm)
-        self.decoded = [(i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
-                        for i in insns]
-        #: per instruction, its effect on the traced registers of the current frame when
-        #: the step has no history flags: ``(trigger, keep, gen)``: if the traced mask meets
-        #: ``trigger`` it becomes ``mask & keep | gen``; ``keep`` 0 sends such a step, and a
-        #: ``trigger`` of -1 every step, to `backtrack_insn` (calls, exits, a traced register
-        #: stored...)
-        self.fast = [_fast_effect(k, calls_callback(n), i.opcode == LDDW)
-                     for n, (k, i) in enumerate(zip(self.decoded, insns, strict=True))]
+        #: per instruction: (class, op, dst, src, uses a source register, mode, imm), and
+        #: its effect on the traced registers of the current frame when the step has no
+        #: history flags: ``(trigger, keep, gen)``: if the traced mask meets ``trigger`` it
+        #: becomes ``mask & keep | gen``; ``keep`` 0 sends such a step, and a ``trigger`` of
+        #: -1 every step, to `backtrack_insn` (calls, exits, a traced register stored...);
+        #: ``tables``: `tables` of the same instructions, made before
+        self.decoded, self.fast = tables if tables is not None else \
+            precision_tables(insns, calls_callback)
         #: `_walk`'s answers by (from, history stop, lowest, traced mask)
         self.walks: dict[tuple[int, int, int, int], tuple[int, int, bool]] = {}
         self.callee_of = callee_of

@@ -267,3 +267,28 @@ class Reject(Exception):
         values = {"reg": self.reg if self.reg is not None else "?", "type": self.type_label,
                   "insn": self.insn, "detail": self.detail}
         return expl.format(**values), hint.format(**values)
+
+
+#: (instruction, its reference, syntax) -> `insn_text`
+_TEXTS: dict[tuple, str | None] = {}
+
+
+def insn_text(insn: Any, ref: Any, syntax: str = "") -> str | None:
+    """A report's text of ``insn``: `pybpf.asm.readable` (helper calls by name), or with a
+    ``syntax`` `pybpf.asm.format_insn` in it; None when it cannot be printed. Remembered
+    per instruction."""
+    key = (insn, ref, syntax)
+    try:
+        return _TEXTS[key]
+    except KeyError:
+        pass
+    from ..asm import format_insn, readable
+
+    try:
+        text: str | None = format_insn(insn, syntax=syntax) if syntax else readable(insn, ref)
+    except Exception:  # noqa: BLE001 - text is a convenience
+        text = None
+    if len(_TEXTS) >= 4096:
+        _TEXTS.clear()
+    _TEXTS[key] = text
+    return text
