@@ -41,6 +41,7 @@ _FLOW_NEXT = Flow.NEXT
 _RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
 _RT_PTR_TO_FLOW_KEYS = RT.PTR_TO_FLOW_KEYS
 _RT_PTR_TO_MEM = RT.PTR_TO_MEM
+_RT_NOT_INIT = RT.NOT_INIT
 _RT_PTR_TO_STACK = RT.PTR_TO_STACK
 _RT_SCALAR = RT.SCALAR
 
@@ -68,10 +69,13 @@ _ARITH_OK = frozenset({RT.PTR_TO_CTX, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MAP_KEY, RT
 def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """Run one ALU/ALU64 instruction on ``st``."""
     op = insn.op
-    if op in _KNOWN_OPS and _known_alu(v, st, insn, i, op):
+    if op == _MOV:  # the commonest: straight to its own path
+        _mov(v, st, insn, i, insn.cls == _CLS_ALU64)
+    elif op in _KNOWN_OPS and _known_alu(v, st, insn, i, op):
         return _FLOW_NEXT
-    _alu(v, st, insn, i, op)
-    st.frame.origins[insn.dst] = i
+    else:
+        _alu(v, st, insn, i, op)
+    st.frames[-1].origins[insn.dst] = i
     st.insn = i + 1
     return _FLOW_NEXT
 
@@ -223,19 +227,25 @@ def _s32(k: int) -> int:
 
 
 def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
-    regs = st.regs
+    regs = st.frames[-1].regs
     d = insn.dst
     if not insn.uses_src_reg:
-        check_writable(d, i)
+        if d == FRAME_POINTER:
+            check_writable(d, i)
         regs[d] = Reg.const(insn.imm if alu64 else insn.imm & _U32)
         return
-    read_reg(st, insn.src, i)
-    check_writable(d, i)
     s = insn.src
+    src = regs[s]
+    if src.type is _RT_NOT_INIT:
+        read_reg(st, s, i)  # (rejects)
+    if d == FRAME_POINTER:
+        check_writable(d, i)
     if alu64:
         if insn.off == 0:  # r1 = r2: the copy is linked to its source
-            _id_before_mov(v, st, s)
-            regs[d] = regs[s]
+            if src.type is _RT_SCALAR and (src.id & ADD_CONST or not src.id):
+                _id_before_mov(v, st, s)
+                src = regs[s]
+            regs[d] = src
             return
         src = regs[s]
         if src.type is _RT_SCALAR:  # r1 = (s8, s16, s32) r2

@@ -74,6 +74,7 @@ _RT_PTR_TO_MAP_VALUE = RT.PTR_TO_MAP_VALUE
 _RT_PTR_TO_MEM = RT.PTR_TO_MEM
 _RT_PTR_TO_SOCKET = RT.PTR_TO_SOCKET
 _RT_PTR_TO_SOCK_COMMON = RT.PTR_TO_SOCK_COMMON
+_RT_NOT_INIT = RT.NOT_INIT
 _RT_PTR_TO_STACK = RT.PTR_TO_STACK
 _RT_PTR_TO_TCP_SOCK = RT.PTR_TO_TCP_SOCK
 
@@ -112,6 +113,10 @@ _COMPATIBLE: dict[ArgKind, tuple[tuple[RT, int], ...]] = {
     ArgKind.KPTR_XCHG_DEST: ((RT.PTR_TO_MAP_VALUE, 0), (RT.PTR_TO_BTF_ID, ALLOC)),
     ArgKind.PTR_TO_DYNPTR: ((RT.PTR_TO_STACK, 0), (RT.CONST_PTR_TO_DYNPTR, 0)),
 }
+#: ... as sets, for the check itself
+_COMPATIBLE_SET = {k: frozenset(v) for k, v in _COMPATIBLE.items()}
+#: R1-R5 after a call
+_CLOBBERED = (Reg.not_init(),) * 5
 #: helpers whose callbacks run synchronously, and the callback's argument set-up
 SYNC_CALLBACK_HELPERS = frozenset({"loop", "for_each_map_elem", "find_vma", "user_ringbuf_drain"})
 _PTR_CAST = frozenset({"tcp_sock", "sk_fullsock", "skc_to_tcp_sock", "skc_to_tcp6_sock",
@@ -136,27 +141,25 @@ def _short(num: int) -> str:
 
 
 class _Meta:
-    """The kernel's bpf_call_arg_meta: what the argument checks learned."""
+    """The kernel's bpf_call_arg_meta: what the argument checks learned.
 
-    __slots__ = ("map", "map_reg", "release_regno", "ref_obj_id", "mem_size", "msize_max",
-                 "subprog", "raw", "const_key", "dynptr_id", "dynptr_ref", "ret_btf_id",
-                 "kptr", "lock_reg")
+    Class attributes are the defaults (a call sets few of them), so making one sets nothing.
+    """
 
-    def __init__(self) -> None:
-        self.map: MapRef | None = None
-        self.map_reg: Reg | None = None
-        self.release_regno = 0
-        self.ref_obj_id = 0
-        self.mem_size = 0
-        self.msize_max = 0
-        self.subprog = -1
-        self.raw: tuple[int, int] | None = None
-        self.const_key: int = -1
-        self.dynptr_id = 0
-        self.dynptr_ref = 0
-        self.ret_btf_id = 0
-        self.kptr: kptrs.KptrField | None = None
-        self.lock_reg = 0
+    map: MapRef | None = None
+    map_reg: Reg | None = None
+    release_regno = 0
+    ref_obj_id = 0
+    mem_size = 0
+    msize_max = 0
+    subprog = -1
+    raw: tuple[int, int] | None = None
+    const_key: int = -1
+    dynptr_id = 0
+    dynptr_ref = 0
+    ret_btf_id = 0
+    kptr: kptrs.KptrField | None = None
+    lock_reg = 0
 
 
 def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
@@ -181,9 +184,13 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
                 raise Reject(i, f"sleepable helper {_name(num)}#{num} in {where}",
                              "helper_not_allowed")
     meta = _Meta()
-    regs = st.regs
+    regs = st.frames[-1].regs
     args = proto.args
     for n, arg in enumerate(args):
+        if arg.kind is _ARG_ANYTHING:  # _check_arg's only check of such an argument
+            if regs[n + 1].type is _RT_NOT_INIT:
+                raise Reject(i, f"R{n + 1} !read_ok", "uninit_register", reg=n + 1)
+            continue
         _check_arg(v, st, i, proto, n, arg, meta)
     if proto.name == "tail_call":  # record_func_key: a known in-range index is precise
         key = regs[3]
@@ -235,8 +242,7 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
             meta.ref_obj_id = dynptr.ref_of(v, st, d)
         elif dynptr.type_of(v, st, d) in (_DYNPTR_SKB, _DYNPTR_SKB_META):
             changes_data = True
-    for r in range(1, 6):
-        regs[r] = Reg.not_init()
+    regs[1:6] = _CLOBBERED
     regs[0] = _ret(v, st, i, proto, meta)
     if proto.map_types is not None or meta.map is not None:
         if meta.map is not None and not map_func_compatible(meta.map.type, name):
@@ -265,20 +271,23 @@ def _expect(i: int, regno: int, reg: Reg, types: tuple[tuple[RT, int], ...]) -> 
 def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: HelperProto,
                     meta: _Meta) -> None:
     """check_reg_type: the register's type is one the argument kind accepts."""
-    compatible = _COMPATIBLE.get(arg.kind)
-    if compatible is None:
+    kind = arg.kind
+    allowed = _COMPATIBLE_SET.get(kind)
+    if allowed is None:
         return
     flags = reg.flags
-    if arg.readonly:
-        flags &= ~RDONLY
-    if arg.nullable:
-        flags &= ~MAYBE_NULL
-    if proto.name == "kptr_xchg" and flags & ALLOC and regno == 2:
-        flags &= ~(ALLOC | PERCPU)
-    if (reg.type, flags) not in compatible:
-        raise _expect(i, regno, reg, compatible)
+    if flags:
+        if arg.readonly:
+            flags &= ~RDONLY
+        if arg.nullable:
+            flags &= ~MAYBE_NULL
+        if flags & ALLOC and regno == 2 and proto.name == "kptr_xchg":
+            flags &= ~(ALLOC | PERCPU)
+    if (reg.type, flags) not in allowed:
+        raise _expect(i, regno, reg, _COMPATIBLE[kind])
     if reg.type is not _RT_PTR_TO_BTF_ID:
         return
+    compatible = _COMPATIBLE[kind]
     if compatible is _MEM_TYPES:
         if not arg.readonly:
             raise Reject(i, f"bpf_{proto.name}() may write into memory pointed by R{regno} "
@@ -358,19 +367,20 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
                meta: _Meta) -> None:
     """check_func_arg for argument ``n`` (R``n+1``)."""
     regno = n + 1
-    reg = st.regs[regno]
-    if not reg.is_init:
+    reg = st.frames[-1].regs[regno]
+    t = reg.type
+    if t is _RT_NOT_INIT:
         raise Reject(i, f"R{regno} !read_ok", "uninit_register", reg=regno)
     kind = arg.kind
     if kind is _ARG_ANYTHING:
         return
-    if reg.type.is_packet and not (v.prog_type in mem._PKT_READ and proto.pkt_access):
+    if t.is_packet and not (v.prog_type in mem._PKT_READ and proto.pkt_access):
         raise Reject(i, "helper access to the packet is not allowed", "packet_oob", reg=regno)
     if kind is _ARG_PTR_TO_MAP_VALUE and meta.map is not None and \
             meta.map.type in ("sockmap", "sockhash") and proto.name in ("map_update_elem",):
         arg = Arg(_ARG_PTR_TO_BTF_ID_SOCK_COMMON)
         kind = arg.kind
-    if not (reg.is_null_const and arg.nullable):
+    if not (arg.nullable and reg.is_null_const):
         _check_reg_type(v, i, regno, reg, arg, proto, meta)
         _check_reg_off(i, regno, reg, arg)
     if arg.release:

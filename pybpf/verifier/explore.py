@@ -102,7 +102,7 @@ class Search:
         obs = v.observer
         # the base Observer's hooks do nothing: a run without an observer skips the calls
         quiet = type(obs) is Observer
-        handlers = [_HANDLER_OF[insn.cls] for insn in insns]  # each instruction's handler
+        handler_of = _HANDLER_OF  # an instruction's handler by its class
         liveness = v.stack_liveness
         instances = liveness.instances
         commit_writes = liveness.commit_writes
@@ -157,7 +157,7 @@ class Search:
                 liveness._write_inst = inst
                 liveness._write_rel = rel
                 liveness._write_acc = None
-                flow = handlers[i](v, cur, insn, i)
+                flow = handler_of[insn.cls](v, cur, insn, i)
                 # liveness.commit_writes, whose work is nothing when the instruction wrote no
                 # slot, ran before and no earlier visit recorded a surely-written slot here,
                 # and only a mark when it wrote no slot and runs for the first time

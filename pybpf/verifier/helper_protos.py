@@ -35,7 +35,6 @@ False
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from ..isa.generated.helpers_table import HELPERS
@@ -43,8 +42,15 @@ from .generated.helper_availability import AVAILABLE_IN, GPL_ONLY, PROBED_PROG_T
 from .kernel_profile import default as _default_profile
 from .state import TRUSTED
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from enum import Enum as _Kinds
+else:  # pybpf's own: a member read from its class (``ArgKind.ANYTHING``) is a plain class
+    # attribute and hashes as its string, where enum's go through Python-level hooks
+    from .._enum import StrEnum as _Kinds
 
-class ArgKind(enum.Enum):
+
+class ArgKind(_Kinds):
     """Base kind of a helper argument (the kernel's ``enum bpf_arg_type`` without flags)."""
 
     ANYTHING = "anything"
@@ -71,7 +77,7 @@ class ArgKind(enum.Enum):
     KPTR_XCHG_DEST = "pointer to a kptr field"
 
 
-class RetKind(enum.Enum):
+class RetKind(_Kinds):
     """What a helper leaves in R0 (the kernel's ``enum bpf_return_type`` without flags)."""
 
     INTEGER = "integer"

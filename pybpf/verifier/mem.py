@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import btf_types, kptrs
+from .alu import _id_before_mov
 from .ctx import ctx_access
 from .precision import stack_access_flags
 from .report import Reject
@@ -123,7 +124,10 @@ def check_alignment(reg: Reg, off: int, size: int, insn: int, strict: bool = Fal
         strict = True
     if not strict:
         return
-    at = reg.var.var_off.add(Tnum.const((reg.off + off) & U64))
+    vo = reg.var.var_off
+    if not vo.mask and not (vo.value + reg.off + off) & (size - 1):
+        return  # a known address, aligned (what the tnum sum below says of it)
+    at = vo.add(Tnum.const((reg.off + off) & U64))
     if not at.is_aligned(size):
         cls = "stack_misaligned" if t is _RT_PTR_TO_STACK else "misaligned_access"
         raise Reject(insn, f"misaligned {_ALIGN_DESC.get(t, '')}access off "
@@ -288,7 +292,7 @@ def stack_write_fixed(v: Session, st: State, f: Frame, off: int, size: int, valu
     if value is not None and off % 8 == 0 and value.type is _RT_SCALAR:
         fits = value.var.umax.bit_length() <= 8 * size
         if fits and value_regno >= 0:
-            v.id_before_spill(st, value_regno)
+            _id_before_mov(v, st, value_regno)  # (the Session's id_before_spill)
             value = st.regs[value_regno]
         spilled = value if fits else value.with_(id=0)
         _save_spill(f, spi, spilled, size)
@@ -546,6 +550,11 @@ def _map_read(reg: Reg, off: int, size: int, sign_ext: bool) -> Reg:
     return Reg.scalar()
 
 
+#: `ctx_access`'s answers by (program type, attach type, offset, size, write)
+_CTX_ACCESS: dict[tuple, str | None] = {}
+_UNSEEN = ""  # (no answer of ctx_access is an empty string)
+
+
 def _ctx(v: Session, st: State, reg: Reg, regno: int, off: int, size: int, write: bool,
          insn: int, want: bool, sign_ext: bool) -> Reg | None:
     if reg.off:
@@ -557,7 +566,12 @@ def _ctx(v: Session, st: State, reg: Reg, regno: int, off: int, size: int, write
     btf_ctx = v.btf_ctx
     if btf_ctx is not None:
         return btf_ctx.access(v, st, off, size, write, insn, want)
-    result = ctx_access(v.prog_type, off, size, write, v.attach)
+    key = (v.prog_type, v.attach, off, size, write)
+    result = _CTX_ACCESS.get(key, _UNSEEN)
+    if result is _UNSEEN:
+        if len(_CTX_ACCESS) >= 4096:
+            _CTX_ACCESS.clear()
+        result = _CTX_ACCESS[key] = ctx_access(v.prog_type, off, size, write, v.attach)
     if result is None:
         raise Reject(insn, f"invalid bpf_context access off={off} size={size}", "ctx_access",
                      reg=regno)
