@@ -217,8 +217,10 @@ def field_problem(decl: MapSpec, declared: dict[str, MapSpec] | None = None
     """`map_problem` with the field it is about: ``type``, ``key``, ``value``,
     ``max_entries``, ``flags``, ``map_extra`` or ``inner``."""
     t, inner = decl.type, decl.inner
-    fields = (decl.key_size, decl.value_size, decl.max_entries, decl.flags, decl.map_extra)
-    if type(t) is str and t not in _LIMITED and all(type(f) is int for f in fields):
+    fields = ks, vs, me, fl, mx = (decl.key_size, decl.value_size, decl.max_entries, decl.flags,
+                                   decl.map_extra)
+    if type(t) is str and t not in _LIMITED and type(ks) is int and type(vs) is int and \
+            type(me) is int and type(fl) is int and type(mx) is int:
         key = (t, *fields, decl.key_type is not None, decl.value_type is not None,
                bool(inner), isinstance(inner, str), bool(decl.extra.get("inner_decl")))
         if key in _MEMO:

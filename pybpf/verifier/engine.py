@@ -24,22 +24,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, RefKind, helper_id
+from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, helper_id
 from ..isa.generated.helpers_table import HELPERS
 from . import bounds, explore, kernel_profile, kfuncs
+from .alu import _id_before_mov
 from .analysis import CallInfo
+from .btf_types import type_name
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
 from .explore import Search
 from .facts import facts_of
 from .fastforward import FastForward
+from .frames import _callback_args
+from .global_funcs import check_call_args, entry_state
 from .helper_protos import HelperProto, proto_for
 from .kernel_profile import KernelProfile
 from .log import LogObserver
+from .maprefs import map_refs
 from .observer import Observer
 from .prechecks import CHECKED_BEFORE_RUN, MAX_INSNS, map_report, size_report
-from .precision import NotSupported, Tracker, precision_tables
+from .precision import Backtrack, NotSupported, Tracker, precision_tables
 from .program_btf import ProgramBtf
-from .prune import regs_exact
+from .prune import IdMap, regs_exact
 from .report import Reject, Report, insn_text
 from .stack_liveness import StackLiveness
 from .state import MAX_CALL_FRAMES, RT, Frame, MapRef, Reg, State
@@ -56,31 +61,9 @@ _SLEEPABLE_MAPS = frozenset({"hash", "lru_hash", "array", "percpu_hash", "percpu
                              "cgrp_storage", "queue", "stack", "arena"})
 _TRACING_FAMILY = {"tracing", "lsm", "ext", "struct_ops"}
 _NO_KINDS: frozenset[str] = frozenset()
-
-
-def _mapref(name: str, src: Any, maps: Mapping[str, Any], decls: Mapping[str, Any],
-            uids: dict[str, int], btf: Any = None) -> MapRef:
-    """A `MapRef` from a `MapSpec` or a kernel `Map` (with its inner map, for map-in-map)."""
-    info = src.info() if hasattr(src, "info") and not hasattr(src, "key_size") else src
-    inner = None
-    inner_src = getattr(src, "inner", None)  # a MapSpec's template: a MapSpec or a map's name
-    if isinstance(inner_src, str):
-        inner_src = maps.get(inner_src) or decls.get(inner_src)
-    if inner_src is not None:
-        inner = _mapref(getattr(inner_src, "name", "inner"), inner_src, maps, decls, uids, btf)
-    flags = int(getattr(info, "flags", 0) or 0)
-    frozen = None
-    initial = getattr(src, "initial", None)
-    if flags & (1 << 7) and initial is not None and (getattr(src, "frozen", False)
-                                                       or name.endswith(".rodata")
-                                                       or ".rodata" in name):
-        frozen = bytes(initial)
-    from .map_fields import map_fields
-
-    fields, value_type, kptrs = map_fields(src, btf)
-    uid = uids.setdefault(name, len(uids) + 1)
-    return MapRef(name, str(info.type), int(info.key_size), int(info.value_size),
-                  int(info.max_entries), flags, inner, fields, value_type, uid, frozen, kptrs)
+#: the entry state's R1 and R10 (registers are values: one of each is shared)
+_CTX_REG = Reg.ptr(RT.PTR_TO_CTX)
+_FP0_REG = Reg.ptr(RT.PTR_TO_STACK, frameno=0)
 
 
 class Verifier:
@@ -108,7 +91,6 @@ class Verifier:
         self.insns = facts.insns
         #: the indices of the call instructions (helpers, kfuncs, subprograms)
         self.call_sites = facts.call_sites
-        self._uids: dict[str, int] = {}
         self.maprefs = self._map_refs(maps)
         self.processed = 0
         self.jmps = 0
@@ -132,23 +114,7 @@ class Verifier:
 
     # -- setup ------------------------------------------------------------------------
     def _map_refs(self, maps: Mapping[str, Any] | None) -> dict[int, MapRef]:
-        out: dict[int, MapRef] = {}
-        cache: dict[str, MapRef] = {}
-        for idx, ref in self.program.refs.items():
-            if ref.kind is not RefKind.MAP:
-                continue
-            given = (maps or {}).get(ref.name)
-            decl = self.program.maps.get(ref.name)
-            src = given if given is not None else decl
-            if src is None:
-                raise Reject(idx, f"fd {ref.name} is not pointing to valid bpf_map",
-                             "helper_arg_type")
-            m = cache.get(ref.name)
-            if m is None:
-                m = cache[ref.name] = _mapref(ref.name, src, maps or {}, self.program.maps,
-                                              self._uids, self.btf.btf if self.btf else None)
-            out[idx] = m
-        return out
+        return map_refs(self.program, maps, self.btf.btf if self.btf else None)
 
     def _call_infos(self) -> dict[int, CallInfo]:
         out: dict[int, CallInfo] = {}
@@ -179,9 +145,9 @@ class Verifier:
 
     def initial_state(self) -> State:
         st = State()
-        regs = st.regs
-        regs[1] = Reg.ptr(RT.PTR_TO_CTX)
-        regs[10] = Reg.ptr(RT.PTR_TO_STACK, frameno=0)
+        regs = st.frames[0].regs
+        regs[1] = _CTX_REG
+        regs[10] = _FP0_REG
         st.in_sleepable = self.sleepable
         self.set_frame_chain(st, st.frames[0])
         return st
@@ -204,8 +170,6 @@ class Verifier:
             self.tracker.mark_all_precise(st)
 
     def mark_stack_precise(self, st: State, frameno: int, spi: int) -> None:
-        from .precision import Backtrack
-
         bt = Backtrack(st.curframe)
         bt.set_slot(frameno, spi)
         try:
@@ -286,8 +250,6 @@ class Verifier:
                     stack[base:base + 8] = bytes(8)
 
     def id_before_spill(self, st: State, regno: int) -> None:
-        from .alu import _id_before_mov
-
         _id_before_mov(self, st, regno)
 
     def find_prev_entry(self, cur: State | None, insn: int) -> State | None:
@@ -305,8 +267,6 @@ class Verifier:
 
     def widen_imprecise(self, old: State, cur: State) -> None:
         """widen_imprecise_scalars: scalars that changed and are not precise become unknown."""
-        from .prune import IdMap
-
         idmap = IdMap(self.id_gen)
         for fo, fc in zip(old.frames, cur.frames, strict=False):
             for r in range(11):
@@ -347,14 +307,10 @@ class Verifier:
         prototype; the kernel's log lines when they do not match (empty when they do)."""
         if self.btf is None or not self.btf.funcs:
             return []
-        from .global_funcs import check_call_args
-
         return check_call_args(self, start, regs, st)
 
     def push_async_callback(self, st: State, i: int, subprog: int, helper: str) -> None:
         """push_async_cb: the callback is verified later as a program of its own (frame 0)."""
-        from .frames import _callback_args
-
         cb = State()
         cb.frames = []
         frame = Frame(frameno=0, callsite=-1, subprog=subprog)
@@ -369,8 +325,6 @@ class Verifier:
         self.search.push_state(cb, subprog, i)
 
     def kfunc_name(self, btf_id: int) -> str:
-        from .btf_types import type_name
-
         return type_name(None, btf_id)
 
     # -- driver -------------------------------------------------------------------------
@@ -392,7 +346,7 @@ class Verifier:
             self.aux = aux = an.aux
             calls_cb = aux.calls_callback
             self.stack_liveness = StackLiveness(aux.postorder_of, aux.succ.__getitem__,
-                                                calls_cb.__getitem__, an.sizes)
+                                                calls_cb.__getitem__, an.sizes, cfg.forward)
             tables = an.tracker_tables
             if not tables:
                 tables.append(precision_tables(self.insns, calls_cb.__getitem__))
@@ -426,9 +380,10 @@ class Verifier:
         if not (by_fields or self.sleepable) or not self.maprefs:
             return  # (nothing below refuses another program's maps)
         seen: set[int] = set()
+        sleepable = self.sleepable
         for i in sorted(self.maprefs):
             m = self.maprefs[i]
-            if m.uid in seen:
+            if m.uid in seen or not (m.fields or sleepable):
                 continue
             seen.add(m.uid)
             kinds = {k for k, _ in m.fields} if by_fields else _NO_KINDS
@@ -457,8 +412,6 @@ class Verifier:
     def _verify_globals(self) -> None:
         """do_check_subprogs: each global function called from the main program (and from
         each other) is verified on its own, from its BTF prototype."""
-        from .global_funcs import entry_state
-
         done = self._globals_done
         while True:
             todo = [s for s in self._global_called if s not in done]
@@ -473,8 +426,6 @@ class Verifier:
         """do_check_subprogs of kernels before 6.8 (no ``global_funcs_lazy``): every global
         function is verified before the program, called or not; a prototype the kernel cannot
         use is refused there, after its ``Validating f() func#N...`` line."""
-        from .global_funcs import entry_state
-
         for start in self.aux.subprog_starts[1:]:
             if not self.is_global(start):
                 continue
@@ -660,24 +611,25 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
         return bad_map
     # a run with its own observer or log is followed step by step, never fast-forwarded
     fast = observer is None and not log
+    prof = kernel if kernel is not None else kernel_profile.default()
     bounds.forget()
     while True:
-        try:
-            # the maps' kptr targets are looked up in the judged kernel's BTF (their type ids
-            # differ per kernel: 6.18's id of task_struct is another type in 6.12's)
-            with kernel_profile.using(kernel if kernel is not None else kernel_profile.default()):
+        # the maps' kptr targets are looked up in the judged kernel's BTF (their type ids
+        # differ per kernel: 6.18's id of task_struct is another type in 6.12's)
+        with kernel_profile.using(prof):
+            try:
                 v = Verifier(program, ptype, maps=maps, expected_attach_type=expected_attach_type,
-                             log=log, func_info=func_info, kernel=kernel, observer=observer, btf=btf,
-                             sleepable=sleepable, fast_forward=fast)
-        except Reject as rej:
-            expl, hint = rej.fill()
-            report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines),
-                            error_class=rej.cls, explanation=expl, hint=hint, program=program.name)
-            return _in_kernel_wording(report, kernel or kernel_profile.default())
-        with kernel_profile.using(v.kernel):
+                             log=log, func_info=func_info, kernel=prof, observer=observer,
+                             btf=btf, sleepable=sleepable, fast_forward=fast)
+            except Reject as rej:
+                expl, hint = rej.fill()
+                report = Report(False, 0, insn=rej.insn, message="\n".join(rej.lines),
+                                error_class=rej.cls, explanation=expl, hint=hint,
+                                program=program.name)
+                return _in_kernel_wording(report, prof)
             report = v.run()
         if v.fast_forward is None or not v.fast_forward.jumped or _too_large(report):
-            return _in_kernel_wording(report, v.kernel)
+            return _in_kernel_wording(report, prof)
         fast = False  # the jump was not confirmed by the limit: verify step by step
 
 

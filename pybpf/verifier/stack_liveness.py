@@ -59,11 +59,15 @@ class StackLiveness:
 
     ``postorder(start)`` gives a function's instructions in postorder, ``succ(i)`` the
     successors of an instruction, ``calls_callback(i)`` whether a call instruction calls a
-    callback; ``sizes`` maps each function start to its number of instructions.
+    callback; ``sizes`` maps each function start to its number of instructions; ``acyclic``
+    says that no function has a loop (one pass in postorder then reaches the fixpoint: each
+    instruction's masks depend on its successors' alone).
     """
 
     def __init__(self, postorder: Callable[[int], list[int]], succ: Callable[[int], Iterable[int]],
-                 calls_callback: Callable[[int], bool], sizes: Mapping[int, int]) -> None:
+                 calls_callback: Callable[[int], bool], sizes: Mapping[int, int],
+                 acyclic: bool = False) -> None:
+        self.acyclic = acyclic
         self.postorder = postorder
         self.succ = succ
         self.calls_callback = calls_callback
@@ -177,6 +181,8 @@ class StackLiveness:
                         live[rel] = before
                         acc[rel] = macc
                         changed = True
+            if self.acyclic:
+                break
         if len(inst.chain) > 1:
             self._to_outer(inst)
 

@@ -85,3 +85,13 @@ def test_map_judged_by_its_fields_now():
     assert map_report(p) is not None
     p.maps["m"].key_size = 4
     assert map_report(p) is None
+
+
+def test_map_changed_after_a_verification():
+    p = _program(LOOKUP)
+    assert verify(p, "socket_filter").accepted
+    p.maps["m"].value_size = 4  # the 8-byte load now overruns the value
+    r = verify(p, "socket_filter")
+    assert not r.accepted and r.error_class == "map_value_oob"
+    p.maps["m"].value_size = 8
+    assert verify(p, "socket_filter").accepted
