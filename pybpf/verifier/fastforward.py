@@ -112,14 +112,18 @@ def _reg_parts(r: Reg, cache: dict[int, _RegParts]) -> _RegParts:
 def snapshot(st: State) -> tuple:
     """What `signature` reads of a state, kept without taking it apart: its fields, and each
     frame's registers and spills as they are (a `Reg` is never changed in place)."""
-    return ((len(st.frames), st.active_locks, st.active_lock_id, st.active_lock_ptr,
+    frames = st.frames
+    out = []
+    for f in frames:
+        spills = f.spills
+        out.append(((f.frameno, f.callsite, f.subprog, f.callback, f.async_callback, f.ret_range,
+                     f.allocated, bytes(f.stack[:f.allocated])),
+                    (f.async_entry_cnt, f.callback_depth), tuple(f.regs),
+                    tuple(sorted(spills.items())) if spills else ()))
+    return ((len(frames), st.active_locks, st.active_lock_id, st.active_lock_ptr,
              st.active_rcu, st.active_preempt, st.active_irq_id, st.in_sleepable),
             (st.may_goto_depth, st.callback_unroll_depth, st.dfs_depth), tuple(st.refs),
-            tuple(((f.frameno, f.callsite, f.subprog, f.callback, f.async_callback, f.ret_range,
-                    f.allocated, bytes(f.stack[:f.allocated])),
-                   (f.async_entry_cnt, f.callback_depth), tuple(f.regs),
-                   tuple(sorted(f.spills.items())))
-                  for f in st.frames))
+            tuple(out))
 
 
 def signature(st: State, values: list[int] | None = None,
@@ -308,8 +312,8 @@ class FastForward:
 
     def __init__(self) -> None:
         #: (insn, callsite) -> the last visits: [counters, `snapshot`, (shape, numbers) once
-        #: made]
-        self.seen: dict[tuple[int, int], list[list]] = {}
+        #: made], and how many of them have each number of pending branches
+        self.seen: dict[tuple[int, int], tuple[list[list], dict[int, int]]] = {}
         #: whole periods skipped (0: no jump was made)
         self.jumped = 0
         #: the program's compared constants (`compare_constants`), found at the first period
@@ -322,11 +326,18 @@ class FastForward:
         key = (i, cur.frames[-1].callsite)
         counters = (v.processed, v.jmps, v.id_gen, search.total_states, len(search.stack))
         snap = snapshot(cur)
-        hist = self.seen.setdefault(key, [])
-        hist.append([counters, snap, None])
-        if len(hist) > 2 * MAX_PERIOD + 1:
-            del hist[0]
         pending = counters[4]
+        got = self.seen.get(key)
+        if got is None:
+            got = self.seen[key] = ([], {})
+        hist, pendings = got
+        hist.append([counters, snap, None])
+        pendings[pending] = pendings.get(pending, 0) + 1
+        if len(hist) > 2 * MAX_PERIOD + 1:
+            gone = hist.pop(0)[0][4]
+            pendings[gone] -= 1
+        if pendings[pending] < 3:
+            return  # fewer than two earlier visits with as many pending branches: no period
         cache = self.reg_parts
         for p in range(1, (len(hist) - 1) // 2 + 1):
             # a period keeps the number of pending branches (`_period`): a loop pushing a

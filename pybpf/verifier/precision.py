@@ -58,8 +58,11 @@ class Backtrack:
         self.stack = [0] * 8
 
     def empty(self) -> bool:
+        regs, stack = self.regs, self.stack
+        if not self.frame:
+            return not regs[0] and not stack[0]
         for i in range(self.frame + 1):
-            if self.regs[i] or self.stack[i]:
+            if regs[i] or stack[i]:
                 return False
         return True
 
@@ -108,6 +111,7 @@ def _sync_linked(bt: Backtrack, entry: list | None) -> None:
 _ALU, _ALU64, _LDX, _STX, _ST = Class.ALU, Class.ALU64, Class.LDX, Class.STX, Class.ST
 _END, _NEG, _MOV = AluOp.END, AluOp.NEG, AluOp.MOV
 _ATOMIC = Mode.ATOMIC
+_SCALAR = RT.SCALAR
 _ALL = -1
 _SLOW = (_ALL, 0, 0)  # always through backtrack_insn
 _NOOP = (0, 0, 0)
@@ -141,6 +145,8 @@ def _fast_effect(decoded: tuple, calls_callback: bool, is_lddw: bool) -> tuple[i
 
 #: remembered walks (`Tracker.walks`) kept at most: past it they are forgotten
 _WALKS_MAX = 1 << 16
+#: history entries a state must have for `Tracker._jump`
+_JUMP_MIN = 2
 
 
 def _walk(fast: list[tuple[int, int, int]], i: int, stop: int, lo: int,
@@ -166,6 +172,8 @@ def _walk(fast: list[tuple[int, int, int]], i: int, stop: int, lo: int,
 def _rest(bt: Backtrack, fr: int) -> bool:
     """Whether ``bt`` traces anything besides the registers of frame ``fr``."""
     regs, stack = bt.regs, bt.stack
+    if not bt.frame:
+        return bool(stack[0]) or (fr != 0 and bool(regs[0]))
     for f in range(bt.frame + 1):
         if stack[f] or (f != fr and regs[f]):
             return True
@@ -207,6 +215,100 @@ class Tracker:
         self.calls_callback = calls_callback
         self.is_sync_callback_call = is_sync_callback_call
         self.note = note
+        #: `_jump`'s answers by (id of a history entry, traced mask, the state's first
+        #: instruction, frame): (the entry, then where the walk stopped: instruction, history
+        #: entries left, traced mask, subsequent instruction)
+        self.jumps: dict[tuple[int, int, int, int], tuple[list, int, int, int, int]] = {}
+        #: linked registers of a history entry as a mask of frame ``fr``'s registers (-1:
+        #: some are in another frame or on the stack), by (linked, fr)
+        self.linked_masks: dict[tuple[tuple, int], int] = {}
+
+    def _linked_mask(self, linked: tuple, fr: int) -> int:
+        """The registers ``linked`` ties together as a mask of frame ``fr``'s (-1: the link
+        reaches another frame or a stack slot: `backtrack_insn` syncs it)."""
+        key = (linked, fr)
+        got = self.linked_masks.get(key)
+        if got is None:
+            got = 0
+            for frame, num, is_reg in linked:
+                if not is_reg or frame != fr:
+                    got = -1
+                    break
+                got |= 1 << num
+            self.linked_masks[key] = got
+        return got
+
+    def _jump(self, history: list, hcount: int, i: int, r: int, first: int, subseq: int,
+              fr: int) -> tuple[list, int, int, int, int]:
+        """Steps back from step ``i`` (the one of history entry ``hcount - 1``) with the
+        traced mask ``r`` of frame ``fr`` while the masks decide each step alone (`fast`,
+        linked registers of frame ``fr`` included), across history entries: ``(entry, where
+        it stopped, history entries left there, traced mask, subsequent instruction)``. It
+        stops before a step `backtrack_insn` must do, before the state's first step, and
+        where the mask becomes empty. The answer is remembered for every entry it passed
+        (`jumps`): the history below an entry is the same in every copy of the state that
+        holds it (entries are replaced, never changed, and only the last one), so a loop's
+        backtracking walks each iteration once, not once per marking."""
+        fast = self.fast
+        walks = self.walks
+        jumps = self.jumps
+        linked_mask = self._linked_mask
+        path: list[tuple[list, int]] = []
+        start = history[hcount - 1]
+        r_in = r
+        while True:
+            entry: list | None = history[hcount - 1] if hcount else None
+            if entry is not None and entry[0] != i:
+                entry = None
+            if i == first and (hcount == 0 or (hcount == 1 and history[0][0] == i)):
+                break  # the state's first step: the caller ends the state with it
+            trig, keep, gen = fast[i]
+            lmask = 0
+            if entry is not None:
+                if entry[2] or entry[1] < 0:
+                    break
+                if path:
+                    got = jumps.get((id(entry), r, first, fr))
+                    if got is not None and got[0] is entry:
+                        _, i, hcount, r, subseq = got
+                        break
+                if entry[3]:
+                    lmask = linked_mask(entry[3], fr)
+                    if lmask < 0:
+                        break
+            elif i <= 0:
+                break
+            r2 = r | lmask if r & lmask else r
+            if trig < 0 or (not keep and r2 & trig):
+                break
+            if entry is not None:
+                path.append((entry, r))
+            if r2 & trig:
+                r2 = r2 & keep | gen
+            if r2 & lmask:
+                r2 |= lmask
+            r = r2
+            subseq = i
+            if entry is not None:
+                i = entry[1]
+                hcount -= 1
+            else:
+                i -= 1
+            if not r and r_in:
+                break
+            key = (i, history[hcount - 1][0], 0, r) if hcount else (i, first, first, r)
+            got = walks.get(key)
+            if got is None:
+                got = walks[key] = _walk(fast, *key)
+            i2, r, _ = got
+            if i2 != i:
+                subseq = i2 + 1
+                i = i2
+            if not r and r_in:
+                break
+        for entry, er in path:
+            jumps[(id(entry), er, first, fr)] = (entry, i, hcount, r, subseq)
+        return (start, i, hcount, r, subseq)
 
     # -- one instruction -----------------------------------------------------------------
     def backtrack_insn(self, idx: int, subseq: int, entry: list | None, bt: Backtrack) -> None:
@@ -333,6 +435,9 @@ class Tracker:
         walks = self.walks
         if len(walks) > _WALKS_MAX:
             walks.clear()
+        jumps = self.jumps
+        if len(jumps) > _WALKS_MAX:
+            jumps.clear()
         while st is not None:
             history = st.history
             hcount = len(history)
@@ -388,11 +493,40 @@ class Tracker:
                 if skip_first:
                     skip_first = False
                 else:
+                    if entry is not None and hcount > _JUMP_MIN:
+                        # the steps down to where the masks stop deciding alone, across
+                        # history entries (`_jump`, remembered per entry: worth it where
+                        # the history is long, as a loop's is)
+                        got = jumps.get((id(entry), r, first, fr))
+                        if got is None or got[0] is not entry:
+                            got = self._jump(history, hcount, i, r, first, subseq, fr)
+                        if got[1] != i or got[2] != hcount:
+                            _, i, hcount, r, subseq = got
+                            if not r and not rest:
+                                bt.regs[fr] = 0
+                                return changed
+                            entry = history[hcount - 1] if hcount else None
+                            if entry is not None and entry[0] != i:
+                                entry = None
                     trig, keep, gen = fast[i]
                     if (entry is None or not entry[2] and not entry[3]) and trig >= 0 and (
                             keep or not r & trig):
                         if r & trig:
                             r = r & keep | gen
+                            if not r and not rest:
+                                bt.regs[fr] = 0
+                                return changed
+                    elif entry is not None and not entry[2] and trig >= 0 and \
+                            (lmask := self._linked_mask(entry[3], fr)) >= 0 and (
+                                keep or not (r | lmask if r & lmask else r) & trig):
+                        # linked registers of this frame only: backtrack_insn's syncs
+                        # before and after the step, as masks
+                        if r & lmask:
+                            r |= lmask
+                        if r & trig:
+                            r = r & keep | gen
+                            if r & lmask:
+                                r |= lmask
                             if not r and not rest:
                                 bt.regs[fr] = 0
                                 return changed
@@ -494,22 +628,32 @@ def mark_all_imprecise(st: State) -> None:
             reg = regs[r]
             if reg.precise:
                 regs[r] = reg.with_(precise=False)
-        for spi, reg in list(frame.spills.items()):
-            if reg.precise and frame.is_spilled(spi):
-                frame.spills[spi] = reg.with_(precise=False)
+        spills = frame.spills
+        if spills:
+            for spi, reg in list(spills.items()):
+                if reg.precise and frame.is_spilled(spi):
+                    spills[spi] = reg.with_(precise=False)
 
 
 def precise_of(old: State) -> Backtrack:
     """propagate_precision's first half: the precise scalars of ``old``, as a backtrack set."""
     bt = Backtrack(old.curframe)
+    bregs, bstack = bt.regs, bt.stack
     for fr, frame in enumerate(old.frames):
-        for r in range(10):
-            reg = frame.regs[r]
-            if reg.type is RT.SCALAR and reg.precise:
-                bt.set_reg(fr, r)
-        for spi, reg in frame.spills.items():
-            if frame.is_spilled(spi) and reg.type is RT.SCALAR and reg.precise:
-                bt.set_slot(fr, spi)
+        mask = 0
+        bit = 1
+        for reg in frame.regs:
+            if reg.precise and reg.type is _SCALAR:
+                mask |= bit
+            bit <<= 1
+        bregs[fr] = mask & 0x3FF  # r0-r9 (r10, the frame pointer, is never a scalar)
+        spills = frame.spills
+        if spills:
+            mask = 0
+            for spi, reg in spills.items():
+                if reg.precise and reg.type is _SCALAR and frame.is_spilled(spi):
+                    mask |= 1 << spi
+            bstack[fr] = mask
     return bt
 
 

@@ -22,11 +22,23 @@ from .state import ADD_CONST, RT, Frame, Reg, Slot, State
 
 NOT_EXACT, EXACT, RANGE_WITHIN = 0, 1, 2
 _SCALAR = RT.SCALAR
+_PKT, _PKT_META = RT.PTR_TO_PACKET, RT.PTR_TO_PACKET_META
 
 _SPILL, _MISC, _ZERO, _INVALID = Slot.SPILL, Slot.MISC, Slot.ZERO, Slot.INVALID
 _DYNPTR, _ITER, _IRQ = Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG
 _RANGED = (RT.PTR_TO_MAP_KEY, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MEM, RT.PTR_TO_BUF, RT.PTR_TO_TP_BUFFER)
 _UNBOUND = Reg.scalar()
+
+#: the set bits of a register mask, by mask (`_bits`)
+_BITS: dict[int, tuple[int, ...]] = {0: ()}
+
+
+def _bits(mask: int) -> tuple[int, ...]:
+    """The register numbers set in ``mask``, remembered."""
+    got = _BITS.get(mask)
+    if got is None:
+        got = _BITS[mask] = tuple(r for r in range(mask.bit_length()) if mask >> r & 1)
+    return got
 
 
 class IdMap:
@@ -255,15 +267,11 @@ def func_states_equal(old: Frame, cur: Frame, live: int, idmap: IdMap, exact: in
     if old.callback_depth > cur.callback_depth:
         return False
     oregs, cregs = old.regs, cur.regs
-    r = 0
-    while live:
-        if live & 1:
-            o = oregs[r]
-            c = cregs[r]
-            if o is not c and not regsafe(o, c, idmap, exact):
-                return False
-        live >>= 1
-        r += 1
+    for r in _BITS.get(live) or _bits(live):
+        o = oregs[r]
+        c = cregs[r]
+        if o is not c and not regsafe(o, c, idmap, exact):
+            return False
     return stacksafe(old, cur, idmap, exact)
 
 
@@ -272,7 +280,10 @@ def states_equal(old: State, cur: State, live_before: list[int], id_gen: int, ex
     ofr, cfr = old.frames, cur.frames
     if len(ofr) != len(cfr) or old.in_sleepable != cur.in_sleepable:
         return False
-    if exact != NOT_EXACT and _scalar_differs(ofr[-1].regs, cfr[-1].regs, live_before[old.insn]):
+    if exact != NOT_EXACT:
+        if _scalar_differs(ofr[-1].regs, cfr[-1].regs, live_before[old.insn]):
+            return False
+    elif _live_differs(ofr[-1].regs, cfr[-1].regs, live_before[old.insn]):
         return False
     idmap = IdMap(id_gen)
     if not refsafe(old, cur, idmap):
@@ -296,32 +307,58 @@ def _scalar_differs(oregs: list[Reg], cregs: list[Reg], live: int) -> bool:
     """A live scalar of the explored frame whose range does not hold the current register's
     value: `regsafe` is False for it whatever the ids (comparisons of loop states, which
     compare every scalar, mostly end on the counter; this finds it before the rest)."""
-    r = 0
-    while live:
-        if live & 1:
-            o = oregs[r]
-            if o.type is _SCALAR:
-                c = cregs[r]
-                if o is not c and (c.type is not _SCALAR or not o.var.subsumes(c.var)):
+    for r in _BITS.get(live) or _bits(live):
+        o = oregs[r]
+        if o.type is _SCALAR:
+            c = cregs[r]
+            if o is not c and (c.type is not _SCALAR or not o.var.subsumes(c.var)):
+                return True
+    return False
+
+
+def _live_differs(oregs: list[Reg], cregs: list[Reg], live: int) -> bool:
+    """For pruning: a live register of the explored frame that `regsafe` rejects whatever
+    the ids (a precise scalar whose range does not hold the current value, a packet pointer
+    with a longer range or another offset): most comparisons that fail end on one, and
+    this finds it before the id map and the references are set up."""
+    for r in _BITS.get(live) or _bits(live):
+        o = oregs[r]
+        c = cregs[r]
+        if o is not c:
+            t = o.type
+            if t is _SCALAR:
+                if o.precise and (c.type is not _SCALAR or o.flags != c.flags
+                                  or not o.var.subsumes(c.var)):
                     return True
-        live >>= 1
-        r += 1
+            elif t is _PKT or t is _PKT_META:
+                if c.type is not t or o.flags != c.flags or o.off != c.off:
+                    return True
+                orange, crange = o.range, c.range
+                if orange < 0 or crange < 0:
+                    if orange != crange:
+                        return True
+                elif orange > crange:
+                    return True
     return False
 
 
 def states_maybe_looping(old: State, cur: State) -> bool:
     """The cheap test before the infinite-loop check: the current frame's registers are the
     same (type, offset, value, ids; the kernel's memcmp up to ``frameno``)."""
-    if len(old.frames) != len(cur.frames):
+    ofr, cfr = old.frames, cur.frames
+    if len(ofr) != len(cfr):
         return False
-    for a, b in zip(old.frames[-1].regs, cur.frames[-1].regs, strict=True):
+    # (a loop's states mostly differ in a counter: its value is compared before the rest)
+    for a, b in zip(ofr[-1].regs, cfr[-1].regs, strict=True):
         if a is b:
             continue
-        da, db = a.__dict__, b.__dict__
-        if da == db:
-            continue
-        if da.get("type") is not db.get("type") or da.get("var") != db.get("var"):
+        if a.type is not b.type:
             return False
+        va, vb = a.var, b.var
+        if va is not vb and va != vb:
+            return False
+        if a.__dict__ == b.__dict__:
+            continue
         if not (_union_same(a, b) and a.id == b.id and a.ref_obj_id == b.ref_obj_id):
             return False
     return True
