@@ -19,10 +19,12 @@ False
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..isa import LDDW, AluOp, CallSrc, Class, JmpOp, Mode
 from ..isa.helpers import helper_id
+from .prune import _BITS, _bits
 from .state import RT, State
 
 if TYPE_CHECKING:
@@ -112,6 +114,7 @@ _ALU, _ALU64, _LDX, _STX, _ST = Class.ALU, Class.ALU64, Class.LDX, Class.STX, Cl
 _END, _NEG, _MOV = AluOp.END, AluOp.NEG, AluOp.MOV
 _ATOMIC = Mode.ATOMIC
 _SCALAR = RT.SCALAR
+_PRECISE = attrgetter("precise")
 _ALL = -1
 _SLOW = (_ALL, 0, 0)  # always through backtrack_insn
 _NOOP = (0, 0, 0)
@@ -299,6 +302,8 @@ class Tracker:
             key = (i, history[hcount - 1][0], 0, r) if hcount else (i, first, first, r)
             got = walks.get(key)
             if got is None:
+                if len(walks) > _WALKS_MAX:
+                    walks.clear()
                 got = walks[key] = _walk(fast, *key)
             i2, r, _ = got
             if i2 != i:
@@ -417,13 +422,15 @@ class Tracker:
         from the current state back through its checkpoints. Returns whether a mark changed."""
         changed = False
         if bt is None:
-            bt = Backtrack(start.curframe)
-        if regno >= 0:
-            reg = start.frames[bt.frame].regs[regno]
-            if reg.type is not RT.SCALAR:
+            bt = Backtrack(len(start.frames) - 1)
+            if regno < 0:
                 return False
-            bt.set_reg(bt.frame, regno)
-        if bt.empty():
+        if regno >= 0:
+            fr = bt.frame
+            if start.frames[fr].regs[regno].type is not _SCALAR:
+                return False
+            bt.regs[fr] |= 1 << regno
+        elif bt.empty():
             return False
         st: State | None = start
         first_idx = start.first_insn
@@ -433,8 +440,6 @@ class Tracker:
         note = self.note
         fast = self.fast
         walks = self.walks
-        if len(walks) > _WALKS_MAX:
-            walks.clear()
         jumps = self.jumps
         if len(jumps) > _WALKS_MAX:
             jumps.clear()
@@ -463,7 +468,7 @@ class Tracker:
             # anything else (other frames, stack slots) is traced
             fr = bt.frame
             r = bt.regs[fr]
-            rest = _rest(bt, fr)
+            rest = _rest(bt, fr) if fr else bool(bt.stack[0])
             first = st.first_insn
             while True:
                 if not skip_first:
@@ -478,6 +483,8 @@ class Tracker:
                         key = (i, first, first, r)
                     got = walks.get(key)
                     if got is None:
+                        if len(walks) > _WALKS_MAX:
+                            walks.clear()
                         got = walks[key] = _walk(fast, *key)
                     i2, r, zeroed = got
                     if zeroed and not rest:
@@ -559,38 +566,55 @@ class Tracker:
             st = st.parent
             if st is None:
                 break
-            for fr in range(bt.frame, -1, -1):
-                frame = st.frames[fr]
-                mask = bt.regs[fr]
-                r = 0
-                while mask:
-                    if mask & 1:
-                        reg = frame.regs[r]
-                        if reg.type is not RT.SCALAR or reg.precise:
-                            bt.clear_reg(fr, r)
-                        else:
-                            frame.regs[r] = reg.with_(precise=True)
-                            changed = True
-                    mask >>= 1
-                    r += 1
-                smask = bt.stack[fr]
-                spi = 0
-                while smask:
-                    if smask & 1:
-                        if not frame.is_spilled_scalar(spi):
-                            bt.clear_slot(fr, spi)
-                        else:
-                            reg = frame.spills[spi]
-                            if reg.precise:
+            if not bt.frame and not bt.stack[0]:
+                # one frame, registers only (the common case)
+                regs = st.frames[0].regs
+                mask = bt.regs[0]
+                for r in _BITS.get(mask) or _bits(mask):
+                    reg = regs[r]
+                    if reg.type is not _SCALAR or reg.precise:
+                        mask &= ~(1 << r)
+                    else:
+                        regs[r] = reg.with_(precise=True)
+                        changed = True
+                bt.regs[0] = mask
+                if note is not None:
+                    note(f"mark_precise: frame0: parent state regs={_fmt_regs(mask)} stack=: ")
+                if not mask:
+                    return changed
+            else:
+                for fr in range(bt.frame, -1, -1):
+                    frame = st.frames[fr]
+                    mask = bt.regs[fr]
+                    r = 0
+                    while mask:
+                        if mask & 1:
+                            reg = frame.regs[r]
+                            if reg.type is not RT.SCALAR or reg.precise:
+                                bt.clear_reg(fr, r)
+                            else:
+                                frame.regs[r] = reg.with_(precise=True)
+                                changed = True
+                        mask >>= 1
+                        r += 1
+                    smask = bt.stack[fr]
+                    spi = 0
+                    while smask:
+                        if smask & 1:
+                            if not frame.is_spilled_scalar(spi):
                                 bt.clear_slot(fr, spi)
                             else:
-                                frame.spills[spi] = reg.with_(precise=True)
-                                changed = True
-                    smask >>= 1
-                    spi += 1
-                if note is not None:
-                    note(f"mark_precise: frame{fr}: parent state regs={_fmt_regs(bt.regs[fr])} "
-                         f"stack={_fmt_stack(bt.stack[fr])}: ")
+                                reg = frame.spills[spi]
+                                if reg.precise:
+                                    bt.clear_slot(fr, spi)
+                                else:
+                                    frame.spills[spi] = reg.with_(precise=True)
+                                    changed = True
+                        smask >>= 1
+                        spi += 1
+                    if note is not None:
+                        note(f"mark_precise: frame{fr}: parent state regs={_fmt_regs(bt.regs[fr])} "
+                             f"stack={_fmt_stack(bt.stack[fr])}: ")
             if bt.empty():
                 return changed
             subseq = first_idx
@@ -624,10 +648,11 @@ def mark_all_imprecise(st: State) -> None:
     """Forget inherited precise marks before ``st`` becomes a checkpoint."""
     for frame in st.frames:
         regs = frame.regs
-        for r in range(10):
-            reg = regs[r]
-            if reg.precise:
-                regs[r] = reg.with_(precise=False)
+        if True in map(_PRECISE, regs):
+            for r in range(10):
+                reg = regs[r]
+                if reg.precise:
+                    regs[r] = reg.with_(precise=False)
         spills = frame.spills
         if spills:
             for spi, reg in list(spills.items()):
@@ -640,13 +665,14 @@ def precise_of(old: State) -> Backtrack:
     bt = Backtrack(old.curframe)
     bregs, bstack = bt.regs, bt.stack
     for fr, frame in enumerate(old.frames):
-        mask = 0
-        bit = 1
-        for reg in frame.regs:
-            if reg.precise and reg.type is _SCALAR:
-                mask |= bit
-            bit <<= 1
-        bregs[fr] = mask & 0x3FF  # r0-r9 (r10, the frame pointer, is never a scalar)
+        regs = frame.regs
+        flags = list(map(_PRECISE, regs))
+        if True in flags:
+            mask = 0
+            for r in range(10):
+                if flags[r] and regs[r].type is _SCALAR:
+                    mask |= 1 << r
+            bregs[fr] = mask
         spills = frame.spills
         if spills:
             mask = 0

@@ -355,7 +355,7 @@ def states_maybe_looping(old: State, cur: State) -> bool:
         if a.type is not b.type:
             return False
         va, vb = a.var, b.var
-        if va is not vb and va != vb:
+        if va is not vb and (va.var_off != vb.var_off or va != vb):
             return False
         if a.__dict__ == b.__dict__:
             continue
