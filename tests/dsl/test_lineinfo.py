@@ -57,3 +57,45 @@ def test_kernel_rejection_points_at_the_python_line():
     assert "bpf_get_stackid" in err.message or "unknown func" in err.message
     assert err.source and "stacks.get_stackid(ctx)" in err.source
     assert err.__cause__ is not None and err.__cause__.log
+
+
+def _builder_blob(prog) -> bytes:
+    """The BTF of `line_info_blobs` as `pybpf.btf.writer.BtfBuilder` writes it."""
+    from pybpf.btf.format import IntEncoding, Linkage
+    from pybpf.btf.writer import BtfBuilder
+
+    b = BtfBuilder()
+    int_t = b.add_int("int", 4, IntEncoding.SIGNED)
+    void_ptr = b.add_ptr(0)
+    proto = b.add_func_proto(int_t, [("ctx", void_ptr)])
+    b.add_func(prog.name or "probe", proto, Linkage.GLOBAL)
+    offsets = prog.slot_offsets()
+    for label, index in sorted(prog.labels.items(), key=lambda kv: kv[1]):
+        if label.startswith("fn:"):
+            sub = b.add_func_proto(int_t, [("a", void_ptr), ("b", void_ptr)])
+            b.add_func(label[3:], sub, Linkage.STATIC)
+    for idx in range(len(prog.insns)):
+        src = prog.lines.get(idx)
+        if src is not None:
+            b.add_string(src.filename or "?"), b.add_string(src.text or "")
+    del offsets
+    return b.encode()
+
+
+def test_blob_is_what_the_btf_writer_writes():
+    """lineinfo writes its four kinds itself (no writer import): the same bytes, subprograms
+    and a non-ASCII source line included, and the blob parses back."""
+    from pybpf.btf import Btf
+    from pybpf.isa import Insn
+    from pybpf.isa.program import ProgramSpec, SourceLine
+
+    ret = [Insn(0xb7, 0, 0, 0, 0), Insn(0x95)]
+    prog = ProgramSpec(ret + ret, name="p")
+    prog.labels = {"fn:helper": 2}
+    prog.lines = {0: SourceLine("probe.py", 3, 5, "return 0"),
+                  2: SourceLine("probe.py", 9, 1, "x = 'é'  # ünïcode"),
+                  3: SourceLine("probe.py", 9, 1, "x = 'é'  # ünïcode")}
+    blob, func_info, _ = line_info_blobs(prog)
+    assert blob == _builder_blob(prog)
+    btf = Btf(blob)
+    assert btf[btf.find("helper")].name == "helper" and len(func_info) == 16
