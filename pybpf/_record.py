@@ -93,12 +93,15 @@ class _Slotted:
 _SLOT = type(_Slotted.__dict__["field"])  # what a slotted class holds under a field's name
 
 
-def _slotted(cls: type[T], names: tuple[str, ...]) -> type[T]:
+def _slotted(cls: type[T], names: tuple[str, ...], added: dict[str, Any]) -> type[T]:
     """``cls`` made again with its fields as ``__slots__`` (those its bases do not slot
-    already), its class attributes of the same names (plain defaults) left out."""
+    already), its class attributes of the same names (plain defaults) left out, and the
+    ``added`` attributes in its body (one class made: each attribute set on a made class
+    updates its slots again)."""
     inherited = {n for klass in cls.__mro__[1:] for n in klass.__dict__.get("__slots__", ())}
     body = {k: v for k, v in cls.__dict__.items()
             if k not in names and k not in ("__dict__", "__weakref__")}
+    body.update(added)
     body["__slots__"] = tuple(n for n in names if n not in inherited)
     body["__qualname__"] = cls.__qualname__
     meta: Any = type(cls)
@@ -178,10 +181,6 @@ def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
         compared = tuple(n for n in names if n not in defaults or defaults[n].compare)
         post_init = getattr(cls, "__post_init__", None)
         qualname = cls.__qualname__
-        if slots:
-            cls = _slotted(cls, names)
-            type.__setattr__(cls, "_record_defaults", defaults)  # its subclasses' defaults
-
         plain = {n: d.default for n, d in defaults.items()
                  if d.default_factory is None and d.default is not _MISSING}
         factories = tuple((n, d.default_factory) for n, d in defaults.items()
@@ -294,12 +293,16 @@ def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
         own = cls.__dict__
         explicit_hash = own.get("__hash__", None) is not None or \
             ("__hash__" in own and "__eq__" not in own)
-        for key, value in methods.items():
-            if key not in own:
-                setattr(cls, key, value)
+        added = {key: value for key, value in methods.items() if key not in own}
         if eq and not explicit_hash:
             # frozen and compared by value: hashed by value; mutable: unhashable
-            cls.__hash__ = __hash__ if frozen else None  # type: ignore[assignment]  # a method set on the class
+            added["__hash__"] = __hash__ if frozen else None
+        if slots:  # the class made again, once, with the methods in its body
+            added["_record_defaults"] = defaults  # its subclasses' defaults
+            cls = _slotted(cls, names, added)
+            return cls
+        for key, value in added.items():
+            setattr(cls, key, value)
         for name, spec in defaults.items():  # class attributes hold plain defaults only
             if name in cls.__dict__ and not slots:
                 if spec.default_factory is not None or spec.default is _MISSING:
