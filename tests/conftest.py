@@ -36,6 +36,9 @@ SHARED = ROOT.parent / "shared"
 CONFORMANCE = Path(os.environ.get("PYBPF_CONFORMANCE_DIR")
                    or SHARED / "conformance" / "bpf_conformance" / "tests")
 REQUIRE_KERNEL = os.environ.get("PYBPF_REQUIRE_KERNEL") == "1"
+# Compiled DSL probes are not kept between runs here (pybpf.dsl.cache): a test compiles what
+# its source says, whatever an earlier run kept; tests/dsl/test_cache.py turns it on.
+os.environ["PYBPF_DSL_CACHE"] = "0"
 
 _kernel_ran = {"passed": 0, "failed": 0, "skipped": 0}
 

@@ -76,6 +76,12 @@ CASES = {
                             # line info writes its small BTF itself
                             "pybpf.btf", "pybpf.btf.writer", "pybpf.btf.format")
                       + ENUM + IDLE + STDLIB_SMALL),
+    # the names a probe file imports: the compiler waits for a compile (a probe kept by
+    # pybpf.dsl.cache loads without it), the stubs and bpftrace maps for their first use
+    "DSL probe file's imports": (
+        "from pybpf.dsl import ArrayMap, HashMap, Session, probe, u32, u64",
+        HEAVY + ENUM + ("re", "_ast", "pybpf.dsl.compiler", "pybpf.dsl.stubs",
+                        "pybpf.dsl.automap", "pybpf.dsl.events", "pybpf.dsl.state")),
     "import pybpf": ("import pybpf", HEAVY + ("re", "enum", "pybpf.isa", "pybpf.kernel")),
     "pybpf --help parser": ("from pybpf.cli import build_parser; build_parser()",
                             HEAVY + ("pybpf.isa", "pybpf.btf", "pybpf.kernel", "pybpf.verifier")),

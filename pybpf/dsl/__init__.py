@@ -33,9 +33,9 @@ A one-line probe (`on`) is bpftrace's one-liner as a Python call, compiled the s
 ``on("tracepoint:raw_syscalls:sys_enter", at[comm].count())``.
 """
 
+import sys
+
 from .._deprecated import module_getattr
-from .automap import AutoMap, Maps
-from .compiler import compile_probe
 from .maps import (
     ArrayMap,
     Global,
@@ -50,66 +50,77 @@ from .maps import (
     format_histogram,
 )
 from .probe import Probe, Session, load_module, module_probes, probe
-from .stubs import (
-    XDP_ABORTED,
-    XDP_DROP,
-    XDP_PASS,
-    XDP_TX,
-    Pending,
-    args,
-    avg,
-    boot_ns,
-    bswap,
-    buf,
-    cat,
-    cgroup,
-    cgroup_id,
-    clear,
-    comm,
-    count,
-    cpu,
-    curtask,
-    delete,
-    deref,
-    elapsed,
-    exit,
-    func,
-    gid,
-    hist,
-    join,
-    kaddr,
-    kptr,
-    kstack,
-    ksym,
-    ktime_ns,
-    lhist,
-    log2,
-    loop,
-    nsecs,
-    ntop,
-    pid,
-    pid_tgid,
-    prandom,
-    print_time,
-    printf,
-    probe_name,
-    probe_read_kernel,
-    probe_read_kernel_str,
-    probe_read_user,
-    probe_read_user_str,
-    rand,
-    retval,
-    send_signal,
-    stats,
-    task,
-    tid,
-    uid,
-    ustack,
-    usym,
-    zero,
-)
-from .subprogs import subprog
 from .types import Struct, bool_, char, s8, s16, s32, s64, u8, u16, u32, u64
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from .automap import AutoMap, Maps
+    from .compiler import compile_probe
+    from .stubs import (
+        XDP_ABORTED,
+        XDP_DROP,
+        XDP_PASS,
+        XDP_TX,
+        Pending,
+        args,
+        avg,
+        boot_ns,
+        bswap,
+        buf,
+        cat,
+        cgroup,
+        cgroup_id,
+        clear,
+        comm,
+        count,
+        cpu,
+        curtask,
+        delete,
+        deref,
+        elapsed,
+        exit,
+        func,
+        gid,
+        hist,
+        join,
+        kaddr,
+        kptr,
+        kstack,
+        ksym,
+        ktime_ns,
+        lhist,
+        log2,
+        loop,
+        nsecs,
+        ntop,
+        pid,
+        pid_tgid,
+        prandom,
+        print_time,
+        printf,
+        probe_name,
+        probe_read_kernel,
+        probe_read_kernel_str,
+        probe_read_user,
+        probe_read_user_str,
+        rand,
+        retval,
+        send_signal,
+        stats,
+        task,
+        tid,
+        uid,
+        ustack,
+        usym,
+        zero,
+    )
+    from .subprogs import subprog
+
+#: names imported on first use, by module: a probe kept by pybpf.dsl.cache loads without the
+#: compiler, and a probe file's ``from pybpf.dsl import pid`` costs one module
+_LAZY = {"AutoMap": "automap", "Maps": "automap", "compile_probe": "compiler",
+         "subprog": "subprogs",
+         **dict.fromkeys(('XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'Pending', 'args', 'avg', 'boot_ns', 'bswap', 'buf', 'cat', 'cgroup', 'cgroup_id', 'clear', 'comm', 'count', 'cpu', 'curtask', 'delete', 'deref', 'elapsed', 'exit', 'func', 'gid', 'hist', 'join', 'kaddr', 'kptr', 'kstack', 'ksym', 'ktime_ns', 'lhist', 'log2', 'loop', 'nsecs', 'ntop', 'pid', 'pid_tgid', 'prandom', 'print_time', 'printf', 'probe_name', 'probe_read_kernel', 'probe_read_kernel_str', 'probe_read_user', 'probe_read_user_str', 'rand', 'retval', 'send_signal', 'stats', 'task', 'tid', 'uid', 'ustack', 'usym', 'zero'), "stubs")}
 
 __all__ = [
     "AutoMap", "Maps", "on", "args", "retval", "delete", "Pending", "avg", "cgroup", "clear", "count", "curtask", "elapsed", "exit", "func", "hist",
@@ -140,6 +151,8 @@ def __getattr__(name: str) -> object:
     (False, 'Maps')
     """
     if name == "at":
+        from .automap import Maps
+
         return Maps()
     if name == "on":  # (imported when used: start-up of pybpf trace)
         from .onprobe import on
@@ -151,4 +164,10 @@ def __getattr__(name: str) -> object:
         return print_stub
     if name == "Map":
         return _deprecated_getattr(name)
+    module = _LAZY.get(name)
+    if module is not None:
+        __import__(f"{__name__}.{module}")  # (not importlib's: start-up)
+        value = getattr(sys.modules[f"{__name__}.{module}"], name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,17 +25,20 @@ import time
 from ..errors import DslError, PybpfError
 from ..isa.program import ProgramSpec
 from .attach import AttachPoint, kprobes_available, parse_probe
-from .automap import AutoMap
-from .compiler import Compiler, check
-from .events import EventChannel
 from .maps import DslMap, Global, PerfBuf, RingBuf
-from .state import state_of
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     import types
     from collections.abc import Callable, Iterable
     from typing import Any
+
+    from .automap import AutoMap
+    from .events import EventChannel
+    from .state import state_of
+
+# The compiler (and the ast module its parse makes) is imported when a probe is compiled: a
+# probe kept by pybpf.dsl.cache loads without it.
 
 __all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]
 
@@ -97,14 +100,26 @@ class Probe:
         if verify is None:
             verify = self.options.get("precheck", "auto") is True
         if self._programs is None:
+            from . import cache
+
             out = []
             for ap in self.attach_points:
-                c = Compiler(self.fn, attach=ap, name=self.name, tree=self.tree,
-                             namespace=self.namespace, filename=self.filename)
-                prog = c.compile()
+                kept = cache.load(self, ap)
+                if kept is not None:
+                    prog, maps = kept
+                else:
+                    from .compiler import Compiler
+
+                    c = Compiler(self.fn, attach=ap, name=self.name, tree=self.tree,
+                                 namespace=self.namespace, filename=self.filename)
+                    prog = c.compile()
+                    maps = dict(c.maps)
+                    cache.store(self, ap, prog, maps)
                 if verify:
+                    from .compiler import check
+
                     check(prog)
-                out.append((ap, prog, dict(c.maps)))
+                out.append((ap, prog, maps))
             self._programs = out
         return self._programs
 
@@ -233,8 +248,9 @@ class Session:
                 m.write(time.clock_gettime_ns(time.CLOCK_BOOTTIME))
 
     def _add_readers(self) -> None:
+        events = sys.modules.get(f"{__package__}.events")  # (no channel before it is imported)
         for m in self.maps.values():
-            if isinstance(m, EventChannel):
+            if events is not None and isinstance(m, events.EventChannel):
                 self._add_channel(m)
             elif isinstance(m, RingBuf) and self.batch:
                 from ..kernel import RingBufReader
@@ -376,16 +392,18 @@ def _stdout_write(text: str) -> None:
 def compile_all(probes: list[Probe]) -> list[tuple[Probe, AttachPoint, ProgramSpec, dict[str, DslMap]]]:
     """Every program of ``probes``. A probe that reads an `AutoMap` no compiled probe has written
     yet waits until one has (bpftrace types a map by its assignments, wherever they are)."""
-    from .aggregate import UntypedMap
-
     pending = list(probes)
     done: dict[int, list[tuple[AttachPoint, ProgramSpec, dict[str, DslMap]]]] = {}
     while pending:
-        waiting: list[tuple[Probe, UntypedMap]] = []
+        waiting: list[tuple[Probe, Any]] = []
         for p in pending:
             try:
                 done[id(p)] = p.programs()
-            except UntypedMap as e:
+            except Exception as e:
+                # an UntypedMap (pybpf.dsl.aggregate, imported by the compile that raised it)
+                aggregate = sys.modules.get(f"{__package__}.aggregate")
+                if aggregate is None or not isinstance(e, aggregate.UntypedMap):
+                    raise
                 p._programs = None
                 waiting.append((p, e))
         if len(waiting) == len(pending):
@@ -416,6 +434,8 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
                 line_info=line_info, line_info_rec_size=LINE_INFO_REC))
     except ProgLoadError as e:
         if explain:
+            from .compiler import check
+
             try:
                 check(prog)
             except DslError as ours:
@@ -530,7 +550,7 @@ def module_probes(mod: types.ModuleType) -> list[Probe]:
 def program_maps(namespace: dict[str, Any]) -> list[AutoMap]:
     """The bpftrace-style maps of a program (its `Maps` namespaces' and module-level `AutoMap`s),
     sorted by how bpftrace prints them (by name)."""
-    from .automap import Maps
+    from .automap import AutoMap, Maps
 
     found: dict[int, AutoMap] = {}
     for v in namespace.values():
@@ -543,3 +563,12 @@ def program_maps(namespace: dict[str, Any]) -> list[AutoMap]:
 
 
 __all__ += ["compile_all", "program_maps", "state_of"]
+
+
+def __getattr__(name: str) -> Any:
+    """``state_of`` (pybpf.dsl.state), imported on first use."""
+    if name == "state_of":
+        from .state import state_of
+
+        return state_of
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

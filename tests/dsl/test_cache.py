@@ -1,0 +1,109 @@
+"""Compiled probes kept between runs (pybpf.dsl.cache): a second run of the same file loads the
+kept program without the compiler, the same program; anything the compile read that changed
+makes it compile again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = """
+import json, sys
+from pybpf.dsl import load_module, module_probes
+mod = load_module(sys.argv[1])
+(ap, prog, maps), = module_probes(mod)[0].programs()
+print(json.dumps({"insns": [i.encode().hex() for i in prog.insns],
+                  "lines": sorted((i, list(ln)) for i, ln in prog.lines.items()),
+                  "maps": sorted(maps), "names": [m.name for m in maps.values()],
+                  "compiled": "pybpf.dsl.compiler" in sys.modules,
+                  "ast": "_ast" in sys.modules}))
+"""
+
+#: wider than a u32: the annotation decides what the program stores
+BIG = (1 << 32) + 5
+
+PROBE = """from pybpf.dsl import ArrayMap, probe, u32, u64
+N = {n}
+T = {t}
+counts = ArrayMap(u64)
+
+
+@probe("tracepoint/syscalls/sys_enter_getpid")
+def count(ctx):
+    x: T = N
+    counts[0] += x
+"""
+
+
+def _run(path: Path, cache: Path, *, enabled: bool = True) -> dict:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYBPF_DSL_CACHE": "1" if enabled else "0"}
+    out = subprocess.run([sys.executable, "-c", RUN, str(path)], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    return json.loads(out)
+
+
+def _entries(cache: Path) -> list[Path]:
+    d = cache / "pybpf" / "dsl"
+    return sorted(d.iterdir()) if d.exists() else []
+
+
+@pytest.mark.tracefs
+def test_second_run_loads_the_kept_program_without_the_compiler(tmp_path: Path) -> None:
+    src = tmp_path / "counter.py"
+    src.write_text(PROBE.format(n=BIG, t="u32"))
+    first = _run(src, tmp_path / "c")
+    assert first["compiled"] and first["ast"] and len(_entries(tmp_path / "c")) == 1
+    second = _run(src, tmp_path / "c")
+    assert not second["compiled"] and not second["ast"]
+    assert {k: v for k, v in second.items() if k not in ("compiled", "ast")} == \
+        {k: v for k, v in first.items() if k not in ("compiled", "ast")}
+    assert second["names"] == ["counts"]
+
+
+@pytest.mark.tracefs
+@pytest.mark.parametrize("change", ["constant", "annotation", "source line"])
+def test_a_changed_global_or_line_compiles_again(tmp_path: Path, change: str) -> None:
+    src = tmp_path / "counter.py"
+    src.write_text(PROBE.format(n=BIG, t="u32"))
+    kept = _run(src, tmp_path / "c")
+    _run(src, tmp_path / "c")
+    text = {"constant": PROBE.format(n=BIG + 1, t="u32"),
+            "annotation": PROBE.format(n=BIG, t="u64"),
+            "source line": "# a new first line\n" + PROBE.format(n=BIG, t="u32")}[change]
+    src.write_text(text)
+    again = _run(src, tmp_path / "c")
+    fresh = _run(src, tmp_path / "fresh", enabled=False)
+    assert again["compiled"]
+    assert again == fresh
+    assert (again["insns"], again["lines"]) != (kept["insns"], kept["lines"])
+
+
+@pytest.mark.tracefs
+def test_a_probe_calling_a_user_function_is_not_kept(tmp_path: Path) -> None:
+    src = tmp_path / "counter.py"
+    src.write_text(PROBE.format(n=BIG, t="u32").replace("x: T = N", "x: T = one()")
+                   .replace("@probe", "def one():\n    return N\n\n\n@probe", 1))
+    _run(src, tmp_path / "c")
+    assert _entries(tmp_path / "c") == []
+
+
+@pytest.mark.tracefs
+def test_switched_off(tmp_path: Path) -> None:
+    src = tmp_path / "counter.py"
+    src.write_text(PROBE.format(n=BIG, t="u32"))
+    _run(src, tmp_path / "c", enabled=False)
+    assert _entries(tmp_path / "c") == []
+
+
+def test_names_of_a_text() -> None:
+    from pybpf.dsl.cache import _function_text, _names
+
+    assert _names("x: u32 = a.b + 1 # c2\n9d") == {"x", "u32", "a", "b", "c2"}
+    lines = ["@probe('x')\n", "def f(ctx):\n", "    a = 1\n", "\n", "    # c\n", "    b\n",
+             "other = 2\n"]
+    assert _function_text(lines, 1) == "".join(lines[:6])
