@@ -14,9 +14,13 @@ An entry is used only when everything the compile read is what it was:
   anything else keeps the probe out of the cache;
 - the maps the program uses are module globals of their own name (no map made by the
   compile: ``printf``'s channel, ``elapsed``'s start time...);
-- the kernel build (its release and ``/proc/version``), the tracepoint's format file, and
-  pybpf's own compiler (the size and time of each file of `pybpf.dsl`, `pybpf.isa`,
+- the kernel build (its release and ``/proc/version``: vmlinux's BTF is the build's; a
+  process that has read a kernel module's BTF keeps nothing), the tracepoint's format file,
+  and pybpf's own compiler (the size and time of each file of `pybpf.dsl`, `pybpf.isa`,
   `pybpf.asm` and `pybpf.btf`).
+
+Entries are read with `marshal`, like Python's own ``.pyc`` files: the directory is as
+trusted as the user's own files.
 
 A program is written only when the entry read back gives the same `ProgramSpec`.
 """
@@ -47,6 +51,8 @@ KINDS = frozenset({"tracepoint", "raw_tracepoint", "kprobe", "kretprobe", "perf_
                    "profile", "interval"})
 #: pybpf's packages whose code decides a compiled program
 _CODE = ("dsl", "isa", "isa/generated", "asm", "btf")
+#: the modules of those packages (a function of theirs means what their code says)
+_CODE_MODULES = ("pybpf.dsl.", "pybpf.isa.", "pybpf.asm.", "pybpf.btf.")
 #: map classes whose compile is their key and value types, size and flags alone
 _MAPS = frozenset({"HashMap", "LruHashMap", "PerCpuHashMap", "ArrayMap", "PerCpuArrayMap",
                    "Histogram", "Global"})
@@ -113,7 +119,7 @@ def _print(value: Any) -> Any:
     if t is not None:
         return t
     module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
-    if (isinstance(module, str) and module.startswith("pybpf.") and isinstance(qualname, str)
+    if (isinstance(module, str) and module.startswith(_CODE_MODULES) and isinstance(qualname, str)
             and getattr(sys.modules.get(module), qualname, None) is value):
         return ("pybpf", module, qualname)
     return None
@@ -254,6 +260,8 @@ def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslM
     for n, m in maps.items():
         if probe.namespace.get(n) is not m:
             return
+    if "pybpf.btf.modules" in sys.modules:  # a module's BTF may have been read: a module can
+        return  # be built again under the same kernel (vmlinux's is the kernel build's)
     from ..isa.insn import encode_all
 
     try:
