@@ -8,10 +8,25 @@
 
 from .._deprecated import module_getattr
 from .object import ObjectProgramSpec, ObjectSpec, read_object
-from .sections import SECTION_DEFS, SectionDef, SectionSpec, find_section_def, parse_section
+from .sections import SectionDef, SectionSpec, find_section_def, parse_section
+
+TYPE_CHECKING = False  # (not typing's: start-up)
+if TYPE_CHECKING:
+    from .sections import SECTION_DEFS
 
 __all__ = ["SECTION_DEFS", "ObjectSpec", "ObjectProgramSpec", "SectionDef", "SectionSpec",
            "find_section_def", "read_object", "parse_section"]
 
 #: old names, kept for one release with a DeprecationWarning (docs showed them)
-__getattr__ = module_getattr(__name__, {"load_object": ("pybpf.elf.object.read_object", "0.2")})
+_deprecated_getattr = module_getattr(__name__, {"load_object": ("pybpf.elf.object.read_object",
+                                                                 "0.2")})
+
+
+def __getattr__(name: str) -> object:
+    """``SECTION_DEFS`` (pybpf.elf.sections makes its records on first use), and the old
+    names."""
+    if name == "SECTION_DEFS":
+        from . import sections
+
+        return sections.SECTION_DEFS
+    return _deprecated_getattr(name)
