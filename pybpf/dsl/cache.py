@@ -57,6 +57,9 @@ _CODE_MODULES = ("pybpf.dsl.", "pybpf.isa.", "pybpf.asm.", "pybpf.btf.")
 _MAPS = frozenset({"HashMap", "LruHashMap", "PerCpuHashMap", "ArrayMap", "PerCpuArrayMap",
                    "Histogram", "Global"})
 
+#: entries kept (each a few kilobytes): the oldest go when a new one is written
+KEEP = 256
+
 _stamp: tuple[Any, ...] | None = None
 
 
@@ -277,9 +280,23 @@ def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslM
     path = found[0]
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        _prune(os.path.dirname(path))
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def _prune(directory: str) -> None:
+    """Keep the directory to its `KEEP` most recently written entries (a probe file run from
+    a new temporary directory each time makes a new entry each time)."""
+    with os.scandir(directory) as it:
+        entries = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".marshal")]
+    if len(entries) >= KEEP:
+        for _, old in sorted(entries)[:len(entries) - KEEP + 1]:
+            try:
+                os.remove(old)
+            except OSError:
+                pass

@@ -107,3 +107,16 @@ def test_names_of_a_text() -> None:
     lines = ["@probe('x')\n", "def f(ctx):\n", "    a = 1\n", "\n", "    # c\n", "    b\n",
              "other = 2\n"]
     assert _function_text(lines, 1) == "".join(lines[:6])
+
+
+def test_prune_keeps_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pybpf.dsl import cache
+
+    monkeypatch.setattr(cache, "KEEP", 3)
+    for i in range(5):
+        p = tmp_path / f"{i}.marshal"
+        p.write_bytes(b"x")
+        os.utime(p, ns=(i * 10**9, i * 10**9))
+    (tmp_path / "other").write_bytes(b"")
+    cache._prune(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.marshal", "4.marshal", "other"]
