@@ -16,6 +16,10 @@ reads the count (at least 10, or the run fails), detaches and exits:
   ``perf_event_open`` and two ioctls through ctypes (ebpfcat has no tracepoint attach of
   its own).
 
+The DSL counter's warm-up run compiles its probe and keeps the program (`pybpf.dsl.cache`,
+as any probe file run again on the same kernel does); the timed runs load the kept program,
+without the compiler. ``PYBPF_DSL_CACHE=0`` in the environment times the compile instead.
+
 Every process pays the kernel's tracepoint detach (the perf event's release waits for an
 RCU grace period): tens of milliseconds, the same for everyone. pybpf runs as an installed
 package does (`_common.installed_python`: no editable-install hook, bytecode cached).
