@@ -33,9 +33,9 @@ from .format import (
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
     from array import array
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
     from pathlib import Path
-    from typing import Literal
+    from typing import Any, Literal
 
     from . import types as T
 
@@ -76,7 +76,7 @@ _ITEM_WORDS: tuple[int | None, ...] = tuple(
 _ARRAY_FROM = 1 << 16
 
 
-def _words(blob: memoryview, swap: bool) -> Sequence[int]:
+def _words(blob: memoryview, swap: bool) -> memoryview | array[int]:
     """The type section as u32 words in this machine's order: a small one a view of the blob
     itself (``memoryview.cast``), a large one or one of the other byte order an ``array``."""
     if not swap and len(blob) < _ARRAY_FROM:
@@ -180,8 +180,9 @@ class Btf:
     def _index_types(self) -> None:
         start = self.hdr_len + self.type_off
         #: The type section as little-endian-normalised u32 words.
-        self.words = w = _words(memoryview(self.data)[start:start + self.type_len],
-                                self.byteorder != sys.byteorder)
+        w: Any = _words(memoryview(self.data)[start:start + self.type_len],
+                        self.byteorder != sys.byteorder)
+        self.words = w
         self.start_id = self.base.nr_types if self.base is not None else 1
         if self.type_len >= _ARRAY_FROM:
             from array import array

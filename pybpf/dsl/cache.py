@@ -168,7 +168,8 @@ def _key(probe: Probe, ap: AttachPoint) -> tuple[str, tuple[Any, ...]] | None:
     fn = probe.fn
     code = getattr(fn, "__code__", None)
     if (code is None or probe.tree is not None or ap.kind not in KINDS
-            or getattr(fn, "__closure__", None) or probe.namespace is not fn.__globals__):
+            or getattr(fn, "__closure__", None)
+            or probe.namespace is not getattr(fn, "__globals__", None)):
         return None  # (the compiler reads the function's own globals)
     from . import lines as source_lines
 

@@ -69,8 +69,7 @@ def _builder_blob(prog) -> bytes:
     void_ptr = b.add_ptr(0)
     proto = b.add_func_proto(int_t, [("ctx", void_ptr)])
     b.add_func(prog.name or "probe", proto, Linkage.GLOBAL)
-    offsets = prog.slot_offsets()
-    for label, index in sorted(prog.labels.items(), key=lambda kv: kv[1]):
+    for label in sorted(prog.labels, key=prog.labels.__getitem__):
         if label.startswith("fn:"):
             sub = b.add_func_proto(int_t, [("a", void_ptr), ("b", void_ptr)])
             b.add_func(label[3:], sub, Linkage.STATIC)
@@ -78,7 +77,6 @@ def _builder_blob(prog) -> bytes:
         src = prog.lines.get(idx)
         if src is not None:
             b.add_string(src.filename or "?"), b.add_string(src.text or "")
-    del offsets
     return b.encode()
 
 
