@@ -18,17 +18,119 @@ from __future__ import annotations
 from typing import Any
 
 from ..isa import CALL, Insn
-from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, Size
+from ..isa.opcodes import (
+    CLASS_MASK,
+    MODE_MASK,
+    OP_MASK,
+    SIZE_BYTES,
+    SIZE_MASK,
+    SOURCE_MASK,
+    AluOp,
+    CallSrc,
+    Class,
+    JmpOp,
+    Mode,
+    PseudoSrc,
+    Size,
+)
 from ..isa.validate import problem
 from .analysis import insn_use_def
 from .kernel_profile import insn_form
 
 #: the access width of each value of the size bits
 _WIDTH = {int(s): SIZE_BYTES[s] for s in Size}
-#: opcode -> the fields it decodes to
+
+_ALU_OPS = frozenset(int(op) for op in AluOp)
+_JMP_OPS = frozenset(int(op) for op in JmpOp)
+_DST, _SRC, _OFF, _IMM = 1, 2, 4, 8  # the fields a `_valid_rule` wants zero
+_ANY_FORM = "?"  # an opcode whose form (`insn_form`) depends on its other fields
+
+
+def _valid_rule(opcode: int) -> tuple[int, frozenset[int] | None, bool] | None:
+    """When an instruction of ``opcode`` surely has no encoding problem
+    (`pybpf.isa.validate.problem`): ``(fields that must be 0, the values src may take or None,
+    whether src is a register that must exist)``, the register ``dst`` existing too; None
+    for the opcodes whose rule needs `problem` itself (unknown operations, END, atomics,
+    callx...: any answer then comes from `problem`). Held to `problem` by
+    tests/verifier/test_decoded.py."""
+    cls, op, x, mode, size = (opcode & CLASS_MASK, opcode & OP_MASK, opcode & SOURCE_MASK,
+                              opcode & MODE_MASK, opcode & SIZE_MASK)
+    if cls in (Class.ALU, Class.ALU64):
+        if op not in _ALU_OPS or op == AluOp.END:
+            return None
+        if op == AluOp.NEG:
+            return None if x else (_SRC | _OFF | _IMM, None, False)
+        return (_OFF | (_IMM if x else _SRC), None, bool(x))
+    if cls in (Class.JMP, Class.JMP32):
+        if op not in _JMP_OPS:
+            return None
+        if op == JmpOp.JA:
+            return None if x else (_SRC | _DST | (_OFF if cls == Class.JMP32 else _IMM), None,
+                                   False)
+        if op in (JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND):
+            if x or cls == Class.JMP32:
+                return None
+            if op == JmpOp.CALL:
+                return (_DST | _OFF, frozenset(int(c) for c in CallSrc), False)
+            return (_SRC | _DST | _IMM | (_OFF if op == JmpOp.EXIT else 0), None, False)
+        return (_IMM if x else _SRC, None, bool(x))
+    if cls == Class.LD:
+        if mode == Mode.IMM:
+            return (_OFF, frozenset(int(p) for p in PseudoSrc), False) if size == Size.DW \
+                else None
+        if mode in (Mode.ABS, Mode.IND) and size != Size.DW:
+            return (_DST | _OFF | (_SRC if mode == Mode.ABS else 0), None, mode == Mode.IND)
+        return None
+    if cls == Class.LDX:
+        if mode == Mode.MEM or (mode == Mode.MEMSX and size != Size.DW):
+            return (_IMM, None, True)
+        return None
+    if cls == Class.ST:
+        return (_SRC, None, False) if mode == Mode.MEM else None
+    return (_IMM, None, True) if mode == Mode.MEM else None  # STX (atomics: `problem`)
+
+
+def _form_of(opcode: int) -> str | None:
+    """`insn_form` of every instruction of ``opcode``, or `_ANY_FORM` when it depends on the
+    instruction's other fields."""
+    cls, op, mode = opcode & CLASS_MASK, opcode & OP_MASK, opcode & MODE_MASK
+    if cls in (Class.ALU, Class.ALU64):
+        if op in (AluOp.DIV, AluOp.MOD) or (op == AluOp.MOV and opcode & SOURCE_MASK) or \
+                (op == AluOp.END and cls == Class.ALU64):
+            return _ANY_FORM
+        return None
+    if cls == Class.STX and mode == Mode.ATOMIC:
+        return _ANY_FORM
+    return insn_form(Insn(opcode))  # (the opcode alone decides)
+
+
+def _use_def_rule(opcode: int) -> tuple[int, int, int, int, int] | None:
+    """`insn_use_def` of an instruction of ``opcode`` as ``(registers read, whether dst is
+    read, whether src is read, registers written, whether dst is written)``, or None when it
+    depends on more than the registers (a call, an atomic operation)."""
+    cls, op, mode = opcode & CLASS_MASK, opcode & OP_MASK, opcode & MODE_MASK
+    if cls == Class.STX and mode != Mode.MEM:
+        return None
+    if cls in (Class.JMP, Class.JMP32) and op == JmpOp.CALL:
+        return None
+    probe_dst, probe_src = Insn(opcode, dst=1, src=2), Insn(opcode, dst=3, src=4)
+    a, b = insn_use_def(probe_dst, None), insn_use_def(probe_src, None)
+    # which of the read/written masks follow dst (bit 1 then 3) and src (bit 2 then 4)
+    use_const = a[0] & b[0]
+    use_dst = bool(a[0] & 2) and bool(b[0] & 8) and not use_const & 0x1E
+    use_src = bool(a[0] & 4) and bool(b[0] & 16) and not use_const & 0x1E
+    def_const = a[1] & b[1]
+    def_dst = bool(a[1] & 2) and bool(b[1] & 8) and not def_const & 0x1E
+    return (use_const, use_dst, use_src, def_const, def_dst)
+
+
+#: opcode -> the fields it decodes to, with what the opcode alone decides of the rest
 _FIELDS = tuple({"cls": opcode & CLASS_MASK, "op": opcode & OP_MASK,
                  "uses_src_reg": bool(opcode & SOURCE_MASK), "mode": opcode & MODE_MASK,
                  "size": _WIDTH[opcode & SIZE_MASK]} for opcode in range(256))
+_VALID = tuple(_valid_rule(opcode) for opcode in range(256))
+_FORM = tuple(_form_of(opcode) for opcode in range(256))
+_USE_DEF = tuple(_use_def_rule(opcode) for opcode in range(256))
 
 
 class DecodedInsn(Insn):
@@ -50,11 +152,34 @@ class DecodedInsn(Insn):
 
     def __new__(cls, insn: Insn) -> DecodedInsn:
         self = tuple.__new__(cls, insn)
+        opcode, dst, src, off, imm = insn
         fields = self.__dict__
-        fields.update(_FIELDS[insn[0]])
-        fields["encoding_problem"] = problem(self)
-        fields["form"] = insn_form(self)
-        fields["use_def"] = None if insn[0] == CALL else insn_use_def(self, None)
+        fields.update(_FIELDS[opcode])
+        # what `problem`, `insn_form` and `insn_use_def` answer, from the opcode's tables
+        # when they decide (the functions themselves otherwise)
+        rule = _VALID[opcode]
+        if rule is not None and dst <= 10:
+            zero, srcs, src_reg = rule
+            if (zero & _DST and dst) or (zero & _SRC and src) or (zero & _OFF and off) or \
+                    (zero & _IMM and imm) or (srcs is not None and src not in srcs) or \
+                    (src_reg and src > 10):
+                fields["encoding_problem"] = problem(self)
+            else:
+                fields["encoding_problem"] = None
+        else:
+            fields["encoding_problem"] = problem(self)
+        form = _FORM[opcode]
+        fields["form"] = insn_form(self) if form is _ANY_FORM else form
+        ud = _USE_DEF[opcode]
+        if ud is None:
+            fields["use_def"] = None if opcode == CALL else insn_use_def(self, None)
+        else:
+            use, use_dst, use_src, defs, def_dst = ud
+            if use_dst:
+                use |= 1 << dst
+            if use_src:
+                use |= 1 << src
+            fields["use_def"] = (use, defs | (1 << dst) if def_dst else defs)
         return self
 
     def __reduce__(self) -> tuple:

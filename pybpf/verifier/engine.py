@@ -628,7 +628,11 @@ def verify(program: ProgramSpec, prog_type: str | None = None, *, maps: Mapping[
                                 program=program.name)
                 return _in_kernel_wording(report, prof)
             report = v.run()
-        if v.fast_forward is None or not v.fast_forward.jumped or _too_large(report):
+        done = v.fast_forward is None or not v.fast_forward.jumped or _too_large(report)
+        # the run refers to itself (its search and its tracker to it): dropping what it holds
+        # frees it now, instead of leaving it to the cyclic garbage collector
+        v.__dict__.clear()
+        if done:
             return _in_kernel_wording(report, prof)
         fast = False  # the jump was not confirmed by the limit: verify step by step
 

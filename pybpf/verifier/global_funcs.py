@@ -134,10 +134,10 @@ def prepare_args(v: Session, start: int) -> list[ArgSpec]:
         try:
             got = _prepare_args(v, start)
         except ArgError as e:
-            got = e
+            got = ArgError(*e.args)  # (kept without its traceback: that holds the run's frames)
         v.arg_specs[start] = got
     if isinstance(got, ArgError):
-        raise got
+        raise ArgError(*got.args)
     return got
 
 
