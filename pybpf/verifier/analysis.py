@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..isa import LDDW, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
 from ..isa.opcodes import FETCH
@@ -36,14 +37,14 @@ _ALL_CALLER_SAVED = 0x3F  # r0-r5
 _ARGS = 0x3E  # r1-r5
 
 
-@dataclass(frozen=True, slots=True)
-class CallInfo:
+class CallInfo(NamedTuple):
     """What the analyses need to know about one call instruction.
 
     ``kind`` is ``"helper"``, ``"kfunc"`` or ``"subprog"``; ``nargs`` the number of
     parameters of its prototype (None when unknown: r1-r5 are then all read);
     ``sync_callback``/``async_callback``: it calls a callback (bpf_loop, a timer's);
-    ``iter_next``: an open-coded iterator's ``next`` kfunc.
+    ``iter_next``: an open-coded iterator's ``next`` kfunc. (A named tuple: a value made
+    for every call of every program, which a frozen dataclass is slow to construct.)
     """
 
     kind: str

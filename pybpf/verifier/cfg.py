@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import accumulate
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
@@ -19,14 +20,24 @@ if TYPE_CHECKING:
     from .kernel_profile import KernelProfile
 
 _JA = int(JmpOp.JA)
+_OPCODE = itemgetter(0)
 _CALL = int(JmpOp.CALL)
 _EXIT = int(JmpOp.EXIT)
 
 
 def slot_map(insns: Sequence[Insn]) -> tuple[list[int], dict[int, int]]:
-    """(slot of each insn and one past the last, slot -> insn index)."""
-    slots = list(accumulate([2 if insn[0] == LDDW else 1 for insn in insns], initial=0))
-    return slots, dict(zip(slots, range(len(insns)), strict=False))  # (slots has one more)
+    """(slot of each insn and one past the last, slot -> insn index).
+
+    >>> from pybpf.isa import Insn
+    >>> slot_map([Insn(0xb7), Insn(0x18), Insn(0x95)])
+    ([0, 1, 3, 4], {0: 0, 1: 1, 3: 2})
+    """
+    opcodes = list(map(_OPCODE, insns))
+    n = len(opcodes)
+    if LDDW not in opcodes:  # one slot each (no lddw): the index is its own slot
+        return list(range(n + 1)), dict(zip(range(n), range(n), strict=True))
+    slots = list(accumulate([2 if op == LDDW else 1 for op in opcodes], initial=0))
+    return slots, dict(zip(slots, range(n), strict=False))  # (slots has one more)
 
 
 def successors(insns: list[Insn], i: int, slots: list[int], index: dict[int, int]) -> list[int]:
@@ -61,12 +72,15 @@ class Cfg(NamedTuple):
     forward: bool
 
 
-def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None) -> Cfg:
+def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
+              decoded: bool = False) -> Cfg:
     """Run the static checks; returns the `Cfg` (slots, slot->index, subprogram starts,
     successors).
 
-    ``kernel``: the profile whose unknown instruction forms are refused (`_kernel_refusals`)."""
-    dec = cast("list[DecodedInsn]", insns if all(type(insn) is DecodedInsn for insn in insns)
+    ``kernel``: the profile whose unknown instruction forms are refused (`_kernel_refusals`);
+    ``decoded``: ``insns`` are all `DecodedInsn` already (else they are decoded as needed)."""
+    dec = cast("list[DecodedInsn]", insns if decoded or all(isinstance(insn, DecodedInsn)
+                                                            for insn in insns)
                else decode(insns))
     slots, index = slot_map(dec)
     total = slots[-1]

@@ -151,39 +151,45 @@ class DecodedInsn(Insn):
     use_def: tuple[int, int] | None = None
 
     def __new__(cls, insn: Insn) -> DecodedInsn:
-        self = tuple.__new__(cls, insn)
         opcode, dst, src, off, imm = insn
-        fields = self.__dict__
-        fields.update(_FIELDS[opcode])
+        # an instance of the opcode's class (`_CLASS_OF`), whose attributes are what the
+        # opcode decides; the instance keeps what its other fields decide
+        self: DecodedInsn = tuple.__new__(_CLASS_OF[opcode], insn)
         # what `problem`, `insn_form` and `insn_use_def` answer, from the opcode's tables
         # when they decide (the functions themselves otherwise)
         rule = _VALID[opcode]
-        if rule is not None and dst <= 10:
+        if rule is None or dst > 10:
+            self.encoding_problem = problem(self)
+        else:
             zero, srcs, src_reg = rule
             if (zero & _DST and dst) or (zero & _SRC and src) or (zero & _OFF and off) or \
                     (zero & _IMM and imm) or (srcs is not None and src not in srcs) or \
                     (src_reg and src > 10):
-                fields["encoding_problem"] = problem(self)
-            else:
-                fields["encoding_problem"] = None
-        else:
-            fields["encoding_problem"] = problem(self)
-        form = _FORM[opcode]
-        fields["form"] = insn_form(self) if form is _ANY_FORM else form
+                self.encoding_problem = problem(self)
+        if _FORM[opcode] is _ANY_FORM:
+            self.form = insn_form(self)
         ud = _USE_DEF[opcode]
         if ud is None:
-            fields["use_def"] = None if opcode == CALL else insn_use_def(self, None)
+            if opcode != CALL:
+                self.use_def = insn_use_def(self, None)
         else:
             use, use_dst, use_src, defs, def_dst = ud
             if use_dst:
                 use |= 1 << dst
             if use_src:
                 use |= 1 << src
-            fields["use_def"] = (use, defs | (1 << dst) if def_dst else defs)
+            self.use_def = (use, defs | (1 << dst) if def_dst else defs)
         return self
 
     def __reduce__(self) -> tuple:
         return (DecodedInsn, (Insn(*self),))
+
+
+#: opcode -> the `DecodedInsn` class of its instructions: the fields the opcode decides (and
+#: `insn_form`'s answer, when the opcode alone decides it) are its class attributes
+_CLASS_OF = tuple(type("DecodedInsn", (DecodedInsn,), {
+    **_FIELDS[opcode], "form": None if _FORM[opcode] is _ANY_FORM else _FORM[opcode],
+    "__module__": __name__, "__qualname__": "DecodedInsn"}) for opcode in range(256))
 
 
 #: instruction -> its `DecodedInsn`, for every instruction decoded in this process (an

@@ -42,7 +42,7 @@ from .log import LogObserver
 from .maprefs import map_refs
 from .observer import Observer
 from .prechecks import CHECKED_BEFORE_RUN, MAX_INSNS, map_report, size_report
-from .precision import Backtrack, NotSupported, Tracker, precision_tables
+from .precision import Backtrack, NotSupported, Tracker
 from .program_btf import ProgramBtf
 from .prune import IdMap, regs_exact
 from .report import Reject, Report, insn_text
@@ -329,6 +329,7 @@ class Verifier:
 
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Report:
+        tables: list | None = None  # the facts' backtracking tables, once the tracker is made
         try:
             target = self.btf.attach_name.removeprefix("bpf_iter_") if self.btf else ""
             refused = self.kernel.load_refusal(self.prog_type, self.attach, target)
@@ -347,13 +348,12 @@ class Verifier:
             calls_cb = aux.calls_callback
             self.stack_liveness = StackLiveness(aux.postorder_of, aux.succ.__getitem__,
                                                 calls_cb.__getitem__, an.sizes, cfg.forward)
-            tables = an.tracker_tables
-            if not tables:
-                tables.append(precision_tables(self.insns, calls_cb.__getitem__))
+            made = an.tracker_tables
             self.tracker = Tracker(self.insns, self._callee_of, self.is_global,
                                    calls_cb.__getitem__, calls_cb.__getitem__,
                                    self.observer.note if self.observer.detailed else None,
-                                   tables[0])
+                                   made[0] if made else None)
+            tables = made
             self.prune_points = self.aux.prune
             self.live = self.aux.live_before
             if self.prog_type in _TRACING_FAMILY or self.prog_type == "raw_tracepoint" and \
@@ -370,6 +370,8 @@ class Verifier:
             report = self._report(rej)
         else:
             report = Report(True, self.processed, program=self.program.name)
+        if tables is not None and not tables and "fast" in self.tracker.__dict__:
+            tables.append((self.tracker.decoded, self.tracker.fast))  # (made by this run)
         self.observer.finished(report, self.processed, explore.MAX_PROCESSED)
         return report
 

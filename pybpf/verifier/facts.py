@@ -79,7 +79,7 @@ class ProgramFacts:
         hit = self._cfgs.get(id(kernel))
         if hit is not None and hit[0] is kernel:
             return hit[1]
-        cfg = check_cfg(self.insns, kernel)
+        cfg = check_cfg(self.insns, kernel, decoded=True)
         if len(self._cfgs) >= _MAX_VARIANTS:
             self._cfgs.clear()
         self._cfgs[id(kernel)] = (kernel, cfg)  # (the profile is kept: its id is not reused)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..isa import LDDW, AluOp, CallSrc, Class, JmpOp, Mode
 from ..isa.helpers import helper_id
@@ -208,9 +208,10 @@ class Tracker:
         #: history flags: ``(trigger, keep, gen)``: if the traced mask meets ``trigger`` it
         #: becomes ``mask & keep | gen``; ``keep`` 0 sends such a step, and a ``trigger`` of
         #: -1 every step, to `backtrack_insn` (calls, exits, a traced register stored...);
-        #: ``tables``: `tables` of the same instructions, made before
-        self.decoded, self.fast = tables if tables is not None else \
-            precision_tables(insns, calls_callback)
+        #: ``tables``: `precision_tables` of the same instructions, made before (else they
+        #: are made at their first use, `__getattr__`: many runs never backtrack)
+        if tables is not None:
+            self.decoded, self.fast = tables
         #: `_walk`'s answers by (from, history stop, lowest, traced mask)
         self.walks: dict[tuple[int, int, int, int], tuple[int, int, bool]] = {}
         self.callee_of = callee_of
@@ -314,6 +315,13 @@ class Tracker:
         for entry, er in path:
             jumps[(id(entry), er, first, fr)] = (entry, i, hcount, r, subseq)
         return (start, i, hcount, r, subseq)
+
+    def __getattr__(self, name: str) -> Any:
+        """`decoded` and `fast`, made when first read (then plain attributes)."""
+        if name == "decoded" or name == "fast":
+            self.decoded, self.fast = precision_tables(self.insns, self.calls_callback)
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     # -- one instruction -----------------------------------------------------------------
     def backtrack_insn(self, idx: int, subseq: int, entry: list | None, bt: Backtrack) -> None:
