@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..isa import LDDW, AluOp, CallSrc, Class, JmpOp, Mode
 from ..isa.helpers import helper_id
-from .prune import _BITS, _bits
+from .prune import SET_BITS, set_bits
 from .state import RT, State
 
 if TYPE_CHECKING:
@@ -578,7 +578,7 @@ class Tracker:
                 # one frame, registers only (the common case)
                 regs = st.frames[0].regs
                 mask = bt.regs[0]
-                for r in _BITS.get(mask) or _bits(mask):
+                for r in SET_BITS.get(mask) or set_bits(mask):
                     reg = regs[r]
                     if reg.type is not _SCALAR or reg.precise:
                         mask &= ~(1 << r)

@@ -29,15 +29,15 @@ _DYNPTR, _ITER, _IRQ = Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG
 _RANGED = (RT.PTR_TO_MAP_KEY, RT.PTR_TO_MAP_VALUE, RT.PTR_TO_MEM, RT.PTR_TO_BUF, RT.PTR_TO_TP_BUFFER)
 _UNBOUND = Reg.scalar()
 
-#: the set bits of a register mask, by mask (`_bits`)
-_BITS: dict[int, tuple[int, ...]] = {0: ()}
+#: the set bits of a register mask, by mask (`set_bits`)
+SET_BITS: dict[int, tuple[int, ...]] = {0: ()}
 
 
-def _bits(mask: int) -> tuple[int, ...]:
-    """The register numbers set in ``mask``, remembered."""
-    got = _BITS.get(mask)
+def set_bits(mask: int) -> tuple[int, ...]:
+    """The register numbers set in ``mask``, remembered in `SET_BITS`."""
+    got = SET_BITS.get(mask)
     if got is None:
-        got = _BITS[mask] = tuple(r for r in range(mask.bit_length()) if mask >> r & 1)
+        got = SET_BITS[mask] = tuple(r for r in range(mask.bit_length()) if mask >> r & 1)
     return got
 
 
@@ -267,7 +267,7 @@ def func_states_equal(old: Frame, cur: Frame, live: int, idmap: IdMap, exact: in
     if old.callback_depth > cur.callback_depth:
         return False
     oregs, cregs = old.regs, cur.regs
-    for r in _BITS.get(live) or _bits(live):
+    for r in SET_BITS.get(live) or set_bits(live):
         o = oregs[r]
         c = cregs[r]
         if o is not c and not regsafe(o, c, idmap, exact):
@@ -307,7 +307,7 @@ def _scalar_differs(oregs: list[Reg], cregs: list[Reg], live: int) -> bool:
     """A live scalar of the explored frame whose range does not hold the current register's
     value: `regsafe` is False for it whatever the ids (comparisons of loop states, which
     compare every scalar, mostly end on the counter; this finds it before the rest)."""
-    for r in _BITS.get(live) or _bits(live):
+    for r in SET_BITS.get(live) or set_bits(live):
         o = oregs[r]
         if o.type is _SCALAR:
             c = cregs[r]
@@ -321,7 +321,7 @@ def _live_differs(oregs: list[Reg], cregs: list[Reg], live: int) -> bool:
     the ids (a precise scalar whose range does not hold the current value, a packet pointer
     with a longer range or another offset): most comparisons that fail end on one, and
     this finds it before the id map and the references are set up."""
-    for r in _BITS.get(live) or _bits(live):
+    for r in SET_BITS.get(live) or set_bits(live):
         o = oregs[r]
         c = cregs[r]
         if o is not c:
@@ -364,5 +364,6 @@ def states_maybe_looping(old: State, cur: State) -> bool:
     return True
 
 
-__all__ = ["EXACT", "NOT_EXACT", "RANGE_WITHIN", "IdMap", "func_states_equal", "regs_exact",
-           "regsafe", "stacksafe", "states_equal", "states_maybe_looping"]
+__all__ = ["EXACT", "NOT_EXACT", "RANGE_WITHIN", "SET_BITS", "IdMap", "func_states_equal",
+           "regs_exact", "regsafe", "set_bits", "stacksafe", "states_equal",
+           "states_maybe_looping"]
