@@ -243,7 +243,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
     if alu64:
         if insn.off == 0:  # r1 = r2: the copy is linked to its source
             if src.type is _RT_SCALAR and (src.id & ADD_CONST or not src.id):
-                _id_before_mov(v, st, s)
+                id_before_mov(v, st, s)
                 src = regs[s]
             regs[d] = src
             return
@@ -251,7 +251,7 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
         if src.type is _RT_SCALAR:  # r1 = (s8, s16, s32) r2
             no_sext = src.var.umax < (1 << (insn.off - 1))
             if no_sext:
-                _id_before_mov(v, st, s)
+                id_before_mov(v, st, s)
                 src = regs[s]
             val = src.var.movsx(insn.off, alu64=True, subreg_range=v.kernel.has_feature("movsx_subreg_range"))
             regs[d] = src.with_(var=val) if no_sext and src.id else Reg.scalar(val)
@@ -265,21 +265,22 @@ def _mov(v: Session, st: State, insn: Insn, i: int, alu64: bool) -> None:
     if insn.off == 0:
         fits = src.var.umax.bit_length() <= 32
         if fits:
-            _id_before_mov(v, st, s)
+            id_before_mov(v, st, s)
             src = regs[s]
         val = src.var.mov32()
         regs[d] = src.with_(var=val) if fits and src.id else Reg.scalar(val)
         return
     no_sext = src.var.umax < (1 << (insn.off - 1))
     if no_sext:
-        _id_before_mov(v, st, s)
+        id_before_mov(v, st, s)
         src = regs[s]
     val = src.var.movsx(insn.off, alu64=False)
     regs[d] = src.with_(var=val) if no_sext and src.id else Reg.scalar(val)
 
 
-def _id_before_mov(v: Session, st: State, s: int) -> None:
-    """assign_scalar_id_before_mov: give the source an id its copy will share."""
+def id_before_mov(v: Session, st: State, s: int) -> None:
+    """assign_scalar_id_before_mov: give the source an id its copy will share (a move, or a
+    spill: `pybpf.verifier.mem`)."""
     src = st.regs[s]
     if src.type is not _RT_SCALAR:
         return
@@ -404,4 +405,7 @@ def _ptr_var(pv: Scalar) -> Scalar:
     return Scalar.make(pv.var_off, pv.smin, pv.smax, pv.umin, pv.umax)
 
 
-__all__ = ["pointer_arith", "step"]
+#: (engine.py's Session.id_before_spill imports it by this name)
+_id_before_mov = id_before_mov
+
+__all__ = ["id_before_mov", "pointer_arith", "step"]

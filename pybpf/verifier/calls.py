@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from ..isa import Insn, helper_name
 from ..isa.generated.helpers_table import HELPERS
-from . import kptrs, mem
+from . import dynptr, kptrs, mem
+from .btf_types import find, is_struct, kernel, skip_modifiers, type_name
 from .frames import leave_subprog, push_callback_call
 from .helper_protos import Arg, ArgKind, HelperProto, RetKind, map_func_compatible
+from .locks import process_spin_lock, struct_ids_match
 from .refs import acquire_reference, check_resource_leak, clear_packet_pointers, release_reference
 from .report import Reject
 from .scalar import Scalar
@@ -203,8 +205,6 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
     if meta.release_regno:
         arg = args[meta.release_regno - 1]
         if arg.kind is _ARG_PTR_TO_DYNPTR:
-            from . import dynptr
-
             dynptr.release_stack(v, st, meta.release_regno, i)
         elif proto.name == "kptr_xchg" and meta.ref_obj_id:
             release_reference(v, st, meta.ref_obj_id, i, proto)
@@ -234,8 +234,6 @@ def helper_call(v: Session, st: State, insn: Insn, i: int) -> None:
             raise Reject(i, f"Unsupported reg type {regs[1].type_label()} for bpf_dynptr_from_mem "
                          "data", "helper_arg_type", reg=1)
     elif name in ("dynptr_data", "dynptr_write"):
-        from . import dynptr
-
         d = dynptr.arg_reg(v, st, proto)
         if name == "dynptr_data":
             meta.dynptr_id = dynptr.id_of(v, st, d)
@@ -306,9 +304,6 @@ def _check_reg_type(v: Session, i: int, regno: int, reg: Reg, arg: Arg, proto: H
         return
     need = arg.btf or ("sock_common" if arg.kind is _ARG_PTR_TO_BTF_ID_SOCK_COMMON else "")
     if need and not reg.flags & ALLOC:
-        from .btf_types import type_name
-        from .locks import struct_ids_match
-
         if not struct_ids_match(reg.btf, reg.btf_id, reg.off, need,
                                 strict=arg.release and proto.name != "sk_release"):
             raise Reject(i, f"R{regno} is of type {type_name(reg.btf, reg.btf_id)} but {need} is "
@@ -385,8 +380,6 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
         _check_reg_off(i, regno, reg, arg)
     if arg.release:
         if kind is _ARG_PTR_TO_DYNPTR:
-            from . import dynptr
-
             if reg.type is _RT_PTR_TO_STACK:
                 if not dynptr.is_referenced(v, st, reg):
                     raise Reject(i, f"arg {regno} is an unacquired reference", "release_invalid",
@@ -434,8 +427,6 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
                          reg=regno)
         meta.ret_btf_id = reg.btf_id
     elif kind is _ARG_PTR_TO_SPIN_LOCK:
-        from .locks import process_spin_lock
-
         process_spin_lock(v, st, regno, i, lock=proto.name == "spin_lock")
     elif kind is _ARG_PTR_TO_TIMER:
         _process_timer(v, st, regno, i, meta)
@@ -451,8 +442,6 @@ def _check_arg(v: Session, st: State, i: int, proto: HelperProto, n: int, arg: A
         prev = proto.args[n - 1]
         _check_mem_size(v, st, i, regno, reg, prev, kind is _ARG_CONST_SIZE_OR_ZERO, meta)
     elif kind is _ARG_PTR_TO_DYNPTR:
-        from . import dynptr
-
         dynptr.process_arg(v, st, regno, i, arg)
     elif kind is _ARG_CONST_ALLOC_SIZE_OR_ZERO:
         if not reg.var.is_const:
@@ -599,8 +588,6 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
         r0 = Reg.ptr(_RT_PTR_TO_MEM, flags=flags | (RINGBUF if proto.ret_ringbuf else 0)
                      | (RDONLY if proto.ret_rdonly else 0), mem_size=meta.mem_size)
     elif ret is _RET_PTR_TO_MEM_OR_BTF_ID:
-        from .btf_types import is_struct, kernel, skip_modifiers
-
         tid, rec = skip_modifiers(None, meta.ret_btf_id) if meta.ret_btf_id else (0, None)
         if rec is None or not is_struct(rec):
             size = kernel().size_of(tid) if tid else 0
@@ -612,8 +599,6 @@ def _ret(v: Session, st: State, i: int, proto: HelperProto, meta: _Meta) -> Reg:
             assert meta.kptr is not None
             r0 = kptrs.xchg_ret(meta.kptr)
         else:
-            from .btf_types import find, kernel
-
             btf_id = find(kernel(), proto.ret_btf, "struct") if proto.ret_btf else 0
             r0 = Reg.ptr(_RT_PTR_TO_BTF_ID, flags=flags | proto.ret_flags, btf_id=btf_id)
     if r0.flags & MAYBE_NULL:

@@ -135,10 +135,11 @@ def facts_of(program: ProgramSpec) -> ProgramFacts:
 def forget_programs() -> None:
     """Empty everything the verifier keeps per program or per instruction: the facts here,
     the decoded instructions (`pybpf.verifier.decoded`), the report texts of instructions,
-    the map declarations' checks and the maps' `MapRef` (`pybpf.verifier.maprefs`). The next
-    verification of any program derives them again, as the first verification of that
-    program in a process does: benchmarks/verifier.py calls it before each timed run, so
-    that a program verified again is not timed on what its earlier runs left behind.
+    the map declarations' checks, the maps' `MapRef` (`pybpf.verifier.maprefs`) and the
+    context access rules looked up (`pybpf.verifier.mem`). The next verification of any
+    program derives them again, as the first verification of that program in a process
+    does: benchmarks/verifier.py calls it before each timed run, so that a program verified
+    again is not timed on what its earlier runs left behind.
 
     >>> from pybpf.asm import assemble
     >>> p = assemble("r0 = 0\\nexit"); f = facts_of(p); forget_programs()
@@ -146,13 +147,14 @@ def forget_programs() -> None:
     False
     """
     from ..uapi import map_rules
-    from . import decoded, maprefs, report
+    from . import decoded, maprefs, mem, report
 
     _FACTS.clear()
     decoded._DECODED.clear()
     report._TEXTS.clear()
     map_rules._MEMO.clear()
     maprefs._BUILT.clear()
+    mem._CTX_ACCESS.clear()
 
 
 __all__ = ["Analyzed", "ProgramFacts", "facts_of", "forget_programs"]

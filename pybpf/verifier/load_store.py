@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from ..isa import LDDW, AtomicOp, Class, Insn, Mode, PseudoSrc
 from ..isa.opcodes import FETCH
-from . import mem
+from . import btf_types, mem
 from .calls import check_ptr_off
 from .flow import Flow
-from .operands import check_writable, read_reg
+from .operands import FRAME_POINTER, check_writable, read_reg
 from .refs import check_resource_leak
 from .report import Reject
 from .state import PERCPU, RDONLY, RT, TRUSTED, Reg, State, type_str
@@ -39,6 +39,7 @@ _MODE_IND = Mode.IND
 _MODE_MEMSX = Mode.MEMSX
 _PSEUDO_FUNC = PseudoSrc.FUNC
 _PSEUDO_IMM = PseudoSrc.IMM
+_RT_NOT_INIT = RT.NOT_INIT
 _RT_CONST_PTR_TO_MAP = RT.CONST_PTR_TO_MAP
 _RT_PTR_TO_BTF_ID = RT.PTR_TO_BTF_ID
 _RT_PTR_TO_CTX = RT.PTR_TO_CTX
@@ -78,15 +79,20 @@ def _save_ptr_type(v: Session, i: int, reg: Reg, allow_trust_mismatch: bool) -> 
 
 def step_ldx(v: Session, st: State, insn: Insn, i: int) -> Flow:
     """``dst = *(size *)(src + off)``, sign-extending with the MEMSX mode."""
-    read_reg(st, insn.src, i)
-    check_writable(insn.dst, i)
-    src = st.regs[insn.src]
-    val = mem.access(v, st, insn.src, insn.off, insn.size, write=False, value=None,
-                     value_regno=insn.dst, insn=i, sign_ext=insn.mode == _MODE_MEMSX)
+    s, d = insn.src, insn.dst
+    frame = st.frames[-1]
+    regs = frame.regs
+    src = regs[s]
+    if src.type is _RT_NOT_INIT:
+        read_reg(st, s, i)  # (rejects)
+    if d == FRAME_POINTER:
+        check_writable(d, i)
+    val = mem.access(v, st, s, insn.off, insn.size, write=False, value=None,
+                     value_regno=d, insn=i, sign_ext=insn.mode == _MODE_MEMSX)
     assert val is not None
-    st.regs[insn.dst] = val
+    regs[d] = val
     _save_ptr_type(v, i, src, True)
-    st.frame.origins[insn.dst] = i
+    frame.origins[d] = i
     st.insn = i + 1
     return _FLOW_NEXT
 
@@ -103,11 +109,13 @@ def step_store(v: Session, st: State, insn: Insn, i: int) -> Flow:
     elif insn.mode == _MODE_ATOMIC:
         _atomic(v, st, insn, i, size)
     else:
-        read_reg(st, insn.src, i)
-        read_reg(st, insn.dst, i)
-        dst = st.regs[insn.dst]
-        mem.access(v, st, insn.dst, insn.off, size, write=True, value=st.regs[insn.src],
-                   value_regno=insn.src, insn=i)
+        regs = st.frames[-1].regs
+        s, d = insn.src, insn.dst
+        src, dst = regs[s], regs[d]
+        if src.type is _RT_NOT_INIT or dst.type is _RT_NOT_INIT:
+            read_reg(st, s, i)  # (rejects)
+            read_reg(st, d, i)
+        mem.access(v, st, d, insn.off, size, write=True, value=src, value_regno=s, insn=i)
         _save_ptr_type(v, i, dst, False)
     st.insn = i + 1
     return _FLOW_NEXT
@@ -206,8 +214,6 @@ def _lddw(v: Session, st: State, insn: Insn, i: int) -> None:
 
 def _ksym(btf_id: int) -> Reg:
     """A kernel variable (``extern ... __ksym``): its BTF type decides the pointer kind."""
-    from . import btf_types
-
     b = btf_types.kernel()
     try:
         var = b[btf_id]
@@ -222,8 +228,6 @@ def _ksym(btf_id: int) -> Reg:
 
 
 def _is_percpu_var(var_id: int) -> bool:
-    from . import btf_types
-
     b = btf_types.kernel()
     try:
         sec = b[btf_types.find(b, ".data..percpu", "datasec")]

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import btf_types, kptrs
-from .alu import _id_before_mov
-from .ctx import ctx_access
+from .alu import id_before_mov
+from .ctx import ctx_access, sock_access_ok
 from .precision import stack_access_flags
 from .report import Reject
 from .scalar import S64_MIN
@@ -71,6 +71,8 @@ BPF_MAX_VAR_OFF = 1 << 29
 BPF_MAX_VAR_SIZ = 1 << 29
 STACK = 512
 _INVALID, _SPILL, _MISC, _ZERO = Slot.INVALID, Slot.SPILL, Slot.MISC, Slot.ZERO
+#: the top ``size`` bytes of a slot holding a spill, by size
+_SPILLS = tuple(bytes((_SPILL,)) * n for n in range(9))
 _DYNPTR, _ITER, _IRQ = Slot.DYNPTR, Slot.ITER, Slot.IRQ_FLAG
 
 _CTX_RESULT = {"pkt": RT.PTR_TO_PACKET, "pkt_end": RT.PTR_TO_PACKET_END,
@@ -271,8 +273,7 @@ def _save_spill(f: Frame, spi: int, reg: Reg, size: int) -> None:
     f.spills[spi] = reg
     base = spi * 8
     stack = f.stack
-    for j in range(8 - size, 8):
-        stack[base + j] = _SPILL
+    stack[base + 8 - size:base + 8] = _SPILLS[size]
     for j in range(0, 8 - size):
         if stack[base + j] == _SPILL:  # mark_stack_slot_misc on leftover spill bytes
             stack[base + j] = _MISC
@@ -292,7 +293,7 @@ def stack_write_fixed(v: Session, st: State, f: Frame, off: int, size: int, valu
     if value is not None and off % 8 == 0 and value.type is _RT_SCALAR:
         fits = value.var.umax.bit_length() <= 8 * size
         if fits and value_regno >= 0:
-            _id_before_mov(v, st, value_regno)  # (the Session's id_before_spill)
+            id_before_mov(v, st, value_regno)  # (the Session's id_before_spill)
             value = st.regs[value_regno]
         spilled = value if fits else value.with_(id=0)
         _save_spill(f, spi, spilled, size)
@@ -312,9 +313,7 @@ def stack_write_fixed(v: Session, st: State, f: Frame, off: int, size: int, valu
             if value_regno >= 0:
                 v.mark_precise(st, value_regno)
             kind = _ZERO
-        stack = f.stack
-        for k in range(size):
-            stack[slot - k] = kind
+        f.stack[slot - size + 1:slot + 1] = bytes((kind,)) * size
         flags = 0
     if flags:
         v.push_history(st, flags)
@@ -614,8 +613,6 @@ def _ctx_btf(v: Session, label: str) -> Reg:
 
 def _sock_access(v: Session, reg: Reg, regno: int, off: int, size: int, insn: int) -> None:
     """check_sock_access: fields of struct bpf_sock (and tcp_sock, xdp_sock) by offset."""
-    from .ctx import sock_access_ok
-
     if reg.var.smin < 0:
         raise Reject(insn, f"R{regno} min value is negative, either use unsigned index or do a "
                      "if (index >=0) check.", "negative_index", reg=regno)
