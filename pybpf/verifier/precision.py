@@ -301,12 +301,12 @@ class Tracker:
             if not r and r_in:
                 break
             key = (i, history[hcount - 1][0], 0, r) if hcount else (i, first, first, r)
-            got = walks.get(key)
-            if got is None:
+            walked = walks.get(key)
+            if walked is None:
                 if len(walks) > _WALKS_MAX:
                     walks.clear()
-                got = walks[key] = _walk(fast, *key)
-            i2, r, _ = got
+                walked = walks[key] = _walk(fast, *key)
+            i2, r, _ = walked
             if i2 != i:
                 subseq = i2 + 1
                 i = i2
@@ -512,11 +512,11 @@ class Tracker:
                         # the steps down to where the masks stop deciding alone, across
                         # history entries (`_jump`, remembered per entry: worth it where
                         # the history is long, as a loop's is)
-                        got = jumps.get((id(entry), r, first, fr))
-                        if got is None or got[0] is not entry:
-                            got = self._jump(history, hcount, i, r, first, subseq, fr)
-                        if got[1] != i or got[2] != hcount:
-                            _, i, hcount, r, subseq = got
+                        jumped = jumps.get((id(entry), r, first, fr))
+                        if jumped is None or jumped[0] is not entry:
+                            jumped = self._jump(history, hcount, i, r, first, subseq, fr)
+                        if jumped[1] != i or jumped[2] != hcount:
+                            _, i, hcount, r, subseq = jumped
                             if not r and not rest:
                                 bt.regs[fr] = 0
                                 return changed
