@@ -225,7 +225,14 @@ class Verifier:
         self.stack_liveness.mark_write(frameno, mask)
 
     def update_live_stack(self, st: State) -> None:
-        self.stack_liveness.update([(f.chain, f.starts) for f in reversed(st.frames)])
+        """bpf_update_live_stack for ``st``'s frames, innermost first (a frame's instance is
+        brought up to date only when it changed: as `StackLiveness.update` does)."""
+        live = self.stack_liveness
+        instances = live.instances
+        for f in reversed(st.frames):
+            inst = instances.get(f.chain)
+            if inst is None or inst.updated:
+                live.update(((f.chain, f.starts),))
 
     def clean_state(self, sl: State) -> None:
         """clean_verifier_state: a finished checkpoint forgets what no path reads any more."""

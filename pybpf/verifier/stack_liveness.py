@@ -91,8 +91,12 @@ class StackLiveness:
     def mark_read(self, chain: Chain, frame: int, insn: int, mask: int,
                   starts: Chain | None = None) -> None:
         """Slots ``mask`` of ``frame`` may be read at ``insn`` (in the function of ``chain``)."""
-        inst = self.instance(chain, starts)
-        m = inst.masks(frame)
+        inst = self.instances.get(chain)
+        if inst is None:
+            inst = self.instance(chain, starts)
+        m = inst.frames.get(frame)
+        if m is None:
+            m = inst.masks(frame)
         rel = insn - inst.start
         may_read = m[0]
         new = may_read[rel] | mask
