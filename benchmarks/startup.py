@@ -18,7 +18,8 @@ reads the count (at least 10, or the run fails), detaches and exits:
 
 The DSL counter's warm-up run compiles its probe and keeps the program (`pybpf.dsl.cache`,
 as any probe file run again on the same kernel does); the timed runs load the kept program,
-without the compiler. ``PYBPF_DSL_CACHE=0`` in the environment times the compile instead.
+without the compiler. ``dsl_compile`` is the same probe run with ``PYBPF_DSL_CACHE=0``: its
+first run's time, the compiler's included, in every run.
 
 Every process pays the kernel's tracepoint detach (the perf event's release waits for an
 RCU grace period): tens of milliseconds, the same for everyone. pybpf runs as an installed
@@ -370,6 +371,8 @@ def main() -> int:
                 ours[name] = ([python, str(script), str(obj)], env)
             else:
                 ours[name] = ([python, str(script)], env)
+            if name == "dsl":  # the same probe compiled in every run (no kept program)
+                ours["dsl_compile"] = ([python, str(script)], {**env, "PYBPF_DSL_CACHE": "0"})
         peers: dict[str, tuple[list[str], dict[str, str] | None]] = {}
         if libbpf_exe is not None and obj is not None:
             peers["C libbpf 1.1"] = ([str(libbpf_exe), str(obj)], None)
@@ -390,7 +393,7 @@ def main() -> int:
         if args.instructions:
             for name, (argv, e) in {**{f"pybpf {n}": c for n, c in ours.items()}, **peers}.items():
                 counts[name] = instructions(argv, env={k: v for k, v in (e or {}).items()
-                                                       if k.startswith(("PYTHON", "BCC"))})
+                                                       if k.startswith(("PYTHON", "BCC", "PYBPF"))})
         for front in ours:
             for peer in peers:
                 extra: dict[str, object] = {}
