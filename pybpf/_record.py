@@ -166,31 +166,42 @@ def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
 
     def wrap(cls: type[T]) -> type[T]:
         names = tuple(_fields(cls))
+        # each class of the MRO's namespace and kept defaults, read once (a record class
+        # is made at import: this prologue is most of what making one costs)
+        spaces = [(d, d.get("_record_defaults", {})) for d in [k.__dict__ for k in cls.__mro__]]
         defaults: dict[str, _Field] = {}
         for name in names:
-            for klass in cls.__mro__:
-                kept = klass.__dict__.get("_record_defaults", {})  # a slotted record's
-                if name in klass.__dict__ and not isinstance(klass.__dict__[name], _SLOT):
-                    value = klass.__dict__[name]
+            for space, kept in spaces:  # a slotted record's kept defaults
+                if name in space and not isinstance(space[name], _SLOT):
+                    value = space[name]
                     defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
                     break
                 if name in kept:
                     defaults[name] = kept[name]
                     break
-        shown = tuple(n for n in names if n not in defaults or defaults[n].repr)
-        compared = tuple(n for n in names if n not in defaults or defaults[n].compare)
-        post_init = getattr(cls, "__post_init__", None)
+        # getattr's miss on a class raises (and formats) an AttributeError: looked up only
+        # when some class of the MRO, or a metaclass other than type, may hold one
+        post_init = getattr(cls, "__post_init__", None) \
+            if type(cls) is not type or any("__post_init__" in space for space, _ in spaces) \
+            else None
         qualname = cls.__qualname__
-        plain = {n: d.default for n, d in defaults.items()
-                 if d.default_factory is None and d.default is not _MISSING}
-        factories = tuple((n, d.default_factory) for n, d in defaults.items()
-                          if d.default_factory is not None)
         known = frozenset(names)
         count = len(names)
-        required = next((i for i, n in enumerate(names) if n in defaults), count)
-        given = tuple(plain.get(n, _MISSING) for n in names[required:])
-        # a factory or a required field after a default: the long way
-        tail = None if any(v is _MISSING for v in given) else given
+        if defaults:
+            shown = tuple([n for n in names if n not in defaults or defaults[n].repr])
+            compared = tuple([n for n in names if n not in defaults or defaults[n].compare])
+            plain = {n: d.default for n, d in defaults.items()
+                     if d.default_factory is None and d.default is not _MISSING}
+            factories = tuple([(n, d.default_factory) for n, d in defaults.items()
+                               if d.default_factory is not None])
+            required = next((i for i, n in enumerate(names) if n in defaults), count)
+            given = tuple([plain.get(n, _MISSING) for n in names[required:]])
+            # a factory or a required field after a default: the long way
+            tail = None if any([v is _MISSING for v in given]) else given
+        else:  # every field required (most records): what the lines above give then
+            shown = compared = names
+            plain, factories, required = {}, (), count
+            tail = ()
 
         def generic_init(self: Any, *args: Any, **kw: Any) -> None:
             # the values are written into the instance's __dict__ at once (past a frozen

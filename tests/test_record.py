@@ -86,3 +86,40 @@ def test_a_field_named_as_the_written_init_s_own_names_takes_the_generic_init() 
         _MISSING: int = 2
 
     assert Odd(1) == Odd(1, 2) and Odd(1)._MISSING == 2 and Odd(_set=3)._set == 3
+
+
+class _Hooked:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seen", True)
+
+
+def test_records_without_defaults_and_inherited_post_init_behave_as_dataclasses() -> None:
+    import dataclasses
+
+    @record(frozen=True, slots=True)
+    class Plain(Base):  # every own field required; the base's defaults kept
+        w: int = 0
+
+    @record(frozen=True, slots=True)
+    class Bare:
+        a: int
+        b: str
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class BareDc:
+        a: int
+        b: str
+
+    @record()
+    class Hooked(_Hooked):
+        a: int
+
+    bare, dc = Bare(1, "x"), BareDc(1, "x")
+    assert Bare.__match_args__ == BareDc.__match_args__ == ("a", "b")
+    assert Bare.__slots__ == BareDc.__slots__ == ("a", "b")
+    assert repr(bare).replace("Bare", "") == repr(dc).replace("BareDc", "")
+    assert hash(bare) == hash(dc) and bare == Bare(a=1, b="x") and bare != Bare(1, "y")
+    assert Plain(1).__reduce__() == (Plain, (1, 3, 0)) and Plain(1) == Plain(1, 3, 0)
+    with pytest.raises(TypeError, match="'b'"):
+        Bare(1)  # type: ignore[call-arg]  # the point of the test
+    assert Hooked(1).seen and Hooked(1) == Hooked(1)
