@@ -98,11 +98,13 @@ def _slotted(cls: type[T], names: tuple[str, ...], added: dict[str, Any]) -> typ
     already), its class attributes of the same names (plain defaults) left out, and the
     ``added`` attributes in its body (one class made: each attribute set on a made class
     updates its slots again)."""
-    inherited = {n for klass in cls.__mro__[1:] for n in klass.__dict__.get("__slots__", ())}
-    body = {k: v for k, v in cls.__dict__.items()
-            if k not in names and k not in ("__dict__", "__weakref__")}
+    inherited: set[str] = set()
+    for klass in cls.__mro__[1:]:
+        inherited.update(klass.__dict__.get("__slots__", ()))
+    left_out = {*names, "__dict__", "__weakref__"}
+    body = {k: v for k, v in cls.__dict__.items() if k not in left_out}
     body.update(added)
-    body["__slots__"] = tuple(n for n in names if n not in inherited)
+    body["__slots__"] = tuple([n for n in names if n not in inherited])
     body["__qualname__"] = cls.__qualname__
     meta: Any = type(cls)
     made: type[T] = meta(cls.__name__, cls.__bases__, body)
