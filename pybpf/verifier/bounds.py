@@ -70,7 +70,8 @@ def _step(v: int, m: int, z: int) -> int:
 
 def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpose
     """``reg_bounds_sync`` on ``r`` in place."""
-    tv, tm = r.var_off
+    var_off = r.var_off
+    tv, tm = var_off
     smin, smax, umin, umax = r.smin, r.smax, r.umin, r.umax
     s32min, s32max, u32min, u32max = r.s32_min, r.s32_max, r.u32_min, r.u32_max
     if not tm:  # a known value whose bounds hold it: they all become that value
@@ -142,7 +143,7 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
         if stage == 1:
             break
         # -- three rounds of __reg_deduce_bounds
-        for _ in range(3):
+        for rnd in range(3):
             before = (tv, tm, smin, smax, umin, umax, s32min, s32max, u32min, u32max)
             # __reg32_deduce_bounds
             if (umin >> 32) == (umax >> 32):
@@ -262,6 +263,7 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
             if before == (tv, tm, smin, smax, umin, umax, s32min, s32max, u32min, u32max):
                 break
         # -- __reg_bound_offset
+        tv0, tm0 = tv, tm
         chi = (umin ^ umax).bit_length()
         if chi > 63:
             rv, rm = 0, _U64
@@ -277,12 +279,17 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
         v32, m32 = ((v64 & _U32) | rv) & ~mu, mu
         tv = (v64 & _TOP) | v32
         tm = ((m64 & _TOP) | m32) & ~tv
-    r.var_off = Tnum(tv, tm)
+        if rnd == 0 and tv == tv0 and tm == tm0:
+            # the deduction and the offset changed nothing: the second
+            # __update_reg_bounds would see what the first left, and it is idempotent
+            break
+    if tv != var_off.value or tm != var_off.mask:
+        var_off = r.var_off = Tnum(tv, tm)
     r.smin, r.smax, r.umin, r.umax = smin, smax, umin, umax
     r.s32_min, r.s32_max, r.u32_min, r.u32_max = s32min, s32max, u32min, u32max
     if len(_SYNCED) >= _SYNCED_MAX:
         _SYNCED.clear()
-    _SYNCED[key] = (r.var_off, smin, smax, umin, umax, s32min, s32max, u32min, u32max)
+    _SYNCED[key] = (var_off, smin, smax, umin, umax, s32min, s32max, u32min, u32max)
 
 
 #: `sync` is a function of the ten fields: its results, by fields (loops synchronise the

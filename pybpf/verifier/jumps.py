@@ -24,7 +24,7 @@ from .operands import read_reg
 from .precision import F_DST_REG_STACK, F_SRC_REG_STACK
 from .report import Reject
 from .scalar import S64_MAX, S64_MIN
-from .scalar_branch import flip_op, is_branch_taken, refine, reverse_op
+from .scalar_branch import flip_op, is_branch_taken, refine, refine_first, reverse_op
 from .state import ADD_CONST, ADD_CONST32, MAYBE_NULL, RT, UNTRUSTED, Reg, State, is_trusted
 
 if TYPE_CHECKING:
@@ -194,8 +194,12 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
             old_rr and not ((dst.var.is_const_width(jmp32) or op in (_JEQ, _JNE))
                             and branch_taken(dst, src, op, jmp32) < 0)):
         same = x and insn.src == d
-        t1, t2 = refine(dst.var, src.var, op, jmp32, same_reg=same)
-        f1, f2 = refine(dst.var, src.var, reverse_op(op), jmp32, same_reg=same)
+        if x:
+            t1, t2 = refine(dst.var, src.var, op, jmp32, same_reg=same)
+            f1, f2 = refine(dst.var, src.var, reverse_op(op), jmp32, same_reg=same)
+        else:  # the immediate's side is not kept
+            t1 = refine_first(dst.var, src.var, op, jmp32)
+            f1 = refine_first(dst.var, src.var, reverse_op(op), jmp32)
         oregs[d] = dst.with_(var=t1)
         regs[d] = dst.with_(var=f1)
         if x and not same:

@@ -233,6 +233,23 @@ class Scalar:
 
     def sanitized(self) -> Scalar:
         """The kernel's reaction to an invariant violation: bounds forgotten, tnum kept."""
+        # `sanity_problem`'s three tests on locals, for the common answer (None)
+        umin, umax, u32_min, u32_max = self.umin, self.umax, self.u32_min, self.u32_max
+        if umin <= umax and self.smin <= self.smax and u32_min <= u32_max and \
+                self.s32_min <= self.s32_max:
+            vo = self.var_off
+            m = vo.mask
+            if m & U32:
+                return self
+            lo = vo.value & U32
+            slo = lo - (1 << 32) if lo >> 31 else lo
+            if u32_min == lo == u32_max and self.s32_min == slo == self.s32_max:
+                if m:
+                    return self
+                u = vo.value
+                su = s64(u)
+                if umin == u == umax and self.smin == su == self.smax:
+                    return self
         if self.sanity_problem() is None:
             return self
         return Scalar(self.var_off)

@@ -254,6 +254,19 @@ def refine(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, *,
     return r1, r2
 
 
+def refine_first(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Scalar:
+    """``refine(a, b, op, jmp32)[0]`` for two different registers, without finishing ``b``'s
+    side (a caller that throws it away, as a comparison with an immediate does).
+
+    `_refine_in_place` computes each of ``a``'s fields before it writes ``b``'s, so ``b``'s
+    bounds synchronisation and sanity check cannot change ``a``'s result.
+    """
+    r1 = a.copy()
+    _refine_in_place(r1, b.copy(), int(op), jmp32)
+    bounds_sync(r1)
+    return r1.sanitized()
+
+
 def branch(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = False) -> Branch:
     """Both sides of ``if a <op> b goto``, as the verifier explores them.
 
@@ -273,4 +286,5 @@ def branch(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = 
                   refine(a, b, _REV[op], jmp32, same_reg=same_reg))
 
 
-__all__ = ["JSET_FALSE", "Branch", "branch", "flip_op", "is_branch_taken", "refine", "reverse_op"]
+__all__ = ["JSET_FALSE", "Branch", "branch", "flip_op", "is_branch_taken", "refine", "refine_first",
+           "reverse_op"]
