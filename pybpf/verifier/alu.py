@@ -18,7 +18,7 @@ from .flow import Flow
 from .operands import FRAME_POINTER, check_writable, read_reg
 from .report import Reject
 from .scalar import S32_MAX, S32_MIN, S64_MAX, S64_MIN, Scalar
-from .scalar_alu import const_value, fork_minus_one_or_zero, is_safe_to_compute
+from .scalar_alu import alu_binary, const_value, fork_minus_one_or_zero, is_safe_to_compute
 from .state import ADD_CONST, ADD_CONST32, ADD_CONST64, MAYBE_NULL, RT, UNTRUSTED, Reg, State, type_str
 from .tnum import U32, U64
 
@@ -196,7 +196,7 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
             dst = Reg.scalar(minus) if minus.is_const else dst.with_(var=minus)
             regs[d] = dst
     dst_umax = dst.var.umax
-    val = dst.var.alu(op, src.var, alu64=alu64, off=insn.off)
+    val = alu_binary(dst.var, int(op), src.var, alu64)  # (Scalar.alu, one call less)
     if not v.kernel.has_feature("alu_safe_range"):
         val = _before_safe_range(op, src.var, alu64, val)
     new_id, new_off = 0, 0
