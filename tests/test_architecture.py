@@ -55,8 +55,7 @@ def test_the_command_checks_this_tree(capsys):
 
 #: private names still imported from another module (the verifier's handlers share them;
 #: its engine is being split along the kernel's sections, which will give them a home)
-PRIVATE_IMPORTS_LEFT = {("pybpf.verifier.engine", "pybpf.verifier.alu", "_id_before_mov"),
-                        ("pybpf.verifier.engine", "pybpf.verifier.frames", "_callback_args")}
+PRIVATE_IMPORTS_LEFT = {("pybpf.verifier.engine", "pybpf.verifier.frames", "_callback_args")}
 
 
 def test_no_new_private_name_is_imported_across_modules():

@@ -405,7 +405,4 @@ def _ptr_var(pv: Scalar) -> Scalar:
     return Scalar.make(pv.var_off, pv.smin, pv.smax, pv.umin, pv.umax)
 
 
-#: (engine.py's Session.id_before_spill imports it by this name)
-_id_before_mov = id_before_mov
-
 __all__ = ["id_before_mov", "pointer_arith", "step"]

@@ -27,7 +27,7 @@ from ..errors import UsageError
 from ..isa import CALL, LDDW, CallSrc, ProgramSpec, PseudoSrc, helper_id
 from ..isa.generated.helpers_table import HELPERS
 from . import bounds, explore, kernel_profile, kfuncs
-from .alu import _id_before_mov
+from .alu import id_before_mov
 from .analysis import CallInfo
 from .btf_types import type_name
 from .calls import SYNC_CALLBACK_HELPERS, is_gpl
@@ -257,7 +257,7 @@ class Verifier:
                     stack[base:base + 8] = bytes(8)
 
     def id_before_spill(self, st: State, regno: int) -> None:
-        _id_before_mov(self, st, regno)
+        id_before_mov(self, st, regno)
 
     def find_prev_entry(self, cur: State | None, insn: int) -> State | None:
         """find_prev_entry: the nearest checkpoint at ``insn`` still on the path of ``cur`` (a

@@ -152,6 +152,15 @@ _WALKS_MAX = 1 << 16
 _JUMP_MIN = 2
 
 
+def _walk_kept(walks: dict, fast: Any, key: tuple) -> tuple:
+    """`_walk` of ``key``, remembered in ``walks`` (emptied past `_WALKS_MAX`): a loop's
+    backtracking walks the same stretches with the same masks again and again."""
+    if len(walks) > _WALKS_MAX:
+        walks.clear()
+    walked = walks[key] = _walk(fast, *key)
+    return walked
+
+
 def _walk(fast: list[tuple[int, int, int]], i: int, stop: int, lo: int,
           r: int) -> tuple[int, int, bool]:
     """Steps back from instruction ``i`` toward ``stop`` (the instruction of the next history
@@ -301,12 +310,7 @@ class Tracker:
             if not r and r_in:
                 break
             key = (i, history[hcount - 1][0], 0, r) if hcount else (i, first, first, r)
-            walked = walks.get(key)
-            if walked is None:
-                if len(walks) > _WALKS_MAX:
-                    walks.clear()
-                walked = walks[key] = _walk(fast, *key)
-            i2, r, _ = walked
+            i2, r, _ = walks.get(key) or _walk_kept(walks, fast, key)
             if i2 != i:
                 subseq = i2 + 1
                 i = i2
@@ -489,12 +493,7 @@ class Tracker:
                         key = (i, history[hcount - 1][0], 0, r)
                     else:
                         key = (i, first, first, r)
-                    got = walks.get(key)
-                    if got is None:
-                        if len(walks) > _WALKS_MAX:
-                            walks.clear()
-                        got = walks[key] = _walk(fast, *key)
-                    i2, r, zeroed = got
+                    i2, r, zeroed = walks.get(key) or _walk_kept(walks, fast, key)
                     if zeroed and not rest:
                         bt.regs[fr] = 0
                         return changed
