@@ -21,9 +21,12 @@ checks the two agree.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
+
+if TYPE_CHECKING:
+    from .scalar import Scalar
 
 S64_MIN = -(1 << 63)
 S64_MAX = (1 << 63) - 1
@@ -296,12 +299,18 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
 #: same values on every iteration), emptied when it holds `_SYNCED_MAX` and by `forget`
 _SYNCED: dict[tuple[int, ...], tuple] = {}
 _SYNCED_MAX = 1 << 16
+#: the results of whole transfer functions (`pybpf.verifier.scalar_alu.alu_binary`) by their
+#: operands' fields: a loop runs the same operations on the same values on every iteration,
+#: and a result is a value (never changed in place, as `Scalar.const`'s are shared), so it is
+#: shared; emptied when it holds `_SYNCED_MAX` and by `forget`
+RESULTS: dict[tuple, Scalar] = {}
 
 
 def forget() -> None:
-    """Empty `sync`'s memory (each verification starts without one, so that its time is its
-    own)."""
+    """Empty `sync`'s and `RESULTS`' memory (each verification starts without one, so that
+    its time is its own)."""
     _SYNCED.clear()
+    RESULTS.clear()
 
 
 # -- the kernel's mutators, one by one ---------------------------------------------------------

@@ -44,7 +44,9 @@ from .bounds import (
     coerce_to_size_sx,
     zext_32_to_64,
 )
+from .bounds import RESULTS as _RESULTS
 from .bounds import sync as bounds_sync
+from .scalar_alu import RESULTS_MAX as _RESULTS_MAX
 from .scalar_alu import add_fake_const, alu_binary, alu_end, alu_neg
 from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 
@@ -336,10 +338,19 @@ class Scalar:
         return self.mov32()
 
     def truncate(self, size: int) -> Scalar:
-        """Keep the low ``size`` bytes (``coerce_reg_to_size``, e.g. a narrow load)."""
+        """Keep the low ``size`` bytes (``coerce_reg_to_size``, e.g. a narrow load). The
+        result may be shared with an earlier call on the same value (`bounds.RESULTS`)."""
+        key = (size, self.var_off, self.smin, self.smax, self.umin, self.umax, self.s32_min,
+               self.s32_max, self.u32_min, self.u32_max)
+        got = _RESULTS.get(key)
+        if got is not None:
+            return got
         s = self.copy()
         if size < 8:
             coerce_to_size(s, size)
+        if len(_RESULTS) >= _RESULTS_MAX:
+            _RESULTS.clear()
+        _RESULTS[key] = s
         return s
 
     def sext_load(self, size: int, subreg_range: bool = True) -> Scalar:

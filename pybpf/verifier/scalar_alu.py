@@ -33,6 +33,7 @@ from .bounds import (
     update_bounds32,
     zext_32_to_64,
 )
+from .bounds import RESULTS as _RESULTS
 from .bounds import sync as bounds_sync
 from .tnum import U32, U64, Tnum, s32, s64
 
@@ -266,8 +267,29 @@ def _shift(r: Scalar, s: Scalar, op: int, alu64: bool) -> None:
 def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
     """``dst op= src`` for ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH, ARSH.
 
-    Raises ValueError for MOV, NEG and END, which have their own methods.
+    Raises ValueError for MOV, NEG and END, which have their own methods. The result may
+    be shared with an earlier call on the same values (`bounds.RESULTS`): never change it.
     """
+    key = (op, alu64, dst.var_off, dst.smin, dst.smax, dst.umin, dst.umax, dst.s32_min,
+           dst.s32_max, dst.u32_min, dst.u32_max, src.var_off, src.smin, src.smax, src.umin,
+           src.umax, src.s32_min, src.s32_max, src.u32_min, src.u32_max)
+    got = _RESULTS.get(key)
+    if got is not None:
+        return got
+    r = _alu_binary(dst, op, src, alu64)
+    if len(_RESULTS) >= _RESULTS_MAX:
+        _RESULTS.clear()
+    _RESULTS[key] = r
+    return r
+
+
+#: how many results `bounds.RESULTS` holds before it is emptied
+RESULTS_MAX = 1 << 14
+_RESULTS_MAX = RESULTS_MAX
+
+
+def _alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
+    """`alu_binary`, computed."""
     if op not in _BINARY:
         name = AluOp(op).name if op in AluOp._value2member_map_ else hex(op)
         raise ValueError(f"Scalar.alu: {name} is not a binary ALU operation "
