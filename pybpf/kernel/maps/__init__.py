@@ -2,12 +2,14 @@
 
 - `base`: the `Map` base class (creation from a `MapSpec`, element access, iteration,
   pinning), the registry of kind classes;
-- `kinds`: one class per map kind (`HashMap`, `ArrayMap`, `RingBufMap`, ...);
+- `kinds`: the hash and array kinds (`HashMap`, `ArrayMap`, ...); `special`: the others
+  (`RingBufMap`, `QueueMap`, ...), imported at their first use;
 - `storage`: local-storage maps (sk, inode, task, cgroup), which need BTF;
 - `batch`: the batch operations mixed into `Map`;
 - `codec`: keys and values as Python objects (``int``, struct formats, ctypes, numpy).
 
-Importing the package registers every kind, so `Map.create` returns the class of the kind.
+`Map.create` returns the class of the kind: the hash and array kinds are registered with the
+package, the others (`special`, `storage`) at their first use.
 
 >>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
 >>> with HashMap.create(MapSpec(max_entries=64, key_type="<I", value_type="<Q")) as m:
@@ -30,36 +32,39 @@ from .base import (
 from .batch import BatchItems
 from .codec import Codec, codec_for
 from .kinds import (
-    ArenaMap,
+    SPECIAL,
     ArrayMap,
-    ArrayOfMaps,
-    BloomFilterMap,
-    CgroupArrayMap,
-    CpuMap,
-    DevMap,
-    DevMapHash,
     HashMap,
-    HashOfMaps,
-    LpmTrieMap,
     LruHashMap,
     LruPerCpuHashMap,
     PerCpuArrayMap,
     PerCpuHashMap,
-    PerfEventArrayMap,
-    ProgArrayMap,
-    QueueMap,
-    ReuseportSockArrayMap,
-    RingBufMap,
-    SockHash,
-    SockMap,
-    StackMap,
-    StackTraceMap,
-    UserRingBufMap,
-    XskMap,
 )
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from .special import (
+        ArenaMap,
+        ArrayOfMaps,
+        BloomFilterMap,
+        CgroupArrayMap,
+        CpuMap,
+        DevMap,
+        DevMapHash,
+        HashOfMaps,
+        LpmTrieMap,
+        PerfEventArrayMap,
+        ProgArrayMap,
+        QueueMap,
+        ReuseportSockArrayMap,
+        RingBufMap,
+        SockHash,
+        SockMap,
+        StackMap,
+        StackTraceMap,
+        UserRingBufMap,
+        XskMap,
+    )
     from .storage import (
         CgroupStorageMap,
         CgrpStorageMap,
@@ -70,8 +75,8 @@ if TYPE_CHECKING:
         storage_btf,
     )
 
-#: the local-storage kinds, imported (and registered) at their first use: `map_class` of a
-#: storage type or one of these names
+#: the local-storage kinds and the kinds beyond the hash and array families (`kinds.SPECIAL`),
+#: imported (and registered) at their first use: `map_class` of their type or one of these names
 _STORAGE = ("CgroupStorageMap", "CgrpStorageMap", "InodeStorageMap", "PerCpuCgroupStorageMap",
             "SkStorageMap", "TaskStorageMap", "storage_btf")
 
@@ -88,8 +93,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name in _STORAGE:
-        from . import storage
+    if name in _STORAGE or name in SPECIAL:
+        from . import special, storage
 
-        return getattr(storage, name)
+        return getattr(storage if name in _STORAGE else special, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

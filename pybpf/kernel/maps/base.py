@@ -761,7 +761,7 @@ def map_class(type: str | int) -> type[Map]:
     number = A.map_type(type)
     cls = _CLASSES.get(number)
     if cls is None:
-        from . import storage  # noqa: F401 - registers the local-storage kinds (lazy: start-up)
+        from . import special, storage  # noqa: F401 - register their kinds (lazy: start-up)
 
         cls = _CLASSES.get(number, Map)
     return cls
