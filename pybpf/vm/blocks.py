@@ -47,7 +47,8 @@ from ..isa import (
 from ..isa.opcodes import CLASS_MASK, MODE_MASK, OP_MASK, SIZE_MASK, SOURCE_MASK
 from . import alu
 from .compile import ATOMIC_EXPR
-from .fold import fold
+from .cells import promote
+from .fold import fold, pure
 from .memory import GUARD, PACKERS, UNPACKERS, Region
 from .ranges import narrow_loop
 
@@ -358,7 +359,8 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
                            seen if loop else None, written, ns, ind, seen) \
             if loop or len(sites) > 2 else None
         if hoist is not None:
-            text += "\n" + "\n".join(hoist[0] + hoist[1])
+            text += "\n" + "\n".join(hoist[0] + hoist[1] + (
+                [hoist[2][0]] + hoist[2][1] + hoist[2][2] + hoist[2][3] if hoist[2] else []))
         binds = [k for k in ns if k != "VMFault" and not k.startswith("__") and k in text + load]
         if count > 1 or "m." in text or loop:
             binds.append("m")
@@ -369,10 +371,17 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
         if load:
             head.append("  " + load)
         if hoist is not None:
-            guard, fast_body = hoist
+            guard, fast_body, cells = hoist
             head += ["  " + ln for ln in guard]
             if ind is not None:
                 ns["CNT"] = countdown
+            if ind is not None and cells is not None:
+                # the loop's memory in locals when its accesses do not overlap
+                cond, pre, cell_body, post = cells
+                head += [f"    if {cond}:", "      " + "; ".join(pre)]
+                head += ["      " + ln for ln in _render_counted(
+                    cell_body, count, store, ind, start,
+                    slots[i][0] if i < len(slots) else cp.nslots, post)]
             rendered = _render(fast_body, count, loop, store, load) if ind is None else \
                 _render_counted(fast_body, count, store, ind, start, slots[i][0]
                                 if i < len(slots) else cp.nslots)
@@ -521,7 +530,8 @@ def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int
                exacts: dict[int, list[str]], loop: list[tuple[int, Insn]] | None,
                written: set[int], ns: dict[str, Any], ind: tuple[int, int] | None = None,
                order: list[tuple[int, Insn]] | None = None,
-               ) -> tuple[list[str], list[str]] | None:
+               ) -> tuple[list[str], list[str], tuple[str, list[str], list[str], list[str]] | None
+                          ] | None:
     """(guard, body) of the block's fast copy, or None when it would not differ.
 
     The guard is an ``if`` that holds when every memory access whose base register the
@@ -562,7 +572,25 @@ def _fast_copy(body: list[str], sites: list[tuple[int, Insn]], checked: dict[int
     for slot in narrow.exact if narrow is not None else ():
         if slot in exacts:
             fast[slot] = exacts[slot]
-    return guard, _expand(body, fast)
+    return guard, _expand(body, fast), _cells(body, fast, sites, hoisted, order, ns, ind)
+
+
+def _cells(body: list[str], fast: dict[int, list[str]], sites: list[tuple[int, Insn]],
+           hoisted: dict[int, tuple[int, int, int, bool]], order: list[tuple[int, Insn]] | None,
+           ns: dict[str, Any], ind: tuple[int, int] | None,
+           ) -> tuple[str, list[str], list[str], list[str]] | None:
+    """(entry condition, lines before, body, lines after) of a counted loop's copy with
+    its memory in cells (`pybpf.vm.cells`): every access hoisted, and the body then pure
+    assignments only (nothing in it can fault). None otherwise."""
+    if ind is None or not hoisted or len(hoisted) != len(sites) or order is None:
+        return None
+    cells = promote(order, hoisted, ns)
+    if cells is None:
+        return None
+    cell_body = _expand(body, {**fast, **cells.lines})
+    if not all(pure(ln) is not None for ln in cell_body):
+        return None
+    return cells.cond, cells.pre, cell_body, cells.post
 
 
 def _forwarded(order: list[tuple[int, Insn]], hoisted: dict[int, tuple[int, int, int, bool]],
@@ -631,7 +659,7 @@ def _render(body: list[str], count: int, loop: bool, store: str, load: str) -> l
 
 
 def _render_counted(body: list[str], count: int, store: str, ind: tuple[int, int], head: int,
-                    nx: int) -> list[str]:
+                    nx: int, post: list[str] | None = None) -> list[str]:
     """A loop counted down by ``rX`` (`_induction`; ``body`` without the decrement and the
     jump) as a ``for`` over ``range(rX, rX - n, -1)``: n rounds, all the instruction limit
     leaves room for; rX is the counter's value in each round, as the body reads it, and
@@ -647,7 +675,7 @@ def _render_counted(body: list[str], count: int, store: str, ind: tuple[int, int
     return ([f"k0 = {r}", "try:", f"  room = (m.stop - m.insns - m.extra) // {count}",
              f"  n = {r} if {r} <= room else (room if room > 1 else 1)",
              f"  for {r} in (CNT({r}) if n == {r} < {COUNTS} else range({r}, {r} - n, -1)):"] +
-            ["    " + ln for ln in body] + ["  " + ln for ln in exits] +
+            ["    " + ln for ln in body] + ["  " + ln for ln in exits + (post or [])] +
             [f"  {r} -= 1", f"  if {r} != 0:", "    " + store_n, f"    return {head}",
              "  " + store_n, f"  return {nx}", "except VMFault:",
              "  " + "; ".join(x for x in (store, f"m.extra += (k0 - {r} + 1) * {count} - 1")

@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 
 from . import alu
 
-_ASSIGN = re.compile(r"r(10|[0-9]) = (.+)\Z")
+#: registers: r0..r10, and from r16 on the memory cells of a promoted loop
+#: (`pybpf.vm.cells`), which fold like registers
+_ASSIGN = re.compile(r"r([0-9]+) = (.+)\Z")
 _NAME = re.compile(r"\b[A-Za-z_]\w*")
-_REG = re.compile(r"\br(10|[0-9])\b")
+_REG = re.compile(r"\br([0-9]+)\b")
 #: names a pure expression may use besides registers
 _PURE = frozenset(alu.NAMESPACE) | {"if", "else", "and", "or", "not"}
 
@@ -181,7 +183,7 @@ def fold(lines: list[str], *, defer: bool = False) -> tuple[list[str], list[str]
 
     def flush(at_end: bool) -> None:
         if run:
-            dset = frozenset(r for r in range(11) if defer and at_end and r not in reads)
+            dset = frozenset(r for r, _expr in run if defer and at_end and r not in reads)
             body, ex = _run(run, temps, dset)
             out.extend(body)
             exits.extend(ex)
