@@ -6,7 +6,6 @@
 """
 
 from .._deprecated import module_getattr
-from .helpers import helper_id, helper_name, helper_signature
 from .insn import Insn, decode_all, encode_all, iter_decode
 from .mapspec import MapSpec
 from .opcodes import (
@@ -39,7 +38,11 @@ from .opcodes import (
     insn_class,
 )
 from .program import ProgramSpec, Ref, RefKind, SourceLine, target_field
-from .validate import problem, validate
+from .validate import problem, validate  # (eager: the submodule's import would shadow the name)
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from .helpers import helper_id, helper_name, helper_signature
 
 __all__ = [
     "CALL", "CALLX", "CLASS_MASK", "CONDITIONAL_JUMPS", "END_WIDTHS", "EXIT", "FRAME_POINTER",
@@ -51,5 +54,7 @@ __all__ = [
 ]
 
 
-#: old names, kept for one release with a DeprecationWarning (docs showed them)
-__getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")})
+#: old names, kept for one release with a DeprecationWarning (docs showed them); the helper
+#: table, imported at its first use (loading an object needs none)
+__getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")}, dict.fromkeys(
+    ("helper_id", "helper_name", "helper_signature"), "pybpf.isa.helpers"))
