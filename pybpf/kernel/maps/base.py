@@ -32,7 +32,6 @@ from ...errors import KernelError, PybpfError
 from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ...uapi.cpus import possible_cpus
-from ...uapi.map_rules import entries_at_creation
 from ...uapi.names import object_name
 from .. import pin as bpffs
 from .. import syscall
@@ -360,6 +359,11 @@ class Map(FD, BatchOps):
 
     @classmethod
     def _default_entries(cls, max_entries: int) -> int:
+        if not (isinstance(max_entries, int) and max_entries == 0):
+            return max_entries  # (as entries_at_creation: only a 0 may change)
+        # the map rules' tables, read for a 0 alone (a start-up path: most maps give a size)
+        from ...uapi.map_rules import entries_at_creation
+
         return entries_at_creation(cls.TYPE or "", max_entries)
 
     @classmethod
