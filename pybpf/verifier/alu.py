@@ -71,7 +71,8 @@ def step(v: Session, st: State, insn: Insn, i: int) -> Flow:
     op = insn.op
     if op == _MOV:  # the commonest: straight to its own path
         _mov(v, st, insn, i, insn.cls == _CLS_ALU64)
-    elif op in _KNOWN_OPS and _known_alu(v, st, insn, i, op):
+    elif op in _KNOWN_OPS and not st.frames[-1].regs[insn.dst].var.var_off.mask and \
+            _known_alu(v, st, insn, i, op):  # (a destination with unknown bits never is)
         return _FLOW_NEXT
     else:
         _alu(v, st, insn, i, op)
@@ -155,15 +156,19 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
         _mov(v, st, insn, i, alu64)
         return
     x = insn.uses_src_reg
-    if x:
-        read_reg(st, insn.src, i)
-    dst = read_reg(st, d, i)
+    # read_reg (source, then destination) and check_writable, inline
+    if x and regs[insn.src].type is _RT_NOT_INIT:
+        read_reg(st, insn.src, i)  # (rejects)
+    dst = regs[d]
+    if dst.type is _RT_NOT_INIT:
+        read_reg(st, d, i)  # (rejects)
     if not x:
         if (op == _ALU_DIV or op == _ALU_MOD) and insn.imm == 0:
             raise Reject(i, "div by zero", "div_by_zero")
         if op in _SHIFTS and not 0 <= insn.imm < (64 if alu64 else 32):
             raise Reject(i, f"invalid shift {insn.imm}", "invalid_shift", detail=insn.imm)
-    check_writable(d, i)
+    if d == FRAME_POINTER:
+        check_writable(d, i)  # (rejects)
     if x:
         src = regs[insn.src]
         if src.type is not _RT_SCALAR:
@@ -197,8 +202,12 @@ def _alu(v: Session, st: State, insn: Insn, i: int, op: int) -> None:
             regs[d] = dst
     dst_umax = dst.var.umax
     val = alu_binary(dst.var, int(op), src.var, alu64)  # (Scalar.alu, one call less)
-    if not v.kernel.has_feature("alu_safe_range"):
+    features = v.kernel.features  # (has_feature's lookup, one call less)
+    if not features.get("alu_safe_range", True):
         val = _before_safe_range(op, src.var, alu64, val)
+    if not dst.id:
+        regs[d] = Reg.scalar(val)
+        return
     new_id, new_off = 0, 0
     # a 32-bit add keeps the link since 6.13 (linked_reg_add_const32)
     if dst.id and (op == _ADD or op == _SUB) and src.var.is_const_width(not alu64) and \

@@ -250,15 +250,25 @@ class Search:
         """True when ``cur`` is pruned at insn ``i``; else it may become a checkpoint."""
         v = self.v
         aux = v.aux
-        force = aux.force_checkpoint[i] or len(cur.history) > _HISTORY_LIMIT
+        forced = aux.force_checkpoint[i]
+        force = forced or len(cur.history) > _HISTORY_LIMIT
         add = force or (v.jmps - v.prev_jmps >= _MIN_JMPS
                         and v.processed - v.prev_insns >= _MIN_INSNS)
         key = (i, cur.frames[-1].callsite)
         entries = self.explored.get(key)
         if entries:
-            self._clean_live_states(entries, cur)
+            # _clean_live_states, inline
+            for sl in entries:
+                if not sl.branches and not sl.cleaned and not self._incomplete(sl):
+                    v.clean_state(sl)
             live = aux.live_before
             id_gen = v.id_gen
+            # what the loop below asks of this instruction and of the work done, once
+            iter_next = aux.iter_next[i]
+            may_goto = v.insns[i].opcode == MAY_GOTO
+            calls_callback = aux.calls_callback[i]
+            quiet = not force and v.jmps - v.prev_jmps < _LOOP_JMPS and \
+                v.processed - v.prev_insns < _LOOP_INSNS
             for sl in reversed(entries[:]):
                 loop = False
                 if sl.branches:
@@ -267,16 +277,16 @@ class Search:
                     if sframe.async_callback and \
                             sframe.async_entry_cnt != cur.frames[-1].async_entry_cnt:
                         pass  # another entry into the async callback: not a loop
-                    elif aux.iter_next[i]:
+                    elif iter_next:
                         if states_equal(sl, cur, live, id_gen, RANGE_WITHIN) and \
                                 self._iter_active(cur):
                             loop = hit = True
                     else:
-                        if v.insns[i].opcode == MAY_GOTO and \
+                        if may_goto and \
                                 sl.may_goto_depth != cur.may_goto_depth and \
                                 states_equal(sl, cur, live, id_gen, RANGE_WITHIN):
                             loop = hit = True
-                        elif aux.calls_callback[i]:
+                        elif calls_callback:
                             hit = states_equal(sl, cur, live, id_gen, RANGE_WITHIN)
                         elif (states_maybe_looping(sl, cur)
                               and states_equal(sl, cur, live, id_gen, EXACT)
@@ -286,10 +296,15 @@ class Search:
                             raise Reject(i, f"infinite loop detected at insn {v.slots[i]}",
                                          "infinite_loop")
                     if not hit:
-                        if not force and v.jmps - v.prev_jmps < _LOOP_JMPS and \
-                                v.processed - v.prev_insns < _LOOP_INSNS:
+                        if quiet:
                             add = False
-                        self._miss(sl, entries, add, i)
+                        # _miss, inline
+                        if add:
+                            sl.miss_cnt += 1
+                        n = 64 if forced and sl.branches > 0 else 3
+                        if sl.miss_cnt > sl.hit_cnt * n + n:
+                            entries.remove(sl)
+                            sl.in_free_list = True
                         continue
                 else:
                     loop = self._incomplete(sl)
@@ -337,15 +352,6 @@ class Search:
         off = r1.off + r1.var.signed_value()
         spi = (-off - 1) // 8
         return frame.spilled(spi).iter_state == _ITER_ACTIVE
-
-    def _clean_live_states(self, entries: list[State], cur: State) -> None:
-        v = self.v
-        for sl in entries:
-            if sl.branches or sl.cleaned:
-                continue
-            if self._incomplete(sl):
-                continue
-            v.clean_state(sl)
 
     def propagate_precision(self, old: State, cur: State) -> bool:
         """The precise scalars of ``old`` become precise in ``cur``'s checkpoints."""

@@ -348,8 +348,14 @@ def states_maybe_looping(old: State, cur: State) -> bool:
     ofr, cfr = old.frames, cur.frames
     if len(ofr) != len(cfr):
         return False
-    # (a loop's states mostly differ in a counter: its value is compared before the rest)
-    for a, b in zip(ofr[-1].regs, cfr[-1].regs, strict=True):
+    # (a loop's states mostly differ in a counter: its value is compared before the rest;
+    # the registers by index, not zip(strict=True): this runs at every loop visit, mostly
+    # to answer False at the first or second register, where zip's set-up costs the most)
+    cregs = cfr[-1].regs
+    n = 0
+    for a in ofr[-1].regs:
+        b = cregs[n]
+        n += 1
         if a is b:
             continue
         if a.type is not b.type:
