@@ -378,7 +378,7 @@ def build_blocks(m: Machine, cp: Compiled) -> list[Handler]:
             if ind is not None and cells is not None:
                 # the loop's memory in locals when its accesses do not overlap
                 cond, pre, cell_body, post = cells
-                head += [f"    if {cond}:", "      " + "; ".join(pre)]
+                head += [f"    if {cond}:"] + (["      " + "; ".join(pre)] if pre else [])
                 head += ["      " + ln for ln in _render_counted(
                     cell_body, count, store, ind, start,
                     slots[i][0] if i < len(slots) else cp.nslots, post)]
@@ -579,18 +579,64 @@ def _cells(body: list[str], fast: dict[int, list[str]], sites: list[tuple[int, I
            hoisted: dict[int, tuple[int, int, int, bool]], order: list[tuple[int, Insn]] | None,
            ns: dict[str, Any], ind: tuple[int, int] | None,
            ) -> tuple[str, list[str], list[str], list[str]] | None:
-    """(entry condition, lines before, body, lines after) of a counted loop's copy with
-    its memory in cells (`pybpf.vm.cells`): every access hoisted, and the body then pure
-    assignments only (nothing in it can fault). None otherwise."""
-    if ind is None or not hoisted or len(hoisted) != len(sites) or order is None:
+    """(entry condition, lines before, body, lines after) of a counted loop's copy whose
+    body is pure assignments only (nothing in it can fault): its memory in cells
+    (`pybpf.vm.cells`: every access hoisted) and its inlined leaf calls' frame bookkeeping
+    done once after the loop (`_frames_after`). None when that copy would not differ or
+    something else remains in the body."""
+    if ind is None or len(hoisted) != len(sites) or order is None:
         return None
-    cells = promote(order, hoisted, ns)
-    if cells is None:
+    cond, pre, post = [], [], []
+    lines = dict(fast)
+    if hoisted:
+        cells = promote(order, hoisted, ns)
+        if cells is None:
+            return None
+        lines.update(cells.lines)
+        cond, pre, post = [cells.cond], cells.pre, cells.post
+    cell_body = []
+    frames: list[str] = []
+    for ln in _expand(body, lines):
+        if pure(ln) is not None:
+            cell_body.append(ln)
+        elif _P.fullmatch(ln) is None:
+            frames.append(ln)
+    after = _frames_after(frames)
+    if after is None or not (hoisted or frames):
         return None
-    cell_body = _expand(body, {**fast, **cells.lines})
-    if not all(pure(ln) is not None for ln in cell_body):
+    if frames:
+        cond.append(after[0])
+        post += after[1]
+    return " and ".join(cond) or "True", pre, cell_body, post
+
+
+_P = re.compile(r"p = \d+")
+_DEPTH = re.compile(r"if len\(frames\) >= (\d+): raise VMFault\('call depth exceeds \d+ frames'\)")
+_RECORD = "gone.append((Region(FN[len(frames) + 1], fb, DEAD, "
+
+
+def _frames_after(lines: list[str]) -> tuple[str, list[str]] | None:
+    """(entry condition, lines after the loop) doing once what the inlined leaf calls of
+    a loop's round (``lines``: their depth checks, frame bumps and returned-frame records,
+    nothing else) do in each: with the depth below the limit at entry (it does not change
+    in the loop), the rounds' frames are consecutive (each the same multiple of 16 after
+    the last), and of their records only the last ``gone.maxlen`` stay. None when
+    ``lines`` holds anything else."""
+    step = STACK_SIZE + GUARD
+    bump = _FRAME_BUMP.format(step=step)
+    calls = [ln for ln in lines if ln == bump]
+    depth = {m.group(1) for m in map(_DEPTH.fullmatch, lines) if m is not None}
+    records = [ln for ln in lines if ln.startswith(_RECORD)]
+    if not calls:
+        return ("", []) if not lines else None
+    if step % 16 or len(depth) != 1 or len(set(records)) != 1 or \
+            len(records) != len(calls) or len(lines) != 3 * len(calls):
         return None
-    return cells.cond, cells.pre, cell_body, cells.post
+    c = len(calls)
+    record = records[0].replace(", fb, DEAD, ", f", fb + q * {step}, DEAD, ")
+    return f"len(frames) < {depth.pop()}", [
+        f"fb = (mem._next + 15) & -16; mem._next = fb + n * {c * step}",
+        f"for q in range(max(0, n * {c} - gone.maxlen), n * {c}): {record}"]
 
 
 def _forwarded(order: list[tuple[int, Insn]], hoisted: dict[int, tuple[int, int, int, bool]],

@@ -189,3 +189,52 @@ def test_generated_memory_loops_agree_with_the_kernel(text, mem):
         return
     res = fused_vm().run(assemble(text), mem=mem)
     assert (res.r0, res.mem) == (k.r0, k.mem)
+
+
+# -- inlined leaf calls' frames, done once after the loop -----------------------------------
+def _frames_state(vm: VM, text: str, **kw) -> tuple:
+    """The run's outcome, the returned-frame records and the next free address."""
+    out = outcome(vm, text, **kw)
+    mem = vm.machine.mem
+    return out, [(r.name, r.base, r.size, why) for r, why in mem.gone], mem._next
+
+
+def _leaf_loop(rounds: int, calls: int, memory: bool) -> str:
+    body = "".join(f"r1 = r6\nr2 = r0\ncall leaf{i}\nr0 += r2\n" for i in range(calls))
+    leaves = "".join(f"leaf{i}:\nr0 = r1\nr0 *= {3 + i}\nexit\n" for i in range(calls))
+    if memory:
+        body += "r3 = *(u32 *)(r7 + 0)\nr3 += r0\n*(u32 *)(r7 + 0) = r3\n"
+    return f"""
+        r7 = r1
+        r0 = 0
+        r6 = {rounds}
+    loop:
+        {body}
+        r6 -= 1
+        if r6 != 0 goto loop
+        call top
+        exit
+    top:
+        r0 = r10
+        exit
+    """ + leaves
+
+
+@pytest.mark.parametrize("rounds", [1, 2, 31, 32, 33, 63, 64, 65, 200])
+@pytest.mark.parametrize("calls", [1, 2, 3])
+@pytest.mark.parametrize("memory", [False, True])
+def test_inlined_calls_leave_the_frames_and_records_they_would(rounds, calls, memory):
+    """The loop's calls' frame addresses (the later real call's r10) and the last 64
+    returned-frame records, whatever the number of rounds and calls per round."""
+    text = _leaf_loop(rounds, calls, memory)
+    assert "for q in range(" in blocks_source(text, mem=bytes(8))
+    kw = {"mem": bytes(range(8))}
+    assert _frames_state(fused_vm(), text, **kw) == _frames_state(VM(fuse=False), text, **kw)
+
+
+@pytest.mark.parametrize("limit", [10, 50, 51, 99, 300, 1001])
+def test_inlined_calls_cut_by_the_instruction_limit(limit):
+    text = _leaf_loop(120, 2, True)
+    kw = {"mem": bytes(range(8))}
+    assert _frames_state(_limited(limit, fused=True), text, **kw) == \
+        _frames_state(_limited(limit, fused=False), text, **kw)
