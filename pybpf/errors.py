@@ -34,10 +34,23 @@ from __future__ import annotations
 import errno as _errno
 import os
 
+from ._deprecated import module_getattr
+
 TYPE_CHECKING = False  # (not typing's: importing typing costs a probe's start-up)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+
+    from ._errors_more import (  # noqa: F401 - the names __getattr__ gives
+        BackendMismatch,
+        ExportError,
+        InputError,
+        KernelProfileError,
+        ScriptError,
+        UsageError,
+        VerifierReject,
+        VMFault,
+    )
 
 
 class PybpfError(Exception):
@@ -97,43 +110,6 @@ class AsmError(PybpfError, ValueError):
         return text
 
 
-class InputError(PybpfError, ValueError):
-    """A file given to pybpf cannot be used as it is: unreadable, empty, hex text with a
-    bad digit, bytecode cut short, or a kind of input the command cannot take.
-
-    Names ``filename`` and where: ``line``/``column`` (1-based) in text, ``offset`` (byte)
-    and ``slot`` (8-byte instruction slot) in binary data.
-
-    >>> print(InputError("expected hex bytes, got 'zz'", filename="p.hex", line=2, column=5))
-    p.hex:2:5: expected hex bytes, got 'zz'
-    >>> print(InputError("3 bytes left over", filename="p.bin", offset=40, slot=5))
-    p.bin: byte 40 (slot 5): 3 bytes left over
-    """
-
-    def __init__(self, message: str, *, filename: str | None = None, line: int | None = None,
-                 column: int | None = None, offset: int | None = None,
-                 slot: int | None = None) -> None:
-        self.message = message
-        self.filename = filename
-        self.line = line
-        self.column = column
-        self.offset = offset
-        self.slot = slot
-        where = filename or "<input>"
-        if line is not None:
-            where += f":{line}" + (f":{column}" if column is not None else "")
-        elif offset is not None:
-            where += f": byte {offset}" + (f" (slot {slot})" if slot is not None else "")
-        elif slot is not None:
-            where += f": slot {slot}"
-        super().__init__(f"{where}: {message}")
-
-
-class UsageError(PybpfError):
-    """A command line asks for something impossible: options that do not go together, an
-    output that cannot be written, raw bytes for a terminal."""
-
-
 class ElfError(PybpfError, ValueError):
     """An ELF object is malformed or uses something pybpf does not support."""
 
@@ -164,14 +140,6 @@ class BtfError(PybpfError, ValueError):
         if offset is not None:
             where.append(f"offset {offset:#x}")
         super().__init__(f"BTF {' '.join(where)}: {message}" if where else f"BTF: {message}")
-
-
-class VerifierReject(PybpfError):
-    """pybpf's static verifier rejected a program; ``report`` says why."""
-
-    def __init__(self, report: Any) -> None:
-        self.report = report
-        super().__init__(str(getattr(report, "summary", report)))
 
 
 #: One-line hints for errnos that bpf() and friends return.
@@ -283,47 +251,6 @@ class MountError(PybpfError):
     """tracefs or bpffs is not mounted and could not be mounted."""
 
 
-class KernelProfileError(PybpfError, ValueError):
-    """A kernel profile that does not exist (``--kernel 5.4``) or a malformed profile file."""
-
-
-class VMFault(PybpfError):
-    """The userspace VM stopped: a bad memory access, a bad instruction, or a limit."""
-
-    def __init__(self, message: str, *, pc: int | None = None, insn: str | None = None,
-                 address: int | None = None, region: str | None = None,
-                 offset: int | None = None) -> None:
-        self.message = message
-        self.pc = pc
-        self.insn = insn
-        self.address = address
-        self.region = region
-        self.offset = offset
-        where = f"insn {pc}" if pc is not None else "vm"
-        if insn:
-            where += f" ({insn})"
-        super().__init__(f"{where}: {message}")
-
-
-class BackendMismatch(PybpfError, AssertionError):
-    """The same program on the same input gave different results in the VM and in the
-    kernel (``BPF_PROG_TEST_RUN``): return value, packet bytes, map contents or records.
-    ``differences`` lists each one (``"retval: VM 1, kernel 2"``); an AssertionError, so a
-    test that compares the two fails like any other assertion.
-
-    >>> print(BackendMismatch("xdp_prog", ["retval: VM 1, kernel 2"], input="Packet(...)"))
-    xdp_prog: the VM and the kernel differ on input Packet(...):
-      retval: VM 1, kernel 2
-    """
-
-    def __init__(self, program: str, differences: list[str], *, input: str | None = None) -> None:
-        self.program = program
-        self.differences = list(differences)
-        self.input = input
-        head = f"{program}: the VM and the kernel differ" + (f" on input {input}" if input else "")
-        super().__init__(head + ":\n" + "\n".join(f"  {d}" for d in differences))
-
-
 class DslError(PybpfError):
     """A probe written in Python uses something outside the DSL, or is wrong."""
 
@@ -347,22 +274,9 @@ class DslError(PybpfError):
         super().__init__(text)
 
 
-class ExportError(PybpfError):
-    """A probe's maps cannot be exported as Prometheus metrics the way its file declares
-    (``pybpf export``): names the probe file and the map (and the field or label) at fault.
-
-    >>> print(ExportError("label 'comm' is given twice", filename="syscount.py", map="counts"))
-    syscount.py: map counts: label 'comm' is given twice
-    """
-
-    def __init__(self, message: str, *, filename: str | None = None, map: str | None = None) -> None:
-        self.message = message
-        self.filename = filename
-        self.map = map
-        where = [w for w in (filename, f"map {map}" if map else None) if w]
-        super().__init__(": ".join([*where, message]))
-
-
-class ScriptError(DslError):
-    """A bpftrace script (``pybpf trace``) does not parse, or uses what pybpf cannot run;
-    names the script's file, line and column with a caret."""
+#: the errors of the CLI, the verifier, the VM, the exporter and bpftrace scripts, defined
+#: at their first use (`pybpf._errors_more`; a class costs a process's start-up as much as
+#: ~100 lines run, and loading an object raises none of them)
+__getattr__ = module_getattr(__name__, {}, dict.fromkeys(
+    ("InputError", "UsageError", "VerifierReject", "KernelProfileError", "VMFault",
+     "BackendMismatch", "ExportError", "ScriptError"), "pybpf._errors_more"))
