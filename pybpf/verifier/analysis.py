@@ -18,8 +18,8 @@ described by a `CallInfo` the engine gives for each call instruction.
 >>> from pybpf.asm import assemble
 >>> from pybpf.verifier.cfg import check_cfg
 >>> insns = assemble("r0 = 0\\nif r1 > 3 goto out\\nr0 = 1\\nout:\\nexit").resolve()
->>> slots, index, subprogs, succ, forward = check_cfg(insns)
->>> a = analyze(insns, slots, index, subprogs, {}, succ, forward)
+>>> cfg = check_cfg(insns)
+>>> a = analyze(insns, cfg.slots, cfg.at_slot, cfg.subprogs, {}, cfg.succ, cfg.forward)
 >>> [i for i, p in enumerate(a.prune) if p], a.live_before[1] & 0b11
 ([1, 3], 3)
 """
@@ -108,18 +108,69 @@ def successors(insns: list[Insn], slots: list[int], index: Mapping[int, int], i:
 
 def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subprogs: set[int],
             calls: Mapping[int, CallInfo], succ: list[tuple[int, ...]] | None = None,
-            forward: bool | None = None) -> Analysis:
+            forward: bool | None = None, use_def: list[tuple[int, int] | None] | None = None,
+            marks: tuple[list[bool], list[bool], list[bool]] | None = None) -> Analysis:
     """Marks, postorder, SCCs and live registers of a program that passed `check_cfg`
     (``succ``: each instruction's `successors`, and ``forward``: whether every one comes
-    after its instruction, as `check_cfg` found them)."""
+    after its instruction, ``marks``: the prune points, jump points and forced checkpoints
+    the instructions alone decide, ``use_def``: each instruction's `insn_use_def` but for
+    the calls (None), as `check_cfg` found them; neither list is changed)."""
     n = len(insns)
-    prune = [False] * n
-    jmp = [False] * n
-    force = [False] * n
     calls_cb = [False] * n
     iter_next = [False] * n
     if succ is None:
         succ = [successors(insns, slots, index, i) for i in range(n)]
+    if marks is not None:
+        prune, jmp, force = list(marks[0]), list(marks[1]), list(marks[2])
+        for t, info in calls.items():  # what depends on the function called
+            if info.async_callback:
+                prune[t] = True
+            if info.sync_callback:
+                calls_cb[t] = force[t] = prune[t] = jmp[t] = True
+            if info.iter_next:
+                prune[t] = force[t] = iter_next[t] = True
+    else:
+        prune, jmp, force = _marks(insns, slots, index, calls, succ, calls_cb, iter_next)
+    starts = sorted(subprogs)
+    subprog_of: list[int] = []
+    sub_start: list[int] = []
+    ends = [*starts[1:], n]
+    if starts[0]:  # (check_cfg's starts include 0)
+        subprog_of += [0] * starts[0]
+        sub_start += [starts[0]] * starts[0]
+    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        subprog_of += [k] * (hi - lo)
+        sub_start += [lo] * (hi - lo)
+    # a program whose every edge goes forward (no loop, the most common) has no component
+    # and its live registers come out of one backward pass
+    if forward is None:
+        forward = all(s > i for i, ss in enumerate(succ) for s in ss)
+    scc, scc_count = ([0] * n, 1) if forward else _scc(succ, n)
+    ud = None
+    if use_def is not None:  # the calls' (None) from their `CallInfo`
+        ud = list(use_def)
+        t = -1
+        for _ in range(ud.count(None)):
+            t = ud.index(None, t + 1)
+            ud[t] = insn_use_def(insns[t], calls.get(t))
+    live = _live_registers(insns, succ, calls, forward, ud)
+    return Analysis(prune, jmp, force, calls_cb, iter_next, succ, starts, subprog_of,
+                    scc, live, scc_count, sub_start)
+
+
+_JMP_CLS, _JMP32_CLS = int(Class.JMP), int(Class.JMP32)
+_FUNC_SRC, _LOCAL = int(PseudoSrc.FUNC), int(CallSrc.LOCAL)
+
+
+def _marks(insns: list[Insn], slots: list[int], index: Mapping[int, int],
+           calls: Mapping[int, CallInfo], succ: list[tuple[int, ...]], calls_cb: list[bool],
+           iter_next: list[bool]) -> tuple[list[bool], list[bool], list[bool]]:
+    """visit_insn's marks (prune points, jump points, forced checkpoints; ``calls_cb`` and
+    ``iter_next`` are marked in place)."""
+    n = len(insns)
+    prune = [False] * n
+    jmp = [False] * n
+    force = [False] * n
     jmp_cls, jmp32_cls, lddw, func_src, local_src = _JMP_CLS, _JMP32_CLS, LDDW, _FUNC_SRC, _LOCAL
     for t, insn in enumerate(insns):
         cls = insn.cls
@@ -161,28 +212,7 @@ def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subpr
         target = index.get(slots[t] + 1 + rel)
         if target is not None:
             prune[target] = jmp[target] = True
-    starts = sorted(subprogs)
-    subprog_of: list[int] = []
-    sub_start: list[int] = []
-    ends = [*starts[1:], n]
-    if starts[0]:  # (check_cfg's starts include 0)
-        subprog_of += [0] * starts[0]
-        sub_start += [starts[0]] * starts[0]
-    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-        subprog_of += [k] * (hi - lo)
-        sub_start += [lo] * (hi - lo)
-    # a program whose every edge goes forward (no loop, the most common) has no component
-    # and its live registers come out of one backward pass
-    if forward is None:
-        forward = all(s > i for i, ss in enumerate(succ) for s in ss)
-    scc, scc_count = ([0] * n, 1) if forward else _scc(succ, n)
-    live = _live_registers(insns, succ, calls, forward)
-    return Analysis(prune, jmp, force, calls_cb, iter_next, succ, starts, subprog_of,
-                    scc, live, scc_count, sub_start)
-
-
-_JMP_CLS, _JMP32_CLS = int(Class.JMP), int(Class.JMP32)
-_FUNC_SRC, _LOCAL = int(PseudoSrc.FUNC), int(CallSrc.LOCAL)
+    return prune, jmp, force
 
 
 def _mark_call(t: int, n: int, prune: list[bool], jmp: list[bool]) -> None:
@@ -306,15 +336,15 @@ def insn_use_def(insn: Insn, call: CallInfo | None) -> tuple[int, int]:
 
 
 def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], calls: Mapping[int, CallInfo],
-                    forward: bool = False) -> list[int]:
+                    forward: bool = False, use_def: list | None = None) -> list[int]:
     """compute_live_registers: registers that may be read before being written, per insn.
 
     The least fixpoint of ``live_in = use | (live_out & ~def)``, iterated backwards from
     the last instruction (the order changes no answer, only how many passes it takes); a
     ``forward`` program (every successor after its instruction) needs one pass."""
     n = len(insns)
-    use_def = [getattr(insn, "use_def", None) or insn_use_def(insn, calls.get(i))
-               for i, insn in enumerate(insns)]  # (a `DecodedInsn` has it, but for a call)
+    if use_def is None:
+        use_def = [insn_use_def(insn, calls.get(i)) for i, insn in enumerate(insns)]
     live_in = [0] * n
     order = range(n - 1, -1, -1)
     changed = True

@@ -13,6 +13,8 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
+from .analysis import insn_use_def
+from .decoded import USE_DEF as _USE_DEF
 from .decoded import DecodedInsn, decode
 from .report import Reject
 
@@ -63,13 +65,27 @@ class Cfg(NamedTuple):
     """What `check_cfg` finds: the slot of each instruction (and one past the last), slot ->
     instruction index, the subprogram starts, each instruction's successors
     (`pybpf.verifier.analysis.successors`), and whether every successor comes after its
-    instruction (no loop)."""
+    instruction (no loop); made in the same pass, what `pybpf.verifier.analysis.analyze`
+    derives from the instructions alone: the marks (`Marks`) and the registers each one
+    reads and writes (`pybpf.verifier.analysis.insn_use_def`; None for a call, whose reads
+    depend on the function called)."""
 
     slots: list[int]
     at_slot: dict[int, int]
     subprogs: set[int]
     succ: list[tuple[int, ...]]
     forward: bool
+    marks: Marks | None = None
+    use_def: list[tuple[int, int] | None] | None = None
+
+
+class Marks(NamedTuple):
+    """``visit_insn``'s marks that the instructions alone decide (prune points, jump points,
+    forced checkpoints): all but those of a call that depend on the function called."""
+
+    prune: list[bool]
+    jmp_point: list[bool]
+    force_checkpoint: list[bool]
 
 
 def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
@@ -93,18 +109,40 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
     succ: list[tuple[int, ...]] = []
     add = succ.append
     forward = True
+    # analyze's marks and use/def (see `Cfg`), made in this pass
+    prune = [False] * n
+    jmp = [False] * n
+    force = [False] * n
+    use_def: list[tuple[int, int] | None] = []
+    add_ud = use_def.append
+    ud_table = _USE_DEF
     for i, insn in enumerate(dec):
-        if insn.encoding_problem is not None or not_in_table[insn[0]]:
+        opcode = insn[0]
+        if insn.encoding_problem is not None or not_in_table[opcode]:
             _fail(dec, i)
+        ud = ud_table[opcode]
+        if ud is None:
+            add_ud(None if opcode == _CALL_OPCODE else insn_use_def(insn, None))
+        else:
+            use, use_dst, use_src, defs, def_dst = ud
+            if use_dst:
+                use |= 1 << insn[1]
+            if use_src:
+                use |= 1 << insn[2]
+            add_ud((use, defs | (1 << insn[1]) if def_dst else defs))
         cls = insn.cls
         if cls != jmp_cls and cls != jmp32_cls:
             add((i + 1,) if i + 1 < n else ())
-            if insn[0] == lddw and insn.src == func_src:  # a function's address (a callback)
+            if opcode == lddw and insn.src == func_src:  # a function's address (a callback)
                 dest = slots[i] + 1 + insn.imm
                 if dest not in index:
                     _fail(dec, None, Reject(i, f"jump out of range from insn {slots[i]} to "
                                               f"{dest}", "jump_out_of_range"))
-                subprogs.add(index[dest])
+                callee = index[dest]
+                subprogs.add(callee)
+                if i + 1 < n:  # (visit_func_call_insn)
+                    prune[i + 1] = jmp[i + 1] = True
+                prune[i] = prune[callee] = jmp[callee] = True
             continue
         op = insn.op
         if op == _EXIT:
@@ -112,6 +150,8 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
             continue
         if op == _CALL:
             add((i + 1,) if i + 1 < n else ())
+            if i + 1 < n:  # (visit_func_call_insn)
+                prune[i + 1] = jmp[i + 1] = True
             if insn.src != local_src:
                 continue
             dest = slots[i] + 1 + insn.imm
@@ -121,7 +161,9 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
             if dest not in index:
                 _fail(dec, None, Reject(index[dest - 1], "jump into the middle of ldimm64 "
                                           f"insn {dest - 1}", "jump_into_lddw"))
-            subprogs.add(index[dest])
+            callee = index[dest]
+            subprogs.add(callee)
+            prune[i] = prune[callee] = jmp[callee] = True
             continue
         is_ja = op == _JA
         dest = slots[i] + 1 + (insn.imm if cls == jmp32_cls and is_ja else insn.off)
@@ -134,9 +176,13 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
                                       f"{dest - 1}", "jump_into_lddw"))
         if target <= i:
             forward = False
+        prune[target] = jmp[target] = True
         if is_ja:
             add((target,))
         else:
+            prune[i] = True
+            if op == _JCOND:
+                force[i] = True
             add((i + 1, target) if i + 1 < n else (target,))
     last = dec[-1]
     lcls, lop = last.cls, last.op
@@ -164,7 +210,7 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
     if not all(seen):
         i = seen.index(False)
         raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
-    return Cfg(slots, index, subprogs, succ, forward)
+    return Cfg(slots, index, subprogs, succ, forward, Marks(prune, jmp, force), use_def)
 
 
 def _fail(insns: list[DecodedInsn], i: int | None, rej: Reject | None = None) -> NoReturn:
@@ -236,6 +282,7 @@ _CMPXCHG = int(AtomicOp.CMPXCHG)
 _LOAD_ACQ = int(AtomicOp.LOAD_ACQ)
 _STORE_REL = int(AtomicOp.STORE_REL)
 _JCOND = int(JmpOp.JCOND)
+_CALL_OPCODE = int(Class.JMP) | _CALL
 _CALL_DEFS = 0x3F  # a call writes r0 (result) and clobbers r1-r5
 _CALL_ARGS = 0x3E  # r1-r5
 

@@ -130,7 +130,8 @@ _FIELDS = tuple({"cls": opcode & CLASS_MASK, "op": opcode & OP_MASK,
                  "size": _WIDTH[opcode & SIZE_MASK]} for opcode in range(256))
 _VALID = tuple(_valid_rule(opcode) for opcode in range(256))
 _FORM = tuple(_form_of(opcode) for opcode in range(256))
-_USE_DEF = tuple(_use_def_rule(opcode) for opcode in range(256))
+#: opcode -> `_use_def_rule` (read by `pybpf.verifier.cfg.check_cfg` too)
+USE_DEF = _USE_DEF = tuple(_use_def_rule(opcode) for opcode in range(256))
 
 
 class DecodedInsn(Insn):
@@ -146,40 +147,14 @@ class DecodedInsn(Insn):
     encoding_problem: str | None = None
     #: the instruction form kernels differ on (`pybpf.verifier.kernel_profile.insn_form`)
     form: str | None = None
-    #: the registers it reads and writes (`pybpf.verifier.analysis.insn_use_def`; None for a
-    #: call, whose reads depend on the function called)
-    use_def: tuple[int, int] | None = None
-
     def __new__(cls, insn: Insn) -> DecodedInsn:
-        opcode, dst, src, off, imm = insn
-        # an instance of the opcode's class (`_CLASS_OF`), whose attributes are what the
-        # opcode decides; the instance keeps what its other fields decide
-        self: DecodedInsn = tuple.__new__(_CLASS_OF[opcode], insn)
-        # what `problem`, `insn_form` and `insn_use_def` answer, from the opcode's tables
-        # when they decide (the functions themselves otherwise)
-        rule = _VALID[opcode]
-        if rule is None or dst > 10:
-            self.encoding_problem = problem(self)
-        else:
-            zero, srcs, src_reg = rule
-            if (zero & _DST and dst) or (zero & _SRC and src) or (zero & _OFF and off) or \
-                    (zero & _IMM and imm) or (srcs is not None and src not in srcs) or \
-                    (src_reg and src > 10):
-                self.encoding_problem = problem(self)
-        if _FORM[opcode] is _ANY_FORM:
-            self.form = insn_form(self)
-        ud = _USE_DEF[opcode]
-        if ud is None:
-            if opcode != CALL:
-                self.use_def = insn_use_def(self, None)
-        else:
-            use, use_dst, use_src, defs, def_dst = ud
-            if use_dst:
-                use |= 1 << dst
-            if use_src:
-                use |= 1 << src
-            self.use_def = (use, defs | (1 << dst) if def_dst else defs)
-        return self
+        return _decode_one(insn)
+
+    @property
+    def use_def(self) -> tuple[int, int] | None:
+        """The registers it reads and writes (`pybpf.verifier.analysis.insn_use_def`; None
+        for a call, whose reads depend on the function called)."""
+        return None if self[0] == CALL else use_def_of(self)
 
     def __reduce__(self) -> tuple:
         return (DecodedInsn, (Insn(*self),))
@@ -199,6 +174,61 @@ _DECODED: dict[tuple, DecodedInsn] = {}
 _MAX_DECODED = 1 << 16
 
 
+def _decode_one(insn: Insn) -> DecodedInsn:
+    """The `DecodedInsn` of ``insn``: an instance of its opcode's class (`_CLASS_OF`), whose
+    attributes are what the opcode decides; the instance keeps what its other fields decide
+    (an encoding problem, a form that depends on them), set only when there is one."""
+    opcode, dst, src, off, imm = insn
+    self: DecodedInsn = tuple.__new__(_CLASS_OF[opcode], insn)
+    # what `problem` and `insn_form` answer, from the opcode's tables when they decide (the
+    # functions themselves otherwise)
+    rule = _VALID[opcode]
+    if rule is None or dst > 10:
+        self.encoding_problem = problem(self)
+    else:
+        zero, srcs, src_reg = rule
+        if (zero & _DST and dst) or (zero & _SRC and src) or (zero & _OFF and off) or \
+                (zero & _IMM and imm) or (srcs is not None and src not in srcs) or \
+                (src_reg and src > 10):
+            self.encoding_problem = problem(self)
+    if _FORM[opcode] is _ANY_FORM:
+        self.form = insn_form(self)
+    return self
+
+
+def use_def_of(insn: Insn, call: Any = None) -> tuple[int, int]:
+    """`pybpf.verifier.analysis.insn_use_def` of ``insn`` (``call``: its `CallInfo`, for a
+    call), from the opcode's table when it decides."""
+    ud = _USE_DEF[insn[0]]
+    if ud is None:
+        return insn_use_def(insn, call)
+    use, use_dst, use_src, defs, def_dst = ud
+    if use_dst:
+        use |= 1 << insn[1]
+    if use_src:
+        use |= 1 << insn[2]
+    return (use, defs | (1 << insn[1]) if def_dst else defs)
+
+
+def use_defs(insns: list[Insn], calls: Any) -> list[tuple[int, int]]:
+    """`use_def_of` of each instruction (``calls``: instruction index -> its `CallInfo`)."""
+    table = _USE_DEF
+    out: list[tuple[int, int]] = []
+    add = out.append
+    for i, insn in enumerate(insns):
+        ud = table[insn[0]]
+        if ud is None:
+            add(insn_use_def(insn, calls.get(i)))
+            continue
+        use, use_dst, use_src, defs, def_dst = ud
+        if use_dst:
+            use |= 1 << insn[1]
+        if use_src:
+            use |= 1 << insn[2]
+        add((use, defs | (1 << insn[1]) if def_dst else defs))
+    return out
+
+
 def decode(insns: list[Insn]) -> list[Insn]:
     """``insns`` as `DecodedInsn` (equal instructions, fields stored)."""
     memo = _DECODED
@@ -209,9 +239,9 @@ def decode(insns: list[Insn]) -> list[Insn]:
         if d is None:
             if len(memo) >= _MAX_DECODED:
                 memo.clear()
-            d = memo[i] = DecodedInsn(i)
+            d = memo[i] = _decode_one(i)
         out.append(d)
     return out
 
 
-__all__ = ["DecodedInsn", "decode"]
+__all__ = ["USE_DEF", "DecodedInsn", "decode", "use_def_of", "use_defs"]

@@ -103,7 +103,8 @@ class ProgramFacts:
             return hit[1]
         calls = call_infos()
         insns = self.insns
-        aux = analyze(insns, cfg.slots, cfg.at_slot, cfg.subprogs, calls, cfg.succ, cfg.forward)
+        aux = analyze(insns, cfg.slots, cfg.at_slot, cfg.subprogs, calls, cfg.succ, cfg.forward,
+                      cfg.use_def, cfg.marks)
         starts = aux.subprog_starts
         n = len(insns)
         sizes = {s: (starts[k + 1] if k + 1 < len(starts) else n) - s
