@@ -45,7 +45,7 @@ from .prechecks import CHECKED_BEFORE_RUN, MAX_INSNS, map_report, size_report
 from .precision import Backtrack, NotSupported, Tracker
 from .program_btf import ProgramBtf
 from .prune import IdMap, regs_exact
-from .report import Reject, Report, insn_text
+from .report import Reject, Report, explain, insn_text
 from .stack_liveness import StackLiveness
 from .state import MAX_CALL_FRAMES, RT, Frame, MapRef, Reg, State
 
@@ -550,33 +550,53 @@ class Verifier:
             entering = False
 
     def _report(self, rej: Reject) -> Report:
-        expl, hint = rej.fill()
-        text = None
+        """The `Report` of ``rej``; its texts (`pybpf.verifier.report.LAZY_FIELDS`) are made
+        when first read, from what the run holds now."""
+        insn_slot = self.slots[rej.insn] if (rej.insn is not None and self.slots) else rej.insn
+        lines = self.program.lines
+        report = Report(False, self.processed, insn=insn_slot, message="\n".join(rej.lines),
+                        error_class=rej.cls, program=self.program.name,
+                        source=lines.get(rej.insn) if rej.insn is not None else None)
+        insn = ref = reg = None
         if rej.insn is not None and 0 <= rej.insn < len(self.insns):
-            text = insn_text(self.insns[rej.insn], self.program.refs.get(rej.insn))
-        regs = {}
-        origin = None
+            insn, ref = self.insns[rej.insn], self.program.refs.get(rej.insn)
+        at = -1
         last = self.search.last_state
         if last is not None and rej.reg is not None and 0 <= rej.reg <= 10:
-            regs[f"R{rej.reg}"] = last.regs[rej.reg].fmt()
+            reg = last.regs[rej.reg]
             at = last.frame.origins[rej.reg]
-            if at >= 0 and at != rej.insn:
-                origin = self._origin_text(rej.reg, at)
-        insn_slot = self.slots[rej.insn] if (rej.insn is not None and self.slots) else rej.insn
-        return Report(False, self.processed, insn=insn_slot, insn_text=text,
-                      message="\n".join(rej.lines), error_class=rej.cls, explanation=expl,
-                      hint=hint, registers=regs, program=self.program.name, origin=origin,
-                      source=self.program.lines.get(rej.insn) if rej.insn is not None else None)
+        origin = None
+        if at >= 0 and at != rej.insn:
+            origin = (self.insns[at], self.slots[at], lines.get(at))
+        # (the maker holds no `Reject`: its traceback would keep the run's frames alive)
+        why = (rej.cls, rej.reg, rej.type_label, rej.insn, rej.detail)
+        report.defer(lambda: _details(why, insn, ref, reg, origin))
+        return report
 
-    def _origin_text(self, reg: int, at: int) -> str:
-        """'R0 was set at insn 5 (call bpf_map_lookup_elem#1), line 12: ...'."""
-        text = insn_text(self.insns[at], None, "kernel") or ""
-        out = f"R{reg} was set at insn {self.slots[at]}" + (f": {text}" if text else "")
-        line = self.program.lines.get(at)
+def _details(why: tuple, insn: Any, ref: Any, reg: Reg | None,
+             origin: tuple[Any, int, Any] | None) -> dict[str, Any]:
+    """A rejection's texts (`pybpf.verifier.report.LAZY_FIELDS`): ``why`` the rejection's
+    class, register, type label, instruction and detail (`pybpf.verifier.report.explain`),
+    ``insn`` and ``ref`` the rejected instruction and its reference (``insn`` None: none),
+    ``reg`` the value of the register it names, ``origin`` the instruction that set that
+    register, its slot and its source line."""
+    expl, hint = explain(*why)
+    regno = why[1]
+    registers = {}
+    if reg is not None:
+        registers[f"R{regno}"] = reg.fmt()
+    origin_text = None
+    if origin is not None:
+        at_insn, at_slot, line = origin
+        # 'R0 was set at insn 5 (call bpf_map_lookup_elem#1), line 12: ...'
+        text = insn_text(at_insn, None, "kernel") or ""
+        origin_text = f"R{regno} was set at insn {at_slot}" + (f": {text}" if text else "")
         if line is not None:
             where = f"{line.filename}:{line.line}" if line.filename else f"line {line.line}"
-            out += f", {where}: {line.text.strip()}"
-        return out
+            origin_text += f", {where}: {line.text.strip()}"
+    return {"insn_text": insn_text(insn, ref) if insn is not None else None,
+            "explanation": expl, "hint": hint, "registers": registers, "origin": origin_text}
+
 
 def _nargs(sig: str) -> int:
     inner = sig[sig.index("(") + 1:sig.rindex(")")].strip()

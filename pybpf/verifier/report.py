@@ -12,6 +12,7 @@ the registers involved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,9 +190,46 @@ EXPLAIN: dict[str, tuple[str, str]] = {
 }
 
 
+#: the `Report` fields a rejection may leave to be made when one of them is first read
+#: (`Report.defer`): texts a caller asking only for the verdict never reads
+LAZY_FIELDS = ("insn_text", "explanation", "hint", "registers", "origin")
+
+
+def _lazy_property(name: str) -> property:
+    """A `Report` field read through `Report.defer`'s maker when it is pending."""
+    key = "_" + name
+
+    def get(self: Report) -> Any:
+        d = self.__dict__
+        if "_deferred" in d:
+            self._made()
+        return d[key]
+
+    def set_(self: Report, value: Any) -> None:
+        d = self.__dict__
+        if "_deferred" in d:
+            self._made()
+        d[key] = value
+
+    return property(get, set_, doc=f"The report's {name} (see `Report`).")
+
+
+def _deferrable(cls: type[Report]) -> type[Report]:
+    """``cls``'s `LAZY_FIELDS` as properties (the dataclass's ``__init__``, ``__eq__`` and
+    ``__repr__`` go through them)."""
+    for name in LAZY_FIELDS:
+        setattr(cls, name, _lazy_property(name))
+    return cls
+
+
+@_deferrable
 @dataclass
 class Report:
-    """The outcome of verifying one program."""
+    """The outcome of verifying one program.
+
+    A rejection's `LAZY_FIELDS` (the instruction's text, the explanation, the hint, the
+    registers, the origin) may be left to a maker (`defer`), run when one of them is first
+    read: a caller that asks only for the verdict and the message does not pay for them."""
 
     accepted: bool
     processed_insns: int = 0
@@ -233,6 +271,21 @@ class Report:
         lines.append(f"  fix: {self.hint}")
         return "\n".join(lines)
 
+    def defer(self, make: Callable[[], dict[str, Any]]) -> None:
+        """Leave the `LAZY_FIELDS` to ``make`` (it returns them by name), called when one of
+        them is first read (or set)."""
+        self.__dict__["_deferred"] = make
+
+    def _made(self) -> None:
+        make = self.__dict__.pop("_deferred")
+        for name, value in make().items():
+            setattr(self, name, value)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if "_deferred" in self.__dict__:
+            self._made()
+        return self.__dict__.copy()
+
     def to_json(self) -> dict[str, Any]:
         return {"program": self.program, "accepted": self.accepted, "insn": self.insn,
                 "message": self.message, "class": self.error_class,
@@ -263,10 +316,16 @@ class Reject(Exception):
         super().__init__("\n".join(self.lines))
 
     def fill(self) -> tuple[str, str]:
-        expl, hint = EXPLAIN.get(self.cls, EXPLAIN["unsupported"])
-        values = {"reg": self.reg if self.reg is not None else "?", "type": self.type_label,
-                  "insn": self.insn, "detail": self.detail}
-        return expl.format(**values), hint.format(**values)
+        return explain(self.cls, self.reg, self.type_label, self.insn, self.detail)
+
+
+def explain(cls: str, reg: int | None, type_label: str, insn: int | None,
+            detail: Any) -> tuple[str, str]:
+    """The explanation and hint of a rejection of class ``cls`` (`EXPLAIN`, filled in)."""
+    expl, hint = EXPLAIN.get(cls, EXPLAIN["unsupported"])
+    values = {"reg": reg if reg is not None else "?", "type": type_label, "insn": insn,
+              "detail": detail}
+    return expl.format(**values), hint.format(**values)
 
 
 #: (instruction, its reference, syntax) -> `insn_text`
