@@ -30,6 +30,7 @@ from .names import MAP_TYPES
 TYPE_CHECKING = False  # (not typing's: the assembler's start-up)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from ..isa.mapspec import MapSpec
 
@@ -244,6 +245,19 @@ _NAMED_INNER: tuple[str, str] = ("inner", "")
 _LIMITED = frozenset({"cpumap", "stack_trace"})
 
 
+def _size_problem(a: str, t: str, field: str, value: Any, size: Size, typed: Any
+                  ) -> tuple[str, str] | None:
+    """What a ``t`` map's ``field`` of ``value`` breaks of ``size`` (``typed``: the key or value
+    type, whose size the kernel takes for a 0), or None."""
+    if not isinstance(value, int) or isinstance(value, bool):  # a fuzzed DSL: max_entries=u32
+        return field, f"{a} {t} map needs {field} as an integer, not {value!r}"
+    if value == 0 and typed is not None:
+        return None  # the size comes from the key/value type when the map is created
+    if not size.ok(value):
+        return field, f"{a} {t} map needs {field} {size.says}, not {value}"
+    return None
+
+
 def _own_problem(decl: MapSpec) -> tuple[str, str] | None:
     """`field_problem` but for an ``inner=`` name missing from the maps declared before
     (`_NAMED_INNER`: an ``inner=`` name, to look up)."""
@@ -262,29 +276,29 @@ def _own_problem(decl: MapSpec) -> tuple[str, str] | None:
     if rule is None:
         return None
     a = _article(t)
-    entries = entries_at_creation(t, decl.max_entries)
-    for field, value, size, typed in (("key", decl.key_size, rule.key, decl.key_type),
-                                      ("value", decl.value_size, rule.value, decl.value_type),
-                                      ("max_entries", entries, rule.entries, None)):
-        if not isinstance(value, int) or isinstance(value, bool):  # a fuzzed DSL: max_entries=u32
-            return field, f"{a} {t} map needs {field} as an integer, not {value!r}"
-        if value == 0 and typed is not None:
-            continue  # the size comes from the key/value type when the map is created
-        if not size.ok(value):
-            return field, f"{a} {t} map needs {field} {size.says}, not {value}"
-    if t == "stack_trace" and decl.flags >> FLAGS["stack_build_id"] & 1 and decl.value_size % 32:
-        return "value", ("a stack_trace map with flags stack_build_id has a value that is a "
-                         f"multiple of 32 (struct bpf_stack_build_id), not {decl.value_size}")
-    # the machine's limits bound two map types only (read from /sys and /proc: not per map)
-    limits = machine_limits() if t in ("cpumap", "stack_trace") else {}
-    if t == "cpumap" and "nr_cpus" in limits and entries > limits["nr_cpus"]:
-        return "max_entries", (f"a cpumap map has at most one entry a CPU this kernel can have "
-                               f"(NR_CPUS = {limits['nr_cpus']}), not {entries}")
-    elem = 32 if decl.flags >> FLAGS["stack_build_id"] & 1 else 8
-    if t == "stack_trace" and "max_stack" in limits and decl.value_size > elem * limits["max_stack"]:
-        return "value", (f"a stack_trace map's value holds at most kernel.perf_event_max_stack "
-                         f"({limits['max_stack']}) frames of {elem} bytes, not {decl.value_size} "
-                         "bytes")
+    entries = entries_at_creation(t, decl.max_entries) if t in CPU_SLOT_TYPES else \
+        decl.max_entries
+    found = _size_problem(a, t, "key", decl.key_size, rule.key, decl.key_type) or \
+        _size_problem(a, t, "value", decl.value_size, rule.value, decl.value_type) or \
+        _size_problem(a, t, "max_entries", entries, rule.entries, None)
+    if found is not None:
+        return found
+    if t in _LIMITED:
+        if t == "stack_trace" and decl.flags >> FLAGS["stack_build_id"] & 1 and \
+                decl.value_size % 32:
+            return "value", ("a stack_trace map with flags stack_build_id has a value that is a "
+                             f"multiple of 32 (struct bpf_stack_build_id), not {decl.value_size}")
+        # the machine's limits bound two map types only (read from /sys and /proc: not per map)
+        limits = machine_limits()
+        if t == "cpumap" and "nr_cpus" in limits and entries > limits["nr_cpus"]:
+            return "max_entries", (f"a cpumap map has at most one entry a CPU this kernel can "
+                                   f"have (NR_CPUS = {limits['nr_cpus']}), not {entries}")
+        elem = 32 if decl.flags >> FLAGS["stack_build_id"] & 1 else 8
+        if t == "stack_trace" and "max_stack" in limits and \
+                decl.value_size > elem * limits["max_stack"]:
+            return "value", (f"a stack_trace map's value holds at most "
+                             f"kernel.perf_event_max_stack ({limits['max_stack']}) frames of "
+                             f"{elem} bytes, not {decl.value_size} bytes")
     if t == "bloom_filter" and decl.map_extra > 15:
         return "map_extra", f"a bloom_filter map's map_extra (hash functions) is 0..15, not {decl.map_extra}"
     allowed = _ALLOWED.get(t)
