@@ -108,13 +108,12 @@ def successors(insns: list[Insn], slots: list[int], index: Mapping[int, int], i:
 
 def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subprogs: set[int],
             calls: Mapping[int, CallInfo], succ: list[tuple[int, ...]] | None = None,
-            forward: bool | None = None, use_def: list[tuple[int, int] | None] | None = None,
+            forward: bool | None = None,
             marks: tuple[list[bool], list[bool], list[bool]] | None = None) -> Analysis:
     """Marks, postorder, SCCs and live registers of a program that passed `check_cfg`
     (``succ``: each instruction's `successors`, and ``forward``: whether every one comes
     after its instruction, ``marks``: the prune points, jump points and forced checkpoints
-    the instructions alone decide, ``use_def``: each instruction's `insn_use_def` but for
-    the calls (None), as `check_cfg` found them; neither list is changed)."""
+    the instructions alone decide, as `check_cfg` found them; not changed)."""
     n = len(insns)
     calls_cb = [False] * n
     iter_next = [False] * n
@@ -146,14 +145,7 @@ def analyze(insns: list[Insn], slots: list[int], index: Mapping[int, int], subpr
     if forward is None:
         forward = all(s > i for i, ss in enumerate(succ) for s in ss)
     scc, scc_count = ([0] * n, 1) if forward else _scc(succ, n)
-    ud = None
-    if use_def is not None:  # the calls' (None) from their `CallInfo`
-        ud = list(use_def)
-        t = -1
-        for _ in range(ud.count(None)):
-            t = ud.index(None, t + 1)
-            ud[t] = insn_use_def(insns[t], calls.get(t))
-    live = _live_registers(insns, succ, calls, forward, ud)
+    live = _live_registers(insns, succ, calls, forward)
     return Analysis(prune, jmp, force, calls_cb, iter_next, succ, starts, subprog_of,
                     scc, live, scc_count, sub_start)
 
@@ -336,16 +328,48 @@ def insn_use_def(insn: Insn, call: CallInfo | None) -> tuple[int, int]:
 
 
 def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], calls: Mapping[int, CallInfo],
-                    forward: bool = False, use_def: list | None = None) -> list[int]:
+                    forward: bool = False) -> list[int]:
     """compute_live_registers: registers that may be read before being written, per insn.
 
     The least fixpoint of ``live_in = use | (live_out & ~def)``, iterated backwards from
     the last instruction (the order changes no answer, only how many passes it takes); a
-    ``forward`` program (every successor after its instruction) needs one pass."""
+    ``forward`` program (every successor after its instruction) needs one pass, which
+    reads each instruction's use and def from its opcode's `USE_DEF` as it goes."""
     n = len(insns)
-    if use_def is None:
-        use_def = [insn_use_def(insn, calls.get(i)) for i, insn in enumerate(insns)]
     live_in = [0] * n
+    table = USE_DEF
+    if forward:
+        for i in range(n - 1, -1, -1):
+            out = 0
+            for s in succ[i]:
+                out |= live_in[s]
+            insn = insns[i]
+            ud = table[insn[0]]
+            if ud is None:
+                use, d = insn_use_def(insn, calls.get(i))
+            else:
+                use, use_dst, use_src, d, def_dst = ud
+                if use_dst:
+                    use |= 1 << insn[1]
+                if use_src:
+                    use |= 1 << insn[2]
+                if def_dst:
+                    d |= 1 << insn[1]
+            live_in[i] = ((out & ~d) | use) & 0x7FF
+        return live_in
+    use_def: list[tuple[int, int]] = []
+    add = use_def.append
+    for i, insn in enumerate(insns):
+        ud = table[insn[0]]
+        if ud is None:
+            add(insn_use_def(insn, calls.get(i)))
+            continue
+        use, use_dst, use_src, d, def_dst = ud
+        if use_dst:
+            use |= 1 << insn[1]
+        if use_src:
+            use |= 1 << insn[2]
+        add((use, d | (1 << insn[1]) if def_dst else d))
     order = range(n - 1, -1, -1)
     changed = True
     while changed:
@@ -359,9 +383,31 @@ def _live_registers(insns: list[Insn], succ: list[tuple[int, ...]], calls: Mappi
             if new_in != live_in[i]:
                 live_in[i] = new_in
                 changed = True
-        if forward:
-            break
     return [v & 0x7FF for v in live_in]
 
 
-__all__ = ["Analysis", "CallInfo", "analyze", "insn_use_def", "successors"]
+def _use_def_rule(opcode: int) -> tuple[int, int, int, int, int] | None:
+    """`insn_use_def` of an instruction of ``opcode`` as ``(registers read, whether dst is
+    read, whether src is read, registers written, whether dst is written)``, or None when it
+    depends on more than the registers (a call, an atomic operation)."""
+    cls, op, mode = opcode & 7, opcode & 0xF0, opcode & 0xE0
+    if cls == Class.STX and mode != Mode.MEM:
+        return None
+    if cls in (Class.JMP, Class.JMP32) and op == JmpOp.CALL:
+        return None
+    probe_dst, probe_src = Insn(opcode, dst=1, src=2), Insn(opcode, dst=3, src=4)
+    a, b = insn_use_def(probe_dst, None), insn_use_def(probe_src, None)
+    # which of the read/written masks follow dst (bit 1 then 3) and src (bit 2 then 4)
+    use_const = a[0] & b[0]
+    use_dst = bool(a[0] & 2) and bool(b[0] & 8) and not use_const & 0x1E
+    use_src = bool(a[0] & 4) and bool(b[0] & 16) and not use_const & 0x1E
+    def_const = a[1] & b[1]
+    def_dst = bool(a[1] & 2) and bool(b[1] & 8) and not def_const & 0x1E
+    return (use_const, use_dst, use_src, def_const, def_dst)
+
+
+#: opcode -> `_use_def_rule` (`pybpf.verifier.decoded` and `_live_registers` read it)
+USE_DEF = tuple(_use_def_rule(opcode) for opcode in range(256))
+
+
+__all__ = ["USE_DEF", "Analysis", "CallInfo", "analyze", "insn_use_def", "successors"]

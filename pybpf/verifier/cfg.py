@@ -8,13 +8,11 @@ instruction must be reachable from the entry (or a subprogram).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, compress
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from ..isa import LDDW, AluOp, AtomicOp, CallSrc, Class, Insn, JmpOp, Mode, PseudoSrc
-from .analysis import insn_use_def
-from .decoded import USE_DEF as _USE_DEF
 from .decoded import DecodedInsn, decode
 from .report import Reject
 
@@ -23,6 +21,26 @@ if TYPE_CHECKING:
 
 _JA = int(JmpOp.JA)
 _OPCODE = itemgetter(0)
+_PROBLEM = attrgetter("encoding_problem")
+#: (i + 1,) for each i: the successors of an instruction that falls through (values, shared)
+_NEXT: list[tuple[int, ...]] = []
+_MAX_SHARED_NEXT = 1 << 14
+
+
+def _falls_through(n: int) -> list[tuple[int, ...]]:
+    """The successors of ``n`` instructions that all fall through (the last has none)."""
+    out: list[tuple[int, ...]]
+    if n > _MAX_SHARED_NEXT:
+        out = [(i + 1,) for i in range(n)]
+    else:
+        if len(_NEXT) < n:
+            _NEXT.extend((i + 1,) for i in range(len(_NEXT), n))
+        out = _NEXT[:n]
+    if n:
+        out[-1] = ()
+    return out
+
+
 _CALL = int(JmpOp.CALL)
 _EXIT = int(JmpOp.EXIT)
 
@@ -34,7 +52,11 @@ def slot_map(insns: Sequence[Insn]) -> tuple[list[int], dict[int, int]]:
     >>> slot_map([Insn(0xb7), Insn(0x18), Insn(0x95)])
     ([0, 1, 3, 4], {0: 0, 1: 1, 3: 2})
     """
-    opcodes = list(map(_OPCODE, insns))
+    return _slot_map(list(map(_OPCODE, insns)))
+
+
+def _slot_map(opcodes: list[int]) -> tuple[list[int], dict[int, int]]:
+    """`slot_map` of the instructions of ``opcodes``."""
     n = len(opcodes)
     if LDDW not in opcodes:  # one slot each (no lddw): the index is its own slot
         return list(range(n + 1)), dict(zip(range(n), range(n), strict=True))
@@ -66,9 +88,7 @@ class Cfg(NamedTuple):
     instruction index, the subprogram starts, each instruction's successors
     (`pybpf.verifier.analysis.successors`), and whether every successor comes after its
     instruction (no loop); made in the same pass, what `pybpf.verifier.analysis.analyze`
-    derives from the instructions alone: the marks (`Marks`) and the registers each one
-    reads and writes (`pybpf.verifier.analysis.insn_use_def`; None for a call, whose reads
-    depend on the function called)."""
+    derives from the instructions alone: the marks (`Marks`)."""
 
     slots: list[int]
     at_slot: dict[int, int]
@@ -76,7 +96,6 @@ class Cfg(NamedTuple):
     succ: list[tuple[int, ...]]
     forward: bool
     marks: Marks | None = None
-    use_def: list[tuple[int, int] | None] | None = None
 
 
 class Marks(NamedTuple):
@@ -94,46 +113,42 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
     successors).
 
     ``kernel``: the profile whose unknown instruction forms are refused (`_kernel_refusals`);
-    ``decoded``: ``insns`` are all `DecodedInsn` already (else they are decoded as needed)."""
+    ``decoded``: ``insns`` are all `DecodedInsn` already (else they are decoded as needed).
+
+    Only the jumps, calls and ``lddw`` are visited one by one: every other instruction
+    falls through to the next (its successor and its marks are those of the start)."""
     dec = cast("list[DecodedInsn]", insns if decoded or all(isinstance(insn, DecodedInsn)
                                                             for insn in insns)
                else decode(insns))
-    slots, index = slot_map(dec)
+    ops = list(map(_OPCODE, dec))
+    slots, index = _slot_map(ops)
     total = slots[-1]
     n = len(dec)
     subprogs: set[int] = {0}
     if kernel is not None and kernel.insn_forms:
         _kernel_refusals(dec, kernel)
-    not_in_table = _NOT_IN_KERNEL_TABLE
-    jmp_cls, jmp32_cls, lddw, func_src, local_src = _JMP, _JMP32, LDDW, _FUNC, _LOCAL
-    succ: list[tuple[int, ...]] = []
-    add = succ.append
+    # the first instruction with a bad encoding (or outside the kernel's table): refused
+    # there, unless a jump before it is refused first
+    first_bad = n
+    problems = list(map(_PROBLEM, dec))
+    if problems.count(None) != n or any(map(_NOT_IN_KERNEL_TABLE.__getitem__, ops)):
+        first_bad = next(i for i, (p, op) in enumerate(zip(problems, ops, strict=True))
+                         if p is not None or _NOT_IN_KERNEL_TABLE[op])
+    jmp32_cls, lddw, func_src, local_src = _JMP32, LDDW, _FUNC, _LOCAL
+    succ = _falls_through(n)
     forward = True
-    # analyze's marks and use/def (see `Cfg`), made in this pass
+    # analyze's marks (see `Cfg`), made in this pass
     prune = [False] * n
     jmp = [False] * n
     force = [False] * n
-    use_def: list[tuple[int, int] | None] = []
-    add_ud = use_def.append
-    ud_table = _USE_DEF
-    for i, insn in enumerate(dec):
-        opcode = insn[0]
-        if insn.encoding_problem is not None or not_in_table[opcode]:
-            _fail(dec, i)
-        ud = ud_table[opcode]
-        if ud is None:
-            add_ud(None if opcode == _CALL_OPCODE else insn_use_def(insn, None))
-        else:
-            use, use_dst, use_src, defs, def_dst = ud
-            if use_dst:
-                use |= 1 << insn[1]
-            if use_src:
-                use |= 1 << insn[2]
-            add_ud((use, defs | (1 << insn[1]) if def_dst else defs))
-        cls = insn.cls
-        if cls != jmp_cls and cls != jmp32_cls:
-            add((i + 1,) if i + 1 < n else ())
-            if opcode == lddw and insn.src == func_src:  # a function's address (a callback)
+    # the jumps, calls and lddw, in order; (i, target) of the jumps
+    special = list(compress(range(n), map(_SPECIAL.__getitem__, ops)))
+    for i in special:
+        if i >= first_bad:
+            break
+        insn = dec[i]
+        if ops[i] == lddw:
+            if insn.src == func_src:  # a function's address (a callback)
                 dest = slots[i] + 1 + insn.imm
                 if dest not in index:
                     _fail(dec, None, Reject(i, f"jump out of range from insn {slots[i]} to "
@@ -146,10 +161,9 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
             continue
         op = insn.op
         if op == _EXIT:
-            add(())
+            succ[i] = ()
             continue
         if op == _CALL:
-            add((i + 1,) if i + 1 < n else ())
             if i + 1 < n:  # (visit_func_call_insn)
                 prune[i + 1] = jmp[i + 1] = True
             if insn.src != local_src:
@@ -166,7 +180,7 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
             prune[i] = prune[callee] = jmp[callee] = True
             continue
         is_ja = op == _JA
-        dest = slots[i] + 1 + (insn.imm if cls == jmp32_cls and is_ja else insn.off)
+        dest = slots[i] + 1 + (insn.imm if insn.cls == jmp32_cls and is_ja else insn.off)
         if dest < 0 or dest >= total:
             _fail(dec, None, Reject(i, f"jump out of range from insn {slots[i]} to {dest}",
                                       "jump_out_of_range"))
@@ -178,27 +192,23 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
             forward = False
         prune[target] = jmp[target] = True
         if is_ja:
-            add((target,))
+            succ[i] = (target,)
         else:
             prune[i] = True
             if op == _JCOND:
                 force[i] = True
-            add((i + 1, target) if i + 1 < n else (target,))
+            succ[i] = (i + 1, target) if i + 1 < n else (target,)
+    if first_bad < n:
+        _fail(dec, first_bad)
     last = dec[-1]
     lcls, lop = last.cls, last.op
     if not (lcls in (Class.JMP, Class.JMP32) and lop in (_EXIT, _JA)):
         raise Reject(None, "last insn is not an exit or jmp", "missing_exit")
-    # reachability from every subprogram entry (the jumps are all in range by now): in index
-    # order when every edge goes forward, else depth first
-    seen = [False] * n
+    # reachability from every subprogram entry (the jumps are all in range by now)
     if forward:
-        for start in subprogs:
-            seen[start] = True
-        for i in range(n):
-            if seen[i]:
-                for j in succ[i]:
-                    seen[j] = True
-    else:
+        _check_reached_forward(special, succ, subprogs, slots, n)
+    else:  # depth first
+        seen = [False] * n
         for start in sorted(subprogs):
             stack = [start]
             while stack:
@@ -207,10 +217,28 @@ def check_cfg(insns: list[Insn], kernel: KernelProfile | None = None, *,
                     continue
                 seen[i] = True
                 stack.extend(succ[i])
-    if not all(seen):
-        i = seen.index(False)
-        raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
-    return Cfg(slots, index, subprogs, succ, forward, Marks(prune, jmp, force), use_def)
+        if not all(seen):
+            i = seen.index(False)
+            raise Reject(i, f"unreachable insn {slots[i]}", "unreachable_insn")
+    return Cfg(slots, index, subprogs, succ, forward, Marks(prune, jmp, force))
+
+
+def _check_reached_forward(special: list[int], succ: list[tuple[int, ...]], subprogs: set[int],
+                           slots: list[int], n: int) -> None:
+    """Refuse the first instruction no subprogram entry reaches, in a program whose every
+    jump goes forward: a run of instructions up to one that does not fall through (an exit,
+    a ``ja``) is reached whole when its first one is, which only earlier jumps (or a
+    subprogram's entry) can reach."""
+    reached = set(subprogs)
+    add = reached.add
+    for i in special:
+        ss = succ[i]
+        for j in ss:
+            add(j)
+        if i + 1 < n and (i + 1) not in ss and i + 1 not in reached:
+            # the run after an instruction that does not fall through, reached by nothing
+            j = i + 1
+            raise Reject(j, f"unreachable insn {slots[j]}", "unreachable_insn")
 
 
 def _fail(insns: list[DecodedInsn], i: int | None, rej: Reject | None = None) -> NoReturn:
@@ -244,6 +272,8 @@ def _not_in_kernel_table(insn: Insn) -> bool:
 
 #: opcode -> `_not_in_kernel_table` (it reads the opcode alone)
 _NOT_IN_KERNEL_TABLE = tuple(_not_in_kernel_table(Insn(opcode)) for opcode in range(256))
+#: opcode -> whether `check_cfg` visits the instruction (a jump, a call, an exit, an lddw)
+_SPECIAL = tuple(opcode & 7 in (_JMP, _JMP32) or opcode == LDDW for opcode in range(256))
 
 
 def _kernel_refusals(insns: list[DecodedInsn], kernel: KernelProfile) -> None:
@@ -282,7 +312,6 @@ _CMPXCHG = int(AtomicOp.CMPXCHG)
 _LOAD_ACQ = int(AtomicOp.LOAD_ACQ)
 _STORE_REL = int(AtomicOp.STORE_REL)
 _JCOND = int(JmpOp.JCOND)
-_CALL_OPCODE = int(Class.JMP) | _CALL
 _CALL_DEFS = 0x3F  # a call writes r0 (result) and clobbers r1-r5
 _CALL_ARGS = 0x3E  # r1-r5
 

@@ -34,6 +34,7 @@ from ..isa.opcodes import (
     Size,
 )
 from ..isa.validate import problem
+from .analysis import USE_DEF as _USE_DEF
 from .analysis import insn_use_def
 from .kernel_profile import insn_form
 
@@ -104,34 +105,12 @@ def _form_of(opcode: int) -> str | None:
     return insn_form(Insn(opcode))  # (the opcode alone decides)
 
 
-def _use_def_rule(opcode: int) -> tuple[int, int, int, int, int] | None:
-    """`insn_use_def` of an instruction of ``opcode`` as ``(registers read, whether dst is
-    read, whether src is read, registers written, whether dst is written)``, or None when it
-    depends on more than the registers (a call, an atomic operation)."""
-    cls, op, mode = opcode & CLASS_MASK, opcode & OP_MASK, opcode & MODE_MASK
-    if cls == Class.STX and mode != Mode.MEM:
-        return None
-    if cls in (Class.JMP, Class.JMP32) and op == JmpOp.CALL:
-        return None
-    probe_dst, probe_src = Insn(opcode, dst=1, src=2), Insn(opcode, dst=3, src=4)
-    a, b = insn_use_def(probe_dst, None), insn_use_def(probe_src, None)
-    # which of the read/written masks follow dst (bit 1 then 3) and src (bit 2 then 4)
-    use_const = a[0] & b[0]
-    use_dst = bool(a[0] & 2) and bool(b[0] & 8) and not use_const & 0x1E
-    use_src = bool(a[0] & 4) and bool(b[0] & 16) and not use_const & 0x1E
-    def_const = a[1] & b[1]
-    def_dst = bool(a[1] & 2) and bool(b[1] & 8) and not def_const & 0x1E
-    return (use_const, use_dst, use_src, def_const, def_dst)
-
-
 #: opcode -> the fields it decodes to, with what the opcode alone decides of the rest
 _FIELDS = tuple({"cls": opcode & CLASS_MASK, "op": opcode & OP_MASK,
                  "uses_src_reg": bool(opcode & SOURCE_MASK), "mode": opcode & MODE_MASK,
                  "size": _WIDTH[opcode & SIZE_MASK]} for opcode in range(256))
 _VALID = tuple(_valid_rule(opcode) for opcode in range(256))
 _FORM = tuple(_form_of(opcode) for opcode in range(256))
-#: opcode -> `_use_def_rule` (read by `pybpf.verifier.cfg.check_cfg` too)
-USE_DEF = _USE_DEF = tuple(_use_def_rule(opcode) for opcode in range(256))
 
 
 class DecodedInsn(Insn):
@@ -210,25 +189,6 @@ def use_def_of(insn: Insn, call: Any = None) -> tuple[int, int]:
     return (use, defs | (1 << insn[1]) if def_dst else defs)
 
 
-def use_defs(insns: list[Insn], calls: Any) -> list[tuple[int, int]]:
-    """`use_def_of` of each instruction (``calls``: instruction index -> its `CallInfo`)."""
-    table = _USE_DEF
-    out: list[tuple[int, int]] = []
-    add = out.append
-    for i, insn in enumerate(insns):
-        ud = table[insn[0]]
-        if ud is None:
-            add(insn_use_def(insn, calls.get(i)))
-            continue
-        use, use_dst, use_src, defs, def_dst = ud
-        if use_dst:
-            use |= 1 << insn[1]
-        if use_src:
-            use |= 1 << insn[2]
-        add((use, defs | (1 << insn[1]) if def_dst else defs))
-    return out
-
-
 def decode(insns: list[Insn]) -> list[Insn]:
     """``insns`` as `DecodedInsn` (equal instructions, fields stored)."""
     memo = _DECODED
@@ -244,4 +204,4 @@ def decode(insns: list[Insn]) -> list[Insn]:
     return out
 
 
-__all__ = ["USE_DEF", "DecodedInsn", "decode", "use_def_of", "use_defs"]
+__all__ = ["DecodedInsn", "decode", "use_def_of"]

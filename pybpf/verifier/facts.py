@@ -104,7 +104,7 @@ class ProgramFacts:
         calls = call_infos()
         insns = self.insns
         aux = analyze(insns, cfg.slots, cfg.at_slot, cfg.subprogs, calls, cfg.succ, cfg.forward,
-                      cfg.use_def, cfg.marks)
+                      cfg.marks)
         starts = aux.subprog_starts
         n = len(insns)
         sizes = {s: (starts[k + 1] if k + 1 < len(starts) else n) - s
