@@ -171,7 +171,7 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
     # constant destination, still narrows both sides)
     old_rr = (x and insn.src != d and dst.type is _RT_SCALAR and src.type is _RT_SCALAR
               and not src.var.is_const_width(jmp32)
-              and not v.kernel.has_feature("reg_reg_refinement"))
+              and not v.kernel.features.get("reg_reg_refinement", True))  # (has_feature)
     pred = -1 if old_rr else branch_taken(dst, src, op, jmp32)
     if pred >= 0:
         if dst.type is _RT_SCALAR:
@@ -200,11 +200,11 @@ def _cond(v: Session, st: State, insn: Insn, i: int, op: int, jmp32: bool, targe
         else:  # the immediate's side is not kept
             t1 = refine_first(dst.var, src.var, op, jmp32)
             f1 = refine_first(dst.var, src.var, reverse_op(op), jmp32)
-        oregs[d] = dst.with_(var=t1)
-        regs[d] = dst.with_(var=f1)
+        oregs[d] = dst.with_var(t1)
+        regs[d] = dst.with_var(f1)
         if x and not same:
-            oregs[insn.src] = src.with_(var=t2)
-            regs[insn.src] = src.with_(var=f2)
+            oregs[insn.src] = src.with_var(t2)
+            regs[insn.src] = src.with_var(f2)
         if x and src.id:
             _sync_linked(st, regs[insn.src], linked)
             _sync_linked(other, oregs[insn.src], linked)
@@ -331,6 +331,12 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
             return r
         if is_null:
             return Reg.const(0)
+        if r.type is not _RT_PTR_TO_MAP_VALUE or r.map is None or (
+                r.map.inner is None and r.map.type not in _SOCK_MAPS):
+            # _not_null's common answer (the flag dropped) and the id dropped at once
+            flags = r.flags & ~MAYBE_NULL
+            return r.with_(flags=flags) if _may_point_to_spin_lock(r) else \
+                r.with_(flags=flags, id=0)
         out = _not_null(r)
         if not _may_point_to_spin_lock(out):
             out = out.with_(id=0)
@@ -345,6 +351,10 @@ def mark_ptr_or_null_regs(st: State, regno: int, *, is_null: bool) -> None:
             spills = frame.spills
             if any(r.flags & MAYBE_NULL and r.id == pid for r in spills.values()):
                 frame.spills = {k: fix(r) if frame.is_spilled(k) else r for k, r in spills.items()}
+
+
+#: map types whose lookup result `_not_null` makes another pointer type
+_SOCK_MAPS = frozenset({"xskmap", "sockmap", "sockhash"})
 
 
 def _not_null(r: Reg) -> Reg:

@@ -54,6 +54,8 @@ from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 #: U16_MAX, signed within the s16 range.
 #: builds a `Tnum` without its generated ``__new__``
 _tuple_new = tuple.__new__
+#: makes a `Scalar` without calling ``__init__`` (`Scalar.copy` sets every field)
+_object_new = object.__new__
 #: `Scalar.const`'s scalars by value (emptied past `_MAX_CONSTS`)
 _CONSTS: dict[int, Scalar] = {}
 _MAX_CONSTS = 4096
@@ -159,9 +161,19 @@ class Scalar:
         return Scalar.make(var_off=t)
 
     def copy(self) -> Scalar:
-        """A field-for-field copy."""
-        return Scalar(self.var_off, self.smin, self.smax, self.umin, self.umax,
-                      self.s32_min, self.s32_max, self.u32_min, self.u32_max)
+        """A field-for-field copy (made without `__init__`'s call: the commonest allocation
+        of the transfer functions)."""
+        s = _object_new(Scalar)
+        s.var_off = self.var_off
+        s.smin = self.smin
+        s.smax = self.smax
+        s.umin = self.umin
+        s.umax = self.umax
+        s.s32_min = self.s32_min
+        s.s32_max = self.s32_max
+        s.u32_min = self.u32_min
+        s.u32_max = self.u32_max
+        return s
 
     # -- queries --------------------------------------------------------------
     @property

@@ -266,6 +266,14 @@ class Reg:
         d.update(kw)
         return r
 
+    def with_var(self, var: Scalar) -> Reg:
+        """``with_(var=var)`` without the keyword machinery (a branch's refined sides)."""
+        r = _new(Reg)
+        d = r.__dict__
+        d.update(self.__dict__)
+        d["var"] = var
+        return r
+
     # -- facts ------------------------------------------------------------------------
     @property
     def is_init(self) -> bool:
