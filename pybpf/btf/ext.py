@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import struct
 
-from .._record import record
+from .._record import Frozen
 from ..errors import BtfError
 from .format import MAGIC
 from .parse import Btf
+
+_set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init__ does
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -71,21 +73,28 @@ _LABELS = {
 }
 
 
-@record(frozen=True, slots=True)
-class FuncInfo:
+class FuncInfo(Frozen):
     """A function starts at ``insn_off`` (bytes) with BTF FUNC ``type_id``."""
+
+    __slots__ = __match_args__ = ("insn_off", "type_id")
 
     insn_off: int
     type_id: int
+
+    def __init__(self, insn_off: int, type_id: int) -> None:
+        _set(self, "insn_off", insn_off)
+        _set(self, "type_id", type_id)
 
     @property
     def insn(self) -> int:
         return self.insn_off // 8
 
 
-@record(frozen=True, slots=True)
-class LineInfo:
+class LineInfo(Frozen):
     """The instruction at ``insn_off`` (bytes) comes from ``file_name:line:column``."""
+
+    __slots__ = __match_args__ = ("insn_off", "file_name_off", "line_off", "line_col", "file_name",
+                                  "source")
 
     insn_off: int
     file_name_off: int
@@ -93,6 +102,15 @@ class LineInfo:
     line_col: int
     file_name: str
     source: str
+
+    def __init__(self, insn_off: int, file_name_off: int, line_off: int, line_col: int,
+                 file_name: str, source: str) -> None:
+        _set(self, "insn_off", insn_off)
+        _set(self, "file_name_off", file_name_off)
+        _set(self, "line_off", line_off)
+        _set(self, "line_col", line_col)
+        _set(self, "file_name", file_name)
+        _set(self, "source", source)
 
     @property
     def insn(self) -> int:
@@ -107,15 +125,24 @@ class LineInfo:
         return self.line_col & 0x3FF
 
 
-@record(frozen=True, slots=True)
-class CoreRelo:
+class CoreRelo(Frozen):
     """A CO-RE relocation: at ``insn_off``, ``kind`` of ``type_id`` along ``access`` ("0:1:2")."""
+
+    __slots__ = __match_args__ = ("insn_off", "type_id", "access_str_off", "kind", "access")
 
     insn_off: int
     type_id: int
     access_str_off: int
     kind: CoreReloKind
     access: str
+
+    def __init__(self, insn_off: int, type_id: int, access_str_off: int, kind: CoreReloKind,
+                 access: str) -> None:
+        _set(self, "insn_off", insn_off)
+        _set(self, "type_id", type_id)
+        _set(self, "access_str_off", access_str_off)
+        _set(self, "kind", kind)
+        _set(self, "access", access)
 
     @property
     def insn(self) -> int:
@@ -127,12 +154,17 @@ class CoreRelo:
         return [int(x) for x in self.access.split(":") if x != ""]
 
 
-@record(frozen=True, slots=True)
-class InfoBlock:
+class InfoBlock(Frozen):
     """One info kind's raw data: record size and, per section, the raw record bytes."""
+
+    __slots__ = __match_args__ = ("rec_size", "sections")
 
     rec_size: int
     sections: dict[str, bytes]
+
+    def __init__(self, rec_size: int, sections: dict[str, bytes]) -> None:
+        _set(self, "rec_size", rec_size)
+        _set(self, "sections", sections)
 
 
 class BtfExt:

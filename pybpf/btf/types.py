@@ -12,7 +12,7 @@ Records are small frozen records that refer to other types by id (an ``int``; ``
     >>> t.members[1].name, t.members[1].bit_offset, t.size
     ('b', 32, 8)
 
-Each class is written out (``__slots__``, ``__init__``) over `_Frozen`, which gives what
+Each class is written out (``__slots__``, ``__init__``) over `pybpf._record.Frozen`, which gives what
 ``@dataclass(frozen=True, slots=True)`` would (``repr``, ``==`` and ``hash`` by value,
 ``__match_args__``, `pybpf._record.replace`, pickling): a ``pybpf._record.record`` class
 costs a start-up about three times a plain class (its methods made per class, and the class
@@ -25,56 +25,12 @@ made twice to add slots), and the object loader's start-up imports these twenty-
 """
 from __future__ import annotations
 
+from .._record import Frozen
 from .format import IntEncoding, Kind, Linkage
-
-TYPE_CHECKING = False  # (not typing's: the object loader's start-up path)
-if TYPE_CHECKING:
-    from typing import Any
 
 _set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init__ does
 
-
-class _Frozen:
-    """Frozen slotted records: fields are ``__match_args__``, in order."""
-
-    __slots__ = ()
-    __match_args__: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, n) for n in self.__match_args__])
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(" + ", ".join(
-            [f"{n}={getattr(self, n)!r}" for n in self.__match_args__]) + ")"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()  # (same class)
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r} of a frozen "
-                             f"{type(self).__qualname__}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r} of a frozen "
-                             f"{type(self).__qualname__}")
-
-    def __replace__(self, **changes: Any) -> Any:
-        for name in changes:
-            if name not in self.__match_args__:
-                raise TypeError(f"{type(self).__qualname__} has no field {name!r}")
-        return self.__class__(**{n: changes[n] if n in changes else getattr(self, n)
-                                 for n in self.__match_args__})
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return self.__class__, self._values()
-
-
-class Type(_Frozen):
+class Type(Frozen):
     """Fields every type has: its id, kind and name ("" when anonymous)."""
 
     __slots__ = ("id", "kind", "name")
@@ -203,7 +159,7 @@ class Array(Type):
         _set(self, "nelems", nelems)
 
 
-class Member(_Frozen):
+class Member(Frozen):
     """A struct/union member: ``bit_offset`` from the start, ``bitfield_size`` 0 if none."""
 
     __slots__ = ("name", "type", "bit_offset", "bitfield_size")
@@ -258,7 +214,7 @@ class Union(Composite):
     __slots__ = ()
 
 
-class Enumerator(_Frozen):
+class Enumerator(Frozen):
     __slots__ = ("name", "value")
     __match_args__ = ("name", "value")
     name: str
@@ -315,7 +271,7 @@ class Func(Type):
         _set(self, "linkage", linkage)
 
 
-class Param(_Frozen):
+class Param(Frozen):
     __slots__ = ("name", "type")
     __match_args__ = ("name", "type")
     name: str
@@ -360,7 +316,7 @@ class Var(Type):
         _set(self, "linkage", linkage)
 
 
-class VarSecinfo(_Frozen):
+class VarSecinfo(Frozen):
     __slots__ = ("type", "offset", "size")
     __match_args__ = ("type", "offset", "size")
     type: int
