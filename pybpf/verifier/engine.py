@@ -63,6 +63,11 @@ _TRACING_FAMILY = {"tracing", "lsm", "ext", "struct_ops"}
 _NO_KINDS: frozenset[str] = frozenset()
 #: the entry state's R1 and R10 (registers are values: one of each is shared)
 _CTX_REG = Reg.ptr(RT.PTR_TO_CTX)
+_HELPER_SRC, _LOCAL_SRC, _KFUNC_SRC = int(CallSrc.HELPER), int(CallSrc.LOCAL), int(CallSrc.KFUNC)
+_SUBPROG_CALL = CallInfo("subprog")
+#: (helper, family) -> (its prototype, the `CallInfo` made from it): what the helper table and
+#: the prototype say, the same for every program (a value; remade if the prototype changes)
+_HELPER_INFOS: dict[tuple[int, str], tuple[HelperProto, CallInfo]] = {}
 _FP0_REG = Reg.ptr(RT.PTR_TO_STACK, frameno=0)
 
 
@@ -121,26 +126,31 @@ class Verifier:
         insns = self.insns
         for i in self.call_sites:
             insn = insns[i]
-            if insn.src == CallSrc.LOCAL:
-                out[i] = CallInfo("subprog")
-            elif insn.src == CallSrc.HELPER:
-                entry = HELPERS.get(insn.imm)
+            src = insn.src
+            if src == _HELPER_SRC:
+                num = insn.imm
+                entry = HELPERS.get(num)
                 if entry is None:
                     continue
-                name = entry[0]
                 try:
-                    proto = self.helper_proto(insn.imm)
+                    proto = self.helper_proto(num)
                 except KeyError:  # no such helper (0 is BPF_FUNC_unspec): refused at the call
                     continue
-                nargs = len(proto.args) if proto.known else \
-                    (_nargs(entry[1]) if entry[1] else None)
-                out[i] = CallInfo("helper", name, nargs,
-                                  sync_callback=name in SYNC_CALLBACK_HELPERS,
-                                  async_callback=name == "timer_set_callback")
-            elif insn.src == CallSrc.KFUNC:
-                info = kfuncs.call_info(self, insn, i)
-                if info is not None:
-                    out[i] = info
+                info = _HELPER_INFOS.get((num, self.family))
+                if info is None or info[0] is not proto:
+                    name = entry[0]
+                    nargs = len(proto.args) if proto.known else \
+                        (_nargs(entry[1]) if entry[1] else None)
+                    info = _HELPER_INFOS[(num, self.family)] = (proto, CallInfo(
+                        "helper", name, nargs, sync_callback=name in SYNC_CALLBACK_HELPERS,
+                        async_callback=name == "timer_set_callback"))
+                out[i] = info[1]
+            elif src == _LOCAL_SRC:
+                out[i] = _SUBPROG_CALL
+            elif src == _KFUNC_SRC:
+                info_k = kfuncs.call_info(self, insn, i)
+                if info_k is not None:
+                    out[i] = info_k
         return out
 
     def initial_state(self) -> State:
