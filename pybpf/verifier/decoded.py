@@ -26,11 +26,8 @@ from ..isa.opcodes import (
     SIZE_MASK,
     SOURCE_MASK,
     AluOp,
-    CallSrc,
     Class,
-    JmpOp,
     Mode,
-    PseudoSrc,
     Size,
 )
 from ..isa.validate import problem
@@ -41,54 +38,58 @@ from .kernel_profile import insn_form
 #: the access width of each value of the size bits
 _WIDTH = {int(s): SIZE_BYTES[s] for s in Size}
 
-_ALU_OPS = frozenset(int(op) for op in AluOp)
-_JMP_OPS = frozenset(int(op) for op in JmpOp)
 _DST, _SRC, _OFF, _IMM = 1, 2, 4, 8  # the fields a `_valid_rule` wants zero
 _ANY_FORM = "?"  # an opcode whose form (`insn_form`) depends on its other fields
+
+
+#: a value of each field that `_valid_rule` tries (dst and src: registers; off and imm: the
+#: ends of their ranges and +-1)
+_PROBE_DSTS = (1, 10, 5, 10)
+_PROBE_SRCS = (1, 10, 3, 0)
+_PROBE_OFFS = (1, -1, 0x7FFF, -0x8000)
+_PROBE_IMMS = (1, -1, 0x7FFFFFFF, -0x80000000)
+_ALL_SRCS, _REG_SRCS, _NO_SRC = frozenset(range(16)), frozenset(range(11)), frozenset({0})
 
 
 def _valid_rule(opcode: int) -> tuple[int, frozenset[int] | None, bool] | None:
     """When an instruction of ``opcode`` surely has no encoding problem
     (`pybpf.isa.validate.problem`): ``(fields that must be 0, the values src may take or None,
     whether src is a register that must exist)``, the register ``dst`` existing too; None
-    for the opcodes whose rule needs `problem` itself (unknown operations, END, atomics,
-    callx...: any answer then comes from `problem`). Held to `problem` by
-    tests/verifier/test_decoded.py."""
-    cls, op, x, mode, size = (opcode & CLASS_MASK, opcode & OP_MASK, opcode & SOURCE_MASK,
-                              opcode & MODE_MASK, opcode & SIZE_MASK)
-    if cls in (Class.ALU, Class.ALU64):
-        if op not in _ALU_OPS or op == AluOp.END:
-            return None
-        if op == AluOp.NEG:
-            return None if x else (_SRC | _OFF | _IMM, None, False)
-        return (_OFF | (_IMM if x else _SRC), None, bool(x))
-    if cls in (Class.JMP, Class.JMP32):
-        if op not in _JMP_OPS:
-            return None
-        if op == JmpOp.JA:
-            return None if x else (_SRC | _DST | (_OFF if cls == Class.JMP32 else _IMM), None,
-                                   False)
-        if op in (JmpOp.CALL, JmpOp.EXIT, JmpOp.JCOND):
-            if x or cls == Class.JMP32:
-                return None
-            if op == JmpOp.CALL:
-                return (_DST | _OFF, frozenset(int(c) for c in CallSrc), False)
-            return (_SRC | _DST | _IMM | (_OFF if op == JmpOp.EXIT else 0), None, False)
-        return (_IMM if x else _SRC, None, bool(x))
-    if cls == Class.LD:
-        if mode == Mode.IMM:
-            return (_OFF, frozenset(int(p) for p in PseudoSrc), False) if size == Size.DW \
-                else None
-        if mode in (Mode.ABS, Mode.IND) and size != Size.DW:
-            return (_DST | _OFF | (_SRC if mode == Mode.ABS else 0), None, mode == Mode.IND)
+    for the opcodes whose rule needs `problem` itself (an instruction of the opcode with every
+    field 0 has a problem, or its fields depend on each other: any answer then comes from
+    `problem`).
+
+    Found by asking `problem` itself: each field alone (the others 0) either takes any value
+    tried or must be 0 (src: the set of values it may take), and the instructions with every
+    field the rule leaves free set at once must have no problem. Held to `problem` over a
+    grid of every field by tests/verifier/test_decoded.py."""
+    if problem(Insn(opcode)) is not None:
         return None
-    if cls == Class.LDX:
-        if mode == Mode.MEM or (mode == Mode.MEMSX and size != Size.DW):
-            return (_IMM, None, True)
-        return None
-    if cls == Class.ST:
-        return (_SRC, None, False) if mode == Mode.MEM else None
-    return (_IMM, None, True) if mode == Mode.MEM else None  # STX (atomics: `problem`)
+    zero = 0
+    if any(problem(Insn(opcode, dst=d)) is not None for d in _PROBE_DSTS):
+        zero |= _DST
+    if any(problem(Insn(opcode, off=o)) is not None for o in _PROBE_OFFS):
+        zero |= _OFF
+    if any(problem(Insn(opcode, imm=i)) is not None for i in _PROBE_IMMS):
+        zero |= _IMM
+    ok = frozenset(s for s in range(16) if problem(Insn(opcode, src=s)) is None)
+    srcs: frozenset[int] | None = None
+    src_reg = False
+    if ok == _REG_SRCS:
+        src_reg = True
+    elif ok == _NO_SRC:
+        zero |= _SRC
+    elif ok != _ALL_SRCS:
+        srcs = ok
+    free_srcs = sorted(srcs) if srcs is not None else _PROBE_SRCS if src_reg else range(16)
+    for k in range(4):  # the free fields together
+        insn = Insn(opcode, dst=0 if zero & _DST else _PROBE_DSTS[k],
+                    src=0 if zero & _SRC else free_srcs[(k * 5) % len(free_srcs)],
+                    off=0 if zero & _OFF else _PROBE_OFFS[k],
+                    imm=0 if zero & _IMM else _PROBE_IMMS[k])
+        if problem(insn) is not None:
+            return None
+    return (zero, srcs, src_reg)
 
 
 def _form_of(opcode: int) -> str | None:
@@ -109,7 +110,9 @@ def _form_of(opcode: int) -> str | None:
 _FIELDS = tuple({"cls": opcode & CLASS_MASK, "op": opcode & OP_MASK,
                  "uses_src_reg": bool(opcode & SOURCE_MASK), "mode": opcode & MODE_MASK,
                  "size": _WIDTH[opcode & SIZE_MASK]} for opcode in range(256))
-_VALID = tuple(_valid_rule(opcode) for opcode in range(256))
+#: opcode -> its `_valid_rule`, found when an instruction of the opcode is first decoded
+_UNKNOWN_RULE: Any = "?"
+_VALID: list[Any] = [_UNKNOWN_RULE] * 256
 _FORM = tuple(_form_of(opcode) for opcode in range(256))
 
 
@@ -162,6 +165,8 @@ def _decode_one(insn: Insn) -> DecodedInsn:
     # what `problem` and `insn_form` answer, from the opcode's tables when they decide (the
     # functions themselves otherwise)
     rule = _VALID[opcode]
+    if rule is _UNKNOWN_RULE:
+        rule = _VALID[opcode] = _valid_rule(opcode)
     if rule is None or dst > 10:
         self.encoding_problem = problem(self)
     else:
