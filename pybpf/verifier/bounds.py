@@ -299,8 +299,8 @@ def sync(r: Bounds) -> None:  # noqa: C901 - one straight computation, on purpos
 #: same values on every iteration), emptied when it holds `_SYNCED_MAX` and by `forget`
 _SYNCED: dict[tuple[int, ...], tuple] = {}
 _SYNCED_MAX = 1 << 16
-#: the results of whole transfer functions (`pybpf.verifier.scalar_alu.alu_binary`) by their
-#: operands' fields: a loop runs the same operations on the same values on every iteration,
+#: the results of whole transfer functions (`pybpf.verifier.scalar_alu.alu_binary`,
+#: `Scalar.truncate`, `pybpf.verifier.scalar_branch.refine_first`) by their operands' fields: a loop runs the same operations on the same values on every iteration,
 #: and a result is a value (never changed in place, as `Scalar.const`'s are shared), so it is
 #: shared; emptied when it holds `_SYNCED_MAX` and by `forget`
 RESULTS: dict[tuple, Scalar] = {}

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..isa.opcodes import JmpOp
+from .bounds import RESULTS as _RESULTS
 from .bounds import mark_unbounded
 from .bounds import sync as bounds_sync
 from .scalar import Scalar
@@ -244,6 +245,8 @@ def refine(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, *,
     >>> x.fmt()
     '7'
     """
+    # (not remembered as `refine_first` is: two registers compared mostly differ from one
+    # visit to the next, copy_loop's on every one, and the key costs more than it saves)
     r1 = a.copy()
     r2 = r1 if same_reg else b.copy()
     _refine_in_place(r1, r2, int(op), jmp32)
@@ -256,15 +259,33 @@ def refine(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, *,
 
 def refine_first(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Scalar:
     """``refine(a, b, op, jmp32)[0]`` for two different registers, without finishing ``b``'s
-    side (a caller that throws it away, as a comparison with an immediate does).
+    side (a caller that throws it away, as a comparison with an immediate does). The result
+    may be shared with an earlier call on the same values (`bounds.RESULTS`): never change it.
 
     `_refine_in_place` computes each of ``a``'s fields before it writes ``b``'s, so ``b``'s
     bounds synchronisation and sanity check cannot change ``a``'s result.
     """
+    key = (_REFINE_FIRST, op, jmp32, a.var_off, a.smin, a.smax, a.umin, a.umax, a.s32_min,
+           a.s32_max, a.u32_min, a.u32_max, b.var_off, b.smin, b.smax, b.umin, b.umax,
+           b.s32_min, b.s32_max, b.u32_min, b.u32_max)
+    got = _RESULTS.get(key)
+    if got is not None:  # the same values refined before (a loop's): the same result
+        return got
     r1 = a.copy()
     _refine_in_place(r1, b.copy(), int(op), jmp32)
     bounds_sync(r1)
-    return r1.sanitized()
+    r1 = r1.sanitized()
+    if len(_RESULTS) >= _MEMO_MAX:
+        _RESULTS.clear()
+    _RESULTS[key] = r1
+    return r1
+
+
+#: the first item of `refine_first`'s keys in `bounds.RESULTS` (which other transfer
+#: functions share: no key of theirs starts with it)
+_REFINE_FIRST = "refine_first"
+#: results remembered at most before the memories are emptied
+_MEMO_MAX = 1 << 14
 
 
 def branch(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = False) -> Branch:
