@@ -5,6 +5,11 @@ Each subcommand lives in its own module of this package and defines
 taking the parsed arguments and returning an exit code. The CLI holds no logic
 the library lacks: every command calls the public API.
 
+`VERBS` names every subcommand with the line ``pybpf --help`` gives it, so that the
+list is printed without importing a subcommand's module: a module is imported only
+when its subcommand runs or its own help is asked (tests/cli/test_verbs.py holds the
+table to each module's ``register``).
+
 >>> main(["--version"])  # doctest: +SKIP
 pybpf 0.1.0
 """
@@ -23,10 +28,24 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _command_names() -> list[str]:
-    # a directory listing, not pkgutil.iter_modules: that imports inspect (10 ms per command)
-    here = os.path.dirname(__file__)
-    return sorted(f[:-3] for f in os.listdir(here) if f.endswith(".py") and not f.startswith("_"))
+#: Every subcommand (its module's name) and the line ``pybpf --help`` gives it, in the
+#: order it lists them; kept equal to what each module's ``register`` says by
+#: tests/cli/test_verbs.py.
+VERBS: dict[str, str] = {
+    "asm": "assemble a text file into eBPF bytecode",
+    "btf": "inspect BTF (dump as C/raw/JSON, find types)",
+    "conformance": "run bpf_conformance test vectors",
+    "disasm": "disassemble eBPF bytecode (raw, hex text, an ELF object, any input)",
+    "explain": "explain a kernel verifier log",
+    "export": "serve a probe file's maps as Prometheus metrics",
+    "features": "probe what the running kernel supports",
+    "load": "load the programs and maps of an ELF object",
+    "map": "list maps, or show one map's info and entries",
+    "probe": "run the Python probes of FILE.py",
+    "run": "run a program in the userspace VM",
+    "trace": "run a bpftrace script (-e or FILE.bt) or an object",
+    "verify": "predict the kernel verifier's verdict, explained",
+}
 
 
 def _columns() -> int:
@@ -62,21 +81,55 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kw)
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser with every subcommand module registered (or just ``only``,
-    so that ``pybpf asm`` does not import the BTF parser: startup time is part of
-    every command's cost)."""
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
+
+class _Verbs(_SubParsers):
+    """The subcommands' action, whose subcommands are first listed by name and help line
+    alone (`list_verb`: no parser made, no module imported); the one parsed has its module
+    imported and its ``register`` called then, in its place in the list."""
+
+    def list_verb(self, name: str, line: str) -> None:
+        """List subcommand ``name`` (a module of this package) with its help line."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), line))
+        self._name_parser_map[name] = None  # type: ignore[assignment]  # registered when parsed
+
+    def register(self, name: str) -> None:
+        """Import subcommand ``name``'s module and let it add its parser, in the place its
+        listed line held (if any)."""
+        place = next((i for i, a in enumerate(self._choices_actions) if a.dest == name), None)
+        if place is not None:
+            del self._choices_actions[place], self._name_parser_map[name]
+        importlib.import_module(f"{__name__}.{name}").register(self)
+        if place is not None:
+            self._choices_actions.insert(place, self._choices_actions.pop())
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if values and values[0] in VERBS and self._name_parser_map.get(values[0], ...) is None:
+            self.register(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+
+def build_parser(only: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
+    """The argument parser, every subcommand listed from `VERBS` by name and help line
+    alone: a subcommand's module is imported when that subcommand is parsed (or here, for
+    ``only``, or every one with ``every``), so that ``pybpf --help`` and ``pybpf asm``
+    import no other subcommand's module (start-up time is part of every command's cost)."""
     from .. import __version__
 
     parser = _Parser(prog="pybpf", description="A pure-Python eBPF toolchain.")
     parser.add_argument("--version", action="version", version=f"pybpf {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    names = _command_names()
-    for name in ([only] if only in names else names):
-        module = importlib.import_module(f"{__name__}.{name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Verbs)
+    assert isinstance(sub, _Verbs)
+    for name, line in VERBS.items():
+        if every or name == only:
+            sub.register(name)
+        else:
+            sub.list_verb(name, line)
     return parser
 
 
@@ -94,8 +147,7 @@ def _silence_stdout() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (1 on a pybpf error, 2 on usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    first = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(first if first and "-h" not in argv[:1] else None)
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
