@@ -70,6 +70,48 @@ def _columns() -> int:
 _COLUMNS = 0
 
 
+def _wrap(text: str, width: int) -> list[str] | None:
+    """``textwrap.wrap(text, width)`` for argparse's help text (ASCII spaces single, ends
+    stripped) when no break needs textwrap's rules: text that fits, or words with no hyphen
+    (textwrap's other break) none wider than ``width`` nor all spaces, broken greedily at the
+    spaces as textwrap does; None for other text.
+
+    >>> _wrap("assemble a text file into eBPF bytecode", 16)
+    ['assemble a text', 'file into eBPF', 'bytecode']
+    """
+    if not text or width < 1:
+        return None
+    if len(text) <= width:
+        return [text]
+    words = text.split(" ")
+    if "-" in text or any(len(word) > width or not word.strip() for word in words):
+        return None  # (a word of Unicode spaces alone, textwrap drops at a line's ends)
+    lines, line = [], words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    return lines
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, wrapping with `_wrap` where it can: textwrap's import
+    (which compiles its word-splitting pattern) is a tenth of ``pybpf --help``."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        lines = _wrap(self._whitespace_matcher.sub(" ", text).strip(), width)
+        return super()._split_lines(text, width) if lines is None else lines
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = _wrap(self._whitespace_matcher.sub(" ", text).strip(), width - len(indent))
+        if lines is None:
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in lines)
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser (its subcommands' parsers too) whose help formatter is given the
     terminal's width: argparse makes a formatter for every `add_argument`, which would
@@ -77,6 +119,8 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         formatter = kw.get("formatter_class", argparse.HelpFormatter)
+        if formatter is argparse.HelpFormatter:
+            formatter = _Formatter
         kw["formatter_class"] = lambda prog: formatter(prog, width=_columns() - 2)
         super().__init__(*args, **kw)
 

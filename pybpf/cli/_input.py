@@ -35,7 +35,8 @@ import os
 import re
 import sys
 
-from ..errors import DslError, InputError, IsaError, PybpfError
+from .. import errors  # errors.InputError: defined at its first use (pybpf._errors_more)
+from ..errors import DslError, IsaError, PybpfError
 
 TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ if TYPE_CHECKING:
 
 KINDS = ("elf", "dsl", "vector", "hex", "asm", "raw")
 _ELF_MAGIC = b"\x7fELF"
-_PYTHON = re.compile(rb"^(?:import\s+\w|from\s+[\w.]+\s+import\b|def\s+\w+\s*\(|class\s+\w|@\w)", re.M)
-_VECTOR = re.compile(rb"^-- asm\s*$", re.M)
-_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f])  # what _CONTROL matches
+# (_PYTHON and _VECTOR are patterns, compiled by re at their first search: a short assembly
+# file needs neither, and compiling costs a verb's start-up as much as ~50 lines run)
+_PYTHON = rb"^(?:import\s+\w|from\s+[\w.]+\s+import\b|def\s+\w+\s*\(|class\s+\w|@\w)"
+_VECTOR = rb"^-- asm\s*$"
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f])  # control bytes: raw
 _PYTHON_WORDS = (b"import", b"def", b"class", b"@")  # one of which every _PYTHON match holds
 _COMMENT = re.compile(r"(#|//)[^\n]*")
 _HEX_WORD = re.compile(r"0[xX][0-9a-fA-F]*|[0-9a-fA-F]+")
@@ -83,10 +85,10 @@ def detect(data: bytes, name: str = "") -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return "raw"
-    if (any(word in data for word in _PYTHON_WORDS) and _PYTHON.search(data)) or \
+    if (any(word in data for word in _PYTHON_WORDS) and re.search(_PYTHON, data, re.M)) or \
             (name.endswith(".py") and _parses_as_python(text)):
         return "dsl"
-    if b"-- asm" in data and _VECTOR.search(data):
+    if b"-- asm" in data and re.search(_VECTOR, data, re.M):
         return "vector"
     if _looks_hex(text):
         return "hex"
@@ -169,13 +171,13 @@ def parse_hex(text: str, name: str) -> bytes:
             bad = next((i for i, c in enumerate(digits) if c not in "0123456789abcdefABCDEF"), None)
             if bad is not None:
                 col = w.start() + len(word) - len(digits) + bad + 1
-                raise InputError(f"{digits[bad]!r} is not a hex digit (in {_short(word)}): hex "
+                raise errors.InputError(f"{digits[bad]!r} is not a hex digit (in {_short(word)}): hex "
                                  "text is bytes of two digits each", filename=name,
                                  line=lineno, column=col)
             if not digits or len(digits) % 2:
                 why = "no digits after 0x" if not digits else \
                     "an odd number of hex digits: bytes are two digits each"
-                raise InputError(f"{_short(word)}: {why}", filename=name, line=lineno,
+                raise errors.InputError(f"{_short(word)}: {why}", filename=name, line=lineno,
                                  column=w.start() + 1)
             out += bytes.fromhex(digits)
     return bytes(out)
@@ -191,17 +193,17 @@ def decode_bytecode(code: bytes, name: str) -> ProgramSpec:
     from ..isa.program import ProgramSpec
 
     if not code:
-        raise InputError("no instructions (the bytecode is empty)", filename=name)
+        raise errors.InputError("no instructions (the bytecode is empty)", filename=name)
     if len(code) % 8:
         whole = len(code) - len(code) % 8
-        raise InputError(f"{len(code)} bytes is not a whole number of 8-byte instruction "
+        raise errors.InputError(f"{len(code)} bytes is not a whole number of 8-byte instruction "
                          f"slots: {len(code) % 8} bytes are left after the last whole slot",
                          filename=name, offset=whole, slot=whole // 8)
     try:
         return ProgramSpec.from_bytes(code, name=_stem(name))
     except IsaError as exc:
         slot = exc.index if exc.index is not None else 0
-        raise InputError(exc.message, filename=name, offset=slot * 8, slot=slot) from None
+        raise errors.InputError(exc.message, filename=name, offset=slot * 8, slot=slot) from None
 
 
 def _stem(name: str) -> str:
@@ -302,13 +304,13 @@ class Input:
             from ..conformance import parse_vector
 
             if self.syntax == "llvm":
-                raise InputError("a bpf_conformance vector is in the gas syntax, not llvm",
+                raise errors.InputError("a bpf_conformance vector is in the gas syntax, not llvm",
                                  filename=self.name)
             vector = parse_vector(text, name=_stem(self.name), path=self.name)
             self.mem = vector.mem or None
             return vector.program()
         if not text.strip():
-            raise InputError("the file is empty: no instructions", filename=self.name)
+            raise errors.InputError("the file is empty: no instructions", filename=self.name)
         from ..asm import assemble
 
         syntax = self.syntax
@@ -321,12 +323,12 @@ class Input:
         from ..dsl import module_probes
 
         if self.path == "-":
-            raise InputError("a Python probe file must be read from a file, not stdin",
+            raise errors.InputError("a Python probe file must be read from a file, not stdin",
                              filename=self.name)
         self.module = load_python(self.path)
         self.probes = module_probes(self.module)
         if not self.probes:
-            raise InputError("a Python file without @probe functions (pybpf.dsl)",
+            raise errors.InputError("a Python file without @probe functions (pybpf.dsl)",
                              filename=self.name)
         programs = []
         for p in self.probes:
@@ -370,7 +372,7 @@ def choose_programs(progs: list[ObjectProgramSpec], wanted: list[str] | None, *,
     chosen = [p for p in progs if p.name in wanted or p.section in wanted]
     unknown = [w for w in wanted if not any(w in (p.name, p.section) for p in progs)]
     if unknown:
-        raise InputError(f"no program {', '.join(map(repr, unknown))} (programs: "
+        raise errors.InputError(f"no program {', '.join(map(repr, unknown))} (programs: "
                          f"{_names(progs)})", filename=filename)
     return chosen
 
@@ -384,9 +386,9 @@ def choose_one(progs: list[ObjectProgramSpec], wanted: list[str] | str | None, *
         wanted = [wanted]
     chosen = choose_programs(progs, wanted, filename=filename)
     if not chosen:
-        raise InputError(f"no programs in {what}", filename=filename)
+        raise errors.InputError(f"no programs in {what}", filename=filename)
     if len(chosen) != 1:
-        raise InputError(f"{len(chosen)} programs: choose one with --program NAME "
+        raise errors.InputError(f"{len(chosen)} programs: choose one with --program NAME "
                          f"({_names(chosen)})", filename=filename)
     return chosen[0]
 
@@ -444,7 +446,7 @@ def need_type(inp: Input, progs: list[ObjectProgramSpec]) -> None:
     ``--type`` or a ``.section`` line)."""
     for p in progs:
         if not p.spec.prog_type:
-            raise InputError(f"the program type of {describe(inp.kind)} is not known: give "
+            raise errors.InputError(f"the program type of {describe(inp.kind)} is not known: give "
                              "--type (e.g. --type socket_filter) or a '.section NAME' line",
                              filename=inp.name)
 
@@ -497,17 +499,17 @@ def read_input(path: str, *, kind: str = "auto", syntax: str = "auto",
             with open(path, "rb") as f:
                 data = f.read()
         except IsADirectoryError:
-            raise InputError("is a directory, not a file", filename=path) from None
+            raise errors.InputError("is a directory, not a file", filename=path) from None
         except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", filename=path) from None
+            raise errors.InputError(f"cannot read: {exc.strerror or exc}", filename=path) from None
     if not data:
-        raise InputError("the file is empty", filename=name)
+        raise errors.InputError("the file is empty", filename=name)
     found = detect(data, name) if kind == "auto" else kind
     if found not in KINDS:
-        raise InputError(f"unknown input kind {kind!r}: expected one of {', '.join(KINDS)}",
+        raise errors.InputError(f"unknown input kind {kind!r}: expected one of {', '.join(KINDS)}",
                          filename=name)
     if found not in accept:
-        raise InputError(f"this is {describe(found)}; this command takes "
+        raise errors.InputError(f"this is {describe(found)}; this command takes "
                          f"{', '.join(describe(k) for k in accept)}", filename=name)
     return Input(path=path, name=name, kind=found, data=data, syntax=syntax,
                  prog_type=prog_type, attach=attach, dsl_precheck=dsl_precheck)

@@ -19,7 +19,7 @@ import re
 import struct
 import sys
 
-from ..errors import UsageError
+from .. import errors  # errors.UsageError: defined at its first use (pybpf._errors_more)
 from ._input import add_input_options, gc_paused, read_input
 
 TYPE_CHECKING = False  # (not typing's: start-up, pybpf --help imports every command)
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ..isa.program import ProgramSpec
 
 FORMATS = ("raw", "hex", "c", "json")
-_GAS_HINT = re.compile(r"%r\d")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -167,9 +166,9 @@ def run(args: argparse.Namespace) -> int:
             with open(args.output, "wb") as f:  # (not pathlib: start-up time)
                 f.write(data)
         except OSError as exc:
-            raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+            raise errors.UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     elif fmt == "raw" and sys.stdout.isatty():
-        raise UsageError("refusing to write raw bytecode to a terminal: use -o OUT or "
+        raise errors.UsageError("refusing to write raw bytecode to a terminal: use -o OUT or "
                          "--format hex")
     else:
         sys.stdout.buffer.write(data)

@@ -1,19 +1,23 @@
 """`pybpf.cli.VERBS`, the table ``pybpf --help`` lists the subcommands from without importing
 their modules: it must say what each module's own ``register`` says, and a subcommand's
-module must still be imported when that subcommand is parsed."""
+module must still be imported when that subcommand is parsed. And the help formatter that
+wraps without textwrap must wrap as it does."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
+import random
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 import pybpf.cli
-from pybpf.cli import VERBS, build_parser, main
+from pybpf.cli import VERBS, _wrap, build_parser, main
 
 HERE = Path(pybpf.cli.__file__).parent
 
@@ -69,3 +73,40 @@ def test_help_imports_no_verb_module() -> None:
                           env={**os.environ, "COLUMNS": "80"})
     assert proc.stderr.strip().splitlines()[-1] == "[]"
     assert "verify     predict the kernel verifier's verdict, explained" in proc.stdout
+
+
+def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit):
+        main(argv)
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", ["30", "60", "80", "151"])
+def test_help_wrapped_as_argparse_wraps_it(monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str],
+                                           columns: str) -> None:
+    """Every help (pybpf's, each verb's, btf's subcommands') is the text argparse's own
+    formatter (textwrap) makes."""
+    monkeypatch.setenv("COLUMNS", columns)
+    argvs = [["--help"]] + [[verb, "--help"] for verb in VERBS] + [["btf", "dump", "--help"],
+                                                                  ["btf", "find", "--help"]]
+    for argv in argvs:
+        monkeypatch.setattr(pybpf.cli, "_COLUMNS", 0)
+        fast = _help(argv, capsys)
+        with monkeypatch.context() as m:
+            m.setattr(pybpf.cli, "_Formatter", argparse.HelpFormatter)
+            assert _help(argv, capsys) == fast, argv
+
+
+def test_wrap_is_textwrap() -> None:
+    rng = random.Random(7)
+    for _ in range(4000):  # (about 1400 texts of several lines, 1200 left to textwrap)
+        alphabet = "aab(),.%é\xa0\u2003" + "-" * (rng.random() < 0.2)
+        words = ["".join(rng.choice(alphabet) for _ in range(rng.choice((1, 1, 2, 4, 7, 12))))
+                 for _ in range(rng.randrange(1, 12))]
+        text, width = " ".join(words).strip(), rng.randrange(1, 40)  # (as argparse gives it)
+        lines = _wrap(text, width)
+        if lines is not None:
+            assert lines == textwrap.wrap(text, width), (text, width)
+    assert _wrap("", 10) is None and _wrap("a-b c", 3) is None and _wrap("abcd e", 3) is None
+    assert _wrap("abc \xa0 d", 5) is None
