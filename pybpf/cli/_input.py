@@ -59,9 +59,11 @@ _PYTHON = rb"^(?:import\s+\w|from\s+[\w.]+\s+import\b|def\s+\w+\s*\(|class\s+\w|
 _VECTOR = rb"^-- asm\s*$"
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f])  # control bytes: raw
 _PYTHON_WORDS = (b"import", b"def", b"class", b"@")  # one of which every _PYTHON match holds
-_COMMENT = re.compile(r"(#|//)[^\n]*")
-_HEX_WORD = re.compile(r"0[xX][0-9a-fA-F]*|[0-9a-fA-F]+")
-_WORD = re.compile(r"[^\s,]+")
+# (patterns too: `_first_word` and `_hex_word` tell a short assembly file without them)
+_COMMENT = r"(#|//)[^\n]*"
+_HEX_WORD = r"0[xX][0-9a-fA-F]*|[0-9a-fA-F]+"
+_WORD = r"[^\s,]+"
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _DESCRIBE = {"elf": "an ELF object", "dsl": "a Python file (pybpf DSL)", "vector":
              "a bpf_conformance vector", "hex": "hex text", "asm": "assembly text",
              "raw": "raw bytecode"}
@@ -120,28 +122,52 @@ def _c_body(text: str) -> str:
     return blank(text[:start + 1]) + inside + blank(text[end:])
 
 
+def _first_word(text: str) -> str | None:
+    """The first word of ``text`` without its comments (``_WORD`` in ``_COMMENT``'s
+    substitution), found without the regexes.
+
+    >>> _first_word("  # r0 = 1\\n , b7 00 // x")
+    'b7'
+    """
+    for line in text.split("\n"):
+        ends = [i for i in (line.find("#"), line.find("//")) if i >= 0]
+        words = (line[:min(ends)] if ends else line).replace(",", " ").split()
+        if words:
+            return words[0]
+    return None
+
+
+def _hex_word(word: str) -> bool:
+    """Whether ``_HEX_WORD`` matches all of ``word``, told without the regex."""
+    if word[:2] in ("0x", "0X"):
+        return all(c in _HEX_DIGITS for c in word[2:])
+    return word != "" and all(c in _HEX_DIGITS for c in word)
+
+
 def _looks_hex(text: str) -> bool:
     """True when the words of ``text`` (comments out) are hex numbers, or when the first
     is a hex byte (which no assembly statement starts with) and half the words are: then a
     bad digit is reported at its place, not taken for assembly."""
     body = _c_body(text)
     # the first word alone tells most texts: one that is no hex number fails both tests
-    # below (read from the first lines, not the first 64 KiB: assembly is 50 times faster)
+    # below (read from the first lines, not the first 64 KiB: assembly is 50 times faster;
+    # and a short file of assembly is told without compiling the regexes)
     cut = body.find("\n", 4096)
-    if cut > 0:
-        first = _WORD.search(_COMMENT.sub("", body[:cut]))
-        if first is not None and _HEX_WORD.fullmatch(first.group()) is None:
+    if cut > 0 or len(body) <= 65536:  # (a longer line: its first word may be cut below)
+        first = _first_word(body[:cut] if cut > 0 else body)
+        if first is not None and not _hex_word(first):
             return False
+    comment, hex_word = re.compile(_COMMENT), re.compile(_HEX_WORD)
     cut = body.find("\n", 1 << 17)  # (comments end at a newline: the start strips the same)
     if cut > 0:
-        head = _COMMENT.sub("", body[:cut])
-        body = head if len(head) >= 65536 else _COMMENT.sub("", body)
+        head = comment.sub("", body[:cut])
+        body = head if len(head) >= 65536 else comment.sub("", body)
     else:
-        body = _COMMENT.sub("", body)
-    words = _WORD.findall(body[:65536])
+        body = comment.sub("", body)
+    words = re.findall(_WORD, body[:65536])
     if not words:
         return False
-    hexy = sum(1 for w in words if _HEX_WORD.fullmatch(w))
+    hexy = sum(1 for w in words if hex_word.fullmatch(w))
     if hexy == len(words):
         return True
     first = words[0][2:] if words[0][:2].lower() == "0x" else words[0]
@@ -161,11 +187,12 @@ def parse_hex(text: str, name: str) -> bytes:
     pybpf.errors.InputError: x.hex:1:5: 'g' is not a hex digit (in '0g'): hex text is bytes of two digits each
     """
     out = bytearray()
+    comment, word_re = re.compile(_COMMENT), re.compile(_WORD)
     for lineno, line in enumerate(_c_body(text).splitlines(), 1):
-        m = _COMMENT.search(line)
+        m = comment.search(line)
         if m is not None:
             line = line[:m.start()]
-        for w in _WORD.finditer(line):
+        for w in word_re.finditer(line):
             word = w.group(0)
             digits = word[2:] if word[:2].lower() == "0x" else word
             bad = next((i for i, c in enumerate(digits) if c not in "0123456789abcdefABCDEF"), None)
