@@ -23,7 +23,6 @@ from __future__ import annotations
 import struct
 
 from ..errors import AsmError, IsaError
-from ..isa.helpers import helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, CallSrc, Class, JmpOp
 from ..isa.program import ProgramSpec, Ref, RefKind, target_field
@@ -106,6 +105,7 @@ def readable(insn: Insn, ref: Ref | None = None) -> str:
     """
     from .llvm import printer as llvm_print
     if ref is None and insn.opcode == _CALL and insn.src == CallSrc.HELPER:
+        from ..isa.helpers import helper_name  # (the helper table loads for a call only)
         name = helper_name(insn.imm)
         if name is not None:
             return f"call {name}"
