@@ -148,6 +148,8 @@ def _fast_effect(decoded: tuple, calls_callback: bool, is_lddw: bool) -> tuple[i
 
 #: remembered walks (`Tracker.walks`) kept at most: past it they are forgotten
 _WALKS_MAX = 1 << 16
+#: history entries a state may have for `Tracker.firsts` (longer: not remembered)
+_FIRSTS_HISTORY = 64
 #: history entries a state must have for `Tracker._jump`
 _JUMP_MIN = 2
 
@@ -161,7 +163,7 @@ def _walk_kept(walks: dict, fast: Any, key: tuple) -> tuple:
     return walked
 
 
-def _walk(fast: list[tuple[int, int, int]], i: int, stop: int, lo: int,
+def _walk(fast: dict[int, tuple[int, int, int]], i: int, stop: int, lo: int,
           r: int) -> tuple[int, int, bool]:
     """Steps back from instruction ``i`` toward ``stop`` (the instruction of the next history
     entry; when none is left, the state's first instruction) but not past ``lo`` while the
@@ -192,15 +194,46 @@ def _rest(bt: Backtrack, fr: int) -> bool:
     return False
 
 
+class _Decoded(dict[int, tuple]):
+    """`Tracker.decoded`: each instruction's fields, decoded when first asked for (a
+    backtracking walks a part of the program only; a negative index counts from the end)."""
+
+    __slots__ = ("insns",)
+
+    def __init__(self, insns: list[Insn]) -> None:
+        super().__init__()
+        self.insns = insns
+
+    def __missing__(self, n: int) -> tuple:
+        i = self.insns[n]
+        got = self[n] = (i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
+        return got
+
+
+class _Fast(dict[int, tuple[int, int, int]]):
+    """`Tracker.fast`: each instruction's `_fast_effect`, made when first asked for."""
+
+    __slots__ = ("decoded", "calls_callback")
+
+    def __init__(self, decoded: _Decoded, calls_callback: Callable[[int], bool]) -> None:
+        super().__init__()
+        self.decoded = decoded
+        self.calls_callback = calls_callback
+
+    def __missing__(self, n: int) -> tuple[int, int, int]:
+        decoded = self.decoded
+        got = self[n] = _fast_effect(decoded[n], self.calls_callback(n),
+                                     decoded.insns[n].opcode == LDDW)
+        return got
+
+
 def precision_tables(insns: list[Insn], calls_callback: Callable[[int], bool]
-                     ) -> tuple[list, list]:
+                     ) -> tuple[dict[int, tuple], dict[int, tuple[int, int, int]]]:
     """`Tracker.decoded` and `Tracker.fast` of ``insns`` (a pure function of them and of which
-    calls call callbacks: `pybpf.verifier.facts` keeps it per program)."""
-    decoded = [(i.cls, i.op, i.dst, i.src, i.uses_src_reg, i.mode, i.imm & 0xFFFFFFFF)
-               for i in insns]
-    fast = [_fast_effect(k, calls_callback(n), i.opcode == LDDW)
-            for n, (k, i) in enumerate(zip(decoded, insns, strict=True))]
-    return decoded, fast
+    calls call callbacks: `pybpf.verifier.facts` keeps it per program), each filled per
+    instruction when first read."""
+    decoded = _Decoded(insns)
+    return decoded, _Fast(decoded, calls_callback)
 
 
 class Tracker:
@@ -210,7 +243,7 @@ class Tracker:
                  is_global: Callable[[int], bool], calls_callback: Callable[[int], bool],
                  is_sync_callback_call: Callable[[int], bool],
                  note: Callable[[str], None] | None = None,
-                 tables: tuple[list, list] | None = None) -> None:
+                 tables: tuple[dict, dict] | None = None) -> None:
         self.insns = insns
         #: per instruction: (class, op, dst, src, uses a source register, mode, imm), and
         #: its effect on the traced registers of the current frame when the step has no
@@ -235,6 +268,13 @@ class Tracker:
         #: linked registers of a history entry as a mask of frame ``fr``'s registers (-1:
         #: some are in another frame or on the stack), by (linked, fr)
         self.linked_masks: dict[tuple[tuple, int], int] = {}
+        #: `mark`'s walk of a register over its current state (no log), by (register, frames,
+        #: instruction, the state's first instruction, its history's entries as tuples: the
+        #: walk depends on nothing else): the frame-0 registers traced at the state's start
+        #: (0 when the walk ended inside it). Most marks in a loop repeat an earlier
+        #: iteration's walk and find those all precise in the parent checkpoint already:
+        #: `_nothing_new` then answers without the walk.
+        self.firsts: dict[tuple, int] = {}
 
     def _linked_mask(self, linked: tuple, fr: int) -> int:
         """The registers ``linked`` ties together as a mask of frame ``fr``'s (-1: the link
@@ -319,6 +359,30 @@ class Tracker:
         for entry, er in path:
             jumps[(id(entry), er, first, fr)] = (entry, i, hcount, r, subseq)
         return (start, i, hcount, r, subseq)
+
+    def _first_walked(self, key: tuple, mask: int) -> None:
+        """Remember for `firsts` that the walk of ``key`` ended with frame-0 registers ``mask``."""
+        firsts = self.firsts
+        if len(firsts) > _WALKS_MAX:
+            firsts.clear()
+        firsts[key] = mask
+
+    @staticmethod
+    def _nothing_new(start: State, mask: int) -> bool:
+        """Whether `mark` would end at ``start``'s parent without a change, its walk over
+        ``start`` having left the frame-0 registers ``mask``: none (the marking ended inside
+        ``start``), or each a non-scalar or already precise in the parent."""
+        if not mask:
+            return True
+        parent = start.parent
+        if parent is None:
+            return False
+        regs = parent.frames[0].regs
+        for r in SET_BITS.get(mask) or set_bits(mask):
+            reg = regs[r]
+            if reg.type is _SCALAR and not reg.precise:
+                return False
+        return True
 
     def __getattr__(self, name: str) -> Any:
         """`decoded` and `fast`, made when first read (then plain attributes)."""
@@ -433,10 +497,18 @@ class Tracker:
         """``__mark_chain_precision``: trace R``regno`` (and/or what ``bt`` already holds)
         from the current state back through its checkpoints. Returns whether a mark changed."""
         changed = False
+        first_key: tuple | None = None
         if bt is None:
-            bt = Backtrack(len(start.frames) - 1)
             if regno < 0:
                 return False
+            history = start.history
+            if self.note is None and len(history) <= _FIRSTS_HISTORY:
+                first_key = (regno, len(start.frames), start.insn, start.first_insn,
+                             tuple(map(tuple, history)))
+                got = self.firsts.get(first_key)
+                if got is not None and self._nothing_new(start, got):
+                    return False
+            bt = Backtrack(len(start.frames) - 1)
         if regno >= 0:
             fr = bt.frame
             if start.frames[fr].regs[regno].type is not _SCALAR:
@@ -496,6 +568,8 @@ class Tracker:
                     i2, r, zeroed = walks.get(key) or _walk_kept(walks, fast, key)
                     if zeroed and not rest:
                         bt.regs[fr] = 0
+                        if first_key is not None:
+                            self._first_walked(first_key, 0)
                         return changed
                     if i2 != i:
                         subseq = i2 + 1
@@ -518,6 +592,8 @@ class Tracker:
                             _, i, hcount, r, subseq = jumped
                             if not r and not rest:
                                 bt.regs[fr] = 0
+                                if first_key is not None:
+                                    self._first_walked(first_key, 0)
                                 return changed
                             entry = history[hcount - 1] if hcount else None
                             if entry is not None and entry[0] != i:
@@ -529,6 +605,8 @@ class Tracker:
                             r = r & keep | gen
                             if not r and not rest:
                                 bt.regs[fr] = 0
+                                if first_key is not None:
+                                    self._first_walked(first_key, 0)
                                 return changed
                     elif entry is not None and not entry[2] and trig >= 0 and \
                             (lmask := self._linked_mask(entry[3], fr)) >= 0 and (
@@ -543,6 +621,8 @@ class Tracker:
                                 r |= lmask
                             if not r and not rest:
                                 bt.regs[fr] = 0
+                                if first_key is not None:
+                                    self._first_walked(first_key, 0)
                                 return changed
                     else:
                         bt.regs[fr] = r
@@ -570,6 +650,10 @@ class Tracker:
                     self.mark_all_precise(start)
                     return True
             bt.regs[fr] = r
+            if first_key is not None:
+                if not bt.frame and not bt.stack[0]:
+                    self._first_walked(first_key, bt.regs[0])
+                first_key = None
             st = st.parent
             if st is None:
                 break
