@@ -10,5 +10,9 @@ from setuptools import Extension, setup
 BATCHDICT = Extension("pybpf._batchdict", ["src_c/pyext/batchdict.c"], py_limited_api=True,
                       extra_compile_args=["-O2", "-Wall"])
 
-setup(cffi_modules=["src_c/build_native.py:ffibuilder"], ext_modules=[BATCHDICT],
+# pybpf._mapcall: m[k], m[k] = v, del m[k] of integer maps as one CPython call each (abi3)
+MAPCALL = Extension("pybpf._mapcall", ["src_c/pyext/mapcall.c"], py_limited_api=True,
+                    extra_compile_args=["-O2", "-Wall"])
+
+setup(cffi_modules=["src_c/build_native.py:ffibuilder"], ext_modules=[BATCHDICT, MAPCALL],
       options={"bdist_wheel": {"py_limited_api": "cp310"}})

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent  # the pybpf package directory
 FOUNDATION = ("pybpf.errors", "pybpf._errors_more", "pybpf._deprecated", "pybpf._record", "pybpf._enum", "pybpf._tuple")
 #: compiled extension modules (no source to scan) and the job they belong to
 EXTENSIONS = {"pybpf._native": "pybpf.kernel",  # the cffi module built from src_c/
-              "pybpf._batchdict": "pybpf.kernel"}  # src_c/pyext/batchdict.c
+              "pybpf._batchdict": "pybpf.kernel",  # src_c/pyext/batchdict.c
+              "pybpf._mapcall": "pybpf.kernel"}  # src_c/pyext/mapcall.c
 
 
 @dataclass(frozen=True)

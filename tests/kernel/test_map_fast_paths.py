@@ -184,3 +184,50 @@ def test_batchdict_refuses_sizes_it_does_not_decode() -> None:
                 (1, 1, -1, 4, 8, 8)]:
         with pytest.raises(ValueError):
             fill(*bad)
+
+
+def _cffi_calls():
+    """The cffi calls of src_c/mapops.c, in `_uint_calls`' convention (get: value or -errno)."""
+    native = syscall._native()
+    lib, ffi = native.lib, native.ffi
+
+    def get(fd: int, key: int, shape: int) -> int:
+        value = lib.pybpf_map_get_uint(fd, key, shape)
+        return value if value else -ffi.errno
+
+    return get, lib.pybpf_map_set_uint, lib.pybpf_map_del_uint
+
+
+@pytest.mark.parametrize("ks,vs", SHAPES)
+@settings(max_examples=25)
+@given(ops=st.lists(st.tuples(st.sampled_from(["set", "get", "del"]), ints, ints,
+                              st.sampled_from([A.BPF_ANY, A.BPF_NOEXIST, A.BPF_EXIST])), max_size=20))
+@example(ops=[("set", 5, 7, A.BPF_ANY), ("get", 5, 0, 0), ("set", 5, 8, A.BPF_NOEXIST),
+              ("del", 5, 0, 0), ("get", 5, 0, 0), ("del", 5, 0, 0), ("set", 5, 1, A.BPF_EXIST)])
+@example(ops=[("set", -1, 0, A.BPF_ANY), ("get", 1 << 64, 0, 0), ("set", 1, 1 << 70, A.BPF_ANY)])
+def test_mapcall_answers_as_the_cffi_calls(ks: int, vs: int, ops) -> None:
+    """pybpf._mapcall (one CPython call) and src_c/mapops.c through cffi: the same answer
+    and the same map after every call, errno and exception type included."""
+    from pybpf import _mapcall
+
+    shape = ks << 8 | vs
+    spec = MapSpec("mapcall", "hash", ks, vs, 64, key_type=int, value_type=int)
+    a, b = Map.create(spec), Map.create(spec)
+    calls = {a: (_mapcall.get, _mapcall.set, _mapcall.delete), b: _cffi_calls()}
+    with a, b:
+        for op, k, v, flags in ops:
+            got = []
+            for m in (a, b):
+                get, set_, delete = calls[m]
+                args = {"get": (get, m.fd, k, shape), "set": (set_, m.fd, k, v, shape, flags),
+                        "del": (delete, m.fd, k, shape)}[op]
+                try:
+                    got.append(("ok", args[0](*args[1:])))
+                except (TypeError, OverflowError) as e:
+                    got.append((type(e).__name__, None))
+            assert got[0] == got[1], (op, k, v, flags)
+            assert dict(a.items()) == dict(b.items())
+    with pytest.raises(TypeError):
+        _mapcall.get(0, "key", shape)
+    with pytest.raises(TypeError):
+        _mapcall.set(0, 1)

@@ -109,18 +109,33 @@ _MISSING_VALUE = object()  # `in`'s default for lookup (never a value)
 _ENOENT, _EINTR, _ERANGE = errno.ENOENT, errno.EINTR, errno.ERANGE
 
 
-def _uint_calls() -> tuple[Any, Any, Any, Any] | None:
-    """``(ffi, get, set, delete)``: the C calls of integer maps (src_c/mapops.c), or None
-    when the compiled module lacks them (then every call takes the Python path)."""
+def _uint_calls() -> tuple[Any, Any, Any] | None:
+    """``(get, set, delete)``: the C calls of integer maps, or None when neither compiled
+    module has them (then every call takes the Python path).
+
+    ``get(fd, key, shape)`` answers the value (>= 0) or minus the errno; ``set(fd, key,
+    value, shape, flags)`` and ``delete(fd, key, shape)`` answer 0 or the errno (ERANGE: the
+    key or value does not fit). `pybpf._mapcall` makes each one CPython call (src_c/pyext/
+    mapcall.c); where it is missing, the cffi calls of src_c/mapops.c (its ``get`` answers 0
+    and sets errno on failure: wrapped to the same answer)."""
     global _UINT
     if _UINT is None:
         try:
-            native = syscall._native()
-            lib = native.lib
-            _UINT = (native.ffi, lib.pybpf_map_get_uint, lib.pybpf_map_set_uint,
-                     lib.pybpf_map_del_uint)
-        except (ImportError, AttributeError, PybpfError):
-            _UINT = ()
+            from ..._mapcall import delete, get, set as set_
+            _UINT = (get, set_, delete)
+        except ImportError:
+            try:
+                native = syscall._native()
+                lib, ffi = native.lib, native.ffi
+                cget = lib.pybpf_map_get_uint
+
+                def cffi_get(fd: int, key: int, shape: int) -> int:
+                    value = cget(fd, key, shape)
+                    return value if value else -ffi.errno  # (errno 0: the value is 0)
+
+                _UINT = (cffi_get, lib.pybpf_map_set_uint, lib.pybpf_map_del_uint)
+            except (ImportError, AttributeError, PybpfError):
+                _UINT = ()
     return _UINT or None
 
 
@@ -480,7 +495,7 @@ class Map(FD, BatchOps):
         if calls is None:
             self._get = self._set = self._del = None
         else:
-            _, self._get, self._set, self._del = calls
+            self._get, self._set, self._del = calls
 
     def _uint_error(self, cmd: Cmd, err: int) -> KernelError:
         """The error of a failed C call (`ClosedError` once the map is closed)."""
@@ -542,11 +557,9 @@ class Map(FD, BatchOps):
             except (TypeError, OverflowError):
                 pass
             else:
-                if value:
+                if value >= 0:
                     return value
-                err = _UINT[0].errno  # type: ignore[index]  # (cffi keeps it per thread)
-                if not err:
-                    return value
+                err = -value
                 if err == _ENOENT:
                     if default is _MISSING:
                         raise KeyError(key)
@@ -589,9 +602,11 @@ class Map(FD, BatchOps):
                 value = get(self._fd, key, self._shape)
             except (TypeError, OverflowError):
                 return self.lookup(key)
-            if value or not _UINT[0].errno:  # type: ignore[index]  # set with _get
+            if value >= 0:
                 return value
-        return self.lookup(key)  # absent keys and errors: lookup says which
+            if value == -_ENOENT:
+                raise KeyError(key)
+        return self.lookup(key)  # other errors: lookup says which
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key`` or ``default``."""
