@@ -30,7 +30,7 @@ deps:
 bench-deps:
 	$(call apt_install,$(DEBS) $(BENCH_DEBS))
 
-$(STAMP): pyproject.toml setup.py $(wildcard src_c/*.c src_c/*.h src_c/pyext/*.c) src_c/build_native.py
+$(STAMP): pyproject.toml setup.py $(wildcard src_c/*.c src_c/*.h src_c/pyext/*.c src_c/inline/*.h) src_c/build_native.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

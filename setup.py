@@ -12,6 +12,7 @@ BATCHDICT = Extension("pybpf._batchdict", ["src_c/pyext/batchdict.c"], py_limite
 
 # pybpf._mapcall: m[k], m[k] = v, del m[k] of integer maps as one CPython call each (abi3)
 MAPCALL = Extension("pybpf._mapcall", ["src_c/pyext/mapcall.c"], py_limited_api=True,
+                    depends=["src_c/inline/bpf_elem.h"],
                     extra_compile_args=["-O2", "-Wall"])
 
 setup(cffi_modules=["src_c/build_native.py:ffibuilder"], ext_modules=[BATCHDICT, MAPCALL],

@@ -1,9 +1,10 @@
 /* pybpf._mapcall: `m[k]`, `m[k] = v` and `del m[k]` of an integer map as one CPython call
  * each (pybpf.kernel.maps.base, Map._fast_uint).
  *
- * The same element calls as src_c/mapops.c (which stays: the cffi module is the fallback
- * where this one is missing), without cffi's per-call wrapper (argument converters and the
- * errno save and restore take ~250 ns of a ~2 us update here). The GIL is released around
+ * The same element calls as src_c/mapops.c (both use src_c/inline/bpf_elem.h; the cffi
+ * module stays as the fallback where this one is missing), without cffi's per-call
+ * wrapper (argument converters and the errno save and restore take ~250 ns of a ~2 us
+ * update here). The GIL is released around
  * the bpf() call, as cffi does: a call may wait on a bucket lock.
  *
  * get(fd, key, shape) -> value (>= 0), or -errno (ERANGE: the key does not fit)
@@ -17,64 +18,15 @@
 #define PY_SSIZE_T_CLEAN
 #define Py_LIMITED_API 0x030A0000
 #include <Python.h>
-#include <errno.h>
-#include <unistd.h>
-#include <sys/syscall.h>
+#include "../inline/bpf_elem.h"
 
-#ifndef __NR_bpf
-#define __NR_bpf 321
-#endif
-
-enum { LOOKUP_ELEM = 1, UPDATE_ELEM = 2, DELETE_ELEM = 3 };
-
-struct elem_attr {
-	unsigned int map_fd;
-	unsigned int pad;
-	unsigned long long key;
-	unsigned long long value;
-	unsigned long long flags;
-};
-
-static int put_le(unsigned char *out, unsigned long long x, unsigned int size)
+/* `elem` with the GIL released around it, as cffi does: a call may wait on a bucket lock */
+static int elem_nogil(int cmd, int fd, const void *key, void *value, unsigned long long flags)
 {
-	if (size < 8 && (x >> (8 * size)) != 0)
-		return 0;
-	for (unsigned int i = 0; i < size; i++)
-		out[i] = (unsigned char)(x >> (8 * i));
-	return 1;
-}
-
-static unsigned long long get_le(const unsigned char *in, unsigned int size)
-{
-	unsigned long long x = 0;
-	for (unsigned int i = 0; i < size; i++)
-		x |= (unsigned long long)in[i] << (8 * i);
-	return x;
-}
-
-/* 0 or errno; the GIL is released around the call */
-static int elem(int cmd, int fd, const void *key, void *value, unsigned long long flags)
-{
-	struct elem_attr a = {
-		.map_fd = (unsigned int)fd,
-		.key = (unsigned long long)(unsigned long)key,
-		.value = (unsigned long long)(unsigned long)value,
-		.flags = flags,
-	};
-	/* delete passes the attr only up to `value`: the rest must look unset to the kernel */
-	unsigned int size = cmd == DELETE_ELEM ? 16 : sizeof(a);
-	int err = 0;
+	int err;
 
 	Py_BEGIN_ALLOW_THREADS
-	for (;;) {
-		if (syscall(__NR_bpf, cmd, &a, size) >= 0) {
-			err = 0;
-			break;
-		}
-		err = errno;
-		if (err != EINTR)
-			break;
-	}
+	err = elem(cmd, fd, key, value, flags);
 	Py_END_ALLOW_THREADS
 	return err;
 }
@@ -119,7 +71,7 @@ static PyObject *get(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 		return NULL;
 	if (!put_le(k, key, (shape >> 8) & 0xff))
 		return PyLong_FromLong(-ERANGE);
-	int err = elem(LOOKUP_ELEM, fd, k, v, 0);
+	int err = elem_nogil(LOOKUP_ELEM, fd, k, v, 0);
 	if (err)
 		return PyLong_FromLong(-err);
 	return PyLong_FromUnsignedLongLong(get_le(v, shape & 0xff));
@@ -141,7 +93,7 @@ static PyObject *set(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 		return NULL;
 	if (!put_le(k, key, (shape >> 8) & 0xff) || !put_le(v, value, shape & 0xff))
 		return PyLong_FromLong(ERANGE);
-	return PyLong_FromLong(elem(UPDATE_ELEM, fd, k, v, flags));
+	return PyLong_FromLong(elem_nogil(UPDATE_ELEM, fd, k, v, flags));
 }
 
 static PyObject *delete(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -159,7 +111,7 @@ static PyObject *delete(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 		return NULL;
 	if (!put_le(k, key, (shape >> 8) & 0xff))
 		return PyLong_FromLong(ERANGE);
-	return PyLong_FromLong(elem(DELETE_ELEM, fd, k, 0, 0));
+	return PyLong_FromLong(elem_nogil(DELETE_ELEM, fd, k, 0, 0));
 }
 
 static PyMethodDef methods[] = {
