@@ -302,8 +302,10 @@ _SYNCED_MAX = 1 << 16
 #: the results of whole transfer functions (`pybpf.verifier.scalar_alu.alu_binary`,
 #: `Scalar.truncate`, `pybpf.verifier.scalar_branch.refine_first`) by their operands' fields: a loop runs the same operations on the same values on every iteration,
 #: and a result is a value (never changed in place, as `Scalar.const`'s are shared), so it is
-#: shared; emptied when it holds `_SYNCED_MAX` and by `forget`
+#: shared; emptied when it holds `RESULTS_MAX` and by `forget`. The keys of the three differ
+#: in length (10, 20 and 21 items), so no two of them can meet.
 RESULTS: dict[tuple, Scalar] = {}
+RESULTS_MAX = 1 << 14
 
 
 def forget() -> None:

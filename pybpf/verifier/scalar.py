@@ -45,8 +45,8 @@ from .bounds import (
     zext_32_to_64,
 )
 from .bounds import RESULTS as _RESULTS
+from .bounds import RESULTS_MAX as _RESULTS_MAX
 from .bounds import sync as bounds_sync
-from .scalar_alu import RESULTS_MAX as _RESULTS_MAX
 from .scalar_alu import add_fake_const, alu_binary, alu_end, alu_neg
 from .tnum import U32, U64, UNKNOWN, Tnum, s32, s64
 

@@ -34,6 +34,7 @@ from .bounds import (
     zext_32_to_64,
 )
 from .bounds import RESULTS as _RESULTS
+from .bounds import RESULTS_MAX as _RESULTS_MAX
 from .bounds import sync as bounds_sync
 from .tnum import U32, U64, Tnum, s32, s64
 
@@ -281,11 +282,6 @@ def alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:
         _RESULTS.clear()
     _RESULTS[key] = r
     return r
-
-
-#: how many results `bounds.RESULTS` holds before it is emptied
-RESULTS_MAX = 1 << 14
-_RESULTS_MAX = RESULTS_MAX
 
 
 def _alu_binary(dst: Scalar, op: int, src: Scalar, alu64: bool) -> Scalar:

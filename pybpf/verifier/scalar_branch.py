@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from ..isa.opcodes import JmpOp
 from .bounds import RESULTS as _RESULTS
+from .bounds import RESULTS_MAX as _RESULTS_MAX
 from .bounds import mark_unbounded
 from .bounds import sync as bounds_sync
 from .scalar import Scalar
@@ -275,7 +276,7 @@ def refine_first(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Scalar:
     _refine_in_place(r1, b.copy(), int(op), jmp32)
     bounds_sync(r1)
     r1 = r1.sanitized()
-    if len(_RESULTS) >= _MEMO_MAX:
+    if len(_RESULTS) >= _RESULTS_MAX:
         _RESULTS.clear()
     _RESULTS[key] = r1
     return r1
@@ -284,8 +285,6 @@ def refine_first(a: Scalar, b: Scalar, op: int, jmp32: bool) -> Scalar:
 #: the first item of `refine_first`'s keys in `bounds.RESULTS` (which other transfer
 #: functions share: no key of theirs starts with it)
 _REFINE_FIRST = "refine_first"
-#: results remembered at most before the memories are emptied
-_MEMO_MAX = 1 << 14
 
 
 def branch(a: Scalar, b: Scalar, op: JmpOp | int, jmp32: bool, same_reg: bool = False) -> Branch:
