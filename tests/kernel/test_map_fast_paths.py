@@ -231,3 +231,81 @@ def test_mapcall_answers_as_the_cffi_calls(ks: int, vs: int, ops) -> None:
         _mapcall.get(0, "key", shape)
     with pytest.raises(TypeError):
         _mapcall.set(0, 1)
+
+
+def test_maps_read_and_write_elements_through_the_c_slots() -> None:
+    """Built with pybpf._mapcall, m[k] and m[k] = v are its ElemBase's mapping slots (no
+    Python frame); the map keeps its weak references and still refuses to be pickled."""
+    import pickle
+    import weakref
+
+    from pybpf import _mapcall
+    from pybpf.kernel.maps.elems import ElemBase
+
+    assert ElemBase is _mapcall.ElemBase and issubclass(HashMap, ElemBase)
+    fast, slow = pair(4, 8)
+    with fast, slow:
+        assert type(fast).__getitem__ is _mapcall.ElemBase.__getitem__
+        assert fast._fast == 4 << 8 | 8 and slow._fast == 0 and fast._shape == slow._shape
+        assert weakref.ref(fast)() is fast
+        with pytest.raises(TypeError):
+            pickle.dumps(fast)
+
+
+@pytest.mark.parametrize("ks,vs", SHAPES)
+@settings(max_examples=25)
+@given(ops=st.lists(st.tuples(st.sampled_from(["getitem", "setitem", "delitem"]),
+                              st.one_of(ints, st.just("k"), st.just(b"\1\0")),
+                              st.one_of(ints, st.just(b"\2\0"), st.just(1.5))), max_size=20))
+@example(ops=[("setitem", 5, 7), ("getitem", 5, 0), ("delitem", 5, 0), ("getitem", 5, 0),
+              ("delitem", 5, 0), ("setitem", -1, 1), ("setitem", 1 << 64, 1), ("getitem", "k", 0)])
+def test_the_c_slots_answer_as_the_python_fallback(ks: int, vs: int, ops) -> None:
+    """pybpf._mapcall.ElemBase's slots and ElemsPy (the base where the extension is missing),
+    each on its own map: the same values, the same exceptions, the same map after."""
+    from pybpf.kernel.maps.elems import ElemsPy
+
+    spec = MapSpec("slots", "hash", ks, vs, 64, key_type=int, value_type=int)
+    c, py = Map.create(spec), Map.create(spec)
+    calls = {"getitem": (lambda k, v: c[k], lambda k, v: ElemsPy.__getitem__(py, k)),
+             "setitem": (c.__setitem__, lambda k, v: ElemsPy.__setitem__(py, k, v)),
+             "delitem": (lambda k, v: c.__delitem__(k), lambda k, v: ElemsPy.__delitem__(py, k))}
+    with c, py:
+        for op, k, v in ops:
+            assert outcome(calls[op][0], k, v) == outcome(calls[op][1], k, v), (op, k, v)
+            assert dict(c.items()) == dict(py.items())
+
+
+def test_only_plain_kinds_take_the_c_path() -> None:
+    """The C calls keep the GIL, so only kinds whose kernel element ops never sleep take
+    them (base._PLAIN_KINDS): not map-in-map (synchronize_rcu), not fd-keyed storage."""
+    from pybpf.kernel.maps import ArrayOfMaps, LruHashMap, TaskStorageMap
+
+    ints = dict(key_type=int, value_type=int)
+    with LruHashMap.create(MapSpec("lru", key_size=4, value_size=8, max_entries=4, **ints)) as lru, \
+            ArrayMap.create(MapSpec("inner", key_size=4, value_size=4, max_entries=1)) as inner, \
+            ArrayOfMaps.create(MapSpec("outer", max_entries=2, key_type=int), inner_map=inner) as aom, \
+            TaskStorageMap.create(MapSpec("task", value_size=8, **ints)) as task:
+        assert lru._fast and lru._shape
+        assert not aom._fast and not aom._shape and not task._fast and not task._shape
+        aom[0] = inner
+        assert aom[0] == inner.id
+
+
+def test_maps_work_without_the_mapcall_extension() -> None:
+    """Where pybpf._mapcall is missing, Map's base is ElemsPy and the cffi calls serve."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pybpf._mapcall'] = None\n"
+            "from pybpf.kernel.maps import HashMap, MapSpec\n"
+            "from pybpf.kernel.maps.elems import ElemBase, ElemsPy\n"
+            "assert ElemBase is ElemsPy and HashMap.__getitem__ is ElemsPy.__getitem__\n"
+            "with HashMap.create(MapSpec('nomc', key_size=4, value_size=8, max_entries=4,\n"
+            "                            key_type=int, value_type=int)) as m:\n"
+            "    assert m._get is not None\n"
+            "    m[1] = 2; m[2] = 3; del m[2]\n"
+            "    assert m[1] == 2 and 2 not in m and m.get(2) is None\n"
+            "    try: m[2]\n"
+            "    except KeyError as e: assert e.args == (2,)\n"
+            "    else: raise AssertionError('no KeyError')\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

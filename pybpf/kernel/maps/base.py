@@ -38,6 +38,7 @@ from .. import syscall
 from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
 from .batch import BatchOps
+from .elems import ElemBase
 from .codec import Codec, CodecError, codec_for, spec_size
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -106,6 +107,10 @@ class _Scratch:
             self.flags = flags
 _MISSING = object()
 _MISSING_VALUE = object()  # `in`'s default for lookup (never a value)
+#: the kinds whose element calls may take the C path of integer maps (`Map._shape`): their
+#: kernel element ops never sleep (the C calls keep the GIL, see src_c/pyext/mapcall.c); fd,
+#: socket, map-in-map, cpumap and storage kinds keep the Python path (cffi releases the GIL)
+_PLAIN_KINDS = frozenset(("hash", "lru_hash", "array", "lpm_trie"))
 _ENOENT, _EINTR, _ERANGE = errno.ENOENT, errno.EINTR, errno.ERANGE
 
 
@@ -192,7 +197,7 @@ def _map_info(fd: int) -> MapInfo:
         ifindex=int(v["ifindex"]))
 
 
-class Map(FD, BatchOps):
+class Map(FD, BatchOps, ElemBase):
     """A kernel map: a dict-like view (``m[k]``, ``m[k] = v``, ``del m[k]``, ``in``,
     iteration over keys, `items`, `values`, `get`, `update`, `count`) plus batch
     operations, freeze, pin and info.
@@ -243,9 +248,9 @@ class Map(FD, BatchOps):
         #: key_size << 8 | value_size when keys and values are ints of 1, 2, 4 or 8 bytes
         #: (`_fast_uint`): then m[k], m[k] = v and del m[k] are one C call each
         self._shape = 0
-        if not self.PER_CPU and key_size in (1, 2, 4, 8) and value_size in (1, 2, 4, 8) and \
-                self.key_codec.name == "int" and self.value_codec.name == "int" and \
-                self.__class__._value is Map._value:  # (kinds that take fds or sockets: no)
+        if self.type in _PLAIN_KINDS and not self.PER_CPU and key_size in (1, 2, 4, 8) and \
+                value_size in (1, 2, 4, 8) and self.key_codec.name == "int" and \
+                self.value_codec.name == "int" and self.__class__._value is Map._value:
             self._shape = key_size << 8 | value_size
         self._get: Any = None
         self._set: Any = None
@@ -494,8 +499,10 @@ class Map(FD, BatchOps):
         calls = _uint_calls() if on and self._shape else None
         if calls is None:
             self._get = self._set = self._del = None
+            self._fast = 0
         else:
             self._get, self._set, self._del = calls
+            self._fast = self._shape  # (`pybpf._mapcall.ElemBase`'s slots read it)
 
     def _uint_error(self, cmd: Cmd, err: int) -> KernelError:
         """The error of a failed C call (`ClosedError` once the map is closed)."""
@@ -593,21 +600,6 @@ class Map(FD, BatchOps):
             return default
         return self._decode_value(raw) if self.PER_CPU else self.value_codec.decode(raw)
 
-    def __getitem__(self, key: Any) -> Any:
-        """``m[k]``: `lookup` without a default (an integer map's found key costs one C
-        call and no more: this is the hottest line of many a reader)."""
-        get = self._get
-        if get is not None and syscall._sys_bpf is _NATIVE_BPF:
-            try:
-                value = get(self._fd, key, self._shape)
-            except (TypeError, OverflowError):
-                return self.lookup(key)
-            if value >= 0:
-                return value
-            if value == -_ENOENT:
-                raise KeyError(key)
-        return self.lookup(key)  # other errors: lookup says which
-
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key`` or ``default``."""
         return self.lookup(key, default)
@@ -647,17 +639,6 @@ class Map(FD, BatchOps):
             return
         self._elem(Cmd.MAP_UPDATE_ELEM, k, v, flags)
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        """``m[k] = v``: `update` with BPF_ANY (an integer map: one C call)."""
-        set_ = self._set
-        if set_ is not None and syscall._sys_bpf is _NATIVE_BPF:
-            try:
-                if not set_(self._fd, key, value, self._shape, 0):
-                    return
-            except (TypeError, OverflowError):
-                pass
-        self.update(key, value)  # and failures: update raises the error
-
     def delete(self, key: Any) -> None:
         """Delete ``key``; KeyError when absent."""
         del_ = self._del
@@ -690,9 +671,6 @@ class Map(FD, BatchOps):
         if err:
             assert s is not None  # only the fast path returns an errno other than ENOENT
             raise s.attr.fail(Cmd.MAP_DELETE_ELEM, err, self._detail())
-
-    def __delitem__(self, key: Any) -> None:
-        self.delete(key)
 
     def __contains__(self, key: Any) -> bool:
         if self._get is not None:
