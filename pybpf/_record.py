@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - interpreters without it
 
 TYPE_CHECKING = False  # (not typing's: this module exists to keep start-up imports small)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any, TypeVar
 
     from typing_extensions import dataclass_transform
@@ -167,164 +167,205 @@ def record(*, frozen: bool = False, eq: bool = True, slots: bool = False
     """
 
     def wrap(cls: type[T]) -> type[T]:
-        names = tuple(_fields(cls))
-        # each class of the MRO's namespace and kept defaults, read once (a record class
-        # is made at import: this prologue is most of what making one costs)
-        spaces = [(d, d.get("_record_defaults", {})) for d in [k.__dict__ for k in cls.__mro__]]
-        defaults: dict[str, _Field] = {}
-        for name in names:
-            for space, kept in spaces:  # a slotted record's kept defaults
-                if name in space and not isinstance(space[name], _SLOT):
-                    value = space[name]
-                    defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
-                    break
-                if name in kept:
-                    defaults[name] = kept[name]
-                    break
-        # getattr's miss on a class raises (and formats) an AttributeError: looked up only
-        # when some class of the MRO, or a metaclass other than type, may hold one
-        post_init = getattr(cls, "__post_init__", None) \
-            if type(cls) is not type or any("__post_init__" in space for space, _ in spaces) \
-            else None
-        qualname = cls.__qualname__
-        known = frozenset(names)
-        count = len(names)
-        if defaults:
-            shown = tuple([n for n in names if n not in defaults or defaults[n].repr])
-            compared = tuple([n for n in names if n not in defaults or defaults[n].compare])
-            plain = {n: d.default for n, d in defaults.items()
-                     if d.default_factory is None and d.default is not _MISSING}
-            factories = tuple([(n, d.default_factory) for n, d in defaults.items()
-                               if d.default_factory is not None])
-            required = next((i for i, n in enumerate(names) if n in defaults), count)
-            given = tuple([plain.get(n, _MISSING) for n in names[required:]])
-            # a factory or a required field after a default: the long way
-            tail = None if any([v is _MISSING for v in given]) else given
-        else:  # every field required (most records): what the lines above give then
-            shown = compared = names
-            plain, factories, required = {}, (), count
-            tail = ()
-
-        def generic_init(self: Any, *args: Any, **kw: Any) -> None:
-            # the values are written into the instance's __dict__ at once (past a frozen
-            # record's __setattr__, as object.__setattr__ would): a record is built often
-            if not kw and required <= len(args) <= count and tail is not None and not slots:
-                # positional fields, the rest plain defaults: the common case
-                self.__dict__.update(zip(names, args + tail[len(args) - required:], strict=True))
-                if post_init is not None:
-                    post_init(self)
-                return
-            values = dict(plain)
-            if args:
-                if len(args) > count:
-                    raise TypeError(f"{qualname}() takes {count} positional arguments but "
-                                    f"{len(args)} were given")
-                values.update(zip(names, args, strict=False))
-                for name in names[:len(args)]:
-                    if name in kw:
-                        raise TypeError(f"{qualname}() got multiple values for argument "
-                                        f"{name!r}")
-            if kw:
-                if not known.issuperset(kw):
-                    raise TypeError(f"{qualname}() got an unexpected keyword argument "
-                                    f"{next(k for k in kw if k not in known)!r}")
-                values.update(kw)
-            for name, factory in factories:
-                if name not in values:
-                    values[name] = factory()
-            if len(values) != count:
-                missing = next(n for n in names if n not in values)
-                raise TypeError(f"{qualname}() missing required argument {missing!r}")
-            if slots:
-                for name, value in values.items():
-                    object.__setattr__(self, name, value)
-            else:
-                self.__dict__.update(values)
-            if post_init is not None:
-                post_init(self)
-
-        built = 0
-
-        def __init__(self: Any, *args: Any, **kw: Any) -> None:
-            # the _WRITE_AFTER-th record built compiles this class's own __init__ (as
-            # dataclasses writes one: ~2x faster than the generic one) and installs it; a
-            # compile costs as much as a few hundred generic builds, so a class built a few
-            # times (most records of a start-up path) never pays it
-            nonlocal built
-            built += 1
-            if built == _WRITE_AFTER and cls.__dict__.get("__init__") is __init__:
-                init = _written_init(names, plain, factories, post_init, qualname, slots)
-                if init is not None:
-                    type.__setattr__(cls, "__init__", init)  # replacing this very method
-            generic_init(self, *args, **kw)
-
-        def __repr__(self: Any) -> str:
-            return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
-
-        def values(self: Any) -> tuple[Any, ...]:
-            return tuple(getattr(self, n) for n in names)
-
-        compared_values: Callable[[Any], tuple[Any, ...]]
-        if len(compared) > 1:
-            compared_values = attrgetter(*compared)  # a tuple of the values, in C
-        else:
-            def compared_values(self: Any) -> tuple[Any, ...]:
-                return tuple(getattr(self, n) for n in compared)
-
-        def __eq__(self: Any, other: object) -> bool:
-            if other.__class__ is not self.__class__:
-                return NotImplemented
-            return compared_values(self) == compared_values(other)
-
-        def __hash__(self: Any) -> int:
-            return hash(compared_values(self))
-
-        def __replace__(self: Any, **changes: Any) -> Any:
-            for name in changes:
-                if name not in names:
-                    raise TypeError(f"{qualname} has no field {name!r}")
-            return self.__class__(**{n: changes[n] if n in changes else getattr(self, n)
-                                     for n in names})
-
-        def __reduce__(self: Any) -> tuple[Any, ...]:
-            return self.__class__, values(self)
-
-        methods: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__,
-                                   "__replace__": __replace__, "__reduce__": __reduce__,
-                                   "__match_args__": names}
-        if eq:
-            methods["__eq__"] = __eq__
-        if frozen:
-            def __setattr__(self: Any, name: str, value: object) -> None:
-                raise AttributeError(f"cannot assign to field {name!r} of a frozen {qualname}")
-
-            def __delattr__(self: Any, name: str) -> None:
-                raise AttributeError(f"cannot delete field {name!r} of a frozen {qualname}")
-
-            methods.update(__setattr__=__setattr__, __delattr__=__delattr__)
-        # as dataclasses: a method the class body defines is kept, and so is an explicit hash
-        own = cls.__dict__
-        explicit_hash = own.get("__hash__", None) is not None or \
-            ("__hash__" in own and "__eq__" not in own)
-        added = {key: value for key, value in methods.items() if key not in own}
-        if eq and not explicit_hash:
-            # frozen and compared by value: hashed by value; mutable: unhashable
-            added["__hash__"] = __hash__ if frozen else None
-        if slots:  # the class made again, once, with the methods in its body
-            added["_record_defaults"] = defaults  # its subclasses' defaults
-            cls = _slotted(cls, names, added)
-            return cls
-        for key, value in added.items():
-            setattr(cls, key, value)
-        for name, spec in defaults.items():  # class attributes hold plain defaults only
-            if name in cls.__dict__ and not slots:
-                if spec.default_factory is not None or spec.default is _MISSING:
-                    delattr(cls, name)
-                elif isinstance(cls.__dict__[name], _Field):
-                    setattr(cls, name, spec.default)
-        return cls
+        if slots or "__init__" in cls.__dict__:  # made again / built by its own __init__
+            return _make(cls, frozen, eq, slots, tuple(_fields(cls)), None, None)
+        return _defer(cls, frozen, eq)
 
     return wrap
+
+
+def _defer(cls: type[T], frozen: bool, eq: bool) -> type[T]:
+    """``cls`` as a record whose methods are made at its first instance (`_make`, run by
+    the ``__init__`` set here): most record classes of a start-up path are never built
+    (a program's info, a tracepoint's parsed format), and making the methods costs several
+    times what making the class did. What can be read of the class before then is already
+    as `_make` leaves it: its fields (``__match_args__``) and its class attributes (a
+    `field` default replaced by its plain value, or removed)."""
+    names = tuple(_fields(cls))
+    own = cls.__dict__
+    pending = {n: own[n] for n in names if isinstance(own.get(n), _Field)}
+    for name, spec in pending.items():  # (as the end of _make does)
+        if spec.default_factory is not None or spec.default is _MISSING:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, spec.default)
+    if "__match_args__" not in own:
+        cls.__match_args__ = names  # type: ignore[attr-defined,misc]  # (as _make sets it)
+
+    def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        if cls.__dict__.get("__init__") is __init__:  # the first instance: the methods
+            _make(cls, frozen, eq, False, names, pending, __init__)
+        cls.__dict__["__init__"](self, *args, **kw)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    type.__setattr__(cls, "__init__", __init__)
+    return cls
+
+
+def _make(cls: type[T], frozen: bool, eq: bool, slots: bool, names: tuple[str, ...],
+          pending: dict[str, _Field] | None, placeholder: object) -> type[T]:
+    """Give ``cls`` its record methods (`record`); ``pending`` is the `field` defaults
+    `_defer` took out of the class, ``placeholder`` the ``__init__`` it set."""
+    # each class of the MRO's namespace and kept defaults, read once (a record class
+    # is made at import: this prologue is most of what making one costs)
+    spaces: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = [
+        (d, d.get("_record_defaults", {})) for d in [k.__dict__ for k in cls.__mro__]]
+    if pending:  # this class's own field() defaults: what _defer took out of it
+        spaces[0] = ({k: v for k, v in spaces[0][0].items() if k not in pending}, pending)
+    defaults: dict[str, _Field] = {}
+    for name in names:
+        for space, kept in spaces:  # a slotted record's kept defaults
+            if name in space and not isinstance(space[name], _SLOT):
+                value = space[name]
+                defaults[name] = value if isinstance(value, _Field) else _Field(value, None, True)
+                break
+            if name in kept:
+                defaults[name] = kept[name]
+                break
+    # getattr's miss on a class raises (and formats) an AttributeError: looked up only
+    # when some class of the MRO, or a metaclass other than type, may hold one
+    post_init = getattr(cls, "__post_init__", None) \
+        if type(cls) is not type or any("__post_init__" in space for space, _ in spaces) \
+        else None
+    qualname = cls.__qualname__
+    known = frozenset(names)
+    count = len(names)
+    if defaults:
+        shown = tuple([n for n in names if n not in defaults or defaults[n].repr])
+        compared = tuple([n for n in names if n not in defaults or defaults[n].compare])
+        plain = {n: d.default for n, d in defaults.items()
+                 if d.default_factory is None and d.default is not _MISSING}
+        factories = tuple([(n, d.default_factory) for n, d in defaults.items()
+                           if d.default_factory is not None])
+        required = next((i for i, n in enumerate(names) if n in defaults), count)
+        given = tuple([plain.get(n, _MISSING) for n in names[required:]])
+        # a factory or a required field after a default: the long way
+        tail = None if any([v is _MISSING for v in given]) else given
+    else:  # every field required (most records): what the lines above give then
+        shown = compared = names
+        plain, factories, required = {}, (), count
+        tail = ()
+
+    def generic_init(self: Any, *args: Any, **kw: Any) -> None:
+        # the values are written into the instance's __dict__ at once (past a frozen
+        # record's __setattr__, as object.__setattr__ would): a record is built often
+        if not kw and required <= len(args) <= count and tail is not None and not slots:
+            # positional fields, the rest plain defaults: the common case
+            self.__dict__.update(zip(names, args + tail[len(args) - required:], strict=True))
+            if post_init is not None:
+                post_init(self)
+            return
+        values = dict(plain)
+        if args:
+            if len(args) > count:
+                raise TypeError(f"{qualname}() takes {count} positional arguments but "
+                                f"{len(args)} were given")
+            values.update(zip(names, args, strict=False))
+            for name in names[:len(args)]:
+                if name in kw:
+                    raise TypeError(f"{qualname}() got multiple values for argument "
+                                    f"{name!r}")
+        if kw:
+            if not known.issuperset(kw):
+                raise TypeError(f"{qualname}() got an unexpected keyword argument "
+                                f"{next(k for k in kw if k not in known)!r}")
+            values.update(kw)
+        for name, factory in factories:
+            if name not in values:
+                values[name] = factory()
+        if len(values) != count:
+            missing = next(n for n in names if n not in values)
+            raise TypeError(f"{qualname}() missing required argument {missing!r}")
+        if slots:
+            for name, value in values.items():
+                object.__setattr__(self, name, value)
+        else:
+            self.__dict__.update(values)
+        if post_init is not None:
+            post_init(self)
+
+    built = 0
+
+    def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        # the _WRITE_AFTER-th record built compiles this class's own __init__ (as
+        # dataclasses writes one: ~2x faster than the generic one) and installs it; a
+        # compile costs as much as a few hundred generic builds, so a class built a few
+        # times (most records of a start-up path) never pays it
+        nonlocal built
+        built += 1
+        if built == _WRITE_AFTER and cls.__dict__.get("__init__") is __init__:
+            init = _written_init(names, plain, factories, post_init, qualname, slots)
+            if init is not None:
+                type.__setattr__(cls, "__init__", init)  # replacing this very method
+        generic_init(self, *args, **kw)
+
+    def __repr__(self: Any) -> str:
+        return f"{qualname}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
+
+    def values(self: Any) -> tuple[Any, ...]:
+        return tuple(getattr(self, n) for n in names)
+
+    compared_values: Callable[[Any], tuple[Any, ...]]
+    if len(compared) > 1:
+        compared_values = attrgetter(*compared)  # a tuple of the values, in C
+    else:
+        def compared_values(self: Any) -> tuple[Any, ...]:
+            return tuple(getattr(self, n) for n in compared)
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return compared_values(self) == compared_values(other)
+
+    def __hash__(self: Any) -> int:
+        return hash(compared_values(self))
+
+    def __replace__(self: Any, **changes: Any) -> Any:
+        for name in changes:
+            if name not in names:
+                raise TypeError(f"{qualname} has no field {name!r}")
+        return self.__class__(**{n: changes[n] if n in changes else getattr(self, n)
+                                 for n in names})
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return self.__class__, values(self)
+
+    methods: dict[str, Any] = {"__init__": __init__, "__repr__": __repr__,
+                               "__replace__": __replace__, "__reduce__": __reduce__,
+                               "__match_args__": names}
+    if eq:
+        methods["__eq__"] = __eq__
+    if frozen:
+        def __setattr__(self: Any, name: str, value: object) -> None:
+            raise AttributeError(f"cannot assign to field {name!r} of a frozen {qualname}")
+
+        def __delattr__(self: Any, name: str) -> None:
+            raise AttributeError(f"cannot delete field {name!r} of a frozen {qualname}")
+
+        methods.update(__setattr__=__setattr__, __delattr__=__delattr__)
+    # as dataclasses: a method the class body defines is kept, and so is an explicit hash
+    own: Mapping[str, Any] = cls.__dict__
+    if placeholder is not None:
+        own = {k: v for k, v in own.items() if v is not placeholder}
+    explicit_hash = own.get("__hash__", None) is not None or \
+        ("__hash__" in own and "__eq__" not in own)
+    added = {key: value for key, value in methods.items() if key not in own}
+    if eq and not explicit_hash:
+        # frozen and compared by value: hashed by value; mutable: unhashable
+        added["__hash__"] = __hash__ if frozen else None
+    if slots:  # the class made again, once, with the methods in its body
+        added["_record_defaults"] = defaults  # its subclasses' defaults
+        cls = _slotted(cls, names, added)
+        return cls
+    for key, value in added.items():
+        setattr(cls, key, value)
+    for name, spec in defaults.items():  # class attributes hold plain defaults only
+        if name in cls.__dict__ and not slots:
+            if spec.default_factory is not None or spec.default is _MISSING:
+                delattr(cls, name)
+            elif isinstance(cls.__dict__[name], _Field):
+                setattr(cls, name, spec.default)
+    return cls
 
 
 class Frozen:

@@ -123,3 +123,59 @@ def test_records_without_defaults_and_inherited_post_init_behave_as_dataclasses(
     with pytest.raises(TypeError, match="'b'"):
         Bare(1)  # type: ignore[call-arg]  # the point of the test
     assert Hooked(1).seen and Hooked(1) == Hooked(1)
+
+
+def test_a_record_s_methods_are_made_at_its_first_instance_as_they_would_be_at_once() -> None:
+    """A class without slots or an ``__init__`` of its own is given its methods by its first
+    ``__init__`` (pybpf._record._defer); before that, its fields and class attributes are
+    already what they will be, and a subclass (a record or not) made before that first
+    instance behaves as it would have."""
+    import dataclasses
+
+    def make() -> tuple[type, type, type]:
+        @record(frozen=True)
+        class Parent:
+            a: int
+            tags: list[int] = field(default_factory=list, repr=False, compare=False)
+            b: int = field(default=5, repr=False)
+            c: str = "c"
+
+        @record()
+        class Sub(Parent):
+            d: int = 1
+
+        class Plain(Parent):
+            pass
+
+        return Parent, Sub, Plain
+
+    Parent, Sub, Plain = make()
+    assert Parent.__match_args__ == ("a", "tags", "b", "c") and Parent.b == 5  # type: ignore[attr-defined]
+    assert "tags" not in Parent.__dict__ and Parent.c == "c"  # type: ignore[attr-defined]
+    assert Sub.__match_args__ == ("a", "tags", "b", "c", "d")
+    p = Plain(1)  # the parent's methods, made through a subclass's first instance
+    assert repr(p).endswith(".Parent(a=1, c='c')") and p == Plain(1, [2]) and p.tags == []
+    assert hash(p) == hash(Parent(1)) and replace(p, a=2).a == 2
+    with pytest.raises(AttributeError, match="frozen"):
+        p.a = 3
+    # (a record subclass sees what a parent without slots keeps as class attributes: its
+    # plain defaults, not its factories nor the fields' repr/compare flags; as it did when
+    # the methods were made at once)
+    s = Sub(1, [], d=4)
+    assert repr(s).endswith(".Sub(a=1, tags=[], b=5, c='c', d=4)") and s == Sub(1, [], 5, "c", 4)
+    assert Sub(2, []).__reduce__() == (Sub, (2, [], 5, "c", 1))
+    with pytest.raises(TypeError):
+        hash(s)  # mutable and compared by value: unhashable, as a dataclass
+    assert Parent.__init__ is not Plain.__dict__.get("__init__")
+
+    @dataclasses.dataclass(frozen=True)
+    class Dc:
+        a: int
+        tags: list[int] = dataclasses.field(default_factory=list, repr=False, compare=False)
+        b: int = dataclasses.field(default=5, repr=False)
+        c: str = "c"
+
+    Parent2, _, _ = make()
+    for name in ("a", "tags", "b", "c"):  # class attributes before any instance: dataclass's
+        assert hasattr(Parent2, name) == hasattr(Dc, name)
+    assert Parent2(1) == Parent2(1, [3]) and repr(Parent2(1)).endswith(".Parent(a=1, c='c')")

@@ -11,7 +11,10 @@ instructions: a few ms), from the opcodes' bytes.
 
 from __future__ import annotations
 
-from operator import itemgetter
+try:  # operator's C half (operator.py itself is an import of its own on `pybpf asm`'s path)
+    from _operator import itemgetter
+except ImportError:  # pragma: no cover - interpreters without it
+    from operator import itemgetter
 
 from ..isa.opcodes import LDDW
 

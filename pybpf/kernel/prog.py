@@ -24,7 +24,6 @@ from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
 from ..uapi import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
 from ..uapi.names import object_name
-from . import pin as bpffs
 from .fd import FD
 from .maps.base import Map
 from .syscall import Cmd, address, bpf, hint_for
@@ -224,13 +223,19 @@ class Program(FD):
     @classmethod
     def from_pinned(cls, path: str) -> Program:
         """Open the program pinned at ``path`` on bpffs."""
+        from . import pin as bpffs  # (lazy: pinning is no part of a load's start-up)
+
         return cls.from_fd(bpffs.get_pinned(path))
 
     def pin(self, path: str) -> str:
         """Pin the program on bpffs; returns the absolute path."""
+        from . import pin as bpffs  # (lazy, as in from_pinned)
+
         return bpffs.pin(self.fd, path)
 
     def unpin(self, path: str) -> None:
+        from . import pin as bpffs  # (lazy, as in from_pinned)
+
         bpffs.unpin(path)
 
     # -- running --------------------------------------------------------------------------------

@@ -12,7 +12,10 @@ instruction of the program.
 
 from __future__ import annotations
 
-from operator import itemgetter
+try:  # operator's C half (operator.py itself is an import of its own on `pybpf asm`'s path)
+    from _operator import itemgetter
+except ImportError:  # pragma: no cover - interpreters without it
+    from operator import itemgetter
 
 from ..._record import record
 from ...errors import AsmError
@@ -43,11 +46,20 @@ class Pending:
     offset: int = 0
 
 
-#: opcodes whose relative target is always their ``off`` (conditional jumps, goto, may_goto)
-_OFF_TARGET = frozenset(
-    op for op in range(256)
-    if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
-    and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
+_off_target: frozenset[int] | None = None
+
+
+def _off_targets() -> frozenset[int]:
+    """The opcodes whose relative target is always their ``off`` (conditional jumps, goto,
+    may_goto): made at the first numeric jump checked (512 instructions asked about; a
+    program whose jumps are all to labels never needs it)."""
+    global _off_target
+    if _off_target is None:
+        _off_target = frozenset(
+            op for op in range(256)
+            if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
+            and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
+    return _off_target
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
@@ -178,9 +190,10 @@ def check_numeric(prog: ProgramSpec, numeric: list[tuple[int, int, int]], filena
     starts: set[int] | None = None
     insns = prog.insns
     every_slot = total == len(insns)  # no lddw: every slot starts an instruction
+    off_target = _off_targets() if numeric else frozenset()
     for idx, line, col in numeric:
         insn = insns[idx]
-        rel = insn[3] if insn[0] in _OFF_TARGET else \
+        rel = insn[3] if insn[0] in off_target else \
             insn.imm if target_field(insn) == "imm" else insn.off
         target = offsets[idx] + 1 + rel
         problem = None

@@ -20,9 +20,6 @@ from ..._record import field, record
 from ...errors import KernelError
 from ..fd import FD
 from ..fs import ensure_bpffs
-from ..pin import get_pinned, pin_path
-from ..pin import pin as pin_object
-from ..pin import unpin as unpin_path
 from ..syscall import Cmd, address, bpf, hint_for
 from . import _attr
 
@@ -229,6 +226,8 @@ class Link(FD):
 
         A relative ``path`` is taken under the bpffs mount (mounted if needed).
         """
+        from ..pin import pin as pin_object  # (lazy: pinning is no part of an attach's start-up)
+
         self.pinned_path = pin_object(self.fd, path)
         return self.pinned_path
 
@@ -236,6 +235,8 @@ class Link(FD):
         """Remove the pin made by `pin`; the program detaches once no fd refers to it."""
         if self.pinned_path is None:
             raise KernelError(f"unpin ({self.kind})", errno.ENOENT, hint="this link is not pinned")
+        from ..pin import unpin as unpin_path  # (lazy, as in pin)
+
         unpin_path(self.pinned_path)
         self.pinned_path = None
 
@@ -315,6 +316,8 @@ def from_id(link_id: int) -> Link:
 
 def from_pinned(path: str) -> Link:
     """Open a link pinned at ``path`` (BPF_OBJ_GET); a relative path is under bpffs."""
+    from ..pin import get_pinned, pin_path  # (lazy, as in Link.pin)
+
     full = pin_path(path)
     lk = _adopt(get_pinned(full), full, "BPF_OBJ_GET (link)")
     lk.pinned_path = full

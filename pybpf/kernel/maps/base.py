@@ -33,7 +33,6 @@ from ...isa.mapspec import MapSpec
 from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
 from ...uapi.cpus import possible_cpus
 from ...uapi.names import object_name
-from .. import pin as bpffs
 from .. import syscall
 from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
@@ -423,6 +422,8 @@ class Map(FD, BatchOps, ElemBase):
     @classmethod
     def from_pinned(cls, path: str, *, key_type: Any = None, value_type: Any = None) -> Map:
         """Open the map pinned at ``path`` on bpffs (relative paths are under the bpffs root)."""
+        from .. import pin as bpffs  # (lazy: pinning is no part of a map's start-up)
+
         return cls.from_fd(bpffs.get_pinned(path), key_type=key_type, value_type=value_type)
 
     # -- object ---------------------------------------------------------------------------------
@@ -436,10 +437,14 @@ class Map(FD, BatchOps, ElemBase):
 
     def pin(self, path: str) -> str:
         """Pin the map on bpffs at ``path``; returns the absolute path."""
+        from .. import pin as bpffs  # (lazy, as in from_pinned)
+
         return bpffs.pin(self.fd, path)
 
     def unpin(self, path: str) -> None:
         """Remove the pin at ``path`` (the map lives on while fds or programs hold it)."""
+        from .. import pin as bpffs  # (lazy, as in from_pinned)
+
         bpffs.unpin(path)
 
     def freeze(self) -> None:
