@@ -16,9 +16,12 @@ Figures (``perf_`` + ringbuf.py's names; ratio > 1 means pybpf is better):
   backlog; samples over the CPU seconds of the consumer's process in the drain, the median
   of the runs with their spread.
 
-pybpf's flavours: ``read_batch()`` (a list of bytes, the reader's default), the same
-with ``memoryviews=True`` (``_memoryview``), both with ``max_batch_bytes=256 KiB``, and
-``read_batch(out=...)`` into one reused numpy array of 64 Ki samples (``_numpy_out``).
+pybpf's flavours: ``read_batch()`` (the reader's default: a `pybpf.kernel.records.Records`,
+the samples packed in the drain's buffer, counted with ``len``: no ``bytes`` made), the same
+with every sample made a ``bytes`` (``read_batch().tolist()``, ``_bytes_list``: the
+per-object price), ``memoryviews=True`` (``_memoryview``, a list), these three with
+``max_batch_bytes=256 KiB``, and ``read_batch(out=...)`` into one reused numpy array of
+64 Ki samples (``_numpy_out``).
 """
 from __future__ import annotations
 
@@ -201,6 +204,8 @@ def run_pybpf(rb: Any, tools: Any, n: int, backlog: bool, variant: str) -> dict[
         reader: dict[str, Any] = {"dtype": dtype} if variant == "numpy_out" else \
             {"max_batch_bytes": BATCH, "memoryviews": variant == "memoryview"}
         with PerfBufReader(probe.events, page_count=PAGES, **reader) as pb:
+            read = (lambda **k: pb.read_batch(**k).tolist()) if variant == "bytes_list" else \
+                pb.read_batch
             kw: dict[str, Any] = {}
             if variant == "numpy_out":
                 kw["out"] = np.empty(1 << 16, dtype=dtype)
@@ -212,12 +217,12 @@ def run_pybpf(rb: Any, tools: Any, n: int, backlog: bool, variant: str) -> dict[
                 expected = n - probe.lost()
                 t0, c0 = rb.now(), time.process_time()
                 while count < expected:
-                    count += len(pb.read_batch(**kw))
+                    count += len(read(**kw))
             else:
                 expected = -1
                 t0 = rb.release(driver)
                 while expected < 0 or count < expected:
-                    count += len(pb.read_batch(timeout_ms=10, **kw))
+                    count += len(read(timeout_ms=10, **kw))
                     if expected < 0 and driver.poll() is not None:
                         expected = n - probe.lost()
             t1, c1 = rb.now(), time.process_time()
@@ -256,7 +261,8 @@ def run_libbpf(rb: Any, tools: Any, exe: str, n: int, backlog: bool) -> dict[str
         probe.close()
 
 
-VARIANTS = {"bytes": "", "memoryview": "_memoryview", "numpy_out": "_numpy_out"}
+VARIANTS = {"bytes": "", "bytes_list": "_bytes_list", "memoryview": "_memoryview",
+            "numpy_out": "_numpy_out"}
 
 
 def figures(rb: Any, tools: Any, n: int, repeat: int) -> None:

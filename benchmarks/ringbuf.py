@@ -6,9 +6,14 @@ a driver process, writes one 32-byte record per call with
 in an array map: the drops). The driver, a small C program compiled here with
 ``cc``, calls getpid ``N`` (2,000,000) times. Three consumers drain:
 
-- pybpf: `RingBufReader.read_batch` in this process, four figures by record
-  flavour: the default list of bytes (``events_per_s``), a list of
-  memoryviews (``..._memoryview``, ``memoryviews=True``) (both with
+- pybpf: `RingBufReader.read_batch` in this process, five figures by record
+  flavour: the default (``events_per_s``), a `pybpf.kernel.records.Records`
+  per call: the records packed in the drain's buffer, counted with ``len``, no
+  ``bytes`` made (a consumer that only counts, or reads the payloads through
+  ``.buffer``); the same with every record made a ``bytes`` object
+  (``read_batch().tolist()``, ``..._bytes_list``: what iterating the records
+  costs, the per-object price of CPython); a list of memoryviews
+  (``..._memoryview``, ``memoryviews=True``) (these three with
   ``max_batch_bytes=256 KiB``: the consumer processes and drops each batch, as a streaming consumer does), one new
   numpy structured array per call holding every ready record (``..._numpy``),
   records copied into one reused numpy array of 64 Ki records
@@ -315,15 +320,17 @@ class PybpfProbe:
             obj.close()
 
 
-def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0,
+def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0, tolist: bool = False,
               **reader: Any) -> dict[str, float]:
-    """One run of the pybpf reader; ``out_records`` > 0: read into one reused array of that size."""
+    """One run of the pybpf reader; ``out_records`` > 0: read into one reused array of that size;
+    ``tolist``: make every record of each batch a ``bytes`` (``read_batch().tolist()``)."""
     from pybpf.kernel.ringbuf import RingBufReader
 
     driver = start_driver(tools, n)
     probe = PybpfProbe(driver.pid)
     try:
         with RingBufReader(probe.events, **reader) as rb:
+            read = (lambda **k: rb.read_batch(**k).tolist()) if tolist else rb.read_batch
             kw: dict[str, Any] = {}
             if out_records:
                 import numpy as np
@@ -338,12 +345,12 @@ def run_pybpf(tools: Tools, n: int, backlog: bool, out_records: int = 0,
                 expected = n - probe.lost()
                 t0, c0 = now(), time.process_time()
                 while count < expected:
-                    count += len(rb.read_batch(**kw))
+                    count += len(read(**kw))
             else:
                 expected = -1
                 t0 = release(driver)
                 while expected < 0 or count < expected:
-                    count += len(rb.read_batch(timeout_ms=10, **kw))
+                    count += len(read(timeout_ms=10, **kw))
                     if expected < 0 and driver.poll() is not None:
                         expected = n - probe.lost()
             t1, c1 = now(), time.process_time()
@@ -412,10 +419,10 @@ def run_bcc(tools: Tools, n: int, backlog: bool) -> dict[str, float]:
         driver.wait()
 
 
-#: metric name suffix per record flavour of read_batch: list[bytes] (the default),
-#: list[memoryview], numpy array
-VARIANT_SUFFIX = {"bytes": "", "memoryview": "_memoryview", "numpy": "_numpy",
-                  "numpy_out": "_numpy_out"}
+#: metric name suffix per record flavour of read_batch: Records (the default), Records made
+#: a list[bytes], list[memoryview], numpy array, numpy array reused
+VARIANT_SUFFIX = {"bytes": "", "bytes_list": "_bytes_list", "memoryview": "_memoryview",
+                  "numpy": "_numpy", "numpy_out": "_numpy_out"}
 
 
 def best(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -470,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
     # and their memory reused before the next (2M live memoryviews would be 400 MB)
     batch = 1 << 18
     variants: dict[str, dict[str, Any]] = {"bytes": {"max_batch_bytes": batch},
+                                           "bytes_list": {"max_batch_bytes": batch,
+                                                          "tolist": True},
                                            "memoryview": {"memoryviews": True,
                                                           "max_batch_bytes": batch},
                                            "numpy": {"dtype": dtype},

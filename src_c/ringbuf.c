@@ -96,72 +96,105 @@ static inline void copy_small(uint8_t *dst, const uint8_t *src, unsigned int n)
 	case 16: memcpy(dst, src, 16); break;
 	case 24: memcpy(dst, src, 24); break;
 	case 32: memcpy(dst, src, 32); break;
+	case 40: memcpy(dst, src, 40); break;
 	case 48: memcpy(dst, src, 48); break;
+	case 56: memcpy(dst, src, 56); break;
 	case 64: memcpy(dst, src, 64); break;
 	default: memcpy(dst, src, n); break;
 	}
 }
 
-/* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room. */
-static inline int put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap,
-                             unsigned int *offsets, uint64_t max_records, unsigned int stride,
-                             struct pybpf_drain *res)
+/* The counters of one drain call, kept in a local: the output buffer is a uint8_t *, which
+ * may alias anything the caller passed (res included), so counters updated through res would
+ * be reloaded and stored again around every record's copy. A local whose address never escapes
+ * stays in registers; it is written to res once, at the end. */
+struct acc {
+	uint64_t records, bytes, min_len, max_len, mismatched, discarded;
+};
+
+/* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room.
+ * pad_ok: the source may be read up to len rounded up to 8 bytes (a BPF ring buffer record is
+ * padded to 8 bytes), so packed mode copies whole 8-byte words while out has room for them. */
+static inline __attribute__((always_inline)) int
+put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap, unsigned int *offsets,
+           uint64_t max_records, unsigned int stride, int pad_ok, struct acc *a)
 {
-	uint64_t n = res->records;
+	uint64_t n = a->records;
 	if (n >= max_records)
 		return 1;
-	if (len < res->min_len)
-		res->min_len = len;
-	if (len > res->max_len)
-		res->max_len = len;
+	if (len < a->min_len)
+		a->min_len = len;
+	if (len > a->max_len)
+		a->max_len = len;
 	if (stride) {
 		if ((n + 1) * stride > out_cap)
 			return 1;
 		uint8_t *dst = out + n * stride;
-		if (len >= stride) {
+		if (__builtin_expect(len == stride, 1)) {
 			copy_small(dst, src, stride);
 		} else {
-			memcpy(dst, src, len);
-			memset(dst + len, 0, stride - len);
+			if (len > stride) {
+				copy_small(dst, src, stride);
+			} else {
+				memcpy(dst, src, len);
+				memset(dst + len, 0, stride - len);
+			}
+			a->mismatched++;
 		}
-		if (len != stride)
-			res->mismatched++;
 		if (offsets)
 			offsets[n] = len;
-		res->bytes += stride;
+		a->bytes += stride;
 	} else {
-		if (res->bytes + len > out_cap)
+		uint64_t b = a->bytes;
+		if (b + len > out_cap)
 			return 1;
-		memcpy(out + res->bytes, src, len);
-		offsets[n] = (unsigned int)res->bytes;
-		res->bytes += len;
-		offsets[n + 1] = (unsigned int)res->bytes;
+		uint32_t padded = (len + 7) & ~7U;
+		if (pad_ok && padded <= 64 && b + padded <= out_cap)
+			copy_small(out + b, src, padded); /* the bytes past len are overwritten next */
+		else
+			memcpy(out + b, src, len);
+		b += len;
+		offsets[n + 1] = (unsigned int)b;
+		a->bytes = b;
 	}
-	res->records = n + 1;
+	a->records = n + 1;
 	return 0;
 }
 
-int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void *data,
-                        unsigned long long mask, void *out, unsigned long long out_cap,
-                        unsigned int *offsets, unsigned long long max_records, unsigned int stride,
-                        struct pybpf_drain *res)
+static inline void acc_init(struct acc *a)
 {
-	uint64_t *cons_p = (uint64_t *)consumer_pos;
-	const uint8_t *ring = (const uint8_t *)data;
+	memset(a, 0, sizeof(*a));
+	a->min_len = ~0ULL;
+}
+
+static inline void acc_store(const struct acc *a, struct pybpf_drain *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->records = a->records;
+	res->bytes = a->bytes;
+	res->min_len = a->min_len;
+	res->max_len = a->max_len;
+	res->mismatched = a->mismatched;
+	res->discarded = a->discarded;
+}
+
+/* The ring buffer loop, inlined once per (stride) so a constant stride turns every copy into
+ * a few moves. Publishes the consumer position every RB_PUBLISH_EVERY bytes and at the end. */
+static inline __attribute__((always_inline)) int
+rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t mask, uint8_t *out,
+        uint64_t out_cap, unsigned int *offsets, uint64_t max_records, unsigned int stride,
+        struct acc *a, uint64_t *consumed)
+{
 	uint64_t cons = __atomic_load_n(cons_p, __ATOMIC_RELAXED); /* only we write it */
 	uint64_t published = cons;
 	uint64_t start = cons;
-	uint64_t prod = __atomic_load_n((const uint64_t *)producer_pos, __ATOMIC_ACQUIRE);
+	uint64_t prod = __atomic_load_n(prod_p, __ATOMIC_ACQUIRE);
 	int status = 0;
 
-	memset(res, 0, sizeof(*res));
-	res->min_len = ~0ULL;
-	if (!stride && offsets && max_records)
-		offsets[0] = 0;
 	for (;;) {
 		if (cons >= prod) {
 			/* caught up: look again, the producer may have moved meanwhile */
-			prod = __atomic_load_n((const uint64_t *)producer_pos, __ATOMIC_ACQUIRE);
+			prod = __atomic_load_n(prod_p, __ATOMIC_ACQUIRE);
 			if (cons >= prod)
 				break;
 		}
@@ -178,9 +211,9 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 			break;
 		}
 		if (word & RB_DISCARD_BIT) {
-			res->discarded++;
-		} else if (put_record((const uint8_t *)hdr + RB_HDR_SIZE, len, (uint8_t *)out, out_cap,
-		                      offsets, max_records, stride, res)) {
+			a->discarded++;
+		} else if (put_record((const uint8_t *)hdr + RB_HDR_SIZE, len, out, out_cap, offsets,
+		                      max_records, stride, 1, a)) {
 			status = 1;
 			break;
 		}
@@ -192,7 +225,40 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	}
 	if (cons != published)
 		__atomic_store_n(cons_p, cons, __ATOMIC_RELEASE);
-	res->consumed = cons - start;
+	*consumed = cons - start;
+	return status;
+}
+
+int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void *data,
+                        unsigned long long mask, void *out, unsigned long long out_cap,
+                        unsigned int *offsets, unsigned long long max_records, unsigned int stride,
+                        struct pybpf_drain *res)
+{
+	uint64_t *cons_p = (uint64_t *)consumer_pos;
+	const uint64_t *prod_p = (const uint64_t *)producer_pos;
+	const uint8_t *ring = (const uint8_t *)data;
+	uint8_t *o = (uint8_t *)out;
+	uint64_t consumed = 0;
+	struct acc a;
+	int status;
+
+	acc_init(&a);
+	if (!stride && offsets && max_records)
+		offsets[0] = 0;
+#define RB_LOOP(S) rb_loop(cons_p, prod_p, ring, mask, o, out_cap, offsets, max_records, S, &a, &consumed)
+	switch (stride) {
+	case 0: status = RB_LOOP(0); break;
+	case 8: status = RB_LOOP(8); break;
+	case 16: status = RB_LOOP(16); break;
+	case 24: status = RB_LOOP(24); break;
+	case 32: status = RB_LOOP(32); break;
+	case 48: status = RB_LOOP(48); break;
+	case 64: status = RB_LOOP(64); break;
+	default: status = RB_LOOP(stride); break;
+	}
+#undef RB_LOOP
+	acc_store(&a, res);
+	res->consumed = consumed;
 	return status;
 }
 
@@ -227,14 +293,16 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 	uint8_t *b = (uint8_t *)base;
 	uint64_t *tail_p = (uint64_t *)(b + PERF_DATA_TAIL_OFF);
 	const uint8_t *ring = (const uint8_t *)data;
+	uint8_t *o = (uint8_t *)out;
 	uint64_t head = __atomic_load_n((const uint64_t *)(b + PERF_DATA_HEAD_OFF), __ATOMIC_ACQUIRE);
 	uint64_t tail = __atomic_load_n(tail_p, __ATOMIC_RELAXED);
 	uint64_t start = tail;
+	uint64_t lost_total = 0, other = 0;
 	int status = 0;
 	uint8_t small[64];
+	struct acc a; /* counters in a local: see struct acc */
 
-	memset(res, 0, sizeof(*res));
-	res->min_len = ~0ULL;
+	acc_init(&a);
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
 	while (tail < head) {
@@ -257,61 +325,63 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 			}
 			uint64_t off = (tail + sizeof(hdr) + 4) & (data_size - 1);
 			if (off + len <= data_size) {
-				if (put_record(ring + off, len, (uint8_t *)out, out_cap, offsets, max_records,
-				               stride, res)) {
+				/* whole 8-byte words may be read while they stay inside the data area */
+				int pad_ok = off + ((len + 7) & ~7U) <= data_size;
+				if (put_record(ring + off, len, o, out_cap, offsets, max_records, stride, pad_ok,
+				               &a)) {
 					status = 1;
 					break;
 				}
 			} else {
 				/* the payload wraps: stage it unless it is big, then copy piecewise */
-				uint8_t *tmp = len <= sizeof(small) ? small : NULL;
-				if (tmp) {
-					ring_copy(tmp, ring, data_size, tail + sizeof(hdr) + 4, len);
-					if (put_record(tmp, len, (uint8_t *)out, out_cap, offsets, max_records,
-					               stride, res)) {
+				if (len <= sizeof(small)) {
+					ring_copy(small, ring, data_size, tail + sizeof(hdr) + 4, len);
+					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, &a)) {
 						status = 1;
 						break;
 					}
 				} else {
-					uint64_t n = res->records;
+					uint64_t n = a.records;
 					uint64_t room = stride ? stride : len;
-					uint64_t dst = stride ? n * stride : res->bytes;
+					uint64_t dst = stride ? n * stride : a.bytes;
 					if (n >= max_records || dst + room > out_cap) {
 						status = 1;
 						break;
 					}
 					uint64_t take = stride && stride < len ? stride : len;
-					if (len < res->min_len)
-						res->min_len = len;
-					if (len > res->max_len)
-						res->max_len = len;
-					ring_copy((uint8_t *)out + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
+					if (len < a.min_len)
+						a.min_len = len;
+					if (len > a.max_len)
+						a.max_len = len;
+					ring_copy(o + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
 					if (stride) {
 						if (take < stride)
-							memset((uint8_t *)out + dst + take, 0, stride - take);
+							memset(o + dst + take, 0, stride - take);
 						if (len != stride)
-							res->mismatched++;
+							a.mismatched++;
 						if (offsets)
 							offsets[n] = len;
-						res->bytes += stride;
+						a.bytes += stride;
 					} else {
-						offsets[n] = (unsigned int)dst;
-						res->bytes += len;
-						offsets[n + 1] = (unsigned int)res->bytes;
+						a.bytes += len;
+						offsets[n + 1] = (unsigned int)a.bytes;
 					}
-					res->records = n + 1;
+					a.records = n + 1;
 				}
 			}
 		} else if (hdr.type == PERF_RECORD_LOST && hdr.size >= sizeof(hdr) + 16) {
 			uint64_t lost;
 			ring_copy(&lost, ring, data_size, tail + sizeof(hdr) + 8, 8);
-			res->lost += lost;
+			lost_total += lost;
 		} else {
-			res->other++;
+			other++;
 		}
 		tail += hdr.size;
 	}
 	__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
+	acc_store(&a, res);
+	res->lost = lost_total;
+	res->other = other;
 	res->consumed = tail - start;
 	return status;
 }

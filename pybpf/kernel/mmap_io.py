@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import gc
 import mmap
-import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +20,11 @@ from typing import Any
 from .. import uapi as attrs
 from ..errors import KernelError, PybpfError
 from .fd import FD
+from .records import Records
 from .syscall import Cmd, bpf
 
-__all__ = ["PAGE_SIZE", "Epoll", "MappedRegion", "fd_of", "map_info", "native", "raw_alloc",
-           "split_records"]
+__all__ = ["PAGE_SIZE", "Epoll", "MappedRegion", "drained_records", "fd_of", "map_info", "native",
+           "raw_alloc", "split_records"]
 
 PAGE_SIZE = mmap.PAGESIZE
 _EPOLLIN = 0x001
@@ -83,8 +83,6 @@ def map_info(fd: int) -> dict[str, int | bytes]:
     return attrs.MAP_INFO.unpack(info)
 
 
-_CHUNK = 512
-_SPLITTERS: dict[tuple[int, int], struct.Struct] = {}
 _VIEW_CHUNK = 4096
 _SLICES: dict[int, list[slice]] = {}
 
@@ -99,44 +97,38 @@ def _slices(length: int) -> list[slice]:
     return s
 
 
-def _splitter(length: int, count: int) -> struct.Struct:
-    """A Struct unpacking ``count`` consecutive ``length``-byte strings in one call."""
-    key = (length, count)
-    s = _SPLITTERS.get(key)
-    if s is None:
-        if len(_SPLITTERS) > 256:
-            _SPLITTERS.clear()
-        s = _SPLITTERS[key] = struct.Struct(f"{length}s" * count)
-    return s
+def drained_records(out: Any, nbytes: int, offsets: Any, n: int, min_len: int,
+                    max_len: int) -> Records:
+    """The packed output of a drain call as one `Records` (no per-record object).
+
+    ``out`` holds ``nbytes`` of payload, record ``i`` at ``offsets[i]:offsets[i+1]``.
+    When every record has the same length (``min_len == max_len``) the offsets are not
+    kept: the records are cut by that length.
+    """
+    if n == 0:
+        return Records()
+    ffi, _ = native()
+    buf = ffi.buffer(out, nbytes)
+    if min_len == max_len:
+        return Records(buf, size=min_len, count=n)
+    return Records(buf, memoryview(ffi.buffer(offsets, 4 * (n + 1))).cast("I"))
 
 
 def split_records(out: Any, nbytes: int, offsets: Any, n: int, min_len: int, max_len: int,
-                  as_bytes: bool) -> list[Any]:
+                  as_bytes: bool) -> Any:
     """Cut the packed output of a drain call into ``n`` records.
 
     ``out`` holds ``nbytes`` of payload, record ``i`` at
     ``offsets[i]:offsets[i+1]``. Records are memoryviews of ``out`` (which
-    they keep alive), or ``bytes`` with ``as_bytes`` (when every record has
-    the same length these are cut by one ``struct`` call per 512 records,
-    the fastest way CPython has to make many small objects).
+    they keep alive), in a list; with ``as_bytes``, a `Records` of ``bytes``
+    (`drained_records`).
     """
+    if as_bytes:
+        return drained_records(out, nbytes, offsets, n, min_len, max_len)
     if n == 0:
         return []
     ffi, _ = native()
-    buf = ffi.buffer(out, nbytes)
-    if as_bytes and min_len == max_len:
-        if min_len == 0:
-            return [b""] * n
-        result: list[Any] = []
-        step = _CHUNK * min_len
-        full, rest = divmod(n, _CHUNK)
-        unpack = _splitter(min_len, _CHUNK).unpack_from
-        for i in range(full):
-            result.extend(unpack(buf, i * step))
-        if rest:
-            result.extend(_splitter(min_len, rest).unpack_from(buf, full * step))
-        return result
-    data: Any = buf[:] if as_bytes else memoryview(buf)
+    data = memoryview(ffi.buffer(out, nbytes))
     # memoryviews are GC-tracked: building many at once triggers collections of the
     # growing list again and again, so the collector is paused meanwhile.
     enabled = gc.isenabled()
@@ -145,7 +137,7 @@ def split_records(out: Any, nbytes: int, offsets: Any, n: int, min_len: int, max
     try:
         if min_len == max_len and min_len:
             # same-length records: cut 4096-record chunks with slice objects made once
-            result = []
+            result: list[Any] = []
             step = _VIEW_CHUNK * min_len
             cuts = _slices(min_len)
             full, rest = divmod(n, _VIEW_CHUNK)

@@ -18,6 +18,9 @@ truncated (or zero-padded) to its size.
 
 Records are copies, with the same ownership rule as `pybpf.kernel.ringbuf`:
 each drain copies into one new buffer that lives as long as the records do.
+Without a dtype, `PerfBufReader.read_batch` returns a `pybpf.kernel.records.Records`
+(a read-only sequence of ``bytes`` over one packed buffer, as the ring buffer
+reader does): each ``bytes`` is made when its record is read.
 Samples of one CPU arrive in order; there is no order across CPUs.
 
 >>> from pybpf.kernel.perfbuf import PerfBufReader                      # doctest: +SKIP
@@ -49,6 +52,7 @@ from .link.perf import (
     perf_ioctl,
 )
 from .mmap_io import PAGE_SIZE, Epoll, MappedRegion, fd_of, map_info, native, raw_alloc, split_records
+from .records import Records
 from .syscall import Cmd, bpf
 
 __all__ = ["PerfBufReader", "online_cpus", "parse_cpu_list"]
@@ -141,10 +145,12 @@ class _CpuRing:
             raise PybpfError(f"{self.what}: corrupt perf record at the tail position")
         return int(status)
 
-    def drain_records(self, as_bytes: bool, max_bytes: int) -> tuple[list[Any], int]:
+    def drain_records(self, as_bytes: bool, max_bytes: int) -> tuple[Any, int]:
+        """Ready samples: a `Records` (``as_bytes``) or a list of memoryviews, and the
+        lost count."""
         ready = min(self.ready(), max_bytes)
         if not ready:
-            return [], 0
+            return (Records() if as_bytes else []), 0
         alloc = raw_alloc()
         max_records = ready // 16 + 1
         out = alloc("char[]", ready)
@@ -334,8 +340,10 @@ class PerfBufReader(Epoll):
     def read_batch(self, timeout_ms: int = 0, *, with_cpus: bool = False, out: Any = None) -> Any:
         """Every ready sample of every CPU at once (waiting up to ``timeout_ms`` for some).
 
-        Returns a list of ``bytes`` (memoryviews with ``memoryviews=True``, a numpy array
-        with ``dtype``), CPU by
+        Returns a `pybpf.kernel.records.Records` of ``bytes`` (a read-only sequence that
+        compares equal to the list of them and makes each ``bytes`` when read; ``.tolist()``
+        makes them all, ``.buffer`` and ``.offsets`` reach the packed payloads), a list of
+        memoryviews with ``memoryviews=True``, a numpy array with ``dtype``; CPU by
         CPU; with ``with_cpus=True``, ``(records, cpus)`` where ``cpus[i]`` is
         the CPU of record ``i``. Lost counts go to `lost` and ``lost_callback``.
 
@@ -370,6 +378,8 @@ class PerfBufReader(Epoll):
             import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
             result: Any = np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
+        elif self.as_bytes:
+            result = Records.concat(parts)
         else:
             result = [rec for part in parts for rec in part]
         return (result, cpus) if with_cpus else result

@@ -10,24 +10,30 @@ every ready record in one call. Two ways to read:
   callback once per record; it returns the number of records delivered
   (0 when the timeout expired with nothing ready);
 - batches: ``read_batch(timeout_ms=0)`` returns every ready record of one ring
-  at once, as a list of ``bytes``, or as a numpy structured array when the
+  at once: a `pybpf.kernel.records.Records` (a read-only sequence of ``bytes``
+  over the one buffer the drain wrote), or a numpy structured array when the
   ring was added with a ``dtype``.
 
 Records are ``bytes`` by default (safe to keep, hash, compare and send
-anywhere). ``memoryviews=True`` makes them memoryviews into the drain's
-buffer instead (no per-record copy of the payload; each view keeps the whole
-batch's buffer alive, and on CPython building a memoryview costs several
-times more than cutting a small ``bytes``, so this pays only for records of
-a few KiB or more).
+anywhere). A batch keeps them packed: each ``bytes`` is made when the record
+is read (indexing, iterating, ``.tolist()``), and ``batch.buffer`` /
+``batch.offsets`` reach the payloads without making any (on CPython making
+and freeing a small ``bytes`` costs several times what the C drain spends
+copying it). ``memoryviews=True`` gives a list of memoryviews into the
+drain's buffer instead (each view keeps the whole batch's buffer alive, and
+on CPython building a memoryview costs several times more than cutting a
+small ``bytes``, so this pays only for records of a few KiB or more).
 
 Discarded records (``bpf_ringbuf_discard``) are skipped and counted in
 `RingBufReader.discarded`.
 
 Ownership rule: every record handed out is a COPY. Each drain call copies the
-ready records into one freshly allocated buffer; ``bytes`` records are cut from
-it, and the memoryviews (``memoryviews=True``) or the numpy array returned or
-passed to callbacks are slices of that buffer, which lives as long as any of
-them does. So records stay valid after later reads,
+ready records into one freshly allocated buffer; the `Records` a batch read
+returns holds that buffer (read-only) and cuts a new ``bytes`` from it for
+each record read (callbacks get those ``bytes``), and the memoryviews
+(``memoryviews=True``) or the numpy array returned or passed to callbacks are
+slices of that buffer, which lives as long as any of them does (or the
+`Records`, or a view of its ``.buffer``). So records stay valid after later reads,
 after ``close()``, and after the map is gone; nothing returned ever points
 into the ring's mapping, which the producer overwrites and ``close()`` unmaps.
 
@@ -36,6 +42,8 @@ into the ring's mapping, which the producer overwrites and ``close()`` unmaps.
 ...     batch = rb.read_batch(timeout_ms=100)
 ...     batch
 [b'...', b'...']
+>>> len(batch), batch[0], batch.record_size                  # doctest: +SKIP
+(2, b'...', 32)
 >>> rb = RingBufReader(events, callback=lambda rec: print(rec))  # doctest: +SKIP
 >>> rb.poll(timeout_ms=1000)                              # doctest: +SKIP
 2
@@ -52,9 +60,10 @@ from .._deprecated import module_getattr
 from ..errors import PybpfError
 from .fd import ClosedError
 from .mmap_io import PAGE_SIZE, Epoll, MappedRegion, fd_of, map_info, native, raw_alloc, split_records
+from .records import Records
 from .ringbuf_math import check_ring_size, record_size
 
-__all__ = ["RingBufReader", "map_info", "Epoll", "Record", "Callback"]
+__all__ = ["RingBufReader", "map_info", "Epoll", "Record", "Records", "Callback"]
 
 #: A record: ``bytes`` (a copy of the payload), a memoryview into a copy with
 #: ``memoryviews=True``, or a numpy record when a dtype was given.
@@ -107,7 +116,9 @@ class _Ring:
         self.consumer = self.maps[0].addr
         self.producer = self.maps[1].addr
         self.data = ffi.cast("char *", self.maps[1].addr) + PAGE_SIZE
-        self.pending: list[Record] = []  # records not delivered because a callback raised
+        # records not delivered because a callback raised: a Records, or a list
+        # (memoryviews, numpy records)
+        self.pending: Any = []
         self.records = 0
         self.discarded = 0
         self.mismatched = 0
@@ -144,11 +155,12 @@ class _Ring:
                              "(length larger than what was produced)")
         return int(status)
 
-    def drain_records(self, max_bytes: int) -> list[Any]:
-        """Every ready record, as bytes (or memoryviews into one new buffer)."""
+    def drain_records(self, max_bytes: int) -> Any:
+        """Every ready record: a `Records` of bytes (or a list of memoryviews into one new
+        buffer)."""
         ready = self.ready()
         if not ready:
-            return []
+            return Records() if self.as_bytes else []
         alloc = raw_alloc()
         cap = min(ready, max_bytes)
         max_records = cap // 8 + 1
@@ -208,7 +220,8 @@ class RingBufReader(Epoll):
     numpy dtype) makes records numpy structured values: `read_batch` then
     returns one array, and records whose length differs from ``dtype.itemsize``
     are zero-padded or truncated (and counted in `mismatched`). Without a
-    dtype records are ``bytes``; ``memoryviews=True`` makes them memoryviews
+    dtype records are ``bytes`` (`read_batch` returns them packed, as a
+    `pybpf.kernel.records.Records`); ``memoryviews=True`` makes them memoryviews
     into each drain's buffer instead (see the module: worth it only for large
     records). ``as_bytes`` is the older spelling: ``as_bytes=False`` also
     gives memoryviews (the default before bytes became it).
@@ -339,15 +352,17 @@ class RingBufReader(Epoll):
     def _deliver(self, ring: _Ring) -> int:
         if ring.callback is None:
             return 0
-        batch = ring.pending + list(ring.drain(self._max_bytes)) if ring.pending else \
-            ring.drain(self._max_bytes)
+        batch = ring.drain(self._max_bytes)
+        if ring.pending:
+            batch = ring.pending + (list(batch) if ring.dtype is not None else batch)
         ring.pending = []
         cb = ring.callback
         for i, record in enumerate(batch):
             try:
                 cb(record)
             except BaseException:
-                ring.pending = list(batch[i + 1:])
+                rest = batch[i + 1:]  # a Records stays one (no bytes made for the rest)
+                ring.pending = rest if isinstance(rest, Records) else list(rest)
                 raise
         return len(batch)
 
@@ -355,8 +370,11 @@ class RingBufReader(Epoll):
     def read_batch(self, timeout_ms: int = 0, *, ring: int = 0, out: Any = None) -> Any:
         """All records ready on ring ``ring``, at once (waiting up to ``timeout_ms`` for some).
 
-        Returns a list of ``bytes`` (memoryviews if the ring was added with
-        ``memoryviews=True``), or a numpy array when the ring has a dtype; empty when
+        Returns a `pybpf.kernel.records.Records`: a read-only sequence of ``bytes``
+        that compares equal to the list of them and makes each ``bytes`` when it is read
+        (``.tolist()`` makes them all; ``.buffer``, ``.offsets`` and ``.record_size`` reach
+        the packed payloads without making any). A list of memoryviews if the ring was
+        added with ``memoryviews=True``, a numpy array when the ring has a dtype; empty when
         nothing came in time. Each call copies the records into one new
         buffer: see the module's ownership rule. A streaming consumer that
         processes and drops each batch does best with a bounded batch
@@ -369,6 +387,9 @@ class RingBufReader(Epoll):
         caller owns ``out``: passing it again overwrites the records. Reusing
         one array spares the page faults of fresh memory on every call.
 
+        >>> batch = rb.read_batch()                           # doctest: +SKIP
+        >>> batch == [b"rec1", b"rec2"], batch[-1], batch.tolist()  # doctest: +SKIP
+        (True, b'rec2', [b'rec1', b'rec2'])
         >>> buf = np.empty(1 << 16, dtype=rb_dtype)           # doctest: +SKIP
         >>> while True:                                       # doctest: +SKIP
         ...     process(rb.read_batch(timeout_ms=100, out=buf))

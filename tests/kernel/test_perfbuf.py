@@ -20,6 +20,7 @@ from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.maps import Map, possible_cpus
 from pybpf.kernel.perfbuf import PerfBufReader, online_cpus, parse_cpu_list
 from pybpf.kernel.prog import load
+from pybpf.kernel.records import Records
 
 np = pytest.importorskip("numpy")
 
@@ -115,6 +116,7 @@ def test_read_batch_flavours(sender: Sender) -> None:
         want = sender.run(20)
         records, cpus = pb.read_batch(with_cpus=True)
         assert all(type(r) is bytes for r in records) and len(cpus) == 20  # as RingBufReader's
+        assert type(records) is Records and records.buffer.readonly  # packed, as RingBufReader's
         assert by_seq(records) == want
     for views in ({"memoryviews": True}, {"as_bytes": False}):
         with PerfBufReader(sender.events, **views) as pb:

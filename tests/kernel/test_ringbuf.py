@@ -14,6 +14,7 @@ import signal
 import struct
 import threading
 import time
+from itertools import accumulate
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -26,6 +27,7 @@ from pybpf.kernel.fd import ClosedError
 from pybpf.kernel.link import tracepoint
 from pybpf.kernel.maps import Map
 from pybpf.kernel.prog import load
+from pybpf.kernel.records import Records
 from pybpf.kernel.ringbuf import RingBufReader
 from pybpf.kernel.ringbuf_math import RingModel
 
@@ -167,6 +169,39 @@ def test_read_batch_memoryviews_bytes_and_numpy(writer: Writer) -> None:
     finally:
         for r in (rb, raw, arr_reader):
             r.close()
+
+
+def test_read_batch_returns_packed_records(writer: Writer) -> None:
+    with RingBufReader(writer.events) as rb:
+        want = writer.run(60)  # 12- and 24-byte records: cut by the drain's offsets
+        batch = rb.read_batch()
+        assert type(batch) is Records and batch == want and batch.tolist() == want
+        assert repr(batch) == repr(want) and batch[-1] == want[-1] and batch[3:9] == want[3:9]
+        assert batch.record_size is None and bytes(batch.buffer) == b"".join(want)
+        assert list(batch.offsets) == list(accumulate(map(len, want), initial=0))
+        writer.prog.close()
+        writer.prog = load(assemble(WRITER.replace("if r8 == 0 goto output",
+                                                   "if r8 == 0 goto submit\nif r8 == 5 goto output"),
+                                    filename="writer.s"), "socket_filter",
+                           maps={"events": writer.events, "counter": writer.counter})
+        writer.run(30)  # now every kept record is 24 bytes: cut by that length
+        batch = rb.read_batch()
+        assert batch.record_size == 24 and len(batch) == 20 and batch.buffer.readonly
+        assert [struct.unpack_from("<Q", r)[0] % 3 for r in batch] == [0, 1] * 10
+        assert type(rb.read_batch()) is Records and not rb.read_batch()
+
+
+def test_records_left_by_a_failing_callback_come_first_in_read_batch(writer: Writer) -> None:
+    def cb(rec: bytes) -> None:
+        raise RuntimeError("boom")
+
+    with RingBufReader(writer.events, callback=cb) as rb:
+        want = writer.run(9)
+        with pytest.raises(RuntimeError, match="boom"):
+            rb.poll(timeout_ms=100)
+        more = writer.run(6)
+        batch = rb.read_batch()
+        assert type(batch) is Records and batch == want[1:] + more
 
 
 def test_record_flavour_keywords(writer: Writer) -> None:
