@@ -113,6 +113,9 @@ struct acc {
 };
 
 /* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room.
+ * Stride mode: the caller has clamped max_records to out_cap / stride (stride_cap), and the
+ * lengths of the records that match the stride are folded into min_len/max_len at the end
+ * (acc_store), so the common record costs no length bookkeeping.
  * pad_ok: the source may be read up to len rounded up to 8 bytes (a BPF ring buffer record is
  * padded to 8 bytes), so packed mode copies whole 8-byte words while out has room for them. */
 static inline __attribute__((always_inline)) int
@@ -122,17 +125,15 @@ put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap, uns
 	uint64_t n = a->records;
 	if (n >= max_records)
 		return 1;
-	if (len < a->min_len)
-		a->min_len = len;
-	if (len > a->max_len)
-		a->max_len = len;
 	if (stride) {
-		if ((n + 1) * stride > out_cap)
-			return 1;
 		uint8_t *dst = out + n * stride;
 		if (__builtin_expect(len == stride, 1)) {
 			copy_small(dst, src, stride);
 		} else {
+			if (len < a->min_len)
+				a->min_len = len;
+			if (len > a->max_len)
+				a->max_len = len;
 			if (len > stride) {
 				copy_small(dst, src, stride);
 			} else {
@@ -148,6 +149,10 @@ put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap, uns
 		uint64_t b = a->bytes;
 		if (b + len > out_cap)
 			return 1;
+		if (len < a->min_len)
+			a->min_len = len;
+		if (len > a->max_len)
+			a->max_len = len;
 		uint32_t padded = (len + 7) & ~7U;
 		if (pad_ok && padded <= 64 && b + padded <= out_cap)
 			copy_small(out + b, src, padded); /* the bytes past len are overwritten next */
@@ -167,8 +172,22 @@ static inline void acc_init(struct acc *a)
 	a->min_len = ~0ULL;
 }
 
-static inline void acc_store(const struct acc *a, struct pybpf_drain *res)
+/* The records a stride-mode call may copy: max_records, and no more than fit out_cap. */
+static inline uint64_t stride_cap(uint64_t max_records, uint64_t out_cap, unsigned int stride)
 {
+	if (stride && out_cap / stride < max_records)
+		return out_cap / stride;
+	return max_records;
+}
+
+static inline void acc_store(struct acc *a, unsigned int stride, struct pybpf_drain *res)
+{
+	if (stride && a->records > a->mismatched) { /* some records had the stride's length */
+		if (stride < a->min_len)
+			a->min_len = stride;
+		if (stride > a->max_len)
+			a->max_len = stride;
+	}
 	memset(res, 0, sizeof(*res));
 	res->records = a->records;
 	res->bytes = a->bytes;
@@ -245,6 +264,7 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	acc_init(&a);
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
+	max_records = stride_cap(max_records, out_cap, stride);
 #define RB_LOOP(S) rb_loop(cons_p, prod_p, ring, mask, o, out_cap, offsets, max_records, S, &a, &consumed)
 	switch (stride) {
 	case 0: status = RB_LOOP(0); break;
@@ -257,7 +277,7 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	default: status = RB_LOOP(stride); break;
 	}
 #undef RB_LOOP
-	acc_store(&a, res);
+	acc_store(&a, stride, res);
 	res->consumed = consumed;
 	return status;
 }
@@ -305,6 +325,7 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 	acc_init(&a);
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
+	max_records = stride_cap(max_records, out_cap, stride);
 	while (tail < head) {
 		struct {
 			uint32_t type;
@@ -379,7 +400,7 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 		tail += hdr.size;
 	}
 	__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
-	acc_store(&a, res);
+	acc_store(&a, stride, res);
 	res->lost = lost_total;
 	res->other = other;
 	res->consumed = tail - start;
