@@ -144,7 +144,6 @@ put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap, uns
 		}
 		if (offsets)
 			offsets[n] = len;
-		a->bytes += stride;
 	} else {
 		uint64_t b = a->bytes;
 		if (b + len > out_cap)
@@ -190,15 +189,28 @@ static inline void acc_store(struct acc *a, unsigned int stride, struct pybpf_dr
 	}
 	memset(res, 0, sizeof(*res));
 	res->records = a->records;
-	res->bytes = a->bytes;
+	res->bytes = stride ? a->records * stride : a->bytes;
 	res->min_len = a->min_len;
 	res->max_len = a->max_len;
 	res->mismatched = a->mismatched;
 	res->discarded = a->discarded;
 }
 
-/* The ring buffer loop, inlined once per (stride) so a constant stride turns every copy into
- * a few moves. Publishes the consumer position every RB_PUBLISH_EVERY bytes and at the end. */
+/* The producer position (acquire), never more than the ring's size past cons: the kernel
+ * refuses a reservation that would take the producer further than that past the published
+ * consumer position, which cons never trails, so only a corrupt position is clamped; then one
+ * comparison per record (size <= prod - cons) also keeps every read inside the double map. */
+static inline uint64_t load_prod(const uint64_t *prod_p, uint64_t cons, uint64_t mask)
+{
+	uint64_t prod = __atomic_load_n(prod_p, __ATOMIC_ACQUIRE);
+	if (prod - cons > mask + 1 && prod > cons)
+		prod = cons + mask + 1;
+	return prod;
+}
+
+/* The ring buffer loop, inlined once per constant stride (and without offsets) so every copy
+ * is a few moves and no per-record test is loop-invariant. Publishes the consumer position
+ * every RB_PUBLISH_EVERY bytes and at the end. */
 static inline __attribute__((always_inline)) int
 rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t mask, uint8_t *out,
         uint64_t out_cap, unsigned int *offsets, uint64_t max_records, unsigned int stride,
@@ -207,13 +219,13 @@ rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t 
 	uint64_t cons = __atomic_load_n(cons_p, __ATOMIC_RELAXED); /* only we write it */
 	uint64_t published = cons;
 	uint64_t start = cons;
-	uint64_t prod = __atomic_load_n(prod_p, __ATOMIC_ACQUIRE);
+	uint64_t prod = load_prod(prod_p, cons, mask);
 	int status = 0;
 
 	for (;;) {
 		if (cons >= prod) {
 			/* caught up: look again, the producer may have moved meanwhile */
-			prod = __atomic_load_n(prod_p, __ATOMIC_ACQUIRE);
+			prod = load_prod(prod_p, cons, mask);
 			if (cons >= prod)
 				break;
 		}
@@ -225,7 +237,7 @@ rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t 
 		}
 		uint32_t len = word & ~(RB_BUSY_BIT | RB_DISCARD_BIT);
 		uint64_t size = ((uint64_t)len + RB_HDR_SIZE + 7) & ~(uint64_t)7;
-		if (size > prod - cons || size > mask + 1) {
+		if (size > prod - cons) {
 			status = -1;
 			break;
 		}
@@ -265,16 +277,21 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
 	max_records = stride_cap(max_records, out_cap, stride);
-#define RB_LOOP(S) rb_loop(cons_p, prod_p, ring, mask, o, out_cap, offsets, max_records, S, &a, &consumed)
-	switch (stride) {
-	case 0: status = RB_LOOP(0); break;
-	case 8: status = RB_LOOP(8); break;
-	case 16: status = RB_LOOP(16); break;
-	case 24: status = RB_LOOP(24); break;
-	case 32: status = RB_LOOP(32); break;
-	case 48: status = RB_LOOP(48); break;
-	case 64: status = RB_LOOP(64); break;
-	default: status = RB_LOOP(stride); break;
+#define RB_LOOP(S, OFFS) \
+	rb_loop(cons_p, prod_p, ring, mask, o, out_cap, OFFS, max_records, S, &a, &consumed)
+	if (stride && offsets) {
+		status = RB_LOOP(stride, offsets); /* lengths wanted too: the general loop */
+	} else {
+		switch (stride) {
+		case 0: status = RB_LOOP(0, offsets); break;
+		case 8: status = RB_LOOP(8, NULL); break;
+		case 16: status = RB_LOOP(16, NULL); break;
+		case 24: status = RB_LOOP(24, NULL); break;
+		case 32: status = RB_LOOP(32, NULL); break;
+		case 48: status = RB_LOOP(48, NULL); break;
+		case 64: status = RB_LOOP(64, NULL); break;
+		default: status = RB_LOOP(stride, NULL); break;
+		}
 	}
 #undef RB_LOOP
 	acc_store(&a, stride, res);
@@ -382,7 +399,6 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 							a.mismatched++;
 						if (offsets)
 							offsets[n] = len;
-						a.bytes += stride;
 					} else {
 						a.bytes += len;
 						offsets[n + 1] = (unsigned int)a.bytes;

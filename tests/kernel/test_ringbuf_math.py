@@ -127,9 +127,11 @@ class FakeMapping:
         self.prod = ffi.new("unsigned long long *", m.producer)
         self.data = ffi.new("char[]", m.double_mapped())
 
-    def drain(self, out_cap: int, max_records: int, stride: int = 0):
+    def drain(self, out_cap: int, max_records: int, stride: int = 0, lengths: bool = True):
+        """One drain call; with a stride and ``lengths=False`` no offsets array is passed (the
+        readers' numpy path: the C loop specialised per constant stride)."""
         out = ffi.new("char[]", max(out_cap, 1))
-        offsets = ffi.new("unsigned int[]", max_records + 1)
+        offsets = ffi.new("unsigned int[]", max_records + 1) if lengths or not stride else ffi.NULL
         res = ffi.new("struct pybpf_drain *")
         status = lib.pybpf_ringbuf_drain(self.cons, self.prod, self.data, self.model.size - 1, out,
                                          out_cap, offsets, max_records, stride, res)
@@ -137,7 +139,7 @@ class FakeMapping:
         n = res.records
         if stride:
             recs = [raw[i * stride:(i + 1) * stride] for i in range(n)]
-            lens = [offsets[i] for i in range(n)]
+            lens = [offsets[i] for i in range(n)] if lengths else None
         else:
             recs = [raw[offsets[i]:offsets[i + 1]] for i in range(n)]
             lens = [len(r) for r in recs]
@@ -188,17 +190,35 @@ def produce_backlog(m: rm.RingModel, operations: list[tuple]) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.binary(max_size=40), min_size=1, max_size=50), st.integers(1, 48))
-def test_c_drain_stride_mode_pads_and_truncates(items: list[bytes], stride: int) -> None:
+@given(st.lists(st.binary(max_size=70), min_size=1, max_size=50),
+       st.one_of(st.sampled_from([8, 16, 24, 32, 48, 64]), st.integers(1, 48)), st.booleans(),
+       st.integers(0, 3))
+def test_c_drain_stride_mode_pads_and_truncates(items: list[bytes], stride: int, lengths: bool,
+                                                short: int) -> None:
     m = rm.RingModel(8192)
     for it in items:
         assert m.output(it)
     fake = FakeMapping(m)
-    status, recs, lens, res = fake.drain(stride * len(items), len(items), stride)
-    assert status == 0
-    assert recs == [it[:stride].ljust(stride, b"\0") for it in items]
-    assert lens == [len(it) for it in items]
-    assert res.mismatched == sum(len(it) != stride for it in items)
+    room = max(1, len(items) - short)  # out_cap may hold fewer records than max_records
+    status, recs, lens, res = fake.drain(stride * room + min(short, stride - 1), len(items), stride,
+                                         lengths)
+    taken = items[:room]
+    assert status == (1 if room < len(items) else 0)
+    assert recs == [it[:stride].ljust(stride, b"\0") for it in taken]
+    assert lens == ([len(it) for it in taken] if lengths else None)
+    assert res.mismatched == sum(len(it) != stride for it in taken)
+    assert res.bytes == stride * len(taken)
+    assert (res.min_len, res.max_len) == (min(map(len, taken)), max(map(len, taken)))
+
+
+def test_c_drain_clamps_a_producer_position_past_the_ring() -> None:
+    m = rm.RingModel(4096)
+    m.output(b"x" * 16)
+    struct.pack_into("<I", m.data, 24, 4096)  # the next header claims the whole ring
+    fake = FakeMapping(m)
+    fake.prod[0] = m.consumer + (1 << 40)  # corrupt: further ahead than the ring holds
+    status, recs, _, _ = fake.drain(4096, 16)
+    assert status == -1 and recs == [b"x" * 16]  # never read past the double mapping
 
 
 def test_c_drain_reports_corrupt_header() -> None:
