@@ -32,21 +32,20 @@ from .errors import (
     ElfError,
     IsaError,
     KernelError,
-    MountError,
-    ProgLoadError,
     PybpfError,
 )
 
 TYPE_CHECKING = False  # (not typing's: `import pybpf` stays cheap)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import isa  # noqa: F401
-    from .errors import VerifierReject, VMFault  # noqa: F401
+    from .errors import MountError, ProgLoadError, VerifierReject, VMFault  # noqa: F401
     from .isa import Insn, MapSpec, ProgramSpec, Ref  # noqa: F401
 
 #: name -> (module, attribute) for the lazily imported entry points (the ISA too: commands
 #: such as ``pybpf btf dump`` never need it)
 _LAZY = {
-    **{name: ("pybpf.errors", name) for name in ("VerifierReject", "VMFault")},
+    **{name: ("pybpf.errors", name) for name in ("VerifierReject", "VMFault", "MountError",
+                                                 "ProgLoadError")},
     "isa": ("pybpf.isa", None),
     "Insn": ("pybpf.isa", "Insn"),
     "MapSpec": ("pybpf.isa", "MapSpec"),

@@ -1,16 +1,20 @@
 """The errors of `pybpf.errors` that a program's start-up never raises (the command line's,
-the static verifier's, the VM's, the exporter's, bpftrace scripts'): defined at their
-first use through `pybpf.errors`, whose module they name as theirs (import them from there).
+the static verifier's, the VM's, the exporter's, bpftrace scripts', and the kernel layer's
+failures: a rejected load, no bpf(), missing capabilities, an absent tracefs or bpffs):
+defined at their first use through `pybpf.errors`, whose module they name as theirs
+(import them from there).
 """
 from __future__ import annotations
 
-from .errors import DslError, PybpfError
+from .errors import DslError, KernelError, PybpfError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-__all__ = ["InputError", "UsageError", "VerifierReject", "KernelProfileError", "VMFault", "BackendMismatch", "ExportError", "ScriptError"]
+__all__ = ["InputError", "UsageError", "VerifierReject", "KernelProfileError", "VMFault", "BackendMismatch", "ExportError", "ScriptError",
+           "ProgLoadError", "KernelUnavailable", "MissingCapability", "MountError"]
 
 
 class InputError(PybpfError, ValueError):
@@ -120,6 +124,66 @@ class ScriptError(DslError):
     names the script's file, line and column with a caret."""
 
 
+class ProgLoadError(KernelError):
+    """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log.
+
+    With a log, the text quotes the log's failing line and pybpf's explanation of it:
+    the loader sets ``explain`` (`pybpf.explain.loaderror.describe`; this module imports
+    nothing of pybpf) and ``program`` (source lines)."""
+
+    program: Any = None
+    prog_type: Any = None
+    explain: Callable[[ProgLoadError], str] | None = None
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.first_text = str(self.args[1]) if len(self.args) > 1 else ""
+
+    def __str__(self) -> str:
+        if self.log and self.explain is not None:
+            try:
+                return self.explain(self)
+            except Exception:  # noqa: BLE001 - an error's text must not fail
+                pass
+        text = super().__str__()
+        if self.log:
+            tail = [ln for ln in self.log.strip().splitlines() if ln.strip()][-3:]
+            text += "\nverifier log (last lines):\n  " + "\n  ".join(tail)
+        return text
+
+
+class KernelUnavailable(PybpfError):
+    """The kernel layer cannot be used in this process: not Linux, no bpf() syscall, or
+    ``pybpf._native`` (its compiled side) not built. Assembling, verifying and the VM
+    still work."""
+
+
+class MissingCapability(KernelUnavailable, PermissionError):
+    """The process lacks capabilities a kernel command needs. ``lacking`` lists what is
+    missing as alternatives (any one capability of each inner list would do);
+    ``missing`` names the specific ones (CAP_SYS_ADMIN, which stands for all, aside).
+
+    >>> print(MissingCapability([["CAP_BPF", "CAP_SYS_ADMIN"], ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]],
+    ...                         "loading an xdp program"))
+    loading an xdp program needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN), which this process does not have (run it as root, or grant them with setcap/capsh)
+    """
+
+    def __init__(self, lacking: list[list[str]], action: str) -> None:
+        self.lacking = [list(alt) for alt in lacking]
+        self.action = action
+        self.missing = [c for alt in self.lacking for c in alt if c != "CAP_SYS_ADMIN"]
+        text = " and ".join(dict.fromkeys(self.missing)) or "CAP_SYS_ADMIN"
+        if self.missing and all("CAP_SYS_ADMIN" in alt for alt in self.lacking):
+            text += " (or CAP_SYS_ADMIN)"
+        super().__init__(f"{action} needs {text}, which this process does not have (run it "
+                         "as root, or grant them with setcap/capsh)")
+
+
+class MountError(PybpfError):
+    """tracefs or bpffs is not mounted and could not be mounted."""
+
+
 for _cls in (InputError, UsageError, VerifierReject, KernelProfileError, VMFault, BackendMismatch,
-             ExportError, ScriptError):
+             ExportError, ScriptError, ProgLoadError, KernelUnavailable, MissingCapability,
+             MountError):
     _cls.__module__ = "pybpf.errors"  # (where users import them from, and where pickle looks)

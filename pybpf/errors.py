@@ -46,6 +46,10 @@ if TYPE_CHECKING:
         ExportError,
         InputError,
         KernelProfileError,
+        KernelUnavailable,
+        MissingCapability,
+        MountError,
+        ProgLoadError,
         ScriptError,
         UsageError,
         VerifierReject,
@@ -192,65 +196,6 @@ class KernelError(PybpfError, OSError):
         return str(self.args[1]) if len(self.args) > 1 else super().__str__()
 
 
-class ProgLoadError(KernelError):
-    """BPF_PROG_LOAD failed; ``log`` holds the kernel verifier's whole log.
-
-    With a log, the text quotes the log's failing line and pybpf's explanation of it:
-    the loader sets ``explain`` (`pybpf.explain.loaderror.describe`; this module imports
-    nothing of pybpf) and ``program`` (source lines)."""
-
-    program: Any = None
-    prog_type: Any = None
-    explain: Callable[[ProgLoadError], str] | None = None
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.first_text = str(self.args[1]) if len(self.args) > 1 else ""
-
-    def __str__(self) -> str:
-        if self.log and self.explain is not None:
-            try:
-                return self.explain(self)
-            except Exception:  # noqa: BLE001 - an error's text must not fail
-                pass
-        text = super().__str__()
-        if self.log:
-            tail = [ln for ln in self.log.strip().splitlines() if ln.strip()][-3:]
-            text += "\nverifier log (last lines):\n  " + "\n  ".join(tail)
-        return text
-
-
-class KernelUnavailable(PybpfError):
-    """The kernel layer cannot be used in this process: not Linux, no bpf() syscall, or
-    ``pybpf._native`` (its compiled side) not built. Assembling, verifying and the VM
-    still work."""
-
-
-class MissingCapability(KernelUnavailable, PermissionError):
-    """The process lacks capabilities a kernel command needs. ``lacking`` lists what is
-    missing as alternatives (any one capability of each inner list would do);
-    ``missing`` names the specific ones (CAP_SYS_ADMIN, which stands for all, aside).
-
-    >>> print(MissingCapability([["CAP_BPF", "CAP_SYS_ADMIN"], ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]],
-    ...                         "loading an xdp program"))
-    loading an xdp program needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN), which this process does not have (run it as root, or grant them with setcap/capsh)
-    """
-
-    def __init__(self, lacking: list[list[str]], action: str) -> None:
-        self.lacking = [list(alt) for alt in lacking]
-        self.action = action
-        self.missing = [c for alt in self.lacking for c in alt if c != "CAP_SYS_ADMIN"]
-        text = " and ".join(dict.fromkeys(self.missing)) or "CAP_SYS_ADMIN"
-        if self.missing and all("CAP_SYS_ADMIN" in alt for alt in self.lacking):
-            text += " (or CAP_SYS_ADMIN)"
-        super().__init__(f"{action} needs {text}, which this process does not have (run it "
-                         "as root, or grant them with setcap/capsh)")
-
-
-class MountError(PybpfError):
-    """tracefs or bpffs is not mounted and could not be mounted."""
-
-
 class DslError(PybpfError):
     """A probe written in Python uses something outside the DSL, or is wrong."""
 
@@ -274,9 +219,11 @@ class DslError(PybpfError):
         super().__init__(text)
 
 
-#: the errors of the CLI, the verifier, the VM, the exporter and bpftrace scripts, defined
-#: at their first use (`pybpf._errors_more`; a class costs a process's start-up as much as
-#: ~100 lines run, and loading an object raises none of them)
+#: the errors of the CLI, the verifier, the VM, the exporter and bpftrace scripts, and the
+#: kernel layer's failures (a rejected load, no bpf(), missing capabilities, no tracefs or
+#: bpffs), defined at their first use (`pybpf._errors_more`; an exception class costs a
+#: process's start-up ~100K instructions, and a program that loads raises none of them)
 __getattr__ = module_getattr(__name__, {}, dict.fromkeys(
     ("InputError", "UsageError", "VerifierReject", "KernelProfileError", "VMFault",
-     "BackendMismatch", "ExportError", "ScriptError"), "pybpf._errors_more"))
+     "BackendMismatch", "ExportError", "ScriptError", "ProgLoadError", "KernelUnavailable",
+     "MissingCapability", "MountError"), "pybpf._errors_more"))

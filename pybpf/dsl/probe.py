@@ -418,7 +418,7 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
     ``bpftool prog dump xlated`` then show them) unless ``lineinfo`` is False. A rejection is
     a `DslError` at the source line of the instruction the kernel stopped at; with
     ``explain``, pybpf's verifier first tries to explain it (why, and a fix)."""
-    from ..errors import ProgLoadError
+    from .. import errors  # (errors.ProgLoadError is defined at a rejection: read there)
     from ..kernel import LoadOptions, load
 
     try:
@@ -432,7 +432,7 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
             return load(prog, maps=maps, options=LoadOptions(
                 prog_btf_fd=btf.fd, func_info=func_info, func_info_rec_size=FUNC_INFO_REC,
                 line_info=line_info, line_info_rec_size=LINE_INFO_REC))
-    except ProgLoadError as e:
+    except errors.ProgLoadError as e:
         if explain:
             from .compiler import check
 

@@ -618,11 +618,11 @@ class BpfObject:
 
     def _load_one(self, ps: ObjectProgramSpec, prog: ProgramSpec, kw: dict[str, Any], log_level: int,
                   core_failures: list[tuple[int, str]]) -> Any:
-        from ..errors import ProgLoadError
+        from .. import errors  # (errors.ProgLoadError is defined at a rejection: read there)
 
         try:
             return self._load_kernel(ps, prog, kw, log_level)
-        except ProgLoadError as exc:
+        except errors.ProgLoadError as exc:
             if core_failures and "unknown#195896080" in (exc.log or ""):
                 lines = "; ".join(f"insn {i}: {why}" for i, why in core_failures)
                 exc.args = (exc.args[0], f"{exc.args[1]} -- a CO-RE relocation found no match "

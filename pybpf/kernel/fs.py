@@ -18,7 +18,7 @@ import os
 from _thread import allocate_lock  # (threading's Lock, without importing threading)
 
 from .._record import record
-from ..errors import MountError
+from .. import errors  # errors.MountError: defined at its first use (pybpf._errors_more)
 
 __all__ = ["Mount", "mounts", "find_mount", "ensure_bpffs", "ensure_tracefs", "cgroup2_root",
            "BPFFS_PATH", "TRACEFS_PATH"]
@@ -110,12 +110,12 @@ def _ensure(fstype: str, target: str, what: str) -> str:
             return existing
         command = f"mount -t {fstype} {fstype if fstype != 'bpf' else 'bpffs'} {target}"
         if os.geteuid() != 0:
-            raise MountError(f"{what} is not mounted and mounting it needs root: run `sudo {command}`")
+            raise errors.MountError(f"{what} is not mounted and mounting it needs root: run `sudo {command}`")
         try:
             os.makedirs(target, exist_ok=True)
             _mount(fstype if fstype != "bpf" else "bpffs", target, fstype)
         except OSError as e:
-            raise MountError(f"{what} is not mounted and mounting it at {target} failed "
+            raise errors.MountError(f"{what} is not mounted and mounting it at {target} failed "
                              f"({os.strerror(e.errno or 0)}): run `{command}`") from e
         return target
 
@@ -158,6 +158,6 @@ def cgroup2_root() -> str:
     """
     found = find_mount("cgroup2")
     if found is None:
-        raise MountError("no cgroup v2 hierarchy is mounted: run `mount -t cgroup2 none /sys/fs/cgroup` "
+        raise errors.MountError("no cgroup v2 hierarchy is mounted: run `mount -t cgroup2 none /sys/fs/cgroup` "
                          "(or on a hybrid system `mount -t cgroup2 none /sys/fs/cgroup/unified`)")
     return found

@@ -19,7 +19,8 @@ import os
 
 from .. import uapi as A
 from .._record import field, record
-from ..errors import BtfError, KernelError, ProgLoadError, PybpfError
+from .. import errors  # errors.ProgLoadError: defined at its first use (pybpf._errors_more)
+from ..errors import BtfError, KernelError, PybpfError
 from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
 from ..isa.program import RefKind
 from ..uapi import GET_ID, INFO, PROG_INFO, PROG_LOAD, PROG_TYPES, TEST
@@ -34,6 +35,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..isa.program import ProgramSpec
+
+
+
+def __getattr__(name: str) -> object:
+    if name == "ProgLoadError":  # (pybpf.kernel names it from here, as before)
+        return errors.ProgLoadError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["load", "LoadOptions", "Program", "ProgInfo", "TestRun", "ProgStats", "LOG_START", "LOG_MAX"]
 
@@ -467,7 +476,7 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
                 extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
         try:
             fd, log_text = _load_with_log(ptype_id, code, lic, pname, opts.log_level, keep, extra)
-        except ProgLoadError as exc:  # its text places the failing insn at a source line
+        except errors.ProgLoadError as exc:  # its text places the failing insn at a source line
             exc.program, exc.prog_type = program, prog_type
             raise
         del keep
@@ -510,7 +519,7 @@ def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level
             hint = _hint(err, text)
             from ..explain.loaderror import describe  # lazy: only a rejected load needs it
 
-            rejected = ProgLoadError("BPF_PROG_LOAD", err, hint=hint, log=text, detail=detail)
+            rejected = errors.ProgLoadError("BPF_PROG_LOAD", err, hint=hint, log=text, detail=detail)
             rejected.explain = describe
             raise rejected from None
 

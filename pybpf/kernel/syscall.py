@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import errno
 
-from ..errors import KernelError, KernelUnavailable
+from .. import errors  # errors.KernelUnavailable: defined at its first use (pybpf._errors_more)
+from ..errors import KernelError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from enum import IntEnum
     from typing import Any
+
+    from ..errors import KernelUnavailable
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
     from .._enum import IntEnum
 
@@ -79,7 +82,7 @@ def _native() -> Any:
 
 def native_missing(exc: ImportError) -> KernelUnavailable:
     """The error for a pybpf whose compiled module ``pybpf._native`` is absent."""
-    return KernelUnavailable(
+    return errors.KernelUnavailable(
         f"pybpf._native, the compiled side of pybpf.kernel, cannot be imported ({exc}): "
         "install pybpf from its wheel (it carries the module), or with a C compiler "
         "(pip install .); assembling, verifying and the VM work without it")
