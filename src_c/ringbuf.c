@@ -323,26 +323,16 @@ static inline void ring_copy(void *dst, const uint8_t *ring, uint64_t data_size,
 	}
 }
 
-int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size, void *out,
-                     unsigned long long out_cap, unsigned int *offsets,
-                     unsigned long long max_records, unsigned int stride, struct pybpf_drain *res)
+/* The perf ring loop, inlined once per constant stride (and without offsets), as rb_loop. */
+static inline __attribute__((always_inline)) int
+perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tailp, uint8_t *o,
+          uint64_t out_cap, unsigned int *offsets, uint64_t max_records, unsigned int stride,
+          struct acc *a, uint64_t *lost_total, uint64_t *other)
 {
-	uint8_t *b = (uint8_t *)base;
-	uint64_t *tail_p = (uint64_t *)(b + PERF_DATA_TAIL_OFF);
-	const uint8_t *ring = (const uint8_t *)data;
-	uint8_t *o = (uint8_t *)out;
-	uint64_t head = __atomic_load_n((const uint64_t *)(b + PERF_DATA_HEAD_OFF), __ATOMIC_ACQUIRE);
-	uint64_t tail = __atomic_load_n(tail_p, __ATOMIC_RELAXED);
-	uint64_t start = tail;
-	uint64_t lost_total = 0, other = 0;
+	uint64_t tail = *tailp;
 	int status = 0;
 	uint8_t small[64];
-	struct acc a; /* counters in a local: see struct acc */
 
-	acc_init(&a);
-	if (!stride && offsets && max_records)
-		offsets[0] = 0;
-	max_records = stride_cap(max_records, out_cap, stride);
 	while (tail < head) {
 		struct {
 			uint32_t type;
@@ -366,7 +356,7 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 				/* whole 8-byte words may be read while they stay inside the data area */
 				int pad_ok = off + ((len + 7) & ~7U) <= data_size;
 				if (put_record(ring + off, len, o, out_cap, offsets, max_records, stride, pad_ok,
-				               &a)) {
+				               a)) {
 					status = 1;
 					break;
 				}
@@ -374,47 +364,99 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 				/* the payload wraps: stage it unless it is big, then copy piecewise */
 				if (len <= sizeof(small)) {
 					ring_copy(small, ring, data_size, tail + sizeof(hdr) + 4, len);
-					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, &a)) {
+					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, a)) {
 						status = 1;
 						break;
 					}
 				} else {
-					uint64_t n = a.records;
+					uint64_t n = a->records;
 					uint64_t room = stride ? stride : len;
-					uint64_t dst = stride ? n * stride : a.bytes;
+					uint64_t dst = stride ? n * stride : a->bytes;
 					if (n >= max_records || dst + room > out_cap) {
 						status = 1;
 						break;
 					}
 					uint64_t take = stride && stride < len ? stride : len;
-					if (len < a.min_len)
-						a.min_len = len;
-					if (len > a.max_len)
-						a.max_len = len;
+					if (len < a->min_len)
+						a->min_len = len;
+					if (len > a->max_len)
+						a->max_len = len;
 					ring_copy(o + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
 					if (stride) {
 						if (take < stride)
 							memset(o + dst + take, 0, stride - take);
 						if (len != stride)
-							a.mismatched++;
+							a->mismatched++;
 						if (offsets)
 							offsets[n] = len;
 					} else {
-						a.bytes += len;
-						offsets[n + 1] = (unsigned int)a.bytes;
+						a->bytes += len;
+						offsets[n + 1] = (unsigned int)a->bytes;
 					}
-					a.records = n + 1;
+					a->records = n + 1;
 				}
 			}
 		} else if (hdr.type == PERF_RECORD_LOST && hdr.size >= sizeof(hdr) + 16) {
 			uint64_t lost;
 			ring_copy(&lost, ring, data_size, tail + sizeof(hdr) + 8, 8);
-			lost_total += lost;
+			*lost_total += lost;
 		} else {
-			other++;
+			(*other)++;
 		}
 		tail += hdr.size;
 	}
+	*tailp = tail;
+	return status;
+}
+
+/* packed mode on its own (not beside the stride copies: the compiler then allocates its
+ * registers for this loop alone) */
+static __attribute__((noinline)) int
+perf_loop_packed(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tailp,
+                 uint8_t *o, uint64_t out_cap, unsigned int *offsets, uint64_t max_records,
+                 struct acc *a, uint64_t *lost_total, uint64_t *other)
+{
+	return perf_loop(ring, data_size, head, tailp, o, out_cap, offsets, max_records, 0, a,
+	                 lost_total, other);
+}
+
+int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size, void *out,
+                     unsigned long long out_cap, unsigned int *offsets,
+                     unsigned long long max_records, unsigned int stride, struct pybpf_drain *res)
+{
+	uint8_t *b = (uint8_t *)base;
+	uint64_t *tail_p = (uint64_t *)(b + PERF_DATA_TAIL_OFF);
+	const uint8_t *ring = (const uint8_t *)data;
+	uint8_t *o = (uint8_t *)out;
+	uint64_t head = __atomic_load_n((const uint64_t *)(b + PERF_DATA_HEAD_OFF), __ATOMIC_ACQUIRE);
+	uint64_t tail = __atomic_load_n(tail_p, __ATOMIC_RELAXED);
+	uint64_t start = tail;
+	uint64_t lost_total = 0, other = 0;
+	int status;
+	struct acc a; /* counters in a local: see struct acc */
+
+	acc_init(&a);
+	if (!stride && offsets && max_records)
+		offsets[0] = 0;
+	max_records = stride_cap(max_records, out_cap, stride);
+#define PERF_LOOP(S, OFFS) perf_loop(ring, data_size, head, &tail, o, out_cap, OFFS, max_records, \
+                                     S, &a, &lost_total, &other)
+	if (stride && offsets) {
+		status = PERF_LOOP(stride, offsets);
+	} else {
+		switch (stride) {
+		case 0: status = perf_loop_packed(ring, data_size, head, &tail, o, out_cap, offsets,
+		                                  max_records, &a, &lost_total, &other); break;
+		case 8: status = PERF_LOOP(8, NULL); break;
+		case 16: status = PERF_LOOP(16, NULL); break;
+		case 24: status = PERF_LOOP(24, NULL); break;
+		case 32: status = PERF_LOOP(32, NULL); break;
+		case 48: status = PERF_LOOP(48, NULL); break;
+		case 64: status = PERF_LOOP(64, NULL); break;
+		default: status = PERF_LOOP(stride, NULL); break;
+		}
+	}
+#undef PERF_LOOP
 	__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
 	acc_store(&a, stride, res);
 	res->lost = lost_total;

@@ -266,9 +266,9 @@ class FakePerfRing:
     def lost(self, n: int) -> bool:
         return self.write(PERF_HDR.pack(2, 0, 24) + struct.pack("<QQ", 7, n))
 
-    def drain(self, out_cap: int, max_records: int, stride: int = 0):
+    def drain(self, out_cap: int, max_records: int, stride: int = 0, lengths: bool = True):
         out = ffi.new("char[]", max(out_cap, 1))
-        offsets = ffi.new("unsigned int[]", max_records + 1)
+        offsets = ffi.new("unsigned int[]", max_records + 1) if lengths or not stride else ffi.NULL
         res = ffi.new("struct pybpf_drain *")
         status = lib.pybpf_perf_drain(self.base, self.data, self.size, out, out_cap, offsets,
                                       max_records, stride, res)
@@ -324,12 +324,20 @@ def test_perf_drain_matches_written_records(operations: list[tuple], start: int,
     assert ring.tail() == ring.head
 
 
-def test_perf_drain_stride_and_corrupt() -> None:
+@pytest.mark.parametrize("lengths", [True, False])
+@pytest.mark.parametrize("stride", [16, 20, 24, 32])
+def test_perf_drain_stride_and_corrupt(stride: int, lengths: bool) -> None:
+    """Stride mode with and without offsets (without: the loop specialised per constant
+    stride, the readers' numpy path), truncating, padding and exact records, one wrapping."""
     ring = FakePerfRing(256, 200)  # the second sample wraps
     assert ring.sample(b"A" * 20) and ring.sample(b"B" * 36) and ring.lost(5)
-    status, recs, res = ring.drain(64, 8, stride=16)
-    assert status == 0 and recs == [b"A" * 16, b"B" * 16] and res.lost == 5
-    assert res.mismatched == 2
+    assert ring.sample(b"C" * 28)  # arrives as 28 bytes: round_up(28 + 4, 8) - 4
+    status, recs, res = ring.drain(4 * stride, 8, stride=stride, lengths=lengths)
+    assert status == 0 and res.lost == 5
+    assert recs == [(c * n)[:stride].ljust(stride, b"\0") for c, n in ((b"A", 20), (b"B", 36),
+                                                                      (b"C", 28))]
+    assert res.mismatched == sum(n != stride for n in (20, 36, 28))
+    assert (res.min_len, res.max_len, res.bytes) == (20, 36, 3 * stride)
     ring.write(PERF_HDR.pack(9, 0, 4))  # size smaller than a header
     status, recs, _ = ring.drain(64, 8)
     assert status == -1 and recs == []
