@@ -254,6 +254,7 @@ class Map(FD, BatchOps, ElemBase):
         self._get: Any = None
         self._set: Any = None
         self._del: Any = None
+        self._fast = 0  # (`ElemBase`'s C field where pybpf._mapcall is built)
         if self._shape:
             self._fast_uint(True)
 
