@@ -216,7 +216,8 @@ class Records:
             return list(self)
         # one struct call per 512 records, each tuple's items appended at once (a list grown
         # item by item from an iterator costs twice as much a record)
-        data, n, result = self._data, self._n, []
+        data, n = self._data, self._n
+        result: list[bytes] = []
         step = _CHUNK * size
         full, rest = divmod(n, _CHUNK)
         unpack = _splitter(size, _CHUNK).unpack_from
