@@ -373,7 +373,8 @@ class PerfBufReader(Epoll):
             if lost and self.lost_callback is not None:
                 self.lost_callback(ring.cpu, lost)
             parts.append(records)
-            cpus.extend([ring.cpu] * len(records))
+            if with_cpus:
+                cpus.extend([ring.cpu] * len(records))
         if self.dtype is not None:
             import numpy as np  # lazy: numpy is optional (pybpf[numpy])
 
