@@ -68,7 +68,8 @@ class Records:
     ``struct`` call when all records have the same length), ``==`` against any list or
     tuple of bytes-likes, ``+`` with lists and tuples (a new `Records`), ``in``,
     ``index``, ``count``, ``reversed`` and ``repr`` behave as a list of ``bytes``
-    would. `tolist` makes that list. Without copying: `buffer` (the payloads back to
+    would; ``pickle`` and ``copy`` give a `Records` again. It is read-only: `tolist` makes
+    the list (to sort it or append to it). Without copying: `buffer` (the payloads back to
     back), `offsets`, `record_size` (the common length, or None), `lengths`.
 
     It is a plain class (no `collections.abc.Sequence` base: the readers' import path).
@@ -298,3 +299,17 @@ class Records:
 
     def __repr__(self) -> str:
         return repr(self.tolist())
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle (and copy) the payloads packed, with their lengths: a batch can be sent to
+        another process as the list it stands for could."""
+        if self._size >= 0:
+            return _unpickle, (bytes(self.buffer), self._size, self._n, None)
+        return _unpickle, (bytes(self.buffer), -1, self._n, list(self.offsets))
+
+
+def _unpickle(data: bytes, size: int, count: int, offsets: list[int] | None) -> Records:
+    """`Records.__reduce__`'s counterpart."""
+    if offsets is not None:
+        return Records(data, array("Q", offsets))
+    return Records(data, size=size, count=count)

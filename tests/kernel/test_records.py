@@ -1,6 +1,8 @@
 """`pybpf.kernel.records.Records` against the list of ``bytes`` it stands for (no kernel)."""
 from __future__ import annotations
 
+import copy
+import pickle
 from itertools import accumulate
 
 import pytest
@@ -64,6 +66,13 @@ def test_concatenation(a: list[bytes], b: list[bytes]) -> None:
         assert type(joined) is Records and joined == a + b
     assert Records.from_list(a) == a and Records.from_list(a).buffer == packed(a).buffer
     assert (packed(a) == packed(b)) == (a == b)
+
+
+@pytest.mark.parametrize("items", [[], [b"ab", b"cd"], [b"a", b"", b"bcd"], [b""] * 3])
+def test_records_pickle_and_copy_as_records(items: list[bytes]) -> None:
+    recs = packed(items, b"pad")[:]
+    for twin in (pickle.loads(pickle.dumps(recs)), copy.copy(recs), copy.deepcopy(recs)):
+        assert type(twin) is Records and twin == items and twin.record_size == recs.record_size
 
 
 def test_records_are_unhashable_and_refuse_bad_arguments() -> None:
