@@ -112,7 +112,8 @@ struct acc {
 	uint64_t records, bytes, min_len, max_len, mismatched, discarded;
 };
 
-/* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room.
+/* Copy one payload to out (packed or strided). Returns 0, or 1 when there is no room, or (with
+ * exact) 3 for a record whose length is not the stride (left in the ring).
  * Stride mode: the caller has clamped max_records to out_cap / stride (stride_cap), and the
  * lengths of the records that match the stride are folded into min_len/max_len at the end
  * (acc_store), so the common record costs no length bookkeeping.
@@ -120,11 +121,13 @@ struct acc {
  * padded to 8 bytes), so packed mode copies whole 8-byte words while out has room for them. */
 static inline __attribute__((always_inline)) int
 put_record(const uint8_t *src, uint32_t len, uint8_t *out, uint64_t out_cap, unsigned int *offsets,
-           uint64_t max_records, unsigned int stride, int pad_ok, struct acc *a)
+           uint64_t max_records, unsigned int stride, int pad_ok, struct acc *a, int exact)
 {
 	uint64_t n = a->records;
 	if (n >= max_records)
 		return 1;
+	if (exact && len != stride)
+		return 3;
 	if (stride) {
 		uint8_t *dst = out + n * stride;
 		if (__builtin_expect(len == stride, 1)) {
@@ -214,7 +217,7 @@ static inline uint64_t load_prod(const uint64_t *prod_p, uint64_t cons, uint64_t
 static inline __attribute__((always_inline)) int
 rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t mask, uint8_t *out,
         uint64_t out_cap, unsigned int *offsets, uint64_t max_records, unsigned int stride,
-        struct acc *a, uint64_t *consumed)
+        struct acc *a, uint64_t *consumed, int exact)
 {
 	uint64_t cons = __atomic_load_n(cons_p, __ATOMIC_RELAXED); /* only we write it */
 	uint64_t published = cons;
@@ -243,10 +246,13 @@ rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t 
 		}
 		if (word & RB_DISCARD_BIT) {
 			a->discarded++;
-		} else if (put_record((const uint8_t *)hdr + RB_HDR_SIZE, len, out, out_cap, offsets,
-		                      max_records, stride, 1, a)) {
-			status = 1;
-			break;
+		} else {
+			int r = put_record((const uint8_t *)hdr + RB_HDR_SIZE, len, out, out_cap, offsets,
+			                   max_records, stride, 1, a, exact);
+			if (r) {
+				status = r;
+				break;
+			}
 		}
 		cons += size;
 		if (cons - published >= RB_PUBLISH_EVERY) {
@@ -257,6 +263,64 @@ rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t 
 	if (cons != published)
 		__atomic_store_n(cons_p, cons, __ATOMIC_RELEASE);
 	*consumed = cons - start;
+	return status;
+}
+
+/* The length of the committed record at the consumer position, 0 when there is none yet
+ * (or it is discarded or still being written). */
+static inline uint32_t peek_len(const uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring,
+                                uint64_t mask)
+{
+	uint64_t cons = __atomic_load_n(cons_p, __ATOMIC_RELAXED);
+	if (cons >= load_prod(prod_p, cons, mask))
+		return 0;
+	uint32_t word = __atomic_load_n((const uint32_t *)(ring + (cons & mask)), __ATOMIC_ACQUIRE);
+	return word & (RB_BUSY_BIT | RB_DISCARD_BIT) ? 0 : word;
+}
+
+/* Packed mode. Records mostly share one length: when the first one's is a common size, the
+ * records are copied as in stride mode with that length as a constant, without offsets (record
+ * i is at i * len), until one of another length comes; then offsets are filled in for the
+ * records so far and the general packed loop takes the rest. So offsets past offsets[0] are
+ * left unwritten when min_len == max_len (see ringbuf.h). */
+static __attribute__((noinline)) int
+ringbuf_drain_packed(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t mask,
+                     uint8_t *o, uint64_t out_cap, unsigned int *offsets, uint64_t max_records,
+                     struct pybpf_drain *res)
+{
+	struct acc a;
+	uint64_t consumed = 0, more = 0;
+	int status = 3;
+	uint32_t first = peek_len(cons_p, prod_p, ring, mask);
+
+	acc_init(&a);
+#define RB_EXACT(S) rb_loop(cons_p, prod_p, ring, mask, o, out_cap, NULL, \
+                            stride_cap(max_records, out_cap, S), S, &a, &consumed, 1)
+	switch (first) {
+	case 8: status = RB_EXACT(8); break;
+	case 16: status = RB_EXACT(16); break;
+	case 24: status = RB_EXACT(24); break;
+	case 32: status = RB_EXACT(32); break;
+	case 48: status = RB_EXACT(48); break;
+	case 64: status = RB_EXACT(64); break;
+	default: first = 0; break;
+	}
+#undef RB_EXACT
+	if (first) {
+		a.bytes = a.records * first;
+		if (a.records) {
+			a.min_len = first;
+			a.max_len = first;
+		}
+	}
+	if (status == 3) { /* another length (or no common one at the start): the general loop */
+		for (uint64_t i = 1; first && i <= a.records; i++)
+			offsets[i] = (unsigned int)(i * first);
+		status = rb_loop(cons_p, prod_p, ring, mask, o, out_cap, offsets, max_records, 0, &a,
+		                 &more, 0);
+	}
+	acc_store(&a, 0, res);
+	res->consumed = consumed + more;
 	return status;
 }
 
@@ -276,9 +340,12 @@ int pybpf_ringbuf_drain(void *consumer_pos, const void *producer_pos, const void
 	acc_init(&a);
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
+	if (!stride && offsets)
+		return ringbuf_drain_packed(cons_p, prod_p, ring, mask, o, out_cap, offsets, max_records,
+		                            res);
 	max_records = stride_cap(max_records, out_cap, stride);
 #define RB_LOOP(S, OFFS) \
-	rb_loop(cons_p, prod_p, ring, mask, o, out_cap, OFFS, max_records, S, &a, &consumed)
+	rb_loop(cons_p, prod_p, ring, mask, o, out_cap, OFFS, max_records, S, &a, &consumed, 0)
 	if (stride && offsets) {
 		status = RB_LOOP(stride, offsets); /* lengths wanted too: the general loop */
 	} else {
@@ -356,7 +423,7 @@ perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tail
 				/* whole 8-byte words may be read while they stay inside the data area */
 				int pad_ok = off + ((len + 7) & ~7U) <= data_size;
 				if (put_record(ring + off, len, o, out_cap, offsets, max_records, stride, pad_ok,
-				               a)) {
+				               a, 0)) {
 					status = 1;
 					break;
 				}
@@ -364,7 +431,7 @@ perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tail
 				/* the payload wraps: stage it unless it is big, then copy piecewise */
 				if (len <= sizeof(small)) {
 					ring_copy(small, ring, data_size, tail + sizeof(hdr) + 4, len);
-					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, a)) {
+					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, a, 0)) {
 						status = 1;
 						break;
 					}

@@ -31,7 +31,9 @@ unsigned long long pybpf_ringbuf_ready(const void *consumer_pos, const void *pro
 /* Copy every committed record between consumer_pos and producer_pos of a BPF ring buffer into out.
  * data is the double-mapped data area, mask = size - 1.
  * stride == 0: payloads are packed back to back, record i is out[offsets[i]:offsets[i+1]]
- *              (offsets holds max_records + 1 entries);
+ *              (offsets holds max_records + 1 entries). When every record copied has the same
+ *              length (min_len == max_len), only offsets[0] may be written: record i is then
+ *              out[i * min_len:(i + 1) * min_len];
  * stride > 0:  record i is copied to out + i * stride, truncated or zero-padded to stride
  *              (offsets may be NULL; otherwise it receives each record's real length).
  * Discarded records are skipped and counted. The consumer position is published (release store)
