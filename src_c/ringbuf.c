@@ -234,6 +234,28 @@ rb_loop(uint64_t *cons_p, const uint64_t *prod_p, const uint8_t *ring, uint64_t 
 		}
 		const uint32_t *hdr = (const uint32_t *)(ring + (cons & mask));
 		uint32_t word = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		if (stride && !offsets && word == stride) {
+			/* the common record: committed, kept, of the stride's length; with a constant
+			 * stride this one comparison stands for the flag, length and size tests below */
+			const uint64_t size = ((uint64_t)stride + RB_HDR_SIZE + 7) & ~(uint64_t)7;
+			uint64_t n = a->records;
+			if (size > prod - cons) {
+				status = -1;
+				break;
+			}
+			if (n >= max_records) {
+				status = 1;
+				break;
+			}
+			copy_small(out + n * stride, (const uint8_t *)hdr + RB_HDR_SIZE, stride);
+			a->records = n + 1;
+			cons += size;
+			if (cons - published >= RB_PUBLISH_EVERY) {
+				__atomic_store_n(cons_p, cons, __ATOMIC_RELEASE);
+				published = cons;
+			}
+			continue;
+		}
 		if (word & RB_BUSY_BIT) {
 			status = 2;
 			break;
