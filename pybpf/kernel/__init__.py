@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # the names below load on first use (see __getattr__)
     )
     from .perfbuf import PerfBufReader
     from .prog import LoadOptions, ProgInfo, ProgLoadError, Program, TestRun, load
+    from .records import Records
     from .ringbuf import RingBufReader
     from .syscall import Cmd, bpf
 
@@ -83,7 +84,7 @@ __all__ = [
     "ArenaMap", "SkStorageMap", "InodeStorageMap", "TaskStorageMap", "CgrpStorageMap",
     "CgroupStorageMap", "PerCpuCgroupStorageMap",
     "LoadOptions", "Program", "ProgInfo", "ProgLoadError", "TestRun", "load", "Cmd", "bpf",
-    "RingBufReader", "PerfBufReader",
+    "RingBufReader", "PerfBufReader", "Records",
     "features", "fs", "link", "pin", "tracefs",
 ]
 
@@ -99,7 +100,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("features", "fs", "link", "pin", "tracefs"), ""),
     "FD": ".fd", "ClosedError": ".fd",
     **dict.fromkeys(("ArenaMap", "ArrayMap", "ArrayOfMaps", "BloomFilterMap", "CgroupArrayMap", "CgroupStorageMap", "CgrpStorageMap", "Codec", "CodecError", "CpuMap", "DevMap", "DevMapHash", "HashMap", "HashOfMaps", "InodeStorageMap", "LpmTrieMap", "LruHashMap", "LruPerCpuHashMap", "Map", "MapInfo", "MapSpec", "MapSpecError", "PerCpuArrayMap", "PerCpuCgroupStorageMap", "PerCpuHashMap", "PerfEventArrayMap", "ProgArrayMap", "QueueMap", "ReuseportSockArrayMap", "RingBufMap", "SkStorageMap", "SockHash", "SockMap", "StackMap", "StackTraceMap", "TaskStorageMap", "UserRingBufMap", "XskMap", "possible_cpus"), ".maps"),
-    "PerfBufReader": ".perfbuf", "RingBufReader": ".ringbuf",
+    "PerfBufReader": ".perfbuf", "RingBufReader": ".ringbuf", "Records": ".records",
     **dict.fromkeys(("LoadOptions", "ProgInfo", "ProgLoadError", "Program", "TestRun", "load"),
                     ".prog"),
     "Cmd": ".syscall", "bpf": ".syscall",
