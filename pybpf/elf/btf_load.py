@@ -33,17 +33,18 @@ class KernelBtf:
         self.local = local
         self.ext = ext
         b = BtfBuilder()
-        ksyms = next((rec for rec in local if isinstance(rec, T.Datasec) and rec.name == ".ksyms"),
-                     None)
+        records = list(local)  # (decoded once for the three passes below)
+        ksyms = next((rec for rec in records
+                      if isinstance(rec, T.Datasec) and rec.name == ".ksyms"), None)
         ksym_funcs = {vs.type for vs in ksyms.vars if isinstance(local[vs.type], T.Func)} \
             if ksyms is not None else set()
         # libbpf's way with .ksyms: every entry becomes a 4-byte int variable (kernel
         # functions through one added "dummy_ksym" variable), the functions themselves
         # global, their unnamed parameters named after the dummy variable
-        int_id = next((rec.id for rec in local if isinstance(rec, T.Int) and rec.bits == 32), 0)
+        int_id = next((rec.id for rec in records if isinstance(rec, T.Int) and rec.bits == 32), 0)
         dummy_id = local.nr_types if ksym_funcs else 0
         protos = {rec.type for f in ksym_funcs if isinstance(rec := local[f], T.Func)}
-        for rec in local:
+        for rec in records:
             if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
                 in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)
                 b.add(T.Var(rec.id, rec.kind, rec.name, int_id if in_ksyms and int_id else rec.type,

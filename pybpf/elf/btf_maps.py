@@ -115,7 +115,7 @@ def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
     return decl, inner
 
 
-def parse_btf_maps(btf_data: bytes, section: bytes, relocs: list[Reloc], *,
+def parse_btf_maps(btf_data: bytes | Btf, section: bytes, relocs: list[Reloc], *,
                    path: str | None = None,
                    offsets: dict[str, tuple[int, int]] | None = None) -> Iterator[tuple[MapSpec, int]]:
     """Yield ``(MapSpec, offset in .maps)`` for every map variable of the ``.maps`` section.
@@ -125,10 +125,11 @@ def parse_btf_maps(btf_data: bytes, section: bytes, relocs: list[Reloc], *,
     ``MapSpec.extra["init"]`` as ``{slot: symbol name}``. ``offsets`` (symbol name
     -> (offset, size) from the ELF symbol table) overrides the DATASEC offsets, which
     an object may leave at 0 for the loader to fill in, and the BTF size, which
-    leaves out a flexible ``values`` array.
+    leaves out a flexible ``values`` array. ``btf_data`` may be the `Btf` already parsed.
     """
     try:
-        btf = Btf(btf_data, name=f"{path or '<object>'}:.BTF")
+        btf = btf_data if isinstance(btf_data, Btf) else Btf(btf_data,
+                                                              name=f"{path or '<object>'}:.BTF")
         sec_id = btf.find(".maps", "datasec")
     except BtfError as exc:
         raise ElfError(f"cannot read the .maps variables from BTF: {exc}", path=path,

@@ -28,7 +28,7 @@ from .._deprecated import module_getattr
 from .._record import field, record
 from ..errors import BtfError, ElfError, KernelError, PybpfError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind
-from .object import ObjectProgramSpec, ObjectSpec, read_object
+from .object import ObjectProgramSpec, ObjectSpec, open_object
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
@@ -236,7 +236,10 @@ class BpfObject:
     @classmethod
     def open(cls, path: str) -> BpfObject:
         """Parse ``path`` (no kernel work); see `load`."""
-        return cls(read_object(path))
+        spec, parsed = open_object(path)
+        obj = cls(spec)
+        obj._btf_obj = parsed  # (the BTF the parse read: not parsed again)
+        return obj
 
     def globals(self, section: str) -> GlobalVars:
         """The variables of a global-data section (``.rodata``, ``.data``, ``.bss``, ...)."""

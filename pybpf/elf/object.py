@@ -50,11 +50,15 @@ TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..btf.ext import BtfExt
+    from ..btf.parse import Btf
+
 #: Flags libbpf sets on global-data maps.
 BPF_F_RDONLY_PROG = 1 << 7
 BPF_F_MMAPABLE = 1 << 10
 
 _DATA_PREFIXES = (".data", ".rodata", ".bss")
+_DATA_DOTTED = tuple(p + "." for p in _DATA_PREFIXES)
 _CALL = Class.JMP | JmpOp.CALL
 
 
@@ -110,7 +114,7 @@ class _Func:
 
 
 def _is_data_section(name: str) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in _DATA_PREFIXES)
+    return name in _DATA_PREFIXES or name.startswith(_DATA_DOTTED)
 
 
 def _object_name(path: str | None) -> str:
@@ -147,6 +151,9 @@ class _ObjectParser:
         self.externs: dict[str, str] = {}
         self.weak: set[str] = set()
         self.kconfig_names: set[str] | None = None  # from the BTF DATASEC, when there is BTF
+        #: the .BTF parsed once (by `_read_kconfig_names`) for the maps and line info too
+        self.btf: Btf | None = None
+        self.ext: BtfExt | None = None  # and the .BTF.ext (by `_line_info`)
         self.funcs: dict[tuple[int, int], _Func] = {}  # (section index, start slot) -> func
 
     def err(self, message: str, section: str | None = None, offset: int | None = None) -> ElfError:
@@ -205,7 +212,8 @@ class _ObjectParser:
         # object may leave them to the loader.
         offsets = {s.name: (s.value, s.size) for s in self.r.symbols_in(sec) if s.name}
         relocs = self.r.relocations(sec)
-        for decl, _btf_offset in parse_btf_maps(btf, self.r.data(sec), relocs, path=self.path,
+        parsed = btf if self.btf is None else self.btf
+        for decl, _btf_offset in parse_btf_maps(parsed, self.r.data(sec), relocs, path=self.path,
                                                 offsets=offsets):
             if decl.name not in offsets:
                 raise self.err(f"map {decl.name!r} is in BTF but has no symbol", ".maps")
@@ -374,7 +382,7 @@ class _ObjectParser:
         from ..errors import BtfError
 
         try:
-            b = Btf(btf, name=f"{self.path}:.BTF")
+            b = self.btf = Btf(btf, name=f"{self.path}:.BTF")
             ids = b.find_all(".kconfig", 15)  # BTF_KIND_DATASEC
             names: set[str] = set()
             for tid in ids:
@@ -394,7 +402,9 @@ class _ObjectParser:
         from ..errors import BtfError
 
         try:
-            return BtfExt(ext, Btf(btf, name=f"{self.path}:.BTF")).line_info
+            local = self.btf if self.btf is not None else Btf(btf, name=f"{self.path}:.BTF")
+            self.ext = BtfExt(ext, local)
+            return self.ext.line_info
         except BtfError as exc:
             raise self.err(f"bad line info: {exc}", ".BTF.ext") from None
 
@@ -462,3 +472,14 @@ def read_object(path_or_bytes: str | bytes, *, name: str | None = None) -> Objec
     else:
         reader = ElfReader.from_path(path_or_bytes)
     return _ObjectParser(reader).parse()
+
+
+def open_object(path: str) -> tuple[ObjectSpec, tuple[Btf | None, BtfExt | None] | None]:
+    """`read_object` of a file, with the ``(Btf, BtfExt)`` of its ``.BTF`` and ``.BTF.ext``
+    parsed on the way (what `pybpf.elf.loader.BpfObject` would parse again), or None for
+    an object without ``.BTF``."""
+    parser = _ObjectParser(ElfReader.from_path(path))
+    spec = parser.parse()
+    if parser.btf is None or bool(spec.btf_ext) != (parser.ext is not None):
+        return spec, None
+    return spec, (parser.btf, parser.ext)

@@ -20,7 +20,7 @@ from ..errors import ElfError
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 EM_BPF = 247
 R_BPF_NONE = 0
@@ -207,6 +207,25 @@ class ElfReader:
         stop = self._raw.find(b"\0", start, end)
         return self._raw[start:end if stop < 0 else stop].decode("utf-8", "replace")
 
+    def _names(self, table: int, what: str) -> Callable[[int], str]:
+        """`_string` of one table as a function of the offset, the table's bounds read once
+        (a table that does not exist, or a name outside it: `_string` itself, which raises)."""
+        headers = self._section_headers()
+        raw = self._raw
+        if not 0 <= table < len(headers) or headers[table][4] + headers[table][5] > len(raw):
+            return lambda offset: self._string(table, offset, what)  # (raises)
+        base, size = headers[table][4], headers[table][5]
+        end = base + size
+
+        def name(offset: int) -> str:
+            if offset >= size:
+                return self._string(table, offset, what)  # raises
+            start = base + offset
+            stop = raw.find(b"\0", start, end)
+            return raw[start:end if stop < 0 else stop].decode("utf-8", "replace")
+
+        return name
+
     def sections(self) -> list[Section]:
         if self._sections is None:
             headers = self._section_headers()
@@ -214,8 +233,9 @@ class ElfReader:
             if names == _SHN_XINDEX and headers:
                 names = headers[0][6]
             out = []
+            label_at = self._names(names, "section table") if names else None
             for i, (name, stype, flags, _addr, offset, size, *_rest) in enumerate(headers):
-                label = self._string(names, name, "section table") if names else ""
+                label = label_at(name) if label_at is not None else ""
                 out.append(Section(i, label, _SECTION_TYPES.get(stype, f"{stype:#x}"), flags, size,
                                    offset))
             self._sections = out
@@ -264,9 +284,10 @@ class ElfReader:
                                    path=self.path, section=sec.name)
                 data = self.data(sec)
                 count = len(data) // _SYM.size
+                name_at = self._names(link, "symbol table")
                 for i in range(count):
                     name, info, other, shndx, value, size = _SYM.unpack_from(data, i * _SYM.size)
-                    out.append(Symbol(i, self._string(link, name, "symbol table") if name else "",
+                    out.append(Symbol(i, name_at(name) if name else "",
                                       value, size, _SYMBOL_TYPES.get(info & 0xF, f"STT_{info & 0xF}"),
                                       _SYMBOL_BINDS.get(info >> 4, f"STB_{info >> 4}"),
                                       _VISIBILITIES[other & 3], _SPECIAL_INDEXES.get(shndx, shndx)))
