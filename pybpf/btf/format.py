@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import struct
 
-from .._record import record
+from .._record import Frozen
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -81,12 +81,16 @@ class Kind(IntEnum):
 NR_KINDS = 20
 
 
-@record(frozen=True)
-class Layout:
+class Layout(Frozen):
     """Bytes after the 12-byte common record: ``fixed + item * vlen``."""
 
+    __slots__ = __match_args__ = ("fixed", "item")
     fixed: int
     item: int
+
+    def __init__(self, fixed: int, item: int) -> None:
+        object.__setattr__(self, "fixed", fixed)  # past the frozen __setattr__
+        object.__setattr__(self, "item", item)
 
 
 LAYOUT: dict[Kind, Layout] = {

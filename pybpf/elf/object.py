@@ -95,16 +95,26 @@ class ObjectSpec:
     section_symbols: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-@record()
 class _Func:
-    """A function's code inside its section, with its relocations by instruction index."""
+    """A function's code inside its section, with its relocations by instruction index
+    (a plain class: a parse-time helper, built once per function, never compared)."""
 
+    __slots__ = ("name", "section", "start_slot", "insns", "slots", "relocs")
     name: str
     section: Section
     start_slot: int
     insns: list[Insn]
     slots: list[int]  # slot (within the function) of each insn
     relocs: dict[int, Reloc]
+
+    def __init__(self, name: str, section: Section, start_slot: int, insns: list[Insn],
+                 slots: list[int], relocs: dict[int, Reloc]) -> None:
+        self.name = name
+        self.section = section
+        self.start_slot = start_slot
+        self.insns = insns
+        self.slots = slots
+        self.relocs = relocs
 
     def index_of_slot(self, slot: int) -> int | None:
         try:

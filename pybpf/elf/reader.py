@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import struct
 
-from .._record import record
+from .._record import Frozen
+
+_set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init__ does
 from ..errors import ElfError
 
 TYPE_CHECKING = False  # (not typing's: start-up)
@@ -37,10 +39,11 @@ SHF_EXECINSTR = 0x4
 _MAX_NOBITS = 1 << 30
 
 
-@record(frozen=True)
-class Symbol:
+class Symbol(Frozen):
     """One symbol-table entry, reduced to what a BPF loader needs."""
 
+    __slots__ = __match_args__ = ("index", "name", "value", "size", "type", "bind",
+                                  "visibility", "shndx")
     index: int
     name: str
     value: int
@@ -50,30 +53,55 @@ class Symbol:
     visibility: str
     shndx: int | str  # section index, or SHN_UNDEF/SHN_ABS/SHN_COMMON
 
+    def __init__(self, index: int, name: str, value: int, size: int, type: str,  # noqa: A002
+                 bind: str, visibility: str, shndx: int | str) -> None:
+        _set(self, "index", index)
+        _set(self, "name", name)
+        _set(self, "value", value)
+        _set(self, "size", size)
+        _set(self, "type", type)
+        _set(self, "bind", bind)
+        _set(self, "visibility", visibility)
+        _set(self, "shndx", shndx)
+
     @property
     def is_extern(self) -> bool:
         return self.shndx == "SHN_UNDEF" and bool(self.name)
 
 
-@record(frozen=True)
-class Reloc:
+class Reloc(Frozen):
     """One relocation applied to a section: at byte ``offset``, of ``type``, to ``symbol``."""
 
+    __slots__ = __match_args__ = ("offset", "type", "symbol")
     offset: int
     type: int
     symbol: Symbol
 
+    def __init__(self, offset: int, type: int, symbol: Symbol) -> None:  # noqa: A002
+        _set(self, "offset", offset)
+        _set(self, "type", type)
+        _set(self, "symbol", symbol)
 
-@record(frozen=True)
-class Section:
+
+class Section(Frozen):
     """A section header, with its data loaded on demand by `ElfReader.data`."""
 
+    __slots__ = __match_args__ = ("index", "name", "type", "flags", "size", "offset")
     index: int
     name: str
     type: str
     flags: int
     size: int
     offset: int
+
+    def __init__(self, index: int, name: str, type: str, flags: int, size: int,  # noqa: A002
+                 offset: int) -> None:
+        _set(self, "index", index)
+        _set(self, "name", name)
+        _set(self, "type", type)
+        _set(self, "flags", flags)
+        _set(self, "size", size)
+        _set(self, "offset", offset)
 
     @property
     def is_code(self) -> bool:

@@ -25,7 +25,7 @@ True
 
 from __future__ import annotations
 
-from .._record import record
+from .._record import Frozen, record
 from ..errors import ElfError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -59,10 +59,11 @@ class SectionDef:
     xdp_frags: bool = False  # loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets)
 
 
-@record(frozen=True)
-class SectionSpec:
+class SectionSpec(Frozen):
     """What a particular section name means."""
 
+    __slots__ = __match_args__ = ("section", "prog_type", "expected_attach_type", "attach",
+                                  "target", "sleepable", "attach_btf", "autoload", "xdp_frags")
     section: str
     prog_type: str
     expected_attach_type: str | None
@@ -71,8 +72,22 @@ class SectionSpec:
     sleepable: bool
     attach_btf: bool
     #: False for a ``?`` name (``SEC("?tc")``): libbpf does not load it unless asked
-    autoload: bool = True
-    xdp_frags: bool = False
+    autoload: bool
+    xdp_frags: bool
+
+    def __init__(self, section: str, prog_type: str, expected_attach_type: str | None,
+                 attach: str | None, target: str | None, sleepable: bool, attach_btf: bool,
+                 autoload: bool = True, xdp_frags: bool = False) -> None:
+        _set = object.__setattr__  # past the frozen __setattr__
+        _set(self, "section", section)
+        _set(self, "prog_type", prog_type)
+        _set(self, "expected_attach_type", expected_attach_type)
+        _set(self, "attach", attach)
+        _set(self, "target", target)
+        _set(self, "sleepable", sleepable)
+        _set(self, "attach_btf", attach_btf)
+        _set(self, "autoload", autoload)
+        _set(self, "xdp_frags", xdp_frags)
 
 
 _E, _P, _X = Match.EXACT, Match.PLUS, Match.PREFIX
