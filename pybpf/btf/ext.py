@@ -31,46 +31,19 @@ _set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from enum import IntEnum
-else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
-    from .._enum import IntEnum
+    from .relo_kind import CoreReloKind
+
+
+def __getattr__(name: str) -> object:
+    # CoreReloKind lives in .relo_kind, imported when an object has CO-RE relocations
+    # (an enum class costs an object loader's start-up ~0.3M instructions)
+    if name == "CoreReloKind":
+        from .relo_kind import CoreReloKind
+        return CoreReloKind
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _HDR_MIN = 24
 _HDR_CORE = 32
-
-
-class CoreReloKind(IntEnum):
-    """``enum bpf_core_relo_kind``."""
-
-    FIELD_BYTE_OFFSET = 0
-    FIELD_BYTE_SIZE = 1
-    FIELD_EXISTS = 2
-    FIELD_SIGNED = 3
-    FIELD_LSHIFT_U64 = 4
-    FIELD_RSHIFT_U64 = 5
-    TYPE_ID_LOCAL = 6
-    TYPE_ID_TARGET = 7
-    TYPE_EXISTS = 8
-    TYPE_SIZE = 9
-    ENUMVAL_EXISTS = 10
-    ENUMVAL_VALUE = 11
-    TYPE_MATCHES = 12
-
-    @property
-    def label(self) -> str:
-        """libbpf's short name (``byte_off``, ``type_id_target``...)."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    CoreReloKind.FIELD_BYTE_OFFSET: "byte_off", CoreReloKind.FIELD_BYTE_SIZE: "byte_sz",
-    CoreReloKind.FIELD_EXISTS: "field_exists", CoreReloKind.FIELD_SIGNED: "signed",
-    CoreReloKind.FIELD_LSHIFT_U64: "lshift_u64", CoreReloKind.FIELD_RSHIFT_U64: "rshift_u64",
-    CoreReloKind.TYPE_ID_LOCAL: "local_type_id", CoreReloKind.TYPE_ID_TARGET: "target_type_id",
-    CoreReloKind.TYPE_EXISTS: "type_exists", CoreReloKind.TYPE_SIZE: "type_size",
-    CoreReloKind.ENUMVAL_EXISTS: "enumval_exists", CoreReloKind.ENUMVAL_VALUE: "enumval_value",
-    CoreReloKind.TYPE_MATCHES: "type_matches",
-}
 
 
 class FuncInfo(Frozen):
@@ -252,6 +225,8 @@ class BtfExt:
 
     def _core(self, raw: bytes, i: int) -> CoreRelo:
         insn_off, type_id, acc_off, kind = struct.unpack_from("<IIII", raw, i)
+        from .relo_kind import CoreReloKind  # (lazy: see the module's __getattr__)
+
         try:
             k = CoreReloKind(kind)
         except ValueError:
