@@ -23,6 +23,8 @@ import struct
 from array import array
 from itertools import accumulate, chain, repeat
 
+from .._sequence import SequenceMethods
+
 TYPE_CHECKING = False  # (not typing's: the readers' import path)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -54,7 +56,7 @@ def _readonly(buf: Any) -> memoryview:
     return view.toreadonly()
 
 
-class Records:
+class Records(SequenceMethods):
     """A read-only sequence of ``bytes`` records packed in one buffer.
 
     ``Records(buffer, offsets)``: record ``i`` is ``buffer[offsets[i]:offsets[i + 1]]``
@@ -72,7 +74,8 @@ class Records:
     the list (to sort it or append to it). Without copying: `buffer` (the payloads back to
     back), `offsets`, `record_size` (the common length, or None), `lengths`.
 
-    It is a plain class (no `collections.abc.Sequence` base: the readers' import path).
+    Its ``in``, ``index`` and ``count`` come from `pybpf._sequence.SequenceMethods` (no
+    `collections.abc.Sequence` base: the readers' import path).
 
     >>> recs = Records(b"aabbcc", size=2, count=3)
     >>> recs[-1], recs.tolist(), recs + [b"dd"]
@@ -257,20 +260,6 @@ class Records:
 
     def __reversed__(self) -> Iterator[bytes]:
         return reversed(self.tolist())
-
-    def __contains__(self, item: object) -> bool:
-        return any(r == item for r in self)
-
-    def index(self, item: object) -> int:
-        """The position of the first record equal to ``item`` (ValueError if none)."""
-        for i, r in enumerate(self):
-            if r == item:
-                return i
-        raise ValueError(f"{item!r} is not in Records")
-
-    def count(self, item: object) -> int:
-        """How many records equal ``item``."""
-        return sum(1 for r in self if r == item)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Records):

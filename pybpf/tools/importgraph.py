@@ -33,7 +33,8 @@ __all__ = ["Edge", "ImportGraph", "Rules", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent  # the pybpf package directory
 #: jobs of the top-level modules that are not packages
-FOUNDATION = ("pybpf.errors", "pybpf._errors_more", "pybpf._deprecated", "pybpf._record", "pybpf._enum", "pybpf._tuple")
+FOUNDATION = ("pybpf.errors", "pybpf._errors_more", "pybpf._deprecated", "pybpf._record", "pybpf._enum", "pybpf._tuple",
+              "pybpf._sequence")
 #: compiled extension modules (no source to scan) and the job they belong to
 EXTENSIONS = {"pybpf._native": "pybpf.kernel",  # the cffi module built from src_c/
               "pybpf._batchdict": "pybpf.kernel",  # src_c/pyext/batchdict.c

@@ -12,6 +12,7 @@ import sys
 from itertools import chain
 
 from ... import uapi as A
+from ..._sequence import SequenceMethods
 from ...errors import KernelError
 from ...uapi import BATCH
 from ..syscall import Cmd, address, bpf
@@ -67,7 +68,7 @@ def _dtype_of(codec: Any, size: int) -> Any:
 
 
 
-class BatchItems:
+class BatchItems(SequenceMethods):
     """The ``(key, value)`` pairs one batch lookup read: a read-only sequence whose pairs
     are decoded as they are read (`Map.lookup_batch` returns one).
 
@@ -77,8 +78,8 @@ class BatchItems:
     entry. ``len``, indexing, ``==`` against any sequence of pairs, and ``repr`` behave as
     a list's; each iteration decodes again (``list(items)`` keeps the tuples).
 
-    It is a plain class (no `collections.abc.Sequence` base: maps are on a start-up path)
-    with the sequence methods: ``in``, ``index``, ``count``, ``reversed``.
+    ``in``, ``index``, ``count`` and ``reversed`` come from `pybpf._sequence.SequenceMethods`
+    (no `collections.abc.Sequence` base: maps are on a start-up path).
 
     >>> items = BatchItems([([1, 2], [10, 20]), ([3], [30])])
     >>> dict(items), len(items), items[-1], items == [(1, 10), (2, 20), (3, 30)]
@@ -124,23 +125,6 @@ class BatchItems:
 
     def __bool__(self) -> bool:
         return self._len > 0
-
-    def __contains__(self, pair: object) -> bool:
-        return any(p == pair for p in self)
-
-    def __reversed__(self) -> Iterator[tuple[Any, Any]]:
-        return reversed(list(self))
-
-    def index(self, pair: object) -> int:
-        """The position of the first ``pair`` equal to this one (ValueError if none)."""
-        for i, p in enumerate(self):
-            if p == pair:
-                return i
-        raise ValueError(f"{pair!r} is not in BatchItems")
-
-    def count(self, pair: object) -> int:
-        """How many pairs equal ``pair``."""
-        return sum(1 for p in self if p == pair)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (BatchItems, list, tuple)):
