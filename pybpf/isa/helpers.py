@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-from .generated.helpers_table import HELPERS
+from .generated.helper_names import NAMES  # (the signatures' table loads when one is asked)
 
 #: helper name without ``bpf_`` prefix -> id
-_BY_NAME = {name: num for num, (name, _sig) in HELPERS.items()}
+_BY_NAME = {name: num for num, name in enumerate(NAMES) if name is not None}
 
 
 def helper_id(name: str) -> int | None:
@@ -23,12 +23,18 @@ def helper_id(name: str) -> int | None:
 
 def helper_name(num: int) -> str | None:
     """The C name (``bpf_...``) of helper ``num``, or None when unknown."""
-    entry = HELPERS.get(num)
-    return None if entry is None else "bpf_" + entry[0]
+    name = NAMES[num] if isinstance(num, int) and 0 <= num < len(NAMES) else None
+    return None if name is None else "bpf_" + name
 
 
 def helper_signature(num: int) -> str | None:
-    """The C prototype of helper ``num`` from the uapi header, or None."""
+    """The C prototype of helper ``num`` from the uapi header, or None.
+
+    >>> helper_signature(5)
+    'u64 bpf_ktime_get_ns(void)'
+    """
+    from .generated.helpers_table import HELPERS
+
     entry = HELPERS.get(num)
     return None if entry is None else entry[1]
 

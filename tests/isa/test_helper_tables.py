@@ -1,0 +1,23 @@
+"""The two generated helper tables agree: helper_names.py (names by id, what start-up paths
+read) and helpers_table.py (names and signatures), both written by gen_helpers_table.py."""
+
+from __future__ import annotations
+
+from pybpf.isa.generated.helper_names import NAMES
+from pybpf.isa.generated.helpers_table import HELPERS
+from pybpf.isa.helpers import helper_id, helper_name, helper_signature
+
+
+def test_names_table_is_the_signature_tables_names() -> None:
+    assert {num: name for num, name in enumerate(NAMES) if name is not None} == \
+        {num: entry[0] for num, entry in HELPERS.items()}
+
+
+def test_lookups_read_the_tables() -> None:
+    for num, (name, sig) in HELPERS.items():
+        assert helper_name(num) == "bpf_" + name
+        assert helper_id(name) == num and helper_id("bpf_" + name) == num
+        assert helper_signature(num) == sig
+    for num in (-1, len(NAMES), 1 << 40):
+        assert helper_name(num) is None and helper_signature(num) is None
+    assert helper_id("no_such_helper") is None
