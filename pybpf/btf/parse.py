@@ -55,6 +55,9 @@ def _types():  # noqa: ANN202 - the pybpf.btf.types module
 
 
 _KINDS = tuple(Kind(k) for k in range(NR_KINDS))
+#: kinds whose third word is the type they refer to (`Btf.ref`)
+_REF_KINDS = (Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.FUNC,
+              Kind.VAR, Kind.TYPE_TAG)
 _MAX_RESOLVE_DEPTH = 64
 
 
@@ -468,6 +471,57 @@ class Btf:
             return T.DeclTag(tid, kind, name, word, idx - (1 << 32) if idx >= 1 << 31 else idx, kflag)
         raise BtfError(f"{self.name}: kind {kind.name} is not a valid type", type_id=tid)
 
+    # ------------------------------------------------------------------ raw reads
+    # (what a loader needs of a few records, read from the words: an object's start-up then
+    # builds none of the record classes of pybpf.btf.types)
+    def _own(self, type_id: int, kinds: tuple[int, ...], what: str) -> tuple[Btf, int]:
+        """The `Btf` holding ``type_id`` and the word index of its record, checked to be
+        one of ``kinds``."""
+        btf = self if type_id >= self.start_id else self.owner(type_id)
+        p = btf._pos(type_id)
+        if (btf.words[p + 1] >> 24) & 0x1F not in kinds:
+            raise BtfError(f"{self.name}: type {type_id} is a {self.kind(type_id).name}, "
+                           f"not {what}", type_id=type_id)
+        return btf, p
+
+    def ref(self, type_id: int) -> int:
+        """The type a PTR, TYPEDEF, modifier, FUNC or VAR refers to (a FUNC's is its
+        FUNC_PROTO), read without decoding the record.
+
+        >>> btf = vmlinux()                                          # doctest: +SKIP
+        >>> btf.kind(btf.ref(btf.find("do_getpid", "func")))         # doctest: +SKIP
+        <Kind.FUNC_PROTO: 13>
+        """
+        btf, p = self._own(type_id, _REF_KINDS, "a reference")
+        return btf.words[p + 2]
+
+    def array(self, type_id: int) -> tuple[int, int, int]:
+        """``(element type, index type, nelems)`` of an ARRAY, read without decoding it."""
+        btf, p = self._own(type_id, (Kind.ARRAY,), "an ARRAY")
+        w = btf.words
+        return w[p + 3], w[p + 4], w[p + 5]
+
+    def members(self, type_id: int) -> list[tuple[str, int, int, int]]:
+        """``(name, type, bit offset, bitfield size)`` of each member of a STRUCT or UNION,
+        read without decoding it (the fields of `pybpf.btf.types.Member`)."""
+        btf, p = self._own(type_id, (Kind.STRUCT, Kind.UNION), "a STRUCT or UNION")
+        w = btf.words
+        info = w[p + 1]
+        string = btf.string
+        q = p + 3
+        if info >> 31:  # kind_flag: offsets carry bitfield sizes
+            return [(string(w[j]), w[j + 1], w[j + 2] & 0xFFFFFF, w[j + 2] >> 24)
+                    for j in range(q, q + 3 * (info & 0xFFFF), 3)]
+        return [(string(w[j]), w[j + 1], w[j + 2], 0) for j in range(q, q + 3 * (info & 0xFFFF), 3)]
+
+    def datasec_vars(self, type_id: int) -> list[tuple[int, int, int]]:
+        """``(type, offset, size)`` of each variable of a DATASEC, read without decoding it
+        (the fields of `pybpf.btf.types.VarSecinfo`)."""
+        btf, p = self._own(type_id, (Kind.DATASEC,), "a DATASEC")
+        w = btf.words
+        q = p + 3
+        return [(w[j], w[j + 1], w[j + 2]) for j in range(q, q + 3 * (w[p + 1] & 0xFFFF), 3)]
+
     # ------------------------------------------------------------------ type algebra
     def _ref(self, type_id: int) -> int:
         """The type a PTR/TYPEDEF/modifier/FUNC/VAR refers to."""
@@ -498,7 +552,6 @@ class Btf:
         """
         orig = type_id
         nelems = 1
-        T = _types()  # noqa: N806
         for _ in range(_MAX_RESOLVE_DEPTH):
             type_id = self.resolve(type_id)
             k = self.kind(type_id)
@@ -507,10 +560,8 @@ class Btf:
             if k == Kind.PTR:
                 return nelems * 8
             if k == Kind.ARRAY:
-                arr = self[type_id]
-                assert isinstance(arr, T.Array)
-                nelems *= arr.nelems
-                type_id = arr.type
+                type_id, _index, n = self.array(type_id)
+                nelems *= n
                 continue
             raise BtfError(f"{self.name}: {k.name} type has no size", type_id=orig)
         raise BtfError(f"{self.name}: array nesting too deep or cyclic", type_id=orig)

@@ -3,96 +3,50 @@
 clang leaves some BTF facts to the loader, which the kernel insists on: DATASEC
 sizes and variable offsets (taken from the ELF section and symbol tables), and
 ``extern`` variables and functions (which the kernel does not accept in program
-BTF). `KernelBtf` re-encodes the object BTF with those fixed, as libbpf does,
-and turns ``.BTF.ext`` records into the ``func_info``/``line_info`` arrays of
-one linked program (instruction offsets in slots of the program, string
-offsets in the re-encoded BTF), so the verifier log shows C source lines.
+BTF). `KernelBtf` fixes those in a copy of the object's BTF, as libbpf does (an
+object with ``.ksyms`` has its BTF re-encoded: libbpf's rewrite of them adds a
+type), and turns ``.BTF.ext`` records into the ``func_info``/``line_info`` arrays
+of one linked program (instruction offsets in slots of the program, string
+offsets in the kernel's copy), so the verifier log shows C source lines.
 """
 
 from __future__ import annotations
 
 import struct
-
-from ..btf import Btf, Linkage
-from ..btf import types as T
-from ..btf.writer import BtfBuilder
+import sys
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..btf import Btf
+    from ..btf import types as T
+
+_DATASEC, _VAR, _FUNC = 15, 14, 12  # BTF_KIND_* (pybpf.btf.format.Kind)
+_EXTERN, _GLOBAL, _STATIC = 2, 1, 0  # BTF linkage (pybpf.btf.format.Linkage)
+
 
 class KernelBtf:
     """The object's BTF prepared for BPF_BTF_LOAD.
 
-    ``kconfig`` gives the ``.kconfig`` variable offsets the loader chose.
+    ``kconfig`` gives the ``.kconfig`` variable offsets the loader chose. Most objects'
+    BTF is fixed in place, as libbpf does (a copy of the blob with DATASEC sizes and
+    offsets and extern linkages rewritten: type ids and string offsets stay clang's);
+    one with ``.ksyms`` gains a type and strings and is re-encoded (``builder`` is then
+    the `pybpf.btf.writer.BtfBuilder` that wrote ``blob``, else None).
     """
 
     def __init__(self, local: Btf, ext: Any, section_sizes: dict[str, int],
                  section_symbols: dict[str, dict[str, int]], kconfig: dict[str, int]) -> None:
         self.local = local
         self.ext = ext
-        b = BtfBuilder()
-        records = list(local)  # (decoded once for the three passes below)
-        ksyms = next((rec for rec in records
-                      if isinstance(rec, T.Datasec) and rec.name == ".ksyms"), None)
-        ksym_funcs = {vs.type for vs in ksyms.vars if isinstance(local[vs.type], T.Func)} \
-            if ksyms is not None else set()
-        # libbpf's way with .ksyms: every entry becomes a 4-byte int variable (kernel
-        # functions through one added "dummy_ksym" variable), the functions themselves
-        # global, their unnamed parameters named after the dummy variable
-        int_id = next((rec.id for rec in records if isinstance(rec, T.Int) and rec.bits == 32), 0)
-        dummy_id = local.nr_types if ksym_funcs else 0
-        protos = {rec.type for f in ksym_funcs if isinstance(rec := local[f], T.Func)}
-        for rec in records:
-            if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
-                in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)
-                b.add(T.Var(rec.id, rec.kind, rec.name, int_id if in_ksyms and int_id else rec.type,
-                            Linkage.GLOBAL))
-            elif isinstance(rec, T.Func) and rec.id in ksym_funcs:
-                b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.GLOBAL))
-            elif isinstance(rec, T.Func) and rec.linkage == Linkage.EXTERN:
-                b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.STATIC))
-            elif isinstance(rec, T.FuncProto) and rec.id in protos:
-                params = tuple(T.Param(p.name or ("dummy_ksym" if p.type else ""), p.type)
-                               for p in rec.params)
-                b.add(T.FuncProto(rec.id, rec.kind, rec.name, rec.type, params))
-            elif isinstance(rec, T.Datasec) and rec is ksyms:
-                b.add(T.Datasec(rec.id, rec.kind, rec.name, 4 * len(rec.vars), tuple(
-                    T.VarSecinfo(dummy_id if vs.type in ksym_funcs else vs.type, 4 * i, 4)
-                    for i, vs in enumerate(rec.vars))))
-            elif isinstance(rec, T.Datasec):
-                b.add(self._datasec(local, rec, section_sizes, section_symbols, kconfig))
-            else:
-                b.add(rec)
-        if dummy_id:
-            got = b.add_var("dummy_ksym", int_id, Linkage.GLOBAL)
-            assert got == dummy_id, (got, dummy_id)
-        if ext is not None:
-            for records in ext.line_info.values():
-                for li in records:
-                    b.add_string(li.file_name)
-                    b.add_string(li.source)
-        self.builder = b
-        self.blob = b.encode()
+        self.builder: Any = None
+        blob = _fixed_in_place(local, section_sizes, section_symbols, kconfig)
+        if blob is None:
+            self.builder = _reencoded(local, ext, section_sizes, section_symbols, kconfig)
+            blob = self.builder.encode()
+        self.blob = blob
         self._fd: Any = None
-
-    @staticmethod
-    def _datasec(local: Btf, rec: T.Datasec, sizes: dict[str, int],
-                 symbols: dict[str, dict[str, int]], kconfig: dict[str, int]) -> T.Datasec:
-        offsets = kconfig if rec.name == ".kconfig" else symbols.get(rec.name, {})
-        vars_ = []
-        end = 0
-        for vs in rec.vars:
-            name = local[vs.type].name
-            off = offsets.get(name, vs.offset)
-            vars_.append(T.VarSecinfo(vs.type, off, vs.size))
-            end = max(end, off + vs.size)
-        vars_.sort(key=lambda v: v.offset)  # the kernel wants them in address order
-        size = rec.size or sizes.get(rec.name, end)
-        if rec.name == ".kconfig":
-            size = max(size, end)
-        return T.Datasec(rec.id, rec.kind, rec.name, size, tuple(vars_))
 
     def fd(self) -> int:
         """Load into the kernel once (BPF_BTF_LOAD); the fd lives as long as this object."""
@@ -114,6 +68,7 @@ class KernelBtf:
         lines = bytearray()
         if self.ext is None:
             return b"", b""
+        builder = self.builder
         for sec, fstart, flen, first in placement:
             base = slots[first]
             for fi in self.ext.func_info.get(sec, ()):
@@ -121,7 +76,123 @@ class KernelBtf:
                     funcs += struct.pack("<II", base, fi.type_id)
             for li in self.ext.line_info.get(sec, ()):
                 if fstart <= li.insn_off < fstart + flen:
-                    lines += struct.pack("<IIII", base + (li.insn_off - fstart) // 8,
-                                         self.builder.add_string(li.file_name),
-                                         self.builder.add_string(li.source), li.line_col)
+                    if builder is None:  # the blob keeps clang's strings where .BTF.ext says
+                        file_off, line_off = li.file_name_off, li.line_off
+                    else:
+                        file_off, line_off = builder.add_string(li.file_name), \
+                            builder.add_string(li.source)
+                    lines += struct.pack("<IIII", base + (li.insn_off - fstart) // 8, file_off,
+                                         line_off, li.line_col)
         return bytes(funcs), bytes(lines)
+
+
+def _datasec_layout(local: Btf, name: str, size: int, vars_: list[tuple[int, int, int]],
+                    sizes: dict[str, int], symbols: dict[str, dict[str, int]],
+                    kconfig: dict[str, int]) -> tuple[int, list[tuple[int, int, int]]]:
+    """libbpf's DATASEC fix-up: the section's size and its ``(type, offset, size)``
+    variables in address order, offsets from the ELF symbols (``kconfig``'s for
+    ``.kconfig``), the size from the ELF section when clang left it 0."""
+    offsets = kconfig if name == ".kconfig" else symbols.get(name, {})
+    out = []
+    end = 0
+    for vtype, voff, vsize in vars_:
+        off = offsets.get(local.type_name(vtype), voff)
+        out.append((vtype, off, vsize))
+        end = max(end, off + vsize)
+    out.sort(key=lambda v: v[1])  # the kernel wants them in address order
+    size = size or sizes.get(name, end)
+    if name == ".kconfig":
+        size = max(size, end)
+    return size, out
+
+
+def _fixed_in_place(local: Btf, sizes: dict[str, int], symbols: dict[str, dict[str, int]],
+                    kconfig: dict[str, int]) -> bytes | None:
+    """A copy of ``local``'s blob with DATASECs fixed and extern VARs made global, extern
+    FUNCs static; None when it needs more (``.ksyms``: `_reencoded`) or is not in this
+    machine's byte order."""
+    if local.byteorder != sys.byteorder or local.base is not None:
+        return None
+    data = bytearray(local.data)
+    w = local.words
+    start = local.hdr_len + local.type_off
+    tid = local.start_id
+    pack = struct.pack_into
+    for p in local.offsets:
+        info = w[p + 1]
+        kind = (info >> 24) & 0x1F
+        pos = start + 4 * p
+        if kind == 0 or (kind == _VAR and w[p + 3] > _EXTERN) or (
+                kind == _FUNC and info & 0xFFFF > _EXTERN):
+            return None  # (not valid BTF: the records' decoding says why)
+        if kind == _DATASEC:
+            name = local.string(w[p])
+            if name == ".ksyms":
+                return None
+            size, vars_ = _datasec_layout(local, name, w[p + 2], local.datasec_vars(tid), sizes,
+                                          symbols, kconfig)
+            pack("<I", data, pos + 8, size)
+            for j, var in enumerate(vars_):
+                pack("<III", data, pos + 12 + 12 * j, *var)
+        elif kind == _VAR and w[p + 3] == _EXTERN:
+            pack("<I", data, pos + 12, _GLOBAL)
+        elif kind == _FUNC and info & 0xFFFF == _EXTERN:
+            pack("<I", data, pos + 4, (info & ~0xFFFF) | _STATIC)
+        tid += 1
+    return bytes(data)
+
+
+def _reencoded(local: Btf, ext: Any, section_sizes: dict[str, int],
+               section_symbols: dict[str, dict[str, int]], kconfig: dict[str, int]) -> Any:
+    """The `BtfBuilder` of the kernel's copy of an object's BTF with ``.ksyms`` (libbpf's
+    rewrite of them) and the other fix-ups of `_fixed_in_place`."""
+    from ..btf import Linkage
+    from ..btf import types as T  # noqa: N812
+    from ..btf.writer import BtfBuilder
+
+    b = BtfBuilder()
+    records = list(local)  # (decoded once for the three passes below)
+    ksyms = next((rec for rec in records
+                  if isinstance(rec, T.Datasec) and rec.name == ".ksyms"), None)
+    ksym_funcs = {vs.type for vs in ksyms.vars if isinstance(local[vs.type], T.Func)} \
+        if ksyms is not None else set()
+    # libbpf's way with .ksyms: every entry becomes a 4-byte int variable (kernel
+    # functions through one added "dummy_ksym" variable), the functions themselves
+    # global, their unnamed parameters named after the dummy variable
+    int_id = next((rec.id for rec in records if isinstance(rec, T.Int) and rec.bits == 32), 0)
+    dummy_id = local.nr_types if ksym_funcs else 0
+    protos = {rec.type for f in ksym_funcs if isinstance(rec := local[f], T.Func)}
+    for rec in records:
+        if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
+            in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)
+            b.add(T.Var(rec.id, rec.kind, rec.name, int_id if in_ksyms and int_id else rec.type,
+                        Linkage.GLOBAL))
+        elif isinstance(rec, T.Func) and rec.id in ksym_funcs:
+            b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.GLOBAL))
+        elif isinstance(rec, T.Func) and rec.linkage == Linkage.EXTERN:
+            b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.STATIC))
+        elif isinstance(rec, T.FuncProto) and rec.id in protos:
+            params = tuple(T.Param(p.name or ("dummy_ksym" if p.type else ""), p.type)
+                           for p in rec.params)
+            b.add(T.FuncProto(rec.id, rec.kind, rec.name, rec.type, params))
+        elif isinstance(rec, T.Datasec) and rec is ksyms:
+            b.add(T.Datasec(rec.id, rec.kind, rec.name, 4 * len(rec.vars), tuple(
+                T.VarSecinfo(dummy_id if vs.type in ksym_funcs else vs.type, 4 * i, 4)
+                for i, vs in enumerate(rec.vars))))
+        elif isinstance(rec, T.Datasec):
+            size, vars_ = _datasec_layout(local, rec.name, rec.size,
+                                          [(vs.type, vs.offset, vs.size) for vs in rec.vars],
+                                          section_sizes, section_symbols, kconfig)
+            b.add(T.Datasec(rec.id, rec.kind, rec.name, size,
+                            tuple(T.VarSecinfo(*v) for v in vars_)))
+        else:
+            b.add(rec)
+    if dummy_id:
+        got = b.add_var("dummy_ksym", int_id, Linkage.GLOBAL)
+        assert got == dummy_id, (got, dummy_id)
+    if ext is not None:
+        for infos in ext.line_info.values():
+            for li in infos:
+                b.add_string(li.file_name)
+                b.add_string(li.source)
+    return b

@@ -18,7 +18,6 @@ their types*, which only BTF records::
 from __future__ import annotations
 
 from ..btf import Btf, Kind
-from ..btf import types as T
 from ..errors import BtfError, ElfError
 from ..isa import MapSpec
 from .maptypes import map_type_name
@@ -34,57 +33,56 @@ _UINT_FIELDS = {"type", "max_entries", "map_flags", "numa_node", "key_size", "va
 
 def _uint_value(btf: Btf, type_id: int, where: str) -> int:
     """The N of ``int (*name)[N]``."""
-    ptr = btf[type_id]
-    if not isinstance(ptr, T.Ptr):
+    if btf.kind(type_id) != Kind.PTR:
         raise ElfError(f"{where} must be declared with __uint() (a pointer to an array)",
                        section=".maps")
-    arr = btf[btf.resolve(ptr.type)]
-    if not isinstance(arr, T.Array):
+    arr = btf.resolve(btf.ref(type_id))
+    if btf.kind(arr) != Kind.ARRAY:
         raise ElfError(f"{where} must be declared with __uint() (a pointer to an array)",
                        section=".maps")
-    return arr.nelems
+    return btf.array(arr)[2]
 
 
 def _pointee(btf: Btf, type_id: int, where: str) -> int:
     """The T of ``T *name``."""
-    ptr = btf[type_id]
-    if not isinstance(ptr, T.Ptr):
+    if btf.kind(type_id) != Kind.PTR:
         raise ElfError(f"{where} must be declared with __type() (a pointer)", section=".maps")
-    return ptr.type
+    return btf.ref(type_id)
 
 
 def _decl_from_struct(btf: Btf, name: str, struct_id: int, path: str | None,
                       inner_ok: bool = True) -> tuple[MapSpec, MapSpec | None]:
-    st = btf[btf.resolve(struct_id)]
-    if not isinstance(st, T.Struct):
-        raise ElfError(f"map {name!r} must be a struct (found {st.kind.name.lower()})",
+    st = btf.resolve(struct_id)
+    if btf.kind(st) != Kind.STRUCT:
+        raise ElfError(f"map {name!r} must be a struct (found {btf.kind(st).name.lower()})",
                        path=path, section=".maps")
     values: dict[str, int] = {}
     key_type = value_type = 0
     inner: MapSpec | None = None
-    for m in st.members:
-        where = f"map {name!r} field {m.name!r}"
-        if m.name in _UINT_FIELDS:
-            values[m.name] = _uint_value(btf, m.type, where)
-        elif m.name == "key":
-            key_type = _pointee(btf, m.type, where)
-        elif m.name == "value":
-            value_type = _pointee(btf, m.type, where)
-        elif m.name == "values":
+    for m_name, m_type, _bit, _bits in btf.members(st):
+        where = f"map {name!r} field {m_name!r}"
+        if m_name in _UINT_FIELDS:
+            values[m_name] = _uint_value(btf, m_type, where)
+        elif m_name == "key":
+            key_type = _pointee(btf, m_type, where)
+        elif m_name == "value":
+            value_type = _pointee(btf, m_type, where)
+        elif m_name == "values":
             values["value_size"] = 4  # slots hold fds (inner maps or programs), like libbpf
             if not inner_ok:
                 raise ElfError(f"{where}: nested map-in-map is not supported", path=path,
                                section=".maps")
-            arr = btf[btf.resolve(m.type)]
-            if not isinstance(arr, T.Array):
+            arr = btf.resolve(m_type)
+            if btf.kind(arr) != Kind.ARRAY:
                 raise ElfError(f"{where} must be declared with __array()", path=path,
                                section=".maps")
-            ptr = btf[btf.resolve(arr.type)]
-            if not isinstance(ptr, T.Ptr):
+            ptr = btf.resolve(btf.array(arr)[0])
+            if btf.kind(ptr) != Kind.PTR:
                 raise ElfError(f"{where}: __array() elements must be pointers", path=path,
                                section=".maps")
-            if btf.kind(btf.resolve(ptr.type)) != Kind.FUNC_PROTO:  # prog arrays hold programs
-                inner, _ = _decl_from_struct(btf, f"{name}.inner", ptr.type, path, inner_ok=False)
+            if btf.kind(btf.resolve(btf.ref(ptr))) != Kind.FUNC_PROTO:  # prog arrays hold programs
+                inner, _ = _decl_from_struct(btf, f"{name}.inner", btf.ref(ptr), path,
+                                             inner_ok=False)
         else:
             raise ElfError(f"{where}: unknown map definition field (libbpf knows type, "
                            "max_entries, map_flags, numa_node, key, value, key_size, value_size, "
@@ -134,24 +132,22 @@ def parse_btf_maps(btf_data: bytes | Btf, section: bytes, relocs: list[Reloc], *
     except BtfError as exc:
         raise ElfError(f"cannot read the .maps variables from BTF: {exc}", path=path,
                        section=".maps") from None
-    datasec = btf[sec_id]
-    assert isinstance(datasec, T.Datasec)
-    for vs in datasec.vars:
-        var = btf[vs.type]
-        if not isinstance(var, T.Var):
-            raise ElfError(f"entry at offset {vs.offset} is not a variable", path=path,
-                           section=".maps", offset=vs.offset)
-        decl, _inner = _decl_from_struct(btf, var.name, var.type, path)
-        start, size = (offsets or {}).get(var.name, (vs.offset, btf.size_of(var.type)))
+    for vs_type, vs_offset, _vs_size in btf.datasec_vars(sec_id):
+        if btf.kind(vs_type) != Kind.VAR:
+            raise ElfError(f"entry at offset {vs_offset} is not a variable", path=path,
+                           section=".maps", offset=vs_offset)
+        var_name, var_type = btf.type_name(vs_type), btf.ref(vs_type)
+        decl, _inner = _decl_from_struct(btf, var_name, var_type, path)
+        start, size = (offsets or {}).get(var_name, (vs_offset, btf.size_of(var_type)))
         init = {}
         for rel in relocs:
             if start <= rel.offset < start + size:
-                st = btf[btf.resolve(var.type)]
-                assert isinstance(st, T.Struct)
-                values_off = st.member("values").byte_offset if any(
-                    m.name == "values" for m in st.members) else None
+                # (a struct: _decl_from_struct checked it)
+                values_off = next((bit // 8 for m_name, _t, bit, _b
+                                   in btf.members(btf.resolve(var_type)) if m_name == "values"),
+                                  None)
                 if values_off is None:
-                    raise ElfError(f"map {var.name!r} has a relocation outside a values array",
+                    raise ElfError(f"map {var_name!r} has a relocation outside a values array",
                                    path=path, section=".maps", offset=rel.offset)
                 init[(rel.offset - start - values_off) // 8] = rel.symbol.name
         if init:

@@ -388,7 +388,6 @@ class _ObjectParser:
         if btf is None:
             return
         from ..btf import Btf
-        from ..btf import types as T
         from ..errors import BtfError
 
         try:
@@ -396,9 +395,7 @@ class _ObjectParser:
             ids = b.find_all(".kconfig", 15)  # BTF_KIND_DATASEC
             names: set[str] = set()
             for tid in ids:
-                sec = b[tid]
-                assert isinstance(sec, T.Datasec)
-                names.update(b[v.type].name for v in sec.vars)
+                names.update(b.type_name(vtype) for vtype, _off, _size in b.datasec_vars(tid))
         except BtfError as exc:
             raise self.err(f"bad BTF: {exc}", ".BTF") from None
         self.kconfig_names = names
