@@ -38,8 +38,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import AsmError
-from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, target_field
-from ..isa.helpers import helper_id
+from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, helper_id, target_field
 from ..isa.insn import Insn
 from ..isa.opcodes import (
     LDDW,

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - interpreters without it
     from operator import itemgetter
 
 from ...errors import AsmError
-from ...isa.helpers import helper_id, misspelled_helper
+from ...isa import helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
@@ -83,6 +83,14 @@ def _off_targets() -> frozenset[int]:
             if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
             and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
     return _off_target
+
+
+def _misspelled(name: str) -> str | None:
+    """`pybpf.isa.helpers.misspelled_helper`, its module (and the kfunc table) loaded for a
+    call of an unknown name only."""
+    from ...isa.helpers import misspelled_helper
+
+    return misspelled_helper(name)
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
@@ -185,7 +193,7 @@ def _bind(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
             num = helper_id(p.name)
             if num is not None:
                 insns[p.index] = insn.replace(imm=num)
-            elif (near := misspelled_helper(p.name)) is not None:
+            elif (near := _misspelled(p.name)) is not None:
                 raise _fail(prog, filename, p, f"unknown helper {p.name!r}: did you mean {near}? "
                             f"(a kernel function of that name is called as 'call kfunc({p.name})')")
             else:
