@@ -48,3 +48,24 @@ def test_memoryview_columns_iterate_as_ints() -> None:
     keys, values = bytearray(b"\x01\x00\x02\x00"), bytearray(b"\x0a\x00\x00\x00\x14\x00\x00\x00")
     items = BatchItems([(memoryview(keys).cast("H"), memoryview(values).cast("I"))])
     assert dict(items) == {1: 10, 2: 20} and items[1] == (2, 20)
+
+
+def test_map_loads_its_batch_methods_at_their_first_use() -> None:
+    """`Map`'s batch methods are `pybpf.kernel.maps.batch.BatchOps`'s: a map's start-up
+    loads no batch code (nor the kernel's info records: `pybpf.kernel.info`); until the
+    first read of one, `Map` holds a stand-in for every method of `BatchOps`, and that read
+    (here ``help``'s, from the class) puts them all on `Map`, the same functions."""
+    import subprocess
+    import sys
+
+    from tests._startup_probe import ROOT, imported
+
+    loaded = imported("from pybpf.kernel import maps, prog\nmaps.ArrayMap, prog.load")
+    assert not {"pybpf.kernel.maps.batch", "pybpf._sequence", "pybpf.kernel.info"} & set(loaded)
+    code = ("from pybpf.kernel.maps import Map\n"
+            "lazy = {n for n, v in vars(Map).items() if type(v).__name__ == '_BatchMethod'}\n"
+            "from pybpf.kernel.maps.batch import BatchOps\n"
+            "assert lazy == {n for n in vars(BatchOps) if not n.startswith('__')}, lazy\n"
+            "assert Map.lookup_batch_dict.__doc__ == BatchOps.lookup_batch_dict.__doc__\n"
+            "assert all(vars(Map)[n] is v for n, v in vars(BatchOps).items() if n[:2] != '__')\n")
+    subprocess.run([sys.executable, "-S", "-c", code], check=True, cwd=ROOT)

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import types as T
-from .fields import IntEncoding
-from .format import Kind
+from .format import IntEncoding, Kind
 from .parse import Btf
 
 _LINKAGE = {0: "static", 1: "global", 2: "extern"}

@@ -20,8 +20,7 @@ import struct
 
 from .._record import record
 from ..errors import BtfError
-from .fields import IntEncoding, Linkage
-from .format import MAGIC, MAX_TYPE, MAX_VLEN, Kind, make_info
+from .format import MAGIC, MAX_TYPE, MAX_VLEN, IntEncoding, Kind, Linkage, make_info
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # the record classes are imported where used: line info never needs them

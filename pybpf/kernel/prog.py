@@ -18,7 +18,7 @@ import errno
 import os
 
 from .. import uapi as A
-from .._record import field, record
+from .._record import record
 from .. import errors  # errors.ProgLoadError: defined at its first use (pybpf._errors_more)
 from ..errors import BtfError, KernelError, PybpfError
 from ..isa.opcodes import LDDW, CallSrc, PseudoSrc
@@ -35,12 +35,16 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..isa.program import ProgramSpec
-
+    from .info import ProgInfo, ProgStats, TestRun
 
 
 def __getattr__(name: str) -> object:
     if name == "ProgLoadError":  # (pybpf.kernel names it from here, as before)
         return errors.ProgLoadError
+    if name in ("ProgInfo", "ProgStats", "TestRun"):  # (pybpf.kernel.info: no load builds one)
+        from . import info
+
+        return getattr(info, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -53,80 +57,6 @@ LOG_MAX = 16 * 1024 * 1024
 _ENOTSUPP = 524
 _VERIFICATION_TIME = r"verification time (\d+) usec"
 _PROCESSED = r"processed (\d+) insns"
-
-
-@record(frozen=True)
-class TestRun:
-    """The result of `Program.test_run`: return value, mean duration per run, output data/ctx."""
-
-    retval: int
-    duration_ns: int
-    data_out: bytes
-    ctx_out: bytes
-
-
-@record(frozen=True)
-class ProgStats:
-    """Verifier figures: instructions it processed and (log_level & 4) its time."""
-
-    verified_insns: int
-    verification_time_us: int | None = None
-    processed_insns: int | None = None
-
-
-@record(frozen=True)
-class ProgInfo:
-    """What the kernel says about a program (``BPF_OBJ_GET_INFO_BY_FD``)."""
-
-    id: int
-    name: str
-    type: str
-    type_id: int
-    tag: str
-    verified_insns: int
-    xlated_prog_len: int
-    jited_prog_len: int
-    load_time: int
-    created_by_uid: int
-    map_ids: tuple[int, ...] = ()
-    run_time_ns: int = 0
-    run_cnt: int = 0
-    btf_id: int = 0
-    attach_btf_id: int = 0
-    gpl_compatible: bool = False
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
-
-
-def _prog_info(fd: int) -> ProgInfo:
-    buf = bytearray(PROG_INFO.size)
-    addr, keep = address(buf)
-    attr = INFO.new(bpf_fd=fd, info_len=len(buf), info=addr)
-    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
-    v = PROG_INFO.unpack(buf)
-    nr_maps = int(v["nr_map_ids"])
-    map_ids: tuple[int, ...] = ()
-    if nr_maps:
-        ids = bytearray(4 * nr_maps)
-        ia, ik = address(ids)
-        buf2 = PROG_INFO.new(nr_map_ids=nr_maps, map_ids=ia)
-        a2, k2 = address(buf2)
-        bpf(Cmd.OBJ_GET_INFO_BY_FD, INFO.new(bpf_fd=fd, info_len=len(buf2), info=a2))
-        n = min(nr_maps, int(PROG_INFO.get(buf2, "nr_map_ids")))
-        map_ids = tuple(int.from_bytes(ids[4 * i:4 * i + 4], "little") for i in range(n))
-        del ik, k2
-    del keep
-    type_id = int(v["type"])
-    return ProgInfo(
-        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),
-        type=A.type_name(PROG_TYPES, type_id), type_id=type_id,
-        tag=bytes(v["tag"]).hex(),
-        verified_insns=int(v["verified_insns"]),
-        xlated_prog_len=int(v["xlated_prog_len"]),
-        jited_prog_len=int(v["jited_prog_len"]), load_time=int(v["load_time"]),
-        created_by_uid=int(v["created_by_uid"]), map_ids=map_ids,
-        run_time_ns=int(v["run_time_ns"]), run_cnt=int(v["run_cnt"]),
-        btf_id=int(v["btf_id"]), attach_btf_id=int(v["attach_btf_id"]),
-        gpl_compatible=bool(v["gpl_compatible"]))
 
 
 class Program(FD):
@@ -169,7 +99,9 @@ class Program(FD):
     # -- identity -------------------------------------------------------------------------------
     def info(self) -> ProgInfo:
         """The kernel's view of this program (refreshed on each call)."""
-        self._info = _prog_info(self.fd)
+        from .info import prog_info  # (lazy: loading and attaching read no info)
+
+        self._info = prog_info(self.fd)
         return self._info
 
     def _cached(self) -> ProgInfo:
@@ -189,6 +121,8 @@ class Program(FD):
         """Verified instruction count (from prog info) and, when the log has them, the
         verification time (log_level with BPF_LOG_STATS) and processed count."""
         import re  # lazy: loading a program reads no log figures (start-up is every probe's cost)
+
+        from .info import ProgStats
 
         t = re.search(_VERIFICATION_TIME, self.log)
         p = re.search(_PROCESSED, self.log)
@@ -216,8 +150,10 @@ class Program(FD):
     @classmethod
     def from_fd(cls, fd: int) -> Program:
         """Wrap (and take ownership of) an existing program fd."""
+        from .info import prog_info  # (lazy, as in info)
+
         try:
-            info = _prog_info(fd)
+            info = prog_info(fd)
         except BaseException:
             os.close(fd)
             raise
@@ -284,6 +220,8 @@ class Program(FD):
                 del k1, k2, k3, k4
             dlen = min(int(TEST.get(attr, "data_size_out")), len(dout))
             clen = min(int(TEST.get(attr, "ctx_size_out")), len(cout))
+            from .info import TestRun  # (lazy: a load runs nothing)
+
             return TestRun(int(TEST.get(attr, "retval")), int(TEST.get(attr, "duration")),
                            bytes(dout[:dlen]), bytes(cout[:clen]))
         raise AssertionError("unreachable")
@@ -431,7 +369,6 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
     64 KiB and doubles on ENOSPC up to 16 MiB. Failure raises `ProgLoadError` with the
     full log, the errno and a hint.
     """
-    opts = options if options is not None else LoadOptions()
     ptype = prog_type if prog_type is not None else program.prog_type
     if ptype is None:
         raise PybpfError("load: no program type given and the ProgramSpec has none")
@@ -446,36 +383,13 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
     try:
         code = b"".join(i.encode() for i in insns)
         lic = (program.license or "GPL").encode() + b"\0"
-        extra: dict[str, Any] = {"kern_version": opts.kern_version, "prog_flags": opts.prog_flags,
-                                 "prog_ifindex": opts.prog_ifindex}
-        if opts.expected_attach_type is not None:
-            extra["expected_attach_type"] = A.attach_type(opts.expected_attach_type)
-        if opts.attach_btf_id is not None:
-            extra["attach_btf_id"] = opts.attach_btf_id
-        if opts.attach_prog_fd is not None:
-            extra["attach_prog_fd"] = opts.attach_prog_fd
-        if opts.attach_btf_obj_fd is not None:
-            extra["attach_btf_obj_fd"] = opts.attach_btf_obj_fd
         keep: list = []
-        if opts.fd_array:
-            fds = b"".join(int(f.fd if isinstance(f, FD) else f).to_bytes(4, "little")
-                           for f in opts.fd_array)
-            fa, fk = address(fds)
-            keep.append(fk)
-            extra["fd_array"] = fa
-        if opts.prog_btf_fd:
-            extra["prog_btf_fd"] = opts.prog_btf_fd
-        for what, blob, rec in (("func_info", opts.func_info, opts.func_info_rec_size),
-                                ("line_info", opts.line_info, opts.line_info_rec_size)):
-            if blob:
-                if rec <= 0 or len(blob) % rec:
-                    raise PybpfError(f"load: {what} is {len(blob)} bytes, not a multiple of "
-                                     f"{what}_rec_size={rec}")
-                ba, bk = address(blob)
-                keep.append(bk)
-                extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
+        extra: dict[str, Any] = {"kern_version": 0, "prog_flags": 0, "prog_ifindex": 0}
+        if options is not None:  # (no LoadOptions is made without: a start-up path)
+            _option_fields(options, extra, keep)
         try:
-            fd, log_text = _load_with_log(ptype_id, code, lic, pname, opts.log_level, keep, extra)
+            fd, log_text = _load_with_log(ptype_id, code, lic, pname,
+                                          options.log_level if options is not None else 0, keep, extra)
         except errors.ProgLoadError as exc:  # its text places the failing insn at a source line
             exc.program, exc.prog_type = program, prog_type
             raise
@@ -489,6 +403,38 @@ def load(program: ProgramSpec, prog_type: str | int | None = None, *, maps: Mapp
     except BaseException:
         os.close(fd)
         raise
+
+
+def _option_fields(options: LoadOptions, extra: dict[str, Any], keep: list) -> None:
+    """Add the ``BPF_PROG_LOAD`` fields of ``options`` to ``extra`` (the buffers their
+    addresses point at to ``keep``)."""
+    extra.update(kern_version=options.kern_version, prog_flags=options.prog_flags,
+                 prog_ifindex=options.prog_ifindex)
+    if options.expected_attach_type is not None:
+        extra["expected_attach_type"] = A.attach_type(options.expected_attach_type)
+    if options.attach_btf_id is not None:
+        extra["attach_btf_id"] = options.attach_btf_id
+    if options.attach_prog_fd is not None:
+        extra["attach_prog_fd"] = options.attach_prog_fd
+    if options.attach_btf_obj_fd is not None:
+        extra["attach_btf_obj_fd"] = options.attach_btf_obj_fd
+    if options.fd_array:
+        fds = b"".join(int(f.fd if isinstance(f, FD) else f).to_bytes(4, "little")
+                       for f in options.fd_array)
+        fa, fk = address(fds)
+        keep.append(fk)
+        extra["fd_array"] = fa
+    if options.prog_btf_fd:
+        extra["prog_btf_fd"] = options.prog_btf_fd
+    for what, blob, rec in (("func_info", options.func_info, options.func_info_rec_size),
+                            ("line_info", options.line_info, options.line_info_rec_size)):
+        if blob:
+            if rec <= 0 or len(blob) % rec:
+                raise PybpfError(f"load: {what} is {len(blob)} bytes, not a multiple of "
+                                 f"{what}_rec_size={rec}")
+            ba, bk = address(blob)
+            keep.append(bk)
+            extra.update({what: ba, f"{what}_rec_size": rec, f"{what}_cnt": len(blob) // rec})
 
 
 def _load_with_log(ptype_id: int, code: bytes, lic: bytes, pname: str, log_level: int, keep: list,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import errno
 
-from .base import HasFd, Link
-from .group import LinkGroup
+from .base import HasFd, Link, LinkGroup
 from .perf import PERF_COUNT_SW_CPU_CLOCK, PERF_TYPE_SOFTWARE, PerfEventAttr, perf_event_open
 from .tracepoint import attach_perf_event_fd
 

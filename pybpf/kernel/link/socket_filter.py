@@ -16,8 +16,7 @@ import socket
 from typing import Protocol
 
 from ...errors import KernelError
-from .base import HasFd, Link, prog_fd
-from .info import LinkInfo
+from .base import HasFd, Link, LinkInfo, prog_fd
 
 __all__ = ["socket_filter", "SocketFilterLink"]
 

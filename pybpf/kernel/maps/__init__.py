@@ -5,7 +5,7 @@
 - `kinds`: the hash and array kinds (`HashMap`, `ArrayMap`, ...); `special`: the others
   (`RingBufMap`, `QueueMap`, ...), imported at their first use;
 - `storage`: local-storage maps (sk, inode, task, cgroup), which need BTF;
-- `batch`: the batch operations mixed into `Map`;
+- `batch`: the batch operations of `Map` (loaded at the first batch call);
 - `codec`: keys and values as Python objects (``int``, struct formats, ctypes, numpy).
 
 `Map.create` returns the class of the kind: the hash and array kinds are registered with the
@@ -22,14 +22,12 @@ from __future__ import annotations
 from .base import (
     CodecError,
     Map,
-    MapInfo,
     MapSpec,
     MapSpecError,
     map_class,
     possible_cpus,
     register,
 )
-from .batch import BatchItems
 from .codec import Codec, codec_for
 from .kinds import (
     SPECIAL,
@@ -43,6 +41,8 @@ from .kinds import (
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from ..info import MapInfo
+    from .batch import BatchItems
     from .special import (
         ArenaMap,
         ArrayOfMaps,
@@ -93,6 +93,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    if name == "BatchItems":  # (the batch module loads at the first batch call)
+        from .batch import BatchItems
+
+        return BatchItems
+    if name == "MapInfo":  # (what `Map.info` answers: pybpf.kernel.info, loaded then)
+        from ..info import MapInfo
+
+        return MapInfo
     if name in _STORAGE or name in SPECIAL:
         from . import special, storage
 

@@ -27,16 +27,14 @@ import os
 from _thread import get_ident  # (threading's, without importing threading)
 
 from ... import uapi as A
-from ..._record import record
 from ...errors import KernelError, PybpfError
 from ...isa.mapspec import MapSpec
-from ...uapi import GET_ID, INFO, MAP_CREATE, MAP_ELEM, MAP_INFO, MAP_TYPES
+from ...uapi import GET_ID, MAP_CREATE, MAP_ELEM, MAP_TYPES
 from ...uapi.cpus import possible_cpus
 from ...uapi.names import object_name
 from .. import syscall
 from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
-from .batch import BatchOps
 from .elems import ElemBase
 from .codec import Codec, CodecError, codec_for, spec_size
 
@@ -45,8 +43,25 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from typing import Any, ClassVar
 
+    from ..info import MapInfo
+    from .batch import BatchOps
+
+    class _Elems(BatchOps, ElemBase):
+        """What the type checker reads as `Map`'s bases: the batch methods where they are
+        written (at run time they are `_BatchMethod` until the first batch call)."""
+else:
+    _Elems = ElemBase
+
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus",
            "map_class", "CodecError"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "MapInfo":  # (what `Map.info` answers: defined in pybpf.kernel.info)
+        from ..info import MapInfo
+
+        return MapInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _ELEM_PACK = MAP_ELEM.packer("map_fd", "key", "value")
 _FLAGS_OFF = MAP_ELEM.offset("flags")
@@ -158,45 +173,7 @@ def _round8(n: int) -> int:
     return (n + 7) & ~7
 
 
-@record(frozen=True)
-class MapInfo:
-    """What the kernel says about a map (``BPF_OBJ_GET_INFO_BY_FD``)."""
-
-    id: int
-    name: str
-    type: str
-    type_id: int
-    key_size: int
-    value_size: int
-    max_entries: int
-    flags: int
-    map_extra: int = 0
-    btf_id: int = 0
-    btf_key_type_id: int = 0
-    btf_value_type_id: int = 0
-    ifindex: int = 0
-
-
-def _map_info(fd: int) -> MapInfo:
-    buf = bytearray(MAP_INFO.size)
-    addr, keep = address(buf)
-    attr = INFO.new(bpf_fd=fd, info_len=len(buf), info=addr)
-    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr)
-    del keep
-    v = MAP_INFO.unpack(buf)
-    type_id = int(v["type"])
-    return MapInfo(
-        id=int(v["id"]), name=bytes(v["name"]).decode(errors="replace"),
-        type=A.type_name(MAP_TYPES, type_id), type_id=type_id,
-        key_size=int(v["key_size"]), value_size=int(v["value_size"]),
-        max_entries=int(v["max_entries"]), flags=int(v["map_flags"]),
-        map_extra=int(v["map_extra"]), btf_id=int(v["btf_id"]),
-        btf_key_type_id=int(v["btf_key_type_id"]),
-        btf_value_type_id=int(v["btf_value_type_id"]),
-        ifindex=int(v["ifindex"]))
-
-
-class Map(FD, BatchOps, ElemBase):
+class Map(FD, _Elems):
     """A kernel map: a dict-like view (``m[k]``, ``m[k] = v``, ``del m[k]``, ``in``,
     iteration over keys, `items`, `values`, `get`, `update`, `count`) plus batch
     operations, freeze, pin and info.
@@ -395,8 +372,10 @@ class Map(FD, BatchOps, ElemBase):
     @classmethod
     def from_fd(cls, fd: int, *, key_type: Any = None, value_type: Any = None) -> Map:
         """Wrap (and take ownership of) an existing map fd, reading its shape from the kernel."""
+        from ..info import map_info  # (lazy: a map's start-up reads no info)
+
         try:
-            info = _map_info(fd)
+            info = map_info(fd)
         except BaseException:
             os.close(fd)
             raise
@@ -430,7 +409,9 @@ class Map(FD, BatchOps, ElemBase):
     # -- object ---------------------------------------------------------------------------------
     def info(self) -> MapInfo:
         """The kernel's view of this map (id, name, type, sizes, flags...)."""
-        return _map_info(self.fd)
+        from ..info import map_info  # (lazy, as in from_fd)
+
+        return map_info(self.fd)
 
     @property
     def id(self) -> int:
@@ -745,6 +726,32 @@ class Map(FD, BatchOps, ElemBase):
         keys = list(self.keys_raw())
         if keys:
             self.delete_batch_raw(b"".join(keys), len(keys))
+
+
+class _BatchMethod:
+    """A batch method of `Map` until the process's first batch call: reading one (from a map,
+    or from the class, as ``help(Map)`` does) loads `pybpf.kernel.maps.batch` and puts its
+    `BatchOps` methods on `Map` in place of these (a map's start-up loads no batch code)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, cls: type | None = None) -> Any:
+        from .batch import BatchOps
+
+        for name, value in vars(BatchOps).items():
+            if not name.startswith("__"):
+                setattr(Map, name, value)
+        return vars(BatchOps)[self.name].__get__(obj, cls)  # (Map's own, as super() asks)
+
+
+for _name in ("lookup_batch_raw", "_batches", "_lookup_batch_fallback", "lookup_batch",
+              "lookup_batch_dict", "lookup_batch_arrays", "_per_cpu_array", "lookup_and_delete_batch",
+              "update_batch_raw", "_update_fallback", "update_batch", "delete_batch_raw", "delete_batch"):
+    setattr(Map, _name, _BatchMethod(_name))
+del _name
 
 
 # -- kinds registry ----------------------------------------------------------------------------

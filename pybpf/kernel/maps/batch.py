@@ -1,6 +1,7 @@
 """Batch operations of `Map` (``BPF_MAP_LOOKUP_BATCH``, ``UPDATE_BATCH``, ``DELETE_BATCH``,
 ``LOOKUP_AND_DELETE_BATCH``), with a per-key fallback for kinds the kernel has no batch
-support for. Mixed into `pybpf.kernel.maps.Map`.
+support for: `BatchOps`, whose methods are `pybpf.kernel.maps.Map`'s (put on it at the
+first batch call: a map's start-up loads none of this module).
 
 >>> m.update_batch({1: 10, 2: 20}); sorted(m.lookup_batch())      # doctest: +SKIP
 [(1, 10), (2, 20)]
