@@ -35,28 +35,38 @@ class _EnumType(type):
     _member_names_: list[str]
 
     def __new__(mcls, name, bases, ns):  # noqa: ANN001, ANN204 - a metaclass's protocol
-        base = next((b._base_ for b in bases if isinstance(b, _EnumType)), None)
-        values = {}
+        base = None
+        for b in bases:
+            if isinstance(b, _EnumType):
+                base = b._base_
+                break
+        values = None
         if base is not None:
-            for key, value in list(ns.items()):
-                if not key.startswith("_") and isinstance(value, base) and not callable(value):
-                    values[key] = value
-                    del ns[key]
-        cls = super().__new__(mcls, name, bases, ns)
+            values = {key: value for key, value in ns.items() if key[0] != "_"
+                      and isinstance(value, base) and not callable(value)}
+            if values:
+                ns = {key: value for key, value in ns.items() if key not in values}
+        # the member tables go in the class body (set after, each would pass __setattr__)
         members: dict[str, object] = {}
         by_value: dict[object, object] = {}
-        for key, value in values.items():
-            member = by_value.get(value)
-            if member is None:  # a repeated value is an alias of the first name
-                member = base.__new__(cls, value)
-                member._name_ = key
-                member._value_ = value
-                by_value[value] = member
-            members[key] = member
-            type.__setattr__(cls, key, member)
-        cls._member_map_ = members
-        cls._value2member_map_ = by_value
-        cls._member_names_ = [k for k, m in members.items() if m._name_ == k]
+        names: list[str] = []
+        ns["_member_map_"] = members
+        ns["_value2member_map_"] = by_value
+        ns["_member_names_"] = names
+        cls = super().__new__(mcls, name, bases, ns)
+        if values:
+            new = base.__new__
+            put = type.__setattr__
+            for key, value in values.items():
+                member = by_value.get(value)
+                if member is None:  # a repeated value is an alias of the first name
+                    member = new(cls, value)
+                    member._name_ = key
+                    member._value_ = value
+                    by_value[value] = member
+                    names.append(key)
+                members[key] = member
+                put(cls, key, member)
         return cls
 
     def __call__(cls, value):  # noqa: ANN001, ANN204
@@ -99,7 +109,8 @@ class _EnumType(type):
 
 
 class _Member:
-    """What every member has (mixed in before the value's type)."""
+    """What every member has: each enumeration base copies these into its body (a mixin
+    class would lengthen the MRO that making each enumeration class walks)."""
 
     _name_: str
     _value_: object
@@ -112,7 +123,7 @@ class _Member:
     def value(self):  # noqa: ANN201
         return self._value_
 
-    def __repr__(self) -> str:
+    def __repr__(self: Any) -> str:  # (Any: a method of the classes that copy it)
         return f"<{type(self).__name__}.{self._name_}: {self._value_!r}>"
 
     def __reduce_ex__(self, protocol: object) -> tuple[object, tuple[object]]:
@@ -125,11 +136,19 @@ class _Member:
         return self
 
 
-class IntEnum(_Member, int, metaclass=_EnumType):
+class IntEnum(int, metaclass=_EnumType):
     """An enumeration of ``int`` members (as `enum.IntEnum`: ``str`` and ``format`` give the
     number)."""
 
     _base_ = int
+    _name_: str
+    _value_: object
+    name = _Member.name
+    value = _Member.value
+    __repr__ = _Member.__repr__
+    __reduce_ex__ = _Member.__reduce_ex__
+    __copy__ = _Member.__copy__
+    __deepcopy__ = _Member.__deepcopy__
     __str__ = int.__repr__
     __format__ = int.__format__
 
@@ -189,11 +208,19 @@ class IntFlag(IntEnum):
         return type(self)(every & ~int(self))
 
 
-class StrEnum(_Member, str, metaclass=_EnumType):
+class StrEnum(str, metaclass=_EnumType):
     """An enumeration of ``str`` members, as ``class X(str, enum.Enum)`` (``str()`` and
     ``format()`` give ``X.NAME``, as Python 3.11's do for such a class)."""
 
     _base_ = str
+    _name_: str
+    _value_: object
+    name = _Member.name
+    value = _Member.value
+    __repr__ = _Member.__repr__
+    __reduce_ex__ = _Member.__reduce_ex__
+    __copy__ = _Member.__copy__
+    __deepcopy__ = _Member.__deepcopy__
 
     def __str__(self) -> str:
         return f"{type(self).__name__}.{self._name_}"

@@ -37,10 +37,8 @@ from __future__ import annotations
 
 import sys
 
-from .._record import record
 from ..errors import AsmError
-from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, target_field
-from ..isa.helpers import helper_id
+from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, helper_id, target_field
 from ..isa.insn import Insn
 from ..isa.opcodes import (
     LDDW,
@@ -59,6 +57,7 @@ from ..isa.validate import problem
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
     from enum import IntEnum
     from types import FrameType
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
@@ -96,16 +95,27 @@ RFP = Reg.R10
 Target = str | int  # a label name or a relative offset in slots
 
 
-def _caller() -> SourceLine:
-    """The first frame outside this module: where the user wrote the instruction."""
+def _here() -> tuple[str | None, int]:
+    """(file, line) of the first frame outside this module: where the user wrote the
+    instruction."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     if frame is None:
+        return None, 0
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _at(filename: str | None, line: int) -> SourceLine:
+    """The `SourceLine` of ``line`` of ``filename``, its text read from the file."""
+    if filename is None:
         return SourceLine(None, 0)
-    filename = frame.f_code.co_filename
-    line = frame.f_lineno
     return SourceLine(filename, line, 1, _source_line(filename, line))
+
+
+def _caller() -> SourceLine:
+    """The first frame outside this module: where the user wrote the instruction."""
+    return _at(*_here())
 
 
 #: source file -> its lines, read once per file
@@ -136,13 +146,63 @@ def _error(message: str, where: SourceLine) -> AsmError:
                     source=where.text or None)
 
 
-@record(frozen=True)
 class Op:
-    """One built instruction: the `Insn`, its symbolic operand, where it was written."""
+    """One built instruction: the `Insn`, its symbolic operand, where it was written
+    (``where``, a `SourceLine` whose text is read from the file at its first use: the DSL
+    emits the builder's instructions with lines of its own). Immutable; compares by value.
+    """
+
+    __slots__ = ("_file", "_line", "_where", "insn", "ref")
+    __match_args__ = ("insn", "ref", "where")
 
     insn: Insn
-    ref: Ref | None = None
-    where: SourceLine | None = None
+    ref: Ref | None
+    _where: SourceLine | None
+    _file: str | None
+    _line: int
+
+    def __init__(self, insn: Insn, ref: Ref | None = None, where: SourceLine | None = None) -> None:
+        _set(self, "insn", insn)
+        _set(self, "ref", ref)
+        _set(self, "_where", where)
+
+    @classmethod
+    def _written(cls, insn: Insn, ref: Ref | None, filename: str | None, line: int) -> Op:
+        """An `Op` written at ``line`` of ``filename`` (its `SourceLine` made when read)."""
+        op = cls.__new__(cls)
+        _set(op, "insn", insn)
+        _set(op, "ref", ref)
+        _set(op, "_where", _UNREAD)
+        _set(op, "_file", filename)
+        _set(op, "_line", line)
+        return op
+
+    @property
+    def where(self) -> SourceLine | None:
+        """Where the instruction was written, or None."""
+        where = self._where
+        if where is _UNREAD:  # made by _written: read the line now
+            where = _at(self._file, self._line)
+            _set(self, "_where", where)
+        return where
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a frozen Op")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a frozen Op")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Op:
+            return NotImplemented
+        assert isinstance(other, Op)
+        return (self.insn, self.ref, self.where) == (other.insn, other.ref, other.where)
+
+    def __hash__(self) -> int:
+        return hash((self.insn, self.ref, self.where))
+
+    def __reduce__(self) -> tuple[type[Op], tuple[Insn, Ref | None, SourceLine | None]]:
+        return Op, (self.insn, self.ref, self.where)
 
     def __repr__(self) -> str:
         from .llvm.printer import format_insn  # lazy: building a program prints nothing
@@ -150,20 +210,25 @@ class Op:
         return f"Op({format_insn(self.insn, self.ref)!r})"
 
 
+_set = object.__setattr__
+#: the ``where`` of an `Op` whose line is not read yet
+_UNREAD: Any = object()
+
+
 def _op(opcode: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0,
         ref: Ref | None = None) -> Op:
-    where = _caller()
+    filename, line = _here()
     for name, value in (("dst", dst), ("src", src)):
         if not isinstance(value, int) or not 0 <= value <= 15:
-            raise _error(f"{name} must be a register R0-R10, got {value!r}", where)
+            raise _error(f"{name} must be a register R0-R10, got {value!r}", _at(filename, line))
     try:
         insn = Insn(int(opcode), int(dst), int(src), int(off), int(imm))
     except (ValueError, TypeError) as e:
-        raise _error(str(e), where) from None
+        raise _error(str(e), _at(filename, line)) from None
     reason = problem(insn)
     if reason is not None:
-        raise _error(reason, where)
-    return Op(insn, ref, where)
+        raise _error(reason, _at(filename, line))
+    return Op._written(insn, ref, filename, line)
 
 
 def _target(opcode: int, dst: int, src: int, imm: int, target: Target, field: str) -> Op:

@@ -65,7 +65,7 @@ def readable(insn: Insn, ref: Ref | None = None) -> str:
     """
     from .llvm import printer as llvm_print
     if ref is None and insn.opcode == _CALL and insn.src == CallSrc.HELPER:
-        from ..isa.helpers import helper_name  # (the helper table loads for a call only)
+        from ..isa import helper_name  # (the helper names load for a call only)
         name = helper_name(insn.imm)
         if name is not None:
             return f"call {name}"

@@ -22,7 +22,7 @@ address after loading (a pointer); pybpf prints the map by name (``map[name]``).
 
 from __future__ import annotations
 
-from ..isa.helpers import helper_name
+from ..isa import helper_name
 from ..isa.insn import Insn
 from ..isa.opcodes import LDDW, AluOp, AtomicOp, CallSrc, Class, JmpOp, Mode, Size, Source
 from ..isa.program import Ref, RefKind

@@ -24,7 +24,7 @@ import sys as _sys
 _EXPORTS = {
     "CPrinter": "cprint", "to_c": "cprint", "write_c": "cprint",
     "BtfExt": "ext", "CoreRelo": "ext", "CoreReloKind": "ext", "FuncInfo": "ext", "LineInfo": "ext",
-    "IntEncoding": "format", "Kind": "format", "Linkage": "format",
+    "IntEncoding": "fields", "Kind": "format", "Linkage": "fields",
     "from_object": "objfile",
     "VMLINUX_PATH": "parse", "Btf": "parse", "vmlinux": "parse",
     "BtfBuilder": "writer", "Features": "writer", "sanitize": "writer",
@@ -34,7 +34,8 @@ TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .cprint import CPrinter, to_c, write_c
     from .ext import BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo
-    from .format import IntEncoding, Kind, Linkage
+    from .fields import IntEncoding, Linkage
+    from .format import Kind
     from .objfile import from_object
     from .parse import VMLINUX_PATH, Btf, vmlinux
     from .writer import BtfBuilder, Features, sanitize

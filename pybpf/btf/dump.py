@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import types as T
-from .format import IntEncoding, Kind
+from .fields import IntEncoding
+from .format import Kind
 from .parse import Btf
 
 _LINKAGE = {0: "static", 1: "global", 2: "extern"}

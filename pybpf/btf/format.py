@@ -12,8 +12,8 @@ followed by kind-specific data: a fixed part and ``vlen`` repeated items::
 The header's own ``hdr_len`` says where the sections start; later kernels may grow the
 header, so it is never assumed to be 24 bytes.
 
->>> Kind.STRUCT, LAYOUT[Kind.STRUCT]
-(<Kind.STRUCT: 4>, Layout(fixed=0, item=12))
+>>> Kind.STRUCT, LAYOUT_BY_NUMBER[Kind.STRUCT]
+(<Kind.STRUCT: 4>, (0, 12))
 >>> kind_of((Kind.PTR << 24) | 0)
 <Kind.PTR: 2>
 """
@@ -21,13 +21,26 @@ from __future__ import annotations
 
 import struct
 
-from .._record import Frozen
-
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from enum import IntEnum, IntFlag
+    from enum import IntEnum
+
+    from .fields import LAYOUT, IntEncoding, Layout, Linkage
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
-    from .._enum import IntEnum, IntFlag
+    from .._enum import IntEnum
+
+
+def __getattr__(name: str) -> object:
+    # IntEncoding, Linkage and LAYOUT live in .fields, imported when a record is decoded or
+    # written (three classes: an object loader, which reads raw words, makes none of them)
+    if name in ("IntEncoding", "Linkage", "Layout", "LAYOUT"):
+        from . import fields
+
+        value = getattr(fields, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MAGIC = 0xEB9F
 VERSION = 1
@@ -81,44 +94,12 @@ class Kind(IntEnum):
 NR_KINDS = 20
 
 
-class Layout(Frozen):
-    """Bytes after the 12-byte common record: ``fixed + item * vlen``."""
-
-    __slots__ = __match_args__ = ("fixed", "item")
-    fixed: int
-    item: int
-
-    def __init__(self, fixed: int, item: int) -> None:
-        object.__setattr__(self, "fixed", fixed)  # past the frozen __setattr__
-        object.__setattr__(self, "item", item)
-
-
-LAYOUT: dict[Kind, Layout] = {
-    Kind.UNKN: Layout(0, 0),
-    Kind.INT: Layout(4, 0),        # u32: encoding<<24 | offset<<16 | bits
-    Kind.PTR: Layout(0, 0),
-    Kind.ARRAY: Layout(12, 0),     # struct btf_array {type, index_type, nelems}
-    Kind.STRUCT: Layout(0, 12),    # struct btf_member {name_off, type, offset}
-    Kind.UNION: Layout(0, 12),
-    Kind.ENUM: Layout(0, 8),       # struct btf_enum {name_off, s32 val}
-    Kind.FWD: Layout(0, 0),
-    Kind.TYPEDEF: Layout(0, 0),
-    Kind.VOLATILE: Layout(0, 0),
-    Kind.CONST: Layout(0, 0),
-    Kind.RESTRICT: Layout(0, 0),
-    Kind.FUNC: Layout(0, 0),       # vlen = linkage
-    Kind.FUNC_PROTO: Layout(0, 8),  # struct btf_param {name_off, type}
-    Kind.VAR: Layout(4, 0),        # struct btf_var {linkage}
-    Kind.DATASEC: Layout(0, 12),   # struct btf_var_secinfo {type, offset, size}
-    Kind.FLOAT: Layout(0, 0),
-    Kind.DECL_TAG: Layout(4, 0),   # struct btf_decl_tag {s32 component_idx}
-    Kind.TYPE_TAG: Layout(0, 0),
-    Kind.ENUM64: Layout(0, 12),    # struct btf_enum64 {name_off, val_lo32, val_hi32}
-}
-
-#: (fixed, item) per kind number, as a plain tuple for the hot indexing loop.
-LAYOUT_BY_NUMBER: tuple[tuple[int, int], ...] = tuple(
-    (LAYOUT[Kind(k)].fixed, LAYOUT[Kind(k)].item) for k in range(NR_KINDS))
+#: Bytes after the 12-byte common record of each kind, by kind number: ``(fixed, item)``,
+#: a record being ``fixed + item * vlen`` bytes more (`LAYOUT` spells them out as `Layout`
+#: records, with each kind's fields).
+LAYOUT_BY_NUMBER: tuple[tuple[int, int], ...] = (
+    (0, 0), (4, 0), (0, 0), (12, 0), (0, 12), (0, 12), (0, 8), (0, 0), (0, 0), (0, 0),
+    (0, 0), (0, 0), (0, 0), (0, 8), (4, 0), (0, 12), (0, 0), (4, 0), (0, 0), (0, 12))
 
 #: Kinds whose third common word is a size (the others carry a type id there).
 SIZED_KINDS = frozenset({Kind.INT, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.DATASEC,
@@ -128,23 +109,6 @@ REF_KINDS = frozenset({Kind.PTR, Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.R
                        Kind.FUNC, Kind.FUNC_PROTO, Kind.VAR, Kind.DECL_TAG, Kind.TYPE_TAG})
 #: Modifiers a type is resolved through (besides typedef).
 MODIFIER_KINDS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
-
-
-class IntEncoding(IntFlag):
-    """``BTF_INT_*`` encoding bits of an INT (bits 24-27 of its extra word)."""
-
-    NONE = 0
-    SIGNED = 1 << 0
-    CHAR = 1 << 1
-    BOOL = 1 << 2
-
-
-class Linkage(IntEnum):
-    """Linkage of a FUNC (in vlen) or VAR (``btf_var.linkage``)."""
-
-    STATIC = 0
-    GLOBAL = 1
-    EXTERN = 2
 
 
 def kind_of(info: int) -> Kind:

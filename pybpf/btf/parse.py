@@ -25,9 +25,7 @@ from .format import (
     MIN_HDR_LEN,
     MODIFIER_KINDS,
     NR_KINDS,
-    IntEncoding,
     Kind,
-    Linkage,
 )
 
 TYPE_CHECKING = False  # (not typing's: start-up)
@@ -38,6 +36,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     from . import types as T
+    from .fields import Linkage
 
 
 _TYPES = None
@@ -52,6 +51,20 @@ def _types():  # noqa: ANN202 - the pybpf.btf.types module
 
         _TYPES = types
     return types
+
+
+_FIELDS = None
+
+
+def _fields():  # noqa: ANN202 - the pybpf.btf.fields module
+    """IntEncoding and Linkage, imported on first decode like the record classes."""
+    global _FIELDS
+    fields = _FIELDS
+    if fields is None:
+        from . import fields
+
+        _FIELDS = fields
+    return fields
 
 
 _KINDS = tuple(Kind(k) for k in range(NR_KINDS))
@@ -410,7 +423,7 @@ class Btf:
         K = Kind
         if kind == K.INT:
             extra = w[q]
-            return T.Int(tid, kind, name, word, IntEncoding((extra >> 24) & 0x0F),
+            return T.Int(tid, kind, name, word, _fields().IntEncoding((extra >> 24) & 0x0F),
                          (extra >> 16) & 0xFF, extra & 0xFF)
         if kind == K.PTR:
             return T.Ptr(tid, kind, name, word)
@@ -604,7 +617,7 @@ class Btf:
 
 def _linkage(value: int, tid: int) -> Linkage:
     try:
-        return Linkage(value)
+        return _fields().Linkage(value)
     except ValueError:
         raise BtfError(f"unknown linkage {value}", type_id=tid) from None
 

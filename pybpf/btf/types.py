@@ -26,7 +26,8 @@ made twice to add slots), and the object loader's start-up imports these twenty-
 from __future__ import annotations
 
 from .._record import Frozen
-from .format import IntEncoding, Kind, Linkage
+from .fields import IntEncoding, Linkage
+from .format import Kind
 
 _set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init__ does
 

@@ -20,7 +20,8 @@ import struct
 
 from .._record import record
 from ..errors import BtfError
-from .format import MAGIC, MAX_TYPE, MAX_VLEN, IntEncoding, Kind, Linkage, make_info
+from .fields import IntEncoding, Linkage
+from .format import MAGIC, MAX_TYPE, MAX_VLEN, Kind, make_info
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:  # the record classes are imported where used: line info never needs them

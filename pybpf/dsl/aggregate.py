@@ -18,9 +18,9 @@ from __future__ import annotations
 from ..asm import builder as B
 from ..errors import DslError
 from . import pyast as ast  # (not `import ast`: start-up)
-from .automap import AGGREGATIONS, AutoMap, KeyPart, Maps
+from .automap import AGGREGATIONS, AutoMap, KeyPart
 from .codegen import Val
-from .maps import DslMap
+from .scope import map_ref  # (kept here too: its callers' name)
 from .strings import STRLEN, is_string, store_string, store_zero, string_size
 from .types import ArrayType, IntType, StackId, char, s64, type_name, u64
 
@@ -38,33 +38,6 @@ BPF_NOEXIST = 1
 
 class UntypedMap(DslError):
     """A probe reads an `AutoMap` no compiled probe has written yet (compile the writer first)."""
-
-
-def map_ref(c: Compiler, node: ast.expr) -> DslMap | None:
-    """The map ``node`` names: a module-level map, ``at`` (the anonymous map of a `Maps`), or
-    ``at.name``; None for anything else."""
-    if isinstance(node, ast.Name):
-        obj = c.lookup_name(node.id)
-        if isinstance(obj, DslMap):
-            return obj
-        if isinstance(obj, Maps):
-            return _owned(c, obj, node.id, "")
-        return None
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        obj = c.lookup_name(node.value.id)
-        if isinstance(obj, Maps):
-            return _owned(c, obj, node.value.id, node.attr)
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and not node.slice.elts:
-        return map_ref(c, node.value)  # at[()]: the map itself (no key)
-    return None
-
-
-def _owned(c: Compiler, maps: Maps, var: str, attr: str) -> AutoMap:
-    m = maps.get(attr)
-    if m.name is None:
-        m.name = f"{var}.{attr or '_'}"
-    c.maps.setdefault(m.name, m)
-    return m
 
 
 # -- keys ------------------------------------------------------------------------------------

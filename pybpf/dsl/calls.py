@@ -8,11 +8,8 @@ from ..isa.helpers import helper_id
 from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
-from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
-from .library import builtin_handler
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import Frame, Local
-from .subprogs import call_subprog, is_subprog
 from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
 
 FunctionType = type(lambda: None)  # (types.FunctionType, without importing types)
@@ -211,6 +208,8 @@ def fill_buffer(c: Compiler, dst: Val, node: ast.expr) -> bool:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         return False
     fname = node.func.id
+    from .helpers import BUFFER_HELPERS  # (the helper tables load with the first call)
+
     if fname not in ("comm", *BUFFER_HELPERS):
         return False
     if not isinstance(dst.typ, ArrayType):
@@ -255,6 +254,11 @@ def call(c: Compiler, node: ast.Call) -> Val:
         raise c.error("only helpers, map methods and module functions can be called", node)
     fname = f.id
     obj = c.lookup_name(fname)
+    # the builtins' and helpers' tables, and subprograms, load with a probe's first call
+    from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
+    from .library import builtin_handler
+    from .subprogs import call_subprog, is_subprog
+
     handler = builtin_handler(c, fname, obj)
     if handler is not None:
         return handler(c, node)

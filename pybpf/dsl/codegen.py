@@ -20,7 +20,7 @@ from ..asm import builder as B
 from ..errors import DslError
 from ..isa.opcodes import STACK_SIZE
 from ..isa.program import ProgramSpec, SourceLine
-from .types import IntType, u64
+from .types import ArrayType, IntType, char, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -53,6 +53,12 @@ class Val:
     @classmethod
     def const(cls, value: int, typ: Any = u64) -> Val:
         return cls("imm", typ, imm=value)
+
+
+def is_string(v: Val) -> bool:
+    """Whether ``v`` is a string: a ``char[N]`` (`pybpf.dsl.strings` handles them; this test,
+    asked of most values, is here so a probe without strings compiles without it)."""
+    return isinstance(v.typ, ArrayType) and v.typ.elem is char
 
 
 class Emitter:

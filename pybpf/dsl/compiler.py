@@ -13,25 +13,26 @@ disassembly name the user's line.
 
 from __future__ import annotations
 
+import sys
+
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.program import ProgramSpec, SourceLine
 from . import exprs, lines, stmts
 from . import pyast as ast  # (not `import ast`: start-up)
 from .attach import AttachPoint
-from .barenames import call_bare_builtins
 from .codegen import LOCAL_REGS, Emitter, Val
 from .context import ContextSpec
 from .maps import DslMap
 from .peephole import remove_dead_zeroing
 from .scope import MISSING, Frame, Local
-from .state import ProgramState, state_of
-from .subprogs import finish_subprograms
 from .types import ArrayType, is_struct
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from typing import Any
+
+    from .state import ProgramState
 
 __all__ = ["Compiler", "compile_probe"]
 
@@ -65,7 +66,10 @@ class Compiler:
             self.tree = tree
             first = tree.lineno
         self.namespace: dict[str, Any] = namespace if namespace is not None else {}
-        self.tree = call_bare_builtins(self.tree, self.namespace)  # bpftrace's `comm`, `pid`, `nsecs`...
+        if "pybpf.dsl.stubs" in sys.modules:  # bpftrace's `comm`, `pid`, `nsecs`... (none without)
+            from .barenames import call_bare_builtins
+
+            self.tree = call_bare_builtins(self.tree, self.namespace)
         self.attach = attach
         try:
             self.ctx = ContextSpec.for_section(attach.section if attach is not None else section or "")
@@ -89,6 +93,8 @@ class Compiler:
     @property
     def state(self) -> ProgramState:
         """What the probes of this program share (record channel, stack maps...)."""
+        from .state import state_of  # (imported at the first use: a small probe shares nothing)
+
         return state_of(self.namespace)
 
     def use_map(self, m: DslMap) -> str:
@@ -136,7 +142,10 @@ class Compiler:
             self.em.place(label)
             self.em.emit(B.Mov.imm(0, value))
             self.em.emit(B.Exit())
-        finish_subprograms(self)
+        if self.subprogram_order:
+            from .subprogs import finish_subprograms
+
+            finish_subprograms(self)
         prog = self.em.prog
         remove_dead_zeroing(prog)
         for name, m in self.maps.items():

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 
 from ..asm import builder as B
-from . import aggregate, strings
 from . import pyast as ast  # (not `import ast`: start-up)
-from .automap import AutoMap
-from .codegen import SIZE_OPS, Val
-from .helpers import BUFFER_HELPERS, SCALAR_HELPERS
+from .codegen import SIZE_OPS, Val, is_string
 from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
-from .scope import MISSING, Local
+from .scope import MISSING, Local, is_automap, map_ref
 from .types import (
     ArrayType,
     IntType,
@@ -138,7 +135,7 @@ def _as_scalar(c: Compiler, v: Val, node: ast.expr) -> Val:
         out = c.em.to_temp(v)
         out.typ = u64
         return out
-    if strings.is_string(v):
+    if is_string(v):
         raise c.error(f"expected a number here, got a string ({type_name(v.typ)}); strings compare "
                       "with == or != to a literal", node)
     if v.kind == "mem":
@@ -163,7 +160,9 @@ def expr(c: Compiler, node: ast.expr) -> Val:
         if node.value is None:
             raise c.error("None is only allowed in `x is None` tests of lookups", node)
         if isinstance(node.value, (str, bytes)):
-            return strings.literal(node.value)
+            from .strings import literal  # (strings load with the first)
+
+            return literal(node.value)
         raise c.error(f"{type(node.value).__name__} constants are not supported in a probe "
                       "(only integers)", node)
     if isinstance(node, ast.Name):
@@ -304,8 +303,10 @@ def as_value(c: Compiler, node: ast.expr) -> Val:
 
 def attribute(c: Compiler, node: ast.Attribute) -> Val:
     base = node.value
-    m = aggregate.map_ref(c, node)
-    if isinstance(m, AutoMap):
+    m = map_ref(c, node)
+    if is_automap(m):  # (bpftrace's maps: their module loads with the first)
+        from . import aggregate
+
         return aggregate.read(c, m, None, node)
     if isinstance(base, ast.Name):
         obj = c.lookup_name(base.id)
@@ -374,7 +375,9 @@ def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
                           "arrays (strings) can be read", node)
         n = rec.nelems
         buf = Val("stack", char[n], off=c.em.alloc(n, 8, node))
-        strings.store_zero(c, 10, buf.off, n)
+        from .strings import store_zero  # (strings load with the first)
+
+        store_zero(c, 10, buf.off, n)
         r = emit_call(c, read, [buf, Val.const(n), addr], s64)
         c.em.release(r)
         return buf
@@ -501,8 +504,10 @@ def usdt_arg(c: Compiler, f: Any, node: ast.AST) -> Val:
 
 def subscript(c: Compiler, node: ast.Subscript) -> Val:
     target = node.value
-    m = aggregate.map_ref(c, target)
-    if isinstance(m, AutoMap):
+    m = map_ref(c, target)
+    if is_automap(m):
+        from . import aggregate
+
         return aggregate.read(c, m, node.slice, node)
     obj = c.lookup_name(target.id) if isinstance(target, ast.Name) else None
     if isinstance(obj, DslMap):
@@ -544,7 +549,9 @@ def element(c: Compiler, node: ast.Subscript, *, store: bool = False) -> tuple[V
     slot = None
     if not store:  # reads land in a slot zeroed before the check, so both paths agree
         slot = em.alloc(max(et.size, 8), 8, node)
-        strings.store_zero(c, 10, slot, max(et.size, 8))
+        from .strings import store_zero  # (strings load with the first)
+
+        store_zero(c, 10, slot, max(et.size, 8))
     i = em.to_temp(convert(c, idx, u64, node.slice))
     skip = em.new_label("oob")
     em.emit(B.JGE.imm(i.reg, base.typ.n, skip))
@@ -579,7 +586,7 @@ def string_compare(c: Compiler, a: Val, op: type, b: Val, label: str, jump_if: b
     """``s == "lit"`` / ``s != "lit"``: compare the bytes of the literal and its NUL."""
     if op not in (ast.Eq, ast.NotEq):
         raise c.error("strings compare only with == and !=", node)
-    if not (strings.is_string(a) and strings.is_string(b)):
+    if not (is_string(a) and is_string(b)):
         raise c.error("cannot compare a string with a number", node)
     if a.kind == "strlit" and b.kind == "strlit":
         same = a.data["bytes"] == b.data["bytes"]
@@ -591,7 +598,9 @@ def string_compare(c: Compiler, a: Val, op: type, b: Val, label: str, jump_if: b
     if b.kind != "strlit":
         raise c.error("compare a string with a literal (\"bash\"): comparing two strings read "
                       "at run time is not supported", node)
-    strings.compare_literal(c, a, b.data["bytes"], label, jump_if == (op is ast.Eq))
+    from .strings import compare_literal  # (strings load with the first)
+
+    compare_literal(c, a, b.data["bytes"], label, jump_if == (op is ast.Eq))
 
 
 def conditional(c: Compiler, node: ast.IfExp) -> Val:
@@ -701,7 +710,7 @@ def compare(c: Compiler, left: ast.expr, op: type, right: ast.expr, label: str, 
             node: ast.AST) -> None:
     a = expr(c, left)
     b = expr(c, right)
-    if strings.is_string(a) or strings.is_string(b):
+    if is_string(a) or is_string(b):
         string_compare(c, a, op, b, label, jump_if, node)
         return
     a = _as_scalar(c, a, left)
@@ -786,5 +795,5 @@ def copy(c: Compiler, dst: Val, src: Val, size: int) -> None:
 
 
 __all__ = ["as_value", "branch", "convert", "copy", "expr", "lvalue", "scalar", "store_to",
-           "RingBuf", "PerfBuf", "StackTrace", "Histogram", "BUFFER_HELPERS", "SCALAR_HELPERS",
+           "RingBuf", "PerfBuf", "StackTrace", "Histogram",
            "u32", "s64"]

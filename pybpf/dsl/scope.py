@@ -17,14 +17,21 @@ True
 
 from __future__ import annotations
 
+import sys
+
 from .._record import field, record
+from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
+from .maps import DslMap
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeGuard
 
-__all__ = ["MISSING", "Frame", "Local", "Missing"]
+    from .automap import AutoMap, Maps
+    from .compiler import Compiler
+
+__all__ = ["MISSING", "Frame", "Local", "Missing", "is_automap", "map_ref"]
 
 
 @record(eq=False)
@@ -71,3 +78,44 @@ class Missing:
 
 
 MISSING = Missing()
+
+
+# -- maps by name ------------------------------------------------------------------------------
+# `AutoMap` and `Maps` (pybpf.dsl.automap) are asked for by module: none exists before that
+# module is imported, and a probe of plain maps compiles without it (start-up)
+def is_automap(m: object) -> TypeGuard[AutoMap]:
+    """Whether ``m`` is an `AutoMap` (bpftrace's ``@`` maps: typed at their first use)."""
+    auto = sys.modules.get("pybpf.dsl.automap")
+    return auto is not None and isinstance(m, auto.AutoMap)
+
+
+def _is_maps(obj: object) -> TypeGuard[Maps]:
+    auto = sys.modules.get("pybpf.dsl.automap")
+    return auto is not None and isinstance(obj, auto.Maps)
+
+
+def map_ref(c: Compiler, node: ast.expr) -> DslMap | None:
+    """The map ``node`` names: a module-level map, ``at`` (the anonymous map of a `Maps`), or
+    ``at.name``; None for anything else."""
+    if isinstance(node, ast.Name):
+        obj = c.lookup_name(node.id)
+        if isinstance(obj, DslMap):
+            return obj
+        if _is_maps(obj):
+            return _owned(c, obj, node.id, "")
+        return None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        obj = c.lookup_name(node.value.id)
+        if _is_maps(obj):
+            return _owned(c, obj, node.value.id, node.attr)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and not node.slice.elts:
+        return map_ref(c, node.value)  # at[()]: the map itself (no key)
+    return None
+
+
+def _owned(c: Compiler, maps: Maps, var: str, attr: str) -> AutoMap:
+    m = maps.get(attr)
+    if m.name is None:
+        m.name = f"{var}.{attr or '_'}"
+    c.maps.setdefault(m.name, m)
+    return m

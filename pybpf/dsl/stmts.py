@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 from ..asm import builder as B
-from . import aggregate
 from . import pyast as ast  # (not `import ast`: start-up)
-from .aggregate import map_ref
-from .automap import AutoMap
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
-from .codegen import SCRATCH, Val
+from .codegen import SCRATCH, Val, is_string
 from .exprs import ALU_OPS, binop, branch, convert, element, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
-from .scope import Local
-from .strings import STRLEN, is_string, store_string, string_size
+from .scope import Local, is_automap, map_ref
 from .types import ArrayType, IntType, KPtr, char, is_struct, type_name, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -235,6 +231,8 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
                 c.frame.locals[target.id] = Local(target.id, v.typ, v, kind="agg")
                 return
             if is_string(v):  # a literal or a string in memory: a char array local holds it
+                from .strings import STRLEN, store_string, string_size
+
                 size = STRLEN if v.kind == "strlit" else string_size(v)
                 local = c.new_local(target.id, char[size], node)
                 store_string(c, 10, local.val.off, size, v)
@@ -256,7 +254,9 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
         return
     if isinstance(target, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, target.value if isinstance(target, ast.Subscript) else target)
-        if isinstance(m, AutoMap):
+        if is_automap(m):  # (bpftrace's maps: their module loads with the first)
+            from . import aggregate
+
             aggregate.assign(c, m, target.slice if isinstance(target, ast.Subscript) else None,
                              value, node)
             return
@@ -298,7 +298,9 @@ def aug_assign(c: Compiler, s: ast.AugAssign) -> None:
     t = s.target
     if isinstance(t, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
-        if isinstance(m, AutoMap):
+        if is_automap(m):
+            from . import aggregate
+
             if not isinstance(s.op, (ast.Add, ast.Sub)):
                 raise c.error("maps support only += and -= in place (at.n[k] += 1)", s)
             delta = s.value
@@ -364,7 +366,9 @@ def _as_load(node: ast.expr) -> ast.expr:
 def delete(c: Compiler, t: ast.expr) -> None:
     if isinstance(t, (ast.Subscript, ast.Attribute)):
         m = map_ref(c, t.value if isinstance(t, ast.Subscript) else t)
-        if isinstance(m, AutoMap):
+        if is_automap(m):
+            from . import aggregate
+
             aggregate.delete(c, m, t.slice if isinstance(t, ast.Subscript) else None, t)
             return
     if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
-from .codegen import SIZE_OPS, Val
-from .types import ArrayType, char, s64, u64
+from .codegen import SIZE_OPS, Val, is_string
+from .types import char, s64, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ def literal(text: str | bytes) -> Val:
     """A string literal as a value (``char[len + 1]``)."""
     data = text.encode() if isinstance(text, str) else bytes(text)
     return Val("strlit", char[len(data) + 1], data={"bytes": data})
-
-
-def is_string(v: Val) -> bool:
-    return isinstance(v.typ, ArrayType) and v.typ.elem is char
 
 
 def string_size(v: Val) -> int:

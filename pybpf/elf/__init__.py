@@ -8,10 +8,11 @@
 
 from .._deprecated import module_getattr
 from .object import ObjectProgramSpec, ObjectSpec, read_object
-from .sections import SectionDef, SectionSpec, find_section_def, parse_section
+from .sections import SectionSpec, find_section_def, parse_section
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
+    from .section_defs import SectionDef
     from .sections import SECTION_DEFS
 
 __all__ = ["SECTION_DEFS", "ObjectSpec", "ObjectProgramSpec", "SectionDef", "SectionSpec",
@@ -23,10 +24,10 @@ _deprecated_getattr = module_getattr(__name__, {"load_object": ("pybpf.elf.objec
 
 
 def __getattr__(name: str) -> object:
-    """``SECTION_DEFS`` (pybpf.elf.sections makes its records on first use), and the old
-    names."""
-    if name == "SECTION_DEFS":
+    """``SECTION_DEFS`` and `SectionDef` (pybpf.elf.sections makes the records on first
+    use), and the old names."""
+    if name in ("SECTION_DEFS", "SectionDef"):
         from . import sections
 
-        return sections.SECTION_DEFS
+        return getattr(sections, name)
     return _deprecated_getattr(name)

@@ -25,38 +25,14 @@ True
 
 from __future__ import annotations
 
-from .._record import Frozen, record
+from .._record import Frozen
 from ..errors import ElfError
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from enum import Enum
     from typing import Any
 
-    class StrEnum(str, Enum):  # what pybpf._enum.StrEnum is, for type checkers
-        pass
-else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
-    from .._enum import StrEnum
-
-
-class Match(StrEnum):
-    EXACT = "exact"
-    PLUS = "plus"
-    PREFIX = "prefix"
-
-
-@record(frozen=True)
-class SectionDef:
-    """One row of the table: how a section name maps to a program."""
-
-    name: str
-    prog_type: str
-    expected_attach_type: str | None = None
-    match: Match = Match.PLUS
-    attach: str | None = None  # the auto-attach kind (pybpf.kernel.link), None: manual
-    sleepable: bool = False
-    attach_btf: bool = False  # needs a BTF id of its target (fentry, lsm, tp_btf, iter...)
-    xdp_frags: bool = False  # loaded with BPF_F_XDP_HAS_FRAGS (multi-buffer packets)
+    from .section_defs import Match, SectionDef
 
 
 class SectionSpec(Frozen):
@@ -90,10 +66,13 @@ class SectionSpec(Frozen):
         _set(self, "xdp_frags", xdp_frags)
 
 
-_E, _P, _X = Match.EXACT, Match.PLUS, Match.PREFIX
+#: a row's match: the values of `Match` (the enumeration and `SectionDef` are made with
+#: `SECTION_DEFS`, in pybpf.elf.section_defs: parsing a name needs neither)
+_E, _P, _X = "exact", "plus", "prefix"
+
 
 def _row(name: str, prog_type: str, expected_attach_type: str | None = None,
-         match: Match = Match.PLUS, attach: str | None = None, sleepable: bool = False,
+         match: str = _P, attach: str | None = None, sleepable: bool = False,
          attach_btf: bool = False, xdp_frags: bool = False) -> tuple[Any, ...]:
     """A `SectionDef`'s fields, in order (its defaults)."""
     return (name, prog_type, expected_attach_type, match, attach, sleepable, attach_btf,
@@ -231,21 +210,29 @@ _SECTION_DEFS: tuple[SectionDef, ...] | None = None
 
 
 def __getattr__(name: str) -> Any:
-    """``SECTION_DEFS``: the table as `SectionDef` records (made on first use)."""
+    """``SECTION_DEFS``: the table as `SectionDef` records (made on first use), and the
+    classes `SectionDef` and `Match` (pybpf.elf.section_defs)."""
     global _SECTION_DEFS
     if name == "SECTION_DEFS":
         if _SECTION_DEFS is None:
-            _SECTION_DEFS = tuple(SectionDef(*row) for row in _ROWS)
+            from .section_defs import Match, SectionDef
+
+            _SECTION_DEFS = tuple(SectionDef(name, prog_type, expected, Match(match), *rest)
+                                  for name, prog_type, expected, match, *rest in _ROWS)
         return _SECTION_DEFS
+    if name in ("Match", "SectionDef"):
+        from . import section_defs
+
+        return getattr(section_defs, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _matches(row: tuple[Any, ...], section: str) -> str | None:
     """The extras (possibly "") if ``section`` matches the table row ``row``, else None."""
     name, match = row[0], row[3]
-    if match is Match.EXACT:
+    if match == _E:
         return "" if section == name else None
-    if match is Match.PREFIX:
+    if match == _X:
         return section[len(name):] if section.startswith(name) else None
     if section == name:
         return ""

@@ -42,7 +42,7 @@ from .validate import problem, validate  # (eager: the submodule's import would 
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from .helpers import helper_id, helper_name, helper_signature
+    from .helpers import helper_signature
 
 __all__ = [
     "CALL", "CALLX", "CLASS_MASK", "CONDITIONAL_JUMPS", "END_WIDTHS", "EXIT", "FRAME_POINTER",
@@ -54,7 +54,41 @@ __all__ = [
 ]
 
 
+#: helper name without ``bpf_`` -> id, made at the first `helper_id`
+_helper_ids: dict[str, int] | None = None
+
+
+def helper_id(name: str) -> int | None:
+    """The id of helper ``name`` (with or without ``bpf_``), or None. The names
+    (`pybpf.isa.generated`) load at the first call: loading an object needs none, and the
+    builder and the assembler need no more than these two functions
+    (`pybpf.isa.helpers` has the signatures and the spelling hints).
+
+    >>> helper_id("map_lookup_elem"), helper_id("bpf_map_lookup_elem"), helper_id("nope")
+    (1, 1, None)
+    """
+    global _helper_ids
+    ids = _helper_ids
+    if ids is None:
+        from .generated import NAMES
+
+        ids = _helper_ids = {n: num for num, n in enumerate(NAMES) if n is not None}
+    return ids.get(name[4:] if name.startswith("bpf_") else name)
+
+
+def helper_name(num: int) -> str | None:
+    """The C name (``bpf_...``) of helper ``num``, or None when unknown.
+
+    >>> helper_name(1), helper_name(100000)
+    ('bpf_map_lookup_elem', None)
+    """
+    from .generated import NAMES
+
+    name = NAMES[num] if isinstance(num, int) and 0 <= num < len(NAMES) else None
+    return None if name is None else "bpf_" + name
+
+
 #: old names, kept for one release with a DeprecationWarning (docs showed them); the helper
-#: table, imported at its first use (loading an object needs none)
-__getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")}, dict.fromkeys(
-    ("helper_id", "helper_name", "helper_signature"), "pybpf.isa.helpers"))
+#: signatures, imported at their first use
+__getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")},
+                             {"helper_signature": "pybpf.isa.helpers"})

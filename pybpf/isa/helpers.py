@@ -8,23 +8,9 @@
 
 from __future__ import annotations
 
-from .generated.helper_names import NAMES  # (the signatures' table loads when one is asked)
+from . import helper_id, helper_name  # (defined in the package: the start-up paths' two)
 
-#: helper name without ``bpf_`` prefix -> id
-_BY_NAME = {name: num for num, name in enumerate(NAMES) if name is not None}
-
-
-def helper_id(name: str) -> int | None:
-    """The id of helper ``name`` (with or without ``bpf_``), or None."""
-    if name.startswith("bpf_"):
-        name = name[4:]
-    return _BY_NAME.get(name)
-
-
-def helper_name(num: int) -> str | None:
-    """The C name (``bpf_...``) of helper ``num``, or None when unknown."""
-    name = NAMES[num] if isinstance(num, int) and 0 <= num < len(NAMES) else None
-    return None if name is None else "bpf_" + name
+__all__ = ["helper_id", "helper_name", "helper_signature", "misspelled_helper"]
 
 
 def helper_signature(num: int) -> str | None:
@@ -70,6 +56,7 @@ def misspelled_helper(name: str) -> str | None:
     >>> misspelled_helper("bpf_rcu_read_lock") is None   # a kfunc
     True
     """
+    from .generated import NAMES
     from .generated.kfuncs_table import KFUNCS
 
     if helper_id(name) is not None or name in KFUNCS:
@@ -77,7 +64,9 @@ def misspelled_helper(name: str) -> str | None:
     bare = name[4:] if name.startswith("bpf_") else name
     limit = 2 if len(bare) >= 8 else 1
     best, best_d = None, limit + 1
-    for candidate in _BY_NAME:
+    for candidate in NAMES:
+        if candidate is None:
+            continue
         d = _edits(bare, candidate, limit)
         if d < best_d:
             best, best_d = candidate, d

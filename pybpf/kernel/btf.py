@@ -118,7 +118,7 @@ def probe_features() -> Features:
 
 
 def _probe_features() -> Features:
-    from ..btf.format import IntEncoding, Linkage
+    from ..btf.fields import IntEncoding, Linkage
     from ..btf.writer import Features
 
     def func(b: BtfBuilder) -> None:

@@ -1,11 +1,13 @@
-"""The two generated helper tables agree: helper_names.py (names by id, what start-up paths
-read) and helpers_table.py (names and signatures), both written by gen_helpers_table.py."""
+"""The two generated helper tables agree: the names by id of pybpf.isa.generated (what
+start-up paths read) and helpers_table.py (names and signatures), both written by
+gen_helpers_table.py."""
 
 from __future__ import annotations
 
-from pybpf.isa.generated.helper_names import NAMES
+from pybpf.isa.generated import NAMES
 from pybpf.isa.generated.helpers_table import HELPERS
-from pybpf.isa.helpers import helper_id, helper_name, helper_signature
+from pybpf.isa import helper_id, helper_name
+from pybpf.isa.helpers import helper_signature
 
 
 def test_names_table_is_the_signature_tables_names() -> None:
@@ -21,3 +23,12 @@ def test_lookups_read_the_tables() -> None:
     for num in (-1, len(NAMES), 1 << 40):
         assert helper_name(num) is None and helper_signature(num) is None
     assert helper_id("no_such_helper") is None
+
+
+def test_helpers_module_reexports_the_packages_lookups() -> None:
+    import pybpf.isa as isa
+    import pybpf.isa.helpers as helpers
+
+    assert helpers.helper_id is isa.helper_id and helpers.helper_name is isa.helper_name
+    assert isa.helper_signature is helpers.helper_signature
+    assert helpers.misspelled_helper("bpf_map_lookup_elm") == "bpf_map_lookup_elem"

@@ -63,33 +63,35 @@ _JMP_SYM = {
 #: an access width in bits as the syntax spells it (``u32``: "32") -> its size field
 SIZES = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
 
-#: (register prefix, operator, register source?) -> (opcode, off)
-_ALU: dict[tuple[str, str, bool], tuple[int, int]] = {}
-for _p, _cls in (("r", Class.ALU64), ("w", Class.ALU)):
+#: [register prefix][operator] -> (opcode, off), register and immediate sources
+_ALU_X: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
+_ALU_K: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
+for _p, _cls in (("r", int(Class.ALU64)), ("w", int(Class.ALU))):
+    _x, _k = _ALU_X[_p], _ALU_K[_p]
     for _sym, _op in _ALU_SYM.items():
         _off = 1 if _sym in ("s/", "s%") else 0
-        _ALU[(_p, _sym, True)] = (int(_cls | _op | Source.X), _off)
-        _ALU[(_p, _sym, False)] = (int(_cls | _op | Source.K), _off)
-#: (register prefix, u/s, bits) -> LDX opcode
-_LDX: dict[tuple[str, str, str], int] = {}
+        _x[_sym] = (_cls | _op | Source.X, _off)
+        _k[_sym] = (_cls | _op | Source.K, _off)
+#: (register prefix + u/s + bits) -> LDX opcode
+_LDX_KEY: dict[str, int] = {}
+#: (bits + register prefix, "" for an immediate) -> ST/STX opcode
+_STORE_KEY: dict[str, int] = {}
 for _bits, _size in SIZES.items():
-    _LDX[("r", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
+    _LDX_KEY["ru" + _bits] = Class.LDX | Mode.MEM | _size
+    _STORE_KEY[_bits] = Class.ST | Mode.MEM | _size
+    _STORE_KEY[_bits + "r"] = Class.STX | Mode.MEM | _size
     if _size != Size.DW:
-        _LDX[("w", "u", _bits)] = int(Class.LDX | Mode.MEM | _size)
-        _LDX[("r", "s", _bits)] = int(Class.LDX | Mode.MEMSX | _size)
-#: (bits, register prefix or "" for an immediate) -> ST/STX opcode
-_STORE: dict[tuple[str, str], int] = {}
-for _bits, _size in SIZES.items():
-    _STORE[(_bits, "")] = int(Class.ST | Mode.MEM | _size)
-    _STORE[(_bits, "r")] = int(Class.STX | Mode.MEM | _size)
-    if _size != Size.DW:
-        _STORE[(_bits, "w")] = int(Class.STX | Mode.MEM | _size)
-#: (register prefix, operator, register source?) -> conditional jump opcode
-_JMP: dict[tuple[str, str, bool], int] = {}
-for _p, _cls in (("r", Class.JMP), ("w", Class.JMP32)):
+        _LDX_KEY["wu" + _bits] = Class.LDX | Mode.MEM | _size
+        _LDX_KEY["rs" + _bits] = Class.LDX | Mode.MEMSX | _size
+        _STORE_KEY[_bits + "w"] = Class.STX | Mode.MEM | _size
+#: [register prefix][operator] -> conditional jump opcode, register and immediate sources
+_JMP_X: dict[str, dict[str, int]] = {"r": {}, "w": {}}
+_JMP_K: dict[str, dict[str, int]] = {"r": {}, "w": {}}
+for _p, _cls in (("r", int(Class.JMP)), ("w", int(Class.JMP32))):
+    _jx, _jk = _JMP_X[_p], _JMP_K[_p]
     for _sym, _jop in _JMP_SYM.items():
-        _JMP[(_p, _sym, True)] = int(_cls | _jop | Source.X)
-        _JMP[(_p, _sym, False)] = int(_cls | _jop | Source.K)
+        _jx[_sym] = _cls | _jop | Source.X
+        _jk[_sym] = _cls | _jop | Source.K
 _GOTO = {"goto": int(Class.JMP | JmpOp.JA), "may_goto": int(Class.JMP | JmpOp.JCOND),
          "gotol": int(Class.JMP32 | JmpOp.JA)}
 _EXIT = Insn(int(Class.JMP | JmpOp.EXIT))
@@ -139,20 +141,6 @@ def _s32(v: int) -> int | None:
 
 _new = tuple.__new__  # Insn(...) without its checks: fields here are canonical already
 _REGS = {str(_i): _i for _i in range(11)}
-#: [register prefix][operator] -> (opcode, off), register and immediate sources
-_ALU_X: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
-_ALU_K: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
-for (_p, _sym, _x), _entry in _ALU.items():
-    (_ALU_X if _x else _ALU_K)[_p][_sym] = _entry
-#: [register prefix][operator] -> conditional jump opcode, register and immediate sources
-_JMP_X: dict[str, dict[str, int]] = {"r": {}, "w": {}}
-_JMP_K: dict[str, dict[str, int]] = {"r": {}, "w": {}}
-for (_p, _sym, _x), _jcode in _JMP.items():
-    (_JMP_X if _x else _JMP_K)[_p][_sym] = _jcode
-#: (register prefix + u/s + bits) -> LDX opcode
-_LDX_KEY = {_p + _us + _bits: _op for (_p, _us, _bits), _op in _LDX.items()}
-#: (bits + register prefix, "" for an immediate) -> ST/STX opcode
-_STORE_KEY = {_bits + _p: _op for (_bits, _p), _op in _STORE.items()}
 
 # the two most frequent shapes of r/w lines, each alone (fewer groups to extract)
 _ALU_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])" + _R
@@ -269,7 +257,7 @@ def _rw(m: re.Match[str]) -> Result | None:
     p = g[0]
     dst = int(g[1])
     if g[6] is not None:  # load
-        opcode = _LDX.get((p, g[6], g[7]))
+        opcode = _LDX_KEY.get(p + g[6] + g[7])
         if opcode is None:
             return None
         off = int(g[10], 0)
@@ -288,12 +276,12 @@ def _rw(m: re.Match[str]) -> Result | None:
     if g[3] is not None:
         if g[3] != p:
             return None
-        opcode, off = _ALU[(p, g[2], True)]
+        opcode, off = _ALU_X[p][g[2]]
         return Insn(opcode, dst, int(g[4]), off, 0), m.start(1) + 1, False, None, 0
     imm = _s32(int(g[5], 0))
     if imm is None:
         return None
-    opcode, off = _ALU[(p, g[2], False)]
+    opcode, off = _ALU_K[p][g[2]]
     return Insn(opcode, dst, 0, off, imm), m.start(1) + 1, False, None, 0
 
 
@@ -320,7 +308,7 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
     if g[20] is not None:  # movsx
         if g[21] != p or (p == "w" and g[20] == "32"):
             return None
-        return Insn(_ALU[(p, "", True)][0], dst, int(g[22]), int(g[20]), 0), col, False, None, 0
+        return Insn(_ALU_X[p][""][0], dst, int(g[22]), int(g[20]), 0), col, False, None, 0
     if g[23] is not None:  # atomic_fetch_OP((uN *)(rX + OFF), rY)
         bits = g[24]
         if g[28] != p or int(g[29]) != dst or (bits == "64") != (p == "r"):
@@ -633,18 +621,26 @@ def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
 #: operator word -> what they make. ``if rD OP``: (destination, register-source opcode,
 #: immediate-source opcode, register prefix); ``rD OP= ``: (prefix, destination, (opcode,
 #: off) with a register source, with an immediate)
-_IF_HEAD: dict[str, dict[str, tuple[int, int, int, str]]] = {
-    word: {sym: (i, _JMP_X[p][sym], _JMP_K[p][sym], p) for sym in _JMP_SYM}
-    for word, (p, i) in _REG_WORD.items()}
-_ALU_HEAD: dict[str, dict[str, tuple[str, int, tuple[int, int], tuple[int, int]]]] = {
-    word: {sym + "=": (p, i, _ALU_X[p][sym], _ALU_K[p][sym]) for sym in _ALU_SYM if sym}
-    for word, (p, i) in _REG_WORD.items()}
+#: (made at the first `fast_insn`: `pybpf.asm.llvm.plain` reads short texts without them)
+_IF_HEAD: dict[str, dict[str, tuple[int, int, int, str]]] = {}
+_ALU_HEAD: dict[str, dict[str, tuple[str, int, tuple[int, int], tuple[int, int]]]] = {}
+
+
+def _make_heads() -> None:
+    _IF_HEAD.update({
+        word: {sym: (i, _JMP_X[p][sym], _JMP_K[p][sym], p) for sym in _JMP_SYM}
+        for word, (p, i) in _REG_WORD.items()})
+    _ALU_HEAD.update({
+        word: {sym + "=": (p, i, _ALU_X[p][sym], _ALU_K[p][sym]) for sym in _ALU_SYM if sym}
+        for word, (p, i) in _REG_WORD.items()})
 
 
 def fast_insn(line: str) -> Result | None:
     """(insn, column, has a numeric jump target, label, its column) for a common well-formed
     line, else None. (A label's column is 0 when the label is the line's last word: the
     place of its last spelling in the line.)"""
+    if not _IF_HEAD:
+        _make_heads()
     w = line.split()
     n = len(w)
     # the two most frequent shapes first: a conditional jump to a label, a compound ALU

@@ -45,7 +45,7 @@ import re
 
 from ...errors import AsmError
 from ...isa import MapSpec, ProgramSpec
-from ...isa.helpers import helper_id
+from ...isa import helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import (
     LDDW,

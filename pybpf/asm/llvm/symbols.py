@@ -17,9 +17,8 @@ try:  # operator's C half (operator.py itself is an import of its own on `pybpf 
 except ImportError:  # pragma: no cover - interpreters without it
     from operator import itemgetter
 
-from ..._record import record
 from ...errors import AsmError
-from ...isa.helpers import helper_id, misspelled_helper
+from ...isa import helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
@@ -33,17 +32,41 @@ _FUNC = int(PseudoSrc.FUNC)
 _GOTOL = int(Class.JMP32 | JmpOp.JA)
 
 
-@record()
 class Pending:
     """An operand known only by name until the whole text is read (the parser collects
-    these six fields as plain tuples, `PendingFields`)."""
+    these six fields as plain tuples, `PendingFields`). A plain slotted class, compared by
+    value (a record class would cost the assembler's start-up more than its use).
 
-    index: int
-    name: str
-    kind: str  # "jump" (label), "call" (label/helper/kfunc), "lddw" (label/map), "value"
-    line: int
-    column: int
-    offset: int = 0
+    >>> Pending(3, "out", "jump", 4, 1)
+    Pending(index=3, name='out', kind='jump', line=4, column=1, offset=0)
+    """
+
+    __slots__ = __match_args__ = ("index", "name", "kind", "line", "column", "offset")
+
+    def __init__(self, index: int, name: str, kind: str, line: int, column: int,
+                 offset: int = 0) -> None:
+        self.index = index
+        self.name = name
+        #: "jump" (label), "call" (label/helper/kfunc), "lddw" (label/map), "value"...
+        self.kind = kind
+        self.line = line
+        self.column = column
+        self.offset = offset
+
+    def _fields(self) -> PendingFields:
+        return (self.index, self.name, self.kind, self.line, self.column, self.offset)
+
+    def __repr__(self) -> str:
+        return "Pending(" + ", ".join(
+            f"{n}={v!r}" for n, v in zip(self.__match_args__, self._fields(), strict=True)) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Pending:
+            return NotImplemented
+        assert isinstance(other, Pending)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable, as a record's)
 
 
 _off_target: frozenset[int] | None = None
@@ -60,6 +83,14 @@ def _off_targets() -> frozenset[int]:
             if op & 7 in (Class.JMP, Class.JMP32) and op & 0xF0 not in (JmpOp.CALL, JmpOp.EXIT)
             and target_field(Insn(op)) == "off" and target_field(Insn(op, src=1)) == "off")
     return _off_target
+
+
+def _misspelled(name: str) -> str | None:
+    """`pybpf.isa.helpers.misspelled_helper`, its module (and the kfunc table) loaded for a
+    call of an unknown name only."""
+    from ...isa.helpers import misspelled_helper
+
+    return misspelled_helper(name)
 
 
 def _fail(prog: ProgramSpec, filename: str | None, p: Pending, message: str) -> AsmError:
@@ -162,7 +193,7 @@ def _bind(prog: ProgramSpec, pending: list[PendingFields], filename: str | None,
             num = helper_id(p.name)
             if num is not None:
                 insns[p.index] = insn.replace(imm=num)
-            elif (near := misspelled_helper(p.name)) is not None:
+            elif (near := _misspelled(p.name)) is not None:
                 raise _fail(prog, filename, p, f"unknown helper {p.name!r}: did you mean {near}? "
                             f"(a kernel function of that name is called as 'call kfunc({p.name})')")
             else:

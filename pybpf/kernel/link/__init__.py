@@ -47,9 +47,11 @@ if TYPE_CHECKING:
     # the names below load on first use (see __getattr__)
     from . import tracing
     from ._attr import AttachType, LinkType, PerfEventType
-    from .base import HasFd, Link, LinkGroup, LinkInfo, from_id, from_pinned, link_ids
+    from .base import HasFd, Link
     from .cgroup import cgroup
     from .flow_dissector import flow_dissector
+    from .group import LinkGroup
+    from .info import LinkInfo, from_id, from_pinned, link_ids
     from .iter import IterLink, iterator
     from .kprobe import kprobe, kprobe_multi, kretprobe
     from .netfilter import netfilter
@@ -72,8 +74,8 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     "tracing": "",
     "AttachType": "_attr", "LinkType": "_attr", "PerfEventType": "_attr",
-    **dict.fromkeys(("HasFd", "Link", "LinkGroup", "LinkInfo", "from_id", "from_pinned",
-                     "link_ids"), "base"),
+    "HasFd": "base", "Link": "base", "LinkGroup": "group",
+    **dict.fromkeys(("LinkInfo", "from_id", "from_pinned", "link_ids"), "info"),
     "cgroup": "cgroup", "flow_dissector": "flow_dissector",
     "IterLink": "iter", "iterator": "iter",
     "kprobe": "kprobe", "kprobe_multi": "kprobe", "kretprobe": "kprobe",

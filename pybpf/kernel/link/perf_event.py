@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import errno
 
-from .base import HasFd, Link, LinkGroup
+from .base import HasFd, Link
+from .group import LinkGroup
 from .perf import PERF_COUNT_SW_CPU_CLOCK, PERF_TYPE_SOFTWARE, PerfEventAttr, perf_event_open
 from .tracepoint import attach_perf_event_fd
 

@@ -16,7 +16,8 @@ import socket
 from typing import Protocol
 
 from ...errors import KernelError
-from .base import HasFd, Link, LinkInfo, prog_fd
+from .base import HasFd, Link, prog_fd
+from .info import LinkInfo
 
 __all__ = ["socket_filter", "SocketFilterLink"]
 
