@@ -25,10 +25,9 @@ from __future__ import annotations
 import os
 
 from .._deprecated import module_getattr
-from .._record import field, record
 from ..errors import BtfError, ElfError, KernelError, PybpfError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind
-from .object import ObjectProgramSpec, ObjectSpec, open_object
+from .object import MutableRecord, ObjectProgramSpec, ObjectSpec, open_object
 
 TYPE_CHECKING = False  # (not typing's: start-up)
 if TYPE_CHECKING:
@@ -60,15 +59,22 @@ def _copy_program(prog: ProgramSpec) -> ProgramSpec:
                        {name: _copy_map(spec) for name, spec in prog.maps.items()},
                        dict(prog.lines), prog.name, prog.prog_type, prog.license, prog.section)
 
-@record()
-class ObjectProgram:
+class ObjectProgram(MutableRecord):
     """A program of a loaded object: its spec, its kernel `Program`, and its links."""
 
+    __match_args__ = ("spec", "prog", "links", "core_failures")
     spec: ObjectProgramSpec
     prog: Any  # pybpf.kernel.prog.Program
-    links: list[Any] = field(default_factory=list)
+    links: list[Any]
     #: CO-RE relocations with no kernel match: (insn index, reason)
-    core_failures: list[tuple[int, str]] = field(default_factory=list)
+    core_failures: list[tuple[int, str]]
+
+    def __init__(self, spec: ObjectProgramSpec, prog: Any, links: list[Any] | None = None,
+                 core_failures: list[tuple[int, str]] | None = None) -> None:
+        self.spec = spec
+        self.prog = prog
+        self.links = [] if links is None else links
+        self.core_failures = [] if core_failures is None else core_failures
 
     @property
     def name(self) -> str:

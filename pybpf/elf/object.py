@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import struct
 
-from .._record import field, record
+from .._record import Frozen
 from ..errors import ElfError, IsaError
 from ..isa import (
     LDDW,
@@ -62,37 +62,78 @@ _DATA_DOTTED = tuple(p + "." for p in _DATA_PREFIXES)
 _CALL = Class.JMP | JmpOp.CALL
 
 
-@record()
-class ObjectProgramSpec:
+class MutableRecord(Frozen):
+    """Base of hand-written records whose fields may be assigned: `pybpf._record.Frozen`'s
+    ``repr``, ``==`` by value, `pybpf._record.replace` and pickling, unhashable (what
+    ``record()`` gives, for the price of a plain class: a record class makes its methods
+    at its first instance, ~0.3M instructions of an object loader's start-up each). A
+    subclass lists its fields in ``__match_args__`` and writes its ``__init__``."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value: unhashable
+    __setattr__ = object.__setattr__  # type: ignore[assignment]  # object's own: assignable
+    __delattr__ = object.__delattr__
+
+
+class ObjectProgramSpec(MutableRecord):
     """One program of an object: its `ProgramSpec`, and what its section name says."""
 
+    __match_args__ = ("name", "section", "spec", "program", "placement")
     name: str
     section: str
     spec: SectionSpec
     program: ProgramSpec
     #: where each linked function came from: (section, byte offset of the function in
     #: its section, byte length, index of its first instruction in ``program``)
-    placement: list[tuple[str, int, int, int]] = field(default_factory=list)
+    placement: list[tuple[str, int, int, int]]
+
+    def __init__(self, name: str, section: str, spec: SectionSpec, program: ProgramSpec,
+                 placement: list[tuple[str, int, int, int]] | None = None) -> None:
+        self.name = name
+        self.section = section
+        self.spec = spec
+        self.program = program
+        self.placement = [] if placement is None else placement
 
 
-@record()
-class ObjectSpec:
+class ObjectSpec(MutableRecord):
     """Everything in an object file, before anything is loaded into the kernel."""
 
+    __match_args__ = ("path", "name", "programs", "maps", "license", "kern_version", "btf",
+                      "btf_ext", "externs", "weak_externs", "section_sizes", "section_symbols")
     path: str | None
     name: str
     programs: dict[str, ObjectProgramSpec]
     maps: dict[str, MapSpec]
     license: str
     kern_version: int
-    btf: bytes | None = None
-    btf_ext: bytes | None = None
-    externs: dict[str, str] = field(default_factory=dict)  # name -> ".kconfig" | ".ksyms"
-    weak_externs: set[str] = field(default_factory=set)
+    btf: bytes | None
+    btf_ext: bytes | None
+    externs: dict[str, str]  # name -> ".kconfig" | ".ksyms"
+    weak_externs: set[str]
     #: ELF facts the kernel's copy of the BTF needs (libbpf's DATASEC fix-ups):
     #: section name -> size, and section name -> {symbol: offset}
-    section_sizes: dict[str, int] = field(default_factory=dict)
-    section_symbols: dict[str, dict[str, int]] = field(default_factory=dict)
+    section_sizes: dict[str, int]
+    section_symbols: dict[str, dict[str, int]]
+
+    def __init__(self, path: str | None, name: str, programs: dict[str, ObjectProgramSpec],
+                 maps: dict[str, MapSpec], license: str, kern_version: int,  # noqa: A002
+                 btf: bytes | None = None, btf_ext: bytes | None = None,
+                 externs: dict[str, str] | None = None, weak_externs: set[str] | None = None,
+                 section_sizes: dict[str, int] | None = None,
+                 section_symbols: dict[str, dict[str, int]] | None = None) -> None:
+        self.path = path
+        self.name = name
+        self.programs = programs
+        self.maps = maps
+        self.license = license
+        self.kern_version = kern_version
+        self.btf = btf
+        self.btf_ext = btf_ext
+        self.externs = {} if externs is None else externs
+        self.weak_externs = set() if weak_externs is None else weak_externs
+        self.section_sizes = {} if section_sizes is None else section_sizes
+        self.section_symbols = {} if section_symbols is None else section_symbols
 
 
 class _Func:
