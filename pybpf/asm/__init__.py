@@ -31,9 +31,15 @@ from ..errors import AsmError
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from ..isa.program import ProgramSpec
-    from . import kernel_print
-    from .disasm import SYNTAXES, UNKNOWN, bad_slots, disassemble, format_insn, readable, walk_bytecode
-    from .llvm import printer as llvm_print
+
+    # (``X as X``: names this module gives, at their first use through __getattr__)
+    from . import kernel_print as kernel_print
+    from .disasm import SYNTAXES as SYNTAXES
+    from .disasm import UNKNOWN as UNKNOWN
+    from .disasm import bad_slots as bad_slots
+    from .disasm import disassemble, format_insn, readable
+    from .disasm import walk_bytecode as walk_bytecode
+    from .llvm import printer as llvm_print  # noqa: F401
 
 __all__ = ["assemble", "disassemble", "format_insn", "readable"]
 

@@ -57,9 +57,9 @@ from ..isa.validate import problem
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any
     from enum import IntEnum
     from types import FrameType
+    from typing import Any
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
     from .._enum import IntEnum
 

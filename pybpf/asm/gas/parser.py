@@ -34,7 +34,7 @@ from ...isa.opcodes import (
     Source,
 )
 from ...isa.program import ProgramSpec, Ref, RefKind, SourceLine
-from ..slots import slot_offsets
+from ..llvm.symbols import slot_offsets
 from ..source import lines_of
 
 __all__ = ["parse", "MNEMONICS"]

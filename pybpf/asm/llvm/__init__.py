@@ -3,6 +3,7 @@
 - `pybpf.asm.llvm.parser`: text -> `ProgramSpec` (``parse``, ``parse_insn``); it reads
   what ``llvm-mc-19`` reads and the lines of a kernel verifier log;
 - `pybpf.asm.llvm.fast`: the parser's fast path (one regex per common line shape);
+- `pybpf.asm.llvm.words`: the lines read by their words alone, from opcode tables (no regex);
 - `pybpf.asm.llvm.plain`: a short text of plain lines read without a regex (start-up);
 - `pybpf.asm.llvm.symbols`: name binding once the whole text is read (labels, calls, maps);
 - `pybpf.asm.llvm.printer`: one instruction as ``llvm-objdump-19 -d`` prints it.

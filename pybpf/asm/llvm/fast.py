@@ -22,13 +22,47 @@ True
 from __future__ import annotations
 
 from ...isa.insn import Insn
-from ...isa.opcodes import LDDW, AluOp, AtomicOp, Class, JmpOp, Mode, Size, Source
+from ...isa.opcodes import LDDW, Size
+from .words import (
+    ALU_K,
+    ALU_SYM,
+    ALU_X,
+    ATOMIC,
+    CALL,
+    CMPXCHG,
+    END,
+    EXIT,
+    FETCH,
+    GOTO,
+    IMMS,
+    JMP_K,
+    JMP_SYM,
+    JMP_X,
+    LD_ABS,
+    LD_IND,
+    LDX_KEY,
+    LOCK_OPS,
+    NAMES,
+    NEG,
+    NUM_START,
+    REG_WORD,
+    REGS,
+    SIZES,
+    STORE_KEY,
+    XCHG,
+    Result,
+    by_words,
+    imm_word,
+    name_word,
+    new_tuple,
+    s32,
+)
 
 TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
 if TYPE_CHECKING:
     import re
     from collections.abc import Callable
-    from typing import Any, Literal
+    from typing import Any
 
 
 class LazyRegex:
@@ -49,53 +83,6 @@ class LazyRegex:
 _N = r"([-+]?(?:0[xX][0-9a-fA-F]+|0|[1-9]\d*))"  # octal/binary spellings: the full parser
 _R = r"(10|[0-9])"
 _MEM = r"\(\s*r" + _R + r"\s*([-+])\s*" + _N + r"\s*\)"
-
-_ALU_SYM = {
-    "+": AluOp.ADD, "-": AluOp.SUB, "*": AluOp.MUL, "/": AluOp.DIV, "|": AluOp.OR,
-    "&": AluOp.AND, "<<": AluOp.LSH, ">>": AluOp.RSH, "%": AluOp.MOD, "^": AluOp.XOR,
-    "s>>": AluOp.ARSH, "s/": AluOp.DIV, "s%": AluOp.MOD, "": AluOp.MOV,
-}
-_JMP_SYM = {
-    "==": JmpOp.JEQ, ">": JmpOp.JGT, ">=": JmpOp.JGE, "&": JmpOp.JSET, "!=": JmpOp.JNE,
-    "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
-    "s<=": JmpOp.JSLE,
-}
-#: an access width in bits as the syntax spells it (``u32``: "32") -> its size field
-SIZES = {"8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW}
-
-#: [register prefix][operator] -> (opcode, off), register and immediate sources
-_ALU_X: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
-_ALU_K: dict[str, dict[str, tuple[int, int]]] = {"r": {}, "w": {}}
-for _p, _cls in (("r", int(Class.ALU64)), ("w", int(Class.ALU))):
-    _x, _k = _ALU_X[_p], _ALU_K[_p]
-    for _sym, _op in _ALU_SYM.items():
-        _off = 1 if _sym in ("s/", "s%") else 0
-        _x[_sym] = (_cls | _op | Source.X, _off)
-        _k[_sym] = (_cls | _op | Source.K, _off)
-#: (register prefix + u/s + bits) -> LDX opcode
-_LDX_KEY: dict[str, int] = {}
-#: (bits + register prefix, "" for an immediate) -> ST/STX opcode
-_STORE_KEY: dict[str, int] = {}
-for _bits, _size in SIZES.items():
-    _LDX_KEY["ru" + _bits] = Class.LDX | Mode.MEM | _size
-    _STORE_KEY[_bits] = Class.ST | Mode.MEM | _size
-    _STORE_KEY[_bits + "r"] = Class.STX | Mode.MEM | _size
-    if _size != Size.DW:
-        _LDX_KEY["wu" + _bits] = Class.LDX | Mode.MEM | _size
-        _LDX_KEY["rs" + _bits] = Class.LDX | Mode.MEMSX | _size
-        _STORE_KEY[_bits + "w"] = Class.STX | Mode.MEM | _size
-#: [register prefix][operator] -> conditional jump opcode, register and immediate sources
-_JMP_X: dict[str, dict[str, int]] = {"r": {}, "w": {}}
-_JMP_K: dict[str, dict[str, int]] = {"r": {}, "w": {}}
-for _p, _cls in (("r", int(Class.JMP)), ("w", int(Class.JMP32))):
-    _jx, _jk = _JMP_X[_p], _JMP_K[_p]
-    for _sym, _jop in _JMP_SYM.items():
-        _jx[_sym] = _cls | _jop | Source.X
-        _jk[_sym] = _cls | _jop | Source.K
-_GOTO = {"goto": int(Class.JMP | JmpOp.JA), "may_goto": int(Class.JMP | JmpOp.JCOND),
-         "gotol": int(Class.JMP32 | JmpOp.JA)}
-_EXIT = Insn(int(Class.JMP | JmpOp.EXIT))
-_CALL = int(Class.JMP | JmpOp.CALL)
 
 _RW = LazyRegex("".join([
     r"\s*([rw])", _R, r"\s*(?:",
@@ -123,25 +110,6 @@ _GO = LazyRegex(r"\s*(goto|gotol|may_goto)\s+" + _TARGET + r"\s*")
 _CALL_RE = LazyRegex(r"\s*(call)\s+" + _N + r"\s*")
 _EXIT_RE = LazyRegex(r"\s*(exit)\s*")
 
-_I32_MIN, _I32_MAX = -0x80000000, 0xFFFFFFFF
-
-
-def _s32(v: int) -> int | None:
-    """An immediate as the instruction's signed 32-bit ``imm`` holds it: -2**31..2**32-1
-    is accepted (above 0x7fffffff it wraps, as llvm-mc encodes 0xffffffff), anything else
-    is None (the full parser says what is wrong with it).
-
-    >>> _s32(0xFFFFFFFF), _s32(-0x80000000), _s32(1 << 32)
-    (-1, -2147483648, None)
-    """
-    if not _I32_MIN <= v <= _I32_MAX:
-        return None
-    return v - 0x100000000 if v > 0x7FFFFFFF else v
-
-
-_new = tuple.__new__  # Insn(...) without its checks: fields here are canonical already
-_REGS = {str(_i): _i for _i in range(11)}
-
 # the two most frequent shapes of r/w lines, each alone (fewer groups to extract)
 _ALU_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*(s>>|s/|s%|<<|>>|[-+*/|&%^]|)=\s*(?:([rw])" + _R
                     + "|" + _N + r")\s*")
@@ -154,42 +122,23 @@ _SKB_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*\*\s*\(\s*u(8|16|32)\s*\*\s*\)\
                     + _R + "|" + _N + r")\s*\]\s*")
 _LDX_RE = LazyRegex(r"\s*([rw])" + _R + r"\s*=\s*\*\s*\(\s*([us])(8|16|32|64)\s*\*\s*\)\s*"
                     + _MEM + r"\s*")
-_LD_ABS = int(Class.LD | Mode.ABS)
-_XCHG = int(AtomicOp.XCHG)
-_CMPXCHG = int(AtomicOp.CMPXCHG)
-_LD_IND = int(Class.LD | Mode.IND)
-_ATOMIC = int(Class.STX | Mode.ATOMIC)
-_END = {"le": int(Class.ALU | AluOp.END | Source.K), "be": int(Class.ALU | AluOp.END | Source.X),
-        "bswap": int(Class.ALU64 | AluOp.END | Source.K)}
-_NEG = {"r": int(Class.ALU64 | AluOp.NEG), "w": int(Class.ALU | AluOp.NEG)}
-_FETCH = {"add": int(AtomicOp.FETCH_ADD), "or": int(AtomicOp.FETCH_OR),
-          "and": int(AtomicOp.FETCH_AND), "xor": int(AtomicOp.FETCH_XOR)}
-#: the operator of ``lock *(uN *)(rD + OFF) OP= rS`` -> its atomic operation (imm)
-LOCK_OPS = {"+": int(AtomicOp.ADD), "|": int(AtomicOp.OR), "&": int(AtomicOp.AND),
-             "^": int(AtomicOp.XOR)}
-
-#: the instruction, its 1-based column, has a numeric jump target?, label target or None,
-#: the label's column
-Result = tuple[Insn, int, bool, "str | None", int]
-
-
 def _alu(m: re.Match[str]) -> Result | None:
     p, d, sym, sp, s, num = m.groups()
     if num is None:
         if sp != p:
             return None  # (r2 = w2: the full parser's zero-extending move)
-        opcode, off = _ALU_X[p][sym]
-        return _new(Insn, (opcode, _REGS[d], _REGS[s], off, 0)), m.start(1) + 1, False, None, 0
-    v = _s32(int(num, 0))
+        opcode, off = ALU_X[p][sym]
+        return new_tuple(Insn, (opcode, REGS[d], REGS[s], off, 0)), m.start(1) + 1, False, None, 0
+    v = s32(int(num, 0))
     if v is None:
         return None
-    opcode, off = _ALU_K[p][sym]
-    return _new(Insn, (opcode, _REGS[d], 0, off, v)), m.start(1) + 1, False, None, 0
+    opcode, off = ALU_K[p][sym]
+    return new_tuple(Insn, (opcode, REGS[d], 0, off, v)), m.start(1) + 1, False, None, 0
 
 
 def _ldx(m: re.Match[str]) -> Result | None:
     p, d, us, bits, base, sign, num = m.groups()
-    opcode = _LDX_KEY.get(p + us + bits)
+    opcode = LDX_KEY.get(p + us + bits)
     if opcode is None:
         return None
     off = int(num, 0)
@@ -197,7 +146,7 @@ def _ldx(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    return _new(Insn, (opcode, _REGS[d], _REGS[base], off, 0)), m.start(1) + 1, False, None, 0
+    return new_tuple(Insn, (opcode, REGS[d], REGS[base], off, 0)), m.start(1) + 1, False, None, 0
 
 
 def _fetch(m: re.Match[str]) -> Result | None:
@@ -209,7 +158,7 @@ def _fetch(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    return (_new(Insn, (_ATOMIC | SIZES[bits], _REGS[base], _REGS[d], off, _FETCH[name])),
+    return (new_tuple(Insn, (ATOMIC | SIZES[bits], REGS[base], REGS[d], off, FETCH[name])),
             m.start(1) + 1, False, None, 0)
 
 
@@ -223,14 +172,14 @@ def _xchg(m: re.Match[str]) -> Result | None:
         off = -off
     if not -0x8000 <= off <= 0x7FFF:
         return None
-    opcode = _ATOMIC | (Size.DW if wide else Size.W)
+    opcode = ATOMIC | (Size.DW if wide else Size.W)
     if kind == "xchg":
         if p3 is not None or r2 != d:
             return None
-        return _new(Insn, (opcode, _REGS[base], _REGS[d], off, _XCHG)), m.start(1) + 1, False, None, 0
+        return new_tuple(Insn, (opcode, REGS[base], REGS[d], off, XCHG)), m.start(1) + 1, False, None, 0
     if p3 is None or d != "0" or r2 != "0" or p3 != p:
         return None
-    return (_new(Insn, (opcode, _REGS[base], _REGS[r3], off, _CMPXCHG)), m.start(1) + 1, False,
+    return (new_tuple(Insn, (opcode, REGS[base], REGS[r3], off, CMPXCHG)), m.start(1) + 1, False,
             None, 0)
 
 
@@ -240,11 +189,11 @@ def _skb(m: re.Match[str]) -> Result | None:
         return None
     size = SIZES[bits]
     if reg is not None:
-        return _new(Insn, (_LD_IND | size, 0, _REGS[reg], 0, 0)), m.start(1) + 1, False, None, 0
-    v = _s32(int(num, 0))
+        return new_tuple(Insn, (LD_IND | size, 0, REGS[reg], 0, 0)), m.start(1) + 1, False, None, 0
+    v = s32(int(num, 0))
     if v is None:
         return None
-    return _new(Insn, (_LD_ABS | size, 0, 0, 0, v)), m.start(1) + 1, False, None, 0
+    return new_tuple(Insn, (LD_ABS | size, 0, 0, 0, v)), m.start(1) + 1, False, None, 0
 
 
 #: how an assignment's right-hand side starts -> its one regex and builder
@@ -257,7 +206,7 @@ def _rw(m: re.Match[str]) -> Result | None:
     p = g[0]
     dst = int(g[1])
     if g[6] is not None:  # load
-        opcode = _LDX_KEY.get(p + g[6] + g[7])
+        opcode = LDX_KEY.get(p + g[6] + g[7])
         if opcode is None:
             return None
         off = int(g[10], 0)
@@ -276,12 +225,12 @@ def _rw(m: re.Match[str]) -> Result | None:
     if g[3] is not None:
         if g[3] != p:
             return None
-        opcode, off = _ALU_X[p][g[2]]
+        opcode, off = ALU_X[p][g[2]]
         return Insn(opcode, dst, int(g[4]), off, 0), m.start(1) + 1, False, None, 0
-    imm = _s32(int(g[5], 0))
+    imm = s32(int(g[5], 0))
     if imm is None:
         return None
-    opcode, off = _ALU_K[p][g[2]]
+    opcode, off = ALU_K[p][g[2]]
     return Insn(opcode, dst, 0, off, imm), m.start(1) + 1, False, None, 0
 
 
@@ -292,23 +241,23 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
             return None
         size = SIZES[g[12]]
         if g[13] is not None:
-            return Insn(_LD_IND | size, 0, int(g[13]), 0, 0), col, False, None, 0
-        v = _s32(int(g[14], 0))
+            return Insn(LD_IND | size, 0, int(g[13]), 0, 0), col, False, None, 0
+        v = s32(int(g[14], 0))
         if v is None:
             return None
-        return Insn(_LD_ABS | size, 0, 0, 0, v), col, False, None, 0
+        return Insn(LD_ABS | size, 0, 0, 0, v), col, False, None, 0
     if g[15] is not None:  # le/be/bswap
         if p != "r" or int(g[17]) != dst:
             return None
-        return Insn(_END[g[15]], dst, 0, 0, int(g[16])), col, False, None, 0
+        return Insn(END[g[15]], dst, 0, 0, int(g[16])), col, False, None, 0
     if g[18] is not None:  # neg
         if g[18] != p or int(g[19]) != dst:
             return None
-        return Insn(_NEG[p], dst), col, False, None, 0
+        return Insn(NEG[p], dst), col, False, None, 0
     if g[20] is not None:  # movsx
         if g[21] != p or (p == "w" and g[20] == "32"):
             return None
-        return Insn(_ALU_X[p][""][0], dst, int(g[22]), int(g[20]), 0), col, False, None, 0
+        return Insn(ALU_X[p][""][0], dst, int(g[22]), int(g[20]), 0), col, False, None, 0
     if g[23] is not None:  # atomic_fetch_OP((uN *)(rX + OFF), rY)
         bits = g[24]
         if g[28] != p or int(g[29]) != dst or (bits == "64") != (p == "r"):
@@ -318,7 +267,7 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
             off = -off
         if not -0x8000 <= off <= 0x7FFF:
             return None
-        return (Insn(_ATOMIC | SIZES[bits], int(g[25]), dst, off, _FETCH[g[23]]), col, False, None, 0)
+        return (Insn(ATOMIC | SIZES[bits], int(g[25]), dst, off, FETCH[g[23]]), col, False, None, 0)
     if g[30] is not None:  # xchg / cmpxchg
         wide = g[31] == "_64"
         if wide != (p == "r") or g[35] != p:
@@ -332,10 +281,10 @@ def _rw_more(m: re.Match[str], g: tuple[str, ...], p: str, dst: int) -> Result |
         if g[30] == "xchg":
             if g[37] is not None or int(g[36]) != dst:
                 return None
-            return Insn(_ATOMIC | size, int(g[32]), dst, off, _XCHG), col, False, None, 0
+            return Insn(ATOMIC | size, int(g[32]), dst, off, XCHG), col, False, None, 0
         if g[37] is None or dst != 0 or int(g[36]) != 0 or g[37] != p:
             return None
-        return Insn(_ATOMIC | size, int(g[32]), int(g[38]), off, _CMPXCHG), col, False, None, 0
+        return Insn(ATOMIC | size, int(g[32]), int(g[38]), off, CMPXCHG), col, False, None, 0
     return None
 
 
@@ -343,7 +292,7 @@ def _lock(m: re.Match[str]) -> Result | None:
     g = m.groups()
     if g[8] is not None:  # ld_pseudo rD, SRC, IMM
         src = int(g[10], 0)
-        imm = _s32(int(g[11], 0))
+        imm = s32(int(g[11], 0))
         if not 1 <= src <= 6 or imm is None:
             return None
         return Insn(LDDW, int(g[9]), src, 0, imm & 0xFFFFFFFF), m.start(9) + 1, False, None, 0
@@ -358,7 +307,7 @@ def _lock(m: re.Match[str]) -> Result | None:
     op = LOCK_OPS.get(g[5])
     if op is None:  # (lock ... -= rX: no such atomic; the full parser says so)
         return None
-    return (Insn(_ATOMIC | SIZES[bits], int(g[2]), int(g[7]), off, op), m.start(1) + 1, False,
+    return (Insn(ATOMIC | SIZES[bits], int(g[2]), int(g[7]), off, op), m.start(1) + 1, False,
             None, 0)
 
 
@@ -370,14 +319,14 @@ def _st(m: re.Match[str]) -> Result | None:
     if not -0x8000 <= off <= 0x7FFF:
         return None
     if p is not None:
-        opcode = _STORE_KEY.get(bits + p)
+        opcode = STORE_KEY.get(bits + p)
         if opcode is None:
             return None
-        return _new(Insn, (opcode, _REGS[base], _REGS[src], off, 0)), m.start(1) + 1, False, None, 0
-    v = _s32(int(imm, 0))
+        return new_tuple(Insn, (opcode, REGS[base], REGS[src], off, 0)), m.start(1) + 1, False, None, 0
+    v = s32(int(imm, 0))
     if v is None:
         return None
-    return _new(Insn, (_STORE_KEY[bits], _REGS[base], 0, off, v)), m.start(1) + 1, False, None, 0
+    return new_tuple(Insn, (STORE_KEY[bits], REGS[base], 0, off, v)), m.start(1) + 1, False, None, 0
 
 
 def _if(m: re.Match[str]) -> Result | None:
@@ -392,38 +341,38 @@ def _if(m: re.Match[str]) -> Result | None:
     if sp is not None:
         if sp != p:
             return None
-        return (_new(Insn, (_JMP_X[p][sym], _REGS[d], _REGS[s], off, 0)), col, name is None, name,
+        return (new_tuple(Insn, (JMP_X[p][sym], REGS[d], REGS[s], off, 0)), col, name is None, name,
                 ncol)
-    v = _s32(int(imm, 0))
+    v = s32(int(imm, 0))
     if v is None:
         return None
-    return _new(Insn, (_JMP_K[p][sym], _REGS[d], 0, off, v)), col, name is None, name, ncol
+    return new_tuple(Insn, (JMP_K[p][sym], REGS[d], 0, off, v)), col, name is None, name, ncol
 
 
 def _go(m: re.Match[str]) -> Result | None:
     word, num, name = m.groups()
     col = m.start(1) + 1
     if name is not None:
-        return Insn(_GOTO[word]), col, False, name, m.start(3) + 1
+        return Insn(GOTO[word]), col, False, name, m.start(3) + 1
     v = int(num, 0)
     if word == "gotol":
         if not -0x80000000 <= v <= 0x7FFFFFFF:
             return None
-        return Insn(_GOTO[word], 0, 0, 0, v), col, True, None, 0
+        return Insn(GOTO[word], 0, 0, 0, v), col, True, None, 0
     if not -0x8000 <= v <= 0x7FFF:
         return None
-    return Insn(_GOTO[word], 0, 0, v, 0), col, True, None, 0
+    return Insn(GOTO[word], 0, 0, v, 0), col, True, None, 0
 
 
 def _call(m: re.Match[str]) -> Result | None:
-    v = _s32(int(m.group(2), 0))
+    v = s32(int(m.group(2), 0))
     if v is None:
         return None
-    return Insn(_CALL, 0, 0, 0, v), m.start(1) + 1, False, None, 0
+    return Insn(CALL, 0, 0, 0, v), m.start(1) + 1, False, None, 0
 
 
 def _exit(m: re.Match[str]) -> Result | None:
-    return _EXIT, m.start(1) + 1, False, None, 0
+    return EXIT, m.start(1) + 1, False, None, 0
 
 
 #: first character of the statement -> (regex, builder) pairs, tried in order
@@ -433,189 +382,6 @@ FAST: dict[str, tuple[tuple[Any, Callable[[re.Match[str]], Result | None]], ...]
     "*": ((_ST, _st),), "i": ((_IF, _if),), "g": ((_GO, _go),), "m": ((_GO, _go),),
     "c": ((_CALL_RE, _call),), "e": ((_EXIT_RE, _exit),), "l": ((_LOCK, _lock),),
 }
-
-# -- shapes told by their words alone ---------------------------------------------------
-# A line whose whitespace-separated words are exactly those of a shape below needs no
-# regex: each word is looked up in a table (numbers and names are checked by the same
-# patterns as the regexes', once per distinct spelling).
-
-#: register word -> (prefix, number)
-_REG_WORD = {p + str(i): (p, i) for p in "rw" for i in range(11)}
-_ALU_WORD = {sym + "=": sym for sym in _ALU_SYM}
-_NEG_WORD = {"-" + word: reg for word, reg in _REG_WORD.items()}
-#: "(s8)r2" -> (8, "r", 2)
-_MOVSX_WORD = {f"(s{bits}){word}": (bits, p, i) for bits in (8, 16, 32)
-               for word, (p, i) in _REG_WORD.items()}
-_END_WORD = {f"{kind}{bits}": (kind, bits) for kind in ("le", "be", "bswap") for bits in (16, 32, 64)}
-_JMP_WORD = {sym: sym for sym in _JMP_SYM}
-_NUM_START = frozenset("+-0123456789")
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.$")
-
-
-def is_name(word: str) -> bool:
-    """``word`` is a label or symbol name: what the regex ``[A-Za-z_.$][\\w.$]*`` matches
-    whole (``\\w`` is what `str.isalnum` says, and ``_``), read without a regex."""
-    if word[:1] not in _NAME_START:
-        return False
-    rest = word[1:]
-    return not rest or rest.replace("_", "a").replace(".", "a").replace("$", "a").isalnum()
-
-
-_NAMES: dict[str, bool] = {}  # word -> is a label name
-
-
-def _num(word: str) -> int | None:
-    """The value of a number word the fast path reads (as `_N` spells them), else None."""
-    if not word.lstrip("+-")[:1].isdigit():  # (-r1, L12: no exception raised for them)
-        return None
-    try:
-        v = int(word, 0)
-    except ValueError:
-        return None
-    # int() also reads 1_000, 0o17 and other scripts' digits: the full parser decides those
-    if "_" in word or "o" in word or "O" in word or not word.isascii():
-        return None
-    return v
-
-
-_IMMS: dict[str, int | None] = {}  # word -> its imm field, None when the fast path declines
-
-
-def _imm(word: str) -> int | None:
-    """The ``imm`` field of an immediate word (`_num`, then `_s32`), remembered per spelling."""
-    v = _IMMS.get(word, False)
-    if v is False:
-        if len(_IMMS) >= 1 << 16:
-            _IMMS.clear()
-        n = _num(word)
-        v = _IMMS[word] = None if n is None else _s32(n)
-    return v
-
-
-def _name(word: str) -> bool:
-    ok = _NAMES.get(word)
-    if ok is None:
-        if len(_NAMES) >= 1 << 16:
-            _NAMES.clear()
-        ok = _NAMES[word] = is_name(word)
-    return ok
-
-
-def _by_words(line: str, w: list[str]) -> Result | None | Literal[False]:
-    """The instruction of a line of words ``w``, None when the line is malformed for the
-    fast path (the full parser says why), False when the words are no shape of this table."""
-    n = len(w)
-    if n == 3:  # rD OP= rS | rD OP= IMM
-        d = _REG_WORD.get(w[0])
-        sym = _ALU_WORD.get(w[1])
-        if d is None or sym is None:
-            return False
-        p, dst = d
-        s = _REG_WORD.get(w[2])
-        if s is not None:
-            if s[0] != p:
-                return None
-            opcode, off = _ALU_X[p][sym]
-            return _new(Insn, (opcode, dst, s[1], off, 0)), line.find(w[0]) + 1, False, None, 0
-        third = w[2]
-        if not sym and (third[0] == "-" or third[0] == "("):
-            neg = _NEG_WORD.get(third)  # rD = -rD
-            if neg is not None:
-                if neg != d:
-                    return None
-                return _new(Insn, (_NEG[p], dst, 0, 0, 0)), line.find(w[0]) + 1, False, None, 0
-            sx = _MOVSX_WORD.get(third)  # rD = (sN)rS
-            if sx is not None:
-                bits, sp, sr = sx
-                if sp != p or (p == "w" and bits == 32):
-                    return None
-                return (_new(Insn, (_ALU_X[p][""][0], dst, sr, bits, 0)), line.find(w[0]) + 1,
-                        False, None, 0)
-        v = _imm(third)
-        if v is None:
-            return False
-        opcode, off = _ALU_K[p][sym]
-        return _new(Insn, (opcode, dst, 0, off, v)), line.find(w[0]) + 1, False, None, 0
-    if n == 6:  # if rD OP (rS|IMM) goto TARGET
-        if w[0] != "if" or w[4] != "goto":
-            return False
-        d = _REG_WORD.get(w[1])
-        sym = _JMP_WORD.get(w[2])
-        if d is None or sym is None:
-            return False
-        p, dst = d
-        target = w[5]
-        if target[0] in _NUM_START:
-            num = _num(target)
-            if num is None:
-                return False
-            off = num
-            if not -0x8000 <= off <= 0x7FFF:
-                return None
-            name: str | None = None
-        else:
-            if not _name(target):
-                return False
-            name = target
-            off = 0
-        col = line.find("if") + 1
-        ncol = line.rfind(target) + 1 if name is not None else 0
-        s = _REG_WORD.get(w[3])
-        if s is not None:
-            if s[0] != p:
-                return None
-            return (_new(Insn, (_JMP_X[p][sym], dst, s[1], off, 0)), col, name is None, name,
-                    ncol)
-        v = _imm(w[3])
-        if v is None:
-            return False
-        return _new(Insn, (_JMP_K[p][sym], dst, 0, off, v)), col, name is None, name, ncol
-    if n == 2:  # goto/gotol/may_goto TARGET, call IMM
-        word, target = w
-        go = _GOTO.get(word)
-        col = line.find(word) + 1
-        if go is not None:
-            if target[0] not in _NUM_START:
-                if not _name(target):
-                    return False
-                return _new(Insn, (go, 0, 0, 0, 0)), col, False, target, line.rfind(target) + 1
-            num = _num(target)
-            if num is None:
-                return False
-            v = num
-            if word == "gotol":
-                if not -0x80000000 <= v <= 0x7FFFFFFF:
-                    return None
-                return _new(Insn, (go, 0, 0, 0, v)), col, True, None, 0
-            if not -0x8000 <= v <= 0x7FFF:
-                return None
-            return _new(Insn, (go, 0, 0, v, 0)), col, True, None, 0
-        if word == "call" and target[0] in _NUM_START:
-            v = _imm(target)
-            if v is None:
-                return False
-            return _new(Insn, (_CALL, 0, 0, 0, v)), col, False, None, 0
-        return False
-    if n == 1:
-        return (_EXIT, line.find("exit") + 1, False, None, 0) if w[0] == "exit" else False
-    if n == 4 and w[1] == "=" and w[2] in _END_WORD:  # rD = be16 rD
-        d = _REG_WORD.get(w[0])
-        if d is None:
-            return False
-        if d[0] != "r" or w[3] != w[0]:
-            return None
-        kind, bits = _END_WORD[w[2]]
-        return _new(Insn, (_END[kind], d[1], 0, 0, bits)), line.find(w[0]) + 1, False, None, 0
-    if n == 4 and w[3] == "ll" and w[1] == "=":  # rD = IMM ll
-        d = _REG_WORD.get(w[0])
-        if d is None or d[0] != "r" or w[2][0] not in _NUM_START:
-            return False
-        v = _num(w[2])
-        if v is None or not -(1 << 63) <= v < (1 << 64):
-            return False
-        return Insn(LDDW, d[1], 0, 0, v), line.find(w[0]) + 1, False, None, 0
-    return False
-
 
 #: the two most frequent shapes' first words, each looked up once: register word ->
 #: operator word -> what they make. ``if rD OP``: (destination, register-source opcode,
@@ -628,11 +394,11 @@ _ALU_HEAD: dict[str, dict[str, tuple[str, int, tuple[int, int], tuple[int, int]]
 
 def _make_heads() -> None:
     _IF_HEAD.update({
-        word: {sym: (i, _JMP_X[p][sym], _JMP_K[p][sym], p) for sym in _JMP_SYM}
-        for word, (p, i) in _REG_WORD.items()})
+        word: {sym: (i, JMP_X[p][sym], JMP_K[p][sym], p) for sym in JMP_SYM}
+        for word, (p, i) in REG_WORD.items()})
     _ALU_HEAD.update({
-        word: {sym + "=": (p, i, _ALU_X[p][sym], _ALU_K[p][sym]) for sym in _ALU_SYM if sym}
-        for word, (p, i) in _REG_WORD.items()})
+        word: {sym + "=": (p, i, ALU_X[p][sym], ALU_K[p][sym]) for sym in ALU_SYM if sym}
+        for word, (p, i) in REG_WORD.items()})
 
 
 def fast_insn(line: str) -> Result | None:
@@ -644,46 +410,46 @@ def fast_insn(line: str) -> Result | None:
     w = line.split()
     n = len(w)
     # the two most frequent shapes first: a conditional jump to a label, a compound ALU
-    # operation (any other spelling of them goes on to `_by_words`, which says the same)
+    # operation (any other spelling of them goes on to `by_words`, which says the same)
     if n == 6:
         ops = _IF_HEAD.get(w[1])
         if ops is not None and w[0] == "if" and w[4] == "goto":
             head = ops.get(w[2])
             target = w[5]
-            if head is not None and target[0] not in _NUM_START and \
-                    (_NAMES.get(target) or _name(target)):
-                s = _REG_WORD.get(w[3])
+            if head is not None and target[0] not in NUM_START and \
+                    (NAMES.get(target) or name_word(target)):
+                s = REG_WORD.get(w[3])
                 if s is not None:
                     if s[0] != head[3]:
                         return None
-                    return (_new(Insn, (head[1], head[0], s[1], 0, 0)), line.find("if") + 1,
+                    return (new_tuple(Insn, (head[1], head[0], s[1], 0, 0)), line.find("if") + 1,
                             False, target, 0)
-                v = _IMMS.get(w[3], False)
+                v = IMMS.get(w[3], False)
                 if v is False:
-                    v = _imm(w[3])
+                    v = imm_word(w[3])
                 if v is not None:
-                    return (_new(Insn, (head[2], head[0], 0, 0, v)), line.find("if") + 1,
+                    return (new_tuple(Insn, (head[2], head[0], 0, 0, v)), line.find("if") + 1,
                             False, target, 0)
     elif n == 3:
         alu = _ALU_HEAD.get(w[0])
         if alu is not None:
             entry = alu.get(w[1])
             if entry is not None:
-                s = _REG_WORD.get(w[2])
+                s = REG_WORD.get(w[2])
                 if s is not None:
                     if s[0] != entry[0]:
                         return None
                     opcode, off = entry[2]
-                    return _new(Insn, (opcode, entry[1], s[1], off, 0)), line.find(w[0]) + 1, \
+                    return new_tuple(Insn, (opcode, entry[1], s[1], off, 0)), line.find(w[0]) + 1, \
                         False, None, 0
-                v = _IMMS.get(w[2], False)
+                v = IMMS.get(w[2], False)
                 if v is False:
-                    v = _imm(w[2])
+                    v = imm_word(w[2])
                 if v is not None:
                     opcode, off = entry[3]
-                    return _new(Insn, (opcode, entry[1], 0, off, v)), line.find(w[0]) + 1, \
+                    return new_tuple(Insn, (opcode, entry[1], 0, off, v)), line.find(w[0]) + 1, \
                         False, None, 0
-    found = _by_words(line, w)
+    found = by_words(line, w)
     if found is not False:
         return found
     if not w:
@@ -715,7 +481,3 @@ def fast_insn(line: str) -> Result | None:
     return None
 
 
-#: the word tables' register spellings and reader, for `pybpf.asm.llvm.plain` (short texts
-#: read without a regex)
-REG_WORD = _REG_WORD
-by_words = _by_words

@@ -44,8 +44,7 @@ from __future__ import annotations
 import re
 
 from ...errors import AsmError
-from ...isa import MapSpec, ProgramSpec
-from ...isa import helper_id
+from ...isa import MapSpec, ProgramSpec, helper_id
 from ...isa.insn import Insn
 from ...isa.opcodes import (
     LDDW,
@@ -59,10 +58,9 @@ from ...isa.opcodes import (
     Size,
     Source,
 )
-from ..slots import slot_offsets
 from .fast import LOCK_OPS, SIZES, LazyRegex
 from .lines import lines_of, read_long, read_short
-from .symbols import PendingFields, check_numeric, resolve_names
+from .symbols import PendingFields, check_numeric, resolve_names, slot_offsets
 
 
 class _Err(Exception):

@@ -31,7 +31,7 @@ from ...isa.insn import Insn
 from ...isa.mapspec import MapSpec
 from ...isa.opcodes import LDDW, Class, JmpOp, Mode, PseudoSrc, Size
 from ...isa.program import ProgramSpec, SourceLine
-from .fast import LOCK_OPS, REG_WORD, SIZES, by_words, is_name
+from .words import LOCK_OPS, REG_WORD, SIZES, by_words, is_name
 
 __all__ = ["parse_plain"]
 

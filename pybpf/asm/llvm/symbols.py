@@ -20,16 +20,49 @@ except ImportError:  # pragma: no cover - interpreters without it
 from ...errors import AsmError
 from ...isa import helper_id
 from ...isa.insn import Insn
-from ...isa.opcodes import CallSrc, Class, JmpOp, PseudoSrc
+from ...isa.opcodes import LDDW, CallSrc, Class, JmpOp, PseudoSrc
 from ...isa.program import ProgramSpec, Ref, RefKind, target_field
-from ..slots import slot_offsets
 
 __all__ = ["Pending", "PendingFields", "check_numeric", "resolve_names", "slot_offsets"]
+
+TYPE_CHECKING = False  # (not typing's: the assembler is on `pybpf asm`'s start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _new = tuple.__new__
 _LOCAL = int(CallSrc.LOCAL)
 _FUNC = int(PseudoSrc.FUNC)
 _GOTOL = int(Class.JMP32 | JmpOp.JA)
+_LDDW_BYTE = bytes([LDDW])
+_OPCODE = itemgetter(0)
+
+
+def slot_offsets(insns: Sequence[Sequence[int]]) -> list[int]:
+    """Slot number of each instruction (an `Insn`, or the tuple of its fields), plus the
+    total at the end (what `pybpf.isa.ProgramSpec.slot_offsets` gives). Jump offsets count
+    8-byte slots and ``lddw`` takes two, so an instruction's slot is its index plus the
+    ``lddw`` before it; the assemblers (this one and `pybpf.asm.gas`) ask for all of them at
+    once (100k instructions: a few ms), from the opcodes' bytes.
+
+    >>> slot_offsets([Insn(0xb7), Insn(0x18), Insn(0x95)])
+    [0, 1, 3, 4]
+    """
+    ops = bytes(map(_OPCODE, insns))
+    n = len(ops)
+    k = ops.find(_LDDW_BYTE)
+    if k < 0:
+        return list(range(n + 1))
+    # between two lddw the slots count up by one: a range per stretch
+    out: list[int] = []
+    extend = out.extend
+    shift = prev = 0
+    while k >= 0:
+        extend(range(prev + shift, k + 1 + shift))
+        shift += 1
+        prev = k + 1
+        k = ops.find(_LDDW_BYTE, prev)
+    extend(range(prev + shift, n + 1 + shift))
+    return out
 
 
 class Pending:
