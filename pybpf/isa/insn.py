@@ -84,11 +84,8 @@ if TYPE_CHECKING:
         src: int = 0
         off: int = 0
         imm: int = 0
-else:  # the same tuple, without importing typing or collections
-    class _InsnFields(FieldTuple):
-        __slots__ = ()
-        _fields = ("opcode", "dst", "src", "off", "imm")
-        _field_defaults = {"dst": 0, "src": 0, "off": 0, "imm": 0}
+else:  # the same tuple, without importing typing or collections: Insn names its fields
+    _InsnFields = FieldTuple  # (one class made, not two)
 
 
 class Insn(_InsnFields):
@@ -105,6 +102,9 @@ class Insn(_InsnFields):
     """
 
     __slots__ = ()
+    if not TYPE_CHECKING:  # (the NamedTuple base declares them for type checkers)
+        _fields = ("opcode", "dst", "src", "off", "imm")
+        _field_defaults = {"dst": 0, "src": 0, "off": 0, "imm": 0}
 
     def __new__(cls, opcode: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> Insn:
         if (0 <= opcode <= 0xFF and 0 <= dst <= 15 and 0 <= src <= 15 and -0x8000 <= off <= 0x7FFF
