@@ -43,37 +43,8 @@ TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from ..info import MapInfo
     from .batch import BatchItems
-    from .special import (
-        ArenaMap,
-        ArrayOfMaps,
-        BloomFilterMap,
-        CgroupArrayMap,
-        CpuMap,
-        DevMap,
-        DevMapHash,
-        HashOfMaps,
-        LpmTrieMap,
-        PerfEventArrayMap,
-        ProgArrayMap,
-        QueueMap,
-        ReuseportSockArrayMap,
-        RingBufMap,
-        SockHash,
-        SockMap,
-        StackMap,
-        StackTraceMap,
-        UserRingBufMap,
-        XskMap,
-    )
-    from .storage import (
-        CgroupStorageMap,
-        CgrpStorageMap,
-        InodeStorageMap,
-        PerCpuCgroupStorageMap,
-        SkStorageMap,
-        TaskStorageMap,
-        storage_btf,
-    )
+    from .special import *  # noqa: F403 - the kinds of special.__all__, named there once
+    from .storage import *  # noqa: F403 - the storage kinds and storage_btf (storage.__all__)
 
 #: the local-storage kinds and the kinds beyond the hash and array families (`kinds.SPECIAL`),
 #: imported (and registered) at their first use: `map_class` of their type or one of these names

@@ -35,7 +35,6 @@ from ...uapi.names import object_name
 from .. import syscall
 from ..fd import FD
 from ..syscall import Cmd, PreparedAttr, address, bpf
-from .elems import ElemBase
 from .codec import Codec, CodecError, codec_for, spec_size
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
@@ -45,12 +44,13 @@ if TYPE_CHECKING:
 
     from ..info import MapInfo
     from .batch import BatchOps
+    from .elems import ElemsPy
 
-    class _Elems(BatchOps, ElemBase):
+    ElemBase = ElemsPy
+
+    class _Elems(BatchOps, ElemsPy):
         """What the type checker reads as `Map`'s bases: the batch methods where they are
         written (at run time they are `_BatchMethod` until the first batch call)."""
-else:
-    _Elems = ElemBase
 
 __all__ = ["Map", "MapInfo", "MapSpec", "MapSpecError", "possible_cpus",
            "map_class", "CodecError"]
@@ -71,6 +71,24 @@ _NATIVE_BPF = syscall._native_bpf
 # plain ints for the hot paths (an IntEnum member lookup costs more than the call setup)
 _LOOKUP, _UPDATE, _DELETE, _NEXT_KEY = (int(Cmd.MAP_LOOKUP_ELEM), int(Cmd.MAP_UPDATE_ELEM),
                                         int(Cmd.MAP_DELETE_ELEM), int(Cmd.MAP_GET_NEXT_KEY))
+
+
+def _elem_base() -> type:
+    """`Map`'s base (see `pybpf.kernel.maps.elems`): `pybpf._mapcall`'s ``ElemBase``, told
+    where the syscall seam is, or `elems.ElemsPy` where that extension was not built (the
+    elems module is loaded then alone)."""
+    try:
+        from ..._mapcall import ElemBase as compiled, seam
+    except ImportError:
+        from .elems import ElemsPy
+
+        return ElemsPy
+    seam(vars(syscall), _NATIVE_BPF)
+    return compiled
+
+
+if not TYPE_CHECKING:
+    ElemBase = _Elems = _elem_base()
 
 
 class _Scratch:

@@ -69,17 +69,13 @@ class ElemsPy:
         self.delete(key)
 
 
-def _elem_base() -> type:
-    """`pybpf._mapcall`'s ``ElemBase`` (told where the syscall seam is), or `ElemsPy`."""
-    try:
-        from ..._mapcall import ElemBase as compiled, seam
-    except ImportError:
-        return ElemsPy
-    seam(vars(syscall), _NATIVE_BPF)
-    return compiled
-
-
 if TYPE_CHECKING:
     ElemBase = ElemsPy
-else:
-    ElemBase = _elem_base()
+
+
+def __getattr__(name: str) -> object:
+    if name == "ElemBase":  # (chosen by pybpf.kernel.maps.base, which loads this module only
+        from .base import ElemBase  # where pybpf._mapcall was not built)
+
+        return ElemBase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,28 +24,7 @@ TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from typing import Any
 
-    from .special import (
-        ArenaMap,
-        ArrayOfMaps,
-        BloomFilterMap,
-        CgroupArrayMap,
-        CpuMap,
-        DevMap,
-        DevMapHash,
-        HashOfMaps,
-        LpmTrieMap,
-        PerfEventArrayMap,
-        ProgArrayMap,
-        QueueMap,
-        ReuseportSockArrayMap,
-        RingBufMap,
-        SockHash,
-        SockMap,
-        StackMap,
-        StackTraceMap,
-        UserRingBufMap,
-        XskMap,
-    )
+    from .special import *  # noqa: F403 - the kinds of special.__all__ (named there once)
 
 __all__ = [
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
