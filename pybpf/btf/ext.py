@@ -31,15 +31,16 @@ _set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from .relo_kind import CoreReloKind
+    from .relo_kind import CoreRelo, CoreReloKind
 
 
 def __getattr__(name: str) -> object:
-    # CoreReloKind lives in .relo_kind, imported when an object has CO-RE relocations
-    # (an enum class costs an object loader's start-up ~0.3M instructions)
-    if name == "CoreReloKind":
-        from .relo_kind import CoreReloKind
-        return CoreReloKind
+    # CoreRelo and CoreReloKind live in .relo_kind, imported when an object has CO-RE
+    # relocations (an enum class costs an object loader's start-up ~0.3M instructions)
+    if name in ("CoreRelo", "CoreReloKind"):
+        from . import relo_kind
+
+        return getattr(relo_kind, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _HDR_MIN = 24
@@ -96,35 +97,6 @@ class LineInfo(Frozen):
     @property
     def column(self) -> int:
         return self.line_col & 0x3FF
-
-
-class CoreRelo(Frozen):
-    """A CO-RE relocation: at ``insn_off``, ``kind`` of ``type_id`` along ``access`` ("0:1:2")."""
-
-    __slots__ = __match_args__ = ("insn_off", "type_id", "access_str_off", "kind", "access")
-
-    insn_off: int
-    type_id: int
-    access_str_off: int
-    kind: CoreReloKind
-    access: str
-
-    def __init__(self, insn_off: int, type_id: int, access_str_off: int, kind: CoreReloKind,
-                 access: str) -> None:
-        _set(self, "insn_off", insn_off)
-        _set(self, "type_id", type_id)
-        _set(self, "access_str_off", access_str_off)
-        _set(self, "kind", kind)
-        _set(self, "access", access)
-
-    @property
-    def insn(self) -> int:
-        return self.insn_off // 8
-
-    @property
-    def spec(self) -> list[int]:
-        """The access string as integers (first: array index, then member/enumerator indexes)."""
-        return [int(x) for x in self.access.split(":") if x != ""]
 
 
 class InfoBlock(Frozen):
@@ -225,7 +197,7 @@ class BtfExt:
 
     def _core(self, raw: bytes, i: int) -> CoreRelo:
         insn_off, type_id, acc_off, kind = struct.unpack_from("<IIII", raw, i)
-        from .relo_kind import CoreReloKind  # (lazy: see the module's __getattr__)
+        from .relo_kind import CoreRelo, CoreReloKind  # (lazy: see the module's __getattr__)
 
         try:
             k = CoreReloKind(kind)

@@ -1,12 +1,15 @@
-"""``enum bpf_core_relo_kind``: the kinds of CO-RE relocation of ``.BTF.ext``.
+"""``enum bpf_core_relo_kind``: the kinds of CO-RE relocation of ``.BTF.ext``, and `CoreRelo`,
+one relocation record.
 
-Its own module so that reading an object without CO-RE relocations does not build it;
-`pybpf.btf.ext` exports it too.
+Their own module so that reading an object without CO-RE relocations does not build
+them; `pybpf.btf.ext` exports them too.
 
 >>> CoreReloKind(1), CoreReloKind.TYPE_ID_TARGET.label
 (<CoreReloKind.FIELD_BYTE_SIZE: 1>, 'target_type_id')
 """
 from __future__ import annotations
+
+from .._record import Frozen
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -14,7 +17,9 @@ if TYPE_CHECKING:
 else:  # enum's classes build slowly: pybpf's own (see pybpf._enum)
     from .._enum import IntEnum
 
-__all__ = ["CoreReloKind"]
+__all__ = ["CoreRelo", "CoreReloKind"]
+
+_set = object.__setattr__  # past the frozen __setattr__, as dataclasses' __init__ does
 
 
 class CoreReloKind(IntEnum):
@@ -49,3 +54,32 @@ _LABELS = {
     CoreReloKind.ENUMVAL_EXISTS: "enumval_exists", CoreReloKind.ENUMVAL_VALUE: "enumval_value",
     CoreReloKind.TYPE_MATCHES: "type_matches",
 }
+
+
+class CoreRelo(Frozen):
+    """A CO-RE relocation: at ``insn_off``, ``kind`` of ``type_id`` along ``access`` ("0:1:2")."""
+
+    __slots__ = __match_args__ = ("insn_off", "type_id", "access_str_off", "kind", "access")
+
+    insn_off: int
+    type_id: int
+    access_str_off: int
+    kind: CoreReloKind
+    access: str
+
+    def __init__(self, insn_off: int, type_id: int, access_str_off: int, kind: CoreReloKind,
+                 access: str) -> None:
+        _set(self, "insn_off", insn_off)
+        _set(self, "type_id", type_id)
+        _set(self, "access_str_off", access_str_off)
+        _set(self, "kind", kind)
+        _set(self, "access", access)
+
+    @property
+    def insn(self) -> int:
+        return self.insn_off // 8
+
+    @property
+    def spec(self) -> list[int]:
+        """The access string as integers (first: array index, then member/enumerator indexes)."""
+        return [int(x) for x in self.access.split(":") if x != ""]

@@ -156,7 +156,7 @@ class VMObject:
     def globals(self, section: str) -> Any:
         """The variables of a global data section by name (``obj.bss["hits"]``), read from
         and written to the VM's map once loaded, to the initial value before."""
-        from .loader import GlobalVars
+        from .globalvars import GlobalVars
 
         if section not in self._globals:
             if section not in self.spec.maps:
