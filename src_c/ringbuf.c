@@ -412,35 +412,121 @@ static inline void ring_copy(void *dst, const uint8_t *ring, uint64_t data_size,
 	}
 }
 
-/* The perf ring loop, inlined once per constant stride (and without offsets), as rb_loop. */
+/* perf_event_header: type, misc, size; a PERF_RECORD_SAMPLE follows it with the u32 raw size
+ * and the raw data, which the kernel pads so that the record stays 8-byte aligned. */
+struct perf_hdr {
+	uint32_t type;
+	uint16_t misc;
+	uint16_t size;
+};
+#define PERF_SAMPLE_HDR (sizeof(struct perf_hdr) + 4) /* the header and the raw size word */
+
+/* The header as one 8-byte word, in the ring's (native) byte order. */
+static inline uint64_t perf_hdr_word(uint32_t type, uint16_t misc, uint16_t size)
+{
+	struct perf_hdr h = {type, misc, size};
+	uint64_t w;
+	memcpy(&w, &h, sizeof(w));
+	return w;
+}
+
+/* The raw size the kernel gives an n-byte bpf_perf_event_output (a 32-byte output arrives as
+ * 36 bytes, a 28-byte one as 28). */
+static inline uint64_t perf_raw_len(uint64_t n)
+{
+	return ((n + 4 + 7) & ~(uint64_t)7) - 4;
+}
+
+/* Where the records read in place from tail must end: at head, or at the end of the data area
+ * (the next multiple of data_size past tail). */
+static inline uint64_t perf_lim(uint64_t tail, uint64_t head, uint64_t mask)
+{
+	uint64_t end = (tail | mask) + 1;
+	return end < head ? end : head;
+}
+
+/* Whether the record at p is a sample of the raw size len (the header's misc masked out). */
+static inline int perf_is_common(const uint8_t *p, uint64_t hdr_mask, uint64_t hdr, uint32_t len)
+{
+	uint64_t w;
+	uint32_t l;
+	memcpy(&w, p, sizeof(w));
+	memcpy(&l, p + sizeof(struct perf_hdr), sizeof(l));
+	return (w & hdr_mask) == hdr && l == len;
+}
+
+/* The perf ring loop, inlined once per constant stride (and without offsets), as rb_loop.
+ * Stride mode without offsets has a fast path for the common record: a sample of the raw size
+ * the kernel gives a stride-byte output, lying whole before lim (so neither it nor its payload
+ * wraps, and it ends by data_head); one comparison of its header word (misc masked) and one of
+ * its size word stand for the type, size and bounds tests of the general path, and a run of
+ * such records is copied with pointers only. Their count (fast_n) is folded into mismatched,
+ * min_len and max_len at the end. Anything else (a wrapping record, a lost or other record,
+ * another size, a corrupt header) goes through the general path, which is exact.
+ * exact (packed mode's common-length run, stride = that length): returns 3 at a sample of
+ * another length, left in the ring. */
 static inline __attribute__((always_inline)) int
 perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tailp, uint8_t *o,
           uint64_t out_cap, unsigned int *offsets, uint64_t max_records, unsigned int stride,
-          struct acc *a, uint64_t *lost_total, uint64_t *other)
+          struct acc *a, uint64_t *lost_total, uint64_t *other, int exact)
 {
+	const uint64_t mask = data_size - 1;
+	const uint64_t fast_len = perf_raw_len(stride);
+	const uint64_t fast_size = fast_len + PERF_SAMPLE_HDR;
+	const int fast = stride && !offsets && fast_size <= 0xFFFF;
+	const uint64_t fast_hdr = perf_hdr_word(PERF_RECORD_SAMPLE, 0, (uint16_t)fast_size);
+	const uint64_t hdr_mask = perf_hdr_word(~0U, 0, 0xFFFF);
 	uint64_t tail = *tailp;
+	uint64_t lim = perf_lim(tail, head, mask);
+	uint64_t fast_n = 0;
 	int status = 0;
 	uint8_t small[64];
 
 	while (tail < head) {
-		struct {
-			uint32_t type;
-			uint16_t misc;
-			uint16_t size;
-		} hdr;
+		if (fast && tail + fast_size <= lim && perf_is_common(ring + (tail & mask), hdr_mask,
+		                                                       fast_hdr, fast_len)) {
+			/* a run of common records: as many as lie before lim and fit out, copied while
+			 * the next one is common too; pointers only (what stops the run, the outer loop
+			 * looks at again) */
+			uint64_t n = a->records;
+			uint64_t k = (lim - tail) / fast_size;
+			if (n >= max_records) {
+				status = 1;
+				break;
+			}
+			if (k > max_records - n)
+				k = max_records - n;
+			const uint8_t *p = ring + (tail & mask), *q = p, *end = p + k * fast_size;
+			uint8_t *dst = o + n * stride;
+			do {
+				copy_small(dst, q + PERF_SAMPLE_HDR, stride);
+				dst += stride;
+				q += fast_size;
+			} while (q != end && perf_is_common(q, hdr_mask, fast_hdr, fast_len));
+			uint64_t got = (uint64_t)(q - p) / fast_size;
+			a->records = n + got;
+			fast_n += got;
+			tail += (uint64_t)(q - p);
+			continue;
+		}
+		struct perf_hdr hdr;
 		ring_copy(&hdr, ring, data_size, tail, sizeof(hdr));
 		if (hdr.size < sizeof(hdr) || hdr.size > head - tail) {
 			status = -1;
 			break;
 		}
-		if (hdr.type == PERF_RECORD_SAMPLE && hdr.size >= sizeof(hdr) + 4) {
+		if (hdr.type == PERF_RECORD_SAMPLE && hdr.size >= PERF_SAMPLE_HDR) {
 			uint32_t len;
 			ring_copy(&len, ring, data_size, tail + sizeof(hdr), 4);
-			if ((uint64_t)len + sizeof(hdr) + 4 > hdr.size) {
+			if ((uint64_t)len + PERF_SAMPLE_HDR > hdr.size) {
 				status = -1;
 				break;
 			}
-			uint64_t off = (tail + sizeof(hdr) + 4) & (data_size - 1);
+			if (exact && len != stride) {
+				status = 3;
+				break;
+			}
+			uint64_t off = (tail + PERF_SAMPLE_HDR) & mask;
 			if (off + len <= data_size) {
 				/* whole 8-byte words may be read while they stay inside the data area */
 				int pad_ok = off + ((len + 7) & ~7U) <= data_size;
@@ -452,7 +538,7 @@ perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tail
 			} else {
 				/* the payload wraps: stage it unless it is big, then copy piecewise */
 				if (len <= sizeof(small)) {
-					ring_copy(small, ring, data_size, tail + sizeof(hdr) + 4, len);
+					ring_copy(small, ring, data_size, tail + PERF_SAMPLE_HDR, len);
 					if (put_record(small, len, o, out_cap, offsets, max_records, stride, 0, a, 0)) {
 						status = 1;
 						break;
@@ -470,7 +556,7 @@ perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tail
 						a->min_len = len;
 					if (len > a->max_len)
 						a->max_len = len;
-					ring_copy(o + dst, ring, data_size, tail + sizeof(hdr) + 4, take);
+					ring_copy(o + dst, ring, data_size, tail + PERF_SAMPLE_HDR, take);
 					if (stride) {
 						if (take < stride)
 							memset(o + dst + take, 0, stride - take);
@@ -493,20 +579,83 @@ perf_loop(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tail
 			(*other)++;
 		}
 		tail += hdr.size;
+		if (fast)
+			lim = perf_lim(tail, head, mask);
+	}
+	if (fast_n && fast_len != stride) { /* the fast path's records were truncated to stride */
+		a->mismatched += fast_n;
+		if (fast_len < a->min_len)
+			a->min_len = fast_len;
+		if (fast_len > a->max_len)
+			a->max_len = fast_len;
 	}
 	*tailp = tail;
 	return status;
 }
 
-/* packed mode on its own (not beside the stride copies: the compiler then allocates its
- * registers for this loop alone) */
-static __attribute__((noinline)) int
-perf_loop_packed(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tailp,
-                 uint8_t *o, uint64_t out_cap, unsigned int *offsets, uint64_t max_records,
-                 struct acc *a, uint64_t *lost_total, uint64_t *other)
+/* The raw size of the sample at tail, 0 when there is none (or another record comes first). */
+static inline uint32_t perf_peek_len(const uint8_t *ring, uint64_t data_size, uint64_t head,
+                                     uint64_t tail)
 {
-	return perf_loop(ring, data_size, head, tailp, o, out_cap, offsets, max_records, 0, a,
-	                 lost_total, other);
+	struct perf_hdr hdr;
+	uint32_t len;
+	if (tail >= head)
+		return 0;
+	ring_copy(&hdr, ring, data_size, tail, sizeof(hdr));
+	if (hdr.type != PERF_RECORD_SAMPLE || hdr.size < PERF_SAMPLE_HDR || hdr.size > head - tail)
+		return 0;
+	ring_copy(&len, ring, data_size, tail + sizeof(hdr), 4);
+	return len + PERF_SAMPLE_HDR <= hdr.size ? len : 0;
+}
+
+/* Packed mode, as ringbuf_drain_packed: when the first sample has the raw size of a common
+ * output size (8, 16, 24, 32, 48 or 64 bytes), the samples are copied as in stride mode with that
+ * length as a constant (and the fast path), without offsets, until a sample of another length
+ * comes; then offsets are filled in for the samples so far and the general packed loop takes the
+ * rest. Offsets past offsets[0] are left unwritten when min_len == max_len. (Its own function:
+ * the compiler then allocates registers for these loops alone.) */
+static __attribute__((noinline)) int
+perf_drain_packed(const uint8_t *ring, uint64_t data_size, uint64_t head, uint64_t *tailp,
+                  uint8_t *o, uint64_t out_cap, unsigned int *offsets, uint64_t max_records,
+                  struct acc *res, uint64_t *lost_res, uint64_t *other_res)
+{
+	/* the counters in locals (see struct acc), written back at the end */
+	struct acc acc = *res;
+	struct acc *a = &acc;
+	uint64_t tail = *tailp, lost = 0, other = 0;
+	uint32_t first = perf_peek_len(ring, data_size, head, tail);
+	int status = 3;
+
+#define PERF_EXACT(S) perf_loop(ring, data_size, head, &tail, o, out_cap, NULL, \
+                                stride_cap(max_records, out_cap, S), S, a, &lost, &other, 1)
+	switch (first) {
+	case 12: status = PERF_EXACT(12); break;
+	case 20: status = PERF_EXACT(20); break;
+	case 28: status = PERF_EXACT(28); break;
+	case 36: status = PERF_EXACT(36); break;
+	case 52: status = PERF_EXACT(52); break;
+	case 68: status = PERF_EXACT(68); break;
+	default: first = 0; break;
+	}
+#undef PERF_EXACT
+	if (first) {
+		a->bytes = a->records * first;
+		if (a->records) {
+			a->min_len = first;
+			a->max_len = first;
+		}
+	}
+	if (status == 3) { /* another length (or no common one at the start): the general loop */
+		for (uint64_t i = 1; first && i <= a->records; i++)
+			offsets[i] = (unsigned int)(i * first);
+		status = perf_loop(ring, data_size, head, &tail, o, out_cap, offsets, max_records, 0, a,
+		                   &lost, &other, 0);
+	}
+	*res = acc;
+	*tailp = tail;
+	*lost_res += lost;
+	*other_res += other;
+	return status;
 }
 
 int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size, void *out,
@@ -527,25 +676,29 @@ int pybpf_perf_drain(void *base, const void *data, unsigned long long data_size,
 	acc_init(&a);
 	if (!stride && offsets && max_records)
 		offsets[0] = 0;
-	max_records = stride_cap(max_records, out_cap, stride);
-#define PERF_LOOP(S, OFFS) perf_loop(ring, data_size, head, &tail, o, out_cap, OFFS, max_records, \
-                                     S, &a, &lost_total, &other)
-	if (stride && offsets) {
-		status = PERF_LOOP(stride, offsets);
+	if (!stride && offsets) {
+		status = perf_drain_packed(ring, data_size, head, &tail, o, out_cap, offsets, max_records,
+		                           &a, &lost_total, &other);
 	} else {
-		switch (stride) {
-		case 0: status = perf_loop_packed(ring, data_size, head, &tail, o, out_cap, offsets,
-		                                  max_records, &a, &lost_total, &other); break;
-		case 8: status = PERF_LOOP(8, NULL); break;
-		case 16: status = PERF_LOOP(16, NULL); break;
-		case 24: status = PERF_LOOP(24, NULL); break;
-		case 32: status = PERF_LOOP(32, NULL); break;
-		case 48: status = PERF_LOOP(48, NULL); break;
-		case 64: status = PERF_LOOP(64, NULL); break;
-		default: status = PERF_LOOP(stride, NULL); break;
+		max_records = stride_cap(max_records, out_cap, stride);
+#define PERF_LOOP(S, OFFS) perf_loop(ring, data_size, head, &tail, o, out_cap, OFFS, max_records, \
+                                     S, &a, &lost_total, &other, 0)
+		if (stride && offsets) {
+			status = PERF_LOOP(stride, offsets);
+		} else {
+			switch (stride) {
+			case 0: status = PERF_LOOP(0, NULL); break;
+			case 8: status = PERF_LOOP(8, NULL); break;
+			case 16: status = PERF_LOOP(16, NULL); break;
+			case 24: status = PERF_LOOP(24, NULL); break;
+			case 32: status = PERF_LOOP(32, NULL); break;
+			case 48: status = PERF_LOOP(48, NULL); break;
+			case 64: status = PERF_LOOP(64, NULL); break;
+			default: status = PERF_LOOP(stride, NULL); break;
+			}
 		}
-	}
 #undef PERF_LOOP
+	}
 	__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
 	acc_store(&a, stride, res);
 	res->lost = lost_total;

@@ -270,6 +270,7 @@ class FakePerfRing:
 
     def __init__(self, data_size: int, start: int) -> None:
         self.size = data_size
+        self.lens: list[int] | None = None  # the last drain's record lengths (None: not asked)
         self.base = ffi.new("char[]", 4096)
         self.data = ffi.new("char[]", data_size)
         self.head = start
@@ -291,12 +292,17 @@ class FakePerfRing:
         self._set(1024, self.head)
         return True
 
-    def sample(self, payload: bytes) -> bool:
+    def sample(self, payload: bytes, misc: int = 0) -> bool:
         raw = payload.ljust(rm.round_up(len(payload) + 4) - 4, b"\0")
-        return self.write(PERF_HDR.pack(9, 0, 8 + 4 + len(raw)) + struct.pack("<I", len(raw)) + raw)
+        return self.write(PERF_HDR.pack(9, misc, 8 + 4 + len(raw)) + struct.pack("<I", len(raw)) +
+                          raw)
 
     def lost(self, n: int) -> bool:
         return self.write(PERF_HDR.pack(2, 0, 24) + struct.pack("<QQ", 7, n))
+
+    def other(self, size: int) -> bool:
+        """A record of another type (PERF_RECORD_THROTTLE = 5), of any size from 8 bytes."""
+        return self.write(PERF_HDR.pack(5, 0, size) + bytes(range(size - 8)))
 
     def drain(self, out_cap: int, max_records: int, stride: int = 0, lengths: bool = True):
         out = ffi.new("char[]", max(out_cap, 1))
@@ -305,10 +311,16 @@ class FakePerfRing:
         status = lib.pybpf_perf_drain(self.base, self.data, self.size, out, out_cap, offsets,
                                       max_records, stride, res)
         raw = ffi.buffer(out, max(out_cap, 1))[:]
+        n = res.records
         if stride:
-            recs = [raw[i * stride:(i + 1) * stride] for i in range(res.records)]
+            recs = [raw[i * stride:(i + 1) * stride] for i in range(n)]
+            self.lens = [offsets[i] for i in range(n)] if lengths else None
         else:
-            recs = [raw[offsets[i]:offsets[i + 1]] for i in range(res.records)]
+            if n and res.min_len == res.max_len:  # one length: the offsets may be left unwritten
+                recs = [raw[i * res.min_len:(i + 1) * res.min_len] for i in range(n)]
+            else:
+                recs = [raw[offsets[i]:offsets[i + 1]] for i in range(n)]
+            self.lens = [len(r) for r in recs]
         return status, recs, res
 
 
@@ -373,6 +385,120 @@ def test_perf_drain_stride_and_corrupt(stride: int, lengths: bool) -> None:
     ring.write(PERF_HDR.pack(9, 0, 4))  # size smaller than a header
     status, recs, _ = ring.drain(64, 8)
     assert status == -1 and recs == []
+
+
+COMMON = [8, 16, 24, 32, 48, 64]  # output sizes the C loops have specialisations for
+# ("s", n, misc): a sample of an n-byte output (-1: the first size); ("l", n): n samples lost;
+# ("o", size): a record of another type; ("d",): drain what is ready
+fast_ops = st.lists(st.one_of(
+    st.tuples(st.just("s"), st.sampled_from([-1, -1, -1, -1, 0, 5, 8, 12, 28, 32, 36, 72]),
+              st.integers(0, 3)),
+    st.tuples(st.just("l"), st.integers(1, 1000)),
+    st.tuples(st.just("o"), st.integers(8, 40)),
+    st.tuples(st.just("d"))), max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(COMMON), fast_ops, st.integers(0, 511),
+       st.one_of(st.just(0), st.sampled_from(COMMON), st.integers(1, 80)), st.booleans(),
+       st.integers(1, 70), st.integers(1, 3000))
+def test_perf_drain_fast_paths(first: int, operations: list[tuple], start: int, stride: int,
+                               lengths: bool, max_records: int, out_cap: int) -> None:
+    """The fast paths (stride mode's common-record comparison, packed mode's common-length run)
+    against the records written: a small ring so records wrap in the middle (headers too, after
+    odd-sized records of other types), lost and other records inside a run, mixed sizes, misc
+    values, out and max_records running out. Each call's lengths, mismatched, min_len, max_len
+    and bytes are checked too."""
+    ring = FakePerfRing(512, start)
+    want: list[bytes] = []
+    got: list[bytes] = []
+    counts = {"lost": 0, "other": 0}
+    seen = {"lost": 0, "other": 0}
+
+    def expect(raw: bytes) -> bytes:
+        return raw[:stride].ljust(stride, b"\0") if stride else raw
+
+    def drain_all() -> None:
+        for _ in range(1000):
+            # stride mode: room for one record at least (it never fits otherwise)
+            status, recs, res = ring.drain(max(out_cap, stride), max_records, stride, lengths)
+            assert status in (0, 1)
+            lens = ring.lens
+            got.extend(recs)
+            seen["lost"] += res.lost
+            seen["other"] += res.other
+            if recs:
+                real = lens if lens is not None else [len(w) for w in raw_want[len(got) - len(recs):
+                                                                               len(got)]]
+                if lens is not None and stride:
+                    assert lens == real_lengths[len(got) - len(recs):len(got)]
+                assert (res.min_len, res.max_len) == (min(real), max(real))
+                assert res.mismatched == (sum(n != stride for n in real) if stride else 0)
+                assert res.bytes == (stride * len(recs) if stride else sum(real))
+            if status == 0:
+                return
+            if not recs and res.consumed == 0:
+                raise AssertionError("no progress")
+        raise AssertionError("drain did not finish")
+
+    raw_want: list[bytes] = []
+    real_lengths: list[int] = []
+    i = 0
+    for op in [("s", first, 0)] * 3 + operations:
+        if op[0] == "d":
+            drain_all()
+            continue
+        if op[0] == "s":
+            i += 1
+            payload = bytes([i % 251]) * (first if op[1] < 0 else op[1])
+            raw = payload.ljust(rm.round_up(len(payload) + 4) - 4, b"\0")
+            if not stride and len(raw) > out_cap:
+                continue  # would never fit this test's out buffer
+            def write() -> bool:
+                return ring.sample(payload, op[2])
+        elif op[0] == "l":
+            def write() -> bool:
+                return ring.lost(op[1])
+        else:
+            def write() -> bool:
+                return ring.other(op[1])
+        if not write():  # full: the consumer catches up, then there is room
+            drain_all()
+            assert write()
+        if op[0] == "s":
+            raw_want.append(raw)
+            real_lengths.append(len(raw))
+            want.append(expect(raw))
+        else:
+            counts["lost" if op[0] == "l" else "other"] += op[1] if op[0] == "l" else 1
+    drain_all()
+    assert got == want
+    assert seen == counts
+    assert ring.tail() == ring.head
+
+
+@pytest.mark.parametrize("stride", [0, 32])
+def test_perf_drain_corrupt_common_records(stride: int) -> None:
+    """Records that look like the common one but are not whole: the general path finds them
+    corrupt, after the records before them were taken."""
+    def drain(ring: FakePerfRing) -> tuple[int, list[bytes]]:
+        status, recs, _ = ring.drain(4096, 64, stride, lengths=False)
+        return status, recs
+
+    common = PERF_HDR.pack(9, 0, 48) + struct.pack("<I", 36)
+    # the raw size word claims more than the record holds
+    ring = FakePerfRing(1024, 1000)  # the first record wraps, the rest are read in place
+    for c in b"ab":
+        assert ring.sample(bytes([c]) * 32)
+    assert ring.write(PERF_HDR.pack(9, 0, 48) + struct.pack("<I", 44) + bytes(36))
+    assert drain(ring) == (-1, [(b"a" * 32 + bytes(4))[:stride or 36],
+                                (b"b" * 32 + bytes(4))[:stride or 36]])
+    # a common header whose record runs past data_head
+    ring = FakePerfRing(1024, 0)
+    assert ring.sample(b"c" * 32)
+    assert ring.write(common + bytes(20))
+    assert drain(ring) == (-1, [(b"c" * 32 + bytes(4))[:stride or 36]])
+    assert ring.tail() == 48
 
 
 # -- cutting a drained batch into records ------------------------------------------------------
