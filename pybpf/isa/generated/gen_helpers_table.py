@@ -66,10 +66,13 @@ def write_names(ids: dict[int, str]) -> None:
     the kernel does not number)."""
     w = sys.stdout.write
     w('"""' + PACKAGE_DOC + '"""\n\n')
-    w("NAMES: tuple[str | None, ...] = (\n")
+    # one name a line in one string, split at import: unmarshalling one string and splitting
+    # it costs a start-up less than unmarshalling (and interning) a tuple of 200 names
+    w("#: (an empty line: an id the kernel does not number)\n")
+    w('NAMES: tuple[str | None, ...] = tuple([name or None for name in """\n')
     for num in range(max(ids) + 1 if ids else 0):
-        w(f"    {ids.get(num)!r},\n")
-    w(")\n")
+        w(f"{ids.get(num, '')}\n")
+    w('""".split("\\n")[1:-1]])\n')
 
 
 def main() -> None:
