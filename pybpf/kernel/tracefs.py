@@ -3,7 +3,8 @@
 `tracepoint_id` reads the id perf_event_open needs (``events/<category>/<name>/id``);
 `tracepoint_format` parses a tracepoint's ``format`` file, the layout of the raw trace
 record its program receives, into `Field` records (name -> offset, size, signedness, C
-type, array length). tracefs is found or mounted with `pybpf.kernel.fs.ensure_tracefs`.
+type, array length). tracefs is read at its conventional mount (``/sys/kernel/tracing``)
+when it is there, else found or mounted with `pybpf.kernel.fs.ensure_tracefs`.
 The parser (`parse_format`, `Field`, `TracepointFormat`) is `pybpf.kernel.tracefs_format`'s,
 given here too and imported at its first use: attaching by name reads no format file.
 
@@ -16,7 +17,6 @@ import errno
 import os
 
 from ..errors import KernelError, PybpfError
-from .fs import ensure_tracefs
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -42,6 +42,21 @@ def __getattr__(name: str) -> object:
     return value
 
 
+#: where tracefs is mounted on current systems (`pybpf.kernel.fs.TRACEFS_PATH`)
+_CONVENTIONAL = "/sys/kernel/tracing"
+
+
+def _root() -> str:
+    """The tracefs root: its conventional mount when that holds the events (a tracepoint's
+    id is then read without the mount table: attaching a probe is a start-up path), else
+    `pybpf.kernel.fs.ensure_tracefs`'s (found in the mount table, or mounted)."""
+    if os.path.isdir(_CONVENTIONAL + "/events"):
+        return _CONVENTIONAL
+    from .fs import ensure_tracefs
+
+    return ensure_tracefs()
+
+
 def _good_name(part: str) -> bool:
     return bool(part) and _NAME_CHARS.issuperset(part)
 
@@ -65,7 +80,7 @@ def event_dir(category: str, name: str) -> str:
     for part in (category, name):
         if not _good_name(part):
             raise PybpfError(f"bad tracepoint name {category}:{name}")
-    root = ensure_tracefs()
+    root = _root()
     path = os.path.join(root, "events", category, name)
     if not os.path.isdir(path):
         known = os.path.isdir(os.path.join(root, "events", category))
@@ -112,7 +127,7 @@ def list_events(category: str | None = None) -> Iterator[tuple[str, str]]:
     >>> ("syscalls", "sys_enter_getpid") in set(list_events("syscalls"))   # doctest: +SKIP
     True
     """
-    root = os.path.join(ensure_tracefs(), "events")
+    root = os.path.join(_root(), "events")
     categories = [category] if category is not None else list_categories()
     for cat in categories:
         cdir = os.path.join(root, cat)
@@ -126,5 +141,5 @@ def list_events(category: str | None = None) -> Iterator[tuple[str, str]]:
 
 def list_categories() -> list[str]:
     """The tracepoint categories (directories under ``events/``), sorted."""
-    root = os.path.join(ensure_tracefs(), "events")
+    root = os.path.join(_root(), "events")
     return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
