@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 
-from .._record import record
+from .._record import Frozen
 from ..errors import DslError
 
 __all__ = ["AttachPoint", "parse_probe", "resolve_library", "kprobes_available"]
@@ -39,8 +39,7 @@ _PROG_TYPES = {"tracepoint": "tracepoint", "raw_tracepoint": "raw_tracepoint", "
                "begin": "raw_tracepoint", "end": "raw_tracepoint", "xdp": "xdp", "tc": "sched_cls"}
 
 
-@record(frozen=True)
-class AttachPoint:
+class AttachPoint(Frozen):
     """One place a program runs.
 
     ``kind``: tracepoint, raw_tracepoint, uprobe, uretprobe, usdt, kprobe, kretprobe, profile,
@@ -50,13 +49,27 @@ class AttachPoint:
     second (``profile:hz:N``) or 0; ``period_ns``: the period of ``interval``/``profile:ms:N``.
     """
 
+    # (a frozen record written out: every probe's start-up makes the class)
+    __slots__ = __match_args__ = ("kind", "target", "symbol", "rate", "period_ns", "iface",
+                                  "written")
     kind: str
-    target: str = ""
-    symbol: str = ""
-    rate: int = 0
-    period_ns: int = 0
-    iface: str | None = None
-    written: str = ""  # the binary as the probe name spells it (``libc``, ``/bin/bash``)
+    target: str
+    symbol: str
+    rate: int
+    period_ns: int
+    iface: str | None
+    written: str  # the binary as the probe name spells it (``libc``, ``/bin/bash``)
+
+    def __init__(self, kind: str, target: str = "", symbol: str = "", rate: int = 0,
+                 period_ns: int = 0, iface: str | None = None, written: str = "") -> None:
+        set_ = object.__setattr__
+        set_(self, "kind", kind)
+        set_(self, "target", target)
+        set_(self, "symbol", symbol)
+        set_(self, "rate", rate)
+        set_(self, "period_ns", period_ns)
+        set_(self, "iface", iface)
+        set_(self, "written", written)
 
     @property
     def prog_type(self) -> str:

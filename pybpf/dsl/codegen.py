@@ -15,7 +15,6 @@ scratch register is free the oldest temporary is spilled.
 
 from __future__ import annotations
 
-from .._record import field, record
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.opcodes import STACK_SIZE
@@ -32,23 +31,37 @@ LOCAL_REGS = (7, 8, 9)
 SCRATCH = (1, 2, 3, 4, 5, 0)
 
 
-@record(eq=False)
 class Val:
     """A value during compilation.
 
     kinds: ``imm`` (a constant), ``reg`` (a scalar or pointer in a register), ``slot``
     (a scalar spilled at ``r10 + off``), ``stack`` (an aggregate at ``r10 + off``),
     ``mem`` (an lvalue: ``typ`` at ``reg + off``, not yet loaded).
+
+    (A record compared by identity, written out: a compile makes the class.)
+
+    >>> Val("reg", u64, reg=7)
+    Val(kind='reg', typ=u64, imm=0, reg=7, off=0, temp=False, ptr_to=None, data={})
     """
 
-    kind: str
-    typ: Any
-    imm: int = 0
-    reg: int = -1
-    off: int = 0
-    temp: bool = False
-    ptr_to: Any = None  # for a pointer in a register: the pointee type
-    data: dict[str, Any] = field(default_factory=dict)
+    __match_args__ = ("kind", "typ", "imm", "reg", "off", "temp", "ptr_to", "data")
+
+    def __init__(self, kind: str, typ: Any, imm: int = 0, reg: int = -1, off: int = 0,
+                 temp: bool = False, ptr_to: Any = None,  # for a pointer: the pointee type
+                 data: dict[str, Any] | None = None) -> None:
+        self.kind = kind
+        self.typ = typ
+        self.imm = imm
+        self.reg = reg
+        self.off = off
+        self.temp = temp
+        self.ptr_to = ptr_to
+        self.data: dict[str, Any] = {} if data is None else data
+
+    def __repr__(self) -> str:
+        return (f"Val(kind={self.kind!r}, typ={self.typ!r}, imm={self.imm!r}, reg={self.reg!r}, "
+                f"off={self.off!r}, temp={self.temp!r}, ptr_to={self.ptr_to!r}, "
+                f"data={self.data!r})")
 
     @classmethod
     def const(cls, value: int, typ: Any = u64) -> Val:

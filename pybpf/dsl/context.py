@@ -24,9 +24,13 @@ says).
 
 from __future__ import annotations
 
-from .._record import field, record
+from .._record import record
 from ..errors import PybpfError
 from .types import ArrayType, IntType, char, s8, s16, s32, s64, u8, u16, u32, u64
+
+TYPE_CHECKING = False  # (not typing's: a start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 _INTS = {(1, False): u8, (2, False): u16, (4, False): u32, (8, False): u64,
          (1, True): s8, (2, True): s16, (4, True): s32, (8, True): s64}
@@ -85,15 +89,33 @@ class CtxField:
     ctype: str = ""
 
 
-@record()
 class ContextSpec:
-    """What the context of one attach point holds."""
+    """What the context of one attach point holds (a record, written out: a compile makes the
+    class)."""
 
-    section: str
-    prog_type: str
-    target: str = ""  # "cat:name" for tracepoints, the raw tracepoint name, ...
-    fields: dict[str, CtxField] = field(default_factory=dict)
-    kind: str = ""
+    __match_args__ = ("section", "prog_type", "target", "fields", "kind")
+    __hash__ = None  # type: ignore[assignment]  # (mutable, compared by value)
+
+    def __init__(self, section: str, prog_type: str,
+                 target: str = "",  # "cat:name" for tracepoints, the raw tracepoint name, ...
+                 fields: dict[str, CtxField] | None = None, kind: str = "") -> None:
+        self.section = section
+        self.prog_type = prog_type
+        self.target = target
+        self.fields: dict[str, CtxField] = {} if fields is None else fields
+        self.kind = kind
+
+    def _values(self) -> tuple[Any, ...]:
+        return self.section, self.prog_type, self.target, self.fields, self.kind
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # (same class)
+
+    def __repr__(self) -> str:
+        return "ContextSpec(" + ", ".join(f"{n}={v!r}" for n, v in
+                                          zip(self.__match_args__, self._values(), strict=True)) + ")"
 
     def field(self, name: str) -> CtxField | None:
         return self.all_fields().get(name)

@@ -6,7 +6,6 @@ Every function takes the `Compiler` (``c``) and an AST node; values are `Val`s.
 
 from __future__ import annotations
 
-
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import SIZE_OPS, Val, is_string

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sys
 
-from .._record import field, record
 from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .maps import DslMap
@@ -34,16 +33,24 @@ if TYPE_CHECKING:
 __all__ = ["MISSING", "Frame", "Local", "Missing", "is_automap", "map_ref"]
 
 
-@record(eq=False)
 class Local:
     """A named local: a scalar (register or slot), an aggregate on the stack, a pointer
-    (``kind="ptr"``, ``checked`` once a NULL test guards it) or the context (``"ctx"``)."""
+    (``kind="ptr"``, ``checked`` once a NULL test guards it) or the context (``"ctx"``).
+    (A record compared by identity, written out: a compile makes the class.)"""
 
-    name: str
-    typ: Any
-    val: Val
-    kind: str = "scalar"  # scalar | agg | ptr | ctx
-    checked: bool = True
+    __match_args__ = ("name", "typ", "val", "kind", "checked")
+
+    def __init__(self, name: str, typ: Any, val: Val, kind: str = "scalar",  # scalar | agg | ptr | ctx
+                 checked: bool = True) -> None:
+        self.name = name
+        self.typ = typ
+        self.val = val
+        self.kind = kind
+        self.checked = checked
+
+    def __repr__(self) -> str:
+        return (f"Local(name={self.name!r}, typ={self.typ!r}, val={self.val!r}, "
+                f"kind={self.kind!r}, checked={self.checked!r})")
 
     def read(self) -> Val:
         """A fresh `Val` naming the local's storage (not a temporary: never released)."""
@@ -51,16 +58,37 @@ class Local:
         return Val(v.kind, self.typ, reg=v.reg, off=v.off, ptr_to=v.ptr_to)
 
 
-@record()
 class Frame:
-    """One function being compiled: the probe itself or an inlined helper function."""
+    """One function being compiled: the probe itself or an inlined helper function.
+    (A record, written out: a compile makes the class.)"""
 
-    locals: dict[str, Local] = field(default_factory=dict)
-    ret_label: str | None = None  # inlined: where ``return`` jumps
-    ret_local: Local | None = None
-    globals: dict[str, Any] = field(default_factory=dict)
-    loops: list[tuple[str, str]] = field(default_factory=list)  # (continue, break) labels
-    consts: dict[str, int] = field(default_factory=dict)  # unrolled loop variables
+    __match_args__ = ("locals", "ret_label", "ret_local", "globals", "loops", "consts")
+    __hash__ = None  # type: ignore[assignment]  # (mutable, compared by value)
+
+    def __init__(self, locals: dict[str, Local] | None = None,  # noqa: A002 - the field's name
+                 ret_label: str | None = None,  # inlined: where ``return`` jumps
+                 ret_local: Local | None = None, globals: dict[str, Any] | None = None,  # noqa: A002
+                 loops: list[tuple[str, str]] | None = None,  # (continue, break) labels
+                 consts: dict[str, int] | None = None) -> None:  # unrolled loop variables
+        self.locals: dict[str, Local] = {} if locals is None else locals
+        self.ret_label = ret_label
+        self.ret_local = ret_local
+        self.globals: dict[str, Any] = {} if globals is None else globals
+        self.loops: list[tuple[str, str]] = [] if loops is None else loops
+        self.consts: dict[str, int] = {} if consts is None else consts
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.locals, self.ret_label, self.ret_local, self.globals, self.loops,
+                self.consts)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # (same class)
+
+    def __repr__(self) -> str:
+        return "Frame(" + ", ".join(f"{n}={v!r}" for n, v in
+                                    zip(self.__match_args__, self._values(), strict=True)) + ")"
 
 
 class Missing:

@@ -15,21 +15,33 @@ from __future__ import annotations
 
 import struct as _struct
 
-from .._record import record
+from .._record import Frozen, record
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from typing import Any, ClassVar
 
 
-@record(frozen=True)
-class IntType:
-    """An integer of ``size`` bytes (1, 2, 4, 8), signed or not."""
+class IntType(Frozen):
+    """An integer of ``size`` bytes (1, 2, 4, 8), signed or not (a frozen record, written out:
+    every probe file's start-up makes the class).
 
+    >>> IntType("u16", 2, False) == u16, u16.big, be16.big
+    (True, False, True)
+    """
+
+    __slots__ = __match_args__ = ("name", "size", "signed", "big")
     name: str
     size: int
     signed: bool
-    big: bool = False  # network byte order in memory (be16, be32): values are host order
+    big: bool  # network byte order in memory (be16, be32): values are host order
+
+    def __init__(self, name: str, size: int, signed: bool, big: bool = False) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "size", size)
+        set_(self, "signed", signed)
+        set_(self, "big", big)
 
     @property
     def bits(self) -> int:
