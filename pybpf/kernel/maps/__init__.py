@@ -2,14 +2,15 @@
 
 - `base`: the `Map` base class (creation from a `MapSpec`, element access, iteration,
   pinning), the registry of kind classes;
-- `kinds`: the hash and array kinds (`HashMap`, `ArrayMap`, ...); `special`: the others
-  (`RingBufMap`, `QueueMap`, ...), imported at their first use;
+- `kinds`: the hash and array kinds (`HashMap`, `ArrayMap`); `variants`: their LRU and
+  per-CPU variants (`PerCpuHashMap`, ...); `special`: the others (`RingBufMap`,
+  `QueueMap`, ...); the last two imported at their first use;
 - `storage`: local-storage maps (sk, inode, task, cgroup), which need BTF;
 - `batch`: the batch operations of `Map` (loaded at the first batch call);
 - `codec`: keys and values as Python objects (``int``, struct formats, ctypes, numpy).
 
 `Map.create` returns the class of the kind: the hash and array kinds are registered with the
-package, the others (`special`, `storage`) at their first use.
+package, the others (`variants`, `special`, `storage`) at their first use.
 
 >>> from pybpf.kernel.maps import HashMap                       # doctest: +SKIP
 >>> with HashMap.create(MapSpec(max_entries=64, key_type="<I", value_type="<Q")) as m:
@@ -29,15 +30,7 @@ from .base import (
     register,
 )
 from .codec import Codec, codec_for
-from .kinds import (
-    SPECIAL,
-    ArrayMap,
-    HashMap,
-    LruHashMap,
-    LruPerCpuHashMap,
-    PerCpuArrayMap,
-    PerCpuHashMap,
-)
+from .kinds import SPECIAL, VARIANTS, ArrayMap, HashMap
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -45,6 +38,7 @@ if TYPE_CHECKING:
     from .batch import BatchItems
     from .special import *  # noqa: F403 - the kinds of special.__all__, named there once
     from .storage import *  # noqa: F403 - the storage kinds and storage_btf (storage.__all__)
+    from .variants import *  # noqa: F403 - the LRU and per-CPU kinds (variants.__all__)
 
 #: the local-storage kinds and the kinds beyond the hash and array families (`kinds.SPECIAL`),
 #: imported (and registered) at their first use: `map_class` of their type or one of these names
@@ -72,6 +66,10 @@ def __getattr__(name: str) -> object:
         from ..info import MapInfo
 
         return MapInfo
+    if name in VARIANTS:  # (the LRU and per-CPU kinds: made at their first use)
+        from . import variants
+
+        return getattr(variants, name)
     if name in _STORAGE or name in SPECIAL:
         from . import special, storage
 

@@ -789,6 +789,10 @@ def map_class(type: str | int) -> type[Map]:
     number = A.map_type(type)
     cls = _CLASSES.get(number)
     if cls is None:
+        from . import variants  # noqa: F401 - registers its kinds (lazy: start-up)
+
+        cls = _CLASSES.get(number)
+    if cls is None:
         from . import special, storage  # noqa: F401 - register their kinds (lazy: start-up)
 
         cls = _CLASSES.get(number, Map)

@@ -1,5 +1,6 @@
-"""One `Map` class per kernel map kind: the hash and array families here, the others in
-`pybpf.kernel.maps.special` (imported at their first use; named here as well).
+"""One `Map` class per kernel map kind: the hash and array kinds here, their LRU and per-CPU
+variants in `pybpf.kernel.maps.variants`, the others in `pybpf.kernel.maps.special` (both
+imported at their first use; named here as well).
 
 Each class fixes what its kind requires (key/value sizes, flags, codecs) so
 that `Map.create` can refuse a wrong spec with `MapSpecError` before the
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .special import *  # noqa: F403 - the kinds of special.__all__ (named there once)
+    from .variants import *  # noqa: F403 - the LRU and per-CPU kinds (variants.__all__)
 
 __all__ = [
     "HashMap", "ArrayMap", "PerCpuHashMap", "PerCpuArrayMap", "LruHashMap", "LruPerCpuHashMap",
@@ -42,28 +44,6 @@ class HashMap(Map):
     """``BPF_MAP_TYPE_HASH``: any key size, any value size."""
 
     TYPE = "hash"
-
-
-@register
-class LruHashMap(HashMap):
-    """``BPF_MAP_TYPE_LRU_HASH``: a hash map evicting the least recently used entries."""
-
-    TYPE = "lru_hash"
-
-
-@register
-class PerCpuHashMap(HashMap):
-    """``BPF_MAP_TYPE_PERCPU_HASH``: one value per possible CPU (read as a list)."""
-
-    TYPE = "percpu_hash"
-    PER_CPU = True
-
-
-@register
-class LruPerCpuHashMap(PerCpuHashMap):
-    """``BPF_MAP_TYPE_LRU_PERCPU_HASH``."""
-
-    TYPE = "lru_percpu_hash"
 
 
 @register
@@ -111,19 +91,17 @@ class ArrayMap(Map):
         return memoryview(self._mmap)[:self.stride * self.max_entries]
 
 
-@register
-class PerCpuArrayMap(ArrayMap):
-    """``BPF_MAP_TYPE_PERCPU_ARRAY``: an array with one value per possible CPU."""
-
-    TYPE = "percpu_array"
-    PER_CPU = True
-
-
+#: the kinds `pybpf.kernel.maps.variants` defines, imported at their first use
+VARIANTS = frozenset(__all__[2:6])
 #: the kinds `pybpf.kernel.maps.special` defines, imported at their first use
 SPECIAL = frozenset(__all__[6:])
 
 
 def __getattr__(name: str) -> object:
+    if name in VARIANTS:
+        from . import variants
+
+        return getattr(variants, name)
     if name in SPECIAL:
         from . import special
 
