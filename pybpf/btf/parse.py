@@ -76,12 +76,11 @@ _MAX_RESOLVE_DEPTH = 64
 
 # Record length in words by the top byte of its info word (kflag, kind): the 3 common words
 # plus the kind's fixed part (``_HEAD_WORDS``), and words per vlen item; None: no such kind.
-_HEAD_WORDS: tuple[int | None, ...] = tuple(
-    3 + LAYOUT_BY_NUMBER[b & 0x1F][0] // 4 if b & 0x1F < NR_KINDS else None
-    for b in range(256))
-_ITEM_WORDS: tuple[int | None, ...] = tuple(
-    LAYOUT_BY_NUMBER[b & 0x1F][1] // 4 if b & 0x1F < NR_KINDS else None
-    for b in range(256))
+# (The top byte's low 5 bits are the kind: one row of 32 repeated for the 3 bits above.)
+_HEAD_WORDS: tuple[int | None, ...] = (
+    tuple([3 + fixed // 4 for fixed, _item in LAYOUT_BY_NUMBER]) + (None,) * (32 - NR_KINDS)) * 8
+_ITEM_WORDS: tuple[int | None, ...] = (
+    tuple([item // 4 for _fixed, item in LAYOUT_BY_NUMBER]) + (None,) * (32 - NR_KINDS)) * 8
 
 
 #: A blob whose type section is at least this long keeps its words and record offsets in

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..btf import Btf
-    from ..btf import types as T
 
 _DATASEC, _VAR, _FUNC = 15, 14, 12  # BTF_KIND_* (pybpf.btf.format.Kind)
 _EXTERN, _GLOBAL, _STATIC = 2, 1, 0  # BTF linkage (pybpf.btf.format.Linkage)
@@ -43,7 +42,9 @@ class KernelBtf:
         self.builder: Any = None
         blob = _fixed_in_place(local, section_sizes, section_symbols, kconfig)
         if blob is None:
-            self.builder = _reencoded(local, ext, section_sizes, section_symbols, kconfig)
+            from .btf_ksyms import reencoded
+
+            self.builder = reencoded(local, ext, section_sizes, section_symbols, kconfig)
             blob = self.builder.encode()
         self.blob = blob
         self._fd: Any = None
@@ -86,7 +87,7 @@ class KernelBtf:
         return bytes(funcs), bytes(lines)
 
 
-def _datasec_layout(local: Btf, name: str, size: int, vars_: list[tuple[int, int, int]],
+def datasec_layout(local: Btf, name: str, size: int, vars_: list[tuple[int, int, int]],
                     sizes: dict[str, int], symbols: dict[str, dict[str, int]],
                     kconfig: dict[str, int]) -> tuple[int, list[tuple[int, int, int]]]:
     """libbpf's DATASEC fix-up: the section's size and its ``(type, offset, size)``
@@ -109,7 +110,7 @@ def _datasec_layout(local: Btf, name: str, size: int, vars_: list[tuple[int, int
 def _fixed_in_place(local: Btf, sizes: dict[str, int], symbols: dict[str, dict[str, int]],
                     kconfig: dict[str, int]) -> bytes | None:
     """A copy of ``local``'s blob with DATASECs fixed and extern VARs made global, extern
-    FUNCs static; None when it needs more (``.ksyms``: `_reencoded`) or is not in this
+    FUNCs static; None when it needs more (``.ksyms``: `pybpf.elf.btf_ksyms`) or is not in this
     machine's byte order."""
     if local.byteorder != sys.byteorder or local.base is not None:
         return None
@@ -129,7 +130,7 @@ def _fixed_in_place(local: Btf, sizes: dict[str, int], symbols: dict[str, dict[s
             name = local.string(w[p])
             if name == ".ksyms":
                 return None
-            size, vars_ = _datasec_layout(local, name, w[p + 2], local.datasec_vars(tid), sizes,
+            size, vars_ = datasec_layout(local, name, w[p + 2], local.datasec_vars(tid), sizes,
                                           symbols, kconfig)
             pack("<I", data, pos + 8, size)
             for j, var in enumerate(vars_):
@@ -140,59 +141,3 @@ def _fixed_in_place(local: Btf, sizes: dict[str, int], symbols: dict[str, dict[s
             pack("<I", data, pos + 4, (info & ~0xFFFF) | _STATIC)
         tid += 1
     return bytes(data)
-
-
-def _reencoded(local: Btf, ext: Any, section_sizes: dict[str, int],
-               section_symbols: dict[str, dict[str, int]], kconfig: dict[str, int]) -> Any:
-    """The `BtfBuilder` of the kernel's copy of an object's BTF with ``.ksyms`` (libbpf's
-    rewrite of them) and the other fix-ups of `_fixed_in_place`."""
-    from ..btf import Linkage
-    from ..btf import types as T  # noqa: N812
-    from ..btf.writer import BtfBuilder
-
-    b = BtfBuilder()
-    records = list(local)  # (decoded once for the three passes below)
-    ksyms = next((rec for rec in records
-                  if isinstance(rec, T.Datasec) and rec.name == ".ksyms"), None)
-    ksym_funcs = {vs.type for vs in ksyms.vars if isinstance(local[vs.type], T.Func)} \
-        if ksyms is not None else set()
-    # libbpf's way with .ksyms: every entry becomes a 4-byte int variable (kernel
-    # functions through one added "dummy_ksym" variable), the functions themselves
-    # global, their unnamed parameters named after the dummy variable
-    int_id = next((rec.id for rec in records if isinstance(rec, T.Int) and rec.bits == 32), 0)
-    dummy_id = local.nr_types if ksym_funcs else 0
-    protos = {rec.type for f in ksym_funcs if isinstance(rec := local[f], T.Func)}
-    for rec in records:
-        if isinstance(rec, T.Var) and rec.linkage == Linkage.EXTERN:
-            in_ksyms = ksyms is not None and any(vs.type == rec.id for vs in ksyms.vars)
-            b.add(T.Var(rec.id, rec.kind, rec.name, int_id if in_ksyms and int_id else rec.type,
-                        Linkage.GLOBAL))
-        elif isinstance(rec, T.Func) and rec.id in ksym_funcs:
-            b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.GLOBAL))
-        elif isinstance(rec, T.Func) and rec.linkage == Linkage.EXTERN:
-            b.add(T.Func(rec.id, rec.kind, rec.name, rec.type, Linkage.STATIC))
-        elif isinstance(rec, T.FuncProto) and rec.id in protos:
-            params = tuple(T.Param(p.name or ("dummy_ksym" if p.type else ""), p.type)
-                           for p in rec.params)
-            b.add(T.FuncProto(rec.id, rec.kind, rec.name, rec.type, params))
-        elif isinstance(rec, T.Datasec) and rec is ksyms:
-            b.add(T.Datasec(rec.id, rec.kind, rec.name, 4 * len(rec.vars), tuple(
-                T.VarSecinfo(dummy_id if vs.type in ksym_funcs else vs.type, 4 * i, 4)
-                for i, vs in enumerate(rec.vars))))
-        elif isinstance(rec, T.Datasec):
-            size, vars_ = _datasec_layout(local, rec.name, rec.size,
-                                          [(vs.type, vs.offset, vs.size) for vs in rec.vars],
-                                          section_sizes, section_symbols, kconfig)
-            b.add(T.Datasec(rec.id, rec.kind, rec.name, size,
-                            tuple(T.VarSecinfo(*v) for v in vars_)))
-        else:
-            b.add(rec)
-    if dummy_id:
-        got = b.add_var("dummy_ksym", int_id, Linkage.GLOBAL)
-        assert got == dummy_id, (got, dummy_id)
-    if ext is not None:
-        for infos in ext.line_info.values():
-            for li in infos:
-                b.add_string(li.file_name)
-                b.add_string(li.source)
-    return b

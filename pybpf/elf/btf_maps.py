@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..btf import Btf, Kind
 from ..errors import BtfError, ElfError
 from ..isa import MapSpec
-from .maptypes import map_type_name
+from .object import map_type_name
 from .reader import Reloc
 
 TYPE_CHECKING = False  # (not typing's: start-up)

@@ -192,6 +192,17 @@ def global_map_name(obj_name: str, section: str) -> str:
     return section[:15]
 
 
+def map_type_name(number: int, *, where: str = "map") -> str:
+    """The lower-case kernel name of map type ``number`` (``BPF_MAP_TYPE_HASH`` -> ``hash``)."""
+    from ..uapi import MAP_TYPES
+
+    for name, value in MAP_TYPES.items():
+        if value == number:
+            return name
+    raise ElfError(f"{where}: unknown map type {number} (this kernel knows "
+                   f"0..{max(MAP_TYPES.values())})")
+
+
 class _ObjectParser:
     def __init__(self, reader: ElfReader) -> None:
         self.r = reader
@@ -231,8 +242,6 @@ class _ObjectParser:
         sec = self.r.section("maps")
         if sec is None:
             return
-        from .maptypes import map_type_name
-
         data = self.r.data(sec)
         syms = sorted((s for s in self.r.symbols_in(sec) if s.name), key=lambda s: s.value)
         if not syms:

@@ -22,7 +22,7 @@ from .syscall import Cmd, address, bpf, hint_for
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
     from ..btf.parse import Btf
-    from ..btf.writer import BtfBuilder, Features
+    from .btf_features import probe_features
 
 _LOG_START = 64 * 1024
 _LOG_MAX = 16 * 1024 * 1024
@@ -90,68 +90,11 @@ def load_btf(data: bytes | Btf, *, log_level: int = 0, log_size: int = _LOG_STAR
                           detail=lines[-1] if lines else None)
 
 
-def _probe(build) -> bool:  # noqa: ANN001 - a callable filling a builder
-    from ..btf.writer import BtfBuilder
+def __getattr__(name: str) -> object:
+    # probe_features (which BTF kinds the running kernel accepts) lives in
+    # pybpf.kernel.btf_features: loading a blob needs neither it nor the BTF writer
+    if name == "probe_features":
+        from .btf_features import probe_features
 
-    b = BtfBuilder()
-    build(b)
-    try:
-        load_btf(b.encode(), log_level=0).close()
-        return True
-    except KernelError:
-        return False
-
-
-_FEATURES: list[Features] = []  # the running kernel's, once probed (functools: start-up)
-
-
-def probe_features() -> Features:
-    """Which optional BTF kinds the running kernel accepts (one tiny BPF_BTF_LOAD each, the
-    first time).
-
-    >>> probe_features().datasec          # doctest: +SKIP
-    True
-    """
-    if not _FEATURES:
-        _FEATURES.append(_probe_features())
-    return _FEATURES[0]
-
-
-def _probe_features() -> Features:
-    from ..btf.fields import IntEncoding, Linkage
-    from ..btf.writer import Features
-
-    def func(b: BtfBuilder) -> None:
-        i = b.add_int("int", 4, IntEncoding.SIGNED)
-        p = b.add_func_proto(i, [])
-        b.add_func("f", p)
-
-    def func_global(b: BtfBuilder) -> None:
-        i = b.add_int("int", 4, IntEncoding.SIGNED)
-        p = b.add_func_proto(i, [])
-        b.add_func("f", p, Linkage.GLOBAL)
-
-    def datasec(b: BtfBuilder) -> None:
-        i = b.add_int("int", 4, IntEncoding.SIGNED)
-        v = b.add_var("x", i, Linkage.STATIC)
-        b.add_datasec(".data", 4, [(v, 0, 4)])
-
-    def float_(b: BtfBuilder) -> None:
-        b.add_float("float", 4)
-
-    def decl_tag(b: BtfBuilder) -> None:
-        i = b.add_int("int", 4, IntEncoding.SIGNED)
-        v = b.add_var("x", i, Linkage.STATIC)
-        b.add_decl_tag("tag", v)
-
-    def type_tag(b: BtfBuilder) -> None:
-        i = b.add_int("int", 4, IntEncoding.SIGNED)
-        t = b.add_type_tag("tag", i)
-        b.add_ptr(t)
-
-    def enum64(b: BtfBuilder) -> None:
-        b.add_enum("e", [("A", 1 << 40)], 8)
-
-    return Features(func=_probe(func), func_global=_probe(func_global), datasec=_probe(datasec),
-                    float=_probe(float_), decl_tag=_probe(decl_tag), type_tag=_probe(type_tag),
-                    enum64=_probe(enum64))
+        return probe_features
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
