@@ -136,8 +136,10 @@ sys.modules[__name__].__class__ = _Package
 
 
 def _attach_table() -> Mapping[str, Callable[..., Any]]:
-    """``ATTACH``, made at its first use (collections.abc is no import of one attach kind)."""
-    from collections.abc import Iterator, Mapping
+    """``ATTACH``, made at its first use (no import of one attach kind)."""
+    # collections.abc's classes, from the module that defines them (os imports it with the
+    # interpreter): collections.abc imports the collections package, ~5M instructions
+    from _collections_abc import Iterator, Mapping
 
     class _AttachTable(Mapping[str, "Callable[..., Any]"]):
         """``ATTACH[kind]``: the attach function of an auto-attach kind, imported on first
