@@ -145,6 +145,19 @@ class _CpuRing:
             raise PybpfError(f"{self.what}: corrupt perf record at the tail position")
         return int(status)
 
+    def drain_packed(self, out: Any, cap: int, offsets: Any, max_records: int
+                     ) -> tuple[int, int, int, int, int]:
+        """Copy ready samples packed into ``out`` (``cap`` bytes), their offsets from ``out``
+        into ``offsets`` (``max_records + 1`` entries; only the first is written when all
+        have one length); returns ``(records, bytes, min_len, max_len, lost)``. The caller
+        holds `lock`."""
+        if self.mapping is None:
+            raise ClosedError(f"{self.what} is closed")
+        self._call(out, cap, offsets, max_records, 0)
+        res = self.res
+        return (int(res.records), int(res.bytes), int(res.min_len), int(res.max_len),
+                int(res.lost))
+
     def drain_records(self, as_bytes: bool, max_bytes: int) -> tuple[Any, int]:
         """Ready samples: a `Records` (``as_bytes``) or a list of memoryviews, and the
         lost count."""
@@ -364,6 +377,8 @@ class PerfBufReader(Epoll):
             self.wait_for(lambda: any(r.ready() for r in self._rings), timeout_ms)
         if out is not None:
             return self._read_into(out, with_cpus)
+        if self.dtype is None and self.as_bytes:
+            return self._read_records(with_cpus)
         parts = []
         cpus: list[int] = []
         for ring in self._rings:
@@ -383,6 +398,51 @@ class PerfBufReader(Epoll):
             result = Records.concat(parts)
         else:
             result = [rec for part in parts for rec in part]
+        return (result, cpus) if with_cpus else result
+
+    def _read_records(self, with_cpus: bool) -> Any:
+        """`read_batch` of a reader without a dtype that gives bytes: every CPU's samples are
+        drained into ONE buffer, back to back, so that when they all have one length (the
+        common case) the `Records` is that buffer as it is; otherwise the CPUs' parts are
+        joined (`Records.concat`, one copy), as they were before."""
+        wanted = []
+        for ring in self._rings:
+            n = ring.ready()
+            if n:
+                wanted.append((ring, min(n, self._max_bytes)))
+        cpus: list[int] = []
+        if not wanted:
+            return (Records(), cpus) if with_cpus else Records()
+        ffi, _ = native()
+        alloc = raw_alloc()
+        # payloads take less than the ready bytes (headers); a sample takes 16 bytes at least
+        out = alloc("char[]", sum(n for _, n in wanted))
+        offsets = alloc("unsigned int[]", sum(n // 16 + 2 for _, n in wanted))
+        parts = []  # (records, position in out, bytes, min_len, max_len, offsets index)
+        pos = index = 0
+        for ring, n in wanted:
+            max_records = n // 16 + 1
+            with ring.lock:
+                got, nbytes, lo, hi, lost = ring.drain_packed(out + pos, n, offsets + index,
+                                                              max_records)
+            if lost and self.lost_callback is not None:
+                self.lost_callback(ring.cpu, lost)
+            if got:
+                parts.append((got, pos, nbytes, lo, hi, index))
+                if with_cpus:
+                    cpus.extend([ring.cpu] * got)
+            pos += nbytes
+            index += max_records + 1
+        data = memoryview(ffi.buffer(out, pos))  # keeps out alive (out + pos would not)
+        sizes = {lo if lo == hi else -1 for _, _, _, lo, hi, _ in parts}
+        if len(sizes) == 1 and -1 not in sizes:  # one length: the buffer as it is
+            result = Records(data, size=sizes.pop(), count=sum(p[0] for p in parts))
+        else:
+            offs = memoryview(ffi.buffer(offsets, 4 * index)).cast("I")
+            result = Records.concat([
+                Records(data[at:at + nbytes], size=lo, count=got) if lo == hi else
+                Records(data[at:at + nbytes], offs[i:i + got + 1])
+                for got, at, nbytes, lo, hi, i in parts])
         return (result, cpus) if with_cpus else result
 
     def _check_out(self, out: Any) -> None:

@@ -135,12 +135,12 @@ def test_read_batch_flavours(sender: Sender) -> None:
         assert all(c == s * 5 + 11 for s, c in zip(arr["seq"].tolist(), arr["check"].tolist(), strict=True))
 
 
-def run_on(sender: Sender, cpu: int, n: int) -> None:
+def run_on(sender: Sender, cpu: int, n: int) -> list[bytes]:
     """Run the sender ``n`` times pinned to ``cpu`` (its samples go to that CPU's ring)."""
     before = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {cpu})
     try:
-        sender.run(n)
+        return sender.run(n)
     finally:
         os.sched_setaffinity(0, before)
 
@@ -174,6 +174,20 @@ def test_read_batch_into_a_callers_array(sender: Sender) -> None:
         if len(cpus) == 2:
             assert firsts[0] != firsts[1]  # the second call started at the other CPU
         assert len(pb.read_batch(out=out)) == 0 and pb.lost == 0
+
+
+def test_read_batch_of_several_cpus_is_one_buffer(sender: Sender) -> None:
+    """The samples of every CPU are drained into one buffer, CPU after CPU: a `Records` over
+    it as it is (no join) when they all have one length."""
+    cpus = online_cpus()[:2]
+    if len(cpus) < 2:
+        pytest.skip("needs two online CPUs")
+    with PerfBufReader(sender.events, cpus=cpus) as pb:
+        want = [*run_on(sender, cpus[0], 10), *run_on(sender, cpus[1], 7)]
+        records, where = pb.read_batch(with_cpus=True)
+        assert where == [cpus[0]] * 10 + [cpus[1]] * 7
+        assert records == want and records.record_size == 20
+        assert bytes(records.buffer) == b"".join(want)
 
 
 @pytest.mark.parametrize("flavour", [{}, {"memoryviews": True}, {"dtype": [("seq", "<u8"), ("check", "<u8")]}])

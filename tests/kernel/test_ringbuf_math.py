@@ -501,6 +501,79 @@ def test_perf_drain_corrupt_common_records(stride: int) -> None:
     assert ring.tail() == 48
 
 
+def fake_cpu_ring(cpu: int, ring: FakePerfRing):
+    """A `pybpf.kernel.perfbuf._CpuRing` over a FakePerfRing (no perf event)."""
+    import threading
+
+    from pybpf.kernel import perfbuf
+
+    r = object.__new__(perfbuf._CpuRing)
+    r.cpu, r.what, r.fd = cpu, f"fake ring of CPU {cpu}", -1
+    r.base, r.data, r.data_size = ring.base, ring.data, ring.size
+    r.mapping, r.lock, r.records, r.lost = object(), threading.RLock(), 0, 0
+    r.res = ffi.new("struct pybpf_drain *")
+    return r
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.sampled_from([32, 32, 32, 16, 0]), st.just(-5)),
+                         max_size=12), min_size=1, max_size=4),
+       st.one_of(st.just(1 << 62), st.integers(36, 300)))  # 36: the largest payload
+def test_perf_read_batch_drains_every_cpu_into_one_buffer(cpus: list[list[int]],
+                                                          max_bytes: int) -> None:
+    """PerfBufReader's bytes read_batch drains all CPUs into one buffer: one `Records` over it
+    as it is when every sample has one length, the CPUs' parts joined otherwise; CPU order,
+    with_cpus and the lost callbacks as before (n >= 0: a sample of n bytes, -5: 5 lost)."""
+    from types import SimpleNamespace
+
+    from pybpf.kernel.perfbuf import PerfBufReader
+    from pybpf.kernel.records import Records
+
+    rings, want, want_cpus, want_lost = [], [], [], []
+    for cpu, items in enumerate(cpus):
+        ring = FakePerfRing(4096, 1000 * cpu)
+        seq = 0
+        for n in items:
+            if n < 0:
+                assert ring.lost(-n)
+                want_lost.append((cpu, -n))
+                continue
+            seq += 1
+            assert ring.sample(bytes([cpu * 16 + seq]) * n)
+        rings.append(ring)
+    lost: list[tuple[int, int]] = []
+    reader = SimpleNamespace(_rings=[fake_cpu_ring(i, r) for i, r in enumerate(rings)],
+                             _max_bytes=max_bytes, lost_callback=lambda c, n: lost.append((c, n)))
+    got: list[bytes] = []
+    got_cpus: list[int] = []
+    for _ in range(200):
+        records, where = PerfBufReader._read_records(reader, True)
+        assert type(records) is Records and len(where) == len(records)
+        lengths = {len(r) for r in records}
+        if records:
+            assert records.record_size == (lengths.pop() if len(lengths) == 1 else None)
+        got.extend(records)
+        got_cpus.extend(where)
+        if not any(r.ready() for r in reader._rings):
+            break
+    for cpu, items in enumerate(cpus):
+        seq = 0
+        for n in items:
+            if n >= 0:
+                seq += 1
+                raw = bytes([cpu * 16 + seq]) * n
+                want.append(raw.ljust(rm.round_up(n + 4) - 4, b"\0"))
+                want_cpus.append(cpu)
+    assert sorted(zip(got_cpus, got)) == sorted(zip(want_cpus, want))
+    for cpu in range(len(cpus)):  # in order within each CPU
+        assert [g for c, g in zip(got_cpus, got) if c == cpu] == \
+            [w for c, w in zip(want_cpus, want) if c == cpu]
+    for cpu in range(len(cpus)):  # lost counts by CPU (a drain reports its own sum)
+        assert sum(n for c, n in lost if c == cpu) == sum(n for c, n in want_lost if c == cpu)
+    assert all(n for _, n in lost)
+    assert PerfBufReader._read_records(reader, False) == []
+
+
 # -- cutting a drained batch into records ------------------------------------------------------
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 40), st.integers(0, 1300), st.booleans(), st.booleans())
