@@ -22,7 +22,9 @@ An entry is used only when everything the compile read is what it was:
 Entries are read with `marshal`, like Python's own ``.pyc`` files: the directory is as
 trusted as the user's own files.
 
-A program is written only when the entry read back gives the same `ProgramSpec`.
+A program is written only when the entry read back gives the same `ProgramSpec`. An entry
+also keeps the program's BTF line info (`pybpf.dsl.lineinfo`'s three blobs, a function of
+the program alone), so a kept program loads without building it.
 """
 
 from __future__ import annotations
@@ -42,10 +44,13 @@ if TYPE_CHECKING:
     from .maps import DslMap
     from .probe import Probe
 
+    #: a program's line info: (its instruction count, (BTF blob, func_info, line_info))
+    LineBlobs = tuple[int, tuple[bytes, bytes, bytes]]
+
 __all__ = ["load", "store"]
 
 #: bumped when an entry's layout or meaning changes
-SCHEMA = 1
+SCHEMA = 2
 #: attach kinds whose context is the kernel build's alone (no binary, no interface)
 KINDS = frozenset({"tracepoint", "raw_tracepoint", "kprobe", "kretprobe", "perf_event",
                    "profile", "interval"})
@@ -223,9 +228,10 @@ def _program(payload: tuple[Any, ...], maps: dict[str, DslMap]) -> ProgramSpec:
     return prog
 
 
-def load(probe: Probe, ap: AttachPoint) -> tuple[ProgramSpec, dict[str, DslMap]] | None:
-    """The kept program of ``probe`` at ``ap`` and the maps it uses (their names set), or
-    None."""
+def load(probe: Probe, ap: AttachPoint
+         ) -> tuple[ProgramSpec, dict[str, DslMap], LineBlobs] | None:
+    """The kept program of ``probe`` at ``ap``, the maps it uses (their names set) and its
+    line info, or None."""
     if not enabled():
         return None
     found = _key(probe, ap)
@@ -234,7 +240,7 @@ def load(probe: Probe, ap: AttachPoint) -> tuple[ProgramSpec, dict[str, DslMap]]
     path, key = found
     try:
         with open(path, "rb") as f:
-            schema, kept, payload, map_names = marshal.loads(f.read())
+            schema, kept, payload, map_names, blobs = marshal.loads(f.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if schema != SCHEMA or kept != key:
@@ -247,26 +253,33 @@ def load(probe: Probe, ap: AttachPoint) -> tuple[ProgramSpec, dict[str, DslMap]]
         maps[n] = m
     try:
         prog = _program(payload, maps)
+        if type(blobs) is not tuple or len(blobs) != 3 or \
+                any(type(b) is not bytes for b in blobs):
+            return None
     except Exception:  # noqa: BLE001 - a damaged entry: compile instead
         return None
     for n, m in maps.items():
         m.name = n
-    return prog, maps
+    return prog, maps, (len(prog.insns), blobs)
 
 
-def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslMap]) -> None:
-    """Keep ``prog`` (compiled from ``probe`` at ``ap``, using ``maps``) when it can be."""
+def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslMap]
+          ) -> LineBlobs | None:
+    """Keep ``prog`` (compiled from ``probe`` at ``ap``, using ``maps``) when it can be; its
+    line info when it was kept (made for the entry: the load reads it there), else None."""
     if not enabled():
-        return
+        return None
     found = _key(probe, ap)
     if found is None:
-        return
+        return None
     for n, m in maps.items():
         if probe.namespace.get(n) is not m:
-            return
+            return None
     if "pybpf.btf.modules" in sys.modules:  # a module's BTF may have been read: a module can
-        return  # be built again under the same kernel (vmlinux's is the kernel build's)
+        return None  # be built again under the same kernel (vmlinux's is the kernel build's)
+    from ..errors import PybpfError
     from ..isa.insn import encode_all
+    from .lineinfo import line_info_blobs
 
     try:
         payload = (encode_all(prog.insns), dict(prog.labels),
@@ -274,10 +287,11 @@ def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslM
                    {i: tuple(ln) for i, ln in prog.lines.items()}, prog.name, prog.prog_type,
                    prog.license, prog.section)
         if _program(payload, maps) != prog:
-            return
-        data = marshal.dumps((SCHEMA, found[1], payload, list(maps)))
-    except (ValueError, TypeError, AttributeError):
-        return
+            return None
+        blobs = line_info_blobs(prog)
+        data = marshal.dumps((SCHEMA, found[1], payload, list(maps), blobs))
+    except (ValueError, TypeError, AttributeError, PybpfError):
+        return None
     path = found[0]
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -287,7 +301,8 @@ def store(probe: Probe, ap: AttachPoint, prog: ProgramSpec, maps: dict[str, DslM
             f.write(data)
         os.replace(tmp, path)
     except OSError:
-        pass
+        return None
+    return len(prog.insns), blobs
 
 
 def _prune(directory: str) -> None:

@@ -34,11 +34,16 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .automap import AutoMap
+    from .cache import LineBlobs
     from .events import EventChannel
     from .state import state_of
 
 # The compiler (and the ast module its parse makes) is imported when a probe is compiled: a
-# probe kept by pybpf.dsl.cache loads without it.
+# probe kept by pybpf.dsl.cache loads without it (and without pybpf.dsl.lineinfo: the entry
+# keeps the line info).
+
+#: the kernel's struct bpf_func_info and struct bpf_line_info sizes (lineinfo's records)
+_FUNC_INFO_REC, _LINE_INFO_REC = 8, 16
 
 __all__ = ["Probe", "Session", "attach_probe", "load_module", "probe"]
 
@@ -61,6 +66,8 @@ class Probe:
         self.name = name or (fn.__name__ if fn is not None else tree.name)
         self._points: list[AttachPoint] | None = None
         self._programs: list[tuple[AttachPoint, ProgramSpec, dict[str, DslMap]]] | None = None
+        #: the line info pybpf.dsl.cache kept with a program, by id(program) (in _programs)
+        self._line_blobs: dict[int, LineBlobs] = {}
 
     @property
     def attach_points(self) -> list[AttachPoint]:
@@ -105,8 +112,9 @@ class Probe:
             out = []
             for ap in self.attach_points:
                 kept = cache.load(self, ap)
+                blobs: LineBlobs | None
                 if kept is not None:
-                    prog, maps = kept
+                    prog, maps, blobs = kept
                 else:
                     from .compiler import Compiler
 
@@ -114,7 +122,9 @@ class Probe:
                                  namespace=self.namespace, filename=self.filename)
                     prog = c.compile()
                     maps = dict(c.maps)
-                    cache.store(self, ap, prog, maps)
+                    blobs = cache.store(self, ap, prog, maps)
+                if blobs is not None:
+                    self._line_blobs[id(prog)] = blobs
                 if verify:
                     from .compiler import check
 
@@ -122,6 +132,14 @@ class Probe:
                 out.append((ap, prog, maps))
             self._programs = out
         return self._programs
+
+    def line_blobs(self, prog: ProgramSpec) -> tuple[bytes, bytes, bytes] | None:
+        """The line info kept with ``prog`` (one of `programs`, unchanged in length), or None."""
+        kept = self._line_blobs.get(id(prog)) if self._programs is not None else None
+        if kept is None or kept[0] != len(prog.insns) or \
+                not any(p is prog for _, p, _ in self._programs or ()):
+            return None
+        return kept[1]
 
     def compile(self, *, verify: bool | None = None) -> ProgramSpec:
         """The compiled `ProgramSpec` of the first attach point (cached)."""
@@ -227,7 +245,8 @@ class Session:
                 loaded = load_with_lines(prog, self.kernel_maps,
                                          lineinfo=bool(p.options.get("lineinfo", True))
                                          if lineinfo is None else lineinfo,
-                                         explain=p.options.get("precheck", "auto") == "auto")
+                                         explain=p.options.get("precheck", "auto") == "auto",
+                                         blobs=p.line_blobs(prog))
                 self.progs.append(loaded)
                 self.programs.append((p, ap, loaded))
             self._add_readers()
@@ -413,11 +432,12 @@ def compile_all(probes: list[Probe]) -> list[tuple[Probe, AttachPoint, ProgramSp
 
 
 def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool = True,
-                    explain: bool = False) -> Any:
+                    explain: bool = False, blobs: tuple[bytes, bytes, bytes] | None = None) -> Any:
     """Load ``prog``, with BTF line info naming its source lines (the kernel's log and
     ``bpftool prog dump xlated`` then show them) unless ``lineinfo`` is False. A rejection is
     a `DslError` at the source line of the instruction the kernel stopped at; with
-    ``explain``, pybpf's verifier first tries to explain it (why, and a fix)."""
+    ``explain``, pybpf's verifier first tries to explain it (why, and a fix). ``blobs``: the
+    line info already made (`pybpf.dsl.cache` keeps it), else it is made here."""
     from .. import errors  # (errors.ProgLoadError is defined at a rejection: read there)
     from ..kernel import LoadOptions, load
 
@@ -425,13 +445,16 @@ def load_with_lines(prog: ProgramSpec, maps: dict[str, Any], *, lineinfo: bool =
         if not lineinfo and not any(lb.startswith("fn:") for lb in prog.labels):
             return load(prog, maps=maps)  # (subprograms need func_info: bpf_loop insists)
         from ..kernel.btf import load_btf
-        from .lineinfo import FUNC_INFO_REC, LINE_INFO_REC, line_info_blobs
 
-        blob, func_info, line_info = line_info_blobs(prog)
+        if blobs is None:
+            from .lineinfo import line_info_blobs
+
+            blobs = line_info_blobs(prog)
+        blob, func_info, line_info = blobs
         with load_btf(blob) as btf:
             return load(prog, maps=maps, options=LoadOptions(
-                prog_btf_fd=btf.fd, func_info=func_info, func_info_rec_size=FUNC_INFO_REC,
-                line_info=line_info, line_info_rec_size=LINE_INFO_REC))
+                prog_btf_fd=btf.fd, func_info=func_info, func_info_rec_size=_FUNC_INFO_REC,
+                line_info=line_info, line_info_rec_size=_LINE_INFO_REC))
     except errors.ProgLoadError as e:
         if explain:
             from .compiler import check

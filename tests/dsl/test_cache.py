@@ -16,8 +16,15 @@ RUN = """
 import json, sys
 from pybpf.dsl import load_module, module_probes
 mod = load_module(sys.argv[1])
-(ap, prog, maps), = module_probes(mod)[0].programs()
+p = module_probes(mod)[0]
+(ap, prog, maps), = p.programs()
+blobs = p.line_blobs(prog)
+lineinfo = "pybpf.dsl.lineinfo" in sys.modules
+if blobs is not None:  # the kept line info is what lineinfo makes of the program
+    from pybpf.dsl.lineinfo import line_info_blobs
+    assert blobs == line_info_blobs(prog)
 print(json.dumps({"insns": [i.encode().hex() for i in prog.insns],
+                  "line info kept": blobs is not None, "lineinfo": lineinfo,
                   "lines": sorted((i, list(ln)) for i, ln in prog.lines.items()),
                   "maps": sorted(maps), "names": [m.name for m in maps.values()],
                   "compiled": "pybpf.dsl.compiler" in sys.modules,
@@ -60,8 +67,10 @@ def test_second_run_loads_the_kept_program_without_the_compiler(tmp_path: Path) 
     assert first["compiled"] and first["ast"] and len(_entries(tmp_path / "c")) == 1
     second = _run(src, tmp_path / "c")
     assert not second["compiled"] and not second["ast"]
-    assert {k: v for k, v in second.items() if k not in ("compiled", "ast")} == \
-        {k: v for k, v in first.items() if k not in ("compiled", "ast")}
+    # the entry keeps the program's line info: the kept program loads without lineinfo
+    assert first["line info kept"] and second["line info kept"] and not second["lineinfo"]
+    assert {k: v for k, v in second.items() if k not in ("compiled", "ast", "lineinfo")} == \
+        {k: v for k, v in first.items() if k not in ("compiled", "ast", "lineinfo")}
     assert second["names"] == ["counts"]
 
 
@@ -79,7 +88,9 @@ def test_a_changed_global_or_line_compiles_again(tmp_path: Path, change: str) ->
     again = _run(src, tmp_path / "c")
     fresh = _run(src, tmp_path / "fresh", enabled=False)
     assert again["compiled"]
-    assert again == fresh
+    cached_only = ("line info kept", "lineinfo")  # (no entry written without the cache)
+    assert {k: v for k, v in again.items() if k not in cached_only} == \
+        {k: v for k, v in fresh.items() if k not in cached_only}
     assert (again["insns"], again["lines"]) != (kept["insns"], kept["lines"])
 
 
