@@ -39,6 +39,7 @@ import sys
 
 from ..errors import AsmError
 from ..isa import MapSpec, ProgramSpec, Ref, RefKind, SourceLine, helper_id, target_field
+from ..isa.checks import problem
 from ..isa.insn import Insn
 from ..isa.opcodes import (
     LDDW,
@@ -52,7 +53,6 @@ from ..isa.opcodes import (
     Size,
     Source,
 )
-from ..isa.validate import problem
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

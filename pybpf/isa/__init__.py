@@ -38,10 +38,10 @@ from .opcodes import (
     insn_class,
 )
 from .program import ProgramSpec, Ref, RefKind, SourceLine, target_field
-from .validate import problem, validate  # (eager: the submodule's import would shadow the name)
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
+    from .checks import problem, validate
     from .helpers import helper_signature
 
 __all__ = [
@@ -89,6 +89,7 @@ def helper_name(num: int) -> str | None:
 
 
 #: old names, kept for one release with a DeprecationWarning (docs showed them); the helper
-#: signatures, imported at their first use
+#: signatures and the encoding checks, imported at their first use
 __getattr__ = module_getattr(__name__, {"MapDecl": ("pybpf.isa.mapspec.MapSpec", "0.2")},
-                             {"helper_signature": "pybpf.isa.helpers"})
+                             {"helper_signature": "pybpf.isa.helpers", "problem": "pybpf.isa.checks",
+                              "validate": "pybpf.isa.checks"})

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..isa import CALL, Insn
+from ..isa.checks import problem
 from ..isa.opcodes import (
     CLASS_MASK,
     MODE_MASK,
@@ -30,7 +31,6 @@ from ..isa.opcodes import (
     Mode,
     Size,
 )
-from ..isa.validate import problem
 from .analysis import USE_DEF as _USE_DEF
 from .analysis import insn_use_def
 from .kernel_profile import insn_form
@@ -53,7 +53,7 @@ _ALL_SRCS, _REG_SRCS, _NO_SRC = frozenset(range(16)), frozenset(range(11)), froz
 
 def _valid_rule(opcode: int) -> tuple[int, frozenset[int] | None, bool] | None:
     """When an instruction of ``opcode`` surely has no encoding problem
-    (`pybpf.isa.validate.problem`): ``(fields that must be 0, the values src may take or None,
+    (`pybpf.isa.problem`): ``(fields that must be 0, the values src may take or None,
     whether src is a register that must exist)``, the register ``dst`` existing too; None
     for the opcodes whose rule needs `problem` itself (an instruction of the opcode with every
     field 0 has a problem, or its fields depend on each other: any answer then comes from
@@ -125,7 +125,7 @@ class DecodedInsn(Insn):
     uses_src_reg: Any = None
     mode: Any = None
     size: Any = None
-    #: why the encoding is invalid (`pybpf.isa.validate.problem`), or None
+    #: why the encoding is invalid (`pybpf.isa.problem`), or None
     encoding_problem: str | None = None
     #: the instruction form kernels differ on (`pybpf.verifier.kernel_profile.insn_form`)
     form: str | None = None

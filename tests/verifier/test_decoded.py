@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from pybpf.isa import Insn
-from pybpf.isa.validate import problem
+from pybpf.isa import Insn, problem
 from pybpf.verifier.analysis import insn_use_def
 from pybpf.verifier.decoded import DecodedInsn
 from pybpf.verifier.kernel_profile import insn_form

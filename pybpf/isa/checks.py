@@ -1,7 +1,10 @@
 """Which encodings are valid eBPF: the ISA's rules on reserved fields.
 
 `problem(insn)` returns ``None`` for a valid instruction or a one-line reason;
-`validate` raises `IsaError`. These are encoding rules only (what RFC 9669 and
+`validate` raises `IsaError`. `pybpf.isa` exports both and loads this module at their
+first use (loading an object or assembling text checks no encoding here). (The module is
+not named ``validate``: importing a submodule binds its name on the package, which would
+hide the function ``pybpf.isa.validate``.) These are encoding rules only (what RFC 9669 and
 the kernel's instruction check call reserved fields); semantic rules such as
 "shift by 64" or "division by constant zero" belong to the verifier.
 
