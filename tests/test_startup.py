@@ -71,10 +71,11 @@ os.remove(d + "/startup_counter.py"), os.rmdir(d)
 
 #: the compiler's parts a probe of plain maps, no calls and no strings never needs (each
 #: imported at its first use): bpftrace's maps and aggregations, the builtins' and helpers'
-#: tables, subprograms, bare builtins, the shared program state and its event records
+#: tables, subprograms, bare builtins, the shared program state and its event records, the
+#: types of kernel pointers, stacks and blobs
 DSL_UNUSED = ("pybpf.dsl.stubs", "pybpf.dsl.automap", "pybpf.dsl.aggregate", "pybpf.dsl.library",
               "pybpf.dsl.events", "pybpf.dsl.cformat", "pybpf.dsl.helpers", "pybpf.dsl.subprogs",
-              "pybpf.dsl.barenames", "pybpf.dsl.state", "pybpf.dsl.strings")
+              "pybpf.dsl.barenames", "pybpf.dsl.state", "pybpf.dsl.strings", "pybpf.dsl.valtypes")
 
 CASES = {
     "DSL front end": (DSL, ("dataclasses", "inspect", "pathlib", "threading", "json", "typing",

@@ -22,7 +22,8 @@ from .automap import AGGREGATIONS, AutoMap, KeyPart
 from .codegen import Val
 from .scope import map_ref  # (kept here too: its callers' name)
 from .strings import STRLEN, is_string, store_string, store_zero, string_size
-from .types import ArrayType, IntType, StackId, char, s64, type_name, u64
+from .types import ArrayType, IntType, char, s64, type_name, u64
+from .valtypes import StackId
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

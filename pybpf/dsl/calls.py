@@ -10,7 +10,7 @@ from .codegen import Val
 from .exprs import convert, copy, expr, lvalue, scalar
 from .maps import ArrayMap, DslMap, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import Frame, Local
-from .types import ArrayType, IntType, KPtr, char, is_struct, s64, type_name, u32, u64
+from .types import ArrayType, IntType, char, is_struct, s64, type_name, u32, u64
 
 FunctionType = type(lambda: None)  # (types.FunctionType, without importing types)
 
@@ -275,6 +275,7 @@ def call(c: Compiler, node: ast.Call) -> Val:
         r.typ = h.ret
         if fname == "task":
             from ..btf import vmlinux
+            from .valtypes import KPtr
 
             r.typ = KPtr(vmlinux().find("task_struct", "struct"), "task_struct")
         return r

@@ -15,6 +15,8 @@ scratch register is free the oldest temporary is spilled.
 
 from __future__ import annotations
 
+import sys
+
 from ..asm import builder as B
 from ..errors import DslError
 from ..isa.opcodes import STACK_SIZE
@@ -23,7 +25,9 @@ from .types import ArrayType, IntType, char, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeGuard
+
+    from .valtypes import KPtr, StackId
 
 SIZE_OPS = {1: "b", 2: "h", 4: "w", 8: "dw"}
 STACK_LIMIT = STACK_SIZE  # the stack a BPF program has
@@ -66,6 +70,21 @@ class Val:
     @classmethod
     def const(cls, value: int, typ: Any = u64) -> Val:
         return cls("imm", typ, imm=value)
+
+
+# KPtr and StackId (pybpf.dsl.valtypes) are asked for by module: no value has one for a type
+# before that module is imported, and a probe that follows no kernel struct and takes no
+# stack compiles without it (start-up)
+def is_kptr(t: object) -> TypeGuard[KPtr]:
+    """Whether ``t`` is a `KPtr` (a kernel or user struct followed through BTF)."""
+    vt = sys.modules.get("pybpf.dsl.valtypes")
+    return vt is not None and isinstance(t, vt.KPtr)
+
+
+def is_stack_id(t: object) -> TypeGuard[StackId]:
+    """Whether ``t`` is a `StackId` (``kstack``/``ustack`` as a value)."""
+    vt = sys.modules.get("pybpf.dsl.valtypes")
+    return vt is not None and isinstance(t, vt.StackId)
 
 
 def is_string(v: Val) -> bool:

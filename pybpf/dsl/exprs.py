@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
-from .codegen import SIZE_OPS, Val, is_string
+from .codegen import SIZE_OPS, Val, is_kptr, is_stack_id, is_string
 from .maps import ArrayMap, DslMap, Global, Histogram, PerfBuf, RingBuf, StackTrace
 from .scope import MISSING, Local, is_automap, map_ref
 from .types import (
     ArrayType,
     IntType,
-    KPtr,
-    StackId,
     bool_,
     char,
     is_struct,
@@ -128,9 +126,9 @@ def scalar(c: Compiler, node: ast.expr) -> Val:
 
 
 def _as_scalar(c: Compiler, v: Val, node: ast.expr) -> Val:
-    if isinstance(v.typ, StackId):
+    if is_stack_id(v.typ):
         return v
-    if isinstance(v.typ, KPtr):  # a pointer as a number (tests, arithmetic)
+    if is_kptr(v.typ):  # a pointer as a number (tests, arithmetic)
         out = c.em.to_temp(v)
         out.typ = u64
         return out
@@ -314,7 +312,7 @@ def attribute(c: Compiler, node: ast.Attribute) -> Val:
         if isinstance(obj, Global):
             return global_value(c, obj, node)
     lv = lvalue(c, base)
-    if isinstance(lv.typ, KPtr):
+    if is_kptr(lv.typ):
         return kernel_field(c, lv, node)
     t = lv.typ if lv.kind != "reg" else lv.ptr_to
     if lv.kind == "reg" and lv.typ == "ptr":
@@ -349,6 +347,7 @@ def kernel_field(c: Compiler, ptr: Val, node: ast.Attribute) -> Val:
     from ..btf import vmlinux
     from ..errors import BtfError
     from .calls import emit_call
+    from .valtypes import KPtr
 
     btf = vmlinux()
     kp: KPtr = ptr.typ
@@ -460,6 +459,8 @@ def ctx_field(c: Compiler, node: ast.Attribute) -> Val:
         if tid:
             t = c.em.new_temp(u64)
             c.em.emit(B.Ldx.dw(t.reg, 6, f.offset))
+            from .valtypes import KPtr
+
             t.typ = KPtr(tid, name, user=f.user)
             return t
     v = Val("mem", f.typ, reg=6, off=f.offset)

@@ -16,7 +16,8 @@ from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
 from .events import JOIN_ARG_SIZE, JOIN_ARGS, Action, ArgSpec
 from .strings import STRLEN, is_string, literal, read_str, store_string, string_size
-from .types import Blob, IntType, KPtr, StackId, SymAddr, s64, type_name, u32, u64
+from .types import IntType, s64, type_name, u32, u64
+from .valtypes import Blob, KPtr, StackId, SymAddr
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ decodes keys and values to the declared types.
 
 from __future__ import annotations
 
-
 from ..errors import PybpfError
 from ..isa.mapspec import MapSpec
 from .types import ArrayType, IntType, Struct, is_struct, u32, u64

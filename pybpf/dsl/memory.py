@@ -25,7 +25,8 @@ import socket
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
 from .codegen import Val
-from .types import ArrayType, Blob, IntType, KPtr, s64, type_name, u8, u16, u32, u64
+from .types import ArrayType, IntType, s64, type_name, u8, u16, u32, u64
+from .valtypes import Blob, KPtr
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:

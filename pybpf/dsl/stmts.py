@@ -6,11 +6,11 @@ from __future__ import annotations
 from ..asm import builder as B
 from . import pyast as ast  # (not `import ast`: start-up)
 from .calls import emit_call, fill_buffer, key_addr, map_arg, map_increment
-from .codegen import SCRATCH, Val, is_string
+from .codegen import SCRATCH, Val, is_kptr, is_string
 from .exprs import ALU_OPS, binop, branch, convert, element, expr, lvalue, scalar, store_to
 from .maps import ArrayMap, DslMap, Global
 from .scope import Local, is_automap, map_ref
-from .types import ArrayType, IntType, KPtr, char, is_struct, type_name, u64
+from .types import ArrayType, IntType, char, is_struct, type_name, u64
 
 TYPE_CHECKING = False  # (not typing's: a start-up path)
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def _stmt(c: Compiler, s: ast.stmt) -> None:
 
 def assign_local(c: Compiler, local: Local, v: Val, node: ast.AST) -> None:
     t = local.typ
-    if isinstance(t, KPtr) and v.typ == t:
+    if is_kptr(t) and v.typ == t:
         if local.val.kind == "reg":
             c.em.load_into(v, local.val.reg)
         else:
@@ -239,7 +239,7 @@ def assign(c: Compiler, target: ast.expr, value: ast.expr, node: ast.AST) -> Non
                 return
             if v.typ == "ctx":
                 raise c.error("the context cannot be copied into a variable", node)
-            t = v.typ if isinstance(v.typ, (IntType, KPtr)) else u64
+            t = v.typ if isinstance(v.typ, IntType) or is_kptr(v.typ) else u64
             if v.kind == "imm":
                 t = u64 if v.imm >= 0 else t
             local = c.new_local(target.id, t, node)

@@ -242,61 +242,6 @@ class Struct(metaclass=_StructMeta):
         return f"{type(self).__name__}({inner})"
 
 
-@record(frozen=True)
-class KPtr:
-    """A pointer to a kernel (or, with ``user``, a user-space) struct, followed field by field
-    through the running kernel's BTF (``task().real_parent.tgid``, ``ctx.rqtp.tv_sec``)."""
-
-    type_id: int
-    name: str
-    size: int = 8
-    user: bool = False
-
-    def __repr__(self) -> str:
-        return f"struct {self.name} *"
-
-
-@record(frozen=True)
-class StackId:
-    """A stack as a value: the id ``get_stackid`` gave in the low 32 bits, and for a user
-    stack the pid in the high 32 bits (the symbols of user addresses depend on the process)."""
-
-    user: bool
-    depth: int = 127
-    size: int = 8
-
-    def __repr__(self) -> str:
-        return "ustack" if self.user else "kstack"
-
-
-@record(frozen=True)
-class SymAddr:
-    """An address to print as a symbol (``ksym(a)``, ``usym(a)``: user addresses with the pid)."""
-
-    user: bool
-    size: int = 8
-
-    def __repr__(self) -> str:
-        return "usym" if self.user else "ksym"
-
-
-@record(frozen=True)
-class Blob:
-    """Bytes that userspace prints in a form of their own: ``inet`` (an address family as a
-    u64, then 16 bytes of address: bpftrace's ``ntop()``) and ``buf`` (``size`` raw bytes,
-    printed with ``\\xNN`` escapes: bpftrace's ``buf()``, printf's ``%r``)."""
-
-    kind: str
-    size: int
-
-    @property
-    def align(self) -> int:
-        return 8
-
-    def __repr__(self) -> str:
-        return f"{self.kind}[{self.size}]"
-
-
 def _np_format(t: Any) -> Any:
     if isinstance(t, IntType):
         return f"{'>' if t.big else '<'}{'i' if t.signed else 'u'}{t.size}"
@@ -315,3 +260,17 @@ def type_name(t: object) -> str:
     if isinstance(t, type) and is_struct(t):
         return f"struct {t.__name__}"
     return repr(t)
+
+
+#: the value types only the compiler makes live in `pybpf.dsl.valtypes` (a kept probe loads
+#: without them); this module still names them, imported at the first use
+_VALUE_TYPES = frozenset({"KPtr", "StackId", "SymAddr", "Blob"})
+
+
+def __getattr__(name: str) -> Any:
+    """``pybpf.dsl.types.KPtr`` (`StackId`, `SymAddr`, `Blob`): from `pybpf.dsl.valtypes`."""
+    if name in _VALUE_TYPES:
+        from . import valtypes
+
+        return getattr(valtypes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
