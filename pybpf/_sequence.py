@@ -26,8 +26,8 @@ class SequenceMethods:
 
     __slots__ = ()
 
-    def __iter__(self) -> Iterator[Any]:  # pragma: no cover - every user defines it
-        raise NotImplementedError
+    if TYPE_CHECKING:  # (every user class defines it; the methods below walk it)
+        def __iter__(self) -> Iterator[Any]: ...
 
     def __contains__(self, item: object) -> bool:
         return any(x == item for x in self)

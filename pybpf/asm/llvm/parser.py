@@ -61,6 +61,8 @@ from ...isa.opcodes import (
 from .fast import LOCK_OPS, SIZES, LazyRegex
 from .lines import lines_of, read_long, read_short
 from .symbols import PendingFields, check_numeric, resolve_names, slot_offsets
+from .words import ALU_SYM as _ALU_SYM
+from .words import JMP_SYM as _JMP_SYM
 
 
 class _Err(Exception):
@@ -73,16 +75,6 @@ class _Err(Exception):
 
 
 # -- tables (text -> ISA enum) ---------------------------------------------------------
-_ALU_SYM = {
-    "+": AluOp.ADD, "-": AluOp.SUB, "*": AluOp.MUL, "/": AluOp.DIV, "|": AluOp.OR,
-    "&": AluOp.AND, "<<": AluOp.LSH, ">>": AluOp.RSH, "%": AluOp.MOD, "^": AluOp.XOR,
-    "s>>": AluOp.ARSH, "s/": AluOp.DIV, "s%": AluOp.MOD, "": AluOp.MOV,
-}
-_JMP_SYM = {
-    "==": JmpOp.JEQ, ">": JmpOp.JGT, ">=": JmpOp.JGE, "&": JmpOp.JSET, "!=": JmpOp.JNE,
-    "s>": JmpOp.JSGT, "s>=": JmpOp.JSGE, "<": JmpOp.JLT, "<=": JmpOp.JLE, "s<": JmpOp.JSLT,
-    "s<=": JmpOp.JSLE,
-}
 _ATOMIC_NAME = {"add": AtomicOp.FETCH_ADD, "or": AtomicOp.FETCH_OR, "and": AtomicOp.FETCH_AND,
                 "xor": AtomicOp.FETCH_XOR}
 _MNEMONICS = ("if", "goto", "gotol", "may_goto", "call", "callx", "exit", "lock", "ld_pseudo",
